@@ -1,0 +1,63 @@
+# pilotbench: every target bootstraps what it needs.
+#   make report   default report (pilot vs Huddinge) from the embedded data; prints its path
+#   make test     lint + the whole test suite (installs headless chromium if missing)
+#   make lab      JupyterLab on the project's environment
+#   make lock     refresh the pinned versions in constraints.txt
+#   make bench    benchmarks (not part of make test)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: venv data report test lint format lab lock browser bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name pilotbench --display-name "Python (pilotbench)" >/dev/null
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+data: venv
+	@$(PY) -m research data build
+
+report: data
+	@$(PY) -m research report
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || bash tools/install-chromium.sh
+
+test: venv browser lint
+	$(PY) -m pytest
+
+lab: venv
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# Refresh the pins: resolve the newest versions allowed by pyproject.toml in a scratch
+# environment, and record exactly what was installed.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Pinned versions that passed the test suite; refresh with 'make lock'."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^pilotbench'; } > constraints.txt
+	rm -rf .lock-venv
+	@echo "constraints.txt refreshed; run 'make test' before committing it."
+
+bench: venv browser
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data/processed .pytest_cache .ruff_cache

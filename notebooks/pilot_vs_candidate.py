@@ -1,0 +1,58 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (pilotbench)
+#     language: python
+#     name: pilotbench
+# ---
+
+# %% tags=["parameters"]
+# Report: how a candidate kommun compares with the pilot area and riket.
+# Run with `pilotbench report --candidate NAME`; every number comes from the research package.
+pilot: str = "0180"  # pilot area, code or name (Stockholm stands in for the Södermalm district)
+candidate: str = "0126"  # candidate kommun, code or name (default Huddinge)
+indicators: list = None  # indicator ids to show (None: the default violence indicators)
+start_year: int = 2008  # first year in charts
+end_year: int = 2022  # last year in charts and tables
+pilot_start: str = "2021-04"  # pilot start, YYYY-MM
+lang: str = "sv"  # report language: sv or en
+
+# %%
+from research.views import pilot_vs_candidate
+
+report = pilot_vs_candidate(
+    pilot=pilot,
+    candidate=candidate,
+    indicators=indicators,
+    start_year=start_year,
+    end_year=end_year,
+    pilot_start=pilot_start,
+    lang=lang,
+)
+report.title()
+
+# %%
+report.intro()
+
+# %%
+report.latest_table()
+
+# %%
+report.trends_heading()
+
+# %%
+for indicator in report.indicators:
+    display(report.trend_chart(indicator))  # noqa: F821 (IPython's display)
+
+# %%
+report.breaks_note()
+
+# %%
+report.caveats()

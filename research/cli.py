@@ -1,0 +1,152 @@
+"""The ``pilotbench`` command line (also ``python -m research``).
+
+Commands::
+
+    pilotbench report [--candidate X] [--pilot Y] [--lang sv|en] [-p name=value ...] [NOTEBOOK]
+    pilotbench params [NOTEBOOK]
+    pilotbench data build | verify | info
+
+Errors caused by input are printed as one readable message (no traceback) and give exit
+status 2; a report that fails while running gives exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import PilotbenchError, ReportError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``pilotbench`` command."""
+    p = argparse.ArgumentParser(prog="pilotbench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", action="version", version=f"pilotbench {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("report", help="run a report notebook into reports/<slug>/report.html")
+    r.add_argument(
+        "notebook",
+        nargs="?",
+        default="pilot_vs_candidate",
+        help="report notebook (default: pilot_vs_candidate)",
+    )
+    r.add_argument("--candidate", help="candidate kommun: code (as text, e.g. 0126) or name")
+    r.add_argument("--pilot", help="pilot area: code or name (default 0180, Stockholm)")
+    r.add_argument("--lang", choices=("sv", "en"), help="report language (default sv)")
+    r.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any notebook parameter; repeat for several",
+    )
+    r.add_argument("--output", help="reports folder (default: reports/)")
+
+    pa = sub.add_parser("params", help="list a report notebook's parameters")
+    pa.add_argument("notebook", nargs="?", default="pilot_vs_candidate")
+
+    d = sub.add_parser("data", help="build, verify or describe the data")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    dsub.add_parser("build", help="verify checksums and rebuild the cached panel")
+    dsub.add_parser("verify", help="verify raw files against data/manifest.toml")
+    dsub.add_parser("info", help="what is loaded, from where, covering which years and areas")
+    return p
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .params import parse_cli_value
+    from .report import run_report
+
+    params: dict[str, object] = {}
+    for item in args.param:
+        if "=" not in item:
+            raise PilotbenchError(f"-p expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        params[k.strip()] = parse_cli_value(v.strip())
+    for key in ("candidate", "pilot", "lang"):
+        if getattr(args, key):
+            params[key] = getattr(args, key)
+    for key in ("candidate", "pilot", "area"):
+        if key in params and not isinstance(params[key], str):
+            params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
+    result = run_report(
+        args.notebook, params, output_root=Path(args.output) if args.output else None
+    )
+    print(result.html)
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from .params import read_params
+
+    specs = read_params(args.notebook)
+    width = max(len(s.name) for s in specs)
+    for s in specs:
+        print(f"{s.name:<{width}}  {s.type:<8}  default={s.default!r}  {s.help}")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from .datasets import load_panel
+    from .provenance import load_manifest, verify_files
+
+    if args.data_command == "verify":
+        files = verify_files()
+        print(f"{len(files)} files match data/manifest.toml")
+        return 0
+    if args.data_command == "build":
+        panel = load_panel(rebuild=True)
+        print(f"panel rebuilt: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
+        return 0
+    panel = load_panel()
+    manifest = load_manifest()
+    for s in manifest.sources.values():
+        n = len(manifest.files_of(s["id"]))
+        print(f"source {s['id']}: {s.get('title', '')} ({n} files)")
+        if "origin_repository" in s:
+            print(f"  from {s['origin_repository']} @ {s.get('origin_commit', '')}")
+    summary = (
+        panel.group_by("indicator", "source")
+        .agg(
+            first=pl.col("year").min(),
+            last=pl.col("year").max(),
+            kommuner=pl.col("area_code").filter(pl.col("level") == "kommun").n_unique(),
+        )
+        .sort("indicator")
+    )
+    print(f"panel: {panel.height} rows")
+    for r in summary.iter_rows(named=True):
+        print(
+            f"  {r['indicator']}  {r['first']}-{r['last']}  {r['kommuner']:>3} kommuner  "
+            f"[{r['source']}]"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "params":
+            return _cmd_params(args)
+        if args.command == "data":
+            return _cmd_data(args)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except PilotbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 2

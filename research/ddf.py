@@ -1,0 +1,148 @@
+"""Reader for the DDF-CSV files of the Kolada snapshot (``data/raw/kolada``).
+
+DDF-CSV is the format of the open-numbers dumps: UTF-8, comma separated, one header line,
+``geo`` codes that must stay strings (``0126``), ``.`` as decimal point. The reader validates
+every row and reports problems with the file name and the 1-based line number, so a damaged
+file is never half-read.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+import polars as pl
+
+from .errors import ParseError
+
+__all__ = ["datapoint_files", "read_datapoints", "read_entities"]
+
+_GEO = re.compile(r"^\d{1,4}$")
+_FILE = re.compile(
+    r"^ddf--datapoints--(?P<kpi>[a-z0-9]+)--by--geo(?P<gender>--gender)?--year\.csv$"
+)
+
+
+def datapoint_files(folder: Path) -> list[tuple[Path, str, bool]]:
+    """List datapoint files in ``folder`` as ``(path, KPI id upper-case, has_gender)``."""
+    out = []
+    for p in sorted(folder.glob("ddf--datapoints--*.csv")):
+        m = _FILE.match(p.name)
+        if not m:
+            raise ParseError(
+                p,
+                None,
+                "unexpected datapoint file name; expected "
+                "ddf--datapoints--<kpi>--by--geo[--gender]--year.csv",
+            )
+        out.append((p, m["kpi"].upper(), bool(m["gender"])))
+    return out
+
+
+def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ParseError(path, line, f"not valid UTF-8 ({exc.reason})") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(text.splitlines())
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise ParseError(path, 1, "the file is empty") from exc
+    rows = []
+    for row in reader:
+        rows.append((reader.line_num, row))
+    return header, rows
+
+
+def read_entities(path: Path, key: str) -> pl.DataFrame:
+    """Read an entity file (``ddf--entities--geo--kommun.csv`` etc.) as strings.
+
+    Raises
+    ------
+    ParseError
+        When the key column is missing, a row has the wrong number of fields or a code is
+        not 1-4 digits.
+    """
+    header, rows = _rows(path)
+    if key not in header or "name" not in header:
+        raise ParseError(path, 1, f"header must contain {key!r} and 'name', found {header}")
+    width = len(header)
+    data: dict[str, list[str]] = {h: [] for h in header}
+    for line, row in rows:
+        if not row:
+            continue
+        if len(row) != width:
+            raise ParseError(path, line, f"expected {width} fields, found {len(row)}")
+        if key in ("kommun", "region", "rike") and not _GEO.match(row[header.index(key)]):
+            raise ParseError(path, line, f"code {row[header.index(key)]!r} is not 1-4 digits")
+        for h, v in zip(header, row, strict=True):
+            data[h].append(v)
+    return pl.DataFrame(data, schema={h: pl.Utf8 for h in header})
+
+
+def read_datapoints(path: Path, kpi: str, has_gender: bool) -> pl.DataFrame:
+    """Read one datapoint file into columns ``geo, sex, year, value``.
+
+    ``sex`` is ``T`` (total) for files without a gender column, otherwise ``K``/``M`` (Kolada's
+    API letters). Values must be finite numbers; missing values are absent rows in this format.
+
+    Raises
+    ------
+    ParseError
+        Naming the file and line of the first malformed row.
+    """
+    header, rows = _rows(path)
+    expected = (
+        ["geo", "gender", "year", kpi.lower()] if has_gender else ["geo", "year", kpi.lower()]
+    )
+    if header != expected:
+        raise ParseError(path, 1, f"expected header {','.join(expected)}, found {','.join(header)}")
+    geo, sex, year, value = [], [], [], []
+    seen: dict[tuple[str, str, int], int] = {}
+    for line, row in rows:
+        if not row:
+            continue
+        if len(row) != len(expected):
+            raise ParseError(path, line, f"expected {len(expected)} fields, found {len(row)}")
+        g = row[0]
+        if not _GEO.match(g):
+            raise ParseError(path, line, f"geo code {g!r} is not 1-4 digits")
+        if has_gender:
+            s = row[1].upper()
+            if s not in ("K", "M"):
+                raise ParseError(path, line, f"gender {row[1]!r} is not 'k' or 'm'")
+        else:
+            s = "T"
+        y_txt, v_txt = row[-2], row[-1]
+        try:
+            y = int(y_txt)
+        except ValueError as exc:
+            raise ParseError(path, line, f"year {y_txt!r} is not an integer") from exc
+        if not 1900 <= y <= 2100:
+            raise ParseError(path, line, f"year {y} is out of range")
+        try:
+            v = float(v_txt)
+        except ValueError as exc:
+            raise ParseError(path, line, f"value {v_txt!r} is not a number") from exc
+        if not math.isfinite(v):
+            raise ParseError(path, line, f"value {v_txt!r} is not finite")
+        k = (g, s, y)
+        if k in seen:
+            raise ParseError(
+                path, line, f"duplicate row for geo {g}, year {y} (first at line {seen[k]})"
+            )
+        seen[k] = line
+        geo.append(g)
+        sex.append(s)
+        year.append(y)
+        value.append(v)
+    return pl.DataFrame(
+        {"geo": geo, "sex": sex, "year": year, "value": value},
+        schema={"geo": pl.Utf8, "sex": pl.Utf8, "year": pl.Int32, "value": pl.Float64},
+    )

@@ -1,0 +1,105 @@
+"""Number and text formatting for reports, Swedish by default.
+
+Swedish: decimal comma, non-breaking space (U+00A0) between thousands groups, a non-breaking
+space before ``%``; years are never grouped. English: decimal point, comma thousands. Missing
+values print as ``..``, the Swedish official symbol for "not available".
+
+Formatting uses Babel's CLDR data rather than hand-written rules.
+
+Examples
+--------
+>>> format_number(1234.56, 1)
+'1\\xa0234,6'
+>>> format_number(1234.56, 1, lang="en")
+'1,234.6'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from .errors import ParameterError
+
+__all__ = [
+    "LANGS",
+    "MISSING",
+    "NBSP",
+    "check_lang",
+    "format_count",
+    "format_int",
+    "format_month",
+    "format_number",
+    "format_percent",
+    "format_year",
+]
+
+LANGS = ("sv", "en")
+MISSING = ".."
+NBSP = "\u00a0"
+_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported report language, else raise ParameterError."""
+    if lang not in LANGS:
+        raise ParameterError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def format_number(x: float | int | None, decimals: int = 1, lang: str = "sv") -> str:
+    """Format a number with ``decimals`` decimals in the report language (``..`` if missing)."""
+    if _missing(x):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    out = format_decimal(x, format=pattern, locale=_LOCALES[check_lang(lang)])
+    # CLDR may use a narrow no-break space for some locales; reports use U+00A0 throughout.
+    out = out.replace("\u202f", NBSP)
+    # Babel uses U+2212 for minus in sv; keep it (typographically right) but never "-0,0".
+    if out.lstrip("\u2212-") == format_decimal(0, format=pattern, locale=_LOCALES[lang]):
+        out = out.lstrip("\u2212-")
+    return out
+
+
+def format_int(x: float | int | None, lang: str = "sv") -> str:
+    """Format an integer with thousands grouping (``..`` if missing)."""
+    return format_number(x, 0, lang)
+
+
+def format_count(x: float | int | None, lang: str = "sv", *, min_count: int = 0) -> str:
+    """Format a count; counts below ``min_count`` show ``..`` (small-count disclosure control)."""
+    if _missing(x):
+        return MISSING
+    if min_count and x < min_count:
+        return MISSING
+    return format_int(x, lang)
+
+
+def format_percent(x: float | None, decimals: int = 1, lang: str = "sv") -> str:
+    """Format a percentage given in percent units: ``12.3`` -> ``'12,3 %'`` (sv)."""
+    if _missing(x):
+        return MISSING
+    sep = NBSP if lang == "sv" else ""
+    return f"{format_number(x, decimals, lang)}{sep}%"
+
+
+def format_year(year: int | None) -> str:
+    """Format a year: never grouped (``2022``, not ``2 022``)."""
+    return MISSING if year is None else str(int(year))
+
+
+def format_month(period: str, lang: str = "sv") -> str:
+    """Format ``"YYYY-MM"`` as a month: ``'april 2021'`` (sv) or ``'April 2021'`` (en)."""
+    try:
+        year, month = (int(p) for p in str(period).split("-"))
+        d = _dt.date(year, month, 1)
+    except ValueError as exc:
+        raise ParameterError(f"expected a month as 'YYYY-MM', got {period!r}") from exc
+    return format_date(d, "LLLL y", locale=_LOCALES[check_lang(lang)])

@@ -1,0 +1,147 @@
+"""Report parameters: declared in each notebook's ``parameters`` cell, validated here.
+
+The parameters cell is the single source of names, defaults and help texts (``name = default
+# help``), read with :func:`papermill.inspect_notebook`. :func:`validate` checks user values
+*before* any kernel starts: unknown names, unknown areas (with suggestions), area codes given as
+numbers, indicator ids, years in range, the language.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .areas import load_areas
+from .catalog import load_catalog
+from .errors import ParameterError
+from .fmt import check_lang, format_month
+from .paths import notebooks_dir
+
+__all__ = ["NOTEBOOKS", "ParamSpec", "notebook_path", "parse_cli_value", "read_params", "validate"]
+
+#: The report notebooks shipped with pilotbench.
+NOTEBOOKS = ("pilot_vs_candidate",)
+
+_AREA_PARAMS = {"pilot", "candidate", "area"}
+_YEAR_PARAMS = {"start_year", "end_year"}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a report notebook."""
+
+    name: str
+    type: str
+    default: Any
+    help: str
+
+
+def notebook_path(name: str | Path) -> Path:
+    """Return the ``.ipynb`` of a report notebook by name, with suggestions on a miss.
+
+    A path to an existing ``.ipynb`` file is accepted as it is (for notebooks of one's own).
+    """
+    if isinstance(name, Path) or "/" in str(name):
+        path = Path(name)
+        if path.suffix == ".ipynb" and path.exists():
+            return path
+        raise ParameterError(f"{path}: no such notebook")
+    if name.endswith(".ipynb"):
+        name = name[: -len(".ipynb")]
+    path = notebooks_dir() / f"{name}.ipynb"
+    if not path.exists():
+        close = difflib.get_close_matches(name, NOTEBOOKS, n=2)
+        hint = f"; did you mean {', '.join(close)}" if close else ""
+        raise ParameterError(
+            f"No report notebook named {name!r}{hint}. Available: {', '.join(NOTEBOOKS)}."
+        )
+    return path
+
+
+def read_params(name: str) -> list[ParamSpec]:
+    """Read the parameters cell of a notebook: names, types, defaults and help texts."""
+    import papermill
+
+    info = papermill.inspect_notebook(str(notebook_path(name)))
+    out = []
+    for pname, p in info.items():
+        try:
+            default = ast.literal_eval(p["default"])
+        except (ValueError, SyntaxError):
+            default = p["default"]
+        out.append(
+            ParamSpec(pname, p.get("inferred_type_name") or "None", default, p.get("help", ""))
+        )
+    return out
+
+
+def parse_cli_value(text: str) -> Any:
+    """Parse a ``-p name=value`` value: a Python literal if it is one, else the string.
+
+    Area codes stay strings: ``0126`` is not a valid Python literal and is kept as text.
+    """
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate parameter values for notebook ``name`` and return them normalized.
+
+    Area parameters are resolved (names become codes); everything else is checked for type
+    and range.
+
+    Raises
+    ------
+    ParameterError
+        For unknown parameter names (with suggestions) and invalid values.
+    UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
+        For areas and indicators that do not exist, with suggestions.
+    """
+    specs = {p.name: p for p in read_params(name)}
+    unknown = [k for k in values if k not in specs]
+    if unknown:
+        msgs = []
+        for k in unknown:
+            close = difflib.get_close_matches(k, list(specs), n=1)
+            msgs.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ParameterError(
+            f"Unknown parameter(s) for {name}: {', '.join(msgs)}. "
+            f"Known: {', '.join(specs)}. See `pilotbench params {name}`."
+        )
+    out = dict(values)
+    reg = load_areas()
+    for k, v in values.items():
+        if k in _AREA_PARAMS:
+            out[k] = reg.resolve(v).code
+        elif k in _YEAR_PARAMS:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ParameterError(f"{k} must be an integer year, got {v!r}")
+            if not 1990 <= v <= 2100:
+                raise ParameterError(f"{k} = {v} is outside 1990-2100")
+        elif k == "lang":
+            check_lang(v)
+        elif k == "pilot_start":
+            format_month(str(v))
+        elif k == "indicators":
+            if v is None:
+                continue
+            if isinstance(v, str):
+                v = [x.strip() for x in v.split(",") if x.strip()]
+            if not isinstance(v, list | tuple) or not v:
+                raise ParameterError("indicators must be a list of indicator ids, or None")
+            cat = load_catalog()
+            out[k] = [cat.get(str(i)).id for i in v]
+    merged = {p: specs[p].default for p in specs} | out
+    first, last = merged.get("start_year"), merged.get("end_year")
+    if isinstance(first, int) and isinstance(last, int) and first > last:
+        raise ParameterError(f"start_year ({first}) is after end_year ({last})")
+    if "pilot" in merged and "candidate" in merged:
+        if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
+            raise ParameterError("pilot and candidate are the same area")
+    return out

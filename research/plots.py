@@ -1,0 +1,180 @@
+"""Matplotlib figures in the house style.
+
+Series are told apart by line style, marker and a direct label at the line end, never by
+colour alone; text is at least 9.5 pt. Annual values are drawn at the integer year (the middle
+of that year), so a date such as the pilot start in April 2021 is drawn at
+``2021 - 0.5 + 3/12`` and a series break that starts with year Y at ``Y - 0.5``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import polars as pl
+from matplotlib.figure import Figure
+
+from .catalog import SeriesBreak
+from .fmt import format_number
+
+__all__ = ["STYLE", "SeriesStyle", "month_position", "trend_chart"]
+
+#: Base rcParams for every figure (applied within a context, never globally).
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "figure.dpi": 100,
+}
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    """How one series is drawn: greys and distinct line styles and markers."""
+
+    color: str
+    linestyle: str
+    marker: str
+    linewidth: float = 1.8
+
+
+#: Styles in order: first the focus area (black, solid, circles), then others.
+STYLES = (
+    SeriesStyle("#000000", "-", "o", 2.2),
+    SeriesStyle("#4d4d4d", "--", "s"),
+    SeriesStyle("#808080", ":", "^"),
+    SeriesStyle("#999999", "-.", "D"),
+)
+
+
+def month_position(period: str) -> float:
+    """Axis position of a ``"YYYY-MM"`` date on an annual axis (points at integer years)."""
+    year, month = (int(p) for p in period.split("-"))
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1-12 in {period!r}")
+    return year - 0.5 + (month - 1) / 12
+
+
+def trend_chart(
+    data: pl.DataFrame,
+    *,
+    series: Sequence[tuple[str, str]],
+    title: str,
+    ylabel: str,
+    lang: str = "sv",
+    breaks: Sequence[SeriesBreak] = (),
+    marker_date: str | None = None,
+    marker_label: str | None = None,
+    years: tuple[int, int] | None = None,
+) -> Figure:
+    """Draw one indicator over time for a few areas.
+
+    Parameters
+    ----------
+    data
+        Rows with ``area_code``, ``year`` and ``value`` (one indicator).
+    series
+        ``(area_code, label)`` pairs in drawing order; the first is emphasized.
+    title, ylabel
+        Axis title and y label (already translated).
+    breaks
+        Series breaks to mark with dashed vertical lines and their first year.
+    marker_date, marker_label
+        A ``"YYYY-MM"`` date (e.g. the pilot start) marked with a solid vertical line.
+    years
+        Inclusive x-range.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.2, 3.6))
+        last_points = []
+        for i, (code, label) in enumerate(series):
+            st = STYLES[i % len(STYLES)]
+            d = data.filter(pl.col("area_code") == code).sort("year")
+            if years:
+                d = d.filter(pl.col("year").is_between(*years))
+            if d.is_empty():
+                continue
+            x, y = d["year"].to_list(), d["value"].to_list()
+            ax.plot(
+                x,
+                y,
+                color=st.color,
+                linestyle=st.linestyle,
+                marker=st.marker,
+                linewidth=st.linewidth,
+                markersize=4,
+                label=label,
+            )
+            last_points.append((x[-1], y[-1], label))
+        hi = ax.get_ylim()[1] * 1.08
+        ax.set_ylim(0, hi)
+        # Direct labels at line ends, nudged apart so they do not overlap.
+        gap = hi * 0.075
+        placed: list[float] = []
+        for xl, yl, label in sorted(last_points, key=lambda p: p[1]):
+            ypos = yl
+            for p in placed:
+                if abs(ypos - p) < gap:
+                    ypos = p + gap
+            placed.append(ypos)
+            ax.annotate(
+                label,
+                (xl, yl),
+                xytext=(xl + 0.3, ypos),
+                fontsize=9.5,
+                va="center",
+                ha="left",
+                annotation_clip=False,
+            )
+        for b in breaks:
+            xb = b.first_year - 0.5
+            ax.axvline(xb, color="#555555", linestyle=(0, (4, 3)), linewidth=1)
+            ax.text(
+                xb,
+                hi * 0.99,
+                str(b.first_year),
+                fontsize=9.5,
+                ha="center",
+                va="top",
+                color="#333333",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+            )
+        if marker_date:
+            xm = month_position(marker_date)
+            ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
+            ax.text(
+                xm,
+                hi * 0.91,
+                f" {marker_label or marker_date}",
+                fontsize=9.5,
+                ha="left",
+                va="top",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+            )
+        if years:
+            ax.set_xlim(years[0] - 0.6, years[1] + 0.6)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+        )
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.legend(
+            loc="upper left", frameon=False, ncols=min(len(series), 3), bbox_to_anchor=(0, -0.1)
+        )
+        fig.tight_layout()
+    return fig

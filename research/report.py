@@ -1,0 +1,346 @@
+"""Run a report notebook with papermill (in-process) and export it as a self-contained HTML.
+
+One call of :func:`run_report`:
+
+1. validates the parameters before any kernel starts (:mod:`research.params`);
+2. executes the notebook with papermill in this Python process, on a kernel that is always
+   this environment's interpreter (:mod:`research.kernel`);
+3. exports HTML without code cells through nbconvert, wrapped in the report page (title,
+   parameter header, provenance footer, A4 print styles, ``lang`` attribute), every image
+   embedded, no URL the browser would fetch;
+4. writes ``report.html``, the executed ``notebook.ipynb`` (bulky metadata stripped) and
+   ``manifest.json`` into a staging folder and swaps it into ``reports/<slug>/`` only when all
+   of that succeeded. A failed run leaves the previous report untouched, keeps the failed
+   notebook under ``reports/failed/`` and raises :class:`ReportError` naming the cell and the
+   exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import __version__
+from .errors import ReportError
+from .kernel import KERNEL_NAME, ProjectKernelManager
+from .params import notebook_path, read_params, validate
+from .paths import PROJECT_ROOT, data_dir, reports_dir
+from .provenance import load_manifest, sha256_file
+
+__all__ = ["ReportResult", "export_html", "report_slug", "run_report"]
+
+_TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where a finished report was written and how long it took."""
+
+    folder: Path
+    html: Path
+    notebook: Path
+    manifest: Path
+    seconds: float
+
+
+def report_slug(notebook: str, params: Mapping[str, Any]) -> str:
+    """Folder name of a report: notebook, the areas it is about, and the language."""
+    parts = [notebook]
+    for key in ("pilot", "candidate", "area"):
+        if params.get(key):
+            parts.append(str(params[key]))
+    parts.append(str(params.get("lang", "sv")))
+    slug = "_".join(parts)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", slug)
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        return out + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _strip_metadata(nb: nbformat.NotebookNode) -> None:
+    """Remove per-cell execution timing and widget state that bloat executed notebooks."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        md = cell.get("metadata", {})
+        md.pop("execution", None)
+        pm = md.get("papermill")
+        if isinstance(pm, dict):
+            for k in ("start_time", "end_time"):
+                pm.pop(k, None)
+
+
+def _provenance(lang: str) -> dict[str, Any]:
+    import polars
+
+    base = data_dir()
+    manifest = load_manifest(base)
+    sources = []
+    for s in manifest.sources.values():
+        if s["id"] == "basque-reference":
+            continue
+        sources.append(
+            {
+                "title": s.get("title", s["id"]),
+                "attribution": s.get(f"attribution_{lang}", s.get("attribution_en", "")),
+                "origin": (
+                    f"Snapshot: {s.get('origin_repository', '')} @ "
+                    f"{str(s.get('origin_commit', ''))[:12]}."
+                ),
+                "licence": ("Licens: " if lang == "sv" else "Licence: ") + s.get("licence", ""),
+            }
+        )
+    files = [
+        {"path": f.path, "sha256": f.sha256}
+        for f in manifest.files
+        if f.source != "basque-reference"
+    ]
+    return {
+        "heading": "Om rapporten: data och programvara"
+        if lang == "sv"
+        else "About this report: data and software",
+        "generated_label": "Skapad" if lang == "sv" else "Generated",
+        "generated": dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": _git_commit(),
+        "python": platform.python_version(),
+        "polars": polars.__version__,
+        "sources": sources,
+        "files_label": "Datafiler och kontrollsummor"
+        if lang == "sv"
+        else "Data files and checksums",
+        "files": files,
+    }
+
+
+def export_html(
+    nb: nbformat.NotebookNode, *, lang: str, params: Mapping[str, Any], kicker: str = "pilotbench"
+) -> str:
+    """Export an executed notebook as the self-contained report page.
+
+    Code cells and prompts are excluded; stderr streams (kernel warnings) are left out of the
+    page but stay in the executed notebook.
+    """
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    clean = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(clean)
+    m = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
+    title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else "pilotbench"
+    title = re.sub(r"¶$", "", title).strip()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    page = env.get_template("report.html.j2").render(
+        lang=lang,
+        title=jinja2.utils.markupsafe.Markup(title).unescape(),
+        version=__version__,
+        kicker=kicker,
+        params=[(k, _show(v)) for k, v in params.items()],
+        params_label="Parametrar" if lang == "sv" else "Parameters",
+        body=body,
+        prov=_provenance(lang),
+    )
+    return page
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, list | tuple):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def _describe_failure(exc: Exception) -> str:
+    cell = getattr(exc, "cell_index", None)
+    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    where = f"cell {cell}" if cell is not None else "the notebook"
+    src = getattr(exc, "source", "") or ""
+    first = next((ln for ln in src.splitlines() if ln.strip()), "")
+    snippet = f" (`{first.strip()[:80]}`)" if first else ""
+    return f"{where}{snippet} raised {ename}: {evalue}"
+
+
+def run_report(
+    notebook: str | Path = "pilot_vs_candidate",
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    output_root: Path | None = None,
+    timeout: int = 600,
+) -> ReportResult:
+    """Execute a report notebook and write its HTML, notebook and manifest atomically.
+
+    Parameters
+    ----------
+    notebook
+        Name of a notebook in ``notebooks/`` (without ``.ipynb``).
+    parameters
+        Values for the notebook's ``parameters`` cell; validated before the kernel starts.
+    output_root
+        Reports folder (default ``reports/`` or ``$PILOTBENCH_REPORTS``).
+    timeout
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    ParameterError, UnknownAreaError, AreaCodeTypeError
+        Before anything runs, for invalid parameters.
+    ReportError
+        If a cell fails; the previous report stays in place and the failed notebook is saved
+        under ``reports/failed/``.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    t0 = time.perf_counter()
+    src = notebook_path(notebook)
+    notebook = src.stem
+    given = validate(str(src), dict(parameters or {}))
+    defaults = {p.name: p.default for p in read_params(str(src))}
+    merged = defaults | given
+    root = output_root or reports_dir()
+    slug = report_slug(notebook, merged)
+    final = root / slug
+    staging = root / ".staging" / f"{slug}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    executed = staging / "notebook.ipynb"
+    env_before = os.environ.get("PILOTBENCH_REPORT")
+    os.environ["PILOTBENCH_REPORT"] = "1"
+    try:
+        t_exec = time.perf_counter()
+        try:
+            nb = papermill.execute_notebook(
+                str(src),
+                str(executed),
+                parameters=merged,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                cwd=str(src.parent),
+                kernel_manager_class=ProjectKernelManager,
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as exc:
+            failed_dir = root / "failed"
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            failed = failed_dir / f"{slug}-{stamp}.ipynb"
+            if executed.exists():
+                shutil.copyfile(executed, failed)
+            kept = f" The previous report in {final} is unchanged." if final.exists() else ""
+            raise ReportError(
+                f"Report {slug} failed: {_describe_failure(exc)}. Failed notebook saved to "
+                f"{failed}.{kept}"
+            ) from exc
+        seconds_exec = time.perf_counter() - t_exec
+        t_html = time.perf_counter()
+        lang = str(merged.get("lang", "sv"))
+        page = export_html(nb, lang=lang, params=merged)
+        seconds_html = time.perf_counter() - t_html
+        _strip_metadata(nb)
+        nbformat.write(nb, str(executed))
+        (staging / "report.html").write_text(page, encoding="utf-8")
+        manifest = {
+            "notebook": notebook,
+            "slug": slug,
+            "status": "ok",
+            "parameters": merged,
+            "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "pilotbench_version": __version__,
+            "git_commit": _git_commit(),
+            "python": platform.python_version(),
+            "timings_s": {"execute": round(seconds_exec, 3), "html": round(seconds_html, 3)},
+            "outputs": {
+                name: sha256_file(staging / name) for name in ("report.html", "notebook.ipynb")
+            },
+            "data_files": {
+                f.path: f.sha256 for f in load_manifest().files if f.source != "basque-reference"
+            },
+        }
+        manifest["timings_s"]["total"] = round(time.perf_counter() - t0, 3)
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        _swap_into_place(staging, final)
+    finally:
+        if env_before is None:
+            os.environ.pop("PILOTBENCH_REPORT", None)
+        else:
+            os.environ["PILOTBENCH_REPORT"] = env_before
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return ReportResult(
+        final,
+        final / "report.html",
+        final / "notebook.ipynb",
+        final / "manifest.json",
+        time.perf_counter() - t0,
+    )
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace ``final`` with ``staging``; the old report is restored if the swap fails."""
+    trash = final.parent / ".staging" / f"{final.name}-old-{uuid.uuid4().hex[:8]}"
+    had_old = final.exists()
+    if had_old:
+        os.rename(final, trash)
+    try:
+        os.rename(staging, final)
+    except OSError:
+        if had_old:
+            os.rename(trash, final)
+        raise
+    if had_old:
+        shutil.rmtree(trash, ignore_errors=True)

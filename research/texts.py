@@ -1,0 +1,112 @@
+"""Report wording in Swedish and English.
+
+Keys are stable identifiers; values are ``str.format`` templates. Swedish is the default
+language of every report.
+"""
+
+from __future__ import annotations
+
+from .fmt import check_lang
+
+__all__ = ["TEXTS", "t"]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "title_pvc": {
+        "sv": "{candidate} jämfört med pilotområdet",
+        "en": "{candidate} compared with the pilot area",
+    },
+    "intro_pvc": {
+        "sv": (
+            "Rapporten jämför {candidate} med pilotområdet ({pilot}) och riket för de "
+            "indikatorer om våld som finns i den inbäddade Kolada-datan. Piloten IGOR ({full}) "
+            "startade i {start}."
+        ),
+        "en": (
+            "This report compares {candidate} with the pilot area ({pilot}) and Sweden as a "
+            "whole on the violence indicators in the embedded Kolada data. The IGOR pilot "
+            "({full}) started in {start}."
+        ),
+    },
+    "standin_title": {"sv": "Pilotområdet är utspätt", "en": "The pilot area is diluted"},
+    "standin": {
+        "sv": (
+            "Piloten drevs i stadsdelsområdet {district}, men den inbäddade datan saknar "
+            "siffror för stadsdelar. {pilot} får därför stå för pilotområdet. {district} har "
+            "ungefär {dpop} invånare ({dyear}), omkring {share} av {pilot}s {kpop} invånare "
+            "({kyear}). "
+            "En effekt som bara finns i {district} syns därför starkt utspädd på kommunnivå: "
+            "en minskning med 20 % i {district} motsvarar ungefär {diluted} i hela {pilot}."
+        ),
+        "en": (
+            "The pilot ran in the {district} district, but the embedded data has no district "
+            "figures, so {pilot} stands in for the pilot area. {district} has about {dpop} "
+            "inhabitants ({dyear}), about {share} of {pilot}'s {kpop} inhabitants ({kyear}). "
+            "An effect confined to {district} is therefore strongly diluted at kommun level: "
+            "a 20 % drop in {district} is roughly {diluted} for {pilot} as a whole."
+        ),
+    },
+    "district_pilot": {
+        "sv": ("Pilotområdet är stadsdelsområdet {pilot}; siffrorna för det kommer från import."),
+        "en": ("The pilot area is the {pilot} district; its figures come from imported files."),
+    },
+    "latest_heading": {
+        "sv": "Senaste året: nivåer och rangordning",
+        "en": "Latest year: levels and ranking",
+    },
+    "col_indicator": {"sv": "Indikator", "en": "Indicator"},
+    "col_year": {"sv": "År", "en": "Year"},
+    "col_rank": {"sv": "Rang för {area}", "en": "Rank of {area}"},
+    "rank_value": {"sv": "{rank} av {n}", "en": "{rank} of {n}"},
+    "rank_note": {
+        "sv": "Rang 1 = högst antal anmälda brott per 100 000 invånare bland kommunerna.",
+        "en": "Rank 1 = highest number of reported crimes per 100,000 inhabitants among kommuner.",
+    },
+    "rate_note": {
+        "sv": "Anmälda brott per 100 000 invånare (enheten anges per indikator).",
+        "en": "Reported crimes per 100,000 inhabitants (unit given per indicator).",
+    },
+    "trends_heading": {"sv": "Utveckling över tid", "en": "Trends over time"},
+    "chart_alt": {
+        "sv": "Linjediagram: {indicator}, {unit}, {first}-{last}, för {areas}.",
+        "en": "Line chart: {indicator}, {unit}, {first}-{last}, for {areas}.",
+    },
+    "pilot_start": {"sv": "Pilotstart {start}", "en": "Pilot start {start}"},
+    "source_line": {"sv": "Källa: {source}.", "en": "Source: {source}."},
+    "breaks_heading": {"sv": "Brott i tidsserierna", "en": "Breaks in the series"},
+    "breaks_intro": {
+        "sv": "Streckade lodräta linjer i diagrammen markerar kända brott i serierna:",
+        "en": "Dashed vertical lines in the charts mark known breaks in the series:",
+    },
+    "caveats_heading": {"sv": "Att tänka på", "en": "Caveats"},
+    "caveat_reported": {
+        "sv": (
+            "Anmälda brott mäter polisens registrering lika mycket som våldet. En pilot med "
+            "uppsökande arbete kan öka antalet anmälningar även om våldet minskar."
+        ),
+        "en": (
+            "Reported crime measures police registration as much as violence. An outreach "
+            "pilot can raise the number of reports even if violence falls."
+        ),
+    },
+    "caveat_small": {
+        "sv": "Små kommuner har få brott per år; enstaka fall ger stora utslag i takten.",
+        "en": "Small kommuner have few crimes a year; single cases move the rate a lot.",
+    },
+    "caveat_estimate": {
+        "sv": (
+            "Antal brott publiceras inte i Kolada-datan. Där antal visas är de uppskattade "
+            "(takt x folkmängd / 100 000) och märkta som skattningar."
+        ),
+        "en": (
+            "Counts are not published in the Kolada data. Where counts are shown they are "
+            "estimates (rate x population / 100,000) and labelled as such."
+        ),
+    },
+    "no_data": {"sv": "Uppgift saknas", "en": "No data"},
+    "riket": {"sv": "Riket", "en": "Sweden"},
+}
+
+
+def t(key: str, lang: str = "sv", **kw: object) -> str:
+    """Return the text ``key`` in ``lang``, formatted with ``kw``."""
+    return TEXTS[key][check_lang(lang)].format(**kw)

@@ -1,0 +1,30 @@
+"""Shared fixtures: isolated copies of the data and reports folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from research.paths import PROJECT_ROOT
+
+DATA = PROJECT_ROOT / "data"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of data/ (without the cache), used as PILOTBENCH_DATA."""
+    dst = tmp_path / "data"
+    shutil.copytree(DATA, dst, ignore=shutil.ignore_patterns("processed", "imported"))
+    monkeypatch.setenv("PILOTBENCH_DATA", str(dst))
+    return dst
+
+
+@pytest.fixture
+def reports_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty reports folder used as PILOTBENCH_REPORTS."""
+    dst = tmp_path / "reports"
+    dst.mkdir()
+    monkeypatch.setenv("PILOTBENCH_REPORTS", str(dst))
+    return dst

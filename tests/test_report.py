@@ -1,0 +1,219 @@
+"""End-to-end reports: a real papermill kernel, real nbconvert HTML, failure handling."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from research.cli import main
+from research.errors import ParameterError, ReportError, UnknownAreaError
+from research.paths import PROJECT_ROOT
+from research.report import run_report
+
+pytestmark = pytest.mark.slow
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collector:
+    c = _Collector()
+    c.feed(html)
+    return c
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    return run_report("pilot_vs_candidate", {}, output_root=out).html
+
+
+def test_default_report_content(default_report: Path) -> None:
+    html = default_report.read_text(encoding="utf-8")
+    doc = parse(html)
+    text = " ".join(doc.text)
+    assert '<html lang="sv">' in html
+    assert "Huddinge" in text and "Stockholm" in text and "Riket" in text
+    assert "Södermalm" in text  # the stand-in caveat names the real pilot district
+    assert "Källa: Kolada" in text
+    # Huddinge 2022 grov kvinnofridskränkning 9.60665 -> "9,6" with decimal comma
+    assert "9,6" in text
+    # title and parameter header
+    assert re.search(r"<title>Huddinge jämfört med pilotområdet</title>", html)
+
+
+def test_no_code_cells(default_report: Path) -> None:
+    html = default_report.read_text(encoding="utf-8")
+    assert "jp-InputArea" not in html and "input_area" not in html
+    assert "from research.views import" not in html
+    assert "pilot_vs_candidate(" not in html
+
+
+def test_no_network_urls(default_report: Path) -> None:
+    html = default_report.read_text(encoding="utf-8")
+    doc = parse(html)
+    for tag, attrs in doc.tags:
+        for key in ("src", "href", "data", "poster", "action"):
+            val = attrs.get(key)
+            if val:
+                assert val.startswith(("data:", "#")), (tag, key, val[:80])
+        assert tag not in ("link", "iframe", "object", "embed"), tag
+    assert not re.search(r"https?://", html), re.search(r".{40}https?://.{40}", html)
+    assert "url(" not in html.replace("url(data:", "")
+
+
+def test_images_embedded_with_alt_text(default_report: Path) -> None:
+    doc = parse(default_report.read_text(encoding="utf-8"))
+    imgs = [a for t, a in doc.tags if t == "img"]
+    assert len(imgs) == 6  # one chart per default indicator
+    for a in imgs:
+        assert a["src"].startswith("data:image/png;base64,")
+        assert a.get("alt", "").startswith("Linjediagram")
+
+
+def test_folder_contents_and_manifest(default_report: Path) -> None:
+    folder = default_report.parent
+    assert folder.name == "pilot_vs_candidate_0180_0126_sv"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "notebook.ipynb",
+        "report.html",
+    ]
+    m = json.loads((folder / "manifest.json").read_text())
+    assert m["status"] == "ok" and m["parameters"]["candidate"] == "0126"
+    nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_english_report(tmp_path: Path) -> None:
+    res = run_report(
+        "pilot_vs_candidate", {"lang": "en", "candidate": "Botkyrka"}, output_root=tmp_path
+    )
+    html = res.html.read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+    assert "Botkyrka compared with the pilot area" in html
+    assert res.folder.name == "pilot_vs_candidate_0180_0127_en"
+
+
+def test_bad_parameters_fail_before_the_kernel(tmp_path: Path) -> None:
+    with pytest.raises(UnknownAreaError, match=r"Huddinge \(0126\)"):
+        run_report("pilot_vs_candidate", {"candidate": "Hudinge"}, output_root=tmp_path)
+    with pytest.raises(ParameterError, match="did you mean 'candidate'"):
+        run_report("pilot_vs_candidate", {"candidat": "0126"}, output_root=tmp_path)
+    assert not any(p for p in tmp_path.iterdir() if p.name != ".staging")
+
+
+FAILING = """\
+# %% tags=["parameters"]
+crash: bool = False  # raise inside a cell
+
+# %%
+from research.html import heading
+heading("Report", 1)
+
+# %%
+if crash:
+    raise RuntimeError("deliberate failure in cell 2")
+print("ok")
+"""
+
+
+def test_failed_run_keeps_last_good_report(tmp_path: Path) -> None:
+    nb_path = tmp_path / "tiny.ipynb"
+    nb = jupytext.reads(FAILING, fmt="py:percent")
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    nbformat.write(nb, nb_path)
+    out = tmp_path / "reports"
+    good = run_report(nb_path, {}, output_root=out)
+    before = good.html.read_bytes()
+    with pytest.raises(ReportError) as info:
+        run_report(nb_path, {"crash": True}, output_root=out)
+    msg = str(info.value)
+    assert "RuntimeError" in msg and "deliberate failure in cell 2" in msg
+    assert "cell" in msg and "unchanged" in msg
+    assert good.html.read_bytes() == before
+    failed = list((out / "failed").glob("*.ipynb"))
+    assert len(failed) == 1
+    assert not list((out / ".staging").iterdir())
+
+
+def test_kernel_is_the_project_interpreter_despite_decoy_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 'python3' and a 'pilotbench' kernelspec pointing elsewhere must not be used."""
+    decoy_root = tmp_path / "jupyter"
+    for name in ("python3", "pilotbench"):
+        spec = decoy_root / "kernels" / name
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": ["/bin/false", "-f", "{connection_file}"],
+                    "display_name": f"decoy {name}",
+                    "language": "python",
+                }
+            )
+        )
+    monkeypatch.setenv("JUPYTER_PATH", str(decoy_root))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(decoy_root))
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/bin/false"
+    src = '# %% tags=["parameters"]\nx: int = 1\n\n# %%\nimport sys\nprint(sys.executable)\n'
+    nb = jupytext.reads(src, fmt="py:percent")
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    nb_path = tmp_path / "which.ipynb"
+    nbformat.write(nb, nb_path)
+    res = run_report(nb_path, {}, output_root=tmp_path / "out")
+    executed = nbformat.read(res.notebook, as_version=4)
+    printed = "".join(
+        o.get("text", "")
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
+    assert os.path.realpath(printed.strip()) == os.path.realpath(sys.executable)
+
+
+def test_notebook_and_py_percent_are_in_sync() -> None:
+    for py in (PROJECT_ROOT / "notebooks").glob("*.py"):
+        ipynb = py.with_suffix(".ipynb")
+        assert ipynb.exists(), f"{py.name} has no paired .ipynb"
+        a = jupytext.read(py)
+        b = jupytext.read(ipynb)
+        assert [(c.cell_type, c.source) for c in a.cells] == [
+            (c.cell_type, c.source) for c in b.cells
+        ], f"{py.name} and {ipynb.name} differ"
+        params = [c for c in b.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1
+
+
+def test_cli_report_prints_path_and_errors_are_readable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--candidate", "Hudinge", "--output", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Huddinge (0126)" in err and "Traceback" not in err
+    assert main(["report", "-p", "candidate=126", "--output", str(tmp_path)]) == 2
+    assert "leading zeros" in capsys.readouterr().err
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert "candidate" in out and "str" in out
