@@ -14,8 +14,11 @@ STAMP  := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@echo "Setting up $(VENV) from constraints.txt (log: $(VENV)/install.log)..."
+	@$(PY) -m pip install --disable-pip-version-check --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+	     >> $(VENV)/install.log 2>&1 \
+	  || { tail -40 $(VENV)/install.log; echo "pip install failed; see $(VENV)/install.log"; exit 1; }
 	$(PY) -m ipykernel install --sys-prefix --name pilotbench --display-name "Python (pilotbench)" >/dev/null
 	@touch $(STAMP)
 

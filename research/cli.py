@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", help="build, verify or describe the data")
     dsub = d.add_subparsers(dest="data_command", required=True)
-    dsub.add_parser("build", help="verify checksums and rebuild the cached panel")
+    b = dsub.add_parser("build", help="build the cached panel if a raw file changed")
+    b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     dsub.add_parser("verify", help="verify raw files against data/manifest.toml")
     dsub.add_parser("info", help="what is loaded, from where, covering which years and areas")
     return p
@@ -105,8 +106,12 @@ def _cmd_data(args: argparse.Namespace) -> int:
         print(f"{len(files)} files match data/manifest.toml")
         return 0
     if args.data_command == "build":
-        panel = load_panel(rebuild=True)
-        print(f"panel rebuilt: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
+        from .datasets import cache_is_current
+
+        current = cache_is_current() and not args.force
+        panel = load_panel(rebuild=args.force)
+        verb = "current" if current else "built (checksums verified)"
+        print(f"panel {verb}: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
         return 0
     panel = load_panel()
     manifest = load_manifest()

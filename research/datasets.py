@@ -39,6 +39,7 @@ __all__ = [
     "PANEL_SCHEMA",
     "SNAPSHOT_SOURCE",
     "build_panel",
+    "cache_is_current",
     "load_panel",
     "panel_fingerprint",
     "series",
@@ -180,6 +181,19 @@ def panel_fingerprint(base: Path | None = None) -> str:
 
 
 _MEMO: dict[tuple[str, str], pl.DataFrame] = {}
+
+
+def cache_is_current(base: Path | None = None) -> bool:
+    """True when the Parquet cache exists and matches the raw files' fingerprint."""
+    base = (base or data_dir()).resolve()
+    meta_path = processed_dir(base) / "panel.json"
+    if not (processed_dir(base) / "panel.parquet").exists() or not meta_path.exists():
+        return False
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return meta.get("fingerprint") == panel_fingerprint(base)
 
 
 def _atomic_write_parquet(df: pl.DataFrame, target: Path, meta: dict) -> None:

@@ -189,7 +189,14 @@ def export_html(
     return page
 
 
-def _show(v: Any) -> str:
+def _show(key: str, v: Any) -> str:
+    if key in ("pilot", "candidate", "area") and isinstance(v, str):
+        from .areas import load_areas
+
+        try:
+            return load_areas().resolve(v).label()
+        except Exception:  # the header must render even for an area it cannot name
+            return v
     if v is None:
         return "–"
     if isinstance(v, list | tuple):
