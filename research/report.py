@@ -181,7 +181,7 @@ def export_html(
         title=jinja2.utils.markupsafe.Markup(title).unescape(),
         version=__version__,
         kicker=kicker,
-        params=[(k, _show(v)) for k, v in params.items()],
+        params=[(k, _show(k, v)) for k, v in params.items()],
         params_label="Parametrar" if lang == "sv" else "Parameters",
         body=body,
         prov=_provenance(lang),
