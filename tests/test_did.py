@@ -1,0 +1,340 @@
+"""Tests of research.did against statsmodels, closed forms, hand enumeration and simulation."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from research.did import diff_in_diff, event_study
+from research.errors import ParameterError
+
+REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
+PANEL = pl.DataFrame(REF["panel"])
+RTOL = 1e-6
+KW = dict(unit="unit", time="year", treated="treated", post="post")
+
+
+def _close(a, b, rtol=RTOL):
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-10)
+
+
+# ---------------------------------------------------------------- statsmodels reference
+
+
+def test_ols_twfe_cluster_matches_statsmodels():
+    ref = REF["did"]["ols_twfe_cluster"]
+    r = diff_in_diff(PANEL, outcome="rate", inference="cluster", **KW)
+    assert r.method == "cluster"
+    _close(r.estimate, ref["params"][0])
+    _close(r.se, ref["bse"][0])
+    _close(r.p_value, ref["pvalues"][0])
+    _close([r.lower, r.upper], [ref["ci_lower"][0], ref["ci_upper"][0]])
+    assert ref["df_resid_inference"] == r.details["cluster_df"] == 11
+    _close(r.details["model_se"], REF["did"]["ols_twfe_nonrobust"]["bse"][0])
+    assert any("unreliable" in w for w in r.warnings)  # 12 clusters < 30
+
+
+def test_ols_2x2_cluster_matches_statsmodels():
+    ref = REF["did"]["ols_2x2_cluster"]
+    r = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2", **KW)
+    _close([r.estimate, r.se, r.p_value, r.lower, r.upper],
+           [ref["params"][0], ref["bse"][0], ref["pvalues"][0], ref["ci_lower"][0],
+            ref["ci_upper"][0]])  # fmt: skip
+
+
+def test_poisson_twfe_matches_statsmodels():
+    ref = REF["did"]["poisson_twfe_cluster"]
+    r = diff_in_diff(
+        PANEL, outcome="count", family="poisson", offset="population", inference="cluster", **KW
+    )
+    _close([r.estimate, r.se, r.p_value, r.lower, r.upper],
+           [ref["params"][0], ref["bse"][0], ref["pvalues"][0], ref["ci_lower"][0],
+            ref["ci_upper"][0]])  # fmt: skip
+    _close(r.details["model_se"], REF["did"]["poisson_twfe_model"]["bse"][0])
+    _close([r.rate_ratio, r.rr_lower, r.rr_upper],
+           np.exp([ref["params"][0], ref["ci_lower"][0], ref["ci_upper"][0]]))  # fmt: skip
+
+
+# ---------------------------------------------------------------- closed form
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_units=st.integers(3, 7),
+    n_years=st.integers(2, 6),
+    seed=st.integers(0, 10_000),
+    design=st.sampled_from(["twfe", "2x2"]),
+)
+def test_twfe_equals_difference_of_cell_means(n_units, n_years, seed, design):
+    rng = np.random.default_rng(seed)
+    n_tr = int(rng.integers(1, n_units))
+    first_post = int(rng.integers(1, n_years))
+    rows = [
+        (f"k{u}", y, float(rng.normal(10, 3)), int(u < n_tr), int(y >= first_post))
+        for u in range(n_units)
+        for y in range(n_years)
+    ]
+    df = pl.DataFrame(rows, schema=["unit", "year", "y", "treated", "post"], orient="row")
+    m = df.group_by("treated", "post").agg(pl.col("y").mean())
+    cell = {(a, b): v for a, b, v in m.iter_rows()}
+    expected = (cell[1, 1] - cell[1, 0]) - (cell[0, 1] - cell[0, 0])
+    r = diff_in_diff(df, outcome="y", inference="cluster", design=design, **KW)
+    assert r.estimate == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+# ---------------------------------------------------------------- randomization inference
+
+# Two periods, so each unit's contribution is its change d = post - pre. Changes by unit:
+# a: 4, b: 0, c: 1, d: 2, e: 8 (mean 3).
+_CHANGES = {"a": 4.0, "b": 0.0, "c": 1.0, "d": 2.0, "e": 8.0}
+
+
+def _two_period(treated_units):
+    rows = []
+    for u, dlt in _CHANGES.items():
+        rows += [(u, 0, 10.0, 0), (u, 1, 10.0 + dlt, 1)]
+    df = pl.DataFrame(rows, schema=["unit", "year", "y", "post"], orient="row")
+    return df.with_columns(treated=pl.col("unit").is_in(list(treated_units)).cast(pl.Int8))
+
+
+def test_permutation_one_treated_unit_by_hand():
+    # Estimate when unit i is "treated" = d_i - mean(d_others) = (5 d_i - 15) / 4:
+    # a: 1.25, b: -3.75, c: -2.5, d: -1.25, e: 6.25. Observed (c) |-2.5| is reached or
+    # exceeded by b, c and e: p = 3/5.
+    r = diff_in_diff(_two_period("c"), outcome="y", inference="permutation", **KW)
+    assert r.estimate == pytest.approx(-2.5)
+    assert r.p_value == pytest.approx(3 / 5)
+    assert r.details["n_assignments"] == 5 and r.details["exact"]
+    assert r.lower == -np.inf and r.upper == np.inf  # 1/5 > 0.05: no finite interval
+    np.testing.assert_allclose(sorted(r.placebo_estimates), [-3.75, -2.5, -1.25, 1.25, 6.25])
+
+
+def test_permutation_two_treated_units_by_hand_with_ties():
+    # All 10 pairs, estimate = mean(d_T) - mean(d_C):
+    # ab -1.667, ac -0.833, ad 0, ae 5, bc -4.167, bd -3.333, be 1.667, cd -2.5, ce 2.5,
+    # de 3.333. Observed ce = 2.5; |est| >= 2.5 for ae, bc, bd, cd (tie), ce, de: p = 6/10.
+    r = diff_in_diff(_two_period("ce"), outcome="y", inference="permutation", **KW)
+    assert r.estimate == pytest.approx(2.5)
+    assert r.p_value == pytest.approx(6 / 10)
+    assert r.n_treated_units == 2 and r.n_units == 5
+
+
+def test_permutation_interval_inverts_the_test():
+    # 8 units, 2 treated: 28 assignments. Under H0 "effect = tau" the changes of the treated
+    # units are shifted by tau; p(tau) from enumerating all pairs by hand (cell means).
+    d = np.array([3.0, -1.0, 0.5, 2.0, 1.5, -0.5, 0.0, 9.0])
+    rows = []
+    for i, dlt in enumerate(d):
+        rows += [(f"u{i}", 0, 5.0, 0, int(i >= 6)), (f"u{i}", 1, 5.0 + dlt, 1, int(i >= 6))]
+    df = pl.DataFrame(rows, schema=["unit", "year", "y", "post", "treated"], orient="row")
+    r = diff_in_diff(df, outcome="y", inference="permutation", **KW)
+    tr = np.array([0, 0, 0, 0, 0, 0, 1, 1.0])
+
+    def p_of(tau):
+        dd = d - tau * tr
+        stats_ = []
+        for pair in itertools.combinations(range(8), 2):
+            m = np.zeros(8, bool)
+            m[list(pair)] = True
+            stats_.append(abs(dd[m].mean() - dd[~m].mean()))
+        obs = abs(dd[tr == 1].mean() - dd[tr == 0].mean())
+        return np.mean(np.array(stats_) >= obs - 1e-12)
+
+    assert r.p_value == pytest.approx(p_of(0.0))
+    assert np.isfinite(r.lower) and np.isfinite(r.upper)
+    eps = 1e-6
+    assert p_of(r.lower - eps) <= 0.05 < p_of(r.lower + eps)
+    assert p_of(r.upper + eps) <= 0.05 < p_of(r.upper - eps)
+
+
+def test_auto_rule_and_reason():
+    r = diff_in_diff(PANEL, outcome="rate", **KW)
+    assert r.method == "permutation"
+    assert "12 clusters" in r.reason and "30" in r.reason
+    one = PANEL.with_columns(treated=(pl.col("unit") == "u00").cast(pl.Int8))
+    r1 = diff_in_diff(one, outcome="rate", **KW)
+    assert r1.n_treated_units == 1 and "MacKinnon" in r1.reason
+    assert r1.p_value >= 1 / 12  # never 0: the observed assignment counts
+
+
+# ---------------------------------------------------------------- wild cluster bootstrap
+
+
+def test_wild_bootstrap_matches_brute_force():
+    """Vectorised WCR p-value equals explicit refits with the same Rademacher draws."""
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 7, 199
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
+                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+    units = sorted(set(df["unit"]))
+    uc = np.array([units.index(u) for u in df["unit"]])
+    years = sorted(set(df["year"]))
+    yc = np.array([years.index(t) for t in df["year"]])
+    D = (df["treated"] * df["post"]).to_numpy().astype(float)
+    F = np.column_stack([np.eye(len(units))[uc], np.eye(len(years))[yc][:, 1:]])
+    X = np.column_stack([D, F])
+    y = df["rate"].to_numpy()
+    n, k = X.shape
+    G = len(units)
+
+    def t_stat(yv):
+        b = np.linalg.lstsq(X, yv, rcond=None)[0]
+        e = yv - X @ b
+        XtXi = np.linalg.inv(X.T @ X)
+        meat = sum(np.outer(X[uc == g].T @ e[uc == g], X[uc == g].T @ e[uc == g])
+                   for g in range(G))  # fmt: skip
+        V = G / (G - 1) * (n - 1) / (n - k) * XtXi @ meat @ XtXi
+        return b[0] / np.sqrt(V[0, 0])
+
+    t0 = t_stat(y)
+    yr_fit = F @ np.linalg.lstsq(F, y, rcond=None)[0]
+    ur = y - yr_fit
+    V = np.random.default_rng(seed).choice(np.array([-1.0, 1.0]), size=(G, B))
+    ts = np.array([t_stat(yr_fit + V[uc, j] * ur) for j in range(B)])
+    p_brute = (1 + np.sum(np.abs(ts) >= abs(t0) * (1 - 1e-12))) / (B + 1)
+    assert r.p_value == pytest.approx(p_brute)
+    assert r.lower < r.estimate < r.upper
+
+
+def test_wild_one_treated_cluster_says_it_fails():
+    one = PANEL.with_columns(treated=(pl.col("unit") == "u00").cast(pl.Int8))
+    r = diff_in_diff(one, outcome="rate", inference="wild", n_bootstrap=99, **KW)
+    assert "known to fail" in r.reason and r.details["bootstrap_weights"] == "webb"
+
+
+def test_wild_rejects_poisson():
+    with pytest.raises(ParameterError, match="gaussian"):
+        diff_in_diff(PANEL, outcome="count", family="poisson", inference="wild", **KW)
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def _sim_panel(rng, n_units, n_years, treated, effect_rr, poisson):
+    rows = []
+    for u in range(n_units):
+        pop = 50_000.0 + 5_000 * u
+        a = rng.normal(0, 0.2)
+        for t in range(n_years):
+            post = int(t >= n_years // 2)
+            rate = 80 * np.exp(a + 0.02 * t + rng.normal(0, 0.05))
+            if u < treated and post:
+                rate *= effect_rr
+            y = float(rng.poisson(rate * pop / 1e5)) if poisson else rate
+            rows.append((f"u{u:02d}", t, y, pop, int(u < treated), post))
+    return pl.DataFrame(rows, schema=["unit", "year", "y", "population", "treated", "post"],
+                        orient="row")  # fmt: skip
+
+
+def test_null_permutation_pvalues_uniform_and_size():
+    rng = np.random.default_rng(2024)
+    ps = []
+    for _ in range(200):
+        df = _sim_panel(rng, 20, 6, 1, 1.0, poisson=False)
+        ps.append(diff_in_diff(df, outcome="y", inference="permutation", **KW).p_value)
+    ps = np.array(ps)
+    # exact enumeration over 20 units: p in {1/20, ..., 1}; P(p <= 0.05) = 1/20 under H0
+    assert 3 <= np.sum(ps <= 0.05) <= 19  # binomial(200, 0.05): mean 10, sd 3.1
+    assert 0.45 < ps.mean() < 0.60  # E[p] = (1 + 1/20) / 2 = 0.525
+    # roughly uniform: each fifth of (0, 1] holds 40 +- about 5.7 of 200
+    counts = np.histogram(ps, bins=[0, 0.2, 0.4, 0.6, 0.8, 1.0])[0]
+    assert counts.min() >= 22 and counts.max() <= 60
+
+
+def test_planted_effect_is_recovered():
+    rng = np.random.default_rng(11)
+    df = _sim_panel(rng, 16, 8, 4, 0.7, poisson=True)
+    r = diff_in_diff(df, outcome="y", family="poisson", offset="population",
+                     inference="cluster", **KW)  # fmt: skip
+    assert r.rate_ratio == pytest.approx(0.7, abs=0.04)
+    assert r.rr_lower < 0.7 < r.rr_upper
+    g = diff_in_diff(df.with_columns((pl.col("y") / pl.col("population") * 1e5).alias("rate")),
+                     outcome="rate", inference="permutation", **KW)  # fmt: skip
+    assert g.estimate < 0 and g.p_value <= 1 / 1820 * 5  # C(16, 4) = 1820 assignments
+    assert g.details["n_assignments"] == 1820 and g.upper < 0
+
+
+# ---------------------------------------------------------------- event study
+
+
+def test_event_study_gaussian_matches_statsmodels():
+    ref = REF["event"]["ols_cluster"]
+    r = event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, inference="cluster")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == REF["event"]["event_times"]
+    _close(c["estimate"].to_numpy(), ref["params"])
+    _close(c["se"].to_numpy(), ref["bse"])
+    _close(c["p_value"].to_numpy(), ref["pvalues"])
+    _close(c["lower"].to_numpy(), ref["ci_lower"])
+    _close(c["upper"].to_numpy(), ref["ci_upper"])
+    pt = r.pretrend
+    assert pt.df == len(REF["event"]["leads"]) and pt.df_denom == ref["pretrend_df_denom"]
+    _close(pt.statistic / pt.df, ref["pretrend_F"])
+    _close(pt.p_value, ref["pretrend_p"])
+    refrow = r.coefficients.filter(pl.col("is_reference"))
+    assert refrow["event_time"][0] == -1 and refrow["estimate"][0] == 0.0
+
+
+def test_event_study_poisson_and_permutation_pretrend():
+    ref = REF["event"]["poisson_model"]
+    r = event_study(PANEL, unit="unit", time="year", outcome="count", treated="treated",
+                    treatment_time=2018, family="poisson", offset="population",
+                    inference="permutation")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    _close(c["estimate"].to_numpy(), ref["params"])
+    _close(c["se"].to_numpy(), ref["bse"])
+    _close(c["lower"].to_numpy(), ref["ci_lower"])
+    _close(r.pretrend.statistic, ref["pretrend_chi2"])
+    _close(r.pretrend.p_value, ref["pretrend_p"])
+    assert r.pretrend.n_assignments == 220  # C(12, 3)
+    assert 1 / 220 <= r.pretrend.p_permutation <= 1
+    assert (c["p_value"] * 220).round(6).to_list() == (c["p_value"] * 220).round(0).to_list()
+
+
+def test_event_study_two_periods_equals_did_permutation():
+    df = _two_period("c")
+    es = event_study(df, unit="unit", time="year", outcome="y", treated="treated",
+                     treatment_time=1, inference="permutation")  # fmt: skip
+    row = es.coefficients.filter(pl.col("event_time") == 0)
+    assert row["estimate"][0] == pytest.approx(-2.5)
+    assert row["p_value"][0] == pytest.approx(3 / 5)
+    assert es.pretrend is None
+
+
+# ---------------------------------------------------------------- breaks and errors
+
+
+def test_series_break_warnings():
+    r = diff_in_diff(PANEL, outcome="rate", inference="cluster", series_breaks=[2015, 2030],
+                     model_breaks=True, **KW)  # fmt: skip
+    msgs = [w for w in r.warnings if "Series break" in w]
+    assert len(msgs) == 1 and "2015" in msgs[0] and "absorbed" in msgs[0]
+    r2 = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2",
+                      series_breaks=[2015], model_breaks=True, **KW)  # fmt: skip
+    assert any("level-shift dummy" in w for w in r2.warnings)
+    # balanced panel: a common shift does not move the DiD estimate, only its precision
+    assert r2.estimate == pytest.approx(r.estimate)
+    assert r2.se != pytest.approx(REF["did"]["ols_2x2_cluster"]["bse"][0])
+    r3 = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2",
+                      series_breaks=[2018], model_breaks=True, **KW)  # fmt: skip
+    assert any("collinear" in w for w in r3.warnings)
+
+
+def test_input_errors():
+    bad = PANEL.with_columns(treated=pl.col("post"))
+    with pytest.raises(ParameterError, match="constant within each unit"):
+        diff_in_diff(bad, outcome="rate", **KW)
+    with pytest.raises(ParameterError, match="not a column"):
+        diff_in_diff(PANEL, outcome="nope", **KW)
+    with pytest.raises(ParameterError, match="offset"):
+        diff_in_diff(PANEL, outcome="rate", offset="population", **KW)
+    with pytest.raises(ParameterError, match="inference"):
+        diff_in_diff(PANEL, outcome="rate", inference="magic", **KW)

@@ -1,0 +1,158 @@
+"""Tests of research.its against statsmodels GLM fits (same design) and closed forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from research.errors import ParameterError
+from research.glm import fit_glm, fit_negbin
+from research.its import interrupted_time_series, its_design
+
+REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
+ITS = REF["its"]
+DATA = pl.DataFrame(REF["its_data"])
+ONE = DATA.filter(pl.col("control") == 0)
+RTOL = 1e-6
+KW = dict(time="month", outcome="count", interruption="2021-04", offset="population",
+          seasonality=12)  # fmt: skip
+
+
+def _close(a, b, rtol=RTOL):
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-10)
+
+
+def _check(res, ref, rtol=RTOL):
+    c = res.coefficients
+    _close(c["estimate"].to_numpy(), ref["params"], rtol)
+    _close(c["se"].to_numpy(), ref["bse"], rtol)
+    _close(c["p_value"].to_numpy(), ref["pvalues"], rtol)
+    _close(c["lower"].to_numpy(), ref["ci_lower"], rtol)
+    _close(c["upper"].to_numpy(), ref["ci_upper"], rtol)
+
+
+def test_poisson_harmonic_matches_statsmodels():
+    r = interrupted_time_series(ONE, overdispersion=None, **KW)
+    assert r.coefficients["term"].to_list()[:4] == ["intercept", "time", "level", "slope"]
+    assert len(r.coefficients) == len(ITS["names"])
+    _check(r, ITS["poisson"])
+    lv = ITS["poisson"]["params"][2]
+    assert r.level_change == pytest.approx(np.exp(lv), rel=RTOL)
+    assert r.level_lower == pytest.approx(np.exp(ITS["poisson"]["ci_lower"][2]), rel=RTOL)
+    assert r.slope_change == pytest.approx(np.exp(ITS["poisson"]["params"][3]), rel=RTOL)
+    assert r.period == "month" and r.details["n_pre"] == 51 and r.details["n_post"] == 33
+    assert any("dispersion" in w for w in r.warnings)  # Pearson dispersion about 1.9
+
+
+def test_quasi_poisson_matches_statsmodels_x2():
+    r = interrupted_time_series(ONE, overdispersion="quasi", **KW)
+    _check(r, ITS["quasi"])
+    assert r.dispersion == pytest.approx(ITS["quasi"]["scale"], rel=RTOL)
+
+
+def test_negbin_matches_statsmodels_ml_and_glm():
+    r = interrupted_time_series(ONE, overdispersion="negbin", **KW)
+    _close(r.coefficients["estimate"].to_numpy(), ITS["negbin_ml"]["params"], 1e-7)
+    assert r.alpha == pytest.approx(ITS["negbin_ml"]["alpha"], rel=1e-7)
+    _close(r.coefficients["se"].to_numpy(), ITS["negbin_glm_at_alpha"]["bse"])
+
+
+def test_controlled_its_matches_statsmodels():
+    r = interrupted_time_series(DATA, control="control", overdispersion="quasi", **KW)
+    _check(r, ITS["controlled_quasi"])
+    names = r.coefficients["term"].to_list()
+    il = names.index("group:level")
+    assert ITS["controlled_names"][il] == "g_level"
+    assert r.level_change == pytest.approx(np.exp(ITS["controlled_quasi"]["params"][il]))
+    s = r.series
+    assert set(s["group"]) == {"treated", "control"}
+    ctrl = s.filter(pl.col("group") == "control")
+    _close(ctrl["counterfactual"].to_numpy(), ctrl["fitted"].to_numpy(), 1e-12)
+
+
+def test_date_column_gives_same_fit_and_counterfactual():
+    months = [dt.date(int(m[:4]), int(m[5:]), 1) for m in ONE["month"]]
+    dated = ONE.with_columns(pl.Series("month", months))
+    r1 = interrupted_time_series(ONE, overdispersion=None, **KW)
+    r2 = interrupted_time_series(dated, overdispersion=None,
+                                 **{**KW, "interruption": dt.date(2021, 4, 1)})  # fmt: skip
+    _close(r2.coefficients["estimate"].to_numpy(), r1.coefficients["estimate"].to_numpy(), 1e-12)
+    # counterfactual from the statsmodels coefficients: fitted / exp(level + slope * (t - t0))
+    b = ITS["poisson"]["params"]
+    s = r1.series
+    k = np.arange(84)
+    post = k >= 51
+    ratio = np.exp(post * (b[2] + b[3] * (k - 51)))
+    _close(s["counterfactual"].to_numpy(), s["fitted"].to_numpy() / ratio, 1e-6)
+    _close(s["observed"].to_numpy(), ONE["count"].to_numpy(), 0)
+
+
+def test_exact_segmented_series_closed_form():
+    # counts exactly on an exponential trend, dropping by 20 % at 2019 and then changing
+    # trend by 5 % per year: every model recovers the planted ratios.
+    years = np.arange(2010, 2024)
+    mu = 100 * 1.1 ** (years - 2010)
+    mu = np.where(years >= 2019, mu * 0.8 * 1.05 ** (years - 2019), mu)
+    df = pl.DataFrame({"year": years, "n": mu})
+    for od in (None, "quasi"):
+        r = interrupted_time_series(df, time="year", outcome="n", interruption=2019,
+                                    overdispersion=od)  # fmt: skip
+        assert r.level_change == pytest.approx(0.8, rel=1e-8)
+        assert r.slope_change == pytest.approx(1.05, rel=1e-8)
+        _close(r.series["counterfactual"].to_numpy(), 100 * 1.1 ** (years - 2010), 1e-8)
+    g = interrupted_time_series(df.with_columns(np.log(pl.col("n")).alias("ln")), time="year",
+                                outcome="ln", interruption=2019, family="gaussian")  # fmt: skip
+    assert g.level_change == pytest.approx(np.log(0.8), abs=1e-9)
+
+
+def test_series_breaks_modelled_or_reported():
+    years = np.arange(2010, 2024)
+    rng = np.random.default_rng(3)
+    df = pl.DataFrame({"year": years, "n": rng.poisson(200, years.size)})
+    r = interrupted_time_series(df, time="year", outcome="n", interruption=2021,
+                                series_breaks=[2015, 2030])  # fmt: skip
+    assert "break1" in r.coefficients["term"].to_list()
+    assert sum("Series break" in w for w in r.warnings) == 1
+    r2 = interrupted_time_series(df, time="year", outcome="n", interruption=2021,
+                                 series_breaks=[2021])  # fmt: skip
+    assert "break1" not in r2.coefficients["term"].to_list()
+    assert any("collinear" in w and "next to the interruption" in w for w in r2.warnings)
+    r3 = interrupted_time_series(df, time="year", outcome="n", interruption=2021,
+                                 series_breaks=[2015], model_breaks=False)  # fmt: skip
+    assert "break1" not in r3.coefficients["term"].to_list()
+    assert any("Short series" in w for w in r3.warnings)
+
+
+def test_month_dummies_design():
+    t = np.arange(24.0)
+    X, names = its_design(t, 12.0, seasonality=12, season_terms="dummies", season_pos=t % 12)
+    assert names[4:] == [f"season{m}" for m in range(2, 13)]
+    assert X[:, 4:].sum() == 22  # every month but January, twice
+    r = interrupted_time_series(ONE, overdispersion=None, season_terms="dummies", **KW)
+    assert r.coefficients.height == 4 + 11
+
+
+def test_glm_helpers_closed_forms():
+    # intercept-only Poisson with offset: exp(b0) = sum(y) / sum(exposure)
+    y = np.array([3.0, 7.0, 2.0, 9.0])
+    e = np.array([100.0, 300.0, 50.0, 250.0])
+    f = fit_glm(np.ones((4, 1)), y, family="poisson", offset=np.log(e))
+    assert np.exp(f.params[0]) == pytest.approx(21 / 700)
+    assert f.se[0] == pytest.approx(np.sqrt(1 / 21))  # var(log rate) = 1 / total count
+    nb = fit_negbin(np.ones((4, 1)), np.array([5.0, 5.0, 5.0, 5.0]))
+    assert nb.alpha <= 1e-7  # no over-dispersion: Poisson limit
+
+
+def test_its_input_errors():
+    with pytest.raises(ParameterError, match="YYYY-MM"):
+        interrupted_time_series(ONE.with_columns(pl.lit("2021/04").alias("month")),
+                                overdispersion=None, **KW)  # fmt: skip
+    with pytest.raises(ParameterError, match="pre"):
+        interrupted_time_series(ONE, **{**KW, "interruption": "2017-02"})
+    with pytest.raises(ParameterError, match="overdispersion"):
+        interrupted_time_series(ONE, overdispersion="zip", **KW)
