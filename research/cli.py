@@ -3,6 +3,7 @@
 Commands::
 
     pilotbench report [--candidate X] [--pilot Y] [--lang sv|en] [-p name=value ...] [NOTEBOOK]
+    pilotbench batch SCHEDULE [--workers N] [--dask ADDRESS]
     pilotbench params [NOTEBOOK]
     pilotbench data build | verify | info
 
@@ -47,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="any notebook parameter; repeat for several",
     )
     r.add_argument("--output", help="reports folder (default: reports/)")
+    r.add_argument("--pdf", action="store_true", help="also write an A4 report.pdf (chromium)")
+
+    ba = sub.add_parser("batch", help="run the reports of a schedule in parallel")
+    ba.add_argument("schedule", help="schedule TOML, e.g. reports/schedule.toml")
+    ba.add_argument("--workers", type=int, help="worker processes (default: schedule or CPUs)")
+    ba.add_argument("--dask", metavar="ADDRESS", help="send the runs to this Dask scheduler")
+    ba.add_argument("--output", help="reports folder (default: reports/)")
+    ba.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     pa = sub.add_parser("params", help="list a report notebook's parameters")
     pa.add_argument("notebook", nargs="?", default="pilot_vs_candidate")
@@ -79,10 +88,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if key in params and not isinstance(params[key], str):
             params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
     result = run_report(
-        args.notebook, params, output_root=Path(args.output) if args.output else None
+        args.notebook,
+        params,
+        output_root=Path(args.output) if args.output else None,
+        pdf=args.pdf,
     )
     print(result.html)
     return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .batch import expand_schedule, load_schedule, run_batch
+
+    schedule = load_schedule(Path(args.schedule))
+    tasks = expand_schedule(schedule, args.schedule)
+    workers = args.workers or schedule.get("batch", {}).get("workers")
+    result = run_batch(
+        tasks,
+        workers=workers,
+        output_root=Path(args.output) if args.output else None,
+        dask=args.dask,
+        progress=not args.no_progress,
+    )
+    n_fail = len(result.failed)
+    print(f"{len(result.results) - n_fail} reports ok, {n_fail} failed in {result.seconds:.1f} s")
+    for r in result.failed:
+        print(f"  FAILED {r.task.label}: {r.error}")
+    print(f"index: {result.index}")
+    print(f"log:   {result.log}")
+    return 0 if result.ok else 1
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
@@ -144,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "batch":
+            return _cmd_batch(args)
         if args.command == "params":
             return _cmd_params(args)
         if args.command == "data":

@@ -91,13 +91,16 @@ def figure(
 ) -> Html:
     """Render a matplotlib figure as an embedded PNG with alt text and a source line.
 
-    The figure is closed afterwards so it is not displayed a second time by the inline backend.
+    A figure made through pyplot is closed afterwards, so the inline backend does not show it a
+    second time; figures from :mod:`research.plots` are bare ``Figure`` objects and need no
+    closing.
     """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
+    fig.savefig(buf, format="png", dpi=dpi)  # type: ignore[attr-defined]
+    if plt.fignum_exists(getattr(fig, "number", -1)):
+        plt.close(fig)  # type: ignore[arg-type]
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return Html(

@@ -10,14 +10,25 @@ running pilotbench. The report runner passes it to papermill as ``kernel_manager
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
-from jupyter_client import AsyncKernelManager
+import zmq
+from jupyter_client import AsyncKernelManager, KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from traitlets import default
 
-__all__ = ["KERNEL_NAME", "ProjectKernelManager", "ProjectKernelSpecManager", "project_kernelspec"]
+__all__ = [
+    "KERNEL_NAME",
+    "KernelSession",
+    "ProjectKernelManager",
+    "ProjectKernelSpecManager",
+    "ProjectSyncKernelManager",
+    "project_kernelspec",
+]
 
 KERNEL_NAME = "pilotbench"
 
@@ -32,6 +43,17 @@ def project_kernelspec() -> KernelSpec:
         metadata={"debugger": False},
         env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
     )
+
+
+def _ipc_prefix() -> str:
+    """A unique socket path prefix in a private folder.
+
+    jupyter_client's default (``kernel-ipc`` in the working directory) litters that folder and
+    collides between concurrent kernels.
+    """
+    folder = Path(tempfile.gettempdir()) / f"pilotbench-kernels-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return str(folder / f"k-{uuid.uuid4().hex[:12]}")
 
 
 class ProjectKernelSpecManager(KernelSpecManager):
@@ -55,6 +77,84 @@ class ProjectKernelManager(AsyncKernelManager):
     def _transport_default(self) -> str:
         return "ipc"
 
+    @default("ip")
+    def _ip_default(self) -> str:
+        return _ipc_prefix()
+
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return ProjectKernelSpecManager(data_dir="")
+
+
+class ProjectSyncKernelManager(KernelManager):
+    """Blocking counterpart of :class:`ProjectKernelManager`, for kernels kept across runs."""
+
+    @default("kernel_spec_manager")
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        return ProjectKernelSpecManager(data_dir="")
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _ip_default(self) -> str:
+        return _ipc_prefix()
+
+
+_RESET = (
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+    "get_ipython().execution_count = 1\n"
+)
+
+
+class KernelSession:
+    """One kernel kept alive across several notebook runs (used by batch workers).
+
+    Starting a kernel and importing polars, matplotlib and the research package costs seconds;
+    a batch worker pays it once. Before each run the user namespace is wiped (``%reset -f``),
+    figures are closed and the execution counter restarts, so each report sees a clean
+    namespace; imported modules (and their caches, e.g. the loaded panel) are shared, which is
+    the point. If the kernel has died it is restarted.
+    """
+
+    def __init__(self) -> None:
+        self.km: ProjectSyncKernelManager | None = None
+        self.runs = 0
+
+    def ready(self) -> KernelManager:
+        """Return a live kernel manager with a clean namespace."""
+        if self.km is None or not self.km.is_alive():
+            self.shutdown()
+            self.km = ProjectSyncKernelManager(kernel_name=KERNEL_NAME)
+            self.km.start_kernel()
+        else:
+            # A short-lived client on its own zmq context: papermill's client for the previous
+            # run has been torn down, and sharing its context would break this one.
+            ctx = zmq.Context()
+            kc = self.km.client(context=ctx)
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                reply = kc.execute_interactive(_RESET, silent=True, timeout=60)
+                if reply["content"].get("status") != "ok":
+                    raise RuntimeError("kernel reset failed")
+            finally:
+                kc.stop_channels()
+                ctx.destroy(linger=0)
+        self.runs += 1
+        return self.km
+
+    def restart(self) -> None:
+        """Discard the kernel (e.g. after a failed run); the next :meth:`ready` starts anew."""
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the kernel if one is running."""
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # a dead kernel cannot be shut down twice; nothing to keep
+                pass
+            self.km = None

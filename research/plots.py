@@ -99,7 +99,10 @@ def trend_chart(
     matplotlib.figure.Figure
     """
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7.2, 3.6))
+        # A bare Figure (no pyplot): no global figure registry for the inline backend to
+        # capture, and constrained layout, so saving needs a single draw.
+        fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+        ax = fig.add_subplot()
         last_points = []
         for i, (code, label) in enumerate(series):
             st = STYLES[i % len(STYLES)]
@@ -176,5 +179,4 @@ def trend_chart(
         ax.legend(
             loc="upper left", frameon=False, ncols=min(len(series), 3), bbox_to_anchor=(0, -0.1)
         )
-        fig.tight_layout()
     return fig

@@ -35,7 +35,7 @@ import nbformat
 
 from . import __version__
 from .errors import ReportError
-from .kernel import KERNEL_NAME, ProjectKernelManager
+from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
 from .paths import PROJECT_ROOT, data_dir, reports_dir
 from .provenance import load_manifest, sha256_file
@@ -220,6 +220,8 @@ def run_report(
     *,
     output_root: Path | None = None,
     timeout: int = 600,
+    pdf: bool = False,
+    kernel: KernelSession | None = None,
 ) -> ReportResult:
     """Execute a report notebook and write its HTML, notebook and manifest atomically.
 
@@ -233,6 +235,11 @@ def run_report(
         Reports folder (default ``reports/`` or ``$PILOTBENCH_REPORTS``).
     timeout
         Seconds allowed per cell.
+    pdf
+        Also print ``report.pdf`` (A4) with headless Chromium.
+    kernel
+        A :class:`~research.kernel.KernelSession` to run on (batch workers keep one kernel
+        across reports); by default a fresh kernel is started and stopped.
 
     Returns
     -------
@@ -266,6 +273,11 @@ def run_report(
     try:
         t_exec = time.perf_counter()
         try:
+            kernel_args: dict[str, Any] = (
+                {"km": kernel.ready()}
+                if kernel is not None
+                else {"kernel_manager_class": ProjectKernelManager}
+            )
             nb = papermill.execute_notebook(
                 str(src),
                 str(executed),
@@ -276,10 +288,12 @@ def run_report(
                 log_output=False,
                 request_save_on_cell_execute=False,
                 cwd=str(src.parent),
-                kernel_manager_class=ProjectKernelManager,
                 execution_timeout=timeout,
+                **kernel_args,
             )
         except PapermillExecutionError as exc:
+            if kernel is not None:
+                kernel.restart()
             failed_dir = root / "failed"
             failed_dir.mkdir(parents=True, exist_ok=True)
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -296,9 +310,16 @@ def run_report(
         lang = str(merged.get("lang", "sv"))
         page = export_html(nb, lang=lang, params=merged)
         seconds_html = time.perf_counter() - t_html
+        seconds_pdf = 0.0
         _strip_metadata(nb)
         nbformat.write(nb, str(executed))
         (staging / "report.html").write_text(page, encoding="utf-8")
+        if pdf:
+            from .pdf import html_to_pdf
+
+            t_pdf = time.perf_counter()
+            html_to_pdf(staging / "report.html", staging / "report.pdf")
+            seconds_pdf = time.perf_counter() - t_pdf
         manifest = {
             "notebook": notebook,
             "slug": slug,
@@ -309,13 +330,13 @@ def run_report(
             "git_commit": _git_commit(),
             "python": platform.python_version(),
             "timings_s": {"execute": round(seconds_exec, 3), "html": round(seconds_html, 3)},
-            "outputs": {
-                name: sha256_file(staging / name) for name in ("report.html", "notebook.ipynb")
-            },
+            "outputs": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
             "data_files": {
                 f.path: f.sha256 for f in load_manifest().files if f.source != "basque-reference"
             },
         }
+        if pdf:
+            manifest["timings_s"]["pdf"] = round(seconds_pdf, 3)
         manifest["timings_s"]["total"] = round(time.perf_counter() - t0, 3)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
