@@ -1,0 +1,511 @@
+"""Tests of research.rates against independent values.
+
+Sources of the reference values:
+
+* published tables of exact (Garwood) 95 % Poisson limits for small counts, and the printed
+  output of R's ``?poisson.test`` examples;
+* tests/reference/rates_reference.json, written by tests/reference/make_rates_reference.py
+  (mpmath brute-force root finding on Poisson/binomial tail sums, exact rational arithmetic
+  for the "minlike" p-value, statsmodels GLM / NegativeBinomial for the trends);
+* closed forms computed in the tests with the ``math`` module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from research.catalog import SeriesBreak
+from research.errors import ParameterError
+from research.rates import (
+    DEFAULT_MIN_COUNT,
+    display_value,
+    poisson_rate_ci,
+    poisson_trend,
+    pooled_rate,
+    pooled_rates,
+    rate_difference,
+    rate_ratio,
+    suppress_small,
+    suppression_mask,
+    with_rate_ci,
+)
+
+REF = json.loads((Path(__file__).parent / "reference" / "rates_reference.json").read_text())
+
+
+# --------------------------------------------------------------------------------------------
+# one rate
+# --------------------------------------------------------------------------------------------
+
+# Exact 95 % confidence limits for a Poisson count, as printed in standard tables (e.g. the
+# table of Poisson confidence limits in Breslow & Day 1987, appendix; Ulm 1990), to the
+# printed precision.
+PUBLISHED_GARWOOD_95 = [
+    (0, 0.0, 3.689),
+    (1, 0.0253, 5.572),
+    (2, 0.242, 7.225),
+    (5, 1.623, 11.668),
+    (10, 4.795, 18.390),
+]
+
+
+@pytest.mark.parametrize(("count", "lower", "upper"), PUBLISHED_GARWOOD_95)
+def test_exact_interval_matches_published_table(count, lower, upper):
+    ci = poisson_rate_ci(count, 1, per=1)
+    assert ci.lower == pytest.approx(lower, abs=5e-4 if lower < 0.1 else 5e-3)
+    assert ci.upper == pytest.approx(upper, abs=5e-4)
+    if count == 0:
+        assert ci.lower == 0.0  # exactly
+
+
+def test_exact_interval_matches_r_poisson_test_one_sample():
+    # ?poisson.test: poisson.test(137, 24.19893) prints the rate 5.661407 and the 95 percent
+    # confidence interval 4.753125 6.692709.
+    ci = poisson_rate_ci(137, 24.19893, per=1)
+    assert ci.rate == pytest.approx(5.661407, abs=5e-7)
+    assert ci.lower == pytest.approx(4.753125, abs=5e-7)
+    assert ci.upper == pytest.approx(6.692709, abs=5e-7)
+
+
+@pytest.mark.parametrize("method", ["exact", "midp"])
+def test_intervals_match_bruteforce_root_finding(method):
+    rows = REF["poisson_exact" if method == "exact" else "poisson_midp"]
+    counts = np.array([r["count"] for r in rows], dtype=float)
+    levels = sorted({r["level"] for r in rows})
+    for level in levels:
+        sel = [r for r in rows if r["level"] == level]
+        x = np.array([r["count"] for r in sel], dtype=float)
+        ci = poisson_rate_ci(x, 1.0, per=1, level=level, method=method)
+        np.testing.assert_allclose(ci.upper, [r["upper"] for r in sel], rtol=1e-10)
+        np.testing.assert_allclose(ci.lower, [r["lower"] for r in sel], rtol=1e-10, atol=0)
+    assert counts.size > 20
+
+
+def test_midp_zero_count_closed_form():
+    # mid-p upper limit for x = 0 solves exp(-U)/2 = alpha/2, i.e. U = -log(alpha)
+    for level in (0.9, 0.95, 0.99):
+        ci = poisson_rate_ci(0, 1, per=1, level=level, method="midp")
+        assert ci.lower == 0.0
+        assert ci.upper == pytest.approx(-math.log(1 - level), rel=1e-12)
+
+
+def test_byar_and_wald_closed_forms():
+    z = 1.959963984540054
+    x = 10
+    byar_lo = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    byar_hi = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    ci = poisson_rate_ci(x, 2_000, per=1_000, method="byar")
+    assert ci.lower == pytest.approx(byar_lo / 2, rel=1e-12)
+    assert ci.upper == pytest.approx(byar_hi / 2, rel=1e-12)
+    # Byar's approximation is close to the exact interval (Breslow & Day 1987)
+    exact = poisson_rate_ci(x, 2_000, per=1_000)
+    assert ci.lower == pytest.approx(exact.lower, rel=0.01)
+    assert ci.upper == pytest.approx(exact.upper, rel=0.01)
+    w = poisson_rate_ci(x, 2_000, per=1_000, method="wald")
+    assert w.lower == pytest.approx((x - z * math.sqrt(x)) / 2, rel=1e-12)
+    assert w.upper == pytest.approx((x + z * math.sqrt(x)) / 2, rel=1e-12)
+    assert poisson_rate_ci(0, 10, method="byar").lower == 0.0
+    assert poisson_rate_ci(1, 10, method="wald").lower == 0.0  # clipped
+
+
+def test_rate_scaling_and_vector_types():
+    ci = poisson_rate_ci(20, 131_000)
+    assert ci.rate == pytest.approx(20 / 131_000 * 1e5)
+    assert isinstance(ci.rate, float)
+    arr = poisson_rate_ci(np.array([0, 5, 10]), 50_000.0)
+    assert isinstance(arr.upper, np.ndarray) and arr.upper.shape == (3,)
+    ref = {r["count"]: r for r in REF["poisson_exact"] if r["level"] == 0.95}
+    np.testing.assert_allclose(arr.upper, [ref[c]["upper"] * 2 for c in (0, 5, 10)], rtol=1e-10)
+    s = poisson_rate_ci(pl.Series([3, None, 7]), pl.Series([1e4, 1e4, 2e4]))
+    assert isinstance(s.lower, pl.Series) and s.lower.len() == 3
+    assert s.lower.null_count() == 1 and s.upper[1] is None
+    assert s.rate.to_list()[2] == pytest.approx(35.0)
+
+
+def test_with_rate_ci_and_pooling():
+    df = pl.DataFrame(
+        {
+            "area_code": ["0126", "0126", "0126", "0180", "0180"],
+            "count_est": [6, 7, 7, 30, None],
+            "population": [20_000.0, 20_000.0, 20_000.0, 985_000.0, 990_000.0],
+        }
+    )
+    out = with_rate_ci(df)
+    assert out.columns[-3:] == ["rate", "lower", "upper"]
+    assert out["rate"][4] is None
+    ref20 = next(r for r in REF["poisson_exact"] if r["count"] == 20 and r["level"] == 0.95)
+    pooled = pooled_rate([6, 7, 7], [20_000, 20_000, 20_000])
+    assert pooled.rate == pytest.approx(20 / 60_000 * 1e5)
+    assert pooled.lower == pytest.approx(ref20["lower"] / 60_000 * 1e5, rel=1e-10)
+    assert pooled.upper == pytest.approx(ref20["upper"] / 60_000 * 1e5, rel=1e-10)
+    by_area = pooled_rates(df, "area_code")
+    assert by_area["area_code"].to_list() == ["0126", "0180"]
+    assert by_area["upper"][0] == pytest.approx(pooled.upper, rel=1e-12)
+    assert by_area["n_missing"].to_list() == [0, 1]
+    assert by_area["rate"][1] is None  # a missing year is not silently dropped
+    with pytest.raises(ParameterError, match="missing"):
+        pooled_rate([1, None], [10.0, 10.0])
+    with pytest.raises(ParameterError, match="not found"):
+        with_rate_ci(df, count="antal")
+
+
+@pytest.mark.parametrize(
+    ("count", "exposure", "match"),
+    [
+        (-1, 100, "non-negative whole"),
+        (2.5, 100, "non-negative whole"),
+        (3, 0, "positive"),
+        (3, -5, "positive"),
+        (3, np.inf, "positive"),
+        ([1, 2], [1.0, 2.0, 3.0], "same length"),
+        ("many", 10, "number"),
+    ],
+)
+def test_invalid_input_raises(count, exposure, match):
+    with pytest.raises(ParameterError, match=match):
+        poisson_rate_ci(count, exposure)
+
+
+def test_invalid_settings_raise():
+    with pytest.raises(ParameterError, match="level"):
+        poisson_rate_ci(1, 1, level=95)
+    with pytest.raises(ParameterError, match="method"):
+        poisson_rate_ci(1, 1, method="score")
+    with pytest.raises(ParameterError, match="per"):
+        poisson_rate_ci(1, 1, per=0)
+    assert issubclass(ParameterError, ValueError)
+
+
+def _exact_coverage(mu: float, method: str, level: float = 0.95) -> float:
+    """P(interval covers mu) summed exactly over the Poisson(mu) outcomes."""
+    x = np.arange(0, int(mu + 15 * math.sqrt(mu) + 30))
+    ci = poisson_rate_ci(x, 1.0, per=1, level=level, method=method)
+    inside = (ci.lower <= mu) & (mu <= ci.upper)
+    return float(stats.poisson.pmf(x, mu)[inside].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(mu=st.floats(min_value=0.5, max_value=50.0), level=st.sampled_from([0.9, 0.95, 0.99]))
+def test_exact_interval_coverage_is_at_least_nominal(mu, level):
+    assert _exact_coverage(mu, "exact", level) >= level - 1e-12
+
+
+def test_coverage_in_simulation():
+    """Fixed-seed simulation: exact >= nominal, mid-p close to nominal on average."""
+    rng = np.random.default_rng(11)
+    draws = 20_000
+    mus = [0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 50.0]
+    midp_cov = []
+    for mu in mus:
+        exposure = 37_000.0
+        rate = mu / exposure * 1e5
+        x = rng.poisson(mu, draws)
+        ex = poisson_rate_ci(x, exposure)
+        cov = np.mean((ex.lower <= rate) & (rate <= ex.upper))
+        se = math.sqrt(0.95 * 0.05 / draws)
+        assert cov >= 0.95 - 3.5 * se, (mu, cov)
+        mp = poisson_rate_ci(x, exposure, method="midp")
+        midp_cov.append(np.mean((mp.lower <= rate) & (rate <= mp.upper)))
+    # mid-p: not guaranteed, but close to nominal on average over means (exact average over a
+    # fine grid of means from 0.5 to 50 is 0.952)
+    assert 0.94 <= float(np.mean(midp_cov)) <= 0.97
+    grid = np.linspace(0.5, 50, 60)
+    assert np.mean([_exact_coverage(m, "midp") for m in grid]) == pytest.approx(0.95, abs=0.006)
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(0, 500), exposure=st.floats(1e2, 1e7))
+def test_monotone_in_count_and_narrower_with_exposure(count, exposure):
+    for method in ("exact", "midp"):
+        a = poisson_rate_ci(count, exposure, method=method)
+        b = poisson_rate_ci(count + 1, exposure, method=method)
+        assert b.upper > a.upper and b.lower > a.lower
+        assert a.lower <= a.rate <= a.upper
+        if count > 0:
+            # same rate, twice the exposure: relatively narrower interval
+            c = poisson_rate_ci(2 * count, 2 * exposure, method=method)
+            assert c.rate == pytest.approx(a.rate)
+            assert (c.upper - c.lower) / c.rate < (a.upper - a.lower) / a.rate
+
+
+# --------------------------------------------------------------------------------------------
+# rate ratio and difference
+# --------------------------------------------------------------------------------------------
+
+
+def test_rate_ratio_reproduces_r_documentation_example():
+    # R: poisson.test(c(11, 6+8+7), c(800, 1083+1050+878)) prints p-value = 0.07967,
+    # 95 percent confidence interval 0.8584264 4.2772659, rate ratio 1.971488
+    pub = REF["published_poisson_test"]
+    rr = rate_ratio(11, 800, 6 + 8 + 7, 1083 + 1050 + 878)
+    assert rr.ratio == pytest.approx(pub["ratio"], abs=5e-7)
+    assert rr.p_value == pytest.approx(pub["p_value"], abs=5e-6)
+    assert rr.lower == pytest.approx(pub["lower"], abs=5e-8)
+    assert rr.upper == pytest.approx(pub["upper"], abs=5e-8)
+
+
+def test_rate_ratio_exact_matches_reference():
+    rows = REF["rate_ratio_exact"]
+    for r in rows:
+        args = (r["count1"], r["exposure1"], r["count2"], r["exposure2"])
+        rr = rate_ratio(*args, level=r["level"])
+        assert rr.lower == pytest.approx(r["lower"], rel=1e-9, abs=1e-300)
+        if math.isinf(r["upper"]):
+            assert math.isinf(rr.upper)
+        else:
+            assert rr.upper == pytest.approx(r["upper"], rel=1e-9)
+        assert rr.p_value == pytest.approx(r["p_value"], rel=1e-9)
+        assert rr.p_value == pytest.approx(r["scipy_binomtest_p"], rel=1e-9)
+        less = rate_ratio(*args, alternative="less")
+        greater = rate_ratio(*args, alternative="greater")
+        assert less.p_value == pytest.approx(r["p_less"], rel=1e-9)
+        assert greater.p_value == pytest.approx(r["p_greater"], rel=1e-9)
+        assert less.lower == 0 and math.isinf(greater.upper)
+    # vectorized form equals the same reference values
+    sel = [r for r in rows if r["level"] == 0.95]
+    vec = rate_ratio(
+        np.array([r["count1"] for r in sel]),
+        np.array([r["exposure1"] for r in sel], dtype=float),
+        np.array([r["count2"] for r in sel]),
+        np.array([r["exposure2"] for r in sel], dtype=float),
+    )
+    np.testing.assert_allclose(vec.p_value, [r["p_value"] for r in sel], rtol=1e-9)
+    np.testing.assert_allclose(vec.lower, [r["lower"] for r in sel], rtol=1e-9)
+
+
+def test_minlike_differs_from_doubling():
+    # DOMAIN.md pitfall: the two-sided p is not twice the one-sided p in asymmetric cases
+    rr = rate_ratio(3, 12_000, 9, 15_000)
+    one_sided = rate_ratio(3, 12_000, 9, 15_000, alternative="less").p_value
+    ref = next(r for r in REF["rate_ratio_exact"] if r["count1"] == 3)
+    assert rr.p_value == pytest.approx(ref["p_value"], rel=1e-9)
+    assert abs(rr.p_value - min(1.0, 2 * one_sided)) > 1e-3
+
+
+def test_rate_ratio_zero_counts():
+    both = rate_ratio(0, 1_000, 0, 2_000)
+    assert math.isnan(both.ratio) and both.lower == 0 and math.isinf(both.upper)
+    assert both.p_value == 1.0
+    first = rate_ratio(0, 1_000, 5, 1_000)
+    assert first.ratio == 0 and first.lower == 0
+    second = rate_ratio(5, 1_000, 0, 1_000)
+    assert math.isinf(second.ratio) and math.isinf(second.upper)
+
+
+def test_rate_ratio_wald_matches_reference():
+    for r in REF["rate_ratio_wald"]:
+        rr = rate_ratio(r["count1"], r["exposure1"], r["count2"], r["exposure2"], method="wald")
+        assert rr.lower == pytest.approx(r["lower"], rel=1e-10)
+        assert rr.upper == pytest.approx(r["upper"], rel=1e-10)
+        assert rr.p_value == pytest.approx(r["p_value"], rel=1e-9, abs=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x1=st.integers(0, 80),
+    x2=st.integers(0, 80),
+    e1=st.floats(1e2, 1e6),
+    e2=st.floats(1e2, 1e6),
+    method=st.sampled_from(["exact", "wald"]),
+)
+def test_rate_ratio_is_symmetric(x1, x2, e1, e2, method):
+    ab = rate_ratio(x1, e1, x2, e2, method=method)
+    ba = rate_ratio(x2, e2, x1, e1, method=method)
+    assert ab.p_value == pytest.approx(ba.p_value, rel=1e-6)
+    with np.errstate(divide="ignore"):
+        assert np.allclose(1 / np.float64(ab.upper), ba.lower, rtol=1e-8, atol=0)
+        assert np.allclose(1 / np.float64(ab.lower), ba.upper, rtol=1e-8, atol=0)
+    if x1 > 0 and x2 > 0:
+        assert ab.ratio * ba.ratio == pytest.approx(1.0)
+        assert ab.lower <= ab.ratio <= ab.upper
+    assert 0 <= ab.p_value <= 1
+
+
+def test_rate_ratio_input_errors():
+    with pytest.raises(ParameterError, match="alternative"):
+        rate_ratio(1, 1, 1, 1, alternative="two.sided")
+    with pytest.raises(ParameterError, match="null"):
+        rate_ratio(1, 1, 1, 1, null=0)
+    with pytest.raises(ParameterError, match="count2"):
+        rate_ratio(1, 1, -1, 1)
+
+
+def test_rate_difference_closed_form():
+    # d = 1e5*(30/1e5 - 20/1e5) = 10; se = 1e5*sqrt(30/1e10 + 20/1e10) = sqrt(50)
+    d = rate_difference(30, 100_000, 20, 100_000)
+    se = math.sqrt(50)
+    z = 1.959963984540054
+    assert d.difference == pytest.approx(10.0)
+    assert d.std_error == pytest.approx(se)
+    assert (d.lower, d.upper) == pytest.approx((10 - z * se, 10 + z * se))
+    assert d.p_value == pytest.approx(math.erfc(10 / se / math.sqrt(2)))
+    # unequal exposures, per 1 000
+    d2 = rate_difference(12, 4_000, 5, 6_000, per=1_000)
+    se2 = 1_000 * math.sqrt(12 / 4_000**2 + 5 / 6_000**2)
+    assert d2.difference == pytest.approx(1_000 * (12 / 4_000 - 5 / 6_000))
+    assert d2.std_error == pytest.approx(se2)
+    zero = rate_difference(0, 10, 0, 10)
+    assert (zero.lower, zero.upper, zero.p_value) == (0.0, 0.0, 1.0)
+    vec = rate_difference(pl.Series([30, 12]), 100_000.0, pl.Series([20, 12]), 100_000.0)
+    assert isinstance(vec.difference, pl.Series) and vec.p_value[1] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# trend
+# --------------------------------------------------------------------------------------------
+
+
+def _case(name):
+    return next(t for t in REF["trend"] if t["name"] == name)
+
+
+@pytest.mark.parametrize(
+    "name", ["poisson_like", "overdispersed", "break_2015", "small_counts", "underdispersed"]
+)
+def test_trend_poisson_and_quasi_match_statsmodels(name):
+    c = _case(name)
+    for od, key in ((None, "poisson"), ("quasi", "quasi")):
+        t = poisson_trend(
+            c["counts"], c["exposures"], c["years"], breaks=c["breaks"], overdispersion=od
+        )
+        ref = c[key]
+        np.testing.assert_allclose(t.coefficients["estimate"], ref["params"], rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(t.coefficients["std_error"], ref["bse"], rtol=1e-8)
+        np.testing.assert_allclose(
+            t.coefficients["p_value"], ref["pvalues"], rtol=1e-6, atol=1e-300
+        )
+        lo, hi = (100 * math.expm1(v) for v in ref["ci_year"])
+        assert (t.lower, t.upper) == pytest.approx((lo, hi), rel=1e-8)
+        assert t.pct_change == pytest.approx(100 * math.expm1(ref["params"][1]), rel=1e-8)
+    base = c["poisson"]
+    t = poisson_trend(c["counts"], c["exposures"], c["years"], breaks=c["breaks"])
+    assert t.dispersion == pytest.approx(base["pearson_chi2"] / base["df_resid"], rel=1e-8)
+    assert t.deviance == pytest.approx(base["deviance"], rel=1e-8)
+    q = poisson_trend(
+        c["counts"], c["exposures"], c["years"], breaks=c["breaks"], overdispersion="quasi"
+    )
+    assert q.dispersion == pytest.approx(c["quasi"]["scale"], rel=1e-8)
+
+
+@pytest.mark.parametrize("name", ["poisson_like", "overdispersed", "break_2015", "small_counts"])
+def test_trend_negbin_matches_statsmodels(name):
+    c = _case(name)
+    ref = c["negbin"]
+    assert not ref["at_boundary"]
+    t = poisson_trend(
+        c["counts"], c["exposures"], c["years"], breaks=c["breaks"], overdispersion="negbin"
+    )
+    assert t.alpha == pytest.approx(ref["alpha"], rel=1e-4)
+    np.testing.assert_allclose(t.coefficients["estimate"], ref["params"], rtol=1e-6)
+    np.testing.assert_allclose(t.coefficients["std_error"], ref["glm_at_alpha_bse"], rtol=1e-5)
+    lo, hi = (100 * math.expm1(v) for v in ref["glm_at_alpha_ci_year"])
+    assert (t.lower, t.upper) == pytest.approx((lo, hi), rel=1e-5)
+    assert t.p_value == pytest.approx(ref["glm_at_alpha_pvalues"][1], rel=1e-4)
+
+
+def test_trend_negbin_at_poisson_boundary():
+    c = _case("underdispersed")
+    assert c["negbin"]["at_boundary"]
+    t = poisson_trend(c["counts"], c["exposures"], c["years"], overdispersion="negbin")
+    assert t.alpha == 0.0
+    assert any("alpha = 0" in w for w in t.warnings)
+    np.testing.assert_allclose(t.coefficients["std_error"], c["poisson"]["bse"], rtol=1e-8)
+
+
+def test_trend_breaks_from_catalogue_objects_and_window():
+    c = _case("break_2015")
+    brk = SeriesBreak(
+        id="kommun-2015",
+        first_year=2015,
+        date="2015-01-01",
+        indicators=("N07402",),
+        label_sv="Ny redovisning",
+        label_en="New reporting",
+        description_sv="",
+        description_en="",
+        source="Brå",
+    )
+    outside = 2030
+    t = poisson_trend(c["counts"], c["exposures"], c["years"], breaks=[brk, outside, 2010])
+    assert t.breaks == (2015,)
+    assert t.coefficients["term"].to_list() == ["intercept", "year", "break_2015"]
+    np.testing.assert_allclose(t.coefficients["estimate"], c["poisson"]["params"], rtol=1e-8)
+    ignored = [w for w in t.warnings if "ignored" in w]
+    assert len(ignored) == 2 and any("2030" in w for w in ignored)
+    # the first data year itself is no break (nothing before it)
+    assert any("2010" in w for w in ignored)
+
+
+def test_trend_warnings_and_errors():
+    c = _case("overdispersed")
+    t = poisson_trend(c["counts"], c["exposures"], c["years"])
+    assert any("dispersion" in w for w in t.warnings)
+    counts = list(c["counts"])
+    counts[3] = None
+    t2 = poisson_trend(pl.Series(counts), c["exposures"], c["years"])
+    assert t2.n_years == len(counts) - 1 and any("Dropped 1" in w for w in t2.warnings)
+    zero = poisson_trend([0, 0, 0, 0], [1e4] * 4, [2019, 2020, 2021, 2022])
+    assert math.isnan(zero.pct_change) and any("zero" in w for w in zero.warnings)
+    with pytest.raises(ParameterError, match="unique"):
+        poisson_trend([1, 2, 3], [10.0] * 3, [2020, 2020, 2021])
+    with pytest.raises(ParameterError, match="at least"):
+        poisson_trend([1, 2], [10.0] * 2, [2020, 2021])
+    with pytest.raises(ParameterError, match="overdispersion"):
+        poisson_trend([1, 2, 3], [10.0] * 3, [2020, 2021, 2022], overdispersion="nb")
+
+
+def test_trend_recovers_known_growth():
+    """Deterministic data exactly on a 5 % yearly growth curve: estimate 5 %, p tiny."""
+    years = np.arange(2010, 2024)
+    exposure = np.full(years.size, 1e6)
+    expected = 200 * 1.05 ** (years - 2010)
+    # rounding to counts perturbs slightly; the estimate must be within 0.2 points of 5 %
+    t = poisson_trend(np.round(expected), exposure, years)
+    assert t.pct_change == pytest.approx(5.0, abs=0.2)
+    assert t.lower < 5.0 < t.upper and t.p_value < 1e-10
+
+
+# --------------------------------------------------------------------------------------------
+# suppression
+# --------------------------------------------------------------------------------------------
+
+
+def test_suppression_rules():
+    assert DEFAULT_MIN_COUNT == 5
+    mask = suppression_mask(pl.Series([0, 1, 4, 5, None, 12]))
+    assert mask.tolist() == [False, True, True, False, True, False]
+    assert suppression_mask([0, 2], suppress_zero=True).tolist() == [True, True]
+    assert suppression_mask([2, 3], min_count=3).tolist() == [True, False]
+    assert display_value(12.5, 4) == ".."
+    assert display_value(12.5, 5, formatter=lambda v: f"{v:.1f}".replace(".", ",")) == "12,5"
+    assert display_value(0.0, 0) == "0.0"
+    with pytest.raises(ParameterError, match="min_count"):
+        suppression_mask([1], min_count=0)
+    with pytest.raises(ParameterError, match="min_count"):
+        suppression_mask([1], min_count=2.5)
+
+
+def test_suppress_small_frame():
+    df = pl.DataFrame(
+        {
+            "area_code": ["0126", "0127", "0128", "0180"],
+            "count_est": [3, 0, None, 40],
+            "rate": [2.6, 0.0, None, 4.06],
+        }
+    )
+    out = suppress_small(df, ["count_est", "rate"])
+    assert out["count_est"].to_list() == ["..", "0", "..", "40"]
+    assert out["rate"].to_list() == ["..", "0.0", "..", "4.06"]
+    assert out["suppressed"].to_list() == [True, False, True, False]
+    assert out["area_code"].to_list() == df["area_code"].to_list()
+    with pytest.raises(ParameterError, match="not found"):
+        suppress_small(df, "upper")
