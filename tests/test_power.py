@@ -1,0 +1,319 @@
+"""Tests of research.power against hand computations, statsmodels, research.did and simulation."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import optimize, stats
+
+import research.power as power_mod
+from research.did import diff_in_diff
+from research.errors import ParameterError
+from research.glm import fit_glm
+from research.power import (
+    _collapsed_estimates,
+    can_detect,
+    concentrate,
+    dilute,
+    minimum_detectable_effect,
+    power_at,
+)
+
+REF = json.loads((Path(__file__).parent / "reference" / "power_statsmodels.json").read_text())
+
+# Normal quantiles written out (Abramowitz & Stegun table 26.5 gives 1.959964 and 0.841621).
+Z975 = 1.959963984540054
+Z80 = 0.8416212335729143
+
+
+def test_quantiles_written_out_match_scipy():
+    assert stats.norm.ppf(0.975) == pytest.approx(Z975, abs=1e-12)
+    assert stats.norm.ppf(0.8) == pytest.approx(Z80, abs=1e-12)
+
+
+# ------------------------------------------------------------------ analytic Wald, by hand
+
+
+def test_mde_null_variance_hand_computation():
+    """C_pre = C_post = 100 in each arm, phi = 1.
+
+    SE = sqrt(1/100 + 1/100 + 1/100 + 1/100) = 0.2, and Bloom's MDE on the log scale is
+    (1.959964 + 0.841621) * 0.2 = 0.5603170, so the MDE rate ratio is exp(-0.5603170) =
+    0.571028 (a 42.9 % drop) and for a rise exp(0.5603170) = 1.751228.
+    """
+    kw = dict(years_pre=1, years_post=1, control_count=100.0, inference="wald", variance="null")
+    r = minimum_detectable_effect(100.0, **kw)
+    L = (Z975 + Z80) * 0.2
+    assert r.se_null == pytest.approx(0.2, rel=1e-12)
+    assert r.mde_rate_ratio == pytest.approx(math.exp(-L), rel=1e-9)
+    assert r.mde_rate_ratio == pytest.approx(0.571028, abs=1e-6)
+    assert r.mde_pct == pytest.approx(100 * (1 - math.exp(-L)), rel=1e-9)
+    up = minimum_detectable_effect(100.0, direction="increase", **kw)
+    assert up.mde_rate_ratio == pytest.approx(1.751228, abs=1e-6)
+
+
+def test_mde_alternative_variance_solved_independently():
+    """Under the effect the treated post count is 100 RR, so L = -log RR solves
+    L = (z_.975 + z_.8) sqrt(3/100 + 1/(100 exp(-L))); solved here with brentq."""
+    r = minimum_detectable_effect(
+        100.0, years_pre=1, years_post=1, control_count=100.0, inference="wald"
+    )
+    M = Z975 + Z80
+    L = optimize.brentq(lambda L: L - M * math.sqrt(0.03 + math.exp(L) / 100), 0.01, 3)
+    assert r.mde_rate_ratio == pytest.approx(math.exp(-L), rel=1e-8)
+    # with the variance at the effect the MDE is larger than with the null variance
+    assert r.mde_rate_ratio < 0.571028
+    # power at the MDE is the target (the far tail adds < 1e-6 here)
+    pw = power_at(r.mde_rate_ratio, 100.0, years_pre=1, years_post=1, control_count=100.0,
+                  inference="wald")  # fmt: skip
+    assert pw == pytest.approx(0.8, abs=1e-6)
+
+
+def test_power_hand_computation_with_controls_and_overdispersion():
+    """b = 20/year, 3 + 2 years, pool of 200/year, phi = 1.5, RR = 0.75:
+    Var = 1.5 (1/60 + 1/30 + 1/600 + 1/400) = 0.08125, power = Phi(|log .75| / SE - z) +
+    Phi(-|log .75| / SE - z)."""
+    var = 1.5 * (1 / 60 + 1 / (40 * 0.75) + 1 / 600 + 1 / 400)
+    se = math.sqrt(var)
+    d = abs(math.log(0.75))
+    expected = stats.norm.cdf(d / se - Z975) + stats.norm.cdf(-d / se - Z975)
+    got = power_at(0.75, 20.0, years_pre=3, years_post=2, control_count=200.0,
+                   overdispersion=1.5, inference="wald")  # fmt: skip
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case", REF["cases"], ids=lambda c: f"b{c['baseline']}-rr{c['rate_ratio']}"
+)
+def test_power_matches_statsmodels(case):
+    """statsmodels' power_poisson_ratio_2indep (method_var='alt', two-sided), recorded once."""
+    got = power_at(
+        case["rate_ratio"], case["baseline"], years_pre=case["years_pre"],
+        years_post=case["years_post"], overdispersion=case["overdispersion"],
+        alpha=case["alpha"], inference="wald",
+    )  # fmt: skip
+    assert got == pytest.approx(case["power"], rel=1e-9)
+
+
+def test_did_variance_is_inverse_fisher_information_of_yearly_twfe():
+    """The closed-form variance equals [(X'WX)^-1] of the treatment coefficient of the yearly
+    Poisson TWFE model (unit and year dummies), computed by matrix inversion here, for
+    controls of different sizes and unequal year effects."""
+    J, T, T0 = 7, 6, 3
+    b, rr = 12.0, 0.7
+    c = np.array([5, 8, 20, 3, 11, 9, 30.0])
+    gam = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    units = np.repeat(np.arange(J + 1), T)
+    years = np.tile(np.arange(T), J + 1)
+    D = ((units == 0) & (years >= T0)).astype(float)
+    mu = np.concatenate([[b], c])[units] * gam[years] * np.where(D == 1, rr, 1.0)
+    X = np.column_stack([D, np.eye(J + 1)[units], np.eye(T)[years][:, 1:]])
+    var_info = np.linalg.inv(X.T @ (mu[:, None] * X))[0, 0]
+    r = minimum_detectable_effect(b, years_pre=T0, years_post=T - T0, control_count=c.sum(),
+                                  inference="wald")  # fmt: skip
+    model = power_mod._model(np.array([b]), None, c.sum(), T0, T - T0, 1.0, "did_poisson")
+    assert model.var(np.array([[math.log(rr)]]))[0, 0] == pytest.approx(var_info, rel=1e-10)
+    assert r.se_null**2 == pytest.approx(
+        1 / (3 * b) + 1 / (3 * b) + 1 / (3 * c.sum()) + 1 / (3 * c.sum()), rel=1e-12
+    )
+
+
+def test_its_variance_matches_glm_fit_covariance():
+    """ITS: the variance of the level change equals the model covariance that research.glm's
+    IRLS reports when fitted to the expected counts themselves."""
+    b, rr, yp, yq = 40.0, 0.8, 4, 3
+    t = np.arange(-yp, yq, dtype=float)
+    post = (t >= 0).astype(float)
+    mu = b * np.where(post == 1, rr, 1.0)
+    X = np.column_stack([np.ones_like(t), t, post])
+    fit = fit_glm(X, mu, family="poisson")
+    model = power_mod._model(np.array([b]), None, None, yp, yq, 1.0, "its")
+    assert model.var(np.array([[math.log(rr)]]))[0, 0] == pytest.approx(fit.cov[2, 2], rel=1e-7)
+    r = minimum_detectable_effect(b, years_pre=yp, years_post=yq, estimator="its")
+    assert r.inference == "wald" and 0 < r.mde_rate_ratio < 1
+
+
+# ------------------------------------------------------------------ permutation
+
+
+def test_permutation_floor_one_over_j_plus_one():
+    r = minimum_detectable_effect(500.0, n_control=18)
+    assert r.inference == "permutation"
+    assert not r.detectable and math.isnan(r.mde_rate_ratio)
+    assert any("1/19" in n for n in r.notes) and any("1/19" in n for n in r.notes_sv)
+    assert power_at(0.1, 500.0, n_control=18) == 0.0
+    assert "no drop" in r.summary("en").lower() or "no " in r.summary("en")
+    ok = minimum_detectable_effect(500.0, n_control=19)
+    assert ok.detectable
+
+
+@pytest.mark.parametrize(("J", "alpha"), [(19, 0.05), (39, 0.05), (50, 0.05), (99, 0.1)])
+def test_permutation_size_is_k_over_j_plus_one(J, alpha):
+    """With exchangeable units and no effect the treated unit's rank is uniform, so the
+    rejection rate is floor(alpha (J+1)) / (J+1) exactly."""
+    k = math.floor(alpha * (J + 1) + 1e-9)
+    got = power_at(1.0, 30.0, n_control=J, alpha=alpha)
+    assert got == pytest.approx(k / (J + 1), abs=1e-9)
+
+
+def test_collapsed_estimator_equals_research_did():
+    """On two-period totals the Poisson TWFE estimate and its permutation p-value from
+    research.did equal the closed-form cross ratio used in the simulation."""
+    rng = np.random.default_rng(7)
+    pre = rng.poisson(40, size=6).astype(float)
+    post = rng.poisson(35, size=6).astype(float)
+    units = [f"u{i}" for i in range(6)]
+    df = pl.DataFrame({
+        "unit": units * 2, "year": [0] * 6 + [1] * 6, "y": np.concatenate([pre, post]),
+        "pop": [1000.0] * 12, "treated": [1] + [0] * 5 + [1] + [0] * 5,
+        "post": [0] * 6 + [1] * 6,
+    })  # fmt: skip
+    res = diff_in_diff(df, unit="unit", time="year", outcome="y", treated="treated",
+                       post="post", family="poisson", offset="pop",
+                       inference="permutation")  # fmt: skip
+    d = _collapsed_estimates(pre[None, :], post[None, :])[0]
+    assert d[0] == pytest.approx(res.estimate, abs=1e-8)
+    np.testing.assert_allclose(np.sort(res.placebo_estimates), np.sort(d), atol=1e-6)
+    p = np.mean(np.abs(d) >= np.abs(d[0]) - 1e-12)
+    assert p == pytest.approx(res.p_value)
+
+
+# ------------------------------------------------------------------ simulation vs analytic
+
+
+def test_simulation_agrees_with_analytic_wald_and_permutation():
+    """Many equal controls and large counts: simulated power within 4 Monte Carlo SE."""
+    kw = dict(years_pre=2, years_post=2, n_control=199)
+    n_sim = 3000
+    for inference in ("wald", "permutation"):
+        for rr in (0.9, 0.85):
+            a = power_at(rr, 200.0, inference=inference, **kw)
+            s = power_at(rr, 200.0, inference=inference, method="simulation", n_sim=n_sim,
+                         seed=11, **kw)  # fmt: skip
+            se = math.sqrt(a * (1 - a) / n_sim)
+            assert abs(s - a) < 4 * se + 0.005, (inference, rr, a, s)
+
+
+def test_simulated_mde_close_to_analytic():
+    a = minimum_detectable_effect(150.0, n_control=99, inference="wald")
+    s = minimum_detectable_effect(150.0, n_control=99, inference="wald", method="simulation",
+                                  n_sim=3000, seed=3)  # fmt: skip
+    assert s.mde_rate_ratio == pytest.approx(a.mde_rate_ratio, abs=0.015)
+    assert s.curve is not None and {"power", "mc_se"} <= set(s.curve.columns)
+    assert s.curve["power"][0] == pytest.approx(0.05, abs=0.02)  # size at no effect
+
+
+def test_overdispersed_simulation_variance():
+    """NB1 draws: variance phi x mean (checked on the treated-only Wald test size)."""
+    s = power_at(1.0, 80.0, overdispersion=2.0, method="simulation", n_sim=6000, seed=5,
+                 years_pre=3, years_post=3, inference="wald")  # fmt: skip
+    assert s == pytest.approx(0.05, abs=0.012)
+    draws = power_mod._draw(np.random.default_rng(1), np.full(200_000, 30.0), 2.5)
+    assert draws.var() / draws.mean() == pytest.approx(2.5, rel=0.03)
+
+
+# ------------------------------------------------------------------ dilution
+
+
+def test_dilution_closed_form_sodermalm():
+    share = 131_000 / 985_000
+    assert 1 - dilute(0.8, share) == pytest.approx(0.2 * share, rel=1e-12)
+    assert 1 - dilute(0.8, share) == pytest.approx(0.0266, abs=5e-4)
+    assert concentrate(dilute(0.8, share), share) == pytest.approx(0.8, rel=1e-12)
+    # a district rate twice the kommun's doubles the diluted effect
+    assert 1 - dilute(0.8, 0.13, 2.0) == pytest.approx(0.052, rel=1e-12)
+    assert math.isnan(concentrate(0.5, 0.13))
+    with pytest.raises(ParameterError):
+        dilute(0.8, 0.6, 2.0)
+
+
+def test_mde_with_dilution_translates_back():
+    r = minimum_detectable_effect(2000.0, dilution=0.2, inference="wald")
+    k = minimum_detectable_effect(2000.0, inference="wald")
+    assert r.mde_rate_ratio_measured == pytest.approx(k.mde_rate_ratio, rel=1e-9)
+    assert r.mde_rate_ratio == pytest.approx(1 - (1 - k.mde_rate_ratio) / 0.2, rel=1e-9)
+    small = minimum_detectable_effect(127.0, dilution=131 / 985)
+    assert not small.detectable
+    assert "späds ut" in small.summary("sv")
+
+
+# ------------------------------------------------------------------ API
+
+
+def test_vectorized_over_series_matches_scalars():
+    s = pl.Series("b", [5.0, 15.0, 150.0, 0.0])
+    r = minimum_detectable_effect(s, years_pre=3, years_post=3)
+    assert isinstance(r.mde_rate_ratio, pl.Series) and r.mde_rate_ratio.len() == 4
+    for i, b in enumerate([15.0, 150.0]):
+        assert r.mde_rate_ratio[i + 1] == pytest.approx(
+            minimum_detectable_effect(b).mde_rate_ratio, rel=1e-12
+        )
+    assert r.mde_rate_ratio[3] is None or math.isnan(r.mde_rate_ratio[3])
+    rr = minimum_detectable_effect(baseline_rate=10.0, population=150_000)
+    assert rr.mde_rate_ratio == pytest.approx(minimum_detectable_effect(15.0).mde_rate_ratio)
+
+
+def test_can_detect_summary_and_answer():
+    d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
+    assert d.detectable is False and 0.05 < d.power < 0.8
+    assert d.summary("sv", area="Huddinge").startswith("Nej: en minskning med 20\u00a0%")
+    assert d.summary("en", area="Huddinge").startswith("No: a 20% drop in Huddinge")
+    big = can_detect(0.2, 2000.0)
+    assert big.detectable is True and big.summary("en").startswith("Yes")
+    rise = can_detect(-0.3, 40.0)
+    assert rise.mde.direction == "increase" and rise.effect_rate_ratio == pytest.approx(1.3)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(alpha=1.5), dict(power=0), dict(years_pre=0), dict(estimator="x"),
+        dict(overdispersion=0.5), dict(n_control=0), dict(dilution=1.5),
+        dict(inference="permutation"), dict(method="simulation", estimator="its"),
+    ],
+)  # fmt: skip
+def test_invalid_settings_raise(kw):
+    with pytest.raises(ParameterError):
+        minimum_detectable_effect(15.0, **kw)
+
+
+def test_baseline_arguments_checked():
+    with pytest.raises(ParameterError):
+        minimum_detectable_effect()
+    with pytest.raises(ParameterError):
+        minimum_detectable_effect(10.0, baseline_rate=5.0, population=1000)
+    with pytest.raises(ParameterError):
+        minimum_detectable_effect(-1.0)
+    with pytest.raises(ParameterError):
+        can_detect(0.0, 10.0)
+
+
+def test_docstring_examples_run():
+    res = doctest.testmod(power_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("alpha", "power", "multiplier"), [(0.05, 0.8, 2.80), (0.05, 0.9, 3.24), (0.10, 0.8, 2.49),
+                                       (0.10, 0.9, 2.93)],
+)  # fmt: skip
+def test_bloom_1995_multipliers(alpha, power, multiplier):
+    """Bloom (1995), Table 1: the MDE is a multiple of the standard error, 2.80 for a
+    two-tailed 5 % test with 80 % power (3.24 for 90 %; 2.49 and 2.93 at 10 %)."""
+    r = minimum_detectable_effect(50.0, alpha=alpha, power=power, inference="wald", variance="null")
+    assert -math.log(r.mde_rate_ratio) / r.se_null == pytest.approx(multiplier, abs=0.005)
+
+
+@pytest.mark.parametrize("control_count", [None, 5000.0])
+def test_simulation_size_with_unequal_periods(control_count):
+    """No effect, 4 years before and 2 after: the Wald test's rejection rate is near alpha
+    (the expected post/pre ratio 2/4 must cancel)."""
+    s = power_at(1.0, 200.0, years_pre=4, years_post=2, control_count=control_count,
+                 inference="wald", method="simulation", n_sim=6000, seed=9)  # fmt: skip
+    assert s == pytest.approx(0.05, abs=0.012)

@@ -1,0 +1,142 @@
+"""Tests of research.screening: components recomputed independently from the raw panel."""
+
+from __future__ import annotations
+
+import doctest
+import math
+import time
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import optimize, stats
+
+import research.screening as scr_mod
+from research.datasets import load_panel
+from research.errors import ParameterError
+from research.screening import screen_candidates
+from research.similarity import similar_areas
+
+YEARS = (2020, 2022)
+
+
+@pytest.fixture(scope="module")
+def panel() -> pl.DataFrame:
+    return load_panel()
+
+
+@pytest.fixture(scope="module")
+def table(panel) -> pl.DataFrame:
+    return screen_candidates(panel)
+
+
+def _pooled(panel, code):
+    sub = panel.filter(
+        (pl.col("area_code") == code) & (pl.col("indicator") == "N07402")
+        & (pl.col("sex") == "T") & pl.col("year").is_between(*YEARS)
+    )  # fmt: skip
+    assert sub.height == 3
+    return float(sub["count_est"].sum()), float(sub["population"].sum())
+
+
+def test_shape_and_ranking(table):
+    assert table.height == 290
+    assert table["rank"].to_list() == list(range(1, 291))
+    assert table["area_code"].n_unique() == 290
+    s = table["score"].to_numpy()
+    assert np.all(np.diff(s) <= 1e-15)  # ranking monotone in the weighted score
+    recomputed = (table["need_score"] + table["similarity_score"] + table["detect_score"]) / 3
+    np.testing.assert_allclose(recomputed.to_numpy(), s, rtol=1e-12)
+    assert table.filter(pl.col("is_pilot"))["area_code"].to_list() == ["0180"]
+    assert table.weights == pytest.approx({"need": 1 / 3, "similarity": 1 / 3,
+                                           "detectability": 1 / 3})  # fmt: skip
+    assert any("estimate" in n.lower() for n in table.notes)
+
+
+@pytest.mark.parametrize("code", ["0126", "0180", "0127"])
+def test_need_component_by_hand(panel, table, code):
+    """Rate ratio against riket from the raw estimated counts; exact interval as a
+    Clopper-Pearson interval for p = x / (x + X_riket), mapped by p/(1-p) * E_riket / e."""
+    x, e = _pooled(panel, code)
+    X, E = _pooled(panel, "00")
+    row = table.filter(pl.col("area_code") == code).row(0, named=True)
+    assert row["count_est_total"] == x
+    assert row["rate_est"] == pytest.approx(1e5 * x / e, rel=1e-12)
+    assert row["need_rate_ratio_est"] == pytest.approx((x / e) / (X / E), rel=1e-12)
+    n = x + X
+    pl_ = stats.beta.ppf(0.025, x, n - x + 1)
+    pu = stats.beta.ppf(0.975, x + 1, n - x)
+    assert row["need_lower_est"] == pytest.approx(pl_ / (1 - pl_) * E / e, rel=1e-7)
+    assert row["need_upper_est"] == pytest.approx(pu / (1 - pu) * E / e, rel=1e-7)
+    ratios = table["need_rate_ratio_est"].to_numpy()
+    ranks = stats.rankdata(ratios)
+    i = table["area_code"].to_list().index(code)
+    assert row["need_score"] == pytest.approx((ranks[i] - 1) / (len(ratios) - 1), rel=1e-12)
+
+
+@pytest.mark.parametrize("code", ["0126", "0180", "0127"])
+def test_detectability_component_by_hand(panel, table, code):
+    """Baseline b = pooled count / 3, comparison pool C = riket / 3 - b, 3 + 3 years; the MDE
+    solves L = (z_.975 + z_.8) sqrt(1/3b + 1/(3b e^-L) + 1/3C + 1/3C) (brentq here)."""
+    x, _ = _pooled(panel, code)
+    X, _ = _pooled(panel, "00")
+    b, C = x / 3, X / 3 - x / 3
+    M = 1.959963984540054 + 0.8416212335729143
+
+    def h(L):
+        return L - M * math.sqrt(1 / (3 * b) + math.exp(L) / (3 * b) + 2 / (3 * C))
+
+    L = optimize.brentq(h, 1e-6, 1.5)
+    row = table.filter(pl.col("area_code") == code).row(0, named=True)
+    assert row["detect_baseline_per_year_est"] == pytest.approx(b)
+    assert row["detect_mde_rate_ratio"] == pytest.approx(math.exp(-L), rel=1e-7)
+    assert row["detect_score"] == pytest.approx(math.exp(-L), rel=1e-7)
+    assert row["detect_mde_pct"] == pytest.approx(100 * (1 - math.exp(-L)), rel=1e-6)
+
+
+def test_similarity_component(panel, table):
+    sim = similar_areas(panel, "0180", indicators=["N07402", "N07403", "N07540", "N07549"],
+                        covariates=["N01951"], year=YEARS, k=None)  # fmt: skip
+    d = dict(zip(sim["area_code"], sim["distance"], strict=True))
+    got = dict(zip(table["area_code"], table["similarity_distance"], strict=True))
+    for c in ("0126", "0127", "1480"):
+        assert got[c] == pytest.approx(d[c], rel=1e-12)
+    assert got["0180"] == 0.0
+    dist = table["similarity_distance"].to_numpy()
+    ranks = stats.rankdata(dist)
+    np.testing.assert_allclose(table["similarity_score"].to_numpy(), 1 - (ranks - 1) / 289)
+
+
+def test_weights_respected(panel):
+    only_need = screen_candidates(panel, weights={"need": 1.0})
+    np.testing.assert_allclose(only_need["score"].to_numpy(), only_need["need_score"].to_numpy())
+    assert only_need.weights == {"need": 1.0, "similarity": 0.0, "detectability": 0.0}
+    mixed = screen_candidates(panel, weights={"need": 2, "detectability": 1, "similarity": 1})
+    s = 0.5 * mixed["need_score"] + 0.25 * mixed["detect_score"] + 0.25 * mixed["similarity_score"]
+    np.testing.assert_allclose(mixed["score"].to_numpy(), s.to_numpy(), rtol=1e-12)
+    with pytest.raises(ParameterError):
+        screen_candidates(panel, weights={"cost": 1.0})
+    with pytest.raises(ParameterError):
+        screen_candidates(panel, weights={"need": -1.0})
+    with pytest.raises(ParameterError):
+        screen_candidates(panel, years=(2022, 2020))
+
+
+def test_reference_rest_of_country(panel):
+    tab = screen_candidates(panel, reference="rest")
+    x, e = _pooled(panel, "0180")
+    X, E = _pooled(panel, "00")
+    row = tab.filter(pl.col("area_code") == "0180").row(0, named=True)
+    assert row["need_rate_ratio_est"] == pytest.approx((x / e) / ((X - x) / (E - e)), rel=1e-12)
+
+
+def test_fast(panel):
+    screen_candidates(panel)
+    t0 = time.perf_counter()
+    screen_candidates(panel)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_docstring_examples_run():
+    res = doctest.testmod(scr_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
