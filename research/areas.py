@@ -202,6 +202,12 @@ class AreaRegistry:
                         f"'{padded}' ({self._by_code[padded].name})?"
                     )
             raise UnknownAreaError(f"No area has the code {text!r}.{hint}")
+        if ":" in text or "stadsdel" in text.casefold():
+            from .districts import resolve_district
+
+            district = resolve_district(text)
+            if district is not None:
+                return self._by_code.get(district.code, district)
         folded = _fold(text)
         hint_level = None
         if re.search(r"\s(kommun|stad|municipality)$", folded):
@@ -237,6 +243,9 @@ def _build(base: Path) -> AreaRegistry:
         named=True
     ):
         areas.append(Area(row["kommun"], row["name"], "kommun", row["region"]))
+    from .districts import district_areas
+
+    areas.extend(district_areas())
     return AreaRegistry(areas)
 
 
@@ -246,7 +255,11 @@ def _cached(base: Path) -> AreaRegistry:
 
 
 def load_areas(base: Path | None = None) -> AreaRegistry:
-    """Return the registry of riket, the 21 län and the 290 kommuner of the snapshot."""
+    """Return the registry: riket, the 21 län, the 290 kommuner and the registered districts.
+
+    Districts (stadsdelsområden of Stockholm, Göteborg and Malmö) come from
+    :mod:`research.districts`; their codes are ``<kommun>-<ID>`` (``"0180-SOD"``).
+    """
     return _cached((base or data_dir()).resolve())
 
 

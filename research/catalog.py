@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import DataError, UnknownIndicatorError
 from .paths import data_dir
 
-__all__ = ["Catalog", "Indicator", "SeriesBreak", "load_catalog"]
+__all__ = ["BRA_RELATED", "Catalog", "Indicator", "SeriesBreak", "load_catalog"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,53 @@ class Catalog:
         return out
 
 
+#: Kolada KPI whose registered breaks also apply to a Brå category imported from files.
+BRA_RELATED: dict[str, str] = {
+    "BRA_GROV_KVINNOFRID": "N07402",
+    "BRA_MISSHANDEL_KVINNA": "N07549",
+    "BRA_MISSHANDEL_KVINNA_PARTNER": "N07401",
+    "BRA_TOTAL": "N07540",
+    "BRA_VALDTAKT": "N07537",
+    "BRA_GROV_FRID": "N07536",
+    "BRA_OLAGA_FORFOLJELSE": "N07536",
+    "BRA_OLAGA_HOT": "N07536",
+    "BRA_OFREDANDE": "N07536",
+    "BRA_INTEGRITETSINTRANG": "N07536",
+    "BRA_BARNFRID": "N07536",
+    "BRA_KONTAKTFORBUD": "N07536",
+}
+
+
+def _bra_indicators() -> dict[str, Indicator]:
+    """The Brå crime categories that files can be imported under (``research.sources.bra``)."""
+    from .sources.bra import BRA_CATEGORIES
+
+    cats = BRA_CATEGORIES.values() if isinstance(BRA_CATEGORIES, dict) else BRA_CATEGORIES
+    out = {}
+    for c in cats:
+        first = c.since.year if c.since else 1975
+        out[c.id] = Indicator(
+            id=c.id,
+            label_sv=f"Anmälda brott: {c.label_sv}",
+            label_en=f"Reported: {c.label_en}",
+            short_sv=c.label_sv,
+            short_en=c.label_en,
+            unit="per 100 000 inv.",
+            unit_en="per 100,000 inhabitants",
+            kind="rate",
+            source="Brå (imported file)",
+            coverage=(first, 2100),
+            per=100_000,
+            denominator=None,
+            law=c.law or None,
+            note_sv="Importerad från Brå; antal är officiella.",
+            note_en="Imported from Brå; counts are official.",
+            violence=c.id != "BRA_TOTAL",
+            default=False,
+        )
+    return out
+
+
 def _parse(raw: dict, path: Path) -> Catalog:
     indicators = {}
     for key, d in raw.get("indicators", {}).items():
@@ -162,6 +209,8 @@ def _parse(raw: dict, path: Path) -> Catalog:
             raise DataError(
                 f"{path}: indicator {key} is missing or has a bad field: {exc}"
             ) from exc
+    for key, ind in _bra_indicators().items():
+        indicators.setdefault(key, ind)
     breaks = []
     for i, b in enumerate(raw.get("breaks", []), start=1):
         try:
@@ -173,7 +222,8 @@ def _parse(raw: dict, path: Path) -> Catalog:
                     id=b["id"],
                     first_year=int(b["first_year"]),
                     date=str(b["date"]),
-                    indicators=tuple(x.upper() for x in b["indicators"]),
+                    indicators=tuple(x.upper() for x in b["indicators"])
+                    + tuple(k for k, v in BRA_RELATED.items() if v in b["indicators"]),
                     label_sv=b["label_sv"],
                     label_en=b["label_en"],
                     description_sv=b["description_sv"],

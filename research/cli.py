@@ -66,6 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     dsub.add_parser("verify", help="verify raw files against data/manifest.toml")
     dsub.add_parser("info", help="what is loaded, from where, covering which years and areas")
+    im = dsub.add_parser("import", help="validate an official file and add it to data/imported")
+    im.add_argument("path", help="the downloaded file (CSV, Excel or JSON)")
+    im.add_argument(
+        "--source",
+        required=True,
+        choices=("bra", "scb", "kolada", "stockholm"),
+        help="format: Brå, SCB, Kolada or Stockholms stad district population",
+    )
+    im.add_argument("--indicator", help="indicator id when the file does not name it")
+    im.add_argument("--year", type=int, help="year when the file does not name it")
+    fe = dsub.add_parser("fetch", help="refresh from the Kolada or SCB API (needs a network)")
+    fe.add_argument("--source", required=True, choices=("kolada", "scb"))
+    fe.add_argument("--years", required=True, help="a year or a range, e.g. 2023-2025")
+    fe.add_argument(
+        "--indicator",
+        action="append",
+        default=[],
+        help="Kolada KPI id; repeat for several (default: the violence indicators)",
+    )
+    fe.add_argument(
+        "--area",
+        action="append",
+        default=[],
+        help="area code or name; repeat (default: all kommuner)",
+    )
+    fe.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     return p
 
 
@@ -131,12 +157,66 @@ def _cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _years(text: str) -> list[int]:
+    try:
+        if "-" in text:
+            a, b = (int(x) for x in text.split("-", 1))
+        else:
+            a = b = int(text)
+    except ValueError as exc:
+        raise PilotbenchError(f"--years expects YEAR or FIRST-LAST, got {text!r}") from exc
+    if not 1990 <= a <= b <= 2100:
+        raise PilotbenchError(f"--years {text}: need 1990 <= first <= last <= 2100")
+    return list(range(a, b + 1))
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
-    import polars as pl
+    from pathlib import Path
 
-    from .datasets import load_panel
-    from .provenance import load_manifest, verify_files
+    from .datasets import load_panel, panel_conflicts
+    from .provenance import verify_files
 
+    if args.data_command == "import":
+        from .imports import import_file
+
+        res = import_file(
+            Path(args.path), source=args.source, indicator=args.indicator, year=args.year
+        )
+        if res.created:
+            print(
+                f"imported {res.rows} rows from {args.path} (sha256 {res.sha256[:12]}) "
+                f"into {res.parquet}"
+            )
+        else:
+            print(f"{args.path} was already imported (sha256 {res.sha256[:12]}); nothing changed")
+        conflicts = panel_conflicts()
+        if conflicts.height:
+            print(
+                f"{conflicts.height} cells differ from the snapshot; the imported values are "
+                "used (see `pilotbench data info`)"
+            )
+        return 0
+    if args.data_command == "fetch":
+        from .areas import load_areas
+        from .catalog import load_catalog
+        from .fetch import fetch_kolada, fetch_scb
+
+        years = _years(args.years)
+        reg = load_areas()
+        areas = [reg.resolve(a).code for a in args.area] or None
+        if args.source == "kolada":
+            kpis = [
+                load_catalog().get(i).id for i in args.indicator
+            ] or load_catalog().violence_indicators(default_only=True)
+            res = fetch_kolada(kpis, years, areas=areas, timeout=args.timeout)
+        else:
+            regions = areas or [a.code for a in reg.by_level("kommun")]
+            res = fetch_scb(regions, years, timeout=args.timeout)
+        print(
+            f"fetched {res.frame.height} rows in {res.requests} requests; "
+            f"{sum(r.created for r in res.imports)} new import(s)"
+        )
+        return 0
     if args.data_command == "verify":
         files = verify_files()
         print(f"{len(files)} files match data/manifest.toml")
@@ -149,28 +229,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
         verb = "current" if current else "built (checksums verified)"
         print(f"panel {verb}: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
         return 0
+    from .imports import data_info
+
     panel = load_panel()
-    manifest = load_manifest()
-    for s in manifest.sources.values():
-        n = len(manifest.files_of(s["id"]))
-        print(f"source {s['id']}: {s.get('title', '')} ({n} files)")
-        if "origin_repository" in s:
-            print(f"  from {s['origin_repository']} @ {s.get('origin_commit', '')}")
-    summary = (
-        panel.group_by("indicator", "source")
-        .agg(
-            first=pl.col("year").min(),
-            last=pl.col("year").max(),
-            kommuner=pl.col("area_code").filter(pl.col("level") == "kommun").n_unique(),
-        )
-        .sort("indicator")
-    )
+    print(data_info().text())
+    conflicts = panel_conflicts()
     print(f"panel: {panel.height} rows")
-    for r in summary.iter_rows(named=True):
-        print(
-            f"  {r['indicator']}  {r['first']}-{r['last']}  {r['kommuner']:>3} kommuner  "
-            f"[{r['source']}]"
-        )
+    if conflicts.height:
+        print(f"{conflicts.height} cells where imports differ from the snapshot (import used):")
+        print(conflicts.head(20))
     return 0
 
 

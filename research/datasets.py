@@ -5,17 +5,23 @@ One row per area x year x indicator x sex, with columns
 ``area_code`` (str, leading zeros kept), ``area_name``, ``level`` (riket/lan/kommun/district),
 ``parent_code``, ``year``, ``indicator`` (the source's own id, e.g. ``N07402``), ``sex``
 (``T`` total, ``K`` women, ``M`` men, as in Kolada's API), ``value``, ``unit``, ``source``,
-``population`` (total population of the area that year, from N01951) and the **estimated**
-count ``count_est`` with ``count_est_error``.
+``population`` (total population of the area that year, from N01951), ``count`` (an
+**official** count where a source publishes one, e.g. Brå's "Antal" in imported files; null
+for the snapshot) and the **estimated** count ``count_est`` with ``count_est_error``.
 
 Counts of reported crimes are not published in the snapshot. ``count_est`` is
 ``round(value * population / per)``; ``count_est_error`` is the distance of the unrounded
 product from that integer, which is tiny when the published rate was computed from an integer
 count and the same population. Both are estimates and are labelled so in every output.
 
-The panel is cached as Parquet in ``data/processed/`` and rebuilt automatically whenever a raw
-file, the manifest or the catalogue changes. The build verifies the raw files against the
-manifest's checksums first and refuses to build from files that do not match.
+The snapshot panel is cached as Parquet in ``data/processed/`` and rebuilt automatically
+whenever a raw file, the manifest or the catalogue changes. Files imported with
+``pilotbench data import`` (``data/imported/``, see :mod:`research.imports`) are laid over the
+snapshot at load time: where both give a value for the same cell and they differ, the import
+(the newer official source) wins and the difference is kept in :func:`panel_conflicts`.
+
+The build verifies the raw files against the manifest's checksums first and refuses to build
+from files that do not match.
 """
 
 from __future__ import annotations
@@ -41,12 +47,13 @@ __all__ = [
     "build_panel",
     "cache_is_current",
     "load_panel",
+    "panel_conflicts",
     "panel_fingerprint",
     "series",
 ]
 
 #: Bump when the build logic changes, so old caches are rebuilt.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 SNAPSHOT_SOURCE = "kolada-snapshot"
 POPULATION = "N01951"
 
@@ -62,6 +69,7 @@ PANEL_SCHEMA: dict[str, pl.DataType] = {
     "unit": pl.Utf8,
     "source": pl.Utf8,
     "population": pl.Float64,
+    "count": pl.Int64,
     "count_est": pl.Int64,
     "count_est_error": pl.Float64,
 }
@@ -144,6 +152,7 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
     raw_count = pl.col("value") * pl.col("population") / pl.col("_per")
     estimable = (pl.col("_den") == POPULATION) & (pl.col("sex") == "T")
     panel = panel.with_columns(
+        count=pl.lit(None, dtype=pl.Int64),
         count_est=pl.when(estimable).then(raw_count.round(0)).cast(pl.Int64),
         count_est_error=pl.when(estimable).then((raw_count - raw_count.round(0)).abs()),
     )
@@ -213,15 +222,37 @@ def _atomic_write_parquet(df: pl.DataFrame, target: Path, meta: dict) -> None:
     os.replace(tmp, meta_path)
 
 
+def _imports_fingerprint(base: Path) -> str:
+    ledger = base / "imported" / "imports.json"
+    try:
+        st = ledger.stat()
+    except FileNotFoundError:
+        return "none"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+_CONFLICTS: dict[str, pl.DataFrame] = {}
+
+
+def panel_conflicts(base: Path | None = None) -> pl.DataFrame:
+    """Cells where an imported file and the snapshot disagree (the import's value is used).
+
+    Call after :func:`load_panel`; an empty frame when there are none.
+    """
+    base = (base or data_dir()).resolve()
+    load_panel(base)
+    return _CONFLICTS.get(str(base), pl.DataFrame())
+
+
 def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFrame:
-    """Return the panel, from the Parquet cache when it is current, else rebuilt.
+    """Return the panel: the snapshot (cached) with imported files laid over it.
 
     Parameters
     ----------
     base
         The data folder (default: the project's ``data/``).
     rebuild
-        Force a rebuild from the raw files.
+        Force a rebuild of the snapshot panel from the raw files.
 
     Examples
     --------
@@ -230,6 +261,28 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     String
     """
     base = (base or data_dir()).resolve()
+    key = (str(base), "merged:" + panel_fingerprint(base) + _imports_fingerprint(base))
+    if not rebuild and key in _MEMO:
+        return _MEMO[key]
+    snapshot = _load_snapshot(base, rebuild=rebuild)
+    if _imports_fingerprint(base) == "none":
+        merged, conflicts = snapshot, pl.DataFrame()
+    else:
+        from .imports import load_imports, merge_with_snapshot
+
+        imports = load_imports(base)
+        if imports.is_empty():
+            merged, conflicts = snapshot, pl.DataFrame()
+        else:
+            merged, conflicts = merge_with_snapshot(snapshot, imports)
+            merged = merged.select(list(PANEL_SCHEMA)).cast(PANEL_SCHEMA)
+    _CONFLICTS[str(base)] = conflicts
+    _MEMO[key] = merged
+    return merged
+
+
+def _load_snapshot(base: Path, *, rebuild: bool = False) -> pl.DataFrame:
+    """Return the snapshot panel, from the Parquet cache when it is current, else rebuilt."""
     fp = panel_fingerprint(base)
     key = (str(base), fp)
     if not rebuild and key in _MEMO:

@@ -43,11 +43,13 @@ def latest_levels(
     *,
     rank_area: str | None = None,
     max_year: int | None = None,
+    required: int | None = None,
 ) -> pl.DataFrame:
     """Latest-year value of each indicator for each area, and one area's kommun rank.
 
-    The latest year is chosen per indicator as the last year with a value for *every* listed
-    area (so the areas are compared on the same year), capped at ``max_year``.
+    The latest year is chosen per indicator as the last year with a value for every one of
+    the first ``required`` areas (default: all), so they are compared on the same year, capped
+    at ``max_year``; the other areas are shown for that year where they have a value.
 
     Returns
     -------
@@ -65,8 +67,13 @@ def latest_levels(
         )
         if max_year is not None:
             d = d.filter(pl.col("year") <= max_year)
-        common = d.group_by("year").agg(pl.col("area_code").n_unique().alias("n"))
-        common = common.filter(pl.col("n") == len(set(areas)))
+        must = list(dict.fromkeys(areas))[: required or len(areas)]
+        common = (
+            d.filter(pl.col("area_code").is_in(must))
+            .group_by("year")
+            .agg(pl.col("area_code").n_unique().alias("n"))
+        )
+        common = common.filter(pl.col("n") == len(must))
         if common.is_empty():
             row = {"indicator": ind, "year": None}
             row |= {f"value_{a}": None for a in areas}

@@ -52,12 +52,21 @@ class PilotVsCandidate:
 
     def source_line(self) -> str:
         """The attribution line under charts and tables."""
-        src = (
-            "Kolada (RKA), brottsstatistik från Brå, befolkning från SCB"
-            if self.lang == "sv"
-            else "Kolada (RKA), crime statistics from Brå, population from SCB"
-        )
-        return t("source_line", self.lang, source=src)
+        sources = {self.catalog[i].source for i in self.indicators}
+        parts = []
+        if any(s.startswith("Kolada") for s in sources):
+            parts.append(
+                "Kolada (RKA), brottsstatistik från Brå, befolkning från SCB"
+                if self.lang == "sv"
+                else "Kolada (RKA), crime statistics from Brå, population from SCB"
+            )
+        if any(s.startswith("Brå") for s in sources):
+            parts.append(
+                "Brå, Anmälda brott (importerade filer)"
+                if self.lang == "sv"
+                else "Brå, reported offences (imported files)"
+            )
+        return t("source_line", self.lang, source="; ".join(parts))
 
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
@@ -111,6 +120,7 @@ class PilotVsCandidate:
             codes,
             rank_area=self.candidate.code,
             max_year=self.end_year,
+            required=2,
         )
         headers = [t("col_indicator", self.lang), t("col_year", self.lang)]
         headers += [self.name(a) for a in self.areas]
@@ -204,6 +214,23 @@ class PilotVsCandidate:
         )
 
 
+def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -> list[str]:
+    """Default indicators: the catalogue's default violence indicators when both areas have
+    data for them, else every violence indicator (e.g. imported Brå categories) that both
+    areas have data for."""
+    have = (
+        panel.filter(pl.col("area_code").is_in(codes) & pl.col("value").is_not_null())
+        .group_by("indicator")
+        .agg(pl.col("area_code").n_unique().alias("n"))
+        .filter(pl.col("n") == len(set(codes)))["indicator"]
+        .to_list()
+    )
+    defaults = [i for i in cat.violence_indicators(default_only=True) if i in have]
+    if defaults:
+        return defaults
+    return [i for i in cat.violence_indicators() if i in have]
+
+
 def pilot_vs_candidate(
     *,
     pilot: str = "0180",
@@ -228,11 +255,17 @@ def pilot_vs_candidate(
     if p.code == c.code:
         raise ParameterError(f"pilot and candidate are the same area ({p.label()})")
     cat = load_catalog()
-    ids = (
-        [cat.get(i).id for i in indicators]
-        if indicators
-        else cat.violence_indicators(default_only=True)
-    )
+    panel = load_panel()
+    if indicators:
+        ids = [cat.get(i).id for i in indicators]
+    else:
+        ids = _indicators_with_data(panel, cat, [p.code, c.code])
+        if not ids:
+            raise ParameterError(
+                f"No violence indicator has data for both {p.label()} and {c.label()}. "
+                "District figures come from imported Brå files: `pilotbench data import FILE "
+                "--source bra`."
+            )
     if not 1990 <= int(start_year) <= int(end_year) <= 2100:
         raise ParameterError(f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}")
     return PilotVsCandidate(
@@ -243,6 +276,6 @@ def pilot_vs_candidate(
         end_year=int(end_year),
         pilot_start=pilot_start,
         lang=lang,
-        panel=load_panel(),
+        panel=panel,
         catalog=cat,
     )
