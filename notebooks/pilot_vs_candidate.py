@@ -52,6 +52,18 @@ for indicator in report.indicators:
     display(report.trend_chart(indicator))  # noqa: F821 (IPython's display)
 
 # %%
+report.trend_table()
+
+# %%
+report.funnel()
+
+# %%
+report.similar()
+
+# %%
+report.power()
+
+# %%
 report.breaks_note()
 
 # %%

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from html import escape
 
-__all__ = ["Html", "callout", "esc", "figure", "heading", "paragraph", "table"]
+__all__ = ["Html", "callout", "esc", "figure", "heading", "interval", "paragraph", "table"]
 
 
 class Html:
@@ -64,7 +64,8 @@ def table(
     numeric: Sequence[bool] | None = None,
     footnotes: Sequence[str] = (),
 ) -> Html:
-    """An accessible table; cells are escaped, numeric columns right-aligned."""
+    """An accessible table; cells are escaped (an :class:`Html` cell is inserted as it is),
+    numeric columns right-aligned."""
     numeric = numeric or [False] * len(headers)
     head = "".join(
         f'<th scope="col"{" class=num" if n else ""}>{esc(h)}</th>'
@@ -76,7 +77,8 @@ def table(
         for i, (v, n) in enumerate(zip(row, numeric, strict=True)):
             tag = 'th scope="row"' if i == 0 else "td"
             cls = ' class="num"' if n else ""
-            cells.append(f"<{tag}{cls}>{esc(v)}</{tag.split()[0]}>")
+            content = str(v) if isinstance(v, Html) else esc(v)
+            cells.append(f"<{tag}{cls}>{content}</{tag.split()[0]}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     foot = "".join(f'<p class="footnote">{esc(f)}</p>' for f in footnotes)
@@ -107,3 +109,8 @@ def figure(
         f'<figure class="chart"><img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
         f'{cap}<p class="source">{esc(source)}</p></figure>'
     )
+
+
+def interval(value: str, lower: str, upper: str) -> Html:
+    """A value with its interval on a second, smaller line (for table cells)."""
+    return Html(f'{esc(value)}<span class="ci">{esc(lower)}–{esc(upper)}</span>')

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from .catalog import SeriesBreak
 from .fmt import format_number
 
-__all__ = ["STYLE", "SeriesStyle", "month_position", "trend_chart"]
+__all__ = ["STYLE", "SeriesStyle", "funnel_chart", "month_position", "trend_chart"]
 
 #: Base rcParams for every figure (applied within a context, never globally).
 STYLE = {
@@ -179,4 +179,96 @@ def trend_chart(
         ax.legend(
             loc="upper left", frameon=False, ncols=min(len(series), 3), bbox_to_anchor=(0, -0.1)
         )
+    return fig
+
+
+def funnel_chart(
+    areas: pl.DataFrame,
+    limits: pl.DataFrame,
+    *,
+    highlight: Sequence[tuple[str, str]],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    target_label: str,
+    lang: str = "sv",
+) -> Figure:
+    """Funnel plot: each area's rate against its exposure, with control limits.
+
+    Parameters
+    ----------
+    areas
+        ``research.compare.funnel(...).areas``: ``area, exposure, rate`` (rate per 100 000).
+    limits
+        ``research.compare.funnel(...).limits``: ``exposure, level, target, lower, upper``.
+    highlight
+        ``(area_code, label)`` pairs drawn as large black markers with direct labels.
+    """
+    with plt.rc_context(STYLE):
+        fig = Figure(figsize=(7.2, 4.2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.scatter(
+            areas["exposure"],
+            areas["rate"],
+            s=12,
+            color="#9a9a9a",
+            linewidths=0,
+            label=None,
+            zorder=2,
+        )
+        levels = sorted(limits["level"].unique().to_list())
+        styles = {levels[0]: (0, (4, 3))} | ({levels[-1]: (0, (1, 2))} if len(levels) > 1 else {})
+        for lev in levels:
+            d = limits.filter(pl.col("level") == lev).sort("exposure")
+            pct = format_number(100 * lev, 1 if lev * 100 % 1 else 0, lang)
+            ax.plot(
+                d["exposure"],
+                d["upper"],
+                color="#333333",
+                linestyle=styles[lev],
+                linewidth=1,
+                label=f"{pct} %" if lang == "sv" else f"{pct}%",
+            )
+            ax.plot(d["exposure"], d["lower"], color="#333333", linestyle=styles[lev], linewidth=1)
+        target = float(limits["target"][0])
+        ax.axhline(target, color="#000000", linewidth=1)
+        ax.annotate(
+            f"{target_label} {format_number(target, 1, lang)}",
+            (float(limits["exposure"].min()), target),
+            xytext=(2, 3),
+            textcoords="offset points",
+            fontsize=9.5,
+            ha="left",
+            va="bottom",
+        )
+        markers = ("o", "s", "^", "D")
+        for i, (code, label) in enumerate(highlight):
+            d = areas.filter(pl.col("area") == code)
+            if d.is_empty():
+                continue
+            x, y = float(d["exposure"][0]), float(d["rate"][0])
+            ax.scatter([x], [y], s=60, color="#000000", marker=markers[i % 4], zorder=4)
+            ax.annotate(
+                label,
+                (x, y),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=10,
+                fontweight="bold",
+                zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8},
+            )
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+        )
+        ax.yaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+        )
+        top = float(areas["rate"].quantile(0.995) or 0) * 1.15
+        ax.set_ylim(0, max(top, target * 3))
+        ax.set_title(title, loc="left")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper right", frameon=False)
     return fig

@@ -103,6 +103,103 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "no_data": {"sv": "Uppgift saknas", "en": "No data"},
+    "col_ratio": {"sv": "{area} / riket", "en": "{area} / Sweden"},
+    "ci_note": {
+        "sv": (
+            "Under varje värde: 95 % konfidensintervall (exakt Poisson, Garwood) beräknat på "
+            "uppskattade antal (takt x folkmängd); kvoten mot riket med exakt villkorat test."
+        ),
+        "en": (
+            "Below each value: 95% confidence interval (exact Poisson, Garwood) computed on "
+            "estimated counts (rate x population); the ratio to Sweden with an exact "
+            "conditional test."
+        ),
+    },
+    "ci_note_official": {
+        "sv": "För importerade Brå-siffror används de officiella antalen.",
+        "en": "For imported Brå figures the official counts are used.",
+    },
+    "trend_heading": {"sv": "Trend: årlig förändring", "en": "Trend: annual change"},
+    "trend_intro": {
+        "sv": (
+            "Genomsnittlig årlig förändring {first}-{last} enligt Poissonregression av "
+            "(uppskattade) antal med befolkningen som exponering, med överspridning "
+            "(kvasi-Poisson). Kända brott i serierna inom perioden modelleras som nivåskiften."
+        ),
+        "en": (
+            "Average annual change {first}-{last} from a Poisson regression of (estimated) "
+            "counts with population as exposure, allowing over-dispersion (quasi-Poisson). "
+            "Known breaks in the series inside the period are modelled as level shifts."
+        ),
+    },
+    "col_trend": {"sv": "{area}: % per år", "en": "{area}: % per year"},
+    "funnel_heading": {"sv": "Trattdiagram: alla kommuner", "en": "Funnel plot: all kommuner"},
+    "funnel_intro": {
+        "sv": (
+            "Varje punkt är en kommun {year}: takten mot folkmängden. Linjerna visar var "
+            "kommuner hamnar av slumpen kring rikets nivå (95 % och 99,8 %), justerat för "
+            "överspridning (faktor {phi}). {candidate} ligger {where}."
+        ),
+        "en": (
+            "Each point is a kommun in {year}: its rate against its population. The lines show "
+            "where kommuner fall by chance around the national level (95% and 99.8%), adjusted "
+            "for over-dispersion (factor {phi}). {candidate} lies {where}."
+        ),
+    },
+    "within": {"sv": "inom gränserna", "en": "within the limits"},
+    "high_95": {"sv": "över 95 %-gränsen", "en": "above the 95% limit"},
+    "low_95": {"sv": "under 95 %-gränsen", "en": "below the 95% limit"},
+    "high_998": {"sv": "över 99,8 %-gränsen", "en": "above the 99.8% limit"},
+    "low_998": {"sv": "under 99,8 %-gränsen", "en": "below the 99.8% limit"},
+    "funnel_alt": {
+        "sv": (
+            "Trattdiagram: {indicator} {year} för 290 kommuner mot folkmängd, med "
+            "kontrollgränser; {candidate} och {pilot} är markerade."
+        ),
+        "en": (
+            "Funnel plot: {indicator} {year} for 290 kommuner against population, with "
+            "control limits; {candidate} and {pilot} are marked."
+        ),
+    },
+    "funnel_x": {"sv": "Folkmängd (logaritmisk skala)", "en": "Population (log scale)"},
+    "target": {"sv": "Riket", "en": "Sweden"},
+    "similar_heading": {
+        "sv": "Kommuner som liknar {area}",
+        "en": "Kommuner similar to {area}",
+    },
+    "similar_intro": {
+        "sv": (
+            "De tio kommuner som ligger närmast {area} {first}-{last} på indikatorerna ovan och "
+            "folkmängd (logaritmerad), standardiserade över alla kommuner. Kolumnen längst till "
+            "höger anger vilken variabel som bidrar mest till avståndet."
+        ),
+        "en": (
+            "The ten kommuner closest to {area} in {first}-{last} on the indicators above and "
+            "population (log), standardized across all kommuner. The last column names the "
+            "variable that adds most to the distance."
+        ),
+    },
+    "col_rank_plain": {"sv": "Rang", "en": "Rank"},
+    "col_kommun": {"sv": "Kommun", "en": "Kommun"},
+    "col_distance": {"sv": "Avstånd", "en": "Distance"},
+    "col_main": {"sv": "Största bidrag", "en": "Largest contribution"},
+    "power_heading": {
+        "sv": "Skulle en effekt synas i statistiken?",
+        "en": "Would an effect show in the statistics?",
+    },
+    "power_intro": {
+        "sv": (
+            "Beräknat för {indicator}: {area} har i genomsnitt {count} anmälda brott per år "
+            "({first}-{last}, uppskattat antal). Jämförelsen är en Poisson-"
+            "difference-in-differences mot övriga landet, tre år före och tre år efter start."
+        ),
+        "en": (
+            "Computed for {indicator}: {area} has on average {count} reported crimes a year "
+            "({first}-{last}, estimated count). The comparison is a Poisson "
+            "difference-in-differences against the rest of the country, three years before and "
+            "three after the start."
+        ),
+    },
     "riket": {"sv": "Riket", "en": "Sweden"},
 }
 

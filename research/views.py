@@ -15,12 +15,16 @@ import polars as pl
 from . import html
 from .areas import RIKET, Area, load_areas
 from .catalog import Catalog, load_catalog
+from .compare import funnel as compare_funnel
+from .compare import similar_areas
 from .datasets import load_panel
 from .errors import ParameterError
 from .fmt import check_lang, format_int, format_month, format_number, format_percent
 from .pilot import IGOR, Pilot, dilution_share
-from .plots import trend_chart
+from .plots import funnel_chart, trend_chart
+from .power import can_detect, minimum_detectable_effect
 from .profile import latest_levels
+from .rates import poisson_rate_ci, poisson_trend, rate_ratio
 from .texts import t
 
 __all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
@@ -124,24 +128,37 @@ class PilotVsCandidate:
         )
         headers = [t("col_indicator", self.lang), t("col_year", self.lang)]
         headers += [self.name(a) for a in self.areas]
+        headers += [t("col_ratio", self.lang, area=self.candidate.name)]
         headers += [t("col_rank", self.lang, area=self.candidate.name)]
         rows = []
+        official = False
         for r in lv.iter_rows(named=True):
             ind = self.catalog[r["indicator"]]
-            row = [ind.label(self.lang, short=True), r["year"] or t("no_data", self.lang)]
-            row += [format_number(r[f"value_{c}"], 1, self.lang) for c in codes]
+            year = r["year"]
+            row = [ind.label(self.lang, short=True), year or t("no_data", self.lang)]
+            for c in codes:
+                text = self._ci_text(ind.id, c, year)
+                if isinstance(text, str) and r[f"value_{c}"] is not None:
+                    text = format_number(r[f"value_{c}"], 1, self.lang)
+                row.append(text)
+            row.append(self._ratio_text(ind.id, year))
             row.append(
                 t("rank_value", self.lang, rank=r["rank"], n=r["n_ranked"])
                 if r["rank"] is not None
                 else ".."
             )
+            official = official or ind.source.startswith("Brå")
             rows.append(row)
+        notes = [t("ci_note", self.lang)]
+        if official:
+            notes.append(t("ci_note_official", self.lang))
+        notes += [t("rank_note", self.lang), self.source_line()]
         return html.heading(t("latest_heading", self.lang), 2) + html.table(
             headers,
             rows,
-            numeric=[False, False, True, True, True, True],
+            numeric=[False, False, True, True, True, True, True],
             caption=t("rate_note", self.lang),
-            footnotes=[t("rank_note", self.lang), self.source_line()],
+            footnotes=notes,
         )
 
     def trend_chart(self, indicator: str) -> html.Html:
@@ -211,6 +228,250 @@ class PilotVsCandidate:
                 t("caveat_estimate", self.lang),
             ],
             kind="warning",
+        )
+
+    # -- counts, intervals and the statistics sections --------------------------------------
+    def counts(self, indicator: str, code: str, years: tuple[int, int]) -> pl.DataFrame:
+        """Yearly counts and exposure of one area: official counts where imported, else
+        estimated (``estimated`` says which); exposure = population, or count / rate for
+        imported rows without population."""
+        d = self.panel.filter(
+            (pl.col("indicator") == indicator)
+            & (pl.col("area_code") == code)
+            & (pl.col("sex") == "T")
+            & pl.col("year").is_between(*years)
+            & pl.col("value").is_not_null()
+        ).sort("year")
+        per = float(self.catalog[indicator].per or 100_000)
+        return d.select(
+            "year",
+            "value",
+            count=pl.coalesce("count", "count_est"),
+            estimated=pl.col("count").is_null(),
+            exposure=pl.coalesce(
+                "population",
+                pl.when(pl.col("value") > 0).then(pl.col("count") * per / pl.col("value")),
+            ),
+        ).filter(pl.col("count").is_not_null() & pl.col("exposure").is_not_null())
+
+    def _ci_text(self, indicator: str, code: str, year: int | None) -> html.Html | str:
+        if year is None:
+            return ".."
+        d = self.counts(indicator, code, (year, year))
+        if d.is_empty():
+            return ".."
+        per = float(self.catalog[indicator].per or 100_000)
+        ci = poisson_rate_ci(int(d["count"][0]), float(d["exposure"][0]), per=per)
+        return html.interval(
+            format_number(d["value"][0], 1, self.lang),
+            format_number(ci.lower, 1, self.lang),
+            format_number(ci.upper, 1, self.lang),
+        )
+
+    def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
+        if year is None:
+            return ".."
+        a = self.counts(indicator, self.candidate.code, (year, year))
+        b = self.counts(indicator, RIKET, (year, year))
+        if a.is_empty() or b.is_empty():
+            return ".."
+        rr = rate_ratio(
+            int(a["count"][0]), float(a["exposure"][0]), int(b["count"][0]), float(b["exposure"][0])
+        )
+        return html.interval(
+            format_number(rr.ratio, 2, self.lang),
+            format_number(rr.lower, 2, self.lang),
+            format_number(rr.upper, 2, self.lang),
+        )
+
+    def trend_table(self) -> html.Html:
+        """Annual % change since the first year after the 2015 break, with intervals."""
+        first, last = max(self.start_year, 2015), self.end_year
+        rows = []
+        for ind in self.indicators:
+            row: list[object] = [self.catalog[ind].label(self.lang, short=True)]
+            breaks = self.catalog.breaks_for(ind, (first, last))
+            for area in self.areas:
+                d = self.counts(ind, area.code, (first, last))
+                if d.height < 4:
+                    row.append("..")
+                    continue
+                try:
+                    tr = poisson_trend(
+                        d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
+                    )
+                except Exception:  # too few years left after the break terms: say so
+                    row.append("..")
+                    continue
+                row.append(
+                    html.interval(
+                        format_number(tr.pct_change, 1, self.lang),
+                        format_number(tr.lower, 1, self.lang),
+                        format_number(tr.upper, 1, self.lang),
+                    )
+                )
+            rows.append(row)
+        headers = [t("col_indicator", self.lang)]
+        headers += [t("col_trend", self.lang, area=self.name(a)) for a in self.areas]
+        return (
+            html.heading(t("trend_heading", self.lang), 2)
+            + html.paragraph(t("trend_intro", self.lang, first=first, last=last))
+            + html.table(
+                headers,
+                rows,
+                numeric=[False] + [True] * len(self.areas),
+                footnotes=[self.source_line()],
+            )
+        )
+
+    def funnel(self, indicator: str | None = None) -> html.Html:
+        """Funnel plot of all kommuner for the first indicator, candidate and pilot marked."""
+        ind = self.catalog[indicator or self.indicators[0]]
+        d = self.panel.filter(
+            (pl.col("indicator") == ind.id)
+            & (pl.col("level") == "kommun")
+            & (pl.col("sex") == "T")
+            & (pl.col("year") <= self.end_year)
+            & pl.coalesce("count", "count_est").is_not_null()
+            & pl.col("population").is_not_null()
+        )
+        if d.is_empty():
+            return html.Html("")
+        year = int(d["year"].max())
+        d = d.filter(pl.col("year") == year)
+        res = compare_funnel(
+            d.select(pl.coalesce("count", "count_est")).to_series().cast(pl.Float64),
+            d["population"],
+            areas=d["area_code"],
+            per=float(ind.per or 1e5),
+            overdispersion="multiplicative",
+        )
+        marks = [(self.candidate.code, self.candidate.name)]
+        if self.pilot.level == "kommun":
+            marks.append((self.pilot.code, self.pilot.name))
+        fig = funnel_chart(
+            res.areas,
+            res.limits,
+            highlight=marks,
+            title=f"{ind.label(self.lang, short=True)} {year}",
+            xlabel=t("funnel_x", self.lang),
+            ylabel=ind.unit_label(self.lang),
+            target_label=t("target", self.lang),
+            lang=self.lang,
+        )
+        own = res.areas.filter(pl.col("area") == self.candidate.code)
+        where = t("within", self.lang)
+        if own.height:
+            f998, f95 = own["flag_99_8"][0], own["flag_95"][0]
+            if f998 in ("high", "low"):
+                where = t(f"{f998}_998", self.lang)
+            elif f95 in ("high", "low"):
+                where = t(f"{f95}_95", self.lang)
+        alt = t(
+            "funnel_alt",
+            self.lang,
+            indicator=ind.label(self.lang),
+            year=year,
+            candidate=self.candidate.name,
+            pilot=self.pilot.name,
+        )
+        intro = t(
+            "funnel_intro",
+            self.lang,
+            year=year,
+            candidate=self.candidate.name,
+            where=where,
+            phi=format_number(max(res.dispersion.phi, 1.0), 2, self.lang),
+        )
+        return (
+            html.heading(t("funnel_heading", self.lang), 2)
+            + html.paragraph(intro)
+            + html.figure(fig, alt=alt, source=self.source_line())
+        )
+
+    def similar(self, k: int = 10) -> html.Html:
+        """The candidate's k most similar kommuner on the report's indicators and population."""
+        last = self.end_year
+        first = last - 2
+        inds = [i for i in self.indicators if self.catalog[i].source.startswith("Kolada")]
+        if not inds or self.candidate.level != "kommun":
+            return html.Html("")
+        sim = similar_areas(
+            self.panel,
+            self.candidate.code,
+            indicators=inds,
+            covariates=("N01951",),
+            year=(first, last),
+            k=k,
+        )
+        rows = []
+        for r in sim.iter_rows(named=True):
+            contrib = {c[len("contrib_") :]: r[c] for c in sim.columns if c.startswith("contrib_")}
+            main_var = max(contrib, key=lambda v: contrib[v]) if contrib else ""
+            label = (
+                self.catalog[main_var].label(self.lang, short=True)
+                if main_var in self.catalog
+                else main_var
+            )
+            rows.append(
+                [
+                    r["rank"],
+                    f"{r['area_name']} ({r['area_code']})",
+                    format_number(r["distance"], 2, self.lang),
+                    f"{label} ({format_percent(100 * contrib[main_var], 0, self.lang)})"
+                    if main_var
+                    else "",
+                ]
+            )
+        headers = [
+            t("col_rank_plain", self.lang),
+            t("col_kommun", self.lang),
+            t("col_distance", self.lang),
+            t("col_main", self.lang),
+        ]
+        return (
+            html.heading(t("similar_heading", self.lang, area=self.candidate.name), 2)
+            + html.paragraph(
+                t("similar_intro", self.lang, area=self.candidate.name, first=first, last=last)
+            )
+            + html.table(
+                headers, rows, numeric=[True, False, True, False], footnotes=[self.source_line()]
+            )
+        )
+
+    def power(self, drop: float = 0.2) -> html.Html:
+        """Could a 20 % drop in the candidate within three years be detected?"""
+        ind = self.indicators[0]
+        last = self.end_year
+        d = self.counts(ind, self.candidate.code, (last - 2, last))
+        if d.is_empty():
+            return html.Html("")
+        baseline = float(d["count"].mean())
+        res = can_detect(drop, baseline, years_pre=3, years_post=3)
+        lines = [res.summary(self.lang, area=self.candidate.name)]
+        if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
+            kpop = self.counts(ind, self.pilot.code, (last - 2, last))
+            if kpop.height:
+                share = dilution_share(
+                    self.programme.district_population, float(kpop["exposure"][-1])
+                )
+                mde = minimum_detectable_effect(
+                    float(kpop["count"].mean()), years_pre=3, years_post=3, dilution=share
+                )
+                lines.append(mde.summary(self.lang, area=self.programme.district))
+        intro = t(
+            "power_intro",
+            self.lang,
+            indicator=self.catalog[ind].label(self.lang, short=True),
+            area=self.candidate.name,
+            count=format_number(baseline, 1, self.lang),
+            first=last - 2,
+            last=last,
+        )
+        return (
+            html.heading(t("power_heading", self.lang), 2)
+            + html.paragraph(intro)
+            + html.callout(t("power_heading", self.lang), lines)
         )
 
 

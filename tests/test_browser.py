@@ -42,7 +42,7 @@ def test_report_in_headless_chromium(report_html: Path, tmp_path: Path) -> None:
     ev = load.evaluations
     assert ev["lang"] == "sv"
     assert ev["title"] == "Huddinge jämfört med pilotområdet"
-    assert ev["images"] == 6 and ev["images_ok"] and ev["alts"]
+    assert ev["images"] == 7 and ev["images_ok"] and ev["alts"]
     assert "Rang för Huddinge" in ev["text"] and "Källa: Kolada" in ev["text"]
     assert load.screenshot.startswith(b"\x89PNG")
     assert len(load.screenshot) > 50_000  # a rendered page, not a blank one

@@ -83,10 +83,31 @@ def test_no_network_urls(default_report: Path) -> None:
 def test_images_embedded_with_alt_text(default_report: Path) -> None:
     doc = parse(default_report.read_text(encoding="utf-8"))
     imgs = [a for t, a in doc.tags if t == "img"]
-    assert len(imgs) == 6  # one chart per default indicator
+    assert len(imgs) == 7  # one chart per default indicator, and the funnel plot
     for a in imgs:
         assert a["src"].startswith("data:image/png;base64,")
-        assert a.get("alt", "").startswith("Linjediagram")
+        assert a.get("alt", "").startswith(("Linjediagram", "Trattdiagram"))
+
+
+def test_statistics_sections(default_report: Path) -> None:
+    """Numbers recomputed here from first principles (scipy's chi-square quantiles)."""
+    from scipy.stats import chi2
+
+    html = default_report.read_text(encoding="utf-8")
+    # Huddinge 2022, N07402: estimated count 11 on 114 504 inhabitants (Garwood interval)
+    lo = chi2.ppf(0.025, 2 * 11) / 2 / 114504 * 1e5
+    hi = chi2.ppf(0.975, 2 * 12) / 2 / 114504 * 1e5
+    expected = f"{lo:.1f}–{hi:.1f}".replace(".", ",")
+    assert expected == "4,8–17,2"
+    assert f'<span class="ci">{expected}</span>' in html
+    for heading in (
+        "Trend: årlig förändring",
+        "Trattdiagram: alla kommuner",
+        "Kommuner som liknar Huddinge",
+        "Skulle en effekt synas i statistiken?",
+    ):
+        assert heading in html, heading
+    assert "uppskattade antal" in html  # estimated counts are labelled
 
 
 def test_folder_contents_and_manifest(default_report: Path) -> None:
