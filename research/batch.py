@@ -497,10 +497,7 @@ def write_index(root: Path, batch: Sequence[TaskResult] = ()) -> Path:
     from .html import esc
 
     rows = []
-    failed = {}
-    for r in batch:
-        if r.status != "ok":
-            failed[r.task.label] = r
+    failed = [r for r in batch if r.status != "ok"]
     for manifest in sorted(root.glob("*/manifest.json")):
         try:
             m = json.loads(manifest.read_text(encoding="utf-8"))
@@ -526,7 +523,7 @@ def write_index(root: Path, batch: Sequence[TaskResult] = ()) -> Path:
             f'<td><a href="{esc(href)}">report.html</a></td><td>{esc(when)}</td>'
             f"<td class=num>{esc(secs if secs is not None else '')}</td></tr>"
         )
-    for _label, r in failed.items():
+    for r in failed:
         body.append(
             f"<tr class=failed><td>{esc(r.task.notebook)}</td>"
             f"<td>{esc(json.dumps(r.task.parameters, ensure_ascii=False))}</td>"

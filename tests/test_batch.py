@@ -1,0 +1,144 @@
+"""Batches: schedule expansion, parallel workers, isolated failures, lock, index, Dask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from research.batch import (
+    BatchLockedError,
+    Task,
+    batch_lock,
+    expand_schedule,
+    run_batch,
+)
+from research.cli import main
+from research.errors import ParameterError, UnknownAreaError
+
+pytestmark = pytest.mark.slow
+
+TINY = """\
+# %% tags=["parameters"]
+mode: str = "ok"  # ok, raise or kill
+
+# %%
+import os
+import signal
+
+from research.html import heading
+
+if mode == "raise":
+    raise ValueError("deliberate failure inside a cell")
+if mode == "kill":
+    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent is the batch worker
+heading(f"Report {mode}", 1)
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> str:
+    nb = jupytext.reads(TINY, fmt="py:percent")
+    nb.metadata["kernelspec"] = {"name": "pilotbench", "language": "python", "display_name": "P"}
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def test_expand_schedule() -> None:
+    sched = {
+        "job": [
+            {"notebook": "pilot_vs_candidate", "parameters": {"pilot": "0180"},
+             "each": {"parameter": "candidate", "areas": "lan:01"}},
+            {"notebook": "pilot_vs_candidate", "parameters": {"pilot": "0180", "candidate": "0126"}},
+        ]
+    }  # fmt: skip
+    tasks = expand_schedule(sched)
+    # 26 kommuner in Stockholms län, the pilot (0180) is not its own candidate, 0126 once
+    assert len(tasks) == 25
+    assert {t.parameters["candidate"] for t in tasks} >= {"0126", "0127", "0192"}
+    with pytest.raises(UnknownAreaError, match="Huddinge"):
+        expand_schedule(
+            {"job": [{"notebook": "x", "each": {"parameter": "candidate", "areas": ["Hudinge"]}}]}
+        )
+    with pytest.raises(ParameterError, match="no \\[\\[job\\]\\]"):
+        expand_schedule({})
+
+
+def test_stockholms_lan_batch_with_index(tmp_path: Path) -> None:
+    sched = tmp_path / "schedule.toml"
+    sched.write_text(
+        '[[job]]\nnotebook = "pilot_vs_candidate"\nparameters = { pilot = "0180" }\n'
+        'each = { parameter = "candidate", areas = "lan:01" }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "reports"
+    assert main(["batch", str(sched), "--workers", "2", "--output", str(out), "--no-progress"]) == 0
+    folders = sorted(p.name for p in out.iterdir() if (p / "report.html").exists())
+    assert len(folders) == 25
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="pilot_vs_candidate_0180_') == 25
+    assert "0 misslyckade" in index
+    assert list((out / "logs").glob("batch-*.log"))
+    # every report is a real, complete report for its own candidate
+    m = json.loads((out / "pilot_vs_candidate_0180_0126_sv" / "manifest.json").read_text())
+    assert m["parameters"]["candidate"] == "0126" and m["status"] == "ok"
+
+
+def test_failures_are_isolated_and_reported(tiny: str, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    first = run_batch([Task(tiny, {"mode": "ok"})], workers=1, output_root=out, progress=False)
+    assert first.ok
+    good = out / "tiny_sv" / "report.html"
+    before = good.read_bytes()
+    tasks = [
+        Task(tiny, {"mode": "raise"}),
+        Task(tiny, {"mode": "kill"}),
+        Task("pilot_vs_candidate", {"candidate": "Hudinge"}),
+        Task(tiny, {"mode": "ok"}),
+    ]
+    res = run_batch(tasks, workers=2, output_root=out, progress=False)
+    status = {json.dumps(r.task.parameters, sort_keys=True): r for r in res.results}
+    assert not res.ok and len(res.failed) == 3
+    raised = status['{"mode": "raise"}']
+    assert raised.status == "failed" and "deliberate failure inside a cell" in raised.error
+    killed = status['{"mode": "kill"}']
+    assert killed.status == "failed" and "SIGKILL" in killed.error
+    invalid = status['{"candidate": "Hudinge"}']
+    assert "Huddinge (0126)" in invalid.error
+    assert status['{"mode": "ok"}'].status == "ok"  # the batch went on after the killed worker
+    # the last good report is intact (the later ok run replaced it with equal content)
+    assert good.exists() and len(good.read_bytes()) > 0 and before[:15] == good.read_bytes()[:15]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("FAILED") == 3 and "SIGKILL" in index
+
+
+def test_cli_exit_status_on_failure(tiny: str, tmp_path: Path) -> None:
+    sched = tmp_path / "s.toml"
+    sched.write_text(f'[[job]]\nnotebook = "{tiny}"\nparameters = {{ mode = "raise" }}\n')
+    assert main(["batch", str(sched), "--output", str(tmp_path / "r"), "--no-progress"]) == 1
+
+
+def test_two_batches_never_overlap(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    with batch_lock(out):
+        with pytest.raises(BatchLockedError, match="Another batch is running"):
+            run_batch([Task("pilot_vs_candidate", {})], output_root=out, progress=False)
+
+
+def test_dask_cluster(tiny: str, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        res = run_batch(
+            [Task(tiny, {"mode": "ok"}), Task(tiny, {"mode": "raise"})],
+            output_root=tmp_path / "reports",
+            dask=cluster.scheduler_address,
+            progress=False,
+        )
+    assert [r.status for r in res.results] == ["ok", "failed"]
+    assert (tmp_path / "reports" / "tiny_sv" / "report.html").exists()
