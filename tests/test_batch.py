@@ -53,7 +53,8 @@ def test_expand_schedule() -> None:
         "job": [
             {"notebook": "pilot_vs_candidate", "parameters": {"pilot": "0180"},
              "each": {"parameter": "candidate", "areas": "lan:01"}},
-            {"notebook": "pilot_vs_candidate", "parameters": {"pilot": "0180", "candidate": "0126"}},
+            {"notebook": "pilot_vs_candidate",
+             "parameters": {"pilot": "0180", "candidate": "0126"}},
         ]
     }  # fmt: skip
     tasks = expand_schedule(sched)
