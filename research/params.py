@@ -90,6 +90,34 @@ def parse_cli_value(text: str) -> Any:
         return text
 
 
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def _check_type(name: str, value: Any, declared: str) -> Any:
+    """Check ``value`` against the type declared in the parameters cell."""
+    if declared == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if declared == "int" and isinstance(value, bool):
+        raise ParameterError(f"{name} must be an integer, got {value!r}")
+    if not isinstance(value, _TYPES[declared]):
+        raise ParameterError(
+            f"{name} must be of type {declared} (see `pilotbench params`), got {value!r}"
+        )
+    return value
+
+
+def _year_range(name: str, value: Any) -> str:
+    """Check a ``"FIRST-LAST"`` year range (a single year is allowed)."""
+    text = str(value).strip()
+    try:
+        first, last = (int(p) for p in text.split("-", 1)) if "-" in text else (int(text),) * 2
+    except ValueError as exc:
+        raise ParameterError(f"{name} must be 'FIRST-LAST' years, got {value!r}") from exc
+    if not 1990 <= first <= last <= 2100:
+        raise ParameterError(f"{name} = {text}: need 1990 <= first <= last <= 2100")
+    return f"{first}-{last}"
+
+
 def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Validate parameter values for notebook ``name`` and return them normalized.
 
@@ -117,8 +145,24 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(values)
     reg = load_areas()
     for k, v in values.items():
+        declared = specs[k].type
         if k in _AREA_PARAMS:
             out[k] = reg.resolve(v).code
+        elif k == "lan":
+            if v in ("", None):
+                continue
+            area = reg.resolve(v)
+            if area.level != "lan":
+                raise ParameterError(f"lan must be a län (e.g. '01'); {area.label()} is not")
+            out[k] = area.code
+        elif k == "indicator":
+            out[k] = load_catalog().get(str(v)).id
+        elif k == "years":
+            out[k] = _year_range(k, v)
+        elif k.startswith("w_"):
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise ParameterError(f"{k} must be a non-negative number, got {v!r}")
+            out[k] = float(v)
         elif k in _YEAR_PARAMS:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ParameterError(f"{k} must be an integer year, got {v!r}")
@@ -137,6 +181,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
                 raise ParameterError("indicators must be a list of indicator ids, or None")
             cat = load_catalog()
             out[k] = [cat.get(str(i)).id for i in v]
+        elif declared in ("int", "float", "bool", "str") and v is not None:
+            out[k] = _check_type(k, v, declared)
     merged = {p: specs[p].default for p in specs} | out
     first, last = merged.get("start_year"), merged.get("end_year")
     if isinstance(first, int) and isinstance(last, int) and first > last:

@@ -1,0 +1,63 @@
+"""Report parameters are validated before any kernel starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from research.errors import AreaCodeTypeError, ParameterError, UnknownAreaError
+from research.params import parse_cli_value, read_params, validate
+
+
+def test_parameters_cell_is_read() -> None:
+    specs = {p.name: p for p in read_params("pilot_vs_candidate")}
+    assert specs["candidate"].default == "0126" and specs["candidate"].type == "str"
+    assert specs["start_year"].type == "int" and "first year" in specs["start_year"].help
+
+
+def test_valid_values_are_normalized() -> None:
+    out = validate(
+        "pilot_vs_candidate",
+        {
+            "candidate": "huddinge kommun",
+            "pilot": "Stockholm",
+            "indicators": "n07402, N07549",
+            "lang": "en",
+        },
+    )
+    assert out == {
+        "candidate": "0126",
+        "pilot": "0180",
+        "indicators": ["N07402", "N07549"],
+        "lang": "en",
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "match"),
+    [
+        ({"candidat": "0126"}, ParameterError, "did you mean 'candidate'"),
+        ({"candidate": "Hudinge"}, UnknownAreaError, r"Huddinge \(0126\)"),
+        ({"candidate": 126}, AreaCodeTypeError, "leading zeros"),
+        ({"start_year": 1850}, ParameterError, "outside 1990-2100"),
+        ({"start_year": 2020, "end_year": 2010}, ParameterError, "after end_year"),
+        ({"start_year": "2010"}, ParameterError, "integer year"),
+        ({"lang": "de"}, ParameterError, "sv, en"),
+        ({"pilot_start": "2021-13"}, ParameterError, "YYYY-MM"),
+        ({"indicators": ["N99999"]}, Exception, "not in the catalogue"),
+        ({"pilot": "0126", "candidate": "Huddinge"}, ParameterError, "same area"),
+    ],
+)
+def test_invalid_values_are_refused(values: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        validate("pilot_vs_candidate", values)
+
+
+def test_unknown_notebook() -> None:
+    with pytest.raises(ParameterError, match="did you mean pilot_vs_candidate"):
+        validate("pilot_vs_candidat", {})
+
+
+def test_cli_values_keep_codes_as_strings() -> None:
+    assert parse_cli_value("0126") == "0126"
+    assert parse_cli_value("2015") == 2015
+    assert parse_cli_value("['N07402']") == ["N07402"]
