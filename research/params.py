@@ -24,7 +24,7 @@ from .paths import notebooks_dir
 __all__ = ["NOTEBOOKS", "ParamSpec", "notebook_path", "parse_cli_value", "read_params", "validate"]
 
 #: The report notebooks shipped with pilotbench.
-NOTEBOOKS = ("pilot_vs_candidate",)
+NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
 
 _AREA_PARAMS = {"pilot", "candidate", "area"}
 _YEAR_PARAMS = {"start_year", "end_year"}

@@ -18,6 +18,7 @@ One call of :func:`run_report`:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -56,13 +57,25 @@ class ReportResult:
     seconds: float
 
 
-def report_slug(notebook: str, params: Mapping[str, Any]) -> str:
-    """Folder name of a report: notebook, the areas it is about, and the language."""
+def report_slug(
+    notebook: str, params: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+) -> str:
+    """Folder name of a report: notebook, the areas it is about, the language, and a short
+    hash of any other parameter that differs from its default (so runs with other settings do
+    not replace each other)."""
     parts = [notebook]
+    named = ("pilot", "candidate", "area", "lang")
     for key in ("pilot", "candidate", "area"):
         if params.get(key):
             parts.append(str(params[key]))
     parts.append(str(params.get("lang", "sv")))
+    others = {
+        k: v for k, v in params.items()
+        if k not in named and (defaults is None or defaults.get(k) != v)
+    }  # fmt: skip
+    if others:
+        digest = hashlib.sha256(json.dumps(others, sort_keys=True, default=str).encode())
+        parts.append(digest.hexdigest()[:8])
     slug = "_".join(parts)
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", slug)
 
@@ -207,6 +220,7 @@ def _show(key: str, v: Any) -> str:
 def _describe_failure(exc: Exception) -> str:
     cell = getattr(exc, "cell_index", None)
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    evalue = str(evalue).rstrip(". ")
     where = f"cell {cell}" if cell is not None else "the notebook"
     src = getattr(exc, "source", "") or ""
     first = next((ln for ln in src.splitlines() if ln.strip()), "")
@@ -263,7 +277,7 @@ def run_report(
     defaults = {p.name: p.default for p in read_params(str(src))}
     merged = defaults | given
     root = output_root or reports_dir()
-    slug = report_slug(notebook, merged)
+    slug = report_slug(notebook, merged, defaults)
     final = root / slug
     staging = root / ".staging" / f"{slug}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)

@@ -144,20 +144,21 @@ def test_bad_parameters_fail_before_the_kernel(tmp_path: Path) -> None:
 
 FAILING = """\
 # %% tags=["parameters"]
-crash: bool = False  # raise inside a cell
+title: str = "Report"  # heading
 
 # %%
 from research.html import heading
-heading("Report", 1)
+heading(title, 1)
 
 # %%
-if crash:
+import os
+if os.environ.get("PILOTBENCH_TEST_CRASH"):
     raise RuntimeError("deliberate failure in cell 2")
 print("ok")
 """
 
 
-def test_failed_run_keeps_last_good_report(tmp_path: Path) -> None:
+def test_failed_run_keeps_last_good_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nb_path = tmp_path / "tiny.ipynb"
     nb = jupytext.reads(FAILING, fmt="py:percent")
     nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
@@ -165,8 +166,9 @@ def test_failed_run_keeps_last_good_report(tmp_path: Path) -> None:
     out = tmp_path / "reports"
     good = run_report(nb_path, {}, output_root=out)
     before = good.html.read_bytes()
+    monkeypatch.setenv("PILOTBENCH_TEST_CRASH", "1")  # the kernel inherits it
     with pytest.raises(ReportError) as info:
-        run_report(nb_path, {"crash": True}, output_root=out)
+        run_report(nb_path, {}, output_root=out)
     msg = str(info.value)
     assert "RuntimeError" in msg and "deliberate failure in cell 2" in msg
     assert "cell" in msg and "unchanged" in msg

@@ -1,0 +1,58 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (pilotbench)
+#     language: python
+#     name: pilotbench
+# ---
+
+# %% tags=["parameters"]
+# Report: which kommuner suit an expansion of the pilot? A transparent screening on need,
+# similarity to the pilot area and detectability; every number comes from research.screening.
+pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
+indicator: str = "N07402"  # outcome indicator id, a rate (default grov kvinnofridskränkning)
+years: str = "2020-2022"  # years pooled, "first-last"
+top: int = 30  # rows in the main table (Huddinge is always shown)
+lan: str = ""  # restrict the table to one län, code or name, e.g. "01"; empty: all kommuner
+w_need: float = None  # relative weight of need, 0 or more (None: default 1/3 as in DEFAULT_WEIGHTS)
+w_similarity: float = None  # relative weight of similarity to the pilot (None: default 1/3)
+w_detectability: float = None  # relative weight of detectability (None: default 1/3)
+lang: str = "sv"  # report language: sv or en
+
+# %%
+from research.screening_views import candidate_screening
+
+report = candidate_screening(
+    pilot=pilot,
+    indicator=indicator,
+    years=years,
+    top=top,
+    lan=lan,
+    w_need=w_need,
+    w_similarity=w_similarity,
+    w_detectability=w_detectability,
+    lang=lang,
+)
+report.title()
+
+# %%
+report.intro()
+
+# %%
+report.main_table()
+
+# %%
+report.overview_chart()
+
+# %%
+report.sensitivity_table()
+
+# %%
+report.notes()
