@@ -118,6 +118,23 @@ def _year_range(name: str, value: Any) -> str:
     return f"{first}-{last}"
 
 
+def _donor_pool(name: str, value: Any) -> str:
+    """Check a donor pool: ``"kommuner"``, ``"lan:NN"`` or ``"similar:K"``."""
+    text = str(value).strip()
+    if text == "kommuner":
+        return text
+    if text.startswith("lan:"):
+        area = load_areas().resolve(text[4:])
+        if area.level != "lan":
+            raise ParameterError(f"{name} = {text!r}: {area.label()} is not a län")
+        return f"lan:{area.code}"
+    if text.startswith("similar:") and text[8:].isdigit() and 2 <= int(text[8:]) <= 289:
+        return text
+    raise ParameterError(
+        f"{name} must be 'kommuner', 'lan:NN' or 'similar:K' (2 <= K <= 289); got {value!r}"
+    )
+
+
 def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Validate parameter values for notebook ``name`` and return them normalized.
 
@@ -159,6 +176,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = load_catalog().get(str(v)).id
         elif k == "years":
             out[k] = _year_range(k, v)
+        elif k == "donors":
+            out[k] = _donor_pool(k, v)
         elif k.startswith("w_"):
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
                 raise ParameterError(f"{k} must be a non-negative number, got {v!r}")

@@ -61,3 +61,20 @@ def test_cli_values_keep_codes_as_strings() -> None:
     assert parse_cli_value("0126") == "0126"
     assert parse_cli_value("2015") == 2015
     assert parse_cli_value("['N07402']") == ["N07402"]
+
+
+def test_other_notebooks_parameters() -> None:
+    assert validate("pilot_effect", {"donors": "lan:Stockholms län", "indicator": "n07549"}) == {
+        "donors": "lan:01",
+        "indicator": "N07549",
+    }
+    with pytest.raises(ParameterError, match="similar:K"):
+        validate("pilot_effect", {"donors": "everyone"})
+    with pytest.raises(ParameterError, match="non-negative"):
+        validate("candidate_screening", {"w_need": -1})
+    with pytest.raises(ParameterError, match="FIRST-LAST"):
+        validate("candidate_screening", {"years": "twenty"})
+    with pytest.raises(ParameterError, match="must be a län"):
+        validate("candidate_screening", {"lan": "0126"})
+    with pytest.raises(ParameterError, match="type int"):
+        validate("candidate_screening", {"top": "ten"})

@@ -1,0 +1,63 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (pilotbench)
+#     language: python
+#     name: pilotbench
+# ---
+
+# %% tags=["parameters"]
+# Report: did the pilot work? Synthetic control, difference-in-differences, interrupted time
+# series and power for the pilot kommun; every number comes from research.effect.
+pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
+indicator: str = "N07402"  # outcome indicator id (default grov kvinnofridskränkning)
+pilot_start: str = "2021-04"  # pilot start, YYYY-MM (its year is the first treated year)
+start_year: int = 2008  # first year of the interrupted time series and charts
+end_year: int = 2022  # last year of every analysis window
+donors: str = "kommuner"  # comparison pool: kommuner, lan:01 or similar:20
+lang: str = "sv"  # report language: sv or en
+
+# %%
+from research.effect_views import pilot_effect
+
+report = pilot_effect(
+    pilot=pilot,
+    indicator=indicator,
+    pilot_start=pilot_start,
+    start_year=start_year,
+    end_year=end_year,
+    donors=donors,
+    lang=lang,
+)
+report.title()
+
+# %%
+report.intro()
+
+# %%
+report.pool_section()
+
+# %%
+report.synth_section()
+
+# %%
+report.did_section()
+
+# %%
+report.its_section()
+
+# %%
+report.power_section()
+
+# %%
+report.conclusion()
+
+# %%
+report.warnings_section()

@@ -1,0 +1,400 @@
+"""research.effect: the pilot-effect analysis on the real panel, and the conclusion function.
+
+Reference values are computed here independently of the estimators: from the panel with plain
+polars (completeness of the pool, baseline counts, the dilution share, the synthetic control's
+gap from its weights) and, for the two-period Poisson difference-in-differences, by solving the
+fixed-effects Poisson likelihood equations with closed-form alternating updates (a different
+algorithm from the IRLS fit in research.glm).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from research.catalog import load_catalog
+from research.datasets import load_panel
+from research.effect import (
+    Estimate,
+    Evidence,
+    conclude,
+    default_fit_start,
+    pilot_effect_analysis,
+)
+from research.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def panel() -> pl.DataFrame:
+    return load_panel()
+
+
+@pytest.fixture(scope="module")
+def res(panel: pl.DataFrame):
+    return pilot_effect_analysis(panel)  # defaults: Stockholm, N07402, 2021-04, kommuner
+
+
+def _rates(panel: pl.DataFrame, codes: list[str], first: int, last: int) -> pl.DataFrame:
+    return panel.filter(
+        (pl.col("indicator") == "N07402")
+        & (pl.col("sex") == "T")
+        & pl.col("area_code").is_in(codes)
+        & pl.col("year").is_between(first, last)
+    )
+
+
+# ------------------------------------------------------------------------------ structure
+
+
+def test_design_choices(res) -> None:
+    assert res.pilot.code == "0180"
+    assert res.treatment_year == 2021  # April start: 2021 counted as post, never pre
+    assert res.first_full_year == 2022
+    assert res.fit_start == 2015  # after the 2015 kommun-attribution break
+    assert res.post_years == [2021, 2022]
+    assert [b.first_year for b in res.breaks] == [2015, 2019, 2020]
+    assert [b.first_year for b in res.breaks_fit] == [2019, 2020]
+
+
+def test_pool_is_complete_and_capped(res, panel: pl.DataFrame) -> None:
+    pool = res.pool
+    assert "0180" not in pool.codes
+    assert len(pool.codes) == 30  # max_donors
+    assert len(pool.candidates) == 289
+    assert set(pool.dropped["reason"].unique().to_list()) == {"missing", "size"}
+    assert len(pool.codes) + pool.dropped.height == len(pool.candidates)
+    # every donor has a rate, estimated count and population in each year 2015-2022
+    d = _rates(panel, pool.codes, 2015, 2022).filter(
+        pl.col("value").is_not_null()
+        & pl.col("count_est").is_not_null()
+        & pl.col("population").is_not_null()
+    )
+    counts = d.group_by("area_code").len()
+    assert counts.height == 30 and (counts["len"] == 8).all()
+    # every kommun dropped as "missing" lacks the rate in some year 2015-2022
+    missing = pool.dropped.filter(pl.col("reason") == "missing")["area_code"].to_list()
+    m = _rates(panel, missing, 2015, 2022).filter(pl.col("value").is_not_null())
+    n_obs = dict(m.group_by("area_code").len().iter_rows())
+    assert all(n_obs.get(c, 0) < 8 for c in missing)
+    # the size rule keeps the kommuner closest in log population: Göteborg and Malmö are in
+    assert {"1480", "1280"} <= set(pool.codes)
+
+
+def test_pool_lan(panel: pl.DataFrame) -> None:
+    r = pilot_effect_analysis(panel, donors="lan:01")
+    lan = (
+        panel.filter((pl.col("level") == "kommun") & (pl.col("parent_code") == "01"))["area_code"]
+        .unique()
+        .to_list()
+    )
+    assert sorted(r.pool.candidates) == sorted(c for c in lan if c != "0180")
+    assert set(r.pool.codes) <= set(lan)
+    assert r.pool.n_size == 0
+    assert 0 < r.synth.p_value <= 1
+
+
+def test_bad_parameters(panel: pl.DataFrame) -> None:
+    with pytest.raises(ParameterError, match="donors"):
+        pilot_effect_analysis(panel, donors="neighbours")
+    with pytest.raises(ParameterError, match="pilot start year"):
+        pilot_effect_analysis(panel, end_year=2020)
+    with pytest.raises(ParameterError, match="YYYY-MM"):
+        pilot_effect_analysis(panel, pilot_start="april 2021")
+
+
+def test_default_fit_start() -> None:
+    breaks = load_catalog().breaks_for("N07402")
+    assert default_fit_start(breaks, 2021, 2008) == 2015  # 2019/2020 leave < 5 pre years
+    assert default_fit_start(breaks, 2025, 2008) == 2020
+    assert default_fit_start(breaks, 2021, 2016) == 2016  # never before start_year
+    assert default_fit_start([], 2021, 2008) == 2008
+
+
+# ------------------------------------------------------------------------------ warnings
+
+
+def test_warnings_for_the_2020_break(res) -> None:
+    by_est: dict[str, list[str]] = {}
+    for key, w in res.estimator_warnings():
+        by_est.setdefault(key, []).append(w)
+    for key in ("synth", "did", "event", "its", "cits"):
+        assert any("2020" in w for w in by_est[key]), key
+    assert any("2020-assault-registration" in w for w in by_est["synth"])
+    assert any("next to the interruption" in w for w in by_est["its"])
+    assert any("2020" in line for line in res.conclusion.en)
+    assert any("2020" in line for line in res.conclusion.sv)
+
+
+# ------------------------------------------------------------------------------ inference
+
+
+def test_p_values_in_unit_interval(res) -> None:
+    ps = [
+        res.synth.p_value,
+        res.synth.placebo_all.p_value,
+        res.did.p_value,
+        res.its.level_p,
+        res.its_controlled.level_p,
+        res.event.pretrend.p_value,
+        res.event.pretrend.p_permutation,
+        *res.event.coefficients["p_value"].drop_nulls().to_list(),
+    ]
+    assert all(0 < p <= 1 for p in ps)
+    # randomization inference: p = rank / (J + 1) with every donor an assignment
+    assert res.did.method == "permutation"
+    assert res.did.details["n_assignments"] == len(res.pool.codes) + 1
+    assert res.did.p_value * (len(res.pool.codes) + 1) == pytest.approx(
+        round(res.did.p_value * (len(res.pool.codes) + 1))
+    )
+
+
+def test_placebo_p_value_from_ratios(res) -> None:
+    r = res.synth.placebo.ratios.filter(pl.col("included"))
+    treated = r.filter(pl.col("is_treated"))["ratio"][0]
+    rank = int((r["ratio"] >= treated * (1 - 1e-12)).sum())
+    assert res.synth.p_value == pytest.approx(rank / r.height)
+    assert res.synth.p_value >= 1 / r.height
+    # exclusion rule: every included placebo fits within 5 x the pilot's pre-period MSPE
+    assert (r["pre_mspe_ratio"] <= 5 + 1e-12).all()
+
+
+def test_weights_and_gap_from_panel(res, panel: pl.DataFrame) -> None:
+    w = res.synth.fit.weights
+    assert float(w["weight"].sum()) == pytest.approx(1.0, abs=1e-9)
+    assert (w["weight"] >= -1e-12).all()
+    weights = dict(w.iter_rows())
+    d = _rates(panel, ["0180", *weights], 2021, 2022)
+    synthetic = (
+        d.filter(pl.col("area_code") != "0180")
+        .with_columns(pl.col("area_code").replace_strict(weights).alias("w"))
+        .group_by("year")
+        .agg((pl.col("w") * pl.col("value")).sum().alias("syn"))
+    )
+    pilot = d.filter(pl.col("area_code") == "0180").select("year", "value")
+    j = pilot.join(synthetic, on="year")
+    att = float((j["value"] - j["syn"]).mean())
+    assert res.synth.att == pytest.approx(att, abs=1e-9)
+    assert res.synth.att_pct == pytest.approx(100 * att / float(j["syn"].mean()), rel=1e-9)
+
+
+def _poisson_fe_did(counts: np.ndarray, expo: np.ndarray) -> float:
+    """Two-period Poisson DiD with unit and period effects, by alternating closed-form updates.
+
+    ``counts`` and ``expo`` are (units, 2) with the treated unit in row 0. The treated post cell
+    is saturated by the treatment dummy, so the period effect comes from the comparison units:
+    alternate ``a_i = log(sum_t y_it / sum_t E_it exp(g_t))`` and
+    ``g_1 = log(sum_i y_i1 / sum_i E_i1 exp(a_i))`` until they stop moving; the log rate ratio
+    is ``log(y_01 / y_00 * E_00 / E_01) - g_1``.
+    """
+    y, e = counts[1:], expo[1:]
+    g = 0.0
+    for _ in range(10_000):
+        a = np.log(y.sum(axis=1) / (e[:, 0] + e[:, 1] * math.exp(g)))
+        g_new = math.log(y[:, 1].sum() / (e[:, 1] * np.exp(a)).sum())
+        if abs(g_new - g) < 1e-14:
+            break
+        g = g_new
+    treated = math.log(counts[0, 1] / counts[0, 0] * expo[0, 0] / expo[0, 1])
+    return math.exp(treated - g_new)
+
+
+def test_did_rate_ratio_against_fixed_point(res, panel: pl.DataFrame) -> None:
+    codes = ["0180", *res.pool.codes]
+    d = _rates(panel, codes, 2015, 2022).with_columns(
+        (pl.col("year") >= 2021).cast(pl.Int8).alias("post")
+    )
+    tot = d.group_by("area_code", "post").agg(
+        pl.col("count_est").sum().cast(pl.Float64), pl.col("population").sum()
+    )
+    order = {c: i for i, c in enumerate(codes)}
+    y = np.zeros((len(codes), 2))
+    e = np.zeros((len(codes), 2))
+    for code, post, cnt, pop in tot.iter_rows():
+        y[order[code], post] = cnt
+        e[order[code], post] = pop
+    assert res.did.rate_ratio == pytest.approx(_poisson_fe_did(y, e), rel=1e-7)
+
+
+def test_power_inputs_from_panel(res, panel: pl.DataFrame) -> None:
+    pre = _rates(panel, ["0180", *res.pool.codes], 2015, 2020)
+    base = float(pre.filter(pl.col("area_code") == "0180")["count_est"].mean())
+    assert res.baseline_count == pytest.approx(base)
+    ctrl = float(
+        pre.filter(pl.col("area_code") != "0180")
+        .group_by("area_code")
+        .agg(pl.col("count_est").mean())["count_est"]
+        .sum()
+    )
+    assert res.control_count == pytest.approx(ctrl)
+    pop2020 = panel.filter(
+        (pl.col("indicator") == "N01951")
+        & (pl.col("area_code") == "0180")
+        & (pl.col("sex") == "T")
+        & (pl.col("year") == 2020)
+    )["value"][0]
+    assert res.dilution == pytest.approx(131_000 / pop2020)
+    assert round(100 * 0.2 * res.dilution, 1) == 2.7  # 20 % in Södermalm ~ 2.7 % in Stockholm
+    assert res.power.inputs["years_pre"] == 6 and res.power.inputs["years_post"] == 2
+    assert res.power.inputs["n_control"] == 30
+    assert res.power.inputs["dilution"] == pytest.approx(res.dilution)
+    assert res.overdispersion == pytest.approx(max(1.0, res.its.dispersion))
+    # a 20 % district drop is 2.7 % at kommun level: far below the kommun-level MDE
+    assert res.detect.effect_rate_ratio_measured == pytest.approx(1 - 0.2 * res.dilution)
+    assert res.power.mde_pct_measured > 100 * 0.2 * res.dilution
+
+
+def test_conclusion_on_real_data(res) -> None:
+    c = res.conclusion
+    assert c.verdict == "cannot_tell"  # nothing significant, badly underpowered
+    assert c.underpowered and c.significant == ()
+    assert c.en[0].startswith("The data cannot tell")
+    assert c.sv[0].startswith("Datan kan inte avgöra")
+
+
+# ------------------------------------------------------------------------------ conclude()
+
+BREAKS = (
+    (2019, "2019: relationskodning", "2019: relation coding"),
+    (2020, "2020: registrering", "2020: registration change"),
+)
+
+
+def _ev(*ests: Estimate, power: float = 0.9, mde: float = 15.0, **kw) -> Evidence:
+    return Evidence(
+        estimates=ests,
+        power_plausible=power,
+        mde_pct_district=mde,
+        dilution=0.134,
+        breaks=BREAKS,
+        treatment_year=2021,
+        **kw,
+    )
+
+
+def test_significant_drop_with_power() -> None:
+    c = conclude(
+        _ev(
+            Estimate("synth", 0.80, math.nan, math.nan, 0.02),
+            Estimate("did", 0.82, 0.7, 0.95, 0.01),
+            Estimate("its", 0.85, 0.7, 1.02, 0.09, False),
+        )
+    )
+    assert c.verdict == "decrease" and not c.underpowered
+    assert c.significant == ("synth", "did")
+    assert "20.0%" in c.en[0]  # the first significant estimate, 1 - 0.80
+    assert "does not show that violence fell" in c.en[0]
+    assert not any("Gelman" in x for x in c.en)
+
+
+def test_non_significant_with_power() -> None:
+    c = conclude(
+        _ev(Estimate("synth", 0.97, math.nan, math.nan, 0.6), Estimate("did", 0.95, 0.8, 1.1, 0.4))
+    )
+    assert c.verdict == "no_effect_detected"
+    assert "None of the 2 methods" in c.en[0] and "15.0%" in c.en[0]
+    assert "effect of the pilot" not in c.en[0]
+
+
+def test_underpowered() -> None:
+    c = conclude(
+        _ev(
+            Estimate("synth", 0.97, math.nan, math.nan, 0.6),
+            Estimate("did", 0.95, 0.8, 1.1, 0.4),
+            power=0.05,
+            mde=math.nan,
+        )
+    )
+    assert c.verdict == "cannot_tell" and c.underpowered
+    assert c.en[0].startswith("The data cannot tell")
+    assert "Not even the disappearance" in c.en[0]
+    assert c.sv[0].startswith("Datan kan inte avgöra")
+
+
+def test_rising_reports() -> None:
+    c = conclude(
+        _ev(
+            Estimate("synth", 1.30, math.nan, math.nan, 0.03), Estimate("did", 1.25, 1.1, 1.4, 0.01)
+        )
+    )
+    assert c.verdict == "increase"
+    assert "more cases are reported when the outreach works" in c.en[0]
+    assert any("direction is ambiguous" in x for x in c.en)
+    assert any("riktningen är tvetydig" in x for x in c.sv)
+
+
+def test_one_estimator_or_model_based_is_only_suggestive() -> None:
+    one = conclude(
+        _ev(Estimate("synth", 0.8, math.nan, math.nan, 0.5), Estimate("did", 0.8, 0.7, 0.9, 0.01))
+    )
+    assert one.verdict == "suggestive_decrease"
+    assert "not enough to claim" in one.en[0]
+    model = conclude(
+        _ev(
+            Estimate("its", 0.8, 0.7, 0.9, 0.01, False),
+            Estimate("cits", 0.8, 0.7, 0.9, 0.01, False),
+        )
+    )
+    assert model.verdict == "suggestive_decrease"
+
+
+def test_conflicting_and_exaggeration() -> None:
+    c = conclude(
+        _ev(
+            Estimate("synth", 0.8, math.nan, math.nan, 0.01),
+            Estimate("did", 1.3, 1.1, 1.5, 0.01),
+            power=0.1,
+            mde=math.nan,
+        )
+    )
+    assert c.verdict == "conflicting"
+    assert any("Gelman & Carlin" in x for x in c.en)
+
+
+def test_dilution_breaks_pretrend_short_post_are_stated() -> None:
+    c = conclude(_ev(Estimate("did", 0.95, 0.8, 1.1, 0.4), pretrend_p=0.01, n_post_years=2))
+    text = " ".join(c.en)
+    assert "13%" in text and "2.7%" in text  # 0.134 share; 20 % x 0.134
+    assert "2020 break lies right before the pilot start" in text
+    assert "rejects parallel trends" in text
+    assert "only 2 years" in text
+    sv = " ".join(c.sv)
+    assert "13\u00a0%" in sv and "2,7\u00a0%" in sv and "Brottet 2020" in sv
+    # no dilution, no breaks, long post period: none of those sentences
+    plain = conclude(
+        Evidence(
+            estimates=(Estimate("did", 0.95, 0.8, 1.1, 0.4),),
+            power_plausible=0.9,
+            mde_pct_district=10.0,
+            n_post_years=5,
+        )
+    )
+    assert not any(("dilute" in x or "break" in x or "short" in x) for x in plain.en)
+
+
+def test_conclude_rejects_bad_input() -> None:
+    with pytest.raises(ParameterError):
+        conclude(Evidence(estimates=()))
+    with pytest.raises(ParameterError, match="p-value"):
+        conclude(Evidence(estimates=(Estimate("did", 0.9, 0.8, 1.0, 0.0),)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rrs=st.lists(st.floats(0.3, 3.0), min_size=1, max_size=4),
+    ps=st.lists(st.floats(0.051, 1.0), min_size=4, max_size=4),
+    power=st.floats(0.0, 1.0),
+)
+def test_no_effect_claimed_without_significance(rrs, ps, power) -> None:
+    keys = ("synth", "did", "its", "cits")
+    ests = tuple(
+        Estimate(k, rr, math.nan, math.nan, p) for k, rr, p in zip(keys, rrs, ps, strict=False)
+    )
+    c = conclude(Evidence(estimates=ests, power_plausible=power, mde_pct_district=30.0))
+    assert c.verdict in ("cannot_tell", "no_effect_detected")
+    assert c.verdict == ("cannot_tell" if power < 0.8 else "no_effect_detected")
+    assert len(c.sv) == len(c.en)
