@@ -8,7 +8,6 @@ of comparison kommuner.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import polars as pl
@@ -18,20 +17,9 @@ from research.datasets import load_panel
 from research.fmt import format_number, format_percent
 from research.report import run_report
 
+from .htmlcheck import parse
+
 pytestmark = pytest.mark.slow
-
-
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +51,10 @@ def facts() -> dict[str, float]:
     return {"share": 131_000 / pop, "base": float(base)}
 
 
-def _doc(html: str) -> _Collector:
-    c = _Collector()
-    c.feed(html)
-    return c
-
-
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_report_content(reports: dict[str, str], facts: dict[str, float], lang: str) -> None:
     html = reports[lang]
-    doc = _doc(html)
+    doc = parse(html)
     text = re.sub(r"[ \t\r\n]+", " ", " ".join(doc.text))
     assert f'<html lang="{lang}">' in html
     # no code, no tracebacks

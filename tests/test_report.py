@@ -6,7 +6,6 @@ import json
 import os
 import re
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import jupytext
@@ -18,26 +17,9 @@ from research.errors import ParameterError, ReportError, UnknownAreaError
 from research.paths import PROJECT_ROOT
 from research.report import run_report
 
+from .htmlcheck import parse
+
 pytestmark = pytest.mark.slow
-
-
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse(html: str) -> _Collector:
-    c = _Collector()
-    c.feed(html)
-    return c
 
 
 @pytest.fixture(scope="module")

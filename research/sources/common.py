@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from ..areas import Area, AreaRegistry, load_areas
+from ..datasets import PANEL_SCHEMA
 from ..districts import resolve_district
 from ..errors import DataError, ParseError, UnknownAreaError
 
@@ -48,21 +49,10 @@ __all__ = [
     "validate_canonical",
 ]
 
-#: Column names and types of every reader's output (panel columns + official ``count``).
+#: Column names and types of every reader's output: the panel's columns
+#: (:data:`research.datasets.PANEL_SCHEMA`), with the official ``count`` last.
 CANONICAL_SCHEMA: dict[str, pl.DataType] = {
-    "area_code": pl.Utf8,
-    "area_name": pl.Utf8,
-    "level": pl.Utf8,
-    "parent_code": pl.Utf8,
-    "year": pl.Int32,
-    "indicator": pl.Utf8,
-    "sex": pl.Utf8,
-    "value": pl.Float64,
-    "unit": pl.Utf8,
-    "source": pl.Utf8,
-    "population": pl.Float64,
-    "count_est": pl.Int64,
-    "count_est_error": pl.Float64,
+    **{k: v for k, v in PANEL_SCHEMA.items() if k != "count"},
     "count": pl.Int64,
 }
 
