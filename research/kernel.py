@@ -36,7 +36,17 @@ KERNEL_NAME = "pilotbench"
 def project_kernelspec() -> KernelSpec:
     """The kernelspec of this environment's interpreter."""
     return KernelSpec(
-        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # No IPython history database: reports do not need it, concurrent kernels sharing one
+        # SQLite file print "Session/line number was not unique" into cell output, and
+        # skipping it makes every start cheaper.
+        argv=[
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "--HistoryManager.enabled=False",
+            "-f",
+            "{connection_file}",
+        ],
         display_name="Python (pilotbench)",
         language="python",
         resource_dir=str(Path(__file__).parent),

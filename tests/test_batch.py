@@ -87,6 +87,17 @@ def test_stockholms_lan_batch_with_index(tmp_path: Path) -> None:
     # every report is a real, complete report for its own candidate
     m = json.loads((out / "pilot_vs_candidate_0180_0126_sv" / "manifest.json").read_text())
     assert m["parameters"]["candidate"] == "0126" and m["status"] == "ok"
+    # reused kernels leave no noise in the reports (e.g. IPython history-database errors)
+    for folder in folders:
+        nb = nbformat.read(out / folder / "notebook.ipynb", as_version=4)
+        streams = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.get("output_type") in ("stream", "error")
+        ]
+        assert streams == [], (folder, streams[:1])
 
 
 def test_failures_are_isolated_and_reported(tiny: str, tmp_path: Path) -> None:
