@@ -27,7 +27,8 @@ venv: $(STAMP)
 data: venv
 	@$(PY) -m research data build
 
-report: data
+# The report command verifies the raw data and builds the panel cache itself when needed.
+report: venv
 	@$(PY) -m research report
 
 lint: venv

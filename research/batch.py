@@ -223,6 +223,9 @@ def _worker_main(conn: Connection, output_root: str, log_path: str) -> None:
     os.close(fd)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("papermill").setLevel(logging.ERROR)
+    from .cli import _skip_slow_optional_imports
+
+    _skip_slow_optional_imports()
     from .kernel import KernelSession
     from .report import run_report
 

@@ -110,6 +110,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for key in ("candidate", "pilot", "lang"):
         if getattr(args, key):
             params[key] = getattr(args, key)
+    from .datasets import load_panel
+
+    load_panel()  # verify checksums and build the cache here, before any kernel starts
     for key in ("candidate", "pilot", "area"):
         if key in params and not isinstance(params[key], str):
             params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
@@ -241,8 +244,20 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    jsonschema imports it, if installed (jupyter-events pulls it in), only to check the
+    "iri" string format, and it compiles a Lark grammar at import: about 2 s on every command
+    that touches nbformat. Notebook validation never uses that format; jsonschema treats the
+    module as absent.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    _skip_slow_optional_imports()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "report":
