@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
+import matplotlib
 import matplotlib.ticker
 import numpy as np
 import polars as pl
@@ -90,7 +90,7 @@ def gap_chart(
     -------
     matplotlib.figure.Figure
     """
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(7.2, 3.8), layout="constrained")
         ax = fig.add_subplot()
         placebo = gaps.filter(~pl.col("is_treated"))
@@ -154,7 +154,7 @@ def event_study_chart(
     -------
     matplotlib.figure.Figure
     """
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(7.2, 3.6), layout="constrained")
         ax = fig.add_subplot()
         c = coefficients.sort("event_time")
@@ -236,7 +236,7 @@ def its_chart(
     -------
     matplotlib.figure.Figure
     """
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(7.2, 3.8), layout="constrained")
         ax = fig.add_subplot()
         s = series.sort("time").with_columns(

@@ -97,11 +97,12 @@ def figure(
     second time; figures from :mod:`research.plots` are bare ``Figure`` objects and need no
     closing.
     """
-    import matplotlib.pyplot as plt
+    import sys
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)  # type: ignore[attr-defined]
-    if plt.fignum_exists(getattr(fig, "number", -1)):
+    plt = sys.modules.get("matplotlib.pyplot")  # only a pyplot figure can need closing
+    if plt is not None and plt.fignum_exists(getattr(fig, "number", -1)):
         plt.close(fig)  # type: ignore[arg-type]
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""

@@ -114,7 +114,10 @@ class ProjectSyncKernelManager(KernelManager):
 
 _RESET = (
     "get_ipython().run_line_magic('reset', '-f')\n"
-    "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+    "import sys as _sys\n"
+    "_plt = _sys.modules.get('matplotlib.pyplot')\n"
+    "_plt is not None and _plt.close('all')\n"
+    "del _sys, _plt\n"
     "get_ipython().execution_count = 1\n"
 )
 

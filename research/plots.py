@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
+import matplotlib
 import matplotlib.ticker
 import polars as pl
 from matplotlib.figure import Figure
@@ -98,7 +98,7 @@ def trend_chart(
     -------
     matplotlib.figure.Figure
     """
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         # A bare Figure (no pyplot): no global figure registry for the inline backend to
         # capture, and constrained layout, so saving needs a single draw.
         fig = Figure(figsize=(7.2, 3.6), layout="constrained")
@@ -204,7 +204,7 @@ def funnel_chart(
     highlight
         ``(area_code, label)`` pairs drawn as large black markers with direct labels.
     """
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(7.2, 4.2), layout="constrained")
         ax = fig.add_subplot()
         ax.scatter(
