@@ -458,7 +458,9 @@ class PilotVsCandidate:
                 mde = minimum_detectable_effect(
                     float(kpop["count"].mean()), years_pre=3, years_post=3, dilution=share
                 )
-                lines.append(mde.summary(self.lang, area=self.programme.district))
+                lines.append(
+                    f"{self.pilot.name}: " + mde.summary(self.lang, area=self.programme.district)
+                )
         intro = t(
             "power_intro",
             self.lang,
