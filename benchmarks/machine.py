@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import subprocess
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_commit", "load_average", "machine_info"]
+from research.provenance import git_commit
+
+__all__ = ["load_average", "machine_info"]
 
 
 def _cpu_model() -> str:
@@ -38,28 +39,6 @@ def load_average() -> list[float]:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return []
-
-
-def git_commit(root: Path) -> str:
-    """Short commit of ``root``, with ``+dirty`` when tracked files have local changes."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        return head + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def machine_info(root: Path) -> dict[str, Any]:

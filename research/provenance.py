@@ -9,15 +9,23 @@ build with a message that names the file.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ChecksumError, DataError
-from .paths import data_dir
+from .paths import PROJECT_ROOT, data_dir
 
-__all__ = ["FileRecord", "Manifest", "load_manifest", "sha256_file", "verify_files"]
+__all__ = [
+    "FileRecord",
+    "Manifest",
+    "git_commit",
+    "load_manifest",
+    "sha256_file",
+    "verify_files",
+]
 
 
 @dataclass(frozen=True)
@@ -113,3 +121,26 @@ def verify_files(base: Path | None = None, source: str | None = None) -> list[Fi
             "deliberate new snapshot, record its provenance and checksums in the manifest."
         )
     return list(records)
+
+
+def git_commit(root: Path = PROJECT_ROOT) -> str:
+    """Short commit of the checkout at ``root``, ``+dirty`` when tracked files have local
+    changes, or ``"unknown"`` outside a git checkout."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Mapping
@@ -38,8 +37,8 @@ from . import __version__
 from .errors import ReportError
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
-from .paths import PROJECT_ROOT, data_dir, reports_dir
-from .provenance import load_manifest, sha256_file
+from .paths import data_dir, reports_dir
+from .provenance import git_commit, load_manifest, sha256_file
 
 __all__ = ["ReportResult", "export_html", "report_slug", "run_report"]
 
@@ -80,27 +79,6 @@ def report_slug(
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", slug)
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        return out + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def _strip_metadata(nb: nbformat.NotebookNode) -> None:
     """Remove per-cell execution timing and widget state that bloat executed notebooks."""
     nb.metadata.pop("widgets", None)
@@ -113,7 +91,7 @@ def _strip_metadata(nb: nbformat.NotebookNode) -> None:
                 pm.pop(k, None)
 
 
-def _provenance(lang: str) -> dict[str, Any]:
+def _provenance(lang: str, commit: str) -> dict[str, Any]:
     import polars
 
     base = data_dir()
@@ -144,7 +122,7 @@ def _provenance(lang: str) -> dict[str, Any]:
         else "About this report: data and software",
         "generated_label": "Skapad" if lang == "sv" else "Generated",
         "generated": dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "commit": _git_commit(),
+        "commit": commit,
         "python": platform.python_version(),
         "polars": polars.__version__,
         "sources": sources,
@@ -156,12 +134,18 @@ def _provenance(lang: str) -> dict[str, Any]:
 
 
 def export_html(
-    nb: nbformat.NotebookNode, *, lang: str, params: Mapping[str, Any], kicker: str = "pilotbench"
+    nb: nbformat.NotebookNode,
+    *,
+    lang: str,
+    params: Mapping[str, Any],
+    kicker: str = "pilotbench",
+    commit: str | None = None,
 ) -> str:
     """Export an executed notebook as the self-contained report page.
 
     Code cells and prompts are excluded; stderr streams (kernel warnings) are left out of the
-    page but stay in the executed notebook.
+    page but stay in the executed notebook. ``commit`` is the git commit shown in the
+    provenance footer (looked up when not given).
     """
     import jinja2
     from nbconvert import HTMLExporter
@@ -197,7 +181,7 @@ def export_html(
         params=[(k, _show(k, v)) for k, v in params.items()],
         params_label="Parametrar" if lang == "sv" else "Parameters",
         body=body,
-        prov=_provenance(lang),
+        prov=_provenance(lang, git_commit() if commit is None else commit),
     )
     return page
 
@@ -322,7 +306,8 @@ def run_report(
         seconds_exec = time.perf_counter() - t_exec
         t_html = time.perf_counter()
         lang = str(merged.get("lang", "sv"))
-        page = export_html(nb, lang=lang, params=merged)
+        commit = git_commit()
+        page = export_html(nb, lang=lang, params=merged, commit=commit)
         seconds_html = time.perf_counter() - t_html
         seconds_pdf = 0.0
         _strip_metadata(nb)
@@ -341,7 +326,7 @@ def run_report(
             "parameters": merged,
             "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "pilotbench_version": __version__,
-            "git_commit": _git_commit(),
+            "git_commit": commit,
             "python": platform.python_version(),
             "timings_s": {"execute": round(seconds_exec, 3), "html": round(seconds_html, 3)},
             "outputs": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
