@@ -7,9 +7,7 @@ project's reader), or written out by hand from the files.
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
-import re
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +17,8 @@ from research.catalog import load_catalog
 from research.datasets import build_panel, load_panel, panel_fingerprint
 from research.errors import ChecksumError, ParseError
 from research.paths import PROJECT_ROOT
+
+from .manifest_edit import rewrite_manifest_sha
 
 RAW = PROJECT_ROOT / "data" / "raw" / "kolada"
 
@@ -127,14 +127,6 @@ def test_row_count_matches_raw_files(panel: pl.DataFrame) -> None:
     assert panel.height == n
 
 
-def _rewrite_manifest_sha(data: Path, rel: str) -> None:
-    manifest = data / "manifest.toml"
-    new = hashlib.sha256((data / rel).read_bytes()).hexdigest()
-    text = manifest.read_text(encoding="utf-8")
-    text = re.sub(rf'(path = "{re.escape(rel)}"\nsha256 = ")[0-9a-f]+', rf"\g<1>{new}", text)
-    manifest.write_text(text, encoding="utf-8")
-
-
 def test_checksum_mismatch_is_refused(data_copy: Path) -> None:
     target = data_copy / "raw/kolada/ddf--datapoints--n07402--by--geo--year.csv"
     target.write_text(target.read_text().replace("9.60665", "9.70665"))
@@ -150,7 +142,7 @@ def test_malformed_file_names_file_and_line(data_copy: Path) -> None:
     lines = path.read_text().splitlines(keepends=True)
     lines[4] = "0117,2008,forty\n"
     path.write_text("".join(lines))
-    _rewrite_manifest_sha(data_copy, rel)
+    rewrite_manifest_sha(data_copy, rel)
     with pytest.raises(ParseError) as info:
         build_panel(data_copy)
     assert info.value.line == 5
@@ -166,7 +158,7 @@ def test_cache_rebuilds_when_raw_changes(data_copy: Path) -> None:
     rel = "raw/kolada/ddf--datapoints--n07402--by--geo--year.csv"
     path = data_copy / rel
     path.write_text(path.read_text().replace("0126,2022,9.60665", "0126,2022,9.7"))
-    _rewrite_manifest_sha(data_copy, rel)
+    rewrite_manifest_sha(data_copy, rel)
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
     assert panel_fingerprint(data_copy) != fp1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 
 import pytest
@@ -11,18 +9,11 @@ import pytest
 from research.report import run_report
 
 from .browser import chromium_path, load_page, page_url
+from .manifest_edit import rewrite_manifest_sha
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 EVIL = '<script>alert("x")</script><b>Huddinge</b> & Co'
-
-
-def _rewrite_manifest_sha(data: Path, rel: str) -> None:
-    manifest = data / "manifest.toml"
-    new = hashlib.sha256((data / rel).read_bytes()).hexdigest()
-    text = manifest.read_text(encoding="utf-8")
-    text = re.sub(rf'(path = "{re.escape(rel)}"\nsha256 = ")[0-9a-f]+', rf"\g<1>{new}", text)
-    manifest.write_text(text, encoding="utf-8")
 
 
 def test_markup_in_an_area_name_renders_as_text(data_copy: Path, tmp_path: Path) -> None:
@@ -32,7 +23,7 @@ def test_markup_in_an_area_name_renders_as_text(data_copy: Path, tmp_path: Path)
     quoted = '"' + EVIL.replace('"', '""') + '"'
     assert "\n0126,Huddinge,01," in text
     path.write_text(text.replace("\n0126,Huddinge,01,", f"\n0126,{quoted},01,"), encoding="utf-8")
-    _rewrite_manifest_sha(data_copy, rel)
+    rewrite_manifest_sha(data_copy, rel)
 
     res = run_report("pilot_vs_candidate", {"candidate": "0126"}, output_root=tmp_path / "r")
     html = res.html.read_text(encoding="utf-8")
