@@ -367,15 +367,17 @@ def _run_local(
     return [r for r in results if r is not None]
 
 
+#: The warm kernel of this Dask worker process (created by its first task).
+_DASK_SESSION = None
+
+
 def _dask_task(notebook: str, params: dict[str, Any], output_root: str) -> tuple:
     """Run one report on a Dask worker, keeping a warm kernel per worker process."""
     from .kernel import KernelSession
     from .report import run_report
 
     global _DASK_SESSION
-    try:
-        _DASK_SESSION  # noqa: B018
-    except NameError:
+    if _DASK_SESSION is None:
         _DASK_SESSION = KernelSession()
     t0 = time.perf_counter()
     try:
