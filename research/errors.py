@@ -10,9 +10,12 @@ __all__ = [
     "AreaCodeTypeError",
     "ChecksumError",
     "DataError",
+    "DesignError",
+    "EstimationError",
     "ParameterError",
     "ParseError",
     "PilotbenchError",
+    "PilotbenchWarning",
     "ReportError",
     "UnknownAreaError",
     "UnknownIndicatorError",
@@ -81,3 +84,35 @@ class ParameterError(PilotbenchError, ValueError):
 
 class ReportError(PilotbenchError):
     """A report could not be produced; the last good report is left in place."""
+
+
+class EstimationError(PilotbenchError, ValueError):
+    """An estimator could not produce a defensible estimate from the data it was given.
+
+    Raised by the statistics (``synthetic_control``, ``diff_in_diff``, ``event_study``,
+    ``interrupted_time_series``, ...) when a fit fails for a reason that lies in the data,
+    for instance separation in a Poisson model or a rank-deficient design. The message says
+    the cause in words and what to change.
+    """
+
+
+class DesignError(EstimationError):
+    """The study design does not identify the effect asked for.
+
+    Checked before fitting: no untreated comparison units, no pre- or post-treatment period
+    for the terms requested, a time column of an unusable type, counts that are all zero.
+    """
+
+
+class PilotbenchWarning(UserWarning):
+    """Base class of the warnings pilotbench issues; ``code`` is a stable identifier.
+
+    Reports translate a warning by its ``code`` rather than by its English text.
+    """
+
+    code: str = "warning"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        if code is not None:
+            self.code = code
+        super().__init__(message)
