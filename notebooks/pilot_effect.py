@@ -21,7 +21,7 @@ indicator: str = "N07402"  # outcome indicator id (default grov kvinnofridskrän
 pilot_start: str = "2021-04"  # pilot start, YYYY-MM (its year is the first treated year)
 start_year: int = 2008  # first year of the interrupted time series and charts
 end_year: int = 2022  # last year of every analysis window
-donors: str = "kommuner"  # comparison pool: kommuner, lan:01 or similar:20
+donors: str = "kommuner"  # pool: kommuner, lan:01, similar:20, kolada:liknande-ifo, skr:Storstäder
 lang: str = "sv"  # report language: sv or en
 
 # %%

@@ -30,7 +30,10 @@ Design choices (each one stated in the report)
 * **Donor pool.** ``"kommuner"`` (every other kommun), ``"lan:01"`` (the other kommuner of a
   län) or ``"similar:20"`` (the 20 kommuner most similar to the pilot kommun by
   :func:`research.compare.similar_areas` on the outcome, violent and all reported crime and
-  population, averaged over the pre-period). Kommuner lacking the outcome, the estimated
+  population, averaged over the pre-period), or an official group of :mod:`research.groups`
+  (``"kolada:liknande-ifo"``: the pilot kommun's Liknande kommuner IFO in Kolada's latest
+  year; ``"skr:Storstäder"``; a Kolada group id or title), whose Kolada id, title and year are
+  kept in :attr:`Pool.groups` for the report. Kommuner lacking the outcome, the estimated
   count, the population or a predictor in any year of the window are dropped (the small ones,
   whose counts Brå suppresses before 2017). When more than ``max_donors`` remain, only the
   ``max_donors`` closest to the pilot kommun in (log) population are kept: Abadie (2021) advises
@@ -74,6 +77,7 @@ from .did import DiDResult, EventStudyResult, diff_in_diff, event_study
 from .effect_texts import t
 from .errors import DataError, ParameterError
 from .fmt import check_lang, format_number, format_percent
+from .groups import AreaGroup, is_group_reference, resolve_area_list
 from .its import ITSResult, interrupted_time_series
 from .pilot import IGOR, Pilot, dilution_share
 from .power import DetectResult, PowerResult, can_detect, minimum_detectable_effect
@@ -116,7 +120,8 @@ class Pool:
     spec
         The ``donors`` argument as given (``"kommuner"``, ``"lan:01"``, ``"similar:20"``).
     kind, arg
-        ``"kommuner"``, ``"lan"`` or ``"similar"``; the län code or the number of neighbours.
+        ``"kommuner"``, ``"lan"``, ``"similar"`` or ``"group"``; the län code, the number of
+        neighbours, or the group reference.
     candidates
         Codes the specification named (pilot excluded), before any filtering.
     codes
@@ -127,6 +132,9 @@ class Pool:
         population distance).
     names
         Area names by code (donors, dropped candidates and the pilot).
+    groups
+        For ``kind == "group"``: the official groups (:class:`research.groups.AreaGroup`,
+        with Kolada id, title and year) the pool was named by.
     """
 
     spec: str
@@ -136,6 +144,7 @@ class Pool:
     codes: list[str]
     dropped: pl.DataFrame
     names: dict[str, str]
+    groups: tuple[AreaGroup, ...] = ()
 
     @property
     def n_missing(self) -> int:
@@ -554,6 +563,8 @@ def default_fit_start(breaks: Sequence[SeriesBreak], treatment_year: int, start_
 def _parse_donors(spec: str) -> tuple[str, str | None]:
     if not isinstance(spec, str):
         raise ParameterError(f"donors must be a string such as 'kommuner'; got {spec!r}")
+    if is_group_reference(spec):
+        return "group", spec.strip()
     s = spec.strip().lower()
     if s in ("kommuner", "all", "kommun"):
         return "kommuner", None
@@ -564,8 +575,9 @@ def _parse_donors(spec: str) -> tuple[str, str | None]:
         return "similar", str(int(arg))
     raise ParameterError(
         f"donors={spec!r} is not understood; use 'kommuner' (all other kommuner), "
-        "'lan:01' (the other kommuner of a län, by its 2-digit code) or 'similar:20' (the 20 "
-        "kommuner most similar to the pilot)"
+        "'lan:01' (the other kommuner of a län, by its 2-digit code), 'similar:20' (the 20 "
+        "kommuner most similar to the pilot) or an official group such as "
+        "'kolada:liknande-ifo' or 'skr:Storstäder'"
     )
 
 
@@ -629,8 +641,15 @@ def _build_pool(
     kind, arg = _parse_donors(spec)
     names = dict(wide.select("area_code", "area_name").unique().iter_rows())
     all_k = sorted(c for c in names if c != pilot.code)
+    groups: tuple[AreaGroup, ...] = ()
     if kind == "kommuner":
         cand = all_k
+    elif kind == "group":
+        codes, found = resolve_area_list(str(arg), kommun=pilot.code)
+        groups = tuple(found)
+        for g in groups:
+            names.update(zip(g.codes, g.names, strict=True))
+        cand = [c for c in codes if c != pilot.code]
     elif kind == "lan":
         lan = panel.filter((pl.col("level") == "kommun") & (pl.col("parent_code") == arg))
         cand = sorted(c for c in lan["area_code"].unique().to_list() if c != pilot.code)
@@ -701,6 +720,7 @@ def _build_pool(
         codes=keep,
         dropped=dropped_df,
         names=names,
+        groups=groups,
     )
 
 
@@ -811,7 +831,9 @@ def pilot_effect_analysis(
         Window of the interrupted time series and the charts; ``end_year`` also ends the
         synthetic control and DiD window.
     donors
-        ``"kommuner"``, ``"lan:XX"`` or ``"similar:K"`` (see the module notes).
+        ``"kommuner"``, ``"lan:XX"``, ``"similar:K"`` (see the module notes) or an official
+        group (:mod:`research.groups`): ``"kolada:liknande-ifo"`` (the pilot's Liknande
+        kommuner IFO, latest year), ``"skr:Storstäder"``, a Kolada group id or title.
     fit_start
         First pre-treatment year of the synthetic control and DiD (default:
         :func:`default_fit_start`).

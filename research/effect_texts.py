@@ -316,6 +316,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "pool_heading": {"sv": "Jämförelsekommuner", "en": "Comparison kommuner"},
     "pool_kommuner": {"sv": "alla andra kommuner", "en": "all other kommuner"},
     "pool_lan": {"sv": "de andra kommunerna i län {lan}", "en": "the other kommuner of län {lan}"},
+    "pool_group": {
+        "sv": "kommunerna i den officiella gruppen {groups} (källa: Kolada)",
+        "en": "the kommuner of the official group {groups} (source: Kolada)",
+    },
     "pool_similar": {
         "sv": "de {k} mest lika kommunerna (brottstakter och folkmängd före starten)",
         "en": "the {k} most similar kommuner (crime rates and population before the start)",

@@ -181,6 +181,10 @@ class PilotEffect:
             "kommuner": self._t("pool_kommuner"),
             "lan": self._t("pool_lan", lan=p.arg),
             "similar": self._t("pool_similar", k=p.arg),
+            "group": self._t(
+                "pool_group",
+                groups="; ".join(f"{g.label(self.lang)} (Kolada {g.group_id})" for g in p.groups),
+            ),
         }[p.kind]
         out = html.heading(self._t("pool_heading"), 2)
         out += html.paragraph(
@@ -572,7 +576,8 @@ def pilot_effect(
     start_year, end_year
         Window of the interrupted time series and charts; ``end_year`` ends every window.
     donors
-        ``"kommuner"``, ``"lan:XX"`` or ``"similar:K"``.
+        ``"kommuner"``, ``"lan:XX"``, ``"similar:K"`` or an official group
+        (``"kolada:liknande-ifo"``, ``"skr:Storstäder"``; see :mod:`research.groups`).
     lang
         ``"sv"`` or ``"en"``.
 

@@ -19,6 +19,7 @@ from .areas import load_areas
 from .catalog import load_catalog
 from .errors import ParameterError
 from .fmt import check_lang, format_month
+from .groups import is_group_reference, resolve_group
 from .paths import notebooks_dir
 
 __all__ = ["NOTEBOOKS", "ParamSpec", "notebook_path", "parse_cli_value", "read_params", "validate"]
@@ -118,10 +119,14 @@ def _year_range(name: str, value: Any) -> str:
     return f"{first}-{last}"
 
 
-def _donor_pool(name: str, value: Any) -> str:
-    """Check a donor pool: ``"kommuner"``, ``"lan:NN"`` or ``"similar:K"``."""
+def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
+    """Check a donor pool: ``"kommuner"``, ``"lan:NN"``, ``"similar:K"`` or an official group
+    (``"kolada:liknande-ifo"``, ``"skr:<kommungrupp>"``; resolved for ``kommun``)."""
     text = str(value).strip()
     if text == "kommuner":
+        return text
+    if is_group_reference(text):
+        resolve_group(text, kommun=kommun)  # raises UnknownGroupError with suggestions
         return text
     if text.startswith("lan:"):
         area = load_areas().resolve(text[4:])
@@ -131,7 +136,8 @@ def _donor_pool(name: str, value: Any) -> str:
     if text.startswith("similar:") and text[8:].isdigit() and 2 <= int(text[8:]) <= 289:
         return text
     raise ParameterError(
-        f"{name} must be 'kommuner', 'lan:NN' or 'similar:K' (2 <= K <= 289); got {value!r}"
+        f"{name} must be 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) or an official "
+        f"group such as 'kolada:liknande-ifo' or 'skr:Storstäder'; got {value!r}"
     )
 
 
@@ -177,7 +183,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
         elif k == "years":
             out[k] = _year_range(k, v)
         elif k == "donors":
-            out[k] = _donor_pool(k, v)
+            pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
+            out[k] = _donor_pool(k, v, reg.resolve(pilot).code if pilot else None)
         elif k.startswith("w_"):
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
                 raise ParameterError(f"{k} must be a non-negative number, got {v!r}")

@@ -96,6 +96,13 @@ class SimilarAreas(pl.DataFrame):
         What the missing-value rule did (``imputed`` maps area codes to imputed variables).
     n_areas
         Number of areas compared (the target included).
+    official_groups
+        For a kommun: its official peer groups (:func:`research.groups.official_groups`):
+        Kolada's Liknande kommuner IFO, socioekonomi and övergripande (latest year) and the
+        SKR kommungrupp, as :class:`research.groups.AreaGroup`.
+    overlap
+        ``{group_id: [codes]}``: the neighbours returned here that are also members of each
+        official group (see :meth:`official_table`).
     """
 
     target: Area
@@ -111,6 +118,36 @@ class SimilarAreas(pl.DataFrame):
     dropped_areas: list[str]
     imputed: dict
     n_areas: int
+    official_groups: list
+    overlap: dict
+
+    def official_table(self) -> pl.DataFrame:
+        """The official groups beside these neighbours, one row per group.
+
+        Columns: ``group`` (label), ``group_id`` (Kolada's id), ``year``, ``n_members``,
+        ``members`` (names), ``n_overlap`` and ``overlap`` (names of the neighbours returned
+        here that are also in the group). Source: Kolada.
+        """
+        names = dict(zip(self["area_code"].to_list(), self["area_name"].to_list(), strict=True))
+        rows = []
+        for g in self.official_groups:
+            both = self.overlap.get(g.group_id, [])
+            rows.append(
+                {
+                    "group": g.label("sv"),
+                    "group_id": g.group_id,
+                    "year": g.year,
+                    "n_members": len(g.codes),
+                    "members": ", ".join(g.names),
+                    "n_overlap": len(both),
+                    "overlap": ", ".join(names.get(c, c) for c in both),
+                }
+            )
+        schema = {
+            "group": pl.Utf8, "group_id": pl.Utf8, "year": pl.Int64, "n_members": pl.Int64,
+            "members": pl.Utf8, "n_overlap": pl.Int64, "overlap": pl.Utf8,
+        }  # fmt: skip
+        return pl.DataFrame(rows, schema=schema)
 
 
 def standardize_matrix(
@@ -325,7 +362,10 @@ def similar_areas(
     SimilarAreas
         A polars DataFrame (``rank``, ``area_code``, ``area_name``, ``distance``,
         ``contrib_<var>``, ``z_<var>``, ``value_<var>``), nearest first, the target left out,
-        with the attributes listed in :class:`SimilarAreas` (``warnings`` among them).
+        with the attributes listed in :class:`SimilarAreas` (``warnings`` among them); for a
+        kommun also its official peer groups (Kolada's Liknande kommuner IFO, socioekonomi,
+        övergripande and the SKR kommungrupp) and their overlap with these neighbours
+        (:meth:`SimilarAreas.official_table`).
 
     Raises
     ------
@@ -346,6 +386,8 @@ def similar_areas(
     ['rank', 'area_code', 'area_name', 'distance', 'contrib_N07402']
     >>> res.height, res.target.name
     (3, 'Huddinge')
+    >>> [g.name for g in res.official_groups][-1]
+    'Pendlingskommun nära storstad'
     """
     for v, name, ch in (
         (standardize, "standardize", _STANDARDIZE),
@@ -525,4 +567,21 @@ def similar_areas(
     out.dropped_areas = dropped_areas
     out.imputed = imputed
     out.n_areas = int(idx.size)
+    out.official_groups, out.overlap = _official(target, out["area_code"].to_list(), warns)
     return out
+
+
+def _official(target: Area, neighbours: list[str], warns: list[str]) -> tuple[list, dict]:
+    """The target kommun's official groups and their overlap with ``neighbours``."""
+    if target.level != "kommun":
+        return [], {}
+    from .errors import UnknownAreaError
+    from .groups import official_groups
+
+    try:
+        found = official_groups(target.code)
+    except (DataError, UnknownAreaError) as exc:
+        warns.append(f"Kolada's official groups are not available: {exc}")
+        return [], {}
+    overlap = {g.group_id: [c for c in neighbours if c in set(g.codes)] for g in found}
+    return found, overlap

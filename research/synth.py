@@ -130,6 +130,35 @@ def _as_list(value: Any, what: str) -> list[Any]:
         raise ParameterError(f"{what} must be a sequence, got {value!r}") from None
 
 
+def _expand_groups(
+    donors: list[Any], treated: Any, present: set[Any], notes: list[str]
+) -> list[Any]:
+    """Replace official group references (``"kolada:liknande-ifo"``, ``"skr:..."``) among
+    ``donors`` by the group's kommun codes present in the data (the treated unit left out);
+    other donors are kept as given."""
+    from .groups import is_group_reference, resolve_group
+
+    if not any(is_group_reference(d) for d in donors):
+        return donors
+    kommun = treated if isinstance(treated, str) and treated.isdigit() else None
+    out: list[Any] = []
+    for d in donors:
+        if not is_group_reference(d):
+            out.append(d)
+            continue
+        g = resolve_group(d, kommun=kommun)
+        absent = [c for c in g.codes if c not in present]
+        out.extend(c for c in g.codes if c in present and c != treated and c not in out)
+        notes.append(
+            f"Donors {d!r} = {g.title} (Kolada {g.group_id}"
+            + (f", {g.year}" if g.year else "")
+            + ")"
+            + (f"; members without data left out: {absent}" if absent else "")
+            + "."
+        )
+    return out
+
+
 def _check_window(
     window: Any, name: str, treatment_time: Any, times: NDArray[Any]
 ) -> tuple[Any, Any]:
@@ -248,10 +277,11 @@ def _prepare(
     present = set(all_units.unique().to_list())
     if treated not in present:
         raise _unit_not_found(treated, all_units, "treated unit")
+    group_notes: list[str] = []
     if donors is None:
         donor_list = sorted(u for u in present if u != treated)
     else:
-        donor_list = _as_list(donors, "donors")
+        donor_list = _expand_groups(_as_list(donors, "donors"), treated, present, group_notes)
         if len(set(donor_list)) != len(donor_list):
             raise ParameterError("donors contains duplicates")
         for d in donor_list:
@@ -344,7 +374,7 @@ def _prepare(
     for spec in special:
         column, mask, name = _parse_special(spec, treatment_time, times)
         add(column, mask, name)
-    notes: list[str] = []
+    notes: list[str] = list(group_notes)
     if not rows:
         for t in times[fit_mask]:
             add(outcome, times == t, f"{outcome} ({t})")
@@ -1365,7 +1395,10 @@ def synthetic_control(
         Inclusive ``(first, last)`` over which the pre-treatment outcome MSPE is minimised;
         default: all pre-treatment periods. The outcome must be observed there for every unit.
     donors
-        Donor pool; default: every other unit of ``data``.
+        Donor pool; default: every other unit of ``data``. An official group reference of
+        :mod:`research.groups` (``"kolada:liknande-ifo"`` for the treated kommun,
+        ``"skr:Storstäder"``, a Kolada group id) stands for its member kommuner present in
+        ``data``; the group used is named in the warnings.
     v_method
         ``"nested"`` (default): V minimises the fit-window MSPE (best of several starts).
         ``"regression"``: R Synth's regression-based V (squared coefficients of the

@@ -163,6 +163,33 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "funnel_x": {"sv": "Folkmängd (logaritmisk skala)", "en": "Population (log scale)"},
     "target": {"sv": "Riket", "en": "Sweden"},
+    "official_heading": {
+        "sv": "Officiella jämförelsegrupper för {area}",
+        "en": "Official comparison groups for {area}",
+    },
+    "official_intro": {
+        "sv": (
+            'Kolada publicerar för varje kommun och tema sju "Liknande kommuner", som RKA '
+            "räknar fram varje år ur strukturella faktorer, och SKR:s kommungruppsindelning. "
+            "Grupperna är inte valda efter brottsstatistik. Kolumnen längst till höger visar "
+            "vilka av de tio datadrivna grannarna ovan som också finns i gruppen ({overlap} av "
+            "tio finns i minst en av dem)."
+        ),
+        "en": (
+            'For every kommun and theme Kolada publishes seven "similar kommuner" (Liknande '
+            "kommuner), recomputed yearly by RKA from structural factors, and SKR's "
+            "classification of kommuner into groups. The groups are not chosen on crime "
+            "statistics. The last column shows which of the ten data-driven neighbours above "
+            "are also in the group ({overlap} of the ten are in at least one of them)."
+        ),
+    },
+    "col_group": {"sv": "Grupp", "en": "Group"},
+    "col_members": {"sv": "Kommuner i gruppen", "en": "Kommuner in the group"},
+    "col_overlap": {"sv": "Även bland de tio ovan", "en": "Also among the ten above"},
+    "official_source": {
+        "sv": "Källa: Kolada (RKA), kommungrupper; SKR:s kommungrupp enligt Kolada.",
+        "en": "Source: Kolada (RKA), municipality groups; SKR group as published by Kolada.",
+    },
     "similar_heading": {
         "sv": "Kommuner som liknar {area}",
         "en": "Kommuner similar to {area}",

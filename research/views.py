@@ -437,6 +437,41 @@ class PilotVsCandidate:
             + html.table(
                 headers, rows, numeric=[True, False, True, False], footnotes=[self.source_line()]
             )
+            + self._official_groups(sim)
+        )
+
+    def _official_groups(self, sim) -> html.Html:
+        """The candidate's official peer groups (Kolada) beside the data-driven neighbours."""
+        if not sim.official_groups:
+            return html.Html("")
+        names = dict(zip(sim["area_code"].to_list(), sim["area_name"].to_list(), strict=True))
+        rows = []
+        for g in sim.official_groups:
+            both = sim.overlap.get(g.group_id, [])
+            rows.append(
+                [
+                    g.label(self.lang),
+                    "" if g.year is None else str(g.year),
+                    ", ".join(g.names) if len(g.codes) <= 10 else f"{len(g.codes)} kommuner",
+                    ", ".join(names[c] for c in both) if both else "–",
+                ]
+            )
+        in_any = {c for codes in sim.overlap.values() for c in codes}
+        headers = [
+            t("col_group", self.lang),
+            t("col_year", self.lang),
+            t("col_members", self.lang),
+            t("col_overlap", self.lang),
+        ]
+        return (
+            html.heading(t("official_heading", self.lang, area=self.candidate.name), 3)
+            + html.paragraph(t("official_intro", self.lang, overlap=len(in_any)))
+            + html.table(
+                headers,
+                rows,
+                numeric=[False, True, False, False],
+                footnotes=[t("official_source", self.lang)],
+            )
         )
 
     def power(self, drop: float = 0.2) -> html.Html:

@@ -184,3 +184,89 @@ def test_checksum_is_verified(tmp_path):
 def test_doctests_run():
     res = doctest.testmod(groups_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 5
+
+
+# -- group references where lists of areas are accepted ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def panel():
+    from research.datasets import load_panel
+
+    return load_panel()
+
+
+def test_similar_areas_reports_official_groups_and_overlap(panel):
+    from research.similarity import similar_areas
+
+    res = similar_areas(
+        panel, "Huddinge", indicators=["N07402", "N07403"], covariates=["N01951"],
+        year=(2020, 2022), k=10,
+    )  # fmt: skip
+    titles = [g.title for g in res.official_groups]
+    assert titles == [
+        "Liknande kommuner IFO, Huddinge, 2024",
+        "Liknande kommuner socioekonomi, Huddinge, 2024",
+        "Liknande kommuner, övergripande, Huddinge, 2025",
+        "Pendlingskommun nära storstad (ovägt medel)",
+    ]
+    neighbours = res["area_code"].to_list()
+    for g in res.official_groups:
+        expected = [c for c in neighbours if c in set(MEMBERS[g.title])]
+        assert res.overlap[g.group_id] == expected
+    tab = res.official_table()
+    assert tab["n_members"].to_list() == [7, 7, 7, 43]
+    assert tab["n_overlap"].to_list() == [len(res.overlap[g]) for g in tab["group_id"]]
+
+
+def test_effect_donor_pool_named_by_group(panel):
+    from research.effect import pilot_effect_analysis
+
+    res = pilot_effect_analysis(panel, donors="kolada:liknande-ifo")
+    title = "Liknande kommuner IFO, Stockholm, 2024"
+    assert res.pool.kind == "group"
+    assert [g.title for g in res.pool.groups] == [title]
+    assert res.pool.candidates == MEMBERS[title]
+    assert set(res.pool.codes) <= set(MEMBERS[title])
+    with pytest.raises(UnknownGroupError, match="did you mean 'kolada:liknande-ifo'"):
+        pilot_effect_analysis(panel, donors="kolada:liknande-ifx")
+
+
+def test_report_params_accept_groups():
+    from research.params import validate
+
+    out = validate("pilot_effect", {"donors": "skr:Storstäder"})
+    assert out["donors"] == "skr:Storstäder"
+    assert validate("pilot_effect", {"donors": "kolada:liknande-ifo"})["donors"]
+    with pytest.raises(UnknownGroupError, match="skr:Storstäder"):
+        validate("pilot_effect", {"donors": "skr:Storstäderna"})
+
+
+def test_pilot_vs_candidate_names_official_groups():
+    from research.views import pilot_vs_candidate
+
+    for lang, heading in (("sv", "Officiella jämförelsegrupper"), ("en", "Official comparison")):
+        text = str(pilot_vs_candidate(lang=lang).similar())
+        assert heading in text
+        assert "Liknande kommuner IFO, Huddinge, 2024" in text
+        assert "Järfälla, Växjö, Lund, Halmstad, Borås, Karlstad, Sundsvall" in text
+        assert "Pendlingskommun nära storstad" in text
+        assert "Kolada" in text
+
+
+def test_synth_donors_accept_a_group(panel):
+    import polars as pl
+
+    from research.synth import synthetic_control
+
+    data = panel.filter(
+        (pl.col("indicator") == "N07402") & (pl.col("sex") == "T") & (pl.col("level") == "kommun")
+        & pl.col("year").is_between(2015, 2022)
+    ).select("area_code", "year", "value")  # fmt: skip
+    res = synthetic_control(
+        data, unit="area_code", time="year", outcome="value", treated="0180",
+        treatment_time=2021, donors=["kolada:liknande-ifo", "0126"],
+    )  # fmt: skip
+    title = "Liknande kommuner IFO, Stockholm, 2024"
+    assert sorted(res.weights["unit"].to_list()) == sorted([*MEMBERS[title], "0126"])
+    assert any(title in w for w in res.warnings)
