@@ -127,6 +127,12 @@ def read_official_file(
         ("kolada", ".json"): ("read_kolada_json", lambda: read_kolada_json(
             path, registry=registry)),
     }  # fmt: skip
+    if source == "scb" and ext in (".json", ".csv"):
+        from .regso import is_subarea_file, read_scb_subareas
+
+        if is_subarea_file(path):  # a table by RegSO or DeSO: summed to the districts
+            frame, edition = read_scb_subareas(path)
+            return validate_canonical(frame, path.name), f"read_scb_subareas ({edition})"
     if (source, ext) not in readers:
         known = sorted(e for s, e in readers if s == source)
         raise ParameterError(
