@@ -6,6 +6,7 @@ Commands::
     pilotbench batch SCHEDULE [--workers N] [--dask ADDRESS]
     pilotbench params [NOTEBOOK]
     pilotbench data build | verify | info
+    pilotbench areas QUERY
 
 Errors caused by input are printed as one readable message (no traceback) and give exit
 status 2; a report that fails while running gives exit status 1.
@@ -92,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="area code or name; repeat (default: all kommuner)",
     )
     fe.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+
+    ar = sub.add_parser(
+        "areas",
+        help="describe an area: level, parent, population, official groups, RegSO, data",
+    )
+    ar.add_argument(
+        "query",
+        help="code or name (0126, Huddinge, Södermalm, 0180R058) or a group (skr:Storstäder)",
+    )
     return p
 
 
@@ -268,6 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_params(args)
         if args.command == "data":
             return _cmd_data(args)
+        if args.command == "areas":
+            from .area_info import describe_area
+
+            print(describe_area(args.query).text())
+            return 0
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
