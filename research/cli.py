@@ -246,6 +246,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
     panel = load_panel()
     print(data_info().text())
+    from .coverage import BRA_EXPORT_DOC, coverage
+
+    print(coverage(panel).text("en"))
+    print(
+        "Brå: no public API, and no tested client (bra-scraper 0.2.4 scrapes the HTML of "
+        "statistik.bra.se/solwebb and ships no recorded responses); export kommun and district "
+        f"tables by hand as described in {BRA_EXPORT_DOC}, then "
+        "`pilotbench data import FILE --source bra`."
+    )
     conflicts = panel_conflicts()
     print(f"panel: {panel.height} rows")
     if conflicts.height:

@@ -34,7 +34,7 @@ from typing import Any
 import nbformat
 
 from . import __version__
-from .errors import ReportError
+from .errors import PilotbenchError, ReportError
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
 from .paths import data_dir, reports_dir
@@ -116,7 +116,15 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         for f in manifest.files
         if f.source != "basque-reference"
     ]
+    try:
+        from .coverage import coverage
+        from .datasets import load_panel
+
+        covered = coverage(load_panel(base)).text(lang)
+    except PilotbenchError:
+        covered = ""
     return {
+        "coverage": covered,
         "heading": "Om rapporten: data och programvara"
         if lang == "sv"
         else "About this report: data and software",
