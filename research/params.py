@@ -194,6 +194,16 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
                 raise ParameterError(f"{k} must be an integer year, got {v!r}")
             if not 1990 <= v <= 2100:
                 raise ParameterError(f"{k} = {v} is outside 1990-2100")
+        elif k == "areas":
+            if v in ("", None):
+                continue
+            if not is_group_reference(v):
+                raise ParameterError(
+                    f"areas must be an official group such as 'skr:Pendlingskommun nära "
+                    f"storstad' or 'kolada:liknande-ifo:Huddinge'; got {v!r}"
+                )
+            pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
+            resolve_group(str(v), kommun=reg.resolve(pilot).code if pilot else None)
         elif k == "lang":
             check_lang(v)
         elif k == "pilot_start":

@@ -28,6 +28,7 @@ from .catalog import Catalog, Indicator, load_catalog
 from .datasets import load_panel
 from .errors import ParameterError
 from .fmt import check_lang, format_int, format_month, format_number, format_percent
+from .groups import AreaGroup, resolve_group
 from .pilot import IGOR
 from .rates import DEFAULT_MIN_COUNT, suppress_small
 from .screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
@@ -334,6 +335,7 @@ class CandidateScreening:
     catalog: Catalog = field(repr=False)
     focus: Area = field(repr=False)
     min_count: int = DEFAULT_MIN_COUNT
+    group: AreaGroup | None = None
 
     # -- helpers -------------------------------------------------------------------------
     @property
@@ -373,6 +375,8 @@ class CandidateScreening:
         if self.lan is not None:
             codes = [a.code for a in load_areas().children(self.lan.code)]
             tab = tab.filter(pl.col("area_code").is_in(codes))
+        if self.group is not None:
+            tab = tab.filter(pl.col("area_code").is_in(list(self.group.codes)))
         out = tab.sort("rank").head(self.top).with_columns(pl.lit(False).alias("extra"))
         if self.focus.code not in out["area_code"].to_list():
             extra = pl.DataFrame(self.table).filter(pl.col("area_code") == self.focus.code)
@@ -434,14 +438,22 @@ class CandidateScreening:
         """The attribution line under the table and the chart."""
         return t("source", self.lang)
 
+    def _shown_label(self) -> str | None:
+        """What the main table is restricted to: the län's name or the group's label."""
+        if self.group is not None:
+            g = self.group
+            return f"{g.label(self.lang)} (Kolada {g.group_id})"
+        return None if self.lan is None else self.lan.name
+
     # -- sections ------------------------------------------------------------------------
     def title(self) -> html.Html:
         """Report title and a subtitle naming the indicator, years and län."""
         first, last = self.years
         kw = {"n": self.n, "indicator": self.ind_label, "first": first, "last": last}
+        shown = self._shown_label()
         sub = (
-            t("subtitle_lan", self.lang, lan=self.lan.name, **kw)
-            if self.lan is not None
+            t("subtitle_lan", self.lang, lan=shown, **kw)
+            if shown is not None
             else t("subtitle", self.lang, **kw)
         )
         return html.heading(t("title", self.lang), 1) + html.paragraph(sub)
@@ -553,9 +565,10 @@ class CandidateScreening:
         first, last = self.years
         s = self.table.settings
         level = format_percent(100 * s["level"], 0, self.lang)
+        shown = self._shown_label()
         heading = (
-            t("table_heading_lan", self.lang, top=self.top, lan=self.lan.name)
-            if self.lan is not None
+            t("table_heading_lan", self.lang, top=self.top, lan=shown)
+            if shown is not None
             else t("table_heading", self.lang, top=self.top)
         )
         f = self.formatted_rows()
@@ -871,6 +884,7 @@ def candidate_screening(
     years: str | tuple[int, int] = "2020-2022",
     top: int = 30,
     lan: str | None = "",
+    areas: str | None = "",
     w_need: float | None = None,
     w_similarity: float | None = None,
     w_detectability: float | None = None,
@@ -892,6 +906,11 @@ def candidate_screening(
         Rows in the main table (1-290); Huddinge is always added if it falls outside.
     lan
         Restrict the main table to one län (code such as ``"01"`` or name); empty = all.
+    areas
+        Restrict the main table to an official group of :mod:`research.groups`
+        (``"skr:Pendlingskommun nära storstad"``, ``"kolada:liknande-ifo:Huddinge"``; a
+        ``kolada:liknande-*`` reference without a kommun means the pilot's); empty = all.
+        The ranking itself is always over all kommuner.
     w_need, w_similarity, w_detectability
         Relative weights >= 0, normalized to sum 1; ``None`` = the component's weight in
         :data:`research.screening.DEFAULT_WEIGHTS`.
@@ -941,6 +960,13 @@ def candidate_screening(
                 f"'Stockholms län'); {lan_area.label()} is a {lan_area.level}. Leave it empty "
                 "for all kommuner."
             )
+    group = None
+    if areas is not None and not (isinstance(areas, str) and not areas.strip()):
+        if lan_area is not None:
+            raise ParameterError(
+                "give either lan or areas to restrict the table, not both; leave one empty"
+            )
+        group = resolve_group(str(areas), kommun=p.code)
     cat = load_catalog()
     ind = cat.get(indicator)
     if ind.kind != "rate" or not ind.per:
@@ -985,4 +1011,5 @@ def candidate_screening(
         sensitivity_sets=sets,
         catalog=cat,
         focus=reg.get(HUDDINGE),
+        group=group,
     )

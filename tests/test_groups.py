@@ -270,3 +270,31 @@ def test_synth_donors_accept_a_group(panel):
     title = "Liknande kommuner IFO, Stockholm, 2024"
     assert sorted(res.weights["unit"].to_list()) == sorted([*MEMBERS[title], "0126"])
     assert any(title in w for w in res.warnings)
+
+
+def test_screening_table_restricted_to_a_group():
+    import polars as pl
+
+    from research.screening_views import candidate_screening
+
+    rep = candidate_screening(areas="skr:Pendlingskommun nära storstad", top=50)
+    members = set(MEMBERS["Pendlingskommun nära storstad (ovägt medel)"])
+    shown = rep.shown()
+    assert set(shown["area_code"].to_list()) <= members
+    ranked = pl.DataFrame(rep.table).filter(pl.col("area_code").is_in(list(members)))
+    assert shown.height == min(50, ranked.height)
+    assert "SKR kommungrupp (enligt Kolada): Pendlingskommun nära storstad" in str(rep.title())
+    with pytest.raises(ParameterError, match="not both"):
+        candidate_screening(areas="skr:Storstäder", lan="01")
+
+
+def test_screening_params_check_the_group():
+    from research.params import validate
+
+    assert validate("candidate_screening", {"areas": "kolada:liknande-ifo"}) == {
+        "areas": "kolada:liknande-ifo"
+    }
+    with pytest.raises(UnknownGroupError, match="skr:Storstäder"):
+        validate("candidate_screening", {"areas": "skr:Storstäderna"})
+    with pytest.raises(ParameterError, match="official group"):
+        validate("candidate_screening", {"areas": "Huddinge"})
