@@ -154,16 +154,26 @@ def _panel_data(panel: pl.DataFrame, code: str) -> pl.DataFrame:
 
 
 def _population(panel: pl.DataFrame, code: str) -> tuple[float, int, str] | None:
+    """Latest population: the total (sex T), or women + men where only those are given."""
     rows = panel.filter(
         (pl.col("area_code") == code)
-        & (pl.col("sex") == "T")
         & pl.col("indicator").is_in(list(_POPULATION))
         & pl.col("value").is_not_null()
     )
-    if rows.is_empty():
+    total = rows.filter(pl.col("sex") == "T")
+    if total.height:
+        r = total.sort("year", "indicator", descending=[True, False]).row(0, named=True)
+        return float(r["value"]), int(r["year"]), str(r["indicator"])
+    both = (
+        rows.group_by("year", "indicator")
+        .agg(pl.col("value").sum(), pl.col("sex").n_unique().alias("n"))
+        .filter(pl.col("n") == 2)
+        .sort("year", "indicator", descending=[True, False])
+    )
+    if both.is_empty():
         return None
-    r = rows.sort("year", "indicator", descending=[True, False]).row(0, named=True)
-    return float(r["value"]), int(r["year"]), str(r["indicator"])
+    r = both.row(0, named=True)
+    return float(r["value"]), int(r["year"]), f"{r['indicator']}, women + men"
 
 
 def _subarea(query: str) -> AreaInfo | None:

@@ -298,3 +298,16 @@ def test_screening_params_check_the_group():
         validate("candidate_screening", {"areas": "skr:Storstäderna"})
     with pytest.raises(ParameterError, match="official group"):
         validate("candidate_screening", {"areas": "Huddinge"})
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrase"),
+    [("sv", "den officiella gruppen"), ("en", "the official group")],
+)
+def test_effect_report_names_the_group(lang, phrase):
+    from research.effect_views import pilot_effect
+
+    text = str(pilot_effect(donors="kolada:liknande-ifo", lang=lang).pool_section())
+    assert phrase in text
+    assert "Liknande kommuner IFO, Stockholm, 2024" in text
+    assert "Kolada G" in text

@@ -209,3 +209,25 @@ def test_file_without_a_district_is_refused(tmp_path):
 def test_doctests_run():
     res = doctest.testmod(regso_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 5
+
+
+def test_imported_regso_population_reaches_areas_and_the_panel(data_copy, capsys):
+    from research.cli import main
+    from research.datasets import load_panel
+
+    regso_file = data_copy.parent / "regso.json"
+    _write_regso_jsonstat(regso_file)
+    assert main(["data", "import", str(regso_file), "--source", "scb"]) == 0
+    panel = load_panel(data_copy)
+    sod = panel.filter(
+        (pl.col("area_code") == "0180-SOD") & (pl.col("indicator") == "BE0101N1")
+        & (pl.col("year") == 2022)
+    )  # fmt: skip
+    total = _expected(SODERMALM_NAMES, "1", 2022) + _expected(SODERMALM_NAMES, "2", 2022)
+    assert sod.height == 2 and sod["value"].sum() == total  # M and K; no total row in the file
+    capsys.readouterr()
+    assert main(["areas", "Södermalm"]) == 0
+    out = capsys.readouterr().out
+    grouped = f"{total:,}".replace(",", " ")
+    assert f"population:  {grouped} (2022, BE0101N1, women + men)" in out
+    assert "panel data (1 indicators)" in out
