@@ -110,6 +110,8 @@ class AreaInfo:
             out.append(f"    boundary source: {r.source}")
             if r.doubts:
                 out.append(f"    doubts: {r.doubts}")
+            if r.check:
+                out.append(f"    check: {r.check}")
         out.extend(self.lines)
         if self.data is None or self.data.is_empty():
             out.append("  panel data:  none for this area")
@@ -224,6 +226,12 @@ def describe_area(query: str, *, panel: pl.DataFrame | None = None) -> AreaInfo:
         When nothing matches; the message suggests the closest names with their codes.
     UnknownGroupError
         For an unknown group reference (with suggestions).
+
+    Examples
+    --------
+    >>> info = describe_area("Södermalm")
+    >>> info.area.level, len(info.regso.regso), info.parent.name
+    ('district', 12, 'Stockholm')
     """
     from .regso import district_regso
 

@@ -80,6 +80,8 @@ class DistrictRegso:
         Where the boundary comes from (or the reform it was derived by).
     doubts
         Known uncertainties of the assignment ("" if none).
+    check
+        How the set was checked against published populations ("" if it was not).
     status
         ``"our reading of names, not an official key"``.
     """
@@ -91,6 +93,7 @@ class DistrictRegso:
     source: str
     doubts: str
     status: str
+    check: str = ""
 
 
 @lru_cache(maxsize=4)
@@ -159,7 +162,7 @@ def _definitions(base: Path) -> dict[str, DistrictRegso]:
         codes = sorted(codes, key=lambda c: names[c])
         out[code] = DistrictRegso(
             code, district.name, tuple(codes), tuple(names[c] for c in codes),
-            str(d.get("source", "")), str(d.get("doubts", "")), status,
+            str(d.get("source", "")), str(d.get("doubts", "")), status, str(d.get("check", "")),
         )  # fmt: skip
     for r in REFORMS:
         if r.kind == "merge" and all(o in out for o in r.old) and r.new[0] not in out:
@@ -174,7 +177,14 @@ def _definitions(base: Path) -> dict[str, DistrictRegso]:
 
 
 def regso_districts(base: Path | None = None) -> dict[str, DistrictRegso]:
-    """Every district defined as RegSO, by district code (derived unions included)."""
+    """Every district defined as RegSO, by district code (derived unions included).
+
+    Examples
+    --------
+    >>> defs = regso_districts()
+    >>> len(defs), defs["0180-JAR"].source
+    (15, 'union of Rinkeby-Kista, Spånga-Tensta (reform 0180-2023-JAR)')
+    """
     return _definitions((base or data_dir()).resolve())
 
 
