@@ -314,9 +314,16 @@ def series(
     sex: str = "T",
     years: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
-    """Return the rows of one indicator (for some areas and years), sorted by area and year."""
+    """Return the rows of one indicator (for some areas and years), sorted by area and year.
+
+    ``areas`` are area codes; an official group reference among them (``"skr:Storstäder"``,
+    ``"kolada:G92793"``; see :mod:`research.groups`) stands for its member kommuner.
+    """
     q = panel.filter((pl.col("indicator") == indicator.upper()) & (pl.col("sex") == sex))
     if areas is not None:
+        from .groups import expand_group_references
+
+        areas = expand_group_references([areas] if isinstance(areas, str) else areas)[0]
         q = q.filter(pl.col("area_code").is_in(areas))
     if years is not None:
         q = q.filter(pl.col("year").is_between(years[0], years[1]))

@@ -64,6 +64,7 @@ __all__ = [
     "SKR_GROUP_IDS",
     "AreaGroup",
     "UnknownGroupError",
+    "expand_group_references",
     "is_group_reference",
     "load_groups",
     "official_groups",
@@ -552,3 +553,36 @@ def resolve_area_list(
         else:
             codes.append(reg.resolve(item).code)
     return list(dict.fromkeys(codes)), groups
+
+
+def expand_group_references(
+    items: Sequence[object],
+    *,
+    kommun: str | None = None,
+    base: Path | None = None,
+) -> tuple[list[object], list[AreaGroup]]:
+    """Replace the group references among ``items`` by their member codes; keep the rest.
+
+    Unlike :func:`resolve_area_list`, items that are not group references are passed through
+    unchanged (they may be unit labels that are not area names).
+
+    Returns
+    -------
+    items, groups
+        The expanded items without duplicates (first appearance kept) and the groups used.
+
+    Examples
+    --------
+    >>> expand_group_references(["X", "skr:Storstäder", "0180"])[0]
+    ['X', '0180', '1280', '1480']
+    """
+    out: list[object] = []
+    groups: list[AreaGroup] = []
+    for item in items:
+        if is_group_reference(item):
+            g = resolve_group(str(item), kommun=kommun, base=base)
+            groups.append(g)
+            out.extend(g.codes)
+        else:
+            out.append(item)
+    return list(dict.fromkeys(out)), groups

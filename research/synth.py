@@ -136,21 +136,18 @@ def _expand_groups(
     """Replace official group references (``"kolada:liknande-ifo"``, ``"skr:..."``) among
     ``donors`` by the group's kommun codes present in the data (the treated unit left out);
     other donors are kept as given."""
-    from .groups import is_group_reference, resolve_group
+    from .groups import expand_group_references, is_group_reference
 
     if not any(is_group_reference(d) for d in donors):
         return donors
     kommun = treated if isinstance(treated, str) and treated.isdigit() else None
-    out: list[Any] = []
-    for d in donors:
-        if not is_group_reference(d):
-            out.append(d)
-            continue
-        g = resolve_group(d, kommun=kommun)
+    expanded, groups = expand_group_references(donors, kommun=kommun)
+    members = {c for g in groups for c in g.codes}
+    out = [d for d in expanded if d not in members or (d in present and d != treated)]
+    for g in groups:
         absent = [c for c in g.codes if c not in present]
-        out.extend(c for c in g.codes if c in present and c != treated and c not in out)
         notes.append(
-            f"Donors {d!r} = {g.title} (Kolada {g.group_id}"
+            f"Donors {g.reference!r} = {g.title} (Kolada {g.group_id}"
             + (f", {g.year}" if g.year else "")
             + ")"
             + (f"; members without data left out: {absent}" if absent else "")

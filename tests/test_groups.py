@@ -311,3 +311,25 @@ def test_effect_report_names_the_group(lang, phrase):
     assert phrase in text
     assert "Liknande kommuner IFO, Stockholm, 2024" in text
     assert "Kolada G" in text
+
+
+def test_series_accepts_a_group(panel):
+    from research.datasets import series
+
+    rows = series(panel, "N07402", ["skr:Storstäder"], years=(2022, 2022))
+    assert rows["area_code"].to_list() == ["0180", "1280", "1480"]
+    assert series(panel, "N07402", "skr:Storstäder", years=(2022, 2022)).height == 3
+
+
+def test_expand_keeps_other_items():
+    from research.groups import expand_group_references
+
+    items, gs = expand_group_references(["Basque", "skr:Storstäder", "1480"])
+    assert items == ["Basque", "0180", "1280", "1480"] and gs[0].group_id == "G92787"
+
+
+def test_subarea_sniffing_leaves_other_scb_files_alone():
+    from research.regso import is_subarea_file
+
+    for name in ("scb_folkmangd_latin1.csv", "scb_folkmangd_utf8.csv", "scb_tab638.json"):
+        assert not is_subarea_file(PROJECT_ROOT / "tests/data" / name)
