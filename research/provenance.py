@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,14 +67,14 @@ def load_manifest(base: Path | None = None) -> Manifest:
     DataError
         If the manifest is missing or malformed.
     """
+    from .schemas import ManifestFile, read_toml, validate_config
+
     base = base or data_dir()
     path = base / "manifest.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: the provenance manifest is missing") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: not valid TOML ({exc})") from exc
+    if not path.exists():
+        raise DataError(f"{path}: the provenance manifest is missing")
+    raw = read_toml(path, DataError, "provenance manifest")
+    validate_config(ManifestFile, raw, path)
     sources = {s["id"]: s for s in raw.get("sources", [])}
     files = []
     for i, f in enumerate(raw.get("files", []), start=1):

@@ -25,7 +25,6 @@ that concern women say so in their label), ``source`` = ``"bra-import:<file name
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +43,7 @@ from .common import (
     parse_number,
     read_sheet_rows,
     source_label,
+    split_csv_line,
 )
 
 __all__ = [
@@ -362,7 +362,7 @@ def read_bra_csv(
             titles[0][0] if titles else 1,
             "no header line 'Kommun;Antal;Per 100 000 inv.' found",
         )
-    header = next(csv.reader([lines[header_line - 1]], delimiter=";"))
+    header = split_csv_line(path, header_line, lines[header_line - 1], ";")
     names = [fold_header(h) for h in header]
     if len(names) != 3 or names[1] != "antal" or not _RATE.match(names[2]):
         raise ParseError(
@@ -377,7 +377,7 @@ def read_bra_csv(
         raw = lines[i - 1]
         if not raw.strip():
             continue
-        fields = next(csv.reader([raw], delimiter=";"))
+        fields = split_csv_line(path, i, raw, ";")
         if records and len(fields) == 1 and _FOOTER.match(fields[0].strip()):
             footer = True
             continue

@@ -20,7 +20,6 @@ Output: the canonical schema, ``indicator`` = ``"BE0101N1"``, ``unit`` = ``"inv√
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -37,6 +36,7 @@ from .common import (
     parse_number,
     read_sheet_rows,
     source_label,
+    split_csv_line,
 )
 
 __all__ = [
@@ -203,6 +203,10 @@ def parse_jsonstat(
     registry = registry or load_areas()
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise ParseError(
+            path, None, "the JSON is nested too deeply to be a json-stat2 response"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
     if (
@@ -264,8 +268,16 @@ def parse_jsonstat(
             f"json-stat2 'value' should hold {total} numbers, found {found}",
         )
     status = doc.get("status") or {}
-    if isinstance(status, list):
+    if isinstance(status, str):  # JSON-stat 2.0: one string applies to every value
+        status = {str(i): status for i in range(total)}
+    elif isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s}
+    elif not isinstance(status, dict):
+        raise ParseError(
+            path,
+            _line_of(text, '"status"'),
+            f"json-stat2 'status' must be a string, a list or an object; got {status!r:.40}",
+        )
     vline = _line_of(text, '"value"') or 1
     records = []
     strides = [1] * len(ids)
@@ -438,14 +450,14 @@ def read_scb_csv(
             path, 1, "no header line starting with a region column found in the first lines"
         )
     sep = _sniff(path, header_line, lines[header_line - 1])
-    header = next(csv.reader([lines[header_line - 1]], delimiter=sep))
+    header = split_csv_line(path, header_line, lines[header_line - 1], sep)
     body = []
     footer = False
     for i in range(header_line + 1, len(lines) + 1):
         raw = lines[i - 1]
         if not raw.strip():
             continue
-        cells = next(csv.reader([raw], delimiter=sep))
+        cells = split_csv_line(path, i, raw, sep)
         if body and len(cells) == 1 and _FOOTER.match(cells[0].strip()):
             footer = True  # footnotes ("K√§lla: SCB", "Anm. ...") end the table
             continue
