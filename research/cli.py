@@ -266,7 +266,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
         from .datasets import cache_is_current
 
         current = cache_is_current() and not args.force
-        panel = load_panel(rebuild=args.force)
+        panel = load_panel(rebuild=not current)
         verb = "current" if current else "built (checksums verified)"
         print(f"panel {verb}: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
         return 0
@@ -308,9 +308,27 @@ def _skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+def _one_line_warnings() -> None:
+    """Print pilotbench's own warnings as ``warning: ...`` lines, without source lines."""
+    import warnings
+
+    from .errors import PilotbenchWarning
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if isinstance(category, type) and issubclass(category, PilotbenchWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     _skip_slow_optional_imports()
+    _one_line_warnings()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "report":

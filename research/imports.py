@@ -33,7 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from .areas import AreaRegistry
-from .errors import DataError, ParameterError, PilotbenchWarning
+from .errors import DataError, ParameterError, ParseError, PilotbenchWarning
 from .locking import FolderNotWritableError, atomic_write_bytes, data_lock, describe_os_error
 from .paths import data_dir
 from .provenance import sha256_file
@@ -144,7 +144,20 @@ def read_official_file(
             f"{source} files must be {known}"
         )
     name, fn = readers[(source, ext)]
-    return validate_canonical(fn(), f"{path.name}"), name
+    try:
+        frame = fn()
+    except (TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # A document whose structure the reader does not expect (a member of the wrong
+        # type, say): name the file and the format rather than show a traceback.
+        raise ParseError(
+            path,
+            None,
+            f"does not have the structure of a {source} file that {name} reads "
+            f"({type(exc).__name__}: {str(exc)[:80]})",
+        ) from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return validate_canonical(frame, f"{path.name}"), name
 
 
 def _ledger(folder: Path) -> dict:

@@ -72,10 +72,12 @@ class ImplausibleDataError(DataError):
         lines = [f"  {rec}: {detail} [rule {rule}]" for rec, rule, detail in problems[:_SHOWN]]
         if len(problems) > _SHOWN:
             lines.append(f"  ... {len(problems) - _SHOWN} more")
+        if len(problems) == 1:
+            lines = []
         super().__init__(
             f"{file}: {first[0]}: {first[2]} [rule {first[1]}]{more}; nothing was imported. "
-            "Check the file against the publisher's table and import a corrected export.\n"
-            + "\n".join(lines)
+            "Check the file against the publisher's table and import a corrected export."
+            + "".join("\n" + x for x in lines)
         )
 
 

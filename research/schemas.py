@@ -244,6 +244,8 @@ def validate_config(
         return model.model_validate(data)
     except ValidationError as exc:
         errs = exc.errors(include_url=False)
+        # A misspelt key also makes the right one "missing": say the misspelling first.
+        errs.sort(key=lambda e: e["type"] != "extra_forbidden")
         # A union reports one error per branch; keep the first of each location.
         seen, lines = set(), []
         for e in errs:

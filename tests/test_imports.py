@@ -11,8 +11,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.locking import FolderNotWritableError
-
 from research.errors import DataError, ParameterError, ParseError
 from research.imports import (
     data_info,
@@ -22,6 +20,7 @@ from research.imports import (
     load_imports,
     merge_with_snapshot,
 )
+from research.locking import FolderNotWritableError
 from research.paths import PROJECT_ROOT
 from research.sources.common import CANONICAL_SCHEMA, build_frame
 

@@ -159,6 +159,31 @@ def _line_of(text: str, needle: str) -> int | None:
     return None if pos < 0 else text.count("\n", 0, pos) + 1
 
 
+def _check_shape(path: object, text: str, doc: dict) -> None:
+    """Check the types of json-stat2's structural members before they are used."""
+
+    def bad(member: str, what: str) -> ParseError:
+        return ParseError(path, _line_of(text, f'"{member}"'), f"json-stat2 '{member}' {what}")
+
+    ids, sizes = doc.get("id"), doc.get("size", [])
+    if not isinstance(ids, list) or not all(isinstance(d, str) for d in ids):
+        raise bad("id", "must be a list of dimension names")
+    if not isinstance(sizes, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100_000 for n in sizes
+    ):
+        raise bad("size", "must be a list of category counts")
+    if not isinstance(doc.get("dimension"), dict) or not all(
+        isinstance(doc["dimension"].get(d, {}), dict) for d in ids
+    ):
+        raise bad("dimension", "must be an object with one object per dimension")
+    role = doc.get("role", {})
+    if role is not None and not (
+        isinstance(role, dict)
+        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in role.values())
+    ):
+        raise bad("role", "must map roles to lists of dimension names")
+
+
 def parse_jsonstat(
     text: str,
     path: object = "<json-stat2>",
@@ -221,6 +246,7 @@ def parse_jsonstat(
             "not a json-stat2 dataset (needs 'id', 'size', "
             "'dimension', 'value'); request outputFormat=json-stat2",
         )
+    _check_shape(path, text, doc)
     ids = list(doc["id"])
     sizes = list(doc.get("size", []))
     cats = {d: _categories(path, d, doc["dimension"].get(d, {})) for d in ids}
