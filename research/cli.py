@@ -9,12 +9,14 @@ Commands::
     pilotbench data import FILE --source S | remove ID | fetch ...
 
 Errors caused by input are printed as one readable message (no traceback) and give exit
-status 2; a report that fails while running gives exit status 1.
+status 2; a report that fails while running gives exit status 1. ``PILOTBENCH_KOLADA_URL`` and
+``PILOTBENCH_SCB_URL`` point ``data fetch`` at a mirror (or a test server).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -238,7 +240,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if args.data_command == "fetch":
         from .areas import load_areas
         from .catalog import load_catalog
-        from .fetch import fetch_kolada, fetch_scb
+        from .fetch import KOLADA_URL, SCB_URL, fetch_kolada, fetch_scb
 
         years = _years(args.years)
         reg = load_areas()
@@ -248,11 +250,22 @@ def _cmd_data(args: argparse.Namespace) -> int:
                 load_catalog().get(i).id for i in args.indicator
             ] or load_catalog().violence_indicators(default_only=True)
             res = fetch_kolada(
-                kpis, years, areas=areas, timeout=args.timeout, deadline=args.deadline
+                kpis,
+                years,
+                areas=areas,
+                timeout=args.timeout,
+                deadline=args.deadline,
+                base_url=os.environ.get("PILOTBENCH_KOLADA_URL") or KOLADA_URL,
             )
         else:
             regions = areas or [a.code for a in reg.by_level("kommun")]
-            res = fetch_scb(regions, years, timeout=args.timeout, deadline=args.deadline)
+            res = fetch_scb(
+                regions,
+                years,
+                timeout=args.timeout,
+                deadline=args.deadline,
+                base_url=os.environ.get("PILOTBENCH_SCB_URL") or SCB_URL,
+            )
         print(
             f"fetched {res.frame.height} rows in {res.requests} requests; "
             f"{sum(r.created for r in res.imports)} new import(s)"

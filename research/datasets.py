@@ -317,12 +317,18 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     if not rebuild and key in _MEMO:
         return _MEMO[key]
     snapshot = _load_snapshot(base, rebuild=rebuild)
-    if _imports_fingerprint(base) == "none":
+    ledger_fp = _imports_fingerprint(base)
+    if ledger_fp == "none":
         merged, conflicts = snapshot, pl.DataFrame()
     else:
         from .imports import load_imports, merge_with_snapshot
 
-        imports = load_imports(base)
+        try:
+            imports = load_imports(base)
+        except DataError:
+            if _imports_fingerprint(base) == ledger_fp:
+                raise
+            imports = load_imports(base)  # a concurrent import/removal committed meanwhile
         if imports.is_empty():
             merged, conflicts = snapshot, pl.DataFrame()
         else:

@@ -262,6 +262,19 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     first, last = merged.get("start_year"), merged.get("end_year")
     if isinstance(first, int) and isinstance(last, int) and first > last:
         raise ParameterError(f"start_year ({first}) is after end_year ({last})")
+    if Path(str(name)).stem == "pilot_effect" and isinstance(first, int):
+        treated = int(str(merged.get("pilot_start", "0000"))[:4])
+        if first > treated - 3:
+            raise ParameterError(
+                f"start_year = {first} leaves fewer than 3 years before the pilot start "
+                f"{merged.get('pilot_start')}; the pre-treatment fit needs them: use start_year "
+                f"<= {treated - 3}"
+            )
+        if isinstance(last, int) and treated > last:
+            raise ParameterError(
+                f"pilot_start {merged.get('pilot_start')} is after end_year = {last}; there is "
+                "nothing to evaluate"
+            )
     if "end_year" in values and isinstance(last, int):
         data_last = data_end_year(merged.get("indicator"))
         if data_last is not None and last > data_last:

@@ -143,6 +143,19 @@ class JobEntry(BaseModel):
     parameters: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
     each: EachEntry | None = None
 
+    @field_validator("parameters")
+    @classmethod
+    def _area_codes_are_text(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in ("pilot", "candidate", "area", "lan"):
+            x = v.get(key)
+            if isinstance(x, int | float) and not isinstance(x, bool):
+                width = 2 if key == "lan" else 4
+                raise ValueError(
+                    f"{key} = {x!r} is a number, so leading zeros are lost; area codes are "
+                    f"text: write {key} = '{int(x):0{width}d}'"
+                )
+        return v
+
 
 class BatchEntry(BaseModel):
     """The ``[batch]`` table of a schedule."""
@@ -220,7 +233,7 @@ def _describe(err: dict, data: Any) -> str:
     entry, field = _where(tuple(err["loc"]), data)
     what = _TYPE_WORDS.get(err["type"]) or err["msg"].removeprefix("Value error, ")
     got = ""
-    if err["type"] not in ("missing",) and "input" in err:
+    if err["type"] in _TYPE_WORDS and err["type"] != "missing" and "input" in err:
         shown = repr(err["input"])
         got = f", got {shown[:60]}" if err["type"] != "extra_forbidden" else ""
     field_s = f" {field}" if field else ""

@@ -355,6 +355,9 @@ def test_config_of_the_wrong_type_names_file_entry_field(env, capsys, file, old,
         ("[[job]]\nnotebook = 'pilot_vs_candidate'\neach = { parameter = 'candidate', "
          "areas = [126] }\n", "areas"),
         ("not toml [", "not valid toml"),
+        ("[[job]]\nnotebook = 'pilot_vs_candidate'\nparameters = { candidate = 126 }\n",
+         "write candidate = '0126'"),
+        ("[[job]]\nnotebook = 'pilot_vs_candidat'\n", "pilot_vs_candidate"),
     ],
 )  # fmt: skip
 def test_bad_schedule_names_file_entry_field(env, capsys, body, say):

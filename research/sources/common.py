@@ -97,6 +97,15 @@ class UnmatchedNamesError(ParseError):
             "imported. Correct the names (or register the area) and import again:\n"
             + "\n".join(lines)
         )
+        if len(unmatched) == 1:
+            _line, name, sugg = unmatched[0]
+            hint = ", ".join(f"{n} ({c})" for c, n in sugg)
+            msg = (
+                f"area name {name!r} matches no kommun, län or district"
+                + (f"; did you mean {hint}?" if hint else "")
+                + " Nothing was imported; correct the name (or register the area) and import "
+                "again."
+            )
         super().__init__(path, unmatched[0][0], msg)
 
 
