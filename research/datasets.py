@@ -97,9 +97,19 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
         If a raw file differs from the manifest.
     ParseError
         If a raw file is malformed (the message names the file and line).
+    DataError
+        If ``raw/kolada`` holds a file the manifest does not list.
     """
     base = base or data_dir()
     verify_files(base, SNAPSHOT_SOURCE)
+    listed = {rec.path for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE)}
+    unlisted = [rel for rel in _raw_files(base) if rel not in listed]
+    if unlisted:
+        raise DataError(
+            f"{base / unlisted[0]}: this raw file is not in data/manifest.toml, so its "
+            "checksum cannot be verified; refusing to build. Move it out of data/raw, or "
+            "record its provenance and sha256 in the manifest."
+        )
     catalog = load_catalog(base / "catalog.toml")
     registry = load_areas(base)
     frames = []

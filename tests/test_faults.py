@@ -329,6 +329,12 @@ def test_one_changed_byte_with_size_and_mtime_kept_stops_build_and_report(env, c
     refused(capsys, env, "data", "info", say=("manifest",))
 
 
+def test_a_raw_file_missing_from_the_manifest_is_refused(env, capsys):
+    extra = env["data"] / "raw" / "kolada" / "ddf--datapoints--n99999--by--geo--year.csv"
+    extra.write_text("geo,year,n99999\n0126,2022,1\n")
+    refused(capsys, env, "data", "build", say=(extra.name, "not in data/manifest.toml"))
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "say"),
     [

@@ -296,6 +296,9 @@ def main() -> int:
              .unlink(), words=("manifest.toml", "missing")),
         Case("raw file missing", ["data", "build"], setup=lambda d: (d / "raw/kolada/"
              "ddf--datapoints--n07402--by--geo--year.csv").unlink(), words=("missing",)),
+        Case("raw file not in the manifest", ["data", "build"], words=("n99999", "manifest"),
+             setup=garbage("raw/kolada/ddf--datapoints--n99999--by--geo--year.csv",
+                           b"geo,year,n99999\n0126,2022,1\n")),
         Case("panel cache truncated", ["data", "build"], code=0, changes=True,
              setup=lambda d: (d / "processed/panel.parquet").write_bytes(b"PAR1")),
         Case("panel meta garbage", ["data", "info"], code=0, changes=True,
