@@ -584,6 +584,18 @@ def test_utf16_with_bom_is_read(env, capsys):
     assert code == 0 and "imported 11 rows" in out, err
 
 
+def test_excel_unicode_text_export_is_read(env, capsys):
+    """Excel's "Unicode text": UTF-16 with BOM, tab-separated; a comma-separated file is named."""
+    text = BRA.read_text(encoding="utf-8-sig")
+    f = env["tmp"] / "bra_unicode.txt.csv"
+    f.write_bytes(text.replace(";", "\t").encode("utf-16"))
+    code, out, err = run(capsys, "data", "import", f, "--source", "bra")
+    assert code == 0 and "imported 11 rows" in out, err
+    g = env["tmp"] / "bra_comma.csv"
+    g.write_text(text.replace(";", ","))
+    refused(capsys, env, "data", "import", g, "--source", "bra", say=("line 2", "','"))
+
+
 def test_jsonstat_string_status_is_read(env, capsys):
     doc = json.loads((FIXTURES / "scb_tab638.json").read_text(encoding="utf-8"))
     doc["status"] = "p"
