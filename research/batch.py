@@ -156,12 +156,6 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
             raise ParameterError(f"{source}: job {i} has no 'notebook'")
-        from .params import notebook_path
-
-        try:
-            notebook_path(job["notebook"])
-        except ParameterError as exc:
-            raise ParameterError(f"{source}: job {i}: {exc}") from None
         base = dict(job.get("parameters", {}))
         each = job.get("each")
         if each is None:

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import PilotbenchError, ReportError
+from .errors import ParameterError, PilotbenchError, ReportError
 
 __all__ = ["build_parser", "main"]
 
@@ -145,8 +145,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .batch import expand_schedule, load_schedule, run_batch
+    from .params import notebook_path
 
     schedule = load_schedule(Path(args.schedule))
+    for i, job in enumerate(schedule.get("job") or schedule.get("jobs") or [], start=1):
+        try:  # a misspelt notebook stops the whole schedule before anything runs
+            notebook_path(job["notebook"])
+        except PilotbenchError as exc:
+            raise ParameterError(f"{args.schedule}: [[job]] entry {i}: {exc}") from None
     tasks = expand_schedule(schedule, args.schedule)
     workers = args.workers or schedule.get("batch", {}).get("workers")
     result = run_batch(
