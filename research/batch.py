@@ -34,7 +34,6 @@ import os
 import signal
 import sys
 import time
-import tomllib
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -117,13 +116,19 @@ class BatchResult:
 
 
 def load_schedule(path: Path) -> dict[str, Any]:
-    """Read a schedule TOML; errors name the file."""
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ParameterError(f"{path}: no such schedule file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: not valid TOML ({exc})") from exc
+    """Read a schedule TOML and validate it (:class:`research.schemas.ScheduleFile`).
+
+    Raises
+    ------
+    ParameterError
+        Naming the file, the entry and the field (``[batch] workers: expected a whole
+        number, got 'two'``).
+    """
+    from .schemas import ScheduleFile, read_toml, validate_config
+
+    raw = read_toml(Path(path), ParameterError, "schedule file")
+    validate_config(ScheduleFile, raw, path, ParameterError)
+    return raw
 
 
 def _expand_areas(spec: Any) -> list[str]:

@@ -7,7 +7,7 @@ so one edit changes them everywhere.
 from __future__ import annotations
 
 import difflib
-import tomllib
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -237,11 +237,11 @@ def _parse(raw: dict, path: Path) -> Catalog:
 
 
 @lru_cache(maxsize=4)
-def _load_cached(path: Path, mtime_ns: int) -> Catalog:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: not valid TOML ({exc})") from exc
+def _load_cached(path: Path, digest: str) -> Catalog:
+    from .schemas import CatalogFile, read_toml, validate_config
+
+    raw = read_toml(path, DataError, "indicator catalogue")
+    validate_config(CatalogFile, raw, path)
     return _parse(raw, path)
 
 
@@ -257,4 +257,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
     path = path or data_dir() / "catalog.toml"
     if not path.exists():
         raise DataError(f"{path}: the indicator catalogue is missing")
-    return _load_cached(path, path.stat().st_mtime_ns)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not the indicator catalogue")
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()  # content, not mtime
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return _load_cached(path, digest)

@@ -5,21 +5,24 @@ Commands::
     pilotbench report [--candidate X] [--pilot Y] [--lang sv|en] [-p name=value ...] [NOTEBOOK]
     pilotbench batch SCHEDULE [--workers N] [--dask ADDRESS]
     pilotbench params [NOTEBOOK]
-    pilotbench data build | verify | info
+    pilotbench data build | verify | info | imports | repair
+    pilotbench data import FILE --source S | remove ID | fetch ...
     pilotbench areas QUERY
 
 Errors caused by input are printed as one readable message (no traceback) and give exit
-status 2; a report that fails while running gives exit status 1.
+status 2; a report that fails while running gives exit status 1. ``PILOTBENCH_KOLADA_URL`` and
+``PILOTBENCH_SCB_URL`` point ``data fetch`` at a mirror (or a test server).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import PilotbenchError, ReportError
+from .errors import ParameterError, PilotbenchError, ReportError
 
 __all__ = ["build_parser", "main"]
 
@@ -67,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     dsub.add_parser("verify", help="verify raw files against data/manifest.toml")
     dsub.add_parser("info", help="what is loaded, from where, covering which years and areas")
+    dsub.add_parser("imports", help="list the imported files with the ids `data remove` takes")
+    rm = dsub.add_parser("remove", help="take an import back (by the id `data imports` shows)")
+    rm.add_argument("id", help="import id (sha256 prefix) or file name")
+    dsub.add_parser(
+        "repair",
+        help="rebuild a damaged import ledger, imported Parquet or panel cache; clean staging",
+    )
     im = dsub.add_parser("import", help="validate an official file and add it to data/imported")
     im.add_argument("path", help="the downloaded file (CSV, Excel or JSON)")
     im.add_argument(
@@ -92,7 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="area code or name; repeat (default: all kommuner)",
     )
-    fe.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    fe.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for an answer per request"
+    )
+    fe.add_argument(
+        "--deadline",
+        type=float,
+        default=120.0,
+        help="seconds for the whole fetch, retries included (default 120)",
+    )
 
     ar = sub.add_parser(
         "areas",
@@ -116,16 +134,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if "=" not in item:
             raise PilotbenchError(f"-p expects NAME=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        params[k.strip()] = parse_cli_value(v.strip())
+        params[k.strip()] = parse_cli_value(v.strip(), k.strip())
     for key in ("candidate", "pilot", "lang"):
-        if getattr(args, key):
+        if getattr(args, key) is not None:  # --candidate '' is an error, not the default
             params[key] = getattr(args, key)
     from .datasets import load_panel
 
     load_panel()  # verify checksums and build the cache here, before any kernel starts
-    for key in ("candidate", "pilot", "area"):
-        if key in params and not isinstance(params[key], str):
-            params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
     result = run_report(
         args.notebook,
         params,
@@ -140,8 +155,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .batch import expand_schedule, load_schedule, run_batch
+    from .params import notebook_path
 
     schedule = load_schedule(Path(args.schedule))
+    for i, job in enumerate(schedule.get("job") or schedule.get("jobs") or [], start=1):
+        try:  # a misspelt notebook stops the whole schedule before anything runs
+            notebook_path(job["notebook"])
+        except PilotbenchError as exc:
+            raise ParameterError(f"{args.schedule}: [[job]] entry {i}: {exc}") from None
     tasks = expand_schedule(schedule, args.schedule)
     workers = args.workers or schedule.get("batch", {}).get("workers")
     result = run_batch(
@@ -197,22 +218,45 @@ def _cmd_data(args: argparse.Namespace) -> int:
         )
         if res.created:
             print(
-                f"imported {res.rows} rows from {args.path} (sha256 {res.sha256[:12]}) "
+                f"imported {res.rows} rows from {args.path} as import {res.sha256[:12]} "
                 f"into {res.parquet}"
             )
+            _print_changes(res.changes)
         else:
-            print(f"{args.path} was already imported (sha256 {res.sha256[:12]}); nothing changed")
-        conflicts = panel_conflicts()
-        if conflicts.height:
+            print(f"{args.path} was already imported (id {res.sha256[:12]}); nothing changed")
+        return 0
+    if args.data_command == "imports":
+        from .imports import import_id, list_imports
+
+        entries = list_imports()
+        if not entries:
+            print("no imports (data/imported is empty)")
+        for e in entries:
+            years = e.get("years") or ["?", "?"]
             print(
-                f"{conflicts.height} cells differ from the snapshot; the imported values are "
-                "used (see `pilotbench data info`)"
+                f"{import_id(e)}  {e['imported_at']}  {e['source']:<9} {e['rows']:>6} rows  "
+                f"{years[0]}-{years[1]}  {e['file_name']}"
             )
+        return 0
+    if args.data_command == "remove":
+        from .imports import import_id, remove_import
+
+        gone = remove_import(args.id)
+        print(
+            f"removed import {import_id(gone)} ({gone['file_name']}, {gone['rows']} rows); "
+            "logged in data/imported/imports.log"
+        )
+        return 0
+    if args.data_command == "repair":
+        from .imports import repair
+
+        done = repair()
+        print("\n".join(done) if done else "nothing to repair")
         return 0
     if args.data_command == "fetch":
         from .areas import load_areas
         from .catalog import load_catalog
-        from .fetch import fetch_kolada, fetch_scb
+        from .fetch import KOLADA_URL, SCB_URL, fetch_kolada, fetch_scb
 
         years = _years(args.years)
         reg = load_areas()
@@ -221,10 +265,23 @@ def _cmd_data(args: argparse.Namespace) -> int:
             kpis = [
                 load_catalog().get(i).id for i in args.indicator
             ] or load_catalog().violence_indicators(default_only=True)
-            res = fetch_kolada(kpis, years, areas=areas, timeout=args.timeout)
+            res = fetch_kolada(
+                kpis,
+                years,
+                areas=areas,
+                timeout=args.timeout,
+                deadline=args.deadline,
+                base_url=os.environ.get("PILOTBENCH_KOLADA_URL") or KOLADA_URL,
+            )
         else:
             regions = areas or [a.code for a in reg.by_level("kommun")]
-            res = fetch_scb(regions, years, timeout=args.timeout)
+            res = fetch_scb(
+                regions,
+                years,
+                timeout=args.timeout,
+                deadline=args.deadline,
+                base_url=os.environ.get("PILOTBENCH_SCB_URL") or SCB_URL,
+            )
         print(
             f"fetched {res.frame.height} rows in {res.requests} requests; "
             f"{sum(r.created for r in res.imports)} new import(s)"
@@ -238,7 +295,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
         from .datasets import cache_is_current
 
         current = cache_is_current() and not args.force
-        panel = load_panel(rebuild=args.force)
+        panel = load_panel(rebuild=not current)
         verb = "current" if current else "built (checksums verified)"
         print(f"panel {verb}: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
         return 0
@@ -263,6 +320,21 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_changes(changes) -> None:
+    """List the cells an import changed (old value, new value, where the old one came from)."""
+    if changes is None or not changes.height:
+        return
+    print(f"{changes.height} cell(s) now have a different value (the new import is used):")
+    for r in changes.head(20).iter_rows(named=True):
+        print(
+            f"  {r['area_code']} {r['area_name']} {r['year']} {r['indicator']} {r['sex']}: "
+            f"{r['value_snapshot']:g} -> {r['value_import']:g} (was from {r['source_snapshot']})"
+        )
+    if changes.height > 20:
+        print(f"  ... and {changes.height - 20} more")
+    print("take the import back with `pilotbench data remove ID` (ids: `pilotbench data imports`)")
+
+
 def _skip_slow_optional_imports() -> None:
     """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
 
@@ -274,9 +346,27 @@ def _skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+def _one_line_warnings() -> None:
+    """Print pilotbench's own warnings as ``warning: ...`` lines, without source lines."""
+    import warnings
+
+    from .errors import PilotbenchWarning
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if isinstance(category, type) and issubclass(category, PilotbenchWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     _skip_slow_optional_imports()
+    _one_line_warnings()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "report":
@@ -298,4 +388,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PilotbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an environment fault nobody anticipated: still one line
+        from .locking import describe_os_error
+
+        where = exc.filename or "a file"
+        print(f"error: {describe_os_error(exc, where)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
     return 2

@@ -27,9 +27,9 @@ from files that do not match.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
+import warnings
 from pathlib import Path
 
 import polars as pl
@@ -37,23 +37,26 @@ import polars as pl
 from .areas import RIKET, load_areas
 from .catalog import load_catalog
 from .ddf import datapoint_files, read_datapoints
-from .errors import DataError
+from .errors import DataError, PilotbenchWarning
+from .locking import FolderNotWritableError, atomic_write_bytes, data_lock, describe_os_error
 from .paths import data_dir, processed_dir
-from .provenance import load_manifest, verify_files
+from .provenance import load_manifest, sha256_file, verify_files
 
 __all__ = [
     "PANEL_SCHEMA",
     "SNAPSHOT_SOURCE",
+    "CacheNotWrittenWarning",
     "build_panel",
     "cache_is_current",
     "load_panel",
     "panel_conflicts",
     "panel_fingerprint",
+    "raw_digests",
     "series",
 ]
 
 #: Bump when the build logic changes, so old caches are rebuilt.
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 SNAPSHOT_SOURCE = "kolada-snapshot"
 POPULATION = "N01951"
 
@@ -94,9 +97,19 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
         If a raw file differs from the manifest.
     ParseError
         If a raw file is malformed (the message names the file and line).
+    DataError
+        If ``raw/kolada`` holds a file the manifest does not list.
     """
     base = base or data_dir()
     verify_files(base, SNAPSHOT_SOURCE)
+    listed = {rec.path for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE)}
+    unlisted = [rel for rel in _raw_files(base) if rel not in listed]
+    if unlisted:
+        raise DataError(
+            f"{base / unlisted[0]}: this raw file is not in data/manifest.toml, so its "
+            "checksum cannot be verified; refusing to build. Move it out of data/raw, or "
+            "record its provenance and sha256 in the manifest."
+        )
     catalog = load_catalog(base / "catalog.toml")
     registry = load_areas(base)
     frames = []
@@ -168,67 +181,114 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
     )
 
 
-def panel_fingerprint(base: Path | None = None) -> str:
-    """Return a cheap fingerprint of everything the panel is built from.
+def _raw_files(base: Path) -> list[str]:
+    """Paths (relative to ``base``) of every file the snapshot build may read.
 
-    It covers each manifest file's path, size and modification time, the manifest and the
-    catalogue, and the build version, so any change to them triggers a rebuild.
+    The manifest's files of the snapshot plus any other file in ``raw/kolada``: a file that
+    is there but not in the manifest is refused by :func:`build_panel`, and it is part of
+    the fingerprint, so adding one never goes unnoticed.
+    """
+    listed = [rec.path for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE)]
+    folder = base / "raw" / "kolada"
+    extra = []
+    if folder.is_dir():
+        extra = sorted(f"raw/kolada/{p.name}" for p in folder.iterdir() if p.is_file())
+    return sorted(set(listed) | set(extra))
+
+
+def raw_digests(base: Path | None = None) -> dict[str, str]:
+    """Return ``{relative path: sha256}`` of the raw files, hashed now (``"missing"`` if absent).
+
+    Hashing the snapshot (about 2 MB) takes a few milliseconds, so it is done on every
+    check instead of trusting sizes or timestamps, which an edit can keep.
+    """
+    base = base or data_dir()
+    out = {}
+    for rel in _raw_files(base):
+        try:
+            out[rel] = sha256_file(base / rel)
+        except FileNotFoundError:
+            out[rel] = "missing"
+        except IsADirectoryError:
+            out[rel] = "directory"
+    return out
+
+
+def panel_fingerprint(base: Path | None = None) -> str:
+    """Return the fingerprint of everything the panel is built from.
+
+    It covers the sha256 of every raw file (their bytes, not their sizes or timestamps),
+    the manifest and the catalogue, and the build version, so any change to them, even one
+    byte that keeps the size and the modification time, triggers a rebuild (and the build
+    verifies the checksums against the manifest).
     """
     base = base or data_dir()
     h = hashlib.sha256(f"build={BUILD_VERSION}".encode())
     for name in ("manifest.toml", "catalog.toml"):
         p = base / name
-        h.update(p.read_bytes() if p.exists() else b"missing")
-    for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE):
-        p = base / rec.path
-        try:
-            st = p.stat()
-            h.update(f"{rec.path}:{st.st_size}:{st.st_mtime_ns}".encode())
-        except FileNotFoundError:
-            h.update(f"{rec.path}:missing".encode())
+        h.update(p.read_bytes() if p.is_file() else b"missing")
+    for rel, digest in raw_digests(base).items():
+        h.update(f"{rel}:{digest}\n".encode())
     return h.hexdigest()
 
 
 _MEMO: dict[tuple[str, str], pl.DataFrame] = {}
 
 
+def _read_cache(base: Path, fp: str) -> pl.DataFrame | None:
+    """Return the cached panel when it was built from ``fp`` and its bytes are intact."""
+    cache = processed_dir(base) / "panel.parquet"
+    meta_path = cache.with_suffix(".json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or meta.get("fingerprint") != fp:
+            return None
+        data = cache.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if hashlib.sha256(data).hexdigest() != meta.get("parquet_sha256"):
+        return None  # damaged, or replaced by a concurrent build between the two files
+    try:
+        df = pl.read_parquet(io.BytesIO(data))
+    except Exception:  # a damaged cache is rebuilt, whatever the reader says
+        return None
+    if dict(df.schema) != PANEL_SCHEMA:
+        return None
+    return df
+
+
 def cache_is_current(base: Path | None = None) -> bool:
-    """True when the Parquet cache exists and matches the raw files' fingerprint."""
+    """True when the Parquet cache exists, is intact and matches the raw files' checksums."""
     base = (base or data_dir()).resolve()
-    meta_path = processed_dir(base) / "panel.json"
-    if not (processed_dir(base) / "panel.parquet").exists() or not meta_path.exists():
-        return False
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
-    return meta.get("fingerprint") == panel_fingerprint(base)
+    return _read_cache(base, panel_fingerprint(base)) is not None
 
 
-def _atomic_write_parquet(df: pl.DataFrame, target: Path, meta: dict) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".panel-", suffix=".parquet")
-    os.close(fd)
-    try:
-        df.write_parquet(tmp, compression="zstd", statistics=False)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    meta_path = target.with_suffix(".json")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".panel-", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(meta, fh, indent=1)
-    os.replace(tmp, meta_path)
+def _write_cache(df: pl.DataFrame, base: Path, fp: str) -> None:
+    """Write the cache (call while holding :func:`research.locking.data_lock`)."""
+    target = processed_dir(base) / "panel.parquet"
+    buf = io.BytesIO()
+    df.write_parquet(buf, compression="zstd", statistics=False)
+    data = buf.getvalue()
+    meta = {
+        "fingerprint": fp,
+        "rows": df.height,
+        "build_version": BUILD_VERSION,
+        "parquet_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    atomic_write_bytes(target, data, prefix=".panel-")
+    atomic_write_bytes(
+        target.with_suffix(".json"), json.dumps(meta, indent=1).encode(), prefix=".panel-"
+    )
 
 
 def _imports_fingerprint(base: Path) -> str:
     ledger = base / "imported" / "imports.json"
     try:
-        st = ledger.stat()
+        return hashlib.sha256(ledger.read_bytes()).hexdigest()
     except FileNotFoundError:
         return "none"
-    return f"{st.st_size}:{st.st_mtime_ns}"
+    except OSError as exc:
+        raise DataError(describe_os_error(exc, ledger.parent)) from exc
 
 
 _CONFLICTS: dict[str, pl.DataFrame] = {}
@@ -261,16 +321,24 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     String
     """
     base = (base or data_dir()).resolve()
+    if not base.is_dir():
+        raise DataError(f"{base}: the data folder does not exist (or is not a folder)")
     key = (str(base), "merged:" + panel_fingerprint(base) + _imports_fingerprint(base))
     if not rebuild and key in _MEMO:
         return _MEMO[key]
     snapshot = _load_snapshot(base, rebuild=rebuild)
-    if _imports_fingerprint(base) == "none":
+    ledger_fp = _imports_fingerprint(base)
+    if ledger_fp == "none":
         merged, conflicts = snapshot, pl.DataFrame()
     else:
         from .imports import load_imports, merge_with_snapshot
 
-        imports = load_imports(base)
+        try:
+            imports = load_imports(base)
+        except DataError:
+            if _imports_fingerprint(base) == ledger_fp:
+                raise
+            imports = load_imports(base)  # a concurrent import/removal committed meanwhile
         if imports.is_empty():
             merged, conflicts = snapshot, pl.DataFrame()
         else:
@@ -281,28 +349,49 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     return merged
 
 
+class CacheNotWrittenWarning(PilotbenchWarning):
+    """The panel was built in memory because ``data/processed`` cannot be written."""
+
+    code = "cache-not-written"
+
+
+def _warn_not_cached(exc: Exception) -> None:
+    warnings.warn(
+        CacheNotWrittenWarning(f"{exc}; the panel was built in memory and not cached"),
+        stacklevel=3,
+    )
+
+
 def _load_snapshot(base: Path, *, rebuild: bool = False) -> pl.DataFrame:
-    """Return the snapshot panel, from the Parquet cache when it is current, else rebuilt."""
+    """Return the snapshot panel, from the Parquet cache when it is current, else rebuilt.
+
+    The rebuild runs under the data folder's lock (a concurrent build waits and then uses
+    the cache the first one wrote). When the folder cannot be written, the panel is built in
+    memory and a :class:`CacheNotWrittenWarning` says why.
+    """
     fp = panel_fingerprint(base)
     key = (str(base), fp)
     if not rebuild and key in _MEMO:
         return _MEMO[key]
-    cache = processed_dir(base) / "panel.parquet"
-    meta_path = cache.with_suffix(".json")
-    if not rebuild and cache.exists() and meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            meta = {}
-        if meta.get("fingerprint") == fp:
-            df = pl.read_parquet(cache)
+    if not rebuild:
+        df = _read_cache(base, fp)
+        if df is not None:
             _MEMO[key] = df
             return df
-    df = build_panel(base)
-    _atomic_write_parquet(
-        df, cache, {"fingerprint": fp, "rows": df.height, "build_version": BUILD_VERSION}
-    )
-    _MEMO[key] = df
+    try:
+        with data_lock(base, "build"):
+            fp = panel_fingerprint(base)
+            df = None if rebuild else _read_cache(base, fp)  # a concurrent build may have won
+            if df is None:
+                df = build_panel(base)
+                try:
+                    _write_cache(df, base, fp)
+                except FolderNotWritableError as exc:
+                    _warn_not_cached(exc)
+    except FolderNotWritableError as exc:  # the lock itself cannot be taken: read-only data/
+        df = build_panel(base)
+        _warn_not_cached(exc)
+    _MEMO[(str(base), fp)] = df
     return df
 
 

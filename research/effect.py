@@ -906,9 +906,16 @@ def pilot_effect_analysis(
     if max_donors is not None and max_donors < 2:
         raise ParameterError(f"max_donors must be at least 2 or None; got {max_donors!r}")
     breaks_all = cat.breaks_for(ind, (start_year, end_year))
+    fit_given = fit_start is not None
     if fit_start is None:
         fit_start = default_fit_start(breaks_all, treatment_year, start_year)
     fit_start = int(fit_start)
+    if not fit_given and not start_year <= fit_start <= treatment_year - 3:
+        raise ParameterError(
+            f"start_year={start_year} leaves fewer than 3 years before the pilot start "
+            f"{pilot_start} (the pre-treatment fit needs them); use start_year <= "
+            f"{treatment_year - 3} or a later pilot_start"
+        )
     if not start_year <= fit_start <= treatment_year - 3:
         raise ParameterError(
             f"fit_start={fit_start} must lie in {start_year}-{treatment_year - 3} (at least 3 "

@@ -22,6 +22,7 @@ import collections
 import email.utils
 import json
 import socket
+import sys
 import tempfile
 import time
 import urllib.error
@@ -162,9 +163,16 @@ class HttpClient:
         A :class:`RateLimiter`, or ``None``.
     sleep
         Injectable for tests.
+    deadline
+        Seconds for all calls of this client together, retries and waits included; when
+        they are used up the fetch stops with a :class:`FetchError` (``None``: no limit).
+        Each call's timeout is cut to what is left.
+    progress
+        Called with one line of text before each retry (the command line prints it to
+        stderr), so a slow server is never met with silence.
     """
 
-    timeout: float = 30.0
+    timeout: float = 10.0
     retries: int = 3
     backoff: float = 1.0
     max_backoff: float = 30.0
@@ -172,9 +180,20 @@ class HttpClient:
     limiter: RateLimiter | None = None
     sleep: Callable[[float], None] = time.sleep
     user_agent: str = "pilotbench (research workbench; urllib)"
+    deadline: float | None = None
+    progress: Callable[[str], None] | None = None
+    clock: Callable[[], float] = time.monotonic
     requests: int = 0
     waits: list[float] = field(default_factory=list)
     _reached: bool = False
+    _started: float | None = None
+
+    def _left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        if self._started is None:
+            self._started = self.clock()
+        return self.deadline - (self.clock() - self._started)
 
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
         host = urllib.parse.urlsplit(url).hostname or ""
@@ -205,7 +224,15 @@ class HttpClient:
             headers["Content-Type"] = "application/json"
         opener = self._opener(url)
         last = ""
+        host = urllib.parse.urlsplit(url).netloc
         for attempt in range(self.retries + 1):
+            left = self._left()
+            if left is not None and left <= 0:
+                raise FetchError(
+                    f"{host}: the fetch took longer than its deadline of {self.deadline:.0f} s "
+                    f"(last: {last or 'no answer'}); nothing was changed. Try again later or "
+                    "raise --deadline."
+                )
             if self.limiter is not None:
                 self.limiter.acquire()
             req = urllib.request.Request(
@@ -213,8 +240,9 @@ class HttpClient:
             )
             self.requests += 1
             delay = min(self.max_backoff, self.backoff * 2**attempt)
+            timeout = self.timeout if left is None else max(0.1, min(self.timeout, left))
             try:
-                with opener.open(req, timeout=self.timeout) as resp:
+                with opener.open(req, timeout=timeout) as resp:
                     payload = resp.read()
                 self._reached = True
                 return payload
@@ -235,7 +263,7 @@ class HttpClient:
                     raise FetchError(f"{url}: {last}") from None
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
                 if _is_timeout(exc):
-                    last = f"no answer within {self.timeout} s"
+                    last = f"no answer within {timeout:g} s"
                 elif not self._reached and _is_unreachable(exc):
                     raise NetworkUnavailableError(
                         f"Cannot reach {urllib.parse.urlsplit(url).netloc}: "
@@ -246,8 +274,19 @@ class HttpClient:
                 else:
                     last = f"connection failed: {getattr(exc, 'reason', exc)}"
             if attempt < self.retries:
+                left = self._left()
+                if left is not None:
+                    delay = min(delay, max(0.0, left))
+                if self.progress is not None:
+                    self.progress(
+                        f"{host}: {last}; retrying in {delay:.0f} s "
+                        f"(attempt {attempt + 2} of {self.retries + 1})"
+                    )
                 self._wait(delay)
-        raise FetchError(f"{url}: giving up after {self.retries + 1} attempt(s); last: {last}")
+        raise FetchError(
+            f"{host}: giving up after {self.retries + 1} attempt(s); last: {last}. "
+            "Nothing was changed; try again later."
+        )
 
 
 @dataclass(frozen=True)
@@ -258,6 +297,10 @@ class FetchResult:
     imports: list[ImportResult]
     urls: list[str]
     requests: int
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _same_origin(a: str, b: str) -> bool:
@@ -294,8 +337,9 @@ def fetch_kolada(
     *,
     areas: Sequence[str] | None = None,
     base_url: str = KOLADA_URL,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
     retries: int = 3,
+    deadline: float | None = 120.0,
     per_page: int = 5000,
     max_pages: int = 200,
     store: bool = True,
@@ -316,7 +360,9 @@ def fetch_kolada(
     areas
         Area codes (``"0126"``, riket ``"00"``, län ``"01"``); default all.
     base_url, timeout, retries, per_page, max_pages
-        Connection settings.
+        Connection settings (``timeout`` per call).
+    deadline
+        Seconds for the whole fetch, retries included (``None``: no limit).
     store
         Import the responses into the store (:func:`research.imports.import_file`).
     base
@@ -340,7 +386,9 @@ def fetch_kolada(
     """
     if not kpis or not years:
         raise ParameterError("fetch_kolada needs at least one KPI and one year")
-    client = client or HttpClient(timeout=timeout, retries=retries)
+    client = client or HttpClient(
+        timeout=timeout, retries=retries, deadline=deadline, progress=_stderr
+    )
     ids = [k.strip().upper() for k in kpis]
     yrs = sorted({int(y) for y in years})
     muni = ",".join(_kolada_code(a) for a in areas) if areas else None
@@ -389,8 +437,9 @@ def fetch_scb(
     table: str = "TAB638",
     content: str = POPULATION_CONTENT,
     base_url: str = SCB_URL,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
     retries: int = 3,
+    deadline: float | None = 120.0,
     store: bool = True,
     base: Path | None = None,
     client: HttpClient | None = None,
@@ -412,8 +461,8 @@ def fetch_scb(
         Years (population on 31 December).
     by_sex
         Fetch men and women (sex ``M``/``K``) instead of the total (``T``).
-    table, content, base_url, timeout, retries
-        Table, content code and connection settings.
+    table, content, base_url, timeout, retries, deadline
+        Table, content code and connection settings (as :func:`fetch_kolada`).
     store, base
         Import into the store under ``base``.
     client, limiter
@@ -438,7 +487,11 @@ def fetch_scb(
         )
     yrs = [str(y) for y in sorted({int(y) for y in years})]
     client = client or HttpClient(
-        timeout=timeout, retries=retries, limiter=limiter or RateLimiter(30, 10.0)
+        timeout=timeout,
+        retries=retries,
+        limiter=limiter or RateLimiter(30, 10.0),
+        deadline=deadline,
+        progress=_stderr,
     )
     if client.limiter is None:
         client.limiter = limiter or RateLimiter(30, 10.0)

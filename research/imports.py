@@ -20,10 +20,12 @@ the snapshot panel and returns the disagreements; :func:`data_info` says what is
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import os
 import shutil
-import tempfile
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +33,12 @@ from pathlib import Path
 import polars as pl
 
 from .areas import AreaRegistry
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, ParseError, PilotbenchWarning
+from .locking import FolderNotWritableError, atomic_write_bytes, data_lock, describe_os_error
 from .paths import data_dir
 from .provenance import sha256_file
 from .sources.bra import read_bra_csv, read_bra_excel
-from .sources.common import CANONICAL_SCHEMA, empty_canonical, validate_canonical
+from .sources.common import CANONICAL_SCHEMA, empty_canonical, source_label, validate_canonical
 from .sources.kolada import read_kolada_json
 from .sources.scb import read_population_excel, read_scb_csv, read_scb_jsonstat
 
@@ -45,16 +48,20 @@ __all__ = [
     "ImportResult",
     "data_info",
     "import_file",
+    "import_id",
     "imports_dir",
     "list_imports",
     "load_imports",
     "merge_with_snapshot",
     "read_official_file",
+    "remove_import",
+    "repair",
 ]
 
 #: Accepted values of ``source``: Brå, SCB, Kolada, and Stockholms stad (district population).
 IMPORT_SOURCES = ("bra", "scb", "kolada", "stockholm")
 _LEDGER = "imports.json"
+_LOG = "imports.log"
 _KEY = ["area_code", "year", "indicator", "sex"]
 
 
@@ -66,6 +73,9 @@ class ImportResult:
     parquet: Path
     created: bool
     frame: pl.DataFrame = field(repr=False)
+    #: Cells whose value this import changed (from the snapshot or an earlier import):
+    #: the columns of :func:`merge_with_snapshot`'s conflicts; empty when none.
+    changes: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
 
     @property
     def rows(self) -> int:
@@ -140,7 +150,20 @@ def read_official_file(
             f"{source} files must be {known}"
         )
     name, fn = readers[(source, ext)]
-    return validate_canonical(fn(), f"{path.name}"), name
+    try:
+        frame = fn()
+    except (TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # A document whose structure the reader does not expect (a member of the wrong
+        # type, say): name the file and the format rather than show a traceback.
+        raise ParseError(
+            path,
+            None,
+            f"does not have the structure of a {source} file that {name} reads "
+            f"({type(exc).__name__}: {str(exc)[:80]})",
+        ) from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return validate_canonical(frame, f"{path.name}"), name
 
 
 def _ledger(folder: Path) -> dict:
@@ -149,14 +172,59 @@ def _ledger(folder: Path) -> dict:
         return {"schema_version": 1, "imports": []}
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise DataError(
-            f"{p}: the import ledger is unreadable ({exc}); restore it from git or "
-            "remove data/imported to start afresh"
+            f"{p}: the import ledger is unreadable ({str(exc).splitlines()[0]}); run "
+            "`pilotbench data repair` to rebuild it from the import log"
         ) from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("imports"), list):
-        raise DataError(f"{p}: the import ledger has no 'imports' list")
+    ok = isinstance(doc, dict) and isinstance(doc.get("imports"), list)
+    if ok:
+        need = ("sha256", "file_name", "source", "parquet", "imported_at", "rows")
+        ok = all(isinstance(e, dict) and all(k in e for k in need) for e in doc["imports"])
+    if not ok:
+        raise DataError(
+            f"{p}: the import ledger does not have the expected entries; run "
+            "`pilotbench data repair` to rebuild it from the import log"
+        )
     return doc
+
+
+def _log(folder: Path, action: str, entry: dict) -> None:
+    """Append one line to ``imports.log`` (call under the lock, after the ledger commit)."""
+    rec = {"at": datetime.now(UTC).replace(microsecond=0).isoformat(), "action": action}
+    line = json.dumps({**rec, "entry": entry}, ensure_ascii=False) + "\n"
+    try:
+        with open(folder / _LOG, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:  # the ledger is committed; the log is the history of it
+        warnings.warn(
+            PilotbenchWarning(
+                f"{describe_os_error(exc, folder)}; {action} of {entry.get('file_name')} "
+                "done but not written to imports.log",
+                code="log-not-written",
+            ),
+            stacklevel=3,
+        )
+
+
+def _write_ledger(folder: Path, ledger: dict) -> None:
+    data = (json.dumps(ledger, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    atomic_write_bytes(folder / _LEDGER, data, prefix=".ledger-")
+
+
+def import_id(entry: dict) -> str:
+    """The id by which ``pilotbench data remove`` names an import: sha256[:12]."""
+    return str(entry["sha256"])[:12]
+
+
+def _parquet_ok(folder: Path, entry: dict) -> bool:
+    pq = folder / entry["parquet"]
+    if not pq.is_file():
+        return False
+    want = entry.get("parquet_sha256")
+    return want is None or sha256_file(pq) == want
 
 
 def list_imports(base: Path | None = None) -> list[dict]:
@@ -230,75 +298,135 @@ def import_file(
     (True, 11, False)
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    _check_input_file(path)
+    base = base or data_dir()
     folder = imports_dir(base)
     sha = sha256_file(path)
-    ledger = _ledger(folder)
     params = {"indicator": indicator, "year": year}
-    for e in ledger["imports"]:
-        if e["sha256"] == sha:
-            if e.get("params", {}) != params or e["source"] != source:
-                raise DataError(
-                    f"{path.name} (sha256 {sha[:12]}...) was imported on {e['imported_at']} as "
-                    f"source={e['source']!r} with {e.get('params')}; importing the same bytes "
-                    f"as source={source!r} with {params} would contradict it."
-                )
-            pq = folder / e["parquet"]
-            if pq.exists():
-                return ImportResult(e, pq, False, pl.read_parquet(pq))
-    frame, reader = read_official_file(
-        path, source=source, indicator=indicator, year=year, registry=registry
-    )
-    name = file_name or path.name
-    entry = {
-        "file_name": name,
-        "sha256": sha,
-        "bytes": path.stat().st_size,
-        "source": source,
-        "reader": reader,
-        "params": params,
-        "imported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "parquet": f"{source}-{sha[:16]}.parquet",
-        "original": f"originals/{sha[:16]}-{name}",
-        "origin": origin,
-        **_summary(frame),
-    }
-    ledger = {**ledger, "imports": [e for e in ledger["imports"] if e["sha256"] != sha] + [entry]}
-    _commit(folder, frame, path, entry, ledger)
-    return ImportResult(entry, folder / entry["parquet"], True, frame)
+    with data_lock(base, "import"):
+        ledger = _ledger(folder)
+        for e in ledger["imports"]:
+            if e["sha256"] == sha:
+                if e.get("params", {}) != params or e["source"] != source:
+                    raise DataError(
+                        f"{path.name} (sha256 {sha[:12]}...) was imported on {e['imported_at']} "
+                        f"as source={e['source']!r} with {e.get('params')}; importing the same "
+                        f"bytes as source={source!r} with {params} would contradict it."
+                    )
+                if _parquet_ok(folder, e):
+                    pq = folder / e["parquet"]
+                    return ImportResult(e, pq, False, pl.read_parquet(pq))
+                # the Parquet is missing or damaged: convert the file again below
+        frame, reader = read_official_file(
+            path, source=source, indicator=indicator, year=year, registry=registry
+        )
+        name = file_name or path.name
+        current = _current_panel(base)
+        _plausible(frame, name, current)
+        changes = pl.DataFrame()
+        if current is not None:
+            changes = merge_with_snapshot(current, frame)[1]
+        parquet = _parquet_bytes(frame)
+        entry = {
+            "id": sha[:12],
+            "file_name": name,
+            "sha256": sha,
+            "bytes": path.stat().st_size,
+            "source": source,
+            "reader": reader,
+            "params": params,
+            "imported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "parquet": f"{source}-{sha[:16]}.parquet",
+            "parquet_sha256": hashlib.sha256(parquet).hexdigest(),
+            "original": f"originals/{sha[:16]}-{_safe_name(name)}",
+            "origin": origin,
+            **_summary(frame),
+        }
+        ledger = {
+            **ledger,
+            "imports": [e for e in ledger["imports"] if e["sha256"] != sha] + [entry],
+        }
+        _commit(folder, parquet, path, entry, ledger)
+        _log(folder, "import", entry)
+    return ImportResult(entry, folder / entry["parquet"], True, frame, changes)
 
 
-def _commit(folder: Path, frame: pl.DataFrame, original: Path, entry: dict, ledger: dict):
-    """Write the Parquet, the original's copy and the ledger atomically (all or nothing)."""
+def _check_input_file(path: Path) -> None:
+    """Refuse a missing path, a folder or something that is not a regular readable file."""
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file; give the downloaded file itself")
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file (a device or pipe?); save it as a file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "file"
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _current_panel(base: Path) -> pl.DataFrame | None:
+    """The panel as it is now (snapshot + imports), or None for a data folder without one."""
+    if not (base / "manifest.toml").exists():
+        return None
+    from .datasets import load_panel
+
+    return load_panel(base)
+
+
+def _plausible(frame: pl.DataFrame, name: str, current: pl.DataFrame | None) -> None:
+    from .catalog import load_catalog
+    from .plausibility import POPULATION_INDICATORS, check_plausible
+
+    kinds: dict[str, tuple[str, float | None]] = {}
+    try:
+        cat = load_catalog()
+        kinds = {k: (i.kind, float(i.per) if i.per else None) for k, i in cat.indicators.items()}
+    except DataError:
+        pass
+    kinds.setdefault("BE0101N1", ("count", None))
+    pops = None
+    if current is not None:
+        pops = current.filter(
+            pl.col("indicator").is_in(POPULATION_INDICATORS) & (pl.col("sex") == "T")
+        ).select("area_code", "year", population="value")
+    check_plausible(frame, name, populations=pops, kinds=kinds)
+
+
+def _commit(folder: Path, parquet: bytes, original: Path, entry: dict, ledger: dict):
+    """Write the Parquet, the original's copy and the ledger atomically (all or nothing).
+
+    Call while holding :func:`research.locking.data_lock`.
+    """
     created_dirs = [d for d in (folder, folder / "originals") if not d.exists()]
-    temps: list[str] = []
     placed: list[Path] = []
     try:
-        (folder / "originals").mkdir(parents=True, exist_ok=True)
-        targets = []
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".parquet")
-        os.close(fd)
-        temps.append(tmp)
-        frame.write_parquet(tmp, compression="zstd")
-        targets.append((tmp, folder / entry["parquet"]))
-        fd, tmp = tempfile.mkstemp(dir=folder / "originals", prefix=".import-")
-        os.close(fd)
-        temps.append(tmp)
-        shutil.copyfile(original, tmp)
-        targets.append((tmp, folder / entry["original"]))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".json")
-        temps.append(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(ledger, fh, indent=1, ensure_ascii=False)
-            fh.write("\n")
-        targets.append((tmp, folder / _LEDGER))
-        for tmp, target in targets[:-1]:
-            if target.exists():
-                continue  # same content already there (same sha256 -> same bytes)
-            os.replace(tmp, target)
-            placed.append(target)
-        os.replace(*targets[-1])  # the ledger last: it is the commit point
+        try:
+            (folder / "originals").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderNotWritableError(
+                describe_os_error(exc, folder) + "; nothing was imported"
+            ) from exc
+        pq = folder / entry["parquet"]
+        if not _parquet_ok(folder, entry) or not pq.exists():
+            atomic_write_bytes(pq, parquet)
+            placed.append(pq)
+        orig = folder / entry["original"]
+        if not orig.exists():
+            atomic_write_bytes(orig, original.read_bytes())
+            placed.append(orig)
+        _write_ledger(folder, ledger)  # the ledger last: it is the commit point
     except BaseException:
         for p in placed:
             with contextlib.suppress(OSError):
@@ -306,10 +434,133 @@ def _commit(folder: Path, frame: pl.DataFrame, original: Path, entry: dict, ledg
         for d in reversed(created_dirs):
             shutil.rmtree(d, ignore_errors=True)
         raise
-    finally:
-        for t in temps:
-            with contextlib.suppress(OSError):
-                os.unlink(t)
+
+
+def remove_import(import_id_or_name: str, base: Path | None = None) -> dict:
+    """Take an import back: drop it from the ledger and delete its Parquet and copy.
+
+    Parameters
+    ----------
+    import_id_or_name
+        The id shown by ``pilotbench data imports`` (sha256 prefix, at least 6 characters)
+        or the file name, when only one import has it.
+    base
+        The data folder.
+
+    Returns
+    -------
+    dict
+        The removed ledger entry. The removal is written to ``imports.log``.
+
+    Raises
+    ------
+    DataError
+        When nothing or more than one import matches.
+    """
+    base = base or data_dir()
+    folder = imports_dir(base)
+    key = str(import_id_or_name).strip()
+    with data_lock(base, "removal"):
+        ledger = _ledger(folder)
+        entries = ledger["imports"]
+        hits = [
+            e
+            for e in entries
+            if (len(key) >= 6 and e["sha256"].startswith(key.lower())) or e["file_name"] == key
+        ]
+        if not hits:
+            ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in entries) or "none"
+            raise DataError(
+                f"no import has the id or file name {key!r}; imports: {ids}. "
+                "See `pilotbench data imports`."
+            )
+        if len(hits) > 1:
+            ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in hits)
+            raise DataError(f"{key!r} matches {len(hits)} imports ({ids}); give the id")
+        gone = hits[0]
+        rest = [e for e in entries if e is not gone]
+        _write_ledger(folder, {**ledger, "imports": rest})
+        for rel in (gone["parquet"], gone.get("original")):
+            if rel and not any(rel in (e["parquet"], e.get("original")) for e in rest):
+                with contextlib.suppress(OSError):
+                    (folder / rel).unlink()
+        _log(folder, "remove", gone)
+    return gone
+
+
+def repair(base: Path | None = None) -> list[str]:
+    """Repair the data folder; return what was done, one line per action.
+
+    * temporary files of killed runs are removed (by taking the lock);
+    * an unreadable import ledger is rebuilt from ``imports.log``;
+    * a missing or damaged imported Parquet is converted again from the kept original;
+    * the panel cache is rebuilt if it is stale or damaged.
+
+    Raises
+    ------
+    DataError
+        When something cannot be repaired (the message says why).
+    """
+    base = base or data_dir()
+    folder = imports_dir(base)
+    done: list[str] = []
+    with data_lock(base, "repair"):
+        ledger_path = folder / _LEDGER
+        try:
+            ledger = _ledger(folder)
+        except DataError:
+            ledger = {"schema_version": 1, "imports": _replay_log(folder)}
+            _write_ledger(folder, ledger)
+            done.append(
+                f"rebuilt {ledger_path} from {folder / _LOG} ({len(ledger['imports'])} import(s))"
+            )
+        for e in ledger["imports"]:
+            if _parquet_ok(folder, e):
+                continue
+            orig = folder / e.get("original", "")
+            if not orig.is_file() or sha256_file(orig) != e["sha256"]:
+                raise DataError(
+                    f"{folder / e['parquet']} is missing or damaged and its original "
+                    f"{orig} is gone too; run `pilotbench data remove {import_id(e)}` and "
+                    "import the file again"
+                )
+            p = e.get("params") or {}
+            frame, _ = read_official_file(
+                orig, source=e["source"], indicator=p.get("indicator"), year=p.get("year")
+            )
+            frame = frame.with_columns(source=pl.lit(source_label(e["source"], e["file_name"])))
+            data = _parquet_bytes(frame)
+            atomic_write_bytes(folder / e["parquet"], data)
+            if e.get("parquet_sha256") != hashlib.sha256(data).hexdigest():
+                e["parquet_sha256"] = hashlib.sha256(data).hexdigest()
+                _write_ledger(folder, ledger)
+            done.append(f"converted {e['file_name']} again from {orig.name}")
+        from .datasets import cache_is_current, load_panel
+
+        if (base / "manifest.toml").exists() and not cache_is_current(base):
+            load_panel(base, rebuild=True)
+            done.append("rebuilt the panel cache")
+    return done
+
+
+def _replay_log(folder: Path) -> list[dict]:
+    log = folder / _LOG
+    entries: dict[str, dict] = {}
+    try:
+        lines = log.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+            e = rec["entry"]
+            if rec["action"] == "import":
+                entries[e["sha256"]] = e
+            elif rec["action"] == "remove":
+                entries.pop(e["sha256"], None)
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut off by a crash
+    return [e for e in entries.values() if (folder / e["parquet"]).exists()]
 
 
 def load_imports(base: Path | None = None) -> pl.DataFrame:
@@ -327,11 +578,18 @@ def load_imports(base: Path | None = None) -> pl.DataFrame:
     frames = []
     for order, e in enumerate(_ledger(folder)["imports"]):
         pq = folder / e["parquet"]
-        if not pq.exists():
+        if not _parquet_ok(folder, e):
             raise DataError(
-                f"{pq}: listed in {folder / _LEDGER} but missing; import {e['file_name']} again"
+                f"{pq}: listed in {folder / _LEDGER} but missing or damaged; run "
+                "`pilotbench data repair` to convert the kept original again"
             )
-        df = validate_canonical(pl.read_parquet(pq), str(pq))
+        try:
+            df = pl.read_parquet(pq)
+        except Exception as exc:
+            raise DataError(
+                f"{pq}: cannot be read ({str(exc).splitlines()[0]}); run `pilotbench data repair`"
+            ) from exc
+        df = validate_canonical(df, str(pq))
         frames.append(df.with_columns(_order=pl.lit(order)))
     if not frames:
         return empty_canonical()

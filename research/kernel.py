@@ -19,6 +19,7 @@ from pathlib import Path
 import zmq
 from jupyter_client import AsyncKernelManager, KernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.utils import run_sync
 from traitlets import default
 
 __all__ = [
@@ -76,12 +77,27 @@ class ProjectKernelSpecManager(KernelSpecManager):
         return {KERNEL_NAME: str(Path(__file__).parent)}
 
 
+async def _interrupt_unless_shutting_down(self) -> None:
+    """jupyter_client interrupts (SIGINT) every kernel before shutting it down.
+
+    A report's kernel is idle by then, and the signal only makes ipykernel print
+    ``[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.`` after a successful run. Skip
+    the interrupt during a shutdown; a kernel that does not stop is killed anyway.
+    """
+    if getattr(self, "shutting_down", False):
+        return
+    await KernelManager._async_interrupt_kernel(self)
+
+
 class ProjectKernelManager(AsyncKernelManager):
     """An async kernel manager that always starts the project's interpreter.
 
     It talks to the kernel over Unix domain sockets (``ipc``) rather than TCP on loopback:
     nothing is exposed on a port, and the kernel does not warn about unencrypted TCP.
     """
+
+    _async_interrupt_kernel = _interrupt_unless_shutting_down
+    interrupt_kernel = _interrupt_unless_shutting_down
 
     @default("transport")
     def _transport_default(self) -> str:
@@ -98,6 +114,9 @@ class ProjectKernelManager(AsyncKernelManager):
 
 class ProjectSyncKernelManager(KernelManager):
     """Blocking counterpart of :class:`ProjectKernelManager`, for kernels kept across runs."""
+
+    _async_interrupt_kernel = _interrupt_unless_shutting_down
+    interrupt_kernel = run_sync(_interrupt_unless_shutting_down)
 
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:

@@ -9,6 +9,7 @@ numbers, indicator ids, years in range, the language.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,15 @@ from .fmt import check_lang, format_month
 from .groups import is_group_reference, resolve_group
 from .paths import notebooks_dir
 
-__all__ = ["NOTEBOOKS", "ParamSpec", "notebook_path", "parse_cli_value", "read_params", "validate"]
+__all__ = [
+    "NOTEBOOKS",
+    "ParamSpec",
+    "data_end_year",
+    "notebook_path",
+    "parse_cli_value",
+    "read_params",
+    "validate",
+]
 
 #: The report notebooks shipped with pilotbench.
 NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
@@ -80,11 +89,25 @@ def read_params(name: str) -> list[ParamSpec]:
     return out
 
 
-def parse_cli_value(text: str) -> Any:
+def parse_cli_value(text: str, name: str | None = None) -> Any:
     """Parse a ``-p name=value`` value: a Python literal if it is one, else the string.
 
-    Area codes stay strings: ``0126`` is not a valid Python literal and is kept as text.
+    Area parameters (``pilot``, ``candidate``, ``area``, ``lan``) always stay text, so
+    ``-p candidate=1280`` is Malmö's code ``"1280"`` and ``-p lan=01`` keeps its zero; a
+    quoted ``'0126'`` loses its quotes.
+
+    Examples
+    --------
+    >>> parse_cli_value("1280", "candidate"), parse_cli_value("'0126'", "pilot")
+    ('1280', '0126')
+    >>> parse_cli_value("2020", "end_year")
+    2020
     """
+    if name in _AREA_PARAMS or name == "lan":
+        t = text.strip()
+        if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
+            t = t[1:-1]
+        return t
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -139,6 +162,38 @@ def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
         f"{name} must be 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) or an official "
         f"group such as 'kolada:liknande-ifo' or 'skr:Storstäder'; got {value!r}"
     )
+
+
+def _not_in_future(name: str, month: str) -> None:
+    """Refuse a ``YYYY-MM`` after the current month."""
+    today = dt.date.today()
+    y, m = (int(p) for p in month.split("-")[:2])
+    if (y, m) > (today.year, today.month):
+        raise ParameterError(
+            f"{name} = {month} lies in the future (it is now {today:%Y-%m}); give the month "
+            "the pilot actually started"
+        )
+
+
+def data_end_year(indicator: str | None = None) -> int | None:
+    """The last year with values of ``indicator`` (default: the default violence indicators).
+
+    ``None`` when the panel cannot be loaded (the report itself will then say why).
+    """
+    import polars as pl
+
+    from .datasets import load_panel
+    from .errors import DataError
+
+    try:
+        panel = load_panel()
+        ids = [str(indicator).upper()] if indicator else None
+        if ids is None:
+            ids = load_catalog().violence_indicators(default_only=True)
+        years = panel.filter(pl.col("indicator").is_in(ids) & pl.col("value").is_not_null())
+        return int(years["year"].max()) if years.height else None
+    except DataError:
+        return None
 
 
 def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,6 +263,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
             check_lang(v)
         elif k == "pilot_start":
             format_month(str(v))
+            _not_in_future(k, str(v))
         elif k == "indicators":
             if v is None:
                 continue
@@ -223,6 +279,26 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     first, last = merged.get("start_year"), merged.get("end_year")
     if isinstance(first, int) and isinstance(last, int) and first > last:
         raise ParameterError(f"start_year ({first}) is after end_year ({last})")
+    if Path(str(name)).stem == "pilot_effect" and isinstance(first, int):
+        treated = int(str(merged.get("pilot_start", "0000"))[:4])
+        if first > treated - 3:
+            raise ParameterError(
+                f"start_year = {first} leaves fewer than 3 years before the pilot start "
+                f"{merged.get('pilot_start')}; the pre-treatment fit needs them: use start_year "
+                f"<= {treated - 3}"
+            )
+        if isinstance(last, int) and treated > last:
+            raise ParameterError(
+                f"pilot_start {merged.get('pilot_start')} is after end_year = {last}; there is "
+                "nothing to evaluate"
+            )
+    if "end_year" in values and isinstance(last, int):
+        data_last = data_end_year(merged.get("indicator"))
+        if data_last is not None and last > data_last:
+            raise ParameterError(
+                f"end_year = {last}, but the data end in {data_last}; use end_year <= "
+                f"{data_last}, or import newer files with `pilotbench data import`"
+            )
     if "pilot" in merged and "candidate" in merged:
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
             raise ParameterError("pilot and candidate are the same area")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,14 +67,14 @@ def load_manifest(base: Path | None = None) -> Manifest:
     DataError
         If the manifest is missing or malformed.
     """
+    from .schemas import ManifestFile, read_toml, validate_config
+
     base = base or data_dir()
     path = base / "manifest.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: the provenance manifest is missing") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: not valid TOML ({exc})") from exc
+    if not path.exists():
+        raise DataError(f"{path}: the provenance manifest is missing")
+    raw = read_toml(path, DataError, "provenance manifest")
+    validate_config(ManifestFile, raw, path)
     sources = {s["id"]: s for s in raw.get("sources", [])}
     files = []
     for i, f in enumerate(raw.get("files", []), start=1):
@@ -108,16 +107,21 @@ def verify_files(base: Path | None = None, source: str | None = None) -> list[Fi
     for rec in records:
         p = base / rec.path
         if not p.exists():
-            problems.append(f"  {p}: missing")
+            problems.append(f"{p}: missing")
+            continue
+        if not p.is_file():
+            problems.append(f"{p}: not a file")
             continue
         got = sha256_file(p)
         if got != rec.sha256:
-            problems.append(f"  {p}: sha256 {got}, manifest says {rec.sha256}")
+            problems.append(f"{p}: sha256 {got[:12]}..., manifest says {rec.sha256[:12]}...")
     if problems:
+        more = f" (and {len(problems) - 1} more file(s))" if len(problems) > 1 else ""
         raise ChecksumError(
-            "Raw data does not match data/manifest.toml; refusing to build.\n"
-            + "\n".join(problems)
-            + "\nRaw files are never edited: restore them (git checkout data/raw) or, for a "
+            f"{problems[0]}: raw data does not match data/manifest.toml; refusing to build"
+            f"{more}.\n"
+            + "".join(f"  {x}\n" for x in problems[1:])
+            + "Raw files are never edited: restore them (git checkout data/raw) or, for a "
             "deliberate new snapshot, record its provenance and checksums in the manifest."
         )
     return list(records)

@@ -34,7 +34,7 @@ from typing import Any
 import nbformat
 
 from . import __version__
-from .errors import PilotbenchError, ReportError
+from .errors import ParameterError, PilotbenchError, ReportError
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
 from .paths import data_dir, reports_dir
@@ -272,7 +272,7 @@ def run_report(
     slug = report_slug(notebook, merged, defaults)
     final = root / slug
     staging = root / ".staging" / f"{slug}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+    _prepare_output(root, staging)
     executed = staging / "notebook.ipynb"
     env_before = os.environ.get("PILOTBENCH_REPORT")
     os.environ["PILOTBENCH_REPORT"] = "1"
@@ -349,6 +349,13 @@ def run_report(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
         )
         _swap_into_place(staging, final)
+    except OSError as exc:  # disk full or folder gone read-only while writing
+        from .locking import describe_os_error
+
+        kept = f"; the previous report in {final} is unchanged" if final.exists() else ""
+        raise ReportError(
+            f"report {slug} could not be written: {describe_os_error(exc, root)}{kept}"
+        ) from exc
     finally:
         if env_before is None:
             os.environ.pop("PILOTBENCH_REPORT", None)
@@ -363,6 +370,37 @@ def run_report(
         final / "manifest.json",
         time.perf_counter() - t0,
     )
+
+
+def _prepare_output(root: Path, staging: Path) -> None:
+    """Create the staging folder, or say in one line why the reports folder cannot be used.
+
+    Also removes staging folders more than a day old (left by killed runs).
+    """
+    from .locking import describe_os_error
+
+    if root.exists() and not root.is_dir():
+        raise ParameterError(
+            f"{root}: the reports folder is a file, not a folder; give --output a folder"
+        )
+    try:
+        staging.mkdir(parents=True)
+        probe = staging / ".probe"
+        probe.write_bytes(b"\0" * 4096)  # a full disk shows now, not after the kernel ran
+        probe.unlink()
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ParameterError(
+            f"{describe_os_error(exc, root)}; no report was written (the previous ones are "
+            "unchanged). Give --output a writable folder."
+        ) from exc
+    now = time.time()
+    for old in staging.parent.iterdir():
+        try:
+            if old != staging and now - old.stat().st_mtime > 86400:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:

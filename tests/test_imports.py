@@ -20,6 +20,7 @@ from research.imports import (
     load_imports,
     merge_with_snapshot,
 )
+from research.locking import FolderNotWritableError
 from research.paths import PROJECT_ROOT
 from research.sources.common import CANONICAL_SCHEMA, build_frame
 
@@ -97,14 +98,14 @@ def test_failure_during_commit_rolls_back(tmp_path, monkeypatch):
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(FolderNotWritableError, match="simulated"):
         import_file(DATA / "bra_kommuner_2022.csv", source="bra", base=tmp_path)
     monkeypatch.setattr(os, "replace", real)
     assert _listing(imports_dir(tmp_path)) == before
     # and into an empty data folder: nothing at all is left behind
     empty = tmp_path / "empty"
     monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(FolderNotWritableError):
         import_file(DATA / "bra_kommuner_2022.csv", source="bra", base=empty)
     assert not imports_dir(empty).exists()
 

@@ -25,7 +25,6 @@ that concern women say so in their label), ``source`` = ``"bra-import:<file name
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +43,7 @@ from .common import (
     parse_number,
     read_sheet_rows,
     source_label,
+    split_csv_line,
 )
 
 __all__ = [
@@ -337,12 +337,18 @@ def read_bra_csv(
     lines = text.splitlines()
     titles: list[tuple[int, str]] = []
     header_line = None
+    sep = ";"
     for i, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         first = fold_header(raw.split(";")[0])
         if first in _AREA_HEADERS:
             header_line = i
+            break
+        if "\t" in raw and fold_header(raw.split("\t")[0]) in _AREA_HEADERS:
+            # Excel's "Unicode text" export: UTF-16 and tab-separated (decimal commas
+            # cannot be confused with tabs, so this is read as it is).
+            header_line, sep = i, "\t"
             break
         probe = fold_header(re.split(r"[,\t]", raw)[0])
         if probe in _AREA_HEADERS:
@@ -362,7 +368,7 @@ def read_bra_csv(
             titles[0][0] if titles else 1,
             "no header line 'Kommun;Antal;Per 100 000 inv.' found",
         )
-    header = next(csv.reader([lines[header_line - 1]], delimiter=";"))
+    header = split_csv_line(path, header_line, lines[header_line - 1], sep)
     names = [fold_header(h) for h in header]
     if len(names) != 3 or names[1] != "antal" or not _RATE.match(names[2]):
         raise ParseError(
@@ -377,7 +383,7 @@ def read_bra_csv(
         raw = lines[i - 1]
         if not raw.strip():
             continue
-        fields = next(csv.reader([raw], delimiter=";"))
+        fields = split_csv_line(path, i, raw, sep)
         if records and len(fields) == 1 and _FOOTER.match(fields[0].strip()):
             footer = True
             continue
@@ -390,7 +396,7 @@ def read_bra_csv(
                 " (is the separator ',' instead of ';'?)" if len(fields) == 1 and "," in raw else ""
             )
             raise ParseError(
-                path, i, f"expected 3 fields separated by ';', found {len(fields)}{hint}"
+                path, i, f"expected 3 fields separated by {sep!r}, found {len(fields)}{hint}"
             )
         name = fields[0].strip()
         if not name:

@@ -21,6 +21,7 @@ or holds double-encoded text ("SÃ¶dermalm"), naming the first bad line.
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -46,6 +47,7 @@ __all__ = [
     "parse_number",
     "read_sheet_rows",
     "source_label",
+    "split_csv_line",
     "validate_canonical",
 ]
 
@@ -95,6 +97,15 @@ class UnmatchedNamesError(ParseError):
             "imported. Correct the names (or register the area) and import again:\n"
             + "\n".join(lines)
         )
+        if len(unmatched) == 1:
+            _line, name, sugg = unmatched[0]
+            hint = ", ".join(f"{n} ({c})" for c, n in sugg)
+            msg = (
+                f"area name {name!r} matches no kommun, län or district"
+                + (f"; did you mean {hint}?" if hint else "")
+                + " Nothing was imported; correct the name (or register the area) and import "
+                "again."
+            )
         super().__init__(path, unmatched[0][0], msg)
 
 
@@ -129,6 +140,27 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
     >>> decode_text("f.csv", b"\\xef\\xbb\\xbfAle")
     ('Ale', 'utf-8')
     """
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):  # fmt: skip
+        if data.startswith(bom):  # spreadsheet programs' "Unicode text" exports
+            try:
+                return _check_mojibake(path, data.decode(codec).lstrip("\ufeff")), codec
+            except UnicodeDecodeError as exc:
+                raise ParseError(
+                    path,
+                    None,
+                    f"the file starts with a {codec.upper()} byte-order mark but is not valid "
+                    f"{codec.upper()} ({exc.reason}); export it again",
+                ) from exc
+    head = data[:65536]
+    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 100 + 2:
+        kind = _binary_kind(data)
+        raise ParseError(
+            path,
+            None,
+            f"this is not a text file but binary data{kind}; give the CSV or JSON file "
+            "downloaded from the publisher (or an .xlsx file with the .xlsx extension)",
+        )
     try:
         text = data.decode("utf-8")
         encoding = "utf-8"
@@ -155,6 +187,10 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
             text, encoding = data.decode("latin-1"), "latin-1"
     if text.startswith("\ufeff"):
         text = text[1:]
+    return _check_mojibake(path, text), encoding
+
+
+def _check_mojibake(path: object, text: str) -> str:
     m = _MOJIBAKE.search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
@@ -164,7 +200,45 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
             f"text {text[max(0, m.start() - 3) : m.end() + 3]!r} looks double-encoded "
             "(UTF-8 read as Latin-1 and saved again). Export the original file again.",
         )
-    return text, encoding
+    return text
+
+
+def _binary_kind(data: bytes) -> str:
+    magic = {
+        b"PK\x03\x04": " (a zip archive: an .xlsx workbook saved under another extension?)",
+        b"\xd0\xcf\x11\xe0": " (an old .xls workbook: save it as .xlsx or CSV)",
+        b"%PDF": " (a PDF)",
+        b"\x89PNG": " (a PNG image)",
+        b"\x1f\x8b": " (gzip-compressed: unpack it first)",
+        b"PAR1": " (a Parquet file)",
+    }
+    for m, text in magic.items():
+        if data.startswith(m):
+            return text
+    return ""
+
+
+def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[str]:
+    """Split one CSV line; a malformed line (or a field over 128 KiB) is a :class:`ParseError`.
+
+    Examples
+    --------
+    >>> split_csv_line("f.csv", 2, 'Ale kommun;"1 234";5', ";")
+    ['Ale kommun', '1 234', '5']
+    """
+    try:
+        return next(csv.reader([raw], delimiter=delimiter))
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        size = len(raw)
+        why = (
+            f"a field is longer than {csv.field_size_limit():,} characters ({size:,} on the "
+            "line); this is not a table of official statistics".replace(",", " ")
+            if "field limit" in str(exc)
+            else f"the line cannot be split into fields ({exc})"
+        )
+        raise ParseError(path, line, why) from exc
 
 
 def parse_number(
@@ -379,7 +453,11 @@ def validate_canonical(df: pl.DataFrame, what: str = "reader output") -> pl.Data
     if bad_sex:
         raise DataError(f"{what}: unknown sex code(s) {sorted(bad_sex)}; expected T, K, M")
     if df["year"].min() < 1900 or df["year"].max() > 2100:
-        raise DataError(f"{what}: years outside 1900-2100")
+        r = df.filter(~pl.col("year").is_between(1900, 2100)).row(0, named=True)
+        raise DataError(
+            f"{what}: year {r['year']} (area {r['area_code']}, indicator {r['indicator']}) "
+            "lies outside 1900-2100"
+        )
     for c in ("value", "count", "population"):
         if (df[c].drop_nulls() < 0).any():
             raise DataError(f"{what}: column {c!r} has negative numbers")

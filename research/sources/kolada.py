@@ -156,6 +156,10 @@ def parse_kolada(
         units = _catalog_units()
     try:
         json.loads(text)
+    except RecursionError:
+        raise ParseError(
+            path, None, "the JSON is nested too deeply to be a Kolada data response"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
     pages = _items_with_lines(text, path)
@@ -192,6 +196,8 @@ def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:
     if isinstance(period, bool) or not re.fullmatch(r"\d{4}", str(period)):
         raise ParseError(path, line, f"period {period!r} is not a year")
     year = int(period)
+    if not 1900 <= year <= 2100:
+        raise ParseError(path, line, f"period {period!r} is not a year in 1900-2100")
     if not isinstance(item["values"], list):
         raise ParseError(path, line, "'values' of an item must be a list")
     out = []

@@ -20,7 +20,6 @@ Output: the canonical schema, ``indicator`` = ``"BE0101N1"``, ``unit`` = ``"invÃ
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -37,6 +36,7 @@ from .common import (
     parse_number,
     read_sheet_rows,
     source_label,
+    split_csv_line,
 )
 
 __all__ = [
@@ -159,6 +159,31 @@ def _line_of(text: str, needle: str) -> int | None:
     return None if pos < 0 else text.count("\n", 0, pos) + 1
 
 
+def _check_shape(path: object, text: str, doc: dict) -> None:
+    """Check the types of json-stat2's structural members before they are used."""
+
+    def bad(member: str, what: str) -> ParseError:
+        return ParseError(path, _line_of(text, f'"{member}"'), f"json-stat2 '{member}' {what}")
+
+    ids, sizes = doc.get("id"), doc.get("size", [])
+    if not isinstance(ids, list) or not all(isinstance(d, str) for d in ids):
+        raise bad("id", "must be a list of dimension names")
+    if not isinstance(sizes, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100_000 for n in sizes
+    ):
+        raise bad("size", "must be a list of category counts")
+    if not isinstance(doc.get("dimension"), dict) or not all(
+        isinstance(doc["dimension"].get(d, {}), dict) for d in ids
+    ):
+        raise bad("dimension", "must be an object with one object per dimension")
+    role = doc.get("role", {})
+    if role is not None and not (
+        isinstance(role, dict)
+        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in role.values())
+    ):
+        raise bad("role", "must map roles to lists of dimension names")
+
+
 def parse_jsonstat(
     text: str,
     path: object = "<json-stat2>",
@@ -203,6 +228,10 @@ def parse_jsonstat(
     registry = registry or load_areas()
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise ParseError(
+            path, None, "the JSON is nested too deeply to be a json-stat2 response"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
     if (
@@ -217,6 +246,7 @@ def parse_jsonstat(
             "not a json-stat2 dataset (needs 'id', 'size', "
             "'dimension', 'value'); request outputFormat=json-stat2",
         )
+    _check_shape(path, text, doc)
     ids = list(doc["id"])
     sizes = list(doc.get("size", []))
     cats = {d: _categories(path, d, doc["dimension"].get(d, {})) for d in ids}
@@ -264,8 +294,16 @@ def parse_jsonstat(
             f"json-stat2 'value' should hold {total} numbers, found {found}",
         )
     status = doc.get("status") or {}
-    if isinstance(status, list):
+    if isinstance(status, str):  # JSON-stat 2.0: one string applies to every value
+        status = {str(i): status for i in range(total)}
+    elif isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s}
+    elif not isinstance(status, dict):
+        raise ParseError(
+            path,
+            _line_of(text, '"status"'),
+            f"json-stat2 'status' must be a string, a list or an object; got {status!r:.40}",
+        )
     vline = _line_of(text, '"value"') or 1
     records = []
     strides = [1] * len(ids)
@@ -438,14 +476,14 @@ def read_scb_csv(
             path, 1, "no header line starting with a region column found in the first lines"
         )
     sep = _sniff(path, header_line, lines[header_line - 1])
-    header = next(csv.reader([lines[header_line - 1]], delimiter=sep))
+    header = split_csv_line(path, header_line, lines[header_line - 1], sep)
     body = []
     footer = False
     for i in range(header_line + 1, len(lines) + 1):
         raw = lines[i - 1]
         if not raw.strip():
             continue
-        cells = next(csv.reader([raw], delimiter=sep))
+        cells = split_csv_line(path, i, raw, sep)
         if body and len(cells) == 1 and _FOOTER.match(cells[0].strip()):
             footer = True  # footnotes ("KÃ¤lla: SCB", "Anm. ...") end the table
             continue
