@@ -12,7 +12,17 @@ import io
 from collections.abc import Iterable, Sequence
 from html import escape
 
-__all__ = ["Html", "callout", "esc", "figure", "heading", "interval", "paragraph", "table"]
+__all__ = [
+    "INTERVAL_STYLE",
+    "Html",
+    "callout",
+    "esc",
+    "figure",
+    "heading",
+    "interval",
+    "paragraph",
+    "table",
+]
 
 
 class Html:
@@ -112,6 +122,24 @@ def figure(
     )
 
 
+#: Inline style of an interval line. Notebook outputs (JupyterLab, nbviewer) do not get the
+#: report page's stylesheet, so the smaller type must not depend on it; the line break is a
+#: ``<br>``, which no renderer drops (sanitizers may remove style attributes).
+INTERVAL_STYLE = "font-size:0.85em;white-space:nowrap"
+
+
 def interval(value: str, lower: str, upper: str) -> Html:
-    """A value with its interval on a second, smaller line (for table cells)."""
-    return Html(f'{esc(value)}<span class="ci">{esc(lower)}–{esc(upper)}</span>')
+    """A value with its interval on a second, smaller line (for table cells).
+
+    The interval follows a ``<br>`` and is styled inline, so it stays on its own line where
+    the report's CSS is absent (JupyterLab, nbviewer).
+
+    Examples
+    --------
+    >>> str(interval("9,6", "4,8", "17,2"))  # doctest: +ELLIPSIS
+    '9,6<br><span class="ci" style="font-size:0.85em;...">4,8–17,2</span>'
+    """
+    return Html(
+        f'{esc(value)}<br><span class="ci" style="{INTERVAL_STYLE}">{esc(lower)}–{esc(upper)}'
+        "</span>"
+    )
