@@ -77,8 +77,11 @@ def table(
     """An accessible table; cells are escaped (an :class:`Html` cell is inserted as it is),
     numeric columns right-aligned."""
     numeric = numeric or [False] * len(headers)
+    # Alignment inline as well as by class: notebook front ends (JupyterLab right-aligns every
+    # cell) do not get the report page's stylesheet.
+    align = {True: ' style="text-align:right"', False: ' style="text-align:left"'}
     head = "".join(
-        f'<th scope="col"{" class=num" if n else ""}>{esc(h)}</th>'
+        f'<th scope="col"{" class=num" if n else ""}{align[bool(n)]}>{esc(h)}</th>'
         for h, n in zip(headers, numeric, strict=True)
     )
     body = []
@@ -88,7 +91,7 @@ def table(
             tag = 'th scope="row"' if i == 0 else "td"
             cls = ' class="num"' if n else ""
             content = str(v) if isinstance(v, Html) else esc(v)
-            cells.append(f"<{tag}{cls}>{content}</{tag.split()[0]}>")
+            cells.append(f"<{tag}{cls}{align[bool(n)]}>{content}</{tag.split()[0]}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     foot = "".join(f'<p class="footnote">{esc(f)}</p>' for f in footnotes)

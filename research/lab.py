@@ -291,8 +291,8 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any:
     elif "indicators" in current:
         chosen = current["indicators"]
         fields["indicators"] = w.Dropdown(
-            options=[(lab["all"], None), *indicators],
-            value=chosen[0].upper() if chosen else None,
+            options=[(lab["all"], ""), *indicators],
+            value=chosen[0].upper() if chosen else "",
             description=lab["indicators"],
             style=style,
             layout=layout,
@@ -329,8 +329,9 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any:
                 out[key] = v
         return out
 
-    apply_button = w.Button(description=lab["apply"], icon="check")
-    run_button = w.Button(description=lab["run"], button_style="primary", icon="file")
+    wide = w.Layout(width="auto")
+    apply_button = w.Button(description=lab["apply"], icon="check", layout=wide)
+    run_button = w.Button(description=lab["run"], button_style="primary", icon="file", layout=wide)
     out = w.Output()
 
     def on_apply(_: Any) -> None:
