@@ -11,6 +11,7 @@ browser for longer sessions (the JupyterLab tests).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +25,11 @@ CHROMIUM_FLAGS = [
     "--disable-sync", "--disable-default-apps", "--disable-extensions", "--mute-audio",
 ]  # fmt: skip
 
-#: Where browser tests leave screenshots for review (gitignored).
-ARTIFACTS = Path(__file__).parent / ".artifacts"
+#: Where browser tests leave screenshots for review (gitignored); ``PILOTBENCH_TEST_ARTIFACTS``
+#: moves them (e.g. for a user who cannot write to the checkout).
+ARTIFACTS = Path(
+    os.environ.get("PILOTBENCH_TEST_ARTIFACTS") or Path(__file__).parent / ".artifacts"
+)
 
 
 def chromium_path() -> str | None:
