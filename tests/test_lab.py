@@ -290,3 +290,20 @@ def test_package_in_a_new_notebook(lab: Lab, page: Any) -> None:
     (error,) = out["stderr"]
     assert error.strip().startswith("UnknownAreaError: 'Hudinge' är inget känt område"), error
     assert "menade du Huddinge (0126)" in error and len(error.strip().splitlines()) == 1
+
+
+def test_launcher_offers_the_project_kernel_only(lab: Lab, page: Any) -> None:
+    with urllib.request.urlopen(f"{lab.url}/api/kernelspecs?token={lab.token}") as r:
+        specs = json.load(r)
+    assert specs["default"] == "pilotbench" and list(specs["kernelspecs"]) == ["pilotbench"]
+    _shut_down_kernels(lab)
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+    page.wait_for_selector(".jp-Launcher .jp-LauncherCard", timeout=60_000)
+    kernels = page.evaluate(
+        """() => [...document.querySelectorAll(
+            '.jp-Launcher-section:first-child .jp-LauncherCard .jp-LauncherCard-label')]
+            .map(e => e.textContent.trim())"""
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "lab-launcher.png"))
+    assert kernels == ["Python (pilotbench)"], kernels

@@ -82,7 +82,7 @@ def test_statistics_sections(default_report: Path) -> None:
     expected = f"{lo:.1f}–{hi:.1f}".replace(".", ",")
     assert expected == "4,8–17,2"
     # the interval on its own line without the page's CSS (as in JupyterLab): a <br> before it
-    assert re.search(rf'<br><span class="ci" style="[^"]*">{expected}</span>', html)
+    assert re.search(rf'<br/?><span class="ci" style="[^"]*">{expected}</span>', html)
     for heading in (
         "Trend: årlig förändring",
         "Trattdiagram: alla kommuner",
