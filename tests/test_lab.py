@@ -300,9 +300,13 @@ def test_launcher_offers_the_project_kernel_only(lab: Lab, page: Any) -> None:
     page.goto(f"{lab.url}/lab?reset&token={lab.token}")
     page.wait_for_selector(".jp-Launcher .jp-LauncherCard", timeout=60_000)
     kernels = page.evaluate(
-        """() => [...document.querySelectorAll(
-            '.jp-Launcher-section:first-child .jp-LauncherCard .jp-LauncherCard-label')]
-            .map(e => e.textContent.trim())"""
+        """() => {
+            const section = [...document.querySelectorAll('.jp-Launcher-section')].find(
+                s => s.querySelector('.jp-Launcher-sectionTitle')?.textContent.trim() ===
+                     'Notebook');
+            return section ? [...section.querySelectorAll('.jp-LauncherCard-label')]
+                .map(e => e.textContent.trim()) : null;
+        }"""
     )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "lab-launcher.png"))
