@@ -1,7 +1,8 @@
 # pilotbench: every target bootstraps what it needs.
 #   make report   default report (pilot vs Huddinge) from the embedded data; prints its path
 #   make test     lint + the whole test suite (installs headless chromium if missing)
-#   make lab      JupyterLab on the project's environment
+#   make lab      JupyterLab on the project's environment; on a server:
+#                 make lab LAB_ARGS="--no-browser --port 8899 --ip 0.0.0.0"
 #   make lock     refresh the pinned versions in constraints.txt
 #   make bench    benchmarks (not part of make test)
 
@@ -45,8 +46,20 @@ browser:
 test: venv browser lint
 	$(PY) -m pytest
 
+# JupyterLab serves LAB_DIR (default: the project folder, so notebooks can link to reports/)
+# and opens its notebooks/. Extra options go in LAB_ARGS (e.g. --no-browser --port 8899
+# --ip 0.0.0.0); as root --allow-root is added, and --no-browser when there is no display.
+# Jupyter prints the URL (with its token) once the server is up.
+LAB_ARGS ?=
+LAB_DIR ?= $(CURDIR)
+LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_HEADLESS := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+
 lab: venv
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@echo "Starting JupyterLab (kernel \"Python (pilotbench)\"); open the URL printed below."
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter" $(VENV)/bin/jupyter lab \
+	  --ServerApp.root_dir="$(LAB_DIR)" --LabApp.default_url=/lab/tree/notebooks \
+	  $(LAB_ALLOW_ROOT) $(LAB_HEADLESS) $(LAB_ARGS)
 
 # Refresh the pins: resolve the newest versions allowed by pyproject.toml in a scratch
 # environment, and record exactly what was installed.

@@ -22,10 +22,17 @@ years: str = "2020-2022"  # years pooled, "first-last"
 top: int = 30  # rows in the main table (Huddinge is always shown)
 lan: str = ""  # restrict the table to one län, code or name, e.g. "01"; empty: all kommuner
 areas: str = ""  # restrict the table to an official group, e.g. skr:Pendlingskommun nära storstad
-w_need: float = None  # relative weight of need, 0 or more (None: default 1/3 as in DEFAULT_WEIGHTS)
+w_need: float = None  # relative weight of need, 0 or more (None: the default, 1/3)
 w_similarity: float = None  # relative weight of similarity to the pilot (None: default 1/3)
 w_detectability: float = None  # relative weight of detectability (None: default 1/3)
 lang: str = "sv"  # report language: sv or en
+
+# %%
+# Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
+# the notebook runs as a report.
+from research.lab import controls
+
+controls("candidate_screening", globals())
 
 # %%
 from research.screening_views import candidate_screening

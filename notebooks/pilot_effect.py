@@ -25,6 +25,13 @@ donors: str = "kommuner"  # pool: kommuner, lan:01, similar:20, kolada:liknande-
 lang: str = "sv"  # report language: sv or en
 
 # %%
+# Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
+# the notebook runs as a report.
+from research.lab import controls
+
+controls("pilot_effect", globals())
+
+# %%
 from research.effect_views import pilot_effect
 
 report = pilot_effect(

@@ -25,6 +25,13 @@ pilot_start: str = "2021-04"  # pilot start, YYYY-MM
 lang: str = "sv"  # report language: sv or en
 
 # %%
+# Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
+# the notebook runs as a report.
+from research.lab import controls
+
+controls("pilot_vs_candidate", globals())
+
+# %%
 from research.views import pilot_vs_candidate
 
 report = pilot_vs_candidate(

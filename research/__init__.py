@@ -8,10 +8,34 @@ Modules, from raw file to report sentence:
 - :mod:`research.profile` and the statistics modules;
 - :mod:`research.plots`, :mod:`research.html`, :mod:`research.fmt`, :mod:`research.texts`,
   :mod:`research.views`: report building blocks;
-- :mod:`research.report`, :mod:`research.cli`: running notebooks into reports.
+- :mod:`research.report`, :mod:`research.cli`: running notebooks into reports;
+- :mod:`research.lab`: JupyterLab conveniences.
+
+In a notebook, ``research.report("pilot_vs_candidate", candidate="Botkyrka")`` makes a report
+exactly as ``pilotbench report`` does and shows a link to it (:func:`research.lab.report`);
+imported inside IPython, the package makes returned matplotlib figures display as images.
 """
 
 from __future__ import annotations
 
+import sys as _sys
+from typing import Any as _Any
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["__version__", "report"]
+
+
+def __getattr__(name: str) -> _Any:
+    # `research.report` is the submodule, callable as research.report(...) (see report.py);
+    # imported on first use so that `import research` stays light.
+    if name == "report":
+        import importlib
+
+        return importlib.import_module(".report", __name__)
+    raise AttributeError(f"module 'research' has no attribute {name!r}")
+
+
+if "IPython" in _sys.modules:  # inside IPython/Jupyter: returned figures display as images
+    from .lab import register_ipython as _register_ipython
+
+    _register_ipython()

@@ -3,7 +3,10 @@
 Codes are strings everywhere: riket ``"00"``, län two digits (``"01"``), kommuner four digits
 (``"0126"``). The snapshot's riket code ``"0"`` and Kolada's ``"0000"`` are accepted as aliases.
 Names are matched without regard to case, a trailing "kommun"/"stad"/"län", a leading
-"Region", or a genitive ``s`` ("Arjeplogs kommun"). Integers are refused: ``126`` has lost
+"Region", or a genitive ``s`` ("Arjeplogs kommun"), and, when nothing matches literally,
+without regard to diacritics ("Sodertalje" is Södertälje), as names are often typed on
+keyboards without å, ä and ö; a name that is ambiguous without its diacritics is refused with
+the candidates listed. Integers are refused: ``126`` has lost
 its leading zero and could be a different area.
 
 Examples
@@ -73,6 +76,14 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def _strip_accents(text: str) -> str:
+    """``text`` without combining marks: ``"södertälje"`` -> ``"sodertalje"``."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
 def _name_keys(text: str) -> list[str]:
     """Candidate normalized keys for a user-typed name, most literal first."""
     t = _fold(text)
@@ -95,7 +106,10 @@ def normalize_code(code: object) -> str:
     if isinstance(code, bool) or isinstance(code, int | float):
         raise AreaCodeTypeError(
             f"Area code {code!r} is a number, so any leading zeros are lost. Codes are strings "
-            f"with leading zeros: a kommun has four digits (write '{int(code):04d}'), a län two."
+            f"with leading zeros: a kommun has four digits (write '{int(code):04d}'), a län two.",
+            sv=f"Områdeskoden {code!r} är ett tal, så inledande nollor har försvunnit. Koder är "
+            f"text med inledande nollor: en kommun har fyra siffror (skriv '{int(code):04d}'), "
+            "ett län två.",
         )
     text = str(code).strip()
     if text in ("0", "00", "0000"):
@@ -109,6 +123,7 @@ class AreaRegistry:
     def __init__(self, areas: list[Area]) -> None:
         self._by_code: dict[str, Area] = {}
         self._by_key: dict[str, list[Area]] = {}
+        self._by_plain_key: dict[str, list[Area]] = {}  # keys without diacritics
         for a in areas:
             self.add(a)
 
@@ -123,11 +138,15 @@ class AreaRegistry:
                 keys |= {base[:-1], f"region {base[:-1]}"}
         if area.level == "riket":
             keys |= {"riket", "sverige", "sweden", "hela landet", "whole country"}
-        for k in keys:
-            bucket = self._by_key.setdefault(k, [])
-            if area not in bucket:
-                bucket.append(area)
-                bucket.sort(key=lambda a: _LEVEL_PREFERENCE[a.level])
+        for index, index_keys in (
+            (self._by_key, keys),
+            (self._by_plain_key, {_strip_accents(k) for k in keys}),
+        ):
+            for k in index_keys:
+                bucket = index.setdefault(k, [])
+                if area not in bucket:
+                    bucket.append(area)
+                    bucket.sort(key=lambda a: _LEVEL_PREFERENCE[a.level])
 
     def __len__(self) -> int:
         return len(self._by_code)
@@ -145,7 +164,9 @@ class AreaRegistry:
         """Return the area with exactly this code (riket aliases allowed)."""
         c = normalize_code(code)
         if c not in self._by_code:
-            raise UnknownAreaError(f"No area has the code {code!r}.")
+            raise UnknownAreaError(
+                f"No area has the code {code!r}.", sv=f"Inget område har koden {code!r}."
+            )
         return self._by_code[c]
 
     def by_level(self, level: str) -> list[Area]:
@@ -189,19 +210,30 @@ class AreaRegistry:
             return query
         text = normalize_code(query)
         if not text:
-            raise UnknownAreaError("An empty string is not an area name or code.")
+            raise UnknownAreaError(
+                "An empty string is not an area name or code.",
+                sv="En tom sträng är varken ett områdesnamn eller en kod.",
+            )
         if text in self._by_code:
             return self._by_code[text]
         if text.isdigit():
-            hint = ""
+            hint = hint_sv = ""
             if len(text) < 4:
                 padded = text.zfill(4)
                 if padded in self._by_code:
+                    name = self._by_code[padded].name
                     hint = (
                         f" Kommun codes have four digits with leading zeros: did you mean "
-                        f"'{padded}' ({self._by_code[padded].name})?"
+                        f"'{padded}' ({name})?"
                     )
-            raise UnknownAreaError(f"No area has the code {text!r}.{hint}")
+                    hint_sv = (
+                        f" Kommunkoder har fyra siffror med inledande nollor: menade du "
+                        f"'{padded}' ({name})?"
+                    )
+            raise UnknownAreaError(
+                f"No area has the code {text!r}.{hint}",
+                sv=f"Inget område har koden {text!r}.{hint_sv}",
+            )
         if ":" in text or "stadsdel" in text.casefold():
             from .districts import resolve_district
 
@@ -218,16 +250,37 @@ class AreaRegistry:
             for area in self._by_key.get(key, []):
                 if hint_level is None or area.level == hint_level:
                     return area
+        for key in _name_keys(text):  # typed without diacritics: "Sodertalje", "Malmo"
+            found = [
+                a
+                for a in self._by_plain_key.get(_strip_accents(key), [])
+                if hint_level is None or a.level == hint_level
+            ]
+            best = [a for a in found if a.level == found[0].level]
+            if len(best) == 1:
+                return best[0]
+            if best:
+                listed = ", ".join(a.label() for a in best)
+                raise UnknownAreaError(
+                    f"{text!r} matches several areas when diacritics are ignored: {listed}; "
+                    "write the name with å, ä and ö, or give the code.",
+                    [(a.code, a.name) for a in best],
+                    sv=f"{text!r} passar flera områden när å, ä och ö inte skiljs åt: "
+                    f"{listed}; skriv namnet med å, ä och ö, eller ange koden.",
+                )
         close = self.suggest(text)
         if close:
             listed = ", ".join(a.label() for a in close)
             raise UnknownAreaError(
                 f"{text!r} is not a known area; did you mean {listed}?",
                 [(a.code, a.name) for a in close],
+                sv=f"{text!r} är inget känt område; menade du {listed}?",
             )
         raise UnknownAreaError(
             f"{text!r} is not a known area, and no name is close to it. "
-            "Use a kommun name or its four-digit code as a string (e.g. '0126')."
+            "Use a kommun name or its four-digit code as a string (e.g. '0126').",
+            sv=f"{text!r} är inget känt område, och inget namn liknar det. Ange ett "
+            "kommunnamn eller kommunens fyrsiffriga kod som text (t.ex. '0126').",
         )
 
 

@@ -113,9 +113,16 @@ class Catalog:
             if close
             else ""
         )
+        hint_sv = (
+            "; menade du " + ", ".join(f"{c} ({self.indicators[c].short_sv})" for c in close)
+            if close
+            else ""
+        )
         raise UnknownIndicatorError(
             f"Indicator {indicator_id!r} is not in the catalogue{hint}. "
-            "See data/catalog.toml for the list."
+            "See data/catalog.toml for the list.",
+            sv=f"Indikatorn {indicator_id!r} finns inte i katalogen{hint_sv}. "
+            "Listan finns i data/catalog.toml.",
         )
 
     def violence_indicators(self, *, default_only: bool = False) -> list[str]:

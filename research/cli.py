@@ -20,16 +20,28 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import ParameterError, PilotbenchError, ReportError
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from .report import ReportResult
+
+__all__ = ["build_parser", "main", "run_report_command"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``pilotbench`` command."""
-    p = argparse.ArgumentParser(prog="pilotbench", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="pilotbench",
+        description="pilotbench: compare municipalities, estimate pilot effects and publish "
+        "reports from the embedded data.",
+        epilog="Areas are given by name (Huddinge, Sodertalje) or by code as text (0126). "
+        "Errors in the input are printed as one message and give exit status 2; a report "
+        "that fails while running gives exit status 1.",
+    )
     p.add_argument("--version", action="version", version=f"pilotbench {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -40,8 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="pilot_vs_candidate",
         help="report notebook (default: pilot_vs_candidate)",
     )
-    r.add_argument("--candidate", help="candidate kommun: code (as text, e.g. 0126) or name")
-    r.add_argument("--pilot", help="pilot area: code or name (default 0180, Stockholm)")
+    r.add_argument(
+        "--candidate",
+        metavar="KOMMUN",
+        help="candidate kommun: name or code, e.g. Huddinge or 0126",
+    )
+    r.add_argument(
+        "--pilot", metavar="AREA", help="pilot area: name or code (default 0180, Stockholm)"
+    )
     r.add_argument("--lang", choices=("sv", "en"), help="report language (default sv)")
     r.add_argument(
         "-p",
@@ -51,14 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="any notebook parameter; repeat for several",
     )
-    r.add_argument("--output", help="reports folder (default: reports/)")
+    r.add_argument("--output", metavar="FOLDER", help="reports folder (default: reports/)")
     r.add_argument("--pdf", action="store_true", help="also write an A4 report.pdf (chromium)")
 
     ba = sub.add_parser("batch", help="run the reports of a schedule in parallel")
     ba.add_argument("schedule", help="schedule TOML, e.g. reports/schedule.toml")
-    ba.add_argument("--workers", type=int, help="worker processes (default: schedule or CPUs)")
+    ba.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (default: schedule or CPUs)"
+    )
     ba.add_argument("--dask", metavar="ADDRESS", help="send the runs to this Dask scheduler")
-    ba.add_argument("--output", help="reports folder (default: reports/)")
+    ba.add_argument("--output", metavar="FOLDER", help="reports folder (default: reports/)")
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     pa = sub.add_parser("params", help="list a report notebook's parameters")
@@ -85,30 +105,39 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("bra", "scb", "kolada", "stockholm"),
         help="format: Brå, SCB, Kolada or Stockholms stad district population",
     )
-    im.add_argument("--indicator", help="indicator id when the file does not name it")
-    im.add_argument("--year", type=int, help="year when the file does not name it")
+    im.add_argument("--indicator", metavar="ID", help="indicator id when the file does not name it")
+    im.add_argument("--year", type=int, metavar="YEAR", help="year when the file does not name it")
     fe = dsub.add_parser("fetch", help="refresh from the Kolada or SCB API (needs a network)")
     fe.add_argument("--source", required=True, choices=("kolada", "scb"))
-    fe.add_argument("--years", required=True, help="a year or a range, e.g. 2023-2025")
+    fe.add_argument(
+        "--years", required=True, metavar="FIRST-LAST", help="a year or a range, e.g. 2023-2025"
+    )
     fe.add_argument(
         "--indicator",
         action="append",
         default=[],
+        metavar="ID",
         help="Kolada KPI id; repeat for several (default: the violence indicators)",
     )
     fe.add_argument(
         "--area",
         action="append",
         default=[],
-        help="area code or name; repeat (default: all kommuner)",
+        metavar="AREA",
+        help="area name or code; repeat (default: all kommuner)",
     )
     fe.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait for an answer per request"
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds to wait for an answer per request",
     )
     fe.add_argument(
         "--deadline",
         type=float,
         default=120.0,
+        metavar="SECONDS",
         help="seconds for the whole fetch, retries included (default 120)",
     )
 
@@ -123,11 +152,50 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def run_report_command(
+    notebook: str,
+    params: dict[str, object],
+    *,
+    output: str | Path | None = None,
+    pdf: bool = False,
+) -> ReportResult:
+    """What ``pilotbench report`` does once its arguments are parsed; also behind
+    :func:`research.lab.report` (``research.report(...)`` in a notebook), so both take the
+    same path.
 
-    from .params import parse_cli_value
+    Parameters
+    ----------
+    notebook
+        Report notebook name (``pilot_vs_candidate``, ...).
+    params
+        Notebook parameters (``--candidate``, ``--pilot``, ``--lang`` and ``-p`` merged).
+    output
+        Reports folder (default ``reports/``).
+    pdf
+        Also write ``report.pdf``.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    PilotbenchError
+        For invalid parameters or data; :class:`ReportError` if the notebook fails.
+    """
+    from .datasets import load_panel
     from .report import run_report
+
+    load_panel()  # verify checksums and build the cache here, before any kernel starts
+    params = dict(params)
+    for key in ("candidate", "pilot", "area"):
+        if key in params and not isinstance(params[key], str):
+            params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
+    return run_report(notebook, params, output_root=Path(output) if output else None, pdf=pdf)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .params import parse_cli_value
 
     params: dict[str, object] = {}
     for item in args.param:
@@ -138,22 +206,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for key in ("candidate", "pilot", "lang"):
         if getattr(args, key) is not None:  # --candidate '' is an error, not the default
             params[key] = getattr(args, key)
-    from .datasets import load_panel
-
-    load_panel()  # verify checksums and build the cache here, before any kernel starts
-    result = run_report(
-        args.notebook,
-        params,
-        output_root=Path(args.output) if args.output else None,
-        pdf=args.pdf,
-    )
+    result = run_report_command(args.notebook, params, output=args.output, pdf=args.pdf)
     print(result.html)
     return 0
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .batch import expand_schedule, load_schedule, run_batch
     from .params import notebook_path
 
@@ -205,8 +263,6 @@ def _years(text: str) -> list[int]:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .datasets import load_panel, panel_conflicts
     from .provenance import verify_files
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .areas import RIKET, load_areas
+from .areas import RIKET, load_areas, normalize_code
 from .catalog import load_catalog
 from .ddf import datapoint_files, read_datapoints
 from .errors import DataError, PilotbenchWarning
@@ -405,15 +405,59 @@ def series(
 ) -> pl.DataFrame:
     """Return the rows of one indicator (for some areas and years), sorted by area and year.
 
-    ``areas`` are area codes; an official group reference among them (``"skr:Storstäder"``,
-    ``"kolada:G92793"``; see :mod:`research.groups`) stands for its member kommuner.
+    Parameters
+    ----------
+    panel
+        The long panel (:func:`load_panel`).
+    indicator
+        Indicator id, e.g. ``"N07402"`` (case-insensitive).
+    areas
+        Area codes or names (``"0126"``, ``"Huddinge"``, ``"Sodertalje"``), or official group
+        references (``"skr:Storstäder"``, ``"kolada:G92793"``; see :mod:`research.groups`) that
+        stand for their member kommuner; ``None`` for all.
+    sex
+        ``"T"`` (total), ``"K"`` or ``"M"``.
+    years
+        First and last year, inclusive.
+
+    Returns
+    -------
+    polars.DataFrame
+        The panel's rows, sorted by ``area_code`` and ``year``.
+
+    Raises
+    ------
+    UnknownAreaError
+        If an area is neither a code in the panel nor a known name or code; the message
+        suggests close names.
+    AreaCodeTypeError
+        If an area is given as a number.
+
+    Examples
+    --------
+    >>> s = series(load_panel(), "N07402", ["Huddinge"], years=(2020, 2022))
+    >>> s["area_code"].unique().to_list(), s["year"].to_list()
+    (['0126'], [2020, 2021, 2022])
     """
     q = panel.filter((pl.col("indicator") == indicator.upper()) & (pl.col("sex") == sex))
     if areas is not None:
         from .groups import expand_group_references
 
         areas = expand_group_references([areas] if isinstance(areas, str) else areas)[0]
-        q = q.filter(pl.col("area_code").is_in(areas))
+        q = q.filter(pl.col("area_code").is_in(_area_codes(panel, areas)))
     if years is not None:
         q = q.filter(pl.col("year").is_between(years[0], years[1]))
     return q.sort(["area_code", "year"])
+
+
+def _area_codes(panel: pl.DataFrame, areas: list[str]) -> list[str]:
+    """Codes for ``areas``: a code present in the panel as it is, anything else resolved by
+    name or code through the area registry (an unknown area raises, never matches nothing)."""
+    if isinstance(areas, str):  # a single name would otherwise be split into letters
+        areas = [areas]
+    present = set(panel["area_code"].unique().to_list())
+    codes = []
+    for a in areas:
+        code = normalize_code(a)
+        codes.append(code if code in present else load_areas().resolve(code).code)
+    return codes

@@ -1,7 +1,10 @@
 """Exception types raised by pilotbench.
 
 Every error a user can cause by their input derives from :class:`PilotbenchError`, so the
-command line can print it as one readable message instead of a traceback.
+command line can print it as one readable message instead of a traceback. IPython and
+JupyterLab show it the same way (:meth:`PilotbenchError._render_traceback_`): one line, in
+Swedish when the notebook's ``lang`` variable is ``"sv"`` and the error carries a Swedish
+text (``sv=``), in English otherwise.
 """
 
 from __future__ import annotations
@@ -22,8 +25,56 @@ __all__ = [
 ]
 
 
+def _notebook_lang() -> str | None:
+    """The ``lang`` variable of the running IPython session (``"sv"``/``"en"``), if any."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None
+    shell = ipython.get_ipython()
+    lang = getattr(shell, "user_ns", {}).get("lang") if shell is not None else None
+    return lang if lang in ("sv", "en") else None
+
+
 class PilotbenchError(Exception):
-    """Base class of every error pilotbench raises on purpose."""
+    """Base class of every error pilotbench raises on purpose.
+
+    Parameters
+    ----------
+    *args
+        The (English) message, as for any exception.
+    sv
+        The same message in Swedish, shown in notebooks whose ``lang`` is ``"sv"``.
+
+    Examples
+    --------
+    >>> err = PilotbenchError("start_year is after end_year", sv="start_year är efter end_year")
+    >>> err.message("sv"), str(err)
+    ('start_year är efter end_year', 'start_year is after end_year')
+    """
+
+    #: The message in Swedish, when the code raising the error gave one.
+    message_sv: str | None = None
+
+    def __init__(self, *args: object, sv: str | None = None) -> None:
+        super().__init__(*args)
+        if sv is not None:
+            self.message_sv = sv
+
+    def message(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (``"sv"`` or ``"en"``), English when no translation exists."""
+        if lang == "sv" and self.message_sv:
+            return self.message_sv
+        return str(self)
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook: show the error as one readable line instead of a traceback.
+
+        The error's class name is kept (it is what one searches for); the message is in the
+        notebook's language (its ``lang`` variable) where the error has a translation.
+        """
+        return [f"\x1b[1;31m{type(self).__name__}\x1b[0m: {self.message(_notebook_lang())}"]
 
 
 class DataError(PilotbenchError):
@@ -59,9 +110,15 @@ class ParseError(DataError, ValueError):
 class UnknownAreaError(PilotbenchError, LookupError):
     """An area name or code matched nothing; ``suggestions`` holds close matches."""
 
-    def __init__(self, message: str, suggestions: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        suggestions: list[tuple[str, str]] | None = None,
+        *,
+        sv: str | None = None,
+    ) -> None:
         self.suggestions = suggestions or []
-        super().__init__(message)
+        super().__init__(message, sv=sv)
 
     def __str__(self) -> str:  # LookupError would otherwise quote the message
         return str(self.args[0])

@@ -46,7 +46,10 @@ _LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is a supported report language, else raise ParameterError."""
     if lang not in LANGS:
-        raise ParameterError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+        raise ParameterError(
+            f"lang must be one of {', '.join(LANGS)}; got {lang!r}",
+            sv=f"lang måste vara en av {', '.join(LANGS)}; fick {lang!r}",
+        )
     return lang
 
 
@@ -101,5 +104,8 @@ def format_month(period: str, lang: str = "sv") -> str:
         year, month = (int(p) for p in str(period).split("-"))
         d = _dt.date(year, month, 1)
     except ValueError as exc:
-        raise ParameterError(f"expected a month as 'YYYY-MM', got {period!r}") from exc
+        raise ParameterError(
+            f"expected a month as 'YYYY-MM', got {period!r}",
+            sv=f"väntade en månad som 'ÅÅÅÅ-MM', fick {period!r}",
+        ) from exc
     return format_date(d, "LLLL y", locale=_LOCALES[check_lang(lang)])

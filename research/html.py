@@ -12,7 +12,17 @@ import io
 from collections.abc import Iterable, Sequence
 from html import escape
 
-__all__ = ["Html", "callout", "esc", "figure", "heading", "interval", "paragraph", "table"]
+__all__ = [
+    "INTERVAL_STYLE",
+    "Html",
+    "callout",
+    "esc",
+    "figure",
+    "heading",
+    "interval",
+    "paragraph",
+    "table",
+]
 
 
 class Html:
@@ -67,8 +77,11 @@ def table(
     """An accessible table; cells are escaped (an :class:`Html` cell is inserted as it is),
     numeric columns right-aligned."""
     numeric = numeric or [False] * len(headers)
+    # Alignment inline as well as by class: notebook front ends (JupyterLab right-aligns every
+    # cell) do not get the report page's stylesheet.
+    align = {True: ' style="text-align:right"', False: ' style="text-align:left"'}
     head = "".join(
-        f'<th scope="col"{" class=num" if n else ""}>{esc(h)}</th>'
+        f'<th scope="col"{" class=num" if n else ""}{align[bool(n)]}>{esc(h)}</th>'
         for h, n in zip(headers, numeric, strict=True)
     )
     body = []
@@ -78,7 +91,7 @@ def table(
             tag = 'th scope="row"' if i == 0 else "td"
             cls = ' class="num"' if n else ""
             content = str(v) if isinstance(v, Html) else esc(v)
-            cells.append(f"<{tag}{cls}>{content}</{tag.split()[0]}>")
+            cells.append(f"<{tag}{cls}{align[bool(n)]}>{content}</{tag.split()[0]}>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     foot = "".join(f'<p class="footnote">{esc(f)}</p>' for f in footnotes)
@@ -112,6 +125,24 @@ def figure(
     )
 
 
+#: Inline style of an interval line. Notebook outputs (JupyterLab, nbviewer) do not get the
+#: report page's stylesheet, so the smaller type must not depend on it; the line break is a
+#: ``<br>``, which no renderer drops (sanitizers may remove style attributes).
+INTERVAL_STYLE = "font-size:0.85em;white-space:nowrap"
+
+
 def interval(value: str, lower: str, upper: str) -> Html:
-    """A value with its interval on a second, smaller line (for table cells)."""
-    return Html(f'{esc(value)}<span class="ci">{esc(lower)}–{esc(upper)}</span>')
+    """A value with its interval on a second, smaller line (for table cells).
+
+    The interval follows a ``<br>`` and is styled inline, so it stays on its own line where
+    the report's CSS is absent (JupyterLab, nbviewer).
+
+    Examples
+    --------
+    >>> str(interval("9,6", "4,8", "17,2"))  # doctest: +ELLIPSIS
+    '9,6<br><span class="ci" style="font-size:0.85em;...">4,8–17,2</span>'
+    """
+    return Html(
+        f'{esc(value)}<br><span class="ci" style="{INTERVAL_STYLE}">{esc(lower)}–{esc(upper)}'
+        "</span>"
+    )

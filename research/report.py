@@ -24,7 +24,9 @@ import os
 import platform
 import re
 import shutil
+import sys
 import time
+import types
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -417,3 +419,15 @@ def _swap_into_place(staging: Path, final: Path) -> None:
         raise
     if had_old:
         shutil.rmtree(trash, ignore_errors=True)
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable: ``research.report(...)`` is :func:`research.lab.report`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from .lab import report
+
+        return report(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

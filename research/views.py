@@ -551,7 +551,10 @@ def pilot_vs_candidate(
     reg = load_areas()
     p, c = reg.resolve(pilot), reg.resolve(candidate)
     if p.code == c.code:
-        raise ParameterError(f"pilot and candidate are the same area ({p.label()})")
+        raise ParameterError(
+            f"pilot and candidate are the same area ({p.label()})",
+            sv=f"pilot och candidate är samma område ({p.label()})",
+        )
     cat = load_catalog()
     panel = load_panel()
     if indicators:
@@ -562,10 +565,17 @@ def pilot_vs_candidate(
             raise ParameterError(
                 f"No violence indicator has data for both {p.label()} and {c.label()}. "
                 "District figures come from imported Brå files: `pilotbench data import FILE "
-                "--source bra`."
+                "--source bra`.",
+                sv=f"Ingen våldsindikator har data för både {p.label()} och {c.label()}. "
+                "Siffror för stadsdelar kommer från importerade filer från Brå: `pilotbench "
+                "data import FIL --source bra`.",
             )
     if not 1990 <= int(start_year) <= int(end_year) <= 2100:
-        raise ParameterError(f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}")
+        raise ParameterError(
+            f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
+            sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
+            f"fick {start_year}, {end_year}",
+        )
     return PilotVsCandidate(
         pilot=p,
         candidate=c,
