@@ -66,7 +66,7 @@ from numpy.typing import NDArray
 from scipy.linalg import lapack
 from scipy.optimize import linprog
 
-from ._simplex import _simplex_ls
+from ._simplex import _null_space, _simplex_ls, tied_least_squares
 from .errors import ParameterError
 
 __all__ = [
@@ -82,6 +82,7 @@ _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
+_SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,6 +396,7 @@ class _Outer:
         self.support: NDArray[np.bool_] | None = None
         self.idx: NDArray[np.intp] | None = None  # support of the last solution
         self._ones = np.ones(d.shape[1])
+        self.w_bound = np.zeros(d.shape[1])  # the outcome-optimal W, set by the caller
 
     def weights(
         self, v: NDArray[np.float64], warm: bool = True, try_start: bool = True
@@ -412,6 +414,43 @@ class _Outer:
     def loss(self, w: NDArray[np.float64]) -> float:
         e = self.z1 - self.z0 @ w
         return float(e @ e) / self.t
+
+    def best_tied(self, v: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Among the inner solutions at V tied with ``w``, the one with the lowest outer loss.
+
+        The inner problem fixes ``C W`` (``C = V^{1/2} D``, the objective is strictly
+        convex in it) but not always ``W``: when V gives some predictors zero weight, or the
+        treated unit's predictors lie inside the donors' hull, many W are tied. They are the
+        non-negative W with the same weighted predictors and sum one, supported on the
+        donors whose reduced cost is zero; of those, the one fitting the pre-period outcome
+        best is returned, as Becker & Klößner (2018) define ``W(V)``. ``w`` is returned when
+        it is the only inner solution.
+        """
+        pos = v > 0.0
+        c = np.sqrt(v[pos])[:, None] * self.d[pos]
+        norm2 = float((c * c).sum(axis=0).max())
+        r = c @ w
+        if float(r @ r) <= 1e-20 * norm2:  # a perfect fit: every W matching it is tied
+            tied = np.ones(self.d.shape[1], dtype=bool)
+        else:
+            grad = c.T @ r
+            reduced = grad - float(w @ grad)
+            tied = reduced <= 1e-9 * float(np.max(np.abs(grad)))
+        tied |= w > 0.0
+        wb = self.w_bound
+        if float(np.max(np.abs(c @ wb - r))) <= 1e-12 * np.sqrt(norm2):
+            return wb  # the outcome-optimal W is tied: nothing fits the outcome better
+        idx = np.flatnonzero(tied)
+        a = c[:, idx]
+        if idx.size == 1 or _null_space(np.vstack([a, np.ones(idx.size)])).shape[1] == 0:
+            return w  # the tied set is the single point w
+        w_new = np.zeros_like(w)
+        w_new[idx] = tied_least_squares(self.z0[:, idx], self.z1, a, w[idx])
+        return w_new if self.loss(w_new) <= self.loss(w) else w
+
+    def solve(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``W(V)``: the inner solution with the lowest outer loss among tied ones."""
+        return self.best_tied(v, self.weights(v, warm=False))
 
     def loss_grad(self, v: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         """Loss at V and its gradient in V (V need not sum to one here).
@@ -609,6 +648,94 @@ def _attaining_v(problem: _Outer, w_target: NDArray[np.float64]) -> NDArray[np.f
     return v / v.sum() if v.sum() > 0 else None
 
 
+def _nested_v(
+    problem: _Outer,
+    bound: float,
+    xs1: NDArray[np.float64],
+    xs0: NDArray[np.float64],
+    n_random_starts: int,
+    seed: int,
+    starts: list[tuple[str, float]],
+    names: Sequence[str],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """V minimising the outer loss, its W and that loss; ``starts`` gets one row per start.
+
+    Candidates, each scored by the W it ends on (:meth:`_Outer.solve`, ties broken by the
+    outer loss): the V attaining the outcome-optimal W when a linear programme finds one
+    (then no V can do better); each corner (all weight on one predictor), where the tie
+    breaking matters most; then a race of BFGS runs from equal, regression-based and
+    ``n_random_starts`` random Dirichlet starts, each ended V also tried with its entries
+    below ``_SNAP`` of the largest set to zero (the corner or face the run was heading for).
+    """
+    k = problem.k
+    z1 = problem.z1
+    best: tuple[NDArray[np.float64], NDArray[np.float64], float] | None = None
+    # Losses below `tiny` count as a perfect fit; the objective is scaled to be about 1.
+    tiny = 1e-13 * max(float(np.mean(z1 * z1)), 1e-300)
+    equal = np.full(k, 1.0 / k)
+    scale = max(bound, problem.loss(problem.weights(equal, False)) * 1e-6, tiny)
+    reached = bound * (1.0 + 1e-10) + tiny
+
+    def consider(name: str, v: NDArray[np.float64], w: NDArray[np.float64] | None = None) -> float:
+        nonlocal best
+        w = problem.solve(v) if w is None else problem.best_tied(v, w)
+        loss = problem.loss(w)
+        if best is None or loss < best[2]:
+            best = (v, w, loss)
+        return loss
+
+    target_v = _attaining_v(problem, problem.w_bound)
+    if target_v is not None:
+        starts.append(("outcome-optimal W", consider("outcome-optimal W", target_v)))
+    if best is None or best[2] > reached:
+        for m in range(k):
+            corner = np.zeros(k)
+            corner[m] = 1.0
+            starts.append((f"only {names[m]}", consider("corner", corner)))
+
+    def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        v = _softmax(theta)
+        loss, grad_v = problem.loss_grad(v)
+        return loss / scale, v * (grad_v - v @ grad_v) / scale
+
+    rng = np.random.default_rng(seed)
+    candidates = [
+        ("equal", equal),
+        (
+            "regression",
+            _regression_v(np.column_stack([xs1, xs0]), np.column_stack([z1, problem.z0])),
+        ),
+    ]
+    candidates += [(f"random {i + 1}", rng.dirichlet(np.ones(k))) for i in range(n_random_starts)]
+    # A race: every start gets a short burst of iterations, the most promising ones are then
+    # run to convergence.
+    runs: list[tuple[str, _BFGS]] = []
+    for name, v0 in candidates:
+        if best is not None and best[2] <= reached:
+            break  # global optimum reached: no V can do better
+        problem.support = None
+        problem.idx = None
+        run = _BFGS(fun, np.log(np.maximum(v0, 1e-12)))
+        run.advance(_BURST)
+        run.state = problem.idx
+        runs.append((name, run))
+    runs.sort(key=lambda item: item[1].f)
+    for _, run in runs[:_FINALISTS]:
+        if not run.done:
+            problem.idx, problem.support = run.state, None
+            run.advance(_MAX_ITER)
+    for name, run in runs:
+        v = _softmax(run.x)
+        loss = consider(name, v)
+        snapped = np.where(v < _SNAP * v.max(), 0.0, v)
+        if (snapped < v).any():
+            loss = min(loss, consider(name, snapped / snapped.sum()))
+        starts.append((name, loss))
+    assert best is not None
+    starts.sort(key=lambda item: item[1])
+    return best
+
+
 @dataclass
 class _Fit:
     w: NDArray[np.float64]  # over the donors of this fit
@@ -647,6 +774,7 @@ def _fit(
 
     # The best pre-period fit any W can give: a lower bound of the loss over V.
     w_bound, _ = _simplex_ls(z0 - z1[:, None], None)
+    problem.w_bound = w_bound
     bound = problem.loss(w_bound)
 
     equal = np.full(k, 1.0 / k)
@@ -658,55 +786,12 @@ def _fit(
     elif v_method == "regression":
         best_v = _regression_v(np.column_stack([xs1, xs0]), np.column_stack([z1, z0]))
     else:
-        best_v, best_loss = equal, math.inf
-        # Losses below `tiny` count as a perfect fit; the objective is scaled to be about 1.
-        tiny = 1e-13 * max(float(np.mean(z1 * z1)), 1e-300)
-        scale = max(bound, problem.loss(problem.weights(equal, False)) * 1e-6, tiny)
-        reached = bound * (1.0 + 1e-10) + tiny
-        target_v = _attaining_v(problem, w_bound)
-        if target_v is not None:
-            loss = problem.loss(problem.weights(target_v, warm=False))
-            starts.append(("outcome-optimal W", loss))
-            best_v, best_loss = target_v, loss
-
-        def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-            v = _softmax(theta)
-            loss, grad_v = problem.loss_grad(v)
-            return loss / scale, v * (grad_v - v @ grad_v) / scale
-
-        rng = np.random.default_rng(seed)
-        candidates = [
-            ("equal", equal),
-            ("regression", _regression_v(np.column_stack([xs1, xs0]), np.column_stack([z1, z0]))),
-        ]
-        candidates += [
-            (f"random {i + 1}", rng.dirichlet(np.ones(k))) for i in range(n_random_starts)
-        ]
-        # A race: every start gets a short burst of iterations, the most promising ones
-        # are then run to convergence.
-        runs: list[tuple[str, _BFGS]] = []
-        for name, v0 in candidates:
-            if best_loss <= reached:
-                break  # global optimum reached: no V can do better
-            problem.support = None
-            problem.idx = None
-            run = _BFGS(fun, np.log(np.maximum(v0, 1e-12)))
-            run.advance(_BURST)
-            run.state = problem.idx
-            runs.append((name, run))
-        runs.sort(key=lambda item: item[1].f)
-        for _, run in runs[:_FINALISTS]:
-            if not run.done:
-                problem.idx, problem.support = run.state, None
-                run.advance(_MAX_ITER)
-        for name, run in runs:
-            v = _softmax(run.x)
-            loss = problem.loss(problem.weights(v, warm=False))
-            starts.append((name, loss))
-            if loss < best_loss:
-                best_v, best_loss = v, loss
-
-    w = problem.weights(best_v, warm=False)
+        best_v, best_w, _ = _nested_v(
+            problem, bound, xs1, xs0, n_random_starts, seed, starts, design.predictor_names
+        )
+    if custom_v is not None or v_method != "nested" or k == 1:
+        best_w = problem.solve(best_v)
+    w = best_w
     loss_v = problem.loss(w)
     resid = xs1 - xs0 @ w
     loss_w = float(resid @ (best_v * resid))
@@ -1410,7 +1495,7 @@ def synthetic_control(
     ...         for t in range(6)]
     >>> fit = synthetic_control(pl.DataFrame(rows), unit="u", time="t", outcome="y",
     ...                         treated="a", treatment_time=4)
-    >>> [(u, round(w, 9)) for u, w in fit.weights.filter(pl.col("weight") > 0).rows()]
+    >>> sorted((u, round(w, 9)) for u, w in fit.weights.filter(pl.col("weight") > 0).rows())
     [('b', 0.5), ('c', 0.5)]
     >>> round(fit.att, 9)
     2.0
