@@ -301,13 +301,14 @@ def tied_least_squares(
         if null.shape[1]:
             g_p = g[:, idx]
             u = u + null @ np.linalg.lstsq(g_p @ null, h - g_p @ u, rcond=None)[0]
-        if u.min() > 0.0:
+        keep = u > 1e-9 * float(np.max(u))  # a weight this small is a rounding remnant
+        if keep.all():
             exact = np.zeros(w0.size)
             exact[idx] = u
             if np.abs(a @ exact - b).max() <= np.abs(a @ w - b).max():
                 w = exact
             break
-        idx = idx[u > 0.0]
+        idx = idx[keep]
         if not idx.size:
             break
     f0 = float(np.sum((obj @ w0) ** 2))

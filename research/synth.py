@@ -76,8 +76,8 @@ __all__ = [
     "synthetic_control",
 ]
 
-VMethod = Literal["nested", "regression", "equal"]
-_V_METHODS = ("nested", "regression", "equal")
+VMethod = Literal["nested", "regression", "equal", "cross_validation"]
+_V_METHODS = ("nested", "regression", "equal", "cross_validation")
 _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
@@ -750,6 +750,7 @@ class _Fit:
     donor_index: NDArray[np.int64]
     x1: NDArray[np.float64]
     x0: NDArray[np.float64]
+    loss_validation: float = math.nan  # v_method="cross_validation": the V's validation loss
 
 
 def _fit(
@@ -761,7 +762,33 @@ def _fit(
     n_random_starts: int,
     seed: int,
     custom_v: NDArray[np.float64] | None = None,
+    cv_design: _Design | None = None,
 ) -> _Fit:
+    if v_method == "cross_validation" and custom_v is None:
+        # Abadie, Diamond & Hainmueller (2015): V chosen on the training design (predictors
+        # of an earlier window, outcome fit over the validation window), then W with that V.
+        if cv_design is None:  # pragma: no cover - synthetic_control always builds it
+            raise ParameterError("v_method='cross_validation' needs the training design")
+        training = _fit(
+            cv_design,
+            treated_index,
+            donor_index,
+            v_method="nested",
+            n_random_starts=n_random_starts,
+            seed=seed,
+        )
+        fit = _fit(
+            design,
+            treated_index,
+            donor_index,
+            v_method="nested",
+            n_random_starts=n_random_starts,
+            seed=seed,
+            custom_v=training.v,
+        )
+        fit.starts = [(f"training: {name}", loss) for name, loss in training.starts]
+        fit.loss_validation = training.loss_v
+        return fit
     x1 = design.x[:, treated_index]
     x0 = design.x[:, donor_index]
     sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
@@ -900,7 +927,13 @@ class SyntheticControlResult:
     loss_bound
         The smallest fit-window MSPE any donor weights can reach: ``loss_v`` can't be lower.
     starts
-        For ``v_method="nested"``: the loss reached from each start (``start``, ``loss_v``).
+        For ``v_method="nested"``: each start (``start``) and the fit-window MSPE of the W it
+        ended on (``loss_v``; ties among inner solutions broken by that loss), best first;
+        the first row is the result's ``loss_v``. For ``"cross_validation"``: the same for
+        the training search, with validation-window losses.
+    loss_validation
+        For ``v_method="cross_validation"``: the validation-window MSPE of the training fit
+        whose V is used (NaN otherwise).
     warnings
         Messages about the data or the fit that a reader of the result must see.
     """
@@ -926,6 +959,7 @@ class SyntheticControlResult:
     _spec: dict[str, Any] = field(repr=False)
     _base_warnings: list[str] = field(repr=False)
     _placebo_gaps: dict[int, NDArray[np.float64]] | None = field(default=None, repr=False)
+    loss_validation: float = math.nan
 
     # ---------------------------------------------------------------- placebo in space
     def placebo_test(self, exclude_ratio: float | None = None) -> PlaceboResult:
@@ -1214,13 +1248,14 @@ class SyntheticControlResult:
             predictor_window = clip(spec["predictor_window"], "predictor_window")
         if fit_window is None:
             fit_window = clip(spec["fit_window"], "fit_window")
-        if special_predictors is None:
-            special_predictors = []
-            for s in spec["special_predictors"]:
+
+        def clip_special(specs: Sequence[Any]) -> list[Any]:
+            out: list[Any] = []
+            for s in specs:
                 column, periods = s[0], s[1]
                 rest = tuple(s[2:])
                 if isinstance(periods, tuple):
-                    special_predictors.append(
+                    out.append(
                         (column, clip(periods, f"special predictor {column!r} window"), *rest)
                     )
                 else:
@@ -1235,7 +1270,19 @@ class SyntheticControlResult:
                         notes.append(
                             f"special predictor {column!r} periods cut to {kept} for the placebo"
                         )
-                    special_predictors.append((column, kept, *rest))
+                    out.append((column, kept, *rest))
+            return out
+
+        if special_predictors is None:
+            special_predictors = clip_special(spec["special_predictors"])
+        options = _rerun_options(self._options, spec)
+        if "cv_fit_window" in options:  # cross-validation: its windows are cut the same way
+            options["cv_fit_window"] = clip(options["cv_fit_window"], "cv_fit_window")
+            options["cv_predictor_window"] = clip(
+                options["cv_predictor_window"], "cv_predictor_window"
+            )
+            if options["cv_special_predictors"] is not None:
+                options["cv_special_predictors"] = clip_special(options["cv_special_predictors"])
         data = spec["data"].filter(pl.col(spec["time"]) < real)
         result = synthetic_control(
             data,
@@ -1250,7 +1297,7 @@ class SyntheticControlResult:
             fit_window=fit_window,
             donors=self.donors,
             series_breaks=spec["series_breaks"],
-            **self._options,
+            **options,
         )
         result.warnings.extend(notes)
         return result
@@ -1262,6 +1309,18 @@ class SyntheticControlResult:
             f"pre_rmspe={self.pre_rmspe:.4g}, post_rmspe={self.post_rmspe:.4g}, "
             f"loss_v={self.loss_v:.4g}, weights: {top}, warnings={len(self.warnings)})"
         )
+
+
+def _rerun_options(options: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of :func:`synthetic_control` that reproduce ``options``."""
+    out = {k: v for k, v in options.items() if k != "cv_design"}
+    if options.get("cv_design") is not None:
+        out.update(
+            cv_predictor_window=spec["cv_predictor_window"],
+            cv_special_predictors=spec["cv_special_predictors"],
+            cv_fit_window=spec["cv_fit_window"],
+        )
+    return out
 
 
 def _build_result(
@@ -1349,6 +1408,7 @@ def _build_result(
         v_method="custom" if options.get("custom_v") is not None else options["v_method"],
         starts=starts,
         warnings=warnings,
+        loss_validation=fit.loss_validation,
         _design=design,
         _options=dict(options),
         _spec=spec,
@@ -1423,6 +1483,9 @@ def synthetic_control(
     n_random_starts: int = 3,
     seed: int = 0,
     series_breaks: Sequence[Any] = (),
+    cv_predictor_window: tuple[Any, Any] | None = None,
+    cv_special_predictors: Sequence[Any] | None = None,
+    cv_fit_window: tuple[Any, Any] | None = None,
 ) -> SyntheticControlResult:
     """Fit a synthetic control for one treated unit.
 
@@ -1456,6 +1519,11 @@ def synthetic_control(
         ``"regression"``: R Synth's regression-based V (squared coefficients of the
         fit-window outcomes regressed on the scaled predictors, summed over periods).
         ``"equal"``: all predictors weigh the same.
+        ``"cross_validation"``: Abadie, Diamond & Hainmueller's (2015) out-of-sample choice:
+        V is chosen (as ``"nested"``) on a *training* specification, the same predictors
+        measured in an earlier window (``cv_predictor_window``, ``cv_special_predictors``)
+        with the outcome fitted over a later *validation* window (``cv_fit_window``); W is
+        then fitted with that V on the main predictors. See the second example.
     custom_v
         Fixed predictor weights instead of choosing V (as R Synth's ``custom.v``): one
         non-negative number per predictor, in the order of the result's ``v`` table
@@ -1470,6 +1538,17 @@ def synthetic_control(
         First periods on a new statistical basis (ints, or ``SeriesBreak`` objects from
         ``load_catalog().breaks_for(indicator)``); a break inside the estimation window adds
         a warning to the result.
+    cv_predictor_window
+        ``v_method="cross_validation"``: the training window over which ``predictors`` are
+        averaged (required when ``predictors`` are given).
+    cv_special_predictors
+        ``v_method="cross_validation"``: the training versions of ``special_predictors``,
+        one per item and in the same order (the same columns, earlier periods); required
+        when ``special_predictors`` are given.
+    cv_fit_window
+        ``v_method="cross_validation"``: the validation window, inclusive, over which the
+        outcome MSPE is minimised to choose V; required. It must lie before
+        ``treatment_time`` (the outcome after the treatment never chooses V).
 
     Returns
     -------
@@ -1500,11 +1579,51 @@ def synthetic_control(
     >>> round(fit.att, 9)
     2.0
 
+    Cross-validated V with the design of Abadie, Diamond & Hainmueller (2015), West German
+    reunification (treatment 1990; their ``germany`` data, not shipped here): V chosen
+    with predictors of 1971-1980 (school enrolment in 1970 and 1975, investment in 1980)
+    to fit GDP over the validation window 1981-1990, then W with the same V on the
+    predictors of 1981-1990 (schooling 1980 and 1985, investment 1980) and GDP fitted over
+    1960-1989. The paper's validation window includes 1990, the treatment year; here every
+    window must end before ``treatment_time``, so it becomes 1981-1989:
+
+    >>> fit = synthetic_control(  # doctest: +SKIP
+    ...     germany, unit="country", time="year", outcome="gdp",
+    ...     treated="West Germany", treatment_time=1990,
+    ...     predictors=["gdp", "trade", "infrate"], predictor_window=(1981, 1990 - 1),
+    ...     special_predictors=[("industry", (1981, 1989)), ("schooling", [1980, 1985]),
+    ...                         ("invest80", 1980)],
+    ...     fit_window=(1960, 1989),
+    ...     v_method="cross_validation",
+    ...     cv_predictor_window=(1971, 1980),
+    ...     cv_special_predictors=[("industry", (1971, 1980)), ("schooling", [1970, 1975]),
+    ...                            ("invest70", 1980)],
+    ...     cv_fit_window=(1981, 1989),
+    ... )
+
+    The same structure on a small panel: the treated unit ``a`` sits halfway between
+    ``b`` and ``c`` on the predictor ``x`` in both windows:
+
+    >>> rows = [{"u": u, "t": t, "x": base + (0.5 if t >= 3 else 0.0),
+    ...          "y": base + slope * t + (2.0 if u == "a" and t >= 6 else 0.0)}
+    ...         for u, base, slope in [("a", 1.5, 1), ("b", 1.0, 1), ("c", 2.0, 1), ("d", 5.0, 2)]
+    ...         for t in range(8)]
+    >>> cv = synthetic_control(pl.DataFrame(rows), unit="u", time="t", outcome="y",
+    ...                        treated="a", treatment_time=6, predictors=["x"],
+    ...                        predictor_window=(3, 5), v_method="cross_validation",
+    ...                        cv_predictor_window=(0, 2), cv_fit_window=(3, 5))
+    >>> sorted((u, round(w, 9)) for u, w in cv.weights.filter(pl.col("weight") > 1e-9).rows())
+    [('b', 0.5), ('c', 0.5)]
+    >>> round(cv.att, 9), cv.v_method
+    (2.0, 'cross_validation')
+
     References
     ----------
     Abadie, A. and Gardeazabal, J. (2003). AER 93(1), 113-132.
     Abadie, A., Diamond, A. and Hainmueller, J. (2010). JASA 105(490), 493-505.
     Abadie, A., Diamond, A. and Hainmueller, J. (2011). JSS 42(13).
+    Abadie, A., Diamond, A. and Hainmueller, J. (2015). AJPS 59(2), 495-510, section
+    "Cross-validation" and its replication code.
     """
     if v_method not in _V_METHODS:
         raise ParameterError(f"v_method must be one of {_V_METHODS}, got {v_method!r}")
@@ -1528,11 +1647,35 @@ def synthetic_control(
         donors=donors,
     )
     custom = None if custom_v is None else _custom_v(custom_v, design.predictor_names)
+    cv_design = None
+    cv_special = None if cv_special_predictors is None else list(cv_special_predictors)
+    if v_method == "cross_validation" and custom is None:
+        cv_design = _training_design(
+            data,
+            design,
+            unit=unit,
+            time=time,
+            outcome=outcome,
+            treated=treated,
+            treatment_time=treatment_time,
+            predictors=predictors,
+            special=special_list,
+            cv_predictor_window=cv_predictor_window,
+            cv_special_predictors=cv_special,
+            cv_fit_window=cv_fit_window,
+            donors=donors,
+        )
+    elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
+        raise ParameterError(
+            "cv_predictor_window, cv_special_predictors and cv_fit_window apply only to "
+            "v_method='cross_validation' (without custom_v)"
+        )
     options = {
         "v_method": v_method,
         "n_random_starts": n_random_starts,
         "seed": seed,
         "custom_v": custom,
+        "cv_design": cv_design,
     }
     fit = _fit(design, design.treated_index, design.donor_index, **options)
     base_warnings = [*design.notes, *_break_warnings(breaks, design, outcome)]
@@ -1546,5 +1689,73 @@ def synthetic_control(
         "special_predictors": special_list,
         "fit_window": fit_window,
         "series_breaks": breaks,
+        "cv_predictor_window": cv_predictor_window,
+        "cv_special_predictors": cv_special,
+        "cv_fit_window": cv_fit_window,
     }
     return _build_result(design, fit, options, base_warnings, spec)
+
+
+def _training_design(
+    data: pl.DataFrame,
+    design: _Design,
+    *,
+    unit: str,
+    time: str,
+    outcome: str,
+    treated: Any,
+    treatment_time: Any,
+    predictors: Sequence[str],
+    special: list[Any],
+    cv_predictor_window: tuple[Any, Any] | None,
+    cv_special_predictors: list[Any] | None,
+    cv_fit_window: tuple[Any, Any] | None,
+    donors: Sequence[Any] | None,
+) -> _Design:
+    """The training specification of ``v_method="cross_validation"``, checked."""
+    if cv_fit_window is None:
+        raise ParameterError(
+            "v_method='cross_validation' needs cv_fit_window=(first, last): the validation "
+            "window over which the outcome is fitted to choose V"
+        )
+    predictors = _as_list(predictors, "predictors")
+    if predictors and cv_predictor_window is None:
+        raise ParameterError(
+            "v_method='cross_validation' needs cv_predictor_window=(first, last): the "
+            f"training window over which the predictors {predictors} are averaged"
+        )
+    cv_special = _as_list(cv_special_predictors, "cv_special_predictors")
+    if cv_special and isinstance(cv_special[0], str):
+        cv_special = [tuple(cv_special)]
+    if len(cv_special) != len(special) or any(
+        a[0] != b[0] for a, b in zip(cv_special, special, strict=False)
+    ):
+        raise ParameterError(
+            "cv_special_predictors must give, in the same order, one training version (same "
+            f"column, earlier periods) of each special predictor {[s[0] for s in special]}; "
+            f"got {[s[0] for s in cv_special]}"
+        )
+    if not predictors and not special:
+        raise ParameterError(
+            "v_method='cross_validation' needs predictors or special_predictors: with the "
+            "outcome periods as predictors the training and main predictors differ in number"
+        )
+    try:
+        training = _prepare(
+            data,
+            unit=unit,
+            time=time,
+            outcome=outcome,
+            treated=treated,
+            treatment_time=treatment_time,
+            predictors=predictors,
+            predictor_window=cv_predictor_window if predictors else None,
+            special_predictors=cv_special,
+            fit_window=cv_fit_window,
+            donors=donors,
+        )
+    except ParameterError as exc:
+        raise ParameterError(f"training specification (cross_validation): {exc}") from None
+    if training.units != design.units:  # pragma: no cover - same data and donors
+        raise ParameterError("the training specification selected other units")
+    return training

@@ -528,6 +528,122 @@ def test_tied_inner_solutions_resolved_by_outer_loss() -> None:
         assert fit.loss_v < 0.5 * base.loss_v
 
 
+def nnls_inner(x0, x1, v) -> np.ndarray:
+    """W(V) by SciPy's NNLS on the scaled predictors (independent of research._simplex)."""
+    sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
+    c = np.sqrt(v)[:, None] * (x0 / sd[:, None] - (x1 / sd)[:, None])
+    a = np.vstack([c, np.ones(c.shape[1])])
+    b = np.zeros(a.shape[0])
+    b[-1] = 1.0
+    u, _ = nnls(a, b)
+    return u / u.sum()
+
+
+def cv_panel(seed: int):
+    """Predictors p1, p2 take training values in 2000-2003 and main values in 2004-2007;
+    the outcome is observed 2000-2009, treatment in 2008."""
+    x0, x1, z0, z1 = two_predictor_case(seed)
+    rng = np.random.default_rng(seed + 1000)
+    m0 = rng.normal(size=x0.shape)
+    m1 = m0.max(axis=1) + rng.uniform(0.05, 0.3, 2)  # outside the hull: W(V) is unique
+    rows = []
+    for j in range(x0.shape[1] + 1):
+        for t in range(10):
+            train, main = (x1, m1) if j == 0 else (x0[:, j - 1], m0[:, j - 1])
+            xs = train if t < 4 else main
+            y = (z1 if j == 0 else z0[:, j - 1])[t] if t < 8 else 1.0
+            rows.append({"u": f"u{j}", "t": 2000 + t, "y": float(y), "p1": xs[0], "p2": xs[1]})
+    return pl.DataFrame(rows), (x0, x1, z0, z1), (m0, m1)
+
+
+@pytest.mark.parametrize("case", [14, 36])
+def test_cross_validation_against_brute_force(case: int) -> None:
+    """V from the training design (brute force over V), then W at that V (NNLS)."""
+    data, (x0, x1, z0, z1), (m0, m1) = cv_panel(case)
+    # validation window 2002-2007: outcome rows 2..7
+    t_star, loss_star, _ = brute_force_two_predictors(x0, x1, z0[2:8], z1[2:8])
+    assert 0.05 < t_star < 0.95
+    kw = {"unit": "u", "time": "t", "outcome": "y", "treated": "u0", "treatment_time": 2008}
+    fit = synthetic_control(
+        data,
+        predictors=["p1", "p2"],
+        predictor_window=(2004, 2007),
+        v_method="cross_validation",
+        cv_predictor_window=(2000, 2003),
+        cv_fit_window=(2002, 2007),
+        **kw,
+    )
+    assert fit.v_method == "cross_validation"
+    assert fit.v["weight"].to_list() == pytest.approx([t_star, 1 - t_star], abs=1e-5)
+    assert fit.loss_validation == pytest.approx(loss_star, rel=1e-9)
+    w_ref = nnls_inner(m0, m1, np.array([t_star, 1 - t_star]))
+    w = dict(fit.weights.iter_rows())
+    assert [w[f"u{j + 1}"] for j in range(w_ref.size)] == pytest.approx(w_ref, abs=1e-5)
+    assert fit.loss_v == pytest.approx(float(np.mean((z1 - z0 @ w_ref) ** 2)), rel=1e-6)
+    assert all(name.startswith("training: ") for name in fit.starts["start"].to_list())
+    # The main fit window (default: all of 2000-2007) is not what chose V: the nested V on
+    # the main design fits it at least as well.
+    nested = synthetic_control(data, predictors=["p1", "p2"], predictor_window=(2004, 2007), **kw)
+    assert nested.loss_v <= fit.loss_v * (1 + 1e-12)
+    assert np.isnan(nested.loss_validation)
+    # Placebos refit each donor with the same cross-validated procedure.
+    test = fit.placebo_test()
+    assert test.n_included == 8
+    donor = synthetic_control(
+        data.filter(pl.col("u") != "u0"),
+        predictors=["p1", "p2"],
+        predictor_window=(2004, 2007),
+        v_method="cross_validation",
+        cv_predictor_window=(2000, 2003),
+        cv_fit_window=(2002, 2007),
+        **(kw | {"treated": "u3"}),
+    )
+    gap = test.gaps.filter(pl.col("unit") == "u3")["gap"].to_numpy()
+    assert gap == pytest.approx(donor.gap["gap"].to_numpy(), abs=1e-9)
+
+
+def test_cross_validation_arguments() -> None:
+    data, _, _ = cv_panel(14)
+    kw = {"unit": "u", "time": "t", "outcome": "y", "treated": "u0", "treatment_time": 2008}
+    kw |= {"predictors": ["p1", "p2"], "predictor_window": (2004, 2007)}
+    with pytest.raises(ParameterError, match="cv_fit_window"):
+        synthetic_control(data, v_method="cross_validation", cv_predictor_window=(2000, 2003), **kw)
+    with pytest.raises(ParameterError, match="cv_predictor_window"):
+        synthetic_control(data, v_method="cross_validation", cv_fit_window=(2002, 2007), **kw)
+    with pytest.raises(ParameterError, match="only to v_method='cross_validation'"):
+        synthetic_control(data, cv_fit_window=(2002, 2007), **kw)
+    with pytest.raises(ParameterError, match=r"training specification.*before treatment_time"):
+        synthetic_control(
+            data,
+            v_method="cross_validation",
+            cv_predictor_window=(2000, 2003),
+            cv_fit_window=(2004, 2008),
+            **kw,
+        )
+    with pytest.raises(ParameterError, match="cv_special_predictors"):
+        synthetic_control(
+            data,
+            v_method="cross_validation",
+            cv_predictor_window=(2000, 2003),
+            cv_fit_window=(2002, 2007),
+            special_predictors=[("y", (2004, 2007))],
+            **kw,
+        )
+    # With special predictors given in both windows the training design is used.
+    fit = synthetic_control(
+        data,
+        v_method="cross_validation",
+        cv_predictor_window=(2000, 2003),
+        cv_fit_window=(2002, 2007),
+        special_predictors=[("y", (2004, 2007))],
+        cv_special_predictors=[("y", (2000, 2001))],
+        **kw,
+    )
+    assert fit.v.height == 3 and fit.v["weight"].sum() == pytest.approx(1.0)
+    fake = fit.placebo_in_time(2006, fit_window=(2000, 2005), predictor_window=(2002, 2005))
+    assert fake.v_method == "cross_validation"
+
+
 # --------------------------------------------------------------------------------------------
 # Placebo inference
 # --------------------------------------------------------------------------------------------
