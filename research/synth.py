@@ -15,15 +15,22 @@ This module follows R Synth (Abadie, Diamond & Hainmueller 2011) where it makes 
 predictors are means over the available (non-missing) values in their window, each predictor
 row is divided by its standard deviation (``n - 1``) across the treated unit and the donors,
 ``V`` is normalised to sum to one, and the loss is the mean squared prediction error over the
-fit window. Unlike R Synth's optimiser run from two starting points, the outer problem here
-is solved from several starts: first the ``V`` (found by a linear programme) that makes the
-outcome-optimal ``W`` the inner solution, when one exists, which is then the global optimum
-(Becker & Klößner 2018); otherwise equal, regression-based and random Dirichlet starts (fixed
-seed), each given a short burst of BFGS iterations on a softmax parametrisation of ``V``, the
-two best run to convergence. The best is kept; its loss is reported with the lower bound no
-``V`` can beat (the best fit over all ``W``). The inner problem is solved exactly by an
-active-set method (:mod:`research._simplex`), and the gradient of the loss is exact, by
-implicit differentiation of the inner KKT system.
+fit window. When the inner problem has several solutions (``V`` gives some predictors no
+weight, or the treated unit's predictors lie inside the donors' hull), ``W(V)`` is the one
+with the lowest pre-period MSPE, as Becker & Klößner (2018) define it, so that the answer
+never depends on which tied ``W`` a solver happens to return. Unlike R Synth's optimiser run
+from two starting points, the outer problem here is solved from several candidates: first
+the ``V`` (found by a linear programme) that makes the outcome-optimal ``W`` an inner
+solution, when one exists, which is then the global optimum (Becker & Klößner 2018); then
+each corner of ``V`` (all weight on one predictor), where ties are the rule; then equal,
+regression-based and random Dirichlet starts (fixed seed), each given a short burst of BFGS
+iterations on a softmax parametrisation of ``V``, the two best run to convergence, each end
+point also tried with its negligible entries set to zero. Every candidate is scored by the
+``W`` it ends on and the best ``V`` and that ``W`` are returned; the loss is reported with
+the lower bound no ``V`` can beat (the best fit over all ``W``). The inner problem is solved
+exactly by an active-set method (:mod:`research._simplex`), and the gradient of the loss is
+exact, by implicit differentiation of the inner KKT system. ``v_method="cross_validation"``
+chooses ``V`` out of sample instead (Abadie, Diamond & Hainmueller 2015).
 
 On R Synth's Basque example this finds a pre-period MSPE of 0.00413, half the 0.00886 of the
 published Cataluña 0.85 / Madrid 0.15 solution, which is a local optimum; with R's published

@@ -3,9 +3,13 @@
 Reference values:
 - ``tests/reference/basque_synth_r.json``: published R Synth output for Abadie & Gardeazabal
   (2003) on ``data/reference/basque.csv`` (two runs, with their V, W, losses and balance
-  table);
+  table), transcribed from printed R output; provenance and the R script that produces it in
+  ``tests/reference/basque_synth_r.md`` and ``basque_synth_r.R``;
 - closed forms (two-donor segment, perfect-fit cases, mean over available values);
-- SciPy's SLSQP as an independent QP solver, and finite differences for the V-gradient;
+- SciPy's SLSQP as an independent QP solver (inner problem, ties broken by the outer loss),
+  and finite differences for the V-gradient;
+- a brute-force search over V (grid plus bounded refinement, inner problem by SciPy's NNLS)
+  for the nested search and the cross-validated V, on cases where only the search decides;
 - exact distribution theory for the placebo p-values under exchangeable units.
 """
 
