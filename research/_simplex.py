@@ -215,8 +215,8 @@ def tied_least_squares(
     w0: NDArray[np.float64],
     *,
     rho: float = 1e6,
-    tol: float = 1e-13,
-    max_iter: int = 100,
+    tol: float = 1e-9,
+    max_iter: int = 50,
 ) -> NDArray[np.float64]:
     """Minimise ``||G w - h||^2`` over the simplex subject to ``A w = A w0``.
 
@@ -228,7 +228,9 @@ def tied_least_squares(
     (augmented Lagrangian; Hestenes 1969, Powell 1969): each step is one simplex least
     squares problem, exact by :func:`simplex_least_squares`, with the penalty
     ``rho ||A w - A w0 + mu||^2`` (rows scaled to unit size), and ``mu`` is updated by the
-    constraint residual until it is below ``tol`` (relative). The result is returned only
+    constraint residual until it is below ``tol`` (relative). On the support found, the
+    equality-constrained problem is then solved exactly (in the null space of the
+    constraints), which makes the constraints hold to rounding. The result is returned only
     if it is no worse than ``w0``; otherwise ``w0``.
 
     Parameters
@@ -244,7 +246,8 @@ def tied_least_squares(
     rho
         Penalty weight relative to the objective.
     tol
-        Largest accepted constraint residual, relative to the size of ``A``'s columns.
+        Constraint residual, relative to the size of ``A``'s columns, at which the
+        multiplier updates stop and the exact solve on the support takes over.
     max_iter
         Cap on multiplier updates.
 
