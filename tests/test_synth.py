@@ -29,7 +29,7 @@ from scipy.optimize import minimize, minimize_scalar, nnls
 
 from research._simplex import simplex_kkt_residual, simplex_least_squares, tied_least_squares
 from research.errors import ParameterError
-from research.synth import _Outer, synthetic_control
+from research.synth import _attaining_v, _Outer, synthetic_control
 
 ROOT = Path(__file__).resolve().parents[1]
 BASQUE_CSV = ROOT / "data" / "reference" / "basque.csv"
@@ -153,6 +153,30 @@ def test_basque_nested_v_beats_published_loss(basque: pl.DataFrame, basque_fit) 
     post = basque_fit.gap.filter(pl.col("time") >= 1970)["gap"].to_numpy()
     assert basque_fit.att == pytest.approx(float(post.mean()))
     assert basque_fit.att < 0
+
+
+def test_basque_attaining_v_makes_outcome_optimal_w_an_inner_solution(basque_fit) -> None:
+    """The linear programme's V: W minimising the pre-period MSPE satisfies the inner KKT
+    conditions there (checked by the KKT residual and by SLSQP on the inner QP)."""
+    design = basque_fit._design
+    x1, x0 = design.x[:, 0], design.x[:, 1:]
+    z1, z0 = design.z[:, 0], design.z[:, 1:]
+    sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
+    d = x0 / sd[:, None] - (x1 / sd)[:, None]
+    w_bound = slsqp_simplex(z0 - z1[:, None])  # independent outcome-optimal W
+    w_bound = np.where(w_bound > 1e-9, w_bound, 0.0)  # SLSQP leaves ~1e-17 off the support
+    w_bound /= w_bound.sum()
+    problem = _Outer(d, z1, z0)
+    v = _attaining_v(problem, simplex_least_squares(z0 - z1[:, None])[0])
+    assert v is not None and v.min() >= 0.0 and v.sum() == pytest.approx(1.0, abs=1e-12)
+    c = np.sqrt(v)[:, None] * d
+    assert simplex_kkt_residual(c, w_bound) < 1e-6
+    w_inner = slsqp_simplex(c)
+    assert float(np.sum((c @ w_inner) ** 2)) == pytest.approx(
+        float(np.sum((c @ w_bound) ** 2)), rel=1e-6, abs=1e-12
+    )
+    assert basque_fit.starts.row(0) == ("outcome-optimal W", pytest.approx(basque_fit.loss_v))
+    assert basque_fit.v["weight"].to_numpy() == pytest.approx(v, abs=1e-12)
 
 
 def test_basque_weights_solve_inner_problem_independently(basque_fit) -> None:
