@@ -947,6 +947,28 @@ def test_validation_errors() -> None:
         synthetic_control(codes, treated=126, **kw)
 
 
+def test_custom_v_as_sequence_and_range_warning() -> None:
+    """custom_v as a list (predictor order) equals the mapping form; a treated predictor equal
+    to the donors' maximum is inside their range (no warning), above it is outside."""
+    data = small_panel().with_columns((pl.col("y") * 0 + pl.col("x")).alias("x2"))
+    kw = {"unit": "u", "time": "t", "outcome": "y", "treated": "a", "treatment_time": 2005}
+    kw |= {"predictors": ["x", "x2"]}
+    by_list = synthetic_control(data, custom_v=[3.0, 1.0], **kw)
+    by_map = synthetic_control(data, custom_v={"x": 3.0, "x2": 1.0}, **kw)
+    assert by_list.v["weight"].to_list() == pytest.approx([0.75, 0.25], abs=1e-15)
+    assert by_list.v["weight"].to_list() == by_map.v["weight"].to_list()
+    at_max = data.with_columns(
+        pl.when(pl.col("u") == "a").then(10.0).otherwise(pl.col("x")).alias("x")
+    )  # d has x = 10, the donors' maximum
+    fit = synthetic_control(at_max, **kw)
+    assert not any("outside the donors' range" in w for w in fit.warnings)
+    above = at_max.with_columns(
+        pl.when(pl.col("u") == "a").then(10.5).otherwise(pl.col("x")).alias("x")
+    )
+    fit = synthetic_control(above, **kw)
+    assert any("outside the donors' range for predictor(s) ['x']" in w for w in fit.warnings)
+
+
 @dataclass
 class FakeBreak:
     id: str
