@@ -15,15 +15,22 @@ This module follows R Synth (Abadie, Diamond & Hainmueller 2011) where it makes 
 predictors are means over the available (non-missing) values in their window, each predictor
 row is divided by its standard deviation (``n - 1``) across the treated unit and the donors,
 ``V`` is normalised to sum to one, and the loss is the mean squared prediction error over the
-fit window. Unlike R Synth's optimiser run from two starting points, the outer problem here
-is solved from several starts: first the ``V`` (found by a linear programme) that makes the
-outcome-optimal ``W`` the inner solution, when one exists, which is then the global optimum
-(Becker & Klößner 2018); otherwise equal, regression-based and random Dirichlet starts (fixed
-seed), each given a short burst of BFGS iterations on a softmax parametrisation of ``V``, the
-two best run to convergence. The best is kept; its loss is reported with the lower bound no
-``V`` can beat (the best fit over all ``W``). The inner problem is solved exactly by an
-active-set method (:mod:`research._simplex`), and the gradient of the loss is exact, by
-implicit differentiation of the inner KKT system.
+fit window. When the inner problem has several solutions (``V`` gives some predictors no
+weight, or the treated unit's predictors lie inside the donors' hull), ``W(V)`` is the one
+with the lowest pre-period MSPE, as Becker & Klößner (2018) define it, so that the answer
+never depends on which tied ``W`` a solver happens to return. Unlike R Synth's optimiser run
+from two starting points, the outer problem here is solved from several candidates: first
+the ``V`` (found by a linear programme) that makes the outcome-optimal ``W`` an inner
+solution, when one exists, which is then the global optimum (Becker & Klößner 2018); then
+each corner of ``V`` (all weight on one predictor), where ties are the rule; then equal,
+regression-based and random Dirichlet starts (fixed seed), each given a short burst of BFGS
+iterations on a softmax parametrisation of ``V``, the two best run to convergence, each end
+point also tried with its negligible entries set to zero. Every candidate is scored by the
+``W`` it ends on and the best ``V`` and that ``W`` are returned; the loss is reported with
+the lower bound no ``V`` can beat (the best fit over all ``W``). The inner problem is solved
+exactly by an active-set method (:mod:`research._simplex`), and the gradient of the loss is
+exact, by implicit differentiation of the inner KKT system. ``v_method="cross_validation"``
+chooses ``V`` out of sample instead (Abadie, Diamond & Hainmueller 2015).
 
 On R Synth's Basque example this finds a pre-period MSPE of 0.00413, half the 0.00886 of the
 published Cataluña 0.85 / Madrid 0.15 solution, which is a local optimum; with R's published
@@ -66,7 +73,7 @@ from numpy.typing import NDArray
 from scipy.linalg import lapack
 from scipy.optimize import linprog
 
-from ._simplex import _simplex_ls
+from ._simplex import _null_space, _simplex_ls, tied_least_squares
 from .errors import ParameterError
 
 __all__ = [
@@ -76,12 +83,13 @@ __all__ = [
     "synthetic_control",
 ]
 
-VMethod = Literal["nested", "regression", "equal"]
-_V_METHODS = ("nested", "regression", "equal")
+VMethod = Literal["nested", "regression", "equal", "cross_validation"]
+_V_METHODS = ("nested", "regression", "equal", "cross_validation")
 _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
+_SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,6 +430,7 @@ class _Outer:
         self.support: NDArray[np.bool_] | None = None
         self.idx: NDArray[np.intp] | None = None  # support of the last solution
         self._ones = np.ones(d.shape[1])
+        self.w_bound = np.zeros(d.shape[1])  # the outcome-optimal W, set by the caller
 
     def weights(
         self, v: NDArray[np.float64], warm: bool = True, try_start: bool = True
@@ -439,6 +448,43 @@ class _Outer:
     def loss(self, w: NDArray[np.float64]) -> float:
         e = self.z1 - self.z0 @ w
         return float(e @ e) / self.t
+
+    def best_tied(self, v: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Among the inner solutions at V tied with ``w``, the one with the lowest outer loss.
+
+        The inner problem fixes ``C W`` (``C = V^{1/2} D``, the objective is strictly
+        convex in it) but not always ``W``: when V gives some predictors zero weight, or the
+        treated unit's predictors lie inside the donors' hull, many W are tied. They are the
+        non-negative W with the same weighted predictors and sum one, supported on the
+        donors whose reduced cost is zero; of those, the one fitting the pre-period outcome
+        best is returned, as Becker & Klößner (2018) define ``W(V)``. ``w`` is returned when
+        it is the only inner solution.
+        """
+        pos = v > 0.0
+        c = np.sqrt(v[pos])[:, None] * self.d[pos]
+        norm2 = float((c * c).sum(axis=0).max())
+        r = c @ w
+        if float(r @ r) <= 1e-20 * norm2:  # a perfect fit: every W matching it is tied
+            tied = np.ones(self.d.shape[1], dtype=bool)
+        else:
+            grad = c.T @ r
+            reduced = grad - float(w @ grad)
+            tied = reduced <= 1e-9 * float(np.max(np.abs(grad)))
+        tied |= w > 0.0
+        wb = self.w_bound
+        if float(np.max(np.abs(c @ wb - r))) <= 1e-12 * np.sqrt(norm2):
+            return wb  # the outcome-optimal W is tied: nothing fits the outcome better
+        idx = np.flatnonzero(tied)
+        a = c[:, idx]
+        if idx.size == 1 or _null_space(np.vstack([a, np.ones(idx.size)])).shape[1] == 0:
+            return w  # the tied set is the single point w
+        w_new = np.zeros_like(w)
+        w_new[idx] = tied_least_squares(self.z0[:, idx], self.z1, a, w[idx])
+        return w_new if self.loss(w_new) <= self.loss(w) else w
+
+    def solve(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``W(V)``: the inner solution with the lowest outer loss among tied ones."""
+        return self.best_tied(v, self.weights(v, warm=False))
 
     def loss_grad(self, v: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         """Loss at V and its gradient in V (V need not sum to one here).
@@ -636,6 +682,94 @@ def _attaining_v(problem: _Outer, w_target: NDArray[np.float64]) -> NDArray[np.f
     return v / v.sum() if v.sum() > 0 else None
 
 
+def _nested_v(
+    problem: _Outer,
+    bound: float,
+    xs1: NDArray[np.float64],
+    xs0: NDArray[np.float64],
+    n_random_starts: int,
+    seed: int,
+    starts: list[tuple[str, float]],
+    names: Sequence[str],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """V minimising the outer loss, its W and that loss; ``starts`` gets one row per start.
+
+    Candidates, each scored by the W it ends on (:meth:`_Outer.solve`, ties broken by the
+    outer loss): the V attaining the outcome-optimal W when a linear programme finds one
+    (then no V can do better); each corner (all weight on one predictor), where the tie
+    breaking matters most; then a race of BFGS runs from equal, regression-based and
+    ``n_random_starts`` random Dirichlet starts, each ended V also tried with its entries
+    below ``_SNAP`` of the largest set to zero (the corner or face the run was heading for).
+    """
+    k = problem.k
+    z1 = problem.z1
+    best: tuple[NDArray[np.float64], NDArray[np.float64], float] | None = None
+    # Losses below `tiny` count as a perfect fit; the objective is scaled to be about 1.
+    tiny = 1e-13 * max(float(np.mean(z1 * z1)), 1e-300)
+    equal = np.full(k, 1.0 / k)
+    scale = max(bound, problem.loss(problem.weights(equal, False)) * 1e-6, tiny)
+    reached = bound * (1.0 + 1e-10) + tiny
+
+    def consider(name: str, v: NDArray[np.float64], w: NDArray[np.float64] | None = None) -> float:
+        nonlocal best
+        w = problem.solve(v) if w is None else problem.best_tied(v, w)
+        loss = problem.loss(w)
+        if best is None or loss < best[2]:
+            best = (v, w, loss)
+        return loss
+
+    target_v = _attaining_v(problem, problem.w_bound)
+    if target_v is not None:
+        starts.append(("outcome-optimal W", consider("outcome-optimal W", target_v)))
+    if best is None or best[2] > reached:
+        for m in range(k):
+            corner = np.zeros(k)
+            corner[m] = 1.0
+            starts.append((f"only {names[m]}", consider("corner", corner)))
+
+    def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        v = _softmax(theta)
+        loss, grad_v = problem.loss_grad(v)
+        return loss / scale, v * (grad_v - v @ grad_v) / scale
+
+    rng = np.random.default_rng(seed)
+    candidates = [
+        ("equal", equal),
+        (
+            "regression",
+            _regression_v(np.column_stack([xs1, xs0]), np.column_stack([z1, problem.z0])),
+        ),
+    ]
+    candidates += [(f"random {i + 1}", rng.dirichlet(np.ones(k))) for i in range(n_random_starts)]
+    # A race: every start gets a short burst of iterations, the most promising ones are then
+    # run to convergence.
+    runs: list[tuple[str, _BFGS]] = []
+    for name, v0 in candidates:
+        if best is not None and best[2] <= reached:
+            break  # global optimum reached: no V can do better
+        problem.support = None
+        problem.idx = None
+        run = _BFGS(fun, np.log(np.maximum(v0, 1e-12)))
+        run.advance(_BURST)
+        run.state = problem.idx
+        runs.append((name, run))
+    runs.sort(key=lambda item: item[1].f)
+    for _, run in runs[:_FINALISTS]:
+        if not run.done:
+            problem.idx, problem.support = run.state, None
+            run.advance(_MAX_ITER)
+    for name, run in runs:
+        v = _softmax(run.x)
+        loss = consider(name, v)
+        snapped = np.where(v < _SNAP * v.max(), 0.0, v)
+        if (snapped < v).any():
+            loss = min(loss, consider(name, snapped / snapped.sum()))
+        starts.append((name, loss))
+    assert best is not None
+    starts.sort(key=lambda item: item[1])
+    return best
+
+
 @dataclass
 class _Fit:
     w: NDArray[np.float64]  # over the donors of this fit
@@ -650,6 +784,7 @@ class _Fit:
     donor_index: NDArray[np.int64]
     x1: NDArray[np.float64]
     x0: NDArray[np.float64]
+    loss_validation: float = math.nan  # v_method="cross_validation": the V's validation loss
 
 
 def _fit(
@@ -661,7 +796,33 @@ def _fit(
     n_random_starts: int,
     seed: int,
     custom_v: NDArray[np.float64] | None = None,
+    cv_design: _Design | None = None,
 ) -> _Fit:
+    if v_method == "cross_validation" and custom_v is None:
+        # Abadie, Diamond & Hainmueller (2015): V chosen on the training design (predictors
+        # of an earlier window, outcome fit over the validation window), then W with that V.
+        if cv_design is None:  # pragma: no cover - synthetic_control always builds it
+            raise ParameterError("v_method='cross_validation' needs the training design")
+        training = _fit(
+            cv_design,
+            treated_index,
+            donor_index,
+            v_method="nested",
+            n_random_starts=n_random_starts,
+            seed=seed,
+        )
+        fit = _fit(
+            design,
+            treated_index,
+            donor_index,
+            v_method="nested",
+            n_random_starts=n_random_starts,
+            seed=seed,
+            custom_v=training.v,
+        )
+        fit.starts = [(f"training: {name}", loss) for name, loss in training.starts]
+        fit.loss_validation = training.loss_v
+        return fit
     x1 = design.x[:, treated_index]
     x0 = design.x[:, donor_index]
     sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
@@ -674,6 +835,7 @@ def _fit(
 
     # The best pre-period fit any W can give: a lower bound of the loss over V.
     w_bound, _ = _simplex_ls(z0 - z1[:, None], None)
+    problem.w_bound = w_bound
     bound = problem.loss(w_bound)
 
     equal = np.full(k, 1.0 / k)
@@ -685,55 +847,12 @@ def _fit(
     elif v_method == "regression":
         best_v = _regression_v(np.column_stack([xs1, xs0]), np.column_stack([z1, z0]))
     else:
-        best_v, best_loss = equal, math.inf
-        # Losses below `tiny` count as a perfect fit; the objective is scaled to be about 1.
-        tiny = 1e-13 * max(float(np.mean(z1 * z1)), 1e-300)
-        scale = max(bound, problem.loss(problem.weights(equal, False)) * 1e-6, tiny)
-        reached = bound * (1.0 + 1e-10) + tiny
-        target_v = _attaining_v(problem, w_bound)
-        if target_v is not None:
-            loss = problem.loss(problem.weights(target_v, warm=False))
-            starts.append(("outcome-optimal W", loss))
-            best_v, best_loss = target_v, loss
-
-        def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-            v = _softmax(theta)
-            loss, grad_v = problem.loss_grad(v)
-            return loss / scale, v * (grad_v - v @ grad_v) / scale
-
-        rng = np.random.default_rng(seed)
-        candidates = [
-            ("equal", equal),
-            ("regression", _regression_v(np.column_stack([xs1, xs0]), np.column_stack([z1, z0]))),
-        ]
-        candidates += [
-            (f"random {i + 1}", rng.dirichlet(np.ones(k))) for i in range(n_random_starts)
-        ]
-        # A race: every start gets a short burst of iterations, the most promising ones
-        # are then run to convergence.
-        runs: list[tuple[str, _BFGS]] = []
-        for name, v0 in candidates:
-            if best_loss <= reached:
-                break  # global optimum reached: no V can do better
-            problem.support = None
-            problem.idx = None
-            run = _BFGS(fun, np.log(np.maximum(v0, 1e-12)))
-            run.advance(_BURST)
-            run.state = problem.idx
-            runs.append((name, run))
-        runs.sort(key=lambda item: item[1].f)
-        for _, run in runs[:_FINALISTS]:
-            if not run.done:
-                problem.idx, problem.support = run.state, None
-                run.advance(_MAX_ITER)
-        for name, run in runs:
-            v = _softmax(run.x)
-            loss = problem.loss(problem.weights(v, warm=False))
-            starts.append((name, loss))
-            if loss < best_loss:
-                best_v, best_loss = v, loss
-
-    w = problem.weights(best_v, warm=False)
+        best_v, best_w, _ = _nested_v(
+            problem, bound, xs1, xs0, n_random_starts, seed, starts, design.predictor_names
+        )
+    if custom_v is not None or v_method != "nested" or k == 1:
+        best_w = problem.solve(best_v)
+    w = best_w
     loss_v = problem.loss(w)
     resid = xs1 - xs0 @ w
     loss_w = float(resid @ (best_v * resid))
@@ -842,7 +961,13 @@ class SyntheticControlResult:
     loss_bound
         The smallest fit-window MSPE any donor weights can reach: ``loss_v`` can't be lower.
     starts
-        For ``v_method="nested"``: the loss reached from each start (``start``, ``loss_v``).
+        For ``v_method="nested"``: each start (``start``) and the fit-window MSPE of the W it
+        ended on (``loss_v``; ties among inner solutions broken by that loss), best first;
+        the first row is the result's ``loss_v``. For ``"cross_validation"``: the same for
+        the training search, with validation-window losses.
+    loss_validation
+        For ``v_method="cross_validation"``: the validation-window MSPE of the training fit
+        whose V is used (NaN otherwise).
     warnings
         Messages about the data or the fit that a reader of the result must see.
     """
@@ -868,6 +993,7 @@ class SyntheticControlResult:
     _spec: dict[str, Any] = field(repr=False)
     _base_warnings: list[str] = field(repr=False)
     _placebo_gaps: dict[int, NDArray[np.float64]] | None = field(default=None, repr=False)
+    loss_validation: float = math.nan
 
     # ---------------------------------------------------------------- placebo in space
     def placebo_test(self, exclude_ratio: float | None = None) -> PlaceboResult:
@@ -1156,13 +1282,14 @@ class SyntheticControlResult:
             predictor_window = clip(spec["predictor_window"], "predictor_window")
         if fit_window is None:
             fit_window = clip(spec["fit_window"], "fit_window")
-        if special_predictors is None:
-            special_predictors = []
-            for s in spec["special_predictors"]:
+
+        def clip_special(specs: Sequence[Any]) -> list[Any]:
+            out: list[Any] = []
+            for s in specs:
                 column, periods = s[0], s[1]
                 rest = tuple(s[2:])
                 if isinstance(periods, tuple):
-                    special_predictors.append(
+                    out.append(
                         (column, clip(periods, f"special predictor {column!r} window"), *rest)
                     )
                 else:
@@ -1177,7 +1304,19 @@ class SyntheticControlResult:
                         notes.append(
                             f"special predictor {column!r} periods cut to {kept} for the placebo"
                         )
-                    special_predictors.append((column, kept, *rest))
+                    out.append((column, kept, *rest))
+            return out
+
+        if special_predictors is None:
+            special_predictors = clip_special(spec["special_predictors"])
+        options = _rerun_options(self._options, spec)
+        if "cv_fit_window" in options:  # cross-validation: its windows are cut the same way
+            options["cv_fit_window"] = clip(options["cv_fit_window"], "cv_fit_window")
+            options["cv_predictor_window"] = clip(
+                options["cv_predictor_window"], "cv_predictor_window"
+            )
+            if options["cv_special_predictors"] is not None:
+                options["cv_special_predictors"] = clip_special(options["cv_special_predictors"])
         data = spec["data"].filter(pl.col(spec["time"]) < real)
         result = synthetic_control(
             data,
@@ -1192,7 +1331,7 @@ class SyntheticControlResult:
             fit_window=fit_window,
             donors=self.donors,
             series_breaks=spec["series_breaks"],
-            **self._options,
+            **options,
         )
         result.warnings.extend(notes)
         return result
@@ -1204,6 +1343,18 @@ class SyntheticControlResult:
             f"pre_rmspe={self.pre_rmspe:.4g}, post_rmspe={self.post_rmspe:.4g}, "
             f"loss_v={self.loss_v:.4g}, weights: {top}, warnings={len(self.warnings)})"
         )
+
+
+def _rerun_options(options: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of :func:`synthetic_control` that reproduce ``options``."""
+    out = {k: v for k, v in options.items() if k != "cv_design"}
+    if options.get("cv_design") is not None:
+        out.update(
+            cv_predictor_window=spec["cv_predictor_window"],
+            cv_special_predictors=spec["cv_special_predictors"],
+            cv_fit_window=spec["cv_fit_window"],
+        )
+    return out
 
 
 def _build_result(
@@ -1291,6 +1442,7 @@ def _build_result(
         v_method="custom" if options.get("custom_v") is not None else options["v_method"],
         starts=starts,
         warnings=warnings,
+        loss_validation=fit.loss_validation,
         _design=design,
         _options=dict(options),
         _spec=spec,
@@ -1365,6 +1517,9 @@ def synthetic_control(
     n_random_starts: int = 3,
     seed: int = 0,
     series_breaks: Sequence[Any] = (),
+    cv_predictor_window: tuple[Any, Any] | None = None,
+    cv_special_predictors: Sequence[Any] | None = None,
+    cv_fit_window: tuple[Any, Any] | None = None,
 ) -> SyntheticControlResult:
     """Fit a synthetic control for one treated unit.
 
@@ -1401,6 +1556,11 @@ def synthetic_control(
         ``"regression"``: R Synth's regression-based V (squared coefficients of the
         fit-window outcomes regressed on the scaled predictors, summed over periods).
         ``"equal"``: all predictors weigh the same.
+        ``"cross_validation"``: Abadie, Diamond & Hainmueller's (2015) out-of-sample choice:
+        V is chosen (as ``"nested"``) on a *training* specification, the same predictors
+        measured in an earlier window (``cv_predictor_window``, ``cv_special_predictors``)
+        with the outcome fitted over a later *validation* window (``cv_fit_window``); W is
+        then fitted with that V on the main predictors. See the second example.
     custom_v
         Fixed predictor weights instead of choosing V (as R Synth's ``custom.v``): one
         non-negative number per predictor, in the order of the result's ``v`` table
@@ -1415,6 +1575,17 @@ def synthetic_control(
         First periods on a new statistical basis (ints, or ``SeriesBreak`` objects from
         ``load_catalog().breaks_for(indicator)``); a break inside the estimation window adds
         a warning to the result.
+    cv_predictor_window
+        ``v_method="cross_validation"``: the training window over which ``predictors`` are
+        averaged (required when ``predictors`` are given).
+    cv_special_predictors
+        ``v_method="cross_validation"``: the training versions of ``special_predictors``,
+        one per item and in the same order (the same columns, earlier periods); required
+        when ``special_predictors`` are given.
+    cv_fit_window
+        ``v_method="cross_validation"``: the validation window, inclusive, over which the
+        outcome MSPE is minimised to choose V; required. It must lie before
+        ``treatment_time`` (the outcome after the treatment never chooses V).
 
     Returns
     -------
@@ -1440,16 +1611,56 @@ def synthetic_control(
     ...         for t in range(6)]
     >>> fit = synthetic_control(pl.DataFrame(rows), unit="u", time="t", outcome="y",
     ...                         treated="a", treatment_time=4)
-    >>> [(u, round(w, 9)) for u, w in fit.weights.filter(pl.col("weight") > 0).rows()]
+    >>> sorted((u, round(w, 9)) for u, w in fit.weights.filter(pl.col("weight") > 0).rows())
     [('b', 0.5), ('c', 0.5)]
     >>> round(fit.att, 9)
     2.0
+
+    Cross-validated V with the design of Abadie, Diamond & Hainmueller (2015), West German
+    reunification (treatment 1990; their ``germany`` data, not shipped here): V chosen
+    with predictors of 1971-1980 (school enrolment in 1970 and 1975, investment in 1980)
+    to fit GDP over the validation window 1981-1990, then W with the same V on the
+    predictors of 1981-1990 (schooling 1980 and 1985, investment 1980) and GDP fitted over
+    1960-1989. The paper's validation window includes 1990, the treatment year; here every
+    window must end before ``treatment_time``, so it becomes 1981-1989:
+
+    >>> fit = synthetic_control(  # doctest: +SKIP
+    ...     germany, unit="country", time="year", outcome="gdp",
+    ...     treated="West Germany", treatment_time=1990,
+    ...     predictors=["gdp", "trade", "infrate"], predictor_window=(1981, 1990 - 1),
+    ...     special_predictors=[("industry", (1981, 1989)), ("schooling", [1980, 1985]),
+    ...                         ("invest80", 1980)],
+    ...     fit_window=(1960, 1989),
+    ...     v_method="cross_validation",
+    ...     cv_predictor_window=(1971, 1980),
+    ...     cv_special_predictors=[("industry", (1971, 1980)), ("schooling", [1970, 1975]),
+    ...                            ("invest70", 1980)],
+    ...     cv_fit_window=(1981, 1989),
+    ... )
+
+    The same structure on a small panel: the treated unit ``a`` sits halfway between
+    ``b`` and ``c`` on the predictor ``x`` in both windows:
+
+    >>> rows = [{"u": u, "t": t, "x": base + (0.5 if t >= 3 else 0.0),
+    ...          "y": base + slope * t + (2.0 if u == "a" and t >= 6 else 0.0)}
+    ...         for u, base, slope in [("a", 1.5, 1), ("b", 1.0, 1), ("c", 2.0, 1), ("d", 5.0, 2)]
+    ...         for t in range(8)]
+    >>> cv = synthetic_control(pl.DataFrame(rows), unit="u", time="t", outcome="y",
+    ...                        treated="a", treatment_time=6, predictors=["x"],
+    ...                        predictor_window=(3, 5), v_method="cross_validation",
+    ...                        cv_predictor_window=(0, 2), cv_fit_window=(3, 5))
+    >>> sorted((u, round(w, 9)) for u, w in cv.weights.filter(pl.col("weight") > 1e-9).rows())
+    [('b', 0.5), ('c', 0.5)]
+    >>> round(cv.att, 9), cv.v_method
+    (2.0, 'cross_validation')
 
     References
     ----------
     Abadie, A. and Gardeazabal, J. (2003). AER 93(1), 113-132.
     Abadie, A., Diamond, A. and Hainmueller, J. (2010). JASA 105(490), 493-505.
     Abadie, A., Diamond, A. and Hainmueller, J. (2011). JSS 42(13).
+    Abadie, A., Diamond, A. and Hainmueller, J. (2015). AJPS 59(2), 495-510, section
+    "Cross-validation" and its replication code.
     """
     if v_method not in _V_METHODS:
         raise ParameterError(f"v_method must be one of {_V_METHODS}, got {v_method!r}")
@@ -1473,11 +1684,35 @@ def synthetic_control(
         donors=donors,
     )
     custom = None if custom_v is None else _custom_v(custom_v, design.predictor_names)
+    cv_design = None
+    cv_special = None if cv_special_predictors is None else list(cv_special_predictors)
+    if v_method == "cross_validation" and custom is None:
+        cv_design = _training_design(
+            data,
+            design,
+            unit=unit,
+            time=time,
+            outcome=outcome,
+            treated=treated,
+            treatment_time=treatment_time,
+            predictors=predictors,
+            special=special_list,
+            cv_predictor_window=cv_predictor_window,
+            cv_special_predictors=cv_special,
+            cv_fit_window=cv_fit_window,
+            donors=donors,
+        )
+    elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
+        raise ParameterError(
+            "cv_predictor_window, cv_special_predictors and cv_fit_window apply only to "
+            "v_method='cross_validation' (without custom_v)"
+        )
     options = {
         "v_method": v_method,
         "n_random_starts": n_random_starts,
         "seed": seed,
         "custom_v": custom,
+        "cv_design": cv_design,
     }
     fit = _fit(design, design.treated_index, design.donor_index, **options)
     base_warnings = [*design.notes, *_break_warnings(breaks, design, outcome)]
@@ -1491,5 +1726,73 @@ def synthetic_control(
         "special_predictors": special_list,
         "fit_window": fit_window,
         "series_breaks": breaks,
+        "cv_predictor_window": cv_predictor_window,
+        "cv_special_predictors": cv_special,
+        "cv_fit_window": cv_fit_window,
     }
     return _build_result(design, fit, options, base_warnings, spec)
+
+
+def _training_design(
+    data: pl.DataFrame,
+    design: _Design,
+    *,
+    unit: str,
+    time: str,
+    outcome: str,
+    treated: Any,
+    treatment_time: Any,
+    predictors: Sequence[str],
+    special: list[Any],
+    cv_predictor_window: tuple[Any, Any] | None,
+    cv_special_predictors: list[Any] | None,
+    cv_fit_window: tuple[Any, Any] | None,
+    donors: Sequence[Any] | None,
+) -> _Design:
+    """The training specification of ``v_method="cross_validation"``, checked."""
+    if cv_fit_window is None:
+        raise ParameterError(
+            "v_method='cross_validation' needs cv_fit_window=(first, last): the validation "
+            "window over which the outcome is fitted to choose V"
+        )
+    predictors = _as_list(predictors, "predictors")
+    if predictors and cv_predictor_window is None:
+        raise ParameterError(
+            "v_method='cross_validation' needs cv_predictor_window=(first, last): the "
+            f"training window over which the predictors {predictors} are averaged"
+        )
+    cv_special = _as_list(cv_special_predictors, "cv_special_predictors")
+    if cv_special and isinstance(cv_special[0], str):
+        cv_special = [tuple(cv_special)]
+    if len(cv_special) != len(special) or any(
+        a[0] != b[0] for a, b in zip(cv_special, special, strict=False)
+    ):
+        raise ParameterError(
+            "cv_special_predictors must give, in the same order, one training version (same "
+            f"column, earlier periods) of each special predictor {[s[0] for s in special]}; "
+            f"got {[s[0] for s in cv_special]}"
+        )
+    if not predictors and not special:
+        raise ParameterError(
+            "v_method='cross_validation' needs predictors or special_predictors: with the "
+            "outcome periods as predictors the training and main predictors differ in number"
+        )
+    try:
+        training = _prepare(
+            data,
+            unit=unit,
+            time=time,
+            outcome=outcome,
+            treated=treated,
+            treatment_time=treatment_time,
+            predictors=predictors,
+            predictor_window=cv_predictor_window if predictors else None,
+            special_predictors=cv_special,
+            fit_window=cv_fit_window,
+            donors=donors,
+        )
+    except ParameterError as exc:
+        raise ParameterError(f"training specification (cross_validation): {exc}") from None
+    if training.units != design.units:  # pragma: no cover - same data and donors
+        raise ParameterError("the training specification selected other units")
+    return training

@@ -3,9 +3,13 @@
 Reference values:
 - ``tests/reference/basque_synth_r.json``: published R Synth output for Abadie & Gardeazabal
   (2003) on ``data/reference/basque.csv`` (two runs, with their V, W, losses and balance
-  table);
+  table), transcribed from printed R output; provenance and the R script that produces it in
+  ``tests/reference/basque_synth_r.md`` and ``basque_synth_r.R``;
 - closed forms (two-donor segment, perfect-fit cases, mean over available values);
-- SciPy's SLSQP as an independent QP solver, and finite differences for the V-gradient;
+- SciPy's SLSQP as an independent QP solver (inner problem, ties broken by the outer loss),
+  and finite differences for the V-gradient;
+- a brute-force search over V (grid plus bounded refinement, inner problem by SciPy's NNLS)
+  for the nested search and the cross-validated V, on cases where only the search decides;
 - exact distribution theory for the placebo p-values under exchangeable units.
 """
 
@@ -21,11 +25,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from scipy.optimize import minimize
+from scipy.optimize import minimize, minimize_scalar, nnls
 
-from research._simplex import simplex_kkt_residual, simplex_least_squares
+from research._simplex import simplex_kkt_residual, simplex_least_squares, tied_least_squares
 from research.errors import ParameterError
-from research.synth import _Outer, synthetic_control
+from research.synth import _attaining_v, _Outer, synthetic_control
 
 ROOT = Path(__file__).resolve().parents[1]
 BASQUE_CSV = ROOT / "data" / "reference" / "basque.csv"
@@ -149,6 +153,30 @@ def test_basque_nested_v_beats_published_loss(basque: pl.DataFrame, basque_fit) 
     post = basque_fit.gap.filter(pl.col("time") >= 1970)["gap"].to_numpy()
     assert basque_fit.att == pytest.approx(float(post.mean()))
     assert basque_fit.att < 0
+
+
+def test_basque_attaining_v_makes_outcome_optimal_w_an_inner_solution(basque_fit) -> None:
+    """The linear programme's V: W minimising the pre-period MSPE satisfies the inner KKT
+    conditions there (checked by the KKT residual and by SLSQP on the inner QP)."""
+    design = basque_fit._design
+    x1, x0 = design.x[:, 0], design.x[:, 1:]
+    z1, z0 = design.z[:, 0], design.z[:, 1:]
+    sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
+    d = x0 / sd[:, None] - (x1 / sd)[:, None]
+    w_bound = slsqp_simplex(z0 - z1[:, None])  # independent outcome-optimal W
+    w_bound = np.where(w_bound > 1e-9, w_bound, 0.0)  # SLSQP leaves ~1e-17 off the support
+    w_bound /= w_bound.sum()
+    problem = _Outer(d, z1, z0)
+    v = _attaining_v(problem, simplex_least_squares(z0 - z1[:, None])[0])
+    assert v is not None and v.min() >= 0.0 and v.sum() == pytest.approx(1.0, abs=1e-12)
+    c = np.sqrt(v)[:, None] * d
+    assert simplex_kkt_residual(c, w_bound) < 1e-6
+    w_inner = slsqp_simplex(c)
+    assert float(np.sum((c @ w_inner) ** 2)) == pytest.approx(
+        float(np.sum((c @ w_bound) ** 2)), rel=1e-6, abs=1e-12
+    )
+    assert basque_fit.starts.row(0) == ("outcome-optimal W", pytest.approx(basque_fit.loss_v))
+    assert basque_fit.v["weight"].to_numpy() == pytest.approx(v, abs=1e-12)
 
 
 def test_basque_weights_solve_inner_problem_independently(basque_fit) -> None:
@@ -280,6 +308,368 @@ def test_outer_gradient_matches_finite_differences() -> None:
             checked += 1
             assert grad == pytest.approx(fd, rel=1e-5, abs=1e-7 * max(1.0, loss))
     assert checked >= 20
+
+
+# --------------------------------------------------------------------------------------------
+# The nested search over V: ties, seeds, and a case only the search can decide
+# --------------------------------------------------------------------------------------------
+
+
+def slsqp_tied(g, h, a, b, start=None, vertices=True) -> tuple[np.ndarray, float]:
+    """SLSQP: min ||g w - h||^2 over the simplex with a w = b (independent of our solver).
+
+    The problem is convex; several starts only guard against SLSQP stopping early."""
+    n = g.shape[1]
+    best = None
+    starts = [np.full(n, 1.0 / n)] + (list(np.eye(n)) if vertices else [])
+    starts += [] if start is None else [start]
+    for w0 in starts:
+        res = minimize(
+            lambda w: float(np.sum((g @ w - h) ** 2)),
+            w0,
+            jac=lambda w: 2 * g.T @ (g @ w - h),
+            bounds=[(0.0, 1.0)] * n,
+            constraints=[
+                {"type": "eq", "fun": lambda w: np.append(a @ w - b, w.sum() - 1.0)},
+            ],
+            method="SLSQP",
+            options={"ftol": 1e-15, "maxiter": 3000},
+        )
+        feasible = np.abs(a @ res.x - b).max() < 1e-8 and abs(res.x.sum() - 1) < 1e-8
+        if feasible and (best is None or res.fun < best[1]):
+            best = (res.x, float(res.fun))
+    assert best is not None
+    return best
+
+
+def test_tied_least_squares_against_slsqp() -> None:
+    rng = np.random.default_rng(12)
+    for it in range(15):
+        n, m, p = int(rng.integers(4, 11)), int(rng.integers(2, 9)), int(rng.integers(1, 3))
+        g = rng.normal(size=(m, n))
+        h = rng.normal(size=m) * 2
+        a = rng.normal(size=(p, n))
+        w0 = rng.dirichlet(np.ones(n)) * (rng.random(n) < 0.7)
+        if w0.sum() == 0:
+            w0[0] = 1.0
+        w0 /= w0.sum()
+        w = tied_least_squares(g, h, a, w0)
+        assert w.min() >= 0.0 and w.sum() == pytest.approx(1.0, abs=1e-12)
+        assert a @ w == pytest.approx(a @ w0, abs=1e-10)
+        _, f_ref = slsqp_tied(g, h, a, a @ w0, start=w0)
+        f = float(np.sum((g @ w - h) ** 2))
+        assert f <= f_ref * (1 + 1e-7) + 1e-10, it
+        assert f >= f_ref * (1 - 1e-6) - 1e-9, it  # SLSQP from n + 1 starts is not beaten
+        assert f <= float(np.sum((g @ w0 - h) ** 2)) + 1e-12  # never worse than the start
+
+
+def test_tied_least_squares_unconstrained_and_worse_start() -> None:
+    # No constraint binds: the best simplex fit of h, (h = 1.5 between 1 and 2).
+    g = np.array([[0.0, 1.0, 2.0, 5.0]])
+    w = tied_least_squares(g, np.array([1.5]), np.zeros((1, 4)), np.full(4, 0.25))
+    assert float((g @ w)[0]) == pytest.approx(1.5, abs=1e-12)
+    # A constraint leaving exactly one point returns it.
+    a = np.array([[1.0, 0.0, 0.0, 0.0]])
+    w0 = np.array([1.0, 0.0, 0.0, 0.0])
+    assert tied_least_squares(g, np.array([1.5]), a, w0) == pytest.approx(w0, abs=1e-15)
+
+
+def panel_from_arrays(x0, x1, z0, z1, post: int = 2) -> pl.DataFrame:
+    """Long panel: unit u0 treated (predictors x1, outcomes z1), donors u1.. (x0, z0)."""
+    rows = []
+    n_pre = len(z1)
+    for j in range(x0.shape[1] + 1):
+        xs = x1 if j == 0 else x0[:, j - 1]
+        zs = z1 if j == 0 else z0[:, j - 1]
+        for t in range(n_pre + post):
+            row = {"u": f"u{j}", "t": 2000 + t, "y": float(zs[t]) if t < n_pre else 0.0}
+            row.update({f"p{m + 1}": float(xs[m]) for m in range(len(xs))})
+            rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def two_predictor_case(seed: int, n_donors: int = 7, n_pre: int = 8):
+    """The treated unit lies beyond every donor on both predictors: no corner of V and no
+    V attaining the outcome-optimal W is optimal, the optimum is inside the simplex."""
+    rng = np.random.default_rng(seed)
+    x0 = rng.normal(size=(2, n_donors))
+    x1 = x0.max(axis=1) + rng.uniform(0.2, 1.0, 2)
+    z0 = rng.normal(size=(n_pre, n_donors)).cumsum(0)
+    z1 = z0[:, rng.choice(n_donors, 3, replace=False)].mean(1) + rng.normal(0, 0.3, n_pre)
+    return x0, x1, z0, z1
+
+
+def brute_force_two_predictors(x0, x1, z0, z1) -> tuple[float, float, float]:
+    """Outer loss over V = (t, 1 - t) by grid search plus a bounded 1-D refinement.
+
+    The inner problem is solved by SciPy's NNLS (min ||C u||^2 + (1'u - 1)^2, u >= 0,
+    W = u / 1'u), not by research._simplex. Returns (t*, loss at t*, loss at t = 0.5)."""
+    sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
+    d = x0 / sd[:, None] - (x1 / sd)[:, None]
+
+    def loss(t: float) -> float:
+        c = np.sqrt([t, 1 - t])[:, None] * d
+        a = np.vstack([c, np.ones(c.shape[1])])
+        b = np.zeros(a.shape[0])
+        b[-1] = 1.0
+        u, _ = nnls(a, b)
+        w = u / u.sum()
+        return float(np.mean((z1 - z0 @ w) ** 2))
+
+    grid = np.linspace(0.0, 1.0, 2001)
+    values = np.array([loss(t) for t in grid])
+    i = int(values.argmin())
+    res = minimize_scalar(
+        loss,
+        bounds=(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    return float(res.x), float(res.fun), loss(0.5)
+
+
+@pytest.mark.parametrize("case", [14, 26, 36])
+def test_nested_search_finds_brute_force_optimum(case: int) -> None:
+    """Only the BFGS search over V can find this optimum, so a broken gradient or update fails."""
+    x0, x1, z0, z1 = two_predictor_case(case)
+    t_star, loss_star, loss_equal = brute_force_two_predictors(x0, x1, z0, z1)
+    assert 0.1 < t_star < 0.9 and loss_equal > 5 * loss_star  # the search has to move
+    for n_random in (0, 3):
+        fit = synthetic_control(
+            panel_from_arrays(x0, x1, z0, z1),
+            unit="u",
+            time="t",
+            outcome="y",
+            treated="u0",
+            treatment_time=2008,
+            predictors=["p1", "p2"],
+            n_random_starts=n_random,
+        )
+        assert fit.loss_v == pytest.approx(loss_star, rel=1e-9)
+        assert fit.v["weight"][0] == pytest.approx(t_star, abs=1e-5)
+        # The corners (one predictor only) are worse: the optimum is interior.
+        corners = fit.starts.filter(pl.col("start").str.starts_with("only"))["loss_v"]
+        assert corners.min() > 2 * loss_star
+
+
+def california_shaped_panel(seed: int = 20100601) -> pl.DataFrame:
+    """39 units x 31 years like the tobacco study (as benchmarks/bench_synth.make_panel)."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(1970, 2001)
+    t = (years - 1970) / 10.0
+    f1 = np.sin(t * 1.3) + 0.3 * t
+    f2 = np.cumsum(rng.normal(0, 0.3, len(years)))
+    load = rng.normal(0, 1, (39, 4))
+    load[:, 0] = 100 + 15 * load[:, 0]
+    load[0] = 0.5 * load[1] + 0.3 * load[2] + 0.2 * load[3] + rng.normal(0, 0.05, 4)
+    covs = rng.normal(0, 1, (39, 3))
+    covs[0] = 0.5 * covs[1] + 0.3 * covs[2] + 0.2 * covs[3]
+    rows = []
+    for i in range(39):
+        y = load[i, 0] + 5 * load[i, 1] * t + 4 * load[i, 2] * f1 + 3 * load[i, 3] * f2
+        y = y + rng.normal(0, 1.0, len(years)) - (10.0 * (years >= 1989) if i == 0 else 0.0)
+        x = covs[i][:, None] + 0.2 * t[None, :] + rng.normal(0, 0.1, (3, len(years)))
+        for k, yr in enumerate(years):
+            rows.append((f"u{i + 1:02d}", int(yr), float(y[k]), *map(float, x[:, k])))
+    return pl.DataFrame(rows, schema=["unit", "year", "y", "x1", "x2", "x3"], orient="row")
+
+
+CALIFORNIA_SHAPED_SPEC = {
+    "unit": "unit",
+    "time": "year",
+    "outcome": "y",
+    "treated": "u01",
+    "treatment_time": 1989,
+    "predictors": ["x1", "x2", "x3"],
+    "predictor_window": (1980, 1988),
+    "special_predictors": [("y", 1975, "mean"), ("y", 1980, "mean"), ("y", 1988, "mean")],
+    "fit_window": (1970, 1988),
+}
+
+
+def seed_cases(basque: pl.DataFrame) -> dict[str, tuple[pl.DataFrame, dict]]:
+    x0, x1, z0, z1 = two_predictor_case(14)
+    return {
+        "basque": (basque, basque_spec()),
+        "california-shaped 39x31": (california_shaped_panel(), CALIFORNIA_SHAPED_SPEC),
+        # 12 outcome predictors, a handful of donors with positive weight
+        "factor 20x16, outcomes only": (
+            factor_panel(3, 20, 16),
+            {"unit": "unit", "time": "year", "outcome": "y", "treated": "u00"}
+            | {"treatment_time": 2012},
+        ),
+        "two predictors, interior optimum": (
+            panel_from_arrays(x0, x1, z0, z1),
+            {"unit": "u", "time": "t", "outcome": "y", "treated": "u0", "treatment_time": 2008}
+            | {"predictors": ["p1", "p2"]},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "basque",
+        "california-shaped 39x31",
+        "factor 20x16, outcomes only",
+        "two predictors, interior optimum",
+    ],
+)
+def test_loss_does_not_depend_on_seed(basque: pl.DataFrame, case: str) -> None:
+    data, spec = seed_cases(basque)[case]
+    fits = [synthetic_control(data, seed=seed, **spec) for seed in range(10)]
+    losses = np.array([f.loss_v for f in fits])
+    assert np.ptp(losses) <= 1e-6 * max(1.0, losses.min())
+    for fit in fits:
+        # The reported loss is the MSPE of the reported weights, over the fit window.
+        fit_times = fit._design.fit_times.tolist()
+        pre = fit.gap.filter(pl.col("time").is_in(fit_times))["gap"].to_numpy()
+        assert fit.loss_v == pytest.approx(float(np.mean(pre**2)), rel=1e-12, abs=1e-15)
+        # The starts table lists the loss of the W each start ended on, sorted by it.
+        listed = fit.starts["loss_v"].to_list()
+        assert listed == sorted(listed)
+        assert listed[0] == pytest.approx(fit.loss_v, rel=1e-12)
+        assert fit.loss_v >= fit.loss_bound * (1 - 1e-12)
+    if case != "two predictors, interior optimum":
+        positive = int((fits[0].weights["weight"] > 0).sum())
+        if case in ("basque", "factor 20x16, outcomes only"):
+            assert fits[0].v.height > positive  # more predictors than donors with weight
+
+
+def test_tied_inner_solutions_resolved_by_outer_loss() -> None:
+    """With all of V on one predictor the treated unit can match it with many W; the W
+    returned is the one with the lowest pre-period MSPE among them (checked by SLSQP)."""
+    data = california_shaped_panel()
+    names = ["x1", "x2", "x3", "y (1975)", "y (1980)", "y (1988)"]
+    base = synthetic_control(data, v_method="equal", **CALIFORNIA_SHAPED_SPEC)
+    design = base._design
+    x1, x0 = design.x[:, 0], design.x[:, 1:]
+    z1, z0 = design.z[:, 0], design.z[:, 1:]
+    for m in (0, 2):
+        v = dict.fromkeys(names, 0.0) | {names[m]: 1.0}
+        fit = synthetic_control(data, custom_v=v, **CALIFORNIA_SHAPED_SPEC)
+        w = np.array([dict(fit.weights.iter_rows())[u] for u in design.units[1:]])
+        assert x0[m] @ w == pytest.approx(x1[m], abs=1e-9)  # the predictor is matched
+        _, f_ref = slsqp_tied(z0, z1, x0[m : m + 1], np.array([x1[m]]), vertices=False)
+        assert fit.loss_v == pytest.approx(f_ref / z1.size, rel=1e-7)
+        # Far better than the W an untied solver happens to return (one or two donors).
+        assert fit.loss_v < 0.5 * base.loss_v
+
+
+def nnls_inner(x0, x1, v) -> np.ndarray:
+    """W(V) by SciPy's NNLS on the scaled predictors (independent of research._simplex)."""
+    sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
+    c = np.sqrt(v)[:, None] * (x0 / sd[:, None] - (x1 / sd)[:, None])
+    a = np.vstack([c, np.ones(c.shape[1])])
+    b = np.zeros(a.shape[0])
+    b[-1] = 1.0
+    u, _ = nnls(a, b)
+    return u / u.sum()
+
+
+def cv_panel(seed: int):
+    """Predictors p1, p2 take training values in 2000-2003 and main values in 2004-2007;
+    the outcome is observed 2000-2009, treatment in 2008."""
+    x0, x1, z0, z1 = two_predictor_case(seed)
+    rng = np.random.default_rng(seed + 1000)
+    m0 = rng.normal(size=x0.shape)
+    m1 = m0.max(axis=1) + rng.uniform(0.05, 0.3, 2)  # outside the hull: W(V) is unique
+    rows = []
+    for j in range(x0.shape[1] + 1):
+        for t in range(10):
+            train, main = (x1, m1) if j == 0 else (x0[:, j - 1], m0[:, j - 1])
+            xs = train if t < 4 else main
+            y = (z1 if j == 0 else z0[:, j - 1])[t] if t < 8 else 1.0
+            rows.append({"u": f"u{j}", "t": 2000 + t, "y": float(y), "p1": xs[0], "p2": xs[1]})
+    return pl.DataFrame(rows), (x0, x1, z0, z1), (m0, m1)
+
+
+@pytest.mark.parametrize("case", [14, 36])
+def test_cross_validation_against_brute_force(case: int) -> None:
+    """V from the training design (brute force over V), then W at that V (NNLS)."""
+    data, (x0, x1, z0, z1), (m0, m1) = cv_panel(case)
+    # validation window 2002-2007: outcome rows 2..7
+    t_star, loss_star, _ = brute_force_two_predictors(x0, x1, z0[2:8], z1[2:8])
+    assert 0.05 < t_star < 0.95
+    kw = {"unit": "u", "time": "t", "outcome": "y", "treated": "u0", "treatment_time": 2008}
+    fit = synthetic_control(
+        data,
+        predictors=["p1", "p2"],
+        predictor_window=(2004, 2007),
+        v_method="cross_validation",
+        cv_predictor_window=(2000, 2003),
+        cv_fit_window=(2002, 2007),
+        **kw,
+    )
+    assert fit.v_method == "cross_validation"
+    assert fit.v["weight"].to_list() == pytest.approx([t_star, 1 - t_star], abs=1e-5)
+    assert fit.loss_validation == pytest.approx(loss_star, rel=1e-9)
+    w_ref = nnls_inner(m0, m1, np.array([t_star, 1 - t_star]))
+    w = dict(fit.weights.iter_rows())
+    assert [w[f"u{j + 1}"] for j in range(w_ref.size)] == pytest.approx(w_ref, abs=1e-5)
+    assert fit.loss_v == pytest.approx(float(np.mean((z1 - z0 @ w_ref) ** 2)), rel=1e-6)
+    assert all(name.startswith("training: ") for name in fit.starts["start"].to_list())
+    # The main fit window (default: all of 2000-2007) is not what chose V: the nested V on
+    # the main design fits it at least as well.
+    nested = synthetic_control(data, predictors=["p1", "p2"], predictor_window=(2004, 2007), **kw)
+    assert nested.loss_v <= fit.loss_v * (1 + 1e-12)
+    assert np.isnan(nested.loss_validation)
+    # Placebos refit each donor with the same cross-validated procedure.
+    test = fit.placebo_test()
+    assert test.n_included == 8
+    donor = synthetic_control(
+        data.filter(pl.col("u") != "u0"),
+        predictors=["p1", "p2"],
+        predictor_window=(2004, 2007),
+        v_method="cross_validation",
+        cv_predictor_window=(2000, 2003),
+        cv_fit_window=(2002, 2007),
+        **(kw | {"treated": "u3"}),
+    )
+    gap = test.gaps.filter(pl.col("unit") == "u3")["gap"].to_numpy()
+    assert gap == pytest.approx(donor.gap["gap"].to_numpy(), abs=1e-9)
+
+
+def test_cross_validation_arguments() -> None:
+    data, _, _ = cv_panel(14)
+    kw = {"unit": "u", "time": "t", "outcome": "y", "treated": "u0", "treatment_time": 2008}
+    kw |= {"predictors": ["p1", "p2"], "predictor_window": (2004, 2007)}
+    with pytest.raises(ParameterError, match="cv_fit_window"):
+        synthetic_control(data, v_method="cross_validation", cv_predictor_window=(2000, 2003), **kw)
+    with pytest.raises(ParameterError, match="cv_predictor_window"):
+        synthetic_control(data, v_method="cross_validation", cv_fit_window=(2002, 2007), **kw)
+    with pytest.raises(ParameterError, match="only to v_method='cross_validation'"):
+        synthetic_control(data, cv_fit_window=(2002, 2007), **kw)
+    with pytest.raises(ParameterError, match=r"training specification.*before treatment_time"):
+        synthetic_control(
+            data,
+            v_method="cross_validation",
+            cv_predictor_window=(2000, 2003),
+            cv_fit_window=(2004, 2008),
+            **kw,
+        )
+    with pytest.raises(ParameterError, match="cv_special_predictors"):
+        synthetic_control(
+            data,
+            v_method="cross_validation",
+            cv_predictor_window=(2000, 2003),
+            cv_fit_window=(2002, 2007),
+            special_predictors=[("y", (2004, 2007))],
+            **kw,
+        )
+    # With special predictors given in both windows the training design is used.
+    fit = synthetic_control(
+        data,
+        v_method="cross_validation",
+        cv_predictor_window=(2000, 2003),
+        cv_fit_window=(2002, 2007),
+        special_predictors=[("y", (2004, 2007))],
+        cv_special_predictors=[("y", (2000, 2001))],
+        **kw,
+    )
+    assert fit.v.height == 3 and fit.v["weight"].sum() == pytest.approx(1.0)
+    fake = fit.placebo_in_time(2006, fit_window=(2000, 2005), predictor_window=(2002, 2005))
+    assert fake.v_method == "cross_validation"
 
 
 # --------------------------------------------------------------------------------------------
@@ -555,6 +945,28 @@ def test_validation_errors() -> None:
     codes = data.with_columns(pl.col("u").replace({"a": "0126"}))
     with pytest.raises(ParameterError, match="strings"):
         synthetic_control(codes, treated=126, **kw)
+
+
+def test_custom_v_as_sequence_and_range_warning() -> None:
+    """custom_v as a list (predictor order) equals the mapping form; a treated predictor equal
+    to the donors' maximum is inside their range (no warning), above it is outside."""
+    data = small_panel().with_columns((pl.col("y") * 0 + pl.col("x")).alias("x2"))
+    kw = {"unit": "u", "time": "t", "outcome": "y", "treated": "a", "treatment_time": 2005}
+    kw |= {"predictors": ["x", "x2"]}
+    by_list = synthetic_control(data, custom_v=[3.0, 1.0], **kw)
+    by_map = synthetic_control(data, custom_v={"x": 3.0, "x2": 1.0}, **kw)
+    assert by_list.v["weight"].to_list() == pytest.approx([0.75, 0.25], abs=1e-15)
+    assert by_list.v["weight"].to_list() == by_map.v["weight"].to_list()
+    at_max = data.with_columns(
+        pl.when(pl.col("u") == "a").then(10.0).otherwise(pl.col("x")).alias("x")
+    )  # d has x = 10, the donors' maximum
+    fit = synthetic_control(at_max, **kw)
+    assert not any("outside the donors' range" in w for w in fit.warnings)
+    above = at_max.with_columns(
+        pl.when(pl.col("u") == "a").then(10.5).otherwise(pl.col("x")).alias("x")
+    )
+    fit = synthetic_control(above, **kw)
+    assert any("outside the donors' range for predictor(s) ['x']" in w for w in fit.warnings)
 
 
 @dataclass
