@@ -63,7 +63,7 @@ import polars as pl
 from scipy import stats
 
 from .errors import DataError, ParameterError
-from .glm import GLMFit, cluster_covariance, fit_glm
+from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
 
 __all__ = [
     "DiDResult",
@@ -257,6 +257,7 @@ def _prepare(
     family: str,
     offset: str | None,
     cluster: str | None,
+    drop_singletons: bool = False,
 ) -> tuple[_Panel, pl.DataFrame]:
     if family not in ("gaussian", "poisson"):
         raise ParameterError(f"family={family!r} is not supported; use 'gaussian' or 'poisson'")
@@ -314,6 +315,19 @@ def _prepare(
                 warns.append(f"Periods with zero events in every unit were dropped: {zero_times}.")
             df = df.filter(pl.Series(keep))
             y, off = y[keep], off[keep]
+    if drop_singletons:
+        keep = _non_singletons(df[unit].to_numpy(), df[time].to_numpy())
+        if not keep.all():
+            warns.append(
+                f"{int((~keep).sum())} observations of units or periods seen only once "
+                "(singletons) were dropped: a fixed effect fits them exactly, so they carry no "
+                "information and would only inflate N and the number of clusters "
+                "(fixest/reghdfe convention)."
+            )
+            df = df.filter(pl.Series(keep))
+            y, off = y[keep], off[keep]
+            if df.height == 0:
+                raise DataError("no observations left after dropping singletons")
     ucol = df[unit].cast(pl.String).to_numpy()
     unit_labels_arr, unit_codes = np.unique(ucol, return_inverse=True)
     time_values, time_codes = np.unique(df[time].to_numpy(), return_inverse=True)
@@ -338,6 +352,48 @@ def _prepare(
         warnings=warns,
     )  # fmt: skip
     return panel, df
+
+
+def _non_singletons(units: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Mask of observations kept after dropping singletons of the unit and time effects.
+
+    Repeated until no unit and no period is seen exactly once (dropping one can create
+    another), as fixest's and reghdfe's singleton removal.
+    """
+    keep = np.ones(units.size, dtype=bool)
+    changed = True
+    while changed:
+        changed = False
+        for v in (units, times):
+            _, inv, cnt = np.unique(v[keep], return_inverse=True, return_counts=True)
+            single = cnt[inv] == 1
+            if single.any():
+                idx = np.flatnonzero(keep)
+                keep[idx[single]] = False
+                changed = True
+    return keep
+
+
+def _n_nested(panel: _Panel, n_time_cols: int) -> int:
+    """Number of fixed-effect dummy columns nested in the clusters (they leave K).
+
+    The unit dummies are nested when every unit lies in a single cluster (always so when
+    clustering by unit); the full set of them spans the intercept, which stays in K, so
+    ``n_units - 1`` columns leave K. This is the count of Stata's ``xtreg, fe`` and of
+    pyfixest (``k_fixef="nonnested"``): K = the other regressors + 1. The ``n_time_cols``
+    time dummies (first period dropped) leave K when every period lies in a single cluster.
+    """
+    out = 0
+    pairs = ((panel.unit_codes, len(panel.unit_labels) - 1), (panel.time_codes, n_time_cols))
+    for codes, ncols in pairs:
+        k = int(codes.max()) + 1
+        lo = np.full(k, np.iinfo(np.int64).max)
+        hi = np.full(k, -1)
+        np.minimum.at(lo, codes, panel.cluster_codes)
+        np.maximum.at(hi, codes, panel.cluster_codes)
+        if np.all(lo == hi):
+            out += ncols
+    return out
 
 
 def _dummies(codes: np.ndarray, drop_first: bool) -> np.ndarray:
@@ -583,7 +639,7 @@ def diff_in_diff(
         )
     panel, _ = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=post,
-        family=family, offset=offset, cluster=cluster,
+        family=family, offset=offset, cluster=cluster, drop_singletons=design == "twfe",
     )  # fmt: skip
     warns = panel.warnings
     treated_obs = panel.treated_u[panel.unit_codes]
@@ -612,10 +668,13 @@ def diff_in_diff(
     treated_clusters = np.unique(panel.cluster_codes[treated_obs == 1])
     G1 = int(treated_clusters.size)
     G0 = int(np.unique(panel.cluster_codes[treated_obs == 0]).size)
-    alpha = 1.0 - level
+    alpha = round(1.0 - level, 12)  # 1 - 0.8 is 0.19999999999999996 in floating point
     details: dict = {"model_se": float(fit.se[0])}
+    n_time = int(panel.time_codes.max())
+    nested = _n_nested(panel, n_time) if design == "twfe" else 0
+    details["cluster_k"] = X.shape[1] - nested
     if G >= 2:
-        Vc, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes)
+        Vc, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes, n_nested=nested)
         se_c = float(np.sqrt(Vc[0, 0]))
         tstat = est / se_c if se_c > 0 else math.inf
         details.update(
@@ -678,8 +737,9 @@ def diff_in_diff(
             reason += " " + _WILD_FAILS
             warns.append(_WILD_FAILS)
         kw = _wild_inference(
-            X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c
-        )
+            X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c,
+            X.shape[1] - nested,
+        )  # fmt: skip
     rr = {}
     if family == "poisson":
         rr = dict(
@@ -817,11 +877,12 @@ def _wild_inference(
     seed: int | None,
     details: dict,
     se_obs: float,
+    k_counted: int,
 ) -> dict:
     y = panel.y
     codes = panel.cluster_codes
     G = int(codes.max()) + 1
-    n, k = X.shape
+    n = X.shape[0]
     if weights == "auto":
         weights = "webb" if G <= _WEBB_MAX_CLUSTERS else "rademacher"
     rng = np.random.default_rng(seed)
@@ -831,7 +892,8 @@ def _wild_inference(
     mD = _qr_resid(Qf, D)
     u0 = _qr_resid(Qf, y)
     a = mD / (mD @ mD)
-    c = G / (G - 1) * (n - 1) / (n - k)
+    # the same small-sample factor as se_obs; it cancels in every bootstrap t ratio
+    c = cr1_factor(n, k_counted, G)
     b1s, b2s, As, Bs, Cs = [], [], [], [], []
     chunk = 1000
     done = 0
@@ -974,8 +1036,8 @@ def event_study(
         raise ParameterError(f"level must lie in (0, 1), got {level!r}")
     tt_col = treatment_time if isinstance(treatment_time, str) else None
     panel, df = _prepare(
-        data, unit=unit, time=time, outcome=outcome,
-        treated=treated, post=None, family=family, offset=offset, cluster=cluster,
+        data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
+        family=family, offset=offset, cluster=cluster, drop_singletons=True,
     )  # fmt: skip
     warns = panel.warnings
     tv = _numeric_times(df[time].to_numpy())
@@ -1037,7 +1099,7 @@ def event_study(
     G = int(panel.cluster_codes.max()) + 1
     G1 = int(np.unique(panel.cluster_codes[tr_obs == 1]).size)
     G0 = int(np.unique(panel.cluster_codes[tr_obs == 0]).size)
-    alpha = 1 - level
+    alpha = round(1.0 - level, 12)
     if inference == "auto":
         if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
             method = "cluster"
@@ -1065,7 +1127,8 @@ def event_study(
         raise ParameterError("permutation inference needs a common treatment time")
 
     if method == "cluster":
-        V, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes)
+        nested = _n_nested(panel, int(panel.time_codes.max()))
+        V, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes, n_nested=nested)
         V = V[:m, :m]
         df_t: float = G - 1
     else:

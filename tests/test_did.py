@@ -11,11 +11,14 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from research.did import diff_in_diff, event_study
 from research.errors import ParameterError
 
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
+# fixest conventions (nested fixed effects out of K, singletons dropped), from pyfixest
+FIX = json.loads((Path(__file__).parent / "reference" / "did_pyfixest.json").read_text())
 PANEL = pl.DataFrame(REF["panel"])
 RTOL = 1e-6
 KW = dict(unit="unit", time="year", treated="treated", post="post")
@@ -28,14 +31,19 @@ def _close(a, b, rtol=RTOL):
 # ---------------------------------------------------------------- statsmodels reference
 
 
-def test_ols_twfe_cluster_matches_statsmodels():
+def test_ols_twfe_cluster_matches_statsmodels_and_pyfixest():
     ref = REF["did"]["ols_twfe_cluster"]
+    fx = FIX["panel"]["twfe_ols"]
     r = diff_in_diff(PANEL, outcome="rate", inference="cluster", **KW)
     assert r.method == "cluster"
     _close(r.estimate, ref["params"][0])
-    _close(r.se, ref["bse"][0])
-    _close(r.p_value, ref["pvalues"][0])
-    _close([r.lower, r.upper], [ref["ci_lower"][0], ref["ci_upper"][0]])
+    _close(r.estimate, fx["params"][0])
+    # CR1 with the unit effects (nested in the unit clusters) out of K, as fixest/reghdfe:
+    # K = D + 9 year dummies + 1 = 11 instead of statsmodels' 1 + 12 + 9 = 22
+    _close([r.se, r.p_value, r.lower, r.upper],
+           [fx["bse"][0], fx["pvalues"][0], fx["ci_lower"][0], fx["ci_upper"][0]])  # fmt: skip
+    assert r.details["cluster_k"] == 11
+    _close(r.se, ref["bse"][0] * np.sqrt((120 - 22) / (120 - 11)))
     assert ref["df_resid_inference"] == r.details["cluster_df"] == 11
     _close(r.details["model_se"], REF["did"]["ols_twfe_nonrobust"]["bse"][0])
     assert any("unreliable" in w for w in r.warnings)  # 12 clusters < 30
@@ -49,17 +57,98 @@ def test_ols_2x2_cluster_matches_statsmodels():
             ref["ci_upper"][0]])  # fmt: skip
 
 
-def test_poisson_twfe_matches_statsmodels():
+def test_poisson_twfe_matches_statsmodels_and_pyfixest():
     ref = REF["did"]["poisson_twfe_cluster"]
+    fx = FIX["panel"]["twfe_poisson"]
     r = diff_in_diff(
         PANEL, outcome="count", family="poisson", offset="population", inference="cluster", **KW
     )
-    _close([r.estimate, r.se, r.p_value, r.lower, r.upper],
-           [ref["params"][0], ref["bse"][0], ref["pvalues"][0], ref["ci_lower"][0],
-            ref["ci_upper"][0]])  # fmt: skip
+    _close([r.estimate, r.se], [ref["params"][0], fx["bse"][0]])
+    _close(r.estimate, fx["params"][0])
+    # t(G-1) from the pyfixest standard error (fepois itself reports normal p-values)
+    q = stats.t.ppf(0.975, 11)
+    _close([r.p_value, r.lower, r.upper],
+           [2 * stats.t.sf(abs(fx["params"][0] / fx["bse"][0]), 11),
+            fx["params"][0] - q * fx["bse"][0], fx["params"][0] + q * fx["bse"][0]])  # fmt: skip
     _close(r.details["model_se"], REF["did"]["poisson_twfe_model"]["bse"][0])
     _close([r.rate_ratio, r.rr_lower, r.rr_upper],
-           np.exp([ref["params"][0], ref["ci_lower"][0], ref["ci_upper"][0]]))  # fmt: skip
+           np.exp([fx["params"][0], r.lower, r.upper]))  # fmt: skip
+    assert r.rr_lower == pytest.approx(np.exp(fx["params"][0] - q * fx["bse"][0]), rel=1e-6)
+
+
+# ---------------------------------------------------------------- fixest conventions
+
+
+def test_two_period_panel_with_singletons_matches_pyfixest():
+    ref = FIX["stores"]
+    df = pl.DataFrame(ref["data"])
+    r = diff_in_diff(df, unit="store", time="wave", outcome="fte", treated="treated",
+                     post="post", inference="cluster")  # fmt: skip
+    fx = ref["twfe"]
+    assert r.estimate == pytest.approx(ref["diff_mean_changes"], rel=1e-12)
+    _close([r.estimate, r.se, r.p_value, r.lower, r.upper],
+           [fx["params"][0], fx["bse"][0], fx["pvalues"][0], fx["ci_lower"][0],
+            fx["ci_upper"][0]])  # fmt: skip
+    assert ref["n_singletons"] == 26
+    assert (r.n_obs, r.n_clusters) == (fx["nobs"], fx["n_clusters"]) == (768, 384)
+    assert "26 observations of units or periods seen only once (singletons)" in r.warnings[0]
+    # K = D + 1 wave dummy + 1 (the unit effects stand for one intercept)
+    assert r.details["cluster_k"] == 3
+
+
+def test_staggered_event_study_matches_pyfixest():
+    ref = FIX["staggered"]
+    df = pl.DataFrame(ref["data"])
+    r = event_study(df, unit="unit", time="year", outcome="y", treated="treated",
+                    treatment_time="first_year", inference="cluster")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == ref["event_times"]
+    fx = ref["ols"]
+    for col, key in [("estimate", "params"), ("se", "bse"), ("p_value", "pvalues"),
+                     ("lower", "ci_lower"), ("upper", "ci_upper")]:  # fmt: skip
+        _close(c[col].to_numpy(), fx[key])
+    assert r.n_units == 39 and any("1 observations of units or periods" in w for w in r.warnings)
+    leads = [i for i, e in enumerate(ref["event_times"]) if e < 0]
+    b = np.array(fx["params"])[leads]
+    F = float(b @ np.linalg.solve(np.array(fx["vcov"])[np.ix_(leads, leads)], b)) / len(leads)
+    _close(r.pretrend.statistic / r.pretrend.df, F)
+
+
+def test_poisson_did_with_offset_matches_pyfixest():
+    ref = FIX["poisson"]
+    df = pl.DataFrame(ref["data"])
+    r = diff_in_diff(df, unit="unit", time="year", outcome="count", treated="treated",
+                     post="post", family="poisson", offset="population",
+                     inference="cluster")  # fmt: skip
+    fx = ref["fepois"]
+    _close([r.estimate, r.se], [fx["params"][0], fx["bse"][0]])
+    assert (r.n_obs, r.n_clusters) == (fx["nobs"], fx["n_clusters"]) == (300, 30)
+    assert r.details["cluster_df"] == 29
+    q = stats.t.ppf(0.975, 29)
+    _close([r.lower, r.upper], [fx["params"][0] - q * fx["bse"][0],
+                                fx["params"][0] + q * fx["bse"][0]])  # fmt: skip
+
+
+def test_2x2_design_keeps_singletons_and_counts_every_column():
+    # without unit effects a store seen once does inform the group means: it is kept, and
+    # K = 4 (intercept, treated, post, D) as statsmodels
+    df = pl.DataFrame(FIX["stores"]["data"])
+    r = diff_in_diff(df, unit="store", time="wave", outcome="fte", treated="treated",
+                     post="post", inference="cluster", design="2x2")  # fmt: skip
+    assert r.n_obs == 794 and r.n_clusters == 410 and r.details["cluster_k"] == 4
+    assert not any("singletons" in w for w in r.warnings)
+
+
+def test_wild_bootstrap_p_value_does_not_depend_on_the_small_sample_factor():
+    # The factor multiplies the observed and every bootstrap variance alike, so it cancels.
+    # Brute force with K = all 1 + 12 + 9 columns (statsmodels) and with K = 11 (fixest).
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 5, 99
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
+                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+    ps = [_brute_wild_p(df, seed, B, k_adj) for k_adj in (None, 9)]
+    assert ps[0] == ps[1] == pytest.approx(r.p_value, abs=1e-12)
+    assert r.details["cluster_k"] == 1 + 7 + 1  # D + year dummies 2015-2021 + 1
 
 
 # ---------------------------------------------------------------- closed form
@@ -167,12 +256,12 @@ def test_auto_rule_and_reason():
 # ---------------------------------------------------------------- wild cluster bootstrap
 
 
-def test_wild_bootstrap_matches_brute_force():
-    """Vectorised WCR p-value equals explicit refits with the same Rademacher draws."""
-    df = PANEL.filter(pl.col("year") >= 2014)
-    seed, B = 7, 199
-    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
-                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+def _brute_wild_p(df, seed, B, k_adj=None, weights="rademacher", beta0=0.0):
+    """WCR bootstrap p-value of H0: D = beta0 by explicit refits (dense dummies, no QR).
+
+    ``k_adj``: columns left out of K in the CR1 factor (None: all columns count).
+    Weights are drawn as research.did draws them (one block of B <= 1000 columns).
+    """
     units = sorted(set(df["unit"]))
     uc = np.array([units.index(u) for u in df["unit"]])
     years = sorted(set(df["year"]))
@@ -183,6 +272,7 @@ def test_wild_bootstrap_matches_brute_force():
     y = df["rate"].to_numpy()
     n, k = X.shape
     G = len(units)
+    kk = k - (k_adj or 0)
 
     def t_stat(yv):
         b = np.linalg.lstsq(X, yv, rcond=None)[0]
@@ -190,17 +280,46 @@ def test_wild_bootstrap_matches_brute_force():
         XtXi = np.linalg.inv(X.T @ X)
         meat = sum(np.outer(X[uc == g].T @ e[uc == g], X[uc == g].T @ e[uc == g])
                    for g in range(G))  # fmt: skip
-        V = G / (G - 1) * (n - 1) / (n - k) * XtXi @ meat @ XtXi
-        return b[0] / np.sqrt(V[0, 0])
+        V = G / (G - 1) * (n - 1) / (n - kk) * XtXi @ meat @ XtXi
+        return (b[0] - beta0) / np.sqrt(V[0, 0])
 
     t0 = t_stat(y)
-    yr_fit = F @ np.linalg.lstsq(F, y, rcond=None)[0]
+    yr = y - beta0 * D
+    yr_fit = F @ np.linalg.lstsq(F, yr, rcond=None)[0] + beta0 * D
     ur = y - yr_fit
-    V = np.random.default_rng(seed).choice(np.array([-1.0, 1.0]), size=(G, B))
+    rng = np.random.default_rng(seed)
+    if weights == "rademacher":
+        V = rng.choice(np.array([-1.0, 1.0]), size=(G, B))
+    else:  # Webb (2023): +-sqrt(3/2), +-1, +-sqrt(1/2), each with probability 1/6
+        six = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+        V = six[rng.integers(0, 6, size=(G, B))]
     ts = np.array([t_stat(yr_fit + V[uc, j] * ur) for j in range(B)])
-    p_brute = (1 + np.sum(np.abs(ts) >= abs(t0) * (1 - 1e-12))) / (B + 1)
-    assert r.p_value == pytest.approx(p_brute)
-    assert r.lower < r.estimate < r.upper
+    return (1 + np.sum(np.abs(ts) >= abs(t0) * (1 - 1e-12))) / (B + 1)
+
+
+def test_wild_bootstrap_matches_brute_force():
+    """Vectorised WCR p-value equals explicit refits with the same Rademacher draws."""
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 7, 199
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
+                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+    assert r.p_value == pytest.approx(_brute_wild_p(df, seed, B), abs=1e-12)
+
+
+def test_wild_bootstrap_webb_weights_and_interval_by_brute_force():
+    """Webb weights and the interval: p(beta0) by explicit refits crosses alpha at the ends."""
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 3, 99
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B, seed=seed,
+                     level=0.8, **KW)  # fmt: skip
+    assert r.details["bootstrap_weights"] == "webb"  # 12 clusters <= 12: Webb by default
+    assert r.details["n_bootstrap"] == B
+    assert r.p_value == pytest.approx(_brute_wild_p(df, seed, B, weights="webb"), abs=1e-12)
+    eps = 1e-4 * r.se
+    for end, inward in ((r.lower, 1.0), (r.upper, -1.0)):
+        p_out = _brute_wild_p(df, seed, B, weights="webb", beta0=end - inward * eps)
+        p_in = _brute_wild_p(df, seed, B, weights="webb", beta0=end + inward * eps)
+        assert p_out <= 0.2 < p_in
 
 
 def test_wild_one_treated_cluster_says_it_fails():
@@ -264,21 +383,27 @@ def test_planted_effect_is_recovered():
 # ---------------------------------------------------------------- event study
 
 
-def test_event_study_gaussian_matches_statsmodels():
+def test_event_study_gaussian_matches_statsmodels_and_pyfixest():
     ref = REF["event"]["ols_cluster"]
+    fx = FIX["panel"]["event_ols"]
     r = event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
                     treatment_time=2018, inference="cluster")  # fmt: skip
     c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
     assert c["event_time"].to_list() == REF["event"]["event_times"]
     _close(c["estimate"].to_numpy(), ref["params"])
-    _close(c["se"].to_numpy(), ref["bse"])
-    _close(c["p_value"].to_numpy(), ref["pvalues"])
-    _close(c["lower"].to_numpy(), ref["ci_lower"])
-    _close(c["upper"].to_numpy(), ref["ci_upper"])
+    _close(c["se"].to_numpy(), fx["bse"])
+    _close(c["p_value"].to_numpy(), fx["pvalues"])
+    _close(c["lower"].to_numpy(), fx["ci_lower"])
+    _close(c["upper"].to_numpy(), fx["ci_upper"])
     pt = r.pretrend
     assert pt.df == len(REF["event"]["leads"]) and pt.df_denom == ref["pretrend_df_denom"]
-    _close(pt.statistic / pt.df, ref["pretrend_F"])
-    _close(pt.p_value, ref["pretrend_p"])
+    # Wald F of the leads from pyfixest's covariance
+    q = len(REF["event"]["leads"])
+    b = np.array(fx["params"][:q])
+    Vl = np.array(fx["vcov"])[:q, :q]
+    F = float(b @ np.linalg.solve(Vl, b)) / q
+    _close(pt.statistic / pt.df, F)
+    _close(pt.p_value, stats.f.sf(F, q, 11))
     refrow = r.coefficients.filter(pl.col("is_reference"))
     assert refrow["event_time"][0] == -1 and refrow["estimate"][0] == 0.0
 
