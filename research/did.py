@@ -12,7 +12,13 @@ Inference. With one treated unit and a handful of comparison units, conventional
 cluster-robust standard errors are far too small, so the method is chosen explicitly:
 
 * ``"cluster"``: CR1 cluster-robust covariance (``G/(G-1) * (N-1)/(N-K)``), t with ``G-1``
-  degrees of freedom (Cameron & Miller 2015).
+  degrees of freedom (Cameron & Miller 2015), with the small-sample convention of fixest,
+  pyfixest and reghdfe: fixed effects nested in the cluster variable do not count in K (the
+  unit effects, when clustering by unit or by a coarser area, count as one intercept), and
+  singletons (units or periods seen once, which a fixed effect fits exactly) are dropped
+  before fitting, with a warning saying how many, so they count neither in N nor in G.
+  With ``design="2x2"`` (no unit effects) every column counts and nothing is dropped.
+  The wild bootstrap p-value and interval do not depend on this factor (it cancels).
 * ``"permutation"``: randomization inference. The treatment assignment is permuted over
   units (every set of units of the same size as the treated group plays the treated group
   in turn; with one treated unit, every unit in turn), the coefficient is re-estimated and
@@ -76,6 +82,10 @@ __all__ = [
 _MIN_CLUSTERS = 30
 _MIN_TREATED_CLUSTERS = 10
 _WEBB_MAX_CLUSTERS = 12
+_CR1_CONVENTION = (
+    "Small-sample factor G/(G-1) * (N-1)/(N-K) as fixest and reghdfe: fixed effects nested "
+    "in the clusters do not count in K and singletons are dropped."
+)
 _WILD_FAILS = (
     "With a single treated cluster the wild cluster bootstrap is known to fail: the "
     "restricted residuals of the treated cluster are nearly zero, so the bootstrap "
@@ -695,7 +705,7 @@ def diff_in_diff(
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated (rule: >= "
                 f"{_MIN_CLUSTERS} clusters and >= {_MIN_TREATED_CLUSTERS} of each), so "
-                "CR1 cluster-robust inference with t(G-1) is reliable."
+                "CR1 cluster-robust inference with t(G-1) is reliable. " + _CR1_CONVENTION
             )
         else:
             method = "permutation"
@@ -710,6 +720,8 @@ def diff_in_diff(
     else:
         method = inference
         reason = f"Requested inference={inference!r}."
+        if method == "cluster":
+            reason += " " + _CR1_CONVENTION
 
     kw: dict = {}
     if method == "cluster":
@@ -992,7 +1004,10 @@ def event_study(
         points (binned end points), so every treated observation keeps its dummy.
     inference
         ``"auto"``, ``"cluster"`` or ``"permutation"``. ``"auto"`` as in
-        :func:`diff_in_diff`. With permutation (common timing only) each coefficient gets a
+        :func:`diff_in_diff`; cluster-robust standard errors use the fixest/reghdfe
+        small-sample factor (unit effects nested in the clusters not counted in K,
+        singletons dropped; see the module notes). With permutation (common timing only)
+        each coefficient gets a
         permutation p-value; Gaussian intervals invert the permutation test of each
         coefficient, Poisson intervals are model-based (flagged in ``warnings``).
 
@@ -1105,7 +1120,7 @@ def event_study(
             method = "cluster"
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
-                "CR1 cluster-robust inference with t(G-1)."
+                "CR1 cluster-robust inference with t(G-1). " + _CR1_CONVENTION
             )
         elif staggered:
             method = "cluster"
@@ -1123,6 +1138,8 @@ def event_study(
     else:
         method = inference
         reason = f"Requested inference={inference!r}."
+        if method == "cluster":
+            reason += " " + _CR1_CONVENTION
     if method == "permutation" and staggered:
         raise ParameterError("permutation inference needs a common treatment time")
 

@@ -94,6 +94,7 @@ def test_two_period_panel_with_singletons_matches_pyfixest():
     assert "26 observations of units or periods seen only once (singletons)" in r.warnings[0]
     # K = D + 1 wave dummy + 1 (the unit effects stand for one intercept)
     assert r.details["cluster_k"] == 3
+    assert "nested in the clusters do not count in K and singletons are dropped" in r.reason
 
 
 def test_staggered_event_study_matches_pyfixest():
