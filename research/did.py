@@ -68,7 +68,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from .errors import DataError, ParameterError
+from . import identification as ident
+from .errors import DataError, DesignError, ParameterError
 from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
 
 __all__ = [
@@ -283,13 +284,12 @@ def _prepare(
     _require_columns(data, cols)
     used = list(dict.fromkeys(c for c in cols.values() if c is not None))
     warns: list[str] = []
-    df = data.select(used)
-    n0 = df.height
-    df = df.drop_nulls()
-    if df.height < n0:
-        warns.append(f"{n0 - df.height} rows with missing values in {used} were dropped.")
+    df, n_missing = ident.drop_missing(data.select(used), used)
+    if n_missing:
+        warns.append(f"{n_missing} rows with missing values (null or NaN) in {used} were dropped.")
     if df.height == 0:
         raise DataError("no complete rows left after dropping missing values")
+    ident.check_unique_rows(df, [unit, time])
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson":
         if np.any(y < 0):
@@ -350,6 +350,9 @@ def _prepare(
             f"column {treated!r} must be constant within each unit (1 for the treated group "
             "in every period); for a treatment that starts later use the post column"
         )
+    ident.check_comparison_units(treated_u, treated)
+    if family == "gaussian":
+        ident.check_outcome_varies(y, outcome)
     p = _binary(df[post].cast(pl.Float64).to_numpy(), post) if post is not None else None
     if cluster is None:
         cluster_codes = unit_codes
@@ -404,6 +407,22 @@ def _n_nested(panel: _Panel, n_time_cols: int) -> int:
         if np.all(lo == hi):
             out += ncols
     return out
+
+
+_RANK_HINT = (
+    "check that treatment varies within periods and that each unit has observations in "
+    "more than one period"
+)
+
+
+def _names(panel: _Panel, design: str, n_extra: int, first: Sequence[str] = ("treated x post",)):
+    """Column names of :func:`_design` / :func:`_event_design` for error messages."""
+    if design == "twfe":
+        fe = [f"unit {u}" for u in panel.unit_labels]
+        fe += [f"period {t}" for t in panel.time_values[1:].tolist()]
+    else:
+        fe = ["intercept", "treated", "post"]
+    return [*first, *fe, *(f"level shift {j + 1}" for j in range(n_extra))]
 
 
 def _dummies(codes: np.ndarray, drop_first: bool) -> np.ndarray:
@@ -654,12 +673,10 @@ def diff_in_diff(
     warns = panel.warnings
     treated_obs = panel.treated_u[panel.unit_codes]
     d = treated_obs * panel.post
-    if d.sum() == 0:
-        raise ParameterError("no observation has treated == 1 and post == 1: nothing to estimate")
-    if family == "poisson" and panel.y[d == 1].sum() == 0:
-        raise DataError(
-            "all treated post-period counts are zero: the rate ratio is 0 and its log is not "
-            "finite; report the counts instead"
+    ident.check_pre_post(panel.post, treated_obs, post)
+    if family == "poisson":
+        ident.check_nonzero_counts(
+            panel.y, d == 1, "of the treated units in the post-treatment periods"
         )
     extra = _break_terms(panel, _break_years(series_breaks), model_breaks, design == "twfe", warns)
     X = _design(panel, d, treated_obs, design, extra)
@@ -669,6 +686,7 @@ def diff_in_diff(
             "the first post period) and were left out."
         )
         X = _design(panel, d, treated_obs, design, [])
+    ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
     est = float(fit.params[0])
 
@@ -1055,9 +1073,7 @@ def event_study(
         family=family, offset=offset, cluster=cluster, drop_singletons=True,
     )  # fmt: skip
     warns = panel.warnings
-    tv = _numeric_times(df[time].to_numpy())
-    if tv is None:
-        raise ParameterError(f"event_study needs a numeric time column; {time!r} is not")
+    tv = ident.numeric_time(df[time], time)
     tr_obs = panel.treated_u[panel.unit_codes]
     if tt_col is not None:
         if tt_col not in data.columns:
@@ -1071,8 +1087,22 @@ def event_study(
             raise ParameterError(f"treated units need a value in {tt_col!r}")
         T_obs = np.array([float(t) if t is not None else np.nan for t in T_obs])
     else:
-        T_obs = np.full(tv.size, float(treatment_time))
+        try:
+            T0 = float(treatment_time)
+        except (TypeError, ValueError):
+            raise DesignError(
+                f"treatment_time={treatment_time!r} is neither a number nor a column of data"
+            ) from None
+        T_obs = np.full(tv.size, T0)
+        ident.check_periods(tv[tr_obs == 1], T0)
     etime = np.where(tr_obs == 1, tv - T_obs, np.nan)
+    ev_raw = etime[tr_obs == 1]
+    if not (ev_raw < 0).any() or not (ev_raw >= 0).any():
+        side = "pre" if not (ev_raw < 0).any() else "post"
+        raise DesignError(
+            f"no {side}-treatment period: no treated unit is observed "
+            f"{'before' if side == 'pre' else 'from'} its treatment time in {tt_col!r}"
+        )
     if window is not None:
         lo_w, hi_w = window
         if not lo_w <= reference <= hi_w:
@@ -1100,13 +1130,18 @@ def event_study(
     _break_terms(panel, years, model_breaks, True, warns)
 
     X = _event_design(panel, etime, tr_obs, levels, reference)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise ParameterError(
-            "the event-time dummies are collinear with the fixed effects (every unit treated "
-            "at the same time, or no untreated comparison units); add comparison units"
+    ev_levels = [e for e in levels if e != reference]
+    ident.check_rank(
+        X, _names(panel, "twfe", 0, [f"event time {e}" for e in ev_levels]),
+        "the event-time dummies are collinear with the unit and period effects; add "
+        "comparison units observed in every period, or bin distant event times with window=",
+    )  # fmt: skip
+    if not any(e < 0 for e in ev_levels):
+        warns.append(
+            "No leads: the treated units have no pre-treatment event time besides the "
+            f"reference ({reference}), so pre-trends cannot be tested."
         )
     fit = _fit(X, panel, family)
-    ev_levels = [e for e in levels if e != reference]
     m = len(ev_levels)
     b = fit.params[:m]
     n_units = len(panel.unit_labels)

@@ -66,8 +66,9 @@ from numpy.typing import NDArray
 from scipy.linalg import lapack
 from scipy.optimize import linprog
 
+from . import identification as ident
 from ._simplex import _simplex_ls
-from .errors import ParameterError
+from .errors import DesignError, ParameterError
 
 __all__ = [
     "LeaveOneOutResult",
@@ -82,6 +83,7 @@ _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
+_PERFECT_FIT = 1e-6  # pre-RMSPE below this fraction of the outcome's RMS counts as exact
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,6 +153,55 @@ def _check_window(
     if not inside.any():
         raise ParameterError(f"{name}={window!r} contains no period of the data")
     return first, last
+
+
+def _as_time(value: Any, name: str, dtype: pl.DataType) -> Any:
+    """A period given as text (``"2008"``) as a number, for a numeric time column."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise DesignError(
+                f"{name}={value!r} is text but the time column has type {dtype}; give a "
+                "number such as 2008"
+            ) from None
+        return int(number) if number.is_integer() else number
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return value
+    raise DesignError(f"{name}={value!r} cannot be compared with a time column of type {dtype}")
+
+
+def _numeric_time_column(
+    data: pl.DataFrame,
+    time: str,
+    treatment_time: Any,
+    fit_window: Any,
+    predictor_window: Any,
+) -> tuple[pl.DataFrame, Any, Any, Any]:
+    """Numeric time: text holding numbers is converted (as event_study reads it).
+
+    Temporal columns are left as they are. Periods given as text are converted to numbers.
+    """
+    col = data.get_column(time)
+    if col.dtype.is_temporal():
+        return data, treatment_time, fit_window, predictor_window
+    if not col.dtype.is_numeric():
+        values = ident.numeric_time(col, time)  # DesignError naming the type when not numbers
+        whole = bool(np.all(values == np.round(values)))
+        data = data.with_columns(pl.Series(time, values).cast(pl.Int64 if whole else pl.Float64))
+    dtype = data.schema[time]
+
+    def window(w: Any, name: str) -> Any:
+        if w is None or not isinstance(w, tuple | list) or len(w) != 2:
+            return w
+        return tuple(_as_time(v, name, dtype) for v in w)
+
+    return (
+        data,
+        _as_time(treatment_time, "treatment_time", dtype),
+        window(fit_window, "fit_window"),
+        window(predictor_window, "predictor_window"),
+    )
 
 
 def _unit_not_found(value: Any, units: pl.Series, what: str) -> ParameterError:
@@ -243,6 +294,9 @@ def _prepare(
     for c in dict.fromkeys([outcome, *predictors, *(s[0] for s in special)]):
         if not data.schema[c].is_numeric():
             raise ParameterError(f"column {c!r} must be numeric, it is {data.schema[c]}")
+    data, treatment_time, fit_window, predictor_window = _numeric_time_column(
+        data, time, treatment_time, fit_window, predictor_window
+    )
 
     all_units = data.get_column(unit)
     present = set(all_units.unique().to_list())
@@ -351,6 +405,9 @@ def _prepare(
         notes.append(
             "no predictors were given: the outcome in each period of the fit window is used"
         )
+        overfit = ident.overfit_note(len(donor_list), int(fit_mask.sum()), False)
+        if overfit is not None:
+            notes.append(overfit)
     if len(set(names)) != len(names):
         raise ParameterError(f"predictor names repeat: {names}")
 
@@ -760,6 +817,9 @@ class PlaceboResult:
         The exclusion factor used (``None``: no placebo excluded).
     n_included
         Number of units in the reference distribution, the treated unit included.
+    warnings
+        Caveats, e.g. units whose pre-treatment fit is exact (their pre-RMSPE is floored at
+        ``1e-6`` times the outcome's pre-period RMS before the ratio is taken).
     """
 
     p_value: float
@@ -767,6 +827,7 @@ class PlaceboResult:
     gaps: pl.DataFrame
     exclude_ratio: float | None
     n_included: int
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -905,10 +966,25 @@ class SyntheticControlResult:
         pre, post = design.pre, design.post
         pre_r = np.array([_rmspe(self._placebo_gaps[i], pre) for i in order])
         post_r = np.array([_rmspe(self._placebo_gaps[i], post) for i in order])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = post_r / pre_r
-            mspe_rel = pre_r**2 / pre_r[0] ** 2
-        ratio = np.where(pre_r == 0.0, np.inf, ratio)
+        # A pre-RMSPE at rounding-error level (exact pre-period fits, e.g. with more donors
+        # than pre-periods) would turn the ratio into amplified noise (1e15 and more): it is
+        # floored at _PERFECT_FIT times the outcome's pre-period RMS, so such units are
+        # ranked by their post-period RMSPE.
+        scale = float(np.sqrt(np.nanmean(design.y[pre] ** 2)))
+        floor = _PERFECT_FIT * scale if scale > 0 else _PERFECT_FIT
+        exact = pre_r < floor
+        pre_used = np.maximum(pre_r, floor)
+        ratio = post_r / pre_used
+        mspe_rel = pre_used**2 / pre_used[0] ** 2
+        notes: list[str] = []
+        if exact.any():
+            notes.append(
+                f"{int(exact.sum())} of {len(order)} units fit the pre-treatment period "
+                f"exactly (pre-RMSPE below {_PERFECT_FIT:g} of the outcome's size, "
+                f"{floor:.3g}); their pre-RMSPE is set to that floor, so their ratios rank "
+                "them by post-treatment RMSPE. Exact pre-period fits usually mean more "
+                "donors than pre-treatment periods: restrict the donors or add predictors."
+            )
         att = np.array([np.nanmean(self._placebo_gaps[i][post]) for i in order])
         included = np.ones(len(order), dtype=bool)
         if exclude_ratio is not None:
@@ -953,6 +1029,7 @@ class SyntheticControlResult:
             gaps=gaps_frame,
             exclude_ratio=exclude_ratio,
             n_included=n_included,
+            warnings=notes,
         )
 
     # ---------------------------------------------------------------- leave one out

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from research.errors import ParameterError
+from research.errors import DesignError, EstimationError, ParameterError
 from research.glm import fit_glm, fit_negbin
 from research.its import interrupted_time_series, its_design
 
@@ -152,7 +152,7 @@ def test_its_input_errors():
     with pytest.raises(ParameterError, match="YYYY-MM"):
         interrupted_time_series(ONE.with_columns(pl.lit("2021/04").alias("month")),
                                 overdispersion=None, **KW)  # fmt: skip
-    with pytest.raises(ParameterError, match="pre"):
+    with pytest.raises(DesignError, match="pre"):
         interrupted_time_series(ONE, **{**KW, "interruption": "2017-02"})
     with pytest.raises(ParameterError, match="overdispersion"):
         interrupted_time_series(ONE, overdispersion="zip", **KW)
