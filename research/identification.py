@@ -137,7 +137,7 @@ def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
     --------
     >>> check_unique_rows(pl.DataFrame({"u": ["a", "a"], "t": [1, 2]}), ["u", "t"])
     """
-    dup = df.group_by(list(keys)).len().filter(pl.col("len") > 1)
+    dup = df.group_by(list(keys)).len().filter(pl.col("len") > 1).sort(list(keys))
     if dup.height:
         ex = ", ".join(f"{k}={v!r}" for k, v in zip(keys, dup.row(0)[: len(keys)], strict=True))
         raise DesignError(

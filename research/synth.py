@@ -83,7 +83,7 @@ _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
-_PERFECT_FIT = 1e-6  # pre-RMSPE below this fraction of the outcome's RMS counts as exact
+_PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
 
 
 # --------------------------------------------------------------------------------------------
@@ -818,8 +818,9 @@ class PlaceboResult:
     n_included
         Number of units in the reference distribution, the treated unit included.
     warnings
-        Caveats, e.g. units whose pre-treatment fit is exact (their pre-RMSPE is floored at
-        ``1e-6`` times the outcome's pre-period RMS before the ratio is taken).
+        Caveats, e.g. units whose pre-treatment fit is (almost) exact: their pre-RMSPE is
+        floored at 0.1 times the median over units of the RMS period-to-period change of the
+        outcome before treatment, before the ratio is taken.
     """
 
     p_value: float
@@ -966,12 +967,16 @@ class SyntheticControlResult:
         pre, post = design.pre, design.post
         pre_r = np.array([_rmspe(self._placebo_gaps[i], pre) for i in order])
         post_r = np.array([_rmspe(self._placebo_gaps[i], post) for i in order])
-        # A pre-RMSPE at rounding-error level (exact pre-period fits, e.g. with more donors
-        # than pre-periods) would turn the ratio into amplified noise (1e15 and more): it is
-        # floored at _PERFECT_FIT times the outcome's pre-period RMS, so such units are
-        # ranked by their post-period RMSPE.
-        scale = float(np.sqrt(np.nanmean(design.y[pre] ** 2)))
-        floor = _PERFECT_FIT * scale if scale > 0 else _PERFECT_FIT
+        # An (almost) exact pre-period fit, e.g. with more donors than pre-periods, turns
+        # post/pre into amplified noise (1e15 and more). The pre-RMSPE is floored at a tenth
+        # of the outcome's typical period-to-period change before treatment (median over
+        # units of the RMS first difference): a closer fit says nothing more, and units
+        # below it are compared by their post-period RMSPE on the outcome's own scale.
+        steps = np.diff(design.y[pre], axis=0)
+        with np.errstate(invalid="ignore"):
+            step_rms = np.sqrt(np.nanmean(steps**2, axis=0)) if steps.size else np.array([])
+        step = float(np.nanmedian(step_rms)) if np.isfinite(step_rms).any() else 0.0
+        floor = _PERFECT_FIT * step if step > 0 else 1e-12
         exact = pre_r < floor
         pre_used = np.maximum(pre_r, floor)
         ratio = post_r / pre_used
@@ -980,9 +985,9 @@ class SyntheticControlResult:
         if exact.any():
             notes.append(
                 f"{int(exact.sum())} of {len(order)} units fit the pre-treatment period "
-                f"exactly (pre-RMSPE below {_PERFECT_FIT:g} of the outcome's size, "
-                f"{floor:.3g}); their pre-RMSPE is set to that floor, so their ratios rank "
-                "them by post-treatment RMSPE. Exact pre-period fits usually mean more "
+                f"closer than {_PERFECT_FIT:g} of the outcome's typical change from one "
+                f"period to the next ({floor:.3g}); their pre-RMSPE is set to that floor "
+                "before the post/pre ratio is taken. Such exact fits usually mean more "
                 "donors than pre-treatment periods: restrict the donors or add predictors."
             )
         att = np.array([np.nanmean(self._placebo_gaps[i][post]) for i in order])
