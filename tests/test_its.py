@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from research.errors import DesignError, EstimationError, ParameterError
+from research.errors import DesignError, ParameterError
 from research.glm import fit_glm, fit_negbin
 from research.its import interrupted_time_series, its_design
 
