@@ -251,7 +251,20 @@ def test_auto_rule_and_reason():
     one = PANEL.with_columns(treated=(pl.col("unit") == "u00").cast(pl.Int8))
     r1 = diff_in_diff(one, outcome="rate", **KW)
     assert r1.n_treated_units == 1 and "MacKinnon" in r1.reason
-    assert r1.p_value >= 1 / 12  # never 0: the observed assignment counts
+    # balanced panel, one treated unit: assignment i estimates dbar_i - mean(dbar_others),
+    # dbar = mean(post) - mean(pre) per unit; p counts the observed assignment
+    dbar = _unit_changes(PANEL, "rate")
+    est = np.array([dbar[i] - np.delete(dbar, i).mean() for i in range(12)])
+    assert r1.estimate == pytest.approx(est[0], rel=1e-9)
+    assert r1.p_value == pytest.approx(np.mean(np.abs(est) >= abs(est[0]) * (1 - 1e-9)))
+    assert r1.lower == -np.inf and r1.upper == np.inf  # 12 assignments: 1/12 > 0.05
+
+
+def _unit_changes(df, col):
+    """Per unit (sorted): mean of ``col`` in post periods minus mean in pre periods."""
+    g = df.group_by("unit", "post").agg(pl.col(col).mean()).sort("unit", "post")
+    wide = g.pivot(on="post", index="unit").sort("unit")
+    return (wide["1"] - wide["0"]).to_numpy()
 
 
 # ---------------------------------------------------------------- wild cluster bootstrap
@@ -377,7 +390,16 @@ def test_planted_effect_is_recovered():
     assert r.rr_lower < 0.7 < r.rr_upper
     g = diff_in_diff(df.with_columns((pl.col("y") / pl.col("population") * 1e5).alias("rate")),
                      outcome="rate", inference="permutation", **KW)  # fmt: skip
-    assert g.estimate < 0 and g.p_value <= 1 / 1820 * 5  # C(16, 4) = 1820 assignments
+    # balanced panel: estimate = mean change of the treated minus that of the others,
+    # p over all C(16, 4) = 1820 assignments by direct enumeration
+    dbar = _unit_changes(df.with_columns((pl.col("y") / pl.col("population") * 1e5)
+                                         .alias("rate")), "rate")  # fmt: skip
+    tot = dbar.sum()
+    est = np.array([dbar[list(c)].mean() - (tot - dbar[list(c)].sum()) / 12
+                    for c in itertools.combinations(range(16), 4)])  # fmt: skip
+    obs = dbar[:4].mean() - dbar[4:].mean()
+    assert g.estimate == pytest.approx(obs, rel=1e-9)
+    assert g.p_value == pytest.approx(np.mean(np.abs(est) >= abs(obs) * (1 - 1e-9)))
     assert g.details["n_assignments"] == 1820 and g.upper < 0
 
 
@@ -421,8 +443,10 @@ def test_event_study_poisson_and_permutation_pretrend():
     _close(r.pretrend.statistic, ref["pretrend_chi2"])
     _close(r.pretrend.p_value, ref["pretrend_p"])
     assert r.pretrend.n_assignments == 220  # C(12, 3)
-    assert 1 / 220 <= r.pretrend.p_permutation <= 1
-    assert (c["p_value"] * 220).round(6).to_list() == (c["p_value"] * 220).round(0).to_list()
+    # by enumeration with explicit dummies and research.glm (not research.did's loop)
+    p_coef, p_wald = _event_permutation_by_hand(PANEL, "count", 2018, poisson=True)
+    _close(c["p_value"].to_numpy(), p_coef, 1e-12)
+    assert r.pretrend.p_permutation == pytest.approx(p_wald, abs=1e-12)
 
 
 def test_event_study_two_periods_equals_did_permutation():
@@ -448,7 +472,12 @@ def test_series_break_warnings():
     assert any("level-shift dummy" in w for w in r2.warnings)
     # balanced panel: a common shift does not move the DiD estimate, only its precision
     assert r2.estimate == pytest.approx(r.estimate)
-    assert r2.se != pytest.approx(REF["did"]["ols_2x2_cluster"]["bse"][0])
+    # CR1 SE of D with the level-shift dummy, by the sandwich formula (K = 5 columns)
+    y = PANEL["rate"].to_numpy()
+    tr = PANEL["treated"].to_numpy().astype(float)
+    po = PANEL["post"].to_numpy().astype(float)
+    X = np.column_stack([tr * po, np.ones_like(y), tr, po, (PANEL["year"] >= 2015).to_numpy()])
+    assert r2.se == pytest.approx(_cr1_se(X, y, PANEL["unit"].to_numpy(), 5)[0], rel=1e-9)
     r3 = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2",
                       series_breaks=[2018], model_breaks=True, **KW)  # fmt: skip
     assert any("collinear" in w for w in r3.warnings)
@@ -464,3 +493,166 @@ def test_input_errors():
         diff_in_diff(PANEL, outcome="rate", offset="population", **KW)
     with pytest.raises(ParameterError, match="inference"):
         diff_in_diff(PANEL, outcome="rate", inference="magic", **KW)
+
+
+# ---------------------------------------------------------------- Poisson permutation
+
+
+def _poisson_two_period():
+    # 7 units, 2 treated: 21 assignments. Two periods, population changing over time.
+    pre = [40, 55, 31, 62, 48, 37, 51]
+    post = [30, 41, 33, 60, 50, 35, 57]
+    pop0 = [1.0e4, 1.4e4, 0.8e4, 1.6e4, 1.2e4, 0.9e4, 1.3e4]
+    growth = [1.02, 1.0, 0.97, 1.01, 1.03, 0.99, 1.0]
+    rows = []
+    for i in range(7):
+        rows.append((f"k{i}", 0, float(pre[i]), pop0[i], int(i < 2), 0))
+        rows.append((f"k{i}", 1, float(post[i]), pop0[i] * growth[i], int(i < 2), 1))
+    df = pl.DataFrame(rows, schema=["unit", "year", "n", "pop", "treated", "post"],
+                      orient="row")  # fmt: skip
+    return df, np.array(pre, float), np.array(post, float), np.log(growth)
+
+
+def _conditional_logit_estimate(y1, n, o, in_s, shift):
+    """Poisson TWFE DiD with two periods, by the conditional (binomial) likelihood.
+
+    Given unit totals n_i, y_i1 ~ Bin(n_i, expit(a + b s_i + o_i + shift_i)); each group's
+    score equation has one unknown, solved by brentq (independent of research.glm).
+    """
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    def level(mask):
+        f = lambda c: np.sum(y1[mask] - n[mask] * expit(c + o[mask] + shift[mask]))  # noqa: E731
+        return brentq(f, -30, 30, xtol=1e-14)
+
+    return level(in_s) - level(~in_s)
+
+
+def test_poisson_permutation_p_and_interval_by_conditional_likelihood():
+    df, pre, post, o = _poisson_two_period()
+    r = diff_in_diff(df, unit="unit", time="year", outcome="n", treated="treated", post="post",
+                     family="poisson", offset="pop", inference="permutation")  # fmt: skip
+    n = pre + post
+    treated = np.arange(7) < 2
+    # the observed estimate: with equal populations it would be the ratio of ratios of totals
+    b0 = _conditional_logit_estimate(post, n, o, treated, np.zeros(7))
+    assert r.estimate == pytest.approx(b0, abs=1e-9)
+    combos = list(itertools.combinations(range(7), 2))
+
+    def p_of(tau):
+        shift = tau * treated
+        est = []
+        for c in combos:
+            s = np.zeros(7, bool)
+            s[list(c)] = True
+            est.append(_conditional_logit_estimate(post, n, o, s, shift))
+        est = np.abs(np.array(est))
+        obs = abs(_conditional_logit_estimate(post, n, o, treated, shift))
+        return np.mean(est >= obs - 1e-9 * max(1.0, obs))
+
+    assert r.details["n_assignments"] == 21 and r.details["exact"]
+    assert r.p_value == pytest.approx(p_of(0.0), abs=1e-12)
+    assert sorted(np.round(r.placebo_estimates, 8)) == sorted(
+        np.round([_conditional_logit_estimate(post, n, o, np.isin(np.arange(7), c),
+                                              np.zeros(7)) for c in combos], 8)
+    )  # fmt: skip
+    assert np.isfinite(r.lower) and np.isfinite(r.upper)
+    eps = 1e-3
+    assert p_of(r.lower - eps) <= 0.05 < p_of(r.lower + eps)
+    assert p_of(r.upper + eps) <= 0.05 < p_of(r.upper - eps)
+    assert [r.rate_ratio, r.rr_lower, r.rr_upper] == pytest.approx(
+        np.exp([r.estimate, r.lower, r.upper]), rel=1e-12
+    )
+    assert r.se == pytest.approx(np.std(r.placebo_estimates[1:], ddof=1), rel=1e-12)
+
+
+def _cr1_se(X, y, clusters, k):
+    """CR1 standard errors by the textbook sandwich, K given explicitly."""
+    X = X.astype(float)
+    b = np.linalg.lstsq(X, y, rcond=None)[0]
+    e = y - X @ b
+    Bi = np.linalg.inv(X.T @ X)
+    labels = sorted(set(clusters.tolist()))
+    S = np.array([X[clusters == g].T @ e[clusters == g] for g in labels])
+    G, n = len(labels), len(y)
+    V = G / (G - 1) * (n - 1) / (n - k) * Bi @ S.T @ S @ Bi
+    return np.sqrt(np.diag(V))
+
+
+def _event_permutation_by_hand(df, col, T, poisson, window=None, reference=-1):
+    """Permutation p-values (each coefficient, and the lead Wald statistic) by enumeration."""
+    from research.glm import fit_glm
+
+    units = sorted(set(df["unit"]))
+    years = sorted(set(df["year"]))
+    uc = np.array([units.index(u) for u in df["unit"]])
+    yc = np.array([years.index(t) for t in df["year"]])
+    F = np.column_stack([np.eye(len(units))[uc], np.eye(len(years))[yc][:, 1:]])
+    e = df["year"].to_numpy() - T
+    if window is not None:
+        e = np.clip(e, *window)
+    levels = [v for v in sorted(set(e.tolist())) if v != reference]
+    leads = [j for j, v in enumerate(levels) if v < 0]
+    y = df[col].to_numpy().astype(float)
+    off = np.log(df["population"].to_numpy()) if poisson else None
+    n1 = len(set(df.filter(pl.col("treated") == 1)["unit"]))
+    obs = sorted(units.index(u) for u in set(df.filter(pl.col("treated") == 1)["unit"]))
+    combos = [list(c) for c in itertools.combinations(range(len(units)), n1)]
+    combos.sort(key=lambda c: c != obs)
+    coefs, walds = [], []
+    for c in combos:
+        tu = np.isin(uc, c)
+        D = np.column_stack([(tu & (e == v)).astype(float) for v in levels])
+        f = fit_glm(np.column_stack([D, F]), y, family="poisson" if poisson else "gaussian",
+                    offset=off)  # fmt: skip
+        b = f.params[: len(levels)]
+        V = f.cov[: len(levels), : len(levels)]
+        coefs.append(b)
+        bl = b[leads]
+        walds.append(float(bl @ np.linalg.solve(V[np.ix_(leads, leads)], bl)) if leads else 0)
+    a = np.abs(np.array(coefs))
+    w = np.array(walds)
+    return (np.mean(a >= a[0] * (1 - 1e-9), axis=0), np.mean(w >= w[0] * (1 - 1e-9)))
+
+
+def test_event_study_window_bins_the_end_points():
+    # window=(-3, 1): treated years 2012-2015 pool into event time -3, 2019-2021 into +1
+    r = event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, window=(-3, 1), inference="cluster")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == [-3, -2, 0, 1]
+    units = sorted(set(PANEL["unit"]))
+    uc = np.array([units.index(u) for u in PANEL["unit"]])
+    yc = PANEL["year"].to_numpy() - 2012
+    tr = PANEL["treated"].to_numpy() == 1
+    e = np.clip(PANEL["year"].to_numpy() - 2018, -3, 1)
+    D = np.column_stack([(tr & (e == v)).astype(float) for v in (-3, -2, 0, 1)])
+    X = np.column_stack([D, np.eye(12)[uc], np.eye(10)[yc][:, 1:]])
+    y = PANEL["rate"].to_numpy()
+    b = np.linalg.lstsq(X, y, rcond=None)[0][:4]
+    _close(c["estimate"].to_numpy(), b, 1e-9)
+    # fixest K: 4 event dummies + 9 year dummies + 1
+    se = _cr1_se(X, y, PANEL["unit"].to_numpy(), 14)[:4]
+    _close(c["se"].to_numpy(), se, 1e-9)
+    q = stats.t.ppf(0.975, 11)
+    _close(c["lower"].to_numpy(), b - q * se, 1e-9)
+    _close(c["p_value"].to_numpy(), 2 * stats.t.sf(np.abs(b / se), 11), 1e-9)
+    with pytest.raises(ParameterError, match="outside window"):
+        event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, window=(0, 2))  # fmt: skip
+
+
+def test_event_study_window_permutation_by_enumeration():
+    # 6 units (2 treated): 15 assignments; window=(-2, 1) bins 2012-2015 and 2019-2021
+    df = PANEL.filter(pl.col("unit").is_in(["u00", "u01", "u05", "u06", "u07", "u08"]))
+    r = event_study(df, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, window=(-2, 1), inference="permutation")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == [-2, 0, 1]
+    p_coef, p_wald = _event_permutation_by_hand(df, "rate", 2018, poisson=False,
+                                                window=(-2, 1))  # fmt: skip
+    _close(c["p_permutation"].to_numpy(), p_coef, 1e-12)
+    assert r.pretrend.p_permutation == pytest.approx(p_wald, abs=1e-12)
+    assert r.pretrend.n_assignments == 15
+    assert c["lower"].is_infinite().all()  # 1/15 > 0.05: unbounded
