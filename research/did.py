@@ -631,11 +631,17 @@ def diff_in_diff(
     Raises
     ------
     ParameterError
-        Unknown options, missing columns, non-binary or time-varying ``treated``, a
-        treatment dummy that is collinear with the fixed effects, wild bootstrap with the
-        Poisson family.
+        Unknown options, missing columns, non-binary or time-varying ``treated``, wild
+        bootstrap with the Poisson family.
+    DesignError
+        The design does not identify the effect (checked before fitting by
+        :mod:`research.identification`): no untreated comparison units, no pre- or
+        post-treatment period for either group, duplicated unit-period rows, a constant
+        outcome, or all treated post-period counts zero (Poisson separation).
+    EstimationError
+        Collinear terms that the design checks do not explain (the message names them).
     DataError
-        No complete rows, or all treated post-period counts are zero (rate ratio 0).
+        No complete rows.
 
     Examples
     --------
@@ -1039,8 +1045,14 @@ def event_study(
     Raises
     ------
     ParameterError
-        Missing columns, non-numeric time, a reference period absent from the data, or
-        permutation inference with staggered timing.
+        Missing columns, a reference period absent from the data, or permutation
+        inference with staggered timing.
+    DesignError
+        A time column that holds no numbers (the message names its type), a treatment time
+        outside the data (no pre- or no post-treatment period), no untreated comparison
+        units, duplicated unit-period rows, a constant outcome.
+    EstimationError
+        Event-time dummies collinear with the unit and period effects (terms named).
 
     Examples
     --------

@@ -275,8 +275,15 @@ def interrupted_time_series(
     Raises
     ------
     ParameterError
-        Unknown options, missing columns, unreadable time values, no pre- or post-period data,
-        duplicated periods.
+        Unknown options, missing columns, unreadable time values.
+    DesignError
+        Checked before fitting: fewer than 2 pre- or 1 post-interruption periods,
+        duplicated periods, a time column of an unusable type, a constant Gaussian outcome,
+        or counts that are all zero before or from the interruption (the Poisson maximum
+        likelihood estimate does not exist; the message gives the likelihood-ratio p-value
+        of no change when it can).
+    EstimationError
+        Collinear terms (named in the message).
     DataError
         No complete rows.
 

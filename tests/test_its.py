@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from research.errors import DesignError, ParameterError
 from research.glm import fit_glm, fit_negbin
@@ -46,7 +47,36 @@ def test_poisson_harmonic_matches_statsmodels():
     assert r.level_lower == pytest.approx(np.exp(ITS["poisson"]["ci_lower"][2]), rel=RTOL)
     assert r.slope_change == pytest.approx(np.exp(ITS["poisson"]["params"][3]), rel=RTOL)
     assert r.period == "month" and r.details["n_pre"] == 51 and r.details["n_post"] == 33
-    assert any("dispersion" in w for w in r.warnings)  # Pearson dispersion about 1.9
+    ci_lo, ci_hi, pv = (
+        ITS["poisson"]["ci_lower"],
+        ITS["poisson"]["ci_upper"],
+        ITS["poisson"]["pvalues"],
+    )
+    assert [r.level_upper, r.level_p] == pytest.approx([np.exp(ci_hi[2]), pv[2]], rel=RTOL)
+    assert [r.slope_lower, r.slope_upper, r.slope_p] == pytest.approx(
+        [np.exp(ci_lo[3]), np.exp(ci_hi[3]), pv[3]], rel=RTOL
+    )
+    # Pearson dispersion X2 / (n - p) from the statsmodels quasi-Poisson scale
+    disp = ITS["quasi"]["scale"]
+    assert r.dispersion == pytest.approx(disp, rel=RTOL) and r.df_resid == 84 - 8
+    assert (
+        f"Pearson dispersion is {disp:.2f} (> 1.5) but overdispersion=None: intervals are too "
+        "narrow; use overdispersion='quasi' or 'negbin'." in r.warnings
+    )
+    # lag-1 autocorrelation of the Pearson residuals, from the statsmodels coefficients
+    k = np.arange(84.0)
+    tc = k - 51
+    post = (tc >= 0).astype(float)
+    pos = k % 12
+    X = np.column_stack(
+        [np.ones(84), tc, post, tc * post]
+        + [f(2 * np.pi * h * pos / 12) for h in (1, 2) for f in (np.sin, np.cos)]
+    )
+    mu = np.exp(X @ np.array(ITS["poisson"]["params"]) + np.log(ONE["population"].to_numpy()))
+    res = (ONE["count"].to_numpy() - mu) / np.sqrt(mu)
+    assert r.details["residual_acf1"] == pytest.approx(np.corrcoef(res[:-1], res[1:])[0, 1],
+                                                       rel=1e-6)  # fmt: skip
+    _close(r.series["fitted"].to_numpy(), mu, 1e-6)
 
 
 def test_quasi_poisson_matches_statsmodels_x2():
@@ -108,6 +138,40 @@ def test_exact_segmented_series_closed_form():
     g = interrupted_time_series(df.with_columns(np.log(pl.col("n")).alias("ln")), time="year",
                                 outcome="ln", interruption=2019, family="gaussian")  # fmt: skip
     assert g.level_change == pytest.approx(np.log(0.8), abs=1e-9)
+    assert g.slope_change == pytest.approx(np.log(1.05), abs=1e-9)
+
+
+def test_gaussian_its_by_ols_formulas():
+    # OLS with t(n - p) intervals, computed by the textbook formulas
+    years = np.arange(2008, 2022.0)
+    yv = np.array([5.1, 5.4, 5.2, 5.9, 6.1, 6.0, 6.6, 4.9, 5.3, 5.0, 5.6, 5.2, 5.8, 5.5])
+    df = pl.DataFrame({"year": years.astype(int), "y": yv})
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2015,
+                                family="gaussian", level=0.9)  # fmt: skip
+    tc = years - 2015
+    post = (tc >= 0).astype(float)
+    X = np.column_stack([np.ones(14), tc, post, tc * post])
+    b = np.linalg.lstsq(X, yv, rcond=None)[0]
+    e = yv - X @ b
+    se = np.sqrt(np.diag(e @ e / 10 * np.linalg.inv(X.T @ X)))
+    q = stats.t.ppf(0.95, 10)
+    assert [r.level_change, r.level_lower, r.level_upper, r.level_p] == pytest.approx(
+        [b[2], b[2] - q * se[2], b[2] + q * se[2], 2 * stats.t.sf(abs(b[2] / se[2]), 10)],
+        rel=1e-9,
+    )
+    assert [r.slope_change, r.slope_lower, r.slope_upper, r.slope_p] == pytest.approx(
+        [b[3], b[3] - q * se[3], b[3] + q * se[3], 2 * stats.t.sf(abs(b[3] / se[3]), 10)],
+        rel=1e-9,
+    )
+    _close(r.series["counterfactual"].to_numpy(), X[:, :2] @ b[:2], 1e-9)
+    assert r.df_resid == 10 and r.overdispersion is None and r.family == "gaussian"
+    # a bare year as a monthly interruption means January of that year
+    months = [f"{2019 + k // 12}-{k % 12 + 1:02d}" for k in range(36)]
+    m = pl.DataFrame({"month": months, "n": [20 + (k % 5) - 4 * (k >= 12) for k in range(36)]})
+    a = interrupted_time_series(m, time="month", outcome="n", interruption=2020)
+    b2 = interrupted_time_series(m, time="month", outcome="n", interruption="2020-01")
+    assert a.level_change == pytest.approx(b2.level_change, rel=1e-12)
+    assert a.details["n_pre"] == 12 and a.details["n_post"] == 24
 
 
 def test_series_breaks_modelled_or_reported():
