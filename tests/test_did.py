@@ -125,6 +125,11 @@ def test_poisson_did_with_offset_matches_pyfixest():
     _close([r.estimate, r.se], [fx["params"][0], fx["bse"][0]])
     assert (r.n_obs, r.n_clusters) == (fx["nobs"], fx["n_clusters"]) == (300, 30)
     assert r.details["cluster_df"] == 29
+    # 30 clusters, 10 treated: exactly at the rule's limits, so reliable and chosen by 'auto'
+    assert not any("unreliable" in w for w in r.warnings)
+    auto = diff_in_diff(df, unit="unit", time="year", outcome="count", treated="treated",
+                        post="post", family="poisson", offset="population")  # fmt: skip
+    assert auto.method == "cluster" and auto.se == r.se
     q = stats.t.ppf(0.975, 29)
     _close([r.lower, r.upper], [fx["params"][0] - q * fx["bse"][0],
                                 fx["params"][0] + q * fx["bse"][0]])  # fmt: skip

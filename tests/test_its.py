@@ -81,6 +81,12 @@ def test_poisson_harmonic_matches_statsmodels():
 
 def test_quasi_poisson_matches_statsmodels_x2():
     r = interrupted_time_series(ONE, overdispersion="quasi", **KW)
+    assert r.method == (
+        "Quasi-Poisson (log link), covariance scaled by Pearson chi2/(n-p), Wald z intervals"
+    )
+    assert interrupted_time_series(ONE, overdispersion=None, **KW).method == (
+        "Poisson (log link), Wald z intervals"
+    )
     _check(r, ITS["quasi"])
     assert r.dispersion == pytest.approx(ITS["quasi"]["scale"], rel=RTOL)
 
