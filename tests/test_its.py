@@ -226,3 +226,23 @@ def test_its_input_errors():
         interrupted_time_series(ONE, **{**KW, "interruption": "2017-02"})
     with pytest.raises(ParameterError, match="overdispersion"):
         interrupted_time_series(ONE, overdispersion="zip", **KW)
+
+
+def test_seasonal_series_with_modelled_break_matches_explicit_design():
+    # monthly data with harmonics and a series break from 2019 (a level shift from January)
+    r = interrupted_time_series(ONE, overdispersion=None, series_breaks=[2019], **KW)
+    assert r.coefficients["term"].to_list()[-1] == "break1"
+    k = np.arange(84.0)
+    tc = k - 51
+    post = (tc >= 0).astype(float)
+    pos = k % 12
+    X = np.column_stack(
+        [np.ones(84), tc, post, tc * post]
+        + [f(2 * np.pi * h * pos / 12) for h in (1, 2) for f in (np.sin, np.cos)]
+        + [(2017 + k // 12 >= 2019).astype(float)]
+    )
+    f = fit_glm(X, ONE["count"].to_numpy().astype(float), family="poisson",
+                offset=np.log(ONE["population"].to_numpy()))  # fmt: skip
+    _close(r.coefficients["estimate"].to_numpy(), f.params, 1e-8)
+    _close(r.coefficients["se"].to_numpy(), f.se, 1e-8)
+    assert any("Series break: from 2019" in w and "level-shift term" in w for w in r.warnings)
