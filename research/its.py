@@ -469,15 +469,17 @@ def interrupted_time_series(
 
 
 def _lr_no_change(t: np.ndarray, y: np.ndarray, off: np.ndarray, t0: float) -> float:
-    """Poisson likelihood-ratio p-value of "no level and no slope change" (2 df).
+    """Likelihood-ratio p-value of "no level and no slope change" (2 df), NB2 likelihood.
 
     Used when the post-period counts are all zero: the unrestricted maximum is then the
-    limit with the post-period mean at 0, whose likelihood is the pre-period fit's.
+    limit with the post-period mean at 0, whose likelihood is the pre-period fit's. Both
+    models are negative binomial (NB2, dispersion by maximum likelihood; the Poisson limit
+    when there is no over-dispersion), so over-dispersion does not inflate the statistic.
     """
     X, _ = its_design(t, t0)
     pre = t < t0
-    full = fit_glm(X[:, :2], y, family="poisson", offset=off)
-    pre_fit = fit_glm(X[pre, :2], y[pre], family="poisson", offset=off[pre])
+    full = fit_negbin(X[:, :2], y, offset=off)
+    pre_fit = fit_negbin(X[pre, :2], y[pre], offset=off[pre])
     lr = 2.0 * (pre_fit.loglike - full.loglike)  # post terms contribute log(1) = 0
     return float(stats.chi2.sf(max(lr, 0.0), 2))
 
@@ -499,8 +501,8 @@ def _check_separation(
             if side == "from" and group is None and np.sum(~post) >= 2:
                 p = _lr_no_change(t, y, off, t0)
                 extra = (
-                    f"; a Poisson likelihood-ratio test of no change (level and slope, 2 df) "
-                    f"gives p = {p:.2g}"
+                    "; a negative binomial likelihood-ratio test of no change (level and "
+                    f"slope, 2 df) gives p = {p:.2g}"
                 )
             raise DesignError(
                 f"all {int(mask.sum())} counts {side} the interruption {interruption!r} are "
