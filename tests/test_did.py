@@ -279,7 +279,7 @@ def _brute_wild_p(df, seed, B, k_adj=None, weights="rademacher", beta0=0.0):
     """WCR bootstrap p-value of H0: D = beta0 by explicit refits (dense dummies, no QR).
 
     ``k_adj``: columns left out of K in the CR1 factor (None: all columns count).
-    Weights are drawn as research.did draws them (one block of B <= 1000 columns).
+    Weights are drawn as research.did draws them (blocks of at most 1000 columns).
     """
     units = sorted(set(df["unit"]))
     uc = np.array([units.index(u) for u in df["unit"]])
@@ -307,11 +307,12 @@ def _brute_wild_p(df, seed, B, k_adj=None, weights="rademacher", beta0=0.0):
     yr_fit = F @ np.linalg.lstsq(F, yr, rcond=None)[0] + beta0 * D
     ur = y - yr_fit
     rng = np.random.default_rng(seed)
+    blocks = [min(1000, B - s) for s in range(0, B, 1000)]  # research.did draws by 1000
     if weights == "rademacher":
-        V = rng.choice(np.array([-1.0, 1.0]), size=(G, B))
+        V = np.hstack([rng.choice(np.array([-1.0, 1.0]), size=(G, m)) for m in blocks])
     else:  # Webb (2023): +-sqrt(3/2), +-1, +-sqrt(1/2), each with probability 1/6
         six = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-        V = six[rng.integers(0, 6, size=(G, B))]
+        V = np.hstack([six[rng.integers(0, 6, size=(G, m))] for m in blocks])
     ts = np.array([t_stat(yr_fit + V[uc, j] * ur) for j in range(B)])
     return (1 + np.sum(np.abs(ts) >= abs(t0) * (1 - 1e-12))) / (B + 1)
 
@@ -323,6 +324,14 @@ def test_wild_bootstrap_matches_brute_force():
     r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
                      bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
     assert r.p_value == pytest.approx(_brute_wild_p(df, seed, B), abs=1e-12)
+
+
+def test_wild_bootstrap_draws_in_blocks_of_1000():
+    df = PANEL.filter(pl.col("year") >= 2016)
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=1001,
+                     bootstrap_weights="rademacher", seed=2, **KW)  # fmt: skip
+    assert r.details["n_bootstrap"] == 1001
+    assert r.p_value == pytest.approx(_brute_wild_p(df, 2, 1001), abs=1e-12)
 
 
 def test_wild_bootstrap_webb_weights_and_interval_by_brute_force():

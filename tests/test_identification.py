@@ -248,6 +248,23 @@ def test_event_study_treatment_time_outside_the_data():
         event_study(df, treatment_time=[2014], **es)
 
 
+def test_staggered_event_study_without_post_or_pre_period():
+    df = _panel().with_columns(
+        first=pl.when(pl.col("unit") == "u0").then(2030).when(pl.col("unit") == "u1")
+        .then(2031).otherwise(None)
+    )  # fmt: skip
+    es = dict(unit="unit", time="year", outcome="y", treated="treated", treatment_time="first")
+    with pytest.raises(DesignError) as exc:
+        event_study(df, **es)
+    assert str(exc.value) == (
+        "no post-treatment period: no treated unit is observed from its treatment time in 'first'"
+    )
+    early = df.with_columns(first=pl.when(pl.col("treated") == 1).then(2005 + pl.col("year") * 0))
+    with pytest.raises(DesignError, match=r"^no pre-treatment period: no treated unit is observed "
+                       r"before its treatment time in 'first'$"):  # fmt: skip
+        event_study(early, **es)
+
+
 def test_event_study_single_pre_period_warns_no_leads():
     df = _panel().filter(pl.col("year") >= 2013)
     r = event_study(df, unit="unit", time="year", outcome="y", treated="treated",
