@@ -246,3 +246,29 @@ def test_seasonal_series_with_modelled_break_matches_explicit_design():
     _close(r.coefficients["estimate"].to_numpy(), f.params, 1e-8)
     _close(r.coefficients["se"].to_numpy(), f.se, 1e-8)
     assert any("Series break: from 2019" in w and "level-shift term" in w for w in r.warnings)
+
+
+def test_quarterly_seasonality_caps_harmonics_at_half_the_period():
+    # seasonality=4: at most 4 // 2 = 2 harmonics, the second without its sine (sin(pi k) = 0)
+    rng = np.random.default_rng(4)
+    years = np.arange(1990, 2022)
+    pos = years % 4
+    mu = 50 * np.exp(0.1 * np.cos(2 * np.pi * pos / 4) - 0.2 * (years >= 2010))
+    df = pl.DataFrame({"year": years, "n": rng.poisson(mu)})
+    r = interrupted_time_series(df, time="year", outcome="n", interruption=2010,
+                                seasonality=4, overdispersion=None)  # fmt: skip
+    assert r.coefficients["term"].to_list() == [
+        "intercept",
+        "time",
+        "level",
+        "slope",
+        "sin1",
+        "cos1",
+        "cos2",
+    ]
+    tc = years - 2010.0
+    post = (tc >= 0).astype(float)
+    X = np.column_stack([np.ones(years.size), tc, post, tc * post, np.sin(np.pi * pos / 2),
+                         np.cos(np.pi * pos / 2), np.cos(np.pi * pos)])  # fmt: skip
+    f = fit_glm(X, df["n"].to_numpy().astype(float), family="poisson")
+    _close(r.coefficients["estimate"].to_numpy(), f.params, 1e-8)
