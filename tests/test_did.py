@@ -670,3 +670,19 @@ def test_event_study_window_permutation_by_enumeration():
     assert r.pretrend.p_permutation == pytest.approx(p_wald, abs=1e-12)
     assert r.pretrend.n_assignments == 15
     assert c["lower"].is_infinite().all()  # 1/15 > 0.05: unbounded
+
+
+def test_invert_unbounded_side_and_bisection():
+    from research.did import _invert
+
+    # p(tau) = 0.5 inside (-3, 2], 0.01 below -3; never <= alpha above: upper is +inf
+    def pfun(tau):
+        return 0.01 if tau <= -3 else 0.5
+
+    lo, hi = _invert(pfun, 0.0, 0.5, 0.05, 1e-12)
+    assert lo == pytest.approx(-3.0, abs=1e-9) and hi == np.inf
+    # with max_dist the search stops: a rejection beyond it counts as unbounded
+    lo2, hi2 = _invert(lambda t: 0.01 if abs(t) >= 50 else 0.5, 1.0, 1.0, 0.05, 1e-12, 10.0)
+    assert (lo2, hi2) == (-np.inf, np.inf)
+    lo3, hi3 = _invert(lambda t: 0.01 if abs(t) >= 5 else 0.5, 1.0, 1.0, 0.05, 1e-12)
+    assert lo3 == pytest.approx(-5.0, abs=1e-9) and hi3 == pytest.approx(5.0, abs=1e-9)

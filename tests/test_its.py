@@ -101,6 +101,8 @@ def test_negbin_matches_statsmodels_ml_and_glm():
 def test_controlled_its_matches_statsmodels():
     r = interrupted_time_series(DATA, control="control", overdispersion="quasi", **KW)
     _check(r, ITS["controlled_quasi"])
+    # periods are counted on the treated series only
+    assert (r.details["n_pre"], r.details["n_post"], r.n_obs) == (51, 33, 168)
     names = r.coefficients["term"].to_list()
     il = names.index("group:level")
     assert ITS["controlled_names"][il] == "g_level"
@@ -118,6 +120,7 @@ def test_date_column_gives_same_fit_and_counterfactual():
     r2 = interrupted_time_series(dated, overdispersion=None,
                                  **{**KW, "interruption": dt.date(2021, 4, 1)})  # fmt: skip
     _close(r2.coefficients["estimate"].to_numpy(), r1.coefficients["estimate"].to_numpy(), 1e-12)
+    assert r2.period == "month" and r2.details["n_pre"] == 51
     # counterfactual from the statsmodels coefficients: fitted / exp(level + slope * (t - t0))
     b = ITS["poisson"]["params"]
     s = r1.series
