@@ -686,3 +686,31 @@ def test_invert_unbounded_side_and_bisection():
     assert (lo2, hi2) == (-np.inf, np.inf)
     lo3, hi3 = _invert(lambda t: 0.01 if abs(t) >= 5 else 0.5, 1.0, 1.0, 0.05, 1e-12)
     assert lo3 == pytest.approx(-5.0, abs=1e-9) and hi3 == pytest.approx(5.0, abs=1e-9)
+
+
+def test_cluster_coarser_than_units_keeps_unit_effects_out_of_k():
+    # units nested in 6 clusters of two units each: the unit effects still leave K
+    pairs = {f"u{i:02d}": f"c{i // 2}" for i in range(12)}
+    df = PANEL.with_columns(pl.col("unit").replace_strict(pairs).alias("area"))
+    r = diff_in_diff(df, outcome="rate", inference="cluster", cluster="area", **KW)
+    units = sorted(set(df["unit"]))
+    uc = np.array([units.index(u) for u in df["unit"]])
+    yc = df["year"].to_numpy() - 2012
+    D = (df["treated"] * df["post"]).to_numpy().astype(float)
+    X = np.column_stack([D, np.eye(12)[uc], np.eye(10)[yc][:, 1:]])
+    se = _cr1_se(X, df["rate"].to_numpy(), df["area"].to_numpy(), 1 + 9 + 1)[0]
+    assert r.se == pytest.approx(se, rel=1e-9) and r.n_clusters == 6
+    assert r.details["cluster_df"] == 5
+
+
+def test_permutation_on_an_exact_additive_panel():
+    # y = unit + period + 2 D exactly: every residual is 0, so the cluster SE is 0 and the
+    # interval search steps from the placebo spread; unit k's placebo estimate is -2/19
+    rows = [(f"u{i:02d}", t, 1.0 * i + 3.0 * t + 2.0 * (i == 0 and t == 1), int(i == 0), t)
+            for i in range(20) for t in (0, 1)]  # fmt: skip
+    df = pl.DataFrame(rows, schema=["unit", "year", "y", "treated", "post"], orient="row")
+    r = diff_in_diff(df, outcome="y", inference="permutation", **KW)
+    assert r.estimate == pytest.approx(2.0, abs=1e-9)
+    assert r.details["cluster_se"] == pytest.approx(0.0, abs=1e-9)
+    assert r.p_value == pytest.approx(1 / 20)
+    np.testing.assert_allclose(np.sort(r.placebo_estimates)[:19], -2 / 19, atol=1e-9)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from research.errors import DesignError, ParameterError
+from research.errors import DataError, DesignError, ParameterError
 from research.glm import fit_glm, fit_negbin
 from research.its import interrupted_time_series, its_design
 
@@ -275,3 +275,16 @@ def test_quarterly_seasonality_caps_harmonics_at_half_the_period():
                          np.cos(np.pi * pos / 2), np.cos(np.pi * pos)])  # fmt: skip
     f = fit_glm(X, df["n"].to_numpy().astype(float), family="poisson")
     _close(r.coefficients["estimate"].to_numpy(), f.params, 1e-8)
+
+
+def test_month_dummies_with_a_modelled_break_and_empty_data():
+    r = interrupted_time_series(ONE, overdispersion=None, season_terms="dummies",
+                                series_breaks=[2019], **KW)  # fmt: skip
+    terms = r.coefficients["term"].to_list()
+    assert terms[4:] == [f"season{m}" for m in range(2, 13)] + ["break1"]
+    empty = ONE.with_columns(pl.lit(None, dtype=pl.Int64).alias("count"))
+    with pytest.raises(DataError, match="no complete rows to fit"):
+        interrupted_time_series(empty, overdispersion=None, **KW)
+    one_row = ONE.head(1)
+    with pytest.raises(DesignError, match="leaves 1 pre and 0 post periods"):
+        interrupted_time_series(one_row, overdispersion=None, **KW)
