@@ -12,7 +12,13 @@ Inference. With one treated unit and a handful of comparison units, conventional
 cluster-robust standard errors are far too small, so the method is chosen explicitly:
 
 * ``"cluster"``: CR1 cluster-robust covariance (``G/(G-1) * (N-1)/(N-K)``), t with ``G-1``
-  degrees of freedom (Cameron & Miller 2015).
+  degrees of freedom (Cameron & Miller 2015), with the small-sample convention of fixest,
+  pyfixest and reghdfe: fixed effects nested in the cluster variable do not count in K (the
+  unit effects, when clustering by unit or by a coarser area, count as one intercept), and
+  singletons (units or periods seen once, which a fixed effect fits exactly) are dropped
+  before fitting, with a warning saying how many, so they count neither in N nor in G.
+  With ``design="2x2"`` (no unit effects) every column counts and nothing is dropped.
+  The wild bootstrap p-value and interval do not depend on this factor (it cancels).
 * ``"permutation"``: randomization inference. The treatment assignment is permuted over
   units (every set of units of the same size as the treated group plays the treated group
   in turn; with one treated unit, every unit in turn), the coefficient is re-estimated and
@@ -62,8 +68,9 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from .errors import DataError, ParameterError
-from .glm import GLMFit, cluster_covariance, fit_glm
+from . import identification as ident
+from .errors import DataError, DesignError, ParameterError
+from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
 
 __all__ = [
     "DiDResult",
@@ -76,6 +83,10 @@ __all__ = [
 _MIN_CLUSTERS = 30
 _MIN_TREATED_CLUSTERS = 10
 _WEBB_MAX_CLUSTERS = 12
+_CR1_CONVENTION = (
+    "Small-sample factor G/(G-1) * (N-1)/(N-K) as fixest and reghdfe: fixed effects nested "
+    "in the clusters do not count in K and singletons are dropped."
+)
 _WILD_FAILS = (
     "With a single treated cluster the wild cluster bootstrap is known to fail: the "
     "restricted residuals of the treated cluster are nearly zero, so the bootstrap "
@@ -257,6 +268,7 @@ def _prepare(
     family: str,
     offset: str | None,
     cluster: str | None,
+    drop_singletons: bool = False,
 ) -> tuple[_Panel, pl.DataFrame]:
     if family not in ("gaussian", "poisson"):
         raise ParameterError(f"family={family!r} is not supported; use 'gaussian' or 'poisson'")
@@ -272,13 +284,12 @@ def _prepare(
     _require_columns(data, cols)
     used = list(dict.fromkeys(c for c in cols.values() if c is not None))
     warns: list[str] = []
-    df = data.select(used)
-    n0 = df.height
-    df = df.drop_nulls()
-    if df.height < n0:
-        warns.append(f"{n0 - df.height} rows with missing values in {used} were dropped.")
+    df, n_missing = ident.drop_missing(data.select(used), used)
+    if n_missing:
+        warns.append(f"{n_missing} rows with missing values (null or NaN) in {used} were dropped.")
     if df.height == 0:
         raise DataError("no complete rows left after dropping missing values")
+    ident.check_unique_rows(df, [unit, time])
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson":
         if np.any(y < 0):
@@ -314,6 +325,19 @@ def _prepare(
                 warns.append(f"Periods with zero events in every unit were dropped: {zero_times}.")
             df = df.filter(pl.Series(keep))
             y, off = y[keep], off[keep]
+    if drop_singletons:
+        keep = _non_singletons(df[unit].to_numpy(), df[time].to_numpy())
+        if not keep.all():
+            warns.append(
+                f"{int((~keep).sum())} observations of units or periods seen only once "
+                "(singletons) were dropped: a fixed effect fits them exactly, so they carry no "
+                "information and would only inflate N and the number of clusters "
+                "(fixest/reghdfe convention)."
+            )
+            df = df.filter(pl.Series(keep))
+            y, off = y[keep], off[keep]
+            if df.height == 0:
+                raise DataError("no observations left after dropping singletons")
     ucol = df[unit].cast(pl.String).to_numpy()
     unit_labels_arr, unit_codes = np.unique(ucol, return_inverse=True)
     time_values, time_codes = np.unique(df[time].to_numpy(), return_inverse=True)
@@ -326,6 +350,9 @@ def _prepare(
             f"column {treated!r} must be constant within each unit (1 for the treated group "
             "in every period); for a treatment that starts later use the post column"
         )
+    ident.check_comparison_units(treated_u, treated)
+    if family == "gaussian":
+        ident.check_outcome_varies(y, outcome)
     p = _binary(df[post].cast(pl.Float64).to_numpy(), post) if post is not None else None
     if cluster is None:
         cluster_codes = unit_codes
@@ -338,6 +365,64 @@ def _prepare(
         warnings=warns,
     )  # fmt: skip
     return panel, df
+
+
+def _non_singletons(units: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Mask of observations kept after dropping singletons of the unit and time effects.
+
+    Repeated until no unit and no period is seen exactly once (dropping one can create
+    another), as fixest's and reghdfe's singleton removal.
+    """
+    keep = np.ones(units.size, dtype=bool)
+    changed = True
+    while changed:
+        changed = False
+        for v in (units, times):
+            _, inv, cnt = np.unique(v[keep], return_inverse=True, return_counts=True)
+            single = cnt[inv] == 1
+            if single.any():
+                idx = np.flatnonzero(keep)
+                keep[idx[single]] = False
+                changed = True
+    return keep
+
+
+def _n_nested(panel: _Panel, n_time_cols: int) -> int:
+    """Number of fixed-effect dummy columns nested in the clusters (they leave K).
+
+    The unit dummies are nested when every unit lies in a single cluster (always so when
+    clustering by unit); the full set of them spans the intercept, which stays in K, so
+    ``n_units - 1`` columns leave K. This is the count of Stata's ``xtreg, fe`` and of
+    pyfixest (``k_fixef="nonnested"``): K = the other regressors + 1. The ``n_time_cols``
+    time dummies (first period dropped) leave K when every period lies in a single cluster.
+    """
+    out = 0
+    pairs = ((panel.unit_codes, len(panel.unit_labels) - 1), (panel.time_codes, n_time_cols))
+    for codes, ncols in pairs:
+        k = int(codes.max()) + 1
+        lo = np.full(k, np.iinfo(np.int64).max)
+        hi = np.full(k, -1)
+        np.minimum.at(lo, codes, panel.cluster_codes)
+        np.maximum.at(hi, codes, panel.cluster_codes)
+        if np.all(lo == hi):
+            out += ncols
+    return out
+
+
+_RANK_HINT = (
+    "check that treatment varies within periods and that each unit has observations in "
+    "more than one period"
+)
+
+
+def _names(panel: _Panel, design: str, n_extra: int, first: Sequence[str] = ("treated x post",)):
+    """Column names of :func:`_design` / :func:`_event_design` for error messages."""
+    if design == "twfe":
+        fe = [f"unit {u}" for u in panel.unit_labels]
+        fe += [f"period {t}" for t in panel.time_values[1:].tolist()]
+    else:
+        fe = ["intercept", "treated", "post"]
+    return [*first, *fe, *(f"level shift {j + 1}" for j in range(n_extra))]
 
 
 def _dummies(codes: np.ndarray, drop_first: bool) -> np.ndarray:
@@ -546,11 +631,17 @@ def diff_in_diff(
     Raises
     ------
     ParameterError
-        Unknown options, missing columns, non-binary or time-varying ``treated``, a
-        treatment dummy that is collinear with the fixed effects, wild bootstrap with the
-        Poisson family.
+        Unknown options, missing columns, non-binary or time-varying ``treated``, wild
+        bootstrap with the Poisson family.
+    DesignError
+        The design does not identify the effect (checked before fitting by
+        :mod:`research.identification`): no untreated comparison units, no pre- or
+        post-treatment period for either group, duplicated unit-period rows, a constant
+        outcome, or all treated post-period counts zero (Poisson separation).
+    EstimationError
+        Collinear terms that the design checks do not explain (the message names them).
     DataError
-        No complete rows, or all treated post-period counts are zero (rate ratio 0).
+        No complete rows.
 
     Examples
     --------
@@ -583,17 +674,15 @@ def diff_in_diff(
         )
     panel, _ = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=post,
-        family=family, offset=offset, cluster=cluster,
+        family=family, offset=offset, cluster=cluster, drop_singletons=design == "twfe",
     )  # fmt: skip
     warns = panel.warnings
     treated_obs = panel.treated_u[panel.unit_codes]
     d = treated_obs * panel.post
-    if d.sum() == 0:
-        raise ParameterError("no observation has treated == 1 and post == 1: nothing to estimate")
-    if family == "poisson" and panel.y[d == 1].sum() == 0:
-        raise DataError(
-            "all treated post-period counts are zero: the rate ratio is 0 and its log is not "
-            "finite; report the counts instead"
+    ident.check_pre_post(panel.post, treated_obs, post)
+    if family == "poisson":
+        ident.check_nonzero_counts(
+            panel.y, d == 1, "of the treated units in the post-treatment periods"
         )
     extra = _break_terms(panel, _break_years(series_breaks), model_breaks, design == "twfe", warns)
     X = _design(panel, d, treated_obs, design, extra)
@@ -603,6 +692,7 @@ def diff_in_diff(
             "the first post period) and were left out."
         )
         X = _design(panel, d, treated_obs, design, [])
+    ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
     est = float(fit.params[0])
 
@@ -612,10 +702,13 @@ def diff_in_diff(
     treated_clusters = np.unique(panel.cluster_codes[treated_obs == 1])
     G1 = int(treated_clusters.size)
     G0 = int(np.unique(panel.cluster_codes[treated_obs == 0]).size)
-    alpha = 1.0 - level
+    alpha = round(1.0 - level, 12)  # 1 - 0.8 is 0.19999999999999996 in floating point
     details: dict = {"model_se": float(fit.se[0])}
+    n_time = int(panel.time_codes.max())
+    nested = _n_nested(panel, n_time) if design == "twfe" else 0
+    details["cluster_k"] = X.shape[1] - nested
     if G >= 2:
-        Vc, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes)
+        Vc, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes, n_nested=nested)
         se_c = float(np.sqrt(Vc[0, 0]))
         tstat = est / se_c if se_c > 0 else math.inf
         details.update(
@@ -636,7 +729,7 @@ def diff_in_diff(
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated (rule: >= "
                 f"{_MIN_CLUSTERS} clusters and >= {_MIN_TREATED_CLUSTERS} of each), so "
-                "CR1 cluster-robust inference with t(G-1) is reliable."
+                "CR1 cluster-robust inference with t(G-1) is reliable. " + _CR1_CONVENTION
             )
         else:
             method = "permutation"
@@ -651,6 +744,8 @@ def diff_in_diff(
     else:
         method = inference
         reason = f"Requested inference={inference!r}."
+        if method == "cluster":
+            reason += " " + _CR1_CONVENTION
 
     kw: dict = {}
     if method == "cluster":
@@ -678,8 +773,9 @@ def diff_in_diff(
             reason += " " + _WILD_FAILS
             warns.append(_WILD_FAILS)
         kw = _wild_inference(
-            X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c
-        )
+            X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c,
+            X.shape[1] - nested,
+        )  # fmt: skip
     rr = {}
     if family == "poisson":
         rr = dict(
@@ -817,11 +913,12 @@ def _wild_inference(
     seed: int | None,
     details: dict,
     se_obs: float,
+    k_counted: int,
 ) -> dict:
     y = panel.y
     codes = panel.cluster_codes
     G = int(codes.max()) + 1
-    n, k = X.shape
+    n = X.shape[0]
     if weights == "auto":
         weights = "webb" if G <= _WEBB_MAX_CLUSTERS else "rademacher"
     rng = np.random.default_rng(seed)
@@ -831,7 +928,8 @@ def _wild_inference(
     mD = _qr_resid(Qf, D)
     u0 = _qr_resid(Qf, y)
     a = mD / (mD @ mD)
-    c = G / (G - 1) * (n - 1) / (n - k)
+    # the same small-sample factor as se_obs; it cancels in every bootstrap t ratio
+    c = cr1_factor(n, k_counted, G)
     b1s, b2s, As, Bs, Cs = [], [], [], [], []
     chunk = 1000
     done = 0
@@ -930,7 +1028,10 @@ def event_study(
         points (binned end points), so every treated observation keeps its dummy.
     inference
         ``"auto"``, ``"cluster"`` or ``"permutation"``. ``"auto"`` as in
-        :func:`diff_in_diff`. With permutation (common timing only) each coefficient gets a
+        :func:`diff_in_diff`; cluster-robust standard errors use the fixest/reghdfe
+        small-sample factor (unit effects nested in the clusters not counted in K,
+        singletons dropped; see the module notes). With permutation (common timing only)
+        each coefficient gets a
         permutation p-value; Gaussian intervals invert the permutation test of each
         coefficient, Poisson intervals are model-based (flagged in ``warnings``).
 
@@ -944,8 +1045,14 @@ def event_study(
     Raises
     ------
     ParameterError
-        Missing columns, non-numeric time, a reference period absent from the data, or
-        permutation inference with staggered timing.
+        Missing columns, a reference period absent from the data, or permutation
+        inference with staggered timing.
+    DesignError
+        A time column that holds no numbers (the message names its type), a treatment time
+        outside the data (no pre- or no post-treatment period), no untreated comparison
+        units, duplicated unit-period rows, a constant outcome.
+    EstimationError
+        Event-time dummies collinear with the unit and period effects (terms named).
 
     Examples
     --------
@@ -974,13 +1081,11 @@ def event_study(
         raise ParameterError(f"level must lie in (0, 1), got {level!r}")
     tt_col = treatment_time if isinstance(treatment_time, str) else None
     panel, df = _prepare(
-        data, unit=unit, time=time, outcome=outcome,
-        treated=treated, post=None, family=family, offset=offset, cluster=cluster,
+        data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
+        family=family, offset=offset, cluster=cluster, drop_singletons=True,
     )  # fmt: skip
     warns = panel.warnings
-    tv = _numeric_times(df[time].to_numpy())
-    if tv is None:
-        raise ParameterError(f"event_study needs a numeric time column; {time!r} is not")
+    tv = ident.numeric_time(df[time], time)
     tr_obs = panel.treated_u[panel.unit_codes]
     if tt_col is not None:
         if tt_col not in data.columns:
@@ -994,8 +1099,22 @@ def event_study(
             raise ParameterError(f"treated units need a value in {tt_col!r}")
         T_obs = np.array([float(t) if t is not None else np.nan for t in T_obs])
     else:
-        T_obs = np.full(tv.size, float(treatment_time))
+        try:
+            T0 = float(treatment_time)
+        except (TypeError, ValueError):
+            raise DesignError(
+                f"treatment_time={treatment_time!r} is neither a number nor a column of data"
+            ) from None
+        T_obs = np.full(tv.size, T0)
+        ident.check_periods(tv[tr_obs == 1], T0)
     etime = np.where(tr_obs == 1, tv - T_obs, np.nan)
+    ev_raw = etime[tr_obs == 1]
+    if not (ev_raw < 0).any() or not (ev_raw >= 0).any():
+        side = "pre" if not (ev_raw < 0).any() else "post"
+        raise DesignError(
+            f"no {side}-treatment period: no treated unit is observed "
+            f"{'before' if side == 'pre' else 'from'} its treatment time in {tt_col!r}"
+        )
     if window is not None:
         lo_w, hi_w = window
         if not lo_w <= reference <= hi_w:
@@ -1023,13 +1142,18 @@ def event_study(
     _break_terms(panel, years, model_breaks, True, warns)
 
     X = _event_design(panel, etime, tr_obs, levels, reference)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise ParameterError(
-            "the event-time dummies are collinear with the fixed effects (every unit treated "
-            "at the same time, or no untreated comparison units); add comparison units"
+    ev_levels = [e for e in levels if e != reference]
+    ident.check_rank(
+        X, _names(panel, "twfe", 0, [f"event time {e}" for e in ev_levels]),
+        "the event-time dummies are collinear with the unit and period effects; add "
+        "comparison units observed in every period, or bin distant event times with window=",
+    )  # fmt: skip
+    if not any(e < 0 for e in ev_levels):
+        warns.append(
+            "No leads: the treated units have no pre-treatment event time besides the "
+            f"reference ({reference}), so pre-trends cannot be tested."
         )
     fit = _fit(X, panel, family)
-    ev_levels = [e for e in levels if e != reference]
     m = len(ev_levels)
     b = fit.params[:m]
     n_units = len(panel.unit_labels)
@@ -1037,13 +1161,13 @@ def event_study(
     G = int(panel.cluster_codes.max()) + 1
     G1 = int(np.unique(panel.cluster_codes[tr_obs == 1]).size)
     G0 = int(np.unique(panel.cluster_codes[tr_obs == 0]).size)
-    alpha = 1 - level
+    alpha = round(1.0 - level, 12)
     if inference == "auto":
         if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
             method = "cluster"
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
-                "CR1 cluster-robust inference with t(G-1)."
+                "CR1 cluster-robust inference with t(G-1). " + _CR1_CONVENTION
             )
         elif staggered:
             method = "cluster"
@@ -1061,11 +1185,14 @@ def event_study(
     else:
         method = inference
         reason = f"Requested inference={inference!r}."
+        if method == "cluster":
+            reason += " " + _CR1_CONVENTION
     if method == "permutation" and staggered:
         raise ParameterError("permutation inference needs a common treatment time")
 
     if method == "cluster":
-        V, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes)
+        nested = _n_nested(panel, int(panel.time_codes.max()))
+        V, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes, n_nested=nested)
         V = V[:m, :m]
         df_t: float = G - 1
     else:

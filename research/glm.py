@@ -14,8 +14,11 @@ Conventions (stated because packages differ):
   maximum likelihood (profile likelihood, solved on the score equation); the coefficient
   covariance is the inverse expected information at the estimated ``alpha`` treated as known,
   as in R's ``MASS::glm.nb``.
-* The cluster-robust covariance is CR1: ``G/(G-1) * (N-1)/(N-K)`` times the sandwich, the
-  correction used by Stata and by statsmodels' ``cov_type="cluster"``.
+* The cluster-robust covariance is CR1: ``G/(G-1) * (N-1)/(N-K)`` times the sandwich. K
+  leaves out the dummies of fixed effects nested in the clusters when the caller says how
+  many there are (``n_nested``), the convention of fixest (``fixef.K = "nested"``), pyfixest
+  and reghdfe; with ``n_nested=0`` it is Stata's ``regress, vce(cluster)`` and statsmodels'
+  ``cov_type="cluster"``.
 
 References
 ----------
@@ -33,7 +36,7 @@ from scipy import optimize, special
 
 from .errors import ParameterError
 
-__all__ = ["GLMFit", "cluster_covariance", "fit_glm", "fit_negbin"]
+__all__ = ["GLMFit", "cluster_covariance", "cr1_factor", "fit_glm", "fit_negbin"]
 
 _FAMILIES = ("gaussian", "poisson", "negbin")
 
@@ -352,12 +355,22 @@ def fit_negbin(
 
 
 def cluster_covariance(
-    fit: GLMFit, X: np.ndarray, y: np.ndarray, clusters: np.ndarray
+    fit: GLMFit,
+    X: np.ndarray,
+    y: np.ndarray,
+    clusters: np.ndarray,
+    *,
+    n_nested: int = 0,
 ) -> tuple[np.ndarray, int]:
-    """CR1 cluster-robust covariance of a :class:`GLMFit`.
+    """CR1 cluster-robust covariance of a :class:`GLMFit`, fixest/reghdfe small-sample factor.
 
     ``V = c * B (sum_g s_g s_g') B`` with ``B = fit.bread``, ``s_g`` the summed scores of
-    cluster ``g`` and ``c = G/(G-1) * (N-1)/(N-K)``.
+    cluster ``g`` and ``c = G/(G-1) * (N-1)/(N-K)``, where K counts the columns of ``X``
+    except the ``n_nested`` dummies of fixed effects nested in the clusters (Cameron & Miller
+    2015, section VI.B; fixest's ``ssc(fixef.K = "nested")``, pyfixest's
+    ``k_fixef="nonnested"``, reghdfe). A fixed effect nested in a cluster is a linear
+    combination of that cluster's indicators, so it costs no cluster-level degree of freedom;
+    counting it would inflate the variance by ``(N-K_fe)/(N-K)``.
 
     Parameters
     ----------
@@ -367,6 +380,10 @@ def cluster_covariance(
         The design and outcome the model was fitted to.
     clusters
         Cluster label per observation (any hashable values).
+    n_nested
+        Number of columns of ``X`` that are dummies of fixed effects nested in the clusters
+        (for example all unit dummies when clustering by unit). 0 (default) counts every
+        column, the convention of Stata's ``regress, vce(cluster)`` and statsmodels.
 
     Returns
     -------
@@ -376,7 +393,7 @@ def cluster_covariance(
     Raises
     ------
     ParameterError
-        When there are fewer than two clusters.
+        When there are fewer than two clusters, or ``n_nested`` is not in ``[0, K)``.
 
     Examples
     --------
@@ -385,8 +402,15 @@ def cluster_covariance(
     >>> fit = fit_glm(X, np.array([1.0, 2.0, 2.0, 5.0, 3.0, 5.0]))
     >>> y = np.array([1.0, 2.0, 2.0, 5.0, 3.0, 5.0])
     >>> V, G = cluster_covariance(fit, X, y, np.array([0, 0, 1, 1, 2, 2]))
-    >>> G
-    3
+    >>> G, round(float(np.sqrt(V[1, 1])), 6)  # by hand: sqrt(3/2 * 5/4 * 2/9)
+    (3, 0.645497)
+
+    References
+    ----------
+    Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
+    inference. *Journal of Human Resources* 50(2), 317-372.
+    Bergé, L. (2018). Efficient estimation of maximum likelihood models with multiple
+    fixed-effects: the R package FENmlm. CREA Discussion Papers 13 (fixest's ``ssc``).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -395,6 +419,8 @@ def cluster_covariance(
     if G < 2:
         raise ParameterError("cluster-robust covariance needs at least two clusters")
     n, k = X.shape
+    if not 0 <= n_nested < k:
+        raise ParameterError(f"n_nested={n_nested} must lie in [0, {k}) for {k} columns")
     r = y - fit.mu
     if fit.family == "negbin":
         r = r / (1.0 + fit.alpha * fit.mu)
@@ -402,6 +428,27 @@ def cluster_covariance(
     S = np.zeros((G, k))
     np.add.at(S, codes, scores)
     meat = S.T @ S
-    c = G / (G - 1) * (n - 1) / (n - k)
-    V = c * fit.bread @ meat @ fit.bread
+    V = cr1_factor(n, k - n_nested, G) * fit.bread @ meat @ fit.bread
     return V, G
+
+
+def cr1_factor(n: int, k: int, g: int) -> float:
+    """Small-sample factor ``G/(G-1) * (N-1)/(N-K)`` of the CR1 covariance.
+
+    Parameters
+    ----------
+    n, k, g
+        Observations, counted parameters (nested fixed effects left out) and clusters.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(cr1_factor(120, 11, 12), 6)  # 12/11 * 119/109
+    1.190992
+    """
+    if g < 2 or n <= k:
+        raise ParameterError(f"the CR1 factor needs G >= 2 and N > K (G={g}, N={n}, K={k})")
+    return g / (g - 1) * (n - 1) / (n - k)

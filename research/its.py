@@ -41,12 +41,14 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from .errors import DataError, ParameterError
+from . import identification as ident
+from .errors import DataError, DesignError, ParameterError
 from .glm import GLMFit, fit_glm, fit_negbin
 
 __all__ = ["ITSResult", "interrupted_time_series", "its_design"]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^\s*\d{4}\s*$")
 _MIN_POINTS = 8
 
 
@@ -124,9 +126,13 @@ def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
     if col.dtype in (pl.Date, pl.Datetime):
         return np.array([_month_index(v) for v in col.to_list()], dtype=float), "month"
     if col.dtype == pl.String:
-        return np.array([_month_index(v) for v in col.to_list()], dtype=float), "month"
-    raise ParameterError(
-        f"time column has type {col.dtype}; use integer years, a Date or strings 'YYYY-MM'"
+        values = col.to_list()
+        if values and all(_YEAR.match(v) for v in values):  # years stored as text
+            return np.array([float(v) for v in values]), "year"
+        return np.array([_month_index(v) for v in values], dtype=float), "month"
+    raise DesignError(
+        f"time column {col.name!r} has type {col.dtype}; use integer years, a Date or "
+        "strings 'YYYY-MM'"
     )
 
 
@@ -269,8 +275,15 @@ def interrupted_time_series(
     Raises
     ------
     ParameterError
-        Unknown options, missing columns, unreadable time values, no pre- or post-period data,
-        duplicated periods.
+        Unknown options, missing columns, unreadable time values.
+    DesignError
+        Checked before fitting: fewer than 2 pre- or 1 post-interruption periods,
+        duplicated periods, a time column of an unusable type, a constant Gaussian outcome,
+        or counts that are all zero before or from the interruption (the Poisson maximum
+        likelihood estimate does not exist; the message gives the likelihood-ratio p-value
+        of no change when it can).
+    EstimationError
+        Collinear terms (named in the message).
     DataError
         No complete rows.
 
@@ -307,11 +320,9 @@ def interrupted_time_series(
         if c not in data.columns:
             raise ParameterError(f"column {c!r} is not in data; available: {data.columns}")
     warns: list[str] = []
-    df = data.select(cols)
-    n0 = df.height
-    df = df.drop_nulls()
-    if df.height < n0:
-        warns.append(f"{n0 - df.height} rows with missing values were dropped.")
+    df, n_missing = ident.drop_missing(data.select(cols), cols)
+    if n_missing:
+        warns.append(f"{n_missing} rows with missing values (null or NaN) were dropped.")
     if df.height == 0:
         raise DataError("no complete rows to fit")
     t, period = _time_axis(df[time])
@@ -336,15 +347,22 @@ def interrupted_time_series(
                                  "comparison series")  # fmt: skip
     keys = np.column_stack([t, group if group is not None else np.zeros_like(t)])
     if np.unique(keys, axis=0).shape[0] < keys.shape[0]:
-        raise ParameterError("each period must appear once per series (duplicated time values)")
+        raise DesignError(
+            f"each period must appear once per series: {time!r} has duplicated values; "
+            "aggregate or filter the data first"
+        )
     tr_rows = group == 1 if group is not None else np.ones(t.size, bool)
     n_pre = int(np.sum(t[tr_rows] < t0))
     n_post = int(np.sum(t[tr_rows] >= t0))
     if n_pre < 2 or n_post < 1:
-        raise ParameterError(
+        raise DesignError(
             f"the interruption {interruption!r} leaves {n_pre} pre and {n_post} post periods; "
             "need at least 2 before and 1 after (and preferably 8 each)"
         )
+    if family == "gaussian":
+        ident.check_outcome_varies(y, outcome)
+    else:
+        _check_separation(t, y, off, t0, tr_rows, group, interruption)
     if n_pre < _MIN_POINTS or n_post < _MIN_POINTS:
         warns.append(
             f"Short series: {n_pre} periods before and {n_post} from the interruption; trends "
@@ -392,6 +410,9 @@ def interrupted_time_series(
             t, t0, group=group, seasonality=seasonality, season_terms=season_terms,
             n_harmonics=n_harmonics, season_pos=pos, breaks=break_cols,
         )  # fmt: skip
+    ident.check_rank(
+        X, names, "a seasonal or break term repeats the segment terms; drop it"
+    )  # fmt: skip
     fit, method = _fit(X, y, off, family, overdispersion)
     n, p = X.shape
     z = stats.norm.ppf(0.5 + level / 2)
@@ -445,6 +466,51 @@ def interrupted_time_series(
         warnings=warns, n_obs=n, df_resid=int(fit.df_resid), level=level, period=period,
         details={"n_pre": n_pre, "n_post": n_post, "residual_acf1": acf1, "scale": fit.scale},
     )  # fmt: skip
+
+
+def _lr_no_change(t: np.ndarray, y: np.ndarray, off: np.ndarray, t0: float) -> float:
+    """Likelihood-ratio p-value of "no level and no slope change" (2 df), NB2 likelihood.
+
+    Used when the post-period counts are all zero: the unrestricted maximum is then the
+    limit with the post-period mean at 0, whose likelihood is the pre-period fit's. Both
+    models are negative binomial (NB2, dispersion by maximum likelihood; the Poisson limit
+    when there is no over-dispersion), so over-dispersion does not inflate the statistic.
+    """
+    X, _ = its_design(t, t0)
+    pre = t < t0
+    full = fit_negbin(X[:, :2], y, offset=off)
+    pre_fit = fit_negbin(X[pre, :2], y[pre], offset=off[pre])
+    lr = 2.0 * (pre_fit.loglike - full.loglike)  # post terms contribute log(1) = 0
+    return float(stats.chi2.sf(max(lr, 0.0), 2))
+
+
+def _check_separation(
+    t: np.ndarray,
+    y: np.ndarray,
+    off: np.ndarray,
+    t0: float,
+    tr_rows: np.ndarray,
+    group: np.ndarray | None,
+    interruption: object,
+) -> None:
+    """Refuse counts that are all zero before or after the interruption (separation)."""
+    post = t >= t0
+    for mask, side in ((tr_rows & post, "from"), (tr_rows & ~post, "before")):
+        if np.all(y[mask] == 0):
+            extra = ""
+            if side == "from" and group is None and np.sum(~post) >= 2:
+                p = _lr_no_change(t, y, off, t0)
+                extra = (
+                    "; a negative binomial likelihood-ratio test of no change (level and "
+                    f"slope, 2 df) gives p = {p:.2g}"
+                )
+            raise DesignError(
+                f"all {int(mask.sum())} counts {side} the interruption {interruption!r} are "
+                "zero: the level change is a rate ratio of "
+                f"{'0' if side == 'from' else 'infinity'}, so the Poisson maximum likelihood "
+                "estimate does not exist (separation) and no interval can be given; report "
+                f"the counts{extra}"
+            )
 
 
 def _fit(

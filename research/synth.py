@@ -73,8 +73,9 @@ from numpy.typing import NDArray
 from scipy.linalg import lapack
 from scipy.optimize import linprog
 
+from . import identification as ident
 from ._simplex import _null_space, _simplex_ls, tied_least_squares
-from .errors import ParameterError
+from .errors import DesignError, ParameterError
 
 __all__ = [
     "LeaveOneOutResult",
@@ -90,6 +91,7 @@ _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
+_PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,6 +189,55 @@ def _check_window(
     return first, last
 
 
+def _as_time(value: Any, name: str, dtype: pl.DataType) -> Any:
+    """A period given as text (``"2008"``) as a number, for a numeric time column."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise DesignError(
+                f"{name}={value!r} is text but the time column has type {dtype}; give a "
+                "number such as 2008"
+            ) from None
+        return int(number) if number.is_integer() else number
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return value
+    raise DesignError(f"{name}={value!r} cannot be compared with a time column of type {dtype}")
+
+
+def _numeric_time_column(
+    data: pl.DataFrame,
+    time: str,
+    treatment_time: Any,
+    fit_window: Any,
+    predictor_window: Any,
+) -> tuple[pl.DataFrame, Any, Any, Any]:
+    """Numeric time: text holding numbers is converted (as event_study reads it).
+
+    Temporal columns are left as they are. Periods given as text are converted to numbers.
+    """
+    col = data.get_column(time)
+    if col.dtype.is_temporal():
+        return data, treatment_time, fit_window, predictor_window
+    if not col.dtype.is_numeric():
+        values = ident.numeric_time(col, time)  # DesignError naming the type when not numbers
+        whole = bool(np.all(values == np.round(values)))
+        data = data.with_columns(pl.Series(time, values).cast(pl.Int64 if whole else pl.Float64))
+    dtype = data.schema[time]
+
+    def window(w: Any, name: str) -> Any:
+        if w is None or not isinstance(w, tuple | list) or len(w) != 2:
+            return w
+        return tuple(_as_time(v, name, dtype) for v in w)
+
+    return (
+        data,
+        _as_time(treatment_time, "treatment_time", dtype),
+        window(fit_window, "fit_window"),
+        window(predictor_window, "predictor_window"),
+    )
+
+
 def _unit_not_found(value: Any, units: pl.Series, what: str) -> ParameterError:
     hint = ""
     if units.dtype == pl.Utf8 and not isinstance(value, str):
@@ -277,6 +328,9 @@ def _prepare(
     for c in dict.fromkeys([outcome, *predictors, *(s[0] for s in special)]):
         if not data.schema[c].is_numeric():
             raise ParameterError(f"column {c!r} must be numeric, it is {data.schema[c]}")
+    data, treatment_time, fit_window, predictor_window = _numeric_time_column(
+        data, time, treatment_time, fit_window, predictor_window
+    )
 
     all_units = data.get_column(unit)
     present = set(all_units.unique().to_list())
@@ -386,6 +440,9 @@ def _prepare(
         notes.append(
             "no predictors were given: the outcome in each period of the fit window is used"
         )
+        overfit = ident.overfit_note(len(donor_list), int(fit_mask.sum()), False)
+        if overfit is not None:
+            notes.append(overfit)
     if len(set(names)) != len(names):
         raise ParameterError(f"predictor names repeat: {names}")
 
@@ -906,6 +963,10 @@ class PlaceboResult:
         The exclusion factor used (``None``: no placebo excluded).
     n_included
         Number of units in the reference distribution, the treated unit included.
+    warnings
+        Caveats, e.g. units whose pre-treatment fit is (almost) exact: their pre-RMSPE is
+        floored at 0.1 times the median over units of the RMS period-to-period change of the
+        outcome before treatment, before the ratio is taken.
     """
 
     p_value: float
@@ -913,6 +974,7 @@ class PlaceboResult:
     gaps: pl.DataFrame
     exclude_ratio: float | None
     n_included: int
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -1058,10 +1120,29 @@ class SyntheticControlResult:
         pre, post = design.pre, design.post
         pre_r = np.array([_rmspe(self._placebo_gaps[i], pre) for i in order])
         post_r = np.array([_rmspe(self._placebo_gaps[i], post) for i in order])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = post_r / pre_r
-            mspe_rel = pre_r**2 / pre_r[0] ** 2
-        ratio = np.where(pre_r == 0.0, np.inf, ratio)
+        # An (almost) exact pre-period fit, e.g. with more donors than pre-periods, turns
+        # post/pre into amplified noise (1e15 and more). The pre-RMSPE is floored at a tenth
+        # of the outcome's typical period-to-period change before treatment (median over
+        # units of the RMS first difference): a closer fit says nothing more, and units
+        # below it are compared by their post-period RMSPE on the outcome's own scale.
+        steps = np.diff(design.y[pre], axis=0)
+        with np.errstate(invalid="ignore"):
+            step_rms = np.sqrt(np.nanmean(steps**2, axis=0)) if steps.size else np.array([])
+        step = float(np.nanmedian(step_rms)) if np.isfinite(step_rms).any() else 0.0
+        floor = _PERFECT_FIT * step if step > 0 else 1e-12
+        exact = pre_r < floor
+        pre_used = np.maximum(pre_r, floor)
+        ratio = post_r / pre_used
+        mspe_rel = pre_used**2 / pre_used[0] ** 2
+        notes: list[str] = []
+        if exact.any():
+            notes.append(
+                f"{int(exact.sum())} of {len(order)} units fit the pre-treatment period "
+                f"closer than {_PERFECT_FIT:g} of the outcome's typical change from one "
+                f"period to the next ({floor:.3g}); their pre-RMSPE is set to that floor "
+                "before the post/pre ratio is taken. Such exact fits usually mean more "
+                "donors than pre-treatment periods: restrict the donors or add predictors."
+            )
         att = np.array([np.nanmean(self._placebo_gaps[i][post]) for i in order])
         included = np.ones(len(order), dtype=bool)
         if exclude_ratio is not None:
@@ -1106,6 +1187,7 @@ class SyntheticControlResult:
             gaps=gaps_frame,
             exclude_ratio=exclude_ratio,
             n_included=n_included,
+            warnings=notes,
         )
 
     # ---------------------------------------------------------------- leave one out

@@ -11,11 +11,14 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from research.did import diff_in_diff, event_study
 from research.errors import ParameterError
 
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
+# fixest conventions (nested fixed effects out of K, singletons dropped), from pyfixest
+FIX = json.loads((Path(__file__).parent / "reference" / "did_pyfixest.json").read_text())
 PANEL = pl.DataFrame(REF["panel"])
 RTOL = 1e-6
 KW = dict(unit="unit", time="year", treated="treated", post="post")
@@ -28,14 +31,19 @@ def _close(a, b, rtol=RTOL):
 # ---------------------------------------------------------------- statsmodels reference
 
 
-def test_ols_twfe_cluster_matches_statsmodels():
+def test_ols_twfe_cluster_matches_statsmodels_and_pyfixest():
     ref = REF["did"]["ols_twfe_cluster"]
+    fx = FIX["panel"]["twfe_ols"]
     r = diff_in_diff(PANEL, outcome="rate", inference="cluster", **KW)
     assert r.method == "cluster"
     _close(r.estimate, ref["params"][0])
-    _close(r.se, ref["bse"][0])
-    _close(r.p_value, ref["pvalues"][0])
-    _close([r.lower, r.upper], [ref["ci_lower"][0], ref["ci_upper"][0]])
+    _close(r.estimate, fx["params"][0])
+    # CR1 with the unit effects (nested in the unit clusters) out of K, as fixest/reghdfe:
+    # K = D + 9 year dummies + 1 = 11 instead of statsmodels' 1 + 12 + 9 = 22
+    _close([r.se, r.p_value, r.lower, r.upper],
+           [fx["bse"][0], fx["pvalues"][0], fx["ci_lower"][0], fx["ci_upper"][0]])  # fmt: skip
+    assert r.details["cluster_k"] == 11
+    _close(r.se, ref["bse"][0] * np.sqrt((120 - 22) / (120 - 11)))
     assert ref["df_resid_inference"] == r.details["cluster_df"] == 11
     _close(r.details["model_se"], REF["did"]["ols_twfe_nonrobust"]["bse"][0])
     assert any("unreliable" in w for w in r.warnings)  # 12 clusters < 30
@@ -49,17 +57,104 @@ def test_ols_2x2_cluster_matches_statsmodels():
             ref["ci_upper"][0]])  # fmt: skip
 
 
-def test_poisson_twfe_matches_statsmodels():
+def test_poisson_twfe_matches_statsmodels_and_pyfixest():
     ref = REF["did"]["poisson_twfe_cluster"]
+    fx = FIX["panel"]["twfe_poisson"]
     r = diff_in_diff(
         PANEL, outcome="count", family="poisson", offset="population", inference="cluster", **KW
     )
-    _close([r.estimate, r.se, r.p_value, r.lower, r.upper],
-           [ref["params"][0], ref["bse"][0], ref["pvalues"][0], ref["ci_lower"][0],
-            ref["ci_upper"][0]])  # fmt: skip
+    _close([r.estimate, r.se], [ref["params"][0], fx["bse"][0]])
+    _close(r.estimate, fx["params"][0])
+    # t(G-1) from the pyfixest standard error (fepois itself reports normal p-values)
+    q = stats.t.ppf(0.975, 11)
+    _close([r.p_value, r.lower, r.upper],
+           [2 * stats.t.sf(abs(fx["params"][0] / fx["bse"][0]), 11),
+            fx["params"][0] - q * fx["bse"][0], fx["params"][0] + q * fx["bse"][0]])  # fmt: skip
     _close(r.details["model_se"], REF["did"]["poisson_twfe_model"]["bse"][0])
     _close([r.rate_ratio, r.rr_lower, r.rr_upper],
-           np.exp([ref["params"][0], ref["ci_lower"][0], ref["ci_upper"][0]]))  # fmt: skip
+           np.exp([fx["params"][0], r.lower, r.upper]))  # fmt: skip
+    assert r.rr_lower == pytest.approx(np.exp(fx["params"][0] - q * fx["bse"][0]), rel=1e-6)
+
+
+# ---------------------------------------------------------------- fixest conventions
+
+
+def test_two_period_panel_with_singletons_matches_pyfixest():
+    ref = FIX["stores"]
+    df = pl.DataFrame(ref["data"])
+    r = diff_in_diff(df, unit="store", time="wave", outcome="fte", treated="treated",
+                     post="post", inference="cluster")  # fmt: skip
+    fx = ref["twfe"]
+    assert r.estimate == pytest.approx(ref["diff_mean_changes"], rel=1e-12)
+    _close([r.estimate, r.se, r.p_value, r.lower, r.upper],
+           [fx["params"][0], fx["bse"][0], fx["pvalues"][0], fx["ci_lower"][0],
+            fx["ci_upper"][0]])  # fmt: skip
+    assert ref["n_singletons"] == 26
+    assert (r.n_obs, r.n_clusters) == (fx["nobs"], fx["n_clusters"]) == (768, 384)
+    assert "26 observations of units or periods seen only once (singletons)" in r.warnings[0]
+    # K = D + 1 wave dummy + 1 (the unit effects stand for one intercept)
+    assert r.details["cluster_k"] == 3
+    assert "nested in the clusters do not count in K and singletons are dropped" in r.reason
+
+
+def test_staggered_event_study_matches_pyfixest():
+    ref = FIX["staggered"]
+    df = pl.DataFrame(ref["data"])
+    r = event_study(df, unit="unit", time="year", outcome="y", treated="treated",
+                    treatment_time="first_year", inference="cluster")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == ref["event_times"]
+    fx = ref["ols"]
+    for col, key in [("estimate", "params"), ("se", "bse"), ("p_value", "pvalues"),
+                     ("lower", "ci_lower"), ("upper", "ci_upper")]:  # fmt: skip
+        _close(c[col].to_numpy(), fx[key])
+    assert r.n_units == 39 and any("1 observations of units or periods" in w for w in r.warnings)
+    leads = [i for i, e in enumerate(ref["event_times"]) if e < 0]
+    b = np.array(fx["params"])[leads]
+    F = float(b @ np.linalg.solve(np.array(fx["vcov"])[np.ix_(leads, leads)], b)) / len(leads)
+    _close(r.pretrend.statistic / r.pretrend.df, F)
+
+
+def test_poisson_did_with_offset_matches_pyfixest():
+    ref = FIX["poisson"]
+    df = pl.DataFrame(ref["data"])
+    r = diff_in_diff(df, unit="unit", time="year", outcome="count", treated="treated",
+                     post="post", family="poisson", offset="population",
+                     inference="cluster")  # fmt: skip
+    fx = ref["fepois"]
+    _close([r.estimate, r.se], [fx["params"][0], fx["bse"][0]])
+    assert (r.n_obs, r.n_clusters) == (fx["nobs"], fx["n_clusters"]) == (300, 30)
+    assert r.details["cluster_df"] == 29
+    # 30 clusters, 10 treated: exactly at the rule's limits, so reliable and chosen by 'auto'
+    assert not any("unreliable" in w for w in r.warnings)
+    auto = diff_in_diff(df, unit="unit", time="year", outcome="count", treated="treated",
+                        post="post", family="poisson", offset="population")  # fmt: skip
+    assert auto.method == "cluster" and auto.se == r.se
+    q = stats.t.ppf(0.975, 29)
+    _close([r.lower, r.upper], [fx["params"][0] - q * fx["bse"][0],
+                                fx["params"][0] + q * fx["bse"][0]])  # fmt: skip
+
+
+def test_2x2_design_keeps_singletons_and_counts_every_column():
+    # without unit effects a store seen once does inform the group means: it is kept, and
+    # K = 4 (intercept, treated, post, D) as statsmodels
+    df = pl.DataFrame(FIX["stores"]["data"])
+    r = diff_in_diff(df, unit="store", time="wave", outcome="fte", treated="treated",
+                     post="post", inference="cluster", design="2x2")  # fmt: skip
+    assert r.n_obs == 794 and r.n_clusters == 410 and r.details["cluster_k"] == 4
+    assert not any("singletons" in w for w in r.warnings)
+
+
+def test_wild_bootstrap_p_value_does_not_depend_on_the_small_sample_factor():
+    # The factor multiplies the observed and every bootstrap variance alike, so it cancels.
+    # Brute force with K = all 1 + 12 + 9 columns (statsmodels) and with K = 11 (fixest).
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 5, 99
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
+                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+    ps = [_brute_wild_p(df, seed, B, k_adj) for k_adj in (None, 9)]
+    assert ps[0] == ps[1] == pytest.approx(r.p_value, abs=1e-12)
+    assert r.details["cluster_k"] == 1 + 7 + 1  # D + year dummies 2015-2021 + 1
 
 
 # ---------------------------------------------------------------- closed form
@@ -161,18 +256,31 @@ def test_auto_rule_and_reason():
     one = PANEL.with_columns(treated=(pl.col("unit") == "u00").cast(pl.Int8))
     r1 = diff_in_diff(one, outcome="rate", **KW)
     assert r1.n_treated_units == 1 and "MacKinnon" in r1.reason
-    assert r1.p_value >= 1 / 12  # never 0: the observed assignment counts
+    # balanced panel, one treated unit: assignment i estimates dbar_i - mean(dbar_others),
+    # dbar = mean(post) - mean(pre) per unit; p counts the observed assignment
+    dbar = _unit_changes(PANEL, "rate")
+    est = np.array([dbar[i] - np.delete(dbar, i).mean() for i in range(12)])
+    assert r1.estimate == pytest.approx(est[0], rel=1e-9)
+    assert r1.p_value == pytest.approx(np.mean(np.abs(est) >= abs(est[0]) * (1 - 1e-9)))
+    assert r1.lower == -np.inf and r1.upper == np.inf  # 12 assignments: 1/12 > 0.05
+
+
+def _unit_changes(df, col):
+    """Per unit (sorted): mean of ``col`` in post periods minus mean in pre periods."""
+    g = df.group_by("unit", "post").agg(pl.col(col).mean()).sort("unit", "post")
+    wide = g.pivot(on="post", index="unit").sort("unit")
+    return (wide["1"] - wide["0"]).to_numpy()
 
 
 # ---------------------------------------------------------------- wild cluster bootstrap
 
 
-def test_wild_bootstrap_matches_brute_force():
-    """Vectorised WCR p-value equals explicit refits with the same Rademacher draws."""
-    df = PANEL.filter(pl.col("year") >= 2014)
-    seed, B = 7, 199
-    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
-                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+def _brute_wild_p(df, seed, B, k_adj=None, weights="rademacher", beta0=0.0):
+    """WCR bootstrap p-value of H0: D = beta0 by explicit refits (dense dummies, no QR).
+
+    ``k_adj``: columns left out of K in the CR1 factor (None: all columns count).
+    Weights are drawn as research.did draws them (blocks of at most 1000 columns).
+    """
     units = sorted(set(df["unit"]))
     uc = np.array([units.index(u) for u in df["unit"]])
     years = sorted(set(df["year"]))
@@ -183,6 +291,7 @@ def test_wild_bootstrap_matches_brute_force():
     y = df["rate"].to_numpy()
     n, k = X.shape
     G = len(units)
+    kk = k - (k_adj or 0)
 
     def t_stat(yv):
         b = np.linalg.lstsq(X, yv, rcond=None)[0]
@@ -190,17 +299,55 @@ def test_wild_bootstrap_matches_brute_force():
         XtXi = np.linalg.inv(X.T @ X)
         meat = sum(np.outer(X[uc == g].T @ e[uc == g], X[uc == g].T @ e[uc == g])
                    for g in range(G))  # fmt: skip
-        V = G / (G - 1) * (n - 1) / (n - k) * XtXi @ meat @ XtXi
-        return b[0] / np.sqrt(V[0, 0])
+        V = G / (G - 1) * (n - 1) / (n - kk) * XtXi @ meat @ XtXi
+        return (b[0] - beta0) / np.sqrt(V[0, 0])
 
     t0 = t_stat(y)
-    yr_fit = F @ np.linalg.lstsq(F, y, rcond=None)[0]
+    yr = y - beta0 * D
+    yr_fit = F @ np.linalg.lstsq(F, yr, rcond=None)[0] + beta0 * D
     ur = y - yr_fit
-    V = np.random.default_rng(seed).choice(np.array([-1.0, 1.0]), size=(G, B))
+    rng = np.random.default_rng(seed)
+    blocks = [min(1000, B - s) for s in range(0, B, 1000)]  # research.did draws by 1000
+    if weights == "rademacher":
+        V = np.hstack([rng.choice(np.array([-1.0, 1.0]), size=(G, m)) for m in blocks])
+    else:  # Webb (2023): +-sqrt(3/2), +-1, +-sqrt(1/2), each with probability 1/6
+        six = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+        V = np.hstack([six[rng.integers(0, 6, size=(G, m))] for m in blocks])
     ts = np.array([t_stat(yr_fit + V[uc, j] * ur) for j in range(B)])
-    p_brute = (1 + np.sum(np.abs(ts) >= abs(t0) * (1 - 1e-12))) / (B + 1)
-    assert r.p_value == pytest.approx(p_brute)
-    assert r.lower < r.estimate < r.upper
+    return (1 + np.sum(np.abs(ts) >= abs(t0) * (1 - 1e-12))) / (B + 1)
+
+
+def test_wild_bootstrap_matches_brute_force():
+    """Vectorised WCR p-value equals explicit refits with the same Rademacher draws."""
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 7, 199
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B,
+                     bootstrap_weights="rademacher", seed=seed, **KW)  # fmt: skip
+    assert r.p_value == pytest.approx(_brute_wild_p(df, seed, B), abs=1e-12)
+
+
+def test_wild_bootstrap_draws_in_blocks_of_1000():
+    df = PANEL.filter(pl.col("year") >= 2016)
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=1001,
+                     bootstrap_weights="rademacher", seed=2, **KW)  # fmt: skip
+    assert r.details["n_bootstrap"] == 1001
+    assert r.p_value == pytest.approx(_brute_wild_p(df, 2, 1001), abs=1e-12)
+
+
+def test_wild_bootstrap_webb_weights_and_interval_by_brute_force():
+    """Webb weights and the interval: p(beta0) by explicit refits crosses alpha at the ends."""
+    df = PANEL.filter(pl.col("year") >= 2014)
+    seed, B = 3, 99
+    r = diff_in_diff(df, outcome="rate", inference="wild", n_bootstrap=B, seed=seed,
+                     level=0.8, **KW)  # fmt: skip
+    assert r.details["bootstrap_weights"] == "webb"  # 12 clusters <= 12: Webb by default
+    assert r.details["n_bootstrap"] == B
+    assert r.p_value == pytest.approx(_brute_wild_p(df, seed, B, weights="webb"), abs=1e-12)
+    eps = 1e-4 * r.se
+    for end, inward in ((r.lower, 1.0), (r.upper, -1.0)):
+        p_out = _brute_wild_p(df, seed, B, weights="webb", beta0=end - inward * eps)
+        p_in = _brute_wild_p(df, seed, B, weights="webb", beta0=end + inward * eps)
+        assert p_out <= 0.2 < p_in
 
 
 def test_wild_one_treated_cluster_says_it_fails():
@@ -257,28 +404,43 @@ def test_planted_effect_is_recovered():
     assert r.rr_lower < 0.7 < r.rr_upper
     g = diff_in_diff(df.with_columns((pl.col("y") / pl.col("population") * 1e5).alias("rate")),
                      outcome="rate", inference="permutation", **KW)  # fmt: skip
-    assert g.estimate < 0 and g.p_value <= 1 / 1820 * 5  # C(16, 4) = 1820 assignments
+    # balanced panel: estimate = mean change of the treated minus that of the others,
+    # p over all C(16, 4) = 1820 assignments by direct enumeration
+    dbar = _unit_changes(df.with_columns((pl.col("y") / pl.col("population") * 1e5)
+                                         .alias("rate")), "rate")  # fmt: skip
+    tot = dbar.sum()
+    est = np.array([dbar[list(c)].mean() - (tot - dbar[list(c)].sum()) / 12
+                    for c in itertools.combinations(range(16), 4)])  # fmt: skip
+    obs = dbar[:4].mean() - dbar[4:].mean()
+    assert g.estimate == pytest.approx(obs, rel=1e-9)
+    assert g.p_value == pytest.approx(np.mean(np.abs(est) >= abs(obs) * (1 - 1e-9)))
     assert g.details["n_assignments"] == 1820 and g.upper < 0
 
 
 # ---------------------------------------------------------------- event study
 
 
-def test_event_study_gaussian_matches_statsmodels():
+def test_event_study_gaussian_matches_statsmodels_and_pyfixest():
     ref = REF["event"]["ols_cluster"]
+    fx = FIX["panel"]["event_ols"]
     r = event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
                     treatment_time=2018, inference="cluster")  # fmt: skip
     c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
     assert c["event_time"].to_list() == REF["event"]["event_times"]
     _close(c["estimate"].to_numpy(), ref["params"])
-    _close(c["se"].to_numpy(), ref["bse"])
-    _close(c["p_value"].to_numpy(), ref["pvalues"])
-    _close(c["lower"].to_numpy(), ref["ci_lower"])
-    _close(c["upper"].to_numpy(), ref["ci_upper"])
+    _close(c["se"].to_numpy(), fx["bse"])
+    _close(c["p_value"].to_numpy(), fx["pvalues"])
+    _close(c["lower"].to_numpy(), fx["ci_lower"])
+    _close(c["upper"].to_numpy(), fx["ci_upper"])
     pt = r.pretrend
     assert pt.df == len(REF["event"]["leads"]) and pt.df_denom == ref["pretrend_df_denom"]
-    _close(pt.statistic / pt.df, ref["pretrend_F"])
-    _close(pt.p_value, ref["pretrend_p"])
+    # Wald F of the leads from pyfixest's covariance
+    q = len(REF["event"]["leads"])
+    b = np.array(fx["params"][:q])
+    Vl = np.array(fx["vcov"])[:q, :q]
+    F = float(b @ np.linalg.solve(Vl, b)) / q
+    _close(pt.statistic / pt.df, F)
+    _close(pt.p_value, stats.f.sf(F, q, 11))
     refrow = r.coefficients.filter(pl.col("is_reference"))
     assert refrow["event_time"][0] == -1 and refrow["estimate"][0] == 0.0
 
@@ -295,8 +457,10 @@ def test_event_study_poisson_and_permutation_pretrend():
     _close(r.pretrend.statistic, ref["pretrend_chi2"])
     _close(r.pretrend.p_value, ref["pretrend_p"])
     assert r.pretrend.n_assignments == 220  # C(12, 3)
-    assert 1 / 220 <= r.pretrend.p_permutation <= 1
-    assert (c["p_value"] * 220).round(6).to_list() == (c["p_value"] * 220).round(0).to_list()
+    # by enumeration with explicit dummies and research.glm (not research.did's loop)
+    p_coef, p_wald = _event_permutation_by_hand(PANEL, "count", 2018, poisson=True)
+    _close(c["p_value"].to_numpy(), p_coef, 1e-12)
+    assert r.pretrend.p_permutation == pytest.approx(p_wald, abs=1e-12)
 
 
 def test_event_study_two_periods_equals_did_permutation():
@@ -322,7 +486,12 @@ def test_series_break_warnings():
     assert any("level-shift dummy" in w for w in r2.warnings)
     # balanced panel: a common shift does not move the DiD estimate, only its precision
     assert r2.estimate == pytest.approx(r.estimate)
-    assert r2.se != pytest.approx(REF["did"]["ols_2x2_cluster"]["bse"][0])
+    # CR1 SE of D with the level-shift dummy, by the sandwich formula (K = 5 columns)
+    y = PANEL["rate"].to_numpy()
+    tr = PANEL["treated"].to_numpy().astype(float)
+    po = PANEL["post"].to_numpy().astype(float)
+    X = np.column_stack([tr * po, np.ones_like(y), tr, po, (PANEL["year"] >= 2015).to_numpy()])
+    assert r2.se == pytest.approx(_cr1_se(X, y, PANEL["unit"].to_numpy(), 5)[0], rel=1e-9)
     r3 = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2",
                       series_breaks=[2018], model_breaks=True, **KW)  # fmt: skip
     assert any("collinear" in w for w in r3.warnings)
@@ -338,3 +507,210 @@ def test_input_errors():
         diff_in_diff(PANEL, outcome="rate", offset="population", **KW)
     with pytest.raises(ParameterError, match="inference"):
         diff_in_diff(PANEL, outcome="rate", inference="magic", **KW)
+
+
+# ---------------------------------------------------------------- Poisson permutation
+
+
+def _poisson_two_period():
+    # 7 units, 2 treated: 21 assignments. Two periods, population changing over time.
+    pre = [40, 55, 31, 62, 48, 37, 51]
+    post = [30, 41, 33, 60, 50, 35, 57]
+    pop0 = [1.0e4, 1.4e4, 0.8e4, 1.6e4, 1.2e4, 0.9e4, 1.3e4]
+    growth = [1.02, 1.0, 0.97, 1.01, 1.03, 0.99, 1.0]
+    rows = []
+    for i in range(7):
+        rows.append((f"k{i}", 0, float(pre[i]), pop0[i], int(i < 2), 0))
+        rows.append((f"k{i}", 1, float(post[i]), pop0[i] * growth[i], int(i < 2), 1))
+    df = pl.DataFrame(rows, schema=["unit", "year", "n", "pop", "treated", "post"],
+                      orient="row")  # fmt: skip
+    return df, np.array(pre, float), np.array(post, float), np.log(growth)
+
+
+def _conditional_logit_estimate(y1, n, o, in_s, shift):
+    """Poisson TWFE DiD with two periods, by the conditional (binomial) likelihood.
+
+    Given unit totals n_i, y_i1 ~ Bin(n_i, expit(a + b s_i + o_i + shift_i)); each group's
+    score equation has one unknown, solved by brentq (independent of research.glm).
+    """
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    def level(mask):
+        f = lambda c: np.sum(y1[mask] - n[mask] * expit(c + o[mask] + shift[mask]))  # noqa: E731
+        return brentq(f, -30, 30, xtol=1e-14)
+
+    return level(in_s) - level(~in_s)
+
+
+def test_poisson_permutation_p_and_interval_by_conditional_likelihood():
+    df, pre, post, o = _poisson_two_period()
+    r = diff_in_diff(df, unit="unit", time="year", outcome="n", treated="treated", post="post",
+                     family="poisson", offset="pop", inference="permutation")  # fmt: skip
+    n = pre + post
+    treated = np.arange(7) < 2
+    # the observed estimate: with equal populations it would be the ratio of ratios of totals
+    b0 = _conditional_logit_estimate(post, n, o, treated, np.zeros(7))
+    assert r.estimate == pytest.approx(b0, abs=1e-9)
+    combos = list(itertools.combinations(range(7), 2))
+
+    def p_of(tau):
+        shift = tau * treated
+        est = []
+        for c in combos:
+            s = np.zeros(7, bool)
+            s[list(c)] = True
+            est.append(_conditional_logit_estimate(post, n, o, s, shift))
+        est = np.abs(np.array(est))
+        obs = abs(_conditional_logit_estimate(post, n, o, treated, shift))
+        return np.mean(est >= obs - 1e-9 * max(1.0, obs))
+
+    assert r.details["n_assignments"] == 21 and r.details["exact"]
+    assert r.p_value == pytest.approx(p_of(0.0), abs=1e-12)
+    assert sorted(np.round(r.placebo_estimates, 8)) == sorted(
+        np.round([_conditional_logit_estimate(post, n, o, np.isin(np.arange(7), c),
+                                              np.zeros(7)) for c in combos], 8)
+    )  # fmt: skip
+    assert np.isfinite(r.lower) and np.isfinite(r.upper)
+    eps = 1e-3
+    assert p_of(r.lower - eps) <= 0.05 < p_of(r.lower + eps)
+    assert p_of(r.upper + eps) <= 0.05 < p_of(r.upper - eps)
+    assert [r.rate_ratio, r.rr_lower, r.rr_upper] == pytest.approx(
+        np.exp([r.estimate, r.lower, r.upper]), rel=1e-12
+    )
+    assert r.se == pytest.approx(np.std(r.placebo_estimates[1:], ddof=1), rel=1e-12)
+
+
+def _cr1_se(X, y, clusters, k):
+    """CR1 standard errors by the textbook sandwich, K given explicitly."""
+    X = X.astype(float)
+    b = np.linalg.lstsq(X, y, rcond=None)[0]
+    e = y - X @ b
+    Bi = np.linalg.inv(X.T @ X)
+    labels = sorted(set(clusters.tolist()))
+    S = np.array([X[clusters == g].T @ e[clusters == g] for g in labels])
+    G, n = len(labels), len(y)
+    V = G / (G - 1) * (n - 1) / (n - k) * Bi @ S.T @ S @ Bi
+    return np.sqrt(np.diag(V))
+
+
+def _event_permutation_by_hand(df, col, T, poisson, window=None, reference=-1):
+    """Permutation p-values (each coefficient, and the lead Wald statistic) by enumeration."""
+    from research.glm import fit_glm
+
+    units = sorted(set(df["unit"]))
+    years = sorted(set(df["year"]))
+    uc = np.array([units.index(u) for u in df["unit"]])
+    yc = np.array([years.index(t) for t in df["year"]])
+    F = np.column_stack([np.eye(len(units))[uc], np.eye(len(years))[yc][:, 1:]])
+    e = df["year"].to_numpy() - T
+    if window is not None:
+        e = np.clip(e, *window)
+    levels = [v for v in sorted(set(e.tolist())) if v != reference]
+    leads = [j for j, v in enumerate(levels) if v < 0]
+    y = df[col].to_numpy().astype(float)
+    off = np.log(df["population"].to_numpy()) if poisson else None
+    n1 = len(set(df.filter(pl.col("treated") == 1)["unit"]))
+    obs = sorted(units.index(u) for u in set(df.filter(pl.col("treated") == 1)["unit"]))
+    combos = [list(c) for c in itertools.combinations(range(len(units)), n1)]
+    combos.sort(key=lambda c: c != obs)
+    coefs, walds = [], []
+    for c in combos:
+        tu = np.isin(uc, c)
+        D = np.column_stack([(tu & (e == v)).astype(float) for v in levels])
+        f = fit_glm(np.column_stack([D, F]), y, family="poisson" if poisson else "gaussian",
+                    offset=off)  # fmt: skip
+        b = f.params[: len(levels)]
+        V = f.cov[: len(levels), : len(levels)]
+        coefs.append(b)
+        bl = b[leads]
+        walds.append(float(bl @ np.linalg.solve(V[np.ix_(leads, leads)], bl)) if leads else 0)
+    a = np.abs(np.array(coefs))
+    w = np.array(walds)
+    return (np.mean(a >= a[0] * (1 - 1e-9), axis=0), np.mean(w >= w[0] * (1 - 1e-9)))
+
+
+def test_event_study_window_bins_the_end_points():
+    # window=(-3, 1): treated years 2012-2015 pool into event time -3, 2019-2021 into +1
+    r = event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, window=(-3, 1), inference="cluster")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == [-3, -2, 0, 1]
+    units = sorted(set(PANEL["unit"]))
+    uc = np.array([units.index(u) for u in PANEL["unit"]])
+    yc = PANEL["year"].to_numpy() - 2012
+    tr = PANEL["treated"].to_numpy() == 1
+    e = np.clip(PANEL["year"].to_numpy() - 2018, -3, 1)
+    D = np.column_stack([(tr & (e == v)).astype(float) for v in (-3, -2, 0, 1)])
+    X = np.column_stack([D, np.eye(12)[uc], np.eye(10)[yc][:, 1:]])
+    y = PANEL["rate"].to_numpy()
+    b = np.linalg.lstsq(X, y, rcond=None)[0][:4]
+    _close(c["estimate"].to_numpy(), b, 1e-9)
+    # fixest K: 4 event dummies + 9 year dummies + 1
+    se = _cr1_se(X, y, PANEL["unit"].to_numpy(), 14)[:4]
+    _close(c["se"].to_numpy(), se, 1e-9)
+    q = stats.t.ppf(0.975, 11)
+    _close(c["lower"].to_numpy(), b - q * se, 1e-9)
+    _close(c["p_value"].to_numpy(), 2 * stats.t.sf(np.abs(b / se), 11), 1e-9)
+    with pytest.raises(ParameterError, match="outside window"):
+        event_study(PANEL, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, window=(0, 2))  # fmt: skip
+
+
+def test_event_study_window_permutation_by_enumeration():
+    # 6 units (2 treated): 15 assignments; window=(-2, 1) bins 2012-2015 and 2019-2021
+    df = PANEL.filter(pl.col("unit").is_in(["u00", "u01", "u05", "u06", "u07", "u08"]))
+    r = event_study(df, unit="unit", time="year", outcome="rate", treated="treated",
+                    treatment_time=2018, window=(-2, 1), inference="permutation")  # fmt: skip
+    c = r.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    assert c["event_time"].to_list() == [-2, 0, 1]
+    p_coef, p_wald = _event_permutation_by_hand(df, "rate", 2018, poisson=False,
+                                                window=(-2, 1))  # fmt: skip
+    _close(c["p_permutation"].to_numpy(), p_coef, 1e-12)
+    assert r.pretrend.p_permutation == pytest.approx(p_wald, abs=1e-12)
+    assert r.pretrend.n_assignments == 15
+    assert c["lower"].is_infinite().all()  # 1/15 > 0.05: unbounded
+
+
+def test_invert_unbounded_side_and_bisection():
+    from research.did import _invert
+
+    # p(tau) = 0.5 inside (-3, 2], 0.01 below -3; never <= alpha above: upper is +inf
+    def pfun(tau):
+        return 0.01 if tau <= -3 else 0.5
+
+    lo, hi = _invert(pfun, 0.0, 0.5, 0.05, 1e-12)
+    assert lo == pytest.approx(-3.0, abs=1e-9) and hi == np.inf
+    # with max_dist the search stops: a rejection beyond it counts as unbounded
+    lo2, hi2 = _invert(lambda t: 0.01 if abs(t) >= 50 else 0.5, 1.0, 1.0, 0.05, 1e-12, 10.0)
+    assert (lo2, hi2) == (-np.inf, np.inf)
+    lo3, hi3 = _invert(lambda t: 0.01 if abs(t) >= 5 else 0.5, 1.0, 1.0, 0.05, 1e-12)
+    assert lo3 == pytest.approx(-5.0, abs=1e-9) and hi3 == pytest.approx(5.0, abs=1e-9)
+
+
+def test_cluster_coarser_than_units_keeps_unit_effects_out_of_k():
+    # units nested in 6 clusters of two units each: the unit effects still leave K
+    pairs = {f"u{i:02d}": f"c{i // 2}" for i in range(12)}
+    df = PANEL.with_columns(pl.col("unit").replace_strict(pairs).alias("area"))
+    r = diff_in_diff(df, outcome="rate", inference="cluster", cluster="area", **KW)
+    units = sorted(set(df["unit"]))
+    uc = np.array([units.index(u) for u in df["unit"]])
+    yc = df["year"].to_numpy() - 2012
+    D = (df["treated"] * df["post"]).to_numpy().astype(float)
+    X = np.column_stack([D, np.eye(12)[uc], np.eye(10)[yc][:, 1:]])
+    se = _cr1_se(X, df["rate"].to_numpy(), df["area"].to_numpy(), 1 + 9 + 1)[0]
+    assert r.se == pytest.approx(se, rel=1e-9) and r.n_clusters == 6
+    assert r.details["cluster_df"] == 5
+
+
+def test_permutation_on_an_exact_additive_panel():
+    # y = unit + period + 2 D exactly: every residual is 0, so the cluster SE is 0 and the
+    # interval search steps from the placebo spread; unit k's placebo estimate is -2/19
+    rows = [(f"u{i:02d}", t, 1.0 * i + 3.0 * t + 2.0 * (i == 0 and t == 1), int(i == 0), t)
+            for i in range(20) for t in (0, 1)]  # fmt: skip
+    df = pl.DataFrame(rows, schema=["unit", "year", "y", "treated", "post"], orient="row")
+    r = diff_in_diff(df, outcome="y", inference="permutation", **KW)
+    assert r.estimate == pytest.approx(2.0, abs=1e-9)
+    assert r.details["cluster_se"] == pytest.approx(0.0, abs=1e-9)
+    assert r.p_value == pytest.approx(1 / 20)
+    np.testing.assert_allclose(np.sort(r.placebo_estimates)[:19], -2 / 19, atol=1e-9)

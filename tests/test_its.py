@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
-from research.errors import ParameterError
+from research.errors import DataError, DesignError, ParameterError
 from research.glm import fit_glm, fit_negbin
 from research.its import interrupted_time_series, its_design
 
@@ -46,11 +47,46 @@ def test_poisson_harmonic_matches_statsmodels():
     assert r.level_lower == pytest.approx(np.exp(ITS["poisson"]["ci_lower"][2]), rel=RTOL)
     assert r.slope_change == pytest.approx(np.exp(ITS["poisson"]["params"][3]), rel=RTOL)
     assert r.period == "month" and r.details["n_pre"] == 51 and r.details["n_post"] == 33
-    assert any("dispersion" in w for w in r.warnings)  # Pearson dispersion about 1.9
+    ci_lo, ci_hi, pv = (
+        ITS["poisson"]["ci_lower"],
+        ITS["poisson"]["ci_upper"],
+        ITS["poisson"]["pvalues"],
+    )
+    assert [r.level_upper, r.level_p] == pytest.approx([np.exp(ci_hi[2]), pv[2]], rel=RTOL)
+    assert [r.slope_lower, r.slope_upper, r.slope_p] == pytest.approx(
+        [np.exp(ci_lo[3]), np.exp(ci_hi[3]), pv[3]], rel=RTOL
+    )
+    # Pearson dispersion X2 / (n - p) from the statsmodels quasi-Poisson scale
+    disp = ITS["quasi"]["scale"]
+    assert r.dispersion == pytest.approx(disp, rel=RTOL) and r.df_resid == 84 - 8
+    assert (
+        f"Pearson dispersion is {disp:.2f} (> 1.5) but overdispersion=None: intervals are too "
+        "narrow; use overdispersion='quasi' or 'negbin'." in r.warnings
+    )
+    # lag-1 autocorrelation of the Pearson residuals, from the statsmodels coefficients
+    k = np.arange(84.0)
+    tc = k - 51
+    post = (tc >= 0).astype(float)
+    pos = k % 12
+    X = np.column_stack(
+        [np.ones(84), tc, post, tc * post]
+        + [f(2 * np.pi * h * pos / 12) for h in (1, 2) for f in (np.sin, np.cos)]
+    )
+    mu = np.exp(X @ np.array(ITS["poisson"]["params"]) + np.log(ONE["population"].to_numpy()))
+    res = (ONE["count"].to_numpy() - mu) / np.sqrt(mu)
+    assert r.details["residual_acf1"] == pytest.approx(np.corrcoef(res[:-1], res[1:])[0, 1],
+                                                       rel=1e-6)  # fmt: skip
+    _close(r.series["fitted"].to_numpy(), mu, 1e-6)
 
 
 def test_quasi_poisson_matches_statsmodels_x2():
     r = interrupted_time_series(ONE, overdispersion="quasi", **KW)
+    assert r.method == (
+        "Quasi-Poisson (log link), covariance scaled by Pearson chi2/(n-p), Wald z intervals"
+    )
+    assert interrupted_time_series(ONE, overdispersion=None, **KW).method == (
+        "Poisson (log link), Wald z intervals"
+    )
     _check(r, ITS["quasi"])
     assert r.dispersion == pytest.approx(ITS["quasi"]["scale"], rel=RTOL)
 
@@ -65,6 +101,8 @@ def test_negbin_matches_statsmodels_ml_and_glm():
 def test_controlled_its_matches_statsmodels():
     r = interrupted_time_series(DATA, control="control", overdispersion="quasi", **KW)
     _check(r, ITS["controlled_quasi"])
+    # periods are counted on the treated series only
+    assert (r.details["n_pre"], r.details["n_post"], r.n_obs) == (51, 33, 168)
     names = r.coefficients["term"].to_list()
     il = names.index("group:level")
     assert ITS["controlled_names"][il] == "g_level"
@@ -82,6 +120,7 @@ def test_date_column_gives_same_fit_and_counterfactual():
     r2 = interrupted_time_series(dated, overdispersion=None,
                                  **{**KW, "interruption": dt.date(2021, 4, 1)})  # fmt: skip
     _close(r2.coefficients["estimate"].to_numpy(), r1.coefficients["estimate"].to_numpy(), 1e-12)
+    assert r2.period == "month" and r2.details["n_pre"] == 51
     # counterfactual from the statsmodels coefficients: fitted / exp(level + slope * (t - t0))
     b = ITS["poisson"]["params"]
     s = r1.series
@@ -108,6 +147,40 @@ def test_exact_segmented_series_closed_form():
     g = interrupted_time_series(df.with_columns(np.log(pl.col("n")).alias("ln")), time="year",
                                 outcome="ln", interruption=2019, family="gaussian")  # fmt: skip
     assert g.level_change == pytest.approx(np.log(0.8), abs=1e-9)
+    assert g.slope_change == pytest.approx(np.log(1.05), abs=1e-9)
+
+
+def test_gaussian_its_by_ols_formulas():
+    # OLS with t(n - p) intervals, computed by the textbook formulas
+    years = np.arange(2008, 2022.0)
+    yv = np.array([5.1, 5.4, 5.2, 5.9, 6.1, 6.0, 6.6, 4.9, 5.3, 5.0, 5.6, 5.2, 5.8, 5.5])
+    df = pl.DataFrame({"year": years.astype(int), "y": yv})
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2015,
+                                family="gaussian", level=0.9)  # fmt: skip
+    tc = years - 2015
+    post = (tc >= 0).astype(float)
+    X = np.column_stack([np.ones(14), tc, post, tc * post])
+    b = np.linalg.lstsq(X, yv, rcond=None)[0]
+    e = yv - X @ b
+    se = np.sqrt(np.diag(e @ e / 10 * np.linalg.inv(X.T @ X)))
+    q = stats.t.ppf(0.95, 10)
+    assert [r.level_change, r.level_lower, r.level_upper, r.level_p] == pytest.approx(
+        [b[2], b[2] - q * se[2], b[2] + q * se[2], 2 * stats.t.sf(abs(b[2] / se[2]), 10)],
+        rel=1e-9,
+    )
+    assert [r.slope_change, r.slope_lower, r.slope_upper, r.slope_p] == pytest.approx(
+        [b[3], b[3] - q * se[3], b[3] + q * se[3], 2 * stats.t.sf(abs(b[3] / se[3]), 10)],
+        rel=1e-9,
+    )
+    _close(r.series["counterfactual"].to_numpy(), X[:, :2] @ b[:2], 1e-9)
+    assert r.df_resid == 10 and r.overdispersion is None and r.family == "gaussian"
+    # a bare year as a monthly interruption means January of that year
+    months = [f"{2019 + k // 12}-{k % 12 + 1:02d}" for k in range(36)]
+    m = pl.DataFrame({"month": months, "n": [20 + (k % 5) - 4 * (k >= 12) for k in range(36)]})
+    a = interrupted_time_series(m, time="month", outcome="n", interruption=2020)
+    b2 = interrupted_time_series(m, time="month", outcome="n", interruption="2020-01")
+    assert a.level_change == pytest.approx(b2.level_change, rel=1e-12)
+    assert a.details["n_pre"] == 12 and a.details["n_post"] == 24
 
 
 def test_series_breaks_modelled_or_reported():
@@ -152,7 +225,66 @@ def test_its_input_errors():
     with pytest.raises(ParameterError, match="YYYY-MM"):
         interrupted_time_series(ONE.with_columns(pl.lit("2021/04").alias("month")),
                                 overdispersion=None, **KW)  # fmt: skip
-    with pytest.raises(ParameterError, match="pre"):
+    with pytest.raises(DesignError, match="pre"):
         interrupted_time_series(ONE, **{**KW, "interruption": "2017-02"})
     with pytest.raises(ParameterError, match="overdispersion"):
         interrupted_time_series(ONE, overdispersion="zip", **KW)
+
+
+def test_seasonal_series_with_modelled_break_matches_explicit_design():
+    # monthly data with harmonics and a series break from 2019 (a level shift from January)
+    r = interrupted_time_series(ONE, overdispersion=None, series_breaks=[2019], **KW)
+    assert r.coefficients["term"].to_list()[-1] == "break1"
+    k = np.arange(84.0)
+    tc = k - 51
+    post = (tc >= 0).astype(float)
+    pos = k % 12
+    X = np.column_stack(
+        [np.ones(84), tc, post, tc * post]
+        + [f(2 * np.pi * h * pos / 12) for h in (1, 2) for f in (np.sin, np.cos)]
+        + [(2017 + k // 12 >= 2019).astype(float)]
+    )
+    f = fit_glm(X, ONE["count"].to_numpy().astype(float), family="poisson",
+                offset=np.log(ONE["population"].to_numpy()))  # fmt: skip
+    _close(r.coefficients["estimate"].to_numpy(), f.params, 1e-8)
+    _close(r.coefficients["se"].to_numpy(), f.se, 1e-8)
+    assert any("Series break: from 2019" in w and "level-shift term" in w for w in r.warnings)
+
+
+def test_quarterly_seasonality_caps_harmonics_at_half_the_period():
+    # seasonality=4: at most 4 // 2 = 2 harmonics, the second without its sine (sin(pi k) = 0)
+    rng = np.random.default_rng(4)
+    years = np.arange(1990, 2022)
+    pos = years % 4
+    mu = 50 * np.exp(0.1 * np.cos(2 * np.pi * pos / 4) - 0.2 * (years >= 2010))
+    df = pl.DataFrame({"year": years, "n": rng.poisson(mu)})
+    r = interrupted_time_series(df, time="year", outcome="n", interruption=2010,
+                                seasonality=4, overdispersion=None)  # fmt: skip
+    assert r.coefficients["term"].to_list() == [
+        "intercept",
+        "time",
+        "level",
+        "slope",
+        "sin1",
+        "cos1",
+        "cos2",
+    ]
+    tc = years - 2010.0
+    post = (tc >= 0).astype(float)
+    X = np.column_stack([np.ones(years.size), tc, post, tc * post, np.sin(np.pi * pos / 2),
+                         np.cos(np.pi * pos / 2), np.cos(np.pi * pos)])  # fmt: skip
+    f = fit_glm(X, df["n"].to_numpy().astype(float), family="poisson")
+    _close(r.coefficients["estimate"].to_numpy(), f.params, 1e-8)
+
+
+def test_month_dummies_with_a_modelled_break_and_empty_data():
+    r = interrupted_time_series(ONE, overdispersion=None, season_terms="dummies",
+                                series_breaks=[2019], **KW)  # fmt: skip
+    terms = r.coefficients["term"].to_list()
+    assert terms[4:] == [f"season{m}" for m in range(2, 13)] + ["break1"]
+    empty = ONE.with_columns(pl.lit(None, dtype=pl.Int64).alias("count"))
+    with pytest.raises(DataError, match="no complete rows to fit"):
+        interrupted_time_series(empty, overdispersion=None, **KW)
+    one_row = ONE.head(1)
+    with pytest.raises(DesignError, match="leaves 1 pre and 0 post periods"):
+        interrupted_time_series(one_row, overdispersion=None, **KW)
