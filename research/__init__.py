@@ -13,5 +13,21 @@ Modules, from raw file to report sentence:
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["__version__", "group_time_att", "synthetic_did"]
+
+# The estimators load numpy/scipy/polars: import them on first use, so that the command line
+# (``python -m research``) starts without them.
+_LAZY = {"synthetic_did": "research.sdid", "group_time_att": "research.staggered"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'research' has no attribute {name!r}")
