@@ -736,6 +736,21 @@ def synthetic_did(
     if len(controls) < 2:
         raise DesignError("treated: only one control unit; SDID needs at least two to weight")
 
+    n0, n1 = len(controls), len(tr)
+    if se_method == "placebo" and n0 <= n1:
+        raise DesignError(
+            f"se_method: the placebo SE needs more control units than treated units "
+            f"({n0} controls, {n1} treated); use 'bootstrap' or 'jackknife'"
+        )
+    if se_method == "bootstrap" and n1 < 2:
+        raise DesignError(
+            "se_method: the bootstrap SE needs at least two treated units (the paper "
+            "justifies it for many treated units); use 'placebo'"
+        )
+    if se_method == "jackknife" and n1 < 2:
+        raise DesignError(
+            "se_method: the jackknife SE is undefined with one treated unit; use 'placebo'"
+        )
     beta = np.zeros(0)
     if covariates:
         data, beta = _project(data, unit, time, outcome, covariates, controls)
@@ -747,7 +762,6 @@ def synthetic_did(
         np.array([upos[u] for u in data[unit].to_list()]),
         np.array([tpos[t] for t in data[time].to_list()]),
     ] = data[outcome].to_numpy().astype(float)
-    n0 = len(controls)
 
     sigma = _noise_level(y, n0, t0)
     if not sigma > 0:
@@ -768,28 +782,13 @@ def synthetic_did(
     )
 
     rng = np.random.default_rng(seed)
-    n1 = len(tr)
     replicates = np.zeros(0)
     se = float("nan")
     if se_method == "placebo":
-        if n0 <= n1:
-            raise DesignError(
-                f"se_method: the placebo SE needs more control units than treated units "
-                f"({n0} controls, {n1} treated); use 'bootstrap' or 'jackknife'"
-            )
         replicates = _placebo(y[None], n0, t0, opts, omega[None], lam[None], replications, rng)[0]
     elif se_method == "bootstrap":
-        if n1 < 2:
-            raise DesignError(
-                "se_method: the bootstrap SE needs at least two treated units (the paper "
-                "justifies it for many treated units); use 'placebo'"
-            )
         replicates = _bootstrap(y, n0, t0, opts, omega, lam, replications, rng)
     elif se_method == "jackknife":
-        if n1 < 2:
-            raise DesignError(
-                "se_method: the jackknife SE is undefined with one treated unit; use 'placebo'"
-            )
         if int((omega > 0).sum()) < 2:
             raise DesignError(
                 "se_method: the jackknife SE is undefined when one control carries all the "

@@ -8,6 +8,11 @@ D2CML; MIT), run once in a scratch environment outside the project:
     /tmp/scratch-sdid/venv/bin/pip install --no-deps synthdid==0.10.1
     /tmp/scratch-sdid/venv/bin/python tests/reference/make_sdid_reference.py
 
+(Optional arguments: the number of 50-replication placebo calls, default 1, as recorded: the
+port needs about a second per replication, and the shared machine allowed no more; and one
+panel name to compute only that panel into /tmp/sdid_ref_<panel>.json, or ``merge`` to
+combine the two partial files: the recorded JSON was made that way, the panels in parallel.)
+
 (``--no-deps`` because the wheel pins numpy 1.23 / pandas 1.5, which do not build on
 Python 3.11+; it runs with numpy 2.2.6 / pandas 2.2.3: pandas 3 breaks its groupby-apply, so install
 ``pandas==2.2.3 "numpy<2.3"`` as well.)  Writes
@@ -32,6 +37,7 @@ What is taken from the port:
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -48,7 +54,13 @@ from synthdid.vcov import placebo_se
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
-PLACEBO_CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+PLACEBO_CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+ONLY = sys.argv[2] if len(sys.argv) > 2 else None  # one panel -> a partial JSON in /tmp
+
+# The port's covariate projection builds its fixed-effect dummies with pd.get_dummies, which
+# returns booleans in pandas 2, so its OLS matrix becomes dtype object and numpy's inv fails.
+# Numeric dummies give the regression the port intends.
+pd.get_dummies = functools.partial(pd.get_dummies, dtype=float)
 
 
 def prop99() -> tuple[pd.DataFrame, list[str], int]:
@@ -152,7 +164,7 @@ def run(name, df, unit, time_, outcome, treated, start, covariate=None):
         ses.append(placebo_se(res["data_ref"].copy(), n_reps=50))
     out["placebo_se"] = float(np.sqrt(np.mean(np.square(ses))))
     out["placebo_replications"] = 50 * PLACEBO_CALLS
-    out["placebo_seconds_per_50"] = (time.perf_counter() - t_start) / PLACEBO_CALLS
+    out["placebo_seconds_per_50"] = (time.perf_counter() - t_start) / max(PLACEBO_CALLS, 1)
     if covariate:
         fit = Synthdid(
             d, unit=unit, time=time_, treatment="treatment", outcome=outcome, covariates=[covariate]
@@ -163,12 +175,21 @@ def run(name, df, unit, time_, outcome, treated, start, covariate=None):
 
 
 def main() -> None:
-    p99, tr, start = prop99()
-    syn, tr2, start2 = synthetic_panel()
-    results = [
-        run("california_prop99", p99, "State", "Year", "PacksPerCapita", tr, start),
-        run("sdid_synthetic_panel", syn, "unit", "year", "y", tr2, start2, covariate="x"),
-    ]
+    jobs = {
+        "california_prop99": lambda: run("california_prop99", *prop99_args()),
+        "sdid_synthetic_panel": lambda: run(
+            "sdid_synthetic_panel", *synthetic_args(), covariate="x"
+        ),
+    }
+    if ONLY:
+        if ONLY == "merge":
+            results = [json.loads(Path(f"/tmp/sdid_ref_{k}.json").read_text()) for k in jobs]
+        else:
+            res = jobs[ONLY]()
+            Path(f"/tmp/sdid_ref_{ONLY}.json").write_text(json.dumps(res, indent=1))
+            return
+    else:
+        results = [job() for job in jobs.values()]
     meta = {
         "producer": f"synthdid {version('synthdid')} (PyPI), numpy {np.__version__}, "
         f"pandas {pd.__version__}",
@@ -178,6 +199,16 @@ def main() -> None:
     (HERE / "sdid_synthdid_port.json").write_text(json.dumps(meta, indent=1) + "\n")
     for r in results:
         print(r["panel"], r["estimate"], r["sc_estimate"], r["did_estimate"], r["placebo_se"])
+
+
+def prop99_args():
+    p99, tr, start = prop99()
+    return p99, "State", "Year", "PacksPerCapita", tr, start
+
+
+def synthetic_args():
+    syn, tr, start = synthetic_panel()
+    return syn, "unit", "year", "y", tr, start
 
 
 if __name__ == "__main__":
