@@ -32,7 +32,7 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 from benchstats import Measurement, format_table  # noqa: E402
 from machine import load_average, machine_info  # noqa: E402
 
-BENCHMARKS = ("report", "batch", "synth", "data")
+BENCHMARKS = ("report", "batch", "synth", "data", "did")
 _BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -140,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
                 import bench_data
 
                 rows += bench_data.run(ROOT, work, max(5, repeats), _log)
+            elif name == "did":
+                import bench_did
+
+                rows += bench_did.run(ROOT, work, 1 if args.quick else 3, 1800.0, _log)
         except Exception:
             errors[name] = traceback.format_exc()
             _log(f"{name} FAILED:\n{errors[name]}")

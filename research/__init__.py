@@ -22,16 +22,23 @@ import sys as _sys
 from typing import Any as _Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "report"]
+__all__ = ["__version__", "group_time_att", "report", "synthetic_did"]
+
+# The estimators load numpy/scipy/polars: import them on first use, so that the command line
+# (``python -m research``) starts without them.
+_LAZY = {"synthetic_did": "research.sdid", "group_time_att": "research.staggered"}
 
 
 def __getattr__(name: str) -> _Any:
-    # `research.report` is the submodule, callable as research.report(...) (see report.py);
-    # imported on first use so that `import research` stays light.
-    if name == "report":
-        import importlib
+    import importlib
 
+    # `research.report` is the submodule, callable as research.report(...) (see report.py).
+    if name == "report":
         return importlib.import_module(".report", __name__)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'research' has no attribute {name!r}")
 
 
