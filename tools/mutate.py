@@ -1,0 +1,314 @@
+"""Mutation testing of the statistics modules with mutmut 3 (``make mutate``; not part of
+``make test``).
+
+Each module is mutated on its own and run against its own tests only (``MODULES`` below maps
+module -> source files -> test files), so a module's score says how well *its* tests pin its
+numbers, not whether some distant integration test happens to notice.
+
+Sandbox: every run works in a fresh copy of the tracked (and new, not ignored) files under
+``$MUTATE_DIR/<module>`` (default ``/tmp/pilotbench-mutate``); mutmut then mutates a second
+copy inside it (``mutants/``). The real ``data/`` and ``reports/`` are never written.
+
+What is mutated ("numeric code"): every function of the listed source files except
+
+* functions listed in the module's ``skip`` (text, formatting, dataclass plumbing: they
+  change words, not numbers, and are covered by the report tests),
+* mutants that only change a string literal (error messages, notes, labels): detected by
+  comparing the mutant's syntax tree with the original's with all string constants blanked,
+  and never run.
+
+The score is ``killed / (killed + survived)``, timeouts counted as killed (as mutmut does);
+mutants no test reaches ("no tests") count as survived. Equivalent mutants are judged by hand
+and listed in ``tests/MUTATION.md``.
+
+Usage::
+
+    make mutate                 # every module
+    make mutate MODULE=rates    # one module (comma-separated list allowed)
+    python tools/mutate.py --list
+
+Adding a module (e.g. research/sdid.py when it lands): add one ``MODULES`` entry with its
+sources, its test files and any text-only functions to skip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# module -> sources, tests, functions not mutated (text/formatting only)
+MODULES: dict[str, dict] = {
+    "rates": {
+        "sources": ["research/rates.py"],
+        "tests": ["tests/test_rates.py"],
+        "skip": ["display_value", "suppress_small", "_wrap", "_kind"],
+    },
+    "compare": {
+        "sources": ["research/compare.py"],
+        "tests": ["tests/test_funnel.py"],
+        "skip": ["level_tag"],
+    },
+    "power": {
+        "sources": ["research/power.py"],
+        "tests": ["tests/test_power.py"],
+        "skip": [
+            "_pct",
+            "_pool_text",
+            "_design_text",
+            "_change_word",
+            "_mde_sentence",
+            "_detect_sentence",
+            "_notes_text",
+            "_notes",
+            "summary",
+            "_wrap",
+            "_wrap_bool",
+        ],  # fmt: skip
+    },
+    "glm": {
+        "sources": ["research/glm.py"],
+        "tests": ["tests/test_glm.py"],
+        "skip": [],
+    },
+    "synth": {
+        "sources": ["research/synth.py", "research/_simplex.py"],
+        "tests": ["tests/test_synth.py"],
+        "skip": [],
+    },
+    "did": {
+        "sources": ["research/did.py"],
+        "tests": ["tests/test_did.py"],
+        "skip": [],
+    },
+    "its": {
+        "sources": ["research/its.py"],
+        "tests": ["tests/test_its.py"],
+        "skip": [],
+    },
+}
+
+# mutmut 3.8 exit-code meaning (mutmut.status_by_exit_code)
+_KILLED = {1, 3, -24, 24, 36, 37}  # test failure, crash, timeout (SIGXCPU) and type check
+_TIMEOUT = {-24, 24, 36}
+_SURVIVED = {0, 5}
+_NO_TESTS = {33}
+
+
+def _sandbox(module: str, base: Path) -> Path:
+    """Fresh copy of the project (tracked + new files, no venv, no generated data)."""
+    dst = base / module
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT, check=True, capture_output=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for f in filter(None, files):
+        src = ROOT / f
+        if src.is_file():
+            (dst / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / f)
+    return dst
+
+
+def _configure(box: Path, spec: dict) -> None:
+    """Append the [tool.mutmut] section for this module to the sandbox's pyproject.toml."""
+    lines = [
+        "",
+        "[tool.mutmut]",
+        f"source_paths = {json.dumps(spec['sources'])}",
+        f"only_mutate = {json.dumps(spec['sources'])}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(spec['tests'])}",
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-W", "ignore"]',
+        # polars' thread pool does not survive fork(): fork each mutant from a server
+        # process that has only collected the tests, never run them
+        'process_isolation = "forkserver"',
+        'forkserver_warmup = "collect"',
+        "timeout_multiplier = 5.0",
+        "timeout_constant = 2.0",
+        "use_git_change_detection = false",
+        "",
+    ]
+    with (box / "pyproject.toml").open("a") as fh:
+        fh.write("\n".join(lines))
+
+
+class _BlankStrings(ast.NodeTransformer):
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, str):
+            return ast.copy_location(ast.Constant(value=""), node)
+        return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        return ast.copy_location(ast.Constant(value=""), node)
+
+
+def _shape(fn: ast.FunctionDef) -> str:
+    body = _BlankStrings().visit(ast.Module(body=fn.body, type_ignores=[]))
+    return ast.dump(body, include_attributes=False)
+
+
+_MUTANT = re.compile(r"^(x_|xǁ\w+ǁ)(\w+?)__mutmut_(\d+)$")
+
+
+def _mutants_of(box: Path, source: str, skip: set[str]) -> tuple[list[str], int, int]:
+    """(numeric mutants to run, string-only count, skipped-function count) of one file."""
+    mod = source.removesuffix(".py").replace("/", ".")
+    tree = ast.parse((box / "mutants" / source).read_text())
+    funcs: dict[str, ast.FunctionDef] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            funcs[node.name] = node
+    keep, n_str, n_skip = [], 0, 0
+    for name, node in funcs.items():
+        m = _MUTANT.match(name)
+        if not m:
+            continue
+        prefix, func, _ = m.groups()
+        if func in skip:
+            n_skip += 1
+            continue
+        orig = funcs.get(f"{prefix}{func}__mutmut_orig")
+        if orig is not None and _shape(orig) == _shape(node):
+            n_str += 1
+            continue
+        keep.append(f"{mod}.{name}")
+    return keep, n_str, n_skip
+
+
+def _mutmut(box: Path, *args: str, log: Path) -> int:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    with log.open("a") as fh:
+        return subprocess.run(
+            [sys.executable, "-m", "mutmut", *args], cwd=box, env=env, stdout=fh, stderr=fh
+        ).returncode
+
+
+def _results(box: Path, sources: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in sources:
+        meta = box / "mutants" / (s + ".meta")
+        if meta.exists():
+            out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return out
+
+
+def run_module(module: str, base: Path, jobs: int) -> dict:
+    spec = MODULES[module]
+    missing = [f for f in spec["sources"] + spec["tests"] if not (ROOT / f).exists()]
+    if missing:
+        raise SystemExit(f"mutate: module {module!r}: missing files {missing}")
+    t0 = time.monotonic()
+    box = _sandbox(module, base)
+    _configure(box, spec)
+    log = box / "mutmut.log"
+    # 1. generate the mutants and the test-coverage map (mutmut needs one run for both):
+    #    a pattern that matches nothing stops it right after, before any mutant is tested.
+    _mutmut(box, "run", f"--max-children={jobs}", "nothing.matches.this*", log=log)
+    names: list[str] = []
+    n_str = n_skip = 0
+    for s in spec["sources"]:
+        k, a, b = _mutants_of(box, s, set(spec["skip"]))
+        names += k
+        n_str += a
+        n_skip += b
+    if not names:
+        raise SystemExit(f"mutate: no mutants generated for {module}; see {log}")
+    # 2. run the numeric mutants (the list is passed in chunks to keep the command short)
+    _mutmut(box, "run", f"--max-children={jobs}", *names, log=log)
+    codes = _results(box, spec["sources"])
+    wanted = set(names)
+    res = {"module": module, "killed": 0, "survived": 0, "timeout": 0, "no_tests": 0}
+    survivors = []
+    for name, code in codes.items():
+        if name not in wanted:
+            continue
+        if code in _TIMEOUT:
+            res["timeout"] += 1
+        elif code in _KILLED:
+            res["killed"] += 1
+        elif code in _NO_TESTS:
+            res["no_tests"] += 1
+            survivors.append(name)
+        else:
+            res["survived"] += 1
+            survivors.append(name)
+    res["string_only"] = n_str
+    res["skipped_functions"] = n_skip
+    res["mutants"] = len(names)
+    res["not_run"] = len(names) - sum(res[k] for k in ("killed", "survived", "timeout", "no_tests"))
+    res["seconds"] = round(time.monotonic() - t0)
+    res["survivors"] = sorted(survivors)
+    res["sandbox"] = str(box)
+    (box / "survivors.txt").write_text("".join(f"{n}\n" for n in res["survivors"]))
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--module", default=os.environ.get("MODULE", ""),
+                    help="module(s) to mutate, comma-separated (default: all)")  # fmt: skip
+    ap.add_argument("--dir", default=os.environ.get("MUTATE_DIR", "/tmp/pilotbench-mutate"))
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", "2")))
+    ap.add_argument("--list", action="store_true", help="list the configured modules")
+    ap.add_argument("--show-survivors", action="store_true", help="print each survivor's diff")
+    args = ap.parse_args(argv)
+    if args.list:
+        for k, v in MODULES.items():
+            print(f"{k:10s} {' '.join(v['sources'])}  <-  {' '.join(v['tests'])}")
+        return 0
+    modules = [m for m in args.module.split(",") if m] or list(MODULES)
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        print(f"mutate: unknown module(s) {unknown}; known: {', '.join(MODULES)}", file=sys.stderr)
+        return 2
+    base = Path(args.dir)
+    rows = []
+    for m in modules:
+        print(f"mutate: {m} ...", flush=True)
+        r = run_module(m, base, args.jobs)
+        rows.append(r)
+        print(f"mutate: {m}: {_line(r)}", flush=True)
+        for s in r["survivors"]:
+            print(f"    survived: {s}")
+            if args.show_survivors:
+                subprocess.run([sys.executable, "-m", "mutmut", "show", s], cwd=r["sandbox"])
+    print()
+    print("| module | mutants | killed | survived | timed out | no tests | score | time |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['module']} | {r['mutants']} | {r['killed']} | {r['survived']} | "
+            f"{r['timeout']} | {r['no_tests']} | {_score(r)} | {r['seconds']} s |"
+        )
+    (base / "summary.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+def _score(r: dict) -> str:
+    tested = r["killed"] + r["timeout"] + r["survived"] + r["no_tests"]
+    return f"{100 * (r['killed'] + r['timeout']) / tested:.1f} %" if tested else "n/a"
+
+
+def _line(r: dict) -> str:
+    return (
+        f"{r['mutants']} numeric mutants ({r['string_only']} string-only and "
+        f"{r['skipped_functions']} in skipped functions not run): killed {r['killed']}, "
+        f"survived {r['survived']}, timed out {r['timeout']}, no tests {r['no_tests']}, "
+        f"score {_score(r)}, {r['seconds']} s"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
