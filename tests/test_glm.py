@@ -77,6 +77,7 @@ def test_poisson_and_fixed_alpha_negbin_match_statsmodels(key):
     np.testing.assert_allclose(x2.se, ref["bse_x2"], rtol=max(rtol, 1e-8))
     assert x2.scale == pytest.approx(ref["scale_x2"], rel=rtol)
     V, G = cluster_covariance(fit, X, y, GROUPS)
+    assert G == 6
     np.testing.assert_allclose(np.sqrt(np.diag(V)), ref["cluster_bse"], rtol=max(rtol, 1e-8))
 
 

@@ -73,7 +73,7 @@ MODULES: dict[str, dict] = {
             "summary",
             "_wrap",
             "_wrap_bool",
-        ],  # fmt: skip
+        ],
     },
     "glm": {
         "sources": ["research/glm.py"],
