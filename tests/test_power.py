@@ -317,3 +317,32 @@ def test_simulation_size_with_unequal_periods(control_count):
     s = power_at(1.0, 200.0, years_pre=4, years_post=2, control_count=control_count,
                  inference="wald", method="simulation", n_sim=6000, seed=9)  # fmt: skip
     assert s == pytest.approx(0.05, abs=0.012)
+
+
+def _enumerated_wald_power(b, rr, yp, yq, alpha=0.05, kmax=200):
+    """Exact rejection probability of the treated-only Wald test (unlimited comparison group)
+    with the Haldane-Anscombe correction (0.5 added to both periods when either is zero),
+    by summing the Poisson probabilities of every (pre, post) outcome up to kmax."""
+    i = np.arange(kmax)[:, None].astype(float)
+    j = np.arange(kmax)[None, :].astype(float)
+    zero = (i == 0) | (j == 0)
+    a, c = np.where(zero, i + 0.5, i), np.where(zero, j + 0.5, j)
+    z = np.abs(np.log(c / a) - math.log(yq / yp)) / np.sqrt(1 / a + 1 / c)
+    prob = stats.poisson.pmf(i, b * yp) * stats.poisson.pmf(j, b * yq * rr)
+    return float(np.sum(prob * (z > stats.norm.ppf(1 - alpha / 2))))
+
+
+@pytest.mark.parametrize(("b", "rr"), [(0.5, 8.0), (0.3, 20.0), (0.8, 0.2)])
+def test_simulation_below_one_event_a_year(b, rr):
+    """Fewer than one event a year: many simulated data sets have a period without events.
+    They used to give z = nan and never reject, so the simulated power could not pass
+    1 - P(no events before) and the MDE became nan. The simulated power now equals the
+    exact enumeration of the corrected Wald test within Monte Carlo error."""
+    n_sim = 4000
+    s = power_at(rr, b, method="simulation", n_sim=n_sim, seed=21, inference="wald")
+    exact = _enumerated_wald_power(b, rr, 3, 3)
+    assert abs(s - exact) < 4 * math.sqrt(exact * (1 - exact) / n_sim) + 1e-3, (s, exact)
+    r = minimum_detectable_effect(0.5, direction="increase", method="simulation", n_sim=1000,
+                                  seed=4)  # fmt: skip
+    assert r.detectable and math.isfinite(r.mde_rate_ratio)
+    assert _enumerated_wald_power(0.5, r.mde_rate_ratio, 3, 3) == pytest.approx(0.8, abs=0.04)

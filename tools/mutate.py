@@ -37,6 +37,7 @@ import argparse
 import ast
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -167,10 +168,17 @@ def _mutants_of(box: Path, source: str, skip: set[str]) -> tuple[list[str], int,
     mod = source.removesuffix(".py").replace("/", ".")
     tree = ast.parse((box / "mutants" / source).read_text())
     funcs: dict[str, ast.FunctionDef] = {}
-    for node in ast.walk(tree):
+    # mutmut writes each mutant as a function beside the original: at module level, or in
+    # the class body for methods
+    tops = [*tree.body]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            tops += node.body
+    for node in tops:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             funcs[node.name] = node
     keep, n_str, n_skip = [], 0, 0
+    orig_shape: dict[str, str] = {}
     for name, node in funcs.items():
         m = _MUTANT.match(name)
         if not m:
@@ -179,8 +187,10 @@ def _mutants_of(box: Path, source: str, skip: set[str]) -> tuple[list[str], int,
         if func in skip:
             n_skip += 1
             continue
-        orig = funcs.get(f"{prefix}{func}__mutmut_orig")
-        if orig is not None and _shape(orig) == _shape(node):
+        key = f"{prefix}{func}__mutmut_orig"
+        if key not in orig_shape and key in funcs:
+            orig_shape[key] = _shape(funcs[key])
+        if key in orig_shape and orig_shape[key] == _shape(node):
             n_str += 1
             continue
         keep.append(f"{mod}.{name}")
@@ -204,7 +214,7 @@ def _results(box: Path, sources: list[str]) -> dict[str, int]:
     return out
 
 
-def run_module(module: str, base: Path, jobs: int) -> dict:
+def run_module(module: str, base: Path, jobs: int, sample: int, seed: int) -> dict:
     spec = MODULES[module]
     missing = [f for f in spec["sources"] + spec["tests"] if not (ROOT / f).exists()]
     if missing:
@@ -225,6 +235,9 @@ def run_module(module: str, base: Path, jobs: int) -> dict:
         n_skip += b
     if not names:
         raise SystemExit(f"mutate: no mutants generated for {module}; see {log}")
+    n_all = len(names)
+    if 0 < sample < len(names):
+        names = random.Random(seed).sample(sorted(names), sample)
     # 2. run the numeric mutants (the list is passed in chunks to keep the command short)
     _mutmut(box, "run", f"--max-children={jobs}", *names, log=log)
     codes = _results(box, spec["sources"])
@@ -247,6 +260,7 @@ def run_module(module: str, base: Path, jobs: int) -> dict:
     res["string_only"] = n_str
     res["skipped_functions"] = n_skip
     res["mutants"] = len(names)
+    res["numeric_mutants"] = n_all
     res["not_run"] = len(names) - sum(res[k] for k in ("killed", "survived", "timeout", "no_tests"))
     res["seconds"] = round(time.monotonic() - t0)
     res["survivors"] = sorted(survivors)
@@ -261,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="module(s) to mutate, comma-separated (default: all)")  # fmt: skip
     ap.add_argument("--dir", default=os.environ.get("MUTATE_DIR", "/tmp/pilotbench-mutate"))
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", "2")))
+    ap.add_argument("--sample", type=int, default=int(os.environ.get("SAMPLE", "200")),
+                    help="mutants drawn per module (0 = all); default 200")  # fmt: skip
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "18")))
     ap.add_argument("--list", action="store_true", help="list the configured modules")
     ap.add_argument("--show-survivors", action="store_true", help="print each survivor's diff")
     args = ap.parse_args(argv)
@@ -277,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for m in modules:
         print(f"mutate: {m} ...", flush=True)
-        r = run_module(m, base, args.jobs)
+        r = run_module(m, base, args.jobs, args.sample, args.seed)
         rows.append(r)
         print(f"mutate: {m}: {_line(r)}", flush=True)
         for s in r["survivors"]:
@@ -285,11 +302,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.show_survivors:
                 subprocess.run([sys.executable, "-m", "mutmut", "show", s], cwd=r["sandbox"])
     print()
-    print("| module | mutants | killed | survived | timed out | no tests | score | time |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"sample: {args.sample or 'all'} numeric mutants per module, seed {args.seed}")
+    print("| module | numeric mutants | run | killed | survived | timed out | no tests | score |"
+          " time |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['module']} | {r['mutants']} | {r['killed']} | {r['survived']} | "
+            f"| {r['module']} | {r['numeric_mutants']} | {r['mutants']} | {r['killed']} | "
+            f"{r['survived']} | "
             f"{r['timeout']} | {r['no_tests']} | {_score(r)} | {r['seconds']} s |"
         )
     (base / "summary.json").write_text(json.dumps(rows, indent=1))
@@ -303,7 +323,8 @@ def _score(r: dict) -> str:
 
 def _line(r: dict) -> str:
     return (
-        f"{r['mutants']} numeric mutants ({r['string_only']} string-only and "
+        f"{r['mutants']} of {r['numeric_mutants']} numeric mutants run ({r['string_only']} "
+        "string-only and "
         f"{r['skipped_functions']} in skipped functions not run): killed {r['killed']}, "
         f"survived {r['survived']}, timed out {r['timeout']}, no tests {r['no_tests']}, "
         f"score {_score(r)}, {r['seconds']} s"
