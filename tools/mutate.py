@@ -214,6 +214,31 @@ def _results(box: Path, sources: list[str]) -> dict[str, int]:
     return out
 
 
+def _recheck(module: str, base: Path, jobs: int) -> dict:
+    """Re-run only the previous survivors of ``module`` against the current tests, in the
+    sandbox of the last run (its mutants and their other results are kept)."""
+    spec = MODULES[module]
+    box = base / module
+    if not (box / "names.txt").exists():
+        raise SystemExit(f"mutate: no previous run of {module} in {box}; run without --recheck")
+    t0 = time.monotonic()
+    for f in subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z", "tests"],
+        cwd=ROOT, check=True, capture_output=True,
+    ).stdout.decode().split("\0"):  # fmt: skip
+        if f and (ROOT / f).is_file():
+            for dst in (box / f, box / "mutants" / f):
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / f, dst)
+    names = (box / "names.txt").read_text().split()
+    survivors = (box / "survivors.txt").read_text().split()
+    log = box / "mutmut.log"
+    if survivors:
+        _mutmut(box, "run", f"--max-children={jobs}", *survivors, log=log)
+    meta = json.loads((box / "meta.json").read_text())
+    return _tally(module, box, spec, names, meta, t0)
+
+
 def run_module(module: str, base: Path, jobs: int, sample: int, seed: int) -> dict:
     spec = MODULES[module]
     missing = [f for f in spec["sources"] + spec["tests"] if not (ROOT / f).exists()]
@@ -238,8 +263,15 @@ def run_module(module: str, base: Path, jobs: int, sample: int, seed: int) -> di
     n_all = len(names)
     if 0 < sample < len(names):
         names = random.Random(seed).sample(sorted(names), sample)
-    # 2. run the numeric mutants (the list is passed in chunks to keep the command short)
+    (box / "names.txt").write_text("".join(f"{n}\n" for n in names))
+    meta = {"string_only": n_str, "skipped_functions": n_skip, "numeric_mutants": n_all}
+    (box / "meta.json").write_text(json.dumps(meta))
+    # 2. run the (sampled) numeric mutants
     _mutmut(box, "run", f"--max-children={jobs}", *names, log=log)
+    return _tally(module, box, spec, names, meta, t0)
+
+
+def _tally(module: str, box: Path, spec: dict, names: list[str], meta: dict, t0: float) -> dict:
     codes = _results(box, spec["sources"])
     wanted = set(names)
     res = {"module": module, "killed": 0, "survived": 0, "timeout": 0, "no_tests": 0}
@@ -257,10 +289,8 @@ def run_module(module: str, base: Path, jobs: int, sample: int, seed: int) -> di
         else:
             res["survived"] += 1
             survivors.append(name)
-    res["string_only"] = n_str
-    res["skipped_functions"] = n_skip
+    res.update(meta)
     res["mutants"] = len(names)
-    res["numeric_mutants"] = n_all
     res["not_run"] = len(names) - sum(res[k] for k in ("killed", "survived", "timeout", "no_tests"))
     res["seconds"] = round(time.monotonic() - t0)
     res["survivors"] = sorted(survivors)
@@ -275,9 +305,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="module(s) to mutate, comma-separated (default: all)")  # fmt: skip
     ap.add_argument("--dir", default=os.environ.get("MUTATE_DIR", "/tmp/pilotbench-mutate"))
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", "2")))
-    ap.add_argument("--sample", type=int, default=int(os.environ.get("SAMPLE", "200")),
-                    help="mutants drawn per module (0 = all); default 200")  # fmt: skip
+    ap.add_argument("--sample", type=int, default=int(os.environ.get("SAMPLE", "60")),
+                    help="mutants drawn per module (0 = all); default 60")  # fmt: skip
     ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "18")))
+    ap.add_argument("--recheck", action="store_true",
+                    help="re-run the last run's survivors with the current tests")  # fmt: skip
     ap.add_argument("--list", action="store_true", help="list the configured modules")
     ap.add_argument("--show-survivors", action="store_true", help="print each survivor's diff")
     args = ap.parse_args(argv)
@@ -294,7 +326,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for m in modules:
         print(f"mutate: {m} ...", flush=True)
-        r = run_module(m, base, args.jobs, args.sample, args.seed)
+        if args.recheck:
+            r = _recheck(m, base, args.jobs)
+        else:
+            r = run_module(m, base, args.jobs, args.sample, args.seed)
         rows.append(r)
         print(f"mutate: {m}: {_line(r)}", flush=True)
         for s in r["survivors"]:
