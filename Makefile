@@ -74,7 +74,7 @@ $(MUTATE_STAMP): $(STAMP)
 # Works in copies under $(MUTATE_DIR) (default /tmp/pilotbench-mutate): data/ and reports/
 # of this tree are never touched.
 mutate: $(MUTATE_STAMP)
-	$(PY) tools/mutate.py $(if $(MODULE),--module $(MODULE))
+	$(PY) tools/mutate.py $(if $(MODULE),--module $(MODULE)) $(if $(SAMPLE),--sample $(SAMPLE))
 
 clean:
 	rm -rf $(VENV) data/processed .pytest_cache .ruff_cache

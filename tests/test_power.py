@@ -385,3 +385,45 @@ def test_simulation_below_one_event_a_year(b, rr):
                                   seed=4)  # fmt: skip
     assert r.detectable and math.isfinite(r.mde_rate_ratio)
     assert _enumerated_wald_power(0.5, r.mde_rate_ratio, 3, 3) == pytest.approx(0.8, abs=0.04)
+
+
+@pytest.mark.parametrize("direction", ["decrease", "increase"])
+def test_analytic_power_curve_closed_form(direction):
+    """The curve of an analytic MDE: pilot-area rate ratios in steps of 0.05 (decrease, 1 down
+    to 0.05) or 0.1 (increase, 1 to 3), the measured-area ratio 1 - w (1 - RR) with w = 0.4,
+    and the Wald power at each by the closed form (b = 30 a year, 4 + 2 years, no controls)."""
+    b, w = 30.0, 0.4
+    r = minimum_detectable_effect(b, years_pre=4, years_post=2, dilution=w, direction=direction)
+    cur = r.curve
+    assert cur is not None and cur.columns == ["rate_ratio", "rate_ratio_measured", "power"]
+    if direction == "decrease":
+        grid = np.round(1.0 - 0.05 * np.arange(20), 2)
+    else:
+        grid = np.round(1.0 + 0.1 * np.arange(21), 2)
+    np.testing.assert_allclose(cur["rate_ratio"], grid, atol=1e-12)
+    rr_k = 1 - w * (1 - grid)
+    np.testing.assert_allclose(cur["rate_ratio_measured"], rr_k, rtol=1e-12)
+    se = np.sqrt(1 / (4 * b) + 1 / (2 * b * rr_k))
+    d = np.abs(np.log(rr_k))
+    expected = stats.norm.cdf(d / se - Z975) + stats.norm.cdf(-d / se - Z975)
+    np.testing.assert_allclose(cur["power"], expected, rtol=1e-12)
+
+
+def test_power_at_defaults():
+    """Defaults: 3 + 3 years, alpha 0.05, Poisson, no dilution, Wald without n_control and
+    permutation with it (inference='auto')."""
+    se = math.sqrt(1 / 45 + 1 / (45 * 0.7))
+    d = -math.log(0.7)
+    expected = stats.norm.cdf(d / se - Z975) + stats.norm.cdf(-d / se - Z975)
+    assert power_at(0.7, 15.0) == pytest.approx(expected, rel=1e-12)
+    explicit = power_at(0.7, 15.0, years_pre=3, years_post=3, alpha=0.05, overdispersion=1.0,
+                        dilution=1.0, inference="wald", estimator="did_poisson")  # fmt: skip
+    assert power_at(0.7, 15.0) == explicit
+    assert power_at(0.7, 15.0, n_control=40) == power_at(
+        0.7, 15.0, n_control=40, inference="permutation"
+    )
+    assert power_at(0.7, 15.0, n_control=40) != power_at(0.7, 15.0, n_control=40, inference="wald")
+    # vectorized over a Series, one value per baseline; a zero baseline gives nan
+    s = power_at(0.7, pl.Series("b", [15.0, 0.0]))
+    assert isinstance(s, pl.Series) and s[0] == pytest.approx(expected, rel=1e-12)
+    assert math.isnan(s[1])
