@@ -296,6 +296,16 @@ def test_rate_ratio_one_sided_limits_match_reference():
         assert greater.lower == pytest.approx(r["greater_lower"], rel=1e-9, abs=1e-300)
 
 
+def test_rate_ratio_upper_limit_with_a_single_count2():
+    """count2 = 1: n = x1 + 1 and the Clopper-Pearson upper limit for p solves
+    P(X <= x1; p) = 1 - p**n = alpha/2, so p = (1 - alpha/2)**(1/n) in closed form."""
+    for x1, level in ((5, 0.95), (0, 0.90)):
+        n = x1 + 1
+        p = (1 - (1 - level) / 2) ** (1 / n)
+        rr = rate_ratio(x1, 1_000, 1, 2_000, level=level)
+        assert rr.upper == pytest.approx(p / (1 - p) * 2_000 / 1_000, rel=1e-12)
+
+
 def test_rate_ratio_null_other_than_one_matches_reference():
     """p-values against null = 0.5, 0.75, 2 (p0 = null E1 / (null E1 + E2)); limits unchanged."""
     for r in REF["rate_ratio_exact_null"]:
@@ -403,6 +413,7 @@ def test_rate_difference_closed_form():
     assert (d.lower, d.upper) == pytest.approx((10 - z * se, 10 + z * se))
     assert d.p_value == pytest.approx(math.erfc(10 / se / math.sqrt(2)))
     # unequal exposures, per 1 000
+    assert all(isinstance(v, float) for v in (d.difference, d.std_error, d.p_value, d.lower))
     d2 = rate_difference(12, 4_000, 5, 6_000, per=1_000)
     se2 = 1_000 * math.sqrt(12 / 4_000**2 + 5 / 6_000**2)
     assert d2.difference == pytest.approx(1_000 * (12 / 4_000 - 5 / 6_000))
