@@ -220,6 +220,10 @@ def test_funnel_bundle_and_grid():
     g = exposure_grid([1e3, 1e5], n=3, expand=0.0)
     np.testing.assert_allclose(g, [1e3, 1e4, 1e5])
     assert level_tag(0.95) == "95" and level_tag(0.998) == "99_8"
+    # a given target rate reaches the areas' table (expected counts at 40 per 100 000)
+    fixed = funnel(COUNTS, EXPOSURES, target=40.0)
+    np.testing.assert_allclose(fixed.areas["target"], 40.0)
+    np.testing.assert_allclose(fixed.areas["expected"], 40e-5 * np.array(EXPOSURES), rtol=1e-12)
 
 
 def test_funnel_input_errors():
