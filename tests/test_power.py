@@ -427,3 +427,19 @@ def test_power_at_defaults():
     s = power_at(0.7, pl.Series("b", [15.0, 0.0]))
     assert isinstance(s, pl.Series) and s[0] == pytest.approx(expected, rel=1e-12)
     assert math.isnan(s[1])
+
+
+def test_measured_area_fields_control_pool_and_simulated_can_detect():
+    """mde_pct_measured = 100 |1 - RR_k|; a comparison pool below one event a year is valid;
+    can_detect passes method='simulation' on to power_at."""
+    r = minimum_detectable_effect(2000.0, dilution=0.2, inference="wald")
+    assert r.mde_pct_measured == pytest.approx(100 * (1 - r.mde_rate_ratio_measured), rel=1e-12)
+    small_pool = power_at(0.8, 20.0, control_count=0.5, inference="wald")
+    se = math.sqrt(1 / 60 + 1 / 48 + 2 / 1.5)
+    d = -math.log(0.8)
+    expected = stats.norm.cdf(d / se - Z975) + stats.norm.cdf(-d / se - Z975)
+    assert small_pool == pytest.approx(expected, rel=1e-12)
+    sim = can_detect(0.2, 40.0, method="simulation", n_sim=300, seed=8, inference="wald")
+    assert sim.power == power_at(0.8, 40.0, method="simulation", n_sim=300, seed=8,
+                                 inference="wald")  # fmt: skip
+    assert sim.power != power_at(0.8, 40.0, inference="wald")
