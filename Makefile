@@ -5,13 +5,15 @@
 #                 make lab LAB_ARGS="--no-browser --port 8899 --ip 0.0.0.0"
 #   make lock     refresh the pinned versions in constraints.txt
 #   make bench    benchmarks (not part of make test)
+#   make mutate   mutation score of the statistics modules (not part of make test);
+#                 MODULE=rates for one module (see tools/mutate.py and tests/MUTATION.md)
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv data report test lint format lab lock browser bench clean
+.PHONY: venv data report test lint format lab lock browser bench mutate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +77,17 @@ lock:
 
 bench: venv browser
 	$(PY) benchmarks/run.py
+
+MUTATE_STAMP := $(VENV)/.mutate-stamp
+$(MUTATE_STAMP): $(STAMP)
+	@$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e '.[dev,mutate]' \
+	  >> $(VENV)/install.log 2>&1 || { tail -20 $(VENV)/install.log; exit 1; }
+	@touch $(MUTATE_STAMP)
+
+# Works in copies under $(MUTATE_DIR) (default /tmp/pilotbench-mutate): data/ and reports/
+# of this tree are never touched.
+mutate: $(MUTATE_STAMP)
+	$(PY) tools/mutate.py $(if $(MODULE),--module $(MODULE)) $(if $(SAMPLE),--sample $(SAMPLE))
 
 clean:
 	rm -rf $(VENV) data/processed .pytest_cache .ruff_cache

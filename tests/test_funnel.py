@@ -140,6 +140,13 @@ def test_outliers_match_reference(method, od):
     zkey = {None: "z", "multiplicative": "z_mult", "additive": "z_add"}[od]
     np.testing.assert_allclose(out["z_adjusted"], [r[zkey] for r in rows], rtol=1e-10)
     np.testing.assert_allclose(out["rate"], np.array(COUNTS) / np.array(EXPOSURES) * 1e5)
+    # the expected count under the pooled target rate, and the plain z-score, by hand
+    x, n = np.array(COUNTS, dtype=float), np.array(EXPOSURES, dtype=float)
+    expected = x.sum() / n.sum() * n
+    np.testing.assert_allclose(out["expected"], expected, rtol=1e-12)
+    np.testing.assert_allclose(out["target"], 1e5 * x.sum() / n.sum(), rtol=1e-12)
+    np.testing.assert_allclose(out["z"], (x - expected) / np.sqrt(expected), rtol=1e-12)
+    assert out["count"].to_list() == COUNTS and out["exposure"].to_list() == EXPOSURES
 
 
 def test_overdispersion_reduces_flags():
@@ -213,6 +220,10 @@ def test_funnel_bundle_and_grid():
     g = exposure_grid([1e3, 1e5], n=3, expand=0.0)
     np.testing.assert_allclose(g, [1e3, 1e4, 1e5])
     assert level_tag(0.95) == "95" and level_tag(0.998) == "99_8"
+    # a given target rate reaches the areas' table (expected counts at 40 per 100 000)
+    fixed = funnel(COUNTS, EXPOSURES, target=40.0)
+    np.testing.assert_allclose(fixed.areas["target"], 40.0)
+    np.testing.assert_allclose(fixed.areas["expected"], 40e-5 * np.array(EXPOSURES), rtol=1e-12)
 
 
 def test_funnel_input_errors():

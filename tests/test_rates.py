@@ -282,6 +282,62 @@ def test_rate_ratio_exact_matches_reference():
     np.testing.assert_allclose(vec.lower, [r["lower"] for r in sel], rtol=1e-9)
 
 
+def test_rate_ratio_one_sided_limits_match_reference():
+    """One-sided Clopper-Pearson limits at the full alpha (not alpha/2), both levels."""
+    for r in REF["rate_ratio_exact"]:
+        args = (r["count1"], r["exposure1"], r["count2"], r["exposure2"])
+        less = rate_ratio(*args, level=r["level"], alternative="less")
+        greater = rate_ratio(*args, level=r["level"], alternative="greater")
+        assert less.lower == 0 and math.isinf(greater.upper)
+        if math.isinf(r["less_upper"]):
+            assert math.isinf(less.upper)
+        else:
+            assert less.upper == pytest.approx(r["less_upper"], rel=1e-9)
+        assert greater.lower == pytest.approx(r["greater_lower"], rel=1e-9, abs=1e-300)
+
+
+def test_rate_ratio_upper_limit_with_a_single_count2():
+    """count2 = 1: n = x1 + 1 and the Clopper-Pearson upper limit for p solves
+    P(X <= x1; p) = 1 - p**n = alpha/2, so p = (1 - alpha/2)**(1/n) in closed form."""
+    for x1, level in ((5, 0.95), (0, 0.90)):
+        n = x1 + 1
+        p = (1 - (1 - level) / 2) ** (1 / n)
+        rr = rate_ratio(x1, 1_000, 1, 2_000, level=level)
+        assert rr.upper == pytest.approx(p / (1 - p) * 2_000 / 1_000, rel=1e-12)
+
+
+def test_rate_ratio_null_other_than_one_matches_reference():
+    """p-values against null = 0.5, 0.75, 2 (p0 = null E1 / (null E1 + E2)); limits unchanged."""
+    for r in REF["rate_ratio_exact_null"]:
+        args = (r["count1"], r["exposure1"], r["count2"], r["exposure2"])
+        two = rate_ratio(*args, null=r["null"])
+        assert two.null == r["null"]
+        assert two.p_value == pytest.approx(r["p_value"], rel=1e-9)
+        assert two.p_value == pytest.approx(r["scipy_binomtest_p"], rel=1e-9)
+        assert rate_ratio(*args, null=r["null"], alternative="less").p_value == pytest.approx(
+            r["p_less"], rel=1e-9
+        )
+        assert rate_ratio(*args, null=r["null"], alternative="greater").p_value == (
+            pytest.approx(r["p_greater"], rel=1e-9)
+        )
+        base = rate_ratio(*args)
+        assert (two.lower, two.upper) == (base.lower, base.upper)
+
+
+def test_rate_ratio_wald_null_and_one_sided_match_reference():
+    for r in REF["rate_ratio_wald_more"]:
+        args = (r["count1"], r["exposure1"], r["count2"], r["exposure2"])
+        kw = dict(method="wald", null=r["null"], level=r["level"])
+        two = rate_ratio(*args, **kw)
+        assert two.p_value == pytest.approx(r["p_two_sided"], rel=1e-9, abs=1e-15)
+        g = rate_ratio(*args, alternative="greater", **kw)
+        assert g.p_value == pytest.approx(r["p_greater"], rel=1e-9, abs=1e-15)
+        assert g.lower == pytest.approx(r["greater_lower"], rel=1e-10) and math.isinf(g.upper)
+        lo = rate_ratio(*args, alternative="less", **kw)
+        assert lo.p_value == pytest.approx(r["p_less"], rel=1e-9, abs=1e-15)
+        assert lo.upper == pytest.approx(r["less_upper"], rel=1e-10) and lo.lower == 0
+
+
 def test_minlike_differs_from_doubling():
     # DOMAIN.md pitfall: the two-sided p is not twice the one-sided p in asymmetric cases
     rr = rate_ratio(3, 12_000, 9, 15_000)
@@ -327,7 +383,15 @@ def test_rate_ratio_is_symmetric(x1, x2, e1, e2, method):
     if x1 > 0 and x2 > 0:
         assert ab.ratio * ba.ratio == pytest.approx(1.0)
         assert ab.lower <= ab.ratio <= ab.upper
-    assert 0 <= ab.p_value <= 1
+    # the p-value itself, from an independent implementation
+    if method == "exact":
+        n = x1 + x2
+        ref = stats.binomtest(x1, n, e1 / (e1 + e2)).pvalue if n else 1.0
+    else:
+        c1, c2 = (x1 + 0.5, x2 + 0.5) if 0 in (x1, x2) else (x1, x2)
+        z = abs(math.log(c1 / e1) - math.log(c2 / e2)) / math.sqrt(1 / c1 + 1 / c2)
+        ref = math.erfc(z / math.sqrt(2))
+    assert ab.p_value == pytest.approx(ref, rel=1e-6, abs=1e-300)
 
 
 def test_rate_ratio_input_errors():
@@ -349,6 +413,7 @@ def test_rate_difference_closed_form():
     assert (d.lower, d.upper) == pytest.approx((10 - z * se, 10 + z * se))
     assert d.p_value == pytest.approx(math.erfc(10 / se / math.sqrt(2)))
     # unequal exposures, per 1 000
+    assert all(isinstance(v, float) for v in (d.difference, d.std_error, d.p_value, d.lower))
     d2 = rate_difference(12, 4_000, 5, 6_000, per=1_000)
     se2 = 1_000 * math.sqrt(12 / 4_000**2 + 5 / 6_000**2)
     assert d2.difference == pytest.approx(1_000 * (12 / 4_000 - 5 / 6_000))
@@ -410,6 +475,12 @@ def test_trend_negbin_matches_statsmodels(name):
     lo, hi = (100 * math.expm1(v) for v in ref["glm_at_alpha_ci_year"])
     assert (t.lower, t.upper) == pytest.approx((lo, hi), rel=1e-5)
     assert t.p_value == pytest.approx(ref["glm_at_alpha_pvalues"][1], rel=1e-4)
+    # deviance and Pearson dispersion of the NB2 fit (statsmodels GLM at the same alpha)
+    assert t.deviance == pytest.approx(ref["glm_at_alpha_deviance"], rel=1e-5)
+    assert t.df_resid == ref["glm_at_alpha_df_resid"]
+    assert t.dispersion == pytest.approx(
+        ref["glm_at_alpha_pearson_chi2"] / ref["glm_at_alpha_df_resid"], rel=1e-5
+    )
 
 
 def test_trend_negbin_at_poisson_boundary():

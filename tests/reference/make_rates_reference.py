@@ -1,6 +1,7 @@
 """Reference values for tests/test_rates.py, computed independently of research.rates.
 
-How it was run (once, 2026-11-26, outside the repository's environment):
+How it was run (2026-11-26; re-run 2026-11-30 with the same versions after adding the
+null/one-sided and negative binomial deviance blocks, outside the repository's environment):
 
     python3 -m venv /tmp/refenv-rates
     /tmp/refenv-rates/bin/pip install statsmodels mpmath scipy numpy
@@ -151,6 +152,22 @@ def clopper_pearson(x: int, n: int, level: float):
     return lower, upper
 
 
+def one_sided_upper(x: int, n: int, level: float, e1, e2) -> float:
+    if x == n:
+        return float("inf")
+    a = 1 - mp.mpf(level)
+    p = solve(lambda p: 1 - binom_upper_tail(x + 1, n, p) - a, "1e-30", 1 - mp.mpf("1e-30"))
+    return float(p / (1 - p) * mp.mpf(e2) / e1)
+
+
+def one_sided_lower(x: int, n: int, level: float, e1, e2) -> float:
+    if x == 0:
+        return 0.0
+    a = 1 - mp.mpf(level)
+    p = solve(lambda p: binom_upper_tail(x, n, p) - a, "1e-30", 1 - mp.mpf("1e-30"))
+    return float(p / (1 - p) * mp.mpf(e2) / e1)
+
+
 RATIO_CASES = [
     # (x1, E1, x2, E2): R's ?poisson.test example first
     (11, 800, 21, 3011),
@@ -187,6 +204,32 @@ for x1, e1, x2, e2 in RATIO_CASES:
                 "p_less": float(sum(binom_pmf_exact(k, n, p0) for k in range(x1 + 1))),
                 "p_greater": float(sum(binom_pmf_exact(k, n, p0) for k in range(x1, n + 1))),
                 "scipy_binomtest_p": float(bt.pvalue),
+                # one-sided limits at `level`: "less" has lower 0 and upper solving
+                # P(X <= x; p) = 1 - level, "greater" upper inf and lower solving
+                # P(X >= x; p) = 1 - level (Clopper-Pearson, one tail)
+                "less_upper": one_sided_upper(x1, n, level, e1, e2),
+                "greater_lower": one_sided_lower(x1, n, level, e1, e2),
+            }
+        )
+
+# rate ratio under a null other than 1: p0 = null·E1 / (null·E1 + E2); the interval does not
+# depend on the null. Exact rational arithmetic as above; scipy's binomtest as a cross-check.
+rate_ratio_exact_null = []
+for x1, e1, x2, e2 in RATIO_CASES[:6]:
+    n = x1 + x2
+    for null in (Fraction(1, 2), Fraction(3, 4), Fraction(2)):
+        p0 = null * e1 / (null * e1 + e2)
+        rate_ratio_exact_null.append(
+            {
+                "count1": x1,
+                "exposure1": e1,
+                "count2": x2,
+                "exposure2": e2,
+                "null": float(null),
+                "p_value": minlike_p(x1, n, p0) if n else 1.0,
+                "p_less": float(sum(binom_pmf_exact(k, n, p0) for k in range(x1 + 1))),
+                "p_greater": float(sum(binom_pmf_exact(k, n, p0) for k in range(x1, n + 1))),
+                "scipy_binomtest_p": float(stats.binomtest(x1, n, float(p0)).pvalue) if n else 1.0,
             }
         )
 
@@ -217,6 +260,32 @@ for x1, e1, x2, e2 in RATIO_CASES:
             "p_value": float(mp.erfc(abs(lr / se) / mp.sqrt(2))),
         }
     )
+
+# Wald with a null other than 1 and one-sided alternatives (90 %): z = (log RR - log null)/se;
+# "greater": lower exp(lr - z_.90 se), upper inf, p = P(Z > z); "less" the mirror image.
+rate_ratio_wald_more = []
+for x1, e1, x2, e2 in RATIO_CASES:
+    c1, c2 = (x1 + 0.5, x2 + 0.5) if 0 in (x1, x2) else (x1, x2)
+    lr = mp.log((mp.mpf(c1) / e1) / (mp.mpf(c2) / e2))
+    se = mp.sqrt(1 / mp.mpf(c1) + 1 / mp.mpf(c2))
+    z90 = mp.sqrt(2) * mp.erfinv(2 * mp.mpf("0.90") - 1)
+    for null in (0.5, 2.0):
+        stat = (lr - mp.log(null)) / se
+        rate_ratio_wald_more.append(
+            {
+                "count1": x1,
+                "exposure1": e1,
+                "count2": x2,
+                "exposure2": e2,
+                "null": null,
+                "level": 0.90,
+                "p_two_sided": float(mp.erfc(abs(stat) / mp.sqrt(2))),
+                "p_greater": float(mp.erfc(stat / mp.sqrt(2)) / 2),
+                "p_less": float(mp.erfc(-stat / mp.sqrt(2)) / 2),
+                "greater_lower": float(mp.e ** (lr - z90 * se)),
+                "less_upper": float(mp.e ** (lr + z90 * se)),
+            }
+        )
 
 
 # ---------------------------------------------------------------- trend
@@ -289,6 +358,9 @@ def trend_case(name, counts, exposures, years, breaks=()):
         "glm_at_alpha_pvalues": glm_nb.pvalues.tolist(),
         "glm_at_alpha_ci_year": glm_nb.conf_int(0.05)[1].tolist(),
         "glm_at_alpha_pearson_chi2": float(glm_nb.pearson_chi2),
+        # NB2 deviance at alpha, 2 sum[y log(y/mu) - (y + a) log((y + a)/(mu + a))], a = 1/alpha
+        "glm_at_alpha_deviance": float(glm_nb.deviance),
+        "glm_at_alpha_df_resid": float(glm_nb.df_resid),
     }
     return out
 
@@ -332,6 +404,8 @@ OUT.write_text(
             "rate_ratio_exact": rate_ratio_exact,
             "published_poisson_test": published_poisson_test,
             "rate_ratio_wald": rate_ratio_wald,
+            "rate_ratio_exact_null": rate_ratio_exact_null,
+            "rate_ratio_wald_more": rate_ratio_wald_more,
             "trend": trend,
         },
         indent=1,
