@@ -444,6 +444,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PilotbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` or a pager that quit: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # an environment fault nobody anticipated: still one line
         from .locking import describe_os_error
 

@@ -81,3 +81,22 @@ def test_typo_suggests(capsys, query, hint):
 def test_doctests_run():
     res = doctest.testmod(area_info_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted >= 3
+
+
+def test_output_piped_into_head_is_not_an_error():
+    """`pilotbench areas Södermalm | head -1`: the closed pipe ends the command quietly."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        f"{sys.executable} -m research areas Södermalm | head -1; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert proc.stdout == "Södermalm (0180-SOD)\n"
+    assert proc.stderr == ""
+    assert proc.returncode == 0
