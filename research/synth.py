@@ -90,6 +90,7 @@ _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
+_NEIGHBOUR_STEPS = 3  # support changes loss_grad tries before a full inner solve
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
 
@@ -581,20 +582,24 @@ class _Outer:
             # is positive and no other weight has a positive dual (Lawson-Hanson's exit test).
             dp, scale, chol, z, info, dual = self._on_support(v, idx)
             found = dual is not None and dual.max() <= self._kkt_tol
-            if not found and info == 0:
-                # Between nearby V the support usually gains or loses donors at its edge:
-                # try the previous support with the donor of largest dual added, or with the
-                # donors of non-positive weight dropped, under the same exit test.
+            # Between nearby V the support usually gains or loses donors at its edge: a few
+            # times, try the support with the donor of largest dual added, or with the
+            # donors of non-positive weight dropped, under the same exit test.
+            trial = idx
+            for _ in range(_NEIGHBOUR_STEPS):
+                if found or info != 0:
+                    break
                 if dual is not None:
                     j = int(np.argmax(dual))
-                    trial = np.insert(idx, np.searchsorted(idx, j), j)
+                    trial = np.insert(trial, np.searchsorted(trial, j), j)
                 else:
-                    trial = idx[z > 0.0]
-                if trial.size:
-                    dp, scale, chol, z, info, dual = self._on_support(v, trial)
-                    found = dual is not None and dual.max() <= self._kkt_tol
-                    if found:
-                        self.idx = trial
+                    trial = trial[z > 0.0]
+                    if not trial.size:
+                        break
+                dp, scale, chol, z, info, dual = self._on_support(v, trial)
+                found = dual is not None and dual.max() <= self._kkt_tol
+            if found:
+                self.idx = trial
         if found:
             idx = self.idx
         else:
