@@ -90,6 +90,7 @@ _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
+_NEIGHBOUR_STEPS = 3  # support changes loss_grad tries before a full inner solve
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
 
@@ -487,6 +488,7 @@ class _Outer:
         self.support: NDArray[np.bool_] | None = None
         self.idx: NDArray[np.intp] | None = None  # support of the last solution
         self._ones = np.ones(d.shape[1])
+        self._kkt_tol = 1e-13 * d.shape[1]  # dual above which a support is not optimal
         self.w_bound = np.zeros(d.shape[1])  # the outcome-optimal W, set by the caller
 
     def weights(
@@ -543,6 +545,25 @@ class _Outer:
         """``W(V)``: the inner solution with the lowest outer loss among tied ones."""
         return self.best_tied(v, self.weights(v, warm=False))
 
+    def _on_support(
+        self, v: NDArray[np.float64], idx: NDArray[np.intp], with_dual: bool = True
+    ) -> tuple[Any, float, Any, NDArray[np.float64], int, NDArray[np.float64] | None]:
+        """The normalised inner KKT system on the support ``idx`` (see :meth:`loss_grad`).
+
+        Returns ``D_P``, the scale ``s``, the Cholesky factor of ``G``, ``z``, LAPACK's
+        ``info`` and, when ``z > 0`` (and ``with_dual``), the duals of all donors (zero on the
+        support): the support is optimal when none exceeds ``_kkt_tol``.
+        """
+        dp = self.d[:, idx]
+        m = dp.T @ (v[:, None] * dp)
+        scale = idx.size / max(float(m.trace()), 1e-300)
+        chol, z, info = lapack.dposv(m * scale + 1.0, self._ones[: idx.size])
+        dual = None
+        if with_dual and info == 0 and z.min() > 0.0:
+            dual = (1.0 - z.sum()) - scale * (self.dt @ (v * (dp @ z)))
+            dual[idx] = 0.0
+        return dp, scale, chol, z, info, dual
+
     def loss_grad(self, v: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         """Loss at V and its gradient in V (V need not sum to one here).
 
@@ -559,25 +580,36 @@ class _Outer:
         if idx is not None:
             # Fast path: the previous support is still optimal if its unconstrained solution
             # is positive and no other weight has a positive dual (Lawson-Hanson's exit test).
-            dp = self.d[:, idx]
-            m = dp.T @ (v[:, None] * dp)
-            scale = idx.size / max(float(m.trace()), 1e-300)
-            chol, z, info = lapack.dposv(m * scale + 1.0, self._ones[: idx.size])
-            if info == 0 and z.min() > 0.0:
-                dual = (1.0 - z.sum()) - scale * (self.dt @ (v * (dp @ z)))
-                dual[idx] = 0.0
-                found = dual.max() <= 1e-13 * self.d.shape[1]
-        if not found:
+            dp, scale, chol, z, info, dual = self._on_support(v, idx)
+            found = dual is not None and dual.max() <= self._kkt_tol
+            # Between nearby V the support usually gains or loses donors at its edge: a few
+            # times, try the support with the donor of largest dual added, or with the
+            # donors of non-positive weight dropped, under the same exit test.
+            trial = idx
+            for _ in range(_NEIGHBOUR_STEPS):
+                if found or info != 0:
+                    break
+                if dual is not None:
+                    j = int(np.argmax(dual))
+                    trial = np.insert(trial, np.searchsorted(trial, j), j)
+                else:
+                    trial = trial[z > 0.0]
+                    if not trial.size:
+                        break
+                dp, scale, chol, z, info, dual = self._on_support(v, trial)
+                found = dual is not None and dual.max() <= self._kkt_tol
+            if found:
+                self.idx = trial
+        if found:
+            idx = self.idx
+        else:
             if idx is not None:
                 self.support = np.zeros(self.d.shape[1], dtype=bool)
                 self.support[idx] = True
             w = self.weights(v, try_start=False)
             idx = np.flatnonzero(w)
             self.idx = idx
-            dp = self.d[:, idx]
-            m = dp.T @ (v[:, None] * dp)
-            scale = idx.size / max(float(m.trace()), 1e-300)
-            chol, z, info = lapack.dposv(m * scale + 1.0, self._ones[: idx.size])
+            dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
             if info != 0 or not z.min() > 0.0:
                 return self._loss_grad_kkt(v, idx, w[idx])
         wp = z / z.sum()
