@@ -214,3 +214,13 @@ def test_help_texts_have_no_developer_markup() -> None:
 
 def test_series_takes_a_single_name() -> None:
     assert isinstance(series(load_panel(), "n07402", "Huddinge"), pl.DataFrame)
+
+
+def test_new_estimators_are_exported_at_the_top_level():
+    import research
+    from research.sdid import synthetic_did
+    from research.staggered import group_time_att
+
+    assert research.synthetic_did is synthetic_did
+    assert research.group_time_att is group_time_att
+    assert {"synthetic_did", "group_time_att", "report"} <= set(research.__all__)

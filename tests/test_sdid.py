@@ -15,9 +15,16 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from research import synthetic_did
 from research.errors import DesignError, ParameterError
-from research.sdid import _estimate, _fw_one, _noise_level, _Opts, _placebo, _sc_weight_fw
+from research.sdid import (
+    _estimate,
+    _fw_one,
+    _noise_level,
+    _Opts,
+    _placebo,
+    _sc_weight_fw,
+    synthetic_did,
+)
 
 HERE = Path(__file__).parent
 REF = {

@@ -15,9 +15,8 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from research import group_time_att
 from research.errors import DesignError, EstimationError, ParameterError
-from research.staggered import StaggeredWarning
+from research.staggered import StaggeredWarning, group_time_att
 
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "reference" / "staggered_csdid.json").read_text())

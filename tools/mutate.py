@@ -276,6 +276,12 @@ def run_module(module: str, base: Path, jobs: int, sample: int, seed: int) -> di
     # 1. generate the mutants and the test-coverage map (mutmut needs one run for both):
     #    a pattern that matches nothing stops it right after, before any mutant is tested.
     _mutmut(box, "run", f"--max-children={jobs}", "nothing.matches.this*", log=log)
+    if "failed to collect stats" in log.read_text(errors="replace"):
+        # the tests fail on the unmutated code in the sandbox: every mutant would "survive"
+        raise SystemExit(
+            f"mutate: {module}: the tests {spec['tests']} fail on the unmutated code in "
+            f"{box / 'mutants'}, so no score can be given; run pytest there to see why ({log})"
+        )
     names: list[str] = []
     n_str = n_skip = 0
     for s in spec["sources"]:
