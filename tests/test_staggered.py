@@ -188,7 +188,9 @@ def test_results_display_themselves(mpdta):
     assert isinstance(res.plot(), Figure)
     for kind in ["simple", "group", "dynamic", "calendar"]:
         agg = res.aggregate(kind)
-        assert "<table>" in agg._repr_html_()
+        html = agg._repr_html_()
+        assert "<table>" in html
+        assert f"Band critical value {agg.critical_value:.3f}." in html
         assert agg.to_frame()["level"][0] == "overall"
         assert isinstance(agg.plot(), Figure)
         assert "Aggregated ATT" in agg.summary()
@@ -242,3 +244,10 @@ def test_size_and_recovery_simulation():
     est = np.array(est)
     assert abs(est.mean() - 0.5) < 3 * est.std(ddof=1) / math.sqrt(len(est))
     assert 0.89 <= cover / 150 <= 0.99
+
+
+def test_bootstrap_needs_at_least_ten_draws(mpdta):
+    with pytest.raises(ParameterError, match="biters: need an integer of at least 10, got 9"):
+        group_time_att(mpdta, **COLS, bootstrap=True, biters=9)
+    res = group_time_att(mpdta, **COLS, bootstrap=True, biters=10, seed=1)
+    assert math.isfinite(res.aggregate("simple").estimate)
