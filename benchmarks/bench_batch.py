@@ -142,7 +142,7 @@ def run(
 
     Returns the rows and whether every report of both sides was produced.
     """
-    from research.batch import expand_schedule
+    from research.runner.batch import expand_schedule
 
     ensure_kernelspec(root, log)
     codes = [

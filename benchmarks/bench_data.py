@@ -3,7 +3,7 @@
 All in this process, after one untimed warm-up of each (imports, first file reads):
 
 * ``build_panel()``: verify checksums and build the long panel from ``data/raw`` (no cache);
-* ``load_panel()`` with the in-process memo cleared (``research.datasets._MEMO.clear()``):
+* ``load_panel()`` with the in-process memo cleared (``research.data.panel._MEMO.clear()``):
   read the parquet cache (and lay any imported files over it);
 * ``screen_candidates(load_panel())``: rank all 290 kommuner (the panel already in memory).
 """
@@ -32,8 +32,8 @@ def _time(fn: Callable[[], object], repeats: int, before: Callable[[], None] | N
 
 def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
     """Time build, load and screening ``repeats`` times each (load: 4x as many)."""
-    from research import datasets
-    from research.screening import screen_candidates
+    from research.analyses.screening import screen_candidates
+    from research.data import panel as datasets
 
     log(f"data: build x{repeats}, load x{4 * repeats}, screening x{repeats}")
     datasets.build_panel()
@@ -59,7 +59,7 @@ def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
             load,
             target="< 50 ms",
             met=target_met(load.median, "<", 0.050),
-            note="load_panel() with research.datasets._MEMO cleared before each call",
+            note="load_panel() with research.data.panel._MEMO cleared before each call",
         ),
         Measurement(
             f"4c. screening of {n_kommuner} kommuner",

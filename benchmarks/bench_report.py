@@ -1,6 +1,6 @@
 """Benchmark 1: one default report end to end, against an empty notebook run the same way.
 
-Both sides call :func:`research.report.run_report` in this process (a fresh kernel per call,
+Both sides call :func:`research.runner.report.run_report` in this process (a fresh kernel per call,
 execute with papermill, export HTML, write the report folder). The floor is a notebook holding
 only the default notebook's ``parameters`` cell with the same kernelspec metadata, so the ratio
 is what the report's own cells cost on top of the machinery every report pays for.
@@ -37,7 +37,7 @@ def make_empty_notebook(source: Path, target: Path) -> Path:
 
 def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
     """Time ``repeats`` default reports and empty-notebook reports, interleaved."""
-    from research.report import run_report
+    from research.runner.report import run_report
 
     empty = make_empty_notebook(
         root / "notebooks" / "pilot_vs_candidate.ipynb", work / "empty" / "empty_report.ipynb"

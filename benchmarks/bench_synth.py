@@ -1,4 +1,4 @@
-"""Benchmark 3: synthetic control fit + full placebo-in-space, ``research.synth`` vs pysyncon.
+"""Benchmark 3: synthetic control fit + full placebo-in-space, ``research.stats.synth`` vs pysyncon.
 
 Same panel, same specification on both sides:
 
@@ -44,7 +44,7 @@ SECTORS = [
 ]
 SCHOOL = ["school.illit", "school.prim", "school.med", "school.high", "school.post.high"]
 
-#: R Synth's Basque example (Abadie & Gardeazabal 2003), in research.synth's terms.
+#: R Synth's Basque example (Abadie & Gardeazabal 2003), in research.stats.synth's terms.
 BASQUE_SPEC: dict[str, Any] = {
     "unit": "regionno",
     "time": "year",
@@ -187,7 +187,7 @@ def ensure_pysyncon(work: Path, log) -> Path:
 
 
 def _ours(data: pl.DataFrame, spec: dict[str, Any], repeats: int) -> dict[str, Any]:
-    from research.synth import synthetic_control
+    from research.stats.synth import synthetic_control
 
     fit_s, total_s = [], []
     fit = placebo = None

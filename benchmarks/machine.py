@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from research.provenance import git_commit
+from research.data.provenance import git_commit
 
 __all__ = ["load_average", "machine_info"]
 

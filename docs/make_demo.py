@@ -14,12 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
-from research.catalog import load_catalog
-from research.datasets import load_panel
-from research.fmt import format_int, format_number, format_percent
-from research.power import can_detect, dilute, minimum_detectable_effect
-from research.rates import poisson_rate_ci, rate_ratio
-from research.similarity import similar_areas
+from research.analyses.similarity import similar_areas
+from research.core.fmt import format_int, format_number, format_percent
+from research.data.catalog import load_catalog
+from research.data.panel import load_panel
+from research.stats.power import can_detect, dilute, minimum_detectable_effect
+from research.stats.rates import poisson_rate_ci, rate_ratio
 
 OUT = Path(__file__).with_name("demo_comparison.md")
 IND = "N07402"
@@ -72,7 +72,7 @@ def main() -> None:
     add(
         f"Indicator {IND}: reported grov kvinnofridskränkning (BrB 4:4 a 2 st.) per 100 000 "
         "inhabitants. Interval: Garwood's exact Poisson interval "
-        "(`research.rates.poisson_rate_ci`)."
+        "(`research.stats.rates.poisson_rate_ci`)."
     )
     add("")
     add("| Area | Estimated count | Population | Rate /100k | 95 % interval |")
@@ -90,7 +90,8 @@ def main() -> None:
         )
     add("")
     add(
-        "Rate ratios (exact conditional test and interval, `research.rates.rate_ratio`; riket "
+        "Rate ratios (exact conditional test and interval, `research.stats.rates.rate_ratio`; "
+        "riket "
         "includes the kommun, which makes the interval slightly conservative):"
     )
     add("")
@@ -127,7 +128,8 @@ def main() -> None:
         + ", ".join(f"{v} ({LABELS[v]})" for v in sim.variables)
         + f". Each is averaged over {WINDOW[0]}-{WINDOW[1]}, population is log-transformed, "
         f"all are z-standardized across the {sim.n_areas} kommuner and combined in an "
-        "unweighted Euclidean distance (`research.similarity.similar_areas`). The last column "
+        "unweighted Euclidean distance (`research.analyses.similarity.similar_areas`). The last "
+        "column "
         "names the variable that adds most to the squared distance."
     )
     add("")

@@ -15,7 +15,8 @@
 
 # %% tags=["parameters"]
 # Report: which kommuner suit an expansion of the pilot? A transparent screening on need,
-# similarity to the pilot area and detectability; every number comes from research.screening.
+# similarity to the pilot area and detectability; every number comes from
+# research.analyses.screening.
 pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
 indicator: str = "N07402"  # outcome indicator id, a rate (default grov kvinnofridskränkning)
 years: str = "2020-2022"  # years pooled, "first-last"
@@ -30,12 +31,12 @@ lang: str = "sv"  # report language: sv or en
 # %%
 # Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
 # the notebook runs as a report.
-from research.lab import controls
+from research.lab.notebook import controls
 
 controls("candidate_screening", globals())
 
 # %%
-from research.screening_views import candidate_screening
+from research.views.candidate_screening.sections import candidate_screening
 
 report = candidate_screening(
     pilot=pilot,

@@ -15,7 +15,7 @@
 
 # %% tags=["parameters"]
 # Report: did the pilot work? Synthetic control, difference-in-differences, interrupted time
-# series and power for the pilot kommun; every number comes from research.effect.
+# series and power for the pilot kommun; every number comes from research.analyses.effect.
 pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
 indicator: str = "N07402"  # outcome indicator id (default grov kvinnofridskränkning)
 pilot_start: str = "2021-04"  # pilot start, YYYY-MM (its year is the first treated year)
@@ -27,12 +27,12 @@ lang: str = "sv"  # report language: sv or en
 # %%
 # Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
 # the notebook runs as a report.
-from research.lab import controls
+from research.lab.notebook import controls
 
 controls("pilot_effect", globals())
 
 # %%
-from research.effect_views import pilot_effect
+from research.views.pilot_effect.sections import pilot_effect
 
 report = pilot_effect(
     pilot=pilot,

@@ -27,12 +27,12 @@ lang: str = "sv"  # report language: sv or en
 # %%
 # Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
 # the notebook runs as a report.
-from research.lab import controls
+from research.lab.notebook import controls
 
 controls("pilot_vs_candidate", globals())
 
 # %%
-from research.views import pilot_vs_candidate
+from research.views.pilot_vs_candidate.sections import pilot_vs_candidate
 
 report = pilot_vs_candidate(
     pilot=pilot,

@@ -1,5 +1,5 @@
 """``python -m research`` is the same as the ``pilotbench`` command."""
 
-from .cli import main
+from research.cli import main
 
 raise SystemExit(main())

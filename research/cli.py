@@ -23,13 +23,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .errors import ParameterError, PilotbenchError, ReportError
+from research.core.errors import ParameterError, PilotbenchError, ReportError
+from research.core.version import __version__
+from research.runner.startup import skip_slow_optional_imports
 
 if TYPE_CHECKING:
-    from .report import ReportResult
+    pass
 
-__all__ = ["build_parser", "main", "run_report_command"]
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,50 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run_report_command(
-    notebook: str,
-    params: dict[str, object],
-    *,
-    output: str | Path | None = None,
-    pdf: bool = False,
-) -> ReportResult:
-    """What ``pilotbench report`` does once its arguments are parsed; also behind
-    :func:`research.lab.report` (``research.report(...)`` in a notebook), so both take the
-    same path.
-
-    Parameters
-    ----------
-    notebook
-        Report notebook name (``pilot_vs_candidate``, ...).
-    params
-        Notebook parameters (``--candidate``, ``--pilot``, ``--lang`` and ``-p`` merged).
-    output
-        Reports folder (default ``reports/``).
-    pdf
-        Also write ``report.pdf``.
-
-    Returns
-    -------
-    ReportResult
-
-    Raises
-    ------
-    PilotbenchError
-        For invalid parameters or data; :class:`ReportError` if the notebook fails.
-    """
-    from .datasets import load_panel
-    from .report import run_report
-
-    load_panel()  # verify checksums and build the cache here, before any kernel starts
-    params = dict(params)
-    for key in ("candidate", "pilot", "area"):
-        if key in params and not isinstance(params[key], str):
-            params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
-    return run_report(notebook, params, output_root=Path(output) if output else None, pdf=pdf)
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .params import parse_cli_value
+    from research.runner.params import parse_cli_value
+    from research.runner.report import run_report_command
 
     params: dict[str, object] = {}
     for item in args.param:
@@ -212,8 +172,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import expand_schedule, load_schedule, run_batch
-    from .params import notebook_path
+    from research.runner.batch import expand_schedule, load_schedule, run_batch
+    from research.runner.params import notebook_path
 
     schedule = load_schedule(Path(args.schedule))
     for i, job in enumerate(schedule.get("job") or schedule.get("jobs") or [], start=1):
@@ -240,7 +200,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from .params import read_params
+    from research.runner.params import read_params
 
     specs = read_params(args.notebook)
     width = max(len(s.name) for s in specs)
@@ -263,11 +223,11 @@ def _years(text: str) -> list[int]:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from .datasets import load_panel, panel_conflicts
-    from .provenance import verify_files
+    from research.data.panel import load_panel, panel_conflicts
+    from research.data.provenance import verify_files
 
     if args.data_command == "import":
-        from .imports import import_file
+        from research.data.imports import import_file
 
         res = import_file(
             Path(args.path), source=args.source, indicator=args.indicator, year=args.year
@@ -282,7 +242,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
             print(f"{args.path} was already imported (id {res.sha256[:12]}); nothing changed")
         return 0
     if args.data_command == "imports":
-        from .imports import import_id, list_imports
+        from research.data.import_store import import_id, list_imports
 
         entries = list_imports()
         if not entries:
@@ -295,7 +255,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
             )
         return 0
     if args.data_command == "remove":
-        from .imports import import_id, remove_import
+        from research.data.import_store import import_id
+        from research.data.imports import remove_import
 
         gone = remove_import(args.id)
         print(
@@ -304,15 +265,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
         )
         return 0
     if args.data_command == "repair":
-        from .imports import repair
+        from research.data.imports import repair
 
         done = repair()
         print("\n".join(done) if done else "nothing to repair")
         return 0
     if args.data_command == "fetch":
-        from .areas import load_areas
-        from .catalog import load_catalog
-        from .fetch import KOLADA_URL, SCB_URL, fetch_kolada, fetch_scb
+        from research.data.catalog import load_catalog
+        from research.data.fetch import KOLADA_URL, SCB_URL, fetch_kolada, fetch_scb
+        from research.geo.registry import load_areas
 
         years = _years(args.years)
         reg = load_areas()
@@ -348,18 +309,18 @@ def _cmd_data(args: argparse.Namespace) -> int:
         print(f"{len(files)} files match data/manifest.toml")
         return 0
     if args.data_command == "build":
-        from .datasets import cache_is_current
+        from research.data.panel import cache_is_current
 
         current = cache_is_current() and not args.force
         panel = load_panel(rebuild=not current)
         verb = "current" if current else "built (checksums verified)"
         print(f"panel {verb}: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
         return 0
-    from .imports import data_info
+    from research.data.imports import data_info
 
     panel = load_panel()
     print(data_info().text())
-    from .coverage import BRA_EXPORT_DOC, coverage
+    from research.data.coverage import BRA_EXPORT_DOC, coverage
 
     print(coverage(panel).text("en"))
     print(
@@ -391,22 +352,11 @@ def _print_changes(changes) -> None:
     print("take the import back with `pilotbench data remove ID` (ids: `pilotbench data imports`)")
 
 
-def _skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
-
-    jsonschema imports it, if installed (jupyter-events pulls it in), only to check the
-    "iri" string format, and it compiles a Lark grammar at import: about 2 s on every command
-    that touches nbformat. Notebook validation never uses that format; jsonschema treats the
-    module as absent.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def _one_line_warnings() -> None:
     """Print pilotbench's own warnings as ``warning: ...`` lines, without source lines."""
     import warnings
 
-    from .errors import PilotbenchWarning
+    from research.core.errors import PilotbenchWarning
 
     original = warnings.showwarning
 
@@ -421,7 +371,7 @@ def _one_line_warnings() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    _skip_slow_optional_imports()
+    skip_slow_optional_imports()
     _one_line_warnings()
     args = build_parser().parse_args(argv)
     try:
@@ -434,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "data":
             return _cmd_data(args)
         if args.command == "areas":
-            from .area_info import describe_area
+            from research.views.area_info import describe_area
 
             print(describe_area(args.query).text())
             return 0
@@ -448,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:  # an environment fault nobody anticipated: still one line
-        from .locking import describe_os_error
+        from research.core.locking import describe_os_error
 
         where = exc.filename or "a file"
         print(f"error: {describe_os_error(exc, where)}", file=sys.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from research.paths import PROJECT_ROOT
+from research.core.paths import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
 

@@ -1,4 +1,4 @@
-"""`pilotbench areas QUERY` (research.area_info and the CLI subcommand)."""
+"""`pilotbench areas QUERY` (research.views.area_info and the CLI subcommand)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import doctest
 
 import pytest
 
-import research.area_info as area_info_mod
-from research.area_info import describe_area
+import research.views.area_info as area_info_mod
 from research.cli import main
-from research.paths import PROJECT_ROOT
+from research.core.paths import PROJECT_ROOT
+from research.views.area_info import describe_area
 
 
 def _raw_population(code: str) -> tuple[int, float]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from research.areas import load_areas, resolve_area
-from research.errors import AreaCodeTypeError, UnknownAreaError
+from research.core.errors import AreaCodeTypeError, UnknownAreaError
+from research.geo.registry import load_areas, resolve_area
 
 
 @pytest.mark.parametrize("query", ["0126", "Huddinge", "huddinge kommun", "HUDDINGE", " Huddinge "])

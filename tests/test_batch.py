@@ -10,15 +10,15 @@ import jupytext
 import nbformat
 import pytest
 
-from research.batch import (
+from research.cli import main
+from research.core.errors import ParameterError, UnknownAreaError
+from research.runner.batch import (
     BatchLockedError,
     Task,
     batch_lock,
     expand_schedule,
     run_batch,
 )
-from research.cli import main
-from research.errors import ParameterError, UnknownAreaError
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ mode: str = "ok"  # ok, raise or kill
 import os
 import signal
 
-from research.html import heading
+from research.views.html import heading
 
 if mode == "raise":
     raise ValueError("deliberate failure inside a cell")

@@ -1,4 +1,4 @@
-"""Coverage statement of `data info` and report footers (research.coverage)."""
+"""Coverage statement of `data info` and report footers (research.data.coverage)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import doctest
 import polars as pl
 import pytest
 
-import research.coverage as cov_mod
+import research.data.coverage as cov_mod
 from research.cli import main
-from research.coverage import Coverage, coverage, latest_published_year, months_since_year_end
-from research.errors import ParameterError
+from research.core.errors import ParameterError
+from research.data.coverage import Coverage, coverage, latest_published_year, months_since_year_end
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_doctests_run():
 def test_report_footer_states_coverage(lang, text):
     import nbformat
 
-    from research.report import export_html
+    from research.runner.report import export_html
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Test")])
     page = export_html(nb, lang=lang, params={}, commit="test")

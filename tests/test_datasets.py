@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.catalog import load_catalog
-from research.datasets import build_panel, load_panel, panel_fingerprint
-from research.errors import ChecksumError, ParseError
-from research.paths import PROJECT_ROOT
+from research.core.errors import ChecksumError, ParseError
+from research.core.paths import PROJECT_ROOT
+from research.data.catalog import load_catalog
+from research.data.panel import build_panel, load_panel, panel_fingerprint
 
 from .manifest_edit import rewrite_manifest_sha
 

@@ -1,4 +1,5 @@
-"""Tests of research.did against statsmodels, closed forms, hand enumeration and simulation."""
+"""Tests of research.stats.did against statsmodels, closed forms, hand enumeration and "
+"simulation."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.did import diff_in_diff, event_study
-from research.errors import ParameterError
+from research.core.errors import ParameterError
+from research.stats.did import diff_in_diff, event_study
 
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
 # fixest conventions (nested fixed effects out of K, singletons dropped), from pyfixest
@@ -279,7 +280,7 @@ def _brute_wild_p(df, seed, B, k_adj=None, weights="rademacher", beta0=0.0):
     """WCR bootstrap p-value of H0: D = beta0 by explicit refits (dense dummies, no QR).
 
     ``k_adj``: columns left out of K in the CR1 factor (None: all columns count).
-    Weights are drawn as research.did draws them (blocks of at most 1000 columns).
+    Weights are drawn as research.stats.did draws them (blocks of at most 1000 columns).
     """
     units = sorted(set(df["unit"]))
     uc = np.array([units.index(u) for u in df["unit"]])
@@ -307,7 +308,7 @@ def _brute_wild_p(df, seed, B, k_adj=None, weights="rademacher", beta0=0.0):
     yr_fit = F @ np.linalg.lstsq(F, yr, rcond=None)[0] + beta0 * D
     ur = y - yr_fit
     rng = np.random.default_rng(seed)
-    blocks = [min(1000, B - s) for s in range(0, B, 1000)]  # research.did draws by 1000
+    blocks = [min(1000, B - s) for s in range(0, B, 1000)]  # research.stats.did draws by 1000
     if weights == "rademacher":
         V = np.hstack([rng.choice(np.array([-1.0, 1.0]), size=(G, m)) for m in blocks])
     else:  # Webb (2023): +-sqrt(3/2), +-1, +-sqrt(1/2), each with probability 1/6
@@ -457,7 +458,7 @@ def test_event_study_poisson_and_permutation_pretrend():
     _close(r.pretrend.statistic, ref["pretrend_chi2"])
     _close(r.pretrend.p_value, ref["pretrend_p"])
     assert r.pretrend.n_assignments == 220  # C(12, 3)
-    # by enumeration with explicit dummies and research.glm (not research.did's loop)
+    # by enumeration with explicit dummies and research.stats.glm (not research.stats.did's loop)
     p_coef, p_wald = _event_permutation_by_hand(PANEL, "count", 2018, poisson=True)
     _close(c["p_value"].to_numpy(), p_coef, 1e-12)
     assert r.pretrend.p_permutation == pytest.approx(p_wald, abs=1e-12)
@@ -531,7 +532,7 @@ def _conditional_logit_estimate(y1, n, o, in_s, shift):
     """Poisson TWFE DiD with two periods, by the conditional (binomial) likelihood.
 
     Given unit totals n_i, y_i1 ~ Bin(n_i, expit(a + b s_i + o_i + shift_i)); each group's
-    score equation has one unknown, solved by brentq (independent of research.glm).
+    score equation has one unknown, solved by brentq (independent of research.stats.glm).
     """
     from scipy.optimize import brentq
     from scipy.special import expit
@@ -596,7 +597,7 @@ def _cr1_se(X, y, clusters, k):
 
 def _event_permutation_by_hand(df, col, T, poisson, window=None, reference=-1):
     """Permutation p-values (each coefficient, and the lead Wald statistic) by enumeration."""
-    from research.glm import fit_glm
+    from research.stats.glm import fit_glm
 
     units = sorted(set(df["unit"]))
     years = sorted(set(df["year"]))
@@ -673,7 +674,7 @@ def test_event_study_window_permutation_by_enumeration():
 
 
 def test_invert_unbounded_side_and_bisection():
-    from research.did import _invert
+    from research.stats.did import _invert
 
     # p(tau) = 0.5 inside (-3, 2], 0.01 below -3; never <= alpha above: upper is +inf
     def pfun(tau):

@@ -7,8 +7,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from research.areas import Area
-from research.districts import (
+from research.core.errors import UnknownAreaError
+from research.data.sources.common import build_frame
+from research.geo.area import Area
+from research.geo.districts import (
     DISTRICTS,
     REFORMS,
     DistrictReformError,
@@ -20,8 +22,6 @@ from research.districts import (
     map_across_reform,
     resolve_district,
 )
-from research.errors import UnknownAreaError
-from research.sources.common import build_frame
 
 
 def test_registry_shape_and_codes():

@@ -1,10 +1,11 @@
-"""research.effect: the pilot-effect analysis on the real panel, and the conclusion function.
+"""research.analyses.effect: the pilot-effect analysis on the real panel, and the conclusion
+function.
 
 Reference values are computed here independently of the estimators: from the panel with plain
 polars (completeness of the pool, baseline counts, the dilution share, the synthetic control's
 gap from its weights) and, for the two-period Poisson difference-in-differences, by solving the
 fixed-effects Poisson likelihood equations with closed-form alternating updates (a different
-algorithm from the IRLS fit in research.glm).
+algorithm from the IRLS fit in research.stats.glm).
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.catalog import load_catalog
-from research.datasets import load_panel
-from research.effect import (
+from research.analyses.effect import (
     Estimate,
     Evidence,
     conclude,
     default_fit_start,
     pilot_effect_analysis,
 )
-from research.errors import ParameterError
-from research.power import power_at
+from research.core.errors import ParameterError
+from research.data.catalog import load_catalog
+from research.data.panel import load_panel
+from research.stats.power import power_at
+from research.views.pilot_effect.conclusion import conclusion_paragraphs
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +134,8 @@ def test_warnings_for_the_2020_break(res) -> None:
         assert any("2020" in w for w in by_est[key]), key
     assert any("2020-assault-registration" in w for w in by_est["synth"])
     assert any("next to the interruption" in w for w in by_est["its"])
-    assert any("2020" in line for line in res.conclusion.en)
-    assert any("2020" in line for line in res.conclusion.sv)
+    assert any("2020" in line for line in conclusion_paragraphs(res.conclusion, "en"))
+    assert any("2020" in line for line in conclusion_paragraphs(res.conclusion, "sv"))
 
 
 # ------------------------------------------------------------------------------ inference
@@ -275,7 +277,8 @@ def test_power_inputs_from_panel(res, panel: pl.DataFrame) -> None:
 def test_conclusion_on_real_data(res) -> None:
     """The verdict derived from its ingredients by conclude()'s documented rules (not the
     code's own earlier output): which estimators are significant at 5 %, and the power for a
-    20 % district drop recomputed with research.power from the inputs test_power_inputs_from_panel
+    20 % district drop recomputed with research.stats.power from the inputs
+    test_power_inputs_from_panel
     checks against the panel."""
     c = res.conclusion
     ps = {
@@ -296,8 +299,8 @@ def test_conclusion_on_real_data(res) -> None:
     if not significant:
         assert c.verdict == ("cannot_tell" if power < 0.8 else "no_effect_detected")
     assert significant == () and power < 0.8  # what the 2015-2022 data show
-    assert c.en[0].startswith("The data cannot tell")
-    assert c.sv[0].startswith("Datan kan inte avgöra")
+    assert conclusion_paragraphs(c, "en")[0].startswith("The data cannot tell")
+    assert conclusion_paragraphs(c, "sv")[0].startswith("Datan kan inte avgöra")
 
 
 # ------------------------------------------------------------------------------ conclude()
@@ -330,9 +333,9 @@ def test_significant_drop_with_power() -> None:
     )
     assert c.verdict == "decrease" and not c.underpowered
     assert c.significant == ("synth", "did")
-    assert "20.0%" in c.en[0]  # the first significant estimate, 1 - 0.80
-    assert "does not show that violence fell" in c.en[0]
-    assert not any("Gelman" in x for x in c.en)
+    assert "20.0%" in conclusion_paragraphs(c, "en")[0]  # the first significant estimate, 1 - 0.80
+    assert "does not show that violence fell" in conclusion_paragraphs(c, "en")[0]
+    assert not any("Gelman" in x for x in conclusion_paragraphs(c, "en"))
 
 
 def test_non_significant_with_power() -> None:
@@ -340,8 +343,11 @@ def test_non_significant_with_power() -> None:
         _ev(Estimate("synth", 0.97, math.nan, math.nan, 0.6), Estimate("did", 0.95, 0.8, 1.1, 0.4))
     )
     assert c.verdict == "no_effect_detected"
-    assert "None of the 2 methods" in c.en[0] and "15.0%" in c.en[0]
-    assert "effect of the pilot" not in c.en[0]
+    assert (
+        "None of the 2 methods" in conclusion_paragraphs(c, "en")[0]
+        and "15.0%" in conclusion_paragraphs(c, "en")[0]
+    )
+    assert "effect of the pilot" not in conclusion_paragraphs(c, "en")[0]
 
 
 def test_underpowered() -> None:
@@ -354,9 +360,9 @@ def test_underpowered() -> None:
         )
     )
     assert c.verdict == "cannot_tell" and c.underpowered
-    assert c.en[0].startswith("The data cannot tell")
-    assert "Not even the disappearance" in c.en[0]
-    assert c.sv[0].startswith("Datan kan inte avgöra")
+    assert conclusion_paragraphs(c, "en")[0].startswith("The data cannot tell")
+    assert "Not even the disappearance" in conclusion_paragraphs(c, "en")[0]
+    assert conclusion_paragraphs(c, "sv")[0].startswith("Datan kan inte avgöra")
 
 
 def test_rising_reports() -> None:
@@ -366,9 +372,9 @@ def test_rising_reports() -> None:
         )
     )
     assert c.verdict == "increase"
-    assert "more cases are reported when the outreach works" in c.en[0]
-    assert any("direction is ambiguous" in x for x in c.en)
-    assert any("riktningen är tvetydig" in x for x in c.sv)
+    assert "more cases are reported when the outreach works" in conclusion_paragraphs(c, "en")[0]
+    assert any("direction is ambiguous" in x for x in conclusion_paragraphs(c, "en"))
+    assert any("riktningen är tvetydig" in x for x in conclusion_paragraphs(c, "sv"))
 
 
 def test_one_estimator_or_model_based_is_only_suggestive() -> None:
@@ -376,7 +382,7 @@ def test_one_estimator_or_model_based_is_only_suggestive() -> None:
         _ev(Estimate("synth", 0.8, math.nan, math.nan, 0.5), Estimate("did", 0.8, 0.7, 0.9, 0.01))
     )
     assert one.verdict == "suggestive_decrease"
-    assert "not enough to claim" in one.en[0]
+    assert "not enough to claim" in conclusion_paragraphs(one, "en")[0]
     model = conclude(
         _ev(
             Estimate("its", 0.8, 0.7, 0.9, 0.01, False),
@@ -396,17 +402,17 @@ def test_conflicting_and_exaggeration() -> None:
         )
     )
     assert c.verdict == "conflicting"
-    assert any("Gelman & Carlin" in x for x in c.en)
+    assert any("Gelman & Carlin" in x for x in conclusion_paragraphs(c, "en"))
 
 
 def test_dilution_breaks_pretrend_short_post_are_stated() -> None:
     c = conclude(_ev(Estimate("did", 0.95, 0.8, 1.1, 0.4), pretrend_p=0.01, n_post_years=2))
-    text = " ".join(c.en)
+    text = " ".join(conclusion_paragraphs(c, "en"))
     assert "13%" in text and "2.7%" in text  # 0.134 share; 20 % x 0.134
     assert "2020 break lies right before the pilot start" in text
     assert "rejects parallel trends" in text
     assert "only 2 years" in text
-    sv = " ".join(c.sv)
+    sv = " ".join(conclusion_paragraphs(c, "sv"))
     assert "13\u00a0%" in sv and "2,7\u00a0%" in sv and "Brottet 2020" in sv
     # no dilution, no breaks, long post period: none of those sentences
     plain = conclude(
@@ -417,7 +423,9 @@ def test_dilution_breaks_pretrend_short_post_are_stated() -> None:
             n_post_years=5,
         )
     )
-    assert not any(("dilute" in x or "break" in x or "short" in x) for x in plain.en)
+    assert not any(
+        ("dilute" in x or "break" in x or "short" in x) for x in conclusion_paragraphs(plain, "en")
+    )
 
 
 def test_conclude_rejects_bad_input() -> None:
@@ -441,4 +449,4 @@ def test_no_effect_claimed_without_significance(rrs, ps, power) -> None:
     c = conclude(Evidence(estimates=ests, power_plausible=power, mde_pct_district=30.0))
     assert c.verdict in ("cannot_tell", "no_effect_detected")
     assert c.verdict == ("cannot_tell" if power < 0.8 else "no_effect_detected")
-    assert len(c.sv) == len(c.en)
+    assert len(conclusion_paragraphs(c, "sv")) == len(conclusion_paragraphs(c, "en"))

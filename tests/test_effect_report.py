@@ -13,9 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.datasets import load_panel
-from research.fmt import format_number, format_percent
-from research.report import run_report
+from research.core.fmt import format_number, format_percent
+from research.data.panel import load_panel
+from research.runner.report import run_report
 
 from .htmlcheck import parse
 

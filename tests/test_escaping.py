@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from research.report import run_report
+from research.runner.report import run_report
 
 from .browser import chromium_path, load_page, page_url
 from .manifest_edit import rewrite_manifest_sha

@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from research import cli
-from research.errors import PilotbenchError
-from research.paths import PROJECT_ROOT
+from research.core.errors import PilotbenchError
+from research.core.paths import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "data"
 BRA = FIXTURES / "bra_kommuner_2022.csv"
@@ -53,7 +53,7 @@ CATEGORIES = (
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of data/ with the panel cache built once for the module."""
-    from research.datasets import load_panel
+    from research.data.panel import load_panel
 
     dst = tmp_path_factory.mktemp("built") / "data"
     shutil.copytree(
@@ -190,7 +190,7 @@ def test_six_concurrent_imports_lose_nothing(env, capsys):
     assert not [p for p in env["data"].rglob(".import-*")]
     code, out, _ = run(capsys, "data", "imports")
     assert code == 0 and len(out.strip().splitlines()) == 6
-    from research.datasets import load_panel
+    from research.data.panel import load_panel
 
     panel = load_panel(env["data"])
     got = panel.filter(pl.col("indicator").str.starts_with("BRA_"))["indicator"].n_unique()
@@ -203,7 +203,8 @@ def test_waiting_is_said_and_a_timeout_changes_nothing(env, capsys, monkeypatch)
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from research.locking import data_lock\n"
+            "import sys, time; from pathlib import Path; from research.core.locking import "
+            "data_lock\n"
             "with data_lock(Path(sys.argv[1]), 'import'):\n"
             "    print('held', flush=True); time.sleep(30)\n",
             str(env["data"]),
@@ -284,7 +285,7 @@ def test_population_zero_is_refused(env, capsys):
 
 
 def test_changed_cells_are_listed_and_an_import_can_be_taken_back(env, capsys):
-    from research.datasets import load_panel
+    from research.data.panel import load_panel
 
     panel0 = load_panel(env["data"])
     first = bra_file(env["tmp"], **{"Huddinge kommun": "Huddinge kommun;64;55,9"})
@@ -487,7 +488,7 @@ def _silent_server() -> tuple[socket.socket, int, list]:
 
 
 def test_fetch_from_a_host_that_never_answers(tmp_path, capsys):
-    from research.fetch import FetchError, fetch_kolada
+    from research.data.fetch import FetchError, fetch_kolada
 
     srv, port, held = _silent_server()
     try:
@@ -515,7 +516,7 @@ def test_fetch_from_a_host_that_never_answers(tmp_path, capsys):
 
 
 def test_fetch_default_timeouts_are_short():
-    from research.fetch import HttpClient
+    from research.data.fetch import HttpClient
 
     assert HttpClient().timeout <= 10
     parser = cli.build_parser()
@@ -542,9 +543,9 @@ def test_bad_report_parameters_are_refused_before_any_kernel(env, capsys, args, 
 
 
 def test_pilot_effect_start_year_message_names_what_the_user_set(built):
-    from research.datasets import load_panel
-    from research.effect import pilot_effect_analysis
-    from research.errors import ParameterError
+    from research.analyses.effect import pilot_effect_analysis
+    from research.core.errors import ParameterError
+    from research.data.panel import load_panel
 
     with pytest.raises(ParameterError) as info:
         pilot_effect_analysis(load_panel(built), start_year=2019)
@@ -553,9 +554,9 @@ def test_pilot_effect_start_year_message_names_what_the_user_set(built):
 
 def test_area_codes_stay_text_everywhere(env):
     """Every suggested spelling works where it is typed: option, -p, schedule, notebook."""
-    from research.batch import expand_schedule, load_schedule
-    from research.errors import AreaCodeTypeError, UnknownAreaError
-    from research.params import parse_cli_value, validate
+    from research.core.errors import AreaCodeTypeError, UnknownAreaError
+    from research.runner.batch import expand_schedule, load_schedule
+    from research.runner.params import parse_cli_value, validate
 
     assert parse_cli_value("0126", "candidate") == "0126"
     assert parse_cli_value("1280", "candidate") == "1280"
@@ -637,7 +638,7 @@ def test_a_50_mb_field(env, capsys):
 
 @pytest.mark.slow
 def test_no_keyboard_interrupt_noise_when_a_kernel_stops(capfd):
-    from research.kernel import ProjectSyncKernelManager
+    from research.runner.kernel import ProjectSyncKernelManager
 
     km = ProjectSyncKernelManager(kernel_name="pilotbench")
     signals: list[int] = []
@@ -680,8 +681,8 @@ _TEXT = st.lists(_LINE, max_size=8).map("\n".join)
     target=st.sampled_from([("bra", ".csv"), ("scb", ".csv"), ("stockholm", ".csv")]),
 )
 def test_fuzz_csv_files_never_crash(tmp_path_factory, text, encoding, target):
-    from research.imports import read_official_file
-    from research.plausibility import check_plausible
+    from research.data.import_store import read_official_file
+    from research.data.plausibility import check_plausible
 
     header = {"bra": "Anmälda brott i kommunerna 2022: Olaga hot\nKommun;Antal;Per 100 000 inv.\n"}
     body = header.get(target[0], "Region;År;Folkmängd\n") + text
@@ -706,7 +707,7 @@ _JSON = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(doc=_JSON, source=st.sampled_from(["kolada", "scb"]), data=st.data())
 def test_fuzz_json_files_never_crash(tmp_path_factory, doc, source, data):
-    from research.imports import read_official_file
+    from research.data.import_store import read_official_file
 
     if source == "kolada" and data.draw(st.booleans()):
         base = json.loads(KOLADA.read_text())
@@ -749,7 +750,7 @@ _VALUE = st.one_of(
     )
 )  # fmt: skip
 def test_fuzz_report_parameters_never_crash(built, values):
-    from research.params import validate
+    from research.runner.params import validate
 
     os.environ["PILOTBENCH_DATA"] = str(built)
     try:
@@ -781,8 +782,8 @@ def test_fuzz_report_parameters_never_crash(built, values):
     )
 )
 def test_fuzz_schedules_never_crash(doc):
-    from research.batch import expand_schedule
-    from research.schemas import ScheduleFile, validate_config
+    from research.core.config import ScheduleFile, validate_config
+    from research.runner.batch import expand_schedule
 
     try:
         validate_config(ScheduleFile, doc, "fuzz.toml", PilotbenchError)
@@ -794,9 +795,9 @@ def test_fuzz_schedules_never_crash(doc):
 def test_doctests_of_the_new_modules():
     import doctest
 
-    import research.locking
-    import research.plausibility
-    import research.schemas
+    import research.core.config
+    import research.core.locking
+    import research.data.plausibility
 
-    for mod in (research.locking, research.plausibility, research.schemas):
+    for mod in (research.core.locking, research.data.plausibility, research.core.config):
         assert doctest.testmod(mod).failed == 0

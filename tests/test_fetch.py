@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from research.errors import ParseError
-from research.fetch import (
+from research.core.errors import ParseError
+from research.data.fetch import (
     FetchError,
     HttpClient,
     NetworkUnavailableError,
@@ -27,7 +27,7 @@ from research.fetch import (
     fetch_kolada,
     fetch_scb,
 )
-from research.imports import imports_dir, list_imports, load_imports
+from research.data.import_store import imports_dir, list_imports, load_imports
 
 DATA = Path(__file__).parent / "data"
 

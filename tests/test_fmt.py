@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from research.errors import ParameterError
-from research.fmt import (
+from research.core.errors import ParameterError
+from research.core.fmt import (
     format_count,
     format_int,
     format_month,

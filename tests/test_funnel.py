@@ -1,4 +1,4 @@
-"""Tests of the funnel-plot functions in research.compare against independent values.
+"""Tests of the funnel-plot functions in research.stats.funnel against independent values.
 
 Sources of the reference values:
 
@@ -24,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.compare import (
+from research.core.errors import ParameterError
+from research.stats.funnel import (
     FunnelDispersion,
     exposure_grid,
     funnel,
@@ -33,7 +34,6 @@ from research.compare import (
     funnel_outliers,
     level_tag,
 )
-from research.errors import ParameterError
 
 REF = json.loads((Path(__file__).parent / "reference" / "funnel_reference.json").read_text())
 AREAS = REF["areas"]

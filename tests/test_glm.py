@@ -1,4 +1,5 @@
-"""Tests of research.glm against statsmodels (recorded by tests/reference/make_glm_reference.py)
+"""Tests of research.stats.glm against statsmodels (recorded by
+tests/reference/make_glm_reference.py)
 and closed forms."""
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import numpy as np
 import pytest
 from scipy import special
 
-import research.glm as glm_mod
-from research.errors import ParameterError
-from research.glm import cluster_covariance, fit_glm, fit_negbin
+import research.stats.glm as glm_mod
+from research.core.errors import ParameterError
+from research.stats.glm import cluster_covariance, fit_glm, fit_negbin
 
 REF = json.loads((Path(__file__).parent / "reference" / "glm_statsmodels.json").read_text())
 X = np.array(REF["X"])

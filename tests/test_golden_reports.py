@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from research.report import run_report
+from research.runner.report import run_report
 
 from .pagetext import page_text
 

@@ -1,4 +1,4 @@
-"""Official peer groups (research.groups): loading, resolution of group references, errors.
+"""Official peer groups (research.data.groups): loading, resolution of group references, errors.
 
 Expected members are read from the raw CSV with the standard csv module, independently of
 the module's polars code; the Huddinge IFO group is also spelled out as SOURCES.md states it.
@@ -11,9 +11,10 @@ import doctest
 
 import pytest
 
-import research.groups as groups_mod
-from research.errors import ChecksumError, ParameterError, PilotbenchError
-from research.groups import (
+import research.data.groups as groups_mod
+from research.core.errors import ChecksumError, ParameterError, PilotbenchError
+from research.core.paths import PROJECT_ROOT
+from research.data.groups import (
     SKR_GROUP_IDS,
     UnknownGroupError,
     is_group_reference,
@@ -23,7 +24,6 @@ from research.groups import (
     resolve_group,
     skr_group,
 )
-from research.paths import PROJECT_ROOT
 
 RAW = PROJECT_ROOT / "data/raw/kolada-groups/municipality_groups.csv"
 
@@ -191,13 +191,13 @@ def test_doctests_run():
 
 @pytest.fixture(scope="module")
 def panel():
-    from research.datasets import load_panel
+    from research.data.panel import load_panel
 
     return load_panel()
 
 
 def test_similar_areas_reports_official_groups_and_overlap(panel):
-    from research.similarity import similar_areas
+    from research.analyses.similarity import similar_areas
 
     res = similar_areas(
         panel, "Huddinge", indicators=["N07402", "N07403"], covariates=["N01951"],
@@ -220,7 +220,7 @@ def test_similar_areas_reports_official_groups_and_overlap(panel):
 
 
 def test_effect_donor_pool_named_by_group(panel):
-    from research.effect import pilot_effect_analysis
+    from research.analyses.effect import pilot_effect_analysis
 
     res = pilot_effect_analysis(panel, donors="kolada:liknande-ifo")
     title = "Liknande kommuner IFO, Stockholm, 2024"
@@ -233,7 +233,7 @@ def test_effect_donor_pool_named_by_group(panel):
 
 
 def test_report_params_accept_groups():
-    from research.params import validate
+    from research.runner.params import validate
 
     out = validate("pilot_effect", {"donors": "skr:Storstäder"})
     assert out["donors"] == "skr:Storstäder"
@@ -243,7 +243,7 @@ def test_report_params_accept_groups():
 
 
 def test_pilot_vs_candidate_names_official_groups():
-    from research.views import pilot_vs_candidate
+    from research.views.pilot_vs_candidate.sections import pilot_vs_candidate
 
     for lang, heading in (("sv", "Officiella jämförelsegrupper"), ("en", "Official comparison")):
         text = str(pilot_vs_candidate(lang=lang).similar())
@@ -257,7 +257,7 @@ def test_pilot_vs_candidate_names_official_groups():
 def test_synth_donors_accept_a_group(panel):
     import polars as pl
 
-    from research.synth import synthetic_control
+    from research.stats.synth import synthetic_control
 
     data = panel.filter(
         (pl.col("indicator") == "N07402") & (pl.col("sex") == "T") & (pl.col("level") == "kommun")
@@ -275,7 +275,7 @@ def test_synth_donors_accept_a_group(panel):
 def test_screening_table_restricted_to_a_group():
     import polars as pl
 
-    from research.screening_views import candidate_screening
+    from research.views.candidate_screening.sections import candidate_screening
 
     rep = candidate_screening(areas="skr:Pendlingskommun nära storstad", top=50)
     members = set(MEMBERS["Pendlingskommun nära storstad (ovägt medel)"])
@@ -289,7 +289,7 @@ def test_screening_table_restricted_to_a_group():
 
 
 def test_screening_params_check_the_group():
-    from research.params import validate
+    from research.runner.params import validate
 
     assert validate("candidate_screening", {"areas": "kolada:liknande-ifo"}) == {
         "areas": "kolada:liknande-ifo"
@@ -305,7 +305,7 @@ def test_screening_params_check_the_group():
     [("sv", "den officiella gruppen"), ("en", "the official group")],
 )
 def test_effect_report_names_the_group(lang, phrase):
-    from research.effect_views import pilot_effect
+    from research.views.pilot_effect.sections import pilot_effect
 
     text = str(pilot_effect(donors="kolada:liknande-ifo", lang=lang).pool_section())
     assert phrase in text
@@ -314,7 +314,7 @@ def test_effect_report_names_the_group(lang, phrase):
 
 
 def test_series_accepts_a_group(panel):
-    from research.datasets import series
+    from research.data.panel import series
 
     rows = series(panel, "N07402", ["skr:Storstäder"], years=(2022, 2022))
     assert rows["area_code"].to_list() == ["0180", "1280", "1480"]
@@ -322,14 +322,14 @@ def test_series_accepts_a_group(panel):
 
 
 def test_expand_keeps_other_items():
-    from research.groups import expand_group_references
+    from research.data.groups import expand_group_references
 
     items, gs = expand_group_references(["Basque", "skr:Storstäder", "1480"])
     assert items == ["Basque", "0180", "1280", "1480"] and gs[0].group_id == "G92787"
 
 
 def test_subarea_sniffing_leaves_other_scb_files_alone():
-    from research.regso import is_subarea_file
+    from research.data.regso import is_subarea_file
 
     for name in ("scb_folkmangd_latin1.csv", "scb_folkmangd_utf8.csv", "scb_tab638.json"):
         assert not is_subarea_file(PROJECT_ROOT / "tests/data" / name)

@@ -16,14 +16,14 @@ import polars as pl
 import pytest
 from scipy import optimize, special, stats
 
-import research.did as did_mod
-import research.glm as glm_mod
-import research.identification as ident
-import research.its as its_mod
-from research.did import diff_in_diff, event_study
-from research.errors import DesignError, EstimationError, ParameterError
-from research.its import interrupted_time_series
-from research.synth import synthetic_control
+import research.stats.did as did_mod
+import research.stats.glm as glm_mod
+import research.stats.identification as ident
+import research.stats.its as its_mod
+from research.core.errors import DesignError, EstimationError, ParameterError
+from research.stats.did import diff_in_diff, event_study
+from research.stats.its import interrupted_time_series
+from research.stats.synth import synthetic_control
 
 KW = dict(unit="unit", time="year", treated="treated", post="post")
 
@@ -55,7 +55,7 @@ ITS_ZERO = pl.DataFrame(
 
 
 def _nb_loglik_max(t, y, expo):
-    """Maximised NB2 log-likelihood of log mu = log(expo) + a + b t (scipy, not research.glm).
+    """Maximised NB2 log-likelihood of log mu = log(expo) + a + b t (scipy, not research.stats.glm).
 
     The Poisson limit (alpha -> 0) is included: the larger of the two maxima is returned.
     """

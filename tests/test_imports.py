@@ -11,18 +11,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.errors import DataError, ParameterError, ParseError
-from research.imports import (
-    data_info,
-    import_file,
-    imports_dir,
-    list_imports,
-    load_imports,
-    merge_with_snapshot,
-)
-from research.locking import FolderNotWritableError
-from research.paths import PROJECT_ROOT
-from research.sources.common import CANONICAL_SCHEMA, build_frame
+from research.core.errors import DataError, ParameterError, ParseError
+from research.core.locking import FolderNotWritableError
+from research.core.paths import PROJECT_ROOT
+from research.data.import_store import imports_dir, list_imports, load_imports, merge_with_snapshot
+from research.data.imports import data_info, import_file
+from research.data.sources.common import CANONICAL_SCHEMA, build_frame
 
 DATA = Path(__file__).parent / "data"
 
@@ -212,7 +206,7 @@ def test_rounding_tolerance(a, b, conflict):
 
 
 def test_merge_real_panel_shape(tmp_path):
-    from research.datasets import load_panel
+    from research.data.panel import load_panel
 
     panel = load_panel()
     import_file(DATA / "kolada_n07402.json", source="kolada", base=tmp_path)

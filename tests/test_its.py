@@ -1,4 +1,4 @@
-"""Tests of research.its against statsmodels GLM fits (same design) and closed forms."""
+"""Tests of research.stats.its against statsmodels GLM fits (same design) and closed forms."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from research.errors import DataError, DesignError, ParameterError
-from research.glm import fit_glm, fit_negbin
-from research.its import interrupted_time_series, its_design
+from research.core.errors import DataError, DesignError, ParameterError
+from research.stats.glm import fit_glm, fit_negbin
+from research.stats.its import interrupted_time_series, its_design
 
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
 ITS = REF["its"]

@@ -27,7 +27,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from research.paths import PROJECT_ROOT
+from research.core.paths import PROJECT_ROOT
 
 from .browser import ARTIFACTS, browser, chromium_path
 
@@ -272,8 +272,8 @@ def test_notebook_runs_all_in_jupyterlab(lab: Lab, page: Any, name: str) -> None
 
 
 SCRATCH = [
-    "import research\nfrom research.datasets import load_panel, series\n"
-    "from research.plots import trend_chart\npanel = load_panel()",
+    "import research\nfrom research.data.panel import load_panel, series\n"
+    "from research.views.charts import trend_chart\npanel = load_panel()",
     "huddinge = series(panel, 'N07402', ['Huddinge', 'Sodertalje'])\n"
     "sorted(huddinge['area_code'].unique())",
     "trend_chart(huddinge, series=[('0126', 'Huddinge'), ('0181', 'Södertälje')],\n"

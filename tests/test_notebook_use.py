@@ -19,10 +19,13 @@ from IPython.core.interactiveshell import InteractiveShell
 from matplotlib.figure import Figure
 
 import research
-from research import cli, html, lab
-from research.areas import load_areas
-from research.datasets import load_panel, series
-from research.errors import ParameterError, PilotbenchError, UnknownAreaError
+from research import cli
+from research.core.errors import ParameterError, PilotbenchError, UnknownAreaError
+from research.data.panel import load_panel, series
+from research.geo.registry import load_areas
+from research.lab import notebook as lab
+from research.runner import report as runner_report
+from research.views import html
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ def _error_lines(sh: InteractiveShell, code: str, capsys: pytest.CaptureFixture[
 def test_errors_are_one_line_in_the_notebooks_language(
     shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    typo = "from research.areas import resolve_area\nresolve_area('Hudinge')"
+    typo = "from research.geo.registry import resolve_area\nresolve_area('Hudinge')"
     sv = _error_lines(shell, "lang = 'sv'\n" + typo, capsys)
     assert sv == [
         "UnknownAreaError: 'Hudinge' är inget känt område; menade du Huddinge (0126), "
@@ -84,7 +87,7 @@ def test_errors_are_one_line_in_the_notebooks_language(
     # an error without a Swedish text keeps its English message, still on one line
     untranslated = _error_lines(
         shell,
-        "lang = 'sv'\nfrom research.errors import DataError\nraise DataError('x is bad')",
+        "lang = 'sv'\nfrom research.core.errors import DataError\nraise DataError('x is bad')",
         capsys,
     )
     assert untranslated == ["DataError: x is bad"]
@@ -150,7 +153,7 @@ def test_research_report_takes_the_command_lines_path(
         calls.append((notebook, params, output, pdf))
         return _Result(tmp_path)
 
-    monkeypatch.setattr(cli, "run_report_command", fake)
+    monkeypatch.setattr(runner_report, "run_report_command", fake)
     link = research.report("pilot_vs_candidate", candidate="Botkyrka")
     assert cli.main(["report", "pilot_vs_candidate", "--candidate", "Botkyrka"]) == 0
     assert calls[0] == calls[1] == ("pilot_vs_candidate", {"candidate": "Botkyrka"}, None, False)
@@ -218,8 +221,8 @@ def test_series_takes_a_single_name() -> None:
 
 def test_new_estimators_are_exported_at_the_top_level():
     import research
-    from research.sdid import synthetic_did
-    from research.staggered import group_time_att
+    from research.stats.sdid import synthetic_did
+    from research.stats.staggered import group_time_att
 
     assert research.synthetic_did is synthetic_did
     assert research.group_time_att is group_time_att

@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from research.cli import main
-from research.datasets import load_panel, panel_conflicts
-from research.report import run_report
+from research.data.panel import load_panel, panel_conflicts
+from research.runner.report import run_report
 
 FIXTURES = Path(__file__).parent / "data"
 

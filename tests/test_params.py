@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from research.errors import AreaCodeTypeError, ParameterError, UnknownAreaError
-from research.params import parse_cli_value, read_params, validate
+from research.core.errors import AreaCodeTypeError, ParameterError, UnknownAreaError
+from research.runner.params import parse_cli_value, read_params, validate
 
 
 def test_parameters_cell_is_read() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from research.cli import main
-from research.errors import ReportError
-from research.pdf import html_to_pdf
+from research.core.errors import ReportError
+from research.runner.pdf import html_to_pdf
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -1,4 +1,5 @@
-"""Tests of research.power against hand computations, statsmodels, research.did and simulation."""
+"""Tests of research.stats.power against hand computations, statsmodels, research.stats.did and "
+"simulation."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import polars as pl
 import pytest
 from scipy import optimize, stats
 
-import research.power as power_mod
-from research.did import diff_in_diff
-from research.errors import ParameterError
-from research.glm import fit_glm
-from research.power import (
+import research.stats.power as power_mod
+from research.core.errors import ParameterError
+from research.stats.did import diff_in_diff
+from research.stats.glm import fit_glm
+from research.stats.power import (
     _collapsed_estimates,
     can_detect,
     concentrate,
@@ -125,7 +126,7 @@ def test_did_variance_is_inverse_fisher_information_of_yearly_twfe():
 
 
 def test_its_variance_matches_glm_fit_covariance():
-    """ITS: the variance of the level change equals the model covariance that research.glm's
+    """ITS: the variance of the level change equals the model covariance that research.stats.glm's
     IRLS reports when fitted to the expected counts themselves."""
     b, rr, yp, yq = 40.0, 0.8, 4, 3
     t = np.arange(-yp, yq, dtype=float)
@@ -173,7 +174,7 @@ def test_permutation_size_is_k_over_j_plus_one(J, alpha):
 
 def test_collapsed_estimator_equals_research_did():
     """On two-period totals the Poisson TWFE estimate and its permutation p-value from
-    research.did equal the closed-form cross ratio used in the simulation."""
+    research.stats.did equal the closed-form cross ratio used in the simulation."""
     rng = np.random.default_rng(7)
     pre = rng.poisson(40, size=6).astype(float)
     post = rng.poisson(35, size=6).astype(float)

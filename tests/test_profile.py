@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from research.datasets import load_panel
-from research.paths import PROJECT_ROOT
-from research.profile import latest_levels, rank_among_kommuner
+from research.analyses.profile import latest_levels, rank_among_kommuner
+from research.core.paths import PROJECT_ROOT
+from research.data.panel import load_panel
 
 RAW = PROJECT_ROOT / "data" / "raw" / "kolada" / "ddf--datapoints--n07402--by--geo--year.csv"
 

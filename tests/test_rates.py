@@ -1,4 +1,4 @@
-"""Tests of research.rates against independent values.
+"""Tests of research.stats.rates against independent values.
 
 Sources of the reference values:
 
@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.catalog import SeriesBreak
-from research.errors import ParameterError
-from research.rates import (
+from research.core.errors import ParameterError
+from research.data.catalog import SeriesBreak
+from research.stats.rates import (
     DEFAULT_MIN_COUNT,
     display_value,
     poisson_rate_ci,

@@ -1,4 +1,4 @@
-"""Districts as RegSO sets (research.regso) and SCB tables by RegSO/DeSO summed to districts.
+"""Districts as RegSO sets (research.data.regso) and SCB tables by RegSO/DeSO summed to districts.
 
 The test tables hold made-up values on SCB's real codes. The expected district sums are
 computed here from the raw DeSO/RegSO lists with the csv module, independently of the module's
@@ -15,11 +15,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import research.regso as regso_mod
-from research.errors import DataError, ParseError
-from research.imports import import_file, list_imports
-from research.paths import PROJECT_ROOT
-from research.regso import (
+import research.data.regso as regso_mod
+from research.core.errors import DataError, ParseError
+from research.core.paths import PROJECT_ROOT
+from research.data.import_store import list_imports
+from research.data.imports import import_file
+from research.data.regso import (
     district_regso,
     partition_check,
     read_scb_subareas,
@@ -213,7 +214,7 @@ def test_doctests_run():
 
 def test_imported_regso_population_reaches_areas_and_the_panel(data_copy, capsys):
     from research.cli import main
-    from research.datasets import load_panel
+    from research.data.panel import load_panel
 
     regso_file = data_copy.parent / "regso.json"
     _write_regso_jsonstat(regso_file)

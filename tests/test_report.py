@@ -13,9 +13,9 @@ import nbformat
 import pytest
 
 from research.cli import main
-from research.errors import ParameterError, ReportError, UnknownAreaError
-from research.paths import PROJECT_ROOT
-from research.report import run_report
+from research.core.errors import ParameterError, ReportError, UnknownAreaError
+from research.core.paths import PROJECT_ROOT
+from research.runner.report import run_report
 
 from .htmlcheck import parse
 
@@ -45,7 +45,7 @@ def test_default_report_content(default_report: Path) -> None:
 def test_no_code_cells(default_report: Path) -> None:
     html = default_report.read_text(encoding="utf-8")
     assert "jp-InputArea" not in html and "input_area" not in html
-    assert "from research.views import" not in html
+    assert "from research.views.pilot_vs_candidate.sections import" not in html
     assert "pilot_vs_candidate(" not in html
 
 
@@ -130,7 +130,7 @@ FAILING = """\
 title: str = "Report"  # heading
 
 # %%
-from research.html import heading
+from research.views.html import heading
 heading(title, 1)
 
 # %%

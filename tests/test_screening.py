@@ -1,4 +1,4 @@
-"""Tests of research.screening: components recomputed independently from the raw panel."""
+"""Tests of research.analyses.screening: components recomputed independently from the raw panel."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 from scipy import optimize, stats
 
-import research.screening as scr_mod
-from research.datasets import load_panel
-from research.errors import ParameterError
-from research.screening import screen_candidates
-from research.similarity import similar_areas
+import research.analyses.screening as scr_mod
+from research.analyses.screening import screen_candidates
+from research.analyses.similarity import similar_areas
+from research.core.errors import ParameterError
+from research.data.panel import load_panel
 
 YEARS = (2020, 2022)
 

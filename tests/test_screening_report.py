@@ -20,18 +20,18 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from research.datasets import load_panel
-from research.errors import AreaCodeTypeError, ParameterError, UnknownIndicatorError
-from research.report import run_report
-from research.screening import DEFAULT_WEIGHTS, screen_candidates
-from research.screening_texts import TEXTS
-from research.screening_views import (
+from research.analyses.screening import DEFAULT_WEIGHTS, screen_candidates
+from research.core.errors import AreaCodeTypeError, ParameterError, UnknownIndicatorError
+from research.data.panel import load_panel
+from research.runner.report import run_report
+from research.views.candidate_screening.sections import (
     HUDDINGE,
     WEIGHT_SETS,
     candidate_screening,
     check_weights,
     parse_years,
 )
+from research.views.candidate_screening.texts import TEXTS
 
 YEARS = (2020, 2022)
 COMPONENTS = ("need", "similarity", "detectability")
@@ -391,9 +391,9 @@ def test_report_notebook_is_thin():
 def test_doctests_run():
     import doctest
 
-    import research.screening_plots as plots_mod
-    import research.screening_texts as texts_mod
-    import research.screening_views as views_mod
+    import research.views.candidate_screening.charts as plots_mod
+    import research.views.candidate_screening.sections as views_mod
+    import research.views.candidate_screening.texts as texts_mod
 
     for mod in (views_mod, plots_mod, texts_mod):
         res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)

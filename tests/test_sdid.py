@@ -1,4 +1,4 @@
-"""Tests of research.sdid (synthetic difference-in-differences).
+"""Tests of research.stats.sdid (synthetic difference-in-differences).
 
 Reference values: the PyPI ``synthdid`` 0.10.1 port of R synthdid, recorded by
 tests/reference/make_sdid_reference.py on California Proposition 99 and a made-up panel.
@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from research.errors import DesignError, ParameterError
-from research.sdid import (
+from research.core.errors import DesignError, ParameterError
+from research.stats.sdid import (
     _estimate,
     _fw_one,
     _noise_level,

@@ -1,4 +1,5 @@
-"""Tests of research.similarity: hand computations on tiny panels, scipy cdist on the real one."""
+"""Tests of research.analyses.similarity: hand computations on tiny panels, scipy cdist on the "
+"real one."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
-import research.similarity as sim_mod
-from research.datasets import load_panel
-from research.errors import DataError, ParameterError
-from research.similarity import similar_areas, standardize_matrix
+import research.analyses.similarity as sim_mod
+from research.analyses.similarity import similar_areas, standardize_matrix
+from research.core.errors import DataError, ParameterError
+from research.data.panel import load_panel
 
 CODES = ["0114", "0115", "0117", "0120", "0123"]
 A = [2.0, 4.0, 4.0, 6.0, 9.0]

@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.errors import DataError, ParseError
-from research.sources.bra import BRA_CATEGORIES, match_category, read_bra_csv, read_bra_excel
-from research.sources.common import CANONICAL_SCHEMA, UnmatchedNamesError
+from research.core.errors import DataError, ParseError
+from research.data.sources.bra import BRA_CATEGORIES, match_category, read_bra_csv, read_bra_excel
+from research.data.sources.common import CANONICAL_SCHEMA, UnmatchedNamesError
 
 DATA = Path(__file__).parent / "data"
 

@@ -15,11 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from research.areas import load_areas
-from research.errors import DataError, ParseError
-from research.imports import import_file
-from research.sources.bra import read_bra_csv
-from research.sources.common import (
+from research.core.errors import DataError, ParseError
+from research.data.imports import import_file
+from research.data.sources.bra import read_bra_csv
+from research.data.sources.common import (
     CANONICAL_SCHEMA,
     NameMatcher,
     build_frame,
@@ -27,7 +26,8 @@ from research.sources.common import (
     parse_number,
     validate_canonical,
 )
-from research.sources.scb import read_scb_csv
+from research.data.sources.scb import read_scb_csv
+from research.geo.registry import load_areas
 
 # --- numbers and symbols ----------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.errors import ParseError
-from research.sources.kolada import kolada_area_code, parse_kolada, read_kolada_json
+from research.core.errors import ParseError
+from research.data.sources.kolada import kolada_area_code, parse_kolada, read_kolada_json
 
 DATA = Path(__file__).parent / "data"
 

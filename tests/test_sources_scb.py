@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.errors import ParseError
-from research.sources.common import CANONICAL_SCHEMA
-from research.sources.scb import (
+from research.core.errors import ParseError
+from research.data.sources.common import CANONICAL_SCHEMA
+from research.data.sources.scb import (
     parse_jsonstat,
     read_population_excel,
     read_scb_csv,

@@ -1,4 +1,4 @@
-"""Tests of research.staggered (Callaway & Sant'Anna group-time ATTs).
+"""Tests of research.stats.staggered (Callaway & Sant'Anna group-time ATTs).
 
 Reference values: csdid 0.4.3 (Python port of R's did), recorded by
 tests/reference/make_staggered_reference.py on R did's mpdta panel.
@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from research.errors import DesignError, EstimationError, ParameterError
-from research.staggered import StaggeredWarning, group_time_att
+from research.core.errors import DesignError, EstimationError, ParameterError
+from research.stats.staggered import StaggeredWarning, group_time_att
 
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "reference" / "staggered_csdid.json").read_text())

@@ -1,4 +1,4 @@
-"""Tests of research.synth (synthetic control) and research._simplex (its inner solver).
+"""Tests of research.stats.synth (synthetic control) and research.stats._simplex (its inner solver).
 
 Reference values:
 - ``tests/reference/basque_synth_r.json``: published R Synth output for Abadie & Gardeazabal
@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.optimize import minimize, minimize_scalar, nnls
 
-from research._simplex import simplex_kkt_residual, simplex_least_squares, tied_least_squares
-from research.errors import ParameterError
-from research.synth import _attaining_v, _Outer, synthetic_control
+from research.core.errors import ParameterError
+from research.stats._simplex import simplex_kkt_residual, simplex_least_squares, tied_least_squares
+from research.stats.synth import _attaining_v, _Outer, synthetic_control
 
 ROOT = Path(__file__).resolve().parents[1]
 BASQUE_CSV = ROOT / "data" / "reference" / "basque.csv"
@@ -404,7 +404,7 @@ def brute_force_two_predictors(x0, x1, z0, z1) -> tuple[float, float, float]:
     """Outer loss over V = (t, 1 - t) by grid search plus a bounded 1-D refinement.
 
     The inner problem is solved by SciPy's NNLS (min ||C u||^2 + (1'u - 1)^2, u >= 0,
-    W = u / 1'u), not by research._simplex. Returns (t*, loss at t*, loss at t = 0.5)."""
+    W = u / 1'u), not by research.stats._simplex. Returns (t*, loss at t*, loss at t = 0.5)."""
     sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
     d = x0 / sd[:, None] - (x1 / sd)[:, None]
 
@@ -558,7 +558,7 @@ def test_tied_inner_solutions_resolved_by_outer_loss() -> None:
 
 
 def nnls_inner(x0, x1, v) -> np.ndarray:
-    """W(V) by SciPy's NNLS on the scaled predictors (independent of research._simplex)."""
+    """W(V) by SciPy's NNLS on the scaled predictors (independent of research.stats._simplex)."""
     sd = np.std(np.column_stack([x1, x0]), axis=1, ddof=1)
     c = np.sqrt(v)[:, None] * (x0 / sd[:, None] - (x1 / sd)[:, None])
     a = np.vstack([c, np.ones(c.shape[1])])

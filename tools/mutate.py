@@ -60,17 +60,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # module -> sources, tests, functions not mutated (text/formatting only)
 MODULES: dict[str, dict] = {
     "rates": {
-        "sources": ["research/rates.py"],
+        "sources": ["research/stats/rates.py"],
         "tests": ["tests/test_rates.py"],
         "skip": ["display_value", "suppress_small", "_wrap", "_kind"],
     },
-    "compare": {
-        "sources": ["research/compare.py"],
+    "funnel": {
+        "sources": ["research/stats/funnel.py"],
         "tests": ["tests/test_funnel.py"],
         "skip": ["level_tag"],
     },
     "power": {
-        "sources": ["research/power.py"],
+        "sources": ["research/stats/power.py"],
         "tests": ["tests/test_power.py"],
         "skip": [
             "_pct",
@@ -87,37 +87,37 @@ MODULES: dict[str, dict] = {
         ],
     },
     "glm": {
-        "sources": ["research/glm.py"],
+        "sources": ["research/stats/glm.py"],
         "tests": ["tests/test_glm.py"],
         "skip": [],
     },
     "synth": {
-        "sources": ["research/synth.py", "research/_simplex.py"],
+        "sources": ["research/stats/synth.py", "research/stats/_simplex.py"],
         "tests": ["tests/test_synth.py"],
         "skip": [],
     },
     "did": {
-        "sources": ["research/did.py"],
+        "sources": ["research/stats/did.py"],
         "tests": ["tests/test_did.py", "tests/test_identification.py"],
         "skip": [],
     },
     "its": {
-        "sources": ["research/its.py"],
+        "sources": ["research/stats/its.py"],
         "tests": ["tests/test_its.py", "tests/test_identification.py"],
         "skip": [],
     },
     "identification": {
-        "sources": ["research/identification.py"],
+        "sources": ["research/stats/identification.py"],
         "tests": ["tests/test_identification.py"],
         "skip": [],
     },
     "sdid": {
-        "sources": ["research/sdid.py"],
+        "sources": ["research/stats/sdid.py"],
         "tests": ["tests/test_sdid.py"],
         "skip": [],
     },
     "staggered": {
-        "sources": ["research/staggered.py"],
+        "sources": ["research/stats/staggered.py"],
         "tests": ["tests/test_staggered.py"],
         "skip": [],
     },

@@ -1,4 +1,5 @@
-"""Cluster-robust reference values for research.did, computed with pyfixest (fixest conventions).
+"""Cluster-robust reference values for research.stats.did, computed with pyfixest (fixest
+conventions).
 
 Run once, outside the project environment (pyfixest is not a pilotbench dependency):
 
@@ -28,7 +29,7 @@ to ``tests/reference/did_pyfixest.json``. The designs are made up:
   the event study), so the main DiD tests compare against the fixest convention too.
 
 Event-time and treatment dummies are written out here with pandas, independently of
-research/did.py.
+research/stats/did.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reference values for tests/test_funnel.py, computed independently of research.compare.
+"""Reference values for tests/test_funnel.py, computed independently of research.stats.funnel.
 
 How it was run (once, 2026-11-26, outside the repository's environment):
 

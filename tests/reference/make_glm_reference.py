@@ -1,4 +1,4 @@
-"""Reference values for tests/test_glm.py (research.glm), computed with statsmodels.
+"""Reference values for tests/test_glm.py (research.stats.glm), computed with statsmodels.
 
 Run once, outside the project environment (statsmodels is not a pilotbench dependency):
 
@@ -56,7 +56,7 @@ groups = units
 
 
 def cluster_bse(model):
-    # research.glm's bread is the inverse *expected* information (as its docstring says);
+    # research.stats.glm's bread is the inverse *expected* information (as its docstring says);
     # for NB2 with a log link (not canonical) statsmodels' IRLS default uses the observed
     # Hessian in the sandwich, so the expected one is requested explicitly ("eim").
     res = model.fit(method="newton", optim_hessian="eim", maxiter=200, tol=1e-14,

@@ -1,4 +1,4 @@
-"""Reference power values for research.power from statsmodels (run once, output committed).
+"""Reference power values for research.stats.power from statsmodels (run once, output committed).
 
 How it was run on 2026-11-26 (scratch virtualenv outside the repository)::
 
@@ -12,7 +12,7 @@ expected value ``baseline * years_post * rr`` and the pre-period count
 ``baseline * years_pre``; statsmodels' ``power_poisson_ratio_2indep`` (Zhu 2017; Zhu & Lakkis
 2014) with ``method_var="alt"`` uses the variance of the log rate ratio at the alternative,
 ``dispersion * (1/mu_post + 1/mu_pre)``, and a two-sided z test, which is what
-``research.power.power_at(..., inference="wald")`` computes.
+``research.stats.power.power_at(..., inference="wald")`` computes.
 """
 
 from __future__ import annotations

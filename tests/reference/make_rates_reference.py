@@ -1,4 +1,4 @@
-"""Reference values for tests/test_rates.py, computed independently of research.rates.
+"""Reference values for tests/test_rates.py, computed independently of research.stats.rates.
 
 How it was run (2026-11-26; re-run 2026-11-30 with the same versions after adding the
 null/one-sided and negative binomial deviance blocks, outside the repository's environment):

@@ -1,4 +1,4 @@
-"""Reference values for research.sdid from an independent implementation.
+"""Reference values for research.stats.sdid from an independent implementation.
 
 Produced with the PyPI package ``synthdid`` 0.10.1 (the Python port of R's synthdid by
 D2CML; MIT), run once in a scratch environment outside the project:

@@ -1,4 +1,4 @@
-"""Reference values for research.staggered from an independent implementation.
+"""Reference values for research.stats.staggered from an independent implementation.
 
 Produced with the PyPI package ``csdid`` 0.4.3 (Python port of R's did by D2CML; MIT) with
 ``drdid``, run once in a scratch environment outside the project:

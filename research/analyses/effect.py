@@ -1,0 +1,1061 @@
+"""Did the pilot work? Every estimator of the ``pilot_effect`` report in one pure function.
+
+:func:`pilot_effect_analysis` takes the long panel of :func:`research.data.panel.load_panel`
+and returns an :class:`EffectAnalysis` holding the results of
+
+1. a **synthetic control** on the rate (:func:`research.stats.synth.synthetic_control`), with
+   placebo-in-space inference, the post/pre RMSPE exclusion rule and leave-one-out refits;
+2. a **difference-in-differences** and an **event study** on the (estimated) counts, Poisson
+   with the population as exposure, against the same donor pool with randomization inference
+   (:func:`research.stats.did.diff_in_diff`, :func:`research.stats.did.event_study`);
+3. an **interrupted time series** of the pilot kommun alone and, as a controlled ITS, against
+   the pooled comparison kommuner (:func:`research.stats.its.interrupted_time_series`,
+   quasi-Poisson);
+4. the **power** of the difference-in-differences design used, in the pilot district after
+   dilution (:func:`research.stats.power.minimum_detectable_effect`,
+   :func:`research.stats.power.can_detect`);
+5. a plain-language **conclusion** drawn from that evidence by :func:`conclude`, a small
+   decision function that never claims an effect the inference does not support.
+
+Design choices (each one stated in the report)
+----------------------------------------------
+* **Treatment year.** The data are annual. The pilot started in April 2021, so 2021 is partly
+  treated. It is counted as a *post* year (``treatment_year`` = the start year): the treatment
+  period must never fall in the pre-period, and counting 2021 as pre would let nine pilot
+  months shape the comparison. The price is a diluted first post year.
+* **Fit window.** The pre-period starts at ``fit_start``: by default the most recent
+  registered series break that still leaves at least :data:`MIN_PRE_YEARS` pre-treatment years
+  (for the crime series of the snapshot: 2015, the kommun-attribution break), and never before
+  ``start_year``. Breaks after ``fit_start`` (2019, 2020) lie inside the window; they are
+  passed to every estimator, whose warnings are kept.
+* **Donor pool.** ``"kommuner"`` (every other kommun), ``"lan:01"`` (the other kommuner of a
+  län) or ``"similar:20"`` (the 20 kommuner most similar to the pilot kommun by
+  :func:`research.analyses.similarity.similar_areas` on the outcome, violent and all reported crime
+  and
+  population, averaged over the pre-period), or an official group of :mod:`research.data.groups`
+  (``"kolada:liknande-ifo"``: the pilot kommun's Liknande kommuner IFO in Kolada's latest
+  year; ``"skr:Storstäder"``; a Kolada group id or title), whose Kolada id, title and year are
+  kept in :attr:`Pool.groups` for the report. Kommuner lacking the outcome, the estimated
+  count, the population or a predictor in any year of the window are dropped (the small ones,
+  whose counts Brå suppresses before 2017). When more than ``max_donors`` remain, only the
+  ``max_donors`` closest to the pilot kommun in (log) population are kept: Abadie (2021) advises
+  restricting the pool to units like the treated one, rates of small kommuner are mostly
+  Poisson noise (poor donors and poor placebos), and a permutation test that treats the
+  largest kommun as exchangeable with kommuner of a few thousand inhabitants is not valid
+  (MacKinnon & Webb 2020). Every dropped kommun is listed in :attr:`Pool.dropped`.
+* **Synthetic control predictors.** Averages of the outcome over (up to) three consecutive
+  blocks of pre-treatment years, the log population, and the rates of violent crime
+  (``N07403``) and all reported crime (``N07540``) over the pre-period.
+* **Placebo exclusion rule.** Placebos whose pre-period MSPE exceeds ``exclude_ratio`` (default
+  5) times the pilot's are left out of the placebo distribution (Abadie, Diamond & Hainmueller
+  2010); the p-value without exclusion is reported too. ``p = rank / (J + 1)``.
+* **Over-dispersion in the power calculation.** The Pearson dispersion of the pilot kommun's
+  ITS fit (at least 1).
+
+References
+----------
+Abadie, A. (2021). Using synthetic controls: feasibility, data requirements, and
+methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
+Abadie, A., Diamond, A. and Hainmueller, J. (2010). Synthetic control methods for comparative
+case studies. *JASA* 105(490), 493-505.
+Gelman, A. and Carlin, J. (2014). Beyond power calculations: assessing type S (sign) and type M
+(magnitude) errors. *Perspectives on Psychological Science* 9(6), 641-651.
+MacKinnon, J. G. and Webb, M. D. (2020). Randomization inference for difference-in-differences
+with few treated clusters. *Journal of Econometrics* 218(2), 435-450.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from research.core.errors import DataError, ParameterError
+from research.data.catalog import Catalog, SeriesBreak, load_catalog
+from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
+from research.data.pilots import IGOR, Pilot, dilution_share
+from research.geo.area import Area
+from research.geo.registry import load_areas
+from research.stats.did import DiDResult, EventStudyResult, diff_in_diff, event_study
+from research.stats.its import ITSResult, interrupted_time_series
+from research.stats.power import DetectResult, PowerResult, can_detect, minimum_detectable_effect
+from research.stats.synth import (
+    LeaveOneOutResult,
+    PlaceboResult,
+    SyntheticControlResult,
+    synthetic_control,
+)
+
+from .similarity import similar_areas
+
+__all__ = [
+    "COVARIATE_RATES",
+    "MIN_PRE_YEARS",
+    "PLAUSIBLE_DROP",
+    "Conclusion",
+    "EffectAnalysis",
+    "Estimate",
+    "Evidence",
+    "Pool",
+    "SynthEffect",
+    "conclude",
+    "default_fit_start",
+    "pilot_effect_analysis",
+]
+
+#: Fewest pre-treatment years the default fit window keeps.
+MIN_PRE_YEARS = 5
+#: Other crime rates used as synthetic-control predictors (violent crime, all reported crime).
+COVARIATE_RATES = ("N07403", "N07540")
+_POP = "N01951"
+PLAUSIBLE_DROP = 0.2  # the "20 % in the district" reference effect used throughout
+
+
+# --------------------------------------------------------------------------------------------
+# Result containers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The comparison kommuner actually used, and why the others were left out.
+
+    Attributes
+    ----------
+    spec
+        The ``donors`` argument as given (``"kommuner"``, ``"lan:01"``, ``"similar:20"``).
+    kind, arg
+        ``"kommuner"``, ``"lan"``, ``"similar"`` or ``"group"``; the län code, the number of
+        neighbours, or the group reference.
+    candidates
+        Codes the specification named (pilot excluded), before any filtering.
+    codes
+        Codes of the donors used by every estimator.
+    dropped
+        One row per candidate left out: ``area_code``, ``area_name``, ``reason``
+        (``"missing"``: incomplete data in the window; ``"size"``: beyond ``max_donors`` in
+        population distance).
+    names
+        Area names by code (donors, dropped candidates and the pilot).
+    groups
+        For ``kind == "group"``: the official groups (:class:`research.data.groups.AreaGroup`,
+        with Kolada id, title and year) the pool was named by.
+    """
+
+    spec: str
+    kind: str
+    arg: str | None
+    candidates: list[str]
+    codes: list[str]
+    dropped: pl.DataFrame
+    names: dict[str, str]
+    groups: tuple[AreaGroup, ...] = ()
+
+    @property
+    def n_missing(self) -> int:
+        """Number of candidates dropped for incomplete data."""
+        return int((self.dropped["reason"] == "missing").sum())
+
+    @property
+    def n_size(self) -> int:
+        """Number of candidates dropped by the ``max_donors`` size rule."""
+        return int((self.dropped["reason"] == "size").sum())
+
+
+@dataclass
+class SynthEffect:
+    """Synthetic control on the rate with its placebo and leave-one-out results.
+
+    Attributes
+    ----------
+    fit
+        The :class:`research.stats.synth.SyntheticControlResult`.
+    placebo
+        Placebo-in-space test with the exclusion rule (``exclude_ratio``).
+    placebo_all
+        The same without exclusion.
+    loo
+        Leave-one-out refits over donors with positive weight (``None`` with one donor).
+    att, att_pct
+        Mean post-period gap (rate units) and the same relative to the synthetic post level (%).
+    loo_min, loo_max
+        Range of the ATT over the leave-one-out refits (``nan`` when none).
+    fit_window, predictors
+        The pre-period fitted and the predictor names.
+    """
+
+    fit: SyntheticControlResult
+    placebo: PlaceboResult | None
+    placebo_all: PlaceboResult | None
+    loo: LeaveOneOutResult | None
+    att: float
+    att_pct: float
+    loo_min: float
+    loo_max: float
+    fit_window: tuple[int, int]
+    predictors: list[str]
+    exclude_ratio: float
+
+    @property
+    def p_value(self) -> float:
+        """Placebo p-value with the exclusion rule (``nan`` without placebos)."""
+        return self.placebo.p_value if self.placebo is not None else math.nan
+
+    @property
+    def rate_ratio(self) -> float:
+        """Treated over synthetic post-period level."""
+        return 1.0 + self.att_pct / 100.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimator's answer, on the common rate-ratio scale, for :func:`conclude`.
+
+    Attributes
+    ----------
+    key
+        ``"synth"``, ``"did"``, ``"its"`` or ``"cits"`` (text keys in ``effect_texts``).
+    rate_ratio
+        Post-period level relative to the counterfactual (``0.9`` = 10 % lower).
+    lower, upper
+        Interval of the rate ratio (``nan`` when the estimator gives none).
+    p_value
+        Two-sided p-value of no effect.
+    design_based
+        Whether the p-value comes from placebos/permutations (True) or a model (False).
+    """
+
+    key: str
+    rate_ratio: float
+    lower: float
+    upper: float
+    p_value: float
+    design_based: bool = True
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything :func:`conclude` weighs.
+
+    Attributes
+    ----------
+    estimates
+        The estimators' answers.
+    alpha
+        Significance level.
+    mde_pct_district
+        Smallest drop (%) in the pilot district detectable with 80 % power; ``nan`` when no
+        drop is detectable.
+    power_plausible
+        Power to detect a ``plausible_pct`` drop in the district.
+    plausible_pct
+        The reference effect size (20 % by default).
+    dilution
+        Share of the measured kommun's population in the pilot district (``None``: the pilot
+        area is measured directly).
+    breaks
+        ``(first_year, label_sv, label_en)`` of the series breaks inside the window.
+    treatment_year
+        First (partly) treated year.
+    pretrend_p
+        p-value of the event-study pre-trend test (``None`` if not available).
+    n_post_years
+        Post-treatment years in the data.
+    """
+
+    estimates: tuple[Estimate, ...]
+    alpha: float = 0.05
+    mde_pct_district: float = math.nan
+    power_plausible: float = math.nan
+    plausible_pct: float = 100 * PLAUSIBLE_DROP
+    dilution: float | None = None
+    breaks: tuple[tuple[int, str, str], ...] = ()
+    treatment_year: int = IGOR.start_year
+    pretrend_p: float | None = None
+    n_post_years: int = 2
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """The verdict of :func:`conclude`: codes and the evidence behind them, no wording.
+
+    The report's paragraphs (headline, then the caveats) are written from it by
+    :func:`research.views.pilot_effect.conclusion.conclusion_paragraphs`.
+
+    Attributes
+    ----------
+    verdict
+        ``"decrease"``, ``"increase"`` (several estimators agree, design-based inference
+        included), ``"suggestive_decrease"``, ``"suggestive_increase"`` (one estimator only),
+        ``"conflicting"``, ``"cannot_tell"`` (nothing significant and the design is
+        underpowered) or ``"no_effect_detected"`` (nothing significant although a plausible
+        effect would probably have been seen).
+    underpowered
+        Power to detect the plausible district effect is below 80 %.
+    significant
+        Keys of the estimators significant at ``alpha``, in the order of the evidence.
+    evidence
+        The :class:`Evidence` the verdict was drawn from.
+    """
+
+    verdict: str
+    underpowered: bool
+    significant: tuple[str, ...]
+    evidence: Evidence
+
+
+@dataclass
+class EffectAnalysis:
+    """All results of :func:`pilot_effect_analysis` (see the module notes for the design).
+
+    Attributes
+    ----------
+    pilot
+        The pilot kommun (:class:`research.geo.area.Area`).
+    indicator
+        Outcome indicator id.
+    pilot_start, treatment_year, first_full_year
+        ``"YYYY-MM"``; first (partly) treated year used by every estimator; first calendar year
+        the pilot ran throughout.
+    start_year, end_year, fit_start
+        Chart/ITS window and the first year of the synthetic-control / DiD window.
+    post_years
+        Post-treatment years in the data.
+    pool
+        The comparison kommuner (:class:`Pool`).
+    breaks
+        Registered series breaks inside ``(start_year, end_year)``.
+    breaks_fit
+        Those inside the synthetic-control / DiD window ``(fit_start, end_year)``.
+    dilution
+        Share of the pilot kommun's population in the pilot district (``None`` unless the
+        pilot kommun is the parent of the programme's district).
+    kommun_population, kommun_population_year
+        Population behind ``dilution``.
+    synth, did, event, its, its_controlled
+        Estimator results (``its_controlled`` is ``None`` when no pool kommun has complete
+        data over the ITS window).
+    power, power_its, detect
+        MDE of the DiD design, MDE of the ITS design, and the power to detect a 20 % drop in
+        the district (DiD design).
+    baseline_count, control_count
+        Mean yearly estimated count of the pilot kommun and of the whole DiD pool in the
+        pre-period (inputs of the power calculation).
+    overdispersion
+        Dispersion factor used in the power calculation.
+    evidence, conclusion
+        What :func:`conclude` weighed and what it said.
+    data
+        The analysis panel: ``area_code``, ``area_name``, ``year``, ``rate``, ``count``
+        (estimated), ``population``, ``log_pop``, covariate rates.
+    its_data
+        Pilot series (and pool aggregate) used by the ITS fits.
+    """
+
+    pilot: Area
+    indicator: str
+    pilot_start: str
+    treatment_year: int
+    first_full_year: int
+    start_year: int
+    end_year: int
+    fit_start: int
+    post_years: list[int]
+    pool: Pool
+    breaks: list[SeriesBreak]
+    breaks_fit: list[SeriesBreak]
+    dilution: float | None
+    kommun_population: float
+    kommun_population_year: int
+    synth: SynthEffect
+    did: DiDResult
+    event: EventStudyResult
+    its: ITSResult
+    its_controlled: ITSResult | None
+    power: PowerResult
+    power_its: PowerResult
+    detect: DetectResult
+    baseline_count: float
+    control_count: float
+    overdispersion: float
+    evidence: Evidence
+    conclusion: Conclusion
+    data: pl.DataFrame = field(repr=False)
+    its_data: pl.DataFrame = field(repr=False)
+    programme: Pilot = IGOR
+
+    def estimator_warnings(self) -> list[tuple[str, str]]:
+        """``(estimator key, warning)`` pairs exactly as the estimators returned them."""
+        out: list[tuple[str, str]] = []
+        for key, warns in (
+            ("synth", self.synth.fit.warnings),
+            ("did", self.did.warnings),
+            ("event", self.event.warnings),
+            ("its", self.its.warnings),
+            ("cits", self.its_controlled.warnings if self.its_controlled else []),
+        ):
+            out.extend((key, w) for w in dict.fromkeys(warns))
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# The decision function
+# --------------------------------------------------------------------------------------------
+
+
+def conclude(evidence: Evidence) -> Conclusion:
+    """Turn the estimates, their inference and the power into a cautious plain-language verdict.
+
+    Rules (in this order):
+
+    1. An estimator is *significant* when its p-value is at most ``alpha``; its direction is the
+       sign of ``log(rate_ratio)``.
+    2. Significant estimators in both directions: ``"conflicting"``.
+    3. At least two significant estimators in the same direction, one of them design-based
+       (placebo or permutation p-value): ``"decrease"`` / ``"increase"``. Exactly one (or
+       only model-based ones): ``"suggestive_decrease"`` / ``"suggestive_increase"``; an
+       effect is never claimed on one estimator or on model-based p-values alone.
+    4. Nothing significant: ``"cannot_tell"`` when the design is *underpowered* (power to
+       detect a drop of ``plausible_pct`` in the pilot district below 80 %, or no detectable
+       drop at all), else ``"no_effect_detected"``.
+
+    The text always adds: that reported crime measures reporting as much as violence (so a
+    rise may mean the outreach worked and a fall need not mean less violence), the dilution,
+    the series breaks inside the window (the one next to the start named), a warning that
+    significant estimates from an underpowered design exaggerate (Gelman & Carlin 2014), a
+    failed pre-trend test, and the short post period.
+
+    Parameters
+    ----------
+    evidence
+        The estimates and design facts.
+
+    Returns
+    -------
+    Conclusion
+        Verdict code, the significant estimators and the evidence (the report words them
+        with :func:`research.views.pilot_effect.conclusion.conclusion_paragraphs`).
+
+    Raises
+    ------
+    ParameterError
+        If there are no estimates or a p-value lies outside (0, 1].
+
+    Examples
+    --------
+    >>> ev = Evidence(estimates=(Estimate("synth", 0.97, math.nan, math.nan, 0.6),
+    ...                          Estimate("did", 0.95, 0.8, 1.1, 0.5)),
+    ...               mde_pct_district=math.nan, power_plausible=0.06, dilution=0.133)
+    >>> c = conclude(ev)
+    >>> c.verdict, c.underpowered
+    ('cannot_tell', True)
+
+    References
+    ----------
+    Gelman, A. and Carlin, J. (2014). Perspectives on Psychological Science 9(6), 641-651.
+    """
+    if not evidence.estimates:
+        raise ParameterError("conclude needs at least one estimate")
+    for e in evidence.estimates:
+        if not (0 < e.p_value <= 1):
+            raise ParameterError(f"p-value of {e.key!r} must lie in (0, 1]; got {e.p_value!r}")
+    alpha = evidence.alpha
+    sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
+    down = [e for e in sig if e.rate_ratio < 1]
+    up = [e for e in sig if e.rate_ratio > 1]
+    power_ok = evidence.power_plausible >= 0.8 and math.isfinite(evidence.mde_pct_district)
+    underpowered = not power_ok
+    if down and up:
+        verdict = "conflicting"
+    elif down or up:
+        group = down or up
+        word = "decrease" if down else "increase"
+        robust = len(group) >= 2 and any(e.design_based for e in group)
+        verdict = word if robust else f"suggestive_{word}"
+    else:
+        verdict = "cannot_tell" if underpowered else "no_effect_detected"
+
+    return Conclusion(
+        verdict=verdict,
+        underpowered=underpowered,
+        significant=tuple(e.key for e in sig),
+        evidence=evidence,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Data preparation
+# --------------------------------------------------------------------------------------------
+
+
+def default_fit_start(breaks: Sequence[SeriesBreak], treatment_year: int, start_year: int) -> int:
+    """First year of the synthetic-control / DiD window.
+
+    The most recent registered break that leaves at least :data:`MIN_PRE_YEARS` pre-treatment
+    years (levels across it are not comparable, so the fit starts on the new basis), and never
+    before ``start_year``.
+
+    Examples
+    --------
+    >>> from research.data.catalog import load_catalog
+    >>> default_fit_start(load_catalog().breaks_for("N07402"), 2021, 2008)
+    2015
+    """
+    usable = [b.first_year for b in breaks if b.first_year <= treatment_year - MIN_PRE_YEARS]
+    return max([start_year, *usable])
+
+
+def _parse_donors(spec: str) -> tuple[str, str | None]:
+    if not isinstance(spec, str):
+        raise ParameterError(f"donors must be a string such as 'kommuner'; got {spec!r}")
+    if is_group_reference(spec):
+        return "group", spec.strip()
+    s = spec.strip().lower()
+    if s in ("kommuner", "all", "kommun"):
+        return "kommuner", None
+    kind, sep, arg = s.partition(":")
+    if sep and kind == "lan" and arg.strip().isdigit():
+        return "lan", arg.strip().zfill(2)
+    if sep and kind == "similar" and arg.strip().isdigit() and int(arg) >= 2:
+        return "similar", str(int(arg))
+    raise ParameterError(
+        f"donors={spec!r} is not understood; use 'kommuner' (all other kommuner), "
+        "'lan:01' (the other kommuner of a län, by its 2-digit code), 'similar:20' (the 20 "
+        "kommuner most similar to the pilot) or an official group such as "
+        "'kolada:liknande-ifo' or 'skr:Storstäder'"
+    )
+
+
+def _panel_wide(panel: pl.DataFrame, indicator: str, first: int, last: int) -> pl.DataFrame:
+    """One row per kommun and year: outcome rate, estimated count, population, covariates."""
+    base = panel.filter(
+        (pl.col("level") == "kommun")
+        & (pl.col("sex") == "T")
+        & pl.col("year").is_between(first, last)
+    )
+    out = base.filter(pl.col("indicator") == indicator).select(
+        "area_code",
+        "area_name",
+        pl.col("year").cast(pl.Int64),
+        pl.col("value").alias("rate"),
+        pl.col("count_est").cast(pl.Float64).alias("count"),
+        "population",
+    )
+    for cov in COVARIATE_RATES:
+        if cov == indicator:
+            continue
+        c = base.filter(pl.col("indicator") == cov).select(
+            "area_code", pl.col("year").cast(pl.Int64), pl.col("value").alias(cov)
+        )
+        out = out.join(c, on=["area_code", "year"], how="left")
+    return out.with_columns(pl.col("population").log().alias("log_pop")).sort("area_code", "year")
+
+
+def _complete(
+    wide: pl.DataFrame, codes: list[str], years: list[int], columns: list[str], every: bool = True
+) -> set[str]:
+    """Codes with a finite value of every column in every year (``every=False``: some year)."""
+    sub = wide.filter(pl.col("area_code").is_in(codes) & pl.col("year").is_in(years))
+    ok = sub.group_by("area_code").agg(
+        pl.len().alias("n"),
+        *[
+            (
+                (pl.col(c).is_not_null() & pl.col(c).is_finite()).all()
+                if every
+                else (pl.col(c).is_not_null() & pl.col(c).is_finite()).any()
+            ).alias(c)
+            for c in columns
+        ],
+    )
+    if every:
+        ok = ok.filter(pl.col("n") == len(years))
+    ok = ok.filter(pl.all_horizontal(columns))
+    return set(ok["area_code"].to_list())
+
+
+def _build_pool(
+    panel: pl.DataFrame,
+    wide: pl.DataFrame,
+    pilot: Area,
+    spec: str,
+    requirements: list[tuple[list[int], list[str], bool]],
+    pre_years: list[int],
+    max_donors: int | None,
+    indicator: str,
+) -> Pool:
+    kind, arg = _parse_donors(spec)
+    names = dict(wide.select("area_code", "area_name").unique().iter_rows())
+    all_k = sorted(c for c in names if c != pilot.code)
+    groups: tuple[AreaGroup, ...] = ()
+    if kind == "kommuner":
+        cand = all_k
+    elif kind == "group":
+        codes, found = resolve_area_list(str(arg), kommun=pilot.code)
+        groups = tuple(found)
+        for g in groups:
+            names.update(zip(g.codes, g.names, strict=True))
+        cand = [c for c in codes if c != pilot.code]
+    elif kind == "lan":
+        lan = panel.filter((pl.col("level") == "kommun") & (pl.col("parent_code") == arg))
+        cand = sorted(c for c in lan["area_code"].unique().to_list() if c != pilot.code)
+        if not cand:
+            raise ParameterError(
+                f"donors={spec!r}: län {arg!r} has no kommuner other than the pilot in the "
+                "panel; use a 2-digit län code such as 'lan:01' (Stockholms län)"
+            )
+    else:
+        covs = [c for c in COVARIATE_RATES if c != indicator]
+        sim = similar_areas(
+            panel,
+            pilot.code,
+            indicators=[indicator, *covs],
+            covariates=[_POP],
+            year=(min(pre_years), max(pre_years)),
+            k=int(arg),  # type: ignore[arg-type]
+        )
+        cand = sim["area_code"].to_list()
+    complete = set([pilot.code, *cand])
+    for yrs, cols, every in requirements:
+        complete &= _complete(wide, [pilot.code, *cand], yrs, cols, every)
+    years = requirements[0][0]
+    if pilot.code not in complete:
+        raise DataError(
+            f"{pilot.label()} lacks the outcome, count or a predictor in some year of "
+            f"{years[0]}-{years[-1]}; choose another indicator or window"
+        )
+    dropped = [(c, "missing") for c in cand if c not in complete]
+    keep = [c for c in cand if c in complete]
+    if max_donors is not None and len(keep) > max_donors:
+        size = (
+            wide.filter(pl.col("year").is_in(pre_years) & pl.col("area_code").is_in(keep))
+            .group_by("area_code")
+            .agg(pl.col("log_pop").mean())
+        )
+        target = float(
+            wide.filter(pl.col("year").is_in(pre_years) & (pl.col("area_code") == pilot.code))[
+                "log_pop"
+            ].mean()
+        )
+        ranked = (
+            size.with_columns((pl.col("log_pop") - target).abs().alias("d"))
+            .sort("d", "area_code")["area_code"]
+            .to_list()
+        )
+        chosen = set(ranked[:max_donors])
+        dropped += [(c, "size") for c in keep if c not in chosen]
+        keep = [c for c in keep if c in chosen]
+    if len(keep) < 2:
+        raise DataError(
+            f"donors={spec!r} leaves {len(keep)} comparison kommun(er) with complete data in "
+            f"{years[0]}-{years[-1]}; use a larger pool such as 'kommuner'"
+        )
+    dropped_df = pl.DataFrame(
+        {
+            "area_code": [c for c, _ in dropped],
+            "area_name": [names.get(c, c) for c, _ in dropped],
+            "reason": [r for _, r in dropped],
+        },
+        schema={"area_code": pl.Utf8, "area_name": pl.Utf8, "reason": pl.Utf8},
+    )
+    return Pool(
+        spec=spec,
+        kind=kind,
+        arg=arg,
+        candidates=cand,
+        codes=keep,
+        dropped=dropped_df,
+        names=names,
+        groups=groups,
+    )
+
+
+def _blocks(years: list[int], n: int = 3) -> list[tuple[int, int]]:
+    """Split consecutive years into ``n`` (or fewer) nearly equal consecutive blocks."""
+    parts = np.array_split(np.array(years), min(n, len(years)))
+    return [(int(p[0]), int(p[-1])) for p in parts if p.size]
+
+
+# --------------------------------------------------------------------------------------------
+# Estimators
+# --------------------------------------------------------------------------------------------
+
+
+def _run_synth(
+    data: pl.DataFrame,
+    pilot: str,
+    indicator: str,
+    treatment_year: int,
+    fit_window: tuple[int, int],
+    breaks: Sequence[SeriesBreak],
+    exclude_ratio: float,
+    n_random_starts: int,
+) -> SynthEffect:
+    pre = list(range(fit_window[0], fit_window[1] + 1))
+    covs = [c for c in COVARIATE_RATES if c in data.columns]
+    special = [("rate", blk, "mean") for blk in _blocks(pre)]
+    fit = synthetic_control(
+        data,
+        unit="area_code",
+        time="year",
+        outcome="rate",
+        treated=pilot,
+        treatment_time=treatment_year,
+        predictors=["log_pop", *covs],
+        predictor_window=fit_window,
+        special_predictors=special,
+        fit_window=fit_window,
+        n_random_starts=n_random_starts,
+        series_breaks=breaks,
+    )
+    placebo = fit.placebo_test(exclude_ratio=exclude_ratio)
+    placebo_all = fit.placebo_test()
+    positive = fit.weights.filter(pl.col("weight") > 1e-6).height
+    loo = fit.leave_one_out() if len(fit.donors) >= 2 and positive >= 1 else None
+    post = fit.gap.filter(pl.col("time") >= treatment_year)
+    syn = float(post["synthetic"].mean())
+    att_pct = 100 * fit.att / syn if syn > 0 else math.nan
+    loo_att = loo.summary["att"].to_numpy() if loo is not None else np.array([])
+    return SynthEffect(
+        fit=fit,
+        placebo=placebo,
+        placebo_all=placebo_all,
+        loo=loo,
+        att=fit.att,
+        att_pct=att_pct,
+        loo_min=float(loo_att.min()) if loo_att.size else math.nan,
+        loo_max=float(loo_att.max()) if loo_att.size else math.nan,
+        fit_window=fit_window,
+        predictors=list(fit.v["predictor"].to_list()),
+        exclude_ratio=exclude_ratio,
+    )
+
+
+def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
+    pop = panel.filter(
+        (pl.col("indicator") == _POP)
+        & (pl.col("area_code") == code)
+        & (pl.col("sex") == "T")
+        & pl.col("value").is_not_null()
+        & (pl.col("year") <= year)
+    ).sort("year")
+    if pop.is_empty():
+        raise DataError(f"no population (N01951) for area {code!r} up to {year}")
+    return float(pop["value"][-1]), int(pop["year"][-1])
+
+
+def pilot_effect_analysis(
+    panel: pl.DataFrame,
+    *,
+    pilot: str = IGOR.parent_code,
+    indicator: str = "N07402",
+    pilot_start: str = IGOR.start,
+    start_year: int = 2008,
+    end_year: int = 2022,
+    donors: str = "kommuner",
+    fit_start: int | None = None,
+    max_donors: int | None = 30,
+    exclude_ratio: float = 5.0,
+    alpha: float = 0.05,
+    n_random_starts: int = 1,
+    catalog: Catalog | None = None,
+    programme: Pilot = IGOR,
+) -> EffectAnalysis:
+    """Run every estimator of the ``pilot_effect`` report and draw the conclusion.
+
+    Parameters
+    ----------
+    panel
+        The long panel of :func:`research.data.panel.load_panel`.
+    pilot
+        Pilot kommun, code or name (Stockholm ``"0180"`` stands in for Södermalm).
+    indicator
+        Outcome indicator id (a rate per 100 000 with estimated counts), e.g. ``"N07402"``.
+    pilot_start
+        ``"YYYY-MM"``; its year is the first (partly) treated year.
+    start_year, end_year
+        Window of the interrupted time series and the charts; ``end_year`` also ends the
+        synthetic control and DiD window.
+    donors
+        ``"kommuner"``, ``"lan:XX"``, ``"similar:K"`` (see the module notes) or an official
+        group (:mod:`research.data.groups`): ``"kolada:liknande-ifo"`` (the pilot's Liknande
+        kommuner IFO, latest year), ``"skr:Storstäder"``, a Kolada group id or title.
+    fit_start
+        First pre-treatment year of the synthetic control and DiD (default:
+        :func:`default_fit_start`).
+    max_donors
+        Largest pool kept (closest in log population); ``None`` keeps all.
+    exclude_ratio
+        Placebo exclusion rule: placebos with a pre-period MSPE above this multiple of the
+        pilot's are left out.
+    alpha
+        Significance level.
+    n_random_starts
+        Random starts of the synthetic control's outer optimisation (fixed seed), besides the
+        deterministic ones.
+    catalog
+        Indicator catalog (default :func:`research.data.catalog.load_catalog`).
+    programme
+        The piloted programme (district, population) for the dilution.
+
+    Returns
+    -------
+    EffectAnalysis
+
+    Raises
+    ------
+    ParameterError
+        Invalid parameters (unknown donor specification, no post-treatment year, a window
+        too short).
+    DataError
+        The pilot kommun lacks data in the window, or fewer than two donors remain.
+    UnknownAreaError, UnknownIndicatorError
+        Unknown pilot or indicator.
+
+    Examples
+    --------
+    >>> from research.data.panel import load_panel
+    >>> res = pilot_effect_analysis(load_panel(), donors="lan:01")
+    >>> res.treatment_year, res.fit_start, res.post_years
+    (2021, 2015, [2021, 2022])
+    >>> round(sum(res.synth.fit.weights["weight"]), 9)
+    1.0
+    >>> 0 < res.did.p_value <= 1
+    True
+
+    References
+    ----------
+    See the module docstring.
+    """
+    from research.core.fmt import format_month
+
+    format_month(pilot_start)  # validates "YYYY-MM"
+    cat = catalog or load_catalog()
+    ind = cat.get(indicator).id
+    area = load_areas().resolve(pilot)
+    if area.level != "kommun":
+        raise ParameterError(
+            f"pilot must be a kommun (the panel has kommun data only); got {area.label()} "
+            f"({area.level})"
+        )
+    start_year, end_year = int(start_year), int(end_year)
+    treatment_year = int(pilot_start[:4])
+    y0, m0 = (int(p) for p in pilot_start.split("-"))
+    first_full = y0 if m0 == 1 else y0 + 1
+    if not start_year < treatment_year <= end_year:
+        raise ParameterError(
+            f"the pilot start year {treatment_year} must lie after start_year={start_year} "
+            f"and not after end_year={end_year}"
+        )
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must lie in (0, 1); got {alpha!r}")
+    if max_donors is not None and max_donors < 2:
+        raise ParameterError(f"max_donors must be at least 2 or None; got {max_donors!r}")
+    breaks_all = cat.breaks_for(ind, (start_year, end_year))
+    fit_given = fit_start is not None
+    if fit_start is None:
+        fit_start = default_fit_start(breaks_all, treatment_year, start_year)
+    fit_start = int(fit_start)
+    if not fit_given and not start_year <= fit_start <= treatment_year - 3:
+        raise ParameterError(
+            f"start_year={start_year} leaves fewer than 3 years before the pilot start "
+            f"{pilot_start} (the pre-treatment fit needs them); use start_year <= "
+            f"{treatment_year - 3} or a later pilot_start"
+        )
+    if not start_year <= fit_start <= treatment_year - 3:
+        raise ParameterError(
+            f"fit_start={fit_start} must lie in {start_year}-{treatment_year - 3} (at least 3 "
+            "pre-treatment years)"
+        )
+    wide = _panel_wide(panel, ind, start_year, end_year)
+    data_last = int(
+        wide.filter((pl.col("area_code") == area.code) & pl.col("rate").is_not_null())["year"].max()
+        or 0
+    )
+    last = min(end_year, data_last)
+    if last < treatment_year:
+        raise ParameterError(
+            f"no data for {area.label()} from the pilot start year {treatment_year} on (the "
+            f"data end in {data_last}); nothing to evaluate"
+        )
+    years = list(range(fit_start, last + 1))
+    pre_years = [y for y in years if y < treatment_year]
+    post_years = [y for y in years if y >= treatment_year]
+    # outcome, count and population in every year; the covariate rates (averaged over the
+    # available pre-treatment years, as the synthetic control does) in at least one
+    covariates = [c for c in COVARIATE_RATES if c in wide.columns]
+    pool = _build_pool(
+        panel, wide, area, donors,
+        [(years, ["rate", "count", "population"], True), (pre_years, covariates, False)],
+        pre_years, max_donors, ind,
+    )  # fmt: skip
+    units = [area.code, *pool.codes]
+    data = wide.filter(pl.col("area_code").is_in(units) & pl.col("year").is_in(years))
+    breaks_fit = [b for b in breaks_all if b.within(fit_start, last)]
+
+    # 1. synthetic control on the rate
+    synth = _run_synth(
+        data, area.code, ind, treatment_year, (fit_start, treatment_year - 1), breaks_fit,
+        exclude_ratio, n_random_starts,
+    )  # fmt: skip
+
+    # 2. DiD on pre/post totals and event study on yearly counts, population as exposure
+    dd = data.with_columns(
+        (pl.col("area_code") == area.code).cast(pl.Int8).alias("treated"),
+        (pl.col("year") >= treatment_year).cast(pl.Int8).alias("post"),
+    )
+    did_data = (
+        dd.with_columns(
+            pl.when(pl.col("post") == 1)
+            .then(pl.lit(treatment_year))
+            .otherwise(pl.lit(fit_start))
+            .cast(pl.Int64)
+            .alias("period")
+        )
+        .group_by("area_code", "period", "treated", "post")
+        .agg(pl.col("count").sum(), pl.col("population").sum().alias("person_years"))
+        .sort("area_code", "period")
+    )
+    did = diff_in_diff(
+        did_data, unit="area_code", time="period", outcome="count", treated="treated",
+        post="post", family="poisson", offset="person_years", inference="auto",
+        n_permutations=999, series_breaks=breaks_fit, level=1 - alpha,
+    )  # fmt: skip
+    event = event_study(
+        dd, unit="area_code", time="year", outcome="count", treated="treated",
+        treatment_time=treatment_year, family="poisson", offset="population",
+        inference="auto", n_permutations=999, series_breaks=breaks_fit,
+        level=1 - alpha,
+    )  # fmt: skip
+
+    # 3. ITS: the pilot alone, and against the pooled comparison kommuner
+    its_years = list(range(start_year, last + 1))
+    pilot_series = (
+        wide.filter((pl.col("area_code") == area.code) & pl.col("year").is_in(its_years))
+        .select("year", "count", "population")
+        .drop_nulls()
+    )
+    its = interrupted_time_series(
+        pilot_series, time="year", outcome="count", interruption=treatment_year,
+        offset="population", overdispersion="quasi", series_breaks=breaks_all,
+        model_breaks=True, level=1 - alpha,
+    )  # fmt: skip
+    full = _complete(wide, pool.codes, its_years, ["count", "population"])
+    its_controlled = None
+    its_data = pilot_series.with_columns(pl.lit(0).alias("control"))
+    if full:
+        agg = (
+            wide.filter(pl.col("area_code").is_in(sorted(full)) & pl.col("year").is_in(its_years))
+            .group_by("year")
+            .agg(pl.col("count").sum(), pl.col("population").sum())
+            .with_columns(pl.lit(1).alias("control"))
+            .sort("year")
+        )
+        its_data = pl.concat([its_data, agg.select(its_data.columns)])
+        its_controlled = interrupted_time_series(
+            its_data, time="year", outcome="count", interruption=treatment_year,
+            offset="population", overdispersion="quasi", control="control",
+            series_breaks=breaks_all, model_breaks=True, level=1 - alpha,
+        )  # fmt: skip
+        its_controlled.details["n_control_units"] = len(full)
+
+    # 4. power of the DiD design used, in the pilot district after dilution
+    pre_counts = data.filter(pl.col("year").is_in(pre_years))
+    baseline = float(pre_counts.filter(pl.col("area_code") == area.code)["count"].mean())
+    control = float(
+        pre_counts.filter(pl.col("area_code") != area.code)
+        .group_by("area_code")
+        .agg(pl.col("count").mean())["count"]
+        .sum()
+    )
+    kpop, kyear = _mean_pop(panel, area.code, treatment_year - 1)
+    dilution = (
+        dilution_share(programme.district_population, kpop)
+        if area.code == programme.parent_code
+        else None
+    )
+    phi = max(1.0, float(its.dispersion)) if math.isfinite(its.dispersion) else 1.0
+    pkw = dict(
+        years_pre=len(pre_years), years_post=len(post_years), n_control=len(pool.codes),
+        control_count=control, alpha=alpha, overdispersion=phi,
+        dilution=dilution if dilution is not None else 1.0,
+    )  # fmt: skip
+    power = minimum_detectable_effect(baseline, **pkw)
+    detect = can_detect(PLAUSIBLE_DROP, baseline, **pkw)
+    n_its_pre = int(its.details["n_pre"])
+    power_its = minimum_detectable_effect(
+        float(pilot_series.filter(pl.col("year") < treatment_year)["count"].mean()),
+        years_pre=n_its_pre, years_post=len(post_years), estimator="its", alpha=alpha,
+        overdispersion=phi, dilution=dilution if dilution is not None else 1.0,
+    )  # fmt: skip
+
+    # 5. the conclusion
+    ests = [
+        Estimate("synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True),
+        Estimate(
+            "did", float(did.rate_ratio), float(did.rr_lower), float(did.rr_upper), did.p_value
+        ),
+        Estimate("its", its.level_change, its.level_lower, its.level_upper, its.level_p, False),
+    ]
+    if its_controlled is not None:
+        ests.append(
+            Estimate(
+                "cits",
+                its_controlled.level_change,
+                its_controlled.level_lower,
+                its_controlled.level_upper,
+                its_controlled.level_p,
+                False,
+            )
+        )
+    evidence = Evidence(
+        estimates=tuple(ests),
+        alpha=alpha,
+        mde_pct_district=float(power.mde_pct),
+        power_plausible=float(detect.power),
+        plausible_pct=100 * PLAUSIBLE_DROP,
+        dilution=dilution,
+        breaks=tuple((b.first_year, b.label("sv"), b.label("en")) for b in breaks_fit),
+        treatment_year=treatment_year,
+        pretrend_p=(
+            event.pretrend.p_permutation
+            if event.pretrend is not None and event.pretrend.p_permutation is not None
+            else (event.pretrend.p_value if event.pretrend is not None else None)
+        ),
+        n_post_years=len(post_years),
+    )
+    return EffectAnalysis(
+        pilot=area,
+        indicator=ind,
+        pilot_start=pilot_start,
+        treatment_year=treatment_year,
+        first_full_year=first_full,
+        start_year=start_year,
+        end_year=last,
+        fit_start=fit_start,
+        post_years=post_years,
+        pool=pool,
+        breaks=breaks_all,
+        breaks_fit=breaks_fit,
+        dilution=dilution,
+        kommun_population=kpop,
+        kommun_population_year=kyear,
+        synth=synth,
+        did=did,
+        event=event,
+        its=its,
+        its_controlled=its_controlled,
+        power=power,
+        power_its=power_its,
+        detect=detect,
+        baseline_count=baseline,
+        control_count=control,
+        overdispersion=phi,
+        evidence=evidence,
+        conclusion=conclude(evidence),
+        data=data,
+        its_data=its_data,
+        programme=programme,
+    )

@@ -1,0 +1,341 @@
+"""Screening kommuner for a pilot expansion: need, similarity and detectability side by side.
+
+:func:`screen_candidates` ranks all kommuner on three components, each shown with its raw
+value and a 0-1 score, and a weighted total. Nothing is hidden in the total: the table is
+meant to be read column by column, and the weights are parameters.
+
+Components
+----------
+**Need.** The kommun's pooled rate of the indicator over ``years`` (sum of the estimated
+counts over the sum of the populations) relative to riket's pooled rate, as a rate ratio with
+the exact conditional interval and p-value of :func:`research.stats.rates.rate_ratio`. Counts are
+**estimated** (``count_est`` = published rate x population / 100 000; the snapshot carries no
+counts), hence the ``_est`` suffix of these columns. With ``reference="riket"`` (default) the
+kommun is part of the reference, so the interval, which treats the two as independent, is
+somewhat too wide for the largest kommuner; ``reference="rest"`` compares with the rest of
+the country instead (independent groups). *Score*: the percentile rank of the rate ratio
+among the kommuner, ``(r - 1) / (n - 1)`` with ``r`` the rank from the lowest (ties share
+their mean rank): 1 for the highest relative rate, 0 for the lowest. A rank is used because
+rate ratios of small kommuner are noisy and skewed; it keeps one extreme kommun from
+compressing every other score.
+
+**Similarity** to the pilot area: the distance of :func:`research.analyses.similarity.similar_areas`
+(standardized indicators and log population, averaged over ``years``). *Score*:
+``1 - (r - 1) / (n - 1)`` with ``r`` the rank by distance from the nearest, the pilot itself
+(distance 0) scoring 1.
+
+**Detectability**: the minimum detectable effect
+(:func:`research.stats.power.minimum_detectable_effect`)
+of a pilot of ``pilot_years`` years measured against as many years before, with the kommun's
+mean estimated count per year over ``years`` as baseline and the rest of the country as the
+comparison group (analytic, two-sided Wald test, so the large-pool approximation). *Score*:
+the MDE rate ratio itself for a decrease (1 would mean any drop is detectable, 0.5 that only a
+halving is, 0 that nothing is), and its inverse for an increase.
+
+**Total**: ``sum_c w_c score_c / sum_c w_c``; a missing component scores 0 (listed in
+``warnings``). Default weights are equal (1/3 each): no component is known to matter more,
+and equal weights are the easiest to explain; change them to reflect priorities.
+
+Reported crime measures police registration as much as violence; a successful outreach pilot
+may *raise* reported cases, so "need" and "detectability" refer to reported figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import polars as pl
+
+from research.core.errors import DataError, ParameterError
+from research.geo.area import RIKET
+from research.geo.registry import load_areas
+from research.stats.power import minimum_detectable_effect
+from research.stats.rates import rate_ratio
+
+from .similarity import similar_areas
+
+__all__ = ["DEFAULT_WEIGHTS", "ScreeningTable", "screen_candidates"]
+
+#: Default component weights (equal).
+DEFAULT_WEIGHTS: dict[str, float] = {"need": 1 / 3, "similarity": 1 / 3, "detectability": 1 / 3}
+_COMPONENTS = tuple(DEFAULT_WEIGHTS)
+
+
+class ScreeningTable(pl.DataFrame):
+    """Result of :func:`screen_candidates`: a polars DataFrame with extra attributes.
+
+    Attributes
+    ----------
+    weights
+        Normalized component weights (summing to 1).
+    settings
+        Indicator, years, pilot, similarity variables and power settings used.
+    notes
+        Plain-language notes on the columns (estimated counts, transforms).
+    warnings
+        Missing values, dropped areas.
+    """
+
+    weights: dict
+    settings: dict
+    notes: list[str]
+    warnings: list[str]
+
+
+def _percent_rank(x: np.ndarray, descending: bool = False) -> np.ndarray:
+    """(average rank - 1) / (n - 1) over the finite values; nan elsewhere."""
+    out = np.full(x.shape, np.nan)
+    ok = np.isfinite(x)
+    n = int(ok.sum())
+    if n == 0:
+        return out
+    if n == 1:
+        out[ok] = 1.0
+        return out
+    v = -x[ok] if descending else x[ok]
+    ranks = pl.Series(v).rank("average").to_numpy()
+    out[ok] = (ranks - 1.0) / (n - 1.0)
+    return out
+
+
+def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    if weights is None:
+        return dict(DEFAULT_WEIGHTS)
+    if not isinstance(weights, Mapping):
+        raise ParameterError(f"weights must be a dict component -> weight; got {weights!r}")
+    unknown = sorted(set(weights) - set(_COMPONENTS))
+    if unknown:
+        raise ParameterError(f"unknown components in weights: {unknown}; use {list(_COMPONENTS)}")
+    w = {c: weights.get(c, 0.0) for c in _COMPONENTS}
+    for c, v in w.items():
+        if not (isinstance(v, int | float) and np.isfinite(v) and v >= 0):
+            raise ParameterError(f"weight of {c!r} must be a number >= 0; got {v!r}")
+    total = sum(w.values())
+    if total <= 0:
+        raise ParameterError("at least one weight must be positive")
+    return {c: float(v) / total for c, v in w.items()}
+
+
+def screen_candidates(
+    panel: pl.DataFrame,
+    *,
+    pilot: str = "0180",
+    indicator: str = "N07402",
+    years: tuple[int, int] = (2020, 2022),
+    weights: Mapping[str, float] | None = None,
+    similarity_indicators: Sequence[str] = ("N07402", "N07403", "N07540", "N07549"),
+    similarity_covariates: Sequence[str] = ("N01951",),
+    standardize: str = "z",
+    metric: str = "euclidean",
+    reference: str = "riket",
+    level: float = 0.95,
+    pilot_years: int = 3,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    overdispersion: float = 1.0,
+    direction: str = "decrease",
+) -> ScreeningTable:
+    """Rank all kommuner as candidates for a pilot expansion.
+
+    Parameters
+    ----------
+    panel
+        The long panel of :func:`research.data.panel.load_panel`.
+    pilot
+        Code of the kommun where the pilot ran (``"0180"`` Stockholm, home of Södermalm).
+    indicator
+        Outcome indicator (default ``"N07402"``, grov kvinnofridskränkning per 100 000).
+    years
+        ``(first, last)`` years pooled for need and detectability and averaged for
+        similarity.
+    weights
+        ``{"need": .., "similarity": .., "detectability": ..}`` (normalized to sum 1;
+        components left out get 0). Default: 1/3 each.
+    similarity_indicators, similarity_covariates
+        Variables of :func:`research.analyses.similarity.similar_areas` (population
+        log-transformed).
+    standardize, metric
+        Passed to :func:`research.analyses.similarity.similar_areas`.
+    reference
+        ``"riket"`` (default) or ``"rest"`` (riket minus the kommun) for the need ratio.
+    level
+        Confidence level of the need interval.
+    pilot_years, alpha, power, overdispersion, direction
+        Settings of the detectability MDE (``pilot_years`` before and after the start).
+
+    Returns
+    -------
+    ScreeningTable
+        One row per kommun, best first: ``rank``, ``area_code``, ``area_name``, ``is_pilot``,
+        ``population_mean``, ``count_est_total``, ``rate_est`` (per 100 000),
+        ``need_rate_ratio_est``, ``need_lower_est``, ``need_upper_est``,
+        ``need_p_value_est``, ``need_score``, ``similarity_distance``, ``similarity_score``,
+        ``detect_baseline_per_year_est``, ``detect_mde_rate_ratio``, ``detect_mde_pct``,
+        ``detect_score``, ``score``; attributes ``weights``, ``settings``, ``notes``,
+        ``warnings``.
+
+    Raises
+    ------
+    ParameterError
+        Invalid weights, years, reference or pilot.
+    DataError
+        When riket's figures for the indicator are missing in a year.
+
+    Examples
+    --------
+    >>> from research.data.panel import load_panel
+    >>> tab = screen_candidates(load_panel())
+    >>> tab.height, tab.columns[:4]
+    (290, ['rank', 'area_code', 'area_name', 'is_pilot'])
+    """
+    w = _check_weights(weights)
+    if reference not in ("riket", "rest"):
+        raise ParameterError(f"reference={reference!r}; use 'riket' or 'rest'")
+    if not (
+        isinstance(years, tuple | list)
+        and len(years) == 2
+        and all(isinstance(y, int) for y in years)
+        and years[0] <= years[1]
+    ):
+        raise ParameterError(f"years must be (first, last) with first <= last; got {years!r}")
+    pilot_area = load_areas().resolve(pilot)
+    if pilot_area.level != "kommun":
+        raise ParameterError(
+            f"pilot must be a kommun; {pilot_area.label()} is a {pilot_area.level}"
+        )
+    first, last = int(years[0]), int(years[1])
+    n_years = last - first + 1
+    warns: list[str] = []
+    sub = panel.filter(
+        (pl.col("indicator") == indicator)
+        & (pl.col("sex") == "T")
+        & pl.col("year").is_between(first, last)
+    )
+    if sub.height == 0:
+        raise DataError(f"the panel has no values of {indicator} in {first}-{last}")
+    riket = sub.filter(pl.col("area_code") == RIKET).drop_nulls(["count_est", "population"])
+    if riket.height != n_years:
+        raise DataError(
+            f"riket lacks {indicator} (or its population) in some of {first}-{last}; "
+            "choose years with national figures"
+        )
+    r_count = float(riket["count_est"].sum())
+    r_pop = float(riket["population"].sum())
+
+    kom = load_areas().by_level("kommun")
+    base = pl.DataFrame(
+        {"area_code": [a.code for a in kom], "area_name": [a.name for a in kom]}
+    ).sort("area_code")
+    pooled = (
+        sub.filter(pl.col("level") == "kommun")
+        .drop_nulls(["count_est", "population"])
+        .group_by("area_code")
+        .agg(
+            pl.col("count_est").sum().cast(pl.Float64).alias("count_est_total"),
+            pl.col("population").sum().alias("_exposure"),
+            pl.len().alias("_n"),
+        )
+    )
+    tab = base.join(pooled, on="area_code", how="left")
+    incomplete = tab.filter(pl.col("_n").is_null() | (pl.col("_n") < n_years))
+    if incomplete.height:
+        warns.append(
+            f"{incomplete.height} kommuner lack {indicator} in some of {first}-{last}; their "
+            f"need and detectability are left empty and score 0: "
+            f"{incomplete['area_code'].to_list()}."
+        )
+        tab = tab.with_columns(
+            pl.when(pl.col("_n") == n_years).then(pl.col(c)).otherwise(None).alias(c)
+            for c in ("count_est_total", "_exposure")
+        )
+    x = tab["count_est_total"].to_numpy().astype(float)
+    e = tab["_exposure"].to_numpy().astype(float)
+    have = np.isfinite(x) & np.isfinite(e) & (e > 0)
+    ratio = np.full(x.size, np.nan)
+    lo = np.full(x.size, np.nan)
+    hi = np.full(x.size, np.nan)
+    pv = np.full(x.size, np.nan)
+    if have.any():
+        rc = np.full(int(have.sum()), r_count)
+        rp = np.full(int(have.sum()), r_pop)
+        if reference == "rest":
+            rc, rp = rc - x[have], rp - e[have]
+        rr = rate_ratio(x[have], e[have], rc, rp, level=level)
+        ratio[have], lo[have], hi[have], pv[have] = rr.ratio, rr.lower, rr.upper, rr.p_value
+    need_score = _percent_rank(ratio)
+
+    sim = similar_areas(
+        panel, pilot_area.code, indicators=list(similarity_indicators),
+        covariates=list(similarity_covariates), year=(first, last), k=None,
+        standardize=standardize, metric=metric,
+    )  # fmt: skip
+    warns.extend(f"Similarity: {m}" for m in sim.warnings)
+    dist_map = dict(zip(sim["area_code"].to_list(), sim["distance"].to_list(), strict=True))
+    dist_map[pilot_area.code] = 0.0
+    dist = np.array([dist_map.get(c, np.nan) for c in tab["area_code"].to_list()], dtype=float)
+    sim_score = _percent_rank(dist, descending=True)
+
+    b = np.where(have, x / n_years, np.nan)
+    ctrl = np.where(have, r_count / n_years - np.nan_to_num(b), np.nan)
+    mde = minimum_detectable_effect(
+        np.nan_to_num(b, nan=0.0), years_pre=pilot_years, years_post=pilot_years,
+        control_count=np.where(np.isfinite(ctrl) & (ctrl > 0), ctrl, 1.0), alpha=alpha,
+        power=power, overdispersion=overdispersion, direction=direction, inference="wald",
+    )  # fmt: skip
+    mde_rr = np.where(have, np.asarray(mde.mde_rate_ratio_measured, dtype=float), np.nan)
+    det_score = mde_rr if direction == "decrease" else 1.0 / mde_rr
+    det_score = np.where(np.isfinite(det_score), det_score, 0.0)
+    det_score = np.where(have, det_score, np.nan)
+
+    scores = {"need": need_score, "similarity": sim_score, "detectability": det_score}
+    total = sum(w[c] * np.nan_to_num(scores[c], nan=0.0) for c in _COMPONENTS)
+    missing_sim = [c for c, d in zip(tab["area_code"].to_list(), dist, strict=True) if np.isnan(d)]
+    if missing_sim:
+        warns.append(f"No similarity distance (score 0) for: {missing_sim}.")
+
+    out = tab.select("area_code", "area_name").with_columns(
+        (pl.col("area_code") == pilot_area.code).alias("is_pilot"),
+        pl.Series("population_mean", e / n_years),
+        pl.Series("count_est_total", x),
+        pl.Series("rate_est", 1e5 * x / e),
+        pl.Series("need_rate_ratio_est", ratio),
+        pl.Series("need_lower_est", lo),
+        pl.Series("need_upper_est", hi),
+        pl.Series("need_p_value_est", pv),
+        pl.Series("need_score", need_score),
+        pl.Series("similarity_distance", dist),
+        pl.Series("similarity_score", sim_score),
+        pl.Series("detect_baseline_per_year_est", b),
+        pl.Series("detect_mde_rate_ratio", mde_rr),
+        pl.Series("detect_mde_pct", 100 * np.abs(1 - mde_rr)),
+        pl.Series("detect_score", det_score),
+        pl.Series("score", total),
+    )
+    out = out.with_columns(pl.selectors.float().fill_nan(None))
+    out = out.sort(["score", "area_code"], descending=[True, False], nulls_last=True)
+    out = out.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
+    res = ScreeningTable(out)
+    res.weights = w
+    res.settings = dict(
+        pilot=pilot_area.code, indicator=indicator, years=(first, last), reference=reference,
+        level=level, similarity_variables=sim.variables, similarity_transforms=sim.transforms,
+        standardize=standardize, metric=metric, pilot_years=pilot_years, alpha=alpha,
+        power=power, overdispersion=overdispersion, direction=direction,
+    )  # fmt: skip
+    res.notes = [
+        f"Counts are estimates (published rate x population / 100 000), pooled over "
+        f"{first}-{last}; columns ending in _est rest on them.",
+        f"Need: rate ratio against {'riket' if reference == 'riket' else 'the rest of riket'} "
+        "with the exact conditional interval; score = percentile rank of the ratio.",
+        f"Similarity to {pilot_area.label()}: distance on standardized {sim.variables} "
+        f"({standardize}, {metric}; population on the log scale); score = 1 - percentile "
+        "rank of the distance.",
+        f"Detectability: MDE (rate ratio) of a {pilot_years}+{pilot_years}-year comparison "
+        f"against the rest of the country, two-sided {alpha:g} test, power {power:g}, "
+        f"over-dispersion {overdispersion:g}; score = the MDE rate ratio (0 if undetectable).",
+        "Reported crime measures police registration as much as violence; an outreach pilot "
+        "may raise reported cases.",
+    ]
+    res.warnings = warns
+    return res

@@ -1,0 +1,273 @@
+"""The indicator catalogue: labels, units, coverage and registered series breaks.
+
+Read from ``data/catalog.toml``. Every report label, unit and break marker comes from here,
+so one edit changes them everywhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from research.core.errors import DataError, UnknownIndicatorError
+from research.core.paths import data_dir
+
+__all__ = ["BRA_RELATED", "Catalog", "Indicator", "SeriesBreak", "load_catalog"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the catalogue.
+
+    ``per`` is the rate base (100 000 for crime rates); ``denominator`` names the population
+    indicator by which an estimated count can be derived (rate x population / per), or is
+    ``None`` when no count can be derived.
+    """
+
+    id: str
+    label_sv: str
+    label_en: str
+    short_sv: str
+    short_en: str
+    unit: str
+    unit_en: str
+    kind: str
+    source: str
+    coverage: tuple[int, int]
+    per: int | None = None
+    denominator: str | None = None
+    law: str | None = None
+    note_sv: str | None = None
+    note_en: str | None = None
+    violence: bool = False
+    default: bool = False
+
+    def label(self, lang: str = "sv", short: bool = False) -> str:
+        """Return the label in ``lang`` ("sv" or "en")."""
+        if short:
+            return self.short_en if lang == "en" else self.short_sv
+        return self.label_en if lang == "en" else self.label_sv
+
+    def unit_label(self, lang: str = "sv") -> str:
+        """Return the unit in ``lang``."""
+        return self.unit_en if lang == "en" else self.unit
+
+
+@dataclass(frozen=True)
+class SeriesBreak:
+    """A registered break in official series: from ``first_year`` on, a new basis."""
+
+    id: str
+    first_year: int
+    date: str
+    indicators: tuple[str, ...]
+    label_sv: str
+    label_en: str
+    description_sv: str
+    description_en: str
+    source: str
+
+    def label(self, lang: str = "sv") -> str:
+        """Return the short label in ``lang``."""
+        return self.label_en if lang == "en" else self.label_sv
+
+    def description(self, lang: str = "sv") -> str:
+        """Return the full description in ``lang``."""
+        return self.description_en if lang == "en" else self.description_sv
+
+    def within(self, first: int, last: int) -> bool:
+        """True when the break separates two years of the inclusive window [first, last]."""
+        return first < self.first_year <= last
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All indicators and series breaks."""
+
+    indicators: dict[str, Indicator]
+    breaks: tuple[SeriesBreak, ...] = field(default=())
+
+    def __getitem__(self, indicator_id: str) -> Indicator:
+        return self.get(indicator_id)
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return isinstance(indicator_id, str) and indicator_id.upper() in self.indicators
+
+    def get(self, indicator_id: str) -> Indicator:
+        """Return an indicator by id (case-insensitive).
+
+        Raises
+        ------
+        UnknownIndicatorError
+            With the closest ids and labels as suggestions.
+        """
+        key = str(indicator_id).strip().upper()
+        if key in self.indicators:
+            return self.indicators[key]
+        close = difflib.get_close_matches(key, list(self.indicators), n=3, cutoff=0.6)
+        hint = (
+            "; did you mean " + ", ".join(f"{c} ({self.indicators[c].short_en})" for c in close)
+            if close
+            else ""
+        )
+        hint_sv = (
+            "; menade du " + ", ".join(f"{c} ({self.indicators[c].short_sv})" for c in close)
+            if close
+            else ""
+        )
+        raise UnknownIndicatorError(
+            f"Indicator {indicator_id!r} is not in the catalogue{hint}. "
+            "See data/catalog.toml for the list.",
+            sv=f"Indikatorn {indicator_id!r} finns inte i katalogen{hint_sv}. "
+            "Listan finns i data/catalog.toml.",
+        )
+
+    def violence_indicators(self, *, default_only: bool = False) -> list[str]:
+        """Return the ids of violence-related indicators, in catalogue order."""
+        return [
+            k for k, v in self.indicators.items() if v.violence and (v.default or not default_only)
+        ]
+
+    def breaks_for(
+        self, indicator_id: str, window: tuple[int, int] | None = None
+    ) -> list[SeriesBreak]:
+        """Return the breaks that affect ``indicator_id`` (inside ``window`` if given)."""
+        key = indicator_id.upper()
+        out = [b for b in self.breaks if key in b.indicators]
+        if window is not None:
+            out = [b for b in out if b.within(*window)]
+        return out
+
+
+#: Kolada KPI whose registered breaks also apply to a Brå category imported from files.
+BRA_RELATED: dict[str, str] = {
+    "BRA_GROV_KVINNOFRID": "N07402",
+    "BRA_MISSHANDEL_KVINNA": "N07549",
+    "BRA_MISSHANDEL_KVINNA_PARTNER": "N07401",
+    "BRA_TOTAL": "N07540",
+    "BRA_VALDTAKT": "N07537",
+    "BRA_GROV_FRID": "N07536",
+    "BRA_OLAGA_FORFOLJELSE": "N07536",
+    "BRA_OLAGA_HOT": "N07536",
+    "BRA_OFREDANDE": "N07536",
+    "BRA_INTEGRITETSINTRANG": "N07536",
+    "BRA_BARNFRID": "N07536",
+    "BRA_KONTAKTFORBUD": "N07536",
+}
+
+
+def _bra_indicators() -> dict[str, Indicator]:
+    """The Brå crime categories that files can be imported under (``research.data.sources.bra``)."""
+    from research.data.sources.bra import BRA_CATEGORIES
+
+    cats = BRA_CATEGORIES.values() if isinstance(BRA_CATEGORIES, dict) else BRA_CATEGORIES
+    out = {}
+    for c in cats:
+        first = c.since.year if c.since else 1975
+        out[c.id] = Indicator(
+            id=c.id,
+            label_sv=f"Anmälda brott: {c.label_sv}",
+            label_en=f"Reported: {c.label_en}",
+            short_sv=c.label_sv,
+            short_en=c.label_en,
+            unit="per 100 000 inv.",
+            unit_en="per 100,000 inhabitants",
+            kind="rate",
+            source="Brå (imported file)",
+            coverage=(first, 2100),
+            per=100_000,
+            denominator=None,
+            law=c.law or None,
+            note_sv="Importerad från Brå; antal är officiella.",
+            note_en="Imported from Brå; counts are official.",
+            violence=c.id != "BRA_TOTAL",
+            default=False,
+        )
+    return out
+
+
+def _parse(raw: dict, path: Path) -> Catalog:
+    indicators = {}
+    for key, d in raw.get("indicators", {}).items():
+        try:
+            indicators[key.upper()] = Indicator(
+                id=key.upper(),
+                label_sv=d["label_sv"],
+                label_en=d["label_en"],
+                short_sv=d.get("short_sv", d["label_sv"]),
+                short_en=d.get("short_en", d["label_en"]),
+                unit=d["unit"],
+                unit_en=d.get("unit_en", d["unit"]),
+                kind=d["kind"],
+                source=d["source"],
+                coverage=(int(d["coverage"][0]), int(d["coverage"][1])),
+                per=d.get("per"),
+                denominator=d.get("denominator"),
+                law=d.get("law"),
+                note_sv=d.get("note_sv"),
+                note_en=d.get("note_en"),
+                violence=bool(d.get("violence", False)),
+                default=bool(d.get("default", False)),
+            )
+        except (KeyError, IndexError, TypeError) as exc:
+            raise DataError(
+                f"{path}: indicator {key} is missing or has a bad field: {exc}"
+            ) from exc
+    for key, ind in _bra_indicators().items():
+        indicators.setdefault(key, ind)
+    breaks = []
+    for i, b in enumerate(raw.get("breaks", []), start=1):
+        try:
+            unknown = [x for x in b["indicators"] if x.upper() not in indicators]
+            if unknown:
+                raise DataError(f"{path}: break {b['id']} names unknown indicators {unknown}")
+            breaks.append(
+                SeriesBreak(
+                    id=b["id"],
+                    first_year=int(b["first_year"]),
+                    date=str(b["date"]),
+                    indicators=tuple(x.upper() for x in b["indicators"])
+                    + tuple(k for k, v in BRA_RELATED.items() if v in b["indicators"]),
+                    label_sv=b["label_sv"],
+                    label_en=b["label_en"],
+                    description_sv=b["description_sv"],
+                    description_en=b["description_en"],
+                    source=b["source"],
+                )
+            )
+        except KeyError as exc:
+            raise DataError(f"{path}: [[breaks]] entry {i} lacks {exc}") from exc
+    return Catalog(indicators, tuple(breaks))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path, digest: str) -> Catalog:
+    from research.core.config import CatalogFile, read_toml, validate_config
+
+    raw = read_toml(path, DataError, "indicator catalogue")
+    validate_config(CatalogFile, raw, path)
+    return _parse(raw, path)
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Load the indicator catalogue (``data/catalog.toml`` by default).
+
+    Examples
+    --------
+    >>> cat = load_catalog()
+    >>> cat["n07402"].unit
+    'per 100 000 inv.'
+    """
+    path = path or data_dir() / "catalog.toml"
+    if not path.exists():
+        raise DataError(f"{path}: the indicator catalogue is missing")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not the indicator catalogue")
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()  # content, not mtime
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return _load_cached(path, digest)

@@ -1,0 +1,521 @@
+"""Fetch official data over HTTP (Kolada API v3, SCB PxWebApi v2) into the import store.
+
+Standard library only (``urllib``). The client
+
+* sets a timeout on every call and retries transient failures (timeouts, 5xx, 429) with
+  exponential backoff, honouring ``Retry-After`` on 429/503;
+* fails fast without a network: a DNS or connection failure on the *first* call raises
+  :class:`NetworkUnavailableError` at once instead of retrying for minutes;
+* follows Kolada's ``next_url`` paging (only to the same host);
+* respects SCB's limit of about 30 calls per 10 seconds with a sliding-window
+  :class:`RateLimiter` (clock and sleep injectable for tests), and splits SCB selections so
+  that no call asks for more than 150 000 cells.
+
+Responses go through the same readers (:mod:`research.data.sources`) and the import store
+(:func:`research.data.imports.import_file`), so fetched and downloaded files are handled alike.
+Nothing is written to disk until every call of a fetch has succeeded.
+"""
+
+from __future__ import annotations
+
+import collections
+import email.utils
+import json
+import socket
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import DataError, ParameterError
+from research.data.sources.kolada import parse_kolada
+from research.data.sources.scb import POPULATION_CONTENT, parse_jsonstat
+from research.geo.area import RIKET, normalize_code
+
+from .imports import ImportResult, import_file
+
+__all__ = [
+    "KOLADA_URL",
+    "SCB_URL",
+    "FetchError",
+    "FetchResult",
+    "HttpClient",
+    "NetworkUnavailableError",
+    "RateLimiter",
+    "fetch_kolada",
+    "fetch_scb",
+]
+
+KOLADA_URL = "https://api.kolada.se/v3"
+SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
+SCB_MAX_CELLS = 150_000
+_KOLADA_MAX_YEARS = 25
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class FetchError(DataError):
+    """A fetch failed (HTTP error, repeated timeouts, malformed response)."""
+
+
+class NetworkUnavailableError(FetchError):
+    """The first call could not reach the server at all (no DNS, no route, refused)."""
+
+
+class RateLimiter:
+    """Allow at most ``max_calls`` calls in any window of ``period`` seconds.
+
+    Parameters
+    ----------
+    max_calls, period
+        The limit (SCB: 30 calls per 10 s).
+    clock, sleep
+        Injectable for tests (default :func:`time.monotonic`, :func:`time.sleep`).
+
+    Examples
+    --------
+    >>> t = [0.0]
+    >>> lim = RateLimiter(2, 10.0, clock=lambda: t[0],
+    ...                   sleep=lambda s: t.__setitem__(0, t[0] + s))
+    >>> [lim.acquire() for _ in range(3)]
+    [0.0, 0.0, 10.0]
+    """
+
+    def __init__(
+        self,
+        max_calls: int = 30,
+        period: float = 10.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_calls < 1 or period <= 0:
+            raise ParameterError("RateLimiter needs max_calls >= 1 and period > 0")
+        self.max_calls, self.period = max_calls, period
+        self._clock, self._sleep = clock, sleep
+        self._calls: collections.deque[float] = collections.deque()
+
+    def acquire(self) -> float:
+        """Wait until a call is allowed, record it, and return the seconds waited."""
+        waited = 0.0
+        while True:
+            now = self._clock()
+            # 1e-9 s tolerance: after sleeping exactly the computed wait, float rounding
+            # must not leave the oldest call a hair inside the window (an endless loop).
+            while self._calls and self._calls[0] + self.period <= now + 1e-9:
+                self._calls.popleft()
+            if len(self._calls) < self.max_calls:
+                self._calls.append(now)
+                return waited
+            wait = self._calls[0] + self.period - now
+            self._sleep(wait)
+            waited += wait
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, socket.gaierror | ConnectionRefusedError | ConnectionResetError) or (
+        isinstance(reason, OSError)
+        and not isinstance(reason, TimeoutError)
+        and getattr(reason, "errno", None) in (101, 113, 111, 99)
+    )  # unreachable/refused
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, TimeoutError | socket.timeout)
+
+
+@dataclass
+class HttpClient:
+    """A small HTTP client with timeouts, retries, backoff and an optional rate limiter.
+
+    Parameters
+    ----------
+    timeout
+        Seconds per call.
+    retries
+        Extra attempts after the first for transient failures.
+    backoff
+        First backoff in seconds; doubles per attempt up to ``max_backoff``.
+    max_retry_after
+        Longest ``Retry-After`` wait accepted; a longer one stops with a clear error.
+    limiter
+        A :class:`RateLimiter`, or ``None``.
+    sleep
+        Injectable for tests.
+    deadline
+        Seconds for all calls of this client together, retries and waits included; when
+        they are used up the fetch stops with a :class:`FetchError` (``None``: no limit).
+        Each call's timeout is cut to what is left.
+    progress
+        Called with one line of text before each retry (the command line prints it to
+        stderr), so a slow server is never met with silence.
+    """
+
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    max_retry_after: float = 120.0
+    limiter: RateLimiter | None = None
+    sleep: Callable[[float], None] = time.sleep
+    user_agent: str = "pilotbench (research workbench; urllib)"
+    deadline: float | None = None
+    progress: Callable[[str], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    requests: int = 0
+    waits: list[float] = field(default_factory=list)
+    _reached: bool = False
+    _started: float | None = None
+
+    def _left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        if self._started is None:
+            self._started = self.clock()
+        return self.deadline - (self.clock() - self._started)
+
+    def _opener(self, url: str) -> urllib.request.OpenerDirector:
+        host = urllib.parse.urlsplit(url).hostname or ""
+        if host in _LOOPBACK:
+            return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        return urllib.request.build_opener()
+
+    def _wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.sleep(seconds)
+
+    def request(self, url: str, *, body: dict | None = None) -> bytes:
+        """GET ``url`` (or POST ``body`` as JSON) and return the response bytes.
+
+        Raises
+        ------
+        NetworkUnavailableError
+            When the very first call cannot reach the host (DNS, refused, unreachable).
+        FetchError
+            For a non-retryable HTTP status, or when retries are exhausted.
+        """
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme not in ("http", "https"):
+            raise ParameterError(f"{url!r} is not an http(s) URL")
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        opener = self._opener(url)
+        last = ""
+        host = urllib.parse.urlsplit(url).netloc
+        for attempt in range(self.retries + 1):
+            left = self._left()
+            if left is not None and left <= 0:
+                raise FetchError(
+                    f"{host}: the fetch took longer than its deadline of {self.deadline:.0f} s "
+                    f"(last: {last or 'no answer'}); nothing was changed. Try again later or "
+                    "raise --deadline."
+                )
+            if self.limiter is not None:
+                self.limiter.acquire()
+            req = urllib.request.Request(
+                url, data=data, headers=headers, method="POST" if data is not None else "GET"
+            )
+            self.requests += 1
+            delay = min(self.max_backoff, self.backoff * 2**attempt)
+            timeout = self.timeout if left is None else max(0.1, min(self.timeout, left))
+            try:
+                with opener.open(req, timeout=timeout) as resp:
+                    payload = resp.read()
+                self._reached = True
+                return payload
+            except urllib.error.HTTPError as exc:
+                self._reached = True
+                text = exc.read()[:300].decode("utf-8", "replace")
+                exc.close()
+                last = f"HTTP {exc.code} {exc.reason}: {text}"
+                if exc.code in (429, 503):
+                    ra = _retry_after(exc.headers.get("Retry-After"))
+                    if ra is not None and ra > self.max_retry_after:
+                        raise FetchError(
+                            f"{url}: the server asks to wait {ra:.0f} s "
+                            f"(Retry-After); try again later"
+                        ) from None
+                    delay = ra if ra is not None else delay
+                elif exc.code not in (500, 502, 504):
+                    raise FetchError(f"{url}: {last}") from None
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                if _is_timeout(exc):
+                    last = f"no answer within {timeout:g} s"
+                elif not self._reached and _is_unreachable(exc):
+                    raise NetworkUnavailableError(
+                        f"Cannot reach {urllib.parse.urlsplit(url).netloc}: "
+                        f"{getattr(exc, 'reason', exc)}. There seems to be no network (or the "
+                        "host is down); nothing was changed. Connect and try again, or import "
+                        "a downloaded file with research.data.imports.import_file."
+                    ) from None
+                else:
+                    last = f"connection failed: {getattr(exc, 'reason', exc)}"
+            if attempt < self.retries:
+                left = self._left()
+                if left is not None:
+                    delay = min(delay, max(0.0, left))
+                if self.progress is not None:
+                    self.progress(
+                        f"{host}: {last}; retrying in {delay:.0f} s "
+                        f"(attempt {attempt + 2} of {self.retries + 1})"
+                    )
+                self._wait(delay)
+        raise FetchError(
+            f"{host}: giving up after {self.retries + 1} attempt(s); last: {last}. "
+            "Nothing was changed; try again later."
+        )
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Rows fetched, the import-store results, and the URLs called."""
+
+    frame: pl.DataFrame
+    imports: list[ImportResult]
+    urls: list[str]
+    requests: int
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urllib.parse.urlsplit(a), urllib.parse.urlsplit(b)
+    return (pa.scheme, pa.netloc) == (pb.scheme, pb.netloc)
+
+
+def _kolada_code(code: str) -> str:
+    c = normalize_code(code)
+    if c == RIKET:
+        return "0000"
+    if len(c) == 2 and c.isdigit():
+        return "00" + c
+    if len(c) == 4 and c.isdigit():
+        return c
+    raise ParameterError(f"{code!r} has no Kolada id (districts are not in Kolada)")
+
+
+def _store(
+    docs: list[tuple[str, str]], *, source: str, base: Path | None, origin: str
+) -> list[ImportResult]:
+    out = []
+    with tempfile.TemporaryDirectory(prefix="pilotbench-fetch-") as tmp:
+        for name, text in docs:
+            p = Path(tmp) / name
+            p.write_text(text, encoding="utf-8")
+            out.append(import_file(p, source=source, base=base, origin=origin))
+    return out
+
+
+def fetch_kolada(
+    kpis: Sequence[str],
+    years: Sequence[int],
+    *,
+    areas: Sequence[str] | None = None,
+    base_url: str = KOLADA_URL,
+    timeout: float = 10.0,
+    retries: int = 3,
+    deadline: float | None = 120.0,
+    per_page: int = 5000,
+    max_pages: int = 200,
+    store: bool = True,
+    base: Path | None = None,
+    client: HttpClient | None = None,
+) -> FetchResult:
+    """Fetch Kolada KPI values (all kommuner/regions, or ``areas``) and import them.
+
+    Calls ``{base_url}/data/kpi/{kpi}[/municipality/{ids}]/year/{years}?per_page=...``
+    per KPI (at most 25 years per call) and follows ``next_url`` to the last page.
+
+    Parameters
+    ----------
+    kpis
+        Kolada KPI ids (``"N07402"``).
+    years
+        Years to fetch.
+    areas
+        Area codes (``"0126"``, riket ``"00"``, län ``"01"``); default all.
+    base_url, timeout, retries, per_page, max_pages
+        Connection settings (``timeout`` per call).
+    deadline
+        Seconds for the whole fetch, retries included (``None``: no limit).
+    store
+        Import the responses into the store (:func:`research.data.imports.import_file`).
+    base
+        The data folder for the store.
+    client
+        An :class:`HttpClient` (built from ``timeout``/``retries`` when omitted).
+
+    Returns
+    -------
+    FetchResult
+        The parsed rows (canonical schema), the import results, URLs and request count.
+
+    Raises
+    ------
+    NetworkUnavailableError
+        At once when the server cannot be reached on the first call.
+    FetchError
+        For HTTP errors or paging that does not end.
+    ParseError
+        If a response is malformed.
+    """
+    if not kpis or not years:
+        raise ParameterError("fetch_kolada needs at least one KPI and one year")
+    client = client or HttpClient(
+        timeout=timeout, retries=retries, deadline=deadline, progress=_stderr
+    )
+    ids = [k.strip().upper() for k in kpis]
+    yrs = sorted({int(y) for y in years})
+    muni = ",".join(_kolada_code(a) for a in areas) if areas else None
+    docs: list[tuple[str, str]] = []
+    urls: list[str] = []
+    base_url = base_url.rstrip("/")
+    for kpi in ids:
+        for i in range(0, len(yrs), _KOLADA_MAX_YEARS):
+            chunk = yrs[i : i + _KOLADA_MAX_YEARS]
+            path = f"/data/kpi/{kpi}" + (f"/municipality/{muni}" if muni else "")
+            url = f"{base_url}{path}/year/{','.join(map(str, chunk))}?per_page={per_page}"
+            pages = []
+            for _ in range(max_pages):
+                urls.append(url)
+                raw = client.request(url)
+                try:
+                    doc = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise FetchError(f"{url}: the response is not JSON ({exc})") from None
+                pages.append(doc)
+                nxt = doc.get("next_url") if isinstance(doc, dict) else None
+                if not nxt:
+                    break
+                if not _same_origin(nxt, base_url):
+                    raise FetchError(f"{url}: next_url {nxt!r} leaves {base_url}; refusing")
+                url = nxt
+            else:
+                raise FetchError(f"{kpi}: more than {max_pages} pages; stopping")
+            name = (
+                f"kolada-{kpi}-{chunk[0]}-{chunk[-1]}"
+                + (f"-{len(areas)}areas" if areas else "")
+                + ".json"
+            )
+            docs.append((name, json.dumps(pages, ensure_ascii=False, indent=1)))
+    frames = [parse_kolada(text, name) for name, text in docs]
+    results = _store(docs, source="kolada", base=base, origin=urls[0]) if store else []
+    frame = pl.concat([r.frame for r in results]) if results else pl.concat(frames)
+    return FetchResult(frame, results, urls, client.requests)
+
+
+def fetch_scb(
+    regions: Sequence[str],
+    years: Sequence[int],
+    *,
+    by_sex: bool = False,
+    table: str = "TAB638",
+    content: str = POPULATION_CONTENT,
+    base_url: str = SCB_URL,
+    timeout: float = 10.0,
+    retries: int = 3,
+    deadline: float | None = 120.0,
+    store: bool = True,
+    base: Path | None = None,
+    client: HttpClient | None = None,
+    limiter: RateLimiter | None = None,
+) -> FetchResult:
+    """Fetch population from SCB PxWebApi v2 (json-stat2) and import it.
+
+    POSTs ``{base_url}/tables/{table}/data?lang=sv&outputFormat=json-stat2`` with a body
+    ``{"selection": [{"variableCode": "Region", "valueCodes": [...]}, ContentsCode, Tid
+    (and Kon 1/2 when ``by_sex``)]}``. Civilstånd and ålder are left out of the selection,
+    so SCB eliminates (sums) them. Calls are split so that none exceeds 150 000 cells and
+    paced by a 30-calls-per-10-s :class:`RateLimiter`.
+
+    Parameters
+    ----------
+    regions
+        Area codes: riket ``"00"``, län ``"01"``, kommuner ``"0126"``.
+    years
+        Years (population on 31 December).
+    by_sex
+        Fetch men and women (sex ``M``/``K``) instead of the total (``T``).
+    table, content, base_url, timeout, retries, deadline
+        Table, content code and connection settings (as :func:`fetch_kolada`).
+    store, base
+        Import into the store under ``base``.
+    client, limiter
+        Injectable client and rate limiter (default: 30 calls / 10 s).
+
+    Returns
+    -------
+    FetchResult
+
+    Raises
+    ------
+    NetworkUnavailableError, FetchError, ParseError
+        As :func:`fetch_kolada`.
+    """
+    if not regions or not years:
+        raise ParameterError("fetch_scb needs at least one region and one year")
+    codes = [normalize_code(r) for r in regions]
+    bad = [c for c in codes if not (c.isdigit() and len(c) in (2, 4))]
+    if bad:
+        raise ParameterError(
+            f"SCB region codes are '00', 2-digit län or 4-digit kommun codes; got {bad}"
+        )
+    yrs = [str(y) for y in sorted({int(y) for y in years})]
+    client = client or HttpClient(
+        timeout=timeout,
+        retries=retries,
+        limiter=limiter or RateLimiter(30, 10.0),
+        deadline=deadline,
+        progress=_stderr,
+    )
+    if client.limiter is None:
+        client.limiter = limiter or RateLimiter(30, 10.0)
+    per_region = len(yrs) * (2 if by_sex else 1)
+    step = max(1, SCB_MAX_CELLS // per_region)
+    url = f"{base_url.rstrip('/')}/tables/{table}/data?lang=sv&outputFormat=json-stat2"
+    docs: list[tuple[str, str]] = []
+    for part, i in enumerate(range(0, len(codes), step), start=1):
+        selection = [
+            {"variableCode": "Region", "valueCodes": codes[i : i + step]},
+            {"variableCode": "ContentsCode", "valueCodes": [content]},
+            {"variableCode": "Tid", "valueCodes": yrs},
+        ]
+        if by_sex:
+            selection.append({"variableCode": "Kon", "valueCodes": ["1", "2"]})
+        raw = client.request(url, body={"selection": selection})
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FetchError(f"{url}: the response is not UTF-8 ({exc})") from None
+        name = f"scb-{table}-{yrs[0]}-{yrs[-1]}{'-kon' if by_sex else ''}-part{part}.json"
+        docs.append((name, text))
+    frames = [parse_jsonstat(text, name) for name, text in docs]
+    results = _store(docs, source="scb", base=base, origin=url) if store else []
+    frame = pl.concat([r.frame for r in results]) if results else pl.concat(frames)
+    return FetchResult(frame, results, [url] * len(docs), client.requests)

@@ -1,0 +1,589 @@
+"""Official peer groups of kommuner from Kolada: "Liknande kommuner" and SKR's kommungrupper.
+
+Kolada (RKA) publishes 3 630 municipality groups (``data/raw/kolada-groups``, see its
+SOURCES.md). Two kinds matter for choosing comparison kommuner:
+
+* **Liknande kommuner** ("similar kommuner"): for every kommun and theme, the seven kommuner
+  RKA finds most similar on structural variables for that theme, recomputed yearly. The year
+  is in the title: "Liknande kommuner IFO, Huddinge, 2024" (IFO = individ- och familjeomsorg,
+  social services for individuals and families, the theme closest to intimate partner
+  violence work). The kommun itself is not a member of its own group.
+* **SKR kommungrupp**: SKR's classification of the 290 kommuner into nine groups (Storstäder,
+  Pendlingskommun nära storstad, ...), a partition of Sweden. Kolada does not say which
+  edition (2017 or 2023) the names follow, so it is labelled "SKR kommungrupp (enligt
+  Kolada)".
+
+Group references
+----------------
+Everywhere pilotbench takes a list of comparison areas, a *group reference* may stand in for
+the list (:func:`resolve_group`, :func:`resolve_area_list`):
+
+``kolada:liknande-ifo``, ``kolada:liknande-socioekonomi``, ``kolada:liknande-overgripande``
+    The Liknande kommuner group of the kommun the analysis is about (the pilot for donor
+    pools, the target for similarity), in the latest year available. Append ``:KOMMUN`` to
+    name another kommun and ``@YEAR`` for a year: ``kolada:liknande-ifo:Huddinge@2024``.
+    The other themes work the same way (``liknande-lss``, ``liknande-aldreomsorg``, ...).
+``skr:<kommungrupp>``
+    An SKR kommungrupp by name, ``skr:Pendlingskommun nära storstad``; ``skr:`` alone means
+    the kommungrupp of the kommun the analysis is about.
+``kolada:<group id or exact title>``
+    Any Kolada group, ``kolada:G92793`` or ``kolada:Södertörnskommunerna``.
+
+A reference resolves to an :class:`AreaGroup`, which keeps the group's Kolada id, title and
+year beside the member codes, so reports can say which group was used.
+
+Examples
+--------
+>>> g = resolve_group("kolada:liknande-ifo", kommun="Huddinge")
+>>> g.title, g.year, len(g.codes)
+('Liknande kommuner IFO, Huddinge, 2024', 2024, 7)
+>>> resolve_group("skr:Pendlingskommun nära storstad").group_id
+'G92793'
+>>> skr_group("0126").name
+'Pendlingskommun nära storstad'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import DataError, ParameterError, UnknownAreaError
+from research.core.paths import data_dir
+
+__all__ = [
+    "LIKNANDE_THEMES",
+    "OFFICIAL_THEMES",
+    "SKR_GROUP_IDS",
+    "AreaGroup",
+    "UnknownGroupError",
+    "expand_group_references",
+    "is_group_reference",
+    "load_groups",
+    "official_groups",
+    "resolve_area_list",
+    "resolve_group",
+    "skr_group",
+]
+
+#: The nine SKR kommungrupper as Kolada publishes them (ids G92786-G92794).
+SKR_GROUP_IDS: tuple[str, ...] = tuple(f"G{n}" for n in range(92786, 92795))
+
+#: Slug -> theme as written in Kolada's "Liknande kommuner <theme>, <kommun>, <year>" titles.
+LIKNANDE_THEMES: dict[str, str] = {
+    "ifo": "IFO",
+    "socioekonomi": "socioekonomi",
+    "overgripande": "övergripande",
+    "ekonomiskt-bistand": "ekonomiskt bistånd",
+    "aldreomsorg": "äldreomsorg",
+    "lss": "LSS",
+    "arbetsmarknad": "arbetsmarknad",
+    "grundskola": "grundskola",
+    "gymnasieskola": "gymnasieskola",
+    "forskola": "förskola",
+    "fritidshem": "fritidshem",
+    "raddningstjanst": "räddningstjänst",
+}
+
+#: The themes shown beside data-driven neighbours (IFO first: social services).
+OFFICIAL_THEMES: tuple[str, ...] = ("ifo", "socioekonomi", "overgripande")
+
+_SOURCE = "kolada-groups"
+_FILE = "raw/kolada-groups/municipality_groups.csv"
+_LIKNANDE = re.compile(
+    r"^Liknande kommuner,? (?P<theme>[^,]+), (?P<kommun>[^,]+?)(?:, (?P<year>\d{4}))?$"
+)
+_SLUG = re.compile(
+    r"^liknande[-\s]+(?P<theme>[^:@]+?)\s*(?::\s*(?P<kommun>[^@]+?))?\s*(?:@\s*(?P<year>\d{4}))?$",
+    re.IGNORECASE,
+)
+_SUFFIX = " (ovägt medel)"
+_REF = re.compile(r"^(?P<prefix>kolada|skr)\s*:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_ID = re.compile(r"^G\d+$", re.IGNORECASE)
+
+
+class UnknownGroupError(UnknownAreaError, ParameterError):
+    """A group reference names no Kolada group; ``suggestions`` holds close matches."""
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """A resolved group reference.
+
+    Attributes
+    ----------
+    reference
+        The reference as given (``"kolada:liknande-ifo"``).
+    group_id
+        Kolada's group id (``"G92793"``).
+    title
+        The title as Kolada publishes it.
+    name
+        A short display name: the SKR group without "(ovägt medel)", or the title.
+    kind
+        ``"liknande"``, ``"skr"`` or ``"kolada"`` (any other group).
+    theme
+        The Liknande kommuner theme slug (``"ifo"``), else ``None``.
+    owner
+        Code of the kommun a Liknande kommuner group belongs to, else ``None``.
+    year
+        The year in the title (Liknande kommuner), else ``None``.
+    codes, names
+        Member kommun codes and names, sorted by code.
+    """
+
+    reference: str
+    group_id: str
+    title: str
+    name: str
+    kind: str
+    theme: str | None
+    owner: str | None
+    year: int | None
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def label(self, lang: str = "sv") -> str:
+        """Title for a report: ``"Liknande kommuner IFO, Huddinge, 2024 (Kolada G...)"``."""
+        if self.kind == "skr":
+            head = (
+                "SKR kommungrupp (enligt Kolada)"
+                if lang == "sv"
+                else "SKR municipality group (per Kolada)"
+            )
+            return f"{head}: {self.name}"
+        return self.title
+
+    def members(self) -> list[str]:
+        """Member labels, ``"Järfälla (0123)"``, sorted by code."""
+        return [f"{n} ({c})" for c, n in zip(self.codes, self.names, strict=True)]
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFC", str(text)).casefold().strip()
+    return re.sub(r"\s+", " ", t)
+
+
+def _ascii(text: str) -> str:
+    t = unicodedata.normalize("NFKD", _fold(text))
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    return re.sub(r"[\s_]+", "-", t)
+
+
+@lru_cache(maxsize=4)
+def _load(base: Path) -> pl.DataFrame:
+    from research.geo.registry import load_areas
+
+    from .provenance import verify_files
+
+    verify_files(base, source=_SOURCE)
+    path = base / _FILE
+    try:
+        raw = pl.read_csv(path, schema_overrides={"member_id": pl.Utf8}, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(f"{path}: cannot read the Kolada groups ({exc})") from exc
+    expected = ["group_id", "group_title", "member_id", "member_title"]
+    if raw.columns != expected:
+        raise DataError(f"{path}: expected columns {expected}, found {raw.columns}")
+    reg = load_areas(base)
+    info: dict[str, tuple[str, str | None, str | None, int | None]] = {}
+    for gid, title in raw.select("group_id", "group_title").unique().iter_rows():
+        kind, theme, owner, year = "kolada", None, None, None
+        m = _LIKNANDE.match(title)
+        if gid in SKR_GROUP_IDS:
+            kind = "skr"
+        elif m:
+            slug = _ascii(m["theme"])
+            if slug in LIKNANDE_THEMES:
+                kind, theme = "liknande", slug
+                year = int(m["year"]) if m["year"] else None
+                try:
+                    area = reg.resolve(m["kommun"])
+                    owner = area.code if area.level == "kommun" else None
+                except UnknownAreaError:
+                    owner = None  # e.g. a räddningstjänstförbund
+        info[gid] = (kind, theme, owner, year)
+    meta = pl.DataFrame(
+        [(g, *v) for g, v in info.items()],
+        schema={
+            "group_id": pl.Utf8,
+            "kind": pl.Utf8,
+            "theme": pl.Utf8,
+            "owner": pl.Utf8,
+            "year": pl.Int64,
+        },
+        orient="row",
+    )
+    return raw.join(meta, on="group_id", how="left").sort("group_id", "member_id")
+
+
+def load_groups(base: Path | None = None) -> pl.DataFrame:
+    """Return every Kolada group membership, one row per (group, member).
+
+    Columns: ``group_id``, ``group_title``, ``member_id`` (kommun code), ``member_title``,
+    ``kind`` (``"liknande"``, ``"skr"``, ``"kolada"``), ``theme`` (slug of
+    :data:`LIKNANDE_THEMES`), ``owner`` (the kommun a Liknande group belongs to) and
+    ``year``. The file's sha256 is checked against ``data/manifest.toml`` first.
+
+    Raises
+    ------
+    ChecksumError
+        If the raw file differs from the manifest.
+    DataError
+        If it cannot be read or has other columns.
+
+    Examples
+    --------
+    >>> g = load_groups()
+    >>> g["group_id"].n_unique(), g.height
+    (3630, 26573)
+    """
+    return _load((base or data_dir()).resolve())
+
+
+def is_group_reference(value: object) -> bool:
+    """Whether ``value`` is a group reference (``kolada:...``, ``skr:...``, a bare ``G`` id).
+
+    Examples
+    --------
+    >>> is_group_reference("kolada:liknande-ifo"), is_group_reference("0126")
+    (True, False)
+    """
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return bool(_REF.match(text) or _ID.match(text))
+
+
+def _group(frame: pl.DataFrame, gid: str, reference: str) -> AreaGroup:
+    rows = frame.filter(pl.col("group_id") == gid).sort("member_id")
+    first = rows.row(0, named=True)
+    title = first["group_title"]
+    name = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
+    return AreaGroup(
+        reference=reference,
+        group_id=gid,
+        title=title,
+        name=name,
+        kind=first["kind"],
+        theme=first["theme"],
+        owner=first["owner"],
+        year=first["year"],
+        codes=tuple(rows["member_id"].to_list()),
+        names=tuple(rows["member_title"].to_list()),
+    )
+
+
+def _unknown(
+    reference: str, what: str, choices: Sequence[str], hint: str, prefix: str = ""
+) -> UnknownGroupError:
+    close = difflib.get_close_matches(_fold(what), [_fold(c) for c in choices], n=3, cutoff=0.5)
+    by_fold = {_fold(c): c for c in choices}
+    sugg = [prefix + by_fold[c] for c in close]
+    listed = f"; did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else "."
+    return UnknownGroupError(
+        f"{reference!r} names no Kolada group{listed} {hint}", [(s, s) for s in sugg]
+    )
+
+
+def _owner_code(text: str, base: Path | None) -> str:
+    from research.geo.registry import load_areas
+
+    area = load_areas(base).resolve(text)
+    if area.level != "kommun":
+        raise ParameterError(
+            f"Liknande kommuner groups exist for kommuner only; {area.label()} is a {area.level}"
+        )
+    return area.code
+
+
+def resolve_group(
+    reference: str,
+    *,
+    kommun: str | None = None,
+    year: int | None = None,
+    base: Path | None = None,
+) -> AreaGroup:
+    """Resolve a group reference to its Kolada group and member kommuner.
+
+    Parameters
+    ----------
+    reference
+        ``"kolada:liknande-<theme>[:KOMMUN][@YEAR]"``, ``"skr:<kommungrupp>"``, ``"skr:"``,
+        ``"kolada:<group id or exact title>"`` or a bare group id (``"G92793"``); see the
+        module notes. Case does not matter; "(ovägt medel)" may be left out of titles.
+    kommun
+        The kommun the analysis is about (code or name): whose Liknande kommuner group, or
+        whose SKR kommungrupp for a bare ``"skr:"``. Not needed when the reference names it.
+    year
+        Year of a Liknande kommuner group (default: the latest year Kolada has for it).
+    base
+        Data folder (default :func:`research.core.paths.data_dir`).
+
+    Returns
+    -------
+    AreaGroup
+
+    Raises
+    ------
+    UnknownGroupError
+        If no group matches; the message suggests close titles or themes.
+    ParameterError
+        If a Liknande kommuner group is asked for without a kommun, or for a year Kolada
+        does not have (the message lists the years it has).
+    UnknownAreaError
+        If the kommun is not known.
+
+    Examples
+    --------
+    >>> g = resolve_group("kolada:liknande-ifo:Huddinge")
+    >>> g.names[:3]
+    ('Järfälla', 'Växjö', 'Lund')
+    >>> resolve_group("kolada:Storstäder (ovägt medel)").codes
+    ('0180', '1280', '1480')
+    """
+    frame = load_groups(base)
+    if not isinstance(reference, str):
+        raise ParameterError(
+            f"a group reference must be text such as 'kolada:liknande-ifo'; got {reference!r}"
+        )
+    ref = reference.strip()
+    if _ID.match(ref):
+        ref = f"kolada:{ref}"
+    m = _REF.match(ref)
+    if not m:
+        raise ParameterError(
+            f"{reference!r} is not a group reference; use 'kolada:liknande-ifo', "
+            "'skr:<kommungrupp>' or 'kolada:<group id or title>'"
+        )
+    prefix, rest = m["prefix"].casefold(), m["rest"].strip()
+    if prefix == "skr":
+        skr = frame.filter(pl.col("kind") == "skr")
+        if not rest:
+            if kommun is None:
+                raise ParameterError(
+                    f"{reference!r}: give a kommungrupp name, e.g. 'skr:Storstäder'"
+                )
+            return skr_group(kommun, base=base, reference=reference)
+        names = {}
+        for gid, title in skr.select("group_id", "group_title").unique().iter_rows():
+            short = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
+            names[_ascii(short)] = gid
+            names[_ascii(title)] = gid
+            names[gid.casefold()] = gid
+        key = _ascii(rest)
+        if key not in names:
+            choices = sorted({t[: -len(_SUFFIX)] for t in skr["group_title"].unique().to_list()})
+            raise _unknown(
+                reference, rest, choices, f"SKR kommungrupper: {'; '.join(choices)}.", "skr:"
+            )
+        return _group(frame, names[key], reference)
+    slug_m = _SLUG.match(rest)
+    if slug_m:
+        theme = _ascii(slug_m["theme"])
+        if theme not in LIKNANDE_THEMES:
+            raise _unknown(
+                reference,
+                f"kolada:liknande-{theme}",
+                [f"kolada:liknande-{t}" for t in LIKNANDE_THEMES],
+                f"Themes: {', '.join(LIKNANDE_THEMES)}.",
+            )
+        who = slug_m["kommun"] or kommun
+        if who is None:
+            raise ParameterError(
+                f"{reference!r} needs a kommun: whose similar kommuner? Write "
+                f"'kolada:liknande-{theme}:Huddinge' or pass the kommun."
+            )
+        owner = _owner_code(who, base)
+        if slug_m["year"]:
+            year = int(slug_m["year"])
+        sub = frame.filter(
+            (pl.col("kind") == "liknande") & (pl.col("theme") == theme) & (pl.col("owner") == owner)
+        )
+        if sub.is_empty():
+            raise UnknownGroupError(
+                f"Kolada has no 'Liknande kommuner {LIKNANDE_THEMES[theme]}' group for "
+                f"{who} ({owner})."
+            )
+        years = sorted({y for y in sub["year"].to_list() if y is not None})
+        if year is not None:
+            if year not in years:
+                raise ParameterError(
+                    f"{reference!r}: Kolada's groups here are for "
+                    f"{', '.join(map(str, years)) or 'no stated year'}, not {year}; RKA "
+                    "recomputes them yearly and the snapshot keeps one year (use year=None)"
+                )
+            sub = sub.filter(pl.col("year") == year)
+        elif years:
+            sub = sub.filter(pl.col("year") == years[-1])
+        return _group(frame, sub["group_id"][0], reference)
+    if _ID.match(rest):
+        gid = rest.upper()
+        if gid not in set(frame["group_id"].to_list()):
+            raise UnknownGroupError(f"{reference!r}: Kolada has no group with the id {gid}.")
+        return _group(frame, gid, reference)
+    titles = frame.select("group_id", "group_title").unique().sort("group_id")
+    key = _ascii(rest)
+    keys = [_ascii(t) for t in titles["group_title"].to_list()]
+    hit = [
+        gid
+        for gid, k in zip(titles["group_id"].to_list(), keys, strict=True)
+        if k in (key, _ascii(rest + _SUFFIX))
+    ]
+    if not hit:
+        raise _unknown(
+            reference,
+            rest,
+            titles["group_title"].to_list(),
+            "Use 'kolada:liknande-ifo', 'skr:<kommungrupp>' or an exact Kolada group title or id.",
+            "kolada:",
+        )
+    return _group(frame, hit[0], reference)
+
+
+def skr_group(kommun: str, *, base: Path | None = None, reference: str | None = None) -> AreaGroup:
+    """Return the SKR kommungrupp (as Kolada publishes it) that ``kommun`` belongs to.
+
+    Raises
+    ------
+    UnknownAreaError
+        If ``kommun`` is not a known kommun.
+    DataError
+        If the kommun is in no SKR group (the nine groups partition the 290 kommuner).
+
+    Examples
+    --------
+    >>> skr_group("Stockholm").name
+    'Storstäder'
+    """
+    code = _owner_code(kommun, base)
+    frame = load_groups(base)
+    hit = frame.filter((pl.col("kind") == "skr") & (pl.col("member_id") == code))
+    if hit.is_empty():
+        raise DataError(f"kommun {code} is in none of Kolada's SKR kommungrupper")
+    return _group(frame, hit["group_id"][0], reference or f"skr:{code}")
+
+
+def official_groups(
+    kommun: str,
+    *,
+    themes: Sequence[str] = OFFICIAL_THEMES,
+    base: Path | None = None,
+) -> list[AreaGroup]:
+    """The official peer groups of a kommun: its Liknande kommuner groups and SKR kommungrupp.
+
+    Parameters
+    ----------
+    kommun
+        Code or name.
+    themes
+        Liknande kommuner theme slugs (default IFO, socioekonomi, övergripande), each in its
+        latest year; themes Kolada lacks for the kommun are skipped.
+
+    Returns
+    -------
+    list of AreaGroup
+        One per theme found, then the SKR kommungrupp.
+
+    Examples
+    --------
+    >>> [g.name for g in official_groups("0126")][-1]
+    'Pendlingskommun nära storstad'
+    """
+    code = _owner_code(kommun, base)
+    out = []
+    for theme in themes:
+        try:
+            out.append(resolve_group(f"kolada:liknande-{theme}", kommun=code, base=base))
+        except UnknownGroupError:
+            continue
+    out.append(skr_group(code, base=base))
+    return out
+
+
+def resolve_area_list(
+    areas: str | Sequence[str],
+    *,
+    kommun: str | None = None,
+    base: Path | None = None,
+) -> tuple[list[str], list[AreaGroup]]:
+    """Resolve a list of areas in which group references may stand for their members.
+
+    Parameters
+    ----------
+    areas
+        One group reference, or a sequence mixing area codes, names and group references
+        (``["kolada:liknande-ifo", "0127"]``).
+    kommun
+        The kommun the analysis is about, for ``kolada:liknande-*`` and bare ``skr:``.
+
+    Returns
+    -------
+    codes, groups
+        Area codes in order of first appearance without duplicates, and the groups used.
+
+    Raises
+    ------
+    UnknownGroupError, UnknownAreaError
+        For a reference or area that matches nothing (with suggestions).
+
+    Examples
+    --------
+    >>> codes, groups = resolve_area_list(["skr:Storstäder", "Huddinge"])
+    >>> codes, groups[0].group_id
+    (['0180', '1280', '1480', '0126'], 'G92787')
+    """
+    from research.geo.registry import load_areas
+
+    items = [areas] if isinstance(areas, str) else list(areas)
+    codes: list[str] = []
+    groups: list[AreaGroup] = []
+    reg = load_areas(base)
+    for item in items:
+        if is_group_reference(item):
+            g = resolve_group(item, kommun=kommun, base=base)
+            groups.append(g)
+            codes.extend(g.codes)
+        else:
+            codes.append(reg.resolve(item).code)
+    return list(dict.fromkeys(codes)), groups
+
+
+def expand_group_references(
+    items: Sequence[object],
+    *,
+    kommun: str | None = None,
+    base: Path | None = None,
+) -> tuple[list[object], list[AreaGroup]]:
+    """Replace the group references among ``items`` by their member codes; keep the rest.
+
+    Unlike :func:`resolve_area_list`, items that are not group references are passed through
+    unchanged (they may be unit labels that are not area names).
+
+    Returns
+    -------
+    items, groups
+        The expanded items without duplicates (first appearance kept) and the groups used.
+
+    Examples
+    --------
+    >>> expand_group_references(["X", "skr:Storstäder", "0180"])[0]
+    ['X', '0180', '1280', '1480']
+    """
+    out: list[object] = []
+    groups: list[AreaGroup] = []
+    for item in items:
+        if is_group_reference(item):
+            g = resolve_group(str(item), kommun=kommun, base=base)
+            groups.append(g)
+            out.extend(g.codes)
+        else:
+            out.append(item)
+    return list(dict.fromkeys(out)), groups

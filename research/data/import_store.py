@@ -1,0 +1,346 @@
+"""The import store's files: the ledger of imported official files and their rows.
+
+``data/imported/`` holds one Parquet file per imported file (rows in the canonical schema),
+a byte-for-byte copy of each original, and ``imports.json``, the ledger with one provenance
+entry per import. This module reads and writes those files: :func:`read_official_file`
+converts a downloaded file with its reader from :mod:`research.data.sources`,
+:func:`load_imports` returns every imported row and :func:`merge_with_snapshot` lays them
+over the snapshot panel. The commands that change the store (import, remove, repair) are in
+:mod:`research.data.imports`, above the panel they check against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import DataError, ParameterError, ParseError, PilotbenchWarning
+from research.core.locking import (
+    atomic_write_bytes,
+    describe_os_error,
+)
+from research.core.paths import data_dir
+from research.data.sources.bra import read_bra_csv, read_bra_excel
+from research.data.sources.common import (
+    CANONICAL_SCHEMA,
+    empty_canonical,
+    validate_canonical,
+)
+from research.data.sources.kolada import read_kolada_json
+from research.data.sources.scb import read_population_excel, read_scb_csv, read_scb_jsonstat
+from research.geo.registry import AreaRegistry
+
+from .provenance import sha256_file
+
+__all__ = [
+    "IMPORT_SOURCES",
+    "LEDGER_FILE",
+    "LOG_FILE",
+    "ROW_KEY",
+    "append_log",
+    "import_id",
+    "imports_dir",
+    "list_imports",
+    "load_imports",
+    "merge_with_snapshot",
+    "parquet_intact",
+    "read_ledger",
+    "read_official_file",
+    "replay_log",
+    "write_ledger",
+]
+
+#: Accepted values of ``source``: Brå, SCB, Kolada, and Stockholms stad (district population).
+IMPORT_SOURCES = ("bra", "scb", "kolada", "stockholm")
+LEDGER_FILE = "imports.json"
+LOG_FILE = "imports.log"
+ROW_KEY = ["area_code", "year", "indicator", "sex"]
+
+
+def imports_dir(base: Path | None = None) -> Path:
+    """Return ``<data>/imported``."""
+    return (base or data_dir()) / "imported"
+
+
+def read_official_file(
+    path: str | Path,
+    *,
+    source: str,
+    indicator: str | None = None,
+    year: int | None = None,
+    registry: AreaRegistry | None = None,
+) -> tuple[pl.DataFrame, str]:
+    """Read a file with the reader for ``source`` and its extension; return (frame, reader).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown source, an extension the source has no reader for, or ``indicator``/
+        ``year`` given for a source whose files say them themselves.
+    ParseError, UnmatchedNamesError
+        From the reader.
+    """
+    path = Path(path)
+    if source not in IMPORT_SOURCES:
+        raise ParameterError(f"source={source!r}; expected one of {IMPORT_SOURCES}")
+    ext = path.suffix.lower()
+    if source != "bra" and (indicator is not None or year is not None):
+        raise ParameterError(
+            f"indicator/year are parameters of Brå files only; {source} files name their "
+            "indicator and years themselves. Leave them out."
+        )
+    readers = {
+        ("bra", ".csv"): ("read_bra_csv", lambda: read_bra_csv(
+            path, year=year, indicator=indicator, registry=registry)),
+        ("bra", ".xlsx"): ("read_bra_excel", lambda: read_bra_excel(
+            path, year=year, indicator=indicator, registry=registry)),
+        ("scb", ".json"): ("read_scb_jsonstat", lambda: read_scb_jsonstat(
+            path, registry=registry)),
+        ("scb", ".csv"): ("read_scb_csv", lambda: read_scb_csv(path, registry=registry)),
+        ("scb", ".xlsx"): ("read_population_excel", lambda: read_population_excel(
+            path, registry=registry, source_kind="scb")),
+        ("stockholm", ".csv"): ("read_scb_csv", lambda: read_scb_csv(
+            path, registry=registry, source_kind="stockholm")),
+        ("stockholm", ".xlsx"): ("read_population_excel", lambda: read_population_excel(
+            path, registry=registry, source_kind="stockholm")),
+        ("kolada", ".json"): ("read_kolada_json", lambda: read_kolada_json(
+            path, registry=registry)),
+    }  # fmt: skip
+    if source == "scb" and ext in (".json", ".csv"):
+        from .regso import is_subarea_file, read_scb_subareas
+
+        if is_subarea_file(path):  # a table by RegSO or DeSO: summed to the districts
+            frame, edition = read_scb_subareas(path)
+            return validate_canonical(frame, path.name), f"read_scb_subareas ({edition})"
+    if (source, ext) not in readers:
+        known = sorted(e for s, e in readers if s == source)
+        raise ParameterError(
+            f"{path.name}: no {source} reader for {ext or 'files without extension'}; "
+            f"{source} files must be {known}"
+        )
+    name, fn = readers[(source, ext)]
+    try:
+        frame = fn()
+    except (TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # A document whose structure the reader does not expect (a member of the wrong
+        # type, say): name the file and the format rather than show a traceback.
+        raise ParseError(
+            path,
+            None,
+            f"does not have the structure of a {source} file that {name} reads "
+            f"({type(exc).__name__}: {str(exc)[:80]})",
+        ) from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return validate_canonical(frame, f"{path.name}"), name
+
+
+def read_ledger(folder: Path) -> dict:
+    p = folder / LEDGER_FILE
+    if not p.exists():
+        return {"schema_version": 1, "imports": []}
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"{p}: the import ledger is unreadable ({str(exc).splitlines()[0]}); run "
+            "`pilotbench data repair` to rebuild it from the import log"
+        ) from exc
+    ok = isinstance(doc, dict) and isinstance(doc.get("imports"), list)
+    if ok:
+        need = ("sha256", "file_name", "source", "parquet", "imported_at", "rows")
+        ok = all(isinstance(e, dict) and all(k in e for k in need) for e in doc["imports"])
+    if not ok:
+        raise DataError(
+            f"{p}: the import ledger does not have the expected entries; run "
+            "`pilotbench data repair` to rebuild it from the import log"
+        )
+    return doc
+
+
+def append_log(folder: Path, action: str, entry: dict) -> None:
+    """Append one line to ``imports.log`` (call under the lock, after the ledger commit)."""
+    rec = {"at": datetime.now(UTC).replace(microsecond=0).isoformat(), "action": action}
+    line = json.dumps({**rec, "entry": entry}, ensure_ascii=False) + "\n"
+    try:
+        with open(folder / LOG_FILE, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:  # the ledger is committed; the log is the history of it
+        warnings.warn(
+            PilotbenchWarning(
+                f"{describe_os_error(exc, folder)}; {action} of {entry.get('file_name')} "
+                "done but not written to imports.log",
+                code="log-not-written",
+            ),
+            stacklevel=3,
+        )
+
+
+def write_ledger(folder: Path, ledger: dict) -> None:
+    data = (json.dumps(ledger, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    atomic_write_bytes(folder / LEDGER_FILE, data, prefix=".ledger-")
+
+
+def import_id(entry: dict) -> str:
+    """The id by which ``pilotbench data remove`` names an import: sha256[:12]."""
+    return str(entry["sha256"])[:12]
+
+
+def parquet_intact(folder: Path, entry: dict) -> bool:
+    pq = folder / entry["parquet"]
+    if not pq.is_file():
+        return False
+    want = entry.get("parquet_sha256")
+    return want is None or sha256_file(pq) == want
+
+
+def list_imports(base: Path | None = None) -> list[dict]:
+    """Return the provenance entries of ``imports.json`` (oldest first)."""
+    return list(read_ledger(imports_dir(base))["imports"])
+
+
+def replay_log(folder: Path) -> list[dict]:
+    log = folder / LOG_FILE
+    entries: dict[str, dict] = {}
+    try:
+        lines = log.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+            e = rec["entry"]
+            if rec["action"] == "import":
+                entries[e["sha256"]] = e
+            elif rec["action"] == "remove":
+                entries.pop(e["sha256"], None)
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut off by a crash
+    return [e for e in entries.values() if (folder / e["parquet"]).exists()]
+
+
+def load_imports(base: Path | None = None) -> pl.DataFrame:
+    """Return every imported row in the canonical schema (empty frame if nothing imported).
+
+    When two imports cover the same (area_code, year, indicator, sex), the more recently
+    imported one is kept; :func:`data_info` counts such overlaps.
+
+    Raises
+    ------
+    DataError
+        If the ledger names a Parquet file that is missing or does not fit the schema.
+    """
+    folder = imports_dir(base)
+    frames = []
+    for order, e in enumerate(read_ledger(folder)["imports"]):
+        pq = folder / e["parquet"]
+        if not parquet_intact(folder, e):
+            raise DataError(
+                f"{pq}: listed in {folder / LEDGER_FILE} but missing or damaged; run "
+                "`pilotbench data repair` to convert the kept original again"
+            )
+        try:
+            df = pl.read_parquet(pq)
+        except Exception as exc:
+            raise DataError(
+                f"{pq}: cannot be read ({str(exc).splitlines()[0]}); run `pilotbench data repair`"
+            ) from exc
+        df = validate_canonical(df, str(pq))
+        frames.append(df.with_columns(_order=pl.lit(order)))
+    if not frames:
+        return empty_canonical()
+    allrows = pl.concat(frames)
+    latest = allrows.sort("_order").unique(subset=ROW_KEY, keep="last", maintain_order=True)
+    return validate_canonical(
+        latest.drop("_order").sort(["indicator", "area_code", "sex", "year"]), "imports"
+    )
+
+
+def _to_canonical(df: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in CANONICAL_SCHEMA if c not in df.columns]
+    df = df.with_columns([pl.lit(None, dtype=CANONICAL_SCHEMA[c]).alias(c) for c in missing])
+    return df.select(list(CANONICAL_SCHEMA)).cast(CANONICAL_SCHEMA)
+
+
+def _decimals(col: str) -> pl.Expr:
+    """Smallest number of decimals (0-6) that represents the value (to 1e-9)."""
+    expr = pl.lit(6)
+    for d in range(5, -1, -1):
+        scaled = pl.col(col) * 10**d
+        expr = pl.when((scaled - scaled.round(0)).abs() < 1e-6).then(pl.lit(d)).otherwise(expr)
+    return expr
+
+
+def merge_with_snapshot(
+    snapshot: pl.DataFrame, imports: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Lay imported rows over the snapshot panel; return (merged, conflicts).
+
+    For each (area_code, year, indicator, sex) present in both, the import (newer official
+    source) wins when it has a value; an import without a value (``..``) does not erase a
+    snapshot value. Two values *conflict* when they differ by more than rounding: more than
+    half a unit in the last decimal of the less precise of the two (48.27 and 48.3 agree;
+    48.2 and 48.3 do not). Conflicts are returned, never dropped silently.
+
+    Parameters
+    ----------
+    snapshot
+        The panel (:func:`research.data.panel.load_panel`); a missing ``count`` column is added.
+    imports
+        Canonical rows (:func:`load_imports`).
+
+    Returns
+    -------
+    merged : polars.DataFrame
+        Canonical schema, one row per key. Imported rows take the snapshot's population
+        when they have none.
+    conflicts : polars.DataFrame
+        area_code, area_name, year, indicator, sex, value_snapshot, value_import,
+        difference (import - snapshot), source_snapshot, source_import.
+
+    Examples
+    --------
+    >>> from research.data.sources.common import build_frame
+    >>> base = dict(area_code="0126", area_name="Huddinge", level="kommun", parent_code="01",
+    ...             indicator="N07402", sex="T", unit="per 100 000 inv.")
+    >>> snap = build_frame([{**base, "year": 2022, "value": 48.3, "source": "snap"}])
+    >>> imp = build_frame([{**base, "year": 2022, "value": 50.1, "source": "imp"}])
+    >>> merged, conflicts = merge_with_snapshot(snap, imp)
+    >>> merged["value"].to_list(), conflicts["difference"].round(1).to_list()
+    ([50.1], [1.8])
+    """
+    snap = _to_canonical(snapshot)
+    imp = _to_canonical(imports)
+    both = snap.join(imp, on=ROW_KEY, how="inner", suffix="_imp")
+    both = both.with_columns(_d=pl.min_horizontal(_decimals("value"), _decimals("value_imp")))
+    tol = pl.lit(0.5) * pl.lit(10.0).pow(-pl.col("_d")) + 1e-9
+    differs = (
+        pl.col("value").is_not_null()
+        & pl.col("value_imp").is_not_null()
+        & ((pl.col("value_imp") - pl.col("value")).abs() > tol)
+    )
+    conflicts = both.filter(differs).select(
+        "area_code", "area_name", "year", "indicator", "sex",
+        value_snapshot="value", value_import="value_imp",
+        difference=pl.col("value_imp") - pl.col("value"),
+        source_snapshot="source", source_import="source_imp",
+    ).sort(ROW_KEY)  # fmt: skip
+    # Imports without a value do not erase a snapshot value.
+    keep_snap = both.filter(pl.col("value_imp").is_null() & pl.col("value").is_not_null())
+    imp_used = imp.join(keep_snap.select(ROW_KEY), on=ROW_KEY, how="anti")
+    pops = snap.select(*ROW_KEY, _pop="population")
+    imp_used = (
+        imp_used.join(pops, on=ROW_KEY, how="left")
+        .with_columns(population=pl.coalesce("population", "_pop"))
+        .drop("_pop")
+    )
+    merged = pl.concat([snap.join(imp_used.select(ROW_KEY), on=ROW_KEY, how="anti"), imp_used])
+    merged = merged.sort(["indicator", "area_code", "sex", "year"])
+    return validate_canonical(merged, "merged panel"), conflicts

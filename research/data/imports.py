@@ -1,0 +1,498 @@
+"""The import store: official files converted to Parquet, with provenance, beside the snapshot.
+
+``import_file`` reads a downloaded file (Brå CSV/Excel, SCB json-stat2/CSV, Stockholms stad
+district population, Kolada JSON) with its reader from :mod:`research.data.sources`, and stores
+
+* ``data/imported/<source>-<sha256[:16]>.parquet``: the rows in the canonical schema;
+* ``data/imported/originals/<sha256[:16]>-<file name>``: a byte-for-byte copy of the file;
+* ``data/imported/imports.json``: one provenance entry per import (file name, sha256, size,
+  source, reader, parameters, import time in UTC, rows, years, areas, origin URL).
+
+The raw snapshot in ``data/raw`` is never touched. Importing the same bytes again changes
+nothing (entries are keyed by sha256). Every write goes to a temporary file that is moved in
+place with ``os.replace`` only after all of them succeeded, so a failed import leaves
+``data/imported`` exactly as it was.
+
+:func:`load_imports` returns all imported rows; :func:`merge_with_snapshot` lays them over
+the snapshot panel and returns the disagreements; :func:`data_info` says what is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import DataError
+from research.core.locking import (
+    FolderNotWritableError,
+    atomic_write_bytes,
+    data_lock,
+    describe_os_error,
+)
+from research.core.paths import data_dir
+from research.data.sources.common import (
+    source_label,
+)
+from research.geo.registry import AreaRegistry
+
+from .import_store import (
+    LEDGER_FILE,
+    LOG_FILE,
+    ROW_KEY,
+    append_log,
+    import_id,
+    imports_dir,
+    list_imports,
+    merge_with_snapshot,
+    parquet_intact,
+    read_ledger,
+    read_official_file,
+    replay_log,
+    write_ledger,
+)
+from .provenance import sha256_file
+
+__all__ = [
+    "DataInfo",
+    "ImportResult",
+    "data_info",
+    "import_file",
+    "remove_import",
+    "repair",
+]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_file` did: ``created`` is False when the file was already there."""
+
+    entry: dict
+    parquet: Path
+    created: bool
+    frame: pl.DataFrame = field(repr=False)
+    #: Cells whose value this import changed (from the snapshot or an earlier import):
+    #: the columns of :func:`merge_with_snapshot`'s conflicts; empty when none.
+    changes: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+
+    @property
+    def rows(self) -> int:
+        """Number of rows imported."""
+        return int(self.entry["rows"])
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the imported file's bytes."""
+        return str(self.entry["sha256"])
+
+
+def _summary(df: pl.DataFrame) -> dict:
+    return {
+        "rows": df.height,
+        "years": [int(df["year"].min()), int(df["year"].max())] if df.height else None,
+        "areas": int(df["area_code"].n_unique()),
+        "levels": sorted(df["level"].unique().to_list()),
+        "indicators": sorted(df["indicator"].unique().to_list()),
+    }
+
+
+def import_file(
+    path: str | Path,
+    *,
+    source: str,
+    indicator: str | None = None,
+    year: int | None = None,
+    base: Path | None = None,
+    registry: AreaRegistry | None = None,
+    origin: str | None = None,
+    file_name: str | None = None,
+) -> ImportResult:
+    """Validate and convert an official file and add it to the import store.
+
+    Parameters
+    ----------
+    path
+        The downloaded file.
+    source
+        ``"bra"``, ``"scb"``, ``"kolada"`` or ``"stockholm"`` (see :data:`IMPORT_SOURCES`).
+    indicator, year
+        For Brå files: the category id and year when the file does not say them.
+    base
+        The data folder (default :func:`research.core.paths.data_dir`).
+    registry
+        The area registry for name matching (default: the project's).
+    origin
+        Where the file came from (a URL), recorded in the provenance entry.
+    file_name
+        The name to record (default: ``path``'s name; :mod:`research.data.fetch` passes one).
+
+    Returns
+    -------
+    ImportResult
+        The provenance entry, the Parquet path, whether anything was written, the rows.
+
+    Raises
+    ------
+    ParameterError
+        For a wrong ``source``/extension/parameter combination.
+    ParseError, UnmatchedNamesError
+        When the file is malformed; nothing is written.
+    DataError
+        When the same bytes were imported before with different parameters.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from research.core.paths import PROJECT_ROOT
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> r = import_file(PROJECT_ROOT / "tests/data/bra_kommuner_2022.csv", source="bra",
+    ...                 base=tmp)
+    >>> r.created, r.rows, import_file(PROJECT_ROOT / "tests/data/bra_kommuner_2022.csv",
+    ...                                source="bra", base=tmp).created
+    (True, 11, False)
+    """
+    path = Path(path)
+    _check_input_file(path)
+    base = base or data_dir()
+    folder = imports_dir(base)
+    sha = sha256_file(path)
+    params = {"indicator": indicator, "year": year}
+    with data_lock(base, "import"):
+        ledger = read_ledger(folder)
+        for e in ledger["imports"]:
+            if e["sha256"] == sha:
+                if e.get("params", {}) != params or e["source"] != source:
+                    raise DataError(
+                        f"{path.name} (sha256 {sha[:12]}...) was imported on {e['imported_at']} "
+                        f"as source={e['source']!r} with {e.get('params')}; importing the same "
+                        f"bytes as source={source!r} with {params} would contradict it."
+                    )
+                if parquet_intact(folder, e):
+                    pq = folder / e["parquet"]
+                    return ImportResult(e, pq, False, pl.read_parquet(pq))
+                # the Parquet is missing or damaged: convert the file again below
+        frame, reader = read_official_file(
+            path, source=source, indicator=indicator, year=year, registry=registry
+        )
+        name = file_name or path.name
+        current = _current_panel(base)
+        _plausible(frame, name, current)
+        changes = pl.DataFrame()
+        if current is not None:
+            changes = merge_with_snapshot(current, frame)[1]
+        parquet = _parquet_bytes(frame)
+        entry = {
+            "id": sha[:12],
+            "file_name": name,
+            "sha256": sha,
+            "bytes": path.stat().st_size,
+            "source": source,
+            "reader": reader,
+            "params": params,
+            "imported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "parquet": f"{source}-{sha[:16]}.parquet",
+            "parquet_sha256": hashlib.sha256(parquet).hexdigest(),
+            "original": f"originals/{sha[:16]}-{_safe_name(name)}",
+            "origin": origin,
+            **_summary(frame),
+        }
+        ledger = {
+            **ledger,
+            "imports": [e for e in ledger["imports"] if e["sha256"] != sha] + [entry],
+        }
+        _commit(folder, parquet, path, entry, ledger)
+        append_log(folder, "import", entry)
+    return ImportResult(entry, folder / entry["parquet"], True, frame, changes)
+
+
+def _check_input_file(path: Path) -> None:
+    """Refuse a missing path, a folder or something that is not a regular readable file."""
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file; give the downloaded file itself")
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file (a device or pipe?); save it as a file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "file"
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _current_panel(base: Path) -> pl.DataFrame | None:
+    """The panel as it is now (snapshot + imports), or None for a data folder without one."""
+    if not (base / "manifest.toml").exists():
+        return None
+    from .panel import load_panel
+
+    return load_panel(base)
+
+
+def _plausible(frame: pl.DataFrame, name: str, current: pl.DataFrame | None) -> None:
+    from .catalog import load_catalog
+    from .plausibility import POPULATION_INDICATORS, check_plausible
+
+    kinds: dict[str, tuple[str, float | None]] = {}
+    try:
+        cat = load_catalog()
+        kinds = {k: (i.kind, float(i.per) if i.per else None) for k, i in cat.indicators.items()}
+    except DataError:
+        pass
+    kinds.setdefault("BE0101N1", ("count", None))
+    pops = None
+    if current is not None:
+        pops = current.filter(
+            pl.col("indicator").is_in(POPULATION_INDICATORS) & (pl.col("sex") == "T")
+        ).select("area_code", "year", population="value")
+    check_plausible(frame, name, populations=pops, kinds=kinds)
+
+
+def _commit(folder: Path, parquet: bytes, original: Path, entry: dict, ledger: dict):
+    """Write the Parquet, the original's copy and the ledger atomically (all or nothing).
+
+    Call while holding :func:`research.core.locking.data_lock`.
+    """
+    created_dirs = [d for d in (folder, folder / "originals") if not d.exists()]
+    placed: list[Path] = []
+    try:
+        try:
+            (folder / "originals").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderNotWritableError(
+                describe_os_error(exc, folder) + "; nothing was imported"
+            ) from exc
+        pq = folder / entry["parquet"]
+        if not parquet_intact(folder, entry) or not pq.exists():
+            atomic_write_bytes(pq, parquet)
+            placed.append(pq)
+        orig = folder / entry["original"]
+        if not orig.exists():
+            atomic_write_bytes(orig, original.read_bytes())
+            placed.append(orig)
+        write_ledger(folder, ledger)  # the ledger last: it is the commit point
+    except BaseException:
+        for p in placed:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        for d in reversed(created_dirs):
+            shutil.rmtree(d, ignore_errors=True)
+        raise
+
+
+def remove_import(import_id_or_name: str, base: Path | None = None) -> dict:
+    """Take an import back: drop it from the ledger and delete its Parquet and copy.
+
+    Parameters
+    ----------
+    import_id_or_name
+        The id shown by ``pilotbench data imports`` (sha256 prefix, at least 6 characters)
+        or the file name, when only one import has it.
+    base
+        The data folder.
+
+    Returns
+    -------
+    dict
+        The removed ledger entry. The removal is written to ``imports.log``.
+
+    Raises
+    ------
+    DataError
+        When nothing or more than one import matches.
+    """
+    base = base or data_dir()
+    folder = imports_dir(base)
+    key = str(import_id_or_name).strip()
+    with data_lock(base, "removal"):
+        ledger = read_ledger(folder)
+        entries = ledger["imports"]
+        hits = [
+            e
+            for e in entries
+            if (len(key) >= 6 and e["sha256"].startswith(key.lower())) or e["file_name"] == key
+        ]
+        if not hits:
+            ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in entries) or "none"
+            raise DataError(
+                f"no import has the id or file name {key!r}; imports: {ids}. "
+                "See `pilotbench data imports`."
+            )
+        if len(hits) > 1:
+            ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in hits)
+            raise DataError(f"{key!r} matches {len(hits)} imports ({ids}); give the id")
+        gone = hits[0]
+        rest = [e for e in entries if e is not gone]
+        write_ledger(folder, {**ledger, "imports": rest})
+        for rel in (gone["parquet"], gone.get("original")):
+            if rel and not any(rel in (e["parquet"], e.get("original")) for e in rest):
+                with contextlib.suppress(OSError):
+                    (folder / rel).unlink()
+        append_log(folder, "remove", gone)
+    return gone
+
+
+def repair(base: Path | None = None) -> list[str]:
+    """Repair the data folder; return what was done, one line per action.
+
+    * temporary files of killed runs are removed (by taking the lock);
+    * an unreadable import ledger is rebuilt from ``imports.log``;
+    * a missing or damaged imported Parquet is converted again from the kept original;
+    * the panel cache is rebuilt if it is stale or damaged.
+
+    Raises
+    ------
+    DataError
+        When something cannot be repaired (the message says why).
+    """
+    base = base or data_dir()
+    folder = imports_dir(base)
+    done: list[str] = []
+    with data_lock(base, "repair"):
+        ledger_path = folder / LEDGER_FILE
+        try:
+            ledger = read_ledger(folder)
+        except DataError:
+            ledger = {"schema_version": 1, "imports": replay_log(folder)}
+            write_ledger(folder, ledger)
+            done.append(
+                f"rebuilt {ledger_path} from {folder / LOG_FILE} ({len(ledger['imports'])} "
+                "import(s))"
+            )
+        for e in ledger["imports"]:
+            if parquet_intact(folder, e):
+                continue
+            orig = folder / e.get("original", "")
+            if not orig.is_file() or sha256_file(orig) != e["sha256"]:
+                raise DataError(
+                    f"{folder / e['parquet']} is missing or damaged and its original "
+                    f"{orig} is gone too; run `pilotbench data remove {import_id(e)}` and "
+                    "import the file again"
+                )
+            p = e.get("params") or {}
+            frame, _ = read_official_file(
+                orig, source=e["source"], indicator=p.get("indicator"), year=p.get("year")
+            )
+            frame = frame.with_columns(source=pl.lit(source_label(e["source"], e["file_name"])))
+            data = _parquet_bytes(frame)
+            atomic_write_bytes(folder / e["parquet"], data)
+            if e.get("parquet_sha256") != hashlib.sha256(data).hexdigest():
+                e["parquet_sha256"] = hashlib.sha256(data).hexdigest()
+                write_ledger(folder, ledger)
+            done.append(f"converted {e['file_name']} again from {orig.name}")
+        from .panel import cache_is_current, load_panel
+
+        if (base / "manifest.toml").exists() and not cache_is_current(base):
+            load_panel(base, rebuild=True)
+            done.append("rebuilt the panel cache")
+    return done
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What data is loaded: the snapshot's coverage and each import's provenance."""
+
+    snapshot: dict | None
+    imports: list[dict]
+    overlapping_rows: int
+    notes: list[str]
+
+    def text(self) -> str:
+        """Render as plain text for the command line or a notebook."""
+        out = []
+        if self.snapshot:
+            s = self.snapshot
+            out.append(f"Snapshot: {s.get('title', s.get('id'))}")
+            out.append(f"  from {s.get('publisher', '?')}; retrieved {s.get('retrieved', '?')}")
+            if "rows" in s:
+                out.append(
+                    f"  {s['rows']} rows, years {s['years'][0]}-{s['years'][1]}, "
+                    f"{s['areas']} areas, {len(s['indicators'])} indicators"
+                )
+        else:
+            out.append("Snapshot: not available")
+        if not self.imports:
+            out.append("Imports: none (data/imported is empty)")
+        else:
+            out.append(f"Imports: {len(self.imports)} file(s)")
+            for e in self.imports:
+                years = e.get("years") or ["?", "?"]
+                out.append(
+                    f"  {e['file_name']} [{e['source']}] imported {e['imported_at']}: "
+                    f"{e['rows']} rows, years {years[0]}-{years[1]}, {e['areas']} areas "
+                    f"({', '.join(e['levels'])}), indicators {', '.join(e['indicators'])}; "
+                    f"sha256 {e['sha256'][:12]}"
+                    + (f"; from {e['origin']}" if e.get("origin") else "")
+                )
+            if self.overlapping_rows:
+                out.append(
+                    f"  {self.overlapping_rows} row(s) are covered by more than one "
+                    "import; the most recent import is used"
+                )
+        out.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(out)
+
+
+def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> DataInfo:
+    """Describe what is loaded: the snapshot (from the manifest and panel) and the imports.
+
+    Returns
+    -------
+    DataInfo
+        With ``.text()`` for a readable rendering.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> info = data_info(Path(tempfile.mkdtemp()), include_snapshot=False)
+    >>> info.imports, "Imports: none" in info.text()
+    ([], True)
+    """
+    base = base or data_dir()
+    notes: list[str] = []
+    snapshot = None
+    if include_snapshot:
+        try:
+            from .panel import SNAPSHOT_SOURCE, load_panel
+            from .provenance import load_manifest
+
+            meta = load_manifest(base).sources.get(SNAPSHOT_SOURCE, {})
+            panel = load_panel(base)
+            snapshot = {
+                "id": SNAPSHOT_SOURCE,
+                "title": meta.get("title"),
+                "publisher": meta.get("publisher"),
+                "retrieved": meta.get("retrieved"),
+                **_summary(panel),
+            }
+        except DataError as exc:
+            notes.append(f"the snapshot could not be loaded: {exc}")
+    entries = list_imports(base)
+    overlap = 0
+    if entries:
+        folder = imports_dir(base)
+        keys = [
+            pl.read_parquet(folder / e["parquet"], columns=ROW_KEY)
+            for e in entries
+            if (folder / e["parquet"]).exists()
+        ]
+        if keys:
+            allkeys = pl.concat(keys)
+            overlap = allkeys.height - allkeys.unique().height
+    return DataInfo(snapshot, entries, overlap, notes)

@@ -1,0 +1,472 @@
+"""Build and load the tidy long panel of official statistics.
+
+One row per area x year x indicator x sex, with columns
+
+``area_code`` (str, leading zeros kept), ``area_name``, ``level`` (riket/lan/kommun/district),
+``parent_code``, ``year``, ``indicator`` (the source's own id, e.g. ``N07402``), ``sex``
+(``T`` total, ``K`` women, ``M`` men, as in Kolada's API), ``value``, ``unit``, ``source``,
+``population`` (total population of the area that year, from N01951), ``count`` (an
+**official** count where a source publishes one, e.g. Brå's "Antal" in imported files; null
+for the snapshot) and the **estimated** count ``count_est`` with ``count_est_error``.
+
+Counts of reported crimes are not published in the snapshot. ``count_est`` is
+``round(value * population / per)``; ``count_est_error`` is the distance of the unrounded
+product from that integer, which is tiny when the published rate was computed from an integer
+count and the same population. Both are estimates and are labelled so in every output.
+
+The snapshot panel is cached as Parquet in ``data/processed/`` and rebuilt automatically
+whenever a raw file, the manifest or the catalogue changes. Files imported with
+``pilotbench data import`` (``data/imported/``, see :mod:`research.data.imports`) are laid over the
+snapshot at load time: where both give a value for the same cell and they differ, the import
+(the newer official source) wins and the difference is kept in :func:`panel_conflicts`.
+
+The build verifies the raw files against the manifest's checksums first and refuses to build
+from files that do not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import warnings
+from pathlib import Path
+
+import polars as pl
+
+from research.core.ddf import datapoint_files, read_datapoints
+from research.core.errors import DataError, PilotbenchWarning
+from research.core.locking import (
+    FolderNotWritableError,
+    atomic_write_bytes,
+    data_lock,
+    describe_os_error,
+)
+from research.core.paths import data_dir, processed_dir
+from research.geo.area import RIKET, normalize_code
+from research.geo.registry import load_areas
+
+from .catalog import load_catalog
+from .provenance import load_manifest, sha256_file, verify_files
+from .schema import PANEL_SCHEMA
+
+__all__ = [
+    "PANEL_SCHEMA",
+    "SNAPSHOT_SOURCE",
+    "CacheNotWrittenWarning",
+    "build_panel",
+    "cache_is_current",
+    "load_panel",
+    "panel_conflicts",
+    "panel_fingerprint",
+    "raw_digests",
+    "series",
+]
+
+#: Bump when the build logic changes, so old caches are rebuilt.
+BUILD_VERSION = 3
+SNAPSHOT_SOURCE = "kolada-snapshot"
+POPULATION = "N01951"
+
+
+def build_panel(base: Path | None = None) -> pl.DataFrame:
+    """Build the panel from the raw snapshot, verifying checksums first.
+
+    Parameters
+    ----------
+    base
+        The data folder (default: the project's ``data/``).
+
+    Returns
+    -------
+    polars.DataFrame
+        The long panel described in the module docstring, sorted by indicator, area, sex, year.
+
+    Raises
+    ------
+    ChecksumError
+        If a raw file differs from the manifest.
+    ParseError
+        If a raw file is malformed (the message names the file and line).
+    DataError
+        If ``raw/kolada`` holds a file the manifest does not list.
+    """
+    base = base or data_dir()
+    verify_files(base, SNAPSHOT_SOURCE)
+    listed = {rec.path for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE)}
+    unlisted = [rel for rel in _raw_files(base) if rel not in listed]
+    if unlisted:
+        raise DataError(
+            f"{base / unlisted[0]}: this raw file is not in data/manifest.toml, so its "
+            "checksum cannot be verified; refusing to build. Move it out of data/raw, or "
+            "record its provenance and sha256 in the manifest."
+        )
+    catalog = load_catalog(base / "catalog.toml")
+    registry = load_areas(base)
+    frames = []
+    for path, kpi, has_gender in datapoint_files(base / "raw" / "kolada"):
+        if kpi not in catalog:
+            raise DataError(
+                f"{path}: indicator {kpi} is not in data/catalog.toml; add it there "
+                "(labels, unit, coverage) before it can be used."
+            )
+        frames.append(read_datapoints(path, kpi, has_gender).with_columns(indicator=pl.lit(kpi)))
+    long = pl.concat(frames)
+    long = long.with_columns(
+        area_code=pl.when(pl.col("geo") == "0").then(pl.lit(RIKET)).otherwise(pl.col("geo"))
+    ).drop("geo")
+
+    areas = pl.DataFrame(
+        {
+            "area_code": [a.code for a in registry],
+            "area_name": [a.name for a in registry],
+            "level": [a.level for a in registry],
+            "parent_code": [a.parent_code for a in registry],
+        },
+        schema={
+            "area_code": pl.Utf8,
+            "area_name": pl.Utf8,
+            "level": pl.Utf8,
+            "parent_code": pl.Utf8,
+        },
+    )
+    unknown = long.join(areas, on="area_code", how="anti")["area_code"].unique().sort()
+    if len(unknown):
+        raise DataError(
+            f"Raw data holds area codes missing from the entity files: {unknown.to_list()[:10]}"
+        )
+    units = pl.DataFrame(
+        {
+            "indicator": list(catalog.indicators),
+            "unit": [i.unit for i in catalog.indicators.values()],
+            "_per": [float(i.per) if i.per else None for i in catalog.indicators.values()],
+            "_den": [i.denominator for i in catalog.indicators.values()],
+        },
+        schema={"indicator": pl.Utf8, "unit": pl.Utf8, "_per": pl.Float64, "_den": pl.Utf8},
+    )
+    pop = long.filter((pl.col("indicator") == POPULATION) & (pl.col("sex") == "T")).select(
+        "area_code", "year", population=pl.col("value")
+    )
+    panel = (
+        long.join(areas, on="area_code", how="left")
+        .join(units, on="indicator", how="left")
+        .join(pop, on=["area_code", "year"], how="left")
+        .with_columns(source=pl.lit(SNAPSHOT_SOURCE))
+    )
+    raw_count = pl.col("value") * pl.col("population") / pl.col("_per")
+    estimable = (pl.col("_den") == POPULATION) & (pl.col("sex") == "T")
+    panel = panel.with_columns(
+        count=pl.lit(None, dtype=pl.Int64),
+        count_est=pl.when(estimable).then(raw_count.round(0)).cast(pl.Int64),
+        count_est_error=pl.when(estimable).then((raw_count - raw_count.round(0)).abs()),
+    )
+    panel = panel.with_columns(
+        population=pl.when(pl.col("_per").is_not_null() | (pl.col("indicator") == POPULATION)).then(
+            pl.col("population")
+        )
+    )
+    return (
+        panel.select(list(PANEL_SCHEMA))
+        .cast(PANEL_SCHEMA)
+        .sort(["indicator", "area_code", "sex", "year"])
+    )
+
+
+def _raw_files(base: Path) -> list[str]:
+    """Paths (relative to ``base``) of every file the snapshot build may read.
+
+    The manifest's files of the snapshot plus any other file in ``raw/kolada``: a file that
+    is there but not in the manifest is refused by :func:`build_panel`, and it is part of
+    the fingerprint, so adding one never goes unnoticed.
+    """
+    listed = [rec.path for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE)]
+    folder = base / "raw" / "kolada"
+    extra = []
+    if folder.is_dir():
+        extra = sorted(f"raw/kolada/{p.name}" for p in folder.iterdir() if p.is_file())
+    return sorted(set(listed) | set(extra))
+
+
+def raw_digests(base: Path | None = None) -> dict[str, str]:
+    """Return ``{relative path: sha256}`` of the raw files, hashed now (``"missing"`` if absent).
+
+    Hashing the snapshot (about 2 MB) takes a few milliseconds, so it is done on every
+    check instead of trusting sizes or timestamps, which an edit can keep.
+    """
+    base = base or data_dir()
+    out = {}
+    for rel in _raw_files(base):
+        try:
+            out[rel] = sha256_file(base / rel)
+        except FileNotFoundError:
+            out[rel] = "missing"
+        except IsADirectoryError:
+            out[rel] = "directory"
+    return out
+
+
+def panel_fingerprint(base: Path | None = None) -> str:
+    """Return the fingerprint of everything the panel is built from.
+
+    It covers the sha256 of every raw file (their bytes, not their sizes or timestamps),
+    the manifest and the catalogue, and the build version, so any change to them, even one
+    byte that keeps the size and the modification time, triggers a rebuild (and the build
+    verifies the checksums against the manifest).
+    """
+    base = base or data_dir()
+    h = hashlib.sha256(f"build={BUILD_VERSION}".encode())
+    for name in ("manifest.toml", "catalog.toml"):
+        p = base / name
+        h.update(p.read_bytes() if p.is_file() else b"missing")
+    for rel, digest in raw_digests(base).items():
+        h.update(f"{rel}:{digest}\n".encode())
+    return h.hexdigest()
+
+
+_MEMO: dict[tuple[str, str], pl.DataFrame] = {}
+
+
+def _read_cache(base: Path, fp: str) -> pl.DataFrame | None:
+    """Return the cached panel when it was built from ``fp`` and its bytes are intact."""
+    cache = processed_dir(base) / "panel.parquet"
+    meta_path = cache.with_suffix(".json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or meta.get("fingerprint") != fp:
+            return None
+        data = cache.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if hashlib.sha256(data).hexdigest() != meta.get("parquet_sha256"):
+        return None  # damaged, or replaced by a concurrent build between the two files
+    try:
+        df = pl.read_parquet(io.BytesIO(data))
+    except Exception:  # a damaged cache is rebuilt, whatever the reader says
+        return None
+    if dict(df.schema) != PANEL_SCHEMA:
+        return None
+    return df
+
+
+def cache_is_current(base: Path | None = None) -> bool:
+    """True when the Parquet cache exists, is intact and matches the raw files' checksums."""
+    base = (base or data_dir()).resolve()
+    return _read_cache(base, panel_fingerprint(base)) is not None
+
+
+def _write_cache(df: pl.DataFrame, base: Path, fp: str) -> None:
+    """Write the cache (call while holding :func:`research.core.locking.data_lock`)."""
+    target = processed_dir(base) / "panel.parquet"
+    buf = io.BytesIO()
+    df.write_parquet(buf, compression="zstd", statistics=False)
+    data = buf.getvalue()
+    meta = {
+        "fingerprint": fp,
+        "rows": df.height,
+        "build_version": BUILD_VERSION,
+        "parquet_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    atomic_write_bytes(target, data, prefix=".panel-")
+    atomic_write_bytes(
+        target.with_suffix(".json"), json.dumps(meta, indent=1).encode(), prefix=".panel-"
+    )
+
+
+def _imports_fingerprint(base: Path) -> str:
+    ledger = base / "imported" / "imports.json"
+    try:
+        return hashlib.sha256(ledger.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "none"
+    except OSError as exc:
+        raise DataError(describe_os_error(exc, ledger.parent)) from exc
+
+
+_CONFLICTS: dict[str, pl.DataFrame] = {}
+
+
+def panel_conflicts(base: Path | None = None) -> pl.DataFrame:
+    """Cells where an imported file and the snapshot disagree (the import's value is used).
+
+    Call after :func:`load_panel`; an empty frame when there are none.
+    """
+    base = (base or data_dir()).resolve()
+    load_panel(base)
+    return _CONFLICTS.get(str(base), pl.DataFrame())
+
+
+def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFrame:
+    """Return the panel: the snapshot (cached) with imported files laid over it.
+
+    The raw files' checksums are verified against ``data/manifest.toml`` before the cache is
+    trusted; a cache built from other files is rebuilt.
+
+    Parameters
+    ----------
+    base
+        The data folder (default: the project's ``data/`` or ``$PILOTBENCH_DATA``).
+    rebuild
+        Force a rebuild of the snapshot panel from the raw files.
+
+    Returns
+    -------
+    polars.DataFrame
+        The long panel, one row per area, year, indicator and sex, with the columns of
+        :data:`research.data.schema.PANEL_SCHEMA`: ``value`` in the indicator's unit (rates
+        per 100 000 inhabitants for crime), ``population`` (inhabitants), ``count`` (reported
+        offences where published) and ``count_est`` (estimated from rate and population, with
+        ``count_est_error`` its rounding error bound).
+
+    Raises
+    ------
+    DataError
+        A raw file is missing, altered (checksum) or malformed (file and line named), or the
+        import ledger is damaged.
+
+    Examples
+    --------
+    >>> panel = load_panel()
+    >>> panel.filter(pl.col("indicator") == "N07402")["area_code"].dtype
+    String
+    """
+    base = (base or data_dir()).resolve()
+    if not base.is_dir():
+        raise DataError(f"{base}: the data folder does not exist (or is not a folder)")
+    key = (str(base), "merged:" + panel_fingerprint(base) + _imports_fingerprint(base))
+    if not rebuild and key in _MEMO:
+        return _MEMO[key]
+    snapshot = _load_snapshot(base, rebuild=rebuild)
+    ledger_fp = _imports_fingerprint(base)
+    if ledger_fp == "none":
+        merged, conflicts = snapshot, pl.DataFrame()
+    else:
+        from .import_store import load_imports, merge_with_snapshot
+
+        try:
+            imports = load_imports(base)
+        except DataError:
+            if _imports_fingerprint(base) == ledger_fp:
+                raise
+            imports = load_imports(base)  # a concurrent import/removal committed meanwhile
+        if imports.is_empty():
+            merged, conflicts = snapshot, pl.DataFrame()
+        else:
+            merged, conflicts = merge_with_snapshot(snapshot, imports)
+            merged = merged.select(list(PANEL_SCHEMA)).cast(PANEL_SCHEMA)
+    _CONFLICTS[str(base)] = conflicts
+    _MEMO[key] = merged
+    return merged
+
+
+class CacheNotWrittenWarning(PilotbenchWarning):
+    """The panel was built in memory because ``data/processed`` cannot be written."""
+
+    code = "cache-not-written"
+
+
+def _warn_not_cached(exc: Exception) -> None:
+    warnings.warn(
+        CacheNotWrittenWarning(f"{exc}; the panel was built in memory and not cached"),
+        stacklevel=3,
+    )
+
+
+def _load_snapshot(base: Path, *, rebuild: bool = False) -> pl.DataFrame:
+    """Return the snapshot panel, from the Parquet cache when it is current, else rebuilt.
+
+    The rebuild runs under the data folder's lock (a concurrent build waits and then uses
+    the cache the first one wrote). When the folder cannot be written, the panel is built in
+    memory and a :class:`CacheNotWrittenWarning` says why.
+    """
+    fp = panel_fingerprint(base)
+    key = (str(base), fp)
+    if not rebuild and key in _MEMO:
+        return _MEMO[key]
+    if not rebuild:
+        df = _read_cache(base, fp)
+        if df is not None:
+            _MEMO[key] = df
+            return df
+    try:
+        with data_lock(base, "build"):
+            fp = panel_fingerprint(base)
+            df = None if rebuild else _read_cache(base, fp)  # a concurrent build may have won
+            if df is None:
+                df = build_panel(base)
+                try:
+                    _write_cache(df, base, fp)
+                except FolderNotWritableError as exc:
+                    _warn_not_cached(exc)
+    except FolderNotWritableError as exc:  # the lock itself cannot be taken: read-only data/
+        df = build_panel(base)
+        _warn_not_cached(exc)
+    _MEMO[(str(base), fp)] = df
+    return df
+
+
+def series(
+    panel: pl.DataFrame,
+    indicator: str,
+    areas: list[str] | None = None,
+    *,
+    sex: str = "T",
+    years: tuple[int, int] | None = None,
+) -> pl.DataFrame:
+    """Return the rows of one indicator (for some areas and years), sorted by area and year.
+
+    Parameters
+    ----------
+    panel
+        The long panel (:func:`load_panel`).
+    indicator
+        Indicator id, e.g. ``"N07402"`` (case-insensitive).
+    areas
+        Area codes or names (``"0126"``, ``"Huddinge"``, ``"Sodertalje"``), or official group
+        references (``"skr:Storstäder"``, ``"kolada:G92793"``; see :mod:`research.data.groups`) that
+        stand for their member kommuner; ``None`` for all.
+    sex
+        ``"T"`` (total), ``"K"`` or ``"M"``.
+    years
+        First and last year, inclusive.
+
+    Returns
+    -------
+    polars.DataFrame
+        The panel's rows, sorted by ``area_code`` and ``year``.
+
+    Raises
+    ------
+    UnknownAreaError
+        If an area is neither a code in the panel nor a known name or code; the message
+        suggests close names.
+    AreaCodeTypeError
+        If an area is given as a number.
+
+    Examples
+    --------
+    >>> s = series(load_panel(), "N07402", ["Huddinge"], years=(2020, 2022))
+    >>> s["area_code"].unique().to_list(), s["year"].to_list()
+    (['0126'], [2020, 2021, 2022])
+    """
+    q = panel.filter((pl.col("indicator") == indicator.upper()) & (pl.col("sex") == sex))
+    if areas is not None:
+        from .groups import expand_group_references
+
+        areas = expand_group_references([areas] if isinstance(areas, str) else areas)[0]
+        q = q.filter(pl.col("area_code").is_in(_area_codes(panel, areas)))
+    if years is not None:
+        q = q.filter(pl.col("year").is_between(years[0], years[1]))
+    return q.sort(["area_code", "year"])
+
+
+def _area_codes(panel: pl.DataFrame, areas: list[str]) -> list[str]:
+    """Codes for ``areas``: a code present in the panel as it is, anything else resolved by
+    name or code through the area registry (an unknown area raises, never matches nothing)."""
+    if isinstance(areas, str):  # a single name would otherwise be split into letters
+        areas = [areas]
+    present = set(panel["area_code"].unique().to_list())
+    codes = []
+    for a in areas:
+        code = normalize_code(a)
+        codes.append(code if code in present else load_areas().resolve(code).code)
+    return codes

@@ -1,0 +1,548 @@
+"""Readers for Brå's reported-crime files: the yearly CSV and statistics-database Excel.
+
+Brå (Brottsförebyggande rådet) has no public API. Two formats are read:
+
+**"Anmälda brott i kommunerna" CSV** (:func:`read_bra_csv`): UTF-8 with BOM, ``;``
+separated, CRLF, header ``Kommun;Antal;Per 100 000 inv.``, one row per area with its *name*
+only ("Ale kommun", "Arjeplogs kommun", "Stockholms stad", "Stockholm: Södermalm"), space /
+no-break space as thousands separator, decimal comma, ``..`` missing, ``-`` zero.
+The file itself does not say which year and crime category it holds, so both are
+**parameters**. If the file starts with title lines before the header (as exports saved with
+a heading do), the year and category are read from them too; when a parameter is also given
+the two must agree, otherwise the import stops. The first column may be named Kommun,
+Region, Område, Län, Stadsdel or Stadsdelsområde.
+
+**Statistics-database Excel export** (:func:`read_bra_excel`): one sheet, optional title
+rows, then a header row whose first column is the area (Region/Kommun/...), optional ``År``
+and ``Brott`` columns, and ``Antal`` and/or ``Per 100 000 inv.`` columns. Rows may be riket,
+län, kommuner and the districts of Stockholm, Göteborg and Malmö.
+
+Output: the canonical schema (:data:`research.data.sources.common.CANONICAL_SCHEMA`) with
+``value`` = reported crimes per 100 000 inhabitants, ``count`` = Brå's official "Antal",
+``indicator`` one of the ids in :data:`BRA_CATEGORIES`, ``sex`` = ``"T"`` (the categories
+that concern women say so in their label), ``source`` = ``"bra-import:<file name>"``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import DataError, ParseError
+from research.geo.districts import get_district
+from research.geo.registry import AreaRegistry
+
+from .common import (
+    NameMatcher,
+    build_frame,
+    decode_text,
+    fold_header,
+    parse_number,
+    read_sheet_rows,
+    source_label,
+    split_csv_line,
+)
+
+__all__ = [
+    "BRA_CATEGORIES",
+    "BRA_UNIT",
+    "BraCategory",
+    "match_category",
+    "read_bra_csv",
+    "read_bra_excel",
+]
+
+BRA_UNIT = "per 100 000 inv."
+
+
+@dataclass(frozen=True)
+class BraCategory:
+    """A Brå crime category with our stable id (``BRA_...``), labels and legal basis.
+
+    ``aliases`` are lower-case phrases that identify the category in a title line or a
+    "Brott" column; ``since`` is the date the crime (or its coding) exists from.
+    """
+
+    id: str
+    label_sv: str
+    label_en: str
+    law: str
+    aliases: tuple[str, ...]
+    since: date | None = None
+
+
+#: Brå categories relevant to intimate partner violence, keyed by our id.
+BRA_CATEGORIES: dict[str, BraCategory] = {
+    c.id: c
+    for c in [
+        BraCategory(
+            "BRA_TOTAL", "Samtliga anmälda brott", "All reported offences", "",
+            ("samtliga brott", "samtliga anmälda brott", "totalt antal brott", "alla brott"),
+        ),
+        BraCategory(
+            "BRA_MISSHANDEL_KVINNA",
+            "Misshandel inkl. grov mot kvinna 18 år eller äldre",
+            "Assault incl. aggravated against a woman aged 18 or over",
+            "BrB 3 kap. 5-6 §§",
+            ("misshandel inkl. grov mot kvinna 18 år eller äldre",
+             "misshandel mot kvinna 18 år eller äldre", "misshandel mot kvinna"),
+        ),
+        BraCategory(
+            "BRA_MISSHANDEL_KVINNA_PARTNER",
+            "Misshandel inkl. grov mot kvinna 18 år eller äldre, partner",
+            "Assault incl. aggravated against a woman aged 18 or over, by a partner",
+            "BrB 3 kap. 5-6 §§",
+            ("misshandel inkl. grov mot kvinna 18 år eller äldre, partner",
+             "misshandel mot kvinna 18 år eller äldre, partner",
+             "misshandel mot kvinna, partner", "misshandel mot kvinna i nära relation"),
+            date(2019, 1, 1),
+        ),
+        BraCategory(
+            "BRA_GROV_KVINNOFRID", "Grov kvinnofridskränkning",
+            "Gross violation of a woman's integrity", "BrB 4 kap. 4 a § 2 st.",
+            ("grov kvinnofridskränkning",),
+        ),
+        BraCategory(
+            "BRA_GROV_FRID", "Grov fridskränkning", "Gross violation of integrity",
+            "BrB 4 kap. 4 a § 1 st.", ("grov fridskränkning",),
+        ),
+        BraCategory(
+            "BRA_OLAGA_FORFOLJELSE", "Olaga förföljelse", "Stalking", "BrB 4 kap. 4 b §",
+            ("olaga förföljelse",), date(2011, 10, 1),
+        ),
+        BraCategory(
+            "BRA_OLAGA_HOT", "Olaga hot", "Unlawful threat", "BrB 4 kap. 5 §", ("olaga hot",),
+        ),
+        BraCategory(
+            "BRA_OFREDANDE", "Ofredande", "Molestation", "BrB 4 kap. 7 §", ("ofredande",),
+        ),
+        BraCategory(
+            "BRA_INTEGRITETSINTRANG", "Olaga integritetsintrång",
+            "Unlawful violation of privacy", "BrB 4 kap. 6 c-d §§",
+            ("olaga integritetsintrång",), date(2018, 1, 1),
+        ),
+        BraCategory(
+            "BRA_BARNFRID", "Barnfridsbrott", "Violation of a child's integrity",
+            "BrB 4 kap. 3 §", ("barnfridsbrott", "grovt barnfridsbrott"), date(2021, 7, 1),
+        ),
+        BraCategory(
+            "BRA_VALDTAKT", "Våldtäkt inkl. grov", "Rape incl. aggravated", "BrB 6 kap. 1 §",
+            ("våldtäkt inkl. grov", "våldtäkt"),
+        ),
+        BraCategory(
+            "BRA_KONTAKTFORBUD", "Överträdelse av kontaktförbud",
+            "Breach of a restraining order", "Lag (1988:688) om kontaktförbud",
+            ("överträdelse av kontaktförbud", "brott mot kontaktförbud"),
+        ),
+    ]
+}  # fmt: skip
+
+_AREA_HEADERS = {
+    "kommun",
+    "region",
+    "område",
+    "omrade",
+    "län",
+    "stadsdel",
+    "stadsdelsområde",
+    "stadsdelar",
+    "kommuner",
+    "geografi",
+}
+_RATE = re.compile(r"^per 100 ?000( inv\.?| invånare)?$")
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_FOOTER = re.compile(r"^(källa|kalla|anm|not|fotnot|kommentar|uppgifterna|\*)", re.I)
+
+
+def match_category(text: str) -> BraCategory | None:
+    """Return the category named in ``text`` (a title line or a "Brott" cell), or ``None``.
+
+    Matching uses the longest alias found in the text, so "Misshandel ... partner" is not
+    taken for plain "Misshandel ...". An id such as ``"BRA_OLAGA_HOT"`` also matches.
+
+    Examples
+    --------
+    >>> match_category("Anmälda brott 2022: Grov kvinnofridskränkning").id
+    'BRA_GROV_KVINNOFRID'
+    >>> match_category("Misshandel mot kvinna 18 år eller äldre, partner").id
+    'BRA_MISSHANDEL_KVINNA_PARTNER'
+    """
+    t = fold_header(text)
+    if t.upper() in BRA_CATEGORIES:
+        return BRA_CATEGORIES[t.upper()]
+    best: tuple[int, BraCategory] | None = None
+    for cat in BRA_CATEGORIES.values():
+        for alias in cat.aliases:
+            if alias in t and (best is None or len(alias) > best[0]):
+                best = (len(alias), cat)
+    return best[1] if best else None
+
+
+def _check_indicator(path: Path, indicator: str | None) -> str | None:
+    if indicator is None:
+        return None
+    ind = indicator.strip().upper()
+    if ind not in BRA_CATEGORIES:
+        raise DataError(
+            f"{path}: {indicator!r} is not a Brå category id; use one of "
+            f"{sorted(BRA_CATEGORIES)} (see research.data.sources.bra.BRA_CATEGORIES)."
+        )
+    return ind
+
+
+def _from_title(
+    path: Path,
+    titles: list[tuple[int, str]],
+    year: int | None,
+    indicator: str | None,
+    need: tuple[str, ...] = ("year", "indicator"),
+) -> tuple[int, str]:
+    t_year: tuple[int, int] | None = None
+    t_cat: tuple[int, BraCategory] | None = None
+    for line, text in titles:
+        m = _YEAR.search(text) if "year" in need else None
+        if m and t_year is None:
+            t_year = (line, int(m.group(1)))
+        c = match_category(text) if "indicator" in need else None
+        if c and t_cat is None:
+            t_cat = (line, c)
+    if year is not None and t_year is not None and t_year[1] != year:
+        raise ParseError(
+            path,
+            t_year[0],
+            f"the title says year {t_year[1]}, but year={year} "
+            "was given; check that this is the file you meant",
+        )
+    if indicator is not None and t_cat is not None and t_cat[1].id != indicator:
+        raise ParseError(
+            path,
+            t_cat[0],
+            f"the title names {t_cat[1].label_sv} "
+            f"({t_cat[1].id}), but indicator={indicator!r} was given",
+        )
+    year = year if year is not None else (t_year[1] if t_year else None)
+    indicator = indicator if indicator is not None else (t_cat[1].id if t_cat else None)
+    missing = [n for n, v in (("year", year), ("indicator", indicator)) if v is None and n in need]
+    if missing:
+        raise ParseError(
+            path,
+            None,
+            f"the file does not say its {' and '.join(missing)}; pass "
+            + ", ".join(f"{m}=..." for m in missing)
+            + f" (indicator one of {sorted(BRA_CATEGORIES)})",
+        )
+    return year, indicator
+
+
+def _to_frame(
+    path: Path,
+    records: list[tuple[int, str, int, str, float | None, float | None]],
+    registry: AreaRegistry | None,
+) -> pl.DataFrame:
+    """records: (line, name, year, indicator, count, rate) -> canonical frame."""
+    matcher = NameMatcher(registry)
+    areas = matcher.match_all(path, [(r[0], r[1]) for r in records])
+    seen: dict[tuple[str, int, str], int] = {}
+    rows = []
+    src = source_label("bra", path)
+    for line, name, year, indicator, count, rate in records:
+        area = areas[name]
+        key = (area.code, year, indicator)
+        if key in seen:
+            raise ParseError(
+                path,
+                line,
+                f"{name!r} ({area.code}) {year} appears twice (first at line {seen[key]})",
+            )
+        seen[key] = line
+        if area.level == "district":
+            d = get_district(area.code)
+            if not d.exists_in(year):
+                raise ParseError(
+                    path,
+                    line,
+                    f"district {d.name} ({d.code}) did not exist in {year} (valid "
+                    f"{d.valid_from or '...'} to {d.valid_to or '...'}); see "
+                    "research.geo.districts.REFORMS",
+                )
+        cat = BRA_CATEGORIES[indicator]
+        if cat.since is not None and year < cat.since.year:
+            raise ParseError(
+                path,
+                line,
+                f"{cat.label_sv} is only counted from "
+                f"{cat.since.isoformat()}, but the row is for {year}",
+            )
+        rows.append(
+            {
+                "area_code": area.code, "area_name": area.name, "level": area.level,
+                "parent_code": area.parent_code, "year": year, "indicator": indicator,
+                "sex": "T", "value": rate, "unit": BRA_UNIT, "source": src,
+                "count": None if count is None else int(count),
+            }
+        )  # fmt: skip
+    if not rows:
+        raise ParseError(path, None, "the file has a header but no data rows")
+    return build_frame(rows)
+
+
+def read_bra_csv(
+    path: str | Path,
+    *,
+    year: int | None = None,
+    indicator: str | None = None,
+    registry: AreaRegistry | None = None,
+) -> pl.DataFrame:
+    """Read a Brå "Anmälda brott i kommunerna" CSV into the canonical schema.
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8 with or without BOM, ``;``, CRLF or LF).
+    year
+        The year of the statistics; may be omitted when a title line gives it.
+    indicator
+        A :data:`BRA_CATEGORIES` id (e.g. ``"BRA_GROV_KVINNOFRID"``); may be omitted when a
+        title line names the category.
+    registry
+        The area registry for name matching (default: :func:`research.geo.registry.load_areas`).
+
+    Returns
+    -------
+    polars.DataFrame
+        Canonical rows: ``value`` per 100 000 inhabitants, ``count`` the official "Antal".
+
+    Raises
+    ------
+    ParseError
+        Naming the file and 1-based line for a wrong encoding or separator, a row with the
+        wrong number of fields, a non-numeric or negative value, a duplicated area, or a
+        district outside its years.
+    UnmatchedNamesError
+        Listing every area name that matches nothing, with suggestions.
+
+    Examples
+    --------
+    >>> from research.core.paths import PROJECT_ROOT
+    >>> df = read_bra_csv(PROJECT_ROOT / "tests/data/bra_kommuner_2022.csv")
+    >>> df.filter(pl.col("area_code") == "0126").select("count", "value").row(0)
+    (64, 55.9)
+    """
+    path = Path(path)
+    indicator = _check_indicator(path, indicator)
+    text, _enc = decode_text(path, path.read_bytes(), allow_latin1=False)
+    lines = text.splitlines()
+    titles: list[tuple[int, str]] = []
+    header_line = None
+    sep = ";"
+    for i, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        first = fold_header(raw.split(";")[0])
+        if first in _AREA_HEADERS:
+            header_line = i
+            break
+        if "\t" in raw and fold_header(raw.split("\t")[0]) in _AREA_HEADERS:
+            # Excel's "Unicode text" export: UTF-16 and tab-separated (decimal commas
+            # cannot be confused with tabs, so this is read as it is).
+            header_line, sep = i, "\t"
+            break
+        probe = fold_header(re.split(r"[,\t]", raw)[0])
+        if probe in _AREA_HEADERS:
+            sep = "," if "," in raw else "tab"
+            raise ParseError(
+                path,
+                i,
+                f"the header is separated by {sep!r}, but Brå files use "
+                "';' (expected 'Kommun;Antal;Per 100 000 inv.')",
+            )
+        if len(titles) >= 3:
+            break
+        titles.append((i, raw.strip().strip(";").strip('"')))
+    if header_line is None:
+        raise ParseError(
+            path,
+            titles[0][0] if titles else 1,
+            "no header line 'Kommun;Antal;Per 100 000 inv.' found",
+        )
+    header = split_csv_line(path, header_line, lines[header_line - 1], sep)
+    names = [fold_header(h) for h in header]
+    if len(names) != 3 or names[1] != "antal" or not _RATE.match(names[2]):
+        raise ParseError(
+            path,
+            header_line,
+            f"expected header 'Kommun;Antal;Per 100 000 inv.', found {';'.join(header)!r}",
+        )
+    year, indicator = _from_title(path, titles, year, indicator)
+    records = []
+    footer = False
+    for i in range(header_line + 1, len(lines) + 1):
+        raw = lines[i - 1]
+        if not raw.strip():
+            continue
+        fields = split_csv_line(path, i, raw, sep)
+        if records and len(fields) == 1 and _FOOTER.match(fields[0].strip()):
+            footer = True
+            continue
+        if footer and len(fields) <= 1:
+            continue
+        if footer:
+            raise ParseError(path, i, "data after the footnotes")
+        if len(fields) != 3:
+            hint = (
+                " (is the separator ',' instead of ';'?)" if len(fields) == 1 and "," in raw else ""
+            )
+            raise ParseError(
+                path, i, f"expected 3 fields separated by {sep!r}, found {len(fields)}{hint}"
+            )
+        name = fields[0].strip()
+        if not name:
+            raise ParseError(path, i, "the area name is empty")
+        count = parse_number(fields[1], path, i, "Antal", integer=True)
+        rate = parse_number(fields[2], path, i, "Per 100 000 inv.")
+        records.append((i, name, year, indicator, count, rate))
+    return _to_frame(path, records, registry)
+
+
+def read_bra_excel(
+    path: str | Path,
+    *,
+    year: int | None = None,
+    indicator: str | None = None,
+    sheet: str | int | None = None,
+    registry: AreaRegistry | None = None,
+) -> pl.DataFrame:
+    """Read an Excel export of Brå's statistics database into the canonical schema.
+
+    The sheet holds optional title rows, then a header row whose first cell names the area
+    column (Region, Kommun, Område, Stadsdel...), optional ``År`` and ``Brott`` columns and
+    ``Antal`` and/or ``Per 100 000 inv.`` columns. Year and category come from those columns,
+    else from the title rows, else from the parameters (which must agree with the file).
+    Read with ``polars.read_excel`` (engine calamine, package ``fastexcel``).
+
+    Parameters
+    ----------
+    path
+        The .xlsx file.
+    year, indicator
+        As in :func:`read_bra_csv`.
+    sheet
+        Sheet name or 0-based index (default: the first sheet).
+    registry
+        The area registry for name matching.
+
+    Returns
+    -------
+    polars.DataFrame
+        Canonical rows, districts included (level ``"district"``, parent kommun).
+
+    Raises
+    ------
+    ParseError
+        Naming the file and the sheet row of the first problem.
+    UnmatchedNamesError
+        Listing every area name that matches nothing.
+
+    Examples
+    --------
+    >>> from research.core.paths import PROJECT_ROOT
+    >>> df = read_bra_excel(PROJECT_ROOT / "tests/data/bra_statistikdatabas.xlsx")
+    >>> df.filter(pl.col("area_code") == "0180-SOD")["year"].to_list()
+    [2020, 2021, 2022]
+    """
+    path = Path(path)
+    indicator = _check_indicator(path, indicator)
+    rows = read_sheet_rows(path, sheet)
+    titles: list[tuple[int, str]] = []
+    header_at = None
+    for k, (rownum, cells) in enumerate(rows):
+        filled = [c for c in cells if c is not None and str(c).strip()]
+        if not filled:
+            continue
+        if fold_header(cells[0]) in _AREA_HEADERS:
+            header_at = k
+            break
+        titles.append((rownum, " ".join(str(c) for c in filled)))
+    if header_at is None:
+        raise ParseError(
+            path,
+            rows[0][0] if rows else 1,
+            "no header row starting with Region/Kommun/Område found",
+        )
+    hrow, header = rows[header_at]
+    cols = {fold_header(h): j for j, h in enumerate(header) if h is not None}
+    j_year = cols.get("år", cols.get("year"))
+    j_cat = next(
+        (cols[c] for c in ("brott", "brottskategori", "brottstyp", "brottskod") if c in cols), None
+    )
+    j_count = cols.get("antal")
+    j_rate = next((j for h, j in cols.items() if _RATE.match(h)), None)
+    if j_count is None and j_rate is None:
+        raise ParseError(
+            path,
+            hrow,
+            "the header has neither 'Antal' nor 'Per 100 000 inv.'; "
+            f"found {[h for h in header if h]}",
+        )
+    need = tuple(n for n, j in (("year", j_year), ("indicator", j_cat)) if j is None)
+    t_year, t_ind = _from_title(path, titles, year, indicator, need)
+    # Columns win over title rows (a title "2020-2022" must not pin one year).
+    year = year if j_year is not None else t_year
+    indicator = indicator if j_cat is not None else t_ind
+    records = []
+    footer = False
+    width = len(header)
+
+    def cell(cells: list, j: int | None) -> object:
+        return cells[j] if j is not None and j < len(cells) else None
+
+    for rownum, cells in rows[header_at + 1 :]:
+        cells = list(cells) + [None] * (width - len(cells))
+        filled = [c for c in cells if c is not None and str(c).strip()]
+        if not filled:
+            continue
+        name = (cells[0] or "").strip()
+        if filled == [cells[0]] and records and _FOOTER.match(name):
+            footer = True
+            continue
+        if footer:
+            raise ParseError(path, rownum, "data after the footnotes")
+        if not name:
+            raise ParseError(path, rownum, "the area name is empty")
+        r_year = year
+        if j_year is not None:
+            y = parse_number(cell(cells, j_year), path, rownum, "År", integer=True, dotted=True)
+            if y is None:
+                raise ParseError(path, rownum, "År is missing")
+            r_year = int(y)
+            if year is not None and r_year != year:
+                raise ParseError(path, rownum, f"År {r_year} differs from year={year}")
+        r_ind = indicator
+        if j_cat is not None:
+            c = match_category(str(cell(cells, j_cat) or ""))
+            if c is None:
+                raise ParseError(
+                    path,
+                    rownum,
+                    f"unknown crime category "
+                    f"{cell(cells, j_cat)!r}; known: {sorted(BRA_CATEGORIES)}",
+                )
+            r_ind = c.id
+            if indicator is not None and r_ind != indicator:
+                continue  # a multi-category sheet: keep the requested category only
+        count = (
+            parse_number(cell(cells, j_count), path, rownum, "Antal", integer=True, dotted=True)
+            if j_count is not None
+            else None
+        )
+        rate = (
+            parse_number(cell(cells, j_rate), path, rownum, "Per 100 000 inv.", dotted=True)
+            if j_rate is not None
+            else None
+        )
+        records.append((rownum, name, r_year, r_ind, count, rate))
+    return _to_frame(path, records, registry)

@@ -1,0 +1,575 @@
+"""Shared parsing for the official-file readers: schema, encodings, numbers, names.
+
+Every reader in :mod:`research.data.sources` returns a polars DataFrame in the
+:data:`CANONICAL_SCHEMA`: the panel columns of :data:`research.data.schema.PANEL_SCHEMA` plus
+``count``, the **official** count a source publishes (Brå's "Antal"), which is never to be
+confused with the panel's **estimated** ``count_est``.
+
+Conventions of Swedish official tables handled here (SCB, Brå, Kolada):
+
+* decimal comma, and a space, no-break space (U+00A0) or narrow no-break space (U+202F) as
+  thousands separator: ``"1 234,5"``;
+* ``..`` = not available or suppressed: a missing value, **never zero**;
+* ``-`` or ``–`` = nothing, i.e. zero;
+* ``0`` = less than half the unit (kept as 0);
+* ``.`` = cannot occur: a missing value.
+
+Files are decoded by :func:`decode_text`, which accepts UTF-8 (with or without BOM) and, where
+allowed, a file that is Latin-1/Windows-1252 throughout, but refuses a file that mixes the two
+or holds double-encoded text ("SÃ¶dermalm"), naming the first bad line.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import DataError, ParseError, UnknownAreaError
+from research.data.schema import PANEL_SCHEMA
+from research.geo.area import Area
+from research.geo.districts import resolve_district
+from research.geo.registry import AreaRegistry, load_areas
+
+__all__ = [
+    "CANONICAL_SCHEMA",
+    "LEVELS",
+    "NameMatcher",
+    "UnmatchedNamesError",
+    "build_frame",
+    "decode_text",
+    "empty_canonical",
+    "fold_header",
+    "parse_number",
+    "read_sheet_rows",
+    "source_label",
+    "split_csv_line",
+    "validate_canonical",
+]
+
+#: Column names and types of every reader's output: the panel's columns
+#: (:data:`research.data.schema.PANEL_SCHEMA`), with the official ``count`` last.
+CANONICAL_SCHEMA: dict[str, pl.DataType] = {
+    **{k: v for k, v in PANEL_SCHEMA.items() if k != "count"},
+    "count": pl.Int64,
+}
+
+LEVELS = ("riket", "lan", "kommun", "district")
+_SEXES = ("T", "K", "M")
+_KEY = ["area_code", "year", "indicator", "sex"]
+
+_MISSING = {"..", ".", "…"}
+_ZERO = {"-", "–", "—"}
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+_SWEDISH = re.compile(r"^[+-]?(\d{1,3}( \d{3})+|\d+)(,\d+)?$")
+_DOTTED = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+# Characters that Windows-1252/Latin-1 produces from the continuation bytes 0x80-0xBF: after
+# an "Ã" or "Â" they betray UTF-8 text that was decoded as Latin-1 and saved again.
+_CONT = "".join(
+    sorted(
+        {bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xC0)}
+        | {chr(b) for b in range(0x80, 0xC0)}
+    )
+)
+_MOJIBAKE = re.compile("[ÃÂ][" + re.escape(_CONT) + "]")
+_UTF8_MULTI = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+class UnmatchedNamesError(ParseError):
+    """Area names in a file that match no area; ``unmatched`` lists them all.
+
+    Each item of ``unmatched`` is ``(line, name, suggestions)`` with suggestions as
+    ``(code, name)`` pairs. ``line`` (the attribute of :class:`ParseError`) is the first one.
+    """
+
+    def __init__(self, path: object, unmatched: list[tuple[int, str, list[tuple[str, str]]]]):
+        self.unmatched = unmatched
+        lines = []
+        for line, name, sugg in unmatched:
+            hint = ", ".join(f"{n} ({c})" for c, n in sugg)
+            lines.append(f"  line {line}: {name!r}" + (f" - did you mean {hint}?" if hint else ""))
+        msg = (
+            f"{len(unmatched)} area name(s) match no kommun, län or district; nothing was "
+            "imported. Correct the names (or register the area) and import again:\n"
+            + "\n".join(lines)
+        )
+        if len(unmatched) == 1:
+            _line, name, sugg = unmatched[0]
+            hint = ", ".join(f"{n} ({c})" for c, n in sugg)
+            msg = (
+                f"area name {name!r} matches no kommun, län or district"
+                + (f"; did you mean {hint}?" if hint else "")
+                + " Nothing was imported; correct the name (or register the area) and import "
+                "again."
+            )
+        super().__init__(path, unmatched[0][0], msg)
+
+
+def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tuple[str, str]:
+    """Decode a file's bytes, detecting UTF-8 (with or without BOM) or Latin-1.
+
+    Parameters
+    ----------
+    path
+        The file name, used in error messages.
+    data
+        The raw bytes.
+    allow_latin1
+        Accept a file that is Windows-1252/ISO-8859-1 throughout (SCB's CSV downloads may be).
+
+    Returns
+    -------
+    (str, str)
+        The text without a BOM, and the encoding used (``"utf-8"`` or ``"cp1252"``/
+        ``"latin-1"``).
+
+    Raises
+    ------
+    ParseError
+        If the bytes mix UTF-8 and Latin-1, hold double-encoded text ("SÃ¶dermalm"), or are
+        Latin-1 when that is not allowed; the message names the first bad line.
+
+    Examples
+    --------
+    >>> decode_text("f.csv", "Södermalm".encode("latin-1"))
+    ('Södermalm', 'cp1252')
+    >>> decode_text("f.csv", b"\\xef\\xbb\\xbfAle")
+    ('Ale', 'utf-8')
+    """
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):  # fmt: skip
+        if data.startswith(bom):  # spreadsheet programs' "Unicode text" exports
+            try:
+                return _check_mojibake(path, data.decode(codec).lstrip("\ufeff")), codec
+            except UnicodeDecodeError as exc:
+                raise ParseError(
+                    path,
+                    None,
+                    f"the file starts with a {codec.upper()} byte-order mark but is not valid "
+                    f"{codec.upper()} ({exc.reason}); export it again",
+                ) from exc
+    head = data[:65536]
+    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 100 + 2:
+        kind = _binary_kind(data)
+        raise ParseError(
+            path,
+            None,
+            f"this is not a text file but binary data{kind}; give the CSV or JSON file "
+            "downloaded from the publisher (or an .xlsx file with the .xlsx extension)",
+        )
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        if _UTF8_MULTI.search(data):
+            raise ParseError(
+                path,
+                line,
+                f"the file mixes encodings: it has UTF-8 characters but byte "
+                f"0x{data[exc.start]:02x} here is not UTF-8 (Latin-1?). Save the whole file "
+                "as UTF-8 and import again.",
+            ) from exc
+        if not allow_latin1:
+            raise ParseError(
+                path,
+                line,
+                f"byte 0x{data[exc.start]:02x} is not UTF-8; this file seems to be Latin-1/"
+                "Windows-1252, but this format is UTF-8. Save it as UTF-8 and import again.",
+            ) from exc
+        try:
+            text, encoding = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "latin-1"
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _check_mojibake(path, text), encoding
+
+
+def _check_mojibake(path: object, text: str) -> str:
+    m = _MOJIBAKE.search(text)
+    if m:
+        line = text.count("\n", 0, m.start()) + 1
+        raise ParseError(
+            path,
+            line,
+            f"text {text[max(0, m.start() - 3) : m.end() + 3]!r} looks double-encoded "
+            "(UTF-8 read as Latin-1 and saved again). Export the original file again.",
+        )
+    return text
+
+
+def _binary_kind(data: bytes) -> str:
+    magic = {
+        b"PK\x03\x04": " (a zip archive: an .xlsx workbook saved under another extension?)",
+        b"\xd0\xcf\x11\xe0": " (an old .xls workbook: save it as .xlsx or CSV)",
+        b"%PDF": " (a PDF)",
+        b"\x89PNG": " (a PNG image)",
+        b"\x1f\x8b": " (gzip-compressed: unpack it first)",
+        b"PAR1": " (a Parquet file)",
+    }
+    for m, text in magic.items():
+        if data.startswith(m):
+            return text
+    return ""
+
+
+def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[str]:
+    """Split one CSV line; a malformed line (or a field over 128 KiB) is a :class:`ParseError`.
+
+    Examples
+    --------
+    >>> split_csv_line("f.csv", 2, 'Ale kommun;"1 234";5', ";")
+    ['Ale kommun', '1 234', '5']
+    """
+    try:
+        return next(csv.reader([raw], delimiter=delimiter))
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        size = len(raw)
+        why = (
+            f"a field is longer than {csv.field_size_limit():,} characters ({size:,} on the "
+            "line); this is not a table of official statistics".replace(",", " ")
+            if "field limit" in str(exc)
+            else f"the line cannot be split into fields ({exc})"
+        )
+        raise ParseError(path, line, why) from exc
+
+
+def parse_number(
+    text: object,
+    path: object,
+    line: int,
+    what: str,
+    *,
+    integer: bool = False,
+    negative: bool = False,
+    dotted: bool = False,
+) -> float | None:
+    """Parse one cell of a Swedish official table.
+
+    Parameters
+    ----------
+    text
+        The cell (a string; numbers from Excel cells are accepted too).
+    path, line
+        Where the cell is, for error messages.
+    what
+        The column's name, for error messages ("Antal").
+    integer
+        Require a whole number (counts, populations).
+    negative
+        Allow negative numbers (counts and rates never are).
+    dotted
+        Also accept a plain ``1234.5`` (numbers from Excel cells or SCB CSV with ``,``
+        separators); otherwise ``.`` in a number is an error.
+
+    Returns
+    -------
+    float or None
+        ``None`` for ``..``/``.`` (missing), ``0.0`` for ``-``/``–``.
+
+    Raises
+    ------
+    ParseError
+        For an empty cell, a non-number, a negative number or a fraction where a whole number
+        is required.
+
+    Examples
+    --------
+    >>> parse_number("1 234,5", "f.csv", 3, "rate")
+    1234.5
+    >>> parse_number("..", "f.csv", 3, "rate") is None
+    True
+    >>> parse_number("–", "f.csv", 3, "Antal", integer=True)
+    0.0
+    """
+    if isinstance(text, bool):
+        raise ParseError(path, line, f"{what}: {text!r} is not a number")
+    if isinstance(text, int | float):
+        value = float(text)
+        shown = repr(text)
+    else:
+        raw = "" if text is None else str(text)
+        s = _SPACES.sub(" ", raw).strip()
+        shown = repr(raw)
+        if s in _MISSING:
+            return None
+        if s in _ZERO:
+            return 0.0
+        if not s:
+            raise ParseError(
+                path, line, f"{what} is empty; write '..' for a missing value or '-' for zero"
+            )
+        if _SWEDISH.match(s):
+            value = float(s.replace(" ", "").replace(",", "."))
+        elif dotted and _DOTTED.match(s.replace(" ", "")):
+            value = float(s.replace(" ", ""))
+        else:
+            raise ParseError(
+                path,
+                line,
+                f"{what} {shown} is not a number in Swedish notation "
+                "(expected e.g. '1 234' or '12,5', '..' for missing, '-' for zero)",
+            )
+    if not math.isfinite(value):
+        raise ParseError(path, line, f"{what} {shown} is not a finite number")
+    if value < 0 and not negative:
+        raise ParseError(path, line, f"{what} {shown} is negative; counts and rates cannot be")
+    if integer and value != int(value):
+        raise ParseError(path, line, f"{what} {shown} is not a whole number")
+    return value
+
+
+@dataclass
+class NameMatcher:
+    """Match area names from official files to codes: kommuner, län, riket and districts.
+
+    Understands what the area registry does ("Ale kommun", genitive "Arjeplogs kommun",
+    "Stockholms stad", "Region Stockholm") plus the official name "Falu kommun" and the
+    district forms "Stockholm: Södermalm", "Södermalms stadsdelsområde" and plain
+    "Södermalm" (see :mod:`research.geo.districts`).
+
+    Examples
+    --------
+    >>> m = NameMatcher()
+    >>> m.match("Arjeplogs kommun").code, m.match("Stockholm: Södermalm").code
+    ('2506', '0180-SOD')
+    """
+
+    registry: AreaRegistry | None = None
+    _cache: dict[str, Area | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.registry is None:
+            self.registry = load_areas()
+
+    def match(self, name: str) -> Area:
+        """Return the area for ``name``.
+
+        Raises
+        ------
+        UnknownAreaError
+            With up to three suggestions when nothing matches.
+        """
+        text = _SPACES.sub(" ", str(name)).strip()
+        key = text.casefold()
+        if key in _IRREGULAR:
+            return self.registry.get(_IRREGULAR[key])
+        district = resolve_district(text)
+        if district is not None:
+            return district
+        try:
+            return self.registry.resolve(text)
+        except UnknownAreaError as exc:
+            suggestions = list(exc.suggestions)
+            raise UnknownAreaError(str(exc), suggestions) from None
+
+    def match_all(self, path: object, names: Sequence[tuple[int, str]]) -> dict[str, Area]:
+        """Match every ``(line, name)``; raise one error that lists all unmatched names.
+
+        Raises
+        ------
+        UnmatchedNamesError
+            Listing every name that matched nothing, with its line and suggestions.
+        """
+        out: dict[str, Area] = {}
+        bad: list[tuple[int, str, list[tuple[str, str]]]] = []
+        for line, name in names:
+            if name in out:
+                continue
+            try:
+                out[name] = self.match(name)
+            except UnknownAreaError as exc:
+                bad.append((line, name, exc.suggestions))
+        if bad:
+            raise UnmatchedNamesError(path, bad)
+        return out
+
+
+#: Official names whose genitive is not "name + s" ("Falu kommun" is Falun).
+_IRREGULAR = {"falu kommun": "2080", "falu": "2080"}
+
+
+def build_frame(rows: Iterable[dict], *, sort: bool = True) -> pl.DataFrame:
+    """Build a canonical frame from row dicts (missing columns become null) and validate it.
+
+    Examples
+    --------
+    >>> df = build_frame([{"area_code": "0126", "area_name": "Huddinge", "level": "kommun",
+    ...                    "parent_code": "01", "year": 2022, "indicator": "X", "sex": "T",
+    ...                    "value": 1.0, "unit": "", "source": "test"}])
+    >>> df["count"].dtype
+    Int64
+    """
+    cols: dict[str, list] = {c: [] for c in CANONICAL_SCHEMA}
+    for r in rows:
+        for c in CANONICAL_SCHEMA:
+            cols[c].append(r.get(c))
+    df = pl.DataFrame(cols, schema=CANONICAL_SCHEMA)
+    if sort:
+        df = df.sort(["indicator", "area_code", "sex", "year"])
+    return validate_canonical(df)
+
+
+def empty_canonical() -> pl.DataFrame:
+    """Return an empty frame with the canonical schema."""
+    return pl.DataFrame(schema=CANONICAL_SCHEMA)
+
+
+def validate_canonical(df: pl.DataFrame, what: str = "reader output") -> pl.DataFrame:
+    """Check a frame against :data:`CANONICAL_SCHEMA` and its invariants; return it.
+
+    Checks the column names and types, that keys are non-null, levels and sexes are known,
+    years plausible, values and counts non-negative, and ``(area_code, year, indicator, sex)``
+    unique.
+
+    Raises
+    ------
+    DataError
+        Naming the first violated rule.
+    """
+    if list(df.columns) != list(CANONICAL_SCHEMA):
+        raise DataError(
+            f"{what}: columns {df.columns} differ from the canonical {list(CANONICAL_SCHEMA)}"
+        )
+    wrong = {c: str(df.schema[c]) for c, t in CANONICAL_SCHEMA.items() if df.schema[c] != t}
+    if wrong:
+        raise DataError(f"{what}: wrong column types {wrong}")
+    if df.is_empty():
+        return df
+    for c in ("area_code", "area_name", "level", "year", "indicator", "sex", "source"):
+        if df[c].null_count():
+            raise DataError(f"{what}: column {c!r} has missing values")
+    bad_level = set(df["level"].unique()) - set(LEVELS)
+    if bad_level:
+        raise DataError(f"{what}: unknown level(s) {sorted(bad_level)}; expected {LEVELS}")
+    bad_sex = set(df["sex"].unique()) - set(_SEXES)
+    if bad_sex:
+        raise DataError(f"{what}: unknown sex code(s) {sorted(bad_sex)}; expected T, K, M")
+    if df["year"].min() < 1900 or df["year"].max() > 2100:
+        r = df.filter(~pl.col("year").is_between(1900, 2100)).row(0, named=True)
+        raise DataError(
+            f"{what}: year {r['year']} (area {r['area_code']}, indicator {r['indicator']}) "
+            "lies outside 1900-2100"
+        )
+    for c in ("value", "count", "population"):
+        if (df[c].drop_nulls() < 0).any():
+            raise DataError(f"{what}: column {c!r} has negative numbers")
+    dup = df.select(_KEY).is_duplicated()
+    if dup.any():
+        first = df.filter(dup).row(0, named=True)
+        raise DataError(
+            f"{what}: more than one row for area {first['area_code']}, year {first['year']}, "
+            f"indicator {first['indicator']}, sex {first['sex']}"
+        )
+    return df
+
+
+def source_label(kind: str, path: object) -> str:
+    """Return the ``source`` column value for an import: ``"bra-import:<file name>"``."""
+    return f"{kind}-import:{Path(str(path)).name}"
+
+
+def fold_header(text: object) -> str:
+    """Normalise a header cell: casefold, collapse spaces (incl. NBSP), strip."""
+    return _SPACES.sub(" ", "" if text is None else str(text)).strip().casefold()
+
+
+def _sheet_first_row(path: Path, sheet_index: int) -> int:
+    """Return the sheet row number of the first row calamine reads (it skips empty rows)."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    try:
+        with zipfile.ZipFile(path) as z:
+            wb = ET.fromstring(z.read("xl/workbook.xml"))
+            sheets = wb.findall("m:sheets/m:sheet", ns)
+            rid = sheets[sheet_index].get(f"{{{ns['r']}}}id")
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next(
+                r.get("Target") for r in rels.findall("p:Relationship", ns) if r.get("Id") == rid
+            )
+            target = target.lstrip("/")
+            name = target if target.startswith("xl/") else f"xl/{target}"
+            with z.open(name) as fh:
+                for _event, el in ET.iterparse(fh):
+                    if el.tag == f"{{{ns['m']}}}row" and any(
+                        (c.find("m:v", ns) is not None or c.find("m:is", ns) is not None)
+                        for c in el
+                    ):
+                        return int(el.get("r"))
+    except (
+        KeyError,
+        IndexError,
+        StopIteration,
+        ValueError,
+        TypeError,
+        zipfile.BadZipFile,
+        ET.ParseError,
+    ):
+        return 1
+    return 1
+
+
+def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[int, list]]:
+    """Read an .xlsx sheet as ``(sheet row number, cells)``, every cell as text or None.
+
+    Uses ``polars.read_excel`` (engine calamine, package ``fastexcel``). Row numbers are the
+    sheet's own (1-based), so error messages point at the row a user sees in Excel.
+
+    Raises
+    ------
+    ParseError
+        If the file is not a readable workbook or the sheet does not exist.
+    """
+    path = Path(path)
+    try:
+        import fastexcel
+
+        names = fastexcel.read_excel(str(path)).sheet_names
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise DataError(
+            "Reading Excel files needs the package 'fastexcel' (pip install fastexcel)."
+        ) from exc
+    except Exception as exc:
+        raise ParseError(path, None, f"not a readable .xlsx workbook ({exc})") from exc
+    if sheet is None:
+        index = 0
+    elif isinstance(sheet, int):
+        index = sheet
+    elif sheet in names:
+        index = names.index(sheet)
+    else:
+        raise ParseError(path, None, f"no sheet named {sheet!r}; the sheets are {names}")
+    if not 0 <= index < len(names):
+        raise ParseError(path, None, f"no sheet number {index}; the sheets are {names}")
+    try:
+        df = pl.read_excel(
+            path,
+            sheet_name=names[index],
+            engine="calamine",
+            has_header=False,
+            infer_schema_length=0,
+            drop_empty_rows=False,
+            drop_empty_cols=False,
+            raise_if_empty=False,
+        )
+    except Exception as exc:
+        raise ParseError(path, None, f"sheet {names[index]!r} could not be read ({exc})") from exc
+    first = _sheet_first_row(path, index)
+    return [
+        (first + i, [None if v is None else str(v) for v in row])
+        for i, row in enumerate(df.iter_rows())
+    ]

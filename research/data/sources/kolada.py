@@ -1,0 +1,258 @@
+"""Reader for Kolada API v3 data responses (``https://api.kolada.se/v3/data/...``).
+
+A response is ``{"count": n, "values": [...], "next_url": ..., "previous_url": ...}`` where
+each item is ``{"kpi": "N07402", "municipality": "0126", "period": 2022, "values":
+[{"gender": "T"|"K"|"M", "count": 1, "status": "", "value": 48.3, "isdeleted": false}]}``.
+A file may also hold several pages saved as a JSON list of such documents (what
+:mod:`research.data.fetch` stores).
+
+Rules: items with ``isdeleted`` true are skipped; ``value: null`` is kept as a missing value
+(never zero); Kolada's riket ``"0000"`` becomes ``"00"`` and its regions ``"00LL"`` the län
+code ``"LL"``. Kolada's own ``count`` (how many units a value summarises) is **not** a crime
+count and is not stored in ``count``. Units come from the catalogue (``data/catalog.toml``)
+when the KPI is there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import polars as pl
+
+from research.core.errors import ParseError
+from research.geo.area import RIKET
+from research.geo.registry import AreaRegistry, load_areas
+
+from .common import build_frame, decode_text, source_label
+
+__all__ = ["kolada_area_code", "parse_kolada", "read_kolada_json"]
+
+_KPI = re.compile(r"^[A-Z]\d{5}$")
+_DEC = json.JSONDecoder()
+
+
+def kolada_area_code(code: str) -> str:
+    """Map a Kolada municipality id to a pilotbench area code.
+
+    Examples
+    --------
+    >>> kolada_area_code("0000"), kolada_area_code("0001"), kolada_area_code("0126")
+    ('00', '01', '0126')
+    """
+    if code == "0000":
+        return RIKET
+    if len(code) == 4 and code.startswith("00"):
+        return code[2:]
+    return code
+
+
+def _ws(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def _items_with_lines(text: str, path: object) -> list[tuple[int, object, list]]:
+    """Return ``(line, page_meta, items)`` per page, with each item's 1-based line.
+
+    Walks the top-level object(s) with the stdlib decoder so that an error in one item can
+    be reported with the line it starts on.
+    """
+    pages = []
+    i = _ws(text, 0)
+    if i < len(text) and text[i] == "[":
+        i = _ws(text, i + 1)
+        starts = []
+        while i < len(text) and text[i] != "]":
+            starts.append(i)
+            _obj, i = _DEC.raw_decode(text, i)
+            i = _ws(text, i)
+            if i < len(text) and text[i] == ",":
+                i = _ws(text, i + 1)
+    else:
+        starts = [i]
+    for start in starts:
+        pages.append(_page(text, start, path))
+    return pages
+
+
+def _page(text: str, i: int, path: object) -> tuple[int, dict, list]:
+    line0 = text.count("\n", 0, i) + 1
+    if i >= len(text) or text[i] != "{":
+        raise ParseError(
+            path, line0, "expected a JSON object with 'values' (a Kolada v3 data response)"
+        )
+    meta: dict = {}
+    items: list[tuple[int, object]] = []
+    i = _ws(text, i + 1)
+    while i < len(text) and text[i] != "}":
+        key, i = _DEC.raw_decode(text, i)
+        i = _ws(text, i)
+        i = _ws(text, i + 1)  # ':'
+        if key == "values" and text[i] == "[":
+            i = _ws(text, i + 1)
+            while text[i] != "]":
+                line = text.count("\n", 0, i) + 1
+                obj, i = _DEC.raw_decode(text, i)
+                items.append((line, obj))
+                i = _ws(text, i)
+                if text[i] == ",":
+                    i = _ws(text, i + 1)
+            i += 1
+            meta["values"] = True
+        else:
+            meta[key], i = _DEC.raw_decode(text, i)
+        i = _ws(text, i)
+        if i < len(text) and text[i] == ",":
+            i = _ws(text, i + 1)
+    return line0, meta, items
+
+
+def parse_kolada(
+    text: str,
+    path: object = "<kolada>",
+    *,
+    registry: AreaRegistry | None = None,
+    units: dict[str, str] | None = None,
+    source: str | None = None,
+) -> pl.DataFrame:
+    """Parse a Kolada v3 data response (or a list of pages) into the canonical schema.
+
+    Parameters
+    ----------
+    text
+        The JSON text.
+    path
+        A name for error messages.
+    registry
+        The area registry (default: :func:`research.geo.registry.load_areas`).
+    units
+        KPI id -> unit (default: from the catalogue, ``""`` for unknown KPIs).
+    source
+        The ``source`` column (default ``"kolada-import:<name>"``).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per KPI x area x year x gender.
+
+    Raises
+    ------
+    ParseError
+        With the line of the item: invalid JSON, missing fields, an unknown area code, a
+        gender other than T/K/M, a non-numeric value, or a duplicated row.
+
+    Examples
+    --------
+    >>> doc = ('{"values": [{"kpi": "N07402", "municipality": "0000", "period": 2022, '
+    ...        '"values": [{"gender": "T", "count": 1, "status": "", "value": 48.3, '
+    ...        '"isdeleted": false}]}]}')
+    >>> parse_kolada(doc).select("area_code", "year", "value").row(0)
+    ('00', 2022, 48.3)
+    """
+    registry = registry or load_areas()
+    if units is None:
+        units = _catalog_units()
+    try:
+        json.loads(text)
+    except RecursionError:
+        raise ParseError(
+            path, None, "the JSON is nested too deeply to be a Kolada data response"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
+    pages = _items_with_lines(text, path)
+    src = source or source_label("kolada", path)
+    rows = []
+    seen: dict[tuple, int] = {}
+    for line0, meta, items in pages:
+        if "values" not in meta:
+            raise ParseError(path, line0, "no 'values' array: not a Kolada v3 data response")
+        for line, item in items:
+            rows.extend(_item_rows(path, line, item, registry, units, src, seen))
+    if not rows:
+        raise ParseError(path, None, "the response holds no (non-deleted) values")
+    return build_frame(rows)
+
+
+def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:
+    if not isinstance(item, dict):
+        raise ParseError(path, line, f"a 'values' item is {type(item).__name__}, not an object")
+    missing = [k for k in ("kpi", "municipality", "period", "values") if k not in item]
+    if missing:
+        raise ParseError(path, line, f"item lacks {missing}")
+    kpi = str(item["kpi"]).upper()
+    if not _KPI.match(kpi):
+        raise ParseError(path, line, f"kpi {item['kpi']!r} is not a Kolada KPI id (N01234)")
+    muni = item["municipality"]
+    if not isinstance(muni, str) or not re.fullmatch(r"\d{4}", muni):
+        raise ParseError(path, line, f"municipality {muni!r} is not a 4-digit string")
+    code = kolada_area_code(muni)
+    if code not in registry:
+        raise ParseError(path, line, f"municipality {muni!r} is not a known kommun/region")
+    area = registry.get(code)
+    period = item["period"]
+    if isinstance(period, bool) or not re.fullmatch(r"\d{4}", str(period)):
+        raise ParseError(path, line, f"period {period!r} is not a year")
+    year = int(period)
+    if not 1900 <= year <= 2100:
+        raise ParseError(path, line, f"period {period!r} is not a year in 1900-2100")
+    if not isinstance(item["values"], list):
+        raise ParseError(path, line, "'values' of an item must be a list")
+    out = []
+    for v in item["values"]:
+        if not isinstance(v, dict) or "gender" not in v:
+            raise ParseError(path, line, f"value entry {v!r} lacks 'gender'")
+        if v.get("isdeleted") is True:
+            continue
+        sex = v["gender"]
+        if sex not in ("T", "K", "M"):
+            raise ParseError(path, line, f"gender {sex!r} is not T, K or M")
+        val = v.get("value")
+        if val is not None:
+            if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+                raise ParseError(path, line, f"value {val!r} is not a number")
+            if val < 0:
+                raise ParseError(path, line, f"value {val!r} is negative")
+        key = (kpi, code, year, sex)
+        if key in seen:
+            raise ParseError(
+                path, line, f"{kpi} {muni} {year} {sex} appears twice (first at line {seen[key]})"
+            )
+        seen[key] = line
+        out.append(
+            {
+                "area_code": area.code, "area_name": area.name, "level": area.level,
+                "parent_code": area.parent_code, "year": year, "indicator": kpi, "sex": sex,
+                "value": None if val is None else float(val), "unit": units.get(kpi, ""),
+                "source": src,
+            }
+        )  # fmt: skip
+    return out
+
+
+def _catalog_units() -> dict[str, str]:
+    try:
+        from research.data.catalog import load_catalog
+
+        return {k: i.unit for k, i in load_catalog().indicators.items()}
+    except Exception:  # no catalogue (e.g. a bare data folder): units stay empty
+        return {}
+
+
+def read_kolada_json(path: str | Path, *, registry: AreaRegistry | None = None) -> pl.DataFrame:
+    """Read a saved Kolada v3 response (see :func:`parse_kolada`).
+
+    Examples
+    --------
+    >>> from research.core.paths import PROJECT_ROOT
+    >>> df = read_kolada_json(PROJECT_ROOT / "tests/data/kolada_n07402.json")
+    >>> sorted(df["area_code"].unique().to_list())
+    ['00', '01', '0126', '0180']
+    """
+    path = Path(path)
+    text, _ = decode_text(path, path.read_bytes(), allow_latin1=False)
+    return parse_kolada(text, path, registry=registry)

@@ -1,0 +1,562 @@
+"""Batches of reports: many notebooks x areas, run in parallel worker processes.
+
+A schedule (TOML) lists jobs; a job can expand over areas::
+
+    [batch]
+    workers = 2
+
+    [[job]]
+    notebook = "pilot_vs_candidate"
+    parameters = { pilot = "0180", lang = "sv" }
+    each = { parameter = "candidate", areas = "lan:01" }   # every kommun in Stockholms län
+
+``areas`` is a list of codes/names, ``"lan:NN"`` (the kommuner of a län) or ``"kommuner"``
+(all 290); the pilot itself is skipped when it would be its own candidate.
+
+:func:`run_batch` validates every task before any kernel starts (invalid ones are reported as
+failed, the rest still run), builds the shared data once, and runs the tasks on ``workers``
+processes. Each worker keeps one kernel warm across its reports
+(:class:`research.runner.kernel.KernelSession`). A failure, or a worker that dies (killed, out of
+memory), fails only its own task: the worker is replaced and the batch goes on. Reports are
+written atomically by :func:`research.runner.report.run_report`, so earlier reports survive
+failures.
+A lock file keeps two batches from overlapping, logs go to ``reports/logs/``, and
+``reports/index.html`` lists every report with its status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import logging
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from research.core.errors import ParameterError, PilotbenchError
+from research.core.paths import reports_dir
+
+__all__ = [
+    "BatchLockedError",
+    "BatchResult",
+    "Task",
+    "TaskResult",
+    "batch_lock",
+    "expand_schedule",
+    "load_schedule",
+    "run_batch",
+    "write_index",
+]
+
+log = logging.getLogger("pilotbench.batch")
+
+
+class BatchLockedError(PilotbenchError):
+    """Another batch holds the lock."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One report to produce."""
+
+    notebook: str
+    parameters: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """Short description for logs and the progress bar."""
+        keys = [
+            str(self.parameters[k]) for k in ("pilot", "candidate", "area") if k in self.parameters
+        ]
+        return f"{self.notebook}[{','.join(keys)}]"
+
+
+@dataclass
+class TaskResult:
+    """The outcome of one task."""
+
+    task: Task
+    status: str  # "ok" or "failed"
+    seconds: float = 0.0
+    html: str | None = None
+    error: str | None = None
+    worker: int | None = None
+
+
+@dataclass
+class BatchResult:
+    """All task outcomes, the index page and the log file of a batch."""
+
+    results: list[TaskResult] = field(default_factory=list)
+    index: Path | None = None
+    log: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[TaskResult]:
+        """The tasks that failed."""
+        return [r for r in self.results if r.status != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        """True when every task succeeded."""
+        return not self.failed
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+def load_schedule(path: Path) -> dict[str, Any]:
+    """Read a schedule TOML and validate it (:class:`research.core.config.ScheduleFile`).
+
+    Raises
+    ------
+    ParameterError
+        Naming the file, the entry and the field (``[batch] workers: expected a whole
+        number, got 'two'``).
+    """
+    from research.core.config import ScheduleFile, read_toml, validate_config
+
+    raw = read_toml(Path(path), ParameterError, "schedule file")
+    validate_config(ScheduleFile, raw, path, ParameterError)
+    return raw
+
+
+def _expand_areas(spec: Any) -> list[str]:
+    from research.geo.registry import load_areas
+
+    reg = load_areas()
+    if isinstance(spec, list):
+        return [reg.resolve(a).code for a in spec]
+    if isinstance(spec, str) and spec.startswith("lan:"):
+        lan = reg.resolve(spec[4:])
+        if lan.level != "lan":
+            raise ParameterError(f"{spec!r}: {lan.label()} is not a län")
+        return [a.code for a in reg.children(lan.code) if a.level == "kommun"]
+    if spec in ("kommuner", "all"):
+        return [a.code for a in reg.by_level("kommun")]
+    raise ParameterError(f"areas must be a list, 'lan:NN' or 'kommuner'; got {spec!r}")
+
+
+def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[Task]:
+    """Turn a schedule into tasks (one per notebook x area), in order, without duplicates."""
+    jobs = schedule.get("job") or schedule.get("jobs") or []
+    if not jobs:
+        raise ParameterError(f"{source}: no [[job]] tables")
+    tasks: list[Task] = []
+    for i, job in enumerate(jobs, start=1):
+        if "notebook" not in job:
+            raise ParameterError(f"{source}: job {i} has no 'notebook'")
+        base = dict(job.get("parameters", {}))
+        each = job.get("each")
+        if each is None:
+            tasks.append(Task(job["notebook"], base))
+            continue
+        param = each.get("parameter")
+        if not param or "areas" not in each:
+            raise ParameterError(f"{source}: job {i}: 'each' needs 'parameter' and 'areas'")
+        for code in _expand_areas(each["areas"]):
+            if code == base.get("pilot"):
+                continue
+            tasks.append(Task(job["notebook"], base | {param: code}))
+    seen, unique = set(), []
+    for t in tasks:
+        key = (t.notebook, json.dumps(t.parameters, sort_keys=True))
+        if key not in seen:
+            seen.add(key)
+            unique.append(t)
+    return unique
+
+
+# -- lock and logs --------------------------------------------------------------------------
+
+
+@contextmanager
+def batch_lock(root: Path) -> Iterator[Path]:
+    """Hold ``reports/.batch.lock`` for the duration; raise if another batch holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / ".batch.lock"
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise BatchLockedError(
+                f"Another batch is running ({holder}); {path} is locked. Scheduled runs never "
+                "overlap: wait for it to finish."
+            ) from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}\n")
+        fh.flush()
+        yield path
+    finally:
+        fh.close()
+
+
+def _setup_logging(root: Path) -> Path:
+    logs = root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"batch-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return path
+
+
+# -- workers --------------------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, output_root: str, log_path: str) -> None:
+    """Worker process: run tasks sent over ``conn`` on one warm kernel until told to stop."""
+    # Kernel and library chatter (stderr of this process and its kernels) goes to the log.
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.dup2(fd, 2)
+    os.close(fd)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    from .startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    from .kernel import KernelSession
+    from .report import run_report
+
+    session = KernelSession()
+    try:
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                break
+            notebook, params = msg
+            t0 = time.perf_counter()
+            try:
+                res = run_report(notebook, params, output_root=Path(output_root), kernel=session)
+                conn.send(("ok", str(res.html), time.perf_counter() - t0, None))
+            except Exception as exc:  # report to the parent, keep serving
+                session.restart()
+                detail = (
+                    str(exc)
+                    if isinstance(exc, PilotbenchError)
+                    else "".join(traceback.format_exception_only(exc)).strip()
+                )
+                conn.send(("failed", None, time.perf_counter() - t0, detail))
+    finally:
+        session.shutdown()
+
+
+@dataclass
+class _Worker:
+    proc: mp.Process
+    conn: Connection
+    index: int
+    task: int | None = None
+    started: float = 0.0
+
+
+def _spawn(ctx: Any, index: int, output_root: Path, log_path: Path) -> _Worker:
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(
+        target=_worker_main,
+        args=(child, str(output_root), str(log_path)),
+        name=f"pilotbench-worker-{index}",
+        daemon=True,
+    )
+    proc.start()
+    child.close()
+    return _Worker(proc, parent, index)
+
+
+def _signal_name(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
+def _run_local(
+    tasks: Sequence[Task], workers: int, root: Path, log_path: Path, progress: bool
+) -> list[TaskResult]:
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    results: list[TaskResult | None] = [None] * len(tasks)
+    pending = list(range(len(tasks)))
+    pool = [_spawn(ctx, i, root, log_path) for i in range(min(workers, len(tasks)))]
+    bar = tqdm(
+        total=len(tasks),
+        unit="report",
+        desc="batch",
+        disable=not progress,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
+    failures = 0
+
+    def finish(i: int, res: TaskResult) -> None:
+        nonlocal failures
+        results[i] = res
+        if res.status != "ok":
+            failures += 1
+            log.error("%s failed: %s", tasks[i].label, res.error)
+        else:
+            log.info("%s ok in %.1f s -> %s", tasks[i].label, res.seconds, res.html)
+        bar.set_postfix(failed=failures)
+        bar.update(1)
+
+    try:
+        while pending or any(w.task is not None for w in pool):
+            for w in pool:
+                if w.task is None and pending:
+                    w.task = pending.pop(0)
+                    w.started = time.perf_counter()
+                    t = tasks[w.task]
+                    w.conn.send((t.notebook, t.parameters))
+            busy = [w for w in pool if w.task is not None]
+            if not busy:
+                break
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
+            for w in list(busy):
+                if w.conn in ready:
+                    try:
+                        status, html, secs, err = w.conn.recv()
+                    except EOFError:
+                        status = None
+                    if status is not None:
+                        finish(w.task, TaskResult(tasks[w.task], status, secs, html, err, w.index))
+                        w.task = None
+                        continue
+                if w.proc.sentinel in ready or not w.proc.is_alive():
+                    w.proc.join(timeout=5)
+                    err = (
+                        f"worker process died ({_signal_name(w.proc.exitcode)}) while "
+                        "running this report; earlier reports are intact"
+                    )
+                    finish(
+                        w.task,
+                        TaskResult(
+                            tasks[w.task],
+                            "failed",
+                            time.perf_counter() - w.started,
+                            None,
+                            err,
+                            w.index,
+                        ),
+                    )
+                    pool[pool.index(w)] = _spawn(ctx, w.index, root, log_path)
+    finally:
+        bar.close()
+        for w in pool:
+            try:
+                w.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for w in pool:
+            w.proc.join(timeout=30)
+            if w.proc.is_alive():
+                w.proc.kill()
+    return [r for r in results if r is not None]
+
+
+#: The warm kernel of this Dask worker process (created by its first task).
+_DASK_SESSION = None
+
+
+def _dask_task(notebook: str, params: dict[str, Any], output_root: str) -> tuple:
+    """Run one report on a Dask worker, keeping a warm kernel per worker process."""
+    from .kernel import KernelSession
+    from .report import run_report
+
+    global _DASK_SESSION
+    if _DASK_SESSION is None:
+        _DASK_SESSION = KernelSession()
+    t0 = time.perf_counter()
+    try:
+        res = run_report(notebook, params, output_root=Path(output_root), kernel=_DASK_SESSION)
+        return ("ok", str(res.html), time.perf_counter() - t0, None)
+    except Exception as exc:
+        _DASK_SESSION.restart()
+        return ("failed", None, time.perf_counter() - t0, str(exc))
+
+
+def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -> list[TaskResult]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise PilotbenchError(
+            "--dask needs dask.distributed: pip install 'pilotbench[dask]'"
+        ) from exc
+    from tqdm import tqdm
+
+    results: list[TaskResult | None] = [None] * len(tasks)
+    with Client(address, timeout="20s") as client:
+        futures = {
+            client.submit(_dask_task, t.notebook, t.parameters, str(root), pure=False): i
+            for i, t in enumerate(tasks)
+        }
+        bar = tqdm(
+            total=len(tasks),
+            unit="report",
+            desc="batch (dask)",
+            disable=not progress,
+            file=sys.stderr,
+        )
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                status, html, secs, err = fut.result()
+            except Exception as exc:  # a worker lost mid-task
+                status, html, secs, err = "failed", None, 0.0, f"dask worker failed: {exc}"
+            results[i] = TaskResult(tasks[i], status, secs, html, err)
+            bar.update(1)
+        bar.close()
+    return [r for r in results if r is not None]
+
+
+# -- the batch ------------------------------------------------------------------------------
+
+
+def run_batch(
+    tasks: Sequence[Task],
+    *,
+    workers: int | None = None,
+    output_root: Path | None = None,
+    dask: str | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Run ``tasks`` and write ``index.html``; see the module docstring.
+
+    Parameters
+    ----------
+    tasks
+        From :func:`expand_schedule`.
+    workers
+        Worker processes (default: the number of CPUs).
+    output_root
+        Reports folder (default ``reports/``).
+    dask
+        Address of an existing Dask scheduler to send the runs to instead of local workers.
+    progress
+        Show a progress bar with ETA on stderr.
+
+    Raises
+    ------
+    BatchLockedError
+        If another batch is running on the same reports folder.
+    """
+    from research.data.panel import load_panel
+
+    from .params import validate
+
+    t0 = time.perf_counter()
+    root = output_root or reports_dir()
+    with batch_lock(root):
+        log_path = _setup_logging(root)
+        log.info("batch of %d tasks, workers=%s, dask=%s", len(tasks), workers, dask)
+        load_panel()  # shared work, once: verify checksums and build the cache
+        results: list[TaskResult] = []
+        runnable: list[Task] = []
+        for t in tasks:
+            try:
+                validate(t.notebook, t.parameters)
+                runnable.append(t)
+            except PilotbenchError as exc:
+                results.append(TaskResult(t, "failed", 0.0, None, f"invalid parameters: {exc}"))
+                log.error("%s invalid: %s", t.label, exc)
+        if runnable:
+            if dask:
+                results += _run_dask(runnable, dask, root, progress)
+            else:
+                results += _run_local(
+                    runnable, workers or os.cpu_count() or 1, root, log_path, progress
+                )
+        index = write_index(root, results)
+        out = BatchResult(results, index, log_path, time.perf_counter() - t0)
+        log.info(
+            "batch done in %.1f s: %d ok, %d failed",
+            out.seconds,
+            len(results) - len(out.failed),
+            len(out.failed),
+        )
+        (root / "logs" / "last-batch.json").write_text(
+            json.dumps(
+                [asdict(r) | {"task": asdict(r.task)} for r in results],
+                indent=1,
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return out
+
+
+def write_index(root: Path, batch: Sequence[TaskResult] = ()) -> Path:
+    """Write ``index.html``: every report folder under ``root`` plus this batch's failures."""
+    from research.views.html import esc
+
+    rows = []
+    failed = [r for r in batch if r.status != "ok"]
+    for manifest in sorted(root.glob("*/manifest.json")):
+        try:
+            m = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        folder = manifest.parent.name
+        params = m.get("parameters", {})
+        rows.append(
+            (
+                m.get("notebook", ""),
+                params,
+                m.get("status", "?"),
+                f"{folder}/report.html",
+                m.get("generated", ""),
+                m.get("timings_s", {}).get("total"),
+            )
+        )
+    body = []
+    for nb, params, status, href, when, secs in rows:
+        p = ", ".join(f"{k}={v}" for k, v in params.items() if k in ("pilot", "candidate", "lang"))
+        body.append(
+            f"<tr><td>{esc(nb)}</td><td>{esc(p)}</td><td class=ok>{esc(status)}</td>"
+            f'<td><a href="{esc(href)}">report.html</a></td><td>{esc(when)}</td>'
+            f"<td class=num>{esc(secs if secs is not None else '')}</td></tr>"
+        )
+    for r in failed:
+        body.append(
+            f"<tr class=failed><td>{esc(r.task.notebook)}</td>"
+            f"<td>{esc(json.dumps(r.task.parameters, ensure_ascii=False))}</td>"
+            f"<td>FAILED</td><td colspan=3>{esc(r.error or '')}</td></tr>"
+        )
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = f"""<!DOCTYPE html>
+<html lang="sv"><head><meta charset="utf-8"><title>pilotbench: rapporter</title>
+<style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:70rem;margin:2rem auto;
+padding:0 1rem}}table{{border-collapse:collapse;width:100%;font-size:10pt}}
+td,th{{border-bottom:1px solid #ccc;padding:.25rem .5rem;text-align:left}}
+tr.failed td{{font-weight:bold;background:#f4f4f4}}.num{{text-align:right}}</style></head>
+<body><h1>Rapporter</h1><p>{len(rows)} rapporter, {len(failed)} misslyckade i senaste
+körningen. Uppdaterad {esc(stamp)}.</p>
+<table><thead><tr><th>Notebook</th><th>Parametrar</th><th>Status</th><th>Rapport</th>
+<th>Skapad</th><th>Sekunder</th></tr></thead><tbody>
+{"".join(body)}
+</tbody></table></body></html>
+"""
+    path = root / "index.html"
+    tmp = root / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,305 @@
+"""Report parameters: declared in each notebook's ``parameters`` cell, validated here.
+
+The parameters cell is the single source of names, defaults and help texts (``name = default
+# help``), read with :func:`papermill.inspect_notebook`. :func:`validate` checks user values
+*before* any kernel starts: unknown names, unknown areas (with suggestions), area codes given as
+numbers, indicator ids, years in range, the language.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from research.core.errors import ParameterError
+from research.core.fmt import check_lang, format_month
+from research.core.paths import notebooks_dir
+from research.data.catalog import load_catalog
+from research.data.groups import is_group_reference, resolve_group
+from research.geo.registry import load_areas
+
+__all__ = [
+    "NOTEBOOKS",
+    "ParamSpec",
+    "data_end_year",
+    "notebook_path",
+    "parse_cli_value",
+    "read_params",
+    "validate",
+]
+
+#: The report notebooks shipped with pilotbench.
+NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
+
+_AREA_PARAMS = {"pilot", "candidate", "area"}
+_YEAR_PARAMS = {"start_year", "end_year"}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a report notebook."""
+
+    name: str
+    type: str
+    default: Any
+    help: str
+
+
+def notebook_path(name: str | Path) -> Path:
+    """Return the ``.ipynb`` of a report notebook by name, with suggestions on a miss.
+
+    A path to an existing ``.ipynb`` file is accepted as it is (for notebooks of one's own).
+    """
+    if isinstance(name, Path) or "/" in str(name):
+        path = Path(name)
+        if path.suffix == ".ipynb" and path.exists():
+            return path
+        raise ParameterError(f"{path}: no such notebook")
+    if name.endswith(".ipynb"):
+        name = name[: -len(".ipynb")]
+    path = notebooks_dir() / f"{name}.ipynb"
+    if not path.exists():
+        close = difflib.get_close_matches(name, NOTEBOOKS, n=2)
+        hint = f"; did you mean {', '.join(close)}" if close else ""
+        raise ParameterError(
+            f"No report notebook named {name!r}{hint}. Available: {', '.join(NOTEBOOKS)}."
+        )
+    return path
+
+
+def read_params(name: str) -> list[ParamSpec]:
+    """Read the parameters cell of a notebook: names, types, defaults and help texts."""
+    import papermill
+
+    info = papermill.inspect_notebook(str(notebook_path(name)))
+    out = []
+    for pname, p in info.items():
+        try:
+            default = ast.literal_eval(p["default"])
+        except (ValueError, SyntaxError):
+            default = p["default"]
+        out.append(
+            ParamSpec(pname, p.get("inferred_type_name") or "None", default, p.get("help", ""))
+        )
+    return out
+
+
+def parse_cli_value(text: str, name: str | None = None) -> Any:
+    """Parse a ``-p name=value`` value: a Python literal if it is one, else the string.
+
+    Area parameters (``pilot``, ``candidate``, ``area``, ``lan``) always stay text, so
+    ``-p candidate=1280`` is Malmö's code ``"1280"`` and ``-p lan=01`` keeps its zero; a
+    quoted ``'0126'`` loses its quotes.
+
+    Examples
+    --------
+    >>> parse_cli_value("1280", "candidate"), parse_cli_value("'0126'", "pilot")
+    ('1280', '0126')
+    >>> parse_cli_value("2020", "end_year")
+    2020
+    """
+    if name in _AREA_PARAMS or name == "lan":
+        t = text.strip()
+        if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
+            t = t[1:-1]
+        return t
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def _check_type(name: str, value: Any, declared: str) -> Any:
+    """Check ``value`` against the type declared in the parameters cell."""
+    if declared == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if declared == "int" and isinstance(value, bool):
+        raise ParameterError(f"{name} must be an integer, got {value!r}")
+    if not isinstance(value, _TYPES[declared]):
+        raise ParameterError(
+            f"{name} must be of type {declared} (see `pilotbench params`), got {value!r}"
+        )
+    return value
+
+
+def _year_range(name: str, value: Any) -> str:
+    """Check a ``"FIRST-LAST"`` year range (a single year is allowed)."""
+    text = str(value).strip()
+    try:
+        first, last = (int(p) for p in text.split("-", 1)) if "-" in text else (int(text),) * 2
+    except ValueError as exc:
+        raise ParameterError(f"{name} must be 'FIRST-LAST' years, got {value!r}") from exc
+    if not 1990 <= first <= last <= 2100:
+        raise ParameterError(f"{name} = {text}: need 1990 <= first <= last <= 2100")
+    return f"{first}-{last}"
+
+
+def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
+    """Check a donor pool: ``"kommuner"``, ``"lan:NN"``, ``"similar:K"`` or an official group
+    (``"kolada:liknande-ifo"``, ``"skr:<kommungrupp>"``; resolved for ``kommun``)."""
+    text = str(value).strip()
+    if text == "kommuner":
+        return text
+    if is_group_reference(text):
+        resolve_group(text, kommun=kommun)  # raises UnknownGroupError with suggestions
+        return text
+    if text.startswith("lan:"):
+        area = load_areas().resolve(text[4:])
+        if area.level != "lan":
+            raise ParameterError(f"{name} = {text!r}: {area.label()} is not a län")
+        return f"lan:{area.code}"
+    if text.startswith("similar:") and text[8:].isdigit() and 2 <= int(text[8:]) <= 289:
+        return text
+    raise ParameterError(
+        f"{name} must be 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) or an official "
+        f"group such as 'kolada:liknande-ifo' or 'skr:Storstäder'; got {value!r}"
+    )
+
+
+def _not_in_future(name: str, month: str) -> None:
+    """Refuse a ``YYYY-MM`` after the current month."""
+    today = dt.date.today()
+    y, m = (int(p) for p in month.split("-")[:2])
+    if (y, m) > (today.year, today.month):
+        raise ParameterError(
+            f"{name} = {month} lies in the future (it is now {today:%Y-%m}); give the month "
+            "the pilot actually started"
+        )
+
+
+def data_end_year(indicator: str | None = None) -> int | None:
+    """The last year with values of ``indicator`` (default: the default violence indicators).
+
+    ``None`` when the panel cannot be loaded (the report itself will then say why).
+    """
+    import polars as pl
+
+    from research.core.errors import DataError
+    from research.data.panel import load_panel
+
+    try:
+        panel = load_panel()
+        ids = [str(indicator).upper()] if indicator else None
+        if ids is None:
+            ids = load_catalog().violence_indicators(default_only=True)
+        years = panel.filter(pl.col("indicator").is_in(ids) & pl.col("value").is_not_null())
+        return int(years["year"].max()) if years.height else None
+    except DataError:
+        return None
+
+
+def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate parameter values for notebook ``name`` and return them normalized.
+
+    Area parameters are resolved (names become codes); everything else is checked for type
+    and range.
+
+    Raises
+    ------
+    ParameterError
+        For unknown parameter names (with suggestions) and invalid values.
+    UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
+        For areas and indicators that do not exist, with suggestions.
+    """
+    specs = {p.name: p for p in read_params(name)}
+    unknown = [k for k in values if k not in specs]
+    if unknown:
+        msgs = []
+        for k in unknown:
+            close = difflib.get_close_matches(k, list(specs), n=1)
+            msgs.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ParameterError(
+            f"Unknown parameter(s) for {name}: {', '.join(msgs)}. "
+            f"Known: {', '.join(specs)}. See `pilotbench params {name}`."
+        )
+    out = dict(values)
+    reg = load_areas()
+    for k, v in values.items():
+        declared = specs[k].type
+        if k in _AREA_PARAMS:
+            out[k] = reg.resolve(v).code
+        elif k == "lan":
+            if v in ("", None):
+                continue
+            area = reg.resolve(v)
+            if area.level != "lan":
+                raise ParameterError(f"lan must be a län (e.g. '01'); {area.label()} is not")
+            out[k] = area.code
+        elif k == "indicator":
+            out[k] = load_catalog().get(str(v)).id
+        elif k == "years":
+            out[k] = _year_range(k, v)
+        elif k == "donors":
+            pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
+            out[k] = _donor_pool(k, v, reg.resolve(pilot).code if pilot else None)
+        elif k.startswith("w_"):
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise ParameterError(f"{k} must be a non-negative number, got {v!r}")
+            out[k] = float(v)
+        elif k in _YEAR_PARAMS:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ParameterError(f"{k} must be an integer year, got {v!r}")
+            if not 1990 <= v <= 2100:
+                raise ParameterError(f"{k} = {v} is outside 1990-2100")
+        elif k == "areas":
+            if v in ("", None):
+                continue
+            if not is_group_reference(v):
+                raise ParameterError(
+                    f"areas must be an official group such as 'skr:Pendlingskommun nära "
+                    f"storstad' or 'kolada:liknande-ifo:Huddinge'; got {v!r}"
+                )
+            pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
+            resolve_group(str(v), kommun=reg.resolve(pilot).code if pilot else None)
+        elif k == "lang":
+            check_lang(v)
+        elif k == "pilot_start":
+            format_month(str(v))
+            _not_in_future(k, str(v))
+        elif k == "indicators":
+            if v is None:
+                continue
+            if isinstance(v, str):
+                v = [x.strip() for x in v.split(",") if x.strip()]
+            if not isinstance(v, list | tuple) or not v:
+                raise ParameterError("indicators must be a list of indicator ids, or None")
+            cat = load_catalog()
+            out[k] = [cat.get(str(i)).id for i in v]
+        elif declared in ("int", "float", "bool", "str") and v is not None:
+            out[k] = _check_type(k, v, declared)
+    merged = {p: specs[p].default for p in specs} | out
+    first, last = merged.get("start_year"), merged.get("end_year")
+    if isinstance(first, int) and isinstance(last, int) and first > last:
+        raise ParameterError(f"start_year ({first}) is after end_year ({last})")
+    if Path(str(name)).stem == "pilot_effect" and isinstance(first, int):
+        treated = int(str(merged.get("pilot_start", "0000"))[:4])
+        if first > treated - 3:
+            raise ParameterError(
+                f"start_year = {first} leaves fewer than 3 years before the pilot start "
+                f"{merged.get('pilot_start')}; the pre-treatment fit needs them: use start_year "
+                f"<= {treated - 3}"
+            )
+        if isinstance(last, int) and treated > last:
+            raise ParameterError(
+                f"pilot_start {merged.get('pilot_start')} is after end_year = {last}; there is "
+                "nothing to evaluate"
+            )
+    if "end_year" in values and isinstance(last, int):
+        data_last = data_end_year(merged.get("indicator"))
+        if data_last is not None and last > data_last:
+            raise ParameterError(
+                f"end_year = {last}, but the data end in {data_last}; use end_year <= "
+                f"{data_last}, or import newer files with `pilotbench data import`"
+            )
+    if "pilot" in merged and "candidate" in merged:
+        if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
+            raise ParameterError("pilot and candidate are the same area")
+    return out

@@ -1,0 +1,462 @@
+"""Run a report notebook with papermill (in-process) and export it as a self-contained HTML.
+
+One call of :func:`run_report`:
+
+1. validates the parameters before any kernel starts (:mod:`research.runner.params`);
+2. executes the notebook with papermill in this Python process, on a kernel that is always
+   this environment's interpreter (:mod:`research.runner.kernel`);
+3. exports HTML without code cells through nbconvert, wrapped in the report page (title,
+   parameter header, provenance footer, A4 print styles, ``lang`` attribute), every image
+   embedded, no URL the browser would fetch;
+4. writes ``report.html``, the executed ``notebook.ipynb`` (bulky metadata stripped) and
+   ``manifest.json`` into a staging folder and swaps it into ``reports/<slug>/`` only when all
+   of that succeeded. A failed run leaves the previous report untouched, keeps the failed
+   notebook under ``reports/failed/`` and raises :class:`ReportError` naming the cell and the
+   exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from research.core.errors import ParameterError, PilotbenchError, ReportError
+from research.core.paths import data_dir, reports_dir
+from research.core.version import __version__
+from research.data.provenance import git_commit, load_manifest, sha256_file
+
+from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
+from .params import notebook_path, read_params, validate
+
+__all__ = ["ReportResult", "export_html", "report_slug", "run_report", "run_report_command"]
+
+_TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where a finished report was written and how long it took."""
+
+    folder: Path
+    html: Path
+    notebook: Path
+    manifest: Path
+    seconds: float
+
+
+def report_slug(
+    notebook: str, params: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+) -> str:
+    """Folder name of a report: notebook, the areas it is about, the language, and a short
+    hash of any other parameter that differs from its default (so runs with other settings do
+    not replace each other)."""
+    parts = [notebook]
+    named = ("pilot", "candidate", "area", "lang")
+    for key in ("pilot", "candidate", "area"):
+        if params.get(key):
+            parts.append(str(params[key]))
+    parts.append(str(params.get("lang", "sv")))
+    others = {
+        k: v for k, v in params.items()
+        if k not in named and (defaults is None or defaults.get(k) != v)
+    }  # fmt: skip
+    if others:
+        digest = hashlib.sha256(json.dumps(others, sort_keys=True, default=str).encode())
+        parts.append(digest.hexdigest()[:8])
+    slug = "_".join(parts)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", slug)
+
+
+def _strip_metadata(nb: nbformat.NotebookNode) -> None:
+    """Remove per-cell execution timing and widget state that bloat executed notebooks."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        md = cell.get("metadata", {})
+        md.pop("execution", None)
+        pm = md.get("papermill")
+        if isinstance(pm, dict):
+            for k in ("start_time", "end_time"):
+                pm.pop(k, None)
+
+
+def _provenance(lang: str, commit: str) -> dict[str, Any]:
+    import polars
+
+    base = data_dir()
+    manifest = load_manifest(base)
+    sources = []
+    for s in manifest.sources.values():
+        if s["id"] == "basque-reference":
+            continue
+        sources.append(
+            {
+                "title": s.get("title", s["id"]),
+                "attribution": s.get(f"attribution_{lang}", s.get("attribution_en", "")),
+                "origin": (
+                    f"Snapshot: {s.get('origin_repository', '')} @ "
+                    f"{str(s.get('origin_commit', ''))[:12]}."
+                ),
+                "licence": ("Licens: " if lang == "sv" else "Licence: ") + s.get("licence", ""),
+            }
+        )
+    files = [
+        {"path": f.path, "sha256": f.sha256}
+        for f in manifest.files
+        if f.source != "basque-reference"
+    ]
+    try:
+        from research.data.coverage import coverage
+        from research.data.panel import load_panel
+
+        covered = coverage(load_panel(base)).text(lang)
+    except PilotbenchError:
+        covered = ""
+    return {
+        "coverage": covered,
+        "heading": "Om rapporten: data och programvara"
+        if lang == "sv"
+        else "About this report: data and software",
+        "generated_label": "Skapad" if lang == "sv" else "Generated",
+        "generated": dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": commit,
+        "python": platform.python_version(),
+        "polars": polars.__version__,
+        "sources": sources,
+        "files_label": "Datafiler och kontrollsummor"
+        if lang == "sv"
+        else "Data files and checksums",
+        "files": files,
+    }
+
+
+def export_html(
+    nb: nbformat.NotebookNode,
+    *,
+    lang: str,
+    params: Mapping[str, Any],
+    kicker: str = "pilotbench",
+    commit: str | None = None,
+) -> str:
+    """Export an executed notebook as the self-contained report page.
+
+    Code cells and prompts are excluded; stderr streams (kernel warnings) are left out of the
+    page but stay in the executed notebook. ``commit`` is the git commit shown in the
+    provenance footer (looked up when not given).
+    """
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    clean = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(clean)
+    m = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
+    title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else "pilotbench"
+    title = re.sub(r"¶$", "", title).strip()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    page = env.get_template("report.html.j2").render(
+        lang=lang,
+        title=jinja2.utils.markupsafe.Markup(title).unescape(),
+        version=__version__,
+        kicker=kicker,
+        params=[(k, _show(k, v)) for k, v in params.items()],
+        params_label="Parametrar" if lang == "sv" else "Parameters",
+        body=body,
+        prov=_provenance(lang, git_commit() if commit is None else commit),
+    )
+    return page
+
+
+def _show(key: str, v: Any) -> str:
+    if key in ("pilot", "candidate", "area") and isinstance(v, str):
+        from research.geo.registry import load_areas
+
+        try:
+            return load_areas().resolve(v).label()
+        except Exception:  # the header must render even for an area it cannot name
+            return v
+    if v is None:
+        return "–"
+    if isinstance(v, list | tuple):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def _describe_failure(exc: Exception) -> str:
+    cell = getattr(exc, "cell_index", None)
+    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    evalue = str(evalue).rstrip(". ")
+    where = f"cell {cell}" if cell is not None else "the notebook"
+    src = getattr(exc, "source", "") or ""
+    first = next((ln for ln in src.splitlines() if ln.strip()), "")
+    snippet = f" (`{first.strip()[:80]}`)" if first else ""
+    return f"{where}{snippet} raised {ename}: {evalue}"
+
+
+def run_report(
+    notebook: str | Path = "pilot_vs_candidate",
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    output_root: Path | None = None,
+    timeout: int = 600,
+    pdf: bool = False,
+    kernel: KernelSession | None = None,
+) -> ReportResult:
+    """Execute a report notebook and write its HTML, notebook and manifest atomically.
+
+    Parameters
+    ----------
+    notebook
+        Name of a notebook in ``notebooks/`` (without ``.ipynb``).
+    parameters
+        Values for the notebook's ``parameters`` cell; validated before the kernel starts.
+    output_root
+        Reports folder (default ``reports/`` or ``$PILOTBENCH_REPORTS``).
+    timeout
+        Seconds allowed per cell.
+    pdf
+        Also print ``report.pdf`` (A4) with headless Chromium.
+    kernel
+        A :class:`~research.runner.kernel.KernelSession` to run on (batch workers keep one kernel
+        across reports); by default a fresh kernel is started and stopped.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    ParameterError, UnknownAreaError, AreaCodeTypeError
+        Before anything runs, for invalid parameters.
+    ReportError
+        If a cell fails; the previous report stays in place and the failed notebook is saved
+        under ``reports/failed/``.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    t0 = time.perf_counter()
+    src = notebook_path(notebook)
+    notebook = src.stem
+    given = validate(str(src), dict(parameters or {}))
+    defaults = {p.name: p.default for p in read_params(str(src))}
+    merged = defaults | given
+    root = output_root or reports_dir()
+    slug = report_slug(notebook, merged, defaults)
+    final = root / slug
+    staging = root / ".staging" / f"{slug}-{uuid.uuid4().hex[:8]}"
+    _prepare_output(root, staging)
+    executed = staging / "notebook.ipynb"
+    env_before = os.environ.get("PILOTBENCH_REPORT")
+    os.environ["PILOTBENCH_REPORT"] = "1"
+    try:
+        t_exec = time.perf_counter()
+        try:
+            kernel_args: dict[str, Any] = (
+                {"km": kernel.ready()}
+                if kernel is not None
+                else {"kernel_manager_class": ProjectKernelManager}
+            )
+            nb = papermill.execute_notebook(
+                str(src),
+                str(executed),
+                parameters=merged,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                cwd=str(src.parent),
+                execution_timeout=timeout,
+                **kernel_args,
+            )
+        except PapermillExecutionError as exc:
+            if kernel is not None:
+                kernel.restart()
+            failed_dir = root / "failed"
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            failed = failed_dir / f"{slug}-{stamp}.ipynb"
+            if executed.exists():
+                shutil.copyfile(executed, failed)
+            kept = f" The previous report in {final} is unchanged." if final.exists() else ""
+            raise ReportError(
+                f"Report {slug} failed: {_describe_failure(exc)}. Failed notebook saved to "
+                f"{failed}.{kept}"
+            ) from exc
+        seconds_exec = time.perf_counter() - t_exec
+        t_html = time.perf_counter()
+        lang = str(merged.get("lang", "sv"))
+        commit = git_commit()
+        page = export_html(nb, lang=lang, params=merged, commit=commit)
+        seconds_html = time.perf_counter() - t_html
+        seconds_pdf = 0.0
+        _strip_metadata(nb)
+        nbformat.write(nb, str(executed))
+        (staging / "report.html").write_text(page, encoding="utf-8")
+        if pdf:
+            from .pdf import html_to_pdf
+
+            t_pdf = time.perf_counter()
+            html_to_pdf(staging / "report.html", staging / "report.pdf")
+            seconds_pdf = time.perf_counter() - t_pdf
+        manifest = {
+            "notebook": notebook,
+            "slug": slug,
+            "status": "ok",
+            "parameters": merged,
+            "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "pilotbench_version": __version__,
+            "git_commit": commit,
+            "python": platform.python_version(),
+            "timings_s": {"execute": round(seconds_exec, 3), "html": round(seconds_html, 3)},
+            "outputs": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
+            "data_files": {
+                f.path: f.sha256 for f in load_manifest().files if f.source != "basque-reference"
+            },
+        }
+        if pdf:
+            manifest["timings_s"]["pdf"] = round(seconds_pdf, 3)
+        manifest["timings_s"]["total"] = round(time.perf_counter() - t0, 3)
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        _swap_into_place(staging, final)
+    except OSError as exc:  # disk full or folder gone read-only while writing
+        from research.core.locking import describe_os_error
+
+        kept = f"; the previous report in {final} is unchanged" if final.exists() else ""
+        raise ReportError(
+            f"report {slug} could not be written: {describe_os_error(exc, root)}{kept}"
+        ) from exc
+    finally:
+        if env_before is None:
+            os.environ.pop("PILOTBENCH_REPORT", None)
+        else:
+            os.environ["PILOTBENCH_REPORT"] = env_before
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return ReportResult(
+        final,
+        final / "report.html",
+        final / "notebook.ipynb",
+        final / "manifest.json",
+        time.perf_counter() - t0,
+    )
+
+
+def _prepare_output(root: Path, staging: Path) -> None:
+    """Create the staging folder, or say in one line why the reports folder cannot be used.
+
+    Also removes staging folders more than a day old (left by killed runs).
+    """
+    from research.core.locking import describe_os_error
+
+    if root.exists() and not root.is_dir():
+        raise ParameterError(
+            f"{root}: the reports folder is a file, not a folder; give --output a folder"
+        )
+    try:
+        staging.mkdir(parents=True)
+        probe = staging / ".probe"
+        probe.write_bytes(b"\0" * 4096)  # a full disk shows now, not after the kernel ran
+        probe.unlink()
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ParameterError(
+            f"{describe_os_error(exc, root)}; no report was written (the previous ones are "
+            "unchanged). Give --output a writable folder."
+        ) from exc
+    now = time.time()
+    for old in staging.parent.iterdir():
+        try:
+            if old != staging and now - old.stat().st_mtime > 86400:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace ``final`` with ``staging``; the old report is restored if the swap fails."""
+    trash = final.parent / ".staging" / f"{final.name}-old-{uuid.uuid4().hex[:8]}"
+    had_old = final.exists()
+    if had_old:
+        os.rename(final, trash)
+    try:
+        os.rename(staging, final)
+    except OSError:
+        if had_old:
+            os.rename(trash, final)
+        raise
+    if had_old:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def run_report_command(
+    notebook: str,
+    params: dict[str, object],
+    *,
+    output: str | Path | None = None,
+    pdf: bool = False,
+) -> ReportResult:
+    """What ``pilotbench report`` does once its arguments are parsed; also behind
+    :func:`research.lab.notebook.report` (``research.report(...)`` in a notebook), so both take the
+    same path.
+
+    Parameters
+    ----------
+    notebook
+        Report notebook name (``pilot_vs_candidate``, ...).
+    params
+        Notebook parameters (``--candidate``, ``--pilot``, ``--lang`` and ``-p`` merged).
+    output
+        Reports folder (default ``reports/``).
+    pdf
+        Also write ``report.pdf``.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    PilotbenchError
+        For invalid parameters or data; :class:`ReportError` if the notebook fails.
+    """
+    from research.data.panel import load_panel
+    from research.runner.report import run_report
+
+    load_panel()  # verify checksums and build the cache here, before any kernel starts
+    params = dict(params)
+    for key in ("candidate", "pilot", "area"):
+        if key in params and not isinstance(params[key], str):
+            params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
+    return run_report(notebook, params, output_root=Path(output) if output else None, pdf=pdf)

@@ -1,0 +1,716 @@
+"""Funnel plots: exact Poisson control limits around a target rate, and over-dispersion.
+
+A funnel plot shows each area's rate against its exposure (person-years), with control limits
+around a target rate that narrow as exposure grows. Areas outside the limits differ from the
+target by more than Poisson chance would explain at the chosen level. Everything follows
+Spiegelhalter (2005), "Funnel plots for comparing institutional performance", Statistics in
+Medicine 24:1185-1202, for an indicator that is a Poisson count over an exposure:
+
+* the target ``theta0`` is a rate per ``per`` units of exposure (default: the pooled rate of
+  the areas, total count over total exposure);
+* for exposure ``n`` the expected count is ``mu = theta0·n/per`` and the rate's standard error
+  under the target is ``s = sqrt(theta0·per/n)``;
+* ``method="exact"`` gives Poisson limits with the paper's interpolation for discrete
+  distributions, ``method="normal"`` gives ``theta0 ± z_p·s``;
+* over-dispersion is estimated from the areas' z-scores after 10 % winsorizing at each end
+  (multiplicative factor ``phi``) or as an additive between-area variance ``tau²``.
+
+The functions take and return plain arrays and polars DataFrames and do no plotting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from research.core.errors import ParameterError
+
+__all__ = [
+    "FunnelDispersion",
+    "FunnelResult",
+    "exposure_grid",
+    "funnel",
+    "funnel_dispersion",
+    "funnel_limits",
+    "funnel_outliers",
+    "level_tag",
+]
+
+_FUNNEL_METHODS = ("exact", "normal")
+_OVERDISPERSION = (None, "multiplicative", "additive")
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------------------------
+
+
+def _as_1d(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, pl.Series):
+        arr = x.cast(pl.Float64).to_numpy().astype(float, copy=True)
+    else:
+        try:
+            arr = np.asarray(x, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(
+                f"{name} must be numbers or a sequence of numbers; got {type(x).__name__}."
+            ) from exc
+    return np.atleast_1d(arr).ravel()
+
+
+def _check_exposures(n: np.ndarray, name: str = "exposures") -> None:
+    bad = n[~((n > 0) & np.isfinite(n))]
+    if bad.size:
+        raise ParameterError(
+            f"{name} must be positive, finite person-years without missing values; got "
+            f"{bad[0]!r}. Drop areas without a population first."
+        )
+
+
+def _check_counts(x: np.ndarray) -> None:
+    bad = x[~(np.isfinite(x) & (x >= 0) & (x == np.floor(x)))]
+    if bad.size:
+        raise ParameterError(
+            f"counts must be non-negative whole numbers without missing values; got {bad[0]!r}."
+        )
+
+
+def _check_levels(levels: Any) -> tuple[float, ...]:
+    values = (levels,) if isinstance(levels, int | float) else tuple(levels)
+    if not values or not all(isinstance(v, int | float) and 0 < v < 1 for v in values):
+        raise ParameterError(
+            f"levels must be one or more probabilities strictly between 0 and 1 (e.g. "
+            f"(0.95, 0.998)); got {levels!r}."
+        )
+    return tuple(float(v) for v in values)
+
+
+def _check_target(target: Any) -> float:
+    if not (isinstance(target, int | float | np.floating) and np.isfinite(target) and target > 0):
+        raise ParameterError(
+            f"target must be a positive rate per `per` units (e.g. the national rate); got "
+            f"{target!r}."
+        )
+    return float(target)
+
+
+def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
+    if value not in choices:
+        raise ParameterError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}."
+        )
+
+
+def level_tag(level: float) -> str:
+    """Column suffix for a level: 0.95 -> ``"95"``, 0.998 -> ``"99_8"``.
+
+    Examples
+    --------
+    >>> level_tag(0.95), level_tag(0.998), level_tag(0.999)
+    ('95', '99_8', '99_9')
+    """
+    text = f"{100 * level:.6f}".rstrip("0").rstrip(".")
+    return text.replace(".", "_")
+
+
+# --------------------------------------------------------------------------------------------
+# over-dispersion
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelDispersion:
+    """Over-dispersion estimated from the areas' z-scores (Spiegelhalter 2005, section 6).
+
+    Attributes
+    ----------
+    phi
+        Multiplicative over-dispersion factor: the mean of the squared winsorized z-scores.
+        Limits are widened by ``sqrt(phi)`` only when ``phi > 1``.
+    tau2
+        Additive between-area variance of the true rates, in (rate per ``per``)², estimated
+        DerSimonian-Laird style from ``phi``; 0 when ``I·phi <= I - 1``.
+    tau
+        ``sqrt(tau2)``: standard deviation of the true rates, per ``per``.
+    target, per, winsor, n_areas
+        The settings and number of areas.
+    z, z_winsorized
+        The areas' z-scores ``(rate - target)/s`` before and after winsorizing.
+    """
+
+    phi: float
+    tau2: float
+    tau: float
+    target: float
+    per: float
+    winsor: float
+    n_areas: int
+    z: np.ndarray
+    z_winsorized: np.ndarray
+
+
+def _z_scores(counts: np.ndarray, exposures: np.ndarray, theta: float) -> np.ndarray:
+    """(O - E)/sqrt(E): the rate's z-score against the target on the Poisson scale."""
+    expected = theta * exposures
+    return (counts - expected) / np.sqrt(expected)
+
+
+def _winsorize(z: np.ndarray, winsor: float) -> np.ndarray:
+    """Clip z to its ``winsor`` and ``1 - winsor`` quantiles (linear interpolation, R type 7)."""
+    if winsor == 0:
+        return z.copy()
+    lo, hi = np.quantile(z, [winsor, 1 - winsor])
+    return np.clip(z, lo, hi)
+
+
+def funnel_dispersion(
+    counts: Any,
+    exposures: Any,
+    *,
+    target: float | None = None,
+    per: float = 100_000,
+    winsor: float = 0.1,
+) -> FunnelDispersion:
+    """Estimate over-dispersion of area rates around a target.
+
+    For each area i with count O_i, exposure n_i and expected count E_i = theta0·n_i/per, the
+    z-score is ``z_i = (O_i - E_i)/sqrt(E_i)`` (equivalently (y_i - theta0)/s_i on the rate
+    scale). The z-scores are winsorized - values below their ``winsor`` quantile are set to
+    that quantile and values above the ``1 - winsor`` quantile to that quantile (quantiles by
+    linear interpolation, as R's default) - and
+
+    * ``phi = (1/I)·Σ z_w²``;
+    * ``tau² = (I·phi - (I - 1)) / (Σ w_i - Σ w_i² / Σ w_i)`` with ``w_i = 1/s_i²``, or 0 when
+      ``I·phi <= I - 1``.
+
+    Parameters
+    ----------
+    counts, exposures
+        Observed counts and person-years of the areas (no missing values).
+    target
+        Target rate per ``per``; default the pooled rate ``per·ΣO/Σn``.
+    per
+        Rate base.
+    winsor
+        Fraction winsorized at each end, in [0, 0.5). Spiegelhalter uses 0.1.
+
+    Returns
+    -------
+    FunnelDispersion
+
+    Raises
+    ------
+    ParameterError
+        For invalid inputs, fewer than two areas or a zero total count without a target.
+
+    Examples
+    --------
+    >>> d = funnel_dispersion([4, 9, 16, 30, 2], [10_000, 20_000, 30_000, 40_000, 10_000])
+    >>> round(d.phi, 3), round(d.tau2, 3)
+    (0.616, 0.0)
+
+    References
+    ----------
+    Spiegelhalter DJ (2005). Funnel plots for comparing institutional performance. Stat Med
+    24:1185-1202, section 6 (over-dispersion, winsorized z-scores, additive random effects).
+    DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Control Clin Trials
+    7:177-188.
+    """
+    x = _as_1d(counts, "counts")
+    n = _as_1d(exposures, "exposures")
+    if x.size != n.size:
+        raise ParameterError(
+            f"counts and exposures must have equal length; got {x.size} and {n.size}."
+        )
+    if x.size < 2:
+        raise ParameterError("At least two areas are needed to estimate over-dispersion.")
+    _check_counts(x)
+    _check_exposures(n)
+    if not (isinstance(winsor, int | float) and 0 <= winsor < 0.5):
+        raise ParameterError(f"winsor must be in [0, 0.5); got {winsor!r}.")
+    per = _check_per(per)
+    if target is None:
+        if x.sum() == 0:
+            raise ParameterError(
+                "All counts are zero, so the pooled target is zero; give a target rate."
+            )
+        target = per * x.sum() / n.sum()
+    target = _check_target(target)
+    theta = target / per
+    z = _z_scores(x, n, theta)
+    zw = _winsorize(z, float(winsor))
+    areas = z.size
+    phi = float(np.mean(zw**2))
+    weights = n / theta  # 1/s_i² with s_i² = theta/n_i (per-unit rate scale)
+    denom = weights.sum() - (weights**2).sum() / weights.sum()
+    excess = areas * phi - (areas - 1)
+    tau2_unit = excess / denom if excess > 0 and denom > 0 else 0.0
+    tau2 = float(tau2_unit * per**2)
+    return FunnelDispersion(
+        phi=phi,
+        tau2=tau2,
+        tau=float(np.sqrt(tau2)),
+        target=target,
+        per=per,
+        winsor=float(winsor),
+        n_areas=areas,
+        z=z,
+        z_winsorized=zw,
+    )
+
+
+def _check_per(per: Any) -> float:
+    if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
+        raise ParameterError(f"per must be a positive number (e.g. 100_000); got {per!r}.")
+    return float(per)
+
+
+# --------------------------------------------------------------------------------------------
+# limits
+# --------------------------------------------------------------------------------------------
+
+
+def _exact_count_limit(mu: np.ndarray, p: float) -> np.ndarray:
+    """Spiegelhalter's interpolated p-quantile of Poisson(mu), on the count scale.
+
+    With r_p the smallest r such that F(r) >= p, the limit is ``r_p - a`` where
+    ``a = (F(r_p) - p) / (F(r_p) - F(r_p - 1))``: the point where the cdf, linearly
+    interpolated between r_p - 1 and r_p, reaches p.
+    """
+    r = stats.poisson.ppf(p, mu)
+    f_r = stats.poisson.cdf(r, mu)
+    # guard against floating-point: ensure F(r) >= p > F(r - 1)
+    short = f_r < p
+    r = np.where(short, r + 1, r)
+    f_r = np.where(short, stats.poisson.cdf(r, mu), f_r)
+    f_prev = stats.poisson.cdf(r - 1, mu)
+    over = f_prev >= p
+    r = np.where(over, r - 1, r)
+    f_r = np.where(over, f_prev, f_r)
+    f_prev = np.where(over, stats.poisson.cdf(r - 1, mu), f_prev)
+    a = (f_r - p) / (f_r - f_prev)
+    return r - a
+
+
+def _base_limits(
+    theta: float, n: np.ndarray, level: float, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Limits on the per-unit rate scale without over-dispersion."""
+    p_lo, p_hi = (1 - level) / 2, (1 + level) / 2
+    if method == "exact":
+        mu = theta * n
+        return _exact_count_limit(mu, p_lo) / n, _exact_count_limit(mu, p_hi) / n
+    z = stats.norm.ppf(p_hi)
+    s = np.sqrt(theta / n)
+    return theta - z * s, theta + z * s
+
+
+def _inflation(
+    theta: float, n: np.ndarray, overdispersion: str | None, dispersion: FunnelDispersion | None
+) -> np.ndarray:
+    if overdispersion is None:
+        return np.ones_like(n)
+    assert dispersion is not None
+    if overdispersion == "multiplicative":
+        return np.full_like(n, np.sqrt(max(dispersion.phi, 1.0)))
+    tau2_unit = dispersion.tau2 / dispersion.per**2
+    return np.sqrt(1 + tau2_unit * n / theta)
+
+
+def _limits_unit(
+    theta: float,
+    n: np.ndarray,
+    level: float,
+    method: str,
+    overdispersion: str | None,
+    dispersion: FunnelDispersion | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = _base_limits(theta, n, level, method)
+    k = _inflation(theta, n, overdispersion, dispersion)
+    lo = theta + (lo - theta) * k
+    hi = theta + (hi - theta) * k
+    # r_p = 0 makes the interpolated count negative (for the upper limit when the expected
+    # count is below about -log(p)): a rate cannot be negative, so cut both limits at 0.
+    return np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+
+
+def _resolve_dispersion(
+    overdispersion: str | None, dispersion: FunnelDispersion | None, target: float, per: float
+) -> None:
+    _check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
+    if overdispersion is not None:
+        if dispersion is None:
+            raise ParameterError(
+                f"overdispersion={overdispersion!r} needs an estimate: pass "
+                "data=(counts, exposures) of the areas, or "
+                "dispersion=funnel_dispersion(counts, exposures, target=..., per=...)."
+            )
+        if not np.isclose(dispersion.per, per) or not np.isclose(dispersion.target, target):
+            raise ParameterError(
+                f"dispersion was estimated for target {dispersion.target} per "
+                f"{dispersion.per:g}, but the limits use target {target} per {per:g}; "
+                "estimate it again with the same target and per."
+            )
+
+
+def funnel_limits(
+    target: float,
+    exposures: Any,
+    *,
+    per: float = 100_000,
+    levels: float | Sequence[float] = (0.95, 0.998),
+    method: str = "exact",
+    overdispersion: str | None = None,
+    dispersion: FunnelDispersion | None = None,
+    data: tuple[Any, Any] | None = None,
+    winsor: float = 0.1,
+) -> pl.DataFrame:
+    """Funnel-plot control limits around a target rate, for a grid of exposures.
+
+    Parameters
+    ----------
+    target
+        Target rate per ``per`` (e.g. the national rate, or the pooled rate of the areas).
+    exposures
+        Person-years at which to evaluate the limits (e.g. :func:`exposure_grid`).
+    per
+        Rate base.
+    levels
+        Two-sided coverage of each pair of limits; Spiegelhalter uses 0.95 and 0.998
+        (about 2 and 3 standard errors).
+    method
+        ``"exact"``: Poisson quantiles with interpolation. With ``mu = target·n/per`` and
+        ``r_p`` the smallest count with ``F(r_p) >= p`` (F the Poisson(mu) cdf), the limit is
+        ``(r_p - a)·per/n`` where ``a = (F(r_p) - p)/(F(r_p) - F(r_p - 1))``, for
+        ``p = (1 - level)/2`` and ``(1 + level)/2``: the interpolation makes the limits smooth
+        in n instead of stepped.
+        ``"normal"``: ``target ± z_p·sqrt(target·per/n)``.
+        Limits are cut at 0. For tiny expected counts (mu below -log(p), about 0.025 for the
+        97.5 % quantile) r_p is 0 and the upper limit is 0 - below the target: a single
+        event is then already beyond the limit, which is what the discrete distribution
+        implies.
+    overdispersion
+        ``None``; ``"multiplicative"``: the distance of each limit from the target is
+        multiplied by ``sqrt(phi)`` when ``phi > 1`` (for ``method="normal"`` this is the
+        paper's ``target ± z_p·sqrt(phi)·s``); ``"additive"``: the distance is multiplied by
+        ``sqrt(1 + tau²/s²)`` (for ``"normal"``, the paper's ``target ± z_p·sqrt(s² + tau²)``).
+        With ``"exact"`` the inflation applies to the exact limits, which keeps their
+        skewness; the two methods agree as exposure grows.
+    dispersion
+        The estimate from :func:`funnel_dispersion` (made with the same target and per).
+        When ``overdispersion`` is set, either ``dispersion`` or ``data`` is required.
+    data
+        ``(counts, exposures)`` of the observed areas, from which the dispersion is
+        estimated (with ``winsor``) when ``dispersion`` is not given.
+    winsor
+        Winsorizing fraction used with ``data``.
+
+    Returns
+    -------
+    pl.DataFrame
+        Long format, one row per exposure and level: ``exposure``, ``expected`` (count),
+        ``level``, ``target``, ``lower``, ``upper`` (rates per ``per``). Sorted by level, then
+        by exposure as given.
+
+    Raises
+    ------
+    ParameterError
+        For invalid settings or a missing/inconsistent dispersion estimate.
+
+    Examples
+    --------
+    Exact 95 % limits around 100 per 100 000 for 5 000 person-years (expected count 5):
+
+    >>> lim = funnel_limits(100, [5_000], levels=0.95)
+    >>> [round(v, 2) for v in lim.row(0)[-2:]]
+    [10.84, 187.53]
+
+    References
+    ----------
+    Spiegelhalter DJ (2005). Funnel plots for comparing institutional performance. Stat Med
+    24:1185-1202 (exact limits for discrete distributions: appendix A.1).
+    """
+    target = _check_target(target)
+    per = _check_per(per)
+    lv = _check_levels(levels)
+    _check_choice(method, "method", _FUNNEL_METHODS)
+    if overdispersion is not None and dispersion is None and data is not None:
+        if not (isinstance(data, tuple | list) and len(data) == 2):
+            raise ParameterError("data must be a pair (counts, exposures) of the observed areas.")
+        dispersion = funnel_dispersion(data[0], data[1], target=target, per=per, winsor=winsor)
+    _resolve_dispersion(overdispersion, dispersion, target, per)
+    n = _as_1d(exposures, "exposures")
+    _check_exposures(n)
+    theta = target / per
+    frames = []
+    for level in lv:
+        lo, hi = _limits_unit(theta, n, level, method, overdispersion, dispersion)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "exposure": n,
+                    "expected": theta * n,
+                    "level": np.full(n.size, level),
+                    "target": np.full(n.size, target),
+                    "lower": lo * per,
+                    "upper": hi * per,
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.ndarray:
+    """Log-spaced exposures spanning the observed ones, for drawing smooth funnel limits.
+
+    Parameters
+    ----------
+    exposures
+        Observed person-years.
+    n
+        Number of grid points.
+    expand
+        Fraction of the log-range added on each side.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> g = exposure_grid([1_000, 100_000], n=3, expand=0)
+    >>> g.round().tolist()
+    [1000.0, 10000.0, 100000.0]
+    """
+    e = _as_1d(exposures, "exposures")
+    _check_exposures(e)
+    if not (isinstance(n, int) and n >= 2):
+        raise ParameterError(f"n must be an integer >= 2; got {n!r}.")
+    lo, hi = np.log(e.min()), np.log(e.max())
+    pad = expand * (hi - lo) if hi > lo else 0.5
+    return np.exp(np.linspace(lo - pad, hi + pad, n))
+
+
+# --------------------------------------------------------------------------------------------
+# areas
+# --------------------------------------------------------------------------------------------
+
+
+def funnel_outliers(
+    counts: Any,
+    exposures: Any,
+    *,
+    areas: Sequence[str] | pl.Series | None = None,
+    target: float | None = None,
+    per: float = 100_000,
+    levels: float | Sequence[float] = (0.95, 0.998),
+    method: str = "exact",
+    overdispersion: str | None = None,
+    winsor: float = 0.1,
+    dispersion: FunnelDispersion | None = None,
+) -> pl.DataFrame:
+    """Place each area on the funnel: rate, z-score and a flag against each pair of limits.
+
+    Parameters
+    ----------
+    counts, exposures
+        Observed counts and person-years of the areas (no missing values).
+    areas
+        Area codes or names (strings), kept as the first column ``area``.
+    target
+        Target rate per ``per``; default the pooled rate of the areas.
+    per, levels, method, overdispersion
+        As in :func:`funnel_limits`.
+    winsor
+        Winsorizing fraction for the over-dispersion estimate (when ``dispersion`` is not
+        given).
+    dispersion
+        A precomputed :func:`funnel_dispersion` result; estimated from these areas when
+        ``None`` and ``overdispersion`` is set.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per area: ``area`` (if given), ``count``, ``exposure``, ``expected``,
+        ``rate``, ``target``, ``z`` ((O - E)/sqrt(E)), ``z_adjusted`` (z divided by
+        ``sqrt(phi)`` when multiplicative with phi > 1; ``(rate - target)/sqrt(s² + tau²)``
+        when additive; equal to ``z`` otherwise), and for each level ``lower_<tag>``,
+        ``upper_<tag>`` and ``flag_<tag>`` (``"high"``, ``"low"`` or ``"within"``; a rate
+        equal to a limit is within), with tags from :func:`level_tag` (``95``, ``99_8``).
+
+    Raises
+    ------
+    ParameterError
+        For invalid inputs.
+
+    Examples
+    --------
+    >>> out = funnel_outliers([4, 9, 40], [10_000, 20_000, 40_000], areas=["a", "b", "c"])
+    >>> out.select("area", "flag_95", "flag_99_8").rows()
+    [('a', 'within', 'within'), ('b', 'within', 'within'), ('c', 'within', 'within')]
+    """
+    x = _as_1d(counts, "counts")
+    n = _as_1d(exposures, "exposures")
+    if x.size != n.size or x.size == 0:
+        raise ParameterError(
+            f"counts and exposures must be non-empty and of equal length; got {x.size} and "
+            f"{n.size}."
+        )
+    _check_counts(x)
+    _check_exposures(n)
+    per = _check_per(per)
+    lv = _check_levels(levels)
+    _check_choice(method, "method", _FUNNEL_METHODS)
+    _check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
+    if target is None:
+        if x.sum() == 0:
+            raise ParameterError("All counts are zero; give a target rate.")
+        target = per * x.sum() / n.sum()
+    target = _check_target(target)
+    if overdispersion is not None and dispersion is None:
+        dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
+    _resolve_dispersion(overdispersion, dispersion, target, per)
+    theta = target / per
+    rate_unit = x / n
+    z = _z_scores(x, n, theta)
+    if overdispersion == "multiplicative":
+        assert dispersion is not None
+        z_adj = z / np.sqrt(max(dispersion.phi, 1.0))
+    elif overdispersion == "additive":
+        assert dispersion is not None
+        s2 = theta / n
+        z_adj = (rate_unit - theta) / np.sqrt(s2 + dispersion.tau2 / per**2)
+    else:
+        z_adj = z
+    data: dict[str, Any] = {}
+    if areas is not None:
+        labels = areas.to_list() if isinstance(areas, pl.Series) else list(areas)
+        if len(labels) != x.size:
+            raise ParameterError(f"areas has {len(labels)} labels for {x.size} areas.")
+        if any(not isinstance(a, str) for a in labels):
+            raise ParameterError(
+                "areas must be strings (area codes keep their leading zeros, e.g. '0126')."
+            )
+        data["area"] = pl.Series("area", labels, dtype=pl.String)
+    data.update(
+        count=x,
+        exposure=n,
+        expected=theta * n,
+        rate=rate_unit * per,
+        target=np.full(x.size, target),
+        z=z,
+        z_adjusted=z_adj,
+    )
+    for level in lv:
+        tag = level_tag(level)
+        lo, hi = _limits_unit(theta, n, level, method, overdispersion, dispersion)
+        flag = np.where(rate_unit > hi, "high", np.where(rate_unit < lo, "low", "within"))
+        data[f"lower_{tag}"] = lo * per
+        data[f"upper_{tag}"] = hi * per
+        data[f"flag_{tag}"] = flag.astype(str)
+    return pl.DataFrame(data)
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """Everything needed to draw a funnel plot.
+
+    Attributes
+    ----------
+    areas
+        :func:`funnel_outliers` frame (one row per area).
+    limits
+        :func:`funnel_limits` frame on a smooth exposure grid (long format).
+    target, per, method, overdispersion
+        Settings used.
+    dispersion
+        Over-dispersion estimate (always computed, so it can be reported even when not
+        applied).
+    """
+
+    areas: pl.DataFrame
+    limits: pl.DataFrame
+    target: float
+    per: float
+    method: str
+    overdispersion: str | None
+    dispersion: FunnelDispersion
+
+
+def funnel(
+    counts: Any,
+    exposures: Any,
+    *,
+    areas: Sequence[str] | pl.Series | None = None,
+    target: float | None = None,
+    per: float = 100_000,
+    levels: float | Sequence[float] = (0.95, 0.998),
+    method: str = "exact",
+    overdispersion: str | None = None,
+    winsor: float = 0.1,
+    grid_size: int = 200,
+) -> FunnelResult:
+    """Compute a full funnel plot: limits on a grid plus the areas' positions and flags.
+
+    Parameters
+    ----------
+    counts, exposures, areas, target, per, levels, method, overdispersion, winsor
+        As in :func:`funnel_outliers`.
+    grid_size
+        Number of exposures in the limits grid (see :func:`exposure_grid`).
+
+    Returns
+    -------
+    FunnelResult
+
+    Examples
+    --------
+    >>> res = funnel([4, 9, 16, 30, 2], [10_000, 20_000, 30_000, 40_000, 10_000], grid_size=50)
+    >>> res.limits.height, res.areas.height, round(res.target, 2)
+    (100, 5, 55.45)
+    """
+    x = _as_1d(counts, "counts")
+    n = _as_1d(exposures, "exposures")
+    _check_counts(x)
+    _check_exposures(n)
+    per = _check_per(per)
+    if target is None:
+        if x.size == 0 or x.sum() == 0:
+            raise ParameterError("All counts are zero; give a target rate.")
+        target = per * x.sum() / n.sum()
+    target = _check_target(target)
+    dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
+    areas_df = funnel_outliers(
+        x,
+        n,
+        areas=areas,
+        target=target,
+        per=per,
+        levels=levels,
+        method=method,
+        overdispersion=overdispersion,
+        dispersion=dispersion,
+    )
+    limits = funnel_limits(
+        target,
+        exposure_grid(n, n=grid_size),
+        per=per,
+        levels=levels,
+        method=method,
+        overdispersion=overdispersion,
+        dispersion=dispersion if overdispersion else None,
+    )
+    return FunnelResult(
+        areas=areas_df,
+        limits=limits,
+        target=target,
+        per=per,
+        method=method,
+        overdispersion=overdispersion,
+        dispersion=dispersion,
+    )

@@ -1,0 +1,1421 @@
+"""Rates from counts and exposures: exact intervals, ratios, differences, trends, suppression.
+
+Every function here is a pure function of counts (events, e.g. reported crimes) and exposures
+(person-years, e.g. the mid-year population of each year summed over the years pooled). Rates
+are expressed per ``per`` units of exposure (100 000 inhabitants by default, as in Brå's and
+Kolada's tables).
+
+Functions accept Python scalars, numpy arrays or polars Series and broadcast count against
+exposure. A scalar input gives floats back, an array gives arrays, a Series gives Series (of
+the same length). Missing values (``NaN`` or polars nulls) propagate as ``NaN``/null; invalid
+values (negative or non-integer counts, exposures that are zero, negative or infinite) raise
+:class:`~research.core.errors.ParameterError`.
+
+Methods, in short:
+
+* :func:`poisson_rate_ci` - Garwood's exact interval (default), the mid-p exact interval,
+  Byar's approximation and the Wald interval.
+* :func:`pooled_rate`, :func:`with_rate_ci`, :func:`pooled_rates` - multi-year pooling
+  (sum of counts over sum of person-years) and polars helpers.
+* :func:`rate_ratio` - exact conditional test and interval (as R's ``poisson.test``) or a
+  log-scale Wald interval.
+* :func:`rate_difference` - Wald interval for a difference of two rates.
+* :func:`poisson_trend` - annual per cent change from a Poisson GLM (with quasi-Poisson or
+  negative binomial over-dispersion and level shifts at registered series breaks).
+* :func:`suppress_small`, :func:`display_value`, :func:`suppression_mask` - small-count
+  disclosure control with the Swedish official symbol ``..``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import optimize, special, stats
+
+from research.core.errors import ParameterError
+
+__all__ = [
+    "DEFAULT_MIN_COUNT",
+    "SUPPRESSED",
+    "RateCI",
+    "RateDifference",
+    "RateRatio",
+    "TrendResult",
+    "display_value",
+    "poisson_rate_ci",
+    "poisson_trend",
+    "pooled_rate",
+    "pooled_rates",
+    "rate_difference",
+    "rate_ratio",
+    "suppress_small",
+    "suppression_mask",
+    "with_rate_ci",
+]
+
+#: Cells whose count is at least 1 and below this value are shown as ``..``. Five is chosen
+#: because (1) counts of one to four people in one municipality, for an offence as rare and
+#: sensitive as gross violation of a woman's integrity, can point to identifiable households
+#: once combined with local knowledge, and "fewer than five" is a widespread cell threshold in
+#: official health and social statistics; (2) below five the Poisson relative standard error
+#: exceeds 45 % (1/sqrt(5)), so the rate would be too unreliable to read anyway.
+DEFAULT_MIN_COUNT = 5
+
+#: The symbol Swedish official statistics use for "not available or suppressed" (never zero).
+SUPPRESSED = ".."
+
+_RATE_METHODS = ("exact", "midp", "byar", "wald")
+_RELATIVE_TOLERANCE_R = 1 + 1e-7  # the relErr of R's binom.test for the "minlike" rule
+
+
+# --------------------------------------------------------------------------------------------
+# input handling
+# --------------------------------------------------------------------------------------------
+
+
+def _to_float_array(x: Any, name: str) -> np.ndarray:
+    """Return ``x`` as a float array (nulls become NaN)."""
+    if isinstance(x, pl.Series):
+        return x.cast(pl.Float64).to_numpy().astype(float, copy=True)
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
+        ) from exc
+    return arr
+
+
+def _kind(*values: Any) -> str:
+    """'series' if any input is a polars Series, 'array' if any is array-like, else 'scalar'."""
+    if any(isinstance(v, pl.Series) for v in values):
+        return "series"
+    if any(np.ndim(v) > 0 for v in values if not isinstance(v, str)):
+        return "array"
+    return "scalar"
+
+
+def _wrap(values: np.ndarray, kind: str, name: str) -> Any:
+    if kind == "scalar":
+        return float(values)
+    if kind == "series":
+        return pl.Series(name, np.asarray(values, dtype=float), nan_to_null=True)
+    return np.asarray(values, dtype=float)
+
+
+def _check_counts(x: np.ndarray, name: str) -> None:
+    finite = x[np.isfinite(x)]
+    if np.isinf(x).any():
+        raise ParameterError(f"{name} contains infinite values; counts must be finite.")
+    bad = finite[(finite < 0) | (finite != np.floor(finite))]
+    if bad.size:
+        raise ParameterError(
+            f"{name} must hold non-negative whole numbers (event counts); got {bad[0]!r}. "
+            "Round estimated counts first (e.g. the panel's count_est column)."
+        )
+
+
+def _check_exposures(e: np.ndarray, name: str) -> None:
+    bad = e[~np.isnan(e) & ~((e > 0) & np.isfinite(e))]
+    if bad.size:
+        raise ParameterError(
+            f"{name} must be positive and finite (person-years at risk); got {bad[0]!r}. "
+            "Drop areas or years without a population first."
+        )
+
+
+def _check_level(level: float) -> float:
+    if not (isinstance(level, int | float) and 0 < float(level) < 1):
+        raise ParameterError(
+            f"level must be a confidence level strictly between 0 and 1 (e.g. 0.95); got {level!r}."
+        )
+    return float(level)
+
+
+def _check_per(per: float) -> float:
+    if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
+        raise ParameterError(f"per must be a positive number (e.g. 100_000); got {per!r}.")
+    return float(per)
+
+
+def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
+    if value not in choices:
+        raise ParameterError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# one rate
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateCI:
+    """A rate with its confidence interval.
+
+    Attributes
+    ----------
+    rate, lower, upper
+        Point estimate and interval limits, per ``per`` units of exposure. Floats for scalar
+        input, numpy arrays or polars Series for vector input.
+    count, exposure
+        The inputs (after broadcasting), as float arrays or floats.
+    per, level, method
+        The settings used.
+    """
+
+    rate: Any
+    lower: Any
+    upper: Any
+    count: Any
+    exposure: Any
+    per: float
+    level: float
+    method: str
+
+
+def _garwood(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Garwood (1936) limits for a Poisson mean: gamma quantiles (= chi-square / 2)."""
+    with np.errstate(invalid="ignore"):
+        lower = np.where(x > 0, special.gammaincinv(np.maximum(x, 1), alpha / 2), 0.0)
+        upper = special.gammaincinv(x + 1, 1 - alpha / 2)
+    lower = np.where(np.isnan(x), np.nan, lower)
+    return lower, upper
+
+
+def _midp_tail(mu: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """P(X > x) + P(X = x)/2 for X ~ Poisson(mu); increasing in mu."""
+    # P(X >= x) = P(x, mu) (regularized lower incomplete gamma) for x >= 1; 1 for x = 0.
+    at_least = np.where(x > 0, special.gammainc(np.maximum(x, 1), mu), 1.0)
+    more = special.gammainc(x + 1, mu)
+    return 0.5 * (at_least + more)
+
+
+def _midp_slope(mu: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """d/dmu of :func:`_midp_tail`: (P(X = x - 1) + P(X = x)) / 2."""
+    return 0.5 * (stats.poisson.pmf(x - 1, mu) + stats.poisson.pmf(x, mu))
+
+
+def _solve_increasing(
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    slope: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    target: float,
+    x: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    start: np.ndarray,
+    *,
+    max_iter: int = 200,
+) -> np.ndarray:
+    """Vectorized safeguarded Newton: solve ``func(m, x) = target`` for ``func`` increasing in m.
+
+    Each element keeps a bracket [lo, hi] containing its root; a Newton step that leaves the
+    bracket is replaced by bisection, so convergence is guaranteed and usually takes a few
+    steps. Only elements not yet converged are evaluated.
+    """
+    lo = lo.astype(float, copy=True)
+    hi = hi.astype(float, copy=True)
+    m = np.clip(start.astype(float, copy=True), lo, hi)
+    active = np.arange(m.size)
+    for _ in range(max_iter):
+        ma, la, ha, xa = m[active], lo[active], hi[active], x[active]
+        value = func(ma, xa) - target
+        la = np.where(value < 0, ma, la)
+        ha = np.where(value >= 0, ma, ha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = ma - value / slope(ma, xa)
+        new = np.where((new >= la) & (new <= ha), new, 0.5 * (la + ha))
+        done = (np.abs(new - ma) <= 1e-14 * np.abs(ma)) | (ha - la <= 4e-16 * np.abs(ha))
+        m[active], lo[active], hi[active] = new, la, ha
+        active = active[~done]
+        if active.size == 0:
+            break
+    return m
+
+
+def _mean_limits(x: np.ndarray, level: float, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence limits for a Poisson mean given the observed count ``x``."""
+    alpha = 1 - level
+    if method == "exact":
+        return _garwood(x, alpha)
+    if method == "midp":
+        g_lo, g_hi = _garwood(x, alpha)
+        ok = np.isfinite(x)
+        lower = np.zeros_like(x)
+        upper = np.full_like(x, np.nan)
+        xs = x[ok]
+        lo_b = g_lo[ok]
+        hi_b = g_hi[ok]
+        pos = xs > 0
+        low = np.zeros_like(xs)
+        if pos.any():
+            low[pos] = _solve_increasing(
+                _midp_tail, _midp_slope, alpha / 2, xs[pos], lo_b[pos], hi_b[pos], lo_b[pos]
+            )
+        up = _solve_increasing(_midp_tail, _midp_slope, 1 - alpha / 2, xs, lo_b, hi_b, hi_b)
+        lower[ok] = low
+        upper[ok] = up
+        lower[~ok] = np.nan
+        return lower, upper
+    z = stats.norm.ppf(1 - alpha / 2)
+    if method == "wald":
+        half = z * np.sqrt(x)
+        return np.maximum(x - half, 0.0), x + half
+    # Byar's approximation (Rothman & Boice 1979; Breslow & Day 1987, p. 69)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xl = np.where(x > 0, x, 1.0)
+        lower = np.where(x > 0, xl * (1 - 1 / (9 * xl) - z / (3 * np.sqrt(xl))) ** 3, 0.0)
+    lower = np.where(np.isnan(x), np.nan, np.maximum(lower, 0.0))
+    x1 = x + 1
+    upper = x1 * (1 - 1 / (9 * x1) + z / (3 * np.sqrt(x1))) ** 3
+    return lower, upper
+
+
+def poisson_rate_ci(
+    count: Any,
+    exposure: Any,
+    *,
+    per: float = 100_000,
+    level: float = 0.95,
+    method: str = "exact",
+) -> RateCI:
+    """Rate per ``per`` units of exposure with a confidence interval for a Poisson count.
+
+    Parameters
+    ----------
+    count
+        Observed number of events: a whole number >= 0, or an array/Series of them. Missing
+        values propagate.
+    exposure
+        Person-years at risk (e.g. the population, summed over the years pooled); > 0.
+        Broadcast against ``count``.
+    per
+        Rate base: 100 000 gives rates per 100 000 inhabitants.
+    level
+        Confidence level, strictly between 0 and 1.
+    method
+        ``"exact"`` (default): Garwood's interval, the limits being the gamma quantiles
+        ``Gamma(x).ppf(a/2)`` and ``Gamma(x+1).ppf(1-a/2)`` (chi-square quantiles halved),
+        guaranteed coverage >= ``level``.
+        ``"midp"``: the mid-p exact interval, which counts half the probability of the
+        observed count; coverage close to ``level`` on average, shorter than exact. Solved
+        numerically (vectorized safeguarded Newton iteration, bracketed by the exact limits).
+        ``"byar"``: Byar's approximation to the exact interval.
+        ``"wald"``: ``x ± z·sqrt(x)``, lower limit clipped at 0; degenerate (0, 0) for x = 0,
+        poor for small counts - for comparison only.
+
+    Returns
+    -------
+    RateCI
+        ``rate``, ``lower``, ``upper`` (floats, numpy arrays or polars Series following the
+        input), plus ``count``, ``exposure``, ``per``, ``level`` and ``method``. For a zero
+        count the lower limit is exactly 0.
+
+    Raises
+    ------
+    ParameterError
+        For negative or non-integer counts, exposures <= 0 or infinite, a level outside (0, 1),
+        an unknown method, or shapes that cannot be broadcast.
+
+    Examples
+    --------
+    >>> ci = poisson_rate_ci(10, 50_000)
+    >>> round(ci.rate, 1), round(ci.lower, 2), round(ci.upper, 2)
+    (20.0, 9.59, 36.78)
+    >>> poisson_rate_ci(0, 1, per=1).upper  # the classic 3.689 for a zero count
+    3.6888794541139354
+    >>> poisson_rate_ci([0, 5], [1.0, 1.0], per=1, method="midp").upper.round(3)
+    array([ 2.996, 11.082])
+
+    References
+    ----------
+    Garwood F (1936). Fiducial limits for the Poisson distribution. Biometrika 28:437-442.
+    Ulm K (1990). A simple method to calculate the confidence interval of a standardized
+    mortality ratio. Am J Epidemiol 131:373-375.
+    Rothman KJ, Boice JD (1979). Epidemiologic analysis with a programmable calculator.
+    NIH Publication 79-1649 (Byar's approximation).
+    """
+    level = _check_level(level)
+    per = _check_per(per)
+    _check_choice(method, "method", _RATE_METHODS)
+    kind = _kind(count, exposure)
+    x = _to_float_array(count, "count")
+    e = _to_float_array(exposure, "exposure")
+    _check_counts(x, "count")
+    _check_exposures(e, "exposure")
+    try:
+        x, e = np.broadcast_arrays(x, e)
+    except ValueError as exc:
+        raise ParameterError(
+            f"count (shape {x.shape}) and exposure (shape {e.shape}) must have the same "
+            "length, or one of them must be a single number."
+        ) from exc
+    x = np.array(x, dtype=float)
+    e = np.array(e, dtype=float)
+    lo, hi = _mean_limits(x, level, method)
+    scale = per / e
+    rate = x * scale
+    return RateCI(
+        rate=_wrap(rate, kind, "rate"),
+        lower=_wrap(lo * scale, kind, "lower"),
+        upper=_wrap(hi * scale, kind, "upper"),
+        count=float(x) if kind == "scalar" else x,
+        exposure=float(e) if kind == "scalar" else e,
+        per=per,
+        level=level,
+        method=method,
+    )
+
+
+def pooled_rate(
+    counts: Any,
+    exposures: Any,
+    *,
+    per: float = 100_000,
+    level: float = 0.95,
+    method: str = "exact",
+) -> RateCI:
+    """Pooled rate over several years (or areas): total count over total person-years.
+
+    Pooling years is the usual remedy for small counts: the sum of independent Poisson counts
+    is Poisson, so the exact interval of the total applies to the pooled rate.
+
+    Parameters
+    ----------
+    counts, exposures
+        Equal-length sequences (arrays, lists or polars Series) of yearly counts and
+        person-years. No value may be missing: drop or impute missing years first, so that
+        the pooled period is explicit.
+    per, level, method
+        As in :func:`poisson_rate_ci`.
+
+    Returns
+    -------
+    RateCI
+        Scalar rate, lower and upper (floats), with ``count`` and ``exposure`` the totals.
+
+    Raises
+    ------
+    ParameterError
+        For missing values, unequal lengths, empty input or any invalid count/exposure.
+
+    Examples
+    --------
+    >>> ci = pooled_rate([3, 5, 4], [20_000, 20_500, 21_000])
+    >>> round(ci.rate, 2), round(ci.lower, 2), round(ci.upper, 2)
+    (19.51, 10.08, 34.08)
+    """
+    x = _to_float_array(counts, "counts").ravel()
+    e = _to_float_array(exposures, "exposures").ravel()
+    if x.size == 0 or x.size != e.size:
+        raise ParameterError(
+            f"counts and exposures must be non-empty and of equal length; got {x.size} and "
+            f"{e.size} values."
+        )
+    if np.isnan(x).any() or np.isnan(e).any():
+        raise ParameterError(
+            "counts/exposures contain missing values; pooling would silently shorten the "
+            "period. Drop or fill the missing years first."
+        )
+    _check_counts(x, "counts")
+    _check_exposures(e, "exposures")
+    return poisson_rate_ci(float(x.sum()), float(e.sum()), per=per, level=level, method=method)
+
+
+def with_rate_ci(
+    df: pl.DataFrame,
+    *,
+    count: str = "count_est",
+    exposure: str = "population",
+    per: float = 100_000,
+    level: float = 0.95,
+    method: str = "exact",
+    names: tuple[str, str, str] = ("rate", "lower", "upper"),
+) -> pl.DataFrame:
+    """Add rate, lower and upper columns computed from a count and an exposure column.
+
+    Parameters
+    ----------
+    df
+        Any polars DataFrame holding the two columns.
+    count, exposure
+        Column names (defaults fit :func:`research.data.panel.load_panel`).
+    per, level, method
+        As in :func:`poisson_rate_ci`.
+    names
+        Names of the three added columns; existing columns of those names are replaced.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``df`` with three Float64 columns added (null where the count or exposure is null).
+
+    Raises
+    ------
+    ParameterError
+        When a column is missing or holds invalid values.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"count_est": [0, 12], "population": [9_000.0, 60_000.0]})
+    >>> with_rate_ci(df)["upper"].round(1).to_list()
+    [41.0, 34.9]
+    """
+    missing = [c for c in (count, exposure) if c not in df.columns]
+    if missing:
+        raise ParameterError(
+            f"Column(s) {missing} not found; the frame has {df.columns}. Pass count=/exposure= "
+            "to name the count and exposure columns."
+        )
+    ci = poisson_rate_ci(df[count], df[exposure], per=per, level=level, method=method)
+    return df.with_columns(
+        ci.rate.alias(names[0]), ci.lower.alias(names[1]), ci.upper.alias(names[2])
+    )
+
+
+def pooled_rates(
+    df: pl.DataFrame,
+    by: str | Sequence[str],
+    *,
+    count: str = "count_est",
+    exposure: str = "population",
+    per: float = 100_000,
+    level: float = 0.95,
+    method: str = "exact",
+) -> pl.DataFrame:
+    """Pool counts and person-years within groups (e.g. years per area) and add intervals.
+
+    Parameters
+    ----------
+    df
+        Long frame, one row per group member (e.g. area and year).
+    by
+        Grouping column(s), e.g. ``"area_code"``.
+    count, exposure, per, level, method
+        As in :func:`with_rate_ci`.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per group, sorted by ``by``, with ``count`` and ``exposure`` (the totals),
+        ``n_rows`` (members pooled), ``n_missing`` (members with a null count or exposure)
+        and ``rate``, ``lower``, ``upper``. Groups with a missing member get null totals and
+        rates rather than a silently shorter period.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"area": ["a", "a", "b"], "count_est": [1, 2, 7],
+    ...                    "population": [1e4, 1e4, 3e4]})
+    >>> pooled_rates(df, "area")["rate"].round(2).to_list()
+    [15.0, 23.33]
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*keys, count, exposure] if c not in df.columns]
+    if missing:
+        raise ParameterError(f"Column(s) {missing} not found; the frame has {df.columns}.")
+    n_missing = (pl.col(count).is_null() | pl.col(exposure).is_null()).sum()
+    out = (
+        df.group_by(keys)
+        .agg(
+            pl.col(count).cast(pl.Float64).sum().alias("count"),
+            pl.col(exposure).cast(pl.Float64).sum().alias("exposure"),
+            pl.len().alias("n_rows"),
+            n_missing.alias("n_missing"),
+        )
+        .with_columns(
+            pl.when(pl.col("n_missing") == 0).then(pl.col("count")).alias("count"),
+            pl.when(pl.col("n_missing") == 0).then(pl.col("exposure")).alias("exposure"),
+        )
+        .sort(keys)
+    )
+    return with_rate_ci(
+        out, count="count", exposure="exposure", per=per, level=level, method=method
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# two rates
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateRatio:
+    """Ratio of two Poisson rates (group 1 over group 2) with interval and p-value.
+
+    Attributes
+    ----------
+    ratio, lower, upper, p_value
+        Floats for scalar input, arrays/Series otherwise. ``ratio`` is the raw ratio of the
+        observed rates (``inf`` when only count2 is zero, ``nan`` when both are).
+    null, level, method, alternative
+        The settings used.
+    """
+
+    ratio: Any
+    lower: Any
+    upper: Any
+    p_value: Any
+    null: float
+    level: float
+    method: str
+    alternative: str
+
+
+def _binom_pmf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return stats.binom.pmf(k, n, p)
+
+
+def _first_true(pred: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray):
+    """Smallest integer k in [lo, hi) with pred(k) true, for a pred that is monotone
+    (false ... false, true ... true) on that range; ``hi`` when there is none. Vectorized."""
+    lo = lo.astype(np.int64, copy=True)
+    hi = hi.astype(np.int64, copy=True)
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = (lo + hi) // 2
+        ok = pred(np.where(active, mid, lo))
+        hi = np.where(active & ok, mid, hi)
+        lo = np.where(active & ~ok, mid + 1, lo)
+
+
+def _minlike_pvalue(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Two-sided exact binomial p-value, "minlike" rule as R's binom.test.
+
+    Sums the probabilities of all outcomes that are not more likely than the observed one
+    (with R's relative tolerance 1 + 1e-7). Uses unimodality: on the far side of the mean
+    the outcomes with small probability form one tail, found by integer bisection.
+    """
+    d = _binom_pmf(x, n, p) * _RELATIVE_TOLERANCE_R
+    m = n * p
+    pval = np.ones_like(p)
+    low = x < m
+    high = x > m
+    if low.any():
+        xl, nl, pl_, dl = x[low], n[low], p[low], d[low]
+        start = np.ceil(nl * pl_)
+        k0 = _first_true(lambda k: _binom_pmf(k, nl, pl_) <= dl, start, nl + 1)
+        pval[low] = stats.binom.cdf(xl, nl, pl_) + stats.binom.sf(k0 - 1, nl, pl_)
+    if high.any():
+        xh, nh, ph, dh = x[high], n[high], p[high], d[high]
+        stop = np.floor(nh * ph) + 1
+        k1 = _first_true(lambda k: _binom_pmf(k, nh, ph) > dh, np.zeros_like(stop), stop)
+        pval[high] = stats.binom.cdf(k1 - 1, nh, ph) + stats.binom.sf(xh - 1, nh, ph)
+    return np.minimum(pval, 1.0)
+
+
+def _prepare_two(count1, exposure1, count2, exposure2):
+    kind = _kind(count1, exposure1, count2, exposure2)
+    arrays = []
+    for value, name in (
+        (count1, "count1"),
+        (exposure1, "exposure1"),
+        (count2, "count2"),
+        (exposure2, "exposure2"),
+    ):
+        arr = _to_float_array(value, name)
+        (_check_counts if name.startswith("count") else _check_exposures)(arr, name)
+        arrays.append(arr)
+    try:
+        x1, e1, x2, e2 = (np.array(a, dtype=float) for a in np.broadcast_arrays(*arrays))
+    except ValueError as exc:
+        raise ParameterError(
+            "count1, exposure1, count2 and exposure2 must have the same length (or be single "
+            f"numbers); got shapes {[a.shape for a in arrays]}."
+        ) from exc
+    return kind, x1, e1, x2, e2
+
+
+def rate_ratio(
+    count1: Any,
+    exposure1: Any,
+    count2: Any,
+    exposure2: Any,
+    *,
+    level: float = 0.95,
+    method: str = "exact",
+    null: float = 1.0,
+    alternative: str = "two-sided",
+) -> RateRatio:
+    """Ratio of two Poisson rates, (count1/exposure1) / (count2/exposure2).
+
+    Parameters
+    ----------
+    count1, exposure1, count2, exposure2
+        Counts (whole numbers >= 0) and person-years (> 0) of the two groups; scalars, arrays
+        or polars Series, broadcast together.
+    level
+        Confidence level.
+    method
+        ``"exact"`` (default): the conditional test of R's ``poisson.test``. Given the total
+        ``n = count1 + count2``, count1 is Binomial(n, p) with
+        ``p = null·E1 / (null·E1 + E2)`` under the null hypothesis. The interval is the
+        Clopper-Pearson interval for p mapped to the ratio by ``p/(1-p) · E2/E1``; the
+        two-sided p-value uses the "minlike" rule (sum of the probabilities of all outcomes
+        not more likely than the observed one, relative tolerance 1 + 1e-7), not a doubled
+        one-sided p-value. With both counts zero the interval is (0, inf) and p = 1.
+        ``"wald"``: log-scale Wald interval ``log(RR) ± z·sqrt(1/x1 + 1/x2)`` and z-test.
+        When either count is zero, 0.5 is added to *both* counts for the interval and the
+        p-value (Haldane-Anscombe correction); the reported ``ratio`` stays the raw ratio.
+    null
+        Rate ratio under the null hypothesis (default 1).
+    alternative
+        ``"two-sided"``, ``"greater"`` (ratio > null) or ``"less"``. One-sided alternatives
+        give one-sided intervals (an infinite upper or a zero lower limit).
+
+    Returns
+    -------
+    RateRatio
+        ``ratio``, ``lower``, ``upper``, ``p_value`` (floats, arrays or Series).
+
+    Raises
+    ------
+    ParameterError
+        For invalid counts, exposures, level, null, method or alternative.
+
+    Examples
+    --------
+    The example of R's ``?poisson.test`` (Rothman & Greenland 1998, p. 238):
+
+    >>> rr = rate_ratio(11, 800, 6 + 8 + 7, 1083 + 1050 + 878)
+    >>> round(rr.ratio, 6), round(rr.p_value, 5), round(rr.lower, 7), round(rr.upper, 7)
+    (1.971488, 0.07967, 0.8584264, 4.2772659)
+
+    References
+    ----------
+    Clopper CJ, Pearson ES (1934). Biometrika 26:404-413.
+    Breslow NE, Day NE (1987). Statistical Methods in Cancer Research II. IARC, ch. 2.
+    R Core Team. ``poisson.test`` and ``binom.test`` in package stats.
+    """
+    level = _check_level(level)
+    _check_choice(method, "method", ("exact", "wald"))
+    _check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
+    if not (isinstance(null, int | float) and np.isfinite(null) and null > 0):
+        raise ParameterError(f"null must be a positive rate ratio; got {null!r}.")
+    kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
+    alpha = 1 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (x1 / e1) / (x2 / e2)
+    missing = np.isnan(x1) | np.isnan(x2) | np.isnan(e1) | np.isnan(e2)
+    if method == "exact":
+        lower, upper, pval = _ratio_exact(x1, e1, x2, e2, alpha, null, alternative, missing)
+    else:
+        lower, upper, pval = _ratio_wald(x1, e1, x2, e2, alpha, null, alternative)
+    lower, upper, pval = (np.where(missing, np.nan, v) for v in (lower, upper, pval))
+    return RateRatio(
+        ratio=_wrap(ratio, kind, "ratio"),
+        lower=_wrap(lower, kind, "lower"),
+        upper=_wrap(upper, kind, "upper"),
+        p_value=_wrap(pval, kind, "p_value"),
+        null=float(null),
+        level=level,
+        method=method,
+        alternative=alternative,
+    )
+
+
+def _ratio_exact(x1, e1, x2, e2, alpha, null, alternative, missing):
+    x1f = np.where(missing, 0.0, x1)
+    x2f = np.where(missing, 0.0, x2)
+    e1f = np.where(missing, 1.0, e1)
+    e2f = np.where(missing, 1.0, e2)
+    n = x1f + x2f
+    p0 = null * e1f / (null * e1f + e2f)
+    a_lo = alpha / 2 if alternative == "two-sided" else alpha
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_lo = np.where(x1f > 0, special.betaincinv(np.maximum(x1f, 1), x2f + 1, a_lo), 0.0)
+        p_hi = np.where(x2f > 0, special.betaincinv(x1f + 1, np.maximum(x2f, 1), 1 - a_lo), 1.0)
+    if alternative == "less":
+        p_lo = np.zeros_like(p_lo)
+    if alternative == "greater":
+        p_hi = np.ones_like(p_hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = p_lo / (1 - p_lo) * e2f / e1f
+        upper = np.where(p_hi < 1, p_hi / (1 - p_hi) * e2f / e1f, np.inf)
+    if alternative == "less":
+        pval = stats.binom.cdf(x1f, n, p0)
+    elif alternative == "greater":
+        pval = stats.binom.sf(x1f - 1, n, p0)
+    else:
+        pval = np.ones_like(p0)
+        some = n > 0
+        if some.any():
+            pval[some] = _minlike_pvalue(x1f[some], n[some], p0[some])
+    pval = np.where(n == 0, 1.0, pval)
+    return lower, upper, pval
+
+
+def _ratio_wald(x1, e1, x2, e2, alpha, null, alternative):
+    zero = (x1 == 0) | (x2 == 0)
+    c1 = np.where(zero, x1 + 0.5, x1)
+    c2 = np.where(zero, x2 + 0.5, x2)
+    log_rr = np.log(c1 / e1) - np.log(c2 / e2)
+    se = np.sqrt(1 / c1 + 1 / c2)
+    stat = (log_rr - np.log(null)) / se
+    if alternative == "two-sided":
+        z = stats.norm.ppf(1 - alpha / 2)
+        return np.exp(log_rr - z * se), np.exp(log_rr + z * se), 2 * stats.norm.sf(np.abs(stat))
+    z = stats.norm.ppf(1 - alpha)
+    if alternative == "greater":
+        return np.exp(log_rr - z * se), np.full_like(se, np.inf), stats.norm.sf(stat)
+    return np.zeros_like(se), np.exp(log_rr + z * se), stats.norm.cdf(stat)
+
+
+@dataclass(frozen=True)
+class RateDifference:
+    """Difference of two rates (group 1 minus group 2), per ``per``, with a Wald interval.
+
+    Attributes
+    ----------
+    difference, lower, upper, p_value, std_error
+        Floats, arrays or Series following the input.
+    per, level, method
+        The settings used (``method`` is always ``"wald"``).
+    """
+
+    difference: Any
+    lower: Any
+    upper: Any
+    p_value: Any
+    std_error: Any
+    per: float
+    level: float
+    method: str
+
+
+def rate_difference(
+    count1: Any,
+    exposure1: Any,
+    count2: Any,
+    exposure2: Any,
+    *,
+    per: float = 100_000,
+    level: float = 0.95,
+) -> RateDifference:
+    """Difference of two Poisson rates with a Wald interval.
+
+    ``d = per·(x1/E1 - x2/E2)``, ``se = per·sqrt(x1/E1² + x2/E2²)`` (the variance of each rate
+    estimated by its count over the squared exposure), interval ``d ± z·se`` and a two-sided
+    z-test of ``d = 0``.
+
+    The Wald interval is unreliable for small counts: a zero count contributes no variance,
+    and with both counts zero the interval collapses to (0, 0) with p = 1. Prefer
+    :func:`rate_ratio` (exact) for inference on small counts and use the difference to
+    express the size of an effect.
+
+    Parameters
+    ----------
+    count1, exposure1, count2, exposure2
+        Counts and person-years of the two groups (broadcast together).
+    per
+        Rate base of the difference.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    RateDifference
+
+    Raises
+    ------
+    ParameterError
+        For invalid counts, exposures or level.
+
+    Examples
+    --------
+    >>> d = rate_difference(30, 100_000, 20, 100_000)
+    >>> round(d.difference, 1), round(d.lower, 2), round(d.upper, 2), round(d.p_value, 4)
+    (10.0, -3.86, 23.86, 0.1573)
+    """
+    level = _check_level(level)
+    per = _check_per(per)
+    kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
+    diff = per * (x1 / e1 - x2 / e2)
+    se = per * np.sqrt(x1 / e1**2 + x2 / e2**2)
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pval = np.where(se > 0, 2 * stats.norm.sf(np.abs(diff) / se), 1.0)
+    pval = np.where(np.isnan(se), np.nan, pval)
+    return RateDifference(
+        difference=_wrap(diff, kind, "difference"),
+        lower=_wrap(diff - z * se, kind, "lower"),
+        upper=_wrap(diff + z * se, kind, "upper"),
+        p_value=_wrap(pval, kind, "p_value"),
+        std_error=_wrap(se, kind, "std_error"),
+        per=per,
+        level=level,
+        method="wald",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# trend
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    """Annual per cent change in a rate from a log-linear count model.
+
+    Attributes
+    ----------
+    pct_change, lower, upper
+        Annual per cent change ``100·(exp(beta) - 1)`` and its confidence interval (the Wald
+        interval of ``beta``, transformed).
+    p_value
+        Test of no trend (``beta = 0``).
+    beta, std_error
+        Year coefficient on the log scale and its standard error (after any scaling).
+    dispersion
+        Pearson chi-square divided by the residual degrees of freedom of the fitted model;
+        for ``"quasi"`` this is the scale applied to the variance; for ``"negbin"`` it is a
+        diagnostic of the negative binomial fit (near 1 when it fits).
+    alpha
+        Negative binomial NB2 parameter (Var = mu + alpha·mu²); ``None`` unless ``"negbin"``.
+    method
+        ``"poisson"``, ``"quasi"`` or ``"negbin"``.
+    level, n_years, df_resid, deviance, reference_year
+        Settings and fit details; the intercept is the log rate per unit of exposure at
+        ``reference_year`` (the mean year) with all break dummies 0.
+    breaks
+        The break years that entered the model as level shifts.
+    coefficients
+        Table with term, estimate, std_error, statistic, p_value, lower, upper.
+    fitted
+        Fitted counts.
+    converged
+        Whether the fit converged.
+    warnings
+        Plain-language warnings (ignored breaks, over-dispersion, few years, ...).
+    """
+
+    pct_change: float
+    lower: float
+    upper: float
+    p_value: float
+    beta: float
+    std_error: float
+    dispersion: float
+    alpha: float | None
+    method: str
+    level: float
+    n_years: int
+    df_resid: int
+    deviance: float
+    reference_year: float
+    breaks: tuple[int, ...]
+    coefficients: pl.DataFrame
+    fitted: np.ndarray
+    converged: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _irls(
+    X: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray,
+    alpha: float = 0.0,
+    start: np.ndarray | None = None,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Fit a log-link GLM with variance mu + alpha·mu² by iteratively reweighted least squares.
+
+    Returns coefficients, the unscaled covariance (inverse Fisher information) and a
+    convergence flag.
+    """
+    if start is None:
+        mu = y + 0.5
+        eta = np.log(mu)
+        beta = np.linalg.lstsq(X, eta - offset, rcond=None)[0]
+    else:
+        beta = start.copy()
+    eta = X @ beta + offset
+    converged = False
+    dev_old = np.inf
+    for _ in range(max_iter):
+        mu = np.exp(eta)
+        w = mu / (1 + alpha * mu)
+        z = eta - offset + (y - mu) / mu
+        xtw = X.T * w
+        beta_new = np.linalg.solve(xtw @ X, xtw @ z)
+        eta = X @ beta_new + offset
+        dev = _deviance(y, np.exp(eta), alpha)
+        beta = beta_new
+        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
+            converged = True
+            break
+        dev_old = dev
+    mu = np.exp(X @ beta + offset)
+    w = mu / (1 + alpha * mu)
+    cov = np.linalg.inv((X.T * w) @ X)
+    return beta, cov, converged
+
+
+def _deviance(y: np.ndarray, mu: np.ndarray, alpha: float = 0.0) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / mu), 0.0)
+    if alpha == 0:
+        return float(2 * np.sum(term - (y - mu)))
+    inv = 1 / alpha
+    return float(2 * np.sum(term - (y + inv) * np.log((1 + alpha * y) / (1 + alpha * mu))))
+
+
+def _nb_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    theta = 1 / alpha
+    return float(
+        np.sum(
+            special.gammaln(y + theta)
+            - special.gammaln(theta)
+            - special.gammaln(y + 1)
+            + theta * np.log(theta / (theta + mu))
+            + y * np.log(mu / (theta + mu))
+        )
+    )
+
+
+def _fit_negbin(
+    X: np.ndarray, y: np.ndarray, offset: np.ndarray, beta_pois: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray, bool]:
+    """Maximum likelihood NB2: profile the likelihood over log(alpha).
+
+    Returns alpha (0 when the likelihood is maximal at the Poisson boundary), coefficients,
+    unscaled covariance at alpha (Fisher information with alpha treated as known, as
+    MASS::glm.nb) and convergence.
+    """
+    mu0 = np.exp(X @ beta_pois + offset)
+    # Score for alpha at alpha = 0 is proportional to sum((y - mu)^2 - y): if it is not
+    # positive, the likelihood decreases away from the Poisson model.
+    if np.sum((y - mu0) ** 2 - y) <= 0:
+        beta, cov, conv = _irls(X, y, offset, 0.0, beta_pois)
+        return 0.0, beta, cov, conv
+
+    cache: dict[float, np.ndarray] = {}
+
+    def negll(log_alpha: float) -> float:
+        a = float(np.exp(log_alpha))
+        b, _, _ = _irls(X, y, offset, a, beta_pois)
+        cache[log_alpha] = b
+        return -_nb_loglik(y, np.exp(X @ b + offset), a)
+
+    grid = np.arange(-14.0, 9.0, 1.0)
+    values = np.array([negll(g) for g in grid])
+    i = int(np.argmin(values))
+    if i == 0:
+        beta, cov, conv = _irls(X, y, offset, 0.0, beta_pois)
+        return 0.0, beta, cov, conv
+    hi = grid[min(i + 1, grid.size - 1)]
+    res = optimize.minimize_scalar(
+        negll, bounds=(grid[i - 1], hi), method="bounded", options={"xatol": 1e-10}
+    )
+    alpha = float(np.exp(res.x))
+    beta, cov, conv = _irls(X, y, offset, alpha, beta_pois)
+    return alpha, beta, cov, conv and bool(res.success)
+
+
+def _break_year(b: Any) -> int:
+    year = getattr(b, "first_year", b)
+    try:
+        year_int = int(year)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"breaks must be years (int) or SeriesBreak objects with .first_year; got {b!r}."
+        ) from exc
+    if year_int != year:
+        raise ParameterError(f"break years must be whole years; got {year!r}.")
+    return year_int
+
+
+def poisson_trend(
+    counts: Any,
+    exposures: Any,
+    years: Any,
+    *,
+    overdispersion: str | None = None,
+    breaks: Iterable[Any] = (),
+    level: float = 0.95,
+) -> TrendResult:
+    """Annual per cent change of a rate: log-linear Poisson (or NB) regression on year.
+
+    Fits ``log E[count] = log(exposure) + b0 + beta·(year - mean year) + Σ g_k·D_k`` by
+    iteratively reweighted least squares, where ``D_k = 1`` for years >= the first year of
+    break k. The annual per cent change is ``100·(exp(beta) - 1)``; with breaks it is the
+    common within-segment trend, the level shifts absorbing the jumps at the breaks.
+
+    Parameters
+    ----------
+    counts, exposures, years
+        Equal-length sequences: yearly counts, person-years and (unique) years. Rows with a
+        missing count or exposure are dropped with a warning.
+    overdispersion
+        ``None``: Poisson variance; standard errors from the Fisher information, z-based
+        intervals and p-value. A warning is added when the Pearson dispersion exceeds 1.5.
+        ``"quasi"``: quasi-Poisson; the covariance is multiplied by the Pearson
+        chi-square / (n - p) (not floored at 1) and intervals and p-value use the t
+        distribution with n - p degrees of freedom (as R's ``summary.glm``).
+        ``"negbin"``: negative binomial NB2 (Var = mu + alpha·mu²) with alpha estimated by
+        maximum likelihood (profile likelihood over alpha); standard errors from the Fisher
+        information at the estimated alpha treated as known, z-based (as ``MASS::glm.nb``).
+        When the likelihood is maximal at alpha = 0 the Poisson fit is returned with
+        ``alpha = 0`` and a warning.
+    breaks
+        Years (``int``) or :class:`~research.data.catalog.SeriesBreak` objects (their
+        ``first_year``). A break enters only when ``min(years) < first_year <= max(years)``;
+        others are ignored with a warning.
+    level
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TrendResult
+
+    Raises
+    ------
+    ParameterError
+        For invalid inputs, duplicated years, or fewer years than model parameters + 1.
+
+    Examples
+    --------
+    >>> t = poisson_trend([20, 24, 25, 31, 33], [1e5] * 5, [2018, 2019, 2020, 2021, 2022])
+    >>> round(t.pct_change, 1), round(t.lower, 1), round(t.upper, 1)
+    (13.3, 0.4, 27.9)
+
+    References
+    ----------
+    McCullagh P, Nelder JA (1989). Generalized Linear Models, 2nd ed. Chapman & Hall.
+    Venables WN, Ripley BD (2002). Modern Applied Statistics with S, 4th ed., section 7.4
+    (``glm.nb``).
+    """
+    level = _check_level(level)
+    _check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
+    y = _to_float_array(counts, "counts").ravel()
+    e = _to_float_array(exposures, "exposures").ravel()
+    t = _to_float_array(years, "years").ravel()
+    if not (y.size == e.size == t.size):
+        raise ParameterError(
+            f"counts, exposures and years must have equal length; got {y.size}, {e.size} and "
+            f"{t.size}."
+        )
+    if np.isnan(t).any() or (t != np.round(t)).any():
+        raise ParameterError("years must be whole numbers without missing values.")
+    _check_counts(y, "counts")
+    _check_exposures(e, "exposures")
+    notes: list[str] = []
+    keep = ~(np.isnan(y) | np.isnan(e))
+    if not keep.all():
+        dropped = ", ".join(str(int(v)) for v in t[~keep])
+        notes.append(
+            f"Dropped {int((~keep).sum())} year(s) with a missing count or exposure: {dropped}."
+        )
+        y, e, t = y[keep], e[keep], t[keep]
+    if np.unique(t).size != t.size:
+        raise ParameterError(
+            "years must be unique (one row per year); aggregate areas or sexes first."
+        )
+    order = np.argsort(t)
+    y, e, t = y[order], e[order], t[order]
+
+    # break dummies
+    used: list[int] = []
+    columns = [np.ones_like(t), t - t.mean()]
+    names = ["intercept", "year"]
+    for b in breaks:
+        year = _break_year(b)
+        label = getattr(b, "id", None)
+        tag = f"break {year}" + (f" ({label})" if label else "")
+        if t.size == 0 or not (t.min() < year <= t.max()):
+            span = f"{int(t.min())}-{int(t.max())}" if t.size else "none"
+            notes.append(f"Series {tag} lies outside the data years ({span}) and was ignored.")
+            continue
+        if year in used:
+            continue
+        dummy = (t >= year).astype(float)
+        candidate = np.column_stack([*columns, dummy])
+        if np.linalg.matrix_rank(candidate) < candidate.shape[1]:
+            notes.append(f"Series {tag} duplicates another term for these years; ignored.")
+            continue
+        used.append(year)
+        columns.append(dummy)
+        names.append(f"break_{year}")
+    X = np.column_stack(columns)
+    n, p = X.shape
+    if n < p + 1:
+        raise ParameterError(
+            f"{n} year(s) cannot estimate a trend with {p} parameters "
+            f"({', '.join(names)}); at least {p + 1} years are needed."
+        )
+    if n - p < 3:
+        notes.append(
+            f"Only {n - p} residual degree(s) of freedom: the trend and any dispersion "
+            "estimate are very uncertain."
+        )
+    offset = np.log(e)
+    method = overdispersion or "poisson"
+
+    if y.sum() == 0:
+        notes.append("All counts are zero; no trend can be estimated.")
+        return _empty_trend(names, method, level, n, p, t, used, notes)
+
+    beta, cov, converged = _irls(X, y, offset, 0.0)
+    alpha: float | None = None
+    if method == "negbin":
+        alpha, beta, cov, converged = _fit_negbin(X, y, offset, beta)
+        if alpha == 0.0:
+            notes.append(
+                "The negative binomial likelihood is largest at alpha = 0 (no "
+                "over-dispersion); the Poisson fit is reported."
+            )
+    mu = np.exp(X @ beta + offset)
+    var = mu if not alpha else mu + alpha * mu**2
+    pearson = float(np.sum((y - mu) ** 2 / var))
+    df_resid = n - p
+    dispersion = pearson / df_resid
+    if method == "quasi":
+        cov = cov * dispersion
+        dist: Any = stats.t(df_resid)
+    else:
+        dist = stats.norm()
+    if method == "poisson" and dispersion > 1.5:
+        notes.append(
+            f"Pearson dispersion {dispersion:.2f} > 1.5: the Poisson interval is probably too "
+            "narrow; consider overdispersion='quasi' or 'negbin'."
+        )
+    if not converged or np.any(np.abs(beta) > 25):
+        notes.append(
+            "The fit did not converge cleanly (possibly a segment with only zero counts); "
+            "estimates are unreliable."
+        )
+    se = np.sqrt(np.diag(cov))
+    stat = beta / se
+    pvals = 2 * dist.sf(np.abs(stat))
+    q = dist.ppf(1 - (1 - level) / 2)
+    lo, hi = beta - q * se, beta + q * se
+    coefficients = pl.DataFrame(
+        {
+            "term": names,
+            "estimate": beta,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": pvals,
+            "lower": lo,
+            "upper": hi,
+        }
+    )
+    if used:
+        notes.append(
+            "Level shifts at " + ", ".join(str(u) for u in used) + " were estimated; the trend "
+            "is the common slope within segments."
+        )
+    deviance = _deviance(y, mu, alpha or 0.0)
+    return TrendResult(
+        pct_change=float(100 * np.expm1(beta[1])),
+        lower=float(100 * np.expm1(lo[1])),
+        upper=float(100 * np.expm1(hi[1])),
+        p_value=float(pvals[1]),
+        beta=float(beta[1]),
+        std_error=float(se[1]),
+        dispersion=float(dispersion),
+        alpha=alpha,
+        method=method,
+        level=level,
+        n_years=n,
+        df_resid=df_resid,
+        deviance=deviance,
+        reference_year=float(t.mean()),
+        breaks=tuple(used),
+        coefficients=coefficients,
+        fitted=mu,
+        converged=bool(converged),
+        warnings=notes,
+    )
+
+
+def _empty_trend(names, method, level, n, p, t, used, notes) -> TrendResult:
+    nan = float("nan")
+    k = len(names)
+    coefficients = pl.DataFrame(
+        {
+            "term": names,
+            **{c: [nan] * k for c in ("estimate", "std_error", "statistic", "p_value")},
+            "lower": [nan] * k,
+            "upper": [nan] * k,
+        }
+    )
+    return TrendResult(
+        pct_change=nan,
+        lower=nan,
+        upper=nan,
+        p_value=nan,
+        beta=nan,
+        std_error=nan,
+        dispersion=nan,
+        alpha=None,
+        method=method,
+        level=level,
+        n_years=n,
+        df_resid=n - p,
+        deviance=nan,
+        reference_year=float(t.mean()),
+        breaks=tuple(used),
+        coefficients=coefficients,
+        fitted=np.zeros(n),
+        converged=False,
+        warnings=notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# small-count suppression
+# --------------------------------------------------------------------------------------------
+
+
+def _check_min_count(min_count: int) -> int:
+    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer):
+        raise ParameterError(f"min_count must be a whole number; got {min_count!r}.")
+    if min_count < 1:
+        raise ParameterError(
+            f"min_count must be at least 1 (1 = no suppression); got {min_count!r}."
+        )
+    return int(min_count)
+
+
+def suppression_mask(
+    counts: Any, *, min_count: int = DEFAULT_MIN_COUNT, suppress_zero: bool = False
+) -> np.ndarray:
+    """Boolean mask: True where a cell must be hidden.
+
+    A cell is hidden when its count is at least 1 and below ``min_count``, when the count is
+    missing (unknown counts cannot be judged safe), and - with ``suppress_zero`` - when it is
+    zero.
+
+    Parameters
+    ----------
+    counts
+        Counts (scalar, array or polars Series; nulls allowed).
+    min_count
+        Smallest count shown; default :data:`DEFAULT_MIN_COUNT` (5).
+    suppress_zero
+        Also hide zeros (default False: a zero identifies nobody).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean array of the same length (0-d for a scalar).
+
+    Examples
+    --------
+    >>> suppression_mask([0, 1, 4, 5, None]).tolist()
+    [False, True, True, False, True]
+    """
+    min_count = _check_min_count(min_count)
+    x = _to_float_array(counts, "counts")  # None in a list becomes NaN
+    small = (x < min_count) & ((x > 0) | suppress_zero)
+    return np.asarray(small | np.isnan(x))
+
+
+def display_value(
+    value: Any,
+    count: Any,
+    *,
+    min_count: int = DEFAULT_MIN_COUNT,
+    formatter: Callable[[Any], str] = str,
+    suppress_zero: bool = False,
+) -> str:
+    """Text for one table cell: ``..`` when the count is too small or missing.
+
+    Parameters
+    ----------
+    value
+        The number to show (a count, rate, interval limit, ...).
+    count
+        The count the cell rests on.
+    min_count, suppress_zero
+        As in :func:`suppression_mask`.
+    formatter
+        Turns a shown value into text (e.g. a Swedish number formatter).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> display_value(12.34, 3), display_value(12.34, 7)
+    ('..', '12.34')
+    """
+    hidden = bool(suppression_mask(count, min_count=min_count, suppress_zero=suppress_zero))
+    if hidden or value is None or (isinstance(value, float) and np.isnan(value)):
+        return SUPPRESSED
+    return formatter(value)
+
+
+def suppress_small(
+    df: pl.DataFrame,
+    columns: str | Sequence[str],
+    *,
+    count_col: str = "count_est",
+    min_count: int = DEFAULT_MIN_COUNT,
+    formatter: Callable[[Any], str] | None = None,
+    suppress_zero: bool = False,
+    symbol: str = SUPPRESSED,
+) -> pl.DataFrame:
+    """Hide cells resting on small counts, for display.
+
+    Parameters
+    ----------
+    df
+        Table to publish.
+    columns
+        Columns to mask (typically the count itself, the rate and its limits). They become
+        text columns: shown values pass through ``formatter``, hidden ones read ``symbol``.
+    count_col
+        Column with the count that decides; may be one of ``columns``.
+    min_count, suppress_zero
+        As in :func:`suppression_mask`; counts from 1 to ``min_count - 1`` and missing counts
+        are hidden.
+    formatter
+        Value-to-text function (default ``str``); a null value is shown as ``symbol``.
+    symbol
+        Replacement text; ``..`` is the Swedish official symbol for "not available or
+        suppressed" (never "zero").
+
+    Returns
+    -------
+    pl.DataFrame
+        A copy with ``columns`` as String columns and a Boolean column ``suppressed``.
+
+    Raises
+    ------
+    ParameterError
+        For missing columns or an invalid ``min_count``.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"area": ["a", "b"], "count_est": [2, 9], "rate": [1.5, 6.75]})
+    >>> suppress_small(df, ["count_est", "rate"]).rows()
+    [('a', '..', '..', True), ('b', '9', '6.75', False)]
+    """
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in [*cols, count_col] if c not in df.columns]
+    if missing:
+        raise ParameterError(f"Column(s) {missing} not found; the frame has {df.columns}.")
+    mask = suppression_mask(df[count_col], min_count=min_count, suppress_zero=suppress_zero)
+    fmt = formatter or str
+    out = {}
+    for c in cols:
+        values = df[c].to_list()
+        out[c] = [
+            symbol if (hide or v is None or (isinstance(v, float) and np.isnan(v))) else fmt(v)
+            for v, hide in zip(values, mask, strict=True)
+        ]
+    return df.with_columns(
+        *[pl.Series(c, v, dtype=pl.String) for c, v in out.items()],
+        pl.Series("suppressed", mask, dtype=pl.Boolean),
+    )

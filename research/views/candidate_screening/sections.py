@@ -1,0 +1,1018 @@
+"""Report sections for the ``candidate_screening`` notebook: which kommuner for an expansion?
+
+:func:`candidate_screening` validates the report parameters and computes everything once
+with :func:`research.analyses.screening.screen_candidates`; each method of the returned
+:class:`CandidateScreening` is one report section as an :class:`research.views.html.Html`
+fragment. All numbers come from the screening table (and, for the sensitivity section, from
+re-running the screening with other weights); all wording from
+:mod:`research.views.candidate_screening.texts`; every data-derived string is escaped.
+
+References
+----------
+Bloom, H. S. (1995). Minimum detectable effects. *Evaluation Review* 19(5), 547-556.
+Breslow, N. E. and Day, N. E. (1987). *Statistical Methods in Cancer Research II*. IARC.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from research.analyses.screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
+from research.core.errors import ParameterError
+from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.data.catalog import Catalog, Indicator, load_catalog
+from research.data.groups import AreaGroup, resolve_group
+from research.data.panel import load_panel
+from research.data.pilots import IGOR
+from research.geo.area import Area
+from research.geo.registry import load_areas
+from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
+from research.views import html
+
+from .charts import need_detectability_chart
+from .texts import t
+
+__all__ = [
+    "COMPONENTS",
+    "HUDDINGE",
+    "WEIGHT_SETS",
+    "CandidateScreening",
+    "candidate_screening",
+    "check_weights",
+    "parse_years",
+    "sensitivity_ranks",
+]
+
+#: The kommun whose interest started the project: always shown with its rank.
+HUDDINGE = "0126"
+
+#: Component names, in the order of :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
+COMPONENTS: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
+
+#: Alternative weight sets of the sensitivity section (need / similarity / detectability).
+WEIGHT_SETS: dict[str, dict[str, float]] = {
+    "equal": dict(DEFAULT_WEIGHTS),
+    "need_only": {"need": 1.0, "similarity": 0.0, "detectability": 0.0},
+    "detect_heavy": {"need": 0.25, "similarity": 0.25, "detectability": 0.5},
+    "similarity_heavy": {"need": 0.25, "similarity": 0.5, "detectability": 0.25},
+}
+
+_SENS_K = 10  # the sensitivity section follows the top 10
+_CHART_K = 10  # labelled kommuner in the chart (besides the focus kommun and the pilot)
+
+
+# -- parameter checks ---------------------------------------------------------------------
+def parse_years(years: object) -> tuple[int, int]:
+    """Parse a pooling window: ``"2020-2022"``, ``"2022"``, ``2022`` or ``(2020, 2022)``.
+
+    Parameters
+    ----------
+    years
+        A string ``"FIRST-LAST"`` (hyphen or en dash; spaces allowed) or ``"YEAR"``, an
+        integer year, or a pair of integers.
+
+    Returns
+    -------
+    tuple of int
+        ``(first, last)`` with ``first <= last``.
+
+    Raises
+    ------
+    ParameterError
+        For anything else, or a window outside 1990-2100 or in the wrong order.
+
+    Examples
+    --------
+    >>> parse_years("2020-2022"), parse_years("2019 – 2021"), parse_years(2022)
+    ((2020, 2022), (2019, 2021), (2022, 2022))
+    """
+    pair: tuple[object, object]
+    if isinstance(years, str):
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:[-\u2013]\s*(\d{4})\s*)?", years)
+        if not m:
+            raise ParameterError(
+                f"years must look like '2020-2022' (first-last) or '2022'; got {years!r}"
+            )
+        pair = (int(m.group(1)), int(m.group(2) or m.group(1)))
+    elif isinstance(years, int) and not isinstance(years, bool):
+        pair = (years, years)
+    elif isinstance(years, tuple | list) and len(years) == 2:
+        pair = (years[0], years[1])
+    else:
+        raise ParameterError(
+            f"years must be a string like '2020-2022' or a pair of years; got {years!r}"
+        )
+    if not all(isinstance(y, int) and not isinstance(y, bool) for y in pair):
+        raise ParameterError(f"years must be whole years; got {years!r}")
+    first, last = int(pair[0]), int(pair[1])  # type: ignore[call-overload]
+    if not 1990 <= first <= 2100 or not 1990 <= last <= 2100:
+        raise ParameterError(f"years {first}-{last} are outside 1990-2100")
+    if first > last:
+        raise ParameterError(
+            f"years: the first year ({first}) is after the last ({last}); write '{last}-{first}'"
+        )
+    return first, last
+
+
+def check_weights(
+    need: float | None = None,
+    similarity: float | None = None,
+    detectability: float | None = None,
+) -> dict[str, float]:
+    """Validate the three component weights and normalize them to sum 1.
+
+    Parameters
+    ----------
+    need, similarity, detectability
+        Relative weights, each a number >= 0; ``None`` takes the component's value in
+        :data:`research.analyses.screening.DEFAULT_WEIGHTS` (1/3). At least one must be positive.
+
+    Returns
+    -------
+    dict
+        ``{"need": .., "similarity": .., "detectability": ..}`` summing to 1.
+
+    Raises
+    ------
+    ParameterError
+        For a weight that is not a finite number >= 0, or when all weights are zero.
+
+    Examples
+    --------
+    >>> check_weights(2, 1, 1)
+    {'need': 0.5, 'similarity': 0.25, 'detectability': 0.25}
+    >>> check_weights() == check_weights(1, 1, 1)
+    True
+    """
+    given = {"need": need, "similarity": similarity, "detectability": detectability}
+    out: dict[str, float] = {}
+    for comp, v in given.items():
+        if v is None:
+            out[comp] = float(DEFAULT_WEIGHTS[comp])
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ParameterError(
+                f"w_{comp} must be a number >= 0 (a relative weight); got {v!r}. "
+                "Example: w_need=0.5, w_similarity=0.25, w_detectability=0.25."
+            )
+        if not math.isfinite(v) or v < 0:
+            raise ParameterError(
+                f"w_{comp} must be a finite number >= 0; got {v!r}. Weights are relative: "
+                "use 0 to leave a component out."
+            )
+        out[comp] = float(v)
+    total = sum(out.values())
+    if total <= 0:
+        raise ParameterError(
+            "All three weights (w_need, w_similarity, w_detectability) are zero; give at "
+            "least one a positive value."
+        )
+    return {c: v / total for c, v in out.items()}
+
+
+# -- sensitivity --------------------------------------------------------------------------
+def sensitivity_ranks(
+    panel: pl.DataFrame,
+    weight_sets: Mapping[str, Mapping[str, float]],
+    *,
+    k: int = _SENS_K,
+    include: Sequence[str] = (HUDDINGE,),
+    **screen_kw: object,
+) -> pl.DataFrame:
+    """Ranks of the kommuner under several weight sets.
+
+    The screening is run once per weight set with
+    :func:`research.analyses.screening.screen_candidates`
+    (all other settings from ``screen_kw``).
+
+    Parameters
+    ----------
+    panel
+        The panel of :func:`research.data.panel.load_panel`.
+    weight_sets
+        ``{name: weights}``, in column order; the first set orders the rows.
+    k
+        Rows are the kommuner in the top ``k`` of at least one set ...
+    include
+        ... plus these kommun codes.
+    **screen_kw
+        Passed to :func:`research.analyses.screening.screen_candidates` (pilot, indicator, years).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``area_code``, ``area_name`` and one Int64 rank column per weight set (named as the
+        set), sorted by the first set's rank.
+
+    Raises
+    ------
+    ParameterError
+        For invalid weights or an empty ``weight_sets``.
+
+    Examples
+    --------
+    >>> from research.data.panel import load_panel
+    >>> s = sensitivity_ranks(load_panel(), {"equal": {"need": 1, "similarity": 1,
+    ...     "detectability": 1}, "need_only": {"need": 1}}, k=3)
+    >>> s.columns
+    ['area_code', 'area_name', 'equal', 'need_only']
+    """
+    if not weight_sets:
+        raise ParameterError("weight_sets is empty; give at least one set of weights")
+    if not isinstance(k, int) or k < 1:
+        raise ParameterError(f"k must be a positive integer; got {k!r}")
+    ranks: pl.DataFrame | None = None
+    for name, w in weight_sets.items():
+        tab = screen_candidates(panel, weights=w, **screen_kw)  # type: ignore[arg-type]
+        part = tab.select("area_code", "area_name", pl.col("rank").alias(name))
+        ranks = part if ranks is None else ranks.join(part.drop("area_name"), on="area_code")
+    assert ranks is not None
+    names = list(weight_sets)
+    keep = pl.any_horizontal(pl.col(n) <= k for n in names) | pl.col("area_code").is_in(
+        list(include)
+    )
+    return ranks.filter(keep).sort(names[0])
+
+
+# -- the report ---------------------------------------------------------------------------
+def _lc_first(text: str) -> str:
+    """Lower-case the first letter of a label used mid-sentence (not of an acronym)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _join(items: Sequence[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t('and', lang)} {items[-1]}"
+
+
+def _rows_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    numeric: Sequence[bool | str],
+    caption: str | None = None,
+    footnotes: Sequence[str] = (),
+    strong: Iterable[int] = (),
+    row_header: int = 0,
+    groups: Sequence[tuple[str, int]] = (),
+) -> html.Html:
+    """A data table like :func:`research.views.html.table`, for wide tables with emphasized rows.
+
+    Cells are escaped. ``numeric`` per column: ``True`` right-aligned without wrapping,
+    ``"wrap"`` right-aligned and allowed to wrap (e.g. a value with its interval), ``False``
+    text. Headers may always wrap. Column ``row_header`` holds the row headers (in normal
+    weight); the rows in ``strong`` (indices) are set in bold. ``groups`` adds a header row
+    above the column headers: ``(label, number of columns spanned)``, ``""`` for none.
+    """
+    bold = set(strong)
+    right = "text-align:right"
+    rstyle = f' style="{right}"'
+    head = "".join(
+        f'<th scope="col"{rstyle if n else ""}>{html.esc(h)}</th>'
+        for h, n in zip(headers, numeric, strict=True)
+    )
+    top = ""
+    center = ' style="text-align:center"'
+    if groups:
+        if sum(span for _, span in groups) != len(headers):
+            raise ValueError("groups must span exactly the columns")
+        top = (
+            "<tr>"
+            + "".join(
+                f'<th scope="colgroup" colspan="{span}"{center}>{html.esc(g)}</th>'
+                if g
+                else f'<td colspan="{span}"></td>'
+                for g, span in groups
+            )
+            + "</tr>"
+        )
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for i, (v, n) in enumerate(zip(row, numeric, strict=True)):
+            attrs = ' class="num"' if n is True else f' style="{right}"' if n else ""
+            text = html.esc(v)
+            if r in bold:
+                text = f"<strong>{text}</strong>"
+            if i == row_header:
+                style = "" if r in bold else ' style="font-weight:normal"'
+                if n:
+                    style = (
+                        f' style="{right}"' if r in bold else f' style="{right};font-weight:normal"'
+                    )
+                cells.append(f'<th scope="row"{style}>{text}</th>')
+            else:
+                cells.append(f"<td{attrs}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.esc(caption)}</caption>" if caption else ""
+    foot = "".join(f'<p class="footnote">{html.esc(f)}</p>' for f in footnotes)
+    return html.Html(
+        f'<table class="data">{cap}<thead>{top}<tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{foot}"
+    )
+
+
+@dataclass
+class CandidateScreening:
+    """Everything the ``candidate_screening`` report shows, computed from validated inputs."""
+
+    pilot: Area
+    indicator: Indicator
+    years: tuple[int, int]
+    top: int
+    lan: Area | None
+    weights: dict[str, float]
+    weights_given: dict[str, float | None]
+    lang: str
+    table: ScreeningTable = field(repr=False)
+    sensitivity: pl.DataFrame = field(repr=False)
+    sensitivity_sets: dict[str, dict[str, float]] = field(repr=False)
+    catalog: Catalog = field(repr=False)
+    focus: Area = field(repr=False)
+    min_count: int = DEFAULT_MIN_COUNT
+    group: AreaGroup | None = None
+
+    # -- helpers -------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of kommuner ranked."""
+        return self.table.height
+
+    @property
+    def ind_label(self) -> str:
+        """Short label of the indicator, for use mid-sentence."""
+        return _lc_first(self.indicator.label(self.lang, short=True))
+
+    def _num(self, x: float | None, decimals: int = 2) -> str:
+        return format_number(x, decimals, self.lang)
+
+    def _num_trim(self, x: float) -> str:
+        """A number with as few decimals as it needs, at most three (``2``, ``0,25``)."""
+        for decimals in (0, 1, 2):
+            if abs(round(x, decimals) - x) < 1e-9:
+                return format_number(x, decimals, self.lang)
+        return format_number(x, 3, self.lang)
+
+    def _pct(self, w: float) -> str:
+        return format_percent(100 * w, 1, self.lang)
+
+    def row(self, code: str) -> dict:
+        """The screening row of one kommun (as a dict)."""
+        return self.table.filter(pl.col("area_code") == code).row(0, named=True)
+
+    def shown(self) -> pl.DataFrame:
+        """Rows of the main table: the top ``top`` (of the län, if given), best first.
+
+        A Boolean column ``extra`` marks the focus kommun (Huddinge) when it is appended
+        below the selection.
+        """
+        tab = pl.DataFrame(self.table)
+        if self.lan is not None:
+            codes = [a.code for a in load_areas().children(self.lan.code)]
+            tab = tab.filter(pl.col("area_code").is_in(codes))
+        if self.group is not None:
+            tab = tab.filter(pl.col("area_code").is_in(list(self.group.codes)))
+        out = tab.sort("rank").head(self.top).with_columns(pl.lit(False).alias("extra"))
+        if self.focus.code not in out["area_code"].to_list():
+            extra = pl.DataFrame(self.table).filter(pl.col("area_code") == self.focus.code)
+            out = pl.concat([out, extra.with_columns(pl.lit(True).alias("extra"))])
+        return out
+
+    def _mde_text(self, r: Mapping) -> str:
+        if r["need_rate_ratio_est"] is None:
+            return format_number(None, 0, self.lang)
+        if r["detect_mde_pct"] is None:
+            return t("not_detectable", self.lang)
+        return format_percent(r["detect_mde_pct"], 0, self.lang)
+
+    def _interval_text(self, r: Mapping) -> str:
+        lo, hi = r["need_lower_est"], r["need_upper_est"]
+        if lo is None or hi is None:
+            return format_number(None, 2, self.lang)
+        return f"{self._num(lo)}–{self._num(hi)}"
+
+    def _name(self, r: Mapping) -> str:
+        label = f"{r['area_name']} ({r['area_code']})"
+        return t("pilot_tag", self.lang, name=label) if r["is_pilot"] else label
+
+    def formatted_rows(self) -> pl.DataFrame:
+        """The main table as text, small counts suppressed with ``..``.
+
+        Cells resting on the estimated count (the count, the rate ratio with its interval and
+        the minimum detectable decrease) are hidden by
+        :func:`research.stats.rates.suppress_small` when the pooled estimated count is 1 to
+        ``min_count - 1``.
+        """
+        rows = self.shown()
+        txt = pl.DataFrame(
+            {
+                "rank": [str(x) for x in rows["rank"]],
+                "name": [self._name(r) for r in rows.iter_rows(named=True)],
+                "count": [format_int(x, self.lang) for x in rows["count_est_total"]],
+                "ratio": [self._num(x) for x in rows["need_rate_ratio_est"]],
+                "interval": [self._interval_text(r) for r in rows.iter_rows(named=True)],
+                "need_score": [self._num(x) for x in rows["need_score"]],
+                "distance": [self._num(x) for x in rows["similarity_distance"]],
+                "sim_score": [self._num(x) for x in rows["similarity_score"]],
+                "mde": [self._mde_text(r) for r in rows.iter_rows(named=True)],
+                "det_score": [self._num(x) for x in rows["detect_score"]],
+                "total": [self._num(x) for x in rows["score"]],
+                "count_est_total": rows["count_est_total"].round(0).cast(pl.Int64),
+                "area_code": rows["area_code"],
+                "extra": rows["extra"],
+            }
+        )
+        return suppress_small(
+            txt,
+            ["count", "ratio", "interval", "mde"],
+            count_col="count_est_total",
+            min_count=self.min_count,
+        )
+
+    def source_line(self) -> str:
+        """The attribution line under the table and the chart."""
+        return t("source", self.lang)
+
+    def _shown_label(self) -> str | None:
+        """What the main table is restricted to: the län's name or the group's label."""
+        if self.group is not None:
+            g = self.group
+            return f"{g.label(self.lang)} (Kolada {g.group_id})"
+        return None if self.lan is None else self.lan.name
+
+    # -- sections ------------------------------------------------------------------------
+    def title(self) -> html.Html:
+        """Report title and a subtitle naming the indicator, years and län."""
+        first, last = self.years
+        kw = {"n": self.n, "indicator": self.ind_label, "first": first, "last": last}
+        shown = self._shown_label()
+        sub = (
+            t("subtitle_lan", self.lang, lan=shown, **kw)
+            if shown is not None
+            else t("subtitle", self.lang, **kw)
+        )
+        return html.heading(t("title", self.lang), 1) + html.paragraph(sub)
+
+    def components_table(self) -> html.Html:
+        """The three components side by side: what they measure, raw value, score, weight."""
+        first, last = self.years
+        s = self.table.settings
+        level = format_percent(100 * s["level"], 0, self.lang)
+        variables = [
+            _lc_first(self.catalog[v].label(self.lang, short=True))
+            for v in s["similarity_variables"]
+        ]
+        rows = [
+            [
+                t("need", self.lang),
+                t("need_measures", self.lang, indicator=self.ind_label, first=first, last=last),
+                t("need_raw", self.lang, level=level),
+                t("need_rule", self.lang),
+                self._pct(self.weights["need"]),
+            ],
+            [
+                t("similarity", self.lang),
+                t(
+                    "sim_measures",
+                    self.lang,
+                    pilot=self.pilot.label(),
+                    variables=_join(variables, self.lang),
+                ),
+                t("sim_raw", self.lang),
+                t("sim_rule", self.lang),
+                self._pct(self.weights["similarity"]),
+            ],
+            [
+                t("detectability", self.lang),
+                t("det_measures", self.lang, years=s["pilot_years"]),
+                t(
+                    "det_raw",
+                    self.lang,
+                    power=format_percent(100 * s["power"], 0, self.lang),
+                    alpha=format_percent(100 * s["alpha"], 0, self.lang),
+                ),
+                t("det_rule", self.lang),
+                self._pct(self.weights["detectability"]),
+            ],
+            [
+                t("total_row", self.lang),
+                t("total_measures", self.lang),
+                "",
+                t("total_rule", self.lang),
+                self._pct(sum(self.weights.values())),
+            ],
+        ]
+        headers = [
+            t(k, self.lang)
+            for k in ("col_component", "col_measures", "col_raw", "col_score_rule", "col_weight")
+        ]
+        given = self.weights_given
+        if all(v is None for v in given.values()):
+            note = t("weights_default", self.lang)
+        else:
+            shown = {
+                c: self._num_trim(v if v is not None else DEFAULT_WEIGHTS[c])
+                for c, v in given.items()
+            }
+            note = t("weights_note", self.lang, **shown)
+        return html.table(
+            headers,
+            rows,
+            numeric=[False, False, False, False, True],
+            caption=t("comp_caption", self.lang),
+            footnotes=[note],
+        )
+
+    def intro(self) -> html.Html:
+        """Section 1: what the ranking is, the components and weights, and the caveats."""
+        if self.pilot.code == IGOR.parent_code:
+            text = t(
+                "intro_igor",
+                self.lang,
+                name=IGOR.name,
+                full=IGOR.full_name,
+                start=format_month(IGOR.start, self.lang),
+                district=IGOR.district,
+                pilot=self.pilot.label(),
+            )
+        else:
+            text = t("intro_other", self.lang, pilot=self.pilot.label())
+        caveats = html.callout(
+            t("caveats_heading", self.lang),
+            [
+                t("caveat_aid", self.lang),
+                t("caveat_direction", self.lang),
+                t("caveat_small", self.lang, min_count=self.min_count),
+                t("caveat_estimate", self.lang),
+            ],
+            kind="warning",
+        )
+        return (
+            html.heading(t("how_heading", self.lang), 2)
+            + html.paragraph(text)
+            + html.paragraph(t("intro_components", self.lang))
+            + self.components_table()
+            + caveats
+        )
+
+    def main_table(self) -> html.Html:
+        """Section 2: the top kommuner with every component, Huddinge always included."""
+        first, last = self.years
+        s = self.table.settings
+        level = format_percent(100 * s["level"], 0, self.lang)
+        shown = self._shown_label()
+        heading = (
+            t("table_heading_lan", self.lang, top=self.top, lan=shown)
+            if shown is not None
+            else t("table_heading", self.lang, top=self.top)
+        )
+        f = self.formatted_rows()
+        cols = [
+            "rank",
+            "name",
+            "count",
+            "ratio",
+            "interval",
+            "need_score",
+            "distance",
+            "sim_score",
+            "mde",
+            "det_score",
+            "total",
+        ]
+        headers = [
+            t("col_rank", self.lang),
+            t("col_kommun", self.lang),
+            t("col_count", self.lang, first=first, last=last),
+            t("col_ratio", self.lang),
+            t("col_interval", self.lang, level=level),
+            t("col_score", self.lang),
+            t("col_distance", self.lang),
+            t("col_score", self.lang),
+            t("col_mde", self.lang),
+            t("col_score", self.lang),
+            t("col_total", self.lang),
+        ]
+        groups = [
+            ("", 3),
+            (t("need", self.lang), 3),
+            (t("similarity", self.lang), 2),
+            (t("detectability", self.lang), 2),
+            ("", 1),
+        ]
+        rows: list[list[str]] = []
+        strong: list[int] = []
+        for r in f.iter_rows(named=True):
+            if r["extra"]:
+                rows.append([t("gap_row", self.lang)] + [""] * (len(cols) - 1))
+            if r["area_code"] == self.focus.code:
+                strong.append(len(rows))
+            rows.append([r[c] for c in cols])
+        fr = self.row(self.focus.code)
+        ff = f.filter(pl.col("area_code") == self.focus.code).row(0, named=True)
+        parts = html.heading(heading, 2)
+        if fr["area_code"] != self.pilot.code:
+            parts += html.paragraph(
+                t(
+                    "huddinge_line",
+                    self.lang,
+                    name=self.focus.label(),
+                    rank=fr["rank"],
+                    n=self.n,
+                    score=self._num(fr["score"]),
+                    rr=ff["ratio"],
+                    interval=ff["interval"],
+                    sim=self._num(fr["similarity_score"]),
+                    mde=ff["mde"],
+                )
+            )
+            if f.filter(pl.col("extra")).height:
+                parts += html.paragraph(t("huddinge_outside", self.lang, name=self.focus.label()))
+        if self.pilot.code in f["area_code"].to_list():
+            pr = self.row(self.pilot.code)
+            parts += html.paragraph(
+                t(
+                    "pilot_line",
+                    self.lang,
+                    pilot=self.pilot.label(),
+                    rank=pr["rank"],
+                    pilot_name=self.pilot.name,
+                )
+            )
+        power = format_percent(100 * s["power"], 0, self.lang)
+        return parts + _rows_table(
+            headers,
+            rows,
+            numeric=[True, False] + [True] * (len(cols) - 2),
+            row_header=1,
+            caption=t(
+                "table_caption",
+                self.lang,
+                indicator=self.indicator.label(self.lang, short=True),
+                first=first,
+                last=last,
+            ),
+            footnotes=[
+                t("table_note_rank", self.lang, n=self.n, name=self.focus.label()),
+                t("table_note_est", self.lang, min_count=self.min_count, power=power),
+                self.source_line(),
+            ],
+            strong=strong,
+            groups=groups,
+        )
+
+    def chart_data(self) -> pl.DataFrame:
+        """Rows drawn in the overview chart: every kommun with its role and label."""
+        shown = self.shown()
+        top = shown.filter(~pl.col("extra")).head(_CHART_K)["area_code"].to_list()
+        tab = pl.DataFrame(self.table)
+        role = (
+            pl.when(pl.col("area_code") == self.focus.code)
+            .then(pl.lit("focus"))
+            .when(pl.col("is_pilot"))
+            .then(pl.lit("pilot"))
+            .when(pl.col("area_code").is_in(top))
+            .then(pl.lit("top"))
+            .otherwise(pl.lit("other"))
+        )
+        return tab.select(
+            "area_code",
+            "rank",
+            (pl.col("area_name") + " (" + pl.col("rank").cast(pl.String) + ")").alias("label"),
+            role.alias("role"),
+            pl.col("need_rate_ratio_est").alias("ratio"),
+            pl.col("need_lower_est").alias("lower"),
+            pl.col("need_upper_est").alias("upper"),
+            pl.col("detect_mde_pct").alias("mde_pct"),
+        )
+
+    def overview_chart(self) -> html.Html:
+        """Section 3: need against detectability for all kommuner, top ones labelled."""
+        first, last = self.years
+        d = self.chart_data()
+        s = self.table.settings
+        level = format_percent(100 * s["level"], 0, self.lang)
+        fr = self.row(self.focus.code)
+        k = d.filter(pl.col("role").is_in(["top", "pilot"])).height
+        legend = {
+            "top": (
+                t("legend_top_lan", self.lang, k=k, lan=self.lan.name)
+                if self.lan is not None
+                else t("legend_top", self.lang, k=k)
+            ),
+            "focus": t("legend_focus", self.lang, name=self.focus.name, rank=fr["rank"]),
+            "pilot": t("legend_pilot", self.lang),
+            "other": t("legend_other", self.lang),
+        }
+        drawable = d.filter(pl.col("ratio") > 0)
+        n_undet = drawable.filter(pl.col("mde_pct").is_null()).height
+        fig = need_detectability_chart(
+            d,
+            title=t(
+                "chart_title",
+                self.lang,
+                indicator=self.indicator.label(self.lang, short=True),
+                first=first,
+                last=last,
+            ),
+            xlabel=t("ax_ratio", self.lang),
+            ylabel=t("ax_mde", self.lang),
+            strip_label=t("ax_undetectable", self.lang, n=n_undet),
+            legend=legend,
+            reference_label=t("riket_line", self.lang),
+            lang=self.lang,
+        )
+        named = d.filter(pl.col("role").is_in(["top", "pilot"])).sort("rank")
+        hi = drawable.sort(["ratio", "area_code"], descending=[True, False]).row(0, named=True)
+        lo = drawable.drop_nulls("mde_pct").sort("mde_pct").row(0, named=True)
+        n_missing = d.height - drawable.height
+        alt = t(
+            "chart_alt",
+            self.lang,
+            n=drawable.height,
+            indicator=self.ind_label,
+            first=first,
+            last=last,
+            n_undet=n_undet,
+            n_missing=t("alt_missing", self.lang, n=n_missing) if n_missing else "",
+            k=named.height,
+            names=", ".join(named["label"].to_list()),
+            focus=self.focus.name,
+            rank=fr["rank"],
+            rr=self._num(fr["need_rate_ratio_est"]),
+            mde=self._mde_text(fr),
+            max_name=hi["label"],
+            max_rr=self._num(hi["ratio"]),
+            min_name=lo["label"],
+            min_mde=format_percent(lo["mde_pct"], 0, self.lang),
+        )
+        return (
+            html.heading(t("chart_heading", self.lang), 2)
+            + html.paragraph(t("chart_intro", self.lang, level=level))
+            + html.figure(fig, alt=alt, source=self.source_line())
+        )
+
+    def stable_count(self) -> int:
+        """How many of the top 10 under the chosen weights stay top 10 under every set."""
+        names = list(self.sensitivity_sets)
+        top = self.sensitivity.filter(pl.col(names[0]) <= _SENS_K)
+        return top.filter(pl.all_horizontal(pl.col(n) <= _SENS_K for n in names)).height
+
+    def median_population_top(self, weight_set: str) -> float:
+        """Median mean population of the top 10 under one of the sensitivity weight sets."""
+        codes = self.sensitivity.filter(pl.col(weight_set) <= _SENS_K)["area_code"].to_list()
+        pop = pl.DataFrame(self.table).filter(pl.col("area_code").is_in(codes))
+        return float(pop["population_mean"].median())  # type: ignore[arg-type]
+
+    def undetectable_in_top(self, weight_set: str) -> int:
+        """How many of the top 10 under a weight set have no detectable decrease."""
+        codes = self.sensitivity.filter(pl.col(weight_set) <= _SENS_K)["area_code"].to_list()
+        tab = pl.DataFrame(self.table).filter(pl.col("area_code").is_in(codes))
+        return tab.filter(pl.col("detect_mde_pct").is_null()).height
+
+    def sensitivity_table(self) -> html.Html:
+        """Section 4: ranks of the top 10 under alternative weight sets."""
+        names = list(self.sensitivity_sets)
+        headers = [t("col_kommun", self.lang)]
+        for name in names:
+            w = self.sensitivity_sets[name]
+            ws = "/".join(format_number(100 * w.get(c, 0.0), 0, self.lang) for c in COMPONENTS)
+            headers.append(t("ws_header", self.lang, label=t(f"ws_{name}", self.lang), weights=ws))
+        rows, strong = [], []
+        for i, r in enumerate(self.sensitivity.iter_rows(named=True)):
+            if r["area_code"] == self.focus.code:
+                strong.append(i)
+            rows.append([f"{r['area_name']} ({r['area_code']})"] + [str(r[n]) for n in names])
+        extra = html.Html("")
+        chosen = names[0]
+        if "need_only" in names and chosen != "need_only":
+            extra = html.paragraph(
+                t(
+                    "sens_need_only",
+                    self.lang,
+                    k=_SENS_K,
+                    pop_need=format_int(self.median_population_top("need_only"), self.lang),
+                    pop_chosen=format_int(self.median_population_top(chosen), self.lang),
+                    label=_lc_first(t(f"ws_{chosen}", self.lang)),
+                    n_undet=self.undetectable_in_top("need_only"),
+                )
+            )
+        return (
+            html.heading(t("sens_heading", self.lang), 2)
+            + html.paragraph(
+                t(
+                    "sens_intro",
+                    self.lang,
+                    n=self.n,
+                    k=_SENS_K,
+                    focus=self.focus.label(),
+                    stable=self.stable_count(),
+                )
+            )
+            + extra
+            + _rows_table(
+                headers,
+                rows,
+                numeric=[False] + [True] * len(names),
+                caption=t("sens_caption", self.lang),
+                footnotes=[t("sens_note", self.lang, k=_SENS_K), self.source_line()],
+                strong=strong,
+            )
+        )
+
+    def notes(self) -> html.Html:
+        """Section 5: data years, breaks in the window, estimated counts, method, references."""
+        first, last = self.years
+        s = self.table.settings
+        ind = self.indicator
+        lines = [
+            t(
+                "note_data",
+                self.lang,
+                indicator=ind.label(self.lang),
+                id=ind.id,
+                unit=ind.unit_label(self.lang),
+                first=first,
+                last=last,
+            ),
+        ]
+        inside = self.catalog.breaks_for(ind.id, (first, last))
+        at_start = [b for b in self.catalog.breaks_for(ind.id) if b.first_year == first]
+        if inside:
+            lines += [
+                t(
+                    "note_break_inside",
+                    self.lang,
+                    first=first,
+                    last=last,
+                    text=b.description(self.lang),
+                )
+                for b in inside
+            ]
+        else:
+            lines.append(t("note_no_break", self.lang, first=first, last=last))
+        lines += [t("note_break_start", self.lang, text=b.description(self.lang)) for b in at_start]
+        missing = self.table.filter(pl.col("need_rate_ratio_est").is_null())
+        if missing.height:
+            names = [f"{r['area_name']} ({r['area_code']})" for r in missing.iter_rows(named=True)]
+            lines.append(t("note_missing", self.lang, n=missing.height, names=", ".join(names)))
+        variables = [
+            _lc_first(self.catalog[v].label(self.lang, short=True))
+            for v in s["similarity_variables"]
+        ]
+        lines += [
+            t("note_estimates", self.lang),
+            t("note_need", self.lang),
+            t("note_similarity", self.lang, variables=_join(variables, self.lang)),
+            t("note_detect", self.lang, years=s["pilot_years"]),
+            t("note_refs", self.lang),
+        ]
+        return html.heading(t("notes_heading", self.lang), 2) + html.callout(
+            t("notes_heading", self.lang), lines
+        )
+
+
+def candidate_screening(
+    *,
+    pilot: str = "0180",
+    indicator: str = "N07402",
+    years: str | tuple[int, int] = "2020-2022",
+    top: int = 30,
+    lan: str | None = "",
+    areas: str | None = "",
+    w_need: float | None = None,
+    w_similarity: float | None = None,
+    w_detectability: float | None = None,
+    lang: str = "sv",
+    panel: pl.DataFrame | None = None,
+) -> CandidateScreening:
+    """Validate the report parameters and run the screening the report shows.
+
+    Parameters
+    ----------
+    pilot
+        Kommun where the pilot ran, code or name (default Stockholm, standing in for the
+        Södermalm district).
+    indicator
+        Outcome indicator id (a rate per inhabitants); default grov kvinnofridskränkning.
+    years
+        Pooling window, ``"2020-2022"`` or ``(2020, 2022)``.
+    top
+        Rows in the main table (1-290); Huddinge is always added if it falls outside.
+    lan
+        Restrict the main table to one län (code such as ``"01"`` or name); empty = all.
+    areas
+        Restrict the main table to an official group of :mod:`research.data.groups`
+        (``"skr:Pendlingskommun nära storstad"``, ``"kolada:liknande-ifo:Huddinge"``; a
+        ``kolada:liknande-*`` reference without a kommun means the pilot's); empty = all.
+        The ranking itself is always over all kommuner.
+    w_need, w_similarity, w_detectability
+        Relative weights >= 0, normalized to sum 1; ``None`` = the component's weight in
+        :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
+    lang
+        ``"sv"`` or ``"en"``.
+    panel
+        The panel (default :func:`research.data.panel.load_panel`).
+
+    Returns
+    -------
+    CandidateScreening
+
+    Raises
+    ------
+    ParameterError
+        For invalid weights, years, top, language, indicator kind, or a ``lan`` or
+        ``pilot`` of the wrong level.
+    UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
+        For unknown areas and indicators (with suggestions) and codes given as numbers.
+
+    Examples
+    --------
+    >>> rep = candidate_screening(top=5, lang="en")
+    >>> rep.weights == {"need": 1 / 3, "similarity": 1 / 3, "detectability": 1 / 3}
+    True
+    >>> int(rep.shown()["extra"].sum())  # Huddinge appended below the top 5
+    1
+    """
+    check_lang(lang)
+    weights = check_weights(w_need, w_similarity, w_detectability)
+    first, last = parse_years(years)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ParameterError(f"top must be a whole number >= 1 (rows in the table); got {top!r}")
+    reg = load_areas()
+    p = reg.resolve(pilot)
+    if p.level != "kommun":
+        raise ParameterError(
+            f"pilot must be a kommun; {p.label()} is a {p.level}. The data is kommun-level: "
+            "for the Södermalm pilot use Stockholm ('0180')."
+        )
+    lan_area = None
+    if lan is not None and not (isinstance(lan, str) and not lan.strip()):
+        lan_area = reg.resolve(lan)
+        if lan_area.level != "lan":
+            raise ParameterError(
+                f"lan must be a län (two-digit code such as '01', or a name such as "
+                f"'Stockholms län'); {lan_area.label()} is a {lan_area.level}. Leave it empty "
+                "for all kommuner."
+            )
+    group = None
+    if areas is not None and not (isinstance(areas, str) and not areas.strip()):
+        if lan_area is not None:
+            raise ParameterError(
+                "give either lan or areas to restrict the table, not both; leave one empty"
+            )
+        group = resolve_group(str(areas), kommun=p.code)
+    cat = load_catalog()
+    ind = cat.get(indicator)
+    if ind.kind != "rate" or not ind.per:
+        raise ParameterError(
+            f"indicator {ind.id} ({ind.label('en', short=True)}) is a {ind.kind}, not a rate "
+            "per inhabitants; the screening needs counts. Try 'N07402'."
+        )
+    lo_cov, hi_cov = ind.coverage
+    if first < lo_cov or last > hi_cov:
+        raise ParameterError(
+            f"years {first}-{last} fall outside the data of {ind.id} ({lo_cov}-{hi_cov}); "
+            "choose a window inside it"
+        )
+    panel = load_panel() if panel is None else panel
+    kw = {"pilot": p.code, "indicator": ind.id, "years": (first, last)}
+    table = screen_candidates(panel, weights=weights, **kw)  # type: ignore[arg-type]
+    top = min(top, table.height)
+    sets: dict[str, dict[str, float]] = {"chosen": weights}
+    for name, w in WEIGHT_SETS.items():
+        norm = check_weights(w["need"], w["similarity"], w["detectability"])
+        if any(all(abs(norm[c] - v[c]) < 1e-12 for c in COMPONENTS) for v in sets.values()):
+            if name == "equal" and len(sets) == 1:
+                sets = {"equal": norm}  # the chosen weights are the equal ones
+            continue
+        sets[name] = norm
+    sens = sensitivity_ranks(panel, sets, k=_SENS_K, include=(HUDDINGE,), **kw)
+    return CandidateScreening(
+        pilot=p,
+        indicator=ind,
+        years=(first, last),
+        top=top,
+        lan=lan_area,
+        weights=weights,
+        weights_given={
+            "need": w_need,
+            "similarity": w_similarity,
+            "detectability": w_detectability,
+        },
+        lang=lang,
+        table=table,
+        sensitivity=sens,
+        sensitivity_sets=sets,
+        catalog=cat,
+        focus=reg.get(HUDDINGE),
+        group=group,
+    )

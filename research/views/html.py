@@ -1,0 +1,144 @@
+"""Small HTML building blocks for report output, escaping all text.
+
+Every string that may come from data files (area names, labels) passes through
+:func:`html.escape`, so a name containing markup renders as text. Figures are embedded as
+base64 PNG data URIs: the report needs no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable, Sequence
+
+from research.core.display import esc
+
+__all__ = [
+    "INTERVAL_STYLE",
+    "Html",
+    "callout",
+    "esc",
+    "figure",
+    "heading",
+    "interval",
+    "paragraph",
+    "table",
+]
+
+
+class Html:
+    """An HTML fragment that Jupyter displays as HTML (``_repr_html_``)."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+    def __add__(self, other: Html) -> Html:
+        return Html(self.markup + str(other))
+
+
+def heading(text: str, level: int = 2) -> Html:
+    """A heading with escaped text."""
+    return Html(f"<h{level}>{esc(text)}</h{level}>")
+
+
+def paragraph(text: str, cls: str | None = None) -> Html:
+    """A paragraph with escaped text."""
+    c = f' class="{esc(cls)}"' if cls else ""
+    return Html(f"<p{c}>{esc(text)}</p>")
+
+
+def callout(title: str, lines: Iterable[str], kind: str = "note") -> Html:
+    """A boxed note (``kind``: note, warning) with an escaped title and bullet lines."""
+    items = "".join(f"<li>{esc(x)}</li>" for x in lines)
+    return Html(
+        f'<aside class="callout {esc(kind)}" role="note"><strong>{esc(title)}</strong>'
+        f"<ul>{items}</ul></aside>"
+    )
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    caption: str | None = None,
+    numeric: Sequence[bool] | None = None,
+    footnotes: Sequence[str] = (),
+) -> Html:
+    """An accessible table; cells are escaped (an :class:`Html` cell is inserted as it is),
+    numeric columns right-aligned."""
+    numeric = numeric or [False] * len(headers)
+    # Alignment inline as well as by class: notebook front ends (JupyterLab right-aligns every
+    # cell) do not get the report page's stylesheet.
+    align = {True: ' style="text-align:right"', False: ' style="text-align:left"'}
+    head = "".join(
+        f'<th scope="col"{" class=num" if n else ""}{align[bool(n)]}>{esc(h)}</th>'
+        for h, n in zip(headers, numeric, strict=True)
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for i, (v, n) in enumerate(zip(row, numeric, strict=True)):
+            tag = 'th scope="row"' if i == 0 else "td"
+            cls = ' class="num"' if n else ""
+            content = str(v) if isinstance(v, Html) else esc(v)
+            cells.append(f"<{tag}{cls}{align[bool(n)]}>{content}</{tag.split()[0]}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    foot = "".join(f'<p class="footnote">{esc(f)}</p>' for f in footnotes)
+    return Html(
+        f'<table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{foot}"
+    )
+
+
+def figure(
+    fig: object, *, alt: str, source: str, caption: str | None = None, dpi: int = 150
+) -> Html:
+    """Render a matplotlib figure as an embedded PNG with alt text and a source line.
+
+    A figure made through pyplot is closed afterwards, so the inline backend does not show it a
+    second time; figures from :mod:`research.views.charts` are bare ``Figure`` objects and need no
+    closing.
+    """
+    import sys
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)  # type: ignore[attr-defined]
+    plt = sys.modules.get("matplotlib.pyplot")  # only a pyplot figure can need closing
+    if plt is not None and plt.fignum_exists(getattr(fig, "number", -1)):
+        plt.close(fig)  # type: ignore[arg-type]
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return Html(
+        f'<figure class="chart"><img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
+        f'{cap}<p class="source">{esc(source)}</p></figure>'
+    )
+
+
+#: Inline style of an interval line. Notebook outputs (JupyterLab, nbviewer) do not get the
+#: report page's stylesheet, so the smaller type must not depend on it; the line break is a
+#: ``<br>``, which no renderer drops (sanitizers may remove style attributes).
+INTERVAL_STYLE = "font-size:0.85em;white-space:nowrap"
+
+
+def interval(value: str, lower: str, upper: str) -> Html:
+    """A value with its interval on a second, smaller line (for table cells).
+
+    The interval follows a ``<br>`` and is styled inline, so it stays on its own line where
+    the report's CSS is absent (JupyterLab, nbviewer).
+
+    Examples
+    --------
+    >>> str(interval("9,6", "4,8", "17,2"))  # doctest: +ELLIPSIS
+    '9,6<br><span class="ci" style="font-size:0.85em;...">4,8–17,2</span>'
+    """
+    return Html(
+        f'{esc(value)}<br><span class="ci" style="{INTERVAL_STYLE}">{esc(lower)}–{esc(upper)}'
+        "</span>"
+    )

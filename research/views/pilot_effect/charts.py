@@ -1,0 +1,274 @@
+"""Figures of the ``pilot_effect`` report, in the house style of :mod:`research.views.charts`.
+
+Greyscale, series told apart by line style, marker and direct labels (never by colour alone),
+text at least 9.5 pt, bare :class:`matplotlib.figure.Figure` objects with constrained layout.
+Annual values sit at the integer year; a series break that starts with year ``Y`` is drawn at
+``Y - 0.5`` and the pilot start at its month (:func:`research.views.charts.month_position`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.ticker
+import numpy as np
+import polars as pl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from research.core.fmt import format_number
+from research.data.catalog import SeriesBreak
+from research.views.charts import STYLE, month_position
+
+__all__ = ["event_study_chart", "gap_chart", "its_chart"]
+
+_PLACEBO_GREY = "#c8c8c8"
+
+
+def _marks(
+    ax: Axes,
+    breaks: Sequence[SeriesBreak],
+    marker_date: str | None,
+    marker_label: str | None,
+    *,
+    offset: float = 0.0,
+) -> None:
+    """Dashed lines at series breaks (with the year) and a solid line at the pilot start."""
+    lo, hi = ax.get_ylim()
+    for b in breaks:
+        xb = b.first_year - 0.5 - offset
+        ax.axvline(xb, color="#555555", linestyle=(0, (4, 3)), linewidth=1)
+        ax.text(
+            xb, hi - 0.01 * (hi - lo), str(b.first_year), fontsize=9.5, ha="center", va="top",
+            color="#333333", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )  # fmt: skip
+    if marker_date:
+        xm = month_position(marker_date) - offset
+        ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
+        ax.text(
+            xm, hi - 0.1 * (hi - lo), f" {marker_label or marker_date}", fontsize=9.5,
+            ha="left", va="top", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )  # fmt: skip
+
+
+def _number_axis(ax: Axes, decimals: int, lang: str) -> None:
+    ax.yaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, decimals, lang))
+    )
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+
+
+def gap_chart(
+    gaps: pl.DataFrame,
+    *,
+    treated_label: str,
+    placebo_label: str,
+    title: str,
+    ylabel: str,
+    lang: str = "sv",
+    breaks: Sequence[SeriesBreak] = (),
+    marker_date: str | None = None,
+    marker_label: str | None = None,
+) -> Figure:
+    """Gap (treated minus synthetic) of the treated unit over placebo gaps in light grey.
+
+    Parameters
+    ----------
+    gaps
+        Long frame with ``unit``, ``time``, ``gap`` and ``is_treated`` (as
+        :attr:`research.stats.synth.PlaceboResult.gaps`); pass only the placebos to show.
+    treated_label, placebo_label
+        Direct labels of the treated gap and of the placebo bundle.
+    title, ylabel
+        Already translated.
+    breaks, marker_date, marker_label
+        Series breaks and the pilot start to mark.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.2, 3.8), layout="constrained")
+        ax = fig.add_subplot()
+        placebo = gaps.filter(~pl.col("is_treated"))
+        last_placebo = None
+        for _, g in placebo.sort("time").group_by("unit", maintain_order=True):
+            ax.plot(g["time"], g["gap"], color=_PLACEBO_GREY, linewidth=0.9, zorder=1)
+            last_placebo = g
+        tr = gaps.filter(pl.col("is_treated")).sort("time")
+        ax.plot(
+            tr["time"], tr["gap"], color="#000000", linewidth=2.2, marker="o", markersize=4,
+            zorder=3,
+        )  # fmt: skip
+        ax.axhline(0, color="#000000", linewidth=0.8, zorder=2)
+        xs = tr["time"].to_list()
+        ax.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
+        _marks(ax, breaks, marker_date, marker_label)
+        ax.annotate(
+            treated_label, (xs[-1], tr["gap"][-1]), xytext=(xs[-1] + 0.15, tr["gap"][-1]),
+            fontsize=9.5, va="center", ha="left", annotation_clip=False, fontweight="bold",
+        )  # fmt: skip
+        if last_placebo is not None:
+            lo, hi = ax.get_ylim()
+            ax.annotate(
+                placebo_label, (xs[0], lo + 0.06 * (hi - lo)), fontsize=9.5, color="#555555",
+                ha="left", va="bottom",
+            )  # fmt: skip
+        ax.set_title(textwrap.fill(title, 68), loc="left")
+        ax.set_ylabel(ylabel)
+        _number_axis(ax, 0, lang)
+    return fig
+
+
+def event_study_chart(
+    coefficients: pl.DataFrame,
+    *,
+    treatment_year: int,
+    title: str,
+    ylabel: str,
+    reference_label: str,
+    lang: str = "sv",
+    breaks: Sequence[SeriesBreak] = (),
+    marker_date: str | None = None,
+    marker_label: str | None = None,
+) -> Figure:
+    """Event-study rate ratios with intervals, by calendar year, on a log scale.
+
+    Parameters
+    ----------
+    coefficients
+        :attr:`research.stats.did.EventStudyResult.coefficients` of a Poisson event study
+        (``event_time``, ``rate_ratio``, ``rr_lower``, ``rr_upper``, ``is_reference``).
+    treatment_year
+        Event time 0; the x axis shows ``treatment_year + event_time``.
+    title, ylabel, reference_label
+        Already translated; ``reference_label`` marks the reference year (ratio 1 by
+        definition).
+    breaks, marker_date, marker_label
+        Series breaks and the pilot start to mark.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        c = coefficients.sort("event_time")
+        x = (c["event_time"] + treatment_year).to_numpy()
+        rr = c["rate_ratio"].to_numpy()
+        ref = c["is_reference"].to_numpy()
+        lo = c["rr_lower"].fill_null(np.nan).to_numpy()
+        hi = c["rr_upper"].fill_null(np.nan).to_numpy()
+        est = ~ref
+        pre = est & (x < treatment_year)
+        post = est & (x >= treatment_year)
+        for mask, marker in ((pre, "s"), (post, "o")):
+            if mask.any():
+                ax.errorbar(
+                    x[mask], rr[mask],
+                    yerr=[rr[mask] - lo[mask], hi[mask] - rr[mask]],
+                    fmt=marker, color="#000000", ecolor="#4d4d4d", elinewidth=1.2,
+                    capsize=3, markersize=5,
+                )  # fmt: skip
+        ax.plot(x[ref], rr[ref], marker="D", linestyle="none", markerfacecolor="white",
+                markeredgecolor="#000000", markersize=6)  # fmt: skip
+        ax.annotate(
+            reference_label, (x[ref][0], 1.0), xytext=(0, -14), textcoords="offset points",
+            fontsize=9.5, ha="center", va="top",
+        )  # fmt: skip
+        ax.axhline(1.0, color="#000000", linewidth=0.8)
+        ax.set_yscale("log")
+        finite = np.concatenate([lo[est], hi[est], [1.0]])
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        ax.set_ylim(finite.min() / 1.15, finite.max() * 1.15)
+        ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
+        _marks(ax, breaks, marker_date, marker_label)
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_locator(
+            matplotlib.ticker.LogLocator(subs=(1.25, 1.5, 3.0, 4.0, 6.0, 8.0))
+        )
+        ax.yaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, lang))
+        )
+        ax.yaxis.set_minor_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, lang))
+        )
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_title(textwrap.fill(title, 68), loc="left")
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def its_chart(
+    series: pl.DataFrame,
+    *,
+    interruption: int,
+    labels: dict[str, str],
+    title: str,
+    ylabel: str,
+    lang: str = "sv",
+    breaks: Sequence[SeriesBreak] = (),
+    marker_date: str | None = None,
+    marker_label: str | None = None,
+) -> Figure:
+    """Observed rate, model fit and counterfactual of an interrupted time series.
+
+    Parameters
+    ----------
+    series
+        ``time``, ``observed``, ``fitted``, ``counterfactual`` (counts, as
+        :attr:`research.stats.its.ITSResult.series` of one series) and ``population``; drawn as
+        rates per 100 000.
+    interruption
+        First post year; the counterfactual is drawn from the year before it.
+    labels
+        Direct labels for ``"observed"``, ``"fitted"`` and ``"counterfactual"``.
+    title, ylabel
+        Already translated.
+    breaks, marker_date, marker_label
+        Series breaks and the pilot start to mark.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.2, 3.8), layout="constrained")
+        ax = fig.add_subplot()
+        s = series.sort("time").with_columns(
+            (pl.col(c) / pl.col("population") * 100_000).alias(c)
+            for c in ("observed", "fitted", "counterfactual")
+        )
+        x = s["time"].to_numpy()
+        ax.plot(x, s["observed"], linestyle="none", marker="o", color="#000000", markersize=5)
+        ax.plot(x, s["fitted"], color="#4d4d4d", linestyle="-", linewidth=1.8)
+        cf = s.filter(pl.col("time") >= interruption - 1)
+        ax.plot(cf["time"], cf["counterfactual"], color="#4d4d4d", linestyle=(0, (2, 2)),
+                linewidth=1.8, marker="^", markersize=4, markerfacecolor="white")  # fmt: skip
+        top = float(np.nanmax(s.select("observed", "fitted", "counterfactual").to_numpy()))
+        ax.set_ylim(0, top * 1.15)
+        ax.set_xlim(x.min() - 0.6, x.max() + 1.9)
+        _marks(ax, breaks, marker_date, marker_label)
+        ends = [
+            (float(s["observed"][-1]), labels["observed"]),
+            (float(s["fitted"][-1]), labels["fitted"]),
+            (float(cf["counterfactual"][-1]), labels["counterfactual"]),
+        ]
+        gap = top * 0.08
+        placed: list[float] = []
+        for yv, lab in sorted(ends):
+            ypos = yv
+            for p in placed:
+                if abs(ypos - p) < gap:
+                    ypos = p + gap
+            placed.append(ypos)
+            ax.annotate(lab, (x.max(), yv), xytext=(x.max() + 0.25, ypos), fontsize=9.5,
+                        va="center", ha="left", annotation_clip=False)  # fmt: skip
+        ax.set_title(textwrap.fill(title, 68), loc="left")
+        ax.set_ylabel(ylabel)
+        _number_axis(ax, 0, lang)
+    return fig

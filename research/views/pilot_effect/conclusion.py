@@ -1,0 +1,108 @@
+"""The pilot effect report's conclusion in words: the verdict codes of
+:func:`research.analyses.effect.conclude` turned into paragraphs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
+from research.core.fmt import check_lang, format_number, format_percent
+
+from .texts import t
+
+__all__ = ["conclusion_paragraphs"]
+
+
+def _pct_change(rr: float, lang: str) -> str:
+    return format_percent(100 * abs(1 - rr), 1, lang)
+
+
+def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:
+    """The conclusion's paragraphs in ``lang``: the headline first, then the caveats.
+
+    The headline states the verdict and, when nothing is significant, the minimum detectable
+    effect; the caveats follow in a fixed order: exaggeration of significant estimates from an
+    underpowered design (Gelman & Carlin 2014), what reported crime measures, the dilution, the
+    series breaks inside the window, a failed pre-trend test, a short post period.
+
+    Parameters
+    ----------
+    conclusion
+        The result of :func:`research.analyses.effect.conclude`.
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    tuple of str
+        One to seven paragraphs.
+
+    Raises
+    ------
+    ParameterError
+        If ``lang`` is not ``"sv"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> from research.analyses.effect import Estimate, Evidence, conclude
+    >>> ev = Evidence(estimates=(Estimate("did", 0.95, 0.8, 1.1, 0.5),), power_plausible=0.06)
+    >>> conclusion_paragraphs(conclude(ev), "en")[0].startswith("The data cannot tell")
+    True
+    """
+    lang = check_lang(lang)
+    evidence = conclusion.evidence
+    alpha = evidence.alpha
+    verdict = conclusion.verdict
+    underpowered = conclusion.underpowered
+    sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
+    out: list[str] = []
+    names = ", ".join(t(f"est_{e.key}", lang) for e in sig)
+    lead = sig[0] if sig else None
+    mde = (
+        _pct_change(1 - evidence.mde_pct_district / 100, lang)
+        if math.isfinite(evidence.mde_pct_district)
+        else None
+    )
+    kw = dict(
+        names=names,
+        n_sig=len(sig),
+        n=len(evidence.estimates),
+        change=_pct_change(lead.rate_ratio, lang) if lead else "",
+        plausible=format_percent(evidence.plausible_pct, 0, lang),
+        power=format_percent(100 * evidence.power_plausible, 0, lang)
+        if math.isfinite(evidence.power_plausible)
+        else "..",
+        mde=mde or "",
+        alpha=format_number(evidence.alpha, 2, lang),
+    )
+    head = t(f"verdict_{verdict}", lang, **kw)
+    if verdict in ("cannot_tell", "no_effect_detected"):
+        head += " " + (t("power_mde", lang, **kw) if mde else t("power_none", lang, **kw))
+    out.append(head)
+    if sig and underpowered:
+        out.append(t("concl_exaggeration", lang, **kw))
+    out.append(t("concl_reporting", lang))
+    if evidence.dilution is not None:
+        share = evidence.dilution
+        out.append(
+            t(
+                "concl_dilution",
+                lang,
+                share=format_percent(100 * share, 0, lang),
+                diluted=format_percent(100 * PLAUSIBLE_DROP * share, 1, lang),
+                plausible=kw["plausible"],
+            )
+        )
+    if evidence.breaks:
+        near = [b for b in evidence.breaks if abs(b[0] - evidence.treatment_year) <= 1]
+        labels = "; ".join(b[1] if lang == "sv" else b[2] for b in evidence.breaks)
+        text = t("concl_breaks", lang, labels=labels)
+        if near:
+            text += " " + t("concl_break_near", lang, year=near[-1][0])
+        out.append(text)
+    if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
+        out.append(t("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))
+    if evidence.n_post_years < 3:
+        out.append(t("concl_short", lang, n=evidence.n_post_years))
+    return tuple(out)

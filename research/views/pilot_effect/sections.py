@@ -1,0 +1,615 @@
+"""Report sections for the ``pilot_effect`` notebook ("did the pilot work?").
+
+:func:`pilot_effect` validates the parameters, runs
+:func:`research.analyses.effect.pilot_effect_analysis`
+once and returns a :class:`PilotEffect` whose methods return :class:`research.views.html.Html`
+fragments. Every number comes from the analysis object, every word from
+:mod:`research.views.pilot_effect.texts`, and every data-derived string is escaped by
+:mod:`research.views.html`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
+from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.data.catalog import Catalog, load_catalog
+from research.data.panel import load_panel
+from research.geo.area import Area
+from research.views import html
+
+from .charts import event_study_chart, gap_chart, its_chart
+from .conclusion import conclusion_paragraphs
+from .texts import t
+
+__all__ = ["PilotEffect", "pilot_effect"]
+
+_MAX_LISTED = 12  # dropped kommuner listed by name up to this many
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _p(p: float | None, lang: str) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ".."
+    return format_number(p, 3, lang)
+
+
+def _rr(x: float | None, lang: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ".."
+    if math.isinf(x):
+        return "∞" if x > 0 else "0"
+    return format_number(x, 2, lang)
+
+
+def _interval(lo: float | None, hi: float | None, lang: str) -> str:
+    return f"{_rr(lo, lang)} – {_rr(hi, lang)}"
+
+
+@dataclass
+class PilotEffect:
+    """Everything the ``pilot_effect`` report shows (one analysis, rendered in ``lang``)."""
+
+    analysis: EffectAnalysis
+    lang: str
+    catalog: Catalog = field(repr=False)
+
+    # -- helpers ----------------------------------------------------------------------------
+    @property
+    def a(self) -> EffectAnalysis:
+        """Shorthand for the analysis."""
+        return self.analysis
+
+    @property
+    def pilot(self) -> Area:
+        """The pilot kommun."""
+        return self.a.pilot
+
+    def _t(self, key: str, **kw: object) -> str:
+        return t(key, self.lang, **kw)
+
+    def ind_label(self, short: bool = True) -> str:
+        """Outcome label in the report language."""
+        return self.catalog[self.a.indicator].label(self.lang, short=short)
+
+    def name(self, code: str) -> str:
+        """Kommun name by code."""
+        return self.a.pool.names.get(code, code)
+
+    def source_line(self) -> str:
+        """Attribution line under charts and tables."""
+        return self._t("source_line")
+
+    def _start_label(self) -> str:
+        return self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
+
+    def _num(self, x: float, d: int = 1) -> str:
+        return format_number(x, d, self.lang)
+
+    def _pct(self, x: float, d: int = 1) -> str:
+        return format_percent(x, d, self.lang)
+
+    def predictor_label(self, name: str) -> str:
+        """Readable name of a synthetic-control predictor."""
+        if name == "log_pop":
+            return self._t("pred_log_pop")
+        if name in self.catalog:
+            return self._t("pred_rate", label=self.catalog[name].label(self.lang, short=True))
+        if name.startswith("rate (") and name.endswith(")"):
+            return self._t("pred_outcome", label=self.ind_label(), years=name[6:-1])
+        return name
+
+    # -- sections ---------------------------------------------------------------------------
+    def title(self) -> html.Html:
+        """The report title."""
+        return html.heading(self._t("title", indicator=self.ind_label(), pilot=self.pilot.name), 1)
+
+    def intro(self) -> html.Html:
+        """What is estimated, the design choices, and the caveats up front."""
+        a = self.a
+        out = html.paragraph(
+            self._t(
+                "intro",
+                pilot=self.pilot.name,
+                indicator=_lower_first(self.ind_label(short=False)),
+                programme=a.programme.name,
+                full=a.programme.full_name,
+                start=format_month(a.pilot_start, self.lang),
+                fit_start=a.fit_start,
+                last=a.end_year,
+                its_start=a.start_year,
+            )
+        )
+        out += html.paragraph(
+            self._t(
+                "treatment_year",
+                year=a.treatment_year,
+                start=format_month(a.pilot_start, self.lang),
+                full=a.first_full_year,
+            )
+        )
+        out += html.paragraph(
+            self._t("fit_window", fit_start=a.fit_start, pre_last=a.treatment_year - 1)
+        )
+        return out + self.caveats()
+
+    def caveats(self) -> html.Html:
+        """The caveats every reader must see before any number."""
+        a = self.a
+        lines = []
+        if a.dilution is not None:
+            lines.append(
+                self._t(
+                    "cav_dilution",
+                    district=a.programme.district,
+                    pilot=self.pilot.name,
+                    dpop=format_int(a.programme.district_population, self.lang),
+                    dyear=a.programme.district_population_year,
+                    kpop=format_int(a.kommun_population, self.lang),
+                    kyear=a.kommun_population_year,
+                    share=self._pct(100 * a.dilution, 1),
+                    diluted=self._pct(20 * a.dilution, 1),
+                )
+            )
+        if a.breaks:
+            labels = "; ".join(b.label(self.lang) for b in a.breaks)
+            text = self._t("cav_breaks", labels=labels)
+            near = [b for b in a.breaks if abs(b.first_year - a.treatment_year) <= 1]
+            if near:
+                text += " " + near[-1].description(self.lang)
+                text += " " + self._t("cav_break_near", year=near[-1].first_year)
+            lines.append(text)
+        lines.append(self._t("cav_counts"))
+        lines.append(self._t("cav_reporting"))
+        lines.append(
+            self._t(
+                "cav_short",
+                years=", ".join(str(y) for y in a.post_years),
+                n=len(a.post_years),
+                end=format_month(a.programme.end, self.lang),
+            )
+        )
+        return html.callout(self._t("caveats_heading"), lines, kind="warning")
+
+    def pool_section(self) -> html.Html:
+        """Which kommuner are compared, and which were dropped and why."""
+        p = self.a.pool
+        kind = {
+            "kommuner": self._t("pool_kommuner"),
+            "lan": self._t("pool_lan", lan=p.arg),
+            "similar": self._t("pool_similar", k=p.arg),
+            "group": self._t(
+                "pool_group",
+                groups="; ".join(f"{g.label(self.lang)} (Kolada {g.group_id})" for g in p.groups),
+            ),
+        }[p.kind]
+        out = html.heading(self._t("pool_heading"), 2)
+        out += html.paragraph(
+            self._t(
+                "pool_text",
+                kind=kind,
+                n_cand=len(p.candidates),
+                n_used=len(p.codes),
+                first=self.a.fit_start,
+                last=self.a.end_year,
+            )
+        )
+        lines = []
+        miss = p.dropped.filter(pl.col("reason") == "missing")
+        if miss.height:
+            names = miss["area_name"].to_list()
+            listed = ", ".join(names[:_MAX_LISTED])
+            more = (
+                self._t("and_more", n=len(names) - _MAX_LISTED) if len(names) > _MAX_LISTED else ""
+            )
+            lines.append(self._t("pool_missing", n=miss.height, names=listed + more))
+        if p.n_size:
+            lines.append(self._t("pool_size", n=p.n_size, k=len(p.codes)))
+        if lines:
+            out += html.callout(self._t("pool_dropped_heading"), lines)
+        return out
+
+    def synth_section(self) -> html.Html:
+        """Synthetic control: method, weights, balance, gap plot with placebos, inference."""
+        a, s = self.a, self.a.synth
+        fit = s.fit
+        out = html.heading(self._t("synth_heading"), 2)
+        out += html.paragraph(
+            self._t(
+                "synth_method",
+                pilot=self.pilot.name,
+                first=s.fit_window[0],
+                last=s.fit_window[1],
+                year=a.treatment_year,
+                n=len(fit.donors),
+            )
+        )
+        # weights
+        w = fit.weights.filter(pl.col("weight") >= 0.001)
+        rows = [[self.name(u), self._pct(100 * wt, 1)] for u, wt in w.iter_rows()]
+        out += html.table(
+            [self._t("col_donor"), self._t("col_weight")],
+            rows,
+            numeric=[False, True],
+            caption=self._t("weights_caption", n=w.height, total=len(fit.donors)),
+            footnotes=[self.source_line()],
+        )
+        # balance
+        rows = [
+            [
+                self.predictor_label(pname),
+                self._num(tr, 2),
+                self._num(sy, 2),
+                self._num(dm, 2),
+                self._pct(100 * vw, 1),
+            ]
+            for pname, tr, sy, dm, vw in zip(
+                fit.balance["predictor"],
+                fit.balance["treated"],
+                fit.balance["synthetic"],
+                fit.balance["donor_mean"],
+                fit.v["weight"],
+                strict=True,
+            )
+        ]
+        out += html.table(
+            [
+                self._t("col_predictor"),
+                self.pilot.name,
+                self._t("col_synthetic"),
+                self._t("col_donor_mean"),
+                self._t("col_v"),
+            ],
+            rows,
+            numeric=[False, True, True, True, True],
+            caption=self._t("balance_caption"),
+            footnotes=[self._t("balance_note")],
+        )
+        # gap chart
+        included = s.placebo.ratios.filter(pl.col("included"))["unit"].to_list()
+        gaps = s.placebo.gaps.filter(pl.col("unit").is_in(included))
+        n_pl = len(included) - 1
+        fig = gap_chart(
+            gaps,
+            treated_label=self.pilot.name,
+            placebo_label=self._t("placebo_label", n=n_pl),
+            title=self._t("gap_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            ylabel=self._t("gap_ylabel"),
+            lang=self.lang,
+            breaks=a.breaks_fit,
+            marker_date=a.pilot_start,
+            marker_label=self._start_label(),
+        )
+        out += html.figure(
+            fig,
+            alt=self._t(
+                "gap_alt",
+                pilot=self.pilot.name,
+                indicator=self.ind_label(),
+                n=n_pl,
+                first=s.fit_window[0],
+                last=a.end_year,
+            ),
+            source=self.source_line(),
+        )
+        # results
+        pr = s.placebo
+        ratio = fit.post_rmspe / fit.pre_rmspe if fit.pre_rmspe > 0 else math.inf
+        rows = [
+            [self._t("res_pre_rmspe"), self._num(fit.pre_rmspe, 2)],
+            [self._t("res_post_rmspe"), self._num(fit.post_rmspe, 2)],
+            [self._t("res_ratio"), self._num(ratio, 2)],
+            [self._t("res_att"), self._num(s.att, 2)],
+            [self._t("res_att_pct"), self._pct(s.att_pct, 1)],
+            [
+                self._t("res_p_rule", ratio=format_number(s.exclude_ratio, 0, self.lang)),
+                self._t("p_of", p=_p(pr.p_value, self.lang), n=pr.n_included),
+            ],
+            [
+                self._t("res_p_all"),
+                self._t("p_of", p=_p(s.placebo_all.p_value, self.lang), n=s.placebo_all.n_included),
+            ],
+            [
+                self._t("res_loo"),
+                f"{self._num(s.loo_min, 2)} – {self._num(s.loo_max, 2)}"
+                if s.loo is not None and s.loo.summary.height
+                else "..",
+            ],
+        ]
+        out += html.table(
+            [self._t("col_measure"), self._t("col_value")],
+            rows,
+            numeric=[False, True],
+            caption=self._t("synth_results_caption"),
+            footnotes=[
+                self._t(
+                    "synth_p_note",
+                    ratio=format_number(s.exclude_ratio, 0, self.lang),
+                    n=pr.n_included,
+                    pmin=_p(1 / pr.n_included, self.lang),
+                ),
+                self._t("synth_att_note"),
+            ],
+        )
+        return out
+
+    def did_section(self) -> html.Html:
+        """Difference-in-differences on counts with randomization inference, event study."""
+        a, d, ev = self.a, self.a.did, self.a.event
+        out = html.heading(self._t("did_heading"), 2)
+        out += html.paragraph(
+            self._t(
+                "did_method",
+                pilot=self.pilot.name,
+                n=d.n_units - 1,
+                first=a.fit_start,
+                pre_last=a.treatment_year - 1,
+                year=a.treatment_year,
+                last=a.end_year,
+            )
+        )
+        rows = [
+            [self._t("res_rr"), _rr(d.rate_ratio, self.lang)],
+            [
+                self._t("res_ci", level=format_percent(100 * d.level, 0, self.lang)),
+                _interval(d.rr_lower, d.rr_upper, self.lang),
+            ],
+            [self._t("res_p_perm"), _p(d.p_value, self.lang)],
+            [self._t("res_assignments"), format_int(d.details.get("n_assignments"), self.lang)],
+        ]
+        if ev.pretrend is not None:
+            rows.append([self._t("res_pretrend_wald"), _p(ev.pretrend.p_value, self.lang)])
+            rows.append([self._t("res_pretrend_perm"), _p(ev.pretrend.p_permutation, self.lang)])
+        out += html.table(
+            [self._t("col_measure"), self._t("col_value")],
+            rows,
+            numeric=[False, True],
+            caption=self._t("did_caption"),
+            footnotes=[self._t("did_rr_note"), self._t("counts_note")],
+        )
+        out += html.callout(
+            self._t("method_heading"),
+            [
+                self._t("method_line", method=d.method, reason=d.reason),
+                self._t("event_method_line", method=ev.method, reason=ev.reason),
+            ],
+        )
+        fig = event_study_chart(
+            ev.coefficients,
+            treatment_year=a.treatment_year,
+            title=self._t("event_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            ylabel=self._t("event_ylabel"),
+            reference_label=self._t("event_reference"),
+            lang=self.lang,
+            breaks=a.breaks_fit,
+            marker_date=a.pilot_start,
+            marker_label=self._start_label(),
+        )
+        out += html.figure(
+            fig,
+            alt=self._t(
+                "event_alt",
+                pilot=self.pilot.name,
+                indicator=self.ind_label(),
+                first=a.fit_start,
+                last=a.end_year,
+                ref=a.treatment_year + ev.reference,
+            ),
+            source=self.source_line(),
+        )
+        out += html.paragraph(self._t("event_note"))
+        return out
+
+    def its_section(self) -> html.Html:
+        """Interrupted time series of the pilot kommun, alone and against the pool aggregate."""
+        a = self.a
+        out = html.heading(self._t("its_heading"), 2)
+        out += html.paragraph(
+            self._t(
+                "its_method",
+                pilot=self.pilot.name,
+                first=a.start_year,
+                last=a.end_year,
+                year=a.treatment_year,
+                breaks=", ".join(str(b.first_year) for b in a.breaks) or "–",
+            )
+        )
+        rows = []
+        for key, r in (("its_row_alone", a.its), ("its_row_controlled", a.its_controlled)):
+            if r is None:
+                continue
+            rows.append(
+                [
+                    self._t(key, n=r.details.get("n_control_units", 0)),
+                    _rr(r.level_change, self.lang),
+                    _interval(r.level_lower, r.level_upper, self.lang),
+                    _p(r.level_p, self.lang),
+                    _rr(r.slope_change, self.lang),
+                    _interval(r.slope_lower, r.slope_upper, self.lang),
+                    self._num(r.dispersion, 2),
+                ]
+            )
+        out += html.table(
+            [
+                self._t("col_model"),
+                self._t("col_level"),
+                self._t("col_ci"),
+                self._t("col_p"),
+                self._t("col_slope"),
+                self._t("col_ci"),
+                self._t("col_dispersion"),
+            ],
+            rows,
+            numeric=[False, True, True, True, True, True, True],
+            caption=self._t("its_caption"),
+            footnotes=[self._t("its_note"), self._t("counts_note")],
+        )
+        series = a.its.series.join(
+            a.its_data.filter(pl.col("control") == 0).select(
+                pl.col("year").alias("time"), "population"
+            ),
+            on="time",
+        )
+        fig = its_chart(
+            series,
+            interruption=a.treatment_year,
+            labels={
+                "observed": self._t("its_observed"),
+                "fitted": self._t("its_fitted"),
+                "counterfactual": self._t("its_counterfactual"),
+            },
+            title=self._t("its_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            ylabel=self.catalog[a.indicator].unit_label(self.lang),
+            lang=self.lang,
+            breaks=a.breaks,
+            marker_date=a.pilot_start,
+            marker_label=self._start_label(),
+        )
+        out += html.figure(
+            fig,
+            alt=self._t(
+                "its_alt",
+                pilot=self.pilot.name,
+                indicator=self.ind_label(),
+                first=a.start_year,
+                last=a.end_year,
+            ),
+            source=self.source_line(),
+        )
+        out += html.paragraph(self._t("its_limits", n=len(a.post_years)))
+        return out
+
+    def power_section(self) -> html.Html:
+        """What effect these data could have detected, in the pilot district after dilution."""
+        a, pw = self.a, self.a.power
+        out = html.heading(self._t("power_heading"), 2)
+        out += html.paragraph(
+            self._t(
+                "power_method",
+                base=self._num(a.baseline_count, 0),
+                pilot=self.pilot.name,
+                pre=len([y for y in range(a.fit_start, a.treatment_year)]),
+                post=len(a.post_years),
+                n=a.did.n_units - 1,
+                control=self._num(a.control_count, 0),
+                phi=self._num(a.overdispersion, 2),
+            )
+        )
+
+        def mde(x: float) -> str:
+            return self._pct(x, 1) if math.isfinite(x) else self._t("not_detectable")
+
+        rows = [
+            [self._t("power_row_did"), mde(pw.mde_pct_measured), mde(pw.mde_pct)],
+            [
+                self._t("power_row_its"),
+                mde(a.power_its.mde_pct_measured),
+                mde(a.power_its.mde_pct),
+            ],
+        ]
+        district = a.programme.district if a.dilution is not None else self.pilot.name
+        out += html.table(
+            [
+                self._t("col_design"),
+                self._t("col_mde_kommun", pilot=self.pilot.name),
+                self._t("col_mde_district", district=district),
+            ],
+            rows,
+            numeric=[False, True, True],
+            caption=self._t("power_caption"),
+            footnotes=[self._t("power_note")],
+        )
+        out += html.paragraph(
+            self._t(
+                "power_detect",
+                district=district,
+                power=self._pct(100 * float(a.detect.power), 0),
+                measured=self._pct(100 * (1 - a.detect.effect_rate_ratio_measured), 1),
+                pilot=self.pilot.name,
+            )
+        )
+        notes = pw.notes_sv if self.lang == "sv" else pw.notes
+        if notes:
+            out += html.callout(self._t("power_notes_heading"), notes)
+        return out
+
+    def warnings_section(self) -> html.Html:
+        """The estimators' own warnings, verbatim (they are written in English)."""
+        lines = [f"{self._t('est_' + key)}: {w}" for key, w in self.a.estimator_warnings()]
+        return (
+            html.heading(self._t("warnings_heading"), 2)
+            + html.paragraph(self._t("warnings_intro"))
+            + html.callout(self._t("warnings_heading"), lines, kind="warning")
+        )
+
+    def conclusion(self) -> html.Html:
+        """The plain-language conclusion drawn by :func:`research.analyses.effect.conclude`."""
+        paras = conclusion_paragraphs(self.a.conclusion, self.lang)
+        out = html.heading(self._t("conclusion_heading"), 2)
+        out += html.paragraph(paras[0], cls="lead")
+        return out + html.callout(self._t("conclusion_caveats"), paras[1:], kind="warning")
+
+
+def pilot_effect(
+    *,
+    pilot: str = "0180",
+    indicator: str = "N07402",
+    pilot_start: str = "2021-04",
+    start_year: int = 2008,
+    end_year: int = 2022,
+    donors: str = "kommuner",
+    lang: str = "sv",
+) -> PilotEffect:
+    """Validate the report parameters, run the analysis and return the report sections.
+
+    Parameters
+    ----------
+    pilot
+        Pilot kommun, code or name.
+    indicator
+        Outcome indicator id.
+    pilot_start
+        ``"YYYY-MM"``.
+    start_year, end_year
+        Window of the interrupted time series and charts; ``end_year`` ends every window.
+    donors
+        ``"kommuner"``, ``"lan:XX"``, ``"similar:K"`` or an official group
+        (``"kolada:liknande-ifo"``, ``"skr:Storstäder"``; see :mod:`research.data.groups`).
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    PilotEffect
+
+    Raises
+    ------
+    ParameterError, UnknownAreaError, UnknownIndicatorError, DataError
+        For invalid parameters or data that cannot support the analysis.
+
+    Examples
+    --------
+    >>> rep = pilot_effect(donors="similar:20", lang="en")
+    >>> "Did the pilot work?" in str(rep.title())
+    True
+    """
+    check_lang(lang)
+    cat = load_catalog()
+    analysis = pilot_effect_analysis(
+        load_panel(),
+        pilot=pilot,
+        indicator=indicator,
+        pilot_start=pilot_start,
+        start_year=int(start_year),
+        end_year=int(end_year),
+        donors=donors,
+        catalog=cat,
+    )
+    return PilotEffect(analysis=analysis, lang=lang, catalog=cat)

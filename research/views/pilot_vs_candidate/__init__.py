@@ -1,0 +1,3 @@
+"""The report comparing a candidate kommun with the pilot area (``pilot_vs_candidate``)."""
+
+__all__: list[str] = []

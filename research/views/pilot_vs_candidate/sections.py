@@ -1,0 +1,592 @@
+"""Report sections for the ``pilot_vs_candidate`` notebook.
+
+Each method returns an :class:`research.views.html.Html` fragment that the notebook displays. All
+numbers come from :mod:`research.data.panel`, :mod:`research.analyses.profile` and the statistics
+modules; all wording from :mod:`research.views.pilot_vs_candidate.texts`; every data-derived string
+is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from research.analyses.profile import latest_levels
+from research.analyses.similarity import similar_areas
+from research.core.errors import ParameterError
+from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.data.catalog import Catalog, load_catalog
+from research.data.panel import load_panel
+from research.data.pilots import IGOR, Pilot, dilution_share
+from research.geo.area import RIKET, Area
+from research.geo.registry import load_areas
+from research.stats.funnel import funnel as compare_funnel
+from research.stats.power import can_detect, minimum_detectable_effect
+from research.stats.rates import poisson_rate_ci, poisson_trend, rate_ratio
+from research.views import html
+from research.views.charts import funnel_chart, trend_chart
+
+from .texts import t
+
+__all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
+
+
+@dataclass
+class PilotVsCandidate:
+    """Everything the ``pilot_vs_candidate`` report shows, computed from validated inputs."""
+
+    pilot: Area
+    candidate: Area
+    indicators: list[str]
+    start_year: int
+    end_year: int
+    pilot_start: str
+    lang: str
+    panel: pl.DataFrame = field(repr=False)
+    catalog: Catalog = field(repr=False)
+    programme: Pilot = IGOR
+
+    @property
+    def areas(self) -> list[Area]:
+        """Candidate, pilot, riket: the order of every table and chart."""
+        return [self.candidate, self.pilot, load_areas().get(RIKET)]
+
+    def name(self, area: Area) -> str:
+        """Display name of an area in the report language."""
+        return t("riket", self.lang) if area.level == "riket" else area.name
+
+    def source_line(self) -> str:
+        """The attribution line under charts and tables."""
+        sources = {self.catalog[i].source for i in self.indicators}
+        parts = []
+        if any(s.startswith("Kolada") for s in sources):
+            parts.append(
+                "Kolada (RKA), brottsstatistik från Brå, befolkning från SCB"
+                if self.lang == "sv"
+                else "Kolada (RKA), crime statistics from Brå, population from SCB"
+            )
+        if any(s.startswith("Brå") for s in sources):
+            parts.append(
+                "Brå, Anmälda brott (importerade filer)"
+                if self.lang == "sv"
+                else "Brå, reported offences (imported files)"
+            )
+        return t("source_line", self.lang, source="; ".join(parts))
+
+    # -- sections ---------------------------------------------------------------------------
+    def title(self) -> html.Html:
+        """The report title."""
+        return html.heading(t("title_pvc", self.lang, candidate=self.candidate.name), 1)
+
+    def intro(self) -> html.Html:
+        """What the report compares, and the stand-in caveat when the pilot is a kommun."""
+        out = html.paragraph(
+            t(
+                "intro_pvc",
+                self.lang,
+                candidate=self.candidate.name,
+                pilot=self.pilot.name,
+                full=self.programme.full_name,
+                start=format_month(self.pilot_start, self.lang),
+            )
+        )
+        if self.pilot.level == "district":
+            return out + html.paragraph(t("district_pilot", self.lang, pilot=self.pilot.name))
+        if self.pilot.code == self.programme.parent_code:
+            pop = self.panel.filter(
+                (pl.col("indicator") == "N01951")
+                & (pl.col("area_code") == self.pilot.code)
+                & (pl.col("sex") == "T")
+                & pl.col("value").is_not_null()
+            ).sort("year")
+            kpop, kyear = float(pop["value"][-1]), int(pop["year"][-1])
+            share = dilution_share(self.programme.district_population, kpop)
+            text = t(
+                "standin",
+                self.lang,
+                district=self.programme.district,
+                pilot=self.pilot.name,
+                dpop=format_int(self.programme.district_population, self.lang),
+                dyear=self.programme.district_population_year,
+                share=format_percent(100 * share, 0, self.lang),
+                kpop=format_int(kpop, self.lang),
+                kyear=kyear,
+                diluted=format_percent(20 * share, 1, self.lang),
+            )
+            out = out + html.callout(t("standin_title", self.lang), [text], kind="warning")
+        return out
+
+    def latest_table(self) -> html.Html:
+        """Latest-year rate of each indicator for candidate, pilot and riket, with rank."""
+        codes = [a.code for a in self.areas]
+        lv = latest_levels(
+            self.panel,
+            self.indicators,
+            codes,
+            rank_area=self.candidate.code,
+            max_year=self.end_year,
+            required=2,
+        )
+        headers = [t("col_indicator", self.lang), t("col_year", self.lang)]
+        headers += [self.name(a) for a in self.areas]
+        headers += [t("col_ratio", self.lang, area=self.candidate.name)]
+        headers += [t("col_rank", self.lang, area=self.candidate.name)]
+        rows = []
+        official = False
+        for r in lv.iter_rows(named=True):
+            ind = self.catalog[r["indicator"]]
+            year = r["year"]
+            row = [ind.label(self.lang, short=True), year or t("no_data", self.lang)]
+            for c in codes:
+                text = self._ci_text(ind.id, c, year)
+                if isinstance(text, str) and r[f"value_{c}"] is not None:
+                    text = format_number(r[f"value_{c}"], 1, self.lang)
+                row.append(text)
+            row.append(self._ratio_text(ind.id, year))
+            row.append(
+                t("rank_value", self.lang, rank=r["rank"], n=r["n_ranked"])
+                if r["rank"] is not None
+                else ".."
+            )
+            official = official or ind.source.startswith("Brå")
+            rows.append(row)
+        notes = [t("ci_note", self.lang)]
+        if official:
+            notes.append(t("ci_note_official", self.lang))
+        notes += [t("rank_note", self.lang), self.source_line()]
+        return html.heading(t("latest_heading", self.lang), 2) + html.table(
+            headers,
+            rows,
+            numeric=[False, False, True, True, True, True, True],
+            caption=t("rate_note", self.lang),
+            footnotes=notes,
+        )
+
+    def trend_chart(self, indicator: str) -> html.Html:
+        """One indicator over time with series breaks and the pilot start marked."""
+        ind = self.catalog[indicator]
+        codes = [a.code for a in self.areas]
+        data = self.panel.filter(
+            (pl.col("indicator") == ind.id)
+            & (pl.col("sex") == "T")
+            & pl.col("area_code").is_in(codes)
+        )
+        years = (self.start_year, self.end_year)
+        breaks = self.catalog.breaks_for(ind.id, years)
+        labels = [(a.code, self.name(a)) for a in self.areas]
+        fig = trend_chart(
+            data,
+            series=labels,
+            title=ind.label(self.lang, short=True),
+            ylabel=ind.unit_label(self.lang),
+            lang=self.lang,
+            breaks=breaks,
+            marker_date=self.pilot_start,
+            marker_label=t(
+                "pilot_start", self.lang, start=format_month(self.pilot_start, self.lang)
+            ),
+            years=years,
+        )
+        alt = t(
+            "chart_alt",
+            self.lang,
+            indicator=ind.label(self.lang),
+            unit=ind.unit_label(self.lang),
+            first=years[0],
+            last=years[1],
+            areas=", ".join(lbl for _, lbl in labels),
+        )
+        if breaks:
+            alt += " " + "; ".join(b.label(self.lang) for b in breaks) + "."
+        return html.figure(fig, alt=alt, source=self.source_line())
+
+    def trends_heading(self) -> html.Html:
+        """Heading of the trends section."""
+        return html.heading(t("trends_heading", self.lang), 2)
+
+    def breaks_note(self) -> html.Html:
+        """The registered breaks that touch the shown indicators and years."""
+        seen = {}
+        for ind in self.indicators:
+            for b in self.catalog.breaks_for(ind, (self.start_year, self.end_year)):
+                seen[b.id] = b
+        lines = [
+            b.description(self.lang) for b in sorted(seen.values(), key=lambda b: b.first_year)
+        ]
+        return (
+            html.heading(t("breaks_heading", self.lang), 2)
+            + html.paragraph(t("breaks_intro", self.lang))
+            + html.callout(t("breaks_heading", self.lang), lines)
+        )
+
+    def caveats(self) -> html.Html:
+        """Caveats every decision-maker should read."""
+        return html.callout(
+            t("caveats_heading", self.lang),
+            [
+                t("caveat_reported", self.lang),
+                t("caveat_small", self.lang),
+                t("caveat_estimate", self.lang),
+            ],
+            kind="warning",
+        )
+
+    # -- counts, intervals and the statistics sections --------------------------------------
+    def counts(self, indicator: str, code: str, years: tuple[int, int]) -> pl.DataFrame:
+        """Yearly counts and exposure of one area: official counts where imported, else
+        estimated (``estimated`` says which); exposure = population, or count / rate for
+        imported rows without population."""
+        d = self.panel.filter(
+            (pl.col("indicator") == indicator)
+            & (pl.col("area_code") == code)
+            & (pl.col("sex") == "T")
+            & pl.col("year").is_between(*years)
+            & pl.col("value").is_not_null()
+        ).sort("year")
+        per = float(self.catalog[indicator].per or 100_000)
+        return d.select(
+            "year",
+            "value",
+            count=pl.coalesce("count", "count_est"),
+            estimated=pl.col("count").is_null(),
+            exposure=pl.coalesce(
+                "population",
+                pl.when(pl.col("value") > 0).then(pl.col("count") * per / pl.col("value")),
+            ),
+        ).filter(pl.col("count").is_not_null() & pl.col("exposure").is_not_null())
+
+    def _ci_text(self, indicator: str, code: str, year: int | None) -> html.Html | str:
+        if year is None:
+            return ".."
+        d = self.counts(indicator, code, (year, year))
+        if d.is_empty():
+            return ".."
+        per = float(self.catalog[indicator].per or 100_000)
+        ci = poisson_rate_ci(int(d["count"][0]), float(d["exposure"][0]), per=per)
+        return html.interval(
+            format_number(d["value"][0], 1, self.lang),
+            format_number(ci.lower, 1, self.lang),
+            format_number(ci.upper, 1, self.lang),
+        )
+
+    def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
+        if year is None:
+            return ".."
+        a = self.counts(indicator, self.candidate.code, (year, year))
+        b = self.counts(indicator, RIKET, (year, year))
+        if a.is_empty() or b.is_empty():
+            return ".."
+        rr = rate_ratio(
+            int(a["count"][0]), float(a["exposure"][0]), int(b["count"][0]), float(b["exposure"][0])
+        )
+        return html.interval(
+            format_number(rr.ratio, 2, self.lang),
+            format_number(rr.lower, 2, self.lang),
+            format_number(rr.upper, 2, self.lang),
+        )
+
+    def trend_table(self) -> html.Html:
+        """Annual % change since the first year after the 2015 break, with intervals."""
+        first, last = max(self.start_year, 2015), self.end_year
+        rows = []
+        for ind in self.indicators:
+            row: list[object] = [self.catalog[ind].label(self.lang, short=True)]
+            breaks = self.catalog.breaks_for(ind, (first, last))
+            for area in self.areas:
+                d = self.counts(ind, area.code, (first, last))
+                if d.height < 4:
+                    row.append("..")
+                    continue
+                try:
+                    tr = poisson_trend(
+                        d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
+                    )
+                except Exception:  # too few years left after the break terms: say so
+                    row.append("..")
+                    continue
+                row.append(
+                    html.interval(
+                        format_number(tr.pct_change, 1, self.lang),
+                        format_number(tr.lower, 1, self.lang),
+                        format_number(tr.upper, 1, self.lang),
+                    )
+                )
+            rows.append(row)
+        headers = [t("col_indicator", self.lang)]
+        headers += [t("col_trend", self.lang, area=self.name(a)) for a in self.areas]
+        return (
+            html.heading(t("trend_heading", self.lang), 2)
+            + html.paragraph(t("trend_intro", self.lang, first=first, last=last))
+            + html.table(
+                headers,
+                rows,
+                numeric=[False] + [True] * len(self.areas),
+                footnotes=[self.source_line()],
+            )
+        )
+
+    def funnel(self, indicator: str | None = None) -> html.Html:
+        """Funnel plot of all kommuner for the first indicator, candidate and pilot marked."""
+        ind = self.catalog[indicator or self.indicators[0]]
+        d = self.panel.filter(
+            (pl.col("indicator") == ind.id)
+            & (pl.col("level") == "kommun")
+            & (pl.col("sex") == "T")
+            & (pl.col("year") <= self.end_year)
+            & pl.coalesce("count", "count_est").is_not_null()
+            & pl.col("population").is_not_null()
+        )
+        if d.is_empty():
+            return html.Html("")
+        year = int(d["year"].max())
+        d = d.filter(pl.col("year") == year)
+        res = compare_funnel(
+            d.select(pl.coalesce("count", "count_est")).to_series().cast(pl.Float64),
+            d["population"],
+            areas=d["area_code"],
+            per=float(ind.per or 1e5),
+            overdispersion="multiplicative",
+        )
+        marks = [(self.candidate.code, self.candidate.name)]
+        if self.pilot.level == "kommun":
+            marks.append((self.pilot.code, self.pilot.name))
+        fig = funnel_chart(
+            res.areas,
+            res.limits,
+            highlight=marks,
+            title=f"{ind.label(self.lang, short=True)} {year}",
+            xlabel=t("funnel_x", self.lang),
+            ylabel=ind.unit_label(self.lang),
+            target_label=t("target", self.lang),
+            lang=self.lang,
+        )
+        own = res.areas.filter(pl.col("area") == self.candidate.code)
+        where = t("within", self.lang)
+        if own.height:
+            f998, f95 = own["flag_99_8"][0], own["flag_95"][0]
+            if f998 in ("high", "low"):
+                where = t(f"{f998}_998", self.lang)
+            elif f95 in ("high", "low"):
+                where = t(f"{f95}_95", self.lang)
+        alt = t(
+            "funnel_alt",
+            self.lang,
+            indicator=ind.label(self.lang),
+            year=year,
+            candidate=self.candidate.name,
+            pilot=self.pilot.name,
+        )
+        intro = t(
+            "funnel_intro",
+            self.lang,
+            year=year,
+            candidate=self.candidate.name,
+            where=where,
+            phi=format_number(max(res.dispersion.phi, 1.0), 2, self.lang),
+        )
+        return (
+            html.heading(t("funnel_heading", self.lang), 2)
+            + html.paragraph(intro)
+            + html.figure(fig, alt=alt, source=self.source_line())
+        )
+
+    def similar(self, k: int = 10) -> html.Html:
+        """The candidate's k most similar kommuner on the report's indicators and population."""
+        last = self.end_year
+        first = last - 2
+        inds = [i for i in self.indicators if self.catalog[i].source.startswith("Kolada")]
+        if not inds or self.candidate.level != "kommun":
+            return html.Html("")
+        sim = similar_areas(
+            self.panel,
+            self.candidate.code,
+            indicators=inds,
+            covariates=("N01951",),
+            year=(first, last),
+            k=k,
+        )
+        rows = []
+        for r in sim.iter_rows(named=True):
+            contrib = {c[len("contrib_") :]: r[c] for c in sim.columns if c.startswith("contrib_")}
+            main_var = max(contrib, key=lambda v: contrib[v]) if contrib else ""
+            label = (
+                self.catalog[main_var].label(self.lang, short=True)
+                if main_var in self.catalog
+                else main_var
+            )
+            rows.append(
+                [
+                    r["rank"],
+                    f"{r['area_name']} ({r['area_code']})",
+                    format_number(r["distance"], 2, self.lang),
+                    f"{label} ({format_percent(100 * contrib[main_var], 0, self.lang)})"
+                    if main_var
+                    else "",
+                ]
+            )
+        headers = [
+            t("col_rank_plain", self.lang),
+            t("col_kommun", self.lang),
+            t("col_distance", self.lang),
+            t("col_main", self.lang),
+        ]
+        return (
+            html.heading(t("similar_heading", self.lang, area=self.candidate.name), 2)
+            + html.paragraph(
+                t("similar_intro", self.lang, area=self.candidate.name, first=first, last=last)
+            )
+            + html.table(
+                headers, rows, numeric=[True, False, True, False], footnotes=[self.source_line()]
+            )
+            + self._official_groups(sim)
+        )
+
+    def _official_groups(self, sim) -> html.Html:
+        """The candidate's official peer groups (Kolada) beside the data-driven neighbours."""
+        if not sim.official_groups:
+            return html.Html("")
+        names = dict(zip(sim["area_code"].to_list(), sim["area_name"].to_list(), strict=True))
+        rows = []
+        for g in sim.official_groups:
+            both = sim.overlap.get(g.group_id, [])
+            rows.append(
+                [
+                    g.label(self.lang),
+                    "" if g.year is None else str(g.year),
+                    ", ".join(g.names) if len(g.codes) <= 10 else f"{len(g.codes)} kommuner",
+                    ", ".join(names[c] for c in both) if both else "–",
+                ]
+            )
+        in_any = {c for codes in sim.overlap.values() for c in codes}
+        headers = [
+            t("col_group", self.lang),
+            t("col_year", self.lang),
+            t("col_members", self.lang),
+            t("col_overlap", self.lang),
+        ]
+        return (
+            html.heading(t("official_heading", self.lang, area=self.candidate.name), 3)
+            + html.paragraph(t("official_intro", self.lang, overlap=len(in_any)))
+            + html.table(
+                headers,
+                rows,
+                numeric=[False, True, False, False],
+                footnotes=[t("official_source", self.lang)],
+            )
+        )
+
+    def power(self, drop: float = 0.2) -> html.Html:
+        """Could a 20 % drop in the candidate within three years be detected?"""
+        ind = self.indicators[0]
+        last = self.end_year
+        d = self.counts(ind, self.candidate.code, (last - 2, last))
+        if d.is_empty():
+            return html.Html("")
+        baseline = float(d["count"].mean())
+        res = can_detect(drop, baseline, years_pre=3, years_post=3)
+        lines = [res.summary(self.lang, area=self.candidate.name)]
+        if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
+            kpop = self.counts(ind, self.pilot.code, (last - 2, last))
+            if kpop.height:
+                share = dilution_share(
+                    self.programme.district_population, float(kpop["exposure"][-1])
+                )
+                mde = minimum_detectable_effect(
+                    float(kpop["count"].mean()), years_pre=3, years_post=3, dilution=share
+                )
+                lines.append(
+                    f"{self.pilot.name}: " + mde.summary(self.lang, area=self.programme.district)
+                )
+        intro = t(
+            "power_intro",
+            self.lang,
+            indicator=self.catalog[ind].label(self.lang, short=True),
+            area=self.candidate.name,
+            count=format_number(baseline, 1, self.lang),
+            first=last - 2,
+            last=last,
+        )
+        return (
+            html.heading(t("power_heading", self.lang), 2)
+            + html.paragraph(intro)
+            + html.callout(t("power_heading", self.lang), lines)
+        )
+
+
+def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -> list[str]:
+    """Default indicators: the catalogue's default violence indicators when both areas have
+    data for them, else every violence indicator (e.g. imported Brå categories) that both
+    areas have data for."""
+    have = (
+        panel.filter(pl.col("area_code").is_in(codes) & pl.col("value").is_not_null())
+        .group_by("indicator")
+        .agg(pl.col("area_code").n_unique().alias("n"))
+        .filter(pl.col("n") == len(set(codes)))["indicator"]
+        .to_list()
+    )
+    defaults = [i for i in cat.violence_indicators(default_only=True) if i in have]
+    if defaults:
+        return defaults
+    return [i for i in cat.violence_indicators() if i in have]
+
+
+def pilot_vs_candidate(
+    *,
+    pilot: str = "0180",
+    candidate: str = "0126",
+    indicators: Sequence[str] | None = None,
+    start_year: int = 2008,
+    end_year: int = 2022,
+    pilot_start: str = IGOR.start,
+    lang: str = "sv",
+) -> PilotVsCandidate:
+    """Validate the report parameters and load what the report needs.
+
+    Raises
+    ------
+    ParameterError, UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
+        For invalid parameters, with a message saying what to do.
+    """
+    check_lang(lang)
+    format_month(pilot_start, lang)  # validates "YYYY-MM"
+    reg = load_areas()
+    p, c = reg.resolve(pilot), reg.resolve(candidate)
+    if p.code == c.code:
+        raise ParameterError(
+            f"pilot and candidate are the same area ({p.label()})",
+            sv=f"pilot och candidate är samma område ({p.label()})",
+        )
+    cat = load_catalog()
+    panel = load_panel()
+    if indicators:
+        ids = [cat.get(i).id for i in indicators]
+    else:
+        ids = _indicators_with_data(panel, cat, [p.code, c.code])
+        if not ids:
+            raise ParameterError(
+                f"No violence indicator has data for both {p.label()} and {c.label()}. "
+                "District figures come from imported Brå files: `pilotbench data import FILE "
+                "--source bra`.",
+                sv=f"Ingen våldsindikator har data för både {p.label()} och {c.label()}. "
+                "Siffror för stadsdelar kommer från importerade filer från Brå: `pilotbench "
+                "data import FIL --source bra`.",
+            )
+    if not 1990 <= int(start_year) <= int(end_year) <= 2100:
+        raise ParameterError(
+            f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
+            sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
+            f"fick {start_year}, {end_year}",
+        )
+    return PilotVsCandidate(
+        pilot=p,
+        candidate=c,
+        indicators=ids,
+        start_year=int(start_year),
+        end_year=int(end_year),
+        pilot_start=pilot_start,
+        lang=lang,
+        panel=panel,
+        catalog=cat,
+    )
