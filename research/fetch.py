@@ -299,7 +299,7 @@ class HttpClient:
             left = self._left()
             if left is not None and left <= 0:
                 raise FetchError(
-                    f"{host}: the fetch took longer than its deadline of {self.deadline:.0f} s "
+                    f"{url}: the fetch took longer than its deadline of {self.deadline:.0f} s "
                     f"(last: {last or 'no answer'}); nothing was changed. Try again later or "
                     "raise --deadline."
                 )
@@ -339,7 +339,7 @@ class HttpClient:
             return retrying(attempt)
         except _Transient:
             raise FetchError(
-                f"{host}: giving up after {self.retries + 1} attempt(s); last: {last}. "
+                f"{url}: giving up after {self.retries + 1} attempt(s); last: {last}. "
                 "Nothing was changed; try again later."
             ) from None
 
@@ -376,16 +376,22 @@ class HttpClient:
         self._reached = True
         if resp.is_success:
             return resp.content
-        text = resp.content[:300].decode("utf-8", "replace")
-        last = f"HTTP {resp.status_code} {resp.reason_phrase}: {text}"
+        # the start of the body, on one line (servers answer errors with multi-line HTML)
+        text = " ".join(resp.content[:300].decode("utf-8", "replace").split())
+        last = f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {text}" if text else "")
         if resp.status_code not in _RETRY_STATUS:
-            raise FetchError(f"{url}: {last}")
+            raise FetchError(
+                f"{url}: {last}. Nothing was changed; check the "
+                + ("KPI or table id, areas and years" if resp.status_code < 500 else "server")
+                + " and try again."
+            )
         ra = None
         if resp.status_code in (429, 503):
             ra = _retry_after(resp.headers.get("Retry-After"))
             if ra is not None and ra > self.max_retry_after:
                 raise FetchError(
-                    f"{url}: the server asks to wait {ra:.0f} s (Retry-After); try again later"
+                    f"{url}: the server asks to wait {ra:.0f} s (Retry-After); nothing was "
+                    "changed, try again later"
                 )
         raise _Transient(last, ra)
 
@@ -510,16 +516,25 @@ def fetch_kolada(
                     try:
                         doc = json.loads(raw.decode("utf-8"))
                     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                        raise FetchError(f"{url}: the response is not JSON ({exc})") from None
+                        raise FetchError(
+                            f"{url}: the response is not JSON ({exc}); nothing was changed. "
+                            "Is the URL Kolada's API v3 (PILOTBENCH_KOLADA_URL)?"
+                        ) from None
                     pages.append(doc)
                     nxt = doc.get("next_url") if isinstance(doc, dict) else None
                     if not nxt:
                         break
                     if not _same_origin(nxt, base_url):
-                        raise FetchError(f"{url}: next_url {nxt!r} leaves {base_url}; refusing")
+                        raise FetchError(
+                            f"{url}: next_url {nxt!r} leaves {base_url}; refusing to follow "
+                            "it, nothing was changed"
+                        )
                     url = nxt
                 else:
-                    raise FetchError(f"{kpi}: more than {max_pages} pages; stopping")
+                    raise FetchError(
+                        f"{url}: {kpi} has more than {max_pages} pages; stopping, nothing was "
+                        "changed. Fetch fewer years or areas at a time, or raise max_pages."
+                    )
                 name = (
                     f"kolada-{kpi}-{chunk[0]}-{chunk[-1]}"
                     + (f"-{len(areas)}areas" if areas else "")
@@ -619,7 +634,10 @@ def fetch_scb(
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise FetchError(f"{url}: the response is not UTF-8 ({exc})") from None
+                raise FetchError(
+                    f"{url}: the response is not UTF-8 ({exc}); nothing was changed. Is the "
+                    "URL SCB's PxWebApi v2 (PILOTBENCH_SCB_URL)?"
+                ) from None
             name = f"scb-{table}-{yrs[0]}-{yrs[-1]}{'-kon' if by_sex else ''}-part{part}.json"
             docs.append((name, text))
     finally:

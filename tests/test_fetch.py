@@ -378,8 +378,9 @@ def test_progress_line_per_retry_and_exhaustion_message(server, tmp_path):
     msg = str(info.value)
     assert "\n" not in msg
     assert msg == (
-        f"{host}: giving up after 3 attempt(s); last: HTTP 502 Bad Gateway: bad gateway. "
-        "Nothing was changed; try again later."
+        f"{server.url}/v3/data/kpi/N07402/year/2022?per_page=5000: giving up after 3 "
+        "attempt(s); last: HTTP 502 Bad Gateway: bad gateway. Nothing was changed; try again "
+        "later."
     )
     assert not imports_dir(tmp_path).exists()
 
@@ -517,3 +518,38 @@ def test_own_client_is_closed_after_the_fetch(server, monkeypatch):
 def test_doctests_run():
     res = doctest.testmod(fetch_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted >= 2
+
+
+def test_http_error_page_gives_one_line_with_url_and_advice(server, tmp_path):
+    page = b"<html>\n<head><title>404</title></head>\n<body>\n  No such KPI\n</body></html>\n"
+    server.routes["/v3/"] = [(404, {"Content-Type": "text/html"}, page)]
+    with pytest.raises(FetchError) as info:
+        fetch_kolada(["N99999"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=_client())  # fmt: skip
+    msg = str(info.value)
+    assert msg == (
+        f"{server.url}/v3/data/kpi/N99999/year/2022?per_page=5000: HTTP 404 Not Found: "
+        "<html> <head><title>404</title></head> <body> No such KPI </body></html>. Nothing was "
+        "changed; check the KPI or table id, areas and years and try again."
+    )
+    assert len(server.calls) == 1 and not imports_dir(tmp_path).exists()
+
+
+def test_paging_that_does_not_end_stops(server, tmp_path):
+    path = "/v3/data/kpi/N07402/year/2022?per_page=5000"
+    server.routes["/v3/"] = [
+        _json({"values": [_item("0126", 2022, 1.0)], "next_url": server.url + path})
+    ]
+    with pytest.raises(FetchError, match=r"more than 3 pages.*raise max_pages") as info:
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     max_pages=3, client=_client())  # fmt: skip
+    assert "\n" not in str(info.value)
+    assert len(server.calls) == 3 and not imports_dir(tmp_path).exists()
+
+
+def test_non_json_response_is_a_fetch_error(server, tmp_path):
+    server.routes["/v3/"] = [(200, {"Content-Type": "text/html"}, b"<html>login</html>")]
+    with pytest.raises(FetchError, match=r"not JSON.*PILOTBENCH_KOLADA_URL"):
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=_client())  # fmt: skip
+    assert not imports_dir(tmp_path).exists()
