@@ -288,9 +288,12 @@ class HttpClient:
             For a non-retryable HTTP status, a ``Retry-After`` longer than
             ``max_retry_after``, the deadline, or when retries are exhausted.
         """
-        parts = urllib.parse.urlsplit(url)
+        try:
+            parts = urllib.parse.urlsplit(url)
+        except ValueError as exc:
+            raise ParameterError(f"{url!r} is not a valid URL ({exc}); correct it") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ParameterError(f"{url!r} is not an http(s) URL")
+            raise ParameterError(f"{url!r} is not an http(s) URL; give one such as {KOLADA_URL}")
         host = parts.netloc
         last = ""
 
@@ -365,14 +368,21 @@ class HttpClient:
                 ) from None
             if not self._reached and _is_unreachable(exc):
                 raise NetworkUnavailableError(
-                    f"Cannot reach {urllib.parse.urlsplit(url).netloc}: {err or exc}. There "
-                    "seems to be no network (or the host is down); nothing was changed. Connect "
-                    "and try again, or import a downloaded file with "
+                    f"{url}: cannot reach {urllib.parse.urlsplit(url).netloc}: {err or exc}. "
+                    "There seems to be no network (or the host is down); nothing was changed. "
+                    "Connect and try again, or import a downloaded file with "
                     "research.imports.import_file."
                 ) from None
             raise _Transient(f"connection failed: {err or exc}") from None
         except httpx.TransportError as exc:  # dropped connection, protocol error
             raise _Transient(f"connection failed: {exc or type(exc).__name__}") from None
+        except httpx.RequestError as exc:  # too many redirects, undecodable body: not transient
+            raise FetchError(
+                f"{url}: {exc or type(exc).__name__}; nothing was changed. Check the URL "
+                "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) and try again."
+            ) from None
+        except httpx.InvalidURL as exc:
+            raise ParameterError(f"{url!r} is not a valid URL ({exc}); correct it") from None
         self._reached = True
         if resp.is_success:
             return resp.content

@@ -491,10 +491,33 @@ def test_environment_proxy_is_used_for_other_hosts(server, monkeypatch):
     assert res.frame.height == 1
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "http://", "x"])
-def test_non_http_url_is_refused(url):
-    with pytest.raises(ParameterError, match="not an http"):
-        _client().request(url)
+@pytest.mark.parametrize(
+    ("url", "say"),
+    [
+        ("ftp://example.org/x", "not an http"),
+        ("file:///etc/passwd", "not an http"),
+        ("http://", "not an http"),
+        ("x", "not an http"),
+        ("http://[::1/x", "not a valid URL"),
+        ("http://127.0.0.1:1x/x", "not a valid URL"),
+    ],
+)
+def test_bad_url_is_refused(url, say):
+    client = _client()
+    with pytest.raises(ParameterError, match=say) as info:
+        client.request(url)
+    assert client.requests <= 1 and "\n" not in str(info.value)
+
+
+def test_redirect_loop_is_a_fetch_error_not_retried(server, tmp_path):
+    server.routes["/v3/"] = [(302, {"Location": "/v3/loop"}, b"")]
+    client = _client()
+    with pytest.raises(FetchError, match=r"redirects.*nothing was changed"):
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=client)  # fmt: skip
+    assert client.requests == 1 and client.waits == []
+    assert len(server.calls) == 21  # the first call and httpx's 20 redirects
+    assert not imports_dir(tmp_path).exists()
 
 
 def test_own_client_is_closed_after_the_fetch(server, monkeypatch):
