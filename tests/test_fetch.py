@@ -7,6 +7,9 @@ its requests and time; the server is shut down after each test and by a watchdog
 
 from __future__ import annotations
 
+import doctest
+import email.utils
+import gzip
 import json
 import socket
 import threading
@@ -17,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from research.core.errors import ParseError
+import research.data.fetch as fetch_mod
+from research.core.errors import ParameterError, ParseError
 from research.data.fetch import (
     FetchError,
     HttpClient,
@@ -41,13 +45,16 @@ def _item(muni, year, value):
 class _Server:
     """A scripted server: ``routes`` maps a path prefix to a list of responses in turn."""
 
-    def __init__(self):
+    def __init__(self, protocol: str = "HTTP/1.0"):
         self.calls: list[tuple[str, str, bytes]] = []
+        self.ports: list[int] = []  # the client's port per call (one port = one connection)
         self.routes: dict[str, list] = {}
         self.release = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = protocol
+
             def log_message(self, *args):  # keep test output clean
                 pass
 
@@ -55,6 +62,7 @@ class _Server:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 owner.calls.append((method, self.path, body))
+                owner.ports.append(self.client_address[1])
                 for prefix, script in owner.routes.items():
                     if self.path.startswith(prefix):
                         step = script.pop(0) if len(script) > 1 else script[0]
@@ -64,6 +72,9 @@ class _Server:
                 if step == "sleep":
                     owner.release.wait(2.0)
                     step = (200, {}, b"{}")
+                if step == "drop":  # close the connection without an answer
+                    self.close_connection = True
+                    return
                 status, headers, payload = step
                 try:
                     self.send_response(status)
@@ -321,3 +332,247 @@ def test_retry_after_parsing():
     assert _retry_after("7") == 7.0
     assert _retry_after(None) is None and _retry_after("soon") is None
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past
+
+
+# -- the httpx/tenacity client: behaviour beyond the pinned basics ---------------------------
+
+
+@pytest.fixture
+def server11():
+    s = _Server("HTTP/1.1").start()
+    yield s
+    s.stop()
+
+
+def test_kolada_pages_share_one_kept_alive_connection(server11, tmp_path):
+    path = "/v3/data/kpi/N07402/year/2022"
+    base = f"{server11.url}{path}?per_page=1"
+    server11.routes[path + "?per_page=1&page=3"] = [_json({"values": [_item("0180", 2022, 3.0)]})]
+    server11.routes[path + "?per_page=1&page=2"] = [
+        _json({"values": [_item("0126", 2022, 2.0)], "next_url": base + "&page=3"})
+    ]
+    server11.routes[path + "?per_page=1"] = [
+        _json({"values": [_item("0114", 2022, 1.0)], "next_url": base + "&page=2"})
+    ]
+    with _client() as client:
+        res = fetch_kolada(["N07402"], [2022], base_url=server11.url + "/v3", per_page=1,
+                           store=False, client=client)  # fmt: skip
+    assert sorted(res.frame["value"].to_list()) == [1.0, 2.0, 3.0]
+    assert len(server11.ports) == 3 and len(set(server11.ports)) == 1
+
+
+def test_progress_line_per_retry_and_exhaustion_message(server, tmp_path):
+    server.routes["/v3/"] = [(502, {}, b"bad gateway")]
+    lines: list[str] = []
+    client = HttpClient(timeout=2.0, retries=2, backoff=1.5, sleep=lambda s: None,
+                        progress=lines.append)  # fmt: skip
+    with pytest.raises(FetchError) as info:
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=client)  # fmt: skip
+    host = server.url.removeprefix("http://")
+    assert lines == [
+        f"{host}: HTTP 502 Bad Gateway: bad gateway; retrying in 2 s (attempt 2 of 3)",
+        f"{host}: HTTP 502 Bad Gateway: bad gateway; retrying in 3 s (attempt 3 of 3)",
+    ]
+    assert client.waits == [1.5, 3.0] and client.requests == 3 == len(server.calls)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert msg == (
+        f"{server.url}/v3/data/kpi/N07402/year/2022?per_page=5000: giving up after 3 "
+        "attempt(s); last: HTTP 502 Bad Gateway: bad gateway. Nothing was changed; try again "
+        "later."
+    )
+    assert not imports_dir(tmp_path).exists()
+
+
+def test_backoff_is_capped(server):
+    server.routes["/v3/"] = [(504, {}, b"")]
+    client = HttpClient(timeout=2.0, retries=4, backoff=4.0, max_backoff=10.0, sleep=lambda s: None)
+    with pytest.raises(FetchError, match="giving up after 5"):
+        client.request(server.url + "/v3/x")
+    assert client.waits == [4.0, 8.0, 10.0, 10.0]
+
+
+def test_503_without_retry_after_uses_backoff(server):
+    server.routes["/v3/"] = [(503, {}, b"busy"), (200, {}, b"ok")]
+    client = HttpClient(timeout=2.0, retries=1, backoff=0.25, sleep=lambda s: None)
+    assert client.request(server.url + "/v3/x") == b"ok"
+    assert client.waits == [0.25]
+
+
+def test_retry_after_as_http_date(server):
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    server.routes["/v3/"] = [(429, {"Retry-After": when}, b""), (200, {}, b"ok")]
+    client = HttpClient(timeout=2.0, retries=1, backoff=0.01, sleep=lambda s: None)
+    assert client.request(server.url + "/v3/x") == b"ok"
+    # the header has whole seconds: 29-30 s from now, minus the time the call took
+    assert 27.0 <= client.waits[0] <= 30.0
+
+
+def test_deadline_cuts_the_retry_after_wait_then_stops(server, tmp_path):
+    server.routes["/v3/"] = [(429, {"Retry-After": "100"}, b"later")]
+    now = [0.0]
+
+    def sleep(s):
+        now[0] += s
+
+    client = HttpClient(timeout=2.0, retries=5, deadline=5.0, clock=lambda: now[0], sleep=sleep)
+    with pytest.raises(FetchError) as info:
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=client)  # fmt: skip
+    assert client.waits == [5.0]  # not the 100 s the server asked for
+    assert len(server.calls) == 1
+    msg = str(info.value)
+    assert "deadline of 5 s" in msg and "HTTP 429" in msg and "--deadline" in msg
+    assert not imports_dir(tmp_path).exists()
+
+
+def test_dropped_connection_is_retried(server):
+    server.routes["/v3/"] = ["drop", (200, {}, b"ok")]
+    lines: list[str] = []
+    client = HttpClient(timeout=2.0, retries=1, backoff=0.01, sleep=lambda s: None,
+                        progress=lines.append)  # fmt: skip
+    assert client.request(server.url + "/v3/x") == b"ok"
+    assert len(server.calls) == 2 and "connection failed" in lines[0]
+
+
+def test_refused_after_a_first_answer_is_retried_not_no_network(server):
+    server.routes["/v3/"] = [(200, {}, b"ok")]
+    client = HttpClient(timeout=2.0, retries=1, backoff=0.01, sleep=lambda s: None)
+    assert client.request(server.url + "/v3/x") == b"ok"
+    with pytest.raises(FetchError, match=r"giving up after 2 attempt.*connection failed") as info:
+        client.request(f"http://127.0.0.1:{_closed_port()}/v3/x")
+    assert not isinstance(info.value, NetworkUnavailableError)
+
+
+def test_tls_failure_is_a_clear_error_not_retried(server):
+    # the local server speaks plain HTTP: the TLS handshake must fail
+    client = HttpClient(timeout=2.0, retries=3, backoff=0.01, sleep=lambda s: None)
+    url = server.url.replace("http://", "https://") + "/v3/x"
+    with pytest.raises(FetchError, match="TLS connection failed") as info:
+        client.request(url)
+    assert not isinstance(info.value, NetworkUnavailableError)
+    assert client.requests == 1 and client.waits == []
+    assert "\n" not in str(info.value) and url in str(info.value)
+
+
+def test_redirect_is_followed_and_gzip_decoded(server):
+    payload = gzip.compress(json.dumps({"values": [_item("0126", 2022, 55.9)]}).encode())
+    server.routes["/v3/moved"] = [(200, {"Content-Encoding": "gzip"}, payload)]
+    server.routes["/v3/"] = [(302, {"Location": "/v3/moved"}, b"")]
+    client = _client()
+    res = fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", store=False,
+                       client=client)  # fmt: skip
+    assert res.frame["value"].to_list() == [55.9]
+    assert [c[1] for c in server.calls] == ["/v3/data/kpi/N07402/year/2022?per_page=5000",
+                                            "/v3/moved"]  # fmt: skip
+
+
+def test_environment_proxy_is_not_used_for_loopback(server, monkeypatch):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    for var in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(var, dead)
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    server.routes["/v3/"] = [(200, {}, b"ok")]
+    assert _client().request(server.url + "/v3/x") == b"ok"
+
+
+def test_environment_proxy_is_used_for_other_hosts(server, monkeypatch):
+    # the local server plays an HTTP proxy: it gets the absolute URL in the request line
+    for var in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(var, server.url)
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    server.routes["http://kolada.invalid/v3/"] = [_json({"values": [_item("0126", 2022, 1.0)]})]
+    res = fetch_kolada(["N07402"], [2022], base_url="http://kolada.invalid/v3", store=False,
+                       client=_client())  # fmt: skip
+    assert server.calls[0][1] == "http://kolada.invalid/v3/data/kpi/N07402/year/2022?per_page=5000"
+    assert res.frame.height == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "say"),
+    [
+        ("ftp://example.org/x", "not an http"),
+        ("file:///etc/passwd", "not an http"),
+        ("http://", "not an http"),
+        ("x", "not an http"),
+        ("http://[::1/x", "not a valid URL"),
+        ("http://127.0.0.1:1x/x", "not a valid URL"),
+    ],
+)
+def test_bad_url_is_refused(url, say):
+    client = _client()
+    with pytest.raises(ParameterError, match=say) as info:
+        client.request(url)
+    assert client.requests <= 1 and "\n" not in str(info.value)
+
+
+def test_redirect_loop_is_a_fetch_error_not_retried(server, tmp_path):
+    server.routes["/v3/"] = [(302, {"Location": "/v3/loop"}, b"")]
+    client = _client()
+    with pytest.raises(FetchError, match=r"redirects.*nothing was changed"):
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=client)  # fmt: skip
+    assert client.requests == 1 and client.waits == []
+    assert len(server.calls) == 21  # the first call and httpx's 20 redirects
+    assert not imports_dir(tmp_path).exists()
+
+
+def test_own_client_is_closed_after_the_fetch(server, monkeypatch):
+    closed = []
+    real_close = HttpClient.close
+
+    def close(self):
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(HttpClient, "close", close)
+    server.routes["/api/v2/"] = [_json(json.loads(_small_jsonstat()))]
+    fetch_scb(["0126"], [2022], base_url=server.url + "/api/v2", store=False)
+    assert len(closed) == 1 and closed[0]._pools == {}
+    injected = _client()
+    fetch_scb(["0126"], [2022], base_url=server.url + "/api/v2", store=False, client=injected)
+    assert len(closed) == 1 and injected._pools  # the caller's client stays open
+    injected.close()
+
+
+def test_doctests_run():
+    res = doctest.testmod(fetch_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted >= 2
+
+
+def test_http_error_page_gives_one_line_with_url_and_advice(server, tmp_path):
+    page = b"<html>\n<head><title>404</title></head>\n<body>\n  No such KPI\n</body></html>\n"
+    server.routes["/v3/"] = [(404, {"Content-Type": "text/html"}, page)]
+    with pytest.raises(FetchError) as info:
+        fetch_kolada(["N99999"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=_client())  # fmt: skip
+    msg = str(info.value)
+    assert msg == (
+        f"{server.url}/v3/data/kpi/N99999/year/2022?per_page=5000: HTTP 404 Not Found: "
+        "<html> <head><title>404</title></head> <body> No such KPI </body></html>. Nothing was "
+        "changed; check the KPI or table id, areas and years and try again."
+    )
+    assert len(server.calls) == 1 and not imports_dir(tmp_path).exists()
+
+
+def test_paging_that_does_not_end_stops(server, tmp_path):
+    path = "/v3/data/kpi/N07402/year/2022?per_page=5000"
+    server.routes["/v3/"] = [
+        _json({"values": [_item("0126", 2022, 1.0)], "next_url": server.url + path})
+    ]
+    with pytest.raises(FetchError, match=r"more than 3 pages.*raise max_pages") as info:
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     max_pages=3, client=_client())  # fmt: skip
+    assert "\n" not in str(info.value)
+    assert len(server.calls) == 3 and not imports_dir(tmp_path).exists()
+
+
+def test_non_json_response_is_a_fetch_error(server, tmp_path):
+    server.routes["/v3/"] = [(200, {"Content-Type": "text/html"}, b"<html>login</html>")]
+    with pytest.raises(FetchError, match=r"not JSON.*PILOTBENCH_KOLADA_URL"):
+        fetch_kolada(["N07402"], [2022], base_url=server.url + "/v3", base=tmp_path,
+                     client=_client())  # fmt: skip
+    assert not imports_dir(tmp_path).exists()

@@ -1,12 +1,16 @@
 """Fetch official data over HTTP (Kolada API v3, SCB PxWebApi v2) into the import store.
 
-Standard library only (``urllib``). The client
+HTTP goes through `httpx <https://www.python-httpx.org>`_ and the retry policy through
+`tenacity <https://tenacity.readthedocs.io>`_; this module only states the policy. The client
 
-* sets a timeout on every call and retries transient failures (timeouts, 5xx, 429) with
-  exponential backoff, honouring ``Retry-After`` on 429/503;
+* sets a timeout on every call and retries transient failures (timeouts, dropped
+  connections, HTTP 500/502/503/504 and 429) with exponential backoff, honouring
+  ``Retry-After`` on 429/503;
 * fails fast without a network: a DNS or connection failure on the *first* call raises
   :class:`NetworkUnavailableError` at once instead of retrying for minutes;
-* follows Kolada's ``next_url`` paging (only to the same host);
+* stops when the whole fetch (all calls, retries and waits) exceeds its ``deadline``;
+* follows Kolada's ``next_url`` paging (only to the same host) over one kept-alive
+  connection;
 * respects SCB's limit of about 30 calls per 10 seconds with a sliding-window
   :class:`RateLimiter` (clock and sleep injectable for tests), and splits SCB selections so
   that no call asks for more than 150 000 cells.
@@ -14,25 +18,32 @@ Standard library only (``urllib``). The client
 Responses go through the same readers (:mod:`research.data.sources`) and the import store
 (:func:`research.data.imports.import_file`), so fetched and downloaded files are handled alike.
 Nothing is written to disk until every call of a fetch has succeeded.
+
+References
+----------
+Kolada API v3: https://api.kolada.se/v3/docs. SCB PxWebApi v2:
+https://statistikdatabasen.scb.se/api/v2 (30 calls per 10 s, 150 000 cells per call).
+RFC 9110 section 10.2.3 (``Retry-After``).
 """
 
 from __future__ import annotations
 
 import collections
 import email.utils
+import errno
 import json
-import socket
+import ssl
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import polars as pl
+import tenacity
 
 from research.core.errors import DataError, ParameterError
 from research.data.sources.kolada import parse_kolada
@@ -57,7 +68,15 @@ KOLADA_URL = "https://api.kolada.se/v3"
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 SCB_MAX_CELLS = 150_000
 _KOLADA_MAX_YEARS = 25
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_RETRY_STATUS = {500, 502, 503, 504, 429}
+_UNREACHABLE_ERRNO = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ENETUNREACH,
+    errno.EHOSTUNREACH,
+    errno.EADDRNOTAVAIL,
+}
 
 
 class FetchError(DataError):
@@ -132,28 +151,46 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _is_unreachable(exc: BaseException) -> bool:
-    reason = getattr(exc, "reason", exc)
-    return isinstance(reason, socket.gaierror | ConnectionRefusedError | ConnectionResetError) or (
-        isinstance(reason, OSError)
-        and not isinstance(reason, TimeoutError)
-        and getattr(reason, "errno", None) in (101, 113, 111, 99)
-    )  # unreachable/refused
+def _os_error(exc: BaseException) -> OSError | None:
+    """The operating-system error under an httpx/httpcore exception chain, if any."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, OSError):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
-def _is_timeout(exc: BaseException) -> bool:
-    reason = getattr(exc, "reason", exc)
-    return isinstance(reason, TimeoutError | socket.timeout)
+def _is_unreachable(exc: httpx.ConnectError) -> bool:
+    """True for "no such host", "refused" and "no route": the host cannot be reached at all."""
+    err = _os_error(exc)
+    if err is None or isinstance(err, ssl.SSLError):
+        return False
+    return getattr(err, "errno", None) in _UNREACHABLE_ERRNO or type(err).__name__ == "gaierror"
+
+
+class _Transient(Exception):
+    """One failed attempt worth retrying; ``last`` says what went wrong."""
+
+    def __init__(self, last: str, retry_after: float | None = None) -> None:
+        super().__init__(last)
+        self.last, self.retry_after = last, retry_after
 
 
 @dataclass
 class HttpClient:
-    """A small HTTP client with timeouts, retries, backoff and an optional rate limiter.
+    """An HTTP client (httpx) with timeouts, retries (tenacity), a deadline and a rate limit.
+
+    One instance keeps its connections open between calls (Kolada's pages, SCB's parts);
+    :meth:`close` (or a ``with`` block) ends them. Proxies from the environment are used,
+    except for loopback addresses (a local mirror or test server).
 
     Parameters
     ----------
     timeout
-        Seconds per call.
+        Seconds per call: for connecting, and for each read or write on the connection.
     retries
         Extra attempts after the first for transient failures.
     backoff
@@ -171,6 +208,21 @@ class HttpClient:
     progress
         Called with one line of text before each retry (the command line prints it to
         stderr), so a slow server is never met with silence.
+    clock
+        Injectable for tests (default :func:`time.monotonic`).
+
+    Attributes
+    ----------
+    requests
+        Calls made (retries included).
+    waits
+        Seconds waited before each retry.
+
+    Examples
+    --------
+    >>> with HttpClient(timeout=5.0, retries=2) as client:
+    ...     client.timeout, client.requests
+    (5.0, 0)
     """
 
     timeout: float = 10.0
@@ -180,7 +232,7 @@ class HttpClient:
     max_retry_after: float = 120.0
     limiter: RateLimiter | None = None
     sleep: Callable[[float], None] = time.sleep
-    user_agent: str = "pilotbench (research workbench; urllib)"
+    user_agent: str = f"pilotbench (research workbench; httpx/{httpx.__version__})"
     deadline: float | None = None
     progress: Callable[[str], None] | None = None
     clock: Callable[[], float] = time.monotonic
@@ -188,6 +240,19 @@ class HttpClient:
     waits: list[float] = field(default_factory=list)
     _reached: bool = False
     _started: float | None = None
+    _pools: dict[bool, httpx.Client] = field(default_factory=dict, repr=False)
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the open connections (the client can still be used afterwards)."""
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
 
     def _left(self) -> float | None:
         if self.deadline is None:
@@ -196,11 +261,16 @@ class HttpClient:
             self._started = self.clock()
         return self.deadline - (self.clock() - self._started)
 
-    def _opener(self, url: str) -> urllib.request.OpenerDirector:
-        host = urllib.parse.urlsplit(url).hostname or ""
-        if host in _LOOPBACK:
-            return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        return urllib.request.build_opener()
+    def _pool(self, url: str) -> httpx.Client:
+        # A proxy set in the environment must not swallow calls to a local mirror.
+        trust_env = (urllib.parse.urlsplit(url).hostname or "") not in _LOOPBACK
+        if trust_env not in self._pools:
+            self._pools[trust_env] = httpx.Client(
+                trust_env=trust_env,
+                follow_redirects=True,
+                headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+            )
+        return self._pools[trust_env]
 
     def _wait(self, seconds: float) -> None:
         self.waits.append(seconds)
@@ -211,83 +281,130 @@ class HttpClient:
 
         Raises
         ------
+        ParameterError
+            If ``url`` is not an http(s) URL.
         NetworkUnavailableError
             When the very first call cannot reach the host (DNS, refused, unreachable).
         FetchError
-            For a non-retryable HTTP status, or when retries are exhausted.
+            For a non-retryable HTTP status, a ``Retry-After`` longer than
+            ``max_retry_after``, the deadline, or when retries are exhausted.
         """
-        scheme = urllib.parse.urlsplit(url).scheme
-        if scheme not in ("http", "https"):
-            raise ParameterError(f"{url!r} is not an http(s) URL")
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        opener = self._opener(url)
+        try:
+            parts = urllib.parse.urlsplit(url)
+        except ValueError as exc:
+            raise ParameterError(f"{url!r} is not a valid URL ({exc}); correct it") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ParameterError(f"{url!r} is not an http(s) URL; give one such as {KOLADA_URL}")
+        host = parts.netloc
         last = ""
-        host = urllib.parse.urlsplit(url).netloc
-        for attempt in range(self.retries + 1):
+
+        def attempt() -> bytes:
+            nonlocal last
             left = self._left()
             if left is not None and left <= 0:
                 raise FetchError(
-                    f"{host}: the fetch took longer than its deadline of {self.deadline:.0f} s "
+                    f"{url}: the fetch took longer than its deadline of {self.deadline:.0f} s "
                     f"(last: {last or 'no answer'}); nothing was changed. Try again later or "
                     "raise --deadline."
                 )
             if self.limiter is not None:
                 self.limiter.acquire()
-            req = urllib.request.Request(
-                url, data=data, headers=headers, method="POST" if data is not None else "GET"
-            )
             self.requests += 1
-            delay = min(self.max_backoff, self.backoff * 2**attempt)
             timeout = self.timeout if left is None else max(0.1, min(self.timeout, left))
             try:
-                with opener.open(req, timeout=timeout) as resp:
-                    payload = resp.read()
-                self._reached = True
-                return payload
-            except urllib.error.HTTPError as exc:
-                self._reached = True
-                text = exc.read()[:300].decode("utf-8", "replace")
-                exc.close()
-                last = f"HTTP {exc.code} {exc.reason}: {text}"
-                if exc.code in (429, 503):
-                    ra = _retry_after(exc.headers.get("Retry-After"))
-                    if ra is not None and ra > self.max_retry_after:
-                        raise FetchError(
-                            f"{url}: the server asks to wait {ra:.0f} s "
-                            f"(Retry-After); try again later"
-                        ) from None
-                    delay = ra if ra is not None else delay
-                elif exc.code not in (500, 502, 504):
-                    raise FetchError(f"{url}: {last}") from None
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                if _is_timeout(exc):
-                    last = f"no answer within {timeout:g} s"
-                elif not self._reached and _is_unreachable(exc):
-                    raise NetworkUnavailableError(
-                        f"Cannot reach {urllib.parse.urlsplit(url).netloc}: "
-                        f"{getattr(exc, 'reason', exc)}. There seems to be no network (or the "
-                        "host is down); nothing was changed. Connect and try again, or import "
-                        "a downloaded file with research.data.imports.import_file."
-                    ) from None
-                else:
-                    last = f"connection failed: {getattr(exc, 'reason', exc)}"
-            if attempt < self.retries:
-                left = self._left()
-                if left is not None:
-                    delay = min(delay, max(0.0, left))
-                if self.progress is not None:
-                    self.progress(
-                        f"{host}: {last}; retrying in {delay:.0f} s "
-                        f"(attempt {attempt + 2} of {self.retries + 1})"
-                    )
-                self._wait(delay)
-        raise FetchError(
-            f"{host}: giving up after {self.retries + 1} attempt(s); last: {last}. "
-            "Nothing was changed; try again later."
+                return self._once(url, body, timeout)
+            except _Transient as exc:
+                last = exc.last
+                raise
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            ra = getattr(exc, "retry_after", None)
+            delay = ra if ra is not None else self._backoff(state)
+            left = self._left()
+            return delay if left is None else min(delay, max(0.0, left))
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            if self.progress is not None and state.next_action is not None:
+                self.progress(
+                    f"{host}: {last}; retrying in {state.next_action.sleep:.0f} s "
+                    f"(attempt {state.attempt_number + 1} of {self.retries + 1})"
+                )
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Transient),
+            stop=tenacity.stop_after_attempt(self.retries + 1),
+            wait=wait,
+            sleep=self._wait,
+            before_sleep=before_sleep,
+            reraise=True,
         )
+        try:
+            return retrying(attempt)
+        except _Transient:
+            raise FetchError(
+                f"{url}: giving up after {self.retries + 1} attempt(s); last: {last}. "
+                "Nothing was changed; try again later."
+            ) from None
+
+    def _backoff(self, state: tenacity.RetryCallState) -> float:
+        # backoff, 2*backoff, 4*backoff, ... capped at max_backoff
+        return tenacity.wait_exponential(multiplier=self.backoff, max=self.max_backoff)(state)
+
+    def _once(self, url: str, body: dict | None, timeout: float) -> bytes:
+        """One call; a transient failure is a :class:`_Transient`, others a FetchError."""
+        try:
+            if body is None:
+                resp = self._pool(url).get(url, timeout=timeout)
+            else:
+                resp = self._pool(url).post(url, json=body, timeout=timeout)
+        except httpx.TimeoutException:
+            raise _Transient(f"no answer within {timeout:g} s") from None
+        except httpx.ConnectError as exc:
+            err = _os_error(exc)
+            if isinstance(err, ssl.SSLError):
+                raise FetchError(
+                    f"{url}: the TLS connection failed ({err.reason or err}); check the "
+                    "system's certificates or the URL, then try again."
+                ) from None
+            if not self._reached and _is_unreachable(exc):
+                raise NetworkUnavailableError(
+                    f"{url}: cannot reach {urllib.parse.urlsplit(url).netloc}: {err or exc}. "
+                    "There seems to be no network (or the host is down); nothing was changed. "
+                    "Connect and try again, or import a downloaded file with "
+                    "research.data.imports.import_file."
+                ) from None
+            raise _Transient(f"connection failed: {err or exc}") from None
+        except httpx.TransportError as exc:  # dropped connection, protocol error
+            raise _Transient(f"connection failed: {exc or type(exc).__name__}") from None
+        except httpx.RequestError as exc:  # too many redirects, undecodable body: not transient
+            raise FetchError(
+                f"{url}: {exc or type(exc).__name__}; nothing was changed. Check the URL "
+                "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) and try again."
+            ) from None
+        except httpx.InvalidURL as exc:
+            raise ParameterError(f"{url!r} is not a valid URL ({exc}); correct it") from None
+        self._reached = True
+        if resp.is_success:
+            return resp.content
+        # the start of the body, on one line (servers answer errors with multi-line HTML)
+        text = " ".join(resp.content[:300].decode("utf-8", "replace").split())
+        last = f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {text}" if text else "")
+        if resp.status_code not in _RETRY_STATUS:
+            raise FetchError(
+                f"{url}: {last}. Nothing was changed; check the "
+                + ("KPI or table id, areas and years" if resp.status_code < 500 else "server")
+                + " and try again."
+            )
+        ra = None
+        if resp.status_code in (429, 503):
+            ra = _retry_after(resp.headers.get("Retry-After"))
+            if ra is not None and ra > self.max_retry_after:
+                raise FetchError(
+                    f"{url}: the server asks to wait {ra:.0f} s (Retry-After); nothing was "
+                    "changed, try again later"
+                )
+        raise _Transient(last, ra)
 
 
 @dataclass(frozen=True)
@@ -387,43 +504,57 @@ def fetch_kolada(
     """
     if not kpis or not years:
         raise ParameterError("fetch_kolada needs at least one KPI and one year")
+    own = client is None
     client = client or HttpClient(
         timeout=timeout, retries=retries, deadline=deadline, progress=_stderr
     )
-    ids = [k.strip().upper() for k in kpis]
-    yrs = sorted({int(y) for y in years})
-    muni = ",".join(_kolada_code(a) for a in areas) if areas else None
-    docs: list[tuple[str, str]] = []
-    urls: list[str] = []
-    base_url = base_url.rstrip("/")
-    for kpi in ids:
-        for i in range(0, len(yrs), _KOLADA_MAX_YEARS):
-            chunk = yrs[i : i + _KOLADA_MAX_YEARS]
-            path = f"/data/kpi/{kpi}" + (f"/municipality/{muni}" if muni else "")
-            url = f"{base_url}{path}/year/{','.join(map(str, chunk))}?per_page={per_page}"
-            pages = []
-            for _ in range(max_pages):
-                urls.append(url)
-                raw = client.request(url)
-                try:
-                    doc = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise FetchError(f"{url}: the response is not JSON ({exc})") from None
-                pages.append(doc)
-                nxt = doc.get("next_url") if isinstance(doc, dict) else None
-                if not nxt:
-                    break
-                if not _same_origin(nxt, base_url):
-                    raise FetchError(f"{url}: next_url {nxt!r} leaves {base_url}; refusing")
-                url = nxt
-            else:
-                raise FetchError(f"{kpi}: more than {max_pages} pages; stopping")
-            name = (
-                f"kolada-{kpi}-{chunk[0]}-{chunk[-1]}"
-                + (f"-{len(areas)}areas" if areas else "")
-                + ".json"
-            )
-            docs.append((name, json.dumps(pages, ensure_ascii=False, indent=1)))
+    try:
+        ids = [k.strip().upper() for k in kpis]
+        yrs = sorted({int(y) for y in years})
+        muni = ",".join(_kolada_code(a) for a in areas) if areas else None
+        docs: list[tuple[str, str]] = []
+        urls: list[str] = []
+        base_url = base_url.rstrip("/")
+        for kpi in ids:
+            for i in range(0, len(yrs), _KOLADA_MAX_YEARS):
+                chunk = yrs[i : i + _KOLADA_MAX_YEARS]
+                path = f"/data/kpi/{kpi}" + (f"/municipality/{muni}" if muni else "")
+                url = f"{base_url}{path}/year/{','.join(map(str, chunk))}?per_page={per_page}"
+                pages = []
+                for _ in range(max_pages):
+                    urls.append(url)
+                    raw = client.request(url)
+                    try:
+                        doc = json.loads(raw.decode("utf-8"))
+                    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                        raise FetchError(
+                            f"{url}: the response is not JSON ({exc}); nothing was changed. "
+                            "Is the URL Kolada's API v3 (PILOTBENCH_KOLADA_URL)?"
+                        ) from None
+                    pages.append(doc)
+                    nxt = doc.get("next_url") if isinstance(doc, dict) else None
+                    if not nxt:
+                        break
+                    if not _same_origin(nxt, base_url):
+                        raise FetchError(
+                            f"{url}: next_url {nxt!r} leaves {base_url}; refusing to follow "
+                            "it, nothing was changed"
+                        )
+                    url = nxt
+                else:
+                    raise FetchError(
+                        f"{url}: {kpi} has more than {max_pages} pages; stopping, nothing was "
+                        "changed. Fetch fewer years or areas at a time, or raise max_pages."
+                    )
+                name = (
+                    f"kolada-{kpi}-{chunk[0]}-{chunk[-1]}"
+                    + (f"-{len(areas)}areas" if areas else "")
+                    + ".json"
+                )
+                docs.append((name, json.dumps(pages, ensure_ascii=False, indent=1)))
+    finally:
+        if own:
+            client.close()
     frames = [parse_kolada(text, name) for name, text in docs]
     results = _store(docs, source="kolada", base=base, origin=urls[0]) if store else []
     frame = pl.concat([r.frame for r in results]) if results else pl.concat(frames)
@@ -487,6 +618,7 @@ def fetch_scb(
             f"SCB region codes are '00', 2-digit län or 4-digit kommun codes; got {bad}"
         )
     yrs = [str(y) for y in sorted({int(y) for y in years})]
+    own = client is None
     client = client or HttpClient(
         timeout=timeout,
         retries=retries,
@@ -500,21 +632,28 @@ def fetch_scb(
     step = max(1, SCB_MAX_CELLS // per_region)
     url = f"{base_url.rstrip('/')}/tables/{table}/data?lang=sv&outputFormat=json-stat2"
     docs: list[tuple[str, str]] = []
-    for part, i in enumerate(range(0, len(codes), step), start=1):
-        selection = [
-            {"variableCode": "Region", "valueCodes": codes[i : i + step]},
-            {"variableCode": "ContentsCode", "valueCodes": [content]},
-            {"variableCode": "Tid", "valueCodes": yrs},
-        ]
-        if by_sex:
-            selection.append({"variableCode": "Kon", "valueCodes": ["1", "2"]})
-        raw = client.request(url, body={"selection": selection})
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FetchError(f"{url}: the response is not UTF-8 ({exc})") from None
-        name = f"scb-{table}-{yrs[0]}-{yrs[-1]}{'-kon' if by_sex else ''}-part{part}.json"
-        docs.append((name, text))
+    try:
+        for part, i in enumerate(range(0, len(codes), step), start=1):
+            selection = [
+                {"variableCode": "Region", "valueCodes": codes[i : i + step]},
+                {"variableCode": "ContentsCode", "valueCodes": [content]},
+                {"variableCode": "Tid", "valueCodes": yrs},
+            ]
+            if by_sex:
+                selection.append({"variableCode": "Kon", "valueCodes": ["1", "2"]})
+            raw = client.request(url, body={"selection": selection})
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FetchError(
+                    f"{url}: the response is not UTF-8 ({exc}); nothing was changed. Is the "
+                    "URL SCB's PxWebApi v2 (PILOTBENCH_SCB_URL)?"
+                ) from None
+            name = f"scb-{table}-{yrs[0]}-{yrs[-1]}{'-kon' if by_sex else ''}-part{part}.json"
+            docs.append((name, text))
+    finally:
+        if own:
+            client.close()
     frames = [parse_jsonstat(text, name) for name, text in docs]
     results = _store(docs, source="scb", base=base, origin=url) if store else []
     frame = pl.concat([r.frame for r in results]) if results else pl.concat(frames)

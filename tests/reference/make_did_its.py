@@ -12,7 +12,8 @@ pandas 3.1.1, numpy 2.4.6, scipy 1.17.1.
 The script simulates the data itself (fixed seeds) and writes both the data and the fitted
 values to ``tests/reference/did_its_statsmodels.json``; the tests read the data from the JSON,
 so they never depend on numpy's random streams. Designs are written out here with explicit
-dummy columns (pandas.get_dummies), independently of research/stats/did.py and research/stats/its.py.
+dummy columns (pandas.get_dummies), independently of research/stats/did.py and
+research/stats/its.py.
 """
 
 from __future__ import annotations
