@@ -1,0 +1,158 @@
+"""Message catalogues: every sentence a user reads, in Swedish and English, keyed by stable ids.
+
+A catalogue is a TOML file with one table per message id and one ``str.format`` template per
+language::
+
+    [title_pvc]
+    sv = "{candidate} jämfört med pilotområdet"
+    en = "{candidate} compared with the pilot area"
+
+Catalogues sit next to the code that uses them and are named ``texts.toml``
+(``research/views/<report>/texts.toml``, ``research/views/texts.toml`` for wording shared by
+every report); the test suite checks each of them. Code asks for a message by id and passes the values
+already formatted for the language (:mod:`research.core.fmt`): ``TEXTS("title_pvc", "sv",
+candidate="Huddinge")``. Swedish is the default language.
+
+Why TOML rather than gettext: there are two languages and one team; a translator edits one
+file where both languages stand side by side under the same id, there is no compile step
+(``.mo``), and :meth:`Catalogue.problems` checks what gettext tools check (every id in both
+languages, the same placeholders in both), run by the test suite for every catalogue.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+
+from .errors import DataError
+from .fmt import LANGS, check_lang
+
+__all__ = ["Catalogue", "load_catalogue"]
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Catalogue(Mapping[str, Mapping[str, str]]):
+    """Messages by id, each in every language of :data:`research.core.fmt.LANGS`.
+
+    Parameters
+    ----------
+    messages
+        ``{id: {"sv": template, "en": template}}``.
+    source
+        Where the messages came from (named in errors).
+
+    Examples
+    --------
+    >>> texts = Catalogue({"hello": {"sv": "Hej {name}", "en": "Hello {name}"}})
+    >>> texts("hello", "sv", name="Huddinge"), texts("hello", "en", name="Huddinge")
+    ('Hej Huddinge', 'Hello Huddinge')
+    >>> texts.problems()
+    []
+    """
+
+    def __init__(self, messages: Mapping[str, Mapping[str, str]], source: str = "<dict>") -> None:
+        self._messages = {k: dict(v) for k, v in messages.items()}
+        self.source = source
+
+    def __getitem__(self, key: str) -> Mapping[str, str]:
+        return self._messages[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._messages)
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def __call__(self, key: str, lang: str = "sv", /, **values: object) -> str:
+        """The message ``key`` in ``lang``, with ``values`` filled in.
+
+        Raises
+        ------
+        KeyError
+            If the catalogue has no message ``key`` (a programming error, not a user's).
+        ParameterError
+            If ``lang`` is not a supported language.
+        """
+        try:
+            message = self._messages[key]
+        except KeyError:
+            raise KeyError(f"{self.source}: no message {key!r}") from None
+        return message[check_lang(lang)].format(**values)
+
+    def merged(self, other: Catalogue) -> Catalogue:
+        """This catalogue with ``other``'s messages added; an id in both is an error.
+
+        Raises
+        ------
+        DataError
+            If an id is defined in both catalogues (one id, one wording).
+        """
+        clash = sorted(set(self._messages) & set(other._messages))
+        if clash:
+            raise DataError(
+                f"{other.source}: message id(s) {', '.join(clash)} already defined in "
+                f"{self.source}; use the existing id or a new one"
+            )
+        return Catalogue({**self._messages, **other._messages}, f"{self.source}+{other.source}")
+
+    def problems(self) -> list[str]:
+        """What is wrong with the catalogue: missing languages, placeholders that differ."""
+        out = []
+        for key, message in self._messages.items():
+            missing = [lang for lang in LANGS if not message.get(lang)]
+            if missing:
+                out.append(f"{self.source} [{key}]: no text for {', '.join(missing)}")
+                continue
+            extra = sorted(set(message) - set(LANGS))
+            if extra:
+                out.append(f"{self.source} [{key}]: unknown language(s) {', '.join(extra)}")
+            try:
+                names = {lang: _placeholders(message[lang]) for lang in LANGS}
+            except ValueError as exc:
+                out.append(f"{self.source} [{key}]: malformed template ({exc})")
+                continue
+            if len({frozenset(v) for v in names.values()}) > 1:
+                out.append(f"{self.source} [{key}]: placeholders differ: {names}")
+        return out
+
+
+@cache
+def load_catalogue(path: Path) -> Catalogue:
+    """Read a catalogue file (cached per path).
+
+    Parameters
+    ----------
+    path
+        A TOML file of ``[id]`` tables with ``sv`` and ``en`` strings.
+
+    Returns
+    -------
+    Catalogue
+
+    Raises
+    ------
+    DataError
+        If the file is missing or is not valid TOML of that shape.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "texts.toml"
+    >>> _ = f.write_text('[riket]\\nsv = "Riket"\\nen = "Sweden"\\n', encoding="utf-8")
+    >>> load_catalogue(f)("riket", "en")
+    'Sweden'
+    """
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the message catalogue ({exc})") from exc
+    bad = [k for k, v in raw.items() if not isinstance(v, dict)]
+    if bad:
+        raise DataError(f"{path}: {', '.join(bad)} must be tables with sv and en strings")
+    return Catalogue(raw, str(path))
