@@ -60,7 +60,7 @@ def test_bad_files(tmp_path: Path) -> None:
         load_catalogue(bad)
 
 
-CATALOGUES = sorted((PROJECT_ROOT / "research").rglob("texts.toml"))
+CATALOGUES = sorted((PROJECT_ROOT / "research").rglob("*.toml"))
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))

@@ -7,10 +7,10 @@ language::
     sv = "{candidate} jämfört med pilotområdet"
     en = "{candidate} compared with the pilot area"
 
-Catalogues sit next to the code that uses them and are named ``texts.toml``
-(``research/views/<report>/texts.toml``, ``research/views/texts.toml`` for wording shared by
-every report); the test suite checks each of them. Code asks for a message by id and passes
-the values already formatted for the language (:mod:`research.core.fmt`):
+Catalogues sit next to the code that uses them (``research/views/<report>/texts.toml``,
+``research/views/texts.toml`` for wording shared by every report); every ``.toml`` file inside
+the package is a catalogue, and the test suite checks each of them. Code asks for a message
+by id and passes the values already formatted for the language (:mod:`research.core.fmt`):
 ``TEXTS("title_pvc", "sv", candidate="Huddinge")``. Swedish is the default language.
 
 Why TOML rather than gettext: there are two languages and one team; a translator edits one
