@@ -157,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         if r.note:
             print(f"- {r.name}: {r.note}")
+    for r in rows:
+        if r.extra and r.extra.get("phases_s"):
+            from bench_report import format_phases
+
+            print(f"\nwhere the time goes in {r.name} ({r.extra.get('phases_note', '')}):")
+            print(format_phases(r.extra["phases_s"]))
     print(f"\ntotal {total / 60:.1f} min; load average {loads}")
     result = {
         "machine": info,
