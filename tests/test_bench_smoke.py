@@ -147,9 +147,9 @@ def test_format_phases_shares() -> None:
     text = bench_report.format_phases({"a": 0.5, "b": 1.5}, total=4.0)
     # 0.5 / 4 = 12.5 % -> "12 %" (round half to even), 1.5 / 4 = 38 %, sum 2.0 / 4 = 50 %
     assert text.splitlines() == [
-        "a     500 ms   12 %",
-        "b     1.50 s   38 %",
-        "sum   2.00 s   50 %",
+        "a    500 ms  12 %",
+        "b    1.50 s  38 %",
+        "sum  2.00 s  50 %",
     ]
 
 
