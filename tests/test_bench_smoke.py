@@ -20,6 +20,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_batch  # noqa: E402
 import bench_report  # noqa: E402
+import bench_scale  # noqa: E402
 import bench_synth  # noqa: E402
 from benchstats import (  # noqa: E402
     Measurement,
@@ -151,6 +152,17 @@ def test_format_phases_shares() -> None:
         "b    1.50 s  38 %",
         "sum  2.00 s  50 %",
     ]
+
+
+def test_scale_schedule_covers_every_kommun_but_the_pilot() -> None:
+    from research.batch import expand_schedule
+
+    tasks = expand_schedule(tomllib.loads(bench_scale._schedule(None)))
+    codes = [t.parameters["candidate"] for t in tasks]
+    assert len(codes) == 289 == len(set(codes)) and "0180" not in codes  # 290 minus Stockholm
+    two = expand_schedule(tomllib.loads(bench_scale._schedule(["0114", "0115"])))
+    assert [t.parameters["candidate"] for t in two] == ["0114", "0115"]
+    assert bench_scale.reports_per_second(289, 578.0) == 0.5
 
 
 def test_schedule_and_loop_script() -> None:
