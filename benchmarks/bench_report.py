@@ -9,12 +9,14 @@ is what the report's own cells cost on top of the machinery every report pays fo
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from pathlib import Path
 
-from benchstats import Measurement, summarize, target_met
+from benchstats import Measurement, format_seconds, summarize, target_met
 
-__all__ = ["make_empty_notebook", "run"]
+__all__ = ["format_phases", "make_empty_notebook", "measure_phases", "phase_plan", "run"]
 
 TARGET = 1.5
 
@@ -33,6 +35,129 @@ def make_empty_notebook(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
     return target
+
+
+#: What a report's cells import, and the panel they load, run ahead of the cells so that
+#: imports and data load are timed on their own (the cells then find them done).
+_IMPORTS = "from research.lab import controls\nfrom research.views import pilot_vs_candidate\n"
+_DATA = "from research.data.panel import load_panel\nload_panel()\n"
+
+
+def _cell_label(source: str) -> str:
+    """Phase name of a notebook cell from the report method it calls."""
+    m = re.search(r"report\.(\w+)\(", source)
+    if "pilot_vs_candidate(" in source:
+        return "statistics: build the report (pilot_vs_candidate)"
+    if "controls(" in source:
+        return "parameter controls (research.lab)"
+    if m is None:
+        return "cell: " + (source.strip().splitlines() or [""])[-1][:40]
+    name = m.group(1)
+    if name == "funnel":
+        return "chart: funnel"
+    if name in ("title", "intro", "trends_heading", "breaks_note", "caveats"):
+        return f"text: {name}"
+    return f"statistics: {name}"
+
+
+def phase_plan(nb: dict, parameters: str) -> list[tuple[str, str]]:
+    """The phases of one report run cell by cell: ``(label, code)`` in execution order.
+
+    Imports and the data load come first as their own phases; the parameters cell is followed
+    by ``parameters`` (what papermill injects); the loop over trend charts is left as one
+    entry labelled ``chart: trend *`` (it is split per indicator when run).
+
+    Examples
+    --------
+    >>> nb = {"cells": [
+    ...     {"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["parameters"]}},
+    ...     {"cell_type": "markdown", "source": "# T", "metadata": {}},
+    ...     {"cell_type": "code", "source": "report.funnel()", "metadata": {}}]}
+    >>> [label for label, _ in phase_plan(nb, "x = 2")]
+    ['imports', 'data load', 'parameters', 'chart: funnel']
+    """
+    plan = [("imports", _IMPORTS), ("data load", _DATA)]
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            plan.append(("parameters", src + "\n" + parameters))
+        elif "trend_chart(" in src and "for " in src:
+            plan.append(("chart: trend *", src))
+        else:
+            plan.append((_cell_label(src), src))
+    return plan
+
+
+def measure_phases(root: Path, html_s: float, log) -> dict[str, float]:
+    """Run the default report once, phase by phase, on a fresh kernel; seconds per phase.
+
+    The kernel is the report's (:class:`research.runner.kernel.ProjectSyncKernelManager`); each
+    phase
+    is one ``execute`` request, timed from request to reply. ``html_s`` is the HTML export time
+    of a real run (from its manifest), added as the phase ``HTML export``.
+    """
+    from research.runner.kernel import KERNEL_NAME, ProjectSyncKernelManager
+
+    nb = json.loads((root / "notebooks" / "pilot_vs_candidate.ipynb").read_text("utf-8"))
+    params = 'candidate = "0126"\npilot = "0180"\n'
+    phases: dict[str, float] = {}
+    t0 = time.perf_counter()
+    km = ProjectSyncKernelManager(kernel_name=KERNEL_NAME)
+    km.start_kernel(env={**os.environ, "PILOTBENCH_REPORT": "1"})
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        phases["kernel start"] = time.perf_counter() - t0
+
+        def execute(code: str, **kw) -> dict:
+            reply = kc.execute_interactive(code, timeout=300, output_hook=lambda _m: None, **kw)
+            if reply["content"].get("status") != "ok":
+                c = reply["content"]
+                raise RuntimeError(f"phase run failed: {c.get('ename')}: {c.get('evalue')}")
+            return reply
+
+        for label, code in phase_plan(nb, params):
+            if label == "chart: trend *":
+                reply = execute("", user_expressions={"ids": "list(report.indicators)"})
+                ids = eval(reply["content"]["user_expressions"]["ids"]["data"]["text/plain"])
+                for ind in ids:
+                    t = time.perf_counter()
+                    execute(f"display(report.trend_chart({ind!r}))")
+                    phases[f"chart: trend {ind}"] = time.perf_counter() - t
+                continue
+            t = time.perf_counter()
+            execute(code)
+            phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    phases["HTML export"] = html_s
+    log("report: phases of one default run (fresh kernel, cell by cell)")
+    for line in format_phases(phases).splitlines():
+        log("  " + line)
+    return phases
+
+
+def format_phases(phases: dict[str, float], total: float | None = None) -> str:
+    """A two-column table of phases with their share of the sum (or of ``total``).
+
+    Examples
+    --------
+    >>> print(format_phases({"kernel start": 1.0, "imports": 3.0}))
+    kernel start  1.00 s   25 %
+    imports       3.00 s   75 %
+    sum           4.00 s  100 %
+    """
+    whole = total if total is not None else sum(phases.values())
+    rows = [(k, format_seconds(v), f"{100 * v / whole:.0f} %") for k, v in phases.items()]
+    rows.append(
+        ("sum", format_seconds(sum(phases.values())), f"{100 * sum(phases.values()) / whole:.0f} %")
+    )
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(f"{a.ljust(w[0])}  {b.rjust(w[1])}  {c.rjust(w[2])}" for a, b, c in rows)
 
 
 def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
@@ -56,6 +181,7 @@ def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
         run_report(empty, {}, output_root=out)
         floor.append(time.perf_counter() - t0)
         log(f"  run {i + 1}: default {ours[-1]:.2f} s, empty {floor[-1]:.2f} s")
+    phases = measure_phases(root, sorted(t["html"] for t in inner)[len(inner) // 2], log)
     s_ours, s_floor = summarize(ours), summarize(floor)
     slowdown = s_ours.median / s_floor.median
     return [
@@ -72,6 +198,14 @@ def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
                 "in-process run_report, fresh kernel per call; one untimed warm-up of each "
                 "(imports); runs interleaved; ratio = median(default) / median(empty)"
             ),
-            extra={"timings_s_from_manifest": inner},
+            extra={
+                "timings_s_from_manifest": inner,
+                "phases_s": {k: round(v, 4) for k, v in phases.items()},
+                "phases_note": (
+                    "one extra default run on a fresh kernel, each phase one execute request "
+                    "timed from request to reply; HTML export = median of the timed runs' "
+                    "manifests; not part of the ratio"
+                ),
+            },
         )
     ]

@@ -32,7 +32,7 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 from benchstats import Measurement, format_table  # noqa: E402
 from machine import load_average, machine_info  # noqa: E402
 
-BENCHMARKS = ("report", "batch", "synth", "data", "did")
+BENCHMARKS = ("report", "batch", "synth", "data", "did", "scale")
 _BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -80,6 +80,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default="1",
         help="BLAS threads in every process (default 1; 'default' leaves the environment)",
     )
+    p.add_argument(
+        "--scale-timeout",
+        type=float,
+        default=300.0,
+        help="time limit of the 290-donor placebo-in-space run in seconds (default 300)",
+    )
     p.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
     return p.parse_args(argv)
 
@@ -107,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_repeats": batch_repeats,
         "synth_timeout_s": timeout,
         "synth_panel": args.synth_panel,
+        "scale_timeout_s": args.scale_timeout,
         "blas_threads_env": blas,
     }
     _log(f"pilotbench benchmarks on {info['cpu_model']} x{info['cores']}, load {load_average()}")
@@ -140,6 +147,15 @@ def main(argv: list[str] | None = None) -> int:
                 import bench_data
 
                 rows += bench_data.run(ROOT, work, max(5, repeats), _log)
+            elif name == "scale":
+                import bench_scale
+
+                got, ok = bench_scale.run(
+                    ROOT, work, _log, quick=6 if args.quick else None, timeout=args.scale_timeout
+                )
+                rows += got
+                if not ok:
+                    errors["scale"] = "some reports were not produced; see the log above"
             elif name == "did":
                 import bench_did
 
@@ -157,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         if r.note:
             print(f"- {r.name}: {r.note}")
+    for r in rows:
+        if r.extra and r.extra.get("phases_s"):
+            from bench_report import format_phases
+
+            print(f"\nwhere the time goes in {r.name} ({r.extra.get('phases_note', '')}):")
+            print(format_phases(r.extra["phases_s"]))
     print(f"\ntotal {total / 60:.1f} min; load average {loads}")
     result = {
         "machine": info,

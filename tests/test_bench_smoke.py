@@ -20,6 +20,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_batch  # noqa: E402
 import bench_report  # noqa: E402
+import bench_scale  # noqa: E402
 import bench_synth  # noqa: E402
 from benchstats import (  # noqa: E402
     Measurement,
@@ -127,6 +128,41 @@ def test_empty_notebook_keeps_only_parameters_cell(tmp_path: Path) -> None:
     assert len(nb["cells"]) == 1
     assert nb["cells"][0]["metadata"]["tags"] == ["parameters"]
     assert nb["metadata"]["kernelspec"] == orig["metadata"]["kernelspec"]
+
+
+def test_phase_plan_of_the_default_notebook() -> None:
+    src = Path(__file__).resolve().parents[1] / "notebooks" / "pilot_vs_candidate.ipynb"
+    nb = json.loads(src.read_text())
+    plan = bench_report.phase_plan(nb, 'candidate = "0126"')
+    labels = [label for label, _ in plan]
+    # imports and data load ahead of the cells; every code cell once, in order
+    assert labels[:3] == ["imports", "data load", "parameters"]
+    assert len(plan) == 2 + sum(c["cell_type"] == "code" for c in nb["cells"])
+    assert plan[2][1].endswith('candidate = "0126"')
+    assert labels.count("chart: trend *") == 1 and labels.count("chart: funnel") == 1
+    assert "statistics: build the report (pilot_vs_candidate)" in labels
+    assert "statistics: similar" in labels and "text: caveats" in labels
+
+
+def test_format_phases_shares() -> None:
+    text = bench_report.format_phases({"a": 0.5, "b": 1.5}, total=4.0)
+    # 0.5 / 4 = 12.5 % -> "12 %" (round half to even), 1.5 / 4 = 38 %, sum 2.0 / 4 = 50 %
+    assert text.splitlines() == [
+        "a    500 ms  12 %",
+        "b    1.50 s  38 %",
+        "sum  2.00 s  50 %",
+    ]
+
+
+def test_scale_schedule_covers_every_kommun_but_the_pilot() -> None:
+    from research.runner.batch import expand_schedule
+
+    tasks = expand_schedule(tomllib.loads(bench_scale._schedule(None)))
+    codes = [t.parameters["candidate"] for t in tasks]
+    assert len(codes) == 289 == len(set(codes)) and "0180" not in codes  # 290 minus Stockholm
+    two = expand_schedule(tomllib.loads(bench_scale._schedule(["0114", "0115"])))
+    assert [t.parameters["candidate"] for t in two] == ["0114", "0115"]
+    assert bench_scale.reports_per_second(289, 578.0) == 0.5
 
 
 def test_schedule_and_loop_script() -> None:

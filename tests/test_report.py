@@ -223,3 +223,43 @@ def test_cli_report_prints_path_and_errors_are_readable(
     assert main(["params"]) == 0
     out = capsys.readouterr().out
     assert "candidate" in out and "str" in out
+
+
+def test_footer_coverage_is_cached_per_data_and_dated_today() -> None:
+    import datetime as dt
+
+    from research.runner import report
+    from research.core.paths import data_dir
+    from research.data.coverage import Coverage, coverage
+    from research.data.panel import load_panel, panel_fingerprint
+
+    base = data_dir().resolve()
+    report._COVERAGE.clear()
+    expected = coverage(load_panel(base), as_of=dt.date.today()).text("en")
+    assert report._coverage_text(base, "en") == expected
+    (key,) = report._COVERAGE  # one entry, keyed on the folder and the data fingerprint
+    assert key[0] == str(base) and key[1].startswith(panel_fingerprint(base))
+    entries = report._coverage_entries(base)
+    # what a batch parent hands its workers is used as is (no panel is loaded for it), with
+    # today's date whatever date it was computed on
+    report._COVERAGE.clear()
+    report._seed_coverage({key: Coverage({"kommun": (1999, 2000, 7)}, 2000, dt.date(2001, 1, 1))})
+    text = report._coverage_text(base, "en")
+    assert "1999" in text and dt.date.today().isoformat() in text and "2001-01-01" not in text
+    report._COVERAGE.clear()
+    report._seed_coverage(entries)
+    assert report._coverage_text(base, "en") == expected
+    report._COVERAGE.clear()
+
+
+def test_export_reuses_its_exporter_with_identical_pages(default_report: Path) -> None:
+    from research.runner.report import _exporter_and_env, export_html
+
+    nb = nbformat.read(default_report.parent / "notebook.ipynb", as_version=4)
+    first = export_html(nb, lang="sv", params={"candidate": "0126"}, commit="abc")
+    exporter = _exporter_and_env()[0]
+    second = export_html(nb, lang="sv", params={"candidate": "0126"}, commit="abc")
+    assert _exporter_and_env()[0] is exporter
+    stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+"
+    assert re.sub(stamp, "", first) == re.sub(stamp, "", second)
+    assert "data:image/png;base64," in first

@@ -56,6 +56,7 @@ __all__ = [
     "CacheNotWrittenWarning",
     "build_panel",
     "cache_is_current",
+    "imports_fingerprint",
     "load_panel",
     "panel_conflicts",
     "panel_fingerprint",
@@ -272,7 +273,14 @@ def _write_cache(df: pl.DataFrame, base: Path, fp: str) -> None:
     )
 
 
-def _imports_fingerprint(base: Path) -> str:
+def imports_fingerprint(base: Path) -> str:
+    """The sha256 of the import ledger (``"none"`` without imports): changes with every import.
+
+    Raises
+    ------
+    DataError
+        If the ledger exists but cannot be read.
+    """
     ledger = base / "imported" / "imports.json"
     try:
         return hashlib.sha256(ledger.read_bytes()).hexdigest()
@@ -332,11 +340,11 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     base = (base or data_dir()).resolve()
     if not base.is_dir():
         raise DataError(f"{base}: the data folder does not exist (or is not a folder)")
-    key = (str(base), "merged:" + panel_fingerprint(base) + _imports_fingerprint(base))
+    key = (str(base), "merged:" + panel_fingerprint(base) + imports_fingerprint(base))
     if not rebuild and key in _MEMO:
         return _MEMO[key]
     snapshot = _load_snapshot(base, rebuild=rebuild)
-    ledger_fp = _imports_fingerprint(base)
+    ledger_fp = imports_fingerprint(base)
     if ledger_fp == "none":
         merged, conflicts = snapshot, pl.DataFrame()
     else:
@@ -345,7 +353,7 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
         try:
             imports = load_imports(base)
         except DataError:
-            if _imports_fingerprint(base) == ledger_fp:
+            if imports_fingerprint(base) == ledger_fp:
                 raise
             imports = load_imports(base)  # a concurrent import/removal committed meanwhile
         if imports.is_empty():

@@ -221,8 +221,14 @@ def _setup_logging(root: Path) -> Path:
 # -- workers --------------------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, output_root: str, log_path: str) -> None:
-    """Worker process: run tasks sent over ``conn`` on one warm kernel until told to stop."""
+def _worker_main(
+    conn: Connection, output_root: str, log_path: str, coverage: dict | None = None
+) -> None:
+    """Worker process: run tasks sent over ``conn`` on one warm kernel until told to stop.
+
+    ``coverage`` holds the report footer's coverage computed by the parent, so the worker
+    never loads the panel itself (the kernels do): one copy fewer per worker.
+    """
     # Kernel and library chatter (stderr of this process and its kernels) goes to the log.
     fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     os.dup2(fd, 2)
@@ -233,8 +239,9 @@ def _worker_main(conn: Connection, output_root: str, log_path: str) -> None:
 
     skip_slow_optional_imports()
     from .kernel import KernelSession
-    from .report import run_report
+    from .report import _seed_coverage, run_report
 
+    _seed_coverage(coverage or {})
     session = KernelSession()
     try:
         while True:
@@ -267,11 +274,13 @@ class _Worker:
     started: float = 0.0
 
 
-def _spawn(ctx: Any, index: int, output_root: Path, log_path: Path) -> _Worker:
+def _spawn(
+    ctx: Any, index: int, output_root: Path, log_path: Path, coverage: dict | None = None
+) -> _Worker:
     parent, child = ctx.Pipe()
     proc = ctx.Process(
         target=_worker_main,
-        args=(child, str(output_root), str(log_path)),
+        args=(child, str(output_root), str(log_path), coverage),
         name=f"pilotbench-worker-{index}",
         daemon=True,
     )
@@ -289,6 +298,18 @@ def _signal_name(code: int | None) -> str:
     return f"exit status {code}"
 
 
+def _footer_coverage() -> dict:
+    """The report footer's coverage of the current data, for the workers (empty if unknown)."""
+    from research.core.paths import data_dir
+
+    from .report import _coverage_entries
+
+    try:
+        return _coverage_entries(data_dir())
+    except PilotbenchError:
+        return {}
+
+
 def _run_local(
     tasks: Sequence[Task], workers: int, root: Path, log_path: Path, progress: bool
 ) -> list[TaskResult]:
@@ -297,7 +318,8 @@ def _run_local(
     ctx = mp.get_context("spawn")
     results: list[TaskResult | None] = [None] * len(tasks)
     pending = list(range(len(tasks)))
-    pool = [_spawn(ctx, i, root, log_path) for i in range(min(workers, len(tasks)))]
+    coverage = _footer_coverage()
+    pool = [_spawn(ctx, i, root, log_path, coverage) for i in range(min(workers, len(tasks)))]
     bar = tqdm(
         total=len(tasks),
         unit="report",
@@ -358,7 +380,7 @@ def _run_local(
                             w.index,
                         ),
                     )
-                    pool[pool.index(w)] = _spawn(ctx, w.index, root, log_path)
+                    pool[pool.index(w)] = _spawn(ctx, w.index, root, log_path, coverage)
     finally:
         bar.close()
         for w in pool:

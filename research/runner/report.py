@@ -118,10 +118,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         if f.source != "basque-reference"
     ]
     try:
-        from research.data.coverage import coverage
-        from research.data.panel import load_panel
-
-        covered = coverage(load_panel(base)).text(lang)
+        covered = _coverage_text(base, lang)
     except PilotbenchError:
         covered = ""
     return {
@@ -142,6 +139,75 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
     }
 
 
+#: Coverage of the panel (without its "as of" date) per data folder and data fingerprint:
+#: a batch worker needs it for every footer but should not hold the panel for it. The batch
+#: parent, which loads the panel anyway, hands its entries to the workers (:func:`_seed_coverage`).
+_COVERAGE: dict[tuple[str, str], Any] = {}
+
+
+def _data_key(base: Path) -> str:
+    """The key under which :func:`research.data.panel.load_panel` memoizes the panel of ``base``:
+    the sha256 of every raw file, the manifest and catalogue, and the imports ledger."""
+    from research.data.panel import imports_fingerprint, panel_fingerprint
+
+    return panel_fingerprint(base) + imports_fingerprint(base)
+
+
+def _coverage_text(base: Path, lang: str) -> str:
+    """The footer's coverage sentence, from the cached coverage when the data are unchanged."""
+    import dataclasses
+
+    base = base.resolve()
+    key = (str(base), _data_key(base))
+    cov = _COVERAGE.get(key)
+    if cov is None:
+        from research.data.coverage import coverage
+        from research.data.panel import load_panel
+
+        cov = _COVERAGE[key] = coverage(load_panel(base))
+    return dataclasses.replace(cov, as_of=dt.date.today()).text(lang)
+
+
+def _coverage_entries(base: Path) -> dict[tuple[str, str], Any]:
+    """Compute (if needed) and return the coverage cache entry of ``base`` (for workers)."""
+    _coverage_text(base, "sv")
+    base = base.resolve()
+    key = (str(base), _data_key(base))
+    return {key: _COVERAGE[key]}
+
+
+def _seed_coverage(entries: Mapping[tuple[str, str], Any]) -> None:
+    """Take coverage cache entries computed by another process (a batch parent)."""
+    _COVERAGE.update(entries)
+
+
+_EXPORTERS: dict[str, Any] = {}
+
+
+def _exporter_and_env() -> tuple[Any, Any]:
+    """nbconvert's exporter and the page's jinja environment, made once per process.
+
+    Both compile their templates on first use; reusing them saves about half of the export
+    time of every later report (a batch worker's, or a second report in one session).
+    """
+    if not _EXPORTERS:
+        import jinja2
+        from nbconvert import HTMLExporter
+
+        _EXPORTERS["nbconvert"] = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        _EXPORTERS["jinja"] = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+    return _EXPORTERS["nbconvert"], _EXPORTERS["jinja"]
+
+
 def export_html(
     nb: nbformat.NotebookNode,
     *,
@@ -157,7 +223,6 @@ def export_html(
     provenance footer (looked up when not given).
     """
     import jinja2
-    from nbconvert import HTMLExporter
 
     clean = nbformat.from_dict(json.loads(json.dumps(nb)))
     for cell in clean.cells:
@@ -167,21 +232,11 @@ def export_html(
                 for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    exporter, env = _exporter_and_env()
     body, _ = exporter.from_notebook_node(clean)
     m = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
     title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else "pilotbench"
     title = re.sub(r"¶$", "", title).strip()
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
     page = env.get_template("report.html.j2").render(
         lang=lang,
         title=jinja2.utils.markupsafe.Markup(title).unescape(),
