@@ -63,6 +63,8 @@ controls. *Econometrics and Statistics* 5, 1-19.
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -92,6 +94,7 @@ _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
 _NEIGHBOUR_STEPS = 3  # support changes loss_grad tries before a full inner solve
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
+_PARALLEL_MIN = 6  # placebo fits below which no child process is started
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
 
 
@@ -489,6 +492,9 @@ class _Outer:
         self.idx: NDArray[np.intp] | None = None  # support of the last solution
         self._ones = np.ones(d.shape[1])
         self._kkt_tol = 1e-13 * d.shape[1]  # dual above which a support is not optimal
+        # Per support: D_P, D_P' (contiguous) and Z_0P, reused across the many evaluations
+        # of loss_grad that share a support (the fancy-index copies cost as much as the maths).
+        self._mats: dict[bytes, tuple[NDArray[np.float64], ...]] = {}
         self.w_bound = np.zeros(d.shape[1])  # the outcome-optimal W, set by the caller
 
     def weights(
@@ -554,15 +560,32 @@ class _Outer:
         ``info`` and, when ``z > 0`` (and ``with_dual``), the duals of all donors (zero on the
         support): the support is optimal when none exceeds ``_kkt_tol``.
         """
-        dp = self.d[:, idx]
-        m = dp.T @ (v[:, None] * dp)
+        dp, dpt, _ = self._support_mats(idx)
+        m = dpt @ (v[:, None] * dp)
         scale = idx.size / max(float(m.trace()), 1e-300)
-        chol, z, info = lapack.dposv(m * scale + 1.0, self._ones[: idx.size])
+        m *= scale
+        m += 1.0
+        chol, z, info = lapack.dposv(m, self._ones[: idx.size], overwrite_a=1)
         dual = None
         if with_dual and info == 0 and z.min() > 0.0:
-            dual = (1.0 - z.sum()) - scale * (self.dt @ (v * (dp @ z)))
+            q = dp @ z
+            q *= v
+            dual = self.dt @ q
+            dual *= -scale
+            dual += 1.0 - z.sum()
             dual[idx] = 0.0
         return dp, scale, chol, z, info, dual
+
+    def _support_mats(self, idx: NDArray[np.intp]) -> tuple[NDArray[np.float64], ...]:
+        key = idx.tobytes()
+        mats = self._mats.get(key)
+        if mats is None:
+            dp = self.d[:, idx]
+            mats = (dp, np.ascontiguousarray(dp.T), self.z0[:, idx])
+            if len(self._mats) >= 1024:
+                self._mats.clear()
+            self._mats[key] = mats
+        return mats
 
     def loss_grad(self, v: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         """Loss at V and its gradient in V (V need not sum to one here).
@@ -612,15 +635,19 @@ class _Outer:
             dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
             if info != 0 or not z.min() > 0.0:
                 return self._loss_grad_kkt(v, idx, w[idx])
-        wp = z / z.sum()
-        z0p = self.z0[:, idx]
+        zsum = z.sum()
+        wp = z / zsum
+        z0p = self._support_mats(idx)[2]
         e = self.z1 - z0p @ wp
         loss = float(e @ e) / self.t
         if idx.size == 1:
             return loss, np.zeros(self.k)
-        u, _ = lapack.dpotrs(chol, z0p.T @ e)
-        alpha = scale * (u - (u.sum() / z.sum()) * z)
-        return loss, (2.0 / self.t) * (dp @ wp) * (dp @ alpha)
+        u, _ = lapack.dpotrs(chol, e @ z0p)
+        u -= (u.sum() / zsum) * z
+        grad = dp @ wp
+        grad *= dp @ u
+        grad *= (2.0 / self.t) * scale
+        return loss, grad
 
     def _loss_grad_kkt(
         self, v: NDArray[np.float64], idx: NDArray[np.intp], wp: NDArray[np.float64]
@@ -963,6 +990,76 @@ def _fit(
     )
 
 
+def _placebo_gap(design: _Design, j: int, options: dict[str, Any]) -> NDArray[np.float64]:
+    """The gap of donor ``j`` fitted as if treated, with the other donors as its pool."""
+    others = design.donor_index[design.donor_index != j]
+    fit = _fit(design, j, others, **options)
+    return fit.treated_y - fit.synthetic
+
+
+def _placebo_worker(conn: Any, design: _Design, units: list[int], options: dict) -> None:
+    """Child process of :func:`_placebo_gaps`: numpy-only fits, sent back through ``conn``."""
+    try:
+        conn.send({j: _placebo_gap(design, j, options) for j in units})
+    except BaseException:  # noqa: BLE001 - the parent refits these units and raises there
+        conn.send(None)
+    finally:
+        conn.close()
+
+
+def _placebo_gaps(design: _Design, options: dict[str, Any]) -> dict[int, NDArray[np.float64]]:
+    """Every donor's placebo gap; the fits are shared with one forked child process.
+
+    The fits are independent and deterministic, so splitting them changes no number. The
+    child is forked (no interpreter start-up or imports to pay) and runs only numpy/scipy
+    code, never polars, whose thread pool is what makes fork unsafe; the halves are
+    interleaved so both processes get fits of every kind. Without fork, on one CPU, inside
+    a daemonic process, for fewer than ``_PARALLEL_MIN`` fits or when the child fails, the
+    fits run here, one after the other, and any error is raised here.
+    """
+    units = [int(j) for j in design.donor_index]
+    gaps: dict[int, NDArray[np.float64]] = {}
+    theirs: list[int] = []
+    proc = conn = None
+    if (
+        len(units) >= _PARALLEL_MIN
+        and (os.cpu_count() or 1) >= 2
+        and "fork" in mp.get_all_start_methods()
+        and not mp.current_process().daemon
+    ):
+        ctx = mp.get_context("fork")
+        conn, child_conn = ctx.Pipe(duplex=False)
+        theirs = units[1::2]
+        proc = ctx.Process(
+            target=_placebo_worker, args=(child_conn, design, theirs, options), daemon=True
+        )
+        try:
+            proc.start()
+        except (OSError, AssertionError):  # no process could be started: do it all here
+            proc, theirs = None, []
+        child_conn.close()
+    taken = set(theirs)
+    received: dict[int, NDArray[np.float64]] | None = None
+    try:
+        for j in units:
+            if j not in taken:
+                gaps[j] = _placebo_gap(design, j, options)
+        if proc is not None and conn is not None:
+            try:
+                received = conn.recv()
+            except (EOFError, OSError):  # the child died: its fits are redone here
+                received = None
+    finally:
+        if proc is not None and conn is not None:
+            if received is None:
+                proc.kill()
+            proc.join()
+            conn.close()
+    for j in theirs:
+        gaps[j] = received[j] if received is not None else _placebo_gap(design, j, options)
+    return {j: gaps[j] for j in units}
+
+
 def _rmspe(gap: NDArray[np.float64], mask: NDArray[np.bool_]) -> float:
     g = gap[mask]
     g = g[~np.isnan(g)]
@@ -1143,10 +1240,7 @@ class SyntheticControlResult:
             gaps: dict[int, NDArray[np.float64]] = {
                 design.treated_index: self.gap.get_column("gap").to_numpy()
             }
-            for j in design.donor_index:
-                others = design.donor_index[design.donor_index != j]
-                fit = _fit(design, int(j), others, **self._options)
-                gaps[int(j)] = fit.treated_y - fit.synthetic
+            gaps.update(_placebo_gaps(design, self._options))
             self._placebo_gaps = gaps
         order = [design.treated_index, *design.donor_index.tolist()]
         pre, post = design.pre, design.post
