@@ -713,7 +713,13 @@ class _BFGS:
                 f_new, g_new = self.fun(x_new)
                 if f_new <= f + 1e-4 * step * slope and np.all(np.isfinite(g_new)):
                     break
-                step *= 0.5
+                # Backtrack to the minimiser of the quadratic through f, the slope and
+                # f_new, kept within [0.1, 0.5] of the step (Nocedal & Wright, sec. 3.5).
+                curv = f_new - f - slope * step
+                if np.isfinite(f_new) and curv > 0.0:
+                    step = min(0.5 * step, max(0.1 * step, -slope * step * step / (2.0 * curv)))
+                else:
+                    step *= 0.5
                 if step < 1e-12:
                     self.done = True
                     break
