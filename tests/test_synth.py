@@ -747,6 +747,95 @@ def test_placebo_exclusion_rule() -> None:
         fit.placebo_test(exclude_ratio=0)
 
 
+def _placebo_gaps_one_by_one(data: pl.DataFrame, units: list[str]) -> dict[str, list[float]]:
+    """Each donor's placebo gap from its own public fit (donors: the other donors)."""
+    out = {}
+    for u in units:
+        fit = synthetic_control(
+            data,
+            unit="unit",
+            time="year",
+            outcome="y",
+            treated=u,
+            treatment_time=2010,
+            donors=[d for d in units if d != u],
+        )
+        out[u] = fit.gap["gap"].to_list()
+    return out
+
+
+@pytest.fixture(scope="module")
+def placebo_case() -> tuple[pl.DataFrame, dict[str, list[float]]]:
+    data = factor_panel(2, 9, 14, treated_effect=5.0, treatment_time=2010)
+    donors = [f"u{i:02d}" for i in range(1, 9)]
+    return data, _placebo_gaps_one_by_one(data, donors)
+
+
+def _placebo(data: pl.DataFrame):
+    fit = synthetic_control(
+        data, unit="unit", time="year", outcome="y", treated="u00", treatment_time=2010
+    )
+    return fit.placebo_test()
+
+
+def test_placebo_fits_shared_with_a_forked_child(placebo_case, monkeypatch) -> None:
+    """With 8 donors the placebo fits are split with one forked child process: the parent
+    fits every other donor, the child the rest, and every gap equals the donor's own fit."""
+    import research.synth as synth_module
+
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(synth_module.os, "cpu_count", lambda: 2)
+    data, expected = placebo_case
+    here: list[int] = []
+    original = synth_module._placebo_gap
+
+    def recording(design, j, options):
+        here.append(j)  # only the parent's calls land in this list
+        return original(design, j, options)
+
+    monkeypatch.setattr(synth_module, "_placebo_gap", recording)
+    gaps = _placebo(data).gaps
+    assert len(here) == 4  # the other 4 of the 8 placebo fits ran in the child
+    for unit, gap in expected.items():
+        assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
+            gap, rel=0, abs=1e-12
+        )
+
+
+def test_placebo_fits_redone_here_when_the_child_dies(placebo_case, monkeypatch) -> None:
+    import os
+
+    import research.synth as synth_module
+
+    monkeypatch.setattr(synth_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(synth_module, "_placebo_worker", lambda *args: os._exit(3))
+    data, expected = placebo_case
+    gaps = _placebo(data).gaps
+    for unit, gap in expected.items():
+        assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
+            gap, rel=0, abs=1e-12
+        )
+
+
+def test_placebo_fits_in_one_process_below_the_threshold(placebo_case, monkeypatch) -> None:
+    import research.synth as synth_module
+
+    monkeypatch.setattr(synth_module, "_PARALLEL_MIN", 100)
+    here: list[int] = []
+    original = synth_module._placebo_gap
+    monkeypatch.setattr(
+        synth_module, "_placebo_gap", lambda d, j, o: here.append(j) or original(d, j, o)
+    )
+    data, expected = placebo_case
+    gaps = _placebo(data).gaps
+    assert len(here) == 8
+    for unit, gap in expected.items():
+        assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
+            gap, rel=0, abs=1e-12
+        )
+
+
 def test_placebo_p_values_uniform_under_no_effect() -> None:
     """Exchangeable units, no effect: the treated unit's rank is uniform on 1..J+1."""
     n_units, reps = 20, 50
