@@ -1007,7 +1007,7 @@ def _placebo_worker(conn: Any, design: _Design, units: list[int], options: dict)
     """Child process of :func:`_placebo_gaps`: numpy-only fits, sent back through ``conn``."""
     try:
         conn.send({j: _placebo_gap(design, j, options) for j in units})
-    except BaseException:  # noqa: BLE001 - the parent refits these units and raises there
+    except BaseException:  # the parent refits these units and raises there
         conn.send(None)
     finally:
         conn.close()
