@@ -1003,57 +1003,71 @@ def _placebo_gap(design: _Design, j: int, options: dict[str, Any]) -> NDArray[np
     return fit.treated_y - fit.synthetic
 
 
-def _placebo_worker(conn: Any, design: _Design, units: list[int], options: dict) -> None:
+def _next_placebo(counter: Any, n: int) -> int | None:
+    """The next unclaimed position in the list of placebo fits (shared by the processes)."""
+    with counter.get_lock():
+        i = int(counter.value)
+        counter.value = i + 1
+    return i if i < n else None
+
+
+def _placebo_worker(
+    conn: Any, counter: Any, design: _Design, units: list[int], options: dict[str, Any]
+) -> None:
     """Child process of :func:`_placebo_gaps`: numpy-only fits, sent back through ``conn``."""
+    done: dict[int, NDArray[np.float64]] = {}
     try:
-        conn.send({j: _placebo_gap(design, j, options) for j in units})
-    except BaseException:  # the parent refits these units and raises there
-        conn.send(None)
+        while (i := _next_placebo(counter, len(units))) is not None:
+            done[units[i]] = _placebo_gap(design, units[i], options)
+    except BaseException:  # the parent refits what is missing and raises there
+        pass
     finally:
+        conn.send(done)
         conn.close()
 
 
 def _placebo_gaps(design: _Design, options: dict[str, Any]) -> dict[int, NDArray[np.float64]]:
     """Every donor's placebo gap; the fits are shared with one forked child process.
 
-    The fits are independent and deterministic, so splitting them changes no number. The
+    The fits are independent and deterministic, so sharing them changes no number. The
     child is forked (no interpreter start-up or imports to pay) and runs only numpy/scipy
-    code, never polars, whose thread pool is what makes fork unsafe; the halves are
-    interleaved so both processes get fits of every kind. Without fork, on one CPU, inside
-    a daemonic process, for fewer than ``_PARALLEL_MIN`` fits or when the child fails, the
-    fits run here, one after the other, and any error is raised here.
+    code, never polars, whose thread pool is what makes fork unsafe. Both processes take the
+    next unclaimed fit from a shared counter, so neither waits while the other has work.
+    Without fork, on one CPU, inside a daemonic process or for fewer than ``_PARALLEL_MIN``
+    fits, the fits run here, one after the other; fits a failed child did not return are
+    redone here, so any error is raised here.
     """
     units = [int(j) for j in design.donor_index]
     gaps: dict[int, NDArray[np.float64]] = {}
-    theirs: list[int] = []
     proc = conn = None
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    counter: Any = None
     if (
-        len(units) >= _PARALLEL_MIN
+        ctx is not None
+        and len(units) >= _PARALLEL_MIN
         and (os.cpu_count() or 1) >= 2
-        and "fork" in mp.get_all_start_methods()
         and not mp.current_process().daemon
     ):
-        ctx = mp.get_context("fork")
+        counter = ctx.Value("i", 0)
         conn, child_conn = ctx.Pipe(duplex=False)
-        theirs = units[1::2]
         proc = ctx.Process(
-            target=_placebo_worker, args=(child_conn, design, theirs, options), daemon=True
+            target=_placebo_worker,
+            args=(child_conn, counter, design, units, options),
+            daemon=True,
         )
         try:
             proc.start()
         except (OSError, AssertionError):  # no process could be started: do it all here
-            proc, theirs = None, []
+            proc = None
         child_conn.close()
-    taken = set(theirs)
     received: dict[int, NDArray[np.float64]] | None = None
     try:
-        for j in units:
-            if j not in taken:
-                gaps[j] = _placebo_gap(design, j, options)
-        if proc is not None and conn is not None:
+        if proc is not None:
+            while (i := _next_placebo(counter, len(units))) is not None:
+                gaps[units[i]] = _placebo_gap(design, units[i], options)
             try:
-                received = conn.recv()
-            except (EOFError, OSError):  # the child died: its fits are redone here
+                received = conn.recv() if conn is not None else None
+            except (EOFError, OSError):  # the child died: its fits are redone below
                 received = None
     finally:
         if proc is not None and conn is not None:
@@ -1061,8 +1075,10 @@ def _placebo_gaps(design: _Design, options: dict[str, Any]) -> dict[int, NDArray
                 proc.kill()
             proc.join()
             conn.close()
-    for j in theirs:
-        gaps[j] = received[j] if received is not None else _placebo_gap(design, j, options)
+    gaps.update(received or {})
+    for j in units:
+        if j not in gaps:
+            gaps[j] = _placebo_gap(design, j, options)
     return {j: gaps[j] for j in units}
 
 

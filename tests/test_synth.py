@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -778,25 +779,35 @@ def _placebo(data: pl.DataFrame):
     return fit.placebo_test()
 
 
-def test_placebo_fits_shared_with_a_forked_child(placebo_case, monkeypatch) -> None:
-    """With 8 donors the placebo fits are split with one forked child process: the parent
-    fits every other donor, the child the rest, and every gap equals the donor's own fit."""
+def test_placebo_fits_shared_with_a_forked_child(placebo_case, monkeypatch, tmp_path) -> None:
+    """With 8 donors the placebo fits are shared with one forked child process (each takes
+    the next unclaimed fit): both processes fit some, each donor is fitted exactly once, and
+    every gap equals the donor's own fit."""
+    import os
+
     import research.synth as synth_module
 
     if "fork" not in __import__("multiprocessing").get_all_start_methods():
         pytest.skip("no fork on this platform")
     monkeypatch.setattr(synth_module.os, "cpu_count", lambda: 2)
     data, expected = placebo_case
-    here: list[int] = []
+    log = tmp_path / "fits.log"
+    parent = os.getpid()
     original = synth_module._placebo_gap
 
     def recording(design, j, options):
-        here.append(j)  # only the parent's calls land in this list
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {j}\n")
+        if os.getpid() == parent and log.read_text().count("\n") == 1:
+            time.sleep(0.3)  # let the child start and claim fits even on a busy machine
         return original(design, j, options)
 
     monkeypatch.setattr(synth_module, "_placebo_gap", recording)
     gaps = _placebo(data).gaps
-    assert len(here) == 4  # the other 4 of the 8 placebo fits ran in the child
+    calls = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(int(j) for _, j in calls) == list(range(1, 9))  # each donor once
+    pids = {pid for pid, _ in calls}
+    assert str(parent) in pids and len(pids) == 2
     for unit, gap in expected.items():
         assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
             gap, rel=0, abs=1e-12
