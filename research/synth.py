@@ -65,6 +65,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -1033,14 +1034,17 @@ def _placebo_gaps(design: _Design, options: dict[str, Any]) -> dict[int, NDArray
     child is forked (no interpreter start-up or imports to pay) and runs only numpy/scipy
     code, never polars, whose thread pool is what makes fork unsafe. Both processes take the
     next unclaimed fit from a shared counter, so neither waits while the other has work.
-    Without fork, on one CPU, inside a daemonic process or for fewer than ``_PARALLEL_MIN``
-    fits, the fits run here, one after the other; fits a failed child did not return are
-    redone here, so any error is raised here.
+    Elsewhere than on Linux, on one CPU, inside a daemonic process or for fewer than
+    ``_PARALLEL_MIN`` fits, the fits run here, one after the other; fits a failed child did
+    not return are redone here, so any error is raised here.
     """
     units = [int(j) for j in design.donor_index]
     gaps: dict[int, NDArray[np.float64]] = {}
     proc = conn = None
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    # Linux only: on macOS, fork is unsafe with the system's frameworks (Python's default
+    # start method there is spawn, whose interpreter start-up costs more than it saves).
+    linux = sys.platform.startswith("linux")
+    ctx = mp.get_context("fork") if linux and "fork" in mp.get_all_start_methods() else None
     counter: Any = None
     if (
         ctx is not None
