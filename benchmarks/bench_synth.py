@@ -319,7 +319,8 @@ def _row(
         met=met,
         note=loss_txt
         + "; timed inside each process (no start-up); pysyncon: Nelder-Mead from equal V "
-        "(its defaults), placebo test on all CPUs; ours: defaults, one process",
+        "(its defaults), placebo test on all CPUs; ours: defaults, placebo fits shared with "
+        "one forked child process (2 processes), wall time",
         extra=extra,
     )
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -747,6 +749,105 @@ def test_placebo_exclusion_rule() -> None:
         fit.placebo_test(exclude_ratio=0)
 
 
+def _placebo_gaps_one_by_one(data: pl.DataFrame, units: list[str]) -> dict[str, list[float]]:
+    """Each donor's placebo gap from its own public fit (donors: the other donors)."""
+    out = {}
+    for u in units:
+        fit = synthetic_control(
+            data,
+            unit="unit",
+            time="year",
+            outcome="y",
+            treated=u,
+            treatment_time=2010,
+            donors=[d for d in units if d != u],
+        )
+        out[u] = fit.gap["gap"].to_list()
+    return out
+
+
+@pytest.fixture(scope="module")
+def placebo_case() -> tuple[pl.DataFrame, dict[str, list[float]]]:
+    data = factor_panel(2, 9, 14, treated_effect=5.0, treatment_time=2010)
+    donors = [f"u{i:02d}" for i in range(1, 9)]
+    return data, _placebo_gaps_one_by_one(data, donors)
+
+
+def _placebo(data: pl.DataFrame):
+    fit = synthetic_control(
+        data, unit="unit", time="year", outcome="y", treated="u00", treatment_time=2010
+    )
+    return fit.placebo_test()
+
+
+def test_placebo_fits_shared_with_a_forked_child(placebo_case, monkeypatch, tmp_path) -> None:
+    """With 8 donors the placebo fits are shared with one forked child process (each takes
+    the next unclaimed fit): both processes fit some, each donor is fitted exactly once, and
+    every gap equals the donor's own fit."""
+    import os
+
+    import research.synth as synth_module
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("placebo fits are shared with a forked child on Linux only")
+    monkeypatch.setattr(synth_module.os, "cpu_count", lambda: 2)
+    data, expected = placebo_case
+    log = tmp_path / "fits.log"
+    parent = os.getpid()
+    original = synth_module._placebo_gap
+
+    def recording(design, j, options):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {j}\n")
+        if os.getpid() == parent and log.read_text().count("\n") == 1:
+            time.sleep(0.3)  # let the child start and claim fits even on a busy machine
+        return original(design, j, options)
+
+    monkeypatch.setattr(synth_module, "_placebo_gap", recording)
+    gaps = _placebo(data).gaps
+    calls = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(int(j) for _, j in calls) == list(range(1, 9))  # each donor once
+    pids = {pid for pid, _ in calls}
+    assert str(parent) in pids and len(pids) == 2
+    for unit, gap in expected.items():
+        assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
+            gap, rel=0, abs=1e-12
+        )
+
+
+def test_placebo_fits_redone_here_when_the_child_dies(placebo_case, monkeypatch) -> None:
+    import os
+
+    import research.synth as synth_module
+
+    monkeypatch.setattr(synth_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(synth_module, "_placebo_worker", lambda *args: os._exit(3))
+    data, expected = placebo_case
+    gaps = _placebo(data).gaps
+    for unit, gap in expected.items():
+        assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
+            gap, rel=0, abs=1e-12
+        )
+
+
+def test_placebo_fits_in_one_process_below_the_threshold(placebo_case, monkeypatch) -> None:
+    import research.synth as synth_module
+
+    monkeypatch.setattr(synth_module, "_PARALLEL_MIN", 100)
+    here: list[int] = []
+    original = synth_module._placebo_gap
+    monkeypatch.setattr(
+        synth_module, "_placebo_gap", lambda d, j, o: here.append(j) or original(d, j, o)
+    )
+    data, expected = placebo_case
+    gaps = _placebo(data).gaps
+    assert len(here) == 8
+    for unit, gap in expected.items():
+        assert gaps.filter(pl.col("unit") == unit)["gap"].to_list() == pytest.approx(
+            gap, rel=0, abs=1e-12
+        )
+
+
 def test_placebo_p_values_uniform_under_no_effect() -> None:
     """Exchangeable units, no effect: the treated unit's rank is uniform on 1..J+1."""
     n_units, reps = 20, 50
@@ -1097,20 +1198,137 @@ def test_california_loss_does_not_depend_on_seed(smoking: pl.DataFrame, californ
         assert max(abs(weights[u] - ref[u]) for u in ref) < 1e-6
 
 
-def test_california_placebo_in_space(california_fit) -> None:
-    """The paper's permutation test: California's post/pre ratio ranks 1st of 39 there
-    (p = 1/39). With our (better-fitting) V search California ranks 3rd of 39: the two
-    states above it get far closer pre-period fits than California's, so their ratios grow."""
+CAL_PYSYNCON = json.loads(
+    (ROOT / "tests" / "reference" / "california_placebo_pysyncon.json").read_text()
+)["states"]
+
+
+def _rmspe_with_weights(smoking: pl.DataFrame, state: str, weights: dict) -> tuple[float, float]:
+    """Pre- (1970-1988) and post-period (1989-2000) RMSPE of ``state`` for donor ``weights``."""
+    wide = smoking.pivot(on="state", index="year", values="cigsale").sort("year")
+    gap = wide[state].to_numpy() - sum(wide[s].to_numpy() * w for s, w in weights.items())
+    pre = wide["year"].to_numpy() < 1989
+    return float(np.sqrt(np.mean(gap[pre] ** 2))), float(np.sqrt(np.mean(gap[~pre] ** 2)))
+
+
+def _synth_style_fit(smoking: pl.DataFrame, state: str) -> tuple[float, float]:
+    """Pre- and post-period RMSPE of ``state`` fitted the way R Synth's ``synth()`` does it,
+    independently of research.synth: the paper's seven predictors (means over available
+    values), V = |p| / sum |p| searched by Nelder-Mead (SciPy) from equal V and from the
+    regression-based V, the better end point kept, W(V) by SciPy's NNLS; the other 38
+    states are the donors (ADH's placebo pools)."""
+    data = smoking.sort("state", "year")
+    states = data["state"].unique(maintain_order=True).to_list()
+
+    def mean(column: str, years: list[int]) -> np.ndarray:
+        d = data.filter(pl.col("year").is_in(years)).group_by("state", maintain_order=True)
+        return d.agg(pl.col(column).mean())[column].to_numpy()
+
+    window, beer = list(range(1980, 1989)), list(range(1984, 1989))
+    x = np.array(
+        [mean(c, window) for c in ("lnincome", "age15to24", "retprice")]
+        + [mean("beer", beer)]
+        + [mean("cigsale", [year]) for year in (1988, 1980, 1975)]
+    )
+    wide = data.pivot(on="state", index="year", values="cigsale").sort("year")
+    y = np.column_stack([wide[s].to_numpy() for s in states])
+    pre = wide["year"].to_numpy() < 1989
+    i = states.index(state)
+    others = [k for k in range(len(states)) if k != i]
+    x0, x1, z0, z1 = x[:, others], x[:, i], y[pre][:, others], y[pre, i]
+
+    def loss(p: np.ndarray) -> float:
+        w = nnls_inner(x0, x1, np.abs(p) / np.abs(p).sum())
+        return float(np.mean((z1 - z0 @ w) ** 2))
+
+    scaled = x / np.std(x, axis=1, ddof=1)[:, None]
+    beta = np.linalg.lstsq(np.column_stack([np.ones(len(states)), scaled.T]), y[pre].T)[0][1:]
+    starts = [np.full(7, 1 / 7), np.sum(beta**2, axis=1) / np.sum(beta**2)]
+    ends = [minimize(loss, v0, method="Nelder-Mead", options={"maxiter": 3500}).x for v0 in starts]
+    best = min(ends, key=loss)
+    gap = y[:, i] - y[:, others] @ nnls_inner(x0, x1, np.abs(best) / np.abs(best).sum())
+    return float(np.sqrt(np.mean(gap[pre] ** 2))), float(np.sqrt(np.mean(gap[~pre] ** 2)))
+
+
+def test_california_placebo_in_space(smoking: pl.DataFrame, california_fit) -> None:
+    """California ranks 3rd of 39 here (p = 3/39), 1st in ADH (2010, figure 8; p = 1/39).
+
+    Why: the two states above it, Missouri and Virginia, get far closer pre-period fits from
+    our V search than from R Synth's kind of optimiser (Nelder-Mead over V from two starts, a
+    local search), and a smaller pre-RMSPE makes a larger post/pre ratio. Pre-RMSPE /
+    post-RMSPE / ratio, packs per capita, each state fitted with the other 38 as donors:
+
+    ==========  =====================  ======================  ======================
+    state       ours                   Synth-style (below)     other references
+    ==========  =====================  ======================  ======================
+    California  1.657 / 20.57 / 12.42  1.822 / 19.81 / 10.87   published W: 1.758 /
+                                                               19.91 / 11.33; pysyncon
+                                                               1.967 / 18.58 / 9.45
+    Missouri    0.457 / 11.20 / 24.52  1.465 /  8.27 /  5.64   pysyncon 1.365 / 7.12 /
+                                                               5.21
+    Virginia    0.818 / 16.20 / 19.80  2.073 / 16.14 /  7.79
+    ==========  =====================  ======================  ======================
+
+    Synth-style: :func:`_synth_style_fit` (SciPy only). pysyncon 1.7.0, a port of R Synth's
+    optimiser, recorded by ``tests/reference/california_placebo_pysyncon.py``. With the
+    Synth-style fits Missouri's and Virginia's ratios fall far below California's, whichever
+    California fit is used, so California ranks above both, as in the paper. Our ranking is
+    the right one for the better optimum of the same criterion; it is not a fault of the
+    placebo procedure. Nor of the donor pool: ADH reassign the treatment to each control
+    state and shift California into its pool, ``placebo_test`` leaves the treated unit out;
+    Missouri's and Virginia's fits with California among their donors are the same
+    (California gets no weight). Exclusion by pre-period MSPE (ADH figures 5-7: above 20, 5
+    or 2 times California's) keeps both, whose pre-MSPE is below California's: the rank
+    stays 3 under every rule.
+    """
     test = california_fit.placebo_test()
     ratios = test.ratios
     assert ratios.height == 39 and test.n_included == 39
     treated = ratios.filter(pl.col("is_treated")).row(0, named=True)
-    assert treated["rank"] <= 3
-    assert test.p_value == pytest.approx(treated["rank"] / 39)
+    assert treated["rank"] == 3
+    assert test.p_value == pytest.approx(3 / 39, rel=1e-12)
     above = ratios.filter(pl.col("ratio") > treated["ratio"])
-    assert above.height == treated["rank"] - 1
-    assert (above["pre_rmspe"] < 0.6 * treated["pre_rmspe"]).all()
+    assert sorted(above["unit"].to_list()) == ["Missouri", "Virginia"]
+    for k in (2, 5, 20):
+        excluded = california_fit.placebo_test(exclude_ratio=k)
+        assert excluded.p_value == pytest.approx(3 / excluded.n_included, rel=1e-12)
     gap = california_fit.gap
     pre = gap.filter(pl.col("time") < 1989)["gap"].to_numpy()
     post = gap.filter(pl.col("time") >= 1989)["gap"].to_numpy()
     assert treated["ratio"] == pytest.approx(np.sqrt(np.mean(post**2)) / np.sqrt(np.mean(pre**2)))
+
+    ours = {row["unit"]: row for row in ratios.iter_rows(named=True)}
+    synth_style = {s: _synth_style_fit(smoking, s) for s in ("California", "Missouri", "Virginia")}
+    for state, (pre_rmspe, _) in synth_style.items():
+        assert ours[state]["pre_rmspe"] < pre_rmspe  # our V search fits each one better
+    # pysyncon: its recorded RMSPEs follow from its recorded weights (weights below 1e-6 were
+    # not recorded, hence the tolerance); our fits are better.
+    pysyncon = {}
+    for state, ref in CAL_PYSYNCON.items():
+        pre_r, post_r = _rmspe_with_weights(smoking, state, ref["weights"])
+        assert pre_r == pytest.approx(ref["pre_rmspe"], rel=1e-3)
+        assert post_r == pytest.approx(ref["post_rmspe"], rel=1e-3)
+        assert ours[state]["pre_rmspe"] < 0.9 * ref["pre_rmspe"]
+        pysyncon[state] = ref["post_rmspe"] / ref["pre_rmspe"]
+    assert {"California", "Missouri"} <= set(pysyncon)
+    published_pre, published_post = _rmspe_with_weights(smoking, "California", ADH_2010_WEIGHTS)
+    california = [
+        synth_style["California"][1] / synth_style["California"][0],
+        pysyncon["California"],
+        published_post / published_pre,
+        treated["ratio"],
+    ]
+    for state in ("Missouri", "Virginia"):
+        post_pre = synth_style[state][1] / synth_style[state][0]
+        assert post_pre < 0.9 * min(california)  # California above them with Synth's fits
+        assert pysyncon.get(state, 0.0) < 0.9 * min(california)
+        assert ours[state]["ratio"] > max(california)  # not with ours
+
+    # ADH's donor pools (California among them) give Missouri and Virginia the same fit.
+    states = sorted(smoking["state"].unique().to_list())
+    for state in ("Missouri", "Virginia"):
+        spec = {**california_spec(), "treated": state}
+        spec["donors"] = [s for s in states if s != state]
+        fit = synthetic_control(smoking, **spec)
+        assert fit.pre_rmspe == pytest.approx(ours[state]["pre_rmspe"], rel=1e-9)
+        assert dict(fit.weights.iter_rows())["California"] == 0.0

@@ -49,6 +49,19 @@ def _solve_passive(c_p: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.linalg.lstsq(a, b, rcond=None)[0]
 
 
+def _solve_gram(
+    gram: NDArray[np.float64], idx: NDArray[np.intp], c: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """:func:`_solve_passive` for the columns ``idx``, from the Gram matrix ``C'C``."""
+    p = idx.size
+    sub = gram[idx[:, None], idx]
+    sub += 1.0
+    _, z, info = lapack.dposv(sub, np.ones(p), overwrite_a=1)
+    if info == 0:
+        return z
+    return _solve_passive(c[:, idx])
+
+
 def simplex_least_squares(
     c: NDArray[np.float64],
     start: NDArray[np.bool_] | None = None,
@@ -139,6 +152,8 @@ def _simplex_ls(
                     w[idx] = z / z.sum()
                     return w, w > 0.0
     max_iter = 3 * n + 10 if max_iter is None else max_iter
+    # Every sub-problem needs only C_P'C_P and the duals C'C u: one Gram matrix serves all.
+    gram = c.T @ c
 
     u = np.zeros(n)
     passive = np.zeros(n, dtype=bool)
@@ -148,24 +163,24 @@ def _simplex_ls(
         # the result is a feasible starting point for Lawson-Hanson.
         while passive.any():
             idx = np.flatnonzero(passive)
-            z = _solve_passive(c[:, idx])
+            z = _solve_gram(gram, idx, c)
             if z.min() > 0.0:
                 u[idx] = z
                 break
             passive[idx[z <= 0.0]] = False
 
     blocked = np.zeros(n, dtype=bool)
-    dual = (1.0 - u.sum()) - c.T @ (c @ u)
+    dual = (1.0 - u.sum()) - gram @ u
     for _ in range(max_iter):
-        candidates = ~passive & ~blocked & (dual > tol)
-        if not candidates.any():
+        masked = np.where(passive | blocked, -np.inf, dual)
+        t = int(np.argmax(masked))
+        if not masked[t] > tol:
             break
-        t = int(np.argmax(np.where(candidates, dual, -np.inf)))
         passive[t] = True
         first = True
         while True:
             idx = np.flatnonzero(passive)
-            z = _solve_passive(c[:, idx])
+            z = _solve_gram(gram, idx, c)
             if z.min() > 0.0:
                 u[:] = 0.0
                 u[idx] = z
@@ -190,7 +205,7 @@ def _simplex_ls(
             u[~passive] = 0.0
             if not passive.any():
                 break
-        dual = (1.0 - u.sum()) - c.T @ (c @ u)
+        dual = (1.0 - u.sum()) - gram @ u
     else:  # pragma: no cover - never seen; kept as a guard against cycling
         raise RuntimeError("simplex least squares did not converge")
 
