@@ -228,10 +228,10 @@ def test_cli_report_prints_path_and_errors_are_readable(
 def test_footer_coverage_is_cached_per_data_and_dated_today() -> None:
     import datetime as dt
 
-    from research.runner import report
     from research.core.paths import data_dir
     from research.data.coverage import Coverage, coverage
     from research.data.panel import load_panel, panel_fingerprint
+    from research.runner import report
 
     base = data_dir().resolve()
     report._COVERAGE.clear()

@@ -786,7 +786,7 @@ def test_placebo_fits_shared_with_a_forked_child(placebo_case, monkeypatch, tmp_
     every gap equals the donor's own fit."""
     import os
 
-    import research.synth as synth_module
+    import research.stats.synth as synth_module
 
     if not sys.platform.startswith("linux"):
         pytest.skip("placebo fits are shared with a forked child on Linux only")
@@ -818,7 +818,7 @@ def test_placebo_fits_shared_with_a_forked_child(placebo_case, monkeypatch, tmp_
 def test_placebo_fits_redone_here_when_the_child_dies(placebo_case, monkeypatch) -> None:
     import os
 
-    import research.synth as synth_module
+    import research.stats.synth as synth_module
 
     monkeypatch.setattr(synth_module.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(synth_module, "_placebo_worker", lambda *args: os._exit(3))
@@ -831,7 +831,7 @@ def test_placebo_fits_redone_here_when_the_child_dies(placebo_case, monkeypatch)
 
 
 def test_placebo_fits_in_one_process_below_the_threshold(placebo_case, monkeypatch) -> None:
-    import research.synth as synth_module
+    import research.stats.synth as synth_module
 
     monkeypatch.setattr(synth_module, "_PARALLEL_MIN", 100)
     here: list[int] = []
@@ -1213,7 +1213,7 @@ def _rmspe_with_weights(smoking: pl.DataFrame, state: str, weights: dict) -> tup
 
 def _synth_style_fit(smoking: pl.DataFrame, state: str) -> tuple[float, float]:
     """Pre- and post-period RMSPE of ``state`` fitted the way R Synth's ``synth()`` does it,
-    independently of research.synth: the paper's seven predictors (means over available
+    independently of research.stats.synth: the paper's seven predictors (means over available
     values), V = |p| / sum |p| searched by Nelder-Mead (SciPy) from equal V and from the
     regression-based V, the better end point kept, W(V) by SciPy's NNLS; the other 38
     states are the donors (ADH's placebo pools)."""

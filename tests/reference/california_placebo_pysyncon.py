@@ -10,7 +10,7 @@ scipy 1.17.1, Python 3.11.7. Never a project dependency; rerun in a scratch venv
         California Missouri Virginia
 
 For each state named (California and the placebo states that outrank it with
-``research.synth``; pysyncon's Nelder-Mead takes minutes per fit, so not all 39), the paper's
+``research.stats.synth``; pysyncon's Nelder-Mead takes minutes per fit, so not all 39), the paper's
 specification is fitted with that state treated and the other 38 states as donors (ADH 2010,
 section 4: the intervention is reassigned to each control state, California shifted into the
 donor pool). The recorded JSON holds California and Missouri: the Virginia fit had not ended
