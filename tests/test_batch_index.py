@@ -196,3 +196,14 @@ def test_schedule_asks_for_an_english_index(tmp_path: Path):
     sched.write_text('[batch]\nlang = "de"\n[[job]]\nnotebook = "pilot_effect"\n')
     with pytest.raises(ParameterError, match="lang"):
         load_schedule(sched)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    res = doctest.testmod(
+        importlib.import_module("research.views.batch_index.page"),
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+    )
+    assert res.failed == 0 and res.attempted >= 2

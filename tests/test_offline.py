@@ -38,8 +38,14 @@ def test_local_files_are_embedded(tmp_path: Path):
         '<img src="logo.png" alt="a"><img src=\'./logo.png\'><p style="background:url(logo.png)">',
         tmp_path,
     )
-    assert out == f'<img src="{uri}" alt="a"><img src="{uri}"><p style="background:url("{uri}")">'
+    assert out == f'<img src="{uri}" alt="a"><img src="{uri}"><p style="background:url({uri})">'
     assert find_resources(out) == []
+    # CSS is only read in style elements and attributes: prose about url(x) is not a load
+    assert make_self_contained("<p>write url(x.png) in CSS</p>", tmp_path) == (
+        "<p>write url(x.png) in CSS</p>"
+    )
+    styled = make_self_contained("<style>h1{background:url('logo.png')}</style>", tmp_path)
+    assert styled == f"<style>h1{{background:url('{uri}')}}</style>"
 
 
 def test_remote_and_missing_resources_are_refused_with_every_url(tmp_path: Path):
@@ -93,3 +99,13 @@ def test_user_notebook_with_a_remote_image_fails_and_keeps_the_last_report(tmp_p
     assert good.html.read_bytes() == before  # the last good report stays in place
     manifests = [json.loads(p.read_text()) for p in out.glob("*/manifest.json")]
     assert len(manifests) == 1
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    res = doctest.testmod(
+        importlib.import_module("research.runner.offline"), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert res.failed == 0 and res.attempted >= 2

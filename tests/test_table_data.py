@@ -77,3 +77,14 @@ def test_every_data_table_gets_its_own_download():
     en = add_csv_downloads(page, "en", stem="table")
     assert ">Download the table as CSV</a>" in en and 'download="table-2.csv"' in en
     assert add_csv_downloads("<p>none</p>", "sv") == "<p>none</p>"
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    res = doctest.testmod(
+        importlib.import_module("research.views.table_data"),
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+    )
+    assert res.failed == 0 and res.attempted >= 2

@@ -31,6 +31,8 @@ _ATTR = re.compile(
 )
 _CSS_URL = re.compile(r"""(?P<pre>url\(\s*)(?P<q>["']?)(?P<val>[^"')]*)(?P=q)(?P<post>\s*\))""")
 _CSS_IMPORT = re.compile(r"""(?P<pre>@import\s+)(?P<q>["'])(?P<val>[^"']*)(?P=q)""")
+# CSS is read only where it is CSS: <style> elements and style="..." attributes.
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", flags=re.S | re.I)
 _LOADING = {
     "src": None,  # any tag
     "srcset": None,
@@ -80,10 +82,24 @@ def find_resources(page: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for tag, value, start in _loading_attrs(page):
         found.extend((start, url) for url in _urls(tag, value))
-    for rx in (_CSS_URL, _CSS_IMPORT):
-        found.extend((m.start("val"), m.group("val")) for m in rx.finditer(page))
+    for start, css in _css_parts(page):
+        for rx in (_CSS_URL, _CSS_IMPORT):
+            found.extend((start + m.start("val"), m.group("val")) for m in rx.finditer(css))
     found.sort(key=lambda item: item[0])
     return [u for _, u in found if u.strip() and not u.strip().startswith("data:")]
+
+
+def _css_parts(page: str) -> list[tuple[int, str]]:
+    """``(offset, text)`` of the CSS in ``page``: style elements and style attributes."""
+    out = [(m.start(2), m.group(2)) for m in _STYLE_BLOCK.finditer(page)]
+    for t in _TAG.finditer(page):
+        for a in _ATTR.finditer(t.group("attrs") or ""):
+            if a.group("attr").lower() == "style":
+                value = next(
+                    v for v in (a.group("v1"), a.group("v2"), a.group("v3")) if v is not None
+                )
+                out.append((t.start("attrs") + a.start(), value or ""))
+    return out
 
 
 def _loading_attrs(page: str) -> list[tuple[str, str, int]]:
@@ -133,7 +149,7 @@ def make_self_contained(page: str, base: Path | None = None, *, what: str = "the
     --------
     >>> make_self_contained('<p>no resources</p>')
     '<p>no resources</p>'
-    >>> make_self_contained('<img src="https://example.org/logo.png">')
+    >>> make_self_contained('<img src="https://example.org/logo.png">')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     research.core.errors.ReportError: the report loads 1 resource from the network, ...
@@ -171,6 +187,11 @@ def make_self_contained(page: str, base: Path | None = None, *, what: str = "the
 
     def attr(tag: str, m: re.Match[str]) -> str:
         name = m.group("attr").lower()
+        if name == "style":
+            value = next(v for v in (m.group("v1"), m.group("v2"), m.group("v3")) if v is not None)
+            new = css_text(value)
+            q = "'" if m.group("v2") is not None else '"'
+            return m.group(0) if new == value else f"{m.group('pre')}{q}{new}{q}"
         if name not in _LOADING or (_LOADING[name] and tag not in _LOADING[name]):
             return m.group(0)
         value = next(v for v in (m.group("v1"), m.group("v2"), m.group("v3")) if v is not None)
@@ -187,12 +208,14 @@ def make_self_contained(page: str, base: Path | None = None, *, what: str = "the
         return f"<{t.group('tag')}{_ATTR.sub(lambda m: attr(name, m), attrs)}>"
 
     def css(m: re.Match[str]) -> str:
-        q = m.group("q") or '"'
+        q = m.group("q")  # data: URIs need no quotes; keep the author's (none inside attributes)
         return f"{m.group('pre')}{q}{embed(m.group('val'))}{q}{m.groupdict().get('post') or ''}"
 
+    def css_text(text: str) -> str:
+        return _CSS_IMPORT.sub(css, _CSS_URL.sub(css, text))
+
     out = _TAG.sub(tag, page)
-    out = _CSS_URL.sub(css, out)
-    out = _CSS_IMPORT.sub(css, out)
+    out = _STYLE_BLOCK.sub(lambda m: m.group(1) + css_text(m.group(2)) + m.group(3), out)
     if remote or missing:
         parts = []
         if remote:

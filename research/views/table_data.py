@@ -105,7 +105,7 @@ def table_rows(table_html: str) -> tuple[str | None, list[list[str]]]:
     --------
     >>> table_rows('<table class="data"><caption>T</caption><tr><th colspan="2">G</th></tr>'
     ...            '<tr><th>A</th><td>1&nbsp;234,5</td></tr></table>')
-    ('T', [['G', ''], ['A', '1\\xa0234,5']])
+    ('T', [['G', ''], ['A', '1 234,5']])
     """
     parser = _Cells()
     parser.feed(table_html)

@@ -207,7 +207,7 @@ def index_page(
     Examples
     --------
     >>> page = index_page([IndexEntry("pilot_effect", {"pilot": "0180"}, "ok",
-    ...     href="pilot_effect_0180/report.html", title="Effekten av IGOR", seconds=4.25)])
+    ...     href="pilot_effect_0180/report.html", title="Effekten av IGOR", seconds=4.34)])
     >>> ">Effekten av IGOR</a>" in page, "4,3 s" in page, "pilot Stockholm" in page
     (True, True, True)
     """
