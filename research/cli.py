@@ -189,6 +189,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         output_root=Path(args.output) if args.output else None,
         dask=args.dask,
         progress=not args.no_progress,
+        lang=schedule.get("batch", {}).get("lang") or "sv",
+        schedule=args.schedule,
     )
     n_fail = len(result.failed)
     print(f"{len(result.results) - n_fail} reports ok, {n_fail} failed in {result.seconds:.1f} s")

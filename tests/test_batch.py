@@ -139,7 +139,8 @@ def test_failures_are_isolated_and_reported(tiny: str, tmp_path: Path) -> None:
     assert after == was, (i, was[max(0, (i or 0) - 200) : (i or 0) + 80])
     assert b"<html" in before and len(before) > 1000
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("FAILED") == 3 and "SIGKILL" in index
+    assert index.count('<tr class="failed"') == 3 and "SIGKILL" in index
+    assert "misslyckades" in index and "FAILED" not in index
 
 
 def test_cli_exit_status_on_failure(tiny: str, tmp_path: Path) -> None:

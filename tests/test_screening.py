@@ -27,7 +27,8 @@ def panel() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def table(panel) -> pl.DataFrame:
-    return screen_candidates(panel)
+    """All 290 kommuner ranked, the pilot included (the components' definitions)."""
+    return screen_candidates(panel, exclude_pilot=False)
 
 
 def _pooled(panel, code):
@@ -105,6 +106,35 @@ def test_similarity_component(panel, table):
     dist = table["similarity_distance"].to_numpy()
     ranks = stats.rankdata(dist)
     np.testing.assert_allclose(table["similarity_score"].to_numpy(), 1 - (ranks - 1) / 289)
+
+
+def test_pilot_is_not_a_candidate_by_default(panel, table):
+    """Default: the pilot keeps its raw values but gets no rank and no scores, and the
+    percentile ranks are recomputed by hand over the 289 other kommuner."""
+    tab = screen_candidates(panel)
+    assert tab.height == 290
+    assert tab["rank"].to_list()[:289] == list(range(1, 290))
+    last = tab.row(289, named=True)
+    assert last["area_code"] == "0180" and last["is_pilot"]
+    assert last["rank"] is None and last["score"] is None
+    assert last["need_score"] is None and last["similarity_score"] is None
+    assert last["detect_score"] is None
+    full = table.filter(pl.col("area_code") == "0180").row(0, named=True)
+    for col in ("need_rate_ratio_est", "need_lower_est", "detect_mde_pct", "count_est_total"):
+        assert last[col] == full[col]  # raw values kept for reference
+    cand = tab.filter(~pl.col("is_pilot"))
+    ratio_rank = stats.rankdata(cand["need_rate_ratio_est"].to_numpy())
+    np.testing.assert_allclose(cand["need_score"].to_numpy(), (ratio_rank - 1) / 288, rtol=1e-12)
+    dist_rank = stats.rankdata(cand["similarity_distance"].to_numpy())
+    np.testing.assert_allclose(cand["similarity_score"].to_numpy(), 1 - (dist_rank - 1) / 288)
+    assert cand["similarity_score"].max() == 1.0  # the nearest candidate, not the pilot
+    total = (cand["need_score"] + cand["similarity_score"] + cand["detect_score"]) / 3
+    np.testing.assert_allclose(cand["score"].to_numpy(), total.to_numpy(), rtol=1e-12)
+    assert np.all(np.diff(cand["score"].to_numpy()) <= 1e-15)
+    assert "0180" not in tab.head(10)["area_code"].to_list()
+    assert tab.settings["exclude_pilot"] is True
+    with pytest.raises(ParameterError, match="exclude_pilot"):
+        screen_candidates(panel, exclude_pilot="yes")
 
 
 def test_weights_respected(panel):

@@ -56,7 +56,9 @@ def report(panel):
 
 
 def resort_ranks(base: pl.DataFrame, weights: dict[str, float]) -> dict[str, int]:
-    """Ranks under ``weights`` by re-sorting the component scores (missing score = 0)."""
+    """Ranks under ``weights`` by re-sorting the component scores (missing score = 0); the
+    pilot kommun, which is not a candidate (no rank), is left out."""
+    base = base.filter(pl.col("rank").is_not_null())
     total = sum(weights.values())
     score = np.zeros(base.height)
     for c in COMPONENTS:
@@ -197,7 +199,7 @@ def test_huddinge_always_shown_with_its_rank(panel, base):
     assert shown["rank"].to_list()[-1] == hud_rank
     html = str(rep.main_table())
     assert "…" in html  # the gap row before Huddinge
-    assert f"plats {hud_rank} av 290" in html
+    assert f"plats {hud_rank} av 289" in html
     # inside the top N it is not repeated
     rep30 = candidate_screening(panel=panel, top=max(30, hud_rank))
     assert rep30.shown().filter(pl.col("area_code") == HUDDINGE).height == 1
@@ -245,7 +247,9 @@ def test_chart_alt_text_and_roles(report, base):
     assert d.filter(pl.col("role") == "focus")["area_code"].to_list() == [HUDDINGE]
     assert d.filter(pl.col("role") == "pilot")["area_code"].to_list() == ["0180"]
     labelled = set(d.filter(pl.col("role").is_in(["top", "pilot"]))["area_code"])
-    assert labelled == set(base.head(10)["area_code"])
+    assert labelled == set(base.head(10)["area_code"]) | {"0180"}  # the pilot is marked too
+    assert "0180" not in set(base.head(10)["area_code"])
+    assert d.filter(pl.col("role") == "pilot")["label"].to_list() == ["Stockholm (pilot)"]
     html = str(report.overview_chart())
     alt = re.search(r'alt="([^"]+)"', html).group(1)
     n_zero = base.filter(pl.col("count_est_total") == 0).height
@@ -354,8 +358,8 @@ def test_report_english_with_lan_and_weights(reports, base):
     assert "The 8 highest-ranked kommuner in Stockholms län" in text
     ranks = resort_ranks(base, {"need": 0.5, "similarity": 0.25, "detectability": 0.25})
     main = [r for r in doc.rows if len(r) == 11 and r[0].isdigit()]
-    lan = base.filter(pl.col("area_code").str.starts_with("01"))["area_code"].to_list()
-    expected = sorted((ranks[c], c) for c in lan)[:8]
+    lan = base.filter(pl.col("area_code").str.starts_with("01") & ~pl.col("is_pilot"))
+    expected = sorted((ranks[c], c) for c in lan["area_code"].to_list())[:8]
     assert [int(r[0]) for r in main[:8]] == [r for r, _ in expected]
     assert main[-1][1] == "Huddinge (0126)" and int(main[-1][0]) == ranks[HUDDINGE]
     assert "50.0%" in text and "25.0%" in text
@@ -415,3 +419,84 @@ def test_intro_and_sensitivity_sections(panel, report):
     assert intro.count("50.0%") == 2 and "0.0%" in intro
     sens = str(en.sensitivity_table())
     assert "Chosen weights (50/50/0)" in sens and "Equal weights (33/33/33)" in sens
+
+
+# -- focus kommun and the pilot excluded (issue 14) ----------------------------------------
+def test_focus_parameter_follows_another_kommun(panel, base):
+    rep = candidate_screening(panel=panel, focus="Botkyrka", top=5)
+    assert rep.focus.code == "0127"
+    ranks = resort_ranks(base, DEFAULT_WEIGHTS)
+    shown = rep.shown()
+    assert shown["area_code"].to_list()[-1] == "0127"
+    assert shown["rank"].to_list()[-1] == ranks["0127"]
+    html = str(rep.main_table())
+    assert "<strong>Botkyrka (0127)</strong>" in html
+    assert "<strong>Huddinge (0126)</strong>" not in html
+    assert (
+        f"Botkyrka (0127), den kommun rapporten följer, hamnar på plats {ranks['0127']} av 289"
+        in html
+    )
+    assert "0127" in rep.sensitivity["area_code"].to_list()
+    d = rep.chart_data()
+    assert d.filter(pl.col("role") == "focus")["area_code"].to_list() == ["0127"]
+
+
+def test_focus_is_checked(panel):
+    with pytest.raises(ParameterError, match=r"focus = Stockholm .* is the pilot kommun"):
+        candidate_screening(panel=panel, focus="0180")
+    with pytest.raises(ParameterError, match="focus must be a kommun; Stockholms län"):
+        candidate_screening(panel=panel, focus="01")
+    with pytest.raises(ParameterError, match="focus must be a kommun"):
+        candidate_screening(panel=panel, focus="")
+    from research.runner.params import parse_cli_value, validate
+
+    assert validate("candidate_screening", {"focus": "Botkyrka"}) == {"focus": "0127"}
+    assert parse_cli_value("0127", "focus") == "0127"
+    with pytest.raises(ParameterError, match="pilot kommun itself"):
+        validate("candidate_screening", {"focus": "Stockholm"})
+    with pytest.raises(ParameterError, match="focus must be a kommun"):
+        validate("candidate_screening", {"focus": "01"})
+
+
+def test_pilot_is_not_ranked_in_the_report(panel, base, report):
+    shown = report.shown()
+    assert "0180" not in shown["area_code"].to_list()
+    assert report.n == 289
+    html = str(report.main_table())
+    assert "Stockholm (0180), pilot" not in html
+    x, e = pooled(panel, "0180")
+    big_x, big_e = pooled(panel, "00")
+    ratio = (x / e) / (big_x / big_e)
+    assert (
+        f"Stockholm (0180) är pilotkommunen och därför ingen kandidat: den rangordnas inte, "
+        f"och poängen räknas bland de övriga 289 kommunerna. Som jämförelse är dess kvot mot "
+        f"riket {fmt_sv(ratio)} ("
+    ) in html
+    assert (
+        "Rang = plats bland 289 kandidatkommuner (pilotkommunen Stockholm (0180) ingår inte)"
+        in html
+    )
+
+
+def test_main_table_is_compact_with_an_abbreviation_legend(panel, report):
+    html = str(report.main_table())
+    assert '<table class="data" style="font-size:0.85em">' in html
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', html)
+    assert heads == [
+        "Rang",
+        "Kommun",
+        "Antal",
+        "Kvot",
+        "KI",
+        "P",
+        "Avst.",
+        "P",
+        "MPM",
+        "P",
+        "Total",
+    ]
+    assert max(len(h) for h in heads) <= 6  # short headers: no wrapping in an A4 column
+    assert "MPM = minsta påvisbara minskning" in html and "KI = 95\xa0% konfidensintervall" in html
+    assert "white-space:nowrap" in html
+    en = str(candidate_screening(panel=panel, lang="en").main_table())
+    assert "MDD = minimum detectable decrease" in en

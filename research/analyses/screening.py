@@ -21,8 +21,9 @@ compressing every other score.
 
 **Similarity** to the pilot area: the distance of :func:`research.analyses.similarity.similar_areas`
 (standardized indicators and log population, averaged over ``years``). *Score*:
-``1 - (r - 1) / (n - 1)`` with ``r`` the rank by distance from the nearest, the pilot itself
-(distance 0) scoring 1.
+``1 - (r - 1) / (n - 1)`` with ``r`` the rank by distance from the nearest. The pilot kommun
+itself is not a candidate (``exclude_pilot``): it keeps its raw values for reference but no
+scores and no rank, and the percentile ranks are taken over the other kommuner.
 
 **Detectability**: the minimum detectable effect
 (:func:`research.stats.power.minimum_detectable_effect`)
@@ -135,6 +136,7 @@ def screen_candidates(
     power: float = 0.8,
     overdispersion: float = 1.0,
     direction: str = "decrease",
+    exclude_pilot: bool = True,
 ) -> ScreeningTable:
     """Rank all kommuner as candidates for a pilot expansion.
 
@@ -163,6 +165,12 @@ def screen_candidates(
         Confidence level of the need interval.
     pilot_years, alpha, power, overdispersion, direction
         Settings of the detectability MDE (``pilot_years`` before and after the start).
+    exclude_pilot
+        When true (default) the pilot kommun is not a candidate: its row stays in the table
+        (``is_pilot``; raw values such as its rate ratio and MDE filled in) but it has no
+        ``rank`` and no scores, it is sorted last, and the percentile-rank scores are taken
+        over the other kommuner only. ``False`` ranks it like any other kommun (its
+        similarity score is then 1 by definition).
 
     Returns
     -------
@@ -188,8 +196,12 @@ def screen_candidates(
     >>> tab = screen_candidates(load_panel())
     >>> tab.height, tab.columns[:4]
     (290, ['rank', 'area_code', 'area_name', 'is_pilot'])
+    >>> tab.filter(pl.col("is_pilot")).select("rank", "area_code", "score").row(0)
+    (None, '0180', None)
     """
     w = _check_weights(weights)
+    if not isinstance(exclude_pilot, bool):
+        raise ParameterError(f"exclude_pilot must be True or False; got {exclude_pilot!r}")
     if reference not in ("riket", "rest"):
         raise ParameterError(f"reference={reference!r}; use 'riket' or 'rest'")
     if not (
@@ -263,7 +275,9 @@ def screen_candidates(
             rc, rp = rc - x[have], rp - e[have]
         rr = rate_ratio(x[have], e[have], rc, rp, level=level)
         ratio[have], lo[have], hi[have], pv[have] = rr.ratio, rr.lower, rr.upper, rr.p_value
-    need_score = _percent_rank(ratio)
+    codes = tab["area_code"].to_list()
+    cand = np.array([not (exclude_pilot and c == pilot_area.code) for c in codes])
+    need_score = _percent_rank(np.where(cand, ratio, np.nan))
 
     sim = similar_areas(
         panel, pilot_area.code, indicators=list(similarity_indicators),
@@ -274,7 +288,7 @@ def screen_candidates(
     dist_map = dict(zip(sim["area_code"].to_list(), sim["distance"].to_list(), strict=True))
     dist_map[pilot_area.code] = 0.0
     dist = np.array([dist_map.get(c, np.nan) for c in tab["area_code"].to_list()], dtype=float)
-    sim_score = _percent_rank(dist, descending=True)
+    sim_score = _percent_rank(np.where(cand, dist, np.nan), descending=True)
 
     b = np.where(have, x / n_years, np.nan)
     ctrl = np.where(have, r_count / n_years - np.nan_to_num(b), np.nan)
@@ -286,10 +300,11 @@ def screen_candidates(
     mde_rr = np.where(have, np.asarray(mde.mde_rate_ratio_measured, dtype=float), np.nan)
     det_score = mde_rr if direction == "decrease" else 1.0 / mde_rr
     det_score = np.where(np.isfinite(det_score), det_score, 0.0)
-    det_score = np.where(have, det_score, np.nan)
+    det_score = np.where(have & cand, det_score, np.nan)
 
     scores = {"need": need_score, "similarity": sim_score, "detectability": det_score}
     total = sum(w[c] * np.nan_to_num(scores[c], nan=0.0) for c in _COMPONENTS)
+    total = np.where(cand, total, np.nan)
     missing_sim = [c for c, d in zip(tab["area_code"].to_list(), dist, strict=True) if np.isnan(d)]
     if missing_sim:
         warns.append(f"No similarity distance (score 0) for: {missing_sim}.")
@@ -314,7 +329,9 @@ def screen_candidates(
     )
     out = out.with_columns(pl.selectors.float().fill_nan(None))
     out = out.sort(["score", "area_code"], descending=[True, False], nulls_last=True)
-    out = out.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
+    out = out.with_row_index("rank", offset=1).with_columns(
+        pl.when(pl.col("score").is_not_null()).then(pl.col("rank").cast(pl.Int64)).alias("rank")
+    )
     res = ScreeningTable(out)
     res.weights = w
     res.settings = dict(
@@ -322,6 +339,7 @@ def screen_candidates(
         level=level, similarity_variables=sim.variables, similarity_transforms=sim.transforms,
         standardize=standardize, metric=metric, pilot_years=pilot_years, alpha=alpha,
         power=power, overdispersion=overdispersion, direction=direction,
+        exclude_pilot=exclude_pilot,
     )  # fmt: skip
     res.notes = [
         f"Counts are estimates (published rate x population / 100 000), pooled over "

@@ -162,6 +162,7 @@ class BatchEntry(BaseModel):
 
     model_config = _STRICT
     workers: Annotated[int, Field(ge=1, le=64)] | None = None
+    lang: Literal["sv", "en"] | None = None  # language of reports/index.html (default sv)
 
 
 class ScheduleFile(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IGOR", "Pilot", "dilution_share"]
+__all__ = ["CASE_CANDIDATE", "IGOR", "Pilot", "dilution_share"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ IGOR = Pilot(
         "Marie Cederschiöld högskola"
     ),
 )
+
+#: The candidate of the case: Huddinge kommun, whose kommunstyrelse debated joining IGOR.
+CASE_CANDIDATE = "0126"
 
 
 def dilution_share(district_population: float, kommun_population: float) -> float:

@@ -4,6 +4,7 @@ A schedule (TOML) lists jobs; a job can expand over areas::
 
     [batch]
     workers = 2
+    lang = "en"        # language of reports/index.html (default Swedish)
 
     [[job]]
     notebook = "pilot_vs_candidate"
@@ -21,17 +22,22 @@ memory), fails only its own task: the worker is replaced and the batch goes on. 
 written atomically by :func:`research.runner.report.run_report`, so earlier reports survive
 failures.
 A lock file keeps two batches from overlapping, logs go to ``reports/logs/``, and
-``reports/index.html`` lists every report with its status.
+``reports/index.html`` lists every report by title with its areas' names, status, Swedish
+time and run time, and what changed since the previous run of the same schedule
+(:func:`write_index`; its state in ``reports/index.json``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
+import html as html_lib
 import json
 import logging
 import multiprocessing as mp
 import os
+import re
 import signal
 import sys
 import time
@@ -54,6 +60,7 @@ __all__ = [
     "batch_lock",
     "expand_schedule",
     "load_schedule",
+    "report_digest",
     "run_batch",
     "write_index",
 ]
@@ -460,6 +467,8 @@ def run_batch(
     output_root: Path | None = None,
     dask: str | None = None,
     progress: bool = True,
+    lang: str = "sv",
+    schedule: str | Path | None = None,
 ) -> BatchResult:
     """Run ``tasks`` and write ``index.html``; see the module docstring.
 
@@ -475,6 +484,12 @@ def run_batch(
         Address of an existing Dask scheduler to send the runs to instead of local workers.
     progress
         Show a progress bar with ETA on stderr.
+    lang
+        Language of the index page, ``"sv"`` (default) or ``"en"`` (the schedule's
+        ``[batch] lang``).
+    schedule
+        The schedule file the tasks came from: the index then says what changed since the
+        previous run of the same schedule.
 
     Raises
     ------
@@ -507,7 +522,7 @@ def run_batch(
                 results += _run_local(
                     runnable, workers or os.cpu_count() or 1, root, log_path, progress
                 )
-        index = write_index(root, results)
+        index = write_index(root, results, lang=lang, schedule=schedule)
         out = BatchResult(results, index, log_path, time.perf_counter() - t0)
         log.info(
             "batch done in %.1f s: %d ok, %d failed",
@@ -526,57 +541,194 @@ def run_batch(
         return out
 
 
-def write_index(root: Path, batch: Sequence[TaskResult] = ()) -> Path:
-    """Write ``index.html``: every report folder under ``root`` plus this batch's failures."""
-    from research.views.html import esc
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 
-    rows = []
-    failed = [r for r in batch if r.status != "ok"]
+
+def _report_title(page: Path) -> str | None:
+    """The ``<title>`` of a report page (read from its head only), unescaped."""
+    try:
+        with page.open(encoding="utf-8", errors="replace") as f:
+            head = f.read(65536)
+    except OSError:
+        return None
+    m = _TITLE.search(head)
+    return html_lib.unescape(m.group(1)).strip() or None if m else None
+
+
+def report_digest(folder: Path) -> str | None:
+    """A digest of what a report shows: the outputs of its executed notebook.
+
+    Execution counts, stderr streams and notebook metadata (times, staging paths) are left
+    out, so two runs that show the same text, tables and charts have the same digest.
+    ``None`` when the notebook cannot be read.
+    """
+    try:
+        nb = json.loads((folder / "notebook.ipynb").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    shown = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue
+            shown.append({k: v for k, v in out.items() if k not in ("execution_count", "metadata")})
+    blob = json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _schedule_key(schedule: str | Path | None) -> str | None:
+    if schedule is None:
+        return None
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(str(schedule)).stem) or "schedule"
+
+
+def _failed_slug(task: Task) -> str | None:
+    """The report folder a failed task would have written (``None`` if it cannot be told)."""
+    from .params import read_params
+    from .report import report_slug
+
+    try:
+        defaults = {p.name: p.default for p in read_params(task.notebook)}
+    except PilotbenchError:
+        return None
+    merged = defaults | dict(task.parameters)
+    return report_slug(Path(task.notebook).stem, merged, defaults)
+
+
+def write_index(
+    root: Path,
+    batch: Sequence[TaskResult] = (),
+    *,
+    lang: str = "sv",
+    schedule: str | Path | None = None,
+) -> Path:
+    """Write ``index.html``: every report folder under ``root`` plus this batch's failures.
+
+    Each report is listed by its title (the link), the names of its areas, its language,
+    status, creation time (Swedish local time) and run time, worded by
+    :mod:`research.views.batch_index.page`. With ``schedule`` (the schedule file the batch
+    ran) the index also says what changed since the previous run of the same schedule: each
+    report of this batch is new, changed (its notebook's outputs differ,
+    :func:`report_digest`) or unchanged, or failed (the previous version kept if there was
+    one); reports of the previous run that this one did not make are marked. The state is
+    kept in ``index.json`` next to the page (the index's manifest).
+
+    Parameters
+    ----------
+    root
+        The reports folder.
+    batch
+        Results of the batch just run (empty: only list the folders).
+    lang
+        Language of the page, ``"sv"`` (default) or ``"en"``.
+    schedule
+        The schedule file (or its name) the batch ran.
+
+    Returns
+    -------
+    pathlib.Path
+        The index page.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown language.
+    """
+    from research.core.fmt import check_lang
+    from research.views.batch_index.page import IndexEntry, index_page
+
+    lang = check_lang(lang)
+    state_path = root / "index.json"
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict):
+            state = {}
+    except (OSError, json.JSONDecodeError):
+        state = {}
+    runs = state.get("schedules") if isinstance(state.get("schedules"), dict) else {}
+    key = _schedule_key(schedule)
+    previous = runs.get(key) if key else None
+    prev_reports: dict[str, Any] = (previous or {}).get("reports", {}) if previous else {}
+
+    folders: dict[str, dict[str, Any]] = {}
     for manifest in sorted(root.glob("*/manifest.json")):
         try:
             m = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        folder = manifest.parent.name
-        params = m.get("parameters", {})
-        rows.append(
-            (
-                m.get("notebook", ""),
-                params,
-                m.get("status", "?"),
-                f"{folder}/report.html",
-                m.get("generated", ""),
-                m.get("timings_s", {}).get("total"),
+        if isinstance(m, dict):
+            folders[manifest.parent.name] = m
+
+    this_run: dict[str, dict[str, Any]] = {}
+    change: dict[str, str] = {}
+    failed_entries = []
+    for r in batch:
+        if r.status == "ok" and r.html:
+            slug = Path(r.html).parent.name
+            digest = report_digest(root / slug)
+            this_run[slug] = {"status": "ok", "digest": digest}
+            old = prev_reports.get(slug)
+            if previous is not None:
+                if old is None or old.get("digest") is None:
+                    change[slug] = "new"  # no report of it last time (absent or failed)
+                else:
+                    change[slug] = "unchanged" if old.get("digest") == digest else "changed"
+        else:
+            slug = _failed_slug(r.task)
+            kept = slug is not None and slug in folders
+            if slug is not None:
+                this_run[slug] = {"status": "failed", "digest": None}
+            failed_entries.append(
+                IndexEntry(
+                    notebook=r.task.notebook,
+                    parameters=r.task.parameters,
+                    status="failed",
+                    seconds=r.seconds or None,
+                    change="failed_kept" if kept else "failed",
+                    error=r.error or "",
+                )
+            )
+    if previous is not None:
+        for slug in prev_reports:
+            if slug not in this_run and slug in folders:
+                change[slug] = "not_run"
+
+    entries = []
+    for slug, m in folders.items():
+        generated = None
+        try:
+            generated = dt.datetime.fromisoformat(str(m.get("generated", "")))
+        except ValueError:
+            pass
+        timings = m.get("timings_s") if isinstance(m.get("timings_s"), dict) else {}
+        seconds = timings.get("total")
+        entries.append(
+            IndexEntry(
+                notebook=str(m.get("notebook", "")),
+                parameters=m.get("parameters") if isinstance(m.get("parameters"), dict) else {},
+                status="ok" if m.get("status", "ok") == "ok" else "failed",
+                href=f"{slug}/report.html",
+                title=_report_title(root / slug / "report.html"),
+                generated=generated,
+                seconds=float(seconds) if isinstance(seconds, int | float) else None,
+                change=change.get(slug),
             )
         )
-    body = []
-    for nb, params, status, href, when, secs in rows:
-        p = ", ".join(f"{k}={v}" for k, v in params.items() if k in ("pilot", "candidate", "lang"))
-        body.append(
-            f"<tr><td>{esc(nb)}</td><td>{esc(p)}</td><td class=ok>{esc(status)}</td>"
-            f'<td><a href="{esc(href)}">report.html</a></td><td>{esc(when)}</td>'
-            f"<td class=num>{esc(secs if secs is not None else '')}</td></tr>"
-        )
-    for r in failed:
-        body.append(
-            f"<tr class=failed><td>{esc(r.task.notebook)}</td>"
-            f"<td>{esc(json.dumps(r.task.parameters, ensure_ascii=False))}</td>"
-            f"<td>FAILED</td><td colspan=3>{esc(r.error or '')}</td></tr>"
-        )
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = f"""<!DOCTYPE html>
-<html lang="sv"><head><meta charset="utf-8"><title>pilotbench: rapporter</title>
-<style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:70rem;margin:2rem auto;
-padding:0 1rem}}table{{border-collapse:collapse;width:100%;font-size:10pt}}
-td,th{{border-bottom:1px solid #ccc;padding:.25rem .5rem;text-align:left}}
-tr.failed td{{font-weight:bold;background:#f4f4f4}}.num{{text-align:right}}</style></head>
-<body><h1>Rapporter</h1><p>{len(rows)} rapporter, {len(failed)} misslyckade i senaste
-körningen. Uppdaterad {esc(stamp)}.</p>
-<table><thead><tr><th>Notebook</th><th>Parametrar</th><th>Status</th><th>Rapport</th>
-<th>Skapad</th><th>Sekunder</th></tr></thead><tbody>
-{"".join(body)}
-</tbody></table></body></html>
-"""
+    page = index_page(
+        entries + failed_entries,
+        lang=lang,
+        schedule=Path(str(schedule)).name if schedule else None,
+        compared=previous is not None,
+    )
+    if key:
+        runs[key] = {
+            "run": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "reports": this_run,
+        }
+    state = {"index": "index.html", "lang": lang, "schedules": runs}
+    tmp_state = root / ".index.json.tmp"
+    tmp_state.write_text(json.dumps(state, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp_state, state_path)
     path = root / "index.html"
     tmp = root / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")

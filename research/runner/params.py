@@ -36,7 +36,7 @@ __all__ = [
 #: The report notebooks shipped with pilotbench.
 NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
 
-_AREA_PARAMS = {"pilot", "candidate", "area"}
+_AREA_PARAMS = {"pilot", "candidate", "area", "focus"}
 _YEAR_PARAMS = {"start_year", "end_year"}
 
 
@@ -302,4 +302,16 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     if "pilot" in merged and "candidate" in merged:
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
             raise ParameterError("pilot and candidate are the same area")
+    if "pilot" in merged and "focus" in merged:
+        focus = reg.resolve(merged["focus"])
+        if focus.level != "kommun":
+            raise ParameterError(
+                f"focus must be a kommun (code such as '0126' or a name); {focus.label()} is a "
+                f"{focus.level}"
+            )
+        if focus.code == reg.resolve(merged["pilot"]).code:
+            raise ParameterError(
+                f"focus = {focus.label()} is the pilot kommun itself, which is not a "
+                "candidate; choose another kommun"
+            )
     return out

@@ -221,6 +221,17 @@ def export_html(
     Code cells and prompts are excluded; stderr streams (kernel warnings) are left out of the
     page but stay in the executed notebook. ``commit`` is the git commit shown in the
     provenance footer (looked up when not given).
+
+    The page stays self-contained and offline (:mod:`research.runner.offline`): local files the
+    notebook's outputs or Markdown refer to (relative to the notebook's folder) are embedded,
+    and a page that would load anything from the network raises :class:`ReportError` listing
+    every such URL. Every data table gets a link that downloads it as CSV from an embedded
+    ``data:`` URI (:func:`research.views.table_data.add_csv_downloads`).
+
+    Raises
+    ------
+    ReportError
+        If the page would load remote (or missing local) resources.
     """
     import jinja2
 
@@ -234,6 +245,13 @@ def export_html(
             ]
     exporter, env = _exporter_and_env()
     body, _ = exporter.from_notebook_node(clean)
+    from research.views.table_data import add_csv_downloads
+
+    from .offline import make_self_contained
+
+    source = (nb.get("metadata", {}).get("papermill") or {}).get("input_path")
+    base = Path(source).resolve().parent if source else None
+    body = make_self_contained(body, base)
     m = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
     title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else "pilotbench"
     title = re.sub(r"¶$", "", title).strip()
@@ -247,7 +265,7 @@ def export_html(
         body=body,
         prov=_provenance(lang, git_commit() if commit is None else commit),
     )
-    return page
+    return add_csv_downloads(page, lang, stem="tabell" if lang == "sv" else "table")
 
 
 def _show(key: str, v: Any) -> str:

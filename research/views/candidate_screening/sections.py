@@ -19,16 +19,18 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from research.analyses.screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
 from research.core.errors import ParameterError
 from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
 from research.data.panel import load_panel
-from research.data.pilots import IGOR
+from research.data.pilots import CASE_CANDIDATE, IGOR
 from research.geo.area import Area
 from research.geo.registry import load_areas
 from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
@@ -48,8 +50,12 @@ __all__ = [
     "sensitivity_ranks",
 ]
 
-#: The kommun whose interest started the project: always shown with its rank.
-HUDDINGE = "0126"
+#: The kommun whose interest started the project: the default ``focus`` (always shown with its
+#: rank). Kept for callers of the earlier, Huddinge-only report.
+HUDDINGE = CASE_CANDIDATE
+
+#: Wording added with the ``focus`` parameter and the A4 main table.
+_T = load_catalogue(Path(__file__).with_name("focus.toml"))
 
 #: Component names, in the order of :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
 COMPONENTS: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
@@ -263,6 +269,7 @@ def _rows_table(
     strong: Iterable[int] = (),
     row_header: int = 0,
     groups: Sequence[tuple[str, int]] = (),
+    compact: bool = False,
 ) -> html.Html:
     """A data table like :func:`research.views.html.table`, for wide tables with emphasized rows.
 
@@ -271,6 +278,8 @@ def _rows_table(
     text. Headers may always wrap. Column ``row_header`` holds the row headers (in normal
     weight); the rows in ``strong`` (indices) are set in bold. ``groups`` adds a header row
     above the column headers: ``(label, number of columns spanned)``, ``""`` for none.
+    ``compact`` sets the table in a smaller font with row headers that never wrap, so that a
+    wide table fits the text column of an A4 page.
     """
     bold = set(strong)
     right = "text-align:right"
@@ -303,19 +312,18 @@ def _rows_table(
             if r in bold:
                 text = f"<strong>{text}</strong>"
             if i == row_header:
-                style = "" if r in bold else ' style="font-weight:normal"'
-                if n:
-                    style = (
-                        f' style="{right}"' if r in bold else f' style="{right};font-weight:normal"'
-                    )
+                rules = ([right] if n else []) + ([] if r in bold else ["font-weight:normal"])
+                rules += ["white-space:nowrap"] if compact else []
+                style = f' style="{";".join(rules)}"' if rules else ""
                 cells.append(f'<th scope="row"{style}>{text}</th>')
             else:
                 cells.append(f"<td{attrs}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.esc(caption)}</caption>" if caption else ""
     foot = "".join(f'<p class="footnote">{html.esc(f)}</p>' for f in footnotes)
+    size = ' style="font-size:0.85em"' if compact else ""
     return html.Html(
-        f'<table class="data">{cap}<thead>{top}<tr>{head}</tr></thead>'
+        f'<table class="data"{size}>{cap}<thead>{top}<tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{foot}"
     )
 
@@ -343,8 +351,8 @@ class CandidateScreening:
     # -- helpers -------------------------------------------------------------------------
     @property
     def n(self) -> int:
-        """Number of kommuner ranked."""
-        return self.table.height
+        """Number of kommuner ranked (the candidates: every kommun but the pilot)."""
+        return int(self.table["rank"].is_not_null().sum())
 
     @property
     def ind_label(self) -> str:
@@ -371,10 +379,10 @@ class CandidateScreening:
     def shown(self) -> pl.DataFrame:
         """Rows of the main table: the top ``top`` (of the län, if given), best first.
 
-        A Boolean column ``extra`` marks the focus kommun (Huddinge) when it is appended
-        below the selection.
+        A Boolean column ``extra`` marks the focus kommun when it is appended below the
+        selection. The pilot kommun is not a candidate and never shown here.
         """
-        tab = pl.DataFrame(self.table)
+        tab = pl.DataFrame(self.table).filter(pl.col("rank").is_not_null())
         if self.lan is not None:
             codes = [a.code for a in load_areas().children(self.lan.code)]
             tab = tab.filter(pl.col("area_code").is_in(codes))
@@ -564,7 +572,7 @@ class CandidateScreening:
         )
 
     def main_table(self) -> html.Html:
-        """Section 2: the top kommuner with every component, Huddinge always included."""
+        """Section 2: the top candidate kommuner with every component, the focus kommun included."""
         first, last = self.years
         s = self.table.settings
         level = format_percent(100 * s["level"], 0, self.lang)
@@ -589,17 +597,17 @@ class CandidateScreening:
             "total",
         ]
         headers = [
-            t("col_rank", self.lang),
+            _T("hdr_rank", self.lang),
             t("col_kommun", self.lang),
-            t("col_count", self.lang, first=first, last=last),
-            t("col_ratio", self.lang),
-            t("col_interval", self.lang, level=level),
-            t("col_score", self.lang),
-            t("col_distance", self.lang),
-            t("col_score", self.lang),
-            t("col_mde", self.lang),
-            t("col_score", self.lang),
-            t("col_total", self.lang),
+            _T("hdr_count", self.lang),
+            _T("hdr_ratio", self.lang),
+            _T("hdr_interval", self.lang),
+            _T("hdr_score", self.lang),
+            _T("hdr_distance", self.lang),
+            _T("hdr_score", self.lang),
+            _T("hdr_mde", self.lang),
+            _T("hdr_score", self.lang),
+            _T("hdr_total", self.lang),
         ]
         groups = [
             ("", 3),
@@ -621,8 +629,8 @@ class CandidateScreening:
         parts = html.heading(heading, 2)
         if fr["area_code"] != self.pilot.code:
             parts += html.paragraph(
-                t(
-                    "huddinge_line",
+                (t if self.focus.code == CASE_CANDIDATE else _T)(
+                    "huddinge_line" if self.focus.code == CASE_CANDIDATE else "focus_line",
                     self.lang,
                     name=self.focus.label(),
                     rank=fr["rank"],
@@ -636,17 +644,19 @@ class CandidateScreening:
             )
             if f.filter(pl.col("extra")).height:
                 parts += html.paragraph(t("huddinge_outside", self.lang, name=self.focus.label()))
-        if self.pilot.code in f["area_code"].to_list():
-            pr = self.row(self.pilot.code)
-            parts += html.paragraph(
-                t(
-                    "pilot_line",
-                    self.lang,
-                    pilot=self.pilot.label(),
-                    rank=pr["rank"],
-                    pilot_name=self.pilot.name,
-                )
+        pr = self.row(self.pilot.code)
+        small = 0 < (pr["count_est_total"] or 0) < self.min_count
+        parts += html.paragraph(
+            _T(
+                "pilot_excluded",
+                self.lang,
+                pilot=self.pilot.label(),
+                n=self.n,
+                rr=".." if small else self._num(pr["need_rate_ratio_est"]),
+                interval=".." if small else self._interval_text(pr),
+                mde=".." if small else self._mde_text(pr),
             )
+        )
         power = format_percent(100 * s["power"], 0, self.lang)
         return parts + _rows_table(
             headers,
@@ -661,12 +671,20 @@ class CandidateScreening:
                 last=last,
             ),
             footnotes=[
-                t("table_note_rank", self.lang, n=self.n, name=self.focus.label()),
+                _T(
+                    "note_rank_candidates",
+                    self.lang,
+                    n=self.n,
+                    pilot=self.pilot.label(),
+                    name=self.focus.label(),
+                ),
+                _T("abbreviations", self.lang, first=first, last=last, level=level),
                 t("table_note_est", self.lang, min_count=self.min_count, power=power),
                 self.source_line(),
             ],
             strong=strong,
             groups=groups,
+            compact=True,
         )
 
     def chart_data(self) -> pl.DataFrame:
@@ -683,10 +701,14 @@ class CandidateScreening:
             .then(pl.lit("top"))
             .otherwise(pl.lit("other"))
         )
+        pilot_label = _T("pilot_chart_label", self.lang, name=self.pilot.name)
         return tab.select(
             "area_code",
             "rank",
-            (pl.col("area_name") + " (" + pl.col("rank").cast(pl.String) + ")").alias("label"),
+            pl.when(pl.col("rank").is_null())
+            .then(pl.lit(pilot_label))
+            .otherwise(pl.col("area_name") + " (" + pl.col("rank").cast(pl.String) + ")")
+            .alias("label"),
             role.alias("role"),
             pl.col("need_rate_ratio_est").alias("ratio"),
             pl.col("need_lower_est").alias("lower"),
@@ -701,7 +723,7 @@ class CandidateScreening:
         s = self.table.settings
         level = format_percent(100 * s["level"], 0, self.lang)
         fr = self.row(self.focus.code)
-        k = d.filter(pl.col("role").is_in(["top", "pilot"])).height
+        k = d.filter(pl.col("role") == "top").height  # the pilot is marked, not ranked
         legend = {
             "top": (
                 t("legend_top_lan", self.lang, k=k, lan=self.lan.name)
@@ -730,7 +752,7 @@ class CandidateScreening:
             reference_label=t("riket_line", self.lang),
             lang=self.lang,
         )
-        named = d.filter(pl.col("role").is_in(["top", "pilot"])).sort("rank")
+        named = d.filter(pl.col("role") == "top").sort("rank")
         hi = drawable.sort(["ratio", "area_code"], descending=[True, False]).row(0, named=True)
         lo = drawable.drop_nulls("mde_pct").sort("mde_pct").row(0, named=True)
         n_missing = d.height - drawable.height
@@ -888,6 +910,7 @@ def candidate_screening(
     top: int = 30,
     lan: str | None = "",
     areas: str | None = "",
+    focus: str = CASE_CANDIDATE,
     w_need: float | None = None,
     w_similarity: float | None = None,
     w_detectability: float | None = None,
@@ -906,7 +929,7 @@ def candidate_screening(
     years
         Pooling window, ``"2020-2022"`` or ``(2020, 2022)``.
     top
-        Rows in the main table (1-290); Huddinge is always added if it falls outside.
+        Rows in the main table (1-289); the focus kommun is always added if it falls outside.
     lan
         Restrict the main table to one län (code such as ``"01"`` or name); empty = all.
     areas
@@ -914,6 +937,12 @@ def candidate_screening(
         (``"skr:Pendlingskommun nära storstad"``, ``"kolada:liknande-ifo:Huddinge"``; a
         ``kolada:liknande-*`` reference without a kommun means the pilot's); empty = all.
         The ranking itself is always over all kommuner.
+    focus
+        The kommun the report follows, code or name: always shown with its rank (appended
+        below the top rows if it falls outside them), in bold, and marked in the chart.
+        Default the candidate of the case, Huddinge
+        (:data:`research.data.pilots.CASE_CANDIDATE`). It must be a kommun other than the
+        pilot, which is not a candidate.
     w_need, w_similarity, w_detectability
         Relative weights >= 0, normalized to sum 1; ``None`` = the component's weight in
         :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
@@ -930,7 +959,7 @@ def candidate_screening(
     ------
     ParameterError
         For invalid weights, years, top, language, indicator kind, or a ``lan`` or
-        ``pilot`` of the wrong level.
+        ``pilot`` or ``focus`` of the wrong level, or a ``focus`` that is the pilot.
     UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
         For unknown areas and indicators (with suggestions) and codes given as numbers.
 
@@ -963,6 +992,21 @@ def candidate_screening(
                 f"'Stockholms län'); {lan_area.label()} is a {lan_area.level}. Leave it empty "
                 "for all kommuner."
             )
+    if not isinstance(focus, str) or not focus.strip():
+        raise ParameterError(
+            f"focus must be a kommun, code or name (e.g. '0126' or 'Huddinge'); got {focus!r}"
+        )
+    focus_area = reg.resolve(focus)
+    if focus_area.level != "kommun":
+        raise ParameterError(
+            f"focus must be a kommun; {focus_area.label()} is a {focus_area.level}. Give a "
+            "kommun's code or name, e.g. '0126' or 'Huddinge'."
+        )
+    if focus_area.code == p.code:
+        raise ParameterError(
+            f"focus = {focus_area.label()} is the pilot kommun itself, which is not a "
+            "candidate; choose another kommun"
+        )
     group = None
     if areas is not None and not (isinstance(areas, str) and not areas.strip()):
         if lan_area is not None:
@@ -995,7 +1039,7 @@ def candidate_screening(
                 sets = {"equal": norm}  # the chosen weights are the equal ones
             continue
         sets[name] = norm
-    sens = sensitivity_ranks(panel, sets, k=_SENS_K, include=(HUDDINGE,), **kw)
+    sens = sensitivity_ranks(panel, sets, k=_SENS_K, include=(focus_area.code,), **kw)
     return CandidateScreening(
         pilot=p,
         indicator=ind,
@@ -1013,6 +1057,6 @@ def candidate_screening(
         sensitivity=sens,
         sensitivity_sets=sets,
         catalog=cat,
-        focus=reg.get(HUDDINGE),
+        focus=focus_area,
         group=group,
     )
