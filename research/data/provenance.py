@@ -128,8 +128,11 @@ def verify_files(base: Path | None = None, source: str | None = None) -> list[Fi
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
-    """Short commit of the checkout at ``root``, ``+dirty`` when tracked files have local
-    changes, or ``"unknown"`` outside a git checkout."""
+    """Short commit of the checkout at ``root``.
+
+    ``+dirty`` is appended when tracked files have local changes; ``"unknown"`` outside a git
+    checkout.
+    """
     try:
         head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],

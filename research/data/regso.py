@@ -353,7 +353,7 @@ def sum_to_districts(
     return out.sort("area_code", "sex", "year"), level
 
 
-def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | None]]:
+def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | None]]:  # noqa: C901 - json-stat layout variants, each a branch
     """json-stat2 -> (code, sex, year, value); only Region, Tid, Kon may vary."""
     from research.data.sources.scb import POPULATION_CONTENT
 

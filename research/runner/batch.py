@@ -289,7 +289,7 @@ def _signal_name(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _run_local(
+def _run_local(  # noqa: C901 - the worker loop's outcomes (ok, failed, timed out, interrupted)
     tasks: Sequence[Task], workers: int, root: Path, log_path: Path, progress: bool
 ) -> list[TaskResult]:
     from tqdm import tqdm

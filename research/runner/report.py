@@ -60,9 +60,12 @@ class ReportResult:
 def report_slug(
     notebook: str, params: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
 ) -> str:
-    """Folder name of a report: notebook, the areas it is about, the language, and a short
-    hash of any other parameter that differs from its default (so runs with other settings do
-    not replace each other)."""
+    """Folder name of a report.
+
+    The notebook, the areas it is about, the language, and a short hash of any other
+    parameter that differs from its default (so runs with other settings do not replace each
+    other).
+    """
     parts = [notebook]
     named = ("pilot", "candidate", "area", "lang")
     for key in ("pilot", "candidate", "area"):
@@ -427,9 +430,10 @@ def run_report_command(
     output: str | Path | None = None,
     pdf: bool = False,
 ) -> ReportResult:
-    """What ``pilotbench report`` does once its arguments are parsed; also behind
-    :func:`research.lab.notebook.report` (``research.report(...)`` in a notebook), so both take the
-    same path.
+    """Run a report as ``pilotbench report`` does once its arguments are parsed.
+
+    Also behind :func:`research.lab.notebook.report` (``research.report(...)`` in a
+    notebook), so both take the same path.
 
     Parameters
     ----------

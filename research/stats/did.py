@@ -63,12 +63,14 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from research.core.errors import DataError, DesignError, ParameterError
+from research.core.display import ResultDisplay, interval_figure
+from research.core.errors import DataError, DesignError, EstimationError, ParameterError
 
 from . import identification as ident
 from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
@@ -96,7 +98,7 @@ _WILD_FAILS = (
 
 
 @dataclass(frozen=True)
-class DiDResult:
+class DiDResult(ResultDisplay):
     """Result of :func:`diff_in_diff`.
 
     Attributes
@@ -147,6 +149,81 @@ class DiDResult:
     details: dict = field(default_factory=dict)
     placebo_estimates: np.ndarray | None = None
 
+    _frame_fields = (
+        "estimate",
+        "se",
+        "lower",
+        "upper",
+        "p_value",
+        "rate_ratio",
+        "rr_lower",
+        "rr_upper",
+        "method",
+        "family",
+        "design",
+        "level",
+        "n_units",
+        "n_treated_units",
+        "n_obs",
+    )
+
+    def _display_title(self) -> str:
+        return f"Difference-in-differences ({self.family}, {self.design})"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        pct = f"{100 * self.level:g} %"
+        rows: list[tuple[str, object]] = [
+            ("estimate", self.estimate),
+            ("SE", self.se),
+            (f"{pct} CI lower", self.lower),
+            (f"{pct} CI upper", self.upper),
+            ("p-value", self.p_value),
+        ]
+        if self.rate_ratio is not None:
+            rows += [
+                ("rate ratio", self.rate_ratio),
+                (f"rate ratio {pct} CI lower", self.rr_lower),
+                (f"rate ratio {pct} CI upper", self.rr_upper),
+            ]
+        rows += [
+            ("inference", self.method),
+            ("units (treated)", f"{self.n_units} ({self.n_treated_units})"),
+            ("observations", self.n_obs),
+        ]
+        return rows
+
+    def _display_note(self) -> str | None:
+        return " ".join([self.reason, *self.warnings]) or None
+
+    def plot(self) -> Any:
+        """The permutation distribution with the observed estimate (permutation inference).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Histogram of the placebo estimates and a line at the observed one.
+
+        Raises
+        ------
+        EstimationError
+            When the inference was not by permutation (there is no distribution to draw).
+        """
+        from matplotlib.figure import Figure
+
+        if self.placebo_estimates is None:
+            raise EstimationError(
+                f"plot(): {self.method} inference has no permutation distribution to draw"
+            )
+        fig = Figure(figsize=(7, 4))
+        ax = fig.subplots()
+        ax.hist(np.asarray(self.placebo_estimates, dtype=float), bins=30, color="0.7")
+        ax.axvline(self.estimate, color="black", lw=1.5, label="observed")
+        ax.set_xlabel("DiD estimate (placebo assignments)")
+        ax.set_ylabel("assignments")
+        ax.set_title(f"Permutation distribution, p = {self.p_value:.3g}")
+        ax.legend(frameon=False)
+        return fig
+
 
 @dataclass(frozen=True)
 class PreTrendTest:
@@ -182,7 +259,7 @@ class PreTrendTest:
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
+class EventStudyResult(ResultDisplay):
     """Result of :func:`event_study`.
 
     Attributes
@@ -207,6 +284,44 @@ class EventStudyResult:
     n_units: int
     family: str
     reference: int
+
+    def _display_title(self) -> str:
+        return f"Event study ({self.family}), reference period {self.reference}"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        rows: list[tuple[str, object]] = [
+            ("inference", self.method),
+            ("units (treated)", f"{self.n_units} ({self.n_treated_units})"),
+        ]
+        if self.pretrend is not None:
+            rows += [
+                ("pre-trend Wald statistic", self.pretrend.statistic),
+                ("pre-trend df", self.pretrend.df),
+                ("pre-trend p-value", self.pretrend.p_value),
+            ]
+        return rows
+
+    def _display_frame(self) -> pl.DataFrame:
+        return self.coefficients.select("event_time", "estimate", "se", "lower", "upper", "p_value")
+
+    def _display_note(self) -> str | None:
+        return " ".join([self.reason, *self.warnings]) or None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The coefficient table (a copy of :attr:`coefficients`)."""
+        return self.coefficients.clone()
+
+    def plot(self) -> Any:
+        """Coefficients by event time with their intervals (a matplotlib Figure)."""
+        c = self.coefficients
+        return interval_figure(
+            c["event_time"].to_numpy(),
+            c["estimate"].to_numpy(),
+            c["lower"].fill_null(float("nan")).to_numpy(),
+            c["upper"].fill_null(float("nan")).to_numpy(),
+            labels=("Event study", "event time", "estimate (link scale)"),
+            vline=self.reference + 0.5,
+        )
 
 
 # ----------------------------------------------------------------------------------------
@@ -258,7 +373,7 @@ def _binary(values: np.ndarray, name: str) -> np.ndarray:
     return v
 
 
-def _prepare(
+def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documented options, in order
     data: pl.DataFrame,
     *,
     unit: str,
@@ -556,7 +671,7 @@ def _qr_resid(Q: np.ndarray, Z: np.ndarray) -> np.ndarray:
 # diff_in_diff
 
 
-def diff_in_diff(
+def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,
@@ -813,7 +928,7 @@ def _common_post(panel: _Panel) -> np.ndarray:
     return hi
 
 
-def _permutation_inference(
+def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, no hidden state
     panel: _Panel,
     fit: GLMFit,
     X: np.ndarray,
@@ -904,7 +1019,7 @@ def _permutation_inference(
     return dict(se=sd, lower=lo, upper=hi, p_value=p)
 
 
-def _wild_inference(
+def _wild_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, no hidden state
     X: np.ndarray,
     panel: _Panel,
     est: float,
@@ -985,7 +1100,7 @@ def _wald(b: np.ndarray, V: np.ndarray) -> float:
     return float(b @ np.linalg.pinv(V) @ b)
 
 
-def event_study(
+def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,

@@ -1,4 +1,4 @@
-"""Synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg, Imbens & Wager 2021).
+r"""Synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg, Imbens & Wager 2021).
 
 SDID re-weights the control units (unit weights ``omega``, as synthetic control does) *and*
 the pre-treatment periods (time weights ``lambda``), then takes a two-way difference with
@@ -6,9 +6,9 @@ unit and time intercepts:
 
 .. math::
 
-    \\hat\\tau = \\Big(\\bar Y_{tr,post} - \\sum_t \\hat\\lambda_t \\bar Y_{tr,t}\\Big)
-      - \\sum_i \\hat\\omega_i
-        \\Big(\\bar Y_{i,post} - \\sum_t \\hat\\lambda_t Y_{i,t}\\Big).
+    \hat\tau = \Big(\bar Y_{tr,post} - \sum_t \hat\lambda_t \bar Y_{tr,t}\Big)
+      - \sum_i \hat\omega_i
+        \Big(\bar Y_{i,post} - \sum_t \hat\lambda_t Y_{i,t}\Big).
 
 Unit weights solve a ridge-penalised synthetic-control problem with an intercept
 (``omega_0``), on the simplex, with the paper's regularisation
@@ -238,8 +238,11 @@ def _sum_normalize(x: Array) -> Array:
 
 
 def _collapsed(y: Array, n0: int, t0: int) -> Array:
-    """Controls x pre-periods, with the post-period mean of each control as last column and
-    the treated units' mean as last row (R synthdid's ``collapsed.form``), per batch item."""
+    """Collapse each panel of the batch (R synthdid's ``collapsed.form``).
+
+    Controls x pre-periods, with the post-period mean of each control as last column and the
+    treated units' mean as last row, per batch item.
+    """
     top = np.concatenate([y[:, :n0, :t0], y[:, :n0, t0:].mean(axis=2, keepdims=True)], axis=2)
     bottom = np.concatenate(
         [
@@ -330,8 +333,10 @@ def _placebo(
     reps: int,
     rng: np.random.Generator,
 ) -> Array:
-    """R synthdid's ``placebo_se`` replicates: controls permuted, the last ``N_tr`` of them
-    pretend to be treated, weights re-estimated from warm starts with the same ``zeta``.
+    """R synthdid's ``placebo_se`` replicates.
+
+    Controls are permuted, the last ``N_tr`` of them pretend to be treated, and the weights
+    are re-estimated from warm starts with the same ``zeta``.
 
     ``y`` is a batch of ``D`` panels ``(D, N, T)`` with their fitted weights ``omega``
     ``(D, N0)`` and ``lam`` ``(D, T0)``; the fields of ``opts`` are scalars or ``(D,)``
@@ -375,8 +380,10 @@ def _bootstrap(
     reps: int,
     rng: np.random.Generator,
 ) -> Array:
-    """R synthdid's ``bootstrap_se`` replicates (units resampled; all-control or all-treated
-    draws redrawn)."""
+    """R synthdid's ``bootstrap_se`` replicates.
+
+    Units are resampled; all-control or all-treated draws are redrawn.
+    """
     n = y.shape[0]
     out = np.empty(reps)
     r = 0
@@ -600,7 +607,7 @@ def _project(
     return data.with_columns(pl.Series(outcome, adj)), beta
 
 
-def synthetic_did(
+def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,

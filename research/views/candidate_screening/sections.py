@@ -1,4 +1,4 @@
-"""Report sections for the ``candidate_screening`` notebook: which kommuner for an expansion?
+"""Report sections for the ``candidate_screening`` notebook (which kommuner for an expansion).
 
 :func:`candidate_screening` validates the report parameters and computes everything once
 with :func:`research.analyses.screening.screen_candidates`; each method of the returned
@@ -880,7 +880,7 @@ class CandidateScreening:
         )
 
 
-def candidate_screening(
+def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each
     *,
     pilot: str = "0180",
     indicator: str = "N07402",
