@@ -309,6 +309,13 @@ class Conclusion:
     evidence: Evidence
 
 
+_ESTIMATES_SCHEMA = {
+    "estimator": pl.String,
+    **dict.fromkeys(("rate_ratio", "lower", "upper", "p_value"), pl.Float64),
+    "design_based": pl.Boolean,
+}
+
+
 @dataclass
 class EffectAnalysis(ResultDisplay):
     """All results of :func:`pilot_effect_analysis` (see the module notes for the design).
@@ -411,25 +418,11 @@ class EffectAnalysis(ResultDisplay):
         Columns ``estimator`` (``synth``, ``did``, ``its``, ``cits``), ``rate_ratio``,
         ``lower``, ``upper``, ``p_value`` (Float64) and ``design_based`` (Boolean).
         """
-        est = self.evidence.estimates
-        return pl.DataFrame(
-            {
-                "estimator": [e.key for e in est],
-                "rate_ratio": [e.rate_ratio for e in est],
-                "lower": [e.lower for e in est],
-                "upper": [e.upper for e in est],
-                "p_value": [e.p_value for e in est],
-                "design_based": [e.design_based for e in est],
-            },
-            schema={
-                "estimator": pl.String,
-                "rate_ratio": pl.Float64,
-                "lower": pl.Float64,
-                "upper": pl.Float64,
-                "p_value": pl.Float64,
-                "design_based": pl.Boolean,
-            },
-        )
+        rows = [
+            (e.key, e.rate_ratio, e.lower, e.upper, e.p_value, e.design_based)
+            for e in self.evidence.estimates
+        ]
+        return pl.DataFrame(rows, schema=_ESTIMATES_SCHEMA, orient="row")
 
     def plot(self) -> Any:
         """The estimators' rate ratios with their intervals (a matplotlib Figure)."""

@@ -128,11 +128,12 @@ class ResultDisplay:
 
     A subclass names its headline numbers in ``_display_rows`` (label, value) and may give a
     detail frame (``_display_frame``), a note (``_display_note``), a title
-    (``_display_title``) and the attributes of its one-row frame (``_frame_fields``).
+    (``_display_title``) and the attributes of its one-row frame (``_frame_fields``, names
+    separated by spaces).
     """
 
     __slots__ = ()
-    _frame_fields: tuple[str, ...] = ()
+    _frame_fields: str = ""
 
     def _display_title(self) -> str:
         return type(self).__name__
@@ -160,7 +161,7 @@ class ResultDisplay:
 
     def to_frame(self) -> pl.DataFrame:
         """The result as a polars frame (one row per estimate)."""
-        return record_frame(self, self._frame_fields)
+        return record_frame(self, self._frame_fields.split())
 
 
 def line_figure(

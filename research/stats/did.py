@@ -150,21 +150,8 @@ class DiDResult(ResultDisplay):
     placebo_estimates: np.ndarray | None = None
 
     _frame_fields = (
-        "estimate",
-        "se",
-        "lower",
-        "upper",
-        "p_value",
-        "rate_ratio",
-        "rr_lower",
-        "rr_upper",
-        "method",
-        "family",
-        "design",
-        "level",
-        "n_units",
-        "n_treated_units",
-        "n_obs",
+        "estimate se lower upper p_value rate_ratio rr_lower rr_upper "
+        "method family design level n_units n_treated_units n_obs"
     )
 
     def _display_title(self) -> str:

@@ -394,16 +394,8 @@ class PowerResult(ResultDisplay):
     curve: pl.DataFrame | None = None
 
     _frame_fields = (
-        "mde_rate_ratio",
-        "mde_pct",
-        "mde_rate_ratio_measured",
-        "mde_pct_measured",
-        "se_null",
-        "detectable",
-        "baseline_count",
-        "method",
-        "estimator",
-        "inference",
+        "mde_rate_ratio mde_pct mde_rate_ratio_measured mde_pct_measured se_null "
+        "detectable baseline_count method estimator inference"
     )
 
     def _display_title(self) -> str:
@@ -500,12 +492,7 @@ class DetectResult(ResultDisplay):
     mde: PowerResult
 
     _frame_fields = (
-        "power",
-        "detectable",
-        "effect_rate_ratio",
-        "effect_rate_ratio_measured",
-        "target_power",
-        "alpha",
+        "power detectable effect_rate_ratio effect_rate_ratio_measured target_power alpha"
     )
 
     def _display_title(self) -> str:

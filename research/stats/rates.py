@@ -39,6 +39,10 @@ from scipy import optimize, special, stats
 from research.core.display import ResultDisplay
 from research.core.errors import ParameterError
 
+from .glm import _deviance as glm_deviance
+from .glm import _irls as glm_irls
+from .glm import _nb_loglike as nb_loglike
+
 __all__ = [
     "DEFAULT_MIN_COUNT",
     "SUPPRESSED",
@@ -179,7 +183,7 @@ class RateCI(ResultDisplay):
     level: float
     method: str
 
-    _frame_fields = ("rate", "lower", "upper", "count", "exposure", "per", "level", "method")
+    _frame_fields = "rate lower upper count exposure per level method"
 
     def _display_title(self) -> str:
         return f"Rate per {self.per:g} ({self.method}, {100 * self.level:g} % CI)"
@@ -585,7 +589,7 @@ class RateRatio(ResultDisplay):
     method: str
     alternative: str
 
-    _frame_fields = ("ratio", "lower", "upper", "p_value", "null", "level", "method", "alternative")
+    _frame_fields = "ratio lower upper p_value null level method alternative"
 
     def _display_title(self) -> str:
         return f"Rate ratio ({self.method}, {100 * self.level:g} % CI, {self.alternative})"
@@ -830,16 +834,7 @@ class RateDifference(ResultDisplay):
     level: float
     method: str
 
-    _frame_fields = (
-        "difference",
-        "lower",
-        "upper",
-        "p_value",
-        "std_error",
-        "per",
-        "level",
-        "method",
-    )
+    _frame_fields = "difference lower upper p_value std_error per level method"
 
     def _display_title(self) -> str:
         return f"Rate difference per {self.per:g} ({self.method}, {100 * self.level:g} % CI)"
@@ -992,18 +987,7 @@ class TrendResult(ResultDisplay):
     converged: bool
     warnings: list[str] = field(default_factory=list)
 
-    _frame_fields = (
-        "pct_change",
-        "lower",
-        "upper",
-        "p_value",
-        "beta",
-        "std_error",
-        "dispersion",
-        "method",
-        "level",
-        "n_years",
-    )
+    _frame_fields = "pct_change lower upper p_value beta std_error dispersion method level n_years"
 
     def _display_title(self) -> str:
         return f"Trend ({self.method}, {100 * self.level:g} % CI)"
@@ -1036,59 +1020,21 @@ def _irls(
     tol: float = 1e-12,
     max_iter: int = 200,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Fit a log-link GLM with variance mu + alpha·mu² by iteratively reweighted least squares.
+    """Fit a log-link GLM with variance mu + alpha·mu² by IRLS (:mod:`research.stats.glm`).
 
     Returns coefficients, the unscaled covariance (inverse Fisher information) and a
     convergence flag.
     """
-    if start is None:
-        mu = y + 0.5
-        eta = np.log(mu)
-        beta = np.linalg.lstsq(X, eta - offset, rcond=None)[0]
-    else:
-        beta = start.copy()
-    eta = X @ beta + offset
-    converged = False
-    dev_old = np.inf
-    for _ in range(max_iter):
-        mu = np.exp(eta)
-        w = mu / (1 + alpha * mu)
-        z = eta - offset + (y - mu) / mu
-        xtw = X.T * w
-        beta_new = np.linalg.solve(xtw @ X, xtw @ z)
-        eta = X @ beta_new + offset
-        dev = _deviance(y, np.exp(eta), alpha)
-        beta = beta_new
-        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
-            converged = True
-            break
-        dev_old = dev
-    mu = np.exp(X @ beta + offset)
+    family = "negbin" if alpha > 0 else "poisson"
+    with np.errstate(over="ignore", invalid="ignore"):
+        beta, _, mu, converged, _ = glm_irls(X, y, offset, family, alpha, start, max_iter, tol)
     w = mu / (1 + alpha * mu)
     cov = np.linalg.inv((X.T * w) @ X)
     return beta, cov, converged
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, alpha: float = 0.0) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    if alpha == 0:
-        return float(2 * np.sum(term - (y - mu)))
-    inv = 1 / alpha
-    return float(2 * np.sum(term - (y + inv) * np.log((1 + alpha * y) / (1 + alpha * mu))))
-
-
-def _nb_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
-    theta = 1 / alpha
-    return float(
-        np.sum(
-            special.gammaln(y + theta)
-            - special.gammaln(theta)
-            - special.gammaln(y + 1)
-            + theta * np.log(theta / (theta + mu))
-            + y * np.log(mu / (theta + mu))
-        )
-    )
+    return glm_deviance(y, mu, "negbin" if alpha > 0 else "poisson", alpha)
 
 
 def _fit_negbin(
@@ -1113,7 +1059,7 @@ def _fit_negbin(
         a = float(np.exp(log_alpha))
         b, _, _ = _irls(X, y, offset, a, beta_pois)
         cache[log_alpha] = b
-        return -_nb_loglik(y, np.exp(X @ b + offset), a)
+        return -nb_loglike(y, np.exp(X @ b + offset), a)
 
     grid = np.arange(-14.0, 9.0, 1.0)
     values = np.array([negll(g) for g in grid])
