@@ -263,7 +263,9 @@ def test_rate_ci_display_scalar_and_vector() -> None:
     vframe = vec.to_frame()
     assert vframe.height == 2
     assert vframe["rate"].to_list() == pytest.approx([1.2, 1.5])
-    assert "rates" in vec.summary() and "1.500" in vec.summary()
+    text = vec.summary()
+    assert "results (vectorised call)  2" in text
+    assert "1.500" in text and "120.0" in text  # both rates in the table
 
 
 def test_rate_ratio_and_difference_display() -> None:

@@ -129,11 +129,19 @@ class ResultDisplay:
     A subclass names its headline numbers in ``_display_rows`` (label, value) and may give a
     detail frame (``_display_frame``), a note (``_display_note``), a title
     (``_display_title``) and the attributes of its one-row frame (``_frame_fields``, names
-    separated by spaces).
+    separated by spaces). A result of a vectorised call (``_vector_field`` names an attribute
+    that is then an array) shows the number of results and its whole frame instead.
     """
 
     __slots__ = ()
     _frame_fields: str = ""
+    _vector_field: str = ""
+
+    def _vector_length(self) -> int | None:
+        if not self._vector_field:
+            return None
+        value = getattr(self, self._vector_field)
+        return len(value) if np.ndim(value) else None
 
     def _display_title(self) -> str:
         return type(self).__name__
@@ -147,17 +155,19 @@ class ResultDisplay:
     def _display_note(self) -> str | None:
         return None
 
+    def _shown(self) -> tuple[list[tuple[str, object]], pl.DataFrame | None]:
+        n = self._vector_length()
+        if n is not None:
+            return [("results (vectorised call)", n)], self.to_frame()
+        return self._display_rows(), self._display_frame()
+
     def summary(self) -> str:
         """Plain text: the headline numbers and, where there is one, the detail table."""
-        return text_table(self._display_title(), self._display_rows(), self._display_frame())
+        return text_table(self._display_title(), *self._shown())
 
     def _repr_html_(self) -> str:
-        return html_table(
-            self._display_title(),
-            self._display_rows(),
-            self._display_frame(),
-            self._display_note(),
-        )
+        rows, frame = self._shown()
+        return html_table(self._display_title(), rows, frame, self._display_note())
 
     def to_frame(self) -> pl.DataFrame:
         """The result as a polars frame (one row per estimate)."""

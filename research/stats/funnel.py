@@ -31,6 +31,8 @@ from scipy import stats
 from research.core.display import ResultDisplay
 from research.core.errors import ParameterError
 
+from .identification import as_float_array
+
 __all__ = [
     "FunnelDispersion",
     "FunnelResult",
@@ -52,16 +54,7 @@ _OVERDISPERSION = (None, "multiplicative", "additive")
 
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
-    if isinstance(x, pl.Series):
-        arr = x.cast(pl.Float64).to_numpy().astype(float, copy=True)
-    else:
-        try:
-            arr = np.asarray(x, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(
-                f"{name} must be numbers or a sequence of numbers; got {type(x).__name__}."
-            ) from exc
-    return np.atleast_1d(arr).ravel()
+    return np.atleast_1d(as_float_array(x, name)).ravel()
 
 
 def _check_exposures(n: np.ndarray, name: str = "exposures") -> None:

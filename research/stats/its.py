@@ -43,7 +43,7 @@ import polars as pl
 from scipy import stats
 
 from research.core.display import ResultDisplay, line_figure
-from research.core.errors import DataError, DesignError, ParameterError
+from research.core.errors import DesignError, ParameterError
 
 from . import identification as ident
 from .glm import GLMFit, fit_glm, fit_negbin
@@ -378,12 +378,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     for c in cols:
         if c not in data.columns:
             raise ParameterError(f"column {c!r} is not in data; available: {data.columns}")
-    warns: list[str] = []
-    df, n_missing = ident.drop_missing(data.select(cols), cols)
-    if n_missing:
-        warns.append(f"{n_missing} rows with missing values (null or NaN) were dropped.")
-    if df.height == 0:
-        raise DataError("no complete rows to fit")
+    df, warns = ident.complete_rows(data, cols)
     t, period = _time_axis(df[time])
     t0 = _interruption_t(interruption, period)
     y = df[outcome].cast(pl.Float64).to_numpy()

@@ -397,13 +397,12 @@ class PowerResult(ResultDisplay):
         "mde_rate_ratio mde_pct mde_rate_ratio_measured mde_pct_measured se_null "
         "detectable baseline_count method estimator inference"
     )
+    _vector_field = "mde_rate_ratio"
 
     def _display_title(self) -> str:
         return f"Minimum detectable effect ({self.estimator}, {self.inference} inference)"
 
     def _display_rows(self) -> list[tuple[str, object]]:
-        if np.ndim(self.mde_rate_ratio):
-            return [("baseline counts", len(self.mde_rate_ratio))]
         return [
             ("MDE rate ratio (pilot area)", self.mde_rate_ratio),
             ("MDE change (%)", self.mde_pct),
@@ -413,11 +412,6 @@ class PowerResult(ResultDisplay):
             ("direction", self.direction),
             ("method", self.method),
         ]
-
-    def _display_frame(self) -> pl.DataFrame | None:
-        if np.ndim(self.mde_rate_ratio):
-            return self.to_frame().select("baseline_count", "mde_rate_ratio", "mde_pct")
-        return None
 
     def _display_note(self) -> str | None:
         return " ".join(self.notes) or None
@@ -494,13 +488,12 @@ class DetectResult(ResultDisplay):
     _frame_fields = (
         "power detectable effect_rate_ratio effect_rate_ratio_measured target_power alpha"
     )
+    _vector_field = "power"
 
     def _display_title(self) -> str:
         return "Power to detect a change"
 
     def _display_rows(self) -> list[tuple[str, object]]:
-        if np.ndim(self.power):
-            return [("baseline counts", len(self.power))]
         return [
             ("change as rate ratio (pilot area)", self.effect_rate_ratio),
             ("change as rate ratio (measured area)", self.effect_rate_ratio_measured),
@@ -509,9 +502,6 @@ class DetectResult(ResultDisplay):
             ("detectable", self.detectable),
             ("significance level", self.alpha),
         ]
-
-    def _display_frame(self) -> pl.DataFrame | None:
-        return self.to_frame().select("power", "detectable") if np.ndim(self.power) else None
 
     def plot(self) -> Any:
         """The power curve of :attr:`mde` (see :meth:`PowerResult.plot`)."""

@@ -42,6 +42,7 @@ from research.core.errors import ParameterError
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
+from .identification import as_float_array
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
@@ -80,19 +81,6 @@ _RELATIVE_TOLERANCE_R = 1 + 1e-7  # the relErr of R's binom.test for the "minlik
 # --------------------------------------------------------------------------------------------
 # input handling
 # --------------------------------------------------------------------------------------------
-
-
-def _to_float_array(x: Any, name: str) -> np.ndarray:
-    """Return ``x`` as a float array (nulls become NaN)."""
-    if isinstance(x, pl.Series):
-        return x.cast(pl.Float64).to_numpy().astype(float, copy=True)
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
-        ) from exc
-    return arr
 
 
 def _kind(*values: Any) -> str:
@@ -184,13 +172,12 @@ class RateCI(ResultDisplay):
     method: str
 
     _frame_fields = "rate lower upper count exposure per level method"
+    _vector_field = "rate"
 
     def _display_title(self) -> str:
         return f"Rate per {self.per:g} ({self.method}, {100 * self.level:g} % CI)"
 
     def _display_rows(self) -> list[tuple[str, object]]:
-        if np.ndim(self.rate):
-            return [("rates", len(self.rate))]
         return [
             ("rate", self.rate),
             ("CI lower", self.lower),
@@ -198,9 +185,6 @@ class RateCI(ResultDisplay):
             ("count", self.count),
             ("exposure", self.exposure),
         ]
-
-    def _display_frame(self) -> pl.DataFrame | None:
-        return self.to_frame().drop("per", "level", "method") if np.ndim(self.rate) else None
 
 
 def _garwood(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -368,8 +352,8 @@ def poisson_rate_ci(
     per = _check_per(per)
     _check_choice(method, "method", _RATE_METHODS)
     kind = _kind(count, exposure)
-    x = _to_float_array(count, "count")
-    e = _to_float_array(exposure, "exposure")
+    x = as_float_array(count, "count")
+    e = as_float_array(exposure, "exposure")
     _check_counts(x, "count")
     _check_exposures(e, "exposure")
     try:
@@ -434,8 +418,8 @@ def pooled_rate(
     >>> round(ci.rate, 2), round(ci.lower, 2), round(ci.upper, 2)
     (19.51, 10.08, 34.08)
     """
-    x = _to_float_array(counts, "counts").ravel()
-    e = _to_float_array(exposures, "exposures").ravel()
+    x = as_float_array(counts, "counts").ravel()
+    e = as_float_array(exposures, "exposures").ravel()
     if x.size == 0 or x.size != e.size:
         raise ParameterError(
             f"counts and exposures must be non-empty and of equal length; got {x.size} and "
@@ -590,24 +574,18 @@ class RateRatio(ResultDisplay):
     alternative: str
 
     _frame_fields = "ratio lower upper p_value null level method alternative"
+    _vector_field = "ratio"
 
     def _display_title(self) -> str:
         return f"Rate ratio ({self.method}, {100 * self.level:g} % CI, {self.alternative})"
 
     def _display_rows(self) -> list[tuple[str, object]]:
-        if np.ndim(self.ratio):
-            return [("rate ratios", len(self.ratio))]
         return [
             ("rate ratio", self.ratio),
             ("CI lower", self.lower),
             ("CI upper", self.upper),
             (f"p-value (null ratio {self.null:g})", self.p_value),
         ]
-
-    def _display_frame(self) -> pl.DataFrame | None:
-        if not np.ndim(self.ratio):
-            return None
-        return self.to_frame().select("ratio", "lower", "upper", "p_value")
 
 
 def _binom_pmf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -665,7 +643,7 @@ def _prepare_two(count1, exposure1, count2, exposure2):
         (count2, "count2"),
         (exposure2, "exposure2"),
     ):
-        arr = _to_float_array(value, name)
+        arr = as_float_array(value, name)
         (_check_counts if name.startswith("count") else _check_exposures)(arr, name)
         arrays.append(arr)
     try:
@@ -835,13 +813,12 @@ class RateDifference(ResultDisplay):
     method: str
 
     _frame_fields = "difference lower upper p_value std_error per level method"
+    _vector_field = "difference"
 
     def _display_title(self) -> str:
         return f"Rate difference per {self.per:g} ({self.method}, {100 * self.level:g} % CI)"
 
     def _display_rows(self) -> list[tuple[str, object]]:
-        if np.ndim(self.difference):
-            return [("rate differences", len(self.difference))]
         return [
             ("difference", self.difference),
             ("SE", self.std_error),
@@ -849,11 +826,6 @@ class RateDifference(ResultDisplay):
             ("CI upper", self.upper),
             ("p-value", self.p_value),
         ]
-
-    def _display_frame(self) -> pl.DataFrame | None:
-        if not np.ndim(self.difference):
-            return None
-        return self.to_frame().select("difference", "std_error", "lower", "upper", "p_value")
 
 
 def rate_difference(
@@ -1151,9 +1123,9 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     """
     level = _check_level(level)
     _check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
-    y = _to_float_array(counts, "counts").ravel()
-    e = _to_float_array(exposures, "exposures").ravel()
-    t = _to_float_array(years, "years").ravel()
+    y = as_float_array(counts, "counts").ravel()
+    e = as_float_array(exposures, "exposures").ravel()
+    t = as_float_array(years, "years").ravel()
     if not (y.size == e.size == t.size):
         raise ParameterError(
             f"counts, exposures and years must have equal length; got {y.size}, {e.size} and "
@@ -1371,7 +1343,7 @@ def suppression_mask(
     [False, True, True, False, True]
     """
     min_count = _check_min_count(min_count)
-    x = _to_float_array(counts, "counts")  # None in a list becomes NaN
+    x = as_float_array(counts, "counts")  # None in a list becomes NaN
     small = (x < min_count) & ((x > 0) | suppress_zero)
     return np.asarray(small | np.isnan(x))
 

@@ -63,7 +63,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -265,6 +265,16 @@ class _Opts:
     min_decrease: float
 
 
+class _Weights(NamedTuple):
+    """A fitted design the standard errors start from: controls, pre-periods, options, weights."""
+
+    n0: int
+    t0: int
+    opts: _Opts
+    omega: Array
+    lam: Array
+
+
 def _estimate(
     y: Array, n0: int, t0: int, opts: _Opts, omega: Array | None, lam: Array | None
 ) -> tuple[Array, Array, Array]:
@@ -323,16 +333,7 @@ def _sdid_opts(y: Array, n0: int, t0: int) -> _Opts:
 # --------------------------------------------------------------------------------------------
 
 
-def _placebo(
-    y: Array,
-    n0: int,
-    t0: int,
-    opts: _Opts,
-    omega: Array,
-    lam: Array,
-    reps: int,
-    rng: np.random.Generator,
-) -> Array:
+def _placebo(y: Array, fitted: _Weights, reps: int, rng: np.random.Generator) -> Array:
     """R synthdid's ``placebo_se`` replicates.
 
     Controls are permuted, the last ``N_tr`` of them pretend to be treated, and the weights
@@ -342,6 +343,7 @@ def _placebo(
     ``(D, N0)`` and ``lam`` ``(D, T0)``; the fields of ``opts`` are scalars or ``(D,)``
     arrays. Returns the placebo estimates ``(D, reps)``.
     """
+    n0, t0, opts, omega, lam = fitted
     nd = y.shape[0]
     n1 = y.shape[1] - n0
     m0 = n0 - n1
@@ -370,20 +372,12 @@ def _placebo(
     return out.reshape(nd, reps)
 
 
-def _bootstrap(
-    y: Array,
-    n0: int,
-    t0: int,
-    opts: _Opts,
-    omega: Array,
-    lam: Array,
-    reps: int,
-    rng: np.random.Generator,
-) -> Array:
+def _bootstrap(y: Array, fitted: _Weights, reps: int, rng: np.random.Generator) -> Array:
     """R synthdid's ``bootstrap_se`` replicates.
 
     Units are resampled; all-control or all-treated draws are redrawn.
     """
+    n0, t0, opts, omega, lam = fitted
     n = y.shape[0]
     out = np.empty(reps)
     r = 0
@@ -398,8 +392,9 @@ def _bootstrap(
     return out
 
 
-def _jackknife(y: Array, n0: int, t0: int, opts: _Opts, omega: Array, lam: Array) -> float:
+def _jackknife(y: Array, fitted: _Weights) -> float:
     """R synthdid's ``jackknife_se``: leave one unit out, weights fixed (omega renormalised)."""
+    n0, t0, _, omega, lam = fitted
     n, t = y.shape
     u = np.empty(n)
     wl = np.concatenate([-lam, np.full(t - t0, 1.0 / (t - t0))])
@@ -792,16 +787,17 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
     replicates = np.zeros(0)
     se = float("nan")
     if se_method == "placebo":
-        replicates = _placebo(y[None], n0, t0, opts, omega[None], lam[None], replications, rng)[0]
+        batch = _Weights(n0, t0, opts, omega[None], lam[None])
+        replicates = _placebo(y[None], batch, replications, rng)[0]
     elif se_method == "bootstrap":
-        replicates = _bootstrap(y, n0, t0, opts, omega, lam, replications, rng)
+        replicates = _bootstrap(y, _Weights(n0, t0, opts, omega, lam), replications, rng)
     elif se_method == "jackknife":
         if int((omega > 0).sum()) < 2:
             raise DesignError(
                 "se_method: the jackknife SE is undefined when one control carries all the "
                 "weight; use 'placebo'"
             )
-        se = _jackknife(y, n0, t0, opts, omega, lam)
+        se = _jackknife(y, _Weights(n0, t0, opts, omega, lam))
     if replicates.size:
         b = replicates.size
         se = float(math.sqrt((b - 1) / b) * np.std(replicates, ddof=1))

@@ -1880,18 +1880,22 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     special_list = _as_list(special_predictors, "special_predictors")
     if special_list and isinstance(special_list[0], str):
         special_list = [tuple(special_list)]
+    # the columns, treated unit and donors are the same for the main and training designs
+    columns = {
+        "unit": unit,
+        "time": time,
+        "outcome": outcome,
+        "treated": treated,
+        "treatment_time": treatment_time,
+        "donors": donors,
+    }
     design = _prepare(
         data,
-        unit=unit,
-        time=time,
-        outcome=outcome,
-        treated=treated,
-        treatment_time=treatment_time,
+        **columns,
         predictors=predictors,
         predictor_window=predictor_window,
         special_predictors=special_list,
         fit_window=fit_window,
-        donors=donors,
     )
     custom = None if custom_v is None else _custom_v(custom_v, design.predictor_names)
     cv_design = None
@@ -1900,17 +1904,12 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
         cv_design = _training_design(
             data,
             design,
-            unit=unit,
-            time=time,
-            outcome=outcome,
-            treated=treated,
-            treatment_time=treatment_time,
+            columns,
             predictors=predictors,
             special=special_list,
             cv_predictor_window=cv_predictor_window,
             cv_special_predictors=cv_special,
             cv_fit_window=cv_fit_window,
-            donors=donors,
         )
     elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
         raise ParameterError(
@@ -1943,23 +1942,22 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     return _build_result(design, fit, options, base_warnings, spec)
 
 
-def _training_design(  # noqa: PLR0913 - the cross-validation windows passed explicitly
+def _training_design(
     data: pl.DataFrame,
     design: _Design,
+    columns: dict[str, Any],
     *,
-    unit: str,
-    time: str,
-    outcome: str,
-    treated: Any,
-    treatment_time: Any,
     predictors: Sequence[str],
     special: list[Any],
     cv_predictor_window: tuple[Any, Any] | None,
     cv_special_predictors: list[Any] | None,
     cv_fit_window: tuple[Any, Any] | None,
-    donors: Sequence[Any] | None,
 ) -> _Design:
-    """The training specification of ``v_method="cross_validation"``, checked."""
+    """The training specification of ``v_method="cross_validation"``, checked.
+
+    ``columns`` are the keyword arguments of :func:`_prepare` shared with the main design
+    (unit, time, outcome, treated, treatment_time, donors).
+    """
     if cv_fit_window is None:
         raise ParameterError(
             "v_method='cross_validation' needs cv_fit_window=(first, last): the validation "
@@ -1990,16 +1988,11 @@ def _training_design(  # noqa: PLR0913 - the cross-validation windows passed exp
     try:
         training = _prepare(
             data,
-            unit=unit,
-            time=time,
-            outcome=outcome,
-            treated=treated,
-            treatment_time=treatment_time,
+            **columns,
             predictors=predictors,
             predictor_window=cv_predictor_window if predictors else None,
             special_predictors=cv_special,
             fit_window=cv_fit_window,
-            donors=donors,
         )
     except ParameterError as exc:
         raise ParameterError(f"training specification (cross_validation): {exc}") from None
