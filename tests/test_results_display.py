@@ -265,7 +265,7 @@ def test_rate_ci_display_scalar_and_vector() -> None:
     assert vframe["rate"].to_list() == pytest.approx([1.2, 1.5])
     text = vec.summary()
     assert "results (vectorised call)  2" in text
-    assert "1.500" in text and "120.0" in text  # both rates in the table
+    assert "1.200" in text and "1.500" in text  # both rates (per 1 000) in the table
 
 
 def test_rate_ratio_and_difference_display() -> None:
