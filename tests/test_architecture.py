@@ -139,7 +139,7 @@ def test_public_api_is_exported() -> None:
 @pytest.mark.parametrize("name", [n for n in research.__all__ if n != "__version__"])
 def test_public_functions_have_numpydoc_sections(name: str) -> None:
     doc = inspect.getdoc(getattr(research, name)) or ""
-    for section in ("Parameters", "Returns", "Examples"):
+    for section in ("Parameters", "Returns", "Raises", "References", "Examples"):
         assert f"\n{section}\n{'-' * len(section)}" in doc, f"{name}: no {section} section"
 
 

@@ -23,6 +23,7 @@ from research.stats.sdid import (
     _Opts,
     _placebo,
     _sc_weight_fw,
+    _Weights,
     synthetic_did,
 )
 
@@ -303,7 +304,7 @@ def test_size_of_the_placebo_test_under_no_effect():
         frame, unit="u", time="t", outcome="y", treated=n - 1, treatment_time=t0, se_method="none"
     )
     assert one.estimate == pytest.approx(est[0], abs=1e-10)
-    placebo = _placebo(y, n0, t0, opts, omega, lam, reps, rng)
+    placebo = _placebo(y, _Weights(n0, t0, opts, omega, lam), reps, rng)
     se = math.sqrt((reps - 1) / reps) * placebo.std(axis=1, ddof=1)
     reject = np.abs(est / se) > 1.959963984540054
     rate = reject.mean()

@@ -69,10 +69,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import DataError, ParameterError
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
@@ -307,8 +309,15 @@ class Conclusion:
     evidence: Evidence
 
 
+_ESTIMATES_SCHEMA = {
+    "estimator": pl.String,
+    **dict.fromkeys(("rate_ratio", "lower", "upper", "p_value"), pl.Float64),
+    "design_based": pl.Boolean,
+}
+
+
 @dataclass
-class EffectAnalysis:
+class EffectAnalysis(ResultDisplay):
     """All results of :func:`pilot_effect_analysis` (see the module notes for the design).
 
     Attributes
@@ -386,6 +395,46 @@ class EffectAnalysis:
     data: pl.DataFrame = field(repr=False)
     its_data: pl.DataFrame = field(repr=False)
     programme: Pilot = IGOR
+
+    def _display_title(self) -> str:
+        return f"Pilot effect: {self.pilot.name}, {self.indicator}, from {self.pilot_start}"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("verdict", self.conclusion.verdict),
+            ("underpowered", self.conclusion.underpowered),
+            ("treatment year", self.treatment_year),
+            ("comparison kommuner", len(self.pool.codes)),
+            ("MDE in the district (%)", self.evidence.mde_pct_district),
+            ("event-study pre-trend p-value", self.evidence.pretrend_p),
+        ]
+
+    def _display_frame(self) -> pl.DataFrame:
+        return self.to_frame()
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per estimator on the rate-ratio scale.
+
+        Columns ``estimator`` (``synth``, ``did``, ``its``, ``cits``), ``rate_ratio``,
+        ``lower``, ``upper``, ``p_value`` (Float64) and ``design_based`` (Boolean).
+        """
+        rows = [
+            (e.key, e.rate_ratio, e.lower, e.upper, e.p_value, e.design_based)
+            for e in self.evidence.estimates
+        ]
+        return pl.DataFrame(rows, schema=_ESTIMATES_SCHEMA, orient="row")
+
+    def plot(self) -> Any:
+        """The estimators' rate ratios with their intervals (a matplotlib Figure)."""
+        frame = self.to_frame()
+        return interval_figure(
+            frame["estimator"].to_list(),
+            frame["rate_ratio"].to_numpy(),
+            frame["lower"].to_numpy(),
+            frame["upper"].to_numpy(),
+            labels=(f"Pilot effect on {self.indicator}", "estimator", "rate ratio"),
+            hline=1.0,
+        )
 
     def estimator_warnings(self) -> list[tuple[str, str]]:
         """``(estimator key, warning)`` pairs exactly as the estimators returned them."""
@@ -746,7 +795,7 @@ def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
     return float(pop["value"][-1]), int(pop["year"][-1])
 
 
-def pilot_effect_analysis(
+def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options, all keyword-only
     panel: pl.DataFrame,
     *,
     pilot: str = IGOR.parent_code,

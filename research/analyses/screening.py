@@ -118,7 +118,7 @@ def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     return {c: float(v) / total for c, v in w.items()}
 
 
-def screen_candidates(
+def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and filters, keyword-only
     panel: pl.DataFrame,
     *,
     pilot: str = "0180",
@@ -189,6 +189,11 @@ def screen_candidates(
         Invalid weights, years, reference or pilot.
     DataError
         When riket's figures for the indicator are missing in a year.
+
+    References
+    ----------
+    Brå's reported crime statistics and SCB population via the Kolada snapshot; limits as in
+    Spiegelhalter DJ (2005), Stat Med 24:1185-1202 (see :func:`research.stats.funnel.funnel`).
 
     Examples
     --------

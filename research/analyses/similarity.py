@@ -305,7 +305,7 @@ def _resolve_target(area: Any, level: str) -> Area:
     return target
 
 
-def similar_areas(
+def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks and a standardization pipeline
     panel: pl.DataFrame,
     area: Any,
     *,
@@ -377,6 +377,12 @@ def similar_areas(
         If ``area`` is not a known area.
     DataError
         When no variable or fewer than two areas remain.
+
+    References
+    ----------
+    Abadie A (2021). Using synthetic controls: feasibility, data requirements, and
+    methodological aspects. J Econ Lit 59:391-425 (comparison units similar in the
+    predictors). Kolada's *Liknande kommuner* and SKR's kommungrupper as official groups.
 
     Examples
     --------

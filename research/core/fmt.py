@@ -1,4 +1,4 @@
-"""Number and text formatting for reports, Swedish by default.
+r"""Number and text formatting for reports, Swedish by default.
 
 Swedish: decimal comma, non-breaking space (U+00A0) between thousands groups, a non-breaking
 space before ``%``; years are never grouped. English: decimal point, comma thousands. Missing
@@ -9,7 +9,7 @@ Formatting uses Babel's CLDR data rather than hand-written rules.
 Examples
 --------
 >>> format_number(1234.56, 1)
-'1\\xa0234,6'
+'1\xa0234,6'
 >>> format_number(1234.56, 1, lang="en")
 '1,234.6'
 """

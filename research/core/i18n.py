@@ -86,7 +86,7 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
         return message[check_lang(lang)].format(**values)
 
     def merged(self, other: Catalogue) -> Catalogue:
-        """This catalogue with ``other``'s messages added; an id in both is an error.
+        """Return a catalogue with ``other``'s messages added; an id in both is an error.
 
         Raises
         ------
@@ -124,7 +124,7 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
 
 @cache
 def load_catalogue(path: Path) -> Catalogue:
-    """Read a catalogue file (cached per path).
+    r"""Read a catalogue file (cached per path).
 
     Parameters
     ----------
@@ -144,7 +144,7 @@ def load_catalogue(path: Path) -> Catalogue:
     --------
     >>> import tempfile
     >>> f = Path(tempfile.mkdtemp()) / "texts.toml"
-    >>> _ = f.write_text('[riket]\\nsv = "Riket"\\nen = "Sweden"\\n', encoding="utf-8")
+    >>> _ = f.write_text('[riket]\nsv = "Riket"\nen = "Sweden"\n', encoding="utf-8")
     >>> load_catalogue(f)("riket", "en")
     'Sweden'
     """

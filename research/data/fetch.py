@@ -449,7 +449,7 @@ def _store(
     return out
 
 
-def fetch_kolada(
+def fetch_kolada(  # noqa: PLR0913 - injectable client, clock and sleep for tests, keyword-only
     kpis: Sequence[str],
     years: Sequence[int],
     *,
@@ -561,7 +561,7 @@ def fetch_kolada(
     return FetchResult(frame, results, urls, client.requests)
 
 
-def fetch_scb(
+def fetch_scb(  # noqa: PLR0913 - injectable client, clock and sleep for tests, keyword-only
     regions: Sequence[str],
     years: Sequence[int],
     *,

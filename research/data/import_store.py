@@ -141,6 +141,7 @@ def read_official_file(
 
 
 def read_ledger(folder: Path) -> dict:
+    """Read the import ledger ``imports.json`` of ``folder`` (an empty ledger when absent)."""
     p = folder / LEDGER_FILE
     if not p.exists():
         return {"schema_version": 1, "imports": []}
@@ -184,6 +185,7 @@ def append_log(folder: Path, action: str, entry: dict) -> None:
 
 
 def write_ledger(folder: Path, ledger: dict) -> None:
+    """Write the import ledger of ``folder`` atomically."""
     data = (json.dumps(ledger, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     atomic_write_bytes(folder / LEDGER_FILE, data, prefix=".ledger-")
 
@@ -194,6 +196,7 @@ def import_id(entry: dict) -> str:
 
 
 def parquet_intact(folder: Path, entry: dict) -> bool:
+    """True when the import's Parquet file exists and matches its recorded sha256."""
     pq = folder / entry["parquet"]
     if not pq.is_file():
         return False
@@ -207,6 +210,7 @@ def list_imports(base: Path | None = None) -> list[dict]:
 
 
 def replay_log(folder: Path) -> list[dict]:
+    """The imports still in effect according to the import log (for ``data repair``)."""
     log = folder / LOG_FILE
     entries: dict[str, dict] = {}
     try:

@@ -331,6 +331,12 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
         A raw file is missing, altered (checksum) or malformed (file and line named), or the
         import ledger is damaged.
 
+    References
+    ----------
+    Kolada (RKA), the open-numbers snapshot ``open-numbers/ddf--kolada--dump`` at commit
+    ``8501d5c7``, with its sources Brå (reported crimes) and SCB (population); origin,
+    licence and checksums in ``data/manifest.toml``.
+
     Examples
     --------
     >>> panel = load_panel()
@@ -450,6 +456,11 @@ def series(
     AreaCodeTypeError
         If an area is given as a number.
 
+    References
+    ----------
+    The panel of :func:`load_panel` (Kolada snapshot, Brå, SCB; see ``data/manifest.toml``);
+    area names as in SCB's register of kommuner and län.
+
     Examples
     --------
     >>> s = series(load_panel(), "N07402", ["Huddinge"], years=(2020, 2022))
@@ -468,8 +479,11 @@ def series(
 
 
 def _area_codes(panel: pl.DataFrame, areas: list[str]) -> list[str]:
-    """Codes for ``areas``: a code present in the panel as it is, anything else resolved by
-    name or code through the area registry (an unknown area raises, never matches nothing)."""
+    """Codes for ``areas``.
+
+    A code present in the panel is kept as it is, anything else is resolved by name or code
+    through the area registry (an unknown area raises, never matches nothing).
+    """
     if isinstance(areas, str):  # a single name would otherwise be split into letters
         areas = [areas]
     present = set(panel["area_code"].unique().to_list())

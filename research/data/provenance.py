@@ -128,23 +128,21 @@ def verify_files(base: Path | None = None, source: str | None = None) -> list[Fi
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str:
-    """Short commit of the checkout at ``root``, ``+dirty`` when tracked files have local
-    changes, or ``"unknown"`` outside a git checkout."""
+    """Short commit of the checkout at ``root``.
+
+    ``+dirty`` is appended when tracked files have local changes; ``"unknown"`` outside a git
+    checkout.
+    """
+
+    def git(*args: str) -> str:
+        run = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
+        )
+        return run.stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -353,9 +353,9 @@ def sum_to_districts(
     return out.sort("area_code", "sex", "year"), level
 
 
-def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | None]]:
+def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | None]]:  # noqa: C901 - json-stat layout variants, each a branch
     """json-stat2 -> (code, sex, year, value); only Region, Tid, Kon may vary."""
-    from research.data.sources.scb import POPULATION_CONTENT
+    from research.data.sources.scb import POPULATION_CONTENT, jsonstat_cells, jsonstat_values
 
     try:
         doc = json.loads(text)
@@ -399,24 +399,15 @@ def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | No
                 f"dimension {d!r} has {len(cats[d])} values; summing them could count people "
                 "twice. Eliminate it in the query or select one value.",
             )  # fmt: skip
-    values = doc.get("value")
-    total = 1
-    for n in sizes:
-        total *= n
-    if isinstance(values, dict):
-        values = [values.get(str(i)) for i in range(total)]
+    values, total = jsonstat_values(doc.get("value"), sizes)
     if not isinstance(values, list) or len(values) != total:
         raise ParseError(path, 1, f"json-stat2 'value' should hold {total} numbers")
     status = doc.get("status") or {}
     if isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s}
-    strides = [1] * len(ids)
-    for k in range(len(ids) - 2, -1, -1):
-        strides[k] = strides[k + 1] * sizes[k + 1]
     sexes = {"1": "M", "2": "K", "1+2": "T"}
     out = []
-    for flat, v in enumerate(values):
-        pos = {d: cats[d][(flat // strides[k]) % sizes[k]] for k, d in enumerate(ids)}
+    for flat, pos, v in jsonstat_cells(ids, sizes, cats, values):
         if v is None or status.get(str(flat)) in ("..", "."):
             val = None
         elif isinstance(v, int | float) and not isinstance(v, bool) and v >= 0:

@@ -55,6 +55,7 @@ class Area:
 
 
 def fold_name(text: str) -> str:
+    """A name folded for matching: NFC, case-folded, white space collapsed."""
     text = unicodedata.normalize("NFC", text).casefold().strip()
     return re.sub(r"\s+", " ", text)
 

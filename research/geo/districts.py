@@ -299,7 +299,7 @@ def _is_count_unit(unit: str | None) -> bool:
     return unit is not None and unit.strip().casefold() in _COUNT_UNITS
 
 
-def map_across_reform(
+def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year) kept together
     frame: pl.DataFrame,
     reform: Reform | str,
     *,
@@ -447,10 +447,11 @@ def map_across_reform(
 def harmonize_districts(
     frame: pl.DataFrame, *, parent_code: str = "0180", per: float = 100_000
 ) -> pl.DataFrame:
-    """Apply every registered merge reform of a kommun, oldest first, so the series is on
-    today's districts (see :func:`map_across_reform`). Where a new district already has an
-    official row for a year (e.g. 2023, the year of a mid-year reform), that row is kept
-    and the old districts' rows for that year are dropped.
+    """Apply every registered merge reform of a kommun, oldest first.
+
+    The series ends up on today's districts (see :func:`map_across_reform`). Where a new
+    district already has an official row for a year (e.g. 2023, the year of a mid-year
+    reform), that row is kept and the old districts' rows for that year are dropped.
 
     Raises
     ------

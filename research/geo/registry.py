@@ -126,7 +126,7 @@ class AreaRegistry:
                 out.append(a)
         return out[:n]
 
-    def resolve(self, query: object) -> Area:
+    def resolve(self, query: object) -> Area:  # noqa: C901 - code, name, folded name and suggestion lookups in order
         """Resolve a code or name to an :class:`Area`.
 
         Parameters
@@ -260,6 +260,11 @@ def load_areas(base: Path | None = None) -> AreaRegistry:
     DataError
         If the Kolada entity files are missing or malformed.
 
+    References
+    ----------
+    SCB, *Kommuner och län* (official codes and names); Stockholm, Göteborg and Malmö's
+    stadsdelsområden as registered in :mod:`research.geo.districts`.
+
     Examples
     --------
     >>> reg = load_areas()
@@ -290,6 +295,10 @@ def resolve_area(query: object, base: Path | None = None) -> Area:
         If ``query`` is a number (its leading zeros may be lost).
     UnknownAreaError
         If nothing matches, with the closest names suggested, or if a name is ambiguous.
+
+    References
+    ----------
+    SCB's kommun and län codes (strings: ``"0126"``, ``"01"``); see :func:`load_areas`.
 
     Examples
     --------

@@ -1,5 +1,7 @@
-"""JupyterLab: conveniences in a notebook (:mod:`~research.lab.notebook`) and the server side
-of ``make lab`` (:mod:`~research.lab.server`).
+"""JupyterLab: notebook conveniences and the server side of ``make lab``.
+
+Conveniences in a notebook are in :mod:`~research.lab.notebook`, the server side of
+``make lab`` in :mod:`~research.lab.server`.
 
 Above :mod:`research.runner`; independent of :mod:`research.cli`.
 """

@@ -40,13 +40,13 @@ __all__ = [
 
 
 def figure_png(fig: Any) -> bytes:
-    """The PNG bytes of a matplotlib figure, as IPython's ``image/png`` formatter returns them.
+    r"""The PNG bytes of a matplotlib figure, as IPython's ``image/png`` formatter returns them.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
     >>> figure_png(Figure(figsize=(2, 1)))[:4]
-    b'\\x89PNG'
+    b'\x89PNG'
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
@@ -112,8 +112,10 @@ class ReportLink:
         self.lang = lang
 
     def _href(self) -> str:
-        """The report's path relative to the kernel's folder (the notebook's), which
-        JupyterLab resolves to the file; an absolute file URL if that is not possible."""
+        """The report's path relative to the kernel's folder (the notebook's).
+
+        JupyterLab resolves it to the file; an absolute file URL if that is not possible.
+        """
         try:
             return os.path.relpath(self.html, Path.cwd()).replace(os.sep, "/")
         except ValueError:
@@ -186,6 +188,11 @@ def report(
     ReportError
         If the notebook fails; the previous report stays in place.
 
+    References
+    ----------
+    papermill (parameterised execution) and nbconvert (HTML export), as used by
+    :func:`research.runner.report.run_report` and the ``pilotbench report`` command.
+
     Examples
     --------
     >>> import research
@@ -230,7 +237,7 @@ _LABELS = {
 }
 
 
-def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any:
+def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any:  # noqa: C901 - one widget per parameter type
     """Parameter controls (kommun, indicator, years) for a report notebook, when interactive.
 
     The controls start at the notebook's current parameter values. "Use in this notebook"

@@ -30,8 +30,10 @@ def project_language_info() -> dict[str, Any]:
 
 
 class ProjectContentsManager(AsyncLargeFileManager):
-    """jupyter_server's default contents manager, serving the project kernel's
-    ``language_info`` with notebooks that use that kernel."""
+    """Jupyter_server's default contents manager, with the project kernel's language info.
+
+    Notebooks that use the project kernel are served with its ``language_info``.
+    """
 
     async def get(
         self,

@@ -317,7 +317,7 @@ def _footer_coverage() -> dict:
         return {}
 
 
-def _run_local(
+def _run_local(  # noqa: C901 - the worker loop's outcomes (ok, failed, timed out, interrupted)
     tasks: Sequence[Task], workers: int, root: Path, log_path: Path, progress: bool
 ) -> list[TaskResult]:
     from tqdm import tqdm
@@ -595,7 +595,7 @@ def _failed_slug(task: Task) -> str | None:
     return report_slug(Path(task.notebook).stem, merged, defaults)
 
 
-def write_index(
+def write_index(  # noqa: C901 - one pass over the runs: status, change since last run, each row
     root: Path,
     batch: Sequence[TaskResult] = (),
     *,

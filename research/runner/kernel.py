@@ -71,9 +71,11 @@ class ProjectKernelSpecManager(KernelSpecManager):
     """Resolves every kernel name to :func:`project_kernelspec`."""
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        """Return the project's kernelspec whatever the name."""
         return project_kernelspec()
 
     def find_kernel_specs(self) -> dict[str, str]:
+        """Map the project kernel's name to its folder (the only kernel listed)."""
         return {KERNEL_NAME: str(Path(__file__).parent)}
 
 

@@ -122,7 +122,9 @@ def _urls(attr: str, value: str) -> list[str]:
     return [part.strip().split()[0] for part in value.split(",") if part.strip()]
 
 
-def make_self_contained(page: str, base: Path | None = None, *, what: str = "the report") -> str:
+def make_self_contained(  # noqa: C901 - one branch per kind of resource (img, script, link, CSS url)
+    page: str, base: Path | None = None, *, what: str = "the report"
+) -> str:
     """Embed the local resources of ``page``; refuse remote or missing ones.
 
     Parameters

@@ -143,8 +143,11 @@ def _year_range(name: str, value: Any) -> str:
 
 
 def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
-    """Check a donor pool: ``"kommuner"``, ``"lan:NN"``, ``"similar:K"`` or an official group
-    (``"kolada:liknande-ifo"``, ``"skr:<kommungrupp>"``; resolved for ``kommun``)."""
+    """Check a donor pool.
+
+    One of ``"kommuner"``, ``"lan:NN"``, ``"similar:K"`` or an official group
+    (``"kolada:liknande-ifo"``, ``"skr:<kommungrupp>"``; resolved for ``kommun``).
+    """
     text = str(value).strip()
     if text == "kommuner":
         return text
@@ -196,7 +199,7 @@ def data_end_year(indicator: str | None = None) -> int | None:
         return None
 
 
-def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C901 - one branch per report parameter
     """Validate parameter values for notebook ``name`` and return them normalized.
 
     Area parameters are resolved (names become codes); everything else is checked for type

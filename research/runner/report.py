@@ -60,9 +60,12 @@ class ReportResult:
 def report_slug(
     notebook: str, params: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
 ) -> str:
-    """Folder name of a report: notebook, the areas it is about, the language, and a short
-    hash of any other parameter that differs from its default (so runs with other settings do
-    not replace each other)."""
+    """Folder name of a report.
+
+    The notebook, the areas it is about, the language, and a short hash of any other
+    parameter that differs from its default (so runs with other settings do not replace each
+    other).
+    """
     parts = [notebook]
     named = ("pilot", "candidate", "area", "lang")
     for key in ("pilot", "candidate", "area"):
@@ -146,8 +149,11 @@ _COVERAGE: dict[tuple[str, str], Any] = {}
 
 
 def _data_key(base: Path) -> str:
-    """The key under which :func:`research.data.panel.load_panel` memoizes the panel of ``base``:
-    the sha256 of every raw file, the manifest and catalogue, and the imports ledger."""
+    """Return the key under which the panel of ``base`` is memoized.
+
+    The sha256 of every raw file, the manifest and catalogue, and the imports ledger (as
+    :func:`research.data.panel.load_panel` keys it).
+    """
     from research.data.panel import imports_fingerprint, panel_fingerprint
 
     return panel_fingerprint(base) + imports_fingerprint(base)
@@ -185,7 +191,7 @@ _EXPORTERS: dict[str, Any] = {}
 
 
 def _exporter_and_env() -> tuple[Any, Any]:
-    """nbconvert's exporter and the page's jinja environment, made once per process.
+    """Return nbconvert's exporter and the page's jinja environment, made once per process.
 
     Both compile their templates on first use; reusing them saves about half of the export
     time of every later report (a batch worker's, or a second report in one session).
@@ -500,9 +506,10 @@ def run_report_command(
     output: str | Path | None = None,
     pdf: bool = False,
 ) -> ReportResult:
-    """What ``pilotbench report`` does once its arguments are parsed; also behind
-    :func:`research.lab.notebook.report` (``research.report(...)`` in a notebook), so both take the
-    same path.
+    """Run a report as ``pilotbench report`` does once its arguments are parsed.
+
+    Also behind :func:`research.lab.notebook.report` (``research.report(...)`` in a
+    notebook), so both take the same path.
 
     Parameters
     ----------

@@ -1,15 +1,15 @@
-"""Exact least squares on the probability simplex, by an active-set NNLS.
+r"""Exact least squares on the probability simplex, by an active-set NNLS.
 
 The inner problem of the synthetic control method is
 
-.. math::  \\min_w \\lVert C w \\rVert^2 \\quad \\text{s.t.}\\; w \\ge 0,\\; \\sum_j w_j = 1,
+.. math::  \min_w \lVert C w \rVert^2 \quad \text{s.t.}\; w \ge 0,\; \sum_j w_j = 1,
 
 with ``C = V^{1/2} (X_0 - x_1 1')`` (because ``sum w = 1``, ``x_1 - X_0 w = -(X_0 - x_1 1') w``).
 It is the minimum-norm point of the convex hull of the columns of ``C``.
 
 It is solved exactly through one non-negative least-squares problem: for ``u >= 0``,
 
-.. math::  \\min_{u \\ge 0} \\lVert C u \\rVert^2 + (1'u - 1)^2 .
+.. math::  \min_{u \ge 0} \lVert C u \rVert^2 + (1'u - 1)^2 .
 
 Writing ``u = s w`` with ``s = 1'u`` and ``w`` on the simplex, the objective is
 ``s^2 ||C w||^2 + (s - 1)^2``; for every ``s > 0`` it is minimised in ``w`` by the simplex
@@ -114,7 +114,7 @@ def simplex_least_squares(
     return _simplex_ls(c, start, max_iter)
 
 
-def _simplex_ls(
+def _simplex_ls(  # noqa: C901 - an active-set algorithm kept in one piece
     c: NDArray[np.float64],
     start: NDArray[np.bool_] | None,
     max_iter: int | None = None,

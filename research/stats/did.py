@@ -63,12 +63,14 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from research.core.errors import DataError, DesignError, ParameterError
+from research.core.display import ResultDisplay, interval_figure
+from research.core.errors import DataError, DesignError, EstimationError, ParameterError
 
 from . import identification as ident
 from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
@@ -96,7 +98,7 @@ _WILD_FAILS = (
 
 
 @dataclass(frozen=True)
-class DiDResult:
+class DiDResult(ResultDisplay):
     """Result of :func:`diff_in_diff`.
 
     Attributes
@@ -147,6 +149,68 @@ class DiDResult:
     details: dict = field(default_factory=dict)
     placebo_estimates: np.ndarray | None = None
 
+    _frame_fields = (
+        "estimate se lower upper p_value rate_ratio rr_lower rr_upper "
+        "method family design level n_units n_treated_units n_obs"
+    )
+
+    def _display_title(self) -> str:
+        return f"Difference-in-differences ({self.family}, {self.design})"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        pct = f"{100 * self.level:g} %"
+        rows: list[tuple[str, object]] = [
+            ("estimate", self.estimate),
+            ("SE", self.se),
+            (f"{pct} CI lower", self.lower),
+            (f"{pct} CI upper", self.upper),
+            ("p-value", self.p_value),
+        ]
+        if self.rate_ratio is not None:
+            rows += [
+                ("rate ratio", self.rate_ratio),
+                (f"rate ratio {pct} CI lower", self.rr_lower),
+                (f"rate ratio {pct} CI upper", self.rr_upper),
+            ]
+        rows += [
+            ("inference", self.method),
+            ("units (treated)", f"{self.n_units} ({self.n_treated_units})"),
+            ("observations", self.n_obs),
+        ]
+        return rows
+
+    def _display_note(self) -> str | None:
+        return " ".join([self.reason, *self.warnings]) or None
+
+    def plot(self) -> Any:
+        """The permutation distribution with the observed estimate (permutation inference).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Histogram of the placebo estimates and a line at the observed one.
+
+        Raises
+        ------
+        EstimationError
+            When the inference was not by permutation (there is no distribution to draw).
+        """
+        from matplotlib.figure import Figure
+
+        if self.placebo_estimates is None:
+            raise EstimationError(
+                f"plot(): {self.method} inference has no permutation distribution to draw"
+            )
+        fig = Figure(figsize=(7, 4))
+        ax = fig.subplots()
+        ax.hist(np.asarray(self.placebo_estimates, dtype=float), bins=30, color="0.7")
+        ax.axvline(self.estimate, color="black", lw=1.5, label="observed")
+        ax.set_xlabel("DiD estimate (placebo assignments)")
+        ax.set_ylabel("assignments")
+        ax.set_title(f"Permutation distribution, p = {self.p_value:.3g}")
+        ax.legend(frameon=False)
+        return fig
+
 
 @dataclass(frozen=True)
 class PreTrendTest:
@@ -182,7 +246,7 @@ class PreTrendTest:
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
+class EventStudyResult(ResultDisplay):
     """Result of :func:`event_study`.
 
     Attributes
@@ -207,6 +271,44 @@ class EventStudyResult:
     n_units: int
     family: str
     reference: int
+
+    def _display_title(self) -> str:
+        return f"Event study ({self.family}), reference period {self.reference}"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        rows: list[tuple[str, object]] = [
+            ("inference", self.method),
+            ("units (treated)", f"{self.n_units} ({self.n_treated_units})"),
+        ]
+        if self.pretrend is not None:
+            rows += [
+                ("pre-trend Wald statistic", self.pretrend.statistic),
+                ("pre-trend df", self.pretrend.df),
+                ("pre-trend p-value", self.pretrend.p_value),
+            ]
+        return rows
+
+    def _display_frame(self) -> pl.DataFrame:
+        return self.coefficients.select("event_time", "estimate", "se", "lower", "upper", "p_value")
+
+    def _display_note(self) -> str | None:
+        return " ".join([self.reason, *self.warnings]) or None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The coefficient table (a copy of :attr:`coefficients`)."""
+        return self.coefficients.clone()
+
+    def plot(self) -> Any:
+        """Coefficients by event time with their intervals (a matplotlib Figure)."""
+        c = self.coefficients
+        return interval_figure(
+            c["event_time"].to_numpy(),
+            c["estimate"].to_numpy(),
+            c["lower"].fill_null(float("nan")).to_numpy(),
+            c["upper"].fill_null(float("nan")).to_numpy(),
+            labels=("Event study", "event time", "estimate (link scale)"),
+            vline=self.reference + 0.5,
+        )
 
 
 # ----------------------------------------------------------------------------------------
@@ -258,7 +360,7 @@ def _binary(values: np.ndarray, name: str) -> np.ndarray:
     return v
 
 
-def _prepare(
+def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documented options, in order
     data: pl.DataFrame,
     *,
     unit: str,
@@ -284,12 +386,7 @@ def _prepare(
     }  # fmt: skip
     _require_columns(data, cols)
     used = list(dict.fromkeys(c for c in cols.values() if c is not None))
-    warns: list[str] = []
-    df, n_missing = ident.drop_missing(data.select(used), used)
-    if n_missing:
-        warns.append(f"{n_missing} rows with missing values (null or NaN) in {used} were dropped.")
-    if df.height == 0:
-        raise DataError("no complete rows left after dropping missing values")
+    df, warns = ident.complete_rows(data, used)
     ident.check_unique_rows(df, [unit, time])
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson":
@@ -556,7 +653,7 @@ def _qr_resid(Q: np.ndarray, Z: np.ndarray) -> np.ndarray:
 # diff_in_diff
 
 
-def diff_in_diff(
+def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,
@@ -813,7 +910,7 @@ def _common_post(panel: _Panel) -> np.ndarray:
     return hi
 
 
-def _permutation_inference(
+def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, no hidden state
     panel: _Panel,
     fit: GLMFit,
     X: np.ndarray,
@@ -904,7 +1001,7 @@ def _permutation_inference(
     return dict(se=sd, lower=lo, upper=hi, p_value=p)
 
 
-def _wild_inference(
+def _wild_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, no hidden state
     X: np.ndarray,
     panel: _Panel,
     est: float,
@@ -985,7 +1082,156 @@ def _wald(b: np.ndarray, V: np.ndarray) -> float:
     return float(b @ np.linalg.pinv(V) @ b)
 
 
-def event_study(
+def _event_permutation_fits(
+    panel: _Panel,
+    X: np.ndarray,
+    fit: GLMFit,
+    family: str,
+    combos: Sequence[Any],
+    e_all: np.ndarray,
+    events: tuple[list[int], int],
+    lead_idx: list[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Refit the event study for each assignment of the treated group (observed first).
+
+    Returns the event-time coefficients ``(J, m)``, the pre-trend Wald statistics ``(J,)``,
+    for the Gaussian family the coefficients of the observed event dummies on each
+    assignment's (``BD``, used to invert the permutation test), and which assignments could
+    be estimated.
+    """
+    levels, reference = events
+    n_units = len(panel.unit_labels)
+    m = len(levels) - 1
+    J1 = len(combos)
+    coefs = np.empty((J1, m))
+    walds = np.empty(J1)
+    BD = np.empty((J1, m))
+    keep = np.ones(J1, bool)
+    Dobs = X[:, :m]
+    for k, c in enumerate(combos):
+        tu = np.zeros(n_units)
+        tu[c] = 1.0
+        tp = tu[panel.unit_codes]
+        Xp = _event_design(panel, np.where(tp == 1, e_all, np.nan), tp, levels, reference)
+        if k > 0 and np.linalg.matrix_rank(Xp) < Xp.shape[1]:
+            keep[k] = False
+            continue
+        if family == "gaussian":
+            coef, *_ = np.linalg.lstsq(Xp, np.column_stack([panel.y, Dobs]), rcond=None)
+            coefs[k] = coef[:m, 0]
+            BD[k] = np.diag(coef[:m, 1:])
+            resid = panel.y - Xp @ coef[:, 0]
+            s2 = resid @ resid / (Xp.shape[0] - Xp.shape[1])
+            Vp = s2 * np.linalg.inv(Xp.T @ Xp)[:m, :m]
+        else:
+            fp = _fit(Xp, panel, family, start=fit.params)
+            coefs[k] = fp.params[:m]
+            Vp = fp.cov[:m, :m]
+        if lead_idx:
+            walds[k] = _wald(coefs[k, lead_idx], Vp[np.ix_(lead_idx, lead_idx)])
+    return coefs, walds, BD, keep
+
+
+def _event_inference(
+    inference: str, clusters: tuple[int, int, int], staggered: bool, warns: list[str]
+) -> tuple[str, str]:
+    """The event study's inference and why (``clusters``: all, treated, untreated)."""
+    G, G1, G0 = clusters
+    if inference == "auto":
+        if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
+            method = "cluster"
+            reason = (
+                f"'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
+                "CR1 cluster-robust inference with t(G-1). " + _CR1_CONVENTION
+            )
+        elif staggered:
+            method = "cluster"
+            reason = (
+                f"'auto': only {G} clusters ({G1} treated), but permutation needs common "
+                "timing; cluster-robust inference is used and is unreliable here."
+            )
+            warns.append(reason)
+        else:
+            method = "permutation"
+            reason = (
+                f"'auto': {G} clusters with {G1} treated and {G0} untreated are too few for "
+                "cluster-robust inference; permutation over treatment assignment is used."
+            )
+    else:
+        method = inference
+        reason = f"Requested inference={inference!r}."
+        if method == "cluster":
+            reason += " " + _CR1_CONVENTION
+    return method, reason
+
+
+def _event_times(
+    data: pl.DataFrame,
+    df: pl.DataFrame,
+    panel: _Panel,
+    *,
+    unit: str,
+    time: str,
+    treatment_time: Any,
+    window: tuple[int, int] | None,
+    reference: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """Event times of the treated observations, checked (a step of :func:`event_study`).
+
+    Returns the numeric time of each observation, its treated flag, its unit's treatment
+    time, its event time (NaN for untreated units; binned by ``window``) and the observed
+    event-time levels.
+    """
+    tt_col = treatment_time if isinstance(treatment_time, str) else None
+    tv = ident.numeric_time(df[time], time)
+    tr_obs = panel.treated_u[panel.unit_codes]
+    if tt_col is not None:
+        if tt_col not in data.columns:
+            raise ParameterError(f"treatment_time={tt_col!r} is not a column of data")
+        sub = data.select([unit, time, tt_col]).join(
+            df.select([unit, time]), on=[unit, time], how="semi"
+        )
+        tt_map = dict(sub.group_by(unit).agg(pl.col(tt_col).drop_nulls().first()).iter_rows())
+        T_obs = np.array([tt_map.get(u, None) for u in df[unit].to_list()], dtype=object)
+        if any(T_obs[i] is None for i in np.flatnonzero(tr_obs == 1)):
+            raise ParameterError(f"treated units need a value in {tt_col!r}")
+        T_obs = np.array([float(t) if t is not None else np.nan for t in T_obs])
+    else:
+        try:
+            T0 = float(treatment_time)
+        except (TypeError, ValueError):
+            raise DesignError(
+                f"treatment_time={treatment_time!r} is neither a number nor a column of data"
+            ) from None
+        T_obs = np.full(tv.size, T0)
+        ident.check_periods(tv[tr_obs == 1], T0)
+    etime = np.where(tr_obs == 1, tv - T_obs, np.nan)
+    ev_raw = etime[tr_obs == 1]
+    if not (ev_raw < 0).any() or not (ev_raw >= 0).any():
+        side = "pre" if not (ev_raw < 0).any() else "post"
+        raise DesignError(
+            f"no {side}-treatment period: no treated unit is observed "
+            f"{'before' if side == 'pre' else 'from'} its treatment time in {tt_col!r}"
+        )
+    if window is not None:
+        lo_w, hi_w = window
+        if not lo_w <= reference <= hi_w:
+            raise ParameterError(f"reference={reference} lies outside window={window}")
+        etime = np.where(tr_obs == 1, np.clip(etime, lo_w, hi_w), np.nan)
+    ev = etime[tr_obs == 1]
+    if np.any(np.abs(ev - np.round(ev)) > 1e-9):
+        raise ParameterError("event times (time - treatment_time) must be whole periods")
+    levels = sorted({round(e) for e in ev})
+    if reference not in levels:
+        raise ParameterError(
+            f"reference={reference} is not an observed event time of the treated units "
+            f"(observed: {levels}); choose one of these"
+        )
+    etime = np.where(tr_obs == 1, np.round(etime), np.nan)
+    return tv, tr_obs, T_obs, etime, levels
+
+
+def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,
@@ -1080,57 +1326,15 @@ def event_study(
         )
     if not 0 < level < 1:
         raise ParameterError(f"level must lie in (0, 1), got {level!r}")
-    tt_col = treatment_time if isinstance(treatment_time, str) else None
     panel, df = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
         family=family, offset=offset, cluster=cluster, drop_singletons=True,
     )  # fmt: skip
     warns = panel.warnings
-    tv = ident.numeric_time(df[time], time)
-    tr_obs = panel.treated_u[panel.unit_codes]
-    if tt_col is not None:
-        if tt_col not in data.columns:
-            raise ParameterError(f"treatment_time={tt_col!r} is not a column of data")
-        sub = data.select([unit, time, tt_col]).join(
-            df.select([unit, time]), on=[unit, time], how="semi"
-        )
-        tt_map = dict(sub.group_by(unit).agg(pl.col(tt_col).drop_nulls().first()).iter_rows())
-        T_obs = np.array([tt_map.get(u, None) for u in df[unit].to_list()], dtype=object)
-        if any(T_obs[i] is None for i in np.flatnonzero(tr_obs == 1)):
-            raise ParameterError(f"treated units need a value in {tt_col!r}")
-        T_obs = np.array([float(t) if t is not None else np.nan for t in T_obs])
-    else:
-        try:
-            T0 = float(treatment_time)
-        except (TypeError, ValueError):
-            raise DesignError(
-                f"treatment_time={treatment_time!r} is neither a number nor a column of data"
-            ) from None
-        T_obs = np.full(tv.size, T0)
-        ident.check_periods(tv[tr_obs == 1], T0)
-    etime = np.where(tr_obs == 1, tv - T_obs, np.nan)
-    ev_raw = etime[tr_obs == 1]
-    if not (ev_raw < 0).any() or not (ev_raw >= 0).any():
-        side = "pre" if not (ev_raw < 0).any() else "post"
-        raise DesignError(
-            f"no {side}-treatment period: no treated unit is observed "
-            f"{'before' if side == 'pre' else 'from'} its treatment time in {tt_col!r}"
-        )
-    if window is not None:
-        lo_w, hi_w = window
-        if not lo_w <= reference <= hi_w:
-            raise ParameterError(f"reference={reference} lies outside window={window}")
-        etime = np.where(tr_obs == 1, np.clip(etime, lo_w, hi_w), np.nan)
-    ev = etime[tr_obs == 1]
-    if np.any(np.abs(ev - np.round(ev)) > 1e-9):
-        raise ParameterError("event times (time - treatment_time) must be whole periods")
-    levels = sorted({round(e) for e in ev})
-    if reference not in levels:
-        raise ParameterError(
-            f"reference={reference} is not an observed event time of the treated units "
-            f"(observed: {levels}); choose one of these"
-        )
-    etime = np.where(tr_obs == 1, np.round(etime), np.nan)
+    tv, tr_obs, T_obs, etime, levels = _event_times(
+        data, df, panel, unit=unit, time=time, treatment_time=treatment_time, window=window,
+        reference=reference,
+    )  # fmt: skip
     staggered = len({float(t) for t in T_obs[tr_obs == 1]}) > 1
     if staggered:
         warns.append(
@@ -1163,31 +1367,7 @@ def event_study(
     G1 = int(np.unique(panel.cluster_codes[tr_obs == 1]).size)
     G0 = int(np.unique(panel.cluster_codes[tr_obs == 0]).size)
     alpha = round(1.0 - level, 12)
-    if inference == "auto":
-        if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
-            method = "cluster"
-            reason = (
-                f"'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
-                "CR1 cluster-robust inference with t(G-1). " + _CR1_CONVENTION
-            )
-        elif staggered:
-            method = "cluster"
-            reason = (
-                f"'auto': only {G} clusters ({G1} treated), but permutation needs common "
-                "timing; cluster-robust inference is used and is unreliable here."
-            )
-            warns.append(reason)
-        else:
-            method = "permutation"
-            reason = (
-                f"'auto': {G} clusters with {G1} treated and {G0} untreated are too few for "
-                "cluster-robust inference; permutation over treatment assignment is used."
-            )
-    else:
-        method = inference
-        reason = f"Requested inference={inference!r}."
-        if method == "cluster":
-            reason += " " + _CR1_CONVENTION
+    method, reason = _event_inference(inference, (G, G1, G0), staggered, warns)
     if method == "permutation" and staggered:
         raise ParameterError("permutation inference needs a common treatment time")
 
@@ -1234,37 +1414,12 @@ def event_study(
         treated_idx = np.flatnonzero(panel.treated_u == 1)
         combos, exact = _assignments(n_units, treated_idx, n_permutations, rng)
         J1 = len(combos)
-        T0 = float(T_obs[tr_obs == 1][0])
-        e_all = tv - T0
+        e_all = tv - float(T_obs[tr_obs == 1][0])
         if window is not None:
             e_all = np.clip(e_all, window[0], window[1])
-        e_all = np.round(e_all)
-        coefs = np.empty((J1, m))
-        walds = np.empty(J1)
-        BD = np.empty((J1, m))
-        keep = np.ones(J1, bool)
-        Dobs = X[:, :m]
-        for k, c in enumerate(combos):
-            tu = np.zeros(n_units)
-            tu[c] = 1.0
-            tp = tu[panel.unit_codes]
-            Xp = _event_design(panel, np.where(tp == 1, e_all, np.nan), tp, levels, reference)
-            if k > 0 and np.linalg.matrix_rank(Xp) < Xp.shape[1]:
-                keep[k] = False
-                continue
-            if family == "gaussian":
-                coef, *_ = np.linalg.lstsq(Xp, np.column_stack([panel.y, Dobs]), rcond=None)
-                coefs[k] = coef[:m, 0]
-                BD[k] = np.diag(coef[:m, 1:])
-                resid = panel.y - Xp @ coef[:, 0]
-                s2 = resid @ resid / (Xp.shape[0] - Xp.shape[1])
-                Vp = s2 * np.linalg.inv(Xp.T @ Xp)[:m, :m]
-            else:
-                fp = _fit(Xp, panel, family, start=fit.params)
-                coefs[k] = fp.params[:m]
-                Vp = fp.cov[:m, :m]
-            if lead_idx:
-                walds[k] = _wald(coefs[k, lead_idx], Vp[np.ix_(lead_idx, lead_idx)])
+        coefs, walds, BD, keep = _event_permutation_fits(
+            panel, X, fit, family, combos, np.round(e_all), (levels, reference), lead_idx
+        )
         if not keep.all():
             warns.append(
                 f"{int((~keep).sum())} of {J1} permuted assignments cannot be estimated (a "

@@ -28,7 +28,10 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from research.core.display import ResultDisplay
 from research.core.errors import ParameterError
+
+from .identification import as_float_array
 
 __all__ = [
     "FunnelDispersion",
@@ -51,16 +54,7 @@ _OVERDISPERSION = (None, "multiplicative", "additive")
 
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
-    if isinstance(x, pl.Series):
-        arr = x.cast(pl.Float64).to_numpy().astype(float, copy=True)
-    else:
-        try:
-            arr = np.asarray(x, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(
-                f"{name} must be numbers or a sequence of numbers; got {type(x).__name__}."
-            ) from exc
-    return np.atleast_1d(arr).ravel()
+    return np.atleast_1d(as_float_array(x, name)).ravel()
 
 
 def _check_exposures(n: np.ndarray, name: str = "exposures") -> None:
@@ -358,7 +352,7 @@ def _resolve_dispersion(
             )
 
 
-def funnel_limits(
+def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
     target: float,
     exposures: Any,
     *,
@@ -501,7 +495,7 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
 # --------------------------------------------------------------------------------------------
 
 
-def funnel_outliers(
+def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     counts: Any,
     exposures: Any,
     *,
@@ -617,7 +611,7 @@ def funnel_outliers(
 
 
 @dataclass(frozen=True)
-class FunnelResult:
+class FunnelResult(ResultDisplay):
     """Everything needed to draw a funnel plot.
 
     Attributes
@@ -641,8 +635,60 @@ class FunnelResult:
     overdispersion: str | None
     dispersion: FunnelDispersion
 
+    def _display_title(self) -> str:
+        return f"Funnel plot: target {self.target:.4g} per {self.per:g} ({self.method} limits)"
 
-def funnel(
+    def _display_rows(self) -> list[tuple[str, object]]:
+        rows: list[tuple[str, object]] = [
+            ("areas", self.areas.height),
+            ("target rate", self.target),
+            ("over-dispersion", self.overdispersion or "none"),
+            ("phi (multiplicative)", self.dispersion.phi),
+            ("tau (additive)", self.dispersion.tau),
+        ]
+        for col in self.areas.columns:
+            if col.startswith("flag_"):
+                flags = self.areas[col]
+                tag = col.removeprefix("flag_").replace("_", ".")
+                rows.append((f"outside {tag} % limits", int((flags != "within").sum())))
+        return rows
+
+    def _display_frame(self) -> pl.DataFrame:
+        keep = [c for c in ("area", "count", "exposure", "rate", "z") if c in self.areas.columns]
+        flags = [c for c in self.areas.columns if c.startswith("flag_")]
+        return self.areas.select(*keep, *flags)
+
+    def to_frame(self) -> pl.DataFrame:
+        """The per-area table (a copy of :attr:`areas`)."""
+        return self.areas.clone()
+
+    def plot(self) -> Any:
+        """Areas' rates against exposure with the control limits (a matplotlib Figure)."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7, 4))
+        ax = fig.subplots()
+        ax.scatter(self.areas["exposure"].to_numpy(), self.areas["rate"].to_numpy(), s=12)
+        for (level,), part in self.limits.group_by(["level"], maintain_order=True):
+            x = part["exposure"].to_numpy()
+            order = np.argsort(x)
+            for side in ("lower", "upper"):
+                y = part[side].to_numpy()[order]
+                ax.plot(
+                    x[order],
+                    y,
+                    color="grey",
+                    lw=0.8,
+                    label=f"{100 * level:g} %" if side == "lower" else None,
+                )
+        ax.axhline(self.target, color="black", lw=0.8)
+        ax.set_xlabel("exposure")
+        ax.set_ylabel(f"rate per {self.per:g}")
+        ax.set_title("Funnel plot")
+        return fig
+
+
+def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
     counts: Any,
     exposures: Any,
     *,
@@ -667,6 +713,19 @@ def funnel(
     Returns
     -------
     FunnelResult
+        ``areas`` (one row per area: see :func:`funnel_outliers`), ``limits`` (long format:
+        see :func:`funnel_limits`), the target and the over-dispersion estimate. It shows
+        itself as a table in a notebook; ``plot()`` draws the funnel.
+
+    Raises
+    ------
+    ParameterError
+        Invalid counts, exposures or settings, or all counts zero without a ``target``.
+
+    References
+    ----------
+    Spiegelhalter DJ (2005). Funnel plots for comparing institutional performance. Stat Med
+    24:1185-1202 (limits: appendix A.1; over-dispersion: section 6).
 
     Examples
     --------

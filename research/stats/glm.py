@@ -180,7 +180,7 @@ def _deviance(y: np.ndarray, mu: np.ndarray, family: str, alpha: float) -> float
     )
 
 
-def fit_glm(
+def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, family, tolerances)
     X: np.ndarray,
     y: np.ndarray,
     *,

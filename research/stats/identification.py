@@ -25,13 +25,15 @@ methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from research.core.errors import DesignError, EstimationError
+from research.core.errors import DataError, DesignError, EstimationError, ParameterError
 
 __all__ = [
+    "as_float_array",
     "check_comparison_units",
     "check_nonzero_counts",
     "check_outcome_varies",
@@ -39,6 +41,7 @@ __all__ = [
     "check_pre_post",
     "check_rank",
     "check_unique_rows",
+    "complete_rows",
     "drop_missing",
     "numeric_time",
     "overfit_note",
@@ -116,6 +119,67 @@ def drop_missing(df: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame
         cond = cond & e
     out = df.filter(cond)
     return out, df.height - out.height
+
+
+def complete_rows(data: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
+    """The ``columns`` of ``data`` without the rows that miss a value, and a note if any did.
+
+    Parameters
+    ----------
+    data
+        Data.
+    columns
+        Columns the estimator uses (each once).
+
+    Returns
+    -------
+    tuple
+        ``(rows, notes)``: the complete rows of ``columns``; a one-sentence note on how many
+        rows were dropped (empty when none was).
+
+    Raises
+    ------
+    DataError
+        When no complete row is left.
+
+    Examples
+    --------
+    >>> complete_rows(pl.DataFrame({"y": [1.0, None], "t": [1, 2]}), ["y", "t"])[1]
+    ["1 rows with missing values (null or NaN) in ['y', 't'] were dropped."]
+    """
+    cols = list(columns)
+    df, n_missing = drop_missing(data.select(cols), cols)
+    if df.height == 0:
+        raise DataError(
+            f"no complete rows to fit: every row has a missing value (null or NaN) in {cols}"
+        )
+    notes = [f"{n_missing} rows with missing values (null or NaN) in {cols} were dropped."]
+    return df, notes if n_missing else []
+
+
+def as_float_array(x: Any, name: str) -> np.ndarray:
+    """``x`` (a number, sequence, numpy array or polars Series) as a float array.
+
+    Nulls of a Series become NaN.
+
+    Raises
+    ------
+    ParameterError
+        When ``x`` does not hold numbers (naming ``name``).
+
+    Examples
+    --------
+    >>> as_float_array(pl.Series([1, None]), "counts").tolist()
+    [1.0, nan]
+    """
+    if isinstance(x, pl.Series):
+        return x.cast(pl.Float64).to_numpy().astype(float, copy=True)
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
+        ) from exc
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:

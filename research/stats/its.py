@@ -36,12 +36,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from research.core.errors import DataError, DesignError, ParameterError
+from research.core.display import ResultDisplay, line_figure
+from research.core.errors import DesignError, ParameterError
 
 from . import identification as ident
 from .glm import GLMFit, fit_glm, fit_negbin
@@ -54,7 +56,7 @@ _MIN_POINTS = 8
 
 
 @dataclass(frozen=True)
-class ITSResult:
+class ITSResult(ResultDisplay):
     """Result of :func:`interrupted_time_series`.
 
     Attributes
@@ -104,6 +106,62 @@ class ITSResult:
     level: float
     period: str
     details: dict = field(default_factory=dict)
+
+    def _display_title(self) -> str:
+        return f"Interrupted time series ({self.family})"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        pct = f"{100 * self.level:g} %"
+        kind = "ratio" if self.family != "gaussian" else "difference"
+        return [
+            (f"level change ({kind})", self.level_change),
+            (f"level change {pct} CI lower", self.level_lower),
+            (f"level change {pct} CI upper", self.level_upper),
+            ("level change p-value", self.level_p),
+            (f"slope change per {self.period} ({kind})", self.slope_change),
+            (f"slope change {pct} CI lower", self.slope_lower),
+            (f"slope change {pct} CI upper", self.slope_upper),
+            ("slope change p-value", self.slope_p),
+            ("dispersion (Pearson)", self.dispersion),
+            ("observations", self.n_obs),
+        ]
+
+    def _display_frame(self) -> pl.DataFrame:
+        return self.coefficients
+
+    def _display_note(self) -> str | None:
+        return " ".join([self.method, *self.warnings])
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per effect.
+
+        Columns ``effect`` (``level``, ``slope``), ``estimate``, ``lower``, ``upper``,
+        ``p_value``: the level and slope changes on the reported scale.
+        """
+        return pl.DataFrame(
+            {
+                "effect": ["level", "slope"],
+                "estimate": [self.level_change, self.slope_change],
+                "lower": [self.level_lower, self.slope_lower],
+                "upper": [self.level_upper, self.slope_upper],
+                "p_value": [self.level_p, self.slope_p],
+            }
+        )
+
+    def plot(self) -> Any:
+        """Observed, fitted and counterfactual series of the treated area (a matplotlib Figure)."""
+        s = self.series
+        if "group" in s.columns:
+            s = s.filter(pl.col("group") == "treated")
+        return line_figure(
+            s["time"].to_numpy(),
+            [
+                ("observed", s["observed"].to_numpy()),
+                ("fitted", s["fitted"].to_numpy()),
+                ("counterfactual", s["counterfactual"].to_numpy()),
+            ],
+            labels=("Interrupted time series", self.period, "outcome"),
+        )
 
 
 def _month_index(value: object) -> int:
@@ -216,7 +274,7 @@ def its_design(
     return np.column_stack(cols), names
 
 
-def interrupted_time_series(
+def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     time: str,
@@ -320,12 +378,7 @@ def interrupted_time_series(
     for c in cols:
         if c not in data.columns:
             raise ParameterError(f"column {c!r} is not in data; available: {data.columns}")
-    warns: list[str] = []
-    df, n_missing = ident.drop_missing(data.select(cols), cols)
-    if n_missing:
-        warns.append(f"{n_missing} rows with missing values (null or NaN) were dropped.")
-    if df.height == 0:
-        raise DataError("no complete rows to fit")
+    df, warns = ident.complete_rows(data, cols)
     t, period = _time_axis(df[time])
     t0 = _interruption_t(interruption, period)
     y = df[outcome].cast(pl.Float64).to_numpy()

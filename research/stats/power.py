@@ -91,6 +91,7 @@ import numpy as np
 import polars as pl
 from scipy import special, stats
 
+from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ParameterError
 from research.core.fmt import check_lang, format_number, format_percent
 
@@ -255,8 +256,10 @@ class _Model:
         return self.phi * _its_unit_var(self.years_pre, self.years_post, rr) / b
 
     def var_placebo(self) -> np.ndarray:
-        """Var of a comparison unit's placebo estimate (against the other units and the
-        treated one), no effect, shape (n, 1)."""
+        """Var of a comparison unit's placebo estimate under no effect, shape (n, 1).
+
+        The placebo is estimated against the other units and the treated one.
+        """
         assert self.J is not None
         c = self.C / self.J
         pool = self.C - c + self.b
@@ -341,7 +344,7 @@ def _solve_mde(
 
 
 @dataclass(frozen=True)
-class PowerResult:
+class PowerResult(ResultDisplay):
     """Result of :func:`minimum_detectable_effect`.
 
     Attributes
@@ -390,6 +393,51 @@ class PowerResult:
     notes_sv: list[str] = field(default_factory=list)
     curve: pl.DataFrame | None = None
 
+    _frame_fields = (
+        "mde_rate_ratio mde_pct mde_rate_ratio_measured mde_pct_measured se_null "
+        "detectable baseline_count method estimator inference"
+    )
+    _vector_field = "mde_rate_ratio"
+
+    def _display_title(self) -> str:
+        return f"Minimum detectable effect ({self.estimator}, {self.inference} inference)"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("MDE rate ratio (pilot area)", self.mde_rate_ratio),
+            ("MDE change (%)", self.mde_pct),
+            ("MDE rate ratio (measured area)", self.mde_rate_ratio_measured),
+            ("SE of log rate ratio under no effect", self.se_null),
+            ("baseline count per year", self.baseline_count),
+            ("direction", self.direction),
+            ("method", self.method),
+        ]
+
+    def _display_note(self) -> str | None:
+        return " ".join(self.notes) or None
+
+    def plot(self) -> Any:
+        """Power against the pilot-area rate ratio (a matplotlib Figure).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The power curve, with the requested power as a horizontal line.
+
+        Raises
+        ------
+        ParameterError
+            When the result has no curve (a vectorised call).
+        """
+        if self.curve is None:
+            raise ParameterError("plot() needs a result for a single baseline count (no curve)")
+        return line_figure(
+            self.curve["rate_ratio"].to_numpy(),
+            [("power", self.curve["power"].to_numpy())],
+            labels=("Power curve", "rate ratio in the pilot area", "power"),
+            hline=float(self.inputs.get("power", 0.8)),
+        )
+
     def summary(self, lang: str = "sv", area: str | None = None) -> str:
         """Plain-language summary of the MDE.
 
@@ -412,7 +460,7 @@ class PowerResult:
 
 
 @dataclass(frozen=True)
-class DetectResult:
+class DetectResult(ResultDisplay):
     """Result of :func:`can_detect`.
 
     Attributes
@@ -436,6 +484,28 @@ class DetectResult:
     target_power: float
     alpha: float
     mde: PowerResult
+
+    _frame_fields = (
+        "power detectable effect_rate_ratio effect_rate_ratio_measured target_power alpha"
+    )
+    _vector_field = "power"
+
+    def _display_title(self) -> str:
+        return "Power to detect a change"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("change as rate ratio (pilot area)", self.effect_rate_ratio),
+            ("change as rate ratio (measured area)", self.effect_rate_ratio_measured),
+            ("power", self.power),
+            ("target power", self.target_power),
+            ("detectable", self.detectable),
+            ("significance level", self.alpha),
+        ]
+
+    def plot(self) -> Any:
+        """The power curve of :attr:`mde` (see :meth:`PowerResult.plot`)."""
+        return self.mde.plot()
 
     def summary(self, lang: str = "sv", area: str | None = None) -> str:
         """Plain-language yes/no answer with the numbers.
@@ -664,7 +734,7 @@ def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarra
     return b, kind
 
 
-def _settings(
+def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
     estimator, method, inference, direction, variance, alpha, power, years_pre, years_post,
     overdispersion, n_control,
 ) -> str:  # fmt: skip
@@ -721,7 +791,7 @@ def _model(b, n_control, control_count, years_pre, years_post, phi, estimator) -
                   phi=float(phi), estimator=estimator)  # fmt: skip
 
 
-def minimum_detectable_effect(
+def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each design input is an option
     baseline_count: Any = None,
     *,
     baseline_rate: Any = None,
@@ -1009,7 +1079,7 @@ def _sim_power(
     return float(np.mean(z > _z(1 - alpha / 2)))
 
 
-def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, effects, seed):
+def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, effects, seed):  # noqa: PLR0913 - the simulation's settings passed explicitly, no hidden state
     if not (isinstance(n_sim, int) and n_sim >= 10):
         raise ParameterError(f"n_sim must be a whole number >= 10; got {n_sim!r}")
     rng = np.random.default_rng(seed)
@@ -1085,6 +1155,10 @@ def power_at(
     ------
     ParameterError
         For invalid inputs.
+
+    References
+    ----------
+    Bloom (1995); Breslow & Day (1987); see the module docstring.
 
     Examples
     --------

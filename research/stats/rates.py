@@ -36,7 +36,13 @@ import numpy as np
 import polars as pl
 from scipy import optimize, special, stats
 
+from research.core.display import ResultDisplay
 from research.core.errors import ParameterError
+
+from .glm import _deviance as glm_deviance
+from .glm import _irls as glm_irls
+from .glm import _nb_loglike as nb_loglike
+from .identification import as_float_array
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
@@ -75,19 +81,6 @@ _RELATIVE_TOLERANCE_R = 1 + 1e-7  # the relErr of R's binom.test for the "minlik
 # --------------------------------------------------------------------------------------------
 # input handling
 # --------------------------------------------------------------------------------------------
-
-
-def _to_float_array(x: Any, name: str) -> np.ndarray:
-    """Return ``x`` as a float array (nulls become NaN)."""
-    if isinstance(x, pl.Series):
-        return x.cast(pl.Float64).to_numpy().astype(float, copy=True)
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
-        ) from exc
-    return arr
 
 
 def _kind(*values: Any) -> str:
@@ -155,7 +148,7 @@ def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
 
 
 @dataclass(frozen=True)
-class RateCI:
+class RateCI(ResultDisplay):
     """A rate with its confidence interval.
 
     Attributes
@@ -177,6 +170,21 @@ class RateCI:
     per: float
     level: float
     method: str
+
+    _frame_fields = "rate lower upper count exposure per level method"
+    _vector_field = "rate"
+
+    def _display_title(self) -> str:
+        return f"Rate per {self.per:g} ({self.method}, {100 * self.level:g} % CI)"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("rate", self.rate),
+            ("CI lower", self.lower),
+            ("CI upper", self.upper),
+            ("count", self.count),
+            ("exposure", self.exposure),
+        ]
 
 
 def _garwood(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -344,8 +352,8 @@ def poisson_rate_ci(
     per = _check_per(per)
     _check_choice(method, "method", _RATE_METHODS)
     kind = _kind(count, exposure)
-    x = _to_float_array(count, "count")
-    e = _to_float_array(exposure, "exposure")
+    x = as_float_array(count, "count")
+    e = as_float_array(exposure, "exposure")
     _check_counts(x, "count")
     _check_exposures(e, "exposure")
     try:
@@ -410,8 +418,8 @@ def pooled_rate(
     >>> round(ci.rate, 2), round(ci.lower, 2), round(ci.upper, 2)
     (19.51, 10.08, 34.08)
     """
-    x = _to_float_array(counts, "counts").ravel()
-    e = _to_float_array(exposures, "exposures").ravel()
+    x = as_float_array(counts, "counts").ravel()
+    e = as_float_array(exposures, "exposures").ravel()
     if x.size == 0 or x.size != e.size:
         raise ParameterError(
             f"counts and exposures must be non-empty and of equal length; got {x.size} and "
@@ -544,7 +552,7 @@ def pooled_rates(
 
 
 @dataclass(frozen=True)
-class RateRatio:
+class RateRatio(ResultDisplay):
     """Ratio of two Poisson rates (group 1 over group 2) with interval and p-value.
 
     Attributes
@@ -565,14 +573,30 @@ class RateRatio:
     method: str
     alternative: str
 
+    _frame_fields = "ratio lower upper p_value null level method alternative"
+    _vector_field = "ratio"
+
+    def _display_title(self) -> str:
+        return f"Rate ratio ({self.method}, {100 * self.level:g} % CI, {self.alternative})"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("rate ratio", self.ratio),
+            ("CI lower", self.lower),
+            ("CI upper", self.upper),
+            (f"p-value (null ratio {self.null:g})", self.p_value),
+        ]
+
 
 def _binom_pmf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return stats.binom.pmf(k, n, p)
 
 
 def _first_true(pred: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray):
-    """Smallest integer k in [lo, hi) with pred(k) true, for a pred that is monotone
-    (false ... false, true ... true) on that range; ``hi`` when there is none. Vectorized."""
+    """Smallest integer k in [lo, hi) with pred(k) true; ``hi`` when there is none.
+
+    ``pred`` must be monotone (false ... false, true ... true) on that range. Vectorized.
+    """
     lo = lo.astype(np.int64, copy=True)
     hi = hi.astype(np.int64, copy=True)
     while True:
@@ -619,7 +643,7 @@ def _prepare_two(count1, exposure1, count2, exposure2):
         (count2, "count2"),
         (exposure2, "exposure2"),
     ):
-        arr = _to_float_array(value, name)
+        arr = as_float_array(value, name)
         (_check_counts if name.startswith("count") else _check_exposures)(arr, name)
         arrays.append(arr)
     try:
@@ -768,7 +792,7 @@ def _ratio_wald(x1, e1, x2, e2, alpha, null, alternative):
 
 
 @dataclass(frozen=True)
-class RateDifference:
+class RateDifference(ResultDisplay):
     """Difference of two rates (group 1 minus group 2), per ``per``, with a Wald interval.
 
     Attributes
@@ -787,6 +811,21 @@ class RateDifference:
     per: float
     level: float
     method: str
+
+    _frame_fields = "difference lower upper p_value std_error per level method"
+    _vector_field = "difference"
+
+    def _display_title(self) -> str:
+        return f"Rate difference per {self.per:g} ({self.method}, {100 * self.level:g} % CI)"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("difference", self.difference),
+            ("SE", self.std_error),
+            ("CI lower", self.lower),
+            ("CI upper", self.upper),
+            ("p-value", self.p_value),
+        ]
 
 
 def rate_difference(
@@ -827,6 +866,11 @@ def rate_difference(
     ParameterError
         For invalid counts, exposures or level.
 
+    References
+    ----------
+    Rothman KJ, Greenland S, Lash TL (2008). Modern Epidemiology, 3rd ed., ch. 14 (Wald
+    interval of a rate difference, variance ``x1/n1² + x2/n2²``).
+
     Examples
     --------
     >>> d = rate_difference(30, 100_000, 20, 100_000)
@@ -860,7 +904,7 @@ def rate_difference(
 
 
 @dataclass(frozen=True)
-class TrendResult:
+class TrendResult(ResultDisplay):
     """Annual per cent change in a rate from a log-linear count model.
 
     Attributes
@@ -915,6 +959,28 @@ class TrendResult:
     converged: bool
     warnings: list[str] = field(default_factory=list)
 
+    _frame_fields = "pct_change lower upper p_value beta std_error dispersion method level n_years"
+
+    def _display_title(self) -> str:
+        return f"Trend ({self.method}, {100 * self.level:g} % CI)"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("annual change (%)", self.pct_change),
+            ("CI lower (%)", self.lower),
+            ("CI upper (%)", self.upper),
+            ("p-value", self.p_value),
+            ("dispersion", self.dispersion),
+            ("years", self.n_years),
+            ("breaks", ", ".join(map(str, self.breaks)) or "none"),
+        ]
+
+    def _display_frame(self) -> pl.DataFrame:
+        return self.coefficients
+
+    def _display_note(self) -> str | None:
+        return " ".join(self.warnings) or None
+
 
 def _irls(
     X: np.ndarray,
@@ -926,59 +992,21 @@ def _irls(
     tol: float = 1e-12,
     max_iter: int = 200,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Fit a log-link GLM with variance mu + alpha·mu² by iteratively reweighted least squares.
+    """Fit a log-link GLM with variance mu + alpha·mu² by IRLS (:mod:`research.stats.glm`).
 
     Returns coefficients, the unscaled covariance (inverse Fisher information) and a
     convergence flag.
     """
-    if start is None:
-        mu = y + 0.5
-        eta = np.log(mu)
-        beta = np.linalg.lstsq(X, eta - offset, rcond=None)[0]
-    else:
-        beta = start.copy()
-    eta = X @ beta + offset
-    converged = False
-    dev_old = np.inf
-    for _ in range(max_iter):
-        mu = np.exp(eta)
-        w = mu / (1 + alpha * mu)
-        z = eta - offset + (y - mu) / mu
-        xtw = X.T * w
-        beta_new = np.linalg.solve(xtw @ X, xtw @ z)
-        eta = X @ beta_new + offset
-        dev = _deviance(y, np.exp(eta), alpha)
-        beta = beta_new
-        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
-            converged = True
-            break
-        dev_old = dev
-    mu = np.exp(X @ beta + offset)
+    family = "negbin" if alpha > 0 else "poisson"
+    with np.errstate(over="ignore", invalid="ignore"):
+        beta, _, mu, converged, _ = glm_irls(X, y, offset, family, alpha, start, max_iter, tol)
     w = mu / (1 + alpha * mu)
     cov = np.linalg.inv((X.T * w) @ X)
     return beta, cov, converged
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, alpha: float = 0.0) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    if alpha == 0:
-        return float(2 * np.sum(term - (y - mu)))
-    inv = 1 / alpha
-    return float(2 * np.sum(term - (y + inv) * np.log((1 + alpha * y) / (1 + alpha * mu))))
-
-
-def _nb_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
-    theta = 1 / alpha
-    return float(
-        np.sum(
-            special.gammaln(y + theta)
-            - special.gammaln(theta)
-            - special.gammaln(y + 1)
-            + theta * np.log(theta / (theta + mu))
-            + y * np.log(mu / (theta + mu))
-        )
-    )
+    return glm_deviance(y, mu, "negbin" if alpha > 0 else "poisson", alpha)
 
 
 def _fit_negbin(
@@ -1003,7 +1031,7 @@ def _fit_negbin(
         a = float(np.exp(log_alpha))
         b, _, _ = _irls(X, y, offset, a, beta_pois)
         cache[log_alpha] = b
-        return -_nb_loglik(y, np.exp(X @ b + offset), a)
+        return -nb_loglike(y, np.exp(X @ b + offset), a)
 
     grid = np.arange(-14.0, 9.0, 1.0)
     values = np.array([negll(g) for g in grid])
@@ -1033,7 +1061,7 @@ def _break_year(b: Any) -> int:
     return year_int
 
 
-def poisson_trend(
+def poisson_trend(  # noqa: C901 - one branch per documented variance option and break rule
     counts: Any,
     exposures: Any,
     years: Any,
@@ -1095,9 +1123,9 @@ def poisson_trend(
     """
     level = _check_level(level)
     _check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
-    y = _to_float_array(counts, "counts").ravel()
-    e = _to_float_array(exposures, "exposures").ravel()
-    t = _to_float_array(years, "years").ravel()
+    y = as_float_array(counts, "counts").ravel()
+    e = as_float_array(exposures, "exposures").ravel()
+    t = as_float_array(years, "years").ravel()
     if not (y.size == e.size == t.size):
         raise ParameterError(
             f"counts, exposures and years must have equal length; got {y.size}, {e.size} and "
@@ -1315,7 +1343,7 @@ def suppression_mask(
     [False, True, True, False, True]
     """
     min_count = _check_min_count(min_count)
-    x = _to_float_array(counts, "counts")  # None in a list becomes NaN
+    x = as_float_array(counts, "counts")  # None in a list becomes NaN
     small = (x < min_count) & ((x > 0) | suppress_zero)
     return np.asarray(small | np.isnan(x))
 

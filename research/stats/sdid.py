@@ -1,4 +1,4 @@
-"""Synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg, Imbens & Wager 2021).
+r"""Synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg, Imbens & Wager 2021).
 
 SDID re-weights the control units (unit weights ``omega``, as synthetic control does) *and*
 the pre-treatment periods (time weights ``lambda``), then takes a two-way difference with
@@ -6,9 +6,9 @@ unit and time intercepts:
 
 .. math::
 
-    \\hat\\tau = \\Big(\\bar Y_{tr,post} - \\sum_t \\hat\\lambda_t \\bar Y_{tr,t}\\Big)
-      - \\sum_i \\hat\\omega_i
-        \\Big(\\bar Y_{i,post} - \\sum_t \\hat\\lambda_t Y_{i,t}\\Big).
+    \hat\tau = \Big(\bar Y_{tr,post} - \sum_t \hat\lambda_t \bar Y_{tr,t}\Big)
+      - \sum_i \hat\omega_i
+        \Big(\bar Y_{i,post} - \sum_t \hat\lambda_t Y_{i,t}\Big).
 
 Unit weights solve a ridge-penalised synthetic-control problem with an intercept
 (``omega_0``), on the simplex, with the paper's regularisation
@@ -63,7 +63,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -238,8 +238,11 @@ def _sum_normalize(x: Array) -> Array:
 
 
 def _collapsed(y: Array, n0: int, t0: int) -> Array:
-    """Controls x pre-periods, with the post-period mean of each control as last column and
-    the treated units' mean as last row (R synthdid's ``collapsed.form``), per batch item."""
+    """Collapse each panel of the batch (R synthdid's ``collapsed.form``).
+
+    Controls x pre-periods, with the post-period mean of each control as last column and the
+    treated units' mean as last row, per batch item.
+    """
     top = np.concatenate([y[:, :n0, :t0], y[:, :n0, t0:].mean(axis=2, keepdims=True)], axis=2)
     bottom = np.concatenate(
         [
@@ -260,6 +263,16 @@ class _Opts:
     update_omega: bool
     update_lambda: bool
     min_decrease: float
+
+
+class _Weights(NamedTuple):
+    """A fitted design the standard errors start from: controls, pre-periods, options, weights."""
+
+    n0: int
+    t0: int
+    opts: _Opts
+    omega: Array
+    lam: Array
 
 
 def _estimate(
@@ -320,23 +333,17 @@ def _sdid_opts(y: Array, n0: int, t0: int) -> _Opts:
 # --------------------------------------------------------------------------------------------
 
 
-def _placebo(
-    y: Array,
-    n0: int,
-    t0: int,
-    opts: _Opts,
-    omega: Array,
-    lam: Array,
-    reps: int,
-    rng: np.random.Generator,
-) -> Array:
-    """R synthdid's ``placebo_se`` replicates: controls permuted, the last ``N_tr`` of them
-    pretend to be treated, weights re-estimated from warm starts with the same ``zeta``.
+def _placebo(y: Array, fitted: _Weights, reps: int, rng: np.random.Generator) -> Array:
+    """R synthdid's ``placebo_se`` replicates.
+
+    Controls are permuted, the last ``N_tr`` of them pretend to be treated, and the weights
+    are re-estimated from warm starts with the same ``zeta``.
 
     ``y`` is a batch of ``D`` panels ``(D, N, T)`` with their fitted weights ``omega``
     ``(D, N0)`` and ``lam`` ``(D, T0)``; the fields of ``opts`` are scalars or ``(D,)``
     arrays. Returns the placebo estimates ``(D, reps)``.
     """
+    n0, t0, opts, omega, lam = fitted
     nd = y.shape[0]
     n1 = y.shape[1] - n0
     m0 = n0 - n1
@@ -365,18 +372,12 @@ def _placebo(
     return out.reshape(nd, reps)
 
 
-def _bootstrap(
-    y: Array,
-    n0: int,
-    t0: int,
-    opts: _Opts,
-    omega: Array,
-    lam: Array,
-    reps: int,
-    rng: np.random.Generator,
-) -> Array:
-    """R synthdid's ``bootstrap_se`` replicates (units resampled; all-control or all-treated
-    draws redrawn)."""
+def _bootstrap(y: Array, fitted: _Weights, reps: int, rng: np.random.Generator) -> Array:
+    """R synthdid's ``bootstrap_se`` replicates.
+
+    Units are resampled; all-control or all-treated draws are redrawn.
+    """
+    n0, t0, opts, omega, lam = fitted
     n = y.shape[0]
     out = np.empty(reps)
     r = 0
@@ -391,8 +392,9 @@ def _bootstrap(
     return out
 
 
-def _jackknife(y: Array, n0: int, t0: int, opts: _Opts, omega: Array, lam: Array) -> float:
+def _jackknife(y: Array, fitted: _Weights) -> float:
     """R synthdid's ``jackknife_se``: leave one unit out, weights fixed (omega renormalised)."""
+    n0, t0, _, omega, lam = fitted
     n, t = y.shape
     u = np.empty(n)
     wl = np.concatenate([-lam, np.full(t - t0, 1.0 / (t - t0))])
@@ -600,7 +602,7 @@ def _project(
     return data.with_columns(pl.Series(outcome, adj)), beta
 
 
-def synthetic_did(
+def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,
@@ -785,16 +787,17 @@ def synthetic_did(
     replicates = np.zeros(0)
     se = float("nan")
     if se_method == "placebo":
-        replicates = _placebo(y[None], n0, t0, opts, omega[None], lam[None], replications, rng)[0]
+        batch = _Weights(n0, t0, opts, omega[None], lam[None])
+        replicates = _placebo(y[None], batch, replications, rng)[0]
     elif se_method == "bootstrap":
-        replicates = _bootstrap(y, n0, t0, opts, omega, lam, replications, rng)
+        replicates = _bootstrap(y, _Weights(n0, t0, opts, omega, lam), replications, rng)
     elif se_method == "jackknife":
         if int((omega > 0).sum()) < 2:
             raise DesignError(
                 "se_method: the jackknife SE is undefined when one control carries all the "
                 "weight; use 'placebo'"
             )
-        se = _jackknife(y, n0, t0, opts, omega, lam)
+        se = _jackknife(y, _Weights(n0, t0, opts, omega, lam))
     if replicates.size:
         b = replicates.size
         se = float(math.sqrt((b - 1) / b) * np.std(replicates, ddof=1))

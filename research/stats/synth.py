@@ -1,4 +1,4 @@
-"""Synthetic control (Abadie & Gardeazabal 2003; Abadie, Diamond & Hainmueller 2010).
+r"""Synthetic control (Abadie & Gardeazabal 2003; Abadie, Diamond & Hainmueller 2010).
 
 A synthetic control is a convex combination of untreated *donor* units, with weights ``W`` on
 the simplex chosen to reproduce the treated unit's *predictors* (covariate averages and
@@ -8,8 +8,8 @@ outcome before the treatment as closely as possible:
 
 .. math::
 
-    W(V) = \\arg\\min_{W \\in \\Delta} (X_1 - X_0 W)' V (X_1 - X_0 W), \\qquad
-    V^* = \\arg\\min_V \\frac{1}{T_0} \\lVert Z_1 - Z_0 W(V) \\rVert^2 .
+    W(V) = \arg\min_{W \in \Delta} (X_1 - X_0 W)' V (X_1 - X_0 W), \qquad
+    V^* = \arg\min_V \frac{1}{T_0} \lVert Z_1 - Z_0 W(V) \rVert^2 .
 
 This module follows R Synth (Abadie, Diamond & Hainmueller 2011) where it makes a choice:
 predictors are means over the available (non-missing) values in their window, each predictor
@@ -76,6 +76,7 @@ from numpy.typing import NDArray
 from scipy.linalg import lapack
 from scipy.optimize import linprog
 
+from research.core.display import ResultDisplay, line_figure
 from research.core.errors import DesignError, ParameterError
 
 from . import identification as ident
@@ -149,9 +150,11 @@ def _as_list(value: Any, what: str) -> list[Any]:
 def _expand_groups(
     donors: list[Any], treated: Any, present: set[Any], notes: list[str]
 ) -> list[Any]:
-    """Replace official group references (``"kolada:liknande-ifo"``, ``"skr:..."``) among
-    ``donors`` by the group's kommun codes present in the data (the treated unit left out);
-    other donors are kept as given."""
+    """Replace official group references among ``donors`` by their kommun codes.
+
+    References such as ``"kolada:liknande-ifo"`` or ``"skr:..."`` become the group's kommun
+    codes present in the data (the treated unit left out); other donors are kept as given.
+    """
     from research.data.groups import expand_group_references, is_group_reference
 
     if not any(is_group_reference(d) for d in donors):
@@ -303,7 +306,7 @@ def _parse_special(
     return column, mask, name
 
 
-def _prepare(
+def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documented options, in order
     data: pl.DataFrame,
     *,
     unit: str,
@@ -1099,7 +1102,7 @@ def _rmspe(gap: NDArray[np.float64], mask: NDArray[np.bool_]) -> float:
 
 
 @dataclass
-class PlaceboResult:
+class PlaceboResult(ResultDisplay):
     """Placebo-in-space inference (Abadie, Diamond & Hainmueller 2010).
 
     Attributes
@@ -1132,6 +1135,54 @@ class PlaceboResult:
     n_included: int
     warnings: list[str] = field(default_factory=list)
 
+    def _display_title(self) -> str:
+        return "Placebo-in-space test"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("p-value", self.p_value),
+            ("units in the reference distribution", self.n_included),
+            (
+                "exclusion (pre-MSPE ratio)",
+                "none" if self.exclude_ratio is None else self.exclude_ratio,
+            ),
+        ]
+
+    def _display_frame(self) -> pl.DataFrame:
+        return (
+            self.ratios.filter(pl.col("included"))
+            .sort("rank")
+            .select("rank", "unit", "pre_rmspe", "post_rmspe", "ratio", "att")
+        )
+
+    def _display_note(self) -> str | None:
+        return " ".join(self.warnings) or None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The per-unit table (a copy of :attr:`ratios`)."""
+        return self.ratios.clone()
+
+    def plot(self) -> Any:
+        """Every included unit's gap over time, the treated unit last (a matplotlib Figure)."""
+        included = set(self.ratios.filter(pl.col("included"))["unit"].to_list())
+        gaps = self.gaps.filter(pl.col("unit").is_in(list(included)))
+        lines = []
+        for (unit, treated), part in gaps.group_by(["unit", "is_treated"], maintain_order=True):
+            lines.append((treated, f"{unit}", part.sort("time")))
+        lines.sort(key=lambda item: item[0])
+        times = self.gaps["time"].unique().sort().to_numpy()
+        fig = line_figure(
+            times,
+            [],
+            labels=(f"Placebo gaps, p = {self.p_value:.3g}", "time", "gap (treated - synthetic)"),
+            hline=0.0,
+        )
+        ax = fig.axes[0]
+        for treated, unit, part in lines:
+            style = {"color": "black", "lw": 2} if treated else {"color": "0.75", "lw": 0.8}
+            ax.plot(part["time"].to_numpy(), part["gap"].to_numpy(), label=unit, **style)
+        return fig
+
 
 @dataclass
 class LeaveOneOutResult:
@@ -1154,7 +1205,7 @@ class LeaveOneOutResult:
 
 
 @dataclass
-class SyntheticControlResult:
+class SyntheticControlResult(ResultDisplay):
     """A fitted synthetic control; see :func:`synthetic_control`.
 
     Attributes
@@ -1212,6 +1263,50 @@ class SyntheticControlResult:
     _base_warnings: list[str] = field(repr=False)
     _placebo_gaps: dict[int, NDArray[np.float64]] | None = field(default=None, repr=False)
     loss_validation: float = math.nan
+
+    def _display_title(self) -> str:
+        return f"Synthetic control: {self.treated}, treated from {self.treatment_time}"
+
+    def _display_rows(self) -> list[tuple[str, object]]:
+        ratio = self.post_rmspe / self.pre_rmspe if self.pre_rmspe > 0 else math.nan
+        return [
+            ("ATT (mean post-period gap)", self.att),
+            ("pre-treatment RMSPE", self.pre_rmspe),
+            ("post-treatment RMSPE", self.post_rmspe),
+            ("post/pre RMSPE ratio", ratio),
+            ("fit-window MSPE (loss V)", self.loss_v),
+            (
+                "donors (with weight)",
+                f"{len(self.donors)} ({int((self.weights['weight'] > 0).sum())})",
+            ),
+            ("V method", self.v_method),
+        ]
+
+    def _display_frame(self) -> pl.DataFrame:
+        return self.weights.filter(pl.col("weight") > 0)
+
+    def _display_note(self) -> str | None:
+        return " ".join(self.warnings) or None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The path table: ``time``, ``treated``, ``synthetic``, ``gap`` (a copy of :attr:`gap`)."""
+        return self.gap.clone()
+
+    def plot(self) -> Any:
+        """Treated and synthetic paths with the treatment time marked (a matplotlib Figure)."""
+        g = self.gap
+        times = g["time"].to_numpy()
+        n_pre = int((g["time"] < self.treatment_time).sum())
+        if np.issubdtype(times.dtype, np.number) and 0 < n_pre < len(times):
+            vline = (float(times[n_pre - 1]) + float(times[n_pre])) / 2
+        else:  # categorical axis (labels at 0, 1, ...)
+            vline = n_pre - 0.5
+        return line_figure(
+            times,
+            [("treated", g["treated"].to_numpy()), ("synthetic", g["synthetic"].to_numpy())],
+            labels=(f"Synthetic control: {self.treated}", "time", "outcome"),
+            vline=vline,
+        )
 
     # ---------------------------------------------------------------- placebo in space
     def placebo_test(self, exclude_ratio: float | None = None) -> PlaceboResult:
@@ -1441,7 +1536,7 @@ class SyntheticControlResult:
         return LeaveOneOutResult(summary=summary, gaps=gaps, fits=fits)
 
     # ---------------------------------------------------------------- placebo in time
-    def placebo_in_time(
+    def placebo_in_time(  # noqa: C901 - placebo dates checked and refitted in one loop
         self,
         fake_time: Any,
         *,
@@ -1738,7 +1833,7 @@ def _break_warnings(series_breaks: Sequence[Any], design: _Design, outcome: str)
 # --------------------------------------------------------------------------------------------
 
 
-def synthetic_control(
+def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
     unit: str,
@@ -1909,18 +2004,22 @@ def synthetic_control(
     special_list = _as_list(special_predictors, "special_predictors")
     if special_list and isinstance(special_list[0], str):
         special_list = [tuple(special_list)]
+    # the columns, treated unit and donors are the same for the main and training designs
+    columns = {
+        "unit": unit,
+        "time": time,
+        "outcome": outcome,
+        "treated": treated,
+        "treatment_time": treatment_time,
+        "donors": donors,
+    }
     design = _prepare(
         data,
-        unit=unit,
-        time=time,
-        outcome=outcome,
-        treated=treated,
-        treatment_time=treatment_time,
+        **columns,
         predictors=predictors,
         predictor_window=predictor_window,
         special_predictors=special_list,
         fit_window=fit_window,
-        donors=donors,
     )
     custom = None if custom_v is None else _custom_v(custom_v, design.predictor_names)
     cv_design = None
@@ -1929,17 +2028,12 @@ def synthetic_control(
         cv_design = _training_design(
             data,
             design,
-            unit=unit,
-            time=time,
-            outcome=outcome,
-            treated=treated,
-            treatment_time=treatment_time,
+            columns,
             predictors=predictors,
             special=special_list,
             cv_predictor_window=cv_predictor_window,
             cv_special_predictors=cv_special,
             cv_fit_window=cv_fit_window,
-            donors=donors,
         )
     elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
         raise ParameterError(
@@ -1975,20 +2069,19 @@ def synthetic_control(
 def _training_design(
     data: pl.DataFrame,
     design: _Design,
+    columns: dict[str, Any],
     *,
-    unit: str,
-    time: str,
-    outcome: str,
-    treated: Any,
-    treatment_time: Any,
     predictors: Sequence[str],
     special: list[Any],
     cv_predictor_window: tuple[Any, Any] | None,
     cv_special_predictors: list[Any] | None,
     cv_fit_window: tuple[Any, Any] | None,
-    donors: Sequence[Any] | None,
 ) -> _Design:
-    """The training specification of ``v_method="cross_validation"``, checked."""
+    """The training specification of ``v_method="cross_validation"``, checked.
+
+    ``columns`` are the keyword arguments of :func:`_prepare` shared with the main design
+    (unit, time, outcome, treated, treatment_time, donors).
+    """
     if cv_fit_window is None:
         raise ParameterError(
             "v_method='cross_validation' needs cv_fit_window=(first, last): the validation "
@@ -2019,16 +2112,11 @@ def _training_design(
     try:
         training = _prepare(
             data,
-            unit=unit,
-            time=time,
-            outcome=outcome,
-            treated=treated,
-            treatment_time=treatment_time,
+            **columns,
             predictors=predictors,
             predictor_window=cv_predictor_window if predictors else None,
             special_predictors=cv_special,
             fit_window=cv_fit_window,
-            donors=donors,
         )
     except ParameterError as exc:
         raise ParameterError(f"training specification (cross_validation): {exc}") from None

@@ -70,7 +70,7 @@ class AreaInfo:
     group: AreaGroup | None = None
     lines: list[str] = field(default_factory=list)
 
-    def text(self) -> str:
+    def text(self) -> str:  # noqa: C901 - one line per optional area attribute
         """A plain-text description (English labels, Swedish official names)."""
         out: list[str] = []
         if self.group is not None:

@@ -65,7 +65,7 @@ def month_position(period: str) -> float:
     return year - 0.5 + (month - 1) / 12
 
 
-def trend_chart(
+def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
     data: pl.DataFrame,
     *,
     series: Sequence[tuple[str, str]],

@@ -70,8 +70,10 @@ def table(
     numeric: Sequence[bool] | None = None,
     footnotes: Sequence[str] = (),
 ) -> Html:
-    """An accessible table; cells are escaped (an :class:`Html` cell is inserted as it is),
-    numeric columns right-aligned."""
+    """An accessible table with numeric columns right-aligned.
+
+    Cells are escaped (an :class:`Html` cell is inserted as it is).
+    """
     numeric = numeric or [False] * len(headers)
     # Alignment inline as well as by class: notebook front ends (JupyterLab right-aligns every
     # cell) do not get the report page's stylesheet.

@@ -114,7 +114,7 @@ def table_rows(table_html: str) -> tuple[str | None, list[list[str]]]:
 
 
 def to_csv(caption: str | None, rows: list[list[str]], lang: str = "sv") -> str:
-    """CSV text (RFC 4180 quoting, CRLF line ends) of a table's caption and rows.
+    r"""CSV text (RFC 4180 quoting, CRLF line ends) of a table's caption and rows.
 
     The caption, when there is one, is the first line (a single field). Non-breaking spaces
     (thousands separators) become plain spaces.
@@ -122,9 +122,9 @@ def to_csv(caption: str | None, rows: list[list[str]], lang: str = "sv") -> str:
     Examples
     --------
     >>> to_csv("Tab", [["Kommun", "Kvot"], ["Huddinge", "0,93"]], "sv")
-    'Tab\\r\\nKommun;Kvot\\r\\nHuddinge;0,93\\r\\n'
+    'Tab\r\nKommun;Kvot\r\nHuddinge;0,93\r\n'
     >>> to_csv(None, [["a", "b,c"]], "en")
-    'a,"b,c"\\r\\n'
+    'a,"b,c"\r\n'
     """
     lang = check_lang(lang)
     buf = io.StringIO()

@@ -111,7 +111,7 @@ class UnmatchedNamesError(ParseError):
 
 
 def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tuple[str, str]:
-    """Decode a file's bytes, detecting UTF-8 (with or without BOM) or Latin-1.
+    r"""Decode a file's bytes, detecting UTF-8 (with or without BOM) or Latin-1.
 
     Parameters
     ----------
@@ -138,7 +138,7 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
     --------
     >>> decode_text("f.csv", "Södermalm".encode("latin-1"))
     ('Södermalm', 'cp1252')
-    >>> decode_text("f.csv", b"\\xef\\xbb\\xbfAle")
+    >>> decode_text("f.csv", b"\xef\xbb\xbfAle")
     ('Ale', 'utf-8')
     """
     for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),

@@ -21,7 +21,9 @@ Output: the canonical schema, ``indicator`` = ``"BE0101N1"``, ``unit`` = ``"invÃ
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -44,6 +46,8 @@ from .common import (
 __all__ = [
     "POPULATION_CONTENT",
     "POPULATION_UNIT",
+    "jsonstat_cells",
+    "jsonstat_values",
     "parse_jsonstat",
     "read_population_excel",
     "read_scb_csv",
@@ -156,6 +160,33 @@ def _categories(path, dim_id: str, dim: dict) -> list[str]:
     )
 
 
+def jsonstat_values(values: object, sizes: Sequence[int]) -> tuple[object, int]:
+    """A json-stat2 ``value`` member as a flat list, and the number of cells ``sizes`` give.
+
+    An object of index -> value (json-stat's sparse form) is expanded to a list with
+    ``None`` for the cells it leaves out; anything else is returned as it is, for the caller
+    to check against the number of cells.
+    """
+    total = math.prod(int(n) for n in sizes)
+    if isinstance(values, dict):
+        values = [values.get(str(i)) for i in range(total)]
+    return values, total
+
+
+def jsonstat_cells(
+    ids: Sequence[str], sizes: Sequence[int], cats: dict[str, list[str]], values: list
+) -> Iterator[tuple[int, dict[str, str], object]]:
+    """Each cell of a json-stat2 dataset: its flat index, its category per dimension, its value.
+
+    The last dimension varies fastest (json-stat's row-major order).
+    """
+    strides = [1] * len(ids)
+    for k in range(len(ids) - 2, -1, -1):
+        strides[k] = strides[k + 1] * sizes[k + 1]
+    for flat, v in enumerate(values):
+        yield flat, {d: cats[d][(flat // strides[k]) % sizes[k]] for k, d in enumerate(ids)}, v
+
+
 def _line_of(text: str, needle: str) -> int | None:
     pos = text.find(needle)
     return None if pos < 0 else text.count("\n", 0, pos) + 1
@@ -186,7 +217,7 @@ def _check_shape(path: object, text: str, doc: dict) -> None:
         raise bad("role", "must map roles to lists of dimension names")
 
 
-def parse_jsonstat(
+def parse_jsonstat(  # noqa: C901 - json-stat layout variants, each a branch
     text: str,
     path: object = "<json-stat2>",
     *,
@@ -282,12 +313,7 @@ def parse_jsonstat(
                 "could count people twice (totals and bands). Eliminate it in the query "
                 "(leave it out of the selection) or select one value.",
             )
-    values = doc.get("value")
-    total = 1
-    for n in sizes:
-        total *= n
-    if isinstance(values, dict):
-        values = [values.get(str(i)) for i in range(total)]
+    values, total = jsonstat_values(doc.get("value"), sizes)
     if not isinstance(values, list) or len(values) != total:
         found = len(values) if isinstance(values, list) else repr(values)
         raise ParseError(
@@ -308,11 +334,7 @@ def parse_jsonstat(
         )
     vline = _line_of(text, '"value"') or 1
     records = []
-    strides = [1] * len(ids)
-    for k in range(len(ids) - 2, -1, -1):
-        strides[k] = strides[k + 1] * sizes[k + 1]
-    for flat, v in enumerate(values):
-        pos = {d: cats[d][(flat // strides[k]) % sizes[k]] for k, d in enumerate(ids)}
+    for flat, pos, v in jsonstat_cells(ids, sizes, cats, values):
         if v is None or status.get(str(flat)) in ("..", "."):
             val = None
         elif isinstance(v, int | float) and not isinstance(v, bool):

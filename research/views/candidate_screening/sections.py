@@ -1,4 +1,4 @@
-"""Report sections for the ``candidate_screening`` notebook: which kommuner for an expansion?
+"""Report sections for the ``candidate_screening`` notebook (which kommuner for an expansion).
 
 :func:`candidate_screening` validates the report parameters and computes everything once
 with :func:`research.analyses.screening.screen_candidates`; each method of the returned
@@ -259,7 +259,7 @@ def _join(items: Sequence[str], lang: str) -> str:
     return f"{', '.join(items[:-1])} {t('and', lang)} {items[-1]}"
 
 
-def _rows_table(
+def _rows_table(  # noqa: PLR0913 - a table's parts (headers, rows, caption, notes, classes) as named arguments
     headers: Sequence[str],
     rows: Iterable[Sequence[object]],
     *,
@@ -902,7 +902,7 @@ class CandidateScreening:
         )
 
 
-def candidate_screening(
+def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each
     *,
     pilot: str = "0180",
     indicator: str = "N07402",

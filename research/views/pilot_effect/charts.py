@@ -60,7 +60,7 @@ def _number_axis(ax: Axes, decimals: int, lang: str) -> None:
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
-def gap_chart(
+def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
     gaps: pl.DataFrame,
     *,
     treated_label: str,
@@ -123,7 +123,7 @@ def gap_chart(
     return fig
 
 
-def event_study_chart(
+def event_study_chart(  # noqa: PLR0913 - chart options, keyword-only
     coefficients: pl.DataFrame,
     *,
     treatment_year: int,
@@ -203,7 +203,7 @@ def event_study_chart(
     return fig
 
 
-def its_chart(
+def its_chart(  # noqa: PLR0913 - chart options, keyword-only
     series: pl.DataFrame,
     *,
     interruption: int,

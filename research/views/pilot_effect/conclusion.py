@@ -1,5 +1,6 @@
-"""The pilot effect report's conclusion in words: the verdict codes of
-:func:`research.analyses.effect.conclude` turned into paragraphs.
+"""The pilot effect report's conclusion in words.
+
+The verdict codes of :func:`research.analyses.effect.conclude` turned into paragraphs.
 """
 
 from __future__ import annotations

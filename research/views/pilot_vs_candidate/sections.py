@@ -235,9 +235,11 @@ class PilotVsCandidate:
 
     # -- counts, intervals and the statistics sections --------------------------------------
     def counts(self, indicator: str, code: str, years: tuple[int, int]) -> pl.DataFrame:
-        """Yearly counts and exposure of one area: official counts where imported, else
-        estimated (``estimated`` says which); exposure = population, or count / rate for
-        imported rows without population."""
+        """Yearly counts and exposure of one area.
+
+        Official counts where imported, else estimated (``estimated`` says which); exposure =
+        population, or count / rate for imported rows without population.
+        """
         d = self.panel.filter(
             (pl.col("indicator") == indicator)
             & (pl.col("area_code") == code)
@@ -478,7 +480,7 @@ class PilotVsCandidate:
         )
 
     def power(self, drop: float = 0.2) -> html.Html:
-        """Could a 20 % drop in the candidate within three years be detected?"""
+        """Answer whether a 20 % drop in the candidate within three years could be detected."""
         ind = self.indicators[0]
         last = self.end_year
         d = self.counts(ind, self.candidate.code, (last - 2, last))
@@ -516,9 +518,11 @@ class PilotVsCandidate:
 
 
 def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -> list[str]:
-    """Default indicators: the catalogue's default violence indicators when both areas have
-    data for them, else every violence indicator (e.g. imported Brå categories) that both
-    areas have data for."""
+    """Default indicators of a comparison.
+
+    The catalogue's default violence indicators when both areas have data for them, else every
+    violence indicator (e.g. imported Brå categories) that both areas have data for.
+    """
     have = (
         panel.filter(pl.col("area_code").is_in(codes) & pl.col("value").is_not_null())
         .group_by("indicator")
