@@ -24,7 +24,7 @@ start_year: int = 2008  # first year of the interrupted time series and charts
 end_year: int = 2022  # last year of every analysis window
 donors: str = "kommuner"  # pool: kommuner, lan:01, similar:20, kolada:liknande-ifo, skr:Storstäder
 lang: str = "sv"  # report language: sv or en
-expansion: str = ""  # staggered expansion scenario KOMMUN:YEAR,... e.g. 0126:2024,0127:2025 (empty: none)
+expansion: str = ""  # expansion scenario KOMMUN:YEAR,..., e.g. 0126:2024,0127:2025 (empty: none)
 
 # %%
 # Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
