@@ -17,11 +17,12 @@ Monte Carlo error of the placebo SE itself, which is far larger than the usual
   drawn (Binomial(200, 1/38): 5 +- 2.3 times), so its 95 % range is about 8.1-10.6: the
   paper's 8.4 is at the 7th percentile of that range, our 10.3 near the 93rd. Both are
   ordinary draws around the same limit.
-- The size simulation (``tests/test_sdid.py``) rejects more than 5 % for a related reason:
-  with N0 controls the SE is estimated from N0 placebo values, so ``tau / SE`` has heavier
-  tails than the normal (a t with about N0 - 1 degrees of freedom: 6.2 % at 1.96 for
-  N0 = 24), plus the draw noise of a small B. Recorded with the exact (enumerated) SE on 400
-  null panels: see ``test_size_with_the_exact_placebo_se``.
+- The size simulation (``tests/test_sdid.py``) rejected 9 of 100 for the same reason: its SE
+  comes from only 20-25 placebo draws. On 400 null panels (one treated unit, 24 controls, 6
+  pre and 2 post periods) the 5 % normal test rejected 5.0 % with the exact (enumerated)
+  placebo SE, 5.5 % with B = 200, 6.0 % with B = 50 and 8.5 % with B = 20 (binomial sd about
+  1.1 points); the exact SE is if anything conservative (sd of the estimates / RMS of the SE
+  = 0.94). See the docstring of ``test_size_of_the_placebo_test_under_no_effect``.
 
 Reference: tests/reference/make_sdid_placebo_enumeration.py (synthdid 0.10.1 port, every
 control state as the placebo treated unit) -> sdid_prop99_placebo_port.json.
