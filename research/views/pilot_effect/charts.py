@@ -323,25 +323,33 @@ def sdid_chart(
         lo = min(min(treated), min(control))
         hi = max(max(treated), max(control))
         pad = 0.08 * (hi - lo if hi > lo else 1.0)
-        ax.set_ylim(lo - 4 * pad, hi + 2 * pad)
+        ax.set_ylim(lo - 4 * pad, hi + 5 * pad)  # room for the bars below, the marker above
         ax2 = ax.twinx()
         lam = np.asarray(time_weights, dtype=float)
         ax2.bar(xs[: lam.size], lam, width=0.6, color=_PLACEBO_GREY, zorder=0)
         ax2.set_ylim(0, 4.0)
         ax2.set_yticks([])
-        ax2.annotate(
-            weights_label, (xs[0] - 0.3, 1.05), fontsize=9.5, color="#555555", ha="left",
-            va="bottom",
-        )  # fmt: skip
+        if lam.size and lam.max() > 0:
+            first = int(np.argmax(lam > 0))
+            ax2.annotate(
+                weights_label, (xs[first] - 0.4, lam[first] / 2), fontsize=9.5,
+                color="#555555", ha="right", va="center",
+            )  # fmt: skip
         ax.set_zorder(ax2.get_zorder() + 1)
         ax.patch.set_visible(False)
         _marks(ax, breaks, marker_date, marker_label)
-        for series, label, weight in (
-            (treated, treated_label, "bold"),
-            (control, control_label, "normal"),
+        # direct labels at the right end, pushed apart when the two lines end close together
+        y_tr, y_co = float(treated[-1]), float(control[-1])
+        gap = 0.09 * (ax.get_ylim()[1] - ax.get_ylim()[0])
+        if abs(y_tr - y_co) < gap:
+            mid, sign = (y_tr + y_co) / 2, (1.0 if y_tr >= y_co else -1.0)
+            y_tr, y_co = mid + sign * gap / 2, mid - sign * gap / 2
+        for series, y_text, label, weight in (
+            (treated, y_tr, treated_label, "bold"),
+            (control, y_co, control_label, "normal"),
         ):
             ax.annotate(
-                textwrap.fill(label, 22), (xs[-1], series[-1]), xytext=(xs[-1] + 0.15, series[-1]),
+                textwrap.fill(label, 22), (xs[-1], series[-1]), xytext=(xs[-1] + 0.15, y_text),
                 fontsize=9.5, va="center", ha="left", annotation_clip=False, fontweight=weight,
             )  # fmt: skip
         ax.set_title(textwrap.fill(title, 68), loc="left")
