@@ -14,8 +14,9 @@
 # ---
 
 # %% tags=["parameters"]
-# Report: did the pilot work? Synthetic control, difference-in-differences, interrupted time
-# series and power for the pilot kommun; every number comes from research.analyses.effect.
+# Report: did the pilot work? Synthetic control, synthetic DiD, difference-in-differences,
+# interrupted time series and power for the pilot kommun; every number comes from
+# research.analyses.effect.
 pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
 indicator: str = "N07402"  # outcome indicator id (default grov kvinnofridskränkning)
 pilot_start: str = "2021-04"  # pilot start, YYYY-MM (its year is the first treated year)
@@ -23,6 +24,7 @@ start_year: int = 2008  # first year of the interrupted time series and charts
 end_year: int = 2022  # last year of every analysis window
 donors: str = "kommuner"  # pool: kommuner, lan:01, similar:20, kolada:liknande-ifo, skr:Storstäder
 lang: str = "sv"  # report language: sv or en
+expansion: str = ""  # expansion scenario KOMMUN:YEAR,..., e.g. 0126:2024,0127:2025 (empty: none)
 
 # %%
 # Parameter controls (kommun, indicator, years) when run in JupyterLab; nothing is shown when
@@ -42,6 +44,7 @@ report = pilot_effect(
     end_year=end_year,
     donors=donors,
     lang=lang,
+    expansion=expansion,
 )
 report.title()
 
@@ -55,6 +58,9 @@ report.pool_section()
 report.synth_section()
 
 # %%
+report.sdid_section()
+
+# %%
 report.did_section()
 
 # %%
@@ -62,6 +68,9 @@ report.its_section()
 
 # %%
 report.power_section()
+
+# %%
+report.expansion_section()
 
 # %%
 report.conclusion()

@@ -27,6 +27,7 @@ from research.analyses.effect import (
     pilot_effect_analysis,
 )
 from research.core.errors import ParameterError
+from research.core.fmt import format_number
 from research.data.catalog import load_catalog
 from research.data.panel import load_panel
 from research.stats.power import power_at
@@ -450,3 +451,201 @@ def test_no_effect_claimed_without_significance(rrs, ps, power) -> None:
     assert c.verdict in ("cannot_tell", "no_effect_detected")
     assert c.verdict == ("cannot_tell" if power < 0.8 else "no_effect_detected")
     assert len(conclusion_paragraphs(c, "sv")) == len(conclusion_paragraphs(c, "en"))
+
+
+# ------------------------------------------------------------------ synthetic DiD in the report
+
+
+def test_sdid_wired_on_the_synthetic_control_pool_and_window(res, panel: pl.DataFrame) -> None:
+    """SDID runs on the pool and years of the synthetic control; its DiD twin, its estimate
+    from the reported weights and its rate ratio are recomputed here from the panel."""
+    sd = res.sdid
+    fit = sd.fit
+    assert fit.se_method == "placebo" and fit.replicates.size == 200 and fit.se > 0
+    assert fit.n_control == len(res.pool.codes) and fit.n_pre == 6 and fit.n_post == 2
+    rates = _rates(panel, ["0180", *res.pool.codes], 2015, 2022).select(
+        "area_code", "year", "value"
+    )
+    tr = rates.filter(pl.col("area_code") == "0180")
+    co = rates.filter(pl.col("area_code") != "0180")
+
+    def mean(frame: pl.DataFrame, post: bool) -> float:
+        sel = pl.col("year") >= 2021 if post else pl.col("year") < 2021
+        return float(frame.filter(sel)["value"].mean())
+
+    did = mean(tr, True) - mean(tr, False) - (mean(co, True) - mean(co, False))
+    assert fit.did_estimate == pytest.approx(did, abs=1e-9)
+    # tau = (treated post - lambda-weighted treated pre) - sum_i omega_i (same for unit i)
+    lam = dict(fit.time_weights.rows())
+    omega = dict(fit.unit_weights.rows())
+
+    def contrast(frame: pl.DataFrame) -> float:
+        pre = sum(
+            lam[y] * v
+            for y, v in frame.filter(pl.col("year") < 2021).select("year", "value").rows()
+        )
+        return mean(frame, True) - pre
+
+    tau = contrast(tr) - sum(
+        w * contrast(co.filter(pl.col("area_code") == u)) for u, w in omega.items()
+    )
+    assert sd.att == pytest.approx(tau, abs=1e-9)
+    assert sd.treated_post == pytest.approx(mean(tr, True), abs=1e-12)
+    cf = mean(tr, True) - tau
+    assert sd.rate_ratio == pytest.approx(mean(tr, True) / cf, rel=1e-12)
+    assert (sd.rr_lower, sd.rr_upper) == pytest.approx((1 + fit.ci[0] / cf, 1 + fit.ci[1] / cf))
+    keys = [e.key for e in res.evidence.estimates]
+    assert keys == ["synth", "sdid", "did", "its", "cits"]
+    assert res.evidence.estimates[1].design_based
+
+
+def test_agreement_sentence_counts_directions() -> None:
+    from research.views.pilot_effect.sdid import agreement_sentence
+
+    def ev(*rrs: float) -> Evidence:
+        keys = ["synth", "sdid", "did", "its", "cits"]
+        return Evidence(
+            estimates=tuple(
+                Estimate(k, r, 0.5, 2, 0.5) for k, r in zip(keys[: len(rrs)], rrs, strict=True)
+            )
+        )
+
+    assert agreement_sentence(ev(0.9, 0.8, 0.95), "en") == (
+        "All 3 methods estimate a lower reported level than the comparison (synthetic "
+        "control, synthetic difference-in-differences, difference-in-differences)."
+    )
+    assert agreement_sentence(ev(1.1, 1.2), "sv").startswith("Alla 2 metoder skattar en högre")
+    mixed = agreement_sentence(ev(0.9, 1.2, 1.0, 0.7), "en")
+    # the estimate of exactly no change counts in neither direction
+    assert "2 of 4 estimate a lower" in mixed and ", 1 a higher one (synthetic diff" in mixed
+    assert agreement_sentence(ev(1.0, 1.0), "en") == ""
+
+
+def test_conclusion_states_the_agreement(res) -> None:
+    ests = res.evidence.estimates
+    n_down = sum(e.rate_ratio < 1 for e in ests)
+    n_up = sum(e.rate_ratio > 1 for e in ests)
+    head = conclusion_paragraphs(res.conclusion, "en")[0]
+    assert f"{n_down} of {len(ests)} estimate a lower" in head
+    assert f", {n_up} a higher one" in head
+    assert f"None of the {len(ests)} methods" in head
+
+
+# ------------------------------------------------------------------ staggered expansion scenario
+
+
+def test_parse_expansion() -> None:
+    from research.analyses.effect import parse_expansion
+
+    assert parse_expansion(" 0126:2024 ,Botkyrka:2025,") == [("0126", 2024), ("Botkyrka", 2025)]
+    for bad in ("0126", "0126:24", "0126:2024,0126:2025", ":2024"):
+        with pytest.raises(ParameterError, match="expansion"):
+            parse_expansion(bad)
+    with pytest.raises(ParameterError, match="expansion: entry '0126-2024'"):
+        pilot_effect_analysis(load_panel(), expansion="0126-2024")
+
+
+def _staggered_wide(effects: dict[str, tuple[int, float]], comparison: list[str]) -> pl.DataFrame:
+    """Rates = unit level + year effect + planted effect from the joining year on."""
+    rng = np.random.default_rng(5)
+    years = list(range(2015, 2023))
+    year_fx = dict(zip(years, rng.normal(0, 3, len(years)), strict=True))
+    rows = []
+    for code in [*effects, *comparison]:
+        level = rng.uniform(20, 60)
+        g, delta = effects.get(code, (0, 0.0))
+        for y in years:
+            rate = level + year_fx[y] + (delta * (1 + 0.5 * (y - g)) if g and y >= g else 0.0)
+            rows.append({"area_code": code, "area_name": code, "year": y, "rate": rate})
+    return pl.DataFrame(rows)
+
+
+def test_expansion_recovers_planted_effects_exactly() -> None:
+    """Without noise, each post cell's ATT(g, t) is the planted effect of cohort g in year t
+    (closed form), the group aggregate their mean and the simple one their cohort-size
+    weighted mean; the kommun joining after the data is left out entirely."""
+    from research.analyses.effect import Pool, _run_expansion
+    from research.geo.registry import load_areas
+
+    comparison = ["0114", "0115", "0117", "0120", "0123", "0125"]
+    effects = {"0180": (2021, -4.0), "0126": (2019, 2.0), "0128": (2019, 1.0)}
+    wide = _staggered_wide(effects, [*comparison, "0127"])
+    pool = Pool(
+        spec="kommuner", kind="kommuner", arg=None, candidates=[], dropped=pl.DataFrame(),
+        codes=["0126", "0127", "0128", *comparison], names={},
+    )  # fmt: skip
+    ex = _run_expansion(
+        "0126:2019,0128:2019,0127:2024", wide, load_areas().resolve("0180"), pool, 2021,
+        list(range(2015, 2023)), 0.95,
+    )  # fmt: skip
+    assert ex is not None
+    assert [(c.code, c.year, c.status) for c in ex.cohorts] == [
+        ("0126", 2019, "estimated"), ("0128", 2019, "estimated"), ("0180", 2021, "pilot"),
+        ("0127", 2024, "awaiting_data"),
+    ]  # fmt: skip
+    assert ex.n_comparison == 6 and ex.fit.n_units == 9  # 0127 neither treated nor control
+    cells = {
+        2019: [1.5 * (1 + 0.5 * (y - 2019)) for y in range(2019, 2023)],  # mean of 2.0 and 1.0
+        2021: [-4.0 * (1 + 0.5 * (y - 2021)) for y in range(2021, 2023)],
+    }
+    post = ex.fit.table.filter(pl.col("post")).sort("group", "time")
+    np.testing.assert_allclose(post["estimate"].to_numpy(), cells[2019] + cells[2021], atol=1e-9)
+    pre = ex.fit.table.filter(~pl.col("post"))
+    np.testing.assert_allclose(pre["estimate"].to_numpy(), 0.0, atol=1e-9)
+    groups = dict(ex.by_group.table.select("group", "estimate").rows())
+    assert groups[2019] == pytest.approx(np.mean(cells[2019]), abs=1e-9)
+    assert groups[2021] == pytest.approx(np.mean(cells[2021]), abs=1e-9)
+    # simple: post cells weighted by cohort size (2 kommuner in 2019, 1 in 2021)
+    w = [2] * 4 + [1] * 2
+    simple = np.dot(w, cells[2019] + cells[2021]) / sum(w)
+    assert ex.simple.estimate == pytest.approx(simple, abs=1e-9)
+
+
+def test_expansion_errors() -> None:
+    from research.analyses.effect import Pool, _run_expansion
+    from research.core.errors import DataError
+    from research.geo.registry import load_areas
+
+    comparison = ["0114", "0115"]
+    wide = _staggered_wide({"0180": (2021, -4.0), "0126": (2019, 2.0)}, comparison)
+    pool = Pool("kommuner", "kommuner", None, [], ["0126", *comparison], pl.DataFrame(), {})
+    run = lambda spec: _run_expansion(  # noqa: E731
+        spec, wide, load_areas().resolve("0180"), pool, 2021, list(range(2015, 2023)), 0.95
+    )
+    assert run("") is None
+    with pytest.raises(ParameterError, match="is the pilot kommun"):
+        run("Stockholm:2023")
+    with pytest.raises(ParameterError, match="not after the first year of the window 2015"):
+        run("0126:2015")
+    with pytest.raises(ParameterError, match="kommun data only"):
+        run("0180-SOD:2023")
+    with pytest.raises(DataError, match="lacks the outcome"):
+        run("0127:2019")  # Botkyrka is not in this panel
+    with pytest.raises(DataError, match="1 comparison kommun"):
+        run("0126:2019,0114:2020")
+
+
+def test_expansion_section_in_both_languages(res) -> None:
+    import dataclasses
+
+    from research.analyses.effect import _run_expansion
+    from research.views.pilot_effect.sections import PilotEffect
+
+    ex = _run_expansion(
+        "0126:2019,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
+    )
+    assert ex is not None
+    rep = PilotEffect(dataclasses.replace(res, expansion=ex), "en", load_catalog())
+    text = str(rep.expansion_section())
+    assert "Scenario: staggered expansion (0126:2019,0127:2024)" in text
+    assert "awaiting data after 2022" in text and "Botkyrka (2024)" in text
+    assert "Intervals are not shown for cohorts of a single kommun" in text
+    groups = dict(ex.by_group.table.select("group", "estimate").rows())
+    assert format_number(groups[2019], 2, "en") in text
+    sv = str(
+        PilotEffect(
+            dataclasses.replace(res, expansion=ex), "sv", load_catalog()
+        ).expansion_section()
+    )
+    assert "väntar på data efter 2022" in sv
+    assert str(PilotEffect(res, "sv", load_catalog()).expansion_section()) == ""

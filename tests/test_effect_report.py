@@ -61,7 +61,7 @@ def test_report_content(reports: dict[str, str], facts: dict[str, float], lang: 
     assert "pilot_effect(" not in text and "import " not in text and "Traceback" not in text
     # every image has alt text
     imgs = [a for tag, a in doc.tags if tag == "img"]
-    assert len(imgs) == 3
+    assert len(imgs) == 4  # synthetic control, SDID, event study, ITS
     assert all(a.get("alt") and len(a["alt"]) > 40 for a in imgs)
     # dilution, recomputed from the panel, and the 2020 break
     share = format_percent(100 * facts["share"], 1, lang)
@@ -86,6 +86,10 @@ def test_report_content(reports: dict[str, str], facts: dict[str, float], lang: 
         assert "The 2020 break lies right before the pilot start" in text
         assert "30 comparison kommuner" in text
         assert "Source: Kolada" in text
+    # SDID beside the others, and the methods' agreement counted in the conclusion
+    assert "(SDID)" in text and ("placebo, 200 " in text)
+    assert ("5 skattningar används" if lang == "sv" else "5 estimates are used") in text
+    assert ("av 5 skattar en lägre" if lang == "sv" else "of 5 estimate a lower") in text
     # the estimators' warnings about the 2020 break are carried into the report
     assert "2020-assault-registration" in text
     assert "randomization inference" in text  # the DiD reason, as the estimator states it

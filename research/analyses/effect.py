@@ -8,14 +8,20 @@ and returns an :class:`EffectAnalysis` holding the results of
 2. a **difference-in-differences** and an **event study** on the (estimated) counts, Poisson
    with the population as exposure, against the same donor pool with randomization inference
    (:func:`research.stats.did.diff_in_diff`, :func:`research.stats.did.event_study`);
-3. an **interrupted time series** of the pilot kommun alone and, as a controlled ITS, against
+3. a **synthetic difference-in-differences** on the rate
+   (:func:`research.stats.sdid.synthetic_did`, Arkhangelsky et al. 2021) against the same
+   donor pool and window as the synthetic control, with its placebo standard error;
+4. an **interrupted time series** of the pilot kommun alone and, as a controlled ITS, against
    the pooled comparison kommuner (:func:`research.stats.its.interrupted_time_series`,
    quasi-Poisson);
-4. the **power** of the difference-in-differences design used, in the pilot district after
+5. the **power** of the difference-in-differences design used, in the pilot district after
    dilution (:func:`research.stats.power.minimum_detectable_effect`,
    :func:`research.stats.power.can_detect`);
-5. a plain-language **conclusion** drawn from that evidence by :func:`conclude`, a small
-   decision function that never claims an effect the inference does not support.
+6. a plain-language **conclusion** drawn from that evidence by :func:`conclude`, a small
+   decision function that never claims an effect the inference does not support;
+7. optionally, a **staggered expansion scenario** (``expansion="0126:2024,0127:2025"``: further
+   kommuner joining in later years) estimated with Callaway & Sant'Anna's group-time ATTs
+   (:func:`research.stats.staggered.group_time_att`) where the data reach the joining years.
 
 Design choices (each one stated in the report)
 ----------------------------------------------
@@ -49,6 +55,19 @@ Design choices (each one stated in the report)
 * **Placebo exclusion rule.** Placebos whose pre-period MSPE exceeds ``exclude_ratio`` (default
   5) times the pilot's are left out of the placebo distribution (Abadie, Diamond & Hainmueller
   2010); the p-value without exclusion is reported too. ``p = rank / (J + 1)``.
+* **Synthetic DiD.** On the rate per 100 000 over the synthetic-control window (the same pool
+  and years), R synthdid's defaults (unit-weight regularisation ``zeta``, intercepts), placebo
+  SE from 200 permutations of the comparison kommuner (fixed seed). Its rate ratio is the
+  pilot's post-period level over the SDID counterfactual (the pilot's level minus the ATT); the
+  interval divides the ATT's normal interval by that counterfactual, held fixed. Its p-value
+  (normal, placebo SE) counts as design-based in :func:`conclude`.
+* **Expansion scenario.** Every kommun of the schedule is a cohort (its joining year), the
+  pilot kommun is the cohort of ``treatment_year``, and the comparison kommuner of the pool that
+  are not in the schedule are the never-treated units; the outcome is the rate per 100 000
+  (additive ATTs, as the synthetic control and SDID), one unit per kommun (unweighted).
+  Cohorts joining after the last year with data have no post-treatment year: they are listed
+  as awaiting data (later years are imported with ``pilotbench data import``) and left out of
+  the estimation (as treated *and* as comparison units).
 * **Over-dispersion in the power calculation.** The Pearson dispersion of the pilot kommun's
   ITS fit (at least 1).
 
@@ -58,6 +77,10 @@ Abadie, A. (2021). Using synthetic controls: feasibility, data requirements, and
 methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
 Abadie, A., Diamond, A. and Hainmueller, J. (2010). Synthetic control methods for comparative
 case studies. *JASA* 105(490), 493-505.
+Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. and Wager, S. (2021). Synthetic
+difference-in-differences. *American Economic Review* 111(12), 4088-4118.
+Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+periods. *Journal of Econometrics* 225(2), 200-230.
 Gelman, A. and Carlin, J. (2014). Beyond power calculations: assessing type S (sign) and type M
 (magnitude) errors. *Perspectives on Psychological Science* 9(6), 641-651.
 MacKinnon, J. G. and Webb, M. D. (2020). Randomization inference for difference-in-differences
@@ -84,6 +107,8 @@ from research.geo.registry import load_areas
 from research.stats.did import DiDResult, EventStudyResult, diff_in_diff, event_study
 from research.stats.its import ITSResult, interrupted_time_series
 from research.stats.power import DetectResult, PowerResult, can_detect, minimum_detectable_effect
+from research.stats.sdid import SyntheticDiDResult, synthetic_did
+from research.stats.staggered import AggregatedATT, GroupTimeATT, group_time_att
 from research.stats.synth import (
     LeaveOneOutResult,
     PlaceboResult,
@@ -101,10 +126,14 @@ __all__ = [
     "EffectAnalysis",
     "Estimate",
     "Evidence",
+    "ExpansionCohort",
+    "ExpansionEffect",
     "Pool",
+    "SDIDEffect",
     "SynthEffect",
     "conclude",
     "default_fit_start",
+    "parse_expansion",
     "pilot_effect_analysis",
 ]
 
@@ -213,13 +242,112 @@ class SynthEffect:
 
 
 @dataclass(frozen=True)
+class SDIDEffect:
+    """Synthetic difference-in-differences on the rate, on the rate-ratio scale as well.
+
+    Attributes
+    ----------
+    fit
+        The :class:`research.stats.sdid.SyntheticDiDResult` (placebo SE).
+    att
+        SDID estimate of the ATT (rate per 100 000).
+    treated_post
+        The pilot kommun's mean rate over the post-treatment years.
+    counterfactual
+        ``treated_post - att``: the SDID counterfactual post-period level.
+    att_pct
+        ``att`` relative to ``counterfactual`` (%; ``nan`` when the counterfactual is not
+        positive).
+    rate_ratio, rr_lower, rr_upper
+        ``treated_post / counterfactual`` and the ATT's interval divided by the
+        counterfactual (held fixed), plus one.
+    """
+
+    fit: SyntheticDiDResult
+    att: float
+    treated_post: float
+    counterfactual: float
+    att_pct: float
+    rate_ratio: float
+    rr_lower: float
+    rr_upper: float
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided normal p-value of the ATT with its placebo SE."""
+        return self.fit.p_value
+
+    @property
+    def se(self) -> float:
+        """Placebo standard error of the ATT (rate per 100 000)."""
+        return self.fit.se
+
+
+@dataclass(frozen=True)
+class ExpansionCohort:
+    """One kommun of the expansion schedule.
+
+    Attributes
+    ----------
+    code, name
+        The kommun.
+    year
+        Joining year (its cohort).
+    status
+        ``"estimated"`` (the data reach the joining year), ``"pilot"`` (the pilot kommun,
+        estimated) or ``"awaiting_data"`` (joins after the last year with data).
+    """
+
+    code: str
+    name: str
+    year: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ExpansionEffect:
+    """The staggered expansion scenario (Callaway & Sant'Anna 2021 group-time ATTs).
+
+    Attributes
+    ----------
+    schedule
+        The parameter as given (``"0126:2024,0127:2025"``).
+    cohorts
+        The pilot kommun and every scheduled kommun, in joining order.
+    fit
+        The :class:`research.stats.staggered.GroupTimeATT` on the estimable cohorts.
+    simple, by_group
+        ``fit.aggregate("simple")`` and ``fit.aggregate("group")``.
+    n_comparison
+        Never-treated comparison kommuner.
+    first_year, last_year
+        The estimation window (the synthetic-control window).
+    """
+
+    schedule: str
+    cohorts: tuple[ExpansionCohort, ...]
+    fit: GroupTimeATT
+    simple: AggregatedATT
+    by_group: AggregatedATT
+    n_comparison: int
+    first_year: int
+    last_year: int
+
+    @property
+    def awaiting(self) -> tuple[ExpansionCohort, ...]:
+        """Cohorts joining after the last year with data."""
+        return tuple(c for c in self.cohorts if c.status == "awaiting_data")
+
+
+@dataclass(frozen=True)
 class Estimate:
     """One estimator's answer, on the common rate-ratio scale, for :func:`conclude`.
 
     Attributes
     ----------
     key
-        ``"synth"``, ``"did"``, ``"its"`` or ``"cits"`` (text keys in ``effect_texts``).
+        ``"synth"``, ``"sdid"``, ``"did"``, ``"its"`` or ``"cits"`` (text keys in
+        ``effect_texts``).
     rate_ratio
         Post-period level relative to the counterfactual (``0.9`` = 10 % lower).
     lower, upper
@@ -344,7 +472,7 @@ class EffectAnalysis(ResultDisplay):
         pilot kommun is the parent of the programme's district).
     kommun_population, kommun_population_year
         Population behind ``dilution``.
-    synth, did, event, its, its_controlled
+    synth, sdid, did, event, its, its_controlled
         Estimator results (``its_controlled`` is ``None`` when no pool kommun has complete
         data over the ITS window).
     power, power_its, detect
@@ -362,6 +490,10 @@ class EffectAnalysis(ResultDisplay):
         (estimated), ``population``, ``log_pop``, covariate rates.
     its_data
         Pilot series (and pool aggregate) used by the ITS fits.
+    programme
+        The piloted programme.
+    expansion
+        The staggered expansion scenario (``None`` unless ``expansion`` was given).
     """
 
     pilot: Area
@@ -380,6 +512,7 @@ class EffectAnalysis(ResultDisplay):
     kommun_population: float
     kommun_population_year: int
     synth: SynthEffect
+    sdid: SDIDEffect
     did: DiDResult
     event: EventStudyResult
     its: ITSResult
@@ -395,6 +528,7 @@ class EffectAnalysis(ResultDisplay):
     data: pl.DataFrame = field(repr=False)
     its_data: pl.DataFrame = field(repr=False)
     programme: Pilot = IGOR
+    expansion: ExpansionEffect | None = None
 
     def _display_title(self) -> str:
         return f"Pilot effect: {self.pilot.name}, {self.indicator}, from {self.pilot_start}"
@@ -782,6 +916,153 @@ def _run_synth(
     )
 
 
+#: Placebo replications of the SDID standard error (R synthdid's default) and their seed.
+SDID_REPLICATIONS = 200
+_SDID_SEED = 2021
+
+
+def _run_sdid(data: pl.DataFrame, pilot: str, treatment_year: int, level: float) -> SDIDEffect:
+    fit = synthetic_did(
+        data.select("area_code", "year", "rate"), unit="area_code", time="year",
+        outcome="rate", treated=pilot, treatment_time=treatment_year, se_method="placebo",
+        replications=SDID_REPLICATIONS, seed=_SDID_SEED, level=level,
+    )  # fmt: skip
+    post = data.filter((pl.col("area_code") == pilot) & (pl.col("year") >= treatment_year))
+    treated_post = float(post["rate"].mean())  # type: ignore[arg-type]
+    cf = treated_post - fit.estimate
+    ok = cf > 0
+    return SDIDEffect(
+        fit=fit,
+        att=fit.estimate,
+        treated_post=treated_post,
+        counterfactual=cf,
+        att_pct=100 * fit.estimate / cf if ok else math.nan,
+        rate_ratio=treated_post / cf if ok else math.nan,
+        rr_lower=1 + fit.ci[0] / cf if ok else math.nan,
+        rr_upper=1 + fit.ci[1] / cf if ok else math.nan,
+    )
+
+
+def parse_expansion(spec: str) -> list[tuple[str, int]]:
+    """Parse an expansion schedule ``"KOMMUN:YEAR,KOMMUN:YEAR"`` into ``(area, year)`` pairs.
+
+    Parameters
+    ----------
+    spec
+        Comma-separated ``kommun:year`` entries; a kommun is a code or a name (resolved
+        later). An empty string means no scenario.
+
+    Returns
+    -------
+    list of (str, int)
+        The entries in the order given.
+
+    Raises
+    ------
+    ParameterError
+        An entry without ``:``, a year that is not a four-digit integer, or a kommun listed
+        twice.
+
+    Examples
+    --------
+    >>> parse_expansion("0126:2024, 0127:2025")
+    [('0126', 2024), ('0127', 2025)]
+    >>> parse_expansion("")
+    []
+    """
+    out: list[tuple[str, int]] = []
+    for raw in (p.strip() for p in str(spec).split(",")):
+        if not raw:
+            continue
+        area, sep, year = raw.rpartition(":")
+        area, year = area.strip(), year.strip()
+        if not sep or not area or not (year.isdigit() and len(year) == 4):
+            raise ParameterError(
+                f"expansion: entry {raw!r} is not KOMMUN:YEAR; write e.g. "
+                "expansion='0126:2024,0127:2025' (kommun code or name, joining year)"
+            )
+        if area in (a for a, _ in out):
+            raise ParameterError(f"expansion: kommun {area!r} is listed twice; keep one entry")
+        out.append((area, int(year)))
+    return out
+
+
+def _run_expansion(
+    spec: str,
+    wide: pl.DataFrame,
+    pilot: Area,
+    pool: Pool,
+    treatment_year: int,
+    years: list[int],
+    level: float,
+) -> ExpansionEffect | None:
+    entries = parse_expansion(spec)
+    if not entries:
+        return None
+    areas = load_areas()
+    first, last = years[0], years[-1]
+    names = dict(wide.select("area_code", "area_name").unique().iter_rows())
+    cohorts = [ExpansionCohort(pilot.code, pilot.name, treatment_year, "pilot")]
+    for name, year in entries:
+        area = areas.resolve(name)
+        if area.level != "kommun":
+            raise ParameterError(
+                f"expansion: {area.label()} is a {area.level}; the panel has kommun data only, "
+                "so list kommuner"
+            )
+        if area.code == pilot.code:
+            raise ParameterError(
+                f"expansion: {area.label()} is the pilot kommun (its cohort is the pilot start "
+                f"year {treatment_year}); list only the kommuner that join later"
+            )
+        if year <= first:
+            raise ParameterError(
+                f"expansion: {area.label()} joins in {year}, not after the first year of the "
+                f"window {first}; group-time ATTs need a pre-treatment year"
+            )
+        status = "estimated" if year <= last else "awaiting_data"
+        if status == "estimated" and area.code not in _complete(wide, [area.code], years, ["rate"]):
+            raise DataError(
+                f"expansion: {area.label()} lacks the outcome in some year of {first}-{last}; "
+                "import the missing years or leave it out of the schedule"
+            )
+        cohorts.append(ExpansionCohort(area.code, names.get(area.code, area.name), year, status))
+    cohorts.sort(key=lambda c: (c.year, c.code))
+    scheduled = {c.code for c in cohorts}
+    comparison = [c for c in pool.codes if c not in scheduled]
+    if len(comparison) < 2:
+        raise DataError(
+            f"expansion: {len(comparison)} comparison kommun(er) remain once the scheduled "
+            "kommuner are taken out of the pool; use a larger pool such as donors='kommuner'"
+        )
+    cohort_of = {c.code: c.year for c in cohorts if c.status != "awaiting_data"}
+    data = (
+        wide.filter(
+            pl.col("area_code").is_in([*cohort_of, *comparison]) & pl.col("year").is_in(years)
+        )
+        .select("area_code", "year", "rate")
+        .with_columns(
+            pl.col("area_code")
+            .replace_strict(cohort_of, default=0, return_dtype=pl.Int64)
+            .alias("cohort")
+        )
+    )
+    fit = group_time_att(
+        data, unit="area_code", time="year", outcome="rate", cohort="cohort",
+        control_group="never_treated", est_method="reg", level=level,
+    )  # fmt: skip
+    return ExpansionEffect(
+        schedule=spec,
+        cohorts=tuple(cohorts),
+        fit=fit,
+        simple=fit.aggregate("simple"),
+        by_group=fit.aggregate("group"),
+        n_comparison=len(comparison),
+        first_year=first,
+        last_year=last,
+    )
+
+
 def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
     pop = panel.filter(
         (pl.col("indicator") == _POP)
@@ -811,6 +1092,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     n_random_starts: int = 1,
     catalog: Catalog | None = None,
     programme: Pilot = IGOR,
+    expansion: str = "",
 ) -> EffectAnalysis:
     """Run every estimator of the ``pilot_effect`` report and draw the conclusion.
 
@@ -848,6 +1130,11 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         Indicator catalog (default :func:`research.data.catalog.load_catalog`).
     programme
         The piloted programme (district, population) for the dilution.
+    expansion
+        Optional staggered expansion scenario, ``"KOMMUN:YEAR,..."`` (e.g.
+        ``"0126:2024,0127:2025"``): further kommuner joining in those years, estimated with
+        group-time ATTs where the data reach the joining year (see the module notes); empty
+        for none.
 
     Returns
     -------
@@ -857,7 +1144,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     ------
     ParameterError
         Invalid parameters (unknown donor specification, no post-treatment year, a window
-        too short).
+        too short, a malformed ``expansion`` schedule).
     DataError
         The pilot kommun lacks data in the window, or fewer than two donors remain.
     UnknownAreaError, UnknownIndicatorError
@@ -873,6 +1160,8 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     1.0
     >>> 0 < res.did.p_value <= 1
     True
+    >>> res.sdid.fit.se > 0 and res.sdid.fit.se_method
+    'placebo'
 
     References
     ----------
@@ -902,6 +1191,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         raise ParameterError(f"alpha must lie in (0, 1); got {alpha!r}")
     if max_donors is not None and max_donors < 2:
         raise ParameterError(f"max_donors must be at least 2 or None; got {max_donors!r}")
+    parse_expansion(expansion)  # refuse a malformed schedule before any fitting
     breaks_all = cat.breaks_for(ind, (start_year, end_year))
     fit_given = fit_start is not None
     if fit_start is None:
@@ -949,6 +1239,9 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         data, area.code, ind, treatment_year, (fit_start, treatment_year - 1), breaks_fit,
         exclude_ratio, n_random_starts,
     )  # fmt: skip
+
+    # 1b. synthetic difference-in-differences on the same rates, pool and window
+    sdid = _run_sdid(data, area.code, treatment_year, 1 - alpha)
 
     # 2. DiD on pre/post totals and event study on yearly counts, population as exposure
     dd = data.with_columns(
@@ -1043,6 +1336,12 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     # 5. the conclusion
     ests = [
         Estimate("synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True),
+    ]
+    if math.isfinite(sdid.p_value) and math.isfinite(sdid.rate_ratio):
+        # a normal p-value can underflow to 0; conclude() wants (0, 1]
+        p_sdid = min(1.0, max(sdid.p_value, 1e-300))
+        ests.append(Estimate("sdid", sdid.rate_ratio, sdid.rr_lower, sdid.rr_upper, p_sdid, True))
+    ests += [
         Estimate(
             "did", float(did.rate_ratio), float(did.rr_lower), float(did.rr_upper), did.p_value
         ),
@@ -1092,6 +1391,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         kommun_population=kpop,
         kommun_population_year=kyear,
         synth=synth,
+        sdid=sdid,
         did=did,
         event=event,
         its=its,
@@ -1107,4 +1407,5 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         data=data,
         its_data=its_data,
         programme=programme,
+        expansion=_run_expansion(expansion, wide, area, pool, treatment_year, years, 1 - alpha),
     )

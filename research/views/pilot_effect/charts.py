@@ -22,7 +22,7 @@ from research.core.fmt import format_number
 from research.data.catalog import SeriesBreak
 from research.views.charts import STYLE, month_position
 
-__all__ = ["event_study_chart", "gap_chart", "its_chart"]
+__all__ = ["event_study_chart", "gap_chart", "its_chart", "sdid_chart"]
 
 _PLACEBO_GREY = "#c8c8c8"
 
@@ -268,6 +268,90 @@ def its_chart(  # noqa: PLR0913 - chart options, keyword-only
             placed.append(ypos)
             ax.annotate(lab, (x.max(), yv), xytext=(x.max() + 0.25, ypos), fontsize=9.5,
                         va="center", ha="left", annotation_clip=False)  # fmt: skip
+        ax.set_title(textwrap.fill(title, 68), loc="left")
+        ax.set_ylabel(ylabel)
+        _number_axis(ax, 0, lang)
+    return fig
+
+
+def sdid_chart(
+    years: Sequence[int],
+    treated: Sequence[float],
+    control: Sequence[float],
+    time_weights: Sequence[float],
+    *,
+    treated_label: str,
+    control_label: str,
+    weights_label: str,
+    title: str,
+    ylabel: str,
+    lang: str = "sv",
+    breaks: Sequence[SeriesBreak] = (),
+    marker_date: str | None = None,
+    marker_label: str | None = None,
+) -> Figure:
+    """The treated rate and the SDID comparison path, with the pre-period time weights as bars.
+
+    Parameters
+    ----------
+    years
+        Every year of the SDID window.
+    treated, control
+        The treated kommun's rate and the unit-weighted comparison rate shifted by the
+        time-weighted pre-period gap (the SDID intercept), one value per year.
+    time_weights
+        Weights of the pre-treatment years (the first ``len(time_weights)`` years).
+    treated_label, control_label, weights_label, title, ylabel
+        Already translated.
+    breaks, marker_date, marker_label
+        Series breaks and the pilot start to mark.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.2, 3.8), layout="constrained")
+        ax = fig.add_subplot()
+        xs = list(years)
+        ax.plot(xs, treated, color="#000000", linewidth=2.2, marker="o", markersize=4, zorder=3)
+        ax.plot(
+            xs, control, color="#555555", linewidth=1.6, linestyle=(0, (5, 2)), marker="s",
+            markersize=3.5, zorder=2,
+        )  # fmt: skip
+        ax.set_xlim(xs[0] - 0.6, xs[-1] + 1.9)
+        lo = min(min(treated), min(control))
+        hi = max(max(treated), max(control))
+        pad = 0.08 * (hi - lo if hi > lo else 1.0)
+        ax.set_ylim(lo - 4 * pad, hi + 5 * pad)  # room for the bars below, the marker above
+        ax2 = ax.twinx()
+        lam = np.asarray(time_weights, dtype=float)
+        ax2.bar(xs[: lam.size], lam, width=0.6, color=_PLACEBO_GREY, zorder=0)
+        ax2.set_ylim(0, 4.0)
+        ax2.set_yticks([])
+        if lam.size and lam.max() > 0:
+            first = int(np.argmax(lam > 0))
+            ax2.annotate(
+                weights_label, (xs[first] - 0.4, lam[first] / 2), fontsize=9.5,
+                color="#555555", ha="right", va="center",
+            )  # fmt: skip
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        _marks(ax, breaks, marker_date, marker_label)
+        # direct labels at the right end, pushed apart when the two lines end close together
+        y_tr, y_co = float(treated[-1]), float(control[-1])
+        gap = 0.09 * (ax.get_ylim()[1] - ax.get_ylim()[0])
+        if abs(y_tr - y_co) < gap:
+            mid, sign = (y_tr + y_co) / 2, (1.0 if y_tr >= y_co else -1.0)
+            y_tr, y_co = mid + sign * gap / 2, mid - sign * gap / 2
+        for series, y_text, label, weight in (
+            (treated, y_tr, treated_label, "bold"),
+            (control, y_co, control_label, "normal"),
+        ):
+            ax.annotate(
+                textwrap.fill(label, 22), (xs[-1], series[-1]), xytext=(xs[-1] + 0.15, y_text),
+                fontsize=9.5, va="center", ha="left", annotation_clip=False, fontweight=weight,
+            )  # fmt: skip
         ax.set_title(textwrap.fill(title, 68), loc="left")
         ax.set_ylabel(ylabel)
         _number_axis(ax, 0, lang)

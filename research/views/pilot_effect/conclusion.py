@@ -10,6 +10,7 @@ import math
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
 from research.core.fmt import check_lang, format_number, format_percent
 
+from .sdid import agreement_sentence, estimator_name
 from .texts import t
 
 __all__ = ["conclusion_paragraphs"]
@@ -22,10 +23,12 @@ def _pct_change(rr: float, lang: str) -> str:
 def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:
     """The conclusion's paragraphs in ``lang``: the headline first, then the caveats.
 
-    The headline states the verdict and, when nothing is significant, the minimum detectable
-    effect; the caveats follow in a fixed order: exaggeration of significant estimates from an
-    underpowered design (Gelman & Carlin 2014), what reported crime measures, the dilution, the
-    series breaks inside the window, a failed pre-trend test, a short post period.
+    The headline states the verdict, how many of the methods point which way
+    (:func:`research.views.pilot_effect.sdid.agreement_sentence`) and, when nothing is
+    significant, the minimum detectable effect; the caveats follow in a fixed order:
+    exaggeration of significant estimates from an underpowered design (Gelman & Carlin 2014),
+    what reported crime measures, the dilution, the series breaks inside the window, a failed
+    pre-trend test, a short post period.
 
     Parameters
     ----------
@@ -58,7 +61,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     underpowered = conclusion.underpowered
     sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
     out: list[str] = []
-    names = ", ".join(t(f"est_{e.key}", lang) for e in sig)
+    names = ", ".join(estimator_name(e.key, lang) for e in sig)
     lead = sig[0] if sig else None
     mde = (
         _pct_change(1 - evidence.mde_pct_district / 100, lang)
@@ -78,6 +81,9 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         alpha=format_number(evidence.alpha, 2, lang),
     )
     head = t(f"verdict_{verdict}", lang, **kw)
+    agreement = agreement_sentence(evidence, lang)
+    if agreement:
+        head += " " + agreement
     if verdict in ("cannot_tell", "no_effect_detected"):
         head += " " + (t("power_mde", lang, **kw) if mde else t("power_none", lang, **kw))
     out.append(head)

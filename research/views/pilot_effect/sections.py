@@ -22,8 +22,9 @@ from research.data.panel import load_panel
 from research.geo.area import Area
 from research.views import html
 
-from .charts import event_study_chart, gap_chart, its_chart
+from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
 from .conclusion import conclusion_paragraphs
+from .sdid import estimator_name, join_words, st
 from .texts import t
 
 __all__ = ["PilotEffect", "pilot_effect"]
@@ -75,6 +76,9 @@ class PilotEffect:
     def _t(self, key: str, **kw: object) -> str:
         return t(key, self.lang, **kw)
 
+    def _st(self, key: str, **kw: object) -> str:
+        return st(key, self.lang, **kw)
+
     def ind_label(self, short: bool = True) -> str:
         """Outcome label in the report language."""
         return self.catalog[self.a.indicator].label(self.lang, short=short)
@@ -114,9 +118,18 @@ class PilotEffect:
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""
         a = self.a
+        # the methods named and counted from the estimates the conclusion weighs
+        keys = [e.key for e in a.evidence.estimates]
+        pooled = [estimator_name(k, self.lang) for k in keys if k not in ("its", "cits")]
+        its_key = "intro_its_controlled" if "cits" in keys else "intro_its"
         out = html.paragraph(
-            self._t(
+            self._st(
                 "intro",
+                n=len(keys),
+                pooled=join_words(pooled, self.lang),
+                its=self._st(
+                    its_key, pilot=self.pilot.name, its_start=a.start_year, last=a.end_year
+                ),
                 pilot=self.pilot.name,
                 indicator=_lower_first(self.ind_label(short=False)),
                 programme=a.programme.name,
@@ -338,6 +351,185 @@ class PilotEffect:
                 self._t("synth_att_note"),
             ],
         )
+        return out
+
+    def sdid_section(self) -> html.Html:
+        """Synthetic difference-in-differences: weights, comparison chart, estimate and SE."""
+        a, sd = self.a, self.a.sdid
+        fit = sd.fit
+        lang = self.lang
+        out = html.heading(self._st("sdid_heading"), 2)
+        out += html.paragraph(
+            self._st(
+                "sdid_method",
+                pilot=self.pilot.name,
+                first=a.fit_start,
+                pre_last=a.treatment_year - 1,
+                year=a.treatment_year,
+                last=a.end_year,
+                n=fit.n_control,
+            )
+        )
+        w = fit.unit_weights.filter(pl.col("weight") >= 0.001).sort(
+            "weight", "unit", descending=[True, False]
+        )
+        rows = [[self.name(u), self._pct(100 * wt, 1)] for u, wt in w.iter_rows()]
+        lam = fit.time_weights
+        shown = ", ".join(
+            f"{yr} {self._pct(100 * wt, 0)}" for yr, wt in lam.iter_rows() if wt >= 0.005
+        )
+        out += html.table(
+            [self._t("col_donor"), self._t("col_weight")],
+            rows,
+            numeric=[False, True],
+            caption=self._st("sdid_weights_caption", n=w.height, total=fit.n_control),
+            footnotes=[self._st("sdid_time_weights", weights=shown), self.source_line()],
+        )
+        # chart: pilot and the unit-weighted comparison shifted by the lambda-weighted gap
+        wide = a.data.select("area_code", "year", "rate")
+        years = sorted(wide["year"].unique().to_list())
+        treated = wide.filter(pl.col("area_code") == self.pilot.code).sort("year")["rate"].to_list()
+        control = (
+            wide.join(fit.unit_weights, left_on="area_code", right_on="unit")
+            .group_by("year")
+            .agg((pl.col("rate") * pl.col("weight")).sum())
+            .sort("year")["rate"]
+            .to_list()
+        )
+        lam_v = lam["weight"].to_list()
+        shift = sum(wl * (tr - co) for wl, tr, co in zip(lam_v, treated, control, strict=False))
+        fig = sdid_chart(
+            years,
+            treated,
+            [c + shift for c in control],
+            lam_v,
+            treated_label=self.pilot.name,
+            control_label=self._st("sdid_chart_control"),
+            weights_label=self._st("sdid_chart_weights"),
+            title=self._st("sdid_chart_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            ylabel=self._st("sdid_chart_ylabel"),
+            lang=lang,
+            breaks=a.breaks_fit,
+            marker_date=a.pilot_start,
+            marker_label=self._start_label(),
+        )
+        out += html.figure(
+            fig,
+            alt=self._st(
+                "sdid_chart_alt",
+                pilot=self.pilot.name,
+                indicator=self.ind_label(),
+                first=years[0],
+                last=years[-1],
+            ),
+            source=self.source_line(),
+        )
+        level = format_percent(100 * fit.level, 0, lang)
+        rows = [
+            [self._st("sdid_res_att"), self._num(sd.att, 2)],
+            [self._st("sdid_res_se", reps=fit.replicates.size), self._num(sd.se, 2)],
+            [
+                self._st("sdid_res_ci", level=level),
+                f"{self._num(fit.ci[0], 2)} – {self._num(fit.ci[1], 2)}",
+            ],
+            [self._st("sdid_res_p"), _p(sd.p_value, lang)],
+            [self._st("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
+            [self._st("sdid_res_rr_ci", level=level), _interval(sd.rr_lower, sd.rr_upper, lang)],
+        ]
+        out += html.table(
+            [self._t("col_measure"), self._t("col_value")],
+            rows,
+            numeric=[False, True],
+            caption=self._st("est_sdid")[:1].upper() + self._st("est_sdid")[1:] + ".",
+            footnotes=[
+                self._st("sdid_se_note", pilot=self.pilot.name, n=fit.n_control),
+                self._st("sdid_rr_note", pilot=self.pilot.name, cf=self._num(sd.counterfactual, 1)),
+            ],
+        )
+        rows = [
+            [self._st("est_sdid"), self._num(fit.estimate, 2)],
+            [self._st("sdid_row_sc"), self._num(fit.sc_estimate, 2)],
+            [self._st("sdid_row_did"), self._num(fit.did_estimate, 2)],
+        ]
+        out += html.table(
+            [self._st("sdid_col_method"), self._st("sdid_col_att")],
+            rows,
+            numeric=[False, True],
+            caption=self._st("sdid_results_caption"),
+            footnotes=[self._t("synth_att_note")],
+        )
+        return out
+
+    def expansion_section(self) -> html.Html:
+        """The optional staggered expansion scenario (nothing when ``expansion`` is empty)."""
+        ex = self.a.expansion
+        if ex is None:
+            return html.Html("")
+        lang = self.lang
+        level = format_percent(100 * ex.fit.level, 0, lang)
+        out = html.heading(self._st("exp_heading", schedule=ex.schedule), 2)
+        out += html.paragraph(
+            self._st(
+                "exp_method",
+                pilot=self.pilot.name,
+                year=self.a.treatment_year,
+                n=ex.n_comparison,
+                first=ex.first_year,
+                last=ex.last_year,
+            )
+        )
+        by_group = {int(g): (e, lo, hi) for g, e, lo, hi in ex.by_group.table.select(
+            "group", "estimate", "ci_lower", "ci_upper").iter_rows()}  # fmt: skip
+        size = {y: sum(c.year == y for c in ex.cohorts) for y in by_group}
+        rows = []
+        for c in ex.cohorts:
+            status = self._st(f"exp_status_{c.status}", last=ex.last_year)
+            est = by_group.get(c.year) if c.status != "awaiting_data" else None
+            # one kommun in a cohort: its interval rests on one unit's deviations (not shown)
+            ci = (
+                f"{self._num(est[1], 2)} – {self._num(est[2], 2)}"
+                if est and size[c.year] > 1
+                else ".."
+            )
+            rows.append([c.name, str(c.year), status, self._num(est[0], 2) if est else "..", ci])
+        out += html.table(
+            [
+                self._st("exp_col_kommun"),
+                self._st("exp_col_year"),
+                self._st("exp_col_status"),
+                self._st("exp_col_att"),
+                self._st("exp_col_ci", level=level),
+            ],
+            rows,
+            numeric=[False, True, False, True, True],
+            caption=self._st("exp_caption"),
+            footnotes=[self._st("exp_att_note"), self.source_line()],
+        )
+        single = any(n == 1 for n in size.values())
+        notes = [
+            self._st("exp_overall_noci", att=self._num(ex.simple.estimate, 2))
+            if single
+            else self._st(
+                "exp_overall",
+                att=self._num(ex.simple.estimate, 2),
+                level=level,
+                lo=self._num(ex.simple.ci[0], 2),
+                hi=self._num(ex.simple.ci[1], 2),
+            )
+        ]
+        if ex.fit.pre_trend is not None:
+            notes.append(self._st("exp_pretrend", p=_p(ex.fit.pre_trend.p_value, lang)))
+        if ex.awaiting:
+            notes.append(
+                self._st(
+                    "exp_awaiting",
+                    last=ex.last_year,
+                    names=", ".join(f"{c.name} ({c.year})" for c in ex.awaiting),
+                )
+            )
+        if single:
+            notes.append(self._st("exp_single_note"))
+        out += html.callout(self._st("exp_notes_heading"), notes)
         return out
 
     def did_section(self) -> html.Html:
@@ -566,6 +758,7 @@ def pilot_effect(
     end_year: int = 2022,
     donors: str = "kommuner",
     lang: str = "sv",
+    expansion: str = "",
 ) -> PilotEffect:
     """Validate the report parameters, run the analysis and return the report sections.
 
@@ -584,6 +777,10 @@ def pilot_effect(
         (``"kolada:liknande-ifo"``, ``"skr:Storstäder"``; see :mod:`research.data.groups`).
     lang
         ``"sv"`` or ``"en"``.
+    expansion
+        Optional staggered expansion scenario ``"KOMMUN:YEAR,..."`` (e.g.
+        ``"0126:2024,0127:2025"``), shown by :meth:`PilotEffect.expansion_section`; empty for
+        none.
 
     Returns
     -------
@@ -611,5 +808,6 @@ def pilot_effect(
         end_year=int(end_year),
         donors=donors,
         catalog=cat,
+        expansion=expansion,
     )
     return PilotEffect(analysis=analysis, lang=lang, catalog=cat)

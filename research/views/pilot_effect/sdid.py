@@ -1,0 +1,111 @@
+"""Wording for synthetic DiD, the methods' agreement and the expansion scenario.
+
+The messages live in ``sdid_texts.toml`` next to this module (a
+:class:`research.core.i18n.Catalogue`); the older wording of the report stays in
+:mod:`research.views.pilot_effect.texts`. :func:`estimator_name` finds an estimator's name in
+either, and :func:`agreement_sentence` states how many of the methods point which way,
+counted from the estimates (never typed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from research.analyses.effect import Evidence
+from research.core.fmt import check_lang
+from research.core.i18n import Catalogue, load_catalogue
+
+from .texts import t as _old_t
+
+__all__ = ["SDID_TEXTS", "agreement_sentence", "estimator_name", "join_words", "st"]
+
+#: The catalogue of ``sdid_texts.toml``.
+SDID_TEXTS: Catalogue = load_catalogue(Path(__file__).with_name("sdid_texts.toml"))
+
+
+def st(key: str, lang: str = "sv", **kw: object) -> str:
+    """Message ``key`` of ``sdid_texts.toml`` in ``lang``, formatted with ``kw``.
+
+    Examples
+    --------
+    >>> st("est_sdid", "en")
+    'synthetic difference-in-differences'
+    """
+    return SDID_TEXTS(key, check_lang(lang), **kw)
+
+
+def estimator_name(key: str, lang: str = "sv") -> str:
+    """Name of the estimator ``key`` (``"synth"``, ``"sdid"``, ``"did"``, ...) in ``lang``.
+
+    Examples
+    --------
+    >>> estimator_name("sdid", "sv"), estimator_name("did", "en")
+    ('syntetisk difference-in-differences', 'difference-in-differences')
+    """
+    try:
+        return _old_t(f"est_{key}", lang)
+    except KeyError:
+        return st(f"est_{key}", lang)
+
+
+def join_words(items: list[str], lang: str = "sv") -> str:
+    """``"a, b and c"`` in ``lang``.
+
+    Examples
+    --------
+    >>> join_words(["a", "b", "c"], "sv"), join_words(["a"], "en"), join_words([], "en")
+    ('a, b och c', 'a', '')
+    """
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {st('word_and', lang)} {items[-1]}"
+
+
+def agreement_sentence(evidence: Evidence, lang: str = "sv") -> str:
+    """One sentence on the direction of every estimate: all lower, all higher, or how many each.
+
+    The counts and names come from ``evidence.estimates`` (the sign of ``log(rate_ratio)``);
+    significance is the verdict's business, not this sentence's. Estimates of exactly no
+    change count in neither direction; the sentence is empty when none has a direction.
+
+    Parameters
+    ----------
+    evidence
+        The estimates weighed by :func:`research.analyses.effect.conclude`.
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from research.analyses.effect import Estimate, Evidence
+    >>> ev = Evidence(estimates=(Estimate("synth", 0.9, 0.0, 0.0, 0.3),
+    ...                          Estimate("sdid", 0.95, 0.8, 1.1, 0.5),
+    ...                          Estimate("did", 1.05, 0.9, 1.2, 0.6)))
+    >>> agreement_sentence(ev, "en")  # doctest: +NORMALIZE_WHITESPACE
+    'The methods disagree on the direction: 2 of 3 estimate a lower reported level than the
+    comparison (synthetic control, synthetic difference-in-differences), 1 a higher one
+    (difference-in-differences).'
+    """
+    lang = check_lang(lang)
+    down = [estimator_name(e.key, lang) for e in evidence.estimates if e.rate_ratio < 1]
+    up = [estimator_name(e.key, lang) for e in evidence.estimates if e.rate_ratio > 1]
+    n = len(evidence.estimates)
+    if not down and not up:
+        return ""
+    if down and not up and len(down) == n:
+        return st("agreement_down", lang, n=n, down=", ".join(down))
+    if up and not down and len(up) == n:
+        return st("agreement_up", lang, n=n, up=", ".join(up))
+    return st(
+        "agreement_mixed",
+        lang,
+        n=n,
+        n_down=len(down),
+        n_up=len(up),
+        down=", ".join(down) or "–",
+        up=", ".join(up) or "–",
+    )
