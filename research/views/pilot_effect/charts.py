@@ -274,7 +274,7 @@ def its_chart(  # noqa: PLR0913 - chart options, keyword-only
     return fig
 
 
-def sdid_chart(
+def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
     years: Sequence[int],
     treated: Sequence[float],
     control: Sequence[float],
