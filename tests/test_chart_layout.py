@@ -12,11 +12,14 @@ charts in pilot_vs_candidate (hiding the label "Stockholm" in "Sexualbrott" and 
 
 from __future__ import annotations
 
+import doctest
+
 import polars as pl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+import research.views.charts as charts_module
 from research.data.catalog import SeriesBreak
 from research.views.charts import month_position, trend_chart
 
@@ -127,3 +130,8 @@ def test_chart_labels_in_english() -> None:
         years=(2015, 2022),
     )
     assert "full year" in fig.axes[0].get_xlabel()
+
+
+def test_doctests_run() -> None:
+    res = doctest.testmod(charts_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 10 and res.failed == 0

@@ -100,6 +100,17 @@ def year_axis(ax: Axes, lang: str) -> None:
         Axes whose x axis is in years, annual values drawn at the integer year.
     lang
         Language of the axis label (``"sv"`` or ``"en"``).
+
+    Examples
+    --------
+    >>> ax = Figure().add_subplot()
+    >>> ax.set_xlim(2019.4, 2022.6)
+    (2019.4, 2022.6)
+    >>> year_axis(ax, "en")
+    >>> [float(v) for v in ax.xaxis.get_minorticklocs() if 2019.4 < v < 2022.6]
+    [2019.5, 2020.5, 2021.5, 2022.5]
+    >>> ax.get_xlabel()[:5]
+    'Year.'
     """
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.xaxis.set_minor_locator(matplotlib.ticker.MultipleLocator(1, offset=0.5))
@@ -144,6 +155,18 @@ def mark_periods(
     -------
     int
         Rows of labels used (pass ``pad=title_pad(rows)`` to the title).
+
+    Examples
+    --------
+    The break of 2021 (at 2020.5) and the pilot start in April 2021 (at 2020.75) are too close
+    for one row:
+
+    >>> ax = Figure(figsize=(6, 3)).add_subplot()
+    >>> ax.set_xlim(2015.4, 2022.6)
+    (2015.4, 2022.6)
+    >>> brk = SeriesBreak("b", 2021, "2021-01-01", ("x",), "b", "b", "b", "b", "test")
+    >>> mark_periods(ax, [brk], "2021-04", "Pilotstart april 2021")
+    2
     """
     items: list[tuple[float, str, str]] = []
     for b in breaks:
@@ -185,7 +208,13 @@ def mark_periods(
 
 
 def title_pad(rows: int) -> float:
-    """Title padding (points) that clears ``rows`` rows of labels above the axes."""
+    """Title padding (points) that clears ``rows`` rows of labels above the axes.
+
+    Examples
+    --------
+    >>> title_pad(0), title_pad(2)
+    (6.0, 34.0)
+    """
     return 6.0 + rows * _ROW_PT
 
 
@@ -216,6 +245,19 @@ def end_labels(
     Returns
     -------
     list of matplotlib.text.Annotation
+
+    Examples
+    --------
+    Two series ending at almost the same value get labels one text line apart:
+
+    >>> ax = Figure(figsize=(6, 3)).add_subplot()
+    >>> _ = ax.plot([2021, 2022], [10, 30.0], [2021, 2022], [12, 30.5])
+    >>> ax.set_ylim(0, 40)
+    (0.0, 40.0)
+    >>> a, b = end_labels(ax, [(2022, 30.0, "A"), (2022, 30.5, "B")], dx=0.2)
+    >>> dy = ax.transData.transform(b.xyann)[1] - ax.transData.transform(a.xyann)[1]
+    >>> bool(dy >= 16 * ax.figure.dpi / 72 - 1e-6)
+    True
     """
     if not ends:
         return []
