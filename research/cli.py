@@ -168,6 +168,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             params[key] = getattr(args, key)
     result = run_report_command(args.notebook, params, output=args.output, pdf=args.pdf)
     print(result.html)
+    if args.pdf:  # the A4 PDF is written next to the HTML; its path on the next line
+        print(result.html.with_name("report.pdf"))
     return 0
 
 

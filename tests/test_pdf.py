@@ -1,12 +1,22 @@
-"""--pdf: an A4 PDF printed by headless chromium, next to the HTML, in the manifest."""
+"""--pdf: an A4 PDF printed by headless chromium, next to the HTML, laid out for print.
+
+Each default report is printed once (module fixture) and read back with pypdf: A4 pages, a
+page count within the bounds measured when the print CSS was written (issue 14: 8 pages each
+before, with a half-empty first page and a last page holding only the footer), "sida X av Y"
+on every page and the running header from page 2, no page whose last text block is a
+heading, and the provenance footer on the last page after the report's text (never alone).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import html as htmllib
 import json
 import re
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from research.cli import main
 from research.core.errors import ReportError
@@ -15,21 +25,98 @@ from research.runner.pdf import html_to_pdf
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 A4 = (595.0, 842.0)  # points; Chromium writes 594.96 x 841.92
+#: Pages of each default report (Swedish) after the print CSS of issue 14, with one page of
+#: slack either way for font and data changes; all three printed 8 pages before it.
+PAGES = {"pilot_vs_candidate": (5, 7), "pilot_effect": (5, 7), "candidate_screening": (4, 6)}
+FOOTER = "Om rapporten: data och programvara"
+PAGE_NO = re.compile(r"sida (\d+) av (\d+)")
 
 
-def test_report_pdf_is_a4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", "--pdf", "--output", str(tmp_path)]) == 0
-    html = Path(capsys.readouterr().out.strip())
-    pdf = html.with_name("report.pdf")
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF-")
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
-    assert boxes, "no page boxes found"
-    for w, h in boxes:
-        assert abs(float(w) - A4[0]) < 1 and abs(float(h) - A4[1]) < 1
-    assert len(boxes) >= 3  # several pages of tables and charts
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[str], Path, Path]]:
+    """Per default report: the lines printed by the command, the HTML and the PDF path."""
+    out: dict[str, tuple[list[str], Path, Path]] = {}
+    for notebook in PAGES:
+        root = tmp_path_factory.mktemp(notebook)
+        log = root / "stdout.txt"
+        with log.open("w") as fh, contextlib.redirect_stdout(fh):
+            assert main(["report", notebook, "--pdf", "--output", str(root)]) == 0
+        lines = log.read_text().splitlines()
+        out[notebook] = (lines, Path(lines[0]), Path(lines[-1]))
+    return out
+
+
+def _pages(pdf: Path) -> list[str]:
+    return [p.extract_text() or "" for p in PdfReader(pdf).pages]
+
+
+def _headings(html: Path) -> list[str]:
+    page = html.read_text(encoding="utf-8")
+    main_part = page[page.index("<main>") : page.index("</main>")]
+    found = re.findall(r"<h([1-4])[^>]*>(.*?)</h\1>", main_part, flags=re.S)
+    return [_squash(htmllib.unescape(re.sub(r"<[^>]+>", "", t))) for _, t in found]
+
+
+def _body_text(text: str, title: str, number: int) -> str:
+    """A page's text without its page number and (from page 2) the running header."""
+    text = PAGE_NO.sub(" ", text)
+    if number > 1:
+        text = _squash(text).replace(_squash(title), " ", 1)
+    return _squash(text)
+
+
+@pytest.mark.parametrize("notebook", sorted(PAGES))
+def test_pdf_path_is_printed_after_the_html(notebook: str, printed: dict) -> None:
+    lines, html, pdf = printed[notebook]
+    assert len(lines) == 2, lines
+    assert html.name == "report.html" and html.exists()
+    assert pdf == html.with_name("report.pdf") and pdf.read_bytes().startswith(b"%PDF-")
     manifest = json.loads(html.with_name("manifest.json").read_text())
     assert "report.pdf" in manifest["outputs"] and "pdf" in manifest["timings_s"]
+
+
+@pytest.mark.parametrize("notebook", sorted(PAGES))
+def test_pdf_pages_are_a4_with_numbers_and_running_header(notebook: str, printed: dict) -> None:
+    _, html, pdf = printed[notebook]
+    reader = PdfReader(pdf)
+    lo, hi = PAGES[notebook]
+    assert lo <= len(reader.pages) <= hi, f"{notebook}: {len(reader.pages)} pages"
+    for page in reader.pages:
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1
+    title = _squash(htmllib.unescape(re.search(r"<title>(.*?)</title>", html.read_text()).group(1)))
+    texts = _pages(pdf)
+    for i, text in enumerate(texts, start=1):
+        assert PAGE_NO.findall(text) == [(str(i), str(len(texts)))], (i, text[-200:])
+        if i > 1:
+            assert title in _squash(text), f"page {i} has no running header {title!r}"
+
+
+@pytest.mark.parametrize("notebook", sorted(PAGES))
+def test_no_page_ends_with_a_heading(notebook: str, printed: dict) -> None:
+    _, html, pdf = printed[notebook]
+    headings = [h for h in _headings(html) if h]
+    assert len(headings) >= 3
+    title = _headings(html)[0]
+    for i, text in enumerate(_pages(pdf), start=1):
+        body = _body_text(text, title, i)
+        ending = [h for h in headings if body.endswith(h)]
+        assert not ending, f"{notebook}: page {i} ends with the heading {ending[0]!r}"
+
+
+@pytest.mark.parametrize("notebook", sorted(PAGES))
+def test_footer_follows_the_text_on_the_last_page(notebook: str, printed: dict) -> None:
+    _, html, pdf = printed[notebook]
+    title = _headings(html)[0]
+    pages = [_body_text(t, title, i) for i, t in enumerate(_pages(pdf), start=1)]
+    holding = [i for i, body in enumerate(pages, start=1) if FOOTER in body]
+    assert holding == [len(pages)], f"{notebook}: footer heading on pages {holding}"
+    before = pages[-1].split(FOOTER)[0].strip()
+    assert len(before) > 40, f"{notebook}: the last page holds only the footer"
 
 
 def test_missing_chromium_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,23 +3,49 @@
 Series are told apart by line style, marker and a direct label at the line end, never by
 colour alone; text is at least 9.5 pt. Annual values are drawn at the integer year (the middle
 of that year), so a date such as the pilot start in April 2021 is drawn at
-``2021 - 0.5 + 3/12`` and a series break that starts with year Y at ``Y - 0.5``.
+``2021 - 0.5 + 3/12``, a quarter into the span of 2021, and a series break that starts with
+year Y at ``Y - 0.5``. Thin vertical lines at ``Y +- 0.5`` show each year's span and the x
+axis label says what a point stands for.
+
+No label overlaps another label or a data point: the labels of series breaks and of the pilot
+start sit in a strip above the plot (stacked in rows where they would collide) and the end
+labels of the series are spread apart in display units (``tests/test_chart_layout.py``
+checks every chart of the default reports).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 import matplotlib.ticker
 import polars as pl
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 from research.core.fmt import format_number
+from research.core.i18n import load_catalogue
 from research.data.catalog import SeriesBreak
 
-__all__ = ["STYLE", "SeriesStyle", "funnel_chart", "month_position", "trend_chart"]
+__all__ = [
+    "STYLE",
+    "SeriesStyle",
+    "end_labels",
+    "funnel_chart",
+    "mark_periods",
+    "month_position",
+    "title_pad",
+    "trend_chart",
+    "year_axis",
+]
+
+_TEXTS = load_catalogue(Path(__file__).with_name("charts.toml"))
+#: Height of one row of 9.5 pt labels, in points (line height plus a small gap).
+_ROW_PT = 14.0
 
 #: Base rcParams for every figure (applied within a context, never globally).
 STYLE = {
@@ -65,6 +91,223 @@ def month_position(period: str) -> float:
     return year - 0.5 + (month - 1) / 12
 
 
+def year_axis(ax: Axes, lang: str) -> None:
+    """Integer year ticks, a thin line at every year boundary and the note on what a point is.
+
+    Parameters
+    ----------
+    ax
+        Axes whose x axis is in years, annual values drawn at the integer year.
+    lang
+        Language of the axis label (``"sv"`` or ``"en"``).
+
+    Examples
+    --------
+    >>> ax = Figure().add_subplot()
+    >>> ax.set_xlim(2019.4, 2022.6)
+    (2019.4, 2022.6)
+    >>> year_axis(ax, "en")
+    >>> [float(v) for v in ax.xaxis.get_minorticklocs() if 2019.4 < v < 2022.6]
+    [2019.5, 2020.5, 2021.5, 2022.5]
+    >>> ax.get_xlabel()[:5]
+    'Year.'
+    """
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.MultipleLocator(1, offset=0.5))
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.grid(False, axis="x", which="major")
+    ax.grid(True, axis="x", which="minor", color="#e4e4e4", linewidth=0.6)
+    ax.set_xlabel(_TEXTS("year_axis", lang), fontsize=9.5, color="#333333")
+
+
+def _renderer(fig: Figure):  # -> RendererAgg
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()  # settle the constrained layout before measuring
+    return canvas.get_renderer()
+
+
+def mark_periods(
+    ax: Axes,
+    breaks: Sequence[SeriesBreak],
+    marker_date: str | None,
+    marker_label: str | None,
+    *,
+    offset: float = 0.0,
+) -> int:
+    """Dashed lines at series breaks, a solid line at the pilot start, labelled above the plot.
+
+    The labels sit in a strip above the axes (never over lines, points or end labels): a
+    break's first year centred on its line, the pilot start's label starting at its line.
+    Labels that would collide go to the next row up.
+
+    Parameters
+    ----------
+    ax
+        Axes with years on x.
+    breaks
+        Series breaks; one that starts with year ``Y`` is drawn at ``Y - 0.5``.
+    marker_date, marker_label
+        A ``"YYYY-MM"`` date drawn at :func:`month_position` and its label.
+    offset
+        Subtracted from every x position (for axes in event time).
+
+    Returns
+    -------
+    int
+        Rows of labels used (pass ``pad=title_pad(rows)`` to the title).
+
+    Examples
+    --------
+    The break of 2021 (at 2020.5) and the pilot start in April 2021 (at 2020.75) are too close
+    for one row:
+
+    >>> ax = Figure(figsize=(6, 3)).add_subplot()
+    >>> ax.set_xlim(2015.4, 2022.6)
+    (2015.4, 2022.6)
+    >>> brk = SeriesBreak("b", 2021, "2021-01-01", ("x",), "b", "b", "b", "b", "test")
+    >>> mark_periods(ax, [brk], "2021-04", "Pilotstart april 2021")
+    2
+    """
+    items: list[tuple[float, str, str]] = []
+    for b in breaks:
+        xb = b.first_year - 0.5 - offset
+        ax.axvline(xb, color="#555555", linestyle=(0, (4, 3)), linewidth=1)
+        items.append((xb, str(b.first_year), "center"))
+    if marker_date:
+        xm = month_position(marker_date) - offset
+        ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
+        items.append((xm, marker_label or marker_date, "left"))
+    if not items:
+        return 0
+    renderer = _renderer(ax.figure)  # type: ignore[arg-type]
+    placed: list[tuple[int, float, float]] = []  # row, x0, x1 in pixels
+    pad = 4.0 * ax.figure.dpi / 72.0
+    rows = 1
+    for x, text, ha in items:
+        for row in range(len(items)):
+            ann = ax.annotate(
+                text,
+                (x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 2 + row * _ROW_PT),
+                textcoords="offset points",
+                fontsize=9.5,
+                ha=ha,
+                va="bottom",
+                color="#333333" if ha == "center" else "#000000",
+                annotation_clip=False,
+            )
+            ext = ann.get_window_extent(renderer)
+            if any(r == row and ext.x0 < x1 + pad and ext.x1 > x0 - pad for r, x0, x1 in placed):
+                ann.remove()
+                continue
+            placed.append((row, ext.x0, ext.x1))
+            rows = max(rows, row + 1)
+            break
+    return rows
+
+
+def title_pad(rows: int) -> float:
+    """Title padding (points) that clears ``rows`` rows of labels above the axes.
+
+    Examples
+    --------
+    >>> title_pad(0), title_pad(2)
+    (6.0, 34.0)
+    """
+    return 6.0 + rows * _ROW_PT
+
+
+def end_labels(
+    ax: Axes,
+    ends: Sequence[tuple[float, float, str]],
+    *,
+    dx: float,
+    bold: Sequence[bool] | None = None,
+) -> list[Annotation]:
+    """Label series at their last point, spread apart so that no two labels overlap.
+
+    Labels keep their point's height where they can; where two would overlap they are moved
+    apart symmetrically (in display units, one text line apart) and joined to their point by a
+    thin leader line, staying within the axes' y range.
+
+    Parameters
+    ----------
+    ax
+        Axes with the series drawn and the final y limits set.
+    ends
+        ``(x, y, label)`` of each series' last point.
+    dx
+        Horizontal distance of the labels from the points, in data units.
+    bold
+        Per label, whether it is bold (the emphasized series).
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+
+    Examples
+    --------
+    Two series ending at almost the same value get labels one text line apart:
+
+    >>> ax = Figure(figsize=(6, 3)).add_subplot()
+    >>> _ = ax.plot([2021, 2022], [10, 30.0], [2021, 2022], [12, 30.5])
+    >>> ax.set_ylim(0, 40)
+    (0.0, 40.0)
+    >>> a, b = end_labels(ax, [(2022, 30.0, "A"), (2022, 30.5, "B")], dx=0.2)
+    >>> dy = ax.transData.transform(b.xyann)[1] - ax.transData.transform(a.xyann)[1]
+    >>> bool(dy >= 16 * ax.figure.dpi / 72 - 1e-6)
+    True
+    """
+    if not ends:
+        return []
+    _renderer(ax.figure)  # type: ignore[arg-type]
+    gap = (_ROW_PT + 2) * ax.figure.dpi / 72.0  # pixels between label centres
+    to_px = ax.transData.transform
+    order = sorted(range(len(ends)), key=lambda i: ends[i][1])
+    want = [float(to_px((ends[i][0], ends[i][1]))[1]) for i in order]
+    lo_px, hi_px = ax.bbox.y0 + gap / 2, ax.bbox.y1 - gap / 2
+    # Pool adjacent violators: clusters of labels closer than the gap are centred on the mean
+    # of their points and spaced by the gap (the least total movement without overlaps).
+    clusters: list[list[float]] = []  # [start, count, sum of wanted]
+    for w in want:
+        clusters.append([w, 1, w])
+        while len(clusters) > 1:
+            a, b = clusters[-2], clusters[-1]
+            if a[0] + a[1] * gap <= b[0]:
+                break
+            n, tot = a[1] + b[1], a[2] + b[2]
+            start = tot / n - (n - 1) * gap / 2
+            clusters[-2:] = [[start, n, tot]]
+    pos = [c[0] + k * gap for c in clusters for k in range(int(c[1]))]
+    shift = max(0.0, lo_px - pos[0]) - max(0.0, pos[-1] - hi_px)
+    pos = [p + shift for p in pos]
+    inv = ax.transData.inverted()
+    out = []
+    for i, ypx in zip(order, pos, strict=True):
+        x, y, label = ends[i]
+        ytext = float(inv.transform((0, ypx))[1])
+        moved = abs(ypx - float(to_px((x, y))[1])) > gap / 3
+        out.append(
+            ax.annotate(
+                label,
+                (x, y),
+                xytext=(x + dx, ytext),
+                fontsize=9.5,
+                va="center",
+                ha="left",
+                fontweight="bold" if bold and bold[i] else "normal",
+                annotation_clip=False,
+                arrowprops=(
+                    {"arrowstyle": "-", "color": "#777777", "lw": 0.6, "shrinkA": 2, "shrinkB": 4}
+                    if moved
+                    else None
+                ),
+            )
+        )
+    return out
+
+
 def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
     data: pl.DataFrame,
     *,
@@ -103,7 +346,7 @@ def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
         # capture, and constrained layout, so saving needs a single draw.
         fig = Figure(figsize=(7.2, 3.6), layout="constrained")
         ax = fig.add_subplot()
-        last_points = []
+        last_points: list[tuple[float, float, str]] = []
         for i, (code, label) in enumerate(series):
             st = STYLES[i % len(STYLES)]
             d = data.filter(pl.col("area_code") == code).sort("year")
@@ -122,63 +365,22 @@ def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
                 markersize=4,
                 label=label,
             )
-            last_points.append((x[-1], y[-1], label))
+            drawn = [(xv, yv) for xv, yv in zip(x, y, strict=True) if yv is not None]
+            if drawn:  # the label goes to the last year with a value
+                last_points.append((float(drawn[-1][0]), float(drawn[-1][1]), label))
         hi = ax.get_ylim()[1] * 1.08
         ax.set_ylim(0, hi)
-        # Direct labels at line ends, nudged apart so they do not overlap.
-        gap = hi * 0.075
-        placed: list[float] = []
-        for xl, yl, label in sorted(last_points, key=lambda p: p[1]):
-            ypos = yl
-            for p in placed:
-                if abs(ypos - p) < gap:
-                    ypos = p + gap
-            placed.append(ypos)
-            ax.annotate(
-                label,
-                (xl, yl),
-                xytext=(xl + 0.3, ypos),
-                fontsize=9.5,
-                va="center",
-                ha="left",
-                annotation_clip=False,
-            )
-        for b in breaks:
-            xb = b.first_year - 0.5
-            ax.axvline(xb, color="#555555", linestyle=(0, (4, 3)), linewidth=1)
-            ax.text(
-                xb,
-                hi * 0.99,
-                str(b.first_year),
-                fontsize=9.5,
-                ha="center",
-                va="top",
-                color="#333333",
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-            )
-        if marker_date:
-            xm = month_position(marker_date)
-            ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
-            ax.text(
-                xm,
-                hi * 0.91,
-                f" {marker_label or marker_date}",
-                fontsize=9.5,
-                ha="left",
-                va="top",
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-            )
         if years:
             ax.set_xlim(years[0] - 0.6, years[1] + 0.6)
-        ax.set_title(title, loc="left")
+        year_axis(ax, lang)
+        rows = mark_periods(ax, breaks, marker_date, marker_label)
+        ax.set_title(title, loc="left", pad=title_pad(rows))
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(
             matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
         )
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.legend(
-            loc="upper left", frameon=False, ncols=min(len(series), 3), bbox_to_anchor=(0, -0.1)
-        )
+        fig.legend(loc="outside lower left", frameon=False, ncols=min(len(series), 3))
+        end_labels(ax, last_points, dx=0.3, bold=[lb == series[0][1] for *_, lb in last_points])
     return fig
 
 

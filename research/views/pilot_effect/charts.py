@@ -3,7 +3,9 @@
 Greyscale, series told apart by line style, marker and direct labels (never by colour alone),
 text at least 9.5 pt, bare :class:`matplotlib.figure.Figure` objects with constrained layout.
 Annual values sit at the integer year; a series break that starts with year ``Y`` is drawn at
-``Y - 0.5`` and the pilot start at its month (:func:`research.views.charts.month_position`).
+``Y - 0.5`` and the pilot start at its month (:func:`research.views.charts.month_position`),
+labelled above the plot (:func:`research.views.charts.mark_periods`); thin lines separate the
+years and the x axis says what a point stands for (:func:`research.views.charts.year_axis`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from matplotlib.figure import Figure
 
 from research.core.fmt import format_number
 from research.data.catalog import SeriesBreak
-from research.views.charts import STYLE, month_position
+from research.views.charts import STYLE, end_labels, mark_periods, title_pad, year_axis
 
 __all__ = ["event_study_chart", "gap_chart", "its_chart", "sdid_chart"]
 
@@ -34,30 +36,16 @@ def _marks(
     marker_label: str | None,
     *,
     offset: float = 0.0,
-) -> None:
-    """Dashed lines at series breaks (with the year) and a solid line at the pilot start."""
-    lo, hi = ax.get_ylim()
-    for b in breaks:
-        xb = b.first_year - 0.5 - offset
-        ax.axvline(xb, color="#555555", linestyle=(0, (4, 3)), linewidth=1)
-        ax.text(
-            xb, hi - 0.01 * (hi - lo), str(b.first_year), fontsize=9.5, ha="center", va="top",
-            color="#333333", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-        )  # fmt: skip
-    if marker_date:
-        xm = month_position(marker_date) - offset
-        ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
-        ax.text(
-            xm, hi - 0.1 * (hi - lo), f" {marker_label or marker_date}", fontsize=9.5,
-            ha="left", va="top", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-        )  # fmt: skip
+) -> int:
+    """Series breaks and the pilot start, labelled above the plot; returns the label rows."""
+    return mark_periods(ax, breaks, marker_date, marker_label, offset=offset)
 
 
 def _number_axis(ax: Axes, decimals: int, lang: str) -> None:
     ax.yaxis.set_major_formatter(
         matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, decimals, lang))
     )
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    year_axis(ax, lang)
 
 
 def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
@@ -106,20 +94,17 @@ def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
         ax.axhline(0, color="#000000", linewidth=0.8, zorder=2)
         xs = tr["time"].to_list()
         ax.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
-        _marks(ax, breaks, marker_date, marker_label)
-        ax.annotate(
-            treated_label, (xs[-1], tr["gap"][-1]), xytext=(xs[-1] + 0.15, tr["gap"][-1]),
-            fontsize=9.5, va="center", ha="left", annotation_clip=False, fontweight="bold",
-        )  # fmt: skip
+        _number_axis(ax, 0, lang)
+        rows = _marks(ax, breaks, marker_date, marker_label)
+        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
+        ax.set_ylabel(ylabel)
         if last_placebo is not None:
             lo, hi = ax.get_ylim()
             ax.annotate(
                 placebo_label, (xs[0], lo + 0.06 * (hi - lo)), fontsize=9.5, color="#555555",
                 ha="left", va="bottom",
             )  # fmt: skip
-        ax.set_title(textwrap.fill(title, 68), loc="left")
-        ax.set_ylabel(ylabel)
-        _number_axis(ax, 0, lang)
+        end_labels(ax, [(xs[-1], float(tr["gap"][-1]), treated_label)], dx=0.15, bold=[True])
     return fig
 
 
@@ -186,7 +171,6 @@ def event_study_chart(  # noqa: PLR0913 - chart options, keyword-only
         finite = finite[np.isfinite(finite) & (finite > 0)]
         ax.set_ylim(finite.min() / 1.15, finite.max() * 1.15)
         ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
-        _marks(ax, breaks, marker_date, marker_label)
         ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_locator(
             matplotlib.ticker.LogLocator(subs=(1.25, 1.5, 3.0, 4.0, 6.0, 8.0))
@@ -197,8 +181,9 @@ def event_study_chart(  # noqa: PLR0913 - chart options, keyword-only
         ax.yaxis.set_minor_formatter(
             matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, lang))
         )
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.set_title(textwrap.fill(title, 68), loc="left")
+        year_axis(ax, lang)
+        rows = _marks(ax, breaks, marker_date, marker_label)
+        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
         ax.set_ylabel(ylabel)
     return fig
 
@@ -252,25 +237,16 @@ def its_chart(  # noqa: PLR0913 - chart options, keyword-only
         top = float(np.nanmax(s.select("observed", "fitted", "counterfactual").to_numpy()))
         ax.set_ylim(0, top * 1.15)
         ax.set_xlim(x.min() - 0.6, x.max() + 1.9)
-        _marks(ax, breaks, marker_date, marker_label)
-        ends = [
-            (float(s["observed"][-1]), labels["observed"]),
-            (float(s["fitted"][-1]), labels["fitted"]),
-            (float(cf["counterfactual"][-1]), labels["counterfactual"]),
-        ]
-        gap = top * 0.08
-        placed: list[float] = []
-        for yv, lab in sorted(ends):
-            ypos = yv
-            for p in placed:
-                if abs(ypos - p) < gap:
-                    ypos = p + gap
-            placed.append(ypos)
-            ax.annotate(lab, (x.max(), yv), xytext=(x.max() + 0.25, ypos), fontsize=9.5,
-                        va="center", ha="left", annotation_clip=False)  # fmt: skip
-        ax.set_title(textwrap.fill(title, 68), loc="left")
-        ax.set_ylabel(ylabel)
         _number_axis(ax, 0, lang)
+        rows = _marks(ax, breaks, marker_date, marker_label)
+        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
+        ax.set_ylabel(ylabel)
+        ends = [
+            (float(x.max()), float(s["observed"][-1]), labels["observed"]),
+            (float(x.max()), float(s["fitted"][-1]), labels["fitted"]),
+            (float(x.max()), float(cf["counterfactual"][-1]), labels["counterfactual"]),
+        ]
+        end_labels(ax, ends, dx=0.25)
     return fig
 
 

@@ -1,0 +1,137 @@
+"""No label in any chart overlaps another label or a data point (issue 14, "Charts").
+
+Every chart the three default reports embed is drawn with matplotlib's Agg renderer and
+measured in display pixels (``tests/chartcheck.py``): the boxes of all drawn texts (titles,
+tick labels, legend entries, direct labels, the pilot-start and series-break labels, their
+white backgrounds included) must not intersect, and no text may cover a marker of a series it
+does not label. On main before this change the test failed: the "Pilotstart april 2021" box
+covered the end labels "Riket", "Stockholm" and "Huddinge" and the 2021 points of three trend
+charts in pilot_vs_candidate (hiding the label "Stockholm" in "Sexualbrott" and "Huddinge" in
+"Våld mot barn, inomhus" although the legend listed them).
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import polars as pl
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import research.views.charts as charts_module
+from research.data.catalog import SeriesBreak
+from research.views.charts import month_position, trend_chart
+
+from .chartcheck import overlaps, report_figures, text_boxes
+
+REPORTS = {"pilot_vs_candidate": 7, "pilot_effect": 3, "candidate_screening": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("notebook", sorted(REPORTS))
+def test_default_report_charts_have_no_overlaps(
+    notebook: str, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    figures = report_figures(notebook, lang, monkeypatch)
+    assert len(figures) == REPORTS[notebook]  # every chart of the report was checked
+    problems = [f"chart {i}: {p}" for i, fig in enumerate(figures) for p in overlaps(fig)]
+    assert not problems, "\n".join(problems[:30])
+
+
+def _panel(last_values: dict[str, float | None]) -> pl.DataFrame:
+    rows = []
+    for code, last in last_values.items():
+        base = {"A": 40.0, "B": 41.0, "C": 39.0}[code]
+        for year in range(2015, 2023):
+            rows.append({"area_code": code, "year": year, "value": base - (year - 2015)})
+        rows[-1]["value"] = last
+    return pl.DataFrame(rows, schema={"area_code": pl.Utf8, "year": pl.Int64, "value": pl.Float64})
+
+
+def _break(year: int) -> SeriesBreak:
+    return SeriesBreak(
+        id=f"b{year}", first_year=year, date=f"{year}-01-01", indicators=("x",), label_sv="b",
+        label_en="b", description_sv="b", description_en="b", source="test",
+    )  # fmt: skip
+
+
+def _crowded_chart() -> Figure:
+    """Three series ending at almost the same value, breaks in 2020 and 2021, a pilot in 2021."""
+    breaks = [_break(2020), _break(2021)]
+    return trend_chart(
+        _panel({"A": 33.0, "B": 33.2, "C": None}),
+        series=[("A", "Huddinge"), ("B", "Stockholm"), ("C", "Riket")],
+        title="Grov kvinnofridskränkning",
+        ylabel="per 100 000 inv.",
+        breaks=breaks,
+        marker_date="2021-04",
+        marker_label="Pilotstart april 2021",
+        years=(2015, 2022),
+    )
+
+
+def test_crowded_trend_chart_has_no_overlaps() -> None:
+    assert overlaps(_crowded_chart()) == []
+
+
+def test_every_series_in_the_legend_has_an_end_label() -> None:
+    fig = _crowded_chart()
+    texts = [b.text for b in text_boxes(fig)]
+    for name in ("Huddinge", "Stockholm", "Riket"):
+        # once in the legend, once at the end of its line (Riket's last value is missing: its
+        # label goes to the last year with a value)
+        assert texts.count(name) == 2, (name, texts)
+
+
+def test_end_labels_stay_next_to_their_points() -> None:
+    fig = _crowded_chart()
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    ends = {"Huddinge": (2022, 33.0), "Stockholm": (2022, 33.2), "Riket": (2021, 33.0)}
+    annotations = [a for a in ax.texts if a.get_text() in ends]
+    assert len(annotations) == 3
+    row = 16 * fig.dpi / 72  # one text line and its gap, pixels
+    for a in annotations:
+        px, py = ax.transData.transform(ends[a.get_text()])
+        tx, ty = ax.transData.transform(a.xyann)
+        assert a.xy == pytest.approx(ends[a.get_text()])
+        year_px = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
+        assert 0 < tx - px < 0.5 * year_px
+        assert abs(ty - py) <= 1.5 * row  # spread apart by at most a line and a half
+
+
+def test_pilot_start_lies_within_its_year() -> None:
+    # Annual values sit at the integer year, the middle of that year: a year spans
+    # [Y - 0.5, Y + 0.5) and April (month 4 of 12) starts 3/12 into it.
+    assert month_position("2021-04") == pytest.approx(2021 - 0.5 + 3 / 12)
+    assert 2021 - 0.5 <= month_position("2021-04") < 2021
+    assert month_position("2021-01") == pytest.approx(2020.5)
+    assert month_position("2021-12") == pytest.approx(2021 + 5 / 12)
+    fig = _crowded_chart()
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    pilot = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-" and len(ln.get_xdata()) == 2]
+    assert [float(ln.get_xdata()[0]) for ln in pilot] == [pytest.approx(2020.75)]
+    # the thin year boundaries are drawn at the half years, so the line sits inside 2021's span
+    bounds = [float(v) for v in ax.xaxis.get_minorticklocs()]
+    assert 2020.5 in bounds and 2021.5 in bounds
+    assert "helårsvärde" in ax.get_xlabel()
+
+
+def test_chart_labels_in_english() -> None:
+    fig = trend_chart(
+        _panel({"A": 33.0, "B": 20.0, "C": 10.0}),
+        series=[("A", "Huddinge")],
+        title="t",
+        ylabel="y",
+        lang="en",
+        years=(2015, 2022),
+    )
+    assert "full year" in fig.axes[0].get_xlabel()
+
+
+def test_doctests_run() -> None:
+    res = doctest.testmod(charts_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 10 and res.failed == 0
