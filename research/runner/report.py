@@ -37,6 +37,7 @@ from research.core.errors import ParameterError, PilotbenchError, ReportError
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
 from research.data.provenance import git_commit, load_manifest, sha256_file
+from research.views.texts import COMMON
 
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
@@ -109,7 +110,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
                     f"Snapshot: {s.get('origin_repository', '')} @ "
                     f"{str(s.get('origin_commit', ''))[:12]}."
                 ),
-                "licence": ("Licens: " if lang == "sv" else "Licence: ") + s.get("licence", ""),
+                "licence": COMMON("licence_line", lang, licence=s.get("licence", "")),
             }
         )
     files = [
@@ -126,18 +127,14 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         covered = ""
     return {
         "coverage": covered,
-        "heading": "Om rapporten: data och programvara"
-        if lang == "sv"
-        else "About this report: data and software",
-        "generated_label": "Skapad" if lang == "sv" else "Generated",
+        "heading": COMMON("about_heading", lang),
+        "generated_label": COMMON("generated_label", lang),
         "generated": dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "commit": commit,
         "python": platform.python_version(),
         "polars": polars.__version__,
         "sources": sources,
-        "files_label": "Datafiler och kontrollsummor"
-        if lang == "sv"
-        else "Data files and checksums",
+        "files_label": COMMON("files_label", lang),
         "files": files,
     }
 
@@ -188,7 +185,7 @@ def export_html(
         version=__version__,
         kicker=kicker,
         params=[(k, _show(k, v)) for k, v in params.items()],
-        params_label="Parametrar" if lang == "sv" else "Parameters",
+        params_label=COMMON("params_label", lang),
         body=body,
         prov=_provenance(lang, git_commit() if commit is None else commit),
     )

@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from research.core.fmt import format_number
 from research.data.catalog import SeriesBreak
 
+from .texts import COMMON
+
 __all__ = ["STYLE", "SeriesStyle", "funnel_chart", "month_position", "trend_chart"]
 
 #: Base rcParams for every figure (applied within a context, never globally).
@@ -227,7 +229,7 @@ def funnel_chart(
                 color="#333333",
                 linestyle=styles[lev],
                 linewidth=1,
-                label=f"{pct} %" if lang == "sv" else f"{pct}%",
+                label=COMMON("pct_label", lang, pct=pct),
             )
             ax.plot(d["exposure"], d["lower"], color="#333333", linestyle=styles[lev], linewidth=1)
         target = float(limits["target"][0])

@@ -9,7 +9,7 @@ import math
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
 from research.core.fmt import check_lang, format_number, format_percent
 
-from .texts import t
+from .texts import TEXTS
 
 __all__ = ["conclusion_paragraphs"]
 
@@ -57,7 +57,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     underpowered = conclusion.underpowered
     sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
     out: list[str] = []
-    names = ", ".join(t(f"est_{e.key}", lang) for e in sig)
+    names = ", ".join(TEXTS(f"est_{e.key}", lang) for e in sig)
     lead = sig[0] if sig else None
     mde = (
         _pct_change(1 - evidence.mde_pct_district / 100, lang)
@@ -76,17 +76,17 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         mde=mde or "",
         alpha=format_number(evidence.alpha, 2, lang),
     )
-    head = t(f"verdict_{verdict}", lang, **kw)
+    head = TEXTS(f"verdict_{verdict}", lang, **kw)
     if verdict in ("cannot_tell", "no_effect_detected"):
-        head += " " + (t("power_mde", lang, **kw) if mde else t("power_none", lang, **kw))
+        head += " " + (TEXTS("power_mde", lang, **kw) if mde else TEXTS("power_none", lang, **kw))
     out.append(head)
     if sig and underpowered:
-        out.append(t("concl_exaggeration", lang, **kw))
-    out.append(t("concl_reporting", lang))
+        out.append(TEXTS("concl_exaggeration", lang, **kw))
+    out.append(TEXTS("concl_reporting", lang))
     if evidence.dilution is not None:
         share = evidence.dilution
         out.append(
-            t(
+            TEXTS(
                 "concl_dilution",
                 lang,
                 share=format_percent(100 * share, 0, lang),
@@ -97,12 +97,12 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     if evidence.breaks:
         near = [b for b in evidence.breaks if abs(b[0] - evidence.treatment_year) <= 1]
         labels = "; ".join(b[1] if lang == "sv" else b[2] for b in evidence.breaks)
-        text = t("concl_breaks", lang, labels=labels)
+        text = TEXTS("concl_breaks", lang, labels=labels)
         if near:
-            text += " " + t("concl_break_near", lang, year=near[-1][0])
+            text += " " + TEXTS("concl_break_near", lang, year=near[-1][0])
         out.append(text)
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
-        out.append(t("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))
+        out.append(TEXTS("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))
     if evidence.n_post_years < 3:
-        out.append(t("concl_short", lang, n=evidence.n_post_years))
+        out.append(TEXTS("concl_short", lang, n=evidence.n_post_years))
     return tuple(out)

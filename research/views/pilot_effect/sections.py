@@ -24,7 +24,7 @@ from research.views import html
 
 from .charts import event_study_chart, gap_chart, its_chart
 from .conclusion import conclusion_paragraphs
-from .texts import t
+from .texts import TEXTS
 
 __all__ = ["PilotEffect", "pilot_effect"]
 
@@ -73,7 +73,7 @@ class PilotEffect:
         return self.a.pilot
 
     def _t(self, key: str, **kw: object) -> str:
-        return t(key, self.lang, **kw)
+        return TEXTS(key, self.lang, **kw)
 
     def ind_label(self, short: bool = True) -> str:
         """Outcome label in the report language."""
@@ -85,7 +85,7 @@ class PilotEffect:
 
     def source_line(self) -> str:
         """Attribution line under charts and tables."""
-        return self._t("source_line")
+        return self._t("source_kolada")
 
     def _start_label(self) -> str:
         return self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
@@ -109,7 +109,9 @@ class PilotEffect:
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
         """The report title."""
-        return html.heading(self._t("title", indicator=self.ind_label(), pilot=self.pilot.name), 1)
+        return html.heading(
+            self._t("title_pe", indicator=self.ind_label(), pilot=self.pilot.name), 1
+        )
 
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""
@@ -176,7 +178,7 @@ class PilotEffect:
                 end=format_month(a.programme.end, self.lang),
             )
         )
-        return html.callout(self._t("caveats_heading"), lines, kind="warning")
+        return html.callout(self._t("read_first_heading"), lines, kind="warning")
 
     def pool_section(self) -> html.Html:
         """Which kommuner are compared, and which were dropped and why."""
@@ -489,7 +491,7 @@ class PilotEffect:
     def power_section(self) -> html.Html:
         """What effect these data could have detected, in the pilot district after dilution."""
         a, pw = self.a, self.a.power
-        out = html.heading(self._t("power_heading"), 2)
+        out = html.heading(self._t("mde_heading"), 2)
         out += html.paragraph(
             self._t(
                 "power_method",
