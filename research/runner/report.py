@@ -37,6 +37,7 @@ from research.core.errors import ParameterError, PilotbenchError, ReportError
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
 from research.data.provenance import git_commit, load_manifest, sha256_file
+from research.views.coverage_text import coverage_text
 from research.views.texts import COMMON
 
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
@@ -122,7 +123,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         from research.data.coverage import coverage
         from research.data.panel import load_panel
 
-        covered = coverage(load_panel(base)).text(lang)
+        covered = coverage_text(coverage(load_panel(base)), lang)
     except PilotbenchError:
         covered = ""
     return {

@@ -21,6 +21,7 @@ from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
 from research.views import html
+from research.views.power_text import note_texts
 
 from .charts import event_study_chart, gap_chart, its_chart
 from .conclusion import conclusion_paragraphs
@@ -537,7 +538,7 @@ class PilotEffect:
                 pilot=self.pilot.name,
             )
         )
-        notes = pw.notes_sv if self.lang == "sv" else pw.notes
+        notes = note_texts(pw.notes, self.lang)
         if notes:
             out += html.callout(self._t("power_notes_heading"), notes)
         return out

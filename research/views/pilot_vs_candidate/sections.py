@@ -27,6 +27,7 @@ from research.stats.power import can_detect, minimum_detectable_effect
 from research.stats.rates import poisson_rate_ci, poisson_trend, rate_ratio
 from research.views import html
 from research.views.charts import funnel_chart, trend_chart
+from research.views.power_text import detect_summary, mde_summary
 
 from .texts import TEXTS
 
@@ -478,7 +479,7 @@ class PilotVsCandidate:
             return html.Html("")
         baseline = float(d["count"].mean())
         res = can_detect(drop, baseline, years_pre=3, years_post=3)
-        lines = [res.summary(self.lang, area=self.candidate.name)]
+        lines = [detect_summary(res, self.lang, area=self.candidate.name)]
         if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
             kpop = self.counts(ind, self.pilot.code, (last - 2, last))
             if kpop.height:
@@ -489,7 +490,8 @@ class PilotVsCandidate:
                     float(kpop["count"].mean()), years_pre=3, years_post=3, dilution=share
                 )
                 lines.append(
-                    f"{self.pilot.name}: " + mde.summary(self.lang, area=self.programme.district)
+                    f"{self.pilot.name}: "
+                    + mde_summary(mde, self.lang, area=self.programme.district)
                 )
         intro = TEXTS(
             "power_intro",
