@@ -105,13 +105,17 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
             continue
         sources.append(
             {
-                "title": s.get("title", s["id"]),
+                "title": s.get(f"title_{lang}", s.get("title", s["id"])),
                 "attribution": s.get(f"attribution_{lang}", s.get("attribution_en", "")),
-                "origin": (
-                    f"Snapshot: {s.get('origin_repository', '')} @ "
-                    f"{str(s.get('origin_commit', ''))[:12]}."
+                "origin": COMMON(
+                    "snapshot_line",
+                    lang,
+                    repository=s.get("origin_repository", ""),
+                    commit=str(s.get("origin_commit", ""))[:12],
                 ),
-                "licence": COMMON("licence_line", lang, licence=s.get("licence", "")),
+                "licence": COMMON(
+                    "licence_line", lang, licence=s.get(f"licence_{lang}", s.get("licence", ""))
+                ),
             }
         )
     files = [
@@ -185,12 +189,29 @@ def export_html(
         title=jinja2.utils.markupsafe.Markup(title).unescape(),
         version=__version__,
         kicker=kicker,
-        params=[(k, _show(k, v)) for k, v in params.items()],
+        params=_header_params(params, lang),
         params_label=COMMON("params_label", lang),
         body=body,
         prov=_provenance(lang, git_commit() if commit is None else commit),
     )
     return page
+
+
+def _header_params(params: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The report header's parameters: labels in ``lang``, empty values left out.
+
+    A parameter without a label in the catalogue (a user's notebook) keeps its name.
+    """
+    out = []
+    for k, v in params.items():
+        if v is None or v == "" or (isinstance(v, list | tuple) and not v):
+            continue
+        label = COMMON(f"param_{k}", lang) if f"param_{k}" in COMMON else k
+        if k == "lang" and f"lang_name_{v}" in COMMON:
+            out.append((label, COMMON(f"lang_name_{v}", lang)))
+        else:
+            out.append((label, _show(k, v)))
+    return out
 
 
 def _show(key: str, v: Any) -> str:

@@ -24,7 +24,14 @@ import polars as pl
 
 from research.analyses.screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
 from research.core.errors import ParameterError
-from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.core.fmt import (
+    check_lang,
+    format_int,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+)
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
 from research.data.panel import load_panel
@@ -397,7 +404,7 @@ class CandidateScreening:
         lo, hi = r["need_lower_est"], r["need_upper_est"]
         if lo is None or hi is None:
             return format_number(None, 2, self.lang)
-        return f"{self._num(lo)}–{self._num(hi)}"
+        return format_range(self._num(lo), self._num(hi), self.lang)
 
     def _name(self, r: Mapping) -> str:
         label = f"{r['area_name']} ({r['area_code']})"

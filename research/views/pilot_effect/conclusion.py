@@ -11,11 +11,22 @@ from research.core.fmt import check_lang, format_number, format_percent
 
 from .texts import TEXTS
 
-__all__ = ["conclusion_paragraphs"]
+__all__ = ["conclusion_paragraphs", "power_pct"]
 
 
 def _pct_change(rr: float, lang: str) -> str:
     return format_percent(100 * abs(1 - rr), 1, lang)
+
+
+def power_pct(power: float, lang: str) -> str:
+    """A power in whole percent; below 0.5 % it reads "under 1 %", never "0 %".
+
+    >>> power_pct(0.004, "sv"), power_pct(0.154, "en")
+    ('under 1\xa0%', '15%')
+    """
+    if power < 0.005:
+        return TEXTS("power_below_1", lang)
+    return format_percent(100 * power, 0, lang)
 
 
 def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:
@@ -70,7 +81,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         n=len(evidence.estimates),
         change=_pct_change(lead.rate_ratio, lang) if lead else "",
         plausible=format_percent(evidence.plausible_pct, 0, lang),
-        power=format_percent(100 * evidence.power_plausible, 0, lang)
+        power=power_pct(evidence.power_plausible, lang)
         if math.isfinite(evidence.power_plausible)
         else "..",
         mde=mde or "",

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
-from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.core.fmt import (
+    check_lang,
+    format_int,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+)
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
@@ -24,7 +31,7 @@ from research.views import html
 from research.views.power_text import note_texts
 
 from .charts import event_study_chart, gap_chart, its_chart
-from .conclusion import conclusion_paragraphs
+from .conclusion import conclusion_paragraphs, power_pct
 from .texts import TEXTS
 
 __all__ = ["PilotEffect", "pilot_effect"]
@@ -51,7 +58,7 @@ def _rr(x: float | None, lang: str) -> str:
 
 
 def _interval(lo: float | None, hi: float | None, lang: str) -> str:
-    return f"{_rr(lo, lang)} – {_rr(hi, lang)}"
+    return format_range(_rr(lo, lang), _rr(hi, lang), lang)
 
 
 @dataclass
@@ -117,6 +124,14 @@ class PilotEffect:
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""
         a = self.a
+        estimates = a.conclusion.evidence.estimates
+        methods = self._t(
+            "intro_methods_cits" if any(e.key == "cits" for e in estimates) else "intro_methods",
+            pilot=self.pilot.name,
+            fit_start=a.fit_start,
+            last=a.end_year,
+            its_start=a.start_year,
+        )
         out = html.paragraph(
             self._t(
                 "intro",
@@ -125,9 +140,8 @@ class PilotEffect:
                 programme=a.programme.name,
                 full=a.programme.full_name,
                 start=format_month(a.pilot_start, self.lang),
-                fit_start=a.fit_start,
-                last=a.end_year,
-                its_start=a.start_year,
+                n=len(estimates),
+                methods=methods,
             )
         )
         out += html.paragraph(
@@ -321,7 +335,7 @@ class PilotEffect:
             ],
             [
                 self._t("res_loo"),
-                f"{self._num(s.loo_min, 2)} – {self._num(s.loo_max, 2)}"
+                format_range(self._num(s.loo_min, 2), self._num(s.loo_max, 2), self.lang)
                 if s.loo is not None and s.loo.summary.height
                 else "..",
             ],
@@ -533,7 +547,7 @@ class PilotEffect:
             self._t(
                 "power_detect",
                 district=district,
-                power=self._pct(100 * float(a.detect.power), 0),
+                power=power_pct(float(a.detect.power), self.lang),
                 measured=self._pct(100 * (1 - a.detect.effect_rate_ratio_measured), 1),
                 pilot=self.pilot.name,
             )

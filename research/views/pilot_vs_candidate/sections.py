@@ -262,6 +262,7 @@ class PilotVsCandidate:
             format_number(d["value"][0], 1, self.lang),
             format_number(ci.lower, 1, self.lang),
             format_number(ci.upper, 1, self.lang),
+            self.lang,
         )
 
     def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
@@ -278,6 +279,7 @@ class PilotVsCandidate:
             format_number(rr.ratio, 2, self.lang),
             format_number(rr.lower, 2, self.lang),
             format_number(rr.upper, 2, self.lang),
+            self.lang,
         )
 
     def trend_table(self) -> html.Html:
@@ -304,6 +306,7 @@ class PilotVsCandidate:
                         format_number(tr.pct_change, 1, self.lang),
                         format_number(tr.lower, 1, self.lang),
                         format_number(tr.upper, 1, self.lang),
+                        self.lang,
                     )
                 )
             rows.append(row)
