@@ -20,6 +20,7 @@ from research.data.catalog import load_catalog
 from research.data.panel import load_panel
 from research.stats.power import can_detect, dilute, minimum_detectable_effect
 from research.stats.rates import poisson_rate_ci, rate_ratio
+from research.views.power_text import detect_summary
 
 OUT = Path(__file__).with_name("demo_comparison.md")
 IND = "N07402"
@@ -175,12 +176,12 @@ def main() -> None:
     add(
         f"* **Against the rest of the country** (z test): power {pct(100 * big.power)} "
         f"(simulation with 20 000 data sets: {pct(100 * sim_check.power)}). "
-        + big.summary("en", area="Huddinge")
+        + detect_summary(big, "en", area="Huddinge")
     )
     add(
         f"* **Against the ten similar kommuner above with randomization inference** (what "
         f"the project uses for one treated unit): power {pct(100 * few.power)}. "
-        + few.summary("en", area="Huddinge")
+        + detect_summary(few, "en", area="Huddinge")
     )
     add(
         f"* **With over-dispersion phi = 1.5** (against the rest of the country): power "

@@ -325,8 +325,9 @@ def _cmd_data(args: argparse.Namespace) -> int:
     panel = load_panel()
     print(data_info().text())
     from research.data.coverage import BRA_EXPORT_DOC, coverage
+    from research.views.coverage_text import coverage_text
 
-    print(coverage(panel).text("en"))
+    print(coverage_text(coverage(panel), "en"))
     print(
         "Brå: no public API, and no tested client (bra-scraper 0.2.4 scrapes the HTML of "
         "statistik.bra.se/solwebb and ships no recorded responses); export kommun and district "

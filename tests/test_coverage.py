@@ -9,9 +9,11 @@ import polars as pl
 import pytest
 
 import research.data.coverage as cov_mod
+import research.views.coverage_text as cov_text_mod
 from research.cli import main
 from research.core.errors import ParameterError
 from research.data.coverage import Coverage, coverage, latest_published_year, months_since_year_end
+from research.views.coverage_text import coverage_text
 
 
 @pytest.mark.parametrize(
@@ -44,16 +46,16 @@ def test_coverage_of_the_snapshot():
     )  # fmt: skip
     assert c.levels == {"kommun": (2008, 2022, 2), "riket": (1994, 1994, 1)}
     assert c.newest_year == 2022 and c.age_months == 17 and c.missing_years == [2023]
-    sv = c.text("sv")
+    sv = coverage_text(c, "sv")
     assert sv.startswith("Datatäckning: riket 1994-1994 (1 områden), kommuner 2008-2022")
     assert "stadsdelar: inga" in sv and "2023 har publicerats" in sv
     with pytest.raises(ParameterError):
-        c.text("de")
+        coverage_text(c, "de")
 
 
 def test_no_missing_years_sentence_when_current():
     c = Coverage({"kommun": (2010, 2022, 290)}, 2022, dt.date(2023, 2, 1))
-    assert "published since" not in c.text("en")
+    assert "published since" not in coverage_text(c, "en")
 
 
 def test_data_info_states_coverage_and_bra(capsys):
@@ -66,7 +68,9 @@ def test_data_info_states_coverage_and_bra(capsys):
 
 def test_doctests_run():
     res = doctest.testmod(cov_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert res.failed == 0 and res.attempted >= 4
+    assert res.failed == 0 and res.attempted >= 3
+    res = doctest.testmod(cov_text_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted >= 1
 
 
 @pytest.mark.parametrize(

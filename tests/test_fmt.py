@@ -55,3 +55,19 @@ def test_month() -> None:
         format_month("2021-13")
     with pytest.raises(ParameterError):
         format_number(1, lang="de")
+
+
+def test_intervals_with_a_negative_bound_use_the_minus_sign_and_a_word():
+    from research.core.fmt import MINUS, format_interval, format_range
+
+    assert MINUS == "\u2212"
+    assert format_interval(-11.44, -0.91, 1, "sv") == "\u221211,4 till \u22120,9"
+    assert format_interval(-11.44, -0.91, 1, "en") == "\u221211.4 to \u22120.9"
+    assert format_interval(-9.6, 0.5, 1, "sv") == "\u22129,6 till 0,5"
+    # non-negative intervals keep the en dash; a missing bound is ".."
+    assert format_interval(4.8, 17.25, 1, "sv") == "4,8–17,2"
+    assert format_interval(1234.5, 2000, 0, "sv") == "1\u00a0234–2\u00a0000"
+    assert format_interval(None, 1.0, 2, "en") == "..–1.00"
+    assert format_range("\u22123,0", "\u22120,5", "sv") == "\u22123,0 till \u22120,5"
+    with pytest.raises(ParameterError):
+        format_range("1", "2", "de")

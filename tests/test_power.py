@@ -14,10 +14,12 @@ import pytest
 from scipy import optimize, stats
 
 import research.stats.power as power_mod
+import research.views.power_text as power_text_mod
 from research.core.errors import ParameterError
 from research.stats.did import diff_in_diff
 from research.stats.glm import fit_glm
 from research.stats.power import (
+    PowerNote,
     _collapsed_estimates,
     can_detect,
     concentrate,
@@ -25,6 +27,7 @@ from research.stats.power import (
     minimum_detectable_effect,
     power_at,
 )
+from research.views.power_text import detect_summary, mde_summary, note_texts
 
 REF = json.loads((Path(__file__).parent / "reference" / "power_statsmodels.json").read_text())
 
@@ -147,9 +150,11 @@ def test_permutation_floor_one_over_j_plus_one():
     r = minimum_detectable_effect(500.0, n_control=18)
     assert r.inference == "permutation"
     assert not r.detectable and math.isnan(r.mde_rate_ratio)
-    assert any("1/19" in n for n in r.notes) and any("1/19" in n for n in r.notes_sv)
+    floor = PowerNote("permutation_floor", {"n_control": 18, "alpha": 0.05, "needed": 19})
+    assert r.notes[0] == floor
+    assert all("1/19" in n for lang in ("sv", "en") for n in note_texts(r.notes[:1], lang))
     assert power_at(0.1, 500.0, n_control=18) == 0.0
-    assert r.summary("en").startswith(
+    assert mde_summary(r, "en").startswith(
         "With on average 500.0 reported crimes a year (estimated count), 3 years before and 3 "
         "after the start, and a difference-in-differences Poisson comparison against 18 "
         "comparison areas using randomization inference over areas at the 5% level, no drop of "
@@ -158,7 +163,7 @@ def test_permutation_floor_one_over_j_plus_one():
         "alpha = 0.05: no effect of any size can be detected. At least 19 comparison units are "
         "needed."
     )
-    assert "kan ingen minskning upptäckas med 80\u00a0% sannolikhet." in r.summary("sv")
+    assert "kan ingen minskning upptäckas med 80\u00a0% sannolikhet." in mde_summary(r, "sv")
     ok = minimum_detectable_effect(500.0, n_control=19)
     assert ok.detectable
 
@@ -250,7 +255,7 @@ def test_mde_with_dilution_translates_back():
     assert r.mde_rate_ratio == pytest.approx(1 - (1 - k.mde_rate_ratio) / 0.2, rel=1e-9)
     small = minimum_detectable_effect(127.0, dilution=131 / 985)
     assert not small.detectable
-    assert "späds ut" in small.summary("sv")
+    assert "späds ut" in mde_summary(small, "sv")
 
 
 # ------------------------------------------------------------------ API
@@ -272,10 +277,10 @@ def test_vectorized_over_series_matches_scalars():
 def test_can_detect_summary_and_answer():
     d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
     assert d.detectable is False and 0.05 < d.power < 0.8
-    assert d.summary("sv", area="Huddinge").startswith("Nej: en minskning med 20\u00a0%")
-    assert d.summary("en", area="Huddinge").startswith("No: a 20% drop in Huddinge")
+    assert detect_summary(d, "sv", area="Huddinge").startswith("Nej: en minskning med 20\u00a0%")
+    assert detect_summary(d, "en", area="Huddinge").startswith("No: a 20% drop in Huddinge")
     big = can_detect(0.2, 2000.0)
-    assert big.detectable is True and big.summary("en").startswith("Yes")
+    assert big.detectable is True and detect_summary(big, "en").startswith("Yes")
     rise = can_detect(-0.3, 40.0)
     assert rise.mde.direction == "increase" and rise.effect_rate_ratio == pytest.approx(1.3)
 
@@ -336,6 +341,8 @@ def test_docstring_numbers_derived_independently():
 
 def test_docstring_examples_run():
     res = doctest.testmod(power_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0
+    res = doctest.testmod(power_text_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
 
 

@@ -232,10 +232,11 @@ def test_footer_coverage_is_cached_per_data_and_dated_today() -> None:
     from research.data.coverage import Coverage, coverage
     from research.data.panel import load_panel, panel_fingerprint
     from research.runner import report
+    from research.views.coverage_text import coverage_text
 
     base = data_dir().resolve()
     report._COVERAGE.clear()
-    expected = coverage(load_panel(base), as_of=dt.date.today()).text("en")
+    expected = coverage_text(coverage(load_panel(base), as_of=dt.date.today()), "en")
     assert report._coverage_text(base, "en") == expected
     (key,) = report._COVERAGE  # one entry, keyed on the folder and the data fingerprint
     assert key[0] == str(base) and key[1].startswith(panel_fingerprint(base))

@@ -26,20 +26,24 @@ from .errors import ParameterError
 
 __all__ = [
     "LANGS",
+    "MINUS",
     "MISSING",
     "NBSP",
     "check_lang",
     "format_count",
     "format_int",
+    "format_interval",
     "format_month",
     "format_number",
     "format_percent",
+    "format_range",
     "format_year",
 ]
 
 LANGS = ("sv", "en")
 MISSING = ".."
 NBSP = "\u00a0"
+MINUS = "\u2212"
 _LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
@@ -91,6 +95,42 @@ def format_percent(x: float | None, decimals: int = 1, lang: str = "sv") -> str:
         return MISSING
     sep = NBSP if lang == "sv" else ""
     return f"{format_number(x, decimals, lang)}{sep}%"
+
+
+def format_range(lower: str, upper: str, lang: str = "sv") -> str:
+    """Join two formatted bounds into an interval a reader cannot misread.
+
+    Non-negative bounds are joined by an en dash (``4,8–17,2``). When a bound is negative,
+    a dash would read as a minus (``-11,4–-0,9``), so the bounds get the minus sign U+2212
+    and are joined by a word: ``−11,4 till −0,9`` (sv), ``−11.4 to −0.9`` (en).
+
+    Examples
+    --------
+    >>> format_range("4,8", "17,2", "sv"), format_range("-11,4", "-0,9", "sv")
+    ('4,8–17,2', '−11,4 till −0,9')
+    >>> format_range("-9.6", "0.5", "en")
+    '−9.6 to 0.5'
+    """
+    check_lang(lang)
+    if not any(b.startswith(("-", MINUS)) for b in (lower, upper)):
+        return f"{lower}–{upper}"
+    lo, hi = (MINUS + b[1:] if b.startswith("-") else b for b in (lower, upper))
+    return f"{lo} till {hi}" if lang == "sv" else f"{lo} to {hi}"
+
+
+def format_interval(
+    lower: float | None, upper: float | None, decimals: int = 1, lang: str = "sv"
+) -> str:
+    """Format an interval of numbers with :func:`format_range` (``..`` for a missing bound).
+
+    Examples
+    --------
+    >>> format_interval(-11.44, -0.91, 1, "sv"), format_interval(0.8, 1.1, 2, "en")
+    ('−11,4 till −0,9', '0.80–1.10')
+    """
+    return format_range(
+        format_number(lower, decimals, lang), format_number(upper, decimals, lang), lang
+    )
 
 
 def format_year(year: int | None) -> str:

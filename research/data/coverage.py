@@ -1,6 +1,7 @@
 """What the panel covers (years and levels) and how old its newest figure is.
 
-Used by ``pilotbench data info`` and the provenance footer of every report. Brå publishes the
+Used by ``pilotbench data info`` and the provenance footer of every report (worded by
+:func:`research.views.coverage_text.coverage_text`). Brå publishes the
 final annual figures of year Y around the end of March of year Y + 1 (DOMAIN.md), so on a
 given date the figures of every year up to :func:`latest_published_year` exist; the years
 between the panel's newest year and that one are published but not in the data.
@@ -33,11 +34,6 @@ __all__ = [
 
 #: Where the hand export of Brå's statistics database is described.
 BRA_EXPORT_DOC = "docs/bra_export.md"
-_LEVEL_ORDER = ("riket", "lan", "kommun", "district")
-_LEVEL_NAMES = {
-    "sv": {"riket": "riket", "lan": "län", "kommun": "kommuner", "district": "stadsdelar"},
-    "en": {"riket": "Sweden", "lan": "län", "kommun": "kommuner", "district": "districts"},
-}
 
 
 def latest_published_year(on: dt.date) -> int:
@@ -80,53 +76,6 @@ class Coverage:
     def missing_years(self) -> list[int]:
         """Years whose final figures Brå has published by :attr:`as_of` but the data lack."""
         return list(range(self.newest_year + 1, latest_published_year(self.as_of) + 1))
-
-    def text(self, lang: str = "sv") -> str:
-        """One paragraph: coverage per level, the age of the newest figure, what is missing.
-
-        Examples
-        --------
-        >>> c = Coverage({"kommun": (1994, 2022, 290)}, 2022, dt.date(2026, 11, 30))
-        >>> print(c.text("en"))  # doctest: +NORMALIZE_WHITESPACE
-        Data coverage: kommuner 1994-2022 (290 areas), districts: none. The newest figure is
-        for 2022, 47 months before 2026-11-30. Final annual figures for 2023-2025 have been
-        published since (Brå, each March) but are not in the data: see docs/bra_export.md.
-        """
-        if lang not in ("sv", "en"):
-            raise ParameterError(f"lang must be 'sv' or 'en', got {lang!r}")
-        names = _LEVEL_NAMES[lang]
-        area_word = "områden" if lang == "sv" else "areas"
-        parts = [
-            f"{names[lv]} {a}-{b} ({n} {area_word})"
-            for lv in _LEVEL_ORDER
-            if lv in self.levels
-            for a, b, n in [self.levels[lv]]
-        ]
-        if "district" not in self.levels:
-            parts.append("stadsdelar: inga" if lang == "sv" else "districts: none")
-        miss = self.missing_years
-        span = "" if not miss else (str(miss[0]) if len(miss) == 1 else f"{miss[0]}-{miss[-1]}")
-        if lang == "sv":
-            out = (
-                f"Datatäckning: {', '.join(parts)}. Det senaste värdet avser {self.newest_year}, "
-                f"{self.age_months} månader före {self.as_of.isoformat()}."
-            )
-            if miss:
-                out += (
-                    f" Slutliga årssiffror för {span} har publicerats sedan dess (Brå, varje "
-                    f"mars) men finns inte i datan: se {BRA_EXPORT_DOC}."
-                )
-        else:
-            out = (
-                f"Data coverage: {', '.join(parts)}. The newest figure is for "
-                f"{self.newest_year}, {self.age_months} months before {self.as_of.isoformat()}."
-            )
-            if miss:
-                out += (
-                    f" Final annual figures for {span} have been published since (Brå, each "
-                    f"March) but are not in the data: see {BRA_EXPORT_DOC}."
-                )
-        return out
 
 
 def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:

@@ -37,6 +37,8 @@ from research.core.errors import ParameterError, PilotbenchError, ReportError
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
 from research.data.provenance import git_commit, load_manifest, sha256_file
+from research.views.coverage_text import coverage_text
+from research.views.texts import COMMON
 
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
@@ -106,13 +108,17 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
             continue
         sources.append(
             {
-                "title": s.get("title", s["id"]),
+                "title": s.get(f"title_{lang}", s.get("title", s["id"])),
                 "attribution": s.get(f"attribution_{lang}", s.get("attribution_en", "")),
-                "origin": (
-                    f"Snapshot: {s.get('origin_repository', '')} @ "
-                    f"{str(s.get('origin_commit', ''))[:12]}."
+                "origin": COMMON(
+                    "snapshot_line",
+                    lang,
+                    repository=s.get("origin_repository", ""),
+                    commit=str(s.get("origin_commit", ""))[:12],
                 ),
-                "licence": ("Licens: " if lang == "sv" else "Licence: ") + s.get("licence", ""),
+                "licence": COMMON(
+                    "licence_line", lang, licence=s.get(f"licence_{lang}", s.get("licence", ""))
+                ),
             }
         )
     files = [
@@ -126,18 +132,14 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         covered = ""
     return {
         "coverage": covered,
-        "heading": "Om rapporten: data och programvara"
-        if lang == "sv"
-        else "About this report: data and software",
-        "generated_label": "Skapad" if lang == "sv" else "Generated",
+        "heading": COMMON("about_heading", lang),
+        "generated_label": COMMON("generated_label", lang),
         "generated": dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "commit": commit,
         "python": platform.python_version(),
         "polars": polars.__version__,
         "sources": sources,
-        "files_label": "Datafiler och kontrollsummor"
-        if lang == "sv"
-        else "Data files and checksums",
+        "files_label": COMMON("files_label", lang),
         "files": files,
     }
 
@@ -171,7 +173,7 @@ def _coverage_text(base: Path, lang: str) -> str:
         from research.data.panel import load_panel
 
         cov = _COVERAGE[key] = coverage(load_panel(base))
-    return dataclasses.replace(cov, as_of=dt.date.today()).text(lang)
+    return coverage_text(dataclasses.replace(cov, as_of=dt.date.today()), lang)
 
 
 def _coverage_entries(base: Path) -> dict[tuple[str, str], Any]:
@@ -266,12 +268,29 @@ def export_html(
         title=jinja2.utils.markupsafe.Markup(title).unescape(),
         version=__version__,
         kicker=kicker,
-        params=[(k, _show(k, v)) for k, v in params.items()],
-        params_label="Parametrar" if lang == "sv" else "Parameters",
+        params=_header_params(params, lang),
+        params_label=COMMON("params_label", lang),
         body=body,
         prov=_provenance(lang, git_commit() if commit is None else commit),
     )
     return add_csv_downloads(page, lang, stem="tabell" if lang == "sv" else "table")
+
+
+def _header_params(params: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The report header's parameters: labels in ``lang``, empty values left out.
+
+    A parameter without a label in the catalogue (a user's notebook) keeps its name.
+    """
+    out = []
+    for k, v in params.items():
+        if v is None or v == "" or (isinstance(v, list | tuple) and not v):
+            continue
+        label = COMMON(f"param_{k}", lang) if f"param_{k}" in COMMON else k
+        if k == "lang" and f"lang_name_{v}" in COMMON:
+            out.append((label, COMMON(f"lang_name_{v}", lang)))
+        else:
+            out.append((label, _show(k, v)))
+    return out
 
 
 def _show(key: str, v: Any) -> str:

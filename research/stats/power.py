@@ -93,10 +93,10 @@ from scipy import special, stats
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ParameterError
-from research.core.fmt import check_lang, format_number, format_percent
 
 __all__ = [
     "DetectResult",
+    "PowerNote",
     "PowerResult",
     "can_detect",
     "concentrate",
@@ -344,6 +344,30 @@ def _solve_mde(
 
 
 @dataclass(frozen=True)
+class PowerNote:
+    """A caveat of a power calculation, as a stable code and its numbers (no wording).
+
+    :func:`research.views.power_text.note_texts` turns notes into sentences.
+
+    Attributes
+    ----------
+    code
+        ``"permutation_floor"`` (too few comparison units: the smallest attainable p-value
+        ``1/(n_control + 1)`` exceeds ``alpha``; values ``n_control``, ``alpha``, ``needed``),
+        ``"dilution"`` (the pilot area is a ``share`` of the measured area),
+        ``"overdispersion"`` (``phi`` > 1 assumed), ``"permutation_approx"`` (power of
+        randomization inference approximated), ``"simulation"`` (``n_sim``, ``power``,
+        ``mc_se``: Monte Carlo standard error) or ``"dilution_exceeds"`` (removing every
+        pilot-area event changes the measured area less than the MDE).
+    values
+        The numbers the note refers to.
+    """
+
+    code: str
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PowerResult(ResultDisplay):
     """Result of :func:`minimum_detectable_effect`.
 
@@ -368,9 +392,10 @@ class PowerResult(ResultDisplay):
         Settings used (``inference`` resolved from ``"auto"``).
     inputs
         All other inputs (years, comparison pool, alpha, power, over-dispersion, dilution).
-    notes, notes_sv
-        Caveats in plain language, in English and Swedish (the ``1/(J+1)`` floor, dilution,
-        over-dispersion, approximations).
+    notes
+        Caveats as :class:`PowerNote` codes with their numbers (the ``1/(J+1)`` floor,
+        dilution, over-dispersion, approximations); worded by
+        :func:`research.views.power_text.note_texts`.
     curve
         Power against the pilot-area rate ratio (scalar input only): columns
         ``rate_ratio``, ``rate_ratio_measured``, ``power`` and, for simulations, ``mc_se``.
@@ -389,8 +414,7 @@ class PowerResult(ResultDisplay):
     direction: str
     variance: str
     inputs: dict
-    notes: list[str] = field(default_factory=list)
-    notes_sv: list[str] = field(default_factory=list)
+    notes: list[PowerNote] = field(default_factory=list)
     curve: pl.DataFrame | None = None
 
     _frame_fields = (
@@ -414,7 +438,7 @@ class PowerResult(ResultDisplay):
         ]
 
     def _display_note(self) -> str | None:
-        return " ".join(self.notes) or None
+        return ", ".join(n.code for n in self.notes) or None
 
     def plot(self) -> Any:
         """Power against the pilot-area rate ratio (a matplotlib Figure).
@@ -437,26 +461,6 @@ class PowerResult(ResultDisplay):
             labels=("Power curve", "rate ratio in the pilot area", "power"),
             hline=float(self.inputs.get("power", 0.8)),
         )
-
-    def summary(self, lang: str = "sv", area: str | None = None) -> str:
-        """Plain-language summary of the MDE.
-
-        Parameters
-        ----------
-        lang
-            ``"sv"`` or ``"en"``.
-        area
-            Name of the area to use in the text (default: a generic wording).
-
-        Returns
-        -------
-        str
-        """
-        check_lang(lang)
-        if not isinstance(self.mde_rate_ratio, float):
-            raise ParameterError("summary() needs a result for a single baseline count")
-        notes = self.notes_sv if lang == "sv" else self.notes
-        return _mde_sentence(self, lang, area) + _notes_text(notes, lang)
 
 
 @dataclass(frozen=True)
@@ -507,202 +511,21 @@ class DetectResult(ResultDisplay):
         """The power curve of :attr:`mde` (see :meth:`PowerResult.plot`)."""
         return self.mde.plot()
 
-    def summary(self, lang: str = "sv", area: str | None = None) -> str:
-        """Plain-language yes/no answer with the numbers.
 
-        Parameters
-        ----------
-        lang
-            ``"sv"`` or ``"en"``.
-        area
-            Name of the pilot area for the text.
-
-        Returns
-        -------
-        str
-        """
-        check_lang(lang)
-        if not isinstance(self.power, float):
-            raise ParameterError("summary() needs a result for a single baseline count")
-        notes = self.mde.notes_sv if lang == "sv" else self.mde.notes
-        return _detect_sentence(self, lang, area) + _notes_text(notes, lang)
-
-
-# --------------------------------------------------------------------------------------------
-# text
-# --------------------------------------------------------------------------------------------
-
-
-def _pct(x: float, lang: str, decimals: int = 0) -> str:
-    return format_percent(x, decimals, lang)
-
-
-def _pool_text(control_count: Any, lang: str) -> str:
-    return format_number(float(np.asarray(control_count, dtype=float).reshape(-1)[0]), 0, lang)
-
-
-def _design_text(r: PowerResult, lang: str) -> str:
-    i = r.inputs
-    b = format_number(r.baseline_count, 1, lang)
-    yp, yq = i["years_pre"], i["years_post"]
-    if lang == "sv":
-        est = (
-            "en jämförelse av skillnader (Poisson, skillnad-i-skillnader)"
-            if r.estimator == "did_poisson"
-            else "en avbruten tidsserie (Poisson, trend före och nivåskifte)"
-        )
-        ctrl = ""
-        if r.estimator == "did_poisson":
-            if i["n_control"] is not None:
-                ctrl = f" mot {i['n_control']} jämförelseområden"
-            elif i["control_count"] is not None:
-                ctrl = (
-                    f" mot en jämförelsegrupp med {_pool_text(i['control_count'], lang)} "
-                    "händelser per år"
-                )
-            else:
-                ctrl = " mot en mycket stor jämförelsegrupp"
-        test = (
-            "randomiseringsinferens över områden"
-            if r.inference == "permutation"
-            else "ett tvåsidigt z-test"
-        )
-        return (
-            f"Med i genomsnitt {b} anmälda brott per år (skattat antal), {yp} år före och "
-            f"{yq} år efter start, och {est}{ctrl} med {test} på "
-            f"{_pct(100 * i['alpha'], lang)}-nivån"
-        )
-    est = (
-        "a difference-in-differences Poisson comparison"
-        if r.estimator == "did_poisson"
-        else "an interrupted time series (Poisson, pre-trend and level change)"
-    )
-    ctrl = ""
-    if r.estimator == "did_poisson":
-        if i["n_control"] is not None:
-            ctrl = f" against {i['n_control']} comparison areas"
-        elif i["control_count"] is not None:
-            ctrl = (
-                f" against a comparison group with {_pool_text(i['control_count'], lang)} "
-                "events a year"
-            )
-        else:
-            ctrl = " against a very large comparison group"
-    test = "randomization inference over areas" if r.inference == "permutation" else "a z test"
-    return (
-        f"With on average {b} reported crimes a year (estimated count), {yp} years before and "
-        f"{yq} after the start, and {est}{ctrl} using {test} at the "
-        f"{_pct(100 * i['alpha'], lang)} level"
-    )
-
-
-def _change_word(direction: str, lang: str) -> str:
-    if lang == "sv":
-        return "minskning" if direction == "decrease" else "ökning"
-    return "drop" if direction == "decrease" else "rise"
-
-
-def _mde_sentence(r: PowerResult, lang: str, area: str | None) -> str:
-    pw = _pct(100 * r.inputs["power"], lang)
-    word = _change_word(r.direction, lang)
-    where = f" i {area}" if (area and lang == "sv") else (f" in {area}" if area else "")
-    head = _design_text(r, lang)
-    if not r.detectable:
-        if lang == "sv":
-            return f"{head} kan ingen {word}{where} upptäckas med {pw} sannolikhet."
-        return f"{head}, no {word}{where} of any size is detected with {pw} power."
-    if lang == "sv":
-        return (
-            f"{head} upptäcks med {pw} sannolikhet en {word}{where} på minst "
-            f"{_pct(r.mde_pct, lang)} (kvot {format_number(r.mde_rate_ratio, 2, lang)})."
-        )
-    return (
-        f"{head}, a {word}{where} of at least {_pct(r.mde_pct, lang)} (rate ratio "
-        f"{format_number(r.mde_rate_ratio, 2, lang)}) is detected with {pw} power."
-    )
-
-
-def _detect_sentence(d: DetectResult, lang: str, area: str | None) -> str:
-    r = d.mde
-    size = _pct(100 * abs(1 - d.effect_rate_ratio), lang)
-    word = _change_word(r.direction, lang)
-    pw = _pct(100 * d.power, lang)
-    target = _pct(100 * d.target_power, lang)
-    yq = r.inputs["years_post"]
-    where = f" i {area}" if (area and lang == "sv") else (f" in {area}" if area else "")
-    if lang == "sv":
-        answer = "Ja" if d.detectable else "Nej"
-        s = (
-            f"{answer}: en {word} med {size}{where} under {yq} år skulle upptäckas med "
-            f"sannolikheten {pw} (målet är {target})."
-        )
-        if r.detectable:
-            s += (
-                f" Den minsta {word} som upptäcks med {target} sannolikhet är "
-                f"{_pct(r.mde_pct, lang)}."
-            )
-        else:
-            s += f" Ingen {word}, hur stor den än är, upptäcks med {target} sannolikhet."
-        return s + " " + _design_text(r, lang) + "."
-    answer = "Yes" if d.detectable else "No"
-    s = (
-        f"{answer}: a {size} {word}{where} within {yq} years would be detected with "
-        f"probability {pw} (the target is {target})."
-    )
-    if r.detectable:
-        s += f" The smallest {word} detected with {target} power is {_pct(r.mde_pct, lang)}."
-    else:
-        s += f" No {word} of any size is detected with {target} power."
-    return s + " " + _design_text(r, lang) + "."
-
-
-def _notes_text(notes: list[str], lang: str) -> str:
-    return "".join(" " + n for n in notes)
-
-
-def _notes(model: _Model, alpha: float, inference: str, w: float, inputs: dict,
-           lang: str) -> list[str]:  # fmt: skip
-    sv = lang == "sv"
+def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerNote]:
     notes = []
     J = model.J
     if inference == "permutation" and J is not None and 1.0 / (J + 1) > alpha:
-        need = math.ceil(1 / alpha) - 1
-        p = format_number(1 / (J + 1), 3, lang)
+        needed = math.ceil(1 / alpha) - 1
         notes.append(
-            f"Med {J} jämförelseområden har randomiseringsinferensen {J + 1} möjliga "
-            f"tilldelningar, så det minsta möjliga p-värdet är 1/{J + 1} = {p}, större än "
-            f"{format_number(alpha, 2, lang)}: ingen effekt, hur stor den än är, kan upptäckas. "
-            f"Det behövs minst {need} jämförelseområden."
-            if sv
-            else f"With {J} comparison units randomization inference has {J + 1} possible "
-            f"assignments, so the smallest attainable p-value is 1/{J + 1} = {p} > alpha = "
-            f"{alpha:g}: no effect of any size can be detected. At least {need} comparison "
-            "units are needed."
+            PowerNote("permutation_floor", {"n_control": J, "alpha": alpha, "needed": needed})
         )
     if w < 1:
-        share = format_percent(100 * w, 1, lang)
-        notes.append(
-            f"Pilotområdet står för {share} av det mätta områdets händelser, så en effekt i "
-            "pilotområdet späds ut i de data som mäts."
-            if sv
-            else f"The pilot area holds {share} of the measured area's events, so an effect in "
-            "the pilot area is diluted in the measured data."
-        )
+        notes.append(PowerNote("dilution", {"share": w}))
     if model.phi > 1:
-        phi = format_number(model.phi, 2, lang)
-        notes.append(
-            f"Överspridning phi = {phi} (varians = phi x medelvärde) är antagen."
-            if sv
-            else f"Over-dispersion phi = {phi} (variance = phi x mean) is assumed."
-        )
+        notes.append(PowerNote("overdispersion", {"phi": model.phi}))
     if inference == "permutation":
-        notes.append(
-            "Styrkan för randomiseringsinferens är beräknad approximativt, som om "
-            "jämförelseområdenas placeboskattningar vore oberoende."
-            if sv
-            else "Power for randomization inference is approximated by treating the placebo "
-            "estimates of the comparison units as independent."
-        )
+        notes.append(PowerNote("permutation_approx"))
     return notes
 
 
@@ -902,8 +725,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         alpha=alpha, power=power, overdispersion=overdispersion, dilution=dilution,
         district_rate_ratio=district_rate_ratio, per=per,
     )  # fmt: skip
-    notes = _notes(model, alpha, inference, w, inputs, "en")
-    notes_sv = _notes(model, alpha, inference, w, inputs, "sv")
+    notes = _notes(model, alpha, inference, w)
     bad = ~(b > 0)
     b_safe = np.where(bad, 1.0, b)
     safe = _Model(b=b_safe, C=np.where(bad, 1.0, model.C), J=model.J, years_pre=years_pre,
@@ -930,27 +752,13 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         )
         rr_k = np.atleast_1d(rr_k)
         mc = math.sqrt(power * (1 - power) / n_sim)
-        notes.append(
-            f"Simulation: {n_sim} data sets per effect; the Monte Carlo standard error of a "
-            f"power near {power:g} is about {mc:.3f}."
-        )
-        notes_sv.append(
-            f"Simulering: {n_sim} datamängder per effekt; Monte Carlo-felet för en styrka "
-            f"nära {format_number(power, 2, 'sv')} är ungefär {format_number(mc, 3, 'sv')}."
-        )
+        notes.append(PowerNote("simulation", {"n_sim": n_sim, "power": power, "mc_se": mc}))
     rr_k = np.where(sign * np.log(rr_k) > 0, rr_k, np.nan)
     rr_d = np.where(np.isnan(rr_k), np.nan, 1.0 - (1.0 - rr_k) / w)
     rr_d = np.where(rr_d > 0, rr_d, np.nan)
     if w < 1 and direction == "decrease" and kind == "scalar" and np.isfinite(rr_k[0]):
         if np.isnan(rr_d[0]):
-            notes.append(
-                "Even removing every event in the pilot area would change the measured area "
-                "by less than the smallest detectable change."
-            )
-            notes_sv.append(
-                "Även om varje händelse i pilotområdet försvann skulle det mätta området "
-                "förändras mindre än den minsta förändring som kan upptäckas."
-            )
+            notes.append(PowerNote("dilution_exceeds"))
     return PowerResult(
         mde_rate_ratio=_wrap(rr_d, kind, "mde_rate_ratio"),
         mde_pct=_wrap(100 * np.abs(1 - rr_d), kind, "mde_pct"),
@@ -970,7 +778,6 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         variance=variance,
         inputs=inputs,
         notes=notes,
-        notes_sv=notes_sv,
         curve=curve,
     )
 
@@ -1229,8 +1036,8 @@ def can_detect(
     Returns
     -------
     DetectResult
-        ``power``, ``detectable`` (power >= target) and the full MDE result; ``summary(lang)``
-        answers in words.
+        ``power``, ``detectable`` (power >= target) and the full MDE result;
+        :func:`research.views.power_text.detect_summary` answers in words.
 
     Raises
     ------
@@ -1242,12 +1049,8 @@ def can_detect(
     >>> d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
     >>> d.detectable, round(d.power, 2)
     (False, 0.17)
-    >>> print(d.summary("en", area="Huddinge"))  # doctest: +NORMALIZE_WHITESPACE
-    No: a 20% drop in Huddinge within 3 years would be detected with probability 17% (the
-    target is 80%). The smallest drop detected with 80% power is 52%. With on average
-    15.0 reported crimes a year (estimated count), 3 years before and 3 after the start, and
-    a difference-in-differences Poisson comparison against a very large comparison group
-    using a z test at the 5% level.
+    >>> round(d.mde.mde_pct)  # the smallest drop detected with 80 % power, in %
+    52
     """
     if not (isinstance(drop, int | float) and drop < 1 and drop != 0):
         raise ParameterError(

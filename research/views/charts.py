@@ -31,6 +31,8 @@ from research.core.fmt import format_number
 from research.core.i18n import load_catalogue
 from research.data.catalog import SeriesBreak
 
+from .texts import COMMON
+
 __all__ = [
     "STYLE",
     "SeriesStyle",
@@ -429,7 +431,7 @@ def funnel_chart(
                 color="#333333",
                 linestyle=styles[lev],
                 linewidth=1,
-                label=f"{pct} %" if lang == "sv" else f"{pct}%",
+                label=COMMON("pct_label", lang, pct=pct),
             )
             ax.plot(d["exposure"], d["lower"], color="#333333", linestyle=styles[lev], linewidth=1)
         target = float(limits["target"][0])

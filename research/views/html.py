@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from research.core.display import esc
+from research.core.fmt import format_range
 
 __all__ = [
     "INTERVAL_STYLE",
@@ -129,18 +130,17 @@ def figure(
 INTERVAL_STYLE = "font-size:0.85em;white-space:nowrap"
 
 
-def interval(value: str, lower: str, upper: str) -> Html:
+def interval(value: str, lower: str, upper: str, lang: str = "sv") -> Html:
     """A value with its interval on a second, smaller line (for table cells).
 
     The interval follows a ``<br>`` and is styled inline, so it stays on its own line where
-    the report's CSS is absent (JupyterLab, nbviewer).
+    the report's CSS is absent (JupyterLab, nbviewer). The bounds are joined by
+    :func:`research.core.fmt.format_range` (``−3,1 till 0,2`` when a bound is negative).
 
     Examples
     --------
     >>> str(interval("9,6", "4,8", "17,2"))  # doctest: +ELLIPSIS
     '9,6<br><span class="ci" style="font-size:0.85em;...">4,8–17,2</span>'
     """
-    return Html(
-        f'{esc(value)}<br><span class="ci" style="{INTERVAL_STYLE}">{esc(lower)}–{esc(upper)}'
-        "</span>"
-    )
+    span = esc(format_range(lower, upper, lang))
+    return Html(f'{esc(value)}<br><span class="ci" style="{INTERVAL_STYLE}">{span}</span>')

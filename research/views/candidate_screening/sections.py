@@ -25,7 +25,14 @@ import polars as pl
 
 from research.analyses.screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
 from research.core.errors import ParameterError
-from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.core.fmt import (
+    check_lang,
+    format_int,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+)
 from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
@@ -37,7 +44,7 @@ from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
 from research.views import html
 
 from .charts import need_detectability_chart
-from .texts import t
+from .texts import TEXTS
 
 __all__ = [
     "COMPONENTS",
@@ -256,7 +263,7 @@ def _lc_first(text: str) -> str:
 def _join(items: Sequence[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {t('and', lang)} {items[-1]}"
+    return f"{', '.join(items[:-1])} {TEXTS('and', lang)} {items[-1]}"
 
 
 def _rows_table(  # noqa: PLR0913 - a table's parts (headers, rows, caption, notes, classes) as named arguments
@@ -398,18 +405,18 @@ class CandidateScreening:
         if r["need_rate_ratio_est"] is None:
             return format_number(None, 0, self.lang)
         if r["detect_mde_pct"] is None:
-            return t("not_detectable", self.lang)
+            return TEXTS("not_detectable_short", self.lang)
         return format_percent(r["detect_mde_pct"], 0, self.lang)
 
     def _interval_text(self, r: Mapping) -> str:
         lo, hi = r["need_lower_est"], r["need_upper_est"]
         if lo is None or hi is None:
             return format_number(None, 2, self.lang)
-        return f"{self._num(lo)}–{self._num(hi)}"
+        return format_range(self._num(lo), self._num(hi), self.lang)
 
     def _name(self, r: Mapping) -> str:
         label = f"{r['area_name']} ({r['area_code']})"
-        return t("pilot_tag", self.lang, name=label) if r["is_pilot"] else label
+        return TEXTS("pilot_tag", self.lang, name=label) if r["is_pilot"] else label
 
     def formatted_rows(self) -> pl.DataFrame:
         """The main table as text, small counts suppressed with ``..``.
@@ -447,7 +454,7 @@ class CandidateScreening:
 
     def source_line(self) -> str:
         """The attribution line under the table and the chart."""
-        return t("source", self.lang)
+        return TEXTS("source", self.lang)
 
     def _shown_label(self) -> str | None:
         """What the main table is restricted to: the län's name or the group's label."""
@@ -463,11 +470,11 @@ class CandidateScreening:
         kw = {"n": self.n, "indicator": self.ind_label, "first": first, "last": last}
         shown = self._shown_label()
         sub = (
-            t("subtitle_lan", self.lang, lan=shown, **kw)
+            TEXTS("subtitle_lan", self.lang, lan=shown, **kw)
             if shown is not None
-            else t("subtitle", self.lang, **kw)
+            else TEXTS("subtitle", self.lang, **kw)
         )
-        return html.heading(t("title", self.lang), 1) + html.paragraph(sub)
+        return html.heading(TEXTS("title_cs", self.lang), 1) + html.paragraph(sub)
 
     def components_table(self) -> html.Html:
         """The three components side by side: what they measure, raw value, score, weight."""
@@ -480,69 +487,69 @@ class CandidateScreening:
         ]
         rows = [
             [
-                t("need", self.lang),
-                t("need_measures", self.lang, indicator=self.ind_label, first=first, last=last),
-                t("need_raw", self.lang, level=level),
-                t("need_rule", self.lang),
+                TEXTS("need", self.lang),
+                TEXTS("need_measures", self.lang, indicator=self.ind_label, first=first, last=last),
+                TEXTS("need_raw", self.lang, level=level),
+                TEXTS("need_rule", self.lang),
                 self._pct(self.weights["need"]),
             ],
             [
-                t("similarity", self.lang),
-                t(
+                TEXTS("similarity", self.lang),
+                TEXTS(
                     "sim_measures",
                     self.lang,
                     pilot=self.pilot.label(),
                     variables=_join(variables, self.lang),
                 ),
-                t("sim_raw", self.lang),
-                t("sim_rule", self.lang),
+                TEXTS("sim_raw", self.lang),
+                TEXTS("sim_rule", self.lang),
                 self._pct(self.weights["similarity"]),
             ],
             [
-                t("detectability", self.lang),
-                t("det_measures", self.lang, years=s["pilot_years"]),
-                t(
+                TEXTS("detectability", self.lang),
+                TEXTS("det_measures", self.lang, years=s["pilot_years"]),
+                TEXTS(
                     "det_raw",
                     self.lang,
                     power=format_percent(100 * s["power"], 0, self.lang),
                     alpha=format_percent(100 * s["alpha"], 0, self.lang),
                 ),
-                t("det_rule", self.lang),
+                TEXTS("det_rule", self.lang),
                 self._pct(self.weights["detectability"]),
             ],
             [
-                t("total_row", self.lang),
-                t("total_measures", self.lang),
+                TEXTS("total_row", self.lang),
+                TEXTS("total_measures", self.lang),
                 "",
-                t("total_rule", self.lang),
+                TEXTS("total_rule", self.lang),
                 self._pct(sum(self.weights.values())),
             ],
         ]
         headers = [
-            t(k, self.lang)
+            TEXTS(k, self.lang)
             for k in ("col_component", "col_measures", "col_raw", "col_score_rule", "col_weight")
         ]
         given = self.weights_given
         if all(v is None for v in given.values()):
-            note = t("weights_default", self.lang)
+            note = TEXTS("weights_default", self.lang)
         else:
             shown = {
                 c: self._num_trim(v if v is not None else DEFAULT_WEIGHTS[c])
                 for c, v in given.items()
             }
-            note = t("weights_note", self.lang, **shown)
+            note = TEXTS("weights_note", self.lang, **shown)
         return html.table(
             headers,
             rows,
             numeric=[False, False, False, False, True],
-            caption=t("comp_caption", self.lang),
+            caption=TEXTS("comp_caption", self.lang),
             footnotes=[note],
         )
 
     def intro(self) -> html.Html:
         """Section 1: what the ranking is, the components and weights, and the caveats."""
         if self.pilot.code == IGOR.parent_code:
-            text = t(
+            text = TEXTS(
                 "intro_igor",
                 self.lang,
                 name=IGOR.name,
@@ -552,21 +559,21 @@ class CandidateScreening:
                 pilot=self.pilot.label(),
             )
         else:
-            text = t("intro_other", self.lang, pilot=self.pilot.label())
+            text = TEXTS("intro_other", self.lang, pilot=self.pilot.label())
         caveats = html.callout(
-            t("caveats_heading", self.lang),
+            TEXTS("screening_aid_heading", self.lang),
             [
-                t("caveat_aid", self.lang),
-                t("caveat_direction", self.lang),
-                t("caveat_small", self.lang, min_count=self.min_count),
-                t("caveat_estimate", self.lang),
+                TEXTS("caveat_aid", self.lang),
+                TEXTS("caveat_direction", self.lang),
+                TEXTS("caveat_small_ratios", self.lang, min_count=self.min_count),
+                TEXTS("caveat_estimated_counts", self.lang),
             ],
             kind="warning",
         )
         return (
-            html.heading(t("how_heading", self.lang), 2)
+            html.heading(TEXTS("how_heading", self.lang), 2)
             + html.paragraph(text)
-            + html.paragraph(t("intro_components", self.lang))
+            + html.paragraph(TEXTS("intro_components", self.lang))
             + self.components_table()
             + caveats
         )
@@ -578,9 +585,9 @@ class CandidateScreening:
         level = format_percent(100 * s["level"], 0, self.lang)
         shown = self._shown_label()
         heading = (
-            t("table_heading_lan", self.lang, top=self.top, lan=shown)
+            TEXTS("table_heading_lan", self.lang, top=self.top, lan=shown)
             if shown is not None
-            else t("table_heading", self.lang, top=self.top)
+            else TEXTS("table_heading", self.lang, top=self.top)
         )
         f = self.formatted_rows()
         cols = [
@@ -598,7 +605,7 @@ class CandidateScreening:
         ]
         headers = [
             _T("hdr_rank", self.lang),
-            t("col_kommun", self.lang),
+            TEXTS("col_kommun", self.lang),
             _T("hdr_count", self.lang),
             _T("hdr_ratio", self.lang),
             _T("hdr_interval", self.lang),
@@ -611,16 +618,16 @@ class CandidateScreening:
         ]
         groups = [
             ("", 3),
-            (t("need", self.lang), 3),
-            (t("similarity", self.lang), 2),
-            (t("detectability", self.lang), 2),
+            (TEXTS("need", self.lang), 3),
+            (TEXTS("similarity", self.lang), 2),
+            (TEXTS("detectability", self.lang), 2),
             ("", 1),
         ]
         rows: list[list[str]] = []
         strong: list[int] = []
         for r in f.iter_rows(named=True):
             if r["extra"]:
-                rows.append([t("gap_row", self.lang)] + [""] * (len(cols) - 1))
+                rows.append([TEXTS("gap_row", self.lang)] + [""] * (len(cols) - 1))
             if r["area_code"] == self.focus.code:
                 strong.append(len(rows))
             rows.append([r[c] for c in cols])
@@ -629,7 +636,7 @@ class CandidateScreening:
         parts = html.heading(heading, 2)
         if fr["area_code"] != self.pilot.code:
             parts += html.paragraph(
-                (t if self.focus.code == CASE_CANDIDATE else _T)(
+                (TEXTS if self.focus.code == CASE_CANDIDATE else _T)(
                     "huddinge_line" if self.focus.code == CASE_CANDIDATE else "focus_line",
                     self.lang,
                     name=self.focus.label(),
@@ -643,7 +650,9 @@ class CandidateScreening:
                 )
             )
             if f.filter(pl.col("extra")).height:
-                parts += html.paragraph(t("huddinge_outside", self.lang, name=self.focus.label()))
+                parts += html.paragraph(
+                    TEXTS("huddinge_outside", self.lang, name=self.focus.label())
+                )
         pr = self.row(self.pilot.code)
         small = 0 < (pr["count_est_total"] or 0) < self.min_count
         parts += html.paragraph(
@@ -663,7 +672,7 @@ class CandidateScreening:
             rows,
             numeric=[True, False] + [True] * (len(cols) - 2),
             row_header=1,
-            caption=t(
+            caption=TEXTS(
                 "table_caption",
                 self.lang,
                 indicator=self.indicator.label(self.lang, short=True),
@@ -679,7 +688,7 @@ class CandidateScreening:
                     name=self.focus.label(),
                 ),
                 _T("abbreviations", self.lang, first=first, last=last, level=level),
-                t("table_note_est", self.lang, min_count=self.min_count, power=power),
+                TEXTS("table_note_est", self.lang, min_count=self.min_count, power=power),
                 self.source_line(),
             ],
             strong=strong,
@@ -726,45 +735,45 @@ class CandidateScreening:
         k = d.filter(pl.col("role") == "top").height  # the pilot is marked, not ranked
         legend = {
             "top": (
-                t("legend_top_lan", self.lang, k=k, lan=self.lan.name)
+                TEXTS("legend_top_lan", self.lang, k=k, lan=self.lan.name)
                 if self.lan is not None
-                else t("legend_top", self.lang, k=k)
+                else TEXTS("legend_top", self.lang, k=k)
             ),
-            "focus": t("legend_focus", self.lang, name=self.focus.name, rank=fr["rank"]),
-            "pilot": t("legend_pilot", self.lang),
-            "other": t("legend_other", self.lang),
+            "focus": TEXTS("legend_focus", self.lang, name=self.focus.name, rank=fr["rank"]),
+            "pilot": TEXTS("legend_pilot", self.lang),
+            "other": TEXTS("legend_other", self.lang),
         }
         drawable = d.filter(pl.col("ratio") > 0)
         n_undet = drawable.filter(pl.col("mde_pct").is_null()).height
         fig = need_detectability_chart(
             d,
-            title=t(
+            title=TEXTS(
                 "chart_title",
                 self.lang,
                 indicator=self.indicator.label(self.lang, short=True),
                 first=first,
                 last=last,
             ),
-            xlabel=t("ax_ratio", self.lang),
-            ylabel=t("ax_mde", self.lang),
-            strip_label=t("ax_undetectable", self.lang, n=n_undet),
+            xlabel=TEXTS("ax_ratio", self.lang),
+            ylabel=TEXTS("ax_mde", self.lang),
+            strip_label=TEXTS("ax_undetectable", self.lang, n=n_undet),
             legend=legend,
-            reference_label=t("riket_line", self.lang),
+            reference_label=TEXTS("riket_line", self.lang),
             lang=self.lang,
         )
         named = d.filter(pl.col("role") == "top").sort("rank")
         hi = drawable.sort(["ratio", "area_code"], descending=[True, False]).row(0, named=True)
         lo = drawable.drop_nulls("mde_pct").sort("mde_pct").row(0, named=True)
         n_missing = d.height - drawable.height
-        alt = t(
-            "chart_alt",
+        alt = TEXTS(
+            "screening_chart_alt",
             self.lang,
             n=drawable.height,
             indicator=self.ind_label,
             first=first,
             last=last,
             n_undet=n_undet,
-            n_missing=t("alt_missing", self.lang, n=n_missing) if n_missing else "",
+            n_missing=TEXTS("alt_missing", self.lang, n=n_missing) if n_missing else "",
             k=named.height,
             names=", ".join(named["label"].to_list()),
             focus=self.focus.name,
@@ -777,8 +786,8 @@ class CandidateScreening:
             min_mde=format_percent(lo["mde_pct"], 0, self.lang),
         )
         return (
-            html.heading(t("chart_heading", self.lang), 2)
-            + html.paragraph(t("chart_intro", self.lang, level=level))
+            html.heading(TEXTS("chart_heading", self.lang), 2)
+            + html.paragraph(TEXTS("chart_intro", self.lang, level=level))
             + html.figure(fig, alt=alt, source=self.source_line())
         )
 
@@ -803,11 +812,13 @@ class CandidateScreening:
     def sensitivity_table(self) -> html.Html:
         """Section 4: ranks of the top 10 under alternative weight sets."""
         names = list(self.sensitivity_sets)
-        headers = [t("col_kommun", self.lang)]
+        headers = [TEXTS("col_kommun", self.lang)]
         for name in names:
             w = self.sensitivity_sets[name]
             ws = "/".join(format_number(100 * w.get(c, 0.0), 0, self.lang) for c in COMPONENTS)
-            headers.append(t("ws_header", self.lang, label=t(f"ws_{name}", self.lang), weights=ws))
+            headers.append(
+                TEXTS("ws_header", self.lang, label=TEXTS(f"ws_{name}", self.lang), weights=ws)
+            )
         rows, strong = [], []
         for i, r in enumerate(self.sensitivity.iter_rows(named=True)):
             if r["area_code"] == self.focus.code:
@@ -817,20 +828,20 @@ class CandidateScreening:
         chosen = names[0]
         if "need_only" in names and chosen != "need_only":
             extra = html.paragraph(
-                t(
+                TEXTS(
                     "sens_need_only",
                     self.lang,
                     k=_SENS_K,
                     pop_need=format_int(self.median_population_top("need_only"), self.lang),
                     pop_chosen=format_int(self.median_population_top(chosen), self.lang),
-                    label=_lc_first(t(f"ws_{chosen}", self.lang)),
+                    label=_lc_first(TEXTS(f"ws_{chosen}", self.lang)),
                     n_undet=self.undetectable_in_top("need_only"),
                 )
             )
         return (
-            html.heading(t("sens_heading", self.lang), 2)
+            html.heading(TEXTS("sens_heading", self.lang), 2)
             + html.paragraph(
-                t(
+                TEXTS(
                     "sens_intro",
                     self.lang,
                     n=self.n,
@@ -844,8 +855,8 @@ class CandidateScreening:
                 headers,
                 rows,
                 numeric=[False] + [True] * len(names),
-                caption=t("sens_caption", self.lang),
-                footnotes=[t("sens_note", self.lang, k=_SENS_K), self.source_line()],
+                caption=TEXTS("sens_caption", self.lang),
+                footnotes=[TEXTS("sens_note", self.lang, k=_SENS_K), self.source_line()],
                 strong=strong,
             )
         )
@@ -856,7 +867,7 @@ class CandidateScreening:
         s = self.table.settings
         ind = self.indicator
         lines = [
-            t(
+            TEXTS(
                 "note_data",
                 self.lang,
                 indicator=ind.label(self.lang),
@@ -870,7 +881,7 @@ class CandidateScreening:
         at_start = [b for b in self.catalog.breaks_for(ind.id) if b.first_year == first]
         if inside:
             lines += [
-                t(
+                TEXTS(
                     "note_break_inside",
                     self.lang,
                     first=first,
@@ -880,25 +891,27 @@ class CandidateScreening:
                 for b in inside
             ]
         else:
-            lines.append(t("note_no_break", self.lang, first=first, last=last))
-        lines += [t("note_break_start", self.lang, text=b.description(self.lang)) for b in at_start]
+            lines.append(TEXTS("note_no_break", self.lang, first=first, last=last))
+        lines += [
+            TEXTS("note_break_start", self.lang, text=b.description(self.lang)) for b in at_start
+        ]
         missing = self.table.filter(pl.col("need_rate_ratio_est").is_null())
         if missing.height:
             names = [f"{r['area_name']} ({r['area_code']})" for r in missing.iter_rows(named=True)]
-            lines.append(t("note_missing", self.lang, n=missing.height, names=", ".join(names)))
+            lines.append(TEXTS("note_missing", self.lang, n=missing.height, names=", ".join(names)))
         variables = [
             _lc_first(self.catalog[v].label(self.lang, short=True))
             for v in s["similarity_variables"]
         ]
         lines += [
-            t("note_estimates", self.lang),
-            t("note_need", self.lang),
-            t("note_similarity", self.lang, variables=_join(variables, self.lang)),
-            t("note_detect", self.lang, years=s["pilot_years"]),
-            t("note_refs", self.lang),
+            TEXTS("note_estimates", self.lang),
+            TEXTS("note_need", self.lang),
+            TEXTS("note_similarity", self.lang, variables=_join(variables, self.lang)),
+            TEXTS("note_detect", self.lang, years=s["pilot_years"]),
+            TEXTS("note_refs", self.lang),
         ]
-        return html.heading(t("notes_heading", self.lang), 2) + html.callout(
-            t("notes_heading", self.lang), lines
+        return html.heading(TEXTS("notes_heading", self.lang), 2) + html.callout(
+            TEXTS("notes_heading", self.lang), lines
         )
 
 

@@ -11,13 +11,24 @@ from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
 from research.core.fmt import check_lang, format_number, format_percent
 
 from .sdid import agreement_sentence, estimator_name
-from .texts import t
+from .texts import TEXTS
 
-__all__ = ["conclusion_paragraphs"]
+__all__ = ["conclusion_paragraphs", "power_pct"]
 
 
 def _pct_change(rr: float, lang: str) -> str:
     return format_percent(100 * abs(1 - rr), 1, lang)
+
+
+def power_pct(power: float, lang: str) -> str:
+    r"""A power in whole percent; below 0.5 % it reads "under 1 %", never "0 %".
+
+    >>> power_pct(0.004, "sv"), power_pct(0.154, "en")
+    ('under 1\xa0%', '15%')
+    """
+    if power < 0.005:
+        return TEXTS("power_below_1", lang)
+    return format_percent(100 * power, 0, lang)
 
 
 def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:
@@ -74,26 +85,26 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         n=len(evidence.estimates),
         change=_pct_change(lead.rate_ratio, lang) if lead else "",
         plausible=format_percent(evidence.plausible_pct, 0, lang),
-        power=format_percent(100 * evidence.power_plausible, 0, lang)
+        power=power_pct(evidence.power_plausible, lang)
         if math.isfinite(evidence.power_plausible)
         else "..",
         mde=mde or "",
         alpha=format_number(evidence.alpha, 2, lang),
     )
-    head = t(f"verdict_{verdict}", lang, **kw)
+    head = TEXTS(f"verdict_{verdict}", lang, **kw)
     agreement = agreement_sentence(evidence, lang)
     if agreement:
         head += " " + agreement
     if verdict in ("cannot_tell", "no_effect_detected"):
-        head += " " + (t("power_mde", lang, **kw) if mde else t("power_none", lang, **kw))
+        head += " " + (TEXTS("power_mde", lang, **kw) if mde else TEXTS("power_none", lang, **kw))
     out.append(head)
     if sig and underpowered:
-        out.append(t("concl_exaggeration", lang, **kw))
-    out.append(t("concl_reporting", lang))
+        out.append(TEXTS("concl_exaggeration", lang, **kw))
+    out.append(TEXTS("concl_reporting", lang))
     if evidence.dilution is not None:
         share = evidence.dilution
         out.append(
-            t(
+            TEXTS(
                 "concl_dilution",
                 lang,
                 share=format_percent(100 * share, 0, lang),
@@ -104,12 +115,12 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     if evidence.breaks:
         near = [b for b in evidence.breaks if abs(b[0] - evidence.treatment_year) <= 1]
         labels = "; ".join(b[1] if lang == "sv" else b[2] for b in evidence.breaks)
-        text = t("concl_breaks", lang, labels=labels)
+        text = TEXTS("concl_breaks", lang, labels=labels)
         if near:
-            text += " " + t("concl_break_near", lang, year=near[-1][0])
+            text += " " + TEXTS("concl_break_near", lang, year=near[-1][0])
         out.append(text)
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
-        out.append(t("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))
+        out.append(TEXTS("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))
     if evidence.n_post_years < 3:
-        out.append(t("concl_short", lang, n=evidence.n_post_years))
+        out.append(TEXTS("concl_short", lang, n=evidence.n_post_years))
     return tuple(out)

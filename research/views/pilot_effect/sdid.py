@@ -15,7 +15,7 @@ from research.analyses.effect import Evidence
 from research.core.fmt import check_lang
 from research.core.i18n import Catalogue, load_catalogue
 
-from .texts import t as _old_t
+from .texts import TEXTS as _REPORT_TEXTS
 
 __all__ = ["SDID_TEXTS", "agreement_sentence", "estimator_name", "join_words", "st"]
 
@@ -43,7 +43,7 @@ def estimator_name(key: str, lang: str = "sv") -> str:
     ('syntetisk difference-in-differences', 'difference-in-differences')
     """
     try:
-        return _old_t(f"est_{key}", lang)
+        return _REPORT_TEXTS(f"est_{key}", lang)
     except KeyError:
         return st(f"est_{key}", lang)
 

@@ -16,16 +16,24 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
-from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.core.fmt import (
+    check_lang,
+    format_int,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+)
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
 from research.views import html
+from research.views.power_text import note_texts
 
 from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
-from .conclusion import conclusion_paragraphs
+from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words, st
-from .texts import t
+from .texts import TEXTS
 
 __all__ = ["PilotEffect", "pilot_effect"]
 
@@ -51,7 +59,7 @@ def _rr(x: float | None, lang: str) -> str:
 
 
 def _interval(lo: float | None, hi: float | None, lang: str) -> str:
-    return f"{_rr(lo, lang)} – {_rr(hi, lang)}"
+    return format_range(_rr(lo, lang), _rr(hi, lang), lang)
 
 
 @dataclass
@@ -74,7 +82,7 @@ class PilotEffect:
         return self.a.pilot
 
     def _t(self, key: str, **kw: object) -> str:
-        return t(key, self.lang, **kw)
+        return TEXTS(key, self.lang, **kw)
 
     def _st(self, key: str, **kw: object) -> str:
         return st(key, self.lang, **kw)
@@ -89,7 +97,7 @@ class PilotEffect:
 
     def source_line(self) -> str:
         """Attribution line under charts and tables."""
-        return self._t("source_line")
+        return self._t("source_kolada")
 
     def _start_label(self) -> str:
         return self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
@@ -113,7 +121,9 @@ class PilotEffect:
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
         """The report title."""
-        return html.heading(self._t("title", indicator=self.ind_label(), pilot=self.pilot.name), 1)
+        return html.heading(
+            self._t("title_pe", indicator=self.ind_label(), pilot=self.pilot.name), 1
+        )
 
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""
@@ -189,7 +199,7 @@ class PilotEffect:
                 end=format_month(a.programme.end, self.lang),
             )
         )
-        return html.callout(self._t("caveats_heading"), lines, kind="warning")
+        return html.callout(self._t("read_first_heading"), lines, kind="warning")
 
     def pool_section(self) -> html.Html:
         """Which kommuner are compared, and which were dropped and why."""
@@ -331,7 +341,7 @@ class PilotEffect:
             ],
             [
                 self._t("res_loo"),
-                f"{self._num(s.loo_min, 2)} – {self._num(s.loo_max, 2)}"
+                format_range(self._num(s.loo_min, 2), self._num(s.loo_max, 2), self.lang)
                 if s.loo is not None and s.loo.summary.height
                 else "..",
             ],
@@ -681,7 +691,7 @@ class PilotEffect:
     def power_section(self) -> html.Html:
         """What effect these data could have detected, in the pilot district after dilution."""
         a, pw = self.a, self.a.power
-        out = html.heading(self._t("power_heading"), 2)
+        out = html.heading(self._t("mde_heading"), 2)
         out += html.paragraph(
             self._t(
                 "power_method",
@@ -722,12 +732,12 @@ class PilotEffect:
             self._t(
                 "power_detect",
                 district=district,
-                power=self._pct(100 * float(a.detect.power), 0),
+                power=power_pct(float(a.detect.power), self.lang),
                 measured=self._pct(100 * (1 - a.detect.effect_rate_ratio_measured), 1),
                 pilot=self.pilot.name,
             )
         )
-        notes = pw.notes_sv if self.lang == "sv" else pw.notes
+        notes = note_texts(pw.notes, self.lang)
         if notes:
             out += html.callout(self._t("power_notes_heading"), notes)
         return out

@@ -27,8 +27,9 @@ from research.stats.power import can_detect, minimum_detectable_effect
 from research.stats.rates import poisson_rate_ci, poisson_trend, rate_ratio
 from research.views import html
 from research.views.charts import funnel_chart, trend_chart
+from research.views.power_text import detect_summary, mde_summary
 
-from .texts import t
+from .texts import TEXTS
 
 __all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
 
@@ -55,35 +56,27 @@ class PilotVsCandidate:
 
     def name(self, area: Area) -> str:
         """Display name of an area in the report language."""
-        return t("riket", self.lang) if area.level == "riket" else area.name
+        return TEXTS("riket", self.lang) if area.level == "riket" else area.name
 
     def source_line(self) -> str:
         """The attribution line under charts and tables."""
         sources = {self.catalog[i].source for i in self.indicators}
         parts = []
         if any(s.startswith("Kolada") for s in sources):
-            parts.append(
-                "Kolada (RKA), brottsstatistik från Brå, befolkning från SCB"
-                if self.lang == "sv"
-                else "Kolada (RKA), crime statistics from Brå, population from SCB"
-            )
+            parts.append(TEXTS("source_part_kolada", self.lang))
         if any(s.startswith("Brå") for s in sources):
-            parts.append(
-                "Brå, Anmälda brott (importerade filer)"
-                if self.lang == "sv"
-                else "Brå, reported offences (imported files)"
-            )
-        return t("source_line", self.lang, source="; ".join(parts))
+            parts.append(TEXTS("source_part_bra_import", self.lang))
+        return TEXTS("source_line", self.lang, source="; ".join(parts))
 
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
         """The report title."""
-        return html.heading(t("title_pvc", self.lang, candidate=self.candidate.name), 1)
+        return html.heading(TEXTS("title_pvc", self.lang, candidate=self.candidate.name), 1)
 
     def intro(self) -> html.Html:
         """What the report compares, and the stand-in caveat when the pilot is a kommun."""
         out = html.paragraph(
-            t(
+            TEXTS(
                 "intro_pvc",
                 self.lang,
                 candidate=self.candidate.name,
@@ -93,7 +86,7 @@ class PilotVsCandidate:
             )
         )
         if self.pilot.level == "district":
-            return out + html.paragraph(t("district_pilot", self.lang, pilot=self.pilot.name))
+            return out + html.paragraph(TEXTS("district_pilot", self.lang, pilot=self.pilot.name))
         if self.pilot.code == self.programme.parent_code:
             pop = self.panel.filter(
                 (pl.col("indicator") == "N01951")
@@ -103,7 +96,7 @@ class PilotVsCandidate:
             ).sort("year")
             kpop, kyear = float(pop["value"][-1]), int(pop["year"][-1])
             share = dilution_share(self.programme.district_population, kpop)
-            text = t(
+            text = TEXTS(
                 "standin",
                 self.lang,
                 district=self.programme.district,
@@ -115,7 +108,7 @@ class PilotVsCandidate:
                 kyear=kyear,
                 diluted=format_percent(20 * share, 1, self.lang),
             )
-            out = out + html.callout(t("standin_title", self.lang), [text], kind="warning")
+            out = out + html.callout(TEXTS("standin_title", self.lang), [text], kind="warning")
         return out
 
     def latest_table(self) -> html.Html:
@@ -129,16 +122,16 @@ class PilotVsCandidate:
             max_year=self.end_year,
             required=2,
         )
-        headers = [t("col_indicator", self.lang), t("col_year", self.lang)]
+        headers = [TEXTS("col_indicator", self.lang), TEXTS("col_year", self.lang)]
         headers += [self.name(a) for a in self.areas]
-        headers += [t("col_ratio", self.lang, area=self.candidate.name)]
-        headers += [t("col_rank", self.lang, area=self.candidate.name)]
+        headers += [TEXTS("col_ratio", self.lang, area=self.candidate.name)]
+        headers += [TEXTS("col_rank", self.lang, area=self.candidate.name)]
         rows = []
         official = False
         for r in lv.iter_rows(named=True):
             ind = self.catalog[r["indicator"]]
             year = r["year"]
-            row = [ind.label(self.lang, short=True), year or t("no_data", self.lang)]
+            row = [ind.label(self.lang, short=True), year or TEXTS("no_data", self.lang)]
             for c in codes:
                 text = self._ci_text(ind.id, c, year)
                 if isinstance(text, str) and r[f"value_{c}"] is not None:
@@ -146,21 +139,21 @@ class PilotVsCandidate:
                 row.append(text)
             row.append(self._ratio_text(ind.id, year))
             row.append(
-                t("rank_value", self.lang, rank=r["rank"], n=r["n_ranked"])
+                TEXTS("rank_value", self.lang, rank=r["rank"], n=r["n_ranked"])
                 if r["rank"] is not None
                 else ".."
             )
             official = official or ind.source.startswith("Brå")
             rows.append(row)
-        notes = [t("ci_note", self.lang)]
+        notes = [TEXTS("ci_note", self.lang)]
         if official:
-            notes.append(t("ci_note_official", self.lang))
-        notes += [t("rank_note", self.lang), self.source_line()]
-        return html.heading(t("latest_heading", self.lang), 2) + html.table(
+            notes.append(TEXTS("ci_note_official", self.lang))
+        notes += [TEXTS("rank_note", self.lang), self.source_line()]
+        return html.heading(TEXTS("latest_heading", self.lang), 2) + html.table(
             headers,
             rows,
             numeric=[False, False, True, True, True, True, True],
-            caption=t("rate_note", self.lang),
+            caption=TEXTS("rate_note", self.lang),
             footnotes=notes,
         )
 
@@ -184,12 +177,12 @@ class PilotVsCandidate:
             lang=self.lang,
             breaks=breaks,
             marker_date=self.pilot_start,
-            marker_label=t(
+            marker_label=TEXTS(
                 "pilot_start", self.lang, start=format_month(self.pilot_start, self.lang)
             ),
             years=years,
         )
-        alt = t(
+        alt = TEXTS(
             "chart_alt",
             self.lang,
             indicator=ind.label(self.lang),
@@ -204,7 +197,7 @@ class PilotVsCandidate:
 
     def trends_heading(self) -> html.Html:
         """Heading of the trends section."""
-        return html.heading(t("trends_heading", self.lang), 2)
+        return html.heading(TEXTS("trends_heading", self.lang), 2)
 
     def breaks_note(self) -> html.Html:
         """The registered breaks that touch the shown indicators and years."""
@@ -216,19 +209,19 @@ class PilotVsCandidate:
             b.description(self.lang) for b in sorted(seen.values(), key=lambda b: b.first_year)
         ]
         return (
-            html.heading(t("breaks_heading", self.lang), 2)
-            + html.paragraph(t("breaks_intro", self.lang))
-            + html.callout(t("breaks_heading", self.lang), lines)
+            html.heading(TEXTS("breaks_heading", self.lang), 2)
+            + html.paragraph(TEXTS("breaks_intro", self.lang))
+            + html.callout(TEXTS("breaks_heading", self.lang), lines)
         )
 
     def caveats(self) -> html.Html:
         """Caveats every decision-maker should read."""
         return html.callout(
-            t("caveats_heading", self.lang),
+            TEXTS("caveats_heading", self.lang),
             [
-                t("caveat_reported", self.lang),
-                t("caveat_small", self.lang),
-                t("caveat_estimate", self.lang),
+                TEXTS("caveat_reported", self.lang),
+                TEXTS("caveat_small", self.lang),
+                TEXTS("caveat_estimate", self.lang),
             ],
             kind="warning",
         )
@@ -271,6 +264,7 @@ class PilotVsCandidate:
             format_number(d["value"][0], 1, self.lang),
             format_number(ci.lower, 1, self.lang),
             format_number(ci.upper, 1, self.lang),
+            self.lang,
         )
 
     def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
@@ -287,6 +281,7 @@ class PilotVsCandidate:
             format_number(rr.ratio, 2, self.lang),
             format_number(rr.lower, 2, self.lang),
             format_number(rr.upper, 2, self.lang),
+            self.lang,
         )
 
     def trend_table(self) -> html.Html:
@@ -313,14 +308,15 @@ class PilotVsCandidate:
                         format_number(tr.pct_change, 1, self.lang),
                         format_number(tr.lower, 1, self.lang),
                         format_number(tr.upper, 1, self.lang),
+                        self.lang,
                     )
                 )
             rows.append(row)
-        headers = [t("col_indicator", self.lang)]
-        headers += [t("col_trend", self.lang, area=self.name(a)) for a in self.areas]
+        headers = [TEXTS("col_indicator", self.lang)]
+        headers += [TEXTS("col_trend", self.lang, area=self.name(a)) for a in self.areas]
         return (
-            html.heading(t("trend_heading", self.lang), 2)
-            + html.paragraph(t("trend_intro", self.lang, first=first, last=last))
+            html.heading(TEXTS("trend_heading", self.lang), 2)
+            + html.paragraph(TEXTS("trend_intro", self.lang, first=first, last=last))
             + html.table(
                 headers,
                 rows,
@@ -359,20 +355,20 @@ class PilotVsCandidate:
             res.limits,
             highlight=marks,
             title=f"{ind.label(self.lang, short=True)} {year}",
-            xlabel=t("funnel_x", self.lang),
+            xlabel=TEXTS("funnel_x", self.lang),
             ylabel=ind.unit_label(self.lang),
-            target_label=t("target", self.lang),
+            target_label=TEXTS("target", self.lang),
             lang=self.lang,
         )
         own = res.areas.filter(pl.col("area") == self.candidate.code)
-        where = t("within", self.lang)
+        where = TEXTS("within", self.lang)
         if own.height:
             f998, f95 = own["flag_99_8"][0], own["flag_95"][0]
             if f998 in ("high", "low"):
-                where = t(f"{f998}_998", self.lang)
+                where = TEXTS(f"{f998}_998", self.lang)
             elif f95 in ("high", "low"):
-                where = t(f"{f95}_95", self.lang)
-        alt = t(
+                where = TEXTS(f"{f95}_95", self.lang)
+        alt = TEXTS(
             "funnel_alt",
             self.lang,
             indicator=ind.label(self.lang),
@@ -380,7 +376,7 @@ class PilotVsCandidate:
             candidate=self.candidate.name,
             pilot=self.pilot.name,
         )
-        intro = t(
+        intro = TEXTS(
             "funnel_intro",
             self.lang,
             year=year,
@@ -389,7 +385,7 @@ class PilotVsCandidate:
             phi=format_number(max(res.dispersion.phi, 1.0), 2, self.lang),
         )
         return (
-            html.heading(t("funnel_heading", self.lang), 2)
+            html.heading(TEXTS("funnel_heading", self.lang), 2)
             + html.paragraph(intro)
             + html.figure(fig, alt=alt, source=self.source_line())
         )
@@ -429,15 +425,15 @@ class PilotVsCandidate:
                 ]
             )
         headers = [
-            t("col_rank_plain", self.lang),
-            t("col_kommun", self.lang),
-            t("col_distance", self.lang),
-            t("col_main", self.lang),
+            TEXTS("col_rank_plain", self.lang),
+            TEXTS("col_kommun", self.lang),
+            TEXTS("col_distance", self.lang),
+            TEXTS("col_main", self.lang),
         ]
         return (
-            html.heading(t("similar_heading", self.lang, area=self.candidate.name), 2)
+            html.heading(TEXTS("similar_heading", self.lang, area=self.candidate.name), 2)
             + html.paragraph(
-                t("similar_intro", self.lang, area=self.candidate.name, first=first, last=last)
+                TEXTS("similar_intro", self.lang, area=self.candidate.name, first=first, last=last)
             )
             + html.table(
                 headers, rows, numeric=[True, False, True, False], footnotes=[self.source_line()]
@@ -463,19 +459,19 @@ class PilotVsCandidate:
             )
         in_any = {c for codes in sim.overlap.values() for c in codes}
         headers = [
-            t("col_group", self.lang),
-            t("col_year", self.lang),
-            t("col_members", self.lang),
-            t("col_overlap", self.lang),
+            TEXTS("col_group", self.lang),
+            TEXTS("col_year", self.lang),
+            TEXTS("col_members", self.lang),
+            TEXTS("col_overlap", self.lang),
         ]
         return (
-            html.heading(t("official_heading", self.lang, area=self.candidate.name), 3)
-            + html.paragraph(t("official_intro", self.lang, overlap=len(in_any)))
+            html.heading(TEXTS("official_heading", self.lang, area=self.candidate.name), 3)
+            + html.paragraph(TEXTS("official_intro", self.lang, overlap=len(in_any)))
             + html.table(
                 headers,
                 rows,
                 numeric=[False, True, False, False],
-                footnotes=[t("official_source", self.lang)],
+                footnotes=[TEXTS("official_source", self.lang)],
             )
         )
 
@@ -488,7 +484,7 @@ class PilotVsCandidate:
             return html.Html("")
         baseline = float(d["count"].mean())
         res = can_detect(drop, baseline, years_pre=3, years_post=3)
-        lines = [res.summary(self.lang, area=self.candidate.name)]
+        lines = [detect_summary(res, self.lang, area=self.candidate.name)]
         if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
             kpop = self.counts(ind, self.pilot.code, (last - 2, last))
             if kpop.height:
@@ -499,9 +495,10 @@ class PilotVsCandidate:
                     float(kpop["count"].mean()), years_pre=3, years_post=3, dilution=share
                 )
                 lines.append(
-                    f"{self.pilot.name}: " + mde.summary(self.lang, area=self.programme.district)
+                    f"{self.pilot.name}: "
+                    + mde_summary(mde, self.lang, area=self.programme.district)
                 )
-        intro = t(
+        intro = TEXTS(
             "power_intro",
             self.lang,
             indicator=self.catalog[ind].label(self.lang, short=True),
@@ -511,9 +508,9 @@ class PilotVsCandidate:
             last=last,
         )
         return (
-            html.heading(t("power_heading", self.lang), 2)
+            html.heading(TEXTS("power_heading", self.lang), 2)
             + html.paragraph(intro)
-            + html.callout(t("power_heading", self.lang), lines)
+            + html.callout(TEXTS("power_heading", self.lang), lines)
         )
 
 

@@ -1,0 +1,233 @@
+"""Sentences about statistical power: :mod:`research.stats.power` results in words.
+
+The statistics return numbers and note codes (:class:`research.stats.power.PowerNote`); this
+module turns them into Swedish or English sentences from the shared catalogue
+(``research/views/texts.toml``, ids ``pw_*``).
+
+Examples
+--------
+>>> from research.stats.power import can_detect
+>>> d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
+>>> print(detect_summary(d, "en", area="Huddinge"))  # doctest: +NORMALIZE_WHITESPACE
+No: a 20% drop in Huddinge within 3 years would be detected with probability 17% (the
+target is 80%). The smallest drop detected with 80% power is 52%. With on average
+15.0 reported crimes a year (estimated count), 3 years before and 3 after the start, and
+a difference-in-differences Poisson comparison against a very large comparison group
+using a z test at the 5% level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from research.core.errors import ParameterError
+from research.core.fmt import check_lang, format_number, format_percent
+from research.stats.power import DetectResult, PowerNote, PowerResult
+
+from .texts import COMMON as TEXTS
+
+__all__ = ["detect_summary", "mde_summary", "note_texts"]
+
+
+def _pct(x: float, lang: str, decimals: int = 0) -> str:
+    return format_percent(x, decimals, lang)
+
+
+def _plain(x: float, lang: str, decimals: int) -> str:
+    """English keeps Python's shortest form (``0.05``), Swedish a fixed number of decimals."""
+    return f"{x:g}" if lang == "en" else format_number(x, decimals, lang)
+
+
+def _design(r: PowerResult, lang: str) -> str:
+    i = r.inputs
+    control = ""
+    if r.estimator == "did_poisson":
+        if i["n_control"] is not None:
+            control = TEXTS("pw_control_units", lang, n=i["n_control"])
+        elif i["control_count"] is not None:
+            pool = float(np.asarray(i["control_count"], dtype=float).reshape(-1)[0])
+            control = TEXTS("pw_control_pool", lang, count=format_number(pool, 0, lang))
+        else:
+            control = TEXTS("pw_control_large", lang)
+    return TEXTS(
+        "pw_design",
+        lang,
+        baseline=format_number(r.baseline_count, 1, lang),
+        years_pre=i["years_pre"],
+        years_post=i["years_post"],
+        estimator=TEXTS(f"pw_est_{r.estimator}", lang),
+        control=control,
+        test=TEXTS(f"pw_test_{r.inference}", lang),
+        alpha=_pct(100 * i["alpha"], lang),
+    )
+
+
+def _where(area: str | None, lang: str) -> str:
+    return TEXTS("pw_where", lang, area=area) if area else ""
+
+
+def note_texts(notes: Sequence[PowerNote], lang: str = "sv") -> list[str]:
+    """The caveats of a power result as sentences.
+
+    Parameters
+    ----------
+    notes
+        :attr:`research.stats.power.PowerResult.notes`.
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+        One sentence per note, in order.
+
+    Raises
+    ------
+    ParameterError
+        If ``lang`` is not supported.
+
+    Examples
+    --------
+    >>> from research.stats.power import minimum_detectable_effect
+    >>> note_texts(minimum_detectable_effect(50.0, overdispersion=1.5).notes, "sv")
+    ['Överspridning phi = 1,50 (varians = phi x medelvärde) är antagen.']
+    """
+    check_lang(lang)
+    out = []
+    for note in notes:
+        v = note.values
+        if note.code == "permutation_floor":
+            kw = {
+                "n_control": int(v["n_control"]),
+                "n_assignments": int(v["n_control"]) + 1,
+                "p_min": format_number(1 / (v["n_control"] + 1), 3, lang),
+                "alpha": _plain(v["alpha"], lang, 2),
+                "needed": int(v["needed"]),
+            }
+        elif note.code == "dilution":
+            kw = {"share": format_percent(100 * v["share"], 1, lang)}
+        elif note.code == "overdispersion":
+            kw = {"phi": format_number(v["phi"], 2, lang)}
+        elif note.code == "simulation":
+            mc = v["mc_se"]
+            kw = {
+                "n_sim": int(v["n_sim"]),
+                "power": _plain(v["power"], lang, 2),
+                "mc_se": f"{mc:.3f}" if lang == "en" else format_number(mc, 3, lang),
+            }
+        else:
+            kw = {}
+        out.append(TEXTS(f"pw_note_{note.code}", lang, **kw))
+    return out
+
+
+def _with_notes(text: str, notes: Sequence[PowerNote], lang: str) -> str:
+    return text + "".join(" " + n for n in note_texts(notes, lang))
+
+
+def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> str:
+    """The minimum detectable effect in one paragraph, with the design and its caveats.
+
+    Parameters
+    ----------
+    r
+        A :func:`research.stats.power.minimum_detectable_effect` result for one baseline count.
+    lang
+        ``"sv"`` or ``"en"``.
+    area
+        Name of the area to use in the text (default: a generic wording).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If ``r`` holds many baseline counts or ``lang`` is not supported.
+
+    Examples
+    --------
+    >>> from research.stats.power import minimum_detectable_effect
+    >>> print(mde_summary(minimum_detectable_effect(150.0), "en"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    With on average 150.0 reported crimes a year (estimated count), 3 years before and 3
+    after the start, and a difference-in-differences Poisson comparison against a very
+    large comparison group using a z test at the 5% level, a drop of at least 18% (rate
+    ratio 0.82) is detected with 80% power.
+    """
+    check_lang(lang)
+    if not isinstance(r.mde_rate_ratio, float):
+        raise ParameterError("mde_summary() needs a result for a single baseline count")
+    kw = {
+        "design": _design(r, lang),
+        "word": TEXTS(f"pw_word_{r.direction}", lang),
+        "where": _where(area, lang),
+        "power": _pct(100 * r.inputs["power"], lang),
+    }
+    if not r.detectable:
+        return _with_notes(TEXTS("pw_mde_none", lang, **kw), r.notes, lang)
+    text = TEXTS(
+        "pw_mde",
+        lang,
+        mde=_pct(r.mde_pct, lang),
+        rate_ratio=format_number(r.mde_rate_ratio, 2, lang),
+        **kw,
+    )
+    return _with_notes(text, r.notes, lang)
+
+
+def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -> str:
+    r"""Whether a given change would be detected: a yes/no answer with the numbers.
+
+    Parameters
+    ----------
+    d
+        A :func:`research.stats.power.can_detect` result for one baseline count.
+    lang
+        ``"sv"`` or ``"en"``.
+    area
+        Name of the pilot area for the text.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If ``d`` holds many baseline counts or ``lang`` is not supported.
+
+    Examples
+    --------
+    >>> from research.stats.power import can_detect
+    >>> detect_summary(can_detect(0.2, 2000.0), "sv")[:40]
+    'Ja: en minskning med 20\xa0% under 3 år sku'
+    """
+    check_lang(lang)
+    if not isinstance(d.power, float):
+        raise ParameterError("detect_summary() needs a result for a single baseline count")
+    r = d.mde
+    word = TEXTS(f"pw_word_{r.direction}", lang)
+    target = _pct(100 * d.target_power, lang)
+    text = TEXTS(
+        "pw_detect",
+        lang,
+        answer=TEXTS("pw_yes" if d.detectable else "pw_no", lang),
+        word=word,
+        size=_pct(100 * abs(1 - d.effect_rate_ratio), lang),
+        where=_where(area, lang),
+        years_post=r.inputs["years_post"],
+        power=_pct(100 * d.power, lang),
+        target=target,
+    )
+    if r.detectable:
+        text += " " + TEXTS(
+            "pw_detect_smallest", lang, word=word, target=target, mde=_pct(r.mde_pct, lang)
+        )
+    else:
+        text += " " + TEXTS("pw_detect_none", lang, word=word, target=target)
+    text += " " + _design(r, lang) + "."
+    return _with_notes(text, r.notes, lang)
