@@ -10,7 +10,7 @@ import pytest
 
 import research.data.coverage as cov_mod
 from research.cli import main
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 from research.data.coverage import Coverage, coverage, latest_published_year, months_since_year_end
 
 
@@ -47,7 +47,7 @@ def test_coverage_of_the_snapshot():
     sv = c.text("sv")
     assert sv.startswith("Datatäckning: riket 1994-1994 (1 områden), kommuner 2008-2022")
     assert "stadsdelar: inga" in sv and "2023 har publicerats" in sv
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         c.text("de")
 
 

@@ -26,7 +26,7 @@ from research.analyses.effect import (
     default_fit_start,
     pilot_effect_analysis,
 )
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, ParameterError
 from research.data.catalog import load_catalog
 from research.data.panel import load_panel
 from research.stats.power import power_at
@@ -107,10 +107,12 @@ def test_pool_lan(panel: pl.DataFrame) -> None:
 
 
 def test_bad_parameters(panel: pl.DataFrame) -> None:
-    with pytest.raises(ParameterError, match="donors"):
+    with pytest.raises(ArgumentError, match="donors"):
         pilot_effect_analysis(panel, donors="neighbours")
-    with pytest.raises(ParameterError, match="pilot start year"):
+    with pytest.raises(ArgumentError, match="pilot start year"):
         pilot_effect_analysis(panel, end_year=2020)
+    # pilot_start is read by research.core.fmt's month parser, shared with the report's
+    # parameter checks: a report parameter error
     with pytest.raises(ParameterError, match="YYYY-MM"):
         pilot_effect_analysis(panel, pilot_start="april 2021")
 
@@ -131,9 +133,9 @@ def test_warnings_for_the_2020_break(res) -> None:
     for key, w in res.estimator_warnings():
         by_est.setdefault(key, []).append(w)
     for key in ("synth", "did", "event", "its", "cits"):
-        assert any("2020" in w for w in by_est[key]), key
-    assert any("2020-assault-registration" in w for w in by_est["synth"])
-    assert any("next to the interruption" in w for w in by_est["its"])
+        assert any("2020" in str(w) for w in by_est[key]), key
+    assert any("2020-assault-registration" in str(w) for w in by_est["synth"])
+    assert any("next to the interruption" in str(w) for w in by_est["its"])
     assert any("2020" in line for line in conclusion_paragraphs(res.conclusion, "en"))
     assert any("2020" in line for line in conclusion_paragraphs(res.conclusion, "sv"))
 
@@ -429,9 +431,9 @@ def test_dilution_breaks_pretrend_short_post_are_stated() -> None:
 
 
 def test_conclude_rejects_bad_input() -> None:
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         conclude(Evidence(estimates=()))
-    with pytest.raises(ParameterError, match="p-value"):
+    with pytest.raises(ArgumentError, match="p-value"):
         conclude(Evidence(estimates=(Estimate("did", 0.9, 0.8, 1.0, 0.0),)))
 
 

@@ -14,7 +14,7 @@ from scipy import optimize, stats
 import research.analyses.screening as scr_mod
 from research.analyses.screening import screen_candidates
 from research.analyses.similarity import similar_areas
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 from research.data.panel import load_panel
 
 YEARS = (2020, 2022)
@@ -114,11 +114,11 @@ def test_weights_respected(panel):
     mixed = screen_candidates(panel, weights={"need": 2, "detectability": 1, "similarity": 1})
     s = 0.5 * mixed["need_score"] + 0.25 * mixed["detect_score"] + 0.25 * mixed["similarity_score"]
     np.testing.assert_allclose(mixed["score"].to_numpy(), s.to_numpy(), rtol=1e-12)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         screen_candidates(panel, weights={"cost": 1.0})
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         screen_candidates(panel, weights={"need": -1.0})
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         screen_candidates(panel, years=(2022, 2020))
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DataError
 
 __all__ = [
     "BRA_EXPORT_DOC",
@@ -93,7 +93,7 @@ class Coverage:
         published since (Brå, each March) but are not in the data: see docs/bra_export.md.
         """
         if lang not in ("sv", "en"):
-            raise ParameterError(f"lang must be 'sv' or 'en', got {lang!r}")
+            raise ArgumentError(f"lang must be 'sv' or 'en', got {lang!r}")
         names = _LEVEL_NAMES[lang]
         area_word = "områden" if lang == "sv" else "areas"
         parts = [
@@ -141,7 +141,7 @@ def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         If the panel has no values.
 
     Examples
@@ -153,7 +153,7 @@ def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:
     """
     rows = panel.filter(pl.col("value").is_not_null())
     if rows.is_empty():
-        raise ParameterError("the panel has no values")
+        raise DataError("the panel has no values")
     agg = rows.group_by("level").agg(
         pl.col("year").min().alias("first"),
         pl.col("year").max().alias("last"),
