@@ -694,10 +694,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "warnings_intro": {
         "sv": (
-            "Varje metod kontrollerar själv data och upplägg. Varningarna återges ordagrant "
-            "(beräkningsmodulerna skriver dem på engelska)."
+            "Varje metod kontrollerar själv data och upplägg och varnar för det som kan göra "
+            "resultatet missvisande."
         ),
-        "en": "Each method checks the data and design itself. Its warnings are shown verbatim.",
+        "en": (
+            "Each method checks the data and design itself and warns about what may make its "
+            "result misleading."
+        ),
     },
     "conclusion_heading": {"sv": "5. Slutsats", "en": "5. Conclusion"},
     "conclusion_caveats": {"sv": "Att väga in", "en": "To weigh in"},
