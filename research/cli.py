@@ -160,7 +160,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     params: dict[str, object] = {}
     for item in args.param:
         if "=" not in item:
-            raise PilotbenchError(f"-p expects NAME=VALUE, got {item!r}")
+            raise PilotbenchError(
+                f"-p expects NAME=VALUE, got {item!r}",
+                sv=f"-p väntar sig NAMN=VÄRDE, fick {item!r}",
+            )
         k, v = item.split("=", 1)
         params[k.strip()] = parse_cli_value(v.strip(), k.strip())
     for key in ("candidate", "pilot", "lang"):
@@ -182,7 +185,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         try:  # a misspelt notebook stops the whole schedule before anything runs
             notebook_path(job["notebook"])
         except PilotbenchError as exc:
-            raise ParameterError(f"{args.schedule}: [[job]] entry {i}: {exc}") from None
+            raise ParameterError(
+                f"{args.schedule}: [[job]] entry {i}: {exc}",
+                sv=f"{args.schedule}: [[job]]-post {i}: {exc}",
+            ) from None
     tasks = expand_schedule(schedule, args.schedule)
     workers = args.workers or schedule.get("batch", {}).get("workers")
     result = run_batch(
@@ -220,9 +226,15 @@ def _years(text: str) -> list[int]:
         else:
             a = b = int(text)
     except ValueError as exc:
-        raise PilotbenchError(f"--years expects YEAR or FIRST-LAST, got {text!r}") from exc
+        raise PilotbenchError(
+            f"--years expects YEAR or FIRST-LAST, got {text!r}",
+            sv=f"--years väntar sig ÅR eller FÖRSTA-SISTA, fick {text!r}",
+        ) from exc
     if not 1990 <= a <= b <= 2100:
-        raise PilotbenchError(f"--years {text}: need 1990 <= first <= last <= 2100")
+        raise PilotbenchError(
+            f"--years {text}: need 1990 <= first <= last <= 2100",
+            sv=f"--years {text}: behöver 1990 <= första <= sista <= 2100",
+        )
     return list(range(a, b + 1))
 
 

@@ -26,7 +26,7 @@ from research.analyses.effect import (
     default_fit_start,
     pilot_effect_analysis,
 )
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, ParameterError
 from research.core.fmt import format_number
 from research.data.catalog import load_catalog
 from research.data.panel import load_panel
@@ -108,10 +108,12 @@ def test_pool_lan(panel: pl.DataFrame) -> None:
 
 
 def test_bad_parameters(panel: pl.DataFrame) -> None:
-    with pytest.raises(ParameterError, match="donors"):
+    with pytest.raises(ArgumentError, match="donors"):
         pilot_effect_analysis(panel, donors="neighbours")
-    with pytest.raises(ParameterError, match="pilot start year"):
+    with pytest.raises(ArgumentError, match="pilot start year"):
         pilot_effect_analysis(panel, end_year=2020)
+    # pilot_start is read by research.core.fmt's month parser, shared with the report's
+    # parameter checks: a report parameter error
     with pytest.raises(ParameterError, match="YYYY-MM"):
         pilot_effect_analysis(panel, pilot_start="april 2021")
 
@@ -132,9 +134,9 @@ def test_warnings_for_the_2020_break(res) -> None:
     for key, w in res.estimator_warnings():
         by_est.setdefault(key, []).append(w)
     for key in ("synth", "did", "event", "its", "cits"):
-        assert any("2020" in w for w in by_est[key]), key
-    assert any("2020-assault-registration" in w for w in by_est["synth"])
-    assert any("next to the interruption" in w for w in by_est["its"])
+        assert any("2020" in str(w) for w in by_est[key]), key
+    assert any("2020-assault-registration" in str(w) for w in by_est["synth"])
+    assert any("next to the interruption" in str(w) for w in by_est["its"])
     assert any("2020" in line for line in conclusion_paragraphs(res.conclusion, "en"))
     assert any("2020" in line for line in conclusion_paragraphs(res.conclusion, "sv"))
 
@@ -430,9 +432,9 @@ def test_dilution_breaks_pretrend_short_post_are_stated() -> None:
 
 
 def test_conclude_rejects_bad_input() -> None:
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         conclude(Evidence(estimates=()))
-    with pytest.raises(ParameterError, match="p-value"):
+    with pytest.raises(ArgumentError, match="p-value"):
         conclude(Evidence(estimates=(Estimate("did", 0.9, 0.8, 1.0, 0.0),)))
 
 
@@ -539,9 +541,9 @@ def test_parse_expansion() -> None:
 
     assert parse_expansion(" 0126:2024 ,Botkyrka:2025,") == [("0126", 2024), ("Botkyrka", 2025)]
     for bad in ("0126", "0126:24", "0126:2024,0126:2025", ":2024"):
-        with pytest.raises(ParameterError, match="expansion"):
+        with pytest.raises(ArgumentError, match="expansion"):
             parse_expansion(bad)
-    with pytest.raises(ParameterError, match="expansion: entry '0126-2024'"):
+    with pytest.raises(ArgumentError, match="expansion: entry '0126-2024'"):
         pilot_effect_analysis(load_panel(), expansion="0126-2024")
 
 
@@ -613,11 +615,11 @@ def test_expansion_errors() -> None:
         spec, wide, load_areas().resolve("0180"), pool, 2021, list(range(2015, 2023)), 0.95
     )
     assert run("") is None
-    with pytest.raises(ParameterError, match="is the pilot kommun"):
+    with pytest.raises(ArgumentError, match="is the pilot kommun"):
         run("Stockholm:2023")
-    with pytest.raises(ParameterError, match="not after the first year of the window 2015"):
+    with pytest.raises(ArgumentError, match="not after the first year of the window 2015"):
         run("0126:2015")
-    with pytest.raises(ParameterError, match="kommun data only"):
+    with pytest.raises(ArgumentError, match="kommun data only"):
         run("0180-SOD:2023")
     with pytest.raises(DataError, match="lacks the outcome"):
         run("0127:2019")  # Botkyrka is not in this panel

@@ -544,10 +544,10 @@ def test_bad_report_parameters_are_refused_before_any_kernel(env, capsys, args, 
 
 def test_pilot_effect_start_year_message_names_what_the_user_set(built):
     from research.analyses.effect import pilot_effect_analysis
-    from research.core.errors import ParameterError
+    from research.core.errors import DesignError
     from research.data.panel import load_panel
 
-    with pytest.raises(ParameterError) as info:
+    with pytest.raises(DesignError) as info:
         pilot_effect_analysis(load_panel(built), start_year=2019)
     assert "fit_start" not in str(info.value) and "start_year=2019" in str(info.value)
 

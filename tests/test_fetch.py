@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import research.data.fetch as fetch_mod
-from research.core.errors import ParameterError, ParseError
+from research.core.errors import ArgumentError, ParseError
 from research.data.fetch import (
     FetchError,
     HttpClient,
@@ -504,7 +504,7 @@ def test_environment_proxy_is_used_for_other_hosts(server, monkeypatch):
 )
 def test_bad_url_is_refused(url, say):
     client = _client()
-    with pytest.raises(ParameterError, match=say) as info:
+    with pytest.raises(ArgumentError, match=say) as info:
         client.request(url)
     assert client.requests <= 1 and "\n" not in str(info.value)
 

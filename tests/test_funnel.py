@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DesignError
 from research.stats.funnel import (
     FunnelDispersion,
     exposure_grid,
@@ -228,23 +228,23 @@ def test_funnel_bundle_and_grid():
 
 def test_funnel_input_errors():
     d = funnel_dispersion(COUNTS, EXPOSURES)
-    with pytest.raises(ParameterError, match="dispersion"):
+    with pytest.raises(ArgumentError, match="dispersion"):
         funnel_limits(40.0, [1e4], overdispersion="multiplicative")
-    with pytest.raises(ParameterError, match="target"):
+    with pytest.raises(ArgumentError, match="target"):
         funnel_limits(40.0, [1e4], overdispersion="multiplicative", dispersion=d)
-    with pytest.raises(ParameterError, match="method"):
+    with pytest.raises(ArgumentError, match="method"):
         funnel_limits(40.0, [1e4], method="poisson")
-    with pytest.raises(ParameterError, match="levels"):
+    with pytest.raises(ArgumentError, match="levels"):
         funnel_limits(40.0, [1e4], levels=95)
-    with pytest.raises(ParameterError, match="target"):
+    with pytest.raises(ArgumentError, match="target"):
         funnel_limits(0.0, [1e4])
-    with pytest.raises(ParameterError, match="exposures"):
+    with pytest.raises(ArgumentError, match="exposures"):
         funnel_limits(40.0, [0.0])
-    with pytest.raises(ParameterError, match="strings"):
+    with pytest.raises(ArgumentError, match="strings"):
         funnel_outliers([1, 2], [10.0, 20.0], areas=[126, 180])
-    with pytest.raises(ParameterError, match="counts"):
+    with pytest.raises(ArgumentError, match="counts"):
         funnel_outliers([1.5, 2], [10.0, 20.0])
-    with pytest.raises(ParameterError, match="winsor"):
+    with pytest.raises(ArgumentError, match="winsor"):
         funnel_dispersion([1, 2], [10.0, 20.0], winsor=0.5)
-    with pytest.raises(ParameterError, match="two areas"):
+    with pytest.raises(DesignError, match="two areas"):
         funnel_dispersion([1], [10.0])

@@ -14,7 +14,7 @@ import pytest
 from scipy import special
 
 import research.stats.glm as glm_mod
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DesignError
 from research.stats.glm import cluster_covariance, fit_glm, fit_negbin
 
 REF = json.loads((Path(__file__).parent / "reference" / "glm_statsmodels.json").read_text())
@@ -161,7 +161,7 @@ def test_cluster_covariance_by_hand():
     c = 3 / 2 * 5 / 4
     np.testing.assert_allclose(V, c * B @ S.T @ S @ B, rtol=1e-12)
     assert G == 3
-    with pytest.raises(ParameterError, match="two clusters"):
+    with pytest.raises(DesignError, match="two clusters"):
         cluster_covariance(fit, x, y, np.zeros(6))
 
 
@@ -177,21 +177,21 @@ def test_cluster_covariance_by_hand():
 )
 def test_invalid_arguments(kw, match):
     x = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
-    with pytest.raises(ParameterError, match=match):
+    with pytest.raises(ArgumentError, match=match):
         fit_glm(x, np.array([1.0, 2.0, 3.0, 4.0]), **kw)
 
 
 def test_invalid_data():
     x = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
-    with pytest.raises(ParameterError, match="do not match"):
+    with pytest.raises(ArgumentError, match="do not match"):
         fit_glm(x, np.ones(3))
-    with pytest.raises(ParameterError, match="finite"):
+    with pytest.raises(ArgumentError, match="finite"):
         fit_glm(x, np.array([1.0, np.nan, 1.0, 1.0]))
-    with pytest.raises(ParameterError, match="rank"):
+    with pytest.raises(DesignError, match="rank"):
         fit_glm(np.column_stack([x, x[:, 1]]), np.ones(4))
-    with pytest.raises(ParameterError, match="non-negative"):
+    with pytest.raises(ArgumentError, match="non-negative"):
         fit_glm(x, np.array([1.0, -1.0, 1.0, 1.0]), family="poisson")
-    with pytest.raises(ParameterError, match="non-negative"):
+    with pytest.raises(ArgumentError, match="non-negative"):
         fit_negbin(x, np.array([1.0, -1.0, 1.0, 1.0]))
 
 

@@ -12,7 +12,7 @@ import doctest
 import pytest
 
 import research.data.groups as groups_mod
-from research.core.errors import ChecksumError, ParameterError, PilotbenchError
+from research.core.errors import ArgumentError, ChecksumError, ParameterError, PilotbenchError
 from research.core.paths import PROJECT_ROOT
 from research.data.groups import (
     SKR_GROUP_IDS,
@@ -155,18 +155,18 @@ def test_unknown_group_suggests(ref, fragment):
     with pytest.raises(UnknownGroupError) as exc:
         resolve_group(ref, kommun="0126")
     assert fragment in str(exc.value)
-    assert isinstance(exc.value, PilotbenchError) and isinstance(exc.value, ParameterError)
+    assert isinstance(exc.value, PilotbenchError) and isinstance(exc.value, ArgumentError)
     assert "\n" not in str(exc.value)
 
 
 def test_liknande_needs_a_kommun_and_a_known_year():
-    with pytest.raises(ParameterError, match="needs a kommun"):
+    with pytest.raises(ArgumentError, match="needs a kommun"):
         resolve_group("kolada:liknande-ifo")
-    with pytest.raises(ParameterError, match="2024, not 2019"):
+    with pytest.raises(ArgumentError, match="2024, not 2019"):
         resolve_group("kolada:liknande-ifo", kommun="0126", year=2019)
-    with pytest.raises(ParameterError, match="kommuner only"):
+    with pytest.raises(ArgumentError, match="kommuner only"):
         resolve_group("kolada:liknande-ifo:01")
-    with pytest.raises(ParameterError, match="not a group reference"):
+    with pytest.raises(ArgumentError, match="not a group reference"):
         resolve_group("Huddinge")
 
 

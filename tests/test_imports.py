@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from research.core.errors import DataError, ParameterError, ParseError
+from research.core.errors import ArgumentError, DataError, ParseError
 from research.core.locking import FolderNotWritableError
 from research.core.paths import PROJECT_ROOT
 from research.data.import_store import imports_dir, list_imports, load_imports, merge_with_snapshot
@@ -105,11 +105,11 @@ def test_failure_during_commit_rolls_back(tmp_path, monkeypatch):
 
 
 def test_parameter_errors(tmp_path):
-    with pytest.raises(ParameterError, match="source"):
+    with pytest.raises(ArgumentError, match="source"):
         import_file(DATA / "kolada_n07402.json", source="rka", base=tmp_path)
-    with pytest.raises(ParameterError, match="Brå files only"):
+    with pytest.raises(ArgumentError, match="Brå files only"):
         import_file(DATA / "kolada_n07402.json", source="kolada", year=2022, base=tmp_path)
-    with pytest.raises(ParameterError, match="no kolada reader"):
+    with pytest.raises(ArgumentError, match="no kolada reader"):
         import_file(DATA / "scb_folkmangd_utf8.csv", source="kolada", base=tmp_path)
     assert not imports_dir(tmp_path).exists()
 

@@ -15,7 +15,7 @@ from scipy import optimize, stats
 
 import research.stats.power as power_mod
 import research.views.power_text as power_text_mod
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 from research.stats.did import diff_in_diff
 from research.stats.glm import fit_glm
 from research.stats.power import (
@@ -244,7 +244,7 @@ def test_dilution_closed_form_sodermalm():
     # a district rate twice the kommun's doubles the diluted effect
     assert 1 - dilute(0.8, 0.13, 2.0) == pytest.approx(0.052, rel=1e-12)
     assert math.isnan(concentrate(0.5, 0.13))
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         dilute(0.8, 0.6, 2.0)
 
 
@@ -294,18 +294,18 @@ def test_can_detect_summary_and_answer():
     ],
 )  # fmt: skip
 def test_invalid_settings_raise(kw):
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         minimum_detectable_effect(15.0, **kw)
 
 
 def test_baseline_arguments_checked():
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         minimum_detectable_effect()
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         minimum_detectable_effect(10.0, baseline_rate=5.0, population=1000)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         minimum_detectable_effect(-1.0)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         can_detect(0.0, 10.0)
 
 

@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DesignError
 from research.data.catalog import SeriesBreak
 from research.stats.rates import (
     DEFAULT_MIN_COUNT,
@@ -152,9 +152,9 @@ def test_with_rate_ci_and_pooling():
     assert by_area["upper"][0] == pytest.approx(pooled.upper, rel=1e-12)
     assert by_area["n_missing"].to_list() == [0, 1]
     assert by_area["rate"][1] is None  # a missing year is not silently dropped
-    with pytest.raises(ParameterError, match="missing"):
+    with pytest.raises(ArgumentError, match="missing"):
         pooled_rate([1, None], [10.0, 10.0])
-    with pytest.raises(ParameterError, match="not found"):
+    with pytest.raises(ArgumentError, match="not found"):
         with_rate_ci(df, count="antal")
 
 
@@ -171,18 +171,18 @@ def test_with_rate_ci_and_pooling():
     ],
 )
 def test_invalid_input_raises(count, exposure, match):
-    with pytest.raises(ParameterError, match=match):
+    with pytest.raises(ArgumentError, match=match):
         poisson_rate_ci(count, exposure)
 
 
 def test_invalid_settings_raise():
-    with pytest.raises(ParameterError, match="level"):
+    with pytest.raises(ArgumentError, match="level"):
         poisson_rate_ci(1, 1, level=95)
-    with pytest.raises(ParameterError, match="method"):
+    with pytest.raises(ArgumentError, match="method"):
         poisson_rate_ci(1, 1, method="score")
-    with pytest.raises(ParameterError, match="per"):
+    with pytest.raises(ArgumentError, match="per"):
         poisson_rate_ci(1, 1, per=0)
-    assert issubclass(ParameterError, ValueError)
+    assert issubclass(ArgumentError, ValueError)
 
 
 def _exact_coverage(mu: float, method: str, level: float = 0.95) -> float:
@@ -395,11 +395,11 @@ def test_rate_ratio_is_symmetric(x1, x2, e1, e2, method):
 
 
 def test_rate_ratio_input_errors():
-    with pytest.raises(ParameterError, match="alternative"):
+    with pytest.raises(ArgumentError, match="alternative"):
         rate_ratio(1, 1, 1, 1, alternative="two.sided")
-    with pytest.raises(ParameterError, match="null"):
+    with pytest.raises(ArgumentError, match="null"):
         rate_ratio(1, 1, 1, 1, null=0)
-    with pytest.raises(ParameterError, match="count2"):
+    with pytest.raises(ArgumentError, match="count2"):
         rate_ratio(1, 1, -1, 1)
 
 
@@ -526,11 +526,11 @@ def test_trend_warnings_and_errors():
     assert t2.n_years == len(counts) - 1 and any("Dropped 1" in w for w in t2.warnings)
     zero = poisson_trend([0, 0, 0, 0], [1e4] * 4, [2019, 2020, 2021, 2022])
     assert math.isnan(zero.pct_change) and any("zero" in w for w in zero.warnings)
-    with pytest.raises(ParameterError, match="unique"):
+    with pytest.raises(ArgumentError, match="unique"):
         poisson_trend([1, 2, 3], [10.0] * 3, [2020, 2020, 2021])
-    with pytest.raises(ParameterError, match="at least"):
+    with pytest.raises(DesignError, match="at least"):
         poisson_trend([1, 2], [10.0] * 2, [2020, 2021])
-    with pytest.raises(ParameterError, match="overdispersion"):
+    with pytest.raises(ArgumentError, match="overdispersion"):
         poisson_trend([1, 2, 3], [10.0] * 3, [2020, 2021, 2022], overdispersion="nb")
 
 
@@ -559,9 +559,9 @@ def test_suppression_rules():
     assert display_value(12.5, 4) == ".."
     assert display_value(12.5, 5, formatter=lambda v: f"{v:.1f}".replace(".", ",")) == "12,5"
     assert display_value(0.0, 0) == "0.0"
-    with pytest.raises(ParameterError, match="min_count"):
+    with pytest.raises(ArgumentError, match="min_count"):
         suppression_mask([1], min_count=0)
-    with pytest.raises(ParameterError, match="min_count"):
+    with pytest.raises(ArgumentError, match="min_count"):
         suppression_mask([1], min_count=2.5)
 
 
@@ -578,5 +578,5 @@ def test_suppress_small_frame():
     assert out["rate"].to_list() == ["..", "0.0", "..", "4.06"]
     assert out["suppressed"].to_list() == [True, False, True, False]
     assert out["area_code"].to_list() == df["area_code"].to_list()
-    with pytest.raises(ParameterError, match="not found"):
+    with pytest.raises(ArgumentError, match="not found"):
         suppress_small(df, "upper")

@@ -16,7 +16,7 @@ from scipy import stats
 
 import research
 from research.core.display import ResultDisplay, fmt_num, record_frame
-from research.core.errors import EstimationError, ParameterError
+from research.core.errors import ArgumentError, EstimationError
 
 
 def _synth_panel() -> pl.DataFrame:
@@ -323,7 +323,7 @@ def test_power_display_and_curve() -> None:
     ) == pytest.approx(0.8, abs=0.02)
     vec = research.minimum_detectable_effect(np.array([50.0, 100.0]), n_control=20)
     assert vec.to_frame().height == 2
-    with pytest.raises(ParameterError, match="single baseline count"):
+    with pytest.raises(ArgumentError, match="single baseline count"):
         vec.plot()
 
 

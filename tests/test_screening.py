@@ -14,7 +14,7 @@ from scipy import optimize, stats
 import research.analyses.screening as scr_mod
 from research.analyses.screening import screen_candidates
 from research.analyses.similarity import similar_areas
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 from research.data.panel import load_panel
 
 YEARS = (2020, 2022)
@@ -133,7 +133,7 @@ def test_pilot_is_not_a_candidate_by_default(panel, table):
     assert np.all(np.diff(cand["score"].to_numpy()) <= 1e-15)
     assert "0180" not in tab.head(10)["area_code"].to_list()
     assert tab.settings["exclude_pilot"] is True
-    with pytest.raises(ParameterError, match="exclude_pilot"):
+    with pytest.raises(ArgumentError, match="exclude_pilot"):
         screen_candidates(panel, exclude_pilot="yes")
 
 
@@ -144,11 +144,11 @@ def test_weights_respected(panel):
     mixed = screen_candidates(panel, weights={"need": 2, "detectability": 1, "similarity": 1})
     s = 0.5 * mixed["need_score"] + 0.25 * mixed["detect_score"] + 0.25 * mixed["similarity_score"]
     np.testing.assert_allclose(mixed["score"].to_numpy(), s.to_numpy(), rtol=1e-12)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         screen_candidates(panel, weights={"cost": 1.0})
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         screen_candidates(panel, weights={"need": -1.0})
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         screen_candidates(panel, years=(2022, 2020))
 
 

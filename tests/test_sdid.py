@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from research.core.errors import DesignError, ParameterError
+from research.core.errors import ArgumentError, DesignError
 from research.stats.sdid import (
     _estimate,
     _fw_one,
@@ -238,18 +238,18 @@ def test_design_errors():
 def test_parameter_errors():
     df = _prop99()
     kw = dict(unit="State", time="Year", outcome="PacksPerCapita")
-    with pytest.raises(ParameterError, match="not found"):
+    with pytest.raises(ArgumentError, match="not found"):
         synthetic_did(df, **kw, treated="Kalifornien", treatment_time=1989)
-    with pytest.raises(ParameterError, match="unbalanced"):
+    with pytest.raises(DesignError, match="unbalanced"):
         synthetic_did(df.slice(1), **kw, treated="California", treatment_time=1989)
-    with pytest.raises(ParameterError, match="repeated"):
+    with pytest.raises(DesignError, match="repeated"):
         synthetic_did(pl.concat([df, df.head(1)]), **kw, treated="California", treatment_time=1989)
-    with pytest.raises(ParameterError, match="se_method"):
+    with pytest.raises(ArgumentError, match="se_method"):
         synthetic_did(df, **kw, treated="California", treatment_time=1989, se_method="wild")  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="not in data"):
+    with pytest.raises(ArgumentError, match="not in data"):
         synthetic_did(df, **{**kw, "outcome": "packs"}, treated="California", treatment_time=1989)
     hole = pl.when(pl.col("Year") == 1980).then(None).otherwise(pl.col("PacksPerCapita"))
-    with pytest.raises(ParameterError, match="missing"):
+    with pytest.raises(DesignError, match="missing"):
         synthetic_did(
             df.with_columns(hole.alias("PacksPerCapita")), **kw, treated="California",
             treatment_time=1989,

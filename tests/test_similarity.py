@@ -15,7 +15,7 @@ from scipy.spatial.distance import cdist
 
 import research.analyses.similarity as sim_mod
 from research.analyses.similarity import similar_areas, standardize_matrix
-from research.core.errors import DataError, ParameterError
+from research.core.errors import ArgumentError, DataError
 from research.data.panel import load_panel
 
 CODES = ["0114", "0115", "0117", "0120", "0123"]
@@ -75,9 +75,9 @@ def test_weights_by_hand():
     )  # fmt: skip
     np.testing.assert_allclose(res["distance"].to_numpy(), np.sqrt([54 / 35, 96 / 35]))
     assert res["contrib_A"][0] == pytest.approx((8 / 7) / (54 / 35), rel=1e-12)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(_tiny({"A": A, "B": B}), "0114", indicators=["A"], weights={"C": 1})
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(_tiny({"A": A, "B": B}), "0114", indicators=["A", "B"],
                       weights={"A": 2.0}, metric="mahalanobis")  # fmt: skip
 
@@ -139,17 +139,17 @@ def test_missing_value_rules():
 
 def test_bad_inputs():
     df = _tiny({"A": A, "B": B})
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(df, "0114", indicators=["Z"])
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(df, 114, indicators=["A"])
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(df, "01", indicators=["A"])  # a län, not a kommun
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(df, "0114", indicators=[])
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(df, "0114", indicators=["A"], missing="guess")
-    with pytest.raises(ParameterError):
+    with pytest.raises(ArgumentError):
         similar_areas(df, "0114", indicators=["A"], year=(2023, 2020))
 
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from research.core.errors import DesignError, EstimationError, ParameterError
+from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.stats.staggered import StaggeredWarning, group_time_att
 
 HERE = Path(__file__).parent
@@ -139,11 +139,11 @@ def test_errors_and_warnings(mpdta):
     never_only = mpdta.filter(pl.col("first.treat") == 0)
     with pytest.raises(DesignError, match="no treated units"):
         group_time_att(never_only, **COLS)
-    with pytest.raises(ParameterError, match="unbalanced"):
+    with pytest.raises(DesignError, match="unbalanced"):
         group_time_att(mpdta.slice(1), **COLS)
-    with pytest.raises(ParameterError, match="not in data"):
+    with pytest.raises(ArgumentError, match="not in data"):
         group_time_att(mpdta, **{**COLS, "outcome": "nope"})
-    with pytest.raises(ParameterError, match="varies within a unit"):
+    with pytest.raises(DesignError, match="varies within a unit"):
         bad = mpdta.with_columns(
             pl.when((pl.col("countyreal") == 8001) & (pl.col("year") == 2003))
             .then(2004)
@@ -151,9 +151,9 @@ def test_errors_and_warnings(mpdta):
             .alias("first.treat")
         )
         group_time_att(bad, **COLS)
-    with pytest.raises(ParameterError, match="est_method"):
+    with pytest.raises(ArgumentError, match="est_method"):
         group_time_att(mpdta, **COLS, est_method="ols")  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="kind"):
+    with pytest.raises(ArgumentError, match="kind"):
         group_time_att(mpdta, **COLS).aggregate("weekly")  # type: ignore[arg-type]
     with pytest.raises(EstimationError, match="rank deficient"):
         group_time_att(
@@ -171,7 +171,7 @@ def test_errors_and_warnings(mpdta):
     )
     with pytest.warns(StaggeredWarning, match="treated in the first period") as rec:
         res = group_time_att(early, **COLS)
-    assert rec[0].message.code == "treated_first_period"
+    assert rec[0].message.code == "treated-first-period"
     assert res.n_units == 499
 
 
@@ -247,7 +247,7 @@ def test_size_and_recovery_simulation():
 
 
 def test_bootstrap_needs_at_least_ten_draws(mpdta):
-    with pytest.raises(ParameterError, match="biters: need an integer of at least 10, got 9"):
+    with pytest.raises(ArgumentError, match="biters: need an integer of at least 10, got 9"):
         group_time_att(mpdta, **COLS, bootstrap=True, biters=9)
     res = group_time_att(mpdta, **COLS, bootstrap=True, biters=10, seed=1)
     assert math.isfinite(res.aggregate("simple").estimate)

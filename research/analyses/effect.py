@@ -98,7 +98,7 @@ import numpy as np
 import polars as pl
 
 from research.core.display import ResultDisplay, interval_figure
-from research.core.errors import DataError, ParameterError
+from research.core.errors import ArgumentError, DataError, DesignError, PilotbenchWarning
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
 from research.data.pilots import IGOR, Pilot, dilution_share
@@ -570,9 +570,13 @@ class EffectAnalysis(ResultDisplay):
             hline=1.0,
         )
 
-    def estimator_warnings(self) -> list[tuple[str, str]]:
-        """``(estimator key, warning)`` pairs exactly as the estimators returned them."""
-        out: list[tuple[str, str]] = []
+    def estimator_warnings(self) -> list[tuple[str, str | PilotbenchWarning]]:
+        """``(estimator key, warning)`` pairs as the estimators returned them, repeats dropped.
+
+        A warning is a :class:`~research.core.errors.PilotbenchWarning` (a typed condition
+        a report words in its language by ``code``) or an English string.
+        """
+        out: list[tuple[str, str | PilotbenchWarning]] = []
         for key, warns in (
             ("synth", self.synth.fit.warnings),
             ("did", self.did.warnings),
@@ -580,7 +584,12 @@ class EffectAnalysis(ResultDisplay):
             ("its", self.its.warnings),
             ("cits", self.its_controlled.warnings if self.its_controlled else []),
         ):
-            out.extend((key, w) for w in dict.fromkeys(warns))
+            seen: set[tuple[str, str]] = set()
+            for w in warns:
+                ident = (getattr(w, "code", ""), str(w))
+                if ident not in seen:
+                    seen.add(ident)
+                    out.append((key, w))
         return out
 
 
@@ -624,7 +633,7 @@ def conclude(evidence: Evidence) -> Conclusion:
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         If there are no estimates or a p-value lies outside (0, 1].
 
     Examples
@@ -641,10 +650,10 @@ def conclude(evidence: Evidence) -> Conclusion:
     Gelman, A. and Carlin, J. (2014). Perspectives on Psychological Science 9(6), 641-651.
     """
     if not evidence.estimates:
-        raise ParameterError("conclude needs at least one estimate")
+        raise ArgumentError("conclude needs at least one estimate")
     for e in evidence.estimates:
         if not (0 < e.p_value <= 1):
-            raise ParameterError(f"p-value of {e.key!r} must lie in (0, 1]; got {e.p_value!r}")
+            raise ArgumentError(f"p-value of {e.key!r} must lie in (0, 1]; got {e.p_value!r}")
     alpha = evidence.alpha
     sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
     down = [e for e in sig if e.rate_ratio < 1]
@@ -693,7 +702,7 @@ def default_fit_start(breaks: Sequence[SeriesBreak], treatment_year: int, start_
 
 def _parse_donors(spec: str) -> tuple[str, str | None]:
     if not isinstance(spec, str):
-        raise ParameterError(f"donors must be a string such as 'kommuner'; got {spec!r}")
+        raise ArgumentError(f"donors must be a string such as 'kommuner'; got {spec!r}")
     if is_group_reference(spec):
         return "group", spec.strip()
     s = spec.strip().lower()
@@ -704,7 +713,7 @@ def _parse_donors(spec: str) -> tuple[str, str | None]:
         return "lan", arg.strip().zfill(2)
     if sep and kind == "similar" and arg.strip().isdigit() and int(arg) >= 2:
         return "similar", str(int(arg))
-    raise ParameterError(
+    raise ArgumentError(
         f"donors={spec!r} is not understood; use 'kommuner' (all other kommuner), "
         "'lan:01' (the other kommuner of a län, by its 2-digit code), 'similar:20' (the 20 "
         "kommuner most similar to the pilot) or an official group such as "
@@ -785,7 +794,7 @@ def _build_pool(
         lan = panel.filter((pl.col("level") == "kommun") & (pl.col("parent_code") == arg))
         cand = sorted(c for c in lan["area_code"].unique().to_list() if c != pilot.code)
         if not cand:
-            raise ParameterError(
+            raise ArgumentError(
                 f"donors={spec!r}: län {arg!r} has no kommuner other than the pilot in the "
                 "panel; use a 2-digit län code such as 'lan:01' (Stockholms län)"
             )
@@ -959,7 +968,7 @@ def parse_expansion(spec: str) -> list[tuple[str, int]]:
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         An entry without ``:``, a year that is not a four-digit integer, or a kommun listed
         twice.
 
@@ -977,12 +986,12 @@ def parse_expansion(spec: str) -> list[tuple[str, int]]:
         area, sep, year = raw.rpartition(":")
         area, year = area.strip(), year.strip()
         if not sep or not area or not (year.isdigit() and len(year) == 4):
-            raise ParameterError(
+            raise ArgumentError(
                 f"expansion: entry {raw!r} is not KOMMUN:YEAR; write e.g. "
                 "expansion='0126:2024,0127:2025' (kommun code or name, joining year)"
             )
         if area in (a for a, _ in out):
-            raise ParameterError(f"expansion: kommun {area!r} is listed twice; keep one entry")
+            raise ArgumentError(f"expansion: kommun {area!r} is listed twice; keep one entry")
         out.append((area, int(year)))
     return out
 
@@ -1006,17 +1015,17 @@ def _run_expansion(
     for name, year in entries:
         area = areas.resolve(name)
         if area.level != "kommun":
-            raise ParameterError(
+            raise ArgumentError(
                 f"expansion: {area.label()} is a {area.level}; the panel has kommun data only, "
                 "so list kommuner"
             )
         if area.code == pilot.code:
-            raise ParameterError(
+            raise ArgumentError(
                 f"expansion: {area.label()} is the pilot kommun (its cohort is the pilot start "
                 f"year {treatment_year}); list only the kommuner that join later"
             )
         if year <= first:
-            raise ParameterError(
+            raise ArgumentError(
                 f"expansion: {area.label()} joins in {year}, not after the first year of the "
                 f"window {first}; group-time ATTs need a pre-treatment year"
             )
@@ -1142,7 +1151,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Invalid parameters (unknown donor specification, no post-treatment year, a window
         too short, a malformed ``expansion`` schedule).
     DataError
@@ -1174,7 +1183,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     ind = cat.get(indicator).id
     area = load_areas().resolve(pilot)
     if area.level != "kommun":
-        raise ParameterError(
+        raise ArgumentError(
             f"pilot must be a kommun (the panel has kommun data only); got {area.label()} "
             f"({area.level})"
         )
@@ -1183,14 +1192,14 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     y0, m0 = (int(p) for p in pilot_start.split("-"))
     first_full = y0 if m0 == 1 else y0 + 1
     if not start_year < treatment_year <= end_year:
-        raise ParameterError(
+        raise ArgumentError(
             f"the pilot start year {treatment_year} must lie after start_year={start_year} "
             f"and not after end_year={end_year}"
         )
     if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must lie in (0, 1); got {alpha!r}")
+        raise ArgumentError(f"alpha must lie in (0, 1); got {alpha!r}")
     if max_donors is not None and max_donors < 2:
-        raise ParameterError(f"max_donors must be at least 2 or None; got {max_donors!r}")
+        raise ArgumentError(f"max_donors must be at least 2 or None; got {max_donors!r}")
     parse_expansion(expansion)  # refuse a malformed schedule before any fitting
     breaks_all = cat.breaks_for(ind, (start_year, end_year))
     fit_given = fit_start is not None
@@ -1198,13 +1207,13 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         fit_start = default_fit_start(breaks_all, treatment_year, start_year)
     fit_start = int(fit_start)
     if not fit_given and not start_year <= fit_start <= treatment_year - 3:
-        raise ParameterError(
+        raise DesignError(
             f"start_year={start_year} leaves fewer than 3 years before the pilot start "
             f"{pilot_start} (the pre-treatment fit needs them); use start_year <= "
             f"{treatment_year - 3} or a later pilot_start"
         )
     if not start_year <= fit_start <= treatment_year - 3:
-        raise ParameterError(
+        raise ArgumentError(
             f"fit_start={fit_start} must lie in {start_year}-{treatment_year - 3} (at least 3 "
             "pre-treatment years)"
         )
@@ -1215,7 +1224,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     )
     last = min(end_year, data_last)
     if last < treatment_year:
-        raise ParameterError(
+        raise DesignError(
             f"no data for {area.label()} from the pilot start year {treatment_year} on (the "
             f"data end in {data_last}); nothing to evaluate"
         )

@@ -48,7 +48,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from research.core.errors import DataError, ParameterError
+from research.core.errors import ArgumentError, DataError
 from research.geo.area import RIKET
 from research.geo.registry import load_areas
 from research.stats.power import minimum_detectable_effect
@@ -104,17 +104,17 @@ def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     if weights is None:
         return dict(DEFAULT_WEIGHTS)
     if not isinstance(weights, Mapping):
-        raise ParameterError(f"weights must be a dict component -> weight; got {weights!r}")
+        raise ArgumentError(f"weights must be a dict component -> weight; got {weights!r}")
     unknown = sorted(set(weights) - set(_COMPONENTS))
     if unknown:
-        raise ParameterError(f"unknown components in weights: {unknown}; use {list(_COMPONENTS)}")
+        raise ArgumentError(f"unknown components in weights: {unknown}; use {list(_COMPONENTS)}")
     w = {c: weights.get(c, 0.0) for c in _COMPONENTS}
     for c, v in w.items():
         if not (isinstance(v, int | float) and np.isfinite(v) and v >= 0):
-            raise ParameterError(f"weight of {c!r} must be a number >= 0; got {v!r}")
+            raise ArgumentError(f"weight of {c!r} must be a number >= 0; got {v!r}")
     total = sum(w.values())
     if total <= 0:
-        raise ParameterError("at least one weight must be positive")
+        raise ArgumentError("at least one weight must be positive")
     return {c: float(v) / total for c, v in w.items()}
 
 
@@ -185,7 +185,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Invalid weights, years, reference or pilot.
     DataError
         When riket's figures for the indicator are missing in a year.
@@ -206,21 +206,19 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     """
     w = _check_weights(weights)
     if not isinstance(exclude_pilot, bool):
-        raise ParameterError(f"exclude_pilot must be True or False; got {exclude_pilot!r}")
+        raise ArgumentError(f"exclude_pilot must be True or False; got {exclude_pilot!r}")
     if reference not in ("riket", "rest"):
-        raise ParameterError(f"reference={reference!r}; use 'riket' or 'rest'")
+        raise ArgumentError(f"reference={reference!r}; use 'riket' or 'rest'")
     if not (
         isinstance(years, tuple | list)
         and len(years) == 2
         and all(isinstance(y, int) for y in years)
         and years[0] <= years[1]
     ):
-        raise ParameterError(f"years must be (first, last) with first <= last; got {years!r}")
+        raise ArgumentError(f"years must be (first, last) with first <= last; got {years!r}")
     pilot_area = load_areas().resolve(pilot)
     if pilot_area.level != "kommun":
-        raise ParameterError(
-            f"pilot must be a kommun; {pilot_area.label()} is a {pilot_area.level}"
-        )
+        raise ArgumentError(f"pilot must be a kommun; {pilot_area.label()} is a {pilot_area.level}")
     first, last = int(years[0]), int(years[1])
     n_years = last - first + 1
     warns: list[str] = []

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from research.core.errors import DataError, ParameterError
+from research.core.errors import ArgumentError, DataError
 from research.geo.area import Area
 from research.geo.registry import load_areas
 
@@ -172,7 +172,7 @@ def standardize_matrix(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For an unknown method.
 
     Examples
@@ -182,7 +182,7 @@ def standardize_matrix(
     ([-1.0, 0.0, 1.0], [2.0], [1.0])
     """
     if method not in _STANDARDIZE:
-        raise ParameterError(f"standardize={method!r} is not supported; use 'z' or 'robust'")
+        raise ArgumentError(f"standardize={method!r} is not supported; use 'z' or 'robust'")
     X = np.asarray(X, dtype=float)
     if method == "z":
         center = X.mean(axis=0)
@@ -219,7 +219,7 @@ def _values(
         sub = sub.join(latest, on="indicator", how="inner").filter(pl.col("year") == pl.col("_y"))
     elif isinstance(year, tuple | list):
         if len(year) != 2 or not all(isinstance(y, int) for y in year) or year[0] > year[1]:
-            raise ParameterError(
+            raise ArgumentError(
                 f"year must be None, a year (int) or a window (first, last) with first <= "
                 f"last; got {year!r}"
             )
@@ -229,7 +229,7 @@ def _values(
         sub = sub.filter(pl.col("year") == year)
         years = {v: int(year) for v in variables}
     else:
-        raise ParameterError(
+        raise ArgumentError(
             f"year must be None, a year (int) or a window (first, last); got {year!r}"
         )
     long = sub.group_by("area_code", "indicator").agg(pl.col("value").mean())
@@ -257,7 +257,7 @@ def _apply_transforms(
         if t is None:
             continue
         if t != "log":
-            raise ParameterError(f"transform {t!r} for {v!r} is not supported; use 'log' or None")
+            raise ArgumentError(f"transform {t!r} for {v!r} is not supported; use 'log' or None")
         col = X[:, j]
         bad = col <= 0
         if np.any(bad & ~np.isnan(col)):
@@ -274,31 +274,31 @@ def _check_weights(weights: Mapping[str, float] | None, variables: list[str]) ->
     if weights is None:
         return {v: 1.0 for v in variables}
     if not isinstance(weights, Mapping):
-        raise ParameterError(f"weights must be a dict variable -> weight; got {weights!r}")
+        raise ArgumentError(f"weights must be a dict variable -> weight; got {weights!r}")
     unknown = sorted(set(weights) - set(variables))
     if unknown:
-        raise ParameterError(
+        raise ArgumentError(
             f"weights name variables that are not compared: {unknown}; variables: {variables}"
         )
     out = {}
     for v in variables:
         w = weights.get(v, 1.0)
         if not (isinstance(w, int | float) and np.isfinite(w) and w >= 0):
-            raise ParameterError(f"weight of {v!r} must be a number >= 0; got {w!r}")
+            raise ArgumentError(f"weight of {v!r} must be a number >= 0; got {w!r}")
         out[v] = float(w)
     if sum(out.values()) == 0:
-        raise ParameterError("at least one weight must be positive")
+        raise ArgumentError("at least one weight must be positive")
     return out
 
 
 def _resolve_target(area: Any, level: str) -> Area:
     if isinstance(area, int) and not isinstance(area, bool):
-        raise ParameterError(
+        raise ArgumentError(
             f"area must be a code string such as '0126' (leading zeros matter); got {area!r}"
         )
     target = load_areas().resolve(area)
     if target.level != level:
-        raise ParameterError(
+        raise ArgumentError(
             f"{target.label()} is a {target.level}, but level={level!r}; compare areas of "
             "the same level"
         )
@@ -370,7 +370,7 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Unknown options, indicators absent from the panel, a target of another level, a
         numeric area code, or weights with the Mahalanobis distance.
     UnknownAreaError
@@ -402,26 +402,26 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
         (metric, "metric", _METRICS),
     ):
         if v not in ch:
-            raise ParameterError(f"{name}={v!r} is not supported; use one of {', '.join(ch)}")
+            raise ArgumentError(f"{name}={v!r} is not supported; use one of {', '.join(ch)}")
     if k is not None and not (isinstance(k, int) and k >= 1):
-        raise ParameterError(f"k must be a whole number >= 1 or None; got {k!r}")
+        raise ArgumentError(f"k must be a whole number >= 1 or None; got {k!r}")
     if isinstance(indicators, str) or isinstance(covariates, str):
-        raise ParameterError("indicators and covariates must be lists of ids, not one string")
+        raise ArgumentError("indicators and covariates must be lists of ids, not one string")
     variables = list(dict.fromkeys([*indicators, *covariates]))
     if not variables:
-        raise ParameterError("give at least one indicator to compare areas on")
+        raise ArgumentError("give at least one indicator to compare areas on")
     needed = {"area_code", "area_name", "level", "year", "indicator", "sex", "value"}
     if not isinstance(panel, pl.DataFrame) or not needed <= set(panel.columns):
-        raise ParameterError(
+        raise ArgumentError(
             f"panel must be the long panel of research.data.panel.load_panel with columns "
             f"{sorted(needed)}"
         )
     known = set(panel["indicator"].unique().to_list())
     absent = [v for v in variables if v not in known]
     if absent:
-        raise ParameterError(f"indicators not in the panel: {absent}; available: {sorted(known)}")
+        raise ArgumentError(f"indicators not in the panel: {absent}; available: {sorted(known)}")
     if metric == "mahalanobis" and weights is not None:
-        raise ParameterError(
+        raise ArgumentError(
             "weights have no effect with metric='mahalanobis' (rescaling a variable leaves "
             "the Mahalanobis distance unchanged); use metric='euclidean' to weight variables"
         )
@@ -515,7 +515,7 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
     if weights is not None:
         ignored = sorted(set(weights) - set(variables))
         if ignored:
-            raise ParameterError(f"weights name variables that are not compared: {ignored}")
+            raise ArgumentError(f"weights name variables that are not compared: {ignored}")
     sub_codes = [codes[i] for i in idx]
     ti = sub_codes.index(target.code)
     D = Z - Z[ti]

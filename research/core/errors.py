@@ -1,16 +1,59 @@
-"""Exception types raised by pilotbench.
+"""Exception types raised by pilotbench: one hierarchy.
 
 Every error a user can cause by their input derives from :class:`PilotbenchError`, so the
-command line can print it as one readable message instead of a traceback. IPython and
-JupyterLab show it the same way (:meth:`PilotbenchError._render_traceback_`): one line, in
-Swedish when the notebook's ``lang`` variable is ``"sv"`` and the error carries a Swedish
-text (``sv=``), in English otherwise.
+command line can print it as one readable message instead of a traceback (``except
+PilotbenchError`` in ``research.cli``). IPython and JupyterLab show it the same way
+(:meth:`PilotbenchError._render_traceback_`): one line, in Swedish when the notebook's
+``lang`` variable is ``"sv"`` and the error carries a Swedish text (``sv=``), in English
+otherwise. Errors a user can reach from the command line, a report's parameters, data
+import and fetching, area lookup or an estimator called from a notebook carry ``sv=``
+(``tests/test_errors.py`` keeps the count of those without at zero).
+
+::
+
+    Exception
+    └── PilotbenchError                  base: one readable line, ``sv=`` for Swedish
+        ├── ArgumentError (ValueError)   a library function got an invalid argument
+        │                                (a wrong type, an option not in the list, a level
+        │                                outside (0, 1), a column that is not in the frame)
+        ├── ParameterError (ValueError)  a *report* parameter is unknown or invalid
+        │                                (research/runner/params.py, the notebooks'
+        │                                parameter checks in research/views/, schedules)
+        ├── EstimationError (ValueError) a fit fails for a reason in the data (separation,
+        │   │                            a dispersion that cannot be estimated)
+        │   └── DesignError              the design cannot identify the effect asked for
+        │                                (no comparison units, too few periods, collinear
+        │                                terms), checked before fitting
+        ├── DataError                    data on disk (or fetched) cannot be used as it is
+        │   ├── ChecksumError            a raw file's sha256 differs from the manifest
+        │   └── ParseError (ValueError)  a file cannot be parsed; names file and line
+        ├── UnknownAreaError (LookupError)       an area name or code matches nothing
+        ├── AreaCodeTypeError (TypeError)        an area code given as a number
+        ├── UnknownIndicatorError (LookupError)  an indicator id not in the catalogue
+        └── ReportError                  a report could not be produced
+
+    Subclasses defined next to the code that raises them: ``FetchError(DataError)`` and
+    ``NetworkUnavailableError(FetchError)`` (research.data.fetch), ``DistrictReformError
+    (DataError)`` (research.geo.districts), ``FolderNotWritableError(DataError)`` and the
+    lock errors (research.core.locking), ``BatchLockedError`` (research.runner.batch).
+
+    UserWarning
+    └── PilotbenchWarning                base: a stable ``code``, values as attributes
+        └── ...                          one class per condition, in research.core.warnings
+
+Which class to raise: ``ArgumentError`` when the caller can fix the call itself (the
+message names the argument); ``DesignError``/``EstimationError`` when the data or design
+passed in cannot give the estimate; ``DataError`` when a file or download is at fault;
+``ParameterError`` only where a report's parameters are checked. The built-in base classes
+in brackets keep ``except ValueError`` (``LookupError``, ``TypeError``) working for callers
+that expect them.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AreaCodeTypeError",
+    "ArgumentError",
     "ChecksumError",
     "DataError",
     "DesignError",
@@ -97,14 +140,25 @@ class ParseError(DataError, ValueError):
         problem concerns the whole file.
     message
         What is wrong and, where possible, what was expected.
+    sv
+        The same in Swedish (without the file and line, which are added).
+
+    Examples
+    --------
+    >>> err = ParseError("x.csv", 3, "not a number", sv="inte ett tal")
+    >>> str(err), err.message("sv")
+    ('x.csv, line 3: not a number', 'x.csv, rad 3: inte ett tal')
     """
 
-    def __init__(self, path: object, line: int | None, message: str) -> None:
+    def __init__(
+        self, path: object, line: int | None, message: str, *, sv: str | None = None
+    ) -> None:
         self.path = str(path)
         self.line = line
         self.reason = message
         where = f"{self.path}, line {line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
+        where_sv = f"{self.path}, rad {line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}", sv=f"{where_sv}: {sv}" if sv else None)
 
 
 class UnknownAreaError(PilotbenchError, LookupError):
@@ -135,8 +189,34 @@ class UnknownIndicatorError(PilotbenchError, LookupError):
         return str(self.args[0])
 
 
+class ArgumentError(PilotbenchError, ValueError):
+    """A library function was called with an invalid argument.
+
+    Raised by the statistics, analyses and data functions for arguments the caller can fix
+    (a wrong type, an option that does not exist, a level outside (0, 1), a column that is
+    not in the frame). A separate class from :class:`ParameterError` because the caller is
+    a program or a notebook cell, not a report's parameter list: the message names the
+    argument of the function, not a report parameter. It derives from ``ValueError`` so
+    that code catching the built-in error keeps working.
+
+    Examples
+    --------
+    >>> from research.stats.rates import poisson_rate_ci
+    >>> try:
+    ...     poisson_rate_ci(3, 1000, level=95)
+    ... except ArgumentError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    ArgumentError True
+    """
+
+
 class ParameterError(PilotbenchError, ValueError):
-    """A report parameter is unknown or has an invalid value."""
+    """A report parameter is unknown or has an invalid value.
+
+    Raised only where a report's parameters are checked: ``research/runner/params.py``,
+    the parameter checks of the report views, batch schedules and the command line. A
+    library function's own arguments raise :class:`ArgumentError`.
+    """
 
 
 class ReportError(PilotbenchError):
@@ -164,12 +244,42 @@ class DesignError(EstimationError):
 class PilotbenchWarning(UserWarning):
     """Base class of the warnings pilotbench issues; ``code`` is a stable identifier.
 
-    Reports translate a warning by its ``code`` rather than by its English text.
+    Reports translate a warning by its ``code`` rather than by its English text: the
+    subclasses in :mod:`research.core.warnings` declare the values a translation needs in
+    ``fields``; they are given as keyword arguments and kept as attributes (and in
+    ``values``).
+
+    Parameters
+    ----------
+    message
+        The English message (what ``str(warning)`` returns).
+    code
+        Overrides the class's ``code`` (only for the base class; subclasses keep theirs).
+    **values
+        The class's ``fields``, each by name.
+
+    Examples
+    --------
+    >>> w = PilotbenchWarning("the cache was not written", code="demo")
+    >>> w.code, str(w), w.values
+    ('demo', 'the cache was not written', {})
     """
 
     code: str = "warning"
+    #: Names of the values the message in ``research/core/warnings.toml`` needs.
+    fields: tuple[str, ...] = ()
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, **values: object) -> None:
         if code is not None:
             self.code = code
+        missing = [f for f in self.fields if f not in values]
+        extra = [k for k in values if k not in self.fields]
+        if missing or extra:
+            raise TypeError(
+                f"{type(self).__name__} needs the values {list(self.fields)}; "
+                f"missing {missing}, unexpected {extra}"
+            )
+        self.values: dict[str, object] = dict(values)
+        for key, value in values.items():
+            setattr(self, key, value)
         super().__init__(message)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from research.core.errors import ParameterError
+from research.core.errors import DataError
 
 __all__ = [
     "BRA_EXPORT_DOC",
@@ -90,7 +90,7 @@ def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         If the panel has no values.
 
     Examples
@@ -102,7 +102,7 @@ def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:
     """
     rows = panel.filter(pl.col("value").is_not_null())
     if rows.is_empty():
-        raise ParameterError("the panel has no values")
+        raise DataError("the panel has no values")
     agg = rows.group_by("level").agg(
         pl.col("year").min().alias("first"),
         pl.col("year").max().alias("last"),

@@ -45,7 +45,7 @@ import httpx
 import polars as pl
 import tenacity
 
-from research.core.errors import DataError, ParameterError
+from research.core.errors import ArgumentError, DataError
 from research.data.sources.kolada import parse_kolada
 from research.data.sources.scb import POPULATION_CONTENT, parse_jsonstat
 from research.geo.area import RIKET, normalize_code
@@ -115,7 +115,10 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if max_calls < 1 or period <= 0:
-            raise ParameterError("RateLimiter needs max_calls >= 1 and period > 0")
+            raise ArgumentError(
+                "RateLimiter needs max_calls >= 1 and period > 0",
+                sv="RateLimiter behöver max_calls >= 1 och period > 0",
+            )
         self.max_calls, self.period = max_calls, period
         self._clock, self._sleep = clock, sleep
         self._calls: collections.deque[float] = collections.deque()
@@ -281,7 +284,7 @@ class HttpClient:
 
         Raises
         ------
-        ParameterError
+        ArgumentError
             If ``url`` is not an http(s) URL.
         NetworkUnavailableError
             When the very first call cannot reach the host (DNS, refused, unreachable).
@@ -292,9 +295,15 @@ class HttpClient:
         try:
             parts = urllib.parse.urlsplit(url)
         except ValueError as exc:
-            raise ParameterError(f"{url!r} is not a valid URL ({exc}); correct it") from None
+            raise ArgumentError(
+                f"{url!r} is not a valid URL ({exc}); correct it",
+                sv=f"{url!r} är ingen giltig adress ({exc}); rätta den",
+            ) from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ParameterError(f"{url!r} is not an http(s) URL; give one such as {KOLADA_URL}")
+            raise ArgumentError(
+                f"{url!r} is not an http(s) URL; give one such as {KOLADA_URL}",
+                sv=f"{url!r} är ingen http(s)-adress; ange en som {KOLADA_URL}",
+            )
         host = parts.netloc
         last = ""
 
@@ -305,7 +314,12 @@ class HttpClient:
                 raise FetchError(
                     f"{url}: the fetch took longer than its deadline of {self.deadline:.0f} s "
                     f"(last: {last or 'no answer'}); nothing was changed. Try again later or "
-                    "raise --deadline."
+                    "raise --deadline.",
+                    sv=(
+                        f"{url}: hämtningen tog längre än tidsgränsen {self.deadline:.0f} s "
+                        f"(senast: {last or 'inget svar'}); inget ändrades. Försök igen senare "
+                        "eller höj --deadline."
+                    ),
                 )
             if self.limiter is not None:
                 self.limiter.acquire()
@@ -344,7 +358,11 @@ class HttpClient:
         except _Transient:
             raise FetchError(
                 f"{url}: giving up after {self.retries + 1} attempt(s); last: {last}. "
-                "Nothing was changed; try again later."
+                "Nothing was changed; try again later.",
+                sv=(
+                    f"{url}: ger upp efter {self.retries + 1} försök; senast: {last}. Inget "
+                    "ändrades; försök igen senare."
+                ),
             ) from None
 
     def _backoff(self, state: tenacity.RetryCallState) -> float:
@@ -365,14 +383,24 @@ class HttpClient:
             if isinstance(err, ssl.SSLError):
                 raise FetchError(
                     f"{url}: the TLS connection failed ({err.reason or err}); check the "
-                    "system's certificates or the URL, then try again."
+                    "system's certificates or the URL, then try again.",
+                    sv=(
+                        f"{url}: TLS-anslutningen misslyckades ({err.reason or err}); kontrollera "
+                        "systemets certifikat eller adressen och försök igen."
+                    ),
                 ) from None
             if not self._reached and _is_unreachable(exc):
                 raise NetworkUnavailableError(
                     f"{url}: cannot reach {urllib.parse.urlsplit(url).netloc}: {err or exc}. "
                     "There seems to be no network (or the host is down); nothing was changed. "
                     "Connect and try again, or import a downloaded file with "
-                    "research.data.imports.import_file."
+                    "research.data.imports.import_file.",
+                    sv=(
+                        f"{url}: når inte {urllib.parse.urlsplit(url).netloc}: {err or exc}. Det "
+                        "verkar inte finnas något nätverk (eller så är servern nere); inget "
+                        "ändrades. Anslut och försök igen, eller importera en nedladdad fil med "
+                        "research.data.imports.import_file."
+                    ),
                 ) from None
             raise _Transient(f"connection failed: {err or exc}") from None
         except httpx.TransportError as exc:  # dropped connection, protocol error
@@ -380,10 +408,17 @@ class HttpClient:
         except httpx.RequestError as exc:  # too many redirects, undecodable body: not transient
             raise FetchError(
                 f"{url}: {exc or type(exc).__name__}; nothing was changed. Check the URL "
-                "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) and try again."
+                "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) and try again.",
+                sv=(
+                    f"{url}: {exc or type(exc).__name__}; inget ändrades. Kontrollera adressen "
+                    "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) och försök igen."
+                ),
             ) from None
         except httpx.InvalidURL as exc:
-            raise ParameterError(f"{url!r} is not a valid URL ({exc}); correct it") from None
+            raise ArgumentError(
+                f"{url!r} is not a valid URL ({exc}); correct it",
+                sv=f"{url!r} är ingen giltig adress ({exc}); rätta den",
+            ) from None
         self._reached = True
         if resp.is_success:
             return resp.content
@@ -394,7 +429,14 @@ class HttpClient:
             raise FetchError(
                 f"{url}: {last}. Nothing was changed; check the "
                 + ("KPI or table id, areas and years" if resp.status_code < 500 else "server")
-                + " and try again."
+                + " and try again.",
+                sv=f"{url}: {last}. Inget ändrades; kontrollera "
+                + (
+                    "nyckeltal eller tabell-id, områden och år"
+                    if resp.status_code < 500
+                    else "servern"
+                )
+                + " och försök igen.",
             )
         ra = None
         if resp.status_code in (429, 503):
@@ -402,7 +444,11 @@ class HttpClient:
             if ra is not None and ra > self.max_retry_after:
                 raise FetchError(
                     f"{url}: the server asks to wait {ra:.0f} s (Retry-After); nothing was "
-                    "changed, try again later"
+                    "changed, try again later",
+                    sv=(
+                        f"{url}: servern ber oss vänta {ra:.0f} s (Retry-After); inget ändrades, "
+                        "försök igen senare"
+                    ),
                 )
         raise _Transient(last, ra)
 
@@ -434,7 +480,10 @@ def _kolada_code(code: str) -> str:
         return "00" + c
     if len(c) == 4 and c.isdigit():
         return c
-    raise ParameterError(f"{code!r} has no Kolada id (districts are not in Kolada)")
+    raise ArgumentError(
+        f"{code!r} has no Kolada id (districts are not in Kolada)",
+        sv=f"{code!r} har inget Kolada-id (stadsdelar finns inte i Kolada)",
+    )
 
 
 def _store(
@@ -503,7 +552,10 @@ def fetch_kolada(  # noqa: PLR0913 - injectable client, clock and sleep for test
         If a response is malformed.
     """
     if not kpis or not years:
-        raise ParameterError("fetch_kolada needs at least one KPI and one year")
+        raise ArgumentError(
+            "fetch_kolada needs at least one KPI and one year",
+            sv="fetch_kolada behöver minst ett nyckeltal och ett år",
+        )
     own = client is None
     client = client or HttpClient(
         timeout=timeout, retries=retries, deadline=deadline, progress=_stderr
@@ -529,7 +581,11 @@ def fetch_kolada(  # noqa: PLR0913 - injectable client, clock and sleep for test
                     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                         raise FetchError(
                             f"{url}: the response is not JSON ({exc}); nothing was changed. "
-                            "Is the URL Kolada's API v3 (PILOTBENCH_KOLADA_URL)?"
+                            "Is the URL Kolada's API v3 (PILOTBENCH_KOLADA_URL)?",
+                            sv=(
+                                f"{url}: svaret är inte JSON ({exc}); inget ändrades. Är adressen "
+                                "Koladas API v3 (PILOTBENCH_KOLADA_URL)?"
+                            ),
                         ) from None
                     pages.append(doc)
                     nxt = doc.get("next_url") if isinstance(doc, dict) else None
@@ -538,13 +594,22 @@ def fetch_kolada(  # noqa: PLR0913 - injectable client, clock and sleep for test
                     if not _same_origin(nxt, base_url):
                         raise FetchError(
                             f"{url}: next_url {nxt!r} leaves {base_url}; refusing to follow "
-                            "it, nothing was changed"
+                            "it, nothing was changed",
+                            sv=(
+                                f"{url}: next_url {nxt!r} leder bort från {base_url}; följer den "
+                                "inte, inget ändrades"
+                            ),
                         )
                     url = nxt
                 else:
                     raise FetchError(
                         f"{url}: {kpi} has more than {max_pages} pages; stopping, nothing was "
-                        "changed. Fetch fewer years or areas at a time, or raise max_pages."
+                        "changed. Fetch fewer years or areas at a time, or raise max_pages.",
+                        sv=(
+                            f"{url}: {kpi} har fler än {max_pages} sidor; avbryter, inget "
+                            "ändrades. Hämta färre år eller områden åt gången, eller höj "
+                            "max_pages."
+                        ),
                     )
                 name = (
                     f"kolada-{kpi}-{chunk[0]}-{chunk[-1]}"
@@ -610,12 +675,19 @@ def fetch_scb(  # noqa: PLR0913 - injectable client, clock and sleep for tests, 
         As :func:`fetch_kolada`.
     """
     if not regions or not years:
-        raise ParameterError("fetch_scb needs at least one region and one year")
+        raise ArgumentError(
+            "fetch_scb needs at least one region and one year",
+            sv="fetch_scb behöver minst en region och ett år",
+        )
     codes = [normalize_code(r) for r in regions]
     bad = [c for c in codes if not (c.isdigit() and len(c) in (2, 4))]
     if bad:
-        raise ParameterError(
-            f"SCB region codes are '00', 2-digit län or 4-digit kommun codes; got {bad}"
+        raise ArgumentError(
+            f"SCB region codes are '00', 2-digit län or 4-digit kommun codes; got {bad}",
+            sv=(
+                "SCB:s regionkoder är '00', tvåsiffriga länskoder eller fyrsiffriga kommunkoder; "
+                f"fick {bad}"
+            ),
         )
     yrs = [str(y) for y in sorted({int(y) for y in years})]
     own = client is None
@@ -647,7 +719,11 @@ def fetch_scb(  # noqa: PLR0913 - injectable client, clock and sleep for tests, 
             except UnicodeDecodeError as exc:
                 raise FetchError(
                     f"{url}: the response is not UTF-8 ({exc}); nothing was changed. Is the "
-                    "URL SCB's PxWebApi v2 (PILOTBENCH_SCB_URL)?"
+                    "URL SCB's PxWebApi v2 (PILOTBENCH_SCB_URL)?",
+                    sv=(
+                        f"{url}: svaret är inte UTF-8 ({exc}); inget ändrades. Är adressen SCB:s "
+                        "PxWebApi v2 (PILOTBENCH_SCB_URL)?"
+                    ),
                 ) from None
             name = f"scb-{table}-{yrs[0]}-{yrs[-1]}{'-kon' if by_sex else ''}-part{part}.json"
             docs.append((name, text))

@@ -55,7 +55,7 @@ from pathlib import Path
 
 import polars as pl
 
-from research.core.errors import DataError, ParameterError, UnknownAreaError
+from research.core.errors import ArgumentError, DataError, UnknownAreaError
 from research.core.paths import data_dir
 
 __all__ = [
@@ -109,7 +109,7 @@ _REF = re.compile(r"^(?P<prefix>kolada|skr)\s*:\s*(?P<rest>.*)$", re.IGNORECASE 
 _ID = re.compile(r"^G\d+$", re.IGNORECASE)
 
 
-class UnknownGroupError(UnknownAreaError, ParameterError):
+class UnknownGroupError(UnknownAreaError, ArgumentError):
     """A group reference names no Kolada group; ``suggestions`` holds close matches."""
 
 
@@ -298,7 +298,7 @@ def _owner_code(text: str, base: Path | None) -> str:
 
     area = load_areas(base).resolve(text)
     if area.level != "kommun":
-        raise ParameterError(
+        raise ArgumentError(
             f"Liknande kommuner groups exist for kommuner only; {area.label()} is a {area.level}"
         )
     return area.code
@@ -335,7 +335,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
     ------
     UnknownGroupError
         If no group matches; the message suggests close titles or themes.
-    ParameterError
+    ArgumentError
         If a Liknande kommuner group is asked for without a kommun, or for a year Kolada
         does not have (the message lists the years it has).
     UnknownAreaError
@@ -351,7 +351,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
     """
     frame = load_groups(base)
     if not isinstance(reference, str):
-        raise ParameterError(
+        raise ArgumentError(
             f"a group reference must be text such as 'kolada:liknande-ifo'; got {reference!r}"
         )
     ref = reference.strip()
@@ -359,7 +359,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
         ref = f"kolada:{ref}"
     m = _REF.match(ref)
     if not m:
-        raise ParameterError(
+        raise ArgumentError(
             f"{reference!r} is not a group reference; use 'kolada:liknande-ifo', "
             "'skr:<kommungrupp>' or 'kolada:<group id or title>'"
         )
@@ -368,7 +368,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
         skr = frame.filter(pl.col("kind") == "skr")
         if not rest:
             if kommun is None:
-                raise ParameterError(
+                raise ArgumentError(
                     f"{reference!r}: give a kommungrupp name, e.g. 'skr:Storstäder'"
                 )
             return skr_group(kommun, base=base, reference=reference)
@@ -397,7 +397,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
             )
         who = slug_m["kommun"] or kommun
         if who is None:
-            raise ParameterError(
+            raise ArgumentError(
                 f"{reference!r} needs a kommun: whose similar kommuner? Write "
                 f"'kolada:liknande-{theme}:Huddinge' or pass the kommun."
             )
@@ -415,7 +415,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
         years = sorted({y for y in sub["year"].to_list() if y is not None})
         if year is not None:
             if year not in years:
-                raise ParameterError(
+                raise ArgumentError(
                     f"{reference!r}: Kolada's groups here are for "
                     f"{', '.join(map(str, years)) or 'no stated year'}, not {year}; RKA "
                     "recomputes them yearly and the snapshot keeps one year (use year=None)"

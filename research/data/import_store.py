@@ -19,12 +19,13 @@ from pathlib import Path
 
 import polars as pl
 
-from research.core.errors import DataError, ParameterError, ParseError, PilotbenchWarning
+from research.core.errors import ArgumentError, DataError, ParseError
 from research.core.locking import (
     atomic_write_bytes,
     describe_os_error,
 )
 from research.core.paths import data_dir
+from research.core.warnings import ImportLogNotWrittenWarning
 from research.data.sources.bra import read_bra_csv, read_bra_excel
 from research.data.sources.common import (
     CANONICAL_SCHEMA,
@@ -79,7 +80,7 @@ def read_official_file(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For an unknown source, an extension the source has no reader for, or ``indicator``/
         ``year`` given for a source whose files say them themselves.
     ParseError, UnmatchedNamesError
@@ -87,12 +88,19 @@ def read_official_file(
     """
     path = Path(path)
     if source not in IMPORT_SOURCES:
-        raise ParameterError(f"source={source!r}; expected one of {IMPORT_SOURCES}")
+        raise ArgumentError(
+            f"source={source!r}; expected one of {IMPORT_SOURCES}",
+            sv=f"source={source!r}; väntade en av {IMPORT_SOURCES}",
+        )
     ext = path.suffix.lower()
     if source != "bra" and (indicator is not None or year is not None):
-        raise ParameterError(
+        raise ArgumentError(
             f"indicator/year are parameters of Brå files only; {source} files name their "
-            "indicator and years themselves. Leave them out."
+            "indicator and years themselves. Leave them out.",
+            sv=(
+                f"indicator/year är parametrar bara för Brå-filer; {source}-filer anger själva sin "
+                "indikator och sina år. Utelämna dem."
+            ),
         )
     readers = {
         ("bra", ".csv"): ("read_bra_csv", lambda: read_bra_csv(
@@ -119,9 +127,13 @@ def read_official_file(
             return validate_canonical(frame, path.name), f"read_scb_subareas ({edition})"
     if (source, ext) not in readers:
         known = sorted(e for s, e in readers if s == source)
-        raise ParameterError(
+        raise ArgumentError(
             f"{path.name}: no {source} reader for {ext or 'files without extension'}; "
-            f"{source} files must be {known}"
+            f"{source} files must be {known}",
+            sv=(
+                f"{path.name}: ingen {source}-läsare för {ext or 'filer utan filändelse'}; "
+                f"{source}-filer ska vara {known}"
+            ),
         )
     name, fn = readers[(source, ext)]
     try:
@@ -134,9 +146,16 @@ def read_official_file(
             None,
             f"does not have the structure of a {source} file that {name} reads "
             f"({type(exc).__name__}: {str(exc)[:80]})",
+            sv=(
+                f"har inte strukturen hos en {source}-fil som {name} läser ({type(exc).__name__}: "
+                f"{str(exc)[:80]})"
+            ),
         ) from exc
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise DataError(
+            f"{path}: cannot be read ({exc.strerror or exc})",
+            sv=f"{path}: kan inte läsas ({exc.strerror or exc})",
+        ) from exc
     return validate_canonical(frame, f"{path.name}"), name
 
 
@@ -150,7 +169,11 @@ def read_ledger(folder: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise DataError(
             f"{p}: the import ledger is unreadable ({str(exc).splitlines()[0]}); run "
-            "`pilotbench data repair` to rebuild it from the import log"
+            "`pilotbench data repair` to rebuild it from the import log",
+            sv=(
+                f"{p}: importregistret går inte att läsa ({str(exc).splitlines()[0]}); kör "
+                "`pilotbench data repair` för att bygga om det från importloggen"
+            ),
         ) from exc
     ok = isinstance(doc, dict) and isinstance(doc.get("imports"), list)
     if ok:
@@ -159,7 +182,11 @@ def read_ledger(folder: Path) -> dict:
     if not ok:
         raise DataError(
             f"{p}: the import ledger does not have the expected entries; run "
-            "`pilotbench data repair` to rebuild it from the import log"
+            "`pilotbench data repair` to rebuild it from the import log",
+            sv=(
+                f"{p}: importregistret har inte de väntade posterna; kör `pilotbench data repair` "
+                "för att bygga om det från importloggen"
+            ),
         )
     return doc
 
@@ -175,10 +202,12 @@ def append_log(folder: Path, action: str, entry: dict) -> None:
             os.fsync(fh.fileno())
     except OSError as exc:  # the ledger is committed; the log is the history of it
         warnings.warn(
-            PilotbenchWarning(
+            ImportLogNotWrittenWarning(
                 f"{describe_os_error(exc, folder)}; {action} of {entry.get('file_name')} "
                 "done but not written to imports.log",
-                code="log-not-written",
+                reason=describe_os_error(exc, folder),
+                action=action,
+                file_name=str(entry.get("file_name")),
             ),
             stacklevel=3,
         )
@@ -248,13 +277,21 @@ def load_imports(base: Path | None = None) -> pl.DataFrame:
         if not parquet_intact(folder, e):
             raise DataError(
                 f"{pq}: listed in {folder / LEDGER_FILE} but missing or damaged; run "
-                "`pilotbench data repair` to convert the kept original again"
+                "`pilotbench data repair` to convert the kept original again",
+                sv=(
+                    f"{pq}: finns i {folder / LEDGER_FILE} men saknas eller är skadad; kör "
+                    "`pilotbench data repair` för att konvertera det sparade originalet igen"
+                ),
             )
         try:
             df = pl.read_parquet(pq)
         except Exception as exc:
             raise DataError(
-                f"{pq}: cannot be read ({str(exc).splitlines()[0]}); run `pilotbench data repair`"
+                f"{pq}: cannot be read ({str(exc).splitlines()[0]}); run `pilotbench data repair`",
+                sv=(
+                    f"{pq}: kan inte läsas ({str(exc).splitlines()[0]}); kör `pilotbench data "
+                    "repair`"
+                ),
             ) from exc
         df = validate_canonical(df, str(pq))
         frames.append(df.with_columns(_order=pl.lit(order)))

@@ -139,7 +139,7 @@ def import_file(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For a wrong ``source``/extension/parameter combination.
     ParseError, UnmatchedNamesError
         When the file is malformed; nothing is written.
@@ -171,7 +171,12 @@ def import_file(
                     raise DataError(
                         f"{path.name} (sha256 {sha[:12]}...) was imported on {e['imported_at']} "
                         f"as source={e['source']!r} with {e.get('params')}; importing the same "
-                        f"bytes as source={source!r} with {params} would contradict it."
+                        f"bytes as source={source!r} with {params} would contradict it.",
+                        sv=(
+                            f"{path.name} (sha256 {sha[:12]}...) importerades {e['imported_at']} "
+                            f"som source={e['source']!r} med {e.get('params')}; att importera "
+                            f"samma bytes som source={source!r} med {params} skulle motsäga det."
+                        ),
                     )
                 if parquet_intact(folder, e):
                     pq = folder / e["parquet"]
@@ -214,16 +219,25 @@ def import_file(
 def _check_input_file(path: Path) -> None:
     """Refuse a missing path, a folder or something that is not a regular readable file."""
     if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a file; give the downloaded file itself")
+        raise DataError(
+            f"{path}: is a folder, not a file; give the downloaded file itself",
+            sv=f"{path}: är en mapp, inte en fil; ange själva den nedladdade filen",
+        )
     if not path.exists():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}: no such file", sv=f"{path}: filen finns inte")
     if not path.is_file():
-        raise DataError(f"{path}: not a regular file (a device or pipe?); save it as a file")
+        raise DataError(
+            f"{path}: not a regular file (a device or pipe?); save it as a file",
+            sv=f"{path}: är ingen vanlig fil (en enhet eller en pipe?); spara den som fil",
+        )
     try:
         with open(path, "rb"):
             pass
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise DataError(
+            f"{path}: cannot be read ({exc.strerror})",
+            sv=f"{path}: kan inte läsas ({exc.strerror})",
+        ) from exc
 
 
 def _safe_name(name: str) -> str:
@@ -276,7 +290,8 @@ def _commit(folder: Path, parquet: bytes, original: Path, entry: dict, ledger: d
             (folder / "originals").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise FolderNotWritableError(
-                describe_os_error(exc, folder) + "; nothing was imported"
+                describe_os_error(exc, folder) + "; nothing was imported",
+                sv=describe_os_error(exc, folder) + "; inget importerades",
             ) from exc
         pq = folder / entry["parquet"]
         if not parquet_intact(folder, entry) or not pq.exists():
@@ -332,11 +347,18 @@ def remove_import(import_id_or_name: str, base: Path | None = None) -> dict:
             ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in entries) or "none"
             raise DataError(
                 f"no import has the id or file name {key!r}; imports: {ids}. "
-                "See `pilotbench data imports`."
+                "See `pilotbench data imports`.",
+                sv=(
+                    f"ingen import har id:t eller filnamnet {key!r}; importer: {ids}. Se "
+                    "`pilotbench data imports`."
+                ),
             )
         if len(hits) > 1:
             ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in hits)
-            raise DataError(f"{key!r} matches {len(hits)} imports ({ids}); give the id")
+            raise DataError(
+                f"{key!r} matches {len(hits)} imports ({ids}); give the id",
+                sv=f"{key!r} passar {len(hits)} importer ({ids}); ange id:t",
+            )
         gone = hits[0]
         rest = [e for e in entries if e is not gone]
         write_ledger(folder, {**ledger, "imports": rest})
@@ -383,7 +405,12 @@ def repair(base: Path | None = None) -> list[str]:
                 raise DataError(
                     f"{folder / e['parquet']} is missing or damaged and its original "
                     f"{orig} is gone too; run `pilotbench data remove {import_id(e)}` and "
-                    "import the file again"
+                    "import the file again",
+                    sv=(
+                        f"{folder / e['parquet']} saknas eller är skadad och originalet {orig} "
+                        f"finns inte heller kvar; kör `pilotbench data remove {import_id(e)}` och "
+                        "importera filen igen"
+                    ),
                 )
             p = e.get("params") or {}
             frame, _ = read_official_file(

@@ -35,7 +35,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.ddf import datapoint_files, read_datapoints
-from research.core.errors import DataError, PilotbenchWarning
+from research.core.errors import DataError
 from research.core.locking import (
     FolderNotWritableError,
     atomic_write_bytes,
@@ -43,6 +43,7 @@ from research.core.locking import (
     describe_os_error,
 )
 from research.core.paths import data_dir, processed_dir
+from research.core.warnings import CacheNotWrittenWarning
 from research.geo.area import RIKET, normalize_code
 from research.geo.registry import load_areas
 
@@ -372,15 +373,11 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     return merged
 
 
-class CacheNotWrittenWarning(PilotbenchWarning):
-    """The panel was built in memory because ``data/processed`` cannot be written."""
-
-    code = "cache-not-written"
-
-
 def _warn_not_cached(exc: Exception) -> None:
     warnings.warn(
-        CacheNotWrittenWarning(f"{exc}; the panel was built in memory and not cached"),
+        CacheNotWrittenWarning(
+            f"{exc}; the panel was built in memory and not cached", reason=str(exc)
+        ),
         stacklevel=3,
     )
 

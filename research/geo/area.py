@@ -8,6 +8,7 @@ districts.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -88,11 +89,13 @@ def normalize_code(code: object) -> str:
         If ``code`` is a number (its leading zeros may be lost).
     """
     if isinstance(code, bool) or isinstance(code, int | float):
+        finite = not isinstance(code, float) or math.isfinite(code)
+        hint = f"'{int(code):04d}'" if finite else "'0126'"
         raise AreaCodeTypeError(
             f"Area code {code!r} is a number, so any leading zeros are lost. Codes are strings "
-            f"with leading zeros: a kommun has four digits (write '{int(code):04d}'), a län two.",
+            f"with leading zeros: a kommun has four digits (write {hint}), a län two.",
             sv=f"Områdeskoden {code!r} är ett tal, så inledande nollor har försvunnit. Koder är "
-            f"text med inledande nollor: en kommun har fyra siffror (skriv '{int(code):04d}'), "
+            f"text med inledande nollor: en kommun har fyra siffror (skriv {hint}), "
             "ett län två.",
         )
     text = str(code).strip()

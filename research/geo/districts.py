@@ -211,7 +211,9 @@ def get_district(code: str) -> District:
     try:
         return _BY_CODE[code]
     except KeyError:
-        raise UnknownAreaError(f"No district has the code {code!r}.") from None
+        raise UnknownAreaError(
+            f"No district has the code {code!r}.", sv=f"Ingen stadsdel har koden {code!r}."
+        ) from None
 
 
 def districts_of(parent_code: str, year: int | None = None) -> list[District]:
@@ -277,7 +279,10 @@ def resolve_district(text: str) -> Area | None:
         return found[0].area()
     if len(found) > 1:
         labels = ", ".join(f"{d.name} ({d.code})" for d in found)
-        raise UnknownAreaError(f"{text!r} is ambiguous between districts {labels}.")
+        raise UnknownAreaError(
+            f"{text!r} is ambiguous between districts {labels}.",
+            sv=f"{text!r} är tvetydigt mellan stadsdelarna {labels}.",
+        )
     if not explicit:
         return None
     pool = districts_of(parent) if parent else list(DISTRICTS)
@@ -289,6 +294,7 @@ def resolve_district(text: str) -> Area | None:
     raise UnknownAreaError(
         f"{text!r} is not a registered district" + (f"; did you mean {hint}?" if hint else "."),
         [(d.code, d.name) for d in sugg],
+        sv=f"{text!r} är ingen registrerad stadsdel" + (f"; menade du {hint}?" if hint else "."),
     )
 
 
@@ -353,17 +359,26 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
         found = [r for r in REFORMS if r.id == reform]
         if not found:
             raise DistrictReformError(
-                f"No reform has the id {reform!r}; known: {[r.id for r in REFORMS]}"
+                f"No reform has the id {reform!r}; known: {[r.id for r in REFORMS]}",
+                sv=f"Ingen reform har id:t {reform!r}; kända: {[r.id for r in REFORMS]}",
             )
         reform = found[0]
     if reform.kind != "merge":
         raise DistrictReformError(
             f"Reform {reform.id} splits {list(reform.old)} into {list(reform.new)}. A series "
             "cannot be carried across a split from district totals alone (it needs the "
-            "counts of the smaller areas); refusing rather than guessing a share."
+            "counts of the smaller areas); refusing rather than guessing a share.",
+            sv=(
+                f"Reformen {reform.id} delar {list(reform.old)} i {list(reform.new)}. En serie kan "
+                "inte föras över en delning utifrån stadsdelarnas totaler (det kräver antalen för "
+                "de mindre områdena); avbryter hellre än att gissa en andel."
+            ),
         )
     if on_existing not in ("raise", "keep"):
-        raise DistrictReformError(f"on_existing must be 'raise' or 'keep', not {on_existing!r}")
+        raise DistrictReformError(
+            f"on_existing must be 'raise' or 'keep', not {on_existing!r}",
+            sv=f"on_existing ska vara 'raise' eller 'keep', inte {on_existing!r}",
+        )
     new = get_district(reform.new[0])
     old_rows = frame.filter(pl.col("area_code").is_in(list(reform.old)))
     if old_rows.is_empty():
@@ -377,7 +392,12 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
             raise DistrictReformError(
                 f"{new.name} ({new.code}) already has rows for {ex}, which the old districts "
                 f"{list(reform.old)} also cover; pass on_existing='keep' to keep the official "
-                "new-district rows and drop the old ones."
+                "new-district rows and drop the old ones.",
+                sv=(
+                    f"{new.name} ({new.code}) har redan rader för {ex}, som de gamla stadsdelarna "
+                    f"{list(reform.old)} också täcker; ange on_existing='keep' för att behålla de "
+                    "officiella raderna för den nya stadsdelen och släppa de gamla."
+                ),
             )
         old_rows = old_rows.join(existing, on=key, how="anti")
     out_rows = []
@@ -387,12 +407,17 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
         if missing:
             raise DistrictReformError(
                 f"Cannot map {indicator} ({sex}) {year} to {new.name}: no rows for "
-                f"{missing}. All of {list(reform.old)} are needed to form the union."
+                f"{missing}. All of {list(reform.old)} are needed to form the union.",
+                sv=(
+                    f"Kan inte föra {indicator} ({sex}) {year} till {new.name}: inga rader för "
+                    f"{missing}. Alla {list(reform.old)} behövs för att bilda sammanslagningen."
+                ),
             )
         units = set(grp["unit"].to_list())
         if len(units) != 1:
             raise DistrictReformError(
-                f"{indicator} {year}: the old districts' units differ {units}"
+                f"{indicator} {year}: the old districts' units differ {units}",
+                sv=f"{indicator} {year}: de gamla stadsdelarnas enheter skiljer sig åt {units}",
             )
         unit = units.pop()
         counts = grp["count"]
@@ -405,7 +430,11 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
             elif pop is None or pop == 0:
                 raise DistrictReformError(
                     f"Cannot recompute the rate of {indicator} {year} for {new.name}: the "
-                    "population of every old district is needed (column 'population')."
+                    "population of every old district is needed (column 'population').",
+                    sv=(
+                        f"Kan inte räkna om takten för {indicator} {year} för {new.name}: "
+                        "folkmängden i varje gammal stadsdel behövs (kolumnen 'population')."
+                    ),
                 )
             else:
                 value = count / pop * per
@@ -415,7 +444,12 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
             raise DistrictReformError(
                 f"Cannot map {indicator} {year} to {new.name}: rates cannot be added or "
                 "averaged without the official counts (column 'count', Brå's 'Antal') and the "
-                "population of each old district."
+                "population of each old district.",
+                sv=(
+                    f"Kan inte föra {indicator} {year} till {new.name}: takter kan inte adderas "
+                    "eller medelvärdesbildas utan de officiella antalen (kolumnen 'count', Brås "
+                    "'Antal') och folkmängden i varje gammal stadsdel."
+                ),
             )
         sources = sorted(set(grp["source"].to_list()))
         out_rows.append(

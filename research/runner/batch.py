@@ -148,22 +148,30 @@ def _expand_areas(spec: Any) -> list[str]:
     if isinstance(spec, str) and spec.startswith("lan:"):
         lan = reg.resolve(spec[4:])
         if lan.level != "lan":
-            raise ParameterError(f"{spec!r}: {lan.label()} is not a län")
+            raise ParameterError(
+                f"{spec!r}: {lan.label()} is not a län",
+                sv=f"{spec!r}: {lan.label()} är inte ett län",
+            )
         return [a.code for a in reg.children(lan.code) if a.level == "kommun"]
     if spec in ("kommuner", "all"):
         return [a.code for a in reg.by_level("kommun")]
-    raise ParameterError(f"areas must be a list, 'lan:NN' or 'kommuner'; got {spec!r}")
+    raise ParameterError(
+        f"areas must be a list, 'lan:NN' or 'kommuner'; got {spec!r}",
+        sv=f"areas ska vara en lista, 'lan:NN' eller 'kommuner'; fick {spec!r}",
+    )
 
 
 def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[Task]:
     """Turn a schedule into tasks (one per notebook x area), in order, without duplicates."""
     jobs = schedule.get("job") or schedule.get("jobs") or []
     if not jobs:
-        raise ParameterError(f"{source}: no [[job]] tables")
+        raise ParameterError(f"{source}: no [[job]] tables", sv=f"{source}: inga [[job]]-tabeller")
     tasks: list[Task] = []
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
-            raise ParameterError(f"{source}: job {i} has no 'notebook'")
+            raise ParameterError(
+                f"{source}: job {i} has no 'notebook'", sv=f"{source}: jobb {i} saknar 'notebook'"
+            )
         base = dict(job.get("parameters", {}))
         each = job.get("each")
         if each is None:
@@ -171,7 +179,10 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
             continue
         param = each.get("parameter")
         if not param or "areas" not in each:
-            raise ParameterError(f"{source}: job {i}: 'each' needs 'parameter' and 'areas'")
+            raise ParameterError(
+                f"{source}: job {i}: 'each' needs 'parameter' and 'areas'",
+                sv=f"{source}: jobb {i}: 'each' behöver 'parameter' och 'areas'",
+            )
         for code in _expand_areas(each["areas"]):
             if code == base.get("pilot"):
                 continue
@@ -202,7 +213,11 @@ def batch_lock(root: Path) -> Iterator[Path]:
             holder = fh.read().strip() or "unknown"
             raise BatchLockedError(
                 f"Another batch is running ({holder}); {path} is locked. Scheduled runs never "
-                "overlap: wait for it to finish."
+                "overlap: wait for it to finish.",
+                sv=(
+                    f"En annan körning pågår ({holder}); {path} är låst. Schemalagda körningar "
+                    "överlappar aldrig: vänta tills den är klar."
+                ),
             ) from exc
         fh.seek(0)
         fh.truncate()
@@ -428,7 +443,8 @@ def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -
         from distributed import Client, as_completed
     except ImportError as exc:
         raise PilotbenchError(
-            "--dask needs dask.distributed: pip install 'pilotbench[dask]'"
+            "--dask needs dask.distributed: pip install 'pilotbench[dask]'",
+            sv="--dask behöver dask.distributed: pip install 'pilotbench[dask]'",
         ) from exc
     from tqdm import tqdm
 

@@ -59,7 +59,9 @@ def notebook_path(name: str | Path) -> Path:
         path = Path(name)
         if path.suffix == ".ipynb" and path.exists():
             return path
-        raise ParameterError(f"{path}: no such notebook")
+        raise ParameterError(
+            f"{path}: no such notebook", sv=f"{path}: det finns ingen sådan notebook"
+        )
     if name.endswith(".ipynb"):
         name = name[: -len(".ipynb")]
     path = notebooks_dir() / f"{name}.ipynb"
@@ -67,7 +69,11 @@ def notebook_path(name: str | Path) -> Path:
         close = difflib.get_close_matches(name, NOTEBOOKS, n=2)
         hint = f"; did you mean {', '.join(close)}" if close else ""
         raise ParameterError(
-            f"No report notebook named {name!r}{hint}. Available: {', '.join(NOTEBOOKS)}."
+            f"No report notebook named {name!r}{hint}. Available: {', '.join(NOTEBOOKS)}.",
+            sv=(
+                f"Det finns ingen rapportnotebook som heter {name!r}{hint}. Tillgängliga: "
+                f"{', '.join(NOTEBOOKS)}."
+            ),
         )
     return path
 
@@ -122,10 +128,14 @@ def _check_type(name: str, value: Any, declared: str) -> Any:
     if declared == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if declared == "int" and isinstance(value, bool):
-        raise ParameterError(f"{name} must be an integer, got {value!r}")
+        raise ParameterError(
+            f"{name} must be an integer, got {value!r}",
+            sv=f"{name} ska vara ett heltal, fick {value!r}",
+        )
     if not isinstance(value, _TYPES[declared]):
         raise ParameterError(
-            f"{name} must be of type {declared} (see `pilotbench params`), got {value!r}"
+            f"{name} must be of type {declared} (see `pilotbench params`), got {value!r}",
+            sv=f"{name} ska vara av typen {declared} (se `pilotbench params`), fick {value!r}",
         )
     return value
 
@@ -136,9 +146,15 @@ def _year_range(name: str, value: Any) -> str:
     try:
         first, last = (int(p) for p in text.split("-", 1)) if "-" in text else (int(text),) * 2
     except ValueError as exc:
-        raise ParameterError(f"{name} must be 'FIRST-LAST' years, got {value!r}") from exc
+        raise ParameterError(
+            f"{name} must be 'FIRST-LAST' years, got {value!r}",
+            sv=f"{name} ska vara år som 'FÖRSTA-SISTA', fick {value!r}",
+        ) from exc
     if not 1990 <= first <= last <= 2100:
-        raise ParameterError(f"{name} = {text}: need 1990 <= first <= last <= 2100")
+        raise ParameterError(
+            f"{name} = {text}: need 1990 <= first <= last <= 2100",
+            sv=f"{name} = {text}: behöver 1990 <= första <= sista <= 2100",
+        )
     return f"{first}-{last}"
 
 
@@ -157,13 +173,20 @@ def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
     if text.startswith("lan:"):
         area = load_areas().resolve(text[4:])
         if area.level != "lan":
-            raise ParameterError(f"{name} = {text!r}: {area.label()} is not a län")
+            raise ParameterError(
+                f"{name} = {text!r}: {area.label()} is not a län",
+                sv=f"{name} = {text!r}: {area.label()} är inte ett län",
+            )
         return f"lan:{area.code}"
     if text.startswith("similar:") and text[8:].isdigit() and 2 <= int(text[8:]) <= 289:
         return text
     raise ParameterError(
         f"{name} must be 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) or an official "
-        f"group such as 'kolada:liknande-ifo' or 'skr:Storstäder'; got {value!r}"
+        f"group such as 'kolada:liknande-ifo' or 'skr:Storstäder'; got {value!r}",
+        sv=(
+            f"{name} ska vara 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) eller en officiell "
+            f"grupp som 'kolada:liknande-ifo' eller 'skr:Storstäder'; fick {value!r}"
+        ),
     )
 
 
@@ -174,7 +197,11 @@ def _not_in_future(name: str, month: str) -> None:
     if (y, m) > (today.year, today.month):
         raise ParameterError(
             f"{name} = {month} lies in the future (it is now {today:%Y-%m}); give the month "
-            "the pilot actually started"
+            "the pilot actually started",
+            sv=(
+                f"{name} = {month} ligger i framtiden (nu är det {today:%Y-%m}); ange den månad "
+                "piloten faktiskt startade"
+            ),
         )
 
 
@@ -221,7 +248,11 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             msgs.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise ParameterError(
             f"Unknown parameter(s) for {name}: {', '.join(msgs)}. "
-            f"Known: {', '.join(specs)}. See `pilotbench params {name}`."
+            f"Known: {', '.join(specs)}. See `pilotbench params {name}`.",
+            sv=(
+                f"Okända parametrar för {name}: {', '.join(msgs)}. Kända: {', '.join(specs)}. Se "
+                f"`pilotbench params {name}`."
+            ),
         )
     out = dict(values)
     reg = load_areas()
@@ -234,7 +265,10 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 continue
             area = reg.resolve(v)
             if area.level != "lan":
-                raise ParameterError(f"lan must be a län (e.g. '01'); {area.label()} is not")
+                raise ParameterError(
+                    f"lan must be a län (e.g. '01'); {area.label()} is not",
+                    sv=f"lan ska vara ett län (t.ex. '01'); {area.label()} är inte det",
+                )
             out[k] = area.code
         elif k == "indicator":
             out[k] = load_catalog().get(str(v)).id
@@ -245,20 +279,32 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             out[k] = _donor_pool(k, v, reg.resolve(pilot).code if pilot else None)
         elif k.startswith("w_"):
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise ParameterError(f"{k} must be a non-negative number, got {v!r}")
+                raise ParameterError(
+                    f"{k} must be a non-negative number, got {v!r}",
+                    sv=f"{k} ska vara ett icke-negativt tal, fick {v!r}",
+                )
             out[k] = float(v)
         elif k in _YEAR_PARAMS:
             if isinstance(v, bool) or not isinstance(v, int):
-                raise ParameterError(f"{k} must be an integer year, got {v!r}")
+                raise ParameterError(
+                    f"{k} must be an integer year, got {v!r}",
+                    sv=f"{k} ska vara ett helt årtal, fick {v!r}",
+                )
             if not 1990 <= v <= 2100:
-                raise ParameterError(f"{k} = {v} is outside 1990-2100")
+                raise ParameterError(
+                    f"{k} = {v} is outside 1990-2100", sv=f"{k} = {v} ligger utanför 1990–2100"
+                )
         elif k == "areas":
             if v in ("", None):
                 continue
             if not is_group_reference(v):
                 raise ParameterError(
                     f"areas must be an official group such as 'skr:Pendlingskommun nära "
-                    f"storstad' or 'kolada:liknande-ifo:Huddinge'; got {v!r}"
+                    f"storstad' or 'kolada:liknande-ifo:Huddinge'; got {v!r}",
+                    sv=(
+                        "areas ska vara en officiell grupp som 'skr:Pendlingskommun nära "
+                        f"storstad' eller 'kolada:liknande-ifo:Huddinge'; fick {v!r}"
+                    ),
                 )
             pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
             resolve_group(str(v), kommun=reg.resolve(pilot).code if pilot else None)
@@ -273,7 +319,10 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             if isinstance(v, str):
                 v = [x.strip() for x in v.split(",") if x.strip()]
             if not isinstance(v, list | tuple) or not v:
-                raise ParameterError("indicators must be a list of indicator ids, or None")
+                raise ParameterError(
+                    "indicators must be a list of indicator ids, or None",
+                    sv="indicators ska vara en lista med indikator-id:n, eller None",
+                )
             cat = load_catalog()
             out[k] = [cat.get(str(i)).id for i in v]
         elif declared in ("int", "float", "bool", "str") and v is not None:
@@ -281,40 +330,62 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     merged = {p: specs[p].default for p in specs} | out
     first, last = merged.get("start_year"), merged.get("end_year")
     if isinstance(first, int) and isinstance(last, int) and first > last:
-        raise ParameterError(f"start_year ({first}) is after end_year ({last})")
+        raise ParameterError(
+            f"start_year ({first}) is after end_year ({last})",
+            sv=f"start_year ({first}) ligger efter end_year ({last})",
+        )
     if Path(str(name)).stem == "pilot_effect" and isinstance(first, int):
         treated = int(str(merged.get("pilot_start", "0000"))[:4])
         if first > treated - 3:
             raise ParameterError(
                 f"start_year = {first} leaves fewer than 3 years before the pilot start "
                 f"{merged.get('pilot_start')}; the pre-treatment fit needs them: use start_year "
-                f"<= {treated - 3}"
+                f"<= {treated - 3}",
+                sv=(
+                    f"start_year = {first} lämnar färre än 3 år före pilotstarten "
+                    f"{merged.get('pilot_start')}; anpassningen före starten behöver dem: använd "
+                    f"start_year <= {treated - 3}"
+                ),
             )
         if isinstance(last, int) and treated > last:
             raise ParameterError(
                 f"pilot_start {merged.get('pilot_start')} is after end_year = {last}; there is "
-                "nothing to evaluate"
+                "nothing to evaluate",
+                sv=(
+                    f"pilot_start {merged.get('pilot_start')} ligger efter end_year = {last}; det "
+                    "finns inget att utvärdera"
+                ),
             )
     if "end_year" in values and isinstance(last, int):
         data_last = data_end_year(merged.get("indicator"))
         if data_last is not None and last > data_last:
             raise ParameterError(
                 f"end_year = {last}, but the data end in {data_last}; use end_year <= "
-                f"{data_last}, or import newer files with `pilotbench data import`"
+                f"{data_last}, or import newer files with `pilotbench data import`",
+                sv=(
+                    f"end_year = {last}, men data slutar {data_last}; använd end_year <= "
+                    f"{data_last}, eller importera nyare filer med `pilotbench data import`"
+                ),
             )
     if "pilot" in merged and "candidate" in merged:
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
-            raise ParameterError("pilot and candidate are the same area")
+            raise ParameterError(
+                "pilot and candidate are the same area", sv="pilot och candidate är samma område"
+            )
     if "pilot" in merged and "focus" in merged:
         focus = reg.resolve(merged["focus"])
         if focus.level != "kommun":
             raise ParameterError(
                 f"focus must be a kommun (code such as '0126' or a name); {focus.label()} is a "
-                f"{focus.level}"
+                f"{focus.level}",
+                sv=f"focus måste vara en kommun (en kod som '0126' eller ett namn); "
+                f"{focus.label()} är inte en kommun",
             )
         if focus.code == reg.resolve(merged["pilot"]).code:
             raise ParameterError(
                 f"focus = {focus.label()} is the pilot kommun itself, which is not a "
-                "candidate; choose another kommun"
+                "candidate; choose another kommun",
+                sv=f"focus = {focus.label()} är pilotkommunen själv, som inte är en kandidat; "
+                "välj en annan kommun",
             )
     return out

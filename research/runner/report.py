@@ -408,7 +408,11 @@ def run_report(
             kept = f" The previous report in {final} is unchanged." if final.exists() else ""
             raise ReportError(
                 f"Report {slug} failed: {_describe_failure(exc)}. Failed notebook saved to "
-                f"{failed}.{kept}"
+                f"{failed}.{kept}",
+                sv=(
+                    f"Rapporten {slug} misslyckades: {_describe_failure(exc)}. Den misslyckade "
+                    f"notebooken sparades i {failed}.{kept}"
+                ),
             ) from exc
         seconds_exec = time.perf_counter() - t_exec
         t_html = time.perf_counter()
@@ -453,7 +457,8 @@ def run_report(
 
         kept = f"; the previous report in {final} is unchanged" if final.exists() else ""
         raise ReportError(
-            f"report {slug} could not be written: {describe_os_error(exc, root)}{kept}"
+            f"report {slug} could not be written: {describe_os_error(exc, root)}{kept}",
+            sv=f"rapporten {slug} kunde inte skrivas: {describe_os_error(exc, root)}{kept}",
         ) from exc
     finally:
         if env_before is None:
@@ -480,7 +485,8 @@ def _prepare_output(root: Path, staging: Path) -> None:
 
     if root.exists() and not root.is_dir():
         raise ParameterError(
-            f"{root}: the reports folder is a file, not a folder; give --output a folder"
+            f"{root}: the reports folder is a file, not a folder; give --output a folder",
+            sv=f"{root}: rapportmappen är en fil, inte en mapp; ge --output en mapp",
         )
     try:
         staging.mkdir(parents=True)
@@ -491,7 +497,11 @@ def _prepare_output(root: Path, staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         raise ParameterError(
             f"{describe_os_error(exc, root)}; no report was written (the previous ones are "
-            "unchanged). Give --output a writable folder."
+            "unchanged). Give --output a writable folder.",
+            sv=(
+                f"{describe_os_error(exc, root)}; ingen rapport skrevs (de tidigare är "
+                "oförändrade). Ge --output en skrivbar mapp."
+            ),
         ) from exc
     now = time.time()
     for old in staging.parent.iterdir():

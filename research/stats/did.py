@@ -70,7 +70,13 @@ import polars as pl
 from scipy import stats
 
 from research.core.display import ResultDisplay, interval_figure
-from research.core.errors import DataError, DesignError, EstimationError, ParameterError
+from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
+from research.core.warnings import (
+    ModelBasedIntervalsWarning,
+    PilotbenchWarning,
+    SeriesBreakWarning,
+    SingleTreatedUnitWarning,
+)
 
 from . import identification as ident
 from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
@@ -113,7 +119,9 @@ class DiDResult(ResultDisplay):
     reason
         Why that inference was used.
     warnings
-        Data and design caveats (series breaks, dropped units, few clusters...).
+        Data and design caveats (series breaks, dropped units, few clusters...). Typed
+        conditions are :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)``
+        is the English message, ``w.code`` a stable id); the others are English strings.
     n_treated_units, n_units, n_obs, n_clusters, n_treated_clusters
         Sample sizes.
     family, design, level
@@ -134,7 +142,7 @@ class DiDResult(ResultDisplay):
     p_value: float
     method: str
     reason: str
-    warnings: list[str]
+    warnings: list[str | PilotbenchWarning]
     n_treated_units: int
     n_units: int
     n_obs: int
@@ -180,7 +188,7 @@ class DiDResult(ResultDisplay):
         return rows
 
     def _display_note(self) -> str | None:
-        return " ".join([self.reason, *self.warnings]) or None
+        return " ".join([self.reason, *map(str, self.warnings)]) or None
 
     def plot(self) -> Any:
         """The permutation distribution with the observed estimate (permutation inference).
@@ -266,7 +274,7 @@ class EventStudyResult(ResultDisplay):
     pretrend: PreTrendTest | None
     method: str
     reason: str
-    warnings: list[str]
+    warnings: list[str | PilotbenchWarning]
     n_treated_units: int
     n_units: int
     family: str
@@ -292,7 +300,7 @@ class EventStudyResult(ResultDisplay):
         return self.coefficients.select("event_time", "estimate", "se", "lower", "upper", "p_value")
 
     def _display_note(self) -> str | None:
-        return " ".join([self.reason, *self.warnings]) or None
+        return " ".join([self.reason, *map(str, self.warnings)]) or None
 
     def to_frame(self) -> pl.DataFrame:
         """The coefficient table (a copy of :attr:`coefficients`)."""
@@ -326,7 +334,7 @@ class _Panel:
     treated_u: np.ndarray  # per unit 0/1
     post: np.ndarray  # per obs 0/1
     cluster_codes: np.ndarray
-    warnings: list[str]
+    warnings: list[str | PilotbenchWarning]
 
 
 def _break_years(series_breaks: Sequence) -> list[int]:
@@ -336,7 +344,7 @@ def _break_years(series_breaks: Sequence) -> list[int]:
         try:
             out.append(int(year))
         except (TypeError, ValueError) as exc:
-            raise ParameterError(
+            raise ArgumentError(
                 f"series_breaks must hold years (int) or SeriesBreak objects; got {b!r}"
             ) from exc
     return sorted(set(out))
@@ -344,10 +352,10 @@ def _break_years(series_breaks: Sequence) -> list[int]:
 
 def _require_columns(data: pl.DataFrame, cols: dict[str, str | None]) -> None:
     if not isinstance(data, pl.DataFrame):
-        raise ParameterError(f"data must be a polars DataFrame, got {type(data).__name__}")
+        raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
     for arg, col in cols.items():
         if col is not None and col not in data.columns:
-            raise ParameterError(
+            raise ArgumentError(
                 f"{arg}={col!r} is not a column of data; available columns: {data.columns}"
             )
 
@@ -356,7 +364,7 @@ def _binary(values: np.ndarray, name: str) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     if not np.all(np.isin(v, (0.0, 1.0))):
         bad = sorted(set(v[~np.isin(v, (0.0, 1.0))].tolist()))[:5]
-        raise ParameterError(f"column {name!r} must be 0/1; found values {bad}")
+        raise ArgumentError(f"column {name!r} must be 0/1; found values {bad}")
     return v
 
 
@@ -374,9 +382,9 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     drop_singletons: bool = False,
 ) -> tuple[_Panel, pl.DataFrame]:
     if family not in ("gaussian", "poisson"):
-        raise ParameterError(f"family={family!r} is not supported; use 'gaussian' or 'poisson'")
+        raise ArgumentError(f"family={family!r} is not supported; use 'gaussian' or 'poisson'")
     if offset is not None and family != "poisson":
-        raise ParameterError(
+        raise ArgumentError(
             "offset is only used with family='poisson' (it names an exposure column whose "
             "log enters the model); for rates use family='gaussian' without offset"
         )
@@ -391,7 +399,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson":
         if np.any(y < 0):
-            raise ParameterError(f"family='poisson' needs non-negative counts in {outcome!r}")
+            raise ArgumentError(f"family='poisson' needs non-negative counts in {outcome!r}")
         if np.any(np.abs(y - np.round(y)) > 1e-9):
             warns.append(
                 f"{outcome!r} holds non-integer values; the Poisson fit is then a "
@@ -401,7 +409,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     if offset is not None:
         expo = df[offset].cast(pl.Float64).to_numpy()
         if np.any(expo <= 0):
-            raise ParameterError(
+            raise ArgumentError(
                 f"offset={offset!r} must name a positive exposure (e.g. population); "
                 "found values <= 0"
             )
@@ -444,7 +452,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     treated_u = np.zeros(n_units)
     np.maximum.at(treated_u, unit_codes, tr)
     if np.any(treated_u[unit_codes] != tr):
-        raise ParameterError(
+        raise DesignError(
             f"column {treated!r} must be constant within each unit (1 for the treated group "
             "in every period); for a treatment that starts later use the post column"
         )
@@ -538,7 +546,7 @@ def _numeric_times(values: np.ndarray) -> np.ndarray | None:
 
 
 def _break_terms(
-    panel: _Panel, years: list[int], model_breaks: bool, absorbed: bool, warns: list[str]
+    panel: _Panel, years: list[int], model_breaks: bool, absorbed: bool, warns: list
 ) -> list[np.ndarray]:
     """Warn about breaks inside the window; return level-shift columns to add (if any)."""
     if not years:
@@ -556,7 +564,9 @@ def _break_terms(
             f"window {int(first)}-{int(last)}; levels before and after {b} are not directly "
             "comparable."
         )
+        adjustment = "none"
         if model_breaks and absorbed:
+            adjustment = "absorbed"
             msg += (
                 " A common level shift at the break is absorbed by the time fixed effects, so "
                 "no extra term was added; the estimate is still biased if the break affects "
@@ -564,8 +574,18 @@ def _break_terms(
             )
         elif model_breaks:
             cols.append((tv[panel.time_codes] >= b).astype(float))
+            adjustment = "level-shift"
             msg += f" A level-shift dummy (1 from {b}) was added to the model."
-        warns.append(msg)
+        warns.append(
+            SeriesBreakWarning(
+                msg,
+                year=int(b),
+                first=int(first),
+                last=int(last),
+                adjustment=adjustment,
+                next_to_start=False,
+            )
+        )
     return cols
 
 
@@ -728,7 +748,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Unknown options, missing columns, non-binary or time-varying ``treated``, wild
         bootstrap with the Poisson family.
     DesignError
@@ -758,16 +778,16 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     See the module docstring.
     """
     if inference not in ("auto", "cluster", "permutation", "wild"):
-        raise ParameterError(
+        raise ArgumentError(
             f"inference={inference!r} is not supported; use 'auto', 'cluster', "
             "'permutation' or 'wild'"
         )
     if design not in ("twfe", "2x2"):
-        raise ParameterError(f"design={design!r} is not supported; use 'twfe' or '2x2'")
+        raise ArgumentError(f"design={design!r} is not supported; use 'twfe' or '2x2'")
     if not 0 < level < 1:
-        raise ParameterError(f"level must lie in (0, 1), got {level!r}")
+        raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
     if bootstrap_weights not in ("auto", "rademacher", "webb"):
-        raise ParameterError(
+        raise ArgumentError(
             f"bootstrap_weights={bootstrap_weights!r}; use 'auto', 'rademacher' or 'webb'"
         )
     panel, _ = _prepare(
@@ -817,8 +837,11 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         se_c = float("nan")
     if n1 == 1:
         warns.append(
-            "Only one treated unit: conventional cluster-robust standard errors are not valid "
-            "and the result rests on comparing the treated unit with each comparison unit."
+            SingleTreatedUnitWarning(
+                "Only one treated unit: conventional cluster-robust standard errors are not "
+                "valid and the result rests on comparing the treated unit with each comparison "
+                "unit."
+            )
         )
 
     if inference == "auto":
@@ -848,7 +871,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     kw: dict = {}
     if method == "cluster":
         if not np.isfinite(se_c):
-            raise ParameterError("cluster-robust inference needs at least two clusters")
+            raise DesignError("cluster-robust inference needs at least two clusters")
         if G < _MIN_CLUSTERS or min(G1, G0) < _MIN_TREATED_CLUSTERS:
             warns.append(
                 f"Cluster-robust inference with {G} clusters ({G1} treated) is unreliable; "
@@ -863,7 +886,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         )  # fmt: skip
     else:
         if family != "gaussian":
-            raise ParameterError(
+            raise ArgumentError(
                 "the wild cluster bootstrap is implemented for family='gaussian' only; use "
                 "inference='permutation' for counts"
             )
@@ -903,7 +926,7 @@ def _common_post(panel: _Panel) -> np.ndarray:
     np.minimum.at(lo, panel.time_codes, panel.post)
     np.maximum.at(hi, panel.time_codes, panel.post)
     if np.any(lo != hi):
-        raise ParameterError(
+        raise DesignError(
             "permutation inference needs a common post period (post must be the same for all "
             "units in each period); use inference='cluster' or 'wild' for staggered timing"
         )
@@ -1187,14 +1210,14 @@ def _event_times(
     tr_obs = panel.treated_u[panel.unit_codes]
     if tt_col is not None:
         if tt_col not in data.columns:
-            raise ParameterError(f"treatment_time={tt_col!r} is not a column of data")
+            raise ArgumentError(f"treatment_time={tt_col!r} is not a column of data")
         sub = data.select([unit, time, tt_col]).join(
             df.select([unit, time]), on=[unit, time], how="semi"
         )
         tt_map = dict(sub.group_by(unit).agg(pl.col(tt_col).drop_nulls().first()).iter_rows())
         T_obs = np.array([tt_map.get(u, None) for u in df[unit].to_list()], dtype=object)
         if any(T_obs[i] is None for i in np.flatnonzero(tr_obs == 1)):
-            raise ParameterError(f"treated units need a value in {tt_col!r}")
+            raise ArgumentError(f"treated units need a value in {tt_col!r}")
         T_obs = np.array([float(t) if t is not None else np.nan for t in T_obs])
     else:
         try:
@@ -1216,14 +1239,14 @@ def _event_times(
     if window is not None:
         lo_w, hi_w = window
         if not lo_w <= reference <= hi_w:
-            raise ParameterError(f"reference={reference} lies outside window={window}")
+            raise ArgumentError(f"reference={reference} lies outside window={window}")
         etime = np.where(tr_obs == 1, np.clip(etime, lo_w, hi_w), np.nan)
     ev = etime[tr_obs == 1]
     if np.any(np.abs(ev - np.round(ev)) > 1e-9):
-        raise ParameterError("event times (time - treatment_time) must be whole periods")
+        raise ArgumentError("event times (time - treatment_time) must be whole periods")
     levels = sorted({round(e) for e in ev})
     if reference not in levels:
-        raise ParameterError(
+        raise ArgumentError(
             f"reference={reference} is not an observed event time of the treated units "
             f"(observed: {levels}); choose one of these"
         )
@@ -1291,7 +1314,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Missing columns, a reference period absent from the data, or permutation
         inference with staggered timing.
     DesignError
@@ -1320,12 +1343,12 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     heterogeneous treatment effects. *Journal of Econometrics* 225(2), 175-199.
     """
     if inference not in ("auto", "cluster", "permutation"):
-        raise ParameterError(
+        raise ArgumentError(
             f"inference={inference!r} is not supported for event studies; use 'auto', "
             "'cluster' or 'permutation'"
         )
     if not 0 < level < 1:
-        raise ParameterError(f"level must lie in (0, 1), got {level!r}")
+        raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
     panel, df = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
         family=family, offset=offset, cluster=cluster, drop_singletons=True,
@@ -1369,7 +1392,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     alpha = round(1.0 - level, 12)
     method, reason = _event_inference(inference, (G, G1, G0), staggered, warns)
     if method == "permutation" and staggered:
-        raise ParameterError("permutation inference needs a common treatment time")
+        raise ArgumentError("permutation inference needs a common treatment time")
 
     if method == "cluster":
         nested = _n_nested(panel, int(panel.time_codes.max()))
@@ -1456,9 +1479,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             se = np.std(coefs[1:], axis=0, ddof=1)
         else:
             warns.append(
-                "Poisson event-study intervals are model-based (not permutation-based); with "
-                "one or few treated units read them with caution and rely on the permutation "
-                "p-values."
+                ModelBasedIntervalsWarning(
+                    "Poisson event-study intervals are model-based (not permutation-based); "
+                    "with one or few treated units read them with caution and rely on the "
+                    "permutation p-values."
+                )
             )
         p_main = p_perm
     else:

@@ -29,7 +29,7 @@ import polars as pl
 from scipy import stats
 
 from research.core.display import ResultDisplay
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DesignError
 
 from .identification import as_float_array
 
@@ -60,43 +60,57 @@ def _as_1d(x: Any, name: str) -> np.ndarray:
 def _check_exposures(n: np.ndarray, name: str = "exposures") -> None:
     bad = n[~((n > 0) & np.isfinite(n))]
     if bad.size:
-        raise ParameterError(
+        raise ArgumentError(
             f"{name} must be positive, finite person-years without missing values; got "
-            f"{bad[0]!r}. Drop areas without a population first."
+            f"{bad[0]!r}. Drop areas without a population first.",
+            sv=(
+                f"{name} ska vara positiva, ändliga personår utan saknade värden; fick {bad[0]!r}. "
+                "Ta först bort områden utan folkmängd."
+            ),
         )
 
 
 def _check_counts(x: np.ndarray) -> None:
     bad = x[~(np.isfinite(x) & (x >= 0) & (x == np.floor(x)))]
     if bad.size:
-        raise ParameterError(
-            f"counts must be non-negative whole numbers without missing values; got {bad[0]!r}."
+        raise ArgumentError(
+            f"counts must be non-negative whole numbers without missing values; got {bad[0]!r}.",
+            sv=f"antal ska vara icke-negativa heltal utan saknade värden; fick {bad[0]!r}.",
         )
 
 
 def _check_levels(levels: Any) -> tuple[float, ...]:
     values = (levels,) if isinstance(levels, int | float) else tuple(levels)
     if not values or not all(isinstance(v, int | float) and 0 < v < 1 for v in values):
-        raise ParameterError(
+        raise ArgumentError(
             f"levels must be one or more probabilities strictly between 0 and 1 (e.g. "
-            f"(0.95, 0.998)); got {levels!r}."
+            f"(0.95, 0.998)); got {levels!r}.",
+            sv=(
+                "levels ska vara en eller flera sannolikheter strikt mellan 0 och 1 (t.ex. (0.95, "
+                f"0.998)); fick {levels!r}."
+            ),
         )
     return tuple(float(v) for v in values)
 
 
 def _check_target(target: Any) -> float:
     if not (isinstance(target, int | float | np.floating) and np.isfinite(target) and target > 0):
-        raise ParameterError(
+        raise ArgumentError(
             f"target must be a positive rate per `per` units (e.g. the national rate); got "
-            f"{target!r}."
+            f"{target!r}.",
+            sv=(
+                "target ska vara en positiv takt per `per` enheter (t.ex. rikets takt); fick "
+                f"{target!r}."
+            ),
         )
     return float(target)
 
 
 def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
     if value not in choices:
-        raise ParameterError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}."
+        raise ArgumentError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
+            sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
         )
 
 
@@ -199,7 +213,7 @@ def funnel_dispersion(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid inputs, fewer than two areas or a zero total count without a target.
 
     Examples
@@ -218,20 +232,31 @@ def funnel_dispersion(
     x = _as_1d(counts, "counts")
     n = _as_1d(exposures, "exposures")
     if x.size != n.size:
-        raise ParameterError(
-            f"counts and exposures must have equal length; got {x.size} and {n.size}."
+        raise ArgumentError(
+            f"counts and exposures must have equal length; got {x.size} and {n.size}.",
+            sv=f"antal och exponeringar ska vara lika långa; fick {x.size} och {n.size}.",
         )
     if x.size < 2:
-        raise ParameterError("At least two areas are needed to estimate over-dispersion.")
+        raise DesignError(
+            "At least two areas are needed to estimate over-dispersion.",
+            sv="Minst två områden behövs för att skatta överspridning.",
+        )
     _check_counts(x)
     _check_exposures(n)
     if not (isinstance(winsor, int | float) and 0 <= winsor < 0.5):
-        raise ParameterError(f"winsor must be in [0, 0.5); got {winsor!r}.")
+        raise ArgumentError(
+            f"winsor must be in [0, 0.5); got {winsor!r}.",
+            sv=f"winsor ska ligga i [0, 0.5); fick {winsor!r}.",
+        )
     per = _check_per(per)
     if target is None:
         if x.sum() == 0:
-            raise ParameterError(
-                "All counts are zero, so the pooled target is zero; give a target rate."
+            raise DesignError(
+                "All counts are zero, so the pooled target is zero; give a target rate.",
+                sv=(
+                    "Alla antal är noll, så den sammanvägda målnivån blir noll; ange en måltakt "
+                    "(target)."
+                ),
             )
         target = per * x.sum() / n.sum()
     target = _check_target(target)
@@ -260,7 +285,10 @@ def funnel_dispersion(
 
 def _check_per(per: Any) -> float:
     if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
-        raise ParameterError(f"per must be a positive number (e.g. 100_000); got {per!r}.")
+        raise ArgumentError(
+            f"per must be a positive number (e.g. 100_000); got {per!r}.",
+            sv=f"per ska vara ett positivt tal (t.ex. 100_000); fick {per!r}.",
+        )
     return float(per)
 
 
@@ -339,16 +367,26 @@ def _resolve_dispersion(
     _check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
     if overdispersion is not None:
         if dispersion is None:
-            raise ParameterError(
+            raise ArgumentError(
                 f"overdispersion={overdispersion!r} needs an estimate: pass "
                 "data=(counts, exposures) of the areas, or "
-                "dispersion=funnel_dispersion(counts, exposures, target=..., per=...)."
+                "dispersion=funnel_dispersion(counts, exposures, target=..., per=...).",
+                sv=(
+                    f"overdispersion={overdispersion!r} behöver en skattning: ange data=(antal, "
+                    "exponeringar) för områdena, eller dispersion=funnel_dispersion(counts, "
+                    "exposures, target=..., per=...)."
+                ),
             )
         if not np.isclose(dispersion.per, per) or not np.isclose(dispersion.target, target):
-            raise ParameterError(
+            raise ArgumentError(
                 f"dispersion was estimated for target {dispersion.target} per "
                 f"{dispersion.per:g}, but the limits use target {target} per {per:g}; "
-                "estimate it again with the same target and per."
+                "estimate it again with the same target and per.",
+                sv=(
+                    f"överspridningen skattades för målnivån {dispersion.target} per "
+                    f"{dispersion.per:g}, men gränserna använder {target} per {per:g}; skatta den "
+                    "igen med samma target och per."
+                ),
             )
 
 
@@ -413,7 +451,7 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid settings or a missing/inconsistent dispersion estimate.
 
     Examples
@@ -435,7 +473,10 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
     _check_choice(method, "method", _FUNNEL_METHODS)
     if overdispersion is not None and dispersion is None and data is not None:
         if not (isinstance(data, tuple | list) and len(data) == 2):
-            raise ParameterError("data must be a pair (counts, exposures) of the observed areas.")
+            raise ArgumentError(
+                "data must be a pair (counts, exposures) of the observed areas.",
+                sv="data ska vara ett par (antal, exponeringar) för de observerade områdena.",
+            )
         dispersion = funnel_dispersion(data[0], data[1], target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
     n = _as_1d(exposures, "exposures")
@@ -484,7 +525,9 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
     e = _as_1d(exposures, "exposures")
     _check_exposures(e)
     if not (isinstance(n, int) and n >= 2):
-        raise ParameterError(f"n must be an integer >= 2; got {n!r}.")
+        raise ArgumentError(
+            f"n must be an integer >= 2; got {n!r}.", sv=f"n ska vara ett heltal >= 2; fick {n!r}."
+        )
     lo, hi = np.log(e.min()), np.log(e.max())
     pad = expand * (hi - lo) if hi > lo else 0.5
     return np.exp(np.linspace(lo - pad, hi + pad, n))
@@ -539,7 +582,7 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid inputs.
 
     Examples
@@ -551,9 +594,13 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     x = _as_1d(counts, "counts")
     n = _as_1d(exposures, "exposures")
     if x.size != n.size or x.size == 0:
-        raise ParameterError(
+        raise ArgumentError(
             f"counts and exposures must be non-empty and of equal length; got {x.size} and "
-            f"{n.size}."
+            f"{n.size}.",
+            sv=(
+                "antal och exponeringar får inte vara tomma och ska vara lika långa; fick "
+                f"{x.size} och {n.size}."
+            ),
         )
     _check_counts(x)
     _check_exposures(n)
@@ -563,7 +610,10 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     _check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
     if target is None:
         if x.sum() == 0:
-            raise ParameterError("All counts are zero; give a target rate.")
+            raise DesignError(
+                "All counts are zero; give a target rate.",
+                sv="Alla antal är noll; ange en måltakt (target).",
+            )
         target = per * x.sum() / n.sum()
     target = _check_target(target)
     if overdispersion is not None and dispersion is None:
@@ -585,10 +635,17 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     if areas is not None:
         labels = areas.to_list() if isinstance(areas, pl.Series) else list(areas)
         if len(labels) != x.size:
-            raise ParameterError(f"areas has {len(labels)} labels for {x.size} areas.")
+            raise ArgumentError(
+                f"areas has {len(labels)} labels for {x.size} areas.",
+                sv=f"areas har {len(labels)} etiketter för {x.size} områden.",
+            )
         if any(not isinstance(a, str) for a in labels):
-            raise ParameterError(
-                "areas must be strings (area codes keep their leading zeros, e.g. '0126')."
+            raise ArgumentError(
+                "areas must be strings (area codes keep their leading zeros, e.g. '0126').",
+                sv=(
+                    "areas ska vara textsträngar (områdeskoder behåller inledande nollor, t.ex. "
+                    "'0126')."
+                ),
             )
         data["area"] = pl.Series("area", labels, dtype=pl.String)
     data.update(
@@ -719,7 +776,7 @@ def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Invalid counts, exposures or settings, or all counts zero without a ``target``.
 
     References
@@ -740,7 +797,10 @@ def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
     per = _check_per(per)
     if target is None:
         if x.size == 0 or x.sum() == 0:
-            raise ParameterError("All counts are zero; give a target rate.")
+            raise DesignError(
+                "All counts are zero; give a target rate.",
+                sv="Alla antal är noll; ange en måltakt (target).",
+            )
         target = per * x.sum() / n.sum()
     target = _check_target(target)
     dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DesignError, EstimationError
 
 __all__ = ["GLMFit", "cluster_covariance", "cr1_factor", "fit_glm", "fit_negbin"]
 
@@ -98,18 +98,18 @@ def _check(X: np.ndarray, y: np.ndarray, offset: np.ndarray | None) -> tuple:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-        raise ParameterError(
+        raise ArgumentError(
             f"design matrix of shape {X.shape} and outcome of shape {y.shape} do not match; "
             "expected X of shape (n, k) and y of shape (n,)"
         )
     off = np.zeros_like(y) if offset is None else np.asarray(offset, dtype=float)
     if off.shape != y.shape:
-        raise ParameterError(f"offset has shape {off.shape}, expected {y.shape}")
+        raise ArgumentError(f"offset has shape {off.shape}, expected {y.shape}")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y)) and np.all(np.isfinite(off))):
-        raise ParameterError("design, outcome and offset must be finite (no NaN or inf)")
+        raise ArgumentError("design, outcome and offset must be finite (no NaN or inf)")
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:
-        raise ParameterError(
+        raise DesignError(
             f"the design matrix has {X.shape[1]} columns but rank {rank}: some terms are "
             "collinear; drop redundant terms (for example a level shift absorbed by time "
             "fixed effects)"
@@ -220,7 +220,7 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Unknown family, mismatched shapes, non-finite values, negative counts or a
         rank-deficient design.
 
@@ -233,9 +233,9 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     2.0
     """
     if family not in _FAMILIES:
-        raise ParameterError(f"family={family!r} is not supported; use one of {_FAMILIES}")
+        raise ArgumentError(f"family={family!r} is not supported; use one of {_FAMILIES}")
     if scale not in ("model", "x2"):
-        raise ParameterError(f"scale={scale!r} is not supported; use 'model' or 'x2'")
+        raise ArgumentError(f"scale={scale!r} is not supported; use 'model' or 'x2'")
     X, y, off = _check(X, y, offset)
     n, k = X.shape
     if family == "gaussian":
@@ -253,10 +253,10 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
             family=family, alpha=None, converged=True, n_iter=1,
         )  # fmt: skip
     if np.any(y < 0):
-        raise ParameterError("counts must be non-negative for the Poisson/NB2 families")
+        raise ArgumentError("counts must be non-negative for the Poisson/NB2 families")
     if family == "negbin":
         if alpha is None or not alpha > 0:
-            raise ParameterError("family='negbin' needs alpha > 0; use fit_negbin to estimate it")
+            raise ArgumentError("family='negbin' needs alpha > 0; use fit_negbin to estimate it")
         a = float(alpha)
     else:
         a = 0.0
@@ -308,7 +308,7 @@ def fit_negbin(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         As :func:`fit_glm`.
 
     Examples
@@ -321,7 +321,7 @@ def fit_negbin(
     """
     X, y, off = _check(X, y, offset)
     if np.any(y < 0):
-        raise ParameterError("counts must be non-negative for the NB2 family")
+        raise ArgumentError("counts must be non-negative for the NB2 family")
     pois = fit_glm(X, y, family="poisson", offset=off, max_iter=max_iter, tol=tol)
     state = {"beta": pois.params}
 
@@ -346,7 +346,7 @@ def fit_negbin(
     if s_hi > 0:  # no over-dispersion: the Poisson limit is the maximum
         return fit_glm(X, y, family="negbin", offset=off, alpha=1e-8, start=pois.params)
     if s_lo < 0:
-        raise ParameterError("the NB2 dispersion could not be estimated (alpha -> infinity)")
+        raise EstimationError("the NB2 dispersion could not be estimated (alpha -> infinity)")
     log_theta = optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500)
     return fit_glm(
         X, y, family="negbin", offset=off, alpha=float(np.exp(-log_theta)),
@@ -392,7 +392,7 @@ def cluster_covariance(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         When there are fewer than two clusters, or ``n_nested`` is not in ``[0, K)``.
 
     Examples
@@ -417,10 +417,10 @@ def cluster_covariance(
     _, codes = np.unique(np.asarray(clusters), return_inverse=True)
     G = int(codes.max()) + 1
     if G < 2:
-        raise ParameterError("cluster-robust covariance needs at least two clusters")
+        raise DesignError("cluster-robust covariance needs at least two clusters")
     n, k = X.shape
     if not 0 <= n_nested < k:
-        raise ParameterError(f"n_nested={n_nested} must lie in [0, {k}) for {k} columns")
+        raise ArgumentError(f"n_nested={n_nested} must lie in [0, {k}) for {k} columns")
     r = y - fit.mu
     if fit.family == "negbin":
         r = r / (1.0 + fit.alpha * fit.mu)
@@ -450,5 +450,5 @@ def cr1_factor(n: int, k: int, g: int) -> float:
     1.190992
     """
     if g < 2 or n <= k:
-        raise ParameterError(f"the CR1 factor needs G >= 2 and N > K (G={g}, N={n}, K={k})")
+        raise ArgumentError(f"the CR1 factor needs G >= 2 and N > K (G={g}, N={n}, K={k})")
     return g / (g - 1) * (n - 1) / (n - k)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from research.core.errors import DataError, DesignError, EstimationError, ParameterError
+from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
 
 __all__ = [
     "as_float_array",
@@ -164,7 +164,7 @@ def as_float_array(x: Any, name: str) -> np.ndarray:
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         When ``x`` does not hold numbers (naming ``name``).
 
     Examples
@@ -177,7 +177,7 @@ def as_float_array(x: Any, name: str) -> np.ndarray:
     try:
         return np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(
+        raise ArgumentError(
             f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
         ) from exc
 

@@ -43,7 +43,8 @@ import polars as pl
 from scipy import stats
 
 from research.core.display import ResultDisplay, line_figure
-from research.core.errors import DesignError, ParameterError
+from research.core.errors import ArgumentError, DesignError
+from research.core.warnings import PilotbenchWarning, SeriesBreakWarning, ShortSeriesWarning
 
 from . import identification as ident
 from .glm import GLMFit, fit_glm, fit_negbin
@@ -81,6 +82,8 @@ class ITSResult(ResultDisplay):
         Text naming the model and the covariance used.
     warnings
         Caveats: series breaks, few points, over-dispersion left unmodelled, autocorrelation.
+        Typed conditions are :class:`~research.core.errors.PilotbenchWarning` objects
+        (``str(w)`` is the English message, ``w.code`` a stable id); the others are strings.
     period
         ``"year"`` or ``"month"``: the unit of ``t``.
     """
@@ -100,7 +103,7 @@ class ITSResult(ResultDisplay):
     family: str
     overdispersion: str | None
     method: str
-    warnings: list[str]
+    warnings: list[str | PilotbenchWarning]
     n_obs: int
     df_resid: int
     level: float
@@ -130,7 +133,7 @@ class ITSResult(ResultDisplay):
         return self.coefficients
 
     def _display_note(self) -> str | None:
-        return " ".join([self.method, *self.warnings])
+        return " ".join([self.method, *map(str, self.warnings)])
 
     def to_frame(self) -> pl.DataFrame:
         """One row per effect.
@@ -170,9 +173,9 @@ def _month_index(value: object) -> int:
     if isinstance(value, str):
         m = _MONTH.match(value.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ParameterError(f"monthly period {value!r} is not of the form 'YYYY-MM'")
+            raise ArgumentError(f"monthly period {value!r} is not of the form 'YYYY-MM'")
         return int(m.group(1)) * 12 + int(m.group(2)) - 1
-    raise ParameterError(f"cannot read {value!r} as a month (expected a date or 'YYYY-MM')")
+    raise ArgumentError(f"cannot read {value!r} as a month (expected a date or 'YYYY-MM')")
 
 
 def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
@@ -180,7 +183,7 @@ def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
     if col.dtype.is_numeric():
         t = col.cast(pl.Float64).to_numpy()
         if np.any(np.abs(t - np.round(t)) > 1e-9):
-            raise ParameterError("a numeric time column must hold whole periods (years)")
+            raise ArgumentError("a numeric time column must hold whole periods (years)")
         return t, "year"
     if col.dtype in (pl.Date, pl.Datetime):
         return np.array([_month_index(v) for v in col.to_list()], dtype=float), "month"
@@ -199,7 +202,7 @@ def _interruption_t(value: object, period: str) -> float:
     if period == "year":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise ParameterError(f"with yearly time the interruption must be a year, got {value!r}")
+        raise ArgumentError(f"with yearly time the interruption must be a year, got {value!r}")
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value * 12)  # January of that year
     return float(_month_index(value))
@@ -333,7 +336,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Unknown options, missing columns, unreadable time values.
     DesignError
         Checked before fitting: fewer than 2 pre- or 1 post-interruption periods,
@@ -361,43 +364,43 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     See the module docstring.
     """
     if family not in ("poisson", "gaussian"):
-        raise ParameterError(f"family={family!r} is not supported; use 'poisson' or 'gaussian'")
+        raise ArgumentError(f"family={family!r} is not supported; use 'poisson' or 'gaussian'")
     if overdispersion not in ("quasi", None, "negbin"):
-        raise ParameterError(
+        raise ArgumentError(
             f"overdispersion={overdispersion!r} is not supported; use 'quasi', None or 'negbin'"
         )
     if season_terms not in ("harmonic", "dummies"):
-        raise ParameterError(f"season_terms={season_terms!r}; use 'harmonic' or 'dummies'")
+        raise ArgumentError(f"season_terms={season_terms!r}; use 'harmonic' or 'dummies'")
     if not 0 < level < 1:
-        raise ParameterError(f"level must lie in (0, 1), got {level!r}")
+        raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
     if offset is not None and family != "poisson":
-        raise ParameterError("offset is only used with family='poisson'")
+        raise ArgumentError("offset is only used with family='poisson'")
     if not isinstance(data, pl.DataFrame):
-        raise ParameterError(f"data must be a polars DataFrame, got {type(data).__name__}")
+        raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
     cols = [c for c in (time, outcome, offset, control) if c is not None]
     for c in cols:
         if c not in data.columns:
-            raise ParameterError(f"column {c!r} is not in data; available: {data.columns}")
+            raise ArgumentError(f"column {c!r} is not in data; available: {data.columns}")
     df, warns = ident.complete_rows(data, cols)
     t, period = _time_axis(df[time])
     t0 = _interruption_t(interruption, period)
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson" and np.any(y < 0):
-        raise ParameterError(f"counts in {outcome!r} must be non-negative")
+        raise ArgumentError(f"counts in {outcome!r} must be non-negative")
     off = np.zeros_like(y)
     if offset is not None:
         expo = df[offset].cast(pl.Float64).to_numpy()
         if np.any(expo <= 0):
-            raise ParameterError(f"exposure column {offset!r} must be positive")
+            raise ArgumentError(f"exposure column {offset!r} must be positive")
         off = np.log(expo)
     group = None
     if control is not None:
         cv = df[control].cast(pl.Float64).to_numpy()
         if not np.all(np.isin(cv, (0.0, 1.0))):
-            raise ParameterError(f"control column {control!r} must be 0/1")
+            raise ArgumentError(f"control column {control!r} must be 0/1")
         group = 1.0 - cv
         if group.sum() == 0 or group.sum() == group.size:
-            raise ParameterError("a controlled ITS needs rows of both the treated and the "
+            raise DesignError("a controlled ITS needs rows of both the treated and the "
                                  "comparison series")  # fmt: skip
     keys = np.column_stack([t, group if group is not None else np.zeros_like(t)])
     if np.unique(keys, axis=0).shape[0] < keys.shape[0]:
@@ -419,8 +422,14 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         _check_separation(t, y, off, t0, tr_rows, group, interruption)
     if n_pre < _MIN_POINTS or n_post < _MIN_POINTS:
         warns.append(
-            f"Short series: {n_pre} periods before and {n_post} from the interruption; trends "
-            f"and slope changes are poorly determined with fewer than {_MIN_POINTS} on each side."
+            ShortSeriesWarning(
+                f"Short series: {n_pre} periods before and {n_post} from the interruption; "
+                "trends and slope changes are poorly determined with fewer than "
+                f"{_MIN_POINTS} on each side.",
+                n_pre=n_pre,
+                n_post=n_post,
+                minimum=_MIN_POINTS,
+            )
         )
     pos = None
     if seasonality:
@@ -444,21 +453,34 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
             f"Series break: from {b} the series is on a new basis, inside the window "
             f"{int(first)}-{int(last)}."
         )
+        adjustment = "none"
         if model_breaks:
             col = (yr >= b).astype(float)
             trial = np.column_stack([X, *break_cols, col])
             if np.linalg.matrix_rank(trial) == trial.shape[1]:
                 break_cols.append(col)
+                adjustment = "level-shift"
                 msg += f" A level-shift term (1 from {b}) was added to the model."
             else:
+                adjustment = "collinear"
                 msg += (
                     " A level shift at the break cannot be separated from the intervention "
                     "terms (collinear), so none was added: the level change mixes the break "
                     "and the intervention."
                 )
-        if abs(b - (t0 if period == "year" else t0 / 12)) <= 1:
+        next_to_start = abs(b - (t0 if period == "year" else t0 / 12)) <= 1
+        if next_to_start:
             msg += " The break is next to the interruption, so the estimate may be confounded."
-        warns.append(msg)
+        warns.append(
+            SeriesBreakWarning(
+                msg,
+                year=int(b),
+                first=int(first),
+                last=int(last),
+                adjustment=adjustment,
+                next_to_start=bool(next_to_start),
+            )
+        )
     if break_cols:
         X, names = its_design(
             t, t0, group=group, seasonality=seasonality, season_terms=season_terms,

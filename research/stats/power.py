@@ -92,7 +92,7 @@ import polars as pl
 from scipy import special, stats
 
 from research.core.display import ResultDisplay, line_figure
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 
 __all__ = [
     "DetectResult",
@@ -126,15 +126,15 @@ _QUAD_WEIGHTS = stats.norm.pdf(_QUAD_NODES) * (_QUAD_NODES[1] - _QUAD_NODES[0])
 def _check_share(dilution: float, district_rate_ratio: float) -> float:
     for name, v in (("dilution", dilution), ("district_rate_ratio", district_rate_ratio)):
         if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-            raise ParameterError(f"{name} must be a positive number; got {v!r}.")
+            raise ArgumentError(f"{name} must be a positive number; got {v!r}.")
     if dilution > 1:
-        raise ParameterError(
+        raise ArgumentError(
             f"dilution is the pilot area's share of the measured area's population, at most 1; "
             f"got {dilution!r}."
         )
     w = float(dilution * district_rate_ratio)
     if w > 1:
-        raise ParameterError(
+        raise ArgumentError(
             f"dilution x district_rate_ratio = {w:.3f} > 1: the pilot area would hold more "
             "events than the whole measured area; check both numbers."
         )
@@ -163,7 +163,7 @@ def dilute(rate_ratio: Any, share: float, district_rate_ratio: float = 1.0) -> A
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         If ``share`` or ``district_rate_ratio`` is not positive, or their product exceeds 1.
 
     Examples
@@ -197,7 +197,7 @@ def concentrate(rate_ratio: Any, share: float, district_rate_ratio: float = 1.0)
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         As :func:`dilute`.
 
     Examples
@@ -222,7 +222,7 @@ def _as_array(x: Any, name: str) -> tuple[np.ndarray, str]:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a number or an array of numbers; got {x!r}") from exc
+        raise ArgumentError(f"{name} must be a number or an array of numbers; got {x!r}") from exc
     return arr, ("scalar" if arr.ndim == 0 else "array")
 
 
@@ -450,11 +450,11 @@ class PowerResult(ResultDisplay):
 
         Raises
         ------
-        ParameterError
+        ArgumentError
             When the result has no curve (a vectorised call).
         """
         if self.curve is None:
-            raise ParameterError("plot() needs a result for a single baseline count (no curve)")
+            raise ArgumentError("plot() needs a result for a single baseline count (no curve)")
         return line_figure(
             self.curve["rate_ratio"].to_numpy(),
             [("power", self.curve["power"].to_numpy())],
@@ -537,13 +537,13 @@ def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerN
 def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarray, str]:
     if baseline_count is not None:
         if baseline_rate is not None or population is not None:
-            raise ParameterError(
+            raise ArgumentError(
                 "give either baseline_count or baseline_rate with population, not both"
             )
         b, kind = _as_array(baseline_count, "baseline_count")
     else:
         if baseline_rate is None or population is None:
-            raise ParameterError(
+            raise ArgumentError(
                 "give baseline_count (expected events per year) or baseline_rate and "
                 "population (count = rate x population / per)"
             )
@@ -553,7 +553,7 @@ def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarra
         kind = "series" if "series" in (k1, k2) else ("array" if b.ndim else "scalar")
     b = np.atleast_1d(b).astype(float)
     if np.any(b[~np.isnan(b)] < 0):
-        raise ParameterError("baseline counts must be >= 0")
+        raise ArgumentError("baseline counts must be >= 0")
     return b, kind
 
 
@@ -569,32 +569,32 @@ def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
         (variance, "variance", _VARIANCE),
     ):
         if v not in ch:
-            raise ParameterError(f"{name}={v!r} is not supported; use one of {', '.join(ch)}")
+            raise ArgumentError(f"{name}={v!r} is not supported; use one of {', '.join(ch)}")
     for v, name in ((alpha, "alpha"), (power, "power")):
         if not (isinstance(v, int | float) and 0 < v < 1):
-            raise ParameterError(f"{name} must lie strictly between 0 and 1; got {v!r}")
+            raise ArgumentError(f"{name} must lie strictly between 0 and 1; got {v!r}")
     for v, name in ((years_pre, "years_pre"), (years_post, "years_post")):
         if not (isinstance(v, int) and v >= 1):
-            raise ParameterError(f"{name} must be a whole number of years >= 1; got {v!r}")
+            raise ArgumentError(f"{name} must be a whole number of years >= 1; got {v!r}")
     if estimator == "its" and years_pre < 2:
-        raise ParameterError("estimator='its' needs years_pre >= 2 to estimate a pre-trend")
+        raise ArgumentError("estimator='its' needs years_pre >= 2 to estimate a pre-trend")
     if not (isinstance(overdispersion, int | float) and overdispersion >= 1):
-        raise ParameterError(
+        raise ArgumentError(
             f"overdispersion (phi, variance = phi x mean) must be >= 1; got {overdispersion!r}"
         )
     if n_control is not None and not (isinstance(n_control, int) and n_control >= 1):
-        raise ParameterError(f"n_control must be a whole number >= 1 or None; got {n_control!r}")
+        raise ArgumentError(f"n_control must be a whole number >= 1 or None; got {n_control!r}")
     if inference == "auto":
         inference = "permutation" if (estimator == "did_poisson" and n_control) else "wald"
     if inference == "permutation":
         if estimator != "did_poisson":
-            raise ParameterError("inference='permutation' needs estimator='did_poisson'")
+            raise ArgumentError("inference='permutation' needs estimator='did_poisson'")
         if n_control is None:
-            raise ParameterError(
+            raise ArgumentError(
                 "inference='permutation' needs n_control, the number of comparison units"
             )
         if variance != "alternative":
-            raise ParameterError("variance='null' applies to inference='wald' only")
+            raise ArgumentError("variance='null' applies to inference='wald' only")
     return inference
 
 
@@ -603,7 +603,7 @@ def _model(b, n_control, control_count, years_pre, years_post, phi, estimator) -
         C, _ = _as_array(control_count, "control_count")
         C = np.broadcast_to(np.atleast_1d(C).astype(float), b.shape).copy()
         if np.any(C[~np.isnan(C)] <= 0):
-            raise ParameterError(
+            raise ArgumentError(
                 "control_count (events per year in the comparison pool) must be > 0"
             )
     elif n_control is not None:
@@ -694,7 +694,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid settings or inputs.
 
     Examples
@@ -741,12 +741,12 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
             curve = _analytic_curve(safe, sign, alpha, inference, w, direction)
     else:
         if kind != "scalar" or bad[0]:
-            raise ParameterError(
+            raise ArgumentError(
                 "method='simulation' needs a single positive baseline_count; use the analytic "
                 "method for many areas"
             )
         if estimator != "did_poisson":
-            raise ParameterError("method='simulation' is implemented for estimator='did_poisson'")
+            raise ArgumentError("method='simulation' is implemented for estimator='did_poisson'")
         rr_k, curve = _simulate_mde(
             safe, sign, alpha, power, inference, w, direction, n_sim, effects, seed
         )
@@ -888,7 +888,7 @@ def _sim_power(
 
 def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, effects, seed):  # noqa: PLR0913 - the simulation's settings passed explicitly, no hidden state
     if not (isinstance(n_sim, int) and n_sim >= 10):
-        raise ParameterError(f"n_sim must be a whole number >= 10; got {n_sim!r}")
+        raise ArgumentError(f"n_sim must be a whole number >= 10; got {n_sim!r}")
     rng = np.random.default_rng(seed)
     if effects is None:
         L0 = _solve_mde(model, sign, alpha, power, inference, "alternative")[0]
@@ -903,7 +903,7 @@ def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, eff
     else:
         rr_d = np.atleast_1d(np.asarray(effects, dtype=float))
         if np.any(rr_d <= 0):
-            raise ParameterError("effects must be positive rate ratios (0.8 = a 20 % drop)")
+            raise ArgumentError("effects must be positive rate ratios (0.8 = a 20 % drop)")
         rr_k = 1.0 - w * (1.0 - rr_d)
     order = np.argsort(np.abs(np.log(rr_k)))
     rr_k, rr_d = rr_k[order], rr_d[order]
@@ -960,7 +960,7 @@ def power_at(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid inputs.
 
     References
@@ -973,7 +973,7 @@ def power_at(
     0.319
     """
     if not (isinstance(rate_ratio, int | float) and rate_ratio > 0):
-        raise ParameterError(f"rate_ratio must be a positive number; got {rate_ratio!r}")
+        raise ArgumentError(f"rate_ratio must be a positive number; got {rate_ratio!r}")
     k = dict(kwargs)
     estimator = k.get("estimator", "did_poisson")
     n_control = k.get("n_control")
@@ -990,7 +990,7 @@ def power_at(
                    k.get("years_post", 3), k.get("overdispersion", 1.0), estimator)  # fmt: skip
     rr_k = 1.0 - w * (1.0 - rate_ratio)
     if rr_k <= 0:
-        raise ParameterError("the effect implies a non-positive rate ratio in the measured area")
+        raise ArgumentError("the effect implies a non-positive rate ratio in the measured area")
     delta = math.log(rr_k)
     alpha = k.get("alpha", 0.05)
     if method == "analytic":
@@ -1002,9 +1002,9 @@ def power_at(
         pw = np.where(bad, np.nan, pw)
         return _wrap(pw, kind, "power")
     if kind != "scalar":
-        raise ParameterError("method='simulation' needs a single baseline_count")
+        raise ArgumentError("method='simulation' needs a single baseline_count")
     if estimator != "did_poisson":
-        raise ParameterError("method='simulation' is implemented for estimator='did_poisson'")
+        raise ArgumentError("method='simulation' is implemented for estimator='did_poisson'")
     rng = np.random.default_rng(seed)
     return _sim_power(model, delta, alpha, inference, n_sim, rng)
 
@@ -1041,7 +1041,7 @@ def can_detect(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For ``drop`` outside (-inf, 1) or 0, or invalid inputs.
 
     Examples
@@ -1053,7 +1053,7 @@ def can_detect(
     52
     """
     if not (isinstance(drop, int | float) and drop < 1 and drop != 0):
-        raise ParameterError(
+        raise ArgumentError(
             f"drop must be a relative change below 1 and not 0 (0.2 = a 20 % drop, -0.2 = a "
             f"20 % rise); got {drop!r}"
         )

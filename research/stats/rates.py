@@ -9,7 +9,7 @@ Functions accept Python scalars, numpy arrays or polars Series and broadcast cou
 exposure. A scalar input gives floats back, an array gives arrays, a Series gives Series (of
 the same length). Missing values (``NaN`` or polars nulls) propagate as ``NaN``/null; invalid
 values (negative or non-integer counts, exposures that are zero, negative or infinite) raise
-:class:`~research.core.errors.ParameterError`.
+:class:`~research.core.errors.ArgumentError`.
 
 Methods, in short:
 
@@ -37,7 +37,7 @@ import polars as pl
 from scipy import optimize, special, stats
 
 from research.core.display import ResultDisplay
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, DesignError
 
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
@@ -103,42 +103,62 @@ def _wrap(values: np.ndarray, kind: str, name: str) -> Any:
 def _check_counts(x: np.ndarray, name: str) -> None:
     finite = x[np.isfinite(x)]
     if np.isinf(x).any():
-        raise ParameterError(f"{name} contains infinite values; counts must be finite.")
+        raise ArgumentError(
+            f"{name} contains infinite values; counts must be finite.",
+            sv=f"{name} innehåller oändliga värden; antal måste vara ändliga.",
+        )
     bad = finite[(finite < 0) | (finite != np.floor(finite))]
     if bad.size:
-        raise ParameterError(
+        raise ArgumentError(
             f"{name} must hold non-negative whole numbers (event counts); got {bad[0]!r}. "
-            "Round estimated counts first (e.g. the panel's count_est column)."
+            "Round estimated counts first (e.g. the panel's count_est column).",
+            sv=(
+                f"{name} ska innehålla icke-negativa heltal (antal händelser); fick {bad[0]!r}. "
+                "Avrunda uppskattade antal först (t.ex. panelens kolumn count_est)."
+            ),
         )
 
 
 def _check_exposures(e: np.ndarray, name: str) -> None:
     bad = e[~np.isnan(e) & ~((e > 0) & np.isfinite(e))]
     if bad.size:
-        raise ParameterError(
+        raise ArgumentError(
             f"{name} must be positive and finite (person-years at risk); got {bad[0]!r}. "
-            "Drop areas or years without a population first."
+            "Drop areas or years without a population first.",
+            sv=(
+                f"{name} ska vara positiv och ändlig (personår under risk); fick {bad[0]!r}. Ta "
+                "först bort områden eller år utan folkmängd."
+            ),
         )
 
 
 def _check_level(level: float) -> float:
     if not (isinstance(level, int | float) and 0 < float(level) < 1):
-        raise ParameterError(
-            f"level must be a confidence level strictly between 0 and 1 (e.g. 0.95); got {level!r}."
+        raise ArgumentError(
+            "level must be a confidence level strictly between 0 and 1 (e.g. 0.95); got "
+            f"{level!r}.",
+            sv=(
+                "level ska vara en konfidensnivå strikt mellan 0 och 1 (t.ex. 0.95); fick "
+                f"{level!r}."
+            ),
         )
     return float(level)
 
 
 def _check_per(per: float) -> float:
     if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
-        raise ParameterError(f"per must be a positive number (e.g. 100_000); got {per!r}.")
+        raise ArgumentError(
+            f"per must be a positive number (e.g. 100_000); got {per!r}.",
+            sv=f"per ska vara ett positivt tal (t.ex. 100_000); fick {per!r}.",
+        )
     return float(per)
 
 
 def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
     if value not in choices:
-        raise ParameterError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}."
+        raise ArgumentError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
+            sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
         )
 
 
@@ -326,7 +346,7 @@ def poisson_rate_ci(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For negative or non-integer counts, exposures <= 0 or infinite, a level outside (0, 1),
         an unknown method, or shapes that cannot be broadcast.
 
@@ -359,9 +379,13 @@ def poisson_rate_ci(
     try:
         x, e = np.broadcast_arrays(x, e)
     except ValueError as exc:
-        raise ParameterError(
+        raise ArgumentError(
             f"count (shape {x.shape}) and exposure (shape {e.shape}) must have the same "
-            "length, or one of them must be a single number."
+            "length, or one of them must be a single number.",
+            sv=(
+                f"count (form {x.shape}) och exposure (form {e.shape}) ska vara lika långa, eller "
+                "så ska en av dem vara ett enda tal."
+            ),
         ) from exc
     x = np.array(x, dtype=float)
     e = np.array(e, dtype=float)
@@ -409,7 +433,7 @@ def pooled_rate(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For missing values, unequal lengths, empty input or any invalid count/exposure.
 
     Examples
@@ -421,14 +445,22 @@ def pooled_rate(
     x = as_float_array(counts, "counts").ravel()
     e = as_float_array(exposures, "exposures").ravel()
     if x.size == 0 or x.size != e.size:
-        raise ParameterError(
+        raise ArgumentError(
             f"counts and exposures must be non-empty and of equal length; got {x.size} and "
-            f"{e.size} values."
+            f"{e.size} values.",
+            sv=(
+                "antal och exponeringar får inte vara tomma och ska vara lika långa; fick "
+                f"{x.size} och {e.size} värden."
+            ),
         )
     if np.isnan(x).any() or np.isnan(e).any():
-        raise ParameterError(
+        raise ArgumentError(
             "counts/exposures contain missing values; pooling would silently shorten the "
-            "period. Drop or fill the missing years first."
+            "period. Drop or fill the missing years first.",
+            sv=(
+                "antal/exponeringar innehåller saknade värden; en sammanslagning skulle tyst "
+                "korta perioden. Ta bort eller fyll i de saknade åren först."
+            ),
         )
     _check_counts(x, "counts")
     _check_exposures(e, "exposures")
@@ -465,7 +497,7 @@ def with_rate_ci(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         When a column is missing or holds invalid values.
 
     Examples
@@ -476,9 +508,13 @@ def with_rate_ci(
     """
     missing = [c for c in (count, exposure) if c not in df.columns]
     if missing:
-        raise ParameterError(
+        raise ArgumentError(
             f"Column(s) {missing} not found; the frame has {df.columns}. Pass count=/exposure= "
-            "to name the count and exposure columns."
+            "to name the count and exposure columns.",
+            sv=(
+                f"Kolumnerna {missing} finns inte; tabellen har {df.columns}. Ange "
+                "count=/exposure= för att namnge kolumnerna för antal och exponering."
+            ),
         )
     ci = poisson_rate_ci(df[count], df[exposure], per=per, level=level, method=method)
     return df.with_columns(
@@ -525,7 +561,10 @@ def pooled_rates(
     keys = [by] if isinstance(by, str) else list(by)
     missing = [c for c in [*keys, count, exposure] if c not in df.columns]
     if missing:
-        raise ParameterError(f"Column(s) {missing} not found; the frame has {df.columns}.")
+        raise ArgumentError(
+            f"Column(s) {missing} not found; the frame has {df.columns}.",
+            sv=f"Kolumnerna {missing} finns inte; tabellen har {df.columns}.",
+        )
     n_missing = (pl.col(count).is_null() | pl.col(exposure).is_null()).sum()
     out = (
         df.group_by(keys)
@@ -649,9 +688,13 @@ def _prepare_two(count1, exposure1, count2, exposure2):
     try:
         x1, e1, x2, e2 = (np.array(a, dtype=float) for a in np.broadcast_arrays(*arrays))
     except ValueError as exc:
-        raise ParameterError(
+        raise ArgumentError(
             "count1, exposure1, count2 and exposure2 must have the same length (or be single "
-            f"numbers); got shapes {[a.shape for a in arrays]}."
+            f"numbers); got shapes {[a.shape for a in arrays]}.",
+            sv=(
+                "count1, exposure1, count2 och exposure2 ska vara lika långa (eller enstaka tal); "
+                f"fick formerna {[a.shape for a in arrays]}."
+            ),
         ) from exc
     return kind, x1, e1, x2, e2
 
@@ -700,7 +743,7 @@ def rate_ratio(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid counts, exposures, level, null, method or alternative.
 
     Examples
@@ -721,7 +764,10 @@ def rate_ratio(
     _check_choice(method, "method", ("exact", "wald"))
     _check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
     if not (isinstance(null, int | float) and np.isfinite(null) and null > 0):
-        raise ParameterError(f"null must be a positive rate ratio; got {null!r}.")
+        raise ArgumentError(
+            f"null must be a positive rate ratio; got {null!r}.",
+            sv=f"null ska vara en positiv kvot mellan takter; fick {null!r}.",
+        )
     kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
     alpha = 1 - level
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -863,7 +909,7 @@ def rate_difference(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid counts, exposures or level.
 
     References
@@ -979,7 +1025,7 @@ class TrendResult(ResultDisplay):
         return self.coefficients
 
     def _display_note(self) -> str | None:
-        return " ".join(self.warnings) or None
+        return " ".join(str(w) for w in self.warnings) or None
 
 
 def _irls(
@@ -1053,11 +1099,15 @@ def _break_year(b: Any) -> int:
     try:
         year_int = int(year)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"breaks must be years (int) or SeriesBreak objects with .first_year; got {b!r}."
+        raise ArgumentError(
+            f"breaks must be years (int) or SeriesBreak objects with .first_year; got {b!r}.",
+            sv=f"breaks ska vara år (int) eller SeriesBreak-objekt med .first_year; fick {b!r}.",
         ) from exc
     if year_int != year:
-        raise ParameterError(f"break years must be whole years; got {year!r}.")
+        raise ArgumentError(
+            f"break years must be whole years; got {year!r}.",
+            sv=f"brottsår ska vara hela år; fick {year!r}.",
+        )
     return year_int
 
 
@@ -1106,7 +1156,7 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For invalid inputs, duplicated years, or fewer years than model parameters + 1.
 
     Examples
@@ -1127,12 +1177,19 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     e = as_float_array(exposures, "exposures").ravel()
     t = as_float_array(years, "years").ravel()
     if not (y.size == e.size == t.size):
-        raise ParameterError(
+        raise ArgumentError(
             f"counts, exposures and years must have equal length; got {y.size}, {e.size} and "
-            f"{t.size}."
+            f"{t.size}.",
+            sv=(
+                f"antal, exponeringar och år ska vara lika långa; fick {y.size}, {e.size} och "
+                f"{t.size}."
+            ),
         )
     if np.isnan(t).any() or (t != np.round(t)).any():
-        raise ParameterError("years must be whole numbers without missing values.")
+        raise ArgumentError(
+            "years must be whole numbers without missing values.",
+            sv="år ska vara heltal utan saknade värden.",
+        )
     _check_counts(y, "counts")
     _check_exposures(e, "exposures")
     notes: list[str] = []
@@ -1144,8 +1201,9 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         )
         y, e, t = y[keep], e[keep], t[keep]
     if np.unique(t).size != t.size:
-        raise ParameterError(
-            "years must be unique (one row per year); aggregate areas or sexes first."
+        raise ArgumentError(
+            "years must be unique (one row per year); aggregate areas or sexes first.",
+            sv="åren ska vara unika (en rad per år); summera områden eller kön först.",
         )
     order = np.argsort(t)
     y, e, t = y[order], e[order], t[order]
@@ -1175,9 +1233,13 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     X = np.column_stack(columns)
     n, p = X.shape
     if n < p + 1:
-        raise ParameterError(
+        raise DesignError(
             f"{n} year(s) cannot estimate a trend with {p} parameters "
-            f"({', '.join(names)}); at least {p + 1} years are needed."
+            f"({', '.join(names)}); at least {p + 1} years are needed.",
+            sv=(
+                f"{n} år räcker inte för att skatta en trend med {p} parametrar "
+                f"({', '.join(names)}); minst {p + 1} år behövs."
+            ),
         )
     if n - p < 3:
         notes.append(
@@ -1306,10 +1368,14 @@ def _empty_trend(names, method, level, n, p, t, used, notes) -> TrendResult:
 
 def _check_min_count(min_count: int) -> int:
     if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer):
-        raise ParameterError(f"min_count must be a whole number; got {min_count!r}.")
+        raise ArgumentError(
+            f"min_count must be a whole number; got {min_count!r}.",
+            sv=f"min_count ska vara ett heltal; fick {min_count!r}.",
+        )
     if min_count < 1:
-        raise ParameterError(
-            f"min_count must be at least 1 (1 = no suppression); got {min_count!r}."
+        raise ArgumentError(
+            f"min_count must be at least 1 (1 = no suppression); got {min_count!r}.",
+            sv=f"min_count ska vara minst 1 (1 = ingen maskering); fick {min_count!r}.",
         )
     return int(min_count)
 
@@ -1421,7 +1487,7 @@ def suppress_small(
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For missing columns or an invalid ``min_count``.
 
     Examples
@@ -1433,7 +1499,10 @@ def suppress_small(
     cols = [columns] if isinstance(columns, str) else list(columns)
     missing = [c for c in [*cols, count_col] if c not in df.columns]
     if missing:
-        raise ParameterError(f"Column(s) {missing} not found; the frame has {df.columns}.")
+        raise ArgumentError(
+            f"Column(s) {missing} not found; the frame has {df.columns}.",
+            sv=f"Kolumnerna {missing} finns inte; tabellen har {df.columns}.",
+        )
     mask = suppression_mask(df[count_col], min_count=min_count, suppress_zero=suppress_zero)
     fmt = formatter or str
     out = {}

@@ -72,7 +72,7 @@ from scipy import stats
 from scipy.linalg import blas
 
 from research.core.display import html_table, text_table
-from research.core.errors import DesignError, ParameterError
+from research.core.errors import ArgumentError, DesignError
 
 __all__ = ["SyntheticDiDResult", "synthetic_did"]
 
@@ -649,7 +649,7 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Missing column, unknown treated unit, repeated unit-period rows, unbalanced panel,
         missing outcome, bad ``se_method``/``replications``/``level``.
     DesignError
@@ -675,52 +675,50 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
     4088-4118. R package synthdid (Hirshberg), functions ``synthdid_estimate`` and ``vcov``.
     """
     if not isinstance(data, pl.DataFrame):
-        raise ParameterError(f"data: expected a polars DataFrame, got {type(data).__name__}")
+        raise ArgumentError(f"data: expected a polars DataFrame, got {type(data).__name__}")
     covariates = list(covariates or [])
     for name, col in [("unit", unit), ("time", time), ("outcome", outcome)] + [
         ("covariates", c) for c in covariates
     ]:
         if col not in data.columns:
-            raise ParameterError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
+            raise ArgumentError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
     if se_method not in _SE_METHODS:
-        raise ParameterError(f"se_method: {se_method!r} is not one of {list(_SE_METHODS)}")
+        raise ArgumentError(f"se_method: {se_method!r} is not one of {list(_SE_METHODS)}")
     if se_method in ("placebo", "bootstrap") and (
         not isinstance(replications, int) or replications < 2
     ):
-        raise ParameterError(f"replications: need an integer of at least 2, got {replications!r}")
+        raise ArgumentError(f"replications: need an integer of at least 2, got {replications!r}")
     if not 0 < level < 1:
-        raise ParameterError(f"level: must be between 0 and 1, got {level!r}")
+        raise ArgumentError(f"level: must be between 0 and 1, got {level!r}")
 
     data = data.select([unit, time, outcome, *covariates])
     if data.select(pl.struct(unit, time).is_duplicated().any()).item():
-        raise ParameterError(
-            f"data: repeated ({unit}, {time}) rows; keep one row per unit and period"
-        )
+        raise DesignError(f"data: repeated ({unit}, {time}) rows; keep one row per unit and period")
     if data[outcome].null_count() or data[outcome].cast(pl.Float64).is_nan().any():
-        raise ParameterError(
+        raise DesignError(
             f"outcome: column {outcome!r} has missing values; SDID needs a balanced panel"
         )
     for c in covariates:
         if data[c].null_count():
-            raise ParameterError(f"covariates: column {c!r} has missing values")
+            raise ArgumentError(f"covariates: column {c!r} has missing values")
     units = data[unit].unique(maintain_order=True).to_list()
     times = sorted(data[time].unique().to_list())
     if data.height != len(units) * len(times):
-        raise ParameterError(
+        raise DesignError(
             f"data: the panel is unbalanced ({data.height} rows for {len(units)} units x "
             f"{len(times)} periods); SDID needs every unit observed in every period"
         )
     tr = _as_list(treated)
     missing = [u for u in tr if u not in units]
     if missing:
-        raise ParameterError(f"treated: {missing!r} not found in column {unit!r}")
+        raise ArgumentError(f"treated: {missing!r} not found in column {unit!r}")
     if len(set(tr)) != len(tr):
-        raise ParameterError(f"treated: repeated units in {tr!r}")
+        raise ArgumentError(f"treated: repeated units in {tr!r}")
     controls = [u for u in units if u not in set(tr)]
     try:
         pre = [t for t in times if t < treatment_time]
     except TypeError as exc:
-        raise ParameterError(
+        raise ArgumentError(
             f"treatment_time: {treatment_time!r} cannot be compared with column {time!r}"
         ) from exc
     t0, t1 = len(pre), len(times) - len(pre)

@@ -64,7 +64,12 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from research.core.display import html_table, text_table
-from research.core.errors import DesignError, EstimationError, ParameterError, PilotbenchWarning
+from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.warnings import (
+    NoComparisonUnitsWarning,
+    StaggeredWarning,
+    TreatedFirstPeriodWarning,
+)
 
 __all__ = [
     "AggregatedATT",
@@ -78,10 +83,6 @@ Array = NDArray[np.float64]
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 EstMethod = Literal["dr", "ipw", "reg"]
 AggKind = Literal["simple", "group", "dynamic", "calendar"]
-
-
-class StaggeredWarning(PilotbenchWarning):
-    """Units dropped or cells skipped by :func:`group_time_att` (``code`` says which)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,13 +449,13 @@ class GroupTimeATT:
 
         Raises
         ------
-        ParameterError
+        ArgumentError
             For an unknown ``kind``.
         DesignError
             When there are no post-treatment cells to aggregate.
         """
         if kind not in ("simple", "group", "dynamic", "calendar"):
-            raise ParameterError(
+            raise ArgumentError(
                 f"kind: {kind!r} is not one of 'simple', 'group', 'dynamic', 'calendar'"
             )
         boot = self.bootstrap if bootstrap is None else bootstrap
@@ -651,7 +652,7 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         Missing column, non-integer period or cohort, cohort varying within a unit,
         repeated rows, unbalanced panel, missing values, bad option values.
     DesignError
@@ -676,7 +677,7 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     R package did, ``att_gt`` and ``aggte``.
     """
     if not isinstance(data, pl.DataFrame):
-        raise ParameterError(f"data: expected a polars DataFrame, got {type(data).__name__}")
+        raise ArgumentError(f"data: expected a polars DataFrame, got {type(data).__name__}")
     covariates = list(covariates or [])
     for name, col in (
         [("unit", unit), ("time", time), ("outcome", outcome), ("cohort", cohort)]
@@ -684,37 +685,35 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         + ([("weights", weights)] if weights else [])
     ):
         if col not in data.columns:
-            raise ParameterError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
+            raise ArgumentError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
     if control_group not in ("never_treated", "not_yet_treated"):
-        raise ParameterError(
+        raise ArgumentError(
             f"control_group: {control_group!r} is not 'never_treated' or 'not_yet_treated'"
         )
     if est_method not in ("dr", "ipw", "reg"):
-        raise ParameterError(f"est_method: {est_method!r} is not one of 'dr', 'ipw', 'reg'")
+        raise ArgumentError(f"est_method: {est_method!r} is not one of 'dr', 'ipw', 'reg'")
     if not isinstance(anticipation, int) or anticipation < 0:
-        raise ParameterError(f"anticipation: need a non-negative integer, got {anticipation!r}")
+        raise ArgumentError(f"anticipation: need a non-negative integer, got {anticipation!r}")
     if not 0 < level < 1:
-        raise ParameterError(f"level: must be between 0 and 1, got {level!r}")
+        raise ArgumentError(f"level: must be between 0 and 1, got {level!r}")
     if bootstrap and (not isinstance(biters, int) or biters < 10):
-        raise ParameterError(f"biters: need an integer of at least 10, got {biters!r}")
+        raise ArgumentError(f"biters: need an integer of at least 10, got {biters!r}")
     for name, col in [("time", time), ("cohort", cohort)]:
         if not data[col].dtype.is_integer() and not (col == cohort and data[col].dtype == pl.Null):
-            raise ParameterError(
+            raise ArgumentError(
                 f"{name}: column {col!r} must hold integer periods (got {data[col].dtype})"
             )
     cols = [unit, time, outcome, cohort, *covariates] + ([weights] if weights else [])
     d = data.select(list(dict.fromkeys(cols))).with_columns(pl.col(cohort).fill_null(0))
     if d.select(pl.struct(unit, time).is_duplicated().any()).item():
-        raise ParameterError(
-            f"data: repeated ({unit}, {time}) rows; keep one row per unit and period"
-        )
+        raise DesignError(f"data: repeated ({unit}, {time}) rows; keep one row per unit and period")
     for c in [outcome, *covariates] + ([weights] if weights else []):
         if d[c].null_count() or (d[c].dtype.is_float() and d[c].is_nan().any()):
-            raise ParameterError(
+            raise DesignError(
                 f"{c}: column has missing values; group_time_att needs a balanced panel"
             )
     if d.group_by(unit).agg(pl.col(cohort).n_unique().alias("k"))["k"].max() > 1:  # type: ignore[operator]
-        raise ParameterError(
+        raise DesignError(
             f"cohort: column {cohort!r} varies within a unit; it must be the unit's first "
             "treated period"
         )
@@ -722,7 +721,7 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     times = sorted(d[time].unique().to_list())
     units = d[unit].unique(maintain_order=True).to_list()
     if d.height != len(units) * len(times):
-        raise ParameterError(
+        raise DesignError(
             f"data: the panel is unbalanced ({d.height} rows for {len(units)} units x "
             f"{len(times)} periods); group_time_att needs every unit in every period"
         )
@@ -742,17 +741,17 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         else np.ones(len(units))
     )
     if weights and (w_unit < 0).any():
-        raise ParameterError(f"weights: column {weights!r} has negative values")
+        raise ArgumentError(f"weights: column {weights!r} has negative values")
     tarr = np.array(times, dtype=float)
     # Cohorts after the last period behave as never treated (R did's pre-processing).
     g_unit = np.where(g_unit > tarr.max(), 0.0, g_unit)
     early = (g_unit > 0) & (g_unit <= tarr.min() + anticipation)
     if early.any():
         warnings.warn(
-            StaggeredWarning(
+            TreatedFirstPeriodWarning(
                 f"cohort: dropped {int(early.sum())} unit(s) treated in the first period "
                 f"(or within the anticipation window); they have no pre-treatment period",
-                code="treated_first_period",
+                n_units=int(early.sum()),
             ),
             stacklevel=2,
         )
@@ -808,9 +807,10 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
             n_t, n_c = int(treat.sum()), int(ctrl.sum())
             if n_c == 0:
                 warnings.warn(
-                    StaggeredWarning(
+                    NoComparisonUnitsWarning(
                         f"cohort {g:g}, period {t:g}: no comparison units; cell skipped",
-                        code="no_comparison_units",
+                        cohort=float(g),
+                        period=float(t),
                     ),
                     stacklevel=2,
                 )

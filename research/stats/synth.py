@@ -77,7 +77,8 @@ from scipy.linalg import lapack
 from scipy.optimize import linprog
 
 from research.core.display import ResultDisplay, line_figure
-from research.core.errors import DesignError, ParameterError
+from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.warnings import DonorRangeWarning, PilotbenchWarning, SeriesBreakWarning
 
 from . import identification as ident
 from ._simplex import _null_space, _simplex_ls, tied_least_squares
@@ -144,7 +145,7 @@ def _as_list(value: Any, what: str) -> list[Any]:
     try:
         return list(value)
     except TypeError:
-        raise ParameterError(f"{what} must be a sequence, got {value!r}") from None
+        raise ArgumentError(f"{what} must be a sequence, got {value!r}") from None
 
 
 def _expand_groups(
@@ -181,20 +182,20 @@ def _check_window(
     try:
         first, last = window
     except (TypeError, ValueError):
-        raise ParameterError(
+        raise ArgumentError(
             f"{name} must be an inclusive (first, last) pair of periods, got {window!r}"
         ) from None
     if first > last:
-        raise ParameterError(f"{name}={window!r}: first period {first} is after last {last}")
+        raise ArgumentError(f"{name}={window!r}: first period {first} is after last {last}")
     if last >= treatment_time:
-        raise ParameterError(
+        raise ArgumentError(
             f"{name}={window!r} reaches {last}, but it must lie in the pre-treatment period "
             f"(before treatment_time={treatment_time}); the treatment period belongs to the "
             "post period only"
         )
     inside = (times >= first) & (times <= last)
     if not inside.any():
-        raise ParameterError(f"{name}={window!r} contains no period of the data")
+        raise ArgumentError(f"{name}={window!r} contains no period of the data")
     return first, last
 
 
@@ -247,12 +248,12 @@ def _numeric_time_column(
     )
 
 
-def _unit_not_found(value: Any, units: pl.Series, what: str) -> ParameterError:
+def _unit_not_found(value: Any, units: pl.Series, what: str) -> ArgumentError:
     hint = ""
     if units.dtype == pl.Utf8 and not isinstance(value, str):
         hint = " Unit codes in this column are strings: pass e.g. '0126', not 126."
     sample = ", ".join(repr(u) for u in units.unique().sort().head(8).to_list())
-    return ParameterError(
+    return ArgumentError(
         f"{what} {value!r} is not in the unit column (values include {sample}).{hint}"
     )
 
@@ -270,14 +271,14 @@ def _parse_special(
 ) -> tuple[str, NDArray[np.bool_], str]:
     """Return (column, mask over times, display name) of one special predictor."""
     if isinstance(spec, str) or not isinstance(spec, Sequence) or len(spec) not in (2, 3):
-        raise ParameterError(
+        raise ArgumentError(
             "each special predictor must be (column, periods, 'mean'), where periods is a "
             f"(first, last) window, a list of periods or one period; got {spec!r}"
         )
     column, periods = spec[0], spec[1]
     op = spec[2] if len(spec) == 3 else "mean"
     if op != "mean":
-        raise ParameterError(
+        raise ArgumentError(
             f"special predictor {column!r}: operation {op!r} is not supported, use 'mean'"
         )
     if isinstance(periods, tuple):
@@ -291,16 +292,16 @@ def _parse_special(
         periods = [periods]  # one period, as R Synth's list("popdens", 1969, "mean")
     listed = list(periods)
     if not listed:
-        raise ParameterError(f"special predictor {column!r} has an empty list of periods")
+        raise ArgumentError(f"special predictor {column!r} has an empty list of periods")
     known = set(times.tolist())
     for p in listed:
         if p >= treatment_time:
-            raise ParameterError(
+            raise ArgumentError(
                 f"special predictor {column!r} uses period {p}, which is not before "
                 f"treatment_time={treatment_time}"
             )
         if p not in known:
-            raise ParameterError(f"special predictor {column!r}: period {p!r} is not in the data")
+            raise ArgumentError(f"special predictor {column!r}: period {p!r} is not in the data")
     mask = np.isin(times, np.array(listed, dtype=times.dtype))
     name = f"{column} ({', '.join(str(p) for p in listed)})"
     return column, mask, name
@@ -321,7 +322,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     donors: Sequence[Any] | None,
 ) -> _Design:
     if not isinstance(data, pl.DataFrame):
-        raise ParameterError(f"data must be a polars DataFrame, got {type(data).__name__}")
+        raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
     predictors = _as_list(predictors, "predictors")
     special = _as_list(special_predictors, "special_predictors")
     if special and isinstance(special[0], str):  # a single spec passed without a list
@@ -329,14 +330,14 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     needed = [unit, time, outcome, *predictors, *(s[0] for s in special if len(s) > 0)]
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
     if missing:
-        raise ParameterError(
+        raise ArgumentError(
             f"column(s) {missing} not in data; available: {', '.join(data.columns)}"
         )
     if data.get_column(unit).null_count() or data.get_column(time).null_count():
-        raise ParameterError(f"columns {unit!r} and {time!r} must not contain missing values")
+        raise ArgumentError(f"columns {unit!r} and {time!r} must not contain missing values")
     for c in dict.fromkeys([outcome, *predictors, *(s[0] for s in special)]):
         if not data.schema[c].is_numeric():
-            raise ParameterError(f"column {c!r} must be numeric, it is {data.schema[c]}")
+            raise ArgumentError(f"column {c!r} must be numeric, it is {data.schema[c]}")
     data, treatment_time, fit_window, predictor_window = _numeric_time_column(
         data, time, treatment_time, fit_window, predictor_window
     )
@@ -351,14 +352,14 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     else:
         donor_list = _expand_groups(_as_list(donors, "donors"), treated, present, group_notes)
         if len(set(donor_list)) != len(donor_list):
-            raise ParameterError("donors contains duplicates")
+            raise ArgumentError("donors contains duplicates")
         for d in donor_list:
             if d not in present:
                 raise _unit_not_found(d, all_units, "donor")
         if treated in donor_list:
-            raise ParameterError(f"the treated unit {treated!r} cannot also be a donor")
+            raise ArgumentError(f"the treated unit {treated!r} cannot also be a donor")
     if not donor_list:
-        raise ParameterError("no donor units: the synthetic control needs at least one donor")
+        raise DesignError("no donor units: the synthetic control needs at least one donor")
 
     units = [treated, *donor_list]
     wanted = pl.DataFrame({unit: pl.Series(units, dtype=data.schema[unit])})
@@ -366,7 +367,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     dup = frame.group_by(unit, time).len().filter(pl.col("len") > 1)
     if dup.height:
         first = dup.row(0)
-        raise ParameterError(
+        raise DesignError(
             f"data must have one row per {unit} and {time}; {dup.height} pairs repeat, "
             f"e.g. {unit}={first[0]!r}, {time}={first[1]!r} (filter the data first, e.g. to "
             "one indicator and sex)"
@@ -374,11 +375,9 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     times = np.sort(frame.get_column(time).unique().to_numpy())
     pre_times = times[times < treatment_time]
     if pre_times.size == 0:
-        raise ParameterError(f"no period of the data is before treatment_time={treatment_time}")
+        raise ArgumentError(f"no period of the data is before treatment_time={treatment_time}")
     if not (times >= treatment_time).any():
-        raise ParameterError(
-            f"no period of the data is at or after treatment_time={treatment_time}"
-        )
+        raise ArgumentError(f"no period of the data is at or after treatment_time={treatment_time}")
 
     fit_window = (
         (pre_times[0], pre_times[-1])
@@ -405,7 +404,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     holes = np.argwhere(np.isnan(z))
     if holes.size:
         examples = ", ".join(f"{units[j]!r} in {times[fit_mask][i]}" for i, j in holes[:5].tolist())
-        raise ParameterError(
+        raise DesignError(
             f"the outcome {outcome!r} must be observed for the treated unit and every donor in "
             f"each period of the fit window {fit_window}; {len(holes)} value(s) are missing "
             f"({examples}). Drop those donors or shorten fit_window."
@@ -424,7 +423,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
         counts = np.sum(~np.isnan(block), axis=0)
         if (counts == 0).any():
             bad = [units[j] for j in np.flatnonzero(counts == 0)[:5]]
-            raise ParameterError(
+            raise ArgumentError(
                 f"predictor {name!r} has no observed value in its window for unit(s) {bad}; "
                 "choose another window or drop those units"
             )
@@ -453,7 +452,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
         if overfit is not None:
             notes.append(overfit)
     if len(set(names)) != len(names):
-        raise ParameterError(f"predictor names repeat: {names}")
+        raise ArgumentError(f"predictor names repeat: {names}")
 
     return _Design(
         units=units,
@@ -929,7 +928,7 @@ def _fit(
         # Abadie, Diamond & Hainmueller (2015): V chosen on the training design (predictors
         # of an earlier window, outcome fit over the validation window), then W with that V.
         if cv_design is None:  # pragma: no cover - synthetic_control always builds it
-            raise ParameterError("v_method='cross_validation' needs the training design")
+            raise ArgumentError("v_method='cross_validation' needs the training design")
         training = _fit(
             cv_design,
             treated_index,
@@ -1156,7 +1155,7 @@ class PlaceboResult(ResultDisplay):
         )
 
     def _display_note(self) -> str | None:
-        return " ".join(self.warnings) or None
+        return " ".join(str(w) for w in self.warnings) or None
 
     def to_frame(self) -> pl.DataFrame:
         """The per-unit table (a copy of :attr:`ratios`)."""
@@ -1238,7 +1237,9 @@ class SyntheticControlResult(ResultDisplay):
         For ``v_method="cross_validation"``: the validation-window MSPE of the training fit
         whose V is used (NaN otherwise).
     warnings
-        Messages about the data or the fit that a reader of the result must see.
+        Messages about the data or the fit that a reader of the result must see. Typed
+        conditions are :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)``
+        is the English message, ``w.code`` a stable id); the others are English strings.
     """
 
     treated: Any
@@ -1256,11 +1257,11 @@ class SyntheticControlResult(ResultDisplay):
     loss_bound: float
     v_method: str
     starts: pl.DataFrame
-    warnings: list[str]
+    warnings: list[str | PilotbenchWarning]
     _design: _Design = field(repr=False)
     _options: dict[str, Any] = field(repr=False)
     _spec: dict[str, Any] = field(repr=False)
-    _base_warnings: list[str] = field(repr=False)
+    _base_warnings: list[str | PilotbenchWarning] = field(repr=False)
     _placebo_gaps: dict[int, NDArray[np.float64]] | None = field(default=None, repr=False)
     loss_validation: float = math.nan
 
@@ -1286,7 +1287,7 @@ class SyntheticControlResult(ResultDisplay):
         return self.weights.filter(pl.col("weight") > 0)
 
     def _display_note(self) -> str | None:
-        return " ".join(self.warnings) or None
+        return " ".join(str(w) for w in self.warnings) or None
 
     def to_frame(self) -> pl.DataFrame:
         """The path table: ``time``, ``treated``, ``synthetic``, ``gap`` (a copy of :attr:`gap`)."""
@@ -1335,7 +1336,7 @@ class SyntheticControlResult(ResultDisplay):
 
         Raises
         ------
-        ParameterError
+        ArgumentError
             If there are fewer than two donors, or ``exclude_ratio`` is not positive.
 
         Examples
@@ -1359,9 +1360,9 @@ class SyntheticControlResult(ResultDisplay):
         """
         design = self._design
         if len(self.donors) < 2:
-            raise ParameterError("placebo_test needs at least two donors")
+            raise DesignError("placebo_test needs at least two donors")
         if exclude_ratio is not None and not exclude_ratio > 0:
-            raise ParameterError(f"exclude_ratio must be positive, got {exclude_ratio!r}")
+            raise ArgumentError(f"exclude_ratio must be positive, got {exclude_ratio!r}")
         if self._placebo_gaps is None:
             gaps: dict[int, NDArray[np.float64]] = {
                 design.treated_index: self.gap.get_column("gap").to_numpy()
@@ -1460,7 +1461,7 @@ class SyntheticControlResult(ResultDisplay):
 
         Raises
         ------
-        ParameterError
+        ArgumentError
             If the synthetic control has only one donor.
 
         Examples
@@ -1480,7 +1481,7 @@ class SyntheticControlResult(ResultDisplay):
         """
         design = self._design
         if len(self.donors) < 2:
-            raise ParameterError("leave_one_out needs at least two donors")
+            raise DesignError("leave_one_out needs at least two donors")
         fits: dict[Any, SyntheticControlResult] = {}
         rows: list[dict[str, Any]] = []
         gap_frames: list[pl.DataFrame] = []
@@ -1566,7 +1567,7 @@ class SyntheticControlResult(ResultDisplay):
 
         Raises
         ------
-        ParameterError
+        ArgumentError
             If ``fake_time`` is not before the treatment, or a window has nothing left
             before ``fake_time``.
 
@@ -1589,12 +1590,12 @@ class SyntheticControlResult(ResultDisplay):
         real = self.treatment_time
         times = self._design.times
         if not fake_time < real:
-            raise ParameterError(
+            raise ArgumentError(
                 f"fake_time={fake_time!r} must be before the real treatment_time={real!r}"
             )
         before = times[times < fake_time]
         if before.size == 0:
-            raise ParameterError(f"no period of the data is before fake_time={fake_time!r}")
+            raise ArgumentError(f"no period of the data is before fake_time={fake_time!r}")
         last = before[-1]
         notes: list[str] = []
 
@@ -1603,7 +1604,7 @@ class SyntheticControlResult(ResultDisplay):
                 return None
             first, end = window
             if first >= fake_time:
-                raise ParameterError(
+                raise ArgumentError(
                     f"{name}={window!r} starts at or after fake_time={fake_time!r}; pass a "
                     f"replacement {name}= to placebo_in_time"
                 )
@@ -1630,7 +1631,7 @@ class SyntheticControlResult(ResultDisplay):
                     listed = _as_list(periods, "periods")
                     kept = [p for p in listed if p < fake_time]
                     if not kept:
-                        raise ParameterError(
+                        raise ArgumentError(
                             f"special predictor {column!r} has no period before "
                             f"fake_time={fake_time!r}; pass special_predictors="
                         )
@@ -1695,7 +1696,7 @@ def _build_result(
     design: _Design,
     fit: _Fit,
     options: dict[str, Any],
-    base_warnings: list[str],
+    base_warnings: list[str | PilotbenchWarning],
     spec: dict[str, Any],
 ) -> SyntheticControlResult:
     units = [design.units[i] for i in fit.donor_index]
@@ -1727,7 +1728,7 @@ def _build_result(
     warnings = list(base_warnings)
     post_gap = gap[post]
     if np.isnan(post_gap).all():
-        raise ParameterError(
+        raise EstimationError(
             "the gap is missing in every post-treatment period: the treated unit or a donor "
             "with positive weight has no outcome after treatment_time"
         )
@@ -1752,8 +1753,11 @@ def _build_result(
     ]
     if outside:
         warnings.append(
-            "the treated unit lies outside the donors' range for predictor(s) "
-            f"{outside}: no convex combination can match them"
+            DonorRangeWarning(
+                "the treated unit lies outside the donors' range for predictor(s) "
+                f"{outside}: no convex combination can match them",
+                predictors=list(outside),
+            )
         )
     starts = pl.DataFrame(
         {"start": [s for s, _ in fit.starts], "loss_v": [x for _, x in fit.starts]},
@@ -1791,20 +1795,22 @@ def _custom_v(
     if isinstance(custom_v, Mapping):
         unknown = [n for n in custom_v if n not in names]
         if unknown:
-            raise ParameterError(f"custom_v names {unknown} are not predictors; they are {names}")
+            raise ArgumentError(f"custom_v names {unknown} are not predictors; they are {names}")
         v = np.array([float(custom_v.get(n, 0.0)) for n in names])
     else:
         v = np.asarray(list(custom_v), dtype=float)
         if v.shape != (len(names),):
-            raise ParameterError(
+            raise ArgumentError(
                 f"custom_v has {v.size} values but there are {len(names)} predictors: {names}"
             )
     if not np.all(np.isfinite(v)) or (v < 0).any() or v.sum() <= 0:
-        raise ParameterError("custom_v must be non-negative, finite and not all zero")
+        raise ArgumentError("custom_v must be non-negative, finite and not all zero")
     return v / v.sum()
 
 
-def _break_warnings(series_breaks: Sequence[Any], design: _Design, outcome: str) -> list[str]:
+def _break_warnings(
+    series_breaks: Sequence[Any], design: _Design, outcome: str
+) -> list[SeriesBreakWarning]:
     first = design.first_used
     last = design.times[-1]
     out = []
@@ -1820,10 +1826,17 @@ def _break_warnings(series_breaks: Sequence[Any], design: _Design, outcome: str)
                 else "in the post-treatment period"
             )
             out.append(
-                f"series break{label}: from {year} the statistics are on a new basis, which "
-                f"lies inside the estimation window {first}-{last} ({where}); the "
-                f"pre/post comparison of {outcome!r} may reflect the break rather than the "
-                "treatment"
+                SeriesBreakWarning(
+                    f"series break{label}: from {year} the statistics are on a new basis, "
+                    f"which lies inside the estimation window {first}-{last} ({where}); the "
+                    f"pre/post comparison of {outcome!r} may reflect the break rather than "
+                    "the treatment",
+                    year=int(year),
+                    first=int(first),
+                    last=int(last),
+                    adjustment="none",
+                    next_to_start=bool(year == design.treatment_time),
+                )
             )
     return out
 
@@ -1930,7 +1943,7 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
 
     Raises
     ------
-    ParameterError
+    ArgumentError
         For a missing column, unknown treated unit or donor, empty donor pool, a window
         outside the pre-treatment period, a repeated unit-period row, or an outcome missing
         in the fit window.
@@ -1997,9 +2010,9 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     "Cross-validation" and its replication code.
     """
     if v_method not in _V_METHODS:
-        raise ParameterError(f"v_method must be one of {_V_METHODS}, got {v_method!r}")
+        raise ArgumentError(f"v_method must be one of {_V_METHODS}, got {v_method!r}")
     if not (isinstance(n_random_starts, int) and n_random_starts >= 0):
-        raise ParameterError(f"n_random_starts must be a non-negative int, got {n_random_starts!r}")
+        raise ArgumentError(f"n_random_starts must be a non-negative int, got {n_random_starts!r}")
     breaks = _as_list(series_breaks, "series_breaks")
     special_list = _as_list(special_predictors, "special_predictors")
     if special_list and isinstance(special_list[0], str):
@@ -2036,7 +2049,7 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
             cv_fit_window=cv_fit_window,
         )
     elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
-        raise ParameterError(
+        raise ArgumentError(
             "cv_predictor_window, cv_special_predictors and cv_fit_window apply only to "
             "v_method='cross_validation' (without custom_v)"
         )
@@ -2083,13 +2096,13 @@ def _training_design(
     (unit, time, outcome, treated, treatment_time, donors).
     """
     if cv_fit_window is None:
-        raise ParameterError(
+        raise ArgumentError(
             "v_method='cross_validation' needs cv_fit_window=(first, last): the validation "
             "window over which the outcome is fitted to choose V"
         )
     predictors = _as_list(predictors, "predictors")
     if predictors and cv_predictor_window is None:
-        raise ParameterError(
+        raise ArgumentError(
             "v_method='cross_validation' needs cv_predictor_window=(first, last): the "
             f"training window over which the predictors {predictors} are averaged"
         )
@@ -2099,13 +2112,13 @@ def _training_design(
     if len(cv_special) != len(special) or any(
         a[0] != b[0] for a, b in zip(cv_special, special, strict=False)
     ):
-        raise ParameterError(
+        raise ArgumentError(
             "cv_special_predictors must give, in the same order, one training version (same "
             f"column, earlier periods) of each special predictor {[s[0] for s in special]}; "
             f"got {[s[0] for s in cv_special]}"
         )
     if not predictors and not special:
-        raise ParameterError(
+        raise ArgumentError(
             "v_method='cross_validation' needs predictors or special_predictors: with the "
             "outcome periods as predictors the training and main predictors differ in number"
         )
@@ -2118,8 +2131,8 @@ def _training_design(
             special_predictors=cv_special,
             fit_window=cv_fit_window,
         )
-    except ParameterError as exc:
-        raise ParameterError(f"training specification (cross_validation): {exc}") from None
+    except ArgumentError as exc:
+        raise ArgumentError(f"training specification (cross_validation): {exc}") from None
     if training.units != design.units:  # pragma: no cover - same data and donors
-        raise ParameterError("the training specification selected other units")
+        raise ArgumentError("the training specification selected other units")
     return training

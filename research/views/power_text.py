@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 from research.core.fmt import check_lang, format_number, format_percent
 from research.stats.power import DetectResult, PowerNote, PowerResult
 
@@ -160,7 +160,7 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     """
     check_lang(lang)
     if not isinstance(r.mde_rate_ratio, float):
-        raise ParameterError("mde_summary() needs a result for a single baseline count")
+        raise ArgumentError("mde_summary() needs a result for a single baseline count")
     kw = {
         "design": _design(r, lang),
         "word": TEXTS(f"pw_word_{r.direction}", lang),
@@ -208,7 +208,7 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
     """
     check_lang(lang)
     if not isinstance(d.power, float):
-        raise ParameterError("detect_summary() needs a result for a single baseline count")
+        raise ArgumentError("detect_summary() needs a result for a single baseline count")
     r = d.mde
     word = TEXTS(f"pw_word_{r.direction}", lang)
     target = _pct(100 * d.target_power, lang)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError
 from research.core.fmt import check_lang, format_int, format_number
 from research.core.i18n import load_catalogue
 from research.views.html import esc
@@ -141,7 +141,7 @@ def format_duration(seconds: float | None, lang: str = "sv") -> str:
     if seconds is None or not math.isfinite(seconds):
         return format_number(None, 1, lang)
     if seconds < 0:
-        raise ParameterError(f"format_duration: seconds must be >= 0; got {seconds!r}")
+        raise ArgumentError(f"format_duration: seconds must be >= 0; got {seconds!r}")
     if seconds < 59.95:
         return _T("seconds", lang, value=format_number(seconds, 1, lang))
     whole = round(seconds)
@@ -215,9 +215,9 @@ def index_page(
     now = now or dt.datetime.now(dt.UTC)
     for e in entries:
         if e.status not in ("ok", "failed"):
-            raise ParameterError(f"index entry {e.notebook}: status {e.status!r}; use ok/failed")
+            raise ArgumentError(f"index entry {e.notebook}: status {e.status!r}; use ok/failed")
         if e.change is not None and e.change not in CHANGES:
-            raise ParameterError(f"index entry {e.notebook}: change {e.change!r}; use {CHANGES}")
+            raise ArgumentError(f"index entry {e.notebook}: change {e.change!r}; use {CHANGES}")
     n_reports = sum(1 for e in entries if e.href)
     n_failed = sum(1 for e in entries if e.status == "failed")
     head = "".join(

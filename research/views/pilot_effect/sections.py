@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
+from research.core.errors import PilotbenchWarning
 from research.core.fmt import (
     check_lang,
     format_int,
@@ -24,6 +25,7 @@ from research.core.fmt import (
     format_percent,
     format_range,
 )
+from research.core.warnings import DonorRangeWarning, warning_text
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
@@ -742,9 +744,19 @@ class PilotEffect:
             out += html.callout(self._t("power_notes_heading"), notes)
         return out
 
+    def warning_line(self, w: PilotbenchWarning | str) -> str:
+        """One estimator warning in the report's language (by its ``code``), predictors named."""
+        if isinstance(w, DonorRangeWarning):
+            names = [self.predictor_label(p) for p in w.values["predictors"]]  # type: ignore[union-attr]
+            return warning_text(w, self.lang, predictors="; ".join(names))
+        return warning_text(w, self.lang)
+
     def warnings_section(self) -> html.Html:
-        """The estimators' own warnings, verbatim (they are written in English)."""
-        lines = [f"{self._t('est_' + key)}: {w}" for key, w in self.a.estimator_warnings()]
+        """The estimators' own warnings, worded in the report's language by their codes."""
+        lines = [
+            f"{self._t('est_' + key)}: {self.warning_line(w)}"
+            for key, w in self.a.estimator_warnings()
+        ]
         return (
             html.heading(self._t("warnings_heading"), 2)
             + html.paragraph(self._t("warnings_intro"))

@@ -1,0 +1,210 @@
+"""The warnings pilotbench issues, one class per condition, each with a stable ``code``.
+
+Every warning derives from :class:`~research.core.errors.PilotbenchWarning` (a
+``UserWarning``). Its ``code`` names the condition and never changes with the English
+wording, so a report can word it in its own language: ``research/core/warnings.toml`` holds
+one message per code in Swedish and English, filled from the warning's ``values`` (the
+attributes each class declares in ``fields``). The English message passed to the class is
+what ``str(warning)`` and Python's ``warnings`` machinery show.
+
+Estimators return the conditions they met in their result's ``warnings`` list (as warning
+objects); functions outside the estimators issue them with :func:`warnings.warn`.
+
+::
+
+    PilotbenchWarning (UserWarning)
+    ├── CacheNotWrittenWarning         cache-not-written       data.panel
+    ├── ImportLogNotWrittenWarning     import-log-not-written  data.import_store
+    ├── StaggeredWarning               staggered               stats.staggered
+    │   ├── TreatedFirstPeriodWarning  treated-first-period
+    │   └── NoComparisonUnitsWarning   no-comparison-units
+    ├── SeriesBreakWarning             series-break            stats.did, stats.its, stats.synth
+    ├── DonorRangeWarning              outside-donor-range     stats.synth
+    ├── SingleTreatedUnitWarning       one-treated-unit        stats.did
+    ├── ModelBasedIntervalsWarning     model-based-intervals   stats.did (event study)
+    └── ShortSeriesWarning             short-series            stats.its
+
+``tests/test_errors.py`` checks that codes are unique, that every code has a message in
+both languages whose placeholders are the class's ``fields``, and that no ``warnings.warn``
+in ``research/`` issues anything but one of these classes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import PilotbenchWarning
+from .fmt import check_lang
+from .i18n import load_catalogue
+
+__all__ = [
+    "CacheNotWrittenWarning",
+    "DonorRangeWarning",
+    "ImportLogNotWrittenWarning",
+    "ModelBasedIntervalsWarning",
+    "NoComparisonUnitsWarning",
+    "PilotbenchWarning",
+    "SeriesBreakWarning",
+    "ShortSeriesWarning",
+    "SingleTreatedUnitWarning",
+    "StaggeredWarning",
+    "TreatedFirstPeriodWarning",
+    "warning_classes",
+    "warning_text",
+]
+
+
+class CacheNotWrittenWarning(PilotbenchWarning):
+    """The panel was built but its Parquet cache could not be written (``reason``)."""
+
+    code = "cache-not-written"
+    fields = ("reason",)
+
+
+class ImportLogNotWrittenWarning(PilotbenchWarning):
+    """An import or removal was committed but not written to ``imports.log``."""
+
+    code = "import-log-not-written"
+    fields = ("reason", "action", "file_name")
+
+
+class StaggeredWarning(PilotbenchWarning):
+    """Base class of :func:`research.stats.staggered.group_time_att`'s warnings."""
+
+    code = "staggered"
+
+
+class TreatedFirstPeriodWarning(StaggeredWarning):
+    """Units treated in the first period (no pre-treatment period) were dropped (``n_units``)."""
+
+    code = "treated-first-period"
+    fields = ("n_units",)
+
+
+class NoComparisonUnitsWarning(StaggeredWarning):
+    """A (cohort, period) cell has no comparison units and was skipped."""
+
+    code = "no-comparison-units"
+    fields = ("cohort", "period")
+
+
+class SeriesBreakWarning(PilotbenchWarning):
+    """A registered series break lies inside an estimator's window.
+
+    ``year`` is the break's first year on the new basis, ``first``/``last`` the window;
+    ``adjustment`` says what the model did about it: ``"none"``, ``"level-shift"`` (a
+    level-shift term was added), ``"absorbed"`` (the period effects absorb a common shift) or
+    ``"collinear"`` (a shift term could not be separated from the treatment terms);
+    ``next_to_start`` whether the break is next to the treatment start (the estimate may
+    then be confounded).
+    """
+
+    code = "series-break"
+    fields = ("year", "first", "last", "adjustment", "next_to_start")
+
+
+class DonorRangeWarning(PilotbenchWarning):
+    """The treated unit lies outside the donors' range for some ``predictors``."""
+
+    code = "outside-donor-range"
+    fields = ("predictors",)
+
+
+class SingleTreatedUnitWarning(PilotbenchWarning):
+    """Only one treated unit: conventional cluster-robust standard errors are not valid."""
+
+    code = "one-treated-unit"
+
+
+class ModelBasedIntervalsWarning(PilotbenchWarning):
+    """Poisson event-study intervals are model-based, not permutation-based."""
+
+    code = "model-based-intervals"
+
+
+class ShortSeriesWarning(PilotbenchWarning):
+    """Fewer than ``minimum`` periods before (``n_pre``) or from (``n_post``) an interruption."""
+
+    code = "short-series"
+    fields = ("n_pre", "n_post", "minimum")
+
+
+def warning_classes() -> list[type[PilotbenchWarning]]:
+    """Every warning class of pilotbench (the base included), in a stable order.
+
+    Examples
+    --------
+    >>> "series-break" in {cls.code for cls in warning_classes()}
+    True
+    """
+    out: list[type[PilotbenchWarning]] = []
+    todo: list[type[PilotbenchWarning]] = [PilotbenchWarning]
+    while todo:
+        cls = todo.pop(0)
+        if cls.__module__.startswith("research."):
+            out.append(cls)
+        todo.extend(sorted(cls.__subclasses__(), key=lambda c: c.__name__))
+    return out
+
+
+_CATALOGUE = Path(__file__).with_name("warnings.toml")
+
+
+def _plain(value: object, lang: str) -> str:
+    """A value as text in ``lang``: lists joined, numbers with the language's decimal mark."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v, lang) for v in value)
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if lang == "sv" else text
+    return str(value)
+
+
+def warning_text(warning: PilotbenchWarning | str, lang: str = "sv", **values: object) -> str:
+    """A warning worded in ``lang`` from ``research/core/warnings.toml``, by its ``code``.
+
+    Parameters
+    ----------
+    warning
+        A :class:`~research.core.errors.PilotbenchWarning` (or an English string, returned
+        as it is: estimators still report some conditions as plain text).
+    lang
+        ``"sv"`` or ``"en"``.
+    **values
+        Replacements for the warning's own values, already worded for ``lang`` (e.g.
+        indicator labels for a list of predictor ids).
+
+    Returns
+    -------
+    str
+        The message, with the sentences for a series break's adjustment and for a break
+        next to the start added.
+
+    Raises
+    ------
+    ParameterError
+        If ``lang`` is not a supported language.
+
+    Examples
+    --------
+    >>> w = ShortSeriesWarning("Short series", n_pre=13, n_post=2, minimum=8)
+    >>> warning_text(w, "sv")[:58]
+    'Kort tidsserie: 13 perioder före och 2 från avbrottet; tre'
+    """
+    check_lang(lang)
+    if not isinstance(warning, PilotbenchWarning):
+        return str(warning)
+    texts = load_catalogue(_CATALOGUE)
+    if warning.code not in texts:
+        return str(warning)
+    given = {k: _plain(v, lang) for k, v in warning.values.items()}
+    given.update({k: str(v) for k, v in values.items()})
+    if type(warning) is PilotbenchWarning:
+        given["message"] = str(warning)
+    parts = [texts(warning.code, lang, **given)]
+    adjustment = warning.values.get("adjustment")
+    if adjustment and adjustment != "none":
+        parts.append(texts(f"{warning.code}:{adjustment}", lang, **given))
+    if warning.values.get("next_to_start"):
+        parts.append(texts(f"{warning.code}:next-to-start", lang, **given))
+    return " ".join(parts)
