@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from research.core.errors import ParameterError
+from research.core.errors import ArgumentError, ParameterError
 from research.runner.batch import Task, TaskResult, report_digest, write_index
 from research.views.batch_index.page import IndexEntry, format_duration, format_when, index_page
 
@@ -78,16 +78,16 @@ def test_format_duration_per_language():
     assert format_duration(59.96, "sv") == "1 min 0 s"
     assert format_duration(125.4, "en") == "2 min 5 s"
     assert format_duration(None, "sv") == ".."
-    with pytest.raises(ParameterError, match="seconds"):
+    with pytest.raises(ArgumentError, match="seconds"):
         format_duration(-1.0)
     with pytest.raises(ParameterError):
         format_duration(1.0, "de")
 
 
 def test_index_page_rejects_unknown_status():
-    with pytest.raises(ParameterError, match="status"):
+    with pytest.raises(ArgumentError, match="status"):
         index_page([IndexEntry("x", status="weird")])
-    with pytest.raises(ParameterError, match="change"):
+    with pytest.raises(ArgumentError, match="change"):
         index_page([IndexEntry("x", change="moved")])
 
 

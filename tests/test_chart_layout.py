@@ -25,7 +25,7 @@ from research.views.charts import month_position, trend_chart
 
 from .chartcheck import overlaps, report_figures, text_boxes
 
-REPORTS = {"pilot_vs_candidate": 7, "pilot_effect": 3, "candidate_screening": 1}
+REPORTS = {"pilot_vs_candidate": 7, "pilot_effect": 4, "candidate_screening": 1}
 
 
 @pytest.mark.slow

@@ -305,6 +305,7 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
         ax2.bar(xs[: lam.size], lam, width=0.6, color=_PLACEBO_GREY, zorder=0)
         ax2.set_ylim(0, 4.0)
         ax2.set_yticks([])
+        ax2.tick_params(axis="x", which="both", labelbottom=False, bottom=False)
         if lam.size and lam.max() > 0:
             first = int(np.argmax(lam > 0))
             ax2.annotate(
@@ -313,22 +314,18 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
             )  # fmt: skip
         ax.set_zorder(ax2.get_zorder() + 1)
         ax.patch.set_visible(False)
-        _marks(ax, breaks, marker_date, marker_label)
-        # direct labels at the right end, pushed apart when the two lines end close together
-        y_tr, y_co = float(treated[-1]), float(control[-1])
-        gap = 0.09 * (ax.get_ylim()[1] - ax.get_ylim()[0])
-        if abs(y_tr - y_co) < gap:
-            mid, sign = (y_tr + y_co) / 2, (1.0 if y_tr >= y_co else -1.0)
-            y_tr, y_co = mid + sign * gap / 2, mid - sign * gap / 2
-        for series, y_text, label, weight in (
-            (treated, y_tr, treated_label, "bold"),
-            (control, y_co, control_label, "normal"),
-        ):
-            ax.annotate(
-                textwrap.fill(label, 22), (xs[-1], series[-1]), xytext=(xs[-1] + 0.15, y_text),
-                fontsize=9.5, va="center", ha="left", annotation_clip=False, fontweight=weight,
-            )  # fmt: skip
-        ax.set_title(textwrap.fill(title, 68), loc="left")
+        rows = _marks(ax, breaks, marker_date, marker_label)
+        # direct labels at the right end, spread apart when the two lines end close together
+        end_labels(
+            ax,
+            [
+                (xs[-1], float(treated[-1]), treated_label),
+                (xs[-1], float(control[-1]), control_label),
+            ],
+            dx=0.15,
+            bold=[True, False],
+        )
+        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
         ax.set_ylabel(ylabel)
         _number_axis(ax, 0, lang)
     return fig

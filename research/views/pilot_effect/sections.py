@@ -442,7 +442,7 @@ class PilotEffect:
             [self._st("sdid_res_se", reps=fit.replicates.size), self._num(sd.se, 2)],
             [
                 self._st("sdid_res_ci", level=level),
-                f"{self._num(fit.ci[0], 2)} – {self._num(fit.ci[1], 2)}",
+                format_range(self._num(fit.ci[0], 2), self._num(fit.ci[1], 2), self.lang),
             ],
             [self._st("sdid_res_p"), _p(sd.p_value, lang)],
             [self._st("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
@@ -499,7 +499,7 @@ class PilotEffect:
             est = by_group.get(c.year) if c.status != "awaiting_data" else None
             # one kommun in a cohort: its interval rests on one unit's deviations (not shown)
             ci = (
-                f"{self._num(est[1], 2)} – {self._num(est[2], 2)}"
+                format_range(self._num(est[1], 2), self._num(est[2], 2), self.lang)
                 if est and size[c.year] > 1
                 else ".."
             )
