@@ -240,15 +240,15 @@ def test_footer_coverage_is_cached_per_data_and_dated_today() -> None:
     assert report._coverage_text(base, "en") == expected
     (key,) = report._COVERAGE  # one entry, keyed on the folder and the data fingerprint
     assert key[0] == str(base) and key[1].startswith(panel_fingerprint(base))
-    entries = report._coverage_entries(base)
+    entries = report.coverage_entries(base)
     # what a batch parent hands its workers is used as is (no panel is loaded for it), with
     # today's date whatever date it was computed on
     report._COVERAGE.clear()
-    report._seed_coverage({key: Coverage({"kommun": (1999, 2000, 7)}, 2000, dt.date(2001, 1, 1))})
+    report.seed_coverage({key: Coverage({"kommun": (1999, 2000, 7)}, 2000, dt.date(2001, 1, 1))})
     text = report._coverage_text(base, "en")
     assert "1999" in text and dt.date.today().isoformat() in text and "2001-01-01" not in text
     report._COVERAGE.clear()
-    report._seed_coverage(entries)
+    report.seed_coverage(entries)
     assert report._coverage_text(base, "en") == expected
     report._COVERAGE.clear()
 

@@ -261,9 +261,9 @@ def _worker_main(
 
     skip_slow_optional_imports()
     from .kernel import KernelSession
-    from .report import _seed_coverage, run_report
+    from .report import run_report, seed_coverage
 
-    _seed_coverage(coverage or {})
+    seed_coverage(coverage or {})
     session = KernelSession()
     try:
         while True:
@@ -324,10 +324,10 @@ def _footer_coverage() -> dict:
     """The report footer's coverage of the current data, for the workers (empty if unknown)."""
     from research.core.paths import data_dir
 
-    from .report import _coverage_entries
+    from .report import coverage_entries
 
     try:
-        return _coverage_entries(data_dir())
+        return coverage_entries(data_dir())
     except PilotbenchError:
         return {}
 

@@ -43,7 +43,15 @@ from research.views.texts import COMMON
 from .kernel import KERNEL_NAME, KernelSession, ProjectKernelManager
 from .params import notebook_path, read_params, validate
 
-__all__ = ["ReportResult", "export_html", "report_slug", "run_report", "run_report_command"]
+__all__ = [
+    "ReportResult",
+    "coverage_entries",
+    "export_html",
+    "report_slug",
+    "run_report",
+    "run_report_command",
+    "seed_coverage",
+]
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -146,7 +154,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
 
 #: Coverage of the panel (without its "as of" date) per data folder and data fingerprint:
 #: a batch worker needs it for every footer but should not hold the panel for it. The batch
-#: parent, which loads the panel anyway, hands its entries to the workers (:func:`_seed_coverage`).
+#: parent, which loads the panel anyway, hands its entries to the workers (:func:`seed_coverage`).
 _COVERAGE: dict[tuple[str, str], Any] = {}
 
 
@@ -176,16 +184,42 @@ def _coverage_text(base: Path, lang: str) -> str:
     return coverage_text(dataclasses.replace(cov, as_of=dt.date.today()), lang)
 
 
-def _coverage_entries(base: Path) -> dict[tuple[str, str], Any]:
-    """Compute (if needed) and return the coverage cache entry of ``base`` (for workers)."""
+def coverage_entries(base: Path) -> dict[tuple[str, str], Any]:
+    """Compute (if needed) and return the footer's coverage cache entry for a data folder.
+
+    A batch parent calls this once and hands the result to its workers
+    (:func:`seed_coverage`), so that no worker loads the panel only for the footer.
+
+    Parameters
+    ----------
+    base : Path
+        The data folder (``data/``).
+
+    Returns
+    -------
+    dict
+        ``{(folder, data fingerprint): Coverage}``, one entry; picklable.
+
+    Raises
+    ------
+    DataError
+        When the panel of ``base`` cannot be loaded.
+    """
     _coverage_text(base, "sv")
     base = base.resolve()
     key = (str(base), _data_key(base))
     return {key: _COVERAGE[key]}
 
 
-def _seed_coverage(entries: Mapping[tuple[str, str], Any]) -> None:
-    """Take coverage cache entries computed by another process (a batch parent)."""
+def seed_coverage(entries: Mapping[tuple[str, str], Any]) -> None:
+    """Take coverage cache entries computed by another process (a batch parent).
+
+    Parameters
+    ----------
+    entries : Mapping
+        What :func:`coverage_entries` returned; an entry is used only while the data
+        fingerprint in its key is that of the data folder.
+    """
     _COVERAGE.update(entries)
 
 
