@@ -1085,6 +1085,327 @@ def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
     return float(pop["value"][-1]), int(pop["year"][-1])
 
 
+def _check_options(
+    area: Area,
+    pilot_start: str,
+    start_year: int,
+    end_year: int,
+    alpha: float,
+    max_donors: int | None,
+    expansion: str,
+) -> None:
+    """Refuse options :func:`pilot_effect_analysis` cannot use, before any fitting."""
+    if area.level != "kommun":
+        raise ArgumentError(
+            f"pilot must be a kommun (the panel has kommun data only); got {area.label()} "
+            f"({area.level})"
+        )
+    treatment_year = int(pilot_start[:4])
+    if not start_year < treatment_year <= end_year:
+        raise ArgumentError(
+            f"the pilot start year {treatment_year} must lie after start_year={start_year} "
+            f"and not after end_year={end_year}"
+        )
+    if not 0 < alpha < 1:
+        raise ArgumentError(f"alpha must lie in (0, 1); got {alpha!r}")
+    if max_donors is not None and max_donors < 2:
+        raise ArgumentError(f"max_donors must be at least 2 or None; got {max_donors!r}")
+    parse_expansion(expansion)  # refuse a malformed schedule before any fitting
+
+
+def _resolve_fit_start(
+    fit_start: int | None,
+    breaks: Sequence[SeriesBreak],
+    treatment_year: int,
+    start_year: int,
+    pilot_start: str,
+) -> int:
+    """The first pre-treatment year of the fit: given, or :func:`default_fit_start`; checked."""
+    fit_given = fit_start is not None
+    fit = int(fit_start) if fit_start is not None else None
+    if fit is None:
+        fit = int(default_fit_start(breaks, treatment_year, start_year))
+    if not fit_given and not start_year <= fit <= treatment_year - 3:
+        raise DesignError(
+            f"start_year={start_year} leaves fewer than 3 years before the pilot start "
+            f"{pilot_start} (the pre-treatment fit needs them); use start_year <= "
+            f"{treatment_year - 3} or a later pilot_start"
+        )
+    if not start_year <= fit <= treatment_year - 3:
+        raise ArgumentError(
+            f"fit_start={fit} must lie in {start_year}-{treatment_year - 3} (at least 3 "
+            "pre-treatment years)"
+        )
+    return fit
+
+
+def _last_data_year(wide: pl.DataFrame, area: Area, treatment_year: int, end_year: int) -> int:
+    """The last year evaluated: ``end_year`` or the pilot's last year with data if earlier."""
+    data_last = int(
+        wide.filter((pl.col("area_code") == area.code) & pl.col("rate").is_not_null())["year"].max()
+        or 0
+    )
+    last = min(end_year, data_last)
+    if last < treatment_year:
+        raise DesignError(
+            f"no data for {area.label()} from the pilot start year {treatment_year} on (the "
+            f"data end in {data_last}); nothing to evaluate"
+        )
+    return last
+
+
+def _run_did(
+    data: pl.DataFrame,
+    pilot: str,
+    treatment_year: int,
+    fit_start: int,
+    breaks: list[SeriesBreak],
+    level: float,
+) -> tuple[DiDResult, EventStudyResult]:
+    """Poisson DiD on pre/post totals and the event study on yearly counts."""
+    dd = data.with_columns(
+        (pl.col("area_code") == pilot).cast(pl.Int8).alias("treated"),
+        (pl.col("year") >= treatment_year).cast(pl.Int8).alias("post"),
+    )
+    did_data = (
+        dd.with_columns(
+            pl.when(pl.col("post") == 1)
+            .then(pl.lit(treatment_year))
+            .otherwise(pl.lit(fit_start))
+            .cast(pl.Int64)
+            .alias("period")
+        )
+        .group_by("area_code", "period", "treated", "post")
+        .agg(pl.col("count").sum(), pl.col("population").sum().alias("person_years"))
+        .sort("area_code", "period")
+    )
+    did = diff_in_diff(
+        did_data, unit="area_code", time="period", outcome="count", treated="treated",
+        post="post", family="poisson", offset="person_years", inference="auto",
+        n_permutations=999, series_breaks=breaks, level=level,
+    )  # fmt: skip
+    event = event_study(
+        dd, unit="area_code", time="year", outcome="count", treated="treated",
+        treatment_time=treatment_year, family="poisson", offset="population",
+        inference="auto", n_permutations=999, series_breaks=breaks,
+        level=level,
+    )  # fmt: skip
+    return did, event
+
+
+def _run_its(
+    wide: pl.DataFrame,
+    pilot: str,
+    pool_codes: Sequence[str],
+    its_years: list[int],
+    treatment_year: int,
+    breaks: list[SeriesBreak],
+    level: float,
+) -> tuple[ITSResult, ITSResult | None, pl.DataFrame]:
+    """Segmented Poisson ITS of the pilot alone and against the pooled comparison kommuner.
+
+    Returns the pilot's ITS, the controlled one (``None`` without complete comparison
+    kommuner) and the data of the controlled one (the pilot's rows have ``control == 0``).
+    """
+    pilot_series = (
+        wide.filter((pl.col("area_code") == pilot) & pl.col("year").is_in(its_years))
+        .select("year", "count", "population")
+        .drop_nulls()
+    )
+    its = interrupted_time_series(
+        pilot_series, time="year", outcome="count", interruption=treatment_year,
+        offset="population", overdispersion="quasi", series_breaks=breaks,
+        model_breaks=True, level=level,
+    )  # fmt: skip
+    full = _complete(wide, pool_codes, its_years, ["count", "population"])
+    its_controlled = None
+    its_data = pilot_series.with_columns(pl.lit(0).alias("control"))
+    if full:
+        agg = (
+            wide.filter(pl.col("area_code").is_in(sorted(full)) & pl.col("year").is_in(its_years))
+            .group_by("year")
+            .agg(pl.col("count").sum(), pl.col("population").sum())
+            .with_columns(pl.lit(1).alias("control"))
+            .sort("year")
+        )
+        its_data = pl.concat([its_data, agg.select(its_data.columns)])
+        its_controlled = interrupted_time_series(
+            its_data, time="year", outcome="count", interruption=treatment_year,
+            offset="population", overdispersion="quasi", control="control",
+            series_breaks=breaks, model_breaks=True, level=level,
+        )  # fmt: skip
+        its_controlled.details["n_control_units"] = len(full)
+    return its, its_controlled, its_data
+
+
+@dataclass(frozen=True)
+class _Power:
+    """The power step's numbers (see :func:`_run_power`)."""
+
+    power: PowerResult
+    power_its: PowerResult
+    detect: DetectResult
+    baseline: float
+    control: float
+    dilution: float | None
+    kommun_population: float
+    kommun_population_year: int
+    overdispersion: float
+
+
+def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier step
+    panel: pl.DataFrame,
+    data: pl.DataFrame,
+    its: ITSResult,
+    its_data: pl.DataFrame,
+    pilot: str,
+    treatment_year: int,
+    pre_years: list[int],
+    n_post: int,
+    n_control: int,
+    alpha: float,
+    programme: Pilot,
+) -> _Power:
+    """Power of the DiD design used (and of the ITS), in the pilot district after dilution."""
+    pre_counts = data.filter(pl.col("year").is_in(pre_years))
+    baseline = float(pre_counts.filter(pl.col("area_code") == pilot)["count"].mean())
+    control = float(
+        pre_counts.filter(pl.col("area_code") != pilot)
+        .group_by("area_code")
+        .agg(pl.col("count").mean())["count"]
+        .sum()
+    )
+    kpop, kyear = _mean_pop(panel, pilot, treatment_year - 1)
+    dilution = (
+        dilution_share(programme.district_population, kpop)
+        if pilot == programme.parent_code
+        else None
+    )
+    phi = max(1.0, float(its.dispersion)) if math.isfinite(its.dispersion) else 1.0
+    pkw = dict(
+        years_pre=len(pre_years), years_post=n_post, n_control=n_control,
+        control_count=control, alpha=alpha, overdispersion=phi,
+        dilution=dilution if dilution is not None else 1.0,
+    )  # fmt: skip
+    pilot_pre = its_data.filter((pl.col("control") == 0) & (pl.col("year") < treatment_year))
+    power_its = minimum_detectable_effect(
+        float(pilot_pre["count"].mean()),
+        years_pre=int(its.details["n_pre"]), years_post=n_post, estimator="its", alpha=alpha,
+        overdispersion=phi, dilution=dilution if dilution is not None else 1.0,
+    )  # fmt: skip
+    return _Power(
+        power=minimum_detectable_effect(baseline, **pkw),
+        power_its=power_its,
+        detect=can_detect(PLAUSIBLE_DROP, baseline, **pkw),
+        baseline=baseline,
+        control=control,
+        dilution=dilution,
+        kommun_population=kpop,
+        kommun_population_year=kyear,
+        overdispersion=phi,
+    )
+
+
+def _estimates(
+    synth: SynthEffect,
+    sdid: SDIDEffect,
+    did: DiDResult,
+    its: ITSResult,
+    its_controlled: ITSResult | None,
+) -> tuple[Estimate, ...]:
+    """The estimates the conclusion weighs, in the report's order."""
+    ests = [
+        Estimate("synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True),
+    ]
+    if math.isfinite(sdid.p_value) and math.isfinite(sdid.rate_ratio):
+        # a normal p-value can underflow to 0; conclude() wants (0, 1]
+        p_sdid = min(1.0, max(sdid.p_value, 1e-300))
+        ests.append(Estimate("sdid", sdid.rate_ratio, sdid.rr_lower, sdid.rr_upper, p_sdid, True))
+    ests += [
+        Estimate(
+            "did", float(did.rate_ratio), float(did.rr_lower), float(did.rr_upper), did.p_value
+        ),
+        Estimate("its", its.level_change, its.level_lower, its.level_upper, its.level_p, False),
+    ]
+    if its_controlled is not None:
+        ests.append(
+            Estimate(
+                "cits",
+                its_controlled.level_change,
+                its_controlled.level_lower,
+                its_controlled.level_upper,
+                its_controlled.level_p,
+                False,
+            )
+        )
+    return tuple(ests)
+
+
+def _first_full_year(pilot_start: str) -> int:
+    """The first calendar year the pilot ran in full (``"YYYY-MM"``)."""
+    y0, m0 = (int(p) for p in pilot_start.split("-"))
+    return y0 if m0 == 1 else y0 + 1
+
+
+def _pretrend_p(event: EventStudyResult) -> float | None:
+    """The event study's pre-trend p-value: permutation where available, else the Wald one."""
+    if event.pretrend is None:
+        return None
+    if event.pretrend.p_permutation is not None:
+        return event.pretrend.p_permutation
+    return event.pretrend.p_value
+
+
+def _comparison_pool(
+    panel: pl.DataFrame,
+    wide: pl.DataFrame,
+    area: Area,
+    donors: str,
+    years: list[int],
+    pre_years: list[int],
+    max_donors: int | None,
+    indicator: str,
+) -> tuple[Pool, pl.DataFrame]:
+    """The comparison kommuner with complete data (see :func:`_build_pool`) and their rows.
+
+    Outcome, count and population in every year; the covariate rates (averaged over the
+    available pre-treatment years, as the synthetic control does) in at least one. The rows
+    are the pilot's and the pool's in ``years``.
+    """
+    covariates = [c for c in COVARIATE_RATES if c in wide.columns]
+    pool = _build_pool(
+        panel, wide, area, donors,
+        [(years, ["rate", "count", "population"], True), (pre_years, covariates, False)],
+        pre_years, max_donors, indicator,
+    )  # fmt: skip
+    units = [area.code, *pool.codes]
+    return pool, wide.filter(pl.col("area_code").is_in(units) & pl.col("year").is_in(years))
+
+
+def _evidence(
+    estimates: tuple[Estimate, ...],
+    pw: _Power,
+    event: EventStudyResult,
+    breaks_fit: list[SeriesBreak],
+    alpha: float,
+    treatment_year: int,
+    n_post_years: int,
+) -> Evidence:
+    """Collect what :func:`conclude` weighs."""
+    return Evidence(
+        estimates=estimates,
+        alpha=alpha,
+        mde_pct_district=float(pw.power.mde_pct),
+        power_plausible=float(pw.detect.power),
+        plausible_pct=100 * PLAUSIBLE_DROP,
+        dilution=pw.dilution,
+        breaks=tuple((b.first_year, b.label("sv"), b.label("en")) for b in breaks_fit),
+        treatment_year=treatment_year,
+        pretrend_p=_pretrend_p(event),
+        n_post_years=n_post_years,
+    )
+
+
 def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options, all keyword-only
     panel: pl.DataFrame,
     *,
@@ -1182,65 +1503,17 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     cat = catalog or load_catalog()
     ind = cat.get(indicator).id
     area = load_areas().resolve(pilot)
-    if area.level != "kommun":
-        raise ArgumentError(
-            f"pilot must be a kommun (the panel has kommun data only); got {area.label()} "
-            f"({area.level})"
-        )
     start_year, end_year = int(start_year), int(end_year)
     treatment_year = int(pilot_start[:4])
-    y0, m0 = (int(p) for p in pilot_start.split("-"))
-    first_full = y0 if m0 == 1 else y0 + 1
-    if not start_year < treatment_year <= end_year:
-        raise ArgumentError(
-            f"the pilot start year {treatment_year} must lie after start_year={start_year} "
-            f"and not after end_year={end_year}"
-        )
-    if not 0 < alpha < 1:
-        raise ArgumentError(f"alpha must lie in (0, 1); got {alpha!r}")
-    if max_donors is not None and max_donors < 2:
-        raise ArgumentError(f"max_donors must be at least 2 or None; got {max_donors!r}")
-    parse_expansion(expansion)  # refuse a malformed schedule before any fitting
+    _check_options(area, pilot_start, start_year, end_year, alpha, max_donors, expansion)
     breaks_all = cat.breaks_for(ind, (start_year, end_year))
-    fit_given = fit_start is not None
-    if fit_start is None:
-        fit_start = default_fit_start(breaks_all, treatment_year, start_year)
-    fit_start = int(fit_start)
-    if not fit_given and not start_year <= fit_start <= treatment_year - 3:
-        raise DesignError(
-            f"start_year={start_year} leaves fewer than 3 years before the pilot start "
-            f"{pilot_start} (the pre-treatment fit needs them); use start_year <= "
-            f"{treatment_year - 3} or a later pilot_start"
-        )
-    if not start_year <= fit_start <= treatment_year - 3:
-        raise ArgumentError(
-            f"fit_start={fit_start} must lie in {start_year}-{treatment_year - 3} (at least 3 "
-            "pre-treatment years)"
-        )
+    fit_start = _resolve_fit_start(fit_start, breaks_all, treatment_year, start_year, pilot_start)
     wide = _panel_wide(panel, ind, start_year, end_year)
-    data_last = int(
-        wide.filter((pl.col("area_code") == area.code) & pl.col("rate").is_not_null())["year"].max()
-        or 0
-    )
-    last = min(end_year, data_last)
-    if last < treatment_year:
-        raise DesignError(
-            f"no data for {area.label()} from the pilot start year {treatment_year} on (the "
-            f"data end in {data_last}); nothing to evaluate"
-        )
+    last = _last_data_year(wide, area, treatment_year, end_year)
     years = list(range(fit_start, last + 1))
     pre_years = [y for y in years if y < treatment_year]
     post_years = [y for y in years if y >= treatment_year]
-    # outcome, count and population in every year; the covariate rates (averaged over the
-    # available pre-treatment years, as the synthetic control does) in at least one
-    covariates = [c for c in COVARIATE_RATES if c in wide.columns]
-    pool = _build_pool(
-        panel, wide, area, donors,
-        [(years, ["rate", "count", "population"], True), (pre_years, covariates, False)],
-        pre_years, max_donors, ind,
-    )  # fmt: skip
-    units = [area.code, *pool.codes]
-    data = wide.filter(pl.col("area_code").is_in(units) & pl.col("year").is_in(years))
+    pool, data = _comparison_pool(panel, wide, area, donors, years, pre_years, max_donors, ind)
     breaks_fit = [b for b in breaks_all if b.within(fit_start, last)]
 
     # 1. synthetic control on the rate
@@ -1248,147 +1521,31 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         data, area.code, ind, treatment_year, (fit_start, treatment_year - 1), breaks_fit,
         exclude_ratio, n_random_starts,
     )  # fmt: skip
-
     # 1b. synthetic difference-in-differences on the same rates, pool and window
     sdid = _run_sdid(data, area.code, treatment_year, 1 - alpha)
-
     # 2. DiD on pre/post totals and event study on yearly counts, population as exposure
-    dd = data.with_columns(
-        (pl.col("area_code") == area.code).cast(pl.Int8).alias("treated"),
-        (pl.col("year") >= treatment_year).cast(pl.Int8).alias("post"),
-    )
-    did_data = (
-        dd.with_columns(
-            pl.when(pl.col("post") == 1)
-            .then(pl.lit(treatment_year))
-            .otherwise(pl.lit(fit_start))
-            .cast(pl.Int64)
-            .alias("period")
-        )
-        .group_by("area_code", "period", "treated", "post")
-        .agg(pl.col("count").sum(), pl.col("population").sum().alias("person_years"))
-        .sort("area_code", "period")
-    )
-    did = diff_in_diff(
-        did_data, unit="area_code", time="period", outcome="count", treated="treated",
-        post="post", family="poisson", offset="person_years", inference="auto",
-        n_permutations=999, series_breaks=breaks_fit, level=1 - alpha,
-    )  # fmt: skip
-    event = event_study(
-        dd, unit="area_code", time="year", outcome="count", treated="treated",
-        treatment_time=treatment_year, family="poisson", offset="population",
-        inference="auto", n_permutations=999, series_breaks=breaks_fit,
-        level=1 - alpha,
-    )  # fmt: skip
-
+    did, event = _run_did(data, area.code, treatment_year, fit_start, breaks_fit, 1 - alpha)
     # 3. ITS: the pilot alone, and against the pooled comparison kommuner
-    its_years = list(range(start_year, last + 1))
-    pilot_series = (
-        wide.filter((pl.col("area_code") == area.code) & pl.col("year").is_in(its_years))
-        .select("year", "count", "population")
-        .drop_nulls()
-    )
-    its = interrupted_time_series(
-        pilot_series, time="year", outcome="count", interruption=treatment_year,
-        offset="population", overdispersion="quasi", series_breaks=breaks_all,
-        model_breaks=True, level=1 - alpha,
+    its, its_controlled, its_data = _run_its(
+        wide, area.code, pool.codes, list(range(start_year, last + 1)), treatment_year,
+        breaks_all, 1 - alpha,
     )  # fmt: skip
-    full = _complete(wide, pool.codes, its_years, ["count", "population"])
-    its_controlled = None
-    its_data = pilot_series.with_columns(pl.lit(0).alias("control"))
-    if full:
-        agg = (
-            wide.filter(pl.col("area_code").is_in(sorted(full)) & pl.col("year").is_in(its_years))
-            .group_by("year")
-            .agg(pl.col("count").sum(), pl.col("population").sum())
-            .with_columns(pl.lit(1).alias("control"))
-            .sort("year")
-        )
-        its_data = pl.concat([its_data, agg.select(its_data.columns)])
-        its_controlled = interrupted_time_series(
-            its_data, time="year", outcome="count", interruption=treatment_year,
-            offset="population", overdispersion="quasi", control="control",
-            series_breaks=breaks_all, model_breaks=True, level=1 - alpha,
-        )  # fmt: skip
-        its_controlled.details["n_control_units"] = len(full)
-
     # 4. power of the DiD design used, in the pilot district after dilution
-    pre_counts = data.filter(pl.col("year").is_in(pre_years))
-    baseline = float(pre_counts.filter(pl.col("area_code") == area.code)["count"].mean())
-    control = float(
-        pre_counts.filter(pl.col("area_code") != area.code)
-        .group_by("area_code")
-        .agg(pl.col("count").mean())["count"]
-        .sum()
-    )
-    kpop, kyear = _mean_pop(panel, area.code, treatment_year - 1)
-    dilution = (
-        dilution_share(programme.district_population, kpop)
-        if area.code == programme.parent_code
-        else None
-    )
-    phi = max(1.0, float(its.dispersion)) if math.isfinite(its.dispersion) else 1.0
-    pkw = dict(
-        years_pre=len(pre_years), years_post=len(post_years), n_control=len(pool.codes),
-        control_count=control, alpha=alpha, overdispersion=phi,
-        dilution=dilution if dilution is not None else 1.0,
+    pw = _run_power(
+        panel, data, its, its_data, area.code, treatment_year, pre_years, len(post_years),
+        len(pool.codes), alpha, programme,
     )  # fmt: skip
-    power = minimum_detectable_effect(baseline, **pkw)
-    detect = can_detect(PLAUSIBLE_DROP, baseline, **pkw)
-    n_its_pre = int(its.details["n_pre"])
-    power_its = minimum_detectable_effect(
-        float(pilot_series.filter(pl.col("year") < treatment_year)["count"].mean()),
-        years_pre=n_its_pre, years_post=len(post_years), estimator="its", alpha=alpha,
-        overdispersion=phi, dilution=dilution if dilution is not None else 1.0,
-    )  # fmt: skip
-
     # 5. the conclusion
-    ests = [
-        Estimate("synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True),
-    ]
-    if math.isfinite(sdid.p_value) and math.isfinite(sdid.rate_ratio):
-        # a normal p-value can underflow to 0; conclude() wants (0, 1]
-        p_sdid = min(1.0, max(sdid.p_value, 1e-300))
-        ests.append(Estimate("sdid", sdid.rate_ratio, sdid.rr_lower, sdid.rr_upper, p_sdid, True))
-    ests += [
-        Estimate(
-            "did", float(did.rate_ratio), float(did.rr_lower), float(did.rr_upper), did.p_value
-        ),
-        Estimate("its", its.level_change, its.level_lower, its.level_upper, its.level_p, False),
-    ]
-    if its_controlled is not None:
-        ests.append(
-            Estimate(
-                "cits",
-                its_controlled.level_change,
-                its_controlled.level_lower,
-                its_controlled.level_upper,
-                its_controlled.level_p,
-                False,
-            )
-        )
-    evidence = Evidence(
-        estimates=tuple(ests),
-        alpha=alpha,
-        mde_pct_district=float(power.mde_pct),
-        power_plausible=float(detect.power),
-        plausible_pct=100 * PLAUSIBLE_DROP,
-        dilution=dilution,
-        breaks=tuple((b.first_year, b.label("sv"), b.label("en")) for b in breaks_fit),
-        treatment_year=treatment_year,
-        pretrend_p=(
-            event.pretrend.p_permutation
-            if event.pretrend is not None and event.pretrend.p_permutation is not None
-            else (event.pretrend.p_value if event.pretrend is not None else None)
-        ),
-        n_post_years=len(post_years),
-    )
+    evidence = _evidence(
+        _estimates(synth, sdid, did, its, its_controlled), pw, event, breaks_fit, alpha,
+        treatment_year, len(post_years),
+    )  # fmt: skip
     return EffectAnalysis(
         pilot=area,
         indicator=ind,
         pilot_start=pilot_start,
         treatment_year=treatment_year,
-        first_full_year=first_full,
+        first_full_year=_first_full_year(pilot_start),
         start_year=start_year,
         end_year=last,
         fit_start=fit_start,
@@ -1396,21 +1553,21 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         pool=pool,
         breaks=breaks_all,
         breaks_fit=breaks_fit,
-        dilution=dilution,
-        kommun_population=kpop,
-        kommun_population_year=kyear,
+        dilution=pw.dilution,
+        kommun_population=pw.kommun_population,
+        kommun_population_year=pw.kommun_population_year,
         synth=synth,
         sdid=sdid,
         did=did,
         event=event,
         its=its,
         its_controlled=its_controlled,
-        power=power,
-        power_its=power_its,
-        detect=detect,
-        baseline_count=baseline,
-        control_count=control,
-        overdispersion=phi,
+        power=pw.power,
+        power_its=pw.power_its,
+        detect=pw.detect,
+        baseline_count=pw.baseline,
+        control_count=pw.control,
+        overdispersion=pw.overdispersion,
         evidence=evidence,
         conclusion=conclude(evidence),
         data=data,

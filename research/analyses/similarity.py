@@ -51,6 +51,7 @@ of the American Statistical Association* 88(424), 1273-1283.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -305,7 +306,7 @@ def _resolve_target(area: Any, level: str) -> Area:
     return target
 
 
-def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks and a standardization pipeline
+def similar_areas(  # noqa: PLR0913 - the documented options of the comparison
     panel: pl.DataFrame,
     area: Any,
     *,
@@ -396,6 +397,87 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
     >>> [g.name for g in res.official_groups][-1]
     'Pendlingskommun nära storstad'
     """
+    variables = _check_options(
+        panel, indicators, covariates, k, standardize, missing, metric, weights
+    )
+    tf = dict(DEFAULT_TRANSFORMS)
+    if transforms is not None:
+        tf.update(transforms)
+    target = _resolve_target(area, level)
+    warns: list[str] = []
+    wide, years = _values(panel, variables, level, sex, year, target.code)
+    if target.code not in wide["area_code"].to_list():
+        raise DataError(f"{target.label()} has no rows at level {level!r} in the panel")
+    codes = wide["area_code"].to_list()
+    names = wide["area_name"].to_list()
+    raw = wide.select(variables).to_numpy().astype(float)
+    X = _apply_transforms(raw, variables, tf, warns)
+    gaps = _handle_missing(X, codes, names, variables, target, missing, warns)
+    keep_v, dropped_vars = gaps.keep_v, gaps.dropped_vars
+    idx = np.flatnonzero(gaps.keep_a)
+    if idx.size < 2:
+        raise DataError("fewer than two areas have values for the compared variables")
+    Z, keep_v = _standardized(X[np.ix_(idx, keep_v)], keep_v, variables, standardize, warns)
+    dropped_vars += [variables[j] for j in gaps.keep_v if j not in keep_v]
+    used = [variables[j] for j in keep_v]
+    wts = _check_weights(
+        None if weights is None else {v: w for v, w in weights.items() if v in used}, used
+    )
+    if weights is not None:
+        ignored = sorted(set(weights) - set(variables))
+        if ignored:
+            raise ArgumentError(f"weights name variables that are not compared: {ignored}")
+    sub_codes = [codes[i] for i in idx]
+    ti = sub_codes.index(target.code)
+    dist, contrib, wts = _distances(Z, ti, used, wts, metric, warns)
+    order = sorted((i for i in range(len(sub_codes)) if i != ti),
+                   key=lambda i: (dist[i], sub_codes[i]))  # fmt: skip
+    if k is not None:
+        order = order[:k]
+    rawsub = raw[np.ix_(idx, keep_v)]
+    cols: dict[str, Any] = {
+        "rank": list(range(1, len(order) + 1)),
+        "area_code": [sub_codes[i] for i in order],
+        "area_name": [names[idx[i]] for i in order],
+        "distance": dist[order],
+    }
+    for prefix, values in (("contrib", contrib), ("z", Z), ("value", rawsub)):
+        for j, v in enumerate(used):
+            cols[f"{prefix}_{v}"] = values[order, j]
+    schema = {"rank": pl.Int64, "area_code": pl.Utf8, "area_name": pl.Utf8}
+    frame = pl.DataFrame(cols, schema_overrides=schema)
+    out = SimilarAreas(frame.with_columns(pl.selectors.float().fill_nan(None)))
+    out.target = target
+    out.target_values = {
+        **{f"z_{v}": float(Z[ti, j]) for j, v in enumerate(used)},
+        **{f"value_{v}": float(rawsub[ti, j]) for j, v in enumerate(used)},
+    }
+    out.variables = used
+    out.years = {v: years.get(v) for v in used}
+    out.transforms = {v: tf.get(v) for v in used}
+    out.standardize = standardize
+    out.metric = metric
+    out.weights = wts
+    out.warnings = warns
+    out.dropped_variables = dropped_vars
+    out.dropped_areas = gaps.dropped_areas
+    out.imputed = gaps.imputed
+    out.n_areas = int(idx.size)
+    out.official_groups, out.overlap = _official(target, out["area_code"].to_list(), warns)
+    return out
+
+
+def _check_options(
+    panel: pl.DataFrame,
+    indicators: Sequence[str],
+    covariates: Sequence[str],
+    k: int | None,
+    standardize: str,
+    missing: str,
+    metric: str,
+    weights: Mapping[str, float] | None,
+) -> list[str]:
+    """Refuse options :func:`similar_areas` cannot use; return the compared variables."""
     for v, name, ch in (
         (standardize, "standardize", _STANDARDIZE),
         (missing, "missing", _MISSING),
@@ -425,21 +507,32 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
             "weights have no effect with metric='mahalanobis' (rescaling a variable leaves "
             "the Mahalanobis distance unchanged); use metric='euclidean' to weight variables"
         )
-    tf = dict(DEFAULT_TRANSFORMS)
-    if transforms is not None:
-        tf.update(transforms)
-    target = _resolve_target(area, level)
-    warns: list[str] = []
-    wide, years = _values(panel, variables, level, sex, year, target.code)
-    if target.code not in wide["area_code"].to_list():
-        raise DataError(f"{target.label()} has no rows at level {level!r} in the panel")
-    codes = wide["area_code"].to_list()
-    names = wide["area_name"].to_list()
-    raw = wide.select(variables).to_numpy().astype(float)
-    X = _apply_transforms(raw, variables, tf, warns)
-    t = codes.index(target.code)
+    return variables
 
+
+@dataclass
+class _Gaps:
+    """What the ``missing`` rule kept, dropped and imputed (see :func:`_handle_missing`)."""
+
+    keep_v: list[int]
+    keep_a: np.ndarray
+    dropped_vars: list[str]
+    dropped_areas: list[str] = field(default_factory=list)
+    imputed: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _handle_missing(
+    X: np.ndarray,
+    codes: list[str],
+    names: list[str],
+    variables: list[str],
+    target: Area,
+    missing: str,
+    warns: list[str],
+) -> _Gaps:
+    """Apply the ``missing`` rule to ``X`` (imputed in place); see the module notes."""
     # 1. variables the target lacks
+    t = codes.index(target.code)
     lack = [v for j, v in enumerate(variables) if np.isnan(X[t, j])]
     if lack:
         if missing == "error":
@@ -448,28 +541,25 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
             f"{target.label()} has no value for {lack} in the years chosen; "
             f"{'these variables are' if len(lack) > 1 else 'this variable is'} left out."
         )
-    keep_v = [j for j, v in enumerate(variables) if v not in lack]
-    dropped_vars = list(lack)
+    out = _Gaps([j for j, v in enumerate(variables) if v not in lack],
+                np.ones(len(codes), dtype=bool), list(lack))  # fmt: skip
     # 2. other gaps
-    miss = np.isnan(X[:, keep_v])
-    dropped_areas: list[str] = []
-    imputed: dict[str, list[str]] = {}
-    keep_a = np.ones(len(codes), dtype=bool)
+    miss = np.isnan(X[:, out.keep_v])
     if miss.any():
         if missing == "error":
             bad = [codes[i] for i in np.flatnonzero(miss.any(axis=1))]
             raise DataError(f"areas with missing values: {bad}; choose another missing= rule")
         if missing == "drop_variable":
-            gone = [variables[keep_v[j]] for j in np.flatnonzero(miss.any(axis=0))]
+            gone = [variables[out.keep_v[j]] for j in np.flatnonzero(miss.any(axis=0))]
             warns.append(
                 f"Variables missing for some areas were left out (missing='drop_variable'): {gone}."
             )
-            dropped_vars += gone
-            keep_v = [j for j in keep_v if variables[j] not in gone]
+            out.dropped_vars += gone
+            out.keep_v = [j for j in out.keep_v if variables[j] not in gone]
         elif missing == "drop_area":
             rows = np.flatnonzero(miss.any(axis=1))
-            keep_a[rows] = False
-            dropped_areas = [codes[i] for i in rows]
+            out.keep_a[rows] = False
+            out.dropped_areas = [codes[i] for i in rows]
             listed = ", ".join(f"{names[i]} ({codes[i]})" for i in rows[:20])
             if rows.size > 20:
                 listed += f" and {rows.size - 20} more (see dropped_areas)"
@@ -478,46 +568,49 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
                 f"{listed}."
             )
         else:
-            for j in keep_v:
+            for j in out.keep_v:
                 col = X[:, j]
                 gaps = np.isnan(col)
                 if gaps.any():
-                    med = float(np.median(col[~gaps]))
-                    X[gaps, j] = med
+                    X[gaps, j] = float(np.median(col[~gaps]))
                     for i in np.flatnonzero(gaps):
-                        imputed.setdefault(codes[i], []).append(variables[j])
+                        out.imputed.setdefault(codes[i], []).append(variables[j])
             warns.append(
-                f"Missing values of {len(imputed)} areas were replaced by the variable's "
-                f"median (missing='impute_median'): {sorted(imputed)}."
+                f"Missing values of {len(out.imputed)} areas were replaced by the variable's "
+                f"median (missing='impute_median'): {sorted(out.imputed)}."
             )
-    if not keep_v:
+    if not out.keep_v:
         raise DataError(
-            f"no variable is left to compare {target.label()} on (dropped: {dropped_vars})"
+            f"no variable is left to compare {target.label()} on (dropped: {out.dropped_vars})"
         )
-    idx = np.flatnonzero(keep_a)
-    if idx.size < 2:
-        raise DataError("fewer than two areas have values for the compared variables")
-    Xs = X[np.ix_(idx, keep_v)]
+    return out
+
+
+def _standardized(
+    Xs: np.ndarray, keep_v: list[int], variables: list[str], standardize: str, warns: list[str]
+) -> tuple[np.ndarray, list[int]]:
+    """Standardize the kept columns, leaving out variables constant across areas."""
     Z, _, scale = standardize_matrix(Xs, standardize)
     const = [variables[keep_v[j]] for j in np.flatnonzero(scale == 0)]
     if const:
         warns.append(f"Variables constant across areas were left out: {const}.")
-        dropped_vars += const
         nz = np.flatnonzero(scale > 0)
         if nz.size == 0:
             raise DataError("every compared variable is constant across areas")
         Z = Z[:, nz]
         keep_v = [keep_v[j] for j in nz]
-    used = [variables[j] for j in keep_v]
-    wts = _check_weights(
-        None if weights is None else {v: w for v, w in weights.items() if v in used}, used
-    )
-    if weights is not None:
-        ignored = sorted(set(weights) - set(variables))
-        if ignored:
-            raise ArgumentError(f"weights name variables that are not compared: {ignored}")
-    sub_codes = [codes[i] for i in idx]
-    ti = sub_codes.index(target.code)
+    return Z, keep_v
+
+
+def _distances(
+    Z: np.ndarray,
+    ti: int,
+    used: list[str],
+    wts: dict[str, float],
+    metric: str,
+    warns: list[str],
+) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Distances to row ``ti``, each variable's share of the squared distance, the weights."""
     D = Z - Z[ti]
     if metric == "euclidean":
         wv = np.array([wts[v] for v in used])
@@ -535,47 +628,9 @@ def similar_areas(  # noqa: C901, PLR0913 - one pass of documented option checks
         d2 = parts.sum(axis=1)
         wts = {v: 1.0 for v in used}
     d2 = np.maximum(d2, 0.0)
-    dist = np.sqrt(d2)
     with np.errstate(divide="ignore", invalid="ignore"):
         contrib = np.where(d2[:, None] > 0, parts / d2[:, None], np.nan)
-    order = sorted((i for i in range(len(sub_codes)) if i != ti),
-                   key=lambda i: (dist[i], sub_codes[i]))  # fmt: skip
-    if k is not None:
-        order = order[:k]
-    rawsub = raw[np.ix_(idx, keep_v)]
-    cols: dict[str, Any] = {
-        "rank": list(range(1, len(order) + 1)),
-        "area_code": [sub_codes[i] for i in order],
-        "area_name": [names[idx[i]] for i in order],
-        "distance": dist[order],
-    }
-    for j, v in enumerate(used):
-        cols[f"contrib_{v}"] = contrib[order, j]
-    for j, v in enumerate(used):
-        cols[f"z_{v}"] = Z[order, j]
-    for j, v in enumerate(used):
-        cols[f"value_{v}"] = rawsub[order, j]
-    schema = {"rank": pl.Int64, "area_code": pl.Utf8, "area_name": pl.Utf8}
-    frame = pl.DataFrame(cols, schema_overrides=schema)
-    out = SimilarAreas(frame.with_columns(pl.selectors.float().fill_nan(None)))
-    out.target = target
-    out.target_values = {
-        **{f"z_{v}": float(Z[ti, j]) for j, v in enumerate(used)},
-        **{f"value_{v}": float(rawsub[ti, j]) for j, v in enumerate(used)},
-    }
-    out.variables = used
-    out.years = {v: years.get(v) for v in used}
-    out.transforms = {v: tf.get(v) for v in used}
-    out.standardize = standardize
-    out.metric = metric
-    out.weights = wts
-    out.warnings = warns
-    out.dropped_variables = dropped_vars
-    out.dropped_areas = dropped_areas
-    out.imputed = imputed
-    out.n_areas = int(idx.size)
-    out.official_groups, out.overlap = _official(target, out["area_code"].to_list(), warns)
-    return out
+    return np.sqrt(d2), contrib, wts
 
 
 def _official(target: Area, neighbours: list[str], warns: list[str]) -> tuple[list, dict]:
