@@ -17,13 +17,13 @@
 # Report: which kommuner suit an expansion of the pilot? A transparent screening on need,
 # similarity to the pilot area and detectability; every number comes from
 # research.analyses.screening.
-pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
+pilot: str = ""  # pilot kommun, code or name (empty: the case's pilot, see data/pilots.toml)
 indicator: str = "N07402"  # outcome indicator id, a rate (default grov kvinnofridskränkning)
 years: str = "2020-2022"  # years pooled, "first-last"
 top: int = 30  # rows in the main table (the focus kommun is always shown)
 lan: str = ""  # restrict the table to one län, code or name, e.g. "01"; empty: all kommuner
 areas: str = ""  # restrict the table to an official group, e.g. skr:Pendlingskommun nära storstad
-focus: str = "0126"  # kommun the report follows, code or name (default Huddinge, the case)
+focus: str = ""  # kommun the report follows, code or name (empty: the case's candidate)
 w_need: float = None  # relative weight of need, 0 or more (None: the default, 1/3)
 w_similarity: float = None  # relative weight of similarity to the pilot (None: default 1/3)
 w_detectability: float = None  # relative weight of detectability (None: default 1/3)

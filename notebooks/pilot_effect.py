@@ -17,9 +17,9 @@
 # Report: did the pilot work? Synthetic control, synthetic DiD, difference-in-differences,
 # interrupted time series and power for the pilot kommun; every number comes from
 # research.analyses.effect.
-pilot: str = "0180"  # pilot kommun, code or name (Stockholm stands in for the Södermalm district)
+pilot: str = ""  # pilot kommun, code or name (empty: the case's pilot, see data/pilots.toml)
 indicator: str = "N07402"  # outcome indicator id (default grov kvinnofridskränkning)
-pilot_start: str = "2021-04"  # pilot start, YYYY-MM (its year is the first treated year)
+pilot_start: str = ""  # pilot start, YYYY-MM; its year is the first treated (empty: the case's)
 start_year: int = 2008  # first year of the interrupted time series and charts
 end_year: int = 2022  # last year of every analysis window
 donors: str = "kommuner"  # pool: kommuner, lan:01, similar:20, kolada:liknande-ifo, skr:Storstäder

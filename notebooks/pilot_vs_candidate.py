@@ -16,12 +16,12 @@
 # %% tags=["parameters"]
 # Report: how a candidate kommun compares with the pilot area and riket.
 # Run with `pilotbench report --candidate NAME`; every number comes from the research package.
-pilot: str = "0180"  # pilot area, code or name (Stockholm stands in for the Södermalm district)
-candidate: str = "0126"  # candidate kommun, code or name (default Huddinge)
+pilot: str = ""  # pilot area, code or name (empty: the case's pilot, see data/pilots.toml)
+candidate: str = ""  # candidate kommun, code or name (empty: the case's candidate)
 indicators: list = None  # indicator ids to show (None: the default violence indicators)
 start_year: int = 2008  # first year in charts
 end_year: int = 2022  # last year in charts and tables
-pilot_start: str = "2021-04"  # pilot start, YYYY-MM
+pilot_start: str = ""  # pilot start, YYYY-MM (empty: the case's)
 lang: str = "sv"  # report language: sv or en
 
 # %%

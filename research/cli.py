@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="candidate kommun: name or code, e.g. Huddinge or 0126",
     )
     r.add_argument(
-        "--pilot", metavar="AREA", help="pilot area: name or code (default 0180, Stockholm)"
+        "--pilot",
+        metavar="AREA",
+        help="pilot area: name or code (default: the case's, data/pilots.toml)",
     )
     r.add_argument("--lang", choices=("sv", "en"), help="report language (default sv)")
     r.add_argument(

@@ -23,15 +23,17 @@ from scipy import stats
 from research.analyses.screening import DEFAULT_WEIGHTS, screen_candidates
 from research.core.errors import AreaCodeTypeError, ParameterError, UnknownIndicatorError
 from research.data.panel import load_panel
+from research.data.pilots import case
 from research.runner.report import run_report
 from research.views.candidate_screening.sections import (
-    HUDDINGE,
     WEIGHT_SETS,
     candidate_screening,
     check_weights,
     parse_years,
 )
 from research.views.candidate_screening.texts import TEXTS
+
+HUDDINGE = case().candidate  # the case's candidate, data/pilots.toml
 
 YEARS = (2020, 2022)
 COMPONENTS = ("need", "similarity", "detectability")
@@ -447,7 +449,7 @@ def test_focus_is_checked(panel):
     with pytest.raises(ParameterError, match="focus must be a kommun; Stockholms län"):
         candidate_screening(panel=panel, focus="01")
     with pytest.raises(ParameterError, match="focus must be a kommun"):
-        candidate_screening(panel=panel, focus="")
+        candidate_screening(panel=panel, focus="  ")
     from research.runner.params import parse_cli_value, validate
 
     assert validate("candidate_screening", {"focus": "Botkyrka"}) == {"focus": "0127"}

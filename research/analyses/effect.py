@@ -101,7 +101,7 @@ from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, PilotbenchWarning
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
-from research.data.pilots import IGOR, Pilot, dilution_share
+from research.data.pilots import Pilot, case, case_parameter, dilution_share
 from research.geo.area import Area
 from research.geo.registry import load_areas
 from research.stats.did import DiDResult, EventStudyResult, diff_in_diff, event_study
@@ -403,7 +403,7 @@ class Evidence:
     plausible_pct: float = 100 * PLAUSIBLE_DROP
     dilution: float | None = None
     breaks: tuple[tuple[int, str, str], ...] = ()
-    treatment_year: int = IGOR.start_year
+    treatment_year: int = field(default_factory=lambda: case().pilot.start_year)
     pretrend_p: float | None = None
     n_post_years: int = 2
 
@@ -527,7 +527,7 @@ class EffectAnalysis(ResultDisplay):
     conclusion: Conclusion
     data: pl.DataFrame = field(repr=False)
     its_data: pl.DataFrame = field(repr=False)
-    programme: Pilot = IGOR
+    programme: Pilot = field(default_factory=lambda: case().pilot)
     expansion: ExpansionEffect | None = None
 
     def _display_title(self) -> str:
@@ -1409,9 +1409,9 @@ def _evidence(
 def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options, all keyword-only
     panel: pl.DataFrame,
     *,
-    pilot: str = IGOR.parent_code,
+    pilot: str = "",
     indicator: str = "N07402",
-    pilot_start: str = IGOR.start,
+    pilot_start: str = "",
     start_year: int = 2008,
     end_year: int = 2022,
     donors: str = "kommuner",
@@ -1421,7 +1421,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     alpha: float = 0.05,
     n_random_starts: int = 1,
     catalog: Catalog | None = None,
-    programme: Pilot = IGOR,
+    programme: Pilot | None = None,
     expansion: str = "",
 ) -> EffectAnalysis:
     """Run every estimator of the ``pilot_effect`` report and draw the conclusion.
@@ -1431,11 +1431,13 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     panel
         The long panel of :func:`research.data.panel.load_panel`.
     pilot
-        Pilot kommun, code or name (Stockholm ``"0180"`` stands in for Södermalm).
+        Pilot kommun, code or name; empty: the case's (Stockholm ``"0180"`` standing in for
+        Södermalm, from ``data/pilots.toml``).
     indicator
         Outcome indicator id (a rate per 100 000 with estimated counts), e.g. ``"N07402"``.
     pilot_start
-        ``"YYYY-MM"``; its year is the first (partly) treated year.
+        ``"YYYY-MM"``; its year is the first (partly) treated year; empty: the case pilot's
+        start (``data/pilots.toml``).
     start_year, end_year
         Window of the interrupted time series and the charts; ``end_year`` also ends the
         synthetic control and DiD window.
@@ -1459,7 +1461,8 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     catalog
         Indicator catalog (default :func:`research.data.catalog.load_catalog`).
     programme
-        The piloted programme (district, population) for the dilution.
+        The piloted programme (district, population) for the dilution; default the case's
+        (:func:`research.data.pilots.case`).
     expansion
         Optional staggered expansion scenario, ``"KOMMUN:YEAR,..."`` (e.g.
         ``"0126:2024,0127:2025"``): further kommuner joining in those years, estimated with
@@ -1499,10 +1502,11 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     """
     from research.core.fmt import format_month
 
+    pilot_start = str(case_parameter("pilot_start", pilot_start))
     format_month(pilot_start)  # validates "YYYY-MM"
-    cat = catalog or load_catalog()
+    cat, programme = catalog or load_catalog(), programme or case().pilot
     ind = cat.get(indicator).id
-    area = load_areas().resolve(pilot)
+    area = load_areas().resolve(case_parameter("pilot", pilot))
     start_year, end_year = int(start_year), int(end_year)
     treatment_year = int(pilot_start[:4])
     _check_options(area, pilot_start, start_year, end_year, alpha, max_donors, expansion)

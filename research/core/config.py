@@ -2,7 +2,8 @@
 
 * ``data/catalog.toml``: :class:`CatalogFile` (``[indicators.ID]`` tables and ``[[breaks]]``);
 * ``data/manifest.toml``: :class:`ManifestFile` (``[[sources]]`` and ``[[files]]``);
-* ``reports/schedule.toml`` (any batch schedule): :class:`ScheduleFile`.
+* ``reports/schedule.toml`` (any batch schedule): :class:`ScheduleFile`;
+* ``data/pilots.toml``: :class:`PilotsFile` (the case and its pilot, every fact with its source).
 
 Validation is strict: a value of the wrong type is refused, never coerced (``per = "hundred
 thousand"``, ``sha256 = 12345``, ``workers = "two"``, ``parameters = "string"``), and a
@@ -33,6 +34,7 @@ from .errors import DataError, PilotbenchError
 __all__ = [
     "CatalogFile",
     "ManifestFile",
+    "PilotsFile",
     "ScheduleFile",
     "read_toml",
     "validate_config",
@@ -172,6 +174,83 @@ class ScheduleFile(BaseModel):
     batch: BatchEntry = Field(default_factory=BatchEntry)
     job: list[JobEntry] = Field(default_factory=list)
     jobs: list[JobEntry] = Field(default_factory=list)
+
+
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")]
+KommunCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+Status = Literal["fact", "approximate", "estimate", "proxy"]
+
+
+class _Fact(BaseModel):
+    """A value of ``data/pilots.toml`` with what kind of figure it is and where it comes from."""
+
+    model_config = _STRICT
+    status: Status
+    source: NonEmpty
+
+
+class TextFact(_Fact):
+    """A text fact."""
+
+    value: NonEmpty
+
+
+class MonthFact(_Fact):
+    """A month, ``"YYYY-MM"``."""
+
+    value: Month
+
+
+class CodeFact(_Fact):
+    """A kommun code, four digits as text."""
+
+    value: KommunCode
+
+
+class PopulationFact(_Fact):
+    """A population figure and the year it refers to."""
+
+    value: Annotated[int, Field(gt=0)]
+    year: Year
+
+
+class PilotEntry(BaseModel):
+    """One ``[pilots.NAME]`` table of ``data/pilots.toml``."""
+
+    model_config = _STRICT
+    name: TextFact
+    full_name: TextFact
+    district: TextFact
+    parent_code: CodeFact
+    start: MonthFact
+    end: MonthFact
+    evaluation: TextFact
+    district_population: PopulationFact
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, v: MonthFact, info: Any) -> MonthFact:
+        start = info.data.get("start")
+        if start is not None and v.value < start.value:
+            raise ValueError(f"the end {v.value} is before the start {start.value}")
+        return v
+
+
+class CaseEntry(BaseModel):
+    """The ``[case]`` table of ``data/pilots.toml``."""
+
+    model_config = _STRICT
+    pilot: NonEmpty
+    candidate: CodeFact
+
+
+class PilotsFile(BaseModel):
+    """``data/pilots.toml``."""
+
+    model_config = _STRICT
+    schema_version: Literal[1] = 1
+    case: CaseEntry
+    pilots: dict[str, PilotEntry] = Field(min_length=1)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,20 +1,53 @@
-"""Facts about the IGOR pilot that the reports state and the analyses use.
+"""The case pilotbench was built for and the pilot it studies, read from ``data/pilots.toml``.
 
-The figures here are public facts gathered in the project's domain notes (sources named in
-each field). The district population is a rounded published figure, not part of the Kolada
-snapshot, and is labelled approximate wherever it is used.
+The facts (Huddinge kommun 0126 as the candidate; IGOR on Södermalm, April 2021 to autumn
+2023; Stockholm 0180 standing in for the district; Södermalm's population) are data, not
+code: each value in the file carries its source and its status (``fact``, ``approximate``,
+``estimate`` or ``proxy``), and the file is validated against
+:class:`research.core.config.PilotsFile`. The district population is a rounded published
+figure, not part of the Kolada snapshot; the district's share of its kommun (the dilution,
+:func:`dilution_share`) is an estimate built on it.
+
+Report notebooks leave ``pilot``, ``pilot_start``, ``candidate`` and ``focus`` empty (``""``)
+in their parameters cell; :func:`case_parameter` fills in the case's value, so that the
+defaults live in one file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["CASE_CANDIDATE", "IGOR", "Pilot", "dilution_share"]
+from research.core.errors import ArgumentError, DataError
+from research.core.paths import data_dir
+
+__all__ = [
+    "CASE_PARAMETERS",
+    "Case",
+    "Pilot",
+    "case",
+    "case_parameter",
+    "dilution_share",
+    "load_case",
+]
+
+#: Report parameters whose empty value means the case's value, and where that value comes from.
+CASE_PARAMETERS = {
+    "pilot": "the pilot's parent_code",
+    "pilot_start": "the pilot's start",
+    "candidate": "the case's candidate",
+    "focus": "the case's candidate",
+}
 
 
 @dataclass(frozen=True)
 class Pilot:
-    """A piloted programme: where and when it ran."""
+    """A piloted programme: where and when it ran.
+
+    ``sources`` maps each field to its ``(status, source)`` in ``data/pilots.toml``.
+    """
 
     name: str
     full_name: str
@@ -26,6 +59,7 @@ class Pilot:
     district_population_year: int
     district_population_source: str
     evaluation: str
+    sources: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def start_year(self) -> int:
@@ -39,24 +73,145 @@ class Pilot:
         return y if m == 1 else y + 1
 
 
-IGOR = Pilot(
-    name="IGOR",
-    full_name="I Gemensam Organisation mot Relationsvåld",
-    district="Södermalm",
-    parent_code="0180",
-    start="2021-04",
-    end="2023-10",
-    district_population=131_000,
-    district_population_year=2019,
-    district_population_source="Stockholms stad, områdesfakta (about 131 000 at end of 2019)",
-    evaluation=(
-        "Ekström & Olin Dahl (2023), Samverkan som berikar: Utvärdering av IGOR-projektet, "
-        "Marie Cederschiöld högskola"
-    ),
-)
+@dataclass(frozen=True)
+class Case:
+    """The case: the pilot studied and the kommun considering it (the candidate)."""
 
-#: The candidate of the case: Huddinge kommun, whose kommunstyrelse debated joining IGOR.
-CASE_CANDIDATE = "0126"
+    pilot: Pilot
+    candidate: str
+    candidate_source: str
+    path: Path
+
+
+def load_case(path: Path | None = None) -> Case:
+    """Read and validate the case file (``data/pilots.toml`` by default).
+
+    Parameters
+    ----------
+    path : Path, optional
+        The file; default ``pilots.toml`` in :func:`research.core.paths.data_dir`.
+
+    Returns
+    -------
+    Case
+        Frozen; the pilot named by ``[case] pilot``.
+
+    Raises
+    ------
+    DataError
+        A missing, unreadable or malformed file, a field of the wrong form (the message names
+        the file, the table and the field, and says to correct it there), or a ``[case] pilot``
+        that names no ``[pilots.NAME]`` table.
+
+    Examples
+    --------
+    >>> c = load_case()
+    >>> c.candidate, c.pilot.name, c.pilot.parent_code, c.pilot.start
+    ('0126', 'IGOR', '0180', '2021-04')
+    >>> c.pilot.sources["district_population"][0]
+    'estimate'
+    """
+    path = Path(path) if path is not None else data_dir() / "pilots.toml"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError as exc:
+        raise DataError(
+            f"{path}: the case file is missing; restore data/pilots.toml from the repository"
+        ) from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return _load_cached(path, digest)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path, digest: str) -> Case:
+    from research.core.config import PilotsFile, read_toml, validate_config
+
+    raw = read_toml(path, DataError, "case file")
+    try:
+        cfg = validate_config(PilotsFile, raw, path)
+    except DataError as exc:
+        head, _, rest = str(exc).partition("\n")
+        hint = "; correct it there (the file's header describes each field)"
+        raise DataError(head + hint + ("\n" + rest if rest else "")) from None
+    entry = cfg.pilots.get(cfg.case.pilot)
+    if entry is None:
+        raise DataError(
+            f"{path}: [case] pilot = {cfg.case.pilot!r} names no [pilots.NAME] table; use one of "
+            f"{', '.join(sorted(cfg.pilots))}"
+        )
+    facts = {k: getattr(entry, k) for k in type(entry).model_fields}
+    pop = entry.district_population
+    pilot = Pilot(
+        name=entry.name.value,
+        full_name=entry.full_name.value,
+        district=entry.district.value,
+        parent_code=entry.parent_code.value,
+        start=entry.start.value,
+        end=entry.end.value,
+        district_population=pop.value,
+        district_population_year=pop.year,
+        district_population_source=pop.source,
+        evaluation=entry.evaluation.value,
+        sources={k: (f.status, f.source) for k, f in facts.items()},
+    )
+    return Case(pilot, cfg.case.candidate.value, cfg.case.candidate.source, path)
+
+
+def case() -> Case:
+    """The case of ``data/pilots.toml`` (:func:`load_case` with the default path).
+
+    Examples
+    --------
+    >>> case().pilot.district
+    'Södermalm'
+    """
+    return load_case()
+
+
+def case_parameter(name: str, value: object = "") -> object:
+    """A report parameter's value, or the case's value when it was left empty.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`CASE_PARAMETERS` (``pilot``, ``pilot_start``, ``candidate``, ``focus``).
+    value : object
+        The value given; ``""`` or ``None`` mean the case's value. Anything else is returned
+        unchanged (and checked where the parameter is used).
+
+    Returns
+    -------
+    object
+        ``value`` or the case's value (a kommun code or a ``"YYYY-MM"`` month).
+
+    Raises
+    ------
+    ArgumentError
+        If ``name`` is not a case parameter.
+    DataError
+        If the case file is needed and cannot be read.
+
+    Examples
+    --------
+    >>> case_parameter("candidate"), case_parameter("pilot", ""), case_parameter("pilot", "0127")
+    ('0126', '0180', '0127')
+    >>> case_parameter("pilot_start")
+    '2021-04'
+    """
+    if name not in CASE_PARAMETERS:
+        raise ArgumentError(
+            f"{name!r} is not a case parameter; use one of {', '.join(CASE_PARAMETERS)}"
+        )
+    if value is not None and value != "":
+        return value
+    c = case()
+    return {
+        "pilot": c.pilot.parent_code,
+        "pilot_start": c.pilot.start,
+        "candidate": c.candidate,
+        "focus": c.candidate,
+    }[name]
 
 
 def dilution_share(district_population: float, kommun_population: float) -> float:

@@ -270,7 +270,8 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
     from research.runner.params import read_params
 
     ns: Any = namespace if namespace is not None else {}
-    current = {p.name: ns.get(p.name, p.default) for p in read_params(notebook)}
+    # an empty case parameter (pilot, candidate, ...) means the case's value, read_params' default
+    current = {p.name: ns.get(p.name) or p.default for p in read_params(notebook)}
     lang = str(current.get("lang") or "sv")
     lab = _LABELS.get(lang, _LABELS["en"])
     reg, cat = load_areas(), load_catalog()

@@ -21,6 +21,7 @@ from research.core.fmt import check_lang, format_month
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
 from research.data.groups import is_group_reference, resolve_group
+from research.data.pilots import CASE_PARAMETERS, case_parameter
 from research.geo.registry import load_areas
 
 __all__ = [
@@ -79,7 +80,13 @@ def notebook_path(name: str | Path) -> Path:
 
 
 def read_params(name: str) -> list[ParamSpec]:
-    """Read the parameters cell of a notebook: names, types, defaults and help texts."""
+    """Read the parameters cell of a notebook: names, types, defaults and help texts.
+
+    A case parameter (:data:`research.data.pilots.CASE_PARAMETERS`: ``pilot``,
+    ``pilot_start``, ``candidate``, ``focus``) left empty in the cell has the case's value
+    from ``data/pilots.toml`` as its default, so reports, their headers and
+    ``pilotbench params`` show the resolved value.
+    """
     import papermill
 
     info = papermill.inspect_notebook(str(notebook_path(name)))
@@ -89,6 +96,8 @@ def read_params(name: str) -> list[ParamSpec]:
             default = ast.literal_eval(p["default"])
         except (ValueError, SyntaxError):
             default = p["default"]
+        if pname in CASE_PARAMETERS and default == "":
+            default = case_parameter(pname)
         out.append(
             ParamSpec(pname, p.get("inferred_type_name") or "None", default, p.get("help", ""))
         )
@@ -259,7 +268,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     for k, v in values.items():
         declared = specs[k].type
         if k in _AREA_PARAMS:
-            out[k] = reg.resolve(v).code
+            out[k] = reg.resolve(case_parameter(k, v) if k in CASE_PARAMETERS else v).code
         elif k == "lan":
             if v in ("", None):
                 continue
@@ -311,8 +320,9 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "lang":
             check_lang(v)
         elif k == "pilot_start":
-            format_month(str(v))
-            _not_in_future(k, str(v))
+            out[k] = v = str(case_parameter(k, v))
+            format_month(v)
+            _not_in_future(k, v)
         elif k == "indicators":
             if v is None:
                 continue

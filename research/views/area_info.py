@@ -267,10 +267,11 @@ def describe_area(query: str, *, panel: pl.DataFrame | None = None) -> AreaInfo:
         except UnknownAreaError:
             info.lines.append("  RegSO composition: not defined (data/districts_regso.toml)")
         if info.population is None:
-            from research.data.pilots import IGOR
+            from research.data.pilots import case
 
-            if area.name == IGOR.district:
-                info.lines.append(f"  published population: {IGOR.district_population_source}")
+            igor = case().pilot
+            if area.name == igor.district:
+                info.lines.append(f"  published population: {igor.district_population_source}")
             info.lines.append(
                 "  district figures: import SCB population by RegSO or DeSO "
                 "(`pilotbench data import FILE --source scb`) or Brå's district tables "

@@ -37,7 +37,7 @@ from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
 from research.data.panel import load_panel
-from research.data.pilots import CASE_CANDIDATE, IGOR
+from research.data.pilots import case, case_parameter
 from research.geo.area import Area
 from research.geo.registry import load_areas
 from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
@@ -48,7 +48,6 @@ from .texts import TEXTS
 
 __all__ = [
     "COMPONENTS",
-    "HUDDINGE",
     "WEIGHT_SETS",
     "CandidateScreening",
     "candidate_screening",
@@ -56,10 +55,6 @@ __all__ = [
     "parse_years",
     "sensitivity_ranks",
 ]
-
-#: The kommun whose interest started the project: the default ``focus`` (always shown with its
-#: rank). Kept for callers of the earlier, Huddinge-only report.
-HUDDINGE = CASE_CANDIDATE
 
 #: Wording added with the ``focus`` parameter and the A4 main table.
 _T = load_catalogue(Path(__file__).with_name("focus.toml"))
@@ -194,7 +189,7 @@ def sensitivity_ranks(
     weight_sets: Mapping[str, Mapping[str, float]],
     *,
     k: int = _SENS_K,
-    include: Sequence[str] = (HUDDINGE,),
+    include: Sequence[str] | None = None,
     **screen_kw: object,
 ) -> pl.DataFrame:
     """Ranks of the kommuner under several weight sets.
@@ -212,7 +207,7 @@ def sensitivity_ranks(
     k
         Rows are the kommuner in the top ``k`` of at least one set ...
     include
-        ... plus these kommun codes.
+        ... plus these kommun codes (default: the case's candidate, ``data/pilots.toml``).
     **screen_kw
         Passed to :func:`research.analyses.screening.screen_candidates` (pilot, indicator, years).
 
@@ -247,7 +242,7 @@ def sensitivity_ranks(
     assert ranks is not None
     names = list(weight_sets)
     keep = pl.any_horizontal(pl.col(n) <= k for n in names) | pl.col("area_code").is_in(
-        list(include)
+        list(include) if include is not None else [case().candidate]
     )
     return ranks.filter(keep).sort(names[0])
 
@@ -548,14 +543,15 @@ class CandidateScreening:
 
     def intro(self) -> html.Html:
         """Section 1: what the ranking is, the components and weights, and the caveats."""
-        if self.pilot.code == IGOR.parent_code:
+        igor = case().pilot
+        if self.pilot.code == igor.parent_code:
             text = TEXTS(
                 "intro_igor",
                 self.lang,
-                name=IGOR.name,
-                full=IGOR.full_name,
-                start=format_month(IGOR.start, self.lang),
-                district=IGOR.district,
+                name=igor.name,
+                full=igor.full_name,
+                start=format_month(igor.start, self.lang),
+                district=igor.district,
                 pilot=self.pilot.label(),
             )
         else:
@@ -636,8 +632,8 @@ class CandidateScreening:
         parts = html.heading(heading, 2)
         if fr["area_code"] != self.pilot.code:
             parts += html.paragraph(
-                (TEXTS if self.focus.code == CASE_CANDIDATE else _T)(
-                    "huddinge_line" if self.focus.code == CASE_CANDIDATE else "focus_line",
+                (TEXTS if self.focus.code == case().candidate else _T)(
+                    "huddinge_line" if self.focus.code == case().candidate else "focus_line",
                     self.lang,
                     name=self.focus.label(),
                     rank=fr["rank"],
@@ -917,13 +913,13 @@ class CandidateScreening:
 
 def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each
     *,
-    pilot: str = "0180",
+    pilot: str = "",
     indicator: str = "N07402",
     years: str | tuple[int, int] = "2020-2022",
     top: int = 30,
     lan: str | None = "",
     areas: str | None = "",
-    focus: str = CASE_CANDIDATE,
+    focus: str = "",
     w_need: float | None = None,
     w_similarity: float | None = None,
     w_detectability: float | None = None,
@@ -935,8 +931,8 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     Parameters
     ----------
     pilot
-        Kommun where the pilot ran, code or name (default Stockholm, standing in for the
-        Södermalm district).
+        Kommun where the pilot ran, code or name (empty: the case's, Stockholm standing in
+        for the Södermalm district; ``data/pilots.toml``).
     indicator
         Outcome indicator id (a rate per inhabitants); default grov kvinnofridskränkning.
     years
@@ -953,8 +949,8 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     focus
         The kommun the report follows, code or name: always shown with its rank (appended
         below the top rows if it falls outside them), in bold, and marked in the chart.
-        Default the candidate of the case, Huddinge
-        (:data:`research.data.pilots.CASE_CANDIDATE`). It must be a kommun other than the
+        Empty: the candidate of the case, Huddinge (``data/pilots.toml``,
+        :func:`research.data.pilots.case_parameter`). It must be a kommun other than the
         pilot, which is not a candidate.
     w_need, w_similarity, w_detectability
         Relative weights >= 0, normalized to sum 1; ``None`` = the component's weight in
@@ -990,7 +986,7 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ParameterError(f"top must be a whole number >= 1 (rows in the table); got {top!r}")
     reg = load_areas()
-    p = reg.resolve(pilot)
+    p = reg.resolve(case_parameter("pilot", pilot))
     if p.level != "kommun":
         raise ParameterError(
             f"pilot must be a kommun; {p.label()} is a {p.level}. The data is kommun-level: "
@@ -1005,6 +1001,7 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
                 f"'Stockholms län'); {lan_area.label()} is a {lan_area.level}. Leave it empty "
                 "for all kommuner."
             )
+    focus = case_parameter("focus", focus)
     if not isinstance(focus, str) or not focus.strip():
         raise ParameterError(
             f"focus must be a kommun, code or name (e.g. '0126' or 'Huddinge'); got {focus!r}"

@@ -773,9 +773,9 @@ class PilotEffect:
 
 def pilot_effect(
     *,
-    pilot: str = "0180",
+    pilot: str = "",
     indicator: str = "N07402",
-    pilot_start: str = "2021-04",
+    pilot_start: str = "",
     start_year: int = 2008,
     end_year: int = 2022,
     donors: str = "kommuner",
@@ -787,11 +787,11 @@ def pilot_effect(
     Parameters
     ----------
     pilot
-        Pilot kommun, code or name.
+        Pilot kommun, code or name; empty: the case's (``data/pilots.toml``).
     indicator
         Outcome indicator id.
     pilot_start
-        ``"YYYY-MM"``.
+        ``"YYYY-MM"``; empty: the case pilot's start.
     start_year, end_year
         Window of the interrupted time series and charts; ``end_year`` ends every window.
     donors

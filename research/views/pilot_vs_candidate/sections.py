@@ -19,7 +19,7 @@ from research.core.errors import ParameterError
 from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
-from research.data.pilots import IGOR, Pilot, dilution_share
+from research.data.pilots import Pilot, case, case_parameter, dilution_share
 from research.geo.area import RIKET, Area
 from research.geo.registry import load_areas
 from research.stats.funnel import funnel as compare_funnel
@@ -47,7 +47,7 @@ class PilotVsCandidate:
     lang: str
     panel: pl.DataFrame = field(repr=False)
     catalog: Catalog = field(repr=False)
-    programme: Pilot = IGOR
+    programme: Pilot = field(default_factory=lambda: case().pilot)
 
     @property
     def areas(self) -> list[Area]:
@@ -535,15 +535,18 @@ def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -
 
 def pilot_vs_candidate(
     *,
-    pilot: str = "0180",
-    candidate: str = "0126",
+    pilot: str = "",
+    candidate: str = "",
     indicators: Sequence[str] | None = None,
     start_year: int = 2008,
     end_year: int = 2022,
-    pilot_start: str = IGOR.start,
+    pilot_start: str = "",
     lang: str = "sv",
 ) -> PilotVsCandidate:
     """Validate the report parameters and load what the report needs.
+
+    ``pilot``, ``candidate`` and ``pilot_start`` left empty take the case's values
+    (``data/pilots.toml``, :func:`research.data.pilots.case_parameter`).
 
     Raises
     ------
@@ -551,9 +554,11 @@ def pilot_vs_candidate(
         For invalid parameters, with a message saying what to do.
     """
     check_lang(lang)
+    pilot_start = str(case_parameter("pilot_start", pilot_start))
     format_month(pilot_start, lang)  # validates "YYYY-MM"
     reg = load_areas()
-    p, c = reg.resolve(pilot), reg.resolve(candidate)
+    p = reg.resolve(case_parameter("pilot", pilot))
+    c = reg.resolve(case_parameter("candidate", candidate))
     if p.code == c.code:
         raise ParameterError(
             f"pilot and candidate are the same area ({p.label()})",
