@@ -266,6 +266,11 @@ def test_result_displays_itself():
     assert "<table>" in html and "ATT (SDID)" in html and "placebo" in html
     text = res.summary()
     assert "ATT (synthetic control)" in text and "control units" in text
+    # the same labels in Swedish, from research/stats/texts.toml
+    sv = res.summary("sv")
+    assert sv.startswith("Syntetisk DiD: y") and "ATT (syntetisk kontroll)" in sv
+    assert "kontrollenheter" in sv and "control units" not in sv
+    assert "Medelfel med placebo" in res._repr_html_("sv")
     frame = res.to_frame()
     assert frame["method"].to_list() == ["sdid", "sc", "did"]
     assert frame["estimate"][0] == res.estimate

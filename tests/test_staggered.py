@@ -184,6 +184,9 @@ def test_results_display_themselves(mpdta):
         and "<td style='text-align:right'>-0.01050</td>" in html
     )
     assert "pre-trend p-value" in res.summary()
+    sv = res.summary("sv")  # the labels in Swedish, from research/stats/texts.toml
+    assert sv.startswith("ATT per grupp och tid") and "p-värde, trend före start" in sv
+    assert "aldrig behandlade" in sv and "analytiskt (influensfunktion)" in sv
     assert isinstance(res.to_frame(), pl.DataFrame)
     assert isinstance(res.plot(), Figure)
     for kind in ["simple", "group", "dynamic", "calendar"]:
@@ -194,6 +197,8 @@ def test_results_display_themselves(mpdta):
         assert agg.to_frame()["level"][0] == "overall"
         assert isinstance(agg.plot(), Figure)
         assert "Aggregated ATT" in agg.summary()
+        assert agg.summary("sv").startswith(f"Aggregerad ATT ({kind})")
+        assert f"{agg.critical_value:.3f}".replace(".", ",") in agg._repr_html_("sv")
 
 
 def _staggered_panel(

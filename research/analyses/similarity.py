@@ -123,8 +123,10 @@ class SimilarAreas(pl.DataFrame):
     official_groups: list
     overlap: dict
 
-    def official_table(self) -> pl.DataFrame:
+    def official_table(self, lang: str = "sv") -> pl.DataFrame:
         """The official groups beside these neighbours, one row per group.
+
+        ``lang`` is the language of the group labels (``"sv"`` or ``"en"``).
 
         Columns: ``group`` (label), ``group_id`` (Kolada's id), ``year``, ``n_members``,
         ``members`` (names), ``n_overlap`` and ``overlap`` (names of the neighbours returned
@@ -136,7 +138,7 @@ class SimilarAreas(pl.DataFrame):
             both = self.overlap.get(g.group_id, [])
             rows.append(
                 {
-                    "group": g.label("sv"),
+                    "group": g.label(lang),
                     "group_id": g.group_id,
                     "year": g.year,
                     "n_members": len(g.codes),

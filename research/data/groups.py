@@ -56,6 +56,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError, UnknownAreaError
+from research.core.i18n import load_catalogue
 from research.core.paths import data_dir
 
 __all__ = [
@@ -72,6 +73,8 @@ __all__ = [
     "resolve_group",
     "skr_group",
 ]
+
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
 
 #: The nine SKR kommungrupper as Kolada publishes them (ids G92786-G92794).
 SKR_GROUP_IDS: tuple[str, ...] = tuple(f"G{n}" for n in range(92786, 92795))
@@ -153,12 +156,7 @@ class AreaGroup:
     def label(self, lang: str = "sv") -> str:
         """Title for a report: ``"Liknande kommuner IFO, Huddinge, 2024 (Kolada G...)"``."""
         if self.kind == "skr":
-            head = (
-                "SKR kommungrupp (enligt Kolada)"
-                if lang == "sv"
-                else "SKR municipality group (per Kolada)"
-            )
-            return f"{head}: {self.name}"
+            return _TEXTS("skr_group", lang, name=self.name)
         return self.title
 
     def members(self) -> list[str]:

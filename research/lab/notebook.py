@@ -29,6 +29,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from research.core.fmt import LANGS, format_number
+from research.core.i18n import load_catalogue
+
 __all__ = [
     "ReportLink",
     "controls",
@@ -122,9 +125,8 @@ class ReportLink:
             return self.html.resolve().as_uri()
 
     def _repr_html_(self) -> str:
-        sv = self.lang == "sv"
-        done = "Rapporten är klar" if sv else "Report ready"
-        secs = f"{self.result.seconds:.1f}".replace(".", "," if sv else ".")
+        done = _TEXTS("report_ready", self.lang)
+        secs = format_number(self.result.seconds, 1, self.lang)
         paras = "".join(f"<p>{_html.escape(p)}</p>" for p in self.summary)
         return (
             f'<div class="pilotbench-report-link"><p><strong>{done}</strong> ({secs} s): '
@@ -209,32 +211,7 @@ def report(
     return ReportLink(result, title, summary, str(given.get("lang", "sv")))
 
 
-_LABELS = {
-    "sv": {
-        "candidate": "Kommun",
-        "pilot": "Pilotområde",
-        "indicator": "Indikator",
-        "indicators": "Indikator",
-        "years": "År",
-        "run": "Skapa rapport",
-        "apply": "Använd i notebooken",
-        "applied": "Parametrarna är satta; kör cellerna nedan igen (Run ▸ Run Selected Cell and "
-        "All Below) för att se dem här.",
-        "all": "(standard)",
-    },
-    "en": {
-        "candidate": "Kommun",
-        "pilot": "Pilot area",
-        "indicator": "Indicator",
-        "indicators": "Indicator",
-        "years": "Years",
-        "run": "Make report",
-        "apply": "Use in this notebook",
-        "applied": "Parameters set; run the cells below again (Run ▸ Run Selected Cell and All "
-        "Below) to see them here.",
-        "all": "(default)",
-    },
-}
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
 
 
 def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any:  # noqa: C901 - one widget per parameter type
@@ -273,7 +250,11 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
     # an empty case parameter (pilot, candidate, ...) means the case's value, read_params' default
     current = {p.name: ns.get(p.name) or p.default for p in read_params(notebook)}
     lang = str(current.get("lang") or "sv")
-    lab = _LABELS.get(lang, _LABELS["en"])
+    lang = lang if lang in LANGS else "en"
+
+    def lab(key: str) -> str:
+        return _TEXTS(f"control_{key}", lang)
+
     reg, cat = load_areas(), load_catalog()
     kommuner = [(a.label(), a.code) for a in reg.by_level("kommun")]
     fields: dict[str, Any] = {}
@@ -284,7 +265,7 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
             value = reg.resolve(current[key]).code if current[key] else None
             options = kommuner + ([] if value in dict(kommuner).values() else [(value, value)])
             fields[key] = w.Dropdown(
-                options=options, value=value, description=lab[key], style=style, layout=layout
+                options=options, value=value, description=lab(key), style=style, layout=layout
             )
             break  # one area control: the candidate where there is one, else the pilot
     indicators = [(f"{i.id}: {i.label(lang, short=True)}", i.id) for i in cat.indicators.values()]
@@ -292,16 +273,16 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
         fields["indicator"] = w.Dropdown(
             options=indicators,
             value=str(current["indicator"]).upper(),
-            description=lab["indicator"],
+            description=lab("indicator"),
             style=style,
             layout=layout,
         )
     elif "indicators" in current:
         chosen = current["indicators"]
         fields["indicators"] = w.Dropdown(
-            options=[(lab["all"], ""), *indicators],
+            options=[(lab("all"), ""), *indicators],
             value=chosen[0].upper() if chosen else "",
-            description=lab["indicators"],
+            description=lab("indicators"),
             style=style,
             layout=layout,
         )
@@ -318,7 +299,7 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
             value=years,
             min=int(span.min()),  # type: ignore[arg-type]
             max=int(span.max()),  # type: ignore[arg-type]
-            description=lab["years"],
+            description=lab("years"),
             style=style,
             layout=layout,
         )
@@ -338,8 +319,8 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
         return out
 
     wide = w.Layout(width="auto")
-    apply_button = w.Button(description=lab["apply"], icon="check", layout=wide)
-    run_button = w.Button(description=lab["run"], button_style="primary", icon="file", layout=wide)
+    apply_button = w.Button(description=lab("apply"), icon="check", layout=wide)
+    run_button = w.Button(description=lab("run"), button_style="primary", icon="file", layout=wide)
     out = w.Output()
 
     def on_apply(_: Any) -> None:
@@ -347,7 +328,7 @@ def controls(notebook: str, namespace: Mapping[str, Any] | None = None) -> Any: 
             namespace.update(values())  # type: ignore[attr-defined]
         out.clear_output()
         with out:
-            print(lab["applied"])
+            print(lab("applied"))
 
     def on_run(_: Any) -> None:
         out.clear_output()

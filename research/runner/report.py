@@ -34,6 +34,7 @@ from typing import Any
 import nbformat
 
 from research.core.errors import ParameterError, PilotbenchError, ReportError
+from research.core.i18n import load_catalogue
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
 from research.data.provenance import git_commit, load_manifest, sha256_file
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,7 @@ def export_html(
         body=body,
         prov=_provenance(lang, git_commit() if commit is None else commit),
     )
-    return add_csv_downloads(page, lang, stem="tabell" if lang == "sv" else "table")
+    return add_csv_downloads(page, lang, stem=_TEXTS("csv_stem", lang))
 
 
 def _header_params(params: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:

@@ -74,6 +74,8 @@ from scipy.linalg import blas
 from research.core.display import html_table, text_table
 from research.core.errors import ArgumentError, DesignError
 
+from ._texts import TEXTS
+
 __all__ = ["SyntheticDiDResult", "synthetic_did"]
 
 SEMethod = Literal["placebo", "bootstrap", "jackknife", "none"]
@@ -472,19 +474,19 @@ class SyntheticDiDResult:
         """Number of treated units."""
         return len(self.treated_units)
 
-    def _rows(self) -> list[tuple[str, object]]:
+    def _rows(self, lang: str = "en") -> list[tuple[str, object]]:
         pct = f"{100 * self.level:g} %"
         return [
-            ("ATT (SDID)", self.estimate),
-            (f"SE ({self.se_method})", self.se),
-            (f"{pct} CI lower", self.ci[0]),
-            (f"{pct} CI upper", self.ci[1]),
-            ("p-value", self.p_value),
-            ("ATT (synthetic control)", self.sc_estimate),
-            ("ATT (DiD)", self.did_estimate),
-            ("treated units", self.n_treated),
-            ("control units", self.n_control),
-            ("pre / post periods", f"{self.n_pre} / {self.n_post}"),
+            (TEXTS("att_sdid", lang), self.estimate),
+            (TEXTS("se_by", lang, method=self.se_method), self.se),
+            (TEXTS("ci_lower", lang, pct=pct), self.ci[0]),
+            (TEXTS("ci_upper", lang, pct=pct), self.ci[1]),
+            (TEXTS("p_value", lang), self.p_value),
+            (TEXTS("att_sc", lang), self.sc_estimate),
+            (TEXTS("att_did", lang), self.did_estimate),
+            (TEXTS("treated_units", lang), self.n_treated),
+            (TEXTS("control_units", lang), self.n_control),
+            (TEXTS("pre_post_periods", lang), f"{self.n_pre} / {self.n_post}"),
         ]
 
     def to_frame(self) -> pl.DataFrame:
@@ -500,19 +502,23 @@ class SyntheticDiDResult:
             }
         )
 
-    def summary(self) -> str:
-        """Plain-text summary: estimates, SE, interval and the largest unit weights."""
-        top = (
+    def _top_weights(self) -> pl.DataFrame:
+        return (
             self.unit_weights.sort("weight", descending=True).filter(pl.col("weight") > 0).head(10)
         )
-        return text_table(f"Synthetic DiD: {self.outcome}", self._rows(), top)
 
-    def _repr_html_(self) -> str:
-        top = (
-            self.unit_weights.sort("weight", descending=True).filter(pl.col("weight") > 0).head(10)
-        )
-        note = f"SE by {self.se_method}; weights: largest unit weights (omega)."
-        return html_table(f"Synthetic DiD: {self.outcome}", self._rows(), top, note)
+    def summary(self, lang: str = "en") -> str:
+        """Plain-text summary: estimates, SE, interval and the largest unit weights.
+
+        ``lang`` (``"en"`` or ``"sv"``) picks the labels (``research/stats/texts.toml``).
+        """
+        title = TEXTS("title_sdid", lang, outcome=self.outcome)
+        return text_table(title, self._rows(lang), self._top_weights())
+
+    def _repr_html_(self, lang: str = "en") -> str:
+        title = TEXTS("title_sdid", lang, outcome=self.outcome)
+        note = TEXTS("note_sdid", lang, method=self.se_method)
+        return html_table(title, self._rows(lang), self._top_weights(), note)
 
     def plot(self) -> Any:
         """Treated mean and its synthetic-DiD control over time, time weights as bars.

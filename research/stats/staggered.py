@@ -65,11 +65,14 @@ from scipy import stats
 
 from research.core.display import html_table, text_table
 from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.fmt import format_number
 from research.core.warnings import (
     NoComparisonUnitsWarning,
     StaggeredWarning,
     TreatedFirstPeriodWarning,
 )
+
+from ._texts import TEXTS
 
 __all__ = [
     "AggregatedATT",
@@ -212,10 +215,6 @@ def _mboot(inf: Array, biters: int, rng: np.random.Generator, alpha: float) -> t
 # --------------------------------------------------------------------------------------------
 
 
-def _table_html(title: str, rows: list[tuple[str, object]], frame: pl.DataFrame, note: str) -> str:
-    return html_table(title, rows, frame, note)
-
-
 @dataclass(frozen=True)
 class PreTrendWaldTest:
     """Wald test that all pre-treatment ``ATT(g, t)`` are zero (R did's ``W``/``Wpval``).
@@ -276,26 +275,28 @@ class AggregatedATT:
         )
         return pl.concat([head, rest])
 
-    def _rows(self) -> list[tuple[str, object]]:
+    def _rows(self, lang: str = "en") -> list[tuple[str, object]]:
         pct = f"{100 * self.level:g} %"
         return [
-            ("ATT", self.estimate),
-            ("SE", self.se),
-            (f"{pct} CI lower", self.ci[0]),
-            (f"{pct} CI upper", self.ci[1]),
+            (TEXTS("att", lang), self.estimate),
+            (TEXTS("se", lang), self.se),
+            (TEXTS("ci_lower", lang, pct=pct), self.ci[0]),
+            (TEXTS("ci_upper", lang, pct=pct), self.ci[1]),
         ]
 
-    def summary(self) -> str:
-        """Plain text: the overall ATT and the per-level table."""
-        return text_table(f"Aggregated ATT ({self.kind}): {self.outcome}", self._rows(), self.table)
+    def _title(self, lang: str) -> str:
+        return TEXTS("title_aggregated", lang, kind=self.kind, outcome=self.outcome)
 
-    def _repr_html_(self) -> str:
-        return _table_html(
-            f"Aggregated ATT ({self.kind}): {self.outcome}",
-            self._rows(),
-            self.table,
-            f"Band critical value {self.critical_value:.3f}.",
-        )
+    def summary(self, lang: str = "en") -> str:
+        """Plain text: the overall ATT and the per-level table.
+
+        ``lang`` (``"en"`` or ``"sv"``) picks the labels (``research/stats/texts.toml``).
+        """
+        return text_table(self._title(lang), self._rows(lang), self.table)
+
+    def _repr_html_(self, lang: str = "en") -> str:
+        note = TEXTS("note_band", lang, value=format_number(self.critical_value, 3, lang))
+        return html_table(self._title(lang), self._rows(lang), self.table, note)
 
     def plot(self) -> Any:
         """Estimates with their bands per level (a matplotlib Figure; no pyplot state)."""
@@ -371,32 +372,36 @@ class GroupTimeATT:
         """The group-time table (a copy of :attr:`table`)."""
         return self.table.clone()
 
-    def _rows(self) -> list[tuple[str, object]]:
+    def _rows(self, lang: str = "en") -> list[tuple[str, object]]:
         rows: list[tuple[str, object]] = [
-            ("units", self.n_units),
-            ("cells", self.table.height),
-            ("comparison", self.control_group.replace("_", " ")),
-            ("estimator", self.est_method),
-            ("SE", "multiplier bootstrap" if self.bootstrap else "analytical (influence function)"),
+            (TEXTS("units", lang), self.n_units),
+            (TEXTS("cells", lang), self.table.height),
+            (TEXTS("comparison", lang), TEXTS(f"comparison_{self.control_group}", lang)),
+            (TEXTS("estimator", lang), self.est_method),
+            (TEXTS("se", lang), TEXTS("se_bootstrap" if self.bootstrap else "se_analytical", lang)),
         ]
         if self.pre_trend is not None:
             rows += [
-                ("pre-trend Wald statistic", self.pre_trend.statistic),
-                ("pre-trend p-value", self.pre_trend.p_value),
+                (TEXTS("pretrend_wald", lang), self.pre_trend.statistic),
+                (TEXTS("pretrend_p", lang), self.pre_trend.p_value),
             ]
         return rows
 
-    def summary(self) -> str:
-        """Plain text: settings, pre-trend test and the group-time table."""
-        cols = ["group", "time", "estimate", "se", "ci_lower", "ci_upper"]
-        return text_table(f"Group-time ATT: {self.outcome}", self._rows(), self.table.select(cols))
+    def _cells(self) -> pl.DataFrame:
+        return self.table.select("group", "time", "estimate", "se", "ci_lower", "ci_upper")
 
-    def _repr_html_(self) -> str:
-        cols = ["group", "time", "estimate", "se", "ci_lower", "ci_upper"]
-        band = "uniform band" if self.bootstrap else "pointwise intervals"
-        return _table_html(
-            f"Group-time ATT: {self.outcome}", self._rows(), self.table.select(cols), band
-        )
+    def summary(self, lang: str = "en") -> str:
+        """Plain text: settings, pre-trend test and the group-time table.
+
+        ``lang`` (``"en"`` or ``"sv"``) picks the labels (``research/stats/texts.toml``).
+        """
+        title = TEXTS("title_group_time", lang, outcome=self.outcome)
+        return text_table(title, self._rows(lang), self._cells())
+
+    def _repr_html_(self, lang: str = "en") -> str:
+        title = TEXTS("title_group_time", lang, outcome=self.outcome)
+        band = TEXTS("band_uniform" if self.bootstrap else "band_pointwise", lang)
+        return html_table(title, self._rows(lang), self._cells(), band)
 
     def plot(self) -> Any:
         """One panel per cohort: ``ATT(g, t)`` with its band, pre cells hollow."""
