@@ -1476,8 +1476,11 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     Raises
     ------
     ArgumentError
-        Invalid parameters (unknown donor specification, no post-treatment year, a window
-        too short, a malformed ``expansion`` schedule).
+        Invalid parameters (unknown donor specification, no post-treatment year, a
+        ``fit_start`` outside the window, a malformed ``expansion`` schedule).
+    DesignError
+        A ``start_year`` leaving fewer than three pre-treatment years, no data for the pilot
+        from the pilot start on, or an estimator's design that cannot be identified.
     DataError
         The pilot kommun lacks data in the window, or fewer than two donors remain.
     UnknownAreaError, UnknownIndicatorError

@@ -1315,12 +1315,14 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     Raises
     ------
     ArgumentError
-        Missing columns, a reference period absent from the data, or permutation
-        inference with staggered timing.
+        Missing columns, or a reference period absent from the data.
+    DataError
+        No observations left after dropping singleton fixed-effect groups.
     DesignError
-        A time column that holds no numbers (the message names its type), a treatment time
-        outside the data (no pre- or no post-treatment period), no untreated comparison
-        units, duplicated unit-period rows, a constant outcome.
+        Permutation inference with staggered timing; a time column that holds no numbers
+        (the message names its type), a treatment time outside the data (no pre- or no
+        post-treatment period), no untreated comparison units, duplicated unit-period
+        rows, a constant outcome.
     EstimationError
         Event-time dummies collinear with the unit and period effects (terms named).
 

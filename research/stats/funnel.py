@@ -214,7 +214,9 @@ def funnel_dispersion(
     Raises
     ------
     ArgumentError
-        For invalid inputs, fewer than two areas or a zero total count without a target.
+        For invalid inputs.
+    DesignError
+        Fewer than two areas, or a zero total count without a target.
 
     Examples
     --------
@@ -453,6 +455,9 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
     ------
     ArgumentError
         For invalid settings or a missing/inconsistent dispersion estimate.
+    DesignError
+        When the dispersion is estimated here from fewer than two areas or from counts
+        that are all zero without a target (:func:`funnel_dispersion`).
 
     Examples
     --------
@@ -515,6 +520,11 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
     Returns
     -------
     numpy.ndarray
+
+    Raises
+    ------
+    ArgumentError
+        Invalid exposures, or ``n`` not an integer of at least 2.
 
     Examples
     --------
@@ -584,6 +594,9 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     ------
     ArgumentError
         For invalid inputs.
+    DesignError
+        All counts zero without a ``target``, or too few areas to estimate the
+        over-dispersion from.
 
     Examples
     --------
@@ -777,7 +790,10 @@ def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
     Raises
     ------
     ArgumentError
-        Invalid counts, exposures or settings, or all counts zero without a ``target``.
+        Invalid counts, exposures or settings.
+    DesignError
+        All counts zero without a ``target``, or fewer than two areas to estimate the
+        over-dispersion from.
 
     References
     ----------

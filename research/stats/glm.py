@@ -221,8 +221,9 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     Raises
     ------
     ArgumentError
-        Unknown family, mismatched shapes, non-finite values, negative counts or a
-        rank-deficient design.
+        Unknown family, mismatched shapes, non-finite values or negative counts.
+    DesignError
+        A rank-deficient design (collinear terms; the message says which to drop).
 
     Examples
     --------
@@ -308,8 +309,10 @@ def fit_negbin(
 
     Raises
     ------
-    ArgumentError
+    ArgumentError, DesignError
         As :func:`fit_glm`.
+    EstimationError
+        When the NB2 dispersion cannot be estimated (alpha tends to infinity).
 
     Examples
     --------
@@ -393,7 +396,9 @@ def cluster_covariance(
     Raises
     ------
     ArgumentError
-        When there are fewer than two clusters, or ``n_nested`` is not in ``[0, K)``.
+        When ``n_nested`` is not in ``[0, K)``.
+    DesignError
+        When there are fewer than two clusters.
 
     Examples
     --------
@@ -443,6 +448,11 @@ def cr1_factor(n: int, k: int, g: int) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ArgumentError
+        Fewer than two clusters, or no more observations than parameters.
 
     Examples
     --------

@@ -366,6 +366,11 @@ def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
 def check_outcome_varies(y: np.ndarray, outcome: str) -> None:
     """Raise when the outcome is constant (nothing to estimate, every SE 0).
 
+    Raises
+    ------
+    DesignError
+        The outcome takes one value in every row.
+
     Examples
     --------
     >>> check_outcome_varies(np.array([1.0, 2.0]), "y")

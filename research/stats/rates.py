@@ -551,6 +551,11 @@ def pooled_rates(
         and ``rate``, ``lower``, ``upper``. Groups with a missing member get null totals and
         rates rather than a silently shorter period.
 
+    Raises
+    ------
+    ArgumentError
+        A grouping, count or exposure column missing from ``df``.
+
     Examples
     --------
     >>> df = pl.DataFrame({"area": ["a", "a", "b"], "count_est": [1, 2, 7],
@@ -1157,7 +1162,9 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     Raises
     ------
     ArgumentError
-        For invalid inputs, duplicated years, or fewer years than model parameters + 1.
+        For invalid inputs or duplicated years.
+    DesignError
+        Fewer years than model parameters + 1.
 
     Examples
     --------

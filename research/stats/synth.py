@@ -1337,7 +1337,9 @@ class SyntheticControlResult(ResultDisplay):
         Raises
         ------
         ArgumentError
-            If there are fewer than two donors, or ``exclude_ratio`` is not positive.
+            If ``exclude_ratio`` is not positive.
+        DesignError
+            If there are fewer than two donors.
 
         Examples
         --------
@@ -1461,8 +1463,10 @@ class SyntheticControlResult(ResultDisplay):
 
         Raises
         ------
-        ArgumentError
+        DesignError
             If the synthetic control has only one donor.
+        EstimationError
+            If a refit without a donor fails (as in :func:`synthetic_control`).
 
         Examples
         --------
@@ -1570,6 +1574,9 @@ class SyntheticControlResult(ResultDisplay):
         ArgumentError
             If ``fake_time`` is not before the treatment, or a window has nothing left
             before ``fake_time``.
+        DesignError, EstimationError
+            If the refit at ``fake_time`` cannot be identified or fails (as in
+            :func:`synthetic_control`).
 
         Examples
         --------
@@ -1944,9 +1951,13 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     Raises
     ------
     ArgumentError
-        For a missing column, unknown treated unit or donor, empty donor pool, a window
-        outside the pre-treatment period, a repeated unit-period row, or an outcome missing
-        in the fit window.
+        For a missing column, unknown treated unit or donor, or a window outside the
+        pre-treatment period.
+    DesignError
+        An empty donor pool, a repeated unit-period row, an outcome missing in the fit
+        window, or a time given as text for a numeric time column.
+    EstimationError
+        When the gap is missing in every post-treatment period.
 
     Examples
     --------
