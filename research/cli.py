@@ -222,22 +222,10 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _years(text: str) -> list[int]:
-    try:
-        if "-" in text:
-            a, b = (int(x) for x in text.split("-", 1))
-        else:
-            a = b = int(text)
-    except ValueError as exc:
-        raise PilotbenchError(
-            f"--years expects YEAR or FIRST-LAST, got {text!r}",
-            sv=f"--years väntar sig ÅR eller FÖRSTA-SISTA, fick {text!r}",
-        ) from exc
-    if not 1990 <= a <= b <= 2100:
-        raise PilotbenchError(
-            f"--years {text}: need 1990 <= first <= last <= 2100",
-            sv=f"--years {text}: behöver 1990 <= första <= sista <= 2100",
-        )
-    return list(range(a, b + 1))
+    from research.runner.params import parse_year_range
+
+    first, last = parse_year_range("--years", text)
+    return list(range(first, last + 1))
 
 
 def _cmd_data(args: argparse.Namespace) -> int:

@@ -91,7 +91,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -1240,13 +1240,13 @@ def _run_its(
 
 @dataclass(frozen=True)
 class _Power:
-    """The power step's numbers (see :func:`_run_power`)."""
+    """The power step's numbers (see :func:`_run_power`), named as in :class:`EffectAnalysis`."""
 
     power: PowerResult
     power_its: PowerResult
     detect: DetectResult
-    baseline: float
-    control: float
+    baseline_count: float
+    control_count: float
     dilution: float | None
     kommun_population: float
     kommun_population_year: int
@@ -1297,8 +1297,8 @@ def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier st
         power=minimum_detectable_effect(baseline, **pkw),
         power_its=power_its,
         detect=can_detect(PLAUSIBLE_DROP, baseline, **pkw),
-        baseline=baseline,
-        control=control,
+        baseline_count=baseline,
+        control_count=control,
         dilution=dilution,
         kommun_population=kpop,
         kommun_population_year=kyear,
@@ -1560,21 +1560,13 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
         pool=pool,
         breaks=breaks_all,
         breaks_fit=breaks_fit,
-        dilution=pw.dilution,
-        kommun_population=pw.kommun_population,
-        kommun_population_year=pw.kommun_population_year,
         synth=synth,
         sdid=sdid,
         did=did,
         event=event,
         its=its,
         its_controlled=its_controlled,
-        power=pw.power,
-        power_its=pw.power_its,
-        detect=pw.detect,
-        baseline_count=pw.baseline,
-        control_count=pw.control,
-        overdispersion=pw.overdispersion,
+        **{f.name: getattr(pw, f.name) for f in fields(pw)},  # power, dilution, counts
         evidence=evidence,
         conclusion=conclude(evidence),
         data=data,

@@ -122,14 +122,16 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
         return out
 
 
-@cache
-def load_catalogue(path: Path) -> Catalogue:
-    r"""Read a catalogue file (cached per path).
+def load_catalogue(path: Path, base: Catalogue | None = None) -> Catalogue:
+    r"""Read a catalogue file (cached per path), optionally on top of a ``base`` catalogue.
 
     Parameters
     ----------
     path
         A TOML file of ``[id]`` tables with ``sv`` and ``en`` strings.
+    base
+        Wording shared with other catalogues (a report's file on top of the shared
+        ``research/views/texts.toml``); its messages and the file's are merged.
 
     Returns
     -------
@@ -138,7 +140,8 @@ def load_catalogue(path: Path) -> Catalogue:
     Raises
     ------
     DataError
-        If the file is missing or is not valid TOML of that shape.
+        If the file is missing or is not valid TOML of that shape, or defines an id that
+        ``base`` already defines (one id, one wording).
 
     Examples
     --------
@@ -147,7 +150,16 @@ def load_catalogue(path: Path) -> Catalogue:
     >>> _ = f.write_text('[riket]\nsv = "Riket"\nen = "Sweden"\n', encoding="utf-8")
     >>> load_catalogue(f)("riket", "en")
     'Sweden'
+    >>> shared = Catalogue({"hello": {"sv": "Hej", "en": "Hello"}})
+    >>> load_catalogue(f, base=shared)("hello", "sv")
+    'Hej'
     """
+    cat = _read_catalogue(Path(path))
+    return base.merged(cat) if base is not None else cat
+
+
+@cache
+def _read_catalogue(path: Path) -> Catalogue:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -353,14 +352,12 @@ def sum_to_districts(
     return out.sort("area_code", "sex", "year"), level
 
 
-def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | None]]:  # noqa: C901 - json-stat layout variants, each a branch
+def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | None]]:
     """json-stat2 -> (code, sex, year, value); only Region, Tid, Kon may vary."""
+    from research.data.sources.common import load_json
     from research.data.sources.scb import POPULATION_CONTENT, jsonstat_cells, jsonstat_values
 
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
+    doc = load_json(text, path, "a json-stat2 response")
     try:
         ids = list(doc["id"])
         sizes = [int(n) for n in doc["size"]]

@@ -29,7 +29,6 @@ from research.core.paths import data_dir
 
 from .area import (
     LAN_NAMES,
-    LEVELS,
     RIKET,
     Area,
     fold_name,
@@ -39,16 +38,7 @@ from .area import (
 )
 from .districts import district_areas, resolve_district
 
-__all__ = [
-    "LAN_NAMES",
-    "LEVELS",
-    "RIKET",
-    "Area",
-    "AreaRegistry",
-    "load_areas",
-    "normalize_code",
-    "resolve_area",
-]
+__all__ = ["AreaRegistry", "load_areas", "resolve_area"]
 
 _LEVEL_PREFERENCE = {"kommun": 0, "district": 1, "lan": 2, "riket": 3}
 

@@ -91,46 +91,38 @@ async def _interrupt_unless_shutting_down(self) -> None:
     await KernelManager._async_interrupt_kernel(self)
 
 
-class ProjectKernelManager(AsyncKernelManager):
-    """An async kernel manager that always starts the project's interpreter.
+class _ProjectKernelDefaults:
+    """What both kernel managers share: the project's kernelspec, ipc, no interrupt at shutdown.
 
-    It talks to the kernel over Unix domain sockets (``ipc``) rather than TCP on loopback:
+    The kernel is reached over Unix domain sockets (``ipc``) rather than TCP on loopback:
     nothing is exposed on a port, and the kernel does not warn about unencrypted TCP.
     """
 
     _async_interrupt_kernel = _interrupt_unless_shutting_down
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _ip_default(self) -> str:
+        return _ipc_prefix()
+
+    @default("kernel_spec_manager")
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        return ProjectKernelSpecManager(data_dir="")
+
+
+class ProjectKernelManager(_ProjectKernelDefaults, AsyncKernelManager):
+    """An async kernel manager that always starts the project's interpreter (over ``ipc``)."""
+
     interrupt_kernel = _interrupt_unless_shutting_down
 
-    @default("transport")
-    def _transport_default(self) -> str:
-        return "ipc"
 
-    @default("ip")
-    def _ip_default(self) -> str:
-        return _ipc_prefix()
-
-    @default("kernel_spec_manager")
-    def _kernel_spec_manager_default(self) -> KernelSpecManager:
-        return ProjectKernelSpecManager(data_dir="")
-
-
-class ProjectSyncKernelManager(KernelManager):
+class ProjectSyncKernelManager(_ProjectKernelDefaults, KernelManager):
     """Blocking counterpart of :class:`ProjectKernelManager`, for kernels kept across runs."""
 
-    _async_interrupt_kernel = _interrupt_unless_shutting_down
     interrupt_kernel = run_sync(_interrupt_unless_shutting_down)
-
-    @default("kernel_spec_manager")
-    def _kernel_spec_manager_default(self) -> KernelSpecManager:
-        return ProjectKernelSpecManager(data_dir="")
-
-    @default("transport")
-    def _transport_default(self) -> str:
-        return "ipc"
-
-    @default("ip")
-    def _ip_default(self) -> str:
-        return _ipc_prefix()
 
 
 _RESET = (

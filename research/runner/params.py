@@ -30,6 +30,7 @@ __all__ = [
     "data_end_year",
     "notebook_path",
     "parse_cli_value",
+    "parse_year_range",
     "read_params",
     "validate",
 ]
@@ -149,22 +150,47 @@ def _check_type(name: str, value: Any, declared: str) -> Any:
     return value
 
 
-def _year_range(name: str, value: Any) -> str:
-    """Check a ``"FIRST-LAST"`` year range (a single year is allowed)."""
+def parse_year_range(name: str, value: Any) -> tuple[int, int]:
+    """Parse a ``"FIRST-LAST"`` year range (a single year is allowed) given for ``name``.
+
+    Shared by the report parameter ``years`` and the command line's ``--years``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter or option, named in the error (``"years"``, ``"--years"``).
+    value : Any
+        ``"2020-2022"``, ``"2022"`` or ``2022``.
+
+    Returns
+    -------
+    tuple of int
+        ``(first, last)``.
+
+    Raises
+    ------
+    ParameterError
+        Not a year or a range, or outside 1990 <= first <= last <= 2100.
+
+    Examples
+    --------
+    >>> parse_year_range("years", "2020-2022"), parse_year_range("--years", "2023")
+    ((2020, 2022), (2023, 2023))
+    """
     text = str(value).strip()
     try:
         first, last = (int(p) for p in text.split("-", 1)) if "-" in text else (int(text),) * 2
     except ValueError as exc:
         raise ParameterError(
-            f"{name} must be 'FIRST-LAST' years, got {value!r}",
-            sv=f"{name} ska vara år som 'FÖRSTA-SISTA', fick {value!r}",
+            f"{name} must be a year or 'FIRST-LAST' years, got {value!r}",
+            sv=f"{name} ska vara ett år eller år som 'FÖRSTA-SISTA', fick {value!r}",
         ) from exc
     if not 1990 <= first <= last <= 2100:
         raise ParameterError(
             f"{name} = {text}: need 1990 <= first <= last <= 2100",
             sv=f"{name} = {text}: behöver 1990 <= första <= sista <= 2100",
         )
-    return f"{first}-{last}"
+    return first, last
 
 
 def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
@@ -282,7 +308,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "indicator":
             out[k] = load_catalog().get(str(v)).id
         elif k == "years":
-            out[k] = _year_range(k, v)
+            out[k] = "{}-{}".format(*parse_year_range(k, v))
         elif k == "donors":
             pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
             out[k] = _donor_pool(k, v, reg.resolve(pilot).code if pilot else None)

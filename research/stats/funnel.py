@@ -31,7 +31,7 @@ from scipy import stats
 from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
 
-from .identification import as_float_array
+from .identification import as_float_array, check_choice, check_per
 
 __all__ = [
     "FunnelDispersion",
@@ -106,12 +106,19 @@ def _check_target(target: Any) -> float:
     return float(target)
 
 
-def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
-    if value not in choices:
-        raise ArgumentError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
-            sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
-        )
+def _target_or_pooled(target: Any, x: np.ndarray, n: np.ndarray, per: float) -> float:
+    """``target`` checked, or the pooled rate of the areas per ``per`` when it is ``None``."""
+    if target is None:
+        if x.size == 0 or x.sum() == 0:
+            raise DesignError(
+                "All counts are zero, so the pooled target is zero; give a target rate.",
+                sv=(
+                    "Alla antal är noll, så den sammanvägda målnivån blir noll; ange en måltakt "
+                    "(target)."
+                ),
+            )
+        target = per * x.sum() / n.sum()
+    return _check_target(target)
 
 
 def level_tag(level: float) -> str:
@@ -250,18 +257,8 @@ def funnel_dispersion(
             f"winsor must be in [0, 0.5); got {winsor!r}.",
             sv=f"winsor ska ligga i [0, 0.5); fick {winsor!r}.",
         )
-    per = _check_per(per)
-    if target is None:
-        if x.sum() == 0:
-            raise DesignError(
-                "All counts are zero, so the pooled target is zero; give a target rate.",
-                sv=(
-                    "Alla antal är noll, så den sammanvägda målnivån blir noll; ange en måltakt "
-                    "(target)."
-                ),
-            )
-        target = per * x.sum() / n.sum()
-    target = _check_target(target)
+    per = check_per(per)
+    target = _target_or_pooled(target, x, n, per)
     theta = target / per
     z = _z_scores(x, n, theta)
     zw = _winsorize(z, float(winsor))
@@ -283,15 +280,6 @@ def funnel_dispersion(
         z=z,
         z_winsorized=zw,
     )
-
-
-def _check_per(per: Any) -> float:
-    if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
-        raise ArgumentError(
-            f"per must be a positive number (e.g. 100_000); got {per!r}.",
-            sv=f"per ska vara ett positivt tal (t.ex. 100_000); fick {per!r}.",
-        )
-    return float(per)
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,7 +354,7 @@ def _limits_unit(
 def _resolve_dispersion(
     overdispersion: str | None, dispersion: FunnelDispersion | None, target: float, per: float
 ) -> None:
-    _check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
+    check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
     if overdispersion is not None:
         if dispersion is None:
             raise ArgumentError(
@@ -473,9 +461,9 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
     24:1185-1202 (exact limits for discrete distributions: appendix A.1).
     """
     target = _check_target(target)
-    per = _check_per(per)
+    per = check_per(per)
     lv = _check_levels(levels)
-    _check_choice(method, "method", _FUNNEL_METHODS)
+    check_choice(method, "method", _FUNNEL_METHODS)
     if overdispersion is not None and dispersion is None and data is not None:
         if not (isinstance(data, tuple | list) and len(data) == 2):
             raise ArgumentError(
@@ -617,18 +605,11 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
         )
     _check_counts(x)
     _check_exposures(n)
-    per = _check_per(per)
+    per = check_per(per)
     lv = _check_levels(levels)
-    _check_choice(method, "method", _FUNNEL_METHODS)
-    _check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
-    if target is None:
-        if x.sum() == 0:
-            raise DesignError(
-                "All counts are zero; give a target rate.",
-                sv="Alla antal är noll; ange en måltakt (target).",
-            )
-        target = per * x.sum() / n.sum()
-    target = _check_target(target)
+    check_choice(method, "method", _FUNNEL_METHODS)
+    check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
+    target = _target_or_pooled(target, x, n, per)
     if overdispersion is not None and dispersion is None:
         dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
@@ -810,15 +791,8 @@ def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
     n = _as_1d(exposures, "exposures")
     _check_counts(x)
     _check_exposures(n)
-    per = _check_per(per)
-    if target is None:
-        if x.size == 0 or x.sum() == 0:
-            raise DesignError(
-                "All counts are zero; give a target rate.",
-                sv="Alla antal är noll; ange en måltakt (target).",
-            )
-        target = per * x.sum() / n.sum()
-    target = _check_target(target)
+    per = check_per(per)
+    target = _target_or_pooled(target, x, n, per)
     dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
     areas_df = funnel_outliers(
         x,

@@ -34,9 +34,11 @@ from research.core.errors import ArgumentError, DataError, DesignError, Estimati
 
 __all__ = [
     "as_float_array",
+    "check_choice",
     "check_comparison_units",
     "check_nonzero_counts",
     "check_outcome_varies",
+    "check_per",
     "check_periods",
     "check_pre_post",
     "check_rank",
@@ -180,6 +182,46 @@ def as_float_array(x: Any, name: str) -> np.ndarray:
         raise ArgumentError(
             f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
         ) from exc
+
+
+def check_per(per: Any) -> float:
+    """The rate base ``per`` (e.g. 100 000 inhabitants) as a float, checked.
+
+    Raises
+    ------
+    ArgumentError
+        When ``per`` is not a positive finite number.
+
+    Examples
+    --------
+    >>> check_per(100_000)
+    100000.0
+    """
+    if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
+        raise ArgumentError(
+            f"per must be a positive number (e.g. 100_000); got {per!r}.",
+            sv=f"per ska vara ett positivt tal (t.ex. 100_000); fick {per!r}.",
+        )
+    return float(per)
+
+
+def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
+    """Refuse an option ``name`` whose ``value`` is not one of ``choices``.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the option, the allowed values and the value given.
+
+    Examples
+    --------
+    >>> check_choice("exact", "method", ("exact", "normal"))
+    """
+    if value not in choices:
+        raise ArgumentError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
+            sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
+        )
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:

@@ -42,7 +42,7 @@ from research.core.errors import ArgumentError, DesignError
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
-from .identification import as_float_array
+from .identification import as_float_array, check_choice, check_per
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
@@ -143,23 +143,6 @@ def _check_level(level: float) -> float:
             ),
         )
     return float(level)
-
-
-def _check_per(per: float) -> float:
-    if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
-        raise ArgumentError(
-            f"per must be a positive number (e.g. 100_000); got {per!r}.",
-            sv=f"per ska vara ett positivt tal (t.ex. 100_000); fick {per!r}.",
-        )
-    return float(per)
-
-
-def _check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
-    if value not in choices:
-        raise ArgumentError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
-            sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,8 +352,8 @@ def poisson_rate_ci(
     NIH Publication 79-1649 (Byar's approximation).
     """
     level = _check_level(level)
-    per = _check_per(per)
-    _check_choice(method, "method", _RATE_METHODS)
+    per = check_per(per)
+    check_choice(method, "method", _RATE_METHODS)
     kind = _kind(count, exposure)
     x = as_float_array(count, "count")
     e = as_float_array(exposure, "exposure")
@@ -766,8 +749,8 @@ def rate_ratio(
     R Core Team. ``poisson.test`` and ``binom.test`` in package stats.
     """
     level = _check_level(level)
-    _check_choice(method, "method", ("exact", "wald"))
-    _check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
+    check_choice(method, "method", ("exact", "wald"))
+    check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
     if not (isinstance(null, int | float) and np.isfinite(null) and null > 0):
         raise ArgumentError(
             f"null must be a positive rate ratio; got {null!r}.",
@@ -929,7 +912,7 @@ def rate_difference(
     (10.0, -3.86, 23.86, 0.1573)
     """
     level = _check_level(level)
-    per = _check_per(per)
+    per = check_per(per)
     kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
     diff = per * (x1 / e1 - x2 / e2)
     se = per * np.sqrt(x1 / e1**2 + x2 / e2**2)
@@ -1179,7 +1162,7 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     (``glm.nb``).
     """
     level = _check_level(level)
-    _check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
+    check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
     y = as_float_array(counts, "counts").ravel()
     e = as_float_array(exposures, "exposures").ravel()
     t = as_float_array(years, "years").ravel()

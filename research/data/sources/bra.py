@@ -37,8 +37,10 @@ from research.geo.districts import get_district
 from research.geo.registry import AreaRegistry
 
 from .common import (
+    FOOTER,
     NameMatcher,
     build_frame,
+    csv_body,
     decode_text,
     fold_header,
     parse_number,
@@ -155,7 +157,6 @@ _AREA_HEADERS = {
 }
 _RATE = re.compile(r"^per 100 ?000( inv\.?| invånare)?$")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_FOOTER = re.compile(r"^(källa|kalla|anm|not|fotnot|kommentar|uppgifterna|\*)", re.I)
 
 
 def match_category(text: str) -> BraCategory | None:
@@ -290,7 +291,7 @@ def _to_frame(
     return build_frame(rows)
 
 
-def read_bra_csv(  # noqa: C901 - one branch per documented file error
+def read_bra_csv(
     path: str | Path,
     *,
     year: int | None = None,
@@ -379,19 +380,7 @@ def read_bra_csv(  # noqa: C901 - one branch per documented file error
         )
     year, indicator = _from_title(path, titles, year, indicator)
     records = []
-    footer = False
-    for i in range(header_line + 1, len(lines) + 1):
-        raw = lines[i - 1]
-        if not raw.strip():
-            continue
-        fields = split_csv_line(path, i, raw, sep)
-        if records and len(fields) == 1 and _FOOTER.match(fields[0].strip()):
-            footer = True
-            continue
-        if footer and len(fields) <= 1:
-            continue
-        if footer:
-            raise ParseError(path, i, "data after the footnotes")
+    for i, raw, fields in csv_body(path, lines, header_line, sep):
         if len(fields) != 3:
             hint = (
                 " (is the separator ',' instead of ';'?)" if len(fields) == 1 and "," in raw else ""
@@ -506,7 +495,7 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
         if not filled:
             continue
         name = (cells[0] or "").strip()
-        if filled == [cells[0]] and records and _FOOTER.match(name):
+        if filled == [cells[0]] and records and FOOTER.match(name):
             footer = True
             continue
         if footer:

@@ -22,9 +22,10 @@ or holds double-encoded text ("SÃ¶dermalm"), naming the first bad line.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,13 +39,16 @@ from research.geo.registry import AreaRegistry, load_areas
 
 __all__ = [
     "CANONICAL_SCHEMA",
+    "FOOTER",
     "LEVELS",
     "NameMatcher",
     "UnmatchedNamesError",
     "build_frame",
+    "csv_body",
     "decode_text",
     "empty_canonical",
     "fold_header",
+    "load_json",
     "parse_number",
     "read_sheet_rows",
     "source_label",
@@ -62,6 +66,9 @@ CANONICAL_SCHEMA: dict[str, pl.DataType] = {
 LEVELS = ("riket", "lan", "kommun", "district")
 _SEXES = ("T", "K", "M")
 _KEY = ["area_code", "year", "indicator", "sex"]
+
+#: The first cell of a footnote line below a table ("Källa: SCB", "Anm. ...", "*").
+FOOTER = re.compile(r"^(källa|kalla|anm|not|fotnot|kommentar|uppgifterna|\*)", re.I)
 
 _MISSING = {"..", ".", "…"}
 _ZERO = {"-", "–", "—"}
@@ -219,6 +226,41 @@ def _binary_kind(data: bytes) -> str:
     return ""
 
 
+def load_json(text: str, path: object, what: str = "a JSON document") -> object:
+    """Parse JSON text; invalid or absurdly nested JSON is a :class:`ParseError`.
+
+    Parameters
+    ----------
+    text : str
+        The JSON text.
+    path : object
+        A name for error messages (the file or URL).
+    what : str
+        What the document should be, for the message about nesting.
+
+    Returns
+    -------
+    object
+        The parsed document.
+
+    Raises
+    ------
+    ParseError
+        Invalid JSON (naming its line) or JSON nested too deeply.
+
+    Examples
+    --------
+    >>> load_json('{"a": [1]}', "f.json")
+    {'a': [1]}
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ParseError(path, None, f"the JSON is nested too deeply to be {what}") from None
+    except json.JSONDecodeError as exc:
+        raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
+
+
 def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[str]:
     """Split one CSV line; a malformed line (or a field over 128 KiB) is a :class:`ParseError`.
 
@@ -240,6 +282,42 @@ def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[st
             else f"the line cannot be split into fields ({exc})"
         )
         raise ParseError(path, line, why) from exc
+
+
+def csv_body(
+    path: object, lines: Sequence[str], header_line: int, sep: str
+) -> Iterator[tuple[int, str, list[str]]]:
+    """The data lines of a CSV table below its header line, as (line number, text, fields).
+
+    Blank lines are skipped; a one-field line matching :data:`FOOTER` after the first data
+    line starts the footnotes, which end the table.
+
+    Raises
+    ------
+    ParseError
+        A line with data after the footnotes, or a malformed line (:func:`split_csv_line`).
+
+    Examples
+    --------
+    >>> lines = ["Kommun;Antal", "Ale;3", "", "Källa: Brå", "Anm. preliminärt"]
+    >>> [fields for _, _, fields in csv_body("f.csv", lines, 1, ";")]
+    [['Ale', '3']]
+    """
+    footer = started = False
+    for i in range(header_line + 1, len(lines) + 1):
+        raw = lines[i - 1]
+        if not raw.strip():
+            continue
+        fields = split_csv_line(path, i, raw, sep)
+        if started and len(fields) == 1 and FOOTER.match(fields[0].strip()):
+            footer = True
+            continue
+        if footer:
+            if len(fields) > 1:
+                raise ParseError(path, i, "data after the footnotes")
+            continue
+        started = True
+        yield i, raw, fields
 
 
 def parse_number(

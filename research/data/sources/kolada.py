@@ -26,7 +26,7 @@ from research.core.errors import ParseError
 from research.geo.area import RIKET
 from research.geo.registry import AreaRegistry, load_areas
 
-from .common import build_frame, decode_text, source_label
+from .common import build_frame, decode_text, load_json, source_label
 
 __all__ = ["kolada_area_code", "parse_kolada", "read_kolada_json"]
 
@@ -156,14 +156,7 @@ def parse_kolada(
     registry = registry or load_areas()
     if units is None:
         units = _catalog_units()
-    try:
-        json.loads(text)
-    except RecursionError:
-        raise ParseError(
-            path, None, "the JSON is nested too deeply to be a Kolada data response"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
+    load_json(text, path, "a Kolada data response")
     pages = _items_with_lines(text, path)
     src = source or source_label("kolada", path)
     rows = []

@@ -20,7 +20,6 @@ Output: the canonical schema, ``indicator`` = ``"BE0101N1"``, ``unit`` = ``"inv�
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -35,8 +34,10 @@ from research.geo.registry import AreaRegistry, load_areas
 from .common import (
     NameMatcher,
     build_frame,
+    csv_body,
     decode_text,
     fold_header,
+    load_json,
     parse_number,
     read_sheet_rows,
     source_label,
@@ -74,7 +75,6 @@ _REGION_HEADERS = (
     "regionkod",
 )
 _YEAR_COL = re.compile(r"(?:^|\D)(19\d\d|20\d\d)$")
-_FOOTER = re.compile(r"^(källa|kalla|anm|not|fotnot|kommentar|uppgifterna|\*)", re.I)
 _CODE_NAME = re.compile(r"^(\d{2}|\d{4})(?:\s+(.+))?$")
 
 
@@ -259,14 +259,7 @@ def parse_jsonstat(  # noqa: C901 - json-stat layout variants, each a branch
     ('0126', 2022, 113000.0)
     """
     registry = registry or load_areas()
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        raise ParseError(
-            path, None, "the JSON is nested too deeply to be a json-stat2 response"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
+    doc = load_json(text, path, "a json-stat2 response")
     if (
         not isinstance(doc, dict)
         or doc.get("class") not in ("dataset", None)
@@ -501,20 +494,7 @@ def read_scb_csv(
         )
     sep = _sniff(path, header_line, lines[header_line - 1])
     header = split_csv_line(path, header_line, lines[header_line - 1], sep)
-    body = []
-    footer = False
-    for i in range(header_line + 1, len(lines) + 1):
-        raw = lines[i - 1]
-        if not raw.strip():
-            continue
-        cells = split_csv_line(path, i, raw, sep)
-        if body and len(cells) == 1 and _FOOTER.match(cells[0].strip()):
-            footer = True  # footnotes ("Källa: SCB", "Anm. ...") end the table
-            continue
-        if footer and len(cells) > 1:
-            raise ParseError(path, i, "data after the footnotes")
-        if not footer:
-            body.append((i, cells))
+    body = [(i, cells) for i, _, cells in csv_body(path, lines, header_line, sep)]
     records = _table_to_records(path, header_line, header, body, sep)
     return _rows(records, path, registry, source_label(source_kind, path))
 
