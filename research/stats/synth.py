@@ -618,7 +618,8 @@ class _Outer:
                     break
                 if dual is not None:
                     j = int(np.argmax(dual))
-                    trial = np.insert(trial, np.searchsorted(trial, j), j)
+                    at = int(np.searchsorted(trial, j))
+                    trial = np.concatenate((trial[:at], (j,), trial[at:]))
                 else:
                     trial = trial[z > 0.0]
                     if not trial.size:
