@@ -11,6 +11,7 @@ fragments. Every number comes from the analysis object, every word from
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -26,10 +27,11 @@ from research.core.fmt import (
     format_range,
 )
 from research.core.warnings import DonorRangeWarning, warning_text
-from research.data.catalog import Catalog, load_catalog
+from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
 from research.views import html
+from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
 
 from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
@@ -101,8 +103,10 @@ class PilotEffect:
         """Attribution line under charts and tables."""
         return self._t("source_kolada")
 
-    def _start_label(self) -> str:
-        return self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
+    def _marks(self, breaks: Sequence[SeriesBreak]) -> PeriodMarks:
+        """What a chart marks: ``breaks`` and the pilot start, in the report's language."""
+        start = self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
+        return PeriodMarks(self.lang, breaks, self.a.pilot_start, start)
 
     def _num(self, x: float, d: int = 1) -> str:
         return format_number(x, d, self.lang)
@@ -307,10 +311,7 @@ class PilotEffect:
             placebo_label=self._t("placebo_label", n=n_pl),
             title=self._t("gap_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self._t("gap_ylabel"),
-            lang=self.lang,
-            breaks=a.breaks_fit,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks_fit),
         )
         out += html.figure(
             fig,
@@ -420,10 +421,7 @@ class PilotEffect:
             weights_label=self._st("sdid_chart_weights"),
             title=self._st("sdid_chart_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self._st("sdid_chart_ylabel"),
-            lang=lang,
-            breaks=a.breaks_fit,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks_fit),
         )
         out += html.figure(
             fig,
@@ -591,10 +589,7 @@ class PilotEffect:
             title=self._t("event_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self._t("event_ylabel"),
             reference_label=self._t("event_reference"),
-            lang=self.lang,
-            breaks=a.breaks_fit,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks_fit),
         )
         out += html.figure(
             fig,
@@ -671,10 +666,7 @@ class PilotEffect:
             },
             title=self._t("its_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self.catalog[a.indicator].unit_label(self.lang),
-            lang=self.lang,
-            breaks=a.breaks,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks),
         )
         out += html.figure(
             fig,
