@@ -40,7 +40,7 @@ def estimator_name(key: str, lang: str = "sv") -> str:
     Examples
     --------
     >>> estimator_name("sdid", "sv"), estimator_name("did", "en")
-    ('syntetisk difference-in-differences', 'difference-in-differences')
+    ('syntetisk skillnad-i-skillnader', 'difference-in-differences')
     """
     try:
         return _REPORT_TEXTS(f"est_{key}", lang)
