@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 import research.views.charts as charts_module
 from research.data.catalog import SeriesBreak
-from research.views.charts import month_position, trend_chart
+from research.views.charts import PeriodMarks, month_position, trend_chart
 
 from .chartcheck import overlaps, report_figures, text_boxes
 
@@ -65,9 +65,7 @@ def _crowded_chart() -> Figure:
         series=[("A", "Huddinge"), ("B", "Stockholm"), ("C", "Riket")],
         title="Grov kvinnofridskränkning",
         ylabel="per 100 000 inv.",
-        breaks=breaks,
-        marker_date="2021-04",
-        marker_label="Pilotstart april 2021",
+        marks=PeriodMarks("sv", breaks, "2021-04", "Pilotstart april 2021"),
         years=(2015, 2022),
     )
 
@@ -126,7 +124,7 @@ def test_chart_labels_in_english() -> None:
         series=[("A", "Huddinge")],
         title="t",
         ylabel="y",
-        lang="en",
+        marks=PeriodMarks("en"),
         years=(2015, 2022),
     )
     assert "full year" in fig.axes[0].get_xlabel()

@@ -15,7 +15,9 @@ checks every chart of the default reports).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +36,14 @@ from research.data.catalog import SeriesBreak
 from .texts import COMMON
 
 __all__ = [
+    "NO_MARKS",
     "STYLE",
+    "PeriodMarks",
     "SeriesStyle",
     "end_labels",
     "funnel_chart",
+    "house_figure",
+    "label_axes",
     "mark_periods",
     "month_position",
     "title_pad",
@@ -83,6 +89,25 @@ STYLES = (
     SeriesStyle("#808080", ":", "^"),
     SeriesStyle("#999999", "-.", "D"),
 )
+
+
+@contextmanager
+def house_figure(height: float, width: float = 7.2) -> Iterator[tuple[Figure, Axes]]:
+    """A figure with one axes, drawn in the house style (:data:`STYLE`) inside the block.
+
+    A bare :class:`~matplotlib.figure.Figure` (no pyplot): no global figure registry for the
+    inline backend to capture, and constrained layout, so saving needs a single draw.
+
+    Examples
+    --------
+    >>> with house_figure(3.0) as (fig, ax):
+    ...     _ = ax.plot([2020, 2021], [1.0, 2.0])
+    >>> [float(v) for v in fig.get_size_inches()], fig.get_layout_engine() is not None
+    ([7.2, 3.0], True)
+    """
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        yield fig, fig.add_subplot()
 
 
 def month_position(period: str) -> float:
@@ -220,6 +245,61 @@ def title_pad(rows: int) -> float:
     return 6.0 + rows * _ROW_PT
 
 
+@dataclass(frozen=True)
+class PeriodMarks:
+    """What a time chart marks (series breaks, the pilot start) and the language of its texts.
+
+    One value passed to every chart with years on x, instead of four arguments each.
+
+    Parameters
+    ----------
+    lang
+        Language of the axis texts and number formats (``"sv"`` or ``"en"``).
+    breaks
+        Series breaks; one that starts with year ``Y`` is drawn at ``Y - 0.5``.
+    marker_date, marker_label
+        A ``"YYYY-MM"`` date (the pilot start) drawn at :func:`month_position`, and its label
+        (already translated; the date itself when ``None``).
+
+    Examples
+    --------
+    >>> marks = PeriodMarks("en", marker_date="2021-04", marker_label="Pilot start")
+    >>> ax = Figure(figsize=(6, 3)).add_subplot()
+    >>> ax.set_xlim(2015.4, 2022.6)
+    (2015.4, 2022.6)
+    >>> marks.draw(ax), marks.breaks
+    (1, ())
+    """
+
+    lang: str = "sv"
+    breaks: Sequence[SeriesBreak] = ()
+    marker_date: str | None = None
+    marker_label: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "breaks", tuple(self.breaks))  # frozen: no list inside
+
+    def draw(self, ax: Axes, *, offset: float = 0.0) -> int:
+        """Draw the marks on ``ax`` with :func:`mark_periods`; returns the rows of labels."""
+        return mark_periods(ax, self.breaks, self.marker_date, self.marker_label, offset=offset)
+
+
+#: The default of every time chart: Swedish texts, no series break, no pilot start.
+NO_MARKS = PeriodMarks()
+
+
+def label_axes(
+    ax: Axes, marks: PeriodMarks, *, title: str, ylabel: str, wrap: int | None = None
+) -> None:
+    """Draw ``marks``, then the title (above their labels, left) and the y label.
+
+    ``wrap`` breaks the title into lines of at most that many characters.
+    """
+    rows = marks.draw(ax)
+    ax.set_title(textwrap.fill(title, wrap) if wrap else title, loc="left", pad=title_pad(rows))
+    ax.set_ylabel(ylabel)
+
+
 def end_labels(
     ax: Axes,
     ends: Sequence[tuple[float, float, str]],
@@ -310,16 +390,13 @@ def end_labels(
     return out
 
 
-def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
+def trend_chart(
     data: pl.DataFrame,
     *,
     series: Sequence[tuple[str, str]],
     title: str,
     ylabel: str,
-    lang: str = "sv",
-    breaks: Sequence[SeriesBreak] = (),
-    marker_date: str | None = None,
-    marker_label: str | None = None,
+    marks: PeriodMarks = NO_MARKS,
     years: tuple[int, int] | None = None,
 ) -> Figure:
     """Draw one indicator over time for a few areas.
@@ -332,22 +409,18 @@ def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
         ``(area_code, label)`` pairs in drawing order; the first is emphasized.
     title, ylabel
         Axis title and y label (already translated).
-    breaks
-        Series breaks to mark with dashed vertical lines and their first year.
-    marker_date, marker_label
-        A ``"YYYY-MM"`` date (e.g. the pilot start) marked with a solid vertical line.
+    marks
+        The language, and the series breaks (dashed lines) and pilot start (a solid line) to
+        mark.
     years
         Inclusive x-range.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One line per area, labelled at its end and in the legend below.
     """
-    with matplotlib.rc_context(STYLE):
-        # A bare Figure (no pyplot): no global figure registry for the inline backend to
-        # capture, and constrained layout, so saving needs a single draw.
-        fig = Figure(figsize=(7.2, 3.6), layout="constrained")
-        ax = fig.add_subplot()
+    with house_figure(3.6) as (fig, ax):
         last_points: list[tuple[float, float, str]] = []
         for i, (code, label) in enumerate(series):
             st = STYLES[i % len(STYLES)]
@@ -374,12 +447,10 @@ def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
         ax.set_ylim(0, hi)
         if years:
             ax.set_xlim(years[0] - 0.6, years[1] + 0.6)
-        year_axis(ax, lang)
-        rows = mark_periods(ax, breaks, marker_date, marker_label)
-        ax.set_title(title, loc="left", pad=title_pad(rows))
-        ax.set_ylabel(ylabel)
+        year_axis(ax, marks.lang)
+        label_axes(ax, marks, title=title, ylabel=ylabel)
         ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, marks.lang))
         )
         fig.legend(loc="outside lower left", frameon=False, ncols=min(len(series), 3))
         end_labels(ax, last_points, dx=0.3, bold=[lb == series[0][1] for *_, lb in last_points])
@@ -408,9 +479,7 @@ def funnel_chart(
     highlight
         ``(area_code, label)`` pairs drawn as large black markers with direct labels.
     """
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 4.2), layout="constrained")
-        ax = fig.add_subplot()
+    with house_figure(4.2) as (fig, ax):
         ax.scatter(
             areas["exposure"],
             areas["rate"],

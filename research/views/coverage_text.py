@@ -29,11 +29,12 @@ def coverage_text(c: Coverage, lang: str = "sv") -> str:
     Returns
     -------
     str
+        "Data coverage: ..." followed by the age of the newest figure and the years missing.
 
     Raises
     ------
     ParameterError
-        If ``lang`` is not supported.
+        For a ``lang`` other than ``"sv"`` and ``"en"``.
 
     Examples
     --------

@@ -35,11 +35,6 @@ def _pct(x: float, lang: str, decimals: int = 0) -> str:
     return format_percent(x, decimals, lang)
 
 
-def _plain(x: float, lang: str, decimals: int) -> str:
-    """English keeps Python's shortest form (``0.05``), Swedish a fixed number of decimals."""
-    return f"{x:g}" if lang == "en" else format_number(x, decimals, lang)
-
-
 def _design(r: PowerResult, lang: str) -> str:
     i = r.inputs
     control = ""
@@ -103,7 +98,7 @@ def note_texts(notes: Sequence[PowerNote], lang: str = "sv") -> list[str]:
                 "n_control": int(v["n_control"]),
                 "n_assignments": int(v["n_control"]) + 1,
                 "p_min": format_number(1 / (v["n_control"] + 1), 3, lang),
-                "alpha": _plain(v["alpha"], lang, 2),
+                "alpha": format_number(v["alpha"], 2, lang),
                 "needed": int(v["needed"]),
             }
         elif note.code == "dilution":
@@ -111,11 +106,10 @@ def note_texts(notes: Sequence[PowerNote], lang: str = "sv") -> list[str]:
         elif note.code == "overdispersion":
             kw = {"phi": format_number(v["phi"], 2, lang)}
         elif note.code == "simulation":
-            mc = v["mc_se"]
             kw = {
                 "n_sim": int(v["n_sim"]),
-                "power": _plain(v["power"], lang, 2),
-                "mc_se": f"{mc:.3f}" if lang == "en" else format_number(mc, 3, lang),
+                "power": format_number(v["power"], 2, lang),
+                "mc_se": format_number(v["mc_se"], 3, lang),
             }
         else:
             kw = {}
@@ -142,11 +136,14 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     Returns
     -------
     str
+        The smallest detectable change (or that none is), the design, then the notes.
 
     Raises
     ------
+    ArgumentError
+        If ``r`` holds many baseline counts (pass one area's result).
     ParameterError
-        If ``r`` holds many baseline counts or ``lang`` is not supported.
+        If ``lang`` is not supported.
 
     Examples
     --------
@@ -186,19 +183,19 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
     ----------
     d
         A :func:`research.stats.power.can_detect` result for one baseline count.
-    lang
-        ``"sv"`` or ``"en"``.
-    area
-        Name of the pilot area for the text.
+    lang, area
+        As for :func:`mde_summary` (``area``: the pilot area).
 
     Returns
     -------
     str
+        "Yes" or "No" with the power reached, the smallest change detected, the design and the
+        notes.
 
     Raises
     ------
-    ParameterError
-        If ``d`` holds many baseline counts or ``lang`` is not supported.
+    ArgumentError, ParameterError
+        As :func:`mde_summary`: for a result of many baseline counts, an unknown ``lang``.
 
     Examples
     --------

@@ -1,7 +1,8 @@
 """Wording shared by every report: the catalogue ``research/views/texts.toml``.
 
-Each report's ``texts.py`` merges its own ``texts.toml`` with :data:`COMMON`, so a report asks
-one :class:`~research.core.i18n.Catalogue` for every message id: ``TEXTS("col_kommun", lang)``.
+Each report's ``texts.py`` is one line, ``TEXTS = report_catalogue("<report>")``: its own
+``texts.toml`` merged with :data:`COMMON`, so a report asks one
+:class:`~research.core.i18n.Catalogue` for every message id: ``TEXTS("col_kommun", lang)``.
 An id defined both here and in a report's catalogue is an error (one id, one wording).
 """
 
@@ -13,31 +14,37 @@ from research.core.i18n import Catalogue, load_catalogue
 
 __all__ = ["COMMON", "report_catalogue"]
 
-COMMON: Catalogue = load_catalogue(Path(__file__).with_name("texts.toml"))
+_HERE = Path(__file__).parent
+
+COMMON: Catalogue = load_catalogue(_HERE / "texts.toml")
 
 
-def report_catalogue(folder: Path) -> Catalogue:
-    """The catalogue of the report in ``folder``: its ``texts.toml`` merged with :data:`COMMON`.
+def report_catalogue(report: str) -> Catalogue:
+    """Every message a report uses: ``views/<report>/texts.toml`` merged with :data:`COMMON`.
+
+    The file is read by :func:`research.core.i18n.load_catalogue` (cached per path), whose
+    errors this passes on.
 
     Parameters
     ----------
-    folder
-        The report's package folder (``research/views/<report>/``).
+    report
+        The report's name, the folder of its views (``"pilot_effect"``).
 
     Returns
     -------
     Catalogue
+        The shared ids and the report's own, as one catalogue.
 
     Raises
     ------
     DataError
-        If the file cannot be read or defines an id that :data:`COMMON` already defines.
+        From :func:`~research.core.i18n.load_catalogue` for a missing or malformed file, or
+        from :meth:`~research.core.i18n.Catalogue.merged` for an id both files define.
 
     Examples
     --------
-    >>> from research.views import pilot_vs_candidate
-    >>> texts = report_catalogue(Path(pilot_vs_candidate.__file__).parent)
-    >>> texts("col_kommun", "en")
-    'Kommun'
+    >>> texts = report_catalogue("pilot_vs_candidate")
+    >>> texts("col_kommun", "en"), texts("title_pvc", "en", candidate="Huddinge")
+    ('Kommun', 'Huddinge compared with the pilot area')
     """
-    return COMMON.merged(load_catalogue(folder / "texts.toml"))
+    return COMMON.merged(load_catalogue(_HERE / report / "texts.toml"))

@@ -19,7 +19,6 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -33,7 +32,6 @@ from research.core.fmt import (
     format_percent,
     format_range,
 )
-from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
 from research.data.panel import load_panel
@@ -56,8 +54,6 @@ __all__ = [
     "sensitivity_ranks",
 ]
 
-#: Wording added with the ``focus`` parameter and the A4 main table.
-_T = load_catalogue(Path(__file__).with_name("focus.toml"))
 
 #: Component names, in the order of :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
 COMPONENTS: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
@@ -374,6 +370,12 @@ class CandidateScreening:
     def _pct(self, w: float) -> str:
         return format_percent(100 * w, 1, self.lang)
 
+    def _window_text(self, key: str) -> str:
+        """Message ``key`` with the indicator's short label and the pooling window filled in."""
+        first, last = self.years
+        label = self.indicator.label(self.lang, short=True)
+        return TEXTS(key, self.lang, indicator=label, first=first, last=last)
+
     def row(self, code: str) -> dict:
         """The screening row of one kommun (as a dict)."""
         return self.table.filter(pl.col("area_code") == code).row(0, named=True)
@@ -600,17 +602,17 @@ class CandidateScreening:
             "total",
         ]
         headers = [
-            _T("hdr_rank", self.lang),
+            TEXTS("hdr_rank", self.lang),
             TEXTS("col_kommun", self.lang),
-            _T("hdr_count", self.lang),
-            _T("hdr_ratio", self.lang),
-            _T("hdr_interval", self.lang),
-            _T("hdr_score", self.lang),
-            _T("hdr_distance", self.lang),
-            _T("hdr_score", self.lang),
-            _T("hdr_mde", self.lang),
-            _T("hdr_score", self.lang),
-            _T("hdr_total", self.lang),
+            TEXTS("hdr_count", self.lang),
+            TEXTS("hdr_ratio", self.lang),
+            TEXTS("hdr_interval", self.lang),
+            TEXTS("hdr_score", self.lang),
+            TEXTS("hdr_distance", self.lang),
+            TEXTS("hdr_score", self.lang),
+            TEXTS("hdr_mde", self.lang),
+            TEXTS("hdr_score", self.lang),
+            TEXTS("hdr_total", self.lang),
         ]
         groups = [
             ("", 3),
@@ -632,7 +634,7 @@ class CandidateScreening:
         parts = html.heading(heading, 2)
         if fr["area_code"] != self.pilot.code:
             parts += html.paragraph(
-                (TEXTS if self.focus.code == case().candidate else _T)(
+                TEXTS(
                     "huddinge_line" if self.focus.code == case().candidate else "focus_line",
                     self.lang,
                     name=self.focus.label(),
@@ -652,7 +654,7 @@ class CandidateScreening:
         pr = self.row(self.pilot.code)
         small = 0 < (pr["count_est_total"] or 0) < self.min_count
         parts += html.paragraph(
-            _T(
+            TEXTS(
                 "pilot_excluded",
                 self.lang,
                 pilot=self.pilot.label(),
@@ -668,22 +670,16 @@ class CandidateScreening:
             rows,
             numeric=[True, False] + [True] * (len(cols) - 2),
             row_header=1,
-            caption=TEXTS(
-                "table_caption",
-                self.lang,
-                indicator=self.indicator.label(self.lang, short=True),
-                first=first,
-                last=last,
-            ),
+            caption=self._window_text("table_caption"),
             footnotes=[
-                _T(
+                TEXTS(
                     "note_rank_candidates",
                     self.lang,
                     n=self.n,
                     pilot=self.pilot.label(),
                     name=self.focus.label(),
                 ),
-                _T("abbreviations", self.lang, first=first, last=last, level=level),
+                TEXTS("abbreviations", self.lang, first=first, last=last, level=level),
                 TEXTS("table_note_est", self.lang, min_count=self.min_count, power=power),
                 self.source_line(),
             ],
@@ -706,7 +702,7 @@ class CandidateScreening:
             .then(pl.lit("top"))
             .otherwise(pl.lit("other"))
         )
-        pilot_label = _T("pilot_chart_label", self.lang, name=self.pilot.name)
+        pilot_label = TEXTS("pilot_chart_label", self.lang, name=self.pilot.name)
         return tab.select(
             "area_code",
             "rank",
@@ -743,13 +739,7 @@ class CandidateScreening:
         n_undet = drawable.filter(pl.col("mde_pct").is_null()).height
         fig = need_detectability_chart(
             d,
-            title=TEXTS(
-                "chart_title",
-                self.lang,
-                indicator=self.indicator.label(self.lang, short=True),
-                first=first,
-                last=last,
-            ),
+            title=self._window_text("chart_title"),
             xlabel=TEXTS("ax_ratio", self.lang),
             ylabel=TEXTS("ax_mde", self.lang),
             strip_label=TEXTS("ax_undetectable", self.lang, n=n_undet),
@@ -911,6 +901,13 @@ class CandidateScreening:
         )
 
 
+def _kommun(area: Area, param: str, hint: str) -> Area:
+    """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in ``hint``."""
+    if area.level != "kommun":
+        raise ParameterError(f"{param} must be a kommun; {area.label()} is a {area.level}. {hint}")
+    return area
+
+
 def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each
     *,
     pilot: str = "",
@@ -986,12 +983,11 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ParameterError(f"top must be a whole number >= 1 (rows in the table); got {top!r}")
     reg = load_areas()
-    p = reg.resolve(case_parameter("pilot", pilot))
-    if p.level != "kommun":
-        raise ParameterError(
-            f"pilot must be a kommun; {p.label()} is a {p.level}. The data is kommun-level: "
-            "for the Södermalm pilot use Stockholm ('0180')."
-        )
+    p = _kommun(
+        reg.resolve(case_parameter("pilot", pilot)),
+        "pilot",
+        "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
+    )
     lan_area = None
     if lan is not None and not (isinstance(lan, str) and not lan.strip()):
         lan_area = reg.resolve(lan)
@@ -1006,12 +1002,9 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
         raise ParameterError(
             f"focus must be a kommun, code or name (e.g. '0126' or 'Huddinge'); got {focus!r}"
         )
-    focus_area = reg.resolve(focus)
-    if focus_area.level != "kommun":
-        raise ParameterError(
-            f"focus must be a kommun; {focus_area.label()} is a {focus_area.level}. Give a "
-            "kommun's code or name, e.g. '0126' or 'Huddinge'."
-        )
+    focus_area = _kommun(
+        reg.resolve(focus), "focus", "Give a kommun's code or name, e.g. '0126' or 'Huddinge'."
+    )
     if focus_area.code == p.code:
         raise ParameterError(
             f"focus = {focus_area.label()} is the pilot kommun itself, which is not a "

@@ -1,19 +1,11 @@
-"""Wording of the ``candidate_screening`` report: its ``texts.toml`` plus the shared wording.
+"""Wording of the ``candidate_screening`` report (``texts.toml`` here and the shared wording).
 
-Swedish and English stand side by side under one stable id in the TOML catalogue; code asks
-``TEXTS("id", lang, **values)`` with values already formatted by :mod:`research.core.fmt`.
-
->>> TEXTS("col_kommun", "sv"), TEXTS("col_kommun", "en")
-('Kommun', 'Kommun')
+>>> TEXTS("title_cs", "en")
+'Which kommuner suit an expansion of the pilot?'
 """
 
-from __future__ import annotations
-
-from pathlib import Path
-
-from research.core.i18n import Catalogue
 from research.views.texts import report_catalogue
 
 __all__ = ["TEXTS"]
 
-TEXTS: Catalogue = report_catalogue(Path(__file__).parent)
+TEXTS = report_catalogue("candidate_screening")

@@ -4,8 +4,9 @@ Greyscale, series told apart by line style, marker and direct labels (never by c
 text at least 9.5 pt, bare :class:`matplotlib.figure.Figure` objects with constrained layout.
 Annual values sit at the integer year; a series break that starts with year ``Y`` is drawn at
 ``Y - 0.5`` and the pilot start at its month (:func:`research.views.charts.month_position`),
-labelled above the plot (:func:`research.views.charts.mark_periods`); thin lines separate the
-years and the x axis says what a point stands for (:func:`research.views.charts.year_axis`).
+labelled above the plot (:class:`research.views.charts.PeriodMarks`, passed to every chart); thin
+lines separate the years and the x axis says what a point stands for
+(:func:`research.views.charts.year_axis`).
 """
 
 from __future__ import annotations
@@ -21,24 +22,19 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from research.core.fmt import format_number
-from research.data.catalog import SeriesBreak
-from research.views.charts import STYLE, end_labels, mark_periods, title_pad, year_axis
+from research.views.charts import (
+    NO_MARKS,
+    PeriodMarks,
+    end_labels,
+    house_figure,
+    label_axes,
+    title_pad,
+    year_axis,
+)
 
 __all__ = ["event_study_chart", "gap_chart", "its_chart", "sdid_chart"]
 
 _PLACEBO_GREY = "#c8c8c8"
-
-
-def _marks(
-    ax: Axes,
-    breaks: Sequence[SeriesBreak],
-    marker_date: str | None,
-    marker_label: str | None,
-    *,
-    offset: float = 0.0,
-) -> int:
-    """Series breaks and the pilot start, labelled above the plot; returns the label rows."""
-    return mark_periods(ax, breaks, marker_date, marker_label, offset=offset)
 
 
 def _number_axis(ax: Axes, decimals: int, lang: str) -> None:
@@ -48,17 +44,14 @@ def _number_axis(ax: Axes, decimals: int, lang: str) -> None:
     year_axis(ax, lang)
 
 
-def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
+def gap_chart(
     gaps: pl.DataFrame,
     *,
     treated_label: str,
     placebo_label: str,
     title: str,
     ylabel: str,
-    lang: str = "sv",
-    breaks: Sequence[SeriesBreak] = (),
-    marker_date: str | None = None,
-    marker_label: str | None = None,
+    marks: PeriodMarks = NO_MARKS,
 ) -> Figure:
     """Gap (treated minus synthetic) of the treated unit over placebo gaps in light grey.
 
@@ -67,20 +60,18 @@ def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
     gaps
         Long frame with ``unit``, ``time``, ``gap`` and ``is_treated`` (as
         :attr:`research.stats.synth.PlaceboResult.gaps`); pass only the placebos to show.
-    treated_label, placebo_label
-        Direct labels of the treated gap and of the placebo bundle.
-    title, ylabel
-        Already translated.
-    breaks, marker_date, marker_label
-        Series breaks and the pilot start to mark.
+    treated_label, placebo_label, title, ylabel
+        Already translated: the direct labels of the treated gap and of the placebo bundle,
+        the title and the y label.
+    marks
+        The language, the series breaks and the pilot start to mark.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The treated gap in black over the placebo gaps, a line at zero.
     """
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 3.8), layout="constrained")
-        ax = fig.add_subplot()
+    with house_figure(3.8) as (fig, ax):
         placebo = gaps.filter(~pl.col("is_treated"))
         last_placebo = None
         for _, g in placebo.sort("time").group_by("unit", maintain_order=True):
@@ -94,10 +85,8 @@ def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
         ax.axhline(0, color="#000000", linewidth=0.8, zorder=2)
         xs = tr["time"].to_list()
         ax.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
-        _number_axis(ax, 0, lang)
-        rows = _marks(ax, breaks, marker_date, marker_label)
-        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
-        ax.set_ylabel(ylabel)
+        _number_axis(ax, 0, marks.lang)
+        label_axes(ax, marks, title=title, ylabel=ylabel, wrap=68)
         if last_placebo is not None:
             lo, hi = ax.get_ylim()
             ax.annotate(
@@ -108,17 +97,14 @@ def gap_chart(  # noqa: PLR0913 - chart options, keyword-only
     return fig
 
 
-def event_study_chart(  # noqa: PLR0913 - chart options, keyword-only
+def event_study_chart(
     coefficients: pl.DataFrame,
     *,
     treatment_year: int,
     title: str,
     ylabel: str,
     reference_label: str,
-    lang: str = "sv",
-    breaks: Sequence[SeriesBreak] = (),
-    marker_date: str | None = None,
-    marker_label: str | None = None,
+    marks: PeriodMarks = NO_MARKS,
 ) -> Figure:
     """Event-study rate ratios with intervals, by calendar year, on a log scale.
 
@@ -132,16 +118,15 @@ def event_study_chart(  # noqa: PLR0913 - chart options, keyword-only
     title, ylabel, reference_label
         Already translated; ``reference_label`` marks the reference year (ratio 1 by
         definition).
-    breaks, marker_date, marker_label
-        Series breaks and the pilot start to mark.
+    marks
+        The language, the series breaks and the pilot start to mark.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Squares before the treatment year, circles from it, with their intervals.
     """
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 3.6), layout="constrained")
-        ax = fig.add_subplot()
+    with house_figure(3.6) as (fig, ax):
         c = coefficients.sort("event_time")
         x = (c["event_time"] + treatment_year).to_numpy()
         rr = c["rate_ratio"].to_numpy()
@@ -175,30 +160,22 @@ def event_study_chart(  # noqa: PLR0913 - chart options, keyword-only
         ax.yaxis.set_minor_locator(
             matplotlib.ticker.LogLocator(subs=(1.25, 1.5, 3.0, 4.0, 6.0, 8.0))
         )
-        ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, lang))
-        )
-        ax.yaxis.set_minor_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, lang))
-        )
-        year_axis(ax, lang)
-        rows = _marks(ax, breaks, marker_date, marker_label)
-        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
-        ax.set_ylabel(ylabel)
+        ratio = matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, marks.lang))
+        ax.yaxis.set_major_formatter(ratio)
+        ax.yaxis.set_minor_formatter(ratio)
+        year_axis(ax, marks.lang)
+        label_axes(ax, marks, title=title, ylabel=ylabel, wrap=68)
     return fig
 
 
-def its_chart(  # noqa: PLR0913 - chart options, keyword-only
+def its_chart(
     series: pl.DataFrame,
     *,
     interruption: int,
     labels: dict[str, str],
     title: str,
     ylabel: str,
-    lang: str = "sv",
-    breaks: Sequence[SeriesBreak] = (),
-    marker_date: str | None = None,
-    marker_label: str | None = None,
+    marks: PeriodMarks = NO_MARKS,
 ) -> Figure:
     """Observed rate, model fit and counterfactual of an interrupted time series.
 
@@ -210,20 +187,18 @@ def its_chart(  # noqa: PLR0913 - chart options, keyword-only
         rates per 100 000.
     interruption
         First post year; the counterfactual is drawn from the year before it.
-    labels
-        Direct labels for ``"observed"``, ``"fitted"`` and ``"counterfactual"``.
-    title, ylabel
-        Already translated.
-    breaks, marker_date, marker_label
-        Series breaks and the pilot start to mark.
+    labels, title, ylabel
+        Already translated: ``labels`` holds the direct labels for ``"observed"``,
+        ``"fitted"`` and ``"counterfactual"``.
+    marks
+        The language, the series breaks and the pilot start to mark.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Observed rates as points, the fit as a line, the counterfactual dashed.
     """
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 3.8), layout="constrained")
-        ax = fig.add_subplot()
+    with house_figure(3.8) as (fig, ax):
         s = series.sort("time").with_columns(
             (pl.col(c) / pl.col("population") * 100_000).alias(c)
             for c in ("observed", "fitted", "counterfactual")
@@ -237,10 +212,8 @@ def its_chart(  # noqa: PLR0913 - chart options, keyword-only
         top = float(np.nanmax(s.select("observed", "fitted", "counterfactual").to_numpy()))
         ax.set_ylim(0, top * 1.15)
         ax.set_xlim(x.min() - 0.6, x.max() + 1.9)
-        _number_axis(ax, 0, lang)
-        rows = _marks(ax, breaks, marker_date, marker_label)
-        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
-        ax.set_ylabel(ylabel)
+        _number_axis(ax, 0, marks.lang)
+        label_axes(ax, marks, title=title, ylabel=ylabel, wrap=68)
         ends = [
             (float(x.max()), float(s["observed"][-1]), labels["observed"]),
             (float(x.max()), float(s["fitted"][-1]), labels["fitted"]),
@@ -261,10 +234,7 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
     weights_label: str,
     title: str,
     ylabel: str,
-    lang: str = "sv",
-    breaks: Sequence[SeriesBreak] = (),
-    marker_date: str | None = None,
-    marker_label: str | None = None,
+    marks: PeriodMarks = NO_MARKS,
 ) -> Figure:
     """The treated rate and the SDID comparison path, with the pre-period time weights as bars.
 
@@ -279,16 +249,15 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
         Weights of the pre-treatment years (the first ``len(time_weights)`` years).
     treated_label, control_label, weights_label, title, ylabel
         Already translated.
-    breaks, marker_date, marker_label
-        Series breaks and the pilot start to mark.
+    marks
+        The language, the series breaks and the pilot start to mark.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Two lines and, on a hidden second axis, the time weights as grey bars.
     """
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 3.8), layout="constrained")
-        ax = fig.add_subplot()
+    with house_figure(3.8) as (fig, ax):
         xs = list(years)
         ax.plot(xs, treated, color="#000000", linewidth=2.2, marker="o", markersize=4, zorder=3)
         ax.plot(
@@ -314,7 +283,7 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
             )  # fmt: skip
         ax.set_zorder(ax2.get_zorder() + 1)
         ax.patch.set_visible(False)
-        rows = _marks(ax, breaks, marker_date, marker_label)
+        rows = marks.draw(ax)
         # direct labels at the right end, spread apart when the two lines end close together
         end_labels(
             ax,
@@ -327,5 +296,5 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
         )
         ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
         ax.set_ylabel(ylabel)
-        _number_axis(ax, 0, lang)
+        _number_axis(ax, 0, marks.lang)
     return fig

@@ -20,6 +20,12 @@ def _pct_change(rr: float, lang: str) -> str:
     return format_percent(100 * abs(1 - rr), 1, lang)
 
 
+def _break_label(brk: tuple[int, str, str], lang: str) -> str:
+    """The label of a series break ``(first_year, label_sv, label_en)`` in ``lang`` (data text)."""
+    _, sv, en = brk
+    return {"sv": sv, "en": en}[lang]
+
+
 def power_pct(power: float, lang: str) -> str:
     r"""A power in whole percent; below 0.5 % it reads "under 1 %", never "0 %".
 
@@ -114,7 +120,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         )
     if evidence.breaks:
         near = [b for b in evidence.breaks if abs(b[0] - evidence.treatment_year) <= 1]
-        labels = "; ".join(b[1] if lang == "sv" else b[2] for b in evidence.breaks)
+        labels = "; ".join(_break_label(b, lang) for b in evidence.breaks)
         text = TEXTS("concl_breaks", lang, labels=labels)
         if near:
             text += " " + TEXTS("concl_break_near", lang, year=near[-1][0])

@@ -1,37 +1,18 @@
-"""Wording for synthetic DiD, the methods' agreement and the expansion scenario.
+"""Estimator names and the methods' agreement, in words.
 
-The messages live in ``sdid_texts.toml`` next to this module (a
-:class:`research.core.i18n.Catalogue`); the older wording of the report stays in
-:mod:`research.views.pilot_effect.texts`. :func:`estimator_name` finds an estimator's name in
-either, and :func:`agreement_sentence` states how many of the methods point which way,
-counted from the estimates (never typed).
+The messages are in the report's catalogue (:mod:`research.views.pilot_effect.texts`).
+:func:`estimator_name` names an estimator, and :func:`agreement_sentence` states how many of
+the methods point which way, counted from the estimates (never typed).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from research.analyses.effect import Evidence
 from research.core.fmt import check_lang
-from research.core.i18n import Catalogue, load_catalogue
 
-from .texts import TEXTS as _REPORT_TEXTS
+from .texts import TEXTS
 
-__all__ = ["SDID_TEXTS", "agreement_sentence", "estimator_name", "join_words", "st"]
-
-#: The catalogue of ``sdid_texts.toml``.
-SDID_TEXTS: Catalogue = load_catalogue(Path(__file__).with_name("sdid_texts.toml"))
-
-
-def st(key: str, lang: str = "sv", **kw: object) -> str:
-    """Message ``key`` of ``sdid_texts.toml`` in ``lang``, formatted with ``kw``.
-
-    Examples
-    --------
-    >>> st("est_sdid", "en")
-    'synthetic difference-in-differences'
-    """
-    return SDID_TEXTS(key, check_lang(lang), **kw)
+__all__ = ["agreement_sentence", "estimator_name", "join_words"]
 
 
 def estimator_name(key: str, lang: str = "sv") -> str:
@@ -40,12 +21,9 @@ def estimator_name(key: str, lang: str = "sv") -> str:
     Examples
     --------
     >>> estimator_name("sdid", "sv"), estimator_name("did", "en")
-    ('syntetisk difference-in-differences', 'difference-in-differences')
+    ('syntetisk skillnad-i-skillnader', 'difference-in-differences')
     """
-    try:
-        return _REPORT_TEXTS(f"est_{key}", lang)
-    except KeyError:
-        return st(f"est_{key}", lang)
+    return TEXTS(f"est_{key}", lang)
 
 
 def join_words(items: list[str], lang: str = "sv") -> str:
@@ -58,7 +36,7 @@ def join_words(items: list[str], lang: str = "sv") -> str:
     """
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {st('word_and', lang)} {items[-1]}"
+    return f"{', '.join(items[:-1])} {TEXTS('word_and', lang)} {items[-1]}"
 
 
 def agreement_sentence(evidence: Evidence, lang: str = "sv") -> str:
@@ -97,10 +75,10 @@ def agreement_sentence(evidence: Evidence, lang: str = "sv") -> str:
     if not down and not up:
         return ""
     if down and not up and len(down) == n:
-        return st("agreement_down", lang, n=n, down=", ".join(down))
+        return TEXTS("agreement_down", lang, n=n, down=", ".join(down))
     if up and not down and len(up) == n:
-        return st("agreement_up", lang, n=n, up=", ".join(up))
-    return st(
+        return TEXTS("agreement_up", lang, n=n, up=", ".join(up))
+    return TEXTS(
         "agreement_mixed",
         lang,
         n=n,

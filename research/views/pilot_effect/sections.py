@@ -11,6 +11,7 @@ fragments. Every number comes from the analysis object, every word from
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -26,15 +27,16 @@ from research.core.fmt import (
     format_range,
 )
 from research.core.warnings import DonorRangeWarning, warning_text
-from research.data.catalog import Catalog, load_catalog
+from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
 from research.views import html
+from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
 
 from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
 from .conclusion import conclusion_paragraphs, power_pct
-from .sdid import estimator_name, join_words, st
+from .sdid import estimator_name, join_words
 from .texts import TEXTS
 
 __all__ = ["PilotEffect", "pilot_effect"]
@@ -86,9 +88,6 @@ class PilotEffect:
     def _t(self, key: str, **kw: object) -> str:
         return TEXTS(key, self.lang, **kw)
 
-    def _st(self, key: str, **kw: object) -> str:
-        return st(key, self.lang, **kw)
-
     def ind_label(self, short: bool = True) -> str:
         """Outcome label in the report language."""
         return self.catalog[self.a.indicator].label(self.lang, short=short)
@@ -101,8 +100,10 @@ class PilotEffect:
         """Attribution line under charts and tables."""
         return self._t("source_kolada")
 
-    def _start_label(self) -> str:
-        return self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
+    def _marks(self, breaks: Sequence[SeriesBreak]) -> PeriodMarks:
+        """What a chart marks: ``breaks`` and the pilot start, in the report's language."""
+        start = self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
+        return PeriodMarks(self.lang, breaks, self.a.pilot_start, start)
 
     def _num(self, x: float, d: int = 1) -> str:
         return format_number(x, d, self.lang)
@@ -135,11 +136,11 @@ class PilotEffect:
         pooled = [estimator_name(k, self.lang) for k in keys if k not in ("its", "cits")]
         its_key = "intro_its_controlled" if "cits" in keys else "intro_its"
         out = html.paragraph(
-            self._st(
+            self._t(
                 "intro",
                 n=len(keys),
                 pooled=join_words(pooled, self.lang),
-                its=self._st(
+                its=self._t(
                     its_key, pilot=self.pilot.name, its_start=a.start_year, last=a.end_year
                 ),
                 pilot=self.pilot.name,
@@ -307,10 +308,7 @@ class PilotEffect:
             placebo_label=self._t("placebo_label", n=n_pl),
             title=self._t("gap_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self._t("gap_ylabel"),
-            lang=self.lang,
-            breaks=a.breaks_fit,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks_fit),
         )
         out += html.figure(
             fig,
@@ -370,9 +368,9 @@ class PilotEffect:
         a, sd = self.a, self.a.sdid
         fit = sd.fit
         lang = self.lang
-        out = html.heading(self._st("sdid_heading"), 2)
+        out = html.heading(self._t("sdid_heading"), 2)
         out += html.paragraph(
-            self._st(
+            self._t(
                 "sdid_method",
                 pilot=self.pilot.name,
                 first=a.fit_start,
@@ -394,8 +392,8 @@ class PilotEffect:
             [self._t("col_donor"), self._t("col_weight")],
             rows,
             numeric=[False, True],
-            caption=self._st("sdid_weights_caption", n=w.height, total=fit.n_control),
-            footnotes=[self._st("sdid_time_weights", weights=shown), self.source_line()],
+            caption=self._t("sdid_weights_caption", n=w.height, total=fit.n_control),
+            footnotes=[self._t("sdid_time_weights", weights=shown), self.source_line()],
         )
         # chart: pilot and the unit-weighted comparison shifted by the lambda-weighted gap
         wide = a.data.select("area_code", "year", "rate")
@@ -416,18 +414,15 @@ class PilotEffect:
             [c + shift for c in control],
             lam_v,
             treated_label=self.pilot.name,
-            control_label=self._st("sdid_chart_control"),
-            weights_label=self._st("sdid_chart_weights"),
-            title=self._st("sdid_chart_title", indicator=self.ind_label(), pilot=self.pilot.name),
-            ylabel=self._st("sdid_chart_ylabel"),
-            lang=lang,
-            breaks=a.breaks_fit,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            control_label=self._t("sdid_chart_control"),
+            weights_label=self._t("sdid_chart_weights"),
+            title=self._t("sdid_chart_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            ylabel=self._t("sdid_chart_ylabel"),
+            marks=self._marks(a.breaks_fit),
         )
         out += html.figure(
             fig,
-            alt=self._st(
+            alt=self._t(
                 "sdid_chart_alt",
                 pilot=self.pilot.name,
                 indicator=self.ind_label(),
@@ -438,36 +433,36 @@ class PilotEffect:
         )
         level = format_percent(100 * fit.level, 0, lang)
         rows = [
-            [self._st("sdid_res_att"), self._num(sd.att, 2)],
-            [self._st("sdid_res_se", reps=fit.replicates.size), self._num(sd.se, 2)],
+            [self._t("sdid_res_att"), self._num(sd.att, 2)],
+            [self._t("sdid_res_se", reps=fit.replicates.size), self._num(sd.se, 2)],
             [
-                self._st("sdid_res_ci", level=level),
+                self._t("sdid_res_ci", level=level),
                 format_range(self._num(fit.ci[0], 2), self._num(fit.ci[1], 2), self.lang),
             ],
-            [self._st("sdid_res_p"), _p(sd.p_value, lang)],
-            [self._st("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
-            [self._st("sdid_res_rr_ci", level=level), _interval(sd.rr_lower, sd.rr_upper, lang)],
+            [self._t("sdid_res_p"), _p(sd.p_value, lang)],
+            [self._t("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
+            [self._t("sdid_res_rr_ci", level=level), _interval(sd.rr_lower, sd.rr_upper, lang)],
         ]
         out += html.table(
             [self._t("col_measure"), self._t("col_value")],
             rows,
             numeric=[False, True],
-            caption=self._st("est_sdid")[:1].upper() + self._st("est_sdid")[1:] + ".",
+            caption=self._t("est_sdid")[:1].upper() + self._t("est_sdid")[1:] + ".",
             footnotes=[
-                self._st("sdid_se_note", pilot=self.pilot.name, n=fit.n_control),
-                self._st("sdid_rr_note", pilot=self.pilot.name, cf=self._num(sd.counterfactual, 1)),
+                self._t("sdid_se_note", pilot=self.pilot.name, n=fit.n_control),
+                self._t("sdid_rr_note", pilot=self.pilot.name, cf=self._num(sd.counterfactual, 1)),
             ],
         )
         rows = [
-            [self._st("est_sdid"), self._num(fit.estimate, 2)],
-            [self._st("sdid_row_sc"), self._num(fit.sc_estimate, 2)],
-            [self._st("sdid_row_did"), self._num(fit.did_estimate, 2)],
+            [self._t("est_sdid"), self._num(fit.estimate, 2)],
+            [self._t("sdid_row_sc"), self._num(fit.sc_estimate, 2)],
+            [self._t("sdid_row_did"), self._num(fit.did_estimate, 2)],
         ]
         out += html.table(
-            [self._st("sdid_col_method"), self._st("sdid_col_att")],
+            [self._t("sdid_col_method"), self._t("sdid_col_att")],
             rows,
             numeric=[False, True],
-            caption=self._st("sdid_results_caption"),
+            caption=self._t("sdid_results_caption"),
             footnotes=[self._t("synth_att_note")],
         )
         return out
@@ -479,9 +474,9 @@ class PilotEffect:
             return html.Html("")
         lang = self.lang
         level = format_percent(100 * ex.fit.level, 0, lang)
-        out = html.heading(self._st("exp_heading", schedule=ex.schedule), 2)
+        out = html.heading(self._t("exp_heading", schedule=ex.schedule), 2)
         out += html.paragraph(
-            self._st(
+            self._t(
                 "exp_method",
                 pilot=self.pilot.name,
                 year=self.a.treatment_year,
@@ -495,7 +490,7 @@ class PilotEffect:
         size = {y: sum(c.year == y for c in ex.cohorts) for y in by_group}
         rows = []
         for c in ex.cohorts:
-            status = self._st(f"exp_status_{c.status}", last=ex.last_year)
+            status = self._t(f"exp_status_{c.status}", last=ex.last_year)
             est = by_group.get(c.year) if c.status != "awaiting_data" else None
             # one kommun in a cohort: its interval rests on one unit's deviations (not shown)
             ci = (
@@ -506,22 +501,22 @@ class PilotEffect:
             rows.append([c.name, str(c.year), status, self._num(est[0], 2) if est else "..", ci])
         out += html.table(
             [
-                self._st("exp_col_kommun"),
-                self._st("exp_col_year"),
-                self._st("exp_col_status"),
-                self._st("exp_col_att"),
-                self._st("exp_col_ci", level=level),
+                self._t("exp_col_kommun"),
+                self._t("exp_col_year"),
+                self._t("exp_col_status"),
+                self._t("exp_col_att"),
+                self._t("exp_col_ci", level=level),
             ],
             rows,
             numeric=[False, True, False, True, True],
-            caption=self._st("exp_caption"),
-            footnotes=[self._st("exp_att_note"), self.source_line()],
+            caption=self._t("exp_caption"),
+            footnotes=[self._t("exp_att_note"), self.source_line()],
         )
         single = any(n == 1 for n in size.values())
         notes = [
-            self._st("exp_overall_noci", att=self._num(ex.simple.estimate, 2))
+            self._t("exp_overall_noci", att=self._num(ex.simple.estimate, 2))
             if single
-            else self._st(
+            else self._t(
                 "exp_overall",
                 att=self._num(ex.simple.estimate, 2),
                 level=level,
@@ -530,18 +525,18 @@ class PilotEffect:
             )
         ]
         if ex.fit.pre_trend is not None:
-            notes.append(self._st("exp_pretrend", p=_p(ex.fit.pre_trend.p_value, lang)))
+            notes.append(self._t("exp_pretrend", p=_p(ex.fit.pre_trend.p_value, lang)))
         if ex.awaiting:
             notes.append(
-                self._st(
+                self._t(
                     "exp_awaiting",
                     last=ex.last_year,
                     names=", ".join(f"{c.name} ({c.year})" for c in ex.awaiting),
                 )
             )
         if single:
-            notes.append(self._st("exp_single_note"))
-        out += html.callout(self._st("exp_notes_heading"), notes)
+            notes.append(self._t("exp_single_note"))
+        out += html.callout(self._t("exp_notes_heading"), notes)
         return out
 
     def did_section(self) -> html.Html:
@@ -591,10 +586,7 @@ class PilotEffect:
             title=self._t("event_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self._t("event_ylabel"),
             reference_label=self._t("event_reference"),
-            lang=self.lang,
-            breaks=a.breaks_fit,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks_fit),
         )
         out += html.figure(
             fig,
@@ -671,10 +663,7 @@ class PilotEffect:
             },
             title=self._t("its_title", indicator=self.ind_label(), pilot=self.pilot.name),
             ylabel=self.catalog[a.indicator].unit_label(self.lang),
-            lang=self.lang,
-            breaks=a.breaks,
-            marker_date=a.pilot_start,
-            marker_label=self._start_label(),
+            marks=self._marks(a.breaks),
         )
         out += html.figure(
             fig,

@@ -26,7 +26,7 @@ from research.stats.funnel import funnel as compare_funnel
 from research.stats.power import can_detect, minimum_detectable_effect
 from research.stats.rates import poisson_rate_ci, poisson_trend, rate_ratio
 from research.views import html
-from research.views.charts import funnel_chart, trend_chart
+from research.views.charts import PeriodMarks, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
 from .texts import TEXTS
@@ -174,11 +174,11 @@ class PilotVsCandidate:
             series=labels,
             title=ind.label(self.lang, short=True),
             ylabel=ind.unit_label(self.lang),
-            lang=self.lang,
-            breaks=breaks,
-            marker_date=self.pilot_start,
-            marker_label=TEXTS(
-                "pilot_start", self.lang, start=format_month(self.pilot_start, self.lang)
+            marks=PeriodMarks(
+                self.lang,
+                breaks,
+                self.pilot_start,
+                TEXTS("pilot_start", self.lang, start=format_month(self.pilot_start, self.lang)),
             ),
             years=years,
         )
@@ -579,7 +579,8 @@ def pilot_vs_candidate(
                 "Siffror för stadsdelar kommer från importerade filer från Brå: `pilotbench "
                 "data import FIL --source bra`.",
             )
-    if not 1990 <= int(start_year) <= int(end_year) <= 2100:
+    first, last = int(start_year), int(end_year)
+    if not 1990 <= first <= last <= 2100:
         raise ParameterError(
             f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
             sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
@@ -589,8 +590,8 @@ def pilot_vs_candidate(
         pilot=p,
         candidate=c,
         indicators=ids,
-        start_year=int(start_year),
-        end_year=int(end_year),
+        start_year=first,
+        end_year=last,
         pilot_start=pilot_start,
         lang=lang,
         panel=panel,

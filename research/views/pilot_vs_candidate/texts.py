@@ -1,19 +1,7 @@
-"""Wording of the ``pilot_vs_candidate`` report: its ``texts.toml`` plus the shared wording.
+"""Wording of the ``pilot_vs_candidate`` report (``texts.toml`` here and the shared wording)."""
 
-Swedish and English stand side by side under one stable id in the TOML catalogue; code asks
-``TEXTS("id", lang, **values)`` with values already formatted by :mod:`research.core.fmt`.
-
->>> TEXTS("col_kommun", "sv"), TEXTS("col_kommun", "en")
-('Kommun', 'Kommun')
-"""
-
-from __future__ import annotations
-
-from pathlib import Path
-
-from research.core.i18n import Catalogue
 from research.views.texts import report_catalogue
 
 __all__ = ["TEXTS"]
 
-TEXTS: Catalogue = report_catalogue(Path(__file__).parent)
+TEXTS = report_catalogue("pilot_vs_candidate")
