@@ -20,7 +20,7 @@ import research.stats.did as did_mod
 import research.stats.glm as glm_mod
 import research.stats.identification as ident
 import research.stats.its as its_mod
-from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
 from research.stats.did import diff_in_diff, event_study
 from research.stats.its import interrupted_time_series
 from research.stats.synth import synthetic_control
@@ -425,3 +425,15 @@ def test_as_float_array_and_check_periods_convert_to_floats():
     # Text holding numbers is read as numbers: 2010 is before 2011, 2011 and 2012 are not.
     assert ident.check_periods(np.array(["2010", "2011", "2012"]), 2011) == (1, 2)
     assert ident.check_periods([2010, None, 2012], 2011) == (1, 1)
+
+
+def test_complete_rows_counts_what_it_drops():
+    df = pl.DataFrame({"y": [1.0, None, float("nan"), 4.0], "t": [1, 2, 3, None]})
+    rows, notes = ident.complete_rows(df, ["y", "t"])
+    assert rows.to_dict(as_series=False) == {"y": [1.0], "t": [1]}
+    assert notes == ["3 rows with missing values (null or NaN) in ['y', 't'] were dropped."]
+    assert ident.complete_rows(df, ["t"])[1] == [
+        "1 rows with missing values (null or NaN) in ['t'] were dropped."
+    ]
+    with pytest.raises(DataError, match=r"^no complete rows to fit: every row has a missing"):
+        ident.complete_rows(df.slice(1, 2), ["y"])
