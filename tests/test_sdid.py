@@ -377,3 +377,35 @@ def test_plot_draws_the_paths_from_the_reference_weights():
     assert [x.get_text() for x in fig.axes[0].get_xticklabels()] == [
         str(v) for v in range(2000, 2008)
     ]
+
+
+def test_placebo_replicates_follow_r_placebo_se():
+    """R synthdid's placebo_se, transcribed: the controls are permuted, the last N_tr of them
+    play the treated units, and SDID is re-run with the original zeta from the fitted weights
+    (omega of the remaining controls renormalised per replicate, lambda as fitted)."""
+    ref = REF["sdid_synthetic_panel"]
+    df = _synthetic()
+    res = synthetic_did(
+        df, unit="unit", time="year", outcome="y", treated=ref["treated"],
+        treatment_time=ref["treatment_time"], replications=6, seed=4,
+    )  # fmt: skip
+    controls = res.unit_weights["unit"].to_list()
+    y = {u: g.sort("year")["y"].to_numpy() for (u,), g in df.group_by("unit")}
+    panel = np.array([y[u] for u in controls])  # the controls only
+    n0, n1, t0 = len(controls), len(ref["treated"]), res.n_pre
+    t1 = panel.shape[1] - t0
+    sigma = np.std(np.diff(panel[:, :t0], axis=1), ddof=1)  # from every control, as fitted
+    opts = _Opts((n1 * t1) ** 0.25 * sigma, 1e-6 * sigma, True, True, True, True, 1e-5 * sigma)
+    omega = res.unit_weights["weight"].to_numpy()
+    lam = res.time_weights["weight"].to_numpy()
+    rng = np.random.default_rng(4)
+    perms = [rng.permutation(n0) for _ in range(6)]
+    expected = []
+    for ind in perms:
+        w = omega[ind[: n0 - n1]]
+        start = w / w.sum() if w.sum() != 0 else np.full(n0 - n1, 1 / (n0 - n1))
+        expected.append(
+            _estimate(panel[ind][None], n0 - n1, t0, opts, start[None], lam[None])[0][0]
+        )
+    np.testing.assert_allclose(res.replicates, expected, atol=1e-10)
+    assert res.se == pytest.approx(math.sqrt(5 / 6) * np.std(expected, ddof=1), rel=1e-10)
