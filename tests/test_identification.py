@@ -20,7 +20,7 @@ import research.stats.did as did_mod
 import research.stats.glm as glm_mod
 import research.stats.identification as ident
 import research.stats.its as its_mod
-from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
 from research.stats.did import diff_in_diff, event_study
 from research.stats.its import interrupted_time_series
 from research.stats.synth import synthetic_control
@@ -402,3 +402,38 @@ def test_synth_input_errors_that_stay_argument_errors():
 def test_doctests_run(module):
     res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
+
+
+def test_check_rank_edge_cases_against_hand_computed_null_spaces():
+    # Fewer rows than columns: the null space of [[1, 1, 0], [0, 0, 1]] is spanned by
+    # (1, -1, 0), so a and b are the collinear terms (c is identified).
+    with pytest.raises(EstimationError, match=r"rank 2: the terms \['a', 'b'\] are collinear"):
+        ident.check_rank(np.array([[1.0, 1, 0], [0, 0, 1]]), ["a", "b", "c"])
+    # An all-zero matrix has rank 0 (every singular value is 0 = the tolerance).
+    with pytest.raises(EstimationError, match="has 2 columns but rank 0"):
+        ident.check_rank(np.zeros((4, 2)), ["a", "b"])
+    # Full rank, a singular value just above the tolerance: no error.
+    ident.check_rank(np.diag([1.0, 1e-10]), ["a", "b"])
+
+
+def test_as_float_array_and_check_periods_convert_to_floats():
+    x = ident.as_float_array([3, None], "counts")
+    assert x.dtype == np.float64 and x[0] == 3.0 and math.isnan(x[1])
+    assert ident.as_float_array((1, 2), "counts").dtype == np.float64
+    with pytest.raises(ArgumentError, match=r"^counts must be a number or a sequence of numbers"):
+        ident.as_float_array(["a", "b"], "counts")
+    # Text holding numbers is read as numbers: 2010 is before 2011, 2011 and 2012 are not.
+    assert ident.check_periods(np.array(["2010", "2011", "2012"]), 2011) == (1, 2)
+    assert ident.check_periods([2010, None, 2012], 2011) == (1, 1)
+
+
+def test_complete_rows_counts_what_it_drops():
+    df = pl.DataFrame({"y": [1.0, None, float("nan"), 4.0], "t": [1, 2, 3, None]})
+    rows, notes = ident.complete_rows(df, ["y", "t"])
+    assert rows.to_dict(as_series=False) == {"y": [1.0], "t": [1]}
+    assert notes == ["3 rows with missing values (null or NaN) in ['y', 't'] were dropped."]
+    assert ident.complete_rows(df, ["t"])[1] == [
+        "1 rows with missing values (null or NaN) in ['t'] were dropped."
+    ]
+    with pytest.raises(DataError, match=r"^no complete rows to fit: every row has a missing"):
+        ident.complete_rows(df.slice(1, 2), ["y"])

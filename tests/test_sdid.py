@@ -210,8 +210,29 @@ def test_jackknife_and_bootstrap_with_several_treated_units():
     assert jk.se == pytest.approx(expected, rel=1e-10)
     assert jk.replicates.size == 0
     boot = synthetic_did(_synthetic(), **kw, se_method="bootstrap", replications=10, seed=2)
-    assert boot.replicates.shape == (10,)
-    assert 0.3 * jk.se < boot.se < 3 * jk.se
+    # R synthdid's bootstrap_sample, transcribed: units drawn with replacement (sorted, so
+    # the drawn controls come first), draws with no control or no treated unit redrawn, each
+    # replicate the SDID estimate on the drawn panel with the original zeta and the fitted
+    # weights as start (omega of the drawn controls renormalised); SE = sqrt((B-1)/B) sd.
+    panel = np.array([y[u] for u in units])
+    n0, t1 = len(units) - len(ref["treated"]), panel.shape[1] - t0
+    sigma = np.std(np.diff(panel[:n0, :t0], axis=1), ddof=1)
+    zeta = (len(ref["treated"]) * t1) ** 0.25 * sigma
+    opts = _Opts(zeta, 1e-6 * sigma, True, True, True, True, 1e-5 * sigma)
+    om = jk.unit_weights["weight"].to_numpy()
+    rng = np.random.default_rng(2)
+    expected = []
+    while len(expected) < 10:
+        ind = np.sort(rng.choice(len(units), len(units), replace=True))
+        m0 = int(np.sum(ind < n0))
+        if m0 in (0, len(units)):
+            continue
+        w = om[ind[:m0]]  # R's sum_normalize: uniform when the drawn weights sum to 0
+        start = w / w.sum() if w.sum() != 0 else np.full(m0, 1 / m0)
+        est = _estimate(panel[ind][None], m0, t0, opts, start[None], lam[None])[0][0]
+        expected.append(est)
+    np.testing.assert_allclose(boot.replicates, expected, atol=1e-10)
+    assert boot.se == pytest.approx(math.sqrt(9 / 10) * np.std(expected, ddof=1), rel=1e-10)
 
 
 def test_design_errors():
@@ -264,6 +285,7 @@ def test_result_displays_itself():
     )  # fmt: skip
     html = res._repr_html_()
     assert "<table>" in html and "ATT (SDID)" in html and "placebo" in html
+    assert "SE by placebo; weights: largest unit weights (omega)." in html
     text = res.summary()
     assert "ATT (synthetic control)" in text and "control units" in text
     # the same labels in Swedish, from research/stats/texts.toml
@@ -322,3 +344,73 @@ def test_size_of_the_placebo_test_under_no_effect():
     # Binomial sd at 6.5 % with 60 panels: 3.2 points. Unbiased under no effect.
     assert rate <= 0.16, rate
     assert abs(est.mean()) < 3 * est.std(ddof=1) / math.sqrt(d)
+
+
+def test_plot_draws_the_paths_from_the_reference_weights():
+    """The chart's lines and bars, rebuilt from the port's weights and the raw panel."""
+    ref = REF["sdid_synthetic_panel"]
+    df = _synthetic()
+    res = synthetic_did(
+        df, unit="unit", time="year", outcome="y", treated=ref["treated"],
+        treatment_time=ref["treatment_time"], se_method="none",
+    )  # fmt: skip
+    years = sorted(df["year"].unique().to_list())
+    y = {
+        u: g.sort("year")["y"].to_numpy()
+        for (u,), g in df.group_by("unit")  # one array per unit, in year order
+    }
+    treated = np.mean([y[u] for u in ref["treated"]], axis=0)
+    control = sum(w * y[u] for u, w in ref["unit_weights"].items())
+    lam = np.array([ref["time_weights"][str(t)] for t in years if t < ref["treatment_time"]])
+    t0 = lam.size
+    shift = (treated[:t0] - control[:t0]) @ lam  # the SDID intercept
+    ax, ax2 = res.plot().axes
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), treated, atol=1e-12)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), control + shift, atol=1e-8)
+    assert list(ax.lines[2].get_xdata()) == [t0 - 0.5, t0 - 0.5]
+    np.testing.assert_allclose([b.get_height() for b in ax2.patches], lam, atol=1e-9)
+    assert ax2.get_ylim() == pytest.approx((0.0, max(1.0, 3 * lam.max())))
+    step = max(1, len(years) // 10)  # about ten labelled periods
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(v) for v in years[::step]]
+    assert ax.get_title() == f"SDID estimate {ref['estimate']:.3g} (SE nan)"
+    # With fewer than 20 periods every period is labelled.
+    u, t = np.repeat(np.arange(6), 8), np.tile(np.arange(2000, 2008), 6)
+    small = pl.DataFrame({"u": u, "t": t, "y": u + 0.3 * t + np.sin(u * t)})
+    fig = synthetic_did(
+        small, unit="u", time="t", outcome="y", treated=0, treatment_time=2005, se_method="none"
+    ).plot()
+    assert [x.get_text() for x in fig.axes[0].get_xticklabels()] == [
+        str(v) for v in range(2000, 2008)
+    ]
+
+
+def test_placebo_replicates_follow_r_placebo_se():
+    """R synthdid's placebo_se, transcribed: the controls are permuted, the last N_tr of them
+    play the treated units, and SDID is re-run with the original zeta from the fitted weights
+    (omega of the remaining controls renormalised per replicate, lambda as fitted)."""
+    ref = REF["sdid_synthetic_panel"]
+    df = _synthetic()
+    res = synthetic_did(
+        df, unit="unit", time="year", outcome="y", treated=ref["treated"],
+        treatment_time=ref["treatment_time"], replications=6, seed=4,
+    )  # fmt: skip
+    controls = res.unit_weights["unit"].to_list()
+    y = {u: g.sort("year")["y"].to_numpy() for (u,), g in df.group_by("unit")}
+    panel = np.array([y[u] for u in controls])  # the controls only
+    n0, n1, t0 = len(controls), len(ref["treated"]), res.n_pre
+    t1 = panel.shape[1] - t0
+    sigma = np.std(np.diff(panel[:, :t0], axis=1), ddof=1)  # from every control, as fitted
+    opts = _Opts((n1 * t1) ** 0.25 * sigma, 1e-6 * sigma, True, True, True, True, 1e-5 * sigma)
+    omega = res.unit_weights["weight"].to_numpy()
+    lam = res.time_weights["weight"].to_numpy()
+    rng = np.random.default_rng(4)
+    perms = [rng.permutation(n0) for _ in range(6)]
+    expected = []
+    for ind in perms:
+        w = omega[ind[: n0 - n1]]
+        start = w / w.sum() if w.sum() != 0 else np.full(n0 - n1, 1 / (n0 - n1))
+        expected.append(
+            _estimate(panel[ind][None], n0 - n1, t0, opts, start[None], lam[None])[0][0]
+        )
+    np.testing.assert_allclose(res.replicates, expected, atol=1e-10)
+    assert res.se == pytest.approx(math.sqrt(5 / 6) * np.std(expected, ddof=1), rel=1e-10)

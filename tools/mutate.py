@@ -153,7 +153,10 @@ def _configure(box: Path, spec: dict) -> None:
     lines = [
         "",
         "[tool.mutmut]",
-        f"source_paths = {json.dumps(spec['sources'])}",
+        # the whole package is copied into mutants/ (only the module's sources mutated), so
+        # that tests importing other modules (test_identification imports did, its, synth)
+        # find them there, in a regular package, rather than a namespace package of one file
+        'source_paths = ["research"]',
         f"only_mutate = {json.dumps(spec['sources'])}",
         f"pytest_add_cli_args_test_selection = {json.dumps(spec['tests'])}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-W", "ignore"]',

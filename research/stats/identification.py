@@ -447,7 +447,9 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
     >>> check_rank(np.eye(3), ["a", "b", "c"])
     """
     X = np.asarray(X, dtype=float)
-    _, s, vt = np.linalg.svd(X, full_matrices=False)
+    # a matrix with fewer rows than columns needs the full V: the reduced one has only
+    # row-space vectors, and its last row would name terms that are not collinear
+    _, s, vt = np.linalg.svd(X, full_matrices=X.shape[0] < X.shape[1])
     tol = s.max() * max(X.shape) * np.finfo(float).eps if s.size else 0.0
     rank = int(np.sum(s > tol))
     if rank < X.shape[1]:
