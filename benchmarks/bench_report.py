@@ -39,7 +39,10 @@ def make_empty_notebook(source: Path, target: Path) -> Path:
 
 #: What a report's cells import, and the panel they load, run ahead of the cells so that
 #: imports and data load are timed on their own (the cells then find them done).
-_IMPORTS = "from research.lab import controls\nfrom research.views import pilot_vs_candidate\n"
+_IMPORTS = (
+    "from research.lab.notebook import controls\n"
+    "from research.views.pilot_vs_candidate.sections import pilot_vs_candidate\n"
+)
 _DATA = "from research.data.panel import load_panel\nload_panel()\n"
 
 
