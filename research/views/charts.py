@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -120,6 +121,21 @@ def year_axis(ax: Axes, lang: str) -> None:
     ax.grid(False, axis="x", which="major")
     ax.grid(True, axis="x", which="minor", color="#e4e4e4", linewidth=0.6)
     ax.set_xlabel(_TEXTS("year_axis", lang), fontsize=9.5, color="#333333")
+
+
+@lru_cache(maxsize=4096)
+def _tick_label(value: float, lang: str) -> str:
+    """A whole-number tick label (:func:`research.core.fmt.format_number`), memoized.
+
+    Every layout pass formats every tick again (three passes per trend chart, dozens of log
+    minor ticks on the funnel), and Babel parses its pattern on each call (issue 17).
+
+    Examples
+    --------
+    >>> _tick_label(12500.0, "sv") == "12\u00a0500"
+    True
+    """
+    return format_number(value, 0, lang)
 
 
 def _renderer(fig: Figure):  # -> RendererAgg
@@ -387,7 +403,7 @@ def trend_chart(  # noqa: PLR0913 - chart options, keyword-only
         ax.set_title(title, loc="left", pad=title_pad(rows))
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), lang))
         )
         fig.legend(loc="outside lower left", frameon=False, ncols=min(len(series), 3))
         end_labels(ax, last_points, dx=0.3, bold=[lb == series[0][1] for *_, lb in last_points])
@@ -472,10 +488,10 @@ def funnel_chart(
             )
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), lang))
         )
         ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), lang))
         )
         top = float(areas["rate"].quantile(0.995) or 0) * 1.15
         ax.set_ylim(0, max(top, target * 3))
