@@ -10,10 +10,13 @@ running pilotbench. The report runner passes it to papermill as ``kernel_manager
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import zmq
@@ -28,6 +31,8 @@ __all__ = [
     "ProjectKernelManager",
     "ProjectKernelSpecManager",
     "ProjectSyncKernelManager",
+    "notebook_imports",
+    "prestart_kernel",
     "project_kernelspec",
 ]
 
@@ -148,10 +153,34 @@ class KernelSession:
     def __init__(self) -> None:
         self.km: ProjectSyncKernelManager | None = None
         self.runs = 0
+        self._fresh = False
+
+    def start(self, *, preload: Sequence[str] = (), cwd: str | Path | None = None) -> None:
+        """Start the kernel now, without waiting for it; it imports ``preload`` while starting.
+
+        The kernel process imports the modules (``--IPKernelApp.exec_lines``, no names bound in
+        the user namespace) while the caller does other work; the first :meth:`ready` hands
+        the kernel over as it is (a fresh namespace needs no reset). It runs as a report kernel
+        (``PILOTBENCH_REPORT=1``) in ``cwd``.
+        """
+        self.shutdown()
+        extra = []
+        if preload:
+            mods = ", ".join(repr(m) for m in preload)
+            extra.append(f"--IPKernelApp.exec_lines=list(map(__import__, ({mods},))) and None")
+        self.km = ProjectSyncKernelManager(kernel_name=KERNEL_NAME)
+        self.km.start_kernel(
+            extra_arguments=extra,
+            env={**os.environ, "PILOTBENCH_REPORT": "1"},
+            **({"cwd": str(cwd)} if cwd is not None else {}),
+        )
+        self._fresh = True
 
     def ready(self) -> KernelManager:
         """Return a live kernel manager with a clean namespace."""
-        if self.km is None or not self.km.is_alive():
+        if self._fresh and self.km is not None and self.km.is_alive():
+            self._fresh = False  # started by start() and not used yet: nothing to reset
+        elif self.km is None or not self.km.is_alive():
             self.shutdown()
             self.km = ProjectSyncKernelManager(kernel_name=KERNEL_NAME)
             self.km.start_kernel()
@@ -178,9 +207,72 @@ class KernelSession:
 
     def shutdown(self) -> None:
         """Stop the kernel if one is running."""
+        self._fresh = False
         if self.km is not None:
             try:
                 self.km.shutdown_kernel(now=True)
             except Exception:  # a dead kernel cannot be shut down twice; nothing to keep
                 pass
             self.km = None
+
+
+_IMPORT_RE = re.compile(
+    r"^\s*(?:from\s+(research(?:\.\w+)*)\s+import\b|import\s+(research(?:\.\w+)*))"
+)
+
+
+def notebook_imports(nb: dict) -> list[str]:
+    """The ``research`` modules a notebook's code cells import, in order of first import.
+
+    Examples
+    --------
+    >>> code = {"cell_type": "code", "source": "from research.lab.notebook import controls"}
+    >>> text = {"cell_type": "markdown", "source": "import research"}
+    >>> notebook_imports({"cells": [code, text]})
+    ['research.lab.notebook']
+    """
+    found: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        for line in (src if isinstance(src, str) else "".join(src)).splitlines():
+            m = _IMPORT_RE.match(line)
+            if m and (mod := m.group(1) or m.group(2)) not in found:
+                found.append(mod)
+    return found
+
+
+def prestart_kernel(notebook: str | Path) -> KernelSession | None:
+    """Start the kernel for one report now, importing what the notebook imports (issue 17).
+
+    ``pilotbench report`` calls it first, so the kernel starts and imports the report's modules
+    while the command imports papermill, checks the data and validates the parameters. The
+    kernel pre-imports only what the notebook's own cells import (an empty notebook: nothing),
+    so no report gets work it would not have done anyway. Returns ``None`` (no kernel started)
+    when ``notebook`` does not name an existing notebook; the report then says what is wrong.
+
+    Parameters
+    ----------
+    notebook
+        A report name (``pilot_vs_candidate``) or a path to an ``.ipynb``.
+
+    Returns
+    -------
+    KernelSession or None
+        To pass as ``kernel=`` to :func:`research.runner.report.run_report`; the caller shuts
+        it down.
+    """
+    from research.core.paths import notebooks_dir
+
+    name = str(notebook)
+    path = Path(name) if "/" in name or isinstance(notebook, Path) else None
+    if path is None:
+        path = notebooks_dir() / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    session = KernelSession()
+    session.start(preload=notebook_imports(nb), cwd=path.resolve().parent)
+    return session

@@ -570,6 +570,7 @@ def run_report_command(
     *,
     output: str | Path | None = None,
     pdf: bool = False,
+    kernel: KernelSession | None = None,
 ) -> ReportResult:
     """Run a report as ``pilotbench report`` does once its arguments are parsed.
 
@@ -586,6 +587,11 @@ def run_report_command(
         Reports folder (default ``reports/``).
     pdf
         Also write ``report.pdf``.
+    kernel
+        A kernel already started for this notebook
+        (:func:`research.runner.kernel.prestart_kernel`); by default one is started here, at
+        once, so that it starts and imports the report's modules while the data are checked
+        and the parameters validated. It is shut down when the report is done.
 
     Returns
     -------
@@ -597,11 +603,20 @@ def run_report_command(
         For invalid parameters or data; :class:`ReportError` if the notebook fails.
     """
     from research.data.panel import load_panel
+    from research.runner.kernel import prestart_kernel
     from research.runner.report import run_report
 
-    load_panel()  # verify checksums and build the cache here, before any kernel starts
-    params = dict(params)
-    for key in ("candidate", "pilot", "area"):
-        if key in params and not isinstance(params[key], str):
-            params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
-    return run_report(notebook, params, output_root=Path(output) if output else None, pdf=pdf)
+    if kernel is None:
+        kernel = prestart_kernel(notebook)
+    try:
+        load_panel()  # verify checksums and build the cache here, before the notebook runs
+        params = dict(params)
+        for key in ("candidate", "pilot", "area"):
+            if key in params and not isinstance(params[key], str):
+                params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
+        return run_report(
+            notebook, params, output_root=Path(output) if output else None, pdf=pdf, kernel=kernel
+        )
+    finally:
+        if kernel is not None:
+            kernel.shutdown()

@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
 
+from ._dist import norm_ppf, poisson_cdf, poisson_ppf
 from .identification import as_float_array, check_choice, check_per
 
 __all__ = [
@@ -294,17 +294,17 @@ def _exact_count_limit(mu: np.ndarray, p: float) -> np.ndarray:
     ``a = (F(r_p) - p) / (F(r_p) - F(r_p - 1))``: the point where the cdf, linearly
     interpolated between r_p - 1 and r_p, reaches p.
     """
-    r = stats.poisson.ppf(p, mu)
-    f_r = stats.poisson.cdf(r, mu)
+    r = poisson_ppf(p, mu)
+    f_r = poisson_cdf(r, mu)
     # guard against floating-point: ensure F(r) >= p > F(r - 1)
     short = f_r < p
     r = np.where(short, r + 1, r)
-    f_r = np.where(short, stats.poisson.cdf(r, mu), f_r)
-    f_prev = stats.poisson.cdf(r - 1, mu)
+    f_r = np.where(short, poisson_cdf(r, mu), f_r)
+    f_prev = poisson_cdf(r - 1, mu)
     over = f_prev >= p
     r = np.where(over, r - 1, r)
     f_r = np.where(over, f_prev, f_r)
-    f_prev = np.where(over, stats.poisson.cdf(r - 1, mu), f_prev)
+    f_prev = np.where(over, poisson_cdf(r - 1, mu), f_prev)
     a = (f_r - p) / (f_r - f_prev)
     return r - a
 
@@ -317,7 +317,7 @@ def _base_limits(
     if method == "exact":
         mu = theta * n
         return _exact_count_limit(mu, p_lo) / n, _exact_count_limit(mu, p_hi) / n
-    z = stats.norm.ppf(p_hi)
+    z = norm_ppf(p_hi)
     s = np.sqrt(theta / n)
     return theta - z * s, theta + z * s
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from research.core.errors import ArgumentError, DesignError, EstimationError
 
@@ -350,6 +350,8 @@ def fit_negbin(
         return fit_glm(X, y, family="negbin", offset=off, alpha=1e-8, start=pois.params)
     if s_lo < 0:
         raise EstimationError("the NB2 dispersion could not be estimated (alpha -> infinity)")
+    from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
+
     log_theta = optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500)
     return fit_glm(
         X, y, family="negbin", offset=off, alpha=float(np.exp(-log_theta)),

@@ -89,10 +89,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import special, stats
+from scipy import special
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError
+
+from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
 
 __all__ = [
     "DetectResult",
@@ -115,7 +117,7 @@ _GRID = 1600
 # Trapezoid rule on +-10 standard deviations: spectrally accurate for the smooth normal
 # density (error < 1e-12 against the exact k / (J + 1) under no effect).
 _QUAD_NODES = np.linspace(-10.0, 10.0, 241)
-_QUAD_WEIGHTS = stats.norm.pdf(_QUAD_NODES) * (_QUAD_NODES[1] - _QUAD_NODES[0])
+_QUAD_WEIGHTS = norm_pdf(_QUAD_NODES) * (_QUAD_NODES[1] - _QUAD_NODES[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,7 +280,7 @@ def _its_unit_var(years_pre: int, years_post: int, rr: np.ndarray) -> np.ndarray
 
 
 def _z(p: float) -> float:
-    return float(stats.norm.ppf(p))
+    return float(norm_ppf(p))
 
 
 def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np.ndarray:
@@ -287,7 +289,7 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
     if inference == "wald":
         z = _z(1 - alpha / 2)
         r = np.abs(delta) / se1
-        return stats.norm.cdf(r - z) + stats.norm.cdf(-r - z)
+        return norm_cdf(r - z) + norm_cdf(-r - z)
     J = model.J
     assert J is not None
     k = math.floor(alpha * (J + 1) + 1e-9)
@@ -295,7 +297,7 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
         return np.zeros(np.broadcast_shapes(delta.shape, se1.shape))
     se0 = np.sqrt(model.var_placebo())[..., None]
     x = delta[..., None] + se1[..., None] * _QUAD_NODES  # (n, m, q)
-    q = 2.0 * stats.norm.sf(np.abs(x) / se0)
+    q = 2.0 * norm_sf(np.abs(x) / se0)
     ok = special.bdtr(k - 1, J, q)
     return np.sum(ok * _QUAD_WEIGHTS, axis=-1)
 

@@ -34,11 +34,22 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import optimize, special, stats
+from scipy import special
 
 from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
 
+from ._dist import (
+    binom_cdf,
+    binom_pmf,
+    binom_sf,
+    norm_cdf,
+    norm_ppf,
+    norm_sf,
+    poisson_pmf,
+    t_ppf,
+    t_sf,
+)
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
@@ -209,7 +220,7 @@ def _midp_tail(mu: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def _midp_slope(mu: np.ndarray, x: np.ndarray) -> np.ndarray:
     """d/dmu of :func:`_midp_tail`: (P(X = x - 1) + P(X = x)) / 2."""
-    return 0.5 * (stats.poisson.pmf(x - 1, mu) + stats.poisson.pmf(x, mu))
+    return 0.5 * (poisson_pmf(x - 1, mu) + poisson_pmf(x, mu))
 
 
 def _solve_increasing(
@@ -273,7 +284,7 @@ def _mean_limits(x: np.ndarray, level: float, method: str) -> tuple[np.ndarray, 
         upper[ok] = up
         lower[~ok] = np.nan
         return lower, upper
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = norm_ppf(1 - alpha / 2)
     if method == "wald":
         half = z * np.sqrt(x)
         return np.maximum(x - half, 0.0), x + half
@@ -616,7 +627,7 @@ class RateRatio(ResultDisplay):
 
 
 def _binom_pmf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    return stats.binom.pmf(k, n, p)
+    return binom_pmf(k, n, p)
 
 
 def _first_true(pred: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray):
@@ -652,12 +663,12 @@ def _minlike_pvalue(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
         xl, nl, pl_, dl = x[low], n[low], p[low], d[low]
         start = np.ceil(nl * pl_)
         k0 = _first_true(lambda k: _binom_pmf(k, nl, pl_) <= dl, start, nl + 1)
-        pval[low] = stats.binom.cdf(xl, nl, pl_) + stats.binom.sf(k0 - 1, nl, pl_)
+        pval[low] = binom_cdf(xl, nl, pl_) + binom_sf(k0 - 1, nl, pl_)
     if high.any():
         xh, nh, ph, dh = x[high], n[high], p[high], d[high]
         stop = np.floor(nh * ph) + 1
         k1 = _first_true(lambda k: _binom_pmf(k, nh, ph) > dh, np.zeros_like(stop), stop)
-        pval[high] = stats.binom.cdf(k1 - 1, nh, ph) + stats.binom.sf(xh - 1, nh, ph)
+        pval[high] = binom_cdf(k1 - 1, nh, ph) + binom_sf(xh - 1, nh, ph)
     return np.minimum(pval, 1.0)
 
 
@@ -797,9 +808,9 @@ def _ratio_exact(x1, e1, x2, e2, alpha, null, alternative, missing):
         lower = p_lo / (1 - p_lo) * e2f / e1f
         upper = np.where(p_hi < 1, p_hi / (1 - p_hi) * e2f / e1f, np.inf)
     if alternative == "less":
-        pval = stats.binom.cdf(x1f, n, p0)
+        pval = binom_cdf(x1f, n, p0)
     elif alternative == "greater":
-        pval = stats.binom.sf(x1f - 1, n, p0)
+        pval = binom_sf(x1f - 1, n, p0)
     else:
         pval = np.ones_like(p0)
         some = n > 0
@@ -817,12 +828,12 @@ def _ratio_wald(x1, e1, x2, e2, alpha, null, alternative):
     se = np.sqrt(1 / c1 + 1 / c2)
     stat = (log_rr - np.log(null)) / se
     if alternative == "two-sided":
-        z = stats.norm.ppf(1 - alpha / 2)
-        return np.exp(log_rr - z * se), np.exp(log_rr + z * se), 2 * stats.norm.sf(np.abs(stat))
-    z = stats.norm.ppf(1 - alpha)
+        z = norm_ppf(1 - alpha / 2)
+        return np.exp(log_rr - z * se), np.exp(log_rr + z * se), 2 * norm_sf(np.abs(stat))
+    z = norm_ppf(1 - alpha)
     if alternative == "greater":
-        return np.exp(log_rr - z * se), np.full_like(se, np.inf), stats.norm.sf(stat)
-    return np.zeros_like(se), np.exp(log_rr + z * se), stats.norm.cdf(stat)
+        return np.exp(log_rr - z * se), np.full_like(se, np.inf), norm_sf(stat)
+    return np.zeros_like(se), np.exp(log_rr + z * se), norm_cdf(stat)
 
 
 @dataclass(frozen=True)
@@ -916,9 +927,9 @@ def rate_difference(
     kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
     diff = per * (x1 / e1 - x2 / e2)
     se = per * np.sqrt(x1 / e1**2 + x2 / e2**2)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = norm_ppf(1 - (1 - level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pval = np.where(se > 0, 2 * stats.norm.sf(np.abs(diff) / se), 1.0)
+        pval = np.where(se > 0, 2 * norm_sf(np.abs(diff) / se), 1.0)
     pval = np.where(np.isnan(se), np.nan, pval)
     return RateDifference(
         difference=_wrap(diff, kind, "difference"),
@@ -1074,6 +1085,8 @@ def _fit_negbin(
         beta, cov, conv = _irls(X, y, offset, 0.0, beta_pois)
         return 0.0, beta, cov, conv
     hi = grid[min(i + 1, grid.size - 1)]
+    from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
+
     res = optimize.minimize_scalar(
         negll, bounds=(grid[i - 1], hi), method="bounded", options={"xatol": 1e-10}
     )
@@ -1259,9 +1272,9 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     dispersion = pearson / df_resid
     if method == "quasi":
         cov = cov * dispersion
-        dist: Any = stats.t(df_resid)
+        sf, ppf = (lambda v: t_sf(v, df_resid)), (lambda v: t_ppf(v, df_resid))
     else:
-        dist = stats.norm()
+        sf, ppf = norm_sf, norm_ppf
     if method == "poisson" and dispersion > 1.5:
         notes.append(
             f"Pearson dispersion {dispersion:.2f} > 1.5: the Poisson interval is probably too "
@@ -1274,8 +1287,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         )
     se = np.sqrt(np.diag(cov))
     stat = beta / se
-    pvals = 2 * dist.sf(np.abs(stat))
-    q = dist.ppf(1 - (1 - level) / 2)
+    pvals = 2 * sf(np.abs(stat))
+    q = ppf(1 - (1 - level) / 2)
     lo, hi = beta - q * se, beta + q * se
     coefficients = pl.DataFrame(
         {

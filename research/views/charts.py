@@ -19,6 +19,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -147,10 +148,33 @@ def year_axis(ax: Axes, lang: str) -> None:
     ax.set_xlabel(_TEXTS("year_axis", lang), fontsize=9.5, color="#333333")
 
 
+@lru_cache(maxsize=4096)
+def _tick_label(value: float, lang: str) -> str:
+    """A whole-number tick label (:func:`research.core.fmt.format_number`), memoized.
+
+    Every layout pass formats every tick again (three passes per trend chart, dozens of log
+    minor ticks on the funnel), and Babel parses its pattern on each call (issue 17).
+
+    Examples
+    --------
+    >>> _tick_label(12500.0, "sv") == "12\u00a0500"
+    True
+    """
+    return format_number(value, 0, lang)
+
+
 def _renderer(fig: Figure):  # -> RendererAgg
+    """Settle the constrained layout and return a renderer to measure text with.
+
+    The layout runs with drawing disabled (as ``savefig`` does before it prints): text is
+    measured and artists placed, but nothing is rasterized, which made up most of the cost of
+    each of a trend chart's two layout passes (issue 17).
+    """
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()  # settle the constrained layout before measuring
-    return canvas.get_renderer()
+    renderer = canvas.get_renderer()
+    with renderer._draw_disabled():
+        fig.draw(renderer)
+    return renderer
 
 
 def mark_periods(
@@ -450,7 +474,7 @@ def trend_chart(
         year_axis(ax, marks.lang)
         label_axes(ax, marks, title=title, ylabel=ylabel)
         ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, marks.lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), marks.lang))
         )
         fig.legend(loc="outside lower left", frameon=False, ncols=min(len(series), 3))
         end_labels(ax, last_points, dx=0.3, bold=[lb == series[0][1] for *_, lb in last_points])
@@ -533,10 +557,10 @@ def funnel_chart(
             )
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), lang))
         )
         ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 0, lang))
+            matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), lang))
         )
         top = float(areas["rate"].quantile(0.995) or 0) * 1.15
         ax.set_ylim(0, max(top, target * 3))

@@ -112,7 +112,9 @@ def figure(
     import sys
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)  # type: ignore[attr-defined]
+    # zlib level 1: the same size as the default 6 for these flat charts, at about half the
+    # encoding time (issue 17); the pixels are the same.
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # type: ignore[attr-defined]
     plt = sys.modules.get("matplotlib.pyplot")  # only a pyplot figure can need closing
     if plt is not None and plt.fignum_exists(getattr(fig, "number", -1)):
         plt.close(fig)  # type: ignore[arg-type]

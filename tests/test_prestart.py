@@ -1,0 +1,75 @@
+"""A report kernel started ahead of the report imports what the notebook imports (issue 17).
+
+``pilotbench report`` starts the kernel first (:func:`research.runner.kernel.prestart_kernel`)
+so that it imports the report's modules while the command checks the data and validates the
+parameters. These tests run real kernels: the modules are imported before the first cell, no
+name is added to the user namespace, an empty notebook gets no pre-imports, and the report
+made on a pre-started kernel is the same page.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import zmq
+
+from research.runner.kernel import KernelSession, notebook_imports, prestart_kernel
+from research.runner.report import run_report_command
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ask(session: KernelSession, expression: str) -> str:
+    km = session.ready()
+    ctx = zmq.Context()
+    kc = km.client(context=ctx)
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive(
+            "", user_expressions={"x": expression}, timeout=120, output_hook=lambda _m: None
+        )
+        return reply["content"]["user_expressions"]["x"]["data"]["text/plain"]
+    finally:
+        kc.stop_channels()
+        ctx.destroy(linger=0)
+
+
+def test_preloaded_modules_are_imported_before_the_first_cell() -> None:
+    session = KernelSession()
+    session.start(preload=["research.stats._dist", "research.views.html"])
+    try:
+        got = _ask(
+            session,
+            "[m in __import__('sys').modules for m in ('research.stats._dist', "
+            "'research.views.html', 'research.stats.synth')] + "
+            "[n for n in ('m', '_m', '_dist', 'html') if n in globals()]"
+            " + [__import__('os').environ.get('PILOTBENCH_REPORT')]",
+        )
+    finally:
+        session.shutdown()
+    assert got == "[True, True, False, '1']"
+
+
+def test_the_default_notebook_preloads_its_own_imports_and_an_empty_one_nothing() -> None:
+    nb = json.loads((ROOT / "notebooks" / "pilot_vs_candidate.ipynb").read_text("utf-8"))
+    assert notebook_imports(nb) == [
+        "research.lab.notebook",
+        "research.views.pilot_vs_candidate.sections",
+    ]
+    params = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    assert notebook_imports({"cells": params}) == []
+    assert prestart_kernel("no_such_notebook") is None
+
+
+def test_report_on_a_prestarted_kernel(tmp_path: Path) -> None:
+    session = prestart_kernel("pilot_vs_candidate")
+    assert session is not None
+    res = run_report_command("pilot_vs_candidate", {"lang": "en"}, output=tmp_path, kernel=session)
+    assert session.km is None  # shut down after the report
+    page = res.html.read_text("utf-8")
+    assert "Huddinge" in page and page.count('<img alt="') >= 7
