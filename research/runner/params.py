@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: The report notebooks shipped with pilotbench.
-NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
+NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening", "decision_brief")
 
 _AREA_PARAMS = {"pilot", "candidate", "area", "focus"}
 _YEAR_PARAMS = {"start_year", "end_year"}
@@ -371,6 +371,15 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
             raise ParameterError(
                 "pilot and candidate are the same area", sv="pilot och candidate är samma område"
+            )
+    if Path(str(name)).stem == "decision_brief" and merged.get("candidate"):
+        cand = reg.resolve(merged["candidate"])
+        if cand.level != "kommun":
+            raise ParameterError(
+                f"candidate must be a kommun (a code such as '0126' or a name); {cand.label()} "
+                f"is a {cand.level}",
+                sv=f"candidate måste vara en kommun (en kod som '0126' eller ett namn); "
+                f"{cand.label()} är inte en kommun",
             )
     if "pilot" in merged and "focus" in merged:
         focus = reg.resolve(merged["focus"])
