@@ -144,3 +144,38 @@ def test_cli_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1, err
         assert "Traceback" not in err
+
+
+def test_batch_with_a_decision_brief_job_lists_it_in_the_index(tmp_path: Path) -> None:
+    sched = tmp_path / "schedule.toml"
+    sched.write_text(
+        '[[job]]\nnotebook = "decision_brief"\nparameters = { pilot = "0180" }\n'
+        'each = { parameter = "candidate", areas = ["Huddinge"] }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "reports"
+    assert main(["batch", str(sched), "--workers", "1", "--output", str(out), "--no-progress"]) == 0
+    page = out / "decision_brief_0180_0126_sv" / "report.html"
+    assert "Beslutsunderlag: Huddinge och piloten IGOR" in page.read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="decision_brief_0180_0126_sv/report.html"') == 1
+    assert "Beslutsunderlag: Huddinge och piloten IGOR" in index and "0 misslyckade" in index
+
+
+def test_the_shipped_schedule_has_a_decision_brief_job_for_stockholms_lan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tomllib
+
+    from research.runner.batch import expand_schedule
+
+    root = Path(__file__).resolve().parents[1]
+    sched = tomllib.loads((root / "reports" / "schedule.toml").read_text(encoding="utf-8"))
+    tasks = [t for t in expand_schedule(sched) if t.notebook == "decision_brief"]
+    assert len(tasks) == 25 and {"0126", "0127"} <= {t.parameters["candidate"] for t in tasks}
+    # the benchmark builds its own schedule (pilot_vs_candidate only), not this file
+    monkeypatch.syspath_prepend(str(root / "benchmarks"))
+    import bench_batch
+
+    bench = bench_batch.schedule_toml(None)
+    assert bench.count("[[job]]") == 1 and 'notebook = "pilot_vs_candidate"' in bench
