@@ -21,6 +21,7 @@ from research.core.fmt import check_lang, format_month
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
 from research.data.groups import is_group_reference, resolve_group
+from research.geo.area import Area
 from research.geo.registry import load_areas
 
 __all__ = [
@@ -205,6 +206,19 @@ def _not_in_future(name: str, month: str) -> None:
         )
 
 
+def _kommun(name: str, value: Any) -> Area:
+    """Resolve an area parameter that must be a kommun (``focus``, the brief's ``candidate``)."""
+    area = load_areas().resolve(value)
+    if area.level != "kommun":
+        raise ParameterError(
+            f"{name} must be a kommun (code such as '0126' or a name); {area.label()} is a "
+            f"{area.level}",
+            sv=f"{name} måste vara en kommun (en kod som '0126' eller ett namn); "
+            f"{area.label()} är inte en kommun",
+        )
+    return area
+
+
 def data_end_year(indicator: str | None = None) -> int | None:
     """The last year with values of ``indicator`` (default: the default violence indicators).
 
@@ -373,23 +387,9 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 "pilot and candidate are the same area", sv="pilot och candidate är samma område"
             )
     if Path(str(name)).stem == "decision_brief" and merged.get("candidate"):
-        cand = reg.resolve(merged["candidate"])
-        if cand.level != "kommun":
-            raise ParameterError(
-                f"candidate must be a kommun (a code such as '0126' or a name); {cand.label()} "
-                f"is a {cand.level}",
-                sv=f"candidate måste vara en kommun (en kod som '0126' eller ett namn); "
-                f"{cand.label()} är inte en kommun",
-            )
+        _kommun("candidate", merged["candidate"])
     if "pilot" in merged and "focus" in merged:
-        focus = reg.resolve(merged["focus"])
-        if focus.level != "kommun":
-            raise ParameterError(
-                f"focus must be a kommun (code such as '0126' or a name); {focus.label()} is a "
-                f"{focus.level}",
-                sv=f"focus måste vara en kommun (en kod som '0126' eller ett namn); "
-                f"{focus.label()} är inte en kommun",
-            )
+        focus = _kommun("focus", merged["focus"])
         if focus.code == reg.resolve(merged["pilot"]).code:
             raise ParameterError(
                 f"focus = {focus.label()} is the pilot kommun itself, which is not a "
