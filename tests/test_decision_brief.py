@@ -129,6 +129,7 @@ def test_pilot_similarity_is_stockholms_rank(brief: DecisionBrief) -> None:
         ({"candidate": "0180"}, ParameterError, "same area"),
         ({"lang": "de"}, ParameterError, "sv, en"),
         ({"candidate": "01"}, ParameterError, "must be a kommun"),
+        ({"start_year": 2020}, ParameterError, "fewer than 3 years before the pilot start"),
     ],
 )
 def test_bad_parameters_are_refused_before_a_kernel_starts(

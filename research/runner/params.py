@@ -348,7 +348,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             f"start_year ({first}) is after end_year ({last})",
             sv=f"start_year ({first}) ligger efter end_year ({last})",
         )
-    if Path(str(name)).stem == "pilot_effect" and isinstance(first, int):
+    if Path(str(name)).stem in ("pilot_effect", "decision_brief") and isinstance(first, int):
         treated = int(str(merged.get("pilot_start", "0000"))[:4])
         if first > treated - 3:
             raise ParameterError(
