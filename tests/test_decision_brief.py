@@ -118,8 +118,8 @@ def test_pilot_similarity_is_stockholms_rank(brief: DecisionBrief) -> None:
     s = brief.pilot_similarity()
     nb = brief.neighbours
     hit = nb.filter(pl.col("area_code") == "0180")
-    assert s is not None and s["rank"] == hit["rank"][0] and s["n"] == nb.height == 289
-    assert s["distance"] == hit["distance"][0]
+    assert s is not None and s.rank == hit["rank"][0] and s.n == nb.height == 289
+    assert s.distance == hit["distance"][0] and s.nearest == nb["distance"].min()
 
 
 @pytest.mark.parametrize(

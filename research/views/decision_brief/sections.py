@@ -34,7 +34,7 @@ from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_v
 
 from .texts import TEXTS
 
-__all__ = ["DecisionBrief", "decision_brief"]
+__all__ = ["DecisionBrief", "PilotSimilarity", "decision_brief"]
 
 #: Kommuner that make up the candidate's comparison group in the need table.
 K_SIMILAR = 10
@@ -44,6 +44,30 @@ YEARS_AFTER = (1, 2, 3, 5, 10)
 BRIEF_CLASS = "decision-brief"
 #: Years before the start in the detectability design (as in the comparison report).
 PRE_YEARS = 3
+
+
+@dataclass(frozen=True)
+class PilotSimilarity:
+    """Where the pilot area stands among the kommuner ranked by distance to the candidate.
+
+    Attributes
+    ----------
+    rank, n
+        The pilot's rank (1 = closest) among ``n`` kommuner.
+    distance, nearest, kth
+        The pilot's distance, the closest kommun's and the ``K_SIMILAR``-th closest's.
+    main, share
+        The variable contributing most to the pilot's distance, and its share of the squared
+        distance.
+    """
+
+    rank: int
+    n: int
+    distance: float
+    nearest: float
+    kth: float
+    main: str
+    share: float
 
 
 def _lower_first(text: str) -> str:
@@ -209,7 +233,7 @@ class DecisionBrief:
             for k in range(1, max(YEARS_AFTER) + 1)
         ]
 
-    def pilot_similarity(self) -> dict[str, object] | None:
+    def pilot_similarity(self) -> PilotSimilarity | None:
         """The pilot's rank and distance among the candidate's neighbours (``None``: absent)."""
         nb = self.neighbours
         if nb is None:
@@ -219,15 +243,15 @@ class DecisionBrief:
             return None
         contrib = {c[len("contrib_") :]: hit[c][0] for c in nb.columns if c.startswith("contrib_")}
         main = max(contrib, key=lambda v: contrib[v])
-        return {
-            "rank": int(hit["rank"][0]),
-            "n": nb.height,
-            "distance": float(hit["distance"][0]),
-            "nearest": float(nb["distance"][0]),
-            "kth": float(nb["distance"][min(K_SIMILAR, nb.height) - 1]),
-            "main": main,
-            "share": float(contrib[main]),
-        }
+        return PilotSimilarity(
+            rank=int(hit["rank"][0]),
+            n=nb.height,
+            distance=float(hit["distance"][0]),
+            nearest=float(nb["distance"][0]),
+            kth=float(nb["distance"][min(K_SIMILAR, nb.height) - 1]),
+            main=main,
+            share=float(contrib[main]),
+        )
 
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
@@ -385,21 +409,20 @@ class DecisionBrief:
             )
         first, last = self._window()
         cat = self.comparison.catalog
-        main = str(s["main"])
         text = self._t(
             "db_similar_rank",
             first=first,
             last=last,
             pilot=self.pilot,
             candidate=self.candidate,
-            rank=s["rank"],
-            n=s["n"],
-            distance=self._num(float(s["distance"]), 2),  # type: ignore[arg-type]
+            rank=s.rank,
+            n=s.n,
+            distance=self._num(s.distance, 2),
             k=K_SIMILAR,
-            nearest=self._num(float(s["nearest"]), 2),  # type: ignore[arg-type]
-            kth=self._num(float(s["kth"]), 2),  # type: ignore[arg-type]
-            main=cat[main].label(self.lang, short=True) if main in cat else main,
-            share=format_percent(100 * float(s["share"]), 0, self.lang),  # type: ignore[arg-type]
+            nearest=self._num(s.nearest, 2),
+            kth=self._num(s.kth, 2),
+            main=cat[s.main].label(self.lang, short=True) if s.main in cat else s.main,
+            share=format_percent(100 * s.share, 0, self.lang),
         )
         groups = self.neighbours.official_groups if self.neighbours is not None else []
         if groups:
@@ -549,7 +572,7 @@ def decision_brief(
     >>> brief = decision_brief(lang="en")
     >>> str(brief.title())
     '<div class="decision-brief"><h1>Decision brief: Huddinge and the IGOR pilot</h1></div>'
-    >>> brief.effect.conclusion.verdict, brief.pilot_similarity()["rank"]
+    >>> brief.effect.conclusion.verdict, brief.pilot_similarity().rank
     ('cannot_tell', 89)
     """
     comparison = pilot_vs_candidate(
