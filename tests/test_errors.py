@@ -46,6 +46,7 @@ PARAMETER_MODULES = {
     "views/candidate_screening/charts.py",
     "views/pilot_vs_candidate/sections.py",
     "views/pilot_effect/sections.py",
+    "views/decision_brief/sections.py",
 }
 
 #: Modules whose errors a user reaches directly: the command line, report parameters and

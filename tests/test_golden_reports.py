@@ -24,7 +24,7 @@ from .pagetext import page_text
 pytestmark = pytest.mark.slow
 
 GOLDEN = Path(__file__).parent / "golden"
-REPORTS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
+REPORTS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening", "decision_brief")
 LANGS = ("sv", "en")
 
 

@@ -27,7 +27,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 A4 = (595.0, 842.0)  # points; Chromium writes 594.96 x 841.92
 #: Pages of each default report (Swedish) after the print CSS of issue 14, with one page of
 #: slack either way for font and data changes; all three printed 8 pages before it.
-PAGES = {"pilot_vs_candidate": (5, 7), "pilot_effect": (7, 9), "candidate_screening": (4, 6)}
+PAGES = {
+    "pilot_vs_candidate": (5, 7),
+    "pilot_effect": (7, 9),
+    "candidate_screening": (4, 6),
+    "decision_brief": (1, 2),  # the decision brief: at most two A4 pages (issue 14)
+}
 FOOTER = "Om rapporten: data och programvara"
 PAGE_NO = re.compile(r"sida (\d+) av (\d+)")
 

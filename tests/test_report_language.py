@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
-REPORTS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
+REPORTS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening", "decision_brief")
 
 #: English words and phrases found in Swedish reports. Whole words, case-sensitive.
 ENGLISH_IN_SV = (

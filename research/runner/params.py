@@ -22,6 +22,7 @@ from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
 from research.data.groups import is_group_reference, resolve_group
 from research.data.pilots import CASE_PARAMETERS, case_parameter
+from research.geo.area import Area
 from research.geo.registry import load_areas
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: The report notebooks shipped with pilotbench.
-NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening")
+NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening", "decision_brief")
 
 _AREA_PARAMS = {"pilot", "candidate", "area", "focus"}
 _YEAR_PARAMS = {"start_year", "end_year"}
@@ -240,6 +241,19 @@ def _not_in_future(name: str, month: str) -> None:
         )
 
 
+def _kommun(name: str, value: Any) -> Area:
+    """Resolve an area parameter that must be a kommun (``focus``, the brief's ``candidate``)."""
+    area = load_areas().resolve(value)
+    if area.level != "kommun":
+        raise ParameterError(
+            f"{name} must be a kommun (code such as '0126' or a name); {area.label()} is a "
+            f"{area.level}",
+            sv=f"{name} måste vara en kommun (en kod som '0126' eller ett namn); "
+            f"{area.label()} är inte en kommun",
+        )
+    return area
+
+
 def data_end_year(indicator: str | None = None) -> int | None:
     """The last year with values of ``indicator`` (default: the default violence indicators).
 
@@ -370,7 +384,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             f"start_year ({first}) is after end_year ({last})",
             sv=f"start_year ({first}) ligger efter end_year ({last})",
         )
-    if Path(str(name)).stem == "pilot_effect" and isinstance(first, int):
+    if Path(str(name)).stem in ("pilot_effect", "decision_brief") and isinstance(first, int):
         treated = int(str(merged.get("pilot_start", "0000"))[:4])
         if first > treated - 3:
             raise ParameterError(
@@ -408,15 +422,10 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             raise ParameterError(
                 "pilot and candidate are the same area", sv="pilot och candidate är samma område"
             )
+    if Path(str(name)).stem == "decision_brief" and merged.get("candidate"):
+        _kommun("candidate", merged["candidate"])
     if "pilot" in merged and "focus" in merged:
-        focus = reg.resolve(merged["focus"])
-        if focus.level != "kommun":
-            raise ParameterError(
-                f"focus must be a kommun (code such as '0126' or a name); {focus.label()} is a "
-                f"{focus.level}",
-                sv=f"focus måste vara en kommun (en kod som '0126' eller ett namn); "
-                f"{focus.label()} är inte en kommun",
-            )
+        focus = _kommun("focus", merged["focus"])
         if focus.code == reg.resolve(merged["pilot"]).code:
             raise ParameterError(
                 f"focus = {focus.label()} is the pilot kommun itself, which is not a "

@@ -17,14 +17,21 @@ from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
 from research.core.errors import ParameterError
 from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
-from research.data.catalog import Catalog, load_catalog
+from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
 from research.geo.area import RIKET, Area
 from research.geo.registry import load_areas
 from research.stats.funnel import funnel as compare_funnel
 from research.stats.power import can_detect, minimum_detectable_effect
-from research.stats.rates import poisson_rate_ci, poisson_trend, rate_ratio
+from research.stats.rates import (
+    RateCI,
+    RateRatio,
+    TrendResult,
+    poisson_rate_ci,
+    poisson_trend,
+    rate_ratio,
+)
 from research.views import html
 from research.views.charts import PeriodMarks, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
@@ -252,37 +259,76 @@ class PilotVsCandidate:
             ),
         ).filter(pl.col("count").is_not_null() & pl.col("exposure").is_not_null())
 
-    def _ci_text(self, indicator: str, code: str, year: int | None) -> html.Html | str:
+    def rate_ci(self, indicator: str, code: str, year: int | None) -> tuple[float, RateCI] | None:
+        """One area's published rate in ``year`` and its exact Poisson interval.
+
+        The interval is computed on the counts of :meth:`counts` (official where imported,
+        else estimated); ``None`` when the area has no value that year.
+        """
         if year is None:
-            return ".."
+            return None
         d = self.counts(indicator, code, (year, year))
         if d.is_empty():
-            return ".."
+            return None
         per = float(self.catalog[indicator].per or 100_000)
         ci = poisson_rate_ci(int(d["count"][0]), float(d["exposure"][0]), per=per)
+        return float(d["value"][0]), ci
+
+    def _ci_text(self, indicator: str, code: str, year: int | None) -> html.Html | str:
+        found = self.rate_ci(indicator, code, year)
+        if found is None:
+            return ".."
+        value, ci = found
         return html.interval(
-            format_number(d["value"][0], 1, self.lang),
+            format_number(value, 1, self.lang),
             format_number(ci.lower, 1, self.lang),
             format_number(ci.upper, 1, self.lang),
             self.lang,
         )
 
-    def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
+    def ratio_to_riket(self, indicator: str, year: int | None) -> RateRatio | None:
+        """The candidate's rate over riket's in ``year`` (exact conditional test and interval).
+
+        ``None`` when either has no value that year.
+        """
         if year is None:
-            return ".."
+            return None
         a = self.counts(indicator, self.candidate.code, (year, year))
         b = self.counts(indicator, RIKET, (year, year))
         if a.is_empty() or b.is_empty():
-            return ".."
-        rr = rate_ratio(
+            return None
+        return rate_ratio(
             int(a["count"][0]), float(a["exposure"][0]), int(b["count"][0]), float(b["exposure"][0])
         )
+
+    def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
+        rr = self.ratio_to_riket(indicator, year)
+        if rr is None:
+            return ".."
         return html.interval(
             format_number(rr.ratio, 2, self.lang),
             format_number(rr.lower, 2, self.lang),
             format_number(rr.upper, 2, self.lang),
             self.lang,
         )
+
+    def trend(
+        self, indicator: str, code: str, years: tuple[int, int], breaks: Sequence[SeriesBreak]
+    ) -> TrendResult | None:
+        """Average annual % change of one area over ``years`` (quasi-Poisson, breaks as shifts).
+
+        ``None`` when fewer than four years have counts or too few remain after the break
+        terms.
+        """
+        d = self.counts(indicator, code, years)
+        if d.height < 4:
+            return None
+        try:
+            return poisson_trend(
+                d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
+            )
+        except Exception:  # too few years left after the break terms: say so
+            return None
 
     def trend_table(self) -> html.Html:
         """Annual % change since the first year after the 2015 break, with intervals."""
@@ -292,15 +338,8 @@ class PilotVsCandidate:
             row: list[object] = [self.catalog[ind].label(self.lang, short=True)]
             breaks = self.catalog.breaks_for(ind, (first, last))
             for area in self.areas:
-                d = self.counts(ind, area.code, (first, last))
-                if d.height < 4:
-                    row.append("..")
-                    continue
-                try:
-                    tr = poisson_trend(
-                        d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
-                    )
-                except Exception:  # too few years left after the break terms: say so
+                tr = self.trend(ind, area.code, (first, last), breaks)
+                if tr is None:
                     row.append("..")
                     continue
                 row.append(

@@ -1,0 +1,3 @@
+"""The decision brief ("Beslutsunderlag", ``decision_brief``): two A4 pages for a kommunstyrelse."""
+
+__all__: list[str] = []
