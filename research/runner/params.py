@@ -308,7 +308,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     for k, v in values.items():
         declared = specs[k].type
         if k in _AREA_PARAMS:
-            out[k] = reg.resolve(case_parameter(k, v) if k in CASE_PARAMETERS else v).code
+            out[k] = reg.resolve(v).code  # an empty value given is refused (the default is not)
         elif k == "lan":
             if v in ("", None):
                 continue
@@ -360,9 +360,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "lang":
             check_lang(v)
         elif k == "pilot_start":
-            out[k] = v = str(case_parameter(k, v))
-            format_month(v)
-            _not_in_future(k, v)
+            format_month(str(v))
+            _not_in_future(k, str(v))
         elif k == "indicators":
             if v is None:
                 continue
