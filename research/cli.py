@@ -28,7 +28,7 @@ from research.core.version import __version__
 from research.runner.startup import skip_slow_optional_imports
 
 if TYPE_CHECKING:
-    from research.runner.kernel import KernelSession
+    pass
 
 __all__ = ["build_parser", "main"]
 
@@ -156,19 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from research.runner.kernel import prestart_kernel
-
-    # The kernel starts (and imports what the notebook imports) while this process imports
-    # papermill and nbconvert, checks the data and validates the parameters (issue 17).
-    kernel = prestart_kernel(args.notebook)
-    try:
-        return _report(args, kernel)
-    finally:
-        if kernel is not None:
-            kernel.shutdown()
-
-
-def _report(args: argparse.Namespace, kernel: KernelSession | None) -> int:
     from research.runner.params import parse_cli_value
     from research.runner.report import run_report_command
 
@@ -184,9 +171,7 @@ def _report(args: argparse.Namespace, kernel: KernelSession | None) -> int:
     for key in ("candidate", "pilot", "lang"):
         if getattr(args, key) is not None:  # --candidate '' is an error, not the default
             params[key] = getattr(args, key)
-    result = run_report_command(
-        args.notebook, params, output=args.output, pdf=args.pdf, kernel=kernel
-    )
+    result = run_report_command(args.notebook, params, output=args.output, pdf=args.pdf)
     print(result.html)
     if args.pdf:  # the A4 PDF is written next to the HTML; its path on the next line
         print(result.html.with_name("report.pdf"))

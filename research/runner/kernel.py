@@ -246,8 +246,10 @@ def notebook_imports(nb: dict) -> list[str]:
 def prestart_kernel(notebook: str | Path) -> KernelSession | None:
     """Start the kernel for one report now, importing what the notebook imports (issue 17).
 
-    ``pilotbench report`` calls it first, so the kernel starts and imports the report's modules
-    while the command imports papermill, checks the data and validates the parameters. The
+    :func:`research.runner.report.run_report_command` (behind ``pilotbench report`` and
+    ``research.report()``) calls it first, so the kernel starts and imports the report's
+    modules while the command checks the data, validates the parameters and imports papermill.
+    The
     kernel pre-imports only what the notebook's own cells import (an empty notebook: nothing),
     so no report gets work it would not have done anyway. Returns ``None`` (no kernel started)
     when ``notebook`` does not name an existing notebook; the report then says what is wrong.
