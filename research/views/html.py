@@ -16,15 +16,21 @@ from research.core.fmt import format_range
 
 __all__ = [
     "INTERVAL_STYLE",
+    "TOC_MIN_SECTIONS",
     "Html",
     "callout",
+    "contents",
     "esc",
     "figure",
     "heading",
     "interval",
     "paragraph",
+    "summary",
     "table",
 ]
+
+#: A report with at least this many sections after its summary gets a table of contents.
+TOC_MIN_SECTIONS = 5
 
 
 class Html:
@@ -43,9 +49,36 @@ class Html:
         return Html(self.markup + str(other))
 
 
-def heading(text: str, level: int = 2) -> Html:
-    """A heading with escaped text."""
-    return Html(f"<h{level}>{esc(text)}</h{level}>")
+def heading(text: str, level: int = 2, anchor: str | None = None) -> Html:
+    """A heading with escaped text; ``anchor`` becomes its ``id`` (a table of contents target)."""
+    ident = f' id="{esc(anchor)}"' if anchor else ""
+    return Html(f"<h{level}{ident}>{esc(text)}</h{level}>")
+
+
+def summary(title: str, findings: Iterable[str], anchor: str = "summary") -> Html:
+    """The report's opening summary: a heading and one bullet per finding (escaped).
+
+    >>> str(summary("Sammanfattning", ["Kvoten är 0,81."]))[:58]
+    '<section class="summary"><h2 id="summary">Sammanfattning</h2>'
+    """
+    items = "".join(f"<li>{esc(x)}</li>" for x in findings)
+    return Html(
+        f'<section class="summary">{heading(title, 2, anchor)}'
+        f'<ul class="findings">{items}</ul></section>'
+    )
+
+
+def contents(title: str, entries: Iterable[tuple[str, str]]) -> Html:
+    """A table of contents: links to the ``(anchor, heading text)`` pairs, in order.
+
+    >>> str(contents("Innehåll", [("synth", "1. Syntetisk kontroll")]))[-61:]
+    '<ol><li><a href="#synth">1. Syntetisk kontroll</a></li></ol></nav>'
+    """
+    items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
+    return Html(
+        f'<nav class="toc" aria-label="{esc(title)}"><p class="toc-title">{esc(title)}</p>'
+        f"<ol>{items}</ol></nav>"
+    )
 
 
 def paragraph(text: str, cls: str | None = None) -> Html:
