@@ -71,13 +71,15 @@ def summary(title: str, findings: Iterable[str], anchor: str = "summary") -> Htm
 def contents(title: str, entries: Iterable[tuple[str, str]]) -> Html:
     """A table of contents: links to the ``(anchor, heading text)`` pairs, in order.
 
+    An unnumbered list: some reports number their headings themselves.
+
     >>> str(contents("Innehåll", [("synth", "1. Syntetisk kontroll")]))[-61:]
-    '<ol><li><a href="#synth">1. Syntetisk kontroll</a></li></ol></nav>'
+    '<ul><li><a href="#synth">1. Syntetisk kontroll</a></li></ul></nav>'
     """
     items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
     return Html(
         f'<nav class="toc" aria-label="{esc(title)}"><p class="toc-title">{esc(title)}</p>'
-        f"<ol>{items}</ol></nav>"
+        f"<ul>{items}</ul></nav>"
     )
 
 
@@ -103,10 +105,13 @@ def table(
     caption: str | None = None,
     numeric: Sequence[bool] | None = None,
     footnotes: Sequence[str] = (),
+    breakable: bool = False,
 ) -> Html:
     """An accessible table with numeric columns right-aligned.
 
-    Cells are escaped (an :class:`Html` cell is inserted as it is).
+    Cells are escaped (an :class:`Html` cell is inserted as it is). A ``breakable`` table may
+    continue on the next printed page (its header repeated) although it is short, e.g. so that
+    it starts on a first page the report's summary leaves partly free.
     """
     numeric = numeric or [False] * len(headers)
     # Alignment inline as well as by class: notebook front ends (JupyterLab right-aligns every
@@ -127,8 +132,9 @@ def table(
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     foot = "".join(f'<p class="footnote">{esc(f)}</p>' for f in footnotes)
+    cls = "data breakable" if breakable else "data"
     return Html(
-        f'<table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f'<table class="{cls}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{foot}"
     )
 

@@ -18,7 +18,14 @@ from research.analyses.effect import PLAUSIBLE_DROP
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
 from research.core.errors import ParameterError
-from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
+from research.core.fmt import (
+    check_lang,
+    format_int,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+)
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.data.pilots import IGOR, Pilot, dilution_share
@@ -176,11 +183,9 @@ class PilotVsCandidate:
         headers = [TEXTS("col_indicator", self.lang), TEXTS("col_year", self.lang)]
         headers += [self.name(a) for a in self.areas]
         headers += [TEXTS("col_ratio", self.lang, area=self.candidate.name)]
-        headers += [
-            TEXTS("col_ratio_pilot", self.lang, area=self.candidate.name, pilot=self.pilot.name)
-        ]
         headers += [TEXTS("col_rank", self.lang, area=self.candidate.name)]
         rows = []
+        pilot_ratios: list[str] = []
         official = False
         for r in lv.iter_rows(named=True):
             ind = self.catalog[r["indicator"]]
@@ -192,7 +197,21 @@ class PilotVsCandidate:
                     text = format_number(r[f"value_{c}"], 1, self.lang)
                 row.append(text)
             row.append(self._ratio_text(ind.id, year))
-            row.append(self._ratio_text(ind.id, year, self.pilot.code))
+            to_pilot = self.rate_ratio_result(ind.id, year, self.pilot.code)
+            if to_pilot is not None:
+                pilot_ratios.append(
+                    TEXTS(
+                        "pilot_ratio_item",
+                        self.lang,
+                        indicator=ind.label(self.lang, short=True),
+                        ratio=format_number(to_pilot.ratio, 2, self.lang),
+                        ci=format_range(
+                            format_number(to_pilot.lower, 2, self.lang),
+                            format_number(to_pilot.upper, 2, self.lang),
+                            self.lang,
+                        ),
+                    )
+                )
             row.append(
                 TEXTS("rank_value", self.lang, rank=r["rank"], n=r["n_ranked"])
                 if r["rank"] is not None
@@ -201,15 +220,26 @@ class PilotVsCandidate:
             official = official or ind.source.startswith("Brå")
             rows.append(row)
         notes = [TEXTS("ci_note", self.lang)]
+        if pilot_ratios:
+            notes.append(
+                TEXTS(
+                    "pilot_ratio_note",
+                    self.lang,
+                    area=self.candidate.name,
+                    pilot=self.pilot.name,
+                    ratios="; ".join(pilot_ratios),
+                )
+            )
         if official:
             notes.append(TEXTS("ci_note_official", self.lang))
         notes += [TEXTS("rank_note", self.lang), self.source_line()]
         return self._h2("latest") + html.table(
             headers,
             rows,
-            numeric=[False, False, True, True, True, True, True, True],
+            numeric=[False, False, True, True, True, True, True],
             caption=TEXTS("rate_note", self.lang),
             footnotes=notes,
+            breakable=True,  # starts on page 1 below the summary instead of leaving it part empty
         )
 
     def trend_chart(self, indicator: str) -> html.Html:
