@@ -58,8 +58,8 @@ def heading(text: str, level: int = 2, anchor: str | None = None) -> Html:
 def summary(title: str, findings: Iterable[str], anchor: str = "summary") -> Html:
     """The report's opening summary: a heading and one bullet per finding (escaped).
 
-    >>> str(summary("Sammanfattning", ["Kvoten är 0,81."]))[:58]
-    '<section class="summary"><h2 id="summary">Sammanfattning</h2>'
+    >>> str(summary("Sammanfattning", ["Kvoten är 0,81."]))[25:61]
+    '<h2 id="summary">Sammanfattning</h2>'
     """
     items = "".join(f"<li>{esc(x)}</li>" for x in findings)
     return Html(
@@ -73,8 +73,8 @@ def contents(title: str, entries: Iterable[tuple[str, str]]) -> Html:
 
     An unnumbered list: some reports number their headings themselves.
 
-    >>> str(contents("Innehåll", [("synth", "1. Syntetisk kontroll")]))[-61:]
-    '<ul><li><a href="#synth">1. Syntetisk kontroll</a></li></ul></nav>'
+    >>> str(contents("Innehåll", [("synth", "1. Syntetisk kontroll")])).split("<ul>")[1]
+    '<li><a href="#synth">1. Syntetisk kontroll</a></li></ul></nav>'
     """
     items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
     return Html(
