@@ -55,6 +55,9 @@ report = candidate_screening(
 report.title()
 
 # %%
+report.summary()
+
+# %%
 report.intro()
 
 # %%

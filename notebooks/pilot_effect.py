@@ -49,6 +49,9 @@ report = pilot_effect(
 report.title()
 
 # %%
+report.summary()
+
+# %%
 report.intro()
 
 # %%

@@ -46,6 +46,9 @@ report = pilot_vs_candidate(
 report.title()
 
 # %%
+report.summary()
+
+# %%
 report.intro()
 
 # %%

@@ -147,6 +147,13 @@ def _summary(page: str) -> tuple[str, list[str]]:
     m = re.search(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)
     title = text(m.group(1)) if m else "pilotbench"
     body = page[m.end() :] if m else page
+    # the report's summary and table of contents come before the introduction: skip them
+    body = re.sub(
+        r'<section class="summary">.*?</section>|<nav\b[^>]*\btoc\b[^>]*>.*?</nav>',
+        "",
+        body,
+        flags=re.S,
+    )
     body = re.split(r"<h2|<table", body, maxsplit=1)[0]  # the introduction only
     paras = [text(p) for p in re.findall(r"<p(?:\s[^>]*)?>(.*?)</p>", body, flags=re.S)]
     return title, [p for p in paras if p][:3]

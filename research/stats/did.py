@@ -117,7 +117,12 @@ class DiDResult(ResultDisplay):
     method
         ``"cluster"``, ``"permutation"`` or ``"wild"``.
     reason
-        Why that inference was used.
+        Why that inference was used (English prose, for a library user).
+    reason_code, reason_values
+        The same as a stable code (``"auto_cluster"``, ``"auto_permutation"``,
+        ``"requested"``) and the numbers it rests on (``clusters``, ``treated``,
+        ``untreated``, ``min_clusters``, ``min_treated``, ``inference``), for reports that
+        word it in their own language.
     warnings
         Data and design caveats (series breaks, dropped units, few clusters...). Typed
         conditions are :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)``
@@ -156,6 +161,8 @@ class DiDResult(ResultDisplay):
     rr_upper: float | None = None
     details: dict = field(default_factory=dict)
     placebo_estimates: np.ndarray | None = None
+    reason_code: str = ""
+    reason_values: dict = field(default_factory=dict)
 
     _frame_fields = (
         "estimate se lower upper p_value rate_ratio rr_lower rr_upper "
@@ -268,6 +275,10 @@ class EventStudyResult(ResultDisplay):
         The joint pre-trend test (``None`` when there are no leads).
     method, reason, warnings
         Inference used for the intervals and why; caveats.
+    reason_code, reason_values
+        Why, as a stable code (``"auto_cluster"``, ``"auto_cluster_staggered"``,
+        ``"auto_permutation"``, ``"requested"``) and the numbers it rests on (as
+        :class:`DiDResult`).
     """
 
     coefficients: pl.DataFrame
@@ -279,6 +290,8 @@ class EventStudyResult(ResultDisplay):
     n_units: int
     family: str
     reference: int
+    reason_code: str = ""
+    reason_values: dict = field(default_factory=dict)
 
     def _display_title(self) -> str:
         return f"Event study ({self.family}), reference period {self.reference}"
@@ -844,16 +857,17 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
             )
         )
 
+    code = "requested"
     if inference == "auto":
         if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
-            method = "cluster"
+            method, code = "cluster", "auto_cluster"
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated (rule: >= "
                 f"{_MIN_CLUSTERS} clusters and >= {_MIN_TREATED_CLUSTERS} of each), so "
                 "CR1 cluster-robust inference with t(G-1) is reliable. " + _CR1_CONVENTION
             )
         else:
-            method = "permutation"
+            method, code = "permutation", "auto_permutation"
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated, fewer than the "
                 f"{_MIN_CLUSTERS} clusters with >= {_MIN_TREATED_CLUSTERS} of each that "
@@ -907,7 +921,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         estimate=est, method=method, reason=reason, warnings=warns, n_treated_units=n1,
         n_units=n_units, n_obs=int(panel.y.size), n_clusters=G, n_treated_clusters=G1,
         family=family, design=design, level=level, details=details,
-        placebo_estimates=placebo, **kw, **rr,
+        placebo_estimates=placebo, reason_code=code,
+        reason_values=_reason_values(inference, G, G1, G0), **kw, **rr,
     )  # fmt: skip
 
 
@@ -1155,27 +1170,36 @@ def _event_permutation_fits(
     return coefs, walds, BD, keep
 
 
+def _reason_values(inference: str, G: int, G1: int, G0: int) -> dict:
+    """The numbers an inference choice rests on (``reason_values`` of the results)."""
+    return {
+        "inference": inference, "clusters": G, "treated": G1, "untreated": G0,
+        "min_clusters": _MIN_CLUSTERS, "min_treated": _MIN_TREATED_CLUSTERS,
+    }  # fmt: skip
+
+
 def _event_inference(
     inference: str, clusters: tuple[int, int, int], staggered: bool, warns: list[str]
-) -> tuple[str, str]:
-    """The event study's inference and why (``clusters``: all, treated, untreated)."""
+) -> tuple[str, str, str]:
+    """The event study's inference, why, and its reason code (``clusters``: G, G1, G0)."""
     G, G1, G0 = clusters
+    code = "requested"
     if inference == "auto":
         if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
-            method = "cluster"
+            method, code = "cluster", "auto_cluster"
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
                 "CR1 cluster-robust inference with t(G-1). " + _CR1_CONVENTION
             )
         elif staggered:
-            method = "cluster"
+            method, code = "cluster", "auto_cluster_staggered"
             reason = (
                 f"'auto': only {G} clusters ({G1} treated), but permutation needs common "
                 "timing; cluster-robust inference is used and is unreliable here."
             )
             warns.append(reason)
         else:
-            method = "permutation"
+            method, code = "permutation", "auto_permutation"
             reason = (
                 f"'auto': {G} clusters with {G1} treated and {G0} untreated are too few for "
                 "cluster-robust inference; permutation over treatment assignment is used."
@@ -1185,7 +1209,7 @@ def _event_inference(
         reason = f"Requested inference={inference!r}."
         if method == "cluster":
             reason += " " + _CR1_CONVENTION
-    return method, reason
+    return method, reason, code
 
 
 def _event_times(
@@ -1392,7 +1416,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     G1 = int(np.unique(panel.cluster_codes[tr_obs == 1]).size)
     G0 = int(np.unique(panel.cluster_codes[tr_obs == 0]).size)
     alpha = round(1.0 - level, 12)
-    method, reason = _event_inference(inference, (G, G1, G0), staggered, warns)
+    method, reason, code = _event_inference(inference, (G, G1, G0), staggered, warns)
     if method == "permutation" and staggered:
         raise ArgumentError("permutation inference needs a common treatment time")
 
@@ -1520,4 +1544,5 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     return EventStudyResult(
         coefficients=out, pretrend=pre, method=method, reason=reason, warnings=warns,
         n_treated_units=n1, n_units=n_units, family=family, reference=reference,
+        reason_code=code, reason_values=_reason_values(inference, G, G1, G0),
     )  # fmt: skip

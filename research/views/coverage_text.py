@@ -48,7 +48,7 @@ def coverage_text(c: Coverage, lang: str = "sv") -> str:
     check_lang(lang)
     parts = [
         TEXTS(
-            "cov_level_span",
+            "cov_level_span_one" if n == 1 else "cov_level_span",
             lang,
             level=TEXTS(f"cov_level_{lv}", lang),
             first=first,

@@ -16,15 +16,21 @@ from research.core.fmt import format_range
 
 __all__ = [
     "INTERVAL_STYLE",
+    "TOC_MIN_SECTIONS",
     "Html",
     "callout",
+    "contents",
     "esc",
     "figure",
     "heading",
     "interval",
     "paragraph",
+    "summary",
     "table",
 ]
+
+#: A report with at least this many sections after its summary gets a table of contents.
+TOC_MIN_SECTIONS = 5
 
 
 class Html:
@@ -43,9 +49,38 @@ class Html:
         return Html(self.markup + str(other))
 
 
-def heading(text: str, level: int = 2) -> Html:
-    """A heading with escaped text."""
-    return Html(f"<h{level}>{esc(text)}</h{level}>")
+def heading(text: str, level: int = 2, anchor: str | None = None) -> Html:
+    """A heading with escaped text; ``anchor`` becomes its ``id`` (a table of contents target)."""
+    ident = f' id="{esc(anchor)}"' if anchor else ""
+    return Html(f"<h{level}{ident}>{esc(text)}</h{level}>")
+
+
+def summary(title: str, findings: Iterable[str], anchor: str = "summary") -> Html:
+    """The report's opening summary: a heading and one bullet per finding (escaped).
+
+    >>> str(summary("Sammanfattning", ["Kvoten är 0,81."]))[25:61]
+    '<h2 id="summary">Sammanfattning</h2>'
+    """
+    items = "".join(f"<li>{esc(x)}</li>" for x in findings)
+    return Html(
+        f'<section class="summary">{heading(title, 2, anchor)}'
+        f'<ul class="findings">{items}</ul></section>'
+    )
+
+
+def contents(title: str, entries: Iterable[tuple[str, str]]) -> Html:
+    """A table of contents: links to the ``(anchor, heading text)`` pairs, in order.
+
+    An unnumbered list: some reports number their headings themselves.
+
+    >>> str(contents("Innehåll", [("synth", "1. Syntetisk kontroll")])).split("<ul>")[1]
+    '<li><a href="#synth">1. Syntetisk kontroll</a></li></ul></nav>'
+    """
+    items = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
+    return Html(
+        f'<nav class="toc" aria-label="{esc(title)}"><p class="toc-title">{esc(title)}</p>'
+        f"<ul>{items}</ul></nav>"
+    )
 
 
 def paragraph(text: str, cls: str | None = None) -> Html:
@@ -70,10 +105,13 @@ def table(
     caption: str | None = None,
     numeric: Sequence[bool] | None = None,
     footnotes: Sequence[str] = (),
+    breakable: bool = False,
 ) -> Html:
     """An accessible table with numeric columns right-aligned.
 
-    Cells are escaped (an :class:`Html` cell is inserted as it is).
+    Cells are escaped (an :class:`Html` cell is inserted as it is). A ``breakable`` table may
+    continue on the next printed page (its header repeated) although it is short, e.g. so that
+    it starts on a first page the report's summary leaves partly free.
     """
     numeric = numeric or [False] * len(headers)
     # Alignment inline as well as by class: notebook front ends (JupyterLab right-aligns every
@@ -94,8 +132,9 @@ def table(
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     foot = "".join(f'<p class="footnote">{esc(f)}</p>' for f in footnotes)
+    cls = "data breakable" if breakable else "data"
     return Html(
-        f'<table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f'<table class="{cls}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{foot}"
     )
 

@@ -42,6 +42,7 @@ from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
 from research.views import html
 
 from .charts import need_detectability_chart
+from .summary import findings
 from .texts import TEXTS
 
 __all__ = [
@@ -360,6 +361,15 @@ class CandidateScreening:
     def _num(self, x: float | None, decimals: int = 2) -> str:
         return format_number(x, decimals, self.lang)
 
+    def number(self, x: float | None) -> str:
+        """A ratio or score as the tables show it (two decimals)."""
+        return self._num(x)
+
+    @property
+    def sens_k(self) -> int:
+        """The sensitivity section follows the top this many."""
+        return _SENS_K
+
     def _num_trim(self, x: float) -> str:
         """A number with as few decimals as it needs, at most three (``2``, ``0,25``)."""
         for decimals in (0, 1, 2):
@@ -405,7 +415,8 @@ class CandidateScreening:
             return TEXTS("not_detectable_short", self.lang)
         return format_percent(r["detect_mde_pct"], 0, self.lang)
 
-    def _interval_text(self, r: Mapping) -> str:
+    def interval_text(self, r: Mapping) -> str:
+        """The 95 % interval of a row's rate ratio to riket, as the tables show it."""
         lo, hi = r["need_lower_est"], r["need_upper_est"]
         if lo is None or hi is None:
             return format_number(None, 2, self.lang)
@@ -430,7 +441,7 @@ class CandidateScreening:
                 "name": [self._name(r) for r in rows.iter_rows(named=True)],
                 "count": [format_int(x, self.lang) for x in rows["count_est_total"]],
                 "ratio": [self._num(x) for x in rows["need_rate_ratio_est"]],
-                "interval": [self._interval_text(r) for r in rows.iter_rows(named=True)],
+                "interval": [self.interval_text(r) for r in rows.iter_rows(named=True)],
                 "need_score": [self._num(x) for x in rows["need_score"]],
                 "distance": [self._num(x) for x in rows["similarity_distance"]],
                 "sim_score": [self._num(x) for x in rows["similarity_score"]],
@@ -460,7 +471,38 @@ class CandidateScreening:
             return f"{g.label(self.lang)} (Kolada {g.group_id})"
         return None if self.lan is None else self.lan.name
 
+    def section_entries(self) -> list[tuple[str, str]]:
+        """``(anchor, heading)`` of each section the notebook renders after the summary.
+
+        The sections take their headings from here, so the table of contents lists exactly
+        the headings a reader finds below it.
+        """
+        shown = self._shown_label()
+        table = (
+            TEXTS("table_heading_lan", self.lang, top=self.top, lan=shown)
+            if shown is not None
+            else TEXTS("table_heading", self.lang, top=self.top)
+        )
+        return [
+            ("how", TEXTS("how_heading", self.lang)),
+            ("ranking", table),
+            ("chart", TEXTS("chart_heading", self.lang)),
+            ("sensitivity", TEXTS("sens_heading", self.lang)),
+            ("notes", TEXTS("notes_heading", self.lang)),
+        ]
+
+    def _h2(self, anchor: str) -> html.Html:
+        return html.heading(dict(self.section_entries())[anchor], 2, anchor)
+
     # -- sections ------------------------------------------------------------------------
+    def summary(self) -> html.Html:
+        """The "Sammanfattning" (findings of the sections below), then a table of contents."""
+        out = html.summary(TEXTS("summary_heading", self.lang), findings(self))
+        entries = self.section_entries()
+        if len(entries) >= html.TOC_MIN_SECTIONS:
+            out += html.contents(TEXTS("toc_heading", self.lang), entries)
+        return out
+
     def title(self) -> html.Html:
         """Report title and a subtitle naming the indicator, years and län."""
         first, last = self.years
@@ -569,7 +611,7 @@ class CandidateScreening:
             kind="warning",
         )
         return (
-            html.heading(TEXTS("how_heading", self.lang), 2)
+            self._h2("how")
             + html.paragraph(text)
             + html.paragraph(TEXTS("intro_components", self.lang))
             + self.components_table()
@@ -581,12 +623,6 @@ class CandidateScreening:
         first, last = self.years
         s = self.table.settings
         level = format_percent(100 * s["level"], 0, self.lang)
-        shown = self._shown_label()
-        heading = (
-            TEXTS("table_heading_lan", self.lang, top=self.top, lan=shown)
-            if shown is not None
-            else TEXTS("table_heading", self.lang, top=self.top)
-        )
         f = self.formatted_rows()
         cols = [
             "rank",
@@ -631,7 +667,7 @@ class CandidateScreening:
             rows.append([r[c] for c in cols])
         fr = self.row(self.focus.code)
         ff = f.filter(pl.col("area_code") == self.focus.code).row(0, named=True)
-        parts = html.heading(heading, 2)
+        parts = self._h2("ranking")
         if fr["area_code"] != self.pilot.code:
             parts += html.paragraph(
                 TEXTS(
@@ -660,7 +696,7 @@ class CandidateScreening:
                 pilot=self.pilot.label(),
                 n=self.n,
                 rr=".." if small else self._num(pr["need_rate_ratio_est"]),
-                interval=".." if small else self._interval_text(pr),
+                interval=".." if small else self.interval_text(pr),
                 mde=".." if small else self._mde_text(pr),
             )
         )
@@ -772,7 +808,7 @@ class CandidateScreening:
             min_mde=format_percent(lo["mde_pct"], 0, self.lang),
         )
         return (
-            html.heading(TEXTS("chart_heading", self.lang), 2)
+            self._h2("chart")
             + html.paragraph(TEXTS("chart_intro", self.lang, level=level))
             + html.figure(fig, alt=alt, source=self.source_line())
         )
@@ -825,7 +861,7 @@ class CandidateScreening:
                 )
             )
         return (
-            html.heading(TEXTS("sens_heading", self.lang), 2)
+            self._h2("sensitivity")
             + html.paragraph(
                 TEXTS(
                     "sens_intro",
@@ -896,9 +932,7 @@ class CandidateScreening:
             TEXTS("note_detect", self.lang, years=s["pilot_years"]),
             TEXTS("note_refs", self.lang),
         ]
-        return html.heading(TEXTS("notes_heading", self.lang), 2) + html.callout(
-            TEXTS("notes_heading", self.lang), lines
-        )
+        return self._h2("notes") + html.callout(TEXTS("notes_heading", self.lang), lines)
 
 
 def _kommun(area: Area, param: str, hint: str) -> Area:

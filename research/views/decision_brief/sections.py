@@ -143,7 +143,6 @@ class DecisionBrief:
             max_year=c.end_year,
             required=2,
         )
-        first = max(c.start_year, 2015)
         rows = []
         for r in lv.iter_rows(named=True):
             ind, year = r["indicator"], r["year"]
@@ -159,7 +158,7 @@ class DecisionBrief:
                     f"{key}upper": ci.upper if ci else None,
                 }
             row |= self._pooled_similar(ind, year)
-            rr = c.ratio_to_riket(ind, year)
+            rr = c.rate_ratio_result(ind, year)
             row |= {
                 "ratio": rr.ratio if rr else None,
                 "ratio_lower": rr.lower if rr else None,
@@ -167,9 +166,7 @@ class DecisionBrief:
                 "rank": r["rank"],
                 "n_ranked": r["n_ranked"],
             }
-            tr = c.trend(
-                ind, cand, (first, c.end_year), c.catalog.breaks_for(ind, (first, c.end_year))
-            )
+            tr = c.trend_result(ind, cand)  # over c.trend_years, as the comparison report
             row |= {
                 "trend": tr.pct_change if tr else None,
                 "trend_lower": tr.lower if tr else None,

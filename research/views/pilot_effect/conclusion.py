@@ -13,7 +13,7 @@ from research.core.fmt import check_lang, format_number, format_percent
 from .sdid import agreement_sentence, estimator_name
 from .texts import TEXTS
 
-__all__ = ["conclusion_paragraphs", "power_pct"]
+__all__ = ["conclusion_paragraphs", "power_pct", "verdict_sentence"]
 
 
 def _pct_change(rr: float, lang: str) -> str:
@@ -35,6 +35,66 @@ def power_pct(power: float, lang: str) -> str:
     if power < 0.005:
         return TEXTS("power_below_1", lang)
     return format_percent(100 * power, 0, lang)
+
+
+def _significant(conclusion: Conclusion) -> list:
+    ev = conclusion.evidence
+    return [e for e in ev.estimates if e.p_value <= ev.alpha and e.rate_ratio != 1]
+
+
+def _values(conclusion: Conclusion, lang: str) -> dict:
+    """The numbers the verdict and power sentences are worded with."""
+    evidence = conclusion.evidence
+    sig = _significant(conclusion)
+    lead = sig[0] if sig else None
+    mde = (
+        _pct_change(1 - evidence.mde_pct_district / 100, lang)
+        if math.isfinite(evidence.mde_pct_district)
+        else None
+    )
+    return dict(
+        names=", ".join(estimator_name(e.key, lang) for e in sig),
+        n_sig=len(sig),
+        n=len(evidence.estimates),
+        change=_pct_change(lead.rate_ratio, lang) if lead else "",
+        plausible=format_percent(evidence.plausible_pct, 0, lang),
+        power=power_pct(evidence.power_plausible, lang)
+        if math.isfinite(evidence.power_plausible)
+        else "..",
+        mde=mde or "",
+        alpha=format_number(evidence.alpha, 2, lang),
+    )
+
+
+def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
+    """The verdict in words: the start of the conclusion's headline, and the summary's first line.
+
+    Parameters
+    ----------
+    conclusion
+        The result of :func:`research.analyses.effect.conclude`.
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If ``lang`` is not ``"sv"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> from research.analyses.effect import Estimate, Evidence, conclude
+    >>> ev = Evidence(estimates=(Estimate("did", 0.95, 0.8, 1.1, 0.5),), power_plausible=0.06)
+    >>> c = conclude(ev)
+    >>> conclusion_paragraphs(c, "sv")[0].startswith(verdict_sentence(c, "sv"))
+    True
+    """
+    lang = check_lang(lang)
+    return TEXTS(f"verdict_{conclusion.verdict}", lang, **_values(conclusion, lang))
 
 
 def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:
@@ -76,28 +136,11 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     alpha = evidence.alpha
     verdict = conclusion.verdict
     underpowered = conclusion.underpowered
-    sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
+    sig = _significant(conclusion)
     out: list[str] = []
-    names = ", ".join(estimator_name(e.key, lang) for e in sig)
-    lead = sig[0] if sig else None
-    mde = (
-        _pct_change(1 - evidence.mde_pct_district / 100, lang)
-        if math.isfinite(evidence.mde_pct_district)
-        else None
-    )
-    kw = dict(
-        names=names,
-        n_sig=len(sig),
-        n=len(evidence.estimates),
-        change=_pct_change(lead.rate_ratio, lang) if lead else "",
-        plausible=format_percent(evidence.plausible_pct, 0, lang),
-        power=power_pct(evidence.power_plausible, lang)
-        if math.isfinite(evidence.power_plausible)
-        else "..",
-        mde=mde or "",
-        alpha=format_number(evidence.alpha, 2, lang),
-    )
-    head = TEXTS(f"verdict_{verdict}", lang, **kw)
+    kw = _values(conclusion, lang)
+    mde = kw["mde"] or None
+    head = verdict_sentence(conclusion, lang)
     agreement = agreement_sentence(evidence, lang)
     if agreement:
         head += " " + agreement

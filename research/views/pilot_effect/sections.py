@@ -37,6 +37,7 @@ from research.views.power_text import note_texts
 from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
 from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words
+from .summary import findings, interval_text, p_text, rr_text
 from .texts import TEXTS
 
 __all__ = ["PilotEffect", "pilot_effect"]
@@ -48,22 +49,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _p(p: float | None, lang: str) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ".."
-    return format_number(p, 3, lang)
-
-
-def _rr(x: float | None, lang: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ".."
-    if math.isinf(x):
-        return "∞" if x > 0 else "0"
-    return format_number(x, 2, lang)
-
-
-def _interval(lo: float | None, hi: float | None, lang: str) -> str:
-    return format_range(_rr(lo, lang), _rr(hi, lang), lang)
+_p, _rr, _interval = p_text, rr_text, interval_text  # one formatting for sections and summary
 
 
 @dataclass
@@ -121,12 +107,62 @@ class PilotEffect:
             return self._t("pred_outcome", label=self.ind_label(), years=name[6:-1])
         return name
 
+    def _inference(self, r: object, wild_note: bool = False) -> dict[str, str]:
+        """An estimator's inference and why, worded from its ``reason_code``.
+
+        ``wild_note`` adds why the wild bootstrap is not used with one treated kommun (the
+        DiD estimator says so; the event study does not offer the wild bootstrap).
+        """
+        method: str = r.method  # type: ignore[attr-defined]
+        v: dict = r.reason_values  # type: ignore[attr-defined]
+        reason = self._t(f"inf_reason_{r.reason_code}", **v)  # type: ignore[attr-defined]
+        if method == "cluster":
+            reason += " " + self._t("inf_cr1")
+        elif wild_note and v.get("treated") == 1:
+            reason += " " + self._t("inf_wild_fails")
+        return {"method": self._t(f"inf_method_{method}"), "reason": reason}
+
+    def section_entries(self) -> list[tuple[str, str]]:
+        """``(anchor, heading)`` of each section the notebook renders after the summary.
+
+        The sections take their headings from here, so the table of contents lists exactly
+        the headings a reader finds below it (the expansion scenario only when requested).
+        """
+        entries = [
+            ("pool", self._t("pool_heading")),
+            ("synth", self._t("synth_heading")),
+            ("sdid", self._t("sdid_heading")),
+            ("did", self._t("did_heading")),
+            ("its", self._t("its_heading")),
+            ("power", self._t("mde_heading")),
+        ]
+        if self.a.expansion is not None:
+            entries.append(
+                ("expansion", self._t("exp_heading", schedule=self.a.expansion.schedule))
+            )
+        entries += [
+            ("conclusion", self._t("conclusion_heading")),
+            ("warnings", self._t("warnings_heading")),
+        ]
+        return entries
+
+    def _h2(self, anchor: str) -> html.Html:
+        return html.heading(dict(self.section_entries())[anchor], 2, anchor)
+
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
         """The report title."""
         return html.heading(
             self._t("title_pe", indicator=self.ind_label(), pilot=self.pilot.name), 1
         )
+
+    def summary(self) -> html.Html:
+        """The "Sammanfattning" (verdict and findings of the sections), then the contents."""
+        out = html.summary(self._t("summary_heading"), findings(self))
+        entries = self.section_entries()
+        if len(entries) >= html.TOC_MIN_SECTIONS:
+            out += html.contents(self._t("toc_heading"), entries)
+        return out
 
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""
@@ -216,7 +252,7 @@ class PilotEffect:
                 groups="; ".join(f"{g.label(self.lang)} (Kolada {g.group_id})" for g in p.groups),
             ),
         }[p.kind]
-        out = html.heading(self._t("pool_heading"), 2)
+        out = self._h2("pool")
         out += html.paragraph(
             self._t(
                 "pool_text",
@@ -246,7 +282,7 @@ class PilotEffect:
         """Synthetic control: method, weights, balance, gap plot with placebos, inference."""
         a, s = self.a, self.a.synth
         fit = s.fit
-        out = html.heading(self._t("synth_heading"), 2)
+        out = self._h2("synth")
         out += html.paragraph(
             self._t(
                 "synth_method",
@@ -368,7 +404,7 @@ class PilotEffect:
         a, sd = self.a, self.a.sdid
         fit = sd.fit
         lang = self.lang
-        out = html.heading(self._t("sdid_heading"), 2)
+        out = self._h2("sdid")
         out += html.paragraph(
             self._t(
                 "sdid_method",
@@ -474,7 +510,7 @@ class PilotEffect:
             return html.Html("")
         lang = self.lang
         level = format_percent(100 * ex.fit.level, 0, lang)
-        out = html.heading(self._t("exp_heading", schedule=ex.schedule), 2)
+        out = self._h2("expansion")
         out += html.paragraph(
             self._t(
                 "exp_method",
@@ -542,7 +578,7 @@ class PilotEffect:
     def did_section(self) -> html.Html:
         """Difference-in-differences on counts with randomization inference, event study."""
         a, d, ev = self.a, self.a.did, self.a.event
-        out = html.heading(self._t("did_heading"), 2)
+        out = self._h2("did")
         out += html.paragraph(
             self._t(
                 "did_method",
@@ -576,8 +612,8 @@ class PilotEffect:
         out += html.callout(
             self._t("method_heading"),
             [
-                self._t("method_line", method=d.method, reason=d.reason),
-                self._t("event_method_line", method=ev.method, reason=ev.reason),
+                self._t("method_line", **self._inference(d, wild_note=True)),
+                self._t("event_method_line", **self._inference(ev)),
             ],
         )
         fig = event_study_chart(
@@ -606,7 +642,7 @@ class PilotEffect:
     def its_section(self) -> html.Html:
         """Interrupted time series of the pilot kommun, alone and against the pool aggregate."""
         a = self.a
-        out = html.heading(self._t("its_heading"), 2)
+        out = self._h2("its")
         out += html.paragraph(
             self._t(
                 "its_method",
@@ -682,7 +718,7 @@ class PilotEffect:
     def power_section(self) -> html.Html:
         """What effect these data could have detected, in the pilot district after dilution."""
         a, pw = self.a, self.a.power
-        out = html.heading(self._t("mde_heading"), 2)
+        out = self._h2("power")
         out += html.paragraph(
             self._t(
                 "power_method",
@@ -747,7 +783,7 @@ class PilotEffect:
             for key, w in self.a.estimator_warnings()
         ]
         return (
-            html.heading(self._t("warnings_heading"), 2)
+            self._h2("warnings")
             + html.paragraph(self._t("warnings_intro"))
             + html.callout(self._t("warnings_heading"), lines, kind="warning")
         )
@@ -755,7 +791,7 @@ class PilotEffect:
     def conclusion(self) -> html.Html:
         """The plain-language conclusion drawn by :func:`research.analyses.effect.conclude`."""
         paras = conclusion_paragraphs(self.a.conclusion, self.lang)
-        out = html.heading(self._t("conclusion_heading"), 2)
+        out = self._h2("conclusion")
         out += html.paragraph(paras[0], cls="lead")
         return out + html.callout(self._t("conclusion_caveats"), paras[1:], kind="warning")
 

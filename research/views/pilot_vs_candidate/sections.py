@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
+from research.analyses.effect import PLAUSIBLE_DROP
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
 from research.core.errors import ParameterError
-from research.core.fmt import check_lang, format_int, format_month, format_number, format_percent
-from research.data.catalog import Catalog, SeriesBreak, load_catalog
+from research.core.fmt import (
+    check_lang,
+    format_int,
+    format_month,
+    format_number,
+    format_percent,
+    format_range,
+)
+from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
 from research.geo.area import RIKET, Area
@@ -36,6 +45,7 @@ from research.views import html
 from research.views.charts import PeriodMarks, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
+from .summary import findings
 from .texts import TEXTS
 
 __all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
@@ -55,6 +65,7 @@ class PilotVsCandidate:
     panel: pl.DataFrame = field(repr=False)
     catalog: Catalog = field(repr=False)
     programme: Pilot = field(default_factory=lambda: case().pilot)
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def areas(self) -> list[Area]:
@@ -75,10 +86,50 @@ class PilotVsCandidate:
             parts.append(TEXTS("source_part_bra_import", self.lang))
         return TEXTS("source_line", self.lang, source="; ".join(parts))
 
+    def _once(self, key: object, compute: Any) -> Any:
+        """The value of ``compute()`` computed once: the summary and the sections share it."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def section_entries(self) -> list[tuple[str, str]]:
+        """``(anchor, heading)`` of each section the notebook renders after the summary.
+
+        The sections take their headings from here, so the table of contents lists exactly
+        the headings a reader finds below it.
+        """
+        entries = [
+            ("latest", TEXTS("latest_heading", self.lang)),
+            ("trends", TEXTS("trends_heading", self.lang)),
+            ("trend", TEXTS("trend_heading", self.lang)),
+        ]
+        if self.funnel_result() is not None:
+            entries.append(("funnel", TEXTS("funnel_heading", self.lang)))
+        if self.similar_frame() is not None:
+            entries.append(
+                ("similar", TEXTS("similar_heading", self.lang, area=self.candidate.name))
+            )
+        if self.detect_result() is not None:
+            entries.append(("power", TEXTS("power_heading", self.lang)))
+        entries.append(("breaks", TEXTS("breaks_heading", self.lang)))
+        return entries
+
+    def _h2(self, anchor: str) -> html.Html:
+        text = dict(self.section_entries())[anchor]
+        return html.heading(text, 2, anchor)
+
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
         """The report title."""
         return html.heading(TEXTS("title_pvc", self.lang, candidate=self.candidate.name), 1)
+
+    def summary(self) -> html.Html:
+        """The "Sammanfattning" (findings of the sections below), then a table of contents."""
+        out = html.summary(TEXTS("summary_heading", self.lang), findings(self))
+        entries = self.section_entries()
+        if len(entries) >= html.TOC_MIN_SECTIONS:
+            out += html.contents(TEXTS("toc_heading", self.lang), entries)
+        return out
 
     def intro(self) -> html.Html:
         """What the report compares, and the stand-in caveat when the pilot is a kommun."""
@@ -118,22 +169,30 @@ class PilotVsCandidate:
             out = out + html.callout(TEXTS("standin_title", self.lang), [text], kind="warning")
         return out
 
+    def latest_frame(self) -> pl.DataFrame:
+        """Latest year of each indicator with data, the values and the candidate's rank."""
+        return self._once(
+            "latest",
+            lambda: latest_levels(
+                self.panel,
+                self.indicators,
+                [a.code for a in self.areas],
+                rank_area=self.candidate.code,
+                max_year=self.end_year,
+                required=2,
+            ),
+        )
+
     def latest_table(self) -> html.Html:
         """Latest-year rate of each indicator for candidate, pilot and riket, with rank."""
         codes = [a.code for a in self.areas]
-        lv = latest_levels(
-            self.panel,
-            self.indicators,
-            codes,
-            rank_area=self.candidate.code,
-            max_year=self.end_year,
-            required=2,
-        )
+        lv = self.latest_frame()
         headers = [TEXTS("col_indicator", self.lang), TEXTS("col_year", self.lang)]
         headers += [self.name(a) for a in self.areas]
         headers += [TEXTS("col_ratio", self.lang, area=self.candidate.name)]
         headers += [TEXTS("col_rank", self.lang, area=self.candidate.name)]
         rows = []
+        pilot_ratios: list[str] = []
         official = False
         for r in lv.iter_rows(named=True):
             ind = self.catalog[r["indicator"]]
@@ -145,6 +204,21 @@ class PilotVsCandidate:
                     text = format_number(r[f"value_{c}"], 1, self.lang)
                 row.append(text)
             row.append(self._ratio_text(ind.id, year))
+            to_pilot = self.rate_ratio_result(ind.id, year, self.pilot.code)
+            if to_pilot is not None:
+                pilot_ratios.append(
+                    TEXTS(
+                        "pilot_ratio_item",
+                        self.lang,
+                        indicator=ind.label(self.lang, short=True),
+                        ratio=format_number(to_pilot.ratio, 2, self.lang),
+                        ci=format_range(
+                            format_number(to_pilot.lower, 2, self.lang),
+                            format_number(to_pilot.upper, 2, self.lang),
+                            self.lang,
+                        ),
+                    )
+                )
             row.append(
                 TEXTS("rank_value", self.lang, rank=r["rank"], n=r["n_ranked"])
                 if r["rank"] is not None
@@ -153,15 +227,26 @@ class PilotVsCandidate:
             official = official or ind.source.startswith("Brå")
             rows.append(row)
         notes = [TEXTS("ci_note", self.lang)]
+        if pilot_ratios:
+            notes.append(
+                TEXTS(
+                    "pilot_ratio_note",
+                    self.lang,
+                    area=self.candidate.name,
+                    pilot=self.pilot.name,
+                    ratios="; ".join(pilot_ratios),
+                )
+            )
         if official:
             notes.append(TEXTS("ci_note_official", self.lang))
         notes += [TEXTS("rank_note", self.lang), self.source_line()]
-        return html.heading(TEXTS("latest_heading", self.lang), 2) + html.table(
+        return self._h2("latest") + html.table(
             headers,
             rows,
             numeric=[False, False, True, True, True, True, True],
             caption=TEXTS("rate_note", self.lang),
             footnotes=notes,
+            breakable=True,  # starts on page 1 below the summary instead of leaving it part empty
         )
 
     def trend_chart(self, indicator: str) -> html.Html:
@@ -204,7 +289,7 @@ class PilotVsCandidate:
 
     def trends_heading(self) -> html.Html:
         """Heading of the trends section."""
-        return html.heading(TEXTS("trends_heading", self.lang), 2)
+        return self._h2("trends")
 
     def breaks_note(self) -> html.Html:
         """The registered breaks that touch the shown indicators and years."""
@@ -216,7 +301,7 @@ class PilotVsCandidate:
             b.description(self.lang) for b in sorted(seen.values(), key=lambda b: b.first_year)
         ]
         return (
-            html.heading(TEXTS("breaks_heading", self.lang), 2)
+            self._h2("breaks")
             + html.paragraph(TEXTS("breaks_intro", self.lang))
             + html.callout(TEXTS("breaks_heading", self.lang), lines)
         )
@@ -286,23 +371,26 @@ class PilotVsCandidate:
             self.lang,
         )
 
-    def ratio_to_riket(self, indicator: str, year: int | None) -> RateRatio | None:
-        """The candidate's rate over riket's in ``year`` (exact conditional test and interval).
+    def rate_ratio_result(
+        self, indicator: str, year: int | None, ref: str = RIKET
+    ) -> RateRatio | None:
+        """The candidate's rate over ``ref``'s (default riket) in ``year``.
 
+        Exact conditional test and interval (:func:`research.stats.rates.rate_ratio`);
         ``None`` when either has no value that year.
         """
         if year is None:
             return None
         a = self.counts(indicator, self.candidate.code, (year, year))
-        b = self.counts(indicator, RIKET, (year, year))
+        b = self.counts(indicator, ref, (year, year))
         if a.is_empty() or b.is_empty():
             return None
         return rate_ratio(
             int(a["count"][0]), float(a["exposure"][0]), int(b["count"][0]), float(b["exposure"][0])
         )
 
-    def _ratio_text(self, indicator: str, year: int | None) -> html.Html | str:
-        rr = self.ratio_to_riket(indicator, year)
+    def _ratio_text(self, indicator: str, year: int | None, ref: str = RIKET) -> html.Html | str:
+        rr = self.rate_ratio_result(indicator, year, ref)
         if rr is None:
             return ".."
         return html.interval(
@@ -312,33 +400,37 @@ class PilotVsCandidate:
             self.lang,
         )
 
-    def trend(
-        self, indicator: str, code: str, years: tuple[int, int], breaks: Sequence[SeriesBreak]
-    ) -> TrendResult | None:
-        """Average annual % change of one area over ``years`` (quasi-Poisson, breaks as shifts).
+    @property
+    def trend_years(self) -> tuple[int, int]:
+        """Window of the trend section: from the first year after the 2015 break."""
+        return max(self.start_year, 2015), self.end_year
 
-        ``None`` when fewer than four years have counts or too few remain after the break
-        terms.
-        """
-        d = self.counts(indicator, code, years)
-        if d.height < 4:
-            return None
-        try:
-            return poisson_trend(
-                d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
-            )
-        except Exception:  # too few years left after the break terms: say so
-            return None
+    def trend_result(self, indicator: str, code: str) -> TrendResult | None:
+        """Annual % change of one area over :attr:`trend_years` (quasi-Poisson), or None."""
+
+        def compute() -> Any:
+            first, last = self.trend_years
+            d = self.counts(indicator, code, (first, last))
+            if d.height < 4:
+                return None
+            breaks = self.catalog.breaks_for(indicator, (first, last))
+            try:
+                return poisson_trend(
+                    d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
+                )
+            except Exception:  # too few years left after the break terms: say so
+                return None
+
+        return self._once(("trend", indicator, code), compute)
 
     def trend_table(self) -> html.Html:
         """Annual % change since the first year after the 2015 break, with intervals."""
-        first, last = max(self.start_year, 2015), self.end_year
+        first, last = self.trend_years
         rows = []
         for ind in self.indicators:
             row: list[object] = [self.catalog[ind].label(self.lang, short=True)]
-            breaks = self.catalog.breaks_for(ind, (first, last))
             for area in self.areas:
-                tr = self.trend(ind, area.code, (first, last), breaks)
+                tr = self.trend_result(ind, area.code)
                 if tr is None:
                     row.append("..")
                     continue
@@ -354,7 +446,7 @@ class PilotVsCandidate:
         headers = [TEXTS("col_indicator", self.lang)]
         headers += [TEXTS("col_trend", self.lang, area=self.name(a)) for a in self.areas]
         return (
-            html.heading(TEXTS("trend_heading", self.lang), 2)
+            self._h2("trend")
             + html.paragraph(TEXTS("trend_intro", self.lang, first=first, last=last))
             + html.table(
                 headers,
@@ -364,28 +456,53 @@ class PilotVsCandidate:
             )
         )
 
-    def funnel(self, indicator: str | None = None) -> html.Html:
+    def funnel_result(self) -> tuple[int, Any, str] | None:
+        """Funnel of all kommuner for the first indicator: ``(year, result, where)``.
+
+        ``where`` is the candidate's position as a catalogue id (``within``, ``high_95``,
+        ``low_998``, ...); None when no kommun has a count.
+        """
+
+        def compute() -> tuple[int, Any, str] | None:
+            ind = self.catalog[self.indicators[0]]
+            d = self.panel.filter(
+                (pl.col("indicator") == ind.id)
+                & (pl.col("level") == "kommun")
+                & (pl.col("sex") == "T")
+                & (pl.col("year") <= self.end_year)
+                & pl.coalesce("count", "count_est").is_not_null()
+                & pl.col("population").is_not_null()
+            )
+            if d.is_empty():
+                return None
+            year = int(d["year"].max())
+            d = d.filter(pl.col("year") == year)
+            res = compare_funnel(
+                d.select(pl.coalesce("count", "count_est")).to_series().cast(pl.Float64),
+                d["population"],
+                areas=d["area_code"],
+                per=float(ind.per or 1e5),
+                overdispersion="multiplicative",
+            )
+            own = res.areas.filter(pl.col("area") == self.candidate.code)
+            where = "within"
+            if own.height:
+                f998, f95 = own["flag_99_8"][0], own["flag_95"][0]
+                if f998 in ("high", "low"):
+                    where = f"{f998}_998"
+                elif f95 in ("high", "low"):
+                    where = f"{f95}_95"
+            return year, res, where
+
+        return self._once("funnel", compute)
+
+    def funnel(self) -> html.Html:
         """Funnel plot of all kommuner for the first indicator, candidate and pilot marked."""
-        ind = self.catalog[indicator or self.indicators[0]]
-        d = self.panel.filter(
-            (pl.col("indicator") == ind.id)
-            & (pl.col("level") == "kommun")
-            & (pl.col("sex") == "T")
-            & (pl.col("year") <= self.end_year)
-            & pl.coalesce("count", "count_est").is_not_null()
-            & pl.col("population").is_not_null()
-        )
-        if d.is_empty():
+        ind = self.catalog[self.indicators[0]]
+        found = self.funnel_result()
+        if found is None:
             return html.Html("")
-        year = int(d["year"].max())
-        d = d.filter(pl.col("year") == year)
-        res = compare_funnel(
-            d.select(pl.coalesce("count", "count_est")).to_series().cast(pl.Float64),
-            d["population"],
-            areas=d["area_code"],
-            per=float(ind.per or 1e5),
-            overdispersion="multiplicative",
-        )
+        year, res, where = found
         marks = [(self.candidate.code, self.candidate.name)]
         if self.pilot.level == "kommun":
             marks.append((self.pilot.code, self.pilot.name))
@@ -399,14 +516,6 @@ class PilotVsCandidate:
             target_label=TEXTS("target", self.lang),
             lang=self.lang,
         )
-        own = res.areas.filter(pl.col("area") == self.candidate.code)
-        where = TEXTS("within", self.lang)
-        if own.height:
-            f998, f95 = own["flag_99_8"][0], own["flag_95"][0]
-            if f998 in ("high", "low"):
-                where = TEXTS(f"{f998}_998", self.lang)
-            elif f95 in ("high", "low"):
-                where = TEXTS(f"{f95}_95", self.lang)
         alt = TEXTS(
             "funnel_alt",
             self.lang,
@@ -420,30 +529,44 @@ class PilotVsCandidate:
             self.lang,
             year=year,
             candidate=self.candidate.name,
-            where=where,
+            where=TEXTS(where, self.lang),
             phi=format_number(max(res.dispersion.phi, 1.0), 2, self.lang),
         )
         return (
-            html.heading(TEXTS("funnel_heading", self.lang), 2)
+            self._h2("funnel")
             + html.paragraph(intro)
             + html.figure(fig, alt=alt, source=self.source_line())
         )
+
+    def similar_frame(self, k: int = 10) -> Any:
+        """The candidate's ``k`` most similar kommuner (years ``end_year - 2`` to ``end_year``).
+
+        None when the candidate is not a kommun or no indicator comes from Kolada.
+        """
+
+        def compute() -> Any:
+            last = self.end_year
+            inds = [i for i in self.indicators if self.catalog[i].source.startswith("Kolada")]
+            if not inds or self.candidate.level != "kommun":
+                return None
+            return similar_areas(
+                self.panel,
+                self.candidate.code,
+                indicators=inds,
+                covariates=("N01951",),
+                year=(last - 2, last),
+                k=k,
+            )
+
+        return self._once(("similar", k), compute)
 
     def similar(self, k: int = 10) -> html.Html:
         """The candidate's k most similar kommuner on the report's indicators and population."""
         last = self.end_year
         first = last - 2
-        inds = [i for i in self.indicators if self.catalog[i].source.startswith("Kolada")]
-        if not inds or self.candidate.level != "kommun":
+        sim = self.similar_frame(k)
+        if sim is None:
             return html.Html("")
-        sim = similar_areas(
-            self.panel,
-            self.candidate.code,
-            indicators=inds,
-            covariates=("N01951",),
-            year=(first, last),
-            k=k,
-        )
         rows = []
         for r in sim.iter_rows(named=True):
             contrib = {c[len("contrib_") :]: r[c] for c in sim.columns if c.startswith("contrib_")}
@@ -470,7 +593,7 @@ class PilotVsCandidate:
             TEXTS("col_main", self.lang),
         ]
         return (
-            html.heading(TEXTS("similar_heading", self.lang, area=self.candidate.name), 2)
+            self._h2("similar")
             + html.paragraph(
                 TEXTS("similar_intro", self.lang, area=self.candidate.name, first=first, last=last)
             )
@@ -514,15 +637,31 @@ class PilotVsCandidate:
             )
         )
 
-    def power(self, drop: float = 0.2) -> html.Html:
+    def detect_result(self) -> tuple[float, Any] | None:
+        """Whether a 20 % drop in the candidate within three years would be detected.
+
+        ``(baseline, result)``: the mean yearly count of the first indicator over the last
+        three years and the :func:`research.stats.power.can_detect` result; None without counts.
+        """
+
+        def compute() -> tuple[float, Any] | None:
+            last = self.end_year
+            d = self.counts(self.indicators[0], self.candidate.code, (last - 2, last))
+            if d.is_empty():
+                return None
+            baseline = float(d["count"].mean())
+            return baseline, can_detect(PLAUSIBLE_DROP, baseline, years_pre=3, years_post=3)
+
+        return self._once("detect", compute)
+
+    def power(self) -> html.Html:
         """Answer whether a 20 % drop in the candidate within three years could be detected."""
         ind = self.indicators[0]
         last = self.end_year
-        d = self.counts(ind, self.candidate.code, (last - 2, last))
-        if d.is_empty():
+        found = self.detect_result()
+        if found is None:
             return html.Html("")
-        baseline = float(d["count"].mean())
-        res = can_detect(drop, baseline, years_pre=3, years_post=3)
+        baseline, res = found
         lines = [detect_summary(res, self.lang, area=self.candidate.name)]
         if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
             kpop = self.counts(ind, self.pilot.code, (last - 2, last))
@@ -547,7 +686,7 @@ class PilotVsCandidate:
             last=last,
         )
         return (
-            html.heading(TEXTS("power_heading", self.lang), 2)
+            self._h2("power")
             + html.paragraph(intro)
             + html.callout(TEXTS("power_heading", self.lang), lines)
         )

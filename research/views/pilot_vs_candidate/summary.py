@@ -1,0 +1,174 @@
+"""The findings that open the ``pilot_vs_candidate`` report ("Sammanfattning").
+
+Each finding is one sentence built from the very result objects the later sections show
+(:class:`research.views.pilot_vs_candidate.sections.PilotVsCandidate` computes each of them
+once), with the numbers formatted exactly as there: the latest level of the first indicator
+with its exact Poisson interval and the rate ratios to riket and to the pilot area; the
+candidate's rank and its place in the funnel plot; the trends; the most similar kommuner;
+whether a 20 % drop could be detected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from research.core.fmt import format_number, format_percent, format_range
+
+from .texts import TEXTS
+
+__all__ = ["findings"]
+
+_SIMILAR_SHOWN = 3  # most similar kommuner named in the summary
+
+
+def _ci(lower: float, upper: float, decimals: int, lang: str) -> str:
+    return format_range(
+        format_number(lower, decimals, lang), format_number(upper, decimals, lang), lang
+    )
+
+
+def _latest_row(rep: Any) -> dict | None:
+    lv = rep.latest_frame().filter(pl.col("indicator") == rep.indicators[0])
+    if lv.is_empty() or lv["year"][0] is None:
+        return None
+    return lv.row(0, named=True)
+
+
+def _level(rep: Any) -> str | None:
+    lang, ind = rep.lang, rep.catalog[rep.indicators[0]]
+    r = _latest_row(rep)
+    if r is None:
+        return None
+    year = int(r["year"])
+    value = r[f"value_{rep.candidate.code}"]
+    found = rep.rate_ci(ind.id, rep.candidate.code, year)
+    riket = rep.rate_ratio_result(ind.id, year)
+    if value is None or found is None or riket is None:
+        return None
+    ci = found[1]
+    kw = dict(
+        indicator=ind.label(lang, short=True),
+        year=year,
+        candidate=rep.candidate.name,
+        rate=format_number(value, 1, lang),
+        unit=ind.unit_label(lang),
+        ci=_ci(ci.lower, ci.upper, 1, lang),
+        rr_riket=format_number(riket.ratio, 2, lang),
+        ci_riket=_ci(riket.lower, riket.upper, 2, lang),
+    )
+    pilot = rep.rate_ratio_result(ind.id, year, rep.pilot.code)
+    if pilot is None:
+        return TEXTS("sum_level", lang, **kw)
+    return TEXTS(
+        "sum_level_pilot",
+        lang,
+        pilot=rep.pilot.name,
+        rr_pilot=format_number(pilot.ratio, 2, lang),
+        ci_pilot=_ci(pilot.lower, pilot.upper, 2, lang),
+        **kw,
+    )
+
+
+def _funnel(rep: Any) -> str | None:
+    lang = rep.lang
+    found, r = rep.funnel_result(), _latest_row(rep)
+    if found is None or r is None or r["rank"] is None:
+        return None
+    year, res, where = found
+    return TEXTS(
+        "sum_funnel_within" if where == "within" else "sum_funnel_beyond",
+        lang,
+        candidate=rep.candidate.name,
+        rank=TEXTS("rank_value", lang, rank=r["rank"], n=r["n_ranked"]),
+        year=year,
+        where=TEXTS(where, lang),
+        phi=format_number(max(res.dispersion.phi, 1.0), 2, lang),
+    )
+
+
+def _trend(rep: Any) -> str | None:
+    lang, ind = rep.lang, rep.indicators[0]
+    parts = []
+    for area in rep.areas:
+        tr = rep.trend_result(ind, area.code)
+        if tr is not None:
+            parts.append(
+                TEXTS(
+                    "sum_trend_area",
+                    lang,
+                    area=TEXTS("sum_riket", lang) if area.level == "riket" else area.name,
+                    pct=format_number(tr.pct_change, 1, lang),
+                    ci=_ci(tr.lower, tr.upper, 1, lang),
+                )
+            )
+    if not parts:
+        return None
+    first, last = rep.trend_years
+    return TEXTS("sum_trend", lang, first=first, last=last, areas="; ".join(parts))
+
+
+def _similar(rep: Any) -> str | None:
+    lang = rep.lang
+    sim = rep.similar_frame()
+    if sim is None or sim.height == 0:
+        return None
+    top = sim.head(_SIMILAR_SHOWN)
+    names = [
+        TEXTS("sum_similar_one", lang, name=n, distance=format_number(d, 2, lang))
+        for n, d in zip(top["area_name"], top["distance"], strict=True)
+    ]
+    joined = (
+        names[0] if len(names) == 1 else ", ".join(names[:-1]) + TEXTS("sum_and", lang) + names[-1]
+    )
+    return TEXTS(
+        "sum_similar",
+        lang,
+        candidate=rep.candidate.name,
+        first=rep.end_year - 2,
+        last=rep.end_year,
+        names=joined,
+    )
+
+
+def _power(rep: Any) -> str | None:
+    lang = rep.lang
+    found = rep.detect_result()
+    if found is None:
+        return None
+    _, d = found
+    kw = dict(
+        candidate=rep.candidate.name,
+        size=format_percent(100 * abs(1 - d.effect_rate_ratio), 0, lang),
+        years=d.mde.inputs["years_post"],
+        power=format_percent(100 * d.power, 0, lang),
+        target=format_percent(100 * d.target_power, 0, lang),
+    )
+    if d.mde.detectable:
+        return TEXTS("sum_power", lang, mde=format_percent(d.mde.mde_pct, 0, lang), **kw)
+    return TEXTS("sum_power_none", lang, **kw)
+
+
+def findings(rep: Any) -> list[str]:
+    """The report's summary findings, one sentence each, in the order of the sections.
+
+    Parameters
+    ----------
+    rep
+        A :class:`research.views.pilot_vs_candidate.sections.PilotVsCandidate`.
+
+    Returns
+    -------
+    list of str
+        Up to five sentences; a finding whose section has no data is left out.
+
+    Examples
+    --------
+    >>> from research.views.pilot_vs_candidate.sections import pilot_vs_candidate
+    >>> found = findings(pilot_vs_candidate(lang="en"))
+    >>> len(found), found[1][:30]
+    (5, 'Huddinge ranks 129 of 290 amon')
+    """
+    out = [f(rep) for f in (_level, _funnel, _trend, _similar, _power)]
+    return [x for x in out if x]
