@@ -48,6 +48,9 @@ brief = decision_brief(
 brief.title()
 
 # %%
+brief.summary()
+
+# %%
 brief.question()
 
 # %%

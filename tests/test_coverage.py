@@ -47,7 +47,7 @@ def test_coverage_of_the_snapshot():
     assert c.levels == {"kommun": (2008, 2022, 2), "riket": (1994, 1994, 1)}
     assert c.newest_year == 2022 and c.age_months == 17 and c.missing_years == [2023]
     sv = coverage_text(c, "sv")
-    assert sv.startswith("Datatäckning: riket 1994-1994 (1 område), kommuner 2008-2022")
+    assert sv.startswith("Datatäckning: riket 1994–1994 (1 område), kommuner 2008–2022")
     assert "stadsdelar: inga" in sv and "2023 har publicerats" in sv
     with pytest.raises(ParameterError):
         coverage_text(c, "de")
@@ -61,7 +61,7 @@ def test_no_missing_years_sentence_when_current():
 def test_data_info_states_coverage_and_bra(capsys):
     assert main(["data", "info"]) == 0
     out = capsys.readouterr().out
-    assert "kommuner 1994-2022 (290 areas)" in out
+    assert "kommuner 1994–2022 (290 areas)" in out
     assert "The newest figure is for 2022" in out
     assert "docs/bra_export.md" in out and "bra-scraper" in out
 
@@ -76,8 +76,8 @@ def test_doctests_run():
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
-        ("sv", "Datatäckning: riket 1994-2022 (1 område)"),
-        ("en", "Data coverage: Sweden 1994-2022 (1 area)"),
+        ("sv", "Datatäckning: riket 1994–2022 (1 område)"),
+        ("en", "Data coverage: Sweden 1994–2022 (1 area)"),
     ],
 )
 def test_report_footer_states_coverage(lang, text):

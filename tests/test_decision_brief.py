@@ -58,8 +58,14 @@ def test_need_numbers_are_the_comparison_reports(brief: DecisionBrief) -> None:
     for r in frame.iter_rows(named=True):
         value, ci = full.rate_ci(r["indicator"], cand, r["year"])
         assert (r["rate"], r["lower"], r["upper"]) == (value, ci.lower, ci.upper)
-        rr = full.ratio_to_riket(r["indicator"], r["year"])
+        rr = full.rate_ratio_result(r["indicator"], r["year"])
         assert (r["ratio"], r["ratio_lower"], r["ratio_upper"]) == (rr.ratio, rr.lower, rr.upper)
+        tr = full.trend_result(r["indicator"], cand)
+        assert (r["trend"], r["trend_lower"], r["trend_upper"]) == (
+            tr.pct_change,
+            tr.lower,
+            tr.upper,
+        )
     # the approved text of the comparison report shows the same rate, interval and rank
     golden = (Path(__file__).parent / "golden" / "pilot_vs_candidate.sv.txt").read_text()
     first = frame.row(0, named=True)

@@ -69,10 +69,11 @@ def format_number(x: float | int | None, decimals: int = 1, lang: str = "sv") ->
     out = format_decimal(x, format=pattern, locale=_LOCALES[check_lang(lang)])
     # CLDR may use a narrow no-break space for some locales; reports use U+00A0 throughout.
     out = out.replace("\u202f", NBSP)
-    # Babel uses U+2212 for minus in sv; keep it (typographically right) but never "-0,0".
+    # Never "-0,0"; otherwise the minus sign U+2212, as in intervals (Babel's CLDR data gives
+    # U+2212 or a hyphen-minus depending on its version and locale).
     if out.lstrip("\u2212-") == format_decimal(0, format=pattern, locale=_LOCALES[lang]):
-        out = out.lstrip("\u2212-")
-    return out
+        return out.lstrip("\u2212-")
+    return MINUS + out[1:] if out.startswith("-") else out
 
 
 def format_int(x: float | int | None, lang: str = "sv") -> str:

@@ -41,7 +41,7 @@ def coverage_text(c: Coverage, lang: str = "sv") -> str:
     >>> import datetime as dt
     >>> c = Coverage({"kommun": (1994, 2022, 290)}, 2022, dt.date(2026, 11, 30))
     >>> print(coverage_text(c, "en"))  # doctest: +NORMALIZE_WHITESPACE
-    Data coverage: kommuner 1994-2022 (290 areas), districts: none. The newest figure is
+    Data coverage: kommuner 1994–2022 (290 areas), districts: none. The newest figure is
     for 2022, 47 months before 2026-11-30. Final annual figures for 2023-2025 have been
     published since (Brå, each March) but are not in the data: see docs/bra_export.md.
     """

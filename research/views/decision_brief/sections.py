@@ -29,7 +29,11 @@ from research.geo.area import RIKET
 from research.stats.power import DetectResult, can_detect
 from research.stats.rates import pooled_rate
 from research.views import html
-from research.views.pilot_effect.conclusion import conclusion_paragraphs, power_pct
+from research.views.pilot_effect.conclusion import (
+    conclusion_paragraphs,
+    power_pct,
+    verdict_sentence,
+)
 from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_vs_candidate
 
 from .texts import TEXTS
@@ -258,6 +262,29 @@ class DecisionBrief:
         # the class marks the page as a decision brief for the report page's print CSS
         return html.Html(f'<div class="{BRIEF_CLASS}">{title}</div>')
 
+    def summary(self) -> html.Html:
+        """Sammanfattning: the need, the pilot's verdict, similarity and detectability.
+
+        Each finding is the sentence its section shows (or, for the effect, the verdict that
+        opens the effect section), so the summary and the sections cannot disagree.
+        """
+        findings = [self._need_sentence(), verdict_sentence(self.effect.conclusion, self.lang)]
+        s = self.pilot_similarity()
+        if s is not None:
+            findings.append(
+                self._t(
+                    "db_sum_similar",
+                    pilot=self.pilot,
+                    candidate=self.candidate,
+                    rank=s.rank,
+                    n=s.n,
+                )
+            )
+        res = self.detectability()
+        if res:
+            findings.append(self._power_sentence(res))
+        return html.summary(self._t("summary_heading"), [f for f in findings if f])
+
     def question(self) -> html.Html:
         """The question the brief answers, and what stands for the pilot area."""
         c, prog = self.comparison, self.effect.programme
@@ -332,9 +359,9 @@ class DecisionBrief:
             ),
         ]
         out = html.heading(self._t("db_need_heading", candidate=self.candidate), 2)
-        lead = frame.filter(pl.col("indicator") == self.effect.indicator)
-        if lead.height and lead["rate"][0] is not None and lead["ratio"][0] is not None:
-            out += html.paragraph(self._need_lead(lead.row(0, named=True)))
+        lead = self._need_sentence(frame)
+        if lead is not None:
+            out += html.paragraph(lead)
         return out + html.table(
             headers,
             rows,
@@ -345,6 +372,14 @@ class DecisionBrief:
                 c.source_line(),
             ],
         )
+
+    def _need_sentence(self, frame: pl.DataFrame | None = None) -> str | None:
+        """The need in one sentence (the outcome indicator's row), or None without data."""
+        frame = self.need_frame() if frame is None else frame
+        lead = frame.filter(pl.col("indicator") == self.effect.indicator)
+        if lead.height and lead["rate"][0] is not None and lead["ratio"][0] is not None:
+            return self._need_lead(lead.row(0, named=True))
+        return None
 
     def _need_lead(self, r: dict) -> str:
         lo, hi = r["ratio_lower"], r["ratio_upper"]
@@ -454,19 +489,11 @@ class DecisionBrief:
             )
         )
 
-        def mde(d: DetectResult) -> str:
-            pct = float(d.mde.mde_pct)
-            return (
-                format_percent(pct, 0, self.lang)
-                if math.isfinite(pct)
-                else self._t("db_not_detectable")
-            )
-
         by_year = dict(res)
         out += html.table(
             [self._t("db_col_years_after"), *(str(k) for k in YEARS_AFTER)],
             [
-                [self._t("db_col_mde"), *(mde(by_year[k]) for k in YEARS_AFTER)],
+                [self._t("db_col_mde"), *(self._mde(by_year[k]) for k in YEARS_AFTER)],
                 [
                     self._t("db_col_power", plausible=plausible),
                     *(power_pct(float(by_year[k].power), self.lang) for k in YEARS_AFTER),
@@ -474,6 +501,29 @@ class DecisionBrief:
             ],
             numeric=[False] + [True] * len(YEARS_AFTER),
         )
+        text = self._power_sentence(res)
+        phi = self.effect.overdispersion
+        if phi > 1:
+            _, d_phi = self.detectability(phi)[-1]
+            text += " " + self._t(
+                "db_power_overdispersion",
+                phi=self._num(phi, 2),
+                years=res[-1][0],
+                power=power_pct(float(d_phi.power), self.lang),
+            )
+        return out + html.paragraph(text, cls="lead")
+
+    def _mde(self, d: DetectResult) -> str:
+        pct = float(d.mde.mde_pct)
+        return (
+            format_percent(pct, 0, self.lang)
+            if math.isfinite(pct)
+            else self._t("db_not_detectable")
+        )
+
+    def _power_sentence(self, res: list[tuple[int, DetectResult]]) -> str:
+        """When a plausible drop would be detected (or that it would not), in one sentence."""
+        plausible = format_percent(100 * PLAUSIBLE_DROP, 0, self.lang)
         when = next((k for k, d in res if d.detectable), None)
         horizon, d_last = res[-1]
         if when is not None:
@@ -487,7 +537,7 @@ class DecisionBrief:
                 candidate=self.candidate,
                 years=horizon,
                 power=power_pct(float(d_last.power), self.lang),
-                mde=mde(d_last),
+                mde=self._mde(d_last),
             )
         else:
             text = self._t(
@@ -497,16 +547,7 @@ class DecisionBrief:
                 years=horizon,
                 power=power_pct(float(d_last.power), self.lang),
             )
-        phi = self.effect.overdispersion
-        if phi > 1:
-            _, d_phi = self.detectability(phi)[-1]
-            text += " " + self._t(
-                "db_power_overdispersion",
-                phi=self._num(phi, 2),
-                years=horizon,
-                power=power_pct(float(d_phi.power), self.lang),
-            )
-        return out + html.paragraph(text, cls="lead")
+        return text
 
     def sources(self) -> html.Html:
         """Where the numbers come from; the footer lists the files and their checksums."""
