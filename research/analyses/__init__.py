@@ -3,7 +3,8 @@
 Area profiles (:mod:`~research.analyses.profile`), similar kommuner
 (:mod:`~research.analyses.similarity`), candidate screening
 (:mod:`~research.analyses.screening`), the pilot's effect with several estimators
-(:mod:`~research.analyses.effect`).
+(:mod:`~research.analyses.effect`), and the reference effect sizes they assume
+(:mod:`~research.analyses.assumptions`).
 
 May import :mod:`research.stats` and the layers below it.
 """

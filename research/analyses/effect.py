@@ -97,6 +97,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, PilotbenchWarning
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
@@ -142,7 +143,6 @@ MIN_PRE_YEARS = 5
 #: Other crime rates used as synthetic-control predictors (violent crime, all reported crime).
 COVARIATE_RATES = ("N07403", "N07540")
 _POP = "N01951"
-PLAUSIBLE_DROP = 0.2  # the "20 % in the district" reference effect used throughout
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from research.analyses.effect import PLAUSIBLE_DROP
+from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
 from research.core.errors import ParameterError
