@@ -99,6 +99,7 @@ class DecisionBrief:
     effect: EffectAnalysis
     neighbours: SimilarAreas | None = field(repr=False)
     lang: str
+    _need: pl.DataFrame | None = field(default=None, init=False, repr=False)
 
     # -- helpers ----------------------------------------------------------------------------
     def _t(self, key: str, **kw: object) -> str:
@@ -135,8 +136,14 @@ class DecisionBrief:
         Columns: ``indicator, year``; the candidate's ``rate, lower, upper``; the pooled
         ``similar_*`` and ``riket_*`` rates with intervals; ``ratio, ratio_lower,
         ratio_upper`` (candidate / riket); ``rank, n_ranked``; the candidate's trend
-        ``trend, trend_lower, trend_upper`` (% per year since the 2015 break).
+        ``trend, trend_lower, trend_upper`` (% per year since the 2015 break). Computed once:
+        the summary and the need section show the same frame.
         """
+        if self._need is None:
+            self._need = self._compute_need_frame()
+        return self._need
+
+    def _compute_need_frame(self) -> pl.DataFrame:
         c = self.comparison
         cand = c.candidate.code
         lv = latest_levels(
@@ -359,7 +366,7 @@ class DecisionBrief:
             ),
         ]
         out = html.heading(self._t("db_need_heading", candidate=self.candidate), 2)
-        lead = self._need_sentence(frame)
+        lead = self._need_sentence()
         if lead is not None:
             out += html.paragraph(lead)
         return out + html.table(
@@ -373,10 +380,9 @@ class DecisionBrief:
             ],
         )
 
-    def _need_sentence(self, frame: pl.DataFrame | None = None) -> str | None:
+    def _need_sentence(self) -> str | None:
         """The need in one sentence (the outcome indicator's row), or None without data."""
-        frame = self.need_frame() if frame is None else frame
-        lead = frame.filter(pl.col("indicator") == self.effect.indicator)
+        lead = self.need_frame().filter(pl.col("indicator") == self.effect.indicator)
         if lead.height and lead["rate"][0] is not None and lead["ratio"][0] is not None:
             return self._need_lead(lead.row(0, named=True))
         return None
