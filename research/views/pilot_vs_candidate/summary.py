@@ -14,19 +14,13 @@ from typing import Any
 
 import polars as pl
 
-from research.core.fmt import format_number, format_percent, format_range
+from research.core.fmt import format_interval, format_number, format_percent
 
 from .texts import TEXTS
 
 __all__ = ["findings"]
 
 _SIMILAR_SHOWN = 3  # most similar kommuner named in the summary
-
-
-def _ci(lower: float, upper: float, decimals: int, lang: str) -> str:
-    return format_range(
-        format_number(lower, decimals, lang), format_number(upper, decimals, lang), lang
-    )
 
 
 def _latest_row(rep: Any) -> dict | None:
@@ -54,9 +48,9 @@ def _level(rep: Any) -> str | None:
         candidate=rep.candidate.name,
         rate=format_number(value, 1, lang),
         unit=ind.unit_label(lang),
-        ci=_ci(ci.lower, ci.upper, 1, lang),
+        ci=format_interval(ci.lower, ci.upper, 1, lang),
         rr_riket=format_number(riket.ratio, 2, lang),
-        ci_riket=_ci(riket.lower, riket.upper, 2, lang),
+        ci_riket=format_interval(riket.lower, riket.upper, 2, lang),
     )
     pilot = rep.rate_ratio_result(ind.id, year, rep.pilot.code)
     if pilot is None:
@@ -66,7 +60,7 @@ def _level(rep: Any) -> str | None:
         lang,
         pilot=rep.pilot.name,
         rr_pilot=format_number(pilot.ratio, 2, lang),
-        ci_pilot=_ci(pilot.lower, pilot.upper, 2, lang),
+        ci_pilot=format_interval(pilot.lower, pilot.upper, 2, lang),
         **kw,
     )
 
@@ -100,7 +94,7 @@ def _trend(rep: Any) -> str | None:
                     lang,
                     area=TEXTS("sum_riket", lang) if area.level == "riket" else area.name,
                     pct=format_number(tr.pct_change, 1, lang),
-                    ci=_ci(tr.lower, tr.upper, 1, lang),
+                    ci=format_interval(tr.lower, tr.upper, 1, lang),
                 )
             )
     if not parts:
