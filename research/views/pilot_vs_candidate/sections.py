@@ -125,11 +125,7 @@ class PilotVsCandidate:
 
     def summary(self) -> html.Html:
         """The "Sammanfattning" (findings of the sections below), then a table of contents."""
-        out = html.summary(TEXTS("summary_heading", self.lang), findings(self))
-        entries = self.section_entries()
-        if len(entries) >= html.TOC_MIN_SECTIONS:
-            out += html.contents(TEXTS("toc_heading", self.lang), entries)
-        return out
+        return html.opening(findings(self), self.section_entries(), self.lang)
 
     def intro(self) -> html.Html:
         """What the report compares, and the stand-in caveat when the pilot is a kommun."""
