@@ -102,6 +102,36 @@ class SeriesBreakWarning(PilotbenchWarning):
     code = "series-break"
     fields = ("year", "first", "last", "adjustment", "next_to_start")
 
+    @classmethod
+    def in_window(
+        cls,
+        message: str,
+        year: float,
+        first: float,
+        last: float,
+        adjustment: str = "none",
+        next_to_start: object = False,
+    ) -> SeriesBreakWarning:
+        """The warning for a break in ``year`` inside the window ``first``-``last``.
+
+        Years may be NumPy or float values (as the estimators hold them); they are kept as
+        ``int``, ``next_to_start`` as ``bool``.
+
+        Examples
+        --------
+        >>> w = SeriesBreakWarning.in_window("Series break", 2020.0, 2010.0, 2022.0)
+        >>> w.values
+        {'year': 2020, 'first': 2010, 'last': 2022, 'adjustment': 'none', 'next_to_start': False}
+        """
+        return cls(
+            message,
+            year=int(year),
+            first=int(first),
+            last=int(last),
+            adjustment=adjustment,
+            next_to_start=bool(next_to_start),
+        )
+
 
 class DonorRangeWarning(PilotbenchWarning):
     """The treated unit lies outside the donors' range for some ``predictors``."""
