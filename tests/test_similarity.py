@@ -16,6 +16,7 @@ from scipy.spatial.distance import cdist
 import research.analyses.similarity as sim_mod
 from research.analyses.similarity import similar_areas, standardize_matrix
 from research.core.errors import ArgumentError, DataError
+from research.core.warnings import TargetMissingWarning, warning_text
 from research.data.panel import load_panel
 
 CODES = ["0114", "0115", "0117", "0120", "0123"]
@@ -119,13 +120,22 @@ def test_missing_value_rules():
     df = _tiny({"A": A, "B": Bm})
     res = similar_areas(df, "0114", indicators=["A", "B"], year=2022)  # default drop_area
     assert "0123" not in res["area_code"].to_list() and res.dropped_areas == ["0123"]
-    assert any("0123" in w for w in res.warnings)
+    assert [w.code for w in res.warnings] == ["areas-dropped"]
+    (w,) = res.warnings
+    assert w.n_areas == 1 and "0123" in w.areas[0] and "0123" in str(w)
+    assert warning_text(w, "sv").startswith("1 områden saknar värde för en jämförd variabel")
+    assert warning_text(w, "en").startswith("1 areas lack a value of a compared variable")
     # z-scores now over the four remaining areas: A = (2, 4, 4, 6), sd = sqrt(8/3)
     assert res.target_values["z_A"] == pytest.approx(-2 / math.sqrt(8 / 3), rel=1e-12)
     res = similar_areas(df, "0114", indicators=["A", "B"], year=2022, missing="drop_variable")
     assert res.variables == ["A"] and res.dropped_variables == ["B"] and res.height == 4
+    assert [(w.code, w.variables) for w in res.warnings] == [("variables-dropped", ["B"])]
+    assert warning_text(res.warnings[0], "sv") == (
+        "Variabler som saknas för några områden lämnades utanför (missing='drop_variable'): B."
+    )
     res = similar_areas(df, "0114", indicators=["A", "B"], year=2022, missing="impute_median")
     assert res.imputed == {"0123": ["B"]}
+    assert [(w.code, w.n_areas, w.areas) for w in res.warnings] == [("median-imputed", 1, ["0123"])]
     zb = dict(zip(res["area_code"], res["z_B"], strict=True))
     # B imputed with median(1, 3, 5, 7) = 4: (1, 3, 5, 7, 4) has mean 4, sd sqrt(20/4)
     assert zb["0123"] == pytest.approx(0.0, abs=1e-12)
@@ -134,7 +144,33 @@ def test_missing_value_rules():
     # the target lacks B: B is dropped with a warning, nothing else
     res = similar_areas(df, "0123", indicators=["A", "B"], year=2022)
     assert res.variables == ["A"] and res.height == 4
-    assert any("no value for ['B']" in w for w in res.warnings)
+    assert any("no value for ['B']" in str(w) for w in res.warnings)
+    target_w = next(w for w in res.warnings if isinstance(w, TargetMissingWarning))
+    assert target_w.variables == ["B"] and "0123" in target_w.area
+    assert warning_text(target_w, "sv").endswith(
+        "saknar värde under de valda åren för B, som därför lämnas utanför jämförelsen."
+    )
+
+
+def test_other_caveats_are_typed_warnings():
+    """Constant variables, values a log cannot take, a singular covariance: codes and wording."""
+    res = similar_areas(_tiny({"A": A, "C": [1.0] * 5}), "0114", indicators=["A", "C"], year=2022)
+    assert [(w.code, w.variables) for w in res.warnings] == [("constant-variables", ["C"])]
+    assert str(res.warnings[0]) == "Variables constant across areas were left out: ['C']."
+    assert warning_text(res.warnings[0], "sv") == (
+        "Variabler som är lika i alla områden lämnades utanför: C."
+    )
+    zero = [0.0, 4.0, 4.0, 6.0, 9.0]
+    res = similar_areas(_tiny({"A": zero, "B": A}), "0120", indicators=["A", "B"], year=2022,
+                        transforms={"A": "log"})  # fmt: skip
+    first = res.warnings[0]
+    assert (first.code, first.values) == ("log-nonpositive", {"variable": "A", "n_values": 1})
+    twice = [2 * a for a in A]
+    res = similar_areas(_tiny({"A": A, "B": twice}), "0114", indicators=["A", "B"], year=2022,
+                        metric="mahalanobis")  # fmt: skip
+    assert [w.code for w in res.warnings] == ["singular-covariance"]
+    sv = warning_text(res.warnings[0], "sv")
+    assert sv.startswith("Variablernas kovariansmatris är singulär")
 
 
 def test_bad_inputs():
@@ -218,3 +254,21 @@ def test_random_tiny_panels_match_cdist(rows):
                                rtol=1e-6, atol=1e-9)  # fmt: skip
     sums = res.select(pl.sum_horizontal(pl.col("^contrib_.*$"))).to_series().drop_nulls()
     np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-9)
+
+
+def test_report_words_the_caveats_in_its_language():
+    """The pilot-vs-candidate report lists the comparison's warnings in the report's language."""
+    from types import SimpleNamespace
+
+    from research.views.pilot_vs_candidate.sections import PilotVsCandidate
+
+    res = similar_areas(_tiny({"A": A, "B": [1.0, 3.0, 5.0, 7.0, None]}), "0114",
+                        indicators=["A", "B"], year=2022)  # fmt: skip
+    for lang, heading, text in [
+        ("sv", "Vad jämförelsen lämnade utanför", "1 områden saknar värde"),
+        ("en", "What the comparison left out", "1 areas lack a value"),
+    ]:
+        out = str(PilotVsCandidate._similarity_caveats(SimpleNamespace(lang=lang), res))
+        assert heading in out and text in out and "0123" in out
+    res = similar_areas(_tiny({"A": A}), "0114", indicators=["A"], year=2022)
+    assert str(PilotVsCandidate._similarity_caveats(SimpleNamespace(lang="sv"), res)) == ""

@@ -58,6 +58,17 @@ import numpy as np
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError
+from research.core.warnings import (
+    AreasDroppedWarning,
+    ConstantVariablesWarning,
+    LogTransformWarning,
+    MedianImputedWarning,
+    OfficialGroupsWarning,
+    SimilarityWarning,
+    SingularCovarianceWarning,
+    TargetMissingWarning,
+    VariablesDroppedWarning,
+)
 from research.geo.area import Area
 from research.geo.registry import load_areas
 
@@ -93,7 +104,10 @@ class SimilarAreas(pl.DataFrame):
     transforms, standardize, metric, weights
         Settings used.
     warnings
-        Dropped variables and areas, imputations, other caveats.
+        Dropped variables and areas, imputations, other caveats, as
+        :class:`research.core.warnings.SimilarityWarning` objects: ``str(w)`` is the English
+        text, ``w.code`` and ``w.values`` let a report word it
+        (:func:`research.core.warnings.warning_text`).
     dropped_variables, dropped_areas, imputed
         What the missing-value rule did (``imputed`` maps area codes to imputed variables).
     n_areas
@@ -115,7 +129,7 @@ class SimilarAreas(pl.DataFrame):
     standardize: str
     metric: str
     weights: dict
-    warnings: list[str]
+    warnings: list[SimilarityWarning]
     dropped_variables: list[str]
     dropped_areas: list[str]
     imputed: dict
@@ -252,7 +266,7 @@ def _values(
 
 
 def _apply_transforms(
-    X: np.ndarray, variables: list[str], transforms: dict, warns: list[str]
+    X: np.ndarray, variables: list[str], transforms: dict, warns: list[SimilarityWarning]
 ) -> np.ndarray:
     X = X.copy()
     for j, v in enumerate(variables):
@@ -264,9 +278,14 @@ def _apply_transforms(
         col = X[:, j]
         bad = col <= 0
         if np.any(bad & ~np.isnan(col)):
+            n_bad = int(np.sum(bad & ~np.isnan(col)))
             warns.append(
-                f"{int(np.sum(bad & ~np.isnan(col)))} values of {v} are <= 0 and cannot be "
-                "log-transformed; they are treated as missing."
+                LogTransformWarning(
+                    f"{n_bad} values of {v} are <= 0 and cannot be log-transformed; they are "
+                    "treated as missing.",
+                    variable=v,
+                    n_values=n_bad,
+                )
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             X[:, j] = np.where(bad, np.nan, np.log(np.where(bad, 1.0, col)))
@@ -406,7 +425,7 @@ def similar_areas(  # noqa: PLR0913 - the documented options of the comparison
     if transforms is not None:
         tf.update(transforms)
     target = _resolve_target(area, level)
-    warns: list[str] = []
+    warns: list[SimilarityWarning] = []
     wide, years = _values(panel, variables, level, sex, year, target.code)
     if target.code not in wide["area_code"].to_list():
         raise DataError(f"{target.label()} has no rows at level {level!r} in the panel")
@@ -530,7 +549,7 @@ def _handle_missing(
     variables: list[str],
     target: Area,
     missing: str,
-    warns: list[str],
+    warns: list[SimilarityWarning],
 ) -> _Gaps:
     """Apply the ``missing`` rule to ``X`` (imputed in place); see the module notes."""
     # 1. variables the target lacks
@@ -540,8 +559,12 @@ def _handle_missing(
         if missing == "error":
             raise DataError(f"{target.label()} has no value for {lack} in the years chosen")
         warns.append(
-            f"{target.label()} has no value for {lack} in the years chosen; "
-            f"{'these variables are' if len(lack) > 1 else 'this variable is'} left out."
+            TargetMissingWarning(
+                f"{target.label()} has no value for {lack} in the years chosen; "
+                f"{'these variables are' if len(lack) > 1 else 'this variable is'} left out.",
+                area=target.label(),
+                variables=list(lack),
+            )
         )
     out = _Gaps([j for j, v in enumerate(variables) if v not in lack],
                 np.ones(len(codes), dtype=bool), list(lack))  # fmt: skip
@@ -554,7 +577,11 @@ def _handle_missing(
         if missing == "drop_variable":
             gone = [variables[out.keep_v[j]] for j in np.flatnonzero(miss.any(axis=0))]
             warns.append(
-                f"Variables missing for some areas were left out (missing='drop_variable'): {gone}."
+                VariablesDroppedWarning(
+                    "Variables missing for some areas were left out "
+                    f"(missing='drop_variable'): {gone}.",
+                    variables=gone,
+                )
             )
             out.dropped_vars += gone
             out.keep_v = [j for j in out.keep_v if variables[j] not in gone]
@@ -562,12 +589,17 @@ def _handle_missing(
             rows = np.flatnonzero(miss.any(axis=1))
             out.keep_a[rows] = False
             out.dropped_areas = [codes[i] for i in rows]
-            listed = ", ".join(f"{names[i]} ({codes[i]})" for i in rows[:20])
+            first = [f"{names[i]} ({codes[i]})" for i in rows[:20]]
+            listed = ", ".join(first)
             if rows.size > 20:
                 listed += f" and {rows.size - 20} more (see dropped_areas)"
             warns.append(
-                f"{rows.size} areas lack a value of a compared variable and are not ranked: "
-                f"{listed}."
+                AreasDroppedWarning(
+                    f"{rows.size} areas lack a value of a compared variable and are not "
+                    f"ranked: {listed}.",
+                    n_areas=int(rows.size),
+                    areas=first,
+                )
             )
         else:
             for j in out.keep_v:
@@ -578,8 +610,12 @@ def _handle_missing(
                     for i in np.flatnonzero(gaps):
                         out.imputed.setdefault(codes[i], []).append(variables[j])
             warns.append(
-                f"Missing values of {len(out.imputed)} areas were replaced by the variable's "
-                f"median (missing='impute_median'): {sorted(out.imputed)}."
+                MedianImputedWarning(
+                    f"Missing values of {len(out.imputed)} areas were replaced by the "
+                    f"variable's median (missing='impute_median'): {sorted(out.imputed)}.",
+                    n_areas=len(out.imputed),
+                    areas=sorted(out.imputed),
+                )
             )
     if not out.keep_v:
         raise DataError(
@@ -589,13 +625,21 @@ def _handle_missing(
 
 
 def _standardized(
-    Xs: np.ndarray, keep_v: list[int], variables: list[str], standardize: str, warns: list[str]
+    Xs: np.ndarray,
+    keep_v: list[int],
+    variables: list[str],
+    standardize: str,
+    warns: list[SimilarityWarning],
 ) -> tuple[np.ndarray, list[int]]:
     """Standardize the kept columns, leaving out variables constant across areas."""
     Z, _, scale = standardize_matrix(Xs, standardize)
     const = [variables[keep_v[j]] for j in np.flatnonzero(scale == 0)]
     if const:
-        warns.append(f"Variables constant across areas were left out: {const}.")
+        warns.append(
+            ConstantVariablesWarning(
+                f"Variables constant across areas were left out: {const}.", variables=const
+            )
+        )
         nz = np.flatnonzero(scale > 0)
         if nz.size == 0:
             raise DataError("every compared variable is constant across areas")
@@ -610,7 +654,7 @@ def _distances(
     used: list[str],
     wts: dict[str, float],
     metric: str,
-    warns: list[str],
+    warns: list[SimilarityWarning],
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """Distances to row ``ti``, each variable's share of the squared distance, the weights."""
     D = Z - Z[ti]
@@ -622,8 +666,10 @@ def _distances(
         S = np.cov(Z, rowvar=False, ddof=1).reshape(len(used), len(used))
         if np.linalg.matrix_rank(S) < len(used):
             warns.append(
-                "The covariance of the variables is singular (some are linear combinations "
-                "of others); a pseudo-inverse is used."
+                SingularCovarianceWarning(
+                    "The covariance of the variables is singular (some are linear "
+                    "combinations of others); a pseudo-inverse is used."
+                )
             )
         Sinv = np.linalg.pinv(S)
         parts = D * (D @ Sinv)
@@ -635,7 +681,9 @@ def _distances(
     return np.sqrt(d2), contrib, wts
 
 
-def _official(target: Area, neighbours: list[str], warns: list[str]) -> tuple[list, dict]:
+def _official(
+    target: Area, neighbours: list[str], warns: list[SimilarityWarning]
+) -> tuple[list, dict]:
     """The target kommun's official groups and their overlap with ``neighbours``."""
     if target.level != "kommun":
         return [], {}
@@ -645,7 +693,11 @@ def _official(target: Area, neighbours: list[str], warns: list[str]) -> tuple[li
     try:
         found = official_groups(target.code)
     except (DataError, UnknownAreaError) as exc:
-        warns.append(f"Kolada's official groups are not available: {exc}")
+        warns.append(
+            OfficialGroupsWarning(
+                f"Kolada's official groups are not available: {exc}", reason=str(exc)
+            )
+        )
         return [], {}
     overlap = {g.group_id: [c for c in neighbours if c in set(g.codes)] for g in found}
     return found, overlap

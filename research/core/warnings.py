@@ -22,7 +22,16 @@ objects); functions outside the estimators issue them with :func:`warnings.warn`
     ├── DonorRangeWarning              outside-donor-range     stats.synth
     ├── SingleTreatedUnitWarning       one-treated-unit        stats.did
     ├── ModelBasedIntervalsWarning     model-based-intervals   stats.did (event study)
-    └── ShortSeriesWarning             short-series            stats.its
+    ├── ShortSeriesWarning             short-series            stats.its
+    └── SimilarityWarning              similarity              analyses.similarity
+        ├── LogTransformWarning        log-nonpositive
+        ├── TargetMissingWarning       target-missing
+        ├── VariablesDroppedWarning    variables-dropped
+        ├── AreasDroppedWarning        areas-dropped
+        ├── MedianImputedWarning       median-imputed
+        ├── ConstantVariablesWarning   constant-variables
+        ├── SingularCovarianceWarning  singular-covariance
+        └── OfficialGroupsWarning      official-groups-unavailable
 
 ``tests/test_errors.py`` checks that codes are unique, that every code has a message in
 both languages whose placeholders are the class's ``fields``, and that no ``warnings.warn``
@@ -38,17 +47,26 @@ from .fmt import check_lang
 from .i18n import load_catalogue
 
 __all__ = [
+    "AreasDroppedWarning",
     "CacheNotWrittenWarning",
+    "ConstantVariablesWarning",
     "DonorRangeWarning",
     "ImportLogNotWrittenWarning",
+    "LogTransformWarning",
+    "MedianImputedWarning",
     "ModelBasedIntervalsWarning",
     "NoComparisonUnitsWarning",
+    "OfficialGroupsWarning",
     "PilotbenchWarning",
     "SeriesBreakWarning",
     "ShortSeriesWarning",
+    "SimilarityWarning",
     "SingleTreatedUnitWarning",
+    "SingularCovarianceWarning",
     "StaggeredWarning",
+    "TargetMissingWarning",
     "TreatedFirstPeriodWarning",
+    "VariablesDroppedWarning",
     "warning_classes",
     "warning_text",
 ]
@@ -102,6 +120,36 @@ class SeriesBreakWarning(PilotbenchWarning):
     code = "series-break"
     fields = ("year", "first", "last", "adjustment", "next_to_start")
 
+    @classmethod
+    def in_window(
+        cls,
+        message: str,
+        year: float,
+        first: float,
+        last: float,
+        adjustment: str = "none",
+        next_to_start: object = False,
+    ) -> SeriesBreakWarning:
+        """The warning for a break in ``year`` inside the window ``first``-``last``.
+
+        Years may be NumPy or float values (as the estimators hold them); they are kept as
+        ``int``, ``next_to_start`` as ``bool``.
+
+        Examples
+        --------
+        >>> w = SeriesBreakWarning.in_window("Series break", 2020.0, 2010.0, 2022.0)
+        >>> w.values
+        {'year': 2020, 'first': 2010, 'last': 2022, 'adjustment': 'none', 'next_to_start': False}
+        """
+        return cls(
+            message,
+            year=int(year),
+            first=int(first),
+            last=int(last),
+            adjustment=adjustment,
+            next_to_start=bool(next_to_start),
+        )
+
 
 class DonorRangeWarning(PilotbenchWarning):
     """The treated unit lies outside the donors' range for some ``predictors``."""
@@ -127,6 +175,70 @@ class ShortSeriesWarning(PilotbenchWarning):
 
     code = "short-series"
     fields = ("n_pre", "n_post", "minimum")
+
+
+class SimilarityWarning(PilotbenchWarning):
+    """Base class of :func:`research.analyses.similarity.similar_areas`' caveats."""
+
+    code = "similarity"
+
+
+class LogTransformWarning(SimilarityWarning):
+    """``n_values`` values of ``variable`` are <= 0: not log-transformed, treated as missing."""
+
+    code = "log-nonpositive"
+    fields = ("variable", "n_values")
+
+
+class TargetMissingWarning(SimilarityWarning):
+    """The target ``area`` has no value for ``variables`` in the years chosen: left out."""
+
+    code = "target-missing"
+    fields = ("area", "variables")
+
+
+class VariablesDroppedWarning(SimilarityWarning):
+    """``variables`` missing for some areas were left out (``missing="drop_variable"``)."""
+
+    code = "variables-dropped"
+    fields = ("variables",)
+
+
+class AreasDroppedWarning(SimilarityWarning):
+    """``n_areas`` areas lack a compared value and are not ranked (``missing="drop_area"``).
+
+    ``areas`` lists the first 20 as ``"name (code)"``; the result's ``dropped_areas`` has all.
+    """
+
+    code = "areas-dropped"
+    fields = ("n_areas", "areas")
+
+
+class MedianImputedWarning(SimilarityWarning):
+    """Missing values of ``n_areas`` areas (``areas``: codes) replaced by the median."""
+
+    code = "median-imputed"
+    fields = ("n_areas", "areas")
+
+
+class ConstantVariablesWarning(SimilarityWarning):
+    """``variables`` constant across the compared areas were left out."""
+
+    code = "constant-variables"
+    fields = ("variables",)
+
+
+class SingularCovarianceWarning(SimilarityWarning):
+    """The variables' covariance is singular; the Mahalanobis distance uses a pseudo-inverse."""
+
+    code = "singular-covariance"
+
+
+class OfficialGroupsWarning(SimilarityWarning):
+    """Kolada's official peer groups of the target kommun could not be read (``reason``)."""
+
+    code = "official-groups-unavailable"
+    fields = ("reason",)
 
 
 def warning_classes() -> list[type[PilotbenchWarning]]:

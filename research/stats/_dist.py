@@ -186,6 +186,20 @@ def _binom_ok(n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return (n >= 0) & (n == np.floor(n)) & (p >= 0) & (p <= 1)
 
 
+def _binom_tail(k: Any, n: Any, p: Any, *, upper: bool) -> Any:
+    """``P(X <= k)`` (``upper=False``) or ``P(X > k)`` (``upper=True``), as ``binom.cdf``/``sf``."""
+    k, n, p = _broadcast(k, n, p)
+    k = np.floor(k)
+    ok = _binom_ok(n, p)
+    inside = ok & (k >= 0) & (k < n)
+    out = np.zeros(k.shape)
+    out[~ok | np.isnan(k)] = np.nan
+    out[ok & ((k < 0) if upper else (k >= n))] = 1.0  # the whole mass is on the asked side
+    tail = _scu._binom_sf if upper else _scu._binom_cdf
+    out[inside] = np.clip(tail(k[inside], n[inside], p[inside]), 0.0, 1.0)
+    return _out(out)
+
+
 def binom_pmf(k: Any, n: Any, p: Any) -> Any:
     """Binomial probability mass (``scipy.stats.binom.pmf``).
 
@@ -211,15 +225,7 @@ def binom_cdf(k: Any, n: Any, p: Any) -> Any:
     >>> round(float(binom_cdf(3, 10, 0.3)), 6)
     0.649611
     """
-    k, n, p = _broadcast(k, n, p)
-    k = np.floor(k)
-    ok = _binom_ok(n, p)
-    inside = ok & (k >= 0) & (k < n)
-    out = np.zeros(k.shape)
-    out[~ok | np.isnan(k)] = np.nan
-    out[ok & (k >= n)] = 1.0
-    out[inside] = np.clip(_scu._binom_cdf(k[inside], n[inside], p[inside]), 0.0, 1.0)
-    return _out(out)
+    return _binom_tail(k, n, p, upper=False)
 
 
 def binom_sf(k: Any, n: Any, p: Any) -> Any:
@@ -230,12 +236,4 @@ def binom_sf(k: Any, n: Any, p: Any) -> Any:
     >>> round(float(binom_sf(3, 10, 0.3)), 6)
     0.350389
     """
-    k, n, p = _broadcast(k, n, p)
-    k = np.floor(k)
-    ok = _binom_ok(n, p)
-    inside = ok & (k >= 0) & (k < n)
-    out = np.zeros(k.shape)
-    out[~ok | np.isnan(k)] = np.nan
-    out[ok & (k < 0)] = 1.0
-    out[inside] = np.clip(_scu._binom_sf(k[inside], n[inside], p[inside]), 0.0, 1.0)
-    return _out(out)
+    return _binom_tail(k, n, p, upper=True)

@@ -589,16 +589,7 @@ def _break_terms(
             cols.append((tv[panel.time_codes] >= b).astype(float))
             adjustment = "level-shift"
             msg += f" A level-shift dummy (1 from {b}) was added to the model."
-        warns.append(
-            SeriesBreakWarning(
-                msg,
-                year=int(b),
-                first=int(first),
-                last=int(last),
-                adjustment=adjustment,
-                next_to_start=False,
-            )
-        )
+        warns.append(SeriesBreakWarning.in_window(msg, b, first, last, adjustment))
     return cols
 
 
@@ -857,30 +848,9 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
             )
         )
 
-    code = "requested"
-    if inference == "auto":
-        if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
-            method, code = "cluster", "auto_cluster"
-            reason = (
-                f"'auto': {G} clusters with {G1} treated and {G0} untreated (rule: >= "
-                f"{_MIN_CLUSTERS} clusters and >= {_MIN_TREATED_CLUSTERS} of each), so "
-                "CR1 cluster-robust inference with t(G-1) is reliable. " + _CR1_CONVENTION
-            )
-        else:
-            method, code = "permutation", "auto_permutation"
-            reason = (
-                f"'auto': {G} clusters with {G1} treated and {G0} untreated, fewer than the "
-                f"{_MIN_CLUSTERS} clusters with >= {_MIN_TREATED_CLUSTERS} of each that "
-                "cluster-robust inference needs; randomization inference over the "
-                "assignment of treatment to units is used instead."
-            )
-            if G1 == 1:
-                reason += " " + _WILD_FAILS
-    else:
-        method = inference
-        reason = f"Requested inference={inference!r}."
-        if method == "cluster":
-            reason += " " + _CR1_CONVENTION
+    method, reason, code = _choose_inference(inference, (G, G1, G0), False, warns, _DID_REASONS)
+    if code == "auto_permutation" and G1 == 1:
+        reason += " " + _WILD_FAILS
 
     kw: dict = {}
     if method == "cluster":
@@ -1178,37 +1148,71 @@ def _reason_values(inference: str, G: int, G1: int, G0: int) -> dict:
     }  # fmt: skip
 
 
-def _event_inference(
-    inference: str, clusters: tuple[int, int, int], staggered: bool, warns: list[str]
+#: Why ``inference="auto"`` chose what it did, by reason code (formatted with the cluster
+#: counts ``G``, ``G1``, ``G0`` and the rule's ``min_clusters``, ``min_treated``): the
+#: difference-in-differences wording, then the event study's.
+_DID_REASONS = {
+    "auto_cluster": (
+        "'auto': {G} clusters with {G1} treated and {G0} untreated (rule: >= "
+        "{min_clusters} clusters and >= {min_treated} of each), so "
+        "CR1 cluster-robust inference with t(G-1) is reliable. "
+    ),
+    "auto_permutation": (
+        "'auto': {G} clusters with {G1} treated and {G0} untreated, fewer than the "
+        "{min_clusters} clusters with >= {min_treated} of each that "
+        "cluster-robust inference needs; randomization inference over the "
+        "assignment of treatment to units is used instead."
+    ),
+}
+_EVENT_REASONS = {
+    "auto_cluster": (
+        "'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
+        "CR1 cluster-robust inference with t(G-1). "
+    ),
+    "auto_cluster_staggered": (
+        "'auto': only {G} clusters ({G1} treated), but permutation needs common "
+        "timing; cluster-robust inference is used and is unreliable here."
+    ),
+    "auto_permutation": (
+        "'auto': {G} clusters with {G1} treated and {G0} untreated are too few for "
+        "cluster-robust inference; permutation over treatment assignment is used."
+    ),
+}
+
+
+def _choose_inference(
+    inference: str,
+    clusters: tuple[int, int, int],
+    staggered: bool,
+    warns: list,
+    reasons: dict[str, str],
 ) -> tuple[str, str, str]:
-    """The event study's inference, why, and its reason code (``clusters``: G, G1, G0)."""
+    """The inference to use, why, and its reason code (``clusters``: G, G1, G0).
+
+    ``"auto"`` takes CR1 cluster-robust inference with at least ``_MIN_CLUSTERS`` clusters and
+    ``_MIN_TREATED_CLUSTERS`` treated and untreated ones, else permutation (or, when treatment
+    is staggered and cannot be permuted, cluster-robust inference with a warning); ``reasons``
+    words each choice (``_DID_REASONS``, ``_EVENT_REASONS``).
+    """
     G, G1, G0 = clusters
-    code = "requested"
-    if inference == "auto":
-        if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
-            method, code = "cluster", "auto_cluster"
-            reason = (
-                f"'auto': {G} clusters with {G1} treated and {G0} untreated, enough for "
-                "CR1 cluster-robust inference with t(G-1). " + _CR1_CONVENTION
-            )
-        elif staggered:
-            method, code = "cluster", "auto_cluster_staggered"
-            reason = (
-                f"'auto': only {G} clusters ({G1} treated), but permutation needs common "
-                "timing; cluster-robust inference is used and is unreliable here."
-            )
-            warns.append(reason)
-        else:
-            method, code = "permutation", "auto_permutation"
-            reason = (
-                f"'auto': {G} clusters with {G1} treated and {G0} untreated are too few for "
-                "cluster-robust inference; permutation over treatment assignment is used."
-            )
-    else:
-        method = inference
+    if inference != "auto":
         reason = f"Requested inference={inference!r}."
-        if method == "cluster":
+        if inference == "cluster":
             reason += " " + _CR1_CONVENTION
+        return inference, reason, "requested"
+    if G >= _MIN_CLUSTERS and min(G1, G0) >= _MIN_TREATED_CLUSTERS:
+        method, code = "cluster", "auto_cluster"
+    elif staggered:
+        method, code = "cluster", "auto_cluster_staggered"
+    else:
+        method, code = "permutation", "auto_permutation"
+    reason = reasons[code].format(
+        G=G, G1=G1, G0=G0, min_clusters=_MIN_CLUSTERS, min_treated=_MIN_TREATED_CLUSTERS
+    )
+    if code == "auto_cluster":
+        reason += _CR1_CONVENTION
+    elif code == "auto_cluster_staggered":
+        warns.append(reason)
     return method, reason, code
 
 
@@ -1416,7 +1420,9 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     G1 = int(np.unique(panel.cluster_codes[tr_obs == 1]).size)
     G0 = int(np.unique(panel.cluster_codes[tr_obs == 0]).size)
     alpha = round(1.0 - level, 12)
-    method, reason, code = _event_inference(inference, (G, G1, G0), staggered, warns)
+    method, reason, code = _choose_inference(
+        inference, (G, G1, G0), staggered, warns, _EVENT_REASONS
+    )
     if method == "permutation" and staggered:
         raise ArgumentError("permutation inference needs a common treatment time")
 

@@ -471,16 +471,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         next_to_start = abs(b - (t0 if period == "year" else t0 / 12)) <= 1
         if next_to_start:
             msg += " The break is next to the interruption, so the estimate may be confounded."
-        warns.append(
-            SeriesBreakWarning(
-                msg,
-                year=int(b),
-                first=int(first),
-                last=int(last),
-                adjustment=adjustment,
-                next_to_start=bool(next_to_start),
-            )
-        )
+        warns.append(SeriesBreakWarning.in_window(msg, b, first, last, adjustment, next_to_start))
     if break_cols:
         X, names = its_design(
             t, t0, group=group, seasonality=seasonality, season_terms=season_terms,

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from research.core.display import esc
 from research.core.fmt import format_range
+from research.views.texts import COMMON
 
 __all__ = [
     "INTERVAL_STYLE",
@@ -24,6 +25,7 @@ __all__ = [
     "figure",
     "heading",
     "interval",
+    "opening",
     "paragraph",
     "summary",
     "table",
@@ -81,6 +83,25 @@ def contents(title: str, entries: Iterable[tuple[str, str]]) -> Html:
         f'<nav class="toc" aria-label="{esc(title)}"><p class="toc-title">{esc(title)}</p>'
         f"<ul>{items}</ul></nav>"
     )
+
+
+def opening(findings: Iterable[str], entries: Sequence[tuple[str, str]], lang: str) -> Html:
+    """A report's opening: the "Sammanfattning" (:func:`summary`), then its :func:`contents`.
+
+    The contents are listed when there are at least :data:`TOC_MIN_SECTIONS` sections;
+    ``entries`` are their ``(anchor, heading text)`` pairs. The headings are the shared
+    ``summary_heading`` and ``toc_heading`` of ``research/views/texts.toml``.
+
+    >>> two = [("a", "A"), ("b", "B")]
+    >>> str(opening(["x"], two, "en"))[25:54]
+    '<h2 id="summary">Summary</h2>'
+    >>> "toc" in str(opening(["x"], two, "sv")), "toc" in str(opening(["x"], two * 3, "sv"))
+    (False, True)
+    """
+    out = summary(COMMON("summary_heading", lang), findings)
+    if len(entries) >= TOC_MIN_SECTIONS:
+        out += contents(COMMON("toc_heading", lang), entries)
+    return out
 
 
 def paragraph(text: str, cls: str | None = None) -> Html:

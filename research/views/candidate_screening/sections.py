@@ -497,11 +497,7 @@ class CandidateScreening:
     # -- sections ------------------------------------------------------------------------
     def summary(self) -> html.Html:
         """The "Sammanfattning" (findings of the sections below), then a table of contents."""
-        out = html.summary(TEXTS("summary_heading", self.lang), findings(self))
-        entries = self.section_entries()
-        if len(entries) >= html.TOC_MIN_SECTIONS:
-            out += html.contents(TEXTS("toc_heading", self.lang), entries)
-        return out
+        return html.opening(findings(self), self.section_entries(), self.lang)
 
     def title(self) -> html.Html:
         """Report title and a subtitle naming the indicator, years and län."""

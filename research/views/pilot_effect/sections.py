@@ -158,11 +158,7 @@ class PilotEffect:
 
     def summary(self) -> html.Html:
         """The "Sammanfattning" (verdict and findings of the sections), then the contents."""
-        out = html.summary(self._t("summary_heading"), findings(self))
-        entries = self.section_entries()
-        if len(entries) >= html.TOC_MIN_SECTIONS:
-            out += html.contents(self._t("toc_heading"), entries)
-        return out
+        return html.opening(findings(self), self.section_entries(), self.lang)
 
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""

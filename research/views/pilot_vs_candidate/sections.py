@@ -26,6 +26,7 @@ from research.core.fmt import (
     format_percent,
     format_range,
 )
+from research.core.warnings import warning_text
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
@@ -125,11 +126,7 @@ class PilotVsCandidate:
 
     def summary(self) -> html.Html:
         """The "Sammanfattning" (findings of the sections below), then a table of contents."""
-        out = html.summary(TEXTS("summary_heading", self.lang), findings(self))
-        entries = self.section_entries()
-        if len(entries) >= html.TOC_MIN_SECTIONS:
-            out += html.contents(TEXTS("toc_heading", self.lang), entries)
-        return out
+        return html.opening(findings(self), self.section_entries(), self.lang)
 
     def intro(self) -> html.Html:
         """What the report compares, and the stand-in caveat when the pilot is a kommun."""
@@ -600,7 +597,18 @@ class PilotVsCandidate:
             + html.table(
                 headers, rows, numeric=[True, False, True, False], footnotes=[self.source_line()]
             )
+            + self._similarity_caveats(sim)
             + self._official_groups(sim)
+        )
+
+    def _similarity_caveats(self, sim) -> html.Html:
+        """What the comparison left out or imputed (its warnings), in the report's language."""
+        if not sim.warnings:
+            return html.Html("")
+        return html.callout(
+            TEXTS("similar_caveats", self.lang),
+            [warning_text(w, self.lang) for w in sim.warnings],
+            kind="warning",
         )
 
     def _official_groups(self, sim) -> html.Html:
