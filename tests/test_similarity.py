@@ -123,8 +123,12 @@ def test_missing_value_rules():
     assert [w.code for w in res.warnings] == ["areas-dropped"]
     (w,) = res.warnings
     assert w.n_areas == 1 and "0123" in w.areas[0] and "0123" in str(w)
-    assert warning_text(w, "sv").startswith("1 områden saknar värde för en jämförd variabel")
-    assert warning_text(w, "en").startswith("1 areas lack a value of a compared variable")
+    assert warning_text(w, "sv").startswith(
+        "Områden som saknar värde för en jämförd variabel rangordnas inte (1 st.)"
+    )
+    assert warning_text(w, "en").startswith(
+        "Areas lacking a value of a compared variable are not ranked (1 in all)"
+    )
     # z-scores now over the four remaining areas: A = (2, 4, 4, 6), sd = sqrt(8/3)
     assert res.target_values["z_A"] == pytest.approx(-2 / math.sqrt(8 / 3), rel=1e-12)
     res = similar_areas(df, "0114", indicators=["A", "B"], year=2022, missing="drop_variable")
@@ -265,8 +269,8 @@ def test_report_words_the_caveats_in_its_language():
     res = similar_areas(_tiny({"A": A, "B": [1.0, 3.0, 5.0, 7.0, None]}), "0114",
                         indicators=["A", "B"], year=2022)  # fmt: skip
     for lang, heading, text in [
-        ("sv", "Vad jämförelsen lämnade utanför", "1 områden saknar värde"),
-        ("en", "What the comparison left out", "1 areas lack a value"),
+        ("sv", "Vad jämförelsen lämnade utanför", "rangordnas inte (1 st.)"),
+        ("en", "What the comparison left out", "are not ranked (1 in all)"),
     ]:
         out = str(PilotVsCandidate._similarity_caveats(SimpleNamespace(lang=lang), res))
         assert heading in out and text in out and "0123" in out

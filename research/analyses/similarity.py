@@ -595,8 +595,8 @@ def _handle_missing(
                 listed += f" and {rows.size - 20} more (see dropped_areas)"
             warns.append(
                 AreasDroppedWarning(
-                    f"{rows.size} areas lack a value of a compared variable and are not "
-                    f"ranked: {listed}.",
+                    "Areas lacking a value of a compared variable are not ranked "
+                    f"({rows.size} in all): {listed}.",
                     n_areas=int(rows.size),
                     areas=first,
                 )
@@ -611,8 +611,9 @@ def _handle_missing(
                         out.imputed.setdefault(codes[i], []).append(variables[j])
             warns.append(
                 MedianImputedWarning(
-                    f"Missing values of {len(out.imputed)} areas were replaced by the "
-                    f"variable's median (missing='impute_median'): {sorted(out.imputed)}.",
+                    "Missing values were replaced by the variable's median "
+                    f"(missing='impute_median') for {len(out.imputed)} of the areas: "
+                    f"{sorted(out.imputed)}.",
                     n_areas=len(out.imputed),
                     areas=sorted(out.imputed),
                 )
