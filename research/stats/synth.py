@@ -100,6 +100,8 @@ _NEIGHBOUR_STEPS = 3  # support changes loss_grad tries before a full inner solv
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 _PARALLEL_MIN = 6  # placebo fits below which no child process is started
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
+_dposv = lapack.dposv
+_dpotrs = lapack.dpotrs
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,10 +545,15 @@ class _Outer:
         wb = self.w_bound
         if float(np.max(np.abs(c @ wb - r))) <= 1e-12 * np.sqrt(norm2):
             return wb  # the outcome-optimal W is tied: nothing fits the outcome better
-        idx = np.flatnonzero(tied)
+        idx = tied.nonzero()[0]
         a = c[:, idx]
-        if idx.size == 1 or _null_space(np.vstack([a, np.ones(idx.size)])).shape[1] == 0:
-            return w  # the tied set is the single point w
+        # The tied set is the single point w when [A; 1'] has no null space; with more
+        # columns than rows it always has one, and no decomposition is needed to say so.
+        if idx.size == 1 or (
+            idx.size <= a.shape[0] + 1
+            and _null_space(np.vstack([a, np.ones(idx.size)])).shape[1] == 0
+        ):
+            return w
         w_new = np.zeros_like(w)
         w_new[idx] = tied_least_squares(self.z0[:, idx], self.z1, a, w[idx])
         return w_new if self.loss(w_new) <= self.loss(w) else w
@@ -564,12 +571,15 @@ class _Outer:
         ``info`` and, when ``z > 0`` (and ``with_dual``), the duals of all donors (zero on the
         support): the support is optimal when none exceeds ``_kkt_tol``.
         """
-        dp, dpt, _ = self._support_mats(idx)
-        m = dpt @ (v[:, None] * dp)
-        scale = idx.size / max(float(m.trace()), 1e-300)
+        dp, _, _, outer, sq = self._support_mats(idx)
+        p = idx.size
+        # M = D_P' V D_P as one product with the stored outer products of D_P's rows, and
+        # its trace as V times the rows' squared norms: two small calls instead of four.
+        m = (v @ outer).reshape(p, p)
+        scale = p / max(float(v @ sq), 1e-300)
         m *= scale
         m += 1.0
-        chol, z, info = lapack.dposv(m, self._ones[: idx.size], overwrite_a=1)
+        chol, z, info = _dposv(m, self._ones[:p], overwrite_a=1)
         dual = None
         if with_dual and info == 0 and z.min() > 0.0:
             q = dp @ z
@@ -585,7 +595,8 @@ class _Outer:
         mats = self._mats.get(key)
         if mats is None:
             dp = self.d[:, idx]
-            mats = (dp, np.ascontiguousarray(dp.T), self.z0[:, idx])
+            outer = (dp[:, :, None] * dp[:, None, :]).reshape(self.k, -1)
+            mats = (dp, np.ascontiguousarray(dp.T), self.z0[:, idx], outer, (dp * dp).sum(axis=1))
             if len(self._mats) >= 1024:
                 self._mats.clear()
             self._mats[key] = mats
@@ -617,7 +628,7 @@ class _Outer:
                 if found or info != 0:
                     break
                 if dual is not None:
-                    j = int(np.argmax(dual))
+                    j = int(dual.argmax())
                     at = int(np.searchsorted(trial, j))
                     trial = np.concatenate((trial[:at], (j,), trial[at:]))
                 else:
@@ -635,7 +646,7 @@ class _Outer:
                 self.support = np.zeros(self.d.shape[1], dtype=bool)
                 self.support[idx] = True
             w = self.weights(v, try_start=False)
-            idx = np.flatnonzero(w)
+            idx = w.nonzero()[0]
             self.idx = idx
             dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
             if info != 0 or not z.min() > 0.0:
@@ -647,7 +658,7 @@ class _Outer:
         loss = float(e @ e) / self.t
         if idx.size == 1:
             return loss, np.zeros(self.k)
-        u, _ = lapack.dpotrs(chol, e @ z0p)
+        u, _ = _dpotrs(chol, e @ z0p)
         u -= (u.sum() / zsum) * z
         grad = dp @ wp
         grad *= dp @ u
@@ -712,11 +723,11 @@ class _BFGS:
             if slope > -1e-30:
                 self.done = True
                 break
-            step = min(1.0, 5.0 / float(np.max(np.abs(p))))  # at most 5 on the log scale
+            step = min(1.0, 5.0 / float(abs(p).max()))  # at most 5 on the log scale
             while True:
                 x_new = x + step * p
                 f_new, g_new = self.fun(x_new)
-                if f_new <= f + 1e-4 * step * slope and np.all(np.isfinite(g_new)):
+                if f_new <= f + 1e-4 * step * slope and np.isfinite(g_new).all():
                     break
                 # Backtrack to the minimiser of the quadratic through f, the slope and
                 # f_new, kept within [0.1, 0.5] of the step (Nocedal & Wright, sec. 3.5).
@@ -737,11 +748,8 @@ class _BFGS:
                 if self.iterations == 0:
                     h = np.eye(n) * (sy / float(y @ y))
                 hy = h @ y
-                h = (
-                    h
-                    + (sy + float(y @ hy)) / sy**2 * np.outer(s, s)
-                    - (np.outer(hy, s) + np.outer(s, hy)) / sy
-                )
+                hys = hy[:, None] * s  # np.outer(hy, s); its transpose is np.outer(s, hy)
+                h = h + (sy + float(y @ hy)) / sy**2 * (s[:, None] * s) - (hys + hys.T) / sy
             self.iterations += 1
             self.history.append(f_new)
             x, f, g = x_new, f_new, g_new
