@@ -238,6 +238,7 @@ def tied_least_squares(
     rho: float = 1e6,
     tol: float = 1e-9,
     max_iter: int = 50,
+    start: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float64]:
     """Minimise ``||G w - h||^2`` over the simplex subject to ``A w = A w0``.
 
@@ -271,6 +272,9 @@ def tied_least_squares(
         multiplier updates stop and the exact solve on the support takes over.
     max_iter
         Cap on multiplier updates.
+    start
+        Optional guess of the solution's support (boolean mask), where the first inner
+        solve starts instead of the support of ``w0``: it changes the speed, not the answer.
 
     Returns
     -------
@@ -306,7 +310,7 @@ def tied_least_squares(
     obj = obj / s_obj
     cons = cons * (np.sqrt(rho) / s_con)
     mu = np.zeros(a.shape[0])
-    support = w0 > 0.0
+    support = w0 > 0.0 if start is None else start
     w = w0
     for _ in range(max_iter):
         c = np.vstack([obj, cons + mu[:, None]])

@@ -555,12 +555,26 @@ class _Outer:
         ):
             return w
         w_new = np.zeros_like(w)
-        w_new[idx] = tied_least_squares(self.z0[:, idx], self.z1, a, w[idx])
+        # Start from the donors of w and those of the outcome-optimal W: the tie-break
+        # moves w towards the latter, and the inner solves then add fewer donors one by one.
+        w_new[idx] = tied_least_squares(
+            self.z0[:, idx], self.z1, a, w[idx], start=(w[idx] > 0.0) | (wb[idx] > 0.0)
+        )
         return w_new if self.loss(w_new) <= self.loss(w) else w
 
-    def solve(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``W(V)``: the inner solution with the lowest outer loss among tied ones."""
-        return self.best_tied(v, self.weights(v, warm=False))
+    def solve(
+        self, v: NDArray[np.float64], near: NDArray[np.intp] | None = None
+    ) -> NDArray[np.float64]:
+        """``W(V)``: the inner solution with the lowest outer loss among tied ones.
+
+        ``near`` is a support to start the inner solve from (a guess that changes the
+        speed, not the inner optimum ``C W``; ties are then broken by :meth:`best_tied`).
+        """
+        if near is None:
+            return self.best_tied(v, self.weights(v, warm=False))
+        self.support = np.zeros(self.d.shape[1], dtype=bool)
+        self.support[near] = True
+        return self.best_tied(v, self.weights(v))
 
     def _on_support(
         self, v: NDArray[np.float64], idx: NDArray[np.intp], with_dual: bool = True
@@ -796,18 +810,21 @@ def _attaining_v(problem: _Outer, w_target: NDArray[np.float64]) -> NDArray[np.f
     # variables: v (k), mu, delta ; maximise delta
     cost = np.zeros(k + 2)
     cost[-1] = -1.0
-    a_eq = [np.concatenate([np.ones(k), [0.0, 0.0]])]
-    b_eq = [1.0]
-    for row in g[support]:
-        a_eq.append(np.concatenate([row, [-1.0, 0.0]]))
-        b_eq.append(0.0)
-    a_ub = [np.concatenate([-row, [1.0, 1.0]]) for row in g[~support]]
+    on, off = g[support], g[~support]
+    a_eq = np.zeros((1 + on.shape[0], k + 2))
+    a_eq[0, :k] = 1.0  # sum v = 1
+    a_eq[1:, :k] = on  # g_j(v) - mu = 0 on the support
+    a_eq[1:, k] = -1.0
+    b_eq = np.zeros(a_eq.shape[0])
+    b_eq[0] = 1.0
+    a_ub = np.ones((off.shape[0], k + 2))  # mu + delta - g_j(v) <= 0 elsewhere
+    a_ub[:, :k] = -off
     res = linprog(
         cost,
-        A_ub=np.array(a_ub) if a_ub else None,
-        b_ub=np.zeros(len(a_ub)) if a_ub else None,
-        A_eq=np.array(a_eq),
-        b_eq=np.array(b_eq),
+        A_ub=a_ub if off.shape[0] else None,
+        b_ub=np.zeros(off.shape[0]) if off.shape[0] else None,
+        A_eq=a_eq,
+        b_eq=b_eq,
         bounds=[(0.0, None)] * k + [(None, None), (None, 1.0)],
         method="highs",
     )
@@ -845,9 +862,14 @@ def _nested_v(
     scale = max(bound, problem.loss(problem.weights(equal, False)) * 1e-6, tiny)
     reached = bound * (1.0 + 1e-10) + tiny
 
-    def consider(name: str, v: NDArray[np.float64], w: NDArray[np.float64] | None = None) -> float:
+    def consider(
+        name: str,
+        v: NDArray[np.float64],
+        w: NDArray[np.float64] | None = None,
+        near: NDArray[np.intp] | None = None,
+    ) -> float:
         nonlocal best
-        w = problem.solve(v) if w is None else problem.best_tied(v, w)
+        w = problem.solve(v, near) if w is None else problem.best_tied(v, w)
         loss = problem.loss(w)
         if best is None or loss < best[2]:
             best = (v, w, loss)
@@ -893,12 +915,14 @@ def _nested_v(
         if not run.done:
             problem.idx, problem.support = run.state, None
             run.advance(_MAX_ITER)
+            run.state = problem.idx
     for name, run in runs:
+        # Each end point is solved from the support its run last saw (a warm start).
         v = _softmax(run.x)
-        loss = consider(name, v)
+        loss = consider(name, v, near=run.state)
         snapped = np.where(v < _SNAP * v.max(), 0.0, v)
         if (snapped < v).any():
-            loss = min(loss, consider(name, snapped / snapped.sum()))
+            loss = min(loss, consider(name, snapped / snapped.sum(), near=run.state))
         starts.append((name, loss))
     assert best is not None
     starts.sort(key=lambda item: item[1])
