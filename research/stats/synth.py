@@ -96,10 +96,12 @@ _EXCLUDE_RATIOS = (2, 5, 20)
 _BURST = 15  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
-_NEIGHBOUR_STEPS = 3  # support changes loss_grad tries before a full inner solve
+_NEIGHBOUR_STEPS = 6  # support changes loss_grad tries before a full inner solve
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 _PARALLEL_MIN = 6  # placebo fits below which no child process is started
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
+_dposv = lapack.dposv
+_dpotrs = lapack.dpotrs
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,17 +545,36 @@ class _Outer:
         wb = self.w_bound
         if float(np.max(np.abs(c @ wb - r))) <= 1e-12 * np.sqrt(norm2):
             return wb  # the outcome-optimal W is tied: nothing fits the outcome better
-        idx = np.flatnonzero(tied)
+        idx = tied.nonzero()[0]
         a = c[:, idx]
-        if idx.size == 1 or _null_space(np.vstack([a, np.ones(idx.size)])).shape[1] == 0:
-            return w  # the tied set is the single point w
+        # The tied set is the single point w when [A; 1'] has no null space; with more
+        # columns than rows it always has one, and no decomposition is needed to say so.
+        if idx.size == 1 or (
+            idx.size <= a.shape[0] + 1
+            and _null_space(np.vstack([a, np.ones(idx.size)])).shape[1] == 0
+        ):
+            return w
         w_new = np.zeros_like(w)
-        w_new[idx] = tied_least_squares(self.z0[:, idx], self.z1, a, w[idx])
+        # Start from the donors of w and those of the outcome-optimal W: the tie-break
+        # moves w towards the latter, and the inner solves then add fewer donors one by one.
+        w_new[idx] = tied_least_squares(
+            self.z0[:, idx], self.z1, a, w[idx], start=(w[idx] > 0.0) | (wb[idx] > 0.0)
+        )
         return w_new if self.loss(w_new) <= self.loss(w) else w
 
-    def solve(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``W(V)``: the inner solution with the lowest outer loss among tied ones."""
-        return self.best_tied(v, self.weights(v, warm=False))
+    def solve(
+        self, v: NDArray[np.float64], near: NDArray[np.intp] | None = None
+    ) -> NDArray[np.float64]:
+        """``W(V)``: the inner solution with the lowest outer loss among tied ones.
+
+        ``near`` is a support to start the inner solve from (a guess that changes the
+        speed, not the inner optimum ``C W``; ties are then broken by :meth:`best_tied`).
+        """
+        if near is None:
+            return self.best_tied(v, self.weights(v, warm=False))
+        self.support = np.zeros(self.d.shape[1], dtype=bool)
+        self.support[near] = True
+        return self.best_tied(v, self.weights(v))
 
     def _on_support(
         self, v: NDArray[np.float64], idx: NDArray[np.intp], with_dual: bool = True
@@ -564,12 +585,15 @@ class _Outer:
         ``info`` and, when ``z > 0`` (and ``with_dual``), the duals of all donors (zero on the
         support): the support is optimal when none exceeds ``_kkt_tol``.
         """
-        dp, dpt, _ = self._support_mats(idx)
-        m = dpt @ (v[:, None] * dp)
-        scale = idx.size / max(float(m.trace()), 1e-300)
+        dp, _, _, outer, sq = self._support_mats(idx)
+        p = idx.size
+        # M = D_P' V D_P as one product with the stored outer products of D_P's rows, and
+        # its trace as V times the rows' squared norms: two small calls instead of four.
+        m = (v @ outer).reshape(p, p)
+        scale = p / max(float(v @ sq), 1e-300)
         m *= scale
         m += 1.0
-        chol, z, info = lapack.dposv(m, self._ones[: idx.size], overwrite_a=1)
+        chol, z, info = _dposv(m, self._ones[:p], overwrite_a=1)
         dual = None
         if with_dual and info == 0 and z.min() > 0.0:
             q = dp @ z
@@ -585,7 +609,8 @@ class _Outer:
         mats = self._mats.get(key)
         if mats is None:
             dp = self.d[:, idx]
-            mats = (dp, np.ascontiguousarray(dp.T), self.z0[:, idx])
+            outer = (dp[:, :, None] * dp[:, None, :]).reshape(self.k, -1)
+            mats = (dp, np.ascontiguousarray(dp.T), self.z0[:, idx], outer, (dp * dp).sum(axis=1))
             if len(self._mats) >= 1024:
                 self._mats.clear()
             self._mats[key] = mats
@@ -617,7 +642,7 @@ class _Outer:
                 if found or info != 0:
                     break
                 if dual is not None:
-                    j = int(np.argmax(dual))
+                    j = int(dual.argmax())
                     at = int(np.searchsorted(trial, j))
                     trial = np.concatenate((trial[:at], (j,), trial[at:]))
                 else:
@@ -635,7 +660,7 @@ class _Outer:
                 self.support = np.zeros(self.d.shape[1], dtype=bool)
                 self.support[idx] = True
             w = self.weights(v, try_start=False)
-            idx = np.flatnonzero(w)
+            idx = w.nonzero()[0]
             self.idx = idx
             dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
             if info != 0 or not z.min() > 0.0:
@@ -647,7 +672,7 @@ class _Outer:
         loss = float(e @ e) / self.t
         if idx.size == 1:
             return loss, np.zeros(self.k)
-        u, _ = lapack.dpotrs(chol, e @ z0p)
+        u, _ = _dpotrs(chol, e @ z0p)
         u -= (u.sum() / zsum) * z
         grad = dp @ wp
         grad *= dp @ u
@@ -712,11 +737,11 @@ class _BFGS:
             if slope > -1e-30:
                 self.done = True
                 break
-            step = min(1.0, 5.0 / float(np.max(np.abs(p))))  # at most 5 on the log scale
+            step = min(1.0, 5.0 / float(abs(p).max()))  # at most 5 on the log scale
             while True:
                 x_new = x + step * p
                 f_new, g_new = self.fun(x_new)
-                if f_new <= f + 1e-4 * step * slope and np.all(np.isfinite(g_new)):
+                if f_new <= f + 1e-4 * step * slope and np.isfinite(g_new).all():
                     break
                 # Backtrack to the minimiser of the quadratic through f, the slope and
                 # f_new, kept within [0.1, 0.5] of the step (Nocedal & Wright, sec. 3.5).
@@ -737,11 +762,8 @@ class _BFGS:
                 if self.iterations == 0:
                     h = np.eye(n) * (sy / float(y @ y))
                 hy = h @ y
-                h = (
-                    h
-                    + (sy + float(y @ hy)) / sy**2 * np.outer(s, s)
-                    - (np.outer(hy, s) + np.outer(s, hy)) / sy
-                )
+                hys = hy[:, None] * s  # np.outer(hy, s); its transpose is np.outer(s, hy)
+                h = h + (sy + float(y @ hy)) / sy**2 * (s[:, None] * s) - (hys + hys.T) / sy
             self.iterations += 1
             self.history.append(f_new)
             x, f, g = x_new, f_new, g_new
@@ -788,18 +810,21 @@ def _attaining_v(problem: _Outer, w_target: NDArray[np.float64]) -> NDArray[np.f
     # variables: v (k), mu, delta ; maximise delta
     cost = np.zeros(k + 2)
     cost[-1] = -1.0
-    a_eq = [np.concatenate([np.ones(k), [0.0, 0.0]])]
-    b_eq = [1.0]
-    for row in g[support]:
-        a_eq.append(np.concatenate([row, [-1.0, 0.0]]))
-        b_eq.append(0.0)
-    a_ub = [np.concatenate([-row, [1.0, 1.0]]) for row in g[~support]]
+    on, off = g[support], g[~support]
+    a_eq = np.zeros((1 + on.shape[0], k + 2))
+    a_eq[0, :k] = 1.0  # sum v = 1
+    a_eq[1:, :k] = on  # g_j(v) - mu = 0 on the support
+    a_eq[1:, k] = -1.0
+    b_eq = np.zeros(a_eq.shape[0])
+    b_eq[0] = 1.0
+    a_ub = np.ones((off.shape[0], k + 2))  # mu + delta - g_j(v) <= 0 elsewhere
+    a_ub[:, :k] = -off
     res = linprog(
         cost,
-        A_ub=np.array(a_ub) if a_ub else None,
-        b_ub=np.zeros(len(a_ub)) if a_ub else None,
-        A_eq=np.array(a_eq),
-        b_eq=np.array(b_eq),
+        A_ub=a_ub if off.shape[0] else None,
+        b_ub=np.zeros(off.shape[0]) if off.shape[0] else None,
+        A_eq=a_eq,
+        b_eq=b_eq,
         bounds=[(0.0, None)] * k + [(None, None), (None, 1.0)],
         method="highs",
     )
@@ -837,9 +862,14 @@ def _nested_v(
     scale = max(bound, problem.loss(problem.weights(equal, False)) * 1e-6, tiny)
     reached = bound * (1.0 + 1e-10) + tiny
 
-    def consider(name: str, v: NDArray[np.float64], w: NDArray[np.float64] | None = None) -> float:
+    def consider(
+        name: str,
+        v: NDArray[np.float64],
+        w: NDArray[np.float64] | None = None,
+        near: NDArray[np.intp] | None = None,
+    ) -> float:
         nonlocal best
-        w = problem.solve(v) if w is None else problem.best_tied(v, w)
+        w = problem.solve(v, near) if w is None else problem.best_tied(v, w)
         loss = problem.loss(w)
         if best is None or loss < best[2]:
             best = (v, w, loss)
@@ -885,12 +915,14 @@ def _nested_v(
         if not run.done:
             problem.idx, problem.support = run.state, None
             run.advance(_MAX_ITER)
+            run.state = problem.idx
     for name, run in runs:
+        # Each end point is solved from the support its run last saw (a warm start).
         v = _softmax(run.x)
-        loss = consider(name, v)
+        loss = consider(name, v, near=run.state)
         snapped = np.where(v < _SNAP * v.max(), 0.0, v)
         if (snapped < v).any():
-            loss = min(loss, consider(name, snapped / snapped.sum()))
+            loss = min(loss, consider(name, snapped / snapped.sum(), near=run.state))
         starts.append((name, loss))
     assert best is not None
     starts.sort(key=lambda item: item[1])
