@@ -191,6 +191,10 @@ def _load(base: Path) -> pl.DataFrame:
     if raw.columns != expected:
         raise DataError(f"{path}: expected columns {expected}, found {raw.columns}")
     reg = load_areas(base)
+    # About 3 500 Liknande groups name some 300 kommuner and a dozen themes: resolve each
+    # name once (issue 17: this load is part of every default report).
+    slugs: dict[str, str] = {}
+    owners: dict[str, str | None] = {}
     info: dict[str, tuple[str, str | None, str | None, int | None]] = {}
     for gid, title in raw.select("group_id", "group_title").unique().iter_rows():
         kind, theme, owner, year = "kolada", None, None, None
@@ -198,15 +202,18 @@ def _load(base: Path) -> pl.DataFrame:
         if gid in SKR_GROUP_IDS:
             kind = "skr"
         elif m:
-            slug = _ascii(m["theme"])
+            slug = slugs.get(m["theme"]) or slugs.setdefault(m["theme"], _ascii(m["theme"]))
             if slug in LIKNANDE_THEMES:
                 kind, theme = "liknande", slug
                 year = int(m["year"]) if m["year"] else None
-                try:
-                    area = reg.resolve(m["kommun"])
-                    owner = area.code if area.level == "kommun" else None
-                except UnknownAreaError:
-                    owner = None  # e.g. a räddningstjänstförbund
+                name = m["kommun"]
+                if name not in owners:
+                    try:
+                        area = reg.resolve(name)
+                        owners[name] = area.code if area.level == "kommun" else None
+                    except UnknownAreaError:
+                        owners[name] = None  # e.g. a räddningstjänstförbund
+                owner = owners[name]
         info[gid] = (kind, theme, owner, year)
     meta = pl.DataFrame(
         [(g, *v) for g, v in info.items()],

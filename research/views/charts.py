@@ -28,6 +28,7 @@ import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.text import Annotation
 
 from research.core.fmt import format_number
@@ -219,6 +220,20 @@ def mark_periods(
     >>> mark_periods(ax, [brk], "2021-04", "Pilotstart april 2021")
     2
     """
+    items = _period_lines(ax, breaks, marker_date, marker_label, offset)
+    if not items:
+        return 0
+    return _period_labels(ax, items, _renderer(ax.figure))  # type: ignore[arg-type]
+
+
+def _period_lines(
+    ax: Axes,
+    breaks: Sequence[SeriesBreak],
+    marker_date: str | None,
+    marker_label: str | None,
+    offset: float,
+) -> list[tuple[float, str, str]]:
+    """Draw the lines of :func:`mark_periods`; ``(x, label, ha)`` of the labels they need."""
     items: list[tuple[float, str, str]] = []
     for b in breaks:
         xb = b.first_year - 0.5 - offset
@@ -228,9 +243,47 @@ def mark_periods(
         xm = month_position(marker_date) - offset
         ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
         items.append((xm, marker_label or marker_date, "left"))
-    if not items:
-        return 0
-    renderer = _renderer(ax.figure)  # type: ignore[arg-type]
+    return items
+
+
+#: Share of the figure's width the axes of a trend chart take once laid out.
+_TYPICAL_AXES_WIDTH = 0.8
+
+
+def _guess_label_rows(ax: Axes, items: Sequence[tuple[float, str, str]]) -> int:
+    """The rows :func:`_period_labels` will most likely need, estimated before any layout.
+
+    The same greedy placement, with the labels measured by the Agg renderer, on axes
+    assumed to span :data:`_TYPICAL_AXES_WIDTH` of the figure (the constrained layout's
+    result for the trend charts; the provisional position before it is narrower). Only a
+    guess, which :func:`trend_chart` checks after its layout pass: a right guess saves that
+    chart a second layout pass (issue 17).
+    """
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)  # type: ignore[arg-type]
+    renderer = canvas.get_renderer()
+    font = FontProperties(size=9.5)
+    pad = 4.0 * fig.dpi / 72.0
+    lo, hi = ax.get_xlim()
+    scale = _TYPICAL_AXES_WIDTH * fig.bbox.width / (hi - lo)  # pixels per x unit
+    placed: list[tuple[int, float, float]] = []
+    rows = 0
+    for x, text, ha in items:
+        width = renderer.get_text_width_height_descent(text, font, ismath=False)[0]
+        x0 = (x - lo) * scale - (width / 2 if ha == "center" else 0.0)
+        row = 0
+        while any(r == row and x0 < b + pad and x0 + width > a - pad for r, a, b in placed):
+            row += 1
+        placed.append((row, x0, x0 + width))
+        rows = max(rows, row + 1)
+    return rows
+
+
+def _period_labels(ax: Axes, items: Sequence[tuple[float, str, str]], renderer) -> int:
+    """Place the labels of :func:`mark_periods` in rows above the axes; the rows used.
+
+    ``renderer`` measures them on the figure as it is laid out now (:func:`_renderer`).
+    """
     placed: list[tuple[int, float, float]] = []  # row, x0, x1 in pixels
     pad = 4.0 * ax.figure.dpi / 72.0
     rows = 1
@@ -330,6 +383,7 @@ def end_labels(
     *,
     dx: float,
     bold: Sequence[bool] | None = None,
+    laid_out: bool = False,
 ) -> list[Annotation]:
     """Label series at their last point, spread apart so that no two labels overlap.
 
@@ -347,6 +401,10 @@ def end_labels(
         Horizontal distance of the labels from the points, in data units.
     bold
         Per label, whether it is bold (the emphasized series).
+    laid_out
+        The caller has just laid the figure out with its final title, axis labels and legend
+        (only the labels' own width is still to come): skip the layout pass that settles the
+        axes' height first.
 
     Returns
     -------
@@ -367,7 +425,8 @@ def end_labels(
     """
     if not ends:
         return []
-    _renderer(ax.figure)  # type: ignore[arg-type]
+    if not laid_out:
+        _renderer(ax.figure)  # type: ignore[arg-type]
     gap = (_ROW_PT + 2) * ax.figure.dpi / 72.0  # pixels between label centres
     to_px = ax.transData.transform
     order = sorted(range(len(ends)), key=lambda i: ends[i][1])
@@ -472,12 +531,29 @@ def trend_chart(
         if years:
             ax.set_xlim(years[0] - 0.6, years[1] + 0.6)
         year_axis(ax, marks.lang)
-        label_axes(ax, marks, title=title, ylabel=ylabel)
         ax.yaxis.set_major_formatter(
             matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), marks.lang))
         )
+        ax.set_ylabel(ylabel)
         fig.legend(loc="outside lower left", frameon=False, ncols=min(len(series), 3))
-        end_labels(ax, last_points, dx=0.3, bold=[lb == series[0][1] for *_, lb in last_points])
+        # One layout pass serves the period labels (x) and the end labels (y): the title's
+        # padding comes from a guess of the label rows, checked here (issue 17). Only a wrong
+        # guess costs a second pass; the figure is the one label_axes + end_labels draw.
+        items = _period_lines(ax, marks.breaks, marks.marker_date, marks.marker_label, 0.0)
+        guess = _guess_label_rows(ax, items) if items else 0
+        ax.set_title(title, loc="left", pad=title_pad(guess))
+        renderer = _renderer(fig)
+        rows = _period_labels(ax, items, renderer) if items else 0
+        if rows != guess:
+            ax.set_title(title, loc="left", pad=title_pad(rows))
+            _renderer(fig)
+        end_labels(
+            ax,
+            last_points,
+            dx=0.3,
+            bold=[lb == series[0][1] for *_, lb in last_points],
+            laid_out=True,
+        )
     return fig
 
 
