@@ -26,7 +26,7 @@ from benchstats import Measurement, summarize, target_met
 from htmltext import compare_contents, report_content
 from memory import TreeRun, run_sampled
 
-__all__ = ["ensure_kernelspec", "loop_script", "run", "schedule_toml"]
+__all__ = ["describe_peak", "ensure_kernelspec", "loop_script", "run", "schedule_toml"]
 
 TARGET = 3.0
 NOTEBOOK = "pilot_vs_candidate"
@@ -108,7 +108,31 @@ def _memory_extra(run: TreeRun) -> dict[str, Any]:
         "max_processes_at_once": run.max_processes,
         "processes_seen": len(run.pids),
         "samples": run.samples,
+        "at_peak": run.at_peak,
+        "processes": sorted(run.processes.values(), key=lambda d: -d["peak_rss"]),
     }
+
+
+def describe_peak(run: TreeRun) -> str:
+    """One line: the processes at the peak of the RSS sum, each with its RSS / PSS in MiB.
+
+    Examples
+    --------
+    >>> r = TreeRun(0, 1.0, False, peak_rss_sum=300 * 2**20, peak_pss_sum=200 * 2**20)
+    >>> r.at_peak = [{"role": "kernel", "rss": 200 * 2**20, "pss": 150 * 2**20},
+    ...              {"role": "pilotbench batch", "rss": 100 * 2**20, "pss": 50 * 2**20}]
+    >>> describe_peak(r)
+    'peak 300 / 200 MiB (RSS / PSS): kernel 200/150, pilotbench batch 100/50'
+    """
+    mib = 2**20
+    parts = ", ".join(
+        f"{p['role']} {p['rss'] / mib:.0f}/{p['pss'] / mib:.0f}"
+        for p in sorted(run.at_peak, key=lambda d: -d["rss"])
+    )
+    return (
+        f"peak {run.peak_rss_sum / mib:.0f} / {run.peak_pss_sum / mib:.0f} MiB (RSS / PSS): "
+        + parts
+    )
 
 
 def _compare_all(codes: list[str], ours_dir: Path, loop_dir: Path) -> dict[str, Any]:
@@ -196,6 +220,7 @@ def run(
                 else len(list(target.glob("*.html")))
             )
             log(f"  {side}: {r.seconds:.1f} s, exit {r.returncode}, {made} reports")
+            log(f"  {side}: {describe_peak(r)}")
             if r.returncode != 0 or made != len(codes):
                 ok = False
                 log(f"  {side} FAILED; end of its output:\n{_fail_tail(out)}")
