@@ -56,6 +56,8 @@ def process_role(cmdline: Sequence[str]) -> str:
     'worker (multiprocessing)'
     >>> process_role(["/v/bin/python", "/v/bin/pilotbench", "batch", "s.toml"])
     'pilotbench batch'
+    >>> process_role(["/v/bin/python", ".venv/bin/papermill", "a.ipynb", "-k", "pilotbench"])
+    'papermill'
     """
     text = " ".join(cmdline)
     if "ipykernel_launcher" in text:
@@ -64,11 +66,14 @@ def process_role(cmdline: Sequence[str]) -> str:
         return "resource tracker"
     if "multiprocessing" in text or "spawn_main" in text:
         return "worker (multiprocessing)"
-    for exe in ("pilotbench", "papermill", "nbconvert", "bash"):
-        for i, arg in enumerate(cmdline):
-            if Path(arg).name == exe or arg.endswith(f"/{exe}"):
-                sub = cmdline[i + 1] if i + 1 < len(cmdline) and exe == "pilotbench" else ""
-                return f"{exe} {sub}".strip()
+    for i, arg in enumerate(cmdline[:2]):  # the program, or the script python runs
+        exe = Path(arg).name
+        if exe == "pilotbench":
+            return f"pilotbench {cmdline[i + 1]}" if i + 1 < len(cmdline) else exe
+        if exe in ("papermill", "bash"):
+            return exe
+        if exe.startswith("jupyter") and "nbconvert" in text:
+            return "nbconvert"
     return Path(cmdline[0]).name if cmdline else "?"
 
 
