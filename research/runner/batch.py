@@ -450,6 +450,27 @@ def _run_task(slot: _Slot, task: Task, path: Path, root: Path) -> TaskResult:
     return out
 
 
+def _start_kernels(slots: Sequence[_Slot], paths: Sequence[Path]) -> None:
+    """Start the slots' kernels (importing the notebooks' modules), then check the data.
+
+    The data check runs in a child process while the kernels start; if it fails (bad data)
+    or is interrupted, the kernels are stopped before the error propagates.
+    """
+    from research.core.paths import data_dir
+
+    from .report import seed_coverage
+
+    preload = _preload_modules(paths)
+    try:
+        for slot in slots:
+            slot.session.start(preload=preload, cwd=paths[0].parent)
+        seed_coverage(_checked_coverage(data_dir().resolve()))
+    except BaseException:  # bad data (DataError), Ctrl-C: no kernel left behind
+        for slot in slots:
+            slot.session.shutdown()
+        raise
+
+
 def _run_local(
     tasks: Sequence[Task], workers: int, root: Path, progress: bool, bar_file: Any = None
 ) -> list[TaskResult]:
@@ -466,19 +487,13 @@ def _run_local(
 
     from tqdm import tqdm
 
-    from research.core.paths import data_dir
-
     from .params import notebook_path
-    from .report import seed_coverage
 
     results: list[TaskResult | None] = [None] * len(tasks)
     paths = [notebook_path(t.notebook).resolve() for t in tasks]
     # Kernels start first and import what the notebooks import while the data are checked.
     slots = [_Slot(i, _thread_session()) for i in range(min(workers, len(tasks)))]
-    preload = _preload_modules(paths)
-    for slot in slots:
-        slot.session.start(preload=preload, cwd=paths[0].parent)
-    seed_coverage(_checked_coverage(data_dir().resolve()))
+    _start_kernels(slots, paths)
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(len(tasks)):
         todo.put(i)
