@@ -81,7 +81,9 @@ class _Parser(HTMLParser):
         classes = a.get("class", "").split()
         in_cell = self._in_cell or "jp-Cell" in classes or "cell" in classes
         hidden = self._hidden or tag in ("script", "style", "head", "title")
-        hidden = hidden or "anchor-link" in classes
+        # heading anchors, and the CSV download link our page puts under each data table
+        # (page chrome like the header and footer, not a notebook output)
+        hidden = hidden or "anchor-link" in classes or "csv-download" in classes
         if (
             a.get("data-mime-type") == "application/vnd.jupyter.stderr"
             or "output_stderr" in classes

@@ -18,10 +18,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
-__all__ = ["TreeRun", "run_sampled"]
+__all__ = ["TreeRun", "process_role", "run_sampled"]
 
 
 @dataclass
@@ -38,6 +39,42 @@ class TreeRun:
     max_processes: int = 0
     samples: int = 0
     pids: set[int] = field(default_factory=set)
+    #: per process (pid): its role (:func:`process_role`), peak RSS and peak PSS in bytes
+    processes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: the processes at the sample with the largest RSS sum: role, RSS, PSS in bytes
+    at_peak: list[dict[str, Any]] = field(default_factory=list)
+
+
+def process_role(cmdline: Sequence[str]) -> str:
+    """A short name for a process of a batch or loop tree, from its command line.
+
+    Examples
+    --------
+    >>> process_role(["/v/bin/python", "-m", "ipykernel_launcher", "-f", "k.json"])
+    'kernel'
+    >>> process_role(["/v/bin/python", "-c", "from multiprocessing.spawn import spawn_main"])
+    'worker (multiprocessing)'
+    >>> process_role(["/v/bin/python", "/v/bin/pilotbench", "batch", "s.toml"])
+    'pilotbench batch'
+    >>> process_role(["/v/bin/python", ".venv/bin/papermill", "a.ipynb", "-k", "pilotbench"])
+    'papermill'
+    """
+    text = " ".join(cmdline)
+    if "ipykernel_launcher" in text:
+        return "kernel"
+    if "resource_tracker" in text:
+        return "resource tracker"
+    if "multiprocessing" in text or "spawn_main" in text:
+        return "worker (multiprocessing)"
+    for i, arg in enumerate(cmdline[:2]):  # the program, or the script python runs
+        exe = Path(arg).name
+        if exe == "pilotbench":
+            return f"pilotbench {cmdline[i + 1]}" if i + 1 < len(cmdline) else exe
+        if exe in ("papermill", "bash"):
+            return exe
+        if exe.startswith("jupyter") and "nbconvert" in text:
+            return "nbconvert"
+    return Path(cmdline[0]).name if cmdline else "?"
 
 
 def _tree(proc: psutil.Process) -> list[psutil.Process]:
@@ -85,6 +122,7 @@ def run_sampled(
             while not stop.is_set():
                 rss_sum = pss_sum = 0
                 procs = _tree(root)[1:]  # not the wrapper itself
+                now: list[dict[str, Any]] = []
                 for p in procs:
                     try:
                         if pss:
@@ -95,8 +133,21 @@ def run_sampled(
                         rss_sum += info.rss
                         peaks[p.pid] = max(peaks.get(p.pid, 0), info.rss)
                         result.pids.add(p.pid)
+                        one = result.processes.get(p.pid)
+                        if one is None:
+                            one = result.processes[p.pid] = {
+                                "role": process_role(p.cmdline()),
+                                "peak_rss": 0,
+                                "peak_pss": 0,
+                            }
+                        p_pss = getattr(info, "pss", 0)
+                        one["peak_rss"] = max(one["peak_rss"], info.rss)
+                        one["peak_pss"] = max(one["peak_pss"], p_pss)
+                        now.append({"role": one["role"], "rss": info.rss, "pss": p_pss})
                     except (psutil.Error, AttributeError):
                         continue
+                if rss_sum > result.peak_rss_sum:
+                    result.at_peak = now
                 result.peak_rss_sum = max(result.peak_rss_sum, rss_sum)
                 result.peak_pss_sum = max(result.peak_pss_sum, pss_sum)
                 result.max_processes = max(result.max_processes, len(procs))

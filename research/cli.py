@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     ba = sub.add_parser("batch", help="run the reports of a schedule in parallel")
     ba.add_argument("schedule", help="schedule TOML, e.g. reports/schedule.toml")
     ba.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes (default: schedule or CPUs)"
+        "--workers", type=int, metavar="N", help="parallel kernels (default: schedule or CPUs)"
     )
     ba.add_argument("--dask", metavar="ADDRESS", help="send the runs to this Dask scheduler")
     ba.add_argument("--output", metavar="FOLDER", help="reports folder (default: reports/)")

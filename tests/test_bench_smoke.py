@@ -202,3 +202,28 @@ def test_panel_shape_and_pysyncon_spec(tmp_path: Path) -> None:
 def make_twice_equal() -> bool:
     """The panel is generated from a fixed seed: two calls give the same frame."""
     return bench_synth.make_panel().equals(bench_synth.make_panel())
+
+
+def test_csv_download_links_are_not_report_content() -> None:
+    # our page puts a CSV link under every data table; the loop's page has none
+    table = '<div class="jp-Cell"><table class="data"><tr><td>1,5</td></tr></table>'
+    link = '<a class="csv-download" href="data:text/csv,x" download="r-1.csv">Ladda ner</a>'
+    ours = report_content(f"<html><body>{table}{link}</div></body></html>")
+    loop = report_content(f"<html><body>{table}</div></body></html>")
+    assert ours.text == loop.text == ["1,5"]
+    assert compare_contents(ours, loop)["text_identical"] is True
+
+
+def test_process_roles_of_batch_and_loop_trees() -> None:
+    from memory import process_role
+
+    py = "/p/.venv/bin/python"
+    assert process_role([py, "-m", "ipykernel_launcher", "-f", "c.json"]) == "kernel"
+    assert process_role([py, "/p/.venv/bin/pilotbench", "batch", "s.toml"]) == "pilotbench batch"
+    # the loop's papermill names the kernelspec "pilotbench": still papermill
+    assert process_role([py, ".venv/bin/papermill", "a.ipynb", "-k", "pilotbench"]) == "papermill"
+    assert process_role([py, ".venv/bin/jupyter-nbconvert", "--to", "html"]) == "nbconvert"
+    assert process_role(["bash", "loop.sh"]) == "bash"
+    assert process_role([py, "-c", "from research.runner.batch import _data_check_main"]) == (
+        "python"
+    )

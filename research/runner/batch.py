@@ -1,4 +1,4 @@
-"""Batches of reports: many notebooks x areas, run in parallel worker processes.
+"""Batches of reports: many notebooks x areas, run in parallel on warm kernels.
 
 A schedule (TOML) lists jobs; a job can expand over areas::
 
@@ -15,12 +15,13 @@ A schedule (TOML) lists jobs; a job can expand over areas::
 (all 290); the pilot itself is skipped when it would be its own candidate.
 
 :func:`run_batch` validates every task before any kernel starts (invalid ones are reported as
-failed, the rest still run), builds the shared data once, and runs the tasks on ``workers``
-processes. Each worker keeps one kernel warm across its reports
-(:class:`research.runner.kernel.KernelSession`). A failure, or a worker that dies (killed, out of
-memory), fails only its own task: the worker is replaced and the batch goes on. Reports are
-written atomically by :func:`research.runner.report.run_report`, so earlier reports survive
-failures.
+failed, the rest still run) and runs the tasks on ``workers`` threads of this process, each
+driving one warm kernel (:class:`research.runner.kernel.KernelSession`): the kernels start
+first, importing what the notebooks import, while a short-lived child process checks the data
+and computes the footers' coverage, so this process never holds the panel. A failure, or a
+kernel that dies (killed, out of memory), fails only its own task: the next task of that
+thread gets a new kernel and the batch goes on. Reports are written atomically by
+:func:`research.runner.report.run_report`, so earlier reports survive failures.
 A lock file keeps two batches from overlapping, logs go to ``reports/logs/``, and
 ``reports/index.html`` lists every report by title with its areas' names, status, Swedish
 time and run time, and what changed since the previous run of the same schedule
@@ -35,7 +36,6 @@ import hashlib
 import html as html_lib
 import json
 import logging
-import multiprocessing as mp
 import os
 import re
 import signal
@@ -45,7 +45,6 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -240,75 +239,107 @@ def _setup_logging(root: Path) -> Path:
     return path
 
 
-# -- workers --------------------------------------------------------------------------------
+# -- workers ------------------------------------------------------------------------------
 
 
-def _worker_main(
-    conn: Connection, output_root: str, log_path: str, coverage: dict | None = None
-) -> None:
-    """Worker process: run tasks sent over ``conn`` on one warm kernel until told to stop.
+def _data_check_main() -> None:
+    """Child process (``python -c``): check the data, print the footer's coverage, pickled.
 
-    ``coverage`` holds the report footer's coverage computed by the parent, so the worker
-    never loads the panel itself (the kernels do): one copy fewer per worker.
+    Loading the panel verifies the checksums and builds the Parquet cache (once, before any
+    kernel reads it); the coverage goes back to the parent, so that the parent never holds
+    the panel (polars' reader and the frame, about 60 MiB) while the kernels run. The data
+    folder is the first argument.
     """
-    # Kernel and library chatter (stderr of this process and its kernels) goes to the log.
-    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-    os.dup2(fd, 2)
-    os.close(fd)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    logging.getLogger("papermill").setLevel(logging.ERROR)
+    import pickle
+
     from .startup import skip_slow_optional_imports
 
     skip_slow_optional_imports()
-    from .kernel import KernelSession
-    from .report import run_report, seed_coverage
+    from research.data.panel import load_panel
 
-    seed_coverage(coverage or {})
-    session = KernelSession()
+    from .report import coverage_entries
+
+    base = Path(sys.argv[1])
+    load_panel(base)
+    sys.stdout.buffer.write(pickle.dumps(coverage_entries(base)))
+
+
+def _checked_coverage(base: Path) -> dict:
+    """Check the data in a short-lived child; return the footer coverage for the reports.
+
+    A plain subprocess, not ``multiprocessing`` (whose resource tracker would stay for the
+    whole batch). If the child fails, the parent repeats the check, so a data problem
+    surfaces as the usual :class:`~research.core.errors.DataError` with its message.
+    """
+    import pickle
+    import subprocess
+
+    code = "from research.runner.batch import _data_check_main; _data_check_main()"
+    proc = subprocess.run([sys.executable, "-c", code, str(base)], capture_output=True, check=False)
+    if proc.returncode == 0:
+        try:
+            return pickle.loads(proc.stdout)
+        except Exception as exc:  # a child that printed something else: check here
+            log.warning("data check child gave no coverage (%s); checking here", exc)
+    else:
+        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        log.warning("data check in a child process failed (%s); checking here", tail)
+    from research.data.panel import load_panel
+
+    load_panel(base)  # raises the DataError the user must see
+    return _footer_coverage()
+
+
+def _kernel_exit(session: Any) -> str | None:
+    """How a session's kernel ended (``"SIGKILL"``, ``"exit status 1"``); ``None`` if alive."""
+    km = getattr(session, "km", None)
+    if km is None:
+        return None
     try:
-        while True:
-            msg = conn.recv()
-            if msg is None:
-                break
-            notebook, params = msg
-            t0 = time.perf_counter()
-            try:
-                res = run_report(notebook, params, output_root=Path(output_root), kernel=session)
-                conn.send(("ok", str(res.html), time.perf_counter() - t0, None))
-            except Exception as exc:  # report to the parent, keep serving
-                session.restart()
-                detail = (
-                    str(exc)
-                    if isinstance(exc, PilotbenchError)
-                    else "".join(traceback.format_exception_only(exc)).strip()
-                )
-                conn.send(("failed", None, time.perf_counter() - t0, detail))
-    finally:
-        session.shutdown()
+        if km.is_alive():
+            return None
+        code = km.provisioner.process.poll() if km.provisioner is not None else None
+    except Exception:  # a provisioner without a process: we only know it is gone
+        code = None
+    return _signal_name(code) if code is not None else "unknown cause"
+
+
+_BLOCKING_CLIENT = "jupyter_client.blocking.BlockingKernelClient"
+_ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+
+
+def _thread_session() -> Any:
+    """A warm kernel session whose kernel manager hands papermill an asynchronous client.
+
+    With the blocking client of :class:`~research.runner.kernel.KernelSession`'s manager,
+    nbclient waits for the kernel's output in a blocking call that never returns when the
+    kernel dies (killed, out of memory): its once-a-second liveness check cannot run. A worker
+    process died with its kernel, so that never showed; a worker thread would hang the batch.
+    The asynchronous client (what papermill uses with a kernel of its own) lets nbclient see
+    the death and raise ``DeadKernelError``. The session's own reset between reports still
+    uses the blocking client.
+    """
+    from .kernel import KernelSession
+
+    class _Session(KernelSession):
+        def ready(self) -> Any:
+            if self.km is not None:
+                self.km.client_class = _BLOCKING_CLIENT
+            km = super().ready()
+            km.client_class = _ASYNC_CLIENT
+            return km
+
+    return _Session()
 
 
 @dataclass
-class _Worker:
-    proc: mp.Process
-    conn: Connection
+class _Slot:
+    """A worker thread's state: its kernel session and the task it is running."""
+
     index: int
+    session: Any
     task: int | None = None
     started: float = 0.0
-
-
-def _spawn(
-    ctx: Any, index: int, output_root: Path, log_path: Path, coverage: dict | None = None
-) -> _Worker:
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(
-        target=_worker_main,
-        args=(child, str(output_root), str(log_path), coverage),
-        name=f"pilotbench-worker-{index}",
-        daemon=True,
-    )
-    proc.start()
-    child.close()
-    return _Worker(proc, parent, index)
 
 
 def _signal_name(code: int | None) -> str:
@@ -332,88 +363,190 @@ def _footer_coverage() -> dict:
         return {}
 
 
-def _run_local(  # noqa: C901 - the worker loop's outcomes (ok, failed, timed out, interrupted)
-    tasks: Sequence[Task], workers: int, root: Path, log_path: Path, progress: bool
+@contextmanager
+def _batch_process_state(log_path: Path) -> Iterator[Any]:
+    """Set up this process for local workers; restore it afterwards.
+
+    * File descriptor 2 goes to the batch log: the kernels inherit it, so their chatter
+      (and papermill's) lands in the log as it did from the worker processes; the progress
+      bar writes to the terminal through a duplicate of the old descriptor (yielded).
+    * ``PILOTBENCH_REPORT=1`` for the whole batch: :func:`~research.runner.report.run_report`
+      sets and restores it around each report, which is only safe across threads when the
+      value it restores is the one it sets.
+    * The working folder, which papermill changes (and restores) around each execution;
+      concurrent threads can leave it changed, so it is put back at the end.
+    * ``PILOTBENCH_DATA`` made absolute for the same reason.
+    """
+    from research.core.paths import data_dir
+
+    cwd = os.getcwd()
+    env = {k: os.environ.get(k) for k in ("PILOTBENCH_REPORT", "PILOTBENCH_DATA")}
+    os.environ["PILOTBENCH_REPORT"] = "1"
+    if env["PILOTBENCH_DATA"]:
+        os.environ["PILOTBENCH_DATA"] = str(data_dir().resolve())
+    pm_log = logging.getLogger("papermill")
+    pm_level = pm_log.level
+    pm_log.setLevel(logging.ERROR)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    term = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8")
+    try:
+        os.dup2(fd, 2)
+        yield term
+    finally:
+        os.close(fd)
+        term.close()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.chdir(cwd)
+        pm_log.setLevel(pm_level)
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _preload_modules(paths: Sequence[Path]) -> list[str]:
+    """The ``research`` modules the batch's notebooks import (kernels import them at start)."""
+    from .kernel import notebook_imports
+
+    preload: list[str] = []
+    for nb_path in dict.fromkeys(paths):
+        try:
+            nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        preload += [m for m in notebook_imports(nb) if m not in preload]
+    return preload
+
+
+def _run_task(slot: _Slot, task: Task, path: Path, root: Path) -> TaskResult:
+    """Run one report on the slot's kernel; a failure is returned, never raised."""
+    from .report import run_report
+
+    t0 = time.perf_counter()
+    try:
+        km = slot.session.km
+        if km is None or not km.is_alive():  # after a failure: a new kernel
+            slot.session.start(cwd=path.parent)
+        res = run_report(str(path), task.parameters, output_root=root, kernel=slot.session)
+        out = TaskResult(task, "ok", time.perf_counter() - t0, str(res.html))
+    except Exception as exc:  # report it, keep serving
+        died = _kernel_exit(slot.session)
+        if died is not None:
+            detail = (
+                f"the report's kernel died ({died}) while running this report; "
+                "earlier reports are intact"
+            )
+        elif isinstance(exc, PilotbenchError):
+            detail = str(exc)
+        else:
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+        slot.session.restart()
+        out = TaskResult(task, "failed", time.perf_counter() - t0, None, detail)
+    out.worker = slot.index
+    return out
+
+
+def _start_kernels(slots: Sequence[_Slot], paths: Sequence[Path]) -> None:
+    """Start the slots' kernels (importing the notebooks' modules), then check the data.
+
+    The data check runs in a child process while the kernels start; if it fails (bad data)
+    or is interrupted, the kernels are stopped before the error propagates.
+    """
+    from research.core.paths import data_dir
+
+    from .report import seed_coverage
+
+    preload = _preload_modules(paths)
+    try:
+        for slot in slots:
+            slot.session.start(preload=preload, cwd=paths[0].parent)
+        seed_coverage(_checked_coverage(data_dir().resolve()))
+    except BaseException:  # bad data (DataError), Ctrl-C: no kernel left behind
+        for slot in slots:
+            slot.session.shutdown()
+        raise
+
+
+def _run_local(
+    tasks: Sequence[Task], workers: int, root: Path, progress: bool, bar_file: Any = None
 ) -> list[TaskResult]:
+    """Run ``tasks`` on ``workers`` threads of this process, each with one warm kernel.
+
+    A thread only waits on its kernel (papermill's client) and exports HTML; the kernels,
+    one process each, do the work. Compared with one worker process per kernel, this saves
+    a Python process holding papermill, nbconvert and pilotbench per worker (about 140 MiB
+    RSS each, issue 17). A kernel that dies (killed, out of memory) fails only its report;
+    the next report of that thread starts a new kernel.
+    """
+    import queue
+    import threading
+
     from tqdm import tqdm
 
-    ctx = mp.get_context("spawn")
+    from .params import notebook_path
+
     results: list[TaskResult | None] = [None] * len(tasks)
-    pending = list(range(len(tasks)))
-    coverage = _footer_coverage()
-    pool = [_spawn(ctx, i, root, log_path, coverage) for i in range(min(workers, len(tasks)))]
+    paths = [notebook_path(t.notebook).resolve() for t in tasks]
+    # Kernels start first and import what the notebooks import while the data are checked.
+    slots = [_Slot(i, _thread_session()) for i in range(min(workers, len(tasks)))]
+    _start_kernels(slots, paths)
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(tasks)):
+        todo.put(i)
+    done: queue.SimpleQueue[tuple[int, TaskResult]] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def serve(slot: _Slot) -> None:
+        while not stop.is_set():
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            done.put((i, _run_task(slot, tasks[i], paths[i], root)))
+
     bar = tqdm(
         total=len(tasks),
         unit="report",
         desc="batch",
         disable=not progress,
         dynamic_ncols=True,
-        file=sys.stderr,
+        file=bar_file or sys.stderr,
     )
     failures = 0
-
-    def finish(i: int, res: TaskResult) -> None:
-        nonlocal failures
-        results[i] = res
-        if res.status != "ok":
-            failures += 1
-            log.error("%s failed: %s", tasks[i].label, res.error)
-        else:
-            log.info("%s ok in %.1f s -> %s", tasks[i].label, res.seconds, res.html)
-        bar.set_postfix(failed=failures)
-        bar.update(1)
-
+    threads = [
+        threading.Thread(target=serve, args=(s,), name=f"pilotbench-worker-{s.index}", daemon=True)
+        for s in slots
+    ]
     try:
-        while pending or any(w.task is not None for w in pool):
-            for w in pool:
-                if w.task is None and pending:
-                    w.task = pending.pop(0)
-                    w.started = time.perf_counter()
-                    t = tasks[w.task]
-                    w.conn.send((t.notebook, t.parameters))
-            busy = [w for w in pool if w.task is not None]
-            if not busy:
-                break
-            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
-            for w in list(busy):
-                if w.conn in ready:
-                    try:
-                        status, html, secs, err = w.conn.recv()
-                    except EOFError:
-                        status = None
-                    if status is not None:
-                        finish(w.task, TaskResult(tasks[w.task], status, secs, html, err, w.index))
-                        w.task = None
-                        continue
-                if w.proc.sentinel in ready or not w.proc.is_alive():
-                    w.proc.join(timeout=5)
-                    err = (
-                        f"worker process died ({_signal_name(w.proc.exitcode)}) while "
-                        "running this report; earlier reports are intact"
-                    )
-                    finish(
-                        w.task,
-                        TaskResult(
-                            tasks[w.task],
-                            "failed",
-                            time.perf_counter() - w.started,
-                            None,
-                            err,
-                            w.index,
-                        ),
-                    )
-                    pool[pool.index(w)] = _spawn(ctx, w.index, root, log_path, coverage)
+        for t in threads:
+            t.start()
+        for _ in range(len(tasks)):
+            while True:  # with a timeout, so that Ctrl-C reaches this thread
+                try:
+                    i, res = done.get(timeout=0.5)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and done.empty():
+                        raise RuntimeError("batch worker threads stopped early") from None
+            results[i] = res
+            if res.status != "ok":
+                failures += 1
+                log.error("%s failed: %s", tasks[i].label, res.error)
+            else:
+                log.info("%s ok in %.1f s -> %s", tasks[i].label, res.seconds, res.html)
+            bar.set_postfix(failed=failures)
+            bar.update(1)
     finally:
+        stop.set()
         bar.close()
-        for w in pool:
-            try:
-                w.conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-        for w in pool:
-            w.proc.join(timeout=30)
-            if w.proc.is_alive():
-                w.proc.kill()
+        for t in threads:
+            t.join(timeout=30)
+        for slot in slots:
+            slot.session.shutdown()
     return [r for r in results if r is not None]
 
 
@@ -493,7 +626,8 @@ def run_batch(
     tasks
         From :func:`expand_schedule`.
     workers
-        Worker processes (default: the number of CPUs).
+        Kernels run in parallel, each driven by a thread of this process (default: the
+        number of CPUs).
     output_root
         Reports folder (default ``reports/``).
     dask
@@ -517,11 +651,14 @@ def run_batch(
     from .params import validate
 
     t0 = time.perf_counter()
-    root = output_root or reports_dir()
+    # Absolute: papermill changes this process's working folder while a report runs.
+    root = (output_root or reports_dir()).resolve()
     with batch_lock(root):
         log_path = _setup_logging(root)
         log.info("batch of %d tasks, workers=%s, dask=%s", len(tasks), workers, dask)
-        load_panel()  # shared work, once: verify checksums and build the cache
+        if dask:
+            load_panel()  # shared work, once: verify checksums and build the cache
+        # (local runs check the data in a short-lived child while the kernels start)
         results: list[TaskResult] = []
         runnable: list[Task] = []
         for t in tasks:
@@ -535,9 +672,10 @@ def run_batch(
             if dask:
                 results += _run_dask(runnable, dask, root, progress)
             else:
-                results += _run_local(
-                    runnable, workers or os.cpu_count() or 1, root, log_path, progress
-                )
+                with _batch_process_state(log_path) as term:
+                    results += _run_local(
+                        runnable, workers or os.cpu_count() or 1, root, progress, term
+                    )
         index = write_index(root, results, lang=lang, schedule=schedule)
         out = BatchResult(results, index, log_path, time.perf_counter() - t0)
         log.info(

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from research.analyses.effect import PLAUSIBLE_DROP, EffectAnalysis, pilot_effect_analysis
+from research.analyses.effect import PLAUSIBLE_DROP, EffectAnalysis
+from research.analyses.effect_cache import cached_pilot_effect_analysis
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import SimilarAreas, similar_areas
 from research.core.errors import ParameterError
@@ -637,7 +638,8 @@ def decision_brief(
             sv=f"candidate måste vara en kommun (en kod som '0126' eller ett namn); {label} är "
             "det inte",
         )
-    effect = pilot_effect_analysis(
+    # the same analysis for every candidate: computed once per kernel (batches, issue 17)
+    effect = cached_pilot_effect_analysis(
         comparison.panel,
         pilot=comparison.pilot.code,
         indicator=indicator,
