@@ -73,3 +73,31 @@ def test_report_on_a_prestarted_kernel(tmp_path: Path) -> None:
     assert session.km is None  # shut down after the report
     page = res.html.read_text("utf-8")
     assert "Huddinge" in page and page.count('<img alt="') >= 7
+
+
+def test_a_warm_kernel_serving_many_reports_releases_each_runs_client(tmp_path: Path) -> None:
+    """nbclient leaves a client it did not make running (3 threads, a zmq context, 14 sockets);
+    a batch's warm kernel served ~290 reports, so the session closes them before the next run."""
+    import os
+
+    from research.runner.report import run_report
+
+    nb = json.loads((ROOT / "notebooks" / "pilot_vs_candidate.ipynb").read_text("utf-8"))
+    nb["cells"] = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    path = tmp_path / "empty.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    session = KernelSession()
+    session.start(cwd=tmp_path)
+
+    def count() -> tuple[int, int]:
+        return len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd"))
+
+    try:
+        run_report(str(path), {}, output_root=tmp_path / "out", kernel=session)
+        first = count()
+        for _ in range(3):
+            run_report(str(path), {}, output_root=tmp_path / "out", kernel=session)
+        session.ready()  # what the next report does first
+        assert count() <= first  # the three runs' clients were released (was +9 threads)
+    finally:
+        session.shutdown()
