@@ -45,7 +45,7 @@ from research.views import html
 from research.views.charts import PeriodMarks, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
-from .summary import findings
+from .summary import findings, format_phi
 from .texts import TEXTS
 
 __all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
@@ -524,13 +524,15 @@ class PilotVsCandidate:
             candidate=self.candidate.name,
             pilot=self.pilot.name,
         )
+        # The limits are widened by sqrt(phi) only when phi > 1 (research.stats.funnel): show
+        # the estimate itself, and say when no inflation was applied.
         intro = TEXTS(
-            "funnel_intro",
+            "funnel_intro" if res.dispersion.phi > 1 else "funnel_intro_no_inflation",
             self.lang,
             year=year,
             candidate=self.candidate.name,
             where=TEXTS(where, self.lang),
-            phi=format_number(max(res.dispersion.phi, 1.0), 2, self.lang),
+            phi=format_phi(res.dispersion.phi, self.lang),
         )
         return (
             self._h2("funnel")
