@@ -604,6 +604,8 @@ class CandidateScreening:
             numeric=[False, False, False, False, True],
             caption=TEXTS("comp_caption", self.lang),
             footnotes=[note],
+            # tall rows: kept whole, the table would leave a third of page 1 empty
+            breakable=True,
         )
 
     def intro(self) -> html.Html:
