@@ -160,8 +160,19 @@ def _power(rep: Any) -> str | None:
         target=format_percent(100 * d.target_power, 0, lang),
     )
     if d.mde.detectable:
-        return TEXTS("sum_power", lang, mde=format_percent(d.mde.mde_pct, 0, lang), **kw)
-    return TEXTS("sum_power_none", lang, **kw)
+        out = TEXTS("sum_power", lang, mde=format_percent(d.mde.mde_pct, 0, lang), **kw)
+    else:
+        out = TEXTS("sum_power_none", lang, **kw)
+    over = rep.detect_overdispersed()
+    if over is not None and over[0] > 1:
+        out += TEXTS(
+            "sum_power_phi",
+            lang,
+            candidate=rep.candidate.name,
+            phi=format_number(over[0], 2, lang),
+            power=format_percent(100 * over[1].power, 0, lang),
+        )
+    return out
 
 
 def findings(rep: Any) -> list[str]:
