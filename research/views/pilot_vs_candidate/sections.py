@@ -454,6 +454,9 @@ class PilotVsCandidate:
                 rows,
                 numeric=[False] + [True] * len(self.areas),
                 footnotes=[self.source_line()],
+                # rows of two lines (rate, interval): kept whole, the table left 30 % of a
+                # printed page empty after the trend charts (English)
+                breakable=True,
             )
         )
 
