@@ -565,7 +565,7 @@ class SyntheticDiDResult:
 def _g(x: float, lang: str) -> str:
     """``x`` to 3 significant digits, with a decimal comma and U+2212 minus in Swedish."""
     out = f"{x:.3g}"
-    return out.replace(".", ",").replace("-", "\u2212") if lang == "sv" else out
+    return out.replace(".", TEXTS("decimal_mark", lang)).replace("-", TEXTS("minus_sign", lang))
 
 
 def _as_list(value: Any) -> list[Any]:
