@@ -37,7 +37,7 @@ def test_huddinge(capsys):
     ) in out
     assert "Liknande kommuner socioekonomi, Huddinge, 2024" in out
     assert "Liknande kommuner, övergripande, Huddinge, 2025" in out
-    assert "N07402    2008-2022  Gross violation of a woman's integrity" in out
+    assert "N07402    2008–2022  Gross violation of a woman's integrity" in out
 
 
 def test_sodermalm_lists_its_regso(capsys):

@@ -67,6 +67,12 @@ USER_FACING = {
     "runner/report.py",
     "stats/funnel.py",
     "stats/rates.py",
+    # the report views' parameter checks
+    "views/candidate_screening/charts.py",
+    "views/candidate_screening/sections.py",
+    "views/decision_brief/sections.py",
+    "views/pilot_effect/sections.py",
+    "views/pilot_vs_candidate/sections.py",
 }
 
 

@@ -38,7 +38,7 @@ def test_valid_values_are_normalized() -> None:
         ({"candidat": "0126"}, ParameterError, "did you mean 'candidate'"),
         ({"candidate": "Hudinge"}, UnknownAreaError, r"Huddinge \(0126\)"),
         ({"candidate": 126}, AreaCodeTypeError, "leading zeros"),
-        ({"start_year": 1850}, ParameterError, "outside 1990-2100"),
+        ({"start_year": 1850}, ParameterError, "outside 1990–2100"),
         ({"start_year": 2020, "end_year": 2010}, ParameterError, "after end_year"),
         ({"start_year": "2010"}, ParameterError, "integer year"),
         ({"lang": "de"}, ParameterError, "sv, en"),
@@ -76,5 +76,22 @@ def test_other_notebooks_parameters() -> None:
         validate("candidate_screening", {"years": "twenty"})
     with pytest.raises(ParameterError, match="must be a län"):
         validate("candidate_screening", {"lan": "0126"})
-    with pytest.raises(ParameterError, match="type int"):
+    with pytest.raises(ParameterError, match="top must be a whole number"):
         validate("candidate_screening", {"top": "ten"})
+
+
+@pytest.mark.parametrize("top", [0, -3, "10", 2.5, True])
+def test_screening_top_is_refused_before_a_kernel_starts(top: object) -> None:
+    with pytest.raises(ParameterError, match="top must be a whole number >= 1") as info:
+        validate("candidate_screening", {"top": top})
+    assert info.value.message("sv").startswith("top ska vara ett heltal >= 1")
+    assert validate("candidate_screening", {"top": 5}) == {"top": 5}
+
+
+def test_year_range_with_an_en_dash_or_reversed() -> None:
+    from research.runner.params import parse_year_range
+
+    assert parse_year_range("years", "2020\u20132022") == (2020, 2022)
+    with pytest.raises(ParameterError, match="did you mean '2020-2022'") as info:
+        validate("candidate_screening", {"years": "2022-2020"})
+    assert "menade du '2020-2022'" in info.value.message("sv")

@@ -113,6 +113,46 @@ def test_no_page_ends_with_a_heading(notebook: str, printed: dict) -> None:
         assert not ending, f"{notebook}: page {i} ends with the heading {ending[0]!r}"
 
 
+def _empty_share(page) -> float:
+    """Share of the page's text area left empty below its last line of text.
+
+    The page number ("sida X av Y", in the bottom margin) is left out; a chart ends with its
+    "Källa:" line, so a page ending in a chart counts as filled down to it.
+    """
+    ys: list[float] = []
+
+    def visit(text, cm, tm, font, size) -> None:  # pypdf's text visitor
+        if text.strip():
+            ys.append(cm[3] * tm[5] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    top, bottom = 797.0, 57.0  # A4 less the print margins, in points from the bottom
+    body = [y for y in ys if y > 45.0]
+    return (min(body) - bottom) / (top - bottom) if body else 1.0
+
+
+@pytest.mark.parametrize("notebook", sorted(PAGES))
+def test_no_page_before_the_last_is_a_quarter_empty(notebook: str, printed: dict) -> None:
+    """A block that cannot split (a table, a box) must not leave a page largely empty
+    (candidate_screening's components table left 33 % of page 1 empty)."""
+    _, _, pdf = printed[notebook]
+    pages = PdfReader(pdf).pages
+    empty = [round(_empty_share(p), 2) for p in pages[:-1]]
+    assert all(e <= 0.25 for e in empty), f"{notebook}: empty share of each page {empty}"
+
+
+def test_english_decision_brief_fits_two_pages(tmp_path: Path) -> None:
+    """The English brief is longer than the Swedish one; it printed 3 pages (footer spill)."""
+    log = tmp_path / "stdout.txt"
+    with log.open("w") as fh, contextlib.redirect_stdout(fh):
+        assert (
+            main(["report", "decision_brief", "--lang", "en", "--pdf", "--output", str(tmp_path)])
+            == 0
+        )
+    pdf = Path(log.read_text().splitlines()[-1])
+    assert len(PdfReader(pdf).pages) <= 2
+
+
 @pytest.mark.parametrize("notebook", sorted(PAGES))
 def test_footer_follows_the_text_on_the_last_page(notebook: str, printed: dict) -> None:
     _, html, pdf = printed[notebook]

@@ -443,6 +443,33 @@ def test_focus_parameter_follows_another_kommun(panel, base):
     assert d.filter(pl.col("role") == "focus")["area_code"].to_list() == ["0127"]
 
 
+@pytest.mark.parametrize(
+    ("kw", "sv"),
+    [
+        ({"top": 0}, "top ska vara ett heltal >= 1 (rader i tabellen); fick 0"),
+        ({"years": "2022-2020"}, "years: första året (2022) är efter det sista (2020)"),
+        ({"years": "abc"}, "years ska skrivas som '2020-2022'"),
+        ({"years": "2004-2006"}, "years 2004–2006 ligger utanför data för N07402 (2008–2022)"),
+        ({"w_need": -1}, "w_need ska vara ett ändligt tal >= 0; fick -1"),
+        ({"w_need": "x"}, "w_need ska vara ett tal >= 0 (en relativ vikt); fick 'x'"),
+        ({"w_need": 0, "w_similarity": 0, "w_detectability": 0}, "Alla tre vikterna"),
+        ({"lan": "0126"}, "lan ska vara ett län (tvåsiffrig kod som '01' eller ett namn"),
+        ({"pilot": "01"}, "pilot ska vara en kommun; Stockholms län (01) är ett län. Data finns"),
+        ({"focus": "0180"}, "focus = Stockholm (0180) är själva pilotkommunen"),
+        ({"focus": "  "}, "focus ska vara en kommun, kod eller namn"),
+        ({"lan": "01", "areas": "skr:Storstäder"}, "ange antingen lan eller areas"),
+        ({"indicator": "N01951"}, "indicator N01951 (Folkmängd) är inte en takt per invånare"),
+    ],
+)
+def test_parameter_errors_in_swedish(panel, kw, sv):
+    """Every parameter error of the report has a Swedish text (shown when lang="sv")."""
+    with pytest.raises(ParameterError) as info:
+        candidate_screening(panel=panel, **kw)
+    assert info.value.message("sv").startswith(sv), info.value.message("sv")
+    assert info.value.message("sv") != str(info.value)
+    assert "\n" not in info.value.message("sv")
+
+
 def test_focus_is_checked(panel):
     with pytest.raises(ParameterError, match=r"focus = Stockholm .* is the pilot kommun"):
         candidate_screening(panel=panel, focus="0180")

@@ -372,7 +372,24 @@ def test_plot_draws_the_paths_from_the_reference_weights():
     assert ax2.get_ylim() == pytest.approx((0.0, max(1.0, 3 * lam.max())))
     step = max(1, len(years) // 10)  # about ten labelled periods
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(v) for v in years[::step]]
-    assert ax.get_title() == f"SDID estimate {ref['estimate']:.3g} (SE nan)"
+    # se_method="none": the title says the SE was not computed, never "SE nan"
+    assert ax.get_title() == f"SDID estimate {ref['estimate']:.3g} (SE not computed)"
+    est_sv = f"{ref['estimate']:.3g}".replace(".", ",").replace("-", "\u2212")
+    ax_sv = res.plot(lang="sv").axes[0]
+    assert ax_sv.get_title() == f"SDID-skattning {est_sv} (medelfel ej beräknat)"
+    assert [ln.get_label() for ln in ax_sv.lines[:2]] == [
+        "behandlade (medelvärde)",
+        "syntetisk kontroll + intercept",
+    ]
+    # with an SE, the title gives it to 3 significant digits
+    with_se = synthetic_did(
+        df, unit="unit", time="year", outcome="y", treated=ref["treated"],
+        treatment_time=ref["treatment_time"], se_method="placebo", replications=6, seed=4,
+    )  # fmt: skip
+    assert math.isfinite(with_se.se)
+    assert with_se.plot().axes[0].get_title() == (
+        f"SDID estimate {ref['estimate']:.3g} (SE {with_se.se:.3g})"
+    )
     # With fewer than 20 periods every period is labelled.
     u, t = np.repeat(np.arange(6), 8), np.tile(np.arange(2000, 2008), 6)
     small = pl.DataFrame({"u": u, "t": t, "y": u + 0.3 * t + np.sin(u * t)})

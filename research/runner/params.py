@@ -177,8 +177,10 @@ def parse_year_range(name: str, value: Any) -> tuple[int, int]:
     --------
     >>> parse_year_range("years", "2020-2022"), parse_year_range("--years", "2023")
     ((2020, 2022), (2023, 2023))
+    >>> parse_year_range("years", "2020\u20132022")  # with an en dash, as the reports write it
+    (2020, 2022)
     """
-    text = str(value).strip()
+    text = str(value).strip().replace("\u2013", "-")  # "2020–2022" as the reports write it
     try:
         first, last = (int(p) for p in text.split("-", 1)) if "-" in text else (int(text),) * 2
     except ValueError as exc:
@@ -188,8 +190,10 @@ def parse_year_range(name: str, value: Any) -> tuple[int, int]:
         ) from exc
     if not 1990 <= first <= last <= 2100:
         raise ParameterError(
-            f"{name} = {text}: need 1990 <= first <= last <= 2100",
-            sv=f"{name} = {text}: behöver 1990 <= första <= sista <= 2100",
+            f"{name} = {text}: need 1990 <= first <= last <= 2100"
+            + (f"; did you mean '{last}-{first}'?" if 1990 <= last < first <= 2100 else ""),
+            sv=f"{name} = {text}: behöver 1990 <= första <= sista <= 2100"
+            + (f"; menade du '{last}-{first}'?" if 1990 <= last < first <= 2100 else ""),
         )
     return first, last
 
@@ -326,6 +330,13 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "donors":
             pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
             out[k] = _donor_pool(k, v, reg.resolve(pilot).code if pilot else None)
+        elif k == "top":
+            # checked here, not only in the report: a wrong value is refused before a kernel
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ParameterError(
+                    f"top must be a whole number >= 1 (rows in the table), got {v!r}",
+                    sv=f"top ska vara ett heltal >= 1 (rader i tabellen), fick {v!r}",
+                )
         elif k.startswith("w_"):
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
                 raise ParameterError(
@@ -341,7 +352,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 )
             if not 1990 <= v <= 2100:
                 raise ParameterError(
-                    f"{k} = {v} is outside 1990-2100", sv=f"{k} = {v} ligger utanför 1990–2100"
+                    f"{k} = {v} is outside 1990–2100", sv=f"{k} = {v} ligger utanför 1990–2100"
                 )
         elif k == "areas":
             if v in ("", None):

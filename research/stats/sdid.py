@@ -520,10 +520,12 @@ class SyntheticDiDResult:
         note = TEXTS("note_sdid", lang, method=self.se_method)
         return html_table(title, self._rows(lang), self._top_weights(), note)
 
-    def plot(self) -> Any:
+    def plot(self, lang: str = "en") -> Any:
         """Treated mean and its synthetic-DiD control over time, time weights as bars.
 
-        Returns a :class:`matplotlib.figure.Figure` (no pyplot state is touched).
+        Returns a :class:`matplotlib.figure.Figure` (no pyplot state is touched). The title
+        gives the estimate and its SE, or says the SE was not computed (``se_method="none"``);
+        ``lang`` (``"en"`` or ``"sv"``) picks the labels (``research/stats/texts.toml``).
         """
         from matplotlib.figure import Figure
 
@@ -539,17 +541,18 @@ class SyntheticDiDResult:
         fig = Figure(figsize=(7, 4))
         ax = fig.subplots()
         x = np.arange(len(self._times))
-        ax.plot(x, treated, "-o", ms=3, label="treated (mean)")
-        ax.plot(x, control + shift, "--s", ms=3, label="synthetic control + intercept")
+        ax.plot(x, treated, "-o", ms=3, label=TEXTS("plot_treated_mean", lang))
+        ax.plot(x, control + shift, "--s", ms=3, label=TEXTS("plot_sdid_control", lang))
         ax.axvline(t0 - 0.5, color="grey", lw=0.8)
         ax2 = ax.twinx()
-        ax2.bar(x[:t0], lam, alpha=0.25, color="grey", label="time weight")
+        ax2.bar(x[:t0], lam, alpha=0.25, color="grey", label=TEXTS("plot_time_weight", lang))
         ax2.set_ylim(0, max(1.0, float(lam.max()) * 3))
-        ax2.set_ylabel("time weight")
+        ax2.set_ylabel(TEXTS("plot_time_weight", lang))
         ax.set_xticks(x[:: max(1, len(x) // 10)])
         ax.set_xticklabels([str(self._times[i]) for i in x[:: max(1, len(x) // 10)]])
         ax.set_ylabel(self.outcome)
-        ax.set_title(f"SDID estimate {self.estimate:.3g} (SE {self.se:.3g})")
+        se = _g(self.se, lang) if math.isfinite(self.se) else TEXTS("not_computed", lang)
+        ax.set_title(TEXTS("plot_sdid_title", lang, estimate=_g(self.estimate, lang), se=se))
         ax.legend(loc="best", fontsize=8)
         return fig
 
@@ -557,6 +560,12 @@ class SyntheticDiDResult:
 # --------------------------------------------------------------------------------------------
 # Data preparation and the public function
 # --------------------------------------------------------------------------------------------
+
+
+def _g(x: float, lang: str) -> str:
+    """``x`` to 3 significant digits, with a decimal comma and U+2212 minus in Swedish."""
+    out = f"{x:.3g}"
+    return out.replace(".", TEXTS("decimal_mark", lang)).replace("-", TEXTS("minus_sign", lang))
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -120,7 +120,9 @@ class AreaInfo:
             out.append(f"  panel data ({self.data.height} indicators):")
             for row in self.data.iter_rows(named=True):
                 span = (
-                    f"{row['first']}-{row['last']}" if row["first"] != row["last"] else row["first"]
+                    f"{row['first']}\u2013{row['last']}"
+                    if row["first"] != row["last"]
+                    else row["first"]
                 )
                 gaps = row["last"] - row["first"] + 1 - row["n_years"]
                 note = f", {gaps} year{'s' if gaps > 1 else ''} missing" if gaps else ""

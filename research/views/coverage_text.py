@@ -42,7 +42,7 @@ def coverage_text(c: Coverage, lang: str = "sv") -> str:
     >>> c = Coverage({"kommun": (1994, 2022, 290)}, 2022, dt.date(2026, 11, 30))
     >>> print(coverage_text(c, "en"))  # doctest: +NORMALIZE_WHITESPACE
     Data coverage: kommuner 1994–2022 (290 areas), districts: none. The newest figure is
-    for 2022, 47 months before 2026-11-30. Final annual figures for 2023-2025 have been
+    for 2022, 47 months before 2026-11-30. Final annual figures for 2023–2025 have been
     published since (Brå, each March) but are not in the data: see docs/bra_export.md.
     """
     check_lang(lang)
@@ -71,6 +71,6 @@ def coverage_text(c: Coverage, lang: str = "sv") -> str:
     )
     miss = c.missing_years
     if miss:
-        span = str(miss[0]) if len(miss) == 1 else f"{miss[0]}-{miss[-1]}"
+        span = str(miss[0]) if len(miss) == 1 else f"{miss[0]}\u2013{miss[-1]}"  # en dash
         out += " " + TEXTS("cov_missing", lang, span=span, doc=BRA_EXPORT_DOC)
     return out

@@ -211,10 +211,16 @@ def need_detectability_chart(
     need = {"label", "role", "ratio", "lower", "upper", "mde_pct"}
     missing = sorted(need - set(data.columns))
     if missing:
-        raise ParameterError(f"need_detectability_chart: missing columns {missing}")
+        raise ParameterError(
+            f"need_detectability_chart: missing columns {missing}",
+            sv=f"need_detectability_chart: kolumner saknas: {missing}",
+        )
     bad = sorted(set(data["role"].to_list()) - set(ROLES))
     if bad:
-        raise ParameterError(f"unknown roles {bad}; use {list(ROLES)}")
+        raise ParameterError(
+            f"unknown roles {bad}; use {list(ROLES)}",
+            sv=f"okända roller {bad}; använd {list(ROLES)}",
+        )
     d = data.filter(pl.col("ratio").is_not_null() & (pl.col("ratio") > 0))
     rng = np.random.default_rng(20240601)  # fixed jitter in the strip: same chart every run
     jitter = rng.uniform(-0.32, 0.32, d.height)

@@ -101,7 +101,8 @@ def parse_years(years: object) -> tuple[int, int]:
         m = re.fullmatch(r"\s*(\d{4})\s*(?:[-\u2013]\s*(\d{4})\s*)?", years)
         if not m:
             raise ParameterError(
-                f"years must look like '2020-2022' (first-last) or '2022'; got {years!r}"
+                f"years must look like '2020-2022' (first-last) or '2022'; got {years!r}",
+                sv=f"years ska skrivas som '2020-2022' (första-sista) eller '2022'; fick {years!r}",
             )
         pair = (int(m.group(1)), int(m.group(2) or m.group(1)))
     elif isinstance(years, int) and not isinstance(years, bool):
@@ -110,16 +111,24 @@ def parse_years(years: object) -> tuple[int, int]:
         pair = (years[0], years[1])
     else:
         raise ParameterError(
-            f"years must be a string like '2020-2022' or a pair of years; got {years!r}"
+            f"years must be a string like '2020-2022' or a pair of years; got {years!r}",
+            sv=f"years ska vara en text som '2020-2022' eller ett par av år; fick {years!r}",
         )
     if not all(isinstance(y, int) and not isinstance(y, bool) for y in pair):
-        raise ParameterError(f"years must be whole years; got {years!r}")
+        raise ParameterError(
+            f"years must be whole years; got {years!r}",
+            sv=f"years ska vara hela årtal; fick {years!r}",
+        )
     first, last = int(pair[0]), int(pair[1])  # type: ignore[call-overload]
     if not 1990 <= first <= 2100 or not 1990 <= last <= 2100:
-        raise ParameterError(f"years {first}-{last} are outside 1990-2100")
+        raise ParameterError(
+            f"years {first}–{last} are outside 1990–2100",
+            sv=f"years {first}–{last} ligger utanför 1990–2100",
+        )
     if first > last:
         raise ParameterError(
-            f"years: the first year ({first}) is after the last ({last}); write '{last}-{first}'"
+            f"years: the first year ({first}) is after the last ({last}); write '{last}-{first}'",
+            sv=f"years: första året ({first}) är efter det sista ({last}); skriv '{last}-{first}'",
         )
     return first, last
 
@@ -163,19 +172,25 @@ def check_weights(
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise ParameterError(
                 f"w_{comp} must be a number >= 0 (a relative weight); got {v!r}. "
-                "Example: w_need=0.5, w_similarity=0.25, w_detectability=0.25."
+                "Example: w_need=0.5, w_similarity=0.25, w_detectability=0.25.",
+                sv=f"w_{comp} ska vara ett tal >= 0 (en relativ vikt); fick {v!r}. "
+                "Exempel: w_need=0.5, w_similarity=0.25, w_detectability=0.25.",
             )
         if not math.isfinite(v) or v < 0:
             raise ParameterError(
                 f"w_{comp} must be a finite number >= 0; got {v!r}. Weights are relative: "
-                "use 0 to leave a component out."
+                "use 0 to leave a component out.",
+                sv=f"w_{comp} ska vara ett ändligt tal >= 0; fick {v!r}. Vikterna är relativa: "
+                "ge 0 för att utesluta en komponent.",
             )
         out[comp] = float(v)
     total = sum(out.values())
     if total <= 0:
         raise ParameterError(
             "All three weights (w_need, w_similarity, w_detectability) are zero; give at "
-            "least one a positive value."
+            "least one a positive value.",
+            sv="Alla tre vikterna (w_need, w_similarity, w_detectability) är noll; ge minst "
+            "en av dem ett positivt värde.",
         )
     return {c: v / total for c, v in out.items()}
 
@@ -228,9 +243,15 @@ def sensitivity_ranks(
     ['area_code', 'area_name', 'equal', 'need_only']
     """
     if not weight_sets:
-        raise ParameterError("weight_sets is empty; give at least one set of weights")
+        raise ParameterError(
+            "weight_sets is empty; give at least one set of weights",
+            sv="weight_sets är tom; ge minst en uppsättning vikter",
+        )
     if not isinstance(k, int) or k < 1:
-        raise ParameterError(f"k must be a positive integer; got {k!r}")
+        raise ParameterError(
+            f"k must be a positive integer; got {k!r}",
+            sv=f"k ska vara ett positivt heltal; fick {k!r}",
+        )
     ranks: pl.DataFrame | None = None
     for name, w in weight_sets.items():
         tab = screen_candidates(panel, weights=w, **screen_kw)  # type: ignore[arg-type]
@@ -579,6 +600,8 @@ class CandidateScreening:
             numeric=[False, False, False, False, True],
             caption=TEXTS("comp_caption", self.lang),
             footnotes=[note],
+            # tall rows: kept whole, the table would leave a third of page 1 empty
+            breakable=True,
         )
 
     def intro(self) -> html.Html:
@@ -931,10 +954,18 @@ class CandidateScreening:
         return self._h2("notes") + html.callout(TEXTS("notes_heading", self.lang), lines)
 
 
-def _kommun(area: Area, param: str, hint: str) -> Area:
-    """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in ``hint``."""
+#: The levels of :class:`research.geo.area.Area` in Swedish, for the parameter errors.
+_LEVEL_SV = {"riket": "riket", "lan": "ett län", "kommun": "en kommun", "district": "en stadsdel"}
+
+
+def _kommun(area: Area, param: str, hint: str, hint_sv: str) -> Area:
+    """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in a hint."""
     if area.level != "kommun":
-        raise ParameterError(f"{param} must be a kommun; {area.label()} is a {area.level}. {hint}")
+        level_sv = _LEVEL_SV.get(area.level, area.level)
+        raise ParameterError(
+            f"{param} must be a kommun; {area.label()} is a {area.level}. {hint}",
+            sv=f"{param} ska vara en kommun; {area.label()} är {level_sv}. {hint_sv}",
+        )
     return area
 
 
@@ -1011,12 +1042,16 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     weights = check_weights(w_need, w_similarity, w_detectability)
     first, last = parse_years(years)
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ParameterError(f"top must be a whole number >= 1 (rows in the table); got {top!r}")
+        raise ParameterError(
+            f"top must be a whole number >= 1 (rows in the table); got {top!r}",
+            sv=f"top ska vara ett heltal >= 1 (rader i tabellen); fick {top!r}",
+        )
     reg = load_areas()
     p = _kommun(
         reg.resolve(case_parameter("pilot", pilot)),
         "pilot",
         "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
+        "Data finns per kommun: för piloten på Södermalm, ange Stockholm ('0180').",
     )
     lan_area = None
     if lan is not None and not (isinstance(lan, str) and not lan.strip()):
@@ -1025,26 +1060,38 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
             raise ParameterError(
                 f"lan must be a län (two-digit code such as '01', or a name such as "
                 f"'Stockholms län'); {lan_area.label()} is a {lan_area.level}. Leave it empty "
-                "for all kommuner."
+                "for all kommuner.",
+                sv=f"lan ska vara ett län (tvåsiffrig kod som '01' eller ett namn som "
+                f"'Stockholms län'); {lan_area.label()} är "
+                f"{_LEVEL_SV.get(lan_area.level, lan_area.level)}. Lämna tomt för alla kommuner.",
             )
     focus = case_parameter("focus", focus)
     if not isinstance(focus, str) or not focus.strip():
         raise ParameterError(
-            f"focus must be a kommun, code or name (e.g. '0126' or 'Huddinge'); got {focus!r}"
+            f"focus must be a kommun, code or name (e.g. '0126' or 'Huddinge'); got {focus!r}",
+            sv=f"focus ska vara en kommun, kod eller namn (t.ex. '0126' eller 'Huddinge'); "
+            f"fick {focus!r}",
         )
     focus_area = _kommun(
-        reg.resolve(focus), "focus", "Give a kommun's code or name, e.g. '0126' or 'Huddinge'."
+        reg.resolve(focus),
+        "focus",
+        "Give a kommun's code or name, e.g. '0126' or 'Huddinge'.",
+        "Ange en kommuns kod eller namn, t.ex. '0126' eller 'Huddinge'.",
     )
     if focus_area.code == p.code:
         raise ParameterError(
             f"focus = {focus_area.label()} is the pilot kommun itself, which is not a "
-            "candidate; choose another kommun"
+            "candidate; choose another kommun",
+            sv=f"focus = {focus_area.label()} är själva pilotkommunen, som inte är en "
+            "kandidat; välj en annan kommun",
         )
     group = None
     if areas is not None and not (isinstance(areas, str) and not areas.strip()):
         if lan_area is not None:
             raise ParameterError(
-                "give either lan or areas to restrict the table, not both; leave one empty"
+                "give either lan or areas to restrict the table, not both; leave one empty",
+                sv="ange antingen lan eller areas för att avgränsa tabellen, inte båda; "
+                "lämna den ena tom",
             )
         group = resolve_group(str(areas), kommun=p.code)
     cat = load_catalog()
@@ -1052,13 +1099,17 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     if ind.kind != "rate" or not ind.per:
         raise ParameterError(
             f"indicator {ind.id} ({ind.label('en', short=True)}) is a {ind.kind}, not a rate "
-            "per inhabitants; the screening needs counts. Try 'N07402'."
+            "per inhabitants; the screening needs counts. Try 'N07402'.",
+            sv=f"indicator {ind.id} ({ind.label('sv', short=True)}) är inte en takt per "
+            "invånare; urvalet behöver antal. Prova 'N07402'.",
         )
     lo_cov, hi_cov = ind.coverage
     if first < lo_cov or last > hi_cov:
         raise ParameterError(
-            f"years {first}-{last} fall outside the data of {ind.id} ({lo_cov}-{hi_cov}); "
-            "choose a window inside it"
+            f"years {first}–{last} fall outside the data of {ind.id} ({lo_cov}–{hi_cov}); "
+            "choose a window inside it",
+            sv=f"years {first}–{last} ligger utanför data för {ind.id} ({lo_cov}–{hi_cov}); "
+            "välj ett intervall inom det",
         )
     panel = load_panel() if panel is None else panel
     kw = {"pilot": p.code, "indicator": ind.id, "years": (first, last)}

@@ -331,9 +331,16 @@ class DecisionBrief:
             )
 
         rows = []
+        # one latest year for every indicator: said once in the header, not on every row
+        years = frame["year"].unique().to_list()
+        one_year = years[0] if len(years) == 1 else None
         for r in frame.iter_rows(named=True):
-            label = self._t(
-                "db_indicator_year", indicator=self._ind(r["indicator"]), year=r["year"]
+            label = (
+                self._ind(r["indicator"])
+                if one_year is not None
+                else self._t(
+                    "db_indicator_year", indicator=self._ind(r["indicator"]), year=r["year"]
+                )
             )
             trend = (
                 ".."
@@ -354,7 +361,12 @@ class DecisionBrief:
             row += [cell(r, "similar_")] if k else []
             row += [cell(r, "riket_"), rank, trend]
             rows.append(row)
-        headers = [self._t("db_col_indicator"), self.candidate]
+        headers = [
+            self._t("db_col_indicator")
+            if one_year is None
+            else self._t("db_col_indicator_one_year", year=one_year),
+            self.candidate,
+        ]
         headers += [self._t("db_col_similar", k=k)] if k else []
         headers += [
             self._t("db_col_riket"),

@@ -104,7 +104,8 @@ class PilotEffect:
         if name in self.catalog:
             return self._t("pred_rate", label=self.catalog[name].label(self.lang, short=True))
         if name.startswith("rate (") and name.endswith(")"):
-            return self._t("pred_outcome", label=self.ind_label(), years=name[6:-1])
+            years = name[6:-1].replace("-", "\u2013")  # "2015-2016": a year range, en dash
+            return self._t("pred_outcome", label=self.ind_label(), years=years)
         return name
 
     def _inference(self, r: object, wild_note: bool = False) -> dict[str, str]:

@@ -8,6 +8,7 @@ is escaped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,7 @@ from research.views import html
 from research.views.charts import PeriodMarks, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
-from .summary import findings
+from .summary import findings, format_phi
 from .texts import TEXTS
 
 __all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
@@ -472,6 +473,9 @@ class PilotVsCandidate:
                 rows,
                 numeric=[False] + [True] * len(self.areas),
                 footnotes=[self.source_line()],
+                # rows of two lines (rate, interval): kept whole, the table left 30 % of a
+                # printed page empty after the trend charts (English)
+                breakable=True,
             )
         )
 
@@ -543,13 +547,15 @@ class PilotVsCandidate:
             candidate=self.candidate.name,
             pilot=self.pilot.name,
         )
+        # The limits are widened by sqrt(phi) only when phi > 1 (research.stats.funnel): show
+        # the estimate itself, and say when no inflation was applied.
         intro = TEXTS(
-            "funnel_intro",
+            "funnel_intro" if res.dispersion.phi > 1 else "funnel_intro_no_inflation",
             self.lang,
             year=year,
             candidate=self.candidate.name,
             where=TEXTS(where, self.lang),
-            phi=format_number(max(res.dispersion.phi, 1.0), 2, self.lang),
+            phi=format_phi(res.dispersion.phi, self.lang),
         )
         return (
             self._h2("funnel")
@@ -684,8 +690,65 @@ class PilotVsCandidate:
 
         return self._once("detect", compute)
 
+    def detect_overdispersed(self) -> tuple[float, Any] | None:
+        """The question of :meth:`detect_result` with the candidate's estimated over-dispersion.
+
+        ``(phi, result)``: ``phi`` is the dispersion (Pearson chi-square / df) of the
+        candidate's quasi-Poisson trend over :attr:`trend_years` (the trend section's fit), and
+        ``result`` the :func:`research.stats.power.can_detect` answer with the variance
+        inflated by ``phi`` when ``phi > 1`` (else the plain Poisson answer). None without
+        counts or a trend.
+        """
+        found = self.detect_result()
+        tr = self.trend_result(self.indicators[0], self.candidate.code)
+        if found is None or tr is None or not math.isfinite(tr.dispersion):
+            return None
+        baseline, plain = found
+        phi = float(tr.dispersion)
+        if phi <= 1:
+            return phi, plain
+        return phi, can_detect(
+            PLAUSIBLE_DROP, baseline, years_pre=3, years_post=3, overdispersion=phi
+        )
+
+    def _overdispersion_line(self) -> str | None:
+        found = self.detect_overdispersed()
+        if found is None:
+            return None
+        phi, d = found
+        first, last = self.trend_years
+        kw = {"first": first, "last": last, "phi": format_number(phi, 2, self.lang)}
+        kw["area"] = self.candidate.name
+        if phi <= 1:
+            return TEXTS("power_overdispersion_poisson", self.lang, **kw)
+        target = format_percent(100 * d.target_power, 0, self.lang)
+        smallest = (
+            TEXTS(
+                "power_overdispersion_mde",
+                self.lang,
+                target=target,
+                mde=format_percent(d.mde.mde_pct, 0, self.lang),
+            )
+            if d.mde.detectable
+            else TEXTS("power_overdispersion_none", self.lang, target=target)
+        )
+        return TEXTS(
+            "power_overdispersion",
+            self.lang,
+            size=format_percent(100 * abs(1 - d.effect_rate_ratio), 0, self.lang),
+            years=d.mde.inputs["years_post"],
+            power=format_percent(100 * d.power, 0, self.lang),
+            smallest=smallest,
+            **kw,
+        )
+
     def power(self) -> html.Html:
-        """Answer whether a 20 % drop in the candidate within three years could be detected."""
+        """Answer whether a 20 % drop in the candidate within three years could be detected.
+
+        The answer assumes plain Poisson variation, as the decision brief's; the next line
+        gives it under the over-dispersion estimated from the candidate's trend
+        (:meth:`detect_overdispersed`).
+        """
         ind = self.indicators[0]
         last = self.end_year
         found = self.detect_result()
@@ -693,6 +756,9 @@ class PilotVsCandidate:
             return html.Html("")
         baseline, res = found
         lines = [detect_summary(res, self.lang, area=self.candidate.name)]
+        over = self._overdispersion_line()
+        if over is not None:
+            lines.append(over)
         if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
             kpop = self.counts(ind, self.pilot.code, (last - 2, last))
             if kpop.height:

@@ -18,7 +18,7 @@ from research.core.fmt import format_interval, format_number, format_percent
 
 from .texts import TEXTS
 
-__all__ = ["findings"]
+__all__ = ["findings", "format_phi"]
 
 _SIMILAR_SHOWN = 3  # most similar kommuner named in the summary
 
@@ -65,6 +65,22 @@ def _level(rep: Any) -> str | None:
     )
 
 
+def format_phi(phi: float, lang: str) -> str:
+    """An over-dispersion estimate to 2 decimals, or 3 when 2 would round it to 1 from below.
+
+    The funnel's limits are widened only when ``phi > 1``; an estimate below 1 must not read
+    as "1,00".
+
+    Examples
+    --------
+    >>> format_phi(3.1549, "sv"), format_phi(0.999047, "sv"), format_phi(0.93, "en")
+    ('3,15', '0,999', '0.93')
+    """
+    if phi < 1 and round(phi, 2) >= 1:
+        return format_number(phi, 3, lang)
+    return format_number(phi, 2, lang)
+
+
 def _funnel(rep: Any) -> str | None:
     lang = rep.lang
     found, r = rep.funnel_result(), _latest_row(rep)
@@ -78,7 +94,11 @@ def _funnel(rep: Any) -> str | None:
         rank=TEXTS("rank_value", lang, rank=r["rank"], n=r["n_ranked"]),
         year=year,
         where=TEXTS(where, lang),
-        phi=format_number(max(res.dispersion.phi, 1.0), 2, lang),
+        dispersion=TEXTS(
+            "sum_dispersion" if res.dispersion.phi > 1 else "sum_dispersion_none",
+            lang,
+            phi=format_phi(res.dispersion.phi, lang),
+        ),
     )
 
 
@@ -140,8 +160,19 @@ def _power(rep: Any) -> str | None:
         target=format_percent(100 * d.target_power, 0, lang),
     )
     if d.mde.detectable:
-        return TEXTS("sum_power", lang, mde=format_percent(d.mde.mde_pct, 0, lang), **kw)
-    return TEXTS("sum_power_none", lang, **kw)
+        out = TEXTS("sum_power", lang, mde=format_percent(d.mde.mde_pct, 0, lang), **kw)
+    else:
+        out = TEXTS("sum_power_none", lang, **kw)
+    over = rep.detect_overdispersed()
+    if over is not None and over[0] > 1:
+        out += TEXTS(
+            "sum_power_phi",
+            lang,
+            candidate=rep.candidate.name,
+            phi=format_number(over[0], 2, lang),
+            power=format_percent(100 * over[1].power, 0, lang),
+        )
+    return out
 
 
 def findings(rep: Any) -> list[str]:
