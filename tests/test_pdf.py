@@ -159,9 +159,14 @@ def test_footer_follows_the_text_on_the_last_page(notebook: str, printed: dict) 
     title = _headings(html)[0]
     pages = [_body_text(t, title, i) for i, t in enumerate(_pages(pdf), start=1)]
     holding = [i for i, body in enumerate(pages, start=1) if FOOTER in body]
-    assert holding == [len(pages)], f"{notebook}: footer heading on pages {holding}"
-    before = pages[-1].split(FOOTER)[0].strip()
-    assert len(before) > 40, f"{notebook}: the last page holds only the footer"
+    # The footer's heading stands once, after the report's text on its page; a long footer
+    # may run on to the next (last) page, as the screening report's sources do, but nothing
+    # of the report comes after it.
+    assert len(holding) == 1 and holding[0] in (len(pages), len(pages) - 1), (
+        f"{notebook}: footer heading on pages {holding} of {len(pages)}"
+    )
+    before = pages[holding[0] - 1].split(FOOTER)[0].strip()
+    assert len(before) > 40, f"{notebook}: the footer's heading stands alone at a page's top"
 
 
 def test_missing_chromium_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
