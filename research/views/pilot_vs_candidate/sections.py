@@ -699,17 +699,21 @@ class PilotVsCandidate:
         inflated by ``phi`` when ``phi > 1`` (else the plain Poisson answer). None without
         counts or a trend.
         """
-        found = self.detect_result()
-        tr = self.trend_result(self.indicators[0], self.candidate.code)
-        if found is None or tr is None or not math.isfinite(tr.dispersion):
-            return None
-        baseline, plain = found
-        phi = float(tr.dispersion)
-        if phi <= 1:
-            return phi, plain
-        return phi, can_detect(
-            PLAUSIBLE_DROP, baseline, years_pre=3, years_post=3, overdispersion=phi
-        )
+
+        def compute() -> tuple[float, Any] | None:
+            found = self.detect_result()
+            tr = self.trend_result(self.indicators[0], self.candidate.code)
+            if found is None or tr is None or not math.isfinite(tr.dispersion):
+                return None
+            baseline, plain = found
+            phi = float(tr.dispersion)
+            if phi <= 1:
+                return phi, plain
+            return phi, can_detect(
+                PLAUSIBLE_DROP, baseline, years_pre=3, years_post=3, overdispersion=phi
+            )
+
+        return self._once("detect_overdispersed", compute)
 
     def _overdispersion_line(self) -> str | None:
         found = self.detect_overdispersed()
@@ -717,7 +721,7 @@ class PilotVsCandidate:
             return None
         phi, d = found
         first, last = self.trend_years
-        kw = {"first": first, "last": last, "phi": format_number(phi, 2, self.lang)}
+        kw = {"first": first, "last": last, "phi": format_phi(phi, self.lang)}
         kw["area"] = self.candidate.name
         if phi <= 1:
             return TEXTS("power_overdispersion_poisson", self.lang, **kw)

@@ -169,7 +169,7 @@ def _power(rep: Any) -> str | None:
             "sum_power_phi",
             lang,
             candidate=rep.candidate.name,
-            phi=format_number(over[0], 2, lang),
+            phi=format_phi(over[0], lang),
             power=format_percent(100 * over[1].power, 0, lang),
         )
     return out
