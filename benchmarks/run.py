@@ -90,6 +90,37 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _result(
+    info: dict,
+    config: dict,
+    loads: dict,
+    timings: dict,
+    t_start: float,
+    rows: list[Measurement],
+    errors: dict[str, str],
+    complete: bool,
+) -> dict:
+    """The JSON document of a run; ``complete`` is false while benchmarks are still to run."""
+    return {
+        "machine": info,
+        "config": config,
+        "complete": complete,
+        "load_average": loads,
+        "seconds_per_benchmark": timings,
+        "total_seconds": round(time.perf_counter() - t_start, 1),
+        "results": [r.as_dict() for r in rows],
+        "errors": errors,
+    }
+
+
+def _write_json(path: Path, result: dict) -> None:
+    """Write ``result`` to ``path`` through a temporary file: a stopped run leaves no torn file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; return the exit status."""
     args = _parse(argv)
@@ -122,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     loads: dict[str, list[float]] = {}
     t_start = time.perf_counter()
+    saved = None
+    if not args.no_save:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        saved = HERE / "results" / f"{stamp}.json"
+        _log(f"results go to {saved} (rewritten after each benchmark)")
     for name in only:
         t0 = time.perf_counter()
         loads[f"{name}_start"] = load_average()
@@ -165,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"{name} FAILED:\n{errors[name]}")
         timings[name] = round(time.perf_counter() - t0, 1)
         loads[f"{name}_end"] = load_average()
+        if saved is not None:
+            # What has been measured so far, so a run stopped later keeps it (issue 17: the
+            # full run takes 40+ minutes). ``complete`` stays false until the last benchmark.
+            partial = _result(info, config, loads, timings, t_start, rows, errors, False)
+            _write_json(saved, partial)
     total = time.perf_counter() - t_start
     info["load_average_end"] = load_average()
     print()
@@ -180,23 +221,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nwhere the time goes in {r.name} ({r.extra.get('phases_note', '')}):")
             print(format_phases(r.extra["phases_s"]))
     print(f"\ntotal {total / 60:.1f} min; load average {loads}")
-    result = {
-        "machine": info,
-        "config": config,
-        "load_average": loads,
-        "seconds_per_benchmark": timings,
-        "total_seconds": round(total, 1),
-        "results": [r.as_dict() for r in rows],
-        "errors": errors,
-    }
-    if not args.no_save:
-        out_dir = HERE / "results"
-        out_dir.mkdir(exist_ok=True)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        text = json.dumps(result, indent=1, ensure_ascii=False, default=str)
-        (out_dir / f"{stamp}.json").write_text(text, encoding="utf-8")
-        (out_dir / "latest.json").write_text(text, encoding="utf-8")
-        print(f"results: {out_dir / (stamp + '.json')}")
+    result = _result(info, config, loads, timings, t_start, rows, errors, True)
+    if saved is not None:
+        _write_json(saved, result)
+        _write_json(saved.with_name("latest.json"), result)
+        print(f"results: {saved}")
     if errors:
         print(f"ERRORS in: {', '.join(errors)}")
         return 1

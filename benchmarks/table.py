@@ -111,6 +111,10 @@ def format_markdown(result: dict[str, Any], path: str = "latest.json") -> str:
     """
     results = result.get("results", [])
     lines = [run_line(result, path), ""]
+    if result.get("complete") is False:
+        done = set(result.get("seconds_per_benchmark", {}))
+        missing = [b for b in result.get("config", {}).get("only", []) if b not in done]
+        lines += [f"**Incomplete run**: stopped before {', '.join(missing) or '?'}.", ""]
     lines += ["| benchmark | ours, median [min-max] | baseline | ratio | target | met |"]
     lines += ["|---|---|---|---|---|---|"]
     lines += [format_row(r) for r in results]

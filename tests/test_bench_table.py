@@ -108,3 +108,14 @@ def test_examples_in_the_docstrings_run() -> None:
     import doctest
 
     assert doctest.testmod(table, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_an_incomplete_run_says_what_it_did_not_reach() -> None:
+    partial = RESULT | {
+        "complete": False,
+        "config": {"only": ["report", "batch", "synth", "scale"]},
+        "seconds_per_benchmark": {"report": 80.0, "batch": 600.0},
+    }
+    lines = table.format_markdown(partial).splitlines()
+    assert lines[2] == "**Incomplete run**: stopped before synth, scale."
+    assert "Incomplete" not in table.format_markdown(RESULT | {"complete": True})
