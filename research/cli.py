@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from research.core.errors import ParameterError, PilotbenchError, ReportError
 from research.core.version import __version__
@@ -33,9 +33,22 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other input error.
+
+    argparse prints the whole usage block before its message; a user who typed ``--lang xx``
+    needs the message and where to look, not the usage of every option. Sub-commands get this
+    class too (``add_subparsers`` uses the parent's class).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``error: <prog>: <message>; see `<prog> --help``` and exit with status 2."""
+        self.exit(2, f"error: {self.prog}: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``pilotbench`` command."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="pilotbench",
         description="pilotbench: compare municipalities, estimate pilot effects and publish "
         "reports from the embedded data.",

@@ -162,6 +162,30 @@ def test_cli_catches_every_project_error() -> None:
         assert issubclass(getattr(E, name), PilotbenchError)
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["report", "--lang", "xx"], "pilotbench report: argument --lang: invalid choice: 'xx'"),
+        (["report", "-p"], "pilotbench report: argument -p/--param: expected one argument"),
+        (["report", "--end-year", "1990"], "unrecognized arguments: --end-year"),
+        (["frob"], "argument command: invalid choice: 'frob'"),
+        (["data"], "pilotbench data: the following arguments are required"),
+    ],
+)
+def test_command_line_mistakes_are_one_line_with_where_to_look(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's usage errors: one line naming the option and the help to read, status 2."""
+    from research.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert says in err and err.rstrip().endswith("--help`"), err
+
+
 # ------------------------------------------------------------------------------ warnings
 
 
