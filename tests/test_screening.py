@@ -170,3 +170,40 @@ def test_fast(panel):
 def test_docstring_examples_run():
     res = doctest.testmod(scr_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_gaps_are_typed_warnings_with_their_values(panel):
+    """A kommun lacking a year of the indicator and a similarity variable: an
+    IncompleteYearsWarning naming it, the similarity caveat kept as its own class (not a
+    'Similarity: ...' string), and the distance it lacks."""
+    from research.core.errors import PilotbenchWarning
+    from research.core.warnings import (
+        AreasDroppedWarning,
+        IncompleteYearsWarning,
+        NoSimilarityDistanceWarning,
+        warning_text,
+    )
+
+    gap = panel.filter(
+        ~((pl.col("area_code") == "0114") & (pl.col("indicator") == "N07402")
+          & (pl.col("year") == 2021))
+        & ~((pl.col("area_code") == "0114") & (pl.col("indicator") == "N07403"))
+    )  # fmt: skip
+    tab = screen_candidates(gap)
+    assert all(isinstance(w, PilotbenchWarning) for w in tab.warnings)
+    assert [type(w) for w in tab.warnings] == [
+        IncompleteYearsWarning, AreasDroppedWarning, NoSimilarityDistanceWarning,
+    ]  # fmt: skip
+    incomplete, dropped, no_distance = tab.warnings
+    assert incomplete.values == {
+        "n_areas": 1, "indicator": "N07402", "first": 2020, "last": 2022, "areas": ["0114"],
+    }  # fmt: skip
+    assert dropped.values["areas"] == ["Upplands Väsby (0114)"]
+    assert no_distance.values == {"n_areas": 1, "areas": ["0114"]}
+    row = tab.filter(pl.col("area_code") == "0114").row(0, named=True)
+    assert row["need_rate_ratio_est"] is None and row["similarity_distance"] is None
+    assert warning_text(no_distance, "sv") == (
+        "Kommuner utan likhetsavstånd får poängen 0 för likhet (1 st.): 0114."
+    )
+    assert warning_text(incomplete, "en").startswith("Kommuner lacking N07402 in some of 2020–2022")
+    assert screen_candidates(panel).warnings == []
