@@ -268,7 +268,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
                 indicator=indicator,
                 first=first,
                 last=last,
-                areas=lacking,
+                areas=lacking[:20],
             )
         )
         tab = tab.with_columns(
@@ -325,7 +325,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
             NoSimilarityDistanceWarning(
                 f"No similarity distance (score 0) for: {missing_sim}.",
                 n_areas=len(missing_sim),
-                areas=missing_sim,
+                areas=missing_sim[:20],
             )
         )
 

@@ -260,7 +260,8 @@ class ScreeningWarning(PilotbenchWarning):
 class IncompleteYearsWarning(ScreeningWarning):
     """``n_areas`` kommuner lack ``indicator`` in some of ``first``-``last``.
 
-    Their need and detectability are left empty and score 0; ``areas`` lists their codes.
+    Their need and detectability are left empty and score 0; ``areas`` lists the first 20
+    codes (the table's empty ``need_rate_ratio_est`` marks them all).
     """
 
     code = "incomplete-years"
@@ -268,7 +269,11 @@ class IncompleteYearsWarning(ScreeningWarning):
 
 
 class NoSimilarityDistanceWarning(ScreeningWarning):
-    """``n_areas`` kommuner (``areas``: codes) have no similarity distance: they score 0."""
+    """``n_areas`` kommuner have no similarity distance and score 0 on similarity.
+
+    ``areas`` lists the first 20 codes (the table's empty ``similarity_distance`` marks them
+    all); the similarity caveats in the same ``warnings`` say why.
+    """
 
     code = "no-similarity-distance"
     fields = ("n_areas", "areas")
