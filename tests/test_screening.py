@@ -170,3 +170,64 @@ def test_fast(panel):
 def test_docstring_examples_run():
     res = doctest.testmod(scr_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_gaps_are_typed_warnings_with_their_values(panel):
+    """A kommun lacking a year of the indicator and a similarity variable: an
+    IncompleteYearsWarning naming it, the similarity caveat kept as its own class (not a
+    'Similarity: ...' string), and the distance it lacks."""
+    from research.core.errors import PilotbenchWarning
+    from research.core.warnings import (
+        AreasDroppedWarning,
+        IncompleteYearsWarning,
+        NoSimilarityDistanceWarning,
+        warning_text,
+    )
+
+    gap = panel.filter(
+        ~((pl.col("area_code") == "0114") & (pl.col("indicator") == "N07402")
+          & (pl.col("year") == 2021))
+        & ~((pl.col("area_code") == "0114") & (pl.col("indicator") == "N07403"))
+    )  # fmt: skip
+    tab = screen_candidates(gap)
+    assert all(isinstance(w, PilotbenchWarning) for w in tab.warnings)
+    assert [type(w) for w in tab.warnings] == [
+        IncompleteYearsWarning, AreasDroppedWarning, NoSimilarityDistanceWarning,
+    ]  # fmt: skip
+    incomplete, dropped, no_distance = tab.warnings
+    assert incomplete.values == {
+        "n_areas": 1, "indicator": "N07402", "first": 2020, "last": 2022, "areas": ["0114"],
+    }  # fmt: skip
+    assert dropped.values["areas"] == ["Upplands Väsby (0114)"]
+    assert no_distance.values == {"n_areas": 1, "areas": ["0114"]}
+    row = tab.filter(pl.col("area_code") == "0114").row(0, named=True)
+    assert row["need_rate_ratio_est"] is None and row["similarity_distance"] is None
+    assert warning_text(no_distance, "sv") == (
+        "Kommuner utan likhetsavstånd får poängen 0 för likhet (1 st.), bland dem 0114."
+    )
+    assert warning_text(incomplete, "en").startswith("Kommuner lacking N07402 in some of 2020–2022")
+    assert screen_candidates(panel).warnings == []
+
+
+def test_warnings_list_twenty_areas_and_count_all(panel):
+    """2014-2016: many kommuner lack a year; the warnings count them all and list 20 codes."""
+    from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
+
+    tab = screen_candidates(panel, years=(2014, 2016))
+    by_type = {type(w): w for w in tab.warnings}
+    lacking = (
+        panel.filter(
+            (pl.col("level") == "kommun") & (pl.col("indicator") == "N07402")
+            & (pl.col("sex") == "T") & pl.col("year").is_between(2014, 2016)
+        )
+        .drop_nulls(["count_est", "population"])
+        .group_by("area_code").len().filter(pl.col("len") == 3)["area_code"]
+    )  # fmt: skip
+    n_kommuner = tab.height
+    incomplete = by_type[IncompleteYearsWarning]
+    assert incomplete.values["n_areas"] == n_kommuner - lacking.len() > 20
+    assert len(incomplete.values["areas"]) == 20
+    assert not set(incomplete.values["areas"]) & set(lacking.to_list())
+    no_distance = by_type[NoSimilarityDistanceWarning]
+    assert no_distance.values["n_areas"] == tab["similarity_distance"].null_count() > 20
+    assert len(no_distance.values["areas"]) == 20

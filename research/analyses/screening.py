@@ -48,7 +48,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from research.core.errors import ArgumentError, DataError
+from research.core.errors import ArgumentError, DataError, PilotbenchWarning
+from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
 from research.geo.area import RIKET
 from research.geo.registry import load_areas
 from research.stats.power import minimum_detectable_effect
@@ -75,13 +76,16 @@ class ScreeningTable(pl.DataFrame):
     notes
         Plain-language notes on the columns (estimated counts, transforms).
     warnings
-        Missing values, dropped areas.
+        Missing values, dropped areas: :class:`~research.core.warnings.ScreeningWarning`
+        objects and the similarity component's
+        :class:`~research.core.warnings.SimilarityWarning` objects, worded in a report's
+        language by :func:`research.core.warnings.warning_text`.
     """
 
     weights: dict
     settings: dict
     notes: list[str]
-    warnings: list[str]
+    warnings: list[PilotbenchWarning]
 
 
 def _percent_rank(x: np.ndarray, descending: bool = False) -> np.ndarray:
@@ -221,7 +225,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
         raise ArgumentError(f"pilot must be a kommun; {pilot_area.label()} is a {pilot_area.level}")
     first, last = int(years[0]), int(years[1])
     n_years = last - first + 1
-    warns: list[str] = []
+    warns: list[PilotbenchWarning] = []
     sub = panel.filter(
         (pl.col("indicator") == indicator)
         & (pl.col("sex") == "T")
@@ -255,10 +259,17 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     tab = base.join(pooled, on="area_code", how="left")
     incomplete = tab.filter(pl.col("_n").is_null() | (pl.col("_n") < n_years))
     if incomplete.height:
+        lacking = incomplete["area_code"].to_list()
         warns.append(
-            f"{incomplete.height} kommuner lack {indicator} in some of {first}-{last}; their "
-            f"need and detectability are left empty and score 0: "
-            f"{incomplete['area_code'].to_list()}."
+            IncompleteYearsWarning(
+                f"{len(lacking)} kommuner lack {indicator} in some of {first}-{last}; their "
+                f"need and detectability are left empty and score 0: {lacking}.",
+                n_areas=len(lacking),
+                indicator=indicator,
+                first=first,
+                last=last,
+                areas=lacking[:20],
+            )
         )
         tab = tab.with_columns(
             pl.when(pl.col("_n") == n_years).then(pl.col(c)).otherwise(None).alias(c)
@@ -287,7 +298,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
         covariates=list(similarity_covariates), year=(first, last), k=None,
         standardize=standardize, metric=metric,
     )  # fmt: skip
-    warns.extend(f"Similarity: {m}" for m in sim.warnings)
+    warns.extend(sim.warnings)
     dist_map = dict(zip(sim["area_code"].to_list(), sim["distance"].to_list(), strict=True))
     dist_map[pilot_area.code] = 0.0
     dist = np.array([dist_map.get(c, np.nan) for c in tab["area_code"].to_list()], dtype=float)
@@ -310,7 +321,13 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     total = np.where(cand, total, np.nan)
     missing_sim = [c for c, d in zip(tab["area_code"].to_list(), dist, strict=True) if np.isnan(d)]
     if missing_sim:
-        warns.append(f"No similarity distance (score 0) for: {missing_sim}.")
+        warns.append(
+            NoSimilarityDistanceWarning(
+                f"No similarity distance (score 0) for: {missing_sim}.",
+                n_areas=len(missing_sim),
+                areas=missing_sim[:20],
+            )
+        )
 
     out = tab.select("area_code", "area_name").with_columns(
         (pl.col("area_code") == pilot_area.code).alias("is_pilot"),

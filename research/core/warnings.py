@@ -23,15 +23,18 @@ objects); functions outside the estimators issue them with :func:`warnings.warn`
     ├── SingleTreatedUnitWarning       one-treated-unit        stats.did
     ├── ModelBasedIntervalsWarning     model-based-intervals   stats.did (event study)
     ├── ShortSeriesWarning             short-series            stats.its
-    └── SimilarityWarning              similarity              analyses.similarity
-        ├── LogTransformWarning        log-nonpositive
-        ├── TargetMissingWarning       target-missing
-        ├── VariablesDroppedWarning    variables-dropped
-        ├── AreasDroppedWarning        areas-dropped
-        ├── MedianImputedWarning       median-imputed
-        ├── ConstantVariablesWarning   constant-variables
-        ├── SingularCovarianceWarning  singular-covariance
-        └── OfficialGroupsWarning      official-groups-unavailable
+    ├── SimilarityWarning              similarity              analyses.similarity
+    │   ├── LogTransformWarning        log-nonpositive
+    │   ├── TargetMissingWarning       target-missing
+    │   ├── VariablesDroppedWarning    variables-dropped
+    │   ├── AreasDroppedWarning        areas-dropped
+    │   ├── MedianImputedWarning       median-imputed
+    │   ├── ConstantVariablesWarning   constant-variables
+    │   ├── SingularCovarianceWarning  singular-covariance
+    │   └── OfficialGroupsWarning      official-groups-unavailable
+    └── ScreeningWarning               screening               analyses.screening
+        ├── IncompleteYearsWarning     incomplete-years
+        └── NoSimilarityDistanceWarning  no-similarity-distance
 
 ``tests/test_errors.py`` checks that codes are unique, that every code has a message in
 both languages whose placeholders are the class's ``fields``, and that no ``warnings.warn``
@@ -52,12 +55,15 @@ __all__ = [
     "ConstantVariablesWarning",
     "DonorRangeWarning",
     "ImportLogNotWrittenWarning",
+    "IncompleteYearsWarning",
     "LogTransformWarning",
     "MedianImputedWarning",
     "ModelBasedIntervalsWarning",
     "NoComparisonUnitsWarning",
+    "NoSimilarityDistanceWarning",
     "OfficialGroupsWarning",
     "PilotbenchWarning",
+    "ScreeningWarning",
     "SeriesBreakWarning",
     "ShortSeriesWarning",
     "SimilarityWarning",
@@ -239,6 +245,38 @@ class OfficialGroupsWarning(SimilarityWarning):
 
     code = "official-groups-unavailable"
     fields = ("reason",)
+
+
+class ScreeningWarning(PilotbenchWarning):
+    """Base class of :func:`research.analyses.screening.screen_candidates`' caveats.
+
+    The similarity component's own caveats stay :class:`SimilarityWarning` objects in the
+    screening table's ``warnings``.
+    """
+
+    code = "screening"
+
+
+class IncompleteYearsWarning(ScreeningWarning):
+    """``n_areas`` kommuner lack ``indicator`` in some of ``first``-``last``.
+
+    Their need and detectability are left empty and score 0; ``areas`` lists the first 20
+    codes (the table's empty ``need_rate_ratio_est`` marks them all).
+    """
+
+    code = "incomplete-years"
+    fields = ("n_areas", "indicator", "first", "last", "areas")
+
+
+class NoSimilarityDistanceWarning(ScreeningWarning):
+    """``n_areas`` kommuner have no similarity distance and score 0 on similarity.
+
+    ``areas`` lists the first 20 codes (the table's empty ``similarity_distance`` marks them
+    all); the similarity caveats in the same ``warnings`` say why.
+    """
+
+    code = "no-similarity-distance"
+    fields = ("n_areas", "areas")
 
 
 def warning_classes() -> list[type[PilotbenchWarning]]:

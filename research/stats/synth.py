@@ -309,20 +309,25 @@ def _parse_special(
     return column, mask, name
 
 
-def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documented options, in order
+def _prepare(  # noqa: C901 - input checks of the estimator's documented options, in order
     data: pl.DataFrame,
+    columns: Mapping[str, Any],
     *,
-    unit: str,
-    time: str,
-    outcome: str,
-    treated: Any,
-    treatment_time: Any,
     predictors: Sequence[str],
     predictor_window: tuple[Any, Any] | None,
     special_predictors: Sequence[Any],
     fit_window: tuple[Any, Any] | None,
-    donors: Sequence[Any] | None,
 ) -> _Design:
+    """Check the options and build the design matrices.
+
+    ``columns`` holds :func:`synthetic_control`'s ``unit``, ``time``, ``outcome``,
+    ``treated``, ``treatment_time`` and ``donors`` as given (the same for the main and the
+    cross-validation training specification).
+    """
+    unit, time, outcome = columns["unit"], columns["time"], columns["outcome"]
+    treated, treatment_time, donors = (
+        columns["treated"], columns["treatment_time"], columns["donors"]
+    )  # fmt: skip
     if not isinstance(data, pl.DataFrame):
         raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
     predictors = _as_list(predictors, "predictors")
@@ -1613,14 +1618,18 @@ class SyntheticControlResult(ResultDisplay):
 
         Examples
         --------
+        The treated unit ``a`` is halfway between ``b`` and ``c`` and gains 2 from period 6;
+        a placebo start at period 3 finds no gap:
+
         >>> import polars as pl
-        >>> rows = [{"u": u, "t": t, "y": base + slope * t} for u, base, slope in
-        ...         [("a", 1.5, 1.0), ("b", 1.0, 1.0), ("c", 2.0, 1.0), ("d", 0.0, 2.0)]
-        ...         for t in range(8)]
-        >>> fit = synthetic_control(pl.DataFrame(rows), unit="u", time="t", outcome="y",
-        ...                         treated="a", treatment_time=6)
-        >>> abs(fit.placebo_in_time(3).att) < 1e-9
-        True
+        >>> lines = {"a": (1.5, 1.0), "b": (1.0, 1.0), "c": (2.0, 1.0), "d": (0.0, 2.0)}
+        >>> panel = pl.DataFrame(
+        ...     [{"u": u, "t": t, "y": y0 + slope * t + (2.0 if u == "a" and t >= 6 else 0.0)}
+        ...      for u, (y0, slope) in lines.items() for t in range(8)])
+        >>> fit = synthetic_control(panel, unit="u", time="t", outcome="y", treated="a",
+        ...                         treatment_time=6)
+        >>> round(fit.att, 9), abs(fit.placebo_in_time(3).att) < 1e-9
+        (2.0, True)
 
         References
         ----------
@@ -2072,7 +2081,7 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     }
     design = _prepare(
         data,
-        **columns,
+        columns,
         predictors=predictors,
         predictor_window=predictor_window,
         special_predictors=special_list,
@@ -2169,7 +2178,7 @@ def _training_design(
     try:
         training = _prepare(
             data,
-            **columns,
+            columns,
             predictors=predictors,
             predictor_window=cv_predictor_window if predictors else None,
             special_predictors=cv_special,

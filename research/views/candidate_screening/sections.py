@@ -32,6 +32,7 @@ from research.core.fmt import (
     format_percent,
     format_range,
 )
+from research.core.warnings import IncompleteYearsWarning, warning_text
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
 from research.data.panel import load_panel
@@ -940,6 +941,13 @@ class CandidateScreening:
         if missing.height:
             names = [f"{r['area_name']} ({r['area_code']})" for r in missing.iter_rows(named=True)]
             lines.append(TEXTS("note_missing", self.lang, n=missing.height, names=", ".join(names)))
+        # the screening's other caveats (similarity, distances); note_missing names the
+        # kommuner an IncompleteYearsWarning lists
+        lines += [
+            warning_text(w, self.lang)
+            for w in self.table.warnings
+            if not isinstance(w, IncompleteYearsWarning)
+        ]
         variables = [
             _lc_first(self.catalog[v].label(self.lang, short=True))
             for v in s["similarity_variables"]

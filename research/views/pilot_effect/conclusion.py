@@ -71,10 +71,8 @@ def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
 
     Parameters
     ----------
-    conclusion
-        The result of :func:`research.analyses.effect.conclude`.
-    lang
-        ``"sv"`` or ``"en"``.
+    conclusion, lang
+        As in :func:`conclusion_paragraphs`, whose first paragraph starts with this sentence.
 
     Returns
     -------
@@ -83,13 +81,14 @@ def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
     Raises
     ------
     ParameterError
-        If ``lang`` is not ``"sv"`` or ``"en"``.
+        As in :func:`conclusion_paragraphs`.
 
     Examples
     --------
     >>> from research.analyses.effect import Estimate, Evidence, conclude
-    >>> ev = Evidence(estimates=(Estimate("did", 0.95, 0.8, 1.1, 0.5),), power_plausible=0.06)
-    >>> c = conclude(ev)
+    >>> c = conclude(Evidence(estimates=(Estimate("did", 0.95, 0.8, 1.1, 0.5),)))
+    >>> verdict_sentence(c, "en")[:47]
+    'The data cannot tell whether the pilot worked. '
     >>> conclusion_paragraphs(c, "sv")[0].startswith(verdict_sentence(c, "sv"))
     True
     """

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -39,6 +40,9 @@ from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words
 from .summary import findings, interval_text, p_text, rr_text
 from .texts import TEXTS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["PilotEffect", "pilot_effect"]
 
@@ -90,6 +94,24 @@ class PilotEffect:
         """What a chart marks: ``breaks`` and the pilot start, in the report's language."""
         start = self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
         return PeriodMarks(self.lang, breaks, self.a.pilot_start, start)
+
+    def _chart_title(self, key: str) -> str:
+        """The chart title ``key``, naming the outcome and the pilot kommun."""
+        return self._t(key, indicator=self.ind_label(), pilot=self.pilot.name)
+
+    def _figure(self, fig: Figure, alt: str, **values: object) -> html.Html:
+        """``fig`` with the source line and the alt text ``alt`` (pilot, outcome, ``values``)."""
+        text = self._t(alt, pilot=self.pilot.name, indicator=self.ind_label(), **values)
+        return html.figure(fig, alt=text, source=self.source_line())
+
+    def _measures(
+        self, rows: list[list[str]], *, caption: str, footnotes: Sequence[str]
+    ) -> html.Html:
+        """A table of measures (first column) and their values (second, numeric)."""
+        headers = [self._t("col_measure"), self._t("col_value")]
+        return html.table(
+            headers, rows, numeric=[False, True], caption=caption, footnotes=footnotes
+        )
 
     def _num(self, x: float, d: int = 1) -> str:
         return format_number(x, d, self.lang)
@@ -339,21 +361,16 @@ class PilotEffect:
             gaps,
             treated_label=self.pilot.name,
             placebo_label=self._t("placebo_label", n=n_pl),
-            title=self._t("gap_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            title=self._chart_title("gap_title"),
             ylabel=self._t("gap_ylabel"),
             marks=self._marks(a.breaks_fit),
         )
-        out += html.figure(
+        out += self._figure(
             fig,
-            alt=self._t(
-                "gap_alt",
-                pilot=self.pilot.name,
-                indicator=self.ind_label(),
-                n=n_pl,
-                first=s.fit_window[0],
-                last=a.end_year,
-            ),
-            source=self.source_line(),
+            "gap_alt",
+            n=n_pl,
+            first=s.fit_window[0],
+            last=a.end_year,
         )
         # results
         pr = s.placebo
@@ -379,10 +396,8 @@ class PilotEffect:
                 else "..",
             ],
         ]
-        out += html.table(
-            [self._t("col_measure"), self._t("col_value")],
+        out += self._measures(
             rows,
-            numeric=[False, True],
             caption=self._t("synth_results_caption"),
             footnotes=[
                 self._t(
@@ -449,20 +464,15 @@ class PilotEffect:
             treated_label=self.pilot.name,
             control_label=self._t("sdid_chart_control"),
             weights_label=self._t("sdid_chart_weights"),
-            title=self._t("sdid_chart_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            title=self._chart_title("sdid_chart_title"),
             ylabel=self._t("sdid_chart_ylabel"),
             marks=self._marks(a.breaks_fit),
         )
-        out += html.figure(
+        out += self._figure(
             fig,
-            alt=self._t(
-                "sdid_chart_alt",
-                pilot=self.pilot.name,
-                indicator=self.ind_label(),
-                first=years[0],
-                last=years[-1],
-            ),
-            source=self.source_line(),
+            "sdid_chart_alt",
+            first=years[0],
+            last=years[-1],
         )
         level = format_percent(100 * fit.level, 0, lang)
         rows = [
@@ -476,10 +486,8 @@ class PilotEffect:
             [self._t("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
             [self._t("sdid_res_rr_ci", level=level), _interval(sd.rr_lower, sd.rr_upper, lang)],
         ]
-        out += html.table(
-            [self._t("col_measure"), self._t("col_value")],
+        out += self._measures(
             rows,
-            numeric=[False, True],
             caption=self._t("est_sdid")[:1].upper() + self._t("est_sdid")[1:] + ".",
             footnotes=[
                 self._t("sdid_se_note", pilot=self.pilot.name, n=fit.n_control),
@@ -599,10 +607,8 @@ class PilotEffect:
         if ev.pretrend is not None:
             rows.append([self._t("res_pretrend_wald"), _p(ev.pretrend.p_value, self.lang)])
             rows.append([self._t("res_pretrend_perm"), _p(ev.pretrend.p_permutation, self.lang)])
-        out += html.table(
-            [self._t("col_measure"), self._t("col_value")],
+        out += self._measures(
             rows,
-            numeric=[False, True],
             caption=self._t("did_caption"),
             footnotes=[self._t("did_rr_note"), self._t("counts_note")],
         )
@@ -616,22 +622,17 @@ class PilotEffect:
         fig = event_study_chart(
             ev.coefficients,
             treatment_year=a.treatment_year,
-            title=self._t("event_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            title=self._chart_title("event_title"),
             ylabel=self._t("event_ylabel"),
             reference_label=self._t("event_reference"),
             marks=self._marks(a.breaks_fit),
         )
-        out += html.figure(
+        out += self._figure(
             fig,
-            alt=self._t(
-                "event_alt",
-                pilot=self.pilot.name,
-                indicator=self.ind_label(),
-                first=a.fit_start,
-                last=a.end_year,
-                ref=a.treatment_year + ev.reference,
-            ),
-            source=self.source_line(),
+            "event_alt",
+            first=a.fit_start,
+            last=a.end_year,
+            ref=a.treatment_year + ev.reference,
         )
         out += html.paragraph(self._t("event_note"))
         return out
@@ -694,20 +695,15 @@ class PilotEffect:
                 "fitted": self._t("its_fitted"),
                 "counterfactual": self._t("its_counterfactual"),
             },
-            title=self._t("its_title", indicator=self.ind_label(), pilot=self.pilot.name),
+            title=self._chart_title("its_title"),
             ylabel=self.catalog[a.indicator].unit_label(self.lang),
             marks=self._marks(a.breaks),
         )
-        out += html.figure(
+        out += self._figure(
             fig,
-            alt=self._t(
-                "its_alt",
-                pilot=self.pilot.name,
-                indicator=self.ind_label(),
-                first=a.start_year,
-                last=a.end_year,
-            ),
-            source=self.source_line(),
+            "its_alt",
+            first=a.start_year,
+            last=a.end_year,
         )
         out += html.paragraph(self._t("its_limits", n=len(a.post_years)))
         return out
