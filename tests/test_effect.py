@@ -11,6 +11,7 @@ algorithm from the IRLS fit in research.stats.glm).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import polars as pl
@@ -540,7 +541,8 @@ def test_parse_expansion() -> None:
     from research.analyses.effect import parse_expansion
 
     assert parse_expansion(" 0126:2024 ,Botkyrka:2025,") == [("0126", 2024), ("Botkyrka", 2025)]
-    for bad in ("0126", "0126:24", "0126:2024,0126:2025", ":2024"):
+    # a kommun named twice (also as code and name) is check_expansion's, on resolved codes
+    for bad in ("0126", "0126:24", ":2024"):
         with pytest.raises(ArgumentError, match="expansion"):
             parse_expansion(bad)
     with pytest.raises(ArgumentError, match="expansion: entry '0126-2024'"):
@@ -625,6 +627,27 @@ def test_expansion_errors() -> None:
         run("0127:2019")  # Botkyrka is not in this panel
     with pytest.raises(DataError, match="1 comparison kommun"):
         run("0126:2019,0114:2020")
+
+
+@pytest.mark.parametrize(
+    ("spec", "match", "sv"),
+    [
+        ("xyz", "entry 'xyz' is not KOMMUN:YEAR", "'xyz' är inte KOMMUN:ÅR"),
+        ("0126:2024,Huddinge:2025", "Huddinge (0126) is listed twice", "står två gånger"),
+        ("Stockholm:2024", "Stockholm (0180) is the pilot kommun", "är pilotkommunen"),
+        ("01:2024", "Stockholms län (01) is a lan", "är inte en kommun"),
+        # N07402's window starts after its 2015 series break, not at start_year 2008
+        ("0126:2010", "joins in 2010, not after the first year of the window 2015", "2015"),
+    ],
+)
+def test_expansion_is_refused_before_a_kernel_starts(spec: str, match: str, sv: str) -> None:
+    """`pilotbench report pilot_effect -p expansion=...` checks the schedule in the runner."""
+    from research.runner.params import validate
+
+    with pytest.raises(ArgumentError, match=re.escape(match)) as err:
+        validate("pilot_effect", {"expansion": spec})
+    assert sv in err.value.message("sv")
+    assert validate("pilot_effect", {"expansion": "0126:2016"}) == {"expansion": "0126:2016"}
 
 
 def test_expansion_section_in_both_languages(res) -> None:

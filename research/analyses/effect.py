@@ -132,6 +132,7 @@ __all__ = [
     "Pool",
     "SDIDEffect",
     "SynthEffect",
+    "check_expansion",
     "conclude",
     "default_fit_start",
     "parse_expansion",
@@ -969,8 +970,8 @@ def parse_expansion(spec: str) -> list[tuple[str, int]]:
     Raises
     ------
     ArgumentError
-        An entry without ``:``, a year that is not a four-digit integer, or a kommun listed
-        twice.
+        An entry without ``:`` or a year that is not a four-digit integer
+        (:func:`check_expansion` checks the kommuner).
 
     Examples
     --------
@@ -988,11 +989,90 @@ def parse_expansion(spec: str) -> list[tuple[str, int]]:
         if not sep or not area or not (year.isdigit() and len(year) == 4):
             raise ArgumentError(
                 f"expansion: entry {raw!r} is not KOMMUN:YEAR; write e.g. "
-                "expansion='0126:2024,0127:2025' (kommun code or name, joining year)"
+                "expansion='0126:2024,0127:2025' (kommun code or name, joining year)",
+                sv=f"expansion: {raw!r} är inte KOMMUN:ÅR; skriv t.ex. "
+                "expansion='0126:2024,0127:2025' (kommunkod eller namn, år för anslutning)",
             )
-        if area in (a for a, _ in out):
-            raise ArgumentError(f"expansion: kommun {area!r} is listed twice; keep one entry")
         out.append((area, int(year)))
+    return out
+
+
+def check_expansion(
+    spec: str, pilot: Area, treatment_year: int, first_year: int
+) -> list[tuple[Area, int]]:
+    """Parse an expansion schedule and check each entry against the pilot and the window.
+
+    What can be checked without the data: the syntax (:func:`parse_expansion`), that each entry
+    is a kommun, not the pilot kommun, and joins after ``first_year`` (group-time ATTs need a
+    pre-treatment year). The report runner calls it before a kernel starts, the analysis again
+    with the window it uses.
+
+    Parameters
+    ----------
+    spec
+        ``"KOMMUN:YEAR,..."``; an empty string means no scenario.
+    pilot
+        The pilot area (its cohort is the pilot's start year).
+    treatment_year
+        The pilot's first treated year (named in the error for the pilot kommun).
+    first_year
+        First year of the analysis window.
+
+    Returns
+    -------
+    list of (Area, int)
+        The resolved kommuner with their joining years, in the order given.
+
+    Raises
+    ------
+    ArgumentError
+        A malformed entry, a kommun listed twice, an area that is not a kommun, the pilot
+        kommun itself, or a joining year not after ``first_year``.
+    UnknownAreaError
+        A kommun name or code that does not exist.
+
+    Examples
+    --------
+    >>> pilot = load_areas().resolve("0180")
+    >>> [(a.code, y) for a, y in check_expansion("Huddinge:2024", pilot, 2021, 2015)]
+    [('0126', 2024)]
+    >>> check_expansion("0126:2014", pilot, 2021, 2015)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: expansion: Huddinge (0126) joins in 2014, not after ...
+    """
+    areas = load_areas()
+    out: list[tuple[Area, int]] = []
+    for name, year in parse_expansion(spec):
+        area = areas.resolve(name)
+        label = area.label()
+        if area.code in (a.code for a, _ in out):
+            raise ArgumentError(
+                f"expansion: {label} is listed twice; keep one entry",
+                sv=f"expansion: {label} står två gånger; behåll en",
+            )
+        if area.level != "kommun":
+            raise ArgumentError(
+                f"expansion: {label} is a {area.level}; the panel has kommun data only, so list "
+                "kommuner",
+                sv=f"expansion: {label} är inte en kommun; data finns bara för kommuner, så ange "
+                "kommuner",
+            )
+        if area.code == pilot.code:
+            raise ArgumentError(
+                f"expansion: {label} is the pilot kommun (its cohort is the pilot start year "
+                f"{treatment_year}); list only the kommuner that join later",
+                sv=f"expansion: {label} är pilotkommunen (dess kohort är pilotstartåret "
+                f"{treatment_year}); ange bara kommuner som ansluter senare",
+            )
+        if year <= first_year:
+            raise ArgumentError(
+                f"expansion: {label} joins in {year}, not after the first year of the window "
+                f"{first_year}; group-time ATTs need a pre-treatment year",
+                sv=f"expansion: {label} ansluter {year}, inte efter fönstrets första år "
+                f"{first_year}; gruppvisa ATT behöver ett år före insatsen",
+            )
+        out.append((area, year))
     return out
 
 
@@ -1005,30 +1085,13 @@ def _run_expansion(
     years: list[int],
     level: float,
 ) -> ExpansionEffect | None:
-    entries = parse_expansion(spec)
+    entries = check_expansion(spec, pilot, treatment_year, years[0])
     if not entries:
         return None
-    areas = load_areas()
     first, last = years[0], years[-1]
     names = dict(wide.select("area_code", "area_name").unique().iter_rows())
     cohorts = [ExpansionCohort(pilot.code, pilot.name, treatment_year, "pilot")]
-    for name, year in entries:
-        area = areas.resolve(name)
-        if area.level != "kommun":
-            raise ArgumentError(
-                f"expansion: {area.label()} is a {area.level}; the panel has kommun data only, "
-                "so list kommuner"
-            )
-        if area.code == pilot.code:
-            raise ArgumentError(
-                f"expansion: {area.label()} is the pilot kommun (its cohort is the pilot start "
-                f"year {treatment_year}); list only the kommuner that join later"
-            )
-        if year <= first:
-            raise ArgumentError(
-                f"expansion: {area.label()} joins in {year}, not after the first year of the "
-                f"window {first}; group-time ATTs need a pre-treatment year"
-            )
+    for area, year in entries:
         status = "estimated" if year <= last else "awaiting_data"
         if status == "estimated" and area.code not in _complete(wide, [area.code], years, ["rate"]):
             raise DataError(

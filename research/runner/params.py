@@ -427,6 +427,18 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                     f"{data_last}, eller importera nyare filer med `pilotbench data import`"
                 ),
             )
+    if merged.get("expansion") and isinstance(first, int):
+        # Syntax, kommuner and joining years before a kernel starts, against the window the
+        # analysis will use (it starts after the indicator's last series break that leaves
+        # enough pre-pilot years); the analysis checks again on the data.
+        from research.analyses.effect import check_expansion, default_fit_start
+
+        pilot = reg.resolve(merged["pilot"])
+        start = int(str(merged["pilot_start"])[:4])
+        breaks = load_catalog().breaks_for(str(merged.get("indicator") or ""))
+        check_expansion(
+            str(merged["expansion"]), pilot, start, default_fit_start(breaks, start, first)
+        )
     if "pilot" in merged and "candidate" in merged:
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
             raise ParameterError(
