@@ -176,3 +176,30 @@ def test_harmonize_applies_all_reforms():
     rate = out.filter(pl.col("area_code") == "0180-JAR")["value"][0]
     assert rate == pytest.approx(80 / 88_000 * 100_000)  # 90.909...
     assert [r.id for r in REFORMS] == ["0180-2020-HAV", "0180-2023-JAR", "0180-2023-NIN"]
+
+
+def test_district_table_rows_as_registered():
+    """The table read from research/geo/districts.csv holds the rows that were written as code
+    before (commit 06eb26f): Stockholm's with their reform dates, Göteborg's ten
+    stadsdelsnämndsområden and Malmö's five stadsområden with their kinds."""
+    from research.geo.districts import District
+
+    by_code = {d.code: d for d in DISTRICTS}
+    assert by_code["0180-SOD"] == District("0180-SOD", "Södermalm", "0180")
+    assert by_code["0180-RIK"] == District(
+        "0180-RIK", "Rinkeby-Kista", "0180", None, date(2023, 6, 30)
+    )
+    assert by_code["0180-HAV"] == District("0180-HAV", "Hägersten-Älvsjö", "0180", date(2020, 1, 1))
+    assert by_code["1480-AFH"] == District(
+        "1480-AFH", "Askim-Frölunda-Högsbo", "1480", kind="stadsdelsnämndsområde"
+    )
+    assert by_code["1480-OHA"] == District(
+        "1480-OHA", "Örgryte-Härlanda", "1480", kind="stadsdelsnämndsområde"
+    )
+    assert by_code["1280-INN"] == District("1280-INN", "Innerstaden", "1280", kind="stadsområde")
+    assert by_code["1280-OST"] == District("1280-OST", "Öster", "1280", kind="stadsområde")
+    # by code, so Öster (1280-OST) before Söder (1280-SOD)
+    assert [d.name for d in districts_of("1280")] == ["Innerstaden", "Norr", "Öster", "Söder",
+                                                      "Väster"]  # fmt: skip
+    assert len(districts_of("1480")) == 10
+    assert [d.code for d in DISTRICTS] == sorted(d.code for d in DISTRICTS)

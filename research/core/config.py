@@ -1,6 +1,8 @@
 """Declared schemas of pilotbench's configuration files, validated with pydantic.
 
-* ``data/catalog.toml``: :class:`CatalogFile` (``[indicators.ID]`` tables and ``[[breaks]]``);
+* ``data/catalog.toml``: ``[[breaks]]`` entries :class:`BreakEntry`; the ``[indicators.ID]``
+  tables are validated against a model built from
+  :class:`research.data.catalog.Indicator`'s own fields (``research.data.catalog``);
 * ``data/manifest.toml``: :class:`ManifestFile` (``[[sources]]`` and ``[[files]]``);
 * ``reports/schedule.toml`` (any batch schedule): :class:`ScheduleFile`;
 * ``data/pilots.toml``: :class:`PilotsFile` (the case and its pilot, every fact with its source).
@@ -32,10 +34,12 @@ from pydantic import (
 from .errors import DataError, PilotbenchError
 
 __all__ = [
-    "CatalogFile",
+    "BreakEntry",
     "ManifestFile",
+    "NonEmpty",
     "PilotsFile",
     "ScheduleFile",
+    "Year",
     "read_toml",
     "validate_config",
 ]
@@ -45,35 +49,6 @@ _OPEN = ConfigDict(strict=True, extra="allow", frozen=True)
 Year = Annotated[int, Field(ge=1900, le=2100)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
-
-
-class IndicatorEntry(BaseModel):
-    """One ``[indicators.ID]`` table of the catalogue."""
-
-    model_config = _STRICT
-    label_sv: NonEmpty
-    label_en: NonEmpty
-    short_sv: str | None = None
-    short_en: str | None = None
-    unit: str
-    unit_en: str | None = None
-    kind: Literal["rate", "share", "count", "mean", "index", "level"]
-    source: NonEmpty
-    coverage: Annotated[list[Year], Field(min_length=2, max_length=2)]
-    per: Annotated[int, Field(gt=0)] | None = None
-    denominator: str | None = None
-    law: str | None = None
-    note_sv: str | None = None
-    note_en: str | None = None
-    violence: bool = False
-    default: bool = False
-
-    @field_validator("coverage")
-    @classmethod
-    def _ordered(cls, v: list[int]) -> list[int]:
-        if v[0] > v[1]:
-            raise ValueError(f"first year {v[0]} is after the last {v[1]}")
-        return v
 
 
 class BreakEntry(BaseModel):
@@ -89,15 +64,6 @@ class BreakEntry(BaseModel):
     description_sv: str
     description_en: str
     source: str
-
-
-class CatalogFile(BaseModel):
-    """``data/catalog.toml``."""
-
-    model_config = _STRICT
-    schema_version: Literal[1] = 1
-    indicators: dict[str, IndicatorEntry] = Field(default_factory=dict)
-    breaks: list[BreakEntry] = Field(default_factory=list)
 
 
 class SourceEntry(BaseModel):

@@ -6,16 +6,21 @@ so one edit changes them everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_type_hints
 
 from research.core.errors import DataError, UnknownIndicatorError
 from research.core.paths import data_dir
 
-__all__ = ["BRA_RELATED", "Catalog", "Indicator", "SeriesBreak", "load_catalog"]
+__all__ = ["BRA_RELATED", "Catalog", "Indicator", "IndicatorKind", "SeriesBreak", "load_catalog"]
+
+#: What an indicator's values are; ``kind`` in ``data/catalog.toml`` must be one of these.
+IndicatorKind = Literal["rate", "share", "count", "mean", "index", "level"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class Indicator:
     short_en: str
     unit: str
     unit_en: str
-    kind: str
+    kind: IndicatorKind
     source: str
     coverage: tuple[int, int]
     per: int | None = None
@@ -243,12 +248,66 @@ def _parse(raw: dict, path: Path) -> Catalog:
     return Catalog(indicators, tuple(breaks))
 
 
+#: Fields an ``[indicators.ID]`` table may leave out although :class:`Indicator` requires them:
+#: ``_parse`` fills the short labels from the labels and ``unit_en`` from ``unit``.
+_FILLED_BY_PARSE = ("short_sv", "short_en", "unit_en")
+
+
+def _ordered(years: list[int]) -> list[int]:
+    if years[0] > years[1]:
+        raise ValueError(f"first year {years[0]} is after the last {years[1]}")
+    return years
+
+
+@lru_cache(maxsize=1)
+def _catalog_model() -> Any:
+    """Return the pydantic model of ``data/catalog.toml``, built from :class:`Indicator`'s fields.
+
+    An ``[indicators.ID]`` table has :class:`Indicator`'s fields (bar ``id``, the table's key)
+    with their types and defaults, and where the file is stricter, its constraints: labels and
+    source not empty, ``coverage`` two ordered years, ``per`` positive. Built on first use, so that
+    importing this module does not import pydantic (0.3-0.4 s).
+    """
+    from pydantic import AfterValidator, Field, create_model
+
+    from research.core.config import BreakEntry, NonEmpty, Year
+
+    stricter: dict[str, Any] = {
+        "label_sv": NonEmpty,
+        "label_en": NonEmpty,
+        "source": NonEmpty,
+        "coverage": Annotated[
+            list[Year], Field(min_length=2, max_length=2), AfterValidator(_ordered)
+        ],
+        "per": Annotated[int, Field(gt=0)] | None,
+    }
+    hints = get_type_hints(Indicator)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(Indicator):
+        if f.name == "id":
+            continue
+        kind = stricter.get(f.name, hints[f.name])
+        if f.name in _FILLED_BY_PARSE:
+            fields[f.name] = (kind | None, None)
+        else:
+            fields[f.name] = (kind, ... if f.default is dataclasses.MISSING else f.default)
+    config = BreakEntry.model_config  # strict, closed, frozen, like every table of the file
+    entry = create_model("IndicatorEntry", __config__=config, **fields)
+    return create_model(
+        "CatalogFile",
+        __config__=config,
+        schema_version=(Literal[1], 1),
+        indicators=(dict[str, entry], Field(default_factory=dict)),  # type: ignore[valid-type]
+        breaks=(list[BreakEntry], Field(default_factory=list)),
+    )
+
+
 @lru_cache(maxsize=4)
 def _load_cached(path: Path, digest: str) -> Catalog:
-    from research.core.config import CatalogFile, read_toml, validate_config
+    from research.core.config import read_toml, validate_config
 
     raw = read_toml(path, DataError, "indicator catalogue")
-    validate_config(CatalogFile, raw, path)
+    validate_config(_catalog_model(), raw, path)
     return _parse(raw, path)
 
 

@@ -43,10 +43,12 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -121,46 +123,38 @@ _D2020 = date(2020, 1, 1)
 _D2023 = date(2023, 7, 1)
 _STHLM = "Stockholms stad, beslut om ny stadsdelsindelning"
 
-#: All registered districts, historic ones included, sorted by code.
-DISTRICTS: tuple[District, ...] = tuple(
-    sorted(
-        [
-            District("0180-RIK", "Rinkeby-Kista", "0180", None, date(2023, 6, 30)),
-            District("0180-SPT", "Spånga-Tensta", "0180", None, date(2023, 6, 30)),
-            District("0180-JAR", "Järva", "0180", _D2023),
-            District("0180-HVA", "Hässelby-Vällingby", "0180"),
-            District("0180-BRO", "Bromma", "0180"),
-            District("0180-KUN", "Kungsholmen", "0180"),
-            District("0180-NOR", "Norrmalm", "0180", None, date(2023, 6, 30)),
-            District("0180-OST", "Östermalm", "0180", None, date(2023, 6, 30)),
-            District("0180-NIN", "Norra innerstaden", "0180", _D2023),
-            District("0180-SOD", "Södermalm", "0180"),
-            District("0180-EAV", "Enskede-Årsta-Vantör", "0180"),
-            District("0180-SKA", "Skarpnäck", "0180"),
-            District("0180-FAR", "Farsta", "0180"),
-            District("0180-HLI", "Hägersten-Liljeholmen", "0180", None, date(2019, 12, 31)),
-            District("0180-ALV", "Älvsjö", "0180", None, date(2019, 12, 31)),
-            District("0180-HAV", "Hägersten-Älvsjö", "0180", _D2020),
-            District("0180-SKH", "Skärholmen", "0180"),
-            District("1480-ANG", "Angered", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-OGB", "Östra Göteborg", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-OHA", "Örgryte-Härlanda", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-CEN", "Centrum", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-MLI", "Majorna-Linné", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-AFH", "Askim-Frölunda-Högsbo", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-VGB", "Västra Göteborg", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-VHI", "Västra Hisingen", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-LUN", "Lundby", "1480", kind="stadsdelsnämndsområde"),
-            District("1480-NHI", "Norra Hisingen", "1480", kind="stadsdelsnämndsområde"),
-            District("1280-INN", "Innerstaden", "1280", kind="stadsområde"),
-            District("1280-NOR", "Norr", "1280", kind="stadsområde"),
-            District("1280-SOD", "Söder", "1280", kind="stadsområde"),
-            District("1280-OST", "Öster", "1280", kind="stadsområde"),
-            District("1280-VAS", "Väster", "1280", kind="stadsområde"),
-        ],
-        key=lambda d: d.code,
+
+def _read_districts(path: Path) -> tuple[District, ...]:
+    """Read the district table (``districts.csv`` next to this module), sorted by code.
+
+    One row a district: ``code,name,parent_code,kind,valid_from,valid_to``, the dates ISO
+    (``2023-06-30``) or empty for a district that existed before (or still exists after) the
+    registry's reforms.
+    """
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return tuple(
+        sorted(
+            (
+                District(
+                    r["code"],
+                    r["name"],
+                    r["parent_code"],
+                    date.fromisoformat(r["valid_from"]) if r["valid_from"] else None,
+                    date.fromisoformat(r["valid_to"]) if r["valid_to"] else None,
+                    r["kind"],
+                )
+                for r in rows
+            ),
+            key=lambda d: d.code,
+        )
     )
-)
+
+
+#: All registered districts, historic ones included, sorted by code: Stockholm's
+#: stadsdelsområden, Göteborg's stadsdelsnämndsområden and Malmö's stadsområden
+#: (``research/geo/districts.csv``).
+DISTRICTS: tuple[District, ...] = _read_districts(Path(__file__).with_name("districts.csv"))
 
 #: Registered reforms, oldest first.
 REFORMS: tuple[Reform, ...] = (

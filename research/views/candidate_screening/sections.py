@@ -23,15 +23,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from research.analyses.screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
+from research.core import fmt
 from research.core.errors import ParameterError
-from research.core.fmt import (
-    check_lang,
-    format_int,
-    format_month,
-    format_number,
-    format_percent,
-    format_range,
-)
 from research.core.warnings import IncompleteYearsWarning, warning_text
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup, resolve_group
@@ -381,7 +374,7 @@ class CandidateScreening:
         return _lc_first(self.indicator.label(self.lang, short=True))
 
     def _num(self, x: float | None, decimals: int = 2) -> str:
-        return format_number(x, decimals, self.lang)
+        return fmt.format_number(x, decimals, self.lang)
 
     def number(self, x: float | None) -> str:
         """A ratio or score as the tables show it (two decimals)."""
@@ -396,11 +389,11 @@ class CandidateScreening:
         """A number with as few decimals as it needs, at most three (``2``, ``0,25``)."""
         for decimals in (0, 1, 2):
             if abs(round(x, decimals) - x) < 1e-9:
-                return format_number(x, decimals, self.lang)
-        return format_number(x, 3, self.lang)
+                return fmt.format_number(x, decimals, self.lang)
+        return fmt.format_number(x, 3, self.lang)
 
     def _pct(self, w: float) -> str:
-        return format_percent(100 * w, 1, self.lang)
+        return fmt.format_percent(100 * w, 1, self.lang)
 
     def _window_text(self, key: str) -> str:
         """Message ``key`` with the indicator's short label and the pooling window filled in."""
@@ -432,17 +425,17 @@ class CandidateScreening:
 
     def _mde_text(self, r: Mapping) -> str:
         if r["need_rate_ratio_est"] is None:
-            return format_number(None, 0, self.lang)
+            return fmt.format_number(None, 0, self.lang)
         if r["detect_mde_pct"] is None:
             return TEXTS("not_detectable_short", self.lang)
-        return format_percent(r["detect_mde_pct"], 0, self.lang)
+        return fmt.format_percent(r["detect_mde_pct"], 0, self.lang)
 
     def interval_text(self, r: Mapping) -> str:
         """The 95 % interval of a row's rate ratio to riket, as the tables show it."""
         lo, hi = r["need_lower_est"], r["need_upper_est"]
         if lo is None or hi is None:
-            return format_number(None, 2, self.lang)
-        return format_range(self._num(lo), self._num(hi), self.lang)
+            return fmt.format_number(None, 2, self.lang)
+        return fmt.format_range(self._num(lo), self._num(hi), self.lang)
 
     def _name(self, r: Mapping) -> str:
         label = f"{r['area_name']} ({r['area_code']})"
@@ -461,7 +454,7 @@ class CandidateScreening:
             {
                 "rank": [str(x) for x in rows["rank"]],
                 "name": [self._name(r) for r in rows.iter_rows(named=True)],
-                "count": [format_int(x, self.lang) for x in rows["count_est_total"]],
+                "count": [fmt.format_int(x, self.lang) for x in rows["count_est_total"]],
                 "ratio": [self._num(x) for x in rows["need_rate_ratio_est"]],
                 "interval": [self.interval_text(r) for r in rows.iter_rows(named=True)],
                 "need_score": [self._num(x) for x in rows["need_score"]],
@@ -537,7 +530,7 @@ class CandidateScreening:
         """The three components side by side: what they measure, raw value, score, weight."""
         first, last = self.years
         s = self.table.settings
-        level = format_percent(100 * s["level"], 0, self.lang)
+        level = fmt.format_percent(100 * s["level"], 0, self.lang)
         variables = [
             _lc_first(self.catalog[v].label(self.lang, short=True))
             for v in s["similarity_variables"]
@@ -568,8 +561,8 @@ class CandidateScreening:
                 TEXTS(
                     "det_raw",
                     self.lang,
-                    power=format_percent(100 * s["power"], 0, self.lang),
-                    alpha=format_percent(100 * s["alpha"], 0, self.lang),
+                    power=fmt.format_percent(100 * s["power"], 0, self.lang),
+                    alpha=fmt.format_percent(100 * s["alpha"], 0, self.lang),
                 ),
                 TEXTS("det_rule", self.lang),
                 self._pct(self.weights["detectability"]),
@@ -614,7 +607,7 @@ class CandidateScreening:
                 self.lang,
                 name=igor.name,
                 full=igor.full_name,
-                start=format_month(igor.start, self.lang),
+                start=fmt.format_month(igor.start, self.lang),
                 district=igor.district,
                 pilot=self.pilot.label(),
             )
@@ -642,7 +635,7 @@ class CandidateScreening:
         """Section 2: the top candidate kommuner with every component, the focus kommun included."""
         first, last = self.years
         s = self.table.settings
-        level = format_percent(100 * s["level"], 0, self.lang)
+        level = fmt.format_percent(100 * s["level"], 0, self.lang)
         f = self.formatted_rows()
         cols = [
             "rank",
@@ -720,7 +713,7 @@ class CandidateScreening:
                 mde=".." if small else self._mde_text(pr),
             )
         )
-        power = format_percent(100 * s["power"], 0, self.lang)
+        power = fmt.format_percent(100 * s["power"], 0, self.lang)
         return parts + _rows_table(
             headers,
             rows,
@@ -778,7 +771,7 @@ class CandidateScreening:
         first, last = self.years
         d = self.chart_data()
         s = self.table.settings
-        level = format_percent(100 * s["level"], 0, self.lang)
+        level = fmt.format_percent(100 * s["level"], 0, self.lang)
         fr = self.row(self.focus.code)
         k = d.filter(pl.col("role") == "top").height  # the pilot is marked, not ranked
         legend = {
@@ -825,7 +818,7 @@ class CandidateScreening:
             max_name=hi["label"],
             max_rr=self._num(hi["ratio"]),
             min_name=lo["label"],
-            min_mde=format_percent(lo["mde_pct"], 0, self.lang),
+            min_mde=fmt.format_percent(lo["mde_pct"], 0, self.lang),
         )
         return (
             self._h2("chart")
@@ -857,7 +850,7 @@ class CandidateScreening:
         headers = [TEXTS("col_kommun", self.lang)]
         for name in names:
             w = self.sensitivity_sets[name]
-            ws = "/".join(format_number(100 * w.get(c, 0.0), 0, self.lang) for c in COMPONENTS)
+            ws = "/".join(fmt.format_number(100 * w.get(c, 0.0), 0, self.lang) for c in COMPONENTS)
             headers.append(
                 TEXTS("ws_header", self.lang, label=TEXTS(f"ws_{name}", self.lang), weights=ws)
             )
@@ -874,8 +867,8 @@ class CandidateScreening:
                     "sens_need_only",
                     self.lang,
                     k=_SENS_K,
-                    pop_need=format_int(self.median_population_top("need_only"), self.lang),
-                    pop_chosen=format_int(self.median_population_top(chosen), self.lang),
+                    pop_need=fmt.format_int(self.median_population_top("need_only"), self.lang),
+                    pop_chosen=fmt.format_int(self.median_population_top(chosen), self.lang),
                     label=_lc_first(TEXTS(f"ws_{chosen}", self.lang)),
                     n_undet=self.undetectable_in_top("need_only"),
                 )
@@ -1046,7 +1039,7 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     >>> int(rep.shown()["extra"].sum())  # Huddinge appended below the top 5
     1
     """
-    check_lang(lang)
+    fmt.check_lang(lang)
     weights = check_weights(w_need, w_similarity, w_detectability)
     first, last = parse_years(years)
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:

@@ -18,15 +18,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
+from research.core import fmt
 from research.core.errors import PilotbenchWarning
-from research.core.fmt import (
-    check_lang,
-    format_int,
-    format_month,
-    format_number,
-    format_percent,
-    format_range,
-)
 from research.core.warnings import DonorRangeWarning, warning_text
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
@@ -92,7 +85,7 @@ class PilotEffect:
 
     def _marks(self, breaks: Sequence[SeriesBreak]) -> PeriodMarks:
         """What a chart marks: ``breaks`` and the pilot start, in the report's language."""
-        start = self._t("pilot_start", start=format_month(self.a.pilot_start, self.lang))
+        start = self._t("pilot_start", start=fmt.format_month(self.a.pilot_start, self.lang))
         return PeriodMarks(self.lang, breaks, self.a.pilot_start, start)
 
     def _chart_title(self, key: str) -> str:
@@ -114,10 +107,10 @@ class PilotEffect:
         )
 
     def _num(self, x: float, d: int = 1) -> str:
-        return format_number(x, d, self.lang)
+        return fmt.format_number(x, d, self.lang)
 
     def _pct(self, x: float, d: int = 1) -> str:
-        return format_percent(x, d, self.lang)
+        return fmt.format_percent(x, d, self.lang)
 
     def predictor_label(self, name: str) -> str:
         """Readable name of a synthetic-control predictor."""
@@ -202,7 +195,7 @@ class PilotEffect:
                 indicator=_lower_first(self.ind_label(short=False)),
                 programme=a.programme.name,
                 full=a.programme.full_name,
-                start=format_month(a.pilot_start, self.lang),
+                start=fmt.format_month(a.pilot_start, self.lang),
                 fit_start=a.fit_start,
                 last=a.end_year,
                 its_start=a.start_year,
@@ -212,7 +205,7 @@ class PilotEffect:
             self._t(
                 "treatment_year",
                 year=a.treatment_year,
-                start=format_month(a.pilot_start, self.lang),
+                start=fmt.format_month(a.pilot_start, self.lang),
                 full=a.first_full_year,
             )
         )
@@ -231,9 +224,9 @@ class PilotEffect:
                     "cav_dilution",
                     district=a.programme.district,
                     pilot=self.pilot.name,
-                    dpop=format_int(a.programme.district_population, self.lang),
+                    dpop=fmt.format_int(a.programme.district_population, self.lang),
                     dyear=a.programme.district_population_year,
-                    kpop=format_int(a.kommun_population, self.lang),
+                    kpop=fmt.format_int(a.kommun_population, self.lang),
                     kyear=a.kommun_population_year,
                     share=self._pct(100 * a.dilution, 1),
                     diluted=self._pct(20 * a.dilution, 1),
@@ -254,7 +247,7 @@ class PilotEffect:
                 "cav_short",
                 years=", ".join(str(y) for y in a.post_years),
                 n=len(a.post_years),
-                end=format_month(a.programme.end, self.lang),
+                end=fmt.format_month(a.programme.end, self.lang),
             )
         )
         return html.callout(self._t("read_first_heading"), lines, kind="warning")
@@ -382,7 +375,7 @@ class PilotEffect:
             [self._t("res_att"), self._num(s.att, 2)],
             [self._t("res_att_pct"), self._pct(s.att_pct, 1)],
             [
-                self._t("res_p_rule", ratio=format_number(s.exclude_ratio, 0, self.lang)),
+                self._t("res_p_rule", ratio=fmt.format_number(s.exclude_ratio, 0, self.lang)),
                 self._t("p_of", p=_p(pr.p_value, self.lang), n=pr.n_included),
             ],
             [
@@ -391,7 +384,7 @@ class PilotEffect:
             ],
             [
                 self._t("res_loo"),
-                format_range(self._num(s.loo_min, 2), self._num(s.loo_max, 2), self.lang)
+                fmt.format_range(self._num(s.loo_min, 2), self._num(s.loo_max, 2), self.lang)
                 if s.loo is not None and s.loo.summary.height
                 else "..",
             ],
@@ -402,7 +395,7 @@ class PilotEffect:
             footnotes=[
                 self._t(
                     "synth_p_note",
-                    ratio=format_number(s.exclude_ratio, 0, self.lang),
+                    ratio=fmt.format_number(s.exclude_ratio, 0, self.lang),
                     n=pr.n_included,
                     pmin=_p(1 / pr.n_included, self.lang),
                 ),
@@ -474,13 +467,13 @@ class PilotEffect:
             first=years[0],
             last=years[-1],
         )
-        level = format_percent(100 * fit.level, 0, lang)
+        level = fmt.format_percent(100 * fit.level, 0, lang)
         rows = [
             [self._t("sdid_res_att"), self._num(sd.att, 2)],
             [self._t("sdid_res_se", reps=fit.replicates.size), self._num(sd.se, 2)],
             [
                 self._t("sdid_res_ci", level=level),
-                format_range(self._num(fit.ci[0], 2), self._num(fit.ci[1], 2), self.lang),
+                fmt.format_range(self._num(fit.ci[0], 2), self._num(fit.ci[1], 2), self.lang),
             ],
             [self._t("sdid_res_p"), _p(sd.p_value, lang)],
             [self._t("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
@@ -514,7 +507,7 @@ class PilotEffect:
         if ex is None:
             return html.Html("")
         lang = self.lang
-        level = format_percent(100 * ex.fit.level, 0, lang)
+        level = fmt.format_percent(100 * ex.fit.level, 0, lang)
         out = self._h2("expansion")
         out += html.paragraph(
             self._t(
@@ -535,7 +528,7 @@ class PilotEffect:
             est = by_group.get(c.year) if c.status != "awaiting_data" else None
             # one kommun in a cohort: its interval rests on one unit's deviations (not shown)
             ci = (
-                format_range(self._num(est[1], 2), self._num(est[2], 2), self.lang)
+                fmt.format_range(self._num(est[1], 2), self._num(est[2], 2), self.lang)
                 if est and size[c.year] > 1
                 else ".."
             )
@@ -598,11 +591,11 @@ class PilotEffect:
         rows = [
             [self._t("res_rr"), _rr(d.rate_ratio, self.lang)],
             [
-                self._t("res_ci", level=format_percent(100 * d.level, 0, self.lang)),
+                self._t("res_ci", level=fmt.format_percent(100 * d.level, 0, self.lang)),
                 _interval(d.rr_lower, d.rr_upper, self.lang),
             ],
             [self._t("res_p_perm"), _p(d.p_value, self.lang)],
-            [self._t("res_assignments"), format_int(d.details.get("n_assignments"), self.lang)],
+            [self._t("res_assignments"), fmt.format_int(d.details.get("n_assignments"), self.lang)],
         ]
         if ev.pretrend is not None:
             rows.append([self._t("res_pretrend_wald"), _p(ev.pretrend.p_value, self.lang)])
@@ -837,7 +830,7 @@ def pilot_effect(
     >>> "Did the pilot work?" in str(rep.title())
     True
     """
-    check_lang(lang)
+    fmt.check_lang(lang)
     cat = load_catalog()
     analysis = pilot_effect_analysis(
         load_panel(),
