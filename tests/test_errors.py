@@ -404,11 +404,11 @@ ESTIMATOR_WORDING = [
      "the wild cluster bootstrap is known to fail"),
     (W.PermutationsDroppedWarning, {"n_dropped": 2, "n_assignments": 31},
      "2 av 31 permuterade tilldelningar", "2 of 31 permuted assignments"),
-    (W.FewAssignmentsWarning, {"n_assignments": 6, "min_p": 0.167},
+    (W.FewAssignmentsWarning, {"n_assignments": 6, "min_p": 0.167, "alpha": 0.05},
      "Bara 6 möjliga tilldelningar av insatsen: permutationstestets minsta möjliga p-värde är "
-     "1/6 = 0,167, så intervallet är obegränsat.",
+     "1/6 = 0,167, större än 0,05, så intervallet är obegränsat.",
      "Only 6 possible assignments of the treatment: the smallest attainable permutation "
-     "p-value is 1/6 = 0.167, so the interval is unbounded."),
+     "p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded."),
     (W.PoissonPermutationIntervalWarning, {"n_assignments": 1001}, "med 1001 tilldelningar",
      "with 1001 assignments"),
     (W.UnboundedIntervalWarning, {}, "Permutationsintervallet är obegränsat åt minst ena hållet.",
@@ -512,6 +512,30 @@ def test_estimators_return_typed_warnings() -> None:
     assert "short-series" in codes and "series-break" in codes
     short = next(w for w in r.warnings if getattr(w, "code", "") == "short-series")
     assert (short.n_pre, short.n_post, short.minimum) == (6, 4, 8)
+
+
+def test_did_warnings_carry_their_values() -> None:
+    """A real fit's typed warnings: the values the sentences are built from, in Swedish."""
+    import polars as pl
+
+    from research.stats.did import diff_in_diff
+
+    df = pl.DataFrame({
+        "unit": ["a", "a", "b", "b", "c", "c", "d", "d"], "year": [1, 2] * 4,
+        "y": [1.0, 4.0, 2.0, 3.0, 0.0, 1.5, 0.0, 0.0], "tr": [1, 1, 0, 0, 0, 0, 0, 0],
+        "post": [0, 1] * 4,
+    })  # fmt: skip
+    r = diff_in_diff(df, unit="unit", time="year", outcome="y", treated="tr", post="post",
+                     family="poisson")  # fmt: skip
+    by_code = {w.code: w for w in r.warnings}
+    assert set(by_code) >= {"zero-event-units", "non-integer-counts", "few-assignments"}
+    assert all(isinstance(w, PilotbenchWarning) for w in r.warnings)
+    assert by_code["zero-event-units"].units == ["d"]
+    assert by_code["non-integer-counts"].outcome == "y"
+    few = by_code["few-assignments"]  # units a, b, c remain: 3 assignments, p >= 1/3
+    assert (few.n_assignments, few.min_p, few.alpha) == (3, 0.333, 0.05)
+    assert "1/3 = 0.333 > 0.05" in str(few)
+    assert "1/3 = 0,333, större än 0,05" in W.warning_text(few, "sv")
 
 
 def test_issued_warnings_carry_their_class() -> None:

@@ -459,11 +459,11 @@ class FewAssignmentsWarning(InferenceWarning):
     """Only ``n_assignments`` assignments: the interval is unbounded.
 
     The smallest attainable permutation p-value, ``min_p`` (``1 / n_assignments``, rounded
-    to 3 decimals), exceeds alpha.
+    to 3 decimals), exceeds ``alpha`` (1 - the interval's level).
     """
 
     code = "few-assignments"
-    fields = ("n_assignments", "min_p")
+    fields = ("n_assignments", "min_p", "alpha")
 
 
 class PoissonPermutationIntervalWarning(InferenceWarning):

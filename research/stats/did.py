@@ -1050,6 +1050,7 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
                 f"is 1/{J1} = {1 / J1:.3f} > {alpha:g}, so the interval is unbounded.",
                 n_assignments=J1,
                 min_p=round(1 / J1, 3),
+                alpha=alpha,
             )
         )
         lo, hi = -math.inf, math.inf
@@ -1583,6 +1584,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                     f"{1 / J1:.3f}, so permutation intervals are unbounded.",
                     n_assignments=J1,
                     min_p=round(1 / J1, 3),
+                    alpha=alpha,
                 )
             )
             lower = np.full(m, -np.inf)
