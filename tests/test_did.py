@@ -92,7 +92,8 @@ def test_two_period_panel_with_singletons_matches_pyfixest():
             fx["ci_upper"][0]])  # fmt: skip
     assert ref["n_singletons"] == 26
     assert (r.n_obs, r.n_clusters) == (fx["nobs"], fx["n_clusters"]) == (768, 384)
-    assert "26 observations of units or periods seen only once (singletons)" in r.warnings[0]
+    assert "26 observations of units or periods seen only once (singletons)" in str(r.warnings[0])
+    assert r.warnings[0].code == "singletons-dropped" and r.warnings[0].n_obs == 26
     # K = D + 1 wave dummy + 1 (the unit effects stand for one intercept)
     assert r.details["cluster_k"] == 3
     assert "nested in the clusters do not count in K and singletons are dropped" in r.reason

@@ -212,6 +212,107 @@ def test_every_warn_is_typed() -> None:
     assert bad == [], "untyped warnings.warn: " + ", ".join(bad)
 
 
+def _is_text(node: ast.expr) -> bool:
+    """A string literal, an f-string, a concatenation with one, or ``"...".format(...)``."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr == "format" and _is_text(node.func.value)
+    return False
+
+
+def _holds_str(annotation: ast.expr | None) -> bool:
+    return annotation is not None and any(
+        isinstance(n, ast.Name) and n.id == "str" for n in ast.walk(annotation)
+    )
+
+
+def _plain_warnings(tree: ast.AST, in_stats: bool) -> list[tuple[int, str]]:
+    """Where ``tree`` puts English text into a warnings list, or declares one as ``str``.
+
+    Lists are recognised by name: anything with ``warn`` in it, and in ``research/stats``
+    also ``notes`` (the estimators collect their caveats under that name before they become
+    the result's ``warnings``).
+    """
+
+    def listy(name: str) -> bool:
+        name = name.lower()
+        return "warn" in name or (in_stats and "note" in name)
+
+    out = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("append", "insert", "extend")
+            and listy(ast.unparse(node.func.value))
+            and node.args
+        ):
+            arg = node.args[-1]
+            items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+            if node.func.attr == "extend" and isinstance(arg, ast.GeneratorExp | ast.ListComp):
+                items = [arg.elt]
+            if any(_is_text(i) for i in items):
+                out.append((node.lineno, ast.unparse(node)[:70]))
+        elif isinstance(node, ast.AnnAssign) and listy(ast.unparse(node.target)):
+            if _holds_str(node.annotation) or (
+                isinstance(node.value, ast.List) and any(map(_is_text, node.value.elts))
+            ):
+                out.append((node.lineno, ast.unparse(node)[:70]))
+        elif (
+            isinstance(node, ast.Assign)
+            and any(listy(ast.unparse(t)) for t in node.targets)
+            and isinstance(node.value, ast.List)
+            and any(map(_is_text, node.value.elts))
+        ):
+            out.append((node.lineno, ast.unparse(node)[:70]))
+        elif isinstance(node, ast.arg) and listy(node.arg) and _holds_str(node.annotation):
+            out.append((node.lineno, f"{node.arg}: {ast.unparse(node.annotation)}"))
+    return out
+
+
+def test_no_plain_string_warnings() -> None:
+    """Estimators' ``warnings`` hold typed PilotbenchWarning objects, never English text.
+
+    A report words a warning by its ``code`` (``warning_text``); an English sentence appended
+    to a result's warnings would appear untranslated in a Swedish report.
+    """
+    bad = []
+    for p in MODULES:
+        in_stats = _rel(p).startswith("stats/")
+        bad += [f"{_rel(p)}:{line}: {code}" for line, code in _plain_warnings(_tree(p), in_stats)]
+    assert bad == [], "plain-string warnings (use a class of research/core/warnings.py):\n" + (
+        "\n".join(bad)
+    )
+
+
+@pytest.mark.parametrize(
+    "source, in_stats, found",
+    [
+        ('warns.append("Only one treated unit.")', False, True),
+        ('warns.append(f"{n} rows dropped")', False, True),
+        ('self.warnings.extend(["a", W("b")])', False, True),
+        ('warnings.insert(0, "x" + str(n))', False, True),
+        ('notes.append("{} cut".format(name))', True, True),
+        ('notes.append("{} cut".format(name))', False, False),  # only in stats/
+        ("warnings: list[str] = []", False, True),
+        ('notes = [f"{n} rows dropped"]', True, True),
+        ('warns: list = ["text"]', False, True),
+        ("def f(warns: list[str | PilotbenchWarning]): pass", False, True),
+        ('warns.append(ShortSeriesWarning("short", n_pre=3, n_post=2, minimum=8))', True, False),
+        ("warnings: list[PilotbenchWarning] = []", True, False),
+        ('rows.append("text")', True, False),
+    ],
+)
+def test_plain_string_warning_detector(source: str, in_stats: bool, found: bool) -> None:
+    """The AST check above finds each way of adding text to a warnings list (and no more)."""
+    assert bool(_plain_warnings(ast.parse(source), in_stats)) is found
+
+
 def test_warning_codes_are_unique_and_worded() -> None:
     classes = W.warning_classes()
     codes = [cls.code for cls in classes]
@@ -262,8 +363,137 @@ def test_warning_text_in_both_languages() -> None:
         W.warning_text(c, "sv")
         == "Kohort 2004, period 2005,5: inga jämförelseenheter, så cellen hoppades över."
     )
-    assert W.warning_text("plain English", "sv") == "plain English"
+    with pytest.raises(TypeError, match="needs a PilotbenchWarning"):
+        W.warning_text("plain English", "sv")  # type: ignore[arg-type]
     assert W.warning_text(PilotbenchWarning("x", code="not-in-catalogue"), "sv") == "x"
+
+
+#: The estimators' warning classes: sample values and, per language, the exact text
+#: ``warning_text`` must give (values written by hand: decimal comma in Swedish, lists
+#: joined, optional sentences added only for non-empty fields).
+# fmt: off
+ESTIMATOR_WORDING = [
+    (W.MissingRowsDroppedWarning, {"n_rows": 3, "columns": ["y", "year"]},
+     "3 rader med saknade värden (null eller NaN) i y, year togs bort.",
+     "3 rows with missing values (null or NaN) in y, year were dropped."),
+    (W.ZeroEventUnitsWarning, {"units": ["0114", "0115"]},
+     "Enheter utan händelser under hela perioden togs bort (deras fasta effekt är inte ändlig "
+     "och de bär ingen information): 0114, 0115.",
+     "Units with zero events in every period were dropped (their fixed effect is not finite "
+     "and they carry no information): 0114, 0115."),
+    (W.ZeroEventPeriodsWarning, {"periods": [2009, 2010]},
+     "Perioder utan händelser i någon enhet togs bort: 2009, 2010.",
+     "Periods with zero events in every unit were dropped: 2009, 2010."),
+    (W.SingletonsDroppedWarning, {"n_obs": 26}, "26 observationer av enheter",
+     "26 observations of"),
+    (W.MissingYearsDroppedWarning, {"n_years": 2, "years": [2011, 2014]},
+     "2 år med saknat antal eller saknad exponering togs bort: 2011, 2014.",
+     "2 year(s) with a missing count or exposure were dropped: 2011, 2014."),
+    (W.PostGapMissingWarning, {"periods": [2021]}, "efter starten för 2021 (", "start in 2021 ("),
+    (W.PreGapMissingWarning, {"periods": [2016, 2017]}, "före starten för 2016, 2017;",
+     "before the start in 2016, 2017;"),
+    (W.FewClustersWarning, {"n_clusters": 12, "n_treated": 1},
+     "Klusterrobust inferens med 12 kluster (1 med insatsen) är otillförlitlig; överväg "
+     "inference='permutation'.",
+     "Cluster-robust inference with 12 clusters (1 treated) is unreliable; consider "
+     "inference='permutation'."),
+    (W.StaggeredClusterWarning, {"n_clusters": 9, "n_treated": 3},
+     "Bara 9 kluster (3 med insatsen), men ett permutationstest",
+     "Only 9 clusters (3 treated), but a permutation test"),
+    (W.WildBootstrapOneClusterWarning, {}, "fungerar inte wild cluster bootstrap",
+     "the wild cluster bootstrap is known to fail"),
+    (W.PermutationsDroppedWarning, {"n_dropped": 2, "n_assignments": 31},
+     "2 av 31 permuterade tilldelningar", "2 of 31 permuted assignments"),
+    (W.FewAssignmentsWarning, {"n_assignments": 6, "min_p": 0.167, "alpha": 0.05},
+     "Bara 6 möjliga tilldelningar av insatsen: permutationstestets minsta möjliga p-värde är "
+     "1/6 = 0,167, större än 0,05, så intervallet är obegränsat.",
+     "Only 6 possible assignments of the treatment: the smallest attainable permutation "
+     "p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded."),
+    (W.PoissonPermutationIntervalWarning, {"n_assignments": 1001}, "med 1001 tilldelningar",
+     "with 1001 assignments"),
+    (W.UnboundedIntervalWarning, {}, "Permutationsintervallet är obegränsat åt minst ena hållet.",
+     "The permutation interval is unbounded on at least one side."),
+    (W.SampledAssignmentsWarning, {"n_assignments": 500}, "bygger på 500 slumpvis dragna",
+     "use 500 sampled assignments"),
+    (W.SingularPretrendWarning, {"n_restrictions": 6, "n_clusters": 4},
+     "har 6 restriktioner men bara 4 kluster", "has 6 restrictions but only 4 clusters"),
+    (W.ExactPreFitWarning, {"n_units": 2, "n_total": 31, "floor": 0.0123},
+     "2 av 31 enheter i placebotestet anpassas", "2 of 31 units in the placebo test fit"),
+    (W.ExactPreFitWarning, {"n_units": 2, "n_total": 31, "floor": 0.0123},
+     "mellan perioder (0,0123);", "to the next (0.0123);"),
+    (W.NonNumericTimeBreaksWarning, {}, "tidskolumnen är inte numerisk",
+     "the time column is not numeric"),
+    (W.LevelShiftsCollinearWarning, {"years": [2019, 2020]}, "vid brotten 2019, 2020 är kolinjära",
+     "for the breaks 2019, 2020 are collinear"),
+    (W.StaggeredTimingWarning, {}, "Insatsen startar vid olika tidpunkter",
+     "Treatment timing is staggered"),
+    (W.NoLeadsWarning, {"reference": -1}, "utöver referensperioden (-1):",
+     "besides the reference (-1), so"),
+    (W.YearlySeasonalityWarning, {}, "Årsdata:", "Yearly data:"),
+    (W.DonorGroupWarning,
+     {"reference": "kolada:liknande-ifo", "title": "Liknande kommuner IFO, Stockholm, 2024",
+      "group_id": "G1", "year": 2024, "absent": ["0127", "0128"]},
+     "Jämförelsekommunerna kolada:liknande-ifo är Koladas grupp Liknande kommuner IFO, "
+     "Stockholm, 2024 (G1). Gruppen avser 2024. Medlemmar utan data lämnades utanför: 0127, "
+     "0128.",
+     "The comparison units kolada:liknande-ifo are Kolada's group Liknande kommuner IFO, "
+     "Stockholm, 2024 (G1). The group is that of 2024. Members without data were left out: "
+     "0127, 0128."),
+    (W.DonorGroupWarning,
+     {"reference": "skr:X", "title": "X", "group_id": "G2", "year": None, "absent": []},
+     "Jämförelsekommunerna skr:X är Koladas grupp X (G2).",
+     "The comparison units skr:X are Kolada's group X (G2)."),
+    (W.OutcomePredictorsWarning, {}, "Inga prediktorer angavs", "No predictors were given"),
+    (W.OverfitWarning, {"n_donors": 30, "n_periods": 6},
+     "30 jämförelsekommuner för 6 perioder före starten:",
+     "30 donors for 6 pre-treatment periods:"),
+    (W.PlaceboWindowCutWarning,
+     {"name": "fit_window", "first": 2010, "last": 2020, "new_last": 2016},
+     "fit_window kortades från 2010–2020 till 2010–2016 för placebotestet i tiden.",
+     "fit_window was cut from 2010–2020 to 2010–2016 for the placebo-in-time test."),
+    (W.PlaceboPeriodsCutWarning, {"column": "N07402", "periods": [2014, 2015]},
+     "Perioderna för prediktorn N07402 kortades till 2014, 2015",
+     "The periods of the special predictor N07402 were cut to 2014, 2015"),
+    (W.BreakOutsideDataWarning, {"year": 2030, "first": 2008, "last": 2022},
+     "Tidsseriebrottet 2030 ligger utanför datans år (2008–2022) och ignorerades.",
+     "The series break 2030 lies outside the data years (2008–2022) and was ignored."),
+    (W.BreakDuplicateWarning, {"year": 2015}, "Tidsseriebrottet 2015 sammanfaller",
+     "The series break 2015 duplicates"),
+    (W.LevelShiftsEstimatedWarning, {"years": [2015, 2019]}, "Nivåförskjutningar vid 2015, 2019",
+     "Level shifts at 2015, 2019"),
+    (W.NonIntegerCountsWarning, {"outcome": "count_est"}, "count_est har värden som inte är heltal",
+     "count_est holds non-integer values"),
+    (W.OverdispersionWarning, {"dispersion": 2.35}, "Pearsons dispersion är 2,35 (> 1,5)",
+     "The Pearson dispersion is 2.35 (> 1.5)"),
+    (W.AutocorrelationWarning, {"acf1": -0.42}, "vid lag 1 är -0,42:", "autocorrelation is -0.42:"),
+    (W.FewResidualDfWarning, {"df_resid": 2}, "Bara 2 frihetsgrader", "Only 2 residual degree(s)"),
+    (W.AllZeroCountsWarning, {}, "Alla antal är noll", "All counts are zero"),
+    (W.NegbinNoOverdispersionWarning, {}, "störst vid alfa = 0", "largest at alpha = 0"),
+    (W.NotConvergedWarning, {}, "konvergerade inte", "did not converge"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    "cls, values, sv, en", ESTIMATOR_WORDING, ids=lambda v: getattr(v, "code", None)
+)
+def test_estimator_warnings_worded_in_both_languages(cls, values, sv, en) -> None:
+    """Each estimator warning renders in Swedish and English with its values filled in."""
+    w = cls("English message", **values)
+    assert str(w) == "English message" and w.values == values
+    text_sv, text_en = W.warning_text(w, "sv"), W.warning_text(w, "en")
+    assert sv in text_sv and en in text_en, (text_sv, text_en)
+    assert "{" not in text_sv + text_en and text_sv != text_en
+    # a full sentence is expected exactly (the fragments above are its beginning or middle)
+    if sv.endswith("."):
+        assert text_sv == sv and text_en == en
+
+
+def test_every_estimator_warning_class_is_worded_in_the_test() -> None:
+    """A new class under the estimators' parents gets a row in ESTIMATOR_WORDING."""
+    parents = (W.DataDroppedWarning, W.InferenceWarning, W.DesignWarning, W.ModelFitWarning)
+    classes = {c for c in W.warning_classes() if issubclass(c, parents) and c not in parents}
+    assert classes == {row[0] for row in ESTIMATOR_WORDING}
 
 
 def test_estimators_return_typed_warnings() -> None:
@@ -282,6 +512,30 @@ def test_estimators_return_typed_warnings() -> None:
     assert "short-series" in codes and "series-break" in codes
     short = next(w for w in r.warnings if getattr(w, "code", "") == "short-series")
     assert (short.n_pre, short.n_post, short.minimum) == (6, 4, 8)
+
+
+def test_did_warnings_carry_their_values() -> None:
+    """A real fit's typed warnings: the values the sentences are built from, in Swedish."""
+    import polars as pl
+
+    from research.stats.did import diff_in_diff
+
+    df = pl.DataFrame({
+        "unit": ["a", "a", "b", "b", "c", "c", "d", "d"], "year": [1, 2] * 4,
+        "y": [1.0, 4.0, 2.0, 3.0, 0.0, 1.5, 0.0, 0.0], "tr": [1, 1, 0, 0, 0, 0, 0, 0],
+        "post": [0, 1] * 4,
+    })  # fmt: skip
+    r = diff_in_diff(df, unit="unit", time="year", outcome="y", treated="tr", post="post",
+                     family="poisson")  # fmt: skip
+    by_code = {w.code: w for w in r.warnings}
+    assert set(by_code) >= {"zero-event-units", "non-integer-counts", "few-assignments"}
+    assert all(isinstance(w, PilotbenchWarning) for w in r.warnings)
+    assert by_code["zero-event-units"].units == ["d"]
+    assert by_code["non-integer-counts"].outcome == "y"
+    few = by_code["few-assignments"]  # units a, b, c remain: 3 assignments, p >= 1/3
+    assert (few.n_assignments, few.min_p, few.alpha) == (3, 0.333, 0.05)
+    assert "1/3 = 0.333 > 0.05" in str(few)
+    assert "1/3 = 0,333, större än 0,05" in W.warning_text(few, "sv")
 
 
 def test_issued_warnings_carry_their_class() -> None:

@@ -269,7 +269,8 @@ def test_synth_donors_accept_a_group(panel):
     )  # fmt: skip
     title = "Liknande kommuner IFO, Stockholm, 2024"
     assert sorted(res.weights["unit"].to_list()) == sorted([*MEMBERS[title], "0126"])
-    assert any(title in w for w in res.warnings)
+    note = next(w for w in res.warnings if w.code == "donor-group")
+    assert title in str(note) and note.title == title and note.reference == "kolada:liknande-ifo"
 
 
 def test_screening_table_restricted_to_a_group():

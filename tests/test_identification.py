@@ -197,7 +197,8 @@ def test_synth_many_donors_outcome_only_warns_and_placebo_ratios_are_meaningful(
     fit = synthetic_control(df, unit="unit", time="year", outcome="y", treated="k000",
                             treatment_time=2008)  # fmt: skip
     note = [w for w in fit.warnings if "donors for 6 pre-treatment periods" in str(w)]
-    assert note == [
+    assert [(w.code, w.n_donors, w.n_periods) for w in note] == [("overfit", 30, 6)]
+    assert [str(w) for w in note] == [
         "30 donors for 6 pre-treatment periods and no predictors: the weights can reproduce "
         "the pre-period almost exactly whatever the treated unit's path, so a close "
         "pre-treatment fit is no evidence (Abadie 2021); restrict the donors to similar "
@@ -216,7 +217,9 @@ def test_synth_many_donors_outcome_only_warns_and_placebo_ratios_are_meaningful(
     np.testing.assert_allclose(r["ratio"].to_numpy(), expected, rtol=1e-12)
     assert np.all(np.isfinite(r["ratio"].to_numpy()))
     n_exact = int(np.sum(pre < floor))
-    assert n_exact >= 2 and test.warnings[0].startswith(f"{n_exact} of 31 units fit")
+    assert n_exact >= 2 and str(test.warnings[0]).startswith(f"{n_exact} of 31 units fit")
+    assert (test.warnings[0].n_units, test.warnings[0].n_total) == (n_exact, 31)
+    assert test.warnings[0].floor == pytest.approx(floor, rel=1e-3)
     assert r["pre_rmspe"].min() < 1e-12  # one placebo fits exactly: unfloored ratio ~1e13
     # the treated unit (effect 25) now ranks first
     top = r.row(0, named=True)
@@ -272,8 +275,9 @@ def test_event_study_single_pre_period_warns_no_leads():
     assert r.pretrend is None
     assert (
         "No leads: the treated units have no pre-treatment event time besides the reference "
-        "(-1), so pre-trends cannot be tested." in r.warnings
+        "(-1), so pre-trends cannot be tested." in [str(w) for w in r.warnings]
     )
+    assert [w.reference for w in r.warnings if w.code == "no-leads"] == [-1]
 
 
 def test_event_study_time_column_types():
@@ -307,7 +311,8 @@ def test_did_nan_outcome_rows_are_dropped_like_nulls():
         outcome="y", inference="cluster", **KW,
     )  # fmt: skip
     assert r.estimate == pytest.approx(ref.estimate, rel=1e-12) and r.n_obs == 47
-    assert r.warnings[0].startswith("1 rows with missing values (null or NaN)")
+    assert str(r.warnings[0]).startswith("1 rows with missing values (null or NaN)")
+    assert (r.warnings[0].code, r.warnings[0].n_rows) == ("missing-rows-dropped", 1)
 
 
 def test_did_duplicate_unit_time_rows():
@@ -369,7 +374,8 @@ def test_its_other_degenerate_designs():
     holed = df.with_columns(n=pl.when(pl.col("year") == 2012).then(None).otherwise(pl.col("n")))
     r = interrupted_time_series(holed.with_columns(pl.col("n").cast(pl.Float64)), time="year",
                                 outcome="n", interruption=2016)  # fmt: skip
-    assert r.n_obs == 11 and "1 rows with missing values (null or NaN)" in r.warnings[0]
+    assert r.n_obs == 11 and "1 rows with missing values (null or NaN)" in str(r.warnings[0])
+    assert r.warnings[0].columns == ["year", "n"]
     with pytest.raises(DesignError, match="time column 'year' has type Boolean"):
         interrupted_time_series(df.with_columns(year=pl.col("year") > 2015), time="year",
                                 outcome="n", interruption=2016)  # fmt: skip
@@ -431,8 +437,13 @@ def test_complete_rows_counts_what_it_drops():
     df = pl.DataFrame({"y": [1.0, None, float("nan"), 4.0], "t": [1, 2, 3, None]})
     rows, notes = ident.complete_rows(df, ["y", "t"])
     assert rows.to_dict(as_series=False) == {"y": [1.0], "t": [1]}
-    assert notes == ["3 rows with missing values (null or NaN) in ['y', 't'] were dropped."]
-    assert ident.complete_rows(df, ["t"])[1] == [
+    assert [str(w) for w in notes] == [
+        "3 rows with missing values (null or NaN) in ['y', 't'] were dropped."
+    ]
+    assert [(w.code, w.n_rows, w.columns) for w in notes] == [
+        ("missing-rows-dropped", 3, ["y", "t"])
+    ]
+    assert [str(w) for w in ident.complete_rows(df, ["t"])[1]] == [
         "1 rows with missing values (null or NaN) in ['t'] were dropped."
     ]
     with pytest.raises(DataError, match=r"^no complete rows to fit: every row has a missing"):

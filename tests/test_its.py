@@ -61,8 +61,10 @@ def test_poisson_harmonic_matches_statsmodels():
     assert r.dispersion == pytest.approx(disp, rel=RTOL) and r.df_resid == 84 - 8
     assert (
         f"Pearson dispersion is {disp:.2f} (> 1.5) but overdispersion=None: intervals are too "
-        "narrow; use overdispersion='quasi' or 'negbin'." in r.warnings
+        "narrow; use overdispersion='quasi' or 'negbin'." in [str(w) for w in r.warnings]
     )
+    over = next(w for w in r.warnings if w.code == "overdispersion")
+    assert over.dispersion == round(disp, 2)
     # lag-1 autocorrelation of the Pearson residuals, from the statsmodels coefficients
     k = np.arange(84.0)
     tc = k - 51

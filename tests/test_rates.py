@@ -488,7 +488,7 @@ def test_trend_negbin_at_poisson_boundary():
     assert c["negbin"]["at_boundary"]
     t = poisson_trend(c["counts"], c["exposures"], c["years"], overdispersion="negbin")
     assert t.alpha == 0.0
-    assert any("alpha = 0" in w for w in t.warnings)
+    assert [w.code for w in t.warnings if "alpha = 0" in str(w)] == ["negbin-no-overdispersion"]
     np.testing.assert_allclose(t.coefficients["std_error"], c["poisson"]["bse"], rtol=1e-8)
 
 
@@ -510,22 +510,32 @@ def test_trend_breaks_from_catalogue_objects_and_window():
     assert t.breaks == (2015,)
     assert t.coefficients["term"].to_list() == ["intercept", "year", "break_2015"]
     np.testing.assert_allclose(t.coefficients["estimate"], c["poisson"]["params"], rtol=1e-8)
-    ignored = [w for w in t.warnings if "ignored" in w]
-    assert len(ignored) == 2 and any("2030" in w for w in ignored)
+    ignored = [w for w in t.warnings if "ignored" in str(w)]
+    assert len(ignored) == 2 and any("2030" in str(w) for w in ignored)
     # the first data year itself is no break (nothing before it)
-    assert any("2010" in w for w in ignored)
+    assert any("2010" in str(w) for w in ignored)
+    years = c["years"]
+    assert [(w.code, w.year, w.first, w.last) for w in ignored] == [
+        ("break-outside-data", y, min(years), max(years)) for y in (2030, 2010)
+    ]
+    assert [w.years for w in t.warnings if w.code == "level-shifts-estimated"] == [[2015]]
 
 
 def test_trend_warnings_and_errors():
     c = _case("overdispersed")
     t = poisson_trend(c["counts"], c["exposures"], c["years"])
-    assert any("dispersion" in w for w in t.warnings)
+    over = [w for w in t.warnings if "dispersion" in str(w)]
+    assert [w.code for w in over] == ["overdispersion"]
+    assert over[0].dispersion == round(t.dispersion, 2)
     counts = list(c["counts"])
     counts[3] = None
     t2 = poisson_trend(pl.Series(counts), c["exposures"], c["years"])
-    assert t2.n_years == len(counts) - 1 and any("Dropped 1" in w for w in t2.warnings)
+    assert t2.n_years == len(counts) - 1 and any("Dropped 1" in str(w) for w in t2.warnings)
+    dropped = next(w for w in t2.warnings if w.code == "missing-years-dropped")
+    assert (dropped.n_years, dropped.years) == (1, [int(c["years"][3])])
     zero = poisson_trend([0, 0, 0, 0], [1e4] * 4, [2019, 2020, 2021, 2022])
-    assert math.isnan(zero.pct_change) and any("zero" in w for w in zero.warnings)
+    assert math.isnan(zero.pct_change) and any("zero" in str(w) for w in zero.warnings)
+    assert "all-zero-counts" in [w.code for w in zero.warnings]
     with pytest.raises(ArgumentError, match="unique"):
         poisson_trend([1, 2, 3], [10.0] * 3, [2020, 2020, 2021])
     with pytest.raises(DesignError, match="at least"):

@@ -571,13 +571,13 @@ class EffectAnalysis(ResultDisplay):
             hline=1.0,
         )
 
-    def estimator_warnings(self) -> list[tuple[str, str | PilotbenchWarning]]:
+    def estimator_warnings(self) -> list[tuple[str, PilotbenchWarning]]:
         """``(estimator key, warning)`` pairs as the estimators returned them, repeats dropped.
 
         A warning is a :class:`~research.core.errors.PilotbenchWarning` (a typed condition
-        a report words in its language by ``code``) or an English string.
+        a report words in its language by ``code``).
         """
-        out: list[tuple[str, str | PilotbenchWarning]] = []
+        out: list[tuple[str, PilotbenchWarning]] = []
         for key, warns in (
             ("synth", self.synth.fit.warnings),
             ("did", self.did.warnings),
@@ -587,7 +587,7 @@ class EffectAnalysis(ResultDisplay):
         ):
             seen: set[tuple[str, str]] = set()
             for w in warns:
-                ident = (getattr(w, "code", ""), str(w))
+                ident = (w.code, str(w))
                 if ident not in seen:
                     seen.add(ident)
                     out.append((key, w))

@@ -8,7 +8,10 @@ attributes each class declares in ``fields``). The English message passed to the
 what ``str(warning)`` and Python's ``warnings`` machinery show.
 
 Estimators return the conditions they met in their result's ``warnings`` list (as warning
-objects); functions outside the estimators issue them with :func:`warnings.warn`.
+objects, never plain strings: ``tests/test_errors.py`` fails on an English string appended
+to a warnings list); functions outside the estimators issue them with :func:`warnings.warn`.
+Numbers are kept as numbers (rounded as the English message shows them), periods and years
+as lists, so ``warning_text`` writes them with the language's decimal mark.
 
 ::
 
@@ -32,9 +35,53 @@ objects); functions outside the estimators issue them with :func:`warnings.warn`
     │   ├── ConstantVariablesWarning   constant-variables
     │   ├── SingularCovarianceWarning  singular-covariance
     │   └── OfficialGroupsWarning      official-groups-unavailable
-    └── ScreeningWarning               screening               analyses.screening
-        ├── IncompleteYearsWarning     incomplete-years
-        └── NoSimilarityDistanceWarning  no-similarity-distance
+    ├── ScreeningWarning               screening               analyses.screening
+    │   ├── IncompleteYearsWarning     incomplete-years
+    │   └── NoSimilarityDistanceWarning  no-similarity-distance
+    ├── DataDroppedWarning             data-dropped            rows, units, periods left out
+    │   ├── MissingRowsDroppedWarning  missing-rows-dropped    stats.did, stats.its
+    │   ├── ZeroEventUnitsWarning      zero-event-units        stats.did (Poisson)
+    │   ├── ZeroEventPeriodsWarning    zero-event-periods      stats.did (Poisson)
+    │   ├── SingletonsDroppedWarning   singletons-dropped      stats.did
+    │   ├── MissingYearsDroppedWarning missing-years-dropped   stats.rates (trend)
+    │   ├── PostGapMissingWarning      post-gap-missing        stats.synth
+    │   └── PreGapMissingWarning       pre-gap-missing         stats.synth
+    ├── InferenceWarning               inference               p-values, intervals, SEs
+    │   ├── FewClustersWarning         few-clusters            stats.did
+    │   ├── StaggeredClusterWarning    staggered-cluster-inference  stats.did (event study)
+    │   ├── WildBootstrapOneClusterWarning  wild-one-treated-cluster  stats.did
+    │   ├── PermutationsDroppedWarning permutations-dropped    stats.did
+    │   ├── FewAssignmentsWarning      few-assignments         stats.did
+    │   ├── PoissonPermutationIntervalWarning  poisson-permutation-interval  stats.did
+    │   ├── UnboundedIntervalWarning   unbounded-interval      stats.did
+    │   ├── SampledAssignmentsWarning  sampled-assignments     stats.did (event study)
+    │   ├── SingularPretrendWarning    singular-pretrend-covariance  stats.did (event study)
+    │   └── ExactPreFitWarning         exact-pre-fit           stats.synth (placebo-in-space)
+    ├── DesignWarning                  design                  terms, windows, donors
+    │   ├── NonNumericTimeBreaksWarning  breaks-non-numeric-time  stats.did
+    │   ├── LevelShiftsCollinearWarning  level-shifts-collinear  stats.did
+    │   ├── StaggeredTimingWarning     staggered-timing        stats.did (event study)
+    │   ├── NoLeadsWarning             no-leads                stats.did (event study)
+    │   ├── YearlySeasonalityWarning   yearly-seasonality      stats.its
+    │   ├── DonorGroupWarning          donor-group             stats.synth
+    │   ├── OutcomePredictorsWarning   outcome-predictors      stats.synth
+    │   ├── OverfitWarning             overfit                 stats.synth
+    │   ├── PlaceboWindowCutWarning    placebo-window-cut      stats.synth (placebo-in-time)
+    │   ├── PlaceboPeriodsCutWarning   placebo-periods-cut     stats.synth (placebo-in-time)
+    │   ├── BreakOutsideDataWarning    break-outside-data      stats.rates (trend)
+    │   ├── BreakDuplicateWarning      break-duplicate         stats.rates (trend)
+    │   └── LevelShiftsEstimatedWarning  level-shifts-estimated  stats.rates (trend)
+    └── ModelFitWarning                model-fit               assumptions, convergence
+        ├── NonIntegerCountsWarning    non-integer-counts      stats.did (Poisson)
+        ├── OverdispersionWarning      overdispersion          stats.its, stats.rates
+        ├── AutocorrelationWarning     autocorrelation         stats.its
+        ├── FewResidualDfWarning       few-residual-df         stats.rates (trend)
+        ├── AllZeroCountsWarning       all-zero-counts         stats.rates (trend)
+        ├── NegbinNoOverdispersionWarning  negbin-no-overdispersion  stats.rates (trend)
+        └── NotConvergedWarning        not-converged           stats.rates (trend)
+
+``SingleTreatedUnitWarning`` also stands for the event study's "cluster-robust intervals are
+not valid" with one treated unit (the same condition, worded once).
 
 ``tests/test_errors.py`` checks that codes are unique, that every code has a message in
 both languages whose placeholders are the class's ``fields``, and that no ``warnings.warn``
@@ -50,29 +97,70 @@ from .fmt import check_lang
 from .i18n import load_catalogue
 
 __all__ = [
+    "AllZeroCountsWarning",
     "AreasDroppedWarning",
+    "AutocorrelationWarning",
+    "BreakDuplicateWarning",
+    "BreakOutsideDataWarning",
     "CacheNotWrittenWarning",
     "ConstantVariablesWarning",
+    "DataDroppedWarning",
+    "DesignWarning",
+    "DonorGroupWarning",
     "DonorRangeWarning",
+    "ExactPreFitWarning",
+    "FewAssignmentsWarning",
+    "FewClustersWarning",
+    "FewResidualDfWarning",
     "ImportLogNotWrittenWarning",
     "IncompleteYearsWarning",
+    "InferenceWarning",
+    "LevelShiftsCollinearWarning",
+    "LevelShiftsEstimatedWarning",
     "LogTransformWarning",
     "MedianImputedWarning",
+    "MissingRowsDroppedWarning",
+    "MissingYearsDroppedWarning",
     "ModelBasedIntervalsWarning",
+    "ModelFitWarning",
+    "NegbinNoOverdispersionWarning",
     "NoComparisonUnitsWarning",
+    "NoLeadsWarning",
     "NoSimilarityDistanceWarning",
+    "NonIntegerCountsWarning",
+    "NonNumericTimeBreaksWarning",
+    "NotConvergedWarning",
     "OfficialGroupsWarning",
+    "OutcomePredictorsWarning",
+    "OverdispersionWarning",
+    "OverfitWarning",
+    "PermutationsDroppedWarning",
     "PilotbenchWarning",
+    "PlaceboPeriodsCutWarning",
+    "PlaceboWindowCutWarning",
+    "PoissonPermutationIntervalWarning",
+    "PostGapMissingWarning",
+    "PreGapMissingWarning",
+    "SampledAssignmentsWarning",
     "ScreeningWarning",
     "SeriesBreakWarning",
     "ShortSeriesWarning",
     "SimilarityWarning",
     "SingleTreatedUnitWarning",
+    "SingletonsDroppedWarning",
     "SingularCovarianceWarning",
+    "SingularPretrendWarning",
+    "StaggeredClusterWarning",
+    "StaggeredTimingWarning",
     "StaggeredWarning",
     "TargetMissingWarning",
     "TreatedFirstPeriodWarning",
+    "UnboundedIntervalWarning",
     "VariablesDroppedWarning",
+    "WildBootstrapOneClusterWarning",
+    "YearlySeasonalityWarning",
+    "ZeroEventPeriodsWarning",
+    "ZeroEventUnitsWarning",
     "warning_classes",
     "warning_text",
 ]
@@ -279,6 +367,291 @@ class NoSimilarityDistanceWarning(ScreeningWarning):
     fields = ("n_areas", "areas")
 
 
+class DataDroppedWarning(PilotbenchWarning):
+    """Base class: an estimator left out rows, units, periods or years before fitting."""
+
+    code = "data-dropped"
+
+
+class MissingRowsDroppedWarning(DataDroppedWarning):
+    """``n_rows`` rows with a missing value (null or NaN) in ``columns`` were dropped."""
+
+    code = "missing-rows-dropped"
+    fields = ("n_rows", "columns")
+
+
+class ZeroEventUnitsWarning(DataDroppedWarning):
+    """Poisson: ``units`` with zero events in every period were dropped (infinite fixed effect)."""
+
+    code = "zero-event-units"
+    fields = ("units",)
+
+
+class ZeroEventPeriodsWarning(DataDroppedWarning):
+    """Poisson: ``periods`` with zero events in every unit were dropped."""
+
+    code = "zero-event-periods"
+    fields = ("periods",)
+
+
+class SingletonsDroppedWarning(DataDroppedWarning):
+    """``n_obs`` observations of units or periods seen once were dropped (fixest/reghdfe)."""
+
+    code = "singletons-dropped"
+    fields = ("n_obs",)
+
+
+class MissingYearsDroppedWarning(DataDroppedWarning):
+    """``n_years`` ``years`` with a missing count or exposure were dropped from a trend."""
+
+    code = "missing-years-dropped"
+    fields = ("n_years", "years")
+
+
+class PostGapMissingWarning(DataDroppedWarning):
+    """Synthetic control: the gap is missing in post-treatment ``periods``; ATT uses the others."""
+
+    code = "post-gap-missing"
+    fields = ("periods",)
+
+
+class PreGapMissingWarning(DataDroppedWarning):
+    """Synthetic control: the gap is missing in pre-treatment ``periods`` (pre-RMSPE skips them)."""
+
+    code = "pre-gap-missing"
+    fields = ("periods",)
+
+
+class InferenceWarning(PilotbenchWarning):
+    """Base class: a caveat on an estimator's p-value, interval or standard error."""
+
+    code = "inference"
+
+
+class FewClustersWarning(InferenceWarning):
+    """Cluster-robust inference was requested with too few clusters (``n_treated`` treated)."""
+
+    code = "few-clusters"
+    fields = ("n_clusters", "n_treated")
+
+
+class StaggeredClusterWarning(InferenceWarning):
+    """``inference='auto'`` used cluster-robust inference: staggered timing cannot be permuted."""
+
+    code = "staggered-cluster-inference"
+    fields = ("n_clusters", "n_treated")
+
+
+class WildBootstrapOneClusterWarning(InferenceWarning):
+    """The wild cluster bootstrap with a single treated cluster (known to fail)."""
+
+    code = "wild-one-treated-cluster"
+
+
+class PermutationsDroppedWarning(InferenceWarning):
+    """``n_dropped`` of ``n_assignments`` permuted assignments could not be estimated; left out."""
+
+    code = "permutations-dropped"
+    fields = ("n_dropped", "n_assignments")
+
+
+class FewAssignmentsWarning(InferenceWarning):
+    """Only ``n_assignments`` assignments: the interval is unbounded.
+
+    The smallest attainable permutation p-value, ``min_p`` (``1 / n_assignments``, rounded
+    to 3 decimals), exceeds ``alpha`` (1 - the interval's level).
+    """
+
+    code = "few-assignments"
+    fields = ("n_assignments", "min_p", "alpha")
+
+
+class PoissonPermutationIntervalWarning(InferenceWarning):
+    """The Poisson permutation interval is not computed with ``n_assignments`` (> 500)."""
+
+    code = "poisson-permutation-interval"
+    fields = ("n_assignments",)
+
+
+class UnboundedIntervalWarning(InferenceWarning):
+    """The permutation interval is unbounded on at least one side."""
+
+    code = "unbounded-interval"
+
+
+class SampledAssignmentsWarning(InferenceWarning):
+    """Permutation p-values use ``n_assignments`` sampled (not all) assignments."""
+
+    code = "sampled-assignments"
+    fields = ("n_assignments",)
+
+
+class SingularPretrendWarning(InferenceWarning):
+    """The pre-trend Wald test has ``n_restrictions`` > ``n_clusters`` - 1: a pseudo-inverse."""
+
+    code = "singular-pretrend-covariance"
+    fields = ("n_restrictions", "n_clusters")
+
+
+class ExactPreFitWarning(InferenceWarning):
+    """Placebo-in-space: ``n_units`` of ``n_total`` units fit the pre-period (almost) exactly.
+
+    Their pre-RMSPE is floored at ``floor`` (3 significant digits) before the ratio.
+    """
+
+    code = "exact-pre-fit"
+    fields = ("n_units", "n_total", "floor")
+
+
+class DesignWarning(PilotbenchWarning):
+    """Base class: a caveat on an estimator's design (its terms, windows, donors)."""
+
+    code = "design"
+
+
+class NonNumericTimeBreaksWarning(DesignWarning):
+    """``series_breaks`` were given but the time column is not numeric: ignored."""
+
+    code = "breaks-non-numeric-time"
+
+
+class LevelShiftsCollinearWarning(DesignWarning):
+    """The level-shift dummies for the breaks in ``years`` are collinear: left out."""
+
+    code = "level-shifts-collinear"
+    fields = ("years",)
+
+
+class StaggeredTimingWarning(DesignWarning):
+    """Staggered timing: TWFE event-study coefficients can mix effects (Sun & Abraham 2021)."""
+
+    code = "staggered-timing"
+
+
+class NoLeadsWarning(DesignWarning):
+    """No pre-treatment event time besides the ``reference``: pre-trends cannot be tested."""
+
+    code = "no-leads"
+    fields = ("reference",)
+
+
+class YearlySeasonalityWarning(DesignWarning):
+    """Seasonality asked for yearly data: ``t mod seasonality`` is used as the position."""
+
+    code = "yearly-seasonality"
+
+
+class DonorGroupWarning(DesignWarning):
+    """Donors given as an official group ``reference``; members without data left out.
+
+    ``group_id``, ``title`` and ``year`` (or None) name the Kolada group; ``absent`` lists
+    the members without data (sentence ``donor-group:absent`` when not empty).
+    """
+
+    code = "donor-group"
+    fields = ("reference", "title", "group_id", "year", "absent")
+
+
+class OutcomePredictorsWarning(DesignWarning):
+    """No predictors were given: the outcome in each period of the fit window is used."""
+
+    code = "outcome-predictors"
+
+
+class OverfitWarning(DesignWarning):
+    """``n_donors`` >= ``n_periods`` fitted pre-treatment periods: a close fit is no evidence."""
+
+    code = "overfit"
+    fields = ("n_donors", "n_periods")
+
+
+class PlaceboWindowCutWarning(DesignWarning):
+    """Placebo-in-time: the window ``name`` (``first``-``last``) was cut to end at ``new_last``."""
+
+    code = "placebo-window-cut"
+    fields = ("name", "first", "last", "new_last")
+
+
+class PlaceboPeriodsCutWarning(DesignWarning):
+    """Placebo-in-time: the special predictor ``column``'s periods were cut to ``periods``."""
+
+    code = "placebo-periods-cut"
+    fields = ("column", "periods")
+
+
+class BreakOutsideDataWarning(DesignWarning):
+    """A trend's series break ``year`` lies outside the data years ``first``-``last``: ignored."""
+
+    code = "break-outside-data"
+    fields = ("year", "first", "last")
+
+
+class BreakDuplicateWarning(DesignWarning):
+    """A trend's series break ``year`` duplicates another term for the data's years: ignored."""
+
+    code = "break-duplicate"
+    fields = ("year",)
+
+
+class LevelShiftsEstimatedWarning(DesignWarning):
+    """A trend estimated level shifts at ``years`` (its slope is common to the segments)."""
+
+    code = "level-shifts-estimated"
+    fields = ("years",)
+
+
+class ModelFitWarning(PilotbenchWarning):
+    """Base class: a caveat on a fitted model's assumptions or convergence."""
+
+    code = "model-fit"
+
+
+class NonIntegerCountsWarning(ModelFitWarning):
+    """Poisson with a non-integer ``outcome``: a pseudo-likelihood (rate ratio consistent)."""
+
+    code = "non-integer-counts"
+    fields = ("outcome",)
+
+
+class OverdispersionWarning(ModelFitWarning):
+    """Pearson ``dispersion`` above 1.5 with a Poisson model: intervals are too narrow."""
+
+    code = "overdispersion"
+    fields = ("dispersion",)
+
+
+class AutocorrelationWarning(ModelFitWarning):
+    """Residual lag-1 autocorrelation ``acf1`` above 0.3 in absolute value: narrow intervals."""
+
+    code = "autocorrelation"
+    fields = ("acf1",)
+
+
+class FewResidualDfWarning(ModelFitWarning):
+    """Only ``df_resid`` (< 3) residual degrees of freedom in a trend."""
+
+    code = "few-residual-df"
+    fields = ("df_resid",)
+
+
+class AllZeroCountsWarning(ModelFitWarning):
+    """All counts are zero: no trend can be estimated."""
+
+    code = "all-zero-counts"
+
+
+class NegbinNoOverdispersionWarning(ModelFitWarning):
+    """The NB2 likelihood is largest at alpha = 0: the Poisson fit is reported."""
+
+    code = "negbin-no-overdispersion"
+
+
+class NotConvergedWarning(ModelFitWarning):
+    """A trend's fit did not converge cleanly: estimates are unreliable."""
+
+    code = "not-converged"
+
+
 def warning_classes() -> list[type[PilotbenchWarning]]:
     """Every warning class of pilotbench (the base included), in a stable order.
 
@@ -310,14 +683,14 @@ def _plain(value: object, lang: str) -> str:
     return str(value)
 
 
-def warning_text(warning: PilotbenchWarning | str, lang: str = "sv", **values: object) -> str:
+def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object) -> str:
     """A warning worded in ``lang`` from ``research/core/warnings.toml``, by its ``code``.
 
     Parameters
     ----------
     warning
-        A :class:`~research.core.errors.PilotbenchWarning` (or an English string, returned
-        as it is: estimators still report some conditions as plain text).
+        A :class:`~research.core.errors.PilotbenchWarning` (estimators return no plain
+        strings; ``tests/test_errors.py`` checks it).
     lang
         ``"sv"`` or ``"en"``.
     **values
@@ -328,12 +701,15 @@ def warning_text(warning: PilotbenchWarning | str, lang: str = "sv", **values: o
     -------
     str
         The message, with the sentences for a series break's adjustment and for a break
-        next to the start added.
+        next to the start added, and for each non-empty field ``f`` the sentence
+        ``"<code>:f"`` where the catalogue has one (e.g. ``"donor-group:absent"``).
 
     Raises
     ------
     ParameterError
         If ``lang`` is not a supported language.
+    TypeError
+        If ``warning`` is not a PilotbenchWarning (a programming error).
 
     Examples
     --------
@@ -343,7 +719,7 @@ def warning_text(warning: PilotbenchWarning | str, lang: str = "sv", **values: o
     """
     check_lang(lang)
     if not isinstance(warning, PilotbenchWarning):
-        return str(warning)
+        raise TypeError(f"warning_text needs a PilotbenchWarning, got {type(warning).__name__}")
     texts = load_catalogue(_CATALOGUE)
     if warning.code not in texts:
         return str(warning)
@@ -357,4 +733,7 @@ def warning_text(warning: PilotbenchWarning | str, lang: str = "sv", **values: o
         parts.append(texts(f"{warning.code}:{adjustment}", lang, **given))
     if warning.values.get("next_to_start"):
         parts.append(texts(f"{warning.code}:next-to-start", lang, **given))
+    for name, value in warning.values.items():
+        if value not in (None, "", [], ()) and f"{warning.code}:{name}" in texts:
+            parts.append(texts(f"{warning.code}:{name}", lang, **given))
     return " ".join(parts)

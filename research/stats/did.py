@@ -72,10 +72,27 @@ from scipy import stats
 from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
 from research.core.warnings import (
+    FewAssignmentsWarning,
+    FewClustersWarning,
+    LevelShiftsCollinearWarning,
     ModelBasedIntervalsWarning,
+    NoLeadsWarning,
+    NonIntegerCountsWarning,
+    NonNumericTimeBreaksWarning,
+    PermutationsDroppedWarning,
     PilotbenchWarning,
+    PoissonPermutationIntervalWarning,
+    SampledAssignmentsWarning,
     SeriesBreakWarning,
+    SingletonsDroppedWarning,
     SingleTreatedUnitWarning,
+    SingularPretrendWarning,
+    StaggeredClusterWarning,
+    StaggeredTimingWarning,
+    UnboundedIntervalWarning,
+    WildBootstrapOneClusterWarning,
+    ZeroEventPeriodsWarning,
+    ZeroEventUnitsWarning,
 )
 
 from . import identification as ident
@@ -124,9 +141,10 @@ class DiDResult(ResultDisplay):
         ``untreated``, ``min_clusters``, ``min_treated``, ``inference``), for reports that
         word it in their own language.
     warnings
-        Data and design caveats (series breaks, dropped units, few clusters...). Typed
+        Data and design caveats (series breaks, dropped units, few clusters...), as
         conditions are :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)``
-        is the English message, ``w.code`` a stable id); the others are English strings.
+        is the English message, ``w.code`` a stable id, ``w.values`` its numbers; a report
+        words them with :func:`research.core.warnings.warning_text`).
     n_treated_units, n_units, n_obs, n_clusters, n_treated_clusters
         Sample sizes.
     family, design, level
@@ -147,7 +165,7 @@ class DiDResult(ResultDisplay):
     p_value: float
     method: str
     reason: str
-    warnings: list[str | PilotbenchWarning]
+    warnings: list[PilotbenchWarning]
     n_treated_units: int
     n_units: int
     n_obs: int
@@ -285,7 +303,7 @@ class EventStudyResult(ResultDisplay):
     pretrend: PreTrendTest | None
     method: str
     reason: str
-    warnings: list[str | PilotbenchWarning]
+    warnings: list[PilotbenchWarning]
     n_treated_units: int
     n_units: int
     family: str
@@ -347,7 +365,7 @@ class _Panel:
     treated_u: np.ndarray  # per unit 0/1
     post: np.ndarray  # per obs 0/1
     cluster_codes: np.ndarray
-    warnings: list[str | PilotbenchWarning]
+    warnings: list[PilotbenchWarning]
 
 
 def _break_years(series_breaks: Sequence) -> list[int]:
@@ -415,8 +433,11 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
             raise ArgumentError(f"family='poisson' needs non-negative counts in {outcome!r}")
         if np.any(np.abs(y - np.round(y)) > 1e-9):
             warns.append(
-                f"{outcome!r} holds non-integer values; the Poisson fit is then a "
-                "pseudo-likelihood (estimates remain consistent for the rate ratio)."
+                NonIntegerCountsWarning(
+                    f"{outcome!r} holds non-integer values; the Poisson fit is then a "
+                    "pseudo-likelihood (estimates remain consistent for the rate ratio).",
+                    outcome=outcome,
+                )
             )
     off = np.zeros_like(y)
     if offset is not None:
@@ -437,21 +458,32 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
             keep = ~(df[unit].is_in(zero_units) | df[time].is_in(zero_times)).to_numpy()
             if zero_units:
                 warns.append(
-                    f"Units with zero events in every period were dropped (their fixed "
-                    f"effect is not finite and they carry no information): {zero_units}."
+                    ZeroEventUnitsWarning(
+                        f"Units with zero events in every period were dropped (their fixed "
+                        f"effect is not finite and they carry no information): {zero_units}.",
+                        units=zero_units,
+                    )
                 )
             if zero_times:
-                warns.append(f"Periods with zero events in every unit were dropped: {zero_times}.")
+                warns.append(
+                    ZeroEventPeriodsWarning(
+                        f"Periods with zero events in every unit were dropped: {zero_times}.",
+                        periods=zero_times,
+                    )
+                )
             df = df.filter(pl.Series(keep))
             y, off = y[keep], off[keep]
     if drop_singletons:
         keep = _non_singletons(df[unit].to_numpy(), df[time].to_numpy())
         if not keep.all():
             warns.append(
-                f"{int((~keep).sum())} observations of units or periods seen only once "
-                "(singletons) were dropped: a fixed effect fits them exactly, so they carry no "
-                "information and would only inflate N and the number of clusters "
-                "(fixest/reghdfe convention)."
+                SingletonsDroppedWarning(
+                    f"{int((~keep).sum())} observations of units or periods seen only once "
+                    "(singletons) were dropped: a fixed effect fits them exactly, so they carry "
+                    "no information and would only inflate N and the number of clusters "
+                    "(fixest/reghdfe convention).",
+                    n_obs=int((~keep).sum()),
+                )
             )
             df = df.filter(pl.Series(keep))
             y, off = y[keep], off[keep]
@@ -559,14 +591,22 @@ def _numeric_times(values: np.ndarray) -> np.ndarray | None:
 
 
 def _break_terms(
-    panel: _Panel, years: list[int], model_breaks: bool, absorbed: bool, warns: list
+    panel: _Panel,
+    years: list[int],
+    model_breaks: bool,
+    absorbed: bool,
+    warns: list[PilotbenchWarning],
 ) -> list[np.ndarray]:
     """Warn about breaks inside the window; return level-shift columns to add (if any)."""
     if not years:
         return []
     tv = _numeric_times(panel.time_values)
     if tv is None:
-        warns.append("series_breaks were given but the time column is not numeric; ignored.")
+        warns.append(
+            NonNumericTimeBreaksWarning(
+                "series_breaks were given but the time column is not numeric; ignored."
+            )
+        )
         return []
     first, last = float(tv.min()), float(tv.max())
     inside = [b for b in years if first < b <= last]
@@ -809,9 +849,16 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     extra = _break_terms(panel, _break_years(series_breaks), model_breaks, design == "twfe", warns)
     X = _design(panel, d, treated_obs, design, extra)
     if extra and np.linalg.matrix_rank(X) < X.shape[1]:
+        shifted = [
+            w.year for w in warns
+            if isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift"
+        ]  # fmt: skip
         warns.append(
-            "The level-shift dummies are collinear with the design (e.g. the break falls on "
-            "the first post period) and were left out."
+            LevelShiftsCollinearWarning(
+                "The level-shift dummies are collinear with the design (e.g. the break falls "
+                "on the first post period) and were left out.",
+                years=shifted,
+            )
         )
         X = _design(panel, d, treated_obs, design, [])
     ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
@@ -858,8 +905,12 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
             raise DesignError("cluster-robust inference needs at least two clusters")
         if G < _MIN_CLUSTERS or min(G1, G0) < _MIN_TREATED_CLUSTERS:
             warns.append(
-                f"Cluster-robust inference with {G} clusters ({G1} treated) is unreliable; "
-                "consider inference='permutation'."
+                FewClustersWarning(
+                    f"Cluster-robust inference with {G} clusters ({G1} treated) is unreliable; "
+                    "consider inference='permutation'.",
+                    n_clusters=G,
+                    n_treated=G1,
+                )
             )
         q = stats.t.ppf(1 - alpha / 2, G - 1)
         kw = dict(se=se_c, lower=est - q * se_c, upper=est + q * se_c, p_value=details["cluster_p"])
@@ -876,7 +927,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
             )
         if G1 == 1:
             reason += " " + _WILD_FAILS
-            warns.append(_WILD_FAILS)
+            warns.append(WildBootstrapOneClusterWarning(_WILD_FAILS))
         kw = _wild_inference(
             X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c,
             X.shape[1] - nested,
@@ -931,7 +982,7 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
     alpha: float,
     n_permutations: int,
     seed: int | None,
-    warns: list[str],
+    warns: list[PilotbenchWarning],
     details: dict,
 ) -> dict:
     _common_post(panel)
@@ -949,8 +1000,12 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
     ok = [np.linalg.matrix_rank(Xp) == Xp.shape[1] for Xp in designs]
     if not all(ok):
         warns.append(
-            f"{J1 - sum(ok)} of {J1} permuted assignments give a design that cannot be "
-            "estimated (e.g. a unit observed only before or only after) and were left out."
+            PermutationsDroppedWarning(
+                f"{J1 - sum(ok)} of {J1} permuted assignments give a design that cannot be "
+                "estimated (e.g. a unit observed only before or only after) and were left out.",
+                n_dropped=J1 - sum(ok),
+                n_assignments=J1,
+            )
         )
         designs = [Xp for Xp, good in zip(designs, ok, strict=True) if good]
         J1 = len(designs)
@@ -990,14 +1045,22 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
     sd = float(np.std(placebo[1:], ddof=1)) if J1 > 2 else float("nan")
     if 1.0 / J1 > alpha:
         warns.append(
-            f"Only {J1} possible assignments: the smallest attainable permutation p-value is "
-            f"1/{J1} = {1 / J1:.3f} > {alpha:g}, so the interval is unbounded."
+            FewAssignmentsWarning(
+                f"Only {J1} possible assignments: the smallest attainable permutation p-value "
+                f"is 1/{J1} = {1 / J1:.3f} > {alpha:g}, so the interval is unbounded.",
+                n_assignments=J1,
+                min_p=round(1 / J1, 3),
+                alpha=alpha,
+            )
         )
         lo, hi = -math.inf, math.inf
     elif family != "gaussian" and J1 > 500:
         warns.append(
-            f"The permutation interval for the Poisson family is not computed with {J1} "
-            "assignments (it needs a refit of every assignment per trial value)."
+            PoissonPermutationIntervalWarning(
+                f"The permutation interval for the Poisson family is not computed with {J1} "
+                "assignments (it needs a refit of every assignment per trial value).",
+                n_assignments=J1,
+            )
         )
         lo, hi = float("nan"), float("nan")
     else:
@@ -1005,7 +1068,11 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
         # counts: a rate ratio beyond exp(+-10) relative to the estimate is treated as unbounded
         lo, hi = _invert(pfun, est, step, alpha, tol, 10.0 if family != "gaussian" else math.inf)
         if not (np.isfinite(lo) and np.isfinite(hi)):
-            warns.append("The permutation interval is unbounded on at least one side.")
+            warns.append(
+                UnboundedIntervalWarning(
+                    "The permutation interval is unbounded on at least one side."
+                )
+            )
     return dict(se=sd, lower=lo, upper=hi, p_value=p)
 
 
@@ -1184,7 +1251,7 @@ def _choose_inference(
     inference: str,
     clusters: tuple[int, int, int],
     staggered: bool,
-    warns: list,
+    warns: list[PilotbenchWarning],
     reasons: dict[str, str],
 ) -> tuple[str, str, str]:
     """The inference to use, why, and its reason code (``clusters``: G, G1, G0).
@@ -1212,7 +1279,7 @@ def _choose_inference(
     if code == "auto_cluster":
         reason += _CR1_CONVENTION
     elif code == "auto_cluster_staggered":
-        warns.append(reason)
+        warns.append(StaggeredClusterWarning(reason, n_clusters=G, n_treated=G1))
     return method, reason, code
 
 
@@ -1391,9 +1458,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     staggered = len({float(t) for t in T_obs[tr_obs == 1]}) > 1
     if staggered:
         warns.append(
-            "Treatment timing is staggered: two-way fixed-effects event-study coefficients "
-            "can mix effects of other periods when effects differ across cohorts "
-            "(Sun & Abraham 2021)."
+            StaggeredTimingWarning(
+                "Treatment timing is staggered: two-way fixed-effects event-study coefficients "
+                "can mix effects of other periods when effects differ across cohorts "
+                "(Sun & Abraham 2021)."
+            )
         )
     years = _break_years(series_breaks)
     # breaks: warnings only (time fixed effects absorb common level shifts)
@@ -1408,8 +1477,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     )  # fmt: skip
     if not any(e < 0 for e in ev_levels):
         warns.append(
-            "No leads: the treated units have no pre-treatment event time besides the "
-            f"reference ({reference}), so pre-trends cannot be tested."
+            NoLeadsWarning(
+                "No leads: the treated units have no pre-treatment event time besides the "
+                f"reference ({reference}), so pre-trends cannot be tested.",
+                reference=reference,
+            )
         )
     fit = _fit(X, panel, family)
     m = len(ev_levels)
@@ -1449,8 +1521,12 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
         ql = len(lead_idx)
         if method == "cluster" and ql > G - 1:
             warns.append(
-                f"The pre-trend Wald test has {ql} restrictions but only {G} clusters: the "
-                "cluster-robust covariance is singular (a pseudo-inverse is used)."
+                SingularPretrendWarning(
+                    f"The pre-trend Wald test has {ql} restrictions but only {G} clusters: the "
+                    "cluster-robust covariance is singular (a pseudo-inverse is used).",
+                    n_restrictions=ql,
+                    n_clusters=G,
+                )
             )
         if family == "gaussian" or method == "cluster":
             dfd = int(df_t)
@@ -1477,8 +1553,12 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
         )
         if not keep.all():
             warns.append(
-                f"{int((~keep).sum())} of {J1} permuted assignments cannot be estimated (a "
-                "unit lacks some event times, e.g. the reference period) and were left out."
+                PermutationsDroppedWarning(
+                    f"{int((~keep).sum())} of {J1} permuted assignments cannot be estimated (a "
+                    "unit lacks some event times, e.g. the reference period) and were left out.",
+                    n_dropped=int((~keep).sum()),
+                    n_assignments=J1,
+                )
             )
             coefs, walds, BD, J1 = coefs[keep], walds[keep], BD[keep], int(keep.sum())
         ab = np.abs(coefs)
@@ -1491,11 +1571,21 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                 p_permutation=float(np.sum(walds >= W0 * (1 - 1e-9)) / J1), n_assignments=J1,
             )  # fmt: skip
         if not exact:
-            warns.append(f"Permutation p-values use {J1} sampled assignments (not exhaustive).")
+            warns.append(
+                SampledAssignmentsWarning(
+                    f"Permutation p-values use {J1} sampled assignments (not exhaustive).",
+                    n_assignments=J1,
+                )
+            )
         if 1.0 / J1 > alpha:
             warns.append(
-                f"Only {J1} possible assignments: no permutation p-value can fall below "
-                f"{1 / J1:.3f}, so permutation intervals are unbounded."
+                FewAssignmentsWarning(
+                    f"Only {J1} possible assignments: no permutation p-value can fall below "
+                    f"{1 / J1:.3f}, so permutation intervals are unbounded.",
+                    n_assignments=J1,
+                    min_p=round(1 / J1, 3),
+                    alpha=alpha,
+                )
             )
             lower = np.full(m, -np.inf)
             upper = np.full(m, np.inf)
@@ -1521,7 +1611,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     else:
         p_main = p_an
     if n1 == 1 and method == "cluster":
-        warns.append("Only one treated unit: cluster-robust intervals are not valid.")
+        warns.append(
+            SingleTreatedUnitWarning(
+                "Only one treated unit: cluster-robust intervals are not valid."
+            )
+        )
 
     rows = {
         "event_time": [*ev_levels, reference],

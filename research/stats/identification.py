@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
+from research.core.warnings import MissingRowsDroppedWarning, PilotbenchWarning
 
 __all__ = [
     "as_float_array",
@@ -123,7 +124,9 @@ def drop_missing(df: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame
     return out, df.height - out.height
 
 
-def complete_rows(data: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
+def complete_rows(
+    data: pl.DataFrame, columns: Sequence[str]
+) -> tuple[pl.DataFrame, list[PilotbenchWarning]]:
     """The ``columns`` of ``data`` without the rows that miss a value, and a note if any did.
 
     Parameters
@@ -136,8 +139,9 @@ def complete_rows(data: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFr
     Returns
     -------
     tuple
-        ``(rows, notes)``: the complete rows of ``columns``; a one-sentence note on how many
-        rows were dropped (empty when none was).
+        ``(rows, notes)``: the complete rows of ``columns``; a
+        :class:`~research.core.warnings.MissingRowsDroppedWarning` saying how many rows were
+        dropped (an empty list when none was).
 
     Raises
     ------
@@ -146,8 +150,9 @@ def complete_rows(data: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFr
 
     Examples
     --------
-    >>> complete_rows(pl.DataFrame({"y": [1.0, None], "t": [1, 2]}), ["y", "t"])[1]
-    ["1 rows with missing values (null or NaN) in ['y', 't'] were dropped."]
+    >>> note = complete_rows(pl.DataFrame({"y": [1.0, None], "t": [1, 2]}), ["y", "t"])[1][0]
+    >>> str(note), note.n_rows
+    ("1 rows with missing values (null or NaN) in ['y', 't'] were dropped.", 1)
     """
     cols = list(columns)
     df, n_missing = drop_missing(data.select(cols), cols)
@@ -155,8 +160,10 @@ def complete_rows(data: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFr
         raise DataError(
             f"no complete rows to fit: every row has a missing value (null or NaN) in {cols}"
         )
-    notes = [f"{n_missing} rows with missing values (null or NaN) in {cols} were dropped."]
-    return df, notes if n_missing else []
+    if not n_missing:
+        return df, []
+    message = f"{n_missing} rows with missing values (null or NaN) in {cols} were dropped."
+    return df, [MissingRowsDroppedWarning(message, n_rows=n_missing, columns=cols)]
 
 
 def as_float_array(x: Any, name: str) -> np.ndarray:

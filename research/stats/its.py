@@ -44,7 +44,14 @@ from scipy import stats
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError, DesignError
-from research.core.warnings import PilotbenchWarning, SeriesBreakWarning, ShortSeriesWarning
+from research.core.warnings import (
+    AutocorrelationWarning,
+    OverdispersionWarning,
+    PilotbenchWarning,
+    SeriesBreakWarning,
+    ShortSeriesWarning,
+    YearlySeasonalityWarning,
+)
 
 from . import identification as ident
 from .glm import GLMFit, fit_glm, fit_negbin
@@ -81,9 +88,9 @@ class ITSResult(ResultDisplay):
     method
         Text naming the model and the covariance used.
     warnings
-        Caveats: series breaks, few points, over-dispersion left unmodelled, autocorrelation.
-        Typed conditions are :class:`~research.core.errors.PilotbenchWarning` objects
-        (``str(w)`` is the English message, ``w.code`` a stable id); the others are strings.
+        Caveats: series breaks, few points, over-dispersion left unmodelled, autocorrelation,
+        as :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)`` is the
+        English message, ``w.code`` a stable id, ``w.values`` its numbers).
     period
         ``"year"`` or ``"month"``: the unit of ``t``.
     """
@@ -103,7 +110,7 @@ class ITSResult(ResultDisplay):
     family: str
     overdispersion: str | None
     method: str
-    warnings: list[str | PilotbenchWarning]
+    warnings: list[PilotbenchWarning]
     n_obs: int
     df_resid: int
     level: float
@@ -434,7 +441,11 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     pos = None
     if seasonality:
         if period == "year":
-            warns.append("Yearly data: seasonality uses t mod seasonality as position.")
+            warns.append(
+                YearlySeasonalityWarning(
+                    "Yearly data: seasonality uses t mod seasonality as position."
+                )
+            )
         pos = np.mod(t, seasonality)
         n_harmonics = min(n_harmonics, seasonality // 2)
     # series breaks
@@ -502,8 +513,11 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     dispersion = fit.pearson_chi2 / fit.df_resid if fit.df_resid > 0 else float("nan")
     if family == "poisson" and overdispersion is None and dispersion > 1.5:
         warns.append(
-            f"Pearson dispersion is {dispersion:.2f} (> 1.5) but overdispersion=None: "
-            "intervals are too narrow; use overdispersion='quasi' or 'negbin'."
+            OverdispersionWarning(
+                f"Pearson dispersion is {dispersion:.2f} (> 1.5) but overdispersion=None: "
+                "intervals are too narrow; use overdispersion='quasi' or 'negbin'.",
+                dispersion=round(float(dispersion), 2),
+            )
         )
     # counterfactual: intervention terms set to zero
     Xcf = X.copy()
@@ -521,8 +535,11 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     acf1 = float(np.corrcoef(r[:-1], r[1:])[0, 1]) if r.size > 3 and np.std(r) > 0 else math.nan
     if np.isfinite(acf1) and abs(acf1) > 0.3:
         warns.append(
-            f"Residual lag-1 autocorrelation is {acf1:.2f}: the model assumes independent "
-            "errors, so intervals may be too narrow."
+            AutocorrelationWarning(
+                f"Residual lag-1 autocorrelation is {acf1:.2f}: the model assumes independent "
+                "errors, so intervals may be too narrow.",
+                acf1=round(acf1, 2),
+            )
         )
     return ITSResult(
         level_change=tr(fit.params[il]), level_lower=tr(lo[il]), level_upper=tr(hi[il]),

@@ -38,6 +38,18 @@ from scipy import special
 
 from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
+from research.core.warnings import (
+    AllZeroCountsWarning,
+    BreakDuplicateWarning,
+    BreakOutsideDataWarning,
+    FewResidualDfWarning,
+    LevelShiftsEstimatedWarning,
+    MissingYearsDroppedWarning,
+    NegbinNoOverdispersionWarning,
+    NotConvergedWarning,
+    OverdispersionWarning,
+    PilotbenchWarning,
+)
 
 from ._dist import (
     binom_cdf,
@@ -981,7 +993,9 @@ class TrendResult(ResultDisplay):
     converged
         Whether the fit converged.
     warnings
-        Plain-language warnings (ignored breaks, over-dispersion, few years, ...).
+        Caveats (ignored breaks, over-dispersion, few years, ...) as
+        :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)`` is the English
+        message, ``w.code`` a stable id, ``w.values`` its numbers).
     """
 
     pct_change: float
@@ -1002,7 +1016,7 @@ class TrendResult(ResultDisplay):
     coefficients: pl.DataFrame
     fitted: np.ndarray
     converged: bool
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[PilotbenchWarning] = field(default_factory=list)
 
     _frame_fields = "pct_change lower upper p_value beta std_error dispersion method level n_years"
 
@@ -1195,12 +1209,17 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         )
     _check_counts(y, "counts")
     _check_exposures(e, "exposures")
-    notes: list[str] = []
+    notes: list[PilotbenchWarning] = []
     keep = ~(np.isnan(y) | np.isnan(e))
     if not keep.all():
         dropped = ", ".join(str(int(v)) for v in t[~keep])
         notes.append(
-            f"Dropped {int((~keep).sum())} year(s) with a missing count or exposure: {dropped}."
+            MissingYearsDroppedWarning(
+                f"Dropped {int((~keep).sum())} year(s) with a missing count or exposure: "
+                f"{dropped}.",
+                n_years=int((~keep).sum()),
+                years=[int(v) for v in t[~keep]],
+            )
         )
         y, e, t = y[keep], e[keep], t[keep]
     if np.unique(t).size != t.size:
@@ -1221,14 +1240,26 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         tag = f"break {year}" + (f" ({label})" if label else "")
         if t.size == 0 or not (t.min() < year <= t.max()):
             span = f"{int(t.min())}-{int(t.max())}" if t.size else "none"
-            notes.append(f"Series {tag} lies outside the data years ({span}) and was ignored.")
+            notes.append(
+                BreakOutsideDataWarning(
+                    f"Series {tag} lies outside the data years ({span}) and was ignored.",
+                    year=int(year),
+                    first=int(t.min()) if t.size else None,
+                    last=int(t.max()) if t.size else None,
+                )
+            )
             continue
         if year in used:
             continue
         dummy = (t >= year).astype(float)
         candidate = np.column_stack([*columns, dummy])
         if np.linalg.matrix_rank(candidate) < candidate.shape[1]:
-            notes.append(f"Series {tag} duplicates another term for these years; ignored.")
+            notes.append(
+                BreakDuplicateWarning(
+                    f"Series {tag} duplicates another term for these years; ignored.",
+                    year=int(year),
+                )
+            )
             continue
         used.append(year)
         columns.append(dummy)
@@ -1246,14 +1277,17 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         )
     if n - p < 3:
         notes.append(
-            f"Only {n - p} residual degree(s) of freedom: the trend and any dispersion "
-            "estimate are very uncertain."
+            FewResidualDfWarning(
+                f"Only {n - p} residual degree(s) of freedom: the trend and any dispersion "
+                "estimate are very uncertain.",
+                df_resid=n - p,
+            )
         )
     offset = np.log(e)
     method = overdispersion or "poisson"
 
     if y.sum() == 0:
-        notes.append("All counts are zero; no trend can be estimated.")
+        notes.append(AllZeroCountsWarning("All counts are zero; no trend can be estimated."))
         return _empty_trend(names, method, level, n, p, t, used, notes)
 
     beta, cov, converged = _irls(X, y, offset, 0.0)
@@ -1262,8 +1296,10 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         alpha, beta, cov, converged = _fit_negbin(X, y, offset, beta)
         if alpha == 0.0:
             notes.append(
-                "The negative binomial likelihood is largest at alpha = 0 (no "
-                "over-dispersion); the Poisson fit is reported."
+                NegbinNoOverdispersionWarning(
+                    "The negative binomial likelihood is largest at alpha = 0 (no "
+                    "over-dispersion); the Poisson fit is reported."
+                )
             )
     mu = np.exp(X @ beta + offset)
     var = mu if not alpha else mu + alpha * mu**2
@@ -1277,13 +1313,18 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         sf, ppf = norm_sf, norm_ppf
     if method == "poisson" and dispersion > 1.5:
         notes.append(
-            f"Pearson dispersion {dispersion:.2f} > 1.5: the Poisson interval is probably too "
-            "narrow; consider overdispersion='quasi' or 'negbin'."
+            OverdispersionWarning(
+                f"Pearson dispersion {dispersion:.2f} > 1.5: the Poisson interval is probably "
+                "too narrow; consider overdispersion='quasi' or 'negbin'.",
+                dispersion=round(dispersion, 2),
+            )
         )
     if not converged or np.any(np.abs(beta) > 25):
         notes.append(
-            "The fit did not converge cleanly (possibly a segment with only zero counts); "
-            "estimates are unreliable."
+            NotConvergedWarning(
+                "The fit did not converge cleanly (possibly a segment with only zero counts); "
+                "estimates are unreliable."
+            )
         )
     se = np.sqrt(np.diag(cov))
     stat = beta / se
@@ -1303,8 +1344,11 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     )
     if used:
         notes.append(
-            "Level shifts at " + ", ".join(str(u) for u in used) + " were estimated; the trend "
-            "is the common slope within segments."
+            LevelShiftsEstimatedWarning(
+                "Level shifts at " + ", ".join(str(u) for u in used) + " were estimated; the "
+                "trend is the common slope within segments.",
+                years=list(used),
+            )
         )
     deviance = _deviance(y, mu, alpha or 0.0)
     return TrendResult(

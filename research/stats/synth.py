@@ -78,7 +78,19 @@ from scipy.optimize import linprog
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError, DesignError, EstimationError
-from research.core.warnings import DonorRangeWarning, PilotbenchWarning, SeriesBreakWarning
+from research.core.warnings import (
+    DonorGroupWarning,
+    DonorRangeWarning,
+    ExactPreFitWarning,
+    OutcomePredictorsWarning,
+    OverfitWarning,
+    PilotbenchWarning,
+    PlaceboPeriodsCutWarning,
+    PlaceboWindowCutWarning,
+    PostGapMissingWarning,
+    PreGapMissingWarning,
+    SeriesBreakWarning,
+)
 
 from . import identification as ident
 from ._simplex import _null_space, _simplex_ls, tied_least_squares
@@ -128,7 +140,7 @@ class _Design:
     fit_window: tuple[Any, Any]
     predictor_window: tuple[Any, Any] | None
     first_used: Any  # earliest period that enters the fit (predictors or outcome)
-    notes: list[str] = field(default_factory=list)
+    notes: list[PilotbenchWarning] = field(default_factory=list)
 
     @property
     def pre(self) -> NDArray[np.bool_]:
@@ -151,7 +163,7 @@ def _as_list(value: Any, what: str) -> list[Any]:
 
 
 def _expand_groups(
-    donors: list[Any], treated: Any, present: set[Any], notes: list[str]
+    donors: list[Any], treated: Any, present: set[Any], notes: list[PilotbenchWarning]
 ) -> list[Any]:
     """Replace official group references among ``donors`` by their kommun codes.
 
@@ -169,11 +181,18 @@ def _expand_groups(
     for g in groups:
         absent = [c for c in g.codes if c not in present]
         notes.append(
-            f"Donors {g.reference!r} = {g.title} (Kolada {g.group_id}"
-            + (f", {g.year}" if g.year else "")
-            + ")"
-            + (f"; members without data left out: {absent}" if absent else "")
-            + "."
+            DonorGroupWarning(
+                f"Donors {g.reference!r} = {g.title} (Kolada {g.group_id}"
+                + (f", {g.year}" if g.year else "")
+                + ")"
+                + (f"; members without data left out: {absent}" if absent else "")
+                + ".",
+                reference=g.reference,
+                title=g.title,
+                group_id=g.group_id,
+                year=g.year or None,
+                absent=absent,
+            )
         )
     return out
 
@@ -353,7 +372,7 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     present = set(all_units.unique().to_list())
     if treated not in present:
         raise _unit_not_found(treated, all_units, "treated unit")
-    group_notes: list[str] = []
+    group_notes: list[PilotbenchWarning] = []
     if donors is None:
         donor_list = sorted(u for u in present if u != treated)
     else:
@@ -448,16 +467,19 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     for spec in special:
         column, mask, name = _parse_special(spec, treatment_time, times)
         add(column, mask, name)
-    notes: list[str] = list(group_notes)
+    notes: list[PilotbenchWarning] = list(group_notes)
     if not rows:
         for t in times[fit_mask]:
             add(outcome, times == t, f"{outcome} ({t})")
         notes.append(
-            "no predictors were given: the outcome in each period of the fit window is used"
+            OutcomePredictorsWarning(
+                "no predictors were given: the outcome in each period of the fit window is used"
+            )
         )
-        overfit = ident.overfit_note(len(donor_list), int(fit_mask.sum()), False)
+        n_fit = int(fit_mask.sum())
+        overfit = ident.overfit_note(len(donor_list), n_fit, False)
         if overfit is not None:
-            notes.append(overfit)
+            notes.append(OverfitWarning(overfit, n_donors=len(donor_list), n_periods=n_fit))
     if len(set(names)) != len(names):
         raise ArgumentError(f"predictor names repeat: {names}")
 
@@ -1170,7 +1192,7 @@ class PlaceboResult(ResultDisplay):
     gaps: pl.DataFrame
     exclude_ratio: float | None
     n_included: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[PilotbenchWarning] = field(default_factory=list)
 
     def _display_title(self) -> str:
         return "Placebo-in-space test"
@@ -1277,7 +1299,7 @@ class SyntheticControlResult(ResultDisplay):
     warnings
         Messages about the data or the fit that a reader of the result must see. Typed
         conditions are :class:`~research.core.errors.PilotbenchWarning` objects (``str(w)``
-        is the English message, ``w.code`` a stable id); the others are English strings.
+        is the English message, ``w.code`` a stable id, ``w.values`` its numbers).
     """
 
     treated: Any
@@ -1295,11 +1317,11 @@ class SyntheticControlResult(ResultDisplay):
     loss_bound: float
     v_method: str
     starts: pl.DataFrame
-    warnings: list[str | PilotbenchWarning]
+    warnings: list[PilotbenchWarning]
     _design: _Design = field(repr=False)
     _options: dict[str, Any] = field(repr=False)
     _spec: dict[str, Any] = field(repr=False)
-    _base_warnings: list[str | PilotbenchWarning] = field(repr=False)
+    _base_warnings: list[PilotbenchWarning] = field(repr=False)
     _placebo_gaps: dict[int, NDArray[np.float64]] | None = field(default=None, repr=False)
     loss_validation: float = math.nan
 
@@ -1427,14 +1449,19 @@ class SyntheticControlResult(ResultDisplay):
         pre_used = np.maximum(pre_r, floor)
         ratio = post_r / pre_used
         mspe_rel = pre_used**2 / pre_used[0] ** 2
-        notes: list[str] = []
+        notes: list[PilotbenchWarning] = []
         if exact.any():
             notes.append(
-                f"{int(exact.sum())} of {len(order)} units fit the pre-treatment period "
-                f"closer than {_PERFECT_FIT:g} of the outcome's typical change from one "
-                f"period to the next ({floor:.3g}); their pre-RMSPE is set to that floor "
-                "before the post/pre ratio is taken. Such exact fits usually mean more "
-                "donors than pre-treatment periods: restrict the donors or add predictors."
+                ExactPreFitWarning(
+                    f"{int(exact.sum())} of {len(order)} units fit the pre-treatment period "
+                    f"closer than {_PERFECT_FIT:g} of the outcome's typical change from one "
+                    f"period to the next ({floor:.3g}); their pre-RMSPE is set to that floor "
+                    "before the post/pre ratio is taken. Such exact fits usually mean more "
+                    "donors than pre-treatment periods: restrict the donors or add predictors.",
+                    n_units=int(exact.sum()),
+                    n_total=len(order),
+                    floor=float(f"{floor:.3g}"),
+                )
             )
         att = np.array([np.nanmean(self._placebo_gaps[i][post]) for i in order])
         included = np.ones(len(order), dtype=bool)
@@ -1646,7 +1673,7 @@ class SyntheticControlResult(ResultDisplay):
         if before.size == 0:
             raise ArgumentError(f"no period of the data is before fake_time={fake_time!r}")
         last = before[-1]
-        notes: list[str] = []
+        notes: list[PilotbenchWarning] = []
 
         def clip(window: tuple[Any, Any] | None, name: str) -> tuple[Any, Any] | None:
             if window is None:
@@ -1658,7 +1685,15 @@ class SyntheticControlResult(ResultDisplay):
                     f"replacement {name}= to placebo_in_time"
                 )
             if end >= fake_time:
-                notes.append(f"{name} cut from {window} to {(first, last)} for the placebo")
+                notes.append(
+                    PlaceboWindowCutWarning(
+                        f"{name} cut from {window} to {(first, last)} for the placebo",
+                        name=name,
+                        first=first,
+                        last=end,
+                        new_last=last,
+                    )
+                )
                 return (first, last)
             return window
 
@@ -1686,7 +1721,12 @@ class SyntheticControlResult(ResultDisplay):
                         )
                     if len(kept) < len(listed):
                         notes.append(
-                            f"special predictor {column!r} periods cut to {kept} for the placebo"
+                            PlaceboPeriodsCutWarning(
+                                f"special predictor {column!r} periods cut to {kept} for the "
+                                "placebo",
+                                column=column,
+                                periods=kept,
+                            )
                         )
                     out.append((column, kept, *rest))
             return out
@@ -1745,7 +1785,7 @@ def _build_result(
     design: _Design,
     fit: _Fit,
     options: dict[str, Any],
-    base_warnings: list[str | PilotbenchWarning],
+    base_warnings: list[PilotbenchWarning],
     spec: dict[str, Any],
 ) -> SyntheticControlResult:
     units = [design.units[i] for i in fit.donor_index]
@@ -1784,15 +1824,21 @@ def _build_result(
     if np.isnan(post_gap).any():
         missing = design.times[post][np.isnan(post_gap)].tolist()
         warnings.append(
-            f"the gap is missing in post-treatment period(s) {missing} (outcome missing for "
-            "the treated unit or a donor with positive weight); att and post_rmspe use the "
-            "other periods"
+            PostGapMissingWarning(
+                f"the gap is missing in post-treatment period(s) {missing} (outcome missing "
+                "for the treated unit or a donor with positive weight); att and post_rmspe use "
+                "the other periods",
+                periods=missing,
+            )
         )
     if np.isnan(gap[pre]).any():
         missing = design.times[pre][np.isnan(gap[pre])].tolist()
         warnings.append(
-            f"the gap is missing in pre-treatment period(s) {missing}; pre_rmspe uses the "
-            "other pre-treatment periods"
+            PreGapMissingWarning(
+                f"the gap is missing in pre-treatment period(s) {missing}; pre_rmspe uses the "
+                "other pre-treatment periods",
+                periods=missing,
+            )
         )
     lo, hi = fit.x0.min(axis=1), fit.x0.max(axis=1)
     outside = [

@@ -755,7 +755,7 @@ class PilotEffect:
             out += html.callout(self._t("power_notes_heading"), notes)
         return out
 
-    def warning_line(self, w: PilotbenchWarning | str) -> str:
+    def warning_line(self, w: PilotbenchWarning) -> str:
         """One estimator warning in the report's language (by its ``code``), predictors named."""
         if isinstance(w, DonorRangeWarning):
             names = [self.predictor_label(p) for p in w.values["predictors"]]  # type: ignore[union-attr]
