@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "data_dir", "notebooks_dir", "processed_dir", "reports_dir"]
+__all__ = ["PROJECT_ROOT", "cache_dir", "data_dir", "notebooks_dir", "processed_dir", "reports_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +23,18 @@ def data_dir() -> Path:
 def processed_dir(base: Path | None = None) -> Path:
     """Return the folder for rebuilt, git-ignored derived data."""
     return (base or data_dir()) / "processed"
+
+
+def cache_dir() -> Path:
+    """Return the user's cache folder: what can be rebuilt from files elsewhere, never data.
+
+    ``$PILOTBENCH_CACHE``, else ``$XDG_CACHE_HOME/pilotbench`` or ``~/.cache/pilotbench``.
+    """
+    given = os.environ.get("PILOTBENCH_CACHE")
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pilotbench"
 
 
 def reports_dir() -> Path:

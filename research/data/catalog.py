@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_type_hints
 
+from research.core.derived import CONFIG_SOURCE, derived_key, load_derived
 from research.core.errors import DataError, UnknownIndicatorError
 from research.core.paths import data_dir
 
@@ -304,6 +305,12 @@ def _catalog_model() -> Any:
 
 @lru_cache(maxsize=4)
 def _load_cached(path: Path, digest: str) -> Catalog:
+    key = derived_key(digest, [Path(__file__), CONFIG_SOURCE])
+    return load_derived("catalog", key, lambda: _validated(path))
+
+
+def _validated(path: Path) -> Catalog:
+    """Read, validate (pydantic) and parse the catalogue; see :mod:`research.core.derived`."""
     from research.core.config import read_toml, validate_config
 
     raw = read_toml(path, DataError, "indicator catalogue")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from research.core.derived import CONFIG_SOURCE, derived_key, load_derived
 from research.core.errors import ChecksumError, DataError
 from research.core.paths import PROJECT_ROOT, data_dir
 
@@ -67,12 +68,23 @@ def load_manifest(base: Path | None = None) -> Manifest:
     DataError
         If the manifest is missing or malformed.
     """
-    from research.core.config import ManifestFile, read_toml, validate_config
-
     base = base or data_dir()
     path = base / "manifest.toml"
     if not path.exists():
         raise DataError(f"{path}: the provenance manifest is missing")
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+    key = derived_key(digest, [Path(__file__), CONFIG_SOURCE])
+    got = load_derived("manifest", key, lambda: _validated_manifest(path))
+    return got if got.path == path else replace(got, path=path)  # the same file, copied
+
+
+def _validated_manifest(path: Path) -> Manifest:
+    """Read and validate (pydantic) the manifest; see :mod:`research.core.derived`."""
+    from research.core.config import ManifestFile, read_toml, validate_config
+
     raw = read_toml(path, DataError, "provenance manifest")
     validate_config(ManifestFile, raw, path)
     sources = {s["id"]: s for s in raw.get("sources", [])}

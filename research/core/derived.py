@@ -1,0 +1,109 @@
+"""Objects built from a validated configuration file, kept on disk between processes.
+
+Validating ``data/catalog.toml`` and ``data/pilots.toml`` needs pydantic and the models of
+:mod:`research.core.config`, whose import costs 0.3-0.4 s, paid again by every fresh kernel of
+every report (issue 17). What the validation yields is a small tree of frozen dataclasses; this
+module pickles it in the user's cache folder (:func:`~research.core.paths.cache_dir`, not the
+data folder: a cache is not data) keyed on the file's content **and** the source of the code
+that builds it (not its path: a copied data folder shares it), so a changed file or a changed
+loader is validated again and an unchanged one is read back in about a millisecond. A cache
+that cannot be read or written (read-only folder, a torn file) is ignored: the object is built
+as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from research.core.paths import cache_dir
+
+__all__ = ["CONFIG_SOURCE", "derived_key", "load_derived"]
+
+T = TypeVar("T")
+
+#: The source of the pydantic models (:mod:`research.core.config`), part of every key: a changed
+#: model validates every file again. A path, so that computing a key does not import it.
+CONFIG_SOURCE = Path(__file__).with_name("config.py")
+
+
+def derived_key(digest: str, sources: Sequence[Path]) -> str:
+    """The cache key of an object: the file's sha256 and the sha256 of each source file.
+
+    Parameters
+    ----------
+    digest
+        sha256 (hex) of the configuration file's bytes.
+    sources
+        The modules whose code turns the file into the object (the loader, the models).
+
+    Returns
+    -------
+    str
+        24 hex digits.
+
+    Examples
+    --------
+    >>> key = derived_key("ab" * 32, [Path(__file__)])
+    >>> len(key), key == derived_key("ab" * 32, [Path(__file__)]), key == derived_key("cd", [])
+    (24, True, False)
+    """
+    h = hashlib.sha256(digest.encode("utf-8"))
+    for src in sources:
+        h.update(hashlib.sha256(Path(src).read_bytes()).digest())
+    return h.hexdigest()[:24]
+
+
+def load_derived(kind: str, key: str, build: Callable[[], T], folder: Path | None = None) -> T:
+    """Return the object cached under ``kind``/``key``, or build, cache and return it.
+
+    Parameters
+    ----------
+    kind
+        What the object is (``"catalog"``, ``"pilots"``); one cached file per kind is kept.
+    key
+        :func:`derived_key` of the file and the code.
+    build
+        Reads and validates the file and returns the object; its errors propagate and nothing
+        is cached.
+    folder
+        Where the pickles go (default ``derived/`` in :func:`~research.core.paths.cache_dir`).
+
+    Returns
+    -------
+    object
+        What ``build`` returns (or returned in an earlier process for the same key).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> load_derived("demo", "k1", lambda: {"a": 1}, tmp)
+    {'a': 1}
+    >>> load_derived("demo", "k1", lambda: {"a": 2}, tmp)  # read back, not built
+    {'a': 1}
+    >>> sorted(p.name for p in tmp.iterdir())
+    ['demo-k1.pickle']
+    """
+    folder = folder or cache_dir() / "derived"
+    path = folder / f"{kind}-{key}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+        pass
+    obj = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)  # readers see the old file or the whole new one
+        for old in folder.glob(f"{kind}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only data folder: built each time, as before
+    return obj
