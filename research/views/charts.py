@@ -510,7 +510,9 @@ def trend_chart(
     Returns
     -------
     matplotlib.figure.Figure
-        One line per area, labelled at its end and in the legend below.
+        One line per area, labelled at its end and in the legend below. Laid out once, for
+        printing at :data:`PRINT_DPI`, and kept: its layout engine is ``"none"``, so saving
+        or printing it runs no layout pass of its own.
     """
     with house_figure(3.6) as (fig, ax):
         last_points: list[tuple[float, float, str]] = []
