@@ -105,9 +105,9 @@ def measure_phases(root: Path, html_s: float, log) -> dict[str, float]:
     """Run the default report once, phase by phase, on a fresh kernel; seconds per phase.
 
     The kernel is the report's (:class:`research.runner.kernel.ProjectSyncKernelManager`); each
-    phase
-    is one ``execute`` request, timed from request to reply. ``html_s`` is the HTML export time
-    of a real run (from its manifest), added as the phase ``HTML export``.
+    phase is one ``execute`` request, timed from request to reply; the kernel is then stopped
+    as :func:`research.runner.report.run_report` stops it (``kernel shutdown``). ``html_s`` is
+    the HTML export time of a real run (from its manifest), added as the phase ``HTML export``.
     """
     from research.runner.kernel import KERNEL_NAME, ProjectSyncKernelManager
 
@@ -144,7 +144,9 @@ def measure_phases(root: Path, html_s: float, log) -> dict[str, float]:
             phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
     finally:
         kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        t = time.perf_counter()
+        km.shutdown_kernel(now=True)  # as run_report stops a fresh kernel (issue 17)
+        phases["kernel shutdown"] = time.perf_counter() - t
     phases["HTML export"] = html_s
     log("report: phases of one default run (fresh kernel, cell by cell)")
     for line in format_phases(phases).splitlines():

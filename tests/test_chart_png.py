@@ -86,3 +86,43 @@ def test_a_wrong_row_guess_changes_nothing(share: float, monkeypatch: pytest.Mon
     assert wrong == right  # ... and the chart is the same
     offsets = {text: xy[1] for text, xy in right[1]}
     assert offsets["Pilotstart"] > offsets["2021"] == offsets["2020"]  # two rows
+
+
+def test_trend_chart_is_laid_out_once_and_printed_without_a_layout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 17: one constrained-layout pass per trend chart (at the print resolution, with
+    # stand-ins for the labels added after it); printing keeps that layout.
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    calls: list[int] = []
+    execute = ConstrainedLayoutEngine.execute
+
+    def counting(self: ConstrainedLayoutEngine, fig: Figure) -> None:
+        calls.append(int(fig.dpi))
+        execute(self, fig)
+
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counting)
+    fig = _chart()
+    assert calls == [charts.PRINT_DPI]
+    html.figure(fig, alt="a", source="s")
+    assert calls == [charts.PRINT_DPI]
+
+
+def test_kept_layout_is_what_the_constrained_layout_gives_the_finished_chart() -> None:
+    # The stand-ins reserved the room the real labels take: laying the finished chart out
+    # again at the print resolution moves the axes by less than half a pixel
+    # (without the stand-ins it moves them by several).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _chart()
+    ax = fig.axes[0]
+    kept = np.array(ax.get_position().bounds)
+    fig.set_layout_engine("constrained")
+    fig.dpi = charts.PRINT_DPI
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    with renderer._draw_disabled():
+        fig.draw(renderer)
+    again = np.array(ax.get_position().bounds)
+    size = np.array([*fig.bbox.size, *fig.bbox.size])  # pixels at the print resolution
+    assert np.all(np.abs(kept - again) * size < 0.5)

@@ -264,3 +264,25 @@ def test_export_reuses_its_exporter_with_identical_pages(default_report: Path) -
     stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+"
     assert re.sub(stamp, "", first) == re.sub(stamp, "", second)
     assert "data:image/png;base64," in first
+
+
+def test_fresh_kernel_is_stopped_at_once_when_the_notebook_is_done(tmp_path: Path) -> None:
+    # Issue 17: nbclient's graceful shutdown waited for the kernel process to exit (about
+    # 1.5 s of a default report). The kernel is killed instead ("immediate"): its exit
+    # handlers never run, and the process is gone (reaped, not a zombie) when run_report returns.
+    marker = tmp_path / "exit-handler-ran"
+    src = (
+        '# %% tags=["parameters"]\nx: int = 1\n\n# %%\nimport atexit, os, pathlib\n'
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'graceful')\n"
+        "print(os.getpid())\n"
+    )
+    nb = jupytext.reads(src, fmt="py:percent")
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    nb_path = tmp_path / "exit.ipynb"
+    nbformat.write(nb, nb_path)
+    res = run_report(nb_path, {}, output_root=tmp_path / "out")
+    executed = nbformat.read(res.notebook, as_version=4)
+    pid = int("".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", [])))
+    assert not marker.exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -414,10 +414,16 @@ def run_report(
     try:
         t_exec = time.perf_counter()
         try:
+            # A fresh kernel is stopped at once when the notebook is done ("immediate"):
+            # nbclient's default ("graceful") asks it to shut down and waits until the
+            # process has exited, about 1.5 s of a default report's run after its last cell
+            # (issue 17: the time no phase accounted for). Every output has arrived by then;
+            # a report kernel has nothing else to save. A kept kernel (batch) is not nbclient's
+            # to stop.
             kernel_args: dict[str, Any] = (
                 {"km": kernel.ready()}
                 if kernel is not None
-                else {"kernel_manager_class": ProjectKernelManager}
+                else {"kernel_manager_class": ProjectKernelManager, "shutdown_kernel": "immediate"}
             )
             nb = papermill.execute_notebook(
                 str(src),

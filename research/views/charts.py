@@ -39,6 +39,7 @@ from .texts import COMMON
 
 __all__ = [
     "NO_MARKS",
+    "PRINT_DPI",
     "STYLE",
     "PeriodMarks",
     "SeriesStyle",
@@ -54,6 +55,9 @@ __all__ = [
 ]
 
 _TEXTS = load_catalogue(Path(__file__).with_name("charts.toml"))
+#: Resolution (dots per inch) the report pages print their charts at
+#: (:func:`research.views.html.figure`); :func:`trend_chart` lays its figure out for it.
+PRINT_DPI = 150
 #: Height of one row of 9.5 pt labels, in points (line height plus a small gap).
 _ROW_PT = 14.0
 
@@ -289,18 +293,7 @@ def _period_labels(ax: Axes, items: Sequence[tuple[float, str, str]], renderer) 
     rows = 1
     for x, text, ha in items:
         for row in range(len(items)):
-            ann = ax.annotate(
-                text,
-                (x, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(0, 2 + row * _ROW_PT),
-                textcoords="offset points",
-                fontsize=9.5,
-                ha=ha,
-                va="bottom",
-                color="#333333" if ha == "center" else "#000000",
-                annotation_clip=False,
-            )
+            ann = _period_label(ax, x, text, ha, row)
             ext = ann.get_window_extent(renderer)
             if any(r == row and ext.x0 < x1 + pad and ext.x1 > x0 - pad for r, x0, x1 in placed):
                 ann.remove()
@@ -309,6 +302,22 @@ def _period_labels(ax: Axes, items: Sequence[tuple[float, str, str]], renderer) 
             rows = max(rows, row + 1)
             break
     return rows
+
+
+def _period_label(ax: Axes, x: float, text: str, ha: str, row: int) -> Annotation:
+    """One label of :func:`mark_periods` at ``x``, in row ``row`` of the strip above the axes."""
+    return ax.annotate(
+        text,
+        (x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 2 + row * _ROW_PT),
+        textcoords="offset points",
+        fontsize=9.5,
+        ha=ha,
+        va="bottom",
+        color="#333333" if ha == "center" else "#000000",
+        annotation_clip=False,
+    )
 
 
 def title_pad(rows: int) -> float:
@@ -501,7 +510,9 @@ def trend_chart(
     Returns
     -------
     matplotlib.figure.Figure
-        One line per area, labelled at its end and in the legend below.
+        One line per area, labelled at its end and in the legend below. Laid out once, for
+        printing at :data:`PRINT_DPI`, and kept: its layout engine is ``"none"``, so saving
+        or printing it runs no layout pass of its own.
     """
     with house_figure(3.6) as (fig, ax):
         last_points: list[tuple[float, float, str]] = []
@@ -542,19 +553,69 @@ def trend_chart(
         items = _period_lines(ax, marks.breaks, marks.marker_date, marks.marker_label, 0.0)
         guess = _guess_label_rows(ax, items) if items else 0
         ax.set_title(title, loc="left", pad=title_pad(guess))
-        renderer = _renderer(fig)
+        bold = [lb == series[0][1] for *_, lb in last_points]
+        # The end labels' room on the right is reserved in this layout pass by stand-ins of
+        # the same text, font and x (at mid-height, inside the axes: only their width counts
+        # for the layout); the real labels replace them once the axes' height is known.
+        stand_ins = _end_label_stand_ins(ax, last_points, dx=0.3, bold=bold)
+        # The period labels likewise: one stand-in each in the first row (their rows are not
+        # known before the layout, and every row stays below the title).
+        row_ins = [_period_label(ax, x, text, ha, 0) for x, text, ha in items]
+        # The layout is computed once, for the resolution the chart is printed at
+        # (html.figure's; the fonts' hinting makes text a little wider or narrower relative
+        # to the figure at each resolution) and kept: the print runs no layout of its own.
+        # The labels are placed and measured at the figure's own resolution, as before.
+        _layout_at(fig, PRINT_DPI)
+        for ann in row_ins:
+            ann.remove()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
         rows = _period_labels(ax, items, renderer) if items else 0
         if rows != guess:
             ax.set_title(title, loc="left", pad=title_pad(rows))
-            _renderer(fig)
-        end_labels(
-            ax,
-            last_points,
-            dx=0.3,
-            bold=[lb == series[0][1] for *_, lb in last_points],
-            laid_out=True,
-        )
+            _layout_at(fig, PRINT_DPI)
+        for ann in stand_ins:
+            ann.remove()
+        end_labels(ax, last_points, dx=0.3, bold=bold, laid_out=True)
+        # Nothing that takes room changes after this pass (the real labels have their
+        # stand-ins' widths, and the end labels stay within the axes' height): the printed
+        # figure keeps this layout instead of running the constrained layout again (issue 17).
+        fig.set_layout_engine("none")
     return fig
+
+
+def _layout_at(fig: Figure, dpi: float) -> None:
+    """Run the figure's layout (drawing disabled) at ``dpi``; the figure keeps its own dpi."""
+    before = fig.dpi
+    fig.dpi = dpi
+    try:
+        _renderer(fig)
+    finally:
+        fig.dpi = before
+
+
+def _end_label_stand_ins(
+    ax: Axes, ends: Sequence[tuple[float, float, str]], *, dx: float, bold: Sequence[bool]
+) -> list[Annotation]:
+    """Invisible-to-the-reader stand-ins of :func:`end_labels`' labels, for one layout pass.
+
+    Same text, font, weight and x as the labels :func:`end_labels` draws, at the middle of
+    the y range (inside the axes), so that the constrained layout leaves the room on the
+    right the real labels need; the caller removes them before drawing the real ones.
+    """
+    lo, hi = ax.get_ylim()
+    return [
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(x + dx, (lo + hi) / 2),
+            fontsize=9.5,
+            va="center",
+            ha="left",
+            fontweight="bold" if b else "normal",
+            annotation_clip=False,
+        )
+        for (x, y, label), b in zip(ends, bold, strict=True)
+    ]
 
 
 def funnel_chart(
