@@ -456,8 +456,9 @@ def _release_freed_memory() -> None:
 
     Each report passes an executed notebook with its images, nbconvert's page and papermill's
     messages through this process; glibc keeps the freed memory in the worker threads' arenas.
-    Trimming after each report (well under a millisecond) lowered this process's RSS at the
-    peak of the tree's sum by 15-20 MiB in a 6-report batch (issue 17; benchmarks/README.md).
+    Trimming after each report (well under a millisecond) lowers this process's RSS between
+    reports by 5-20 MiB; at the peak of the tree's sum the gain is small and noisy (issue 17,
+    benchmarks/README.md).
     """
     import ctypes
 
