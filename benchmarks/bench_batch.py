@@ -24,7 +24,7 @@ from typing import Any
 
 from benchstats import Measurement, summarize, target_met
 from htmltext import compare_contents, report_content
-from memory import TreeRun, run_sampled
+from memory import TreeRun, cpu_by_role, run_sampled
 
 __all__ = ["describe_peak", "ensure_kernelspec", "loop_script", "run", "schedule_toml"]
 
@@ -107,6 +107,7 @@ def _memory_extra(run: TreeRun) -> dict[str, Any]:
         "sum_of_per_process_peak_rss_bytes": run.sum_of_peak_rss,
         "max_single_process_rss_bytes": run.max_single_rss,
         "max_processes_at_once": run.max_processes,
+        "cpu_s_by_role": cpu_by_role(run),
         "processes_seen": len(run.pids),
         "samples": run.samples,
         "at_peak": run.at_peak,
@@ -226,6 +227,8 @@ def run(
             )
             log(f"  {side}: {r.seconds:.1f} s, exit {r.returncode}, {made} reports")
             log(f"  {side}: {describe_peak(r)}")
+            cpu = ", ".join(f"{k} {v:.1f}" for k, v in cpu_by_role(r).items())
+            log(f"  {side}: CPU s by role: {cpu}")
             if r.returncode != 0 or made != len(codes):
                 ok = False
                 log(f"  {side} FAILED; end of its output:\n{_fail_tail(out)}")
@@ -262,7 +265,10 @@ def run(
             target=f">= {TARGET:.0f}x, same content",
             met=target_met(speedup, ">=", TARGET) and content["all_identical"] and ok,
             note=f"{ident} (visible text, table cells, images); {repeats} run(s) each; "
-            "wall time of the whole command",
+            "wall time of the whole command; CPU s by role, ours: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in cpu_by_role(m_ours[-1]).items())
+            + "; loop: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in cpu_by_role(m_loop[-1]).items()),
             extra={
                 "codes": codes,
                 "content": content,

@@ -6,11 +6,23 @@ what the tree really holds; the proportional set size (PSS) divides each shared 
 processes sharing it and adds up to the tree's real footprint. Both are sampled (RSS is what
 the issue asks for; PSS is the honest number). ``resource.getrusage(RUSAGE_CHILDREN)``'s
 ``ru_maxrss`` is recorded too: the peak RSS of the *largest single* descendant, not a sum.
+
+Standalone, to measure one command without the whole harness (e.g. ours only, without the
+nine-minute loop baseline of benchmark 2)::
+
+    .venv/bin/python benchmarks/memory.py [--interval 0.2] [--json OUT.json] -- \
+        .venv/bin/pilotbench batch SCHEDULE --output DIR --no-progress
+
+prints the wall time, the exit status, the peak of the summed RSS and PSS, the processes at
+that peak and every process's own peak (RSS / PSS in MiB); the command's output goes to
+``--log`` (default ``memory-run.log`` in the working folder).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -22,7 +34,7 @@ from typing import Any
 
 import psutil
 
-__all__ = ["TreeRun", "process_role", "run_sampled"]
+__all__ = ["TreeRun", "cpu_by_role", "main", "process_role", "run_sampled", "summary_lines"]
 
 
 @dataclass
@@ -39,7 +51,9 @@ class TreeRun:
     max_processes: int = 0
     samples: int = 0
     pids: set[int] = field(default_factory=set)
-    #: per process (pid): its role (:func:`process_role`), peak RSS and peak PSS in bytes
+    #: per process (pid): its role (:func:`process_role`), peak RSS and peak PSS in bytes, and
+    #: ``cpu_s``, its user + system CPU seconds at the last sample that saw it (a lower bound
+    #: for a process that ended between samples)
     processes: dict[int, dict[str, Any]] = field(default_factory=dict)
     #: the processes at the sample with the largest RSS sum: role, RSS, PSS in bytes
     at_peak: list[dict[str, Any]] = field(default_factory=list)
@@ -141,6 +155,8 @@ def run_sampled(
                                 "peak_pss": 0,
                             }
                         p_pss = getattr(info, "pss", 0)
+                        cpu = p.cpu_times()  # the last sample's value is kept
+                        one["cpu_s"] = round(cpu.user + cpu.system, 2)
                         one["peak_rss"] = max(one["peak_rss"], info.rss)
                         one["peak_pss"] = max(one["peak_pss"], p_pss)
                         now.append({"role": one["role"], "rss": info.rss, "pss": p_pss})
@@ -176,3 +192,84 @@ def run_sampled(
     except (OSError, ValueError, KeyError):
         result.max_single_rss = 0  # killed on timeout: the wrapper wrote nothing
     return result
+
+
+def cpu_by_role(run: TreeRun) -> dict[str, float]:
+    """CPU seconds (user + system) of the tree's processes, added up per role.
+
+    Examples
+    --------
+    >>> r = TreeRun(0, 1.0, False)
+    >>> r.processes = {1: {"role": "kernel", "cpu_s": 2.0}, 2: {"role": "kernel", "cpu_s": 3.5},
+    ...                3: {"role": "pilotbench batch", "cpu_s": 1.25}}
+    >>> cpu_by_role(r)
+    {'kernel': 5.5, 'pilotbench batch': 1.25}
+    """
+    out: dict[str, float] = {}
+    for p in run.processes.values():
+        out[p["role"]] = round(out.get(p["role"], 0.0) + p.get("cpu_s", 0.0), 2)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def summary_lines(run: TreeRun) -> list[str]:
+    """What :func:`main` prints: time, peak sums, the processes at the peak, per-process peaks.
+
+    Examples
+    --------
+    >>> r = TreeRun(0, 12.5, False, peak_rss_sum=300 * 2**20, peak_pss_sum=200 * 2**20)
+    >>> r.at_peak = [{"role": "kernel", "rss": 200 * 2**20, "pss": 150 * 2**20}]
+    >>> r.processes = {7: {"role": "kernel", "peak_rss": 210 * 2**20, "peak_pss": 151 * 2**20}}
+    >>> print("\\n".join(summary_lines(r)))
+    12.5 s, exit 0, 0 samples
+    peak of the sums: RSS 300 MiB, PSS 200 MiB
+    at the peak (RSS/PSS MiB): kernel 200/150
+    per-process peaks (RSS/PSS MiB): kernel 210/151
+    CPU s by role: kernel 0.0
+    """
+    mib = 2**20
+
+    def fmt(procs: list[dict[str, Any]], rss: str, pss: str) -> str:
+        return ", ".join(
+            f"{p['role']} {p[rss] / mib:.0f}/{p[pss] / mib:.0f}"
+            for p in sorted(procs, key=lambda d: -d[rss])
+        )
+
+    return [
+        f"{run.seconds:.1f} s, exit {run.returncode}, {run.samples} samples"
+        + (" (TIMED OUT)" if run.timed_out else ""),
+        f"peak of the sums: RSS {run.peak_rss_sum / mib:.0f} MiB, "
+        f"PSS {run.peak_pss_sum / mib:.0f} MiB",
+        f"at the peak (RSS/PSS MiB): {fmt(run.at_peak, 'rss', 'pss')}",
+        f"per-process peaks (RSS/PSS MiB): "
+        f"{fmt(list(run.processes.values()), 'peak_rss', 'peak_pss')}",
+        "CPU s by role: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu_by_role(run).items()),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: run one command under :func:`run_sampled` and print :func:`summary_lines`."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--interval", type=float, default=0.2, help="seconds between samples")
+    ap.add_argument("--log", type=Path, default=Path("memory-run.log"), help="command output")
+    ap.add_argument("--json", type=Path, help="also write the measurement as JSON")
+    ap.add_argument("--timeout", type=float, help="kill the tree after this many seconds")
+    ap.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    args = ap.parse_args(argv)
+    cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not cmd:
+        ap.error("give the command to measure after --")
+    load = os.getloadavg()
+    run = run_sampled(
+        cmd, cwd=Path.cwd(), stdout=args.log, interval=args.interval, timeout=args.timeout
+    )
+    print("\n".join(summary_lines(run)))
+    print(f"load average before: {load[0]:.1f}, after: {os.getloadavg()[0]:.1f}")
+    if args.json:
+        record = {k: v for k, v in vars(run).items() if k != "pids"}
+        record |= {"command": cmd, "load_before": load, "load_after": os.getloadavg()}
+        args.json.write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
+    return 0 if run.returncode == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -227,3 +227,28 @@ def test_process_roles_of_batch_and_loop_trees() -> None:
     assert process_role([py, "-c", "from research.runner.batch import _data_check_main"]) == (
         "python"
     )
+
+
+def test_memory_standalone_measures_a_command_and_its_cpu(tmp_path: Path, capsys) -> None:
+    """``benchmarks/memory.py -- CMD``: a child that allocates ~64 MiB and burns CPU."""
+    from memory import cpu_by_role, main
+
+    code = (
+        "import time; b = bytearray(64 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
+        "t = time.process_time()\nwhile time.process_time() - t < 0.6: pass\ntime.sleep(0.5)"
+    )
+    out = tmp_path / "m.json"
+    rc = main(["--interval", "0.05", "--log", str(tmp_path / "m.log"), "--json", str(out), "--",
+               sys.executable, "-c", code])  # fmt: skip
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "peak of the sums: RSS" in printed and "CPU s by role: python" in printed
+    record = json.loads(out.read_text())
+    assert record["peak_rss_sum"] >= 64 * 2**20  # every page of the buffer was touched
+    procs = list(record["processes"].values())
+    assert [p["role"] for p in procs] == ["python"]
+    assert 0.5 <= procs[0]["cpu_s"] <= 5.0  # it spun 0.6 s of CPU before the last samples
+    r = bench_batch.TreeRun(0, 1.0, False)
+    r.processes = {1: {"role": "kernel", "cpu_s": 2.0}, 2: {"role": "kernel", "cpu_s": 3.5},
+                   3: {"role": "pilotbench batch", "cpu_s": 1.25}}  # fmt: skip
+    assert cpu_by_role(r) == {"kernel": 5.5, "pilotbench batch": 1.25}
