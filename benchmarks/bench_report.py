@@ -26,7 +26,8 @@ __all__ = [
     "time_cli",
 ]
 
-TARGET = 1.5
+TARGET = 2.0  # issue 17: the default report <= 2x the empty-notebook floor ...
+GOAL = 1.5  # ... with 1.5x as the goal beyond it
 
 
 def make_empty_notebook(source: Path, target: Path) -> Path:
@@ -227,7 +228,7 @@ def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
             baseline_label="empty notebook",
             ratio=slowdown,
             ratio_label="of empty",
-            target=f"<= {TARGET}x empty",
+            target=f"<= {TARGET:g}x empty (goal {GOAL:g}x)",
             met=target_met(slowdown, "<=", TARGET),
             note=(
                 "in-process run_report, fresh kernel per call; one untimed warm-up of each "
@@ -250,7 +251,7 @@ def run(root: Path, work: Path, repeats: int, log) -> list[Measurement]:
             baseline_label="empty notebook",
             ratio=cli_slowdown,
             ratio_label="of empty",
-            target=f"<= {TARGET}x empty",
+            target=f"<= {TARGET:g}x empty (goal {GOAL:g}x)",
             met=target_met(cli_slowdown, "<=", TARGET),
             note=(
                 "`pilotbench report` as a subprocess, start to exit, both notebooks through the "
