@@ -1225,7 +1225,13 @@ def _run_did(
     breaks: list[SeriesBreak],
     level: float,
 ) -> tuple[DiDResult, EventStudyResult]:
-    """Poisson DiD on pre/post totals and the event study on yearly counts."""
+    """Poisson DiD on pre/post totals and the event study on yearly counts.
+
+    The DiD's two periods are labelled by the first and the last year they cover, so what the
+    estimator says about its window (series breaks "inside the estimation window ...") names
+    the years the totals span, as the other methods do.
+    """
+    last_year = int(data["year"].max())  # type: ignore[arg-type]
     dd = data.with_columns(
         (pl.col("area_code") == pilot).cast(pl.Int8).alias("treated"),
         (pl.col("year") >= treatment_year).cast(pl.Int8).alias("post"),
@@ -1233,7 +1239,7 @@ def _run_did(
     did_data = (
         dd.with_columns(
             pl.when(pl.col("post") == 1)
-            .then(pl.lit(treatment_year))
+            .then(pl.lit(last_year))
             .otherwise(pl.lit(fit_start))
             .cast(pl.Int64)
             .alias("period")

@@ -465,6 +465,28 @@ class FewAssignmentsWarning(InferenceWarning):
     code = "few-assignments"
     fields = ("n_assignments", "min_p", "alpha")
 
+    @classmethod
+    def of(cls, n_assignments: int, alpha: float) -> FewAssignmentsWarning:
+        """The warning for ``n_assignments`` possible assignments at level ``1 - alpha``.
+
+        Examples
+        --------
+        >>> w = FewAssignmentsWarning.of(6, 0.05)
+        >>> str(w).endswith("p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded.")
+        True
+        >>> w.values
+        {'n_assignments': 6, 'min_p': 0.167, 'alpha': 0.05}
+        """
+        min_p = round(1 / n_assignments, 3)
+        return cls(
+            f"Only {n_assignments} possible assignments of the treatment: the smallest "
+            f"attainable permutation p-value is 1/{n_assignments} = {min_p:.3f} > {alpha:g}, so "
+            "the interval is unbounded.",
+            n_assignments=int(n_assignments),
+            min_p=min_p,
+            alpha=alpha,
+        )
+
 
 class PoissonPermutationIntervalWarning(InferenceWarning):
     """The Poisson permutation interval is not computed with ``n_assignments`` (> 500)."""

@@ -1044,15 +1044,7 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
     details["_placebo"] = placebo
     sd = float(np.std(placebo[1:], ddof=1)) if J1 > 2 else float("nan")
     if 1.0 / J1 > alpha:
-        warns.append(
-            FewAssignmentsWarning(
-                f"Only {J1} possible assignments: the smallest attainable permutation p-value "
-                f"is 1/{J1} = {1 / J1:.3f} > {alpha:g}, so the interval is unbounded.",
-                n_assignments=J1,
-                min_p=round(1 / J1, 3),
-                alpha=alpha,
-            )
-        )
+        warns.append(FewAssignmentsWarning.of(J1, alpha))
         lo, hi = -math.inf, math.inf
     elif family != "gaussian" and J1 > 500:
         warns.append(
@@ -1578,15 +1570,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                 )
             )
         if 1.0 / J1 > alpha:
-            warns.append(
-                FewAssignmentsWarning(
-                    f"Only {J1} possible assignments: no permutation p-value can fall below "
-                    f"{1 / J1:.3f}, so permutation intervals are unbounded.",
-                    n_assignments=J1,
-                    min_p=round(1 / J1, 3),
-                    alpha=alpha,
-                )
-            )
+            warns.append(FewAssignmentsWarning.of(J1, alpha))
             lower = np.full(m, -np.inf)
             upper = np.full(m, np.inf)
         elif family == "gaussian":
