@@ -119,7 +119,7 @@ def run(
     made = len(list(out.glob("*/report.html")))
     log(f"  local: {r.seconds:.1f} s, {made} reports, exit {r.returncode}")
     ok &= r.returncode == 0 and made == expected
-    rows += _batch_rows(f"4a. batch of {what}, local, 2 workers", r, made, expected, {})
+    rows += _batch_rows(f"7a. batch of {what}, local, 2 workers", r, made, expected, {})
 
     out = work / "scale-dask"
     shutil.rmtree(out, ignore_errors=True)
@@ -134,7 +134,7 @@ def run(
     log(f"  dask: {r.seconds:.1f} s, {made} reports, exit {r.returncode}, {inner}")
     ok &= r.returncode == 0 and made == expected
     rows += _batch_rows(
-        f"4b. batch of {what}, Dask LocalCluster, 2 workers", r, made, expected, {"job": inner}
+        f"7b. batch of {what}, Dask LocalCluster, 2 workers", r, made, expected, {"job": inner}
     )
 
     res_file = work / "scale-placebo.json"
@@ -163,7 +163,7 @@ def run(
         )
     rows.append(
         Measurement(
-            "4c. synthetic control fit + placebo-in-space, 290 donors (291 x 31)",
+            "7c. synthetic control fit + placebo-in-space, 290 donors (291 x 31)",
             ours,
             ratio_bound=bound,
             note=note,
