@@ -286,3 +286,17 @@ def test_fresh_kernel_is_stopped_at_once_when_the_notebook_is_done(tmp_path: Pat
     assert not marker.exists()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_export_is_warmed_up_in_a_thread_and_then_shared() -> None:
+    """`pilotbench report` readies nbconvert while the kernel works (issue 17)."""
+    from research.runner import report as R
+
+    R._EXPORTERS.clear()
+    thread = R.warm_up_export()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and thread.daemon
+    exporter, env = R._exporter_and_env()
+    assert R._EXPORTERS["nbconvert"] is exporter  # made by the thread, reused by the export
+    assert any("report.html.j2" in str(k) for k in env.cache.keys())  # page template compiled
+    assert not R._EXPORT_LOCK.locked()

@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ __all__ = [
     "run_report",
     "run_report_command",
     "seed_coverage",
+    "warm_up_export",
 ]
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -226,6 +228,9 @@ def seed_coverage(entries: Mapping[tuple[str, str], Any]) -> None:
 
 
 _EXPORTERS: dict[str, Any] = {}
+#: Held while the exporter is used: it compiles templates on first use and is shared by the
+#: batch's threads and by the warm-up thread of :func:`warm_up_export`.
+_EXPORT_LOCK = threading.Lock()
 
 
 def _exporter_and_env() -> tuple[Any, Any]:
@@ -250,6 +255,44 @@ def _exporter_and_env() -> tuple[Any, Any]:
             undefined=jinja2.StrictUndefined,
         )
     return _EXPORTERS["nbconvert"], _EXPORTERS["jinja"]
+
+
+def warm_up_export() -> threading.Thread:
+    """Make nbconvert's exporter ready in a background thread, while the kernel runs cells.
+
+    In a fresh process (``pilotbench report``) the first export imports nbconvert's renderers
+    and compiles its templates and the page's: about 2 s (issue 17), which used to come after
+    the last cell. The thread exports a two-cell notebook, and so pays that while the process
+    only waits on its kernel; :func:`export_html` waits for it (it holds the exporter's lock).
+    A failure here is left to the real export to report.
+
+    Returns
+    -------
+    threading.Thread
+        The started daemon thread.
+    """
+
+    def warm() -> None:
+        from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+        html = {"text/html": "<p>x</p>", "text/plain": "x"}
+        nb = new_notebook(
+            cells=[
+                new_markdown_cell("# x\n\n*x*"),
+                new_code_cell(outputs=[new_output("display_data", data=html)]),
+            ]
+        )
+        try:
+            with _EXPORT_LOCK:
+                exporter, env = _exporter_and_env()
+                exporter.from_notebook_node(nb)
+                env.get_template("report.html.j2")
+        except Exception:  # the real export raises it, with its context
+            return
+
+    thread = threading.Thread(target=warm, name="pilotbench-export-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def export_html(
@@ -287,8 +330,9 @@ def export_html(
                 for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    exporter, env = _exporter_and_env()
-    body, _ = exporter.from_notebook_node(clean)
+    with _EXPORT_LOCK:
+        exporter, env = _exporter_and_env()
+        body, _ = exporter.from_notebook_node(clean)
     from research.views.table_data import add_csv_downloads
 
     from .offline import make_self_contained
@@ -614,6 +658,7 @@ def run_report_command(
 
     if kernel is None:
         kernel = prestart_kernel(notebook)
+    warm_up_export()  # nbconvert readies itself while the kernel works
     try:
         load_panel()  # verify checksums and build the cache here, before the notebook runs
         params = dict(params)
