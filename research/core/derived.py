@@ -13,6 +13,7 @@ as before.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -22,7 +23,7 @@ from typing import TypeVar
 
 from research.core.paths import cache_dir
 
-__all__ = ["CONFIG_SOURCE", "derived_key", "load_derived"]
+__all__ = ["CONFIG_SOURCE", "derived_key", "load_derived", "load_validated"]
 
 T = TypeVar("T")
 
@@ -107,3 +108,49 @@ def load_derived(kind: str, key: str, build: Callable[[], T], folder: Path | Non
     except OSError:
         pass  # a read-only data folder: built each time, as before
     return obj
+
+
+def load_validated(
+    kind: str,
+    path: Path,
+    digest: str,
+    loader: Path,
+    build: Callable[[], T],
+    folder: Path | None = None,
+) -> T:
+    """The object a loader builds from the configuration file ``path``, cached by content.
+
+    The key is :func:`derived_key` of ``digest`` and the sources of ``loader`` and of the
+    models (:data:`CONFIG_SOURCE`). A dataclass with a ``path`` field read back from a copy of
+    the same file elsewhere gets ``path``, so error messages name the file actually read.
+
+    Parameters
+    ----------
+    kind, build, folder
+        As for :func:`load_derived`.
+    path
+        The file.
+    digest
+        sha256 (hex) of its bytes.
+    loader
+        The module that turns the file into the object (its ``__file__``).
+
+    Returns
+    -------
+    object
+        What ``build`` returns, with ``path`` set where it has one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> load_validated("demo", Path("a.toml"), "ab", Path(__file__), lambda: [1], tmp)
+    [1]
+    >>> load_validated("demo", Path("b.toml"), "ab", Path(__file__), lambda: [2], tmp)
+    [1]
+    """
+    key = derived_key(digest, [loader, CONFIG_SOURCE])
+    got = load_derived(kind, key, build, folder)
+    if dataclasses.is_dataclass(got) and getattr(got, "path", path) != path:
+        return dataclasses.replace(got, path=path)  # type: ignore[type-var]  # a copied file
+    return got

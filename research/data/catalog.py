@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_type_hints
 
-from research.core.derived import CONFIG_SOURCE, derived_key, load_derived
+from research.core.derived import load_validated
 from research.core.errors import DataError, UnknownIndicatorError
 from research.core.paths import data_dir
 
@@ -305,8 +305,7 @@ def _catalog_model() -> Any:
 
 @lru_cache(maxsize=4)
 def _load_cached(path: Path, digest: str) -> Catalog:
-    key = derived_key(digest, [Path(__file__), CONFIG_SOURCE])
-    return load_derived("catalog", key, lambda: _validated(path))
+    return load_validated("catalog", path, digest, Path(__file__), lambda: _validated(path))
 
 
 def _validated(path: Path) -> Catalog:

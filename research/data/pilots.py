@@ -16,11 +16,11 @@ defaults live in one file.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from research.core.derived import CONFIG_SOURCE, derived_key, load_derived
+from research.core.derived import load_validated
 from research.core.errors import ArgumentError, DataError
 from research.core.paths import data_dir
 
@@ -126,9 +126,7 @@ def load_case(path: Path | None = None) -> Case:
 
 @lru_cache(maxsize=4)
 def _load_cached(path: Path, digest: str) -> Case:
-    key = derived_key(digest, [Path(__file__), CONFIG_SOURCE])
-    got = load_derived("pilots", key, lambda: _validated(path))
-    return got if got.path == path else replace(got, path=path)  # the same file, copied
+    return load_validated("pilots", path, digest, Path(__file__), lambda: _validated(path))
 
 
 def _validated(path: Path) -> Case:

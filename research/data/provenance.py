@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from research.core.derived import CONFIG_SOURCE, derived_key, load_derived
+from research.core.derived import load_validated
 from research.core.errors import ChecksumError, DataError
 from research.core.paths import PROJECT_ROOT, data_dir
 
@@ -76,9 +76,9 @@ def load_manifest(base: Path | None = None) -> Manifest:
         digest = sha256_file(path)
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
-    key = derived_key(digest, [Path(__file__), CONFIG_SOURCE])
-    got = load_derived("manifest", key, lambda: _validated_manifest(path))
-    return got if got.path == path else replace(got, path=path)  # the same file, copied
+    return load_validated(
+        "manifest", path, digest, Path(__file__), lambda: _validated_manifest(path)
+    )
 
 
 def _validated_manifest(path: Path) -> Manifest:
