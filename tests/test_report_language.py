@@ -115,3 +115,22 @@ def test_header_shows_labels_and_leaves_out_empty_values(lang: str, labels: list
     assert ("svenska" if lang == "sv" else "English") in header
     footer = page[page.index('<footer class="provenance">') :]
     assert ("Ögonblicksbild:" if lang == "sv" else "Snapshot:") in footer
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [
+        ("sv", "Grov kvinnofridskränkning (N07402), Våldsbrott (N07403), X99"),
+        ("en", "Gross violation of a woman&#39;s integrity (N07402), Violent crimes (N07403), X99"),
+    ],
+)
+def test_header_names_indicators_by_their_short_label(lang: str, shown: str) -> None:
+    import nbformat
+
+    from research.runner.report import export_html
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Test")])
+    params = {"indicators": ["N07402", "n07403", "X99"], "lang": lang}
+    page = export_html(nb, lang=lang, params=params, commit="test")
+    header = page[page.index('<dl class="params"') : page.index("</dl>")]
+    assert f"<dd>{shown}</dd>" in header, header

@@ -34,7 +34,12 @@ from typing import Any
 
 import nbformat
 
-from research.core.errors import ParameterError, PilotbenchError, ReportError
+from research.core.errors import (
+    ParameterError,
+    PilotbenchError,
+    ReportError,
+    UnknownIndicatorError,
+)
 from research.core.i18n import load_catalogue
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
@@ -369,11 +374,11 @@ def _header_params(params: Mapping[str, Any], lang: str) -> list[tuple[str, str]
         if k == "lang" and f"lang_name_{v}" in COMMON:
             out.append((label, COMMON(f"lang_name_{v}", lang)))
         else:
-            out.append((label, _show(k, v)))
+            out.append((label, _show(k, v, lang)))
     return out
 
 
-def _show(key: str, v: Any) -> str:
+def _show(key: str, v: Any, lang: str) -> str:
     if key in ("pilot", "candidate", "area") and isinstance(v, str):
         from research.geo.registry import load_areas
 
@@ -381,11 +386,24 @@ def _show(key: str, v: Any) -> str:
             return load_areas().resolve(v).label()
         except Exception:  # the header must render even for an area it cannot name
             return v
+    if key in ("indicator", "indicators") and v is not None:
+        return ", ".join(_indicator_label(str(x), lang) for x in ([v] if isinstance(v, str) else v))
     if v is None:
         return "–"
     if isinstance(v, list | tuple):
         return ", ".join(str(x) for x in v)
     return str(v)
+
+
+def _indicator_label(indicator: str, lang: str) -> str:
+    """``"Grov kvinnofridskränkning (N07402)"``: the catalogue's short label and the id."""
+    from research.data.catalog import load_catalog
+
+    try:
+        entry = load_catalog()[indicator]
+    except UnknownIndicatorError:  # the header must render even for an id it cannot name
+        return indicator
+    return f"{entry.label(lang, short=True)} ({entry.id})"
 
 
 def _describe_failure(exc: Exception) -> str:
