@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from research.core.errors import ArgumentError, DesignError
+from research.core.warnings import SeriesBreakWarning
 from research.stats.did import diff_in_diff, event_study
 
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
@@ -499,6 +500,10 @@ def test_series_break_warnings():
     r3 = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2",
                       series_breaks=[2018], model_breaks=True, **KW)  # fmt: skip
     assert any("collinear" in str(w) for w in r3.warnings)
+    # the 2018 break's own warning no longer says a term was added (it was left out)
+    (brk,) = [w for w in r3.warnings if isinstance(w, SeriesBreakWarning)]
+    assert brk.adjustment == "collinear" and brk.year == 2018
+    assert "dummy (1 from 2018) was added" not in str(brk) and "none was added" in str(brk)
 
 
 def test_input_errors():

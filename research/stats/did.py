@@ -628,9 +628,25 @@ def _break_terms(
         elif model_breaks:
             cols.append((tv[panel.time_codes] >= b).astype(float))
             adjustment = "level-shift"
-            msg += f" A level-shift dummy (1 from {b}) was added to the model."
+            msg += _SHIFT_ADDED.format(year=b)
         warns.append(SeriesBreakWarning.in_window(msg, b, first, last, adjustment))
     return cols
+
+
+def _shift_not_added(w: PilotbenchWarning) -> PilotbenchWarning:
+    """A break warning that said its level-shift term was added, now that it was left out."""
+    if not (isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift"):
+        return w
+    v = w.values
+    msg = str(w).replace(_SHIFT_ADDED.format(year=v["year"]), _SHIFT_COLLINEAR)
+    return SeriesBreakWarning.in_window(msg, v["year"], v["first"], v["last"], "collinear")
+
+
+_SHIFT_ADDED = " A level-shift dummy (1 from {year}) was added to the model."
+_SHIFT_COLLINEAR = (
+    " A level shift at the break cannot be separated from the treatment terms (collinear), "
+    "so none was added: the estimate mixes the break and the treatment."
+)
 
 
 def _design(panel: _Panel, d: np.ndarray, treated_obs: np.ndarray, design: str, extra: list):
@@ -860,6 +876,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
                 years=shifted,
             )
         )
+        warns[:] = [_shift_not_added(w) for w in warns]
         X = _design(panel, d, treated_obs, design, [])
     ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
