@@ -28,7 +28,7 @@ from research.views import html
 from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
 
-from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
+from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words
 from .summary import findings, interval_text, p_text, rr_text
@@ -88,9 +88,10 @@ class PilotEffect:
         start = self._t("pilot_start", start=fmt.format_month(self.a.pilot_start, self.lang))
         return PeriodMarks(self.lang, breaks, self.a.pilot_start, start)
 
-    def _chart_title(self, key: str) -> str:
-        """The chart title ``key``, naming the outcome and the pilot kommun."""
-        return self._t(key, indicator=self.ind_label(), pilot=self.pilot.name)
+    def _frame(self, title: str, ylabel: str, breaks: Sequence[SeriesBreak]) -> ChartFrame:
+        """A chart's title ``title`` (naming the outcome and the pilot), ``ylabel`` and marks."""
+        title_text = self._t(title, indicator=self.ind_label(), pilot=self.pilot.name)
+        return ChartFrame(title_text, ylabel, self._marks(breaks))
 
     def _figure(self, fig: Figure, alt: str, **values: object) -> html.Html:
         """``fig`` with the source line and the alt text ``alt`` (pilot, outcome, ``values``)."""
@@ -354,9 +355,7 @@ class PilotEffect:
             gaps,
             treated_label=self.pilot.name,
             placebo_label=self._t("placebo_label", n=n_pl),
-            title=self._chart_title("gap_title"),
-            ylabel=self._t("gap_ylabel"),
-            marks=self._marks(a.breaks_fit),
+            frame=self._frame("gap_title", self._t("gap_ylabel"), a.breaks_fit),
         )
         out += self._figure(
             fig,
@@ -457,9 +456,7 @@ class PilotEffect:
             treated_label=self.pilot.name,
             control_label=self._t("sdid_chart_control"),
             weights_label=self._t("sdid_chart_weights"),
-            title=self._chart_title("sdid_chart_title"),
-            ylabel=self._t("sdid_chart_ylabel"),
-            marks=self._marks(a.breaks_fit),
+            frame=self._frame("sdid_chart_title", self._t("sdid_chart_ylabel"), a.breaks_fit),
         )
         out += self._figure(
             fig,
@@ -615,10 +612,8 @@ class PilotEffect:
         fig = event_study_chart(
             ev.coefficients,
             treatment_year=a.treatment_year,
-            title=self._chart_title("event_title"),
-            ylabel=self._t("event_ylabel"),
             reference_label=self._t("event_reference"),
-            marks=self._marks(a.breaks_fit),
+            frame=self._frame("event_title", self._t("event_ylabel"), a.breaks_fit),
         )
         out += self._figure(
             fig,
@@ -688,9 +683,9 @@ class PilotEffect:
                 "fitted": self._t("its_fitted"),
                 "counterfactual": self._t("its_counterfactual"),
             },
-            title=self._chart_title("its_title"),
-            ylabel=self.catalog[a.indicator].unit_label(self.lang),
-            marks=self._marks(a.breaks),
+            frame=self._frame(
+                "its_title", self.catalog[a.indicator].unit_label(self.lang), a.breaks
+            ),
         )
         out += self._figure(
             fig,
