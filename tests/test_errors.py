@@ -578,3 +578,17 @@ def test_parse_error_in_swedish() -> None:
     assert str(err) == "data/x.csv, line 3: not a number"
     assert err.message("sv") == "data/x.csv, rad 3: inte ett tal"
     assert ParseError("f.csv", None, "empty").message("sv") == "f.csv: empty"
+
+
+def test_warning_class_keywords_set_code_and_fields() -> None:
+    """``code``/``fields`` in a class header are the class's; a keyword left out is the base's."""
+    assert W.ShortSeriesWarning.code == "short-series"
+    assert W.ShortSeriesWarning.fields == ("n_pre", "n_post", "minimum")
+    assert W.TreatedFirstPeriodWarning.fields == ("n_units",)
+    assert W.StaggeredWarning.fields == ()  # a base class without fields keeps ()
+
+    class Child(W.DesignWarning, fields=["a"]):  # a list is kept as a tuple
+        """A test class without a code of its own."""
+
+    assert Child.code == "design" and Child.fields == ("a",)
+    assert Child("m", a=1).values == {"a": 1}

@@ -179,3 +179,10 @@ def test_excel_not_a_workbook(tmp_path):
     p.write_bytes(b"not a zip")
     with pytest.raises(ParseError, match=r"x\.xlsx"):
         read_bra_excel(p)
+
+
+def test_header_without_data_rows_is_refused(tmp_path):
+    p = _write(tmp_path, "Kommun;Antal;Per 100 000 inv.\n")
+    with pytest.raises(ParseError, match="the file has a header but no data rows") as e:
+        read_bra_csv(p, year=2022, indicator="BRA_OLAGA_HOT")
+    assert "f.csv" in str(e.value)

@@ -74,3 +74,8 @@ def test_list_of_pages():
     pages = [{"values": [_item(year=2021)], "next_url": "x"}, {"values": [_item(year=2022)]}]
     df = parse_kolada(json.dumps(pages))
     assert df["year"].to_list() == [2021, 2022]
+
+
+def test_response_without_values_is_refused():
+    with pytest.raises(ParseError, match=r"empty\.json: the response holds no \(non-deleted\)"):
+        parse_kolada('{"values": []}', "empty.json")

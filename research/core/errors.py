@@ -269,6 +269,21 @@ class PilotbenchWarning(UserWarning):
     #: Names of the values the message in ``research/core/warnings.toml`` needs.
     fields: tuple[str, ...] = ()
 
+    def __init_subclass__(
+        cls, code: str | None = None, fields: tuple[str, ...] | None = None, **kwargs: object
+    ) -> None:
+        """Set a subclass's ``code`` and ``fields`` from its class keywords.
+
+        ``class ShortSeriesWarning(PilotbenchWarning, code="short-series", fields=("n_pre",
+        "n_post", "minimum")):`` declares both in its header; a keyword left out keeps the
+        base class's value (``fields`` then stays ``()`` for the classes derived from the base).
+        """
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if fields is not None:
+            cls.fields = tuple(fields)
+
     def __init__(self, message: str, code: str | None = None, **values: object) -> None:
         if code is not None:
             self.code = code

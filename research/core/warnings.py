@@ -7,6 +7,14 @@ one message per code in Swedish and English, filled from the warning's ``values`
 attributes each class declares in ``fields``). The English message passed to the class is
 what ``str(warning)`` and Python's ``warnings`` machinery show.
 
+A class declares its ``code`` and ``fields`` as class keywords in its header (read by
+``PilotbenchWarning.__init_subclass__``); a keyword left out keeps the base class's value::
+
+    class ShortSeriesWarning(
+        PilotbenchWarning, code="short-series", fields=("n_pre", "n_post", "minimum")
+    ):
+        ...  # the docstring: the condition and what each field holds
+
 Estimators return the conditions they met in their result's ``warnings`` list (as warning
 objects, never plain strings: ``tests/test_errors.py`` fails on an English string appended
 to a warnings list); functions outside the estimators issue them with :func:`warnings.warn`.
@@ -166,41 +174,35 @@ __all__ = [
 ]
 
 
-class CacheNotWrittenWarning(PilotbenchWarning):
+class CacheNotWrittenWarning(PilotbenchWarning, code="cache-not-written", fields=("reason",)):
     """The panel was built but its Parquet cache could not be written (``reason``)."""
 
-    code = "cache-not-written"
-    fields = ("reason",)
 
-
-class ImportLogNotWrittenWarning(PilotbenchWarning):
+class ImportLogNotWrittenWarning(
+    PilotbenchWarning, code="import-log-not-written", fields=("reason", "action", "file_name")
+):
     """An import or removal was committed but not written to ``imports.log``."""
 
-    code = "import-log-not-written"
-    fields = ("reason", "action", "file_name")
 
-
-class StaggeredWarning(PilotbenchWarning):
+class StaggeredWarning(PilotbenchWarning, code="staggered"):
     """Base class of :func:`research.stats.staggered.group_time_att`'s warnings."""
 
-    code = "staggered"
 
-
-class TreatedFirstPeriodWarning(StaggeredWarning):
+class TreatedFirstPeriodWarning(StaggeredWarning, code="treated-first-period", fields=("n_units",)):
     """Units treated in the first period (no pre-treatment period) were dropped (``n_units``)."""
 
-    code = "treated-first-period"
-    fields = ("n_units",)
 
-
-class NoComparisonUnitsWarning(StaggeredWarning):
+class NoComparisonUnitsWarning(
+    StaggeredWarning, code="no-comparison-units", fields=("cohort", "period")
+):
     """A (cohort, period) cell has no comparison units and was skipped."""
 
-    code = "no-comparison-units"
-    fields = ("cohort", "period")
 
-
-class SeriesBreakWarning(PilotbenchWarning):
+class SeriesBreakWarning(
+    PilotbenchWarning,
+    code="series-break",
+    fields=("year", "first", "last", "adjustment", "next_to_start"),
+):
     """A registered series break lies inside an estimator's window.
 
     ``year`` is the break's first year on the new basis, ``first``/``last`` the window;
@@ -210,9 +212,6 @@ class SeriesBreakWarning(PilotbenchWarning):
     ``next_to_start`` whether the break is next to the treatment start (the estimate may
     then be confounded).
     """
-
-    code = "series-break"
-    fields = ("year", "first", "last", "adjustment", "next_to_start")
 
     @classmethod
     def in_window(
@@ -245,225 +244,165 @@ class SeriesBreakWarning(PilotbenchWarning):
         )
 
 
-class DonorRangeWarning(PilotbenchWarning):
+class DonorRangeWarning(PilotbenchWarning, code="outside-donor-range", fields=("predictors",)):
     """The treated unit lies outside the donors' range for some ``predictors``."""
 
-    code = "outside-donor-range"
-    fields = ("predictors",)
 
-
-class SingleTreatedUnitWarning(PilotbenchWarning):
+class SingleTreatedUnitWarning(PilotbenchWarning, code="one-treated-unit"):
     """Only one treated unit: conventional cluster-robust standard errors are not valid."""
 
-    code = "one-treated-unit"
 
-
-class ModelBasedIntervalsWarning(PilotbenchWarning):
+class ModelBasedIntervalsWarning(PilotbenchWarning, code="model-based-intervals"):
     """Poisson event-study intervals are model-based, not permutation-based."""
 
-    code = "model-based-intervals"
 
-
-class ShortSeriesWarning(PilotbenchWarning):
+class ShortSeriesWarning(
+    PilotbenchWarning, code="short-series", fields=("n_pre", "n_post", "minimum")
+):
     """Fewer than ``minimum`` periods before (``n_pre``) or from (``n_post``) an interruption."""
 
-    code = "short-series"
-    fields = ("n_pre", "n_post", "minimum")
 
-
-class SimilarityWarning(PilotbenchWarning):
+class SimilarityWarning(PilotbenchWarning, code="similarity"):
     """Base class of :func:`research.analyses.similarity.similar_areas`' caveats."""
 
-    code = "similarity"
 
-
-class LogTransformWarning(SimilarityWarning):
+class LogTransformWarning(
+    SimilarityWarning, code="log-nonpositive", fields=("variable", "n_values")
+):
     """``n_values`` values of ``variable`` are <= 0: not log-transformed, treated as missing."""
 
-    code = "log-nonpositive"
-    fields = ("variable", "n_values")
 
-
-class TargetMissingWarning(SimilarityWarning):
+class TargetMissingWarning(SimilarityWarning, code="target-missing", fields=("area", "variables")):
     """The target ``area`` has no value for ``variables`` in the years chosen: left out."""
 
-    code = "target-missing"
-    fields = ("area", "variables")
 
-
-class VariablesDroppedWarning(SimilarityWarning):
+class VariablesDroppedWarning(SimilarityWarning, code="variables-dropped", fields=("variables",)):
     """``variables`` missing for some areas were left out (``missing="drop_variable"``)."""
 
-    code = "variables-dropped"
-    fields = ("variables",)
 
-
-class AreasDroppedWarning(SimilarityWarning):
+class AreasDroppedWarning(SimilarityWarning, code="areas-dropped", fields=("n_areas", "areas")):
     """``n_areas`` areas lack a compared value and are not ranked (``missing="drop_area"``).
 
     ``areas`` lists the first 20 as ``"name (code)"``; the result's ``dropped_areas`` has all.
     """
 
-    code = "areas-dropped"
-    fields = ("n_areas", "areas")
 
-
-class MedianImputedWarning(SimilarityWarning):
+class MedianImputedWarning(SimilarityWarning, code="median-imputed", fields=("n_areas", "areas")):
     """Missing values of ``n_areas`` areas (``areas``: codes) replaced by the median."""
 
-    code = "median-imputed"
-    fields = ("n_areas", "areas")
 
-
-class ConstantVariablesWarning(SimilarityWarning):
+class ConstantVariablesWarning(SimilarityWarning, code="constant-variables", fields=("variables",)):
     """``variables`` constant across the compared areas were left out."""
 
-    code = "constant-variables"
-    fields = ("variables",)
 
-
-class SingularCovarianceWarning(SimilarityWarning):
+class SingularCovarianceWarning(SimilarityWarning, code="singular-covariance"):
     """The variables' covariance is singular; the Mahalanobis distance uses a pseudo-inverse."""
 
-    code = "singular-covariance"
 
-
-class OfficialGroupsWarning(SimilarityWarning):
+class OfficialGroupsWarning(
+    SimilarityWarning, code="official-groups-unavailable", fields=("reason",)
+):
     """Kolada's official peer groups of the target kommun could not be read (``reason``)."""
 
-    code = "official-groups-unavailable"
-    fields = ("reason",)
 
-
-class ScreeningWarning(PilotbenchWarning):
+class ScreeningWarning(PilotbenchWarning, code="screening"):
     """Base class of :func:`research.analyses.screening.screen_candidates`' caveats.
 
     The similarity component's own caveats stay :class:`SimilarityWarning` objects in the
     screening table's ``warnings``.
     """
 
-    code = "screening"
 
-
-class IncompleteYearsWarning(ScreeningWarning):
+class IncompleteYearsWarning(
+    ScreeningWarning,
+    code="incomplete-years",
+    fields=("n_areas", "indicator", "first", "last", "areas"),
+):
     """``n_areas`` kommuner lack ``indicator`` in some of ``first``-``last``.
 
     Their need and detectability are left empty and score 0; ``areas`` lists the first 20
     codes (the table's empty ``need_rate_ratio_est`` marks them all).
     """
 
-    code = "incomplete-years"
-    fields = ("n_areas", "indicator", "first", "last", "areas")
 
-
-class NoSimilarityDistanceWarning(ScreeningWarning):
+class NoSimilarityDistanceWarning(
+    ScreeningWarning, code="no-similarity-distance", fields=("n_areas", "areas")
+):
     """``n_areas`` kommuner have no similarity distance and score 0 on similarity.
 
     ``areas`` lists the first 20 codes (the table's empty ``similarity_distance`` marks them
     all); the similarity caveats in the same ``warnings`` say why.
     """
 
-    code = "no-similarity-distance"
-    fields = ("n_areas", "areas")
 
-
-class DataDroppedWarning(PilotbenchWarning):
+class DataDroppedWarning(PilotbenchWarning, code="data-dropped"):
     """Base class: an estimator left out rows, units, periods or years before fitting."""
 
-    code = "data-dropped"
 
-
-class MissingRowsDroppedWarning(DataDroppedWarning):
+class MissingRowsDroppedWarning(
+    DataDroppedWarning, code="missing-rows-dropped", fields=("n_rows", "columns")
+):
     """``n_rows`` rows with a missing value (null or NaN) in ``columns`` were dropped."""
 
-    code = "missing-rows-dropped"
-    fields = ("n_rows", "columns")
 
-
-class ZeroEventUnitsWarning(DataDroppedWarning):
+class ZeroEventUnitsWarning(DataDroppedWarning, code="zero-event-units", fields=("units",)):
     """Poisson: ``units`` with zero events in every period were dropped (infinite fixed effect)."""
 
-    code = "zero-event-units"
-    fields = ("units",)
 
-
-class ZeroEventPeriodsWarning(DataDroppedWarning):
+class ZeroEventPeriodsWarning(DataDroppedWarning, code="zero-event-periods", fields=("periods",)):
     """Poisson: ``periods`` with zero events in every unit were dropped."""
 
-    code = "zero-event-periods"
-    fields = ("periods",)
 
-
-class SingletonsDroppedWarning(DataDroppedWarning):
+class SingletonsDroppedWarning(DataDroppedWarning, code="singletons-dropped", fields=("n_obs",)):
     """``n_obs`` observations of units or periods seen once were dropped (fixest/reghdfe)."""
 
-    code = "singletons-dropped"
-    fields = ("n_obs",)
 
-
-class MissingYearsDroppedWarning(DataDroppedWarning):
+class MissingYearsDroppedWarning(
+    DataDroppedWarning, code="missing-years-dropped", fields=("n_years", "years")
+):
     """``n_years`` ``years`` with a missing count or exposure were dropped from a trend."""
 
-    code = "missing-years-dropped"
-    fields = ("n_years", "years")
 
-
-class PostGapMissingWarning(DataDroppedWarning):
+class PostGapMissingWarning(DataDroppedWarning, code="post-gap-missing", fields=("periods",)):
     """Synthetic control: the gap is missing in post-treatment ``periods``; ATT uses the others."""
 
-    code = "post-gap-missing"
-    fields = ("periods",)
 
-
-class PreGapMissingWarning(DataDroppedWarning):
+class PreGapMissingWarning(DataDroppedWarning, code="pre-gap-missing", fields=("periods",)):
     """Synthetic control: the gap is missing in pre-treatment ``periods`` (pre-RMSPE skips them)."""
 
-    code = "pre-gap-missing"
-    fields = ("periods",)
 
-
-class InferenceWarning(PilotbenchWarning):
+class InferenceWarning(PilotbenchWarning, code="inference"):
     """Base class: a caveat on an estimator's p-value, interval or standard error."""
 
-    code = "inference"
 
-
-class FewClustersWarning(InferenceWarning):
+class FewClustersWarning(InferenceWarning, code="few-clusters", fields=("n_clusters", "n_treated")):
     """Cluster-robust inference was requested with too few clusters (``n_treated`` treated)."""
 
-    code = "few-clusters"
-    fields = ("n_clusters", "n_treated")
 
-
-class StaggeredClusterWarning(InferenceWarning):
+class StaggeredClusterWarning(
+    InferenceWarning, code="staggered-cluster-inference", fields=("n_clusters", "n_treated")
+):
     """``inference='auto'`` used cluster-robust inference: staggered timing cannot be permuted."""
 
-    code = "staggered-cluster-inference"
-    fields = ("n_clusters", "n_treated")
 
-
-class WildBootstrapOneClusterWarning(InferenceWarning):
+class WildBootstrapOneClusterWarning(InferenceWarning, code="wild-one-treated-cluster"):
     """The wild cluster bootstrap with a single treated cluster (known to fail)."""
 
-    code = "wild-one-treated-cluster"
 
-
-class PermutationsDroppedWarning(InferenceWarning):
+class PermutationsDroppedWarning(
+    InferenceWarning, code="permutations-dropped", fields=("n_dropped", "n_assignments")
+):
     """``n_dropped`` of ``n_assignments`` permuted assignments could not be estimated; left out."""
 
-    code = "permutations-dropped"
-    fields = ("n_dropped", "n_assignments")
 
-
-class FewAssignmentsWarning(InferenceWarning):
+class FewAssignmentsWarning(
+    InferenceWarning, code="few-assignments", fields=("n_assignments", "min_p", "alpha")
+):
     """Only ``n_assignments`` assignments: the interval is unbounded.
 
     The smallest attainable permutation p-value, ``min_p`` (``1 / n_assignments``, rounded
     to 3 decimals), exceeds ``alpha`` (1 - the interval's level).
     """
-
-    code = "few-assignments"
-    fields = ("n_assignments", "min_p", "alpha")
 
     @classmethod
     def of(cls, n_assignments: int, alpha: float) -> FewAssignmentsWarning:
@@ -488,190 +427,135 @@ class FewAssignmentsWarning(InferenceWarning):
         )
 
 
-class PoissonPermutationIntervalWarning(InferenceWarning):
+class PoissonPermutationIntervalWarning(
+    InferenceWarning, code="poisson-permutation-interval", fields=("n_assignments",)
+):
     """The Poisson permutation interval is not computed with ``n_assignments`` (> 500)."""
 
-    code = "poisson-permutation-interval"
-    fields = ("n_assignments",)
 
-
-class UnboundedIntervalWarning(InferenceWarning):
+class UnboundedIntervalWarning(InferenceWarning, code="unbounded-interval"):
     """The permutation interval is unbounded on at least one side."""
 
-    code = "unbounded-interval"
 
-
-class SampledAssignmentsWarning(InferenceWarning):
+class SampledAssignmentsWarning(
+    InferenceWarning, code="sampled-assignments", fields=("n_assignments",)
+):
     """Permutation p-values use ``n_assignments`` sampled (not all) assignments."""
 
-    code = "sampled-assignments"
-    fields = ("n_assignments",)
 
-
-class SingularPretrendWarning(InferenceWarning):
+class SingularPretrendWarning(
+    InferenceWarning, code="singular-pretrend-covariance", fields=("n_restrictions", "n_clusters")
+):
     """The pre-trend Wald test has ``n_restrictions`` > ``n_clusters`` - 1: a pseudo-inverse."""
 
-    code = "singular-pretrend-covariance"
-    fields = ("n_restrictions", "n_clusters")
 
-
-class ExactPreFitWarning(InferenceWarning):
+class ExactPreFitWarning(
+    InferenceWarning, code="exact-pre-fit", fields=("n_units", "n_total", "floor")
+):
     """Placebo-in-space: ``n_units`` of ``n_total`` units fit the pre-period (almost) exactly.
 
     Their pre-RMSPE is floored at ``floor`` (3 significant digits) before the ratio.
     """
 
-    code = "exact-pre-fit"
-    fields = ("n_units", "n_total", "floor")
 
-
-class DesignWarning(PilotbenchWarning):
+class DesignWarning(PilotbenchWarning, code="design"):
     """Base class: a caveat on an estimator's design (its terms, windows, donors)."""
 
-    code = "design"
 
-
-class NonNumericTimeBreaksWarning(DesignWarning):
+class NonNumericTimeBreaksWarning(DesignWarning, code="breaks-non-numeric-time"):
     """``series_breaks`` were given but the time column is not numeric: ignored."""
 
-    code = "breaks-non-numeric-time"
 
-
-class LevelShiftsCollinearWarning(DesignWarning):
+class LevelShiftsCollinearWarning(DesignWarning, code="level-shifts-collinear", fields=("years",)):
     """The level-shift dummies for the breaks in ``years`` are collinear: left out."""
 
-    code = "level-shifts-collinear"
-    fields = ("years",)
 
-
-class StaggeredTimingWarning(DesignWarning):
+class StaggeredTimingWarning(DesignWarning, code="staggered-timing"):
     """Staggered timing: TWFE event-study coefficients can mix effects (Sun & Abraham 2021)."""
 
-    code = "staggered-timing"
 
-
-class NoLeadsWarning(DesignWarning):
+class NoLeadsWarning(DesignWarning, code="no-leads", fields=("reference",)):
     """No pre-treatment event time besides the ``reference``: pre-trends cannot be tested."""
 
-    code = "no-leads"
-    fields = ("reference",)
 
-
-class YearlySeasonalityWarning(DesignWarning):
+class YearlySeasonalityWarning(DesignWarning, code="yearly-seasonality"):
     """Seasonality asked for yearly data: ``t mod seasonality`` is used as the position."""
 
-    code = "yearly-seasonality"
 
-
-class DonorGroupWarning(DesignWarning):
+class DonorGroupWarning(
+    DesignWarning, code="donor-group", fields=("reference", "title", "group_id", "year", "absent")
+):
     """Donors given as an official group ``reference``; members without data left out.
 
     ``group_id``, ``title`` and ``year`` (or None) name the Kolada group; ``absent`` lists
     the members without data (sentence ``donor-group:absent`` when not empty).
     """
 
-    code = "donor-group"
-    fields = ("reference", "title", "group_id", "year", "absent")
 
-
-class OutcomePredictorsWarning(DesignWarning):
+class OutcomePredictorsWarning(DesignWarning, code="outcome-predictors"):
     """No predictors were given: the outcome in each period of the fit window is used."""
 
-    code = "outcome-predictors"
 
-
-class OverfitWarning(DesignWarning):
+class OverfitWarning(DesignWarning, code="overfit", fields=("n_donors", "n_periods")):
     """``n_donors`` >= ``n_periods`` fitted pre-treatment periods: a close fit is no evidence."""
 
-    code = "overfit"
-    fields = ("n_donors", "n_periods")
 
-
-class PlaceboWindowCutWarning(DesignWarning):
+class PlaceboWindowCutWarning(
+    DesignWarning, code="placebo-window-cut", fields=("name", "first", "last", "new_last")
+):
     """Placebo-in-time: the window ``name`` (``first``-``last``) was cut to end at ``new_last``."""
 
-    code = "placebo-window-cut"
-    fields = ("name", "first", "last", "new_last")
 
-
-class PlaceboPeriodsCutWarning(DesignWarning):
+class PlaceboPeriodsCutWarning(
+    DesignWarning, code="placebo-periods-cut", fields=("column", "periods")
+):
     """Placebo-in-time: the special predictor ``column``'s periods were cut to ``periods``."""
 
-    code = "placebo-periods-cut"
-    fields = ("column", "periods")
 
-
-class BreakOutsideDataWarning(DesignWarning):
+class BreakOutsideDataWarning(
+    DesignWarning, code="break-outside-data", fields=("year", "first", "last")
+):
     """A trend's series break ``year`` lies outside the data years ``first``-``last``: ignored."""
 
-    code = "break-outside-data"
-    fields = ("year", "first", "last")
 
-
-class BreakDuplicateWarning(DesignWarning):
+class BreakDuplicateWarning(DesignWarning, code="break-duplicate", fields=("year",)):
     """A trend's series break ``year`` duplicates another term for the data's years: ignored."""
 
-    code = "break-duplicate"
-    fields = ("year",)
 
-
-class LevelShiftsEstimatedWarning(DesignWarning):
+class LevelShiftsEstimatedWarning(DesignWarning, code="level-shifts-estimated", fields=("years",)):
     """A trend estimated level shifts at ``years`` (its slope is common to the segments)."""
 
-    code = "level-shifts-estimated"
-    fields = ("years",)
 
-
-class ModelFitWarning(PilotbenchWarning):
+class ModelFitWarning(PilotbenchWarning, code="model-fit"):
     """Base class: a caveat on a fitted model's assumptions or convergence."""
 
-    code = "model-fit"
 
-
-class NonIntegerCountsWarning(ModelFitWarning):
+class NonIntegerCountsWarning(ModelFitWarning, code="non-integer-counts", fields=("outcome",)):
     """Poisson with a non-integer ``outcome``: a pseudo-likelihood (rate ratio consistent)."""
 
-    code = "non-integer-counts"
-    fields = ("outcome",)
 
-
-class OverdispersionWarning(ModelFitWarning):
+class OverdispersionWarning(ModelFitWarning, code="overdispersion", fields=("dispersion",)):
     """Pearson ``dispersion`` above 1.5 with a Poisson model: intervals are too narrow."""
 
-    code = "overdispersion"
-    fields = ("dispersion",)
 
-
-class AutocorrelationWarning(ModelFitWarning):
+class AutocorrelationWarning(ModelFitWarning, code="autocorrelation", fields=("acf1",)):
     """Residual lag-1 autocorrelation ``acf1`` above 0.3 in absolute value: narrow intervals."""
 
-    code = "autocorrelation"
-    fields = ("acf1",)
 
-
-class FewResidualDfWarning(ModelFitWarning):
+class FewResidualDfWarning(ModelFitWarning, code="few-residual-df", fields=("df_resid",)):
     """Only ``df_resid`` (< 3) residual degrees of freedom in a trend."""
 
-    code = "few-residual-df"
-    fields = ("df_resid",)
 
-
-class AllZeroCountsWarning(ModelFitWarning):
+class AllZeroCountsWarning(ModelFitWarning, code="all-zero-counts"):
     """All counts are zero: no trend can be estimated."""
 
-    code = "all-zero-counts"
 
-
-class NegbinNoOverdispersionWarning(ModelFitWarning):
+class NegbinNoOverdispersionWarning(ModelFitWarning, code="negbin-no-overdispersion"):
     """The NB2 likelihood is largest at alpha = 0: the Poisson fit is reported."""
 
-    code = "negbin-no-overdispersion"
 
-
-class NotConvergedWarning(ModelFitWarning):
+class NotConvergedWarning(ModelFitWarning, code="not-converged"):
     """A trend's fit did not converge cleanly: estimates are unreliable."""
-
-    code = "not-converged"
 
 
 def warning_classes() -> list[type[PilotbenchWarning]]:

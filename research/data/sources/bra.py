@@ -39,7 +39,7 @@ from research.geo.registry import AreaRegistry
 from .common import (
     FOOTER,
     NameMatcher,
-    build_frame,
+    build_reader_frame,
     csv_body,
     decode_text,
     fold_header,
@@ -286,9 +286,7 @@ def _to_frame(
                 "count": None if count is None else int(count),
             }
         )  # fmt: skip
-    if not rows:
-        raise ParseError(path, None, "the file has a header but no data rows")
-    return build_frame(rows)
+    return build_reader_frame(rows, path, "the file has a header but no data rows")
 
 
 def read_bra_csv(

@@ -44,6 +44,7 @@ __all__ = [
     "NameMatcher",
     "UnmatchedNamesError",
     "build_frame",
+    "build_reader_frame",
     "csv_body",
     "decode_text",
     "empty_canonical",
@@ -494,6 +495,41 @@ def build_frame(rows: Iterable[dict], *, sort: bool = True) -> pl.DataFrame:
     if sort:
         df = df.sort(["indicator", "area_code", "sex", "year"])
     return validate_canonical(df)
+
+
+def build_reader_frame(rows: Sequence[dict], path: object, if_empty: str) -> pl.DataFrame:
+    """A reader's canonical frame from its ``rows``: :func:`build_frame`, or an error if none.
+
+    Parameters
+    ----------
+    rows
+        The row dicts the reader parsed from ``path``.
+    path
+        The file (or a name for it), for the error message.
+    if_empty
+        What the error says is wrong when there are no rows (e.g. "the file holds no data
+        rows").
+
+    Returns
+    -------
+    polars.DataFrame
+        The validated canonical frame, sorted.
+
+    Raises
+    ------
+    ParseError
+        If ``rows`` is empty.
+
+    Examples
+    --------
+    >>> build_reader_frame([], "x.csv", "the file holds no data rows")
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ParseError: x.csv: the file holds no data rows
+    """
+    if not rows:
+        raise ParseError(path, None, if_empty)
+    return build_frame(rows)
 
 
 def empty_canonical() -> pl.DataFrame:

@@ -26,7 +26,7 @@ from research.core.errors import ParseError
 from research.geo.area import RIKET
 from research.geo.registry import AreaRegistry, load_areas
 
-from .common import build_frame, decode_text, load_json, source_label
+from .common import build_reader_frame, decode_text, load_json, source_label
 
 __all__ = ["kolada_area_code", "parse_kolada", "read_kolada_json"]
 
@@ -166,9 +166,7 @@ def parse_kolada(
             raise ParseError(path, line0, "no 'values' array: not a Kolada v3 data response")
         for line, item in items:
             rows.extend(_item_rows(path, line, item, registry, units, src, seen))
-    if not rows:
-        raise ParseError(path, None, "the response holds no (non-deleted) values")
-    return build_frame(rows)
+    return build_reader_frame(rows, path, "the response holds no (non-deleted) values")
 
 
 def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:  # noqa: C901 - one branch per Kolada field variant

@@ -33,7 +33,7 @@ from research.geo.registry import AreaRegistry, load_areas
 
 from .common import (
     NameMatcher,
-    build_frame,
+    build_reader_frame,
     csv_body,
     decode_text,
     fold_header,
@@ -137,9 +137,7 @@ def _rows(records, path, registry, source, value_is_count=True):
                 "population": value if sex == "T" else None,
             }
         )  # fmt: skip
-    if not rows:
-        raise ParseError(path, None, "the file holds no data rows")
-    return build_frame(rows)
+    return build_reader_frame(rows, path, "the file holds no data rows")
 
 
 def _categories(path, dim_id: str, dim: dict) -> list[str]:

@@ -546,27 +546,18 @@ class DecisionBrief:
         when = next((k for k, d in res if d.detectable), None)
         horizon, d_last = res[-1]
         if when is not None:
-            text = self._t(
+            return self._t(
                 "db_power_when", plausible=plausible, candidate=self.candidate, years=when
             )
-        elif math.isfinite(float(d_last.mde.mde_pct)):
-            text = self._t(
-                "db_power_never",
-                plausible=plausible,
-                candidate=self.candidate,
-                years=horizon,
-                power=power_pct(float(d_last.power), self.lang),
-                mde=self._mde(d_last),
-            )
-        else:
-            text = self._t(
-                "db_power_never_any",
-                plausible=plausible,
-                candidate=self.candidate,
-                years=horizon,
-                power=power_pct(float(d_last.power), self.lang),
-            )
-        return text
+        never = {
+            "plausible": plausible,
+            "candidate": self.candidate,
+            "years": horizon,
+            "power": power_pct(float(d_last.power), self.lang),
+        }
+        if math.isfinite(float(d_last.mde.mde_pct)):
+            return self._t("db_power_never", mde=self._mde(d_last), **never)
+        return self._t("db_power_never_any", **never)
 
     def sources(self) -> html.Html:
         """Where the numbers come from; the footer lists the files and their checksums."""

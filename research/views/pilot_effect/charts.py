@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.ticker
@@ -32,9 +33,36 @@ from research.views.charts import (
     year_axis,
 )
 
-__all__ = ["event_study_chart", "gap_chart", "its_chart", "sdid_chart"]
+__all__ = ["ChartFrame", "event_study_chart", "gap_chart", "its_chart", "sdid_chart"]
 
 _PLACEBO_GREY = "#c8c8c8"
+
+
+@dataclass(frozen=True)
+class ChartFrame:
+    """What frames each chart of the report: its title, its y label and the period marks.
+
+    Parameters
+    ----------
+    title, ylabel
+        Already translated; the title is wrapped at 68 characters.
+    marks
+        The language, the series breaks and the pilot start to mark.
+
+    Examples
+    --------
+    >>> frame = ChartFrame("Rate per 100 000", "per 100 000")
+    >>> frame.marks.lang
+    'sv'
+    """
+
+    title: str
+    ylabel: str
+    marks: PeriodMarks = NO_MARKS
+
+    def label(self, ax: Axes) -> None:
+        """Draw the marks, then the title above their labels and the y label."""
+        label_axes(ax, self.marks, title=self.title, ylabel=self.ylabel, wrap=68)
 
 
 def _number_axis(ax: Axes, decimals: int, lang: str) -> None:
@@ -49,9 +77,7 @@ def gap_chart(
     *,
     treated_label: str,
     placebo_label: str,
-    title: str,
-    ylabel: str,
-    marks: PeriodMarks = NO_MARKS,
+    frame: ChartFrame,
 ) -> Figure:
     """Gap (treated minus synthetic) of the treated unit over placebo gaps in light grey.
 
@@ -60,11 +86,10 @@ def gap_chart(
     gaps
         Long frame with ``unit``, ``time``, ``gap`` and ``is_treated`` (as
         :attr:`research.stats.synth.PlaceboResult.gaps`); pass only the placebos to show.
-    treated_label, placebo_label, title, ylabel
-        Already translated: the direct labels of the treated gap and of the placebo bundle,
-        the title and the y label.
-    marks
-        The language, the series breaks and the pilot start to mark.
+    treated_label, placebo_label
+        Already translated: the direct labels of the treated gap and of the placebo bundle.
+    frame
+        The title, the y label and the period marks.
 
     Returns
     -------
@@ -85,8 +110,8 @@ def gap_chart(
         ax.axhline(0, color="#000000", linewidth=0.8, zorder=2)
         xs = tr["time"].to_list()
         ax.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
-        _number_axis(ax, 0, marks.lang)
-        label_axes(ax, marks, title=title, ylabel=ylabel, wrap=68)
+        _number_axis(ax, 0, frame.marks.lang)
+        frame.label(ax)
         if last_placebo is not None:
             lo, hi = ax.get_ylim()
             ax.annotate(
@@ -101,10 +126,8 @@ def event_study_chart(
     coefficients: pl.DataFrame,
     *,
     treatment_year: int,
-    title: str,
-    ylabel: str,
     reference_label: str,
-    marks: PeriodMarks = NO_MARKS,
+    frame: ChartFrame,
 ) -> Figure:
     """Event-study rate ratios with intervals, by calendar year, on a log scale.
 
@@ -115,11 +138,11 @@ def event_study_chart(
         (``event_time``, ``rate_ratio``, ``rr_lower``, ``rr_upper``, ``is_reference``).
     treatment_year
         Event time 0; the x axis shows ``treatment_year + event_time``.
-    title, ylabel, reference_label
-        Already translated; ``reference_label`` marks the reference year (ratio 1 by
+    reference_label
+        Already translated; it marks the reference year (ratio 1 by
         definition).
-    marks
-        The language, the series breaks and the pilot start to mark.
+    frame
+        The title, the y label and the period marks.
 
     Returns
     -------
@@ -160,11 +183,11 @@ def event_study_chart(
         ax.yaxis.set_minor_locator(
             matplotlib.ticker.LogLocator(subs=(1.25, 1.5, 3.0, 4.0, 6.0, 8.0))
         )
-        ratio = matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, marks.lang))
+        ratio = matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, frame.marks.lang))
         ax.yaxis.set_major_formatter(ratio)
         ax.yaxis.set_minor_formatter(ratio)
-        year_axis(ax, marks.lang)
-        label_axes(ax, marks, title=title, ylabel=ylabel, wrap=68)
+        year_axis(ax, frame.marks.lang)
+        frame.label(ax)
     return fig
 
 
@@ -173,9 +196,7 @@ def its_chart(
     *,
     interruption: int,
     labels: dict[str, str],
-    title: str,
-    ylabel: str,
-    marks: PeriodMarks = NO_MARKS,
+    frame: ChartFrame,
 ) -> Figure:
     """Observed rate, model fit and counterfactual of an interrupted time series.
 
@@ -187,11 +208,11 @@ def its_chart(
         rates per 100 000.
     interruption
         First post year; the counterfactual is drawn from the year before it.
-    labels, title, ylabel
-        Already translated: ``labels`` holds the direct labels for ``"observed"``,
+    labels
+        Already translated: the direct labels for ``"observed"``,
         ``"fitted"`` and ``"counterfactual"``.
-    marks
-        The language, the series breaks and the pilot start to mark.
+    frame
+        The title, the y label and the period marks.
 
     Returns
     -------
@@ -212,8 +233,8 @@ def its_chart(
         top = float(np.nanmax(s.select("observed", "fitted", "counterfactual").to_numpy()))
         ax.set_ylim(0, top * 1.15)
         ax.set_xlim(x.min() - 0.6, x.max() + 1.9)
-        _number_axis(ax, 0, marks.lang)
-        label_axes(ax, marks, title=title, ylabel=ylabel, wrap=68)
+        _number_axis(ax, 0, frame.marks.lang)
+        frame.label(ax)
         ends = [
             (float(x.max()), float(s["observed"][-1]), labels["observed"]),
             (float(x.max()), float(s["fitted"][-1]), labels["fitted"]),
@@ -223,7 +244,7 @@ def its_chart(
     return fig
 
 
-def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
+def sdid_chart(
     years: Sequence[int],
     treated: Sequence[float],
     control: Sequence[float],
@@ -232,9 +253,7 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
     treated_label: str,
     control_label: str,
     weights_label: str,
-    title: str,
-    ylabel: str,
-    marks: PeriodMarks = NO_MARKS,
+    frame: ChartFrame,
 ) -> Figure:
     """The treated rate and the SDID comparison path, with the pre-period time weights as bars.
 
@@ -247,10 +266,10 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
         time-weighted pre-period gap (the SDID intercept), one value per year.
     time_weights
         Weights of the pre-treatment years (the first ``len(time_weights)`` years).
-    treated_label, control_label, weights_label, title, ylabel
+    treated_label, control_label, weights_label
         Already translated.
-    marks
-        The language, the series breaks and the pilot start to mark.
+    frame
+        The title, the y label and the period marks.
 
     Returns
     -------
@@ -283,7 +302,7 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
             )  # fmt: skip
         ax.set_zorder(ax2.get_zorder() + 1)
         ax.patch.set_visible(False)
-        rows = marks.draw(ax)
+        rows = frame.marks.draw(ax)
         # direct labels at the right end, spread apart when the two lines end close together
         end_labels(
             ax,
@@ -294,7 +313,7 @@ def sdid_chart(  # noqa: PLR0913 - the chart's series and labels, each named
             dx=0.15,
             bold=[True, False],
         )
-        ax.set_title(textwrap.fill(title, 68), loc="left", pad=title_pad(rows))
-        ax.set_ylabel(ylabel)
-        _number_axis(ax, 0, marks.lang)
+        ax.set_title(textwrap.fill(frame.title, 68), loc="left", pad=title_pad(rows))
+        ax.set_ylabel(frame.ylabel)
+        _number_axis(ax, 0, frame.marks.lang)
     return fig

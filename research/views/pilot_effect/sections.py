@@ -28,7 +28,7 @@ from research.views import html
 from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
 
-from .charts import event_study_chart, gap_chart, its_chart, sdid_chart
+from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words
 from .summary import findings, interval_text, p_text, rr_text
@@ -88,9 +88,10 @@ class PilotEffect:
         start = self._t("pilot_start", start=fmt.format_month(self.a.pilot_start, self.lang))
         return PeriodMarks(self.lang, breaks, self.a.pilot_start, start)
 
-    def _chart_title(self, key: str) -> str:
-        """The chart title ``key``, naming the outcome and the pilot kommun."""
-        return self._t(key, indicator=self.ind_label(), pilot=self.pilot.name)
+    def _frame(self, title: str, ylabel: str, breaks: Sequence[SeriesBreak]) -> ChartFrame:
+        """A chart's title ``title`` (naming the outcome and the pilot), ``ylabel`` and marks."""
+        title_text = self._t(title, indicator=self.ind_label(), pilot=self.pilot.name)
+        return ChartFrame(title_text, ylabel, self._marks(breaks))
 
     def _figure(self, fig: Figure, alt: str, **values: object) -> html.Html:
         """``fig`` with the source line and the alt text ``alt`` (pilot, outcome, ``values``)."""
@@ -164,6 +165,13 @@ class PilotEffect:
 
     def _h2(self, anchor: str) -> html.Html:
         return html.heading(dict(self.section_entries())[anchor], 2, anchor)
+
+    def _opening(self, anchor: str, method: str, **values: object) -> html.Html:
+        """A section's heading and its first paragraph: the text ``method`` with ``values``.
+
+        The pilot's name is given as ``pilot`` (a text without ``{pilot}`` ignores it).
+        """
+        return self._h2(anchor) + html.paragraph(self._t(method, pilot=self.pilot.name, **values))
 
     # -- sections ---------------------------------------------------------------------------
     def title(self) -> html.Html:
@@ -264,16 +272,14 @@ class PilotEffect:
                 groups="; ".join(f"{g.label(self.lang)} (Kolada {g.group_id})" for g in p.groups),
             ),
         }[p.kind]
-        out = self._h2("pool")
-        out += html.paragraph(
-            self._t(
-                "pool_text",
-                kind=kind,
-                n_cand=len(p.candidates),
-                n_used=len(p.codes),
-                first=self.a.fit_start,
-                last=self.a.end_year,
-            )
+        out = self._opening(
+            "pool",
+            "pool_text",
+            kind=kind,
+            n_cand=len(p.candidates),
+            n_used=len(p.codes),
+            first=self.a.fit_start,
+            last=self.a.end_year,
         )
         lines = []
         miss = p.dropped.filter(pl.col("reason") == "missing")
@@ -294,16 +300,13 @@ class PilotEffect:
         """Synthetic control: method, weights, balance, gap plot with placebos, inference."""
         a, s = self.a, self.a.synth
         fit = s.fit
-        out = self._h2("synth")
-        out += html.paragraph(
-            self._t(
-                "synth_method",
-                pilot=self.pilot.name,
-                first=s.fit_window[0],
-                last=s.fit_window[1],
-                year=a.treatment_year,
-                n=len(fit.donors),
-            )
+        out = self._opening(
+            "synth",
+            "synth_method",
+            first=s.fit_window[0],
+            last=s.fit_window[1],
+            year=a.treatment_year,
+            n=len(fit.donors),
         )
         # weights
         w = fit.weights.filter(pl.col("weight") >= 0.001)
@@ -354,9 +357,7 @@ class PilotEffect:
             gaps,
             treated_label=self.pilot.name,
             placebo_label=self._t("placebo_label", n=n_pl),
-            title=self._chart_title("gap_title"),
-            ylabel=self._t("gap_ylabel"),
-            marks=self._marks(a.breaks_fit),
+            frame=self._frame("gap_title", self._t("gap_ylabel"), a.breaks_fit),
         )
         out += self._figure(
             fig,
@@ -409,17 +410,14 @@ class PilotEffect:
         a, sd = self.a, self.a.sdid
         fit = sd.fit
         lang = self.lang
-        out = self._h2("sdid")
-        out += html.paragraph(
-            self._t(
-                "sdid_method",
-                pilot=self.pilot.name,
-                first=a.fit_start,
-                pre_last=a.treatment_year - 1,
-                year=a.treatment_year,
-                last=a.end_year,
-                n=fit.n_control,
-            )
+        out = self._opening(
+            "sdid",
+            "sdid_method",
+            first=a.fit_start,
+            pre_last=a.treatment_year - 1,
+            year=a.treatment_year,
+            last=a.end_year,
+            n=fit.n_control,
         )
         w = fit.unit_weights.filter(pl.col("weight") >= 0.001).sort(
             "weight", "unit", descending=[True, False]
@@ -457,9 +455,7 @@ class PilotEffect:
             treated_label=self.pilot.name,
             control_label=self._t("sdid_chart_control"),
             weights_label=self._t("sdid_chart_weights"),
-            title=self._chart_title("sdid_chart_title"),
-            ylabel=self._t("sdid_chart_ylabel"),
-            marks=self._marks(a.breaks_fit),
+            frame=self._frame("sdid_chart_title", self._t("sdid_chart_ylabel"), a.breaks_fit),
         )
         out += self._figure(
             fig,
@@ -508,16 +504,13 @@ class PilotEffect:
             return html.Html("")
         lang = self.lang
         level = fmt.format_percent(100 * ex.fit.level, 0, lang)
-        out = self._h2("expansion")
-        out += html.paragraph(
-            self._t(
-                "exp_method",
-                pilot=self.pilot.name,
-                year=self.a.treatment_year,
-                n=ex.n_comparison,
-                first=ex.first_year,
-                last=ex.last_year,
-            )
+        out = self._opening(
+            "expansion",
+            "exp_method",
+            year=self.a.treatment_year,
+            n=ex.n_comparison,
+            first=ex.first_year,
+            last=ex.last_year,
         )
         by_group = {int(g): (e, lo, hi) for g, e, lo, hi in ex.by_group.table.select(
             "group", "estimate", "ci_lower", "ci_upper").iter_rows()}  # fmt: skip
@@ -576,17 +569,14 @@ class PilotEffect:
     def did_section(self) -> html.Html:
         """Difference-in-differences on counts with randomization inference, event study."""
         a, d, ev = self.a, self.a.did, self.a.event
-        out = self._h2("did")
-        out += html.paragraph(
-            self._t(
-                "did_method",
-                pilot=self.pilot.name,
-                n=d.n_units - 1,
-                first=a.fit_start,
-                pre_last=a.treatment_year - 1,
-                year=a.treatment_year,
-                last=a.end_year,
-            )
+        out = self._opening(
+            "did",
+            "did_method",
+            n=d.n_units - 1,
+            first=a.fit_start,
+            pre_last=a.treatment_year - 1,
+            year=a.treatment_year,
+            last=a.end_year,
         )
         rows = [
             [self._t("res_rr"), _rr(d.rate_ratio, self.lang)],
@@ -615,10 +605,8 @@ class PilotEffect:
         fig = event_study_chart(
             ev.coefficients,
             treatment_year=a.treatment_year,
-            title=self._chart_title("event_title"),
-            ylabel=self._t("event_ylabel"),
             reference_label=self._t("event_reference"),
-            marks=self._marks(a.breaks_fit),
+            frame=self._frame("event_title", self._t("event_ylabel"), a.breaks_fit),
         )
         out += self._figure(
             fig,
@@ -633,16 +621,13 @@ class PilotEffect:
     def its_section(self) -> html.Html:
         """Interrupted time series of the pilot kommun, alone and against the pool aggregate."""
         a = self.a
-        out = self._h2("its")
-        out += html.paragraph(
-            self._t(
-                "its_method",
-                pilot=self.pilot.name,
-                first=a.start_year,
-                last=a.end_year,
-                year=a.treatment_year,
-                breaks=", ".join(str(b.first_year) for b in a.breaks) or "–",
-            )
+        out = self._opening(
+            "its",
+            "its_method",
+            first=a.start_year,
+            last=a.end_year,
+            year=a.treatment_year,
+            breaks=", ".join(str(b.first_year) for b in a.breaks) or "–",
         )
         rows = []
         for key, r in (("its_row_alone", a.its), ("its_row_controlled", a.its_controlled)):
@@ -688,9 +673,9 @@ class PilotEffect:
                 "fitted": self._t("its_fitted"),
                 "counterfactual": self._t("its_counterfactual"),
             },
-            title=self._chart_title("its_title"),
-            ylabel=self.catalog[a.indicator].unit_label(self.lang),
-            marks=self._marks(a.breaks),
+            frame=self._frame(
+                "its_title", self.catalog[a.indicator].unit_label(self.lang), a.breaks
+            ),
         )
         out += self._figure(
             fig,
@@ -704,18 +689,15 @@ class PilotEffect:
     def power_section(self) -> html.Html:
         """What effect these data could have detected, in the pilot district after dilution."""
         a, pw = self.a, self.a.power
-        out = self._h2("power")
-        out += html.paragraph(
-            self._t(
-                "power_method",
-                base=self._num(a.baseline_count, 0),
-                pilot=self.pilot.name,
-                pre=len([y for y in range(a.fit_start, a.treatment_year)]),
-                post=len(a.post_years),
-                n=a.did.n_units - 1,
-                control=self._num(a.control_count, 0),
-                phi=self._num(a.overdispersion, 2),
-            )
+        out = self._opening(
+            "power",
+            "power_method",
+            base=self._num(a.baseline_count, 0),
+            pre=len([y for y in range(a.fit_start, a.treatment_year)]),
+            post=len(a.post_years),
+            n=a.did.n_units - 1,
+            control=self._num(a.control_count, 0),
+            phi=self._num(a.overdispersion, 2),
         )
 
         def mde(x: float) -> str:
