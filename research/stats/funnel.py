@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 import polars as pl
@@ -35,6 +35,7 @@ from .identification import as_float_array, check_choice, check_per
 
 __all__ = [
     "FunnelDispersion",
+    "FunnelOptions",
     "FunnelResult",
     "exposure_grid",
     "funnel",
@@ -536,18 +537,46 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
 # --------------------------------------------------------------------------------------------
 
 
-def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
+class FunnelOptions(TypedDict, total=False):
+    """The keyword options :func:`funnel_outliers` and :func:`funnel` share.
+
+    Defaults and meaning: the Parameters of :func:`funnel_outliers`.
+    """
+
+    areas: Sequence[str] | pl.Series | None
+    target: float | None
+    per: float
+    levels: float | Sequence[float]
+    method: str
+    overdispersion: str | None
+    winsor: float
+
+
+def _check_options(options: dict[str, Any], func: str) -> None:
+    """Reject a keyword outside :class:`FunnelOptions`, as Python does for a named parameter."""
+    unknown = sorted(set(options) - FunnelOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
+
+
+class _Placed(NamedTuple):
+    """The areas placed on the funnel and the settings they were placed with."""
+
+    areas: pl.DataFrame
+    target: float
+    per: float
+    levels: float | Sequence[float]
+    method: str
+    overdispersion: str | None
+    dispersion: FunnelDispersion | None
+
+
+def funnel_outliers(
     counts: Any,
     exposures: Any,
     *,
-    areas: Sequence[str] | pl.Series | None = None,
-    target: float | None = None,
-    per: float = 100_000,
-    levels: float | Sequence[float] = (0.95, 0.998),
-    method: str = "exact",
-    overdispersion: str | None = None,
-    winsor: float = 0.1,
     dispersion: FunnelDispersion | None = None,
+    **options: Unpack[FunnelOptions],
 ) -> pl.DataFrame:
     """Place each area on the funnel: rate, z-score and a flag against each pair of limits.
 
@@ -555,18 +584,22 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     ----------
     counts, exposures
         Observed counts and person-years of the areas (no missing values).
-    areas
-        Area codes or names (strings), kept as the first column ``area``.
-    target
-        Target rate per ``per``; default the pooled rate of the areas.
-    per, levels, method, overdispersion
-        As in :func:`funnel_limits`.
-    winsor
-        Winsorizing fraction for the over-dispersion estimate (when ``dispersion`` is not
-        given).
     dispersion
         A precomputed :func:`funnel_dispersion` result; estimated from these areas when
         ``None`` and ``overdispersion`` is set.
+    **options
+        The keywords of :class:`FunnelOptions`:
+
+        ``areas``
+            Area codes or names (strings), kept as the first column ``area``; default none.
+        ``target``
+            Target rate per ``per``; default the pooled rate of the areas.
+        ``per``, ``levels``, ``method``, ``overdispersion``
+            As in :func:`funnel_limits` (defaults ``100_000``, ``(0.95, 0.998)``,
+            ``"exact"``, ``None``).
+        ``winsor``
+            Winsorizing fraction for the over-dispersion estimate (when ``dispersion`` is
+            not given); default ``0.1``.
 
     Returns
     -------
@@ -592,6 +625,29 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     >>> out.select("area", "flag_95", "flag_99_8").rows()
     [('a', 'within', 'within'), ('b', 'within', 'within'), ('c', 'within', 'within')]
     """
+    _check_options(dict(options), "funnel_outliers")
+    return _place(counts, exposures, dispersion=dispersion, **options).areas
+
+
+def _place(  # noqa: PLR0913 - the funnel's documented options, keyword-only
+    counts: Any,
+    exposures: Any,
+    *,
+    areas: Sequence[str] | pl.Series | None = None,
+    target: float | None = None,
+    per: float = 100_000,
+    levels: float | Sequence[float] = (0.95, 0.998),
+    method: str = "exact",
+    overdispersion: str | None = None,
+    winsor: float = 0.1,
+    dispersion: FunnelDispersion | None = None,
+    estimate_dispersion: bool = False,
+) -> _Placed:
+    """:func:`funnel_outliers` with the settings it used; the one place of their defaults.
+
+    ``estimate_dispersion``: estimate the over-dispersion even when ``overdispersion`` is
+    ``None`` (:func:`funnel` reports it).
+    """
     x = _as_1d(counts, "counts")
     n = _as_1d(exposures, "exposures")
     if x.size != n.size or x.size == 0:
@@ -610,7 +666,7 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     check_choice(method, "method", _FUNNEL_METHODS)
     check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
     target = _target_or_pooled(target, x, n, per)
-    if overdispersion is not None and dispersion is None:
+    if (overdispersion is not None or estimate_dispersion) and dispersion is None:
         dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
     theta = target / per
@@ -658,7 +714,7 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
         data[f"lower_{tag}"] = lo * per
         data[f"upper_{tag}"] = hi * per
         data[f"flag_{tag}"] = flag.astype(str)
-    return pl.DataFrame(data)
+    return _Placed(pl.DataFrame(data), target, per, levels, method, overdispersion, dispersion)
 
 
 @dataclass(frozen=True)
@@ -739,27 +795,24 @@ class FunnelResult(ResultDisplay):
         return fig
 
 
-def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
+def funnel(
     counts: Any,
     exposures: Any,
     *,
-    areas: Sequence[str] | pl.Series | None = None,
-    target: float | None = None,
-    per: float = 100_000,
-    levels: float | Sequence[float] = (0.95, 0.998),
-    method: str = "exact",
-    overdispersion: str | None = None,
-    winsor: float = 0.1,
     grid_size: int = 200,
+    **options: Unpack[FunnelOptions],
 ) -> FunnelResult:
     """Compute a full funnel plot: limits on a grid plus the areas' positions and flags.
 
     Parameters
     ----------
-    counts, exposures, areas, target, per, levels, method, overdispersion, winsor
+    counts, exposures
         As in :func:`funnel_outliers`.
     grid_size
         Number of exposures in the limits grid (see :func:`exposure_grid`).
+    **options
+        ``areas``, ``target``, ``per``, ``levels``, ``method``, ``overdispersion``,
+        ``winsor``: as in :func:`funnel_outliers` (:class:`FunnelOptions`, same defaults).
 
     Returns
     -------
@@ -787,39 +840,24 @@ def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
     >>> res.limits.height, res.areas.height, round(res.target, 2)
     (100, 5, 55.45)
     """
-    x = _as_1d(counts, "counts")
-    n = _as_1d(exposures, "exposures")
-    _check_counts(x)
-    _check_exposures(n)
-    per = check_per(per)
-    target = _target_or_pooled(target, x, n, per)
-    dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
-    areas_df = funnel_outliers(
-        x,
-        n,
-        areas=areas,
-        target=target,
-        per=per,
-        levels=levels,
-        method=method,
-        overdispersion=overdispersion,
-        dispersion=dispersion,
-    )
+    _check_options(dict(options), "funnel")
+    placed = _place(counts, exposures, estimate_dispersion=True, **options)
+    assert placed.dispersion is not None  # estimate_dispersion=True
     limits = funnel_limits(
-        target,
-        exposure_grid(n, n=grid_size),
-        per=per,
-        levels=levels,
-        method=method,
-        overdispersion=overdispersion,
-        dispersion=dispersion if overdispersion else None,
+        placed.target,
+        exposure_grid(placed.areas["exposure"].to_numpy(), n=grid_size),
+        per=placed.per,
+        levels=placed.levels,
+        method=placed.method,
+        overdispersion=placed.overdispersion,
+        dispersion=placed.dispersion if placed.overdispersion else None,
     )
     return FunnelResult(
-        areas=areas_df,
+        areas=placed.areas,
         limits=limits,
-        target=target,
-        per=per,
-        method=method,
-        overdispersion=overdispersion,
-        dispersion=dispersion,
+        target=placed.target,
+        per=placed.per,
+        method=placed.method,
+        overdispersion=placed.overdispersion,
+        dispersion=placed.dispersion,
     )
