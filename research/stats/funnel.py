@@ -31,7 +31,7 @@ from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
 
 from ._dist import norm_ppf, poisson_cdf, poisson_ppf
-from .identification import as_float_array, check_choice, check_per
+from .identification import as_float_array, check_choice, check_keywords, check_per
 
 __all__ = [
     "FunnelDispersion",
@@ -552,13 +552,6 @@ class FunnelOptions(TypedDict, total=False):
     winsor: float
 
 
-def _check_options(options: dict[str, Any], func: str) -> None:
-    """Reject a keyword outside :class:`FunnelOptions`, as Python does for a named parameter."""
-    unknown = sorted(set(options) - FunnelOptions.__optional_keys__)
-    if unknown:
-        raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
-
-
 class _Placed(NamedTuple):
     """The areas placed on the funnel and the settings they were placed with."""
 
@@ -625,7 +618,7 @@ def funnel_outliers(
     >>> out.select("area", "flag_95", "flag_99_8").rows()
     [('a', 'within', 'within'), ('b', 'within', 'within'), ('c', 'within', 'within')]
     """
-    _check_options(dict(options), "funnel_outliers")
+    check_keywords(options, FunnelOptions.__optional_keys__, "funnel_outliers")
     return _place(counts, exposures, dispersion=dispersion, **options).areas
 
 
@@ -840,7 +833,7 @@ def funnel(
     >>> res.limits.height, res.areas.height, round(res.target, 2)
     (100, 5, 55.45)
     """
-    _check_options(dict(options), "funnel")
+    check_keywords(options, FunnelOptions.__optional_keys__, "funnel")
     placed = _place(counts, exposures, estimate_dispersion=True, **options)
     assert placed.dispersion is not None  # estimate_dispersion=True
     limits = funnel_limits(

@@ -24,7 +24,7 @@ methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "as_float_array",
     "check_choice",
     "check_comparison_units",
+    "check_keywords",
     "check_nonzero_counts",
     "check_outcome_varies",
     "check_per",
@@ -229,6 +230,31 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
             f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
             sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
         )
+
+
+def check_keywords(options: Mapping[str, Any], allowed: Collection[str], func: str) -> None:
+    """Refuse a keyword of ``**options`` that is not one of ``allowed``, as Python would.
+
+    For functions taking ``**options: Unpack[SomeTypedDict]``: Python accepts any keyword
+    there, so the function names the first unknown one the way it would for a named
+    parameter (``allowed`` is typically ``SomeTypedDict.__optional_keys__``).
+
+    Raises
+    ------
+    TypeError
+        ``"<func>() got an unexpected keyword argument '<name>'"``.
+
+    Examples
+    --------
+    >>> check_keywords({"per": 1000}, {"per", "target"}, "funnel")
+    >>> check_keywords({"pre": 1000}, {"per", "target"}, "funnel")
+    Traceback (most recent call last):
+    ...
+    TypeError: funnel() got an unexpected keyword argument 'pre'
+    """
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
