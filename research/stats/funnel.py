@@ -31,7 +31,14 @@ from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
 
 from ._dist import norm_ppf, poisson_cdf, poisson_ppf
-from .identification import as_float_array, check_choice, check_keywords, check_per
+from .identification import (
+    as_float_array,
+    check_choice,
+    check_counts,
+    check_exposures,
+    check_keywords,
+    check_per,
+)
 
 __all__ = [
     "FunnelDispersion",
@@ -56,28 +63,6 @@ _OVERDISPERSION = (None, "multiplicative", "additive")
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
     return np.atleast_1d(as_float_array(x, name)).ravel()
-
-
-def _check_exposures(n: np.ndarray, name: str = "exposures") -> None:
-    bad = n[~((n > 0) & np.isfinite(n))]
-    if bad.size:
-        raise ArgumentError(
-            f"{name} must be positive, finite person-years without missing values; got "
-            f"{bad[0]!r}. Drop areas without a population first.",
-            sv=(
-                f"{name} ska vara positiva, ändliga personår utan saknade värden; fick {bad[0]!r}. "
-                "Ta först bort områden utan folkmängd."
-            ),
-        )
-
-
-def _check_counts(x: np.ndarray) -> None:
-    bad = x[~(np.isfinite(x) & (x >= 0) & (x == np.floor(x)))]
-    if bad.size:
-        raise ArgumentError(
-            f"counts must be non-negative whole numbers without missing values; got {bad[0]!r}.",
-            sv=f"antal ska vara icke-negativa heltal utan saknade värden; fick {bad[0]!r}.",
-        )
 
 
 def _check_levels(levels: Any) -> tuple[float, ...]:
@@ -251,8 +236,8 @@ def funnel_dispersion(
             "At least two areas are needed to estimate over-dispersion.",
             sv="Minst två områden behövs för att skatta överspridning.",
         )
-    _check_counts(x)
-    _check_exposures(n)
+    check_counts(x, "counts", missing_ok=False)
+    check_exposures(n, "exposures", missing_ok=False)
     if not (isinstance(winsor, int | float) and 0 <= winsor < 0.5):
         raise ArgumentError(
             f"winsor must be in [0, 0.5); got {winsor!r}.",
@@ -474,7 +459,7 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
         dispersion = funnel_dispersion(data[0], data[1], target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
     n = _as_1d(exposures, "exposures")
-    _check_exposures(n)
+    check_exposures(n, "exposures", missing_ok=False)
     theta = target / per
     frames = []
     for level in lv:
@@ -522,7 +507,7 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
     [1000.0, 10000.0, 100000.0]
     """
     e = _as_1d(exposures, "exposures")
-    _check_exposures(e)
+    check_exposures(e, "exposures", missing_ok=False)
     if not (isinstance(n, int) and n >= 2):
         raise ArgumentError(
             f"n must be an integer >= 2; got {n!r}.", sv=f"n ska vara ett heltal >= 2; fick {n!r}."
@@ -652,8 +637,8 @@ def _place(  # noqa: PLR0913 - the funnel's documented options, keyword-only
                 f"{x.size} och {n.size}."
             ),
         )
-    _check_counts(x)
-    _check_exposures(n)
+    check_counts(x, "counts", missing_ok=False)
+    check_exposures(n, "exposures", missing_ok=False)
     per = check_per(per)
     lv = _check_levels(levels)
     check_choice(method, "method", _FUNNEL_METHODS)

@@ -37,6 +37,8 @@ __all__ = [
     "as_float_array",
     "check_choice",
     "check_comparison_units",
+    "check_counts",
+    "check_exposures",
     "check_keywords",
     "check_nonzero_counts",
     "check_outcome_varies",
@@ -229,6 +231,91 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
         raise ArgumentError(
             f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
             sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
+        )
+
+
+def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
+    """Refuse event counts that are not non-negative whole numbers.
+
+    Parameters
+    ----------
+    x
+        The counts (float array; NaN is a missing value).
+    name
+        The argument's name, used in the message.
+    missing_ok
+        Let missing values through (estimators that propagate them); ``False``: refuse them.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument and the first bad value.
+
+    Examples
+    --------
+    >>> check_counts(np.array([0.0, 3.0, np.nan]), "count")
+    >>> check_counts(np.array([0.0, 2.5]), "count")
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: count must hold non-negative whole numbers (event counts); got 2.5. Round estimated counts first (e.g. the panel's count_est column).
+    """  # noqa: E501 - a doctest's output is one line
+    if np.isinf(x).any():
+        raise ArgumentError(
+            f"{name} contains infinite values; counts must be finite.",
+            sv=f"{name} innehåller oändliga värden; antal måste vara ändliga.",
+        )
+    ok = np.isfinite(x) & (x >= 0) & (x == np.floor(x))
+    bad = x[~(ok | np.isnan(x))] if missing_ok else x[~ok]
+    if bad.size:
+        no_missing = "" if missing_ok else " without missing values"
+        raise ArgumentError(
+            f"{name} must hold non-negative whole numbers (event counts){no_missing}; got "
+            f"{float(bad[0])!r}. Round estimated counts first (e.g. the panel's count_est column).",
+            sv=(
+                f"{name} ska innehålla icke-negativa heltal (antal händelser)"
+                f"{'' if missing_ok else ' utan saknade värden'}; fick {float(bad[0])!r}. Avrunda "
+                "uppskattade antal först (t.ex. panelens kolumn count_est)."
+            ),
+        )
+
+
+def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
+    """Refuse exposures (person-years at risk) that are not positive and finite.
+
+    Parameters
+    ----------
+    e
+        The exposures (float array; NaN is a missing value).
+    name
+        The argument's name, used in the message.
+    missing_ok
+        Let missing values through (estimators that propagate them); ``False``: refuse them.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument and the first bad value.
+
+    Examples
+    --------
+    >>> check_exposures(np.array([1e4, np.nan]), "exposure")
+    >>> check_exposures(np.array([1e4, np.nan]), "exposures", missing_ok=False)
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: exposures must be positive and finite (person-years at risk) without missing values; got nan. Drop areas or years without a population first.
+    """  # noqa: E501 - a doctest's output is one line
+    ok = (e > 0) & np.isfinite(e)
+    bad = e[~(ok | np.isnan(e))] if missing_ok else e[~ok]
+    if bad.size:
+        no_missing = "" if missing_ok else " without missing values"
+        raise ArgumentError(
+            f"{name} must be positive and finite (person-years at risk){no_missing}; got "
+            f"{float(bad[0])!r}. Drop areas or years without a population first.",
+            sv=(
+                f"{name} ska vara positiv och ändlig (personår under risk)"
+                f"{'' if missing_ok else ' utan saknade värden'}; fick {float(bad[0])!r}. Ta först "
+                "bort områden eller år utan folkmängd."
+            ),
         )
 
 
