@@ -53,6 +53,7 @@ from research.core.errors import ArgumentError, DataError, PilotbenchWarning
 from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
 from research.geo.area import RIKET
 from research.geo.registry import load_areas
+from research.stats.identification import check_weights
 from research.stats.power import minimum_detectable_effect
 from research.stats.rates import rate_ratio
 
@@ -127,24 +128,6 @@ def _percent_rank(x: np.ndarray, descending: bool = False) -> np.ndarray:
     ranks = pl.Series(v).rank("average").to_numpy()
     out[ok] = (ranks - 1.0) / (n - 1.0)
     return out
-
-
-def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    if weights is None:
-        return dict(DEFAULT_WEIGHTS)
-    if not isinstance(weights, Mapping):
-        raise ArgumentError(f"weights must be a dict component -> weight; got {weights!r}")
-    unknown = sorted(set(weights) - set(_COMPONENTS))
-    if unknown:
-        raise ArgumentError(f"unknown components in weights: {unknown}; use {list(_COMPONENTS)}")
-    w = {c: weights.get(c, 0.0) for c in _COMPONENTS}
-    for c, v in w.items():
-        if not (isinstance(v, int | float) and np.isfinite(v) and v >= 0):
-            raise ArgumentError(f"weight of {c!r} must be a number >= 0; got {v!r}")
-    total = sum(w.values())
-    if total <= 0:
-        raise ArgumentError("at least one weight must be positive")
-    return {c: float(v) / total for c, v in w.items()}
 
 
 def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and filters, keyword-only
@@ -233,7 +216,10 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     >>> tab.filter(pl.col("is_pilot")).select("rank", "area_code", "score").row(0)
     (None, '0180', None)
     """
-    w = _check_weights(weights)
+    w = check_weights(
+        DEFAULT_WEIGHTS if weights is None else weights, _COMPONENTS, missing=0.0, what="component"
+    )
+    w = {c: v / sum(w.values()) for c, v in w.items()}
     if not isinstance(exclude_pilot, bool):
         raise ArgumentError(f"exclude_pilot must be True or False; got {exclude_pilot!r}")
     if reference not in ("riket", "rest"):

@@ -47,6 +47,7 @@ __all__ = [
     "check_pre_post",
     "check_rank",
     "check_unique_rows",
+    "check_weights",
     "complete_rows",
     "drop_missing",
     "numeric_time",
@@ -342,6 +343,64 @@ def check_keywords(options: Mapping[str, Any], allowed: Collection[str], func: s
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
+
+
+def check_weights(
+    weights: Mapping[str, float], names: Sequence[str], *, missing: float, what: str
+) -> dict[str, float]:
+    """Weights by name, checked: numbers >= 0 for some of ``names``, at least one positive.
+
+    Parameters
+    ----------
+    weights
+        ``{name: weight}`` for some of ``names``.
+    names
+        The names that can be weighted, in the order of the result.
+    missing
+        The weight of a name ``weights`` leaves out.
+    what
+        What a name is (``"component"``, ``"variable"``), used in the messages.
+
+    Returns
+    -------
+    dict of str to float
+        One weight per name of ``names`` (not normalized).
+
+    Raises
+    ------
+    ArgumentError
+        ``weights`` is not a mapping, names an unknown name, holds a negative or non-numeric
+        weight, or leaves no weight positive.
+
+    Examples
+    --------
+    >>> check_weights({"need": 2}, ["need", "similarity"], missing=0.0, what="component")
+    {'need': 2.0, 'similarity': 0.0}
+    """
+    if not isinstance(weights, Mapping):
+        raise ArgumentError(
+            f"weights must be a dict {what} -> weight; got {weights!r}",
+            sv=f"weights ska vara en dict {what} -> vikt; fick {weights!r}",
+        )
+    unknown = sorted(set(weights) - set(names))
+    if unknown:
+        raise ArgumentError(
+            f"weights name unknown {what}s {unknown}; use {list(names)}",
+            sv=f"weights nämner okända {what} {unknown}; använd {list(names)}",
+        )
+    out = {name: weights.get(name, missing) for name in names}
+    for name, w in out.items():
+        if not (isinstance(w, int | float) and np.isfinite(w) and w >= 0):
+            raise ArgumentError(
+                f"weight of {name!r} must be a number >= 0; got {w!r}",
+                sv=f"vikten för {name!r} ska vara ett tal >= 0; fick {w!r}",
+            )
+    if sum(out.values()) <= 0:
+        raise ArgumentError(
+            "at least one weight must be positive",
+            sv="minst en vikt ska vara positiv",
+        )
+    return {name: float(w) for name, w in out.items()}
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
