@@ -235,6 +235,12 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
         )
 
 
+def _first_bad(x: np.ndarray, ok: np.ndarray, missing_ok: bool) -> float | None:
+    """The first value of ``x`` outside ``ok`` (a missing value counts only if refused)."""
+    bad = x[~(ok | np.isnan(x))] if missing_ok else x[~ok]
+    return float(bad[0]) if bad.size else None
+
+
 def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
     """Refuse event counts that are not non-negative whole numbers.
 
@@ -265,16 +271,15 @@ def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
             f"{name} contains infinite values; counts must be finite.",
             sv=f"{name} innehåller oändliga värden; antal måste vara ändliga.",
         )
-    ok = np.isfinite(x) & (x >= 0) & (x == np.floor(x))
-    bad = x[~(ok | np.isnan(x))] if missing_ok else x[~ok]
-    if bad.size:
-        no_missing = "" if missing_ok else " without missing values"
+    bad = _first_bad(x, np.isfinite(x) & (x >= 0) & (x == np.floor(x)), missing_ok)
+    if bad is not None:
         raise ArgumentError(
-            f"{name} must hold non-negative whole numbers (event counts){no_missing}; got "
-            f"{float(bad[0])!r}. Round estimated counts first (e.g. the panel's count_est column).",
+            f"{name} must hold non-negative whole numbers (event counts)"
+            f"{'' if missing_ok else ' without missing values'}; got {bad!r}. Round estimated "
+            "counts first (e.g. the panel's count_est column).",
             sv=(
                 f"{name} ska innehålla icke-negativa heltal (antal händelser)"
-                f"{'' if missing_ok else ' utan saknade värden'}; fick {float(bad[0])!r}. Avrunda "
+                f"{'' if missing_ok else ' utan saknade värden'}; fick {bad!r}. Avrunda "
                 "uppskattade antal först (t.ex. panelens kolumn count_est)."
             ),
         )
@@ -283,19 +288,12 @@ def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
 def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
     """Refuse exposures (person-years at risk) that are not positive and finite.
 
-    Parameters
-    ----------
-    e
-        The exposures (float array; NaN is a missing value).
-    name
-        The argument's name, used in the message.
-    missing_ok
-        Let missing values through (estimators that propagate them); ``False``: refuse them.
+    ``e``, ``name`` and ``missing_ok`` as in :func:`check_counts`.
 
     Raises
     ------
     ArgumentError
-        Naming the argument and the first bad value.
+        Naming the argument and the first exposure that is zero, negative or infinite.
 
     Examples
     --------
@@ -305,17 +303,16 @@ def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> Non
     ...
     research.core.errors.ArgumentError: exposures must be positive and finite (person-years at risk) without missing values; got nan. Drop areas or years without a population first.
     """  # noqa: E501 - a doctest's output is one line
-    ok = (e > 0) & np.isfinite(e)
-    bad = e[~(ok | np.isnan(e))] if missing_ok else e[~ok]
-    if bad.size:
-        no_missing = "" if missing_ok else " without missing values"
+    bad = _first_bad(e, (e > 0) & np.isfinite(e), missing_ok)
+    if bad is not None:
         raise ArgumentError(
-            f"{name} must be positive and finite (person-years at risk){no_missing}; got "
-            f"{float(bad[0])!r}. Drop areas or years without a population first.",
+            f"{name} must be positive and finite (person-years at risk)"
+            f"{'' if missing_ok else ' without missing values'}; got {bad!r}. Drop areas or "
+            "years without a population first.",
             sv=(
                 f"{name} ska vara positiv och ändlig (personår under risk)"
-                f"{'' if missing_ok else ' utan saknade värden'}; fick {float(bad[0])!r}. Ta först "
-                "bort områden eller år utan folkmängd."
+                f"{'' if missing_ok else ' utan saknade värden'}; fick {bad!r}. Ta först bort "
+                "områden eller år utan folkmängd."
             ),
         )
 
