@@ -100,3 +100,18 @@ def test_report_content(reports: dict[str, str], facts: dict[str, float], lang: 
     assert "2020-assault-registration" not in text
     # the DiD inference and why, worded from the estimator's reason code
     assert ("randomiseringsinferens" if lang == "sv" else "randomization inference") in text
+
+
+def test_pilot_effect_takes_the_analysis_options_by_keyword():
+    """The report's entry point forwards its parameters (EffectReportOptions) to the analysis
+    and refuses any other keyword the way Python refuses an unknown named parameter."""
+    from research.analyses.effect import EffectReportOptions
+    from research.views.pilot_effect.sections import pilot_effect
+
+    assert EffectReportOptions.__optional_keys__ == {
+        "pilot", "indicator", "pilot_start", "start_year", "end_year", "donors", "expansion",
+    }  # fmt: skip
+    with pytest.raises(
+        TypeError, match=r"^pilot_effect\(\) got an unexpected keyword argument 'alpha'$"
+    ):
+        pilot_effect(lang="en", alpha=0.1)

@@ -226,6 +226,31 @@ def test_funnel_bundle_and_grid():
     np.testing.assert_allclose(fixed.areas["expected"], 40e-5 * np.array(EXPOSURES), rtol=1e-12)
 
 
+def test_funnel_and_outliers_take_the_shared_options_as_keywords():
+    """funnel and funnel_outliers share one option set (FunnelOptions): every documented
+    keyword is accepted with its default, anything else is Python's own TypeError."""
+    opts = dict(areas=CODES, per=1_000.0, levels=0.9, method="normal", winsor=0.2,
+                overdispersion="multiplicative")  # fmt: skip
+    res = funnel(COUNTS, EXPOSURES, grid_size=10, **opts)
+    assert res.per == 1_000.0 and res.method == "normal"
+    assert res.overdispersion == "multiplicative"
+    assert res.areas.columns[-3:] == ["lower_90", "upper_90", "flag_90"]
+    assert res.areas.equals(funnel_outliers(COUNTS, EXPOSURES, **opts))
+    # the defaults: pooled target per 100 000, exact limits at 95 % and 99.8 %
+    plain = funnel(COUNTS, EXPOSURES)
+    assert plain.per == 100_000 and plain.method == "exact" and plain.overdispersion is None
+    assert plain.target == pytest.approx(1e5 * sum(COUNTS) / sum(EXPOSURES), rel=1e-12)
+    assert plain.areas.equals(funnel_outliers(COUNTS, EXPOSURES))
+    with pytest.raises(
+        TypeError, match=r"^funnel\(\) got an unexpected keyword argument 'dispersion'$"
+    ):
+        funnel(COUNTS, EXPOSURES, dispersion=plain.dispersion)
+    with pytest.raises(
+        TypeError, match=r"^funnel_outliers\(\) got an unexpected keyword argument 'grid_size'$"
+    ):
+        funnel_outliers(COUNTS, EXPOSURES, grid_size=10)
+
+
 def test_funnel_input_errors():
     d = funnel_dispersion(COUNTS, EXPOSURES)
     with pytest.raises(ArgumentError, match="dispersion"):

@@ -451,3 +451,19 @@ def test_measured_area_fields_control_pool_and_simulated_can_detect():
     assert sim.power == power_at(0.8, 40.0, method="simulation", n_sim=300, seed=8,
                                  inference="wald")  # fmt: skip
     assert sim.power != power_at(0.8, 40.0, inference="wald")
+
+
+def test_power_at_and_can_detect_take_the_mde_keywords_with_its_defaults():
+    """power_at and can_detect read the MDE's settings from its signature: an explicit default
+    gives the same power as leaving it out, and a keyword the MDE does not take is refused."""
+    from research.stats.power import can_detect, power_at
+
+    assert power_at(0.8, 100.0) == power_at(
+        0.8, 100.0, years_pre=3, years_post=3, alpha=0.05, overdispersion=1.0, per=100_000
+    )
+    assert can_detect(0.2, 100.0).alpha == 0.05
+    assert can_detect(0.2, 100.0, power=0.9).target_power == 0.9
+    with pytest.raises(
+        TypeError, match=r"^power_at\(\) got an unexpected keyword argument 'yeras_pre'$"
+    ):
+        power_at(0.8, 100.0, yeras_pre=2)

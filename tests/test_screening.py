@@ -51,7 +51,40 @@ def test_shape_and_ranking(table):
     assert table.filter(pl.col("is_pilot"))["area_code"].to_list() == ["0180"]
     assert table.weights == pytest.approx({"need": 1 / 3, "similarity": 1 / 3,
                                            "detectability": 1 / 3})  # fmt: skip
-    assert any("estimate" in n.lower() for n in table.notes)
+    assert [n.code for n in table.notes] == [
+        "estimated_counts", "need", "similarity", "detectability", "reported_crime",
+    ]  # fmt: skip
+
+
+def test_notes_are_codes_worded_by_the_view(table):
+    """The methods notes are codes; the view's catalogue words them (English as it read when
+    the analysis wrote the sentences itself, Swedish new)."""
+    from research.views.candidate_screening.texts import note_texts
+
+    en = note_texts(table.notes, "en")
+    assert en[0] == (
+        "Counts are estimates (published rate x population / 100 000), pooled over "
+        "2020-2022; columns ending in _est rest on them."
+    )
+    assert en[1] == (
+        "Need: rate ratio against riket with the exact conditional interval; score = "
+        "percentile rank of the ratio."
+    )
+    assert en[2] == (
+        "Similarity to Stockholm (0180): distance on standardized N07402, N07403, N07540, "
+        "N07549, N01951 (z, euclidean; population on the log scale); score = 1 - percentile "
+        "rank of the distance."
+    )
+    assert en[3] == (
+        "Detectability: MDE (rate ratio) of a 3+3-year comparison against the rest of the "
+        "country, two-sided 0.05 test, power 0.8, over-dispersion 1; score = the MDE rate "
+        "ratio (0 if undetectable)."
+    )
+    assert en[4].startswith("Reported crime measures police registration")
+    sv = note_texts(table.notes, "sv")
+    assert sv[1].startswith("Behov: kvot mot riket")
+    assert "tvåsidigt test på nivån 0,05, styrka 0,8, överspridning 1;" in sv[3]
+    assert len(sv) == 5 and not set(sv) & set(en)
 
 
 @pytest.mark.parametrize("code", ["0126", "0180", "0127"])

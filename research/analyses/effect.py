@@ -92,7 +92,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import polars as pl
@@ -125,6 +125,7 @@ __all__ = [
     "PLAUSIBLE_DROP",
     "Conclusion",
     "EffectAnalysis",
+    "EffectReportOptions",
     "Estimate",
     "Evidence",
     "ExpansionCohort",
@@ -1473,6 +1474,22 @@ def _evidence(
         pretrend_p=_pretrend_p(event),
         n_post_years=n_post_years,
     )
+
+
+class EffectReportOptions(TypedDict, total=False):
+    """The options of :func:`pilot_effect_analysis` that the ``pilot_effect`` report takes.
+
+    The report's parameters (:func:`research.views.pilot_effect.sections.pilot_effect`),
+    with the analysis's defaults and meaning.
+    """
+
+    pilot: str
+    indicator: str
+    pilot_start: str
+    start_year: int
+    end_year: int
+    donors: str
+    expansion: str
 
 
 def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options, all keyword-only

@@ -44,6 +44,7 @@ may *raise* reported cases, so "need" and "detectability" refer to reported figu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -52,16 +53,39 @@ from research.core.errors import ArgumentError, DataError, PilotbenchWarning
 from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
 from research.geo.area import RIKET
 from research.geo.registry import load_areas
+from research.stats.identification import check_weights
 from research.stats.power import minimum_detectable_effect
 from research.stats.rates import rate_ratio
 
 from .similarity import similar_areas
 
-__all__ = ["DEFAULT_WEIGHTS", "ScreeningTable", "screen_candidates"]
+__all__ = ["DEFAULT_WEIGHTS", "ScreeningNote", "ScreeningTable", "screen_candidates"]
 
 #: Default component weights (equal).
 DEFAULT_WEIGHTS: dict[str, float] = {"need": 1 / 3, "similarity": 1 / 3, "detectability": 1 / 3}
 _COMPONENTS = tuple(DEFAULT_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class ScreeningNote:
+    """A methods note of a screening, as a stable code and its values (no wording).
+
+    :func:`research.views.candidate_screening.texts.note_texts` turns notes into sentences.
+
+    Attributes
+    ----------
+    code
+        ``"estimated_counts"`` (counts estimated from rates, pooled over ``first``-``last``),
+        ``"need"`` (rate ratio against ``reference``: ``"riket"`` or the rest of riket),
+        ``"similarity"`` (distance to ``pilot`` on ``variables``, ``standardize``,
+        ``metric``), ``"detectability"`` (MDE with ``pilot_years``, ``alpha``, ``power``,
+        ``overdispersion``) or ``"reported_crime"`` (reported crime measures registration).
+    values
+        The settings the note refers to.
+    """
+
+    code: str
+    values: dict[str, object] = field(default_factory=dict)
 
 
 class ScreeningTable(pl.DataFrame):
@@ -74,7 +98,9 @@ class ScreeningTable(pl.DataFrame):
     settings
         Indicator, years, pilot, similarity variables and power settings used.
     notes
-        Plain-language notes on the columns (estimated counts, transforms).
+        Methods notes on the columns (estimated counts, transforms) as
+        :class:`ScreeningNote` codes; :func:`research.views.candidate_screening.texts.note_texts`
+        words them in a report's language.
     warnings
         Missing values, dropped areas: :class:`~research.core.warnings.ScreeningWarning`
         objects and the similarity component's
@@ -84,7 +110,7 @@ class ScreeningTable(pl.DataFrame):
 
     weights: dict
     settings: dict
-    notes: list[str]
+    notes: list[ScreeningNote]
     warnings: list[PilotbenchWarning]
 
 
@@ -102,24 +128,6 @@ def _percent_rank(x: np.ndarray, descending: bool = False) -> np.ndarray:
     ranks = pl.Series(v).rank("average").to_numpy()
     out[ok] = (ranks - 1.0) / (n - 1.0)
     return out
-
-
-def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    if weights is None:
-        return dict(DEFAULT_WEIGHTS)
-    if not isinstance(weights, Mapping):
-        raise ArgumentError(f"weights must be a dict component -> weight; got {weights!r}")
-    unknown = sorted(set(weights) - set(_COMPONENTS))
-    if unknown:
-        raise ArgumentError(f"unknown components in weights: {unknown}; use {list(_COMPONENTS)}")
-    w = {c: weights.get(c, 0.0) for c in _COMPONENTS}
-    for c, v in w.items():
-        if not (isinstance(v, int | float) and np.isfinite(v) and v >= 0):
-            raise ArgumentError(f"weight of {c!r} must be a number >= 0; got {v!r}")
-    total = sum(w.values())
-    if total <= 0:
-        raise ArgumentError("at least one weight must be positive")
-    return {c: float(v) / total for c, v in w.items()}
 
 
 def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and filters, keyword-only
@@ -208,7 +216,10 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     >>> tab.filter(pl.col("is_pilot")).select("rank", "area_code", "score").row(0)
     (None, '0180', None)
     """
-    w = _check_weights(weights)
+    w = check_weights(
+        DEFAULT_WEIGHTS if weights is None else weights, _COMPONENTS, missing=0.0, what="component"
+    )
+    w = {c: v / sum(w.values()) for c, v in w.items()}
     if not isinstance(exclude_pilot, bool):
         raise ArgumentError(f"exclude_pilot must be True or False; got {exclude_pilot!r}")
     if reference not in ("riket", "rest"):
@@ -362,18 +373,27 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
         exclude_pilot=exclude_pilot,
     )  # fmt: skip
     res.notes = [
-        f"Counts are estimates (published rate x population / 100 000), pooled over "
-        f"{first}-{last}; columns ending in _est rest on them.",
-        f"Need: rate ratio against {'riket' if reference == 'riket' else 'the rest of riket'} "
-        "with the exact conditional interval; score = percentile rank of the ratio.",
-        f"Similarity to {pilot_area.label()}: distance on standardized {sim.variables} "
-        f"({standardize}, {metric}; population on the log scale); score = 1 - percentile "
-        "rank of the distance.",
-        f"Detectability: MDE (rate ratio) of a {pilot_years}+{pilot_years}-year comparison "
-        f"against the rest of the country, two-sided {alpha:g} test, power {power:g}, "
-        f"over-dispersion {overdispersion:g}; score = the MDE rate ratio (0 if undetectable).",
-        "Reported crime measures police registration as much as violence; an outreach pilot "
-        "may raise reported cases.",
+        ScreeningNote("estimated_counts", {"first": first, "last": last}),
+        ScreeningNote("need", {"reference": reference}),
+        ScreeningNote(
+            "similarity",
+            {
+                "pilot": pilot_area.label(),
+                "variables": tuple(sim.variables),
+                "standardize": standardize,
+                "metric": metric,
+            },
+        ),
+        ScreeningNote(
+            "detectability",
+            {
+                "pilot_years": pilot_years,
+                "alpha": alpha,
+                "power": power,
+                "overdispersion": overdispersion,
+            },
+        ),
+        ScreeningNote("reported_crime"),
     ]
     res.warnings = warns
     return res

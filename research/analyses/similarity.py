@@ -71,6 +71,7 @@ from research.core.warnings import (
 )
 from research.geo.area import Area
 from research.geo.registry import load_areas
+from research.stats.identification import check_weights
 
 __all__ = ["DEFAULT_TRANSFORMS", "SimilarAreas", "similar_areas", "standardize_matrix"]
 
@@ -292,27 +293,6 @@ def _apply_transforms(
     return X
 
 
-def _check_weights(weights: Mapping[str, float] | None, variables: list[str]) -> dict:
-    if weights is None:
-        return {v: 1.0 for v in variables}
-    if not isinstance(weights, Mapping):
-        raise ArgumentError(f"weights must be a dict variable -> weight; got {weights!r}")
-    unknown = sorted(set(weights) - set(variables))
-    if unknown:
-        raise ArgumentError(
-            f"weights name variables that are not compared: {unknown}; variables: {variables}"
-        )
-    out = {}
-    for v in variables:
-        w = weights.get(v, 1.0)
-        if not (isinstance(w, int | float) and np.isfinite(w) and w >= 0):
-            raise ArgumentError(f"weight of {v!r} must be a number >= 0; got {w!r}")
-        out[v] = float(w)
-    if sum(out.values()) == 0:
-        raise ArgumentError("at least one weight must be positive")
-    return out
-
-
 def _resolve_target(area: Any, level: str) -> Area:
     if isinstance(area, int) and not isinstance(area, bool):
         raise ArgumentError(
@@ -441,8 +421,11 @@ def similar_areas(  # noqa: PLR0913 - the documented options of the comparison
     Z, keep_v = _standardized(X[np.ix_(idx, keep_v)], keep_v, variables, standardize, warns)
     dropped_vars += [variables[j] for j in gaps.keep_v if j not in keep_v]
     used = [variables[j] for j in keep_v]
-    wts = _check_weights(
-        None if weights is None else {v: w for v, w in weights.items() if v in used}, used
+    wts = check_weights(
+        {} if weights is None else {v: w for v, w in weights.items() if v in used},
+        used,
+        missing=1.0,
+        what="variable",
     )
     if weights is not None:
         ignored = sorted(set(weights) - set(variables))

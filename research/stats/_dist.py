@@ -19,6 +19,7 @@ SciPy 1.17: ``scipy/stats/_continuous_distns.py`` (``norm_gen``, ``t_gen``),
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,27 @@ def _broadcast(*args: Any) -> list[np.ndarray]:
     return [np.asarray(a, dtype=float) for a in np.broadcast_arrays(*args)]
 
 
+def _probabilities(
+    k: np.ndarray,
+    ok: np.ndarray,
+    inside: np.ndarray,
+    values: Callable[[np.ndarray], np.ndarray],
+    one: np.ndarray | None = None,
+) -> Any:
+    """A probability at each ``k``, as scipy's discrete distributions give it.
+
+    nan where the parameters are invalid (``~ok``) or ``k`` is nan; 1 where ``one``; the
+    formula ``values(inside)`` (given the mask, it returns the values there) clipped to
+    [0, 1] inside the support; 0 elsewhere.
+    """
+    out = np.zeros(k.shape)
+    out[~ok | np.isnan(k)] = np.nan
+    if one is not None:
+        out[one] = 1.0
+    out[inside] = np.clip(values(inside), 0.0, 1.0)
+    return _out(out)
+
+
 def poisson_pmf(k: Any, mu: Any) -> Any:
     """Poisson probability mass (``scipy.stats.poisson.pmf``).
 
@@ -134,12 +156,9 @@ def poisson_pmf(k: Any, mu: Any) -> Any:
     k, mu = _broadcast(k, mu)
     ok = mu >= 0
     inside = ok & (k >= 0) & (k == np.floor(k))
-    out = np.zeros(k.shape)
-    out[~ok | np.isnan(k)] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         val = np.exp(special.xlogy(k, mu) - special.gammaln(k + 1) - mu)
-    out[inside] = np.clip(val[inside], 0.0, 1.0)
-    return _out(out)
+    return _probabilities(k, ok, inside, lambda m: val[m])
 
 
 def poisson_cdf(k: Any, mu: Any) -> Any:
@@ -154,11 +173,9 @@ def poisson_cdf(k: Any, mu: Any) -> Any:
     k = np.floor(k)
     ok = mu >= 0
     inside = ok & (k >= 0) & (k < np.inf)
-    out = np.zeros(k.shape)
-    out[~ok | np.isnan(k)] = np.nan
-    out[ok & (k == np.inf)] = 1.0
-    out[inside] = np.clip(special.pdtr(k[inside], mu[inside]), 0.0, 1.0)
-    return _out(out)
+    return _probabilities(
+        k, ok, inside, lambda m: special.pdtr(k[m], mu[m]), one=ok & (k == np.inf)
+    )
 
 
 def poisson_ppf(q: Any, mu: Any) -> Any:
@@ -192,12 +209,9 @@ def _binom_tail(k: Any, n: Any, p: Any, *, upper: bool) -> Any:
     k = np.floor(k)
     ok = _binom_ok(n, p)
     inside = ok & (k >= 0) & (k < n)
-    out = np.zeros(k.shape)
-    out[~ok | np.isnan(k)] = np.nan
-    out[ok & ((k < 0) if upper else (k >= n))] = 1.0  # the whole mass is on the asked side
     tail = _scu._binom_sf if upper else _scu._binom_cdf
-    out[inside] = np.clip(tail(k[inside], n[inside], p[inside]), 0.0, 1.0)
-    return _out(out)
+    whole_mass = ok & ((k < 0) if upper else (k >= n))  # the whole mass is on the asked side
+    return _probabilities(k, ok, inside, lambda m: tail(k[m], n[m], p[m]), one=whole_mass)
 
 
 def binom_pmf(k: Any, n: Any, p: Any) -> Any:
@@ -211,10 +225,7 @@ def binom_pmf(k: Any, n: Any, p: Any) -> Any:
     k, n, p = _broadcast(k, n, p)
     ok = _binom_ok(n, p)
     inside = ok & (k >= 0) & (k <= n) & (k == np.floor(k))
-    out = np.zeros(k.shape)
-    out[~ok | np.isnan(k)] = np.nan
-    out[inside] = np.clip(_scu._binom_pmf(k[inside], n[inside], p[inside]), 0.0, 1.0)
-    return _out(out)
+    return _probabilities(k, ok, inside, lambda m: _scu._binom_pmf(k[m], n[m], p[m]))
 
 
 def binom_cdf(k: Any, n: Any, p: Any) -> Any:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 import polars as pl
@@ -31,10 +31,18 @@ from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
 
 from ._dist import norm_ppf, poisson_cdf, poisson_ppf
-from .identification import as_float_array, check_choice, check_per
+from .identification import (
+    as_float_array,
+    check_choice,
+    check_counts,
+    check_exposures,
+    check_keywords,
+    check_per,
+)
 
 __all__ = [
     "FunnelDispersion",
+    "FunnelOptions",
     "FunnelResult",
     "exposure_grid",
     "funnel",
@@ -55,28 +63,6 @@ _OVERDISPERSION = (None, "multiplicative", "additive")
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
     return np.atleast_1d(as_float_array(x, name)).ravel()
-
-
-def _check_exposures(n: np.ndarray, name: str = "exposures") -> None:
-    bad = n[~((n > 0) & np.isfinite(n))]
-    if bad.size:
-        raise ArgumentError(
-            f"{name} must be positive, finite person-years without missing values; got "
-            f"{bad[0]!r}. Drop areas without a population first.",
-            sv=(
-                f"{name} ska vara positiva, ändliga personår utan saknade värden; fick {bad[0]!r}. "
-                "Ta först bort områden utan folkmängd."
-            ),
-        )
-
-
-def _check_counts(x: np.ndarray) -> None:
-    bad = x[~(np.isfinite(x) & (x >= 0) & (x == np.floor(x)))]
-    if bad.size:
-        raise ArgumentError(
-            f"counts must be non-negative whole numbers without missing values; got {bad[0]!r}.",
-            sv=f"antal ska vara icke-negativa heltal utan saknade värden; fick {bad[0]!r}.",
-        )
 
 
 def _check_levels(levels: Any) -> tuple[float, ...]:
@@ -250,8 +236,8 @@ def funnel_dispersion(
             "At least two areas are needed to estimate over-dispersion.",
             sv="Minst två områden behövs för att skatta överspridning.",
         )
-    _check_counts(x)
-    _check_exposures(n)
+    check_counts(x, "counts", missing_ok=False)
+    check_exposures(n, "exposures", missing_ok=False)
     if not (isinstance(winsor, int | float) and 0 <= winsor < 0.5):
         raise ArgumentError(
             f"winsor must be in [0, 0.5); got {winsor!r}.",
@@ -473,7 +459,7 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
         dispersion = funnel_dispersion(data[0], data[1], target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
     n = _as_1d(exposures, "exposures")
-    _check_exposures(n)
+    check_exposures(n, "exposures", missing_ok=False)
     theta = target / per
     frames = []
     for level in lv:
@@ -521,7 +507,7 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
     [1000.0, 10000.0, 100000.0]
     """
     e = _as_1d(exposures, "exposures")
-    _check_exposures(e)
+    check_exposures(e, "exposures", missing_ok=False)
     if not (isinstance(n, int) and n >= 2):
         raise ArgumentError(
             f"n must be an integer >= 2; got {n!r}.", sv=f"n ska vara ett heltal >= 2; fick {n!r}."
@@ -536,18 +522,39 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
 # --------------------------------------------------------------------------------------------
 
 
-def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
+class FunnelOptions(TypedDict, total=False):
+    """The keyword options :func:`funnel_outliers` and :func:`funnel` share.
+
+    Defaults and meaning: the Parameters of :func:`funnel_outliers`.
+    """
+
+    areas: Sequence[str] | pl.Series | None
+    target: float | None
+    per: float
+    levels: float | Sequence[float]
+    method: str
+    overdispersion: str | None
+    winsor: float
+
+
+class _Placed(NamedTuple):
+    """The areas placed on the funnel and the settings they were placed with."""
+
+    areas: pl.DataFrame
+    target: float
+    per: float
+    levels: float | Sequence[float]
+    method: str
+    overdispersion: str | None
+    dispersion: FunnelDispersion | None
+
+
+def funnel_outliers(
     counts: Any,
     exposures: Any,
     *,
-    areas: Sequence[str] | pl.Series | None = None,
-    target: float | None = None,
-    per: float = 100_000,
-    levels: float | Sequence[float] = (0.95, 0.998),
-    method: str = "exact",
-    overdispersion: str | None = None,
-    winsor: float = 0.1,
     dispersion: FunnelDispersion | None = None,
+    **options: Unpack[FunnelOptions],
 ) -> pl.DataFrame:
     """Place each area on the funnel: rate, z-score and a flag against each pair of limits.
 
@@ -555,18 +562,22 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     ----------
     counts, exposures
         Observed counts and person-years of the areas (no missing values).
-    areas
-        Area codes or names (strings), kept as the first column ``area``.
-    target
-        Target rate per ``per``; default the pooled rate of the areas.
-    per, levels, method, overdispersion
-        As in :func:`funnel_limits`.
-    winsor
-        Winsorizing fraction for the over-dispersion estimate (when ``dispersion`` is not
-        given).
     dispersion
         A precomputed :func:`funnel_dispersion` result; estimated from these areas when
         ``None`` and ``overdispersion`` is set.
+    **options
+        The keywords of :class:`FunnelOptions`:
+
+        ``areas``
+            Area codes or names (strings), kept as the first column ``area``; default none.
+        ``target``
+            Target rate per ``per``; default the pooled rate of the areas.
+        ``per``, ``levels``, ``method``, ``overdispersion``
+            As in :func:`funnel_limits` (defaults ``100_000``, ``(0.95, 0.998)``,
+            ``"exact"``, ``None``).
+        ``winsor``
+            Winsorizing fraction for the over-dispersion estimate (when ``dispersion`` is
+            not given); default ``0.1``.
 
     Returns
     -------
@@ -592,6 +603,29 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
     >>> out.select("area", "flag_95", "flag_99_8").rows()
     [('a', 'within', 'within'), ('b', 'within', 'within'), ('c', 'within', 'within')]
     """
+    check_keywords(options, FunnelOptions.__optional_keys__, "funnel_outliers")
+    return _place(counts, exposures, dispersion=dispersion, **options).areas
+
+
+def _place(  # noqa: PLR0913 - the funnel's documented options, keyword-only
+    counts: Any,
+    exposures: Any,
+    *,
+    areas: Sequence[str] | pl.Series | None = None,
+    target: float | None = None,
+    per: float = 100_000,
+    levels: float | Sequence[float] = (0.95, 0.998),
+    method: str = "exact",
+    overdispersion: str | None = None,
+    winsor: float = 0.1,
+    dispersion: FunnelDispersion | None = None,
+    estimate_dispersion: bool = False,
+) -> _Placed:
+    """:func:`funnel_outliers` with the settings it used; the one place of their defaults.
+
+    ``estimate_dispersion``: estimate the over-dispersion even when ``overdispersion`` is
+    ``None`` (:func:`funnel` reports it).
+    """
     x = _as_1d(counts, "counts")
     n = _as_1d(exposures, "exposures")
     if x.size != n.size or x.size == 0:
@@ -603,14 +637,14 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
                 f"{x.size} och {n.size}."
             ),
         )
-    _check_counts(x)
-    _check_exposures(n)
+    check_counts(x, "counts", missing_ok=False)
+    check_exposures(n, "exposures", missing_ok=False)
     per = check_per(per)
     lv = _check_levels(levels)
     check_choice(method, "method", _FUNNEL_METHODS)
     check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
     target = _target_or_pooled(target, x, n, per)
-    if overdispersion is not None and dispersion is None:
+    if (overdispersion is not None or estimate_dispersion) and dispersion is None:
         dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
     theta = target / per
@@ -658,7 +692,7 @@ def funnel_outliers(  # noqa: PLR0913 - documented limit options, keyword-only
         data[f"lower_{tag}"] = lo * per
         data[f"upper_{tag}"] = hi * per
         data[f"flag_{tag}"] = flag.astype(str)
-    return pl.DataFrame(data)
+    return _Placed(pl.DataFrame(data), target, per, levels, method, overdispersion, dispersion)
 
 
 @dataclass(frozen=True)
@@ -739,27 +773,24 @@ class FunnelResult(ResultDisplay):
         return fig
 
 
-def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
+def funnel(
     counts: Any,
     exposures: Any,
     *,
-    areas: Sequence[str] | pl.Series | None = None,
-    target: float | None = None,
-    per: float = 100_000,
-    levels: float | Sequence[float] = (0.95, 0.998),
-    method: str = "exact",
-    overdispersion: str | None = None,
-    winsor: float = 0.1,
     grid_size: int = 200,
+    **options: Unpack[FunnelOptions],
 ) -> FunnelResult:
     """Compute a full funnel plot: limits on a grid plus the areas' positions and flags.
 
     Parameters
     ----------
-    counts, exposures, areas, target, per, levels, method, overdispersion, winsor
+    counts, exposures
         As in :func:`funnel_outliers`.
     grid_size
         Number of exposures in the limits grid (see :func:`exposure_grid`).
+    **options
+        ``areas``, ``target``, ``per``, ``levels``, ``method``, ``overdispersion``,
+        ``winsor``: as in :func:`funnel_outliers` (:class:`FunnelOptions`, same defaults).
 
     Returns
     -------
@@ -787,39 +818,24 @@ def funnel(  # noqa: PLR0913 - documented limit options, keyword-only
     >>> res.limits.height, res.areas.height, round(res.target, 2)
     (100, 5, 55.45)
     """
-    x = _as_1d(counts, "counts")
-    n = _as_1d(exposures, "exposures")
-    _check_counts(x)
-    _check_exposures(n)
-    per = check_per(per)
-    target = _target_or_pooled(target, x, n, per)
-    dispersion = funnel_dispersion(x, n, target=target, per=per, winsor=winsor)
-    areas_df = funnel_outliers(
-        x,
-        n,
-        areas=areas,
-        target=target,
-        per=per,
-        levels=levels,
-        method=method,
-        overdispersion=overdispersion,
-        dispersion=dispersion,
-    )
+    check_keywords(options, FunnelOptions.__optional_keys__, "funnel")
+    placed = _place(counts, exposures, estimate_dispersion=True, **options)
+    assert placed.dispersion is not None  # estimate_dispersion=True
     limits = funnel_limits(
-        target,
-        exposure_grid(n, n=grid_size),
-        per=per,
-        levels=levels,
-        method=method,
-        overdispersion=overdispersion,
-        dispersion=dispersion if overdispersion else None,
+        placed.target,
+        exposure_grid(placed.areas["exposure"].to_numpy(), n=grid_size),
+        per=placed.per,
+        levels=placed.levels,
+        method=placed.method,
+        overdispersion=placed.overdispersion,
+        dispersion=placed.dispersion if placed.overdispersion else None,
     )
     return FunnelResult(
-        areas=areas_df,
+        areas=placed.areas,
         limits=limits,
-        target=target,
-        per=per,
-        method=method,
-        overdispersion=overdispersion,
-        dispersion=dispersion,
+        target=placed.target,
+        per=placed.per,
+        method=placed.method,
+        overdispersion=placed.overdispersion,
+        dispersion=placed.dispersion,
     )

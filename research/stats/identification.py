@@ -24,7 +24,7 @@ methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,9 @@ __all__ = [
     "as_float_array",
     "check_choice",
     "check_comparison_units",
+    "check_counts",
+    "check_exposures",
+    "check_keywords",
     "check_nonzero_counts",
     "check_outcome_varies",
     "check_per",
@@ -44,6 +47,7 @@ __all__ = [
     "check_pre_post",
     "check_rank",
     "check_unique_rows",
+    "check_weights",
     "complete_rows",
     "drop_missing",
     "numeric_time",
@@ -229,6 +233,171 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
             f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
             sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
         )
+
+
+def _first_bad(x: np.ndarray, ok: np.ndarray, missing_ok: bool) -> float | None:
+    """The first value of ``x`` outside ``ok`` (a missing value counts only if refused)."""
+    bad = x[~(ok | np.isnan(x))] if missing_ok else x[~ok]
+    return float(bad[0]) if bad.size else None
+
+
+def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
+    """Refuse event counts that are not non-negative whole numbers.
+
+    Parameters
+    ----------
+    x
+        The counts (float array; NaN is a missing value).
+    name
+        The argument's name, used in the message.
+    missing_ok
+        Let missing values through (estimators that propagate them); ``False``: refuse them.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument and the first bad value.
+
+    Examples
+    --------
+    >>> check_counts(np.array([0.0, 3.0, np.nan]), "count")
+    >>> check_counts(np.array([0.0, 2.5]), "count")
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: count must hold non-negative whole numbers (event counts); got 2.5. Round estimated counts first (e.g. the panel's count_est column).
+    """  # noqa: E501 - a doctest's output is one line
+    if np.isinf(x).any():
+        raise ArgumentError(
+            f"{name} contains infinite values; counts must be finite.",
+            sv=f"{name} innehåller oändliga värden; antal måste vara ändliga.",
+        )
+    bad = _first_bad(x, np.isfinite(x) & (x >= 0) & (x == np.floor(x)), missing_ok)
+    if bad is not None:
+        raise ArgumentError(
+            f"{name} must hold non-negative whole numbers (event counts)"
+            f"{'' if missing_ok else ' without missing values'}; got {bad!r}. Round estimated "
+            "counts first (e.g. the panel's count_est column).",
+            sv=(
+                f"{name} ska innehålla icke-negativa heltal (antal händelser)"
+                f"{'' if missing_ok else ' utan saknade värden'}; fick {bad!r}. Avrunda "
+                "uppskattade antal först (t.ex. panelens kolumn count_est)."
+            ),
+        )
+
+
+def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
+    """Refuse exposures (person-years at risk) that are not positive and finite.
+
+    ``e``, ``name`` and ``missing_ok`` as in :func:`check_counts`.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument and the first exposure that is zero, negative or infinite.
+
+    Examples
+    --------
+    >>> check_exposures(np.array([1e4, np.nan]), "exposure")
+    >>> check_exposures(np.array([1e4, np.nan]), "exposures", missing_ok=False)
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: exposures must be positive and finite (person-years at risk) without missing values; got nan. Drop areas or years without a population first.
+    """  # noqa: E501 - a doctest's output is one line
+    bad = _first_bad(e, (e > 0) & np.isfinite(e), missing_ok)
+    if bad is not None:
+        raise ArgumentError(
+            f"{name} must be positive and finite (person-years at risk)"
+            f"{'' if missing_ok else ' without missing values'}; got {bad!r}. Drop areas or "
+            "years without a population first.",
+            sv=(
+                f"{name} ska vara positiv och ändlig (personår under risk)"
+                f"{'' if missing_ok else ' utan saknade värden'}; fick {bad!r}. Ta först bort "
+                "områden eller år utan folkmängd."
+            ),
+        )
+
+
+def check_keywords(options: Mapping[str, Any], allowed: Collection[str], func: str) -> None:
+    """Refuse a keyword of ``**options`` that is not one of ``allowed``, as Python would.
+
+    For functions taking ``**options: Unpack[SomeTypedDict]``: Python accepts any keyword
+    there, so the function names the first unknown one the way it would for a named
+    parameter (``allowed`` is typically ``SomeTypedDict.__optional_keys__``).
+
+    Raises
+    ------
+    TypeError
+        ``"<func>() got an unexpected keyword argument '<name>'"``.
+
+    Examples
+    --------
+    >>> check_keywords({"per": 1000}, {"per", "target"}, "funnel")
+    >>> check_keywords({"pre": 1000}, {"per", "target"}, "funnel")
+    Traceback (most recent call last):
+    ...
+    TypeError: funnel() got an unexpected keyword argument 'pre'
+    """
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
+
+
+def check_weights(
+    weights: Mapping[str, float], names: Sequence[str], *, missing: float, what: str
+) -> dict[str, float]:
+    """Weights by name, checked: numbers >= 0 for some of ``names``, at least one positive.
+
+    Parameters
+    ----------
+    weights
+        ``{name: weight}`` for some of ``names``.
+    names
+        The names that can be weighted, in the order of the result.
+    missing
+        The weight of a name ``weights`` leaves out.
+    what
+        What a name is (``"component"``, ``"variable"``), used in the messages.
+
+    Returns
+    -------
+    dict of str to float
+        One weight per name of ``names`` (not normalized).
+
+    Raises
+    ------
+    ArgumentError
+        ``weights`` is not a mapping, names an unknown name, holds a negative or non-numeric
+        weight, or leaves no weight positive.
+
+    Examples
+    --------
+    >>> check_weights({"need": 2}, ["need", "similarity"], missing=0.0, what="component")
+    {'need': 2.0, 'similarity': 0.0}
+    """
+    if not isinstance(weights, Mapping):
+        raise ArgumentError(
+            f"weights must be a dict {what} -> weight; got {weights!r}",
+            sv=f"weights ska vara en dict {what} -> vikt; fick {weights!r}",
+        )
+    unknown = sorted(set(weights) - set(names))
+    if unknown:
+        raise ArgumentError(
+            f"weights name unknown {what}s {unknown}; use {list(names)}",
+            sv=f"weights nämner okända {what} {unknown}; använd {list(names)}",
+        )
+    out = {name: weights.get(name, missing) for name in names}
+    for name, w in out.items():
+        if not (isinstance(w, int | float) and np.isfinite(w) and w >= 0):
+            raise ArgumentError(
+                f"weight of {name!r} must be a number >= 0; got {w!r}",
+                sv=f"vikten för {name!r} ska vara ett tal >= 0; fick {w!r}",
+            )
+    if sum(out.values()) <= 0:
+        raise ArgumentError(
+            "at least one weight must be positive",
+            sv="minst en vikt ska vara positiv",
+        )
+    return {name: float(w) for name, w in out.items()}
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:

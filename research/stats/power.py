@@ -83,6 +83,7 @@ with few treated clusters. *Journal of Econometrics* 218(2), 435-450.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,7 @@ from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError
 
 from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
+from .identification import check_keywords
 
 __all__ = [
     "DetectResult",
@@ -931,6 +933,21 @@ def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, eff
 # --------------------------------------------------------------------------------------------
 
 
+#: The keyword-only settings of :func:`minimum_detectable_effect` and their defaults, which
+#: :func:`power_at` and :func:`can_detect` take as ``**kwargs`` (except the three they own).
+_MDE_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(minimum_detectable_effect).parameters.items()
+    if p.kind is p.KEYWORD_ONLY and name not in ("method", "n_sim", "seed")
+}
+
+
+def _mde_settings(kwargs: dict[str, Any], func: str) -> dict[str, Any]:
+    """``kwargs`` completed with the MDE's defaults; a keyword it does not take is refused."""
+    check_keywords(kwargs, _MDE_DEFAULTS, func)
+    return {**_MDE_DEFAULTS, **kwargs}
+
+
 def power_at(
     rate_ratio: float,
     baseline_count: Any = None,
@@ -976,25 +993,22 @@ def power_at(
     """
     if not (isinstance(rate_ratio, int | float) and rate_ratio > 0):
         raise ArgumentError(f"rate_ratio must be a positive number; got {rate_ratio!r}")
-    k = dict(kwargs)
-    estimator = k.get("estimator", "did_poisson")
-    n_control = k.get("n_control")
+    k = _mde_settings(kwargs, "power_at")
+    estimator = k["estimator"]
+    n_control = k["n_control"]
     inference = _settings(
-        estimator, method, k.get("inference", "auto"), k.get("direction", "decrease"),
-        k.get("variance", "alternative"), k.get("alpha", 0.05), k.get("power", 0.8),
-        k.get("years_pre", 3), k.get("years_post", 3), k.get("overdispersion", 1.0), n_control,
+        estimator, method, k["inference"], k["direction"], k["variance"], k["alpha"],
+        k["power"], k["years_pre"], k["years_post"], k["overdispersion"], n_control,
     )  # fmt: skip
-    w = _check_share(k.get("dilution", 1.0), k.get("district_rate_ratio", 1.0))
-    b, kind = _baseline(
-        baseline_count, k.get("baseline_rate"), k.get("population"), k.get("per", 100_000)
-    )
-    model = _model(b, n_control, k.get("control_count"), k.get("years_pre", 3),
-                   k.get("years_post", 3), k.get("overdispersion", 1.0), estimator)  # fmt: skip
+    w = _check_share(k["dilution"], k["district_rate_ratio"])
+    b, kind = _baseline(baseline_count, k["baseline_rate"], k["population"], k["per"])
+    model = _model(b, n_control, k["control_count"], k["years_pre"], k["years_post"],
+                   k["overdispersion"], estimator)  # fmt: skip
     rr_k = 1.0 - w * (1.0 - rate_ratio)
     if rr_k <= 0:
         raise ArgumentError("the effect implies a non-positive rate ratio in the measured area")
     delta = math.log(rr_k)
-    alpha = k.get("alpha", 0.05)
+    alpha = k["alpha"]
     if method == "analytic":
         bad = ~(b > 0)
         safe = _Model(b=np.where(bad, 1.0, b), C=np.where(bad, 1.0, model.C), J=model.J,
@@ -1066,8 +1080,9 @@ def can_detect(
     mde = minimum_detectable_effect(
         baseline_count, method="analytic", **{k: v for k, v in kwargs.items()}
     )
-    target = kwargs.get("power", 0.8)
-    w = _check_share(kwargs.get("dilution", 1.0), kwargs.get("district_rate_ratio", 1.0))
+    k = _mde_settings(kwargs, "can_detect")
+    target = k["power"]
+    w = _check_share(k["dilution"], k["district_rate_ratio"])
     if isinstance(pw, float):
         det: Any = bool(pw >= target)
     elif isinstance(pw, pl.Series):
@@ -1077,5 +1092,5 @@ def can_detect(
     return DetectResult(
         power=pw, detectable=det, effect_rate_ratio=rr,
         effect_rate_ratio_measured=1.0 - w * drop, target_power=target,
-        alpha=kwargs.get("alpha", 0.05), mde=mde,
+        alpha=k["alpha"], mde=mde,
     )  # fmt: skip

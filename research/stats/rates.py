@@ -65,7 +65,13 @@ from ._dist import (
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
-from .identification import as_float_array, check_choice, check_per
+from .identification import (
+    as_float_array,
+    check_choice,
+    check_counts,
+    check_exposures,
+    check_per,
+)
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
@@ -121,38 +127,6 @@ def _wrap(values: np.ndarray, kind: str, name: str) -> Any:
     if kind == "series":
         return pl.Series(name, np.asarray(values, dtype=float), nan_to_null=True)
     return np.asarray(values, dtype=float)
-
-
-def _check_counts(x: np.ndarray, name: str) -> None:
-    finite = x[np.isfinite(x)]
-    if np.isinf(x).any():
-        raise ArgumentError(
-            f"{name} contains infinite values; counts must be finite.",
-            sv=f"{name} innehåller oändliga värden; antal måste vara ändliga.",
-        )
-    bad = finite[(finite < 0) | (finite != np.floor(finite))]
-    if bad.size:
-        raise ArgumentError(
-            f"{name} must hold non-negative whole numbers (event counts); got {bad[0]!r}. "
-            "Round estimated counts first (e.g. the panel's count_est column).",
-            sv=(
-                f"{name} ska innehålla icke-negativa heltal (antal händelser); fick {bad[0]!r}. "
-                "Avrunda uppskattade antal först (t.ex. panelens kolumn count_est)."
-            ),
-        )
-
-
-def _check_exposures(e: np.ndarray, name: str) -> None:
-    bad = e[~np.isnan(e) & ~((e > 0) & np.isfinite(e))]
-    if bad.size:
-        raise ArgumentError(
-            f"{name} must be positive and finite (person-years at risk); got {bad[0]!r}. "
-            "Drop areas or years without a population first.",
-            sv=(
-                f"{name} ska vara positiv och ändlig (personår under risk); fick {bad[0]!r}. Ta "
-                "först bort områden eller år utan folkmängd."
-            ),
-        )
 
 
 def _check_level(level: float) -> float:
@@ -380,8 +354,8 @@ def poisson_rate_ci(
     kind = _kind(count, exposure)
     x = as_float_array(count, "count")
     e = as_float_array(exposure, "exposure")
-    _check_counts(x, "count")
-    _check_exposures(e, "exposure")
+    check_counts(x, "count")
+    check_exposures(e, "exposure")
     try:
         x, e = np.broadcast_arrays(x, e)
     except ValueError as exc:
@@ -468,8 +442,8 @@ def pooled_rate(
                 "korta perioden. Ta bort eller fyll i de saknade åren först."
             ),
         )
-    _check_counts(x, "counts")
-    _check_exposures(e, "exposures")
+    check_counts(x, "counts")
+    check_exposures(e, "exposures")
     return poisson_rate_ci(float(x.sum()), float(e.sum()), per=per, level=level, method=method)
 
 
@@ -694,7 +668,7 @@ def _prepare_two(count1, exposure1, count2, exposure2):
         (exposure2, "exposure2"),
     ):
         arr = as_float_array(value, name)
-        (_check_counts if name.startswith("count") else _check_exposures)(arr, name)
+        (check_counts if name.startswith("count") else check_exposures)(arr, name)
         arrays.append(arr)
     try:
         x1, e1, x2, e2 = (np.array(a, dtype=float) for a in np.broadcast_arrays(*arrays))
@@ -1207,8 +1181,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
             "years must be whole numbers without missing values.",
             sv="år ska vara heltal utan saknade värden.",
         )
-    _check_counts(y, "counts")
-    _check_exposures(e, "exposures")
+    check_counts(y, "counts")
+    check_exposures(e, "exposures")
     notes: list[PilotbenchWarning] = []
     keep = ~(np.isnan(y) | np.isnan(e))
     if not keep.all():

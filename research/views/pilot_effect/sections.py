@@ -13,17 +13,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 import polars as pl
 
-from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
+from research.analyses.effect import EffectAnalysis, EffectReportOptions, pilot_effect_analysis
 from research.core import fmt
 from research.core.errors import PilotbenchWarning
 from research.core.warnings import DonorRangeWarning, warning_text
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
+from research.stats.identification import check_keywords
 from research.views import html
 from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
@@ -764,38 +765,19 @@ class PilotEffect:
         return out + html.callout(self._t("conclusion_caveats"), paras[1:], kind="warning")
 
 
-def pilot_effect(
-    *,
-    pilot: str = "",
-    indicator: str = "N07402",
-    pilot_start: str = "",
-    start_year: int = 2008,
-    end_year: int = 2022,
-    donors: str = "kommuner",
-    lang: str = "sv",
-    expansion: str = "",
-) -> PilotEffect:
+def pilot_effect(*, lang: str = "sv", **params: Unpack[EffectReportOptions]) -> PilotEffect:
     """Validate the report parameters, run the analysis and return the report sections.
 
     Parameters
     ----------
-    pilot
-        Pilot kommun, code or name; empty: the case's (``data/pilots.toml``).
-    indicator
-        Outcome indicator id.
-    pilot_start
-        ``"YYYY-MM"``; empty: the case pilot's start.
-    start_year, end_year
-        Window of the interrupted time series and charts; ``end_year`` ends every window.
-    donors
-        ``"kommuner"``, ``"lan:XX"``, ``"similar:K"`` or an official group
-        (``"kolada:liknande-ifo"``, ``"skr:Storstäder"``; see :mod:`research.data.groups`).
     lang
         ``"sv"`` or ``"en"``.
-    expansion
-        Optional staggered expansion scenario ``"KOMMUN:YEAR,..."`` (e.g.
-        ``"0126:2024,0127:2025"``), shown by :meth:`PilotEffect.expansion_section`; empty for
-        none.
+    **params
+        The report parameters ``pilot``, ``indicator``, ``pilot_start``, ``start_year``,
+        ``end_year``, ``donors`` and ``expansion``
+        (:class:`~research.analyses.effect.EffectReportOptions`): as in
+        :func:`research.analyses.effect.pilot_effect_analysis`, with its defaults. The
+        expansion scenario is shown by :meth:`PilotEffect.expansion_section`.
 
     Returns
     -------
@@ -813,16 +795,7 @@ def pilot_effect(
     True
     """
     fmt.check_lang(lang)
+    check_keywords(params, EffectReportOptions.__optional_keys__, "pilot_effect")
     cat = load_catalog()
-    analysis = pilot_effect_analysis(
-        load_panel(),
-        pilot=pilot,
-        indicator=indicator,
-        pilot_start=pilot_start,
-        start_year=int(start_year),
-        end_year=int(end_year),
-        donors=donors,
-        catalog=cat,
-        expansion=expansion,
-    )
+    analysis = pilot_effect_analysis(load_panel(), catalog=cat, **params)
     return PilotEffect(analysis=analysis, lang=lang, catalog=cat)
