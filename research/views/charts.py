@@ -542,12 +542,18 @@ def trend_chart(
         # Everything is measured, placed and laid out at the print resolution (the fonts'
         # hinting makes text a little wider or narrower relative to the figure at each
         # resolution); the figure keeps its own dpi afterwards.
+        # The period labels are placed in rows at the figure's own resolution, as before (at
+        # 150 dpi the fonts' hinting puts "2019" and "2020" of the default report exactly
+        # 4 pt apart, into two rows); what must fit inside the figure is measured at the
+        # print resolution.
+        font = FontProperties(size=9.5)
+        own = FigureCanvasAgg(fig).get_renderer()
         before = fig.dpi
+        widths = [_text_width(own, text, font) for _, text, _ in items]
+        lo = ax.get_xlim()[0]
         fig.dpi = PRINT_DPI
         try:
             renderer = FigureCanvasAgg(fig).get_renderer()
-            font = FontProperties(size=9.5)
-            pt = PRINT_DPI / 72.0
             # What must fit to the right of the axes: the end labels (left-aligned at
             # x + dx) and the period labels (from their line, or centred on it).
             hang = [
@@ -555,28 +561,28 @@ def trend_chart(
                 for (x, _, label), b in zip(last_points, bold, strict=True)
                 for w in ["bold" if b else "normal"]
             ]
-            widths = [_text_width(renderer, text, font) for _, text, _ in items]
             hang += [
-                (x, w / 2 if ha == "center" else w)
-                for (x, _, ha), w in zip(items, widths, strict=True)
+                (x, _text_width(renderer, text, font) / (2 if ha == "center" else 1))
+                for x, text, ha in items
             ]
-            lo = ax.get_xlim()[0]
             rows = _fit_axes(
                 fig,
                 ax,
                 renderer,
                 legend=legend,
                 hang=hang,
-                rows_of=lambda scale: _label_rows(items, widths, lo, scale, 4.0 * pt),
+                rows_of=lambda scale: _label_rows(
+                    items, widths, lo, scale * before / PRINT_DPI, 4.0 * before / 72.0
+                ),
             )
-            ax.set_title(title, loc="left", pad=title_pad(rows))
-            placed = _period_labels(ax, items, renderer) if items else 0
-            if placed != rows:  # a label a hair wider than measured: make room for its row
-                _shift_top(ax, (placed - rows) * _ROW_PT * pt)
-                ax.set_title(title, loc="left", pad=title_pad(placed))
-            end_labels(ax, last_points, dx=0.3, bold=bold, laid_out=True)
         finally:
             fig.dpi = before
+        ax.set_title(title, loc="left", pad=title_pad(rows))
+        placed = _period_labels(ax, items, own) if items else 0
+        if placed != rows:  # a label a hair wider than measured: make room for its row
+            _shift_top(ax, (placed - rows) * _ROW_PT * before / 72.0)
+            ax.set_title(title, loc="left", pad=title_pad(placed))
+        end_labels(ax, last_points, dx=0.3, bold=bold, laid_out=True)
     return fig
 
 
@@ -609,7 +615,7 @@ def _label_rows(
 
 
 def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
-    """Place ``ax`` so that its texts, the legend below it and ``hang`` fill the figure.
+    """Place ``ax`` so that its texts, the legend below it (if any) and ``hang`` fill the figure.
 
     A computed layout instead of the constrained layout's passes (issue 17): the ticks are
     fixed where the locators put them on axes of about the final size, the decorations
@@ -630,27 +636,47 @@ def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
     pt = fig.dpi / 72.0
     pad = _EDGE_PT * pt
     width, height = fig.bbox.width, fig.bbox.height
+    locators = (ax.xaxis.get_major_locator(), ax.yaxis.get_major_locator())
     ax.set_position(_PROVISIONAL)
-    for axis in (ax.xaxis, ax.yaxis):
-        lo, hi = sorted(axis.get_view_interval())
-        locs = [v for v in axis.get_majorticklocs() if lo - 1e-9 <= v <= hi + 1e-9]
-        axis.set_major_locator(matplotlib.ticker.FixedLocator(locs))
-    tight = ax.get_tightbbox(renderer, for_layout_only=True)
-    box = ax.bbox
-    left, right = box.x0 - tight.x0, tight.x1 - box.x1
-    bottom, top = box.y0 - tight.y0, tight.y1 - box.y1
-    legend_h = legend.get_window_extent(renderer).height if legend is not None else 0.0
-    x0 = pad + left
-    lo, hi = ax.get_xlim()
-    span = width - pad - x0 - right
-    for x, w in hang:  # x0 + (x - lo) * span / (hi - lo) + w <= width - pad
-        if x > lo:
-            span = min(span, (width - pad - x0 - w) * (hi - lo) / (x - lo))
-    rows = rows_of(span / (hi - lo))
-    y0 = pad + legend_h + pad + bottom
-    y1 = height - pad - top - rows * _ROW_PT * pt
-    ax.set_position([x0 / width, y0 / height, span / width, (y1 - y0) / height])
+    frozen = _freeze_ticks(ax, locators)
+    for _ in range(2):  # a second round only if the final size changes the ticks
+        tight = ax.get_tightbbox(renderer, for_layout_only=True)
+        box = ax.bbox
+        left, right = box.x0 - tight.x0, tight.x1 - box.x1
+        bottom, top = box.y0 - tight.y0, tight.y1 - box.y1
+        legend_h = legend.get_window_extent(renderer).height if legend is not None else 0.0
+        x0 = pad + left
+        lo, hi = ax.get_xlim()
+        span = width - pad - x0 - right
+        for x, w in hang:  # x0 + (x - lo) * span / (hi - lo) + w <= width - pad
+            if x > lo:
+                span = min(span, (width - pad - x0 - w) * (hi - lo) / (x - lo))
+        rows = rows_of(span / (hi - lo))
+        y0 = pad + (legend_h + pad if legend is not None else 0.0) + bottom
+        y1 = height - pad - top - rows * _ROW_PT * pt
+        ax.set_position([x0 / width, y0 / height, span / width, (y1 - y0) / height])
+        if _freeze_ticks(ax, locators) == frozen:
+            break
+        frozen = _freeze_ticks(ax, locators)
     return rows
+
+
+def _freeze_ticks(ax: Axes, locators: Sequence[matplotlib.ticker.Locator]) -> list[list[float]]:
+    """Fix the major ticks of ``ax`` where ``locators`` put them on the axes as placed now.
+
+    The locators space the ticks for 10 pt labels (matplotlib's default size, the size
+    they were spaced for when the charts were printed outside the house style's context).
+    Returns the ticks of x and y.
+    """
+    out = []
+    with matplotlib.rc_context({"xtick.labelsize": 10, "ytick.labelsize": 10}):
+        for axis, locator in zip((ax.xaxis, ax.yaxis), locators, strict=True):
+            axis.set_major_locator(locator)
+            lo, hi = sorted(axis.get_view_interval())
+            locs = [float(v) for v in locator() if lo - 1e-9 <= v <= hi + 1e-9]
+            axis.set_major_locator(matplotlib.ticker.FixedLocator(locs))
+            out.append(locs)
+    return out
 
 
 #: Where :func:`_fit_axes` puts the axes before measuring (about where they end up).
@@ -684,8 +710,14 @@ def funnel_chart(
         ``research.stats.funnel.funnel(...).limits``: ``exposure, level, target, lower, upper``.
     highlight
         ``(area_code, label)`` pairs drawn as large black markers with direct labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Laid out by :func:`_fit_axes` for printing at :data:`PRINT_DPI`, without a layout
+        engine.
     """
-    with house_figure(4.2) as (fig, ax):
+    with house_figure(4.2, layout=None) as (fig, ax):
         ax.scatter(
             areas["exposure"],
             areas["rate"],
@@ -750,4 +782,12 @@ def funnel_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper right", frameon=False)
+        # Laid out like trend_chart (issue 17): measured once at the print resolution.
+        before = fig.dpi
+        fig.dpi = PRINT_DPI
+        try:
+            renderer = FigureCanvasAgg(fig).get_renderer()
+            _fit_axes(fig, ax, renderer, legend=None, hang=(), rows_of=lambda scale: 0)
+        finally:
+            fig.dpi = before
     return fig
