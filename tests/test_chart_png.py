@@ -148,3 +148,17 @@ def test_computed_layout_fills_the_figure_with_every_text_inside(lang: str) -> N
     assert y0 == pytest.approx(pad, abs=1.0)
     assert fig.bbox.height - y1 == pytest.approx(pad, abs=1.0)
     assert pad - 1.0 <= fig.bbox.width - x1  # the widest label on the right ends inside
+
+
+def test_grey_charts_are_greyscale_pngs_and_colour_stays_rgba() -> None:
+    # The house style's charts are grey: written as 8-bit greyscale (the same pixels, about
+    # half the bytes); a figure with colour keeps its RGBA PNG with the pixels savefig draws.
+    grey = _embedded_png(html.figure(_chart(), alt="a", source="s"))
+    assert Image.open(io.BytesIO(grey)).mode == "L"
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, 1], color="tab:red")
+    colour = _embedded_png(html.figure(fig, alt="a", source="s"))
+    assert Image.open(io.BytesIO(colour)).mode == "RGBA"
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    assert np.array_equal(_pixels(colour), _pixels(buf.getvalue()))
