@@ -133,3 +133,36 @@ def test_chart_labels_in_english() -> None:
 def test_doctests_run() -> None:
     res = doctest.testmod(charts_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted >= 10 and res.failed == 0
+
+
+_LONG = PeriodMarks("sv", [], "2021-04", "Pilotstart april 2021")
+_ROWS3 = PeriodMarks("en", [_break(2019), _break(2020), _break(2021)], "2021-02", "Pilot start")
+_HARD = [
+    # long Swedish kommun names at the line ends, one row of period labels
+    (("Upplands Väsby", "Malung-Sälen", "Riket"), _LONG, {"A": 33.0, "B": 33.1, "C": 32.9}),
+    # two rows of period labels (breaks in three consecutive years and the pilot), English
+    (("Huddinge", "Stockholm", "Sweden"), _ROWS3, {"A": 0.2, "B": 0.1, "C": 0.3}),
+    # no marks at all, a wide y range (wide tick labels)
+    (("Huddinge", "Stockholm", "Riket"), PeriodMarks("sv"), {"A": 125e3, "B": 20.0, "C": 10.0}),
+]
+
+
+@pytest.mark.parametrize(("names", "marks", "last"), _HARD)
+def test_computed_layout_has_no_overlaps_in_hard_cases(
+    names: tuple[str, str, str], marks: PeriodMarks, last: dict[str, float]
+) -> None:
+    fig = trend_chart(
+        _panel(last),
+        series=list(zip("ABC", names, strict=True)),
+        title="Misshandel mot kvinna 18 år och äldre, bekant med offret, inomhus",
+        ylabel="per 100 000 inv.",
+        marks=marks,
+        years=(2015, 2022),
+    )
+    assert overlaps(fig) == []
+    fig.dpi = charts_module.PRINT_DPI
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for text in [*fig.axes[0].texts, fig.axes[0].title, *fig.legends[0].texts]:
+        box = text.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width, text.get_text()
+        assert 0 <= box.y0 and box.y1 <= fig.bbox.height, text.get_text()

@@ -72,27 +72,33 @@ def _marks(fig: Figure) -> tuple[float, list[tuple[str, tuple[float, float]]]]:
     return float(ax.titleOffsetTrans.get_matrix()[1, 2]), sorted(labels)
 
 
-@pytest.mark.parametrize("share", [0.05, 5.0])  # guesses too many rows / too few
-def test_a_wrong_row_guess_changes_nothing(share: float, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("wrong", [1, 3])  # too few rows of period labels / too many
+def test_a_wrong_row_count_changes_nothing(wrong: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The top margin is computed for the rows the measured labels need; if the placed labels
+    # need another number (hinting), the axes and the title follow the placed labels.
     right = _marks(_chart())
-    calls: list[int] = []
-    guess = charts._guess_label_rows
-    monkeypatch.setattr(charts, "_TYPICAL_AXES_WIDTH", share)
-    monkeypatch.setattr(
-        charts, "_guess_label_rows", lambda ax, items: calls.append(guess(ax, items)) or calls[-1]
-    )
-    wrong = _marks(_chart())
-    assert calls and calls[0] != 2  # the guess was wrong (the labels need two rows) ...
-    assert wrong == right  # ... and the chart is the same
+    right_pos = _chart().axes[0].get_position().bounds
+    monkeypatch.setattr(charts, "_label_rows", lambda *a, **k: wrong)
+    fig = _chart()
+    assert _marks(fig) == right
+    assert fig.axes[0].get_position().bounds == pytest.approx(right_pos, abs=1e-9)
     offsets = {text: xy[1] for text, xy in right[1]}
     assert offsets["Pilotstart"] > offsets["2021"] == offsets["2020"]  # two rows
 
 
-def test_trend_chart_is_laid_out_once_and_printed_without_a_layout(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Issue 17: one constrained-layout pass per trend chart (at the print resolution, with
-    # stand-ins for the labels added after it); printing keeps that layout.
+def test_computed_rows_are_the_placed_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    computed: list[int] = []
+    placed: list[int] = []
+    rows, place = charts._label_rows, charts._period_labels
+    monkeypatch.setattr(charts, "_label_rows", lambda *a: computed.append(rows(*a)) or computed[-1])
+    monkeypatch.setattr(charts, "_period_labels", lambda *a: placed.append(place(*a)) or placed[-1])
+    _chart()
+    assert computed == placed == [2]
+
+
+def test_trend_chart_runs_no_constrained_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 17: the trend chart's layout is computed from measured texts (charts._fit_axes),
+    # not by the constrained layout; printing runs no layout either.
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     calls: list[int] = []
@@ -104,25 +110,55 @@ def test_trend_chart_is_laid_out_once_and_printed_without_a_layout(
 
     monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counting)
     fig = _chart()
-    assert calls == [charts.PRINT_DPI]
+    assert fig.get_layout_engine() is None
     html.figure(fig, alt="a", source="s")
-    assert calls == [charts.PRINT_DPI]
+    assert calls == []
 
 
-def test_kept_layout_is_what_the_constrained_layout_gives_the_finished_chart() -> None:
-    # The stand-ins reserved the room the real labels take: laying the finished chart out
-    # again at the print resolution moves the axes by less than half a pixel
-    # (without the stand-ins it moves them by several).
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_computed_layout_fills_the_figure_with_every_text_inside(lang: str) -> None:
+    # Printed at PRINT_DPI, all texts (end labels, period labels and legend included) lie
+    # inside the figure, 3 pt from its left, top and bottom edges (to a pixel): no text cut
+    # off, no margin wasted. The constrained layout before it left the same 3 pt.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = _chart()
-    ax = fig.axes[0]
-    kept = np.array(ax.get_position().bounds)
-    fig.set_layout_engine("constrained")
+    fig = charts.trend_chart(
+        _panel({"A": 33.0, "B": 20.0, "C": 10.0}),
+        series=[
+            ("A", "Upplands Väsby"),
+            ("B", "Stockholm"),
+            ("C", "Riket" if lang == "sv" else "Sweden"),
+        ],
+        title="Grov kvinnofridskränkning" if lang == "sv" else "Gross violation of integrity",
+        ylabel="per 100 000 inv." if lang == "sv" else "per 100,000 inhabitants",
+        marks=charts.PeriodMarks(lang, [_break(2020), _break(2021)], "2021-04", "Pilot start"),
+        years=(2015, 2022),
+    )
     fig.dpi = charts.PRINT_DPI
     renderer = FigureCanvasAgg(fig).get_renderer()
-    with renderer._draw_disabled():
-        fig.draw(renderer)
-    again = np.array(ax.get_position().bounds)
-    size = np.array([*fig.bbox.size, *fig.bbox.size])  # pixels at the print resolution
-    assert np.all(np.abs(kept - again) * size < 0.5)
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    boxes += [fig.legends[0].get_window_extent(renderer)]
+    boxes += [fig.axes[0].get_tightbbox(renderer, for_layout_only=True)]
+    pad = 3 * charts.PRINT_DPI / 72
+    x0 = min(b.x0 for b in boxes)
+    x1 = max(b.x1 for b in boxes)
+    y0 = min(b.y0 for b in boxes)
+    y1 = max(b.y1 for b in boxes)
+    assert x0 == pytest.approx(pad, abs=1.0)
+    assert y0 == pytest.approx(pad, abs=1.0)
+    assert fig.bbox.height - y1 == pytest.approx(pad, abs=1.0)
+    assert pad - 1.0 <= fig.bbox.width - x1  # the widest label on the right ends inside
+
+
+def test_grey_charts_are_greyscale_pngs_and_colour_stays_rgba() -> None:
+    # The house style's charts are grey: written as 8-bit greyscale (the same pixels, about
+    # half the bytes); a figure with colour keeps its RGBA PNG with the pixels savefig draws.
+    grey = _embedded_png(html.figure(_chart(), alt="a", source="s"))
+    assert Image.open(io.BytesIO(grey)).mode == "L"
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, 1], color="tab:red")
+    colour = _embedded_png(html.figure(fig, alt="a", source="s"))
+    assert Image.open(io.BytesIO(colour)).mode == "RGBA"
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    assert np.array_equal(_pixels(colour), _pixels(buf.getvalue()))

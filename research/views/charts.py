@@ -58,6 +58,9 @@ _TEXTS = load_catalogue(Path(__file__).with_name("charts.toml"))
 #: Resolution (dots per inch) the report pages print their charts at
 #: (:func:`research.views.html.figure`); :func:`trend_chart` lays its figure out for it.
 PRINT_DPI = 150
+#: Space between the texts of a chart laid out by :func:`_fit_axes` and the figure's edges,
+#: and between the axes' texts and the legend below, in points (the constrained layout's pad).
+_EDGE_PT = 3.0
 #: Height of one row of 9.5 pt labels, in points (line height plus a small gap).
 _ROW_PT = 14.0
 
@@ -98,11 +101,14 @@ STYLES = (
 
 
 @contextmanager
-def house_figure(height: float, width: float = 7.2) -> Iterator[tuple[Figure, Axes]]:
+def house_figure(
+    height: float, width: float = 7.2, *, layout: str | None = "constrained"
+) -> Iterator[tuple[Figure, Axes]]:
     """A figure with one axes, drawn in the house style (:data:`STYLE`) inside the block.
 
     A bare :class:`~matplotlib.figure.Figure` (no pyplot): no global figure registry for the
-    inline backend to capture, and constrained layout, so saving needs a single draw.
+    inline backend to capture, and constrained layout, so saving needs a single draw
+    (``layout=None`` for a figure that is laid out by its maker, as :func:`trend_chart` is).
 
     Examples
     --------
@@ -112,7 +118,7 @@ def house_figure(height: float, width: float = 7.2) -> Iterator[tuple[Figure, Ax
     ([7.2, 3.0], True)
     """
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height), layout=layout)
         yield fig, fig.add_subplot()
 
 
@@ -248,39 +254,6 @@ def _period_lines(
         ax.axvline(xm, color="#000000", linestyle="-", linewidth=1.2)
         items.append((xm, marker_label or marker_date, "left"))
     return items
-
-
-#: Share of the figure's width the axes of a trend chart take once laid out.
-_TYPICAL_AXES_WIDTH = 0.8
-
-
-def _guess_label_rows(ax: Axes, items: Sequence[tuple[float, str, str]]) -> int:
-    """The rows :func:`_period_labels` will most likely need, estimated before any layout.
-
-    The same greedy placement, with the labels measured by the Agg renderer, on axes
-    assumed to span :data:`_TYPICAL_AXES_WIDTH` of the figure (the constrained layout's
-    result for the trend charts; the provisional position before it is narrower). Only a
-    guess, which :func:`trend_chart` checks after its layout pass: a right guess saves that
-    chart a second layout pass (issue 17).
-    """
-    fig = ax.figure
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)  # type: ignore[arg-type]
-    renderer = canvas.get_renderer()
-    font = FontProperties(size=9.5)
-    pad = 4.0 * fig.dpi / 72.0
-    lo, hi = ax.get_xlim()
-    scale = _TYPICAL_AXES_WIDTH * fig.bbox.width / (hi - lo)  # pixels per x unit
-    placed: list[tuple[int, float, float]] = []
-    rows = 0
-    for x, text, ha in items:
-        width = renderer.get_text_width_height_descent(text, font, ismath=False)[0]
-        x0 = (x - lo) * scale - (width / 2 if ha == "center" else 0.0)
-        row = 0
-        while any(r == row and x0 < b + pad and x0 + width > a - pad for r, a, b in placed):
-            row += 1
-        placed.append((row, x0, x0 + width))
-        rows = max(rows, row + 1)
-    return rows
 
 
 def _period_labels(ax: Axes, items: Sequence[tuple[float, str, str]], renderer) -> int:
@@ -510,11 +483,18 @@ def trend_chart(
     Returns
     -------
     matplotlib.figure.Figure
-        One line per area, labelled at its end and in the legend below. Laid out once, for
-        printing at :data:`PRINT_DPI`, and kept: its layout engine is ``"none"``, so saving
-        or printing it runs no layout pass of its own.
+        One line per area, labelled at its end and in the legend below. Laid out by
+        :func:`_fit_axes` (margins from the measured texts, for printing at
+        :data:`PRINT_DPI`): no layout engine, so saving or printing it runs no layout pass.
+
+    Examples
+    --------
+    >>> data = pl.DataFrame({"area_code": ["A", "A"], "year": [2020, 2021], "value": [1.0, 2.0]})
+    >>> fig = trend_chart(data, series=[("A", "Huddinge")], title="t", ylabel="y")
+    >>> fig.get_layout_engine() is None, fig.dpi
+    (True, 100.0)
     """
-    with house_figure(3.6) as (fig, ax):
+    with house_figure(3.6, layout=None) as (fig, ax):
         last_points: list[tuple[float, float, str]] = []
         for i, (code, label) in enumerate(series):
             st = STYLES[i % len(STYLES)]
@@ -546,76 +526,167 @@ def trend_chart(
             matplotlib.ticker.FuncFormatter(lambda v, _: _tick_label(float(v), marks.lang))
         )
         ax.set_ylabel(ylabel)
-        fig.legend(loc="outside lower left", frameon=False, ncols=min(len(series), 3))
-        # One layout pass serves the period labels (x) and the end labels (y): the title's
-        # padding comes from a guess of the label rows, checked here (issue 17). Only a wrong
-        # guess costs a second pass; the figure is the one label_axes + end_labels draw.
+        ax.set_title(title, loc="left", pad=title_pad(0))
+        legend = fig.legend(
+            loc="lower left",
+            bbox_to_anchor=(
+                _EDGE_PT / 72 / fig.get_figwidth(),
+                _EDGE_PT / 72 / fig.get_figheight(),
+            ),
+            borderaxespad=0,
+            frameon=False,
+            ncols=min(len(series), 3),
+        )
         items = _period_lines(ax, marks.breaks, marks.marker_date, marks.marker_label, 0.0)
-        guess = _guess_label_rows(ax, items) if items else 0
-        ax.set_title(title, loc="left", pad=title_pad(guess))
         bold = [lb == series[0][1] for *_, lb in last_points]
-        # The end labels' room on the right is reserved in this layout pass by stand-ins of
-        # the same text, font and x (at mid-height, inside the axes: only their width counts
-        # for the layout); the real labels replace them once the axes' height is known.
-        stand_ins = _end_label_stand_ins(ax, last_points, dx=0.3, bold=bold)
-        # The period labels likewise: one stand-in each in the first row (their rows are not
-        # known before the layout, and every row stays below the title).
-        row_ins = [_period_label(ax, x, text, ha, 0) for x, text, ha in items]
-        # The layout is computed once, for the resolution the chart is printed at
-        # (html.figure's; the fonts' hinting makes text a little wider or narrower relative
-        # to the figure at each resolution) and kept: the print runs no layout of its own.
-        # The labels are placed and measured at the figure's own resolution, as before.
-        _layout_at(fig, PRINT_DPI)
-        for ann in row_ins:
-            ann.remove()
-        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-        rows = _period_labels(ax, items, renderer) if items else 0
-        if rows != guess:
-            ax.set_title(title, loc="left", pad=title_pad(rows))
-            _layout_at(fig, PRINT_DPI)
-        for ann in stand_ins:
-            ann.remove()
+        # Everything is measured, placed and laid out at the print resolution (the fonts'
+        # hinting makes text a little wider or narrower relative to the figure at each
+        # resolution); the figure keeps its own dpi afterwards.
+        # The period labels are placed in rows at the figure's own resolution, as before (at
+        # 150 dpi the fonts' hinting puts "2019" and "2020" of the default report exactly
+        # 4 pt apart, into two rows); what must fit inside the figure is measured at the
+        # print resolution.
+        font = FontProperties(size=9.5)
+        own = FigureCanvasAgg(fig).get_renderer()
+        before = fig.dpi
+        widths = [_text_width(own, text, font) for _, text, _ in items]
+        lo = ax.get_xlim()[0]
+        fig.dpi = PRINT_DPI
+        try:
+            renderer = FigureCanvasAgg(fig).get_renderer()
+            # What must fit to the right of the axes: the end labels (left-aligned at
+            # x + dx) and the period labels (from their line, or centred on it).
+            hang = [
+                (x + 0.3, _text_width(renderer, label, FontProperties(size=9.5, weight=w)))
+                for (x, _, label), b in zip(last_points, bold, strict=True)
+                for w in ["bold" if b else "normal"]
+            ]
+            hang += [
+                (x, _text_width(renderer, text, font) / (2 if ha == "center" else 1))
+                for x, text, ha in items
+            ]
+            rows = _fit_axes(
+                fig,
+                ax,
+                renderer,
+                legend=legend,
+                hang=hang,
+                rows_of=lambda scale: _label_rows(
+                    items, widths, lo, scale * before / PRINT_DPI, 4.0 * before / 72.0
+                ),
+            )
+        finally:
+            fig.dpi = before
+        ax.set_title(title, loc="left", pad=title_pad(rows))
+        placed = _period_labels(ax, items, own) if items else 0
+        if placed != rows:  # a label a hair wider than measured: make room for its row
+            _shift_top(ax, (placed - rows) * _ROW_PT * before / 72.0)
+            ax.set_title(title, loc="left", pad=title_pad(placed))
         end_labels(ax, last_points, dx=0.3, bold=bold, laid_out=True)
-        # Nothing that takes room changes after this pass (the real labels have their
-        # stand-ins' widths, and the end labels stay within the axes' height): the printed
-        # figure keeps this layout instead of running the constrained layout again (issue 17).
-        fig.set_layout_engine("none")
     return fig
 
 
-def _layout_at(fig: Figure, dpi: float) -> None:
-    """Run the figure's layout (drawing disabled) at ``dpi``; the figure keeps its own dpi."""
-    before = fig.dpi
-    fig.dpi = dpi
-    try:
-        _renderer(fig)
-    finally:
-        fig.dpi = before
+def _text_width(renderer, text: str, font: FontProperties) -> float:
+    """Width in pixels of one line of ``text`` as the renderer draws it (no mathtext)."""
+    return float(renderer.get_text_width_height_descent(text, font, ismath=False)[0])
 
 
-def _end_label_stand_ins(
-    ax: Axes, ends: Sequence[tuple[float, float, str]], *, dx: float, bold: Sequence[bool]
-) -> list[Annotation]:
-    """Invisible-to-the-reader stand-ins of :func:`end_labels`' labels, for one layout pass.
+def _label_rows(
+    items: Sequence[tuple[float, str, str]],
+    widths: Sequence[float],
+    lo: float,
+    scale: float,
+    pad: float,
+) -> int:
+    """Rows :func:`_period_labels` needs for ``items`` on axes of ``scale`` pixels per year.
 
-    Same text, font, weight and x as the labels :func:`end_labels` draws, at the middle of
-    the y range (inside the axes), so that the constrained layout leaves the room on the
-    right the real labels need; the caller removes them before drawing the real ones.
+    The same greedy placement, on the measured widths, before any label is drawn.
     """
-    lo, hi = ax.get_ylim()
-    return [
-        ax.annotate(
-            label,
-            (x, y),
-            xytext=(x + dx, (lo + hi) / 2),
-            fontsize=9.5,
-            va="center",
-            ha="left",
-            fontweight="bold" if b else "normal",
-            annotation_clip=False,
-        )
-        for (x, y, label), b in zip(ends, bold, strict=True)
-    ]
+    placed: list[tuple[int, float, float]] = []
+    rows = 0
+    for (x, _, ha), width in zip(items, widths, strict=True):
+        x0 = (x - lo) * scale - (width / 2 if ha == "center" else 0.0)
+        row = 0
+        while any(r == row and x0 < b + pad and x0 + width > a - pad for r, a, b in placed):
+            row += 1
+        placed.append((row, x0, x0 + width))
+        rows = max(rows, row + 1)
+    return rows
+
+
+def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
+    """Place ``ax`` so that its texts, the legend below it (if any) and ``hang`` fill the figure.
+
+    A computed layout instead of the constrained layout's passes (issue 17): the ticks are
+    fixed where the locators put them on axes of about the final size, the decorations
+    (tick labels, axis labels, title) measured once around the axes
+    (``Axes.get_tightbbox(for_layout_only=True)``, as the constrained layout measures them),
+    and the margins set to those extents plus a pad of 3 pt at the figure's edges.
+
+    ``hang`` holds ``(x, width)`` of labels drawn from data position ``x`` to the right
+    (``width`` pixels beyond it): the axes are made narrow enough for all of them to end
+    inside the figure. ``rows_of(scale)`` gives the rows of period labels above the axes
+    at ``scale`` pixels per x unit; the top margin has room for them (``_ROW_PT`` each).
+
+    Returns
+    -------
+    int
+        The rows of period labels the top margin has room for.
+    """
+    pt = fig.dpi / 72.0
+    pad = _EDGE_PT * pt
+    width, height = fig.bbox.width, fig.bbox.height
+    locators = (ax.xaxis.get_major_locator(), ax.yaxis.get_major_locator())
+    ax.set_position(_PROVISIONAL)
+    frozen = _freeze_ticks(ax, locators)
+    for _ in range(2):  # a second round only if the final size changes the ticks
+        tight = ax.get_tightbbox(renderer, for_layout_only=True)
+        box = ax.bbox
+        left, right = box.x0 - tight.x0, tight.x1 - box.x1
+        bottom, top = box.y0 - tight.y0, tight.y1 - box.y1
+        legend_h = legend.get_window_extent(renderer).height if legend is not None else 0.0
+        x0 = pad + left
+        lo, hi = ax.get_xlim()
+        span = width - pad - x0 - right
+        for x, w in hang:  # x0 + (x - lo) * span / (hi - lo) + w <= width - pad
+            if x > lo:
+                span = min(span, (width - pad - x0 - w) * (hi - lo) / (x - lo))
+        rows = rows_of(span / (hi - lo))
+        y0 = pad + (legend_h + pad if legend is not None else 0.0) + bottom
+        y1 = height - pad - top - rows * _ROW_PT * pt
+        ax.set_position([x0 / width, y0 / height, span / width, (y1 - y0) / height])
+        if _freeze_ticks(ax, locators) == frozen:
+            break
+        frozen = _freeze_ticks(ax, locators)
+    return rows
+
+
+def _freeze_ticks(ax: Axes, locators: Sequence[matplotlib.ticker.Locator]) -> list[list[float]]:
+    """Fix the major ticks of ``ax`` where ``locators`` put them on the axes as placed now.
+
+    The locators space the ticks for 10 pt labels (matplotlib's default size, the size
+    they were spaced for when the charts were printed outside the house style's context).
+    Returns the ticks of x and y.
+    """
+    out = []
+    with matplotlib.rc_context({"xtick.labelsize": 10, "ytick.labelsize": 10}):
+        for axis, locator in zip((ax.xaxis, ax.yaxis), locators, strict=True):
+            axis.set_major_locator(locator)
+            lo, hi = sorted(axis.get_view_interval())
+            locs = [float(v) for v in locator() if lo - 1e-9 <= v <= hi + 1e-9]
+            axis.set_major_locator(matplotlib.ticker.FixedLocator(locs))
+            out.append(locs)
+    return out
+
+
+#: Where :func:`_fit_axes` puts the axes before measuring (about where they end up).
+_PROVISIONAL = (0.1, 0.2, 0.78, 0.62)
+
+
+def _shift_top(ax: Axes, pixels: float) -> None:
+    """Lower the top of ``ax`` by ``pixels`` (display units of its figure)."""
+    x0, y0, w, h = ax.get_position().bounds
+    ax.set_position([x0, y0, w, h - pixels / ax.figure.bbox.height])  # type: ignore[union-attr]
 
 
 def funnel_chart(
@@ -639,8 +710,14 @@ def funnel_chart(
         ``research.stats.funnel.funnel(...).limits``: ``exposure, level, target, lower, upper``.
     highlight
         ``(area_code, label)`` pairs drawn as large black markers with direct labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Laid out by :func:`_fit_axes` for printing at :data:`PRINT_DPI`, without a layout
+        engine.
     """
-    with house_figure(4.2) as (fig, ax):
+    with house_figure(4.2, layout=None) as (fig, ax):
         ax.scatter(
             areas["exposure"],
             areas["rate"],
@@ -705,4 +782,12 @@ def funnel_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper right", frameon=False)
+        # Laid out like trend_chart (issue 17): measured once at the print resolution.
+        before = fig.dpi
+        fig.dpi = PRINT_DPI
+        try:
+            renderer = FigureCanvasAgg(fig).get_renderer()
+            _fit_axes(fig, ax, renderer, legend=None, hang=(), rows_of=lambda scale: 0)
+        finally:
+            fig.dpi = before
     return fig

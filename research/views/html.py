@@ -192,19 +192,35 @@ def _print_png(fig: object, buf: io.BytesIO, dpi: int) -> None:
     """Write a bare figure (no pyplot) as PNG in one draw: the layout, then the pixels.
 
     ``savefig`` lays a figure with a layout engine out in a draw pass of its own and then
-    draws it again, with the layout switched off, to rasterize it. Printing through the Agg
-    canvas directly runs the layout inside the rasterizing draw instead: one pass over the
-    figure fewer per chart (issue 17), and the same pixels (``tests/test_chart_png.py``).
+    draws it again, with the layout switched off, to rasterize it. Drawing through the Agg
+    canvas directly runs the layout (if any) inside the rasterizing draw instead: one pass
+    over the figure fewer per chart (issue 17), and the same pixels
+    (``tests/test_chart_png.py``).
+
+    The house style draws in greys only: an opaque image whose pixels are all grey is written
+    as an 8-bit greyscale PNG (one byte per pixel instead of four; it decodes to the same
+    RGBA pixels), which halves its size and its deflate time (issue 17). Any other image is
+    written as RGBA, as ``savefig`` writes it. zlib level 1: the same size as the default 6
+    for these flat charts at about half the encoding time.
     """
+    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
     canvas = FigureCanvasAgg(fig)  # type: ignore[arg-type]
     before = fig.dpi  # type: ignore[attr-defined]
     fig.dpi = dpi  # type: ignore[attr-defined]
     try:
-        canvas.print_png(buf, pil_kwargs={"compress_level": 1})
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
     finally:
         fig.dpi = before  # type: ignore[attr-defined]
+    red = rgba[..., 0]
+    grey = bool(
+        (rgba[..., 3] == 255).all() and (red == rgba[..., 1]).all() and (red == rgba[..., 2]).all()
+    )
+    image = Image.fromarray(np.ascontiguousarray(red) if grey else np.ascontiguousarray(rgba))
+    image.save(buf, format="png", compress_level=1, dpi=(dpi, dpi))
 
 
 #: Inline style of an interval line. Notebook outputs (JupyterLab, nbviewer) do not get the
