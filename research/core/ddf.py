@@ -12,12 +12,14 @@ import csv
 import math
 import re
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from .errors import ParseError
 
-__all__ = ["datapoint_files", "read_datapoints", "read_entities"]
+if TYPE_CHECKING:  # polars is imported where a frame is built (not by the area registry)
+    import polars as pl
+
+__all__ = ["datapoint_files", "entity_columns", "read_datapoints", "read_entities"]
 
 _GEO = re.compile(r"^\d{1,4}$")
 _FILE = re.compile(
@@ -69,6 +71,23 @@ def read_entities(path: Path, key: str) -> pl.DataFrame:
         When the key column is missing, a row has the wrong number of fields or a code is
         not 1-4 digits.
     """
+    import polars as pl
+
+    data = entity_columns(path, key)
+    return pl.DataFrame(data, schema={h: pl.Utf8 for h in data})
+
+
+def entity_columns(path: Path, key: str) -> dict[str, list[str]]:
+    """Read an entity file as ``{column: values}`` (strings), validated as :func:`read_entities`.
+
+    Without polars: the area registry needs only the codes and names, and the processes
+    that need nothing else (``pilotbench batch``'s, issue 17) should not load polars for them.
+
+    Raises
+    ------
+    ParseError
+        As :func:`read_entities`.
+    """
     header, rows = _rows(path)
     if key not in header or "name" not in header:
         raise ParseError(path, 1, f"header must contain {key!r} and 'name', found {header}")
@@ -83,7 +102,7 @@ def read_entities(path: Path, key: str) -> pl.DataFrame:
             raise ParseError(path, line, f"code {row[header.index(key)]!r} is not 1-4 digits")
         for h, v in zip(header, row, strict=True):
             data[h].append(v)
-    return pl.DataFrame(data, schema={h: pl.Utf8 for h in header})
+    return data
 
 
 def read_datapoints(path: Path, kpi: str, has_gender: bool) -> pl.DataFrame:
@@ -103,6 +122,8 @@ def read_datapoints(path: Path, kpi: str, has_gender: bool) -> pl.DataFrame:
     )
     if header != expected:
         raise ParseError(path, 1, f"expected header {','.join(expected)}, found {','.join(header)}")
+    import polars as pl
+
     geo, sex, year, value = [], [], [], []
     seen: dict[tuple[str, str, int], int] = {}
     for line, row in rows:

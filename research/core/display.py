@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import polars as pl
+if TYPE_CHECKING:  # numpy and polars are imported where used: `esc` (the report page's
+    # escaping, imported by the batch process) needs neither
+    import polars as pl
 
 __all__ = [
     "ResultDisplay",
@@ -36,6 +37,8 @@ def esc(text: object) -> str:
 
 def fmt_num(x: object, digits: int = 4) -> str:
     """A number with ``digits`` significant digits (integers as they are, NaN as ``-``)."""
+    import numpy as np
+
     if x is None:
         return "-"
     if isinstance(x, bool | np.bool_):
@@ -107,6 +110,9 @@ def record_frame(obj: object, fields: Sequence[str]) -> pl.DataFrame:
     Array and Series attributes (a vectorised call) become columns of equal length; scalars
     are repeated along them.
     """
+    import numpy as np
+    import polars as pl
+
     values = {f: getattr(obj, f) for f in fields}
     lengths = {
         len(v) for v in values.values() if isinstance(v, np.ndarray | pl.Series) and np.ndim(v)
@@ -140,6 +146,8 @@ class ResultDisplay:
     def _vector_length(self) -> int | None:
         if not self._vector_field:
             return None
+        import numpy as np
+
         value = getattr(self, self._vector_field)
         return len(value) if np.ndim(value) else None
 
@@ -186,6 +194,8 @@ def line_figure(
 
     ``labels`` are the title, the x-axis label and the y-axis label.
     """
+    import numpy as np
+
     title, xlabel, ylabel = labels
     from matplotlib.figure import Figure
 
@@ -219,6 +229,8 @@ def interval_figure(
 
     ``labels`` are the title, the x-axis label and the y-axis label.
     """
+    import numpy as np
+
     title, xlabel, ylabel = labels
     from matplotlib.figure import Figure
 

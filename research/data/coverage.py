@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from research.core.errors import DataError
+
+if TYPE_CHECKING:  # imported by coverage(): the report footer's text needs no polars
+    import polars as pl
 
 __all__ = [
     "BRA_EXPORT_DOC",
@@ -100,6 +102,8 @@ def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:
     >>> c.levels["kommun"], c.newest_year, c.age_months
     ((1994, 2022, 290), 2022, 47)
     """
+    import polars as pl
+
     rows = panel.filter(pl.col("value").is_not_null())
     if rows.is_empty():
         raise DataError("the panel has no values")

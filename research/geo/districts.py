@@ -49,12 +49,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from research.core.errors import DataError, UnknownAreaError
 
 from .area import Area
+
+if TYPE_CHECKING:  # imported by map_across_reform: the area registry needs no polars
+    import polars as pl
 
 __all__ = [
     "DISTRICTS",
@@ -349,6 +351,8 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
     >>> out.select("area_code", "count", "value").row(0)
     ('0180-NIN', 40, 33.333333333333336)
     """
+    import polars as pl
+
     if isinstance(reform, str):
         found = [r for r in REFORMS if r.id == reform]
         if not found:

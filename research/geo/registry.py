@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from research.core.ddf import read_entities
+from research.core.ddf import entity_columns
 from research.core.errors import AreaCodeTypeError, UnknownAreaError
 from research.core.paths import data_dir
 
@@ -211,15 +211,13 @@ class AreaRegistry:
 def _build(base: Path) -> AreaRegistry:
     folder = base / "raw" / "kolada"
     areas = [Area(RIKET, "Riket", "riket", None)]
-    for row in read_entities(folder / "ddf--entities--geo--region.csv", "region").iter_rows(
-        named=True
-    ):
-        code = row["region"]
-        areas.append(Area(code, LAN_NAMES.get(code, row["name"]), "lan", RIKET))
-    for row in read_entities(folder / "ddf--entities--geo--kommun.csv", "kommun").iter_rows(
-        named=True
-    ):
-        areas.append(Area(row["kommun"], row["name"], "kommun", row["region"]))
+    # Plain columns, not a polars frame: the batch process resolves areas without polars.
+    lan = entity_columns(folder / "ddf--entities--geo--region.csv", "region")
+    for code, name in zip(lan["region"], lan["name"], strict=True):
+        areas.append(Area(code, LAN_NAMES.get(code, name), "lan", RIKET))
+    kommun = entity_columns(folder / "ddf--entities--geo--kommun.csv", "kommun")
+    for code, name, parent in zip(kommun["kommun"], kommun["name"], kommun["region"], strict=True):
+        areas.append(Area(code, name, "kommun", parent))
     areas.extend(district_areas())
     return AreaRegistry(areas)
 

@@ -20,7 +20,6 @@ from research.core.errors import ParameterError
 from research.core.fmt import check_lang, format_month
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
-from research.data.groups import is_group_reference, resolve_group
 from research.data.pilots import CASE_PARAMETERS, case_parameter
 from research.geo.area import Area
 from research.geo.registry import load_areas
@@ -207,6 +206,8 @@ def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
     text = str(value).strip()
     if text == "kommuner":
         return text
+    from research.data.groups import is_group_reference, resolve_group  # polars: only here
+
     if is_group_reference(text):
         resolve_group(text, kommun=kommun)  # raises UnknownGroupError with suggestions
         return text
@@ -357,6 +358,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "areas":
             if v in ("", None):
                 continue
+            from research.data.groups import is_group_reference, resolve_group
+
             if not is_group_reference(v):
                 raise ParameterError(
                     f"areas must be an official group such as 'skr:Pendlingskommun nära "

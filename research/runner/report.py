@@ -115,7 +115,7 @@ def _strip_metadata(nb: nbformat.NotebookNode) -> None:
 
 
 def _provenance(lang: str, commit: str) -> dict[str, Any]:
-    import polars
+    from importlib.metadata import version  # not `import polars`: the batch process has none
 
     base = data_dir()
     manifest = load_manifest(base)
@@ -154,7 +154,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         "generated": dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "commit": commit,
         "python": platform.python_version(),
-        "polars": polars.__version__,
+        "polars": version("polars"),
         "sources": sources,
         "files_label": COMMON("files_label", lang),
         "files": files,
@@ -173,7 +173,7 @@ def _data_key(base: Path) -> str:
     The sha256 of every raw file, the manifest and catalogue, and the imports ledger (as
     :func:`research.data.panel.load_panel` keys it).
     """
-    from research.data.panel import imports_fingerprint, panel_fingerprint
+    from research.data.fingerprint import imports_fingerprint, panel_fingerprint
 
     return panel_fingerprint(base) + imports_fingerprint(base)
 
