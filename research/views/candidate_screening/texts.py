@@ -29,19 +29,20 @@ def note_texts(notes: Sequence[ScreeningNote], lang: str = "sv") -> list[str]:
     Parameters
     ----------
     notes
-        :attr:`research.analyses.screening.ScreeningTable.notes`.
+        The table's methods notes, codes with their values and no prose
+        (:attr:`research.analyses.screening.ScreeningTable.notes`).
     lang
-        ``"sv"`` or ``"en"``.
+        The report's language, ``"sv"`` (default) or ``"en"``.
 
     Returns
     -------
     list of str
-        One sentence per note, in order.
+        The notes' sentences in ``lang``, in the table's order.
 
     Raises
     ------
     ParameterError
-        If ``lang`` is not supported.
+        If ``lang`` is neither ``"sv"`` nor ``"en"``.
 
     Examples
     --------
