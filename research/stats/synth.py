@@ -622,7 +622,9 @@ class _Outer:
         m += 1.0
         chol, z, info = _dposv(m, self._ones[:p], overwrite_a=1)
         dual = None
-        if with_dual and info == 0 and z.min() > 0.0:
+        # min/max of short vectors through Python lists: exact, and a few microseconds
+        # cheaper than numpy's reductions on these tiny arrays (thousands of calls per fit).
+        if with_dual and info == 0 and min(z.tolist()) > 0.0:
             q = dp @ z
             q *= v
             dual = self.dt @ q
@@ -660,7 +662,7 @@ class _Outer:
             # Fast path: the previous support is still optimal if its unconstrained solution
             # is positive and no other weight has a positive dual (Lawson-Hanson's exit test).
             dp, scale, chol, z, info, dual = self._on_support(v, idx)
-            found = dual is not None and dual.max() <= self._kkt_tol
+            found = dual is not None and max(dual.tolist()) <= self._kkt_tol
             # Between nearby V the support usually gains or loses donors at its edge: a few
             # times, try the support with the donor of largest dual added, or with the
             # donors of non-positive weight dropped, under the same exit test.
@@ -677,7 +679,7 @@ class _Outer:
                     if not trial.size:
                         break
                 dp, scale, chol, z, info, dual = self._on_support(v, trial)
-                found = dual is not None and dual.max() <= self._kkt_tol
+                found = dual is not None and max(dual.tolist()) <= self._kkt_tol
             if found:
                 self.idx = trial
         if found:
@@ -690,7 +692,7 @@ class _Outer:
             idx = w.nonzero()[0]
             self.idx = idx
             dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
-            if info != 0 or not z.min() > 0.0:
+            if info != 0 or not min(z.tolist()) > 0.0:
                 return self._loss_grad_kkt(v, idx, w[idx])
         zsum = z.sum()
         wp = z / zsum
@@ -764,11 +766,11 @@ class _BFGS:
             if slope > -1e-30:
                 self.done = True
                 break
-            step = min(1.0, 5.0 / float(abs(p).max()))  # at most 5 on the log scale
+            step = min(1.0, 5.0 / max(abs(p).tolist()))  # at most 5 on the log scale
             while True:
                 x_new = x + step * p
                 f_new, g_new = self.fun(x_new)
-                if f_new <= f + 1e-4 * step * slope and np.isfinite(g_new).all():
+                if f_new <= f + 1e-4 * step * slope and all(map(math.isfinite, g_new.tolist())):
                     break
                 # Backtrack to the minimiser of the quadratic through f, the slope and
                 # f_new, kept within [0.1, 0.5] of the step (Nocedal & Wright, sec. 3.5).
@@ -802,7 +804,7 @@ class _BFGS:
 
 
 def _softmax(theta: NDArray[np.float64]) -> NDArray[np.float64]:
-    e = np.exp(theta - theta.max())
+    e = np.exp(theta - max(theta.tolist()))
     return e / e.sum()
 
 
@@ -931,8 +933,8 @@ def _nested_v(
     for name, v0 in candidates:
         if best is not None and best[2] <= reached:
             break  # global optimum reached: no V can do better
-        problem.support = None
-        problem.idx = None
+        # Each run starts its inner solves from the support the previous run (or corner)
+        # ended on: a guess that changes the speed, never the inner optimum.
         run = _BFGS(fun, np.log(np.maximum(v0, 1e-12)))
         run.advance(_BURST)
         run.state = problem.idx
