@@ -1371,6 +1371,12 @@ class SyntheticControlResult(ResultDisplay):
             vline=vline,
         )
 
+    def _with_two_donors(self, method: str) -> _Design:
+        """The design, once it is clear that ``method`` has two donors or more to work with."""
+        if len(self.donors) < 2:
+            raise DesignError(f"{method} needs at least two donors")
+        return self._design
+
     # ---------------------------------------------------------------- placebo in space
     def placebo_test(self, exclude_ratio: float | None = None) -> PlaceboResult:
         """Placebo-in-space test: every donor in turn is treated as if it were treated.
@@ -1422,9 +1428,7 @@ class SyntheticControlResult(ResultDisplay):
         ----------
         Abadie, A., Diamond, A. and Hainmueller, J. (2010). JASA 105(490), 493-505.
         """
-        design = self._design
-        if len(self.donors) < 2:
-            raise DesignError("placebo_test needs at least two donors")
+        design = self._with_two_donors("placebo_test")
         if exclude_ratio is not None and not exclude_ratio > 0:
             raise ArgumentError(f"exclude_ratio must be positive, got {exclude_ratio!r}")
         if self._placebo_gaps is None:
@@ -1550,9 +1554,7 @@ class SyntheticControlResult(ResultDisplay):
         ----------
         Abadie, A., Diamond, A. and Hainmueller, J. (2015). AJPS 59(2), 495-510.
         """
-        design = self._design
-        if len(self.donors) < 2:
-            raise DesignError("leave_one_out needs at least two donors")
+        design = self._with_two_donors("leave_one_out")
         fits: dict[Any, SyntheticControlResult] = {}
         rows: list[dict[str, Any]] = []
         gap_frames: list[pl.DataFrame] = []
