@@ -66,7 +66,7 @@ import math
 import multiprocessing as mp
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -646,7 +646,15 @@ class _Outer:
         return mats
 
     def loss_grad(self, v: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        """Loss at V and its gradient in V (V need not sum to one here).
+        """Loss at V and its gradient in V (V need not sum to one here); see :meth:`loss_lazy`."""
+        loss, grad = self.loss_lazy(v)
+        return loss, grad()
+
+    def loss_lazy(self, v: NDArray[np.float64]) -> tuple[float, Callable[[], NDArray[np.float64]]]:
+        """Loss at V and a function computing its gradient in V (V need not sum to one).
+
+        The gradient is computed only when asked for: a line search needs it only at the
+        steps it accepts (about a third of the trial steps are rejected).
 
         On the support P of W, with M = D_P' V D_P, the inner KKT conditions read
         ``M w + lam 1 = 0, 1'w = 1``; in the normalised form used by the active-set solver,
@@ -693,19 +701,24 @@ class _Outer:
             self.idx = idx
             dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
             if info != 0 or not min(z.tolist()) > 0.0:
-                return self._loss_grad_kkt(v, idx, w[idx])
+                loss, grad_kkt = self._loss_grad_kkt(v, idx, w[idx])
+                return loss, lambda: grad_kkt
         zsum = z.sum()
         wp = z / zsum
         z0p = self._support_mats(idx)[2]
         e = self.z1 - z0p @ wp
         loss = float(e @ e) / self.t
         if idx.size == 1:
-            return loss, np.zeros(self.k)
-        u, _ = _dpotrs(chol, e @ z0p)
-        u -= (u.sum() / zsum) * z
-        grad = dp @ wp
-        grad *= dp @ u
-        grad *= (2.0 / self.t) * scale
+            return loss, lambda: np.zeros(self.k)
+
+        def grad() -> NDArray[np.float64]:
+            u, _ = _dpotrs(chol, e @ z0p)
+            u -= (u.sum() / zsum) * z
+            g = dp @ wp
+            g *= dp @ u
+            g *= (2.0 / self.t) * scale
+            return g
+
         return loss, grad
 
     def _loss_grad_kkt(
@@ -735,8 +748,10 @@ class _BFGS:
     A small dedicated quasi-Newton loop: SciPy's L-BFGS-B pays milliseconds of overhead per
     call on some BLAS set-ups, far more than one evaluation of the loss here. The loss is
     piecewise smooth (its pieces are the supports of W), which backtracking copes with.
-    :meth:`advance` stops early when the gradient vanishes, the relative decrease over the
-    last ``window`` iterations is below ``rtol``, or the line search fails; then ``done``.
+    ``fun(x)`` returns the value and a function computing the gradient, which is called only
+    for steps the Armijo test accepts. :meth:`advance` stops early when the gradient
+    vanishes, the relative decrease over the last ``window`` iterations is below ``rtol``, or
+    the line search fails; then ``done``.
     """
 
     def __init__(
@@ -744,7 +759,8 @@ class _BFGS:
     ) -> None:
         self.fun = fun
         self.x = np.array(x0, dtype=float)
-        self.f, self.g = fun(self.x)
+        self.f, grad = fun(self.x)
+        self.g = grad()
         self.h = np.eye(self.x.size)
         self.history = [self.f]
         self.rtol = rtol
@@ -769,9 +785,11 @@ class _BFGS:
             step = min(1.0, 5.0 / max(abs(p).tolist()))  # at most 5 on the log scale
             while True:
                 x_new = x + step * p
-                f_new, g_new = self.fun(x_new)
-                if f_new <= f + 1e-4 * step * slope and all(map(math.isfinite, g_new.tolist())):
-                    break
+                f_new, grad = self.fun(x_new)
+                if f_new <= f + 1e-4 * step * slope:
+                    g_new = grad()
+                    if all(map(math.isfinite, g_new.tolist())):
+                        break
                 # Backtrack to the minimiser of the quadratic through f, the slope and
                 # f_new, kept within [0.1, 0.5] of the step (Nocedal & Wright, sec. 3.5).
                 curv = f_new - f - slope * step
@@ -913,10 +931,15 @@ def _nested_v(
             corner[m] = 1.0
             starts.append((f"only {names[m]}", consider("corner", corner)))
 
-    def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+    def fun(theta: NDArray[np.float64]) -> tuple[float, Callable[[], NDArray[np.float64]]]:
         v = _softmax(theta)
-        loss, grad_v = problem.loss_grad(v)
-        return loss / scale, v * (grad_v - v @ grad_v) / scale
+        loss, grad_v = problem.loss_lazy(v)
+
+        def grad() -> NDArray[np.float64]:
+            g = grad_v()
+            return v * (g - v @ g) / scale
+
+        return loss / scale, grad
 
     rng = np.random.default_rng(seed)
     candidates = [
