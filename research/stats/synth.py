@@ -112,6 +112,7 @@ _NEIGHBOUR_STEPS = 6  # support changes loss_grad tries before a full inner solv
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 _PARALLEL_MIN = 6  # placebo fits below which no child process is started
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
+_LP_INFEASIBLE = 1e-5  # RMS residual (relative) of the equalities above which no V attains W
 _dposv = lapack.dposv
 _dpotrs = lapack.dpotrs
 
@@ -864,6 +865,16 @@ def _attaining_v(problem: _Outer, w_target: NDArray[np.float64]) -> NDArray[np.f
     a_eq[1:, k] = -1.0
     b_eq = np.zeros(a_eq.shape[0])
     b_eq[0] = 1.0
+    if a_eq.shape[0] > k + 1:
+        # More equalities than v and mu can meet in general (a support larger than the
+        # number of predictors): when even v of any sign leaves them unmet by far more than
+        # the solver's feasibility tolerance (1e-7), the programme has no solution, and
+        # SciPy's linprog (2 ms, mostly its wrapper) need not say so.
+        rows = a_eq[:, : k + 1]
+        x = np.linalg.lstsq(rows, b_eq, rcond=None)[0]
+        r = rows @ x - b_eq
+        if float(np.sqrt(r @ r / r.size)) > _LP_INFEASIBLE * max(1.0, float(np.abs(on).max())):
+            return None
     a_ub = np.ones((off.shape[0], k + 2))  # mu + delta - g_j(v) <= 0 elsewhere
     a_ub[:, :k] = -off
     res = linprog(
