@@ -105,7 +105,7 @@ __all__ = [
 VMethod = Literal["nested", "regression", "equal", "cross_validation"]
 _V_METHODS = ("nested", "regression", "equal", "cross_validation")
 _EXCLUDE_RATIOS = (2, 5, 20)
-_BURST = 15  # BFGS iterations every start gets
+_BURST = 10  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
 _NEIGHBOUR_STEPS = 6  # support changes loss_grad tries before a full inner solve
@@ -756,7 +756,7 @@ class _BFGS:
     """
 
     def __init__(
-        self, fun: Any, x0: NDArray[np.float64], *, rtol: float = 1e-7, window: int = 5
+        self, fun: Any, x0: NDArray[np.float64], *, rtol: float = 1e-6, window: int = 5
     ) -> None:
         self.fun = fun
         self.x = np.array(x0, dtype=float)
