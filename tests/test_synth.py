@@ -182,6 +182,36 @@ def test_basque_attaining_v_makes_outcome_optimal_w_an_inner_solution(basque_fit
     assert basque_fit.v["weight"].to_numpy() == pytest.approx(v, abs=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_attaining_v_shortcut_only_for_infeasible_programmes(seed: int, monkeypatch) -> None:
+    """Before the linear programme, a support larger than the predictors whose equalities no
+    V can meet is answered "no V" without linprog, as linprog itself answers; when those
+    equalities do hold (the treated unit inside the donors' hull, so every g_j(v) = 0),
+    linprog still runs and finds a V."""
+    import research.stats.synth as synth_module
+
+    rng = np.random.default_rng(seed)
+    k, n_donors, n_times = 3, 12, 8
+    d = rng.normal(size=(k, n_donors))
+    z0, z1 = rng.normal(size=(n_times, n_donors)), rng.normal(size=n_times)
+    w = rng.dirichlet(np.ones(n_donors))
+    w[: n_donors // 2] = 0.0  # a support of 6 donors: 7 equalities for v (3) and mu
+    w /= w.sum()
+    calls: list[int] = []
+    real = synth_module.linprog
+    monkeypatch.setattr(synth_module, "linprog", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    assert _attaining_v(_Outer(d, z1, z0), w) is None
+    assert calls == []
+    with monkeypatch.context() as m:
+        m.setattr(synth_module, "_LP_INFEASIBLE", np.inf)  # no shortcut: linprog decides
+        assert _attaining_v(_Outer(d, z1, z0), w) is None
+    assert calls == [1]
+    inside = d - (d @ w)[:, None]  # D w = 0: the treated unit's predictors are matched exactly
+    v = _attaining_v(_Outer(inside, z1, z0), w)
+    assert calls == [1, 1]
+    assert v is not None and v.min() >= 0.0 and v.sum() == pytest.approx(1.0, abs=1e-12)
+
+
 def test_basque_weights_solve_inner_problem_independently(basque_fit) -> None:
     """At the reported V, SLSQP on the inner QP finds the reported W."""
     design = basque_fit._design

@@ -150,10 +150,10 @@ def _simplex_ls(  # noqa: C901 - an active-set algorithm kept in one piece
         if idx.size:
             c_p = c[:, idx]
             z = _solve_passive(c_p)
-            if z.min() > 0.0:
+            if min(z.tolist()) > 0.0:
                 dual = (1.0 - z.sum()) - c.T @ (c_p @ z)
                 dual[idx] = 0.0
-                if dual.max() <= tol:
+                if max(dual.tolist()) <= tol:
                     w = np.zeros(n)
                     w[idx] = z / z.sum()
                     return w, w > 0.0
@@ -170,7 +170,7 @@ def _simplex_ls(  # noqa: C901 - an active-set algorithm kept in one piece
         while passive.any():
             idx = passive.nonzero()[0]
             z = _solve_gram(gram, idx, c)
-            if z.min() > 0.0:
+            if min(z.tolist()) > 0.0:
                 u[idx] = z
                 break
             passive[idx[z <= 0.0]] = False
@@ -187,7 +187,7 @@ def _simplex_ls(  # noqa: C901 - an active-set algorithm kept in one piece
         while True:
             idx = passive.nonzero()[0]
             z = _solve_gram(gram, idx, c)
-            if z.min() > 0.0:
+            if min(z.tolist()) > 0.0:
                 u[:] = 0.0
                 u[idx] = z
                 blocked[:] = False
@@ -206,7 +206,7 @@ def _simplex_ls(  # noqa: C901 - an active-set algorithm kept in one piece
             u_p = u_p + float(ratios[k]) * (z - u_p)
             u_p[neg.nonzero()[0][k]] = 0.0  # the blocking weight leaves exactly
             u[idx] = u_p
-            leaving = idx[u_p <= tol * max(1.0, float(u_p.max()))]
+            leaving = idx[u_p <= tol * max(1.0, max(u_p.tolist()))]
             passive[leaving] = False
             u[~passive] = 0.0
             if not passive.any():

@@ -66,7 +66,7 @@ import math
 import multiprocessing as mp
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,13 +105,14 @@ __all__ = [
 VMethod = Literal["nested", "regression", "equal", "cross_validation"]
 _V_METHODS = ("nested", "regression", "equal", "cross_validation")
 _EXCLUDE_RATIOS = (2, 5, 20)
-_BURST = 15  # BFGS iterations every start gets
+_BURST = 10  # BFGS iterations every start gets
 _FINALISTS = 2  # starts then run to convergence
 _MAX_ITER = 200
 _NEIGHBOUR_STEPS = 6  # support changes loss_grad tries before a full inner solve
 _SNAP = 1e-6  # V entries below this share of the largest are also tried at exactly zero
 _PARALLEL_MIN = 6  # placebo fits below which no child process is started
 _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-period change
+_LP_INFEASIBLE = 1e-5  # RMS residual (relative) of the equalities above which no V attains W
 _dposv = lapack.dposv
 _dpotrs = lapack.dpotrs
 
@@ -622,7 +623,9 @@ class _Outer:
         m += 1.0
         chol, z, info = _dposv(m, self._ones[:p], overwrite_a=1)
         dual = None
-        if with_dual and info == 0 and z.min() > 0.0:
+        # min/max of short vectors through Python lists: exact, and a few microseconds
+        # cheaper than numpy's reductions on these tiny arrays (thousands of calls per fit).
+        if with_dual and info == 0 and min(z.tolist()) > 0.0:
             q = dp @ z
             q *= v
             dual = self.dt @ q
@@ -644,7 +647,15 @@ class _Outer:
         return mats
 
     def loss_grad(self, v: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        """Loss at V and its gradient in V (V need not sum to one here).
+        """Loss at V and its gradient in V (V need not sum to one here); see :meth:`loss_lazy`."""
+        loss, grad = self.loss_lazy(v)
+        return loss, grad()
+
+    def loss_lazy(self, v: NDArray[np.float64]) -> tuple[float, Callable[[], NDArray[np.float64]]]:
+        """Loss at V and a function computing its gradient in V (V need not sum to one).
+
+        The gradient is computed only when asked for: a line search needs it only at the
+        steps it accepts (about a third of the trial steps are rejected).
 
         On the support P of W, with M = D_P' V D_P, the inner KKT conditions read
         ``M w + lam 1 = 0, 1'w = 1``; in the normalised form used by the active-set solver,
@@ -660,7 +671,7 @@ class _Outer:
             # Fast path: the previous support is still optimal if its unconstrained solution
             # is positive and no other weight has a positive dual (Lawson-Hanson's exit test).
             dp, scale, chol, z, info, dual = self._on_support(v, idx)
-            found = dual is not None and dual.max() <= self._kkt_tol
+            found = dual is not None and max(dual.tolist()) <= self._kkt_tol
             # Between nearby V the support usually gains or loses donors at its edge: a few
             # times, try the support with the donor of largest dual added, or with the
             # donors of non-positive weight dropped, under the same exit test.
@@ -677,7 +688,7 @@ class _Outer:
                     if not trial.size:
                         break
                 dp, scale, chol, z, info, dual = self._on_support(v, trial)
-                found = dual is not None and dual.max() <= self._kkt_tol
+                found = dual is not None and max(dual.tolist()) <= self._kkt_tol
             if found:
                 self.idx = trial
         if found:
@@ -690,20 +701,25 @@ class _Outer:
             idx = w.nonzero()[0]
             self.idx = idx
             dp, scale, chol, z, info, _ = self._on_support(v, idx, with_dual=False)
-            if info != 0 or not z.min() > 0.0:
-                return self._loss_grad_kkt(v, idx, w[idx])
+            if info != 0 or not min(z.tolist()) > 0.0:
+                loss, grad_kkt = self._loss_grad_kkt(v, idx, w[idx])
+                return loss, lambda: grad_kkt
         zsum = z.sum()
         wp = z / zsum
         z0p = self._support_mats(idx)[2]
         e = self.z1 - z0p @ wp
         loss = float(e @ e) / self.t
         if idx.size == 1:
-            return loss, np.zeros(self.k)
-        u, _ = _dpotrs(chol, e @ z0p)
-        u -= (u.sum() / zsum) * z
-        grad = dp @ wp
-        grad *= dp @ u
-        grad *= (2.0 / self.t) * scale
+            return loss, lambda: np.zeros(self.k)
+
+        def grad() -> NDArray[np.float64]:
+            u, _ = _dpotrs(chol, e @ z0p)
+            u -= (u.sum() / zsum) * z
+            g = dp @ wp
+            g *= dp @ u
+            g *= (2.0 / self.t) * scale
+            return g
+
         return loss, grad
 
     def _loss_grad_kkt(
@@ -733,16 +749,19 @@ class _BFGS:
     A small dedicated quasi-Newton loop: SciPy's L-BFGS-B pays milliseconds of overhead per
     call on some BLAS set-ups, far more than one evaluation of the loss here. The loss is
     piecewise smooth (its pieces are the supports of W), which backtracking copes with.
-    :meth:`advance` stops early when the gradient vanishes, the relative decrease over the
-    last ``window`` iterations is below ``rtol``, or the line search fails; then ``done``.
+    ``fun(x)`` returns the value and a function computing the gradient, which is called only
+    for steps the Armijo test accepts. :meth:`advance` stops early when the gradient
+    vanishes, the relative decrease over the last ``window`` iterations is below ``rtol``, or
+    the line search fails; then ``done``.
     """
 
     def __init__(
-        self, fun: Any, x0: NDArray[np.float64], *, rtol: float = 1e-7, window: int = 5
+        self, fun: Any, x0: NDArray[np.float64], *, rtol: float = 1e-6, window: int = 5
     ) -> None:
         self.fun = fun
         self.x = np.array(x0, dtype=float)
-        self.f, self.g = fun(self.x)
+        self.f, grad = fun(self.x)
+        self.g = grad()
         self.h = np.eye(self.x.size)
         self.history = [self.f]
         self.rtol = rtol
@@ -764,12 +783,14 @@ class _BFGS:
             if slope > -1e-30:
                 self.done = True
                 break
-            step = min(1.0, 5.0 / float(abs(p).max()))  # at most 5 on the log scale
+            step = min(1.0, 5.0 / max(abs(p).tolist()))  # at most 5 on the log scale
             while True:
                 x_new = x + step * p
-                f_new, g_new = self.fun(x_new)
-                if f_new <= f + 1e-4 * step * slope and np.isfinite(g_new).all():
-                    break
+                f_new, grad = self.fun(x_new)
+                if f_new <= f + 1e-4 * step * slope:
+                    g_new = grad()
+                    if all(map(math.isfinite, g_new.tolist())):
+                        break
                 # Backtrack to the minimiser of the quadratic through f, the slope and
                 # f_new, kept within [0.1, 0.5] of the step (Nocedal & Wright, sec. 3.5).
                 curv = f_new - f - slope * step
@@ -802,7 +823,7 @@ class _BFGS:
 
 
 def _softmax(theta: NDArray[np.float64]) -> NDArray[np.float64]:
-    e = np.exp(theta - theta.max())
+    e = np.exp(theta - max(theta.tolist()))
     return e / e.sum()
 
 
@@ -844,6 +865,16 @@ def _attaining_v(problem: _Outer, w_target: NDArray[np.float64]) -> NDArray[np.f
     a_eq[1:, k] = -1.0
     b_eq = np.zeros(a_eq.shape[0])
     b_eq[0] = 1.0
+    if a_eq.shape[0] > k + 1:
+        # More equalities than v and mu can meet in general (a support larger than the
+        # number of predictors): when even v of any sign leaves them unmet by far more than
+        # the solver's feasibility tolerance (1e-7), the programme has no solution, and
+        # SciPy's linprog (2 ms, mostly its wrapper) need not say so.
+        rows = a_eq[:, : k + 1]
+        x = np.linalg.lstsq(rows, b_eq, rcond=None)[0]
+        r = rows @ x - b_eq
+        if float(np.sqrt(r @ r / r.size)) > _LP_INFEASIBLE * max(1.0, float(np.abs(on).max())):
+            return None
     a_ub = np.ones((off.shape[0], k + 2))  # mu + delta - g_j(v) <= 0 elsewhere
     a_ub[:, :k] = -off
     res = linprog(
@@ -911,10 +942,15 @@ def _nested_v(
             corner[m] = 1.0
             starts.append((f"only {names[m]}", consider("corner", corner)))
 
-    def fun(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+    def fun(theta: NDArray[np.float64]) -> tuple[float, Callable[[], NDArray[np.float64]]]:
         v = _softmax(theta)
-        loss, grad_v = problem.loss_grad(v)
-        return loss / scale, v * (grad_v - v @ grad_v) / scale
+        loss, grad_v = problem.loss_lazy(v)
+
+        def grad() -> NDArray[np.float64]:
+            g = grad_v()
+            return v * (g - v @ g) / scale
+
+        return loss / scale, grad
 
     rng = np.random.default_rng(seed)
     candidates = [
@@ -931,8 +967,8 @@ def _nested_v(
     for name, v0 in candidates:
         if best is not None and best[2] <= reached:
             break  # global optimum reached: no V can do better
-        problem.support = None
-        problem.idx = None
+        # Each run starts its inner solves from the support the previous run (or corner)
+        # ended on: a guess that changes the speed, never the inner optimum.
         run = _BFGS(fun, np.log(np.maximum(v0, 1e-12)))
         run.advance(_BURST)
         run.state = problem.idx
@@ -1369,6 +1405,12 @@ class SyntheticControlResult(ResultDisplay):
             vline=vline,
         )
 
+    def _with_two_donors(self, method: str) -> _Design:
+        """The design, once it is clear that ``method`` has two donors or more to work with."""
+        if len(self.donors) < 2:
+            raise DesignError(f"{method} needs at least two donors")
+        return self._design
+
     # ---------------------------------------------------------------- placebo in space
     def placebo_test(self, exclude_ratio: float | None = None) -> PlaceboResult:
         """Placebo-in-space test: every donor in turn is treated as if it were treated.
@@ -1420,9 +1462,7 @@ class SyntheticControlResult(ResultDisplay):
         ----------
         Abadie, A., Diamond, A. and Hainmueller, J. (2010). JASA 105(490), 493-505.
         """
-        design = self._design
-        if len(self.donors) < 2:
-            raise DesignError("placebo_test needs at least two donors")
+        design = self._with_two_donors("placebo_test")
         if exclude_ratio is not None and not exclude_ratio > 0:
             raise ArgumentError(f"exclude_ratio must be positive, got {exclude_ratio!r}")
         if self._placebo_gaps is None:
@@ -1548,9 +1588,7 @@ class SyntheticControlResult(ResultDisplay):
         ----------
         Abadie, A., Diamond, A. and Hainmueller, J. (2015). AJPS 59(2), 495-510.
         """
-        design = self._design
-        if len(self.donors) < 2:
-            raise DesignError("leave_one_out needs at least two donors")
+        design = self._with_two_donors("leave_one_out")
         fits: dict[Any, SyntheticControlResult] = {}
         rows: list[dict[str, Any]] = []
         gap_frames: list[pl.DataFrame] = []
