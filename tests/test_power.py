@@ -467,3 +467,12 @@ def test_power_at_and_can_detect_take_the_mde_keywords_with_its_defaults():
         TypeError, match=r"^power_at\(\) got an unexpected keyword argument 'yeras_pre'$"
     ):
         power_at(0.8, 100.0, yeras_pre=2)
+
+
+def test_can_detect_names_itself_for_a_misspelt_keyword():
+    """A keyword can_detect does not take is refused in can_detect's own name (it named
+    power_at, which can_detect calls first)."""
+    with pytest.raises(
+        TypeError, match=r"^can_detect\(\) got an unexpected keyword argument 'powr'$"
+    ):
+        can_detect(0.2, 100.0, powr=0.9)

@@ -1075,12 +1075,12 @@ def can_detect(
         )
     direction = "decrease" if drop > 0 else "increase"
     kwargs = {**kwargs, "direction": direction}
+    k = _mde_settings(kwargs, "can_detect")  # before power_at, so a typo names can_detect
     rr = 1.0 - drop
     pw = power_at(rr, baseline_count, method=method, n_sim=n_sim, seed=seed, **kwargs)
     mde = minimum_detectable_effect(
         baseline_count, method="analytic", **{k: v for k, v in kwargs.items()}
     )
-    k = _mde_settings(kwargs, "can_detect")
     target = k["power"]
     w = _check_share(k["dilution"], k["district_rate_ratio"])
     if isinstance(pw, float):
