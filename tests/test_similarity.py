@@ -83,6 +83,14 @@ def test_weights_by_hand():
                       weights={"A": 2.0}, metric="mahalanobis")  # fmt: skip
 
 
+def test_weights_not_a_mapping_is_a_clear_error():
+    """weights as a list: the one-line ArgumentError, not AttributeError from weights.items()."""
+    with pytest.raises(
+        ArgumentError, match=r"^weights must be a dict variable -> weight; got \[2\.0\]$"
+    ):
+        similar_areas(_tiny({"A": A, "B": B}), "0114", indicators=["A"], weights=[2.0])
+
+
 def test_robust_standardization_by_hand():
     """A: median 4, |A - 4| = (2, 0, 0, 2, 5), MAD 2, scale 2 x 1.4826; B: median 5, MAD 2."""
     Z, c, s = standardize_matrix(np.column_stack([A, B]), "robust")

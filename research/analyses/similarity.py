@@ -506,6 +506,11 @@ def _check_options(
     absent = [v for v in variables if v not in known]
     if absent:
         raise ArgumentError(f"indicators not in the panel: {absent}; available: {sorted(known)}")
+    if weights is not None and not isinstance(weights, Mapping):
+        raise ArgumentError(
+            f"weights must be a dict variable -> weight; got {weights!r}",
+            sv=f"weights ska vara en dict variable -> vikt; fick {weights!r}",
+        )
     if metric == "mahalanobis" and weights is not None:
         raise ArgumentError(
             "weights have no effect with metric='mahalanobis' (rescaling a variable leaves "
