@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from research.core.errors import ArgumentError, DesignError
-from research.core.warnings import SeriesBreakWarning
+from research.core.warnings import LevelShiftsCollinearWarning, SeriesBreakWarning
 from research.stats.did import diff_in_diff, event_study
 
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
@@ -504,6 +504,22 @@ def test_series_break_warnings():
     (brk,) = [w for w in r3.warnings if isinstance(w, SeriesBreakWarning)]
     assert brk.adjustment == "collinear" and brk.year == 2018
     assert "dummy (1 from 2018) was added" not in str(brk) and "none was added" in str(brk)
+
+
+def test_collinear_level_shifts_left_out_of_the_permutations_too():
+    """Permutation inference refits the design of each placebo assignment: the level shifts
+    left out of the fit as collinear are left out there too (they made every placebo fit
+    rank-deficient, and the p-value an IndexError), so the answer is the no-break fit's."""
+    opts = dict(outcome="rate", inference="permutation", design="2x2", n_permutations=199, **KW)
+    plain = diff_in_diff(PANEL, **opts)
+    r = diff_in_diff(PANEL, series_breaks=[2018], model_breaks=True, **opts)
+    assert any(isinstance(w, LevelShiftsCollinearWarning) for w in r.warnings)
+    assert (r.estimate, r.p_value, r.lower, r.upper) == (
+        plain.estimate,
+        plain.p_value,
+        plain.lower,
+        plain.upper,
+    )
 
 
 def test_input_errors():

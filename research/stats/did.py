@@ -877,7 +877,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
             )
         )
         warns[:] = [_shift_not_added(w) for w in warns]
-        X = _design(panel, d, treated_obs, design, [])
+        extra = []  # left out of every design, the permutations' too (as in the fit)
+        X = _design(panel, d, treated_obs, design, extra)
     ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
     est = float(fit.params[0])
