@@ -155,3 +155,20 @@ def test_the_tree_has_the_documented_layers() -> None:
     contributing = (PROJECT_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for layer in layers:
         assert f"`{layer}/`" in contributing, f"CONTRIBUTING.md's layer table lacks {layer}/"
+
+
+def test_the_package_map_names_every_module_and_subpackage() -> None:
+    """A module added without a word in README's package map is a module a newcomer cannot place."""
+    readme = Path(PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    package_map = readme.split("### Package map", 1)[1].split("\n## ", 1)[0]
+    unnamed = [
+        str(path.relative_to(PACKAGE.parent))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "__pycache__" not in path.parts
+        and (
+            path.name not in package_map
+            if path.name not in ("__init__.py", "__main__.py")
+            else path.parent != PACKAGE and f"{path.parent.name}/" not in package_map
+        )
+    ]
+    assert unnamed == [], f"README's package map does not name {unnamed}"

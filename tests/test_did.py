@@ -504,6 +504,16 @@ def test_series_break_warnings():
     (brk,) = [w for w in r3.warnings if isinstance(w, SeriesBreakWarning)]
     assert brk.adjustment == "collinear" and brk.year == 2018
     assert "dummy (1 from 2018) was added" not in str(brk) and "none was added" in str(brk)
+    # a collinear break (2018, the first post period) leaves the others' level shifts in:
+    # the fit equals the one with the 2015 shift alone, by the same sandwich formula
+    r4 = diff_in_diff(PANEL, outcome="rate", inference="cluster", design="2x2",
+                      series_breaks=[2015, 2018], model_breaks=True, **KW)  # fmt: skip
+    assert r4.se == pytest.approx(_cr1_se(X, y, PANEL["unit"].to_numpy(), 5)[0], rel=1e-9)
+    assert r4.estimate == pytest.approx(r2.estimate)
+    adjustments = {w.year: w.adjustment for w in r4.warnings if isinstance(w, SeriesBreakWarning)}
+    assert adjustments == {2015: "level-shift", 2018: "collinear"}
+    (dropped,) = [w for w in r4.warnings if isinstance(w, LevelShiftsCollinearWarning)]
+    assert dropped.years == [2018]
 
 
 def test_collinear_level_shifts_left_out_of_the_permutations_too():

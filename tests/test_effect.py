@@ -113,6 +113,9 @@ def test_bad_parameters(panel: pl.DataFrame) -> None:
         pilot_effect_analysis(panel, donors="neighbours")
     with pytest.raises(ArgumentError, match="pilot start year"):
         pilot_effect_analysis(panel, end_year=2020)
+    for bad in ("x", 2015.5):  # a bare int() ValueError, and a silent 2015, before
+        with pytest.raises(ArgumentError, match=r"^start_year must be a year such as 2015, got"):
+            pilot_effect_analysis(panel, start_year=bad)
     # pilot_start is read by research.core.fmt's month parser, shared with the report's
     # parameter checks: a report parameter error
     with pytest.raises(ParameterError, match="YYYY-MM"):

@@ -42,7 +42,7 @@ def test_valid_values_are_normalized() -> None:
         ({"start_year": 2020, "end_year": 2010}, ParameterError, "after end_year"),
         ({"start_year": "2010"}, ParameterError, "integer year"),
         ({"lang": "de"}, ParameterError, "sv, en"),
-        ({"pilot_start": "2021-13"}, ParameterError, "YYYY-MM"),
+        ({"pilot_start": "2021-13"}, ParameterError, "^pilot_start: expected a month as 'YYYY-MM'"),
         ({"indicators": ["N99999"]}, Exception, "not in the catalogue"),
         ({"pilot": "0126", "candidate": "Huddinge"}, ParameterError, "same area"),
     ],

@@ -476,3 +476,12 @@ def test_can_detect_names_itself_for_a_misspelt_keyword():
         TypeError, match=r"^can_detect\(\) got an unexpected keyword argument 'powr'$"
     ):
         can_detect(0.2, 100.0, powr=0.9)
+
+
+def test_power_at_refuses_the_simulated_mde_grid():
+    """``effects`` is the simulated MDE's grid of effects; power_at asks for one ``effect``,
+    so the keyword is refused instead of silently ignored."""
+    from research.stats.power import power_at
+
+    with pytest.raises(TypeError, match=r"^power_at\(\) got an unexpected keyword argument"):
+        power_at(0.8, 100.0, effects=[0.5])

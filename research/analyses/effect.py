@@ -1149,6 +1149,20 @@ def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
     return float(pop["value"][-1]), int(pop["year"][-1])
 
 
+def _year(name: str, value: object) -> int:
+    """``value`` as a whole year; otherwise the one-line error naming ``name``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    try:
+        year = int(str(value))
+    except ValueError:
+        raise ArgumentError(
+            f"{name} must be a year such as 2015, got {value!r}",
+            sv=f"{name} ska vara ett årtal som 2015, fick {value!r}",
+        ) from None
+    return year
+
+
 def _check_options(
     area: Area,
     pilot_start: str,
@@ -1596,7 +1610,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     cat, programme = catalog or load_catalog(), programme or case().pilot
     ind = cat.get(indicator).id
     area = load_areas().resolve(case_parameter("pilot", pilot))
-    start_year, end_year = int(start_year), int(end_year)
+    start_year, end_year = _year("start_year", start_year), _year("end_year", end_year)
     treatment_year = int(pilot_start[:4])
     _check_options(area, pilot_start, start_year, end_year, alpha, max_donors, expansion)
     breaks_all = cat.breaks_for(ind, (start_year, end_year))

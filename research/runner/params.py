@@ -374,7 +374,12 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "lang":
             check_lang(v)
         elif k == "pilot_start":
-            format_month(str(v))
+            try:
+                format_month(str(v))
+            except ParameterError as exc:  # name the parameter, as every other check does
+                raise ParameterError(
+                    f"pilot_start: {exc}", sv=f"pilot_start: {exc.message('sv')}"
+                ) from None
             _not_in_future(k, str(v))
         elif k == "indicators":
             if v is None:

@@ -633,9 +633,39 @@ def _break_terms(
     return cols
 
 
-def _shift_not_added(w: PilotbenchWarning) -> PilotbenchWarning:
+def _separable_shifts(
+    panel: _Panel,
+    d: np.ndarray,
+    treated_obs: np.ndarray,
+    design: str,
+    extra: list[np.ndarray],
+    warns: list[PilotbenchWarning],
+) -> tuple[list[np.ndarray], list[int]]:
+    """The level-shift columns that keep the design of full rank, and the years left out.
+
+    ``extra`` holds the columns of the breaks whose warnings say ``"level-shift"``, in order;
+    each is kept if the design with the columns kept so far and it has full column rank.
+    """
+    years = [
+        w.year for w in warns
+        if isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift"
+    ]  # fmt: skip
+    kept: list[np.ndarray] = []
+    dropped: list[int] = []
+    for col, year in zip(extra, years, strict=True):
+        X = _design(panel, d, treated_obs, design, [*kept, col])
+        if np.linalg.matrix_rank(X) == X.shape[1]:
+            kept.append(col)
+        else:
+            dropped.append(year)
+    return kept, dropped
+
+
+def _shift_not_added(w: PilotbenchWarning, years: Sequence[int]) -> PilotbenchWarning:
     """A break warning that said its level-shift term was added, now that it was left out."""
-    if not (isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift"):
+    if not (
+        isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift" and w.year in years
+    ):
         return w
     v = w.values
     msg = str(w).replace(_SHIFT_ADDED.format(year=v["year"]), _SHIFT_COLLINEAR)
@@ -863,22 +893,20 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
             panel.y, d == 1, "of the treated units in the post-treatment periods"
         )
     extra = _break_terms(panel, _break_years(series_breaks), model_breaks, design == "twfe", warns)
-    X = _design(panel, d, treated_obs, design, extra)
-    if extra and np.linalg.matrix_rank(X) < X.shape[1]:
-        shifted = [
-            w.year for w in warns
-            if isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift"
-        ]  # fmt: skip
+    # each break's level shift is kept when it can be told apart from the design and the
+    # shifts kept before it, as the ITS does; one collinear break no longer drops the others
+    extra, dropped = _separable_shifts(panel, d, treated_obs, design, extra, warns)
+    if dropped:
         warns.append(
             LevelShiftsCollinearWarning(
                 "The level-shift dummies are collinear with the design (e.g. the break falls "
                 "on the first post period) and were left out.",
-                years=shifted,
+                years=dropped,
             )
         )
-        warns[:] = [_shift_not_added(w) for w in warns]
-        extra = []  # left out of every design, the permutations' too (as in the fit)
-        X = _design(panel, d, treated_obs, design, extra)
+        warns[:] = [_shift_not_added(w, dropped) for w in warns]
+    # what is left out is left out of every design, the permutations' too (as in the fit)
+    X = _design(panel, d, treated_obs, design, extra)
     ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
     est = float(fit.params[0])

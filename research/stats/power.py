@@ -934,11 +934,12 @@ def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, eff
 
 
 #: The keyword-only settings of :func:`minimum_detectable_effect` and their defaults, which
-#: :func:`power_at` and :func:`can_detect` take as ``**kwargs`` (except the three they own).
+#: :func:`power_at` and :func:`can_detect` take as ``**kwargs``: not the three they own, nor
+#: ``effects`` (the simulated MDE's grid; power is asked for one ``effect``).
 _MDE_DEFAULTS = {
     name: p.default
     for name, p in inspect.signature(minimum_detectable_effect).parameters.items()
-    if p.kind is p.KEYWORD_ONLY and name not in ("method", "n_sim", "seed")
+    if p.kind is p.KEYWORD_ONLY and name not in ("method", "n_sim", "seed", "effects")
 }
 
 
