@@ -596,8 +596,15 @@ def _break_terms(
     model_breaks: bool,
     absorbed: bool,
     warns: list[PilotbenchWarning],
+    base: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """Warn about breaks inside the window; return level-shift columns to add (if any)."""
+    """Warn about breaks inside the window; return level-shift columns to add (if any).
+
+    A break's level shift (only when not ``absorbed``, so only then is ``base`` needed) is
+    added when the design ``base`` (without shifts), with the shifts added before it, keeps
+    full column rank; otherwise its warning says it is collinear and
+    left out, as the ITS does. One collinear break does not drop the others.
+    """
     if not years:
         return []
     tv = _numeric_times(panel.time_values)
@@ -626,57 +633,21 @@ def _break_terms(
                 "treated and comparison units differently."
             )
         elif model_breaks:
-            cols.append((tv[panel.time_codes] >= b).astype(float))
-            adjustment = "level-shift"
-            msg += _SHIFT_ADDED.format(year=b)
+            col = (tv[panel.time_codes] >= b).astype(float)
+            trial = np.column_stack([base, *cols, col])
+            if np.linalg.matrix_rank(trial) == trial.shape[1]:
+                cols.append(col)
+                adjustment = "level-shift"
+                msg += f" A level-shift dummy (1 from {b}) was added to the model."
+            else:
+                adjustment = "collinear"
+                msg += (
+                    " A level shift at the break cannot be separated from the treatment terms "
+                    "(collinear), so none was added: the estimate mixes the break and the "
+                    "treatment."
+                )
         warns.append(SeriesBreakWarning.in_window(msg, b, first, last, adjustment))
     return cols
-
-
-def _separable_shifts(
-    panel: _Panel,
-    d: np.ndarray,
-    treated_obs: np.ndarray,
-    design: str,
-    extra: list[np.ndarray],
-    warns: list[PilotbenchWarning],
-) -> tuple[list[np.ndarray], list[int]]:
-    """The level-shift columns that keep the design of full rank, and the years left out.
-
-    ``extra`` holds the columns of the breaks whose warnings say ``"level-shift"``, in order;
-    each is kept if the design with the columns kept so far and it has full column rank.
-    """
-    years = [
-        w.year for w in warns
-        if isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift"
-    ]  # fmt: skip
-    kept: list[np.ndarray] = []
-    dropped: list[int] = []
-    for col, year in zip(extra, years, strict=True):
-        X = _design(panel, d, treated_obs, design, [*kept, col])
-        if np.linalg.matrix_rank(X) == X.shape[1]:
-            kept.append(col)
-        else:
-            dropped.append(year)
-    return kept, dropped
-
-
-def _shift_not_added(w: PilotbenchWarning, years: Sequence[int]) -> PilotbenchWarning:
-    """A break warning that said its level-shift term was added, now that it was left out."""
-    if not (
-        isinstance(w, SeriesBreakWarning) and w.adjustment == "level-shift" and w.year in years
-    ):
-        return w
-    v = w.values
-    msg = str(w).replace(_SHIFT_ADDED.format(year=v["year"]), _SHIFT_COLLINEAR)
-    return SeriesBreakWarning.in_window(msg, v["year"], v["first"], v["last"], "collinear")
-
-
-_SHIFT_ADDED = " A level-shift dummy (1 from {year}) was added to the model."
-_SHIFT_COLLINEAR = (
-    " A level shift at the break cannot be separated from the treatment terms (collinear), "
-    "so none was added: the estimate mixes the break and the treatment."
-)
 
 
 def _design(panel: _Panel, d: np.ndarray, treated_obs: np.ndarray, design: str, extra: list):
@@ -892,10 +863,14 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         ident.check_nonzero_counts(
             panel.y, d == 1, "of the treated units in the post-treatment periods"
         )
-    extra = _break_terms(panel, _break_years(series_breaks), model_breaks, design == "twfe", warns)
-    # each break's level shift is kept when it can be told apart from the design and the
-    # shifts kept before it, as the ITS does; one collinear break no longer drops the others
-    extra, dropped = _separable_shifts(panel, d, treated_obs, design, extra, warns)
+    base = _design(panel, d, treated_obs, design, [])
+    extra = _break_terms(
+        panel, _break_years(series_breaks), model_breaks, design == "twfe", warns, base
+    )
+    dropped = [
+        w.year for w in warns
+        if isinstance(w, SeriesBreakWarning) and w.adjustment == "collinear"
+    ]  # fmt: skip
     if dropped:
         warns.append(
             LevelShiftsCollinearWarning(
@@ -904,9 +879,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
                 years=dropped,
             )
         )
-        warns[:] = [_shift_not_added(w, dropped) for w in warns]
     # what is left out is left out of every design, the permutations' too (as in the fit)
-    X = _design(panel, d, treated_obs, design, extra)
+    X = _design(panel, d, treated_obs, design, extra) if extra else base
     ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
     est = float(fit.params[0])
