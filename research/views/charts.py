@@ -259,21 +259,36 @@ def _period_lines(
 def _period_labels(ax: Axes, items: Sequence[tuple[float, str, str]], renderer) -> int:
     """Place the labels of :func:`mark_periods` in rows above the axes; the rows used.
 
-    ``renderer`` measures them on the figure as it is laid out now (:func:`_renderer`).
+    ``renderer`` measures them on the figure as it is laid out now (:func:`_renderer`); the
+    rows come from :func:`_greedy_rows` on the measured extents.
     """
-    placed: list[tuple[int, float, float]] = []  # row, x0, x1 in pixels
-    pad = 4.0 * ax.figure.dpi / 72.0
-    rows = 1
-    for x, text, ha in items:
-        for row in range(len(items)):
-            ann = _period_label(ax, x, text, ha, row)
-            ext = ann.get_window_extent(renderer)
-            if any(r == row and ext.x0 < x1 + pad and ext.x1 > x0 - pad for r, x0, x1 in placed):
-                ann.remove()
-                continue
-            placed.append((row, ext.x0, ext.x1))
-            rows = max(rows, row + 1)
-            break
+    labels = [_period_label(ax, x, text, ha, 0) for x, text, ha in items]
+    extents = [label.get_window_extent(renderer) for label in labels]
+    rows = _greedy_rows([(e.x0, e.x1) for e in extents], 4.0 * ax.figure.dpi / 72.0)
+    for label, row in zip(labels, rows, strict=True):
+        label.xyann = (0, 2 + row * _ROW_PT)
+    return 1 + max(rows, default=0)
+
+
+def _greedy_rows(spans: Sequence[tuple[float, float]], pad: float) -> list[int]:
+    """The row of each label spanning ``(x0, x1)`` pixels, placed in order.
+
+    Each label takes the lowest row where it keeps ``pad`` pixels from every label placed
+    before it in that row.
+
+    Examples
+    --------
+    >>> _greedy_rows([(0, 10), (12, 20), (30, 40)], pad=4)
+    [0, 1, 0]
+    """
+    placed: list[tuple[int, float, float]] = []
+    rows = []
+    for x0, x1 in spans:
+        row = 0
+        while any(r == row and x0 < b + pad and x1 > a - pad for r, a, b in placed):
+            row += 1
+        placed.append((row, x0, x1))
+        rows.append(row)
     return rows
 
 
@@ -551,8 +566,7 @@ def trend_chart(
         before = fig.dpi
         widths = [_text_width(own, text, font) for _, text, _ in items]
         lo = ax.get_xlim()[0]
-        fig.dpi = PRINT_DPI
-        try:
+        with _at_dpi(fig, PRINT_DPI):
             renderer = FigureCanvasAgg(fig).get_renderer()
             # What must fit to the right of the axes: the end labels (left-aligned at
             # x + dx) and the period labels (from their line, or centred on it).
@@ -575,8 +589,6 @@ def trend_chart(
                     items, widths, lo, scale * before / PRINT_DPI, 4.0 * before / 72.0
                 ),
             )
-        finally:
-            fig.dpi = before
         ax.set_title(title, loc="left", pad=title_pad(rows))
         placed = _period_labels(ax, items, own) if items else 0
         if placed != rows:  # a label a hair wider than measured: make room for its row
@@ -584,6 +596,17 @@ def trend_chart(
             ax.set_title(title, loc="left", pad=title_pad(placed))
         end_labels(ax, last_points, dx=0.3, bold=bold, laid_out=True)
     return fig
+
+
+@contextmanager
+def _at_dpi(fig: Figure, dpi: float) -> Iterator[None]:
+    """``fig`` at ``dpi`` inside the block (text measured as printed), its own dpi after."""
+    before = fig.dpi
+    fig.dpi = dpi
+    try:
+        yield
+    finally:
+        fig.dpi = before
 
 
 def _text_width(renderer, text: str, font: FontProperties) -> float:
@@ -600,18 +623,15 @@ def _label_rows(
 ) -> int:
     """Rows :func:`_period_labels` needs for ``items`` on axes of ``scale`` pixels per year.
 
-    The same greedy placement, on the measured widths, before any label is drawn.
+    The same placement (:func:`_greedy_rows`), on the measured widths, before any label
+    is drawn.
     """
-    placed: list[tuple[int, float, float]] = []
-    rows = 0
-    for (x, _, ha), width in zip(items, widths, strict=True):
-        x0 = (x - lo) * scale - (width / 2 if ha == "center" else 0.0)
-        row = 0
-        while any(r == row and x0 < b + pad and x0 + width > a - pad for r, a, b in placed):
-            row += 1
-        placed.append((row, x0, x0 + width))
-        rows = max(rows, row + 1)
-    return rows
+    spans = [
+        (x0, x0 + width)
+        for (x, _, ha), width in zip(items, widths, strict=True)
+        for x0 in [(x - lo) * scale - (width / 2 if ha == "center" else 0.0)]
+    ]
+    return 1 + max(_greedy_rows(spans, pad)) if spans else 0
 
 
 def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
@@ -655,9 +675,10 @@ def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
         y0 = pad + (legend_h + pad if legend is not None else 0.0) + bottom
         y1 = height - pad - top - rows * _ROW_PT * pt
         ax.set_position([x0 / width, y0 / height, span / width, (y1 - y0) / height])
-        if _freeze_ticks(ax, locators) == frozen:
+        now = _freeze_ticks(ax, locators)
+        if now == frozen:
             break
-        frozen = _freeze_ticks(ax, locators)
+        frozen = now
     return rows
 
 
@@ -783,11 +804,7 @@ def funnel_chart(
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper right", frameon=False)
         # Laid out like trend_chart (issue 17): measured once at the print resolution.
-        before = fig.dpi
-        fig.dpi = PRINT_DPI
-        try:
+        with _at_dpi(fig, PRINT_DPI):
             renderer = FigureCanvasAgg(fig).get_renderer()
             _fit_axes(fig, ax, renderer, legend=None, hang=(), rows_of=lambda scale: 0)
-        finally:
-            fig.dpi = before
     return fig
