@@ -101,3 +101,50 @@ def test_a_warm_kernel_serving_many_reports_releases_each_runs_client(tmp_path: 
         assert count() <= first  # the three runs' clients were released (was +9 threads)
     finally:
         session.shutdown()
+
+
+def test_a_new_client_is_ready_without_draining_iopub_and_loses_no_output() -> None:
+    """The project's clients skip jupyter_client's 0.2 s IOPub drain (issue 17); IOPub must
+    still be connected when ``wait_for_ready`` returns: the first request's output arrives."""
+    from research.runner.kernel import ProjectAsyncClient, ProjectBlockingClient
+
+    session = KernelSession()
+    session.start()
+    try:
+        km = session.ready()
+        assert km.client_factory is ProjectBlockingClient
+        for _ in range(3):  # each on a kernel that is already up, as a batch's clients are
+            kc = km.client(context=zmq.Context())
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=120)
+                # What the kernel published for wait_for_ready's own request is left in the
+                # queue (jupyter_client drains it for 0.2 s), for consumers that filter by
+                # parent, as nbclient and execute_interactive do.
+                left = kc.iopub_channel.get_msg(timeout=10)
+                assert left["msg_type"] in ("status", "iopub_welcome")
+                seen: list[str] = []
+                kc.execute_interactive(
+                    "print('first output')",
+                    timeout=120,
+                    output_hook=lambda m, seen=seen: seen.extend(
+                        [m["content"]["text"]] if m["msg_type"] == "stream" else []
+                    ),
+                )
+                assert seen == ["first output\n"]
+            finally:
+                kc.stop_channels()
+                kc.context.destroy(linger=0)
+        session.km.shutdown_kernel(now=True)  # a dead kernel: a clear error, not a hang
+        kc = km.client(context=zmq.Context())
+        kc.start_channels()
+        try:
+            with pytest.raises(RuntimeError, match="died"):
+                kc.wait_for_ready(timeout=30)
+        finally:
+            kc.stop_channels()
+            kc.context.destroy(linger=0)
+        km.client_class = "research.runner.kernel.ProjectAsyncClient"  # what batch threads use
+        assert km.client_factory is ProjectAsyncClient
+    finally:
+        session.shutdown()

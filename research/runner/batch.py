@@ -321,8 +321,8 @@ def _kernel_exit(session: Any) -> str | None:
     return _signal_name(code) if code is not None else "unknown cause"
 
 
-_BLOCKING_CLIENT = "jupyter_client.blocking.BlockingKernelClient"
-_ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+_BLOCKING_CLIENT = "research.runner.kernel.ProjectBlockingClient"
+_ASYNC_CLIENT = "research.runner.kernel.ProjectAsyncClient"
 
 
 def _thread_session() -> Any:
