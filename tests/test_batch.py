@@ -169,3 +169,35 @@ def test_dask_cluster(tiny: str, tmp_path: Path) -> None:
         )
     assert [r.status for r in res.results] == ["ok", "failed"]
     assert (tmp_path / "reports" / "tiny_sv" / "report.html").exists()
+
+
+def test_a_kernel_is_handed_on_once_its_notebook_has_run(tiny: str, tmp_path: Path) -> None:
+    """A local batch lends each kernel to the next report as soon as a notebook has run, and
+    writes the first report's HTML meanwhile (issue 17); after a failed run the kernel is
+    handed on only once it has been replaced. Exactly one hand-off per report either way."""
+    from research.runner.batch import _run_task, _Slot, _thread_session
+
+    out = tmp_path / "reports"
+    page = out / "tiny_sv" / "report.html"
+    session = _thread_session()
+    session.start(cwd=tmp_path)
+    slot = _Slot(0, session)
+    handed: list[tuple[bool, bool]] = []
+
+    def release() -> None:  # what the batch does: put the kernel back for the next report
+        handed.append((page.exists(), session.km is not None and session.km.is_alive()))
+
+    try:
+        ok = _run_task(slot, Task(tiny, {"mode": "ok"}), Path(tiny), out, release)
+        assert ok.status == "ok" and page.exists()
+        assert handed == [(False, True)]  # before the page was written, the kernel still up
+        handed.clear()
+        bad = _run_task(slot, Task(tiny, {"mode": "raise"}), Path(tiny), out, release)
+        assert bad.status == "failed" and "deliberate failure" in bad.error
+        assert handed == [(True, False)]  # the failed kernel was discarded first
+        handed.clear()
+        again = _run_task(slot, Task(tiny, {"mode": "ok"}), Path(tiny), out, release)
+        assert again.status == "ok"  # on a new kernel (the previous page is still in place)
+        assert handed == [(True, True)]
+    finally:
+        session.shutdown()

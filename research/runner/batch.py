@@ -15,12 +15,14 @@ A schedule (TOML) lists jobs; a job can expand over areas::
 (all 290); the pilot itself is skipped when it would be its own candidate.
 
 :func:`run_batch` validates every task before any kernel starts (invalid ones are reported as
-failed, the rest still run) and runs the tasks on ``workers`` threads of this process, each
-driving one warm kernel (:class:`research.runner.kernel.KernelSession`): the kernels start
-first, importing what the notebooks import, while a short-lived child process checks the data
-and computes the footers' coverage, so this process never holds the panel. A failure, or a
-kernel that dies (killed, out of memory), fails only its own task: the next task of that
-thread gets a new kernel and the batch goes on. Reports are written atomically by
+failed, the rest still run) on ``workers`` warm kernels
+(:class:`research.runner.kernel.KernelSession`), driven by threads of this process: the kernels
+start first, importing what the notebooks import, while a short-lived child process checks the
+data and computes the footers' coverage, so this process never holds the panel. A kernel is
+lent to one report at a time and handed to the next as soon as the notebook has run, while a
+second thread writes the finished report's HTML. A failure, or a kernel that dies (killed, out
+of memory), fails only its own task: the next task on that kernel gets a new one and the batch
+goes on. Reports are written atomically by
 :func:`research.runner.report.run_report`, so earlier reports survive failures.
 A lock file keeps two batches from overlapping, logs go to ``reports/logs/``, and
 ``reports/index.html`` lists every report by title with its areas' names, status, Swedish
@@ -42,7 +44,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -351,12 +353,10 @@ def _thread_session() -> Any:
 
 @dataclass
 class _Slot:
-    """A worker thread's state: its kernel session and the task it is running."""
+    """One warm kernel of a local batch: its session, lent to one report at a time."""
 
     index: int
     session: Any
-    task: int | None = None
-    started: float = 0.0
 
 
 def _signal_name(code: int | None) -> str:
@@ -439,19 +439,40 @@ def _preload_modules(paths: Sequence[Path]) -> list[str]:
     return preload
 
 
-def _run_task(slot: _Slot, task: Task, path: Path, root: Path) -> TaskResult:
-    """Run one report on the slot's kernel; a failure is returned, never raised."""
+def _run_task(
+    slot: _Slot, task: Task, path: Path, root: Path, release: Callable[[], None]
+) -> TaskResult:
+    """Run one report on the slot's kernel; a failure is returned, never raised.
+
+    ``release`` hands the kernel on: called once the notebook has run (the HTML is then
+    written while the kernel serves the next report), or after a failed run once the kernel
+    has been examined and restarted. Exactly once either way.
+    """
     from .report import run_report
 
     t0 = time.perf_counter()
+    released = False
+
+    def executed() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            release()
+
     try:
         km = slot.session.km
         if km is None or not km.is_alive():  # after a failure: a new kernel
             slot.session.start(cwd=path.parent)
-        res = run_report(str(path), task.parameters, output_root=root, kernel=slot.session)
+        res = run_report(
+            str(path),
+            task.parameters,
+            output_root=root,
+            kernel=slot.session,
+            on_executed=executed,
+        )
         out = TaskResult(task, "ok", time.perf_counter() - t0, str(res.html))
     except Exception as exc:  # report it, keep serving
-        died = _kernel_exit(slot.session)
+        died = None if released else _kernel_exit(slot.session)
         if died is not None:
             detail = (
                 f"the report's kernel died ({died}) while running this report; "
@@ -461,8 +482,11 @@ def _run_task(slot: _Slot, task: Task, path: Path, root: Path) -> TaskResult:
             detail = str(exc)
         else:
             detail = "".join(traceback.format_exception_only(exc)).strip()
-        slot.session.restart()
+        if not released:  # failed on the kernel: a clean one for the next report
+            slot.session.restart()
         out = TaskResult(task, "failed", time.perf_counter() - t0, None, detail)
+    finally:
+        executed()
     out.worker = slot.index
     _release_freed_memory()
     return out
@@ -506,16 +530,31 @@ def _start_kernels(slots: Sequence[_Slot], paths: Sequence[Path]) -> None:
         raise
 
 
+def _next_free(free: Any, stop: Any) -> _Slot | None:
+    """The next kernel handed back to ``free``; ``None`` once ``stop`` is set (Ctrl-C)."""
+    import queue
+
+    while not stop.is_set():
+        try:
+            return free.get(timeout=0.5)
+        except queue.Empty:
+            continue
+    return None
+
+
 def _run_local(
     tasks: Sequence[Task], workers: int, root: Path, progress: bool, bar_file: Any = None
 ) -> list[TaskResult]:
-    """Run ``tasks`` on ``workers`` threads of this process, each with one warm kernel.
+    """Run ``tasks`` on ``workers`` warm kernels, driven by threads of this process.
 
-    A thread only waits on its kernel (papermill's client) and exports HTML; the kernels,
+    A thread waits on a kernel (papermill's client) and then exports the HTML; the kernels,
     one process each, do the work. Compared with one worker process per kernel, this saves
     a Python process holding papermill, nbconvert and pilotbench per worker (about 140 MiB
-    RSS each, issue 17). A kernel that dies (killed, out of memory) fails only its report;
-    the next report of that thread starts a new kernel.
+    RSS each, issue 17). Two threads share each kernel: a report hands its kernel on as soon
+    as its notebook has run, so the kernel starts the next report while the first one's HTML
+    is exported and written (issue 17: a kernel otherwise idles ~0.25 s per report). A kernel
+    that dies (killed, out of memory) fails only its report; the next report on it starts a
+    new kernel.
     """
     import queue
     import threading
@@ -532,16 +571,22 @@ def _run_local(
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(len(tasks)):
         todo.put(i)
+    free: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
+    for slot in slots:
+        free.put(slot)
     done: queue.SimpleQueue[tuple[int, TaskResult]] = queue.SimpleQueue()
     stop = threading.Event()
 
-    def serve(slot: _Slot) -> None:
+    def serve() -> None:
         while not stop.is_set():
             try:
                 i = todo.get_nowait()
             except queue.Empty:
                 return
-            done.put((i, _run_task(slot, tasks[i], paths[i], root)))
+            slot = _next_free(free, stop)
+            if slot is None:
+                return
+            done.put((i, _run_task(slot, tasks[i], paths[i], root, lambda s=slot: free.put(s))))
 
     bar = tqdm(
         total=len(tasks),
@@ -553,8 +598,8 @@ def _run_local(
     )
     failures = 0
     threads = [
-        threading.Thread(target=serve, args=(s,), name=f"pilotbench-worker-{s.index}", daemon=True)
-        for s in slots
+        threading.Thread(target=serve, name=f"pilotbench-worker-{k}", daemon=True)
+        for k in range(min(2 * len(slots), len(tasks)))
     ]
     try:
         for t in threads:

@@ -27,7 +27,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -425,6 +425,7 @@ def run_report(
     timeout: int = 600,
     pdf: bool = False,
     kernel: KernelSession | None = None,
+    on_executed: Callable[[], None] | None = None,
 ) -> ReportResult:
     """Execute a report notebook and write its HTML, notebook and manifest atomically.
 
@@ -443,6 +444,11 @@ def run_report(
     kernel
         A :class:`~research.runner.kernel.KernelSession` to run on (batch workers keep one kernel
         across reports); by default a fresh kernel is started and stopped.
+    on_executed
+        Called once the notebook has run without error, before the HTML is exported: the
+        kernel is not needed any more, and a batch hands it to its next report while this
+        one is written (issue 17). Not called when the run fails (the caller still owns the
+        kernel then, to find out why and restart it).
 
     Returns
     -------
@@ -519,6 +525,8 @@ def run_report(
                 ),
             ) from exc
         seconds_exec = time.perf_counter() - t_exec
+        if on_executed is not None:
+            on_executed()
         t_html = time.perf_counter()
         lang = str(merged.get("lang", "sv"))
         commit = git_commit()
