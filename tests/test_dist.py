@@ -81,3 +81,23 @@ def test_default_report_modules_do_not_import_scipy_stats_or_optimize() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_scipy_special_is_imported_without_numpy_f2py_or_testing() -> None:
+    """scipy's array_api_compat copies numpy's namespace, which imports the lazily loaded
+    ``numpy.f2py`` and ``numpy.testing`` (0.2 s, 8 MiB a kernel); research.stats hides them
+    during scipy's import and restores numpy's listing afterwards (issue 17)."""
+    code = (
+        "import sys\n"
+        "import research.views.pilot_vs_candidate.sections\n"
+        "import numpy, scipy.special\n"
+        "gone = [m for m in ('numpy.f2py', 'numpy.testing', 'charset_normalizer')"
+        " if m in sys.modules]\n"
+        "listed = ['f2py' in numpy.__all__, 'testing' in dir(numpy)]\n"
+        "import numpy.testing\n"
+        "print(gone, listed, scipy.special.ndtri(0.975).round(6))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[] [True, True] 1.959964", out.stdout + out.stderr

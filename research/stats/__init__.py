@@ -13,3 +13,34 @@ May import :mod:`research.data`, :mod:`research.geo` and :mod:`research.core`.
 """
 
 __all__: list[str] = []
+
+
+def _import_scipy_lean() -> None:
+    """Import :mod:`scipy.special` without importing ``numpy.f2py`` and ``numpy.testing``.
+
+    SciPy's vendored ``array_api_compat`` (imported by ``scipy.special`` since SciPy 1.15)
+    copies the numpy namespace with ``from numpy import *`` and ``getattr`` over
+    ``dir(numpy)``; numpy 2 lists its lazily loaded submodules there, so the copy imports the
+    Fortran wrapper generator ``f2py`` (which imports ``charset_normalizer``) and
+    ``numpy.testing`` (``unittest``): about 0.2 s and 8 MiB in every report kernel, for names
+    no array API function uses (issue 17). The two names are hidden from ``numpy.__all__`` and
+    ``dir(numpy)`` while scipy is imported, and restored afterwards; ``numpy.testing`` and
+    ``numpy.f2py`` stay importable as before. Nothing happens if scipy is already imported.
+    """
+    import sys
+
+    if "scipy.special" in sys.modules:
+        return
+    import numpy
+
+    hidden = {"f2py", "testing"}
+    names, listing = numpy.__all__, numpy.__dir__
+    numpy.__all__ = [n for n in names if n not in hidden]
+    numpy.__dir__ = lambda: [n for n in listing() if n not in hidden]  # type: ignore[method-assign]
+    try:
+        import scipy.special  # noqa: F401
+    finally:
+        numpy.__all__, numpy.__dir__ = names, listing  # type: ignore[method-assign]
+
+
+_import_scipy_lean()
