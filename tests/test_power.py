@@ -478,6 +478,20 @@ def test_can_detect_names_itself_for_a_misspelt_keyword():
         can_detect(0.2, 100.0, powr=0.9)
 
 
+def test_can_detect_refuses_a_direction_that_contradicts_the_drop():
+    """The sign of ``drop`` sets the test's direction; a ``direction`` saying otherwise was
+    silently replaced, so power was computed for the opposite hypothesis from the one asked."""
+    from research.core.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match=r"direction='increase' contradicts drop=0\.2"):
+        can_detect(0.2, 100.0, direction="increase")
+    with pytest.raises(ArgumentError, match=r"direction='decrease' contradicts drop=-0\.2"):
+        can_detect(-0.2, 100.0, direction="decrease")
+    agreeing = can_detect(-0.2, 100.0, direction="increase")
+    assert agreeing.power == can_detect(-0.2, 100.0).power
+    assert agreeing.mde.direction == "increase"
+
+
 def test_power_at_refuses_the_simulated_mde_grid():
     """``effects`` is the simulated MDE's grid of effects; power_at asks for one ``effect``,
     so the keyword is refused instead of silently ignored."""

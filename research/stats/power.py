@@ -967,8 +967,8 @@ def power_at(
     baseline_count
         As :func:`minimum_detectable_effect` (vectorized for the analytic method).
     method, n_sim, seed
-        ``"analytic"`` or ``"simulation"`` for the power of the given change; the MDE
-        reported alongside (``mde``) is always analytic.
+        ``"analytic"`` or ``"simulation"`` (``did_poisson``, scalar baseline) for the power
+        of the given change; ``n_sim`` simulated panels drawn from ``seed``.
     **kwargs
         Any other argument of :func:`minimum_detectable_effect` (``years_pre``,
         ``n_control``, ``alpha``, ``overdispersion``, ``dilution``, ...).
@@ -1046,7 +1046,8 @@ def can_detect(
         Expected events per year in the measured area (see
         :func:`minimum_detectable_effect`).
     method, n_sim, seed
-        ``"analytic"`` or ``"simulation"``.
+        ``"analytic"`` or ``"simulation"`` for the power of the given change; the MDE
+        reported alongside (``mde``) is always analytic.
     **kwargs
         Other arguments of :func:`minimum_detectable_effect` (``power`` is the target).
 
@@ -1059,7 +1060,8 @@ def can_detect(
     Raises
     ------
     ArgumentError
-        For ``drop`` outside (-inf, 1) or 0, or invalid inputs.
+        For ``drop`` outside (-inf, 1) or 0, a ``direction`` that contradicts the sign of
+        ``drop``, or invalid inputs.
 
     Examples
     --------
@@ -1075,6 +1077,13 @@ def can_detect(
             f"20 % rise); got {drop!r}"
         )
     direction = "decrease" if drop > 0 else "increase"
+    given = kwargs.get("direction")
+    if given in _DIRECTIONS and given != direction:
+        raise ArgumentError(
+            f"direction={given!r} contradicts drop={drop!r}: a positive drop is a decrease, "
+            "a negative one an increase; leave direction out (can_detect takes it from the "
+            "sign of drop)"
+        )
     kwargs = {**kwargs, "direction": direction}
     k = _mde_settings(kwargs, "can_detect")  # before power_at, so a typo names can_detect
     rr = 1.0 - drop
