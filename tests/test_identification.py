@@ -394,6 +394,22 @@ def test_identification_helpers():
         ident.numeric_time(pl.Series("d", [datetime.date(2020, 1, 1)]), "d")
 
 
+def test_check_weights_takes_numpy_numbers_and_refuses_bools():
+    """A weight computed with numpy (np.int64) is a number; True is not a weight (it passed
+    as 1 because bool is an int)."""
+    got = ident.check_weights(
+        {"need": np.int64(2), "similarity": np.float32(0.5)},
+        ["need", "similarity", "detectability"],
+        missing=0.0,
+        what="component",
+    )
+    assert got == {"need": 2.0, "similarity": 0.5, "detectability": 0.0}
+    assert all(type(v) is float for v in got.values())
+    for bad in (True, np.True_, "2", None, -1, float("nan")):
+        with pytest.raises(ArgumentError, match=r"^weight of 'need' must be a number >= 0"):
+            ident.check_weights({"need": bad}, ["need"], missing=0.0, what="component")
+
+
 def test_synth_input_errors_that_stay_argument_errors():
     df = _synth_rows(4, list(range(2000, 2006)))
     with pytest.raises(ArgumentError, match="cannot also be a donor"):

@@ -24,6 +24,7 @@ methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -342,6 +343,17 @@ def check_keywords(options: Mapping[str, Any], allowed: Collection[str], func: s
         raise TypeError(f"{func}() got an unexpected keyword argument {unknown[0]!r}")
 
 
+def _is_number(x: object) -> bool:
+    """A real number, numpy's included (``np.int64(2)``), but not a bool (``True`` is no weight).
+
+    Examples
+    --------
+    >>> [_is_number(x) for x in (2, 0.5, np.int64(2), np.float32(1), True, np.True_, "2")]
+    [True, True, True, True, False, False, False]
+    """
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
+
+
 def check_weights(
     weights: Mapping[str, float], names: Sequence[str], *, missing: float, what: str
 ) -> dict[str, float]:
@@ -387,7 +399,7 @@ def check_weights(
         )
     out = {name: weights.get(name, missing) for name in names}
     for name, w in out.items():
-        if not (isinstance(w, int | float) and np.isfinite(w) and w >= 0):
+        if not (_is_number(w) and np.isfinite(w) and w >= 0):
             raise ArgumentError(
                 f"weight of {name!r} must be a number >= 0; got {w!r}",
                 sv=f"vikten för {name!r} ska vara ett tal >= 0; fick {w!r}",
