@@ -628,14 +628,19 @@ def trend_chart(
     """
     with house_figure(3.6, layout=None) as (fig, ax):
         last_points: list[tuple[float, float, str]] = []
+        # One pass over the rows (not a filter and a sort per series; issue 17): each
+        # area's (year, value) pairs in year order, within ``years``.
+        rows = data.select("area_code", "year", "value")
+        if years:
+            rows = rows.filter(pl.col("year").is_between(*years))
+        points: dict[str, list[tuple[int, float | None]]] = {}
+        for code, year, value in rows.sort("year", maintain_order=True).iter_rows():
+            points.setdefault(code, []).append((year, value))
         for i, (code, label) in enumerate(series):
             st = STYLES[i % len(STYLES)]
-            d = data.filter(pl.col("area_code") == code).sort("year")
-            if years:
-                d = d.filter(pl.col("year").is_between(*years))
-            if d.is_empty():
+            if not points.get(code):
                 continue
-            x, y = d["year"].to_list(), d["value"].to_list()
+            x, y = [p[0] for p in points[code]], [p[1] for p in points[code]]
             ax.plot(
                 x,
                 y,
