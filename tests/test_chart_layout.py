@@ -113,7 +113,7 @@ def test_pilot_start_lies_within_its_year() -> None:
     pilot = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-" and len(ln.get_xdata()) == 2]
     assert [float(ln.get_xdata()[0]) for ln in pilot] == [pytest.approx(2020.75)]
     # the thin year boundaries are drawn at the half years, so the line sits inside 2021's span
-    bounds = [float(v) for v in ax.xaxis.get_minorticklocs()]
+    bounds = charts_module.year_boundaries(ax)
     assert 2020.5 in bounds and 2021.5 in bounds
     assert "helårsvärde" in ax.get_xlabel()
 
@@ -166,3 +166,23 @@ def test_computed_layout_has_no_overlaps_in_hard_cases(
         box = text.get_window_extent(renderer)
         assert 0 <= box.x0 and box.x1 <= fig.bbox.width, text.get_text()
         assert 0 <= box.y0 and box.y1 <= fig.bbox.height, text.get_text()
+
+
+def test_trend_chart_draws_each_area_in_year_order_within_years() -> None:
+    # Rows in any order, other areas and years outside the range: each series is its own
+    # area's values in year order, cut to ``years`` (a missing value stays a gap).
+    data = _panel({"A": None, "B": 20.0, "C": 10.0}).sample(fraction=1.0, shuffle=True, seed=3)
+    fig = trend_chart(
+        data,
+        series=[("B", "Stockholm"), ("A", "Huddinge")],
+        title="t",
+        ylabel="y",
+        years=(2016, 2021),
+    )
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    for code, label in (("A", "Huddinge"), ("B", "Stockholm")):
+        want = data.filter(pl.col("area_code") == code, pl.col("year").is_between(2016, 2021))
+        want = want.sort("year")
+        assert list(lines[label].get_xdata()) == want["year"].to_list()
+        assert list(lines[label].get_ydata()) == want["value"].to_list()
+    assert "Riket" not in lines and len([k for k in lines if not k.startswith("_")]) == 2

@@ -13,6 +13,7 @@ import base64
 import io
 import re
 
+import matplotlib.ticker
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -162,3 +163,86 @@ def test_grey_charts_are_greyscale_pngs_and_colour_stays_rgba() -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150)
     assert np.array_equal(_pixels(colour), _pixels(buf.getvalue()))
+
+
+def _print(fig: Figure) -> np.ndarray:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    return _pixels(buf.getvalue())
+
+
+def _year_chart(boundaries: str) -> Figure:
+    fig = Figure(figsize=(6, 3))
+    ax = fig.add_subplot()
+    ax.plot([2015, 2022], [1.0, 3.0])
+    ax.grid(True, axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_xlim(2014.4, 2022.6)
+    if boundaries == "minor ticks":  # how year_axis drew them before issue 17
+        ax.xaxis.set_minor_locator(matplotlib.ticker.MultipleLocator(1, offset=0.5))
+        ax.tick_params(axis="x", which="minor", length=0)
+        ax.grid(False, axis="x", which="major")
+        ax.grid(True, axis="x", which="minor", color="#e4e4e4", linewidth=0.6)
+    else:
+        charts.year_axis(ax, "sv")
+        ax.set_xlabel("")
+    return fig
+
+
+def test_year_boundaries_draw_the_pixels_of_minor_tick_gridlines() -> None:
+    # Issue 17: one line collection instead of a Tick (five artists) per year boundary, and
+    # the same pixels as the minor-tick gridlines it replaces (reference: matplotlib's ticks).
+    ours, theirs = _year_chart("collection"), _year_chart("minor ticks")
+    assert np.array_equal(_print(ours), _print(theirs))
+    assert charts.year_boundaries(ours.axes[0]) == [float(v) for v in np.arange(2014.5, 2023)]
+    minor = theirs.axes[0].xaxis.get_minorticklocs()
+    assert charts.year_boundaries(ours.axes[0]) == [float(v) for v in minor if 2014.4 < v < 2022.6]
+    assert ours.axes[0].xaxis.get_minorticklocs().size == 0  # no minor tick objects on x
+
+
+@pytest.mark.parametrize("xlim", [(1.5e3, 2.2e6), (0.9e3, 1e6), (3e3, 4.5e5)])
+def test_log_minor_tick_marks_draw_the_pixels_of_minor_ticks(xlim: tuple[float, float]) -> None:
+    # The funnel's unlabelled log minor ticks as one line of tick markers (issue 17): the same
+    # positions as matplotlib's own minor ticks (Axis.get_minorticklocs inside the view
+    # limits, on a major tick left out) and the same pixels.
+    def funnel_like(marks: bool) -> Figure:
+        fig = Figure(figsize=(6, 3))
+        ax = fig.add_subplot()
+        ax.scatter([2e3, 3e4, 9e5], [1.0, 2.0, 3.0])
+        ax.set_xscale("log")
+        ax.set_xlim(*xlim)
+        if marks:
+            assert charts._tick_marks_only(ax) is not None
+        return fig
+
+    ours, theirs = funnel_like(True), funnel_like(False)
+    assert np.array_equal(_print(ours), _print(theirs))
+    mark = next(a for a in ours.axes[0].lines if isinstance(a, charts.MinorTickMarks))
+    axis = theirs.axes[0].xaxis
+    lo, hi = axis.get_view_interval()
+    expected = [float(v) for v in axis.get_minorticklocs() if lo <= v <= hi]
+    assert mark.positions() == pytest.approx(expected, rel=1e-12)
+    assert len(expected) > 10
+    assert ours.axes[0].xaxis.get_minorticklocs().size == 0
+
+
+def test_labelled_minor_ticks_are_kept() -> None:
+    # Within one decade a log axis labels its minor ticks: those stay ticks.
+    fig = Figure(figsize=(6, 3))
+    ax = fig.add_subplot()
+    ax.set_xscale("log")
+    ax.set_xlim(2e3, 9e3)
+    assert charts._tick_marks_only(ax) is None
+    assert ax.xaxis.get_minorticklocs().size > 0
+
+
+def test_ticks_updated_once_measures_what_matplotlib_measures() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _chart()
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    plain = ax.get_tightbbox(renderer, for_layout_only=True)
+    with charts._ticks_updated_once(ax):
+        once = ax.get_tightbbox(renderer, for_layout_only=True)
+    assert once.bounds == plain.bounds
+    assert "_update_ticks" not in vars(ax.xaxis) and "_update_ticks" not in vars(ax.yaxis)

@@ -15,6 +15,7 @@ checks every chart of the default reports).
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,12 +24,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
+import matplotlib.lines
 import matplotlib.ticker
+import numpy as np
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
 from matplotlib.text import Annotation
 
 from research.core.fmt import format_number
@@ -41,8 +46,10 @@ __all__ = [
     "NO_MARKS",
     "PRINT_DPI",
     "STYLE",
+    "MinorTickMarks",
     "PeriodMarks",
     "SeriesStyle",
+    "YearBoundaries",
     "end_labels",
     "funnel_chart",
     "house_figure",
@@ -52,6 +59,7 @@ __all__ = [
     "title_pad",
     "trend_chart",
     "year_axis",
+    "year_boundaries",
 ]
 
 _TEXTS = load_catalogue(Path(__file__).with_name("charts.toml"))
@@ -133,6 +141,10 @@ def month_position(period: str) -> float:
 def year_axis(ax: Axes, lang: str) -> None:
     """Integer year ticks, a thin line at every year boundary and the note on what a point is.
 
+    The year boundaries are one :class:`YearBoundaries` collection below the data (not minor
+    tick gridlines: a tick is five artists, laid out on every pass; issue 17); the x axis has
+    no minor ticks.
+
     Parameters
     ----------
     ax
@@ -146,17 +158,122 @@ def year_axis(ax: Axes, lang: str) -> None:
     >>> ax.set_xlim(2019.4, 2022.6)
     (2019.4, 2022.6)
     >>> year_axis(ax, "en")
-    >>> [float(v) for v in ax.xaxis.get_minorticklocs() if 2019.4 < v < 2022.6]
+    >>> year_boundaries(ax)
     [2019.5, 2020.5, 2021.5, 2022.5]
-    >>> ax.get_xlabel()[:5]
-    'Year.'
+    >>> ax.xaxis.get_minorticklocs().size, ax.get_xlabel()[:5]
+    (0, 'Year.')
     """
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.xaxis.set_minor_locator(matplotlib.ticker.MultipleLocator(1, offset=0.5))
-    ax.tick_params(axis="x", which="minor", length=0)
-    ax.grid(False, axis="x", which="major")
-    ax.grid(True, axis="x", which="minor", color="#e4e4e4", linewidth=0.6)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.grid(False, axis="x", which="both")
+    ax.add_collection(YearBoundaries(ax), autolim=False)
     ax.set_xlabel(_TEXTS("year_axis", lang), fontsize=9.5, color="#333333")
+
+
+class YearBoundaries(LineCollection):
+    """Thin vertical lines at the year boundaries ``Y + 0.5`` inside the x view limits.
+
+    One collection for all of them (x in data units, y from the bottom to the top of the
+    axes), placed when it is drawn, so the lines follow the final view limits. Drawn as the
+    minor tick gridlines were: grey ``#e4e4e4``, 0.6 pt, with the axis and grid (``zorder``
+    1.5) below the data, clipped to the axes, and left out of layout measurements.
+    """
+
+    def __init__(self, ax: Axes) -> None:
+        super().__init__(
+            [],
+            colors="#e4e4e4",
+            linewidths=0.6,
+            capstyle="projecting",  # as a Line2D gridline's: the same end pixels
+            zorder=1.5,
+            transform=ax.get_xaxis_transform(),
+        )
+        self.set_in_layout(False)
+
+    def positions(self) -> list[float]:
+        """The x positions of the boundaries in the current view limits, in order."""
+        lo, hi = sorted(self.axes.get_xlim())  # type: ignore[union-attr]
+        tol = 1e-9 * max(hi - lo, 1.0)
+        first = math.ceil(lo - 0.5 - tol)
+        return [y + 0.5 for y in range(first, math.floor(hi - 0.5 + tol) + 1)]
+
+    def draw(self, renderer) -> None:
+        """Place the lines at :meth:`positions` and draw them."""
+        self.set_segments([[(x, 0.0), (x, 1.0)] for x in self.positions()])
+        super().draw(renderer)
+
+
+def year_boundaries(ax: Axes) -> list[float]:
+    """Positions of the year boundaries :func:`year_axis` draws on ``ax`` (its view limits)."""
+    return [x for c in ax.collections if isinstance(c, YearBoundaries) for x in c.positions()]
+
+
+class MinorTickMarks(Line2D):
+    """The x axis's minor tick marks as one line of tick markers, without tick objects.
+
+    A log axis has dozens of minor ticks, and each is a :class:`~matplotlib.axis.Tick` of
+    five artists laid out on every measurement (issue 17). This artist takes the axis's
+    minor locator over (the axis gets a ``NullLocator``) and draws the same marks, placed
+    when it is drawn as :meth:`~matplotlib.axis.Axis.get_minorticklocs` places them (minor
+    locations on a major tick left out, only those inside the view limits): the tick marker
+    (down for ticks drawn outward), ``xtick.minor.size`` and ``xtick.minor.width``, with the
+    axis (``zorder`` 1.5), left out of layout measurements. Only for minor ticks without
+    labels (:func:`_tick_marks_only`).
+    """
+
+    def __init__(self, ax: Axes) -> None:
+        rc = matplotlib.rcParams
+        out = rc["xtick.direction"] == "out"
+        super().__init__(
+            [],
+            [],
+            color=rc["xtick.color"],
+            linestyle="none",
+            marker=matplotlib.lines.TICKDOWN if out else matplotlib.lines.TICKUP,
+            markeredgecolor=rc["xtick.color"],
+            markersize=rc["xtick.minor.size"],
+            markeredgewidth=rc["xtick.minor.width"],
+            transform=ax.get_xaxis_transform("tick1"),
+            zorder=1.5,
+            clip_on=False,
+        )
+        self.locator = ax.xaxis.get_minor_locator()
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        self.locator.set_axis(ax.xaxis)
+        self.set_in_layout(False)
+        ax.add_line(self)
+
+    def positions(self) -> list[float]:
+        """The x positions of the marks in the current view limits, in order."""
+        axis = self.axes.xaxis  # type: ignore[union-attr]
+        scale = axis.get_transform()
+        minor = np.asarray(self.locator(), dtype=float)
+        if minor.size == 0:
+            return []
+        major = np.asarray(axis.get_major_locator()(), dtype=float)
+        lo, hi = sorted(scale.transform(np.asarray(axis.get_view_interval(), dtype=float)))
+        t = scale.transform(minor)
+        if major.size:
+            tol = (hi - lo) * 1e-5
+            on_major = np.isclose(t[:, None], scale.transform(major)[None, :], atol=tol, rtol=0)
+            minor, t = minor[~on_major.any(axis=1)], t[~on_major.any(axis=1)]
+        inside = np.isclose(t, lo, rtol=1e-10, atol=0) | np.isclose(t, hi, rtol=1e-10, atol=0)
+        inside |= (lo < t) & (t < hi)
+        return [float(v) for v in minor[inside]]
+
+    def draw(self, renderer) -> None:
+        """Place the marks at :meth:`positions` and draw them."""
+        xs = self.positions()
+        self.set_data(xs, [0.0] * len(xs))
+        super().draw(renderer)
+
+
+def _tick_marks_only(ax: Axes) -> MinorTickMarks | None:
+    """Replace the x axis's minor ticks by :class:`MinorTickMarks` if none has a label."""
+    locs = ax.xaxis.get_minorticklocs()
+    if any(ax.xaxis.get_minor_formatter().format_ticks(locs)):
+        return None
+    return MinorTickMarks(ax)
 
 
 @lru_cache(maxsize=4096)
@@ -511,14 +628,19 @@ def trend_chart(
     """
     with house_figure(3.6, layout=None) as (fig, ax):
         last_points: list[tuple[float, float, str]] = []
+        # One pass over the rows (not a filter and a sort per series; issue 17): each
+        # area's (year, value) pairs in year order, within ``years``.
+        rows = data.select("area_code", "year", "value")
+        if years:
+            rows = rows.filter(pl.col("year").is_between(*years))
+        points: dict[str, list[tuple[int, float | None]]] = {}
+        for code, year, value in rows.sort("year", maintain_order=True).iter_rows():
+            points.setdefault(code, []).append((year, value))
         for i, (code, label) in enumerate(series):
             st = STYLES[i % len(STYLES)]
-            d = data.filter(pl.col("area_code") == code).sort("year")
-            if years:
-                d = d.filter(pl.col("year").is_between(*years))
-            if d.is_empty():
+            if not points.get(code):
                 continue
-            x, y = d["year"].to_list(), d["value"].to_list()
+            x, y = [p[0] for p in points[code]], [p[1] for p in points[code]]
             ax.plot(
                 x,
                 y,
@@ -660,7 +782,8 @@ def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
     ax.set_position(_PROVISIONAL)
     frozen = _freeze_ticks(ax, locators)
     for _ in range(2):  # a second round only if the final size changes the ticks
-        tight = ax.get_tightbbox(renderer, for_layout_only=True)
+        with _ticks_updated_once(ax):
+            tight = ax.get_tightbbox(renderer, for_layout_only=True)
         box = ax.bbox
         left, right = box.x0 - tight.x0, tight.x1 - box.x1
         bottom, top = box.y0 - tight.y0, tight.y1 - box.y1
@@ -680,6 +803,26 @@ def _fit_axes(fig: Figure, ax: Axes, renderer, *, legend, hang, rows_of) -> int:
             break
         frozen = now
     return rows
+
+
+@contextmanager
+def _ticks_updated_once(ax: Axes) -> Iterator[None]:
+    """Inside the block each axis of ``ax`` places and labels its ticks once, then reuses them.
+
+    One ``Axes.get_tightbbox`` asks each axis for its ticks about ten times (the axis, its
+    label's position, the title's position, each spine), and each time they are placed,
+    formatted and their labels' texts set again (issue 17). Nothing in the block changes the
+    limits, locators or formatters, so the first answer is the answer.
+    """
+    axes = (ax.xaxis, ax.yaxis)
+    for axis in axes:
+        drawn = axis._update_ticks()
+        axis._update_ticks = lambda drawn=drawn: drawn  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for axis in axes:
+            del axis._update_ticks
 
 
 def _freeze_ticks(ax: Axes, locators: Sequence[matplotlib.ticker.Locator]) -> list[list[float]]:
@@ -803,6 +946,7 @@ def funnel_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper right", frameon=False)
+        _tick_marks_only(ax)  # dozens of log minor ticks, none labelled
         # Laid out like trend_chart (issue 17): measured once at the print resolution.
         with _at_dpi(fig, PRINT_DPI):
             renderer = FigureCanvasAgg(fig).get_renderer()

@@ -207,7 +207,10 @@ def _print_png(fig: object, buf: io.BytesIO, dpi: int) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    canvas = FigureCanvasAgg(fig)  # type: ignore[arg-type]
+    # The figure's own Agg canvas keeps the renderer its maker measured the texts with at
+    # this resolution (charts.trend_chart lays out at 150 dpi), and matplotlib caches text
+    # metrics per renderer: reusing it skips measuring every text again (issue 17).
+    canvas = fig.canvas if type(fig.canvas) is FigureCanvasAgg else FigureCanvasAgg(fig)  # type: ignore[attr-defined]
     before = fig.dpi  # type: ignore[attr-defined]
     fig.dpi = dpi  # type: ignore[attr-defined]
     try:
