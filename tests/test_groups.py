@@ -12,7 +12,13 @@ import doctest
 import pytest
 
 import research.data.groups as groups_mod
-from research.core.errors import ArgumentError, ChecksumError, ParameterError, PilotbenchError
+from research.core.errors import (
+    ArgumentError,
+    ChecksumError,
+    DataError,
+    ParameterError,
+    PilotbenchError,
+)
 from research.core.paths import PROJECT_ROOT
 from research.data.groups import (
     SKR_GROUP_IDS,
@@ -179,6 +185,78 @@ def test_checksum_is_verified(tmp_path):
     raw.write_text(raw.read_text(encoding="utf-8").replace("Huddinge", "Hudinge", 1), "utf-8")
     with pytest.raises(ChecksumError):
         load_groups(data)
+
+
+def _record_new_snapshot(data, text: str) -> None:
+    """Write ``text`` as the groups CSV of the copy ``data`` and record it in its manifest."""
+    import hashlib
+
+    raw = data / "raw/kolada-groups/municipality_groups.csv"
+    old = hashlib.sha256(raw.read_bytes()).hexdigest()
+    old_bytes = raw.stat().st_size
+    raw.write_bytes(text.encode("utf-8"))
+    new = hashlib.sha256(raw.read_bytes()).hexdigest()
+    manifest = data / "manifest.toml"
+    m = manifest.read_text(encoding="utf-8")
+    assert m.count(old) == 1
+    m = m.replace(old, new).replace(f"bytes = {old_bytes}\n", f"bytes = {raw.stat().st_size}\n")
+    manifest.write_text(m, encoding="utf-8")
+
+
+def test_groups_index_is_cached_and_a_new_snapshot_rebuilds_it(data_copy, tmp_path, monkeypatch):
+    """The derived index is read back for an unchanged file and rebuilt for a changed one."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PILOTBENCH_CACHE", str(cache))
+    builds: list[object] = []
+    build = groups_mod._build_index
+    monkeypatch.setattr(groups_mod, "_build_index", lambda base: builds.append(base) or build(base))
+    base = data_copy.resolve()
+
+    def fresh_ifo():
+        groups_mod._index.cache_clear()  # as a new process: memory caches empty, disk kept
+        groups_mod._load.cache_clear()
+        return resolve_group("kolada:liknande-ifo", kommun="0126", base=data_copy)
+
+    assert fresh_ifo().names[0] == "Järfälla" and len(builds) == 1
+    first = sorted(p.name for p in (cache / "derived").glob("kolada-groups-*.pickle"))
+    assert len(first) == 1
+    assert fresh_ifo().names[0] == "Järfälla" and len(builds) == 1  # read back, not built
+    # A new snapshot (file and manifest changed together): parsed again, new key, old dropped.
+    raw = data_copy / "raw/kolada-groups/municipality_groups.csv"
+    text = raw.read_text(encoding="utf-8")
+    assert text.count(",0123,Järfälla\n") > 1
+    _record_new_snapshot(data_copy, text.replace(",0123,Järfälla\n", ",0123,Jarfalla\n"))
+    assert fresh_ifo().names[0] == "Jarfalla" and builds == [base, base]
+    second = sorted(p.name for p in (cache / "derived").glob("kolada-groups-*.pickle"))
+    assert len(second) == 1 and second != first
+    # The raw file changed behind the manifest's back: refused although an index is cached.
+    raw.write_text(text, encoding="utf-8")
+    with pytest.raises(ChecksumError, match=r"municipality_groups\.csv"):
+        fresh_ifo()
+    assert len(builds) == 2
+
+
+def test_a_malformed_snapshot_is_a_one_line_data_error(data_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOTBENCH_CACHE", str(tmp_path / "cache"))
+    groups_mod._index.cache_clear()
+    text = (data_copy / "raw/kolada-groups/municipality_groups.csv").read_text(encoding="utf-8")
+    _record_new_snapshot(data_copy, text.replace("member_title", "member_name", 1))
+    with pytest.raises(DataError, match=r"municipality_groups.csv: expected columns") as err:
+        official_groups("0126", base=data_copy)
+    assert "\n" not in str(err.value)
+    assert not list((tmp_path / "cache").rglob("kolada-groups-*"))  # nothing cached
+
+
+def test_every_group_resolves_to_its_members_as_published():
+    """The cached index against the raw CSV read with the csv module, all 3 630 groups."""
+    ids: dict[str, str] = {}
+    with open(RAW, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            ids[row["group_id"]] = row["group_title"]
+    assert len(ids) == 3630
+    for gid, title in ids.items():
+        g = resolve_group(gid)
+        assert (g.group_id, g.title, list(g.codes)) == (gid, title, MEMBERS[title])
 
 
 def test_doctests_run():

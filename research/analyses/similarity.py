@@ -221,9 +221,19 @@ def _values(
     panel: pl.DataFrame, variables: list[str], level: str, sex: str, year: Any, target: str
 ) -> tuple[pl.DataFrame, dict]:
     """Wide frame: area_code, area_name, one column per variable (value for the year/window)."""
-    sub = panel.filter(
-        (pl.col("level") == level) & (pl.col("sex") == sex) & pl.col("indicator").is_in(variables)
-    ).filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+    # Lazily, so that only the four columns used are gathered from the panel's rows (issue 17:
+    # filtering the whole frame copied its string columns, some 17 MiB a report's kernel kept).
+    sub = (
+        panel.lazy()
+        .filter(
+            (pl.col("level") == level)
+            & (pl.col("sex") == sex)
+            & pl.col("indicator").is_in(variables)
+        )
+        .filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+        .select("area_code", "indicator", "year", "value")
+        .collect()
+    )
     years: dict = {}
     if year is None:
         latest = (
@@ -252,10 +262,12 @@ def _values(
         )
     long = sub.group_by("area_code", "indicator").agg(pl.col("value").mean())
     names = (
-        panel.filter(pl.col("level") == level)
+        panel.lazy()
+        .filter(pl.col("level") == level)
         .group_by("area_code")
         .agg(pl.col("area_name").last())
         .sort("area_code")
+        .collect()
     )
     wide = long.pivot(on="indicator", index="area_code", values="value")
     for v in variables:

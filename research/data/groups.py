@@ -229,6 +229,98 @@ def _load(base: Path) -> pl.DataFrame:
     return raw.join(meta, on="group_id", how="left").sort("group_id", "member_id")
 
 
+#: One group as :func:`_index` keeps it: title, kind, theme, owner, year, codes, names.
+_Record = tuple[str, str, str | None, str | None, int | None, tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _GroupIndex:
+    """What resolving Liknande kommuner and SKR groups needs, without the polars frame.
+
+    ``groups`` maps a group id to its :data:`_Record`; ``liknande`` maps (theme, owner) to
+    that kommun's groups as (year, group id) in group-id order; ``skr`` maps a kommun code to
+    the first (by id) SKR kommungrupp it is in. Equal strings are one object, so the pickle
+    stores each kommun name once.
+    """
+
+    groups: dict[str, _Record]
+    liknande: dict[tuple[str, str], tuple[tuple[int | None, str], ...]]
+    skr: dict[str, str]
+
+
+def _build_index(base: Path) -> _GroupIndex:
+    """Build the index from the verified raw CSV (:func:`_load`); see :func:`_index`."""
+    frame = _load(base)
+    one: dict[object, object] = {}  # one object per distinct string
+
+    def same(x):
+        return x if x is None else one.setdefault(x, x)
+
+    rows: dict[str, list] = {}
+    for gid, title, code, name, kind, theme, owner, year in frame.iter_rows():
+        rec = rows.get(gid)
+        if rec is None:  # the frame is sorted by group id, then member code
+            rec = rows[gid] = [title, kind, same(theme), same(owner), year, [], []]
+        rec[5].append(same(code))
+        rec[6].append(same(name))
+    groups: dict[str, _Record] = {}
+    liknande: dict[tuple[str, str], list[tuple[int | None, str]]] = {}
+    skr: dict[str, str] = {}
+    for gid, (title, kind, theme, owner, year, codes, names) in rows.items():
+        groups[gid] = (title, kind, theme, owner, year, tuple(codes), tuple(names))
+        if kind == "liknande" and owner is not None:
+            liknande.setdefault((theme, owner), []).append((year, gid))
+        elif kind == "skr":
+            for code in codes:
+                skr.setdefault(code, gid)
+    return _GroupIndex(groups, {k: tuple(v) for k, v in liknande.items()}, skr)
+
+
+@lru_cache(maxsize=4)
+def _index(base: Path) -> _GroupIndex:
+    """The Kolada groups as :class:`_GroupIndex`, cached on disk by the raw file's checksum.
+
+    A report needs the few groups of one kommun (:func:`official_groups`); parsing the
+    1.8 MB CSV into a frame and resolving its 3 500 owners cost a report's kernel about
+    18 MiB and 70 ms (issue 17). The index is a derived table
+    (:func:`research.core.derived.load_derived`) keyed on the CSV's sha256, the manifest's
+    (the area registry that names the owners) and this module's and the registry's code.
+    The CSV is checked against the manifest on every first use in a process
+    (:func:`~research.data.provenance.verify_files`), so a changed raw file is refused, and
+    one that the manifest records anew gets a new key and is parsed again.
+    """
+    from research.core.derived import derived_key, load_derived
+    from research.geo import registry
+
+    from .provenance import sha256_file, verify_files
+
+    records = verify_files(base, source=_SOURCE)
+    digests = "".join(sorted(f"{r.path}={r.sha256};" for r in records))
+    try:
+        manifest = sha256_file(base / "manifest.toml")
+    except OSError as exc:  # verify_files read it a moment ago
+        raise DataError(f"{base / 'manifest.toml'}: cannot be read ({exc.strerror})") from exc
+    key = derived_key(digests + manifest, [Path(__file__), Path(registry.__file__)])
+    return load_derived("kolada-groups", key, lambda: _build_index(base))
+
+
+def _record_group(index: _GroupIndex, gid: str, reference: str) -> AreaGroup:
+    title, kind, theme, owner, year, codes, names = index.groups[gid]
+    name = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
+    return AreaGroup(
+        reference=reference,
+        group_id=gid,
+        title=title,
+        name=name,
+        kind=kind,
+        theme=theme,
+        owner=owner,
+        year=year,
+        codes=codes,
+        names=names,
+    )
+
+
 def load_groups(base: Path | None = None) -> pl.DataFrame:
     """Return every Kolada group membership, one row per (group, member).
 
@@ -265,25 +357,6 @@ def is_group_reference(value: object) -> bool:
         return False
     text = value.strip()
     return bool(_REF.match(text) or _ID.match(text))
-
-
-def _group(frame: pl.DataFrame, gid: str, reference: str) -> AreaGroup:
-    rows = frame.filter(pl.col("group_id") == gid).sort("member_id")
-    first = rows.row(0, named=True)
-    title = first["group_title"]
-    name = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
-    return AreaGroup(
-        reference=reference,
-        group_id=gid,
-        title=title,
-        name=name,
-        kind=first["kind"],
-        theme=first["theme"],
-        owner=first["owner"],
-        year=first["year"],
-        codes=tuple(rows["member_id"].to_list()),
-        names=tuple(rows["member_title"].to_list()),
-    )
 
 
 def _unknown(
@@ -354,7 +427,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
     >>> resolve_group("kolada:Storstäder (ovägt medel)").codes
     ('0180', '1280', '1480')
     """
-    frame = load_groups(base)
+    index = _index((base or data_dir()).resolve())
     if not isinstance(reference, str):
         raise ArgumentError(
             f"a group reference must be text such as 'kolada:liknande-ifo'; got {reference!r}"
@@ -370,7 +443,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
         )
     prefix, rest = m["prefix"].casefold(), m["rest"].strip()
     if prefix == "skr":
-        skr = frame.filter(pl.col("kind") == "skr")
+        skr = {g: r[0] for g, r in sorted(index.groups.items()) if r[1] == "skr"}
         if not rest:
             if kommun is None:
                 raise ArgumentError(
@@ -378,18 +451,18 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
                 )
             return skr_group(kommun, base=base, reference=reference)
         names = {}
-        for gid, title in skr.select("group_id", "group_title").unique().iter_rows():
+        for gid, title in skr.items():
             short = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
             names[_ascii(short)] = gid
             names[_ascii(title)] = gid
             names[gid.casefold()] = gid
         key = _ascii(rest)
         if key not in names:
-            choices = sorted({t[: -len(_SUFFIX)] for t in skr["group_title"].unique().to_list()})
+            choices = sorted({t[: -len(_SUFFIX)] for t in skr.values()})
             raise _unknown(
                 reference, rest, choices, f"SKR kommungrupper: {'; '.join(choices)}.", "skr:"
             )
-        return _group(frame, names[key], reference)
+        return _record_group(index, names[key], reference)
     slug_m = _SLUG.match(rest)
     if slug_m:
         theme = _ascii(slug_m["theme"])
@@ -409,15 +482,13 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
         owner = _owner_code(who, base)
         if slug_m["year"]:
             year = int(slug_m["year"])
-        sub = frame.filter(
-            (pl.col("kind") == "liknande") & (pl.col("theme") == theme) & (pl.col("owner") == owner)
-        )
-        if sub.is_empty():
+        sub = index.liknande.get((theme, owner), ())
+        if not sub:
             raise UnknownGroupError(
                 f"Kolada has no 'Liknande kommuner {LIKNANDE_THEMES[theme]}' group for "
                 f"{who} ({owner})."
             )
-        years = sorted({y for y in sub["year"].to_list() if y is not None})
+        years = sorted({y for y, _ in sub if y is not None})
         if year is not None:
             if year not in years:
                 raise ArgumentError(
@@ -425,32 +496,27 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
                     f"{', '.join(map(str, years)) or 'no stated year'}, not {year}; RKA "
                     "recomputes them yearly and the snapshot keeps one year (use year=None)"
                 )
-            sub = sub.filter(pl.col("year") == year)
+            sub = tuple(h for h in sub if h[0] == year)
         elif years:
-            sub = sub.filter(pl.col("year") == years[-1])
-        return _group(frame, sub["group_id"][0], reference)
+            sub = tuple(h for h in sub if h[0] == years[-1])
+        return _record_group(index, sub[0][1], reference)
     if _ID.match(rest):
         gid = rest.upper()
-        if gid not in set(frame["group_id"].to_list()):
+        if gid not in index.groups:
             raise UnknownGroupError(f"{reference!r}: Kolada has no group with the id {gid}.")
-        return _group(frame, gid, reference)
-    titles = frame.select("group_id", "group_title").unique().sort("group_id")
-    key = _ascii(rest)
-    keys = [_ascii(t) for t in titles["group_title"].to_list()]
-    hit = [
-        gid
-        for gid, k in zip(titles["group_id"].to_list(), keys, strict=True)
-        if k in (key, _ascii(rest + _SUFFIX))
-    ]
+        return _record_group(index, gid, reference)
+    titles = {g: r[0] for g, r in sorted(index.groups.items())}
+    keys = (_ascii(rest), _ascii(rest + _SUFFIX))
+    hit = [gid for gid, t in titles.items() if _ascii(t) in keys]
     if not hit:
         raise _unknown(
             reference,
             rest,
-            titles["group_title"].to_list(),
+            list(titles.values()),
             "Use 'kolada:liknande-ifo', 'skr:<kommungrupp>' or an exact Kolada group title or id.",
             "kolada:",
         )
-    return _group(frame, hit[0], reference)
+    return _record_group(index, hit[0], reference)
 
 
 def skr_group(kommun: str, *, base: Path | None = None, reference: str | None = None) -> AreaGroup:
@@ -469,11 +535,10 @@ def skr_group(kommun: str, *, base: Path | None = None, reference: str | None = 
     'Storstäder'
     """
     code = _owner_code(kommun, base)
-    frame = load_groups(base)
-    hit = frame.filter((pl.col("kind") == "skr") & (pl.col("member_id") == code))
-    if hit.is_empty():
+    index = _index((base or data_dir()).resolve())
+    if code not in index.skr:
         raise DataError(f"kommun {code} is in none of Kolada's SKR kommungrupper")
-    return _group(frame, hit["group_id"][0], reference or f"skr:{code}")
+    return _record_group(index, index.skr[code], reference or f"skr:{code}")
 
 
 def official_groups(
