@@ -487,6 +487,9 @@ def test_can_detect_refuses_a_direction_that_contradicts_the_drop():
         can_detect(0.2, 100.0, direction="increase")
     with pytest.raises(ArgumentError, match=r"direction='decrease' contradicts drop=-0\.2"):
         can_detect(-0.2, 100.0, direction="decrease")
+    for typo in ("up", "Increase", "two-sided"):  # was silently replaced by the drop's sign
+        with pytest.raises(ArgumentError, match=rf"^direction='{typo}' is not supported"):
+            can_detect(0.2, 100.0, direction=typo)
     agreeing = can_detect(-0.2, 100.0, direction="increase")
     assert agreeing.power == can_detect(-0.2, 100.0).power
     assert agreeing.mde.direction == "increase"

@@ -1078,7 +1078,11 @@ def can_detect(
         )
     direction = "decrease" if drop > 0 else "increase"
     given = kwargs.get("direction")
-    if given in _DIRECTIONS and given != direction:
+    if given is not None and given not in _DIRECTIONS:  # a typo is refused, not replaced
+        raise ArgumentError(
+            f"direction={given!r} is not supported; use one of {', '.join(_DIRECTIONS)}"
+        )
+    if given is not None and given != direction:
         raise ArgumentError(
             f"direction={given!r} contradicts drop={drop!r}: a positive drop is a decrease, "
             "a negative one an increase; leave direction out (can_detect takes it from the "
