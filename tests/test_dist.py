@@ -101,3 +101,19 @@ def test_scipy_special_is_imported_without_numpy_f2py_or_testing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[] [True, True] 1.959964", out.stdout + out.stderr
+
+
+def test_scipy_special_imports_with_a_numpy_without_a_module_dir() -> None:
+    """A numpy without a module-level ``__dir__`` (dir() lists the module's dict): hiding the
+    names must not recurse through ModuleType.__dir__, and leaves no ``__dir__`` behind."""
+    code = (
+        "import numpy\n"
+        "del numpy.__dir__\n"
+        "import research.stats, scipy.special\n"
+        "print('__dir__' in vars(numpy), 'ndarray' in dir(numpy),"
+        " scipy.special.ndtri(0.975).round(6))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert out.stdout.strip() == "False True 1.959964", out.stdout + out.stderr[-2000:]

@@ -34,13 +34,21 @@ def _import_scipy_lean() -> None:
     import numpy
 
     hidden = {"f2py", "testing"}
-    names, listing = numpy.__all__, numpy.__dir__
+    # numpy's own module-level __dir__, if it has one; without it dir(numpy) lists the
+    # module's dict (ModuleType.__dir__ would call the replacement below: endless recursion).
+    own = vars(numpy).get("__dir__")
+    names = numpy.__all__
+    listing = own if own is not None else (lambda: list(vars(numpy)))
     numpy.__all__ = [n for n in names if n not in hidden]
     numpy.__dir__ = lambda: [n for n in listing() if n not in hidden]  # type: ignore[method-assign]
     try:
         import scipy.special  # noqa: F401
     finally:
-        numpy.__all__, numpy.__dir__ = names, listing  # type: ignore[method-assign]
+        numpy.__all__ = names
+        if own is None:
+            del numpy.__dir__
+        else:
+            numpy.__dir__ = own  # type: ignore[method-assign]
 
 
 _import_scipy_lean()
