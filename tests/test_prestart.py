@@ -148,3 +148,27 @@ def test_a_new_client_is_ready_without_draining_iopub_and_loses_no_output() -> N
         assert km.client_factory is ProjectAsyncClient
     finally:
         session.shutdown()
+
+
+def test_a_kernel_killed_during_the_namespace_reset_is_replaced_at_once(monkeypatch) -> None:
+    """A batch hands a kernel to the next report right after a notebook has run; a kernel
+    killed during the next report's namespace reset was waited on for execute_interactive's
+    60 s timeout and failed a report that had not started. Now a new kernel, within seconds."""
+    import time
+
+    from research.runner import kernel as kernel_mod
+
+    session = KernelSession()
+    session.start()
+    try:
+        session.ready()  # the fresh kernel, handed over as it is
+        pid = session.km.provisioner.pid
+        monkeypatch.setattr(kernel_mod, "_RESET", "import os; os.kill(os.getpid(), 9)")
+        t0 = time.monotonic()
+        km = session.ready()
+        assert time.monotonic() - t0 < 30
+        assert km.is_alive() and km.provisioner.pid != pid
+        monkeypatch.undo()
+        assert _ask(session, "1 + 1") == "2"
+    finally:
+        session.shutdown()

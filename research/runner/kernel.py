@@ -225,6 +225,7 @@ class KernelSession:
         self.runs = 0
         self._fresh = False
         self._clients: list[Any] = []
+        self._start_args: dict[str, Any] = {}
 
     def _new_manager(self) -> ProjectSyncKernelManager:
         """A kernel manager whose clients this session closes after each run.
@@ -262,6 +263,7 @@ class KernelSession:
         (``PILOTBENCH_REPORT=1``) in ``cwd``.
         """
         self.shutdown()
+        self._start_args = {"preload": tuple(preload), "cwd": cwd}
         extra: list[str] = []
         if preload:
             mods = ", ".join(repr(m) for m in preload)
@@ -290,15 +292,48 @@ class KernelSession:
             kc = self.km.client(context=ctx)
             kc.start_channels()
             try:
-                kc.wait_for_ready(timeout=60)
-                reply = kc.execute_interactive(_RESET, silent=True, timeout=60)
-                if reply["content"].get("status") != "ok":
-                    raise RuntimeError("kernel reset failed")
+                reset = self._reset(kc)
             finally:
                 kc.stop_channels()
                 ctx.destroy(linger=0)
+            if not reset:  # died between two reports (killed, out of memory): a new one
+                self.start(**self._start_args)
+                self._fresh = False
         self.runs += 1
         return self.km
+
+    def _reset(self, kc: Any, timeout: float = 60) -> bool:
+        """Wipe the namespace through ``kc``; ``False`` if the kernel died meanwhile.
+
+        The reply is awaited a second at a time, checking that the kernel process lives:
+        ``execute_interactive`` would wait its whole timeout for a kernel killed during the
+        reset (a batch hands a kernel to the next report right after a notebook has run).
+        """
+        from queue import Empty
+
+        assert self.km is not None
+        deadline = time.monotonic() + timeout
+        try:
+            kc.wait_for_ready(timeout=timeout)
+        except RuntimeError:
+            if not self.km.is_alive():
+                return False
+            raise
+        msg_id = kc.execute(_RESET, silent=True)
+        while True:
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except Empty:
+                if not self.km.is_alive():
+                    return False
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"kernel reset: no reply in {timeout:g} s") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("kernel reset failed")
+        return True
 
     def restart(self) -> None:
         """Discard the kernel (e.g. after a failed run); the next :meth:`ready` starts anew."""
