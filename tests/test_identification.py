@@ -405,6 +405,11 @@ def test_check_weights_takes_numpy_numbers_and_refuses_bools():
     )
     assert got == {"need": 2.0, "similarity": 0.5, "detectability": 0.0}
     assert all(type(v) is float for v in got.values())
+    from fractions import Fraction
+
+    assert ident.check_weights({"need": Fraction(1, 2)}, ["need"], missing=0.0, what="c") == {
+        "need": 0.5
+    }
     for bad in (True, np.True_, "2", None, -1, float("nan")):
         with pytest.raises(ArgumentError, match=r"^weight of 'need' must be a number >= 0"):
             ident.check_weights({"need": bad}, ["need"], missing=0.0, what="component")

@@ -459,10 +459,7 @@ def _run_task(
             released = True
             release()
 
-    try:
-        km = slot.session.km
-        if km is None or not km.is_alive():  # after a failure: a new kernel
-            slot.session.start(cwd=path.parent)
+    try:  # after a failure the session starts a new kernel, as it started the first one
         res = run_report(
             str(path),
             task.parameters,

@@ -282,9 +282,10 @@ class KernelSession:
         if self._fresh and self.km is not None and self.km.is_alive():
             self._fresh = False  # started by start() and not used yet: nothing to reset
         elif self.km is None or not self.km.is_alive():
-            self.shutdown()
-            self.km = self._new_manager()
-            self.km.start_kernel()
+            # Never started, or died (killed, out of memory, a failed report discarded it): a
+            # new kernel as start() made the last one (its preload, folder and environment).
+            self.start(**self._start_args)
+            self._fresh = False
         else:
             # A short-lived client on its own zmq context: papermill's client for the previous
             # run has been torn down, and sharing its context would break this one.

@@ -399,7 +399,7 @@ def check_weights(
         )
     out = {name: weights.get(name, missing) for name in names}
     for name, w in out.items():
-        if not (_is_number(w) and np.isfinite(w) and w >= 0):
+        if not (_is_number(w) and np.isfinite(float(w)) and w >= 0):
             raise ArgumentError(
                 f"weight of {name!r} must be a number >= 0; got {w!r}",
                 sv=f"vikten för {name!r} ska vara ett tal >= 0; fick {w!r}",

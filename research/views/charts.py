@@ -814,14 +814,15 @@ def _ticks_updated_once(ax: Axes) -> Iterator[None]:
     formatted and their labels' texts set again (issue 17). Nothing in the block changes the
     limits, locators or formatters, so the first answer is the answer.
     """
-    axes = (ax.xaxis, ax.yaxis)
-    for axis in axes:
-        drawn = axis._update_ticks()
-        axis._update_ticks = lambda drawn=drawn: drawn  # type: ignore[method-assign]
+    patched = []
     try:
+        for axis in (ax.xaxis, ax.yaxis):
+            drawn = axis._update_ticks()
+            axis._update_ticks = lambda drawn=drawn: drawn  # type: ignore[method-assign]
+            patched.append(axis)
         yield
-    finally:
-        for axis in axes:
+    finally:  # matplotlib's own method again, also if placing the second axis's ticks raised
+        for axis in patched:
             del axis._update_ticks
 
 
