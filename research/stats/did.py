@@ -633,10 +633,7 @@ def _break_terms(
                 "treated and comparison units differently."
             )
         elif model_breaks:
-            col = (tv[panel.time_codes] >= b).astype(float)
-            trial = np.column_stack([base, *cols, col])
-            if np.linalg.matrix_rank(trial) == trial.shape[1]:
-                cols.append(col)
+            if ident.add_if_separable(base, cols, (tv[panel.time_codes] >= b).astype(float)):
                 adjustment = "level-shift"
                 msg += f" A level-shift dummy (1 from {b}) was added to the model."
             else:

@@ -35,6 +35,7 @@ from research.core.errors import ArgumentError, DataError, DesignError, Estimati
 from research.core.warnings import MissingRowsDroppedWarning, PilotbenchWarning
 
 __all__ = [
+    "add_if_separable",
     "as_float_array",
     "check_choice",
     "check_comparison_units",
@@ -650,6 +651,35 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
             f"{involved}{more} are collinear, so their coefficients are not identified"
             + (f"; {hint}" if hint else "")
         )
+
+
+def add_if_separable(design: np.ndarray, kept: list[np.ndarray], column: np.ndarray) -> bool:
+    """Append ``column`` to ``kept`` if the design with it still has full column rank.
+
+    How DiD and ITS decide whether a series break's level shift can be estimated: ``design``
+    (n x k) holds the model's other terms, ``kept`` the shift columns (length n) already
+    added, and ``column`` the new one. A shift collinear with them (e.g. with the treatment
+    or intervention terms) is not added, and the caller says so.
+
+    Returns
+    -------
+    bool
+        Whether ``column`` was appended.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(4), [0.0, 0.0, 1.0, 1.0]])
+    >>> kept = []
+    >>> add_if_separable(X, kept, np.array([0.0, 1.0, 1.0, 1.0])), len(kept)
+    (True, 1)
+    >>> add_if_separable(X, kept, np.array([0.0, 0.0, 1.0, 1.0])), len(kept)
+    (False, 1)
+    """
+    trial = np.column_stack([design, *kept, column])
+    if np.linalg.matrix_rank(trial) < trial.shape[1]:
+        return False
+    kept.append(column)
+    return True
 
 
 def overfit_note(n_donors: int, n_fit_periods: int, predictors_given: bool) -> str | None:

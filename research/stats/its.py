@@ -466,10 +466,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         )
         adjustment = "none"
         if model_breaks:
-            col = (yr >= b).astype(float)
-            trial = np.column_stack([X, *break_cols, col])
-            if np.linalg.matrix_rank(trial) == trial.shape[1]:
-                break_cols.append(col)
+            if ident.add_if_separable(X, break_cols, (yr >= b).astype(float)):
                 adjustment = "level-shift"
                 msg += f" A level-shift term (1 from {b}) was added to the model."
             else:
