@@ -69,6 +69,15 @@ def test_binomial_matches_scipy_stats() -> None:
     assert _dist.binom_cdf(3, 10, 0.3) == stats.binom.cdf(3, 10, 0.3)
 
 
+def _python(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter (nothing imported yet); stderr's tail for messages."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    out.stderr = out.stderr[-2000:]
+    return out
+
+
 def test_default_report_modules_do_not_import_scipy_stats_or_optimize() -> None:
     code = (
         "import sys\n"
@@ -77,9 +86,7 @@ def test_default_report_modules_do_not_import_scipy_stats_or_optimize() -> None:
         "import research.views.pilot_vs_candidate.sections\n"
         "print(sorted(m for m in ('scipy.stats', 'scipy.optimize') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
+    out = _python(code)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
@@ -97,9 +104,7 @@ def test_scipy_special_is_imported_without_numpy_f2py_or_testing() -> None:
         "import numpy.testing\n"
         "print(gone, listed, scipy.special.ndtri(0.975).round(6))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
+    out = _python(code)
     assert out.stdout.strip() == "[] [True, True] 1.959964", out.stdout + out.stderr
 
 
@@ -113,7 +118,5 @@ def test_scipy_special_imports_with_a_numpy_without_a_module_dir() -> None:
         "print('__dir__' in vars(numpy), 'ndarray' in dir(numpy),"
         " scipy.special.ndtri(0.975).round(6))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert out.stdout.strip() == "False True 1.959964", out.stdout + out.stderr[-2000:]
+    out = _python(code)
+    assert out.stdout.strip() == "False True 1.959964", out.stdout + out.stderr
