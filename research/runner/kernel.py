@@ -281,35 +281,35 @@ class KernelSession:
         self._release_clients()
         if self._fresh and self.km is not None and self.km.is_alive():
             self._fresh = False  # started by start() and not used yet: nothing to reset
-        elif self.km is None or not self.km.is_alive():
-            # Never started, or died (killed, out of memory, a failed report discarded it): a
-            # new kernel as start() made the last one (its preload, folder and environment).
+        elif self.km is None or not self.km.is_alive() or not self._reset():
+            # Never started, or died (killed, out of memory, a failed report discarded it, or
+            # during the reset): a new kernel as start() made the last one (its preload,
+            # folder and environment).
             self.start(**self._start_args)
             self._fresh = False
-        else:
-            # A short-lived client on its own zmq context: papermill's client for the previous
-            # run has been torn down, and sharing its context would break this one.
-            ctx = zmq.Context()
-            kc = self.km.client(context=ctx)
-            kc.start_channels()
-            try:
-                reset = self._reset(kc)
-            finally:
-                kc.stop_channels()
-                ctx.destroy(linger=0)
-            if not reset:  # died between two reports (killed, out of memory): a new one
-                self.start(**self._start_args)
-                self._fresh = False
         self.runs += 1
         return self.km
 
-    def _reset(self, kc: Any, timeout: float = 60) -> bool:
-        """Wipe the namespace through ``kc``; ``False`` if the kernel died meanwhile.
+    def _reset(self, timeout: float = 60) -> bool:
+        """Wipe the namespace; ``False`` if the kernel died meanwhile.
 
-        The reply is awaited a second at a time, checking that the kernel process lives:
+        Through a short-lived client on its own zmq context: papermill's client for the
+        previous run has been torn down, and sharing its context would break this one. The
+        reply is awaited a second at a time, checking that the kernel process lives:
         ``execute_interactive`` would wait its whole timeout for a kernel killed during the
         reset (a batch hands a kernel to the next report right after a notebook has run).
         """
+        assert self.km is not None
+        ctx = zmq.Context()
+        kc = self.km.client(context=ctx)
+        kc.start_channels()
+        try:
+            return self._reset_through(kc, timeout)
+        finally:
+            kc.stop_channels()
+            ctx.destroy(linger=0)
+
+    def _reset_through(self, kc: Any, timeout: float) -> bool:
         from queue import Empty
 
         assert self.km is not None
