@@ -304,9 +304,14 @@ def _index(base: Path) -> _GroupIndex:
     return load_derived("kolada-groups", key, lambda: _build_index(base))
 
 
+def _short_title(title: str) -> str:
+    """A group's title without Kolada's " (ovägt medel)" suffix (the name users write)."""
+    return title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
+
+
 def _record_group(index: _GroupIndex, gid: str, reference: str) -> AreaGroup:
     title, kind, theme, owner, year, codes, names = index.groups[gid]
-    name = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
+    name = _short_title(title)
     return AreaGroup(
         reference=reference,
         group_id=gid,
@@ -452,13 +457,12 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
             return skr_group(kommun, base=base, reference=reference)
         names = {}
         for gid, title in skr.items():
-            short = title[: -len(_SUFFIX)] if title.endswith(_SUFFIX) else title
-            names[_ascii(short)] = gid
+            names[_ascii(_short_title(title))] = gid
             names[_ascii(title)] = gid
             names[gid.casefold()] = gid
         key = _ascii(rest)
         if key not in names:
-            choices = sorted({t[: -len(_SUFFIX)] for t in skr.values()})
+            choices = sorted({_short_title(t) for t in skr.values()})
             raise _unknown(
                 reference, rest, choices, f"SKR kommungrupper: {'; '.join(choices)}.", "skr:"
             )
