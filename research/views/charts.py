@@ -40,6 +40,7 @@ from research.core.fmt import format_number
 from research.core.i18n import load_catalogue
 from research.data.catalog import SeriesBreak
 
+from .html import at_dpi
 from .texts import COMMON
 
 __all__ = [
@@ -688,7 +689,7 @@ def trend_chart(
         before = fig.dpi
         widths = [_text_width(own, text, font) for _, text, _ in items]
         lo = ax.get_xlim()[0]
-        with _at_dpi(fig, PRINT_DPI):
+        with at_dpi(fig, PRINT_DPI):
             renderer = FigureCanvasAgg(fig).get_renderer()
             # What must fit to the right of the axes: the end labels (left-aligned at
             # x + dx) and the period labels (from their line, or centred on it).
@@ -718,17 +719,6 @@ def trend_chart(
             ax.set_title(title, loc="left", pad=title_pad(placed))
         end_labels(ax, last_points, dx=0.3, bold=bold, laid_out=True)
     return fig
-
-
-@contextmanager
-def _at_dpi(fig: Figure, dpi: float) -> Iterator[None]:
-    """``fig`` at ``dpi`` inside the block (text measured as printed), its own dpi after."""
-    before = fig.dpi
-    fig.dpi = dpi
-    try:
-        yield
-    finally:
-        fig.dpi = before
 
 
 def _text_width(renderer, text: str, font: FontProperties) -> float:
@@ -949,7 +939,7 @@ def funnel_chart(
         ax.legend(loc="upper right", frameon=False)
         _tick_marks_only(ax)  # dozens of log minor ticks, none labelled
         # Laid out like trend_chart (issue 17): measured once at the print resolution.
-        with _at_dpi(fig, PRINT_DPI):
+        with at_dpi(fig, PRINT_DPI):
             renderer = FigureCanvasAgg(fig).get_renderer()
             _fit_axes(fig, ax, renderer, legend=None, hang=(), rows_of=lambda scale: 0)
     return fig

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from research.core.display import esc
 from research.core.fmt import format_range
@@ -19,6 +20,7 @@ __all__ = [
     "INTERVAL_STYLE",
     "TOC_MIN_SECTIONS",
     "Html",
+    "at_dpi",
     "callout",
     "contents",
     "esc",
@@ -188,6 +190,30 @@ def figure(
     )
 
 
+@contextmanager
+def at_dpi(fig: object, dpi: float) -> Iterator[None]:
+    """``fig`` (a matplotlib figure) at ``dpi`` inside the block, its own dpi after.
+
+    Texts measured or pixels drawn inside the block are those of a print at ``dpi``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(dpi=100)
+    >>> with at_dpi(fig, 150):
+    ...     fig.dpi
+    150
+    >>> fig.dpi
+    100
+    """
+    before = fig.dpi  # type: ignore[attr-defined]
+    fig.dpi = dpi  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        fig.dpi = before  # type: ignore[attr-defined]
+
+
 def _print_png(fig: object, buf: io.BytesIO, dpi: int) -> None:
     """Write a bare figure (no pyplot) as PNG in one draw: the layout, then the pixels.
 
@@ -211,13 +237,9 @@ def _print_png(fig: object, buf: io.BytesIO, dpi: int) -> None:
     # this resolution (charts.trend_chart lays out at 150 dpi), and matplotlib caches text
     # metrics per renderer: reusing it skips measuring every text again (issue 17).
     canvas = fig.canvas if type(fig.canvas) is FigureCanvasAgg else FigureCanvasAgg(fig)  # type: ignore[attr-defined]
-    before = fig.dpi  # type: ignore[attr-defined]
-    fig.dpi = dpi  # type: ignore[attr-defined]
-    try:
+    with at_dpi(fig, dpi):
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
-    finally:
-        fig.dpi = before  # type: ignore[attr-defined]
     red = rgba[..., 0]
     grey = bool(
         (rgba[..., 3] == 255).all() and (red == rgba[..., 1]).all() and (red == rgba[..., 2]).all()
