@@ -1077,18 +1077,16 @@ def can_detect(
             f"20 % rise); got {drop!r}"
         )
     direction = "decrease" if drop > 0 else "increase"
-    given = kwargs.get("direction")
-    if given is not None and given not in _DIRECTIONS:  # a typo is refused, not replaced
-        raise ArgumentError(
-            f"direction={given!r} is not supported; use one of {', '.join(_DIRECTIONS)}"
-        )
-    if given is not None and given != direction:
+    # A direction given is kept (an unsupported one is refused by the MDE's own check in
+    # power_at, not replaced); a supported one must agree with the sign of drop.
+    given = kwargs.get("direction", direction)
+    if given in _DIRECTIONS and given != direction:
         raise ArgumentError(
             f"direction={given!r} contradicts drop={drop!r}: a positive drop is a decrease, "
             "a negative one an increase; leave direction out (can_detect takes it from the "
             "sign of drop)"
         )
-    kwargs = {**kwargs, "direction": direction}
+    kwargs = {**kwargs, "direction": given}
     k = _mde_settings(kwargs, "can_detect")  # before power_at, so a typo names can_detect
     rr = 1.0 - drop
     pw = power_at(rr, baseline_count, method=method, n_sim=n_sim, seed=seed, **kwargs)
