@@ -149,8 +149,17 @@ def test_research_report_takes_the_command_lines_path(
 ) -> None:
     calls: list[tuple[Any, ...]] = []
 
-    def fake(notebook: str, params: dict[str, Any], *, output: Any = None, pdf: bool = False):
+    def fake(
+        notebook: str,
+        params: dict[str, Any],
+        *,
+        output: Any = None,
+        pdf: bool = False,
+        kernel: Any = None,
+    ):
         calls.append((notebook, params, output, pdf))
+        if kernel is not None:  # the command starts the kernel before its own imports
+            kernel.shutdown()
         return _Result(tmp_path)
 
     monkeypatch.setattr(runner_report, "run_report_command", fake)

@@ -181,3 +181,57 @@ def test_a_kernel_killed_during_the_namespace_reset_is_replaced_at_once(monkeypa
         assert _ask(session, "1 + 1") == "2"
     finally:
         session.shutdown()
+
+
+def test_the_command_starts_the_kernel_before_importing_the_report_machinery() -> None:
+    """The kernel's start and imports overlap the command's own (papermill, nbconvert, data)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import research.runner.kernel as k\n"
+        "def first(notebook):\n"
+        "    loaded = [m for m in ('papermill', 'nbconvert', 'polars', 'research.runner.report')"
+        " if m in sys.modules]\n"
+        "    print(notebook, loaded)\n"
+        "    raise SystemExit(0)\n"
+        "k.prestart_kernel = first\n"
+        "from research.cli import main\n"
+        "main(['report', 'pilot_vs_candidate', '--candidate', '0127'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "pilot_vs_candidate []"
+
+
+def test_the_kernel_is_stopped_while_the_html_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import research.runner.report as runner_report
+
+    stopping = threading.Event()
+    overlapped: list[bool] = []
+    session = prestart_kernel("pilot_vs_candidate")
+    assert session is not None
+    stop = session.shutdown
+
+    def shutdown() -> None:
+        stopping.set()
+        stop()
+
+    monkeypatch.setattr(session, "shutdown", shutdown)
+    export = runner_report.export_html
+
+    def export_html(*args, **kwargs):
+        overlapped.append(stopping.wait(timeout=30))  # never set if stopped only afterwards
+        return export(*args, **kwargs)
+
+    monkeypatch.setattr(runner_report, "export_html", export_html)
+    res = run_report_command("pilot_vs_candidate", {}, output=tmp_path, kernel=session)
+    assert overlapped == [True]
+    assert session.km is None and res.html.exists()

@@ -670,7 +670,8 @@ def run_report_command(
         A kernel already started for this notebook
         (:func:`research.runner.kernel.prestart_kernel`); by default one is started here, at
         once, so that it starts and imports the report's modules while the data are checked
-        and the parameters validated. It is shut down when the report is done.
+        and the parameters validated. It is shut down as soon as the notebook has run
+        (while the HTML is written), or when the report fails.
 
     Returns
     -------
@@ -687,7 +688,16 @@ def run_report_command(
 
     if kernel is None:
         kernel = prestart_kernel(notebook)
+    if kernel is None:  # no such notebook: say so before the data are checked
+        notebook_path(notebook)
     warm_up_export()  # nbconvert readies itself while the kernel works
+    # Once the notebook has run, the kernel is stopped while the HTML is exported rather than
+    # after (about 0.1 s of every command; issue 17).
+    stopping = threading.Thread(
+        target=kernel.shutdown if kernel is not None else lambda: None,
+        name="pilotbench-kernel-stop",
+        daemon=True,
+    )
     try:
         load_panel()  # verify checksums and build the cache here, before the notebook runs
         params = dict(params)
@@ -695,8 +705,15 @@ def run_report_command(
             if key in params and not isinstance(params[key], str):
                 params[key] = str(params[key]) if not isinstance(params[key], int) else params[key]
         return run_report(
-            notebook, params, output_root=Path(output) if output else None, pdf=pdf, kernel=kernel
+            notebook,
+            params,
+            output_root=Path(output) if output else None,
+            pdf=pdf,
+            kernel=kernel,
+            on_executed=stopping.start,
         )
     finally:
-        if kernel is not None:
+        if stopping.ident is not None:
+            stopping.join()
+        elif kernel is not None:
             kernel.shutdown()
