@@ -235,3 +235,41 @@ def test_the_kernel_is_stopped_while_the_html_is_written(
     res = run_report_command("pilot_vs_candidate", {}, output=tmp_path, kernel=session)
     assert overlapped == [True]
     assert session.km is None and res.html.exists()
+
+
+@pytest.mark.parametrize("where", ["data layer import", "export warm-up"])
+def test_a_kernel_is_stopped_when_the_command_is_interrupted_before_the_data_check(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or an error) between the kernel's start and the data check stops the kernel.
+
+    ``timeout -s INT 0.5 pilotbench report`` used to land in ``import research.data.panel``
+    (polars), outside the ``try``: the kernel outlived the command until ipykernel's parent
+    poller noticed, printing ``Parent appears to have exited`` after the shell prompt.
+    """
+    import sys
+
+    import research.runner.kernel as runner_kernel
+    import research.runner.report as runner_report
+
+    stopped: list[bool] = []
+
+    class Session:
+        def shutdown(self) -> None:
+            stopped.append(True)
+
+    monkeypatch.setattr(runner_kernel, "prestart_kernel", lambda notebook: Session())
+    if where == "data layer import":
+        monkeypatch.delitem(sys.modules, "research.data.panel", raising=False)
+        monkeypatch.setitem(sys.modules, "research.data.panel", None)  # the import raises
+        expected: type[BaseException] = ImportError
+    else:
+
+        def interrupted() -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(runner_report, "warm_up_export", interrupted)
+        expected = KeyboardInterrupt
+    with pytest.raises(expected):
+        run_report_command("pilot_vs_candidate", {})
+    assert stopped == [True]

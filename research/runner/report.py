@@ -682,15 +682,10 @@ def run_report_command(
     PilotbenchError
         For invalid parameters or data; :class:`ReportError` if the notebook fails.
     """
-    from research.data.panel import load_panel
     from research.runner.kernel import prestart_kernel
-    from research.runner.report import run_report
 
     if kernel is None:
         kernel = prestart_kernel(notebook)
-    if kernel is None:  # no such notebook: say so before the data are checked
-        notebook_path(notebook)
-    warm_up_export()  # nbconvert readies itself while the kernel works
     # Once the notebook has run, the kernel is stopped while the HTML is exported rather than
     # after (about 0.1 s of every command; issue 17).
     stopping = threading.Thread(
@@ -698,7 +693,14 @@ def run_report_command(
         name="pilotbench-kernel-stop",
         daemon=True,
     )
+    # Everything after the kernel's start is inside the try: an error or Ctrl-C while the
+    # data layer is imported (polars, ~0.2 s) must still stop the kernel, not orphan it.
     try:
+        from research.data.panel import load_panel
+
+        if kernel is None:  # no such notebook: say so before the data are checked
+            notebook_path(notebook)
+        warm_up_export()  # nbconvert readies itself while the kernel works
         load_panel()  # verify checksums and build the cache here, before the notebook runs
         params = dict(params)
         for key in ("candidate", "pilot", "area"):
