@@ -169,9 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    # The kernel first (issue 17): it starts and imports the report's modules while this
-    # process imports papermill, nbconvert and the data layer (about 0.8 s), instead of after.
-    from research.runner.kernel import prestart_kernel
+    # The kernel first (issue 17): its process is started with the standard library alone,
+    # before jupyter_client is imported, so it starts and imports the report's modules while
+    # this process imports jupyter_client, papermill, nbconvert and the data layer.
+    from research.runner.kernel_launch import launch_report_kernel
 
     for item in args.param:
         if "=" not in item:
@@ -179,8 +180,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 f"-p expects NAME=VALUE, got {item!r}",
                 sv=f"-p väntar sig NAMN=VÄRDE, fick {item!r}",
             )
-    kernel = prestart_kernel(args.notebook)
+    launched = launch_report_kernel(args.notebook)
+    kernel = None
     try:
+        from research.runner.kernel import KernelSession
+
+        kernel = None if launched is None else KernelSession.adopting(launched)
         from research.runner.params import parse_cli_value
         from research.runner.report import run_report_command
 
@@ -194,6 +199,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except BaseException:
         if kernel is not None:
             kernel.shutdown()
+        elif launched is not None:  # not adopted yet (interrupted while importing)
+            launched.discard()
         raise
     result = run_report_command(
         args.notebook, params, output=args.output, pdf=args.pdf, kernel=kernel

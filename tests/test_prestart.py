@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import zmq
 
-from research.runner.kernel import KernelSession, notebook_imports, prestart_kernel
+from research.runner.kernel import KernelSession, prestart_kernel
+from research.runner.kernel_launch import notebook_imports
 from research.runner.report import run_report_command
 
 pytestmark = pytest.mark.slow
@@ -184,19 +185,20 @@ def test_a_kernel_killed_during_the_namespace_reset_is_replaced_at_once(monkeypa
 
 
 def test_the_command_starts_the_kernel_before_importing_the_report_machinery() -> None:
-    """The kernel's start and imports overlap the command's own (papermill, nbconvert, data)."""
+    """The kernel's start and imports overlap the command's own (jupyter_client, papermill,
+    nbconvert, the data layer): its process is started before any of them is imported."""
     import subprocess
     import sys
 
     code = (
         "import sys\n"
-        "import research.runner.kernel as k\n"
+        "import research.runner.kernel_launch as k\n"
         "def first(notebook):\n"
-        "    loaded = [m for m in ('papermill', 'nbconvert', 'polars', 'research.runner.report')"
-        " if m in sys.modules]\n"
+        "    loaded = [m for m in ('jupyter_client', 'zmq', 'papermill', 'nbconvert', 'polars',"
+        " 'research.runner.report', 'research.runner.kernel') if m in sys.modules]\n"
         "    print(notebook, loaded)\n"
         "    raise SystemExit(0)\n"
-        "k.prestart_kernel = first\n"
+        "k.launch_report_kernel = first\n"
         "from research.cli import main\n"
         "main(['report', 'pilot_vs_candidate', '--candidate', '0127'])\n"
     )
@@ -205,6 +207,59 @@ def test_the_command_starts_the_kernel_before_importing_the_report_machinery() -
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "pilot_vs_candidate []"
+
+
+def test_an_adopted_kernel_leaves_no_files_and_restarts_as_a_new_process() -> None:
+    """The manager stops the adopted process and removes the connection file and sockets it did
+    not write; a restart starts a new process (not the adopted one again)."""
+    from research.runner.kernel_launch import launch_kernel_process
+
+    launched = launch_kernel_process(preload=["research.views.html"])
+    files = [launched.connection_file] + [
+        Path(f"{launched.connection['ip']}-{launched.connection[p]}")
+        for p in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+    ]
+    session = KernelSession.adopting(launched)
+    try:
+        assert session.km.provisioner.pid == launched.process.pid
+        assert _ask(session, "'research.views.html' in __import__('sys').modules") == "True"
+        assert any(f.exists() for f in files[1:])  # the kernel's sockets
+        session.km.restart_kernel(now=True)
+        assert session.km.provisioner.pid != launched.process.pid
+        assert launched.process.poll() is not None
+        assert _ask(session, "1 + 1") == "2"
+    finally:
+        session.shutdown()
+    assert [f for f in files if f.exists()] == []
+
+
+def test_a_launched_kernel_that_is_never_adopted_is_discarded_without_leftovers() -> None:
+    from research.runner.kernel_launch import launch_kernel_process
+
+    launched = launch_kernel_process()
+    assert launched.process.poll() is None
+    assert launched.connection_file.stat().st_mode & 0o777 == 0o600
+    launched.discard()
+    assert launched.process.poll() is not None
+    assert not launched.connection_file.exists()
+
+
+def test_a_kernel_that_died_before_it_was_adopted_is_replaced_on_first_use() -> None:
+    import os
+    import signal
+
+    from research.runner.kernel_launch import launch_kernel_process
+
+    launched = launch_kernel_process()
+    os.kill(launched.process.pid, signal.SIGKILL)
+    launched.process.wait()
+    session = KernelSession.adopting(launched)
+    try:
+        assert _ask(session, "6 * 7") == "42"
+        assert session.km.provisioner.pid != launched.process.pid
+    finally:
+        session.shutdown()
+    assert not launched.connection_file.exists()
 
 
 def test_the_kernel_is_stopped_while_the_html_is_written(

@@ -427,7 +427,7 @@ def _batch_process_state(log_path: Path) -> Iterator[Any]:
 
 def _preload_modules(paths: Sequence[Path]) -> list[str]:
     """The ``research`` modules the batch's notebooks import (kernels import them at start)."""
-    from .kernel import notebook_imports
+    from .kernel_launch import notebook_imports
 
     preload: list[str] = []
     for nb_path in dict.fromkeys(paths):

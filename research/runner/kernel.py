@@ -10,11 +10,7 @@ running pilotbench. The report runner passes it to papermill as ``kernel_manager
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -26,67 +22,49 @@ from jupyter_client import AsyncKernelManager, KernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_client.utils import run_sync
 from traitlets import DottedObjectName, Type, default
 
+from .kernel_launch import (
+    KERNEL_ENV,
+    LaunchedKernel,
+    ipc_prefix,
+    kernel_argv,
+    launch_kernel_process,
+    launch_report_kernel,
+)
+
 __all__ = [
     "KERNEL_NAME",
+    "AdoptingProvisioner",
     "KernelSession",
     "ProjectAsyncClient",
     "ProjectBlockingClient",
     "ProjectKernelManager",
     "ProjectKernelSpecManager",
     "ProjectSyncKernelManager",
-    "notebook_imports",
     "prestart_kernel",
     "project_kernelspec",
 ]
 
 KERNEL_NAME = "pilotbench"
 
-#: What the kernel process runs: ``ipykernel_launcher`` as ``python -m`` would, with
-#: ``debugpy`` made unimportable first (ipykernel then runs without its debugger).
-_LAUNCH = (
-    "import runpy, sys; sys.modules['debugpy'] = None; "
-    "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"
-)
-
 
 def project_kernelspec() -> KernelSpec:
-    """The kernelspec of this environment's interpreter."""
+    """The kernelspec of this environment's interpreter (:func:`.kernel_launch.kernel_argv`).
+
+    No debugger: the spec says so, and the command makes ``debugpy`` unimportable (ipykernel
+    imports it and sets up its debugger whenever it is installed).
+    """
     return KernelSpec(
-        # No IPython history database: reports do not need it, concurrent kernels sharing one
-        # SQLite file print "Session/line number was not unique" into cell output, and
-        # skipping it makes every start cheaper.
-        # No debugger either (the spec says so below, yet ipykernel imports debugpy and
-        # sets up its debugger whenever debugpy is installed): a report kernel is never
-        # debugged, and debugpy costs every kernel about 8 MiB RSS (issue 17). Otherwise
-        # this is ``python -m ipykernel_launcher``.
-        argv=[
-            sys.executable,
-            "-c",
-            _LAUNCH,
-            "--HistoryManager.enabled=False",
-            "-f",
-            "{connection_file}",
-        ],
+        argv=kernel_argv(),
         display_name="Python (pilotbench)",
         language="python",
         resource_dir=str(Path(__file__).parent),
         metadata={"debugger": False},
-        env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        env=dict(KERNEL_ENV),
     )
-
-
-def _ipc_prefix() -> str:
-    """A unique socket path prefix in a private folder.
-
-    jupyter_client's default (``kernel-ipc`` in the working directory) litters that folder and
-    collides between concurrent kernels.
-    """
-    folder = Path(tempfile.gettempdir()) / f"pilotbench-kernels-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return str(folder / f"k-{uuid.uuid4().hex[:12]}")
 
 
 class ProjectKernelSpecManager(KernelSpecManager):
@@ -178,7 +156,7 @@ class _ProjectKernelDefaults:
 
     @default("ip")
     def _ip_default(self) -> str:
-        return _ipc_prefix()
+        return ipc_prefix()
 
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
@@ -208,6 +186,59 @@ _RESET = (
     "del _sys, _plt\n"
     "get_ipython().execution_count = 1\n"
 )
+
+
+class AdoptingProvisioner(LocalProvisioner):
+    """A local provisioner whose first launch takes over a process already running.
+
+    jupyter_client's provisioners are its documented way to start kernels differently
+    (https://jupyter-client.readthedocs.io/en/stable/provisioning.html); this one's first
+    ``pre_launch`` / ``launch_kernel`` load the connection file written by
+    :func:`.kernel_launch.launch_kernel_process` and hand back its process instead of starting
+    one (nothing is written: the kernel may be reading the file at that moment). Later
+    launches (a restart) are :class:`~jupyter_client.provisioning.LocalProvisioner`'s own.
+    ``cleanup`` removes the adopted connection file, which the manager did not write.
+    """
+
+    def __init__(self, launched: LaunchedKernel, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._launched: LaunchedKernel | None = launched
+        self._adopted_file: Path | None = None
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        """Load the running kernel's connection into the manager (first launch only)."""
+        launched = self._launched
+        if launched is None:
+            return await super().pre_launch(**kwargs)
+        km = self.parent
+        km.connection_file = str(launched.connection_file)
+        km.load_connection_info(launched.connection)
+        self.connection_info = km.get_connection_info()
+        kwargs.pop("extra_arguments", None)
+        kwargs["cmd"] = list(launched.process.args)
+        return kwargs
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict[str, Any]:
+        """Take the running process over (first launch), else start one."""
+        launched, self._launched = self._launched, None
+        if launched is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = launched.process
+        self.pid = launched.process.pid
+        try:
+            self.pgid = os.getpgid(self.pid)
+        except OSError:  # exited already: the manager finds it dead and says so
+            self.pgid = None
+        self.cwd = launched.cwd or os.getcwd()
+        self._adopted_file = launched.connection_file
+        return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """Release what the kernel used; the adopted connection file too, unless restarting."""
+        await super().cleanup(restart)
+        if not restart and self._adopted_file is not None:
+            self._adopted_file.unlink(missing_ok=True)
+            self._adopted_file = None
 
 
 class KernelSession:
@@ -262,19 +293,45 @@ class KernelSession:
         the kernel over as it is (a fresh namespace needs no reset). It runs as a report kernel
         (``PILOTBENCH_REPORT=1``) in ``cwd``.
         """
-        self.shutdown()
-        self._start_args = {"preload": tuple(preload), "cwd": cwd}
-        extra: list[str] = []
-        if preload:
-            mods = ", ".join(repr(m) for m in preload)
-            extra.append(f"--IPKernelApp.exec_lines=list(map(__import__, ({mods},))) and None")
-        self.km = self._new_manager()
-        self.km.start_kernel(
-            extra_arguments=extra,
-            env={**os.environ, "PILOTBENCH_REPORT": "1"},
-            **({"cwd": str(cwd)} if cwd is not None else {}),
+        self.adopt(
+            launch_kernel_process(
+                preload=preload, cwd=cwd, env={**os.environ, "PILOTBENCH_REPORT": "1"}
+            )
         )
+
+    def adopt(self, launched: LaunchedKernel) -> None:
+        """Manage a kernel process started by :mod:`.kernel_launch` (replacing any kernel).
+
+        A jupyter_client kernel manager takes the running process over
+        (:class:`AdoptingProvisioner`); it restarts and stops it as one it started itself.
+        """
+        self.shutdown()
+        self._start_args = {"preload": launched.preload, "cwd": launched.cwd}
+        self.km = self._new_manager()
+        self.km.provisioner = AdoptingProvisioner(
+            launched,
+            kernel_id=self.km.kernel_id or str(uuid.uuid4()),
+            kernel_spec=self.km.kernel_spec,
+            parent=self.km,
+        )
+        try:
+            self.km.start_kernel(
+                extra_arguments=launched.extra_arguments,
+                env=launched.env,
+                **({"cwd": launched.cwd} if launched.cwd is not None else {}),
+            )
+        except BaseException:
+            self.km = None
+            launched.discard()
+            raise
         self._fresh = True
+
+    @classmethod
+    def adopting(cls, launched: LaunchedKernel) -> KernelSession:
+        """A session managing ``launched`` (see :meth:`adopt`)."""
+        session = cls()
+        session.adopt(launched)
+        return session
 
     def ready(self) -> KernelManager:
         """Return a live kernel manager with a clean namespace."""
@@ -352,43 +409,14 @@ class KernelSession:
             self.km = None
 
 
-_IMPORT_RE = re.compile(
-    r"^\s*(?:from\s+(research(?:\.\w+)*)\s+import\b|import\s+(research(?:\.\w+)*))"
-)
-
-
-def notebook_imports(nb: dict) -> list[str]:
-    """The ``research`` modules a notebook's code cells import, in order of first import.
-
-    Examples
-    --------
-    >>> code = {"cell_type": "code", "source": "from research.lab.notebook import controls"}
-    >>> text = {"cell_type": "markdown", "source": "import research"}
-    >>> notebook_imports({"cells": [code, text]})
-    ['research.lab.notebook']
-    """
-    found: list[str] = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        for line in (src if isinstance(src, str) else "".join(src)).splitlines():
-            m = _IMPORT_RE.match(line)
-            if m and (mod := m.group(1) or m.group(2)) not in found:
-                found.append(mod)
-    return found
-
-
 def prestart_kernel(notebook: str | Path) -> KernelSession | None:
     """Start the kernel for one report now, importing what the notebook imports (issue 17).
 
-    :func:`research.runner.report.run_report_command` (behind ``pilotbench report`` and
-    ``research.report()``) calls it first, so the kernel starts and imports the report's
-    modules while the command checks the data, validates the parameters and imports papermill.
-    The
-    kernel pre-imports only what the notebook's own cells import (an empty notebook: nothing),
-    so no report gets work it would not have done anyway. Returns ``None`` (no kernel started)
-    when ``notebook`` does not name an existing notebook; the report then says what is wrong.
+    :func:`research.runner.report.run_report_command` (behind ``research.report()``) calls
+    it first, so the kernel starts and imports the report's modules while the command checks
+    the data, validates the parameters and imports papermill; ``pilotbench report`` does the
+    same in two steps (:func:`.kernel_launch.launch_report_kernel` before it imports
+    jupyter_client, then :meth:`KernelSession.adopt`).
 
     Parameters
     ----------
@@ -399,18 +427,8 @@ def prestart_kernel(notebook: str | Path) -> KernelSession | None:
     -------
     KernelSession or None
         To pass as ``kernel=`` to :func:`research.runner.report.run_report`; the caller shuts
-        it down.
+        it down. ``None`` (no kernel started) when ``notebook`` does not name an existing
+        notebook; the report then says what is wrong.
     """
-    from research.core.paths import notebooks_dir
-
-    name = str(notebook)
-    path = Path(name) if "/" in name or isinstance(notebook, Path) else None
-    if path is None:
-        path = notebooks_dir() / (name if name.endswith(".ipynb") else f"{name}.ipynb")
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    session = KernelSession()
-    session.start(preload=notebook_imports(nb), cwd=path.resolve().parent)
-    return session
+    launched = launch_report_kernel(notebook)
+    return None if launched is None else KernelSession.adopting(launched)

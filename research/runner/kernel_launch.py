@@ -1,0 +1,295 @@
+"""Start a report kernel's process with the standard library alone (no jupyter_client).
+
+``pilotbench report`` spends most of its time waiting for its kernel: the kernel starts,
+imports polars, matplotlib and the report's modules, runs the cells. Launching it through
+jupyter_client means importing jupyter_client first (about 0.15 s on this machine, issue 17),
+so :func:`launch_report_kernel` starts the same process with :mod:`subprocess` right after
+the arguments are parsed: it writes a connection file as jupyter_client would (Unix domain
+sockets in a private folder, a fresh HMAC key) and runs the command of the project's
+kernelspec. :meth:`research.runner.kernel.KernelSession.adopt` then hands the running process
+to a jupyter_client kernel manager, which talks to it, restarts and stops it as usual. Every
+kernel of the project starts this way (:meth:`~research.runner.kernel.KernelSession.start`).
+
+The connection file format is Jupyter's (https://jupyter-client.readthedocs.io/en/stable/
+kernels.html#connection-files); the process is started as
+``jupyter_client.launcher.launch_kernel`` starts one on POSIX (its own session, stdin closed,
+``JPY_PARENT_PID`` so that the kernel exits with its parent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "KERNEL_ENV",
+    "LaunchedKernel",
+    "ipc_prefix",
+    "kernel_argv",
+    "launch_kernel_process",
+    "launch_report_kernel",
+    "notebook_imports",
+    "preload_arguments",
+]
+
+#: What the kernel process runs: ``ipykernel_launcher`` as ``python -m`` would, with
+#: ``debugpy`` made unimportable first (ipykernel then runs without its debugger: a report
+#: kernel is never debugged, and debugpy costs every kernel about 8 MiB RSS, issue 17).
+_LAUNCH = (
+    "import runpy, sys; sys.modules['debugpy'] = None; "
+    "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"
+)
+
+#: Environment the kernelspec adds to the caller's.
+KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+#: The five sockets of a kernel, in the order their numbers are given out.
+_PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+
+_IMPORT_RE = re.compile(
+    r"^\s*(?:from\s+(research(?:\.\w+)*)\s+import\b|import\s+(research(?:\.\w+)*))"
+)
+
+
+def kernel_argv(connection_file: str = "{connection_file}") -> list[str]:
+    """The kernel's command line (the project's kernelspec ``argv``).
+
+    No IPython history database: reports do not need it, concurrent kernels sharing one
+    SQLite file print "Session/line number was not unique" into cell output, and skipping it
+    makes every start cheaper.
+
+    Examples
+    --------
+    >>> kernel_argv("/tmp/k.json")[-2:]
+    ['-f', '/tmp/k.json']
+    """
+    return [
+        sys.executable,
+        "-c",
+        _LAUNCH,
+        "--HistoryManager.enabled=False",
+        "-f",
+        connection_file,
+    ]
+
+
+def preload_arguments(preload: Sequence[str]) -> list[str]:
+    """Kernel arguments that import ``preload`` while the kernel starts (no names bound).
+
+    Examples
+    --------
+    >>> preload_arguments(["research.views.html"])
+    ["--IPKernelApp.exec_lines=list(map(__import__, ('research.views.html',))) and None"]
+    >>> preload_arguments([])
+    []
+    """
+    if not preload:
+        return []
+    mods = ", ".join(repr(m) for m in preload)
+    return [f"--IPKernelApp.exec_lines=list(map(__import__, ({mods},))) and None"]
+
+
+def _kernel_folder() -> Path:
+    folder = Path(tempfile.gettempdir()) / f"pilotbench-kernels-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def ipc_prefix() -> str:
+    """A unique socket path prefix in a private folder.
+
+    jupyter_client's default (``kernel-ipc`` in the working directory) litters that folder and
+    collides between concurrent kernels.
+    """
+    return str(_kernel_folder() / f"k-{uuid.uuid4().hex[:12]}")
+
+
+@dataclass
+class LaunchedKernel:
+    """A kernel process started by :func:`launch_kernel_process`, not yet adopted.
+
+    Attributes
+    ----------
+    process
+        The kernel's process.
+    connection_file
+        Its connection file (JSON, mode 0600).
+    connection
+        The file's content: ``transport`` (``"ipc"``), ``ip`` (socket path prefix), the five
+        ``*_port`` numbers, ``key``, ``signature_scheme``, ``kernel_name``.
+    preload, cwd, extra_arguments, env
+        How it was started (a restart starts the next one the same way).
+    """
+
+    process: subprocess.Popen[bytes]
+    connection_file: Path
+    connection: dict[str, object]
+    preload: tuple[str, ...] = ()
+    cwd: str | None = None
+    extra_arguments: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Kill the process and remove its files (when it is never adopted)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:  # already gone
+            pass
+        self.process.wait()
+        remove_kernel_files(self.connection)
+        self.connection_file.unlink(missing_ok=True)
+
+
+def remove_kernel_files(connection: dict[str, object]) -> None:
+    """Remove the socket files of an ``ipc`` kernel (gone already: nothing to do)."""
+    if connection.get("transport") != "ipc":
+        return
+    for name in _PORTS:
+        Path(f"{connection['ip']}-{connection[name]}").unlink(missing_ok=True)
+
+
+def launch_kernel_process(
+    *,
+    preload: Sequence[str] = (),
+    cwd: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    kernel_name: str = "pilotbench",
+) -> LaunchedKernel:
+    """Start a kernel process of this interpreter; return at once (it starts meanwhile).
+
+    Parameters
+    ----------
+    preload
+        Modules the kernel imports while it starts (:func:`preload_arguments`).
+    cwd
+        The kernel's working folder (default: this process's).
+    env
+        The kernel's environment before the kernelspec's additions (default: this process's).
+    kernel_name
+        Written to the connection file.
+
+    Returns
+    -------
+    LaunchedKernel
+
+    Raises
+    ------
+    OSError
+        If the process cannot be started.
+
+    Examples
+    --------
+    >>> k = launch_kernel_process()
+    >>> sorted(k.connection)[:3], k.connection["transport"]
+    (['control_port', 'hb_port', 'iopub_port'], 'ipc')
+    >>> k.discard(); k.connection_file.exists()
+    False
+    """
+    folder = _kernel_folder()
+    kernel_id = uuid.uuid4().hex[:12]
+    connection: dict[str, object] = {
+        "transport": "ipc",
+        "ip": str(folder / f"k-{kernel_id}"),
+        **{name: i for i, name in enumerate(_PORTS, start=1)},
+        "key": secrets.token_hex(16),
+        "signature_scheme": "hmac-sha256",
+        "kernel_name": kernel_name,
+    }
+    connection_file = folder / f"kernel-{kernel_id}.json"
+    fd = os.open(connection_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(connection, f, indent=1)
+    extra = preload_arguments(preload)
+    kernel_env = dict(os.environ if env is None else env)
+    kernel_env.update(KERNEL_ENV)
+    kernel_env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
+    kernel_env["JPY_PARENT_PID"] = str(os.getpid())  # the kernel exits when this process does
+    try:
+        process = subprocess.Popen(
+            [*kernel_argv(str(connection_file)), *extra],
+            stdin=subprocess.PIPE,
+            cwd=None if cwd is None else str(cwd),
+            env=kernel_env,
+            start_new_session=True,
+        )
+    except BaseException:
+        connection_file.unlink(missing_ok=True)
+        raise
+    assert process.stdin is not None
+    process.stdin.close()  # as jupyter_client does: a kernel reads no terminal input
+    return LaunchedKernel(
+        process=process,
+        connection_file=connection_file,
+        connection=connection,
+        preload=tuple(preload),
+        cwd=None if cwd is None else str(cwd),
+        extra_arguments=extra,
+        env=dict(os.environ if env is None else env),
+    )
+
+
+def notebook_imports(nb: dict) -> list[str]:
+    """The ``research`` modules a notebook's code cells import, in order of first import.
+
+    Examples
+    --------
+    >>> code = {"cell_type": "code", "source": "from research.lab.notebook import controls"}
+    >>> text = {"cell_type": "markdown", "source": "import research"}
+    >>> notebook_imports({"cells": [code, text]})
+    ['research.lab.notebook']
+    """
+    found: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        for line in (src if isinstance(src, str) else "".join(src)).splitlines():
+            m = _IMPORT_RE.match(line)
+            if m and (mod := m.group(1) or m.group(2)) not in found:
+                found.append(mod)
+    return found
+
+
+def launch_report_kernel(notebook: str | Path) -> LaunchedKernel | None:
+    """Start the kernel for one report, importing what the notebook's cells import.
+
+    The kernel pre-imports only what the notebook's own cells import (an empty notebook:
+    nothing), so no report gets work it would not have done anyway. It runs as a report
+    kernel (``PILOTBENCH_REPORT=1``) in the notebook's folder.
+
+    Parameters
+    ----------
+    notebook
+        A report name (``pilot_vs_candidate``) or a path to an ``.ipynb``.
+
+    Returns
+    -------
+    LaunchedKernel or None
+        ``None`` (nothing started) when ``notebook`` does not name a readable notebook; the
+        report then says what is wrong.
+    """
+    from research.core.paths import notebooks_dir
+
+    name = str(notebook)
+    path = Path(name) if "/" in name or isinstance(notebook, Path) else None
+    if path is None:
+        path = notebooks_dir() / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return launch_kernel_process(
+        preload=notebook_imports(nb),
+        cwd=path.resolve().parent,
+        env={**os.environ, "PILOTBENCH_REPORT": "1"},
+    )
