@@ -308,9 +308,10 @@ class KernelSession:
         self.shutdown()
         self._start_args = {"preload": launched.preload, "cwd": launched.cwd}
         self.km = self._new_manager()
+        self.km.kernel_id = launched.kernel_id or str(uuid.uuid4())
         self.km.provisioner = AdoptingProvisioner(
             launched,
-            kernel_id=self.km.kernel_id or str(uuid.uuid4()),
+            kernel_id=self.km.kernel_id,
             kernel_spec=self.km.kernel_spec,
             parent=self.km,
         )

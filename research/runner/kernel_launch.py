@@ -127,6 +127,8 @@ class LaunchedKernel:
     connection
         The file's content: ``transport`` (``"ipc"``), ``ip`` (socket path prefix), the five
         ``*_port`` numbers, ``key``, ``signature_scheme``, ``kernel_name``.
+    kernel_id
+        The kernel's id (also in the connection file's name).
     preload, cwd, extra_arguments, env
         How it was started (a restart starts the next one the same way).
     """
@@ -134,6 +136,7 @@ class LaunchedKernel:
     process: subprocess.Popen[bytes]
     connection_file: Path
     connection: dict[str, object]
+    kernel_id: str = ""
     preload: tuple[str, ...] = ()
     cwd: str | None = None
     extra_arguments: list[str] = field(default_factory=list)
@@ -196,10 +199,10 @@ def launch_kernel_process(
     False
     """
     folder = _kernel_folder()
-    kernel_id = uuid.uuid4().hex[:12]
+    kernel_id = str(uuid.uuid4())
     connection: dict[str, object] = {
         "transport": "ipc",
-        "ip": str(folder / f"k-{kernel_id}"),
+        "ip": str(folder / f"k-{kernel_id[:12]}"),
         **{name: i for i, name in enumerate(_PORTS, start=1)},
         "key": secrets.token_hex(16),
         "signature_scheme": "hmac-sha256",
@@ -231,6 +234,7 @@ def launch_kernel_process(
         process=process,
         connection_file=connection_file,
         connection=connection,
+        kernel_id=kernel_id,
         preload=tuple(preload),
         cwd=None if cwd is None else str(cwd),
         extra_arguments=extra,
