@@ -328,3 +328,12 @@ def test_a_kernel_is_stopped_when_the_command_is_interrupted_before_the_data_che
     with pytest.raises(expected):
         run_report_command("pilot_vs_candidate", {})
     assert stopped == [True]
+
+
+def test_kernel_launch_doctests_run() -> None:
+    import doctest
+
+    import research.runner.kernel_launch as kernel_launch
+
+    res = doctest.testmod(kernel_launch, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 6 and res.failed == 0
