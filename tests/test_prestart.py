@@ -337,3 +337,46 @@ def test_kernel_launch_doctests_run() -> None:
 
     res = doctest.testmod(kernel_launch, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted >= 6 and res.failed == 0
+
+
+def _open_to_all(folder: Path, elsewhere: Path) -> None:
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+
+
+def _a_link_elsewhere(folder: Path, elsewhere: Path) -> None:
+    elsewhere.mkdir(mode=0o700)
+    folder.symlink_to(elsewhere)
+
+
+def _someone_elses(folder: Path, elsewhere: Path) -> None:
+    import os
+
+    if os.getuid() != 0:
+        pytest.skip("needs root to make a folder another user owns")
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 65534, 65534)
+
+
+@pytest.mark.parametrize("plant", [_open_to_all, _a_link_elsewhere, _someone_elses])
+def test_a_kernel_folder_planted_in_the_shared_temp_folder_is_refused(
+    plant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel's connection file (its HMAC key) and sockets go only into a folder that is
+    this user's and closed to others: in the shared temporary folder another user can create
+    ``pilotbench-kernels-UID`` first, then swap the connection file before the kernel reads
+    it (and run code in the kernel)."""
+    import os
+    import tempfile
+
+    from research.core.errors import PilotbenchError
+    from research.runner.kernel_launch import ipc_prefix, launch_kernel_process
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"pilotbench-kernels-{os.getuid()}"
+    plant(folder, tmp_path / "elsewhere")
+    with pytest.raises(PilotbenchError, match="pilotbench-kernels"):
+        launch_kernel_process()
+    with pytest.raises(PilotbenchError, match="pilotbench-kernels"):
+        ipc_prefix()
+    assert list(folder.iterdir()) == []

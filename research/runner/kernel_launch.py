@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -100,8 +101,27 @@ def preload_arguments(preload: Sequence[str]) -> list[str]:
 
 
 def _kernel_folder() -> Path:
+    """The user's folder for kernel sockets and connection files, in the temporary folder.
+
+    Raises
+    ------
+    PilotbenchError
+        If the folder exists but is not a folder of this user's closed to others: in the
+        shared temporary folder another user could have made it first, and could then read
+        the sockets' names and swap a connection file (its key) before the kernel reads it.
+    """
+    from research.core.errors import PilotbenchError
+
     folder = Path(tempfile.gettempdir()) / f"pilotbench-kernels-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    st = folder.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise PilotbenchError(
+            f"{folder} is not a private folder of this user's (someone else's, a link, or "
+            "open to others); remove it and run again",
+            sv=f"{folder} är inte en privat mapp för denna användare (någon annans, en länk "
+            "eller öppen för andra); ta bort den och kör igen",
+        )
     return folder
 
 
