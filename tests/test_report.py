@@ -300,3 +300,22 @@ def test_export_is_warmed_up_in_a_thread_and_then_shared() -> None:
     assert R._EXPORTERS["nbconvert"] is exporter  # made by the thread, reused by the export
     assert any("report.html.j2" in str(k) for k in env.cache.keys())  # page template compiled
     assert not R._EXPORT_LOCK.locked()
+
+
+def test_an_interrupt_while_the_commit_is_read_leaves_no_report_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C during the two git calls (read before the notebook runs) restores the caller's
+    ``PILOTBENCH_REPORT`` (``research.report()`` in a notebook: its controls would stay hidden)
+    and removes the staging folder, as one anywhere later in the run does."""
+    import research.runner.report as report_mod
+
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.delenv("PILOTBENCH_REPORT", raising=False)
+    monkeypatch.setattr(report_mod, "git_commit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_report("pilot_vs_candidate", {"lang": "en"}, output_root=tmp_path)
+    assert "PILOTBENCH_REPORT" not in os.environ
+    assert list((tmp_path / ".staging").iterdir()) == []

@@ -482,9 +482,10 @@ def run_report(
     executed = staging / "notebook.ipynb"
     env_before = os.environ.get("PILOTBENCH_REPORT")
     os.environ["PILOTBENCH_REPORT"] = "1"
-    # The checkout's commit (two git calls, ~10 ms) while the kernel starts, not after the run.
-    commit = git_commit()
     try:
+        # The checkout's commit (two git calls, ~10 ms) while the kernel starts, not after the
+        # run; inside the try, so that a Ctrl-C here also restores the environment.
+        commit = git_commit()
         t_exec = time.perf_counter()
         try:
             # A fresh kernel is stopped at once when the notebook is done ("immediate"):
