@@ -380,3 +380,20 @@ def test_a_kernel_folder_planted_in_the_shared_temp_folder_is_refused(
     with pytest.raises(PilotbenchError, match="pilotbench-kernels"):
         ipc_prefix()
     assert list(folder.iterdir()) == []
+
+
+def test_discarding_twice_signals_no_process_the_second_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``pilotbench report`` interrupted while adopting discards twice (the adoption, then the
+    command): the second time the kernel's id may be another process group's."""
+    import os
+
+    from research.runner.kernel_launch import launch_kernel_process
+
+    launched = launch_kernel_process()
+    launched.discard()
+    signalled: list[int] = []
+    monkeypatch.setattr(os, "killpg", lambda pgid, sig: signalled.append(pgid))
+    launched.discard()
+    assert signalled == []

@@ -163,12 +163,18 @@ class LaunchedKernel:
     env: dict[str, str] = field(default_factory=dict)
 
     def discard(self) -> None:
-        """Kill the process and remove its files (when it is never adopted)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except OSError:  # already gone
-            pass
-        self.process.wait()
+        """Kill the process and remove its files (when it is never adopted).
+
+        Once the process has been waited for, its id may be another process's: a second call
+        (a failed :meth:`~research.runner.kernel.KernelSession.adopt` discards, and so does
+        its caller) signals nothing.
+        """
+        if self.process.returncode is None:  # not reaped: the id is still the kernel's
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:  # already gone
+                pass
+            self.process.wait()
         remove_kernel_files(self.connection)
         self.connection_file.unlink(missing_ok=True)
 
