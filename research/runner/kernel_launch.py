@@ -126,10 +126,26 @@ def _kernel_folder() -> Path:
 
 
 def ipc_prefix() -> str:
-    """A unique socket path prefix in a private folder.
+    """A unique socket path prefix in the user's private kernel folder.
 
     jupyter_client's default (``kernel-ipc`` in the working directory) litters that folder and
     collides between concurrent kernels.
+
+    Returns
+    -------
+    str
+        ``<tmp>/pilotbench-kernels-<uid>/k-<12 hex digits>``; a kernel's sockets are this
+        prefix followed by ``-1`` ... ``-5``.
+
+    Raises
+    ------
+    PilotbenchError
+        If the folder is not the user's own, private one.
+
+    Examples
+    --------
+    >>> ipc_prefix() != ipc_prefix()
+    True
     """
     return str(_kernel_folder() / f"k-{uuid.uuid4().hex[:12]}")
 
@@ -175,11 +191,11 @@ class LaunchedKernel:
             except OSError:  # already gone
                 pass
             self.process.wait()
-        remove_kernel_files(self.connection)
+        _remove_kernel_files(self.connection)
         self.connection_file.unlink(missing_ok=True)
 
 
-def remove_kernel_files(connection: dict[str, object]) -> None:
+def _remove_kernel_files(connection: dict[str, object]) -> None:
     """Remove the socket files of an ``ipc`` kernel (gone already: nothing to do)."""
     if connection.get("transport") != "ipc":
         return
@@ -213,6 +229,8 @@ def launch_kernel_process(
 
     Raises
     ------
+    PilotbenchError
+        If the kernel folder is not the user's own, private one.
     OSError
         If the process cannot be started.
 
@@ -307,6 +325,22 @@ def launch_report_kernel(notebook: str | Path) -> LaunchedKernel | None:
     LaunchedKernel or None
         ``None`` (nothing started) when ``notebook`` does not name a readable notebook; the
         report then says what is wrong.
+
+    Raises
+    ------
+    PilotbenchError
+        If the kernel folder is not the user's own, private one.
+    OSError
+        If the process cannot be started.
+
+    Examples
+    --------
+    >>> launch_report_kernel("no_such_notebook") is None
+    True
+    >>> k = launch_report_kernel("pilot_vs_candidate")
+    >>> k.preload
+    ('research.lab.notebook', 'research.views.pilot_vs_candidate.sections')
+    >>> k.discard()
     """
     from research.core.paths import notebooks_dir
 
