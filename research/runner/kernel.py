@@ -293,11 +293,7 @@ class KernelSession:
         the kernel over as it is (a fresh namespace needs no reset). It runs as a report kernel
         (``PILOTBENCH_REPORT=1``) in ``cwd``.
         """
-        self.adopt(
-            launch_kernel_process(
-                preload=preload, cwd=cwd, env={**os.environ, "PILOTBENCH_REPORT": "1"}
-            )
-        )
+        self.adopt(launch_kernel_process(preload=preload, cwd=cwd))
 
     def adopt(self, launched: LaunchedKernel) -> None:
         """Manage a kernel process started by :mod:`.kernel_launch` (replacing any kernel).

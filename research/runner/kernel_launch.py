@@ -207,10 +207,12 @@ def launch_kernel_process(
     *,
     preload: Sequence[str] = (),
     cwd: str | Path | None = None,
-    env: dict[str, str] | None = None,
     kernel_name: str = "pilotbench",
 ) -> LaunchedKernel:
-    """Start a kernel process of this interpreter; return at once (it starts meanwhile).
+    """Start a report kernel of this interpreter; return at once (it starts meanwhile).
+
+    The kernel runs in this process's environment with ``PILOTBENCH_REPORT=1`` and the
+    kernelspec's additions (:data:`KERNEL_ENV`).
 
     Parameters
     ----------
@@ -218,8 +220,6 @@ def launch_kernel_process(
         Modules the kernel imports while it starts (:func:`preload_arguments`).
     cwd
         The kernel's working folder (default: this process's).
-    env
-        The kernel's environment before the kernelspec's additions (default: this process's).
     kernel_name
         Written to the connection file.
 
@@ -257,8 +257,10 @@ def launch_kernel_process(
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(connection, f, indent=1)
     extra = preload_arguments(preload)
-    kernel_env = dict(os.environ if env is None else env)
-    kernel_env.update(KERNEL_ENV)
+    # A report kernel (PILOTBENCH_REPORT=1) in this process's environment; a restart
+    # passes the same to jupyter_client, which adds the kernelspec's part again.
+    env = {**os.environ, "PILOTBENCH_REPORT": "1"}
+    kernel_env = {**env, **KERNEL_ENV}
     kernel_env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
     kernel_env["JPY_PARENT_PID"] = str(os.getpid())  # the kernel exits when this process does
     try:
@@ -282,7 +284,7 @@ def launch_kernel_process(
         preload=tuple(preload),
         cwd=None if cwd is None else str(cwd),
         extra_arguments=extra,
-        env=dict(os.environ if env is None else env),
+        env=env,
     )
 
 
@@ -355,5 +357,4 @@ def launch_report_kernel(notebook: str | Path) -> LaunchedKernel | None:
     return launch_kernel_process(
         preload=notebook_imports(nb),
         cwd=path.resolve().parent,
-        env={**os.environ, "PILOTBENCH_REPORT": "1"},
     )
