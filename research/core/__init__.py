@@ -9,7 +9,8 @@ Imports nothing from the rest of :mod:`research`; everything else may import it.
 - :mod:`~research.core.ddf`: reading DDF-CSV files (the open-numbers format);
 - :mod:`~research.core.fmt`: Swedish and English number formats;
 - :mod:`~research.core.display`: how results show themselves in JupyterLab;
-- :mod:`~research.core.version`: the package version.
+- :mod:`~research.core.version`: the package version;
+- :mod:`~research.core.offload`: a lone report kernel's worker process on a spare core.
 """
 
 __all__: list[str] = []

@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from research.core.offload import ENV as OFFLOAD_ENV
+
 __all__ = [
     "KERNEL_ENV",
     "LaunchedKernel",
@@ -40,16 +42,25 @@ __all__ = [
     "launch_kernel_process",
     "launch_report_kernel",
     "notebook_imports",
+    "offload_modules",
     "preload_arguments",
 ]
 
 #: What the kernel process runs: ``ipykernel_launcher`` as ``python -m`` would, with
 #: ``debugpy`` made unimportable first (ipykernel then runs without its debugger: a report
-#: kernel is never debugged, and debugpy costs every kernel about 8 MiB RSS, issue 17).
+#: kernel is never debugged, and debugpy costs every kernel about 8 MiB RSS, issue 17). A
+#: lone report kernel (``PILOTBENCH_OFFLOAD`` set, :func:`offload_modules`) first forks its
+#: offload worker, while it has no other thread (:mod:`research.core.offload`).
 _LAUNCH = (
-    "import runpy, sys; sys.modules['debugpy'] = None; "
+    "import os, runpy, sys; sys.modules['debugpy'] = None; "
+    "os.environ.get('PILOTBENCH_OFFLOAD') and "
+    "__import__('research.core.offload', fromlist=['_']).start_from_environment(); "
     "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"
 )
+
+#: Report views that hand their figures to an offload worker (:mod:`research.core.offload`)
+#: when their kernel has one, and the modules that worker imports for them.
+OFFLOADING_VIEWS = {"research.views.pilot_vs_candidate": ("research.views.charts",)}
 
 #: Environment the kernelspec adds to the caller's.
 KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
@@ -208,6 +219,7 @@ def launch_kernel_process(
     preload: Sequence[str] = (),
     cwd: str | Path | None = None,
     kernel_name: str = "pilotbench",
+    offload: Sequence[str] = (),
 ) -> LaunchedKernel:
     """Start a report kernel of this interpreter; return at once (it starts meanwhile).
 
@@ -222,6 +234,10 @@ def launch_kernel_process(
         The kernel's working folder (default: this process's).
     kernel_name
         Written to the connection file.
+    offload
+        Modules for the kernel's offload worker to import (:func:`offload_modules`; only a
+        lone report kernel has one); empty: no worker, whatever this process's environment
+        says.
 
     Returns
     -------
@@ -260,6 +276,9 @@ def launch_kernel_process(
     # A report kernel (PILOTBENCH_REPORT=1) in this process's environment; a restart
     # passes the same to jupyter_client, which adds the kernelspec's part again.
     env = {**os.environ, "PILOTBENCH_REPORT": "1"}
+    env.pop(OFFLOAD_ENV, None)
+    if offload:
+        env[OFFLOAD_ENV] = ",".join(offload)
     kernel_env = {**env, **KERNEL_ENV}
     kernel_env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
     kernel_env["JPY_PARENT_PID"] = str(os.getpid())  # the kernel exits when this process does
@@ -354,7 +373,26 @@ def launch_report_kernel(notebook: str | Path) -> LaunchedKernel | None:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    imports = notebook_imports(nb)
     return launch_kernel_process(
-        preload=notebook_imports(nb),
-        cwd=path.resolve().parent,
+        preload=imports, cwd=path.resolve().parent, offload=offload_modules(imports)
     )
+
+
+def offload_modules(imports: Sequence[str]) -> tuple[str, ...]:
+    """What a lone report kernel's offload worker imports, for a notebook importing ``imports``.
+
+    Empty (no worker) unless the notebook uses a view of :data:`OFFLOADING_VIEWS`.
+
+    Examples
+    --------
+    >>> offload_modules(["research.lab.notebook", "research.views.pilot_vs_candidate.sections"])
+    ('research.views.charts',)
+    >>> offload_modules(["research.views.decision_brief.sections"])
+    ()
+    """
+    found: list[str] = []
+    for view, modules in OFFLOADING_VIEWS.items():
+        if any(m == view or m.startswith(view + ".") for m in imports):
+            found += [m for m in modules if m not in found]
+    return tuple(found)

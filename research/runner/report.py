@@ -41,6 +41,7 @@ from research.core.errors import (
     UnknownIndicatorError,
 )
 from research.core.i18n import load_catalogue
+from research.core.offload import ENV as OFFLOAD_ENV
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
 from research.data.provenance import git_commit, load_manifest, sha256_file
@@ -420,6 +421,17 @@ def _describe_failure(exc: Exception) -> str:
     return f"{where}{snippet} raised {ename}: {evalue}"
 
 
+def _offload_modules(src: Path) -> tuple[str, ...]:
+    """The offload worker's modules for a fresh kernel running ``src`` (none: unreadable)."""
+    from .kernel_launch import notebook_imports, offload_modules
+
+    try:
+        nb = json.loads(src.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return offload_modules(notebook_imports(nb))
+
+
 def run_report(
     notebook: str | Path = "pilot_vs_candidate",
     parameters: Mapping[str, Any] | None = None,
@@ -480,8 +492,13 @@ def run_report(
     staging = root / ".staging" / f"{slug}-{uuid.uuid4().hex[:8]}"
     _prepare_output(root, staging)
     executed = staging / "notebook.ipynb"
-    env_before = os.environ.get("PILOTBENCH_REPORT")
+    env_before = {k: os.environ.get(k) for k in ("PILOTBENCH_REPORT", OFFLOAD_ENV)}
     os.environ["PILOTBENCH_REPORT"] = "1"
+    # A fresh kernel for this one report may draw its figures on a spare core
+    # (research.core.offload); a kept one (a batch's) was started without a worker.
+    os.environ.pop(OFFLOAD_ENV, None)
+    if kernel is None and (offload := _offload_modules(src)):
+        os.environ[OFFLOAD_ENV] = ",".join(offload)
     try:
         # The checkout's commit (two git calls, ~10 ms) while the kernel starts, not after the
         # run; inside the try, so that a Ctrl-C here also restores the environment.
@@ -578,10 +595,11 @@ def run_report(
             sv=f"rapporten {slug} kunde inte skrivas: {describe_os_error(exc, root)}{kept}",
         ) from exc
     finally:
-        if env_before is None:
-            os.environ.pop("PILOTBENCH_REPORT", None)
-        else:
-            os.environ["PILOTBENCH_REPORT"] = env_before
+        for key, value in env_before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return ReportResult(

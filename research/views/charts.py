@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +40,7 @@ from research.core.fmt import format_number
 from research.core.i18n import load_catalogue
 from research.data.catalog import SeriesBreak
 
-from .html import at_dpi
+from .html import Html, at_dpi, figure
 from .texts import COMMON
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "SeriesStyle",
     "YearBoundaries",
     "end_labels",
+    "figure_html",
     "funnel_chart",
     "house_figure",
     "label_axes",
@@ -948,3 +949,37 @@ def funnel_chart(
             renderer = FigureCanvasAgg(fig).get_renderer()
             _fit_axes(fig, ax, renderer, legend=None, hang=(), rows_of=lambda scale: 0)
     return fig
+
+
+def figure_html(
+    draw: Callable[..., Figure], kwargs: Mapping[str, object], *, alt: str, source: str
+) -> Html:
+    """A chart drawn and embedded in one call: ``figure(draw(**kwargs), alt=..., source=...)``.
+
+    One call of module-level functions on picklable arguments, so that the offload worker
+    can run it for a report kernel (:class:`research.core.offload.Prefetch`).
+
+    Parameters
+    ----------
+    draw
+        A chart function of this module (:func:`trend_chart`, :func:`funnel_chart`).
+    kwargs
+        Its arguments.
+    alt, source
+        The image's alternative text and the source line under it
+        (:func:`research.views.html.figure`).
+
+    Returns
+    -------
+    research.views.html.Html
+        ``<figure>`` with the chart as an embedded PNG.
+
+    Examples
+    --------
+    >>> data = pl.DataFrame({"area_code": ["0126"] * 2, "year": [2020, 2021], "value": [1.0, 2.0]})
+    >>> out = figure_html(trend_chart, {"data": data, "series": [("0126", "Huddinge")],
+    ...                   "title": "T", "ylabel": "y"}, alt="A", source="S")
+    >>> str(out).startswith('<figure class="chart"><img alt="A" src="data:image/png;base64,')
+    True
+    """
+    return figure(draw(**kwargs), alt=alt, source=source)

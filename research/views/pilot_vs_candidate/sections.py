@@ -18,6 +18,7 @@ import polars as pl
 from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
+from research.core import offload
 from research.core.errors import ParameterError
 from research.core.fmt import (
     check_lang,
@@ -44,7 +45,7 @@ from research.stats.rates import (
     rate_ratio,
 )
 from research.views import html
-from research.views.charts import PeriodMarks, funnel_chart, trend_chart
+from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
 from .summary import findings, format_phi
@@ -68,6 +69,7 @@ class PilotVsCandidate:
     catalog: Catalog = field(repr=False)
     programme: Pilot = field(default_factory=lambda: case().pilot)
     _memo: dict = field(default_factory=dict, init=False, repr=False)
+    _prefetch: offload.Prefetch | None = field(default=None, init=False, repr=False)
 
     @property
     def areas(self) -> list[Area]:
@@ -267,6 +269,10 @@ class PilotVsCandidate:
 
     def trend_chart(self, indicator: str) -> html.Html:
         """One indicator over time with series breaks and the pilot start marked."""
+        return self._figure(("trend", indicator), lambda: self._trend_call(indicator))
+
+    def _trend_call(self, indicator: str) -> tuple[Any, tuple, dict]:
+        """``(figure_html, args, kwargs)`` drawing :meth:`trend_chart`'s figure."""
         ind = self.catalog[indicator]
         codes = [a.code for a in self.areas]
         data = self._rows(ind.id, codes).filter(
@@ -277,19 +283,19 @@ class PilotVsCandidate:
         years = (self.start_year, self.end_year)
         breaks = self.catalog.breaks_for(ind.id, years)
         labels = [(a.code, self.name(a)) for a in self.areas]
-        fig = trend_chart(
-            data,
-            series=labels,
-            title=ind.label(self.lang, short=True),
-            ylabel=ind.unit_label(self.lang),
-            marks=PeriodMarks(
+        chart = {
+            "data": data,
+            "series": labels,
+            "title": ind.label(self.lang, short=True),
+            "ylabel": ind.unit_label(self.lang),
+            "marks": PeriodMarks(
                 self.lang,
                 breaks,
                 self.pilot_start,
                 TEXTS("pilot_start", self.lang, start=format_month(self.pilot_start, self.lang)),
             ),
-            years=years,
-        )
+            "years": years,
+        }
         alt = TEXTS(
             "chart_alt",
             self.lang,
@@ -301,7 +307,33 @@ class PilotVsCandidate:
         )
         if breaks:
             alt += " " + "; ".join(b.label(self.lang) for b in breaks) + "."
-        return html.figure(fig, alt=alt, source=self.source_line())
+        return figure_html, (trend_chart, chart), {"alt": alt, "source": self.source_line()}
+
+    def _figure(self, key: tuple, call: Any) -> html.Html:
+        """The figure ``call()`` describes (``(function, args, kwargs)``), drawn ahead or here."""
+
+        def here() -> html.Html:
+            fn, args, kwargs = call()
+            return fn(*args, **kwargs)
+
+        return here() if self._prefetch is None else self._prefetch.take(key, here)
+
+    def prefetch_figures(self) -> None:
+        """Hand the report's figures to the offload worker, if this kernel has one.
+
+        A lone report kernel on a machine with a spare core has one
+        (:mod:`research.core.offload`): it draws the figures from the last (the funnel)
+        while this process computes the summary and tables and draws them from the first;
+        :meth:`trend_chart` and :meth:`funnel` take each from wherever it was drawn. Without
+        a worker this does nothing. The figures are the same either way.
+        """
+        pool = offload.worker()
+        if pool is None or self._prefetch is not None:
+            return
+        tasks = {("trend", i): self._trend_call(i) for i in self.indicators}
+        if self.funnel_result() is not None:
+            tasks[("funnel",)] = self._funnel_call()
+        self._prefetch = offload.Prefetch(pool, tasks)
 
     def trends_heading(self) -> html.Html:
         """Heading of the trends section."""
@@ -527,32 +559,10 @@ class PilotVsCandidate:
 
     def funnel(self) -> html.Html:
         """Funnel plot of all kommuner for the first indicator, candidate and pilot marked."""
-        ind = self.catalog[self.indicators[0]]
         found = self.funnel_result()
         if found is None:
             return html.Html("")
         year, res, where = found
-        marks = [(self.candidate.code, self.candidate.name)]
-        if self.pilot.level == "kommun":
-            marks.append((self.pilot.code, self.pilot.name))
-        fig = funnel_chart(
-            res.areas,
-            res.limits,
-            highlight=marks,
-            title=f"{ind.label(self.lang, short=True)} {year}",
-            xlabel=TEXTS("funnel_x", self.lang),
-            ylabel=ind.unit_label(self.lang),
-            target_label=TEXTS("target", self.lang),
-            lang=self.lang,
-        )
-        alt = TEXTS(
-            "funnel_alt",
-            self.lang,
-            indicator=ind.label(self.lang),
-            year=year,
-            candidate=self.candidate.name,
-            pilot=self.pilot.name,
-        )
         # The limits are widened by sqrt(phi) only when phi > 1 (research.stats.funnel): show
         # the estimate itself, and say when no inflation was applied.
         intro = TEXTS(
@@ -566,8 +576,35 @@ class PilotVsCandidate:
         return (
             self._h2("funnel")
             + html.paragraph(intro)
-            + html.figure(fig, alt=alt, source=self.source_line())
+            + self._figure(("funnel",), self._funnel_call)
         )
+
+    def _funnel_call(self) -> tuple[Any, tuple, dict]:
+        """``(figure_html, args, kwargs)`` drawing :meth:`funnel`'s figure (it has a result)."""
+        ind = self.catalog[self.indicators[0]]
+        year, res, _ = self.funnel_result()  # type: ignore[misc]
+        marks = [(self.candidate.code, self.candidate.name)]
+        if self.pilot.level == "kommun":
+            marks.append((self.pilot.code, self.pilot.name))
+        chart = {
+            "areas": res.areas,
+            "limits": res.limits,
+            "highlight": marks,
+            "title": f"{ind.label(self.lang, short=True)} {year}",
+            "xlabel": TEXTS("funnel_x", self.lang),
+            "ylabel": ind.unit_label(self.lang),
+            "target_label": TEXTS("target", self.lang),
+            "lang": self.lang,
+        }
+        alt = TEXTS(
+            "funnel_alt",
+            self.lang,
+            indicator=ind.label(self.lang),
+            year=year,
+            candidate=self.candidate.name,
+            pilot=self.pilot.name,
+        )
+        return figure_html, (funnel_chart, chart), {"alt": alt, "source": self.source_line()}
 
     def similar_frame(self, k: int = 10) -> Any:
         """The candidate's ``k`` most similar kommuner (years ``end_year - 2`` to ``end_year``).
@@ -870,7 +907,7 @@ def pilot_vs_candidate(
             sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
             f"fick {start_year}, {end_year}",
         )
-    return PilotVsCandidate(
+    report = PilotVsCandidate(
         pilot=p,
         candidate=c,
         indicators=ids,
@@ -881,3 +918,5 @@ def pilot_vs_candidate(
         panel=panel,
         catalog=cat,
     )
+    report.prefetch_figures()
+    return report

@@ -1,0 +1,271 @@
+"""Work handed to a second process on a core the report kernel leaves idle (issue 17).
+
+A report kernel computes on one core; on a machine with two or more, the others wait while
+it draws its figures, which are pure functions of small frames. A lone report kernel
+therefore starts one *offload worker* as it starts (:func:`start_from_environment`, called
+by the kernel's launch line when :data:`ENV` names the modules the worker imports): the
+worker imports them while the kernel imports its own, and later draws the report's figures
+while the kernel computes the rest. :class:`Prefetch` hands it the figures in the reverse of
+the order the report shows them; the kernel takes each figure from the worker, or draws it
+itself if the worker has not started on it, so the two meet in the middle and nothing waits
+for more than the one figure being drawn.
+
+The worker runs the same code on the same data with the same library versions, so a figure
+is the same bytes whichever process drew it (``tests/test_offload.py``). Whatever goes wrong
+in the worker (an error, a warning, the process killed, no answer in time) makes the kernel
+draw that figure itself: the worker can make a report faster, never different or failed.
+
+Only a lone report kernel starts a worker: a batch's kernels already keep every core busy,
+and an interactive kernel is the user's. Standard library only
+(:class:`concurrent.futures.ProcessPoolExecutor`), imported when first used.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+__all__ = ["ENV", "Prefetch", "start_from_environment", "start_worker", "usable_cpus", "worker"]
+
+#: Environment variable naming (comma-separated) the modules a lone report kernel's offload
+#: worker imports; unset or empty: no worker.
+ENV = "PILOTBENCH_OFFLOAD"
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, else the machine's count).
+
+    Examples
+    --------
+    >>> usable_cpus() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _init_worker(modules: Sequence[str]) -> None:
+    """In the worker: yield to the kernel, ignore Ctrl-C (the kernel's) and import ``modules``.
+
+    The worker imports while the kernel and the command that started it import their own
+    modules, three processes on (at least) two cores; at nice 10 it takes what they leave.
+    Once the kernel computes and the command waits, each has a core of its own.
+    """
+    import importlib
+    import signal
+
+    os.nice(10)
+    # An interrupt of the kernel reaches its whole process group; the worker's figures are
+    # short, and the kernel stops it with itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in modules:
+        importlib.import_module(name)
+
+
+def _ready() -> bool:
+    """A task that returns once the worker has imported its modules."""
+    return True
+
+
+def start_worker(modules: Sequence[str]) -> ProcessPoolExecutor:
+    """Start this process's offload worker (one process) importing ``modules``; return it.
+
+    The worker is forked at once, so call this while the process has no other threads (the
+    kernel's launch line does, before ipykernel starts): a fork copies only the calling
+    thread, and a lock another thread held would stay locked in the child. Calling it again
+    returns the running worker.
+
+    Parameters
+    ----------
+    modules
+        Modules the worker imports before its first task (those the figures need).
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+        With one worker process, also returned by :func:`worker` from now on.
+
+    Raises
+    ------
+    OSError
+        If the process cannot be started.
+
+    Examples
+    --------
+    >>> pool = start_worker(["json"])
+    >>> pool.submit(sum, [1, 2, 3]).result()
+    6
+    >>> worker() is pool
+    True
+    >>> pool.shutdown(); _forget()
+    """
+    global _pool
+    if _pool is not None:
+        return _pool
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init_worker,
+        initargs=(tuple(modules),),
+    )
+    pool.submit(_ready)  # forks the worker now: its imports run while the caller's do
+    _pool = pool
+    return pool
+
+
+def _forget() -> None:
+    """Drop the reference to the worker (tests, after shutting it down)."""
+    global _pool
+    _pool = None
+
+
+def start_from_environment() -> ProcessPoolExecutor | None:
+    """Start the offload worker if :data:`ENV` names modules and a second CPU is usable.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor or None
+        The worker, or ``None`` when none was asked for or only one CPU is usable.
+
+    Examples
+    --------
+    >>> os.environ.pop(ENV, None)
+    >>> start_from_environment() is None
+    True
+    """
+    modules = [m for m in os.environ.get(ENV, "").split(",") if m.strip()]
+    if not modules or usable_cpus() < 2:
+        return None
+    return start_worker([m.strip() for m in modules])
+
+
+def worker() -> ProcessPoolExecutor | None:
+    """The offload worker of this process, or ``None`` if it has none.
+
+    Examples
+    --------
+    >>> worker() is None
+    True
+    """
+    return _pool
+
+
+class Prefetch:
+    """Results computed ahead by the offload worker, each taken once by the process that needs it.
+
+    ``tasks`` maps a key to ``(function, args, kwargs)`` in the order the caller will
+    :meth:`take` them; a thread of this process hands them to ``pool`` one at a time from
+    the last, so the worker works toward the caller, which takes the first ones itself.
+
+    Parameters
+    ----------
+    pool
+        The worker (:func:`worker`); ``None`` makes every :meth:`take` compute here.
+    tasks
+        ``key -> (function, args, kwargs)``; the function and its arguments must pickle
+        (module-level functions, frames, dataclasses).
+    timeout
+        Seconds :meth:`take` waits for a result the worker has started before computing it
+        here (a figure takes the worker 0.1-0.3 s on an idle core).
+
+    Examples
+    --------
+    >>> import operator
+    >>> pf = Prefetch(None, {"a": (operator.add, (1, 2), {})})
+    >>> pf.take("a", lambda: 3)
+    3
+    """
+
+    def __init__(
+        self,
+        pool: ProcessPoolExecutor | None,
+        tasks: Mapping[Hashable, tuple[Callable[..., Any], tuple, dict]],
+        *,
+        timeout: float = 5.0,
+    ) -> None:
+        self._pending: dict[Hashable, tuple[Callable[..., Any], tuple, dict]] = dict(tasks)
+        self._sent: dict[Hashable, Future] = {}
+        self._lock = threading.Lock()
+        self._timeout = timeout
+        self._late = False
+        self.from_worker: list[Hashable] = []
+        if pool is None or not self._pending:
+            self._pending.clear()
+            return
+        threading.Thread(
+            target=self._feed, args=(pool,), name="pilotbench-prefetch", daemon=True
+        ).start()
+
+    def _feed(self, pool: ProcessPoolExecutor) -> None:
+        """Send the pending tasks to ``pool`` one at a time, last first, until none is left."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                key = next(reversed(self._pending))
+                fn, args, kwargs = self._pending.pop(key)
+                try:
+                    future = pool.submit(_quiet_call, fn, args, kwargs)
+                except Exception:  # the worker gone or shut down: take() computes the rest
+                    self._pending.clear()
+                    return
+                self._sent[key] = future
+            try:
+                future.result()
+            except BaseException:  # whatever failed, take() computes it here
+                with self._lock:
+                    self._pending.clear()
+                return
+
+    def take(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The worker's result for ``key``, or ``compute()`` if the worker did not start it.
+
+        Waits for a result the worker is working on, up to ``timeout`` seconds; after one
+        such wait has run out (a machine so busy that the worker hardly runs) it waits no
+        more and sends nothing more. If the worker failed for any reason, computes here, so
+        that a genuine error is raised here with its usual traceback.
+        """
+        with self._lock:
+            self._pending.pop(key, None)
+            future = self._sent.pop(key, None)
+            late = self._late
+        if future is not None:
+            try:
+                result = future.result(timeout=0 if late else self._timeout)
+            except TimeoutError:
+                with self._lock:
+                    self._late = True
+                    self._pending.clear()
+            except Exception:  # computed here instead, see the docstring
+                pass
+            else:
+                self.from_worker.append(key)
+                return result
+        return compute()
+
+
+def _quiet_call(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """``fn(*args, **kwargs)`` in the worker; raises :class:`RuntimeError` if it warned.
+
+    A warning in the worker would reach no notebook; raised, it makes the kernel compute the
+    result itself, where the warning shows as it would without a worker.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        result = fn(*args, **kwargs)
+    if caught:
+        raise RuntimeError(f"warned in the offload worker: {caught[0].message}")
+    return result
