@@ -44,7 +44,7 @@ from research.stats.rates import (
     rate_ratio,
 )
 from research.views import html
-from research.views.charts import PeriodMarks, funnel_chart, trend_chart
+from research.views.charts import PeriodMarks, figure_scope, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
 from .summary import findings, format_phi
@@ -265,6 +265,7 @@ class PilotVsCandidate:
             breakable=True,  # starts on page 1 below the summary instead of leaving it part empty
         )
 
+    @figure_scope()
     def trend_chart(self, indicator: str) -> html.Html:
         """One indicator over time with series breaks and the pilot start marked."""
         ind = self.catalog[indicator]
@@ -525,6 +526,7 @@ class PilotVsCandidate:
 
         return self._once("funnel", compute)
 
+    @figure_scope()
     def funnel(self) -> html.Html:
         """Funnel plot of all kommuner for the first indicator, candidate and pilot marked."""
         ind = self.catalog[self.indicators[0]]
