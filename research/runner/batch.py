@@ -515,8 +515,9 @@ def _limit_heap_growth() -> bool:
     executed notebooks, their images and the pages (hundreds of KiB each) come from those
     heaps, where a few small live objects pin the freed pages even after
     :func:`_release_freed_memory`. At most two heaps, and the threshold kept at 128 KiB: the
-    peak of the batch's memory (25 reports, 2 kernels) 0-8 MiB lower in 9 of 9 interleaved
-    pairs, median 3 (issue 17, benchmarks/README.md). The settings stay for the process.
+    peak of the batch's memory (25 reports, 2 kernels) lower in 7 of 9 interleaved pairs and
+    equal in 2, median 3 MiB (issue 17, benchmarks/README.md). The settings stay for the
+    process.
 
     Returns
     -------
