@@ -201,3 +201,14 @@ def test_a_kernel_is_handed_on_once_its_notebook_has_run(tiny: str, tmp_path: Pa
         assert handed == [(True, True)]
     finally:
         session.shutdown()
+
+
+def test_heap_limits_are_taken_where_glibc_runs() -> None:
+    import platform
+
+    from research.runner.batch import _limit_heap_growth
+
+    # Twice: the batch sets them once per run, and a second run in one process is fine.
+    assert _limit_heap_growth() == _limit_heap_growth()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert _limit_heap_growth()

@@ -34,6 +34,7 @@ from research.geo.area import Area
 from research.geo.registry import load_areas
 from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
 from research.views import html
+from research.views.charts import figure_scope
 
 from .charts import need_detectability_chart
 from .summary import findings
@@ -766,6 +767,7 @@ class CandidateScreening:
             pl.col("detect_mde_pct").alias("mde_pct"),
         )
 
+    @figure_scope()
     def overview_chart(self) -> html.Html:
         """Section 3: need against detectability for all kommuner, top ones labelled."""
         first, last = self.years
