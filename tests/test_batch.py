@@ -212,3 +212,30 @@ def test_heap_limits_are_taken_where_glibc_runs() -> None:
     assert _limit_heap_growth() == _limit_heap_growth()
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert _limit_heap_growth()
+
+
+def test_the_commit_is_read_once_for_the_whole_batch(
+    tiny: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import research.data.provenance as provenance
+    import research.runner.report as report_mod
+
+    calls: list[int] = []
+
+    def once() -> str:
+        calls.append(1)
+        return "0123456789ab"
+
+    def per_report() -> str:
+        raise AssertionError("a batch's report read the commit itself")
+
+    monkeypatch.setattr(provenance, "git_commit", once)
+    monkeypatch.setattr(report_mod, "git_commit", per_report)
+    out = tmp_path / "reports"
+    tasks = [Task(tiny, {"mode": "ok"}), Task(tiny, {"mode": "ok2"})]
+    res = run_batch(tasks, workers=2, output_root=out, progress=False)
+    assert res.ok, [r.error for r in res.results]
+    assert calls == [1]
+    manifests = sorted(out.glob("tiny_*/manifest.json"))
+    assert len(manifests) == 2
+    assert {json.loads(m.read_text())["git_commit"] for m in manifests} == {"0123456789ab"}

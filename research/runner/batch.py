@@ -440,13 +440,19 @@ def _preload_modules(paths: Sequence[Path]) -> list[str]:
 
 
 def _run_task(
-    slot: _Slot, task: Task, path: Path, root: Path, release: Callable[[], None]
+    slot: _Slot,
+    task: Task,
+    path: Path,
+    root: Path,
+    release: Callable[[], None],
+    commit: str | None = None,
 ) -> TaskResult:
     """Run one report on the slot's kernel; a failure is returned, never raised.
 
     ``release`` hands the kernel on: called once the notebook has run (the HTML is then
     written while the kernel serves the next report), or after a failed run once the kernel
-    has been examined and restarted. Exactly once either way.
+    has been examined and restarted. Exactly once either way. ``commit`` is the checkout's,
+    read once for the batch.
     """
     from .report import run_report
 
@@ -466,6 +472,7 @@ def _run_task(
             output_root=root,
             kernel=slot.session,
             on_executed=executed,
+            commit=commit,
         )
         out = TaskResult(task, "ok", time.perf_counter() - t0, str(res.html))
     except Exception as exc:  # report it, keep serving
@@ -582,10 +589,13 @@ def _run_local(
     that dies (killed, out of memory) fails only its report; the next report on it starts a
     new kernel.
     """
+    import functools
     import queue
     import threading
 
     from tqdm import tqdm
+
+    from research.data.provenance import git_commit
 
     from .params import notebook_path
 
@@ -595,6 +605,9 @@ def _run_local(
     # Kernels start first and import what the notebooks import while the data are checked.
     slots = [_Slot(i, _thread_session()) for i in range(min(workers, len(tasks)))]
     _start_kernels(slots, paths)
+    # Once for the batch, not twice a report: two git processes forked from this process per
+    # report (a sampler can catch one before it runs git, with this process's ~80 MiB).
+    commit = git_commit()
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(len(tasks)):
         todo.put(i)
@@ -613,7 +626,8 @@ def _run_local(
             slot = _next_free(free, stop)
             if slot is None:
                 return
-            done.put((i, _run_task(slot, tasks[i], paths[i], root, lambda s=slot: free.put(s))))
+            release = functools.partial(free.put, slot)
+            done.put((i, _run_task(slot, tasks[i], paths[i], root, release, commit)))
 
     bar = tqdm(
         total=len(tasks),

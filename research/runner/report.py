@@ -441,6 +441,7 @@ def run_report(
     pdf: bool = False,
     kernel: KernelSession | None = None,
     on_executed: Callable[[], None] | None = None,
+    commit: str | None = None,
 ) -> ReportResult:
     """Execute a report notebook and write its HTML, notebook and manifest atomically.
 
@@ -464,6 +465,9 @@ def run_report(
         kernel is not needed any more, and a batch hands it to its next report while this
         one is written (issue 17). Not called when the run fails (the caller still owns the
         kernel then, to find out why and restart it).
+    commit
+        The checkout's commit for the manifest (:func:`research.data.provenance.git_commit`);
+        read here when ``None``. A batch reads it once for all its reports.
 
     Returns
     -------
@@ -502,7 +506,8 @@ def run_report(
     try:
         # The checkout's commit (two git calls, ~10 ms) while the kernel starts, not after the
         # run; inside the try, so that a Ctrl-C here also restores the environment.
-        commit = git_commit()
+        if commit is None:
+            commit = git_commit()
         t_exec = time.perf_counter()
         try:
             # A fresh kernel is stopped at once when the notebook is done ("immediate"):
