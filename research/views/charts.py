@@ -41,7 +41,8 @@ from research.core.fmt import format_number
 from research.core.i18n import load_catalogue
 from research.data.catalog import SeriesBreak
 
-from .html import Html, at_dpi, figure
+from . import html
+from .html import Html, at_dpi
 from .texts import COMMON
 
 __all__ = [
@@ -1025,4 +1026,4 @@ def figure_html(
     True
     """
     with figure_scope():  # the figure is freed on return, not at the next full collection
-        return figure(draw(**kwargs), alt=alt, source=source)
+        return html.figure(draw(**kwargs), alt=alt, source=source)
