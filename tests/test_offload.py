@@ -278,3 +278,33 @@ def test_a_worker_slower_than_this_process_is_waited_for_no_longer_than_computin
     assert pf.take("c", lambda: "here") == "here"
     assert 0.2 <= time.monotonic() - t0 < 0.6  # 1.5 x 0.05 s, at least 0.2 s
     assert pf.from_worker == []
+
+
+@pytest.mark.parametrize("how", ["os._exit", "SIGKILL"])
+def test_the_worker_dies_with_a_kernel_that_ends_without_shutting_it_down(how, tmp_path) -> None:
+    # ipykernel ends with os._exit when the command that started it is killed; the kernel
+    # may be killed alone (out of memory): the worker, waiting for work, must not stay
+    code = f"""
+        import os, signal
+        from research.core import offload
+        pool = offload.start_worker(["json"])
+        assert pool.submit(os.getpid).result() != os.getpid()
+        (proc,) = pool._processes.values()
+        print(proc.pid, flush=True)
+        if {how!r} == "os._exit":
+            os._exit(1)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """
+    out = tmp_path / "pid"
+    with out.open("w") as f:  # not a pipe: a worker left behind would hold it open
+        subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)], stdout=f, cwd=ROOT, timeout=60
+        )
+    pid = int(out.read_text())
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = Path(f"/proc/{pid}").exists()
+    if alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "the worker outlived its kernel"

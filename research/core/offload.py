@@ -54,8 +54,8 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(modules: Sequence[str]) -> None:
-    """In the worker: yield to the kernel, ignore Ctrl-C (the kernel's) and import ``modules``.
+def _init_worker(modules: Sequence[str], parent: int) -> None:
+    """In the worker: die with the kernel, yield to it, ignore Ctrl-C and import ``modules``.
 
     The worker imports while the kernel and the command that started it import their own
     modules, three processes on (at least) two cores; at nice 10 it takes what they leave.
@@ -64,12 +64,35 @@ def _init_worker(modules: Sequence[str]) -> None:
     import importlib
     import signal
 
+    _die_with(parent)
     os.nice(10)
     # An interrupt of the kernel reaches its whole process group; the worker's figures are
     # short, and the kernel stops it with itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in modules:
         importlib.import_module(name)
+
+
+def _die_with(parent: int) -> None:
+    """In the worker: be killed as soon as ``parent`` (the kernel) exits, however it exits.
+
+    A worker waits for its next task on a pipe whose writing end it holds itself, so it
+    never sees the kernel go: a kernel killed alone (out of memory) or ending with
+    ``os._exit`` (ipykernel's, when the command that started it is killed) would leave it
+    running, with the report's modules in memory, for good. Linux sends the signal asked
+    for with ``prctl(PR_SET_PDEATHSIG)`` when the thread that forked the worker exits (the
+    kernel's main thread, :func:`start_worker`); elsewhere nothing is done.
+    """
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the kernel exited before the call above
+        os._exit(1)
 
 
 def _ready() -> bool:
@@ -119,7 +142,7 @@ def start_worker(modules: Sequence[str]) -> ProcessPoolExecutor:
         max_workers=1,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_init_worker,
-        initargs=(tuple(modules),),
+        initargs=(tuple(modules), os.getpid()),
     )
     pool.submit(_ready)  # forks the worker now: its imports run while the caller's do
     _pool = pool
