@@ -168,6 +168,21 @@ def test_the_environment_starts_a_worker_only_with_modules_and_a_spare_cpu() -> 
     assert _run(code, {offload.ENV: "json"}, cpus={0}).strip() == "False"
 
 
+@pytest.mark.skipif(offload.usable_cpus() < 2, reason="a worker needs a second CPU")
+def test_a_worker_that_cannot_be_forked_is_no_worker_and_no_error() -> None:
+    # the kernel's launch line calls this before ipykernel starts: an error would kill the
+    # kernel, and the report with it
+    code = """
+        import os
+        def no_fork():
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        os.fork = no_fork
+        from research.core import offload
+        print(offload.start_from_environment() is None, offload.worker() is None)
+    """
+    assert _run(code, {offload.ENV: "json"}).split() == ["True", "True"]
+
+
 def test_only_the_views_that_prefetch_get_a_worker() -> None:
     assert offload_modules(["research.views.pilot_vs_candidate.sections"]) == (
         "research.views.charts",

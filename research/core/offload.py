@@ -158,10 +158,14 @@ def _forget() -> None:
 def start_from_environment() -> ProcessPoolExecutor | None:
     """Start the offload worker if :data:`ENV` names modules and a second CPU is usable.
 
+    The kernel's launch line calls it before ipykernel starts: it never raises, so that a
+    worker that cannot be had costs the kernel nothing but the worker.
+
     Returns
     -------
     concurrent.futures.ProcessPoolExecutor or None
-        The worker, or ``None`` when none was asked for or only one CPU is usable.
+        The worker, or ``None`` when none was asked for, only one CPU is usable or no
+        process could be started (a limit on processes or memory).
 
     Examples
     --------
@@ -172,7 +176,10 @@ def start_from_environment() -> ProcessPoolExecutor | None:
     modules = [m for m in os.environ.get(ENV, "").split(",") if m.strip()]
     if not modules or usable_cpus() < 2:
         return None
-    return start_worker([m.strip() for m in modules])
+    try:
+        return start_worker([m.strip() for m in modules])
+    except OSError:  # fork failed (EAGAIN, ENOMEM): the kernel draws everything itself
+        return None
 
 
 def worker() -> ProcessPoolExecutor | None:
