@@ -173,11 +173,11 @@ def start_from_environment() -> ProcessPoolExecutor | None:
     >>> start_from_environment() is None
     True
     """
-    modules = [m for m in os.environ.get(ENV, "").split(",") if m.strip()]
+    modules = [m.strip() for m in os.environ.get(ENV, "").split(",") if m.strip()]
     if not modules or usable_cpus() < 2:
         return None
     try:
-        return start_worker([m.strip() for m in modules])
+        return start_worker(modules)
     except OSError:  # fork failed (EAGAIN, ENOMEM): the kernel draws everything itself
         return None
 

@@ -505,12 +505,19 @@ def _release_freed_memory() -> None:
     reports by 5-20 MiB; at the peak of the tree's sum the gain is small and noisy (issue 17,
     benchmarks/README.md).
     """
+    malloc_trim = _glibc("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)
+
+
+def _glibc(name: str) -> Any:
+    """The glibc function ``name`` (through :mod:`ctypes`), or ``None`` elsewhere."""
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        return getattr(ctypes.CDLL("libc.so.6"), name)
     except (OSError, AttributeError):
-        pass
+        return None
 
 
 def _limit_heap_growth() -> bool:
@@ -531,11 +538,8 @@ def _limit_heap_growth() -> bool:
     bool
         Whether the C library took them (``False`` elsewhere than glibc).
     """
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         return False
     arenas = mallopt(-8, 2)  # M_ARENA_MAX, before the batch's threads start
     threshold = mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD (no longer raised by glibc)

@@ -44,6 +44,7 @@ __all__ = [
     "notebook_imports",
     "offload_modules",
     "preload_arguments",
+    "read_notebook",
 ]
 
 #: What the kernel process runs: ``ipykernel_launcher`` as ``python -m`` would, with
@@ -369,14 +370,27 @@ def launch_report_kernel(notebook: str | Path) -> LaunchedKernel | None:
     path = Path(name) if "/" in name or isinstance(notebook, Path) else None
     if path is None:
         path = notebooks_dir() / (name if name.endswith(".ipynb") else f"{name}.ipynb")
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    nb = read_notebook(path)
+    if nb is None:
         return None
     imports = notebook_imports(nb)
     return launch_kernel_process(
         preload=imports, cwd=path.resolve().parent, offload=offload_modules(imports)
     )
+
+
+def read_notebook(path: Path) -> dict | None:
+    """The notebook at ``path`` as parsed JSON, or ``None`` if it cannot be read as JSON.
+
+    Examples
+    --------
+    >>> read_notebook(Path("no_such_notebook.ipynb")) is None
+    True
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def offload_modules(imports: Sequence[str]) -> tuple[str, ...]:

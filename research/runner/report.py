@@ -423,13 +423,10 @@ def _describe_failure(exc: Exception) -> str:
 
 def _offload_modules(src: Path) -> tuple[str, ...]:
     """The offload worker's modules for a fresh kernel running ``src`` (none: unreadable)."""
-    from .kernel_launch import notebook_imports, offload_modules
+    from .kernel_launch import notebook_imports, offload_modules, read_notebook
 
-    try:
-        nb = json.loads(src.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    return offload_modules(notebook_imports(nb))
+    nb = read_notebook(src)
+    return () if nb is None else offload_modules(notebook_imports(nb))
 
 
 def run_report(
