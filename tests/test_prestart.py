@@ -9,7 +9,9 @@ made on a pre-started kernel is the same page.
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import queue
 from pathlib import Path
 
@@ -397,3 +399,59 @@ def test_discarding_twice_signals_no_process_the_second_time(
     monkeypatch.setattr(os, "killpg", lambda pgid, sig: signalled.append(pgid))
     launched.discard()
     assert signalled == []
+
+
+_FREE_PROBE = """
+import polars as _pl
+def _rss():
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) // 1024 for l in f if l.startswith('VmRSS'))
+_before = _rss()
+_s = _pl.Series(range(10_000_000)).cast(_pl.Float64) * 2.0
+_peak = _rss()
+del _s
+_probe = (_before, _peak, _rss(), __import__('os').environ.get('_RJEM_MALLOC_CONF'))
+"""
+
+
+def _freed_pages(session: KernelSession) -> tuple[int, int, int, str | None]:
+    return ast.literal_eval(_ask(session, f"exec({_FREE_PROBE!r}) or _probe"))
+
+
+def test_a_report_kernel_returns_the_pages_polars_frees_and_keeps_after_a_restart() -> None:
+    """jemalloc's defaults (10 s of dirty pages, then lazily freed ones) would keep a freed
+    80 MB column resident: here the kernel's RSS falls back to near where it was."""
+    session = KernelSession()
+    session.start()
+    try:
+        before, peak, after, conf = _freed_pages(session)
+        assert conf.endswith(",dirty_decay_ms:0,muzzy_decay_ms:0")  # after polars' defaults
+        assert peak - before > 60  # MiB: the column and its copy were resident
+        assert after - before < (peak - before) / 3, (before, peak, after)
+        session.km.restart_kernel(now=True)
+        before, peak, after, conf = _freed_pages(session)
+        assert conf.endswith(",dirty_decay_ms:0,muzzy_decay_ms:0")  # after polars' defaults
+        assert after - before < (peak - before) / 3, (before, peak, after)
+    finally:
+        session.shutdown()
+
+
+def test_a_users_own_allocator_settings_reach_the_report_kernel(monkeypatch) -> None:
+    """A value the user set wins; polars' own defaults in the caller's environment (this
+    process imported polars) do not count as the user's."""
+    import polars  # noqa: F401  (writes its defaults into os.environ)
+
+    from research.runner.kernel_launch import kernel_environment
+
+    assert kernel_environment(dict(os.environ))["_RJEM_MALLOC_CONF"] == (
+        "dirty_decay_ms:0,muzzy_decay_ms:0"
+    )
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
+    session = KernelSession()
+    session.start()
+    try:
+        before, peak, after, conf = _freed_pages(session)
+    finally:
+        session.shutdown()
+    assert conf.endswith(",dirty_decay_ms:-1,muzzy_decay_ms:-1")
+    assert after - before > (peak - before) / 2, (before, peak, after)  # kept, as asked

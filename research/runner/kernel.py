@@ -27,10 +27,10 @@ from jupyter_client.utils import run_sync
 from traitlets import DottedObjectName, Type, default
 
 from .kernel_launch import (
-    KERNEL_ENV,
     LaunchedKernel,
     ipc_prefix,
     kernel_argv,
+    kernel_environment,
     launch_kernel_process,
     launch_report_kernel,
 )
@@ -63,7 +63,7 @@ def project_kernelspec() -> KernelSpec:
         language="python",
         resource_dir=str(Path(__file__).parent),
         metadata={"debugger": False},
-        env=dict(KERNEL_ENV),
+        env=kernel_environment(os.environ),
     )
 
 
