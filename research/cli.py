@@ -17,9 +17,11 @@ status 2; a report that fails while running gives exit status 1. ``PILOTBENCH_KO
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -409,11 +411,59 @@ def _one_line_warnings() -> None:
     warnings.showwarning = show
 
 
+class _Terminated(KeyboardInterrupt):
+    """A termination signal, raised where Ctrl-C's ``KeyboardInterrupt`` would be.
+
+    ``kill``, ``timeout``, a scheduler stopping a job (SIGTERM) or a closed terminal (SIGHUP)
+    ended the command at once: its kernels' connection files and sockets stayed in the kernel
+    folder, a half-made report's staging folder in ``reports/.staging``, and the orphaned
+    kernels printed ``Parent appears to have exited`` after the shell's prompt. As a
+    ``KeyboardInterrupt`` the signal takes the paths Ctrl-C takes: kernels stopped, staging
+    removed, the last good report kept.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+    raise _Terminated(signum)
+
+
+@contextlib.contextmanager
+def _termination_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated` while the command runs.
+
+    Only a signal whose handler is the default is taken over (``nohup`` keeps SIGHUP
+    ignored), and only in the main thread (where Python runs signal handlers).
+    """
+    previous: dict[int, object] = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) == signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+    except ValueError:  # not the main thread: leave the signals alone
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     skip_slow_optional_imports()
     _one_line_warnings()
     args = build_parser().parse_args(argv)
+    with _termination_as_interrupt():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a parsed command; every user mistake and interruption becomes one line."""
     try:
         if args.command == "report":
             return _cmd_report(args)
@@ -443,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = exc.filename or "a file"
         print(f"error: {describe_os_error(exc, where)}", file=sys.stderr)
         return 2
+    except _Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"terminated ({name}); nothing half-written was kept", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was kept", file=sys.stderr)
         return 130

@@ -13,6 +13,11 @@ import ast
 import json
 import os
 import queue
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -455,3 +460,70 @@ def test_a_users_own_allocator_settings_reach_the_report_kernel(monkeypatch) -> 
         session.shutdown()
     assert conf.endswith(",dirty_decay_ms:-1,muzzy_decay_ms:-1")
     assert after - before > (peak - before) / 2, (before, peak, after)  # kept, as asked
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_text(errors="replace"):
+                pids.append(int(entry.name))
+        except OSError:  # ended meanwhile
+            pass
+    return pids
+
+
+@pytest.mark.parametrize(
+    ("signum", "moment"),
+    [
+        (signal.SIGTERM, "kernel started"),
+        (signal.SIGTERM, "cells running"),
+        (signal.SIGHUP, "cells running"),
+    ],
+)
+def test_a_terminated_report_command_cleans_up_as_ctrl_c_does(
+    tmp_path: Path, signum: int, moment: str
+) -> None:
+    """``kill``/``timeout`` (SIGTERM) or a closed terminal (SIGHUP) used to end the command at
+    once: the kernel's connection file and five sockets stayed behind, and a staging folder."""
+    import tempfile
+
+    # A private temporary folder, short enough for the kernel's socket paths (108 bytes).
+    tmp = Path(tempfile.mkdtemp(prefix="pbT", dir="/tmp"))
+    kernels = tmp / f"pilotbench-kernels-{os.getuid()}"
+    out = tmp_path / "reports"
+    previous = out / "pilot_vs_candidate_0180_0114_sv"
+    previous.mkdir(parents=True)
+    (previous / "report.html").write_text("the last good report")
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    command = [sys.executable, "-m", "research", "report", "--candidate", "0114", "--output"]
+    try:
+        proc = subprocess.Popen(
+            [*command, str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not list(kernels.glob("kernel-*.json")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "no kernel started"
+            time.sleep(0.02)
+        if moment == "cells running":
+            while not list((out / ".staging").glob("*/")) and proc.poll() is None:
+                assert time.monotonic() < deadline, "the report never started"
+                time.sleep(0.02)
+            time.sleep(0.5)
+        assert proc.poll() is None, "the report finished before the signal"
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 128 + signum, err
+        name = signal.Signals(signum).name
+        assert err.strip() == f"terminated ({name}); nothing half-written was kept"
+        assert sorted(p.name for p in kernels.iterdir()) == []
+        assert _processes_mentioning(str(kernels)) == []  # the kernel is gone, not orphaned
+        assert list(out.glob(".staging/*")) == []
+        assert (previous / "report.html").read_text() == "the last good report"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
