@@ -239,3 +239,28 @@ def test_the_commit_is_read_once_for_the_whole_batch(
     manifests = sorted(out.glob("tiny_*/manifest.json"))
     assert len(manifests) == 2
     assert {json.loads(m.read_text())["git_commit"] for m in manifests} == {"0123456789ab"}
+
+
+@pytest.mark.parametrize(
+    "areas, error, words",
+    [
+        (["126"], UnknownAreaError, "'0126' (Huddinge)"),
+        ("lan:99", UnknownAreaError, "'99'"),
+        ("lan:0126", ParameterError, "is not a län"),
+        ([], ParameterError, "each.areas is empty"),
+    ],
+)
+def test_schedule_area_mistakes_name_the_file_and_job(areas, error, words) -> None:
+    # "error: No area has the code '126'. ..." did not say which file or job it came from;
+    # an empty list ran nothing and reported success
+    sched = {
+        "job": [
+            {"notebook": "pilot_vs_candidate", "parameters": {"candidate": "0126"}},
+            {"notebook": "pilot_vs_candidate", "each": {"parameter": "candidate", "areas": areas}},
+        ]
+    }
+    with pytest.raises(error) as info:
+        expand_schedule(sched, "reports/s.toml")
+    assert str(info.value).startswith("reports/s.toml: job 2: each.areas")
+    assert info.value.message("sv").startswith("reports/s.toml: jobb 2: each.areas")
+    assert words in str(info.value)

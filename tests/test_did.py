@@ -749,3 +749,51 @@ def test_permutation_on_an_exact_additive_panel():
     assert r.details["cluster_se"] == pytest.approx(0.0, abs=1e-9)
     assert r.p_value == pytest.approx(1 / 20)
     np.testing.assert_allclose(np.sort(r.placebo_estimates)[:19], -2 / 19, atol=1e-9)
+
+
+# ---------------------------------------------------------------- degenerate inputs
+
+
+def _pair_panel() -> pl.DataFrame:
+    """One treated and one comparison unit over six years (2 leads, the reference, 3 after)."""
+    t = [0.0, 3.0, 1.0, 7.0, 4.0, 9.0]
+    c = [2.0, 1.0, 5.0, 2.0, 6.0, 3.0]
+    years = list(range(2016, 2022))
+    return pl.DataFrame(
+        {
+            "unit": ["t"] * 6 + ["c"] * 6,
+            "year": years * 2,
+            "y": t + c,
+            "treated": [1] * 6 + [0] * 6,
+        }
+    )
+
+
+def test_event_study_with_one_comparison_unit_has_no_pretrend_statistic():
+    # One treated and one comparison unit: the event-time dummies, unit and year effects
+    # fit every observation (no residual degrees of freedom). Each coefficient is then the
+    # difference of the two units' gaps to the reference year 2018, by hand; there is no
+    # variance, so the standard errors and the pre-trend test are undefined (NaN), where the
+    # Wald statistic raised numpy's LinAlgError ("SVD did not converge").
+    df = _pair_panel()
+    es = event_study(df, unit="unit", time="year", outcome="y", treated="treated",
+                     treatment_time=2019)  # fmt: skip
+    gap = [0.0 - 2.0, 3.0 - 1.0, 1.0 - 5.0, 7.0 - 2.0, 4.0 - 6.0, 9.0 - 3.0]
+    expected = {e: gap[e + 3] - gap[2] for e in (-3, -2, 0, 1, 2)}
+    rows = es.coefficients.filter(~pl.col("is_reference"))
+    got = dict(zip(rows["event_time"].to_list(), rows["estimate"].to_list(), strict=True))
+    assert got == pytest.approx(expected)
+    assert rows["se"].is_nan().all()
+    assert es.pretrend is not None
+    assert np.isnan(es.pretrend.statistic) and np.isnan(es.pretrend.p_value)
+    assert es.pretrend.p_permutation is None or np.isnan(es.pretrend.p_permutation)
+
+
+@pytest.mark.parametrize(
+    "option", [dict(n_bootstrap=0), dict(n_permutations=0), dict(n_bootstrap=2.5)]
+)
+def test_did_refuses_fewer_than_one_draw(option):
+    df = _pair_panel().with_columns(post=(pl.col("year") >= 2019).cast(pl.Int64))
+    inference = "wild" if "n_bootstrap" in option else "permutation"
+    with pytest.raises(ArgumentError, match=next(iter(option))):
+        diff_in_diff(df, outcome="y", inference=inference, **KW, **option)

@@ -292,3 +292,28 @@ def test_month_dummies_with_a_modelled_break_and_empty_data():
     one_row = ONE.head(1)
     with pytest.raises(DesignError, match="leaves 1 pre and 0 post periods"):
         interrupted_time_series(one_row, overdispersion=None, **KW)
+
+
+def test_exact_fit_gives_estimates_without_intervals():
+    # Constant counts (quasi-Poisson) and an exactly linear series (OLS) leave no residual
+    # variation: the intervals came out of zero width (ratio 1.000, CI 1.0000 to 1.000,
+    # p = 0.51 from rounding errors). The estimates stay; intervals and p-values are NaN.
+    years = list(range(2010, 2023))
+    flat = pl.DataFrame({"year": years, "y": [50.0] * 13})
+    q = interrupted_time_series(flat, time="year", outcome="y", interruption=2019)
+    assert q.level_change == pytest.approx(1.0) and q.slope_change == pytest.approx(1.0)
+    assert np.isnan([q.level_lower, q.level_upper, q.level_p, q.slope_p]).all()
+    assert "exact-fit" in [w.code for w in q.warnings]
+    # level 3, slope 2 before 2019; +5 and +1 a year from 2019
+    yv = [3.0 + 2.0 * (y - 2010) + (5.0 + 1.0 * (y - 2019)) * (y >= 2019) for y in years]
+    g = interrupted_time_series(pl.DataFrame({"year": years, "y": yv}), time="year",
+                                outcome="y", interruption=2019, family="gaussian")  # fmt: skip
+    assert g.level_change == pytest.approx(5.0) and g.slope_change == pytest.approx(1.0)
+    assert np.isnan([g.level_lower, g.level_upper, g.level_p]).all()
+    assert "exact-fit" in [w.code for w in g.warnings]
+    # with the Poisson variance the flat series is an ordinary fit: no change, p = 1
+    r = interrupted_time_series(flat, time="year", outcome="y", interruption=2019,
+                                overdispersion=None)  # fmt: skip
+    assert r.level_change == pytest.approx(1.0) and r.level_p == pytest.approx(1.0)
+    assert r.level_lower < 0.9 and r.level_upper > 1.1
+    assert "exact-fit" not in [w.code for w in r.warnings]

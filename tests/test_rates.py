@@ -590,3 +590,21 @@ def test_suppress_small_frame():
     assert out["area_code"].to_list() == df["area_code"].to_list()
     with pytest.raises(ArgumentError, match="not found"):
         suppress_small(df, "upper")
+
+
+def test_quasi_poisson_trend_gives_no_interval_for_an_exact_fit():
+    # The same count every year at a constant exposure: the fitted counts equal the data, the
+    # Pearson dispersion is 0 and a quasi-Poisson interval would have zero width (it was
+    # -1.4e-14 to 3.4e-14 % a year with p = 0.37, from rounding errors).
+    years = list(range(2015, 2023))
+    q = poisson_trend([7] * 8, [20_000] * 8, years, overdispersion="quasi")
+    assert q.pct_change == pytest.approx(0.0, abs=1e-9)
+    assert math.isnan(q.lower) and math.isnan(q.upper) and math.isnan(q.p_value)
+    assert [w.code for w in q.warnings] == ["exact-fit"]
+    # The Poisson fit is defined: slope 0 with SE 1/sqrt(sum(mu·(t - mean t)²)), mu = 7 each
+    # year (the Fisher information of the slope).
+    t = poisson_trend([7] * 8, [20_000] * 8, years)
+    se = 1 / math.sqrt(7 * sum((y - 2018.5) ** 2 for y in years))
+    assert t.beta == pytest.approx(0.0, abs=1e-12)
+    assert t.std_error == pytest.approx(se, rel=1e-9)
+    assert t.lower == pytest.approx(100 * math.expm1(-stats.norm.ppf(0.975) * se), rel=1e-9)

@@ -85,6 +85,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
         ├── AutocorrelationWarning     autocorrelation         stats.its
         ├── FewResidualDfWarning       few-residual-df         stats.rates (trend)
         ├── AllZeroCountsWarning       all-zero-counts         stats.rates (trend)
+        ├── ExactFitWarning            exact-fit               stats.its, stats.rates (trend)
         ├── NegbinNoOverdispersionWarning  negbin-no-overdispersion  stats.rates (trend)
         └── NotConvergedWarning        not-converged           stats.rates (trend)
 
@@ -116,6 +117,7 @@ __all__ = [
     "DesignWarning",
     "DonorGroupWarning",
     "DonorRangeWarning",
+    "ExactFitWarning",
     "ExactPreFitWarning",
     "FewAssignmentsWarning",
     "FewClustersWarning",
@@ -548,6 +550,10 @@ class FewResidualDfWarning(ModelFitWarning, code="few-residual-df", fields=("df_
 
 class AllZeroCountsWarning(ModelFitWarning, code="all-zero-counts"):
     """All counts are zero: no trend can be estimated."""
+
+
+class ExactFitWarning(ModelFitWarning, code="exact-fit", fields=("model",)):
+    """The ``model`` (quasi-Poisson, OLS) fits every value exactly: no interval or p-value."""
 
 
 class NegbinNoOverdispersionWarning(ModelFitWarning, code="negbin-no-overdispersion"):

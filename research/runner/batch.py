@@ -201,7 +201,20 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
                 f"{source}: job {i}: 'each' needs 'parameter' and 'areas'",
                 sv=f"{source}: jobb {i}: 'each' behöver 'parameter' och 'areas'",
             )
-        for code in _expand_areas(each["areas"]):
+        try:  # an unknown area or län names the schedule and the job, as other mistakes do
+            codes = _expand_areas(each["areas"])
+        except PilotbenchError as exc:
+            where = f"{source}: job {i}: each.areas: "
+            where_sv = f"{source}: jobb {i}: each.areas: "
+            exc.message_sv = where_sv + exc.message("sv")
+            exc.args = (where + str(exc), *exc.args[1:])
+            raise
+        if not codes:
+            raise ParameterError(
+                f"{source}: job {i}: each.areas is empty; list at least one area",
+                sv=f"{source}: jobb {i}: each.areas är tom; ange minst ett område",
+            )
+        for code in codes:
             if code == base.get("pilot"):
                 continue
             tasks.append(Task(job["notebook"], base | {param: code}))

@@ -718,6 +718,15 @@ def _assignments(
     return out, False
 
 
+def _check_draws(value: Any, name: str) -> int:
+    """A number of permutations or bootstrap draws: a whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ArgumentError(
+            f"{name} must be a whole number of at least 1 (random draws), got {value!r}"
+        )
+    return int(value)
+
+
 def _webb_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     vals = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
     return vals[rng.integers(0, 6, size=shape)]
@@ -808,7 +817,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     ------
     ArgumentError
         Unknown options, missing columns, non-binary or time-varying ``treated``, wild
-        bootstrap with the Poisson family.
+        bootstrap with the Poisson family, ``n_permutations`` or ``n_bootstrap`` below 1.
     DesignError
         The design does not identify the effect (checked before fitting by
         :mod:`research.stats.identification`): no untreated comparison units, no pre- or
@@ -848,6 +857,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         raise ArgumentError(
             f"bootstrap_weights={bootstrap_weights!r}; use 'auto', 'rademacher' or 'webb'"
         )
+    n_permutations = _check_draws(n_permutations, "n_permutations")
+    n_bootstrap = _check_draws(n_bootstrap, "n_bootstrap")
     panel, _ = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=post,
         family=family, offset=offset, cluster=cluster, drop_singletons=design == "twfe",
@@ -1163,6 +1174,10 @@ def _event_design(
 
 
 def _wald(b: np.ndarray, V: np.ndarray) -> float:
+    # a saturated Gaussian fit (as many parameters as observations) has no residual
+    # variance, so its covariance is NaN: the statistic is undefined, not an SVD failure
+    if not np.all(np.isfinite(V)):
+        return float("nan")
     return float(b @ np.linalg.pinv(V) @ b)
 
 
@@ -1205,7 +1220,8 @@ def _event_permutation_fits(
             coefs[k] = coef[:m, 0]
             BD[k] = np.diag(coef[:m, 1:])
             resid = panel.y - Xp @ coef[:, 0]
-            s2 = resid @ resid / (Xp.shape[0] - Xp.shape[1])
+            dof = Xp.shape[0] - Xp.shape[1]
+            s2 = resid @ resid / dof if dof > 0 else math.nan  # saturated: undefined
             Vp = s2 * np.linalg.inv(Xp.T @ Xp)[:m, :m]
         else:
             fp = _fit(Xp, panel, family, start=fit.params)
@@ -1419,7 +1435,8 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     Raises
     ------
     ArgumentError
-        Missing columns, or a reference period absent from the data.
+        Missing columns, a reference period absent from the data, or ``n_permutations``
+        below 1.
     DataError
         No observations left after dropping singleton fixed-effect groups.
     DesignError
@@ -1455,6 +1472,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
         )
     if not 0 < level < 1:
         raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
+    n_permutations = _check_draws(n_permutations, "n_permutations")
     panel, df = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
         family=family, offset=offset, cluster=cluster, drop_singletons=True,
@@ -1577,7 +1595,10 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             pre = PreTrendTest(
                 statistic=pre.statistic, df=pre.df, p_value=pre.p_value, df_denom=pre.df_denom,
                 covariance=pre.covariance,
-                p_permutation=float(np.sum(walds >= W0 * (1 - 1e-9)) / J1), n_assignments=J1,
+                p_permutation=(
+                    float(np.sum(walds >= W0 * (1 - 1e-9)) / J1) if np.isfinite(W0) else math.nan
+                ),
+                n_assignments=J1,
             )  # fmt: skip
         if not exact:
             warns.append(

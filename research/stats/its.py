@@ -46,6 +46,7 @@ from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError, DesignError
 from research.core.warnings import (
     AutocorrelationWarning,
+    ExactFitWarning,
     OverdispersionWarning,
     PilotbenchWarning,
     SeriesBreakWarning,
@@ -499,6 +500,23 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         crit = z
         se = fit.se
         pv = 2 * stats.norm.sf(np.abs(fit.params / se))
+    # an exact fit (constant counts, an exactly linear series) leaves a residual scale of
+    # zero up to rounding: intervals of zero width and p-values of rounding errors
+    if family == "gaussian":
+        exact = fit.pearson_chi2 <= 1e-12 * float(np.sum((y - y.mean()) ** 2))
+    else:
+        exact = overdispersion == "quasi" and fit.pearson_chi2 <= 1e-12 * max(fit.df_resid, 1)
+    if exact:
+        model = "OLS" if family == "gaussian" else "quasi-Poisson"
+        warns.append(
+            ExactFitWarning(
+                f"The {model} model fits every value exactly: its residual scale is zero, so "
+                "no interval or p-value is given.",
+                model=model,
+            )
+        )
+        se = np.full_like(se, np.nan)
+        pv = np.full_like(pv, np.nan)
     lo, hi = fit.params - crit * se, fit.params + crit * se
     coefs = pl.DataFrame(
         {"term": names, "estimate": fit.params, "se": se, "lower": lo, "upper": hi,

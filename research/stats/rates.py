@@ -42,6 +42,7 @@ from research.core.warnings import (
     AllZeroCountsWarning,
     BreakDuplicateWarning,
     BreakOutsideDataWarning,
+    ExactFitWarning,
     FewResidualDfWarning,
     LevelShiftsEstimatedWarning,
     MissingYearsDroppedWarning,
@@ -1281,7 +1282,15 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     df_resid = n - p
     dispersion = pearson / df_resid
     if method == "quasi":
-        cov = cov * dispersion
+        if dispersion <= 1e-12:  # an exact fit: no residual variation to scale by
+            notes.append(
+                ExactFitWarning(
+                    "The quasi-Poisson model fits every count exactly: its dispersion is zero, "
+                    "so no interval or p-value is given.",
+                    model="quasi-Poisson",
+                )
+            )
+        cov = cov * (dispersion if dispersion > 1e-12 else float("nan"))
         sf, ppf = (lambda v: t_sf(v, df_resid)), (lambda v: t_ppf(v, df_resid))
     else:
         sf, ppf = norm_sf, norm_ppf
