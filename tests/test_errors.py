@@ -409,6 +409,23 @@ ESTIMATOR_WORDING = [
      "1/6 = 0,167, större än 0,05, så intervallet är obegränsat.",
      "Only 6 possible assignments of the treatment: the smallest attainable permutation "
      "p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded."),
+    (W.FewPlaceboAssignmentsWarning,
+     {"n_placebos": 2, "n_control": 2, "n_treated": 1, "min_p": 0.333, "alpha": 0.05},
+     "Placebostandardfelet bygger på bara 2 olika placebotilldelningar (1 av de 2 "
+     "kontrollenheterna i de behandlades ställe), hur många replikeringar som än dras; det "
+     "minsta p-värde ett placebotest kan ge är 1/(2 + 1) = 0,333, större än 0,05, så "
+     "normalintervallet och p-värdet som bygger på det standardfelet anges inte.",
+     "The placebo standard error rests on only 2 distinct placebo assignments (1 of the 2 "
+     "control units playing the treated), however many replications are drawn; the smallest "
+     "p-value a placebo test could give is 1/(2 + 1) = 0.333 > 0.05, so the normal interval "
+     "and p-value built on that standard error are not given."),
+    (W.FewPlacebosWarning, {"n_units": 3, "min_p": 0.333, "alpha": 0.05},
+     "Bara 3 enheter i placebofördelningen, den behandlade medräknad: det minsta möjliga "
+     "p-värdet är 1/3 = 0,333, större än 0,05, så testet kan inte bli signifikant på den nivån "
+     "vilka data det än gäller; p-värdet anger bara den behandlade enhetens rang.",
+     "Only 3 units in the placebo distribution, the treated unit included: the smallest "
+     "attainable p-value is 1/3 = 0.333 > 0.05, so the test could not be significant at that "
+     "level whatever the data; the p-value only gives the treated unit's rank."),
     (W.PoissonPermutationIntervalWarning, {"n_assignments": 1001}, "med 1001 tilldelningar",
      "with 1001 assignments"),
     (W.UnboundedIntervalWarning, {}, "Permutationsintervallet är obegränsat åt minst ena hållet.",

@@ -167,14 +167,14 @@ def test_a_planted_effect_moves_the_estimate_by_exactly_that_much():
     base = _synthetic()
     ref = REF["sdid_synthetic_panel"]
     kw = dict(unit="unit", time="year", outcome="y", treated=ref["treated"], treatment_time=2015)
-    r0 = synthetic_did(base, **kw, replications=5, seed=1)
+    r0 = synthetic_did(base, **kw, replications=50, seed=1)
     shifted = base.with_columns(
         pl.when(pl.col("unit").is_in(ref["treated"]) & (pl.col("year") >= 2015))
         .then(pl.col("y") + 5.0)
         .otherwise(pl.col("y"))
         .alias("y")
     )
-    r1 = synthetic_did(shifted, **kw, replications=5, seed=1)
+    r1 = synthetic_did(shifted, **kw, replications=50, seed=1)
     # Weights use pre-period data and controls only, so the effect passes through one to one;
     # the placebo SE (controls only) is unchanged.
     assert r1.estimate - r0.estimate == pytest.approx(5.0, abs=1e-9)
@@ -209,7 +209,7 @@ def test_jackknife_and_bootstrap_with_several_treated_units():
     expected = math.sqrt((n - 1) / n * (n - 1) * np.var(u_est, ddof=1))
     assert jk.se == pytest.approx(expected, rel=1e-10)
     assert jk.replicates.size == 0
-    boot = synthetic_did(_synthetic(), **kw, se_method="bootstrap", replications=10, seed=2)
+    boot = synthetic_did(_synthetic(), **kw, se_method="bootstrap", replications=50, seed=2)
     # R synthdid's bootstrap_sample, transcribed: units drawn with replacement (sorted, so
     # the drawn controls come first), draws with no control or no treated unit redrawn, each
     # replicate the SDID estimate on the drawn panel with the original zeta and the fitted
@@ -222,7 +222,7 @@ def test_jackknife_and_bootstrap_with_several_treated_units():
     om = jk.unit_weights["weight"].to_numpy()
     rng = np.random.default_rng(2)
     expected = []
-    while len(expected) < 10:
+    while len(expected) < 50:
         ind = np.sort(rng.choice(len(units), len(units), replace=True))
         m0 = int(np.sum(ind < n0))
         if m0 in (0, len(units)):
@@ -232,7 +232,7 @@ def test_jackknife_and_bootstrap_with_several_treated_units():
         est = _estimate(panel[ind][None], m0, t0, opts, start[None], lam[None])[0][0]
         expected.append(est)
     np.testing.assert_allclose(boot.replicates, expected, atol=1e-10)
-    assert boot.se == pytest.approx(math.sqrt(9 / 10) * np.std(expected, ddof=1), rel=1e-10)
+    assert boot.se == pytest.approx(math.sqrt(49 / 50) * np.std(expected, ddof=1), rel=1e-10)
 
 
 def test_design_errors():
@@ -281,7 +281,7 @@ def test_result_displays_itself():
     ref = REF["sdid_synthetic_panel"]
     res = synthetic_did(
         _synthetic(), unit="unit", time="year", outcome="y", treated=ref["treated"],
-        treatment_time=2015, replications=5,
+        treatment_time=2015, replications=50,
     )  # fmt: skip
     html = res._repr_html_()
     assert "<table>" in html and "ATT (SDID)" in html and "placebo" in html
@@ -384,7 +384,7 @@ def test_plot_draws_the_paths_from_the_reference_weights():
     # with an SE, the title gives it to 3 significant digits
     with_se = synthetic_did(
         df, unit="unit", time="year", outcome="y", treated=ref["treated"],
-        treatment_time=ref["treatment_time"], se_method="placebo", replications=6, seed=4,
+        treatment_time=ref["treatment_time"], se_method="placebo", replications=50, seed=4,
     )  # fmt: skip
     assert math.isfinite(with_se.se)
     assert with_se.plot().axes[0].get_title() == (
@@ -409,7 +409,7 @@ def test_placebo_replicates_follow_r_placebo_se():
     df = _synthetic()
     res = synthetic_did(
         df, unit="unit", time="year", outcome="y", treated=ref["treated"],
-        treatment_time=ref["treatment_time"], replications=6, seed=4,
+        treatment_time=ref["treatment_time"], replications=50, seed=4,
     )  # fmt: skip
     controls = res.unit_weights["unit"].to_list()
     y = {u: g.sort("year")["y"].to_numpy() for (u,), g in df.group_by("unit")}
@@ -421,7 +421,7 @@ def test_placebo_replicates_follow_r_placebo_se():
     omega = res.unit_weights["weight"].to_numpy()
     lam = res.time_weights["weight"].to_numpy()
     rng = np.random.default_rng(4)
-    perms = [rng.permutation(n0) for _ in range(6)]
+    perms = [rng.permutation(n0) for _ in range(50)]
     expected = []
     for ind in perms:
         w = omega[ind[: n0 - n1]]
@@ -430,4 +430,103 @@ def test_placebo_replicates_follow_r_placebo_se():
             _estimate(panel[ind][None], n0 - n1, t0, opts, start[None], lam[None])[0][0]
         )
     np.testing.assert_allclose(res.replicates, expected, atol=1e-10)
-    assert res.se == pytest.approx(math.sqrt(5 / 6) * np.std(expected, ddof=1), rel=1e-10)
+    assert res.se == pytest.approx(math.sqrt(49 / 50) * np.std(expected, ddof=1), rel=1e-10)
+
+
+# ---------------------------------------------------------------- few control units
+
+
+def _three_units(effect: float = 2.0) -> tuple[pl.DataFrame, float]:
+    """One treated unit (0) and two controls (1, 2) whose pre-treatment gap is exactly 1.5.
+
+    A placebo draw lets one control play the treated against the other as the only donor
+    (omega = 1), so its estimate is (post-mean gap) - sum_t lambda_t (pre gap)_t, and with a
+    constant pre gap c that is (post-mean gap) - c for *any* time weights on the simplex:
+    the two possible placebo estimates are +d and -d with d computed here by hand.
+    """
+    t = np.arange(10)
+    common = np.array([0.0, 0.4, 0.1, 0.9, 0.7, 1.3, 1.0, 1.8, 1.6, 2.1])
+    y1 = 3.0 + common
+    y2 = 1.5 + common + np.r_[np.zeros(7), [0.5, -0.3, 0.9]]
+    y0 = 2.0 + common + np.r_[np.zeros(7), np.full(3, effect)] + 0.05 * np.sin(t)
+    rows = [
+        {"u": u, "t": int(tt), "y": float(v)}
+        for u, ys in ((0, y0), (1, y1), (2, y2))
+        for tt, v in zip(t, ys, strict=True)
+    ]
+    d = (y2[7:].mean() - y1[7:].mean()) - (1.5 - 3.0)  # control 2 playing the treated
+    return pl.DataFrame(rows), float(d)
+
+
+def test_placebo_se_with_two_controls_has_two_values_and_no_interval():
+    """Two controls and one treated unit: only 2 distinct placebo assignments, whatever the
+    number of replications (the reviewer's case gave SE 0.58, p = 0.0047 from them). The SE
+    is the (B - 1)/B-scaled sd of the draws, each +d or -d; the normal interval and p-value
+    are not given, and the warning states 2 assignments and the smallest placebo p, 1/3."""
+    df, d = _three_units()
+    res = synthetic_did(df, unit="u", time="t", outcome="y", treated=0, treatment_time=7)
+    assert d == pytest.approx(1.1 / 3, abs=1e-12)  # post gaps 0.5, -0.3, 0.9 on top of -1.5
+    # the two placebo values, by hand
+    values = np.unique(np.round(res.replicates, 8))
+    np.testing.assert_allclose(values, sorted([-abs(d), abs(d)]), atol=1e-8)
+    q = float(np.mean(res.replicates > 0))
+    assert 0 < q < 1 and res.replicates.size == 200
+    assert res.se == pytest.approx(2 * abs(d) * math.sqrt(q * (1 - q)), rel=1e-9)
+    assert math.isnan(res.p_value) and all(math.isnan(v) for v in res.ci)
+    (w,) = res.warnings
+    assert w.code == "few-placebo-assignments"
+    assert w.values == {
+        "n_placebos": 2, "n_control": 2, "n_treated": 1, "min_p": 0.333, "alpha": 0.05,
+    }  # fmt: skip
+    assert "2 distinct placebo assignments" in res._repr_html_()
+    assert "2 olika placebotilldelningar" in res.summary("sv")
+    # At level 0.5 a placebo test on 2 values could reach alpha (1/3 < 0.5): the normal
+    # p-value and interval are given, from the same SE.
+    half = synthetic_did(
+        df, unit="u", time="t", outcome="y", treated=0, treatment_time=7, level=0.5
+    )
+    assert half.warnings == [] and half.se == pytest.approx(res.se, rel=1e-12)
+    z = 0.6744897501960817  # normal quantile 0.75
+    # two-sided normal p = erfc(|z| / sqrt 2)
+    assert half.p_value == pytest.approx(math.erfc(abs(half.estimate / half.se) / math.sqrt(2)))
+    assert half.ci == pytest.approx((half.estimate - z * half.se, half.estimate + z * half.se))
+
+
+@pytest.mark.parametrize(
+    "n_control, n_treated, n_placebos",
+    [(18, 1, 18), (19, 1, None), (6, 2, 15), (7, 2, None)],
+)
+def test_placebo_interval_needs_enough_distinct_assignments(n_control, n_treated, n_placebos):
+    """comb(N_co, N_tr) placebo assignments; a placebo test reaches 5 % only with 19 or more
+    (1/20 = 0.05): 18 controls (1/19) or C(6, 2) = 15 (1/16) get no interval, 19 and
+    C(7, 2) = 21 do."""
+    rng = np.random.default_rng(n_control * 10 + n_treated)
+    n, t = n_control + n_treated, 8
+    y = rng.normal(size=(n, 1)) + np.cumsum(rng.normal(size=(1, t)), axis=1)
+    y = y + rng.normal(scale=0.3, size=(n, t))
+    df = pl.DataFrame({"u": np.repeat(np.arange(n), t), "t": np.tile(np.arange(t), n),
+                       "y": y.ravel()})  # fmt: skip
+    res = synthetic_did(
+        df, unit="u", time="t", outcome="y", treated=list(range(n_treated)), treatment_time=6,
+        replications=50,
+    )  # fmt: skip
+    assert res.se > 0
+    if n_placebos is None:
+        assert res.warnings == [] and math.isfinite(res.p_value)
+        assert res.ci[0] < res.estimate < res.ci[1]
+    else:
+        (w,) = res.warnings
+        assert w.values["n_placebos"] == n_placebos
+        assert w.values["min_p"] == round(1 / (n_placebos + 1), 3)
+        assert math.isnan(res.p_value) and math.isnan(res.ci[0])
+
+
+@pytest.mark.parametrize("method", ["placebo", "bootstrap"])
+def test_too_few_replications_are_refused(method):
+    """A standard deviation from 2 (or 49) draws is no SE: at least 50 replications."""
+    ref = REF["sdid_synthetic_panel"]
+    kw = dict(unit="unit", time="year", outcome="y", treated=ref["treated"], treatment_time=2015)
+    for reps in (2, 49, True, 50.0):
+        with pytest.raises(ArgumentError, match="at least 50"):
+            synthetic_did(_synthetic(), **kw, se_method=method, replications=reps)
+    assert synthetic_did(_synthetic(), **kw, se_method=method, replications=50).se > 0

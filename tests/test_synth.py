@@ -772,11 +772,58 @@ def test_placebo_exclusion_rule() -> None:
             pl.col("is_treated") | (pl.col("pre_rmspe") ** 2 <= k * treated["pre_rmspe"] ** 2)
         )
         assert test.n_included == keep.height
+        few = [w.values for w in test.warnings if w.code == "few-placebos"]
+        assert few == [{"n_units": keep.height, "min_p": round(1 / keep.height, 3), "alpha": 0.05}]
         expected = keep.filter(pl.col("ratio") >= treated["ratio"]).height / keep.height
         assert test.p_value == pytest.approx(expected)
         assert test.ratios.filter(~pl.col("included")).height == ratios.height - keep.height
     with pytest.raises(ArgumentError):
         fit.placebo_test(exclude_ratio=0)
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x**2)))
+
+
+def test_placebo_with_two_donors_enumerated_by_hand() -> None:
+    """Three units: each donor's placebo has the other donor as its only donor (weight 1), so
+    the two placebo gaps are y_b - y_c and y_c - y_b, computed here from the data. The
+    p-value is the treated unit's rank among 3, at least 1/3 (Abadie, Diamond & Hainmueller
+    2010): it comes with a few-placebos warning saying so."""
+    t = np.arange(2000, 2012)
+    rng = np.random.default_rng(5)
+    b = 10 + 0.3 * (t - 2000) + rng.normal(scale=0.4, size=t.size)
+    c = 14 + 0.1 * (t - 2000) + rng.normal(scale=0.4, size=t.size)
+    a = 0.5 * b + 0.5 * c + rng.normal(scale=0.2, size=t.size) + np.where(t >= 2009, 6.0, 0.0)
+    data = pl.DataFrame(
+        {"unit": np.repeat(["a", "b", "c"], t.size), "year": np.tile(t, 3),
+         "y": np.concatenate([a, b, c])}
+    )  # fmt: skip
+    fit = synthetic_control(
+        data, unit="unit", time="year", outcome="y", treated="a", treatment_time=2009
+    )
+    test = fit.placebo_test()
+    pre, post = t < 2009, t >= 2009
+    g = fit.gap["gap"].to_numpy()
+    ratio = {"a": _rms(g[post]) / _rms(g[pre])}
+    for unit, gap in (("b", b - c), ("c", c - b)):
+        ratio[unit] = _rms(gap[post]) / _rms(gap[pre])
+    ours = dict(test.ratios.select("unit", "ratio").rows())
+    assert ours == pytest.approx(ratio, rel=1e-9)
+    expected_p = sum(r >= ratio["a"] for r in ratio.values()) / 3
+    assert expected_p == pytest.approx(1 / 3)  # the planted effect ranks first ...
+    assert test.p_value == pytest.approx(expected_p) and test.n_included == 3
+    # ... and 1/3 is all three units can say: the warning gives the floor 1/(J + 1)
+    (w,) = [w for w in test.warnings if w.code == "few-placebos"]
+    assert w.values == {"n_units": 3, "min_p": 0.333, "alpha": 0.05}
+    assert "1/3 = 0.333 > 0.05" in str(w)
+    assert "1/3 = 0.333" in test._repr_html_()
+    # at alpha = 0.5 a p-value of 1/3 could be significant: no warning
+    lenient = fit.placebo_test(alpha=0.5)
+    assert lenient.p_value == test.p_value and lenient.warnings == []
+    for bad in (0, 1, 1.5, True):
+        with pytest.raises(ArgumentError, match="alpha"):
+            fit.placebo_test(alpha=bad)
 
 
 def _placebo_gaps_one_by_one(data: pl.DataFrame, units: list[str]) -> dict[str, list[float]]:
@@ -1319,9 +1366,12 @@ def test_california_placebo_in_space(smoking: pl.DataFrame, california_fit) -> N
     assert test.p_value == pytest.approx(3 / 39, rel=1e-12)
     above = ratios.filter(pl.col("ratio") > treated["ratio"])
     assert sorted(above["unit"].to_list()) == ["Missouri", "Virginia"]
+    assert not [w for w in test.warnings if w.code == "few-placebos"]  # 1/39 < 0.05
     for k in (2, 5, 20):
         excluded = california_fit.placebo_test(exclude_ratio=k)
         assert excluded.p_value == pytest.approx(3 / excluded.n_included, rel=1e-12)
+        few = [w for w in excluded.warnings if w.code == "few-placebos"]
+        assert len(few) == (excluded.n_included < 20)  # 1/n > 0.05 below 20 units
     gap = california_fit.gap
     pre = gap.filter(pl.col("time") < 1989)["gap"].to_numpy()
     post = gap.filter(pl.col("time") >= 1989)["gap"].to_numpy()

@@ -581,6 +581,7 @@ class EffectAnalysis(ResultDisplay):
         out: list[tuple[str, PilotbenchWarning]] = []
         for key, warns in (
             ("synth", self.synth.fit.warnings),
+            ("sdid", self.sdid.fit.warnings),
             ("did", self.did.warnings),
             ("event", self.event.warnings),
             ("its", self.its.warnings),

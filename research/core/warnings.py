@@ -60,6 +60,8 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
     │   ├── WildBootstrapOneClusterWarning  wild-one-treated-cluster  stats.did
     │   ├── PermutationsDroppedWarning permutations-dropped    stats.did
     │   ├── FewAssignmentsWarning      few-assignments         stats.did
+    │   ├── FewPlaceboAssignmentsWarning  few-placebo-assignments  stats.sdid (placebo SE)
+    │   ├── FewPlacebosWarning         few-placebos            stats.synth (placebo-in-space)
     │   ├── PoissonPermutationIntervalWarning  poisson-permutation-interval  stats.did
     │   ├── UnboundedIntervalWarning   unbounded-interval      stats.did
     │   ├── SampledAssignmentsWarning  sampled-assignments     stats.did (event study)
@@ -99,6 +101,7 @@ in ``research/`` issues anything but one of these classes.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from .errors import PilotbenchWarning
@@ -121,6 +124,8 @@ __all__ = [
     "ExactPreFitWarning",
     "FewAssignmentsWarning",
     "FewClustersWarning",
+    "FewPlaceboAssignmentsWarning",
+    "FewPlacebosWarning",
     "FewResidualDfWarning",
     "ImportLogNotWrittenWarning",
     "IncompleteYearsWarning",
@@ -424,6 +429,76 @@ class FewAssignmentsWarning(
             f"attainable permutation p-value is 1/{n_assignments} = {min_p:.3f} > {alpha:g}, so "
             "the interval is unbounded.",
             n_assignments=int(n_assignments),
+            min_p=min_p,
+            alpha=alpha,
+        )
+
+
+class FewPlaceboAssignmentsWarning(
+    InferenceWarning,
+    code="few-placebo-assignments",
+    fields=("n_placebos", "n_control", "n_treated", "min_p", "alpha"),
+):
+    """SDID placebo SE: only ``n_placebos`` distinct placebo assignments; no interval or p.
+
+    ``n_placebos`` is the number of ways ``n_treated`` of the ``n_control`` control units can
+    play the treated (``comb(n_control, n_treated)``): the placebo estimates take at most that
+    many distinct values however many replications are drawn. A placebo test on them could
+    give no p-value below ``min_p`` (``1 / (n_placebos + 1)``, rounded to 3 decimals), which
+    exceeds ``alpha`` (1 - the interval's level); the normal interval and p-value are NaN.
+    """
+
+    @classmethod
+    def of(cls, n_control: int, n_treated: int, alpha: float) -> FewPlaceboAssignmentsWarning:
+        """The warning for ``n_treated`` treated among ``n_control`` controls at ``1 - alpha``.
+
+        Examples
+        --------
+        >>> w = FewPlaceboAssignmentsWarning.of(2, 1, 0.05)
+        >>> w.values["n_placebos"], w.values["min_p"]
+        (2, 0.333)
+        """
+        n = math.comb(n_control, n_treated)
+        min_p = round(1 / (n + 1), 3)
+        return cls(
+            f"The placebo standard error rests on only {n} distinct placebo assignments "
+            f"({n_treated} of the {n_control} control units playing the treated), however many "
+            f"replications are drawn; the smallest p-value a placebo test could give is "
+            f"1/({n} + 1) = {min_p:.3f} > {alpha:g}, so the normal interval and p-value built "
+            "on that standard error are not given.",
+            n_placebos=n,
+            n_control=int(n_control),
+            n_treated=int(n_treated),
+            min_p=min_p,
+            alpha=alpha,
+        )
+
+
+class FewPlacebosWarning(
+    InferenceWarning, code="few-placebos", fields=("n_units", "min_p", "alpha")
+):
+    """Placebo-in-space: only ``n_units`` units (the treated one included) are compared.
+
+    The smallest attainable p-value ``min_p`` (``1 / n_units``, rounded to 3 decimals)
+    exceeds ``alpha``: no data could make the test significant at that level.
+    """
+
+    @classmethod
+    def of(cls, n_units: int, alpha: float) -> FewPlacebosWarning:
+        """The warning for a reference distribution of ``n_units`` units at level ``alpha``.
+
+        Examples
+        --------
+        >>> FewPlacebosWarning.of(3, 0.05).values
+        {'n_units': 3, 'min_p': 0.333, 'alpha': 0.05}
+        """
+        min_p = round(1 / n_units, 3)
+        return cls(
+            f"Only {n_units} units in the placebo distribution, the treated unit included: the "
+            f"smallest attainable p-value is 1/{n_units} = {min_p:.3f} > {alpha:g}, so the test "
+            "could not be significant at that level whatever the data; the p-value only gives "
+            "the treated unit's rank.",
+            n_units=int(n_units),
             min_p=min_p,
             alpha=alpha,
         )

@@ -82,6 +82,7 @@ from research.core.warnings import (
     DonorGroupWarning,
     DonorRangeWarning,
     ExactPreFitWarning,
+    FewPlacebosWarning,
     OutcomePredictorsWarning,
     OverfitWarning,
     PilotbenchWarning,
@@ -1220,7 +1221,10 @@ class PlaceboResult(ResultDisplay):
     warnings
         Caveats, e.g. units whose pre-treatment fit is (almost) exact: their pre-RMSPE is
         floored at 0.1 times the median over units of the RMS period-to-period change of the
-        outcome before treatment, before the ratio is taken.
+        outcome before treatment, before the ratio is taken; or too few units for the
+        p-value to reach ``alpha`` (:class:`~research.core.warnings.FewPlacebosWarning`).
+    alpha
+        The significance level the smallest attainable p-value was compared with.
     """
 
     p_value: float
@@ -1229,6 +1233,7 @@ class PlaceboResult(ResultDisplay):
     exclude_ratio: float | None
     n_included: int
     warnings: list[PilotbenchWarning] = field(default_factory=list)
+    alpha: float = 0.05
 
     def _display_title(self) -> str:
         return "Placebo-in-space test"
@@ -1412,7 +1417,9 @@ class SyntheticControlResult(ResultDisplay):
         return self._design
 
     # ---------------------------------------------------------------- placebo in space
-    def placebo_test(self, exclude_ratio: float | None = None) -> PlaceboResult:
+    def placebo_test(
+        self, exclude_ratio: float | None = None, *, alpha: float = 0.05
+    ) -> PlaceboResult:
         """Placebo-in-space test: every donor in turn is treated as if it were treated.
 
         Each donor is fitted with the same specification, with the other donors (never the
@@ -1421,7 +1428,10 @@ class SyntheticControlResult(ResultDisplay):
         data) as its donor pool. The statistic is the ratio of post- to
         pre-treatment RMSPE; the p-value is the treated unit's rank among all included units
         divided by their number (Abadie, Diamond & Hainmueller 2010, section 4; Abadie 2021).
-        The placebo fits are computed once and reused for other ``exclude_ratio`` values; on
+        With ``J`` placebos included the smallest attainable p-value is ``1 / (J + 1)``
+        (Abadie, Diamond & Hainmueller 2010, section 4: 1/39 with California's 38 placebos;
+        Abadie 2021, section 7): with fewer than ``1 / alpha - 1`` placebos (19 at 5 %) the
+        test cannot reject whatever the data, and the result says so. The placebo fits are computed once and reused for other ``exclude_ratio`` values; on
         Linux they are shared with one forked child process (the same numbers, in about half
         the time on two cores).
 
@@ -1431,6 +1441,9 @@ class SyntheticControlResult(ResultDisplay):
             When given (2, 5 or 20 in the paper), placebos whose pre-treatment MSPE exceeds
             ``exclude_ratio`` times the treated unit's are left out, because a poorly fitted
             placebo says nothing about the treated unit's post-period gap.
+        alpha
+            Significance level the smallest attainable p-value is compared with (only for
+            the warning; the p-value does not depend on it).
 
         Returns
         -------
@@ -1439,9 +1452,19 @@ class SyntheticControlResult(ResultDisplay):
         Raises
         ------
         ArgumentError
-            If ``exclude_ratio`` is not positive.
+            If ``exclude_ratio`` is not positive or ``alpha`` is not between 0 and 1.
         DesignError
             If there are fewer than two donors.
+
+        Warns
+        -----
+        FewPlacebosWarning
+            In the result's ``warnings`` (not issued) when the units compared, the treated
+            one included, are fewer than ``1 / alpha`` (``1 / n_included > alpha``): the
+            p-value is still the treated unit's rank over ``n_included``, but it cannot fall
+            below ``1 / n_included``.
+        ExactPreFitWarning
+            In the result's ``warnings`` when some units fit the pre-period (almost) exactly.
 
         Examples
         --------
@@ -1457,6 +1480,8 @@ class SyntheticControlResult(ResultDisplay):
         >>> test = fit.placebo_test()
         >>> test.n_included, round(test.p_value, 3)
         (8, 0.125)
+        >>> [w.code for w in test.warnings]  # 1/8 > 0.05: nothing could be significant
+        ['few-placebos']
 
         References
         ----------
@@ -1465,6 +1490,8 @@ class SyntheticControlResult(ResultDisplay):
         design = self._with_two_donors("placebo_test")
         if exclude_ratio is not None and not exclude_ratio > 0:
             raise ArgumentError(f"exclude_ratio must be positive, got {exclude_ratio!r}")
+        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+            raise ArgumentError(f"alpha must be between 0 and 1, got {alpha!r}")
         if self._placebo_gaps is None:
             gaps: dict[int, NDArray[np.float64]] = {
                 design.treated_index: self.gap.get_column("gap").to_numpy()
@@ -1512,6 +1539,8 @@ class SyntheticControlResult(ResultDisplay):
         at_least = included & (ratio >= treated_ratio * (1.0 - 1e-12))
         n_included = int(included.sum())
         p_value = float(at_least.sum()) / n_included
+        if 1 / n_included > alpha:
+            notes.append(FewPlacebosWarning.of(n_included, alpha))
         rank = np.full(len(order), None, dtype=object)
         inc_idx = np.flatnonzero(included)
         for i in inc_idx:
@@ -1548,6 +1577,7 @@ class SyntheticControlResult(ResultDisplay):
             exclude_ratio=exclude_ratio,
             n_included=n_included,
             warnings=notes,
+            alpha=alpha,
         )
 
     # ---------------------------------------------------------------- leave one out
