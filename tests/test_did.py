@@ -739,15 +739,17 @@ def test_cluster_coarser_than_units_keeps_unit_effects_out_of_k():
 
 
 def test_permutation_on_an_exact_additive_panel():
-    # y = unit + period + 2 D exactly: every residual is 0, so the cluster SE is 0 and the
-    # interval search steps from the placebo spread; unit k's placebo estimate is -2/19
+    # y = unit + period + 2 D exactly: every residual is 0, so there is no cluster SE (it
+    # was 0, rounding noise) and the interval search steps from the placebo spread; unit
+    # k's placebo estimate is -2/19
     rows = [(f"u{i:02d}", t, 1.0 * i + 3.0 * t + 2.0 * (i == 0 and t == 1), int(i == 0), t)
             for i in range(20) for t in (0, 1)]  # fmt: skip
     df = pl.DataFrame(rows, schema=["unit", "year", "y", "treated", "post"], orient="row")
     r = diff_in_diff(df, outcome="y", inference="permutation", **KW)
     assert r.estimate == pytest.approx(2.0, abs=1e-9)
-    assert r.details["cluster_se"] == pytest.approx(0.0, abs=1e-9)
+    assert np.isnan(r.details["cluster_se"]) and np.isnan(r.details["cluster_p"])
     assert r.p_value == pytest.approx(1 / 20)
+    assert "exact-fit-inference" not in [w.code for w in r.warnings]  # permutation: honest
     np.testing.assert_allclose(np.sort(r.placebo_estimates)[:19], -2 / 19, atol=1e-9)
 
 
@@ -797,3 +799,59 @@ def test_did_refuses_fewer_than_one_draw(option):
     inference = "wild" if "n_bootstrap" in option else "permutation"
     with pytest.raises(ArgumentError, match=next(iter(option))):
         diff_in_diff(df, outcome="y", inference=inference, **KW, **option)
+
+
+# ---------------------------------------------------------------- exact fits
+
+
+def _exact_twfe_panel() -> pl.DataFrame:
+    """y = unit effect + period effect + 2 for unit A from 2018: the model fits it exactly."""
+    a = {"A": 10.0, "B": 20.0, "C": 5.0, "D": 7.0, "E": 13.0}
+    g = {2015: 0.0, 2016: 1.0, 2017: 3.0, 2018: 2.5, 2019: 4.0}
+    rows = [(u, t, a[u] + g[t] + 2.0 * (u == "A" and t >= 2018), int(u == "A"), int(t >= 2018))
+            for u in a for t in g]  # fmt: skip
+    return pl.DataFrame(rows, schema=["unit", "year", "y", "treated", "post"], orient="row")
+
+
+@pytest.mark.parametrize("inference", ["cluster", "wild"])
+def test_exact_fit_gives_no_cluster_or_wild_interval(inference):
+    # The unit and period effects reproduce the outcome: every residual is zero, and the
+    # cluster SE was 2.4e-14 with the interval 2 +- 1e-13 and p = 1e-55 (cluster) or a
+    # bootstrap p = 0.0045 (wild), all rounding errors. The planted effect 2 stays.
+    r = diff_in_diff(_exact_twfe_panel(), outcome="y", inference=inference, **KW)
+    assert r.estimate == pytest.approx(2.0, abs=1e-9)
+    assert np.isnan([r.se, r.lower, r.upper, r.p_value]).all()
+    assert np.isnan([r.details["cluster_se"], r.details["cluster_p"], r.details["model_se"]]).all()
+    w = [w for w in r.warnings if w.code == "exact-fit-inference"]
+    assert len(w) == 1 and w[0].values == {"model": "OLS", "inference": inference}
+
+
+def test_exact_fit_keeps_permutation_inference():
+    # permutation compares estimates: 5 units, the treated one's estimate (2) is the largest
+    # in absolute value (a placebo unit's is -2/4 = -0.5 by the same algebra as above), so
+    # p = 1/5 by hand, the smallest attainable
+    r = diff_in_diff(_exact_twfe_panel(), outcome="y", inference="permutation", **KW)
+    assert r.p_value == pytest.approx(1 / 5)
+    np.testing.assert_allclose(np.sort(r.placebo_estimates)[:4], -0.5, atol=1e-9)
+    assert "exact-fit-inference" not in [w.code for w in r.warnings]
+
+
+def test_event_study_exact_fit():
+    # cluster: every SE, interval, p-value and the pre-trend Wald statistic (it was 1.67,
+    # p = 0.50, from rounding errors) are undefined; the planted effects (0 before, 2 from
+    # 2018) stay
+    df = _exact_twfe_panel()
+    kw = dict(unit="unit", time="year", outcome="y", treated="treated", treatment_time=2018)
+    c = event_study(df, inference="cluster", **kw)
+    coef = c.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    np.testing.assert_allclose(coef["estimate"].to_numpy(), [0, 0, 2, 2], atol=1e-9)
+    assert np.isnan(coef.select(["se", "lower", "upper", "p_value"]).to_numpy()).all()
+    assert np.isnan(c.pretrend.statistic) and np.isnan(c.pretrend.p_value)
+    assert "exact-fit-inference" in [w.code for w in c.warnings]
+    # permutation: every assignment's lead estimates are 0 up to rounding, so the observed
+    # ones tie with all 5 (p = 1, it was 0.6 and 0.8 from comparing rounding errors); the
+    # post estimates (2) are the largest of the five: p = 1/5
+    p = event_study(df, inference="permutation", **kw)
+    pc = p.coefficients.filter(~pl.col("is_reference")).sort("event_time")
+    np.testing.assert_allclose(pc["p_permutation"].to_numpy(), [1, 1, 0.2, 0.2])
+    assert np.isnan(p.pretrend.statistic) and np.isnan(p.pretrend.p_permutation)

@@ -487,6 +487,9 @@ ESTIMATOR_WORDING = [
     (W.AllZeroCountsWarning, {}, "Alla antal är noll", "All counts are zero"),
     (W.ExactFitWarning, {"model": "quasi-Poisson"}, "Modellen (quasi-Poisson) passar varje värde",
      "The quasi-Poisson model fits every value exactly"),
+    (W.ExactFitInferenceWarning, {"model": "OLS", "inference": "cluster"},
+     "Modellen (OLS) passar varje värde exakt: residualerna är noll",
+     "standard errors that the inference (cluster) builds from them are zero up to rounding"),
     (W.NegbinNoOverdispersionWarning, {}, "störst vid alfa = 0", "largest at alpha = 0"),
     (W.NotConvergedWarning, {}, "konvergerade inte", "did not converge"),
 ]

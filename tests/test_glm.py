@@ -198,3 +198,17 @@ def test_invalid_data():
 def test_docstring_examples_run():
     res = doctest.testmod(glm_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_exact_fit_is_relative_to_the_outcome():
+    from research.stats.glm import is_exact_fit, rounding_floor
+
+    eps = np.finfo(float).eps
+    assert rounding_floor(2.0, 50) == pytest.approx(100 * 50 * eps * 2.0)
+    # the same relative rounding error is exact on any scale; a real residual is not,
+    # however small the outcome's units
+    for scale in (1e-9, 1.0, 1e9):
+        y = scale * np.array([3.0, 5.0, 7.0, 9.0])
+        assert is_exact_fit(y, y * (1 + 4 * eps))
+        assert not is_exact_fit(y, y + scale * np.array([0, 0, 0, 1e-6]))
+    assert is_exact_fit(np.zeros(3), np.zeros(3))

@@ -317,3 +317,16 @@ def test_exact_fit_gives_estimates_without_intervals():
     assert r.level_change == pytest.approx(1.0) and r.level_p == pytest.approx(1.0)
     assert r.level_lower < 0.9 and r.level_upper > 1.1
     assert "exact-fit" not in [w.code for w in r.warnings]
+
+
+@pytest.mark.parametrize("overdispersion", ["quasi", None, "negbin"])
+def test_all_zero_counts_say_so(overdispersion):
+    # all counts zero: the message was "the NB2 dispersion could not be estimated (alpha ->
+    # infinity)", from the likelihood-ratio test of the post-period check, whatever model
+    # was asked for
+    df = pl.DataFrame({"year": list(range(2010, 2023)), "y": [0] * 13})
+    with pytest.raises(DesignError, match="all 13 counts are zero, before and from") as info:
+        interrupted_time_series(df, time="year", outcome="y", interruption=2019,
+                                overdispersion=overdispersion)  # fmt: skip
+    assert "Report the counts" in str(info.value) and "NB2" not in str(info.value)
+    assert "alla 13 antal är noll" in info.value.message("sv")

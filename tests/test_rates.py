@@ -418,8 +418,9 @@ def test_rate_difference_closed_form():
     se2 = 1_000 * math.sqrt(12 / 4_000**2 + 5 / 6_000**2)
     assert d2.difference == pytest.approx(1_000 * (12 / 4_000 - 5 / 6_000))
     assert d2.std_error == pytest.approx(se2)
-    zero = rate_difference(0, 10, 0, 10)
-    assert (zero.lower, zero.upper, zero.p_value) == (0.0, 0.0, 1.0)
+    zero = rate_difference(0, 10, 0, 10)  # no longer (0, 0): +-ln 40 events per 10
+    assert (zero.lower, zero.upper) == pytest.approx((-1e4 * math.log(40), 1e4 * math.log(40)))
+    assert zero.p_value == 1.0
     vec = rate_difference(pl.Series([30, 12]), 100_000.0, pl.Series([20, 12]), 100_000.0)
     assert isinstance(vec.difference, pl.Series) and vec.p_value[1] == pytest.approx(1.0)
 
@@ -608,3 +609,64 @@ def test_quasi_poisson_trend_gives_no_interval_for_an_exact_fit():
     assert t.beta == pytest.approx(0.0, abs=1e-12)
     assert t.std_error == pytest.approx(se, rel=1e-9)
     assert t.lower == pytest.approx(100 * math.expm1(-stats.norm.ppf(0.975) * se), rel=1e-9)
+
+
+def test_rate_difference_of_zero_counts_is_not_a_point():
+    # Two zero counts were reported as CI (0, 0), SE 0, p = 1. Now the MOVER interval from
+    # Garwood's exact limits: with x = 0 the upper limit is -ln(0.025) = ln 40 = 3.689 events
+    # and the lower 0, so the difference per 100 000 is +-ln 40 (exposures of 100 000 each).
+    d = rate_difference(0, 100_000, 0, 100_000)
+    assert d.difference == 0.0 and d.p_value == 1.0 and math.isnan(d.std_error)
+    assert d.lower == pytest.approx(-math.log(40), rel=1e-12)
+    assert d.upper == pytest.approx(math.log(40), rel=1e-12)
+    # unequal exposures: each side is scaled by its own group's exposure
+    u = rate_difference(0, 50_000, 0, 200_000, per=1)
+    assert (u.lower, u.upper) == pytest.approx((-math.log(40) / 200_000, math.log(40) / 50_000))
+
+
+def test_rate_difference_with_one_zero_count():
+    # 0 against 5 events in equal exposures: the Wald interval (-9.38, -0.62) ignored the
+    # zero group's uncertainty and called the difference significant; the exact conditional
+    # test gives p = 2 * 0.5**5 = 1/16. MOVER limits from the chi-square form of Garwood's
+    # interval: l = chi2(0.025; 2x)/2, u = chi2(0.975; 2x + 2)/2.
+    d = rate_difference(0, 100_000, 5, 100_000)
+    l5, u5 = stats.chi2.ppf(0.025, 10) / 2, stats.chi2.ppf(0.975, 12) / 2  # 1.6235, 11.668
+    u0 = stats.chi2.ppf(0.975, 2) / 2  # ln 40
+    assert d.difference == -5.0 and d.p_value == pytest.approx(1 / 16, rel=1e-12)
+    assert d.lower == pytest.approx(-5 - (u5 - 5), rel=1e-9)
+    assert d.upper == pytest.approx(-5 + math.hypot(u0, 5 - l5), rel=1e-9)
+    assert d.lower < 0 < d.upper
+    # vectors: positive counts keep the Wald numbers, the zero row gets MOVER's
+    v = rate_difference([30, 0], [100_000, 100_000], [20, 0], 100_000)
+    assert v.lower[0] == pytest.approx(10 - stats.norm.ppf(0.975) * math.sqrt(50), rel=1e-12)
+    assert v.std_error[0] == pytest.approx(math.sqrt(50)) and math.isnan(v.std_error[1])
+    assert v.upper[1] == pytest.approx(math.log(40), rel=1e-12)
+
+
+def test_rate_difference_mover_everywhere():
+    # method="mover" for positive counts too: 30 and 20 events in 100 000 each
+    d = rate_difference(30, 100_000, 20, 100_000, method="mover")
+    lim = {x: (stats.chi2.ppf(0.025, 2 * x) / 2, stats.chi2.ppf(0.975, 2 * x + 2) / 2)
+           for x in (20, 30)}  # fmt: skip
+    assert d.lower == pytest.approx(10 - math.hypot(30 - lim[30][0], lim[20][1] - 20), rel=1e-9)
+    assert d.upper == pytest.approx(10 + math.hypot(lim[30][1] - 30, 20 - lim[20][0]), rel=1e-9)
+    # the exact conditional p: x1 ~ Binomial(50, 1/2), minlike two-sided = 2 P(X >= 30)
+    assert d.p_value == pytest.approx(2 * stats.binom.sf(29, 50, 0.5), rel=1e-9)
+    assert d.method == "mover" and math.isnan(d.std_error)
+    with pytest.raises(ArgumentError, match="method"):
+        rate_difference(1, 10, 2, 10, method="exact")
+
+
+def test_one_element_lists_are_not_stretched():
+    # [100] for two counts was silently used twice; a scalar exposure still is
+    with pytest.raises(ArgumentError, match=r"same length.*not as a one-element list"):
+        poisson_rate_ci([1, 2], [100])
+    assert poisson_rate_ci([1, 2], 100, per=1).rate.tolist() == [0.01, 0.02]
+    assert poisson_rate_ci([1, 2], np.float64(100), per=1).rate.tolist() == [0.01, 0.02]
+    assert poisson_rate_ci([3], [100], per=1).rate.tolist() == [0.03]  # equal lengths
+    with pytest.raises(ArgumentError, match=r"count1, exposure1, count2 and exposure2"):
+        rate_ratio([1, 2], [100, 100], [3, 4], [50])
+    with pytest.raises(ArgumentError, match="same length"):
+        rate_difference([1, 2], [100, 100], [3], [50, 50])
+    with pytest.raises(ArgumentError, match="same length"):  # (2, 1) against (3,)
+        poisson_rate_ci([[1], [2]], [1, 2, 3])

@@ -530,3 +530,22 @@ def test_too_few_replications_are_refused(method):
         with pytest.raises(ArgumentError, match="at least 50"):
             synthetic_did(_synthetic(), **kw, se_method=method, replications=reps)
     assert synthetic_did(_synthetic(), **kw, se_method=method, replications=50).se > 0
+
+
+@pytest.mark.parametrize("se_method", ["placebo", "jackknife"])
+def test_exact_two_way_panel_gives_no_standard_error(se_method):
+    # y = 10 u + g_t (+ 2 for the treated from period 7) exactly: every placebo (jackknife)
+    # estimate is the same up to rounding, and the SE was 3.7e-15 with p = 0 and an interval
+    # (2.0000000000000018, 2.000000000000016). The estimate (2, planted) stays.
+    g = [0.0, 1.0, 3.0, 2.5, 4.0, 5.5, 6.0, 8.5]
+    treated = [0] if se_method == "placebo" else [0, 1]
+    rows = [{"u": u, "t": t, "y": 10.0 * u + g[t - 1] + (2.0 if u in treated and t >= 7 else 0)}
+            for u in range(8) for t in range(1, 9)]  # fmt: skip
+    with pytest.warns(UserWarning) as rec:
+        r = synthetic_did(pl.DataFrame(rows), unit="u", time="t", outcome="y", treated=treated,
+                          treatment_time=7, se_method=se_method)  # fmt: skip
+    assert r.estimate == pytest.approx(2.0, abs=1e-9)
+    assert math.isnan(r.se) and math.isnan(r.p_value)
+    assert math.isnan(r.ci[0]) and math.isnan(r.ci[1])
+    w = [x.message for x in rec if getattr(x.message, "code", None) == "exact-fit-inference"]
+    assert len(w) == 1 and w[0].values == {"model": "synthetic DiD", "inference": se_method}

@@ -256,3 +256,33 @@ def test_bootstrap_needs_at_least_ten_draws(mpdta):
         group_time_att(mpdta, **COLS, bootstrap=True, biters=9)
     res = group_time_att(mpdta, **COLS, bootstrap=True, biters=10, seed=1)
     assert math.isfinite(res.aggregate("simple").estimate)
+
+
+def test_exact_two_way_panel_gives_no_standard_errors():
+    # y = 10 i + g_t + 2 after adoption, exactly: every 2x2 comparison fits exactly, the
+    # influence functions are rounding noise and the SEs were 0 (cells) and 8e-17 (simple
+    # aggregate) with intervals (2, 2). Now NaN with a warning; the ATTs by hand are 0 before
+    # adoption and 2 after.
+    g = {1: 0.0, 2: 1.0, 3: 3.0, 4: 2.5, 5: 4.0, 6: 5.5}
+    cohort = {0: 0, 1: 0, 2: 4, 3: 4, 4: 5, 5: 5, 6: 0, 7: 0}
+    rows = [{"id": i, "t": t, "g": c, "y": 10.0 * i + g[t] + (2.0 if c and t >= c else 0.0)}
+            for i, c in cohort.items() for t in g]  # fmt: skip
+    df = pl.DataFrame(rows)
+    kw = dict(unit="id", time="t", outcome="y", cohort="g")
+    for boot in (False, True):
+        with pytest.warns(UserWarning) as rec:
+            res = group_time_att(df, bootstrap=boot, **kw)
+            agg = res.aggregate("simple")
+        assert "exact-fit-inference" in [getattr(w.message, "code", None) for w in rec]
+        tab = res.table
+        expect = [2.0 if t >= gr else 0.0 for gr, t in zip(tab["group"], tab["time"], strict=True)]
+        np.testing.assert_allclose(tab["estimate"].to_numpy(), expect, atol=1e-12)
+        assert tab["se"].is_nan().all() and tab["ci_lower"].is_nan().all()
+        assert agg.estimate == pytest.approx(2.0) and math.isnan(agg.se)
+        assert math.isnan(agg.ci[0]) and math.isnan(agg.ci[1])
+        assert res.pre_trend is None  # no pre cell with a usable variance
+    # a little noise (0.01 on values of 10 to 75) is data, not rounding: SEs are positive
+    rng = np.random.default_rng(3)
+    noisy = df.with_columns(pl.col("y") + rng.normal(0, 0.01, df.height))
+    res = group_time_att(noisy, **kw)
+    assert (res.table["se"] > 0).all() and res.pre_trend is not None

@@ -88,6 +88,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
         ├── FewResidualDfWarning       few-residual-df         stats.rates (trend)
         ├── AllZeroCountsWarning       all-zero-counts         stats.rates (trend)
         ├── ExactFitWarning            exact-fit               stats.its, stats.rates (trend)
+        │   └── ExactFitInferenceWarning  exact-fit-inference  stats.did, staggered, sdid
         ├── NegbinNoOverdispersionWarning  negbin-no-overdispersion  stats.rates (trend)
         └── NotConvergedWarning        not-converged           stats.rates (trend)
 
@@ -120,6 +121,7 @@ __all__ = [
     "DesignWarning",
     "DonorGroupWarning",
     "DonorRangeWarning",
+    "ExactFitInferenceWarning",
     "ExactFitWarning",
     "ExactPreFitWarning",
     "FewAssignmentsWarning",
@@ -629,6 +631,16 @@ class AllZeroCountsWarning(ModelFitWarning, code="all-zero-counts"):
 
 class ExactFitWarning(ModelFitWarning, code="exact-fit", fields=("model",)):
     """The ``model`` (quasi-Poisson, OLS) fits every value exactly: no interval or p-value."""
+
+
+class ExactFitInferenceWarning(
+    ExactFitWarning, code="exact-fit-inference", fields=("model", "inference")
+):
+    """The ``model`` fits every value exactly: no ``inference`` (cluster-robust, ...) interval.
+
+    The standard errors that ``inference`` builds from residuals (a sandwich, a wild
+    bootstrap, influence functions, placebo or jackknife replicates) are zero up to rounding.
+    """
 
 
 class NegbinNoOverdispersionWarning(ModelFitWarning, code="negbin-no-overdispersion"):

@@ -72,6 +72,7 @@ from scipy import stats
 from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
 from research.core.warnings import (
+    ExactFitInferenceWarning,
     FewAssignmentsWarning,
     FewClustersWarning,
     LevelShiftsCollinearWarning,
@@ -96,7 +97,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm
+from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm, is_exact_fit, rounding_floor
 
 __all__ = [
     "DiDResult",
@@ -736,6 +737,18 @@ def _qr_resid(Q: np.ndarray, Z: np.ndarray) -> np.ndarray:
     return Z - Q @ (Q.T @ Z)
 
 
+def _exact_fit_warning(family: str, inference: str) -> ExactFitInferenceWarning:
+    """The warning of a fit whose residuals vanish (:func:`~.glm.is_exact_fit`)."""
+    model = "OLS" if family == "gaussian" else "Poisson"
+    return ExactFitInferenceWarning(
+        f"The {model} model with unit and time effects fits every value exactly: the "
+        f"{inference} standard errors built from its residuals are zero up to rounding, so no "
+        "interval or p-value is given.",
+        model=model,
+        inference=inference,
+    )
+
+
 # ----------------------------------------------------------------------------------------
 # diff_in_diff
 
@@ -812,6 +825,12 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     Returns
     -------
     DiDResult
+        When the model reproduces the outcome exactly (residuals no larger than rounding,
+        :func:`research.stats.glm.is_exact_fit`), cluster-robust and wild bootstrap inference
+        have nothing to measure: ``se``, ``lower``, ``upper`` and ``p_value`` are NaN (not an
+        interval of zero width) and ``warnings`` holds an
+        :class:`~research.core.warnings.ExactFitInferenceWarning`; permutation inference is
+        unaffected.
 
     Raises
     ------
@@ -892,6 +911,11 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
     fit = _fit(X, panel, family)
     est = float(fit.params[0])
+    # the unit and time effects (and the treatment term) reproduce the outcome: residuals of
+    # zero relative to its size leave the cluster-robust sandwich, the wild bootstrap and the
+    # Gaussian model SE made of rounding errors (SE 5e-14, p = 0.77); permutation inference
+    # compares estimates, not residuals, and stays honest
+    exact_fit = is_exact_fit(panel.y, fit.mu)
 
     n_units = len(panel.unit_labels)
     n1 = int(panel.treated_u.sum())
@@ -900,14 +924,16 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     G1 = int(treated_clusters.size)
     G0 = int(np.unique(panel.cluster_codes[treated_obs == 0]).size)
     alpha = round(1.0 - level, 12)  # 1 - 0.8 is 0.19999999999999996 in floating point
-    details: dict = {"model_se": float(fit.se[0])}
+    details: dict = {
+        "model_se": math.nan if exact_fit and family == "gaussian" else float(fit.se[0])
+    }
     n_time = int(panel.time_codes.max())
     nested = _n_nested(panel, n_time) if design == "twfe" else 0
     details["cluster_k"] = X.shape[1] - nested
     if G >= 2:
         Vc, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes, n_nested=nested)
-        se_c = float(np.sqrt(Vc[0, 0]))
-        tstat = est / se_c if se_c > 0 else math.inf
+        se_c = math.nan if exact_fit else float(np.sqrt(Vc[0, 0]))
+        tstat = est / se_c if se_c > 0 else (math.nan if exact_fit else math.inf)
         details.update(
             cluster_se=se_c, cluster_t=tstat, cluster_df=G - 1,
             cluster_p=float(2 * stats.t.sf(abs(tstat), G - 1)),
@@ -928,8 +954,10 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         reason += " " + _WILD_FAILS
 
     kw: dict = {}
+    if exact_fit and method in ("cluster", "wild"):
+        warns.append(_exact_fit_warning(family, method))
     if method == "cluster":
-        if not np.isfinite(se_c):
+        if G < 2:
             raise DesignError("cluster-robust inference needs at least two clusters")
         if G < _MIN_CLUSTERS or min(G1, G0) < _MIN_TREATED_CLUSTERS:
             warns.append(
@@ -956,10 +984,13 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         if G1 == 1:
             reason += " " + _WILD_FAILS
             warns.append(WildBootstrapOneClusterWarning(_WILD_FAILS))
-        kw = _wild_inference(
-            X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c,
-            X.shape[1] - nested,
-        )  # fmt: skip
+        if exact_fit:
+            kw = dict(se=math.nan, lower=math.nan, upper=math.nan, p_value=math.nan)
+        else:
+            kw = _wild_inference(
+                X, panel, est, alpha, n_bootstrap, bootstrap_weights, seed, details, se_c,
+                X.shape[1] - nested,
+            )  # fmt: skip
     rr = {}
     if family == "poisson":
         rr = dict(
@@ -1430,7 +1461,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     EventStudyResult
         ``coefficients`` (polars DataFrame, one row per event time, the reference included
         with estimate 0) and ``pretrend`` (Wald test of all leads = 0; with permutation
-        inference also its permutation p-value).
+        inference also its permutation p-value). After an exact fit (as in
+        :func:`diff_in_diff`) the cluster-robust (and, for ``"gaussian"``, the model-based)
+        SEs, intervals, p-values and Wald statistic are NaN, with an
+        :class:`~research.core.warnings.ExactFitInferenceWarning`; permutation p-values
+        count estimates equal up to rounding as ties.
 
     Raises
     ------
@@ -1511,6 +1546,9 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             )
         )
     fit = _fit(X, panel, family)
+    # residuals of zero relative to the outcome's size (see diff_in_diff): the cluster-robust
+    # and the Gaussian model covariance are rounding noise
+    exact_fit = is_exact_fit(panel.y, fit.mu)
     m = len(ev_levels)
     b = fit.params[:m]
     n_units = len(panel.unit_labels)
@@ -1533,6 +1571,9 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     else:
         V = fit.cov[:m, :m]
         df_t = fit.df_resid if family == "gaussian" else math.inf
+    if exact_fit and (method == "cluster" or family == "gaussian"):
+        V = np.full_like(V, np.nan)
+        warns.append(_exact_fit_warning(family, "cluster" if method == "cluster" else "model"))
     se = np.sqrt(np.diag(V))
     q = stats.t.ppf(1 - alpha / 2, df_t) if np.isfinite(df_t) else stats.norm.ppf(1 - alpha / 2)
     tstat = b / se
@@ -1589,9 +1630,18 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             )
             coefs, walds, BD, J1 = coefs[keep], walds[keep], BD[keep], int(keep.sum())
         ab = np.abs(coefs)
-        p_perm = np.sum(ab >= ab[0] * (1 - 1e-9), axis=0) / J1
+        # estimates equal up to rounding are ties (an exact fit gives leads of 1e-14 that
+        # differ only in their rounding errors); Gaussian coefficients are in the outcome's
+        # units
+        tie = (
+            rounding_floor(float(np.max(np.abs(panel.y))), panel.y.size)
+            if family == "gaussian"
+            else 0.0
+        )
+        p_perm = np.sum(ab >= ab[0] * (1 - 1e-9) - tie, axis=0) / J1
         if pre is not None:
-            W0 = walds[0]
+            # the observed assignment's Wald statistic is rounding noise after an exact fit
+            W0 = math.nan if exact_fit and family == "gaussian" else walds[0]
             pre = PreTrendTest(
                 statistic=pre.statistic, df=pre.df, p_value=pre.p_value, df_denom=pre.df_denom,
                 covariance=pre.covariance,
@@ -1619,7 +1669,9 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                     s = np.abs(by - tau * bd)
                     return float(np.sum(s >= s[0] - 1e-9 * max(1.0, s[0])) / J1)
 
-                lower[j], upper[j] = _invert(pfun, float(b[j]), float(se[j]), alpha, 1e-10)
+                step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else float(np.std(by))
+                step = step if step > 0 else 1e-3 * max(1.0, abs(float(b[j])))
+                lower[j], upper[j] = _invert(pfun, float(b[j]), step, alpha, 1e-10)
             se = np.std(coefs[1:], axis=0, ddof=1)
         else:
             warns.append(

@@ -36,9 +36,28 @@ from scipy import special
 
 from research.core.errors import ArgumentError, DesignError, EstimationError
 
-__all__ = ["GLMFit", "cluster_covariance", "cr1_factor", "fit_glm", "fit_negbin"]
+__all__ = [
+    "GLMFit",
+    "cluster_covariance",
+    "cr1_factor",
+    "fit_glm",
+    "fit_negbin",
+    "is_exact_fit",
+    "rounding_floor",
+]
 
 _FAMILIES = ("gaussian", "poisson", "negbin")
+
+#: Rounding units per observation a fitted value may be off by and still count as exact. A
+#: least-squares or IRLS fit in double precision computes each fitted value from sums of up
+#: to ``n`` terms, so rounding leaves residuals of at most about ``n * eps`` times the size
+#: of the outcome (Higham 2002, section 3.1: the error bound ``gamma_n`` of a sum of ``n``
+#: terms); on two-way fixed-effects and trend designs of 25 to 8 410 observations fitted
+#: exactly, the measured residual norm was at most ``0.4 * n * eps * ||y||``. The factor 100
+#: leaves a margin of 250 for worse conditioned designs while staying far below any residual
+#: of real data (rates published to one decimal leave residuals of about ``1e-4 * ||y||``;
+#: the floor is ``1e-9 * ||y||`` at 45 000 observations).
+_ROUNDING_UNITS = 100.0
 
 
 @dataclass(frozen=True)
@@ -437,6 +456,62 @@ def cluster_covariance(
     meat = S.T @ S
     V = cr1_factor(n, k - n_nested, G) * fit.bread @ meat @ fit.bread
     return V, G
+
+
+def rounding_floor(scale: float, n: int) -> float:
+    """The size below which a quantity of ``n`` observations on ``scale`` is rounding noise.
+
+    ``100 * n * eps * scale`` (see ``_ROUNDING_UNITS`` for why): a residual norm, standard
+    error or influence function at most this large is zero up to rounding, so the variation
+    an interval would be built from is not in the data.
+
+    Parameters
+    ----------
+    scale
+        The size of the outcome the quantity is measured in (e.g. the norm of the outcome
+        vector, or its largest absolute value).
+    n
+        The number of observations the quantity is computed from.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> rounding_floor(1.0, 100)  # 100 * 100 * 2.2e-16
+    2.220446049250313e-12
+    """
+    return _ROUNDING_UNITS * max(int(n), 1) * float(np.finfo(float).eps) * float(scale)
+
+
+def is_exact_fit(y: np.ndarray, mu: np.ndarray) -> bool:
+    """Whether the fitted values ``mu`` reproduce the outcome ``y`` up to rounding.
+
+    True when ``||y - mu|| <= rounding_floor(||y||, n)``: the residuals are zero relative to
+    the outcome's own scale, so a residual variance, Pearson dispersion or cluster-robust
+    sandwich built from them is zero up to rounding and every interval or p-value resting on
+    it would be rounding noise (zero width, arbitrary p). An all-zero outcome fitted by
+    zeros counts as exact.
+
+    Parameters
+    ----------
+    y, mu
+        Outcome and fitted values (for log-link models the fitted means).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> y = np.array([3.0, 5.0, 7.0, 9.0])
+    >>> is_exact_fit(y, y + 1e-15), is_exact_fit(y, y + np.array([0, 0, 0, 1e-6]))
+    (True, False)
+    """
+    y = np.asarray(y, dtype=float)
+    r = y - np.asarray(mu, dtype=float)
+    return bool(np.linalg.norm(r) <= rounding_floor(float(np.linalg.norm(y)), y.size))
 
 
 def cr1_factor(n: int, k: int, g: int) -> float:

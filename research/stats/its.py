@@ -43,7 +43,7 @@ import polars as pl
 from scipy import stats
 
 from research.core.display import ResultDisplay, line_figure
-from research.core.errors import ArgumentError, DesignError
+from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.core.warnings import (
     AutocorrelationWarning,
     ExactFitWarning,
@@ -349,9 +349,10 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     DesignError
         Checked before fitting: fewer than 2 pre- or 1 post-interruption periods,
         duplicated periods, a time column of an unusable type, a constant Gaussian outcome,
-        or counts that are all zero before or from the interruption (the Poisson maximum
-        likelihood estimate does not exist; the message gives the likelihood-ratio p-value
-        of no change when it can).
+        counts that are all zero (there is no rate to model; the message says so, whatever
+        ``overdispersion``), or counts that are all zero before or from the interruption
+        (the Poisson maximum likelihood estimate does not exist; the message gives the
+        likelihood-ratio p-value of no change when it can).
     EstimationError
         Collinear terms (named in the message).
     DataError
@@ -592,17 +593,44 @@ def _check_separation(
     group: np.ndarray | None,
     interruption: object,
 ) -> None:
-    """Refuse counts that are all zero before or after the interruption (separation)."""
+    """Refuse counts that are all zero before or after the interruption (separation).
+
+    All counts zero is refused first, in its own words: the negative binomial test of the
+    post-period case cannot be fitted to an all-zero series either (its dispersion has no
+    maximum), and "the NB2 dispersion could not be estimated" said nothing about the data.
+    """
     post = t >= t0
+    if np.all(y[tr_rows] == 0):
+        n = int(tr_rows.sum())
+        which = "of the treated series " if group is not None else ""
+        which_sv = "i den behandlade serien " if group is not None else ""
+        raise DesignError(
+            f"all {n} counts {which}are zero, before and from the interruption "
+            f"{interruption!r}: there is no rate to model, so no level or slope change can be "
+            "estimated. Report the counts themselves (no events in any period); to get a "
+            "comparison, pool a larger area or a longer period, or choose a more common "
+            "indicator",
+            sv=(
+                f"alla {n} antal {which_sv}är noll, både före och från avbrottet "
+                f"{interruption!r}: det finns ingen takt att modellera, så ingen nivå- eller "
+                "lutningsförändring kan skattas. Redovisa antalen (inga händelser under någon "
+                "period); för en jämförelse, slå ihop ett större område eller en längre "
+                "period, eller välj en vanligare indikator"
+            ),
+        )
     for mask, side in ((tr_rows & post, "from"), (tr_rows & ~post, "before")):
         if np.all(y[mask] == 0):
             extra = ""
             if side == "from" and group is None and np.sum(~post) >= 2:
-                p = _lr_no_change(t, y, off, t0)
-                extra = (
-                    "; a negative binomial likelihood-ratio test of no change (level and "
-                    f"slope, 2 df) gives p = {p:.2g}"
-                )
+                try:
+                    p = _lr_no_change(t, y, off, t0)
+                except EstimationError:  # the test's NB2 fit failed: no p-value to add
+                    p = None
+                if p is not None:
+                    extra = (
+                        "; a negative binomial likelihood-ratio test of no change (level and "
+                        f"slope, 2 df) gives p = {p:.2g}"
+                    )
             raise DesignError(
                 f"all {int(mask.sum())} counts {side} the interruption {interruption!r} are "
                 "zero: the level change is a rate ratio of "

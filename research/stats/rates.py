@@ -5,11 +5,14 @@ Every function here is a pure function of counts (events, e.g. reported crimes) 
 are expressed per ``per`` units of exposure (100 000 inhabitants by default, as in Brå's and
 Kolada's tables).
 
-Functions accept Python scalars, numpy arrays or polars Series and broadcast count against
-exposure. A scalar input gives floats back, an array gives arrays, a Series gives Series (of
-the same length). Missing values (``NaN`` or polars nulls) propagate as ``NaN``/null; invalid
-values (negative or non-integer counts, exposures that are zero, negative or infinite) raise
-:class:`~research.core.errors.ArgumentError`.
+Functions accept Python scalars, numpy arrays or polars Series. Vector inputs must all have
+the same shape; a single number (a Python or numpy scalar, not a one-element list) is used
+for every element. A one-element list or array given with longer ones is refused rather than
+silently repeated: ``poisson_rate_ci([1, 2], [100])`` is more likely a missing exposure than
+one exposure meant for both counts. A scalar input gives floats back, an array gives arrays,
+a Series gives Series (of the same length). Missing values (``NaN`` or polars nulls)
+propagate as ``NaN``/null; invalid values (negative or non-integer counts, exposures that
+are zero, negative or infinite) raise :class:`~research.core.errors.ArgumentError`.
 
 Methods, in short:
 
@@ -19,7 +22,8 @@ Methods, in short:
   (sum of counts over sum of person-years) and polars helpers.
 * :func:`rate_ratio` - exact conditional test and interval (as R's ``poisson.test``) or a
   log-scale Wald interval.
-* :func:`rate_difference` - Wald interval for a difference of two rates.
+* :func:`rate_difference` - Wald interval for a difference of two rates, or the MOVER
+  (Newcombe-type) interval from exact limits, which is also used where a count is zero.
 * :func:`poisson_trend` - annual per cent change from a Poisson GLM (with quasi-Poisson or
   negative binomial over-dispersion and level shifts at registered series breaks).
 * :func:`suppress_small`, :func:`display_value`, :func:`suppression_mask` - small-count
@@ -128,6 +132,31 @@ def _wrap(values: np.ndarray, kind: str, name: str) -> Any:
     if kind == "series":
         return pl.Series(name, np.asarray(values, dtype=float), nan_to_null=True)
     return np.asarray(values, dtype=float)
+
+
+def _same_shapes(arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The arrays, scalars (0-d) repeated to the common shape of the others.
+
+    numpy would also stretch a length-1 array (or a ``(n, 1)`` against an ``(m,)``) to any
+    length; here every array that is not a scalar must have the same shape, so a missing
+    value in a list is an error instead of the first value being reused.
+    """
+    shapes = {name: a.shape for name, a in arrays.items() if a.ndim > 0}
+    names = list(arrays)
+    listed, listed_sv = (f"{', '.join(names[:-1])} {word} {names[-1]}" for word in ("and", "och"))
+    if len(set(shapes.values())) > 1:
+        given = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ArgumentError(
+            f"{listed} must have the same length (a single number is used for "
+            f"every element; give it as a number, not as a one-element list); got shapes "
+            f"{given}.",
+            sv=(
+                f"{listed_sv} ska vara lika långa (ett enda tal används för varje "
+                "element; ange det som ett tal, inte som en lista med ett element); fick "
+                f"formerna {given}."
+            ),
+        )
+    return [np.array(a, dtype=float) for a in np.broadcast_arrays(*arrays.values())]
 
 
 def _check_level(level: float) -> float:
@@ -302,7 +331,7 @@ def poisson_rate_ci(
         values propagate.
     exposure
         Person-years at risk (e.g. the population, summed over the years pooled); > 0.
-        Broadcast against ``count``.
+        The same length as ``count``, or a single number used for every count.
     per
         Rate base: 100 000 gives rates per 100 000 inhabitants.
     level
@@ -329,7 +358,8 @@ def poisson_rate_ci(
     ------
     ArgumentError
         For negative or non-integer counts, exposures <= 0 or infinite, a level outside (0, 1),
-        an unknown method, or shapes that cannot be broadcast.
+        an unknown method, or ``count`` and ``exposure`` of different lengths (a single
+        exposure for several counts must be a number, not a one-element list).
 
     Examples
     --------
@@ -357,19 +387,7 @@ def poisson_rate_ci(
     e = as_float_array(exposure, "exposure")
     check_counts(x, "count")
     check_exposures(e, "exposure")
-    try:
-        x, e = np.broadcast_arrays(x, e)
-    except ValueError as exc:
-        raise ArgumentError(
-            f"count (shape {x.shape}) and exposure (shape {e.shape}) must have the same "
-            "length, or one of them must be a single number.",
-            sv=(
-                f"count (form {x.shape}) och exposure (form {e.shape}) ska vara lika långa, eller "
-                "så ska en av dem vara ett enda tal."
-            ),
-        ) from exc
-    x = np.array(x, dtype=float)
-    e = np.array(e, dtype=float)
+    x, e = _same_shapes({"count": x, "exposure": e})
     lo, hi = _mean_limits(x, level, method)
     scale = per / e
     rate = x * scale
@@ -671,17 +689,9 @@ def _prepare_two(count1, exposure1, count2, exposure2):
         arr = as_float_array(value, name)
         (check_counts if name.startswith("count") else check_exposures)(arr, name)
         arrays.append(arr)
-    try:
-        x1, e1, x2, e2 = (np.array(a, dtype=float) for a in np.broadcast_arrays(*arrays))
-    except ValueError as exc:
-        raise ArgumentError(
-            "count1, exposure1, count2 and exposure2 must have the same length (or be single "
-            f"numbers); got shapes {[a.shape for a in arrays]}.",
-            sv=(
-                "count1, exposure1, count2 och exposure2 ska vara lika långa (eller enstaka tal); "
-                f"fick formerna {[a.shape for a in arrays]}."
-            ),
-        ) from exc
+    x1, e1, x2, e2 = _same_shapes(
+        dict(zip(("count1", "exposure1", "count2", "exposure2"), arrays, strict=True))
+    )
     return kind, x1, e1, x2, e2
 
 
@@ -825,14 +835,15 @@ def _ratio_wald(x1, e1, x2, e2, alpha, null, alternative):
 
 @dataclass(frozen=True)
 class RateDifference(ResultDisplay):
-    """Difference of two rates (group 1 minus group 2), per ``per``, with a Wald interval.
+    """Difference of two rates (group 1 minus group 2), per ``per``, with an interval.
 
     Attributes
     ----------
     difference, lower, upper, p_value, std_error
-        Floats, arrays or Series following the input.
+        Floats, arrays or Series following the input. ``std_error`` is the Wald standard
+        error, NaN for the elements whose interval is MOVER's (which has none).
     per, level, method
-        The settings used (``method`` is always ``"wald"``).
+        The settings used (``method`` as requested: ``"wald"`` or ``"mover"``).
     """
 
     difference: Any
@@ -868,26 +879,46 @@ def rate_difference(
     *,
     per: float = 100_000,
     level: float = 0.95,
+    method: str = "wald",
 ) -> RateDifference:
-    """Difference of two Poisson rates with a Wald interval.
+    """Difference of two Poisson rates with a Wald or a MOVER (Newcombe-type) interval.
 
-    ``d = per·(x1/E1 - x2/E2)``, ``se = per·sqrt(x1/E1² + x2/E2²)`` (the variance of each rate
-    estimated by its count over the squared exposure), interval ``d ± z·se`` and a two-sided
-    z-test of ``d = 0``.
+    ``d = per·(x1/E1 - x2/E2)``.
 
-    The Wald interval is unreliable for small counts: a zero count contributes no variance,
-    and with both counts zero the interval collapses to (0, 0) with p = 1. Prefer
-    :func:`rate_ratio` (exact) for inference on small counts and use the difference to
-    express the size of an effect.
+    ``method="wald"`` (default): ``se = per·sqrt(x1/E1² + x2/E2²)`` (the variance of each
+    rate estimated by its count over the squared exposure), interval ``d ± z·se`` and a
+    two-sided z-test of ``d = 0``. A zero count makes its group's estimated variance zero:
+    with both counts zero the interval would be (0, 0), with one zero it would ignore that
+    group's uncertainty (0 against 5 events in equal exposures would be "significant",
+    while the exact test gives p = 0.0625). Elements with a zero count therefore get the
+    MOVER interval and the exact test below instead, and a NaN ``std_error``.
+
+    ``method="mover"``: the method of variance estimates recovery (Newcombe 1998's hybrid
+    interval for a difference of proportions, generalised by Zou & Donner 2008 and applied
+    to Poisson rates by Li, Tang & Wong 2014), built from Garwood's exact limits
+    ``(l_i, u_i)`` of each rate ``r_i``::
+
+        lower = d - sqrt((r1 - l1)² + (u2 - r2)²)
+        upper = d + sqrt((u1 - r1)² + (r2 - l2)²)
+
+    It is defined for zero counts: with ``x1 = x2 = 0`` and equal exposures ``E`` it is
+    ``±per·ln(40)/E`` at 95 % (``ln(40) = 3.689`` is the exact upper limit of a zero count),
+    so two zero counts are reported as compatible with a difference either way, not as a
+    difference of exactly 0. Its p-value is the exact conditional test of equal rates (the
+    test of :func:`rate_ratio` with ``null=1``: given ``n = x1 + x2``, ``x1`` is
+    Binomial(n, E1/(E1 + E2)); "minlike" two-sided rule); with both counts zero it is 1 (no
+    events, no evidence either way).
 
     Parameters
     ----------
     count1, exposure1, count2, exposure2
-        Counts and person-years of the two groups (broadcast together).
+        Counts and person-years of the two groups: numbers or vectors of the same length.
     per
         Rate base of the difference.
     level
         Confidence level.
+    method
+        ``"wald"`` (default; MOVER where a count is zero) or ``"mover"`` (everywhere).
 
     Returns
     -------
@@ -896,37 +927,64 @@ def rate_difference(
     Raises
     ------
     ArgumentError
-        For invalid counts, exposures or level.
+        For invalid counts, exposures, level or method, or vectors of different lengths.
 
     References
     ----------
     Rothman KJ, Greenland S, Lash TL (2008). Modern Epidemiology, 3rd ed., ch. 14 (Wald
     interval of a rate difference, variance ``x1/n1² + x2/n2²``).
+    Newcombe RG (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Stat Med 17:873-890.
+    Zou GY, Donner A (2008). Construction of confidence limits about effect measures: a
+    general approach. Stat Med 27:1693-1702.
+    Li HQ, Tang ML, Wong WK (2014). Confidence intervals for ratio of two Poisson rates using
+    the method of variance estimates recovery. Comput Stat 29:869-889.
+    Garwood F (1936). Fiducial limits for the Poisson distribution. Biometrika 28:437-442.
 
     Examples
     --------
     >>> d = rate_difference(30, 100_000, 20, 100_000)
     >>> round(d.difference, 1), round(d.lower, 2), round(d.upper, 2), round(d.p_value, 4)
     (10.0, -3.86, 23.86, 0.1573)
+    >>> z = rate_difference(0, 100_000, 0, 100_000)  # no events in either group
+    >>> round(z.lower, 3), round(z.upper, 3), z.p_value
+    (-3.689, 3.689, 1.0)
     """
     level = _check_level(level)
     per = check_per(per)
+    check_choice(method, "method", ("wald", "mover"))
     kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
-    diff = per * (x1 / e1 - x2 / e2)
-    se = per * np.sqrt(x1 / e1**2 + x2 / e2**2)
-    z = norm_ppf(1 - (1 - level) / 2)
+    alpha = 1 - level
+    r1, r2 = per * x1 / e1, per * x2 / e2
+    diff = r1 - r2
+    se = np.array(per * np.sqrt(x1 / e1**2 + x2 / e2**2), dtype=float)
+    z = norm_ppf(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pval = np.where(se > 0, 2 * norm_sf(np.abs(diff) / se), 1.0)
-    pval = np.where(np.isnan(se), np.nan, pval)
+        pval = np.array(np.where(se > 0, 2 * norm_sf(np.abs(diff) / se), 1.0), dtype=float)
+    lower, upper = (np.array(v, dtype=float) for v in (diff - z * se, diff + z * se))
+    missing = np.isnan(x1) | np.isnan(x2) | np.isnan(e1) | np.isnan(e2)
+    mover = ~missing & ((x1 == 0) | (x2 == 0) | (method == "mover"))
+    if mover.any():
+        m1, m2 = x1[mover], x2[mover]
+        f1, f2 = per / e1[mover], per / e2[mover]
+        lo1, hi1 = (v * f1 for v in _mean_limits(m1, level, "exact"))
+        lo2, hi2 = (v * f2 for v in _mean_limits(m2, level, "exact"))
+        a1, a2, d = r1[mover], r2[mover], diff[mover]
+        lower[mover] = d - np.sqrt((a1 - lo1) ** 2 + (hi2 - a2) ** 2)
+        upper[mover] = d + np.sqrt((hi1 - a1) ** 2 + (a2 - lo2) ** 2)
+        no = np.zeros(int(mover.sum()), dtype=bool)
+        pval[mover] = _ratio_exact(m1, e1[mover], m2, e2[mover], alpha, 1.0, "two-sided", no)[2]
+        se[mover] = np.nan
+    pval = np.where(missing, np.nan, pval)
     return RateDifference(
         difference=_wrap(diff, kind, "difference"),
-        lower=_wrap(diff - z * se, kind, "lower"),
-        upper=_wrap(diff + z * se, kind, "upper"),
+        lower=_wrap(lower, kind, "lower"),
+        upper=_wrap(upper, kind, "upper"),
         p_value=_wrap(pval, kind, "p_value"),
         std_error=_wrap(se, kind, "std_error"),
         per=per,
         level=level,
-        method="wald",
+        method=method,
     )
 
 

@@ -67,12 +67,14 @@ from research.core.display import html_table, text_table
 from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.core.fmt import format_number
 from research.core.warnings import (
+    ExactFitInferenceWarning,
     NoComparisonUnitsWarning,
     StaggeredWarning,
     TreatedFirstPeriodWarning,
 )
 
 from ._texts import TEXTS
+from .glm import rounding_floor
 
 __all__ = [
     "AggregatedATT",
@@ -180,13 +182,45 @@ def _att_2x2(dy: Array, d: Array, x: Array, w: Array, method: str) -> tuple[floa
 # --------------------------------------------------------------------------------------------
 
 
-def _analytic_se(inf: Array) -> Array:
+def _vanishing(inf: Array, floor: float) -> NDArray[np.bool_]:
+    """Columns of ``inf`` that are zero up to rounding (root mean square <= ``floor``).
+
+    When the outcome is exactly unit plus period effects (plus a constant effect per cell),
+    every 2x2 comparison fits exactly and its influence function is rounding noise: an SE
+    of 0 or 1e-17 and an interval of zero width would be reported (issue: exact fits).
+    """
+    return np.sqrt((inf**2).mean(axis=0)) <= floor
+
+
+def _warn_exact(bootstrap: bool) -> None:
+    inference = "multiplier bootstrap" if bootstrap else "influence function"
+    warnings.warn(
+        ExactFitInferenceWarning(
+            "Some group-time ATTs rest on 2x2 comparisons that fit every value exactly: "
+            f"their {inference} standard errors are zero up to rounding, so they are not given.",
+            model="ATT(g, t)",
+            inference=inference,
+        ),
+        stacklevel=3,
+    )
+
+
+def _analytic_se(inf: Array, floor: float = 0.0) -> Array:
     n = inf.shape[0]
-    return np.sqrt((inf**2).mean(axis=0) / n)
+    se = np.sqrt((inf**2).mean(axis=0) / n)
+    return np.where(_vanishing(inf, floor), np.nan, se) if floor > 0 else se
 
 
-def _mboot(inf: Array, biters: int, rng: np.random.Generator, alpha: float) -> tuple[Array, float]:
-    """Multiplier bootstrap (Rademacher): IQR-based SEs and the uniform-band critical value."""
+def _mboot(
+    inf: Array, biters: int, rng: np.random.Generator, alpha: float, floor: float
+) -> tuple[Array, float]:
+    """Multiplier bootstrap (Rademacher): IQR-based SEs and the uniform-band critical value.
+
+    Columns whose influence function is zero up to rounding (``floor``, in the outcome's
+    units; :func:`_vanishing`) get no SE. R did's ``mboot`` instead drops columns whose
+    bootstrap sum of squares is below ``10 * sqrt(eps)`` in absolute terms, which also drops
+    real SEs of an outcome measured in small units.
+    """
     n, k = inf.shape
     bres = np.empty((biters, k))
     chunk = max(1, min(biters, int(2e7 // max(n, 1))))
@@ -195,7 +229,7 @@ def _mboot(inf: Array, biters: int, rng: np.random.Generator, alpha: float) -> t
         v = rng.integers(0, 2, size=(m, n)) * 2.0 - 1.0
         bres[s : s + m] = v @ inf / n
     bres *= math.sqrt(n)
-    ok = (bres**2).sum(axis=0) > math.sqrt(np.finfo(float).eps) * 10
+    ok = ~_vanishing(inf, floor)
     se = np.full(k, np.nan)
     if not ok.any():
         return se, float("nan")
@@ -357,6 +391,7 @@ class GroupTimeATT:
     _biters: int = field(repr=False)
     _seed: int = field(repr=False)
     _anticipation: int = field(repr=False)
+    _floor: float = field(repr=False, default=0.0)
 
     @property
     def estimate(self) -> Array:
@@ -458,6 +493,12 @@ class GroupTimeATT:
             For an unknown ``kind``.
         DesignError
             When there are no post-treatment cells to aggregate.
+
+        Warns
+        -----
+        ExactFitInferenceWarning
+            An aggregate whose influence function is zero up to rounding gets a NaN SE and
+            interval (see :func:`group_time_att`).
         """
         if kind not in ("simple", "group", "dynamic", "calendar"):
             raise ArgumentError(
@@ -545,19 +586,22 @@ class GroupTimeATT:
         alpha = 1 - self.level
         z = float(stats.norm.ppf(1 - alpha / 2))
         rng = np.random.default_rng(self._seed)
+        fl = self._floor
         if boot:
-            se_o = float(_mboot(inf_o[:, None], self._biters, rng, alpha)[0][0])
+            se_o = float(_mboot(inf_o[:, None], self._biters, rng, alpha, fl)[0][0])
         else:
-            se_o = float(_analytic_se(inf_o[:, None])[0])
+            se_o = float(_analytic_se(inf_o[:, None], fl)[0])
+        exact = math.isnan(se_o)
         table = pl.DataFrame()
         crit = z
         if key is not None:
             infm = np.column_stack(inf_l)
             ests = np.array(est_l)
             if boot:
-                se_l, crit = _mboot(infm, self._biters, rng, alpha)
+                se_l, crit = _mboot(infm, self._biters, rng, alpha, fl)
             else:
-                se_l = _analytic_se(infm)
+                se_l = _analytic_se(infm, fl)
+            exact = exact or bool(np.isnan(se_l).any())
             if key == "group":
                 vals = [_as_time(v, self._times) for v in levels]
             elif key == "time":
@@ -575,6 +619,8 @@ class GroupTimeATT:
                 strict=False,
             )
         del n
+        if exact:
+            _warn_exact(boot)
         return AggregatedATT(
             kind=kind,
             estimate=overall,
@@ -665,6 +711,15 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         no comparison units for any cell with ``"not_yet_treated"``.
     EstimationError
         A singular propensity-score or outcome-regression fit.
+
+    Warns
+    -----
+    TreatedFirstPeriodWarning, NoComparisonUnitsWarning
+        Units treated in the first period dropped; a cell without comparison units skipped.
+    ExactFitInferenceWarning
+        A cell's 2x2 comparison fits every value exactly (the outcome is unit plus period
+        effects there): its influence function is zero up to rounding, so its ``se`` and
+        interval are NaN (not zero) and it is left out of the pre-trend Wald test.
 
     Examples
     --------
@@ -844,16 +899,21 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     att_arr = np.array([c["estimate"] for c in cells])
     alpha = 1 - level
     rng = np.random.default_rng(seed)
+    # influence functions at most this large are rounding noise (see glm.rounding_floor):
+    # they are in the outcome's units, weighted by w, from the y.size values of the panel
+    floor = rounding_floor(float(np.max(np.abs(y))) * max(1.0, float(w_unit.max())), y.size)
     if bootstrap:
-        se, crit = _mboot(inffunc, biters, rng, alpha)
+        se, crit = _mboot(inffunc, biters, rng, alpha, floor)
     else:
-        se, crit = _analytic_se(inffunc), float(stats.norm.ppf(1 - alpha / 2))
+        se, crit = _analytic_se(inffunc, floor), float(stats.norm.ppf(1 - alpha / 2))
+    if np.isnan(se).any():
+        _warn_exact(bootstrap)
     # Pre-trend Wald test with the analytical covariance (as R did, also after a bootstrap).
     pre = np.array([(c["time"] < c["group"] - anticipation) for c in cells])
     pre_trend = None
     if pre.any():
         v = inffunc[:, pre].T @ inffunc[:, pre] / n
-        ok = np.diag(v) > 0
+        ok = ~_vanishing(inffunc[:, pre], floor)
         if ok.any():
             vv = v[np.ix_(ok, ok)]
             a = att_arr[pre][ok]
@@ -894,4 +954,5 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         _biters=biters,
         _seed=seed,
         _anticipation=anticipation,
+        _floor=floor,
     )
