@@ -82,7 +82,6 @@ R package synthdid, https://synth-inference.github.io/synthdid/ (algorithms foll
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -725,10 +724,11 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         p-value of ``1 - level`` or less (``1 / (comb(N_co, N_tr) + 1) > 1 - level``); ``ci``
         and ``p_value`` are then NaN, the SE and the replicates are kept.
     ExactFitInferenceWarning
-        Issued, and returned in ``.warnings``, when the placebo, bootstrap or jackknife
+        Returned in ``.warnings`` (not issued) when the placebo, bootstrap or jackknife
         replicates differ only by rounding (the outcome is exactly unit plus period effects):
-        ``se``, ``ci`` and ``p_value`` are NaN rather than an interval of zero width (the SE's floor is
-        :func:`research.stats.glm.rounding_floor` of the outcome's largest absolute value).
+        ``se``, ``ci`` and ``p_value`` are NaN rather than an interval of zero width (the
+        SE's floor is :func:`research.stats.glm.rounding_floor` of the outcome's largest
+        absolute value).
 
     Examples
     --------
@@ -884,15 +884,15 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
     # (or jackknife, bootstrap) estimates that differ only by rounding: an SE of 4e-15 and
     # p = 0 would be rounding noise; the floor is in the outcome's units (glm.rounding_floor)
     if se <= rounding_floor(float(np.max(np.abs(y))), y.size):
-        exact = ExactFitInferenceWarning(
-            f"The {se_method} replicates of the synthetic DiD estimate differ only by "
-            "rounding (the outcome is fitted exactly by unit and period effects): no "
-            "standard error, interval or p-value is given.",
-            model="synthetic DiD",
-            inference=se_method,
+        warns.append(
+            ExactFitInferenceWarning(
+                f"The {se_method} replicates of the synthetic DiD estimate differ only by "
+                "rounding (the outcome is fitted exactly by unit and period effects): no "
+                "standard error, interval or p-value is given.",
+                model="synthetic DiD",
+                inference=se_method,
+            )
         )
-        warnings.warn(exact, stacklevel=2)
-        warns.append(exact)
         se = float("nan")
     z = float(stats.norm.ppf(0.5 + level / 2))
     ci = (estimate - z * se, estimate + z * se)

@@ -1431,9 +1431,10 @@ class SyntheticControlResult(ResultDisplay):
         With ``J`` placebos included the smallest attainable p-value is ``1 / (J + 1)``
         (Abadie, Diamond & Hainmueller 2010, section 4: 1/39 with California's 38 placebos;
         Abadie 2021, section 7): with fewer than ``1 / alpha - 1`` placebos (19 at 5 %) the
-        test cannot reject whatever the data, and the result says so. The placebo fits are computed once and reused for other ``exclude_ratio`` values; on
-        Linux they are shared with one forked child process (the same numbers, in about half
-        the time on two cores).
+        test cannot reject whatever the data, and the result says so. The placebo fits are
+        computed once and reused for other ``exclude_ratio`` values; on Linux they are shared
+        with one forked child process (the same numbers, in about half the time on two
+        cores).
 
         Parameters
         ----------
