@@ -524,6 +524,29 @@ def test_fetch_default_timeouts_are_short():
     assert args.timeout <= 10 and args.deadline <= 180
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--timeout", "-1"), ("--timeout", "0"), ("--timeout", "nan"), ("--deadline", "nan"),
+     ("--deadline", "-5"), ("--deadline", "inf")],
+)  # fmt: skip
+def test_fetch_refuses_times_that_cannot_be_waited_for(env, capsys, monkeypatch, option, value):
+    """A NaN deadline never expired (every comparison with NaN is false); negative ones ran."""
+    srv, port, held = _silent_server()  # nothing may be asked of it
+    monkeypatch.setenv("PILOTBENCH_KOLADA_URL", f"http://127.0.0.1:{port}")
+    try:
+        line = refused(
+            capsys, env, "data", "fetch", "--source", "kolada", "--years", "2022", option, value
+        )
+    finally:
+        srv.close()
+        for c in held:
+            c.close()
+    assert f"{option} must be a number of seconds above 0 (such as 120), got {float(value)!r}" in (
+        line
+    )
+    assert not held  # refused before any request
+
+
 # -- bad parameters and files ---------------------------------------------------------------
 
 
