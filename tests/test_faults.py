@@ -559,6 +559,13 @@ def test_fetch_refuses_times_that_cannot_be_waited_for(env, capsys, monkeypatch,
         (("-p", "end_year=2030"), "data end in 2022"),
         (("-p", "candidate=126"), "'0126'"),
         (("-p", "candidate=1280", "--pilot", "1280"), "same area"),
+        # an area that cannot be resolved names the parameter that held it
+        (("--pilot", "9999"), "pilot = '9999': No area has the code '9999'"),
+        (("--candidate", "Hudinge"), "candidate = 'Hudinge': 'Hudinge' is not a known area"),
+        (("pilot_effect", "-p", "donors=lan:99"), "donors = 'lan:99': No area has the code"),
+        (("pilot_effect", "-p", "expansion=126:2024"), "expansion = '126:2024': No area has"),
+        (("candidate_screening", "-p", "lan=Nowhere"), "lan = 'Nowhere': "),
+        (("candidate_screening", "-p", "areas=skr:Nope"), "areas = 'skr:Nope': "),
     ],
 )
 def test_bad_report_parameters_are_refused_before_any_kernel(env, capsys, args, say):

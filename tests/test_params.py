@@ -95,3 +95,24 @@ def test_year_range_with_an_en_dash_or_reversed() -> None:
     with pytest.raises(ParameterError, match="did you mean '2020-2022'") as info:
         validate("candidate_screening", {"years": "2022-2020"})
     assert "menade du '2020-2022'" in info.value.message("sv")
+
+
+@pytest.mark.parametrize(
+    ("notebook", "values", "en", "sv"),
+    [
+        ("pilot_vs_candidate", {"pilot": "9999"}, "pilot = '9999': No area", "pilot = '9999': "),
+        ("pilot_effect", {"donors": "lan:99"}, "donors = 'lan:99': No area", "donors = 'lan:99': "),
+        (
+            "pilot_effect",
+            {"expansion": "126:2024"},
+            "expansion = '126:2024': No area has the code '126'",
+            "expansion = '126:2024': ",
+        ),
+    ],
+)
+def test_area_errors_name_the_parameter(notebook: str, values: dict, en: str, sv: str) -> None:
+    """'No area has the code 99' did not say which parameter held it."""
+    with pytest.raises((UnknownAreaError, AreaCodeTypeError)) as info:
+        validate(notebook, values)
+    assert str(info.value).startswith(en)
+    assert info.value.message("sv").startswith(sv) and info.value.message("sv") != str(info.value)
