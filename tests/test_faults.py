@@ -566,6 +566,20 @@ def test_fetch_refuses_times_that_cannot_be_waited_for(env, capsys, monkeypatch,
         (("pilot_effect", "-p", "expansion=126:2024"), "expansion = '126:2024': No area has"),
         (("candidate_screening", "-p", "lan=Nowhere"), "lan = 'Nowhere': "),
         (("candidate_screening", "-p", "areas=skr:Nope"), "areas = 'skr:Nope': "),
+        # the reports' own checks, up front (they failed in the kernel: exit 1)
+        (
+            (
+                "candidate_screening",
+                "-p",
+                "w_need=0",
+                "-p",
+                "w_similarity=0",
+                "-p",
+                "w_detectability=0",
+            ),
+            "All three weights",
+        ),
+        (("--candidate", "01"), "candidate must be a kommun; Stockholms län (01) is a län"),
     ],
 )
 def test_bad_report_parameters_are_refused_before_any_kernel(env, capsys, args, say):

@@ -286,6 +286,27 @@ def _kommun(name: str, value: Any) -> Area:
     return area
 
 
+def _report_checks(name: str, values: Mapping[str, Any]) -> None:
+    """Run the report's own parameter checks (``check_parameters`` of its view) up front.
+
+    Each report view declares the checks its code would fail on without data (all
+    screening weights zero, a candidate that is not a kommun, ...) once, in
+    ``research.views.<report>.sections.check_parameters``, and runs them itself; here they
+    run before a kernel starts, so the mistake is one line and exit 2, not a failed
+    notebook. Notebooks of one's own (not in :data:`NOTEBOOKS`) have no such checks.
+    """
+    import importlib
+    import inspect
+
+    stem = Path(str(name)).stem
+    if stem not in NOTEBOOKS:
+        return
+    check = importlib.import_module(f"research.views.{stem}.sections").check_parameters
+    accepted = inspect.signature(check).parameters
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    check(**{k: v for k, v in values.items() if takes_all or k in accepted})
+
+
 def data_end_year(indicator: str | None = None) -> int | None:
     """The last year with values of ``indicator`` (default: the default violence indicators).
 
@@ -482,8 +503,6 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             raise ParameterError(
                 "pilot and candidate are the same area", sv="pilot och candidate är samma område"
             )
-    if Path(str(name)).stem == "decision_brief" and merged.get("candidate"):
-        _kommun("candidate", merged["candidate"])
     if "pilot" in merged and "focus" in merged:
         focus = _kommun("focus", merged["focus"])
         if focus.code == reg.resolve(merged["pilot"]).code:
@@ -493,4 +512,5 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 sv=f"focus = {focus.label()} är pilotkommunen själv, som inte är en kandidat; "
                 "välj en annan kommun",
             )
+    _report_checks(name, merged)
     return out
