@@ -263,6 +263,30 @@ def _years(text: str) -> list[int]:
     return list(range(first, last + 1))
 
 
+def _seconds(option: str, value: float) -> float:
+    """Refuse a ``--timeout`` or ``--deadline`` that is not a finite number of seconds above 0.
+
+    A negative or zero time cannot be waited for, and a NaN deadline never expires (every
+    comparison with NaN is false), so the fetch would retry for ever.
+
+    Examples
+    --------
+    >>> _seconds("--timeout", 2.5)
+    2.5
+    >>> _seconds("--deadline", float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    research.core.errors.ParameterError: --deadline must be a number of seconds above 0 ...
+    """
+    import math
+
+    if not (math.isfinite(value) and value > 0):
+        raise ParameterError(
+            f"{option} must be a number of seconds above 0 (such as 120), got {value!r}",
+            sv=f"{option} ska vara ett antal sekunder över 0 (till exempel 120), fick {value!r}",
+        )
+    return value
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     from research.data.panel import load_panel, panel_conflicts
     from research.data.provenance import verify_files
@@ -317,6 +341,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
         from research.geo.registry import load_areas
 
         years = _years(args.years)
+        timeout = _seconds("--timeout", args.timeout)
+        deadline = _seconds("--deadline", args.deadline)
         reg = load_areas()
         areas = [reg.resolve(a).code for a in args.area] or None
         if args.source == "kolada":
@@ -327,8 +353,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
                 kpis,
                 years,
                 areas=areas,
-                timeout=args.timeout,
-                deadline=args.deadline,
+                timeout=timeout,
+                deadline=deadline,
                 base_url=os.environ.get("PILOTBENCH_KOLADA_URL") or KOLADA_URL,
             )
         else:
@@ -336,8 +362,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
             res = fetch_scb(
                 regions,
                 years,
-                timeout=args.timeout,
-                deadline=args.deadline,
+                timeout=timeout,
+                deadline=deadline,
                 base_url=os.environ.get("PILOTBENCH_SCB_URL") or SCB_URL,
             )
         print(

@@ -264,3 +264,29 @@ def test_schedule_area_mistakes_name_the_file_and_job(areas, error, words) -> No
     assert str(info.value).startswith("reports/s.toml: job 2: each.areas")
     assert info.value.message("sv").startswith("reports/s.toml: jobb 2: each.areas")
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('candidat = "0127"', "Unknown parameter(s) for pilot_vs_candidate: 'candidat'"),
+        ('start_year = "abc"', "start_year must be an integer year, got 'abc'"),
+        ('candidate = "Hudinge"', "candidate = 'Hudinge': 'Hudinge' is not a known area"),
+    ],
+)
+def test_bad_task_parameters_stop_the_batch_naming_file_job_and_parameter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, words: str
+) -> None:
+    # each task failed at run time (exit 1, "invalid parameters: ...") without naming the
+    # schedule or the job, while a misspelt notebook stopped the batch before anything ran
+    sched = tmp_path / "s.toml"
+    sched.write_text(
+        '[[job]]\nnotebook = "pilot_vs_candidate"\nparameters = { candidate = "0127" }\n\n'
+        f'[[job]]\nnotebook = "pilot_vs_candidate"\nparameters = {{ {line} }}\n'
+    )
+    out = tmp_path / "r"
+    assert main(["batch", str(sched), "--output", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {sched}: job 2: ") and err.count("\n") == 1, err
+    assert words in err
+    assert not out.exists()  # nothing ran, no index

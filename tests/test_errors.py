@@ -47,6 +47,7 @@ PARAMETER_MODULES = {
     "views/pilot_vs_candidate/sections.py",
     "views/pilot_effect/sections.py",
     "views/decision_brief/sections.py",
+    "views/texts.py",  # require_kommun: the reports' one check of a parameter that is a kommun
 }
 
 #: Modules whose errors a user reaches directly: the command line, report parameters and

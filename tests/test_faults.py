@@ -524,6 +524,29 @@ def test_fetch_default_timeouts_are_short():
     assert args.timeout <= 10 and args.deadline <= 180
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--timeout", "-1"), ("--timeout", "0"), ("--timeout", "nan"), ("--deadline", "nan"),
+     ("--deadline", "-5"), ("--deadline", "inf")],
+)  # fmt: skip
+def test_fetch_refuses_times_that_cannot_be_waited_for(env, capsys, monkeypatch, option, value):
+    """A NaN deadline never expired (every comparison with NaN is false); negative ones ran."""
+    srv, port, held = _silent_server()  # nothing may be asked of it
+    monkeypatch.setenv("PILOTBENCH_KOLADA_URL", f"http://127.0.0.1:{port}")
+    try:
+        line = refused(
+            capsys, env, "data", "fetch", "--source", "kolada", "--years", "2022", option, value
+        )
+    finally:
+        srv.close()
+        for c in held:
+            c.close()
+    assert f"{option} must be a number of seconds above 0 (such as 120), got {float(value)!r}" in (
+        line
+    )
+    assert not held  # refused before any request
+
+
 # -- bad parameters and files ---------------------------------------------------------------
 
 
@@ -536,6 +559,27 @@ def test_fetch_default_timeouts_are_short():
         (("-p", "end_year=2030"), "data end in 2022"),
         (("-p", "candidate=126"), "'0126'"),
         (("-p", "candidate=1280", "--pilot", "1280"), "same area"),
+        # an area that cannot be resolved names the parameter that held it
+        (("--pilot", "9999"), "pilot = '9999': No area has the code '9999'"),
+        (("--candidate", "Hudinge"), "candidate = 'Hudinge': 'Hudinge' is not a known area"),
+        (("pilot_effect", "-p", "donors=lan:99"), "donors = 'lan:99': No area has the code"),
+        (("pilot_effect", "-p", "expansion=126:2024"), "expansion = '126:2024': No area has"),
+        (("candidate_screening", "-p", "lan=Nowhere"), "lan = 'Nowhere': "),
+        (("candidate_screening", "-p", "areas=skr:Nope"), "areas = 'skr:Nope': "),
+        # the reports' own checks, up front (they failed in the kernel: exit 1)
+        (
+            (
+                "candidate_screening",
+                "-p",
+                "w_need=0",
+                "-p",
+                "w_similarity=0",
+                "-p",
+                "w_detectability=0",
+            ),
+            "All three weights",
+        ),
+        (("--candidate", "01"), "candidate must be a kommun; Stockholms län (01) is a län"),
     ],
 )
 def test_bad_report_parameters_are_refused_before_any_kernel(env, capsys, args, say):

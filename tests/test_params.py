@@ -95,3 +95,59 @@ def test_year_range_with_an_en_dash_or_reversed() -> None:
     with pytest.raises(ParameterError, match="did you mean '2020-2022'") as info:
         validate("candidate_screening", {"years": "2022-2020"})
     assert "menade du '2020-2022'" in info.value.message("sv")
+
+
+@pytest.mark.parametrize(
+    ("notebook", "values", "en", "sv"),
+    [
+        ("pilot_vs_candidate", {"pilot": "9999"}, "pilot = '9999': No area", "pilot = '9999': "),
+        ("pilot_effect", {"donors": "lan:99"}, "donors = 'lan:99': No area", "donors = 'lan:99': "),
+        (
+            "pilot_effect",
+            {"expansion": "126:2024"},
+            "expansion = '126:2024': No area has the code '126'",
+            "expansion = '126:2024': ",
+        ),
+    ],
+)
+def test_area_errors_name_the_parameter(notebook: str, values: dict, en: str, sv: str) -> None:
+    """'No area has the code 99' did not say which parameter held it."""
+    with pytest.raises((UnknownAreaError, AreaCodeTypeError)) as info:
+        validate(notebook, values)
+    assert str(info.value).startswith(en)
+    assert info.value.message("sv").startswith(sv) and info.value.message("sv") != str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("notebook", "values", "match"),
+    [
+        (
+            "candidate_screening",
+            {"w_need": 0, "w_similarity": 0, "w_detectability": 0},
+            "All three weights",
+        ),
+        ("candidate_screening", {"w_need": 1e999}, "w_need must be a finite number"),
+        ("candidate_screening", {"years": "1995-2000"}, "fall outside the data of N07402"),
+        ("candidate_screening", {"indicator": "N01951"}, "not a rate per inhabitants"),
+        ("candidate_screening", {"lan": "01", "areas": "skr:Storstäder"}, "not both"),
+        ("candidate_screening", {"pilot": "01"}, r"pilot must be a kommun; .* is a län"),
+        ("pilot_effect", {"pilot": "0180-SOD"}, r"pilot must be a kommun; .* is a district"),
+        ("decision_brief", {"pilot": "01"}, "pilot must be a kommun"),
+    ],
+)
+def test_the_reports_own_checks_run_before_a_kernel(notebook: str, values: dict, match: str):
+    """These passed validate and failed in the kernel (exit 1, a failed notebook saved)."""
+    with pytest.raises(ParameterError, match=match) as info:
+        validate(notebook, values)
+    assert info.value.message("sv") != str(info.value)
+
+
+@pytest.mark.parametrize("notebook", ["pilot_vs_candidate", "decision_brief"])
+@pytest.mark.parametrize(("given", "level"), [("01", "a län"), ("00", "riket")])
+def test_a_candidate_must_be_a_kommun(notebook: str, given: str, level: str) -> None:
+    """pilot_vs_candidate ran with a län as its 'candidate kommun'; the brief refused it."""
+    with pytest.raises(ParameterError) as info:
+        validate(notebook, {"candidate": given})
+    assert "candidate must be a kommun; " in str(info.value)
+    assert f"is {level}. Give a kommun's code or name, e.g. '0126'" in str(info.value)
+    assert "ska vara en kommun" in info.value.message("sv")

@@ -1412,3 +1412,23 @@ def test_california_placebo_in_space(smoking: pl.DataFrame, california_fit) -> N
         fit = synthetic_control(smoking, **spec)
         assert fit.pre_rmspe == pytest.approx(ours[state]["pre_rmspe"], rel=1e-9)
         assert dict(fit.weights.iter_rows())["California"] == 0.0
+
+
+def test_messages_show_plain_numbers_and_say_when_the_data_are_empty() -> None:
+    """Messages printed numpy reprs ("fit window (np.int64(2010), np.int64(2018))") and, on
+    an empty frame, "values include )."."""
+    rows = [
+        (u, t, None if (u, t) == ("c", 2012) else float(t % 5 + ord(u)))
+        for u in "abcd"
+        for t in range(2010, 2022)
+    ]
+    df = pl.DataFrame(rows, schema=["unit", "year", "y"], orient="row")
+    kw = {"unit": "unit", "time": "year", "outcome": "y", "treated": "a"}
+    with pytest.raises(DesignError) as info:
+        synthetic_control(df, treatment_time=np.int64(2019), **kw)
+    assert "fit window 2010-2018;" in str(info.value) and "np." not in str(info.value)
+    with pytest.raises(ArgumentError) as info:
+        synthetic_control(df.clear(), treatment_time=2019, **kw)
+    assert str(info.value) == "treated unit 'a' is not in the unit column: the data has no rows"
+    with pytest.raises(ArgumentError, match=r"available: none \(the frame has no columns\)"):
+        synthetic_control(pl.DataFrame(), treatment_time=2019, **kw)

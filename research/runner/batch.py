@@ -185,6 +185,7 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
     if not jobs:
         raise ParameterError(f"{source}: no [[job]] tables", sv=f"{source}: inga [[job]]-tabeller")
     tasks: list[Task] = []
+    jobs_of: list[int] = []  # the job number of each task, for the messages
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
             raise ParameterError(
@@ -194,6 +195,7 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
         each = job.get("each")
         if each is None:
             tasks.append(Task(job["notebook"], base))
+            jobs_of.append(i)
             continue
         param = each.get("parameter")
         if not param or "areas" not in each:
@@ -218,13 +220,37 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
             if code == base.get("pilot"):
                 continue
             tasks.append(Task(job["notebook"], base | {param: code}))
+            jobs_of.append(i)
     seen, unique = set(), []
-    for t in tasks:
+    for t, i in zip(tasks, jobs_of, strict=True):
         key = (t.notebook, json.dumps(t.parameters, sort_keys=True))
         if key not in seen:
             seen.add(key)
+            _check_task(t, source, i)
             unique.append(t)
     return unique
+
+
+def _check_task(task: Task, source: str, job: int) -> None:
+    """Validate a task's parameters as ``pilotbench report`` does, naming schedule and job.
+
+    A misspelt name or a bad value (``candidat = ...``, ``start_year = "abc"``, ``candidate
+    = "Hudinge"``) stops the batch before any kernel starts, as a misspelt notebook does,
+    instead of failing each of its reports at run time.
+    """
+    from .params import notebook_path, validate
+
+    try:
+        notebook_path(task.notebook)
+    except PilotbenchError:
+        return  # the command line names a misspelt notebook with its [[job]] entry
+    try:
+        validate(task.notebook, task.parameters)
+    except PilotbenchError as exc:
+        where, where_sv = f"{source}: job {job}: ", f"{source}: jobb {job}: "
+        exc.message_sv = where_sv + exc.message("sv")
+        exc.args = (where + str(exc), *exc.args[1:])
+        raise
 
 
 # -- lock and logs --------------------------------------------------------------------------

@@ -9,14 +9,15 @@ numbers, indicator ids, years in range, the language.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from research.core.errors import ParameterError
+from research.core.errors import ParameterError, PilotbenchError
 from research.core.fmt import check_lang, format_month
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
@@ -197,6 +198,30 @@ def parse_year_range(name: str, value: Any) -> tuple[int, int]:
     return first, last
 
 
+@contextlib.contextmanager
+def _naming(name: str, value: Any) -> Iterator[None]:
+    """Put ``name = value:`` before the message of an error raised inside (both languages).
+
+    Area and group lookups say what they could not find ("No area has the code '99'"), not
+    which parameter held it; the user needs both. The error keeps its class (and with it
+    its suggestions).
+    """
+    try:
+        yield
+    except PilotbenchError as exc:
+        if not str(exc).startswith(f"{name} "):
+            where = f"{name} = {value!r}: "
+            exc.message_sv = where + exc.message("sv")
+            exc.args = (where + str(exc), *exc.args[1:])
+        raise
+
+
+def _resolve(name: str, value: Any) -> Area:
+    """Resolve an area parameter; an unknown area or a code given as a number names ``name``."""
+    with _naming(name, value):
+        return load_areas().resolve(value)
+
+
 def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
     """Check a donor pool.
 
@@ -209,10 +234,12 @@ def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
     from research.data.groups import is_group_reference, resolve_group  # polars: only here
 
     if is_group_reference(text):
-        resolve_group(text, kommun=kommun)  # raises UnknownGroupError with suggestions
+        with _naming(name, value):
+            resolve_group(text, kommun=kommun)  # raises UnknownGroupError with suggestions
         return text
     if text.startswith("lan:"):
-        area = load_areas().resolve(text[4:])
+        with _naming(name, value):
+            area = load_areas().resolve(text[4:])
         if area.level != "lan":
             raise ParameterError(
                 f"{name} = {text!r}: {area.label()} is not a län",
@@ -248,7 +275,7 @@ def _not_in_future(name: str, month: str) -> None:
 
 def _kommun(name: str, value: Any) -> Area:
     """Resolve an area parameter that must be a kommun (``focus``, the brief's ``candidate``)."""
-    area = load_areas().resolve(value)
+    area = _resolve(name, value)
     if area.level != "kommun":
         raise ParameterError(
             f"{name} must be a kommun (code such as '0126' or a name); {area.label()} is a "
@@ -257,6 +284,27 @@ def _kommun(name: str, value: Any) -> Area:
             f"{area.label()} är inte en kommun",
         )
     return area
+
+
+def _report_checks(name: str, values: Mapping[str, Any]) -> None:
+    """Run the report's own parameter checks (``check_parameters`` of its view) up front.
+
+    Each report view declares the checks its code would fail on without data (all
+    screening weights zero, a candidate that is not a kommun, ...) once, in
+    ``research.views.<report>.sections.check_parameters``, and runs them itself; here they
+    run before a kernel starts, so the mistake is one line and exit 2, not a failed
+    notebook. Notebooks of one's own (not in :data:`NOTEBOOKS`) have no such checks.
+    """
+    import importlib
+    import inspect
+
+    stem = Path(str(name)).stem
+    if stem not in NOTEBOOKS:
+        return
+    check = importlib.import_module(f"research.views.{stem}.sections").check_parameters
+    accepted = inspect.signature(check).parameters
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    check(**{k: v for k, v in values.items() if takes_all or k in accepted})
 
 
 def data_end_year(indicator: str | None = None) -> int | None:
@@ -313,11 +361,11 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     for k, v in values.items():
         declared = specs[k].type
         if k in _AREA_PARAMS:
-            out[k] = reg.resolve(v).code  # an empty value given is refused (the default is not)
+            out[k] = _resolve(k, v).code  # an empty value given is refused (the default is not)
         elif k == "lan":
             if v in ("", None):
                 continue
-            area = reg.resolve(v)
+            area = _resolve(k, v)
             if area.level != "lan":
                 raise ParameterError(
                     f"lan must be a län (e.g. '01'); {area.label()} is not",
@@ -330,7 +378,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             out[k] = "{}-{}".format(*parse_year_range(k, v))
         elif k == "donors":
             pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
-            out[k] = _donor_pool(k, v, reg.resolve(pilot).code if pilot else None)
+            out[k] = _donor_pool(k, v, _resolve("pilot", pilot).code if pilot else None)
         elif k == "top":
             # checked here, not only in the report: a wrong value is refused before a kernel
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -370,7 +418,9 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                     ),
                 )
             pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
-            resolve_group(str(v), kommun=reg.resolve(pilot).code if pilot else None)
+            kommun = _resolve("pilot", pilot).code if pilot else None
+            with _naming(k, v):
+                resolve_group(str(v), kommun=kommun)
         elif k == "lang":
             check_lang(v)
         elif k == "pilot_start":
@@ -444,16 +494,15 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         pilot = reg.resolve(merged["pilot"])
         start = int(str(merged["pilot_start"])[:4])
         breaks = load_catalog().breaks_for(str(merged.get("indicator") or ""))
-        check_expansion(
-            str(merged["expansion"]), pilot, start, default_fit_start(breaks, start, first)
-        )
+        with _naming("expansion", merged["expansion"]):
+            check_expansion(
+                str(merged["expansion"]), pilot, start, default_fit_start(breaks, start, first)
+            )
     if "pilot" in merged and "candidate" in merged:
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
             raise ParameterError(
                 "pilot and candidate are the same area", sv="pilot och candidate är samma område"
             )
-    if Path(str(name)).stem == "decision_brief" and merged.get("candidate"):
-        _kommun("candidate", merged["candidate"])
     if "pilot" in merged and "focus" in merged:
         focus = _kommun("focus", merged["focus"])
         if focus.code == reg.resolve(merged["pilot"]).code:
@@ -463,4 +512,5 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 sv=f"focus = {focus.label()} är pilotkommunen själv, som inte är en kandidat; "
                 "välj en annan kommun",
             )
+    _report_checks(name, merged)
     return out

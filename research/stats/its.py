@@ -389,7 +389,10 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     cols = [c for c in (time, outcome, offset, control) if c is not None]
     for c in cols:
         if c not in data.columns:
-            raise ArgumentError(f"column {c!r} is not in data; available: {data.columns}")
+            raise ArgumentError(
+                f"column {c!r} is not in data; available: "
+                f"{', '.join(data.columns) or 'none (the frame has no columns)'}"
+            )
     df, warns = ident.complete_rows(data, cols)
     t, period = _time_axis(df[time])
     t0 = _interruption_t(interruption, period)

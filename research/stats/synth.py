@@ -222,6 +222,14 @@ def _check_window(
     return first, last
 
 
+def _plain(value: Any) -> Any:
+    """A numpy number as the Python number (``2010``, not ``np.int64(2010)`` in messages).
+
+    Other values (dates among them, which must keep comparing with the time column) as given.
+    """
+    return value.item() if isinstance(value, np.integer | np.floating) else value
+
+
 def _as_time(value: Any, name: str, dtype: pl.DataType) -> Any:
     """A period given as text (``"2008"``) as a number, for a numeric time column."""
     if isinstance(value, str):
@@ -234,7 +242,7 @@ def _as_time(value: Any, name: str, dtype: pl.DataType) -> Any:
             ) from None
         return int(number) if number.is_integer() else number
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        return value
+        return _plain(value)  # a plain number in messages and results
     raise DesignError(f"{name}={value!r} cannot be compared with a time column of type {dtype}")
 
 
@@ -276,6 +284,8 @@ def _unit_not_found(value: Any, units: pl.Series, what: str) -> ArgumentError:
     if units.dtype == pl.Utf8 and not isinstance(value, str):
         hint = " Unit codes in this column are strings: pass e.g. '0126', not 126."
     sample = ", ".join(repr(u) for u in units.unique().sort().head(8).to_list())
+    if not sample:  # an empty frame: there are no values to list
+        return ArgumentError(f"{what} {value!r} is not in the unit column: the data has no rows")
     return ArgumentError(
         f"{what} {value!r} is not in the unit column (values include {sample}).{hint}"
     )
@@ -359,7 +369,8 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
     if missing:
         raise ArgumentError(
-            f"column(s) {missing} not in data; available: {', '.join(data.columns)}"
+            f"column(s) {missing} not in data; available: "
+            f"{', '.join(data.columns) or 'none (the frame has no columns)'}"
         )
     if data.get_column(unit).null_count() or data.get_column(time).null_count():
         raise ArgumentError(f"columns {unit!r} and {time!r} must not contain missing values")
@@ -408,7 +419,7 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         raise ArgumentError(f"no period of the data is at or after treatment_time={treatment_time}")
 
     fit_window = (
-        (pre_times[0], pre_times[-1])
+        (_plain(pre_times[0]), _plain(pre_times[-1]))  # plain numbers: they appear in messages
         if fit_window is None
         else _check_window(fit_window, "fit_window", treatment_time, times)
     )
@@ -434,7 +445,8 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         examples = ", ".join(f"{units[j]!r} in {times[fit_mask][i]}" for i, j in holes[:5].tolist())
         raise DesignError(
             f"the outcome {outcome!r} must be observed for the treated unit and every donor in "
-            f"each period of the fit window {fit_window}; {len(holes)} value(s) are missing "
+            f"each period of the fit window {fit_window[0]}-{fit_window[1]}; {len(holes)} "
+            "value(s) are missing "
             f"({examples}). Drop those donors or shorten fit_window."
         )
 
@@ -1741,7 +1753,7 @@ class SyntheticControlResult(ResultDisplay):
         before = times[times < fake_time]
         if before.size == 0:
             raise ArgumentError(f"no period of the data is before fake_time={fake_time!r}")
-        last = before[-1]
+        last = _plain(before[-1])  # a plain number: it appears in the warning
         notes: list[PilotbenchWarning] = []
 
         def clip(window: tuple[Any, Any] | None, name: str) -> tuple[Any, Any] | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from research.core.errors import ParameterError
 from research.core.i18n import Catalogue, load_catalogue
+from research.geo.area import Area
 
-__all__ = ["COMMON", "report_catalogue"]
+__all__ = ["COMMON", "report_catalogue", "require_kommun"]
 
 _HERE = Path(__file__).parent
 
@@ -48,3 +50,37 @@ def report_catalogue(report: str) -> Catalogue:
     ('Kommun', 'Huddinge compared with the pilot area')
     """
     return COMMON.merged(load_catalogue(_HERE / report / "texts.toml"))
+
+
+#: The levels of :class:`research.geo.area.Area` in words, for the parameter errors.
+_LEVEL = {"riket": "riket", "lan": "a län", "kommun": "a kommun", "district": "a district"}
+_LEVEL_SV = {"riket": "riket", "lan": "ett län", "kommun": "en kommun", "district": "en stadsdel"}
+
+
+def require_kommun(
+    area: Area,
+    param: str,
+    hint: str = "Give a kommun's code or name, e.g. '0126' or 'Huddinge'.",
+    hint_sv: str = "Ange en kommuns kod eller namn, t.ex. '0126' eller 'Huddinge'.",
+) -> Area:
+    """``area`` if it is a kommun, else a :class:`ParameterError` naming ``param``.
+
+    The one check of a report parameter that must be a kommun (a candidate, the screening's
+    focus, the pilot of an effect analysis): it says which level was given and ends in
+    ``hint``, an example of a valid kommun.
+
+    Examples
+    --------
+    >>> from research.geo.registry import load_areas
+    >>> require_kommun(load_areas().resolve("01"), "candidate")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    research.core.errors.ParameterError: candidate must be a kommun; ... is a län. Give ...
+    """
+    if area.level != "kommun":
+        raise ParameterError(
+            f"{param} must be a kommun; {area.label()} is {_LEVEL.get(area.level, area.level)}. "
+            f"{hint}",
+            sv=f"{param} ska vara en kommun; {area.label()} är "
+            f"{_LEVEL_SV.get(area.level, area.level)}. {hint_sv}",
+        )
+    return area

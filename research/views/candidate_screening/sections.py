@@ -35,6 +35,7 @@ from research.geo.registry import load_areas
 from research.stats.rates import DEFAULT_MIN_COUNT, suppress_small
 from research.views import html
 from research.views.charts import figure_scope
+from research.views.texts import require_kommun
 
 from .charts import need_detectability_chart
 from .summary import findings
@@ -45,6 +46,7 @@ __all__ = [
     "WEIGHT_SETS",
     "CandidateScreening",
     "candidate_screening",
+    "check_parameters",
     "check_weights",
     "parse_years",
     "sensitivity_ranks",
@@ -963,16 +965,10 @@ _LEVEL_SV = {"riket": "riket", "lan": "ett län", "kommun": "en kommun", "distri
 
 def _kommun(area: Area, param: str, hint: str, hint_sv: str) -> Area:
     """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in a hint."""
-    if area.level != "kommun":
-        level_sv = _LEVEL_SV.get(area.level, area.level)
-        raise ParameterError(
-            f"{param} must be a kommun; {area.label()} is a {area.level}. {hint}",
-            sv=f"{param} ska vara en kommun; {area.label()} är {level_sv}. {hint_sv}",
-        )
-    return area
+    return require_kommun(area, param, hint, hint_sv)
 
 
-def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each
+def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument each
     *,
     pilot: str = "",
     indicator: str = "N07402",
@@ -985,61 +981,15 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
     w_similarity: float | None = None,
     w_detectability: float | None = None,
     lang: str = "sv",
-    panel: pl.DataFrame | None = None,
-) -> CandidateScreening:
-    """Validate the report parameters and run the screening the report shows.
+) -> tuple[dict[str, float], tuple[int, int], Area, Area | None, Area, AreaGroup | None, Indicator]:
+    """The report's parameter checks that need no data, declared once.
 
-    Parameters
-    ----------
-    pilot
-        Kommun where the pilot ran, code or name (empty: the case's, Stockholm standing in
-        for the Södermalm district; ``data/pilots.toml``).
-    indicator
-        Outcome indicator id (a rate per inhabitants); default grov kvinnofridskränkning.
-    years
-        Pooling window, ``"2020-2022"`` or ``(2020, 2022)``.
-    top
-        Rows in the main table (1-289); the focus kommun is always added if it falls outside.
-    lan
-        Restrict the main table to one län (code such as ``"01"`` or name); empty = all.
-    areas
-        Restrict the main table to an official group of :mod:`research.data.groups`
-        (``"skr:Pendlingskommun nära storstad"``, ``"kolada:liknande-ifo:Huddinge"``; a
-        ``kolada:liknande-*`` reference without a kommun means the pilot's); empty = all.
-        The ranking itself is always over all kommuner.
-    focus
-        The kommun the report follows, code or name: always shown with its rank (appended
-        below the top rows if it falls outside them), in bold, and marked in the chart.
-        Empty: the candidate of the case, Huddinge (``data/pilots.toml``,
-        :func:`research.data.pilots.case_parameter`). It must be a kommun other than the
-        pilot, which is not a candidate.
-    w_need, w_similarity, w_detectability
-        Relative weights >= 0, normalized to sum 1; ``None`` = the component's weight in
-        :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
-    lang
-        ``"sv"`` or ``"en"``.
-    panel
-        The panel (default :func:`research.data.panel.load_panel`).
+    :func:`candidate_screening` runs them first, and :func:`research.runner.params.validate`
+    before a kernel starts, so a mistake is one line at the command line, not a failed cell.
 
-    Returns
-    -------
-    CandidateScreening
-
-    Raises
-    ------
-    ParameterError
-        For invalid weights, years, top, language, indicator kind, or a ``lan`` or
-        ``pilot`` or ``focus`` of the wrong level, or a ``focus`` that is the pilot.
-    UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
-        For unknown areas and indicators (with suggestions) and codes given as numbers.
-
-    Examples
-    --------
-    >>> rep = candidate_screening(top=5, lang="en")
-    >>> rep.weights == {"need": 1 / 3, "similarity": 1 / 3, "detectability": 1 / 3}
-    True
-    >>> int(rep.shown()["extra"].sum())  # Huddinge appended below the top 5
-    1
+    Returns the weights, the pooling window, the pilot, the län (or ``None``), the focus
+    kommun, the official group (or ``None``) and the indicator; raises as
+    :func:`candidate_screening`.
     """
     fmt.check_lang(lang)
     weights = check_weights(w_need, w_similarity, w_detectability)
@@ -1114,6 +1064,91 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
             sv=f"years {first}–{last} ligger utanför data för {ind.id} ({lo_cov}–{hi_cov}); "
             "välj ett intervall inom det",
         )
+    return weights, (first, last), p, lan_area, focus_area, group, ind
+
+
+def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each
+    *,
+    pilot: str = "",
+    indicator: str = "N07402",
+    years: str | tuple[int, int] = "2020-2022",
+    top: int = 30,
+    lan: str | None = "",
+    areas: str | None = "",
+    focus: str = "",
+    w_need: float | None = None,
+    w_similarity: float | None = None,
+    w_detectability: float | None = None,
+    lang: str = "sv",
+    panel: pl.DataFrame | None = None,
+) -> CandidateScreening:
+    """Validate the report parameters and run the screening the report shows.
+
+    Parameters
+    ----------
+    pilot
+        Kommun where the pilot ran, code or name (empty: the case's, Stockholm standing in
+        for the Södermalm district; ``data/pilots.toml``).
+    indicator
+        Outcome indicator id (a rate per inhabitants); default grov kvinnofridskränkning.
+    years
+        Pooling window, ``"2020-2022"`` or ``(2020, 2022)``.
+    top
+        Rows in the main table (1-289); the focus kommun is always added if it falls outside.
+    lan
+        Restrict the main table to one län (code such as ``"01"`` or name); empty = all.
+    areas
+        Restrict the main table to an official group of :mod:`research.data.groups`
+        (``"skr:Pendlingskommun nära storstad"``, ``"kolada:liknande-ifo:Huddinge"``; a
+        ``kolada:liknande-*`` reference without a kommun means the pilot's); empty = all.
+        The ranking itself is always over all kommuner.
+    focus
+        The kommun the report follows, code or name: always shown with its rank (appended
+        below the top rows if it falls outside them), in bold, and marked in the chart.
+        Empty: the candidate of the case, Huddinge (``data/pilots.toml``,
+        :func:`research.data.pilots.case_parameter`). It must be a kommun other than the
+        pilot, which is not a candidate.
+    w_need, w_similarity, w_detectability
+        Relative weights >= 0, normalized to sum 1; ``None`` = the component's weight in
+        :data:`research.analyses.screening.DEFAULT_WEIGHTS`.
+    lang
+        ``"sv"`` or ``"en"``.
+    panel
+        The panel (default :func:`research.data.panel.load_panel`).
+
+    Returns
+    -------
+    CandidateScreening
+
+    Raises
+    ------
+    ParameterError
+        For invalid weights, years, top, language, indicator kind, or a ``lan`` or
+        ``pilot`` or ``focus`` of the wrong level, or a ``focus`` that is the pilot.
+    UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
+        For unknown areas and indicators (with suggestions) and codes given as numbers.
+
+    Examples
+    --------
+    >>> rep = candidate_screening(top=5, lang="en")
+    >>> rep.weights == {"need": 1 / 3, "similarity": 1 / 3, "detectability": 1 / 3}
+    True
+    >>> int(rep.shown()["extra"].sum())  # Huddinge appended below the top 5
+    1
+    """
+    weights, (first, last), p, lan_area, focus_area, group, ind = check_parameters(
+        pilot=pilot,
+        indicator=indicator,
+        years=years,
+        top=top,
+        lan=lan,
+        areas=areas,
+        focus=focus,
+        w_need=w_need,
+        w_similarity=w_similarity,
+        w_detectability=w_detectability,
+        lang=lang,
+    )
     panel = load_panel() if panel is None else panel
     kw = {"pilot": p.code, "indicator": ind.id, "years": (first, last)}
     table = screen_candidates(panel, weights=weights, **kw)  # type: ignore[arg-type]
@@ -1143,7 +1178,7 @@ def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argumen
         table=table,
         sensitivity=sens,
         sensitivity_sets=sets,
-        catalog=cat,
+        catalog=load_catalog(),
         focus=focus_area,
         group=group,
     )

@@ -23,7 +23,6 @@ from research.analyses.effect import PLAUSIBLE_DROP, EffectAnalysis
 from research.analyses.effect_cache import cached_pilot_effect_analysis
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import SimilarAreas, similar_areas
-from research.core.errors import ParameterError
 from research.core.fmt import format_month, format_number, format_percent
 from research.data.pilots import case_parameter
 from research.geo.area import RIKET
@@ -35,11 +34,13 @@ from research.views.pilot_effect.conclusion import (
     power_pct,
     verdict_sentence,
 )
+from research.views.pilot_effect.sections import check_parameters as check_effect
 from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_vs_candidate
+from research.views.pilot_vs_candidate.sections import check_parameters as check_comparison
 
 from .texts import TEXTS
 
-__all__ = ["DecisionBrief", "PilotSimilarity", "decision_brief"]
+__all__ = ["DecisionBrief", "PilotSimilarity", "check_parameters", "decision_brief"]
 
 #: Kommuner that make up the candidate's comparison group in the need table.
 K_SIMILAR = 10
@@ -570,6 +571,19 @@ class DecisionBrief:
         )
 
 
+def check_parameters(**params: object) -> None:
+    """The brief's parameter checks that need no data, declared once.
+
+    Those of the comparison (:func:`research.views.pilot_vs_candidate.sections.
+    check_parameters`: a candidate kommun, ...) and of the effect analysis
+    (:func:`research.views.pilot_effect.sections.check_parameters`: a pilot kommun).
+    :func:`decision_brief` runs them first, :func:`research.runner.params.validate` before a
+    kernel starts.
+    """
+    check_comparison(**{k: v for k, v in params.items() if k != "indicator"})  # type: ignore[arg-type]
+    check_effect(lang=str(params.get("lang", "sv")), pilot=params.get("pilot", ""))
+
+
 def decision_brief(
     *,
     pilot: str = "",
@@ -624,6 +638,15 @@ def decision_brief(
     >>> brief.effect.conclusion.verdict, brief.pilot_similarity().rank
     ('cannot_tell', 89)
     """
+    check_parameters(
+        pilot=pilot,
+        candidate=candidate,
+        indicators=indicators,
+        start_year=start_year,
+        end_year=end_year,
+        pilot_start=pilot_start,
+        lang=lang,
+    )
     pilot_start = str(case_parameter("pilot_start", pilot_start))
     comparison = pilot_vs_candidate(
         pilot=pilot,
@@ -634,13 +657,6 @@ def decision_brief(
         pilot_start=pilot_start,
         lang=lang,
     )
-    if comparison.candidate.level != "kommun":
-        label = comparison.candidate.label()
-        raise ParameterError(
-            f"candidate must be a kommun (a code such as '0126' or a name); {label} is not",
-            sv=f"candidate måste vara en kommun (en kod som '0126' eller ett namn); {label} är "
-            "det inte",
-        )
     # the same analysis for every candidate: computed once per kernel (batches, issue 17)
     effect = cached_pilot_effect_analysis(
         comparison.panel,

@@ -23,11 +23,14 @@ from research.core.errors import PilotbenchWarning
 from research.core.warnings import DonorRangeWarning, warning_text
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
+from research.data.pilots import case_parameter
 from research.geo.area import Area
+from research.geo.registry import load_areas
 from research.stats.identification import check_keywords
 from research.views import html
 from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
+from research.views.texts import require_kommun
 
 from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .conclusion import conclusion_paragraphs, power_pct
@@ -38,7 +41,7 @@ from .texts import TEXTS
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PilotEffect", "pilot_effect"]
+__all__ = ["PilotEffect", "check_parameters", "pilot_effect"]
 
 _MAX_LISTED = 12  # dropped kommuner listed by name up to this many
 
@@ -765,6 +768,24 @@ class PilotEffect:
         return out + html.callout(self._t("conclusion_caveats"), paras[1:], kind="warning")
 
 
+def check_parameters(*, lang: str = "sv", **params: object) -> Area:
+    """The report's parameter checks that need no data, declared once.
+
+    :func:`pilot_effect` (and the decision brief, which runs the same analysis) run them
+    first, and :func:`research.runner.params.validate` before a kernel starts: the
+    language, and a pilot that is a kommun (the panel has kommun data only). Returns the
+    pilot.
+    """
+    fmt.check_lang(lang)
+    pilot = load_areas().resolve(case_parameter("pilot", str(params.get("pilot") or "")))
+    return require_kommun(
+        pilot,
+        "pilot",
+        "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
+        "Data finns per kommun: för piloten på Södermalm, ange Stockholm ('0180').",
+    )
+
+
 def pilot_effect(*, lang: str = "sv", **params: Unpack[EffectReportOptions]) -> PilotEffect:
     """Validate the report parameters, run the analysis and return the report sections.
 
@@ -794,8 +815,8 @@ def pilot_effect(*, lang: str = "sv", **params: Unpack[EffectReportOptions]) -> 
     >>> "Did the pilot work?" in str(rep.title())
     True
     """
-    fmt.check_lang(lang)
     check_keywords(params, EffectReportOptions.__optional_keys__, "pilot_effect")
+    check_parameters(lang=lang, **params)
     cat = load_catalog()
     analysis = pilot_effect_analysis(load_panel(), catalog=cat, **params)
     return PilotEffect(analysis=analysis, lang=lang, catalog=cat)

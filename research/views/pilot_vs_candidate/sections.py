@@ -47,11 +47,12 @@ from research.stats.rates import (
 from research.views import html
 from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
+from research.views.texts import require_kommun
 
 from .summary import findings, format_phi
 from .texts import TEXTS
 
-__all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
+__all__ = ["PilotVsCandidate", "check_parameters", "pilot_vs_candidate"]
 
 
 @dataclass
@@ -854,6 +855,51 @@ def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -
     return [i for i in cat.violence_indicators() if i in have]
 
 
+def check_parameters(
+    *,
+    pilot: str = "",
+    candidate: str = "",
+    indicators: Sequence[str] | None = None,
+    start_year: int = 2008,
+    end_year: int = 2022,
+    pilot_start: str = "",
+    lang: str = "sv",
+) -> tuple[Area, Area, list[str], int, int, str]:
+    """The report's parameter checks that need no data, declared once.
+
+    :func:`pilot_vs_candidate` runs them first, and :func:`research.runner.params.validate`
+    before a kernel starts. The candidate must be a kommun (a län or riket is not a
+    candidate for joining); the pilot may be a district.
+
+    Returns
+    -------
+    tuple
+        The pilot and candidate areas, the indicator ids given (``[]``: the default ones),
+        the first and last year and the pilot start ``"YYYY-MM"``.
+    """
+    check_lang(lang)
+    pilot_start = str(case_parameter("pilot_start", pilot_start))
+    format_month(pilot_start, lang)  # validates "YYYY-MM"
+    reg = load_areas()
+    p = reg.resolve(case_parameter("pilot", pilot))
+    c = require_kommun(reg.resolve(case_parameter("candidate", candidate)), "candidate")
+    if p.code == c.code:
+        raise ParameterError(
+            f"pilot and candidate are the same area ({p.label()})",
+            sv=f"pilot och candidate är samma område ({p.label()})",
+        )
+    cat = load_catalog()
+    ids = [cat.get(i).id for i in indicators] if indicators else []
+    first, last = int(start_year), int(end_year)
+    if not 1990 <= first <= last <= 2100:
+        raise ParameterError(
+            f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
+            sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
+            f"fick {start_year}, {end_year}",
+        )
+    return p, c, ids, first, last, pilot_start
+
+
 def pilot_vs_candidate(
     *,
     pilot: str = "",
@@ -874,22 +920,18 @@ def pilot_vs_candidate(
     ParameterError, UnknownAreaError, AreaCodeTypeError, UnknownIndicatorError
         For invalid parameters, with a message saying what to do.
     """
-    check_lang(lang)
-    pilot_start = str(case_parameter("pilot_start", pilot_start))
-    format_month(pilot_start, lang)  # validates "YYYY-MM"
-    reg = load_areas()
-    p = reg.resolve(case_parameter("pilot", pilot))
-    c = reg.resolve(case_parameter("candidate", candidate))
-    if p.code == c.code:
-        raise ParameterError(
-            f"pilot and candidate are the same area ({p.label()})",
-            sv=f"pilot och candidate är samma område ({p.label()})",
-        )
+    p, c, ids, first, last, pilot_start = check_parameters(
+        pilot=pilot,
+        candidate=candidate,
+        indicators=indicators,
+        start_year=start_year,
+        end_year=end_year,
+        pilot_start=pilot_start,
+        lang=lang,
+    )
     cat = load_catalog()
     panel = load_panel()
-    if indicators:
-        ids = [cat.get(i).id for i in indicators]
-    else:
+    if not ids:
         ids = _indicators_with_data(panel, cat, [p.code, c.code])
         if not ids:
             raise ParameterError(
@@ -900,13 +942,6 @@ def pilot_vs_candidate(
                 "Siffror för stadsdelar kommer från importerade filer från Brå: `pilotbench "
                 "data import FIL --source bra`.",
             )
-    first, last = int(start_year), int(end_year)
-    if not 1990 <= first <= last <= 2100:
-        raise ParameterError(
-            f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
-            sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
-            f"fick {start_year}, {end_year}",
-        )
     report = PilotVsCandidate(
         pilot=p,
         candidate=c,
