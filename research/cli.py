@@ -12,16 +12,22 @@ Commands::
 Errors caused by input are printed as one readable message (no traceback) and give exit
 status 2; a report that fails while running gives exit status 1. ``PILOTBENCH_KOLADA_URL`` and
 ``PILOTBENCH_SCB_URL`` point ``data fetch`` at a mirror (or a test server).
+
+The command's own messages (errors, warnings, interruptions) are in one language, chosen by
+:func:`message_lang` alone: the report language when ``--lang`` is given, else
+``$PILOTBENCH_LANG`` (``sv`` or ``en``), else Swedish, the project's default. Their wording is
+in ``research/cli.toml``; ``--help`` and the commands' results are in English.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -32,7 +38,46 @@ from research.runner.startup import skip_slow_optional_imports
 if TYPE_CHECKING:
     pass
 
-__all__ = ["build_parser", "main"]
+__all__ = ["LANG_ENV", "build_parser", "main", "message_lang"]
+
+#: The environment variable that sets the language of the command's messages (``sv``/``en``).
+LANG_ENV = "PILOTBENCH_LANG"
+_LANGS = ("sv", "en")  # research.core.fmt.LANGS, without importing Babel before parsing
+
+
+def message_lang(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
+    """The language of the command's messages: the one place that decides it.
+
+    The report language when ``--lang sv|en`` is on the command line (a report in English
+    gets its errors in English), else ``$PILOTBENCH_LANG`` (``sv`` or ``en``; a locale such as
+    ``en_GB.UTF-8`` counts by its first two letters), else Swedish, the project's default.
+    An unsupported value is passed over (argparse refuses a bad ``--lang`` itself).
+
+    Examples
+    --------
+    >>> message_lang(["report", "--lang", "en"], {}), message_lang(["report", "--lang=sv"], {})
+    ('en', 'sv')
+    >>> message_lang(["data", "info"], {"PILOTBENCH_LANG": "en"}), message_lang([], {})
+    ('en', 'sv')
+    """
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        given = args[i + 1] if arg == "--lang" and i + 1 < len(args) else None
+        if arg.startswith("--lang="):
+            given = arg.split("=", 1)[1]
+        if given in _LANGS:
+            return given
+    env = environ.get(LANG_ENV, "").strip().lower()[:2]
+    return env if env in _LANGS else "sv"
+
+
+def _text(key: str, lang: str, /, **values: object) -> str:
+    """A message of ``research/cli.toml`` in ``lang`` (loaded when first needed)."""
+    from research.core.i18n import load_catalogue
+
+    return load_catalogue(Path(__file__).with_name("cli.toml"))(key, lang, **values)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,26 +85,41 @@ class _Parser(argparse.ArgumentParser):
 
     argparse prints the whole usage block before its message; a user who typed ``--lang xx``
     needs the message and where to look, not the usage of every option. Sub-commands get this
-    class too (``add_subparsers`` uses the parent's class).
+    class too (``build_parser`` passes it, with the messages' language, to ``add_subparsers``).
     """
 
+    def __init__(self, *args: object, lang: str = "sv", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lang = lang
+
     def error(self, message: str) -> NoReturn:
-        """Print ``error: <prog>: <message>; see `<prog> --help``` and exit with status 2."""
-        self.exit(2, f"error: {self.prog}: {message}; see `{self.prog} --help`\n")
+        """Print ``error: <prog>: <message>; see `<prog> --help``` and exit with status 2.
+
+        The frame (``error:``/``fel:``, ``see``/``se``) is in the messages' language;
+        argparse's own message is English. Whitespace is collapsed: always one line.
+        """
+        line = _text("usage_error", self.lang, prog=self.prog, message=" ".join(message.split()))
+        self.exit(2, line + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``pilotbench`` command."""
-    p = _Parser(
+def build_parser(lang: str = "sv") -> argparse.ArgumentParser:
+    """Return the argument parser of the ``pilotbench`` command.
+
+    ``lang`` is the language of its usage errors (:func:`message_lang`); help is English.
+    """
+    parser_class = functools.partial(_Parser, lang=lang)
+    p = parser_class(
         prog="pilotbench",
         description="pilotbench: compare municipalities, estimate pilot effects and publish "
         "reports from the embedded data.",
         epilog="Areas are given by name (Huddinge, Sodertalje) or by code as text (0126). "
         "Errors in the input are printed as one message and give exit status 2; a report "
-        "that fails while running gives exit status 1.",
+        "that fails while running gives exit status 1. Messages (errors, warnings, "
+        "interruptions) are in the report language when --lang is given, else in "
+        f"${LANG_ENV} (sv or en), else in Swedish; help and results are in English.",
     )
     p.add_argument("--version", action="version", version=f"pilotbench {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=parser_class)
 
     r = sub.add_parser("report", help="run a report notebook into reports/<slug>/report.html")
     r.add_argument(
@@ -78,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AREA",
         help="pilot area: name or code (default: the case's, data/pilots.toml)",
     )
-    r.add_argument("--lang", choices=("sv", "en"), help="report language (default sv)")
+    r.add_argument(
+        "--lang",
+        choices=_LANGS,
+        help=f"report language, and the messages' (default sv; messages: ${LANG_ENV} or sv)",
+    )
     r.add_argument(
         "-p",
         "--param",
@@ -103,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("notebook", nargs="?", default="pilot_vs_candidate")
 
     d = sub.add_parser("data", help="build, verify or describe the data")
-    dsub = d.add_subparsers(dest="data_command", required=True)
+    dsub = d.add_subparsers(dest="data_command", required=True, parser_class=parser_class)
     b = dsub.add_parser("build", help="build the cached panel if a raw file changed")
     b.add_argument("--force", action="store_true", help="rebuild even if the cache is current")
     dsub.add_parser("verify", help="verify raw files against data/manifest.toml")
@@ -179,8 +243,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for item in args.param:
         if "=" not in item:
             raise PilotbenchError(
-                f"-p expects NAME=VALUE, got {item!r}",
-                sv=f"-p väntar sig NAMN=VÄRDE, fick {item!r}",
+                _text("param_not_name_value", "en", item=repr(item)),
+                sv=_text("param_not_name_value", "sv", item=repr(item)),
             )
     launched = launch_report_kernel(args.notebook)
     kernel = None
@@ -222,9 +286,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         try:  # a misspelt notebook stops the whole schedule before anything runs
             notebook_path(job["notebook"])
         except PilotbenchError as exc:
+            where = {"schedule": args.schedule, "i": i}
             raise ParameterError(
-                f"{args.schedule}: [[job]] entry {i}: {exc}",
-                sv=f"{args.schedule}: [[job]]-post {i}: {exc}",
+                _text("schedule_job", "en", **where, message=exc.message("en")),
+                sv=_text("schedule_job", "sv", **where, message=exc.message("sv")),
             ) from None
     tasks = expand_schedule(schedule, args.schedule)
     workers = args.workers or schedule.get("batch", {}).get("workers")
@@ -420,8 +485,8 @@ def _print_changes(changes) -> None:
     print("take the import back with `pilotbench data remove ID` (ids: `pilotbench data imports`)")
 
 
-def _one_line_warnings() -> None:
-    """Print pilotbench's own warnings as ``warning: ...`` lines, without source lines."""
+def _one_line_warnings(lang: str = "sv") -> None:
+    """Print pilotbench's own warnings as ``warning: ...`` lines in ``lang``, no source lines."""
     import warnings
 
     from research.core.errors import PilotbenchWarning
@@ -430,7 +495,12 @@ def _one_line_warnings() -> None:
 
     def show(message, category, filename, lineno, file=None, line=None):
         if isinstance(category, type) and issubclass(category, PilotbenchWarning):
-            print(f"warning: {message}", file=sys.stderr)
+            text = str(message)
+            if isinstance(message, PilotbenchWarning):
+                from research.core.warnings import warning_text
+
+                text = warning_text(message, lang)
+            print(_text("warning", lang, message=text), file=sys.stderr)
         else:
             original(message, category, filename, lineno, file, line)
 
@@ -482,14 +552,15 @@ def _termination_as_interrupt() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     skip_slow_optional_imports()
-    _one_line_warnings()
-    args = build_parser().parse_args(argv)
+    lang = message_lang(sys.argv[1:] if argv is None else argv)
+    _one_line_warnings(lang)
+    args = build_parser(lang).parse_args(argv)
     with _termination_as_interrupt():
-        return _run(args)
+        return _run(args, lang)
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Run a parsed command; every user mistake and interruption becomes one line."""
+def _run(args: argparse.Namespace, lang: str = "sv") -> int:
+    """Run a parsed command; every user mistake and interruption becomes one line in ``lang``."""
     try:
         if args.command == "report":
             return _cmd_report(args)
@@ -505,10 +576,10 @@ def _run(args: argparse.Namespace) -> int:
             print(describe_area(args.query).text())
             return 0
     except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_text("error", lang, message=exc.message(lang)), file=sys.stderr)
         return 1
     except PilotbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_text("error", lang, message=exc.message(lang)), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` or a pager that quit: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -517,13 +588,13 @@ def _run(args: argparse.Namespace) -> int:
         from research.core.locking import describe_os_error
 
         where = exc.filename or "a file"
-        print(f"error: {describe_os_error(exc, where)}", file=sys.stderr)
+        print(_text("error", lang, message=describe_os_error(exc, where)), file=sys.stderr)
         return 2
     except _Terminated as exc:
         name = signal.Signals(exc.signum).name
-        print(f"terminated ({name}); nothing half-written was kept", file=sys.stderr)
+        print(_text("terminated", lang, signal=name), file=sys.stderr)
         return 128 + exc.signum
     except KeyboardInterrupt:
-        print("interrupted; nothing half-written was kept", file=sys.stderr)
+        print(_text("interrupted", lang), file=sys.stderr)
         return 130
     return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import pytest
 from research.core.paths import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
+
+# The command line's messages are Swedish unless --lang or PILOTBENCH_LANG says otherwise
+# (research.cli.message_lang); the tests assert their English wording, whatever the shell
+# running them has set. Tests of the rule itself (tests/test_cli_language.py) set or remove it.
+os.environ["PILOTBENCH_LANG"] = "en"
 
 
 @pytest.fixture

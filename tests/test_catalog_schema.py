@@ -68,5 +68,5 @@ def test_optional_fields_take_the_label_and_unit(tmp_path: Path):
     ind = load_catalog(path)["N07402"]
     assert ind.short_sv == ind.label_sv == "Anmälda brott om grov kvinnofridskränkning"
     assert ind.short_en == ind.label_en == "Reported gross violation of a woman's integrity"
-    assert ind.unit_en == ind.unit == "per 100 000 inv."
+    assert ind.unit_en == ind.unit == "per 100\xa0000 inv."
     assert (ind.id, ind.kind, ind.per, ind.coverage) == ("N07402", "rate", 100_000, (2008, 2022))

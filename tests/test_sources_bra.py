@@ -36,7 +36,7 @@ def test_kommun_csv_with_title_line():
     assert set(df["source"]) == {"bra-import:bra_kommuner_2022.csv"}
     h = _row(df, "0126")
     assert (h["area_name"], h["level"], h["parent_code"]) == ("Huddinge", "kommun", "01")
-    assert (h["count"], h["value"], h["unit"]) == (64, 55.9, "per 100 000 inv.")
+    assert (h["count"], h["value"], h["unit"]) == (64, 55.9, "per 100\xa0000 inv.")
     # narrow no-break space and no-break space as thousands separators
     assert _row(df, "00")["count"] == 1950
     assert _row(df, "00")["level"] == "riket"

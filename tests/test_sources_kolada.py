@@ -27,7 +27,7 @@ def test_fixture():
     sthlm21 = df.filter((pl.col("area_code") == "0180") & (pl.col("year") == 2021))
     assert sthlm21["value"][0] is None  # null kept as missing
     assert df.filter((pl.col("area_code") == "0126") & (pl.col("sex") == "K"))["value"][0] == 103.1
-    assert set(df["unit"]) == {"per 100 000 inv."}  # from data/catalog.toml
+    assert set(df["unit"]) == {"per 100\xa0000 inv."}  # from data/catalog.toml
     assert df["count"].null_count() == df.height  # Kolada's count is not a crime count
 
 

@@ -48,3 +48,95 @@ def test_swedish_percent_sign_is_held_to_its_number() -> None:
             if re.search(r"(\d|\}) %", line):
                 bad.append(f"{path.relative_to(RESEARCH)}:{i}: {line.strip()[:80]}")
     assert bad == [], "a plain space before %:\n" + "\n".join(bad)
+
+
+# A number grouped in thousands: "100 000", "3 630", "1 146,7" (not "sha256 918d...", not
+# "CC0 1.0", not a year list). ``_grouped(seps)`` matches one grouped with any of ``seps``.
+def _grouped(seps: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.,])\d{{1,3}}(?:[{seps}]\d{{3}})+(?!\w)")
+
+
+#: Swedish: the groups must be held together by U+00A0, as research.core.fmt writes computed
+#: numbers; an ordinary space (or the narrow U+202F, which fmt does not use) is wrong.
+_SV_BAD = _grouped(" \u202f")
+#: English groups with a comma ("100,000"); any space between digit groups is Swedish style.
+_EN_BAD = _grouped(" \u00a0\u202f")
+DATA = RESEARCH.parent / "data"
+
+
+def _strings(node: object, path: tuple[str, ...] = ()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(v, (*path, str(k)))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _strings(v, (*path, str(i)))
+    elif isinstance(node, str):
+        yield path, node
+
+
+def _lang_of(path: tuple[str, ...]) -> str | None:
+    """The language of a TOML string by its key: ``sv``/``en`` in the message catalogues,
+    ``*_sv``/``*_en`` in data/*.toml (``unit`` is Swedish: ``unit_en`` is its English
+    twin); other data keys are provenance notes in English."""
+    key = path[-1] if path else ""
+    if key in ("sv", "en"):
+        return key
+    if key.endswith("_sv") or key == "unit":
+        return "sv"
+    return "en"
+
+
+def _toml_texts() -> list[tuple[str, str, str]]:
+    import tomllib
+
+    out = []
+    files = sorted(RESEARCH.rglob("*.toml")) + sorted(DATA.glob("*.toml"))
+    for file in files:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        where = file.relative_to(RESEARCH.parent)
+        for path, text in _strings(raw):
+            lang = _lang_of(path)
+            out.append((f"{where} [{'.'.join(path)}]", lang, text))
+    return out
+
+
+def _bad_groups(text: str, lang: str) -> list[str]:
+    pattern = _SV_BAD if lang == "sv" else _EN_BAD
+    return [repr(m.group()) for m in pattern.finditer(text)]
+
+
+def test_the_grouping_patterns() -> None:
+    assert _bad_groups("per 100 000 invånare", "sv") == ["'100 000'"]
+    assert _bad_groups("1 146,7 och 22\u202f177,59", "sv") == ["'1 146'", "'22\\u202f177'"]
+    assert _bad_groups("per 100\u00a0000 och 1\u00a0146,7", "sv") == []
+    assert _bad_groups("sha256 918dc4, CC0 1.0, 2019 2020, 0,5 100", "sv") == []
+    assert _bad_groups("3\u00a0630 groups, 100 000", "en") == ["'3\\xa0630'", "'100 000'"]
+    assert _bad_groups("3,630 groups, per 100,000", "en") == []
+
+
+def test_numbers_in_the_toml_texts_are_grouped_for_their_language() -> None:
+    """Swedish text in every message catalogue (research/**.toml) and data/*.toml writes
+    "100 000" with a no-break space (U+00A0, what research.core.fmt gives computed numbers):
+    an ordinary space let a line break split the number ("per 100 / 000 invånare"). English
+    text writes "100,000": "3 630 official groups" and "population / 100 000" were Swedish."""
+    bad = [
+        f"{where} ({lang}): {', '.join(found)}"
+        for where, lang, text in _toml_texts()
+        if (found := _bad_groups(text, lang))
+    ]
+    assert bad == [], "numbers grouped the wrong way:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.txt")), ids=lambda p: p.stem)
+def test_numbers_in_the_reports_are_grouped_for_their_language(golden: Path) -> None:
+    """The same rule on the rendered text of every default report (``tests/golden``, which
+    ``tests/test_golden_reports.py`` holds every report to): Swedish "1 146,7" and "131 000"
+    with U+00A0, English "131,000", never a space between digit groups."""
+    lang = golden.stem.rsplit(".", 1)[1]
+    bad = [
+        f"{i}: {', '.join(found)}: {line.strip()[:100]}"
+        for i, line in enumerate(golden.read_text(encoding="utf-8").splitlines(), start=1)
+        if (found := _bad_groups(line, lang))
+    ]
+    assert bad == [], f"numbers grouped the wrong way in {golden.name}:\n" + "\n".join(bad)

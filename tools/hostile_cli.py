@@ -78,7 +78,7 @@ def main() -> int:
     shutil.copytree(ROOT / "data", base, ignore=shutil.ignore_patterns("processed", "imported"))
     subprocess.run(
         [sys.executable, "-m", "research", "data", "build"],
-        env=dict(os.environ, PILOTBENCH_DATA=str(base)),
+        env=dict(os.environ, PILOTBENCH_DATA=str(base), PILOTBENCH_LANG="en"),
         check=True,
         capture_output=True,
     )
@@ -386,7 +386,12 @@ def main() -> int:
         if c.setup:
             c.setup(data)
         before = (tree(data), tree(reports))
-        env = dict(os.environ, PILOTBENCH_DATA=str(data), PILOTBENCH_REPORTS=str(reports))
+        env = dict(
+            os.environ,
+            PILOTBENCH_DATA=str(data),
+            PILOTBENCH_REPORTS=str(reports),
+            PILOTBENCH_LANG="en",
+        )
         r = subprocess.run(
             [sys.executable, "-m", "research", *c.args],
             capture_output=True,
@@ -439,7 +444,7 @@ def main() -> int:
     cats = ["Grov kvinnofridskränkning", "Grov fridskränkning", "Olaga hot", "Ofredande",
             "Olaga förföljelse", "Våldtäkt inkl. grov"]  # fmt: skip
     files = [bra(t, f"conc{i}.csv", cat=c) for i, c in enumerate(cats)]
-    env = dict(os.environ, PILOTBENCH_DATA=str(data))
+    env = dict(os.environ, PILOTBENCH_DATA=str(data), PILOTBENCH_LANG="en")  # English messages
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "research", "data", "import", str(f), "--source", "bra"],

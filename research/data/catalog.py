@@ -179,7 +179,7 @@ def _bra_indicators() -> dict[str, Indicator]:
             label_en=f"Reported: {c.label_en}",
             short_sv=c.label_sv,
             short_en=c.label_en,
-            unit="per 100 000 inv.",
+            unit="per 100\u00a0000 inv.",
             unit_en="per 100,000 inhabitants",
             kind="rate",
             source="Brå (imported file)",
@@ -318,13 +318,13 @@ def _validated(path: Path) -> Catalog:
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
-    """Load the indicator catalogue (``data/catalog.toml`` by default).
+    r"""Load the indicator catalogue (``data/catalog.toml`` by default).
 
     Examples
     --------
     >>> cat = load_catalog()
     >>> cat["n07402"].unit
-    'per 100 000 inv.'
+    'per 100\xa0000 inv.'
     """
     path = path or data_dir() / "catalog.toml"
     if not path.exists():

@@ -499,11 +499,12 @@ def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> Dat
             from .panel import SNAPSHOT_SOURCE, load_panel
             from .provenance import load_manifest
 
-            meta = load_manifest(base).sources.get(SNAPSHOT_SOURCE, {})
+            manifest = load_manifest(base)
+            meta = manifest.sources.get(SNAPSHOT_SOURCE, {})
             panel = load_panel(base)
             snapshot = {
                 "id": SNAPSHOT_SOURCE,
-                "title": meta.get("title"),
+                "title": manifest.text(SNAPSHOT_SOURCE, "title", "en") if meta else None,
                 "publisher": meta.get("publisher"),
                 "retrieved": meta.get("retrieved"),
                 **_summary(panel),

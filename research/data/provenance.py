@@ -9,6 +9,7 @@ build with a message that names the file.
 from __future__ import annotations
 
 import hashlib
+import string
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from research.core.derived import load_validated
 from research.core.errors import ChecksumError, DataError
+from research.core.fmt import check_lang, format_int
 from research.core.paths import PROJECT_ROOT, data_dir
 
 __all__ = [
@@ -49,6 +51,25 @@ class Manifest:
     def files_of(self, source: str) -> tuple[FileRecord, ...]:
         """Return the files that belong to ``source``."""
         return tuple(f for f in self.files if f.source == source)
+
+    def text(self, source: str, field: str, lang: str = "sv", default: str = "") -> str:
+        r"""A source's text ``field`` in ``lang``, its numbers formatted for that language.
+
+        The text is ``<field>_<lang>`` if the source has it, else ``<field>`` (English), else
+        ``default``. Numbers are not written into the texts: a text names them
+        (``{groups}``) and the source's ``figures`` table holds them, so that a Swedish
+        report reads "3 630" (no-break space) and an English one "3,630".
+
+        Examples
+        --------
+        >>> m = load_manifest()
+        >>> m.text("kolada-groups", "title", "sv")[:36], m.text("kolada-groups", "title", "en")[:42]
+        ('Kolada-kommungrupper: 3\xa0630 officiel', 'Kolada municipality groups: 3,630 official')
+        """
+        s = self.sources[source]
+        template = s.get(f"{field}_{check_lang(lang)}", s.get(field, default))
+        figures = {k: format_int(v, lang) for k, v in (s.get("figures") or {}).items()}
+        return str(template).format(**figures)
 
 
 def sha256_file(path: Path) -> str:
@@ -88,6 +109,8 @@ def _validated_manifest(path: Path) -> Manifest:
     raw = read_toml(path, DataError, "provenance manifest")
     validate_config(ManifestFile, raw, path)
     sources = {s["id"]: s for s in raw.get("sources", [])}
+    for s in sources.values():
+        _check_figures(path, s)
     files = []
     for i, f in enumerate(raw.get("files", []), start=1):
         try:
@@ -97,6 +120,28 @@ def _validated_manifest(path: Path) -> Manifest:
         if f["source"] not in sources:
             raise DataError(f"{path}: file {f['path']} names unknown source {f['source']!r}")
     return Manifest(sources, tuple(files), path)
+
+
+def _check_figures(path: Path, source: dict[str, Any]) -> None:
+    """Every ``{name}`` in a source's texts must be one of its ``figures``."""
+    known = set(source.get("figures") or {})
+    for field, value in source.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
+        except ValueError as exc:
+            raise DataError(
+                f"{path}: [[sources]] {source['id']} {field}: malformed {{...}} ({exc}); "
+                "write a number's name in braces and its value under figures"
+            ) from None
+        unknown = sorted(names - known)
+        if unknown:
+            raise DataError(
+                f"{path}: [[sources]] {source['id']} {field}: {{{unknown[0]}}} is not in its "
+                f"figures ({', '.join(sorted(known)) or 'none'}); add it, e.g. "
+                f"figures = {{ {unknown[0]} = 1234 }}"
+            )
 
 
 def verify_files(base: Path | None = None, source: str | None = None) -> list[FileRecord]:

@@ -71,10 +71,11 @@ def notebook_path(name: str | Path) -> Path:
     if not path.exists():
         close = difflib.get_close_matches(name, NOTEBOOKS, n=2)
         hint = f"; did you mean {', '.join(close)}" if close else ""
+        hint_sv = f"; menade du {', '.join(close)}" if close else ""
         raise ParameterError(
             f"No report notebook named {name!r}{hint}. Available: {', '.join(NOTEBOOKS)}.",
             sv=(
-                f"Det finns ingen rapportnotebook som heter {name!r}{hint}. Tillgängliga: "
+                f"Det finns ingen rapportnotebook som heter {name!r}{hint_sv}. Tillgängliga: "
                 f"{', '.join(NOTEBOOKS)}."
             ),
         )
@@ -344,16 +345,17 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     specs = {p.name: p for p in read_params(name)}
     unknown = [k for k in values if k not in specs]
     if unknown:
-        msgs = []
+        msgs, msgs_sv = [], []
         for k in unknown:
             close = difflib.get_close_matches(k, list(specs), n=1)
             msgs.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            msgs_sv.append(f"{k!r}" + (f" (menade du {close[0]!r}?)" if close else ""))
         raise ParameterError(
             f"Unknown parameter(s) for {name}: {', '.join(msgs)}. "
             f"Known: {', '.join(specs)}. See `pilotbench params {name}`.",
             sv=(
-                f"Okända parametrar för {name}: {', '.join(msgs)}. Kända: {', '.join(specs)}. Se "
-                f"`pilotbench params {name}`."
+                f"Okända parametrar för {name}: {', '.join(msgs_sv)}. Kända: {', '.join(specs)}. "
+                f"Se `pilotbench params {name}`."
             ),
         )
     out = dict(values)

@@ -126,8 +126,10 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
             continue
         sources.append(
             {
-                "title": s.get(f"title_{lang}", s.get("title", s["id"])),
-                "attribution": s.get(f"attribution_{lang}", s.get("attribution_en", "")),
+                "title": manifest.text(s["id"], "title", lang, default=s["id"]),
+                "attribution": manifest.text(
+                    s["id"], "attribution", lang, default=s.get("attribution_en", "")
+                ),
                 "origin": COMMON(
                     "snapshot_line",
                     lang,
@@ -135,7 +137,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
                     commit=str(s.get("origin_commit", ""))[:12],
                 ),
                 "licence": COMMON(
-                    "licence_line", lang, licence=s.get(f"licence_{lang}", s.get("licence", ""))
+                    "licence_line", lang, licence=manifest.text(s["id"], "licence", lang)
                 ),
             }
         )

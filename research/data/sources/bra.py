@@ -58,7 +58,7 @@ __all__ = [
     "read_bra_excel",
 ]
 
-BRA_UNIT = "per 100 000 inv."
+BRA_UNIT = "per 100\u00a0000 inv."  # no-break space, as in data/catalog.toml
 
 
 @dataclass(frozen=True)
