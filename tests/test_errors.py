@@ -47,6 +47,11 @@ PARAMETER_MODULES = {
     "views/pilot_vs_candidate/sections.py",
     "views/pilot_effect/sections.py",
     "views/decision_brief/sections.py",
+    # each report's checks of its parameters that need no data (run before a kernel starts)
+    "views/candidate_screening/checks.py",
+    "views/pilot_vs_candidate/checks.py",
+    "views/pilot_effect/checks.py",
+    "views/decision_brief/checks.py",
     "views/texts.py",  # require_kommun: the reports' one check of a parameter that is a kommun
 }
 

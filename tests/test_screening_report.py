@@ -25,11 +25,10 @@ from research.core.errors import AreaCodeTypeError, ParameterError, UnknownIndic
 from research.data.panel import load_panel
 from research.data.pilots import case
 from research.runner.report import run_report
+from research.views.candidate_screening.checks import check_weights, parse_years
 from research.views.candidate_screening.sections import (
     WEIGHT_SETS,
     candidate_screening,
-    check_weights,
-    parse_years,
 )
 from research.views.candidate_screening.texts import TEXTS
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from research.analyses.screening_weights import DEFAULT_WEIGHTS
 from research.core.errors import ArgumentError, DataError, PilotbenchWarning
 from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
 from research.geo.area import RIKET
@@ -61,8 +62,6 @@ from .similarity import similar_areas
 
 __all__ = ["DEFAULT_WEIGHTS", "ScreeningNote", "ScreeningTable", "screen_candidates"]
 
-#: Default component weights (equal).
-DEFAULT_WEIGHTS: dict[str, float] = {"need": 1 / 3, "similarity": 1 / 3, "detectability": 1 / 3}
 _COMPONENTS = tuple(DEFAULT_WEIGHTS)
 
 

@@ -166,8 +166,8 @@ BRA_RELATED: dict[str, str] = {
 
 
 def _bra_indicators() -> dict[str, Indicator]:
-    """The Brå crime categories that files can be imported under (``research.data.sources.bra``)."""
-    from research.data.sources.bra import BRA_CATEGORIES
+    """The Brå categories files can be imported under (:mod:`research.data.bra_categories`)."""
+    from research.data.bra_categories import BRA_CATEGORIES
 
     cats = BRA_CATEGORIES.values() if isinstance(BRA_CATEGORIES, dict) else BRA_CATEGORIES
     out = {}

@@ -292,9 +292,9 @@ def _report_checks(name: str, values: Mapping[str, Any]) -> None:
 
     Each report view declares the checks its code would fail on without data (all
     screening weights zero, a candidate that is not a kommun, ...) once, in
-    ``research.views.<report>.sections.check_parameters``, and runs them itself; here they
-    run before a kernel starts, so the mistake is one line and exit 2, not a failed
-    notebook. Notebooks of one's own (not in :data:`NOTEBOOKS`) have no such checks.
+    ``research.views.<report>.checks.check_parameters`` (no polars), and runs them itself;
+    here they run before a kernel starts, so the mistake is one line and exit 2, not a
+    failed notebook. Notebooks of one's own (not in :data:`NOTEBOOKS`) have no such checks.
     """
     import importlib
     import inspect
@@ -302,7 +302,7 @@ def _report_checks(name: str, values: Mapping[str, Any]) -> None:
     stem = Path(str(name)).stem
     if stem not in NOTEBOOKS:
         return
-    check = importlib.import_module(f"research.views.{stem}.sections").check_parameters
+    check = importlib.import_module(f"research.views.{stem}.checks").check_parameters
     accepted = inspect.signature(check).parameters
     takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
     check(**{k: v for k, v in values.items() if takes_all or k in accepted})

@@ -34,13 +34,12 @@ from research.views.pilot_effect.conclusion import (
     power_pct,
     verdict_sentence,
 )
-from research.views.pilot_effect.sections import check_parameters as check_effect
 from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_vs_candidate
-from research.views.pilot_vs_candidate.sections import check_parameters as check_comparison
 
+from .checks import check_parameters
 from .texts import TEXTS
 
-__all__ = ["DecisionBrief", "PilotSimilarity", "check_parameters", "decision_brief"]
+__all__ = ["DecisionBrief", "PilotSimilarity", "decision_brief"]
 
 #: Kommuner that make up the candidate's comparison group in the need table.
 K_SIMILAR = 10
@@ -569,19 +568,6 @@ class DecisionBrief:
                 evaluation=self.effect.programme.evaluation,
             )
         )
-
-
-def check_parameters(**params: object) -> None:
-    """The brief's parameter checks that need no data, declared once.
-
-    Those of the comparison (:func:`research.views.pilot_vs_candidate.sections.
-    check_parameters`: a candidate kommun, ...) and of the effect analysis
-    (:func:`research.views.pilot_effect.sections.check_parameters`: a pilot kommun).
-    :func:`decision_brief` runs them first, :func:`research.runner.params.validate` before a
-    kernel starts.
-    """
-    check_comparison(**{k: v for k, v in params.items() if k != "indicator"})  # type: ignore[arg-type]
-    check_effect(lang=str(params.get("lang", "sv")), pilot=params.get("pilot", ""))
 
 
 def decision_brief(

@@ -23,16 +23,14 @@ from research.core.errors import PilotbenchWarning
 from research.core.warnings import DonorRangeWarning, warning_text
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
-from research.data.pilots import case_parameter
 from research.geo.area import Area
-from research.geo.registry import load_areas
 from research.stats.identification import check_keywords
 from research.views import html
 from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
-from research.views.texts import require_kommun
 
 from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
+from .checks import check_parameters
 from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words
 from .summary import findings, interval_text, p_text, rr_text
@@ -41,7 +39,7 @@ from .texts import TEXTS
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PilotEffect", "check_parameters", "pilot_effect"]
+__all__ = ["PilotEffect", "pilot_effect"]
 
 _MAX_LISTED = 12  # dropped kommuner listed by name up to this many
 
@@ -766,24 +764,6 @@ class PilotEffect:
         out = self._h2("conclusion")
         out += html.paragraph(paras[0], cls="lead")
         return out + html.callout(self._t("conclusion_caveats"), paras[1:], kind="warning")
-
-
-def check_parameters(*, lang: str = "sv", **params: object) -> Area:
-    """The report's parameter checks that need no data, declared once.
-
-    :func:`pilot_effect` (and the decision brief, which runs the same analysis) run them
-    first, and :func:`research.runner.params.validate` before a kernel starts: the
-    language, and a pilot that is a kommun (the panel has kommun data only). Returns the
-    pilot.
-    """
-    fmt.check_lang(lang)
-    pilot = load_areas().resolve(case_parameter("pilot", str(params.get("pilot") or "")))
-    return require_kommun(
-        pilot,
-        "pilot",
-        "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
-        "Data finns per kommun: för piloten på Södermalm, ange Stockholm ('0180').",
-    )
 
 
 def pilot_effect(*, lang: str = "sv", **params: Unpack[EffectReportOptions]) -> PilotEffect:

@@ -21,7 +21,6 @@ from research.analyses.similarity import similar_areas
 from research.core import offload
 from research.core.errors import ParameterError
 from research.core.fmt import (
-    check_lang,
     format_int,
     format_month,
     format_number,
@@ -31,7 +30,7 @@ from research.core.fmt import (
 from research.core.warnings import warning_text
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
-from research.data.pilots import Pilot, case, case_parameter, dilution_share
+from research.data.pilots import Pilot, case, dilution_share
 from research.geo.area import RIKET, Area
 from research.geo.registry import load_areas
 from research.stats.funnel import funnel as compare_funnel
@@ -47,12 +46,12 @@ from research.stats.rates import (
 from research.views import html
 from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
-from research.views.texts import require_kommun
 
+from .checks import check_parameters
 from .summary import findings, format_phi
 from .texts import TEXTS
 
-__all__ = ["PilotVsCandidate", "check_parameters", "pilot_vs_candidate"]
+__all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
 
 
 @dataclass
@@ -853,51 +852,6 @@ def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -
     if defaults:
         return defaults
     return [i for i in cat.violence_indicators() if i in have]
-
-
-def check_parameters(
-    *,
-    pilot: str = "",
-    candidate: str = "",
-    indicators: Sequence[str] | None = None,
-    start_year: int = 2008,
-    end_year: int = 2022,
-    pilot_start: str = "",
-    lang: str = "sv",
-) -> tuple[Area, Area, list[str], int, int, str]:
-    """The report's parameter checks that need no data, declared once.
-
-    :func:`pilot_vs_candidate` runs them first, and :func:`research.runner.params.validate`
-    before a kernel starts. The candidate must be a kommun (a län or riket is not a
-    candidate for joining); the pilot may be a district.
-
-    Returns
-    -------
-    tuple
-        The pilot and candidate areas, the indicator ids given (``[]``: the default ones),
-        the first and last year and the pilot start ``"YYYY-MM"``.
-    """
-    check_lang(lang)
-    pilot_start = str(case_parameter("pilot_start", pilot_start))
-    format_month(pilot_start, lang)  # validates "YYYY-MM"
-    reg = load_areas()
-    p = reg.resolve(case_parameter("pilot", pilot))
-    c = require_kommun(reg.resolve(case_parameter("candidate", candidate)), "candidate")
-    if p.code == c.code:
-        raise ParameterError(
-            f"pilot and candidate are the same area ({p.label()})",
-            sv=f"pilot och candidate är samma område ({p.label()})",
-        )
-    cat = load_catalog()
-    ids = [cat.get(i).id for i in indicators] if indicators else []
-    first, last = int(start_year), int(end_year)
-    if not 1990 <= first <= last <= 2100:
-        raise ParameterError(
-            f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
-            sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
-            f"fick {start_year}, {end_year}",
-        )
-    return p, c, ids, first, last, pilot_start
 
 
 def pilot_vs_candidate(
