@@ -1,7 +1,7 @@
 """What ``pilotbench batch``'s own process imports (issue 17: the batch's peak memory).
 
 The batch process only drives the kernels (papermill, nbconvert) and resolves areas; polars
-(about 30-45 MiB RSS), numpy (about 11-17) and pydantic (about 7) are the kernels' business.
+(about 30-45 MiB RSS), numpy (about 11-17) and pydantic (about 13) are the kernels' business.
 Each of these tests runs the process's own steps in a fresh interpreter and checks
 ``sys.modules`` afterwards, so an import added on that path shows up here, not only as a
 larger number in the benchmark.
@@ -73,6 +73,47 @@ def test_batch_process_imports_no_polars_numpy_or_pydantic(tmp_path: Path) -> No
     # ... the same bytes again are read back: nothing heavy at all.
     second = _run(schedule, cache)
     assert second == {"tasks": 25, "key": first["key"], "heavy": []}
+
+
+def test_schedules_run_in_turn_stay_cached(tmp_path: Path) -> None:
+    """A site's schedules run in turn (weekly, monthly) do not evict each other.
+
+    With one cached schedule, the second schedule's run evicted the first, which the next run
+    validated again with pydantic in the batch's process (13 MiB of its peak, issue 17).
+    """
+    cache = tmp_path / "cache"
+    weekly, monthly = tmp_path / "weekly.toml", tmp_path / "monthly.toml"
+    weekly.write_text(SCHEDULE, encoding="utf-8")
+    monthly.write_text(SCHEDULE.replace('lang = "sv"', 'lang = "en"'), encoding="utf-8")
+    assert "pydantic" in _run(weekly, cache)["heavy"]
+    assert "pydantic" in _run(monthly, cache)["heavy"]
+    assert _run(weekly, cache)["heavy"] == []
+    assert _run(monthly, cache)["heavy"] == []
+
+
+def test_the_schedule_cache_keeps_the_most_recently_used(tmp_path: Path) -> None:
+    from research.core.derived import load_derived
+
+    folder = tmp_path / "derived"
+    built: list[str] = []
+
+    def get(key: str) -> str:
+        return load_derived("schedule", key, lambda: built.append(key) or key, folder, keep=3)
+
+    for key in ("a", "b", "c"):
+        get(key)
+    os.utime(folder / "schedule-a.pickle", ns=(1, 1))  # a: used long ago
+    os.utime(folder / "schedule-b.pickle", ns=(2, 2))
+    get("c")  # read back: c is now the most recent
+    get("d")  # built: a, the least recently used, goes
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "schedule-b.pickle",
+        "schedule-c.pickle",
+        "schedule-d.pickle",
+    ]
+    assert built == ["a", "b", "c", "d"]
+    get("b")
+    assert built == ["a", "b", "c", "d"]  # read back, not built
 
 
 def test_cached_schedule_still_refuses_a_changed_file(

@@ -59,13 +59,15 @@ def derived_key(digest: str, sources: Sequence[Path]) -> str:
     return h.hexdigest()[:24]
 
 
-def load_derived(kind: str, key: str, build: Callable[[], T], folder: Path | None = None) -> T:
+def load_derived(
+    kind: str, key: str, build: Callable[[], T], folder: Path | None = None, keep: int = 1
+) -> T:
     """Return the object cached under ``kind``/``key``, or build, cache and return it.
 
     Parameters
     ----------
     kind
-        What the object is (``"catalog"``, ``"pilots"``); one cached file per kind is kept.
+        What the object is (``"catalog"``, ``"pilots"``, ``"schedule"``).
     key
         :func:`derived_key` of the file and the code.
     build
@@ -73,6 +75,10 @@ def load_derived(kind: str, key: str, build: Callable[[], T], folder: Path | Non
         is cached.
     folder
         Where the pickles go (default ``derived/`` in :func:`~research.core.paths.cache_dir`).
+    keep
+        Cached files kept per kind, the most recently used (1 for a kind with one file, such
+        as the catalogue; more where users have several files of the kind, e.g. schedules run
+        in turn, which would otherwise evict each other and be validated on every run).
 
     Returns
     -------
@@ -89,25 +95,49 @@ def load_derived(kind: str, key: str, build: Callable[[], T], folder: Path | Non
     {'a': 1}
     >>> sorted(p.name for p in tmp.iterdir())
     ['demo-k1.pickle']
+    >>> load_derived("demo", "k2", lambda: {"b": 1}, tmp, keep=2)
+    {'b': 1}
+    >>> sorted(p.name for p in tmp.iterdir())  # k1 kept: two per kind
+    ['demo-k1.pickle', 'demo-k2.pickle']
     """
     folder = folder or cache_dir() / "derived"
     path = folder / f"{kind}-{key}.pickle"
     try:
-        return pickle.loads(path.read_bytes())
+        got = pickle.loads(path.read_bytes())
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
         pass
+    else:
+        if keep > 1:
+            try:
+                os.utime(path)  # most recently used: the last to be dropped
+            except OSError:
+                pass
+        return got
     obj = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{path.name}.{os.getpid()}.tmp"
         tmp.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)  # readers see the old file or the whole new one
-        for old in folder.glob(f"{kind}-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        _drop_least_recent(folder, kind, path, keep)
     except OSError:
         pass  # a read-only data folder: built each time, as before
     return obj
+
+
+def _drop_least_recent(folder: Path, kind: str, current: Path, keep: int) -> None:
+    """Delete the cached files of ``kind`` beyond the ``keep`` most recently used."""
+    others = []
+    for old in folder.glob(f"{kind}-*.pickle"):
+        if old == current:
+            continue
+        try:
+            others.append((old.stat().st_mtime_ns, old))
+        except OSError:  # deleted by another process meanwhile
+            continue
+    others.sort(reverse=True)
+    for _, old in others[max(keep - 1, 0) :]:
+        old.unlink(missing_ok=True)
 
 
 def load_validated(
@@ -117,6 +147,7 @@ def load_validated(
     loader: Path,
     build: Callable[[], T],
     folder: Path | None = None,
+    keep: int = 1,
 ) -> T:
     """The object a loader builds from the configuration file ``path``, cached by content.
 
@@ -126,7 +157,7 @@ def load_validated(
 
     Parameters
     ----------
-    kind, build, folder
+    kind, build, folder, keep
         As for :func:`load_derived`.
     path
         The file.
@@ -150,7 +181,7 @@ def load_validated(
     [1]
     """
     key = derived_key(digest, [loader, CONFIG_SOURCE])
-    got = load_derived(kind, key, build, folder)
+    got = load_derived(kind, key, build, folder, keep)
     if dataclasses.is_dataclass(got) and getattr(got, "path", path) != path:
         return dataclasses.replace(got, path=path)  # type: ignore[type-var]  # a copied file
     return got

@@ -56,6 +56,7 @@ from research.core.paths import reports_dir
 __all__ = [
     "BatchLockedError",
     "BatchResult",
+    "SCHEDULES_CACHED",
     "Task",
     "TaskResult",
     "batch_lock",
@@ -67,6 +68,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("pilotbench.batch")
+
+#: Validated schedules kept in the user's cache, the most recently used: enough for the
+#: schedules of a site run in turn (weekly, monthly, per län), which with one kept would evict
+#: each other and be validated again, with pydantic imported, on every run.
+SCHEDULES_CACHED = 16
 
 
 class BatchLockedError(PilotbenchError):
@@ -128,8 +134,9 @@ def load_schedule(path: Path) -> dict[str, Any]:
     """Read a schedule TOML and validate it (:class:`research.core.config.ScheduleFile`).
 
     A schedule whose bytes were validated before is read back from the user's cache
-    (:func:`research.core.derived.load_validated`), so the batch process does not import
-    pydantic for it (about 7 MiB and 0.1-0.8 s, issue 17).
+    (:func:`research.core.derived.load_validated`; the :data:`SCHEDULES_CACHED` most recently
+    used schedules), so the batch process does not import pydantic for it (about 13 MiB of
+    the batch's memory and 0.1-0.8 s, issue 17).
 
     Raises
     ------
@@ -154,7 +161,9 @@ def load_schedule(path: Path) -> dict[str, Any]:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:  # missing, a folder, unreadable: read_toml says which
         return validated()
-    return load_validated("schedule", path, digest, Path(__file__), validated)
+    return load_validated(
+        "schedule", path, digest, Path(__file__), validated, keep=SCHEDULES_CACHED
+    )
 
 
 def _expand_areas(spec: Any) -> list[str]:
