@@ -54,9 +54,9 @@ from research.core.errors import ParameterError, PilotbenchError
 from research.core.paths import reports_dir
 
 __all__ = [
+    "SCHEDULES_CACHED",
     "BatchLockedError",
     "BatchResult",
-    "SCHEDULES_CACHED",
     "Task",
     "TaskResult",
     "batch_lock",
