@@ -100,7 +100,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from ._resampling import check_replications
+from ._resampling import at_least_as_extreme, check_replications
 from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm, is_exact_fit, rounding_floor
 
 __all__ = [
@@ -1093,8 +1093,10 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
         tol = 1e-5
 
     def pfun(tau: float) -> float:
+        # ties relative to the statistics' own scale (_resampling): the same p whatever the
+        # outcome's unit (per inhabitant or per 100 000)
         s = np.abs(stats_at(tau))
-        return float(np.sum(s >= s[0] - 1e-9 * max(1.0, s[0])) / J1)
+        return float(np.sum(at_least_as_extreme(s, s[0])) / J1)
 
     placebo = stats_at(0.0)
     p = pfun(0.0)
@@ -1182,7 +1184,7 @@ def _wild_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, n
         t_obs = abs(est - beta0) / se_obs
         var = np.maximum(A - 2 * beta0 * Bq + beta0**2 * C, 1e-300)
         t_star = np.abs(b1 - beta0 * b2) / np.sqrt(var)
-        return float((1 + np.sum(t_star >= t_obs * (1 - 1e-12))) / (B + 1))
+        return float((1 + np.sum(at_least_as_extreme(t_star, t_obs))) / (B + 1))
 
     p = pfun(0.0)
     lo, hi = _invert(pfun, est, se_obs, alpha, 1e-8)
@@ -1636,7 +1638,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             if family == "gaussian"
             else 0.0
         )
-        p_perm = np.sum(ab >= ab[0] * (1 - 1e-9) - tie, axis=0) / J1
+        p_perm = np.sum(at_least_as_extreme(ab, ab[:1], floor=tie, axis=0), axis=0) / J1
         if pre is not None:
             # the observed assignment's Wald statistic is rounding noise after an exact fit
             W0 = math.nan if exact_fit and family == "gaussian" else walds[0]
@@ -1644,7 +1646,9 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                 statistic=pre.statistic, df=pre.df, p_value=pre.p_value, df_denom=pre.df_denom,
                 covariance=pre.covariance,
                 p_permutation=(
-                    float(np.sum(walds >= W0 * (1 - 1e-9)) / J1) if np.isfinite(W0) else math.nan
+                    float(np.sum(at_least_as_extreme(walds, W0)) / J1)
+                    if np.isfinite(W0)
+                    else math.nan
                 ),
                 n_assignments=J1,
             )  # fmt: skip
@@ -1665,7 +1669,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
 
                 def pfun(tau: float, by=by, bd=bd) -> float:
                     s = np.abs(by - tau * bd)
-                    return float(np.sum(s >= s[0] - 1e-9 * max(1.0, s[0])) / J1)
+                    return float(np.sum(at_least_as_extreme(s, s[0], floor=tie)) / J1)
 
                 step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else float(np.std(by))
                 step = step if step > 0 else 1e-3 * max(1.0, abs(float(b[j])))
