@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+import research.core.warnings as W
 from research.stats._resampling import at_least_as_extreme
 from research.stats.did import diff_in_diff, event_study
 
@@ -109,3 +110,55 @@ def test_the_tie_rule_is_relative_to_the_statistics_scale():
         [True, True, False],
         [True, False, True],
     ]
+
+
+# ---------------------------------------------------------------- what the test did, in words
+
+
+def _many_units(n_units: int) -> pl.DataFrame:
+    rng = np.random.default_rng(8)
+    rows = [
+        {
+            "unit": f"u{i}",
+            "year": t,
+            "y": i + 0.5 * t + rng.normal(0, 1),
+            "treated": int(i == 0),
+            "post": int(t >= 2),
+        }
+        for i in range(n_units)
+        for t in range(4)
+    ]
+    return pl.DataFrame(rows)
+
+
+def _few(res) -> W.FewAssignmentsWarning:
+    return next(w for w in res.warnings if isinstance(w, W.FewAssignmentsWarning))
+
+
+def test_few_assignments_says_they_were_enumerated():
+    res = diff_in_diff(
+        _many_units(6), unit="unit", time="year", treated="treated", post="post", outcome="y",
+        inference="permutation",
+    )  # fmt: skip
+    w = _few(res)
+    assert w.values["enumeration"] == "enumerated" and w.values["n_possible"] == 6
+    en, sv = W.warning_text(w, "en"), W.warning_text(w, "sv")
+    assert "All 6 possible assignments were enumerated." in en
+    assert "Alla 6 möjliga tilldelningar räknades upp." in sv
+    assert str(w) == en  # the English message comes from the catalogue too
+
+
+def test_few_assignments_says_they_were_sampled():
+    """60 possible assignments, 50 drawn plus the observed one: 1/51 > 0.01."""
+    res = diff_in_diff(
+        _many_units(60), unit="unit", time="year", treated="treated", post="post", outcome="y",
+        inference="permutation", n_permutations=50, level=0.99,
+    )  # fmt: skip
+    w = _few(res)
+    assert w.values["enumeration"] == "sampled"
+    assert (w.values["n_assignments"], w.values["n_possible"]) == (51, 60)
+    en, sv = W.warning_text(w, "en"), W.warning_text(w, "sv")
+    assert "possible assignments of the treatment" not in en  # the old, false wording
+    assert "51 assignments" in en and "drawn at random among the 60 possible" in en
+    assert "drogs slumpvis bland de 60 möjliga" in sv
+    assert str(w) == en

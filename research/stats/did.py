@@ -1103,7 +1103,11 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
     details["_placebo"] = placebo
     sd = float(np.std(placebo[1:], ddof=1)) if J1 > 2 else float("nan")
     if 1.0 / J1 > alpha:
-        warns.append(FewAssignmentsWarning.of(J1, alpha))
+        warns.append(
+            FewAssignmentsWarning.of(
+                J1, alpha, n_possible=math.comb(n_units, treated_idx.size), sampled=not exact
+            )
+        )
         lo, hi = -math.inf, math.inf
     elif family != "gaussian" and J1 > 500:
         warns.append(
@@ -1660,7 +1664,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                 )
             )
         if 1.0 / J1 > alpha:
-            warns.append(FewAssignmentsWarning.of(J1, alpha))
+            warns.append(
+                FewAssignmentsWarning.of(
+                    J1, alpha, n_possible=math.comb(n_units, treated_idx.size), sampled=not exact
+                )
+            )
             lower = np.full(m, -np.inf)
             upper = np.full(m, np.inf)
         elif family == "gaussian":
