@@ -792,9 +792,10 @@ def test_event_study_with_one_comparison_unit_has_no_pretrend_statistic():
 
 
 @pytest.mark.parametrize(
-    "option", [dict(n_bootstrap=0), dict(n_permutations=0), dict(n_bootstrap=2.5)]
+    "option",
+    [dict(n_bootstrap=0), dict(n_permutations=0), dict(n_bootstrap=2.5), dict(n_permutations=49)],
 )
-def test_did_refuses_fewer_than_one_draw(option):
+def test_did_refuses_fewer_than_fifty_draws(option):
     df = _pair_panel().with_columns(post=(pl.col("year") >= 2019).cast(pl.Int64))
     inference = "wild" if "n_bootstrap" in option else "permutation"
     with pytest.raises(ArgumentError, match=next(iter(option))):

@@ -410,11 +410,24 @@ ESTIMATOR_WORDING = [
      "the wild cluster bootstrap is known to fail"),
     (W.PermutationsDroppedWarning, {"n_dropped": 2, "n_assignments": 31},
      "2 av 31 permuterade tilldelningar", "2 of 31 permuted assignments"),
-    (W.FewAssignmentsWarning, {"n_assignments": 6, "min_p": 0.167, "alpha": 0.05},
-     "Bara 6 möjliga tilldelningar av insatsen: permutationstestets minsta möjliga p-värde är "
-     "1/6 = 0,167, större än 0,05, så intervallet är obegränsat.",
-     "Only 6 possible assignments of the treatment: the smallest attainable permutation "
-     "p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded."),
+    (W.FewAssignmentsWarning,
+     {"n_assignments": 6, "n_possible": 6, "enumeration": "enumerated", "min_p": 0.167,
+      "alpha": 0.05},
+     "Permutationstestet bygger på bara 6 tilldelningar av insatsen: dess minsta möjliga "
+     "p-värde är 1/6 = 0,167, större än 0,05, så intervallet är obegränsat. Alla 6 möjliga "
+     "tilldelningar räknades upp.",
+     "The permutation test rests on only 6 assignments of the treatment: the smallest "
+     "attainable permutation p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded. "
+     "All 6 possible assignments were enumerated."),
+    (W.FewAssignmentsWarning,
+     {"n_assignments": 51, "n_possible": 290, "enumeration": "sampled", "min_p": 0.02,
+      "alpha": 0.01},
+     "bara 51 tilldelningar av insatsen: dess minsta möjliga p-värde är 1/51 = 0,02, större "
+     "än 0,01, så intervallet är obegränsat. De drogs slumpvis bland de 290 möjliga "
+     "tilldelningarna (den faktiska medräknad)",
+     "only 51 assignments of the treatment: the smallest attainable permutation p-value is "
+     "1/51 = 0.02 > 0.01, so the interval is unbounded. They were drawn at random among the "
+     "290 possible assignments (the observed one included)"),
     (W.FewPlaceboAssignmentsWarning,
      {"n_placebos": 2, "n_control": 2, "n_treated": 1, "min_p": 0.333, "alpha": 0.05},
      "Placebostandardfelet bygger på bara 2 olika placebotilldelningar (1 av de 2 "

@@ -104,10 +104,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import PilotbenchWarning
 from .fmt import check_lang
 from .i18n import load_catalogue
+
+_W = TypeVar("_W", bound=PilotbenchWarning)
 
 __all__ = [
     "AllZeroCountsWarning",
@@ -405,33 +408,43 @@ class PermutationsDroppedWarning(
 
 
 class FewAssignmentsWarning(
-    InferenceWarning, code="few-assignments", fields=("n_assignments", "min_p", "alpha")
+    InferenceWarning,
+    code="few-assignments",
+    fields=("n_assignments", "n_possible", "enumeration", "min_p", "alpha"),
 ):
-    """Only ``n_assignments`` assignments: the interval is unbounded.
+    """Only ``n_assignments`` assignments behind a permutation test: the interval is unbounded.
 
     The smallest attainable permutation p-value, ``min_p`` (``1 / n_assignments``, rounded
-    to 3 decimals), exceeds ``alpha`` (1 - the interval's level).
+    to 3 decimals), exceeds ``alpha`` (1 - the interval's level). ``enumeration`` says what
+    was done: ``"enumerated"`` (all ``n_possible`` assignments were enumerated; fewer are
+    used when some could not be estimated) or ``"sampled"`` (``n_assignments`` drawn at
+    random among ``n_possible``, the observed one included); the catalogue words each
+    (``few-assignments:enumerated`` / ``few-assignments:sampled``).
     """
 
     @classmethod
-    def of(cls, n_assignments: int, alpha: float) -> FewAssignmentsWarning:
-        """The warning for ``n_assignments`` possible assignments at level ``1 - alpha``.
+    def of(
+        cls, n_assignments: int, alpha: float, *, n_possible: int, sampled: bool
+    ) -> FewAssignmentsWarning:
+        """The warning for ``n_assignments`` of ``n_possible`` assignments at ``1 - alpha``.
+
+        The English message is the catalogue's (``research/core/warnings.toml``), as the
+        Swedish one.
 
         Examples
         --------
-        >>> w = FewAssignmentsWarning.of(6, 0.05)
-        >>> str(w).endswith("p-value is 1/6 = 0.167 > 0.05, so the interval is unbounded.")
+        >>> w = FewAssignmentsWarning.of(6, 0.05, n_possible=6, sampled=False)
+        >>> str(w).endswith("so the interval is unbounded. All 6 possible assignments were enumerated.")
         True
         >>> w.values
-        {'n_assignments': 6, 'min_p': 0.167, 'alpha': 0.05}
-        """
-        min_p = round(1 / n_assignments, 3)
-        return cls(
-            f"Only {n_assignments} possible assignments of the treatment: the smallest "
-            f"attainable permutation p-value is 1/{n_assignments} = {min_p:.3f} > {alpha:g}, so "
-            "the interval is unbounded.",
+        {'n_assignments': 6, 'n_possible': 6, 'enumeration': 'enumerated', 'min_p': 0.167, 'alpha': 0.05}
+        """  # noqa: E501 - a doctest's output is one line
+        return _from_catalogue(
+            cls,
             n_assignments=int(n_assignments),
-            min_p=min_p,
+            n_possible=int(n_possible),
+            enumeration="sampled" if sampled else "enumerated",
+            min_p=round(1 / n_assignments, 3),
             alpha=alpha,
         )
 
@@ -651,6 +664,11 @@ class NotConvergedWarning(ModelFitWarning, code="not-converged"):
     """A trend's fit did not converge cleanly: estimates are unreliable."""
 
 
+def _from_catalogue(cls: type[_W], **values: object) -> _W:
+    """A ``cls`` warning whose English message is the catalogue's wording of ``values``."""
+    return cls(warning_text(cls("", **values), "en"), **values)
+
+
 def warning_classes() -> list[type[PilotbenchWarning]]:
     """Every warning class of pilotbench (the base included), in a stable order.
 
@@ -699,9 +717,11 @@ def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object)
     Returns
     -------
     str
-        The message, with the sentences for a series break's adjustment and for a break
-        next to the start added, and for each non-empty field ``f`` the sentence
-        ``"<code>:f"`` where the catalogue has one (e.g. ``"donor-group:absent"``).
+        The message, with the sentences for a series break's adjustment, for how a
+        permutation test's assignments were found (``few-assignments:enumerated`` or
+        ``:sampled``) and for a break next to the start added, and for each non-empty
+        field ``f`` the sentence ``"<code>:f"`` where the catalogue has one (e.g.
+        ``"donor-group:absent"``).
 
     Raises
     ------
@@ -727,9 +747,10 @@ def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object)
     if type(warning) is PilotbenchWarning:
         given["message"] = str(warning)
     parts = [texts(warning.code, lang, **given)]
-    adjustment = warning.values.get("adjustment")
-    if adjustment and adjustment != "none":
-        parts.append(texts(f"{warning.code}:{adjustment}", lang, **given))
+    for key in ("adjustment", "enumeration"):  # a sentence per value of these fields
+        variant = warning.values.get(key)
+        if variant and variant != "none":
+            parts.append(texts(f"{warning.code}:{variant}", lang, **given))
     if warning.values.get("next_to_start"):
         parts.append(texts(f"{warning.code}:next-to-start", lang, **given))
     for name, value in warning.values.items():

@@ -23,9 +23,12 @@ cluster-robust standard errors are far too small, so the method is chosen explic
   units (every set of units of the same size as the treated group plays the treated group
   in turn; with one treated unit, every unit in turn), the coefficient is re-estimated and
   ``p = (number of assignments with |estimate| >= |observed|) / (number of assignments)``,
-  counting the observed assignment, so p is never 0. All assignments are enumerated when
-  there are at most ``n_permutations + 1`` of them, else ``n_permutations`` are drawn at
-  random and the observed one is added. The interval inverts the test of a constant
+  counting the observed assignment, so p is never 0; estimates within a relative
+  ``1e-9`` of the largest one count as ties, so p does not change when the outcome is
+  rescaled (:func:`research.stats._resampling.at_least_as_extreme`). All assignments are
+  enumerated when there are at most ``n_permutations + 1`` of them, else ``n_permutations``
+  (at least 50, as every resampling count in the package) are drawn at random and the
+  observed one is added. The interval inverts the test of a constant
   additive effect (Gaussian) or a constant rate ratio (Poisson, the effect moved into the
   offset). With ``J + 1`` assignments the smallest attainable p is ``1 / (J + 1)``: with
   fewer than 20 assignments nothing can be significant at 5 % and the interval is unbounded.
@@ -97,6 +100,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
+from ._resampling import at_least_as_extreme, check_replications
 from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm, is_exact_fit, rounding_floor
 
 __all__ = [
@@ -719,15 +723,6 @@ def _assignments(
     return out, False
 
 
-def _check_draws(value: Any, name: str) -> int:
-    """A number of permutations or bootstrap draws: a whole number of at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ArgumentError(
-            f"{name} must be a whole number of at least 1 (random draws), got {value!r}"
-        )
-    return int(value)
-
-
 def _webb_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     vals = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
     return vals[rng.integers(0, 6, size=shape)]
@@ -805,9 +800,11 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     level
         Confidence level of the interval.
     n_permutations
-        Random assignments drawn when exact enumeration would exceed ``n_permutations + 1``.
+        Random assignments drawn when exact enumeration would exceed ``n_permutations + 1``;
+        at least 50 (:mod:`research.stats._resampling`, the package's rule for every
+        resampling-based inference).
     n_bootstrap
-        Wild bootstrap replications.
+        Wild bootstrap replications; at least 50.
     bootstrap_weights
         ``"auto"`` (Webb six-point with <= 12 clusters, else Rademacher), ``"rademacher"``
         or ``"webb"``.
@@ -836,7 +833,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     ------
     ArgumentError
         Unknown options, missing columns, non-binary or time-varying ``treated``, wild
-        bootstrap with the Poisson family, ``n_permutations`` or ``n_bootstrap`` below 1.
+        bootstrap with the Poisson family, ``n_permutations`` or ``n_bootstrap`` not a whole
+        number of at least 50.
     DesignError
         The design does not identify the effect (checked before fitting by
         :mod:`research.stats.identification`): no untreated comparison units, no pre- or
@@ -876,8 +874,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         raise ArgumentError(
             f"bootstrap_weights={bootstrap_weights!r}; use 'auto', 'rademacher' or 'webb'"
         )
-    n_permutations = _check_draws(n_permutations, "n_permutations")
-    n_bootstrap = _check_draws(n_bootstrap, "n_bootstrap")
+    n_permutations = check_replications(n_permutations, "n_permutations")
+    n_bootstrap = check_replications(n_bootstrap, "n_bootstrap")
     panel, _ = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=post,
         family=family, offset=offset, cluster=cluster, drop_singletons=design == "twfe",
@@ -1095,15 +1093,21 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
         tol = 1e-5
 
     def pfun(tau: float) -> float:
+        # ties relative to the statistics' own scale (_resampling): the same p whatever the
+        # outcome's unit (per inhabitant or per 100 000)
         s = np.abs(stats_at(tau))
-        return float(np.sum(s >= s[0] - 1e-9 * max(1.0, s[0])) / J1)
+        return float(np.sum(at_least_as_extreme(s, s[0])) / J1)
 
     placebo = stats_at(0.0)
     p = pfun(0.0)
     details["_placebo"] = placebo
     sd = float(np.std(placebo[1:], ddof=1)) if J1 > 2 else float("nan")
     if 1.0 / J1 > alpha:
-        warns.append(FewAssignmentsWarning.of(J1, alpha))
+        warns.append(
+            FewAssignmentsWarning.of(
+                J1, alpha, n_possible=math.comb(n_units, treated_idx.size), sampled=not exact
+            )
+        )
         lo, hi = -math.inf, math.inf
     elif family != "gaussian" and J1 > 500:
         warns.append(
@@ -1184,7 +1188,7 @@ def _wild_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, n
         t_obs = abs(est - beta0) / se_obs
         var = np.maximum(A - 2 * beta0 * Bq + beta0**2 * C, 1e-300)
         t_star = np.abs(b1 - beta0 * b2) / np.sqrt(var)
-        return float((1 + np.sum(t_star >= t_obs * (1 - 1e-12))) / (B + 1))
+        return float((1 + np.sum(at_least_as_extreme(t_star, t_obs))) / (B + 1))
 
     p = pfun(0.0)
     lo, hi = _invert(pfun, est, se_obs, alpha, 1e-8)
@@ -1470,8 +1474,8 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     Raises
     ------
     ArgumentError
-        Missing columns, a reference period absent from the data, or ``n_permutations``
-        below 1.
+        Missing columns, a reference period absent from the data, or ``n_permutations`` not
+        a whole number of at least 50.
     DataError
         No observations left after dropping singleton fixed-effect groups.
     DesignError
@@ -1507,7 +1511,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
         )
     if not 0 < level < 1:
         raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
-    n_permutations = _check_draws(n_permutations, "n_permutations")
+    n_permutations = check_replications(n_permutations, "n_permutations")
     panel, df = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
         family=family, offset=offset, cluster=cluster, drop_singletons=True,
@@ -1638,7 +1642,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             if family == "gaussian"
             else 0.0
         )
-        p_perm = np.sum(ab >= ab[0] * (1 - 1e-9) - tie, axis=0) / J1
+        p_perm = np.sum(at_least_as_extreme(ab, ab[:1], floor=tie, axis=0), axis=0) / J1
         if pre is not None:
             # the observed assignment's Wald statistic is rounding noise after an exact fit
             W0 = math.nan if exact_fit and family == "gaussian" else walds[0]
@@ -1646,7 +1650,9 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                 statistic=pre.statistic, df=pre.df, p_value=pre.p_value, df_denom=pre.df_denom,
                 covariance=pre.covariance,
                 p_permutation=(
-                    float(np.sum(walds >= W0 * (1 - 1e-9)) / J1) if np.isfinite(W0) else math.nan
+                    float(np.sum(at_least_as_extreme(walds, W0)) / J1)
+                    if np.isfinite(W0)
+                    else math.nan
                 ),
                 n_assignments=J1,
             )  # fmt: skip
@@ -1658,7 +1664,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
                 )
             )
         if 1.0 / J1 > alpha:
-            warns.append(FewAssignmentsWarning.of(J1, alpha))
+            warns.append(
+                FewAssignmentsWarning.of(
+                    J1, alpha, n_possible=math.comb(n_units, treated_idx.size), sampled=not exact
+                )
+            )
             lower = np.full(m, -np.inf)
             upper = np.full(m, np.inf)
         elif family == "gaussian":
@@ -1667,7 +1677,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
 
                 def pfun(tau: float, by=by, bd=bd) -> float:
                     s = np.abs(by - tau * bd)
-                    return float(np.sum(s >= s[0] - 1e-9 * max(1.0, s[0])) / J1)
+                    return float(np.sum(at_least_as_extreme(s, s[0], floor=tie)) / J1)
 
                 step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else float(np.std(by))
                 step = step if step > 0 else 1e-3 * max(1.0, abs(float(b[j])))

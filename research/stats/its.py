@@ -55,7 +55,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from .glm import GLMFit, fit_glm, fit_negbin
+from .glm import GLMFit, fit_glm, fit_negbin, is_exact_fit
 
 __all__ = ["ITSResult", "interrupted_time_series", "its_design"]
 
@@ -341,6 +341,12 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     Returns
     -------
     ITSResult
+        When the model reproduces the outcome exactly (Gaussian, or quasi-Poisson: the
+        residual scale the intervals rest on), judged by the package's one rule
+        :func:`research.stats.glm.is_exact_fit` (residual norm at most
+        :func:`~research.stats.glm.rounding_floor` of the outcome's norm, so rescaling the
+        outcome does not change the verdict), SEs, intervals and p-values are NaN and
+        ``warnings`` holds an :class:`~research.core.warnings.ExactFitWarning`.
 
     Raises
     ------
@@ -505,11 +511,10 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         se = fit.se
         pv = 2 * stats.norm.sf(np.abs(fit.params / se))
     # an exact fit (constant counts, an exactly linear series) leaves a residual scale of
-    # zero up to rounding: intervals of zero width and p-values of rounding errors
-    if family == "gaussian":
-        exact = fit.pearson_chi2 <= 1e-12 * float(np.sum((y - y.mean()) ** 2))
-    else:
-        exact = overdispersion == "quasi" and fit.pearson_chi2 <= 1e-12 * max(fit.df_resid, 1)
+    # zero up to rounding: intervals of zero width and p-values of rounding errors. Judged
+    # by the package's one relative rule (glm.is_exact_fit), as did, sdid and the trend do,
+    # so rescaling the outcome does not change the verdict.
+    exact = (family == "gaussian" or overdispersion == "quasi") and is_exact_fit(y, fit.mu)
     if exact:
         model = "OLS" if family == "gaussian" else "quasi-Poisson"
         warns.append(

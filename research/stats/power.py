@@ -96,6 +96,7 @@ from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError
 
 from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
+from ._resampling import at_least_as_extreme
 from .identification import check_keywords
 
 __all__ = [
@@ -877,7 +878,8 @@ def _sim_power(
         a = np.abs(d)
         a0 = a[:, :1]
         valid = ~np.isnan(a)
-        ge = np.sum(valid & (a >= a0), axis=1)
+        # ties as in the permutation tests themselves (stats/_resampling)
+        ge = np.sum(valid & at_least_as_extreme(a, a0, axis=1), axis=1)
         p = ge / valid.sum(axis=1)
         rej = (p <= alpha + 1e-12) & ~np.isnan(a[:, 0])
         return float(np.mean(rej))

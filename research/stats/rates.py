@@ -70,6 +70,7 @@ from ._dist import (
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
+from .glm import is_exact_fit
 from .identification import (
     as_float_array,
     check_choice,
@@ -1201,6 +1202,10 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     Returns
     -------
     TrendResult
+        With ``overdispersion="quasi"`` an exact fit (by
+        :func:`research.stats.glm.is_exact_fit`, the rule every estimator uses) has no
+        dispersion to scale by: NaN intervals and an
+        :class:`~research.core.warnings.ExactFitWarning` in ``warnings``.
 
     Raises
     ------
@@ -1340,7 +1345,10 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     df_resid = n - p
     dispersion = pearson / df_resid
     if method == "quasi":
-        if dispersion <= 1e-12:  # an exact fit: no residual variation to scale by
+        # an exact fit, by the package's one relative rule (glm.is_exact_fit): no residual
+        # variation to scale by, whatever the counts' size
+        exact = is_exact_fit(y, mu)
+        if exact:
             notes.append(
                 ExactFitWarning(
                     "The quasi-Poisson model fits every count exactly: its dispersion is zero, "
@@ -1348,7 +1356,7 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
                     model="quasi-Poisson",
                 )
             )
-        cov = cov * (dispersion if dispersion > 1e-12 else float("nan"))
+        cov = cov * (float("nan") if exact else dispersion)
         sf, ppf = (lambda v: t_sf(v, df_resid)), (lambda v: t_ppf(v, df_resid))
     else:
         sf, ppf = norm_sf, norm_ppf

@@ -101,6 +101,7 @@ from research.core.warnings import (
     warning_text,
 )
 
+from ._resampling import MIN_REPLICATIONS, check_replications
 from ._texts import TEXTS
 from .glm import rounding_floor
 
@@ -110,8 +111,9 @@ SEMethod = Literal["placebo", "bootstrap", "jackknife", "none"]
 _SE_METHODS = ("placebo", "bootstrap", "jackknife", "none")
 _MAX_ITER = 10_000
 _MAX_ITER_PRE = 100
-#: Fewest placebo or bootstrap replications accepted (see the module notes).
-_MIN_REPLICATIONS = 50
+#: Fewest placebo or bootstrap replications accepted (see the module notes); the package's
+#: one rule for resampling-based inference (:mod:`research.stats._resampling`).
+_MIN_REPLICATIONS = MIN_REPLICATIONS
 
 Array = NDArray[np.float64]
 
@@ -758,16 +760,8 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
             raise ArgumentError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
     if se_method not in _SE_METHODS:
         raise ArgumentError(f"se_method: {se_method!r} is not one of {list(_SE_METHODS)}")
-    if se_method in ("placebo", "bootstrap") and (
-        isinstance(replications, bool)
-        or not isinstance(replications, int)
-        or replications < _MIN_REPLICATIONS
-    ):
-        raise ArgumentError(
-            f"replications: need an integer of at least {_MIN_REPLICATIONS} (a standard "
-            f"deviation from fewer draws is too noisy to build an interval on), got "
-            f"{replications!r}"
-        )
+    if se_method in ("placebo", "bootstrap"):
+        replications = check_replications(replications, "replications")
     if not 0 < level < 1:
         raise ArgumentError(f"level: must be between 0 and 1, got {level!r}")
 

@@ -53,7 +53,6 @@ R packages did (Callaway & Sant'Anna) and DRDID (Sant'Anna & Zhao): ``att_gt``, 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -64,7 +63,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from research.core.display import html_table, text_table
-from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.errors import ArgumentError, DesignError, EstimationError, PilotbenchWarning
 from research.core.fmt import format_number
 from research.core.warnings import (
     ExactFitInferenceWarning,
@@ -73,6 +72,7 @@ from research.core.warnings import (
     TreatedFirstPeriodWarning,
 )
 
+from ._resampling import check_replications
 from ._texts import TEXTS
 from .glm import rounding_floor
 
@@ -192,16 +192,14 @@ def _vanishing(inf: Array, floor: float) -> NDArray[np.bool_]:
     return np.sqrt((inf**2).mean(axis=0)) <= floor
 
 
-def _warn_exact(bootstrap: bool) -> None:
+def _exact_warning(bootstrap: bool) -> ExactFitInferenceWarning:
+    """The caveat of cells or aggregates whose influence function is rounding noise."""
     inference = "multiplier bootstrap" if bootstrap else "influence function"
-    warnings.warn(
-        ExactFitInferenceWarning(
-            "Some group-time ATTs rest on 2x2 comparisons that fit every value exactly: "
-            f"their {inference} standard errors are zero up to rounding, so they are not given.",
-            model="ATT(g, t)",
-            inference=inference,
-        ),
-        stacklevel=3,
+    return ExactFitInferenceWarning(
+        "Some group-time ATTs rest on 2x2 comparisons that fit every value exactly: "
+        f"their {inference} standard errors are zero up to rounding, so they are not given.",
+        model="ATT(g, t)",
+        inference=inference,
     )
 
 
@@ -279,6 +277,10 @@ class AggregatedATT:
         (uniform band when ``bootstrap=True``, else pointwise).
     critical_value
         The critical value used for the table's band.
+    warnings
+        The conditions met by the aggregation, as warning objects (an
+        :class:`~research.core.warnings.ExactFitInferenceWarning` when its SE is not given);
+        worded with :func:`research.core.warnings.warning_text`.
     """
 
     kind: str
@@ -290,6 +292,7 @@ class AggregatedATT:
     level: float
     outcome: str
     influence: Array = field(repr=False)
+    warnings: list[PilotbenchWarning] = field(default_factory=list)
 
     def to_frame(self) -> pl.DataFrame:
         """The per-level table with an ``overall`` row first."""
@@ -373,6 +376,10 @@ class GroupTimeATT:
         Wald test of the pre-treatment cells (None when there are none).
     n_units
         Units used (after dropping those treated in the first period).
+    warnings
+        The conditions met, as warning objects (units dropped, cells skipped, exact fits),
+        returned rather than issued like every estimator's (:mod:`research.core.warnings`);
+        worded with :func:`research.core.warnings.warning_text`.
     """
 
     table: pl.DataFrame
@@ -392,6 +399,7 @@ class GroupTimeATT:
     _seed: int = field(repr=False)
     _anticipation: int = field(repr=False)
     _floor: float = field(repr=False, default=0.0)
+    warnings: list[PilotbenchWarning] = field(default_factory=list)
 
     @property
     def estimate(self) -> Array:
@@ -486,6 +494,9 @@ class GroupTimeATT:
         Returns
         -------
         AggregatedATT
+            An aggregate whose influence function is zero up to rounding gets a NaN SE and
+            interval, with an :class:`~research.core.warnings.ExactFitInferenceWarning` in
+            its ``warnings`` (see :func:`group_time_att`).
 
         Raises
         ------
@@ -493,12 +504,6 @@ class GroupTimeATT:
             For an unknown ``kind``.
         DesignError
             When there are no post-treatment cells to aggregate.
-
-        Warns
-        -----
-        ExactFitInferenceWarning
-            An aggregate whose influence function is zero up to rounding gets a NaN SE and
-            interval (see :func:`group_time_att`).
         """
         if kind not in ("simple", "group", "dynamic", "calendar"):
             raise ArgumentError(
@@ -619,8 +624,6 @@ class GroupTimeATT:
                 strict=False,
             )
         del n
-        if exact:
-            _warn_exact(boot)
         return AggregatedATT(
             kind=kind,
             estimate=overall,
@@ -631,6 +634,7 @@ class GroupTimeATT:
             level=self.level,
             outcome=self.outcome,
             influence=inf_o,
+            warnings=[_exact_warning(boot)] if exact else [],
         )
 
 
@@ -692,7 +696,8 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         Multiplier-bootstrap SEs and uniform bands (else analytical SEs and pointwise
         intervals).
     biters, seed
-        Bootstrap draws and seed.
+        Multiplier-bootstrap replications (R did's name; at least 50, the package's rule
+        for every resampling-based inference, :mod:`research.stats._resampling`) and seed.
     level
         Confidence level.
 
@@ -700,6 +705,14 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     -------
     GroupTimeATT
         ``.table`` (polars), ``.pre_trend``, ``.aggregate(kind)``, ``summary()``, ``plot()``.
+        ``.warnings`` holds the conditions met, as warning objects (returned, not issued):
+        :class:`~research.core.warnings.TreatedFirstPeriodWarning` and
+        :class:`~research.core.warnings.NoComparisonUnitsWarning` (units treated in the
+        first period dropped; a cell without comparison units skipped);
+        :class:`~research.core.warnings.ExactFitInferenceWarning` (a cell's 2x2 comparison
+        fits every value exactly, the outcome being unit plus period effects there: its
+        influence function is zero up to rounding, so its ``se`` and interval are NaN, not
+        zero, and it is left out of the pre-trend Wald test).
 
     Raises
     ------
@@ -711,15 +724,6 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         no comparison units for any cell with ``"not_yet_treated"``.
     EstimationError
         A singular propensity-score or outcome-regression fit.
-
-    Warns
-    -----
-    TreatedFirstPeriodWarning, NoComparisonUnitsWarning
-        Units treated in the first period dropped; a cell without comparison units skipped.
-    ExactFitInferenceWarning
-        A cell's 2x2 comparison fits every value exactly (the outcome is unit plus period
-        effects there): its influence function is zero up to rounding, so its ``se`` and
-        interval are NaN (not zero) and it is left out of the pre-trend Wald test.
 
     Examples
     --------
@@ -756,8 +760,9 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         raise ArgumentError(f"anticipation: need a non-negative integer, got {anticipation!r}")
     if not 0 < level < 1:
         raise ArgumentError(f"level: must be between 0 and 1, got {level!r}")
-    if bootstrap and (not isinstance(biters, int) or biters < 10):
-        raise ArgumentError(f"biters: need an integer of at least 10, got {biters!r}")
+    if bootstrap:
+        biters = check_replications(biters, "biters")
+    warns: list[PilotbenchWarning] = []
     for name, col in [("time", time), ("cohort", cohort)]:
         if not data[col].dtype.is_integer() and not (col == cohort and data[col].dtype == pl.Null):
             raise ArgumentError(
@@ -807,13 +812,12 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     g_unit = np.where(g_unit > tarr.max(), 0.0, g_unit)
     early = (g_unit > 0) & (g_unit <= tarr.min() + anticipation)
     if early.any():
-        warnings.warn(
+        warns.append(
             TreatedFirstPeriodWarning(
                 f"cohort: dropped {int(early.sum())} unit(s) treated in the first period "
                 f"(or within the anticipation window); they have no pre-treatment period",
                 n_units=int(early.sum()),
-            ),
-            stacklevel=2,
+            )
         )
         keep = ~early
         y, g_unit, xs, w_unit = y[keep], g_unit[keep], xs[keep], w_unit[keep]
@@ -866,13 +870,12 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
             sel = treat | ctrl
             n_t, n_c = int(treat.sum()), int(ctrl.sum())
             if n_c == 0:
-                warnings.warn(
+                warns.append(
                     NoComparisonUnitsWarning(
                         f"cohort {g:g}, period {t:g}: no comparison units; cell skipped",
                         cohort=float(g),
                         period=float(t),
-                    ),
-                    stacklevel=2,
+                    )
                 )
                 continue
             dy = y[sel, j] - y[sel, base]
@@ -907,7 +910,7 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     else:
         se, crit = _analytic_se(inffunc, floor), float(stats.norm.ppf(1 - alpha / 2))
     if np.isnan(se).any():
-        _warn_exact(bootstrap)
+        warns.append(_exact_warning(bootstrap))
     # Pre-trend Wald test with the analytical covariance (as R did, also after a bootstrap).
     pre = np.array([(c["time"] < c["group"] - anticipation) for c in cells])
     pre_trend = None
@@ -955,4 +958,5 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         _seed=seed,
         _anticipation=anticipation,
         _floor=floor,
+        warnings=warns,
     )

@@ -94,6 +94,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
+from ._resampling import at_least_as_extreme
 from ._simplex import _null_space, _simplex_ls, tied_least_squares
 
 __all__ = [
@@ -1549,7 +1550,8 @@ class SyntheticControlResult(ResultDisplay):
             included = ~(mspe_rel > exclude_ratio)
             included[0] = True
         treated_ratio = ratio[0]
-        at_least = included & (ratio >= treated_ratio * (1.0 - 1e-12))
+        # ties relative to the ratios' scale, the package's one rule (stats/_resampling)
+        at_least = included & at_least_as_extreme(np.where(included, ratio, np.nan), treated_ratio)
         n_included = int(included.sum())
         p_value = float(at_least.sum()) / n_included
         if 1 / n_included > alpha:
