@@ -606,6 +606,9 @@ def test_expansion_recovers_planted_effects_exactly() -> None:
     w = [2] * 4 + [1] * 2
     simple = np.dot(w, cells[2019] + cells[2021]) / sum(w)
     assert ex.simple.estimate == pytest.approx(simple, abs=1e-9)
+    # noise-free cells: the fit says its standard errors are rounding (returned, not issued),
+    # and the report's warnings section gets it under the scenario's name
+    assert "exact-fit-inference" in {w.code for w in ex.warnings}
 
 
 def test_expansion_errors() -> None:
@@ -677,3 +680,27 @@ def test_expansion_section_in_both_languages(res) -> None:
     )
     assert "väntar på data efter 2022" in sv
     assert str(PilotEffect(res, "sv", load_catalog()).expansion_section()) == ""
+
+
+def test_expansion_warnings_reach_the_warnings_section(res) -> None:
+    """The scenario's own warnings (returned by the fit, not issued) are worded in the report."""
+    import dataclasses
+
+    from research.analyses.effect import _run_expansion
+    from research.stats.staggered import TreatedFirstPeriodWarning
+    from research.views.pilot_effect.sections import PilotEffect
+
+    ex = _run_expansion(
+        "0126:2019,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
+    )
+    assert ex is not None and ex.warnings == []
+    warned = TreatedFirstPeriodWarning("cohort: dropped 1 unit(s)", n_units=1)
+    ex = dataclasses.replace(ex, fit=dataclasses.replace(ex.fit, warnings=[warned]))
+    with_ex = dataclasses.replace(res, expansion=ex)
+    assert ("staggered", warned) in with_ex.estimator_warnings()
+    for lang, label in (
+        ("en", "expansion scenario (group-time ATTs"),
+        ("sv", "utvidgningsscenariot (gruppvisa ATT"),
+    ):
+        text = str(PilotEffect(with_ex, lang, load_catalog()).warnings_section())
+        assert label in text, lang

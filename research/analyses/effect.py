@@ -340,6 +340,11 @@ class ExpansionEffect:
         """Cohorts joining after the last year with data."""
         return tuple(c for c in self.cohorts if c.status == "awaiting_data")
 
+    @property
+    def warnings(self) -> list[PilotbenchWarning]:
+        """What the group-time fit and its two aggregations returned, in that order."""
+        return [*self.fit.warnings, *self.simple.warnings, *self.by_group.warnings]
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -586,6 +591,7 @@ class EffectAnalysis(ResultDisplay):
             ("event", self.event.warnings),
             ("its", self.its.warnings),
             ("cits", self.its_controlled.warnings if self.its_controlled else []),
+            ("staggered", self.expansion.warnings if self.expansion else []),
         ):
             seen: set[tuple[str, str]] = set()
             for w in warns:
