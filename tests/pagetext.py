@@ -30,7 +30,7 @@ VOLATILE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{7,12}(\+dirty)?(?=\W*(\)|$| ))"), "<SHA>"),
     (re.compile(r"\b\d+[.,]\d+ ?s\b"), "<SECONDS>"),
     (re.compile(r"pilotbench \d+\.\d+\.\d+\S*"), "pilotbench <VERSION>"),
-    (re.compile(r"\d+ (months|månader) (before|före) \d{4}-\d{2}-\d{2}"), "<AGE>"),
+    (re.compile(r"\d+[ \u00a0](months|månader) (before|före) \d{4}-\d{2}-\d{2}"), "<AGE>"),
 )
 
 

@@ -393,7 +393,7 @@ ESTIMATOR_WORDING = [
     (W.SingletonsDroppedWarning, {"n_obs": 26}, "26 observationer av enheter",
      "26 observations of"),
     (W.MissingYearsDroppedWarning, {"n_years": 2, "years": [2011, 2014]},
-     "2 år med saknat antal eller saknad exponering togs bort: 2011, 2014.",
+     "2\u00a0år med saknat antal eller saknad exponering togs bort: 2011, 2014.",
      "2 year(s) with a missing count or exposure were dropped: 2011, 2014."),
     (W.PostGapMissingWarning, {"periods": [2021]}, "efter starten för 2021 (", "start in 2021 ("),
     (W.PreGapMissingWarning, {"periods": [2016, 2017]}, "före starten för 2016, 2017;",

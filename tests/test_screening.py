@@ -63,7 +63,7 @@ def test_notes_are_codes_worded_by_the_view(table):
 
     en = note_texts(table.notes, "en")
     assert en[0] == (
-        "Counts are estimates (published rate x population / 100,000), pooled over "
+        "Counts are estimates (published rate × population / 100,000), pooled over "
         "2020-2022; columns ending in _est rest on them."
     )
     assert en[1] == (

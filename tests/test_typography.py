@@ -140,3 +140,32 @@ def test_numbers_in_the_reports_are_grouped_for_their_language(golden: Path) -> 
         if (found := _bad_groups(line, lang))
     ]
     assert bad == [], f"numbers grouped the wrong way in {golden.name}:\n" + "\n".join(bad)
+
+
+#: A computed number (a placeholder) followed by a plain space and a Swedish unit of time
+#: ("{years} år"): the line may break between them ("bara 3 / år i datan"). Labels quoted
+#: from the sources ("0-17 år" in Kolada's titles) are left as published.
+_SV_UNIT = re.compile(r"\} (?:år|månader|veckor|dagar|procentenheter)\b")
+#: The letter x as a multiplication sign between words ("takt x folkmängd", "{ratio} x"): the
+#: sign is "×" (U+00D7) in both languages.
+_LETTER_X = re.compile(r"(?:\w|\}|\)) x (?=\w|\{|\()(?!axis)")
+
+
+def test_the_unit_and_times_patterns() -> None:
+    assert _SV_UNIT.search("bara {n} år i datan") and _SV_UNIT.search("{m} månader")
+    assert not _SV_UNIT.search("bara {n}\u00a0år i datan") and not _SV_UNIT.search("i år")
+    assert _LETTER_X.search("takt x folkmängd") and _LETTER_X.search("> {ratio} x pilotens")
+    assert not _LETTER_X.search("takt × folkmängd") and not _LETTER_X.search("on a log x axis")
+
+
+def test_swedish_units_are_held_to_their_number_and_times_is_a_sign() -> None:
+    """Swedish "3 år" with U+00A0, as "95 %": a line never breaks between the number and its
+    unit ("bara 3 / år i datan"); multiplication is written "×", not the letter x ("takt x
+    folkmängd"), in both languages. Checked on every message catalogue and data/*.toml."""
+    bad = []
+    for where, lang, text in _toml_texts():
+        if lang == "sv" and (m := _SV_UNIT.search(text)):
+            bad.append(f"{where}: {m.group()!r}")
+        if m := _LETTER_X.search(text):
+            bad.append(f"{where}: {m.group()!r}")
+    assert bad == [], "units or times signs:\n" + "\n".join(bad)
