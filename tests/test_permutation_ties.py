@@ -162,3 +162,12 @@ def test_few_assignments_says_they_were_sampled():
     assert "51 assignments" in en and "drawn at random among the 60 possible" in en
     assert "drogs slumpvis bland de 60 möjliga" in sv
     assert str(w) == en
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_did_permutation_after_an_exact_fit_with_no_effect_is_all_ties(scale):
+    """No deviations at all: every assignment's estimate is 0 up to rounding (1e-16 of the
+    outcome), so every assignment ties the observed one and p = 6/6 = 1. Without the
+    rounding floor on the outcome's scale the p-value was decided by which rounding errors
+    happened to be larger (the event study already applied it)."""
+    assert _did_p([0.0] * 6, scale) == pytest.approx(1.0)

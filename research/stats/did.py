@@ -1079,8 +1079,12 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
             return by - tau * bd
 
         tol = 1e-10
+        # estimates equal up to rounding are ties: after an exact fit every assignment's
+        # estimate is rounding noise (as in event_study); in the outcome's units
+        tie = rounding_floor(float(np.max(np.abs(panel.y))), panel.y.size)
     else:
         starts = [fit.params] * J1
+        tie = 0.0
 
         def stats_at(tau: float) -> np.ndarray:
             out = np.empty(J1)
@@ -1096,7 +1100,7 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
         # ties relative to the statistics' own scale (_resampling): the same p whatever the
         # outcome's unit (per inhabitant or per 100 000)
         s = np.abs(stats_at(tau))
-        return float(np.sum(at_least_as_extreme(s, s[0])) / J1)
+        return float(np.sum(at_least_as_extreme(s, s[0], floor=tie)) / J1)
 
     placebo = stats_at(0.0)
     p = pfun(0.0)
