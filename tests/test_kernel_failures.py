@@ -4,9 +4,10 @@ Each combination below used to start a kernel and end in "report failed while ru
 (exit status 1, a traceback in the saved notebook): a count or share outcome of the effect
 analysis, an outcome without figures for the pilot around the pilot start, a window with one
 year after the start, a district pilot without figures, a screening window without national
-figures. Each is now refused by the report's own ``check_parameters`` before a kernel starts:
-one line naming the parameter and what to do, worded in the report's catalogue in both
-languages, exit status 2, nothing written. The combinations at the edge that are accepted
+figures, a pilot without a reported crime after the start. Each is now refused by the
+report's own ``check_parameters`` before a kernel starts: one line naming the parameter and
+what to do, worded in the report's catalogue in both languages, exit status 2, nothing
+written. The combinations at the edge that are accepted
 run end to end (``slow``: a real kernel).
 """
 
@@ -46,6 +47,8 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("pilot_effect", {"pilot": "2403"}, "lack the year(s) 2015 of the analysis", "saknar år"),
     ("decision_brief", {"pilot": "Bjurholm"}, "lack the year(s) 2015", "saknar år 2015"),
+    # no reported crime after the start: the Poisson rate ratio does not exist (separation)
+    ("pilot_effect", {"pilot": "Vansbro"}, "has no reported crimes in 2021\u20132022", "inga"),
     # one year from the pilot start: the ITS's change of slope is not identified
     ("pilot_effect", {"pilot_start": "2022-01"}, "end_year = 2022 leaves fewer than 2", "lämnar"),
     ("decision_brief", {"end_year": 2021}, "end_year = 2021 leaves fewer than 2 years", "lämnar"),

@@ -21,7 +21,13 @@ from pathlib import Path
 from research.data.bra_categories import BRA_CATEGORIES
 from research.data.catalog import Catalog, Indicator
 
-__all__ = ["area_indicators", "imported_only", "indicators_with_data", "panel_years"]
+__all__ = [
+    "area_indicators",
+    "imported_only",
+    "indicators_with_data",
+    "panel_counts",
+    "panel_years",
+]
 
 
 def imported_only(ind: Indicator) -> bool:
@@ -30,17 +36,17 @@ def imported_only(ind: Indicator) -> bool:
 
 
 def _cache_file() -> Path:
-    """The cache of :func:`panel_years`, named by the data's fingerprint (no polars)."""
+    """The cache of :func:`panel_counts`, named by the data's fingerprint (no polars)."""
     from research.core.paths import cache_dir, data_dir
     from research.data.fingerprint import imports_fingerprint, panel_fingerprint
 
     base = data_dir()
     key = hashlib.sha256((panel_fingerprint(base) + imports_fingerprint(base)).encode())
-    return cache_dir() / f"panel-years-{key.hexdigest()[:20]}.json"
+    return cache_dir() / f"panel-counts-{key.hexdigest()[:20]}.json"
 
 
-def _years_by_area(indicator: str) -> dict[str, list[int]]:
-    """Every area's years with a value, a count and a population of ``indicator`` (polars)."""
+def _counts_by_area(indicator: str) -> dict[str, list[list[int]]]:
+    """Every area's ``[year, count]`` with a value, a count and a population (polars)."""
     import polars as pl
 
     from research.data.panel import load_panel
@@ -52,15 +58,22 @@ def _years_by_area(indicator: str) -> dict[str, list[int]]:
         & pl.col("count_est").is_not_null()
         & pl.col("population").is_not_null()
     )
-    out: dict[str, list[int]] = {}
-    for code, year in rows.select("area_code", "year").sort("area_code", "year").iter_rows():
-        out.setdefault(str(code), []).append(int(year))
+    out: dict[str, list[list[int]]] = {}
+    cols = rows.select("area_code", "year", "count_est").sort("area_code", "year")
+    for code, year, count in cols.iter_rows():
+        out.setdefault(str(code), []).append([int(year), int(count)])
     return out
 
 
 def panel_years(indicator: str, code: str) -> list[int]:
-    """The years with a value, a count and a population of ``indicator`` for area ``code``.
+    """The years with a value, a count and a population of ``indicator`` for area ``code``."""
+    return sorted(panel_counts(indicator, code))
 
+
+def panel_counts(indicator: str, code: str) -> dict[int, int]:
+    """The (estimated) count of ``indicator`` for area ``code`` by year.
+
+    The years where the panel has its value, count and population.
     Read from a small JSON cache in :func:`research.core.paths.cache_dir` keyed by the data's
     fingerprint (the raw files and the import ledger), so that checking the same data again
     does not import polars; on a miss the panel is read (polars) and the indicator's years
@@ -74,13 +87,13 @@ def panel_years(indicator: str, code: str) -> list[int]:
     if not isinstance(cached, dict):
         cached = {}
     if indicator not in cached:
-        cached[indicator] = _years_by_area(indicator)
+        cached[indicator] = _counts_by_area(indicator)
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(cached), encoding="utf-8")
             tmp.replace(path)
-    return sorted(int(y) for y in cached[indicator].get(code, []))
+    return {int(y): int(n) for y, n in cached[indicator].get(code, [])}
 
 
 def indicators_with_data(cat: Catalog, codes: Sequence[str], panel: object = None) -> list[str]:

@@ -18,7 +18,7 @@ from research.data.catalog import Indicator, load_catalog
 from research.data.pilots import case_parameter
 from research.geo.area import Area
 from research.geo.registry import load_areas
-from research.views.availability import imported_only, panel_years
+from research.views.availability import imported_only, panel_counts
 from research.views.texts import require_kommun
 
 from .texts import TEXTS
@@ -34,14 +34,15 @@ def _refuse(key: str, **values: object) -> ParameterError:
 
 
 def _problem(
-    ind: Indicator, years: set[int], window: dict[str, int]
+    ind: Indicator, counts: dict[int, int], window: dict[str, int]
 ) -> tuple[str, dict[str, object]] | None:
     """Why the outcome's figures cannot support the analysis, as a message id and its values.
 
-    ``years`` are those with figures for the pilot; ``window`` holds the pilot start year
-    (``treated``), ``start_year`` and ``end_year``.
+    ``counts`` are the pilot's counts in the years with figures; ``window`` holds the pilot
+    start year (``treated``), ``start_year`` and ``end_year``.
     """
     treated, start, end = window["treated"], window["start_year"], window["end_year"]
+    years = set(counts)
     if not years:
         return "check_effect_no_data_bra" if imported_only(ind) else "check_effect_no_data", {}
     first = min(years)
@@ -59,6 +60,9 @@ def _problem(
             "missing": ", ".join(map(str, missing)),
             "window": f"{fit}\u2013{last}",
         }
+    for key, first_y, last_y in (("pre", fit, treated - 1), ("post", treated, last)):
+        if sum(counts[y] for y in range(first_y, last_y + 1)) == 0:
+            return f"check_effect_zero_{key}", {"window": f"{first_y}\u2013{last_y}"}
     return None
 
 
@@ -72,8 +76,9 @@ def check_outcome(
     series needs a change of level and of slope, :data:`MIN_POST_YEARS` years), and an outcome
     without figures (value, count and population) for the pilot in every year of the fit
     window and in those years: small kommuner lack years (suppressed small counts), Brå
-    categories exist only as imports (:func:`research.views.availability.panel_years`,
-    cached by the data's fingerprint).
+    categories exist only as imports (:func:`research.views.availability.panel_counts`,
+    cached by the data's fingerprint); and no reported crime at all before or after the
+    start (a rate ratio of 0 or infinity: the Poisson estimates do not exist).
 
     Returns the indicator; raises :class:`ParameterError` with the catalogued message.
     """
@@ -96,7 +101,7 @@ def check_outcome(
             min_end=treated + MIN_POST_YEARS - 1,
         )
     window = {"treated": treated, "start_year": start_year, "end_year": end_year}
-    problem = _problem(ind, set(panel_years(ind.id, pilot.code)), window)
+    problem = _problem(ind, panel_counts(ind.id, pilot.code), window)
     if problem is not None:
         key, values = problem
         raise ParameterError(
