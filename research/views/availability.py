@@ -35,14 +35,14 @@ def imported_only(ind: Indicator) -> bool:
     return ind.id in BRA_CATEGORIES
 
 
-def _cache_file() -> Path:
-    """The cache of :func:`panel_counts`, named by the data's fingerprint (no polars)."""
+def _cache_file(indicator: str) -> Path:
+    """The cache of :func:`panel_counts` for ``indicator``, named by the data's fingerprint."""
     from research.core.paths import cache_dir, data_dir
     from research.data.fingerprint import imports_fingerprint, panel_fingerprint
 
     base = data_dir()
     key = hashlib.sha256((panel_fingerprint(base) + imports_fingerprint(base)).encode())
-    return cache_dir() / f"panel-counts-{key.hexdigest()[:20]}.json"
+    return cache_dir() / "panel-counts" / f"{key.hexdigest()[:20]}-{indicator}.json"
 
 
 def _counts_by_area(indicator: str) -> dict[str, list[list[int]]]:
@@ -76,24 +76,22 @@ def panel_counts(indicator: str, code: str) -> dict[int, int]:
     The years where the panel has its value, count and population.
     Read from a small JSON cache in :func:`research.core.paths.cache_dir` keyed by the data's
     fingerprint (the raw files and the import ledger), so that checking the same data again
-    does not import polars; on a miss the panel is read (polars) and the indicator's years
-    for every area are stored.
+    does not import polars; on a miss the panel is read (polars) and the indicator's counts
+    for every area are stored (one file per indicator).
     """
-    path = _cache_file()
+    path = _cache_file(indicator)
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        cached = {}
+        cached = None
     if not isinstance(cached, dict):
-        cached = {}
-    if indicator not in cached:
-        cached[indicator] = _counts_by_area(indicator)
+        cached = _counts_by_area(indicator)
         with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(cached), encoding="utf-8")
-            tmp.replace(path)
-    return {int(y): int(n) for y, n in cached[indicator].get(code, [])}
+            tmp.replace(path)  # atomic: a concurrent reader sees the old file or this one
+    return {int(y): int(n) for y, n in cached.get(code, [])}
 
 
 def indicators_with_data(cat: Catalog, codes: Sequence[str], panel: object = None) -> list[str]:
