@@ -117,6 +117,7 @@ from research.stats.synth import (
     synthetic_control,
 )
 
+from .effect_window import MIN_PRE_YEARS, default_fit_start
 from .similarity import similar_areas
 
 __all__ = [
@@ -140,8 +141,6 @@ __all__ = [
     "pilot_effect_analysis",
 ]
 
-#: Fewest pre-treatment years the default fit window keeps.
-MIN_PRE_YEARS = 5
 #: Other crime rates used as synthetic-control predictors (violent crime, all reported crime).
 COVARIATE_RATES = ("N07403", "N07540")
 _POP = "N01951"
@@ -690,23 +689,6 @@ def conclude(evidence: Evidence) -> Conclusion:
 # --------------------------------------------------------------------------------------------
 # Data preparation
 # --------------------------------------------------------------------------------------------
-
-
-def default_fit_start(breaks: Sequence[SeriesBreak], treatment_year: int, start_year: int) -> int:
-    """First year of the synthetic-control / DiD window.
-
-    The most recent registered break that leaves at least :data:`MIN_PRE_YEARS` pre-treatment
-    years (levels across it are not comparable, so the fit starts on the new basis), and never
-    before ``start_year``.
-
-    Examples
-    --------
-    >>> from research.data.catalog import load_catalog
-    >>> default_fit_start(load_catalog().breaks_for("N07402"), 2021, 2008)
-    2015
-    """
-    usable = [b.first_year for b in breaks if b.first_year <= treatment_year - MIN_PRE_YEARS]
-    return max([start_year, *usable])
 
 
 def _parse_donors(spec: str) -> tuple[str, str | None]:

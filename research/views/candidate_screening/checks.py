@@ -18,15 +18,19 @@ from research.core import fmt
 from research.core.errors import ParameterError
 from research.data.catalog import load_catalog
 from research.data.pilots import case_parameter
-from research.geo.area import Area
+from research.geo.area import RIKET, Area
 from research.geo.registry import load_areas
-from research.views.texts import require_kommun
+from research.views.availability import panel_years
+from research.views.texts import report_catalogue, require_kommun
 
 if TYPE_CHECKING:
     from research.data.catalog import Indicator
     from research.data.groups import AreaGroup
 
 __all__ = ["check_parameters", "check_weights", "parse_years"]
+
+#: The report's wording (``.texts`` itself imports the screening, and with it polars).
+TEXTS = report_catalogue("candidate_screening")
 
 
 def parse_years(years: object) -> tuple[int, int]:
@@ -258,5 +262,18 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
             "choose a window inside it",
             sv=f"years {first}–{last} ligger utanför data för {ind.id} ({lo_cov}–{hi_cov}); "
             "välj ett intervall inom det",
+        )
+    # riket's rate, count and population in every year (cached; the panel only on a miss)
+    have = set(panel_years(ind.id, RIKET))
+    missing = [y for y in range(first, last + 1) if y not in have]
+    if missing:
+        values = {
+            "id": ind.id,
+            "missing": ", ".join(map(str, missing)),
+            "window": f"{first}\u2013{last}",
+        }
+        raise ParameterError(
+            TEXTS("check_screening_no_riket", "en", label=ind.label("en", short=True), **values),
+            sv=TEXTS("check_screening_no_riket", "sv", label=ind.label("sv", short=True), **values),
         )
     return weights, (first, last), p, lan_area, focus_area, group, ind

@@ -20,9 +20,10 @@ def check_parameters(**params: object) -> None:
 
     Those of the comparison (:func:`research.views.pilot_vs_candidate.sections.
     check_parameters`: a candidate kommun, ...) and of the effect analysis
-    (:func:`research.views.pilot_effect.sections.check_parameters`: a pilot kommun).
+    (:func:`research.views.pilot_effect.checks.check_parameters`: a pilot kommun, an outcome
+    ``indicator`` the analysis can estimate in the window).
     :func:`decision_brief` runs them first, :func:`research.runner.params.validate` before a
     kernel starts.
     """
+    check_effect(**params)  # first: a district pilot is refused here, before its data are read
     check_comparison(**{k: v for k, v in params.items() if k != "indicator"})  # type: ignore[arg-type]
-    check_effect(lang=str(params.get("lang", "sv")), pilot=params.get("pilot", ""))

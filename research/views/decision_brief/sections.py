@@ -627,6 +627,7 @@ def decision_brief(
     check_parameters(
         pilot=pilot,
         candidate=candidate,
+        indicator=indicator,
         indicators=indicators,
         start_year=start_year,
         end_year=end_year,

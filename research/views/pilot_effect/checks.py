@@ -5,17 +5,110 @@ The report's function runs :func:`check_parameters` first, and
 or a batch's own process), so a mistake is one line and exit 2, not a failed notebook.
 This module imports no polars, numpy or matplotlib: that validation must not load them
 into the command's or the batch's process (issue 17, ``tests/test_batch_process_imports.py``).
+The outcome's years for the pilot come from a cache keyed by the data's fingerprint; the
+panel is read (polars) only when that cache lacks them (:mod:`research.views.availability`).
 """
 
 from __future__ import annotations
 
+from research.analyses.effect_window import MIN_POST_YEARS, default_fit_start
 from research.core import fmt
+from research.core.errors import ParameterError
+from research.data.catalog import Indicator, load_catalog
 from research.data.pilots import case_parameter
 from research.geo.area import Area
 from research.geo.registry import load_areas
+from research.views.availability import imported_only, panel_counts
 from research.views.texts import require_kommun
 
-__all__ = ["check_parameters"]
+from .texts import TEXTS
+
+__all__ = ["check_outcome", "check_parameters"]
+
+#: Fewest pre-treatment years the fit needs (as :func:`research.runner.params.validate`).
+_MIN_FIT_YEARS = 3
+
+
+def _refuse(key: str, **values: object) -> ParameterError:
+    return ParameterError(TEXTS(key, "en", **values), sv=TEXTS(key, "sv", **values))
+
+
+def _problem(
+    ind: Indicator, counts: dict[int, int], window: dict[str, int]
+) -> tuple[str, dict[str, object]] | None:
+    """Why the outcome's figures cannot support the analysis, as a message id and its values.
+
+    ``counts`` are the pilot's counts in the years with figures; ``window`` holds the pilot
+    start year (``treated``), ``start_year`` and ``end_year``.
+    """
+    treated, start, end = window["treated"], window["start_year"], window["end_year"]
+    years = set(counts)
+    if not years:
+        return "check_effect_no_data_bra" if imported_only(ind) else "check_effect_no_data", {}
+    first = min(years)
+    if first > treated - _MIN_FIT_YEARS:
+        return "check_effect_data_pre", {"first": first, "need": _MIN_FIT_YEARS}
+    fit = default_fit_start(load_catalog().breaks_for(ind.id, (start, end)), treated, start)
+    if fit < first:
+        return "check_effect_data_start", {"first": first, "fit": fit, "start_year": start}
+    if len([y for y in years if treated <= y <= end]) < MIN_POST_YEARS:
+        return "check_effect_post_data", {"last": max(years), "need": MIN_POST_YEARS}
+    last = max(y for y in years if y <= end)
+    missing = [y for y in range(fit, last + 1) if y not in years]
+    if missing:
+        return "check_effect_data_gap", {
+            "missing": ", ".join(map(str, missing)),
+            "window": f"{fit}\u2013{last}",
+        }
+    for key, first_y, last_y in (("pre", fit, treated - 1), ("post", treated, last)):
+        if sum(counts[y] for y in range(first_y, last_y + 1)) == 0:
+            return f"check_effect_zero_{key}", {"window": f"{first_y}\u2013{last_y}"}
+    return None
+
+
+def check_outcome(
+    indicator: str, pilot: Area, pilot_start: str, start_year: int, end_year: int
+) -> Indicator:
+    """Refuse an outcome the effect analysis cannot estimate for ``pilot`` in the window.
+
+    A count or a share (the estimators compare rates per inhabitants, with counts and
+    population as exposure), a window ending in the pilot start year (the interrupted time
+    series needs a change of level and of slope, :data:`MIN_POST_YEARS` years), and an outcome
+    without figures (value, count and population) for the pilot in every year of the fit
+    window and in those years: small kommuner lack years (suppressed small counts), Brå
+    categories exist only as imports (:func:`research.views.availability.panel_counts`,
+    cached by the data's fingerprint); and no reported crime at all before or after the
+    start (a rate ratio of 0 or infinity: the Poisson estimates do not exist).
+
+    Returns the indicator; raises :class:`ParameterError` with the catalogued message.
+    """
+    ind = load_catalog().get(str(indicator))
+    label = {"id": ind.id, "pilot": pilot.label(), "code": pilot.code, "pilot_start": pilot_start}
+    if ind.kind != "rate" or not ind.per:
+        raise ParameterError(
+            TEXTS("check_effect_not_rate", "en", **label, label=ind.label("en", short=True),
+                  unit=ind.unit_label("en")),
+            sv=TEXTS("check_effect_not_rate", "sv", **label, label=ind.label("sv", short=True),
+                     unit=ind.unit_label("sv")),
+        )  # fmt: skip
+    treated = int(pilot_start[:4])
+    if end_year - treated + 1 < MIN_POST_YEARS:
+        raise _refuse(
+            "check_effect_post_end_year",
+            end_year=end_year,
+            need=MIN_POST_YEARS,
+            pilot_start=pilot_start,
+            min_end=treated + MIN_POST_YEARS - 1,
+        )
+    window = {"treated": treated, "start_year": start_year, "end_year": end_year}
+    problem = _problem(ind, panel_counts(ind.id, pilot.code), window)
+    if problem is not None:
+        key, values = problem
+        raise ParameterError(
+            TEXTS(key, "en", **label, label=ind.label("en", short=True), **values),
+            sv=TEXTS(key, "sv", **label, label=ind.label("sv", short=True), **values),
+        )
+    return ind
 
 
 def check_parameters(*, lang: str = "sv", **params: object) -> Area:
@@ -23,14 +116,24 @@ def check_parameters(*, lang: str = "sv", **params: object) -> Area:
 
     :func:`pilot_effect` (and the decision brief, which runs the same analysis) run them
     first, and :func:`research.runner.params.validate` before a kernel starts: the
-    language, and a pilot that is a kommun (the panel has kommun data only). Returns the
-    pilot.
+    language, a pilot that is a kommun (the panel has kommun data only), and an outcome the
+    analysis can estimate in the window (:func:`check_outcome`). Returns the pilot.
     """
     fmt.check_lang(lang)
     pilot = load_areas().resolve(case_parameter("pilot", str(params.get("pilot") or "")))
-    return require_kommun(
+    require_kommun(
         pilot,
         "pilot",
         "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
         "Data finns per kommun: för piloten på Södermalm, ange Stockholm ('0180').",
     )
+    pilot_start = str(case_parameter("pilot_start", str(params.get("pilot_start") or "")))
+    fmt.format_month(pilot_start, lang)  # validates "YYYY-MM"
+    check_outcome(
+        str(params.get("indicator") or "N07402"),
+        pilot,
+        pilot_start,
+        int(params.get("start_year", 2008)),  # type: ignore[call-overload]
+        int(params.get("end_year", 2022)),  # type: ignore[call-overload]
+    )
+    return pilot

@@ -17,9 +17,40 @@ from research.data.catalog import load_catalog
 from research.data.pilots import case_parameter
 from research.geo.area import Area
 from research.geo.registry import load_areas
+from research.views.availability import area_indicators, indicators_with_data
 from research.views.texts import require_kommun
 
-__all__ = ["check_parameters"]
+from .texts import TEXTS
+
+__all__ = ["check_district_data", "check_parameters"]
+
+
+def check_district_data(pilot: Area, candidate: Area, ids: Sequence[str]) -> list[str]:
+    """The indicators to show for a district ``pilot``, or the one-line refusal.
+
+    A district's figures all come from imported files, so the panel is read (polars; only
+    for a district pilot): the given ``ids`` must include one the district has figures of;
+    without ``ids``, some violence indicator must have figures for the district and the
+    candidate (:func:`research.views.availability.indicators_with_data`). Returns the ids
+    (the defaults found, when none were given).
+    """
+    cat = load_catalog()
+    names = {"pilot": pilot.label(), "candidate": candidate.label()}
+    kommun = load_areas().resolve(pilot.parent_code).label() if pilot.parent_code else ""
+    if ids:
+        have = area_indicators(pilot.code)
+        if any(i in have for i in ids):
+            return list(ids)
+        key, values = "check_district_no_data_for", {"indicators": ", ".join(ids)}
+    else:
+        found = indicators_with_data(cat, [pilot.code, candidate.code])
+        if found:
+            return found
+        key, values = "check_district_no_data", {}
+    raise ParameterError(
+        TEXTS(key, "en", **names, kommun=kommun, **values),
+        sv=TEXTS(key, "sv", **names, kommun=kommun, **values),
+    )
 
 
 def check_parameters(
@@ -36,13 +67,15 @@ def check_parameters(
 
     :func:`pilot_vs_candidate` runs them first, and :func:`research.runner.params.validate`
     before a kernel starts. The candidate must be a kommun (a län or riket is not a
-    candidate for joining); the pilot may be a district.
+    candidate for joining); the pilot may be a district with figures in the data
+    (:func:`check_district_data`).
 
     Returns
     -------
     tuple
         The pilot and candidate areas, the indicator ids given (``[]``: the default ones),
-        the first and last year and the pilot start ``"YYYY-MM"``.
+        the first and last year and the pilot start ``"YYYY-MM"`` (for a district pilot the
+        default indicators it has figures of when none were given).
     """
     check_lang(lang)
     pilot_start = str(case_parameter("pilot_start", pilot_start))
@@ -64,4 +97,6 @@ def check_parameters(
             sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
             f"fick {start_year}, {end_year}",
         )
+    if p.level == "district":
+        ids = check_district_data(p, c, ids)
     return p, c, ids, first, last, pilot_start

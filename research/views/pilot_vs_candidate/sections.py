@@ -19,7 +19,6 @@ from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
 from research.core import offload
-from research.core.errors import ParameterError
 from research.core.fmt import (
     format_int,
     format_month,
@@ -44,10 +43,11 @@ from research.stats.rates import (
     rate_ratio,
 )
 from research.views import html
+from research.views.availability import indicators_with_data
 from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
-from .checks import check_parameters
+from .checks import check_district_data, check_parameters
 from .summary import findings, format_phi
 from .texts import TEXTS
 
@@ -835,25 +835,6 @@ class PilotVsCandidate:
         )
 
 
-def _indicators_with_data(panel: pl.DataFrame, cat: Catalog, codes: list[str]) -> list[str]:
-    """Default indicators of a comparison.
-
-    The catalogue's default violence indicators when both areas have data for them, else every
-    violence indicator (e.g. imported Brå categories) that both areas have data for.
-    """
-    have = (
-        panel.filter(pl.col("area_code").is_in(codes) & pl.col("value").is_not_null())
-        .group_by("indicator")
-        .agg(pl.col("area_code").n_unique().alias("n"))
-        .filter(pl.col("n") == len(set(codes)))["indicator"]
-        .to_list()
-    )
-    defaults = [i for i in cat.violence_indicators(default_only=True) if i in have]
-    if defaults:
-        return defaults
-    return [i for i in cat.violence_indicators() if i in have]
-
-
 def pilot_vs_candidate(
     *,
     pilot: str = "",
@@ -885,17 +866,8 @@ def pilot_vs_candidate(
     )
     cat = load_catalog()
     panel = load_panel()
-    if not ids:
-        ids = _indicators_with_data(panel, cat, [p.code, c.code])
-        if not ids:
-            raise ParameterError(
-                f"No violence indicator has data for both {p.label()} and {c.label()}. "
-                "District figures come from imported Brå files: `pilotbench data import FILE "
-                "--source bra`.",
-                sv=f"Ingen våldsindikator har data för både {p.label()} och {c.label()}. "
-                "Siffror för stadsdelar kommer från importerade filer från Brå: `pilotbench "
-                "data import FIL --source bra`.",
-            )
+    if not ids:  # a district pilot's were found by check_parameters
+        ids = indicators_with_data(cat, [p.code, c.code], panel) or check_district_data(p, c, ids)
     report = PilotVsCandidate(
         pilot=p,
         candidate=c,
