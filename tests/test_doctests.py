@@ -1,13 +1,14 @@
 """The Examples in the public API's docstrings run and print what they say.
 
-Every module that defines a function of ``research.__all__`` (and the display helpers the
-results use) is run through :mod:`doctest`; a failing example is a failing test.
+Every module of the package (not only those defining ``research.__all__``: views, texts and
+helpers carry examples too) is run through :mod:`doctest`; a failing example is a failing test.
 """
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import matplotlib
 import pytest
@@ -16,7 +17,17 @@ import research
 
 matplotlib.use("Agg")
 
-MODULES = sorted({*research._PUBLIC.values(), "research.core.display", "research.core.fmt"})
+# ``__main__`` modules run a CLI when imported; everything else is imported and its examples run.
+MODULES = sorted(
+    {
+        *research._PUBLIC.values(),
+        *(
+            info.name
+            for info in pkgutil.walk_packages(research.__path__, "research.")
+            if not info.name.endswith("__main__")
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize("module", MODULES)

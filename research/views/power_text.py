@@ -87,7 +87,7 @@ def note_texts(notes: Sequence[PowerNote], lang: str = "sv") -> list[str]:
     --------
     >>> from research.stats.power import minimum_detectable_effect
     >>> note_texts(minimum_detectable_effect(50.0, overdispersion=1.5).notes, "sv")
-    ['Överspridning phi = 1,50 (varians = phi x medelvärde) är antagen.']
+    ['Överspridning phi = 1,50 (varians = phi × medelvärde) är antagen.']
     """
     check_lang(lang)
     out = []
@@ -201,7 +201,7 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
     --------
     >>> from research.stats.power import can_detect
     >>> detect_summary(can_detect(0.2, 2000.0), "sv")[:40]
-    'Ja: en minskning med 20\xa0% under 3 år sku'
+    'Ja: en minskning med 20\xa0% under 3\xa0år sku'
     """
     check_lang(lang)
     if not isinstance(d.power, float):

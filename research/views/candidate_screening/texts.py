@@ -47,7 +47,7 @@ def note_texts(notes: Sequence[ScreeningNote], lang: str = "sv") -> list[str]:
     Examples
     --------
     >>> note_texts([ScreeningNote("estimated_counts", {"first": 2020, "last": 2022})], "en")
-    ['Counts are estimates (published rate x population / 100,000), pooled over 2020-2022; columns ending in _est rest on them.']
+    ['Counts are estimates (published rate × population / 100,000), pooled over 2020-2022; columns ending in _est rest on them.']
     """  # noqa: E501 - a doctest's output is one line
     check_lang(lang)
     out = []
