@@ -50,7 +50,9 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     # no reported crime after the start: the Poisson rate ratio does not exist (separation)
     ("pilot_effect", {"pilot": "Vansbro"}, "has no reported crimes in 2021\u20132022", "inga"),
     # one year from the pilot start: the ITS's change of slope is not identified
-    ("pilot_effect", {"pilot_start": "2022-01"}, "end_year = 2022 leaves fewer than 2", "lämnar"),
+    ("pilot_effect", {"end_year": 2021}, "end_year = 2021 leaves fewer than 2", "end_year >= 2022"),
+    # ... and where no later end_year could help, because the figures end: say that instead
+    ("pilot_effect", {"pilot_start": "2022-01"}, "end in 2022, leaving fewer", "slutar 2022"),
     ("decision_brief", {"end_year": 2021}, "end_year = 2021 leaves fewer than 2 years", "lämnar"),
     # a district pilot without figures (districts' figures come only from imports)
     ("pilot_vs_candidate", {"pilot": "Södermalm"}, "pilot = Södermalm (0180-SOD): the", "pilot ="),

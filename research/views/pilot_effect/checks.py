@@ -93,6 +93,16 @@ def check_outcome(
         )  # fmt: skip
     treated = int(pilot_start[:4])
     if end_year - treated + 1 < MIN_POST_YEARS:
+        counts = panel_counts(ind.id, pilot.code)
+        if counts and max(counts) < treated + MIN_POST_YEARS - 1:
+            # A later end_year would not help: the figures end too soon after the start.
+            values = {"last": max(counts), "need": MIN_POST_YEARS}
+            raise ParameterError(
+                TEXTS("check_effect_post_data", "en", **label, label=ind.label("en", short=True),
+                      **values),
+                sv=TEXTS("check_effect_post_data", "sv", **label,
+                         label=ind.label("sv", short=True), **values),
+            )  # fmt: skip
         raise _refuse(
             "check_effect_post_end_year",
             end_year=end_year,
