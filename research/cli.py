@@ -246,9 +246,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 _text("param_not_name_value", "en", item=repr(item)),
                 sv=_text("param_not_name_value", "sv", item=repr(item)),
             )
-    launched = launch_report_kernel(args.notebook)
-    kernel = None
+    launched = kernel = None
     try:
+        launched = launch_report_kernel(args.notebook)
         from research.runner.kernel import KernelSession
 
         kernel = None if launched is None else KernelSession.adopting(launched)

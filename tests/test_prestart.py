@@ -527,3 +527,60 @@ def test_a_terminated_report_command_cleans_up_as_ctrl_c_does(
         assert (previous / "report.html").read_text() == "the last good report"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+#: A process that starts a kernel while a termination signal arrives at the worst moment:
+#: just as ``subprocess.Popen`` has created the kernel's process, before its caller knows it.
+_SIGNAL_DURING_POPEN = """
+import os, signal, subprocess, sys
+from research.runner.kernel_launch import launch_kernel_process
+
+def terminated(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, terminated)
+real_popen = subprocess.Popen
+
+class PopenThenSignal(real_popen):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        print(self.pid, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)  # a real signal, delivered to this process now
+
+subprocess.Popen = PopenThenSignal
+try:
+    launch_kernel_process()
+except KeyboardInterrupt:
+    sys.exit(3)
+sys.exit(0)
+"""
+
+
+def test_a_signal_while_the_kernel_process_is_created_leaves_no_orphan() -> None:
+    """A signal raised in ``Popen`` after the fork used to orphan the kernel: its connection
+    file removed, it started on TCP and printed "Parent appears to have exited" into the
+    terminal after the command had gone (seen in CI, stop 29). Now the signal waits until the
+    process is known, and the interrupted launch kills it and removes its files."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="pbS", dir="/tmp"))
+    kernels = tmp / f"pilotbench-kernels-{os.getuid()}"
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _SIGNAL_DURING_POPEN],
+            cwd=ROOT,
+            env={**os.environ, "TMPDIR": str(tmp)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 3, proc.stderr  # the signal still ends the launch
+        pid = int(proc.stdout.split()[0])
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # an orphan would live on (exiting with its parent takes seconds)
+        assert not Path(f"/proc/{pid}").exists(), "the kernel's process outlived the launch"
+        assert sorted(p.name for p in kernels.iterdir()) == []
+        assert "Parent appears to have exited" not in proc.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -335,6 +335,11 @@ def launch_kernel_process(
     kernel_env = {**env, **kernel_environment(env)}
     kernel_env.pop("PYTHONEXECUTABLE", None)  # as jupyter_client does for Python kernels
     kernel_env["JPY_PARENT_PID"] = str(os.getpid())  # the kernel exits when this process does
+    # Ctrl-C, SIGTERM or SIGHUP while Popen forks would raise after the child exists but
+    # before its id is known: an orphaned kernel that, its connection file removed, starts on
+    # TCP and prints into the terminal after the command has gone. The signals wait until
+    # the process is in a LaunchedKernel, which is discarded if one of them then arrives.
+    blocked = _block_termination_signals()
     try:
         process = subprocess.Popen(
             [*kernel_argv(str(connection_file)), *extra],
@@ -344,11 +349,12 @@ def launch_kernel_process(
             start_new_session=True,
         )
     except BaseException:
+        _restore_signal_mask(blocked)
         connection_file.unlink(missing_ok=True)
         raise
     assert process.stdin is not None
     process.stdin.close()  # as jupyter_client does: a kernel reads no terminal input
-    return LaunchedKernel(
+    launched = LaunchedKernel(
         process=process,
         connection_file=connection_file,
         connection=connection,
@@ -358,6 +364,29 @@ def launch_kernel_process(
         extra_arguments=extra,
         env=env,
     )
+    try:
+        _restore_signal_mask(blocked)  # a signal that arrived meanwhile is raised here
+    except BaseException:
+        launched.discard()
+        raise
+    return launched
+
+
+#: Signals that end or interrupt a command (their handlers raise in the main thread).
+_TERMINATION_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def _block_termination_signals() -> set[signal.Signals] | None:
+    """Hold back :data:`_TERMINATION_SIGNALS` in this thread; the mask to restore afterwards."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - POSIX only
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINATION_SIGNALS)
+
+
+def _restore_signal_mask(previous: set[signal.Signals] | None) -> None:
+    """Restore the mask; Python runs the handler of a signal held back meanwhile (it may raise)."""
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def notebook_imports(nb: dict) -> list[str]:
