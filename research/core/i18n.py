@@ -85,6 +85,24 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
             raise KeyError(f"{self.source}: no message {key!r}") from None
         return message[check_lang(lang)].format(**values)
 
+    def both(self, key: str, /, **values: object) -> tuple[str, str]:
+        """The message ``key`` in English and in Swedish, for an error's two languages.
+
+        Errors carry their English text as the message and the Swedish as ``sv=``
+        (:class:`research.core.errors.PilotbenchError`); the command line and notebooks show
+        the user's language.
+
+        Examples
+        --------
+        >>> from research.core.errors import ParseError
+        >>> texts = Catalogue({"nan": {"sv": "{v!r} är inget tal", "en": "{v!r} is not a number"}})
+        >>> en, sv = texts.both("nan", v="abc")
+        >>> err = ParseError("x.csv", 3, en, sv=sv)
+        >>> str(err), err.message("sv")
+        ("x.csv, line 3: 'abc' is not a number", "x.csv, rad 3: 'abc' är inget tal")
+        """
+        return self(key, "en", **values), self(key, "sv", **values)
+
     def merged(self, other: Catalogue) -> Catalogue:
         """Return a catalogue with ``other``'s messages added; an id in both is an error.
 
