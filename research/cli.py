@@ -587,8 +587,8 @@ def _run(args: argparse.Namespace, lang: str = "sv") -> int:
     except OSError as exc:  # an environment fault nobody anticipated: still one line
         from research.core.locking import describe_os_error
 
-        where = exc.filename or "a file"
-        print(_text("error", lang, message=describe_os_error(exc, where)), file=sys.stderr)
+        message = describe_os_error(exc, exc.filename or None, lang)
+        print(_text("error", lang, message=message), file=sys.stderr)
         return 2
     except _Terminated as exc:
         name = signal.Signals(exc.signum).name

@@ -207,3 +207,21 @@ def test_docstring_examples_run():
         optionflags=doctest.NORMALIZE_WHITESPACE,
     )
     assert res.failed == 0 and res.attempted >= 2
+
+
+def test_a_failed_reports_error_is_shown_in_the_index_language(tmp_path: Path):
+    """The index page is Swedish by default; a failed report's error was shown in English
+    ("invalid parameters: ...", the kernel's English error value) on a Swedish page."""
+    bad = Task("pilot_vs_candidate", {"pilot": "0180", "candidate": "0127", "lang": "sv"})
+    result = TaskResult(
+        bad, "failed", 1.5, None, "cell 3 raised DataError: no data",
+        error_sv="cell 3 gav DataError: inga data",
+    )  # fmt: skip
+    (tmp_path / "sv").mkdir()
+    (tmp_path / "en").mkdir()
+    sv = _rows(write_index(tmp_path / "sv", [result]).read_text("utf-8"))
+    en = _rows(write_index(tmp_path / "en", [result], lang="en").read_text("utf-8"))
+    assert "gav DataError: inga data" in sv["pilot_vs_candidate"][3]
+    assert "raised DataError: no data" in en["pilot_vs_candidate"][3]
+    assert result.error_in("sv") == "cell 3 gav DataError: inga data"
+    assert TaskResult(bad, "failed", 0.0, None, "only English").error_in("sv") == "only English"

@@ -856,3 +856,50 @@ def test_event_study_exact_fit():
     pc = p.coefficients.filter(~pl.col("is_reference")).sort("event_time")
     np.testing.assert_allclose(pc["p_permutation"].to_numpy(), [1, 1, 0.2, 0.2])
     assert np.isnan(p.pretrend.statistic) and np.isnan(p.pretrend.p_permutation)
+
+
+# ---------------------------------------------------------------- Swedish error messages
+
+#: English words that have no business in a Swedish sentence (code tokens removed first).
+_ENGLISH = {"must", "needs", "the", "got", "use", "only", "is", "not", "of", "and", "or"}
+
+
+def _english_words(text: str) -> set[str]:
+    """English words of ``text`` outside quoted values and code tokens (``a_b``, ``x=``)."""
+    import re
+
+    prose = re.sub(r"'[^']*'|\[[^\]]*\]|\S*[_=()]\S*", " ", text)
+    return _ENGLISH & set(re.findall(r"[a-zåäö]+", prose.lower()))
+
+
+@pytest.mark.parametrize(
+    ("error", "call"),
+    [
+        (ArgumentError, lambda: diff_in_diff(PANEL, outcome="nope", **KW)),
+        (DesignError, lambda: diff_in_diff(PANEL.with_columns(treated=pl.col("post")),
+                                           outcome="rate", **KW)),
+        (ArgumentError, lambda: diff_in_diff(PANEL.with_columns(post=pl.col("post") * 2),
+                                             outcome="rate", **KW)),
+        (ArgumentError, lambda: diff_in_diff(PANEL, outcome="count", family="poisson",
+                                             inference="wild", **KW)),
+        (ArgumentError, lambda: event_study(PANEL, unit="unit", time="year", outcome="rate",
+                                            treated="treated", treatment_time=2018,
+                                            reference=-40)),
+    ],
+)  # fmt: skip
+def test_errors_are_worded_in_swedish(error, call):
+    """Each error carries a Swedish message (``err.message("sv")``) from did_errors.toml,
+    different from the English one and with no English sentence in it."""
+    with pytest.raises(error) as info:
+        call()
+    en, sv = str(info.value), info.value.message("sv")
+    assert sv != en
+    assert not _english_words(sv), sv
+    assert _english_words(en)  # the check would see English
+
+
+def test_swedish_error_keeps_the_english_message():
+    with pytest.raises(ArgumentError) as info:
+        diff_in_diff(PANEL, outcome="rate", design="3x3", **KW)
+    assert str(info.value) == "design='3x3' is not supported; use 'twfe' or '2x2'"
+    assert info.value.message("sv") == "design='3x3' stöds inte; använd 'twfe' eller '2x2'"

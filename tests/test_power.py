@@ -502,3 +502,52 @@ def test_power_at_refuses_the_simulated_mde_grid():
 
     with pytest.raises(TypeError, match=r"^power_at\(\) got an unexpected keyword argument"):
         power_at(0.8, 100.0, effects=[0.5])
+
+
+# ---------------------------------------------------------------- Swedish error messages
+
+#: English words that have no business in a Swedish sentence (code tokens removed first).
+_ENGLISH = {"must", "needs", "the", "got", "use", "only", "is", "not", "of", "and", "or"}
+
+
+def _english_words(text: str) -> set[str]:
+    """English words of ``text`` outside quoted values and code tokens (``a_b``, ``x=``)."""
+    import re
+
+    prose = re.sub(r"'[^']*'|\S*[_=()]\S*", " ", text)
+    return _ENGLISH & set(re.findall(r"[a-zåäö]+", prose.lower()))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: minimum_detectable_effect(15.0, alpha=1.5),
+        lambda: can_detect(0.2, 100.0, direction="increase"),
+        lambda: dilute(0.8, 0.5, 3.0),
+        lambda: minimum_detectable_effect(15.0, estimator="its", years_pre=1),
+        lambda: minimum_detectable_effect(15.0, baseline_rate=10.0, population=1000),
+        lambda: minimum_detectable_effect(15.0, method="simulation", n_sim=5),
+    ],
+)
+def test_errors_are_worded_in_swedish(call):
+    """Each error carries a Swedish message (``err.message("sv")``) from power_errors.toml,
+    different from the English one and with no English sentence in it."""
+    with pytest.raises(ArgumentError) as info:
+        call()
+    en, sv = str(info.value), info.value.message("sv")
+    assert sv != en
+    assert not _english_words(sv), sv
+    assert _english_words(en)  # the check would see English
+
+
+def test_swedish_error_keeps_the_english_message():
+    with pytest.raises(ArgumentError) as info:
+        dilute(0.8, 0.5, 3.0)
+    assert str(info.value) == (
+        "dilution × district_rate_ratio = 1.500 > 1: the pilot area would hold more events "
+        "than the whole measured area; check both numbers."
+    )
+    assert info.value.message("sv") == (
+        "dilution × district_rate_ratio = 1.500 > 1: pilotområdet skulle ha fler händelser "
+        "än hela det mätta området; kontrollera båda talen."
+    )

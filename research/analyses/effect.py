@@ -92,6 +92,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, TypedDict
 
 import numpy as np
@@ -100,6 +101,7 @@ import polars as pl
 from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, PilotbenchWarning
+from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
@@ -144,6 +146,15 @@ __all__ = [
 #: Other crime rates used as synthetic-control predictors (violent crime, all reported crime).
 COVARIATE_RATES = ("N07403", "N07540")
 _POP = "N01951"
+
+#: The wording of this module's errors, in Swedish and English (research.core.i18n).
+_TEXTS = load_catalogue(Path(__file__).with_name("effect.toml"))
+
+
+def _level_words(level: str) -> tuple[str, str]:
+    """An area level as the errors name it, ``(English, Swedish)``: ``("lan", "ett län")``."""
+    key = f"level_{level}"
+    return _TEXTS.both(key) if key in _TEXTS else (level, level)
 
 
 # --------------------------------------------------------------------------------------------
@@ -658,10 +669,12 @@ def conclude(evidence: Evidence) -> Conclusion:
     Gelman, A. and Carlin, J. (2014). Perspectives on Psychological Science 9(6), 641-651.
     """
     if not evidence.estimates:
-        raise ArgumentError("conclude needs at least one estimate")
+        en, sv = _TEXTS.both("conclude_no_estimates")
+        raise ArgumentError(en, sv=sv)
     for e in evidence.estimates:
         if not (0 < e.p_value <= 1):
-            raise ArgumentError(f"p-value of {e.key!r} must lie in (0, 1]; got {e.p_value!r}")
+            en, sv = _TEXTS.both("p_value_out_of_range", key=e.key, p_value=e.p_value)
+            raise ArgumentError(en, sv=sv)
     alpha = evidence.alpha
     sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
     down = [e for e in sig if e.rate_ratio < 1]
@@ -693,7 +706,8 @@ def conclude(evidence: Evidence) -> Conclusion:
 
 def _parse_donors(spec: str) -> tuple[str, str | None]:
     if not isinstance(spec, str):
-        raise ArgumentError(f"donors must be a string such as 'kommuner'; got {spec!r}")
+        en, sv = _TEXTS.both("donors_not_string", spec=spec)
+        raise ArgumentError(en, sv=sv)
     if is_group_reference(spec):
         return "group", spec.strip()
     s = spec.strip().lower()
@@ -704,12 +718,8 @@ def _parse_donors(spec: str) -> tuple[str, str | None]:
         return "lan", arg.strip().zfill(2)
     if sep and kind == "similar" and arg.strip().isdigit() and int(arg) >= 2:
         return "similar", str(int(arg))
-    raise ArgumentError(
-        f"donors={spec!r} is not understood; use 'kommuner' (all other kommuner), "
-        "'lan:01' (the other kommuner of a län, by its 2-digit code), 'similar:20' (the 20 "
-        "kommuner most similar to the pilot) or an official group such as "
-        "'kolada:liknande-ifo' or 'skr:Storstäder'"
-    )
+    en, sv = _TEXTS.both("donors_not_understood", spec=spec)
+    raise ArgumentError(en, sv=sv)
 
 
 def _panel_wide(panel: pl.DataFrame, indicator: str, first: int, last: int) -> pl.DataFrame:
@@ -785,10 +795,8 @@ def _build_pool(
         lan = panel.filter((pl.col("level") == "kommun") & (pl.col("parent_code") == arg))
         cand = sorted(c for c in lan["area_code"].unique().to_list() if c != pilot.code)
         if not cand:
-            raise ArgumentError(
-                f"donors={spec!r}: län {arg!r} has no kommuner other than the pilot in the "
-                "panel; use a 2-digit län code such as 'lan:01' (Stockholms län)"
-            )
+            en, sv = _TEXTS.both("donors_lan_empty", spec=spec, lan=arg)
+            raise ArgumentError(en, sv=sv)
     else:
         covs = [c for c in COVARIATE_RATES if c != indicator]
         sim = similar_areas(
@@ -805,10 +813,10 @@ def _build_pool(
         complete &= _complete(wide, [pilot.code, *cand], yrs, cols, every)
     years = requirements[0][0]
     if pilot.code not in complete:
-        raise DataError(
-            f"{pilot.label()} lacks the outcome, count or a predictor in some year of "
-            f"{years[0]}-{years[-1]}; choose another indicator or window"
+        en, sv = _TEXTS.both(
+            "pilot_incomplete", label=pilot.label(), first=years[0], last=years[-1]
         )
+        raise DataError(en, sv=sv)
     dropped = [(c, "missing") for c in cand if c not in complete]
     keep = [c for c in cand if c in complete]
     if max_donors is not None and len(keep) > max_donors:
@@ -831,10 +839,10 @@ def _build_pool(
         dropped += [(c, "size") for c in keep if c not in chosen]
         keep = [c for c in keep if c in chosen]
     if len(keep) < 2:
-        raise DataError(
-            f"donors={spec!r} leaves {len(keep)} comparison kommun(er) with complete data in "
-            f"{years[0]}-{years[-1]}; use a larger pool such as 'kommuner'"
+        en, sv = _TEXTS.both(
+            "too_few_donors", spec=spec, n=len(keep), first=years[0], last=years[-1]
         )
+        raise DataError(en, sv=sv)
     dropped_df = pl.DataFrame(
         {
             "area_code": [c for c, _ in dropped],
@@ -977,12 +985,8 @@ def parse_expansion(spec: str) -> list[tuple[str, int]]:
         area, sep, year = raw.rpartition(":")
         area, year = area.strip(), year.strip()
         if not sep or not area or not (year.isdigit() and len(year) == 4):
-            raise ArgumentError(
-                f"expansion: entry {raw!r} is not KOMMUN:YEAR; write e.g. "
-                "expansion='0126:2024,0127:2025' (kommun code or name, joining year)",
-                sv=f"expansion: {raw!r} är inte KOMMUN:ÅR; skriv t.ex. "
-                "expansion='0126:2024,0127:2025' (kommunkod eller namn, år för anslutning)",
-            )
+            en, sv = _TEXTS.both("expansion_entry", entry=raw)
+            raise ArgumentError(en, sv=sv)
         out.append((area, int(year)))
     return out
 
@@ -1037,31 +1041,20 @@ def check_expansion(
         area = areas.resolve(name)
         label = area.label()
         if area.code in (a.code for a, _ in out):
-            raise ArgumentError(
-                f"expansion: {label} is listed twice; keep one entry",
-                sv=f"expansion: {label} står två gånger; behåll en",
-            )
+            en, sv = _TEXTS.both("expansion_twice", label=label)
+            raise ArgumentError(en, sv=sv)
         if area.level != "kommun":
+            level_en, level_sv = _level_words(area.level)
             raise ArgumentError(
-                f"expansion: {label} is a {area.level}; the panel has kommun data only, so list "
-                "kommuner",
-                sv=f"expansion: {label} är inte en kommun; data finns bara för kommuner, så ange "
-                "kommuner",
+                _TEXTS("expansion_not_kommun", "en", label=label, level=level_en),
+                sv=_TEXTS("expansion_not_kommun", "sv", label=label, level=level_sv),
             )
         if area.code == pilot.code:
-            raise ArgumentError(
-                f"expansion: {label} is the pilot kommun (its cohort is the pilot start year "
-                f"{treatment_year}); list only the kommuner that join later",
-                sv=f"expansion: {label} är pilotkommunen (dess kohort är pilotstartåret "
-                f"{treatment_year}); ange bara kommuner som ansluter senare",
-            )
+            en, sv = _TEXTS.both("expansion_is_pilot", label=label, year=treatment_year)
+            raise ArgumentError(en, sv=sv)
         if year <= first_year:
-            raise ArgumentError(
-                f"expansion: {label} joins in {year}, not after the first year of the window "
-                f"{first_year}; group-time ATTs need a pre-treatment year",
-                sv=f"expansion: {label} ansluter {year}, inte efter fönstrets första år "
-                f"{first_year}; gruppvisa ATT behöver ett år före insatsen",
-            )
+            en, sv = _TEXTS.both("expansion_too_early", label=label, year=year, first=first_year)
+            raise ArgumentError(en, sv=sv)
         out.append((area, year))
     return out
 
@@ -1084,19 +1077,15 @@ def _run_expansion(
     for area, year in entries:
         status = "estimated" if year <= last else "awaiting_data"
         if status == "estimated" and area.code not in _complete(wide, [area.code], years, ["rate"]):
-            raise DataError(
-                f"expansion: {area.label()} lacks the outcome in some year of {first}-{last}; "
-                "import the missing years or leave it out of the schedule"
-            )
+            en, sv = _TEXTS.both("expansion_incomplete", label=area.label(), first=first, last=last)
+            raise DataError(en, sv=sv)
         cohorts.append(ExpansionCohort(area.code, names.get(area.code, area.name), year, status))
     cohorts.sort(key=lambda c: (c.year, c.code))
     scheduled = {c.code for c in cohorts}
     comparison = [c for c in pool.codes if c not in scheduled]
     if len(comparison) < 2:
-        raise DataError(
-            f"expansion: {len(comparison)} comparison kommun(er) remain once the scheduled "
-            "kommuner are taken out of the pool; use a larger pool such as donors='kommuner'"
-        )
+        en, sv = _TEXTS.both("expansion_too_few_donors", n=len(comparison))
+        raise DataError(en, sv=sv)
     cohort_of = {c.code: c.year for c in cohorts if c.status != "awaiting_data"}
     data = (
         wide.filter(
@@ -1134,7 +1123,8 @@ def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
         & (pl.col("year") <= year)
     ).sort("year")
     if pop.is_empty():
-        raise DataError(f"no population (N01951) for area {code!r} up to {year}")
+        en, sv = _TEXTS.both("no_population", code=code, year=year)
+        raise DataError(en, sv=sv)
     return float(pop["value"][-1]), int(pop["year"][-1])
 
 
@@ -1145,10 +1135,8 @@ def _year(name: str, value: object) -> int:
     try:
         year = int(str(value))
     except ValueError:
-        raise ArgumentError(
-            f"{name} must be a year such as 2015, got {value!r}",
-            sv=f"{name} ska vara ett årtal som 2015, fick {value!r}",
-        ) from None
+        en, sv = _TEXTS.both("not_a_year", name=name, value=value)
+        raise ArgumentError(en, sv=sv) from None
     return year
 
 
@@ -1163,20 +1151,23 @@ def _check_options(
 ) -> None:
     """Refuse options :func:`pilot_effect_analysis` cannot use, before any fitting."""
     if area.level != "kommun":
+        level_en, level_sv = _level_words(area.level)
         raise ArgumentError(
-            f"pilot must be a kommun (the panel has kommun data only); got {area.label()} "
-            f"({area.level})"
+            _TEXTS("pilot_not_kommun", "en", label=area.label(), level=level_en),
+            sv=_TEXTS("pilot_not_kommun", "sv", label=area.label(), level=level_sv),
         )
     treatment_year = int(pilot_start[:4])
     if not start_year < treatment_year <= end_year:
-        raise ArgumentError(
-            f"the pilot start year {treatment_year} must lie after start_year={start_year} "
-            f"and not after end_year={end_year}"
+        en, sv = _TEXTS.both(
+            "pilot_start_outside", year=treatment_year, start_year=start_year, end_year=end_year
         )
+        raise ArgumentError(en, sv=sv)
     if not 0 < alpha < 1:
-        raise ArgumentError(f"alpha must lie in (0, 1); got {alpha!r}")
+        en, sv = _TEXTS.both("alpha_out_of_range", alpha=alpha)
+        raise ArgumentError(en, sv=sv)
     if max_donors is not None and max_donors < 2:
-        raise ArgumentError(f"max_donors must be at least 2 or None; got {max_donors!r}")
+        en, sv = _TEXTS.both("max_donors_too_small", max_donors=max_donors)
+        raise ArgumentError(en, sv=sv)
     parse_expansion(expansion)  # refuse a malformed schedule before any fitting
 
 
@@ -1193,16 +1184,18 @@ def _resolve_fit_start(
     if fit is None:
         fit = int(default_fit_start(breaks, treatment_year, start_year))
     if not fit_given and not start_year <= fit <= treatment_year - 3:
-        raise DesignError(
-            f"start_year={start_year} leaves fewer than 3 years before the pilot start "
-            f"{pilot_start} (the pre-treatment fit needs them); use start_year <= "
-            f"{treatment_year - 3} or a later pilot_start"
+        en, sv = _TEXTS.both(
+            "start_year_too_late",
+            start_year=start_year,
+            pilot_start=pilot_start,
+            latest=treatment_year - 3,
         )
+        raise DesignError(en, sv=sv)
     if not start_year <= fit <= treatment_year - 3:
-        raise ArgumentError(
-            f"fit_start={fit} must lie in {start_year}-{treatment_year - 3} (at least 3 "
-            "pre-treatment years)"
+        en, sv = _TEXTS.both(
+            "fit_start_outside", fit_start=fit, start_year=start_year, latest=treatment_year - 3
         )
+        raise ArgumentError(en, sv=sv)
     return fit
 
 
@@ -1214,10 +1207,10 @@ def _last_data_year(wide: pl.DataFrame, area: Area, treatment_year: int, end_yea
     )
     last = min(end_year, data_last)
     if last < treatment_year:
-        raise DesignError(
-            f"no data for {area.label()} from the pilot start year {treatment_year} on (the "
-            f"data end in {data_last}); nothing to evaluate"
+        en, sv = _TEXTS.both(
+            "no_post_data", label=area.label(), year=treatment_year, data_last=data_last
         )
+        raise DesignError(en, sv=sv)
     return last
 
 

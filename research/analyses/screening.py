@@ -45,12 +45,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from research.analyses.screening_weights import DEFAULT_WEIGHTS
 from research.core.errors import ArgumentError, DataError, PilotbenchWarning
+from research.core.i18n import load_catalogue
 from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
 from research.geo.area import RIKET
 from research.geo.registry import load_areas
@@ -63,6 +65,9 @@ from .similarity import similar_areas
 __all__ = ["DEFAULT_WEIGHTS", "ScreeningNote", "ScreeningTable", "screen_candidates"]
 
 _COMPONENTS = tuple(DEFAULT_WEIGHTS)
+
+#: The wording of this module's errors, in Swedish and English (research.core.i18n).
+_TEXTS = load_catalogue(Path(__file__).with_name("screening.toml"))
 
 
 @dataclass(frozen=True)
@@ -220,19 +225,27 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     )
     w = {c: v / sum(w.values()) for c, v in w.items()}
     if not isinstance(exclude_pilot, bool):
-        raise ArgumentError(f"exclude_pilot must be True or False; got {exclude_pilot!r}")
+        en, sv = _TEXTS.both("exclude_pilot_not_bool", value=exclude_pilot)
+        raise ArgumentError(en, sv=sv)
     if reference not in ("riket", "rest"):
-        raise ArgumentError(f"reference={reference!r}; use 'riket' or 'rest'")
+        en, sv = _TEXTS.both("reference_unknown", reference=reference)
+        raise ArgumentError(en, sv=sv)
     if not (
         isinstance(years, tuple | list)
         and len(years) == 2
         and all(isinstance(y, int) for y in years)
         and years[0] <= years[1]
     ):
-        raise ArgumentError(f"years must be (first, last) with first <= last; got {years!r}")
+        en, sv = _TEXTS.both("years_invalid", years=years)
+        raise ArgumentError(en, sv=sv)
     pilot_area = load_areas().resolve(pilot)
     if pilot_area.level != "kommun":
-        raise ArgumentError(f"pilot must be a kommun; {pilot_area.label()} is a {pilot_area.level}")
+        key = f"level_{pilot_area.level}"
+        level_en, level_sv = _TEXTS.both(key) if key in _TEXTS else (pilot_area.level,) * 2
+        raise ArgumentError(
+            _TEXTS("pilot_not_kommun", "en", label=pilot_area.label(), level=level_en),
+            sv=_TEXTS("pilot_not_kommun", "sv", label=pilot_area.label(), level=level_sv),
+        )
     first, last = int(years[0]), int(years[1])
     n_years = last - first + 1
     warns: list[PilotbenchWarning] = []
@@ -242,13 +255,12 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
         & pl.col("year").is_between(first, last)
     )
     if sub.height == 0:
-        raise DataError(f"the panel has no values of {indicator} in {first}-{last}")
+        en, sv = _TEXTS.both("no_values", indicator=indicator, first=first, last=last)
+        raise DataError(en, sv=sv)
     riket = sub.filter(pl.col("area_code") == RIKET).drop_nulls(["count_est", "population"])
     if riket.height != n_years:
-        raise DataError(
-            f"riket lacks {indicator} (or its population) in some of {first}-{last}; "
-            "choose years with national figures"
-        )
+        en, sv = _TEXTS.both("riket_incomplete", indicator=indicator, first=first, last=last)
+        raise DataError(en, sv=sv)
     r_count = float(riket["count_est"].sum())
     r_pop = float(riket["population"].sum())
 

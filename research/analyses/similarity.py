@@ -52,12 +52,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     AreasDroppedWarning,
     ConstantVariablesWarning,
@@ -83,6 +85,15 @@ _STANDARDIZE = ("z", "robust")
 _METRICS = ("euclidean", "mahalanobis")
 _MAD_TO_SD = 1.482602218505602  # 1 / Phi^-1(3/4)
 _IQR_TO_SD = 1.3489795003921634  # 2 Phi^-1(3/4)
+
+#: The wording of this module's errors, in Swedish and English (research.core.i18n).
+_TEXTS = load_catalogue(Path(__file__).with_name("similarity.toml"))
+
+
+def _level_words(level: str) -> tuple[str, str]:
+    """An area level as the errors name it, ``(English, Swedish)``: ``("lan", "ett län")``."""
+    key = f"level_{level}"
+    return _TEXTS.both(key) if key in _TEXTS else (level, level)
 
 
 class SimilarAreas(pl.DataFrame):
@@ -200,7 +211,8 @@ def standardize_matrix(
     ([-1.0, 0.0, 1.0], [2.0], [1.0])
     """
     if method not in _STANDARDIZE:
-        raise ArgumentError(f"standardize={method!r} is not supported; use 'z' or 'robust'")
+        en, sv = _TEXTS.both("standardize_unsupported", method=method)
+        raise ArgumentError(en, sv=sv)
     X = np.asarray(X, dtype=float)
     if method == "z":
         center = X.mean(axis=0)
@@ -247,19 +259,16 @@ def _values(
         sub = sub.join(latest, on="indicator", how="inner").filter(pl.col("year") == pl.col("_y"))
     elif isinstance(year, tuple | list):
         if len(year) != 2 or not all(isinstance(y, int) for y in year) or year[0] > year[1]:
-            raise ArgumentError(
-                f"year must be None, a year (int) or a window (first, last) with first <= "
-                f"last; got {year!r}"
-            )
+            en, sv = _TEXTS.both("year_window", year=year)
+            raise ArgumentError(en, sv=sv)
         sub = sub.filter(pl.col("year").is_between(year[0], year[1]))
         years = {v: (int(year[0]), int(year[1])) for v in variables}
     elif isinstance(year, int):
         sub = sub.filter(pl.col("year") == year)
         years = {v: int(year) for v in variables}
     else:
-        raise ArgumentError(
-            f"year must be None, a year (int) or a window (first, last); got {year!r}"
-        )
+        en, sv = _TEXTS.both("year_type", year=year)
+        raise ArgumentError(en, sv=sv)
     long = sub.group_by("area_code", "indicator").agg(pl.col("value").mean())
     names = (
         panel.lazy()
@@ -287,7 +296,8 @@ def _apply_transforms(
         if t is None:
             continue
         if t != "log":
-            raise ArgumentError(f"transform {t!r} for {v!r} is not supported; use 'log' or None")
+            en, sv = _TEXTS.both("transform_unsupported", transform=t, variable=v)
+            raise ArgumentError(en, sv=sv)
         col = X[:, j]
         bad = col <= 0
         if np.any(bad & ~np.isnan(col)):
@@ -307,14 +317,15 @@ def _apply_transforms(
 
 def _resolve_target(area: Any, level: str) -> Area:
     if isinstance(area, int) and not isinstance(area, bool):
-        raise ArgumentError(
-            f"area must be a code string such as '0126' (leading zeros matter); got {area!r}"
-        )
+        en, sv = _TEXTS.both("area_is_number", area=area)
+        raise ArgumentError(en, sv=sv)
     target = load_areas().resolve(area)
     if target.level != level:
+        level_en, level_sv = _level_words(target.level)
+        values = {"label": target.label(), "wanted": level}
         raise ArgumentError(
-            f"{target.label()} is a {target.level}, but level={level!r}; compare areas of "
-            "the same level"
+            _TEXTS("area_wrong_level", "en", level=level_en, **values),
+            sv=_TEXTS("area_wrong_level", "sv", level=level_sv, **values),
         )
     return target
 
@@ -420,7 +431,8 @@ def similar_areas(  # noqa: PLR0913 - the documented options of the comparison
     warns: list[SimilarityWarning] = []
     wide, years = _values(panel, variables, level, sex, year, target.code)
     if target.code not in wide["area_code"].to_list():
-        raise DataError(f"{target.label()} has no rows at level {level!r} in the panel")
+        en, sv = _TEXTS.both("target_not_in_panel", label=target.label(), level=level)
+        raise DataError(en, sv=sv)
     codes = wide["area_code"].to_list()
     names = wide["area_name"].to_list()
     raw = wide.select(variables).to_numpy().astype(float)
@@ -429,7 +441,8 @@ def similar_areas(  # noqa: PLR0913 - the documented options of the comparison
     keep_v, dropped_vars = gaps.keep_v, gaps.dropped_vars
     idx = np.flatnonzero(gaps.keep_a)
     if idx.size < 2:
-        raise DataError("fewer than two areas have values for the compared variables")
+        en, sv = _TEXTS.both("too_few_areas")
+        raise DataError(en, sv=sv)
     Z, keep_v = _standardized(X[np.ix_(idx, keep_v)], keep_v, variables, standardize, warns)
     dropped_vars += [variables[j] for j in gaps.keep_v if j not in keep_v]
     used = [variables[j] for j in keep_v]
@@ -442,7 +455,8 @@ def similar_areas(  # noqa: PLR0913 - the documented options of the comparison
     if weights is not None:
         ignored = sorted(set(weights) - set(variables))
         if ignored:
-            raise ArgumentError(f"weights name variables that are not compared: {ignored}")
+            en, sv = _TEXTS.both("weights_not_compared", ignored=ignored)
+            raise ArgumentError(en, sv=sv)
     sub_codes = [codes[i] for i in idx]
     ti = sub_codes.index(target.code)
     dist, contrib, wts = _distances(Z, ti, used, wts, metric, warns)
@@ -500,34 +514,33 @@ def _check_options(
         (metric, "metric", _METRICS),
     ):
         if v not in ch:
-            raise ArgumentError(f"{name}={v!r} is not supported; use one of {', '.join(ch)}")
+            en, sv = _TEXTS.both("option_unsupported", name=name, value=v, choices=", ".join(ch))
+            raise ArgumentError(en, sv=sv)
     if k is not None and not (isinstance(k, int) and k >= 1):
-        raise ArgumentError(f"k must be a whole number >= 1 or None; got {k!r}")
+        en, sv = _TEXTS.both("k_invalid", k=k)
+        raise ArgumentError(en, sv=sv)
     if isinstance(indicators, str) or isinstance(covariates, str):
-        raise ArgumentError("indicators and covariates must be lists of ids, not one string")
+        en, sv = _TEXTS.both("variables_one_string")
+        raise ArgumentError(en, sv=sv)
     variables = list(dict.fromkeys([*indicators, *covariates]))
     if not variables:
-        raise ArgumentError("give at least one indicator to compare areas on")
+        en, sv = _TEXTS.both("no_variables")
+        raise ArgumentError(en, sv=sv)
     needed = {"area_code", "area_name", "level", "year", "indicator", "sex", "value"}
     if not isinstance(panel, pl.DataFrame) or not needed <= set(panel.columns):
-        raise ArgumentError(
-            f"panel must be the long panel of research.data.panel.load_panel with columns "
-            f"{sorted(needed)}"
-        )
+        en, sv = _TEXTS.both("panel_not_long", columns=sorted(needed))
+        raise ArgumentError(en, sv=sv)
     known = set(panel["indicator"].unique().to_list())
     absent = [v for v in variables if v not in known]
     if absent:
-        raise ArgumentError(f"indicators not in the panel: {absent}; available: {sorted(known)}")
+        en, sv = _TEXTS.both("indicators_not_in_panel", absent=absent, available=sorted(known))
+        raise ArgumentError(en, sv=sv)
     if weights is not None and not isinstance(weights, Mapping):
-        raise ArgumentError(
-            f"weights must be a dict variable -> weight; got {weights!r}",
-            sv=f"weights ska vara en dict variable -> vikt; fick {weights!r}",
-        )
+        en, sv = _TEXTS.both("weights_not_mapping", weights=weights)
+        raise ArgumentError(en, sv=sv)
     if metric == "mahalanobis" and weights is not None:
-        raise ArgumentError(
-            "weights have no effect with metric='mahalanobis' (rescaling a variable leaves "
-            "the Mahalanobis distance unchanged); use metric='euclidean' to weight variables"
-        )
+        en, sv = _TEXTS.both("weights_with_mahalanobis")
+        raise ArgumentError(en, sv=sv)
     return variables
 
 
@@ -557,7 +570,8 @@ def _handle_missing(
     lack = [v for j, v in enumerate(variables) if np.isnan(X[t, j])]
     if lack:
         if missing == "error":
-            raise DataError(f"{target.label()} has no value for {lack} in the years chosen")
+            en, sv = _TEXTS.both("target_lacks_values", label=target.label(), lack=lack)
+            raise DataError(en, sv=sv)
         warns.append(
             TargetMissingWarning(
                 f"{target.label()} has no value for {lack} in the years chosen; "
@@ -573,7 +587,8 @@ def _handle_missing(
     if miss.any():
         if missing == "error":
             bad = [codes[i] for i in np.flatnonzero(miss.any(axis=1))]
-            raise DataError(f"areas with missing values: {bad}; choose another missing= rule")
+            en, sv = _TEXTS.both("areas_with_gaps", bad=bad)
+            raise DataError(en, sv=sv)
         if missing == "drop_variable":
             gone = [variables[out.keep_v[j]] for j in np.flatnonzero(miss.any(axis=0))]
             warns.append(
@@ -619,9 +634,8 @@ def _handle_missing(
                 )
             )
     if not out.keep_v:
-        raise DataError(
-            f"no variable is left to compare {target.label()} on (dropped: {out.dropped_vars})"
-        )
+        en, sv = _TEXTS.both("no_variable_left", label=target.label(), dropped=out.dropped_vars)
+        raise DataError(en, sv=sv)
     return out
 
 
@@ -643,7 +657,8 @@ def _standardized(
         )
         nz = np.flatnonzero(scale > 0)
         if nz.size == 0:
-            raise DataError("every compared variable is constant across areas")
+            en, sv = _TEXTS.both("all_constant")
+            raise DataError(en, sv=sv)
         Z = Z[:, nz]
         keep_v = [keep_v[j] for j in nz]
     return Z, keep_v

@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ParseError
+from .i18n import load_catalogue
 
 if TYPE_CHECKING:  # polars is imported where a frame is built (not by the area registry)
     import polars as pl
 
 __all__ = ["datapoint_files", "entity_columns", "read_datapoints", "read_entities"]
+
+#: Error messages in Swedish and English (research/core/ddf.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("ddf.toml"))
 
 _GEO = re.compile(r"^\d{1,4}$")
 _FILE = re.compile(
@@ -33,12 +37,8 @@ def datapoint_files(folder: Path) -> list[tuple[Path, str, bool]]:
     for p in sorted(folder.glob("ddf--datapoints--*.csv")):
         m = _FILE.match(p.name)
         if not m:
-            raise ParseError(
-                p,
-                None,
-                "unexpected datapoint file name; expected "
-                "ddf--datapoints--<kpi>--by--geo[--gender]--year.csv",
-            )
+            en, sv = _TEXTS.both("bad_file_name")
+            raise ParseError(p, None, en, sv=sv)
         out.append((p, m["kpi"].upper(), bool(m["gender"])))
     return out
 
@@ -48,14 +48,16 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ParseError(path, line, f"not valid UTF-8 ({exc.reason})") from exc
+        en, sv = _TEXTS.both("not_utf8", reason=exc.reason)
+        raise ParseError(path, line, en, sv=sv) from exc
     if text.startswith("\ufeff"):
         text = text[1:]
     reader = csv.reader(text.splitlines())
     try:
         header = next(reader)
     except StopIteration as exc:
-        raise ParseError(path, 1, "the file is empty") from exc
+        en, sv = _TEXTS.both("empty_file")
+        raise ParseError(path, 1, en, sv=sv) from exc
     rows = []
     for row in reader:
         rows.append((reader.line_num, row))
@@ -90,16 +92,19 @@ def entity_columns(path: Path, key: str) -> dict[str, list[str]]:
     """
     header, rows = _rows(path)
     if key not in header or "name" not in header:
-        raise ParseError(path, 1, f"header must contain {key!r} and 'name', found {header}")
+        en, sv = _TEXTS.both("entity_header", key=key, header=header)
+        raise ParseError(path, 1, en, sv=sv)
     width = len(header)
     data: dict[str, list[str]] = {h: [] for h in header}
     for line, row in rows:
         if not row:
             continue
         if len(row) != width:
-            raise ParseError(path, line, f"expected {width} fields, found {len(row)}")
+            en, sv = _TEXTS.both("field_count", expected=width, found=len(row))
+            raise ParseError(path, line, en, sv=sv)
         if key in ("kommun", "region", "rike") and not _GEO.match(row[header.index(key)]):
-            raise ParseError(path, line, f"code {row[header.index(key)]!r} is not 1-4 digits")
+            en, sv = _TEXTS.both("code_not_digits", code=row[header.index(key)])
+            raise ParseError(path, line, en, sv=sv)
         for h, v in zip(header, row, strict=True):
             data[h].append(v)
     return data
@@ -121,7 +126,10 @@ def read_datapoints(path: Path, kpi: str, has_gender: bool) -> pl.DataFrame:
         ["geo", "gender", "year", kpi.lower()] if has_gender else ["geo", "year", kpi.lower()]
     )
     if header != expected:
-        raise ParseError(path, 1, f"expected header {','.join(expected)}, found {','.join(header)}")
+        en, sv = _TEXTS.both(
+            "datapoint_header", expected=",".join(expected), found=",".join(header)
+        )
+        raise ParseError(path, 1, en, sv=sv)
     import polars as pl
 
     geo, sex, year, value = [], [], [], []
@@ -130,34 +138,40 @@ def read_datapoints(path: Path, kpi: str, has_gender: bool) -> pl.DataFrame:
         if not row:
             continue
         if len(row) != len(expected):
-            raise ParseError(path, line, f"expected {len(expected)} fields, found {len(row)}")
+            en, sv = _TEXTS.both("field_count", expected=len(expected), found=len(row))
+            raise ParseError(path, line, en, sv=sv)
         g = row[0]
         if not _GEO.match(g):
-            raise ParseError(path, line, f"geo code {g!r} is not 1-4 digits")
+            en, sv = _TEXTS.both("geo_not_digits", code=g)
+            raise ParseError(path, line, en, sv=sv)
         if has_gender:
             s = row[1].upper()
             if s not in ("K", "M"):
-                raise ParseError(path, line, f"gender {row[1]!r} is not 'k' or 'm'")
+                en, sv = _TEXTS.both("bad_gender", gender=row[1])
+                raise ParseError(path, line, en, sv=sv)
         else:
             s = "T"
         y_txt, v_txt = row[-2], row[-1]
         try:
             y = int(y_txt)
         except ValueError as exc:
-            raise ParseError(path, line, f"year {y_txt!r} is not an integer") from exc
+            en, sv = _TEXTS.both("year_not_integer", year=y_txt)
+            raise ParseError(path, line, en, sv=sv) from exc
         if not 1900 <= y <= 2100:
-            raise ParseError(path, line, f"year {y} is out of range")
+            en, sv = _TEXTS.both("year_out_of_range", year=y)
+            raise ParseError(path, line, en, sv=sv)
         try:
             v = float(v_txt)
         except ValueError as exc:
-            raise ParseError(path, line, f"value {v_txt!r} is not a number") from exc
+            en, sv = _TEXTS.both("value_not_number", value=v_txt)
+            raise ParseError(path, line, en, sv=sv) from exc
         if not math.isfinite(v):
-            raise ParseError(path, line, f"value {v_txt!r} is not finite")
+            en, sv = _TEXTS.both("value_not_finite", value=v_txt)
+            raise ParseError(path, line, en, sv=sv)
         k = (g, s, y)
         if k in seen:
-            raise ParseError(
-                path, line, f"duplicate row for geo {g}, year {y} (first at line {seen[k]})"
-            )
+            en, sv = _TEXTS.both("duplicate_row", geo=g, year=y, first=seen[k])
+            raise ParseError(path, line, en, sv=sv)
         seen[k] = line
         geo.append(g)
         sex.append(s)

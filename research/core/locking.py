@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import DataError
+from .i18n import load_catalogue
 
 __all__ = [
     "DataLockedError",
@@ -40,6 +41,9 @@ __all__ = [
     "data_lock",
     "describe_os_error",
 ]
+
+#: Error messages in Swedish and English (research/core/locking.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("locking.toml"))
 
 LOCK_NAME = ".pilotbench.lock"
 #: Prefixes of temporary files written inside the data folder.
@@ -54,27 +58,38 @@ class FolderNotWritableError(DataError):
     """A folder cannot be written (read-only, full, a file in the way); nothing was changed."""
 
 
-def describe_os_error(exc: OSError, folder: Path | str) -> str:
-    """One line naming ``folder`` and the cause of ``exc`` in words.
+#: Message ids (research/core/locking.toml) of the causes :func:`describe_os_error` names.
+_CAUSES = {
+    errno.EROFS: "cause_erofs",
+    errno.EACCES: "cause_no_permission",
+    errno.EPERM: "cause_no_permission",
+    errno.ENOSPC: "cause_enospc",
+    errno.EDQUOT: "cause_edquot",
+    errno.ENOTDIR: "cause_enotdir",
+    errno.EEXIST: "cause_eexist",
+    errno.EISDIR: "cause_eisdir",
+}
+
+
+def describe_os_error(exc: OSError, folder: Path | str | None, lang: str = "en") -> str:
+    """One line naming ``folder`` and the cause of ``exc`` in words, in ``lang``.
+
+    English by default (an error's message); ``lang="sv"`` gives the Swedish for its
+    ``sv=``. ``folder=None`` says "a file" ("en fil") where the path is unknown. The
+    operating system's own wording of the cause (``exc.strerror``) follows in brackets as it is.
 
     Examples
     --------
     >>> import errno
-    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device"), "reports")
+    >>> full = OSError(errno.ENOSPC, "No space left on device")
+    >>> describe_os_error(full, "reports")
     'reports: the disk is full (No space left on device)'
+    >>> describe_os_error(full, "reports", lang="sv")
+    'reports: disken är full (No space left on device)'
     """
-    causes = {
-        errno.EROFS: "the folder is on a read-only file system",
-        errno.EACCES: "no permission to write there",
-        errno.EPERM: "no permission to write there",
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is exhausted",
-        errno.ENOTDIR: "a path component is a file, not a folder",
-        errno.EEXIST: "a file is in the way",
-        errno.EISDIR: "a folder is in the way",
-    }
-    cause = causes.get(exc.errno or 0, "it cannot be written")
-    return f"{folder}: {cause} ({exc.strerror or exc})"
+    cause = _TEXTS(_CAUSES.get(exc.errno or 0, "cause_other"), lang)
+    where = folder if folder is not None else _TEXTS("unnamed_file", lang)
+    return _TEXTS("os_error", lang, folder=where, cause=cause, detail=exc.strerror or exc)
 
 
 _HELD: dict[str, int] = {}
@@ -130,16 +145,16 @@ def data_lock(
         base.mkdir(parents=True, exist_ok=True)
         fh = open(path, "a+")
     except OSError as exc:
-        raise FolderNotWritableError(
-            describe_os_error(exc, base) + "; nothing was changed"
-        ) from exc
+        en = _TEXTS("nothing_changed", "en", reason=describe_os_error(exc, base))
+        sv = _TEXTS("nothing_changed", "sv", reason=describe_os_error(exc, base, "sv"))
+        raise FolderNotWritableError(en, sv=sv) from exc
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not quiet:
                 print(
-                    f"another {_holder(fh)} is running in {base}, waiting (up to "
+                    f"another {_holder(fh)[0]} is running in {base}, waiting (up to "
                     f"{timeout:.0f} s) ...",
                     file=sys.stderr,
                     flush=True,
@@ -151,11 +166,15 @@ def data_lock(
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise DataLockedError(
-                            f"{base}: another {_holder(fh)} still holds {path} after "
-                            f"{timeout:.0f} s; nothing was changed. Try again when it has "
-                            "finished."
-                        ) from None
+                        holder_en, holder_sv = _holder(fh)
+                        seconds = f"{timeout:.0f}"
+                        en = _TEXTS(
+                            "locked", "en", base=base, holder=holder_en, path=path, seconds=seconds
+                        )
+                        sv = _TEXTS(
+                            "locked", "sv", base=base, holder=holder_sv, path=path, seconds=seconds
+                        )
+                        raise DataLockedError(en, sv=sv) from None
                     time.sleep(0.05)
         with contextlib.suppress(OSError):
             fh.seek(0)
@@ -172,13 +191,14 @@ def data_lock(
         fh.close()
 
 
-def _holder(fh) -> str:
+def _holder(fh) -> tuple[str, str]:
+    """Who holds the lock, as written in the lock file: ``(English, Swedish)``."""
     with contextlib.suppress(OSError):
         fh.seek(0)
         text = fh.read().strip()
         if text:
-            return f"pilotbench {text.split()[0]} (pid {text.split()[-1]})"
-    return "pilotbench process"
+            return _TEXTS.both("holder_named", what=text.split()[0], pid=text.split()[-1])
+    return _TEXTS.both("holder_unknown")
 
 
 def clean_staging(base: Path) -> list[Path]:
@@ -224,9 +244,10 @@ def atomic_write_bytes(target: Path, data: bytes, *, prefix: str = ".import-") -
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:
-        raise FolderNotWritableError(
-            describe_os_error(exc, folder) + f"; {target.name} was not changed"
-        ) from exc
+        reason_en, reason_sv = describe_os_error(exc, folder), describe_os_error(exc, folder, "sv")
+        en = _TEXTS("file_not_changed", "en", reason=reason_en, name=target.name)
+        sv = _TEXTS("file_not_changed", "sv", reason=reason_sv, name=target.name)
+        raise FolderNotWritableError(en, sv=sv) from exc
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

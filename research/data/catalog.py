@@ -16,9 +16,14 @@ from typing import Annotated, Any, Literal, get_type_hints
 
 from research.core.derived import load_validated
 from research.core.errors import DataError, UnknownIndicatorError
+from research.core.i18n import load_catalogue
 from research.core.paths import data_dir
 
 __all__ = ["BRA_RELATED", "Catalog", "Indicator", "IndicatorKind", "SeriesBreak", "load_catalog"]
+
+#: Error messages in Swedish and English (research/data/catalog_texts.toml; catalog.toml is
+#: the indicator catalogue itself).
+_TEXTS = load_catalogue(Path(__file__).with_name("catalog_texts.toml"))
 
 #: What an indicator's values are; ``kind`` in ``data/catalog.toml`` must be one of these.
 IndicatorKind = Literal["rate", "share", "count", "mean", "index", "level"]
@@ -114,21 +119,22 @@ class Catalog:
         if key in self.indicators:
             return self.indicators[key]
         close = difflib.get_close_matches(key, list(self.indicators), n=3, cutoff=0.6)
-        hint = (
-            "; did you mean " + ", ".join(f"{c} ({self.indicators[c].short_en})" for c in close)
+        hints = {
+            lang: _TEXTS(
+                "did_you_mean",
+                lang,
+                choices=", ".join(
+                    _TEXTS("choice", lang, id=c, label=self.indicators[c].label(lang, short=True))
+                    for c in close
+                ),
+            )
             if close
             else ""
-        )
-        hint_sv = (
-            "; menade du " + ", ".join(f"{c} ({self.indicators[c].short_sv})" for c in close)
-            if close
-            else ""
-        )
+            for lang in ("en", "sv")
+        }
         raise UnknownIndicatorError(
-            f"Indicator {indicator_id!r} is not in the catalogue{hint}. "
-            "See data/catalog.toml for the list.",
-            sv=f"Indikatorn {indicator_id!r} finns inte i katalogen{hint_sv}. "
-            "Listan finns i data/catalog.toml.",
+            _TEXTS("unknown_indicator", "en", indicator=indicator_id, hint=hints["en"]),
+            sv=_TEXTS("unknown_indicator", "sv", indicator=indicator_id, hint=hints["sv"]),
         )
 
     def violence_indicators(self, *, default_only: bool = False) -> list[str]:
@@ -219,9 +225,8 @@ def _parse(raw: dict, path: Path) -> Catalog:
                 default=bool(d.get("default", False)),
             )
         except (KeyError, IndexError, TypeError) as exc:
-            raise DataError(
-                f"{path}: indicator {key} is missing or has a bad field: {exc}"
-            ) from exc
+            en, sv = _TEXTS.both("bad_indicator", path=path, key=key, detail=exc)
+            raise DataError(en, sv=sv) from exc
     for key, ind in _bra_indicators().items():
         indicators.setdefault(key, ind)
     breaks = []
@@ -229,7 +234,10 @@ def _parse(raw: dict, path: Path) -> Catalog:
         try:
             unknown = [x for x in b["indicators"] if x.upper() not in indicators]
             if unknown:
-                raise DataError(f"{path}: break {b['id']} names unknown indicators {unknown}")
+                en, sv = _TEXTS.both(
+                    "break_unknown_indicators", path=path, id=b["id"], unknown=unknown
+                )
+                raise DataError(en, sv=sv)
             breaks.append(
                 SeriesBreak(
                     id=b["id"],
@@ -245,7 +253,8 @@ def _parse(raw: dict, path: Path) -> Catalog:
                 )
             )
         except KeyError as exc:
-            raise DataError(f"{path}: [[breaks]] entry {i} lacks {exc}") from exc
+            en, sv = _TEXTS.both("break_lacks", path=path, number=i, field=exc)
+            raise DataError(en, sv=sv) from exc
     return Catalog(indicators, tuple(breaks))
 
 
@@ -328,11 +337,14 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """
     path = path or data_dir() / "catalog.toml"
     if not path.exists():
-        raise DataError(f"{path}: the indicator catalogue is missing")
+        en, sv = _TEXTS.both("catalogue_missing", path=path)
+        raise DataError(en, sv=sv)
     if path.is_dir():
-        raise DataError(f"{path}: is a folder, not the indicator catalogue")
+        en, sv = _TEXTS.both("catalogue_is_folder", path=path)
+        raise DataError(en, sv=sv)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()  # content, not mtime
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+        en, sv = _TEXTS.both("catalogue_unreadable", path=path, reason=exc.strerror)
+        raise DataError(en, sv=sv) from exc
     return _load_cached(path, digest)

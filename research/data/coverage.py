@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from research.core.errors import DataError
+from research.core.i18n import load_catalogue
 
 if TYPE_CHECKING:  # imported by coverage(): the report footer's text needs no polars
     import polars as pl
@@ -33,6 +35,9 @@ __all__ = [
     "latest_published_year",
     "months_since_year_end",
 ]
+
+#: Error messages in Swedish and English (research/data/coverage.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("coverage.toml"))
 
 #: Where the hand export of Brå's statistics database is described.
 BRA_EXPORT_DOC = "docs/bra_export.md"
@@ -106,7 +111,8 @@ def coverage(panel: pl.DataFrame, as_of: dt.date | None = None) -> Coverage:
 
     rows = panel.filter(pl.col("value").is_not_null())
     if rows.is_empty():
-        raise DataError("the panel has no values")
+        en, sv = _TEXTS.both("no_values")
+        raise DataError(en, sv=sv)
     agg = rows.group_by("level").agg(
         pl.col("year").min().alias("first"),
         pl.col("year").max().alias("last"),

@@ -97,4 +97,6 @@ def imports_fingerprint(base: Path) -> str:
     except FileNotFoundError:
         return "none"
     except OSError as exc:
-        raise DataError(describe_os_error(exc, ledger.parent)) from exc
+        raise DataError(
+            describe_os_error(exc, ledger.parent), sv=describe_os_error(exc, ledger.parent, "sv")
+        ) from exc

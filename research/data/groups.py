@@ -186,10 +186,12 @@ def _load(base: Path) -> pl.DataFrame:
     try:
         raw = pl.read_csv(path, schema_overrides={"member_id": pl.Utf8}, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"{path}: cannot read the Kolada groups ({exc})") from exc
+        en, sv = _TEXTS.both("groups_unreadable", path=path, detail=exc)
+        raise DataError(en, sv=sv) from exc
     expected = ["group_id", "group_title", "member_id", "member_title"]
     if raw.columns != expected:
-        raise DataError(f"{path}: expected columns {expected}, found {raw.columns}")
+        en, sv = _TEXTS.both("groups_columns", path=path, expected=expected, found=raw.columns)
+        raise DataError(en, sv=sv)
     reg = load_areas(base)
     # About 3 500 Liknande groups name some 300 kommuner and a dozen themes: resolve each
     # name once (issue 17: this load is part of every default report).
@@ -299,7 +301,10 @@ def _index(base: Path) -> _GroupIndex:
     try:
         manifest = sha256_file(base / "manifest.toml")
     except OSError as exc:  # verify_files read it a moment ago
-        raise DataError(f"{base / 'manifest.toml'}: cannot be read ({exc.strerror})") from exc
+        en, sv = _TEXTS.both(
+            "groups_manifest_unreadable", path=base / "manifest.toml", reason=exc.strerror
+        )
+        raise DataError(en, sv=sv) from exc
     key = derived_key(digests + manifest, [Path(__file__), Path(registry.__file__)])
     return load_derived("kolada-groups", key, lambda: _build_index(base))
 
@@ -365,15 +370,23 @@ def is_group_reference(value: object) -> bool:
 
 
 def _unknown(
-    reference: str, what: str, choices: Sequence[str], hint: str, prefix: str = ""
+    reference: str,
+    what: str,
+    choices: Sequence[str],
+    hint: tuple[str, str],
+    prefix: str = "",
 ) -> UnknownGroupError:
+    """The error for a reference that names no group; ``hint`` is ``(English, Swedish)``."""
     close = difflib.get_close_matches(_fold(what), [_fold(c) for c in choices], n=3, cutoff=0.5)
     by_fold = {_fold(c): c for c in choices}
     sugg = [prefix + by_fold[c] for c in close]
-    listed = f"; did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else "."
-    return UnknownGroupError(
-        f"{reference!r} names no Kolada group{listed} {hint}", [(s, s) for s in sugg]
-    )
+    if sugg:
+        listed = _TEXTS.both("unknown_group_suggest", choices=", ".join(repr(s) for s in sugg))
+    else:
+        listed = _TEXTS.both("unknown_group_no_suggest")
+    en = _TEXTS("unknown_group", "en", reference=reference, listed=listed[0], hint=hint[0])
+    sv = _TEXTS("unknown_group", "sv", reference=reference, listed=listed[1], hint=hint[1])
+    return UnknownGroupError(en, [(s, s) for s in sugg], sv=sv)
 
 
 def _owner_code(text: str, base: Path | None) -> str:
@@ -381,9 +394,10 @@ def _owner_code(text: str, base: Path | None) -> str:
 
     area = load_areas(base).resolve(text)
     if area.level != "kommun":
-        raise ArgumentError(
-            f"Liknande kommuner groups exist for kommuner only; {area.label()} is a {area.level}"
-        )
+        level = f"level_{area.level}"
+        en = _TEXTS("liknande_kommun_only", "en", area=area.label(), level=_TEXTS(level, "en"))
+        sv = _TEXTS("liknande_kommun_only", "sv", area=area.label(), level=_TEXTS(level, "sv"))
+        raise ArgumentError(en, sv=sv)
     return area.code
 
 
@@ -434,26 +448,22 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
     """
     index = _index((base or data_dir()).resolve())
     if not isinstance(reference, str):
-        raise ArgumentError(
-            f"a group reference must be text such as 'kolada:liknande-ifo'; got {reference!r}"
-        )
+        en, sv = _TEXTS.both("reference_not_text", reference=reference)
+        raise ArgumentError(en, sv=sv)
     ref = reference.strip()
     if _ID.match(ref):
         ref = f"kolada:{ref}"
     m = _REF.match(ref)
     if not m:
-        raise ArgumentError(
-            f"{reference!r} is not a group reference; use 'kolada:liknande-ifo', "
-            "'skr:<kommungrupp>' or 'kolada:<group id or title>'"
-        )
+        en, sv = _TEXTS.both("not_a_reference", reference=reference)
+        raise ArgumentError(en, sv=sv)
     prefix, rest = m["prefix"].casefold(), m["rest"].strip()
     if prefix == "skr":
         skr = {g: r[0] for g, r in sorted(index.groups.items()) if r[1] == "skr"}
         if not rest:
             if kommun is None:
-                raise ArgumentError(
-                    f"{reference!r}: give a kommungrupp name, e.g. 'skr:Storstäder'"
-                )
+                en, sv = _TEXTS.both("skr_needs_name", reference=reference)
+                raise ArgumentError(en, sv=sv)
             return skr_group(kommun, base=base, reference=reference)
         names = {}
         for gid, title in skr.items():
@@ -463,9 +473,8 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
         key = _ascii(rest)
         if key not in names:
             choices = sorted({_short_title(t) for t in skr.values()})
-            raise _unknown(
-                reference, rest, choices, f"SKR kommungrupper: {'; '.join(choices)}.", "skr:"
-            )
+            hint = _TEXTS.both("hint_skr_groups", choices="; ".join(choices))
+            raise _unknown(reference, rest, choices, hint, "skr:")
         return _record_group(index, names[key], reference)
     slug_m = _SLUG.match(rest)
     if slug_m:
@@ -475,31 +484,36 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
                 reference,
                 f"kolada:liknande-{theme}",
                 [f"kolada:liknande-{t}" for t in LIKNANDE_THEMES],
-                f"Themes: {', '.join(LIKNANDE_THEMES)}.",
+                _TEXTS.both("hint_themes", themes=", ".join(LIKNANDE_THEMES)),
             )
         who = slug_m["kommun"] or kommun
         if who is None:
-            raise ArgumentError(
-                f"{reference!r} needs a kommun: whose similar kommuner? Write "
-                f"'kolada:liknande-{theme}:Huddinge' or pass the kommun."
-            )
+            en, sv = _TEXTS.both("liknande_needs_kommun", reference=reference, theme=theme)
+            raise ArgumentError(en, sv=sv)
         owner = _owner_code(who, base)
         if slug_m["year"]:
             year = int(slug_m["year"])
         sub = index.liknande.get((theme, owner), ())
         if not sub:
-            raise UnknownGroupError(
-                f"Kolada has no 'Liknande kommuner {LIKNANDE_THEMES[theme]}' group for "
-                f"{who} ({owner})."
+            en, sv = _TEXTS.both(
+                "no_liknande_group", theme=LIKNANDE_THEMES[theme], who=who, owner=owner
             )
+            raise UnknownGroupError(en, sv=sv)
         years = sorted({y for y, _ in sub if y is not None})
         if year is not None:
             if year not in years:
-                raise ArgumentError(
-                    f"{reference!r}: Kolada's groups here are for "
-                    f"{', '.join(map(str, years)) or 'no stated year'}, not {year}; RKA "
-                    "recomputes them yearly and the snapshot keeps one year (use year=None)"
+                listed = ", ".join(map(str, years))
+                en, sv = (
+                    _TEXTS(
+                        "liknande_year",
+                        lang,
+                        reference=reference,
+                        year=year,
+                        years=listed or _TEXTS("no_stated_year", lang),
+                    )
+                    for lang in ("en", "sv")
                 )
+                raise ArgumentError(en, sv=sv)
             sub = tuple(h for h in sub if h[0] == year)
         elif years:
             sub = tuple(h for h in sub if h[0] == years[-1])
@@ -507,7 +521,8 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
     if _ID.match(rest):
         gid = rest.upper()
         if gid not in index.groups:
-            raise UnknownGroupError(f"{reference!r}: Kolada has no group with the id {gid}.")
+            en, sv = _TEXTS.both("no_group_id", reference=reference, gid=gid)
+            raise UnknownGroupError(en, sv=sv)
         return _record_group(index, gid, reference)
     titles = {g: r[0] for g, r in sorted(index.groups.items())}
     keys = (_ascii(rest), _ascii(rest + _SUFFIX))
@@ -517,7 +532,7 @@ def resolve_group(  # noqa: C901 - one branch per kind of group reference
             reference,
             rest,
             list(titles.values()),
-            "Use 'kolada:liknande-ifo', 'skr:<kommungrupp>' or an exact Kolada group title or id.",
+            _TEXTS.both("hint_reference_forms"),
             "kolada:",
         )
     return _record_group(index, hit[0], reference)
@@ -541,7 +556,8 @@ def skr_group(kommun: str, *, base: Path | None = None, reference: str | None = 
     code = _owner_code(kommun, base)
     index = _index((base or data_dir()).resolve())
     if code not in index.skr:
-        raise DataError(f"kommun {code} is in none of Kolada's SKR kommungrupper")
+        en, sv = _TEXTS.both("kommun_in_no_skr_group", code=code)
+        raise DataError(en, sv=sv)
     return _record_group(index, index.skr[code], reference or f"skr:{code}")
 
 

@@ -300,7 +300,9 @@ def load_imports(base: Path | None = None) -> pl.DataFrame:
     allrows = pl.concat(frames)
     latest = allrows.sort("_order").unique(subset=ROW_KEY, keep="last", maintain_order=True)
     return validate_canonical(
-        latest.drop("_order").sort(["indicator", "area_code", "sex", "year"]), "imports"
+        latest.drop("_order").sort(["indicator", "area_code", "sex", "year"]),
+        "imports",
+        what_sv="importerna",
     )
 
 
@@ -384,4 +386,4 @@ def merge_with_snapshot(
     )
     merged = pl.concat([snap.join(imp_used.select(ROW_KEY), on=ROW_KEY, how="anti"), imp_used])
     merged = merged.sort(["indicator", "area_code", "sex", "year"])
-    return validate_canonical(merged, "merged panel"), conflicts
+    return validate_canonical(merged, "merged panel", what_sv="den sammanslagna panelen"), conflicts

@@ -291,7 +291,7 @@ def _commit(folder: Path, parquet: bytes, original: Path, entry: dict, ledger: d
         except OSError as exc:
             raise FolderNotWritableError(
                 describe_os_error(exc, folder) + "; nothing was imported",
-                sv=describe_os_error(exc, folder) + "; inget importerades",
+                sv=describe_os_error(exc, folder, "sv") + "; inget importerades",
             ) from exc
         pq = folder / entry["parquet"]
         if not parquet_intact(folder, entry) or not pq.exists():

@@ -36,6 +36,7 @@ import polars as pl
 
 from research.core.ddf import datapoint_files, read_datapoints
 from research.core.errors import DataError
+from research.core.i18n import load_catalogue
 from research.core.locking import (
     FolderNotWritableError,
     atomic_write_bytes,
@@ -72,6 +73,9 @@ __all__ = [
     "series",
 ]
 
+#: Error messages in Swedish and English (research/data/panel.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("panel.toml"))
+
 POPULATION = "N01951"
 
 
@@ -102,20 +106,15 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
     listed = {rec.path for rec in load_manifest(base).files_of(SNAPSHOT_SOURCE)}
     unlisted = [rel for rel in _raw_files(base) if rel not in listed]
     if unlisted:
-        raise DataError(
-            f"{base / unlisted[0]}: this raw file is not in data/manifest.toml, so its "
-            "checksum cannot be verified; refusing to build. Move it out of data/raw, or "
-            "record its provenance and sha256 in the manifest."
-        )
+        en, sv = _TEXTS.both("raw_file_not_in_manifest", path=base / unlisted[0])
+        raise DataError(en, sv=sv)
     catalog = load_catalog(base / "catalog.toml")
     registry = load_areas(base)
     frames = []
     for path, kpi, has_gender in datapoint_files(base / "raw" / "kolada"):
         if kpi not in catalog:
-            raise DataError(
-                f"{path}: indicator {kpi} is not in data/catalog.toml; add it there "
-                "(labels, unit, coverage) before it can be used."
-            )
+            en, sv = _TEXTS.both("indicator_not_in_catalogue", path=path, kpi=kpi)
+            raise DataError(en, sv=sv)
         frames.append(read_datapoints(path, kpi, has_gender).with_columns(indicator=pl.lit(kpi)))
     long = pl.concat(frames)
     long = long.with_columns(
@@ -138,9 +137,8 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
     )
     unknown = long.join(areas, on="area_code", how="anti")["area_code"].unique().sort()
     if len(unknown):
-        raise DataError(
-            f"Raw data holds area codes missing from the entity files: {unknown.to_list()[:10]}"
-        )
+        en, sv = _TEXTS.both("unknown_area_codes", codes=unknown.to_list()[:10])
+        raise DataError(en, sv=sv)
     units = pl.DataFrame(
         {
             "indicator": list(catalog.indicators),
@@ -282,7 +280,8 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     """
     base = (base or data_dir()).resolve()
     if not base.is_dir():
-        raise DataError(f"{base}: the data folder does not exist (or is not a folder)")
+        en, sv = _TEXTS.both("no_data_folder", base=base)
+        raise DataError(en, sv=sv)
     key = (str(base), "merged:" + panel_fingerprint(base) + imports_fingerprint(base))
     if not rebuild and key in _MEMO:
         return _MEMO[key]

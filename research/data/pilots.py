@@ -22,6 +22,7 @@ from pathlib import Path
 
 from research.core.derived import load_validated
 from research.core.errors import ArgumentError, DataError
+from research.core.i18n import load_catalogue
 from research.core.paths import data_dir
 
 __all__ = [
@@ -33,6 +34,10 @@ __all__ = [
     "dilution_share",
     "load_case",
 ]
+
+#: Error messages in Swedish and English (research/data/pilots_texts.toml; data/pilots.toml
+#: is the case file itself).
+_TEXTS = load_catalogue(Path(__file__).with_name("pilots_texts.toml"))
 
 #: Report parameters whose empty value means the case's value, and where that value comes from.
 CASE_PARAMETERS = {
@@ -116,17 +121,23 @@ def load_case(path: Path | None = None) -> Case:
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError as exc:
-        raise DataError(
-            f"{path}: the case file is missing; restore data/pilots.toml from the repository"
-        ) from exc
+        en, sv = _TEXTS.both("case_file_missing", path=path)
+        raise DataError(en, sv=sv) from exc
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+        en, sv = _TEXTS.both("case_file_unreadable", path=path, reason=exc.strerror)
+        raise DataError(en, sv=sv) from exc
     return _load_cached(path, digest)
 
 
 @lru_cache(maxsize=4)
 def _load_cached(path: Path, digest: str) -> Case:
     return load_validated("pilots", path, digest, Path(__file__), lambda: _validated(path))
+
+
+def _correct_it_there(message: str, lang: str) -> str:
+    """A validation error's ``message`` with "correct it there" after its first line."""
+    head, _, rest = message.partition("\n")
+    return _TEXTS("correct_it_there", lang, head=head) + ("\n" + rest if rest else "")
 
 
 def _validated(path: Path) -> Case:
@@ -137,15 +148,17 @@ def _validated(path: Path) -> Case:
     try:
         cfg = validate_config(PilotsFile, raw, path)
     except DataError as exc:
-        head, _, rest = str(exc).partition("\n")
-        hint = "; correct it there (the file's header describes each field)"
-        raise DataError(head + hint + ("\n" + rest if rest else "")) from None
+        en, sv = _correct_it_there(str(exc), "en"), _correct_it_there(exc.message("sv"), "sv")
+        raise DataError(en, sv=sv) from None
     entry = cfg.pilots.get(cfg.case.pilot)
     if entry is None:
-        raise DataError(
-            f"{path}: [case] pilot = {cfg.case.pilot!r} names no [pilots.NAME] table; use one of "
-            f"{', '.join(sorted(cfg.pilots))}"
+        en, sv = _TEXTS.both(
+            "unknown_case_pilot",
+            path=path,
+            pilot=cfg.case.pilot,
+            choices=", ".join(sorted(cfg.pilots)),
         )
+        raise DataError(en, sv=sv)
     facts = {k: getattr(entry, k) for k in type(entry).model_fields}
     pop = entry.district_population
     pilot = Pilot(
@@ -206,9 +219,8 @@ def case_parameter(name: str, value: object = "") -> object:
     '2021-04'
     """
     if name not in CASE_PARAMETERS:
-        raise ArgumentError(
-            f"{name!r} is not a case parameter; use one of {', '.join(CASE_PARAMETERS)}"
-        )
+        en, sv = _TEXTS.both("not_a_case_parameter", name=name, choices=", ".join(CASE_PARAMETERS))
+        raise ArgumentError(en, sv=sv)
     if value is not None and value != "":
         return value
     c = case()

@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import polars as pl
 
 from research.core.errors import DataError
+from research.core.i18n import load_catalogue
 
-__all__ = ["RULES", "ImplausibleDataError", "check_plausible"]
+__all__ = ["RULES", "ImplausibleDataError", "Problem", "check_plausible"]
 
 RULES = (
     "finite",
@@ -56,33 +58,124 @@ POPULATION_INDICATORS = ("N01951", "BE0101N1")
 MAX_POPULATION = 20_000_000
 _MAX = 1e12
 _SHOWN = 10
+_TEXTS = load_catalogue(Path(__file__).with_name("plausibility.toml"))
+
+
+class Problem(tuple[str, str, str]):
+    """One broken rule: the tuple ``(record, rule, detail)`` in English, plus the Swedish.
+
+    A problem unpacks and compares like the plain 3-tuple; ``record_sv`` and ``detail_sv``
+    hold the record and the detail in Swedish (the rule id is the same in both languages).
+
+    Examples
+    --------
+    >>> p = Problem("record 0126 Huddinge 2022 X T", "non-negative", "count -1 is negative",
+    ...             record_sv="posten 0126 Huddinge 2022 X T",
+    ...             detail_sv="antalet -1 är mindre än noll")
+    >>> record, rule, detail = p
+    >>> p == ("record 0126 Huddinge 2022 X T", "non-negative", "count -1 is negative")
+    True
+    >>> p.detail_sv
+    'antalet -1 är mindre än noll'
+    """
+
+    record_sv: str
+    detail_sv: str
+
+    def __new__(
+        cls,
+        record: str,
+        rule: str,
+        detail: str,
+        *,
+        record_sv: str | None = None,
+        detail_sv: str | None = None,
+    ) -> Problem:
+        """Make the tuple; a Swedish text not given is the English one."""
+        self = super().__new__(cls, (record, rule, detail))
+        self.record_sv = record if record_sv is None else record_sv
+        self.detail_sv = detail if detail_sv is None else detail_sv
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str, str], dict[str, str]]:
+        return tuple(self), {"record_sv": self.record_sv, "detail_sv": self.detail_sv}
 
 
 class ImplausibleDataError(DataError):
     """Rows of an imported file break plausibility rules; ``problems`` lists them all.
 
-    Each problem is ``(record, rule, detail)``.
+    Each problem is ``(record, rule, detail)``, in English. A :class:`Problem` (what
+    :func:`check_plausible` gives) also carries the record and detail in Swedish, for the
+    Swedish message (:meth:`message`); of a plain tuple the Swedish message shows the English
+    record and detail.
     """
 
     def __init__(self, file: str, problems: list[tuple[str, str, str]]) -> None:
         self.file = file
         self.problems = problems
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        lines = [f"  {rec}: {detail} [rule {rule}]" for rec, rule, detail in problems[:_SHOWN]]
-        if len(problems) > _SHOWN:
-            lines.append(f"  ... {len(problems) - _SHOWN} more")
-        if len(problems) == 1:
-            lines = []
-        super().__init__(
-            f"{file}: {first[0]}: {first[2]} [rule {first[1]}]{more}; nothing was imported. "
-            "Check the file against the publisher's table and import a corrected export."
-            + "".join("\n" + x for x in lines)
+        en, sv = (_message(file, problems, lang) for lang in ("en", "sv"))
+        super().__init__(en, sv=sv)
+
+
+def _message(file: str, problems: list[tuple[str, str, str]], lang: str) -> str:
+    """The message of :class:`ImplausibleDataError` in ``lang``."""
+
+    def worded(problem: tuple[str, str, str]) -> dict[str, str]:
+        record, rule, detail = problem  # English; a Problem carries the Swedish as attributes
+        record = getattr(problem, f"record_{lang}", record)
+        detail = getattr(problem, f"detail_{lang}", detail)
+        return {"record": record, "rule": rule, "detail": detail}
+
+    n = len(problems)
+    more = _TEXTS("implausible_more", lang, n=n - 1) if n > 1 else ""
+    lines = []
+    if n > 1:
+        lines = [_TEXTS("implausible_line", lang, **worded(p)) for p in problems[:_SHOWN]]
+        if n > _SHOWN:
+            lines.append(_TEXTS("implausible_rest", lang, n=n - _SHOWN))
+    head = _TEXTS("implausible", lang, file=file, more=more, **worded(problems[0]))
+    return head + "".join("\n" + x for x in lines)
+
+
+#: The decimal mark of each language (the message's numbers, not a wording).
+_DECIMAL_MARK = {"en": ".", "sv": ","}
+
+
+def _num(x: float, lang: str = "en") -> str:
+    """``x`` with a space between thousands; a decimal comma in Swedish."""
+    return f"{x:,.6g}".replace(",", " ").replace(".", _DECIMAL_MARK[lang])
+
+
+def _problem(
+    record: dict[str, str],
+    rule: str,
+    key: str,
+    *,
+    numbers: dict[str, float] | None = None,
+    words: dict[str, str] | None = None,
+    **values: object,
+) -> Problem:
+    """The :class:`Problem` of ``rule`` for ``record``, its detail the catalogue's ``key``.
+
+    ``numbers`` are formatted for each language (:func:`_num`), ``words`` are catalogue ids
+    taken in each language, ``values`` are filled in as they are.
+    """
+
+    def detail(lang: str) -> str:
+        return _TEXTS(
+            key,
+            lang,
+            **values,
+            **{k: _num(x, lang) for k, x in (numbers or {}).items()},
+            **{k: _TEXTS(w, lang) for k, w in (words or {}).items()},
         )
 
+    return Problem(record["en"], rule, detail("en"), record_sv=record["sv"], detail_sv=detail("sv"))
 
-def _record(r: dict) -> str:
-    return f"record {r['area_code']} {r['area_name']} {r['year']} {r['indicator']} {r['sex']}"
+
+def _record(r: dict) -> dict[str, str]:
+    keys = ("area_code", "area_name", "year", "indicator", "sex")
+    return {lang: _TEXTS("record", lang, **{k: r[k] for k in keys}) for lang in ("en", "sv")}
 
 
 def _decimals(x: float) -> int:
@@ -90,10 +183,6 @@ def _decimals(x: float) -> int:
         if abs(x * 10**d - round(x * 10**d)) < 1e-6:
             return d
     return 6
-
-
-def _num(x: float) -> str:
-    return f"{x:,.6g}".replace(",", " ")
 
 
 def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
@@ -141,7 +230,7 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
     """
     today = today or dt.date.today()
     kinds = kinds or {}
-    problems: list[tuple[str, str, str]] = []
+    problems: list[Problem] = []
     known: dict[tuple[str, int], float] = {}
     if populations is not None and populations.height:
         for a, y, p in populations.select("area_code", "year", "population").iter_rows():
@@ -169,15 +258,18 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
             x = r[col]
             if x is None:
                 continue
+            column = {"col": f"col_{col}"}
             if not math.isfinite(x) or abs(x) >= _MAX:
-                problems.append((rec, "finite", f"{col} {x!r} is not a plausible number"))
+                problems.append(_problem(rec, "finite", "not_plausible_number", words=column, x=x))
                 bad = True
             elif x < 0:
-                problems.append((rec, "non-negative", f"{col} {_num(x)} is negative"))
+                problems.append(
+                    _problem(rec, "non-negative", "negative", words=column, numbers={"x": x})
+                )
                 bad = True
         if r["year"] > today.year:
             problems.append(
-                (rec, "future-year", f"year {r['year']} lies in the future (now {today.year})")
+                _problem(rec, "future-year", "future_year", year=r["year"], now=today.year)
             )
         if bad:
             continue
@@ -186,11 +278,12 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
         for label, p in (("population", r["population"]), ("value", value if is_pop else None)):
             if p is not None and not 0 < p <= MAX_POPULATION and r["sex"] == "T":
                 problems.append(
-                    (
+                    _problem(
                         rec,
                         "population-positive",
-                        f"population {_num(p)} ({label}) must be above 0 and at most "
-                        f"{_num(MAX_POPULATION)}",
+                        "population_range",
+                        numbers={"population": p, "maximum": MAX_POPULATION},
+                        words={"label": f"label_{label}"},
                     )
                 )
                 bad = True
@@ -199,15 +292,13 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
         kind, per = kinds.get(r["indicator"], (None, None))
         if value is not None and kind == "rate" and per and value > per:
             problems.append(
-                (
-                    rec,
-                    "rate-bound",
-                    f"rate {_num(value)} per {_num(per)} would mean more cases than inhabitants",
-                )
+                _problem(rec, "rate-bound", "rate_above_per", numbers={"rate": value, "per": per})
             )
             continue
         if value is not None and kind == "share" and value > 100:
-            problems.append((rec, "rate-bound", f"share {_num(value)} % exceeds 100 %"))
+            problems.append(
+                _problem(rec, "rate-bound", "share_above_100", numbers={"share": value})
+            )
             continue
         if count is None or r["sex"] != "T":
             continue
@@ -216,10 +307,11 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
             continue
         if count > pop * (1.05 + 0.02 * gap):
             problems.append(
-                (
+                _problem(
                     rec,
                     "count-le-population",
-                    f"count {_num(count)} exceeds the population {_num(pop)}",
+                    "count_above_population",
+                    numbers={"count": count, "population": pop},
                 )
             )
             continue
@@ -229,11 +321,17 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
             if abs(value - expected) > tol:
                 implied = count * per / value if value else math.inf
                 problems.append(
-                    (
+                    _problem(
                         rec,
                         "rate-consistent",
-                        f"count {_num(count)} and rate {_num(value)} per {_num(per)} imply "
-                        f"{_num(implied)} inhabitants, but the population is {_num(pop)}",
+                        "rate_inconsistent",
+                        numbers={
+                            "count": count,
+                            "rate": value,
+                            "per": per,
+                            "implied": implied,
+                            "population": pop,
+                        },
                     )
                 )
     if problems:

@@ -18,6 +18,7 @@ from typing import Any
 from research.core.derived import load_validated
 from research.core.errors import ChecksumError, DataError
 from research.core.fmt import check_lang, format_int
+from research.core.i18n import load_catalogue
 from research.core.paths import PROJECT_ROOT, data_dir
 
 __all__ = [
@@ -28,6 +29,10 @@ __all__ = [
     "sha256_file",
     "verify_files",
 ]
+
+
+#: Error messages in Swedish and English (research/data/provenance.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("provenance.toml"))
 
 
 @dataclass(frozen=True)
@@ -92,11 +97,13 @@ def load_manifest(base: Path | None = None) -> Manifest:
     base = base or data_dir()
     path = base / "manifest.toml"
     if not path.exists():
-        raise DataError(f"{path}: the provenance manifest is missing")
+        en, sv = _TEXTS.both("manifest_missing", path=path)
+        raise DataError(en, sv=sv)
     try:
         digest = sha256_file(path)
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from exc
+        en, sv = _TEXTS.both("manifest_unreadable", path=path, reason=exc.strerror)
+        raise DataError(en, sv=sv) from exc
     return load_validated(
         "manifest", path, digest, Path(__file__), lambda: _validated_manifest(path)
     )
@@ -116,9 +123,11 @@ def _validated_manifest(path: Path) -> Manifest:
         try:
             files.append(FileRecord(f["source"], f["path"], f["sha256"].lower(), int(f["bytes"])))
         except KeyError as exc:
-            raise DataError(f"{path}: [[files]] entry {i} lacks {exc}") from exc
+            en, sv = _TEXTS.both("file_entry_lacks", path=path, number=i, field=exc)
+            raise DataError(en, sv=sv) from exc
         if f["source"] not in sources:
-            raise DataError(f"{path}: file {f['path']} names unknown source {f['source']!r}")
+            en, sv = _TEXTS.both("unknown_source", path=path, file=f["path"], source=f["source"])
+            raise DataError(en, sv=sv)
     return Manifest(sources, tuple(files), path)
 
 
@@ -131,17 +140,32 @@ def _check_figures(path: Path, source: dict[str, Any]) -> None:
         try:
             names = {n for _, n, _, _ in string.Formatter().parse(value) if n is not None}
         except ValueError as exc:
-            raise DataError(
-                f"{path}: [[sources]] {source['id']} {field}: malformed {{...}} ({exc}); "
-                "write a number's name in braces and its value under figures"
-            ) from None
+            en, sv = _TEXTS.both(
+                "malformed_figure", path=path, id=source["id"], field=field, detail=exc
+            )
+            raise DataError(en, sv=sv) from None
         unknown = sorted(names - known)
         if unknown:
-            raise DataError(
-                f"{path}: [[sources]] {source['id']} {field}: {{{unknown[0]}}} is not in its "
-                f"figures ({', '.join(sorted(known)) or 'none'}); add it, e.g. "
-                f"figures = {{ {unknown[0]} = 1234 }}"
+            en, sv = (
+                _TEXTS(
+                    "figure_not_listed",
+                    lang,
+                    path=path,
+                    id=source["id"],
+                    field=field,
+                    name=unknown[0],
+                    known=", ".join(sorted(known)) or _TEXTS("no_figures", lang),
+                )
+                for lang in ("en", "sv")
             )
+            raise DataError(en, sv=sv)
+
+
+def _checksum_mismatch(problems: list[str], lang: str) -> str:
+    """The message of :func:`verify_files`' error: the first problem, then the others."""
+    more = _TEXTS("more_files", lang, n=len(problems) - 1) if len(problems) > 1 else ""
+    others = "".join(f"  {x}\n" for x in problems[1:])
+    return _TEXTS("checksum_mismatch", lang, first=problems[0], more=more, others=others)
 
 
 def verify_files(base: Path | None = None, source: str | None = None) -> list[FileRecord]:
@@ -160,27 +184,24 @@ def verify_files(base: Path | None = None, source: str | None = None) -> list[Fi
     base = base or data_dir()
     manifest = load_manifest(base)
     records = manifest.files_of(source) if source else manifest.files
-    problems = []
+    problems: list[tuple[str, str]] = []  # (English, Swedish)
     for rec in records:
         p = base / rec.path
         if not p.exists():
-            problems.append(f"{p}: missing")
+            problems.append(_TEXTS.both("raw_file_missing", path=p))
             continue
         if not p.is_file():
-            problems.append(f"{p}: not a file")
+            problems.append(_TEXTS.both("raw_not_a_file", path=p))
             continue
         got = sha256_file(p)
         if got != rec.sha256:
-            problems.append(f"{p}: sha256 {got[:12]}..., manifest says {rec.sha256[:12]}...")
+            problems.append(
+                _TEXTS.both("raw_checksum_differs", path=p, got=got[:12], want=rec.sha256[:12])
+            )
     if problems:
-        more = f" (and {len(problems) - 1} more file(s))" if len(problems) > 1 else ""
-        raise ChecksumError(
-            f"{problems[0]}: raw data does not match data/manifest.toml; refusing to build"
-            f"{more}.\n"
-            + "".join(f"  {x}\n" for x in problems[1:])
-            + "Raw files are never edited: restore them (git checkout data/raw) or, for a "
-            "deliberate new snapshot, record its provenance and checksums in the manifest."
-        )
+        en = _checksum_mismatch([p_en for p_en, _ in problems], "en")
+        sv = _checksum_mismatch([p_sv for _, p_sv in problems], "sv")
+        raise ChecksumError(en, sv=sv)
     return list(records)
 
 

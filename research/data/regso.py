@@ -36,6 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError, ParseError, UnknownAreaError
+from research.core.i18n import load_catalogue
 from research.core.paths import data_dir
 
 __all__ = [
@@ -61,6 +62,8 @@ _DESO = re.compile(r"^\d{4}[ABC]\d{4}$")
 _CODE_TEXT = re.compile(r"^(?P<code>\d{4}(?:R\d{3}|[ABC]\d{4}))(?:\s+.*)?$")
 _SNIFF_JSON = re.compile(r'"\d{4}(?:R\d{3}|[ABC]\d{4})"')
 _SNIFF_CSV = re.compile(r'(?m)^"?\d{4}(?:R\d{3}|[ABC]\d{4})\b')
+#: The wording of this module's errors, in Swedish and English.
+_TEXTS = load_catalogue(Path(__file__).with_name("regso.toml"))
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,11 @@ def _definitions(base: Path) -> dict[str, DistrictRegso]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise DataError(f"{path}: the district definitions are missing") from exc
+        en, sv = _TEXTS.both("definitions_missing", path=path)
+        raise DataError(en, sv=sv) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: not valid TOML ({exc})") from exc
+        en, sv = _TEXTS.both("definitions_not_toml", path=path, error=exc)
+        raise DataError(en, sv=sv) from exc
     regso, _ = load_subareas(base)
     names = dict(regso.select("regso", "name").iter_rows())
     kommun = doc.get("kommun")
@@ -146,19 +151,25 @@ def _definitions(base: Path) -> dict[str, DistrictRegso]:
         try:
             code, codes = d["code"], list(d["regso"])
         except KeyError as exc:
-            raise DataError(f"{path}: [[districts]] entry {i} lacks {exc}") from exc
+            en, sv = _TEXTS.both("entry_lacks", path=path, i=i, key=exc)
+            raise DataError(en, sv=sv) from exc
         try:
             district = get_district(code)
         except UnknownAreaError as exc:
-            raise DataError(f"{path}: {exc} (entry {i})") from exc
+            en, sv = (
+                _TEXTS("entry_unknown_district", lang, path=path, error=exc.message(lang), i=i)
+                for lang in ("en", "sv")
+            )
+            raise DataError(en, sv=sv) from exc
         bad = [c for c in codes if c not in names or not c.startswith(f"{kommun}R")]
         if bad:
-            raise DataError(
-                f"{path}: {code} lists {bad}, which are not RegSO of kommun {kommun} in the "
-                f"{EDITION} edition"
+            en, sv = _TEXTS.both(
+                "not_regso_of_kommun", path=path, code=code, bad=bad, kommun=kommun, edition=EDITION
             )
+            raise DataError(en, sv=sv)
         if len(set(codes)) != len(codes):
-            raise DataError(f"{path}: {code} lists a RegSO twice")
+            en, sv = _TEXTS.both("regso_twice", path=path, code=code)
+            raise DataError(en, sv=sv)
         codes = sorted(codes, key=lambda c: names[c])
         out[code] = DistrictRegso(
             code, district.name, tuple(codes), tuple(names[c] for c in codes),
@@ -198,10 +209,10 @@ def district_regso(code: str, base: Path | None = None) -> DistrictRegso:
     """
     defs = regso_districts(base)
     if code not in defs:
-        raise UnknownAreaError(
-            f"District {code!r} has no RegSO definition in data/{DISTRICT_FILE}; defined: "
-            f"{', '.join(sorted(defs))}"
+        en, sv = _TEXTS.both(
+            "no_definition", code=code, file=DISTRICT_FILE, defined=", ".join(sorted(defs))
         )
+        raise UnknownAreaError(en, sv=sv)
     return defs[code]
 
 
@@ -285,10 +296,8 @@ def sum_to_districts(
     codes = frame[code].unique().to_list()
     kinds = {"RegSO" if _REGSO.match(c) else "DeSO" if _DESO.match(c) else "?" for c in codes}
     if "?" in kinds or len(kinds) != 1:
-        raise DataError(
-            f"a table to sum to districts must hold RegSO codes or DeSO codes, not both or "
-            f"others; found kinds {sorted(kinds)}"
-        )
+        en, sv = _TEXTS.both("mixed_code_kinds", kinds=sorted(kinds))
+        raise DataError(en, sv=sv)
     level = kinds.pop()
     if level == "DeSO":
         known = set(deso["deso"].to_list())
@@ -298,10 +307,14 @@ def sum_to_districts(
         to_regso = {c: c for c in known}
     unknown = sorted(c for c in codes if c not in known)
     if unknown:
-        raise DataError(
-            f"{len(unknown)} {level} code(s) are not in SCB's {EDITION} edition (e.g. "
-            f"{unknown[:3]}); the table may use a newer edition, which pilotbench does not map"
+        en, sv = _TEXTS.both(
+            "codes_not_in_edition",
+            n=len(unknown),
+            level=level,
+            edition=EDITION,
+            examples=unknown[:3],
         )
+        raise DataError(en, sv=sv)
     parts_of: dict[str, list[str]] = {}
     if level == "DeSO":
         for d, r in to_regso.items():
@@ -315,11 +328,16 @@ def sum_to_districts(
             continue
         if len(have) != len(parts):
             missing = sorted(set(parts) - present)
-            raise DataError(
-                f"{d.name} ({dcode}) is only partly in the table: {len(missing)} of its "
-                f"{len(parts)} {level} are missing (e.g. {missing[:3]}); a partial sum would "
-                "understate it. Download the table for the whole kommun."
+            en, sv = _TEXTS.both(
+                "district_partly_covered",
+                name=d.name,
+                code=dcode,
+                missing=len(missing),
+                parts=len(parts),
+                level=level,
+                examples=missing[:3],
             )
+            raise DataError(en, sv=sv)
         sub = frame.filter(pl.col(code).is_in(parts))
         agg = sub.group_by("sex", "year").agg(
             pl.when(pl.col("value").null_count() > 0)
@@ -330,10 +348,14 @@ def sum_to_districts(
         )
         short = agg.filter(pl.col("n_parts") != len(parts))
         if short.height:
-            raise DataError(
-                f"{d.name} ({dcode}): some {level} lack rows for (sex, year) "
-                f"{short.select('sex', 'year').rows()[:3]}"
+            en, sv = _TEXTS.both(
+                "parts_lack_rows",
+                name=d.name,
+                code=dcode,
+                level=level,
+                rows=short.select("sex", "year").rows()[:3],
             )
+            raise DataError(en, sv=sv)
         rows.append(agg.with_columns(pl.lit(dcode).alias("area_code")))
     if not rows:
         return pl.DataFrame(
@@ -357,7 +379,8 @@ def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | No
     from research.data.sources.common import load_json
     from research.data.sources.scb import POPULATION_CONTENT, jsonstat_cells, jsonstat_values
 
-    doc = load_json(text, path, "a json-stat2 response")
+    en, sv = _TEXTS.both("what_jsonstat_response")
+    doc = load_json(text, path, en, what_sv=sv)
     try:
         ids = list(doc["id"])
         sizes = [int(n) for n in doc["size"]]
@@ -371,11 +394,13 @@ def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | No
                 else [c for c, _ in sorted(index.items(), key=lambda kv: kv[1])]
             )
     except (KeyError, TypeError, ValueError) as exc:
-        raise ParseError(path, 1, f"not a json-stat2 dataset ({exc!r} missing or invalid)") from exc
+        en, sv = _TEXTS.both("not_jsonstat", error=exc)
+        raise ParseError(path, 1, en, sv=sv) from exc
     lower = {d.casefold(): d for d in ids}
     reg_d, time_d, sex_d = lower.get("region"), lower.get("tid"), lower.get("kon")
     if reg_d is None or time_d is None:
-        raise ParseError(path, 1, f"json-stat2 dimensions {ids} lack Region or Tid")
+        en, sv = _TEXTS.both("no_region_or_time", ids=ids)
+        raise ParseError(path, 1, en, sv=sv)
     cont_d = lower.get("contentscode")
     if cont_d is not None:
         labels = dims[cont_d]["category"].get("label", {}) or {}
@@ -384,21 +409,25 @@ def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | No
         if len(content) != 1 or not (
             content == [POPULATION_CONTENT] or lab.startswith(("folkmängd", "befolkning"))
         ):
-            raise ParseError(
-                path, 1,
-                f"content {content} ({lab or 'no label'}) is not one population count "
-                f"(Folkmängd, {POPULATION_CONTENT}); only population tables are summed",
-            )  # fmt: skip
+            en, sv = (
+                _TEXTS(
+                    "not_population",
+                    lang,
+                    content=content,
+                    label=lab or _TEXTS("no_label", lang),
+                    code=POPULATION_CONTENT,
+                )
+                for lang in ("en", "sv")
+            )
+            raise ParseError(path, 1, en, sv=sv)
     for d in ids:
         if d not in (reg_d, time_d, sex_d, cont_d) and len(cats[d]) > 1:
-            raise ParseError(
-                path, 1,
-                f"dimension {d!r} has {len(cats[d])} values; summing them could count people "
-                "twice. Eliminate it in the query or select one value.",
-            )  # fmt: skip
+            en, sv = _TEXTS.both("dimension_not_eliminated", dimension=d, n=len(cats[d]))
+            raise ParseError(path, 1, en, sv=sv)
     values, total = jsonstat_values(doc.get("value"), sizes)
     if not isinstance(values, list) or len(values) != total:
-        raise ParseError(path, 1, f"json-stat2 'value' should hold {total} numbers")
+        en, sv = _TEXTS.both("value_length", total=total)
+        raise ParseError(path, 1, en, sv=sv)
     status = doc.get("status") or {}
     if isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s}
@@ -410,12 +439,15 @@ def _records_json(path: Path, text: str) -> list[tuple[str, str, int, float | No
         elif isinstance(v, int | float) and not isinstance(v, bool) and v >= 0:
             val = float(v)
         else:
-            raise ParseError(path, 1, f"value {flat} is {v!r}, not a count")
+            en, sv = _TEXTS.both("value_not_count", index=flat, value=v)
+            raise ParseError(path, 1, en, sv=sv)
         sex = "T" if sex_d is None else sexes.get(pos[sex_d])
         if sex is None:
-            raise ParseError(path, 1, f"unknown sex code {pos[sex_d]!r} (expected 1, 2, 1+2)")
+            en, sv = _TEXTS.both("unknown_sex_code", code=pos[sex_d])
+            raise ParseError(path, 1, en, sv=sv)
         if not re.fullmatch(r"\d{4}", pos[time_d]):
-            raise ParseError(path, 1, f"time {pos[time_d]!r} is not a year")
+            en, sv = _TEXTS.both("time_not_year", time=pos[time_d])
+            raise ParseError(path, 1, en, sv=sv)
         out.append((pos[reg_d], sex, int(pos[time_d]), val))
     return out
 
@@ -435,7 +467,8 @@ def _records_csv(path: Path, text: str) -> list[tuple[str, str, int, float | Non
         (i for i in range((first_data or 1) - 1, 0, -1) if lines[i - 1].strip()), None
     )
     if header_line is None:
-        raise ParseError(path, 1, "no header line found before the first RegSO/DeSO row")
+        en, sv = _TEXTS.both("no_header_line")
+        raise ParseError(path, 1, en, sv=sv)
     header_raw = lines[header_line - 1]
     sep = max((";", ",", "\t"), key=header_raw.count)
     header = next(csv.reader([header_raw], delimiter=sep))
@@ -488,7 +521,8 @@ def read_scb_subareas(path: str | Path, base: Path | None = None) -> tuple[pl.Da
     for reg, sex, year, v in recs:
         m = _CODE_TEXT.match(str(reg).strip())
         if not m:
-            raise ParseError(path, None, f"region {reg!r} is not a RegSO or DeSO code")
+            en, sv = _TEXTS.both("not_subarea_code", region=reg)
+            raise ParseError(path, None, en, sv=sv)
         rows.append((m["code"], sex, year, v))
     frame = pl.DataFrame(
         rows, schema={"code": pl.Utf8, "sex": pl.Utf8, "year": pl.Int64, "value": pl.Float64},
@@ -496,16 +530,25 @@ def read_scb_subareas(path: str | Path, base: Path | None = None) -> tuple[pl.Da
     )  # fmt: skip
     dup = frame.select("code", "sex", "year").is_duplicated()
     if dup.any():
-        raise ParseError(path, None, f"{frame.filter(dup).row(0)[:3]} appears twice")
+        en, sv = _TEXTS.both("row_twice", row=frame.filter(dup).row(0)[:3])
+        raise ParseError(path, None, en, sv=sv)
     try:
         sums, level = sum_to_districts(frame, base=base)
     except DataError as exc:
-        raise DataError(f"{path.name}: {exc}") from None
-    if sums.is_empty():
-        raise DataError(
-            f"{path.name}: no district is fully covered by its {frame.height} rows; districts "
-            f"are defined for {', '.join(sorted(regso_districts(base)))} in data/{DISTRICT_FILE}"
+        en, sv = (
+            _TEXTS("in_file", lang, file=path.name, error=exc.message(lang))
+            for lang in ("en", "sv")
         )
+        raise DataError(en, sv=sv) from None
+    if sums.is_empty():
+        en, sv = _TEXTS.both(
+            "no_district_covered",
+            file=path.name,
+            n=frame.height,
+            defined=", ".join(sorted(regso_districts(base))),
+            definitions=DISTRICT_FILE,
+        )
+        raise DataError(en, sv=sv)
     edition = f"{level} {EDITION}"
     src = (
         f"{source_label('scb', path)} [{edition}, summed to districts; RegSO sets are our reading]"

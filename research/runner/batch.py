@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from research.core.errors import ParameterError, PilotbenchError
+from research.core.i18n import load_catalogue
 from research.core.paths import reports_dir
 
 __all__ = [
@@ -68,6 +69,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("pilotbench.batch")
+
+#: Wording of what a batch records about a failed report (research/runner/texts.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
 
 #: Validated schedules kept in the user's cache, the most recently used: enough for the
 #: schedules of a site run in turn (weekly, monthly, per län), which with one kept would evict
@@ -103,8 +107,13 @@ class TaskResult:
     status: str  # "ok" or "failed"
     seconds: float = 0.0
     html: str | None = None
-    error: str | None = None
+    error: str | None = None  # what went wrong, in English (the log, the command's summary)
     worker: int | None = None
+    error_sv: str | None = None  # the same in Swedish, for a Swedish index page
+
+    def error_in(self, lang: str) -> str | None:
+        """What went wrong in ``lang`` (English where no Swedish was recorded)."""
+        return getattr(self, f"error_{lang}", None) or self.error
 
 
 @dataclass
@@ -357,8 +366,11 @@ def _checked_coverage(base: Path) -> dict:
     return _footer_coverage()
 
 
-def _kernel_exit(session: Any) -> str | None:
-    """How a session's kernel ended (``"SIGKILL"``, ``"exit status 1"``); ``None`` if alive."""
+def _kernel_exit(session: Any) -> tuple[str, str] | None:
+    """How a session's kernel ended, in English and Swedish; ``None`` if it is alive.
+
+    ``("SIGKILL", "SIGKILL")``, ``("exit status 1", "slutstatus 1")``.
+    """
     km = getattr(session, "km", None)
     if km is None:
         return None
@@ -368,7 +380,15 @@ def _kernel_exit(session: Any) -> str | None:
         code = km.provisioner.process.poll() if km.provisioner is not None else None
     except Exception:  # a provisioner without a process: we only know it is gone
         code = None
-    return _signal_name(code) if code is not None else "unknown cause"
+    if code is None:
+        return _TEXTS.both("kernel_exit_unknown")
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            return _TEXTS.both("kernel_exit_signal", signal=-code)
+        return name, name
+    return _TEXTS.both("kernel_exit_status", code=code)
 
 
 _BLOCKING_CLIENT = "research.runner.kernel.ProjectBlockingClient"
@@ -405,15 +425,6 @@ class _Slot:
 
     index: int
     session: Any
-
-
-def _signal_name(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return signal.Signals(-code).name
-        except ValueError:
-            return f"signal {-code}"
-    return f"exit status {code}"
 
 
 def _footer_coverage() -> dict:
@@ -526,17 +537,15 @@ def _run_task(
     except Exception as exc:  # report it, keep serving
         died = None if released else _kernel_exit(slot.session)
         if died is not None:
-            detail = (
-                f"the report's kernel died ({died}) while running this report; "
-                "earlier reports are intact"
-            )
+            detail = _TEXTS("kernel_died", "en", died=died[0])
+            detail_sv = _TEXTS("kernel_died", "sv", died=died[1])
         elif isinstance(exc, PilotbenchError):
-            detail = str(exc)
+            detail, detail_sv = str(exc), exc.message("sv")
         else:
-            detail = "".join(traceback.format_exception_only(exc)).strip()
+            detail = detail_sv = "".join(traceback.format_exception_only(exc)).strip()
         if not released:  # failed on the kernel: a clean one for the next report
             slot.session.restart()
-        out = TaskResult(task, "failed", time.perf_counter() - t0, None, detail)
+        out = TaskResult(task, "failed", time.perf_counter() - t0, None, detail, error_sv=detail_sv)
     finally:
         executed()
     out.worker = slot.index
@@ -738,10 +747,11 @@ def _dask_task(notebook: str, params: dict[str, Any], output_root: str) -> tuple
     t0 = time.perf_counter()
     try:
         res = run_report(notebook, params, output_root=Path(output_root), kernel=_DASK_SESSION)
-        return ("ok", str(res.html), time.perf_counter() - t0, None)
+        return ("ok", str(res.html), time.perf_counter() - t0, None, None)
     except Exception as exc:
         _DASK_SESSION.restart()
-        return ("failed", None, time.perf_counter() - t0, str(exc))
+        sv = exc.message("sv") if isinstance(exc, PilotbenchError) else str(exc)
+        return ("failed", None, time.perf_counter() - t0, str(exc), sv)
 
 
 def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -> list[TaskResult]:
@@ -770,10 +780,11 @@ def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -
         for fut in as_completed(futures):
             i = futures[fut]
             try:
-                status, html, secs, err = fut.result()
+                status, html, secs, err, err_sv = fut.result()
             except Exception as exc:  # a worker lost mid-task
-                status, html, secs, err = "failed", None, 0.0, f"dask worker failed: {exc}"
-            results[i] = TaskResult(tasks[i], status, secs, html, err)
+                status, html, secs = "failed", None, 0.0
+                err, err_sv = _TEXTS.both("dask_worker_failed", cause=str(exc))
+            results[i] = TaskResult(tasks[i], status, secs, html, err, error_sv=err_sv)
             bar.update(1)
         bar.close()
     return [r for r in results if r is not None]
@@ -839,7 +850,9 @@ def run_batch(
                 validate(t.notebook, t.parameters)
                 runnable.append(t)
             except PilotbenchError as exc:
-                results.append(TaskResult(t, "failed", 0.0, None, f"invalid parameters: {exc}"))
+                en = _TEXTS("invalid_parameters", "en", message=str(exc))
+                sv = _TEXTS("invalid_parameters", "sv", message=exc.message("sv"))
+                results.append(TaskResult(t, "failed", 0.0, None, en, error_sv=sv))
                 log.error("%s invalid: %s", t.label, exc)
         if runnable:
             if dask:
@@ -1012,7 +1025,7 @@ def write_index(  # noqa: C901 - one pass over the runs: status, change since la
                     status="failed",
                     seconds=r.seconds or None,
                     change="failed_kept" if kept else "failed",
-                    error=r.error or "",
+                    error=r.error_in(lang) or "",
                 )
             )
     if previous is not None:

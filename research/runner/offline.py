@@ -20,8 +20,12 @@ import urllib.parse
 from pathlib import Path
 
 from research.core.errors import ReportError
+from research.core.i18n import load_catalogue
 
 __all__ = ["find_resources", "make_self_contained"]
+
+#: Error messages in Swedish and English (research/runner/texts.toml, ids ``offline_*``).
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
 
 # A start tag, and one attribute inside it.
 _TAG = re.compile(r"<(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>\s[^>]*)?>", flags=re.S)
@@ -123,7 +127,7 @@ def _urls(attr: str, value: str) -> list[str]:
 
 
 def make_self_contained(  # noqa: C901 - one branch per kind of resource (img, script, link, CSS url)
-    page: str, base: Path | None = None, *, what: str = "the report"
+    page: str, base: Path | None = None, *, what: str | None = None
 ) -> str:
     """Embed the local resources of ``page``; refuse remote or missing ones.
 
@@ -135,7 +139,8 @@ def make_self_contained(  # noqa: C901 - one branch per kind of resource (img, s
         Folder that relative paths are relative to (the notebook's folder); without it,
         relative paths cannot be resolved and are refused.
     what
-        How the page is named in the error.
+        How the page is named in the error (default "the report", in Swedish "rapporten");
+        a name given is used in both languages.
 
     Returns
     -------
@@ -219,20 +224,25 @@ def make_self_contained(  # noqa: C901 - one branch per kind of resource (img, s
     out = _TAG.sub(tag, page)
     out = _STYLE_BLOCK.sub(lambda m: m.group(1) + css_text(m.group(2)) + m.group(3), out)
     if remote or missing:
-        parts = []
-        if remote:
-            parts.append(
-                f"{what} loads {len(remote)} resource{'s' if len(remote) != 1 else ''} from "
-                f"the network, which an offline report cannot: {', '.join(remote)}"
-            )
-        if missing:
-            parts.append(
-                f"{len(missing)} local file{'s' if len(missing) != 1 else ''} not found: "
-                f"{', '.join(missing)}"
-            )
-        raise ReportError(
-            "; ".join(parts) + ". Save each file next to the notebook and refer to it by a "
-            "relative path (or show it with IPython.display.Image(filename=...)); the "
-            "previous report is unchanged."
-        )
+        en = _refusal(remote, missing, what, "en")
+        raise ReportError(en, sv=_refusal(remote, missing, what, "sv"))
     return out
+
+
+def _refusal(remote: list[str], missing: list[str], what: str | None, lang: str) -> str:
+    """The message of :func:`make_self_contained`'s error in ``lang``."""
+    parts = []
+    if remote:
+        parts.append(
+            _TEXTS(
+                "offline_remote_one" if len(remote) == 1 else "offline_remote_many",
+                lang,
+                what=what if what is not None else _TEXTS("offline_what", lang),
+                n=len(remote),
+                urls=", ".join(remote),
+            )
+        )
+    if missing:
+        key = "offline_missing_one" if len(missing) == 1 else "offline_missing_many"
+        parts.append(_TEXTS(key, lang, n=len(missing), files=", ".join(missing)))
+    return _TEXTS("offline_refused", lang, problems="; ".join(parts))

@@ -14,8 +14,12 @@ import tempfile
 from pathlib import Path
 
 from research.core.errors import ReportError
+from research.core.i18n import load_catalogue
 
 __all__ = ["CHROMIUM_FLAGS", "chromium_path", "html_to_pdf"]
+
+#: Error messages in Swedish and English (research/runner/texts.toml, ids ``pdf_*``).
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
 
 CHROMIUM_FLAGS = (
     "--headless=new",
@@ -49,10 +53,8 @@ def html_to_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> Path:
     """
     exe = chromium_path()
     if exe is None:
-        raise ReportError(
-            "PDF export needs Debian's chromium, which is not installed. Run `make browser` "
-            "(or `apt-get install chromium`) and try again."
-        )
+        en, sv = _TEXTS.both("pdf_no_chromium")
+        raise ReportError(en, sv=sv)
     profile = tempfile.mkdtemp(prefix="pilotbench-pdf-")
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     try:
@@ -63,11 +65,13 @@ def html_to_pdf(html: Path, pdf: Path, *, timeout: float = 120) -> Path:
         )  # fmt: skip
         if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
             tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-            raise ReportError(f"chromium could not print {html} to PDF:\n{tail}")
+            en, sv = _TEXTS.both("pdf_failed", html=html, tail=tail)
+            raise ReportError(en, sv=sv)
         os.replace(tmp, pdf)
         return pdf
     except subprocess.TimeoutExpired as exc:
-        raise ReportError(f"chromium took longer than {timeout} s to print {html}") from exc
+        en, sv = _TEXTS.both("pdf_timeout", timeout=timeout, html=html)
+        raise ReportError(en, sv=sv) from exc
     finally:
         shutil.rmtree(profile, ignore_errors=True)
         if tmp.exists():

@@ -412,15 +412,43 @@ def _indicator_label(indicator: str, lang: str) -> str:
     return f"{entry.label(lang, short=True)} ({entry.id})"
 
 
-def _describe_failure(exc: Exception) -> str:
+#: The colour codes IPython puts around an error's name in a traceback line.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _shown_error(exc: Exception) -> str | None:
+    """The error's message as the notebook showed it (in the notebook's language), if known.
+
+    A pilotbench error renders as one traceback line, ``Name: message``
+    (:meth:`research.core.errors.PilotbenchError._render_traceback_`, in the notebook's
+    ``lang``); any other error has a Python traceback, and ``None`` is returned.
+    """
+    ename = getattr(exc, "ename", type(exc).__name__)
+    lines = [_ANSI.sub("", ln) for ln in getattr(exc, "traceback", None) or []]
+    if len(lines) == 1 and lines[0].startswith(f"{ename}: "):
+        return lines[0][len(ename) + 2 :]
+    return None
+
+
+def _describe_failure(exc: Exception, lang: str = "en", evalue: str | None = None) -> str:
+    """Where a report's notebook failed and what it raised, in ``lang``.
+
+    ``evalue`` is the error's message in ``lang`` (default: the kernel's error value, the
+    English text; a Swedish description takes :func:`_shown_error`).
+    """
     cell = getattr(exc, "cell_index", None)
-    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    ename = getattr(exc, "ename", type(exc).__name__)
+    if evalue is None:
+        evalue = getattr(exc, "evalue", str(exc))
     evalue = str(evalue).rstrip(". ")
-    where = f"cell {cell}" if cell is not None else "the notebook"
+    if cell is not None:
+        where = _TEXTS("failure_in_cell", lang, cell=cell)
+    else:
+        where = _TEXTS("failure_in_notebook", lang)
     src = getattr(exc, "source", "") or ""
     first = next((ln for ln in src.splitlines() if ln.strip()), "")
     snippet = f" (`{first.strip()[:80]}`)" if first else ""
-    return f"{where}{snippet} raised {ename}: {evalue}"
+    return _TEXTS("failure_raised", lang, where=where, snippet=snippet, ename=ename, evalue=evalue)
 
 
 def _offload_modules(src: Path) -> tuple[str, ...]:
@@ -542,15 +570,22 @@ def run_report(
             failed = failed_dir / f"{slug}-{stamp}.ipynb"
             if executed.exists():
                 shutil.copyfile(executed, failed)
-            kept = f" The previous report in {final} is unchanged." if final.exists() else ""
-            raise ReportError(
-                f"Report {slug} failed: {_describe_failure(exc)}. Failed notebook saved to "
-                f"{failed}.{kept}",
-                sv=(
-                    f"Rapporten {slug} misslyckades: {_describe_failure(exc)}. Den misslyckade "
-                    f"notebooken sparades i {failed}.{kept}"
-                ),
-            ) from exc
+            failures = {
+                "en": _describe_failure(exc, "en"),
+                "sv": _describe_failure(exc, "sv", _shown_error(exc)),
+            }
+            en, sv = (
+                _TEXTS(
+                    "report_failed",
+                    lang,
+                    slug=slug,
+                    failure=failures[lang],
+                    failed=failed,
+                    kept=_TEXTS("report_failed_kept", lang, final=final) if final.exists() else "",
+                )
+                for lang in ("en", "sv")
+            )
+            raise ReportError(en, sv=sv) from exc
         seconds_exec = time.perf_counter() - t_exec
         if on_executed is not None:
             on_executed()
@@ -593,11 +628,17 @@ def run_report(
     except OSError as exc:  # disk full or folder gone read-only while writing
         from research.core.locking import describe_os_error
 
-        kept = f"; the previous report in {final} is unchanged" if final.exists() else ""
-        raise ReportError(
-            f"report {slug} could not be written: {describe_os_error(exc, root)}{kept}",
-            sv=f"rapporten {slug} kunde inte skrivas: {describe_os_error(exc, root)}{kept}",
-        ) from exc
+        en, sv = (
+            _TEXTS(
+                "report_not_written",
+                lang,
+                slug=slug,
+                cause=describe_os_error(exc, root, lang),
+                kept=_TEXTS("report_not_written_kept", lang, final=final) if final.exists() else "",
+            )
+            for lang in ("en", "sv")
+        )
+        raise ReportError(en, sv=sv) from exc
     finally:
         for key, value in env_before.items():
             if value is None:
@@ -638,7 +679,7 @@ def _prepare_output(root: Path, staging: Path) -> None:
             f"{describe_os_error(exc, root)}; no report was written (the previous ones are "
             "unchanged). Give --output a writable folder.",
             sv=(
-                f"{describe_os_error(exc, root)}; ingen rapport skrevs (de tidigare är "
+                f"{describe_os_error(exc, root, 'sv')}; ingen rapport skrevs (de tidigare är "
                 "oförändrade). Ge --output en skrivbar mapp."
             ),
         ) from exc

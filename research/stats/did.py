@@ -66,6 +66,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,7 @@ from scipy import stats
 
 from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     ExactFitInferenceWarning,
     FewAssignmentsWarning,
@@ -110,6 +112,9 @@ __all__ = [
     "diff_in_diff",
     "event_study",
 ]
+
+#: The error messages in Swedish and English (``did_errors.toml``).
+_TEXTS = load_catalogue(Path(__file__).with_name("did_errors.toml"))
 
 _MIN_CLUSTERS = 30
 _MIN_TREATED_CLUSTERS = 10
@@ -236,9 +241,8 @@ class DiDResult(ResultDisplay):
         from matplotlib.figure import Figure
 
         if self.placebo_estimates is None:
-            raise EstimationError(
-                f"plot(): {self.method} inference has no permutation distribution to draw"
-            )
+            en, sv = _TEXTS.both("plot_no_permutation", method=self.method)
+            raise EstimationError(en, sv=sv)
         fig = Figure(figsize=(7, 4))
         ax = fig.subplots()
         ax.hist(np.asarray(self.placebo_estimates, dtype=float), bins=30, color="0.7")
@@ -380,27 +384,27 @@ def _break_years(series_breaks: Sequence) -> list[int]:
         try:
             out.append(int(year))
         except (TypeError, ValueError) as exc:
-            raise ArgumentError(
-                f"series_breaks must hold years (int) or SeriesBreak objects; got {b!r}"
-            ) from exc
+            en, sv = _TEXTS.both("series_breaks", value=b)
+            raise ArgumentError(en, sv=sv) from exc
     return sorted(set(out))
 
 
 def _require_columns(data: pl.DataFrame, cols: dict[str, str | None]) -> None:
     if not isinstance(data, pl.DataFrame):
-        raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
+        en, sv = _TEXTS.both("not_a_dataframe", type=type(data).__name__)
+        raise ArgumentError(en, sv=sv)
     for arg, col in cols.items():
         if col is not None and col not in data.columns:
-            raise ArgumentError(
-                f"{arg}={col!r} is not a column of data; available columns: {data.columns}"
-            )
+            en, sv = _TEXTS.both("not_a_column", arg=arg, col=col, columns=data.columns)
+            raise ArgumentError(en, sv=sv)
 
 
 def _binary(values: np.ndarray, name: str) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     if not np.all(np.isin(v, (0.0, 1.0))):
         bad = sorted(set(v[~np.isin(v, (0.0, 1.0))].tolist()))[:5]
-        raise ArgumentError(f"column {name!r} must be 0/1; found values {bad}")
+        en, sv = _TEXTS.both("not_binary", name=name, bad=bad)
+        raise ArgumentError(en, sv=sv)
     return v
 
 
@@ -418,12 +422,11 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     drop_singletons: bool = False,
 ) -> tuple[_Panel, pl.DataFrame]:
     if family not in ("gaussian", "poisson"):
-        raise ArgumentError(f"family={family!r} is not supported; use 'gaussian' or 'poisson'")
+        en, sv = _TEXTS.both("family", family=family)
+        raise ArgumentError(en, sv=sv)
     if offset is not None and family != "poisson":
-        raise ArgumentError(
-            "offset is only used with family='poisson' (it names an exposure column whose "
-            "log enters the model); for rates use family='gaussian' without offset"
-        )
+        en, sv = _TEXTS.both("offset_not_poisson")
+        raise ArgumentError(en, sv=sv)
     cols = {
         "unit": unit, "time": time, "outcome": outcome, "treated": treated, "post": post,
         "offset": offset, "cluster": cluster,
@@ -435,7 +438,8 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson":
         if np.any(y < 0):
-            raise ArgumentError(f"family='poisson' needs non-negative counts in {outcome!r}")
+            en, sv = _TEXTS.both("poisson_negative", outcome=outcome)
+            raise ArgumentError(en, sv=sv)
         if np.any(np.abs(y - np.round(y)) > 1e-9):
             warns.append(
                 NonIntegerCountsWarning(
@@ -448,10 +452,8 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     if offset is not None:
         expo = df[offset].cast(pl.Float64).to_numpy()
         if np.any(expo <= 0):
-            raise ArgumentError(
-                f"offset={offset!r} must name a positive exposure (e.g. population); "
-                "found values <= 0"
-            )
+            en, sv = _TEXTS.both("offset_not_positive", offset=offset)
+            raise ArgumentError(en, sv=sv)
         off = np.log(expo)
     # drop units / periods without any event (their fixed effect is -infinity)
     if family == "poisson":
@@ -493,7 +495,8 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
             df = df.filter(pl.Series(keep))
             y, off = y[keep], off[keep]
             if df.height == 0:
-                raise DataError("no observations left after dropping singletons")
+                en, sv = _TEXTS.both("no_rows_after_singletons")
+                raise DataError(en, sv=sv)
     ucol = df[unit].cast(pl.String).to_numpy()
     unit_labels_arr, unit_codes = np.unique(ucol, return_inverse=True)
     time_values, time_codes = np.unique(df[time].to_numpy(), return_inverse=True)
@@ -502,10 +505,8 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     treated_u = np.zeros(n_units)
     np.maximum.at(treated_u, unit_codes, tr)
     if np.any(treated_u[unit_codes] != tr):
-        raise DesignError(
-            f"column {treated!r} must be constant within each unit (1 for the treated group "
-            "in every period); for a treatment that starts later use the post column"
-        )
+        en, sv = _TEXTS.both("treated_not_constant", treated=treated)
+        raise DesignError(en, sv=sv)
     ident.check_comparison_units(treated_u, treated)
     if family == "gaussian":
         ident.check_outcome_varies(y, outcome)
@@ -565,6 +566,9 @@ def _n_nested(panel: _Panel, n_time_cols: int) -> int:
     return out
 
 
+#: What to do about collinear terms, for :func:`research.stats.identification.check_rank`:
+#: English, as it takes it; its Swedish is the entry of ``identification_errors.toml`` with
+#: this English (``hint_did_rank``), which check_rank looks up.
 _RANK_HINT = (
     "check that treatment varies within periods and that each unit has observations in "
     "more than one period"
@@ -862,18 +866,17 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     See the module docstring.
     """
     if inference not in ("auto", "cluster", "permutation", "wild"):
-        raise ArgumentError(
-            f"inference={inference!r} is not supported; use 'auto', 'cluster', "
-            "'permutation' or 'wild'"
-        )
+        en, sv = _TEXTS.both("inference_did", inference=inference)
+        raise ArgumentError(en, sv=sv)
     if design not in ("twfe", "2x2"):
-        raise ArgumentError(f"design={design!r} is not supported; use 'twfe' or '2x2'")
+        en, sv = _TEXTS.both("design", design=design)
+        raise ArgumentError(en, sv=sv)
     if not 0 < level < 1:
-        raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
+        en, sv = _TEXTS.both("level", level=level)
+        raise ArgumentError(en, sv=sv)
     if bootstrap_weights not in ("auto", "rademacher", "webb"):
-        raise ArgumentError(
-            f"bootstrap_weights={bootstrap_weights!r}; use 'auto', 'rademacher' or 'webb'"
-        )
+        en, sv = _TEXTS.both("bootstrap_weights", value=bootstrap_weights)
+        raise ArgumentError(en, sv=sv)
     n_permutations = check_replications(n_permutations, "n_permutations")
     n_bootstrap = check_replications(n_bootstrap, "n_bootstrap")
     panel, _ = _prepare(
@@ -956,7 +959,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         warns.append(_exact_fit_warning(family, method))
     if method == "cluster":
         if G < 2:
-            raise DesignError("cluster-robust inference needs at least two clusters")
+            en, sv = _TEXTS.both("cluster_needs_two")
+            raise DesignError(en, sv=sv)
         if G < _MIN_CLUSTERS or min(G1, G0) < _MIN_TREATED_CLUSTERS:
             warns.append(
                 FewClustersWarning(
@@ -975,10 +979,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         )  # fmt: skip
     else:
         if family != "gaussian":
-            raise ArgumentError(
-                "the wild cluster bootstrap is implemented for family='gaussian' only; use "
-                "inference='permutation' for counts"
-            )
+            en, sv = _TEXTS.both("wild_gaussian_only")
+            raise ArgumentError(en, sv=sv)
         if G1 == 1:
             reason += " " + _WILD_FAILS
             warns.append(WildBootstrapOneClusterWarning(_WILD_FAILS))
@@ -1019,10 +1021,8 @@ def _common_post(panel: _Panel) -> np.ndarray:
     np.minimum.at(lo, panel.time_codes, panel.post)
     np.maximum.at(hi, panel.time_codes, panel.post)
     if np.any(lo != hi):
-        raise DesignError(
-            "permutation inference needs a common post period (post must be the same for all "
-            "units in each period); use inference='cluster' or 'wild' for staggered timing"
-        )
+        en, sv = _TEXTS.both("common_post")
+        raise DesignError(en, sv=sv)
     return hi
 
 
@@ -1369,46 +1369,45 @@ def _event_times(
     tr_obs = panel.treated_u[panel.unit_codes]
     if tt_col is not None:
         if tt_col not in data.columns:
-            raise ArgumentError(f"treatment_time={tt_col!r} is not a column of data")
+            en, sv = _TEXTS.both("treatment_time_not_column", col=tt_col)
+            raise ArgumentError(en, sv=sv)
         sub = data.select([unit, time, tt_col]).join(
             df.select([unit, time]), on=[unit, time], how="semi"
         )
         tt_map = dict(sub.group_by(unit).agg(pl.col(tt_col).drop_nulls().first()).iter_rows())
         T_obs = np.array([tt_map.get(u, None) for u in df[unit].to_list()], dtype=object)
         if any(T_obs[i] is None for i in np.flatnonzero(tr_obs == 1)):
-            raise ArgumentError(f"treated units need a value in {tt_col!r}")
+            en, sv = _TEXTS.both("treatment_time_missing", col=tt_col)
+            raise ArgumentError(en, sv=sv)
         T_obs = np.array([float(t) if t is not None else np.nan for t in T_obs])
     else:
         try:
             T0 = float(treatment_time)
         except (TypeError, ValueError):
-            raise DesignError(
-                f"treatment_time={treatment_time!r} is neither a number nor a column of data"
-            ) from None
+            en, sv = _TEXTS.both("treatment_time_invalid", value=treatment_time)
+            raise DesignError(en, sv=sv) from None
         T_obs = np.full(tv.size, T0)
         ident.check_periods(tv[tr_obs == 1], T0)
     etime = np.where(tr_obs == 1, tv - T_obs, np.nan)
     ev_raw = etime[tr_obs == 1]
     if not (ev_raw < 0).any() or not (ev_raw >= 0).any():
         side = "pre" if not (ev_raw < 0).any() else "post"
-        raise DesignError(
-            f"no {side}-treatment period: no treated unit is observed "
-            f"{'before' if side == 'pre' else 'from'} its treatment time in {tt_col!r}"
-        )
+        en, sv = _TEXTS.both(f"no_{side}_period", col=tt_col)
+        raise DesignError(en, sv=sv)
     if window is not None:
         lo_w, hi_w = window
         if not lo_w <= reference <= hi_w:
-            raise ArgumentError(f"reference={reference} lies outside window={window}")
+            en, sv = _TEXTS.both("reference_outside_window", reference=reference, window=window)
+            raise ArgumentError(en, sv=sv)
         etime = np.where(tr_obs == 1, np.clip(etime, lo_w, hi_w), np.nan)
     ev = etime[tr_obs == 1]
     if np.any(np.abs(ev - np.round(ev)) > 1e-9):
-        raise ArgumentError("event times (time - treatment_time) must be whole periods")
+        en, sv = _TEXTS.both("event_times_not_whole")
+        raise ArgumentError(en, sv=sv)
     levels = sorted({round(e) for e in ev})
     if reference not in levels:
-        raise ArgumentError(
-            f"reference={reference} is not an observed event time of the treated units "
-            f"(observed: {levels}); choose one of these"
-        )
+        en, sv = _TEXTS.both("reference_not_observed", reference=reference, levels=levels)
+        raise ArgumentError(en, sv=sv)
     etime = np.where(tr_obs == 1, np.round(etime), np.nan)
     return tv, tr_obs, T_obs, etime, levels
 
@@ -1509,12 +1508,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     heterogeneous treatment effects. *Journal of Econometrics* 225(2), 175-199.
     """
     if inference not in ("auto", "cluster", "permutation"):
-        raise ArgumentError(
-            f"inference={inference!r} is not supported for event studies; use 'auto', "
-            "'cluster' or 'permutation'"
-        )
+        en, sv = _TEXTS.both("inference_event", inference=inference)
+        raise ArgumentError(en, sv=sv)
     if not 0 < level < 1:
-        raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
+        en, sv = _TEXTS.both("level", level=level)
+        raise ArgumentError(en, sv=sv)
     n_permutations = check_replications(n_permutations, "n_permutations")
     panel, df = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=None,
@@ -1542,6 +1540,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     ev_levels = [e for e in levels if e != reference]
     ident.check_rank(
         X, _names(panel, "twfe", 0, [f"event time {e}" for e in ev_levels]),
+        # English as check_rank takes it; Swedish: identification_errors.toml hint_event_study_rank
         "the event-time dummies are collinear with the unit and period effects; add "
         "comparison units observed in every period, or bin distant event times with window=",
     )  # fmt: skip
@@ -1569,7 +1568,8 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
         inference, (G, G1, G0), staggered, warns, _EVENT_REASONS
     )
     if method == "permutation" and staggered:
-        raise ArgumentError("permutation inference needs a common treatment time")
+        en, sv = _TEXTS.both("permutation_common_time")
+        raise ArgumentError(en, sv=sv)
 
     if method == "cluster":
         nested = _n_nested(panel, int(panel.time_codes.max()))

@@ -30,11 +30,13 @@ Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import special
 
 from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.i18n import load_catalogue
 
 __all__ = [
     "GLMFit",
@@ -47,6 +49,9 @@ __all__ = [
 ]
 
 _FAMILIES = ("gaussian", "poisson", "negbin")
+
+#: Error messages in Swedish and English (research/stats/glm_errors.toml).
+_ERRORS = load_catalogue(Path(__file__).with_name("glm_errors.toml"))
 
 #: Rounding units per observation a fitted value may be off by and still count as exact. A
 #: least-squares or IRLS fit in double precision computes each fitted value from sums of up
@@ -117,22 +122,19 @@ def _check(X: np.ndarray, y: np.ndarray, offset: np.ndarray | None) -> tuple:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-        raise ArgumentError(
-            f"design matrix of shape {X.shape} and outcome of shape {y.shape} do not match; "
-            "expected X of shape (n, k) and y of shape (n,)"
-        )
+        en, sv = _ERRORS.both("shape_mismatch", x_shape=X.shape, y_shape=y.shape)
+        raise ArgumentError(en, sv=sv)
     off = np.zeros_like(y) if offset is None else np.asarray(offset, dtype=float)
     if off.shape != y.shape:
-        raise ArgumentError(f"offset has shape {off.shape}, expected {y.shape}")
+        en, sv = _ERRORS.both("offset_shape", shape=off.shape, expected=y.shape)
+        raise ArgumentError(en, sv=sv)
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y)) and np.all(np.isfinite(off))):
-        raise ArgumentError("design, outcome and offset must be finite (no NaN or inf)")
+        en, sv = _ERRORS.both("not_finite")
+        raise ArgumentError(en, sv=sv)
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:
-        raise DesignError(
-            f"the design matrix has {X.shape[1]} columns but rank {rank}: some terms are "
-            "collinear; drop redundant terms (for example a level shift absorbed by time "
-            "fixed effects)"
-        )
+        en, sv = _ERRORS.both("rank_deficient", k=X.shape[1], rank=rank)
+        raise DesignError(en, sv=sv)
     return X, y, off
 
 
@@ -253,9 +255,11 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     2.0
     """
     if family not in _FAMILIES:
-        raise ArgumentError(f"family={family!r} is not supported; use one of {_FAMILIES}")
+        en, sv = _ERRORS.both("unknown_family", family=family, families=_FAMILIES)
+        raise ArgumentError(en, sv=sv)
     if scale not in ("model", "x2"):
-        raise ArgumentError(f"scale={scale!r} is not supported; use 'model' or 'x2'")
+        en, sv = _ERRORS.both("unknown_scale", scale=scale)
+        raise ArgumentError(en, sv=sv)
     X, y, off = _check(X, y, offset)
     n, k = X.shape
     if family == "gaussian":
@@ -273,10 +277,12 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
             family=family, alpha=None, converged=True, n_iter=1,
         )  # fmt: skip
     if np.any(y < 0):
-        raise ArgumentError("counts must be non-negative for the Poisson/NB2 families")
+        en, sv = _ERRORS.both("negative_counts")
+        raise ArgumentError(en, sv=sv)
     if family == "negbin":
         if alpha is None or not alpha > 0:
-            raise ArgumentError("family='negbin' needs alpha > 0; use fit_negbin to estimate it")
+            en, sv = _ERRORS.both("negbin_needs_alpha")
+            raise ArgumentError(en, sv=sv)
         a = float(alpha)
     else:
         a = 0.0
@@ -343,7 +349,8 @@ def fit_negbin(
     """
     X, y, off = _check(X, y, offset)
     if np.any(y < 0):
-        raise ArgumentError("counts must be non-negative for the NB2 family")
+        en, sv = _ERRORS.both("negative_counts_nb2")
+        raise ArgumentError(en, sv=sv)
     pois = fit_glm(X, y, family="poisson", offset=off, max_iter=max_iter, tol=tol)
     state = {"beta": pois.params}
 
@@ -368,7 +375,8 @@ def fit_negbin(
     if s_hi > 0:  # no over-dispersion: the Poisson limit is the maximum
         return fit_glm(X, y, family="negbin", offset=off, alpha=1e-8, start=pois.params)
     if s_lo < 0:
-        raise EstimationError("the NB2 dispersion could not be estimated (alpha -> infinity)")
+        en, sv = _ERRORS.both("nb2_dispersion")
+        raise EstimationError(en, sv=sv)
     from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
 
     log_theta = optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500)
@@ -443,10 +451,12 @@ def cluster_covariance(
     _, codes = np.unique(np.asarray(clusters), return_inverse=True)
     G = int(codes.max()) + 1
     if G < 2:
-        raise DesignError("cluster-robust covariance needs at least two clusters")
+        en, sv = _ERRORS.both("too_few_clusters")
+        raise DesignError(en, sv=sv)
     n, k = X.shape
     if not 0 <= n_nested < k:
-        raise ArgumentError(f"n_nested={n_nested} must lie in [0, {k}) for {k} columns")
+        en, sv = _ERRORS.both("n_nested_range", n_nested=n_nested, k=k)
+        raise ArgumentError(en, sv=sv)
     r = y - fit.mu
     if fit.family == "negbin":
         r = r / (1.0 + fit.alpha * fit.mu)
@@ -537,5 +547,6 @@ def cr1_factor(n: int, k: int, g: int) -> float:
     1.190992
     """
     if g < 2 or n <= k:
-        raise ArgumentError(f"the CR1 factor needs G >= 2 and N > K (G={g}, N={n}, K={k})")
+        en, sv = _ERRORS.both("cr1_factor", g=g, n=n, k=k)
+        raise ArgumentError(en, sv=sv)
     return g / (g - 1) * (n - 1) / (n - k)

@@ -6,7 +6,8 @@ One validation layer shared by :func:`research.stats.did.diff_in_diff`,
 frames and either returns a cleaned value or raises :class:`research.core.errors.DesignError`
 (the design does not identify the effect) or :class:`research.core.errors.EstimationError` (a fit
 would fail, e.g. collinear terms), with a one-line message that says what is wrong and what to
-do. The estimators call them in the order data -> columns -> units -> periods -> counts.
+do, in English and Swedish (the catalogue ``identification_errors.toml``). The estimators call
+them in the order data -> columns -> units -> periods -> counts.
 
 A degenerate design otherwise ends in a confident artefact: a rate ratio of 1e-16 with an
 interval [0, inf] (separation), a rank error that names no cause, a p-value from
@@ -24,14 +25,17 @@ methodological aspects. *Journal of Economic Literature* 59(2), 391-425.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
+from research.core.i18n import load_catalogue
 from research.core.warnings import MissingRowsDroppedWarning, PilotbenchWarning
 
 __all__ = [
@@ -55,6 +59,41 @@ __all__ = [
     "numeric_time",
     "overfit_note",
 ]
+
+_TEXTS = load_catalogue(Path(__file__).with_name("identification_errors.toml"))
+
+
+class _Both(NamedTuple):
+    """A value worded in each language (a sub-phrase of a message)."""
+
+    en: str
+    sv: str
+
+
+def _both(key: str, /, **values: Any) -> tuple[str, str]:
+    """The error message ``key`` in English and Swedish; :class:`_Both` values per language."""
+
+    def pick(lang: str) -> dict[str, Any]:
+        return {k: getattr(v, lang) if isinstance(v, _Both) else v for k, v in values.items()}
+
+    return _TEXTS(key, "en", **pick("en")), _TEXTS(key, "sv", **pick("sv"))
+
+
+def _phrase(key: str, /, **values: Any) -> _Both:
+    """The sub-phrase ``key`` in both languages, to fill into a message."""
+    return _Both(*_both(key, **values))
+
+
+def _caller_phrase(text: str, prefix: str) -> _Both | None:
+    """A caller's English phrase (a hint, a where=) with its Swedish from the catalogue.
+
+    The catalogue's ids starting with ``prefix`` hold the phrases the estimators pass; the one
+    whose English is ``text`` gives the Swedish. ``None`` when ``text`` has no entry.
+    """
+    for key in _TEXTS:
+        if key.startswith(prefix) and _TEXTS[key]["en"] == text:
+            return _Both(text, _TEXTS(key, "sv"))
+    return None
 
 
 def numeric_time(col: pl.Series, name: str) -> np.ndarray:
@@ -89,14 +128,10 @@ def numeric_time(col: pl.Series, name: str) -> np.ndarray:
         bad = col.filter(parsed.is_null() & col.is_not_null())
         if bad.len() == 0:
             return parsed.to_numpy()
-        raise DesignError(
-            f"time column {name!r} has type {col.dtype} with values such as "
-            f"{bad[0]!r} that are not numbers; convert it to numbers (e.g. integer years)"
-        )
-    raise DesignError(
-        f"time column {name!r} has type {col.dtype}; use numbers (e.g. integer years) or "
-        "text holding numbers"
-    )
+        en, sv = _both("time_not_numbers", name=name, dtype=col.dtype, value=bad[0])
+        raise DesignError(en, sv=sv)
+    en, sv = _both("time_wrong_type", name=name, dtype=col.dtype)
+    raise DesignError(en, sv=sv)
 
 
 def drop_missing(df: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, int]:
@@ -163,9 +198,8 @@ def complete_rows(
     cols = list(columns)
     df, n_missing = drop_missing(data.select(cols), cols)
     if df.height == 0:
-        raise DataError(
-            f"no complete rows to fit: every row has a missing value (null or NaN) in {cols}"
-        )
+        en, sv = _both("no_complete_rows", columns=cols)
+        raise DataError(en, sv=sv)
     if not n_missing:
         return df, []
     message = f"{n_missing} rows with missing values (null or NaN) in {cols} were dropped."
@@ -192,9 +226,8 @@ def as_float_array(x: Any, name: str) -> np.ndarray:
     try:
         return np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ArgumentError(
-            f"{name} must be a number or a sequence of numbers; got {type(x).__name__} ({x!r:.80})."
-        ) from exc
+        en, sv = _both("not_numbers", name=name, type=type(x).__name__, value=x)
+        raise ArgumentError(en, sv=sv) from exc
 
 
 def check_per(per: Any) -> float:
@@ -211,10 +244,8 @@ def check_per(per: Any) -> float:
     100000.0
     """
     if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
-        raise ArgumentError(
-            f"per must be a positive number (e.g. 100_000); got {per!r}.",
-            sv=f"per ska vara ett positivt tal (t.ex. 100_000); fick {per!r}.",
-        )
+        en, sv = _both("per_not_positive", per=per)
+        raise ArgumentError(en, sv=sv)
     return float(per)
 
 
@@ -231,10 +262,9 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
     >>> check_choice("exact", "method", ("exact", "normal"))
     """
     if value not in choices:
-        raise ArgumentError(
-            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.",
-            sv=f"{name} ska vara en av {', '.join(repr(c) for c in choices)}; fick {value!r}.",
-        )
+        listed = ", ".join(repr(c) for c in choices)
+        en, sv = _both("not_a_choice", name=name, choices=listed, value=value)
+        raise ArgumentError(en, sv=sv)
 
 
 def _first_bad(x: np.ndarray, ok: np.ndarray, missing_ok: bool) -> float | None:
@@ -269,22 +299,13 @@ def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
     research.core.errors.ArgumentError: count must hold non-negative whole numbers (event counts); got 2.5. Round estimated counts first (e.g. the panel's count_est column).
     """  # noqa: E501 - a doctest's output is one line
     if np.isinf(x).any():
-        raise ArgumentError(
-            f"{name} contains infinite values; counts must be finite.",
-            sv=f"{name} innehåller oändliga värden; antal måste vara ändliga.",
-        )
+        en, sv = _both("counts_infinite", name=name)
+        raise ArgumentError(en, sv=sv)
     bad = _first_bad(x, np.isfinite(x) & (x >= 0) & (x == np.floor(x)), missing_ok)
     if bad is not None:
-        raise ArgumentError(
-            f"{name} must hold non-negative whole numbers (event counts)"
-            f"{'' if missing_ok else ' without missing values'}; got {bad!r}. Round estimated "
-            "counts first (e.g. the panel's count_est column).",
-            sv=(
-                f"{name} ska innehålla icke-negativa heltal (antal händelser)"
-                f"{'' if missing_ok else ' utan saknade värden'}; fick {bad!r}. Avrunda "
-                "uppskattade antal först (t.ex. panelens kolumn count_est)."
-            ),
-        )
+        without = _Both("", "") if missing_ok else _phrase("without_missing")
+        en, sv = _both("counts_not_whole", name=name, without=without, bad=bad)
+        raise ArgumentError(en, sv=sv)
 
 
 def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
@@ -307,16 +328,9 @@ def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> Non
     """  # noqa: E501 - a doctest's output is one line
     bad = _first_bad(e, (e > 0) & np.isfinite(e), missing_ok)
     if bad is not None:
-        raise ArgumentError(
-            f"{name} must be positive and finite (person-years at risk)"
-            f"{'' if missing_ok else ' without missing values'}; got {bad!r}. Drop areas or "
-            "years without a population first.",
-            sv=(
-                f"{name} ska vara positiv och ändlig (personår under risk)"
-                f"{'' if missing_ok else ' utan saknade värden'}; fick {bad!r}. Ta först bort "
-                "områden eller år utan folkmängd."
-            ),
-        )
+        without = _Both("", "") if missing_ok else _phrase("without_missing")
+        en, sv = _both("exposures_not_positive", name=name, without=without, bad=bad)
+        raise ArgumentError(en, sv=sv)
 
 
 def check_keywords(options: Mapping[str, Any], allowed: Collection[str], func: str) -> None:
@@ -369,7 +383,9 @@ def check_weights(
     missing
         The weight of a name ``weights`` leaves out.
     what
-        What a name is (``"component"``, ``"variable"``), used in the messages.
+        What a name is (``"component"``, ``"variable"``), used in the messages; its Swedish
+        comes from the catalogue ``identification_errors.toml`` (``weight_term_<what>``,
+        plural ``weight_terms_<what>``), ``"namn"`` when it has none.
 
     Returns
     -------
@@ -388,29 +404,29 @@ def check_weights(
     {'need': 2.0, 'similarity': 0.0}
     """
     if not isinstance(weights, Mapping):
-        raise ArgumentError(
-            f"weights must be a dict {what} -> weight; got {weights!r}",
-            sv=f"weights ska vara en dict {what} -> vikt; fick {weights!r}",
-        )
+        en, sv = _both("weights_not_mapping", what=_weight_term(what, ""), weights=weights)
+        raise ArgumentError(en, sv=sv)
     unknown = sorted(set(weights) - set(names))
     if unknown:
-        raise ArgumentError(
-            f"weights name unknown {what}s {unknown}; use {list(names)}",
-            sv=f"weights nämner okända {what} {unknown}; använd {list(names)}",
-        )
+        whats = _weight_term(what, "s")
+        en, sv = _both("weights_unknown_names", whats=whats, unknown=unknown, names=list(names))
+        raise ArgumentError(en, sv=sv)
     out = {name: weights.get(name, missing) for name in names}
     for name, w in out.items():
         if not (_is_number(w) and np.isfinite(float(w)) and w >= 0):
-            raise ArgumentError(
-                f"weight of {name!r} must be a number >= 0; got {w!r}",
-                sv=f"vikten för {name!r} ska vara ett tal >= 0; fick {w!r}",
-            )
+            en, sv = _both("weight_not_number", name=name, weight=w)
+            raise ArgumentError(en, sv=sv)
     if sum(out.values()) <= 0:
-        raise ArgumentError(
-            "at least one weight must be positive",
-            sv="minst en vikt ska vara positiv",
-        )
+        en, sv = _both("weights_all_zero")
+        raise ArgumentError(en, sv=sv)
     return {name: float(w) for name, w in out.items()}
+
+
+def _weight_term(what: str, plural: str) -> _Both:
+    """``what`` (``plural``: with ``"s"``) in English, its Swedish from the catalogue."""
+    key = f"weight_term{plural}_{what}"
+    sv = _TEXTS(key if key in _TEXTS else f"weight_term{plural}_other", "sv")
+    return _Both(what + plural, sv)
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
@@ -435,10 +451,9 @@ def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
     dup = df.group_by(list(keys)).len().filter(pl.col("len") > 1).sort(list(keys))
     if dup.height:
         ex = ", ".join(f"{k}={v!r}" for k, v in zip(keys, dup.row(0)[: len(keys)], strict=True))
-        raise DesignError(
-            f"data must have one row per {' and '.join(keys)}; {dup.height} combinations "
-            f"repeat, e.g. {ex}; aggregate or filter the data first (one indicator, one sex)"
-        )
+        joined = functools.reduce(lambda a, b: _phrase("and", a=a, b=b), map(str, keys))
+        en, sv = _both("rows_repeat", keys=joined, n=dup.height, example=ex)
+        raise DesignError(en, sv=sv)
 
 
 def check_comparison_units(treated_by_unit: np.ndarray, treated: str) -> None:
@@ -463,13 +478,11 @@ def check_comparison_units(treated_by_unit: np.ndarray, treated: str) -> None:
     n = treated_by_unit.size
     n1 = int(np.sum(treated_by_unit == 1))
     if n1 == n:
-        raise DesignError(
-            f"no untreated comparison units: all {n} units have {treated} == 1, so the "
-            "effect cannot be told apart from what happened to every unit at the same time; "
-            "add units that were never treated"
-        )
+        en, sv = _both("no_comparison_units", n=n, treated=treated)
+        raise DesignError(en, sv=sv)
     if n1 == 0:
-        raise DesignError(f"no treated units: {treated} is 0 for every unit")
+        en, sv = _both("no_treated_units", treated=treated)
+        raise DesignError(en, sv=sv)
 
 
 def check_periods(
@@ -511,18 +524,19 @@ def check_periods(
     u = np.unique(np.asarray(times, dtype=float))
     n_pre = int(np.sum(u < treatment_time))
     n_post = int(np.sum(u >= treatment_time))
-    rng = f"{u.min():g}-{u.max():g}" if u.size else "empty"
+    rng = f"{u.min():g}-{u.max():g}" if u.size else _phrase("range_empty")
     if n_pre < min_pre:
-        raise DesignError(
-            f"no pre-treatment period: {what}={treatment_time:g} leaves {n_pre} period(s) "
-            f"before it in the data ({rng}), {min_pre} needed; the effect is not identified "
-            "without periods before the treatment"
-        )
+        en, sv = _both(
+            "too_few_pre_periods", what=what, time=treatment_time, n=n_pre, range=rng,
+            needed=min_pre,
+        )  # fmt: skip
+        raise DesignError(en, sv=sv)
     if n_post < min_post:
-        raise DesignError(
-            f"no post-treatment period: {what}={treatment_time:g} leaves {n_post} period(s) "
-            f"from it in the data ({rng}), {min_post} needed"
-        )
+        en, sv = _both(
+            "too_few_post_periods", what=what, time=treatment_time, n=n_post, range=rng,
+            needed=min_post,
+        )  # fmt: skip
+        raise DesignError(en, sv=sv)
     return n_pre, n_post
 
 
@@ -550,18 +564,21 @@ def check_pre_post(post: np.ndarray, treated_obs: np.ndarray, post_name: str) ->
     post = np.asarray(post, dtype=float)
     tr = np.asarray(treated_obs, dtype=float) == 1
     cells = [
-        (tr & (post == 0), "no pre-treatment period", "the treated units"),
-        (tr & (post == 1), "no post-treatment period", "the treated units"),
-        (~tr & (post == 0), "no pre-treatment period", "the comparison units"),
-        (~tr & (post == 1), "no post-treatment period", "the comparison units"),
+        (tr & (post == 0), 0, "who_treated"),
+        (tr & (post == 1), 1, "who_treated"),
+        (~tr & (post == 0), 0, "who_comparison"),
+        (~tr & (post == 1), 1, "who_comparison"),
     ]
-    for mask, label, who in cells:
+    for mask, want, who in cells:
         if not mask.any():
-            want = 0 if "pre" in label else 1
-            raise DesignError(
-                f"{label} for {who}: no observation of {who} has {post_name} == {want}; a "
-                "difference-in-differences needs both groups before and after the start"
+            en, sv = _both(
+                "pre_post_cell_missing",
+                label=_phrase("label_no_post" if want else "label_no_pre"),
+                who=_phrase(who),
+                post=post_name,
+                want=want,
             )
+            raise DesignError(en, sv=sv)
 
 
 def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
@@ -574,7 +591,9 @@ def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
     mask
         Observations that a term of the model fits on its own (e.g. treated post-period).
     where
-        Words naming those observations.
+        Words naming those observations (English; the Swedish is the catalogue entry
+        ``where_*`` of ``identification_errors.toml`` with that English, a general phrase when
+        there is none).
 
     Raises
     ------
@@ -587,11 +606,9 @@ def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
     """
     sel = np.asarray(y, dtype=float)[np.asarray(mask, dtype=bool)]
     if sel.size and np.all(sel == 0):
-        raise DesignError(
-            f"all {sel.size} counts {where} are zero: the rate ratio is 0 and its log is "
-            "minus infinity, so the Poisson maximum likelihood estimate does not exist "
-            "(separation); report the counts instead of a model estimate"
-        )
+        words = _caller_phrase(where, "where_") or _Both(where, _TEXTS("where_other", "sv"))
+        en, sv = _both("all_counts_zero", n=sel.size, where=words)
+        raise DesignError(en, sv=sv)
 
 
 def check_outcome_varies(y: np.ndarray, outcome: str) -> None:
@@ -608,10 +625,8 @@ def check_outcome_varies(y: np.ndarray, outcome: str) -> None:
     """
     y = np.asarray(y, dtype=float)
     if y.size and np.ptp(y) == 0:
-        raise DesignError(
-            f"outcome {outcome!r} is constant ({y[0]:g} in every row): there is no variation "
-            "to estimate an effect from"
-        )
+        en, sv = _both("outcome_constant", outcome=outcome, value=y[0])
+        raise DesignError(en, sv=sv)
 
 
 def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
@@ -624,7 +639,8 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
     names
         Column names (e.g. ``"treated x post"``, ``"unit a"``).
     hint
-        What to do, appended to the message.
+        What to do, appended to the message (English; the Swedish message has the catalogue
+        entry ``hint_*`` of ``identification_errors.toml`` with that English, or no hint).
 
     Raises
     ------
@@ -646,11 +662,16 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
         idx = np.flatnonzero(np.abs(null) > 1e-8 * np.abs(null).max())
         involved = [names[i] for i in idx[:6]]
         more = ", ..." if idx.size > 6 else ""
-        raise EstimationError(
-            f"the design matrix has {X.shape[1]} columns but rank {rank}: the terms "
-            f"{involved}{more} are collinear, so their coefficients are not identified"
-            + (f"; {hint}" if hint else "")
+        hint_en, hint_sv = (_caller_phrase(hint, "hint_") or (hint, "")) if hint else ("", "")
+        suffix = _Both(
+            _TEXTS("hint_suffix", "en", hint=hint_en) if hint_en else "",
+            _TEXTS("hint_suffix", "sv", hint=hint_sv) if hint_sv else "",
         )
+        en, sv = _both(
+            "rank_deficient", n_columns=X.shape[1], rank=rank, terms=involved, more=more,
+            hint=suffix,
+        )  # fmt: skip
+        raise EstimationError(en, sv=sv)
 
 
 def add_if_separable(design: np.ndarray, kept: list[np.ndarray], column: np.ndarray) -> bool:

@@ -36,6 +36,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from scipy import stats
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     AutocorrelationWarning,
     ExactFitWarning,
@@ -62,6 +64,9 @@ __all__ = ["ITSResult", "interrupted_time_series", "its_design"]
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^\s*\d{4}\s*$")
 _MIN_POINTS = 8
+
+#: Error messages in Swedish and English (research/stats/its_errors.toml).
+_ERRORS = load_catalogue(Path(__file__).with_name("its_errors.toml"))
 
 
 @dataclass(frozen=True)
@@ -181,9 +186,11 @@ def _month_index(value: object) -> int:
     if isinstance(value, str):
         m = _MONTH.match(value.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ArgumentError(f"monthly period {value!r} is not of the form 'YYYY-MM'")
+            en, sv = _ERRORS.both("bad_month", value=value)
+            raise ArgumentError(en, sv=sv)
         return int(m.group(1)) * 12 + int(m.group(2)) - 1
-    raise ArgumentError(f"cannot read {value!r} as a month (expected a date or 'YYYY-MM')")
+    en, sv = _ERRORS.both("not_a_month", value=value)
+    raise ArgumentError(en, sv=sv)
 
 
 def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
@@ -191,7 +198,8 @@ def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
     if col.dtype.is_numeric():
         t = col.cast(pl.Float64).to_numpy()
         if np.any(np.abs(t - np.round(t)) > 1e-9):
-            raise ArgumentError("a numeric time column must hold whole periods (years)")
+            en, sv = _ERRORS.both("fractional_years")
+            raise ArgumentError(en, sv=sv)
         return t, "year"
     if col.dtype in (pl.Date, pl.Datetime):
         return np.array([_month_index(v) for v in col.to_list()], dtype=float), "month"
@@ -200,17 +208,16 @@ def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
         if values and all(_YEAR.match(v) for v in values):  # years stored as text
             return np.array([float(v) for v in values]), "year"
         return np.array([_month_index(v) for v in values], dtype=float), "month"
-    raise DesignError(
-        f"time column {col.name!r} has type {col.dtype}; use integer years, a Date or "
-        "strings 'YYYY-MM'"
-    )
+    en, sv = _ERRORS.both("bad_time_type", name=col.name, dtype=col.dtype)
+    raise DesignError(en, sv=sv)
 
 
 def _interruption_t(value: object, period: str) -> float:
     if period == "year":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise ArgumentError(f"with yearly time the interruption must be a year, got {value!r}")
+        en, sv = _ERRORS.both("interruption_not_year", value=value)
+        raise ArgumentError(en, sv=sv)
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value * 12)  # January of that year
     return float(_month_index(value))
@@ -379,61 +386,72 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     See the module docstring.
     """
     if family not in ("poisson", "gaussian"):
-        raise ArgumentError(f"family={family!r} is not supported; use 'poisson' or 'gaussian'")
+        en, sv = _ERRORS.both("unknown_family", family=family)
+        raise ArgumentError(en, sv=sv)
     if overdispersion not in ("quasi", None, "negbin"):
-        raise ArgumentError(
-            f"overdispersion={overdispersion!r} is not supported; use 'quasi', None or 'negbin'"
-        )
+        en, sv = _ERRORS.both("unknown_overdispersion", overdispersion=overdispersion)
+        raise ArgumentError(en, sv=sv)
     if season_terms not in ("harmonic", "dummies"):
-        raise ArgumentError(f"season_terms={season_terms!r}; use 'harmonic' or 'dummies'")
+        en, sv = _ERRORS.both("unknown_season_terms", season_terms=season_terms)
+        raise ArgumentError(en, sv=sv)
     if not 0 < level < 1:
-        raise ArgumentError(f"level must lie in (0, 1), got {level!r}")
+        en, sv = _ERRORS.both("bad_level", level=level)
+        raise ArgumentError(en, sv=sv)
     if offset is not None and family != "poisson":
-        raise ArgumentError("offset is only used with family='poisson'")
+        en, sv = _ERRORS.both("offset_not_poisson")
+        raise ArgumentError(en, sv=sv)
     if not isinstance(data, pl.DataFrame):
-        raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
+        en, sv = _ERRORS.both("not_a_frame", got=type(data).__name__)
+        raise ArgumentError(en, sv=sv)
     cols = [c for c in (time, outcome, offset, control) if c is not None]
     for c in cols:
         if c not in data.columns:
-            raise ArgumentError(
-                f"column {c!r} is not in data; available: "
-                f"{', '.join(data.columns) or 'none (the frame has no columns)'}"
+            en, sv = (
+                _ERRORS(
+                    "no_column",
+                    lang,
+                    col=c,
+                    available=", ".join(data.columns) or _ERRORS("no_columns", lang),
+                )
+                for lang in ("en", "sv")
             )
+            raise ArgumentError(en, sv=sv)
     df, warns = ident.complete_rows(data, cols)
     t, period = _time_axis(df[time])
     t0 = _interruption_t(interruption, period)
     y = df[outcome].cast(pl.Float64).to_numpy()
     if family == "poisson" and np.any(y < 0):
-        raise ArgumentError(f"counts in {outcome!r} must be non-negative")
+        en, sv = _ERRORS.both("negative_counts", outcome=outcome)
+        raise ArgumentError(en, sv=sv)
     off = np.zeros_like(y)
     if offset is not None:
         expo = df[offset].cast(pl.Float64).to_numpy()
         if np.any(expo <= 0):
-            raise ArgumentError(f"exposure column {offset!r} must be positive")
+            en, sv = _ERRORS.both("exposure_not_positive", offset=offset)
+            raise ArgumentError(en, sv=sv)
         off = np.log(expo)
     group = None
     if control is not None:
         cv = df[control].cast(pl.Float64).to_numpy()
         if not np.all(np.isin(cv, (0.0, 1.0))):
-            raise ArgumentError(f"control column {control!r} must be 0/1")
+            en, sv = _ERRORS.both("control_not_binary", control=control)
+            raise ArgumentError(en, sv=sv)
         group = 1.0 - cv
         if group.sum() == 0 or group.sum() == group.size:
-            raise DesignError("a controlled ITS needs rows of both the treated and the "
-                                 "comparison series")  # fmt: skip
+            en, sv = _ERRORS.both("controlled_needs_both")
+            raise DesignError(en, sv=sv)
     keys = np.column_stack([t, group if group is not None else np.zeros_like(t)])
     if np.unique(keys, axis=0).shape[0] < keys.shape[0]:
-        raise DesignError(
-            f"each period must appear once per series: {time!r} has duplicated values; "
-            "aggregate or filter the data first"
-        )
+        en, sv = _ERRORS.both("duplicated_periods", time=time)
+        raise DesignError(en, sv=sv)
     tr_rows = group == 1 if group is not None else np.ones(t.size, bool)
     n_pre = int(np.sum(t[tr_rows] < t0))
     n_post = int(np.sum(t[tr_rows] >= t0))
     if n_pre < 2 or n_post < 1:
-        raise DesignError(
-            f"the interruption {interruption!r} leaves {n_pre} pre and {n_post} post periods; "
-            "need at least 2 before and 1 after (and preferably 8 each)"
+        en, sv = _ERRORS.both(
+            "too_few_periods", interruption=interruption, n_pre=n_pre, n_post=n_post
         )
+        raise DesignError(en, sv=sv)
     if family == "gaussian":
         ident.check_outcome_varies(y, outcome)
     else:
@@ -610,42 +628,41 @@ def _check_separation(
     post = t >= t0
     if np.all(y[tr_rows] == 0):
         n = int(tr_rows.sum())
-        which = "of the treated series " if group is not None else ""
-        which_sv = "i den behandlade serien " if group is not None else ""
-        raise DesignError(
-            f"all {n} counts {which}are zero, before and from the interruption "
-            f"{interruption!r}: there is no rate to model, so no level or slope change can be "
-            "estimated. Report the counts themselves (no events in any period); to get a "
-            "comparison, pool a larger area or a longer period, or choose a more common "
-            "indicator",
-            sv=(
-                f"alla {n} antal {which_sv}är noll, både före och från avbrottet "
-                f"{interruption!r}: det finns ingen takt att modellera, så ingen nivå- eller "
-                "lutningsförändring kan skattas. Redovisa antalen (inga händelser under någon "
-                "period); för en jämförelse, slå ihop ett större område eller en längre "
-                "period, eller välj en vanligare indikator"
-            ),
+        en, sv = (
+            _ERRORS(
+                "all_zero",
+                lang,
+                n=n,
+                interruption=interruption,
+                which=_ERRORS("of_treated_series", lang) if group is not None else "",
+            )
+            for lang in ("en", "sv")
         )
+        raise DesignError(en, sv=sv)
     for mask, side in ((tr_rows & post, "from"), (tr_rows & ~post, "before")):
         if np.all(y[mask] == 0):
-            extra = ""
+            extra = {"en": "", "sv": ""}
             if side == "from" and group is None and np.sum(~post) >= 2:
                 try:
                     p = _lr_no_change(t, y, off, t0)
                 except EstimationError:  # the test's NB2 fit failed: no p-value to add
                     p = None
                 if p is not None:
-                    extra = (
-                        "; a negative binomial likelihood-ratio test of no change (level and "
-                        f"slope, 2 df) gives p = {p:.2g}"
-                    )
-            raise DesignError(
-                f"all {int(mask.sum())} counts {side} the interruption {interruption!r} are "
-                "zero: the level change is a rate ratio of "
-                f"{'0' if side == 'from' else 'infinity'}, so the Poisson maximum likelihood "
-                "estimate does not exist (separation) and no interval can be given; report "
-                f"the counts{extra}"
+                    extra = {
+                        "en": _ERRORS("lr_no_change", "en", p=f"{p:.2g}"),
+                        "sv": _ERRORS("lr_no_change", "sv", p=f"{p:.2g}".replace(".", ",")),
+                    }
+            en, sv = (
+                _ERRORS(
+                    f"all_zero_{side}",
+                    lang,
+                    n=int(mask.sum()),
+                    interruption=interruption,
+                    extra=extra[lang],
+                )
+                for lang in ("en", "sv")
             )
+            raise DesignError(en, sv=sv)
 
 
 def _fit(

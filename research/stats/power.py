@@ -86,6 +86,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,7 @@ from scipy import special
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError
+from research.core.i18n import load_catalogue
 
 from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
 from ._resampling import at_least_as_extreme
@@ -109,6 +111,9 @@ __all__ = [
     "minimum_detectable_effect",
     "power_at",
 ]
+
+#: The error messages in Swedish and English (``power_errors.toml``).
+_TEXTS = load_catalogue(Path(__file__).with_name("power_errors.toml"))
 
 _ESTIMATORS = ("did_poisson", "its")
 _METHODS = ("analytic", "simulation")
@@ -131,18 +136,15 @@ _QUAD_WEIGHTS = norm_pdf(_QUAD_NODES) * (_QUAD_NODES[1] - _QUAD_NODES[0])
 def _check_share(dilution: float, district_rate_ratio: float) -> float:
     for name, v in (("dilution", dilution), ("district_rate_ratio", district_rate_ratio)):
         if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-            raise ArgumentError(f"{name} must be a positive number; got {v!r}.")
+            en, sv = _TEXTS.both("not_positive", name=name, value=v)
+            raise ArgumentError(en, sv=sv)
     if dilution > 1:
-        raise ArgumentError(
-            f"dilution is the pilot area's share of the measured area's population, at most 1; "
-            f"got {dilution!r}."
-        )
+        en, sv = _TEXTS.both("dilution_above_one", value=dilution)
+        raise ArgumentError(en, sv=sv)
     w = float(dilution * district_rate_ratio)
     if w > 1:
-        raise ArgumentError(
-            f"dilution x district_rate_ratio = {w:.3f} > 1: the pilot area would hold more "
-            "events than the whole measured area; check both numbers."
-        )
+        en, sv = _TEXTS.both("events_share_above_one", w=w)
+        raise ArgumentError(en, sv=sv)
     return w
 
 
@@ -227,7 +229,8 @@ def _as_array(x: Any, name: str) -> tuple[np.ndarray, str]:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ArgumentError(f"{name} must be a number or an array of numbers; got {x!r}") from exc
+        en, sv = _TEXTS.both("not_numbers", name=name, value=x)
+        raise ArgumentError(en, sv=sv) from exc
     return arr, ("scalar" if arr.ndim == 0 else "array")
 
 
@@ -459,7 +462,8 @@ class PowerResult(ResultDisplay):
             When the result has no curve (a vectorised call).
         """
         if self.curve is None:
-            raise ArgumentError("plot() needs a result for a single baseline count (no curve)")
+            en, sv = _TEXTS.both("plot_no_curve")
+            raise ArgumentError(en, sv=sv)
         return line_figure(
             self.curve["rate_ratio"].to_numpy(),
             [("power", self.curve["power"].to_numpy())],
@@ -542,23 +546,21 @@ def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerN
 def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarray, str]:
     if baseline_count is not None:
         if baseline_rate is not None or population is not None:
-            raise ArgumentError(
-                "give either baseline_count or baseline_rate with population, not both"
-            )
+            en, sv = _TEXTS.both("baseline_both")
+            raise ArgumentError(en, sv=sv)
         b, kind = _as_array(baseline_count, "baseline_count")
     else:
         if baseline_rate is None or population is None:
-            raise ArgumentError(
-                "give baseline_count (expected events per year) or baseline_rate and "
-                "population (count = rate x population / per)"
-            )
+            en, sv = _TEXTS.both("baseline_missing")
+            raise ArgumentError(en, sv=sv)
         r, k1 = _as_array(baseline_rate, "baseline_rate")
         p, k2 = _as_array(population, "population")
         b = r * p / float(per)
         kind = "series" if "series" in (k1, k2) else ("array" if b.ndim else "scalar")
     b = np.atleast_1d(b).astype(float)
     if np.any(b[~np.isnan(b)] < 0):
-        raise ArgumentError("baseline counts must be >= 0")
+        en, sv = _TEXTS.both("baseline_negative")
+        raise ArgumentError(en, sv=sv)
     return b, kind
 
 
@@ -574,32 +576,37 @@ def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
         (variance, "variance", _VARIANCE),
     ):
         if v not in ch:
-            raise ArgumentError(f"{name}={v!r} is not supported; use one of {', '.join(ch)}")
+            en, sv = _TEXTS.both("not_supported", name=name, value=v, choices=", ".join(ch))
+            raise ArgumentError(en, sv=sv)
     for v, name in ((alpha, "alpha"), (power, "power")):
         if not (isinstance(v, int | float) and 0 < v < 1):
-            raise ArgumentError(f"{name} must lie strictly between 0 and 1; got {v!r}")
+            en, sv = _TEXTS.both("not_a_probability", name=name, value=v)
+            raise ArgumentError(en, sv=sv)
     for v, name in ((years_pre, "years_pre"), (years_post, "years_post")):
         if not (isinstance(v, int) and v >= 1):
-            raise ArgumentError(f"{name} must be a whole number of years >= 1; got {v!r}")
+            en, sv = _TEXTS.both("years_not_whole", name=name, value=v)
+            raise ArgumentError(en, sv=sv)
     if estimator == "its" and years_pre < 2:
-        raise ArgumentError("estimator='its' needs years_pre >= 2 to estimate a pre-trend")
+        en, sv = _TEXTS.both("its_years_pre")
+        raise ArgumentError(en, sv=sv)
     if not (isinstance(overdispersion, int | float) and overdispersion >= 1):
-        raise ArgumentError(
-            f"overdispersion (phi, variance = phi x mean) must be >= 1; got {overdispersion!r}"
-        )
+        en, sv = _TEXTS.both("overdispersion", value=overdispersion)
+        raise ArgumentError(en, sv=sv)
     if n_control is not None and not (isinstance(n_control, int) and n_control >= 1):
-        raise ArgumentError(f"n_control must be a whole number >= 1 or None; got {n_control!r}")
+        en, sv = _TEXTS.both("n_control", value=n_control)
+        raise ArgumentError(en, sv=sv)
     if inference == "auto":
         inference = "permutation" if (estimator == "did_poisson" and n_control) else "wald"
     if inference == "permutation":
         if estimator != "did_poisson":
-            raise ArgumentError("inference='permutation' needs estimator='did_poisson'")
+            en, sv = _TEXTS.both("permutation_estimator")
+            raise ArgumentError(en, sv=sv)
         if n_control is None:
-            raise ArgumentError(
-                "inference='permutation' needs n_control, the number of comparison units"
-            )
+            en, sv = _TEXTS.both("permutation_n_control")
+            raise ArgumentError(en, sv=sv)
         if variance != "alternative":
-            raise ArgumentError("variance='null' applies to inference='wald' only")
+            en, sv = _TEXTS.both("variance_null_wald_only")
+            raise ArgumentError(en, sv=sv)
     return inference
 
 
@@ -608,9 +615,8 @@ def _model(b, n_control, control_count, years_pre, years_post, phi, estimator) -
         C, _ = _as_array(control_count, "control_count")
         C = np.broadcast_to(np.atleast_1d(C).astype(float), b.shape).copy()
         if np.any(C[~np.isnan(C)] <= 0):
-            raise ArgumentError(
-                "control_count (events per year in the comparison pool) must be > 0"
-            )
+            en, sv = _TEXTS.both("control_count_positive")
+            raise ArgumentError(en, sv=sv)
     elif n_control is not None:
         C = b * n_control
     else:
@@ -746,12 +752,11 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
             curve = _analytic_curve(safe, sign, alpha, inference, w, direction)
     else:
         if kind != "scalar" or bad[0]:
-            raise ArgumentError(
-                "method='simulation' needs a single positive baseline_count; use the analytic "
-                "method for many areas"
-            )
+            en, sv = _TEXTS.both("simulation_one_positive_baseline")
+            raise ArgumentError(en, sv=sv)
         if estimator != "did_poisson":
-            raise ArgumentError("method='simulation' is implemented for estimator='did_poisson'")
+            en, sv = _TEXTS.both("simulation_estimator")
+            raise ArgumentError(en, sv=sv)
         rr_k, curve = _simulate_mde(
             safe, sign, alpha, power, inference, w, direction, n_sim, effects, seed
         )
@@ -894,7 +899,8 @@ def _sim_power(
 
 def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, effects, seed):  # noqa: PLR0913 - the simulation's settings passed explicitly, no hidden state
     if not (isinstance(n_sim, int) and n_sim >= 10):
-        raise ArgumentError(f"n_sim must be a whole number >= 10; got {n_sim!r}")
+        en, sv = _TEXTS.both("n_sim", value=n_sim)
+        raise ArgumentError(en, sv=sv)
     rng = np.random.default_rng(seed)
     if effects is None:
         L0 = _solve_mde(model, sign, alpha, power, inference, "alternative")[0]
@@ -909,7 +915,8 @@ def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, eff
     else:
         rr_d = np.atleast_1d(np.asarray(effects, dtype=float))
         if np.any(rr_d <= 0):
-            raise ArgumentError("effects must be positive rate ratios (0.8 = a 20 % drop)")
+            en, sv = _TEXTS.both("effects_positive")
+            raise ArgumentError(en, sv=sv)
         rr_k = 1.0 - w * (1.0 - rr_d)
     order = np.argsort(np.abs(np.log(rr_k)))
     rr_k, rr_d = rr_k[order], rr_d[order]
@@ -995,7 +1002,8 @@ def power_at(
     0.319
     """
     if not (isinstance(rate_ratio, int | float) and rate_ratio > 0):
-        raise ArgumentError(f"rate_ratio must be a positive number; got {rate_ratio!r}")
+        en, sv = _TEXTS.both("rate_ratio_positive", value=rate_ratio)
+        raise ArgumentError(en, sv=sv)
     k = _mde_settings(kwargs, "power_at")
     estimator = k["estimator"]
     n_control = k["n_control"]
@@ -1009,7 +1017,8 @@ def power_at(
                    k["overdispersion"], estimator)  # fmt: skip
     rr_k = 1.0 - w * (1.0 - rate_ratio)
     if rr_k <= 0:
-        raise ArgumentError("the effect implies a non-positive rate ratio in the measured area")
+        en, sv = _TEXTS.both("measured_rate_ratio_not_positive")
+        raise ArgumentError(en, sv=sv)
     delta = math.log(rr_k)
     alpha = k["alpha"]
     if method == "analytic":
@@ -1021,9 +1030,11 @@ def power_at(
         pw = np.where(bad, np.nan, pw)
         return _wrap(pw, kind, "power")
     if kind != "scalar":
-        raise ArgumentError("method='simulation' needs a single baseline_count")
+        en, sv = _TEXTS.both("simulation_one_baseline")
+        raise ArgumentError(en, sv=sv)
     if estimator != "did_poisson":
-        raise ArgumentError("method='simulation' is implemented for estimator='did_poisson'")
+        en, sv = _TEXTS.both("simulation_estimator")
+        raise ArgumentError(en, sv=sv)
     rng = np.random.default_rng(seed)
     return _sim_power(model, delta, alpha, inference, n_sim, rng)
 
@@ -1074,20 +1085,15 @@ def can_detect(
     52
     """
     if not (isinstance(drop, int | float) and drop < 1 and drop != 0):
-        raise ArgumentError(
-            f"drop must be a relative change below 1 and not 0 (0.2 = a 20 % drop, -0.2 = a "
-            f"20 % rise); got {drop!r}"
-        )
+        en, sv = _TEXTS.both("drop_out_of_range", value=drop)
+        raise ArgumentError(en, sv=sv)
     direction = "decrease" if drop > 0 else "increase"
     # A direction given is kept (an unsupported one is refused by the MDE's own check in
     # power_at, not replaced); a supported one must agree with the sign of drop.
     given = kwargs.get("direction", direction)
     if given in _DIRECTIONS and given != direction:
-        raise ArgumentError(
-            f"direction={given!r} contradicts drop={drop!r}: a positive drop is a decrease, "
-            "a negative one an increase; leave direction out (can_detect takes it from the "
-            "sign of drop)"
-        )
+        en, sv = _TEXTS.both("direction_contradicts_drop", given=given, drop=drop)
+        raise ArgumentError(en, sv=sv)
     kwargs = {**kwargs, "direction": given}
     k = _mde_settings(kwargs, "can_detect")  # before power_at, so a typo names can_detect
     rr = 1.0 - drop

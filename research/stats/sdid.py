@@ -84,6 +84,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -94,6 +95,7 @@ from scipy.linalg import blas
 
 from research.core.display import html_table, text_table
 from research.core.errors import ArgumentError, DesignError
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     ExactFitInferenceWarning,
     FewPlaceboAssignmentsWarning,
@@ -114,6 +116,9 @@ _MAX_ITER_PRE = 100
 #: Fewest placebo or bootstrap replications accepted (see the module notes); the package's
 #: one rule for resampling-based inference (:mod:`research.stats._resampling`).
 _MIN_REPLICATIONS = MIN_REPLICATIONS
+#: Error messages in Swedish and English (research/stats/sdid_errors.toml); the display
+#: labels are in ``TEXTS``.
+_ERRORS = load_catalogue(Path(__file__).with_name("sdid_errors.toml"))
 
 Array = NDArray[np.float64]
 
@@ -648,10 +653,8 @@ def _project(
     yd = dm["y"].to_numpy()
     beta, *_ = np.linalg.lstsq(xd, yd, rcond=None)
     if np.linalg.matrix_rank(xd) < xd.shape[1]:
-        raise DesignError(
-            "covariates: collinear with the unit and time fixed effects among the controls; "
-            "drop constant or redundant covariates"
-        )
+        en, sv = _ERRORS.both("covariates_collinear")
+        raise DesignError(en, sv=sv)
     adj = (
         data[outcome].to_numpy().astype(float)
         - data.select(covariates).to_numpy().astype(float) @ beta
@@ -751,80 +754,80 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
     4088-4118. R package synthdid (Hirshberg), functions ``synthdid_estimate`` and ``vcov``.
     """
     if not isinstance(data, pl.DataFrame):
-        raise ArgumentError(f"data: expected a polars DataFrame, got {type(data).__name__}")
+        en, sv = _ERRORS.both("not_a_frame", got=type(data).__name__)
+        raise ArgumentError(en, sv=sv)
     covariates = list(covariates or [])
     for name, col in [("unit", unit), ("time", time), ("outcome", outcome)] + [
         ("covariates", c) for c in covariates
     ]:
         if col not in data.columns:
-            raise ArgumentError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
+            en, sv = _ERRORS.both("no_column", name=name, col=col, columns=data.columns)
+            raise ArgumentError(en, sv=sv)
     if se_method not in _SE_METHODS:
-        raise ArgumentError(f"se_method: {se_method!r} is not one of {list(_SE_METHODS)}")
+        en, sv = _ERRORS.both("unknown_se_method", se_method=se_method, methods=list(_SE_METHODS))
+        raise ArgumentError(en, sv=sv)
     if se_method in ("placebo", "bootstrap"):
         replications = check_replications(replications, "replications")
     if not 0 < level < 1:
-        raise ArgumentError(f"level: must be between 0 and 1, got {level!r}")
+        en, sv = _ERRORS.both("bad_level", level=level)
+        raise ArgumentError(en, sv=sv)
 
     data = data.select([unit, time, outcome, *covariates])
     if data.select(pl.struct(unit, time).is_duplicated().any()).item():
-        raise DesignError(f"data: repeated ({unit}, {time}) rows; keep one row per unit and period")
+        en, sv = _ERRORS.both("repeated_rows", unit=unit, time=time)
+        raise DesignError(en, sv=sv)
     if data[outcome].null_count() or data[outcome].cast(pl.Float64).is_nan().any():
-        raise DesignError(
-            f"outcome: column {outcome!r} has missing values; SDID needs a balanced panel"
-        )
+        en, sv = _ERRORS.both("outcome_missing", outcome=outcome)
+        raise DesignError(en, sv=sv)
     for c in covariates:
         if data[c].null_count():
-            raise ArgumentError(f"covariates: column {c!r} has missing values")
+            en, sv = _ERRORS.both("covariate_missing", col=c)
+            raise ArgumentError(en, sv=sv)
     units = data[unit].unique(maintain_order=True).to_list()
     times = sorted(data[time].unique().to_list())
     if data.height != len(units) * len(times):
-        raise DesignError(
-            f"data: the panel is unbalanced ({data.height} rows for {len(units)} units x "
-            f"{len(times)} periods); SDID needs every unit observed in every period"
-        )
+        en, sv = _ERRORS.both("unbalanced", rows=data.height, units=len(units), periods=len(times))
+        raise DesignError(en, sv=sv)
     tr = _as_list(treated)
     missing = [u for u in tr if u not in units]
     if missing:
-        raise ArgumentError(f"treated: {missing!r} not found in column {unit!r}")
+        en, sv = _ERRORS.both("treated_not_found", missing=missing, unit=unit)
+        raise ArgumentError(en, sv=sv)
     if len(set(tr)) != len(tr):
-        raise ArgumentError(f"treated: repeated units in {tr!r}")
+        en, sv = _ERRORS.both("treated_repeated", treated=tr)
+        raise ArgumentError(en, sv=sv)
     controls = [u for u in units if u not in set(tr)]
     try:
         pre = [t for t in times if t < treatment_time]
     except TypeError as exc:
-        raise ArgumentError(
-            f"treatment_time: {treatment_time!r} cannot be compared with column {time!r}"
-        ) from exc
+        en, sv = _ERRORS.both(
+            "treatment_time_incomparable", treatment_time=treatment_time, time=time
+        )
+        raise ArgumentError(en, sv=sv) from exc
     t0, t1 = len(pre), len(times) - len(pre)
     if t0 < 2:
-        raise DesignError(
-            f"treatment_time: {treatment_time!r} leaves {t0} pre-treatment period(s); SDID needs "
-            "at least two (the noise level uses first differences of pre-period outcomes)"
-        )
+        en, sv = _ERRORS.both("too_few_pre_periods", treatment_time=treatment_time, t0=t0)
+        raise DesignError(en, sv=sv)
     if t1 < 1:
-        raise DesignError(
-            f"treatment_time: {treatment_time!r} is after the last period {times[-1]!r}"
-        )
+        en, sv = _ERRORS.both("no_post_period", treatment_time=treatment_time, last=times[-1])
+        raise DesignError(en, sv=sv)
     if not controls:
-        raise DesignError("treated: every unit is treated; SDID needs control units")
+        en, sv = _ERRORS.both("all_treated")
+        raise DesignError(en, sv=sv)
     if len(controls) < 2:
-        raise DesignError("treated: only one control unit; SDID needs at least two to weight")
+        en, sv = _ERRORS.both("one_control")
+        raise DesignError(en, sv=sv)
 
     n0, n1 = len(controls), len(tr)
     if se_method == "placebo" and n0 <= n1:
-        raise DesignError(
-            f"se_method: the placebo SE needs more control units than treated units "
-            f"({n0} controls, {n1} treated); use 'bootstrap' or 'jackknife'"
-        )
+        en, sv = _ERRORS.both("placebo_needs_controls", n0=n0, n1=n1)
+        raise DesignError(en, sv=sv)
     if se_method == "bootstrap" and n1 < 2:
-        raise DesignError(
-            "se_method: the bootstrap SE needs at least two treated units (the paper "
-            "justifies it for many treated units); use 'placebo'"
-        )
+        en, sv = _ERRORS.both("bootstrap_one_treated")
+        raise DesignError(en, sv=sv)
     if se_method == "jackknife" and n1 < 2:
-        raise DesignError(
-            "se_method: the jackknife SE is undefined with one treated unit; use 'placebo'"
-        )
+        en, sv = _ERRORS.both("jackknife_one_treated")
+        raise DesignError(en, sv=sv)
     beta = np.zeros(0)
     if covariates:
         data, beta = _project(data, unit, time, outcome, covariates, controls)
@@ -839,10 +842,8 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
 
     sigma = _noise_level(y, n0, t0)
     if not sigma > 0:
-        raise DesignError(
-            f"outcome: the control units' pre-treatment outcomes {outcome!r} do not vary over "
-            "time (first differences all equal); the regularisation is undefined"
-        )
+        en, sv = _ERRORS.both("outcome_constant", outcome=outcome)
+        raise DesignError(en, sv=sv)
     opts = _sdid_opts(y, n0, t0)
     est, om, la = _estimate(y[None], n0, t0, opts, None, None)
     estimate, omega, lam = float(est[0]), om[0], la[0]
@@ -866,10 +867,8 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         replicates = _bootstrap(y, _Weights(n0, t0, opts, omega, lam), replications, rng)
     elif se_method == "jackknife":
         if int((omega > 0).sum()) < 2:
-            raise DesignError(
-                "se_method: the jackknife SE is undefined when one control carries all the "
-                "weight; use 'placebo'"
-            )
+            en, sv = _ERRORS.both("jackknife_one_weight")
+            raise DesignError(en, sv=sv)
         se = _jackknife(y, _Weights(n0, t0, opts, omega, lam))
     if replicates.size:
         b = replicates.size

@@ -55,6 +55,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -65,6 +66,7 @@ from scipy import stats
 from research.core.display import html_table, text_table
 from research.core.errors import ArgumentError, DesignError, EstimationError, PilotbenchWarning
 from research.core.fmt import format_number
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     ExactFitInferenceWarning,
     NoComparisonUnitsWarning,
@@ -85,6 +87,11 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+
+#: Error messages in Swedish and English (research/stats/staggered_errors.toml); the display
+#: labels are in ``TEXTS``.
+_ERRORS = load_catalogue(Path(__file__).with_name("staggered_errors.toml"))
+
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 EstMethod = Literal["dr", "ipw", "reg"]
 AggKind = Literal["simple", "group", "dynamic", "calendar"]
@@ -106,10 +113,8 @@ def _logit(d: Array, x: Array, w: Array) -> tuple[Array, Array]:
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError as exc:
-            raise EstimationError(
-                "covariates: the propensity-score model is singular (collinear covariates or "
-                "perfect separation); drop covariates or use est_method='reg'"
-            ) from exc
+            en, sv = _ERRORS.both("propensity_singular")
+            raise EstimationError(en, sv=sv) from exc
         beta = beta + step
         if np.max(np.abs(step)) < 1e-10:
             break
@@ -125,10 +130,8 @@ def _ols(dy: Array, x: Array, w: Array, d: Array) -> tuple[Array, Array]:
     wc = w * (1 - d)
     xtx = (x * wc[:, None]).T @ x
     if np.linalg.matrix_rank(xtx) < x.shape[1]:
-        raise EstimationError(
-            "covariates: the outcome regression among comparison units is rank deficient; "
-            "drop collinear or constant covariates"
-        )
+        en, sv = _ERRORS.both("outcome_regression_rank")
+        raise EstimationError(en, sv=sv)
     beta = np.linalg.solve(xtx, (x * wc[:, None]).T @ dy)
     fit = x @ beta
     lin_rep = (x * (wc * (dy - fit))[:, None]) @ np.linalg.inv(xtx / n)
@@ -506,9 +509,8 @@ class GroupTimeATT:
             When there are no post-treatment cells to aggregate.
         """
         if kind not in ("simple", "group", "dynamic", "calendar"):
-            raise ArgumentError(
-                f"kind: {kind!r} is not one of 'simple', 'group', 'dynamic', 'calendar'"
-            )
+            en, sv = _ERRORS.both("unknown_kind", kind=kind)
+            raise ArgumentError(en, sv=sv)
         boot = self.bootstrap if bootstrap is None else bootstrap
         tab = self.table
         group = tab["group"].to_numpy().astype(float)
@@ -535,7 +537,8 @@ class GroupTimeATT:
 
         keepers = np.flatnonzero(group <= tt)
         if keepers.size == 0:
-            raise DesignError("no post-treatment group-time cell to aggregate")
+            en, sv = _ERRORS.both("no_post_cell")
+            raise DesignError(en, sv=sv)
         levels: list[Any] = []
         est_l: list[float] = []
         inf_l: list[Array] = []
@@ -741,7 +744,8 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     R package did, ``att_gt`` and ``aggte``.
     """
     if not isinstance(data, pl.DataFrame):
-        raise ArgumentError(f"data: expected a polars DataFrame, got {type(data).__name__}")
+        en, sv = _ERRORS.both("not_a_frame", got=type(data).__name__)
+        raise ArgumentError(en, sv=sv)
     covariates = list(covariates or [])
     for name, col in (
         [("unit", unit), ("time", time), ("outcome", outcome), ("cohort", cohort)]
@@ -749,50 +753,49 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         + ([("weights", weights)] if weights else [])
     ):
         if col not in data.columns:
-            raise ArgumentError(f"{name}: column {col!r} is not in data (columns: {data.columns})")
+            en, sv = _ERRORS.both("no_column", name=name, col=col, columns=data.columns)
+            raise ArgumentError(en, sv=sv)
     if control_group not in ("never_treated", "not_yet_treated"):
-        raise ArgumentError(
-            f"control_group: {control_group!r} is not 'never_treated' or 'not_yet_treated'"
-        )
+        en, sv = _ERRORS.both("unknown_control_group", control_group=control_group)
+        raise ArgumentError(en, sv=sv)
     if est_method not in ("dr", "ipw", "reg"):
-        raise ArgumentError(f"est_method: {est_method!r} is not one of 'dr', 'ipw', 'reg'")
+        en, sv = _ERRORS.both("unknown_est_method", est_method=est_method)
+        raise ArgumentError(en, sv=sv)
     if not isinstance(anticipation, int) or anticipation < 0:
-        raise ArgumentError(f"anticipation: need a non-negative integer, got {anticipation!r}")
+        en, sv = _ERRORS.both("bad_anticipation", anticipation=anticipation)
+        raise ArgumentError(en, sv=sv)
     if not 0 < level < 1:
-        raise ArgumentError(f"level: must be between 0 and 1, got {level!r}")
+        en, sv = _ERRORS.both("bad_level", level=level)
+        raise ArgumentError(en, sv=sv)
     if bootstrap:
         biters = check_replications(biters, "biters")
     warns: list[PilotbenchWarning] = []
     for name, col in [("time", time), ("cohort", cohort)]:
         if not data[col].dtype.is_integer() and not (col == cohort and data[col].dtype == pl.Null):
-            raise ArgumentError(
-                f"{name}: column {col!r} must hold integer periods (got {data[col].dtype})"
-            )
+            en, sv = _ERRORS.both("not_integer_periods", name=name, col=col, dtype=data[col].dtype)
+            raise ArgumentError(en, sv=sv)
     cols = [unit, time, outcome, cohort, *covariates] + ([weights] if weights else [])
     d = data.select(list(dict.fromkeys(cols))).with_columns(pl.col(cohort).fill_null(0))
     if d.select(pl.struct(unit, time).is_duplicated().any()).item():
-        raise DesignError(f"data: repeated ({unit}, {time}) rows; keep one row per unit and period")
+        en, sv = _ERRORS.both("repeated_rows", unit=unit, time=time)
+        raise DesignError(en, sv=sv)
     for c in [outcome, *covariates] + ([weights] if weights else []):
         if d[c].null_count() or (d[c].dtype.is_float() and d[c].is_nan().any()):
-            raise DesignError(
-                f"{c}: column has missing values; group_time_att needs a balanced panel"
-            )
+            en, sv = _ERRORS.both("missing_values", col=c)
+            raise DesignError(en, sv=sv)
     if d.group_by(unit).agg(pl.col(cohort).n_unique().alias("k"))["k"].max() > 1:  # type: ignore[operator]
-        raise DesignError(
-            f"cohort: column {cohort!r} varies within a unit; it must be the unit's first "
-            "treated period"
-        )
+        en, sv = _ERRORS.both("cohort_varies", cohort=cohort)
+        raise DesignError(en, sv=sv)
     d = d.sort([unit, time])
     times = sorted(d[time].unique().to_list())
     units = d[unit].unique(maintain_order=True).to_list()
     if d.height != len(units) * len(times):
-        raise DesignError(
-            f"data: the panel is unbalanced ({d.height} rows for {len(units)} units x "
-            f"{len(times)} periods); group_time_att needs every unit in every period"
-        )
+        en, sv = _ERRORS.both("unbalanced", rows=d.height, units=len(units), periods=len(times))
+        raise DesignError(en, sv=sv)
     nt = len(times)
     if nt < 2:
-        raise DesignError(f"time: only {nt} period; group-time ATTs need at least two")
+        en, sv = _ERRORS.both("one_period", nt=nt)
+        raise DesignError(en, sv=sv)
     y = d[outcome].to_numpy().astype(float).reshape(len(units), nt)
     g_unit = d[cohort].to_numpy().reshape(len(units), nt)[:, 0].astype(float)
     xs = (
@@ -806,7 +809,8 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         else np.ones(len(units))
     )
     if weights and (w_unit < 0).any():
-        raise ArgumentError(f"weights: column {weights!r} has negative values")
+        en, sv = _ERRORS.both("negative_weights", weights=weights)
+        raise ArgumentError(en, sv=sv)
     tarr = np.array(times, dtype=float)
     # Cohorts after the last period behave as never treated (R did's pre-processing).
     g_unit = np.where(g_unit > tarr.max(), 0.0, g_unit)
@@ -823,23 +827,19 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         y, g_unit, xs, w_unit = y[keep], g_unit[keep], xs[keep], w_unit[keep]
     glist = np.unique(g_unit[g_unit > 0])
     if glist.size == 0:
-        raise DesignError(
-            f"cohort: no treated units (every {cohort!r} is 0 or null); nothing to estimate"
-        )
+        en, sv = _ERRORS.both("no_treated", cohort=cohort)
+        raise DesignError(en, sv=sv)
     never = (g_unit == 0).any()
     if control_group == "never_treated" and not never:
-        raise DesignError(
-            "control_group: there are no never-treated units; use control_group='not_yet_treated'"
-        )
+        en, sv = _ERRORS.both("no_never_treated")
+        raise DesignError(en, sv=sv)
     if control_group == "not_yet_treated" and not never:
         # As R did: the last cohort only serves as comparison, periods from its start are dropped.
         last = glist.max()
         tmask = tarr < last - anticipation
         if tmask.sum() < 2 or glist.size < 2:
-            raise DesignError(
-                "control_group: no never-treated units and no not-yet-treated comparison for "
-                "any cohort; the design does not identify an effect"
-            )
+            en, sv = _ERRORS.both("no_comparison")
+            raise DesignError(en, sv=sv)
         y, xs, tarr = y[:, tmask], xs[:, tmask], tarr[tmask]
         times = [t for t, m in zip(times, tmask, strict=True) if m]
         glist = glist[glist < last]
@@ -895,9 +895,8 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
             )
             infs.append(inf)
     if not cells:
-        raise DesignError(
-            "no group-time cell could be estimated (no pre-treatment period for any cohort)"
-        )
+        en, sv = _ERRORS.both("no_cell")
+        raise DesignError(en, sv=sv)
     inffunc = np.column_stack(infs)
     att_arr = np.array([c["estimate"] for c in cells])
     alpha = 1 - level

@@ -41,6 +41,8 @@ be treated; Abadie, Diamond & Hainmueller 2010), in time (a fake treatment date 
 real one; Abadie, Diamond & Hainmueller 2015) and leave-one-out over the donors with positive
 weight. The placebo p-value counts the treated unit itself, so it is never zero.
 
+Errors carry their message in English and Swedish, from the catalogue ``synth_errors.toml``.
+
 References
 ----------
 Abadie, A. and Gardeazabal, J. (2003). The economic costs of conflict: a case study of the
@@ -68,7 +70,8 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -78,6 +81,7 @@ from scipy.optimize import linprog
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     DonorGroupWarning,
     DonorRangeWarning,
@@ -117,6 +121,28 @@ _PERFECT_FIT = 0.1  # pre-RMSPE floor, as a fraction of the typical period-to-pe
 _LP_INFEASIBLE = 1e-5  # RMS residual (relative) of the equalities above which no V attains W
 _dposv = lapack.dposv
 _dpotrs = lapack.dpotrs
+_TEXTS = load_catalogue(Path(__file__).with_name("synth_errors.toml"))
+
+
+class _Both(NamedTuple):
+    """A value worded in each language (a sub-phrase of an error message)."""
+
+    en: str
+    sv: str
+
+
+def _both(key: str, /, **values: Any) -> tuple[str, str]:
+    """The error message ``key`` in English and Swedish; :class:`_Both` values per language."""
+
+    def pick(lang: str) -> dict[str, Any]:
+        return {k: getattr(v, lang) if isinstance(v, _Both) else v for k, v in values.items()}
+
+    return _TEXTS(key, "en", **pick("en")), _TEXTS(key, "sv", **pick("sv"))
+
+
+def _phrase(key: str, /, **values: Any) -> _Both:
+    """The sub-phrase ``key`` in both languages, to fill into an error message."""
+    return _Both(*_both(key, **values))
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,7 +188,8 @@ def _as_list(value: Any, what: str) -> list[Any]:
     try:
         return list(value)
     except TypeError:
-        raise ArgumentError(f"{what} must be a sequence, got {value!r}") from None
+        en, sv = _both("not_a_sequence", what=what, value=value)
+        raise ArgumentError(en, sv=sv) from None
 
 
 def _expand_groups(
@@ -201,25 +228,26 @@ def _expand_groups(
 
 
 def _check_window(
-    window: Any, name: str, treatment_time: Any, times: NDArray[Any]
+    window: Any, name: str | _Both, treatment_time: Any, times: NDArray[Any]
 ) -> tuple[Any, Any]:
+    """``window`` as ``(first, last)``, checked; ``name`` (an argument, or worded) for messages."""
     try:
         first, last = window
     except (TypeError, ValueError):
-        raise ArgumentError(
-            f"{name} must be an inclusive (first, last) pair of periods, got {window!r}"
-        ) from None
+        en, sv = _both("window_not_a_pair", name=name, window=window)
+        raise ArgumentError(en, sv=sv) from None
     if first > last:
-        raise ArgumentError(f"{name}={window!r}: first period {first} is after last {last}")
+        en, sv = _both("window_reversed", name=name, window=window, first=first, last=last)
+        raise ArgumentError(en, sv=sv)
     if last >= treatment_time:
-        raise ArgumentError(
-            f"{name}={window!r} reaches {last}, but it must lie in the pre-treatment period "
-            f"(before treatment_time={treatment_time}); the treatment period belongs to the "
-            "post period only"
+        en, sv = _both(
+            "window_not_pre", name=name, window=window, last=last, treatment_time=treatment_time
         )
+        raise ArgumentError(en, sv=sv)
     inside = (times >= first) & (times <= last)
     if not inside.any():
-        raise ArgumentError(f"{name}={window!r} contains no period of the data")
+        en, sv = _both("window_no_period", name=name, window=window)
+        raise ArgumentError(en, sv=sv)
     return first, last
 
 
@@ -237,14 +265,13 @@ def _as_time(value: Any, name: str, dtype: pl.DataType) -> Any:
         try:
             number = float(value)
         except ValueError:
-            raise DesignError(
-                f"{name}={value!r} is text but the time column has type {dtype}; give a "
-                "number such as 2008"
-            ) from None
+            en, sv = _both("time_is_text", name=name, value=value, dtype=dtype)
+            raise DesignError(en, sv=sv) from None
         return int(number) if number.is_integer() else number
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         return _plain(value)  # a plain number in messages and results
-    raise DesignError(f"{name}={value!r} cannot be compared with a time column of type {dtype}")
+    en, sv = _both("time_not_comparable", name=name, value=value, dtype=dtype)
+    raise DesignError(en, sv=sv)
 
 
 def _numeric_time_column(
@@ -281,15 +308,17 @@ def _numeric_time_column(
 
 
 def _unit_not_found(value: Any, units: pl.Series, what: str) -> ArgumentError:
-    hint = ""
+    """The error for a unit ``value`` not in ``units``; ``what``: ``"treated"`` or ``"donor"``."""
+    hint = _Both("", "")
     if units.dtype == pl.Utf8 and not isinstance(value, str):
-        hint = " Unit codes in this column are strings: pass e.g. '0126', not 126."
+        hint = _phrase("unit_codes_are_text")
     sample = ", ".join(repr(u) for u in units.unique().sort().head(8).to_list())
+    worded = _phrase(f"unit_{what}")
     if not sample:  # an empty frame: there are no values to list
-        return ArgumentError(f"{what} {value!r} is not in the unit column: the data has no rows")
-    return ArgumentError(
-        f"{what} {value!r} is not in the unit column (values include {sample}).{hint}"
-    )
+        en, sv = _both("unit_not_in_empty_data", what=worded, value=value)
+        return ArgumentError(en, sv=sv)
+    en, sv = _both("unit_not_found", what=worded, value=value, sample=sample, hint=hint)
+    return ArgumentError(en, sv=sv)
 
 
 def _matrix(frame: pl.DataFrame, column: str, n_times: int, n_units: int) -> NDArray[np.float64]:
@@ -305,19 +334,16 @@ def _parse_special(
 ) -> tuple[str, NDArray[np.bool_], str]:
     """Return (column, mask over times, display name) of one special predictor."""
     if isinstance(spec, str) or not isinstance(spec, Sequence) or len(spec) not in (2, 3):
-        raise ArgumentError(
-            "each special predictor must be (column, periods, 'mean'), where periods is a "
-            f"(first, last) window, a list of periods or one period; got {spec!r}"
-        )
+        en, sv = _both("special_bad_spec", spec=spec)
+        raise ArgumentError(en, sv=sv)
     column, periods = spec[0], spec[1]
     op = spec[2] if len(spec) == 3 else "mean"
     if op != "mean":
-        raise ArgumentError(
-            f"special predictor {column!r}: operation {op!r} is not supported, use 'mean'"
-        )
+        en, sv = _both("special_bad_operation", column=column, op=op)
+        raise ArgumentError(en, sv=sv)
     if isinstance(periods, tuple):
         first, last = _check_window(
-            periods, f"special predictor {column!r} window", treatment_time, times
+            periods, _phrase("special_window", column=column), treatment_time, times
         )
         mask = (times >= first) & (times <= last)
         name = f"{column} ({first}-{last})" if first != last else f"{column} ({first})"
@@ -326,16 +352,18 @@ def _parse_special(
         periods = [periods]  # one period, as R Synth's list("popdens", 1969, "mean")
     listed = list(periods)
     if not listed:
-        raise ArgumentError(f"special predictor {column!r} has an empty list of periods")
+        en, sv = _both("special_no_periods", column=column)
+        raise ArgumentError(en, sv=sv)
     known = set(times.tolist())
     for p in listed:
         if p >= treatment_time:
-            raise ArgumentError(
-                f"special predictor {column!r} uses period {p}, which is not before "
-                f"treatment_time={treatment_time}"
+            en, sv = _both(
+                "special_period_not_pre", column=column, period=p, treatment_time=treatment_time
             )
+            raise ArgumentError(en, sv=sv)
         if p not in known:
-            raise ArgumentError(f"special predictor {column!r}: period {p!r} is not in the data")
+            en, sv = _both("special_period_unknown", column=column, period=p)
+            raise ArgumentError(en, sv=sv)
     mask = np.isin(times, np.array(listed, dtype=times.dtype))
     name = f"{column} ({', '.join(str(p) for p in listed)})"
     return column, mask, name
@@ -361,7 +389,8 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         columns["treated"], columns["treatment_time"], columns["donors"]
     )  # fmt: skip
     if not isinstance(data, pl.DataFrame):
-        raise ArgumentError(f"data must be a polars DataFrame, got {type(data).__name__}")
+        en, sv = _both("data_not_a_frame", type=type(data).__name__)
+        raise ArgumentError(en, sv=sv)
     predictors = _as_list(predictors, "predictors")
     special = _as_list(special_predictors, "special_predictors")
     if special and isinstance(special[0], str):  # a single spec passed without a list
@@ -369,15 +398,16 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     needed = [unit, time, outcome, *predictors, *(s[0] for s in special if len(s) > 0)]
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
     if missing:
-        raise ArgumentError(
-            f"column(s) {missing} not in data; available: "
-            f"{', '.join(data.columns) or 'none (the frame has no columns)'}"
-        )
+        available = ", ".join(data.columns) or _phrase("no_columns")
+        en, sv = _both("columns_missing", missing=missing, available=available)
+        raise ArgumentError(en, sv=sv)
     if data.get_column(unit).null_count() or data.get_column(time).null_count():
-        raise ArgumentError(f"columns {unit!r} and {time!r} must not contain missing values")
+        en, sv = _both("unit_time_missing_values", unit=unit, time=time)
+        raise ArgumentError(en, sv=sv)
     for c in dict.fromkeys([outcome, *predictors, *(s[0] for s in special)]):
         if not data.schema[c].is_numeric():
-            raise ArgumentError(f"column {c!r} must be numeric, it is {data.schema[c]}")
+            en, sv = _both("column_not_numeric", column=c, dtype=data.schema[c])
+            raise ArgumentError(en, sv=sv)
     data, treatment_time, fit_window, predictor_window = _numeric_time_column(
         data, time, treatment_time, fit_window, predictor_window
     )
@@ -385,21 +415,24 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     all_units = data.get_column(unit)
     present = set(all_units.unique().to_list())
     if treated not in present:
-        raise _unit_not_found(treated, all_units, "treated unit")
+        raise _unit_not_found(treated, all_units, "treated")
     group_notes: list[PilotbenchWarning] = []
     if donors is None:
         donor_list = sorted(u for u in present if u != treated)
     else:
         donor_list = _expand_groups(_as_list(donors, "donors"), treated, present, group_notes)
         if len(set(donor_list)) != len(donor_list):
-            raise ArgumentError("donors contains duplicates")
+            en, sv = _both("donors_repeat")
+            raise ArgumentError(en, sv=sv)
         for d in donor_list:
             if d not in present:
                 raise _unit_not_found(d, all_units, "donor")
         if treated in donor_list:
-            raise ArgumentError(f"the treated unit {treated!r} cannot also be a donor")
+            en, sv = _both("treated_is_donor", treated=treated)
+            raise ArgumentError(en, sv=sv)
     if not donor_list:
-        raise DesignError("no donor units: the synthetic control needs at least one donor")
+        en, sv = _both("no_donors")
+        raise DesignError(en, sv=sv)
 
     units = [treated, *donor_list]
     wanted = pl.DataFrame({unit: pl.Series(units, dtype=data.schema[unit])})
@@ -407,17 +440,19 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     dup = frame.group_by(unit, time).len().filter(pl.col("len") > 1)
     if dup.height:
         first = dup.row(0)
-        raise DesignError(
-            f"data must have one row per {unit} and {time}; {dup.height} pairs repeat, "
-            f"e.g. {unit}={first[0]!r}, {time}={first[1]!r} (filter the data first, e.g. to "
-            "one indicator and sex)"
-        )
+        en, sv = _both(
+            "rows_repeat", unit=unit, time=time, n=dup.height, unit_value=first[0],
+            time_value=first[1],
+        )  # fmt: skip
+        raise DesignError(en, sv=sv)
     times = np.sort(frame.get_column(time).unique().to_numpy())
     pre_times = times[times < treatment_time]
     if pre_times.size == 0:
-        raise ArgumentError(f"no period of the data is before treatment_time={treatment_time}")
+        en, sv = _both("no_pre_period", treatment_time=treatment_time)
+        raise ArgumentError(en, sv=sv)
     if not (times >= treatment_time).any():
-        raise ArgumentError(f"no period of the data is at or after treatment_time={treatment_time}")
+        en, sv = _both("no_post_period", treatment_time=treatment_time)
+        raise ArgumentError(en, sv=sv)
 
     fit_window = (
         (_plain(pre_times[0]), _plain(pre_times[-1]))  # plain numbers: they appear in messages
@@ -443,13 +478,16 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     z = y[fit_mask]
     holes = np.argwhere(np.isnan(z))
     if holes.size:
-        examples = ", ".join(f"{units[j]!r} in {times[fit_mask][i]}" for i, j in holes[:5].tolist())
-        raise DesignError(
-            f"the outcome {outcome!r} must be observed for the treated unit and every donor in "
-            f"each period of the fit window {fit_window[0]}-{fit_window[1]}; {len(holes)} "
-            "value(s) are missing "
-            f"({examples}). Drop those donors or shorten fit_window."
-        )
+        listed = [
+            _phrase("missing_example", unit=units[j], time=times[fit_mask][i])
+            for i, j in holes[:5].tolist()
+        ]
+        examples = _Both(", ".join(x.en for x in listed), ", ".join(x.sv for x in listed))
+        en, sv = _both(
+            "outcome_missing_in_fit", outcome=outcome, first=fit_window[0], last=fit_window[1],
+            n=len(holes), examples=examples,
+        )  # fmt: skip
+        raise DesignError(en, sv=sv)
 
     rows: list[NDArray[np.float64]] = []
     names: list[str] = []
@@ -464,10 +502,8 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         counts = np.sum(~np.isnan(block), axis=0)
         if (counts == 0).any():
             bad = [units[j] for j in np.flatnonzero(counts == 0)[:5]]
-            raise ArgumentError(
-                f"predictor {name!r} has no observed value in its window for unit(s) {bad}; "
-                "choose another window or drop those units"
-            )
+            en, sv = _both("predictor_not_observed", name=name, units=bad)
+            raise ArgumentError(en, sv=sv)
         rows.append(np.nansum(block, axis=0) / counts)  # mean over available, as R Synth
         names.append(name)
 
@@ -496,7 +532,8 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         if overfit is not None:
             notes.append(OverfitWarning(overfit, n_donors=len(donor_list), n_periods=n_fit))
     if len(set(names)) != len(names):
-        raise ArgumentError(f"predictor names repeat: {names}")
+        en, sv = _both("predictor_names_repeat", names=names)
+        raise ArgumentError(en, sv=sv)
 
     return _Design(
         units=units,
@@ -1038,7 +1075,8 @@ def _fit(
         # Abadie, Diamond & Hainmueller (2015): V chosen on the training design (predictors
         # of an earlier window, outcome fit over the validation window), then W with that V.
         if cv_design is None:  # pragma: no cover - synthetic_control always builds it
-            raise ArgumentError("v_method='cross_validation' needs the training design")
+            en, sv = _both("cv_needs_training_design")
+            raise ArgumentError(en, sv=sv)
         training = _fit(
             cv_design,
             treated_index,
@@ -1426,7 +1464,8 @@ class SyntheticControlResult(ResultDisplay):
     def _with_two_donors(self, method: str) -> _Design:
         """The design, once it is clear that ``method`` has two donors or more to work with."""
         if len(self.donors) < 2:
-            raise DesignError(f"{method} needs at least two donors")
+            en, sv = _both("too_few_donors", method=method)
+            raise DesignError(en, sv=sv)
         return self._design
 
     # ---------------------------------------------------------------- placebo in space
@@ -1503,9 +1542,11 @@ class SyntheticControlResult(ResultDisplay):
         """
         design = self._with_two_donors("placebo_test")
         if exclude_ratio is not None and not exclude_ratio > 0:
-            raise ArgumentError(f"exclude_ratio must be positive, got {exclude_ratio!r}")
+            en, sv = _both("exclude_ratio_not_positive", value=exclude_ratio)
+            raise ArgumentError(en, sv=sv)
         if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-            raise ArgumentError(f"alpha must be between 0 and 1, got {alpha!r}")
+            en, sv = _both("alpha_out_of_range", value=alpha)
+            raise ArgumentError(en, sv=sv)
         if self._placebo_gaps is None:
             gaps: dict[int, NDArray[np.float64]] = {
                 design.treated_index: self.gap.get_column("gap").to_numpy()
@@ -1749,25 +1790,24 @@ class SyntheticControlResult(ResultDisplay):
         real = self.treatment_time
         times = self._design.times
         if not fake_time < real:
-            raise ArgumentError(
-                f"fake_time={fake_time!r} must be before the real treatment_time={real!r}"
-            )
+            en, sv = _both("fake_time_not_before", fake_time=fake_time, real=real)
+            raise ArgumentError(en, sv=sv)
         before = times[times < fake_time]
         if before.size == 0:
-            raise ArgumentError(f"no period of the data is before fake_time={fake_time!r}")
+            en, sv = _both("fake_time_no_pre_period", fake_time=fake_time)
+            raise ArgumentError(en, sv=sv)
         last = _plain(before[-1])  # a plain number: it appears in the warning
         notes: list[PilotbenchWarning] = []
 
-        def clip(window: tuple[Any, Any] | None, name: str) -> tuple[Any, Any] | None:
+        def clip(window: tuple[Any, Any] | None, name: str | _Both) -> tuple[Any, Any] | None:
             if window is None:
                 return None
             first, end = window
             if first >= fake_time:
-                raise ArgumentError(
-                    f"{name}={window!r} starts at or after fake_time={fake_time!r}; pass a "
-                    f"replacement {name}= to placebo_in_time"
-                )
+                en, sv = _both("placebo_window_late", name=name, window=window, fake_time=fake_time)
+                raise ArgumentError(en, sv=sv)
             if end >= fake_time:
+                name = name.en if isinstance(name, _Both) else name  # the warning's name
                 notes.append(
                     PlaceboWindowCutWarning(
                         f"{name} cut from {window} to {(first, last)} for the placebo",
@@ -1792,16 +1832,16 @@ class SyntheticControlResult(ResultDisplay):
                 rest = tuple(s[2:])
                 if isinstance(periods, tuple):
                     out.append(
-                        (column, clip(periods, f"special predictor {column!r} window"), *rest)
+                        (column, clip(periods, _phrase("special_window", column=column)), *rest)
                     )
                 else:
                     listed = _as_list(periods, "periods")
                     kept = [p for p in listed if p < fake_time]
                     if not kept:
-                        raise ArgumentError(
-                            f"special predictor {column!r} has no period before "
-                            f"fake_time={fake_time!r}; pass special_predictors="
+                        en, sv = _both(
+                            "placebo_special_no_period", column=column, fake_time=fake_time
                         )
+                        raise ArgumentError(en, sv=sv)
                     if len(kept) < len(listed):
                         notes.append(
                             PlaceboPeriodsCutWarning(
@@ -1900,10 +1940,8 @@ def _build_result(
     warnings = list(base_warnings)
     post_gap = gap[post]
     if np.isnan(post_gap).all():
-        raise EstimationError(
-            "the gap is missing in every post-treatment period: the treated unit or a donor "
-            "with positive weight has no outcome after treatment_time"
-        )
+        en, sv = _both("gap_missing_after")
+        raise EstimationError(en, sv=sv)
     if np.isnan(post_gap).any():
         missing = design.times[post][np.isnan(post_gap)].tolist()
         warnings.append(
@@ -1973,16 +2011,17 @@ def _custom_v(
     if isinstance(custom_v, Mapping):
         unknown = [n for n in custom_v if n not in names]
         if unknown:
-            raise ArgumentError(f"custom_v names {unknown} are not predictors; they are {names}")
+            en, sv = _both("custom_v_unknown_names", unknown=unknown, names=names)
+            raise ArgumentError(en, sv=sv)
         v = np.array([float(custom_v.get(n, 0.0)) for n in names])
     else:
         v = np.asarray(list(custom_v), dtype=float)
         if v.shape != (len(names),):
-            raise ArgumentError(
-                f"custom_v has {v.size} values but there are {len(names)} predictors: {names}"
-            )
+            en, sv = _both("custom_v_wrong_length", size=v.size, n=len(names), names=names)
+            raise ArgumentError(en, sv=sv)
     if not np.all(np.isfinite(v)) or (v < 0).any() or v.sum() <= 0:
-        raise ArgumentError("custom_v must be non-negative, finite and not all zero")
+        en, sv = _both("custom_v_invalid")
+        raise ArgumentError(en, sv=sv)
     return v / v.sum()
 
 
@@ -2192,9 +2231,11 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     "Cross-validation" and its replication code.
     """
     if v_method not in _V_METHODS:
-        raise ArgumentError(f"v_method must be one of {_V_METHODS}, got {v_method!r}")
+        en, sv = _both("v_method_unknown", choices=_V_METHODS, value=v_method)
+        raise ArgumentError(en, sv=sv)
     if not (isinstance(n_random_starts, int) and n_random_starts >= 0):
-        raise ArgumentError(f"n_random_starts must be a non-negative int, got {n_random_starts!r}")
+        en, sv = _both("n_random_starts_invalid", value=n_random_starts)
+        raise ArgumentError(en, sv=sv)
     breaks = _as_list(series_breaks, "series_breaks")
     special_list = _as_list(special_predictors, "special_predictors")
     if special_list and isinstance(special_list[0], str):
@@ -2231,10 +2272,8 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
             cv_fit_window=cv_fit_window,
         )
     elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
-        raise ArgumentError(
-            "cv_predictor_window, cv_special_predictors and cv_fit_window apply only to "
-            "v_method='cross_validation' (without custom_v)"
-        )
+        en, sv = _both("cv_options_without_cv")
+        raise ArgumentError(en, sv=sv)
     options = {
         "v_method": v_method,
         "n_random_starts": n_random_starts,
@@ -2278,32 +2317,27 @@ def _training_design(
     (unit, time, outcome, treated, treatment_time, donors).
     """
     if cv_fit_window is None:
-        raise ArgumentError(
-            "v_method='cross_validation' needs cv_fit_window=(first, last): the validation "
-            "window over which the outcome is fitted to choose V"
-        )
+        en, sv = _both("cv_needs_fit_window")
+        raise ArgumentError(en, sv=sv)
     predictors = _as_list(predictors, "predictors")
     if predictors and cv_predictor_window is None:
-        raise ArgumentError(
-            "v_method='cross_validation' needs cv_predictor_window=(first, last): the "
-            f"training window over which the predictors {predictors} are averaged"
-        )
+        en, sv = _both("cv_needs_predictor_window", predictors=predictors)
+        raise ArgumentError(en, sv=sv)
     cv_special = _as_list(cv_special_predictors, "cv_special_predictors")
     if cv_special and isinstance(cv_special[0], str):
         cv_special = [tuple(cv_special)]
     if len(cv_special) != len(special) or any(
         a[0] != b[0] for a, b in zip(cv_special, special, strict=False)
     ):
-        raise ArgumentError(
-            "cv_special_predictors must give, in the same order, one training version (same "
-            f"column, earlier periods) of each special predictor {[s[0] for s in special]}; "
-            f"got {[s[0] for s in cv_special]}"
+        en, sv = _both(
+            "cv_special_mismatch",
+            special=[s[0] for s in special],
+            given=[s[0] for s in cv_special],
         )
+        raise ArgumentError(en, sv=sv)
     if not predictors and not special:
-        raise ArgumentError(
-            "v_method='cross_validation' needs predictors or special_predictors: with the "
-            "outcome periods as predictors the training and main predictors differ in number"
-        )
+        en, sv = _both("cv_needs_predictors")
+        raise ArgumentError(en, sv=sv)
     try:
         training = _prepare(
             data,
@@ -2314,7 +2348,9 @@ def _training_design(
             fit_window=cv_fit_window,
         )
     except ArgumentError as exc:
-        raise ArgumentError(f"training specification (cross_validation): {exc}") from None
+        en, sv = _both("cv_training_failed", error=_Both(str(exc), exc.message("sv")))
+        raise ArgumentError(en, sv=sv) from None
     if training.units != design.units:  # pragma: no cover - same data and donors
-        raise ArgumentError("the training specification selected other units")
+        en, sv = _both("cv_other_units")
+        raise ArgumentError(en, sv=sv)
     return training

@@ -157,7 +157,8 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     """
     check_lang(lang)
     if not isinstance(r.mde_rate_ratio, float):
-        raise ArgumentError("mde_summary() needs a result for a single baseline count")
+        en, sv = TEXTS.both("pw_err_mde_single")
+        raise ArgumentError(en, sv=sv)
     kw = {
         "design": _design(r, lang),
         "word": TEXTS(f"pw_word_{r.direction}", lang),
@@ -205,7 +206,8 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
     """
     check_lang(lang)
     if not isinstance(d.power, float):
-        raise ArgumentError("detect_summary() needs a result for a single baseline count")
+        en, sv = TEXTS.both("pw_err_detect_single")
+        raise ArgumentError(en, sv=sv)
     r = d.mde
     word = TEXTS(f"pw_word_{r.direction}", lang)
     target = _pct(100 * d.target_power, lang)

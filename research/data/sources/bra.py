@@ -31,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError, ParseError
+from research.core.i18n import load_catalogue
 from research.data.bra_categories import BRA_CATEGORIES, BRA_UNIT, BraCategory
 from research.geo.districts import get_district
 from research.geo.registry import AreaRegistry
@@ -57,6 +58,11 @@ __all__ = [
     "read_bra_excel",
 ]
 
+#: The rate column and the header line of Brå's per-kommun export, as the files write them
+#: (quoted in messages verbatim: data, not wording).
+_RATE_COLUMN = "Per 100 000 inv."
+_HEADER = f"Kommun;Antal;{_RATE_COLUMN}"
+
 _AREA_HEADERS = {
     "kommun",
     "region",
@@ -71,6 +77,8 @@ _AREA_HEADERS = {
 }
 _RATE = re.compile(r"^per 100 ?000( inv\.?| invånare)?$")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+#: The wording of this module's errors, in Swedish and English.
+_TEXTS = load_catalogue(Path(__file__).with_name("bra.toml"))
 
 
 def match_category(text: str) -> BraCategory | None:
@@ -102,11 +110,19 @@ def _check_indicator(path: Path, indicator: str | None) -> str | None:
         return None
     ind = indicator.strip().upper()
     if ind not in BRA_CATEGORIES:
-        raise DataError(
-            f"{path}: {indicator!r} is not a Brå category id; use one of "
-            f"{sorted(BRA_CATEGORIES)} (see research.data.sources.bra.BRA_CATEGORIES)."
+        en, sv = _TEXTS.both(
+            "not_a_category", path=path, indicator=indicator, categories=sorted(BRA_CATEGORIES)
         )
+        raise DataError(en, sv=sv)
     return ind
+
+
+def _lacking(missing: list[str], lang: str) -> str:
+    """``["year", "indicator"]`` as "year and indicator" (or "år och indikator")."""
+    words = [_TEXTS(f"lacks_{m}", lang) for m in missing]
+    if len(words) == 1:
+        return words[0]
+    return _TEXTS("lacks_both", lang, first=words[0], second=words[1])
 
 
 def _from_title(
@@ -126,30 +142,31 @@ def _from_title(
         if c and t_cat is None:
             t_cat = (line, c)
     if year is not None and t_year is not None and t_year[1] != year:
-        raise ParseError(
-            path,
-            t_year[0],
-            f"the title says year {t_year[1]}, but year={year} "
-            "was given; check that this is the file you meant",
-        )
+        en, sv = _TEXTS.both("title_year_differs", title_year=t_year[1], year=year)
+        raise ParseError(path, t_year[0], en, sv=sv)
     if indicator is not None and t_cat is not None and t_cat[1].id != indicator:
-        raise ParseError(
-            path,
-            t_cat[0],
-            f"the title names {t_cat[1].label_sv} "
-            f"({t_cat[1].id}), but indicator={indicator!r} was given",
+        en, sv = _TEXTS.both(
+            "title_category_differs",
+            label=t_cat[1].label_sv,
+            category=t_cat[1].id,
+            indicator=indicator,
         )
+        raise ParseError(path, t_cat[0], en, sv=sv)
     year = year if year is not None else (t_year[1] if t_year else None)
     indicator = indicator if indicator is not None else (t_cat[1].id if t_cat else None)
     missing = [n for n, v in (("year", year), ("indicator", indicator)) if v is None and n in need]
     if missing:
-        raise ParseError(
-            path,
-            None,
-            f"the file does not say its {' and '.join(missing)}; pass "
-            + ", ".join(f"{m}=..." for m in missing)
-            + f" (indicator one of {sorted(BRA_CATEGORIES)})",
+        en, sv = (
+            _TEXTS(
+                "file_lacks",
+                lang,
+                missing=_lacking(missing, lang),
+                params=", ".join(f"{m}=..." for m in missing),
+                categories=sorted(BRA_CATEGORIES),
+            )
+            for lang in ("en", "sv")
         )
+        raise ParseError(path, None, en, sv=sv)
     return year, indicator
 
 
@@ -168,30 +185,32 @@ def _to_frame(
         area = areas[name]
         key = (area.code, year, indicator)
         if key in seen:
-            raise ParseError(
-                path,
-                line,
-                f"{name!r} ({area.code}) {year} appears twice (first at line {seen[key]})",
+            en, sv = _TEXTS.both(
+                "area_twice", name=name, code=area.code, year=year, first=seen[key]
             )
+            raise ParseError(path, line, en, sv=sv)
         seen[key] = line
         if area.level == "district":
             d = get_district(area.code)
             if not d.exists_in(year):
-                raise ParseError(
-                    path,
-                    line,
-                    f"district {d.name} ({d.code}) did not exist in {year} (valid "
-                    f"{d.valid_from or '...'} to {d.valid_to or '...'}); see "
-                    "research.geo.districts.REFORMS",
+                en, sv = _TEXTS.both(
+                    "district_not_in_year",
+                    name=d.name,
+                    code=d.code,
+                    year=year,
+                    valid_from=d.valid_from or "...",
+                    valid_to=d.valid_to or "...",
                 )
+                raise ParseError(path, line, en, sv=sv)
         cat = BRA_CATEGORIES[indicator]
         if cat.since is not None and year < cat.since.year:
-            raise ParseError(
-                path,
-                line,
-                f"{cat.label_sv} is only counted from "
-                f"{cat.since.isoformat()}, but the row is for {year}",
+            en, sv = _TEXTS.both(
+                "category_not_yet_counted",
+                label=cat.label_sv,
+                since=cat.since.isoformat(),
+                year=year,
             )
+            raise ParseError(path, line, en, sv=sv)
         rows.append(
             {
                 "area_code": area.code, "area_name": area.name, "level": area.level,
@@ -200,7 +219,8 @@ def _to_frame(
                 "count": None if count is None else int(count),
             }
         )  # fmt: skip
-    return build_reader_frame(rows, path, "the file has a header but no data rows")
+    en, sv = _TEXTS.both("no_data_rows")
+    return build_reader_frame(rows, path, en, if_empty_sv=sv)
 
 
 def read_bra_csv(
@@ -266,43 +286,47 @@ def read_bra_csv(
             break
         probe = fold_header(re.split(r"[,\t]", raw)[0])
         if probe in _AREA_HEADERS:
-            sep = "," if "," in raw else "tab"
-            raise ParseError(
-                path,
-                i,
-                f"the header is separated by {sep!r}, but Brå files use "
-                "';' (expected 'Kommun;Antal;Per 100 000 inv.')",
+            en, sv = (
+                _TEXTS(
+                    "header_wrong_separator",
+                    lang,
+                    sep="," if "," in raw else _TEXTS("tab", lang),
+                    header=_HEADER,
+                )
+                for lang in ("en", "sv")
             )
+            raise ParseError(path, i, en, sv=sv)
         if len(titles) >= 3:
             break
         titles.append((i, raw.strip().strip(";").strip('"')))
     if header_line is None:
-        raise ParseError(
-            path,
-            titles[0][0] if titles else 1,
-            "no header line 'Kommun;Antal;Per 100 000 inv.' found",
-        )
+        en, sv = _TEXTS.both("no_header_line", header=_HEADER)
+        raise ParseError(path, titles[0][0] if titles else 1, en, sv=sv)
     header = split_csv_line(path, header_line, lines[header_line - 1], sep)
     names = [fold_header(h) for h in header]
     if len(names) != 3 or names[1] != "antal" or not _RATE.match(names[2]):
-        raise ParseError(
-            path,
-            header_line,
-            f"expected header 'Kommun;Antal;Per 100 000 inv.', found {';'.join(header)!r}",
-        )
+        en, sv = _TEXTS.both("unexpected_header", header=_HEADER, found=";".join(header))
+        raise ParseError(path, header_line, en, sv=sv)
     year, indicator = _from_title(path, titles, year, indicator)
     records = []
     for i, raw, fields in csv_body(path, lines, header_line, sep):
         if len(fields) != 3:
-            hint = (
-                " (is the separator ',' instead of ';'?)" if len(fields) == 1 and "," in raw else ""
+            comma = len(fields) == 1 and "," in raw
+            en, sv = (
+                _TEXTS(
+                    "field_count",
+                    lang,
+                    sep=sep,
+                    found=len(fields),
+                    hint=_TEXTS("comma_hint", lang) if comma else "",
+                )
+                for lang in ("en", "sv")
             )
-            raise ParseError(
-                path, i, f"expected 3 fields separated by {sep!r}, found {len(fields)}{hint}"
-            )
+            raise ParseError(path, i, en, sv=sv)
         name = fields[0].strip()
         if not name:
-            raise ParseError(path, i, "the area name is empty")
+            en, sv = _TEXTS.both("empty_area_name")
+            raise ParseError(path, i, en, sv=sv)
         count = parse_number(fields[1], path, i, "Antal", integer=True)
         rate = parse_number(fields[2], path, i, "Per 100 000 inv.")
         records.append((i, name, year, indicator, count, rate))
@@ -369,11 +393,8 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
             break
         titles.append((rownum, " ".join(str(c) for c in filled)))
     if header_at is None:
-        raise ParseError(
-            path,
-            rows[0][0] if rows else 1,
-            "no header row starting with Region/Kommun/Område found",
-        )
+        en, sv = _TEXTS.both("no_header_row")
+        raise ParseError(path, rows[0][0] if rows else 1, en, sv=sv)
     hrow, header = rows[header_at]
     cols = {fold_header(h): j for j, h in enumerate(header) if h is not None}
     j_year = cols.get("år", cols.get("year"))
@@ -383,12 +404,10 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
     j_count = cols.get("antal")
     j_rate = next((j for h, j in cols.items() if _RATE.match(h)), None)
     if j_count is None and j_rate is None:
-        raise ParseError(
-            path,
-            hrow,
-            "the header has neither 'Antal' nor 'Per 100 000 inv.'; "
-            f"found {[h for h in header if h]}",
+        en, sv = _TEXTS.both(
+            "no_value_column", rate_column=_RATE_COLUMN, found=[h for h in header if h]
         )
+        raise ParseError(path, hrow, en, sv=sv)
     need = tuple(n for n, j in (("year", j_year), ("indicator", j_cat)) if j is None)
     t_year, t_ind = _from_title(path, titles, year, indicator, need)
     # Columns win over title rows (a title "2020-2022" must not pin one year).
@@ -411,27 +430,31 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
             footer = True
             continue
         if footer:
-            raise ParseError(path, rownum, "data after the footnotes")
+            en, sv = _TEXTS.both("data_after_footnotes")
+            raise ParseError(path, rownum, en, sv=sv)
         if not name:
-            raise ParseError(path, rownum, "the area name is empty")
+            en, sv = _TEXTS.both("empty_area_name")
+            raise ParseError(path, rownum, en, sv=sv)
         r_year = year
         if j_year is not None:
             y = parse_number(cell(cells, j_year), path, rownum, "År", integer=True, dotted=True)
             if y is None:
-                raise ParseError(path, rownum, "År is missing")
+                en, sv = _TEXTS.both("year_missing")
+                raise ParseError(path, rownum, en, sv=sv)
             r_year = int(y)
             if year is not None and r_year != year:
-                raise ParseError(path, rownum, f"År {r_year} differs from year={year}")
+                en, sv = _TEXTS.both("year_differs", row_year=r_year, year=year)
+                raise ParseError(path, rownum, en, sv=sv)
         r_ind = indicator
         if j_cat is not None:
             c = match_category(str(cell(cells, j_cat) or ""))
             if c is None:
-                raise ParseError(
-                    path,
-                    rownum,
-                    f"unknown crime category "
-                    f"{cell(cells, j_cat)!r}; known: {sorted(BRA_CATEGORIES)}",
+                en, sv = _TEXTS.both(
+                    "unknown_category",
+                    category=cell(cells, j_cat),
+                    categories=sorted(BRA_CATEGORIES),
                 )
+                raise ParseError(path, rownum, en, sv=sv)
             r_ind = c.id
             if indicator is not None and r_ind != indicator:
                 continue  # a multi-category sheet: keep the requested category only

@@ -32,6 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError, ParseError, UnknownAreaError
+from research.core.i18n import load_catalogue
 from research.data.schema import PANEL_SCHEMA
 from research.geo.area import Area
 from research.geo.districts import resolve_district
@@ -71,11 +72,15 @@ _KEY = ["area_code", "year", "indicator", "sex"]
 #: The first cell of a footnote line below a table ("Källa: SCB", "Anm. ...", "*").
 FOOTER = re.compile(r"^(källa|kalla|anm|not|fotnot|kommentar|uppgifterna|\*)", re.I)
 
+_TEXTS = load_catalogue(Path(__file__).with_name("common.toml"))
+
 _MISSING = {"..", ".", "…"}
 _ZERO = {"-", "–", "—"}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
 _SWEDISH = re.compile(r"^[+-]?(\d{1,3}( \d{3})+|\d+)(,\d+)?$")
 _DOTTED = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+#: Numbers as the official Swedish files write them, quoted in messages (data, not wording).
+_NOTATION_EXAMPLES = {"thousands": "1 234", "decimal": "12,5"}
 # Characters that Windows-1252/Latin-1 produces from the continuation bytes 0x80-0xBF: after
 # an "Ã" or "Â" they betray UTF-8 text that was decoded as Latin-1 and saved again.
 _CONT = "".join(
@@ -97,25 +102,23 @@ class UnmatchedNamesError(ParseError):
 
     def __init__(self, path: object, unmatched: list[tuple[int, str, list[tuple[str, str]]]]):
         self.unmatched = unmatched
-        lines = []
-        for line, name, sugg in unmatched:
-            hint = ", ".join(f"{n} ({c})" for c, n in sugg)
-            lines.append(f"  line {line}: {name!r}" + (f" - did you mean {hint}?" if hint else ""))
-        msg = (
-            f"{len(unmatched)} area name(s) match no kommun, län or district; nothing was "
-            "imported. Correct the names (or register the area) and import again:\n"
-            + "\n".join(lines)
-        )
         if len(unmatched) == 1:
             _line, name, sugg = unmatched[0]
             hint = ", ".join(f"{n} ({c})" for c, n in sugg)
-            msg = (
-                f"area name {name!r} matches no kommun, län or district"
-                + (f"; did you mean {hint}?" if hint else "")
-                + " Nothing was imported; correct the name (or register the area) and import "
-                "again."
+            key = "unmatched_one" if hint else "unmatched_one_no_hint"
+            en, sv = _TEXTS.both(key, name=name, hint=hint)
+        else:
+            lines: dict[str, list[str]] = {"en": [], "sv": []}
+            for line, name, sugg in unmatched:
+                hint = ", ".join(f"{n} ({c})" for c, n in sugg)
+                key = "unmatched_line_hint" if hint else "unmatched_line"
+                for lang in lines:
+                    lines[lang].append(_TEXTS(key, lang, line=line, name=name, hint=hint))
+            en, sv = (
+                _TEXTS("unmatched_many", lang, n=len(unmatched), lines="\n".join(lines[lang]))
+                for lang in ("en", "sv")
             )
-        super().__init__(path, unmatched[0][0], msg)
+        super().__init__(path, unmatched[0][0], en, sv=sv)
 
 
 def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tuple[str, str]:
@@ -155,20 +158,16 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
             try:
                 return _check_mojibake(path, data.decode(codec).lstrip("\ufeff")), codec
             except UnicodeDecodeError as exc:
-                raise ParseError(
-                    path,
-                    None,
-                    f"the file starts with a {codec.upper()} byte-order mark but is not valid "
-                    f"{codec.upper()} ({exc.reason}); export it again",
-                ) from exc
+                en, sv = _TEXTS.both("bad_bom", codec=codec.upper(), reason=exc.reason)
+                raise ParseError(path, None, en, sv=sv) from exc
     head = data[:65536]
     if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 100 + 2:
-        kind = _binary_kind(data)
+        kind_en, kind_sv = _binary_kind(data)
         raise ParseError(
             path,
             None,
-            f"this is not a text file but binary data{kind}; give the CSV or JSON file "
-            "downloaded from the publisher (or an .xlsx file with the .xlsx extension)",
+            _TEXTS("binary", "en", kind=kind_en),
+            sv=_TEXTS("binary", "sv", kind=kind_sv),
         )
     try:
         text = data.decode("utf-8")
@@ -176,20 +175,11 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         if _UTF8_MULTI.search(data):
-            raise ParseError(
-                path,
-                line,
-                f"the file mixes encodings: it has UTF-8 characters but byte "
-                f"0x{data[exc.start]:02x} here is not UTF-8 (Latin-1?). Save the whole file "
-                "as UTF-8 and import again.",
-            ) from exc
+            en, sv = _TEXTS.both("mixed_encodings", byte=data[exc.start])
+            raise ParseError(path, line, en, sv=sv) from exc
         if not allow_latin1:
-            raise ParseError(
-                path,
-                line,
-                f"byte 0x{data[exc.start]:02x} is not UTF-8; this file seems to be Latin-1/"
-                "Windows-1252, but this format is UTF-8. Save it as UTF-8 and import again.",
-            ) from exc
+            en, sv = _TEXTS.both("not_utf8", byte=data[exc.start])
+            raise ParseError(path, line, en, sv=sv) from exc
         try:
             text, encoding = data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
@@ -203,31 +193,30 @@ def _check_mojibake(path: object, text: str) -> str:
     m = _MOJIBAKE.search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
-        raise ParseError(
-            path,
-            line,
-            f"text {text[max(0, m.start() - 3) : m.end() + 3]!r} looks double-encoded "
-            "(UTF-8 read as Latin-1 and saved again). Export the original file again.",
-        )
+        en, sv = _TEXTS.both("double_encoded", text=text[max(0, m.start() - 3) : m.end() + 3])
+        raise ParseError(path, line, en, sv=sv)
     return text
 
 
-def _binary_kind(data: bytes) -> str:
+def _binary_kind(data: bytes) -> tuple[str, str]:
+    """What kind of binary file ``data`` seems to be, as an aside in English and Swedish."""
     magic = {
-        b"PK\x03\x04": " (a zip archive: an .xlsx workbook saved under another extension?)",
-        b"\xd0\xcf\x11\xe0": " (an old .xls workbook: save it as .xlsx or CSV)",
-        b"%PDF": " (a PDF)",
-        b"\x89PNG": " (a PNG image)",
-        b"\x1f\x8b": " (gzip-compressed: unpack it first)",
-        b"PAR1": " (a Parquet file)",
+        b"PK\x03\x04": "binary_zip",
+        b"\xd0\xcf\x11\xe0": "binary_xls",
+        b"%PDF": "binary_pdf",
+        b"\x89PNG": "binary_png",
+        b"\x1f\x8b": "binary_gzip",
+        b"PAR1": "binary_parquet",
     }
-    for m, text in magic.items():
+    for m, key in magic.items():
         if data.startswith(m):
-            return text
-    return ""
+            return _TEXTS.both(key)
+    return "", ""
 
 
-def load_json(text: str, path: object, what: str = "a JSON document") -> object:
+def load_json(
+    text: str, path: object, what: str = "a JSON document", *, what_sv: str | None = None
+) -> object:
     """Parse JSON text; invalid or absurdly nested JSON is a :class:`ParseError`.
 
     Parameters
@@ -238,6 +227,9 @@ def load_json(text: str, path: object, what: str = "a JSON document") -> object:
         A name for error messages (the file or URL).
     what : str
         What the document should be, for the message about nesting.
+    what_sv : str, optional
+        The same in Swedish ("ett datasvar från Kolada"); without it the Swedish message
+        leaves out what the document should be (unless ``what`` is the default).
 
     Returns
     -------
@@ -257,9 +249,17 @@ def load_json(text: str, path: object, what: str = "a JSON document") -> object:
     try:
         return json.loads(text)
     except RecursionError:
-        raise ParseError(path, None, f"the JSON is nested too deeply to be {what}") from None
+        if what_sv is None and what == _TEXTS("json_document", "en"):
+            what_sv = _TEXTS("json_document", "sv")
+        sv = (
+            _TEXTS("json_too_deep", "sv", what=what_sv)
+            if what_sv is not None
+            else _TEXTS("json_too_deep_plain", "sv")
+        )
+        raise ParseError(path, None, _TEXTS("json_too_deep", "en", what=what), sv=sv) from None
     except json.JSONDecodeError as exc:
-        raise ParseError(path, exc.lineno, f"not valid JSON ({exc.msg})") from exc
+        en, sv = _TEXTS.both("json_invalid", reason=exc.msg)
+        raise ParseError(path, exc.lineno, en, sv=sv) from exc
 
 
 def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[str]:
@@ -275,14 +275,14 @@ def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[st
     except StopIteration:
         return []
     except csv.Error as exc:
-        size = len(raw)
-        why = (
-            f"a field is longer than {csv.field_size_limit():,} characters ({size:,} on the "
-            "line); this is not a table of official statistics".replace(",", " ")
-            if "field limit" in str(exc)
-            else f"the line cannot be split into fields ({exc})"
-        )
-        raise ParseError(path, line, why) from exc
+        if "field limit" in str(exc):
+            limit = f"{csv.field_size_limit():,}".replace(",", " ")
+            en, sv = _TEXTS.both(
+                "field_too_long", limit=limit, size=f"{len(raw):,}".replace(",", " ")
+            )
+        else:
+            en, sv = _TEXTS.both("line_not_split", reason=exc)
+        raise ParseError(path, line, en, sv=sv) from exc
 
 
 def csv_body(
@@ -315,7 +315,8 @@ def csv_body(
             continue
         if footer:
             if len(fields) > 1:
-                raise ParseError(path, i, "data after the footnotes")
+                en, sv = _TEXTS.both("data_after_footnotes")
+                raise ParseError(path, i, en, sv=sv)
             continue
         started = True
         yield i, raw, fields
@@ -330,6 +331,7 @@ def parse_number(
     integer: bool = False,
     negative: bool = False,
     dotted: bool = False,
+    what_sv: str | None = None,
 ) -> float | None:
     """Parse one cell of a Swedish official table.
 
@@ -348,6 +350,9 @@ def parse_number(
     dotted
         Also accept a plain ``1234.5`` (numbers from Excel cells or SCB CSV with ``,``
         separators); otherwise ``.`` in a number is an error.
+    what_sv
+        The column's name in Swedish messages, when ``what`` is not the file's own (Swedish)
+        column name; default ``what``.
 
     Returns
     -------
@@ -369,8 +374,14 @@ def parse_number(
     >>> parse_number("–", "f.csv", 3, "Antal", integer=True)
     0.0
     """
+
+    def error(key: str, **values: object) -> ParseError:
+        en = _TEXTS(key, "en", what=what, **values)
+        sv = _TEXTS(key, "sv", what=what if what_sv is None else what_sv, **values)
+        return ParseError(path, line, en, sv=sv)
+
     if isinstance(text, bool):
-        raise ParseError(path, line, f"{what}: {text!r} is not a number")
+        raise error("bool_not_number", text=text)
     if isinstance(text, int | float):
         value = float(text)
         shown = repr(text)
@@ -383,26 +394,19 @@ def parse_number(
         if s in _ZERO:
             return 0.0
         if not s:
-            raise ParseError(
-                path, line, f"{what} is empty; write '..' for a missing value or '-' for zero"
-            )
+            raise error("number_empty")
         if _SWEDISH.match(s):
             value = float(s.replace(" ", "").replace(",", "."))
         elif dotted and _DOTTED.match(s.replace(" ", "")):
             value = float(s.replace(" ", ""))
         else:
-            raise ParseError(
-                path,
-                line,
-                f"{what} {shown} is not a number in Swedish notation "
-                "(expected e.g. '1 234' or '12,5', '..' for missing, '-' for zero)",
-            )
+            raise error("not_swedish_number", shown=shown, **_NOTATION_EXAMPLES)
     if not math.isfinite(value):
-        raise ParseError(path, line, f"{what} {shown} is not a finite number")
+        raise error("not_finite", shown=shown)
     if value < 0 and not negative:
-        raise ParseError(path, line, f"{what} {shown} is negative; counts and rates cannot be")
+        raise error("number_negative", shown=shown)
     if integer and value != int(value):
-        raise ParseError(path, line, f"{what} {shown} is not a whole number")
+        raise error("not_whole", shown=shown)
     return value
 
 
@@ -448,7 +452,7 @@ class NameMatcher:
             return self.registry.resolve(text)
         except UnknownAreaError as exc:
             suggestions = list(exc.suggestions)
-            raise UnknownAreaError(str(exc), suggestions) from None
+            raise UnknownAreaError(str(exc), suggestions, sv=exc.message("sv")) from None
 
     def match_all(self, path: object, names: Sequence[tuple[int, str]]) -> dict[str, Area]:
         """Match every ``(line, name)``; raise one error that lists all unmatched names.
@@ -497,7 +501,9 @@ def build_frame(rows: Iterable[dict], *, sort: bool = True) -> pl.DataFrame:
     return validate_canonical(df)
 
 
-def build_reader_frame(rows: Sequence[dict], path: object, if_empty: str) -> pl.DataFrame:
+def build_reader_frame(
+    rows: Sequence[dict], path: object, if_empty: str, *, if_empty_sv: str | None = None
+) -> pl.DataFrame:
     """A reader's canonical frame from its ``rows``: :func:`build_frame`, or an error if none.
 
     Parameters
@@ -509,6 +515,8 @@ def build_reader_frame(rows: Sequence[dict], path: object, if_empty: str) -> pl.
     if_empty
         What the error says is wrong when there are no rows (e.g. "the file holds no data
         rows").
+    if_empty_sv
+        The same in Swedish; default "filen innehåller inga datarader".
 
     Returns
     -------
@@ -528,7 +536,9 @@ def build_reader_frame(rows: Sequence[dict], path: object, if_empty: str) -> pl.
     research.core.errors.ParseError: x.csv: the file holds no data rows
     """
     if not rows:
-        raise ParseError(path, None, if_empty)
+        if if_empty_sv is None:
+            if_empty_sv = _TEXTS("no_data_rows", "sv")
+        raise ParseError(path, None, if_empty, sv=if_empty_sv)
     return build_frame(rows)
 
 
@@ -537,52 +547,69 @@ def empty_canonical() -> pl.DataFrame:
     return pl.DataFrame(schema=CANONICAL_SCHEMA)
 
 
-def validate_canonical(df: pl.DataFrame, what: str = "reader output") -> pl.DataFrame:
+def validate_canonical(
+    df: pl.DataFrame, what: str = "reader output", *, what_sv: str | None = None
+) -> pl.DataFrame:
     """Check a frame against :data:`CANONICAL_SCHEMA` and its invariants; return it.
 
     Checks the column names and types, that keys are non-null, levels and sexes are known,
     years plausible, values and counts non-negative, and ``(area_code, year, indicator, sex)``
-    unique.
+    unique. ``what`` names the frame in messages (a file name, say); ``what_sv`` names it in
+    Swedish messages (default ``what``, or "läsarens resultat" for the default ``what``).
 
     Raises
     ------
     DataError
         Naming the first violated rule.
     """
+    if what_sv is None:
+        what_sv = _TEXTS("reader_output", "sv") if what == _TEXTS("reader_output", "en") else what
+
+    def both(key: str, **values: object) -> tuple[str, str]:
+        return _TEXTS(key, "en", what=what, **values), _TEXTS(key, "sv", what=what_sv, **values)
+
     if list(df.columns) != list(CANONICAL_SCHEMA):
-        raise DataError(
-            f"{what}: columns {df.columns} differ from the canonical {list(CANONICAL_SCHEMA)}"
-        )
+        en, sv = both("canonical_columns", columns=df.columns, expected=list(CANONICAL_SCHEMA))
+        raise DataError(en, sv=sv)
     wrong = {c: str(df.schema[c]) for c, t in CANONICAL_SCHEMA.items() if df.schema[c] != t}
     if wrong:
-        raise DataError(f"{what}: wrong column types {wrong}")
+        en, sv = both("canonical_types", wrong=wrong)
+        raise DataError(en, sv=sv)
     if df.is_empty():
         return df
     for c in ("area_code", "area_name", "level", "year", "indicator", "sex", "source"):
         if df[c].null_count():
-            raise DataError(f"{what}: column {c!r} has missing values")
+            en, sv = both("canonical_nulls", column=c)
+            raise DataError(en, sv=sv)
     bad_level = set(df["level"].unique()) - set(LEVELS)
     if bad_level:
-        raise DataError(f"{what}: unknown level(s) {sorted(bad_level)}; expected {LEVELS}")
+        en, sv = both("canonical_levels", levels=sorted(bad_level), expected=LEVELS)
+        raise DataError(en, sv=sv)
     bad_sex = set(df["sex"].unique()) - set(_SEXES)
     if bad_sex:
-        raise DataError(f"{what}: unknown sex code(s) {sorted(bad_sex)}; expected T, K, M")
+        en, sv = both("canonical_sexes", sexes=sorted(bad_sex))
+        raise DataError(en, sv=sv)
     if df["year"].min() < 1900 or df["year"].max() > 2100:
         r = df.filter(~pl.col("year").is_between(1900, 2100)).row(0, named=True)
-        raise DataError(
-            f"{what}: year {r['year']} (area {r['area_code']}, indicator {r['indicator']}) "
-            "lies outside 1900-2100"
+        en, sv = both(
+            "canonical_year", year=r["year"], area=r["area_code"], indicator=r["indicator"]
         )
+        raise DataError(en, sv=sv)
     for c in ("value", "count", "population"):
         if (df[c].drop_nulls() < 0).any():
-            raise DataError(f"{what}: column {c!r} has negative numbers")
+            en, sv = both("canonical_negative", column=c)
+            raise DataError(en, sv=sv)
     dup = df.select(_KEY).is_duplicated()
     if dup.any():
         first = df.filter(dup).row(0, named=True)
-        raise DataError(
-            f"{what}: more than one row for area {first['area_code']}, year {first['year']}, "
-            f"indicator {first['indicator']}, sex {first['sex']}"
+        en, sv = both(
+            "canonical_duplicate",
+            area=first["area_code"],
+            year=first["year"],
+            indicator=first["indicator"],
+            sex=first["sex"],
         )
+        raise DataError(en, sv=sv)
     return df
 
 
@@ -654,11 +681,11 @@ def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[in
 
         names = fastexcel.read_excel(str(path)).sheet_names
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise DataError(
-            "Reading Excel files needs the package 'fastexcel' (pip install fastexcel)."
-        ) from exc
+        en, sv = _TEXTS.both("needs_fastexcel")
+        raise DataError(en, sv=sv) from exc
     except Exception as exc:
-        raise ParseError(path, None, f"not a readable .xlsx workbook ({exc})") from exc
+        en, sv = _TEXTS.both("not_xlsx", reason=exc)
+        raise ParseError(path, None, en, sv=sv) from exc
     if sheet is None:
         index = 0
     elif isinstance(sheet, int):
@@ -666,9 +693,11 @@ def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[in
     elif sheet in names:
         index = names.index(sheet)
     else:
-        raise ParseError(path, None, f"no sheet named {sheet!r}; the sheets are {names}")
+        en, sv = _TEXTS.both("no_sheet_named", sheet=sheet, names=names)
+        raise ParseError(path, None, en, sv=sv)
     if not 0 <= index < len(names):
-        raise ParseError(path, None, f"no sheet number {index}; the sheets are {names}")
+        en, sv = _TEXTS.both("no_sheet_number", index=index, names=names)
+        raise ParseError(path, None, en, sv=sv)
     try:
         df = pl.read_excel(
             path,
@@ -681,7 +710,8 @@ def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[in
             raise_if_empty=False,
         )
     except Exception as exc:
-        raise ParseError(path, None, f"sheet {names[index]!r} could not be read ({exc})") from exc
+        en, sv = _TEXTS.both("sheet_unreadable", sheet=names[index], reason=exc)
+        raise ParseError(path, None, en, sv=sv) from exc
     first = _sheet_first_row(path, index)
     return [
         (first + i, [None if v is None else str(v) for v in row])

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import ParseError
+from research.core.i18n import load_catalogue
 from research.geo.area import RIKET
 from research.geo.registry import AreaRegistry, load_areas
 
@@ -32,6 +33,13 @@ __all__ = ["kolada_area_code", "parse_kolada", "read_kolada_json"]
 
 _KPI = re.compile(r"^[A-Z]\d{5}$")
 _DEC = json.JSONDecoder()
+_TEXTS = load_catalogue(Path(__file__).with_name("kolada.toml"))
+
+
+def _error(path: object, line: int | None, key: str, **values: object) -> ParseError:
+    """The :class:`ParseError` with the catalogue's message ``key``, in both languages."""
+    en, sv = _TEXTS.both(key, **values)
+    return ParseError(path, line, en, sv=sv)
 
 
 def kolada_area_code(code: str) -> str:
@@ -82,9 +90,7 @@ def _items_with_lines(text: str, path: object) -> list[tuple[int, object, list]]
 def _page(text: str, i: int, path: object) -> tuple[int, dict, list]:
     line0 = text.count("\n", 0, i) + 1
     if i >= len(text) or text[i] != "{":
-        raise ParseError(
-            path, line0, "expected a JSON object with 'values' (a Kolada v3 data response)"
-        )
+        raise _error(path, line0, "not_an_object")
     meta: dict = {}
     items: list[tuple[int, object]] = []
     i = _ws(text, i + 1)
@@ -156,62 +162,64 @@ def parse_kolada(
     registry = registry or load_areas()
     if units is None:
         units = _catalog_units()
-    load_json(text, path, "a Kolada data response")
+    what, what_sv = _TEXTS.both("kolada_response")
+    load_json(text, path, what, what_sv=what_sv)
     pages = _items_with_lines(text, path)
     src = source or source_label("kolada", path)
     rows = []
     seen: dict[tuple, int] = {}
     for line0, meta, items in pages:
         if "values" not in meta:
-            raise ParseError(path, line0, "no 'values' array: not a Kolada v3 data response")
+            raise _error(path, line0, "no_values")
         for line, item in items:
             rows.extend(_item_rows(path, line, item, registry, units, src, seen))
-    return build_reader_frame(rows, path, "the response holds no (non-deleted) values")
+    if_empty, if_empty_sv = _TEXTS.both("no_rows")
+    return build_reader_frame(rows, path, if_empty, if_empty_sv=if_empty_sv)
 
 
 def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:  # noqa: C901 - one branch per Kolada field variant
     if not isinstance(item, dict):
-        raise ParseError(path, line, f"a 'values' item is {type(item).__name__}, not an object")
+        raise _error(path, line, "item_not_object", kind=type(item).__name__)
     missing = [k for k in ("kpi", "municipality", "period", "values") if k not in item]
     if missing:
-        raise ParseError(path, line, f"item lacks {missing}")
+        raise _error(path, line, "item_lacks", missing=missing)
     kpi = str(item["kpi"]).upper()
     if not _KPI.match(kpi):
-        raise ParseError(path, line, f"kpi {item['kpi']!r} is not a Kolada KPI id (N01234)")
+        raise _error(path, line, "bad_kpi", kpi=item["kpi"])
     muni = item["municipality"]
     if not isinstance(muni, str) or not re.fullmatch(r"\d{4}", muni):
-        raise ParseError(path, line, f"municipality {muni!r} is not a 4-digit string")
+        raise _error(path, line, "municipality_not_4_digits", muni=muni)
     code = kolada_area_code(muni)
     if code not in registry:
-        raise ParseError(path, line, f"municipality {muni!r} is not a known kommun/region")
+        raise _error(path, line, "municipality_unknown", muni=muni)
     area = registry.get(code)
     period = item["period"]
     if isinstance(period, bool) or not re.fullmatch(r"\d{4}", str(period)):
-        raise ParseError(path, line, f"period {period!r} is not a year")
+        raise _error(path, line, "period_not_year", period=period)
     year = int(period)
     if not 1900 <= year <= 2100:
-        raise ParseError(path, line, f"period {period!r} is not a year in 1900-2100")
+        raise _error(path, line, "period_out_of_range", period=period)
     if not isinstance(item["values"], list):
-        raise ParseError(path, line, "'values' of an item must be a list")
+        raise _error(path, line, "values_not_list")
     out = []
     for v in item["values"]:
         if not isinstance(v, dict) or "gender" not in v:
-            raise ParseError(path, line, f"value entry {v!r} lacks 'gender'")
+            raise _error(path, line, "entry_lacks_gender", entry=v)
         if v.get("isdeleted") is True:
             continue
         sex = v["gender"]
         if sex not in ("T", "K", "M"):
-            raise ParseError(path, line, f"gender {sex!r} is not T, K or M")
+            raise _error(path, line, "bad_gender", sex=sex)
         val = v.get("value")
         if val is not None:
             if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
-                raise ParseError(path, line, f"value {val!r} is not a number")
+                raise _error(path, line, "value_not_number", value=val)
             if val < 0:
-                raise ParseError(path, line, f"value {val!r} is negative")
+                raise _error(path, line, "value_negative", value=val)
         key = (kpi, code, year, sex)
         if key in seen:
-            raise ParseError(
-                path, line, f"{kpi} {muni} {year} {sex} appears twice (first at line {seen[key]})"
+            raise _error(
+                path, line, "duplicate", kpi=kpi, muni=muni, year=year, sex=sex, first=seen[key]
             )
         seen[key] = line
         out.append(

@@ -28,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import ParseError, UnknownAreaError
+from research.core.i18n import load_catalogue
 from research.geo.area import RIKET, normalize_code
 from research.geo.registry import AreaRegistry, load_areas
 
@@ -76,6 +77,8 @@ _REGION_HEADERS = (
 )
 _YEAR_COL = re.compile(r"(?:^|\D)(19\d\d|20\d\d)$")
 _CODE_NAME = re.compile(r"^(\d{2}|\d{4})(?:\s+(.+))?$")
+#: The wording of this module's errors, in Swedish and English.
+_TEXTS = load_catalogue(Path(__file__).with_name("scb.toml"))
 
 
 def _region(path: object, line: int, text: str, registry: AreaRegistry, matcher: NameMatcher):
@@ -86,9 +89,8 @@ def _region(path: object, line: int, text: str, registry: AreaRegistry, matcher:
         return None  # a name: matched in bulk by the caller
     code = normalize_code(m.group(1))
     if code not in registry:
-        raise ParseError(
-            path, line, f"region code {m.group(1)!r} is not a known riket/län/kommun code"
-        )
+        en, sv = _TEXTS.both("unknown_region_code", code=m.group(1))
+        raise ParseError(path, line, en, sv=sv)
     area = registry.get(code)
     if m.group(2):
         try:
@@ -96,12 +98,15 @@ def _region(path: object, line: int, text: str, registry: AreaRegistry, matcher:
         except UnknownAreaError:
             named = None
         if named is not None and named.code != area.code and code != RIKET:
-            raise ParseError(
-                path,
-                line,
-                f"region {t!r}: code {code} is {area.name}, but the "
-                f"name is {named.name} ({named.code})",
+            en, sv = _TEXTS.both(
+                "code_name_differ",
+                region=t,
+                code=code,
+                area=area.name,
+                named=named.name,
+                named_code=named.code,
             )
+            raise ParseError(path, line, en, sv=sv)
     return area
 
 
@@ -125,9 +130,8 @@ def _rows(records, path, registry, source, value_is_count=True):
         a = areas[reg]
         key = (a.code, sex, year)
         if key in seen:
-            raise ParseError(
-                path, line, f"{reg!r} sex {sex} {year} appears twice (first at line {seen[key]})"
-            )
+            en, sv = _TEXTS.both("region_twice", region=reg, sex=sex, year=year, first=seen[key])
+            raise ParseError(path, line, en, sv=sv)
         seen[key] = line
         rows.append(
             {
@@ -137,25 +141,22 @@ def _rows(records, path, registry, source, value_is_count=True):
                 "population": value if sex == "T" else None,
             }
         )  # fmt: skip
-    return build_reader_frame(rows, path, "the file holds no data rows")
+    en, sv = _TEXTS.both("no_data_rows")
+    return build_reader_frame(rows, path, en, if_empty_sv=sv)
 
 
 def _categories(path, dim_id: str, dim: dict) -> list[str]:
     try:
         index = dim["category"]["index"]
     except (KeyError, TypeError) as exc:
-        raise ParseError(
-            path, None, f"json-stat2 dimension {dim_id!r} has no category.index"
-        ) from exc
+        en, sv = _TEXTS.both("no_category_index", dimension=dim_id)
+        raise ParseError(path, None, en, sv=sv) from exc
     if isinstance(index, list):
         return [str(c) for c in index]
     if isinstance(index, dict):
         return [c for c, _ in sorted(index.items(), key=lambda kv: kv[1])]
-    raise ParseError(
-        path,
-        None,
-        f"json-stat2 dimension {dim_id!r}: category.index is neither a list nor an object",
-    )
+    en, sv = _TEXTS.both("bad_category_index", dimension=dim_id)
+    raise ParseError(path, None, en, sv=sv)
 
 
 def jsonstat_values(values: object, sizes: Sequence[int]) -> tuple[object, int]:
@@ -193,26 +194,27 @@ def _line_of(text: str, needle: str) -> int | None:
 def _check_shape(path: object, text: str, doc: dict) -> None:
     """Check the types of json-stat2's structural members before they are used."""
 
-    def bad(member: str, what: str) -> ParseError:
-        return ParseError(path, _line_of(text, f'"{member}"'), f"json-stat2 '{member}' {what}")
+    def bad(member: str) -> ParseError:
+        en, sv = _TEXTS.both(f"bad_{member}", member=member)
+        return ParseError(path, _line_of(text, f'"{member}"'), en, sv=sv)
 
     ids, sizes = doc.get("id"), doc.get("size", [])
     if not isinstance(ids, list) or not all(isinstance(d, str) for d in ids):
-        raise bad("id", "must be a list of dimension names")
+        raise bad("id")
     if not isinstance(sizes, list) or not all(
         isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100_000 for n in sizes
     ):
-        raise bad("size", "must be a list of category counts")
+        raise bad("size")
     if not isinstance(doc.get("dimension"), dict) or not all(
         isinstance(doc["dimension"].get(d, {}), dict) for d in ids
     ):
-        raise bad("dimension", "must be an object with one object per dimension")
+        raise bad("dimension")
     role = doc.get("role", {})
     if role is not None and not (
         isinstance(role, dict)
         and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in role.values())
     ):
-        raise bad("role", "must map roles to lists of dimension names")
+        raise bad("role")
 
 
 def parse_jsonstat(  # noqa: C901 - json-stat layout variants, each a branch
@@ -257,94 +259,75 @@ def parse_jsonstat(  # noqa: C901 - json-stat layout variants, each a branch
     ('0126', 2022, 113000.0)
     """
     registry = registry or load_areas()
-    doc = load_json(text, path, "a json-stat2 response")
+    en, sv = _TEXTS.both("what_jsonstat_response")
+    doc = load_json(text, path, en, what_sv=sv)
     if (
         not isinstance(doc, dict)
         or doc.get("class") not in ("dataset", None)
         or "id" not in doc
         or "dimension" not in doc
     ):
-        raise ParseError(
-            path,
-            1,
-            "not a json-stat2 dataset (needs 'id', 'size', "
-            "'dimension', 'value'); request outputFormat=json-stat2",
-        )
+        en, sv = _TEXTS.both("not_jsonstat")
+        raise ParseError(path, 1, en, sv=sv)
     _check_shape(path, text, doc)
     ids = list(doc["id"])
     sizes = list(doc.get("size", []))
     cats = {d: _categories(path, d, doc["dimension"].get(d, {})) for d in ids}
     if len(sizes) != len(ids) or any(len(cats[d]) != n for d, n in zip(ids, sizes, strict=True)):
-        raise ParseError(
-            path,
-            _line_of(text, '"size"'),
-            "json-stat2 'size' does not match the dimensions' categories",
-        )
+        en, sv = _TEXTS.both("size_mismatch")
+        raise ParseError(path, _line_of(text, '"size"'), en, sv=sv)
     lower = {d.casefold(): d for d in ids}
     reg_d = lower.get("region")
     time_d = (doc.get("role", {}) or {}).get("time", [None])[0] or lower.get("tid")
     sex_d = lower.get("kon")
     cont_d = lower.get("contentscode")
     if reg_d is None or time_d is None:
-        raise ParseError(
-            path, _line_of(text, '"id"'), f"json-stat2 dimensions {ids} lack Region or Tid"
-        )
+        en, sv = _TEXTS.both("no_region_or_time", ids=ids)
+        raise ParseError(path, _line_of(text, '"id"'), en, sv=sv)
     if cont_d is not None and cats[cont_d] != [POPULATION_CONTENT]:
-        raise ParseError(
-            path,
-            _line_of(text, '"ContentsCode"'),
-            f"content {cats[cont_d]} is not {POPULATION_CONTENT} (Folkmängd) alone",
-        )
+        en, sv = _TEXTS.both("not_population", content=cats[cont_d], code=POPULATION_CONTENT)
+        raise ParseError(path, _line_of(text, '"ContentsCode"'), en, sv=sv)
     for d in ids:
         if d not in (reg_d, time_d, sex_d, cont_d) and len(cats[d]) > 1:
-            raise ParseError(
-                path,
-                _line_of(text, f'"{d}"'),
-                f"dimension {d!r} has {len(cats[d])} values {cats[d][:4]}...; summing them "
-                "could count people twice (totals and bands). Eliminate it in the query "
-                "(leave it out of the selection) or select one value.",
+            en, sv = _TEXTS.both(
+                "dimension_not_eliminated", dimension=d, n=len(cats[d]), first=cats[d][:4]
             )
+            raise ParseError(path, _line_of(text, f'"{d}"'), en, sv=sv)
     values, total = jsonstat_values(doc.get("value"), sizes)
     if not isinstance(values, list) or len(values) != total:
         found = len(values) if isinstance(values, list) else repr(values)
-        raise ParseError(
-            path,
-            _line_of(text, '"value"'),
-            f"json-stat2 'value' should hold {total} numbers, found {found}",
-        )
+        en, sv = _TEXTS.both("value_length", total=total, found=found)
+        raise ParseError(path, _line_of(text, '"value"'), en, sv=sv)
     status = doc.get("status") or {}
     if isinstance(status, str):  # JSON-stat 2.0: one string applies to every value
         status = {str(i): status for i in range(total)}
     elif isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status) if s}
     elif not isinstance(status, dict):
-        raise ParseError(
-            path,
-            _line_of(text, '"status"'),
-            f"json-stat2 'status' must be a string, a list or an object; got {status!r:.40}",
-        )
+        en, sv = _TEXTS.both("bad_status", status=status)
+        raise ParseError(path, _line_of(text, '"status"'), en, sv=sv)
     vline = _line_of(text, '"value"') or 1
     records = []
     for flat, pos, v in jsonstat_cells(ids, sizes, cats, values):
         if v is None or status.get(str(flat)) in ("..", "."):
             val = None
         elif isinstance(v, int | float) and not isinstance(v, bool):
-            val = parse_number(v, path, vline, f"value {flat}", integer=True)
+            en, sv = _TEXTS.both("what_value_index", index=flat)
+            val = parse_number(v, path, vline, en, integer=True, what_sv=sv)
         else:
-            raise ParseError(path, vline, f"value {flat} is {v!r}, not a number")
+            en, sv = _TEXTS.both("value_not_number", index=flat, value=v)
+            raise ParseError(path, vline, en, sv=sv)
         sex = "T"
         if sex_d is not None:
             code = pos[sex_d].casefold()
             if code not in _SEX:
-                raise ParseError(
-                    path, _line_of(text, f'"{sex_d}"'), f"unknown sex code {pos[sex_d]!r}"
-                )
+                en, sv = _TEXTS.both("unknown_sex_code", code=pos[sex_d])
+                raise ParseError(path, _line_of(text, f'"{sex_d}"'), en, sv=sv)
             sex = _SEX[code]
         year_txt = pos[time_d]
         if not re.fullmatch(r"\d{4}", year_txt):
-            raise ParseError(
-                path, _line_of(text, f'"{year_txt}"'), f"time {year_txt!r} is not a year"
-            )
+            en, sv = _TEXTS.both("time_not_year", time=year_txt)
+            raise ParseError(path, _line_of(text, f'"{year_txt}"'), en, sv=sv)
         records.append((vline, pos[reg_d], sex, int(year_txt), val))
     return _rows(records, path, registry, source or source_label("scb", path))
 
@@ -360,12 +343,8 @@ def _sniff(path: Path, line: int, header: str) -> str:
     counts = {d: header.count(d) for d in (";", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
     if counts[best] == 0:
-        raise ParseError(
-            path,
-            line,
-            "the header has no ';', ',' or tab separator; expected "
-            "a region column and year columns",
-        )
+        en, sv = _TEXTS.both("no_separator")
+        raise ParseError(path, line, en, sv=sv)
     return best
 
 
@@ -373,12 +352,8 @@ def _table_to_records(path, header_line: int, header: list, body, sep: str | Non
     """Turn a header plus rows ``(line, cells)`` into (line, region, sex, year, value)."""
     names = [fold_header(h) for h in header]
     if not names or not any(names[0].startswith(h) for h in _REGION_HEADERS):
-        raise ParseError(
-            path,
-            header_line,
-            f"the first column should be the region "
-            f"(region/kommun/stadsdelsområde), found {header[0]!r}",
-        )
+        en, sv = _TEXTS.both("first_column_not_region", found=header[0])
+        raise ParseError(path, header_line, en, sv=sv)
     j_sex = next((j for j, n in enumerate(names) if n in ("kön", "kon", "sex")), None)
     j_year = next((j for j, n in enumerate(names) if n in ("år", "ar", "year", "tid")), None)
     year_cols = {
@@ -389,46 +364,40 @@ def _table_to_records(path, header_line: int, header: list, body, sep: str | Non
     if j_year is not None:
         value_cols = [j for j in range(len(names)) if j not in (0, j_sex, j_year)]
         if len(value_cols) != 1:
-            raise ParseError(
-                path,
-                header_line,
-                "with a year column ('år') there must be "
-                f"exactly one value column, found {len(value_cols)}",
-            )
+            en, sv = _TEXTS.both("value_columns_with_year", found=len(value_cols))
+            raise ParseError(path, header_line, en, sv=sv)
     elif not year_cols:
-        raise ParseError(
-            path,
-            header_line,
-            "no year columns (e.g. '2022' or 'Folkmängd 2022') and no 'år' column",
-        )
+        en, sv = _TEXTS.both("no_year_columns")
+        raise ParseError(path, header_line, en, sv=sv)
     dotted = sep != ";"
     width = len(header)
     records = []
     for line, cells in body:
         if len(cells) != width:
-            raise ParseError(path, line, f"expected {width} fields, found {len(cells)}")
+            en, sv = _TEXTS.both("field_count", width=width, found=len(cells))
+            raise ParseError(path, line, en, sv=sv)
         region = (cells[0] or "").strip()
         if not region:
-            raise ParseError(path, line, "the region is empty")
+            en, sv = _TEXTS.both("empty_region")
+            raise ParseError(path, line, en, sv=sv)
         sex = "T"
         if j_sex is not None:
             s = fold_header(cells[j_sex])
             if s not in _SEX:
-                raise ParseError(
-                    path,
-                    line,
-                    f"unknown sex {cells[j_sex]!r}; expected män/kvinnor/totalt or 1/2/1+2",
-                )
+                en, sv = _TEXTS.both("unknown_sex", sex=cells[j_sex])
+                raise ParseError(path, line, en, sv=sv)
             sex = _SEX[s]
         if j_year is not None:
             y = parse_number(cells[j_year], path, line, "år", integer=True, dotted=True)
             if y is None or not 1900 <= y <= 2100:
-                raise ParseError(path, line, f"year {cells[j_year]!r} is not a year")
+                en, sv = _TEXTS.both("year_not_year", year=cells[j_year])
+                raise ParseError(path, line, en, sv=sv)
             items = [(int(y), cells[value_cols[0]])]
         else:
             items = [(yr, cells[j]) for j, yr in year_cols.items()]
         for yr, raw in items:
-            v = parse_number(raw, path, line, f"value for {yr}", integer=True, dotted=dotted)
+            en, sv = _TEXTS.both("what_value_for_year", year=yr)
+            v = parse_number(raw, path, line, en, integer=True, dotted=dotted, what_sv=sv)
             records.append((line, region, sex, yr, v))
     return records
 
@@ -487,9 +456,8 @@ def read_scb_csv(
         if i > 5:
             break
     if header_line is None:
-        raise ParseError(
-            path, 1, "no header line starting with a region column found in the first lines"
-        )
+        en, sv = _TEXTS.both("no_header_line")
+        raise ParseError(path, 1, en, sv=sv)
     sep = _sniff(path, header_line, lines[header_line - 1])
     header = split_csv_line(path, header_line, lines[header_line - 1], sep)
     body = [(i, cells) for i, _, cells in csv_body(path, lines, header_line, sep)]
@@ -533,11 +501,8 @@ def read_population_excel(
         None,
     )
     if k_head is None:
-        raise ParseError(
-            path,
-            rows[0][0] if rows else 1,
-            "no header row starting with a region column (Region/Stadsdelsområde)",
-        )
+        en, sv = _TEXTS.both("no_header_row")
+        raise ParseError(path, rows[0][0] if rows else 1, en, sv=sv)
     hline, header = rows[k_head]
     while header and header[-1] is None:
         header = header[:-1]

@@ -141,7 +141,8 @@ def format_duration(seconds: float | None, lang: str = "sv") -> str:
     if seconds is None or not math.isfinite(seconds):
         return format_number(None, 1, lang)
     if seconds < 0:
-        raise ArgumentError(f"format_duration: seconds must be >= 0; got {seconds!r}")
+        en, sv = _T.both("err_negative_seconds", seconds=seconds)
+        raise ArgumentError(en, sv=sv)
     if seconds < 59.95:
         return _T("seconds", lang, value=format_number(seconds, 1, lang))
     whole = round(seconds)
@@ -215,9 +216,13 @@ def index_page(
     now = now or dt.datetime.now(dt.UTC)
     for e in entries:
         if e.status not in ("ok", "failed"):
-            raise ArgumentError(f"index entry {e.notebook}: status {e.status!r}; use ok/failed")
+            en, sv = _T.both("err_bad_status", notebook=e.notebook, status=e.status)
+            raise ArgumentError(en, sv=sv)
         if e.change is not None and e.change not in CHANGES:
-            raise ArgumentError(f"index entry {e.notebook}: change {e.change!r}; use {CHANGES}")
+            en, sv = _T.both(
+                "err_bad_change", notebook=e.notebook, change=e.change, choices=CHANGES
+            )
+            raise ArgumentError(en, sv=sv)
     n_reports = sum(1 for e in entries if e.href)
     n_failed = sum(1 for e in entries if e.status == "failed")
     head = "".join(
