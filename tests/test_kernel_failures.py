@@ -54,6 +54,8 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     # ... and where no later end_year could help, because the figures end: say that instead
     ("pilot_effect", {"pilot_start": "2022-01"}, "end in 2022, leaving fewer", "slutar 2022"),
     ("decision_brief", {"end_year": 2021}, "end_year = 2021 leaves fewer than 2 years", "lämnar"),
+    # a donor pool (a län, an official group) with fewer than two kommuner with figures
+    ("pilot_effect", {"donors": "lan:09"}, "1 of the pool's 1 other kommuner", "gruppens"),
     # a district pilot without figures (districts' figures come only from imports)
     ("pilot_vs_candidate", {"pilot": "Södermalm"}, "pilot = Södermalm (0180-SOD): the", "pilot ="),
     ("pilot_vs_candidate", {"pilot": "1480-CEN", "indicators": ["N07402"]}, "N07402 for", "N07402"),

@@ -23,7 +23,7 @@ from research.views.texts import require_kommun
 
 from .texts import TEXTS
 
-__all__ = ["check_outcome", "check_parameters"]
+__all__ = ["check_donors", "check_outcome", "check_parameters"]
 
 #: Fewest pre-treatment years the fit needs (as :func:`research.runner.params.validate`).
 _MIN_FIT_YEARS = 3
@@ -139,11 +139,68 @@ def check_parameters(*, lang: str = "sv", **params: object) -> Area:
     )
     pilot_start = str(case_parameter("pilot_start", str(params.get("pilot_start") or "")))
     fmt.format_month(pilot_start, lang)  # validates "YYYY-MM"
-    check_outcome(
-        str(params.get("indicator") or "N07402"),
-        pilot,
-        pilot_start,
-        int(params.get("start_year", 2008)),  # type: ignore[call-overload]
-        int(params.get("end_year", 2022)),  # type: ignore[call-overload]
+    start_year = int(params.get("start_year", 2008))  # type: ignore[call-overload]
+    end_year = int(params.get("end_year", 2022))  # type: ignore[call-overload]
+    ind = check_outcome(
+        str(params.get("indicator") or "N07402"), pilot, pilot_start, start_year, end_year
     )
+    if params.get("donors"):
+        check_donors(str(params["donors"]), pilot, ind, pilot_start, start_year, end_year)
     return pilot
+
+
+#: Fewest comparison kommuner the estimators take (as :mod:`research.analyses.effect`).
+_MIN_DONORS = 2
+
+
+def _donor_candidates(spec: str, pilot: Area) -> list[str] | None:
+    """The kommuner a donor pool names, the pilot left out; ``None`` where the data decide.
+
+    ``lan:NN`` and official groups name their kommuner; ``kommuner`` (every other kommun)
+    and ``similar:K`` (the K most similar, found on the data in the report) are not counted
+    here.
+    """
+    text = spec.strip()
+    if text.startswith("lan:"):
+        lan = load_areas().resolve(text[4:]).code
+        return [a.code for a in load_areas().children(lan) if a.level == "kommun"
+                and a.code != pilot.code]  # fmt: skip
+    from research.data.groups import is_group_reference, resolve_area_list  # polars: only here
+
+    if is_group_reference(text):
+        codes, _ = resolve_area_list(text, kommun=pilot.code)
+        return [c for c in codes if c != pilot.code]
+    return None
+
+
+def check_donors(
+    spec: str, pilot: Area, ind: Indicator, pilot_start: str, start_year: int, end_year: int
+) -> None:
+    """Refuse a donor pool with fewer than two kommuner that have the outcome every year.
+
+    The estimators compare the pilot with kommuner that have figures of the outcome in every
+    year of the fit window and after the start (:func:`research.analyses.effect`'s pool);
+    a län or an official group of small kommuner may leave fewer than two, which used to
+    fail inside the report's kernel. Counted from the cached years of
+    :func:`research.views.availability.panel_counts` (no polars); a pool that passes may
+    still lose kommuner to a missing predictor, which the analysis reports.
+    """
+    candidates = _donor_candidates(spec, pilot)
+    if candidates is None:
+        return
+    treated = int(pilot_start[:4])
+    fit = default_fit_start(
+        load_catalog().breaks_for(ind.id, (start_year, end_year)), treated, start_year
+    )
+    years = set(range(fit, end_year + 1))
+    complete = [c for c in candidates if years <= set(panel_counts(ind.id, c))]
+    if len(complete) < _MIN_DONORS:
+        raise _refuse(
+            "check_effect_too_few_donors",
+            spec=spec,
+            n=len(complete),
+            of=len(candidates),
+            id=ind.id,
+            window=f"{fit}\u2013{end_year}",
+            need=_MIN_DONORS,
+        )
