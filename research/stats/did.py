@@ -566,15 +566,6 @@ def _n_nested(panel: _Panel, n_time_cols: int) -> int:
     return out
 
 
-#: What to do about collinear terms, for :func:`research.stats.identification.check_rank`:
-#: English, as it takes it; its Swedish is the entry of ``identification_errors.toml`` with
-#: this English (``hint_did_rank``), which check_rank looks up.
-_RANK_HINT = (
-    "check that treatment varies within periods and that each unit has observations in "
-    "more than one period"
-)
-
-
 def _names(panel: _Panel, design: str, n_extra: int, first: Sequence[str] = ("treated x post",)):
     """Column names of :func:`_design` / :func:`_event_design` for error messages."""
     if design == "twfe":
@@ -888,9 +879,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     d = treated_obs * panel.post
     ident.check_pre_post(panel.post, treated_obs, post)
     if family == "poisson":
-        ident.check_nonzero_counts(
-            panel.y, d == 1, "of the treated units in the post-treatment periods"
-        )
+        ident.check_nonzero_counts(panel.y, d == 1, _TEXTS.both("where_treated_post"))
     base = _design(panel, d, treated_obs, design, [])
     extra = _break_terms(
         panel, _break_years(series_breaks), model_breaks, design == "twfe", warns, base
@@ -909,7 +898,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         )
     # what is left out is left out of every design, the permutations' too (as in the fit)
     X = _design(panel, d, treated_obs, design, extra) if extra else base
-    ident.check_rank(X, _names(panel, design, len(extra)), _RANK_HINT)
+    ident.check_rank(X, _names(panel, design, len(extra)), _TEXTS.both("hint_did_rank"))
     fit = _fit(X, panel, family)
     est = float(fit.params[0])
     # the unit and time effects (and the treatment term) reproduce the outcome: residuals of
@@ -1540,9 +1529,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     ev_levels = [e for e in levels if e != reference]
     ident.check_rank(
         X, _names(panel, "twfe", 0, [f"event time {e}" for e in ev_levels]),
-        # English as check_rank takes it; Swedish: identification_errors.toml hint_event_study_rank
-        "the event-time dummies are collinear with the unit and period effects; add "
-        "comparison units observed in every period, or bin distant event times with window=",
+        _TEXTS.both("hint_event_study_rank"),
     )  # fmt: skip
     if not any(e < 0 for e in ev_levels):
         warns.append(

@@ -84,18 +84,6 @@ def _phrase(key: str, /, **values: Any) -> _Both:
     return _Both(*_both(key, **values))
 
 
-def _caller_phrase(text: str, prefix: str) -> _Both | None:
-    """A caller's English phrase (a hint, a where=) with its Swedish from the catalogue.
-
-    The catalogue's ids starting with ``prefix`` hold the phrases the estimators pass; the one
-    whose English is ``text`` gives the Swedish. ``None`` when ``text`` has no entry.
-    """
-    for key in _TEXTS:
-        if key.startswith(prefix) and _TEXTS[key]["en"] == text:
-            return _Both(text, _TEXTS(key, "sv"))
-    return None
-
-
 def numeric_time(col: pl.Series, name: str) -> np.ndarray:
     """Time values as floats: numeric columns as they are, text holding numbers parsed.
 
@@ -581,7 +569,7 @@ def check_pre_post(post: np.ndarray, treated_obs: np.ndarray, post_name: str) ->
             raise DesignError(en, sv=sv)
 
 
-def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
+def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str | tuple[str, str]) -> None:
     """Raise when every count selected by ``mask`` is zero (Poisson separation).
 
     Parameters
@@ -591,9 +579,8 @@ def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
     mask
         Observations that a term of the model fits on its own (e.g. treated post-period).
     where
-        Words naming those observations (English; the Swedish is the catalogue entry
-        ``where_*`` of ``identification_errors.toml`` with that English, a general phrase when
-        there is none).
+        Words naming those observations, as ``(English, Swedish)`` from the caller's
+        catalogue; English alone gets a general Swedish phrase.
 
     Raises
     ------
@@ -606,7 +593,10 @@ def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str) -> None:
     """
     sel = np.asarray(y, dtype=float)[np.asarray(mask, dtype=bool)]
     if sel.size and np.all(sel == 0):
-        words = _caller_phrase(where, "where_") or _Both(where, _TEXTS("where_other", "sv"))
+        if isinstance(where, tuple):
+            words = _Both(*where)
+        else:
+            words = _Both(where, _TEXTS("where_other", "sv"))
         en, sv = _both("all_counts_zero", n=sel.size, where=words)
         raise DesignError(en, sv=sv)
 
@@ -629,7 +619,7 @@ def check_outcome_varies(y: np.ndarray, outcome: str) -> None:
         raise DesignError(en, sv=sv)
 
 
-def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
+def check_rank(X: np.ndarray, names: Sequence[str], hint: str | tuple[str, str] = "") -> None:
     """Raise when the design matrix is rank deficient, naming the collinear terms.
 
     Parameters
@@ -639,8 +629,8 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
     names
         Column names (e.g. ``"treated x post"``, ``"unit a"``).
     hint
-        What to do, appended to the message (English; the Swedish message has the catalogue
-        entry ``hint_*`` of ``identification_errors.toml`` with that English, or no hint).
+        What to do, appended to the message, as ``(English, Swedish)`` from the caller's
+        catalogue; English alone is left out of the Swedish message.
 
     Raises
     ------
@@ -662,7 +652,7 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str = "") -> None:
         idx = np.flatnonzero(np.abs(null) > 1e-8 * np.abs(null).max())
         involved = [names[i] for i in idx[:6]]
         more = ", ..." if idx.size > 6 else ""
-        hint_en, hint_sv = (_caller_phrase(hint, "hint_") or (hint, "")) if hint else ("", "")
+        hint_en, hint_sv = hint if isinstance(hint, tuple) else (hint, "")
         suffix = _Both(
             _TEXTS("hint_suffix", "en", hint=hint_en) if hint_en else "",
             _TEXTS("hint_suffix", "sv", hint=hint_sv) if hint_sv else "",

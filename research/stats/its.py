@@ -514,9 +514,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
             t, t0, group=group, seasonality=seasonality, season_terms=season_terms,
             n_harmonics=n_harmonics, season_pos=pos, breaks=break_cols,
         )  # fmt: skip
-    ident.check_rank(
-        X, names, "a seasonal or break term repeats the segment terms; drop it"
-    )  # fmt: skip
+    ident.check_rank(X, names, _ERRORS.both("hint_its_rank"))
     fit, method = _fit(X, y, off, family, overdispersion)
     n, p = X.shape
     z = stats.norm.ppf(0.5 + level / 2)
