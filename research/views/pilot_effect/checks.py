@@ -161,6 +161,8 @@ def _donor_candidates(spec: str, pilot: Area) -> list[str] | None:
     here.
     """
     text = spec.strip()
+    if text == "kommuner" or text.startswith("similar:"):
+        return None
     if text.startswith("lan:"):
         lan = load_areas().resolve(text[4:]).code
         return [a.code for a in load_areas().children(lan) if a.level == "kommun"
