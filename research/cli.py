@@ -291,6 +291,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 _text("schedule_job", "en", **where, message=exc.message("en")),
                 sv=_text("schedule_job", "sv", **where, message=exc.message("sv")),
             ) from None
+    if args.workers is not None and args.workers < 1:  # 0 used to mean "the schedule's"
+        raise ParameterError(
+            _text("workers_not_positive", "en", workers=args.workers),
+            sv=_text("workers_not_positive", "sv", workers=args.workers),
+        )
     tasks = expand_schedule(schedule, args.schedule)
     workers = args.workers or schedule.get("batch", {}).get("workers")
     result = run_batch(

@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research.core.errors import ParameterError, PilotbenchError
+from research.core.errors import ArgumentError, ParameterError, PilotbenchError
 from research.core.i18n import load_catalogue
 from research.core.paths import reports_dir
 
@@ -765,7 +765,12 @@ def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -
     from tqdm import tqdm
 
     results: list[TaskResult | None] = [None] * len(tasks)
-    with Client(address, timeout="20s") as client:
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, ValueError, TypeError) as exc:  # nothing answers there, or no address
+        en, sv = _TEXTS.both("dask_unreachable", address=address, cause=str(exc).splitlines()[0])
+        raise PilotbenchError(en, sv=sv) from None
+    with client:
         futures = {
             client.submit(_dask_task, t.notebook, t.parameters, str(root), pure=False): i
             for i, t in enumerate(tasks)
@@ -832,6 +837,10 @@ def run_batch(
     """
     from .params import validate
 
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):  # fmt: skip
+        en, sv = _TEXTS.both("workers_not_positive", workers=workers)
+        raise ArgumentError(en, sv=sv)
     t0 = time.perf_counter()
     # Absolute: papermill changes this process's working folder while a report runs.
     root = (output_root or reports_dir()).resolve()
