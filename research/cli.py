@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from research.core.errors import ParameterError, PilotbenchError, ReportError
+from research.core.language import LANG_ENV, messages_in
 from research.core.version import __version__
 from research.runner.startup import skip_slow_optional_imports
 
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["LANG_ENV", "build_parser", "main", "message_lang"]
 
 #: The environment variable that sets the language of the command's messages (``sv``/``en``).
-LANG_ENV = "PILOTBENCH_LANG"
 _LANGS = ("sv", "en")  # research.core.fmt.LANGS, without importing Babel before parsing
 
 
@@ -560,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = message_lang(sys.argv[1:] if argv is None else argv)
     _one_line_warnings(lang)
     args = build_parser(lang).parse_args(argv)
-    with _termination_as_interrupt():
+    with _termination_as_interrupt(), messages_in(lang):
         return _run(args, lang)
 
 

@@ -223,6 +223,12 @@ def test_waiting_is_said_and_a_timeout_changes_nothing(env, capsys, monkeypatch)
         assert "another pilotbench import" in first and "waiting" in first
         assert last.startswith("error: ") and "still holds" in last and "nothing" in last
         assert tree(env["data"]) == before
+        monkeypatch.setenv("PILOTBENCH_LANG", "sv")  # the notice in the command's language
+        code, _out, err = run(capsys, "data", "import", BRA, "--source", "bra")
+        first, last = err.strip().splitlines()[0], err.strip().splitlines()[-1]
+        assert first.startswith("en annan pilotbench import (pid ") and "väntar" in first, first
+        assert last.startswith("fel: ") and "håller fortfarande" in last
+        assert tree(env["data"]) == before
     finally:
         holder.kill()
         holder.wait()

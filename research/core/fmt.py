@@ -23,6 +23,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from .errors import ParameterError
+from .language import LANGS
 
 __all__ = [
     "LANGS",
@@ -40,7 +41,6 @@ __all__ = [
     "format_year",
 ]
 
-LANGS = ("sv", "en")
 MISSING = ".."
 NBSP = "\u00a0"
 MINUS = "\u2212"

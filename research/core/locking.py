@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .errors import DataError
 from .i18n import load_catalogue
+from .language import message_lang
 
 __all__ = [
     "DataLockedError",
@@ -153,12 +154,10 @@ def data_lock(
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not quiet:
-                print(
-                    f"another {_holder(fh)[0]} is running in {base}, waiting (up to "
-                    f"{timeout:.0f} s) ...",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                lang = message_lang()
+                holder = dict(zip(("en", "sv"), _holder(fh), strict=True))[lang]
+                notice = _TEXTS("waiting", lang, holder=holder, base=base, seconds=f"{timeout:.0f}")
+                print(notice, file=sys.stderr, flush=True)
             deadline = time.monotonic() + timeout
             while True:
                 try:
