@@ -70,12 +70,13 @@ def notebook_path(name: str | Path) -> Path:
     path = notebooks_dir() / f"{name}.ipynb"
     if not path.exists():
         close = difflib.get_close_matches(name, NOTEBOOKS, n=2)
-        hint = f"; did you mean {', '.join(close)}" if close else ""
-        hint_sv = f"; menade du {', '.join(close)}" if close else ""
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        hint_sv = f"; menade du {' eller '.join(close)}?" if close else ""
+        stop = "" if close else "."  # the hint ends with its question mark
         raise ParameterError(
-            f"No report notebook named {name!r}{hint}. Available: {', '.join(NOTEBOOKS)}.",
+            f"No report notebook named {name!r}{hint}{stop} Available: {', '.join(NOTEBOOKS)}.",
             sv=(
-                f"Det finns ingen rapportnotebook som heter {name!r}{hint_sv}. Tillgängliga: "
+                f"Det finns ingen rapportnotebook som heter {name!r}{hint_sv}{stop} Tillgängliga: "
                 f"{', '.join(NOTEBOOKS)}."
             ),
         )
