@@ -48,8 +48,9 @@ _LANGS = ("sv", "en")  # research.core.fmt.LANGS, without importing Babel before
 def message_lang(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
     """The language of the command's messages: the one place that decides it.
 
-    The report language when ``--lang sv|en`` is on the command line (a report in English
-    gets its errors in English), else ``$PILOTBENCH_LANG`` (``sv`` or ``en``; a locale such as
+    The report language when ``--lang sv|en`` (or ``-p lang=sv|en``) is on the command line
+    (a report in English gets its errors in English), else ``$PILOTBENCH_LANG`` (``sv`` or
+    ``en``; a locale such as
     ``en_GB.UTF-8`` counts by its first two letters), else Swedish, the project's default.
     An unsupported value is passed over (argparse refuses a bad ``--lang`` itself).
 
@@ -59,14 +60,22 @@ def message_lang(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -
     ('en', 'sv')
     >>> message_lang(["data", "info"], {"PILOTBENCH_LANG": "en"}), message_lang([], {})
     ('en', 'sv')
+    >>> message_lang(["report", "-p", "lang=en"], {}), message_lang(["x", "--param=lang=en"], {})
+    ('en', 'en')
     """
     args = list(argv)
     for i, arg in enumerate(args):
         if arg == "--":
             break
-        given = args[i + 1] if arg == "--lang" and i + 1 < len(args) else None
+        nxt = args[i + 1] if i + 1 < len(args) else ""
+        given = nxt if arg == "--lang" else None
         if arg.startswith("--lang="):
             given = arg.split("=", 1)[1]
+        param = nxt if arg in ("-p", "--param") else None
+        if arg.startswith("--param="):
+            param = arg.split("=", 1)[1]
+        if param is not None and param.replace(" ", "").startswith("lang="):
+            given = param.split("=", 1)[1].strip().strip("'\"")
         if given in _LANGS:
             return given
     env = environ.get(LANG_ENV, "").strip().lower()[:2]
