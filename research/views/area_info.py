@@ -95,7 +95,7 @@ class AreaInfo:
             out.append("  population:  not in the panel")
         for g in self.groups:
             if g.kind == "skr":
-                out.append(f"  SKR kommungrupp (enligt Kolada): {g.name}  (Kolada {g.group_id})")
+                out.append(f"  {g.label('en')}  (Kolada {g.group_id})")
         liknande = [g for g in self.groups if g.kind == "liknande"]
         if liknande:
             out.append("  Kolada, Liknande kommuner:")
