@@ -13,11 +13,14 @@ misspelt key in an indicator, file or job is refused rather than ignored.
 :func:`validate_config` turns pydantic's errors into one :class:`~research.core.errors.DataError`
 (or :class:`~research.core.errors.ParameterError` for schedules) whose first line names the file,
 the entry and the field, e.g. ``data/catalog.toml: [indicators.N07402] per: expected a whole
-number, got 'hundred thousand'``.
+number, got 'hundred thousand'``, and whose Swedish (``err.message("sv")``, "per: ska vara ett
+heltal, inte 'hundred thousand'") is worded from the catalogue ``research/core/config.toml`` by
+pydantic's error type and its values; a validator's own rule raises :func:`schema_error`.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -30,8 +33,10 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .errors import DataError, PilotbenchError
+from .i18n import load_catalogue
 
 __all__ = [
     "BreakEntry",
@@ -41,8 +46,29 @@ __all__ = [
     "ScheduleFile",
     "Year",
     "read_toml",
+    "schema_error",
     "validate_config",
 ]
+
+#: Wording of the errors, Swedish and English (``research/core/config.toml``).
+_TEXTS = load_catalogue(Path(__file__).with_name("config.toml"))
+
+
+def schema_error(kind: str, **values: object) -> PydanticCustomError:
+    """A rule's failure, for a validator to raise, worded by ``err_<kind>`` of the catalogue.
+
+    A validator that raised ``ValueError("...")`` gave pydantic an English sentence only;
+    this error carries its kind and its values, from which :func:`validate_config` words it
+    in both languages.
+
+    Examples
+    --------
+    >>> str(schema_error("end_before_start", end="2020-01", start="2021-04"))
+    'the end 2020-01 is before the start 2021-04'
+    """
+    ctx = {k: str(v) for k, v in values.items()}
+    return PydanticCustomError(kind, _TEXTS(f"err_{kind}", "en", **ctx), ctx)
+
 
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 _OPEN = ConfigDict(strict=True, extra="allow", frozen=True)
@@ -124,9 +150,8 @@ class JobEntry(BaseModel):
             x = v.get(key)
             if isinstance(x, int | float) and not isinstance(x, bool):
                 width = 2 if key == "lan" else 4
-                raise ValueError(
-                    f"{key} = {x!r} is a number, so leading zeros are lost; area codes are "
-                    f"text: write {key} = '{int(x):0{width}d}'"
+                raise schema_error(
+                    "area_code_number", key=key, number=repr(x), code=f"{int(x):0{width}d}"
                 )
         return v
 
@@ -204,7 +229,7 @@ class PilotEntry(BaseModel):
     def _after_start(cls, v: MonthFact, info: Any) -> MonthFact:
         start = info.data.get("start")
         if start is not None and v.value < start.value:
-            raise ValueError(f"the end {v.value} is before the start {start.value}")
+            raise schema_error("end_before_start", end=v.value, start=start.value)
         return v
 
 
@@ -227,36 +252,48 @@ class PilotsFile(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
-_TYPE_WORDS = {
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-    "float_type": "expected a number",
-    "string_type": "expected text in quotes",
-    "bool_type": "expected true or false",
-    "dict_type": "expected a table",
-    "list_type": "expected a list [...]",
-    "tuple_type": "expected a list [...]",
-    "model_type": "expected a table",
-    "missing": "is required but missing",
-    "extra_forbidden": "is not a known field (misspelt?)",
-    "string_pattern_mismatch": "has the wrong form",
-    "literal_error": "is not one of the allowed values",
+#: pydantic's error types whose message shows the value found (", got 'two'").
+_SHOWS_VALUE = {
+    "int_type",
+    "int_parsing",
+    "float_type",
+    "string_type",
+    "bool_type",
+    "dict_type",
+    "list_type",
+    "tuple_type",
+    "model_type",
+    "string_pattern_mismatch",
+    "literal_error",
+}
+#: pydantic's error types worded with a singular or a plural noun, by a context value.
+_COUNTED = {
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+    "too_short": "min_length",
+    "too_long": "max_length",
 }
 
 
+def _is_branch_tag(p: Any, node: Any) -> bool:
+    """Whether ``p`` is pydantic's name of a union branch, not a key of the TOML.
+
+    The branches are named "str", "list[...]", "constrained-str"; ``node`` is the table ``p``
+    would be a key of.
+    """
+    if not isinstance(p, str) or (isinstance(node, dict) and p in node):
+        return False
+    return "[" in p or p.startswith("constrained-") or p in ("str", "int", "float", "bool", "list")
+
+
 def _where(loc: tuple, data: Any) -> tuple[str, str]:
-    """Split a pydantic location into (entry, field) in TOML's terms."""
-    parts = list(loc)
-    # Strip pydantic's union-branch tags ("str", "list[...]", "function-after[...]").
+    """A pydantic location in TOML's terms, ``[[job]] entry 1 notebook``, in English and Swedish."""
     node: Any = data
-    entry: list[str] = []
     field = ""
-    i = 0
     clean: list[Any] = []
-    for p in parts:
-        if isinstance(p, str) and ("[" in p or p in ("str", "int", "float", "bool", "list")):
-            if not (isinstance(node, dict) and p in node):
-                continue
+    for p in loc:
+        if _is_branch_tag(p, node):
+            continue
         clean.append(p)
         if isinstance(node, dict) and p in node:
             node = node[p]
@@ -264,32 +301,66 @@ def _where(loc: tuple, data: Any) -> tuple[str, str]:
             node = node[p]
         else:
             node = None
+    entry: list[tuple[str, str]] = []
     for i, p in enumerate(clean):
         if i == len(clean) - 1 and isinstance(p, str):
             field = p
         elif isinstance(p, int):
-            entry.append(f"entry {p + 1}")
+            entry.append(_TEXTS.both("entry", n=p + 1))
         else:
-            entry.append(str(p))
+            entry.append((str(p), str(p)))
+    field_s = f" {field}" if field else ""
     if len(clean) >= 2 and isinstance(clean[0], str) and isinstance(clean[1], int):
-        head = f"[[{clean[0]}]] entry {clean[1] + 1}"
         rest = [str(x) for x in clean[2:-1]] if field else [str(x) for x in clean[2:]]
-        return " ".join([head, *rest]), field
+        rest_s = "".join(f" {x}" for x in rest) + field_s
+        en, sv = _TEXTS.both("entry_of_table", table=clean[0], n=clean[1] + 1)
+        return en + rest_s, sv + rest_s
     if len(clean) >= 2 and isinstance(clean[0], str) and isinstance(clean[1], str) and field:
         mid = ".".join(str(x) for x in clean[:-1])
-        return f"[{mid}]", field
-    return (" ".join(entry) or "top level"), field
+        return (f"[{mid}]{field_s}",) * 2
+    if not entry:
+        return _TEXTS.both("top_level_field", field=field) if field else _TEXTS.both("top_level")
+    return " ".join(e for e, _ in entry) + field_s, " ".join(s for _, s in entry) + field_s
 
 
-def _describe(err: dict, data: Any) -> str:
-    entry, field = _where(tuple(err["loc"]), data)
-    what = _TYPE_WORDS.get(err["type"]) or err["msg"].removeprefix("Value error, ")
-    got = ""
-    if err["type"] in _TYPE_WORDS and err["type"] != "missing" and "input" in err:
-        shown = repr(err["input"])
-        got = f", got {shown[:60]}" if err["type"] != "extra_forbidden" else ""
-    field_s = f" {field}" if field else ""
-    return f"{entry}{field_s}: {what}{got}"
+def _shown(value: Any) -> str:
+    """``value`` as the message shows it: its repr, a long one cut visibly ("'abc…'")."""
+    shown = repr(value)
+    if len(shown) <= 80:  # a sha256 in quotes is 66
+        return shown
+    if isinstance(value, str):
+        cut = repr(value[:60])
+        return f"{cut[:-1]}…{cut[-1]}"
+    return f"{shown[:60]}…"
+
+
+def _problem(err: dict) -> tuple[str, str]:
+    """What is wrong, in English and in Swedish, from pydantic's error type and context."""
+    kind = err["type"]
+    ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items() if k != "error"}
+    if kind in _SHOWS_VALUE and "input" in err:
+        return _TEXTS.both(f"err_{kind}", value=_shown(err["input"]), **ctx)
+    if kind in _COUNTED and _COUNTED[kind] in ctx:
+        count = "one" if ctx[_COUNTED[kind]] == "1" else "many"
+        if "field_type" in ctx:
+            name = f"field_type_{ctx['field_type'].lower()}"
+            en_type, sv_type = _TEXTS.both(name) if name in _TEXTS else (ctx["field_type"],) * 2
+            en = _TEXTS(f"err_{kind}_{count}", "en", **{**ctx, "field_type": en_type})
+            return en, _TEXTS(f"err_{kind}_{count}", "sv", **{**ctx, "field_type": sv_type})
+        return _TEXTS.both(f"err_{kind}_{count}", **ctx)
+    if f"err_{kind}" in _TEXTS:
+        try:
+            return _TEXTS.both(f"err_{kind}", **ctx)
+        except KeyError:  # a context value the wording does not have: pydantic's own text
+            pass
+    return _TEXTS.both("err_other", reason=err["msg"].removeprefix("Value error, "))
+
+
+def _describe(err: dict, data: Any) -> tuple[str, str]:
+    """One problem of the file, ``entry field: what is wrong``, in English and in Swedish."""
+    where_en, where_sv = _where(tuple(err["loc"]), data)
+    en, sv = _problem(err)
+    return f"{where_en}: {en}", f"{where_sv}: {sv}"
 
 
 def validate_config(
@@ -297,13 +368,18 @@ def validate_config(
 ) -> M:
     """Validate parsed TOML ``data`` against ``model``; raise ``error`` naming file/entry/field.
 
+    The message is in English, its Swedish (``error.message("sv")``) from the catalogue
+    ``research/core/config.toml``, worded by pydantic's error type and its values.
+
     Examples
     --------
     >>> try:
     ...     validate_config(ScheduleFile, {"batch": {"workers": "two"}}, "s.toml")
     ... except DataError as exc:
     ...     print(str(exc).splitlines()[0])
+    ...     print(exc.message("sv").splitlines()[0])
     s.toml: [batch] workers: expected a whole number, got 'two'
+    s.toml: [batch] workers: ska vara ett heltal, inte 'two'
     """
     try:
         return model.model_validate(data)
@@ -314,32 +390,89 @@ def validate_config(
         # A union reports one error per branch; keep the first of each location.
         seen, lines = set(), []
         for e in errs:
-            line = _describe(e, data)
-            key = line.split(":")[0]
+            en, sv = _describe(e, data)
+            key = en.split(":")[0]
             if key in seen:
                 continue
             seen.add(key)
-            lines.append(line)
-        more = f" (and {len(lines) - 1} more problem{'s' if len(lines) > 2 else ''})"
-        head = f"{path}: {lines[0]}" + (more if len(lines) > 1 else "")
-        detail = "\n".join(f"  {x}" for x in lines[1:10])
-        raise error(head + ("\n" + detail if detail else "")) from None
+            lines.append((en, sv))
+        n = len(lines) - 1
+        more = _TEXTS.both("more_problems_one" if n == 1 else "more_problems_many", n=n)
+        messages = []
+        for lang in (0, 1):
+            head = f"{path}: {lines[0][lang]}" + (more[lang] if n else "")
+            detail = "\n".join(f"  {x[lang]}" for x in lines[1:10])
+            messages.append(head + ("\n" + detail if detail else ""))
+        raise error(messages[0], sv=messages[1]) from None
 
 
-def read_toml(path: Path, error: type[PilotbenchError] = DataError, what: str = "file") -> dict:
-    """Read a TOML file; a missing, unreadable or malformed file raises ``error``."""
+def _toml_problem(reason: str) -> tuple[str, dict[str, str]]:
+    """The message id and values for the TOML parser's ``reason``, its place taken apart.
+
+    tomllib ends its reason with " (at line 3, column 6)" or " (at end of document)"; the
+    place is worded in the message's language, the parser's own description stays as it is.
+    """
+    at = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", reason, re.DOTALL)
+    if at:
+        return "not_toml_at", {"reason": at[1], "line": at[2], "column": at[3]}
+    end = re.fullmatch(r"(.*) \(at end of document\)", reason, re.DOTALL)
+    if end:
+        return "not_toml_at_end", {"reason": end[1]}
+    return "not_toml", {"reason": reason}
+
+
+def read_toml(
+    path: Path, error: type[PilotbenchError] = DataError, what: tuple[str, str] | None = None
+) -> dict:
+    r"""Read a TOML file; a missing, unreadable or malformed file raises ``error``.
+
+    ``what`` names the file in the messages: in English, and in Swedish in its definite form
+    (``("schedule file", "schemafilen")``); by default ``("file", "filen")``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "s.toml"
+    >>> _ = f.write_text("x = 1\nx = 2\n", encoding="utf-8")
+    >>> try:
+    ...     read_toml(f, what=("schedule file", "schemafilen"))
+    ... except DataError as exc:
+    ...     print(str(exc).replace(str(f), "s.toml"))
+    ...     print(exc.message("sv").replace(str(f), "s.toml"))
+    s.toml: not valid TOML (Cannot overwrite a value (at line 2, column 6))
+    s.toml: är inte giltig TOML på rad 2, kolumn 6 (Cannot overwrite a value)
+    """
     path = Path(path)
+    what_en, what_sv = what or _TEXTS.both("what_file")
     if path.is_dir():
-        raise error(f"{path}: is a folder, not a {what}")
+        raise error(
+            _TEXTS("is_a_folder", "en", path=path, what=what_en),
+            sv=_TEXTS("is_a_folder", "sv", path=path, what=what_sv),
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError as exc:
-        raise error(f"{path}: no such {what}") from exc
+        raise error(
+            _TEXTS("no_such_file", "en", path=path, what=what_en),
+            sv=_TEXTS("no_such_file", "sv", path=path, what=what_sv),
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+        known = "utf8_" + exc.reason.replace(" ", "_")
+        reason_sv = (
+            _TEXTS(known, "sv")
+            if known in _TEXTS
+            else _TEXTS("utf8_other", "sv", position=exc.start)
+        )
+        raise error(
+            _TEXTS("not_utf8", "en", path=path, reason=exc.reason),
+            sv=_TEXTS("not_utf8", "sv", path=path, reason=reason_sv),
+        ) from exc
     except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror})") from exc
+        en, sv = _TEXTS.both("unreadable", path=path, reason=exc.strerror)
+        raise error(en, sv=sv) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML ({exc})") from exc
+        key, values = _toml_problem(str(exc))
+        en, sv = _TEXTS.both(key, path=path, **values)
+        raise error(en, sv=sv) from exc

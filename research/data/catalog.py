@@ -265,7 +265,9 @@ _FILLED_BY_PARSE = ("short_sv", "short_en", "unit_en")
 
 def _ordered(years: list[int]) -> list[int]:
     if years[0] > years[1]:
-        raise ValueError(f"first year {years[0]} is after the last {years[1]}")
+        from research.core.config import schema_error
+
+        raise schema_error("years_not_ordered", first=years[0], last=years[1])
     return years
 
 
@@ -321,7 +323,7 @@ def _validated(path: Path) -> Catalog:
     """Read, validate (pydantic) and parse the catalogue; see :mod:`research.core.derived`."""
     from research.core.config import read_toml, validate_config
 
-    raw = read_toml(path, DataError, "indicator catalogue")
+    raw = read_toml(path, DataError, _TEXTS.both("what_catalogue"))
     validate_config(_catalog_model(), raw, path)
     return _parse(raw, path)
 

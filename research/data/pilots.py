@@ -144,7 +144,7 @@ def _validated(path: Path) -> Case:
     """Read, validate (pydantic) and build the case; see :mod:`research.core.derived`."""
     from research.core.config import PilotsFile, read_toml, validate_config
 
-    raw = read_toml(path, DataError, "case file")
+    raw = read_toml(path, DataError, _TEXTS.both("what_case_file"))
     try:
         cfg = validate_config(PilotsFile, raw, path)
     except DataError as exc:

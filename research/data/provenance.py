@@ -113,7 +113,7 @@ def _validated_manifest(path: Path) -> Manifest:
     """Read and validate (pydantic) the manifest; see :mod:`research.core.derived`."""
     from research.core.config import ManifestFile, read_toml, validate_config
 
-    raw = read_toml(path, DataError, "provenance manifest")
+    raw = read_toml(path, DataError, _TEXTS.both("what_manifest"))
     validate_config(ManifestFile, raw, path)
     sources = {s["id"]: s for s in raw.get("sources", [])}
     for s in sources.values():

@@ -162,7 +162,7 @@ def load_schedule(path: Path) -> dict[str, Any]:
     def validated() -> dict[str, Any]:
         from research.core.config import ScheduleFile, read_toml, validate_config
 
-        raw = read_toml(path, ParameterError, "schedule file")
+        raw = read_toml(path, ParameterError, _TEXTS.both("what_schedule_file"))
         validate_config(ScheduleFile, raw, path, ParameterError)
         return raw
 
