@@ -42,13 +42,19 @@ def test_bra_file_that_names_neither_year_nor_category(tmp_path: Path) -> None:
     f.write_text("Kommun;Antal;Per 100 000 inv.\nAle kommun;7;21,4\n", encoding="utf-8")
     with pytest.raises(ParseError) as e:
         read_bra_csv(f)
-    assert str(e.value).startswith(f"{f}: the file does not say its year and indicator; pass ")
+    assert str(e.value).startswith(
+        f"{f}: the file does not say its year and indicator; give them with --year and "
+        "--indicator (year= and indicator= in Python); the indicator is one of BRA_BARNFRID, "
+    )
     sv = _swedish(e.value, path=f)
-    assert sv.startswith(f"{f}: filen anger inte år och indikator; ange year=..., indicator=...")
+    assert sv.startswith(
+        f"{f}: filen anger inte vilket år och vilken brottskategori den gäller; ange dem med "
+        "--year och --indicator (year= och indicator= i Python); indikatorn är en av BRA_"
+    )
     with pytest.raises(ParseError) as e:
         read_bra_csv(f, indicator="BRA_TOTAL")
-    assert "filen anger inte år; ange year=... (indicator ska vara ett av [" in _swedish(
-        e.value, path=f
+    assert _swedish(e.value, path=f) == (
+        f"{f}: filen anger inte vilket år den gäller; ange året med --year (year= i Python)"
     )
 
 

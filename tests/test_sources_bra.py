@@ -162,7 +162,7 @@ def test_excel_export_with_districts():
 
 
 def test_excel_year_parameter_must_agree():
-    with pytest.raises(ParseError, match="differs from year=2021") as e:
+    with pytest.raises(ParseError, match="differs from the year 2021 given with --year") as e:
         read_bra_excel(DATA / "bra_statistikdatabas.xlsx", year=2021)
     assert e.value.line == 6  # the first data row (sheet row 6: rows 2-3 title, 5 header)
 

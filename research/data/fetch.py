@@ -390,16 +390,20 @@ class HttpClient:
                     ),
                 ) from None
             if not self._reached and _is_unreachable(exc):
+                # Kolada's data calls go to .../data/kpi/..., SCB's to .../tables/...
+                source = "kolada" if "/data/kpi/" in url or "kolada" in url else "scb"
                 raise NetworkUnavailableError(
                     f"{url}: cannot reach {urllib.parse.urlsplit(url).netloc}: {err or exc}. "
                     "There seems to be no network (or the host is down); nothing was changed. "
                     "Connect and try again, or import a downloaded file with "
-                    "research.data.imports.import_file.",
+                    f"`pilotbench data import FILE --source {source}` "
+                    "(research.data.imports.import_file in Python).",
                     sv=(
                         f"{url}: når inte {urllib.parse.urlsplit(url).netloc}: {err or exc}. Det "
                         "verkar inte finnas något nätverk (eller så är servern nere); inget "
                         "ändrades. Anslut och försök igen, eller importera en nedladdad fil med "
-                        "research.data.imports.import_file."
+                        f"`pilotbench data import FIL --source {source}` "
+                        "(research.data.imports.import_file i Python)."
                     ),
                 ) from None
             raise _Transient(f"connection failed: {err or exc}") from None

@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError, ParseError
+from research.core.i18n import load_catalogue
 from research.core.locking import (
     atomic_write_bytes,
     describe_os_error,
@@ -30,6 +31,7 @@ from research.data.sources.bra import read_bra_csv, read_bra_excel
 from research.data.sources.common import (
     CANONICAL_SCHEMA,
     empty_canonical,
+    json_error_reason,
     validate_canonical,
 )
 from research.data.sources.kolada import read_kolada_json
@@ -44,6 +46,7 @@ __all__ = [
     "LOG_FILE",
     "ROW_KEY",
     "append_log",
+    "check_import_arguments",
     "import_id",
     "imports_dir",
     "list_imports",
@@ -53,6 +56,7 @@ __all__ = [
     "read_ledger",
     "read_official_file",
     "replay_log",
+    "source_name",
     "write_ledger",
 ]
 
@@ -61,11 +65,50 @@ IMPORT_SOURCES = ("bra", "scb", "kolada", "stockholm")
 LEDGER_FILE = "imports.json"
 LOG_FILE = "imports.log"
 ROW_KEY = ["area_code", "year", "indicator", "sex"]
+#: The wording of the import store's errors (shared with :mod:`research.data.imports`).
+_TEXTS = load_catalogue(Path(__file__).with_name("imports.toml"))
+
+
+def source_name(source: str, lang: str = "en") -> str:
+    """How messages name an import source: ``"bra"`` is Brå, ``"stockholm"`` Stockholms stad.
+
+    Examples
+    --------
+    >>> source_name("bra"), source_name("stockholm", "sv")
+    ('Brå', 'Stockholms stad')
+    """
+    return _TEXTS(f"source_{source}", lang) if source in IMPORT_SOURCES else source
+
+
+def _or_joined(items: list[str], lang: str) -> str:
+    """``[".csv", ".xlsx"]`` as ".csv or .xlsx" (or ".csv eller .xlsx")."""
+    if len(items) == 1:
+        return items[0]
+    return _TEXTS("or_joined", lang, first=", ".join(items[:-1]), last=items[-1])
 
 
 def imports_dir(base: Path | None = None) -> Path:
     """Return ``<data>/imported``."""
     return (base or data_dir()) / "imported"
+
+
+def check_import_arguments(source: str, indicator: str | None, year: int | None) -> None:
+    """Refuse an unknown ``source``, or ``indicator``/``year`` for a source other than Brå.
+
+    Raises
+    ------
+    ArgumentError
+        Naming what is wrong and what to do.
+    """
+    if source not in IMPORT_SOURCES:
+        en, sv = _TEXTS.both("unknown_source", source=source, sources=IMPORT_SOURCES)
+        raise ArgumentError(en, sv=sv)
+    if source != "bra" and (indicator is not None or year is not None):
+        en, sv = (
+            _TEXTS("params_bra_only", lang, label=source_name(source, lang))
+            for lang in ("en", "sv")
+        )
+        raise ArgumentError(en, sv=sv)
 
 
 def read_official_file(
@@ -87,21 +130,8 @@ def read_official_file(
         From the reader.
     """
     path = Path(path)
-    if source not in IMPORT_SOURCES:
-        raise ArgumentError(
-            f"source={source!r}; expected one of {IMPORT_SOURCES}",
-            sv=f"source={source!r}; väntade en av {IMPORT_SOURCES}",
-        )
+    check_import_arguments(source, indicator, year)
     ext = path.suffix.lower()
-    if source != "bra" and (indicator is not None or year is not None):
-        raise ArgumentError(
-            f"indicator/year are parameters of Brå files only; {source} files name their "
-            "indicator and years themselves. Leave them out.",
-            sv=(
-                f"indicator/year är parametrar bara för Brå-filer; {source}-filer anger själva sin "
-                "indikator och sina år. Utelämna dem."
-            ),
-        )
     readers = {
         ("bra", ".csv"): ("read_bra_csv", lambda: read_bra_csv(
             path, year=year, indicator=indicator, registry=registry)),
@@ -127,35 +157,41 @@ def read_official_file(
             return validate_canonical(frame, path.name), f"read_scb_subareas ({edition})"
     if (source, ext) not in readers:
         known = sorted(e for s, e in readers if s == source)
-        raise ArgumentError(
-            f"{path.name}: no {source} reader for {ext or 'files without extension'}; "
-            f"{source} files must be {known}",
-            sv=(
-                f"{path.name}: ingen {source}-läsare för {ext or 'filer utan filändelse'}; "
-                f"{source}-filer ska vara {known}"
-            ),
+        what = ("files_ending", {"ext": ext}) if ext else ("files_no_ending", {})
+        en, sv = (
+            _TEXTS(
+                "no_reader",
+                lang,
+                name=path.name,
+                what=_TEXTS(what[0], lang, **what[1]),
+                label=source_name(source, lang),
+                known=_or_joined(known, lang),
+                hint=_TEXTS("hint_xls", lang) if ext == ".xls" and ".xlsx" in known else "",
+            )
+            for lang in ("en", "sv")
         )
+        raise ArgumentError(en, sv=sv)
     name, fn = readers[(source, ext)]
     try:
         frame = fn()
     except (TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
         # A document whose structure the reader does not expect (a member of the wrong
         # type, say): name the file and the format rather than show a traceback.
-        raise ParseError(
-            path,
-            None,
-            f"does not have the structure of a {source} file that {name} reads "
-            f"({type(exc).__name__}: {str(exc)[:80]})",
-            sv=(
-                f"har inte strukturen hos en {source}-fil som {name} läser ({type(exc).__name__}: "
-                f"{str(exc)[:80]})"
-            ),
-        ) from exc
+        en, sv = (
+            _TEXTS(
+                "wrong_structure",
+                lang,
+                label=source_name(source, lang),
+                reader=name,
+                kind=type(exc).__name__,
+                detail=str(exc)[:80],
+            )
+            for lang in ("en", "sv")
+        )
+        raise ParseError(path, None, en, sv=sv) from exc
     except OSError as exc:
-        raise DataError(
-            f"{path}: cannot be read ({exc.strerror or exc})",
-            sv=f"{path}: kan inte läsas ({exc.strerror or exc})",
-        ) from exc
+        en, sv = _TEXTS.both("cannot_read", path=path, reason=exc.strerror or exc)
+        raise DataError(en, sv=sv) from exc
     return validate_canonical(frame, f"{path.name}"), name
 
 
@@ -167,27 +203,25 @@ def read_ledger(folder: Path) -> dict:
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise DataError(
-            f"{p}: the import ledger is unreadable ({str(exc).splitlines()[0]}); run "
-            "`pilotbench data repair` to rebuild it from the import log",
-            sv=(
-                f"{p}: importregistret går inte att läsa ({str(exc).splitlines()[0]}); kör "
-                "`pilotbench data repair` för att bygga om det från importloggen"
-            ),
-        ) from exc
+        if isinstance(exc, json.JSONDecodeError):
+            reasons = tuple(
+                _TEXTS("ledger_json", lang, line=exc.lineno, column=exc.colno, reason=reason)
+                for lang, reason in zip(("en", "sv"), json_error_reason(exc), strict=True)
+            )
+        else:
+            reasons = (str(exc).splitlines()[0],) * 2
+        en, sv = (
+            _TEXTS("ledger_unreadable", lang, path=p, reason=reason)
+            for lang, reason in zip(("en", "sv"), reasons, strict=True)
+        )
+        raise DataError(en, sv=sv) from exc
     ok = isinstance(doc, dict) and isinstance(doc.get("imports"), list)
     if ok:
         need = ("sha256", "file_name", "source", "parquet", "imported_at", "rows")
         ok = all(isinstance(e, dict) and all(k in e for k in need) for e in doc["imports"])
     if not ok:
-        raise DataError(
-            f"{p}: the import ledger does not have the expected entries; run "
-            "`pilotbench data repair` to rebuild it from the import log",
-            sv=(
-                f"{p}: importregistret har inte de väntade posterna; kör `pilotbench data repair` "
-                "för att bygga om det från importloggen"
-            ),
-        )
+        en, sv = _TEXTS.both("ledger_entries", path=p)
+        raise DataError(en, sv=sv)
     return doc
 
 
@@ -275,34 +309,24 @@ def load_imports(base: Path | None = None) -> pl.DataFrame:
     for order, e in enumerate(read_ledger(folder)["imports"]):
         pq = folder / e["parquet"]
         if not parquet_intact(folder, e):
-            raise DataError(
-                f"{pq}: listed in {folder / LEDGER_FILE} but missing or damaged; run "
-                "`pilotbench data repair` to convert the kept original again",
-                sv=(
-                    f"{pq}: finns i {folder / LEDGER_FILE} men saknas eller är skadad; kör "
-                    "`pilotbench data repair` för att konvertera det sparade originalet igen"
-                ),
-            )
+            en, sv = _TEXTS.both("parquet_damaged", path=pq, ledger=folder / LEDGER_FILE)
+            raise DataError(en, sv=sv)
         try:
             df = pl.read_parquet(pq)
         except Exception as exc:
-            raise DataError(
-                f"{pq}: cannot be read ({str(exc).splitlines()[0]}); run `pilotbench data repair`",
-                sv=(
-                    f"{pq}: kan inte läsas ({str(exc).splitlines()[0]}); kör `pilotbench data "
-                    "repair`"
-                ),
-            ) from exc
+            en, sv = _TEXTS.both("parquet_unreadable", path=pq, reason=str(exc).splitlines()[0])
+            raise DataError(en, sv=sv) from exc
         df = validate_canonical(df, str(pq))
         frames.append(df.with_columns(_order=pl.lit(order)))
     if not frames:
         return empty_canonical()
     allrows = pl.concat(frames)
     latest = allrows.sort("_order").unique(subset=ROW_KEY, keep="last", maintain_order=True)
+    what, what_sv = _TEXTS.both("what_imports")
     return validate_canonical(
         latest.drop("_order").sort(["indicator", "area_code", "sex", "year"]),
-        "imports",
-        what_sv="importerna",
+        what,
+        what_sv=what_sv,
     )
 
 
@@ -386,4 +410,5 @@ def merge_with_snapshot(
     )
     merged = pl.concat([snap.join(imp_used.select(ROW_KEY), on=ROW_KEY, how="anti"), imp_used])
     merged = merged.sort(["indicator", "area_code", "sex", "year"])
-    return validate_canonical(merged, "merged panel", what_sv="den sammanslagna panelen"), conflicts
+    what, what_sv = _TEXTS.both("what_merged_panel")
+    return validate_canonical(merged, what, what_sv=what_sv), conflicts

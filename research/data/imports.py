@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError
+from research.core.i18n import load_catalogue
 from research.core.locking import (
     FolderNotWritableError,
     atomic_write_bytes,
@@ -47,6 +48,7 @@ from .import_store import (
     LOG_FILE,
     ROW_KEY,
     append_log,
+    check_import_arguments,
     import_id,
     imports_dir,
     list_imports,
@@ -55,6 +57,7 @@ from .import_store import (
     read_ledger,
     read_official_file,
     replay_log,
+    source_name,
     write_ledger,
 )
 from .provenance import sha256_file
@@ -67,6 +70,9 @@ __all__ = [
     "remove_import",
     "repair",
 ]
+
+#: The wording of the import store's errors (shared with :mod:`research.data.import_store`).
+_TEXTS = load_catalogue(Path(__file__).with_name("imports.toml"))
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,7 @@ def import_file(
     (True, 11, False)
     """
     path = Path(path)
+    check_import_arguments(source, indicator, year)
     _check_input_file(path)
     base = base or data_dir()
     folder = imports_dir(base)
@@ -168,16 +175,24 @@ def import_file(
         for e in ledger["imports"]:
             if e["sha256"] == sha:
                 if e.get("params", {}) != params or e["source"] != source:
-                    raise DataError(
-                        f"{path.name} (sha256 {sha[:12]}...) was imported on {e['imported_at']} "
-                        f"as source={e['source']!r} with {e.get('params')}; importing the same "
-                        f"bytes as source={source!r} with {params} would contradict it.",
-                        sv=(
-                            f"{path.name} (sha256 {sha[:12]}...) importerades {e['imported_at']} "
-                            f"som source={e['source']!r} med {e.get('params')}; att importera "
-                            f"samma bytes som source={source!r} med {params} skulle motsäga det."
-                        ),
+                    en, sv = (
+                        _TEXTS(
+                            "contradicts_earlier",
+                            lang,
+                            name=path.name,
+                            sha=sha[:12],
+                            id=import_id(e),
+                            at=e["imported_at"],
+                            old=e["source"],
+                            old_label=source_name(e["source"], lang),
+                            old_params=_params_text(e.get("params") or {}, lang),
+                            new=source,
+                            new_label=source_name(source, lang),
+                            new_params=_params_text(params, lang),
+                        )
+                        for lang in ("en", "sv")
                     )
+                    raise DataError(en, sv=sv)
                 if parquet_intact(folder, e):
                     pq = folder / e["parquet"]
                     return ImportResult(e, pq, False, pl.read_parquet(pq))
@@ -216,28 +231,35 @@ def import_file(
     return ImportResult(entry, folder / entry["parquet"], True, frame, changes)
 
 
+def _params_text(params: dict, lang: str) -> str:
+    """An import's ``indicator`` and ``year`` in words ("without indicator and year")."""
+    indicator, year = params.get("indicator"), params.get("year")
+    key = {
+        (False, False): "params_none",
+        (True, True): "params_both",
+        (True, False): "params_indicator",
+        (False, True): "params_year",
+    }[(indicator is not None, year is not None)]
+    return _TEXTS(key, lang, indicator=indicator, year=year)
+
+
 def _check_input_file(path: Path) -> None:
     """Refuse a missing path, a folder or something that is not a regular readable file."""
     if path.is_dir():
-        raise DataError(
-            f"{path}: is a folder, not a file; give the downloaded file itself",
-            sv=f"{path}: är en mapp, inte en fil; ange själva den nedladdade filen",
-        )
+        en, sv = _TEXTS.both("input_is_folder", path=path)
+        raise DataError(en, sv=sv)
     if not path.exists():
-        raise DataError(f"{path}: no such file", sv=f"{path}: filen finns inte")
+        en, sv = _TEXTS.both("input_missing", path=path)
+        raise DataError(en, sv=sv)
     if not path.is_file():
-        raise DataError(
-            f"{path}: not a regular file (a device or pipe?); save it as a file",
-            sv=f"{path}: är ingen vanlig fil (en enhet eller en pipe?); spara den som fil",
-        )
+        en, sv = _TEXTS.both("input_not_regular", path=path)
+        raise DataError(en, sv=sv)
     try:
         with open(path, "rb"):
             pass
     except OSError as exc:
-        raise DataError(
-            f"{path}: cannot be read ({exc.strerror})",
-            sv=f"{path}: kan inte läsas ({exc.strerror})",
-        ) from exc
+        en, sv = _TEXTS.both("cannot_read", path=path, reason=exc.strerror)
+        raise DataError(en, sv=sv) from exc
 
 
 def _safe_name(name: str) -> str:
@@ -289,10 +311,11 @@ def _commit(folder: Path, parquet: bytes, original: Path, entry: dict, ledger: d
         try:
             (folder / "originals").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise FolderNotWritableError(
-                describe_os_error(exc, folder) + "; nothing was imported",
-                sv=describe_os_error(exc, folder, "sv") + "; inget importerades",
-            ) from exc
+            en, sv = (
+                _TEXTS("nothing_imported", lang, reason=describe_os_error(exc, folder, lang))
+                for lang in ("en", "sv")
+            )
+            raise FolderNotWritableError(en, sv=sv) from exc
         pq = folder / entry["parquet"]
         if not parquet_intact(folder, entry) or not pq.exists():
             atomic_write_bytes(pq, parquet)
@@ -344,21 +367,16 @@ def remove_import(import_id_or_name: str, base: Path | None = None) -> dict:
             if (len(key) >= 6 and e["sha256"].startswith(key.lower())) or e["file_name"] == key
         ]
         if not hits:
-            ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in entries) or "none"
-            raise DataError(
-                f"no import has the id or file name {key!r}; imports: {ids}. "
-                "See `pilotbench data imports`.",
-                sv=(
-                    f"ingen import har id:t eller filnamnet {key!r}; importer: {ids}. Se "
-                    "`pilotbench data imports`."
-                ),
+            ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in entries)
+            en, sv = (
+                _TEXTS("no_such_import", lang, key=key, ids=ids or _TEXTS("no_imports", lang))
+                for lang in ("en", "sv")
             )
+            raise DataError(en, sv=sv)
         if len(hits) > 1:
             ids = ", ".join(f"{import_id(e)} ({e['file_name']})" for e in hits)
-            raise DataError(
-                f"{key!r} matches {len(hits)} imports ({ids}); give the id",
-                sv=f"{key!r} passar {len(hits)} importer ({ids}); ange id:t",
-            )
+            en, sv = _TEXTS.both("ambiguous_import", key=key, n=len(hits), ids=ids)
+            raise DataError(en, sv=sv)
         gone = hits[0]
         rest = [e for e in entries if e is not gone]
         write_ledger(folder, {**ledger, "imports": rest})
@@ -402,16 +420,10 @@ def repair(base: Path | None = None) -> list[str]:
                 continue
             orig = folder / e.get("original", "")
             if not orig.is_file() or sha256_file(orig) != e["sha256"]:
-                raise DataError(
-                    f"{folder / e['parquet']} is missing or damaged and its original "
-                    f"{orig} is gone too; run `pilotbench data remove {import_id(e)}` and "
-                    "import the file again",
-                    sv=(
-                        f"{folder / e['parquet']} saknas eller är skadad och originalet {orig} "
-                        f"finns inte heller kvar; kör `pilotbench data remove {import_id(e)}` och "
-                        "importera filen igen"
-                    ),
+                en, sv = _TEXTS.both(
+                    "original_gone", parquet=folder / e["parquet"], original=orig, id=import_id(e)
                 )
+                raise DataError(en, sv=sv)
             p = e.get("params") or {}
             frame, _ = read_official_file(
                 orig, source=e["source"], indicator=p.get("indicator"), year=p.get("year")

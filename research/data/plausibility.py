@@ -41,6 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError
+from research.core.fmt import format_number
 from research.core.i18n import load_catalogue
 
 __all__ = ["RULES", "ImplausibleDataError", "Problem", "check_plausible"]
@@ -126,24 +127,35 @@ def _message(file: str, problems: list[tuple[str, str, str]], lang: str) -> str:
         detail = getattr(problem, f"detail_{lang}", detail)
         return {"record": record, "rule": rule, "detail": detail}
 
-    n = len(problems)
-    more = _TEXTS("implausible_more", lang, n=n - 1) if n > 1 else ""
-    lines = []
-    if n > 1:
-        lines = [_TEXTS("implausible_line", lang, **worded(p)) for p in problems[:_SHOWN]]
-        if n > _SHOWN:
-            lines.append(_TEXTS("implausible_rest", lang, n=n - _SHOWN))
+    # The first problem is the message's head; the others follow, one per line (at most
+    # _SHOWN of them), and "(and N more problems)" counts exactly those: a record that
+    # breaks several rules has several lines, so the count is of problems, not records.
+    rest = problems[1:]
+    more = _more(len(rest), lang, "implausible_more") if rest else ""
+    lines = [_TEXTS("implausible_line", lang, **worded(p)) for p in rest[:_SHOWN]]
+    if len(rest) > _SHOWN:
+        lines.append(_more(len(rest) - _SHOWN, lang, "implausible_rest"))
     head = _TEXTS("implausible", lang, file=file, more=more, **worded(problems[0]))
     return head + "".join("\n" + x for x in lines)
 
 
-#: The decimal mark of each language (the message's numbers, not a wording).
-_DECIMAL_MARK = {"en": ".", "sv": ","}
+def _more(n: int, lang: str, key: str) -> str:
+    """The catalogue's ``key`` for ``n`` more problems (``key + "_one"`` for one)."""
+    return _TEXTS(f"{key}_one", lang) if n == 1 else _TEXTS(key, lang, n=_num(n, lang))
 
 
 def _num(x: float, lang: str = "en") -> str:
-    """``x`` with a space between thousands; a decimal comma in Swedish."""
-    return f"{x:,.6g}".replace(",", " ").replace(".", _DECIMAL_MARK[lang])
+    """``x`` as the language writes numbers (:func:`research.core.fmt.format_number`).
+
+    Six significant digits at most, no trailing zeros: ``20\u00a0000\u00a0000`` and
+    ``1\u00a0279,87`` in Swedish, ``20,000,000`` and ``1,279.87`` in English. A number that
+    is not finite or not below 10^12 (rule ``finite``) is shown as Python writes it (``1e+300``).
+    """
+    if not math.isfinite(x) or abs(x) >= _MAX:
+        return repr(x)
+    whole = len(str(int(abs(x)))) if abs(x) >= 1 else 0
+    x = round(x, max(0, 6 - whole))
+    return format_number(x, _decimals(x), lang)
 
 
 def _problem(
@@ -260,7 +272,9 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
                 continue
             column = {"col": f"col_{col}"}
             if not math.isfinite(x) or abs(x) >= _MAX:
-                problems.append(_problem(rec, "finite", "not_plausible_number", words=column, x=x))
+                problems.append(
+                    _problem(rec, "finite", "not_plausible_number", words=column, numbers={"x": x})
+                )
                 bad = True
             elif x < 0:
                 problems.append(
@@ -275,7 +289,11 @@ def check_plausible(  # noqa: C901 - one branch per documented plausibility rule
             continue
         value, count = r["value"], r["count"]
         is_pop = r["indicator"] in POPULATION_INDICATORS
-        for label, p in (("population", r["population"]), ("value", value if is_pop else None)):
+        # A population row's value is its population: checked once, as the value.
+        checked = [("value", value)] if is_pop else []
+        if not (is_pop and r["population"] == value):
+            checked.append(("population", r["population"]))
+        for label, p in checked:
             if p is not None and not 0 < p <= MAX_POPULATION and r["sex"] == "T":
                 problems.append(
                     _problem(

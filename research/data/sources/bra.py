@@ -38,12 +38,14 @@ from research.geo.registry import AreaRegistry
 
 from .common import (
     FOOTER,
+    YEARS,
     NameMatcher,
     build_reader_frame,
     csv_body,
     decode_text,
     fold_header,
     parse_number,
+    parse_year,
     read_sheet_rows,
     source_label,
     split_csv_line,
@@ -111,18 +113,28 @@ def _check_indicator(path: Path, indicator: str | None) -> str | None:
     ind = indicator.strip().upper()
     if ind not in BRA_CATEGORIES:
         en, sv = _TEXTS.both(
-            "not_a_category", path=path, indicator=indicator, categories=sorted(BRA_CATEGORIES)
+            "not_a_category", path=path, indicator=indicator, categories=_CATEGORY_IDS
         )
         raise DataError(en, sv=sv)
     return ind
 
 
-def _lacking(missing: list[str], lang: str) -> str:
-    """``["year", "indicator"]`` as "year and indicator" (or "år och indikator")."""
-    words = [_TEXTS(f"lacks_{m}", lang) for m in missing]
-    if len(words) == 1:
-        return words[0]
-    return _TEXTS("lacks_both", lang, first=words[0], second=words[1])
+def _check_year(path: Path, year: int | None) -> None:
+    """Refuse a ``year`` parameter that no official statistics can be for."""
+    if year is not None and not YEARS[0] <= year <= YEARS[1]:
+        en, sv = _TEXTS.both("year_outside", path=path, year=year, first=YEARS[0], last=YEARS[1])
+        raise DataError(en, sv=sv)
+
+
+#: The category ids, as messages list them.
+_CATEGORY_IDS = ", ".join(sorted(BRA_CATEGORIES))
+
+
+def _joined(items: list[str], lang: str) -> str:
+    """``["a", "b", "c"]`` as "a, b and c" (or "a, b och c")."""
+    if len(items) == 1:
+        return items[0]
+    return _TEXTS("joined", lang, first=", ".join(items[:-1]), last=items[-1])
 
 
 def _from_title(
@@ -156,16 +168,8 @@ def _from_title(
     indicator = indicator if indicator is not None else (t_cat[1].id if t_cat else None)
     missing = [n for n, v in (("year", year), ("indicator", indicator)) if v is None and n in need]
     if missing:
-        en, sv = (
-            _TEXTS(
-                "file_lacks",
-                lang,
-                missing=_lacking(missing, lang),
-                params=", ".join(f"{m}=..." for m in missing),
-                categories=sorted(BRA_CATEGORIES),
-            )
-            for lang in ("en", "sv")
-        )
+        key = "file_lacks_both" if len(missing) == 2 else f"file_lacks_{missing[0]}"
+        en, sv = _TEXTS.both(key, categories=_CATEGORY_IDS)
         raise ParseError(path, None, en, sv=sv)
     return year, indicator
 
@@ -267,6 +271,7 @@ def read_bra_csv(
     """
     path = Path(path)
     indicator = _check_indicator(path, indicator)
+    _check_year(path, year)
     text, _enc = decode_text(path, path.read_bytes(), allow_latin1=False)
     lines = text.splitlines()
     titles: list[tuple[int, str]] = []
@@ -311,14 +316,14 @@ def read_bra_csv(
     records = []
     for i, raw, fields in csv_body(path, lines, header_line, sep):
         if len(fields) != 3:
-            comma = len(fields) == 1 and "," in raw
+            hint = _field_count_hint(raw, fields, sep)
             en, sv = (
                 _TEXTS(
                     "field_count",
                     lang,
                     sep=sep,
                     found=len(fields),
-                    hint=_TEXTS("comma_hint", lang) if comma else "",
+                    hint=_TEXTS(hint, lang) if hint else "",
                 )
                 for lang in ("en", "sv")
             )
@@ -331,6 +336,19 @@ def read_bra_csv(
         rate = parse_number(fields[2], path, i, "Per 100 000 inv.")
         records.append((i, name, year, indicator, count, rate))
     return _to_frame(path, records, registry)
+
+
+def _field_count_hint(raw: str, fields: list[str], sep: str) -> str | None:
+    """The catalogue id of a likely cause when a line has too few fields, or None.
+
+    An odd number of ``"`` (a quotation mark never closed joins the rest of the line into
+    one field); a line without ``sep`` that splits into three or more fields at commas.
+    """
+    if len(fields) < 3 and raw.count('"') % 2 == 1:
+        return "quote_hint"
+    if len(fields) == 1 and sep not in raw and len(raw.split(",")) >= 3:
+        return "comma_hint"
+    return None
 
 
 def read_bra_excel(  # noqa: C901 - one branch per documented file error
@@ -381,6 +399,7 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
     """
     path = Path(path)
     indicator = _check_indicator(path, indicator)
+    _check_year(path, year)
     rows = read_sheet_rows(path, sheet)
     titles: list[tuple[int, str]] = []
     header_at = None
@@ -405,7 +424,9 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
     j_rate = next((j for h, j in cols.items() if _RATE.match(h)), None)
     if j_count is None and j_rate is None:
         en, sv = _TEXTS.both(
-            "no_value_column", rate_column=_RATE_COLUMN, found=[h for h in header if h]
+            "no_value_column",
+            rate_column=_RATE_COLUMN,
+            found=", ".join(repr(h) for h in header if h),
         )
         raise ParseError(path, hrow, en, sv=sv)
     need = tuple(n for n, j in (("year", j_year), ("indicator", j_cat)) if j is None)
@@ -414,6 +435,7 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
     year = year if j_year is not None else t_year
     indicator = indicator if j_cat is not None else t_ind
     records = []
+    other: dict[str, None] = {}  # the categories of the rows left out, in order
     footer = False
     width = len(header)
 
@@ -437,11 +459,7 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
             raise ParseError(path, rownum, en, sv=sv)
         r_year = year
         if j_year is not None:
-            y = parse_number(cell(cells, j_year), path, rownum, "År", integer=True, dotted=True)
-            if y is None:
-                en, sv = _TEXTS.both("year_missing")
-                raise ParseError(path, rownum, en, sv=sv)
-            r_year = int(y)
+            r_year = parse_year(cell(cells, j_year), path, rownum, "År")
             if year is not None and r_year != year:
                 en, sv = _TEXTS.both("year_differs", row_year=r_year, year=year)
                 raise ParseError(path, rownum, en, sv=sv)
@@ -450,13 +468,12 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
             c = match_category(str(cell(cells, j_cat) or ""))
             if c is None:
                 en, sv = _TEXTS.both(
-                    "unknown_category",
-                    category=cell(cells, j_cat),
-                    categories=sorted(BRA_CATEGORIES),
+                    "unknown_category", category=cell(cells, j_cat), categories=_CATEGORY_IDS
                 )
                 raise ParseError(path, rownum, en, sv=sv)
             r_ind = c.id
             if indicator is not None and r_ind != indicator:
+                other[r_ind] = None
                 continue  # a multi-category sheet: keep the requested category only
         count = (
             parse_number(cell(cells, j_count), path, rownum, "Antal", integer=True, dotted=True)
@@ -469,4 +486,18 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
             else None
         )
         records.append((rownum, name, r_year, r_ind, count, rate))
+    if not records and other:
+        want = BRA_CATEGORIES[indicator]
+        found = [BRA_CATEGORIES[c] for c in other]
+        en, sv = (
+            _TEXTS(
+                "category_not_in_file",
+                lang,
+                label=getattr(want, f"label_{lang}"),
+                indicator=indicator,
+                found=_joined([f"{getattr(c, f'label_{lang}')} ({c.id})" for c in found], lang),
+            )
+            for lang in ("en", "sv")
+        )
+        raise ParseError(path, None, en, sv=sv)
     return _to_frame(path, records, registry)

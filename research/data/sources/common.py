@@ -32,6 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError, ParseError, UnknownAreaError
+from research.core.fmt import format_int
 from research.core.i18n import load_catalogue
 from research.data.schema import PANEL_SCHEMA
 from research.geo.area import Area
@@ -42,6 +43,7 @@ __all__ = [
     "CANONICAL_SCHEMA",
     "FOOTER",
     "LEVELS",
+    "YEARS",
     "NameMatcher",
     "UnmatchedNamesError",
     "build_frame",
@@ -50,8 +52,10 @@ __all__ = [
     "decode_text",
     "empty_canonical",
     "fold_header",
+    "json_error_reason",
     "load_json",
     "parse_number",
+    "parse_year",
     "read_sheet_rows",
     "source_label",
     "split_csv_line",
@@ -258,8 +262,62 @@ def load_json(
         )
         raise ParseError(path, None, _TEXTS("json_too_deep", "en", what=what), sv=sv) from None
     except json.JSONDecodeError as exc:
-        en, sv = _TEXTS.both("json_invalid", reason=exc.msg)
+        key = "json_invalid_end" if _json_reason_key(exc) == "json_cut_off" else "json_invalid"
+        en, sv = (
+            _TEXTS(key, lang, reason=reason, column=exc.colno)
+            for lang, reason in zip(("en", "sv"), json_error_reason(exc), strict=True)
+        )
         raise ParseError(path, exc.lineno, en, sv=sv) from exc
+
+
+#: Python's reasons for invalid JSON (:attr:`json.JSONDecodeError.msg`, without the position
+#: that ``str(exc)`` adds) and the catalogue id that words each.
+_JSON_REASONS = {
+    "Expecting value": "json_expecting_value",
+    "Expecting ',' delimiter": "json_expecting_comma",
+    "Expecting ':' delimiter": "json_expecting_colon",
+    "Extra data": "json_extra_data",
+    "Expecting property name enclosed in double quotes": "json_expecting_name",
+    "Unterminated string starting at": "json_unterminated_string",
+    "Invalid control character at": "json_control_character",
+    "Invalid \\escape": "json_invalid_escape",
+    "Invalid \\uXXXX escape": "json_invalid_escape",
+    "Illegal trailing comma before end of object": "json_trailing_comma",
+    "Illegal trailing comma before end of array": "json_trailing_comma",
+}
+
+
+def json_error_reason(exc: json.JSONDecodeError) -> tuple[str, str]:
+    """Why a JSON text is invalid, worded in English and Swedish (without the position).
+
+    Python's reason (``exc.msg``, always English) is worded from the catalogue; a text that
+    ends where more was expected is said to be cut off; an unknown reason is kept as it is.
+
+    Examples
+    --------
+    >>> try:
+    ...     json.loads('{"a": 1')
+    ... except json.JSONDecodeError as exc:
+    ...     json_error_reason(exc)[1]
+    'filen tar slut mitt i JSON-strukturen (är den avklippt?)'
+    >>> try:
+    ...     json.loads('{"a": 1} x')
+    ... except json.JSONDecodeError as exc:
+    ...     json_error_reason(exc)
+    ('more data after the end of the JSON document', 'mer data efter JSON-dokumentets slut')
+    """
+    key = _json_reason_key(exc)
+    if key is None:
+        return exc.msg, exc.msg
+    return _TEXTS.both(key)
+
+
+def _json_reason_key(exc: json.JSONDecodeError) -> str | None:
+    """The catalogue id that words ``exc``'s reason, or None for a reason not worded."""
+    key = _JSON_REASONS.get(exc.msg)
+    if key != "json_extra_data" and exc.doc is not None and exc.pos >= len(exc.doc.rstrip()):
+        return "json_cut_off"
+    return key
 
 
 def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[str]:
@@ -276,9 +334,14 @@ def split_csv_line(path: object, line: int, raw: str, delimiter: str) -> list[st
         return []
     except csv.Error as exc:
         if "field limit" in str(exc):
-            limit = f"{csv.field_size_limit():,}".replace(",", " ")
-            en, sv = _TEXTS.both(
-                "field_too_long", limit=limit, size=f"{len(raw):,}".replace(",", " ")
+            en, sv = (
+                _TEXTS(
+                    "field_too_long",
+                    lang,
+                    limit=format_int(csv.field_size_limit(), lang),
+                    size=format_int(len(raw), lang),
+                )
+                for lang in ("en", "sv")
             )
         else:
             en, sv = _TEXTS.both("line_not_split", reason=exc)
@@ -410,6 +473,67 @@ def parse_number(
     return value
 
 
+#: The years a row of official statistics can be for (what :func:`validate_canonical` allows).
+YEARS = (1900, 2100)
+
+
+def parse_year(
+    text: object, path: object, line: int, what: str, *, what_sv: str | None = None
+) -> int:
+    """Parse a year cell ("2022", or 2022 from an Excel cell) of a table's year column.
+
+    Parameters
+    ----------
+    text
+        The cell.
+    path, line
+        Where the cell is, for error messages.
+    what
+        The column's name, for error messages ("År").
+    what_sv
+        The column's name in Swedish messages (default ``what``).
+
+    Returns
+    -------
+    int
+        The year.
+
+    Raises
+    ------
+    ParseError
+        For an empty cell (or ``..``), a cell that is not a whole number, or a year outside
+        1900-2100; the message is about a year, not about numbers in general.
+
+    Examples
+    --------
+    >>> parse_year("2022", "f.csv", 2, "År"), parse_year(2021.0, "f.xlsx", 3, "År")
+    (2022, 2021)
+    >>> parse_year("tjugo", "f.csv", 2, "År")
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ParseError: f.csv, line 2: År 'tjugo' is not a year (write e.g. 2022)
+    """
+
+    def error(key: str, **values: object) -> ParseError:
+        en = _TEXTS(key, "en", what=what, **values)
+        sv = _TEXTS(key, "sv", what=what if what_sv is None else what_sv, **values)
+        return ParseError(path, line, en, sv=sv)
+
+    raw = "" if text is None else str(text)
+    s = _SPACES.sub("", raw)
+    if not s or s in _MISSING or s in _ZERO:
+        raise error("year_empty")
+    try:
+        value = float(s)
+    except ValueError:
+        value = math.nan
+    if isinstance(text, bool) or not math.isfinite(value) or value != int(value):
+        raise error("year_not_a_year", text=raw)
+    if not YEARS[0] <= value <= YEARS[1]:
+        raise error("year_out_of_range", year=int(value), first=YEARS[0], last=YEARS[1])
+    return int(value)
+
+
 @dataclass
 class NameMatcher:
     """Match area names from official files to codes: kommuner, län, riket and districts.
@@ -480,8 +604,16 @@ class NameMatcher:
 _IRREGULAR = {"falu kommun": "2080", "falu": "2080"}
 
 
-def build_frame(rows: Iterable[dict], *, sort: bool = True) -> pl.DataFrame:
+def build_frame(
+    rows: Iterable[dict],
+    *,
+    sort: bool = True,
+    what: str = "reader output",
+    what_sv: str | None = None,
+) -> pl.DataFrame:
     """Build a canonical frame from row dicts (missing columns become null) and validate it.
+
+    ``what`` (and ``what_sv``) name the rows in the messages of :func:`validate_canonical`.
 
     Examples
     --------
@@ -498,7 +630,7 @@ def build_frame(rows: Iterable[dict], *, sort: bool = True) -> pl.DataFrame:
     df = pl.DataFrame(cols, schema=CANONICAL_SCHEMA)
     if sort:
         df = df.sort(["indicator", "area_code", "sex", "year"])
-    return validate_canonical(df)
+    return validate_canonical(df, what, what_sv=what_sv)
 
 
 def build_reader_frame(
@@ -539,7 +671,7 @@ def build_reader_frame(
         if if_empty_sv is None:
             if_empty_sv = _TEXTS("no_data_rows", "sv")
         raise ParseError(path, None, if_empty, sv=if_empty_sv)
-    return build_frame(rows)
+    return build_frame(rows, what=str(path))
 
 
 def empty_canonical() -> pl.DataFrame:
@@ -664,6 +796,34 @@ def _sheet_first_row(path: Path, sheet_index: int) -> int:
     return 1
 
 
+def _first_line(exc: BaseException) -> str:
+    """The first line of a library's message (calamine's go on with a "Context:" list)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
+
+
+def _not_a_workbook(path: Path, exc: BaseException) -> tuple[str, str]:
+    """Why ``path`` could not be opened as a workbook, in English and Swedish, on one line.
+
+    A text file (a CSV file given the ending .xlsx) and an old .xls workbook are named as
+    such; otherwise the message adds the first line of the library's reason.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        head = b""
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return _TEXTS.both("not_xlsx_but_xls")
+    if head and not head.startswith(b"PK"):  # .xlsx files are zip archives
+        bom16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = head.decode("utf-16" if bom16 else "utf-8", errors="ignore")
+        readable = sum(c.isprintable() or c in "\r\n\t\ufeff" for c in text)
+        if text and "\x00" not in text and readable > 0.95 * len(text):
+            return _TEXTS.both("not_xlsx_but_text")
+    return _TEXTS.both("not_xlsx", reason=_first_line(exc))
+
+
 def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[int, list]]:
     """Read an .xlsx sheet as ``(sheet row number, cells)``, every cell as text or None.
 
@@ -684,7 +844,7 @@ def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[in
         en, sv = _TEXTS.both("needs_fastexcel")
         raise DataError(en, sv=sv) from exc
     except Exception as exc:
-        en, sv = _TEXTS.both("not_xlsx", reason=exc)
+        en, sv = _not_a_workbook(path, exc)
         raise ParseError(path, None, en, sv=sv) from exc
     if sheet is None:
         index = 0
@@ -710,7 +870,7 @@ def read_sheet_rows(path: Path, sheet: str | int | None = None) -> list[tuple[in
             raise_if_empty=False,
         )
     except Exception as exc:
-        en, sv = _TEXTS.both("sheet_unreadable", sheet=names[index], reason=exc)
+        en, sv = _TEXTS.both("sheet_unreadable", sheet=names[index], reason=_first_line(exc))
         raise ParseError(path, None, en, sv=sv) from exc
     first = _sheet_first_row(path, index)
     return [

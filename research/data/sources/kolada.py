@@ -182,7 +182,7 @@ def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:  # n
         raise _error(path, line, "item_not_object", kind=type(item).__name__)
     missing = [k for k in ("kpi", "municipality", "period", "values") if k not in item]
     if missing:
-        raise _error(path, line, "item_lacks", missing=missing)
+        raise _error(path, line, "item_lacks", missing=", ".join(map(repr, missing)))
     kpi = str(item["kpi"]).upper()
     if not _KPI.match(kpi):
         raise _error(path, line, "bad_kpi", kpi=item["kpi"])

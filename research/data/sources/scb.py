@@ -33,6 +33,7 @@ from research.geo.area import RIKET, normalize_code
 from research.geo.registry import AreaRegistry, load_areas
 
 from .common import (
+    YEARS,
     NameMatcher,
     build_reader_frame,
     csv_body,
@@ -40,6 +41,7 @@ from .common import (
     fold_header,
     load_json,
     parse_number,
+    parse_year,
     read_sheet_rows,
     source_label,
     split_csv_line,
@@ -309,13 +311,14 @@ def parse_jsonstat(  # noqa: C901 - json-stat layout variants, each a branch
     vline = _line_of(text, '"value"') or 1
     records = []
     for flat, pos, v in jsonstat_cells(ids, sizes, cats, values):
+        cell = {"n": flat + 1, "region": pos[reg_d], "year": pos[time_d]}
         if v is None or status.get(str(flat)) in ("..", "."):
             val = None
         elif isinstance(v, int | float) and not isinstance(v, bool):
-            en, sv = _TEXTS.both("what_value_index", index=flat)
+            en, sv = _TEXTS.both("what_value_cell", **cell)
             val = parse_number(v, path, vline, en, integer=True, what_sv=sv)
         else:
-            en, sv = _TEXTS.both("value_not_number", index=flat, value=v)
+            en, sv = _TEXTS.both("value_not_number", value=v, **cell)
             raise ParseError(path, vline, en, sv=sv)
         sex = "T"
         if sex_d is not None:
@@ -327,6 +330,9 @@ def parse_jsonstat(  # noqa: C901 - json-stat layout variants, each a branch
         year_txt = pos[time_d]
         if not re.fullmatch(r"\d{4}", year_txt):
             en, sv = _TEXTS.both("time_not_year", time=year_txt)
+            raise ParseError(path, _line_of(text, f'"{year_txt}"'), en, sv=sv)
+        if not YEARS[0] <= int(year_txt) <= YEARS[1]:
+            en, sv = _TEXTS.both("time_out_of_range", time=year_txt, first=YEARS[0], last=YEARS[1])
             raise ParseError(path, _line_of(text, f'"{year_txt}"'), en, sv=sv)
         records.append((vline, pos[reg_d], sex, int(year_txt), val))
     return _rows(records, path, registry, source or source_label("scb", path))
@@ -388,11 +394,8 @@ def _table_to_records(path, header_line: int, header: list, body, sep: str | Non
                 raise ParseError(path, line, en, sv=sv)
             sex = _SEX[s]
         if j_year is not None:
-            y = parse_number(cells[j_year], path, line, "år", integer=True, dotted=True)
-            if y is None or not 1900 <= y <= 2100:
-                en, sv = _TEXTS.both("year_not_year", year=cells[j_year])
-                raise ParseError(path, line, en, sv=sv)
-            items = [(int(y), cells[value_cols[0]])]
+            y = parse_year(cells[j_year], path, line, str(header[j_year]).strip() or "år")
+            items = [(y, cells[value_cols[0]])]
         else:
             items = [(yr, cells[j]) for j, yr in year_cols.items()]
         for yr, raw in items:
