@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from research.core.errors import ArgumentError
+from research.core.errors import ArgumentError, PilotbenchError
 from research.runner.batch import Task, run_batch
 
 SCHEDULE = """\
@@ -60,11 +60,17 @@ def test_run_batch_refuses_workers_below_one(tmp_path: Path, workers: object) ->
     assert "heltal >= 1" in err.value.message("sv")
 
 
-@pytest.mark.slow
-def test_a_dask_address_where_nothing_answers_is_named(tmp_path: Path) -> None:
+def test_a_dask_address_where_nothing_answers_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real connection attempt to a port where nothing listens (shortened wait)."""
     pytest.importorskip("distributed")
-    proc = _batch(tmp_path, "--dask", "tcp://127.0.0.1:1")
-    assert proc.returncode == 2, proc.stderr
-    line = proc.stderr.strip()
-    assert line.startswith("fel: ingen Dask-schemaläggare svarar på tcp://127.0.0.1:1 ("), line
-    assert "\n" not in line and "en fil" not in line
+    import research.runner.batch as batch
+
+    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", "2s")
+    with pytest.raises(PilotbenchError) as err:
+        batch._run_dask([Task("pilot_vs_candidate", {})], "tcp://127.0.0.1:1", tmp_path, False)
+    sv = err.value.message("sv")
+    assert sv.startswith("ingen Dask-schemaläggare svarar på tcp://127.0.0.1:1 ("), sv
+    assert str(err.value).startswith("no Dask scheduler answers at tcp://127.0.0.1:1 (")
+    assert "\n" not in sv and "en fil" not in sv

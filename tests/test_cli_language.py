@@ -140,7 +140,7 @@ def test_the_cli_messages_are_one_line_in_both_languages() -> None:
     [
         (["params", "pilot_vs_kandidat"],
          "fel: Det finns ingen rapportnotebook som heter 'pilot_vs_kandidat'; menade du "
-         "pilot_vs_candidate. Tillgängliga:"),
+         "pilot_vs_candidate? Tillgängliga:"),
         (["report", "--lang", "sv", "-p", "candidat=Huddinge"],
          "fel: Okända parametrar för "),
     ],

@@ -735,6 +735,9 @@ def _run_local(
 #: The warm kernel of this Dask worker process (created by its first task).
 _DASK_SESSION = None
 
+#: How long ``--dask`` waits for the scheduler to answer (a distributed timeout string).
+DASK_CONNECT_TIMEOUT = "20s"
+
 
 def _dask_task(notebook: str, params: dict[str, Any], output_root: str) -> tuple:
     """Run one report on a Dask worker, keeping a warm kernel per worker process."""
@@ -766,7 +769,7 @@ def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -
 
     results: list[TaskResult | None] = [None] * len(tasks)
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, ValueError, TypeError) as exc:  # nothing answers there, or no address
         en, sv = _TEXTS.both("dask_unreachable", address=address, cause=str(exc).splitlines()[0])
         raise PilotbenchError(en, sv=sv) from None
