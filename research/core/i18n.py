@@ -26,15 +26,26 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import DataError
 from .fmt import LANGS, check_lang
 
-__all__ = ["Catalogue", "load_catalogue"]
+__all__ = ["Both", "Catalogue", "load_catalogue"]
 
 
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Both(NamedTuple):
+    """A value worded in each language, to fill into a message.
+
+    :meth:`Catalogue.both` takes each language's wording of it.
+    """
+
+    en: str
+    sv: str
 
 
 class Catalogue(Mapping[str, Mapping[str, str]]):
@@ -88,7 +99,8 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
     def both(self, key: str, /, **values: object) -> tuple[str, str]:
         """The message ``key`` in English and in Swedish, for an error's two languages.
 
-        Errors carry their English text as the message and the Swedish as ``sv=``
+        A value given as :class:`Both` is filled in with each language's wording. Errors carry
+        their English text as the message and the Swedish as ``sv=``
         (:class:`research.core.errors.PilotbenchError`); the command line and notebooks show
         the user's language.
 
@@ -101,7 +113,23 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
         >>> str(err), err.message("sv")
         ("x.csv, line 3: 'abc' is not a number", "x.csv, rad 3: 'abc' är inget tal")
         """
-        return self(key, "en", **values), self(key, "sv", **values)
+        return tuple(  # type: ignore[return-value]
+            self(key, lang, **{k: getattr(v, lang) if isinstance(v, Both) else v
+                               for k, v in values.items()})
+            for lang in ("en", "sv")
+        )  # fmt: skip
+
+    def phrase(self, key: str, /, **values: object) -> Both:
+        """The sub-phrase ``key`` in both languages, to fill into another message.
+
+        Examples
+        --------
+        >>> texts = Catalogue({"unit": {"sv": "enheten {u}", "en": "unit {u}"},
+        ...                    "gone": {"sv": "{what} saknas", "en": "{what} is missing"}})
+        >>> texts.both("gone", what=texts.phrase("unit", u="a"))
+        ('unit a is missing', 'enheten a saknas')
+        """
+        return Both(*self.both(key, **values))
 
     def merged(self, other: Catalogue) -> Catalogue:
         """Return a catalogue with ``other``'s messages added; an id in both is an error.

@@ -29,13 +29,13 @@ import functools
 import numbers
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError, DesignError, EstimationError
-from research.core.i18n import load_catalogue
+from research.core.i18n import Both, load_catalogue
 from research.core.warnings import MissingRowsDroppedWarning, PilotbenchWarning
 
 __all__ = [
@@ -61,27 +61,6 @@ __all__ = [
 ]
 
 _TEXTS = load_catalogue(Path(__file__).with_name("identification_errors.toml"))
-
-
-class _Both(NamedTuple):
-    """A value worded in each language (a sub-phrase of a message)."""
-
-    en: str
-    sv: str
-
-
-def _both(key: str, /, **values: Any) -> tuple[str, str]:
-    """The error message ``key`` in English and Swedish; :class:`_Both` values per language."""
-
-    def pick(lang: str) -> dict[str, Any]:
-        return {k: getattr(v, lang) if isinstance(v, _Both) else v for k, v in values.items()}
-
-    return _TEXTS(key, "en", **pick("en")), _TEXTS(key, "sv", **pick("sv"))
-
-
-def _phrase(key: str, /, **values: Any) -> _Both:
-    """The sub-phrase ``key`` in both languages, to fill into a message."""
-    return _Both(*_both(key, **values))
 
 
 def numeric_time(col: pl.Series, name: str) -> np.ndarray:
@@ -116,9 +95,9 @@ def numeric_time(col: pl.Series, name: str) -> np.ndarray:
         bad = col.filter(parsed.is_null() & col.is_not_null())
         if bad.len() == 0:
             return parsed.to_numpy()
-        en, sv = _both("time_not_numbers", name=name, dtype=col.dtype, value=bad[0])
+        en, sv = _TEXTS.both("time_not_numbers", name=name, dtype=col.dtype, value=bad[0])
         raise DesignError(en, sv=sv)
-    en, sv = _both("time_wrong_type", name=name, dtype=col.dtype)
+    en, sv = _TEXTS.both("time_wrong_type", name=name, dtype=col.dtype)
     raise DesignError(en, sv=sv)
 
 
@@ -186,7 +165,7 @@ def complete_rows(
     cols = list(columns)
     df, n_missing = drop_missing(data.select(cols), cols)
     if df.height == 0:
-        en, sv = _both("no_complete_rows", columns=cols)
+        en, sv = _TEXTS.both("no_complete_rows", columns=cols)
         raise DataError(en, sv=sv)
     if not n_missing:
         return df, []
@@ -214,7 +193,7 @@ def as_float_array(x: Any, name: str) -> np.ndarray:
     try:
         return np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        en, sv = _both("not_numbers", name=name, type=type(x).__name__, value=x)
+        en, sv = _TEXTS.both("not_numbers", name=name, type=type(x).__name__, value=x)
         raise ArgumentError(en, sv=sv) from exc
 
 
@@ -232,7 +211,7 @@ def check_per(per: Any) -> float:
     100000.0
     """
     if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
-        en, sv = _both("per_not_positive", per=per)
+        en, sv = _TEXTS.both("per_not_positive", per=per)
         raise ArgumentError(en, sv=sv)
     return float(per)
 
@@ -251,7 +230,7 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> None:
     """
     if value not in choices:
         listed = ", ".join(repr(c) for c in choices)
-        en, sv = _both("not_a_choice", name=name, choices=listed, value=value)
+        en, sv = _TEXTS.both("not_a_choice", name=name, choices=listed, value=value)
         raise ArgumentError(en, sv=sv)
 
 
@@ -287,12 +266,12 @@ def check_counts(x: np.ndarray, name: str, *, missing_ok: bool = True) -> None:
     research.core.errors.ArgumentError: count must hold non-negative whole numbers (event counts); got 2.5. Round estimated counts first (e.g. the panel's count_est column).
     """  # noqa: E501 - a doctest's output is one line
     if np.isinf(x).any():
-        en, sv = _both("counts_infinite", name=name)
+        en, sv = _TEXTS.both("counts_infinite", name=name)
         raise ArgumentError(en, sv=sv)
     bad = _first_bad(x, np.isfinite(x) & (x >= 0) & (x == np.floor(x)), missing_ok)
     if bad is not None:
-        without = _Both("", "") if missing_ok else _phrase("without_missing")
-        en, sv = _both("counts_not_whole", name=name, without=without, bad=bad)
+        without = Both("", "") if missing_ok else _TEXTS.phrase("without_missing")
+        en, sv = _TEXTS.both("counts_not_whole", name=name, without=without, bad=bad)
         raise ArgumentError(en, sv=sv)
 
 
@@ -316,8 +295,8 @@ def check_exposures(e: np.ndarray, name: str, *, missing_ok: bool = True) -> Non
     """  # noqa: E501 - a doctest's output is one line
     bad = _first_bad(e, (e > 0) & np.isfinite(e), missing_ok)
     if bad is not None:
-        without = _Both("", "") if missing_ok else _phrase("without_missing")
-        en, sv = _both("exposures_not_positive", name=name, without=without, bad=bad)
+        without = Both("", "") if missing_ok else _TEXTS.phrase("without_missing")
+        en, sv = _TEXTS.both("exposures_not_positive", name=name, without=without, bad=bad)
         raise ArgumentError(en, sv=sv)
 
 
@@ -392,29 +371,31 @@ def check_weights(
     {'need': 2.0, 'similarity': 0.0}
     """
     if not isinstance(weights, Mapping):
-        en, sv = _both("weights_not_mapping", what=_weight_term(what, ""), weights=weights)
+        en, sv = _TEXTS.both("weights_not_mapping", what=_weight_term(what, ""), weights=weights)
         raise ArgumentError(en, sv=sv)
     unknown = sorted(set(weights) - set(names))
     if unknown:
         whats = _weight_term(what, "s")
-        en, sv = _both("weights_unknown_names", whats=whats, unknown=unknown, names=list(names))
+        en, sv = _TEXTS.both(
+            "weights_unknown_names", whats=whats, unknown=unknown, names=list(names)
+        )
         raise ArgumentError(en, sv=sv)
     out = {name: weights.get(name, missing) for name in names}
     for name, w in out.items():
         if not (_is_number(w) and np.isfinite(float(w)) and w >= 0):
-            en, sv = _both("weight_not_number", name=name, weight=w)
+            en, sv = _TEXTS.both("weight_not_number", name=name, weight=w)
             raise ArgumentError(en, sv=sv)
     if sum(out.values()) <= 0:
-        en, sv = _both("weights_all_zero")
+        en, sv = _TEXTS.both("weights_all_zero")
         raise ArgumentError(en, sv=sv)
     return {name: float(w) for name, w in out.items()}
 
 
-def _weight_term(what: str, plural: str) -> _Both:
+def _weight_term(what: str, plural: str) -> Both:
     """``what`` (``plural``: with ``"s"``) in English, its Swedish from the catalogue."""
     key = f"weight_term{plural}_{what}"
     sv = _TEXTS(key if key in _TEXTS else f"weight_term{plural}_other", "sv")
-    return _Both(what + plural, sv)
+    return Both(what + plural, sv)
 
 
 def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
@@ -439,8 +420,8 @@ def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
     dup = df.group_by(list(keys)).len().filter(pl.col("len") > 1).sort(list(keys))
     if dup.height:
         ex = ", ".join(f"{k}={v!r}" for k, v in zip(keys, dup.row(0)[: len(keys)], strict=True))
-        joined = functools.reduce(lambda a, b: _phrase("and", a=a, b=b), map(str, keys))
-        en, sv = _both("rows_repeat", keys=joined, n=dup.height, example=ex)
+        joined = functools.reduce(lambda a, b: _TEXTS.phrase("and", a=a, b=b), map(str, keys))
+        en, sv = _TEXTS.both("rows_repeat", keys=joined, n=dup.height, example=ex)
         raise DesignError(en, sv=sv)
 
 
@@ -466,10 +447,10 @@ def check_comparison_units(treated_by_unit: np.ndarray, treated: str) -> None:
     n = treated_by_unit.size
     n1 = int(np.sum(treated_by_unit == 1))
     if n1 == n:
-        en, sv = _both("no_comparison_units", n=n, treated=treated)
+        en, sv = _TEXTS.both("no_comparison_units", n=n, treated=treated)
         raise DesignError(en, sv=sv)
     if n1 == 0:
-        en, sv = _both("no_treated_units", treated=treated)
+        en, sv = _TEXTS.both("no_treated_units", treated=treated)
         raise DesignError(en, sv=sv)
 
 
@@ -512,15 +493,15 @@ def check_periods(
     u = np.unique(np.asarray(times, dtype=float))
     n_pre = int(np.sum(u < treatment_time))
     n_post = int(np.sum(u >= treatment_time))
-    rng = f"{u.min():g}-{u.max():g}" if u.size else _phrase("range_empty")
+    rng = f"{u.min():g}-{u.max():g}" if u.size else _TEXTS.phrase("range_empty")
     if n_pre < min_pre:
-        en, sv = _both(
+        en, sv = _TEXTS.both(
             "too_few_pre_periods", what=what, time=treatment_time, n=n_pre, range=rng,
             needed=min_pre,
         )  # fmt: skip
         raise DesignError(en, sv=sv)
     if n_post < min_post:
-        en, sv = _both(
+        en, sv = _TEXTS.both(
             "too_few_post_periods", what=what, time=treatment_time, n=n_post, range=rng,
             needed=min_post,
         )  # fmt: skip
@@ -559,10 +540,10 @@ def check_pre_post(post: np.ndarray, treated_obs: np.ndarray, post_name: str) ->
     ]
     for mask, want, who in cells:
         if not mask.any():
-            en, sv = _both(
+            en, sv = _TEXTS.both(
                 "pre_post_cell_missing",
-                label=_phrase("label_no_post" if want else "label_no_pre"),
-                who=_phrase(who),
+                label=_TEXTS.phrase("label_no_post" if want else "label_no_pre"),
+                who=_TEXTS.phrase(who),
                 post=post_name,
                 want=want,
             )
@@ -594,10 +575,10 @@ def check_nonzero_counts(y: np.ndarray, mask: np.ndarray, where: str | tuple[str
     sel = np.asarray(y, dtype=float)[np.asarray(mask, dtype=bool)]
     if sel.size and np.all(sel == 0):
         if isinstance(where, tuple):
-            words = _Both(*where)
+            words = Both(*where)
         else:
-            words = _Both(where, _TEXTS("where_other", "sv"))
-        en, sv = _both("all_counts_zero", n=sel.size, where=words)
+            words = Both(where, _TEXTS("where_other", "sv"))
+        en, sv = _TEXTS.both("all_counts_zero", n=sel.size, where=words)
         raise DesignError(en, sv=sv)
 
 
@@ -615,7 +596,7 @@ def check_outcome_varies(y: np.ndarray, outcome: str) -> None:
     """
     y = np.asarray(y, dtype=float)
     if y.size and np.ptp(y) == 0:
-        en, sv = _both("outcome_constant", outcome=outcome, value=y[0])
+        en, sv = _TEXTS.both("outcome_constant", outcome=outcome, value=y[0])
         raise DesignError(en, sv=sv)
 
 
@@ -653,11 +634,11 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str | tuple[str, str] 
         involved = [names[i] for i in idx[:6]]
         more = ", ..." if idx.size > 6 else ""
         hint_en, hint_sv = hint if isinstance(hint, tuple) else (hint, "")
-        suffix = _Both(
+        suffix = Both(
             _TEXTS("hint_suffix", "en", hint=hint_en) if hint_en else "",
             _TEXTS("hint_suffix", "sv", hint=hint_sv) if hint_sv else "",
         )
-        en, sv = _both(
+        en, sv = _TEXTS.both(
             "rank_deficient", n_columns=X.shape[1], rank=rank, terms=involved, more=more,
             hint=suffix,
         )  # fmt: skip

@@ -71,7 +71,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -81,7 +81,7 @@ from scipy.optimize import linprog
 
 from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError, DesignError, EstimationError
-from research.core.i18n import load_catalogue
+from research.core.i18n import Both, load_catalogue
 from research.core.warnings import (
     DonorGroupWarning,
     DonorRangeWarning,
@@ -122,27 +122,6 @@ _LP_INFEASIBLE = 1e-5  # RMS residual (relative) of the equalities above which n
 _dposv = lapack.dposv
 _dpotrs = lapack.dpotrs
 _TEXTS = load_catalogue(Path(__file__).with_name("synth_errors.toml"))
-
-
-class _Both(NamedTuple):
-    """A value worded in each language (a sub-phrase of an error message)."""
-
-    en: str
-    sv: str
-
-
-def _both(key: str, /, **values: Any) -> tuple[str, str]:
-    """The error message ``key`` in English and Swedish; :class:`_Both` values per language."""
-
-    def pick(lang: str) -> dict[str, Any]:
-        return {k: getattr(v, lang) if isinstance(v, _Both) else v for k, v in values.items()}
-
-    return _TEXTS(key, "en", **pick("en")), _TEXTS(key, "sv", **pick("sv"))
-
-
-def _phrase(key: str, /, **values: Any) -> _Both:
-    """The sub-phrase ``key`` in both languages, to fill into an error message."""
-    return _Both(*_both(key, **values))
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,7 +167,7 @@ def _as_list(value: Any, what: str) -> list[Any]:
     try:
         return list(value)
     except TypeError:
-        en, sv = _both("not_a_sequence", what=what, value=value)
+        en, sv = _TEXTS.both("not_a_sequence", what=what, value=value)
         raise ArgumentError(en, sv=sv) from None
 
 
@@ -228,25 +207,25 @@ def _expand_groups(
 
 
 def _check_window(
-    window: Any, name: str | _Both, treatment_time: Any, times: NDArray[Any]
+    window: Any, name: str | Both, treatment_time: Any, times: NDArray[Any]
 ) -> tuple[Any, Any]:
     """``window`` as ``(first, last)``, checked; ``name`` (an argument, or worded) for messages."""
     try:
         first, last = window
     except (TypeError, ValueError):
-        en, sv = _both("window_not_a_pair", name=name, window=window)
+        en, sv = _TEXTS.both("window_not_a_pair", name=name, window=window)
         raise ArgumentError(en, sv=sv) from None
     if first > last:
-        en, sv = _both("window_reversed", name=name, window=window, first=first, last=last)
+        en, sv = _TEXTS.both("window_reversed", name=name, window=window, first=first, last=last)
         raise ArgumentError(en, sv=sv)
     if last >= treatment_time:
-        en, sv = _both(
+        en, sv = _TEXTS.both(
             "window_not_pre", name=name, window=window, last=last, treatment_time=treatment_time
         )
         raise ArgumentError(en, sv=sv)
     inside = (times >= first) & (times <= last)
     if not inside.any():
-        en, sv = _both("window_no_period", name=name, window=window)
+        en, sv = _TEXTS.both("window_no_period", name=name, window=window)
         raise ArgumentError(en, sv=sv)
     return first, last
 
@@ -265,12 +244,12 @@ def _as_time(value: Any, name: str, dtype: pl.DataType) -> Any:
         try:
             number = float(value)
         except ValueError:
-            en, sv = _both("time_is_text", name=name, value=value, dtype=dtype)
+            en, sv = _TEXTS.both("time_is_text", name=name, value=value, dtype=dtype)
             raise DesignError(en, sv=sv) from None
         return int(number) if number.is_integer() else number
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         return _plain(value)  # a plain number in messages and results
-    en, sv = _both("time_not_comparable", name=name, value=value, dtype=dtype)
+    en, sv = _TEXTS.both("time_not_comparable", name=name, value=value, dtype=dtype)
     raise DesignError(en, sv=sv)
 
 
@@ -309,15 +288,15 @@ def _numeric_time_column(
 
 def _unit_not_found(value: Any, units: pl.Series, what: str) -> ArgumentError:
     """The error for a unit ``value`` not in ``units``; ``what``: ``"treated"`` or ``"donor"``."""
-    hint = _Both("", "")
+    hint = Both("", "")
     if units.dtype == pl.Utf8 and not isinstance(value, str):
-        hint = _phrase("unit_codes_are_text")
+        hint = _TEXTS.phrase("unit_codes_are_text")
     sample = ", ".join(repr(u) for u in units.unique().sort().head(8).to_list())
-    worded = _phrase(f"unit_{what}")
+    worded = _TEXTS.phrase(f"unit_{what}")
     if not sample:  # an empty frame: there are no values to list
-        en, sv = _both("unit_not_in_empty_data", what=worded, value=value)
+        en, sv = _TEXTS.both("unit_not_in_empty_data", what=worded, value=value)
         return ArgumentError(en, sv=sv)
-    en, sv = _both("unit_not_found", what=worded, value=value, sample=sample, hint=hint)
+    en, sv = _TEXTS.both("unit_not_found", what=worded, value=value, sample=sample, hint=hint)
     return ArgumentError(en, sv=sv)
 
 
@@ -334,16 +313,16 @@ def _parse_special(
 ) -> tuple[str, NDArray[np.bool_], str]:
     """Return (column, mask over times, display name) of one special predictor."""
     if isinstance(spec, str) or not isinstance(spec, Sequence) or len(spec) not in (2, 3):
-        en, sv = _both("special_bad_spec", spec=spec)
+        en, sv = _TEXTS.both("special_bad_spec", spec=spec)
         raise ArgumentError(en, sv=sv)
     column, periods = spec[0], spec[1]
     op = spec[2] if len(spec) == 3 else "mean"
     if op != "mean":
-        en, sv = _both("special_bad_operation", column=column, op=op)
+        en, sv = _TEXTS.both("special_bad_operation", column=column, op=op)
         raise ArgumentError(en, sv=sv)
     if isinstance(periods, tuple):
         first, last = _check_window(
-            periods, _phrase("special_window", column=column), treatment_time, times
+            periods, _TEXTS.phrase("special_window", column=column), treatment_time, times
         )
         mask = (times >= first) & (times <= last)
         name = f"{column} ({first}-{last})" if first != last else f"{column} ({first})"
@@ -352,17 +331,17 @@ def _parse_special(
         periods = [periods]  # one period, as R Synth's list("popdens", 1969, "mean")
     listed = list(periods)
     if not listed:
-        en, sv = _both("special_no_periods", column=column)
+        en, sv = _TEXTS.both("special_no_periods", column=column)
         raise ArgumentError(en, sv=sv)
     known = set(times.tolist())
     for p in listed:
         if p >= treatment_time:
-            en, sv = _both(
+            en, sv = _TEXTS.both(
                 "special_period_not_pre", column=column, period=p, treatment_time=treatment_time
             )
             raise ArgumentError(en, sv=sv)
         if p not in known:
-            en, sv = _both("special_period_unknown", column=column, period=p)
+            en, sv = _TEXTS.both("special_period_unknown", column=column, period=p)
             raise ArgumentError(en, sv=sv)
     mask = np.isin(times, np.array(listed, dtype=times.dtype))
     name = f"{column} ({', '.join(str(p) for p in listed)})"
@@ -389,7 +368,7 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         columns["treated"], columns["treatment_time"], columns["donors"]
     )  # fmt: skip
     if not isinstance(data, pl.DataFrame):
-        en, sv = _both("data_not_a_frame", type=type(data).__name__)
+        en, sv = _TEXTS.both("data_not_a_frame", type=type(data).__name__)
         raise ArgumentError(en, sv=sv)
     predictors = _as_list(predictors, "predictors")
     special = _as_list(special_predictors, "special_predictors")
@@ -398,15 +377,15 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     needed = [unit, time, outcome, *predictors, *(s[0] for s in special if len(s) > 0)]
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
     if missing:
-        available = ", ".join(data.columns) or _phrase("no_columns")
-        en, sv = _both("columns_missing", missing=missing, available=available)
+        available = ", ".join(data.columns) or _TEXTS.phrase("no_columns")
+        en, sv = _TEXTS.both("columns_missing", missing=missing, available=available)
         raise ArgumentError(en, sv=sv)
     if data.get_column(unit).null_count() or data.get_column(time).null_count():
-        en, sv = _both("unit_time_missing_values", unit=unit, time=time)
+        en, sv = _TEXTS.both("unit_time_missing_values", unit=unit, time=time)
         raise ArgumentError(en, sv=sv)
     for c in dict.fromkeys([outcome, *predictors, *(s[0] for s in special)]):
         if not data.schema[c].is_numeric():
-            en, sv = _both("column_not_numeric", column=c, dtype=data.schema[c])
+            en, sv = _TEXTS.both("column_not_numeric", column=c, dtype=data.schema[c])
             raise ArgumentError(en, sv=sv)
     data, treatment_time, fit_window, predictor_window = _numeric_time_column(
         data, time, treatment_time, fit_window, predictor_window
@@ -422,16 +401,16 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     else:
         donor_list = _expand_groups(_as_list(donors, "donors"), treated, present, group_notes)
         if len(set(donor_list)) != len(donor_list):
-            en, sv = _both("donors_repeat")
+            en, sv = _TEXTS.both("donors_repeat")
             raise ArgumentError(en, sv=sv)
         for d in donor_list:
             if d not in present:
                 raise _unit_not_found(d, all_units, "donor")
         if treated in donor_list:
-            en, sv = _both("treated_is_donor", treated=treated)
+            en, sv = _TEXTS.both("treated_is_donor", treated=treated)
             raise ArgumentError(en, sv=sv)
     if not donor_list:
-        en, sv = _both("no_donors")
+        en, sv = _TEXTS.both("no_donors")
         raise DesignError(en, sv=sv)
 
     units = [treated, *donor_list]
@@ -440,7 +419,7 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     dup = frame.group_by(unit, time).len().filter(pl.col("len") > 1)
     if dup.height:
         first = dup.row(0)
-        en, sv = _both(
+        en, sv = _TEXTS.both(
             "rows_repeat", unit=unit, time=time, n=dup.height, unit_value=first[0],
             time_value=first[1],
         )  # fmt: skip
@@ -448,10 +427,10 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     times = np.sort(frame.get_column(time).unique().to_numpy())
     pre_times = times[times < treatment_time]
     if pre_times.size == 0:
-        en, sv = _both("no_pre_period", treatment_time=treatment_time)
+        en, sv = _TEXTS.both("no_pre_period", treatment_time=treatment_time)
         raise ArgumentError(en, sv=sv)
     if not (times >= treatment_time).any():
-        en, sv = _both("no_post_period", treatment_time=treatment_time)
+        en, sv = _TEXTS.both("no_post_period", treatment_time=treatment_time)
         raise ArgumentError(en, sv=sv)
 
     fit_window = (
@@ -479,11 +458,11 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
     holes = np.argwhere(np.isnan(z))
     if holes.size:
         listed = [
-            _phrase("missing_example", unit=units[j], time=times[fit_mask][i])
+            _TEXTS.phrase("missing_example", unit=units[j], time=times[fit_mask][i])
             for i, j in holes[:5].tolist()
         ]
-        examples = _Both(", ".join(x.en for x in listed), ", ".join(x.sv for x in listed))
-        en, sv = _both(
+        examples = Both(", ".join(x.en for x in listed), ", ".join(x.sv for x in listed))
+        en, sv = _TEXTS.both(
             "outcome_missing_in_fit", outcome=outcome, first=fit_window[0], last=fit_window[1],
             n=len(holes), examples=examples,
         )  # fmt: skip
@@ -502,7 +481,7 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         counts = np.sum(~np.isnan(block), axis=0)
         if (counts == 0).any():
             bad = [units[j] for j in np.flatnonzero(counts == 0)[:5]]
-            en, sv = _both("predictor_not_observed", name=name, units=bad)
+            en, sv = _TEXTS.both("predictor_not_observed", name=name, units=bad)
             raise ArgumentError(en, sv=sv)
         rows.append(np.nansum(block, axis=0) / counts)  # mean over available, as R Synth
         names.append(name)
@@ -532,7 +511,7 @@ def _prepare(  # noqa: C901 - input checks of the estimator's documented options
         if overfit is not None:
             notes.append(OverfitWarning(overfit, n_donors=len(donor_list), n_periods=n_fit))
     if len(set(names)) != len(names):
-        en, sv = _both("predictor_names_repeat", names=names)
+        en, sv = _TEXTS.both("predictor_names_repeat", names=names)
         raise ArgumentError(en, sv=sv)
 
     return _Design(
@@ -1075,7 +1054,7 @@ def _fit(
         # Abadie, Diamond & Hainmueller (2015): V chosen on the training design (predictors
         # of an earlier window, outcome fit over the validation window), then W with that V.
         if cv_design is None:  # pragma: no cover - synthetic_control always builds it
-            en, sv = _both("cv_needs_training_design")
+            en, sv = _TEXTS.both("cv_needs_training_design")
             raise ArgumentError(en, sv=sv)
         training = _fit(
             cv_design,
@@ -1464,7 +1443,7 @@ class SyntheticControlResult(ResultDisplay):
     def _with_two_donors(self, method: str) -> _Design:
         """The design, once it is clear that ``method`` has two donors or more to work with."""
         if len(self.donors) < 2:
-            en, sv = _both("too_few_donors", method=method)
+            en, sv = _TEXTS.both("too_few_donors", method=method)
             raise DesignError(en, sv=sv)
         return self._design
 
@@ -1542,10 +1521,10 @@ class SyntheticControlResult(ResultDisplay):
         """
         design = self._with_two_donors("placebo_test")
         if exclude_ratio is not None and not exclude_ratio > 0:
-            en, sv = _both("exclude_ratio_not_positive", value=exclude_ratio)
+            en, sv = _TEXTS.both("exclude_ratio_not_positive", value=exclude_ratio)
             raise ArgumentError(en, sv=sv)
         if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-            en, sv = _both("alpha_out_of_range", value=alpha)
+            en, sv = _TEXTS.both("alpha_out_of_range", value=alpha)
             raise ArgumentError(en, sv=sv)
         if self._placebo_gaps is None:
             gaps: dict[int, NDArray[np.float64]] = {
@@ -1790,24 +1769,26 @@ class SyntheticControlResult(ResultDisplay):
         real = self.treatment_time
         times = self._design.times
         if not fake_time < real:
-            en, sv = _both("fake_time_not_before", fake_time=fake_time, real=real)
+            en, sv = _TEXTS.both("fake_time_not_before", fake_time=fake_time, real=real)
             raise ArgumentError(en, sv=sv)
         before = times[times < fake_time]
         if before.size == 0:
-            en, sv = _both("fake_time_no_pre_period", fake_time=fake_time)
+            en, sv = _TEXTS.both("fake_time_no_pre_period", fake_time=fake_time)
             raise ArgumentError(en, sv=sv)
         last = _plain(before[-1])  # a plain number: it appears in the warning
         notes: list[PilotbenchWarning] = []
 
-        def clip(window: tuple[Any, Any] | None, name: str | _Both) -> tuple[Any, Any] | None:
+        def clip(window: tuple[Any, Any] | None, name: str | Both) -> tuple[Any, Any] | None:
             if window is None:
                 return None
             first, end = window
             if first >= fake_time:
-                en, sv = _both("placebo_window_late", name=name, window=window, fake_time=fake_time)
+                en, sv = _TEXTS.both(
+                    "placebo_window_late", name=name, window=window, fake_time=fake_time
+                )
                 raise ArgumentError(en, sv=sv)
             if end >= fake_time:
-                name = name.en if isinstance(name, _Both) else name  # the warning's name
+                name = name.en if isinstance(name, Both) else name  # the warning's name
                 notes.append(
                     PlaceboWindowCutWarning(
                         f"{name} cut from {window} to {(first, last)} for the placebo",
@@ -1832,13 +1813,17 @@ class SyntheticControlResult(ResultDisplay):
                 rest = tuple(s[2:])
                 if isinstance(periods, tuple):
                     out.append(
-                        (column, clip(periods, _phrase("special_window", column=column)), *rest)
+                        (
+                            column,
+                            clip(periods, _TEXTS.phrase("special_window", column=column)),
+                            *rest,
+                        )
                     )
                 else:
                     listed = _as_list(periods, "periods")
                     kept = [p for p in listed if p < fake_time]
                     if not kept:
-                        en, sv = _both(
+                        en, sv = _TEXTS.both(
                             "placebo_special_no_period", column=column, fake_time=fake_time
                         )
                         raise ArgumentError(en, sv=sv)
@@ -1940,7 +1925,7 @@ def _build_result(
     warnings = list(base_warnings)
     post_gap = gap[post]
     if np.isnan(post_gap).all():
-        en, sv = _both("gap_missing_after")
+        en, sv = _TEXTS.both("gap_missing_after")
         raise EstimationError(en, sv=sv)
     if np.isnan(post_gap).any():
         missing = design.times[post][np.isnan(post_gap)].tolist()
@@ -2011,16 +1996,16 @@ def _custom_v(
     if isinstance(custom_v, Mapping):
         unknown = [n for n in custom_v if n not in names]
         if unknown:
-            en, sv = _both("custom_v_unknown_names", unknown=unknown, names=names)
+            en, sv = _TEXTS.both("custom_v_unknown_names", unknown=unknown, names=names)
             raise ArgumentError(en, sv=sv)
         v = np.array([float(custom_v.get(n, 0.0)) for n in names])
     else:
         v = np.asarray(list(custom_v), dtype=float)
         if v.shape != (len(names),):
-            en, sv = _both("custom_v_wrong_length", size=v.size, n=len(names), names=names)
+            en, sv = _TEXTS.both("custom_v_wrong_length", size=v.size, n=len(names), names=names)
             raise ArgumentError(en, sv=sv)
     if not np.all(np.isfinite(v)) or (v < 0).any() or v.sum() <= 0:
-        en, sv = _both("custom_v_invalid")
+        en, sv = _TEXTS.both("custom_v_invalid")
         raise ArgumentError(en, sv=sv)
     return v / v.sum()
 
@@ -2231,10 +2216,10 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     "Cross-validation" and its replication code.
     """
     if v_method not in _V_METHODS:
-        en, sv = _both("v_method_unknown", choices=_V_METHODS, value=v_method)
+        en, sv = _TEXTS.both("v_method_unknown", choices=_V_METHODS, value=v_method)
         raise ArgumentError(en, sv=sv)
     if not (isinstance(n_random_starts, int) and n_random_starts >= 0):
-        en, sv = _both("n_random_starts_invalid", value=n_random_starts)
+        en, sv = _TEXTS.both("n_random_starts_invalid", value=n_random_starts)
         raise ArgumentError(en, sv=sv)
     breaks = _as_list(series_breaks, "series_breaks")
     special_list = _as_list(special_predictors, "special_predictors")
@@ -2272,7 +2257,7 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
             cv_fit_window=cv_fit_window,
         )
     elif cv_predictor_window is not None or cv_special is not None or cv_fit_window is not None:
-        en, sv = _both("cv_options_without_cv")
+        en, sv = _TEXTS.both("cv_options_without_cv")
         raise ArgumentError(en, sv=sv)
     options = {
         "v_method": v_method,
@@ -2317,11 +2302,11 @@ def _training_design(
     (unit, time, outcome, treated, treatment_time, donors).
     """
     if cv_fit_window is None:
-        en, sv = _both("cv_needs_fit_window")
+        en, sv = _TEXTS.both("cv_needs_fit_window")
         raise ArgumentError(en, sv=sv)
     predictors = _as_list(predictors, "predictors")
     if predictors and cv_predictor_window is None:
-        en, sv = _both("cv_needs_predictor_window", predictors=predictors)
+        en, sv = _TEXTS.both("cv_needs_predictor_window", predictors=predictors)
         raise ArgumentError(en, sv=sv)
     cv_special = _as_list(cv_special_predictors, "cv_special_predictors")
     if cv_special and isinstance(cv_special[0], str):
@@ -2329,14 +2314,14 @@ def _training_design(
     if len(cv_special) != len(special) or any(
         a[0] != b[0] for a, b in zip(cv_special, special, strict=False)
     ):
-        en, sv = _both(
+        en, sv = _TEXTS.both(
             "cv_special_mismatch",
             special=[s[0] for s in special],
             given=[s[0] for s in cv_special],
         )
         raise ArgumentError(en, sv=sv)
     if not predictors and not special:
-        en, sv = _both("cv_needs_predictors")
+        en, sv = _TEXTS.both("cv_needs_predictors")
         raise ArgumentError(en, sv=sv)
     try:
         training = _prepare(
@@ -2348,9 +2333,9 @@ def _training_design(
             fit_window=cv_fit_window,
         )
     except ArgumentError as exc:
-        en, sv = _both("cv_training_failed", error=_Both(str(exc), exc.message("sv")))
+        en, sv = _TEXTS.both("cv_training_failed", error=Both(str(exc), exc.message("sv")))
         raise ArgumentError(en, sv=sv) from None
     if training.units != design.units:  # pragma: no cover - same data and donors
-        en, sv = _both("cv_other_units")
+        en, sv = _TEXTS.both("cv_other_units")
         raise ArgumentError(en, sv=sv)
     return training
