@@ -7,31 +7,17 @@ English sentence, while the English stays what the other tests match on.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 import pytest
 
 from research.analyses.effect import check_expansion, pilot_effect_analysis
 from research.analyses.screening import screen_candidates
 from research.analyses.similarity import similar_areas
-from research.core.errors import ArgumentError, DataError, DesignError, PilotbenchError
+from research.core.errors import ArgumentError, DataError, DesignError
 from research.data.panel import load_panel
 from research.geo.registry import load_areas
 
-#: Words that give away an English sentence (none of them is a Swedish word or a code token).
-ENGLISH = re.compile(
-    r"\b(the|is|are|must|got|use|has|have|lacks|leaves|not|of|with|in|or|and|no|a|an)\b"
-)
-
-
-def _swedish(err: PilotbenchError) -> str:
-    sv = err.message("sv")
-    assert sv != str(err)
-    # Code tokens (quoted values, parameter=value) may be English; the sentence may not.
-    prose = re.sub(r"'[^']*'|\w+=\S+", "", sv)
-    assert not ENGLISH.search(prose), sv
-    return sv
+from .swedish import swedish_message
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +28,11 @@ def panel() -> pl.DataFrame:
 def test_similarity_errors_in_swedish(panel: pl.DataFrame) -> None:
     with pytest.raises(ArgumentError, match="leading zeros matter") as info:
         similar_areas(panel, 126, indicators=["N07402"])  # type: ignore[arg-type]
-    assert "inledande nollor" in _swedish(info.value)
+    assert "inledande nollor" in swedish_message(info.value)
 
     with pytest.raises(ArgumentError, match=r"\(01\) is a lan, but level='kommun'") as info:
         similar_areas(panel, "01", indicators=["N07402"])
-    sv = _swedish(info.value)
+    sv = swedish_message(info.value)
     assert sv == (
         "Stockholms län (01) är ett län, men level='kommun'; jämför områden på samma nivå"
     )
@@ -64,33 +50,33 @@ def test_similarity_errors_in_swedish(panel: pl.DataFrame) -> None:
     )
     with pytest.raises(DataError, match="choose another missing= rule") as info:
         similar_areas(tiny, "0114", indicators=["N07402"], missing="error", year=2022)
-    assert "saknade värden: ['0117']" in _swedish(info.value)
+    assert "saknade värden: ['0117']" in swedish_message(info.value)
 
 
 def test_screening_errors_in_swedish(panel: pl.DataFrame) -> None:
     with pytest.raises(ArgumentError, match=r"pilot must be a kommun; .* is a lan") as info:
         screen_candidates(panel, pilot="01")
-    assert _swedish(info.value) == "pilot ska vara en kommun; Stockholms län (01) är ett län"
+    assert swedish_message(info.value) == "pilot ska vara en kommun; Stockholms län (01) är ett län"
 
     with pytest.raises(DataError, match="the panel has no values of N07402 in 1990-1991") as info:
         screen_candidates(panel, years=(1990, 1991))
-    assert "inga värden för N07402" in _swedish(info.value)
+    assert "inga värden för N07402" in swedish_message(info.value)
 
 
 def test_effect_errors_in_swedish(panel: pl.DataFrame) -> None:
     with pytest.raises(DesignError, match="start_year=2019 leaves fewer than 3 years") as info:
         pilot_effect_analysis(panel, start_year=2019)
-    assert "färre än 3 år före pilotstarten" in _swedish(info.value)
+    assert "färre än 3 år före pilotstarten" in swedish_message(info.value)
 
     with pytest.raises(ArgumentError, match="län '09' has no kommuner other than") as info:
         pilot_effect_analysis(panel, pilot="0980", donors="lan:09")
-    assert "inga andra kommuner än pilotkommunen" in _swedish(info.value)
+    assert "inga andra kommuner än pilotkommunen" in swedish_message(info.value)
 
     with pytest.raises(ArgumentError, match="is not understood") as info:
         pilot_effect_analysis(panel, donors="grannar")
-    assert "går inte att tolka" in _swedish(info.value)
+    assert "går inte att tolka" in swedish_message(info.value)
 
     pilot = load_areas().resolve("0180")
     with pytest.raises(ArgumentError, match=r"Södermalm.* is a district") as info:
         check_expansion("0180-SOD:2023", pilot, 2021, 2015)
-    assert "är inte en kommun utan ett stadsdelsområde" in _swedish(info.value)
+    assert "är inte en kommun utan ett stadsdelsområde" in swedish_message(info.value)

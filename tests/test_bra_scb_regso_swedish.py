@@ -8,33 +8,17 @@ while the English message stays what it was.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from research.core.errors import DataError, ParseError, PilotbenchError
+from research.core.errors import DataError, ParseError
 from research.data.regso import district_regso, read_scb_subareas, sum_to_districts
 from research.data.sources.bra import read_bra_csv
 from research.data.sources.scb import parse_jsonstat, read_scb_csv
 
-#: Words that mark an English sentence (none is a Swedish word).
-_ENGLISH = re.compile(
-    r"\b(is|are|the|not|was|were|and|of|did you|line|more|separator|number|would|must|"
-    r"found|expected|appears|twice|values|missing|only|partly|table|district)\b",
-    re.IGNORECASE,
-)
-
-
-def _swedish(err: PilotbenchError, *, path: object = "") -> str:
-    """The error's Swedish message, checked: not the English, no English words outside paths."""
-    sv = err.message("sv")
-    assert sv != str(err)
-    words = sv.replace(str(path), "<fil>") if path else sv
-    english = _ENGLISH.findall(words)
-    assert not english, (english, sv)
-    return sv
+from .swedish import swedish_message
 
 
 def test_bra_file_that_names_neither_year_nor_category(tmp_path: Path) -> None:
@@ -46,14 +30,14 @@ def test_bra_file_that_names_neither_year_nor_category(tmp_path: Path) -> None:
         f"{f}: the file does not say its year and indicator; give them with --year and "
         "--indicator (year= and indicator= in Python); the indicator is one of BRA_BARNFRID, "
     )
-    sv = _swedish(e.value, path=f)
+    sv = swedish_message(e.value, drop=[f])
     assert sv.startswith(
         f"{f}: filen anger inte vilket år och vilken brottskategori den gäller; ange dem med "
         "--year och --indicator (year= och indicator= i Python); indikatorn är en av BRA_"
     )
     with pytest.raises(ParseError) as e:
         read_bra_csv(f, indicator="BRA_TOTAL")
-    assert _swedish(e.value, path=f) == (
+    assert swedish_message(e.value, drop=[f]) == (
         f"{f}: filen anger inte vilket år den gäller; ange året med --year (year= i Python)"
     )
 
@@ -67,14 +51,16 @@ def test_bra_rows_separated_by_commas_and_an_unknown_category(tmp_path: Path) ->
         f"{f}, line 2: expected 3 fields separated by ';', found 1 "
         "(is the separator ',' instead of ';'?)"
     )
-    assert _swedish(e.value, path=f) == (
+    assert swedish_message(e.value, drop=[f]) == (
         f"{f}, rad 2: väntade 3 fält åtskilda med ';', hittade 1 "
         "(är avgränsaren ',' i stället för ';'?)"
     )
     with pytest.raises(DataError) as e:
         read_bra_csv(f, year=2022, indicator="BRA_INGET")
     assert "'BRA_INGET' is not a Brå category id" in str(e.value)
-    assert "'BRA_INGET' är inte id för någon av Brås brottskategorier" in _swedish(e.value, path=f)
+    assert "'BRA_INGET' är inte id för någon av Brås brottskategorier" in swedish_message(
+        e.value, drop=[f]
+    )
 
 
 def test_scb_csv_with_a_bad_sex_and_a_bad_number(tmp_path: Path) -> None:
@@ -83,7 +69,7 @@ def test_scb_csv_with_a_bad_sex_and_a_bad_number(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as e:
         read_scb_csv(f)
     assert str(e.value).endswith("unknown sex 'båda'; expected män/kvinnor/totalt or 1/2/1+2")
-    assert _swedish(e.value, path=f).endswith(
+    assert swedish_message(e.value, drop=[f]).endswith(
         "rad 2: okänt kön 'båda'; väntade män/kvinnor/totalt eller 1/2/1+2"
     )
     # the column's name inside research.data.sources.common's message is Swedish too
@@ -91,7 +77,7 @@ def test_scb_csv_with_a_bad_sex_and_a_bad_number(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as e:
         read_scb_csv(f)
     assert "value for 2022 '114 100,5' is not a whole number" in str(e.value)
-    assert "värdet för 2022 '114 100,5' är inte ett heltal" in _swedish(e.value, path=f)
+    assert "värdet för 2022 '114 100,5' är inte ett heltal" in swedish_message(e.value, drop=[f])
 
 
 def test_scb_jsonstat_with_a_dimension_left_in() -> None:
@@ -107,7 +93,7 @@ def test_scb_jsonstat_with_a_dimension_left_in() -> None:
     with pytest.raises(ParseError) as e:
         parse_jsonstat(json.dumps(doc), "svar.json")
     assert "dimension 'Alder' has 2 values ['tot', '0-19']...; summing them" in str(e.value)
-    sv = _swedish(e.value, path="svar.json")
+    sv = swedish_message(e.value, drop=["svar.json"])
     assert "dimensionen 'Alder' har 2 värden ['tot', '0-19']...; att summera dem" in sv
 
 
@@ -118,14 +104,16 @@ def test_regso_partial_district_and_unknown_district(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         read_scb_subareas(f)
     assert str(e.value).startswith("regso.csv: Södermalm (0180-SOD) is only partly in the table")
-    sv = _swedish(e.value)
+    sv = swedish_message(e.value)
     # the error of sum_to_districts is embedded in its Swedish wording
     assert sv.startswith("regso.csv: Södermalm (0180-SOD) finns bara delvis i tabellen: 1 av ")
     assert sv.endswith("Ladda ned tabellen för hela kommunen.")
     with pytest.raises(LookupError) as e:
         district_regso("0180-XYZ")
-    assert _swedish(e.value).startswith("Stadsdelsområdet '0180-XYZ' har ingen RegSO-definition")
+    assert swedish_message(e.value).startswith(
+        "Stadsdelsområdet '0180-XYZ' har ingen RegSO-definition"
+    )
     frame = pl.DataFrame({"code": ["0180R999"], "sex": "T", "year": 2022, "value": 1.0})
     with pytest.raises(DataError) as e:
         sum_to_districts(frame)
-    assert "1 RegSO-kod(er) finns inte i SCB:s indelning från 2018" in _swedish(e.value)
+    assert "1 RegSO-kod(er) finns inte i SCB:s indelning från 2018" in swedish_message(e.value)

@@ -16,36 +16,16 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from research.core.config import ScheduleFile, _problem, read_toml, validate_config
-from research.core.errors import DataError, ParameterError, PilotbenchError
+from research.core.errors import DataError, ParameterError
 from research.core.paths import data_dir
 from research.data.catalog import load_catalog
 from research.data.pilots import load_case
 from research.data.provenance import load_manifest
 from research.runner.batch import load_schedule
 
-#: Words that mark an English sentence (none is a Swedish word: not "text", "form", "problem"
-#: or a field name such as "value").
-_ENGLISH = re.compile(
-    r"\b(is|are|the|not|no|such|got|was|and|more|problems|of|line|column|entry|top|level|"
-    r"expected|should|input|valid|cannot|missing|required|known|field|misspelt|wrong|"
-    r"allowed|whole|number|quotes|save|folder|file|schedule|greater|less|than|"
-    r"equal|least|most|items?|after|validation|first|year|last|end|start|before)\b",
-    re.IGNORECASE,
-)
+from .swedish import swedish_message
 
 JOB = '[[job]]\nnotebook = "pilot_vs_candidate"\n'
-
-
-def _swedish(err: PilotbenchError, path: object = "", parser: str = "") -> str:
-    """The error's Swedish message, checked: not the English, no English word outside the
-    path, the value shown and the TOML parser's own ``parser`` description."""
-    sv = err.message("sv")
-    assert sv != str(err)
-    text = sv.replace(str(path), "") if path else sv
-    text = text.replace(parser, "") if parser else text
-    text = re.sub(r"'[^']*'", "''", text)  # a value found in the file, as it is
-    assert not _ENGLISH.search(text), sv
-    return sv
 
 
 def _schedule(tmp_path: Path, body: str | bytes) -> tuple[Path, ParameterError]:
@@ -63,13 +43,15 @@ def test_schedule_not_toml_gives_line_and_column_in_swedish(tmp_path: Path) -> N
     s, err = _schedule(tmp_path, '[batch]\nworkers = 2\n[[job]\nnotebook = "x"\n')
     reason = "Expected ']]' at the end of an array declaration"
     assert str(err) == f"{s}: not valid TOML ({reason} (at line 3, column 6))"
-    assert _swedish(err, s, reason) == (f"{s}: är inte giltig TOML på rad 3, kolumn 6 ({reason})")
+    assert swedish_message(err, drop=[s, reason]) == (
+        f"{s}: är inte giltig TOML på rad 3, kolumn 6 ({reason})"
+    )
 
 
 def test_schedule_not_toml_at_the_end(tmp_path: Path) -> None:
     s, err = _schedule(tmp_path, "[batch]\nworkers = ")
     assert str(err) == f"{s}: not valid TOML (Invalid value (at end of document))"
-    assert _swedish(err, s, "Invalid value") == (
+    assert swedish_message(err, drop=[s, "Invalid value"]) == (
         f"{s}: är inte giltig TOML i slutet av filen (Invalid value)"
     )
 
@@ -115,30 +97,34 @@ def test_schedule_not_toml_at_the_end(tmp_path: Path) -> None:
 def test_bad_schedule_in_both_languages(tmp_path: Path, body: str, en: str, sv: str) -> None:
     s, err = _schedule(tmp_path, body)
     assert str(err) == f"{s}: {en}"
-    assert _swedish(err, s) == f"{s}: {sv}"
+    assert swedish_message(err, drop=[s]) == f"{s}: {sv}"
 
 
 def test_schedule_not_utf8_missing_or_a_folder(tmp_path: Path) -> None:
     s, err = _schedule(tmp_path, b"\xff\xfe[[job]]\n")
     assert str(err) == f"{s}: not UTF-8 text (invalid start byte); save it as UTF-8"
-    assert _swedish(err, s) == (
+    assert swedish_message(err, drop=[s]) == (
         f"{s}: är inte UTF-8-text (ogiltig inledande byte); spara filen som UTF-8"
     )
     with pytest.raises(ParameterError) as info:
         load_schedule(tmp_path / "none.toml")
     assert str(info.value) == f"{tmp_path / 'none.toml'}: no such schedule file"
-    assert _swedish(info.value, tmp_path / "none.toml") == (
+    assert swedish_message(info.value, drop=[tmp_path / "none.toml"]) == (
         f"{tmp_path / 'none.toml'}: schemafilen finns inte"
     )
     with pytest.raises(ParameterError) as info:
         load_schedule(tmp_path)
     assert str(info.value) == f"{tmp_path}: is a folder, not a schedule file"
-    assert _swedish(info.value, tmp_path) == f"{tmp_path}: är en mapp, inte schemafilen"
+    assert (
+        swedish_message(info.value, drop=[tmp_path]) == f"{tmp_path}: är en mapp, inte schemafilen"
+    )
     (tmp_path / "cut.toml").write_bytes('x = "Malmö'.encode()[:-1])
     with pytest.raises(DataError) as info:
         read_toml(tmp_path / "cut.toml")
     assert "(unexpected end of data)" in str(info.value)
-    assert "(filen slutar mitt i ett tecken)" in _swedish(info.value, tmp_path / "cut.toml")
+    assert "(filen slutar mitt i ett tecken)" in swedish_message(
+        info.value, drop=[tmp_path / "cut.toml"]
+    )
 
 
 def _manifest(tmp_path: Path, old: str, new: str) -> DataError:
@@ -155,20 +141,25 @@ def test_manifest_with_a_bad_sha256_shows_it_whole(tmp_path: Path) -> None:
     path = tmp_path / "manifest.toml"
     value = "'X040130d22b8a9ed0340215274548687a16b3c5eb992b860000d9337ada8e9bf2'"
     assert str(err) == f"{path}: [[files]] entry 1 sha256: has the wrong form, got {value}"
-    assert _swedish(err, path) == f"{path}: [[files]]-post 1 sha256: {value} har fel form"
+    assert (
+        swedish_message(err, drop=[path])
+        == f"{path}: [[files]]-post 1 sha256: {value} har fel form"
+    )
 
 
 def test_a_long_value_is_cut_visibly(tmp_path: Path) -> None:
     err = _manifest(tmp_path, 'sha256 = "040130d2', 'sha256 = "' + "ab" * 100)
     shown = "'" + "ab" * 30 + "…'"
     assert str(err).endswith(f"sha256: has the wrong form, got {shown}")
-    assert _swedish(err, tmp_path / "manifest.toml").endswith(f"sha256: {shown} har fel form")
+    assert swedish_message(err, drop=[tmp_path / "manifest.toml"]).endswith(
+        f"sha256: {shown} har fel form"
+    )
 
 
 def test_manifest_of_the_wrong_type(tmp_path: Path) -> None:
     err = _manifest(tmp_path, "bytes = 3538", 'bytes = "big"')
     assert str(err).endswith("[[files]] entry 1 bytes: expected a whole number, got 'big'")
-    assert _swedish(err, tmp_path / "manifest.toml").endswith(
+    assert swedish_message(err, drop=[tmp_path / "manifest.toml"]).endswith(
         "[[files]]-post 1 bytes: ska vara ett heltal, inte 'big'"
     )
 
@@ -186,7 +177,7 @@ def test_catalogue_rules_in_swedish(tmp_path: Path) -> None:
         f"{bad}: [indicators.N07402] coverage: first year 2022 is after the last 2008 "
         "(and 1 more problem)\n  [indicators.N07402] per: Input should be greater than 0"
     )
-    assert _swedish(info.value, bad) == (
+    assert swedish_message(info.value, drop=[bad]) == (
         f"{bad}: [indicators.N07402] coverage: första året 2022 är senare än det sista, 2008 "
         "(och ytterligare 1 problem)\n  [indicators.N07402] per: ska vara större än 0"
     )

@@ -9,7 +9,6 @@ while the English message stays what it was.
 from __future__ import annotations
 
 import errno
-import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from research.core.errors import (
     ArgumentError,
     DataError,
     ParseError,
-    PilotbenchError,
     ReportError,
     UnknownIndicatorError,
 )
@@ -30,21 +28,7 @@ from research.data.pilots import case_parameter
 from research.data.provenance import load_manifest
 from research.runner.offline import make_self_contained
 
-#: Words that mark an English sentence (none is a Swedish word).
-_ENGLISH = re.compile(
-    r"\b(is|are|the|not|nothing|was|were|and|of|did you|line|found|expected|cannot|"
-    r"missing|names|use|give|loads|file|files)\b",
-    re.IGNORECASE,
-)
-
-
-def _swedish(err: PilotbenchError, *, path: object = "") -> str:
-    """The error's Swedish message, checked: not the English, no English words outside paths."""
-    sv = err.message("sv")
-    assert sv != str(err)
-    text = sv.replace(str(path), "") if path else sv
-    assert not _ENGLISH.search(text), sv
-    return sv
+from .swedish import english_words, swedish_message
 
 
 def test_ddf_reader_bad_value(tmp_path: Path) -> None:
@@ -53,7 +37,7 @@ def test_ddf_reader_bad_value(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as info:
         read_datapoints(f, "N07402", has_gender=False)
     assert str(info.value) == f"{f}, line 2: value 'abc' is not a number"
-    assert _swedish(info.value, path=f) == f"{f}, rad 2: värdet 'abc' är inget tal"
+    assert swedish_message(info.value, drop=[f]) == f"{f}, rad 2: värdet 'abc' är inget tal"
 
 
 def test_ddf_reader_duplicate_row(tmp_path: Path) -> None:
@@ -62,8 +46,8 @@ def test_ddf_reader_duplicate_row(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as info:
         read_datapoints(f, "N07402", has_gender=False)
     assert str(info.value).endswith("duplicate row for geo 0126, year 2020 (first at line 2)")
-    assert "dubblettrad för geo 0126, år 2020 (första gången på rad 2)" in _swedish(
-        info.value, path=f
+    assert "dubblettrad för geo 0126, år 2020 (första gången på rad 2)" in swedish_message(
+        info.value, drop=[f]
     )
 
 
@@ -86,7 +70,7 @@ def test_unknown_indicator_suggests_in_both_languages() -> None:
     with pytest.raises(UnknownIndicatorError) as info:
         load_catalog().get("N0740")
     assert "; did you mean N07540 (All crimes), " in str(info.value)
-    sv = _swedish(info.value)
+    sv = swedish_message(info.value)
     assert sv.startswith("Indikatorn 'N0740' finns inte i katalogen; menade du N07540 (")
     assert sv.endswith(". Listan finns i data/catalog.toml.")
 
@@ -95,8 +79,8 @@ def test_manifest_missing(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         load_manifest(tmp_path)
     assert str(info.value).endswith(": the provenance manifest is missing")
-    assert "manifestet (datas ursprung och kontrollsummor) saknas" in _swedish(
-        info.value, path=tmp_path / "manifest.toml"
+    assert "manifestet (datas ursprung och kontrollsummor) saknas" in swedish_message(
+        info.value, drop=[tmp_path / "manifest.toml"]
     )
 
 
@@ -104,19 +88,19 @@ def test_group_reference_errors() -> None:
     with pytest.raises(UnknownGroupError) as info:
         resolve_group("kolada:liknande-ifoo", kommun="0126")
     assert "names no Kolada group; did you mean 'kolada:liknande-ifo', " in str(info.value)
-    sv = _swedish(info.value)
+    sv = swedish_message(info.value)
     assert "anger ingen grupp i Kolada; menade du 'kolada:liknande-ifo', " in sv
     assert "? Teman: ifo, socioekonomi, " in sv
     with pytest.raises(ArgumentError) as info2:
         resolve_group("kolada:liknande-ifo:01")
     assert str(info2.value).endswith("is a lan")
-    assert _swedish(info2.value).endswith("är ett län")
+    assert swedish_message(info2.value).endswith("är ett län")
 
 
 def test_case_parameter_and_offline_report() -> None:
     with pytest.raises(ArgumentError) as info:
         case_parameter("nope")
-    assert _swedish(info.value).startswith("'nope' är ingen parameter för fallet")
+    assert swedish_message(info.value).startswith("'nope' är ingen parameter för fallet")
     with pytest.raises(ReportError) as info2:
         make_self_contained('<img src="https://example.org/a.png"><img src="missing.png">')
     assert str(info2.value).startswith("the report loads 1 resource from the network")
@@ -124,3 +108,14 @@ def test_case_parameter_and_offline_report() -> None:
     assert sv.startswith("rapporten hämtar 1 resurs från nätet")
     assert "1 lokal fil hittades inte: missing.png" in sv
     assert "den tidigare rapporten är oförändrad" in sv
+
+
+def test_the_shared_check_sees_english_and_passes_code_tokens() -> None:
+    assert english_words("data/x.csv: the file is missing", drop=["data/x.csv"]) == [
+        "the",
+        "file",
+        "is",
+        "missing",
+    ]
+    assert english_words("ange --year och year= i Python; 'the value' [a, b] start_year") == []
+    assert english_words("filen saknas; läs in den igen (rad 3)") == []

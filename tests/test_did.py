@@ -18,6 +18,8 @@ from research.core.errors import ArgumentError, DesignError
 from research.core.warnings import LevelShiftsCollinearWarning, SeriesBreakWarning
 from research.stats.did import diff_in_diff, event_study
 
+from .swedish import english_words
+
 REF = json.loads((Path(__file__).parent / "reference" / "did_its_statsmodels.json").read_text())
 # fixest conventions (nested fixed effects out of K, singletons dropped), from pyfixest
 FIX = json.loads((Path(__file__).parent / "reference" / "did_pyfixest.json").read_text())
@@ -860,17 +862,6 @@ def test_event_study_exact_fit():
 
 # ---------------------------------------------------------------- Swedish error messages
 
-#: English words that have no business in a Swedish sentence (code tokens removed first).
-_ENGLISH = {"must", "needs", "the", "got", "use", "only", "is", "not", "of", "and", "or"}
-
-
-def _english_words(text: str) -> set[str]:
-    """English words of ``text`` outside quoted values and code tokens (``a_b``, ``x=``)."""
-    import re
-
-    prose = re.sub(r"'[^']*'|\[[^\]]*\]|\S*[_=()]\S*", " ", text)
-    return _ENGLISH & set(re.findall(r"[a-zåäö]+", prose.lower()))
-
 
 @pytest.mark.parametrize(
     ("error", "call"),
@@ -894,8 +885,8 @@ def test_errors_are_worded_in_swedish(error, call):
         call()
     en, sv = str(info.value), info.value.message("sv")
     assert sv != en
-    assert not _english_words(sv), sv
-    assert _english_words(en)  # the check would see English
+    assert not english_words(sv), sv
+    assert english_words(en)  # the check would see English
 
 
 def test_swedish_error_keeps_the_english_message():

@@ -8,13 +8,12 @@ while the English message stays what it was.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from research.core.errors import DataError, ParseError, PilotbenchError
+from research.core.errors import DataError, ParseError
 from research.data.plausibility import ImplausibleDataError, check_plausible
 from research.data.sources.common import (
     NameMatcher,
@@ -26,22 +25,7 @@ from research.data.sources.common import (
 )
 from research.data.sources.kolada import read_kolada_json
 
-#: Words that mark an English sentence (none is a Swedish word).
-_ENGLISH = re.compile(
-    r"\b(is|are|the|not|nothing|was|were|and|of|did you|line|record|rule|more|"
-    r"imported|number|would|exceeds|must|lies)\b",
-    re.IGNORECASE,
-)
-
-
-def _swedish(err: PilotbenchError, *, path: object = "") -> str:
-    """The error's Swedish message, checked: not the English, no English words outside paths."""
-    sv = err.message("sv")
-    assert sv != str(err)
-    words = sv.replace(str(path), "<fil>") if path else sv
-    english = _ENGLISH.findall(words)
-    assert not english, (english, sv)
-    return sv
+from .swedish import swedish_message
 
 
 def _row(**values: object) -> dict:
@@ -56,7 +40,7 @@ def test_a_number_in_english_notation(tmp_path: Path) -> None:
         parse_number("1,234.5", f, 4, "Antal")
     assert str(e.value).endswith("is not a number in Swedish notation (expected e.g. "
                                  "'1 234' or '12,5', '..' for missing, '-' for zero)")  # fmt: skip
-    sv = _swedish(e.value, path=f)
+    sv = swedish_message(e.value, drop=[f])
     assert sv.startswith(f"{f}, rad 4: Antal '1,234.5' är inte ett tal skrivet på svenskt sätt")
 
 
@@ -66,13 +50,13 @@ def test_binary_and_double_encoded_files(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as e:
         decode_text(f, f.read_bytes())
     assert "(a zip archive: an .xlsx workbook saved under another extension?)" in str(e.value)
-    assert "(ett zip-arkiv: en .xlsx-arbetsbok sparad med en annan filändelse?)" in _swedish(
-        e.value, path=f
+    assert "(ett zip-arkiv: en .xlsx-arbetsbok sparad med en annan filändelse?)" in swedish_message(
+        e.value, drop=[f]
     )
     f.write_bytes("Kommun;Antal\nSödermalm;3\n".encode().decode("latin-1").encode())
     with pytest.raises(ParseError) as e:
         decode_text(f, f.read_bytes())
-    assert ", rad 2: texten " in _swedish(e.value, path=f)
+    assert ", rad 2: texten " in swedish_message(e.value, drop=[f])
 
 
 def test_unmatched_area_names(tmp_path: Path) -> None:
@@ -80,12 +64,12 @@ def test_unmatched_area_names(tmp_path: Path) -> None:
     with pytest.raises(UnmatchedNamesError) as e:
         NameMatcher().match_all(f, [(3, "Hudinge"), (4, "Huddinge"), (7, "Xyzzyvik")])
     assert str(e.value).startswith(f"{f}, line 3: 2 area name(s) match no kommun, län or")
-    sv = _swedish(e.value, path=f)
+    sv = swedish_message(e.value, drop=[f])
     assert "  rad 3: 'Hudinge' - menade du Huddinge (0126), " in sv
     assert "  rad 7: 'Xyzzyvik'" in sv
     with pytest.raises(UnmatchedNamesError) as e:
         NameMatcher().match_all(f, [(5, "Xyzzyvik")])
-    assert _swedish(e.value, path=f).endswith(
+    assert swedish_message(e.value, drop=[f]).endswith(
         "stadsdelsområde. Inget importerades; rätta namnet (eller registrera området) och "
         "importera igen."
     )
@@ -99,14 +83,14 @@ def test_kolada_errors(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as e:
         read_kolada_json(f)
     assert str(e.value) == f"{f}, line 3: municipality '9999' is not a known kommun/region"
-    assert _swedish(e.value, path=f) == (
+    assert swedish_message(e.value, drop=[f]) == (
         f"{f}, rad 3: municipality '9999' är ingen känd kommun eller region"
     )
     item["municipality"] = "0126"
     f.write_text(json.dumps({"values": [item, item]}, indent=1), encoding="utf-8")
     with pytest.raises(ParseError) as e:
         read_kolada_json(f)
-    assert "förekommer två gånger (första gången på rad 3)" in _swedish(e.value, path=f)
+    assert "förekommer två gånger (första gången på rad 3)" in swedish_message(e.value, drop=[f])
     f.write_text('{"values": [', encoding="utf-8")
     with pytest.raises(ParseError) as e:
         read_kolada_json(f)
@@ -130,7 +114,7 @@ def test_implausible_rows() -> None:
         "1,279.87 inhabitants, but the population is 114,500 [rule rate-consistent] "
         "(and 1 more problem)"
     )
-    sv = _swedish(err)
+    sv = swedish_message(err)
     assert sv.startswith(
         "f.csv: posten 0126 Huddinge 2022 BRA_X T: antalet 64 och 5\u00a0000,5 per 100\u00a0000 "
         "invånare ger en folkmängd på 1\u00a0279,87, men folkmängden är 114\u00a0500 "
@@ -146,4 +130,4 @@ def test_a_frame_with_duplicate_rows() -> None:
     with pytest.raises(DataError) as e:
         validate_canonical(pl.concat([frame, frame]))
     assert str(e.value).startswith("reader output: more than one row for area 0126")
-    assert _swedish(e.value).startswith("läsarens resultat: mer än en rad för område 0126")
+    assert swedish_message(e.value).startswith("läsarens resultat: mer än en rad för område 0126")

@@ -29,6 +29,8 @@ from research.stats.power import (
 )
 from research.views.power_text import detect_summary, mde_summary, note_texts
 
+from .swedish import english_words
+
 REF = json.loads((Path(__file__).parent / "reference" / "power_statsmodels.json").read_text())
 
 # Normal quantiles written out (Abramowitz & Stegun table 26.5 gives 1.959964 and 0.841621).
@@ -506,17 +508,6 @@ def test_power_at_refuses_the_simulated_mde_grid():
 
 # ---------------------------------------------------------------- Swedish error messages
 
-#: English words that have no business in a Swedish sentence (code tokens removed first).
-_ENGLISH = {"must", "needs", "the", "got", "use", "only", "is", "not", "of", "and", "or"}
-
-
-def _english_words(text: str) -> set[str]:
-    """English words of ``text`` outside quoted values and code tokens (``a_b``, ``x=``)."""
-    import re
-
-    prose = re.sub(r"'[^']*'|\S*[_=()]\S*", " ", text)
-    return _ENGLISH & set(re.findall(r"[a-zåäö]+", prose.lower()))
-
 
 @pytest.mark.parametrize(
     "call",
@@ -536,8 +527,8 @@ def test_errors_are_worded_in_swedish(call):
         call()
     en, sv = str(info.value), info.value.message("sv")
     assert sv != en
-    assert not _english_words(sv), sv
-    assert _english_words(en)  # the check would see English
+    assert not english_words(sv), sv
+    assert english_words(en)  # the check would see English
 
 
 def test_swedish_error_keeps_the_english_message():
