@@ -412,6 +412,37 @@ def test_damaged_ledger_and_parquet_are_explained_then_repaired(env, capsys):
     assert code == 0 and "Imports: 2 file(s)" in out
 
 
+def test_a_deleted_ledger_is_refused_not_read_as_no_imports_then_repaired(env, capsys):
+    """imports.json gone while imports.log lists imports in effect: reports, `data info` and a
+    new import refuse (a new import would otherwise write a ledger without the earlier ones);
+    `data repair` rebuilds it from the log."""
+    from research.data.panel import load_panel
+
+    run(capsys, "data", "import", BRA, "--source", "bra")
+    run(capsys, "data", "import", KOLADA, "--source", "kolada")
+    ledger = env["data"] / "imported" / "imports.json"
+    good = json.loads(ledger.read_text())
+    with_imports = load_panel(env["data"]).height
+    ledger.unlink()
+    say = ("imports.json", "imports.log", "2", "pilotbench data repair")
+    refused(capsys, env, "data", "info", say=say)
+    refused(capsys, env, "report", say=say)
+    refused(capsys, env, "data", "import", BRA, "--source", "bra", say=say)
+    assert not ledger.exists()
+    code, out, _ = run(capsys, "data", "repair")
+    assert code == 0 and "rebuilt" in out
+    assert [e["sha256"] for e in json.loads(ledger.read_text())["imports"]] == [
+        e["sha256"] for e in good["imports"]
+    ]
+    assert load_panel(env["data"]).height == with_imports
+    code, out, _ = run(capsys, "data", "remove", good["imports"][0]["sha256"][:12])
+    code, out, _ = run(capsys, "data", "remove", good["imports"][1]["sha256"][:12])
+    assert code == 0
+    ledger.unlink()  # every import taken back: nothing in effect, nothing refused
+    code, out, _ = run(capsys, "data", "info")
+    assert code == 0
+
+
 # -- environment faults ---------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@
 - :mod:`~research.data.groups`, :mod:`~research.data.regso`, :mod:`~research.data.pilots`:
   official peer groups, SCB's RegSO/DeSO areas, the pilots studied;
 - :mod:`~research.data.sources`: readers of Brå, SCB and Kolada files;
-- :mod:`~research.data.import_store`, :mod:`~research.data.imports`,
+- :mod:`~research.data.import_log`, :mod:`~research.data.import_store`,
+  :mod:`~research.data.imports`,
   :mod:`~research.data.fetch`: importing and fetching official files;
 - :mod:`~research.data.plausibility`, :mod:`~research.data.coverage`: checks and data age.
 

@@ -17,6 +17,7 @@ from research.core.errors import DataError
 from research.core.locking import describe_os_error
 from research.core.paths import data_dir
 
+from .import_log import check_ledger_present
 from .provenance import load_manifest, sha256_file
 
 __all__ = [
@@ -89,12 +90,14 @@ def imports_fingerprint(base: Path) -> str:
     Raises
     ------
     DataError
-        If the ledger exists but cannot be read.
+        If the ledger exists but cannot be read, or is missing while the import log lists
+        imports in effect (:func:`research.data.import_log.check_ledger_present`).
     """
     ledger = base / "imported" / "imports.json"
     try:
         return hashlib.sha256(ledger.read_bytes()).hexdigest()
     except FileNotFoundError:
+        check_ledger_present(ledger.parent)
         return "none"
     except OSError as exc:
         raise DataError(

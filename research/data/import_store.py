@@ -38,6 +38,7 @@ from research.data.sources.kolada import read_kolada_json
 from research.data.sources.scb import read_population_excel, read_scb_csv, read_scb_jsonstat
 from research.geo.registry import AreaRegistry
 
+from .import_log import LEDGER_FILE, LOG_FILE, check_ledger_present, replay_log
 from .provenance import sha256_file
 
 __all__ = [
@@ -62,8 +63,6 @@ __all__ = [
 
 #: Accepted values of ``source``: Brå, SCB, Kolada, and Stockholms stad (district population).
 IMPORT_SOURCES = ("bra", "scb", "kolada", "stockholm")
-LEDGER_FILE = "imports.json"
-LOG_FILE = "imports.log"
 ROW_KEY = ["area_code", "year", "indicator", "sex"]
 #: The wording of the import store's errors (shared with :mod:`research.data.imports`).
 _TEXTS = load_catalogue(Path(__file__).with_name("imports.toml"))
@@ -199,6 +198,7 @@ def read_ledger(folder: Path) -> dict:
     """Read the import ledger ``imports.json`` of ``folder`` (an empty ledger when absent)."""
     p = folder / LEDGER_FILE
     if not p.exists():
+        check_ledger_present(folder)  # gone while the log lists imports: refused
         return {"schema_version": 1, "imports": []}
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
@@ -270,27 +270,6 @@ def parquet_intact(folder: Path, entry: dict) -> bool:
 def list_imports(base: Path | None = None) -> list[dict]:
     """Return the provenance entries of ``imports.json`` (oldest first)."""
     return list(read_ledger(imports_dir(base))["imports"])
-
-
-def replay_log(folder: Path) -> list[dict]:
-    """The imports still in effect according to the import log (for ``data repair``)."""
-    log = folder / LOG_FILE
-    entries: dict[str, dict] = {}
-    try:
-        lines = log.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        lines = []
-    for line in lines:
-        try:
-            rec = json.loads(line)
-            e = rec["entry"]
-            if rec["action"] == "import":
-                entries[e["sha256"]] = e
-            elif rec["action"] == "remove":
-                entries.pop(e["sha256"], None)
-        except (ValueError, KeyError, TypeError):
-            continue  # a line cut off by a crash
-    return [e for e in entries.values() if (folder / e["parquet"]).exists()]
 
 
 def load_imports(base: Path | None = None) -> pl.DataFrame:
