@@ -255,6 +255,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 _text("param_not_name_value", "en", item=repr(item)),
                 sv=_text("param_not_name_value", "sv", item=repr(item)),
             )
+    args.notebook = _report_notebook(args.notebook)
     launched = kernel = None
     try:
         launched = launch_report_kernel(args.notebook)
@@ -325,10 +326,29 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _report_notebook(name: str) -> str:
+    """The notebook argument of ``report``: a report's name as it is, else the checked path.
+
+    A report's name (``pilot_effect``) is left to the kernel, which starts before anything
+    else (issue 17). Anything else (``k.ipynb``, ``./k.ipynb``, a misspelt name, a file
+    that is no notebook) is checked first, so that a mistake is one line, and a relative
+    path becomes absolute (the kernel looks for a bare ``k.ipynb`` among the reports).
+    """
+    if name.isidentifier() and not Path(name).exists():
+        return name
+    from research.runner.params import notebook_path
+
+    return str(notebook_path(name))
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
+    from research.core.language import message_lang as chosen_lang
     from research.runner.params import read_params
 
     specs = read_params(args.notebook)
+    if not specs:  # a notebook without a parameters cell (one of one's own): say so
+        print(_text("no_parameters", chosen_lang(), notebook=args.notebook))
+        return 0
     width = max(len(s.name) for s in specs)
     for s in specs:
         print(f"{s.name:<{width}}  {s.type:<8}  default={s.default!r}  {s.help}")

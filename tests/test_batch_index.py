@@ -120,7 +120,7 @@ def test_index_shows_titles_names_swedish_times_and_changes(tmp_path: Path):
     assert failed[1] == "pilot Stockholm, kandidat Botkyrka"
     assert failed[3].startswith("misslyckades") and "DataError: no data" in failed[3]
     assert "Första körningen av nightly.toml" in page
-    assert "2 rapporter, 1 misslyckade" in page
+    assert "2 rapporter, 1 misslyckad" in page
 
     # second run of the same schedule: A unchanged (same outputs, other times and paths),
     # B changed, the failed one now succeeds (new), a fourth report fails with none kept
@@ -152,7 +152,7 @@ def test_index_shows_titles_names_swedish_times_and_changes(tmp_path: Path):
     assert rows2["The effect of IGOR"][6] == "ändrad"
     assert rows2["Botkyrka jämfört med pilotområdet"][6] == "ny"
     assert rows2["pilot_effect"][6] == "misslyckades"
-    assert "1 nya, 1 ändrade, 1 oförändrade och 1 misslyckade rapporter." in page2
+    assert "Rapporter: 1 ny, 1 ändrad, 1 oförändrad och 1 misslyckad." in page2
 
     # another schedule has its own history; English on request
     page3 = write_index(root, run2[:1], lang="en", schedule="weekly.toml").read_text("utf-8")

@@ -103,3 +103,27 @@ def test_power_under_the_estimated_overdispersion(reports):
     en = _text(reports["en"].power())
     assert "It assumes plain Poisson variation (variance = mean, phi = 1)" in en
     assert "estimates phi = 1.82 for Huddinge" in en
+
+
+def test_a_kommun_without_offences_gets_no_trend_and_no_power_figure() -> None:
+    """Bjurholm (2403): one grov kvinnofridskränkning in 2016 and none after it. The Poisson
+    trend has no finite maximum (it runs to -100 % a year with no interval) and a baseline
+    of zero offences has no power (nan): neither may be printed as a result."""
+    from research.stats.rates import poisson_trend
+
+    rep = pilot_vs_candidate(candidate="Bjurholm", lang="sv")
+    ind = rep.indicators[0]
+    d = rep.counts(ind, "2403", rep.trend_years)
+    assert int(d["count"].sum()) <= 1  # the data are what the test is about
+    assert poisson_trend(d["count"], d["exposure"], d["year"]).pct_change < -99  # diverges
+    assert rep.trend_result(ind, "2403") is None
+    baseline, res = rep.detect_result()
+    assert baseline == 0 and math.isnan(res.power)
+    summary = " ".join(_text(f) for f in findings(rep))
+    power = _text(rep.power())
+    for text in (summary, power, _text(rep.trend_table())):
+        assert "−100" not in text and "-100" not in text
+    for text in (summary, power):
+        assert "sannolikheten .." not in text
+        assert "utan anmälda brott i Bjurholm" in text
+    assert "utan anmälda" not in _text(pilot_vs_candidate(lang="sv").power())  # Huddinge: counts

@@ -106,6 +106,13 @@ def test_pool_lan(panel: pl.DataFrame) -> None:
     treated = ratios.filter(pl.col("is_treated"))["ratio"][0]
     rank = int((ratios["ratio"] >= treated * (1 - 1e-12)).sum())
     assert r.synth.p_value == pytest.approx(rank / ratios.height, rel=1e-12)
+    # SDID's interval for the ATT reaches below minus the counterfactual level here: the rate
+    # ratio's interval ends at 0 (a rate cannot be negative), not at a negative ratio
+    sd = r.sdid
+    assert sd.fit.ci[0] < -sd.counterfactual
+    assert sd.rr_lower == 0.0
+    assert sd.rr_upper == pytest.approx(1 + sd.fit.ci[1] / sd.counterfactual, rel=1e-12)
+    assert sd.rate_ratio == pytest.approx(sd.treated_post / sd.counterfactual, rel=1e-12)
 
 
 def test_bad_parameters(panel: pl.DataFrame) -> None:

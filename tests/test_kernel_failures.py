@@ -150,7 +150,7 @@ def test_the_refusal_is_swedish_by_default(tmp_path: Path) -> None:
         ("pilot_effect", {"pilot": "0180", "indicator": "N07541"}),
         ("decision_brief", {"pilot_start": "2011-01"}),  # exactly 3 years before the start
         ("candidate_screening", {"indicator": "N07403", "years": "2008"}),
-        ("pilot_vs_candidate", {"pilot": "01", "indicators": ["N01951", "N01460"]}),
+        ("pilot_vs_candidate", {"pilot": "01", "indicators": ["N07403", "N07541"]}),
     ],
 )
 def test_the_edges_that_work_are_accepted(report: str, params: dict[str, Any]) -> None:

@@ -272,7 +272,8 @@ class SDIDEffect:
         positive).
     rate_ratio, rr_lower, rr_upper
         ``treated_post / counterfactual`` and the ATT's interval divided by the
-        counterfactual (held fixed), plus one.
+        counterfactual (held fixed), plus one; a lower end below 0 (the ATT's interval
+        reaching below ``-counterfactual``, a negative rate) is set to 0.
     """
 
     fit: SyntheticDiDResult
@@ -929,6 +930,15 @@ SDID_REPLICATIONS = 200
 _SDID_SEED = 2021
 
 
+def _ratio_lower(bound: float) -> float:
+    """A rate ratio's lower bound, at least 0 (a rate cannot be negative); nan stays nan.
+
+    >>> _ratio_lower(-0.12), _ratio_lower(0.5), _ratio_lower(float("nan"))
+    (0.0, 0.5, nan)
+    """
+    return max(0.0, bound) if math.isfinite(bound) else bound
+
+
 def _run_sdid(data: pl.DataFrame, pilot: str, treatment_year: int, level: float) -> SDIDEffect:
     fit = synthetic_did(
         data.select("area_code", "year", "rate"), unit="area_code", time="year",
@@ -946,7 +956,7 @@ def _run_sdid(data: pl.DataFrame, pilot: str, treatment_year: int, level: float)
         counterfactual=cf,
         att_pct=100 * fit.estimate / cf if ok else math.nan,
         rate_ratio=treated_post / cf if ok else math.nan,
-        rr_lower=1 + fit.ci[0] / cf if ok else math.nan,
+        rr_lower=_ratio_lower(1 + fit.ci[0] / cf) if ok else math.nan,
         rr_upper=1 + fit.ci[1] / cf if ok else math.nan,
     )
 

@@ -198,12 +198,25 @@ def _expand_areas(spec: Any) -> list[str]:
 
 
 def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[Task]:
-    """Turn a schedule into tasks (one per notebook x area), in order, without duplicates."""
+    """Turn a schedule into tasks (one per notebook x area), in order, without duplicates.
+
+    The same task listed twice, spelt the same (a kommun of a län's expansion that also has
+    a job of its own), runs once. Entries that would write the same report folder but are
+    written differently (``candidate = "0126"`` in one job, ``candidate = "Huddinge"`` in
+    another) are refused, as is an ``each.areas`` list naming a kommun twice: one of them
+    would silently replace the other's report, so the user is told to remove one.
+
+    Raises
+    ------
+    ParameterError
+        Naming the schedule and the job(s) (and, for a clash, the report folder).
+    """
     jobs = schedule.get("job") or schedule.get("jobs") or []
     if not jobs:
         raise ParameterError(f"{source}: no [[job]] tables", sv=f"{source}: inga [[job]]-tabeller")
     tasks: list[Task] = []
     jobs_of: list[int] = []  # the job number of each task, for the messages
+    written: list[dict[str, Any]] = []  # each task's parameters as the schedule spells them
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
             raise ParameterError(
@@ -214,6 +227,7 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
         if each is None:
             tasks.append(Task(job["notebook"], base))
             jobs_of.append(i)
+            written.append(base)
             continue
         param = each.get("parameter")
         if not param or "areas" not in each:
@@ -234,41 +248,109 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
                 f"{source}: job {i}: each.areas is empty; list at least one area",
                 sv=f"{source}: jobb {i}: each.areas är tom; ange minst ett område",
             )
-        for code in codes:
+        spelt = each["areas"] if isinstance(each["areas"], list) else codes
+        _check_each_once(codes, spelt, source, i)
+        for code, as_written in zip(codes, spelt, strict=True):
             if code == base.get("pilot"):
                 continue
             tasks.append(Task(job["notebook"], base | {param: code}))
             jobs_of.append(i)
-    seen, unique = set(), []
-    for t, i in zip(tasks, jobs_of, strict=True):
+            written.append(base | {param: as_written})
+    seen: set[tuple[str, str]] = set()
+    unique: list[Task] = []
+    folders: dict[str, tuple[int, dict[str, Any]]] = {}  # report folder -> job, parameters
+    for t, i, spelt in zip(tasks, jobs_of, written, strict=True):
         key = (t.notebook, json.dumps(t.parameters, sort_keys=True))
-        if key not in seen:
-            seen.add(key)
-            _check_task(t, source, i)
-            unique.append(t)
+        if key in seen:
+            continue
+        seen.add(key)
+        folder = _check_task(t, source, i)
+        if folder is not None:
+            if folder in folders:
+                _refuse_shared_folder(folder, folders[folder], (i, spelt), source)
+            folders[folder] = (i, spelt)
+        unique.append(t)
     return unique
 
 
-def _check_task(task: Task, source: str, job: int) -> None:
+_BATCH_TEXTS = load_catalogue(Path(__file__).with_name("batch.toml"))
+
+
+def _check_each_once(codes: Sequence[str], spelt: Sequence[Any], source: str, job: int) -> None:
+    """Refuse an ``each.areas`` list that names one area twice (``"0126"``, ``"Huddinge"``)."""
+    first: dict[str, Any] = {}
+    for code, as_written in zip(codes, spelt, strict=True):
+        if code in first:
+            from research.geo.registry import load_areas
+
+            en, sv = _BATCH_TEXTS.both(
+                "each_area_twice",
+                source=source,
+                job=job,
+                area=load_areas().resolve(code).label(),
+                first=repr(first[code]),
+                second=repr(as_written),
+            )
+            raise ParameterError(en, sv=sv)
+        first[code] = as_written
+
+
+def _refuse_shared_folder(
+    folder: str, one: tuple[int, dict[str, Any]], other: tuple[int, dict[str, Any]], source: str
+) -> None:
+    """Refuse two entries that would write one report folder, naming both and the folder.
+
+    Each job is shown with the parameters in which the two differ, as the schedule spells
+    them (``job 1 (candidate = '0126') and job 2 (candidate = 'Huddinge')``).
+    """
+    (i, a), (j, b) = one, other
+    differ = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+
+    def shown(params: dict[str, Any]) -> str:
+        pairs = [f"{k} = {params[k]!r}" for k in differ if k in params]
+        return f" ({', '.join(pairs)})" if pairs else ""
+
+    en, sv = _BATCH_TEXTS.both(
+        "same_report_folder",
+        source=source,
+        first=i,
+        first_params=shown(a),
+        second=j,
+        second_params=shown(b),
+        folder=folder,
+    )
+    raise ParameterError(en, sv=sv)
+
+
+def _check_task(task: Task, source: str, job: int) -> str | None:
     """Validate a task's parameters as ``pilotbench report`` does, naming schedule and job.
 
     A misspelt name or a bad value (``candidat = ...``, ``start_year = "abc"``, ``candidate
     = "Hudinge"``) stops the batch before any kernel starts, as a misspelt notebook does,
     instead of failing each of its reports at run time.
+
+    Returns
+    -------
+    str or None
+        The report folder the task writes (:func:`research.runner.report.report_slug`);
+        ``None`` for a notebook that cannot be found (the command line names it).
     """
-    from .params import notebook_path, validate
+    from .params import notebook_path, read_params, validate
+    from .report import report_slug
 
     try:
-        notebook_path(task.notebook)
+        path = notebook_path(task.notebook)
     except PilotbenchError:
-        return  # the command line names a misspelt notebook with its [[job]] entry
+        return None  # the command line names a misspelt notebook with its [[job]] entry
     try:
-        validate(task.notebook, task.parameters)
+        given = validate(task.notebook, task.parameters)
     except PilotbenchError as exc:
         where, where_sv = f"{source}: job {job}: ", f"{source}: jobb {job}: "
         exc.message_sv = where_sv + exc.message("sv")
         exc.args = (where + str(exc), *exc.args[1:])
         raise
+    defaults = {p.name: p.default for p in read_params(task.notebook)}
+    return report_slug(path.stem, defaults | given, defaults)
 
 
 # -- lock and logs --------------------------------------------------------------------------
@@ -907,23 +989,73 @@ def _report_title(page: Path) -> str | None:
     return html_lib.unescape(m.group(1)).strip() or None if m else None
 
 
+#: The representation of an output a reader sees, richest first (nbconvert's HTML order).
+_DISPLAY_PRIORITY = (
+    "text/html",
+    "application/pdf",
+    "text/latex",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "text/markdown",
+    "text/plain",
+)
+
+#: A memory address in an object's repr (``<research.views.html.Html at 0x7efea80a6150>``):
+#: different in every kernel, so no part of what a report shows.
+_ADDRESS = re.compile(r"\bat 0x[0-9A-Fa-f]+")
+
+
+def _unaddressed(text: Any) -> str:
+    """``text`` (a string or a notebook's list of lines) as one string, addresses masked."""
+    if isinstance(text, list):
+        text = "".join(str(t) for t in text)
+    return _ADDRESS.sub("at 0x?", str(text))
+
+
+def _shown_output(out: dict[str, Any]) -> Any:
+    """What the reader sees of one output; ``None`` for what the page does not show."""
+    kind = out.get("output_type")
+    if kind == "stream":
+        if out.get("name") == "stderr":
+            return None
+        return ["stream", out.get("name"), _unaddressed(out.get("text", ""))]
+    if kind in ("display_data", "execute_result"):
+        data = out.get("data") if isinstance(out.get("data"), dict) else {}
+        shown = next((m for m in _DISPLAY_PRIORITY if m in data), None)
+        if shown is None:  # only other types (JSON, a widget): all of them
+            return [
+                "data",
+                {m: _unaddressed(json.dumps(v, sort_keys=True)) for m, v in data.items()},
+            ]
+        return ["data", shown, _unaddressed(data[shown])]
+    if kind == "error":
+        trace = [_unaddressed(line) for line in out.get("traceback", [])]
+        return ["error", out.get("ename"), _unaddressed(out.get("evalue", "")), trace]
+    return [kind, {k: v for k, v in out.items() if k not in ("execution_count", "metadata")}]
+
+
 def report_digest(folder: Path) -> str | None:
     """A digest of what a report shows: the outputs of its executed notebook.
 
-    Execution counts, stderr streams and notebook metadata (times, staging paths) are left
-    out, so two runs that show the same text, tables and charts have the same digest.
-    ``None`` when the notebook cannot be read.
+    Of each output only what the page shows counts: its richest representation (HTML, an
+    image, ...; the ``text/plain`` repr beside it is left out, ``"<...Html at 0x7efe...>"``
+    differs in every kernel), stdout text, and errors, with memory addresses (``at 0x...``)
+    masked. Execution counts, stderr streams, output and notebook metadata (times, staging
+    paths) are left out, so two runs that show the same text, tables and charts have the
+    same digest, and a changed number or chart a different one. ``None`` when the notebook
+    cannot be read.
     """
     try:
         nb = json.loads((folder / "notebook.ipynb").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
     shown = []
-    for cell in nb.get("cells", []):
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                continue
-            shown.append({k: v for k, v in out.items() if k not in ("execution_count", "metadata")})
+            seen = _shown_output(out) if isinstance(out, dict) else None
+            if seen is not None:
+                shown.append(seen)
     blob = json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(blob).hexdigest()
 
@@ -936,15 +1068,18 @@ def _schedule_key(schedule: str | Path | None) -> str | None:
 
 def _failed_slug(task: Task) -> str | None:
     """The report folder a failed task would have written (``None`` if it cannot be told)."""
-    from .params import read_params
+    from .params import read_params, validate
     from .report import report_slug
 
     try:
         defaults = {p.name: p.default for p in read_params(task.notebook)}
     except PilotbenchError:
         return None
-    merged = defaults | dict(task.parameters)
-    return report_slug(Path(task.notebook).stem, merged, defaults)
+    try:  # names of areas become codes, as in the folder the report was written to
+        given = validate(task.notebook, task.parameters)
+    except PilotbenchError:
+        given = dict(task.parameters)
+    return report_slug(Path(task.notebook).stem, defaults | given, defaults)
 
 
 def write_index(  # noqa: C901 - one pass over the runs: status, change since last run, each row

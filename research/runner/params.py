@@ -1,9 +1,9 @@
 """Report parameters: declared in each notebook's ``parameters`` cell, validated here.
 
 The parameters cell is the single source of names, defaults and help texts (``name = default
-# help``), read with :func:`papermill.inspect_notebook`. :func:`validate` checks user values
-*before* any kernel starts: unknown names, unknown areas (with suggestions), area codes given as
-numbers, indicator ids, years in range, the language.
+# help``), read with papermill's Python translator (:func:`read_params`). :func:`validate`
+checks user values *before* any kernel starts: unknown names, unknown areas (with
+suggestions), area codes given as numbers, indicator ids, years in range, the language.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import ast
 import contextlib
 import datetime as dt
 import difflib
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from research.core.errors import ParameterError, PilotbenchError
 from research.core.fmt import check_lang, format_month
+from research.core.i18n import load_catalogue
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
 from research.data.pilots import CASE_PARAMETERS, case_parameter
@@ -42,6 +44,9 @@ NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening", "decis
 _AREA_PARAMS = {"pilot", "candidate", "area", "focus"}
 _YEAR_PARAMS = {"start_year", "end_year"}
 
+#: Messages in Swedish and English (research/runner/texts.toml, ids ``notebook_*``, ...).
+_TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
+
 
 @dataclass(frozen=True)
 class ParamSpec:
@@ -53,49 +58,138 @@ class ParamSpec:
     help: str
 
 
+def _error(key: str, /, **values: object) -> ParameterError:
+    """The :class:`ParameterError` with message ``key`` of ``texts.toml`` in both languages."""
+    en, sv = _TEXTS.both(key, **values)
+    return ParameterError(en, sv=sv)
+
+
+def _looks_like_path(text: str) -> bool:
+    """Whether a notebook argument is a path (``k.ipynb``, ``./k``, ``a/b``, an existing file)."""
+    seps = {"/", os.sep, os.altsep} - {None}
+    return any(s in text for s in seps) or text.endswith(".ipynb") or Path(text).is_file()
+
+
+def _not_a_notebook(path: Path) -> ParameterError:
+    """The error for an existing ``path`` that is not an ``.ipynb`` file (with what to give)."""
+    if path.is_dir():
+        return _error("notebook_is_folder", path=path)
+    paired = path.with_suffix(".ipynb")
+    if path.suffix == ".py" and paired.is_file():  # the jupytext text form of a notebook
+        if paired.resolve() == (notebooks_dir() / paired.name).resolve():
+            return _error("notebook_paired_report", path=path, name=path.stem)
+        return _error("notebook_paired", path=path, ipynb=paired)
+    return _error("notebook_not_ipynb", path=path)
+
+
+def _read_notebook(path: Path) -> Any:
+    """Read the notebook at ``path`` (as nbformat 4); a file that is not one is one error.
+
+    Raises
+    ------
+    ParameterError
+        The file is not JSON, or JSON that is not a notebook (no list of cells, an unknown
+        ``nbformat`` version, cells that are not cells).
+    OSError
+        The file cannot be read.
+    """
+    import json
+
+    import nbformat
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise _error("notebook_not_json", path=path) from None
+    try:
+        if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
+            raise ValueError("no list of cells")
+        nb = nbformat.reads(text, as_version=4)
+        if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+            raise ValueError("not nbformat 4")
+        for cell in nb.cells:
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                raise ValueError("a cell without a cell_type")
+            if not isinstance(cell.get("source", ""), str):
+                raise ValueError("a cell whose source is not text")
+            if not isinstance(cell.get("metadata", {}), dict):
+                raise ValueError("a cell whose metadata is not a mapping")
+    except Exception as exc:  # nbformat raises many kinds on a malformed file
+        raise _error("notebook_invalid", path=path) from exc
+    return nb
+
+
 def notebook_path(name: str | Path) -> Path:
     """Return the ``.ipynb`` of a report notebook by name, with suggestions on a miss.
 
-    A path to an existing ``.ipynb`` file is accepted as it is (for notebooks of one's own).
+    A path (a :class:`~pathlib.Path`, or text that contains a path separator, ends in
+    ``.ipynb`` or names an existing file) is a notebook of one's own, relative to the current
+    folder; it must be a readable Jupyter notebook. ``NAME.ipynb`` that is no file here is the
+    report ``NAME``.
+
+    Raises
+    ------
+    ParameterError
+        No such report or file; a file that is not an ``.ipynb`` notebook (a folder, the
+        ``.py`` text form of a notebook, a file that is not a notebook's JSON).
     """
-    if isinstance(name, Path) or "/" in str(name):
+    text = str(name)
+    if isinstance(name, Path) or _looks_like_path(text):
         path = Path(name)
-        if path.suffix == ".ipynb" and path.exists():
+        if path.is_file() and path.suffix == ".ipynb":
+            path = path.resolve()
+            if path != (notebooks_dir() / path.name).resolve():  # the reports are tested
+                _read_notebook(path)
             return path
-        raise ParameterError(
-            f"{path}: no such notebook", sv=f"{path}: det finns ingen sådan notebook"
-        )
-    if name.endswith(".ipynb"):
-        name = name[: -len(".ipynb")]
-    path = notebooks_dir() / f"{name}.ipynb"
+        if path.exists():
+            raise _not_a_notebook(path)
+        report = notebooks_dir() / path.name
+        if isinstance(name, Path) or path.name != text or not report.is_file():
+            raise _error("notebook_no_such_file", path=path, cwd=Path.cwd())
+        return report  # "pilot_effect.ipynb", no such file here: the report of that name
+    path = notebooks_dir() / f"{text}.ipynb"
     if not path.exists():
-        close = difflib.get_close_matches(name, NOTEBOOKS, n=2)
+        close = difflib.get_close_matches(text, NOTEBOOKS, n=2)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         hint_sv = f"; menade du {' eller '.join(close)}?" if close else ""
         stop = "" if close else "."  # the hint ends with its question mark
         raise ParameterError(
-            f"No report notebook named {name!r}{hint}{stop} Available: {', '.join(NOTEBOOKS)}.",
+            f"No report notebook named {text!r}{hint}{stop} Available: {', '.join(NOTEBOOKS)}.",
             sv=(
-                f"Det finns ingen rapportnotebook som heter {name!r}{hint_sv}{stop} Tillgängliga: "
+                f"Det finns ingen rapportnotebook som heter {text!r}{hint_sv}{stop} Tillgängliga: "
                 f"{', '.join(NOTEBOOKS)}."
             ),
         )
     return path
 
 
-def read_params(name: str) -> list[ParamSpec]:
+def read_params(name: str | Path) -> list[ParamSpec]:
     """Read the parameters cell of a notebook: names, types, defaults and help texts.
 
     A case parameter (:data:`research.data.pilots.CASE_PARAMETERS`: ``pilot``,
     ``pilot_start``, ``candidate``, ``focus``) left empty in the cell has the case's value
     from ``data/pilots.toml`` as its default, so reports, their headers and
     ``pilotbench params`` show the resolved value.
-    """
-    import papermill
 
-    info = papermill.inspect_notebook(str(notebook_path(name)))
+    The cell is read as the report will run: in Python, on the project's kernel
+    (:data:`research.runner.kernel.KERNEL_NAME`), whatever kernel the notebook's metadata
+    names or whether it names one at all. A notebook without a ``parameters`` cell has none
+    (an empty list).
+    """
+    from papermill.translators import papermill_translators
+
+    from research.runner.kernel import KERNEL_NAME
+
+    nb = _read_notebook(notebook_path(name))
+    tagged = [c for c in nb.cells if "parameters" in (c.get("metadata", {}).get("tags") or [])]
+    if not tagged:
+        return []
+    translator = papermill_translators.find_translator(KERNEL_NAME, "python")
     out = []
-    for pname, p in info.items():
+    for p in translator.inspect(tagged[0]):
+        p = p._asdict()
+        pname = p["name"]
         try:
             default = ast.literal_eval(p["default"])
         except (ValueError, SyntaxError):
@@ -309,10 +403,11 @@ def _report_checks(name: str, values: Mapping[str, Any]) -> None:
     check(**{k: v for k, v in values.items() if takes_all or k in accepted})
 
 
-def data_end_year(indicator: str | None = None) -> int | None:
+def data_end_year(indicator: str | Sequence[str] | None = None) -> int | None:
     """The last year with values of ``indicator`` (default: the default violence indicators).
 
-    ``None`` when the panel cannot be loaded (the report itself will then say why).
+    ``indicator`` may be a list of ids: the latest year any of them has values. ``None``
+    when the panel cannot be loaded (the report itself will then say why).
     """
     import polars as pl
 
@@ -321,7 +416,8 @@ def data_end_year(indicator: str | None = None) -> int | None:
 
     try:
         panel = load_panel()
-        ids = [str(indicator).upper()] if indicator else None
+        given = [indicator] if isinstance(indicator, str) else list(indicator or [])
+        ids = [str(i).upper() for i in given] or None
         if ids is None:
             ids = load_catalog().violence_indicators(default_only=True)
         years = panel.filter(pl.col("indicator").is_in(ids) & pl.col("value").is_not_null())
@@ -457,17 +553,6 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         )
     if Path(str(name)).stem in ("pilot_effect", "decision_brief") and isinstance(first, int):
         treated = int(str(merged.get("pilot_start", "0000"))[:4])
-        if first > treated - 3:
-            raise ParameterError(
-                f"start_year = {first} leaves fewer than 3 years before the pilot start "
-                f"{merged.get('pilot_start')}; the pre-treatment fit needs them: use start_year "
-                f"<= {treated - 3}",
-                sv=(
-                    f"start_year = {first} lämnar färre än 3 år före pilotstarten "
-                    f"{merged.get('pilot_start')}; anpassningen före starten behöver dem: använd "
-                    f"start_year <= {treated - 3}"
-                ),
-            )
         if isinstance(last, int) and treated > last:
             raise ParameterError(
                 f"pilot_start {merged.get('pilot_start')} is after end_year = {last}; there is "
@@ -478,16 +563,22 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 ),
             )
     if "end_year" in values and isinstance(last, int):
-        data_last = data_end_year(merged.get("indicator"))
+        # The indicators the report shows: its ``indicator`` and its list ``indicators``,
+        # else the default ones; end_year may reach the latest year any of them has (the
+        # others' lines, rows and tables just end earlier).
+        ids: list[str] = []
+        for shown in (merged.get("indicator"), merged.get("indicators")):
+            for i in [shown] if isinstance(shown, str) else list(shown or []):
+                if str(i) and str(i).upper() not in ids:
+                    ids.append(str(i).upper())
+        data_last = data_end_year(ids or None)
         if data_last is not None and last > data_last:
-            raise ParameterError(
-                f"end_year = {last}, but the data end in {data_last}; use end_year <= "
-                f"{data_last}, or import newer files with `pilotbench data import`",
-                sv=(
-                    f"end_year = {last}, men data slutar {data_last}; använd end_year <= "
-                    f"{data_last}, eller importera nyare filer med `pilotbench data import`"
-                ),
-            )
+            if not ids:
+                which = _TEXTS.phrase("end_year_default_indicators")
+            else:
+                key = "end_year_one_indicator" if len(ids) == 1 else "end_year_any_indicator"
+                which = _TEXTS.phrase(key, ids=", ".join(str(i) for i in ids))
+            raise _error("end_year_after_data", last=last, data_last=data_last, which=which)
     if merged.get("expansion") and isinstance(first, int):
         # Syntax, kommuner and joining years before a kernel starts, against the window the
         # analysis will use (it starts after the indicator's last series break that leaves

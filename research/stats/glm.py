@@ -229,7 +229,7 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
         NB2 dispersion, required for ``family="negbin"``; use :func:`fit_negbin` to estimate.
     scale
         ``"model"``: dispersion fixed by the family (1 for Poisson/NB2, RSS/df for Gaussian);
-        ``"x2"``: Pearson chi2 / (n - k) (quasi-likelihood).
+        ``"x2"``: Pearson chi2 / (n - k) (quasi-likelihood; needs ``n > k``).
     start
         Starting coefficients (log-link families).
     max_iter, tol
@@ -245,6 +245,9 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
         Unknown family, mismatched shapes, non-finite values or negative counts.
     DesignError
         A rank-deficient design (collinear terms; the message says which to drop).
+    EstimationError
+        ``scale="x2"`` with no residual degrees of freedom (``n <= k``): the Pearson scale
+        chi2 / (n - k) is undefined.
 
     Examples
     --------
@@ -292,6 +295,11 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     bread = np.linalg.inv(X.T @ (X * w[:, None]))
     var = mu + a * mu**2
     x2 = float(np.sum((y - mu) ** 2 / var))
+    if scale == "x2" and n <= k:
+        # Pearson chi2 / (n - k) is undefined without residual degrees of freedom (statsmodels
+        # divides by df_resid too): the model interpolates the data, so there is no scale.
+        en, sv = _ERRORS.both("x2_no_df", n=n, k=k)
+        raise EstimationError(en, sv=sv)
     sc = x2 / (n - k) if scale == "x2" else 1.0
     if family == "poisson":
         ll = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)))

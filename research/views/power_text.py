@@ -203,6 +203,8 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
     >>> from research.stats.power import can_detect
     >>> detect_summary(can_detect(0.2, 2000.0), "sv")[:40]
     'Ja: en minskning med 20\xa0% under 3\xa0år sku'
+    >>> detect_summary(can_detect(0.2, 0.0), "en", area="Bjurholm")[:60]
+    'No: with no reported offences in Bjurholm in the years befor'
     """
     check_lang(lang)
     if not isinstance(d.power, float):
@@ -210,6 +212,8 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
         raise ArgumentError(en, sv=sv)
     r = d.mde
     word = TEXTS(f"pw_word_{r.direction}", lang)
+    if r.baseline_count == 0:  # no offences to count: the power is undefined (nan), not a number
+        return TEXTS("pw_detect_no_counts", lang, word=word, where=_where(area, lang))
     target = _pct(100 * d.target_power, lang)
     text = TEXTS(
         "pw_detect",

@@ -11,6 +11,9 @@ panel is read (polars) only when that cache lacks them (:mod:`research.views.ava
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from fractions import Fraction
+
 from research.analyses.effect_window import MIN_POST_YEARS, default_fit_start
 from research.core import fmt
 from research.core.errors import ParameterError
@@ -23,7 +26,7 @@ from research.views.texts import require_kommun
 
 from .texts import TEXTS
 
-__all__ = ["check_donors", "check_outcome", "check_parameters"]
+__all__ = ["check_donors", "check_outcome", "check_parameters", "its_parameters"]
 
 #: Fewest pre-treatment years the fit needs (as :func:`research.runner.params.validate`).
 _MIN_FIT_YEARS = 3
@@ -31,6 +34,106 @@ _MIN_FIT_YEARS = 3
 
 def _refuse(key: str, **values: object) -> ParameterError:
     return ParameterError(TEXTS(key, "en", **values), sv=TEXTS(key, "sv", **values))
+
+
+def _rank(columns: Sequence[Sequence[int]]) -> int:
+    """Rank of the matrix with these columns, by exact (rational) Gaussian elimination.
+
+    The yearly ITS design has small integer entries, so this is the rank numpy's
+    ``matrix_rank`` finds in :func:`research.stats.identification.add_if_separable`, without
+    importing numpy into the command's process.
+    """
+    rows = [[Fraction(c[i]) for c in columns] for i in range(len(columns[0]))] if columns else []
+    rank = 0
+    for j in range(len(columns)):
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][j] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(len(rows)):
+            if i != rank and rows[i][j] != 0:
+                f = rows[i][j] / rows[rank][j]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def its_parameters(
+    years: Sequence[int], treated: int, breaks: Sequence[int]
+) -> tuple[int, list[int]]:
+    """Parameters of the pilot's yearly interrupted time series, and the breaks modelled.
+
+    The same design as :func:`research.stats.its.interrupted_time_series` (with
+    ``model_breaks=True``) builds: intercept, trend, change of level and of slope from
+    ``treated`` (:func:`research.stats.its.its_design`), and a level shift (1 from the break
+    year) for each series break ``first < b <= last`` of the years that is not collinear with
+    the other terms. Returns ``(k, modelled)``, where ``k`` is the rank of that design: the
+    quasi-Poisson scale (Pearson chi2 / (n - k)) exists only when there are more years than
+    ``k``.
+
+    Examples
+    --------
+    >>> its_parameters(range(2018, 2023), 2021, [2015, 2019, 2020])
+    (5, [2019])
+    >>> its_parameters(range(2016, 2023), 2021, [2015, 2019, 2020])
+    (6, [2019, 2020])
+    """
+    ys = sorted(years)
+    tc = [y - treated for y in ys]
+    cols = [[1] * len(ys), tc, [int(t >= 0) for t in tc], [t if t >= 0 else 0 for t in tc]]
+    k = _rank(cols)
+    modelled = []
+    for b in sorted(set(breaks)):
+        if not ys or not ys[0] < b <= ys[-1]:
+            continue
+        step = [int(y >= b) for y in ys]
+        if k == len(cols) and _rank([*cols, step]) == len(cols) + 1:  # add_if_separable
+            cols.append(step)
+            k += 1
+            modelled.append(b)
+    return k, modelled
+
+
+def _its_problem(
+    ind: Indicator, counts: dict[int, int], window: dict[str, int]
+) -> tuple[str, dict[str, object]] | None:
+    """Refuse a ``start_year`` that leaves the pilot's ITS no more years than parameters.
+
+    The report fits the interrupted time series to the pilot's years from ``start_year`` to
+    the last year with figures (at most ``end_year``), with a level shift per series break
+    inside them; the quasi-Poisson scale divides by the residual degrees of freedom, so it
+    needs more years than parameters, and the fit before the start needs
+    ``_MIN_FIT_YEARS`` years. The message names the latest ``start_year`` that works.
+    """
+    treated, start, end = window["treated"], window["start_year"], window["end_year"]
+    cat = load_catalog()
+
+    def fits(first: int) -> tuple[bool, int, int, list[int], list[int]]:
+        breaks = [b.first_year for b in cat.breaks_for(ind.id, (first, end))]
+        ys = [y for y in counts if first <= y <= end]
+        k, modelled = its_parameters(ys, treated, breaks)
+        ok = first <= treated - _MIN_FIT_YEARS and len(ys) > k
+        return ok, len(ys), k, modelled, ys
+
+    ok, n, k, modelled, ys = fits(start)
+    if ok:
+        return None
+    lowest = min(counts) if counts else start
+    latest = next((s for s in range(min(start, treated - _MIN_FIT_YEARS), lowest - 1, -1)
+                   if fits(s)[0]), None)  # fmt: skip
+    values: dict[str, object] = {
+        "start_year": start,
+        "n": n,
+        "k": k,
+        "window": f"{min(ys)}\u2013{max(ys)}" if ys else f"{start}\u2013{end}",
+        "breaks": ", ".join(map(str, modelled)) or "-",
+        "need": _MIN_FIT_YEARS,
+    }
+    if latest is None:
+        return "check_effect_its_no_start", values
+    if start > treated - _MIN_FIT_YEARS:
+        return "check_effect_start_pre", {**values, "latest": latest}
+    return "check_effect_its_start", {**values, "latest": latest}
 
 
 def _problem(
@@ -61,7 +164,8 @@ def _problem(
             "window": f"{fit}\u2013{last}",
         }
     for key, first_y, last_y in (("pre", fit, treated - 1), ("post", treated, last)):
-        if sum(counts[y] for y in range(first_y, last_y + 1)) == 0:
+        # an empty window (a fit starting at the pilot start) is _its_problem's to name
+        if first_y <= last_y and sum(counts[y] for y in range(first_y, last_y + 1)) == 0:
             return f"check_effect_zero_{key}", {"window": f"{first_y}\u2013{last_y}"}
     return None
 
@@ -111,7 +215,8 @@ def check_outcome(
             min_end=treated + MIN_POST_YEARS - 1,
         )
     window = {"treated": treated, "start_year": start_year, "end_year": end_year}
-    problem = _problem(ind, panel_counts(ind.id, pilot.code), window)
+    counts = panel_counts(ind.id, pilot.code)
+    problem = _problem(ind, counts, window) or _its_problem(ind, counts, window)
     if problem is not None:
         key, values = problem
         raise ParameterError(

@@ -22,7 +22,69 @@ from research.views.texts import require_kommun
 
 from .texts import TEXTS
 
-__all__ = ["check_district_data", "check_parameters"]
+__all__ = [
+    "MIN_TREND_YEARS",
+    "TREND_FROM",
+    "check_district_data",
+    "check_indicators",
+    "check_parameters",
+    "check_window",
+]
+
+#: First year of the trend section (:attr:`.sections.Comparison.trend_years`, which uses it):
+#: the first year on the new basis after the 2015 series break (kommun attribution).
+TREND_FROM = 2015
+#: Fewest years the trend section fits (:meth:`.sections.Comparison.trend_result` shows ".."
+#: with fewer: a quasi-Poisson trend with level shifts needs them); the charts need two.
+MIN_TREND_YEARS = 4
+
+
+def check_window(start_year: int, end_year: int) -> None:
+    """Refuse a window the report cannot show.
+
+    The trend section fits the years from ``max(start_year, TREND_FROM)`` (the first year on
+    the new basis after the 2015 break) to ``end_year`` and needs :data:`MIN_TREND_YEARS` of
+    them; the charts need at least two years. An earlier or shorter window made a report
+    of empty tables and a period running backwards ("2015–1995").
+    """
+    first = max(start_year, TREND_FROM)
+    if end_year - first + 1 >= MIN_TREND_YEARS:
+        return
+    values = {
+        "start_year": start_year,
+        "end_year": end_year,
+        "from": TREND_FROM,
+        "need": MIN_TREND_YEARS,
+        "min_end": first + MIN_TREND_YEARS - 1,
+        "max_start": max(end_year - MIN_TREND_YEARS + 1, TREND_FROM),
+    }
+    late_start = start_year > TREND_FROM and end_year >= TREND_FROM + MIN_TREND_YEARS - 1
+    key = "check_window_start" if late_start else "check_window_end"
+    raise ParameterError(TEXTS(key, "en", **values), sv=TEXTS(key, "sv", **values))
+
+
+def check_indicators(ids: Sequence[str]) -> None:
+    """Refuse an indicator that is not a rate of counts per inhabitants.
+
+    The report's tables, intervals (exact Poisson), rate ratios, trends and funnel work on
+    reported counts per inhabitants, as the other reports' checks require; a share or a
+    count (population) would be shown as "no data" under a heading of crimes per 100 000.
+    """
+    cat = load_catalog()
+    for i in ids:
+        ind = cat.get(i)
+        if ind.kind == "rate" and ind.per:
+            continue
+        allowed = ", ".join(
+            x.id for x in cat.indicators.values() if x.kind == "rate" and x.per and x.default
+        )
+        values = {"id": ind.id, "allowed": allowed, "kind": ind.kind}
+        raise ParameterError(
+            TEXTS("check_not_rate", "en", **values, label=ind.label("en", short=True),
+                  unit=ind.unit_label("en")),
+            sv=TEXTS("check_not_rate", "sv", **values, label=ind.label("sv", short=True),
+                     unit=ind.unit_label("sv")),
+        )  # fmt: skip
 
 
 def check_district_data(pilot: Area, candidate: Area, ids: Sequence[str]) -> list[str]:
@@ -97,6 +159,8 @@ def check_parameters(
             sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
             f"fick {start_year}, {end_year}",
         )
+    check_window(first, last)
+    check_indicators(ids)
     if p.level == "district":
         ids = check_district_data(p, c, ids)
     return p, c, ids, first, last, pilot_start

@@ -26,7 +26,7 @@ from research.core.fmt import (
     format_percent,
     format_range,
 )
-from research.core.warnings import warning_text
+from research.core.warnings import NotConvergedWarning, warning_text
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.data.pilots import Pilot, case, dilution_share
@@ -47,7 +47,7 @@ from research.views.availability import indicators_with_data
 from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary
 
-from .checks import check_district_data, check_parameters
+from .checks import MIN_TREND_YEARS, TREND_FROM, check_district_data, check_parameters
 from .summary import findings, format_phi
 from .texts import TEXTS
 
@@ -461,23 +461,31 @@ class PilotVsCandidate:
     @property
     def trend_years(self) -> tuple[int, int]:
         """Window of the trend section: from the first year after the 2015 break."""
-        return max(self.start_year, 2015), self.end_year
+        return max(self.start_year, TREND_FROM), self.end_year
 
     def trend_result(self, indicator: str, code: str) -> TrendResult | None:
-        """Annual % change of one area over :attr:`trend_years` (quasi-Poisson), or None."""
+        """Annual % change of one area over :attr:`trend_years` (quasi-Poisson), or None.
+
+        None also when the fit has no finite maximum (:class:`NotConvergedWarning`: e.g. one
+        offence in the first year and none after it, whose "trend" runs to -100 % a year with
+        no interval): the tables show ".." and the summary and power sections say nothing
+        about a trend, instead of printing the divergent estimate as a result.
+        """
 
         def compute() -> Any:
             first, last = self.trend_years
             d = self.counts(indicator, code, (first, last))
-            if d.height < 4:
+            if d.height < MIN_TREND_YEARS:
                 return None
             breaks = self.catalog.breaks_for(indicator, (first, last))
             try:
-                return poisson_trend(
+                res = poisson_trend(
                     d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
                 )
             except Exception:  # too few years left after the break terms: say so
                 return None
+            diverged = any(isinstance(w, NotConvergedWarning) for w in res.warnings)
+            return None if diverged or not math.isfinite(res.pct_change) else res
 
         return self._once(("trend", indicator, code), compute)
 

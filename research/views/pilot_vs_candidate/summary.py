@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from research.core.fmt import format_interval, format_number, format_percent
+from research.views.power_text import detect_summary
 
 from .texts import TEXTS
 
@@ -152,6 +153,8 @@ def _power(rep: Any) -> str | None:
     if found is None:
         return None
     _, d = found
+    if d.mde.baseline_count == 0:  # no offences: the power section's own sentence says why
+        return detect_summary(d, lang, area=rep.candidate.name)
     kw = dict(
         candidate=rep.candidate.name,
         size=format_percent(100 * abs(1 - d.effect_rate_ratio), 0, lang),
