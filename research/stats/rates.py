@@ -1400,10 +1400,12 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
             )
         )
     deviance = _deviance(y, mu, alpha or 0.0)
+    with np.errstate(over="ignore"):  # a divergent fit (NotConvergedWarning above) gives inf
+        pct = 100 * np.expm1(np.array([beta[1], lo[1], hi[1]]))
     return TrendResult(
-        pct_change=float(100 * np.expm1(beta[1])),
-        lower=float(100 * np.expm1(lo[1])),
-        upper=float(100 * np.expm1(hi[1])),
+        pct_change=float(pct[0]),
+        lower=float(pct[1]),
+        upper=float(pct[2]),
         p_value=float(pvals[1]),
         beta=float(beta[1]),
         std_error=float(se[1]),
