@@ -47,6 +47,8 @@ __all__ = [
     "Year",
     "read_toml",
     "schema_error",
+    "toml_error_messages",
+    "toml_reason",
     "validate_config",
 ]
 
@@ -406,11 +408,62 @@ def validate_config(
         raise error(messages[0], sv=messages[1]) from None
 
 
+#: tomllib's descriptions of a syntax error (Python 3.11-3.13, ``tomllib/_parser.py``), each
+#: with the catalogue key of its Swedish wording; ``{0}`` is the key or character it names.
+_TOML_REASONS = (
+    (r"Cannot declare (.+) twice", "toml_declared_twice"),
+    (r"Cannot mutate immutable namespace (.+)", "toml_immutable"),
+    (r"Cannot overwrite a value", "toml_overwrite"),
+    (r"Cannot redefine namespace (.+)", "toml_redefine"),
+    (r"Duplicate inline table key (.+)", "toml_inline_duplicate"),
+    (r"Escaped character is not a Unicode scalar value", "toml_escape_scalar"),
+    (r"Expected '=' after a key in a key/value pair", "toml_expected_equals"),
+    (r"Expected '\]' at the end of a table declaration", "toml_expected_table_end"),
+    (r"Expected '\]\]' at the end of an array declaration", "toml_expected_array_table_end"),
+    (r"Expected newline or end of document after a statement", "toml_expected_newline"),
+    (r"Expected (.+)", "toml_expected"),
+    (r"Found invalid character (.+)", "toml_invalid_character"),
+    (r"Illegal character (.+)", "toml_illegal_character"),
+    (r"Invalid date or datetime", "toml_invalid_date"),
+    (r"Invalid hex value", "toml_invalid_hex"),
+    (r"Invalid initial character for a key part", "toml_invalid_key_start"),
+    (r"Invalid statement", "toml_invalid_statement"),
+    (r"Invalid value", "toml_invalid_value"),
+    (r"Unclosed array", "toml_unclosed_array"),
+    (r"Unclosed inline table", "toml_unclosed_inline"),
+    (r"Unescaped '\\' in a string", "toml_unescaped_backslash"),
+    (r"Unterminated string", "toml_unterminated_string"),
+)
+
+
+def toml_reason(reason: str, lang: str) -> str:
+    """Tomllib's description of a syntax error in ``lang`` (English: as tomllib words it).
+
+    A description this table does not know (a newer Python's) stays in English.
+
+    Examples
+    --------
+    >>> toml_reason("Expected ']' at the end of a table declaration", "sv")
+    "']' saknas i slutet av tabellens rubrik"
+    >>> toml_reason("Cannot declare ('batch',) twice", "sv")
+    "('batch',) anges två gånger"
+    >>> toml_reason("Unclosed array", "en")
+    'Unclosed array'
+    """
+    if lang == "en":
+        return reason
+    for pattern, key in _TOML_REASONS:
+        m = re.fullmatch(pattern, reason, re.DOTALL)
+        if m:
+            return _TEXTS(key, lang, named=m[1] if m.groups() else "")
+    return reason
+
+
 def _toml_problem(reason: str) -> tuple[str, dict[str, str]]:
     """The message id and values for the TOML parser's ``reason``, its place taken apart.
 
     tomllib ends its reason with " (at line 3, column 6)" or " (at end of document)"; the
-    place is worded in the message's language, the parser's own description stays as it is.
+    place is worded in the message's language, the description by :func:`toml_reason`.
     """
     at = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", reason, re.DOTALL)
     if at:
@@ -419,6 +472,21 @@ def _toml_problem(reason: str) -> tuple[str, dict[str, str]]:
     if end:
         return "not_toml_at_end", {"reason": end[1]}
     return "not_toml", {"reason": reason}
+
+
+def toml_error_messages(path: Path, exc: tomllib.TOMLDecodeError) -> tuple[str, str]:
+    """The English and Swedish one-line messages for a TOML syntax error in ``path``.
+
+    The line and column are worded in each language, and so is tomllib's description
+    (:func:`toml_reason`).
+    """
+    key, values = _toml_problem(str(exc))
+    reason = values.pop("reason")
+    en, sv = (
+        _TEXTS(key, lang, path=path, reason=toml_reason(reason, lang), **values)
+        for lang in ("en", "sv")
+    )
+    return en, sv
 
 
 def read_toml(
@@ -434,13 +502,14 @@ def read_toml(
     >>> import tempfile
     >>> f = Path(tempfile.mkdtemp()) / "s.toml"
     >>> _ = f.write_text("x = 1\nx = 2\n", encoding="utf-8")
-    >>> try:
+    >>> try:  # doctest: +NORMALIZE_WHITESPACE
     ...     read_toml(f, what=("schedule file", "schemafilen"))
     ... except DataError as exc:
     ...     print(str(exc).replace(str(f), "s.toml"))
     ...     print(exc.message("sv").replace(str(f), "s.toml"))
     s.toml: not valid TOML (Cannot overwrite a value (at line 2, column 6))
-    s.toml: är inte giltig TOML på rad 2, kolumn 6 (Cannot overwrite a value)
+    s.toml: är inte giltig TOML på rad 2, kolumn 6 (ett värde som redan är angivet skulle
+    skrivas över)
     """
     path = Path(path)
     what_en, what_sv = what or _TEXTS.both("what_file")
@@ -473,6 +542,5 @@ def read_toml(
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        key, values = _toml_problem(str(exc))
-        en, sv = _TEXTS.both(key, path=path, **values)
+        en, sv = toml_error_messages(path, exc)
         raise error(en, sv=sv) from exc

@@ -140,7 +140,9 @@ def _definitions(base: Path) -> dict[str, DistrictRegso]:
         en, sv = _TEXTS.both("definitions_missing", path=path)
         raise DataError(en, sv=sv) from exc
     except tomllib.TOMLDecodeError as exc:
-        en, sv = _TEXTS.both("definitions_not_toml", path=path, error=exc)
+        from research.core.config import toml_error_messages  # pydantic: only on this error
+
+        en, sv = toml_error_messages(path, exc)  # the place and the reason in each language
         raise DataError(en, sv=sv) from exc
     regso, _ = load_subareas(base)
     names = dict(regso.select("regso", "name").iter_rows())
