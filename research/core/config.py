@@ -450,8 +450,6 @@ def toml_reason(reason: str, lang: str) -> str:
     >>> toml_reason("Unclosed array", "en")
     'Unclosed array'
     """
-    if lang == "en":
-        return reason
     for pattern, key in _TOML_REASONS:
         m = re.fullmatch(pattern, reason, re.DOTALL)
         if m:
