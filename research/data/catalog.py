@@ -66,6 +66,15 @@ class Indicator:
         """Return the unit in ``lang``."""
         return self.unit_en if lang == "en" else self.unit
 
+    @property
+    def per_inhabitants(self) -> bool:
+        """Whether this is a rate per ``per`` inhabitants (from counts, e.g. crimes per 100 000).
+
+        The reports that compare counts with Poisson methods take only these; a share (%) or
+        a count (population) they refuse.
+        """
+        return self.kind == "rate" and bool(self.per)
+
 
 @dataclass(frozen=True)
 class SeriesBreak:

@@ -44,7 +44,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -335,11 +335,10 @@ def _check_task(task: Task, source: str, job: int) -> str | None:
         The report folder the task writes (:func:`research.runner.report.report_slug`);
         ``None`` for a notebook that cannot be found (the command line names it).
     """
-    from .params import notebook_path, read_params, validate
-    from .report import report_slug
+    from .params import notebook_path, validate
 
     try:
-        path = notebook_path(task.notebook)
+        notebook_path(task.notebook)
     except PilotbenchError:
         return None  # the command line names a misspelt notebook with its [[job]] entry
     try:
@@ -349,8 +348,25 @@ def _check_task(task: Task, source: str, job: int) -> str | None:
         exc.message_sv = where_sv + exc.message("sv")
         exc.args = (where + str(exc), *exc.args[1:])
         raise
+    return _task_slug(task, given)
+
+
+def _task_slug(task: Task, given: Mapping[str, Any]) -> str:
+    """The report folder of ``task`` run with the validated parameters ``given``.
+
+    As :func:`research.runner.report.run_report` names it: :func:`~.report.report_slug` of
+    ``given`` over the notebook's defaults.
+
+    Raises
+    ------
+    PilotbenchError
+        The notebook cannot be found or read.
+    """
+    from .params import read_params
+    from .report import report_slug
+
     defaults = {p.name: p.default for p in read_params(task.notebook)}
-    return report_slug(path.stem, defaults | given, defaults)
+    return report_slug(Path(task.notebook).stem, defaults | dict(given), defaults)
 
 
 # -- lock and logs --------------------------------------------------------------------------
@@ -1068,18 +1084,16 @@ def _schedule_key(schedule: str | Path | None) -> str | None:
 
 def _failed_slug(task: Task) -> str | None:
     """The report folder a failed task would have written (``None`` if it cannot be told)."""
-    from .params import read_params, validate
-    from .report import report_slug
+    from .params import validate
 
-    try:
-        defaults = {p.name: p.default for p in read_params(task.notebook)}
-    except PilotbenchError:
-        return None
     try:  # names of areas become codes, as in the folder the report was written to
         given = validate(task.notebook, task.parameters)
     except PilotbenchError:
         given = dict(task.parameters)
-    return report_slug(Path(task.notebook).stem, defaults | given, defaults)
+    try:
+        return _task_slug(task, given)
+    except PilotbenchError:
+        return None
 
 
 def write_index(  # noqa: C901 - one pass over the runs: status, change since last run, each row

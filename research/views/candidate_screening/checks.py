@@ -248,7 +248,7 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
         group = resolve_group(str(areas), kommun=p.code)
     cat = load_catalog()
     ind = cat.get(indicator)
-    if ind.kind != "rate" or not ind.per:
+    if not ind.per_inhabitants:
         raise ParameterError(
             f"indicator {ind.id} ({ind.label('en', short=True)}) is a {ind.kind}, not a rate "
             "per inhabitants; the screening needs counts. Try 'N07402'.",

@@ -188,7 +188,7 @@ def check_outcome(
     """
     ind = load_catalog().get(str(indicator))
     label = {"id": ind.id, "pilot": pilot.label(), "code": pilot.code, "pilot_start": pilot_start}
-    if ind.kind != "rate" or not ind.per:
+    if not ind.per_inhabitants:
         raise ParameterError(
             TEXTS("check_effect_not_rate", "en", **label, label=ind.label("en", short=True),
                   unit=ind.unit_label("en")),

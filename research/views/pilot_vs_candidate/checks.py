@@ -73,10 +73,10 @@ def check_indicators(ids: Sequence[str]) -> None:
     cat = load_catalog()
     for i in ids:
         ind = cat.get(i)
-        if ind.kind == "rate" and ind.per:
+        if ind.per_inhabitants:
             continue
         allowed = ", ".join(
-            x.id for x in cat.indicators.values() if x.kind == "rate" and x.per and x.default
+            x.id for x in cat.indicators.values() if x.per_inhabitants and x.default
         )
         values = {"id": ind.id, "allowed": allowed, "kind": ind.kind}
         raise ParameterError(
