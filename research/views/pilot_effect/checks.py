@@ -28,7 +28,7 @@ from .texts import TEXTS
 
 __all__ = ["check_donors", "check_outcome", "check_parameters", "its_parameters"]
 
-#: Fewest pre-treatment years the fit needs (as :func:`research.runner.params.validate`).
+#: Fewest pre-treatment years the fit needs (the one check of it: validate no longer has its own).
 _MIN_FIT_YEARS = 3
 
 
