@@ -511,6 +511,9 @@ ESTIMATOR_WORDING = [
      "standard errors that the inference (cluster) builds from them are zero up to rounding"),
     (W.NegbinNoOverdispersionWarning, {}, "störst vid alfa = 0", "largest at alpha = 0"),
     (W.NotConvergedWarning, {}, "konvergerade inte", "did not converge"),
+    (W.NoFiniteEstimateWarning, {"periods": ["2021", "2022"]},
+     "Antalet är noll för 2021, 2022 och kan bara passas av insatsens termer",
+     "The count is zero in 2021, 2022 and only the intervention terms can fit it"),
 ]
 # fmt: on
 

@@ -15,7 +15,13 @@ from scipy import special
 
 import research.stats.glm as glm_mod
 from research.core.errors import ArgumentError, DesignError
-from research.stats.glm import cluster_covariance, fit_glm, fit_negbin
+from research.stats.glm import (
+    cluster_covariance,
+    fit_glm,
+    fit_negbin,
+    unidentified_terms,
+    zero_fitted,
+)
 
 REF = json.loads((Path(__file__).parent / "reference" / "glm_statsmodels.json").read_text())
 X = np.array(REF["X"])
@@ -212,3 +218,26 @@ def test_exact_fit_is_relative_to_the_outcome():
         assert is_exact_fit(y, y * (1 + 4 * eps))
         assert not is_exact_fit(y, y + scale * np.array([0, 0, 0, 1e-6]))
     assert is_exact_fit(np.zeros(3), np.zeros(3))
+
+
+def test_unidentified_terms_are_those_only_separated_zeros_determine():
+    # the zero is the only observation of the third term: that term alone runs to -inf;
+    # the rest is the Poisson fit of the other counts (log of group means, closed form)
+    X = np.column_stack([np.ones(6), [0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 0, 1.0]])
+    y = np.array([4.0, 6.0, 9.0, 11.0, 2.0, 0.0])
+    fit = fit_glm(X, y, family="poisson")
+    assert unidentified_terms(X, y, fit.mu).tolist() == [False, False, True]
+    assert zero_fitted(y, fit.mu).tolist() == [False] * 5 + [True]
+    assert np.exp(fit.params[0]) == pytest.approx(4.0, rel=1e-9)  # mean of 4, 6, 2
+    assert np.exp(fit.params[1]) == pytest.approx(10.0 / 4.0, rel=1e-9)
+    # a zero shared with positive counts of the same cell is fitted at a finite mean
+    X2 = np.column_stack([np.ones(6), [0, 0, 1, 1, 1, 0.0]])
+    y2 = np.array([4.0, 6.0, 0.0, 3.0, 6.0, 2.0])
+    fit2 = fit_glm(X2, y2, family="poisson")
+    assert fit2.mu[2] == pytest.approx(3.0, rel=1e-9)  # the cell's mean (0 + 3 + 6) / 3
+    assert not unidentified_terms(X2, y2, fit2.mu).any()
+    # every count zero in a cell of two terms: both free, the intercept not
+    X3 = np.column_stack([np.ones(5), [0, 0, 1, 1, 0], [0, 0, 0, 1, 0.0]])
+    y3 = np.array([3.0, 5.0, 0.0, 0.0, 4.0])
+    fit3 = fit_glm(X3, y3, family="poisson")
+    assert unidentified_terms(X3, y3, fit3.mu).tolist() == [False, True, True]

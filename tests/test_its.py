@@ -330,3 +330,54 @@ def test_all_zero_counts_say_so(overdispersion):
                                 overdispersion=overdispersion)  # fmt: skip
     assert "Report the counts" in str(info.value) and "NB2" not in str(info.value)
     assert "alla 13 antal är noll" in info.value.message("sv")
+
+
+def _poisson_trend_mle(t, y):
+    """Intercept and slope of a log-linear Poisson fit, by scipy's optimiser on the
+    log-likelihood (independent of the package's IRLS)."""
+    from scipy import optimize
+
+    def nll(b):
+        eta = b[0] + b[1] * t
+        return float(np.sum(np.exp(eta) - y * eta))
+
+    res = optimize.minimize(nll, x0=[np.log(y.mean()), 0.0], method="BFGS", tol=1e-12)
+    return res.x
+
+
+@pytest.mark.parametrize("overdispersion", ["quasi", None])
+def test_a_zero_only_the_intervention_terms_fit_gives_no_estimate(overdispersion):
+    # Flen (0482), N07402: 0 cases in 2021 and 3 in 2022 after the 2021 start. Level and
+    # slope change fit the two post years exactly, so the 2021 zero sends them to minus
+    # infinity: the report read "level shift 0.00 (95% CI 0.00-inf, p = 1.000)".
+    years = np.arange(2012, 2023)
+    y = np.array([6.0, 10.0, 2.0, 5.0, 4.0, 4.0, 3.0, 6.0, 5.0, 0.0, 3.0])
+    df = pl.DataFrame({"year": years, "y": y})
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2021,
+                                overdispersion=overdispersion)  # fmt: skip
+    assert np.isnan([r.level_change, r.level_lower, r.level_upper, r.level_p]).all()
+    assert np.isnan([r.slope_change, r.slope_lower, r.slope_upper, r.slope_p]).all()
+    (w,) = [w for w in r.warnings if w.code == "no-finite-estimate"]
+    assert w.values["periods"] == ["2021"]
+    # the pre-period terms are the Poisson fit of the years before alone (the post terms
+    # absorb the post years), computed here by direct maximisation of the likelihood
+    pre = years < 2021
+    a, b = _poisson_trend_mle((years[pre] - 2021).astype(float), y[pre])
+    coef = dict(zip(r.coefficients["term"], r.coefficients["estimate"], strict=True))
+    assert coef["time"] == pytest.approx(b, rel=1e-6)
+    assert coef["intercept"] == pytest.approx(a, rel=1e-6)
+    # the counterfactual is still the pre-period trend carried on
+    cf = r.series.filter(pl.col("time") == 2022)["counterfactual"][0]
+    assert cf == pytest.approx(np.exp(a + b * 1.0), rel=1e-6)
+
+
+def test_a_zero_the_other_years_also_determine_is_estimated():
+    # three post years: the 2021 zero is fitted by level and slope together with 2022 and
+    # 2023, so the maximum is finite and the change is estimated as usual
+    years = np.arange(2012, 2024)
+    y = np.array([6.0, 10.0, 2.0, 5.0, 4.0, 4.0, 3.0, 6.0, 5.0, 0.0, 3.0, 4.0])
+    r = interrupted_time_series(pl.DataFrame({"year": years, "y": y}), time="year",
+                                outcome="y", interruption=2021)  # fmt: skip
+    assert np.isfinite([r.level_change, r.level_lower, r.level_upper, r.level_p]).all()
+    assert 0.01 < r.level_change < 1
+    assert "no-finite-estimate" not in [w.code for w in r.warnings]

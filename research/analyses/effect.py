@@ -412,6 +412,10 @@ class Evidence:
         p-value of the event-study pre-trend test (``None`` if not available).
     n_post_years
         Post-treatment years in the data.
+    not_estimated
+        Keys of estimators that ran but gave no finite rate ratio or p-value (SDID whose
+        placebo test cannot reach the level, an ITS without a finite maximum): not in
+        ``estimates``, not counted.
     """
 
     estimates: tuple[Estimate, ...]
@@ -424,6 +428,7 @@ class Evidence:
     treatment_year: int = field(default_factory=lambda: case().pilot.start_year)
     pretrend_p: float | None = None
     n_post_years: int = 2
+    not_estimated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1388,33 +1393,31 @@ def _estimates(
     did: DiDResult,
     its: ITSResult,
     its_controlled: ITSResult | None,
-) -> tuple[Estimate, ...]:
-    """The estimates the conclusion weighs, in the report's order."""
-    ests = [
+) -> tuple[tuple[Estimate, ...], tuple[str, ...]]:
+    """The estimates the conclusion weighs, in the report's order, and the keys left out.
+
+    One rule for every estimator: an estimate without a finite rate ratio or p-value (SDID
+    whose placebo test cannot reach the level, an ITS without a finite maximum, an exact fit)
+    says nothing about significance and is left out; its section says why.
+    """
+    # a normal p-value can underflow to 0; conclude() wants (0, 1] (nan stays nan)
+    p_sdid = sdid.p_value if math.isnan(sdid.p_value) else min(1.0, max(sdid.p_value, 1e-300))
+    candidates = [
         Estimate("synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True),
-    ]
-    if math.isfinite(sdid.p_value) and math.isfinite(sdid.rate_ratio):
-        # a normal p-value can underflow to 0; conclude() wants (0, 1]
-        p_sdid = min(1.0, max(sdid.p_value, 1e-300))
-        ests.append(Estimate("sdid", sdid.rate_ratio, sdid.rr_lower, sdid.rr_upper, p_sdid, True))
-    ests += [
+        Estimate("sdid", sdid.rate_ratio, sdid.rr_lower, sdid.rr_upper, p_sdid, True),
         Estimate(
             "did", float(did.rate_ratio), float(did.rr_lower), float(did.rr_upper), did.p_value
         ),
         Estimate("its", its.level_change, its.level_lower, its.level_upper, its.level_p, False),
     ]
     if its_controlled is not None:
-        ests.append(
-            Estimate(
-                "cits",
-                its_controlled.level_change,
-                its_controlled.level_lower,
-                its_controlled.level_upper,
-                its_controlled.level_p,
-                False,
-            )
+        c = its_controlled
+        candidates.append(
+            Estimate("cits", c.level_change, c.level_lower, c.level_upper, c.level_p, False)
         )
-    return tuple(ests)
+    finite = [math.isfinite(e.rate_ratio) and math.isfinite(e.p_value) for e in candidates]
+    kept = tuple(e for e, ok in zip(candidates, finite, strict=True) if ok)
+    return kept, tuple(e.key for e, ok in zip(candidates, finite, strict=True) if not ok)
 
 
 def _first_full_year(pilot_start: str) -> int:
@@ -1459,7 +1462,7 @@ def _comparison_pool(
 
 
 def _evidence(
-    estimates: tuple[Estimate, ...],
+    estimates: tuple[tuple[Estimate, ...], tuple[str, ...]],
     pw: _Power,
     event: EventStudyResult,
     breaks_fit: list[SeriesBreak],
@@ -1467,9 +1470,10 @@ def _evidence(
     treatment_year: int,
     n_post_years: int,
 ) -> Evidence:
-    """Collect what :func:`conclude` weighs."""
+    """Collect what :func:`conclude` weighs (``estimates``: kept, and keys left out)."""
     return Evidence(
-        estimates=estimates,
+        estimates=estimates[0],
+        not_estimated=estimates[1],
         alpha=alpha,
         mde_pct_district=float(pw.power.mde_pct),
         power_plausible=float(pw.detect.power),

@@ -90,6 +90,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
         ├── ExactFitWarning            exact-fit               stats.its, stats.rates (trend)
         │   └── ExactFitInferenceWarning  exact-fit-inference  stats.did, staggered, sdid
         ├── NegbinNoOverdispersionWarning  negbin-no-overdispersion  stats.rates (trend)
+        ├── NoFiniteEstimateWarning    no-finite-estimate      stats.its
         └── NotConvergedWarning        not-converged           stats.rates (trend)
 
 ``SingleTreatedUnitWarning`` also stands for the event study's "cluster-robust intervals are
@@ -145,6 +146,7 @@ __all__ = [
     "ModelFitWarning",
     "NegbinNoOverdispersionWarning",
     "NoComparisonUnitsWarning",
+    "NoFiniteEstimateWarning",
     "NoLeadsWarning",
     "NoSimilarityDistanceWarning",
     "NonIntegerCountsWarning",
@@ -658,6 +660,15 @@ class ExactFitInferenceWarning(
 
 class NegbinNoOverdispersionWarning(ModelFitWarning, code="negbin-no-overdispersion"):
     """The NB2 likelihood is largest at alpha = 0: the Poisson fit is reported."""
+
+
+class NoFiniteEstimateWarning(ModelFitWarning, code="no-finite-estimate", fields=("periods",)):
+    """Zero counts in ``periods`` that only the intervention terms can fit: no finite estimate.
+
+    The likelihood rises for ever as those terms run to minus infinity
+    (:func:`research.stats.glm.unidentified_terms`), so the level and slope change are not
+    given.
+    """
 
 
 class NotConvergedWarning(ModelFitWarning, code="not-converged"):

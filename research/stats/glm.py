@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import special
+from scipy import linalg, special
 
 from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.core.i18n import load_catalogue
@@ -46,6 +46,8 @@ __all__ = [
     "fit_negbin",
     "is_exact_fit",
     "rounding_floor",
+    "unidentified_terms",
+    "zero_fitted",
 ]
 
 _FAMILIES = ("gaussian", "poisson", "negbin")
@@ -530,6 +532,89 @@ def is_exact_fit(y: np.ndarray, mu: np.ndarray) -> bool:
     y = np.asarray(y, dtype=float)
     r = y - np.asarray(mu, dtype=float)
     return bool(np.linalg.norm(r) <= rounding_floor(float(np.linalg.norm(y)), y.size))
+
+
+#: A fitted mean of a zero count below this share of the mean count (at least 1) is taken as
+#: numerically zero: the fit sent it towards 0, where a log-link likelihood has no finite
+#: maximum. IRLS stops when the deviance no longer changes, which leaves such means near
+#: ``1e-13``; the mean of a zero count at a finite maximum is of the order of the other
+#: counts' (0.01 to 1 on the reports' data), so the rule has ten orders of magnitude of margin
+#: either side and the null-space test below confirms each case.
+_ZERO_MEAN = 1e-8
+
+
+def zero_fitted(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Zero counts whose fitted mean is numerically zero (below ``1e-8`` of the mean count).
+
+    The observations a separated log-link fit sent towards a mean of 0
+    (:func:`unidentified_terms`).
+
+    Examples
+    --------
+    >>> zero_fitted(np.array([0.0, 0.0, 3.0]), np.array([1e-14, 0.4, 3.0])).tolist()
+    [True, False, False]
+    """
+    y = np.asarray(y, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    return (y == 0) & (mu < _ZERO_MEAN * max(1.0, float(np.mean(y))))
+
+
+def unidentified_terms(X: np.ndarray, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Which coefficients of a log-link fit have no finite maximum likelihood estimate.
+
+    A zero count that some terms alone can fit (a level change whose first year after the
+    start has no cases, with one more year after it for the slope) lets the likelihood rise
+    for ever as those terms run to minus infinity: the maximum does not exist (Santos Silva &
+    Tenreyro 2010). IRLS then stops with the count's fitted mean numerically zero and the
+    terms at arbitrary large values with huge standard errors, which read as a rate ratio of
+    0,00 with an unbounded interval: a number, but not an estimate. The terms concerned are
+    those that can move without changing the fitted mean of any other observation: the
+    coefficients with a non-zero entry in a basis of the null space of ``X`` restricted to the
+    observations whose fitted mean is not numerically zero.
+
+    Parameters
+    ----------
+    X
+        Design matrix ``(n, k)`` of the fit.
+    y
+        Counts ``(n,)``.
+    mu
+        Fitted means ``(n,)`` (:attr:`GLMFit.mu`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean ``(k,)``: True for a coefficient without a finite estimate. All False when
+        no zero count has a numerically zero mean.
+
+    References
+    ----------
+    Santos Silva, J. M. C. and Tenreyro, S. (2010). On the existence of the maximum
+    likelihood estimates in Poisson regression. *Economics Letters* 107(2), 310-312.
+
+    Examples
+    --------
+    The third count (0) is the only one with the second term: its coefficient has no finite
+    estimate, the intercept (the log of the other counts' mean, log 5) has one.
+
+    >>> X = np.column_stack([np.ones(4), [0.0, 0.0, 1.0, 0.0]])
+    >>> y = np.array([4.0, 6.0, 0.0, 5.0])
+    >>> fit = fit_glm(X, y, family="poisson")
+    >>> unidentified_terms(X, y, fit.mu).tolist(), round(float(np.exp(fit.params[0])), 6)
+    ([False, True], 5.0)
+    """
+    X = np.asarray(X, dtype=float)
+    zero = zero_fitted(y, mu)
+    free = np.zeros(X.shape[1], dtype=bool)
+    if not zero.any():
+        return free
+    rest = X[~zero]
+    if rest.shape[0] == 0:
+        return ~free
+    basis = linalg.null_space(rest)
+    if basis.size:
+        free = np.any(np.abs(basis) > 1e-8, axis=1)
+    return free
 
 
 def cr1_factor(n: int, k: int, g: int) -> float:

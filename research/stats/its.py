@@ -49,6 +49,7 @@ from research.core.i18n import load_catalogue
 from research.core.warnings import (
     AutocorrelationWarning,
     ExactFitWarning,
+    NoFiniteEstimateWarning,
     OverdispersionWarning,
     PilotbenchWarning,
     SeriesBreakWarning,
@@ -57,7 +58,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from .glm import GLMFit, fit_glm, fit_negbin, is_exact_fit
+from .glm import GLMFit, fit_glm, fit_negbin, is_exact_fit, unidentified_terms, zero_fitted
 
 __all__ = ["ITSResult", "interrupted_time_series", "its_design"]
 
@@ -542,13 +543,30 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         )
         se = np.full_like(se, np.nan)
         pv = np.full_like(pv, np.nan)
-    lo, hi = fit.params - crit * se, fit.params + crit * se
-    coefs = pl.DataFrame(
-        {"term": names, "estimate": fit.params, "se": se, "lower": lo, "upper": hi,
-         "p_value": pv}
-    )  # fmt: skip
+    params = fit.params.copy()
     il = names.index("group:level" if group is not None else "level")
     isl = names.index("group:slope" if group is not None else "slope")
+    if family == "poisson":
+        # zero counts only the intervention terms can fit: those terms have no finite
+        # maximum (they ran to about -30 with huge SEs); neither change is given
+        free = unidentified_terms(X, y, fit.mu)
+        if free[il] or free[isl]:
+            shown = sorted({str(v) for v in df[time].filter(zero_fitted(y, fit.mu))})
+            warns.append(
+                NoFiniteEstimateWarning(
+                    f"The count is zero in {', '.join(shown)} and only the intervention terms "
+                    "can fit it: the level and slope change have no finite estimate, so "
+                    "neither is given.",
+                    periods=shown,
+                )
+            )
+            for j in (il, isl):
+                params[j] = se[j] = pv[j] = np.nan
+    lo, hi = params - crit * se, params + crit * se
+    coefs = pl.DataFrame(
+        {"term": names, "estimate": params, "se": se, "lower": lo, "upper": hi,
+         "p_value": pv}
+    )  # fmt: skip
     tr = (lambda v: float(np.exp(v))) if family == "poisson" else float
     dispersion = fit.pearson_chi2 / fit.df_resid if fit.df_resid > 0 else float("nan")
     if family == "poisson" and overdispersion is None and dispersion > 1.5:
@@ -582,8 +600,8 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
             )
         )
     return ITSResult(
-        level_change=tr(fit.params[il]), level_lower=tr(lo[il]), level_upper=tr(hi[il]),
-        level_p=float(pv[il]), slope_change=tr(fit.params[isl]), slope_lower=tr(lo[isl]),
+        level_change=tr(params[il]), level_lower=tr(lo[il]), level_upper=tr(hi[il]),
+        level_p=float(pv[il]), slope_change=tr(params[isl]), slope_lower=tr(lo[isl]),
         slope_upper=tr(hi[isl]), slope_p=float(pv[isl]), coefficients=coefs, series=series,
         dispersion=float(dispersion), alpha=fit.alpha, family=family,
         overdispersion=overdispersion if family == "poisson" else None, method=method,

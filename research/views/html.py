@@ -18,6 +18,7 @@ from research.views.texts import COMMON
 
 __all__ = [
     "INTERVAL_STYLE",
+    "MISSING",
     "TOC_MIN_SECTIONS",
     "Html",
     "at_dpi",
@@ -25,6 +26,7 @@ __all__ = [
     "contents",
     "esc",
     "figure",
+    "has_missing",
     "heading",
     "interval",
     "opening",
@@ -35,6 +37,11 @@ __all__ = [
 
 #: A report with at least this many sections after its summary gets a table of contents.
 TOC_MIN_SECTIONS = 5
+
+#: What a table cell shows for a value that is missing or not estimated (SCB's "..",
+#: "uppgift inte tillgänglig eller för osäker för att anges"). A table that shows it says
+#: why in a footnote (tests/test_missing_values.py checks every report).
+MISSING = ".."
 
 
 class Html:
@@ -252,6 +259,25 @@ def _print_png(fig: object, buf: io.BytesIO, dpi: int) -> None:
 #: report page's stylesheet, so the smaller type must not depend on it; the line break is a
 #: ``<br>``, which no renderer drops (sanitizers may remove style attributes).
 INTERVAL_STYLE = "font-size:0.85em;white-space:nowrap"
+
+
+def has_missing(rows: Iterable[Sequence[object]], columns: Iterable[int] | None = None) -> bool:
+    """Whether any cell of ``rows`` (only ``columns``, if given) is :data:`MISSING`.
+
+    For the table's footnote that says what ``..`` means there.
+
+    Examples
+    --------
+    >>> has_missing([["a", "1,0"], ["b", ".."]]), has_missing([["a", ".."]], columns=[0])
+    (True, False)
+    """
+    wanted = None if columns is None else set(columns)
+    return any(
+        isinstance(v, str) and v == MISSING
+        for row in rows
+        for i, v in enumerate(row)
+        if wanted is None or i in wanted
+    )
 
 
 def interval(value: str, lower: str, upper: str, lang: str = "sv") -> Html:

@@ -575,18 +575,25 @@ class CandidateScreening:
                     TEXTS("huddinge_outside", self.lang, name=self.focus.label())
                 )
         pr = self.row(self.pilot.code)
-        small = 0 < (pr["count_est_total"] or 0) < self.min_count
-        parts += html.paragraph(
-            TEXTS(
+        if 0 < (pr["count_est_total"] or 0) < self.min_count:
+            text = TEXTS(
+                "pilot_excluded_small",
+                self.lang,
+                pilot=self.pilot.label(),
+                n=self.n,
+                min_count=self.min_count,
+            )
+        else:
+            text = TEXTS(
                 "pilot_excluded",
                 self.lang,
                 pilot=self.pilot.label(),
                 n=self.n,
-                rr=".." if small else self._num(pr["need_rate_ratio_est"]),
-                interval=".." if small else self.interval_text(pr),
-                mde=".." if small else self._mde_text(pr),
+                rr=self._num(pr["need_rate_ratio_est"]),
+                interval=self.interval_text(pr),
+                mde=self._mde_text(pr),
             )
-        )
+        parts += html.paragraph(text)
         power = fmt.format_percent(100 * s["power"], 0, self.lang)
         return parts + _rows_table(
             headers,

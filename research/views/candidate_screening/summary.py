@@ -85,14 +85,18 @@ def _stable(rep: Any) -> str:
 def _pilot(rep: Any) -> str:
     lang = rep.lang
     pr = rep.row(rep.pilot.code)
-    small = 0 < (pr["count_est_total"] or 0) < rep.min_count
+    if 0 < (pr["count_est_total"] or 0) < rep.min_count:
+        # the tables show ".."; a sentence says why
+        return TEXTS(
+            "sum_pilot_small", lang, pilot=rep.pilot.label(), n=rep.n, min_count=rep.min_count
+        )
     return TEXTS(
         "sum_pilot",
         lang,
         pilot=rep.pilot.label(),
         n=rep.n,
-        rr=".." if small else rep.number(pr["need_rate_ratio_est"]),
-        interval=".." if small else rep.interval_text(pr),
+        rr=rep.number(pr["need_rate_ratio_est"]),
+        interval=rep.interval_text(pr),
     )
 
 

@@ -389,9 +389,16 @@ class DecisionBrief:
             caption=self._t("db_need_caption"),
             footnotes=[
                 self._t("db_need_note", k=k, candidate=self.candidate, first=first, last=last),
+                *self._need_legends(rows),
                 c.source_line(),
             ],
         )
+
+    def _need_legends(self, rows: list[list[object]]) -> list[str]:
+        """What ``..`` means in the need table: no trend (last column), no value (the rest)."""
+        width = len(rows[0]) if rows else 0
+        out = [self._t("legend_no_value")] if html.has_missing(rows, range(1, width - 1)) else []
+        return out + self.comparison.no_trend_legend(rows, [width - 1])
 
     def _need_sentence(self) -> str | None:
         """The need in one sentence (the outcome indicator's row), or None without data."""

@@ -10,7 +10,7 @@ import math
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
 from research.core.fmt import check_lang, format_number, format_percent
 
-from .sdid import agreement_sentence, estimator_name
+from .sdid import agreement_sentence, estimator_name, join_words
 from .texts import TEXTS
 
 __all__ = ["conclusion_paragraphs", "power_pct", "verdict_sentence"]
@@ -93,7 +93,13 @@ def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
     True
     """
     lang = check_lang(lang)
-    return TEXTS(f"verdict_{conclusion.verdict}", lang, **_values(conclusion, lang))
+    text = TEXTS(f"verdict_{conclusion.verdict}", lang, **_values(conclusion, lang))
+    left_out = conclusion.evidence.not_estimated
+    if left_out:
+        names = join_words([estimator_name(k, lang) for k in left_out], lang)
+        key = "verdict_not_counted_one" if len(left_out) == 1 else "verdict_not_counted"
+        text += " " + TEXTS(key, lang, names=names[:1].upper() + names[1:])
+    return text
 
 
 def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_ch
 from .checks import check_parameters
 from .conclusion import conclusion_paragraphs, power_pct
 from .sdid import estimator_name, join_words
-from .summary import findings, interval_text, p_text, rr_text
+from .summary import findings, interval_text, no_estimate_periods, p_text, rr_text
 from .texts import TEXTS
 
 if TYPE_CHECKING:
@@ -189,8 +189,10 @@ class PilotEffect:
     def intro(self) -> html.Html:
         """What is estimated, the design choices, and the caveats up front."""
         a = self.a
-        # the methods named and counted from the estimates the conclusion weighs
-        keys = [e.key for e in a.evidence.estimates]
+        # the methods named and counted from the estimators that ran, in the report's order:
+        # those the conclusion weighs and those without a finite estimate or p-value
+        ran = {e.key for e in a.evidence.estimates} | set(a.evidence.not_estimated)
+        keys = [k for k in ("synth", "sdid", "did", "its", "cits") if k in ran]
         pooled = [estimator_name(k, self.lang) for k in keys if k not in ("its", "cits")]
         its_key = "intro_its_controlled" if "cits" in keys else "intro_its"
         out = html.paragraph(
@@ -387,9 +389,11 @@ class PilotEffect:
             ],
             [
                 self._t("res_loo"),
-                fmt.format_range(self._num(s.loo_min, 2), self._num(s.loo_max, 2), self.lang)
-                if s.loo is not None and s.loo.summary.height
-                else "..",
+                ".."
+                if s.loo is None or not s.loo.summary.height
+                else self._num(s.loo_min, 2)
+                if s.loo.summary.height == 1  # one weighted donor: one refit, no range
+                else fmt.format_range(self._num(s.loo_min, 2), self._num(s.loo_max, 2), self.lang),
             ],
         ]
         out += self._measures(
@@ -471,19 +475,38 @@ class PilotEffect:
             [self._t("sdid_res_se", reps=fit.replicates.size), self._num(sd.se, 2)],
             [
                 self._t("sdid_res_ci", level=level),
-                fmt.format_range(self._num(fit.ci[0], 2), self._num(fit.ci[1], 2), self.lang),
+                fmt.format_range(self._num(fit.ci[0], 2), self._num(fit.ci[1], 2), self.lang)
+                if math.isfinite(fit.ci[0])
+                else "..",
             ],
             [self._t("sdid_res_p"), _p(sd.p_value, lang)],
             [self._t("sdid_res_rr"), _rr(sd.rate_ratio, lang)],
             [self._t("sdid_res_rr_ci", level=level), _interval(sd.rr_lower, sd.rr_upper, lang)],
         ]
+        notes = [
+            self._t("sdid_se_note", pilot=self.pilot.name, n=fit.n_control),
+            self._t("sdid_rr_note", pilot=self.pilot.name, cf=self._num(sd.counterfactual, 1)),
+        ]
+        if not math.isfinite(fit.ci[0]):
+            # stats.sdid withholds the interval and p-value when the placebo test cannot
+            # reach the level (its warning says so too); the table says why next to the ".."
+            notes.append(
+                self._t(
+                    "sdid_no_ci_note",
+                    n=fit.n_control,
+                    values=math.comb(fit.n_control, fit.n_treated),
+                    p_min=fmt.format_number(
+                        1 / (math.comb(fit.n_control, fit.n_treated) + 1), 3, lang
+                    ),
+                    alpha=fmt.format_number(1 - fit.level, 2, lang),
+                )
+            )
+        if not math.isfinite(sd.rate_ratio):
+            notes.append(self._t("sdid_no_ratio_note", cf=self._num(sd.counterfactual, 1)))
         out += self._measures(
             rows,
             caption=self._t("est_sdid")[:1].upper() + self._t("est_sdid")[1:] + ".",
-            footnotes=[
-                self._t("sdid_se_note", pilot=self.pilot.name, n=fit.n_control),
-                self._t("sdid_rr_note", pilot=self.pilot.name, cf=self._num(sd.counterfactual, 1)),
-            ],
+            footnotes=notes,
         )
         rows = [
             [self._t("est_sdid"), self._num(fit.estimate, 2)],
@@ -659,7 +682,7 @@ class PilotEffect:
             rows,
             numeric=[False, True, True, True, True, True, True],
             caption=self._t("its_caption"),
-            footnotes=[self._t("its_note"), self._t("counts_note")],
+            footnotes=[self._t("its_note"), *self._its_legend(rows), self._t("counts_note")],
         )
         series = a.its.series.join(
             a.its_data.filter(pl.col("control") == 0).select(
@@ -687,6 +710,16 @@ class PilotEffect:
         )
         out += html.paragraph(self._t("its_limits", n=len(a.post_years)))
         return out
+
+    def _its_legend(self, rows: list[list[object]]) -> list[str]:
+        """What ``..`` means in the ITS table: no finite estimate, or withheld (warnings)."""
+        if not html.has_missing(rows):
+            return []
+        fits = [r for r in (self.a.its, self.a.its_controlled) if r is not None]
+        periods = next((p for r in fits if (p := no_estimate_periods(r)) is not None), None)
+        if periods is not None:
+            return [self._t("its_no_estimate_note", periods=periods)]
+        return [self._t("its_withheld_note")]
 
     def power_section(self) -> html.Html:
         """What effect these data could have detected, in the pilot district after dilution."""

@@ -14,11 +14,12 @@ import math
 from typing import Any
 
 from research.core.fmt import format_number, format_percent, format_range
+from research.core.warnings import NoFiniteEstimateWarning
 
 from .conclusion import power_pct, verdict_sentence
 from .texts import TEXTS
 
-__all__ = ["findings", "interval_text", "p_text", "rr_text"]
+__all__ = ["findings", "interval_text", "no_estimate_periods", "p_text", "rr_text"]
 
 
 def p_text(p: float | None, lang: str) -> str:
@@ -32,66 +33,107 @@ def p_text(p: float | None, lang: str) -> str:
     return format_number(p, 3, lang)
 
 
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
 def rr_text(x: float | None, lang: str) -> str:
     """A rate ratio with two decimals (``∞`` and ``0`` for unbounded interval ends).
 
-    >>> rr_text(0.8123, "sv"), rr_text(math.inf, "en")
-    ('0,81', '∞')
+    A rate ratio cannot be negative, so 0 and below are the unbounded lower end ``0``.
+
+    >>> rr_text(0.8123, "sv"), rr_text(math.inf, "en"), rr_text(0.0, "sv")
+    ('0,81', '∞', '0')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None or math.isnan(x):
         return ".."
-    if math.isinf(x):
-        return "∞" if x > 0 else "0"
+    if math.isinf(x) and x > 0:
+        return "∞"
+    if x <= 0:
+        return "0"
     return format_number(x, 2, lang)
 
 
 def interval_text(lo: float | None, hi: float | None, lang: str) -> str:
-    """An interval of rate ratios.
+    """An interval of rate ratios: ``..`` when it was not estimated, a word when unbounded.
 
-    >>> interval_text(0.5, 1.25, "sv")
-    '0,50–1,25'
+    An interval from 0 to infinity (a randomization test inverted with too few assignments
+    to reject any ratio) excludes nothing, so it is said in words, not as ``0–∞``.
+
+    >>> interval_text(0.5, 1.25, "sv"), interval_text(0.0, math.inf, "sv")
+    ('0,50–1,25', 'obegränsat')
+    >>> interval_text(math.nan, math.nan, "en"), interval_text(0.4, math.inf, "en")
+    ('..', '0.40–∞')
     """
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return ".."
+    if lo <= 0 and math.isinf(hi) and hi > 0:
+        return TEXTS("interval_unbounded", lang)
     return format_range(rr_text(lo, lang), rr_text(hi, lang), lang)
 
 
 def _synth(rep: Any) -> str:
     a, lang = rep.analysis, rep.lang
     s, sd = a.synth, a.sdid
-    return TEXTS(
-        "sum_synth",
-        lang,
+    kw = dict(
         att=format_number(s.att, 2, lang),
         att_pct=format_percent(s.att_pct, 1, lang),
         p_synth=TEXTS("p_of", lang, p=p_text(s.placebo.p_value, lang), n=s.placebo.n_included),
         rr=rr_text(sd.rate_ratio, lang),
+        sdid_att=format_number(sd.att, 2, lang),
+    )
+    if _missing(sd.rate_ratio):
+        # no counterfactual level above 0 to divide by: the ATT alone
+        return TEXTS("sum_synth_sdid_att", lang, **kw)
+    if _missing(sd.p_value) or _missing(sd.rr_lower) or _missing(sd.rr_upper):
+        # too few placebo assignments for the interval's level (stats.sdid withholds both)
+        return TEXTS("sum_synth_sdid_no_ci", lang, n=sd.fit.n_control, **kw)
+    return TEXTS(
+        "sum_synth",
+        lang,
         level=format_percent(100 * sd.fit.level, 0, lang),
         ci=interval_text(sd.rr_lower, sd.rr_upper, lang),
         p_sdid=p_text(sd.p_value, lang),
+        **kw,
+    )
+
+
+def no_estimate_periods(result: Any) -> str | None:
+    """The periods of an ITS fit's :class:`NoFiniteEstimateWarning` (``None``: it has none)."""
+    for w in result.warnings:
+        if isinstance(w, NoFiniteEstimateWarning):
+            return ", ".join(str(x) for x in w.values["periods"])
+    return None
+
+
+def _its_clause(result: Any, lang: str, prefix: str) -> str:
+    """The level shift of an ITS fit in the summary's words, or why there is none."""
+    periods = no_estimate_periods(result)
+    if periods is not None:
+        return TEXTS(f"{prefix}_none", lang, periods=periods)
+    if not (math.isfinite(result.level_p) and math.isfinite(result.level_lower)):
+        return TEXTS(f"{prefix}_no_ci", lang, its=rr_text(result.level_change, lang))
+    return TEXTS(
+        prefix,
+        lang,
+        its=rr_text(result.level_change, lang),
+        its_ci=interval_text(result.level_lower, result.level_upper, lang),
+        its_p=p_text(result.level_p, lang),
     )
 
 
 def _did_its(rep: Any) -> str:
     a, lang = rep.analysis, rep.lang
-    d, its = a.did, a.its
-    kw = dict(
+    d, c = a.did, a.its_controlled
+    return TEXTS(
+        "sum_did_its",
+        lang,
         rr=rr_text(d.rate_ratio, lang),
         level=format_percent(100 * d.level, 0, lang),
         ci=interval_text(d.rr_lower, d.rr_upper, lang),
         p=p_text(d.p_value, lang),
-        its=rr_text(its.level_change, lang),
-        its_ci=interval_text(its.level_lower, its.level_upper, lang),
-        its_p=p_text(its.level_p, lang),
-    )
-    c = a.its_controlled
-    if c is None:
-        return TEXTS("sum_did_its", lang, **kw)
-    return TEXTS(
-        "sum_did_cits",
-        lang,
-        cits=rr_text(c.level_change, lang),
-        cits_ci=interval_text(c.level_lower, c.level_upper, lang),
-        cits_p=p_text(c.level_p, lang),
-        **kw,
+        its=_its_clause(a.its, lang, "sum_its"),
+        cits="" if c is None else _its_clause(c, lang, "sum_cits"),
     )
 
 
@@ -105,9 +147,12 @@ def _power(rep: Any) -> str:
         power=power_pct(float(a.detect.power), lang),
         measured=format_percent(100 * (1 - a.detect.effect_rate_ratio_measured), 1, lang),
     )
+    # a pilot measured directly (no district inside a kommun) needs no "about x % for the
+    # kommun as a whole"
+    direct = "" if a.dilution is not None else "_direct"
     if math.isfinite(mde):
-        return TEXTS("sum_power", lang, mde=format_percent(mde, 1, lang), **kw)
-    return TEXTS("sum_power_none", lang, **kw)
+        return TEXTS(f"sum_power{direct}", lang, mde=format_percent(mde, 1, lang), **kw)
+    return TEXTS(f"sum_power_none{direct}", lang, **kw)
 
 
 def _dilution(rep: Any) -> str | None:

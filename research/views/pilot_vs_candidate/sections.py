@@ -9,7 +9,7 @@ is escaped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,6 +245,8 @@ class PilotVsCandidate:
             official = official or ind.source.startswith("Brå")
             rows.append(row)
         notes = [TEXTS("ci_note", self.lang)]
+        if html.has_missing(rows):
+            notes.append(TEXTS("legend_no_value", self.lang))
         if pilot_ratios:
             notes.append(
                 TEXTS(
@@ -489,6 +491,17 @@ class PilotVsCandidate:
 
         return self._once(("trend", indicator, code), compute)
 
+    def no_trend_legend(
+        self, rows: list[list[object]], columns: Iterable[int] | None = None
+    ) -> list[str]:
+        """The footnote saying what ``..`` means as a trend, if ``rows`` show one."""
+        if not html.has_missing(rows, columns):
+            return []
+        first, last = self.trend_years
+        return [
+            TEXTS("legend_no_trend", self.lang, min_years=MIN_TREND_YEARS, first=first, last=last)
+        ]
+
     def trend_table(self) -> html.Html:
         """Annual % change since the first year after the 2015 break, with intervals."""
         first, last = self.trend_years
@@ -518,7 +531,7 @@ class PilotVsCandidate:
                 headers,
                 rows,
                 numeric=[False] + [True] * len(self.areas),
-                footnotes=[self.source_line()],
+                footnotes=[*self.no_trend_legend(rows), self.source_line()],
                 # rows of two lines (rate, interval): kept whole, the table left 30 % of a
                 # printed page empty after the trend charts (English)
                 breakable=True,

@@ -1,0 +1,71 @@
+"""Reports on thin data say what is missing in words: no ``..`` in a sentence, and a legend
+under every table that shows one.
+
+The reports run as users run them (``run_report``: a real kernel, nbconvert's HTML) on the
+inputs where values drop out: two comparison kommuner (the SDID placebo cannot reach 95 %,
+the DiD randomization test has three assignments), a small pilot kommun (a zero count after
+the start, a counterfactual level below zero), a small candidate (no trend), a small pilot in
+the screening (a pooled count below the suppression limit).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from research.runner.report import run_report
+
+from .htmlcheck import missing_value_faults
+from .pagetext import page_text
+
+pytestmark = pytest.mark.slow
+
+CASES = {
+    "two-donors": ("pilot_effect", {"donors": "similar:2", "lang": "sv"}),
+    "small-pilot": ("pilot_effect", {"pilot": "0482", "lang": "en"}),
+    "small-candidate": ("pilot_vs_candidate", {"candidate": "2403", "lang": "sv"}),
+    "small-candidate-brief": ("decision_brief", {"candidate": "2403", "lang": "en"}),
+    "small-screening-pilot": (
+        "candidate_screening",
+        {"pilot": "0482", "years": "2022-2022", "lang": "sv"},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("reports")
+    return {
+        case: Path(run_report(nb, params, output_root=out / case).html).read_text(encoding="utf-8")
+        for case, (nb, params) in CASES.items()
+    }
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_missing_value_is_explained(pages: dict[str, str], case: str) -> None:
+    assert missing_value_faults(pages[case]) == []
+
+
+def test_the_checker_finds_an_unexplained_missing_value() -> None:
+    table = "<table><tbody><tr><td>Kvot</td><td>..</td></tr></tbody></table>"
+    assert len(missing_value_faults(table)) == 1
+    legend = '<p class="footnote">”..” = uppgift saknas.</p>'
+    assert missing_value_faults(table + legend) == []
+    assert len(missing_value_faults("<p>kvot 0,71 (95 % intervall ..–.., p = ..)</p>")) == 1
+    assert missing_value_faults("<p>celler visas som ”..”.</p>") == []
+
+
+def test_two_donors_say_why_sdid_has_no_interval(pages: dict[str, str]) -> None:
+    text = " ".join(page_text(pages["two-donors"]).split())
+    assert "utan intervall och p-värde: med 2 jämförelsekommuner finns för få placebovärden" in text
+    # the DiD randomization test with 3 assignments excludes no ratio: said, not "0,00–∞"
+    assert "kvot 0,82 (95 % intervall obegränsat, permutations-p 0,667)" in text
+    assert "0,00–∞" not in text
+    # the one weighted donor's leave-one-out refit is one number, not a range from it to itself
+    assert "7,31–7,31" not in text
+
+
+def test_a_small_screening_pilot_says_why_its_ratio_is_not_given(pages: dict[str, str]) -> None:
+    text = " ".join(page_text(pages["small-screening-pilot"]).split())
+    assert "dess kvot mot riket anges inte, eftersom den skulle vila på färre än 5" in text
