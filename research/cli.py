@@ -89,6 +89,24 @@ def _text(key: str, lang: str, /, **values: object) -> str:
     return load_catalogue(Path(__file__).with_name("cli.toml"))(key, lang, **values)
 
 
+def _count(key: str, n: int, lang: str) -> str:
+    r"""``n`` with its noun from ``research/cli.toml``: ``n_<key>_one`` for one, else ``n_<key>``.
+
+    >>> _count("rows", 1, "sv"), _count("rows", 1234, "sv"), _count("files", 2, "en")
+    ('1 rad', '1\xa0234 rader', '2 files')
+    """
+    from research.core.fmt import format_int
+
+    return _text(f"n_{key}_one" if n == 1 else f"n_{key}", lang, n=format_int(n, lang))
+
+
+def _lang() -> str:
+    """The language of the command's messages while it runs (set by :func:`main`)."""
+    from research.core.language import message_lang as chosen
+
+    return chosen()
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line, like every other input error.
 
@@ -317,12 +335,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         lang=schedule.get("batch", {}).get("lang") or "sv",
         schedule=args.schedule,
     )
+    from research.core.fmt import format_int, format_number
+
+    lang = _lang()
     n_fail = len(result.failed)
-    print(f"{len(result.results) - n_fail} reports ok, {n_fail} failed in {result.seconds:.1f} s")
+    reports = _count("reports_ok", len(result.results) - n_fail, lang)
+    seconds = format_number(result.seconds, 1, lang)
+    failed = format_int(n_fail, lang)
+    print(_text("batch_done", lang, reports=reports, failed=failed, seconds=seconds))
     for r in result.failed:
-        print(f"  FAILED {r.task.label}: {r.error}")
-    print(f"index: {result.index}")
-    print(f"log:   {result.log}")
+        print(_text("batch_failed_task", lang, label=r.task.label, error=r.error_in(lang)))
+    print(_text("batch_index", lang, path=result.index))
+    print(_text("batch_log", lang, path=result.log))
     return 0 if result.ok else 1
 
 
@@ -342,12 +366,11 @@ def _report_notebook(name: str) -> str:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from research.core.language import message_lang as chosen_lang
     from research.runner.params import read_params
 
     specs = read_params(args.notebook)
     if not specs:  # a notebook without a parameters cell (one of one's own): say so
-        print(_text("no_parameters", chosen_lang(), notebook=args.notebook))
+        print(_text("no_parameters", _lang(), notebook=args.notebook))
         return 0
     width = max(len(s.name) for s in specs)
     for s in specs:
@@ -380,8 +403,8 @@ def _seconds(option: str, value: float) -> float:
 
     if not (math.isfinite(value) and value > 0):
         raise ParameterError(
-            f"{option} must be a number of seconds above 0 (such as 120), got {value!r}",
-            sv=f"{option} ska vara ett antal sekunder över 0 (till exempel 120), fick {value!r}",
+            _text("seconds_not_positive", "en", option=option, value=repr(value)),
+            sv=_text("seconds_not_positive", "sv", option=option, value=repr(value)),
         )
     return value
 
@@ -390,6 +413,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from research.data.panel import load_panel, panel_conflicts
     from research.data.provenance import verify_files
 
+    lang = _lang()
     if args.data_command == "import":
         from research.data.imports import import_file
 
@@ -397,25 +421,41 @@ def _cmd_data(args: argparse.Namespace) -> int:
             Path(args.path), source=args.source, indicator=args.indicator, year=args.year
         )
         if res.created:
+            rows = _count("rows", res.rows, lang)
             print(
-                f"imported {res.rows} rows from {args.path} as import {res.sha256[:12]} "
-                f"into {res.parquet}"
+                _text(
+                    "imported",
+                    lang,
+                    rows=rows,
+                    path=args.path,
+                    id=res.sha256[:12],
+                    parquet=res.parquet,
+                )
             )
-            _print_changes(res.changes)
+            _print_changes(res.changes, lang)
         else:
-            print(f"{args.path} was already imported (id {res.sha256[:12]}); nothing changed")
+            print(_text("already_imported", lang, path=args.path, id=res.sha256[:12]))
         return 0
     if args.data_command == "imports":
         from research.data.import_store import import_id, list_imports
 
         entries = list_imports()
         if not entries:
-            print("no imports (data/imported is empty)")
+            print(_text("no_imports", lang))
         for e in entries:
             years = e.get("years") or ["?", "?"]
             print(
-                f"{import_id(e)}  {e['imported_at']}  {e['source']:<9} {e['rows']:>6} rows  "
-                f"{years[0]}-{years[1]}  {e['file_name']}"
+                _text(
+                    "import_row",
+                    lang,
+                    id=import_id(e),
+                    at=e["imported_at"],
+                    source=e["source"],
+                    rows=_count("rows", e["rows"], lang),
+                    first=years[0],
+                    last=years[1],
+                    file=e["file_name"],
+                )
             )
         return 0
     if args.data_command == "remove":
@@ -423,16 +463,14 @@ def _cmd_data(args: argparse.Namespace) -> int:
         from research.data.imports import remove_import
 
         gone = remove_import(args.id)
-        print(
-            f"removed import {import_id(gone)} ({gone['file_name']}, {gone['rows']} rows); "
-            "logged in data/imported/imports.log"
-        )
+        rows = _count("rows", gone["rows"], lang)
+        print(_text("removed", lang, id=import_id(gone), file=gone["file_name"], rows=rows))
         return 0
     if args.data_command == "repair":
         from research.data.imports import repair
 
-        done = repair()
-        print("\n".join(done) if done else "nothing to repair")
+        done = repair(lang=lang)
+        print("\n".join(done) if done else _text("nothing_to_repair", lang))
         return 0
     if args.data_command == "fetch":
         from research.data.catalog import load_catalog
@@ -466,57 +504,75 @@ def _cmd_data(args: argparse.Namespace) -> int:
                 base_url=os.environ.get("PILOTBENCH_SCB_URL") or SCB_URL,
             )
         print(
-            f"fetched {res.frame.height} rows in {res.requests} requests; "
-            f"{sum(r.created for r in res.imports)} new import(s)"
+            _text(
+                "fetched",
+                lang,
+                rows=_count("rows", res.frame.height, lang),
+                requests=_count("requests", res.requests, lang),
+                new=_count("new_imports", sum(r.created for r in res.imports), lang),
+            )
         )
         return 0
     if args.data_command == "verify":
         files = verify_files()
-        print(f"{len(files)} files match data/manifest.toml")
+        key = "verified_one" if len(files) == 1 else "verified"
+        print(_text(key, lang, files=_count("files", len(files), lang)))
         return 0
     if args.data_command == "build":
         from research.data.panel import cache_is_current
 
         current = cache_is_current() and not args.force
         panel = load_panel(rebuild=not current)
-        verb = "current" if current else "built (checksums verified)"
-        print(f"panel {verb}: {panel.height} rows, {panel['indicator'].n_unique()} indicators")
+        print(
+            _text(
+                "panel_current" if current else "panel_built",
+                lang,
+                rows=_count("rows", panel.height, lang),
+                indicators=_count("indicators", panel["indicator"].n_unique(), lang),
+            )
+        )
         return 0
     from research.data.imports import data_info
 
     panel = load_panel()
-    print(data_info().text())
+    print(data_info().text(lang))
     from research.data.coverage import BRA_EXPORT_DOC, coverage
     from research.views.coverage_text import coverage_text
 
-    print(coverage_text(coverage(panel), "en"))
-    print(
-        "Brå: no public API, and no tested client (bra-scraper 0.2.4 scrapes the HTML of "
-        "statistik.bra.se/solwebb and ships no recorded responses); export kommun and district "
-        f"tables by hand as described in {BRA_EXPORT_DOC}, then "
-        "`pilotbench data import FILE --source bra`."
-    )
+    print(coverage_text(coverage(panel), lang))
+    print(_text("bra_by_hand", lang, doc=BRA_EXPORT_DOC))
     conflicts = panel_conflicts()
-    print(f"panel: {panel.height} rows")
+    print(_text("panel_rows", lang, rows=_count("rows", panel.height, lang)))
     if conflicts.height:
-        print(f"{conflicts.height} cells where imports differ from the snapshot (import used):")
+        print(_text("panel_conflicts", lang, cells=_count("cells", conflicts.height, lang)))
         print(conflicts.head(20))
     return 0
 
 
-def _print_changes(changes) -> None:
+def _print_changes(changes, lang: str) -> None:
     """List the cells an import changed (old value, new value, where the old one came from)."""
     if changes is None or not changes.height:
         return
-    print(f"{changes.height} cell(s) now have a different value (the new import is used):")
+    key = "changed_cells_one" if changes.height == 1 else "changed_cells"
+    print(_text(key, lang, cells=_count("cells", changes.height, lang)))
     for r in changes.head(20).iter_rows(named=True):
         print(
-            f"  {r['area_code']} {r['area_name']} {r['year']} {r['indicator']} {r['sex']}: "
-            f"{r['value_snapshot']:g} -> {r['value_import']:g} (was from {r['source_snapshot']})"
+            _text(
+                "changed_cell",
+                lang,
+                code=r["area_code"],
+                name=r["area_name"],
+                year=r["year"],
+                indicator=r["indicator"],
+                sex=r["sex"],
+                old=f"{r['value_snapshot']:g}",
+                new=f"{r['value_import']:g}",
+                source=r["source_snapshot"],
+            )
         )
     if changes.height > 20:
-        print(f"  ... and {changes.height - 20} more")
-    print("take the import back with `pilotbench data remove ID` (ids: `pilotbench data imports`)")
+        print(_text("changed_more", lang, n=changes.height - 20))
+    print(_text("take_back", lang))
 
 
 def _one_line_warnings(lang: str = "sv") -> None:

@@ -143,10 +143,18 @@ def test_failures_are_isolated_and_reported(tiny: str, tmp_path: Path) -> None:
     assert "misslyckades" in index and "FAILED" not in index
 
 
-def test_cli_exit_status_on_failure(tiny: str, tmp_path: Path) -> None:
+def test_cli_exit_status_on_failure(
+    tiny: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sched = tmp_path / "s.toml"
     sched.write_text(f'[[job]]\nnotebook = "{tiny}"\nparameters = {{ mode = "raise" }}\n')
+    capsys.readouterr()
+    monkeypatch.setenv("PILOTBENCH_LANG", "sv")  # the closing lines in the messages' language
     assert main(["batch", str(sched), "--output", str(tmp_path / "r"), "--no-progress"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("0 rapporter klara, 1 misslyckades, på ") and lines[0].endswith(" s")
+    assert lines[1].startswith("  MISSLYCKADES ") and lines[2].startswith("index: ")
+    assert lines[3].startswith("logg:  ")
 
 
 def test_two_batches_never_overlap(tmp_path: Path) -> None:

@@ -86,7 +86,9 @@ def test_identical_rerun_is_unchanged(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     out = tmp_path / "reports"
     args = ["batch", str(sched), "--workers", "1", "--no-progress", "--output", str(out)]
+    capsys.readouterr()
     assert main(args) == 0
+    assert capsys.readouterr().out.startswith("1 report ok, 0 failed, in ")  # one, singular
     (first,) = out.glob("*/notebook.ipynb")
     digest = report_digest(first.parent)
     assert main(args) == 0

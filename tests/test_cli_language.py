@@ -153,3 +153,29 @@ def test_swedish_errors_have_no_english_hints(
     code, err = _fails(argv, capsys)
     assert code == 2 and err.startswith(says) and "did you" not in err, err
     assert "menade du" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_data_commands_say_what_they_did_in_the_language(
+    lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`data verify/build/imports/info` printed English whatever the language."""
+    from .swedish import english_words
+
+    monkeypatch.setenv("PILOTBENCH_LANG", lang)
+    out = {}
+    for sub in ("verify", "build", "imports", "info"):
+        assert cli.main(["data", sub]) == 0
+        out[sub] = capsys.readouterr().out
+    expected = {
+        "sv": ("filer stämmer med data/manifest.toml", "panelen är aktuell: 90\xa0901 rader",
+               "inga importer (data/imported är tom)", "Ögonblicksbild: Kolada-ögonblicksbild"),
+        "en": ("files match data/manifest.toml", "panel current: 90,901 rows",
+               "no imports (data/imported is empty)", "Snapshot: Kolada snapshot"),
+    }[lang]  # fmt: skip
+    for sub, said in zip(out, expected, strict=True):
+        assert said in out[sub], (sub, out[sub])
+    if lang == "sv":
+        # the manifest's "retrieved" note and the download's repository name are data
+        text = " ".join(out.values()).replace("Kolada API scrape by the dump repository", "")
+        assert english_words(text, drop=("bra-scraper", "statistik.bra.se/solwebb")) == []

@@ -31,6 +31,7 @@ import polars as pl
 
 from research.core.errors import DataError
 from research.core.i18n import load_catalogue
+from research.core.language import message_lang
 from research.core.locking import (
     FolderNotWritableError,
     atomic_write_bytes,
@@ -388,8 +389,11 @@ def remove_import(import_id_or_name: str, base: Path | None = None) -> dict:
     return gone
 
 
-def repair(base: Path | None = None) -> list[str]:
-    """Repair the data folder; return what was done, one line per action.
+def repair(base: Path | None = None, *, lang: str | None = None) -> list[str]:
+    """Repair the data folder; return what was done, one line per action in ``lang``.
+
+    ``lang`` (``"sv"``/``"en"``) defaults to the messages' language
+    (:func:`research.core.language.message_lang`).
 
     * temporary files of killed runs are removed (by taking the lock);
     * an unreadable import ledger is rebuilt from ``imports.log``;
@@ -401,7 +405,10 @@ def repair(base: Path | None = None) -> list[str]:
     DataError
         When something cannot be repaired (the message says why).
     """
+    from research.core.fmt import check_lang
+
     base = base or data_dir()
+    lang = check_lang(lang or message_lang())
     folder = imports_dir(base)
     done: list[str] = []
     with data_lock(base, "repair"):
@@ -412,8 +419,13 @@ def repair(base: Path | None = None) -> list[str]:
             ledger = {"schema_version": 1, "imports": replay_log(folder)}
             write_ledger(folder, ledger)
             done.append(
-                f"rebuilt {ledger_path} from {folder / LOG_FILE} ({len(ledger['imports'])} "
-                "import(s))"
+                _TEXTS(
+                    "repaired_ledger",
+                    lang,
+                    ledger=ledger_path,
+                    log=folder / LOG_FILE,
+                    n=len(ledger["imports"]),
+                )
             )
         for e in ledger["imports"]:
             if parquet_intact(folder, e):
@@ -434,12 +446,12 @@ def repair(base: Path | None = None) -> list[str]:
             if e.get("parquet_sha256") != hashlib.sha256(data).hexdigest():
                 e["parquet_sha256"] = hashlib.sha256(data).hexdigest()
                 write_ledger(folder, ledger)
-            done.append(f"converted {e['file_name']} again from {orig.name}")
+            done.append(_TEXTS("repaired_parquet", lang, file=e["file_name"], original=orig.name))
         from .panel import cache_is_current, load_panel
 
         if (base / "manifest.toml").exists() and not cache_is_current(base):
             load_panel(base, rebuild=True)
-            done.append("rebuilt the panel cache")
+            done.append(_TEXTS("repaired_cache", lang))
     return done
 
 
@@ -450,41 +462,67 @@ class DataInfo:
     snapshot: dict | None
     imports: list[dict]
     overlapping_rows: int
-    notes: list[str]
+    notes: list[DataError]
 
-    def text(self) -> str:
-        """Render as plain text for the command line or a notebook."""
+    def text(self, lang: str | None = None) -> str:
+        """Render as plain text for the command line or a notebook.
+
+        ``lang`` (``"sv"`` or ``"en"``) defaults to the messages' language
+        (:func:`research.core.language.message_lang`).
+        """
+        from research.core.fmt import check_lang, format_int  # Babel, only when shown
+
+        lang = check_lang(lang or message_lang())
+
+        def say(key: str, **values: object) -> str:
+            return _TEXTS(key, lang, **values)
+
         out = []
         if self.snapshot:
             s = self.snapshot
-            out.append(f"Snapshot: {s.get('title', s.get('id'))}")
-            out.append(f"  from {s.get('publisher', '?')}; retrieved {s.get('retrieved', '?')}")
+            title = s.get("title", {}).get(lang) if isinstance(s.get("title"), dict) else None
+            out.append(say("info_snapshot", title=title or s.get("id")))
+            out.append(
+                say("info_from", publisher=s.get("publisher", "?"), at=s.get("retrieved", "?"))
+            )
             if "rows" in s:
                 out.append(
-                    f"  {s['rows']} rows, years {s['years'][0]}-{s['years'][1]}, "
-                    f"{s['areas']} areas, {len(s['indicators'])} indicators"
+                    say(
+                        "info_size",
+                        rows=format_int(s["rows"], lang),
+                        first=s["years"][0],
+                        last=s["years"][1],
+                        areas=format_int(s["areas"], lang),
+                        indicators=len(s["indicators"]),
+                    )
                 )
         else:
-            out.append("Snapshot: not available")
+            out.append(say("info_no_snapshot"))
         if not self.imports:
-            out.append("Imports: none (data/imported is empty)")
+            out.append(say("info_no_imports"))
         else:
-            out.append(f"Imports: {len(self.imports)} file(s)")
+            out.append(say("info_imports", n=len(self.imports)))
             for e in self.imports:
                 years = e.get("years") or ["?", "?"]
                 out.append(
-                    f"  {e['file_name']} [{e['source']}] imported {e['imported_at']}: "
-                    f"{e['rows']} rows, years {years[0]}-{years[1]}, {e['areas']} areas "
-                    f"({', '.join(e['levels'])}), indicators {', '.join(e['indicators'])}; "
-                    f"sha256 {e['sha256'][:12]}"
-                    + (f"; from {e['origin']}" if e.get("origin") else "")
+                    say(
+                        "info_import",
+                        file=e["file_name"],
+                        source=e["source"],
+                        at=e["imported_at"],
+                        rows=format_int(e["rows"], lang),
+                        first=years[0],
+                        last=years[1],
+                        areas=e["areas"],
+                        levels=", ".join(e["levels"]),
+                        indicators=", ".join(e["indicators"]),
+                        sha=e["sha256"][:12],
+                    )
+                    + (say("info_origin", origin=e["origin"]) if e.get("origin") else "")
                 )
             if self.overlapping_rows:
-                out.append(
-                    f"  {self.overlapping_rows} row(s) are covered by more than one "
-                    "import; the most recent import is used"
-                )
-        out.extend(f"Note: {n}" for n in self.notes)
+                out.append(say("info_overlap", n=format_int(self.overlapping_rows, lang)))
+        out.extend(say("info_snapshot_failed", message=n.message(lang)) for n in self.notes)
         return "\n".join(out)
 
 
@@ -504,7 +542,7 @@ def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> Dat
     ([], True)
     """
     base = base or data_dir()
-    notes: list[str] = []
+    notes: list[DataError] = []
     snapshot = None
     if include_snapshot:
         try:
@@ -516,13 +554,15 @@ def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> Dat
             panel = load_panel(base)
             snapshot = {
                 "id": SNAPSHOT_SOURCE,
-                "title": manifest.text(SNAPSHOT_SOURCE, "title", "en") if meta else None,
+                "title": {g: manifest.text(SNAPSHOT_SOURCE, "title", g) for g in ("sv", "en")}
+                if meta
+                else None,
                 "publisher": meta.get("publisher"),
                 "retrieved": meta.get("retrieved"),
                 **_summary(panel),
             }
-        except DataError as exc:
-            notes.append(f"the snapshot could not be loaded: {exc}")
+        except DataError as exc:  # worded when shown: "the snapshot could not be loaded: ..."
+            notes.append(exc)
     entries = list_imports(base)
     overlap = 0
     if entries:
