@@ -13,10 +13,11 @@ Errors caused by input are printed as one readable message (no traceback) and gi
 status 2; a report that fails while running gives exit status 1. ``PILOTBENCH_KOLADA_URL`` and
 ``PILOTBENCH_SCB_URL`` point ``data fetch`` at a mirror (or a test server).
 
-The command's own messages (errors, warnings, interruptions) are in one language, chosen by
-:func:`message_lang` alone: the report language when ``--lang`` is given, else
-``$PILOTBENCH_LANG`` (``sv`` or ``en``), else Swedish, the project's default. Their wording is
-in ``research/cli.toml``; ``--help`` and the commands' results are in English.
+The command's own messages (errors, warnings, interruptions, and what ``batch`` and ``data``
+did) are in one language, chosen by :func:`message_lang` alone: the report language when
+``--lang`` is given, else ``$PILOTBENCH_LANG`` (``sv`` or ``en``), else Swedish, the project's
+default. Their wording is in ``research/cli.toml``; ``--help`` and the descriptions of
+``areas`` and ``params`` are in English.
 """
 
 from __future__ import annotations
@@ -142,8 +143,9 @@ def build_parser(lang: str = "sv") -> argparse.ArgumentParser:
         epilog="Areas are given by name (Huddinge, Sodertalje) or by code as text (0126). "
         "Errors in the input are printed as one message and give exit status 2; a report "
         "that fails while running gives exit status 1. Messages (errors, warnings, "
-        "interruptions) are in the report language when --lang is given, else in "
-        f"${LANG_ENV} (sv or en), else in Swedish; help and results are in English.",
+        "interruptions, and what batch and data did) are in the report language when --lang "
+        f"is given, else in ${LANG_ENV} (sv or en), else in Swedish; help and the "
+        "descriptions of areas and params are in English.",
     )
     p.add_argument("--version", action="version", version=f"pilotbench {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=parser_class)

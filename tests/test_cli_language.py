@@ -125,8 +125,8 @@ def test_pilotbench_warnings_are_worded_in_the_language(
 
 def test_the_rule_is_in_the_help() -> None:
     help_text = " ".join(cli.build_parser().format_help().split())
-    assert "in the report language when --lang is given, else in $PILOTBENCH_LANG (sv or en)" \
-        ", else in Swedish" in help_text  # fmt: skip
+    assert "and what batch and data did) are in the report language when --lang is given, " \
+        "else in $PILOTBENCH_LANG (sv or en), else in Swedish" in help_text  # fmt: skip
 
 
 def test_the_cli_messages_are_one_line_in_both_languages() -> None:
