@@ -118,3 +118,42 @@ def test_a_failing_assert_in_a_notebook_fails_its_report(tmp_path: Path) -> None
     made = [p for p in out.iterdir() if not p.name.startswith((".", "failed"))]
     assert made == [ok.html.parent]  # nothing written for the refused run
     assert len(list((out / "failed").glob("*.ipynb"))) == 1
+
+
+def test_ones_own_modules_keep_their_asserts_and_the_libraries_stay_optimised(
+    tmp_path: Path,
+) -> None:
+    """A notebook's checks.py ran without its asserts under -OO: the report passed numbers
+    that the same notebook refused in JupyterLab."""
+    (tmp_path / "mychecks.py").write_text(
+        '"""My checks."""\n\n\ndef proportion(x):\n    assert 0 <= x <= 1, "not a share"\n'
+        "    return x\n",
+        encoding="utf-8",
+    )
+    pkg = tmp_path / "mypkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text('"""Package doc."""\nassert True\n', encoding="utf-8")
+    (pkg / "rules.py").write_text("def check():\n    assert False, 'rule'\n", encoding="utf-8")
+    session = KernelSession()
+    session.start()
+    try:
+        got = _run_cells(
+            session,
+            [
+                f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+                "import mychecks, mypkg, mypkg.rules, numpy, research.stats.glm\n"
+                "print(mychecks.__doc__, mypkg.__doc__, numpy.__doc__ is None,"
+                " research.stats.glm.fit_glm.__doc__ is None)",
+                "mychecks.proportion(2.0)",
+                "mypkg.rules.check()",
+                "print(mychecks.proportion(0.5))",
+            ],
+        )
+    finally:
+        session.shutdown()
+    assert got == [
+        ("ok", "My checks. Package doc. True True"),
+        ("error", "AssertionError"),
+        ("error", "AssertionError"),
+        ("ok", "0.5"),
+    ]
