@@ -69,3 +69,21 @@ def test_two_donors_say_why_sdid_has_no_interval(pages: dict[str, str]) -> None:
 def test_a_small_screening_pilot_says_why_its_ratio_is_not_given(pages: dict[str, str]) -> None:
     text = " ".join(page_text(pages["small-screening-pilot"]).split())
     assert "dess kvot mot riket anges inte, eftersom den skulle vila på färre än 5" in text
+
+
+def test_a_small_kommun_pilot_is_worded_as_a_kommun_and_its_p_value_is_flagged(
+    pages: dict[str, str],
+) -> None:
+    text = " ".join(page_text(pages["small-pilot"]).split())
+    # no district inside Flen: no "about x % for Flen as a whole", no district column
+    assert "A 20% drop in Flen would have been detected with probability" in text
+    assert "for Flen as a whole" not in text and "Equivalent in" not in text
+    assert "every case in the district" not in text
+    # about one case a year against comparison kommuner of about three: the plain
+    # randomization test over-rejects, and both the DiD and the power section say so
+    assert "Flen has fewer cases than the comparison kommuner" in text
+    assert "The p-value is therefore too small (MacKinnon & Webb 2020)" in text
+    assert "the false alarms are not counted as detection" in text
+    # the zero in 2021 only the ITS intervention terms fit: no level shift is given
+    assert "no level shift can be estimated (no cases in 2021" in text
+    assert "level shift 0.00" not in text

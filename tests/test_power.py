@@ -542,3 +542,58 @@ def test_swedish_error_keeps_the_english_message():
         "dilution × district_rate_ratio = 1.500 > 1: pilotområdet skulle ha fler händelser "
         "än hela det mätta området; kontrollera båda talen."
     )
+
+
+# ------------------------------------------------- randomization inference, a small treated unit
+
+
+def _ri_rates(b, C, J, pre, post, rr, alpha=0.05, n=200_000, seed=5):
+    """Rejection rates of the plain and the calibrated randomization test, by Monte Carlo on
+    normal estimates with the delta-method variances written out here (module notes)."""
+    c = C / J
+    v1 = 1 / (b * pre) + 1 / (b * post * rr) + 1 / (C * pre) + 1 / (C * post)
+    v1_null = 1 / (b * pre) + 1 / (b * post) + 1 / (C * pre) + 1 / (C * post)
+    v0 = (1 / pre + 1 / post) * (1 / c + 1 / (C - c + b))
+    rng = np.random.default_rng(seed)
+    x = np.abs(rng.normal(math.log(rr), math.sqrt(v1), size=n))
+    placebo = np.abs(rng.normal(0.0, math.sqrt(v0), size=(n, J)))
+    k = math.floor(alpha * (J + 1) + 1e-9)
+    plain = np.mean(np.sum(placebo >= x[:, None], axis=1) <= k - 1)
+    calibrated = np.mean(
+        np.sum(placebo / math.sqrt(v0) >= (x / math.sqrt(v1_null))[:, None], axis=1) <= k - 1
+    )
+    return float(plain), float(calibrated)
+
+
+@pytest.mark.parametrize(
+    ("b", "C"),
+    [(1.0, 150.0), (4.0, 150.0), (240.0, 160.0), (5.0, 150.0)],  # small, mid, large, equal
+)
+def test_randomization_power_counts_no_false_alarms(b, C):
+    """Flen (about 1 case a year against 30 comparison kommuner of about 5) was credited
+    with 17 % power to detect a 20 % drop, Härnösand (about 4) with 3 %: the plain test's
+    false alarms, when the pilot is noisier than the placebos, were counted as power."""
+    kw = dict(n_control=30, control_count=C, years_pre=6, years_post=2, inference="permutation")
+    for rr in (1.0, 0.8, 0.5):
+        plain, calibrated = _ri_rates(b, C, 30, 6, 2, rr)
+        want = min(plain, calibrated)
+        se = math.sqrt(want * (1 - want) / 200_000)
+        assert power_at(rr, b, **kw) == pytest.approx(want, abs=4 * se + 1e-3), (b, rr)
+    # with no effect the power is the nominal size 1/31, whatever the pilot's size
+    assert power_at(1.0, b, **kw) <= 1 / 31 + 1e-9
+
+
+def test_randomization_power_grows_with_the_pilots_counts():
+    kw = dict(n_control=30, control_count=150.0, years_pre=6, years_post=2,
+              inference="permutation")  # fmt: skip
+    # pilots with fewer cases than a comparison kommun (5 a year): more cases, more power
+    # (a larger pilot faces the placebos' own noise, and the plain test's power falls again)
+    powers = [power_at(0.8, b, **kw) for b in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    assert powers == sorted(powers), powers
+    r = minimum_detectable_effect(1.0, **kw)
+    (size,) = [n for n in r.notes if n.code == "permutation_size"]
+    plain0, _ = _ri_rates(1.0, 150.0, 30, 6, 2, 1.0)
+    assert size.values["size"] == pytest.approx(plain0, abs=0.01)
+    assert "inte 5\u00a0%" in note_texts([size], "sv")[0]
+    big = minimum_detectable_effect(240.0, **{**kw, "control_count": 160.0})
+    assert "permutation_size" not in [n.code for n in big.notes]  # conservative, no note

@@ -49,6 +49,17 @@ power is ``E[ P(Binomial(J, 2 Phi(-|X| / SE0)) <= k - 1) ]`` with ``X ~ N(delta,
 integrated numerically (trapezoid rule). Under no effect and exchangeable units it gives
 exactly ``k / (J + 1)``.
 
+A treated unit with fewer events than the comparison units (a small pilot kommun) has a
+noisier estimate than the placebos (``SE1 > SE0``), and the plain test then rejects more
+often than ``k / (J + 1)`` with no effect at all (MacKinnon & Webb 2020: randomization
+inference over-rejects when the treated cluster is small). Those rejections are false alarms,
+not power: the power reported is the smaller of the test's own rejection rate and that of the
+same test calibrated to its nominal size (each estimate divided by its standard error under
+no effect, the placebo ``SE0`` replaced by the treated unit's ``SE1`` at ``delta = 0``), so a
+design is credited neither with false alarms nor with a better test than the one used. The
+plain test's size is reported (note ``permutation_size``) when it exceeds the nominal by more
+than a quarter. Power then no longer rises as the pilot's counts shrink.
+
 ``method="simulation"`` draws Poisson (``phi = 1``) or negative binomial (NB1, variance
 ``phi * mean``: a gamma-Poisson mixture with gamma shape ``mu / (phi - 1)``) pre- and
 post-period totals for the treated unit and ``J`` equal comparison units, plants the effect,
@@ -126,6 +137,10 @@ _GRID = 1600
 # density (error < 1e-12 against the exact k / (J + 1) under no effect).
 _QUAD_NODES = np.linspace(-10.0, 10.0, 241)
 _QUAD_WEIGHTS = norm_pdf(_QUAD_NODES) * (_QUAD_NODES[1] - _QUAD_NODES[0])
+#: The plain randomization test's size under no effect is reported (``permutation_size``)
+#: when it exceeds its nominal ``k / (J + 1)`` by more than this factor (a 5 % test that
+#: rejects more than 6.25 % of the time with no effect).
+_SIZE_TOLERANCE = 1.25
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,8 +304,24 @@ def _z(p: float) -> float:
     return float(norm_ppf(p))
 
 
+def _ri_rejection(delta: np.ndarray, se1: np.ndarray, se0: np.ndarray, J: int, k: int) -> Any:
+    """P(the treated |estimate| is among the ``k`` largest of ``J + 1``), normal placebos.
+
+    The treated estimate is ``N(delta, se1^2)``, the ``J`` placebo estimates independent
+    ``N(0, se0^2)``; integrated over the treated estimate by the trapezoid rule.
+    """
+    x = delta[..., None] + se1[..., None] * _QUAD_NODES  # (n, m, q)
+    q = 2.0 * norm_sf(np.abs(x) / se0)
+    ok = special.bdtr(k - 1, J, q)
+    return np.sum(ok * _QUAD_WEIGHTS, axis=-1)
+
+
 def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np.ndarray:
-    """Power of the test at true measured log rate ratios ``delta`` (shape (n, m))."""
+    """Power of the test at true measured log rate ratios ``delta`` (shape (n, m)).
+
+    For randomization inference the smaller of the test's own rejection rate and that of the
+    test calibrated to its nominal size (module notes): false alarms are not power.
+    """
     se1 = np.sqrt(model.var(delta))
     if inference == "wald":
         z = _z(1 - alpha / 2)
@@ -302,10 +333,24 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
     if k == 0:
         return np.zeros(np.broadcast_shapes(delta.shape, se1.shape))
     se0 = np.sqrt(model.var_placebo())[..., None]
-    x = delta[..., None] + se1[..., None] * _QUAD_NODES  # (n, m, q)
-    q = 2.0 * norm_sf(np.abs(x) / se0)
-    ok = special.bdtr(k - 1, J, q)
-    return np.sum(ok * _QUAD_WEIGHTS, axis=-1)
+    plain = _ri_rejection(delta, se1, se0, J, k)
+    se1_null = np.sqrt(model.var(np.zeros((model.b.size, 1))))[..., None]
+    calibrated = _ri_rejection(delta, se1, se1_null, J, k)
+    return np.minimum(plain, calibrated)
+
+
+def _ri_size(model: _Model, alpha: float) -> float:
+    """The plain randomization test's rejection rate under no effect (largest over baselines)."""
+    J = model.J
+    assert J is not None
+    k = math.floor(alpha * (J + 1) + 1e-9)
+    if k == 0:
+        return 0.0
+    zero = np.zeros((model.b.size, 1))
+    se1 = np.sqrt(model.var(zero))
+    se0 = np.sqrt(model.var_placebo())[..., None]
+    size = _ri_rejection(zero, se1, se0, J, k)
+    return float(np.nanmax(size))
 
 
 def _solve_mde(
@@ -365,8 +410,11 @@ class PowerNote:
         ``"dilution"`` (the pilot area is a ``share`` of the measured area),
         ``"overdispersion"`` (``phi`` > 1 assumed), ``"permutation_approx"`` (power of
         randomization inference approximated), ``"simulation"`` (``n_sim``, ``power``,
-        ``mc_se``: Monte Carlo standard error) or ``"dilution_exceeds"`` (removing every
-        pilot-area event changes the measured area less than the MDE).
+        ``mc_se``: Monte Carlo standard error), ``"dilution_exceeds"`` (removing every
+        pilot-area event changes the measured area less than the MDE) or
+        ``"permutation_size"`` (the plain randomization test rejects ``size`` of the time
+        with no effect, more than its nominal level near ``alpha``: a treated unit noisier
+        than the placebos).
     values
         The numbers the note refers to.
     """
@@ -535,6 +583,11 @@ def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerN
         notes.append(PowerNote("overdispersion", {"phi": model.phi}))
     if inference == "permutation":
         notes.append(PowerNote("permutation_approx"))
+        if J is not None and 1.0 / (J + 1) <= alpha:
+            size = _ri_size(model, alpha)
+            nominal = math.floor(alpha * (J + 1) + 1e-9) / (J + 1)
+            if size > _SIZE_TOLERANCE * nominal:
+                notes.append(PowerNote("permutation_size", {"size": size, "alpha": alpha}))
     return notes
 
 
@@ -880,14 +933,20 @@ def _sim_power(
     post = _draw(rng, np.broadcast_to(mu_post, (n_sim, J + 1)), phi)
     d = _collapsed_estimates(pre, post)
     if inference == "permutation":
-        a = np.abs(d)
-        a0 = a[:, :1]
-        valid = ~np.isnan(a)
-        # ties as in the permutation tests themselves (stats/_resampling)
-        ge = np.sum(valid & at_least_as_extreme(a, a0, axis=1), axis=1)
-        p = ge / valid.sum(axis=1)
-        rej = (p <= alpha + 1e-12) & ~np.isnan(a[:, 0])
-        return float(np.mean(rej))
+        # the test as run, and the same test on estimates divided by their null standard
+        # errors (calibrated to its nominal size); the smaller rejection rate (module notes)
+        v1 = float(model.var(np.zeros((1, 1)))[0, 0])
+        v0 = float(model.var_placebo()[0, 0])
+        se_null = np.sqrt(np.concatenate([[v1], np.full(J, v0)]))
+        rates = []
+        for a in (np.abs(d), np.abs(d) / se_null):
+            a0 = a[:, :1]
+            valid = ~np.isnan(a)
+            # ties as in the permutation tests themselves (stats/_resampling)
+            ge = np.sum(valid & at_least_as_extreme(a, a0, axis=1), axis=1)
+            p = ge / valid.sum(axis=1)
+            rates.append(float(np.mean((p <= alpha + 1e-12) & ~np.isnan(a[:, 0]))))
+        return min(rates)
     t_pre, t_post, c_pre, c_post = _haldane(
         pre[:, 0], post[:, 0], pre.sum(axis=1) - pre[:, 0], post.sum(axis=1) - post[:, 0]
     )

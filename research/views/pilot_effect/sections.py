@@ -618,7 +618,7 @@ class PilotEffect:
         out += self._measures(
             rows,
             caption=self._t("did_caption"),
-            footnotes=[self._t("did_rr_note"), self._t("counts_note")],
+            footnotes=[self._t("did_rr_note"), *self._did_size_note(), self._t("counts_note")],
         )
         out += html.callout(
             self._t("method_heading"),
@@ -721,18 +721,40 @@ class PilotEffect:
             return [self._t("its_no_estimate_note", periods=periods)]
         return [self._t("its_withheld_note")]
 
+    def _did_size_note(self) -> list[str]:
+        """The randomization test's false-alarm rate, when the pilot is noisier than the rest.
+
+        From the power calculation's ``permutation_size`` note (research.stats.power): the
+        same condition makes the DiD p-value too small.
+        """
+        for n in self.a.power.notes:
+            if n.code == "permutation_size":
+                return [
+                    self._t(
+                        "did_size_note",
+                        pilot=self.pilot.name,
+                        size=self._pct(100 * n.values["size"], 0),
+                        alpha=self._pct(100 * n.values["alpha"], 0),
+                    )
+                ]
+        return []
+
     def power_section(self) -> html.Html:
         """What effect these data could have detected, in the pilot district after dilution."""
         a, pw = self.a, self.a.power
+        # the power assumes no under-dispersion: a time-series dispersion below 1 is raised
+        # to 1 (research.analyses.effect), and the text says so
+        below = math.isfinite(a.its.dispersion) and a.its.dispersion < a.overdispersion
         out = self._opening(
             "power",
-            "power_method",
+            "power_method_floor" if below else "power_method",
             base=self._num(a.baseline_count, 0),
             pre=len([y for y in range(a.fit_start, a.treatment_year)]),
             post=len(a.post_years),
             n=a.did.n_units - 1,
             control=self._num(a.control_count, 0),
             phi=self._num(a.overdispersion, 2),
+            phi_model=self._num(a.its.dispersion, 2),
         )
 
         def mde(x: float) -> str:
@@ -746,22 +768,25 @@ class PilotEffect:
                 mde(a.power_its.mde_pct),
             ],
         ]
-        district = a.programme.district if a.dilution is not None else self.pilot.name
+        headers = [self._t("col_design"), self._t("col_mde_kommun", pilot=self.pilot.name)]
+        # a district pilot measured in kommun figures: the drop in the district too; a pilot
+        # measured directly has one column and no dilution to speak of
+        direct = a.dilution is None
+        if direct:
+            rows = [r[:2] for r in rows]
+        else:
+            headers.append(self._t("col_mde_district", district=a.programme.district))
         out += html.table(
-            [
-                self._t("col_design"),
-                self._t("col_mde_kommun", pilot=self.pilot.name),
-                self._t("col_mde_district", district=district),
-            ],
+            headers,
             rows,
-            numeric=[False, True, True],
+            numeric=[False] + [True] * (len(headers) - 1),
             caption=self._t("power_caption"),
-            footnotes=[self._t("power_note")],
+            footnotes=[self._t("power_note_direct" if direct else "power_note")],
         )
         out += html.paragraph(
             self._t(
-                "power_detect",
-                district=district,
+                "power_detect_direct" if direct else "power_detect",
+                district=self.pilot.name if direct else a.programme.district,
                 power=power_pct(float(a.detect.power), self.lang),
                 measured=self._pct(100 * (1 - a.detect.effect_rate_ratio_measured), 1),
                 pilot=self.pilot.name,
