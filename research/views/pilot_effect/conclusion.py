@@ -171,7 +171,10 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         labels = "; ".join(_break_label(b, lang) for b in evidence.breaks)
         text = TEXTS("concl_breaks", lang, labels=labels)
         if near:
-            text += " " + TEXTS("concl_break_near", lang, year=near[-1][0])
+            year = near[-1][0]
+            t = evidence.treatment_year
+            where = "before" if year < t else "same" if year == t else "after"
+            text += " " + TEXTS(f"concl_break_near_{where}", lang, year=year)
         out.append(text)
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
         out.append(TEXTS("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Unpack
 import polars as pl
 
 from research.analyses.effect import EffectAnalysis, EffectReportOptions, pilot_effect_analysis
+from research.analyses.effect_window import MIN_PRE_YEARS
 from research.core import fmt
 from research.core.errors import PilotbenchWarning
 from research.core.warnings import DonorRangeWarning, warning_text
@@ -213,18 +214,44 @@ class PilotEffect:
                 its_start=a.start_year,
             )
         )
+        month = int(a.pilot_start.split("-")[1])
         out += html.paragraph(
             self._t(
-                "treatment_year",
+                "treatment_year" if month > 1 else "treatment_year_january",
                 year=a.treatment_year,
                 start=fmt.format_month(a.pilot_start, self.lang),
                 full=a.first_full_year,
+                months=13 - month,
             )
         )
-        out += html.paragraph(
-            self._t("fit_window", fit_start=a.fit_start, pre_last=a.treatment_year - 1)
-        )
-        return out + self.caveats()
+        return out + html.paragraph(self._fit_window_text()) + self.caveats()
+
+    def _fit_window_text(self) -> str:
+        """Where the period before starts, and whether it follows or crosses a series break."""
+        a = self.a
+        pre_last = a.treatment_year - 1
+        after = [b for b in a.breaks if b.first_year == a.fit_start and a.fit_start > a.start_year]
+        crossed = [b for b in a.breaks_fit if a.fit_start < b.first_year <= pre_last]
+        if after:
+            text = self._t(
+                "fit_window", fit_start=a.fit_start, pre_last=pre_last,
+                label=after[0].label(self.lang),
+            )  # fmt: skip
+        else:
+            text = self._t("fit_window_plain", fit_start=a.fit_start, pre_last=pre_last)
+        if crossed:
+            text += " " + self._t(
+                "fit_window_crosses_one" if len(crossed) == 1 else "fit_window_crosses",
+                years=join_words([str(b.first_year) for b in crossed], self.lang),
+                min_pre=MIN_PRE_YEARS,
+            )
+        return text
+
+    def _break_near(self, year: int, prefix: str) -> str:
+        """The sentence on a break next to the pilot start: before it, the same year, after."""
+        t = self.a.treatment_year
+        where = "before" if year < t else "same" if year == t else "after"
+        return self._t(f"{prefix}_{where}", year=year)
 
     def caveats(self) -> html.Html:
         """The caveats every reader must see before any number."""
@@ -250,7 +277,7 @@ class PilotEffect:
             near = [b for b in a.breaks if abs(b.first_year - a.treatment_year) <= 1]
             if near:
                 text += " " + near[-1].description(self.lang)
-                text += " " + self._t("cav_break_near", year=near[-1].first_year)
+                text += " " + self._break_near(near[-1].first_year, "cav_break_near")
             lines.append(text)
         lines.append(self._t("cav_counts"))
         lines.append(self._t("cav_reporting"))

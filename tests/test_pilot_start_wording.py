@@ -1,0 +1,49 @@
+"""The pilot_effect report's design sentences follow the pilot start and the series breaks.
+
+Found by exploratory testing with ``pilot_start=2019-01``: the report said 2019 was "partly
+treated" with "nine pilot months" (true of April only), that the period before started "after
+the 2015 break" while it started in 2008 and crossed it, and that the 2020 break lay "right
+before the pilot start" although it came a year after it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from research.views.pilot_effect.sections import pilot_effect
+
+pytestmark = pytest.mark.slow
+
+
+def _text(pilot_start: str, lang: str) -> str:
+    rep = pilot_effect(pilot_start=pilot_start, lang=lang)
+    html = str(rep.intro()._repr_html_())
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ").split())
+
+
+def test_a_january_start_is_a_full_first_year_and_the_window_crosses_2015() -> None:
+    text = _text("2019-01", "sv")
+    assert "så 2019 är det första hela pilotåret" in text and "delvis" not in text
+    assert "Jämförelsen före starten avser 2008–2018." in text
+    assert "Den perioden korsar brottet i serien 2015: efter brottet finns färre än 5 år" in text
+    assert "efter brottet i serien (2015" not in text  # it does not start after the break
+    assert "Brottet 2020 ligger precis efter pilotstarten" in text
+    assert "precis före" not in text
+
+
+def test_a_july_start_counts_its_months_and_the_break_of_its_own_year() -> None:
+    text = _text("2020-07", "en")
+    assert "so 2020 is partly treated" in text
+    assert "a year with 6 of its 12 months after the start" in text
+    assert "The comparison before the start thus covers 2015–2019." in text
+    assert "That period crosses the series break of 2019:" in text
+    assert "The 2020 break happened in the year the pilot started" in text
+
+
+def test_the_case_start_reads_as_before() -> None:
+    text = _text("2021-04", "sv")
+    assert "ett år med 9 av 12 månader efter starten" in text
+    assert "Perioden före börjar 2015, efter brottet i serien (2015: endast brott" in text
+    assert "Brottet 2020 ligger precis före pilotstarten" in text
