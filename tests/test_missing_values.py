@@ -87,3 +87,13 @@ def test_a_small_kommun_pilot_is_worded_as_a_kommun_and_its_p_value_is_flagged(
     # the zero in 2021 only the ITS intervention terms fit: no level shift is given
     assert "no level shift can be estimated (no cases in 2021" in text
     assert "level shift 0.00" not in text
+
+
+def test_a_brief_for_a_kommun_without_cases_says_why_no_power_is_shown(
+    pages: dict[str, str],
+) -> None:
+    """The section "Would an effect show in Bjurholm?" and its summary line vanished."""
+    text = " ".join(page_text(pages["small-candidate-brief"]).split())
+    said = "Bjurholm had no reported cases of gross violation of a woman's integrity in 2020–2022"
+    assert text.count(said) == 2  # the summary and the section
+    assert "Could an effect be seen in Bjurholm?" in text

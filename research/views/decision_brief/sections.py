@@ -289,8 +289,7 @@ class DecisionBrief:
                 )
             )
         res = self.detectability()
-        if res:
-            findings.append(self._power_sentence(res))
+        findings.append(self._power_sentence(res) if res else self._no_power_sentence())
         return html.summary(self._t("summary_heading"), [f for f in findings if f])
 
     def question(self) -> html.Html:
@@ -498,8 +497,8 @@ class DecisionBrief:
         """Whether a plausible drop in the candidate could be detected, and after how long."""
         res = self.detectability()
         out = html.heading(self._t("db_power_heading", candidate=self.candidate), 2)
-        if not res:
-            return html.Html("")
+        if not res:  # no cases (or no values) to measure a drop by: said, not left out
+            return out + html.paragraph(self._no_power_sentence(), cls="lead")
         first, last = self._window()
         plausible = format_percent(100 * PLAUSIBLE_DROP, 0, self.lang)
         out += html.paragraph(
@@ -538,6 +537,18 @@ class DecisionBrief:
                 power=power_pct(float(d_phi.power), self.lang),
             )
         return out + html.paragraph(text, cls="lead")
+
+    def _no_power_sentence(self) -> str:
+        """Why no power is computed: no reported cases, or no values, in the window."""
+        first, last = self._window()
+        base = self.baseline_count()
+        return self._t(
+            "db_power_no_values" if base is None else "db_power_no_cases",
+            candidate=self.candidate,
+            indicator=self._ind(self.effect.indicator).lower(),
+            first=first,
+            last=last,
+        )
 
     def _mde(self, d: DetectResult) -> str:
         pct = float(d.mde.mde_pct)

@@ -10,6 +10,7 @@ import math
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
 from research.core.fmt import check_lang, format_number, format_percent
 
+from .numbers import p_text
 from .sdid import agreement_sentence, estimator_name, join_words
 from .texts import TEXTS
 
@@ -177,7 +178,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
             text += " " + TEXTS(f"concl_break_near_{where}", lang, year=year)
         out.append(text)
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
-        out.append(TEXTS("concl_pretrend", lang, p=format_number(evidence.pretrend_p, 3, lang)))
+        out.append(TEXTS("concl_pretrend", lang, p=p_text(evidence.pretrend_p, lang)))
     if evidence.n_post_years < 3:
         out.append(TEXTS("concl_short", lang, n=evidence.n_post_years))
     return tuple(out)

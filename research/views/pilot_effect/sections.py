@@ -33,8 +33,9 @@ from research.views.power_text import note_texts
 from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .checks import check_parameters
 from .conclusion import conclusion_paragraphs, power_pct
+from .numbers import interval_text, p_text, rr_text
 from .sdid import estimator_name, join_words
-from .summary import findings, interval_text, no_estimate_periods, p_text, rr_text
+from .summary import findings, no_estimate_periods
 from .texts import TEXTS
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The findings that open the ``pilot_effect`` report ("Sammanfattning").
 
 One sentence each, from the same analysis the sections show and with the numbers formatted
-by the same helpers (:func:`p_text`, :func:`rr_text`, :func:`interval_text`, also used by
+by the same helpers (:mod:`research.views.pilot_effect.numbers`, also used by
 :mod:`research.views.pilot_effect.sections`): the verdict (the start of the "Slutsats"
 headline, :func:`research.views.pilot_effect.conclusion.verdict_sentence`), the synthetic
 control and synthetic DiD estimates, the DiD and ITS rate ratios, what effect could have been
@@ -13,63 +13,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from research.core.fmt import format_number, format_percent, format_range
+from research.core.fmt import format_number, format_percent
 from research.core.warnings import NoFiniteEstimateWarning
 
 from .conclusion import power_pct, verdict_sentence
+from .numbers import interval_text, is_missing, p_text, rr_text
 from .texts import TEXTS
 
-__all__ = ["findings", "interval_text", "no_estimate_periods", "p_text", "rr_text"]
-
-
-def p_text(p: float | None, lang: str) -> str:
-    """A p-value with three decimals (``..`` when missing).
-
-    >>> p_text(0.0323, "sv"), p_text(None, "en")
-    ('0,032', '..')
-    """
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ".."
-    return format_number(p, 3, lang)
-
-
-def _missing(x: float | None) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def rr_text(x: float | None, lang: str) -> str:
-    """A rate ratio with two decimals (``∞`` and ``0`` for unbounded interval ends).
-
-    A rate ratio cannot be negative, so 0 and below are the unbounded lower end ``0``.
-
-    >>> rr_text(0.8123, "sv"), rr_text(math.inf, "en"), rr_text(0.0, "sv")
-    ('0,81', '∞', '0')
-    """
-    if x is None or math.isnan(x):
-        return ".."
-    if math.isinf(x) and x > 0:
-        return "∞"
-    if x <= 0:
-        return "0"
-    return format_number(x, 2, lang)
-
-
-def interval_text(lo: float | None, hi: float | None, lang: str) -> str:
-    """An interval of rate ratios: ``..`` when it was not estimated, a word when unbounded.
-
-    An interval from 0 to infinity (a randomization test inverted with too few assignments
-    to reject any ratio) excludes nothing, so it is said in words, not as ``0–∞``.
-
-    >>> interval_text(0.5, 1.25, "sv"), interval_text(0.0, math.inf, "sv")
-    ('0,50–1,25', 'obegränsat')
-    >>> interval_text(math.nan, math.nan, "en"), interval_text(0.4, math.inf, "en")
-    ('..', '0.40–∞')
-    """
-    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
-        return ".."
-    if lo <= 0 and math.isinf(hi) and hi > 0:
-        return TEXTS("interval_unbounded", lang)
-    return format_range(rr_text(lo, lang), rr_text(hi, lang), lang)
+__all__ = ["findings", "no_estimate_periods"]
 
 
 def _synth(rep: Any) -> str:
@@ -82,10 +33,10 @@ def _synth(rep: Any) -> str:
         rr=rr_text(sd.rate_ratio, lang),
         sdid_att=format_number(sd.att, 2, lang),
     )
-    if _missing(sd.rate_ratio):
+    if is_missing(sd.rate_ratio):
         # no counterfactual level above 0 to divide by: the ATT alone
         return TEXTS("sum_synth_sdid_att", lang, **kw)
-    if _missing(sd.p_value) or _missing(sd.rr_lower) or _missing(sd.rr_upper):
+    if is_missing(sd.p_value) or is_missing(sd.rr_lower) or is_missing(sd.rr_upper):
         # too few placebo assignments for the interval's level (stats.sdid withholds both)
         return TEXTS("sum_synth_sdid_no_ci", lang, n=sd.fit.n_control, **kw)
     return TEXTS(
