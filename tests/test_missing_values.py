@@ -87,6 +87,8 @@ def test_a_small_kommun_pilot_is_worded_as_a_kommun_and_its_p_value_is_flagged(
     # the zero in 2021 only the ITS intervention terms fit: no level shift is given
     assert "no level shift can be estimated (no cases in 2021" in text
     assert "level shift 0.00" not in text
+    # the controlled series pools fewer kommuner than "used by all methods": said why
+    assert "The controlled variant pools the 19 of the 30 comparison kommuner with values" in text
 
 
 def test_a_brief_for_a_kommun_without_cases_says_why_no_power_is_shown(

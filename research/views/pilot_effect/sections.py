@@ -710,7 +710,12 @@ class PilotEffect:
             rows,
             numeric=[False, True, True, True, True, True, True],
             caption=self._t("its_caption"),
-            footnotes=[self._t("its_note"), *self._its_legend(rows), self._t("counts_note")],
+            footnotes=[
+                self._t("its_note"),
+                *self._its_pool_note(),
+                *self._its_legend(rows),
+                self._t("counts_note"),
+            ],
         )
         series = a.its.series.join(
             a.its_data.filter(pl.col("control") == 0).select(
@@ -738,6 +743,16 @@ class PilotEffect:
         )
         out += html.paragraph(self._t("its_limits", n=len(a.post_years)))
         return out
+
+    def _its_pool_note(self) -> list[str]:
+        """Why the controlled series pools fewer kommuner than the other methods use."""
+        c, a = self.a.its_controlled, self.a
+        if c is None:
+            return []
+        n, total = int(c.details.get("n_control_units", 0)), len(a.pool.codes)
+        if n >= total:
+            return []
+        return [self._t("its_pool_note", n=n, total=total, first=a.start_year, last=a.end_year)]
 
     def _its_legend(self, rows: list[list[object]]) -> list[str]:
         """What ``..`` means in the ITS table: no finite estimate, or withheld (warnings)."""
