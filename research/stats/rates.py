@@ -70,7 +70,7 @@ from ._dist import (
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
-from .glm import is_exact_fit
+from .glm import is_exact_fit, rounding_floor, unidentified_terms
 from .identification import (
     as_float_array,
     check_choice,
@@ -1340,6 +1340,20 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
                 )
             )
     mu = np.exp(X @ beta + offset)
+    if not converged:
+        # IRLS stops when the deviance changes by less than 1e-12 of itself. The deviance
+        # sums terms of the counts' size, so with large counts and a close fit (riket, some
+        # ten thousand offences a year, deviance 0,3) its rounding alone moves it by more
+        # than that at the maximum and IRLS never stops. Judge the maximum by the score
+        # equations instead: X'(y - mu)/(1 + alpha mu) is zero there up to the rounding of
+        # the sums it is made of.
+        resid = (y - mu) / (1 + (alpha or 0.0) * mu)
+        score = np.abs(X.T @ resid)
+        size = np.abs(X).T @ (y + mu)
+        converged = bool(all(s <= rounding_floor(z, n) for s, z in zip(score, size, strict=True)))
+    # A zero count that some terms alone can fit sends them to minus infinity: the fit has
+    # no finite maximum (research.stats.glm.unidentified_terms), converged or not.
+    separated = bool(unidentified_terms(X, y, mu).any())
     var = mu if not alpha else mu + alpha * mu**2
     pearson = float(np.sum((y - mu) ** 2 / var))
     df_resid = n - p
@@ -1368,7 +1382,7 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
                 dispersion=round(dispersion, 2),
             )
         )
-    if not converged or np.any(np.abs(beta) > 25):
+    if not converged or separated or np.any(np.abs(beta) > 25):
         notes.append(
             NotConvergedWarning(
                 "The fit did not converge cleanly (possibly a segment with only zero counts); "

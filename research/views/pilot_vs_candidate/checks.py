@@ -25,6 +25,7 @@ from .texts import TEXTS
 __all__ = [
     "MIN_TREND_YEARS",
     "TREND_FROM",
+    "check_area_data",
     "check_district_data",
     "check_indicators",
     "check_parameters",
@@ -115,6 +116,40 @@ def check_district_data(pilot: Area, candidate: Area, ids: Sequence[str]) -> lis
     )
 
 
+def check_area_data(pilot: Area, candidate: Area, ids: Sequence[str]) -> None:
+    """Refuse a län pilot when the data leave no indicator to compare it on.
+
+    The data hold few indicators for a län (Kolada's crime rates are mostly for kommuner and
+    riket): the report shows those the pilot and the candidate both have, and says in its
+    introduction which default indicators it left out
+    (:meth:`.sections.PilotVsCandidate.left_out_notes`). With none left, or none of the given
+    ``ids`` for the pilot, it would compare nothing with the pilot area: one line instead,
+    naming what the pilot has. Reads the panel (polars; only for a län pilot).
+    """
+    cat = load_catalog()
+    have = area_indicators(pilot.code)
+    shown = [i for i in cat.violence_indicators() if i in have and cat[i].per_inhabitants]
+    kommun = load_areas().resolve(case_parameter("pilot", "")).label()
+    names = {"pilot": pilot.label(), "candidate": candidate.label(), "kommun": kommun}
+    if ids:
+        if any(i in have for i in ids):
+            return
+        key, given = "check_area_no_data_for", {"indicators": ", ".join(ids)}
+    else:
+        found = indicators_with_data(cat, [pilot.code, candidate.code])
+        if any(cat[i].per_inhabitants for i in found):
+            return
+        key, given = "check_area_no_data", {}
+
+    def line(lang: str) -> str:
+        listed = ", ".join(f"{cat[i].label(lang, short=True)} ({i})" for i in shown)
+        return TEXTS(
+            key, lang, **names, **given, level=pilot.label(), have=listed or TEXTS("none", lang)
+        )
+
+    raise ParameterError(line("en"), sv=line("sv"))
+
+
 def check_parameters(
     *,
     pilot: str = "",
@@ -163,4 +198,6 @@ def check_parameters(
     check_indicators(ids)
     if p.level == "district":
         ids = check_district_data(p, c, ids)
+    elif p.level == "lan":
+        check_area_data(p, c, ids)
     return p, c, ids, first, last, pilot_start

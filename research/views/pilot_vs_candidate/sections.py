@@ -19,6 +19,7 @@ from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.analyses.profile import latest_levels
 from research.analyses.similarity import similar_areas
 from research.core import offload
+from research.core.errors import DesignError
 from research.core.fmt import (
     format_int,
     format_month,
@@ -35,6 +36,7 @@ from research.geo.registry import load_areas
 from research.stats.funnel import funnel as compare_funnel
 from research.stats.power import can_detect, minimum_detectable_effect
 from research.stats.rates import (
+    DEFAULT_MIN_COUNT,
     RateCI,
     RateRatio,
     TrendResult,
@@ -51,7 +53,17 @@ from .checks import MIN_TREND_YEARS, TREND_FROM, check_district_data, check_para
 from .summary import findings, format_phi
 from .texts import TEXTS
 
-__all__ = ["PilotVsCandidate", "pilot_vs_candidate"]
+__all__ = ["NO_TREND_REASONS", "PilotVsCandidate", "pilot_vs_candidate"]
+
+#: Why the trend section shows ".." for an area, in the order its legend states them
+#: (:meth:`PilotVsCandidate.trend_gap`; the wording is ``no_trend_<reason>``):
+#: ``years`` fewer than :data:`MIN_TREND_YEARS` years with counts in the window; ``breaks``
+#: too few years left for the level shifts at the series breaks; ``few`` fewer than
+#: :data:`research.stats.rates.DEFAULT_MIN_COUNT` crimes a year on average (the yearly rates
+#: a trend would rest on are those small-count suppression hides); ``unbounded`` the fit has
+#: no finite estimate or interval (its own evidence: no finite maximum, a separated zero
+#: count, an exact fit, or a lower limit of -100 % a year at the precision shown).
+NO_TREND_REASONS = ("years", "breaks", "few", "unbounded")
 
 
 @dataclass
@@ -68,6 +80,9 @@ class PilotVsCandidate:
     panel: pl.DataFrame = field(repr=False)
     catalog: Catalog = field(repr=False)
     programme: Pilot = field(default_factory=lambda: case().pilot)
+    #: Default indicators left out because an area has no figures of them:
+    #: ``(indicator, codes of the areas without figures)`` (:func:`pilot_vs_candidate`).
+    left_out: tuple[tuple[str, tuple[str, ...]], ...] = ()
     _memo: dict = field(default_factory=dict, init=False, repr=False)
     _prefetch: offload.Prefetch | None = field(default=None, init=False, repr=False)
 
@@ -149,8 +164,61 @@ class PilotVsCandidate:
         """The "Sammanfattning" (findings of the sections below), then a table of contents."""
         return html.opening(findings(self), self.section_entries(), self.lang)
 
+    def left_out_notes(self) -> list[str]:
+        """One sentence per thing the report leaves out, saying why.
+
+        The default indicators an area has no figures of (:attr:`left_out`), then each
+        section the report's data cannot support (the funnel plot and the detectability
+        section need counts of the first indicator, the similar kommuner a Kolada
+        indicator): a reader finds the reason where the report begins, not a section that
+        is silently missing.
+        """
+        lang = self.lang
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for ind, codes in self.left_out:
+            groups.setdefault(codes, []).append(self.catalog[ind].label(lang, short=True))
+        # labels hold commas ("Misshandel av kvinna, inomhus, bekant"): listed with "; "
+        kept = "; ".join(self.catalog[i].label(lang, short=True) for i in self.indicators)
+        out = []
+        for codes, labels in groups.items():
+            if len(codes) > 1:
+                who = TEXTS(
+                    "left_out_both", lang, pilot=self.pilot.name, candidate=self.candidate.name
+                )
+            elif codes[0] == self.pilot.code:
+                who = TEXTS("left_out_pilot", lang, pilot=self.pilot.name)
+            else:
+                who = self.candidate.name
+            out.append(
+                TEXTS(
+                    "left_out_indicators" if len(labels) > 1 else "left_out_indicator",
+                    lang,
+                    n=len(labels),
+                    indicators="; ".join(labels),
+                    who=who,
+                    kept=kept,
+                )
+            )
+        first = self.catalog[self.indicators[0]].label(lang, short=True)
+        if self.funnel_result() is None:
+            out.append(TEXTS("omitted_funnel", lang, indicator=first, last=self.end_year))
+        if self.similar_frame() is None:
+            out.append(TEXTS("omitted_similar", lang))
+        if self.detect_result() is None:
+            out.append(
+                TEXTS(
+                    "omitted_power",
+                    lang,
+                    indicator=first,
+                    candidate=self.candidate.name,
+                    first=self.end_year - 2,
+                    last=self.end_year,
+                )
+            )
+        return out
+
     def intro(self) -> html.Html:
-        """What the report compares, and the stand-in caveat when the pilot is a kommun."""
+        """What the report compares, what it leaves out and why, and the stand-in caveat."""
         out = html.paragraph(
             TEXTS(
                 "intro_pvc",
@@ -161,6 +229,9 @@ class PilotVsCandidate:
                 start=format_month(self.pilot_start, self.lang),
             )
         )
+        left_out = self.left_out_notes()
+        if left_out:
+            out = out + html.callout(TEXTS("left_out_heading", self.lang), left_out)
         if self.pilot.level == "district":
             return out + html.paragraph(TEXTS("district_pilot", self.lang, pilot=self.pilot.name))
         if self.pilot.code == self.programme.parent_code:
@@ -188,17 +259,51 @@ class PilotVsCandidate:
         return out
 
     def latest_frame(self) -> pl.DataFrame:
-        """Latest year of each indicator with data, the values and the candidate's rank."""
-        return self._once(
-            "latest",
-            lambda: latest_levels(
-                self.panel,
-                self.indicators,
-                [a.code for a in self.areas],
-                rank_area=self.candidate.code,
-                max_year=self.end_year,
-                required=2,
-            ),
+        """Latest year of each indicator with data, the values and the candidate's rank.
+
+        The year is the last one where the candidate and the pilot area both have a value, so
+        that they are compared on the same year; for an indicator the pilot area has no value
+        of at all (e.g. U30750, published for some kommuner only) the candidate's last year,
+        with the pilot area shown as ".." rather than the candidate's value hidden.
+        """
+
+        def compute() -> pl.DataFrame:
+            codes = [a.code for a in self.areas]
+            kw = {"rank_area": self.candidate.code, "max_year": self.end_year}
+            both = latest_levels(self.panel, self.indicators, codes, required=2, **kw)
+            gaps = both.filter(pl.col("year").is_null())["indicator"].to_list()
+            if not gaps:
+                return both
+            alone = latest_levels(self.panel, gaps, codes, required=1, **kw)
+            found = {r["indicator"]: r for r in alone.iter_rows(named=True)}
+            rows = [found.get(r["indicator"], r) for r in both.iter_rows(named=True)]
+            return pl.DataFrame(rows, schema=both.schema)
+
+        return self._once("latest", compute)
+
+    def _crime_rates_only(self) -> bool:
+        """Whether every indicator is reported crimes per 100 000 inhabitants (Brå)."""
+        return all(
+            "Brå" in self.catalog[i].source and self.catalog[i].per == 100_000
+            for i in self.indicators
+        )
+
+    def _unit_notes(self) -> tuple[str, str]:
+        """The latest table's caption and rank note, naming each indicator's own unit."""
+        if self._crime_rates_only():
+            return TEXTS("rate_note", self.lang), TEXTS("rank_note", self.lang)
+        units = [
+            TEXTS(
+                "unit_item",
+                self.lang,
+                indicator=self.catalog[i].label(self.lang, short=True),
+                unit=self.catalog[i].unit_label(self.lang),
+            )
+            for i in self.indicators
+        ]
+        return (
+            TEXTS("rate_note_units", self.lang, units="; ".join(units)),
+            TEXTS("rank_note_units", self.lang),
         )
 
     def latest_table(self) -> html.Html:
@@ -211,6 +316,7 @@ class PilotVsCandidate:
         headers += [TEXTS("col_rank", self.lang, area=self.candidate.name)]
         rows = []
         pilot_ratios: list[str] = []
+        no_counts: list[str] = []
         official = False
         for r in lv.iter_rows(named=True):
             ind = self.catalog[r["indicator"]]
@@ -220,6 +326,8 @@ class PilotVsCandidate:
                 text = self._ci_text(ind.id, c, year)
                 if isinstance(text, str) and r[f"value_{c}"] is not None:
                     text = format_number(r[f"value_{c}"], 1, self.lang)
+                    if ind.label(self.lang, short=True) not in no_counts:
+                        no_counts.append(ind.label(self.lang, short=True))
                 row.append(text)
             row.append(self._ratio_text(ind.id, year))
             to_pilot = self.rate_ratio_result(ind.id, year, self.pilot.code)
@@ -244,7 +352,10 @@ class PilotVsCandidate:
             )
             official = official or ind.source.startswith("Brå")
             rows.append(row)
+        caption, rank_note = self._unit_notes()
         notes = [TEXTS("ci_note", self.lang)]
+        if no_counts:
+            notes.append(TEXTS("ci_note_no_counts", self.lang, indicators="; ".join(no_counts)))
         if html.has_missing(rows):
             notes.append(TEXTS("legend_no_value", self.lang))
         if pilot_ratios:
@@ -259,12 +370,12 @@ class PilotVsCandidate:
             )
         if official:
             notes.append(TEXTS("ci_note_official", self.lang))
-        notes += [TEXTS("rank_note", self.lang), self.source_line()]
+        notes += [rank_note, self.source_line()]
         return self._h2("latest") + html.table(
             headers,
             rows,
             numeric=[False, False, True, True, True, True, True],
-            caption=TEXTS("rate_note", self.lang),
+            caption=caption,
             footnotes=notes,
             breakable=True,  # starts on page 1 below the summary instead of leaving it part empty
         )
@@ -468,50 +579,79 @@ class PilotVsCandidate:
     def trend_result(self, indicator: str, code: str) -> TrendResult | None:
         """Annual % change of one area over :attr:`trend_years` (quasi-Poisson), or None.
 
-        None also when the fit has no finite maximum (:class:`NotConvergedWarning`: e.g. one
-        offence in the first year and none after it, whose "trend" runs to -100 % a year with
-        no interval): the tables show ".." and the summary and power sections say nothing
-        about a trend, instead of printing the divergent estimate as a result.
+        None whenever :meth:`trend_gap` gives a reason (too few years or crimes, or a fit
+        without a finite estimate): the tables show ".." with the reason in a footnote, and
+        the summary and power sections say nothing about a trend, instead of printing e.g.
+        "-26,1 (-100,0 till 1 013 558 252,5)" from seven crimes in four years as a result.
         """
+        return self._trend(indicator, code)[0]
 
-        def compute() -> Any:
+    def trend_gap(self, indicator: str, code: str) -> str | None:
+        """Why :meth:`trend_result` is None (one of :data:`NO_TREND_REASONS`), else None."""
+        return self._trend(indicator, code)[1]
+
+    def _trend(self, indicator: str, code: str) -> tuple[TrendResult | None, str | None]:
+        def compute() -> tuple[TrendResult | None, str | None]:
             first, last = self.trend_years
             d = self.counts(indicator, code, (first, last))
             if d.height < MIN_TREND_YEARS:
-                return None
+                return None, "years"
+            if float(d["count"].mean()) < DEFAULT_MIN_COUNT:
+                return None, "few"
             breaks = self.catalog.breaks_for(indicator, (first, last))
             try:
                 res = poisson_trend(
                     d["count"], d["exposure"], d["year"], overdispersion="quasi", breaks=breaks
                 )
-            except Exception:  # too few years left after the break terms: say so
-                return None
+            except DesignError:  # fewer years than the trend and its level shifts need
+                return None, "breaks"
             diverged = any(isinstance(w, NotConvergedWarning) for w in res.warnings)
-            return None if diverged or not math.isfinite(res.pct_change) else res
+            limits = (res.pct_change, res.lower, res.upper)
+            # -100 % a year is no rate; a limit that rounds to it states no bound at all
+            if diverged or not all(map(math.isfinite, limits)) or res.lower <= -99.95:
+                return None, "unbounded"
+            return res, None
 
         return self._once(("trend", indicator, code), compute)
 
     def no_trend_legend(
-        self, rows: list[list[object]], columns: Iterable[int] | None = None
+        self,
+        rows: list[list[object]],
+        columns: Iterable[int] | None = None,
+        reasons: Iterable[str | None] | None = None,
     ) -> list[str]:
-        """The footnote saying what ``..`` means as a trend, if ``rows`` show one."""
+        """The footnote saying what ``..`` means as a trend, if ``rows`` show one.
+
+        It names the reasons (:meth:`trend_gap`) of the ``..`` shown: ``reasons`` when the
+        caller knows them, else those of every trend this report found none for.
+        """
         if not html.has_missing(rows, columns):
             return []
+        if reasons is None:
+            reasons = [
+                v[1] for k, v in self._memo.items() if isinstance(k, tuple) and k[0] == "trend"
+            ]
+        found = set(reasons)
         first, last = self.trend_years
-        return [
-            TEXTS("legend_no_trend", self.lang, min_years=MIN_TREND_YEARS, first=first, last=last)
-        ]
+        kw = {"min_years": MIN_TREND_YEARS, "min_count": DEFAULT_MIN_COUNT}
+        kw |= {"first": first, "last": last}
+        why = [TEXTS(f"no_trend_{r}", self.lang, **kw) for r in NO_TREND_REASONS if r in found]
+        if not why:  # cannot happen: a ".." trend has a reason
+            return [TEXTS("legend_no_trend", self.lang, **kw)]
+        return [TEXTS("legend_no_trend_because", self.lang, reasons="; ".join(why))]
 
     def trend_table(self) -> html.Html:
         """Annual % change since the first year after the 2015 break, with intervals."""
         first, last = self.trend_years
         rows = []
+        gaps: list[str | None] = []
         for ind in self.indicators:
             row: list[object] = [self.catalog[ind].label(self.lang, short=True)]
             for area in self.areas:
                 tr = self.trend_result(ind, area.code)
                 if tr is None:
                     row.append("..")
+                    gaps.append(self.trend_gap(ind, area.code))
                     continue
                 row.append(
                     html.interval(
@@ -531,7 +671,7 @@ class PilotVsCandidate:
                 headers,
                 rows,
                 numeric=[False] + [True] * len(self.areas),
-                footnotes=[*self.no_trend_legend(rows), self.source_line()],
+                footnotes=[*self.no_trend_legend(rows, reasons=gaps), self.source_line()],
                 # rows of two lines (rate, interval): kept whole, the table left 30 % of a
                 # printed page empty after the trend charts (English)
                 breakable=True,
@@ -888,7 +1028,23 @@ def pilot_vs_candidate(
     cat = load_catalog()
     panel = load_panel()
     if not ids:  # a district pilot's were found by check_parameters
-        ids = indicators_with_data(cat, [p.code, c.code], panel) or check_district_data(p, c, ids)
+        found = indicators_with_data(cat, [p.code, c.code], panel)
+        ids = [i for i in found if cat[i].per_inhabitants] or check_district_data(p, c, ids)
+    left_out: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if not indicators:  # the defaults: say which an area has no figures of
+        dropped = [i for i in cat.violence_indicators(default_only=True) if i not in ids]
+        have = set(
+            panel.filter(
+                pl.col("indicator").is_in(dropped)
+                & pl.col("area_code").is_in([p.code, c.code])
+                & pl.col("value").is_not_null()
+            )
+            .select("indicator", "area_code")
+            .unique()
+            .rows()
+        )
+        lacking = {i: tuple(a for a in (p.code, c.code) if (i, a) not in have) for i in dropped}
+        left_out = tuple((i, codes) for i, codes in lacking.items() if codes)
     report = PilotVsCandidate(
         pilot=p,
         candidate=c,
@@ -899,6 +1055,7 @@ def pilot_vs_candidate(
         lang=lang,
         panel=panel,
         catalog=cat,
+        left_out=left_out,
     )
     report.prefetch_figures()
     return report

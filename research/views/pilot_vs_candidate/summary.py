@@ -19,9 +19,20 @@ from research.views.power_text import detect_summary
 
 from .texts import TEXTS
 
-__all__ = ["findings", "format_phi"]
+__all__ = ["findings", "format_phi", "join_and"]
 
 _SIMILAR_SHOWN = 3  # most similar kommuner named in the summary
+
+
+def join_and(items: list[str], lang: str) -> str:
+    """``a, b och c`` (``a, b and c``): a list in running text.
+
+    >>> join_and(["a"], "sv"), join_and(["a", "b", "c"], "sv"), join_and(["a", "b"], "en")
+    ('a', 'a, b och c', 'a and b')
+    """
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + TEXTS("sum_and", lang) + items[-1]
 
 
 def _latest_row(rep: Any) -> dict | None:
@@ -40,6 +51,16 @@ def _level(rep: Any) -> str | None:
     value = r[f"value_{rep.candidate.code}"]
     found = rep.rate_ci(ind.id, rep.candidate.code, year)
     riket = rep.rate_ratio_result(ind.id, year)
+    if value is not None and found is None:  # published without counts: no interval
+        return TEXTS(
+            "sum_level_value",
+            lang,
+            indicator=ind.label(lang, short=True),
+            year=year,
+            candidate=rep.candidate.name,
+            rate=format_number(value, 1, lang),
+            unit=ind.unit_label(lang),
+        )
     if value is None or found is None or riket is None:
         return None
     ci = found[1]
@@ -134,9 +155,7 @@ def _similar(rep: Any) -> str | None:
         TEXTS("sum_similar_one", lang, name=n, distance=format_number(d, 2, lang))
         for n, d in zip(top["area_name"], top["distance"], strict=True)
     ]
-    joined = (
-        names[0] if len(names) == 1 else ", ".join(names[:-1]) + TEXTS("sum_and", lang) + names[-1]
-    )
+    joined = join_and(names, lang)
     return TEXTS(
         "sum_similar",
         lang,
