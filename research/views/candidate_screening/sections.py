@@ -279,19 +279,24 @@ class CandidateScreening:
         """The screening row of one kommun (as a dict)."""
         return self.table.filter(pl.col("area_code") == code).row(0, named=True)
 
-    def shown(self) -> pl.DataFrame:
-        """Rows of the main table: the top ``top`` (of the län, if given), best first.
-
-        A Boolean column ``extra`` marks the focus kommun when it is appended below the
-        selection. The pilot kommun is not a candidate and never shown here.
-        """
+    def candidates_shown(self) -> pl.DataFrame:
+        """The ranked kommuner the main table draws from: all, or those of the län or group."""
         tab = pl.DataFrame(self.table).filter(pl.col("rank").is_not_null())
         if self.lan is not None:
             codes = [a.code for a in load_areas().children(self.lan.code)]
             tab = tab.filter(pl.col("area_code").is_in(codes))
         if self.group is not None:
             tab = tab.filter(pl.col("area_code").is_in(list(self.group.codes)))
-        out = tab.sort("rank").head(self.top).with_columns(pl.lit(False).alias("extra"))
+        return tab.sort("rank")
+
+    def shown(self) -> pl.DataFrame:
+        """Rows of the main table: the top ``top`` (of the län, if given), best first.
+
+        A Boolean column ``extra`` marks the focus kommun when it is appended below the
+        selection. The pilot kommun is not a candidate and never shown here.
+        """
+        tab = self.candidates_shown()
+        out = tab.head(self.top).with_columns(pl.lit(False).alias("extra"))
         if self.focus.code not in out["area_code"].to_list():
             extra = pl.DataFrame(self.table).filter(pl.col("area_code") == self.focus.code)
             out = pl.concat([out, extra.with_columns(pl.lit(True).alias("extra"))])
@@ -310,6 +315,143 @@ class CandidateScreening:
         if lo is None or hi is None:
             return fmt.format_number(None, 2, self.lang)
         return fmt.format_range(self._num(lo), self._num(hi), self.lang)
+
+    def count_state(self, r: Mapping) -> str:
+        """What a row's pooled estimated count lets the text say about its ratio.
+
+        ``"missing"`` (no pooled count: values lack in some year), ``"zero"`` (no reported
+        crimes: the ratio is 0 and only its upper limit says something), ``"small"`` (1 to
+        ``min_count - 1``: suppressed, as in the tables) or ``"value"``.
+        """
+        count = r["count_est_total"]
+        if count is None or r["need_rate_ratio_est"] is None:
+            return "missing"
+        if round(count) == 0:
+            return "zero"
+        return "small" if round(count) < self.min_count else "value"
+
+    def years_text(self) -> str:
+        """The pooling window as a reader reads it: ``2020–2022``, or ``2022`` for one year."""
+        first, last = (fmt.format_year(y) for y in self.years)
+        return first if first == last else fmt.format_range(first, last, self.lang)
+
+    def ratio_phrase(self, r: Mapping, style: str) -> str:
+        """A row's rate ratio to riket worded for a sentence (``"zero"`` or ``"value"`` rows).
+
+        ``style`` is the sentence's: ``"sum"`` (the summary), ``"sum_its"`` (the summary, of
+        the pilot), ``"list"`` (the focus kommun's line) or ``"cmp"`` (the pilot's line). A
+        zero count is worded as no reported crimes with the interval's upper limit.
+        """
+        if self.count_state(r) == "zero":
+            key = {"sum_its": "ratio_sum_zero"}.get(style, f"ratio_{style}_zero")
+            return TEXTS(
+                key, self.lang, years=self.years_text(), upper=self._num(r["need_upper_est"])
+            )
+        return TEXTS(
+            f"ratio_{style}",
+            self.lang,
+            rr=self._num(r["need_rate_ratio_est"]),
+            interval=self.interval_text(r),
+        )
+
+    def mde_phrase(self, r: Mapping, style: str) -> str:
+        """A row's minimum detectable decrease worded for a sentence, or that none would be.
+
+        ``style``: ``"sum"``, ``"list"`` or ``"cmp"``, as in :meth:`ratio_phrase`.
+        """
+        if r["detect_mde_pct"] is None:
+            return TEXTS("mde_list_none" if style == "list" else "mde_none", self.lang)
+        return TEXTS(
+            f"mde_{style}", self.lang, mde=fmt.format_percent(r["detect_mde_pct"], 0, self.lang)
+        )
+
+    def focus_evidence(self, r: Mapping) -> str:
+        """The focus kommun's ratio, similarity score and MDE for its line above the table."""
+        sim = (
+            TEXTS("sim_list", self.lang, sim=self._num(r["similarity_score"]))
+            if r["similarity_score"] is not None
+            else TEXTS("sim_list_missing", self.lang)
+        )
+        state = self.count_state(r)
+        if state == "small":
+            return TEXTS("ev_list_small", self.lang, sim=sim, min_count=self.min_count)
+        if state == "missing":
+            return TEXTS("ev_list_missing", self.lang, sim=sim, years=self.years_text())
+        return TEXTS(
+            "ev_list",
+            self.lang,
+            ratio=self.ratio_phrase(r, "list"),
+            sim=sim,
+            mde=self.mde_phrase(r, "list"),
+        )
+
+    def summary_evidence(self, r: Mapping) -> str:
+        """The focus kommun's ratio and MDE as the summary words them."""
+        state = self.count_state(r)
+        if state == "small":
+            return TEXTS("ev_sum_small", self.lang, min_count=self.min_count)
+        if state == "missing":
+            return TEXTS("ev_sum_missing", self.lang, years=self.years_text())
+        return TEXTS(
+            "ev_pair_zero" if state == "zero" else "ev_pair",
+            self.lang,
+            ratio=self.ratio_phrase(r, "sum"),
+            mde=self.mde_phrase(r, "sum"),
+        )
+
+    # -- kommuner scored on incomplete data, and series breaks inside the window ------------
+    def complete(self) -> pl.DataFrame:
+        """The ranked kommuner with a score for every weighted component, best first."""
+        cols = {"need": "need_score", "similarity": "similarity_score",
+                "detectability": "detect_score"}  # fmt: skip
+        weighted = [cols[c] for c in COMPONENTS if self.weights.get(c, 0.0) > 0]
+        tab = pl.DataFrame(self.table).filter(pl.col("rank").is_not_null())
+        return tab.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in weighted)).sort("rank")
+
+    def incomplete_text(self) -> str | None:
+        """How many ranked kommuner were scored 0 for a missing component.
+
+        With where the focus kommun ranks among the others; ``None`` when every ranked kommun
+        has every weighted component.
+        """
+        full = self.complete()
+        m = self.n - full.height
+        if m == 0:
+            return None
+        codes = full["area_code"].to_list()
+        kw = {"m": m, "n": self.n, "years": self.years_text(), "name": self.focus.label()}
+        if self.focus.code not in codes:
+            return TEXTS("incomplete_focus_in", self.lang, **kw)
+        return TEXTS(
+            "incomplete_focus",
+            self.lang,
+            n_full=full.height,
+            rank_full=codes.index(self.focus.code) + 1,
+            **kw,
+        )
+
+    def break_caveat(self) -> str | None:
+        """A caveat when the pooling window spans a registered break in the series."""
+        inside = self.catalog.breaks_for(self.indicator.id, self.years)
+        if not inside:
+            return None
+        after, last = max(b.first_year for b in inside), self.years[1]
+        return TEXTS(
+            "break_caveat" if len(inside) == 1 else "break_caveat_many",
+            self.lang,
+            years=self.years_text(),
+            n=len(inside),
+            labels="; ".join(b.label(self.lang) for b in inside),
+            suggest=fmt.format_year(after)
+            if after == last
+            else fmt.format_range(fmt.format_year(after), fmt.format_year(last), self.lang),
+        )
+
+    def small_range(self) -> str:
+        """The estimated counts whose cells are suppressed: ``1–4`` (zero is shown)."""
+        hi = self.min_count - 1
+        one = fmt.format_int(1, self.lang)
+        return one if hi <= 1 else fmt.format_range(one, fmt.format_int(hi, self.lang), self.lang)
 
     def _name(self, r: Mapping) -> str:
         label = f"{r['area_name']} ({r['area_code']})"
@@ -366,12 +508,7 @@ class CandidateScreening:
         The sections take their headings from here, so the table of contents lists exactly
         the headings a reader finds below it.
         """
-        shown = self._shown_label()
-        table = (
-            TEXTS("table_heading_lan", self.lang, top=self.top, lan=shown)
-            if shown is not None
-            else TEXTS("table_heading", self.lang, top=self.top)
-        )
+        table = self._table_heading()
         return [
             ("how", TEXTS("how_heading", self.lang)),
             ("ranking", table),
@@ -379,6 +516,24 @@ class CandidateScreening:
             ("sensitivity", TEXTS("sens_heading", self.lang)),
             ("notes", TEXTS("notes_heading", self.lang)),
         ]
+
+    def _table_heading(self) -> str:
+        """The main table's heading: as many kommuner as it shows, within the län or group."""
+        shown = self._shown_label()
+        m = self.candidates_shown().height
+        k = min(self.top, m)
+        if shown is None:
+            key = "table_heading_one" if k == 1 else "table_heading_all" if k == m else ""
+            return TEXTS(key or "table_heading", self.lang, top=k)
+        if m == 0:
+            key = "table_heading_lan_none"
+        elif m == 1:
+            key = "table_heading_lan_only"
+        elif k == 1:
+            key = "table_heading_lan_one"
+        else:
+            key = "table_heading_lan_all" if k == m else "table_heading_lan"
+        return TEXTS(key, self.lang, top=k, m=m, lan=shown)
 
     def _h2(self, anchor: str) -> html.Html:
         return html.heading(dict(self.section_entries())[anchor], 2, anchor)
@@ -487,12 +642,14 @@ class CandidateScreening:
             )
         else:
             text = TEXTS("intro_other", self.lang, pilot=self.pilot.label())
+        broken = self.break_caveat()
         caveats = html.callout(
             TEXTS("screening_aid_heading", self.lang),
-            [
+            ([broken] if broken else [])
+            + [
                 TEXTS("caveat_aid", self.lang),
                 TEXTS("caveat_direction", self.lang),
-                TEXTS("caveat_small_ratios", self.lang, min_count=self.min_count),
+                TEXTS("caveat_small_ratios", self.lang, small=self.small_range()),
                 TEXTS("caveat_estimated_counts", self.lang),
             ],
             kind="warning",
@@ -553,45 +710,44 @@ class CandidateScreening:
                 strong.append(len(rows))
             rows.append([r[c] for c in cols])
         fr = self.row(self.focus.code)
-        ff = f.filter(pl.col("area_code") == self.focus.code).row(0, named=True)
         parts = self._h2("ranking")
         if fr["area_code"] != self.pilot.code:
             parts += html.paragraph(
                 TEXTS(
-                    "huddinge_line" if self.focus.code == case().candidate else "focus_line",
+                    "focus_line",
                     self.lang,
                     name=self.focus.label(),
+                    role=TEXTS(
+                        "role_candidate" if self.focus.code == case().candidate else "role_focus",
+                        self.lang,
+                    ),
                     rank=fr["rank"],
                     n=self.n,
                     score=self._num(fr["score"]),
-                    rr=ff["ratio"],
-                    interval=ff["interval"],
-                    sim=self._num(fr["similarity_score"]),
-                    mde=ff["mde"],
+                    evidence=self.focus_evidence(fr),
                 )
             )
+            incomplete = self.incomplete_text()
+            if incomplete:
+                parts += html.paragraph(incomplete)
             if f.filter(pl.col("extra")).height:
                 parts += html.paragraph(
                     TEXTS("huddinge_outside", self.lang, name=self.focus.label())
                 )
         pr = self.row(self.pilot.code)
-        if 0 < (pr["count_est_total"] or 0) < self.min_count:
-            text = TEXTS(
-                "pilot_excluded_small",
-                self.lang,
-                pilot=self.pilot.label(),
-                n=self.n,
-                min_count=self.min_count,
-            )
+        kw = {"pilot": self.pilot.label(), "n": self.n}
+        state = self.count_state(pr)
+        if state == "small":
+            text = TEXTS("pilot_excluded_small", self.lang, min_count=self.min_count, **kw)
+        elif state == "missing":
+            text = TEXTS("pilot_excluded_missing", self.lang, years=self.years_text(), **kw)
         else:
             text = TEXTS(
                 "pilot_excluded",
                 self.lang,
-                pilot=self.pilot.label(),
-                n=self.n,
-                rr=self._num(pr["need_rate_ratio_est"]),
-                interval=self.interval_text(pr),
-                mde=self._mde_text(pr),
+                ratio=self.ratio_phrase(pr, "cmp"),
+                mde=self.mde_phrase(pr, "cmp"),
+                **kw,
             )
         parts += html.paragraph(text)
         power = fmt.format_percent(100 * s["power"], 0, self.lang)
@@ -610,7 +766,7 @@ class CandidateScreening:
                     name=self.focus.label(),
                 ),
                 TEXTS("abbreviations", self.lang, first=first, last=last, level=level),
-                TEXTS("table_note_est", self.lang, min_count=self.min_count, power=power),
+                TEXTS("table_note_est", self.lang, small=self.small_range(), power=power),
                 self.source_line(),
             ],
             strong=strong,
@@ -618,10 +774,13 @@ class CandidateScreening:
             compact=True,
         )
 
+    def chart_top(self) -> list[str]:
+        """Codes of the table's top kommuner the chart labels (the focus kommun may be one)."""
+        return self.shown().filter(~pl.col("extra")).head(_CHART_K)["area_code"].to_list()
+
     def chart_data(self) -> pl.DataFrame:
         """Rows drawn in the overview chart: every kommun with its role and label."""
-        shown = self.shown()
-        top = shown.filter(~pl.col("extra")).head(_CHART_K)["area_code"].to_list()
+        top = self.chart_top()
         tab = pl.DataFrame(self.table)
         role = (
             pl.when(pl.col("area_code") == self.focus.code)
@@ -647,6 +806,43 @@ class CandidateScreening:
             pl.col("detect_mde_pct").alias("mde_pct"),
         )
 
+    def _alt_values(self, r: Mapping) -> str:
+        """The focus kommun's ratio and MDE in the chart's text alternative."""
+        state = self.count_state(r)
+        if state == "small":
+            return TEXTS("alt_small", self.lang, min_count=self.min_count)
+        if state == "missing":
+            return TEXTS("alt_no_values", self.lang)
+        ratio = (
+            TEXTS("alt_ratio_zero", self.lang)
+            if state == "zero"
+            else TEXTS("alt_ratio", self.lang, rr=self._num(r["need_rate_ratio_est"]))
+        )
+        return f"{ratio}, {self.mde_phrase(r, 'list')}"
+
+    def _alt_named(self, d: pl.DataFrame, fr: Mapping) -> str:
+        """The kommuner the chart names (the table's top ones and the focus kommun), in words."""
+        focus = TEXTS(
+            "alt_focus",
+            self.lang,
+            focus=self.focus.name,
+            rank=fr["rank"],
+            values=self._alt_values(fr),
+        )
+        codes = self.chart_top()
+        top = d.filter(pl.col("area_code").is_in(codes)).sort("rank")["label"].to_list()
+        if not top or codes == [self.focus.code]:
+            return focus
+        shown = self._shown_label()
+        key = "alt_top" + ("_lan" if shown is not None else "") + ("_one" if len(top) == 1 else "")
+        return TEXTS(
+            "alt_named_among" if self.focus.code in codes else "alt_named",
+            self.lang,
+            top=TEXTS(key, self.lang, k=len(top), lan=shown),
+            names=", ".join(top),
+            focus=focus,
+        )
+
     @figure_scope()
     def overview_chart(self) -> html.Html:
         """Section 3: need against detectability for all kommuner, top ones labelled."""
@@ -655,12 +851,14 @@ class CandidateScreening:
         s = self.table.settings
         level = fmt.format_percent(100 * s["level"], 0, self.lang)
         fr = self.row(self.focus.code)
-        k = d.filter(pl.col("role") == "top").height  # the pilot is marked, not ranked
+        k = len(self.chart_top())  # the focus kommun among them has its own marker
+        shown = self._shown_label()
+        one = "_one" if k == 1 else ""
         legend = {
             "top": (
-                TEXTS("legend_top_lan", self.lang, k=k, lan=self.lan.name)
-                if self.lan is not None
-                else TEXTS("legend_top", self.lang, k=k)
+                TEXTS(f"legend_top_lan{one}", self.lang, k=k, lan=shown)
+                if shown is not None
+                else TEXTS(f"legend_top{one}", self.lang, k=k)
             ),
             "focus": TEXTS("legend_focus", self.lang, name=self.focus.name, rank=fr["rank"]),
             "pilot": TEXTS("legend_pilot", self.lang),
@@ -678,8 +876,16 @@ class CandidateScreening:
             reference_label=TEXTS("riket_line", self.lang),
             lang=self.lang,
         )
-        named = d.filter(pl.col("role") == "top").sort("rank")
-        hi = drawable.sort(["ratio", "area_code"], descending=[True, False]).row(0, named=True)
+        # the highest ratio named in words rests on enough crimes to be shown in a table
+        told = pl.DataFrame(self.table).filter(
+            pl.col("count_est_total").round(0) >= self.min_count
+        )["area_code"]
+        candidates = drawable.filter(pl.col("area_code").is_in(told.to_list()))
+        hi = (
+            (candidates if candidates.height else drawable)
+            .sort(["ratio", "area_code"], descending=[True, False])
+            .row(0, named=True)
+        )
         lo = drawable.drop_nulls("mde_pct").sort("mde_pct").row(0, named=True)
         n_missing = d.height - drawable.height
         alt = TEXTS(
@@ -691,12 +897,7 @@ class CandidateScreening:
             last=last,
             n_undet=n_undet,
             n_missing=TEXTS("alt_missing", self.lang, n=n_missing) if n_missing else "",
-            k=named.height,
-            names=", ".join(named["label"].to_list()),
-            focus=self.focus.name,
-            rank=fr["rank"],
-            rr=self._num(fr["need_rate_ratio_est"]),
-            mde=self._mde_text(fr),
+            named=self._alt_named(d, fr),
             max_name=hi["label"],
             max_rr=self._num(hi["ratio"]),
             min_name=lo["label"],
