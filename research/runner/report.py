@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import platform
 import re
@@ -385,7 +386,7 @@ def _header_params(params: Mapping[str, Any], lang: str) -> list[tuple[str, str]
 
 
 def _show(key: str, v: Any, lang: str) -> str:
-    if key in ("pilot", "candidate", "area") and isinstance(v, str):
+    if key in ("pilot", "candidate", "area", "focus", "lan") and isinstance(v, str) and v:
         from research.geo.registry import load_areas
 
         try:
@@ -397,8 +398,26 @@ def _show(key: str, v: Any, lang: str) -> str:
     if v is None:
         return "–"
     if isinstance(v, list | tuple):
-        return ", ".join(str(x) for x in v)
-    return str(v)
+        return ", ".join(_show_number(x, lang) for x in v)
+    return _show_number(v, lang)
+
+
+def _show_number(v: Any, lang: str) -> str:
+    """A parameter value as the header shows it: a float with the language's decimal mark.
+
+    The fewest decimals (up to 6) that show the value as given; integers (years) as they are.
+
+    >>> _show_number(0.25, "sv"), _show_number(1.0, "sv"), _show_number(2021, "sv")
+    ('0,25', '1', '2021')
+    >>> _show_number(1 / 3, "en"), _show_number("similar:20", "sv")
+    ('0.333333', 'similar:20')
+    """
+    if not isinstance(v, float) or not math.isfinite(v):
+        return str(v)
+    from research.core.fmt import format_number
+
+    decimals = next((d for d in range(7) if round(v, d) == v), 6)
+    return format_number(v, decimals, lang).replace("\u00a0", "")  # no thousands space
 
 
 def _indicator_label(indicator: str, lang: str) -> str:
