@@ -30,7 +30,7 @@ import signal
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from research.core.errors import ParameterError, PilotbenchError, ReportError
 from research.core.language import LANG_ENV, messages_in
@@ -641,9 +641,39 @@ def _termination_as_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
 
+def _quiet_closed_event_loops() -> None:
+    """Drop asyncio's "Exception ignored in BaseEventLoop.__del__" for an already closed loop.
+
+    nbclient and jupyter_client create event loops they never close; when one is garbage
+    collected after its self-pipe was closed (at exit, or after a kernel's sockets went), its
+    ``__del__`` raises ``ValueError: Invalid file descriptor: -1`` and Python prints a
+    traceback on stderr after the command has finished, although nothing went wrong
+    (jupyter/nbclient#159). Only that case is dropped; every other unraisable exception
+    reaches the previous hook.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "quiets_closed_event_loops", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        obj = getattr(unraisable, "object", None)
+        exc = unraisable.exc_value
+        if (
+            isinstance(exc, ValueError)
+            and "Invalid file descriptor" in str(exc)
+            and getattr(obj, "__qualname__", "") == "BaseEventLoop.__del__"
+        ):
+            return
+        previous(unraisable)
+
+    hook.quiets_closed_event_loops = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     skip_slow_optional_imports()
+    _quiet_closed_event_loops()
     lang = message_lang(sys.argv[1:] if argv is None else argv)
     _one_line_warnings(lang)
     args = build_parser(lang).parse_args(argv)

@@ -179,3 +179,35 @@ def test_data_commands_say_what_they_did_in_the_language(
         # the manifest's "retrieved" note and the download's repository name are data
         text = " ".join(out.values()).replace("Kolada API scrape by the dump repository", "")
         assert english_words(text, drop=("bra-scraper", "statistik.bra.se/solwebb")) == []
+
+
+def test_a_closed_event_loops_teardown_noise_is_dropped_and_nothing_else(tmp_path) -> None:
+    """`pilotbench report` exited 0 and then printed "Exception ignored in
+    BaseEventLoop.__del__ ... ValueError: Invalid file descriptor: -1" (an event loop that
+    nbclient never closed, collected after its self-pipe was gone)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "gc_noise.py"
+    script.write_text(
+        "import asyncio, gc\n"
+        "from research.cli import _quiet_closed_event_loops\n"
+        "_quiet_closed_event_loops()\n"
+        "_quiet_closed_event_loops()  # idempotent: main() may run more than once\n"
+        "loop = asyncio.new_event_loop()\n"
+        "loop._ssock.close()  # the self-pipe already gone, as after the kernel's teardown\n"
+        "del loop\n"
+        "gc.collect()\n"
+        "class Other:\n"
+        "    def __del__(self):\n"
+        "        raise RuntimeError('a real problem')\n"
+        "x = Other()\n"
+        "del x\n"
+        "gc.collect()\n",
+        encoding="utf-8",
+    )
+    err = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True
+    ).stderr
+    assert "Invalid file descriptor" not in err and "BaseEventLoop" not in err
+    assert err.count("Exception ignored") == 1 and "RuntimeError: a real problem" in err
