@@ -274,3 +274,14 @@ def test_lan_pilot_without_the_given_indicators_is_refused_before_running() -> N
     sv = swedish_message(err.value, drop=["Stockholms län", "N07402", "Våldsbrott (N07403)"])
     assert "ange en kommun som pilot" in sv
     validate("pilot_vs_candidate", {"pilot": "01", "candidate": "0126"})  # N07403 is left
+
+
+def test_riket_as_the_pilot_is_refused_in_one_line() -> None:
+    """`--pilot 00` ran, and riket appeared twice in every table."""
+    from research.core.errors import ParameterError
+    from research.views.pilot_vs_candidate.checks import check_parameters
+
+    with pytest.raises(ParameterError) as info:
+        check_parameters(pilot="00", candidate="0126")
+    assert info.value.message("en").startswith("pilot = Riket (00): riket is already the")
+    assert info.value.message("sv").startswith("pilot = Riket (00): riket är redan jämförelsen")

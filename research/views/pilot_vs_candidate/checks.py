@@ -181,19 +181,17 @@ def check_parameters(
     p = reg.resolve(case_parameter("pilot", pilot))
     c = require_kommun(reg.resolve(case_parameter("candidate", candidate)), "candidate")
     if p.code == c.code:
-        raise ParameterError(
-            f"pilot and candidate are the same area ({p.label()})",
-            sv=f"pilot och candidate är samma område ({p.label()})",
-        )
+        en, sv = TEXTS.both("check_same_area", area=p.label())
+        raise ParameterError(en, sv=sv)
+    if p.level == "riket":  # riket is every report's reference already
+        en, sv = TEXTS.both("check_pilot_riket", area=p.label())
+        raise ParameterError(en, sv=sv)
     cat = load_catalog()
     ids = [cat.get(i).id for i in indicators] if indicators else []
     first, last = int(start_year), int(end_year)
     if not 1990 <= first <= last <= 2100:
-        raise ParameterError(
-            f"need 1990 <= start_year <= end_year; got {start_year}, {end_year}",
-            sv=f"start_year och end_year måste uppfylla 1990 <= start_year <= end_year; "
-            f"fick {start_year}, {end_year}",
-        )
+        en, sv = TEXTS.both("check_years_order", first=start_year, last=end_year)
+        raise ParameterError(en, sv=sv)
     check_window(first, last)
     check_indicators(ids)
     if p.level == "district":
