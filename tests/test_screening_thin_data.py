@@ -315,3 +315,13 @@ def test_no_detectable_decrease_is_worded_as_a_sentence(panel):
         shown = text(rep.summary()) + text(rep.main_table()) + text(rep.overview_chart())
         assert bad not in shown
         assert good in text(rep.main_table())
+
+
+def test_a_one_year_window_reads_as_one_year() -> None:
+    """`years=2022-2022` read "2022–2022" in the subtitle, captions and notes."""
+    from research.views.candidate_screening.sections import candidate_screening
+
+    rep = candidate_screening(years="2022-2022", lang="sv")
+    parts = [rep.title(), rep.main_table(), rep.notes()]
+    text = " ".join(str(p._repr_html_()) for p in parts)
+    assert "2022–2022" not in text and "2022" in text

@@ -271,9 +271,8 @@ class CandidateScreening:
 
     def _window_text(self, key: str) -> str:
         """Message ``key`` with the indicator's short label and the pooling window filled in."""
-        first, last = self.years
         label = self.indicator.label(self.lang, short=True)
-        return TEXTS(key, self.lang, indicator=label, first=first, last=last)
+        return TEXTS(key, self.lang, indicator=label, years=self.years_text())
 
     def row(self, code: str) -> dict:
         """The screening row of one kommun (as a dict)."""
@@ -545,8 +544,7 @@ class CandidateScreening:
 
     def title(self) -> html.Html:
         """Report title and a subtitle naming the indicator, years and län."""
-        first, last = self.years
-        kw = {"n": self.n, "indicator": self.ind_label, "first": first, "last": last}
+        kw = {"n": self.n, "indicator": self.ind_label, "years": self.years_text()}
         shown = self._shown_label()
         sub = (
             TEXTS("subtitle_lan", self.lang, lan=shown, **kw)
@@ -557,7 +555,6 @@ class CandidateScreening:
 
     def components_table(self) -> html.Html:
         """The three components side by side: what they measure, raw value, score, weight."""
-        first, last = self.years
         s = self.table.settings
         level = fmt.format_percent(100 * s["level"], 0, self.lang)
         variables = [
@@ -567,7 +564,9 @@ class CandidateScreening:
         rows = [
             [
                 TEXTS("need", self.lang),
-                TEXTS("need_measures", self.lang, indicator=self.ind_label, first=first, last=last),
+                TEXTS(
+                    "need_measures", self.lang, indicator=self.ind_label, years=self.years_text()
+                ),
                 TEXTS("need_raw", self.lang, level=level),
                 TEXTS("need_rule", self.lang),
                 self._pct(self.weights["need"]),
@@ -664,7 +663,6 @@ class CandidateScreening:
 
     def main_table(self) -> html.Html:
         """Section 2: the top candidate kommuner with every component, the focus kommun included."""
-        first, last = self.years
         s = self.table.settings
         level = fmt.format_percent(100 * s["level"], 0, self.lang)
         f = self.formatted_rows()
@@ -765,7 +763,7 @@ class CandidateScreening:
                     pilot=self.pilot.label(),
                     name=self.focus.label(),
                 ),
-                TEXTS("abbreviations", self.lang, first=first, last=last, level=level),
+                TEXTS("abbreviations", self.lang, years=self.years_text(), level=level),
                 TEXTS("table_note_est", self.lang, small=self.small_range(), power=power),
                 self.source_line(),
             ],
@@ -895,6 +893,7 @@ class CandidateScreening:
             indicator=self.ind_label,
             first=first,
             last=last,
+            years=self.years_text(),
             n_undet=n_undet,
             n_missing=TEXTS("alt_missing", self.lang, n=n_missing) if n_missing else "",
             named=self._alt_named(d, fr),
@@ -993,6 +992,7 @@ class CandidateScreening:
                 unit=ind.unit_label(self.lang),
                 first=first,
                 last=last,
+                years=self.years_text(),
             ),
         ]
         inside = self.catalog.breaks_for(ind.id, (first, last))
@@ -1004,12 +1004,13 @@ class CandidateScreening:
                     self.lang,
                     first=first,
                     last=last,
+                    years=self.years_text(),
                     text=b.description(self.lang),
                 )
                 for b in inside
             ]
         else:
-            lines.append(TEXTS("note_no_break", self.lang, first=first, last=last))
+            lines.append(TEXTS("note_no_break", self.lang, years=self.years_text()))
         lines += [
             TEXTS("note_break_start", self.lang, text=b.description(self.lang)) for b in at_start
         ]
