@@ -232,11 +232,12 @@ def test_gaps_are_typed_warnings_with_their_values(panel):
         "n_areas": 1, "indicator": "N07402", "first": 2020, "last": 2022, "areas": ["0114"],
     }  # fmt: skip
     assert dropped.values["areas"] == ["Upplands Väsby (0114)"]
-    assert no_distance.values == {"n_areas": 1, "areas": ["0114"]}
+    assert no_distance.values == {"n_areas": 1, "areas": ["Upplands Väsby (0114)"]}
     row = tab.filter(pl.col("area_code") == "0114").row(0, named=True)
     assert row["need_rate_ratio_est"] is None and row["similarity_distance"] is None
     assert warning_text(no_distance, "sv") == (
-        "Kommuner utan likhetsavstånd får poängen 0 för likhet (1 st.), bland dem 0114."
+        "Kommuner utan likhetsavstånd får poängen 0 för likhet (1 st.), bland dem "
+        "Upplands Väsby (0114)."
     )
     assert warning_text(incomplete, "en").startswith("Kommuner lacking N07402 in some of 2020–2022")
     assert screen_candidates(panel).warnings == []

@@ -535,9 +535,15 @@ def test_notes_word_the_screening_warnings_in_the_report_language(panel):
     gap = panel.filter(~((pl.col("area_code") == "0114") & (pl.col("indicator") == "N07403")))
     sv = str(candidate_screening(panel=gap).notes())
     en = str(candidate_screening(panel=gap, lang="en").notes())
-    assert "Kommuner utan likhetsavstånd får poängen 0 för likhet (1 st.), bland dem 0114." in sv
-    assert "rangordnas inte (1 st.), bland dem Upplands Väsby (0114)" in sv
+    assert (
+        "Kommuner utan likhetsavstånd får poängen 0 för likhet (1 st.), bland dem Upplands "
+        "Väsby (0114)." in sv
+    )
+    assert "rangordnas inte efter likhet (1 st.), bland dem Upplands Väsby (0114)" in sv
     assert "similarity" not in sv.lower() and "Similarity" not in sv
-    assert "without a similarity distance score 0 on similarity (1 in all), among them 0114." in en
-    assert "not ranked (1 in all), among them Upplands Väsby (0114)" in en
+    assert (
+        "without a similarity distance score 0 on similarity (1 in all), among them Upplands "
+        "Väsby (0114)." in en
+    )
+    assert "not ranked by similarity (1 in all), among them Upplands Väsby (0114)" in en
     assert "likhetsavstånd" not in str(candidate_screening(panel=panel).notes())

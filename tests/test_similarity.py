@@ -132,10 +132,12 @@ def test_missing_value_rules():
     (w,) = res.warnings
     assert w.n_areas == 1 and "0123" in w.areas[0] and "0123" in str(w)
     assert warning_text(w, "sv").startswith(
-        "Områden som saknar värde för en jämförd variabel rangordnas inte (1 st.)"
+        "Områden som saknar värde för en jämförd variabel får inget likhetsavstånd och "
+        "rangordnas inte efter likhet (1 st.)"
     )
     assert warning_text(w, "en").startswith(
-        "Areas lacking a value of a compared variable are not ranked (1 in all)"
+        "Areas lacking a value of a compared variable get no similarity distance and are not "
+        "ranked by similarity (1 in all)"
     )
     # z-scores now over the four remaining areas: A = (2, 4, 4, 6), sd = sqrt(8/3)
     assert res.target_values["z_A"] == pytest.approx(-2 / math.sqrt(8 / 3), rel=1e-12)
@@ -277,8 +279,8 @@ def test_report_words_the_caveats_in_its_language():
     res = similar_areas(_tiny({"A": A, "B": [1.0, 3.0, 5.0, 7.0, None]}), "0114",
                         indicators=["A", "B"], year=2022)  # fmt: skip
     for lang, heading, text in [
-        ("sv", "Vad jämförelsen lämnade utanför", "rangordnas inte (1 st.)"),
-        ("en", "What the comparison left out", "are not ranked (1 in all)"),
+        ("sv", "Vad jämförelsen lämnade utanför", "rangordnas inte efter likhet (1 st.)"),
+        ("en", "What the comparison left out", "are not ranked by similarity (1 in all)"),
     ]:
         out = str(PilotVsCandidate._similarity_caveats(SimpleNamespace(lang=lang), res))
         assert heading in out and text in out and "0123" in out

@@ -341,11 +341,12 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     scores = {"need": need_score, "similarity": sim_score, "detectability": det_score}
     total = sum(w[c] * np.nan_to_num(scores[c], nan=0.0) for c in _COMPONENTS)
     total = np.where(cand, total, np.nan)
-    missing_sim = [c for c, d in zip(tab["area_code"].to_list(), dist, strict=True) if np.isnan(d)]
+    codes, names = tab["area_code"].to_list(), tab["area_name"].to_list()
+    missing_sim = [f"{n} ({c})" for c, n, d in zip(codes, names, dist, strict=True) if np.isnan(d)]
     if missing_sim:
         warns.append(
             NoSimilarityDistanceWarning(
-                f"No similarity distance (score 0) for: {missing_sim}.",
+                f"No similarity distance (score 0) for: {', '.join(missing_sim)}.",
                 n_areas=len(missing_sim),
                 areas=missing_sim[:20],
             )

@@ -610,8 +610,8 @@ def _handle_missing(
                 listed += f" and {rows.size - 20} more (see dropped_areas)"
             warns.append(
                 AreasDroppedWarning(
-                    "Areas lacking a value of a compared variable are not ranked "
-                    f"({rows.size} in all): {listed}.",
+                    "Areas lacking a value of a compared variable get no similarity distance "
+                    f"and are not ranked by similarity ({rows.size} in all): {listed}.",
                     n_areas=int(rows.size),
                     areas=first,
                 )
