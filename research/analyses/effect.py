@@ -416,6 +416,9 @@ class Evidence:
         Keys of estimators that ran but gave no finite rate ratio or p-value (SDID whose
         placebo test cannot reach the level, an ITS without a finite maximum): not in
         ``estimates``, not counted.
+    programme_end, programme_end_approximate
+        When the piloted programme ended (``"YYYY-MM"``, ``""``: not given) and whether
+        ``data/pilots.toml`` marks that month as approximate (a season, not a month).
     """
 
     estimates: tuple[Estimate, ...]
@@ -429,6 +432,8 @@ class Evidence:
     pretrend_p: float | None = None
     n_post_years: int = 2
     not_estimated: tuple[str, ...] = ()
+    programme_end: str = ""
+    programme_end_approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -1469,9 +1474,13 @@ def _evidence(
     alpha: float,
     treatment_year: int,
     n_post_years: int,
+    programme: Pilot,
 ) -> Evidence:
     """Collect what :func:`conclude` weighs (``estimates``: kept, and keys left out)."""
+    end_status = programme.sources.get("end", ("fact", ""))[0]
     return Evidence(
+        programme_end=programme.end,
+        programme_end_approximate=end_status == "approximate",
         estimates=estimates[0],
         not_estimated=estimates[1],
         alpha=alpha,
@@ -1641,7 +1650,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     # 5. the conclusion
     evidence = _evidence(
         _estimates(synth, sdid, did, its, its_controlled), pw, event, breaks_fit, alpha,
-        treatment_year, len(post_years),
+        treatment_year, len(post_years), programme,
     )  # fmt: skip
     return EffectAnalysis(
         pilot=area,

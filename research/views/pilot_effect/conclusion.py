@@ -8,13 +8,13 @@ from __future__ import annotations
 import math
 
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
-from research.core.fmt import check_lang, format_number, format_percent
+from research.core.fmt import check_lang, format_month, format_number, format_percent
 
 from .numbers import p_text
 from .sdid import agreement_sentence, estimator_name, join_words
 from .texts import TEXTS
 
-__all__ = ["conclusion_paragraphs", "power_pct", "verdict_sentence"]
+__all__ = ["conclusion_paragraphs", "power_pct", "programme_end", "verdict_sentence"]
 
 
 def _pct_change(rr: float, lang: str) -> str:
@@ -65,6 +65,18 @@ def _values(conclusion: Conclusion, lang: str) -> dict:
         mde=mde or "",
         alpha=format_number(evidence.alpha, 2, lang),
     )
+
+
+def programme_end(end: str, approximate: bool, lang: str) -> str:
+    """When the programme ended, in words (a month given only as a season: approximate).
+
+    >>> programme_end("2023-10", True, "sv"), programme_end("2023-10", False, "en")
+    ('omkring oktober 2023 (månaden är inte publicerad)', 'October 2023')
+    """
+    if not end:
+        return TEXTS("programme_end_unknown", lang)
+    month = format_month(end, lang)
+    return TEXTS("programme_end_approx", lang, month=month) if approximate else month
 
 
 def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
@@ -180,5 +192,12 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
         out.append(TEXTS("concl_pretrend", lang, p=p_text(evidence.pretrend_p, lang)))
     if evidence.n_post_years < 3:
-        out.append(TEXTS("concl_short", lang, n=evidence.n_post_years))
+        out.append(
+            TEXTS(
+                "concl_short",
+                lang,
+                n=evidence.n_post_years,
+                end=programme_end(evidence.programme_end, evidence.programme_end_approximate, lang),
+            )
+        )
     return tuple(out)

@@ -32,7 +32,7 @@ from research.views.power_text import note_texts
 
 from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .checks import check_parameters
-from .conclusion import conclusion_paragraphs, power_pct
+from .conclusion import conclusion_paragraphs, power_pct, programme_end
 from .numbers import interval_text, p_text, rr_text
 from .sdid import estimator_name, join_words
 from .summary import findings, no_estimate_periods
@@ -287,7 +287,9 @@ class PilotEffect:
                 "cav_short",
                 years=", ".join(str(y) for y in a.post_years),
                 n=len(a.post_years),
-                end=fmt.format_month(a.programme.end, self.lang),
+                end=programme_end(
+                    a.evidence.programme_end, a.evidence.programme_end_approximate, self.lang
+                ),
             )
         )
         return html.callout(self._t("read_first_heading"), lines, kind="warning")
