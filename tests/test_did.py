@@ -894,3 +894,39 @@ def test_swedish_error_keeps_the_english_message():
         diff_in_diff(PANEL, outcome="rate", design="3x3", **KW)
     assert str(info.value) == "design='3x3' is not supported; use 'twfe' or '2x2'"
     assert info.value.message("sv") == "design='3x3' stöds inte; använd 'twfe' eller '2x2'"
+
+
+def test_placebo_refits_do_not_inherit_a_separated_start():
+    """A treated unit with one zero count only its own event dummy fits (a pilot kommun
+    with about one case a year): every placebo refit started from the observed fit's
+    coefficients overflowed to NaN, and the pre-trend permutation p came out as 1/(J+1)
+    (0.032 for a model-based p of 0.93). Each assignment's statistic is checked against a
+    separate event study with that unit as the treated one (fitted from the default start)."""
+    rng = np.random.default_rng(3)
+    years = list(range(2012, 2023))
+    units = [f"u{i}" for i in range(8)]
+    rows = []
+    for i, u in enumerate(units):
+        for y in years:
+            mu = 2.0 if i == 0 else 6.0 + i
+            count = float(rng.poisson(mu))
+            if i == 0 and y == 2017:
+                count = 0.0  # event time -4: only the treated unit's lead dummy fits it
+            if i == 0 and y != 2017 and count == 0:
+                count = 1.0
+            rows.append({"unit": u, "year": y, "y": count, "pop": 10_000.0,
+                         "treated": int(i == 0)})  # fmt: skip
+    df = pl.DataFrame(rows)
+    kw = dict(unit="unit", time="year", outcome="y", treatment_time=2021, family="poisson",
+              offset="pop")  # fmt: skip
+    res = event_study(df, treated="treated", inference="permutation", **kw)
+    assert res.pretrend is not None and res.pretrend.n_assignments == len(units)
+    walds = []
+    for u in units:
+        one = df.with_columns((pl.col("unit") == u).cast(pl.Int64).alias("t1"))
+        fit = event_study(one, treated="t1", inference="permutation", **kw)
+        walds.append(fit.pretrend.statistic)  # its own model-based Wald statistic
+    walds = np.array(walds)
+    assert np.all(np.isfinite(walds))
+    expected = np.sum(walds >= walds[0] * (1 - 1e-9)) / len(units)
+    assert res.pretrend.p_permutation == pytest.approx(expected)

@@ -1003,6 +1003,24 @@ def _fit(X: np.ndarray, panel: _Panel, family: str, extra_off: np.ndarray | None
     return fit_glm(X, panel.y, family="poisson", offset=off, start=start, tol=tol)
 
 
+def _refit(
+    X: np.ndarray, panel: _Panel, family: str, start: np.ndarray | None,
+    extra_off: np.ndarray | None = None, tol: float = 1e-13,
+) -> GLMFit:  # fmt: skip
+    """A permuted assignment's fit, started from ``start`` (the observed fit's coefficients).
+
+    The observed fit is a good start for most assignments and saves iterations; but a
+    coefficient it sent far out (a zero count only one term fits) makes another
+    assignment's first step overflow, and every coefficient came back NaN (29 of 30
+    placebo fits for a pilot kommun with about one case a year). Such a fit is redone from
+    the default start.
+    """
+    f = _fit(X, panel, family, extra_off=extra_off, start=start, tol=tol)
+    if start is not None and not np.all(np.isfinite(f.params)):
+        f = _fit(X, panel, family, extra_off=extra_off, tol=tol)
+    return f
+
+
 def _common_post(panel: _Panel) -> np.ndarray:
     T = int(panel.time_codes.max()) + 1
     lo = np.full(T, np.inf)
@@ -1078,7 +1096,7 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
         def stats_at(tau: float) -> np.ndarray:
             out = np.empty(J1)
             for k, Xp in enumerate(designs):
-                f = _fit(Xp, panel, family, extra_off=tau * d, start=starts[k], tol=1e-10)
+                f = _refit(Xp, panel, family, starts[k], extra_off=tau * d, tol=1e-10)
                 starts[k] = f.params
                 out[k] = f.params[0]
             return out
@@ -1087,9 +1105,13 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
 
     def pfun(tau: float) -> float:
         # ties relative to the statistics' own scale (_resampling): the same p whatever the
-        # outcome's unit (per inhabitant or per 100 000)
+        # outcome's unit (per inhabitant or per 100 000); an assignment without a finite
+        # estimate is left out of both counts rather than counted as less extreme
         s = np.abs(stats_at(tau))
-        return float(np.sum(at_least_as_extreme(s, s[0], floor=tie)) / J1)
+        ok = np.isfinite(s)
+        if not ok[0]:
+            return math.nan
+        return float(np.sum(at_least_as_extreme(s[ok], s[0], floor=tie)) / ok.sum())
 
     placebo = stats_at(0.0)
     p = pfun(0.0)
@@ -1252,11 +1274,16 @@ def _event_permutation_fits(
             s2 = resid @ resid / dof if dof > 0 else math.nan  # saturated: undefined
             Vp = s2 * np.linalg.inv(Xp.T @ Xp)[:m, :m]
         else:
-            fp = _fit(Xp, panel, family, start=fit.params)
+            fp = _refit(Xp, panel, family, fit.params)
             coefs[k] = fp.params[:m]
             Vp = fp.cov[:m, :m]
         if lead_idx:
             walds[k] = _wald(coefs[k, lead_idx], Vp[np.ix_(lead_idx, lead_idx)])
+        # an assignment whose refit has no finite estimate cannot be ranked: left out (and
+        # said), not counted as "less extreme", which made p as small as 1/(J+1)
+        finite = np.all(np.isfinite(coefs[k])) and (not lead_idx or np.isfinite(walds[k]))
+        if k > 0 and not finite:
+            keep[k] = False
     return coefs, walds, BD, keep
 
 
