@@ -417,8 +417,8 @@ class Evidence:
         placebo test cannot reach the level, an ITS without a finite maximum): not in
         ``estimates``, not counted.
     programme_end, programme_end_approximate
-        When the piloted programme ended (``"YYYY-MM"``, ``""``: not given) and whether
-        ``data/pilots.toml`` marks that month as approximate (a season, not a month).
+        When the piloted programme ended (``"YYYY-MM"``, ``""``: not known; default the
+        case's) and whether ``data/pilots.toml`` marks that month as approximate (a season).
     """
 
     estimates: tuple[Estimate, ...]
@@ -432,8 +432,10 @@ class Evidence:
     pretrend_p: float | None = None
     n_post_years: int = 2
     not_estimated: tuple[str, ...] = ()
-    programme_end: str = ""
-    programme_end_approximate: bool = False
+    programme_end: str = field(default_factory=lambda: case().pilot.end)
+    programme_end_approximate: bool = field(
+        default_factory=lambda: case().pilot.sources.get("end", ("fact", ""))[0] == "approximate"
+    )
 
 
 @dataclass(frozen=True)
