@@ -40,7 +40,7 @@ def _text(fragment: object) -> str:
 def test_format_phi_never_rounds_an_estimate_below_one_up_to_one():
     assert format_phi(0.999047, "sv") == "0,999"
     assert format_phi(0.9949, "en") == "0.99"
-    assert format_phi(1.0049, "en") == "1.00"
+    assert format_phi(1.0049, "en") == "1.005"  # above 1: widened, so not "1.00" either
     assert format_phi(3.1549, "sv") == "3,15"
 
 

@@ -427,7 +427,7 @@ def test_dilution_breaks_pretrend_short_post_are_stated() -> None:
     assert "rejects parallel trends" in text
     assert "only 2 years" in text
     sv = " ".join(conclusion_paragraphs(c, "sv"))
-    assert "13\u00a0%" in sv and "2,7\u00a0%" in sv and "Brottet 2020" in sv
+    assert "13\u00a0%" in sv and "2,7\u00a0%" in sv and "Tidsseriebrottet 2020" in sv
     # no dilution, no breaks, long post period: none of those sentences
     plain = conclude(
         Evidence(
@@ -527,7 +527,7 @@ def test_agreement_sentence_counts_directions() -> None:
         "All 3 methods estimate a lower reported level than the comparison (synthetic "
         "control, synthetic difference-in-differences, difference-in-differences)."
     )
-    assert agreement_sentence(ev(1.1, 1.2), "sv").startswith("Alla 2 metoder skattar en högre")
+    assert agreement_sentence(ev(1.1, 1.2), "sv").startswith("Båda metoderna skattar en högre")
     mixed = agreement_sentence(ev(0.9, 1.2, 1.0, 0.7), "en")
     # the estimate of exactly no change counts in neither direction
     assert "2 of 4 estimate a lower" in mixed and ", 1 a higher one (synthetic diff" in mixed

@@ -75,7 +75,7 @@ def test_report_content(reports: dict[str, str], facts: dict[str, float], lang: 
         assert "uppskattade" in text  # counts labelled as estimates
         assert "riktningen är tvetydig" in text
         assert "Datan kan inte avgöra om piloten fungerade" in text
-        assert "Brottet 2020 ligger precis före pilotstarten" in text
+        assert "Tidsseriebrottet 2020 ligger precis före pilotstarten" in text
         assert "30 jämförelsekommuner" in text
         assert "Källa: Kolada" in text
     else:

@@ -352,8 +352,8 @@ def test_warning_text_in_both_languages() -> None:
     assert W.warning_text(w, "sv") == (
         "Tidsseriebrott: från 2020 bygger statistiken på en ny grund, inom skattningsfönstret "
         "2008–2022; nivåerna före och efter 2020 är inte direkt jämförbara. En "
-        "nivåförskjutning (1 från 2020) lades till i modellen. Brottet ligger intill insatsens "
-        "start, så skattningen kan vara påverkad av det."
+        "nivåförskjutning (1 från 2020) lades till i modellen. Tidsseriebrottet ligger intill "
+        "insatsens start, så skattningen kan vara påverkad av det."
     )
     assert W.warning_text(w, "en").startswith("Series break: from 2020 the statistics")
     d = W.DonorRangeWarning("outside", predictors=["log_pop", "N07540"])
@@ -459,7 +459,8 @@ ESTIMATOR_WORDING = [
      "mellan perioder (0,0123);", "to the next (0.0123);"),
     (W.NonNumericTimeBreaksWarning, {}, "tidskolumnen är inte numerisk",
      "the time column is not numeric"),
-    (W.LevelShiftsCollinearWarning, {"years": [2019, 2020]}, "vid brotten 2019, 2020 är kolinjära",
+    (W.LevelShiftsCollinearWarning, {"years": [2019, 2020]},
+     "vid tidsseriebrotten 2019, 2020 är kolinjära",
      "for the breaks 2019, 2020 are collinear"),
     (W.StaggeredTimingWarning, {}, "Insatsen startar vid olika tidpunkter",
      "Treatment timing is staggered"),

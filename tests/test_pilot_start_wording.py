@@ -27,9 +27,9 @@ def test_a_january_start_is_a_full_first_year_and_the_window_crosses_2015() -> N
     text = _text("2019-01", "sv")
     assert "så 2019 är det första hela pilotåret" in text and "delvis" not in text
     assert "Jämförelsen före starten avser 2008–2018." in text
-    assert "Den perioden korsar brottet i serien 2015: efter brottet finns färre än 5 år" in text
-    assert "efter brottet i serien (2015" not in text  # it does not start after the break
-    assert "Brottet 2020 ligger precis efter pilotstarten" in text
+    assert "Den perioden korsar tidsseriebrottet 2015: efter det finns färre än 5 år" in text
+    assert "efter tidsseriebrottet (2015" not in text  # it does not start after the break
+    assert "Tidsseriebrottet 2020 ligger precis efter pilotstarten" in text
     assert "precis före" not in text
 
 
@@ -45,5 +45,5 @@ def test_a_july_start_counts_its_months_and_the_break_of_its_own_year() -> None:
 def test_the_case_start_reads_as_before() -> None:
     text = _text("2021-04", "sv")
     assert "ett år med 9 av 12 månader efter starten" in text
-    assert "Perioden före börjar 2015, efter brottet i serien (2015: endast brott" in text
-    assert "Brottet 2020 ligger precis före pilotstarten" in text
+    assert "Perioden före börjar 2015, efter tidsseriebrottet (2015: endast brott" in text
+    assert "Tidsseriebrottet 2020 ligger precis före pilotstarten" in text

@@ -285,3 +285,28 @@ def test_riket_as_the_pilot_is_refused_in_one_line() -> None:
         check_parameters(pilot="00", candidate="0126")
     assert info.value.message("en").startswith("pilot = Riket (00): riket is already the")
     assert info.value.message("sv").startswith("pilot = Riket (00): riket är redan jämförelsen")
+
+
+def test_a_candidate_missing_from_the_funnel_is_not_said_to_lie_within_it() -> None:
+    """A candidate without a count in the funnel's year defaulted to "within the limits"
+    (Huddinge at 55,9 against riket's 18,6 after an import without counts)."""
+    import polars as pl
+
+    from research.views.pilot_vs_candidate.sections import pilot_vs_candidate
+    from research.views.pilot_vs_candidate.summary import findings
+
+    rep = pilot_vs_candidate(lang="sv")
+    drop = (
+        (pl.col("area_code") == "0126")
+        & (pl.col("indicator") == rep.indicators[0])
+        & (pl.col("year") == 2022)
+    )
+    rep.panel = rep.panel.filter(~drop)
+    rep._memo.clear()
+    year, res, where = rep.funnel_result()
+    assert (year, where) == (2022, "absent") and "0126" not in res.areas["area"].to_list()
+    text = str(rep.funnel()._repr_html_())
+    assert "Huddinge har inget antal för 2022 i datan och finns därför inte med" in text
+    assert f"de {res.areas.height} kommuner som har det" in text
+    assert "inom gränserna" not in text
+    assert not any("tratt" in f.lower() or "gränserna" in f for f in findings(rep))

@@ -271,8 +271,8 @@ def test_notes_name_breaks_and_estimates(panel):
     text = str(rep.notes())
     assert "Break in the series inside 2014–2016" in text and "2015" in text
     text = str(candidate_screening(panel=panel).notes())
-    assert "Inget registrerat brott i serien ligger inom 2020–2022" in text
-    assert "Perioden börjar samma år som ett brott i serien" in text  # 2020 registration
+    assert "Inget registrerat tidsseriebrott ligger inom 2020–2022" in text
+    assert "Perioden börjar samma år som ett tidsseriebrott" in text  # 2020 registration
     assert "Skattade antal" in text and "Bloom" in text
 
 

@@ -171,7 +171,7 @@ def test_a_window_across_a_break_is_caveated_up_front_once(panel):
         "Perioden 2014–2016 spänner över ett tidsseriebrott (2015: endast brott som kan "
         "hänföras till kommunen)"
     )
-    assert "Åren 2015–2016 ligger helt efter brottet." in found[0]
+    assert "Åren 2015–2016 ligger helt efter tidsseriebrottet." in found[0]
     assert "years" not in found[0]  # no parameter names in Swedish prose
     assert found[0] in text(rep.intro())  # the caveats of the report say it too
     notes = text(rep.notes())

@@ -35,6 +35,7 @@ from research.views.pilot_effect.conclusion import (
     verdict_sentence,
 )
 from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_vs_candidate
+from research.views.pilot_vs_candidate.summary import format_phi
 
 from .checks import check_parameters
 from .texts import TEXTS
@@ -532,7 +533,7 @@ class DecisionBrief:
             _, d_phi = self.detectability(phi)[-1]
             text += " " + self._t(
                 "db_power_overdispersion",
-                phi=self._num(phi, 2),
+                phi=format_phi(phi, self.lang),
                 years=res[-1][0],
                 power=power_pct(float(d_phi.power), self.lang),
             )

@@ -74,10 +74,12 @@ def agreement_sentence(evidence: Evidence, lang: str = "sv") -> str:
     n = len(evidence.estimates)
     if not down and not up:
         return ""
+    # "all n methods", "both methods" for two, "the one method" for one
+    size = {1: "_one", 2: "_two"}.get(n, "")
     if down and not up and len(down) == n:
-        return TEXTS("agreement_down", lang, n=n, down=", ".join(down))
+        return TEXTS(f"agreement_down{size}", lang, n=n, down=", ".join(down))
     if up and not down and len(up) == n:
-        return TEXTS("agreement_up", lang, n=n, up=", ".join(up))
+        return TEXTS(f"agreement_up{size}", lang, n=n, up=", ".join(up))
     return TEXTS(
         "agreement_mixed",
         lang,

@@ -790,10 +790,12 @@ class PilotEffect:
         # the power assumes no under-dispersion: a time-series dispersion below 1 is raised
         # to 1 (research.analyses.effect), and the text says so
         below = math.isfinite(a.its.dispersion) and a.its.dispersion < a.overdispersion
+        base = self._num(a.baseline_count, 0)
+        key = "power_method_floor" if below else "power_method"
         out = self._opening(
             "power",
-            "power_method_floor" if below else "power_method",
-            base=self._num(a.baseline_count, 0),
+            key + "_one" if base == "1" else key,  # "1 uppskattat fall", not "uppskattade"
+            base=base,
             pre=len([y for y in range(a.fit_start, a.treatment_year)]),
             post=len(a.post_years),
             n=a.did.n_units - 1,

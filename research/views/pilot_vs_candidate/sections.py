@@ -682,7 +682,8 @@ class PilotVsCandidate:
         """Funnel of all kommuner for the first indicator: ``(year, result, where)``.
 
         ``where`` is the candidate's position as a catalogue id (``within``, ``high_95``,
-        ``low_998``, ...); None when no kommun has a count.
+        ``low_998``, ...), or ``absent`` when the candidate has no count that year (it is not
+        in the funnel, so nothing is said of where it lies); None when no kommun has a count.
         """
 
         def compute() -> tuple[int, Any, str] | None:
@@ -707,7 +708,7 @@ class PilotVsCandidate:
                 overdispersion="multiplicative",
             )
             own = res.areas.filter(pl.col("area") == self.candidate.code)
-            where = "within"
+            where = "within" if own.height else "absent"
             if own.height:
                 f998, f95 = own["flag_99_8"][0], own["flag_95"][0]
                 if f998 in ("high", "low"):
@@ -724,6 +725,19 @@ class PilotVsCandidate:
         if found is None:
             return html.Html("")
         year, res, where = found
+        if where == "absent":  # the candidate is not in the funnel: say so, claim nothing
+            intro = TEXTS(
+                "funnel_intro_absent",
+                self.lang,
+                year=year,
+                candidate=self.candidate.name,
+                n=format_int(res.areas.height, self.lang),
+            )
+            return (
+                self._h2("funnel")
+                + html.paragraph(intro)
+                + self._figure(("funnel",), self._funnel_call)
+            )
         # The limits are widened by sqrt(phi) only when phi > 1 (research.stats.funnel): show
         # the estimate itself, and say when no inflation was applied.
         intro = TEXTS(
@@ -761,6 +775,7 @@ class PilotVsCandidate:
             "funnel_alt",
             self.lang,
             indicator=ind.label(self.lang),
+            n=format_int(res.areas.height, self.lang),
             year=year,
             candidate=self.candidate.name,
             pilot=self.pilot.name,

@@ -88,19 +88,22 @@ def _level(rep: Any) -> str | None:
 
 
 def format_phi(phi: float, lang: str) -> str:
-    """An over-dispersion estimate to 2 decimals, or 3 when 2 would round it to 1 from below.
+    """An over-dispersion estimate to 2 decimals, or more when 2 would round it to 1.
 
-    The funnel's limits are widened only when ``phi > 1``; an estimate below 1 must not read
-    as "1,00".
+    The funnel's limits are widened only when ``phi > 1``: an estimate just below 1 must not
+    read as "1,00", nor one just above it ("widened by the factor 1,00"); up to 4 decimals.
 
     Examples
     --------
     >>> format_phi(3.1549, "sv"), format_phi(0.999047, "sv"), format_phi(0.93, "en")
     ('3,15', '0,999', '0.93')
+    >>> format_phi(1.0031, "sv"), format_phi(1.00004, "en")
+    ('1,003', '1.0000')
     """
-    if phi < 1 and round(phi, 2) >= 1:
-        return format_number(phi, 3, lang)
-    return format_number(phi, 2, lang)
+    for decimals in (2, 3, 4):
+        if phi == 1 or round(phi, decimals) != 1:
+            return format_number(phi, decimals, lang)
+    return format_number(phi, 4, lang)
 
 
 def _funnel(rep: Any) -> str | None:
@@ -109,6 +112,8 @@ def _funnel(rep: Any) -> str | None:
     if found is None or r is None or r["rank"] is None:
         return None
     year, res, where = found
+    if where == "absent":  # not in the funnel (no count that year): its section says so
+        return None
     return TEXTS(
         "sum_funnel_within" if where == "within" else "sum_funnel_beyond",
         lang,
