@@ -505,7 +505,7 @@ ESTIMATOR_WORDING = [
     (W.AutocorrelationWarning, {"acf1": -0.42}, "vid lag 1 är -0,42:", "autocorrelation is -0.42:"),
     (W.FewResidualDfWarning, {"df_resid": 2}, "Bara 2 frihetsgrader", "Only 2 residual degree(s)"),
     (W.AllZeroCountsWarning, {}, "Alla antal är noll", "All counts are zero"),
-    (W.ExactFitWarning, {"model": "quasi-Poisson"}, "Modellen (quasi-Poisson) passar varje värde",
+    (W.ExactFitWarning, {"model": "quasi-Poisson"}, "Modellen (kvasi-Poisson) passar varje värde",
      "The quasi-Poisson model fits every value exactly"),
     (W.ExactFitInferenceWarning, {"model": "OLS", "inference": "cluster"},
      "Modellen (OLS) passar varje värde exakt: residualerna är noll",

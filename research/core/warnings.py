@@ -754,6 +754,8 @@ def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object)
     if warning.code not in texts:
         return str(warning)
     given = {k: _plain(v, lang) for k, v in warning.values.items()}
+    # a method's name carried as a value ("quasi-Poisson") in the language's own term
+    given.update({k: texts(f"term:{v}", lang) for k, v in given.items() if f"term:{v}" in texts})
     given.update({k: str(v) for k, v in values.items()})
     if type(warning) is PilotbenchWarning:
         given["message"] = str(warning)
