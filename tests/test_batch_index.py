@@ -120,7 +120,7 @@ def test_index_shows_titles_names_swedish_times_and_changes(tmp_path: Path):
     assert failed[1] == "pilot Stockholm, kandidat Botkyrka"
     assert failed[3].startswith("misslyckades") and "DataError: no data" in failed[3]
     assert "Första körningen av nightly.toml" in page
-    assert "2 rapporter, 1 misslyckad" in page
+    assert "2 rapporter i mappen; 1 misslyckad" in page
 
     # second run of the same schedule: A unchanged (same outputs, other times and paths),
     # B changed, the failed one now succeeds (new), a fourth report fails with none kept
@@ -225,3 +225,13 @@ def test_a_failed_reports_error_is_shown_in_the_index_language(tmp_path: Path):
     assert "raised DataError: no data" in en["pilot_vs_candidate"][3]
     assert result.error_in("sv") == "cell 3 gav DataError: inga data"
     assert TaskResult(bad, "failed", 0.0, None, "only English").error_in("sv") == "only English"
+
+
+def test_screenings_with_different_focus_kommuner_are_told_apart() -> None:
+    """Two candidate_screening jobs (focus Flen, Markaryd) had the same title and areas."""
+    from research.views.batch_index.page import _area_names
+
+    assert _area_names({"focus": "0482"}, "sv") == "fokus Flen"
+    assert _area_names({"pilot": "0180", "focus": "Markaryd", "lan": "07"}, "en") == (
+        "pilot Stockholm, focus Markaryd, län Kronobergs län"
+    )

@@ -96,7 +96,7 @@ def test_identical_rerun_is_unchanged(tmp_path: Path, capsys: pytest.CaptureFixt
     page = (out / "index.html").read_text("utf-8")
     assert 'data-change="unchanged"' in page and 'data-change="changed"' not in page
     assert "Rapporter: 0 nya, 0 ändrade, 1 oförändrad och 0 misslyckade." in page
-    assert "1 rapport, 0 misslyckade i senaste körningen" in page
+    assert "1 rapport i mappen; 0 misslyckade i senaste körningen" in page
     capsys.readouterr()
 
 
@@ -206,10 +206,10 @@ def test_index_counts_are_singular_for_one() -> None:
     one = [IndexEntry("pilot_effect", {"pilot": "0180"}, "ok", href="a/report.html",
                       title="A", change="unchanged")]  # fmt: skip
     sv = _summary(index_page(one, schedule="s.toml", compared=True))
-    assert sv[0].startswith("1 rapport, 0 misslyckade i senaste körningen.")
+    assert sv[0].startswith("1 rapport i mappen; 0 misslyckade i senaste körningen.")
     assert sv[1] == "Rapporter: 0 nya, 0 ändrade, 1 oförändrad och 0 misslyckade."
     en = _summary(index_page(one, lang="en", schedule="s.toml", compared=True))
-    assert en[0].startswith("1 report, 0 failed in the latest run.")
+    assert en[0].startswith("1 report in the folder; 0 failed in the latest run.")
     assert en[1] == "Reports: 0 new, 0 changed, 1 unchanged and 0 failed."
 
     many = [
@@ -219,10 +219,10 @@ def test_index_counts_are_singular_for_one() -> None:
         IndexEntry("p", {}, "failed", change="failed", error="boom"),
     ]
     sv = _summary(index_page(many, schedule="s.toml", compared=True))
-    assert sv[0].startswith("3 rapporter, 1 misslyckad i senaste körningen.")
+    assert sv[0].startswith("3 rapporter i mappen; 1 misslyckad i senaste körningen.")
     assert sv[1] == "Rapporter: 2 nya, 1 ändrad, 0 oförändrade och 1 misslyckad."
     en = _summary(index_page(many, lang="en", schedule="s.toml", compared=True))
-    assert en[0].startswith("3 reports, 1 failed in the latest run.")
+    assert en[0].startswith("3 reports in the folder; 1 failed in the latest run.")
     assert en[1] == "Reports: 2 new, 1 changed, 0 unchanged and 1 failed."
 
 
@@ -236,5 +236,5 @@ def test_written_index_says_one_report(tmp_path: Path) -> None:
                       str(folder / "report.html"))]  # fmt: skip
     write_index(root, run, schedule="s.toml")
     page = write_index(root, run, schedule="s.toml").read_text("utf-8")
-    assert "1 rapport, 0 misslyckade" in page
+    assert "1 rapport i mappen; 0 misslyckade" in page
     assert "Rapporter: 0 nya, 0 ändrade, 1 oförändrad och 0 misslyckade." in page

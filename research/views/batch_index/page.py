@@ -44,7 +44,7 @@ TIMEZONE = ZoneInfo("Europe/Stockholm")
 CHANGES = ("new", "changed", "unchanged", "failed", "failed_kept", "not_run")
 
 _PATTERN = {"sv": "d MMM y 'kl.' HH:mm", "en": "d MMM y, HH:mm"}
-_AREA_KEYS = ("pilot", "candidate", "area")
+_AREA_KEYS = ("pilot", "candidate", "area", "focus", "lan")
 
 
 @dataclass(frozen=True)
