@@ -71,3 +71,10 @@ def test_intervals_with_a_negative_bound_use_the_minus_sign_and_a_word():
     assert format_range("\u22123,0", "\u22120,5", "sv") == "\u22123,0 till \u22120,5"
     with pytest.raises(ParameterError):
         format_range("1", "2", "de")
+
+
+@pytest.mark.parametrize("period", ["2021-4", "21-04", "2021-13", "2021/04", "2021-04-01", "x"])
+def test_a_month_is_yyyy_mm_exactly(period: str) -> None:
+    """'2021-4' was accepted: the same month as '2021-04', but another report folder."""
+    with pytest.raises(ParameterError, match="YYYY-MM"):
+        format_month(period, "en")

@@ -140,13 +140,22 @@ def format_year(year: int | None) -> str:
 
 
 def format_month(period: str, lang: str = "sv") -> str:
-    """Format ``"YYYY-MM"`` as a month: ``'april 2021'`` (sv) or ``'April 2021'`` (en)."""
+    """Format ``"YYYY-MM"`` as a month: ``'april 2021'`` (sv) or ``'April 2021'`` (en).
+
+    Two digits for the month: ``"2021-4"`` is refused (it named the same month as
+    ``"2021-04"`` but gave the report another folder and header).
+
+    >>> format_month("2021-04", "sv"), format_month("2023-10", "en")
+    ('april 2021', 'October 2023')
+    """
+    text = str(period)
     try:
-        year, month = (int(p) for p in str(period).split("-"))
-        d = _dt.date(year, month, 1)
+        if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+            raise ValueError(text)
+        d = _dt.date(int(text[:4]), int(text[5:]), 1)
     except ValueError as exc:
         raise ParameterError(
-            f"expected a month as 'YYYY-MM', got {period!r}",
-            sv=f"väntade en månad som 'ÅÅÅÅ-MM', fick {period!r}",
+            f"expected a month as 'YYYY-MM' (e.g. '2021-04'), got {period!r}",
+            sv=f"väntade en månad som 'ÅÅÅÅ-MM' (t.ex. '2021-04'), fick {period!r}",
         ) from exc
     return format_date(d, "LLLL y", locale=_LOCALES[check_lang(lang)])
