@@ -74,3 +74,14 @@ def test_a_dask_address_where_nothing_answers_is_named(
     assert sv.startswith("ingen Dask-schemaläggare svarar på tcp://127.0.0.1:1 ("), sv
     assert str(err.value).startswith("no Dask scheduler answers at tcp://127.0.0.1:1 (")
     assert "\n" not in sv and "en fil" not in sv
+
+
+def test_a_list_of_areas_may_hold_a_lan() -> None:
+    """areas = ["2403", "lan:09"] said "'lan:09' is not a known area"."""
+    from research.runner.batch import expand_schedule
+
+    tasks = expand_schedule(
+        {"job": [{"notebook": "pilot_vs_candidate",
+                  "each": {"parameter": "candidate", "areas": ["2403", "lan:09"]}}]}
+    )  # fmt: skip
+    assert [t.parameters["candidate"] for t in tasks] == ["2403", "0980"]  # Gotland: one kommun

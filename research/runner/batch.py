@@ -11,8 +11,9 @@ A schedule (TOML) lists jobs; a job can expand over areas::
     parameters = { pilot = "0180", lang = "sv" }
     each = { parameter = "candidate", areas = "lan:01" }   # every kommun in Stockholms län
 
-``areas`` is a list of codes/names, ``"lan:NN"`` (the kommuner of a län) or ``"kommuner"``
-(all 290); the pilot itself is skipped when it would be its own candidate.
+``areas`` is a list of codes/names (which may hold ``"lan:NN"`` entries too), ``"lan:NN"``
+(the kommuner of a län) or ``"kommuner"`` (all 290); the pilot itself is skipped when it
+would be its own candidate.
 
 :func:`run_batch` validates every task before any kernel starts (invalid ones are reported as
 failed, the rest still run) on ``workers`` warm kernels
@@ -179,8 +180,12 @@ def _expand_areas(spec: Any) -> list[str]:
     from research.geo.registry import load_areas
 
     reg = load_areas()
-    if isinstance(spec, list):
-        return [reg.resolve(a).code for a in spec]
+    if isinstance(spec, list):  # a list may hold expansions too: ["2403", "lan:09"]
+        out: list[str] = []
+        for a in spec:
+            group = isinstance(a, str) and (a.startswith("lan:") or a in ("kommuner", "all"))
+            out += _expand_areas(a) if group else [reg.resolve(a).code]
+        return out
     if isinstance(spec, str) and spec.startswith("lan:"):
         lan = reg.resolve(spec[4:])
         if lan.level != "lan":
