@@ -543,38 +543,61 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
     print(coverage_text(coverage(panel), lang))
     print(_text("bra_by_hand", lang, doc=BRA_EXPORT_DOC))
-    conflicts = panel_conflicts()
     print(_text("panel_rows", lang, rows=_count("rows", panel.height, lang)))
-    if conflicts.height:
-        print(_text("panel_conflicts", lang, cells=_count("cells", conflicts.height, lang)))
-        print(conflicts.head(20))
+    _print_changes(panel_conflicts(), lang, conflicts=True)
     return 0
 
 
-def _print_changes(changes, lang: str) -> None:
-    """List the cells an import changed (old value, new value, where the old one came from)."""
+def _print_changes(changes, lang: str, *, conflicts: bool = False) -> None:
+    """List the cells an import changed: old value -> new value, old count -> new count.
+
+    ``changes`` has the columns of :func:`research.data.import_store.merge_with_snapshot`'s
+    conflicts. Numbers are written as ``lang`` writes them; a count that changed is listed
+    even where the rate did not. With ``conflicts`` (``data info``) the lines are the cells
+    where the imports differ from the snapshot, each naming the import whose value is used.
+    """
     if changes is None or not changes.height:
         return
-    key = "changed_cells_one" if changes.height == 1 else "changed_cells"
-    print(_text(key, lang, cells=_count("cells", changes.height, lang)))
+    from research.core.fmt import format_int
+    from research.data.plausibility import format_figure
+
+    if conflicts:
+        heading = "panel_conflicts"
+    else:
+        heading = "changed_cells_one" if changes.height == 1 else "changed_cells"
+    print(_text(heading, lang, cells=_count("cells", changes.height, lang)))
     for r in changes.head(20).iter_rows(named=True):
+        old, new = (format_figure(r[k], lang) for k in ("value_snapshot", "value_import"))
+        counts = (r.get("count_snapshot"), r.get("count_import"))
+        count_changed = None not in counts and counts[0] != counts[1]
+        old_count, new_count = (format_figure(c, lang) for c in counts)
+        if conflicts:
+            key = "conflict_cell"
+        elif count_changed:
+            key = "changed_cell_both" if old != new else "changed_cell_count"
+        else:
+            key = "changed_cell"
+        source = r["source_import"] if conflicts else r["source_snapshot"]
         print(
             _text(
-                "changed_cell",
+                key,
                 lang,
                 code=r["area_code"],
                 name=r["area_name"],
                 year=r["year"],
                 indicator=r["indicator"],
                 sex=r["sex"],
-                old=f"{r['value_snapshot']:g}",
-                new=f"{r['value_import']:g}",
-                source=r["source_snapshot"],
+                old=old,
+                new=new,
+                old_count=old_count,
+                new_count=new_count,
+                source=str(source).split("-import:", 1)[-1],
             )
         )
     if changes.height > 20:
-        print(_text("changed_more", lang, n=changes.height - 20))
-    print(_text("take_back", lang))
+        print(_text("changed_more", lang, n=format_int(changes.height - 20, lang)))
+    if not conflicts:
+        print(_text("take_back", lang))
 
 
 def _one_line_warnings(lang: str = "sv") -> None:

@@ -31,6 +31,7 @@ from research.data.sources.bra import read_bra_csv, read_bra_excel
 from research.data.sources.common import (
     CANONICAL_SCHEMA,
     empty_canonical,
+    empty_file_error,
     json_error_reason,
     validate_canonical,
 )
@@ -148,6 +149,12 @@ def read_official_file(
         ("kolada", ".json"): ("read_kolada_json", lambda: read_kolada_json(
             path, registry=registry)),
     }  # fmt: skip
+    try:
+        empty = path.is_file() and path.stat().st_size == 0
+    except OSError:
+        empty = False  # the reader says why the file cannot be read
+    if empty and (source, ext) in readers:
+        raise empty_file_error(path)  # before a reader calls it JSON cut off or headerless
     if source == "scb" and ext in (".json", ".csv"):
         from .regso import is_subarea_file, read_scb_subareas
 
@@ -333,7 +340,8 @@ def merge_with_snapshot(
     source) wins when it has a value; an import without a value (``..``) does not erase a
     snapshot value. Two values *conflict* when they differ by more than rounding: more than
     half a unit in the last decimal of the less precise of the two (48.27 and 48.3 agree;
-    48.2 and 48.3 do not). Conflicts are returned, never dropped silently.
+    48.2 and 48.3 do not); two official counts (Brå's "Antal") conflict when they differ at
+    all, whether or not the rates do. Conflicts are returned, never dropped silently.
 
     Parameters
     ----------
@@ -349,7 +357,8 @@ def merge_with_snapshot(
         when they have none.
     conflicts : polars.DataFrame
         area_code, area_name, year, indicator, sex, value_snapshot, value_import,
-        difference (import - snapshot), source_snapshot, source_import.
+        difference (import - snapshot), source_snapshot, source_import, count_snapshot,
+        count_import (the official counts; null where a side has none).
 
     Examples
     --------
@@ -372,11 +381,17 @@ def merge_with_snapshot(
         & pl.col("value_imp").is_not_null()
         & ((pl.col("value_imp") - pl.col("value")).abs() > tol)
     )
-    conflicts = both.filter(differs).select(
+    count_differs = (
+        pl.col("count").is_not_null()
+        & pl.col("count_imp").is_not_null()
+        & (pl.col("count_imp") != pl.col("count"))
+    )
+    conflicts = both.filter(differs | count_differs).select(
         "area_code", "area_name", "year", "indicator", "sex",
         value_snapshot="value", value_import="value_imp",
         difference=pl.col("value_imp") - pl.col("value"),
         source_snapshot="source", source_import="source_imp",
+        count_snapshot="count", count_import="count_imp",
     ).sort(ROW_KEY)  # fmt: skip
     # Imports without a value do not erase a snapshot value.
     keep_snap = both.filter(pl.col("value_imp").is_null() & pl.col("value").is_not_null())

@@ -40,6 +40,7 @@ from research.core.locking import (
 )
 from research.core.paths import data_dir
 from research.data.sources.common import (
+    record_lines,
     source_label,
 )
 from research.geo.registry import AreaRegistry
@@ -203,7 +204,7 @@ def import_file(
         )
         name = file_name or path.name
         current = _current_panel(base)
-        _plausible(frame, name, current)
+        _plausible(frame, name, current, record_lines(frame))
         changes = pl.DataFrame()
         if current is not None:
             changes = merge_with_snapshot(current, frame)[1]
@@ -282,7 +283,18 @@ def _current_panel(base: Path) -> pl.DataFrame | None:
     return load_panel(base)
 
 
-def _plausible(frame: pl.DataFrame, name: str, current: pl.DataFrame | None) -> None:
+def _plausible(
+    frame: pl.DataFrame,
+    name: str,
+    current: pl.DataFrame | None,
+    lines: dict[tuple[str, int, str, str], int] | None = None,
+) -> None:
+    """Check ``frame`` against the plausibility rules and the panel's populations.
+
+    The panel's populations of every sex (the snapshot's ``N01951``, imported ``N01951`` and
+    ``BE0101N1``) with their areas' level, parent and origin; where both indicators give a
+    total, ``N01951`` (what the panel's estimated counts divide by) is the one compared.
+    """
     from .catalog import load_catalog
     from .plausibility import POPULATION_INDICATORS, check_plausible
 
@@ -295,10 +307,21 @@ def _plausible(frame: pl.DataFrame, name: str, current: pl.DataFrame | None) -> 
     kinds.setdefault("BE0101N1", ("count", None))
     pops = None
     if current is not None:
-        pops = current.filter(
-            pl.col("indicator").is_in(POPULATION_INDICATORS) & (pl.col("sex") == "T")
-        ).select("area_code", "year", population="value")
-    check_plausible(frame, name, populations=pops, kinds=kinds)
+        pops = (
+            current.filter(pl.col("indicator").is_in(POPULATION_INDICATORS))
+            .sort("indicator")  # BE0101N1 before N01951: the later row is the total used
+            .select(
+                "area_code",
+                "area_name",
+                "level",
+                "parent_code",
+                "year",
+                "sex",
+                "source",
+                population="value",
+            )
+        )
+    check_plausible(frame, name, populations=pops, kinds=kinds, lines=lines)
 
 
 def _commit(folder: Path, parquet: bytes, original: Path, entry: dict, ledger: dict):
@@ -546,12 +569,12 @@ def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> Dat
     snapshot = None
     if include_snapshot:
         try:
-            from .panel import SNAPSHOT_SOURCE, load_panel
+            from .panel import SNAPSHOT_SOURCE, load_snapshot
             from .provenance import load_manifest
 
             manifest = load_manifest(base)
             meta = manifest.sources.get(SNAPSHOT_SOURCE, {})
-            panel = load_panel(base)
+            panel = load_snapshot(base)  # the snapshot's own rows: the imports are listed below
             snapshot = {
                 "id": SNAPSHOT_SOURCE,
                 "title": {g: manifest.text(SNAPSHOT_SOURCE, "title", g) for g in ("sv", "en")}

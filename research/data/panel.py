@@ -13,6 +13,10 @@ Counts of reported crimes are not published in the snapshot. ``count_est`` is
 ``round(value * population / per)``; ``count_est_error`` is the distance of the unrounded
 product from that integer, which is tiny when the published rate was computed from an integer
 count and the same population. Both are estimates and are labelled so in every output.
+Imported rates get them by the same rule (:func:`estimate_counts`) when they are laid over
+the snapshot: a rate of an indicator whose catalogue denominator is ``N01951``, sex ``T``,
+times the row's population, else the panel's total population for that area and year
+(``N01951``, else an imported SCB ``BE0101N1``).
 
 The snapshot panel is cached as Parquet in ``data/processed/`` and rebuilt automatically
 whenever a raw file, the manifest or the catalogue changes. Files imported with
@@ -65,8 +69,10 @@ __all__ = [
     "CacheNotWrittenWarning",
     "build_panel",
     "cache_is_current",
+    "estimate_counts",
     "imports_fingerprint",
     "load_panel",
+    "load_snapshot",
     "panel_conflicts",
     "panel_fingerprint",
     "raw_digests",
@@ -157,13 +163,7 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
         .join(pop, on=["area_code", "year"], how="left")
         .with_columns(source=pl.lit(SNAPSHOT_SOURCE))
     )
-    raw_count = pl.col("value") * pl.col("population") / pl.col("_per")
-    estimable = (pl.col("_den") == POPULATION) & (pl.col("sex") == "T")
-    panel = panel.with_columns(
-        count=pl.lit(None, dtype=pl.Int64),
-        count_est=pl.when(estimable).then(raw_count.round(0)).cast(pl.Int64),
-        count_est_error=pl.when(estimable).then((raw_count - raw_count.round(0)).abs()),
-    )
+    panel = panel.with_columns(count=pl.lit(None, dtype=pl.Int64), **_count_est())
     panel = panel.with_columns(
         population=pl.when(pl.col("_per").is_not_null() | (pl.col("indicator") == POPULATION)).then(
             pl.col("population")
@@ -174,6 +174,92 @@ def build_panel(base: Path | None = None) -> pl.DataFrame:
         .cast(PANEL_SCHEMA)
         .sort(["indicator", "area_code", "sex", "year"])
     )
+
+
+def _count_est() -> dict[str, pl.Expr]:
+    """``count_est`` and ``count_est_error`` from ``value``, ``population``, ``_per``, ``_den``.
+
+    The one rule for the snapshot and for imported rates: an estimate where the indicator's
+    denominator is the population (``N01951``) and the row is for both sexes.
+    """
+    raw_count = pl.col("value") * pl.col("population") / pl.col("_per")
+    estimable = (pl.col("_den") == POPULATION) & (pl.col("sex") == "T")
+    return {
+        "count_est": pl.when(estimable).then(raw_count.round(0)).cast(pl.Int64),
+        "count_est_error": pl.when(estimable).then((raw_count - raw_count.round(0)).abs()),
+    }
+
+
+def estimate_counts(merged: pl.DataFrame, base: Path | None = None) -> pl.DataFrame:
+    """Give imported rows the population and estimated counts the snapshot's rows have.
+
+    Rows whose ``source`` is not the snapshot's: a population row (``N01951``/``BE0101N1``,
+    sex ``T``) gets its value as ``population``; a row of an indicator with a rate base gets
+    the area's total population of that year as the panel now has it (``N01951``, else
+    ``BE0101N1``, from ``merged``; the row's own where there is none); and
+    ``count_est``/``count_est_error`` are derived as in :func:`build_panel` where the row has
+    none. The snapshot's rows are left as built.
+
+    Examples
+    --------
+    >>> from research.data.sources.common import build_frame
+    >>> row = dict(area_code="0126", area_name="Huddinge", level="kommun", parent_code="01",
+    ...            year=2023, sex="T", unit="", source="kolada-import:k.json")
+    >>> df = build_frame([{**row, "indicator": "N07402", "value": 55.9},
+    ...                   {**row, "indicator": "N01951", "value": 114504.0}])
+    >>> est = estimate_counts(df).filter(pl.col("indicator") == "N07402")
+    >>> est.select("population", "count_est").row(0)  # 55.9 x 114 504 / 100 000 = 64.0
+    (114504.0, 64)
+    """
+    imported = pl.col("source") != SNAPSHOT_SOURCE
+    needs = imported & pl.col("count_est").is_null() if "count_est" in merged.columns else imported
+    if merged.is_empty() or not merged.select(needs.any()).item():
+        return merged
+    if "count_est" not in merged.columns:
+        merged = merged.with_columns(
+            count_est=pl.lit(None, dtype=pl.Int64), count_est_error=pl.lit(None, dtype=pl.Float64)
+        )
+    catalog = load_catalog((base or data_dir()) / "catalog.toml")
+    units = pl.DataFrame(
+        {
+            "indicator": list(catalog.indicators),
+            "_per": [float(i.per) if i.per else None for i in catalog.indicators.values()],
+            "_den": [i.denominator for i in catalog.indicators.values()],
+        },
+        schema={"indicator": pl.Utf8, "_per": pl.Float64, "_den": pl.Utf8},
+    )
+    totals = (
+        merged.filter(
+            pl.col("indicator").is_in([POPULATION, "BE0101N1"])
+            & (pl.col("sex") == "T")
+            & pl.col("value").is_not_null()
+        )
+        .sort(pl.col("indicator") == POPULATION, descending=True)  # N01951 first
+        .unique(subset=["area_code", "year"], keep="first")
+        .select("area_code", "year", _total="value")
+    )
+    is_pop_row = pl.col("indicator").is_in([POPULATION, "BE0101N1"]) & (pl.col("sex") == "T")
+    out = (
+        merged.with_row_index("_i")
+        .join(units, on="indicator", how="left")
+        .join(totals, on=["area_code", "year"], how="left")
+        .with_columns(
+            population=pl.when(imported & is_pop_row)
+            .then(pl.col("value"))
+            .when(imported & pl.col("_per").is_not_null())
+            .then(pl.coalesce("_total", "population"))
+            .otherwise(pl.col("population"))
+        )
+    )
+    est = _count_est()
+    fill = imported & pl.col("count_est").is_null()
+    out = out.with_columns(
+        count_est=pl.when(fill).then(est["count_est"]).otherwise(pl.col("count_est")),
+        count_est_error=pl.when(fill)
+        .then(est["count_est_error"])
+        .otherwise(pl.col("count_est_error")),
+    )
+    return out.sort("_i").select(merged.columns)
 
 
 _MEMO: dict[tuple[str, str], pl.DataFrame] = {}
@@ -302,10 +388,22 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
             merged, conflicts = snapshot, pl.DataFrame()
         else:
             merged, conflicts = merge_with_snapshot(snapshot, imports)
-            merged = merged.select(list(PANEL_SCHEMA)).cast(PANEL_SCHEMA)
+            merged = estimate_counts(merged.select(list(PANEL_SCHEMA)).cast(PANEL_SCHEMA), base)
     _CONFLICTS[str(base)] = conflicts
     _MEMO[key] = merged
     return merged
+
+
+def load_snapshot(base: Path | None = None) -> pl.DataFrame:
+    """Return the snapshot panel alone, without the imported files (cached like :func:`load_panel`).
+
+    What ``pilotbench data info`` describes as the snapshot: its own rows, indicators and areas.
+    """
+    base = (base or data_dir()).resolve()
+    if not base.is_dir():
+        en, sv = _TEXTS.both("no_data_folder", base=base)
+        raise DataError(en, sv=sv)
+    return _load_snapshot(base)
 
 
 def _warn_not_cached(exc: Exception) -> None:

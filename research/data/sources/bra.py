@@ -54,6 +54,7 @@ from .common import (
 __all__ = [
     "BRA_CATEGORIES",
     "BRA_UNIT",
+    "FIRST_YEAR",
     "BraCategory",
     "match_category",
     "read_bra_csv",
@@ -78,7 +79,12 @@ _AREA_HEADERS = {
     "geografi",
 }
 _RATE = re.compile(r"^per 100 ?000( inv\.?| invånare)?$")
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+#: A year in a title line: any four-digit number from 1000 to 2999, so that an implausible
+#: one ("1850") is named and refused instead of passed over.
+_YEAR = re.compile(r"\b([12]\d{3})\b")
+#: The first year of Brå's statistics database of reported crimes (the hand exports this
+#: module reads, docs/bra_export.md): no file can hold figures for an earlier year.
+FIRST_YEAR = 1975
 #: The wording of this module's errors, in Swedish and English.
 _TEXTS = load_catalogue(Path(__file__).with_name("bra.toml"))
 
@@ -120,9 +126,12 @@ def _check_indicator(path: Path, indicator: str | None) -> str | None:
 
 
 def _check_year(path: Path, year: int | None) -> None:
-    """Refuse a ``year`` parameter that no official statistics can be for."""
+    """Refuse a ``year`` parameter that no official statistics, or no Brå file, can be for."""
     if year is not None and not YEARS[0] <= year <= YEARS[1]:
         en, sv = _TEXTS.both("year_outside", path=path, year=year, first=YEARS[0], last=YEARS[1])
+        raise DataError(en, sv=sv)
+    if year is not None and year < FIRST_YEAR:
+        en, sv = _TEXTS.both("year_before_series", path=path, year=year, first=FIRST_YEAR)
         raise DataError(en, sv=sv)
 
 
@@ -150,6 +159,9 @@ def _from_title(
         m = _YEAR.search(text) if "year" in need else None
         if m and t_year is None:
             t_year = (line, int(m.group(1)))
+            if t_year[1] < FIRST_YEAR:  # "1850": named, not passed over as no year at all
+                en, sv = _TEXTS.both("title_year_before_series", year=t_year[1], first=FIRST_YEAR)
+                raise ParseError(path, line, en, sv=sv)
         c = match_category(text) if "indicator" in need else None
         if c and t_cat is None:
             t_cat = (line, c)
@@ -187,6 +199,9 @@ def _to_frame(
     src = source_label("bra", path)
     for line, name, year, indicator, count, rate in records:
         area = areas[name]
+        if year < FIRST_YEAR:  # an År cell of an Excel export
+            en, sv = _TEXTS.both("row_year_before_series", year=year, first=FIRST_YEAR)
+            raise ParseError(path, line, en, sv=sv)
         key = (area.code, year, indicator)
         if key in seen:
             en, sv = _TEXTS.both(
@@ -220,7 +235,7 @@ def _to_frame(
                 "area_code": area.code, "area_name": area.name, "level": area.level,
                 "parent_code": area.parent_code, "year": year, "indicator": indicator,
                 "sex": "T", "value": rate, "unit": BRA_UNIT, "source": src,
-                "count": None if count is None else int(count),
+                "count": None if count is None else int(count), "line": line,
             }
         )  # fmt: skip
     en, sv = _TEXTS.both("no_data_rows")

@@ -25,6 +25,7 @@ import csv
 import json
 import math
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,12 +52,14 @@ __all__ = [
     "csv_body",
     "decode_text",
     "empty_canonical",
+    "empty_file_error",
     "fold_header",
     "json_error_reason",
     "load_json",
     "parse_number",
     "parse_year",
     "read_sheet_rows",
+    "record_lines",
     "source_label",
     "split_csv_line",
     "validate_canonical",
@@ -160,10 +163,15 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
                        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):  # fmt: skip
         if data.startswith(bom):  # spreadsheet programs' "Unicode text" exports
             try:
-                return _check_mojibake(path, data.decode(codec).lstrip("\ufeff")), codec
+                text = data.decode(codec).lstrip("\ufeff")
             except UnicodeDecodeError as exc:
                 en, sv = _TEXTS.both("bad_bom", codec=codec.upper(), reason=exc.reason)
                 raise ParseError(path, None, en, sv=sv) from exc
+            if not text.strip():
+                raise empty_file_error(path)
+            return _check_mojibake(path, text), codec
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():  # nothing, or a BOM and blank space
+        raise empty_file_error(path)
     head = data[:65536]
     if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 100 + 2:
         kind_en, kind_sv = _binary_kind(data)
@@ -191,6 +199,18 @@ def decode_text(path: object, data: bytes, *, allow_latin1: bool = True) -> tupl
     if text.startswith("\ufeff"):
         text = text[1:]
     return _check_mojibake(path, text), encoding
+
+
+def empty_file_error(path: object) -> ParseError:
+    """The error for a file that holds nothing (0 bytes, or only a BOM and blank space).
+
+    Examples
+    --------
+    >>> str(empty_file_error("f.json")).startswith("f.json: the file is empty")
+    True
+    """
+    en, sv = _TEXTS.both("file_empty")
+    return ParseError(path, None, en, sv=sv)
 
 
 def _check_mojibake(path: object, text: str) -> str:
@@ -588,12 +608,14 @@ class NameMatcher:
         """
         out: dict[str, Area] = {}
         bad: list[tuple[int, str, list[tuple[str, str]]]] = []
+        failed: set[str] = set()
         for line, name in names:
-            if name in out:
+            if name in out or name in failed:  # a wide file names an area once per year
                 continue
             try:
                 out[name] = self.match(name)
             except UnknownAreaError as exc:
+                failed.add(name)
                 bad.append((line, name, exc.suggestions))
         if bad:
             raise UnmatchedNamesError(path, bad)
@@ -671,7 +693,38 @@ def build_reader_frame(
         if if_empty_sv is None:
             if_empty_sv = _TEXTS("no_data_rows", "sv")
         raise ParseError(path, None, if_empty, sv=if_empty_sv)
-    return build_frame(rows, what=str(path))
+    frame = build_frame(rows, what=str(path))
+    lines = {
+        (r["area_code"], int(r["year"]), r["indicator"], r["sex"]): int(r["line"])
+        for r in rows
+        if r.get("line") is not None
+    }
+    if lines:
+        _LINES[id(frame)] = lines
+        weakref.finalize(frame, _LINES.pop, id(frame), None)
+    return frame
+
+
+#: The file line of each row of a reader's frame, by ``id`` of the frame (see
+#: :func:`record_lines`); an entry goes when its frame is garbage collected.
+_LINES: dict[int, dict[tuple[str, int, str, str], int]] = {}
+
+
+def record_lines(frame: pl.DataFrame) -> dict[tuple[str, int, str, str], int]:
+    """The file line of each row of a frame a reader returned, by (area, year, indicator, sex).
+
+    Readers put a ``line`` in each row dict they give :func:`build_reader_frame`; the
+    canonical frame has no column for it, so it is kept beside the frame (the same object:
+    a derived frame, sorted or filtered, has none). Empty when the reader gave no lines.
+
+    Examples
+    --------
+    >>> row = dict(area_code="0126", area_name="Huddinge", level="kommun", parent_code="01",
+    ...            year=2022, indicator="X", sex="T", value=1.0, unit="", source="t", line=7)
+    >>> record_lines(build_reader_frame([row], "f.csv", "none"))
+    {('0126', 2022, 'X', 'T'): 7}
+    """
+    return dict(_LINES.get(id(frame), {}))
 
 
 def empty_canonical() -> pl.DataFrame:

@@ -9,8 +9,13 @@ A file may also hold several pages saved as a JSON list of such documents (what
 Rules: items with ``isdeleted`` true are skipped; ``value: null`` is kept as a missing value
 (never zero); Kolada's riket ``"0000"`` becomes ``"00"`` and its regions ``"00LL"`` the län
 code ``"LL"``. Kolada's own ``count`` (how many units a value summarises) is **not** a crime
-count and is not stored in ``count``. Units come from the catalogue (``data/catalog.toml``)
-when the KPI is there.
+count and is not stored in ``count``. Units come from the catalogue (``data/catalog.toml``).
+
+Only KPIs in the catalogue are read: the catalogue gives a KPI its labels, unit, kind (rate,
+share, count), rate base and denominator, which decide how its values are checked at import,
+whether counts can be estimated from them and how reports show them. A KPI the catalogue
+lacks is refused with its line (add an ``[indicators.<KPI>]`` table to ``data/catalog.toml``
+first). Without a readable catalogue (a bare data folder) every KPI is read, unit ``""``.
 """
 
 from __future__ import annotations
@@ -136,7 +141,8 @@ def parse_kolada(
     registry
         The area registry (default: :func:`research.geo.registry.load_areas`).
     units
-        KPI id -> unit (default: from the catalogue, ``""`` for unknown KPIs).
+        KPI id -> unit of the KPIs that may be read (default: from the catalogue; a KPI not
+        in it is refused). An empty mapping reads every KPI with unit ``""``.
     source
         The ``source`` column (default ``"kolada-import:<name>"``).
 
@@ -148,8 +154,9 @@ def parse_kolada(
     Raises
     ------
     ParseError
-        With the line of the item: invalid JSON, missing fields, an unknown area code, a
-        gender other than T/K/M, a non-numeric value, or a duplicated row.
+        With the line of the item: invalid JSON, missing fields, a KPI not in the catalogue,
+        an unknown area code, a gender other than T/K/M, a non-numeric value, or a
+        duplicated row.
 
     Examples
     --------
@@ -186,6 +193,8 @@ def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:  # n
     kpi = str(item["kpi"]).upper()
     if not _KPI.match(kpi):
         raise _error(path, line, "bad_kpi", kpi=item["kpi"])
+    if units and kpi not in units:
+        raise _error(path, line, "kpi_not_in_catalogue", kpi=kpi)
     muni = item["municipality"]
     if not isinstance(muni, str) or not re.fullmatch(r"\d{4}", muni):
         raise _error(path, line, "municipality_not_4_digits", muni=muni)
@@ -227,7 +236,7 @@ def _item_rows(path, line, item, registry, units, src, seen) -> list[dict]:  # n
                 "area_code": area.code, "area_name": area.name, "level": area.level,
                 "parent_code": area.parent_code, "year": year, "indicator": kpi, "sex": sex,
                 "value": None if val is None else float(val), "unit": units.get(kpi, ""),
-                "source": src,
+                "source": src, "line": line,
             }
         )  # fmt: skip
     return out

@@ -140,7 +140,7 @@ def _rows(records, path, registry, source, value_is_count=True):
                 "area_code": a.code, "area_name": a.name, "level": a.level,
                 "parent_code": a.parent_code, "year": year, "indicator": POPULATION_CONTENT,
                 "sex": sex, "value": value, "unit": POPULATION_UNIT, "source": source,
-                "population": value if sex == "T" else None,
+                "population": value if sex == "T" else None, "line": line,
             }
         )  # fmt: skip
     en, sv = _TEXTS.both("no_data_rows")
