@@ -39,7 +39,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.ddf import datapoint_files, read_datapoints
-from research.core.errors import DataError
+from research.core.errors import DataError, ParameterError
 from research.core.i18n import load_catalogue
 from research.core.locking import (
     FolderNotWritableError,
@@ -324,7 +324,7 @@ def panel_conflicts(base: Path | None = None) -> pl.DataFrame:
     return _CONFLICTS.get(str(base), pl.DataFrame())
 
 
-def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFrame:
+def load_panel(base: Path | str | None = None, *, rebuild: bool = False) -> pl.DataFrame:
     """Return the panel: the snapshot (cached) with imported files laid over it.
 
     The raw files' checksums are verified against ``data/manifest.toml`` before the cache is
@@ -364,7 +364,7 @@ def load_panel(base: Path | None = None, *, rebuild: bool = False) -> pl.DataFra
     >>> panel.filter(pl.col("indicator") == "N07402")["area_code"].dtype
     String
     """
-    base = (base or data_dir()).resolve()
+    base = Path(base or data_dir()).resolve()  # a path given as text too
     if not base.is_dir():
         en, sv = _TEXTS.both("no_data_folder", base=base)
         raise DataError(en, sv=sv)
@@ -485,6 +485,10 @@ def series(
         suggests close names.
     AreaCodeTypeError
         If an area is given as a number.
+    UnknownIndicatorError
+        If ``indicator`` is neither in the panel nor in the catalogue (close ids suggested).
+    ParameterError
+        If ``sex`` is not ``"T"``, ``"K"`` or ``"M"``, or ``years`` is not two years in order.
 
     References
     ----------
@@ -497,6 +501,7 @@ def series(
     >>> s["area_code"].unique().to_list(), s["year"].to_list()
     (['0126'], [2020, 2021, 2022])
     """
+    _check_series_args(panel, indicator, sex, years)
     q = panel.filter((pl.col("indicator") == indicator.upper()) & (pl.col("sex") == sex))
     if areas is not None:
         from .groups import expand_group_references
@@ -506,6 +511,32 @@ def series(
     if years is not None:
         q = q.filter(pl.col("year").is_between(years[0], years[1]))
     return q.sort(["area_code", "year"])
+
+
+def _check_series_args(panel: pl.DataFrame, indicator: object, sex: object, years: object) -> None:
+    """Refuse what :func:`series` would otherwise answer with an empty frame.
+
+    A misspelt indicator (``"N0740"``), a sex other than T/K/M and a window that is not two
+    years in order returned no rows and no word of why.
+    """
+    if not isinstance(indicator, str):
+        en, sv = _TEXTS.both("series_indicator_type", value=repr(indicator))
+        raise ParameterError(en, sv=sv)
+    if indicator.upper() not in set(panel["indicator"].unique().to_list()):
+        load_catalog().get(indicator)  # an unknown id: its error, with close ids suggested
+    if sex not in ("T", "K", "M"):
+        en, sv = _TEXTS.both("series_sex", value=repr(sex))
+        raise ParameterError(en, sv=sv)
+    if years is not None:
+        ok = (
+            isinstance(years, tuple | list)
+            and len(years) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+            and years[0] <= years[1]
+        )
+        if not ok:
+            en, sv = _TEXTS.both("series_years", value=repr(years))
+            raise ParameterError(en, sv=sv)
 
 
 def _area_codes(panel: pl.DataFrame, areas: list[str]) -> list[str]:

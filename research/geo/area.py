@@ -86,7 +86,7 @@ def normalize_code(code: object) -> str:
     Raises
     ------
     AreaCodeTypeError
-        If ``code`` is a number (its leading zeros may be lost).
+        If ``code`` is a number (its leading zeros may be lost) or not text at all.
     """
     if isinstance(code, bool) or isinstance(code, int | float):
         finite = not isinstance(code, float) or math.isfinite(code)
@@ -98,7 +98,14 @@ def normalize_code(code: object) -> str:
             f"text med inledande nollor: en kommun har fyra siffror (skriv {hint}), "
             "ett län två.",
         )
-    text = str(code).strip()
+    if not isinstance(code, str):  # None, a list, ...: "'None' is not a known area" misled
+        raise AreaCodeTypeError(
+            f"An area is given as a code or name in text, such as '0126' or 'Huddinge'; got "
+            f"{code!r} ({type(code).__name__}).",
+            sv=f"Ett område anges som kod eller namn i text, t.ex. '0126' eller 'Huddinge'; "
+            f"fick {code!r} ({type(code).__name__}).",
+        )
+    text = code.strip()
     if text in ("0", "00", "0000"):
         return RIKET
     return text
