@@ -26,6 +26,7 @@ CASES = {
     "small-pilot": ("pilot_effect", {"pilot": "0482", "lang": "en"}),
     "small-candidate": ("pilot_vs_candidate", {"candidate": "2403", "lang": "sv"}),
     "small-candidate-brief": ("decision_brief", {"candidate": "2403", "lang": "en"}),
+    "small-pilot-brief": ("decision_brief", {"pilot": "0482", "candidate": "0767", "lang": "sv"}),
     "small-screening-pilot": (
         "candidate_screening",
         {"pilot": "0482", "years": "2022-2022", "lang": "sv"},
@@ -99,3 +100,9 @@ def test_a_brief_for_a_kommun_without_cases_says_why_no_power_is_shown(
     said = "Bjurholm had no reported cases of gross violation of a woman's integrity in 2020–2022"
     assert text.count(said) == 2  # the summary and the section
     assert "Could an effect be seen in Bjurholm?" in text
+
+
+def test_a_brief_counts_the_methods_the_effect_report_ran(pages: dict[str, str]) -> None:
+    """With a small pilot, three methods give no p-value: the brief said "med 2 metoder"."""
+    text = " ".join(page_text(pages["small-pilot-brief"]).split())
+    assert "med 5 metoder. Dess slutsats:" in text

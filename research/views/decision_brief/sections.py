@@ -34,6 +34,7 @@ from research.views.pilot_effect.conclusion import (
     power_pct,
     verdict_sentence,
 )
+from research.views.pilot_effect.numbers import p_text
 from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_vs_candidate
 from research.views.pilot_vs_candidate.summary import format_phi
 
@@ -439,18 +440,31 @@ class DecisionBrief:
                 pilot=a.pilot.name,
                 fit_start=a.fit_start,
                 last=a.end_year,
-                n=len(a.evidence.estimates),
+                # every method the effect report ran, those without a p-value included
+                n=len(a.evidence.estimates) + len(a.evidence.not_estimated),
             )
         )
         out += html.paragraph(paras[0], cls="lead")
+        # the percentage and the placebo p only where they exist (a synthetic level above
+        # zero; a placebo test), never ".." in a sentence
+        pct = (
+            self._t("db_synth_pct", pct=format_percent(abs(a.synth.att_pct), 1, self.lang))
+            if math.isfinite(a.synth.att_pct)
+            else ""
+        )
+        p = (
+            self._t("db_synth_p", p=p_text(a.synth.p_value, self.lang))
+            if math.isfinite(a.synth.p_value)
+            else self._t("db_synth_no_p")
+        )
         out += html.paragraph(
             self._t(
                 "db_synth",
                 pilot=a.pilot.name,
                 att=self._num(abs(a.synth.att)),
-                pct=format_percent(abs(a.synth.att_pct), 1, self.lang),
+                pct=pct,
                 direction=self._t("db_above" if a.synth.att > 0 else "db_below"),
-                p=self._num(a.synth.p_value, 3) if math.isfinite(a.synth.p_value) else "..",
+                p=p,
             )
             + " "
             + self._t("db_evaluation", evaluation=a.programme.evaluation)
