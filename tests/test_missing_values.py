@@ -106,3 +106,9 @@ def test_a_brief_counts_the_methods_the_effect_report_ran(pages: dict[str, str])
     """With a small pilot, three methods give no p-value: the brief said "med 2 metoder"."""
     text = " ".join(page_text(pages["small-pilot-brief"]).split())
     assert "med 5 metoder. Dess slutsats:" in text
+
+
+def test_a_brief_words_a_zero_count_as_no_reported_crimes(pages: dict[str, str]) -> None:
+    text = " ".join(page_text(pages["small-candidate-brief"]).split())
+    assert "Bjurholm had no reported crimes (95% CI of the rate up to 155.5)" in text
+    assert "0.00 times Sweden's" not in text

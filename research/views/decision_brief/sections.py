@@ -411,8 +411,11 @@ class DecisionBrief:
     def _need_lead(self, r: dict) -> str:
         lo, hi = r["ratio_lower"], r["ratio_upper"]
         relation = "higher" if lo > 1 else "lower" if hi < 1 else "same"
+        # no reported crimes: said so, with how high the level could still be, rather than
+        # "0,00 times Sweden's (0,00 to 13,16)"
+        key = "db_need_lead_zero" if r["rate"] == 0 else "db_need_lead"
         return self._t(
-            "db_need_lead",
+            key,
             indicator=self.comparison.catalog[r["indicator"]].label(self.lang, short=True),
             year=r["year"],
             candidate=self.candidate,
