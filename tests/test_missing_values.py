@@ -112,3 +112,9 @@ def test_a_brief_words_a_zero_count_as_no_reported_crimes(pages: dict[str, str])
     text = " ".join(page_text(pages["small-candidate-brief"]).split())
     assert "Bjurholm had no reported crimes (95% CI of the rate up to 155.5)" in text
     assert "0.00 times Sweden's" not in text
+
+
+def test_a_comparison_words_a_zero_count_as_no_reported_crimes(pages: dict[str, str]) -> None:
+    text = " ".join(page_text(pages["small-candidate"]).split())
+    assert "Bjurholm hade inga anmälda brott (95 % KI för takten upp till 155,5" in text
+    assert "0,00 gånger rikets" not in text

@@ -74,6 +74,14 @@ def _level(rep: Any) -> str | None:
         rr_riket=format_number(riket.ratio, 2, lang),
         ci_riket=format_interval(riket.lower, riket.upper, 2, lang),
     )
+    if found[1].count == 0:  # no reported crimes: said so, with how high it could be
+        return TEXTS(
+            "sum_level_zero",
+            lang,
+            upper=format_number(ci.upper, 1, lang),
+            rr_upper=format_number(riket.upper, 2, lang),
+            **kw,
+        )
     pilot = rep.rate_ratio_result(ind.id, year, rep.pilot.code)
     if pilot is None:
         return TEXTS("sum_level", lang, **kw)
