@@ -325,3 +325,11 @@ def test_a_one_year_window_reads_as_one_year() -> None:
     parts = [rep.title(), rep.main_table(), rep.notes()]
     text = " ".join(str(p._repr_html_()) for p in parts)
     assert "2022–2022" not in text and "2022" in text
+
+
+def test_the_header_writes_the_years_as_the_report_does() -> None:
+    """The header showed the parameter as typed, "2022-2022", above a report saying 2022."""
+    from research.runner.report import _show
+
+    assert _show("years", "2022-2022", "sv") == "2022"
+    assert _show("years", "2020-2022", "en") == "2020\u20132022"

@@ -397,6 +397,9 @@ def _show(key: str, v: Any, lang: str) -> str:
         return ", ".join(_indicator_label(str(x), lang) for x in ([v] if isinstance(v, str) else v))
     if v is None:
         return "–"
+    if key == "years" and isinstance(v, str) and re.fullmatch(r"\d{4}-\d{4}", v.strip()):
+        first, last = v.strip().split("-")  # "2020-2022" as the report writes it: 2020–2022
+        return first if first == last else f"{first}\u2013{last}"
     if isinstance(v, list | tuple):
         return ", ".join(_show_number(x, lang) for x in v)
     return _show_number(v, lang)
