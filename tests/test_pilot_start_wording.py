@@ -8,6 +8,7 @@ before the pilot start" although it came a year after it.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -47,3 +48,15 @@ def test_the_case_start_reads_as_before() -> None:
     assert "ett år med 9 av 12 månader efter starten" in text
     assert "Perioden före börjar 2015, efter tidsseriebrottet (2015: endast brott" in text
     assert "Tidsseriebrottet 2020 ligger precis före pilotstarten" in text
+
+
+def test_an_expansion_whose_pre_trend_test_rejects_says_so() -> None:
+    """The pooled expansion effect was stated next to "p = 0,000" with no word that the
+    pre-trend test rejects."""
+    rep = pilot_effect(expansion="2403:2024,0126:2025", lang="sv")
+    p = rep.a.expansion.fit.pre_trend.p_value
+    assert p < 1e-6  # as the data give it; p_text writes it in powers of ten
+    markup = re.sub(r"<[^>]+>", " ", str(rep.expansion_section()._repr_html_()))
+    text = " ".join(html.unescape(markup).replace("\u00a0", " ").split())
+    assert "Testet förkastar parallella förlopp, så den sammanvägda effekten" in text
+    assert "p = 0,000" not in text and " × 10⁻" in text

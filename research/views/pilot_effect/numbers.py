@@ -16,21 +16,34 @@ __all__ = ["interval_text", "is_missing", "p_text", "rr_text"]
 
 
 def p_text(p: float | None, lang: str) -> str:
-    """A p-value with three decimals, or two significant digits below 0.001 (``..``: missing).
+    r"""A p-value with three decimals, two significant digits below 0.001 (``..``: missing).
 
     A small p-value is not rounded to ``0,000`` (which reads as impossible); below 10^-6 it
-    is ``< 0,000001``.
+    is written in powers of ten, so that "p = {p}" still reads as an equation.
 
-    >>> p_text(0.0323, "sv"), p_text(None, "en"), p_text(0.000314, "sv"), p_text(1e-9, "en")
-    ('0,032', '..', '0,00031', '< 0.000001')
+    >>> p_text(0.0323, "sv"), p_text(None, "en"), p_text(0.000314, "sv")
+    ('0,032', '..', '0,00031')
+    >>> p_text(2.71e-23, "sv"), p_text(4e-9, "en")
+    ('2,7\xa0×\xa010⁻²³', '4.0\xa0×\xa010⁻⁹')
     """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ".."
     if p >= 0.0005:
         return format_number(p, 3, lang)
-    if p < 1e-6:
-        return "< " + format_number(1e-6, 6, lang)
-    return format_number(p, 1 - math.floor(math.log10(p)), lang)
+    if p >= 1e-6:
+        return format_number(p, 1 - math.floor(math.log10(p)), lang)
+    if p <= 0:
+        return "0"
+    exponent = math.floor(math.log10(p))
+    mantissa = p / 10**exponent
+    if round(mantissa, 1) >= 10:  # 9.96e-8 rounds to 10.0: one power up
+        mantissa, exponent = mantissa / 10, exponent + 1
+    power = str(exponent).translate(_SUPERSCRIPT)
+    return f"{format_number(mantissa, 1, lang)}\u00a0×\u00a010{power}"
+
+
+#: Digits and the minus sign as superscripts, for powers of ten.
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def is_missing(x: float | None) -> bool:

@@ -607,7 +607,10 @@ class PilotEffect:
             )
         ]
         if ex.fit.pre_trend is not None:
-            notes.append(self._t("exp_pretrend", p=_p(ex.fit.pre_trend.p_value, lang)))
+            pt = ex.fit.pre_trend.p_value
+            rejects = pt is not None and math.isfinite(pt) and pt <= 1 - ex.fit.level
+            key = "exp_pretrend_rejects" if rejects else "exp_pretrend"
+            notes.append(self._t(key, p=_p(pt, lang)))
         if ex.awaiting:
             notes.append(
                 self._t(
