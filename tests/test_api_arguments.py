@@ -14,8 +14,8 @@ import pytest
 from research import load_panel, resolve_area, series
 from research.core.errors import (
     AreaCodeTypeError,
+    ArgumentError,
     DataError,
-    ParameterError,
     UnknownIndicatorError,
 )
 
@@ -40,7 +40,7 @@ def test_a_misspelt_indicator_is_named_with_close_ids(panel) -> None:
     ],
 )
 def test_series_refuses_what_would_give_an_empty_frame(panel, kw, says) -> None:
-    with pytest.raises(ParameterError) as info:
+    with pytest.raises(ArgumentError) as info:
         series(panel, "N07402", ["Huddinge"], **kw)
     assert says in info.value.message("en")
     assert info.value.message("sv") != info.value.message("en")

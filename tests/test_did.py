@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -930,3 +931,25 @@ def test_placebo_refits_do_not_inherit_a_separated_start():
     assert np.all(np.isfinite(walds))
     expected = np.sum(walds >= walds[0] * (1 - 1e-9)) / len(units)
     assert res.pretrend.p_permutation == pytest.approx(expected)
+
+
+def test_an_event_time_only_a_zero_count_fits_is_not_estimated():
+    """Flen's 2018 and 2021 (no cases) came out as rate ratios of 1e-13 with unbounded
+    intervals, squeezing the chart's axis to unreadable labels."""
+    years = list(range(2012, 2023))
+    rows = []
+    for i in range(6):
+        for y in years:
+            count = 0.0 if (i == 0 and y == 2017) else float(3 + i + (y % 3))
+            rows.append({"unit": f"u{i}", "year": y, "y": count, "pop": 10_000.0,
+                         "treated": int(i == 0)})  # fmt: skip
+    df = pl.DataFrame(rows)
+    res = event_study(df, unit="unit", time="year", outcome="y", treated="treated",
+                      treatment_time=2021, family="poisson", offset="pop",
+                      inference="permutation")  # fmt: skip
+    coef = {r["event_time"]: r for r in res.coefficients.iter_rows(named=True)}
+    assert math.isnan(coef[-4]["rate_ratio"]) and math.isnan(coef[-4]["rr_lower"])
+    assert all(math.isfinite(coef[e]["rate_ratio"]) for e in (-9, -8, -7, -6, -5, -3, -2, 0, 1))
+    (w,) = [w for w in res.warnings if w.code == "no-finite-event-estimate"]
+    assert w.values["event_times"] == ["-4"]
+    assert res.pretrend is not None and res.pretrend.df == 7  # the 8 leads but -4

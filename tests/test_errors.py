@@ -512,6 +512,8 @@ ESTIMATOR_WORDING = [
      "standard errors that the inference (cluster) builds from them are zero up to rounding"),
     (W.NegbinNoOverdispersionWarning, {}, "störst vid alfa = 0", "largest at alpha = 0"),
     (W.NotConvergedWarning, {}, "konvergerade inte", "did not converge"),
+    (W.NoFiniteEventEstimateWarning, {"event_times": ["-3", "0"]},
+     "Händelsetid -3, 0: ett antal på noll", "Event time -3, 0: a zero count"),
     (W.NoFiniteEstimateWarning, {"periods": ["2021", "2022"]},
      "Antalet är noll för 2021, 2022 och kan bara passas av insatsens termer",
      "The count is zero in 2021, 2022 and only the intervention terms can fit it"),

@@ -91,6 +91,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
         │   └── ExactFitInferenceWarning  exact-fit-inference  stats.did, staggered, sdid
         ├── NegbinNoOverdispersionWarning  negbin-no-overdispersion  stats.rates (trend)
         ├── NoFiniteEstimateWarning    no-finite-estimate      stats.its
+        ├── NoFiniteEventEstimateWarning  no-finite-event-estimate  stats.did (event study)
         └── NotConvergedWarning        not-converged           stats.rates (trend)
 
 ``SingleTreatedUnitWarning`` also stands for the event study's "cluster-robust intervals are
@@ -147,6 +148,7 @@ __all__ = [
     "NegbinNoOverdispersionWarning",
     "NoComparisonUnitsWarning",
     "NoFiniteEstimateWarning",
+    "NoFiniteEventEstimateWarning",
     "NoLeadsWarning",
     "NoSimilarityDistanceWarning",
     "NonIntegerCountsWarning",
@@ -669,6 +671,12 @@ class NoFiniteEstimateWarning(ModelFitWarning, code="no-finite-estimate", fields
     (:func:`research.stats.glm.unidentified_terms`), so the level and slope change are not
     given.
     """
+
+
+class NoFiniteEventEstimateWarning(
+    ModelFitWarning, code="no-finite-event-estimate", fields=("event_times",)
+):
+    """Event times whose zero count only the treated unit's own dummy fits: not estimated."""
 
 
 class NotConvergedWarning(ModelFitWarning, code="not-converged"):

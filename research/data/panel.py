@@ -39,7 +39,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.ddf import datapoint_files, read_datapoints
-from research.core.errors import DataError, ParameterError
+from research.core.errors import ArgumentError, DataError
 from research.core.i18n import load_catalogue
 from research.core.locking import (
     FolderNotWritableError,
@@ -487,7 +487,7 @@ def series(
         If an area is given as a number.
     UnknownIndicatorError
         If ``indicator`` is neither in the panel nor in the catalogue (close ids suggested).
-    ParameterError
+    ArgumentError
         If ``sex`` is not ``"T"``, ``"K"`` or ``"M"``, or ``years`` is not two years in order.
 
     References
@@ -521,12 +521,12 @@ def _check_series_args(panel: pl.DataFrame, indicator: object, sex: object, year
     """
     if not isinstance(indicator, str):
         en, sv = _TEXTS.both("series_indicator_type", value=repr(indicator))
-        raise ParameterError(en, sv=sv)
+        raise ArgumentError(en, sv=sv)
     if indicator.upper() not in set(panel["indicator"].unique().to_list()):
         load_catalog().get(indicator)  # an unknown id: its error, with close ids suggested
     if sex not in ("T", "K", "M"):
         en, sv = _TEXTS.both("series_sex", value=repr(sex))
-        raise ParameterError(en, sv=sv)
+        raise ArgumentError(en, sv=sv)
     if years is not None:
         ok = (
             isinstance(years, tuple | list)
@@ -536,7 +536,7 @@ def _check_series_args(panel: pl.DataFrame, indicator: object, sex: object, year
         )
         if not ok:
             en, sv = _TEXTS.both("series_years", value=repr(years))
-            raise ParameterError(en, sv=sv)
+            raise ArgumentError(en, sv=sv)
 
 
 def _area_codes(panel: pl.DataFrame, areas: list[str]) -> list[str]:

@@ -82,6 +82,7 @@ from research.core.warnings import (
     FewClustersWarning,
     LevelShiftsCollinearWarning,
     ModelBasedIntervalsWarning,
+    NoFiniteEventEstimateWarning,
     NoLeadsWarning,
     NonIntegerCountsWarning,
     NonNumericTimeBreaksWarning,
@@ -103,7 +104,15 @@ from research.core.warnings import (
 
 from . import identification as ident
 from ._resampling import at_least_as_extreme, check_replications
-from .glm import GLMFit, cluster_covariance, cr1_factor, fit_glm, is_exact_fit, rounding_floor
+from .glm import (
+    GLMFit,
+    cluster_covariance,
+    cr1_factor,
+    fit_glm,
+    is_exact_fit,
+    rounding_floor,
+    unidentified_terms,
+)
 
 __all__ = [
     "DiDResult",
@@ -1572,6 +1581,22 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     exact_fit = is_exact_fit(panel.y, fit.mu)
     m = len(ev_levels)
     b = fit.params[:m]
+    # an event time whose zero count only its own dummy fits has no finite estimate
+    # (glm.unidentified_terms): not shown, and left out of the pre-trend test
+    free = (
+        unidentified_terms(X, panel.y, fit.mu)[:m]
+        if family == "poisson"
+        else np.zeros(m, dtype=bool)
+    )
+    if free.any():
+        years = [str(e) for e, f in zip(ev_levels, free, strict=True) if f]
+        warns.append(
+            NoFiniteEventEstimateWarning(
+                f"Event times {', '.join(years)}: a zero count only the treated unit's own "
+                "event dummy can fit has no finite estimate; not shown.",
+                event_times=years,
+            )
+        )
     n_units = len(panel.unit_labels)
     n1 = int(panel.treated_u.sum())
     G = int(panel.cluster_codes.max()) + 1
@@ -1602,7 +1627,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     dist = stats.t(df_t) if np.isfinite(df_t) else stats.norm()
     p_an = 2 * dist.sf(np.abs(tstat))
     lower, upper = b - q * se, b + q * se
-    lead_idx = [i for i, e in enumerate(ev_levels) if e < 0]
+    lead_idx = [i for i, e in enumerate(ev_levels) if e < 0 and not free[i]]
     pre: PreTrendTest | None = None
     if lead_idx:
         bl = b[lead_idx]
@@ -1719,14 +1744,17 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             )
         )
 
+    def shown(v: Any) -> list:
+        return np.where(free, np.nan, np.asarray(v, float)).tolist()
+
     rows = {
         "event_time": [*ev_levels, reference],
-        "estimate": [*b.tolist(), 0.0],
-        "se": [*se.tolist(), None],
-        "lower": [*lower.tolist(), None],
-        "upper": [*upper.tolist(), None],
-        "p_value": [*np.asarray(p_main, float).tolist(), None],
-        "p_permutation": [*(None if np.isnan(v) else float(v) for v in p_perm), None],
+        "estimate": [*shown(b), 0.0],
+        "se": [*shown(se), None],
+        "lower": [*shown(lower), None],
+        "upper": [*shown(upper), None],
+        "p_value": [*shown(p_main), None],
+        "p_permutation": [*(None if np.isnan(v) else float(v) for v in shown(p_perm)), None],
         "is_reference": [False] * m + [True],
     }
     out = pl.DataFrame(

@@ -156,14 +156,22 @@ def event_study_chart(
         ref = c["is_reference"].to_numpy()
         lo = c["rr_lower"].fill_null(np.nan).to_numpy()
         hi = c["rr_upper"].fill_null(np.nan).to_numpy()
-        est = ~ref
-        pre = est & (x < treatment_year)
-        post = est & (x >= treatment_year)
+        # the axis spans every finite estimate and interval end (an estimate outside its
+        # own limits' range was cut off); an end that is 0, infinite or missing is drawn to
+        # the axis edge, and an estimate that is not a positive number cannot be drawn
+        drawable = ~ref & np.isfinite(rr) & (rr > 0)
+        vals = np.concatenate([rr[drawable], lo[drawable], hi[drawable], [1.0]])
+        vals = vals[np.isfinite(vals) & (vals > 0)]
+        ymin, ymax = vals.min() / 1.15, vals.max() * 1.15
+        lo = np.clip(np.where(np.isfinite(lo) & (lo > 0), lo, ymin), ymin, ymax)
+        hi = np.clip(np.where(np.isfinite(hi), hi, ymax), ymin, ymax)
+        pre = drawable & (x < treatment_year)
+        post = drawable & (x >= treatment_year)
         for mask, marker in ((pre, "s"), (post, "o")):
             if mask.any():
                 ax.errorbar(
                     x[mask], rr[mask],
-                    yerr=[rr[mask] - lo[mask], hi[mask] - rr[mask]],
+                    yerr=[np.maximum(rr[mask] - lo[mask], 0), np.maximum(hi[mask] - rr[mask], 0)],
                     fmt=marker, color="#000000", ecolor="#4d4d4d", elinewidth=1.2,
                     capsize=3, markersize=5,
                 )  # fmt: skip
@@ -175,9 +183,7 @@ def event_study_chart(
         )  # fmt: skip
         ax.axhline(1.0, color="#000000", linewidth=0.8)
         ax.set_yscale("log")
-        finite = np.concatenate([lo[est], hi[est], [1.0]])
-        finite = finite[np.isfinite(finite) & (finite > 0)]
-        ax.set_ylim(finite.min() / 1.15, finite.max() * 1.15)
+        ax.set_ylim(ymin, ymax)
         ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
         ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_locator(
@@ -185,7 +191,10 @@ def event_study_chart(
         )
         ratio = matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, frame.marks.lang))
         ax.yaxis.set_major_formatter(ratio)
-        ax.yaxis.set_minor_formatter(ratio)
+        # minor ticks labelled only on a short axis: over more than a decade their labels
+        # piled up ("40,00 30,00 20,00 15,00 ...")
+        short = ymax / ymin <= 12
+        ax.yaxis.set_minor_formatter(ratio if short else matplotlib.ticker.NullFormatter())
         year_axis(ax, frame.marks.lang)
         frame.label(ax)
     return fig
