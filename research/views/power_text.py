@@ -28,11 +28,27 @@ from research.stats.power import DetectResult, PowerNote, PowerResult
 
 from .texts import COMMON as TEXTS
 
-__all__ = ["detect_summary", "mde_summary", "note_texts"]
+__all__ = ["detect_summary", "mde_summary", "note_texts", "probability_text"]
 
 
 def _pct(x: float, lang: str, decimals: int = 0) -> str:
     return format_percent(x, decimals, lang)
+
+
+def probability_text(p: float, lang: str = "sv") -> str:
+    r"""A probability (a power) in whole percent, never rounded to a certainty.
+
+    Below 0.5 % it reads "under 1 %", above 99.5 % "över 99 %": a power of 0.998 is not
+    "100 %" (which says a drop would certainly be detected), nor 0.003 "0 %".
+
+    >>> probability_text(0.004, "sv"), probability_text(0.154, "en"), probability_text(0.998, "sv")
+    ('under 1\xa0%', '15%', 'över 99\xa0%')
+    """
+    if p < 0.005:
+        return TEXTS("pw_prob_below_1", lang)
+    if p > 0.995:
+        return TEXTS("pw_prob_above_99", lang)
+    return format_percent(100 * p, 0, lang)
 
 
 def _design(r: PowerResult, lang: str) -> str:
@@ -228,7 +244,7 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
         size=_pct(100 * abs(1 - d.effect_rate_ratio), lang),
         where=_where(area, lang),
         years_post=r.inputs["years_post"],
-        power=_pct(100 * d.power, lang),
+        power=probability_text(float(d.power), lang),
         target=target,
     )
     if r.detectable:

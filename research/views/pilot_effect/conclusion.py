@@ -9,6 +9,7 @@ import math
 
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
 from research.core.fmt import check_lang, format_month, format_number, format_percent
+from research.views.power_text import probability_text
 
 from .numbers import p_text
 from .sdid import agreement_sentence, estimator_name, join_words
@@ -28,14 +29,12 @@ def _break_label(brk: tuple[int, str, str], lang: str) -> str:
 
 
 def power_pct(power: float, lang: str) -> str:
-    r"""A power in whole percent; below 0.5 % it reads "under 1 %", never "0 %".
+    r"""A power in whole percent, never "0 %" or "100 %" (:func:`.power_text.probability_text`).
 
     >>> power_pct(0.004, "sv"), power_pct(0.154, "en")
     ('under 1\xa0%', '15%')
     """
-    if power < 0.005:
-        return TEXTS("power_below_1", lang)
-    return format_percent(100 * power, 0, lang)
+    return probability_text(power, lang)
 
 
 def _significant(conclusion: Conclusion) -> list:

@@ -47,7 +47,7 @@ from research.stats.rates import (
 from research.views import html
 from research.views.availability import indicators_with_data
 from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
-from research.views.power_text import detect_summary, mde_summary
+from research.views.power_text import detect_summary, mde_summary, probability_text
 
 from .checks import MIN_TREND_YEARS, TREND_FROM, check_district_data, check_parameters
 from .summary import findings, format_phi
@@ -960,7 +960,7 @@ class PilotVsCandidate:
             self.lang,
             size=format_percent(100 * abs(1 - d.effect_rate_ratio), 0, self.lang),
             years=d.mde.inputs["years_post"],
-            power=format_percent(100 * d.power, 0, self.lang),
+            power=probability_text(float(d.power), self.lang),
             smallest=smallest,
             **kw,
         )

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from research.core.fmt import format_interval, format_number, format_percent
-from research.views.power_text import detect_summary
+from research.views.power_text import detect_summary, probability_text
 
 from .texts import TEXTS
 
@@ -191,7 +191,7 @@ def _power(rep: Any) -> str | None:
         candidate=rep.candidate.name,
         size=format_percent(100 * abs(1 - d.effect_rate_ratio), 0, lang),
         years=d.mde.inputs["years_post"],
-        power=format_percent(100 * d.power, 0, lang),
+        power=probability_text(float(d.power), lang),
         target=format_percent(100 * d.target_power, 0, lang),
     )
     if d.mde.detectable:
@@ -205,7 +205,7 @@ def _power(rep: Any) -> str | None:
             lang,
             candidate=rep.candidate.name,
             phi=format_phi(over[0], lang),
-            power=format_percent(100 * over[1].power, 0, lang),
+            power=probability_text(float(over[1].power), lang),
         )
     return out
 
