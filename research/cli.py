@@ -90,15 +90,15 @@ def _text(key: str, lang: str, /, **values: object) -> str:
     return load_catalogue(Path(__file__).with_name("cli.toml"))(key, lang, **values)
 
 
-def _count(key: str, n: int, lang: str) -> str:
-    r"""``n`` with its noun from ``research/cli.toml``: ``n_<key>_one`` for one, else ``n_<key>``.
+def _count(key: str, n: int, lang: str, /, **values: object) -> str:
+    r"""``n`` with its noun from ``research/cli.toml`` (:meth:`Catalogue.count`).
 
-    >>> _count("rows", 1, "sv"), _count("rows", 1234, "sv"), _count("files", 2, "en")
+    >>> _count("n_rows", 1, "sv"), _count("n_rows", 1234, "sv"), _count("n_files", 2, "en")
     ('1 rad', '1\xa0234 rader', '2 files')
     """
-    from research.core.fmt import format_int
+    from research.core.i18n import load_catalogue
 
-    return _text(f"n_{key}_one" if n == 1 else f"n_{key}", lang, n=format_int(n, lang))
+    return load_catalogue(Path(__file__).with_name("cli.toml")).count(key, n, lang, **values)
 
 
 def _lang() -> str:
@@ -341,7 +341,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     lang = _lang()
     n_fail = len(result.failed)
-    reports = _count("reports_ok", len(result.results) - n_fail, lang)
+    reports = _count("n_reports_ok", len(result.results) - n_fail, lang)
     seconds = format_number(result.seconds, 1, lang)
     failed = format_int(n_fail, lang)
     print(_text("batch_done", lang, reports=reports, failed=failed, seconds=seconds))
@@ -423,7 +423,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
             Path(args.path), source=args.source, indicator=args.indicator, year=args.year
         )
         if res.created:
-            rows = _count("rows", res.rows, lang)
+            rows = _count("n_rows", res.rows, lang)
             print(
                 _text(
                     "imported",
@@ -453,7 +453,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
                     id=import_id(e),
                     at=e["imported_at"],
                     source=e["source"],
-                    rows=_count("rows", e["rows"], lang),
+                    rows=_count("n_rows", e["rows"], lang),
                     first=years[0],
                     last=years[1],
                     file=e["file_name"],
@@ -465,7 +465,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
         from research.data.imports import remove_import
 
         gone = remove_import(args.id)
-        rows = _count("rows", gone["rows"], lang)
+        rows = _count("n_rows", gone["rows"], lang)
         print(_text("removed", lang, id=import_id(gone), file=gone["file_name"], rows=rows))
         return 0
     if args.data_command == "repair":
@@ -509,16 +509,15 @@ def _cmd_data(args: argparse.Namespace) -> int:
             _text(
                 "fetched",
                 lang,
-                rows=_count("rows", res.frame.height, lang),
-                requests=_count("requests", res.requests, lang),
-                new=_count("new_imports", sum(r.created for r in res.imports), lang),
+                rows=_count("n_rows", res.frame.height, lang),
+                requests=_count("n_requests", res.requests, lang),
+                new=_count("n_new_imports", sum(r.created for r in res.imports), lang),
             )
         )
         return 0
     if args.data_command == "verify":
         files = verify_files()
-        key = "verified_one" if len(files) == 1 else "verified"
-        print(_text(key, lang, files=_count("files", len(files), lang)))
+        print(_count("verified", len(files), lang, files=_count("n_files", len(files), lang)))
         return 0
     if args.data_command == "build":
         from research.data.panel import cache_is_current
@@ -529,8 +528,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
             _text(
                 "panel_current" if current else "panel_built",
                 lang,
-                rows=_count("rows", panel.height, lang),
-                indicators=_count("indicators", panel["indicator"].n_unique(), lang),
+                rows=_count("n_rows", panel.height, lang),
+                indicators=_count("n_indicators", panel["indicator"].n_unique(), lang),
             )
         )
         return 0
@@ -543,7 +542,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
     print(coverage_text(coverage(panel), lang))
     print(_text("bra_by_hand", lang, doc=BRA_EXPORT_DOC))
-    print(_text("panel_rows", lang, rows=_count("rows", panel.height, lang)))
+    print(_text("panel_rows", lang, rows=_count("n_rows", panel.height, lang)))
     _print_changes(panel_conflicts(), lang, conflicts=True)
     return 0
 
@@ -561,11 +560,9 @@ def _print_changes(changes, lang: str, *, conflicts: bool = False) -> None:
     from research.core.fmt import format_int
     from research.data.plausibility import format_figure
 
-    if conflicts:
-        heading = "panel_conflicts"
-    else:
-        heading = "changed_cells_one" if changes.height == 1 else "changed_cells"
-    print(_text(heading, lang, cells=_count("cells", changes.height, lang)))
+    cells = _count("n_cells", changes.height, lang)
+    heading = "panel_conflicts" if conflicts else "changed_cells"
+    print(_count(heading, changes.height, lang, cells=cells))
     for r in changes.head(20).iter_rows(named=True):
         old, new = (format_figure(r[k], lang) for k in ("value_snapshot", "value_import"))
         counts = (r.get("count_snapshot"), r.get("count_import"))

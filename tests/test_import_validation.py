@@ -140,15 +140,20 @@ def test_a_new_year_is_estimated_with_the_imported_population(
     assert (row["population"], row["count_est"]) == (115_000.0, 60)  # 52 x 115 000 / 10^5 = 59.8
 
 
+def _kolada_as(f: Path, kpi: str) -> tuple[Path, int]:
+    """The Kolada fixture with its KPI replaced by ``kpi``, written to ``f``; and the line
+    of its first item (the one before the first ``"kpi"`` line)."""
+    text = (FIXTURES / "kolada_n07402.json").read_text().replace("N07402", kpi)
+    f.write_text(text)
+    return f, next(i for i, x in enumerate(text.splitlines(), 1) if '"kpi"' in x) - 1
+
+
 # -- 2. impossible populations ---------------------------------------------------------------
 
 
 def test_kolada_populations_in_the_wrong_unit_are_refused(data_copy, tmp_path, capsys) -> None:
-    text = (FIXTURES / "kolada_n07402.json").read_text().replace("N07402", "N01951")
-    f = tmp_path / "befolkning.json"
-    f.write_text(text)
+    f, first_item = _kolada_as(tmp_path / "befolkning.json", "N01951")
     err = _refused(capsys, f, "kolada")
-    first_item = next(i for i, x in enumerate(text.splitlines(), 1) if '"kpi"' in x) - 1
     riket_2021 = f"{_raw('N01951')[('00', 2021)]:,.0f}"  # 10,452,326
     assert err.startswith(
         f"error: befolkning.json: record 00 Riket 2021 N01951 T (line {first_item}): "
@@ -243,11 +248,8 @@ def test_plausible_populations_are_still_imported(data_copy, capsys) -> None:
 
 
 def test_a_kpi_not_in_the_catalogue_is_refused(data_copy, tmp_path, capsys) -> None:
-    text = (FIXTURES / "kolada_n07402.json").read_text().replace("N07402", "N99999")
-    f = tmp_path / "n99999.json"
-    f.write_text(text)
+    f, first_item = _kolada_as(tmp_path / "n99999.json", "N99999")
     err = _refused(capsys, f, "kolada")
-    first_item = next(i for i, x in enumerate(text.splitlines(), 1) if '"kpi"' in x) - 1
     assert err.startswith(
         f"error: {f}, line {first_item}: KPI N99999 is not in data/catalog.toml, and "
         "only KPIs listed there can be imported"

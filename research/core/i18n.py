@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import DataError
-from .fmt import LANGS, check_lang
+from .fmt import LANGS, check_lang, format_int
 
 __all__ = ["Both", "Catalogue", "load_catalogue"]
 
@@ -95,6 +95,23 @@ class Catalogue(Mapping[str, Mapping[str, str]]):
         except KeyError:
             raise KeyError(f"{self.source}: no message {key!r}") from None
         return message[check_lang(lang)].format(**values)
+
+    def count(self, key: str, n: int, lang: str = "sv", /, **values: object) -> str:
+        """The message for ``n`` things: ``key_one`` for exactly one, else ``key``.
+
+        ``key_one`` is used only where the catalogue has it; ``{n}`` is ``n`` with the
+        language's thousands separator.
+
+        Examples
+        --------
+        >>> texts = Catalogue({"n_rows_one": {"sv": "1 rad", "en": "1 row"},
+        ...                    "n_rows": {"sv": "{n} rader", "en": "{n} rows"}})
+        >>> texts.count("n_rows", 1, "sv"), texts.count("n_rows", 1234, "en")
+        ('1 rad', '1,234 rows')
+        """
+        one = f"{key}_one"
+        chosen = one if n == 1 and one in self._messages else key
+        return self(chosen, lang, n=format_int(n, lang), **values)
 
     def both(self, key: str, /, **values: object) -> tuple[str, str]:
         """The message ``key`` in English and in Swedish, for an error's two languages.

@@ -304,6 +304,15 @@ def _z(p: float) -> float:
     return float(norm_ppf(p))
 
 
+def _n_rejecting(J: int, alpha: float) -> int:
+    """How many of the ``J + 1`` ranks a randomization test at ``alpha`` rejects.
+
+    >>> _n_rejecting(19, 0.05), _n_rejecting(18, 0.05), _n_rejecting(99, 0.1)
+    (1, 0, 10)
+    """
+    return math.floor(alpha * (J + 1) + 1e-9)
+
+
 def _ri_rejection(delta: np.ndarray, se1: np.ndarray, se0: np.ndarray, J: int, k: int) -> Any:
     """P(the treated |estimate| is among the ``k`` largest of ``J + 1``), normal placebos.
 
@@ -329,7 +338,7 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
         return norm_cdf(r - z) + norm_cdf(-r - z)
     J = model.J
     assert J is not None
-    k = math.floor(alpha * (J + 1) + 1e-9)
+    k = _n_rejecting(J, alpha)
     if k == 0:
         return np.zeros(np.broadcast_shapes(delta.shape, se1.shape))
     se0 = np.sqrt(model.var_placebo())[..., None]
@@ -343,7 +352,7 @@ def _ri_size(model: _Model, alpha: float) -> float:
     """The plain randomization test's rejection rate under no effect (largest over baselines)."""
     J = model.J
     assert J is not None
-    k = math.floor(alpha * (J + 1) + 1e-9)
+    k = _n_rejecting(J, alpha)
     if k == 0:
         return 0.0
     zero = np.zeros((model.b.size, 1))
@@ -585,7 +594,7 @@ def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerN
         notes.append(PowerNote("permutation_approx"))
         if J is not None and 1.0 / (J + 1) <= alpha:
             size = _ri_size(model, alpha)
-            nominal = math.floor(alpha * (J + 1) + 1e-9) / (J + 1)
+            nominal = _n_rejecting(J, alpha) / (J + 1)
             if size > _SIZE_TOLERANCE * nominal:
                 notes.append(PowerNote("permutation_size", {"size": size, "alpha": alpha}))
     return notes

@@ -165,19 +165,6 @@ def _area_names(params: Mapping[str, Any], lang: str) -> str:
     return ", ".join(parts)
 
 
-def _count(key: str, n: int, lang: str) -> str:
-    """``n`` things worded by the catalogue's ``key``: singular (``key_one``) for exactly one.
-
-    Examples
-    --------
-    >>> _count("n_reports", 1, "sv"), _count("n_reports", 0, "sv"), _count("n_new", 1, "sv")
-    ('1 rapport', '0 rapporter', '1 ny')
-    >>> _count("n_reports", 1, "en"), _count("n_reports", 1234, "en")
-    ('1 report', '1,234 reports')
-    """
-    return _T(f"{key}_one" if n == 1 else key, lang, n=format_int(n, lang))
-
-
 def _lang_name(params: Mapping[str, Any], lang: str) -> str:
     value = params.get("lang", "sv")
     return _T(f"lang_{value}", lang) if value in ("sv", "en") else str(value)
@@ -273,10 +260,10 @@ def index_page(
             text = _T(
                 "changes_summary",
                 lang,
-                new=_count("n_new", count["new"], lang),
-                changed=_count("n_changed", count["changed"], lang),
-                unchanged=_count("n_unchanged", count["unchanged"], lang),
-                failed=_count("n_failed", count["failed"] + count["failed_kept"], lang),
+                new=_T.count("n_new", count["new"], lang),
+                changed=_T.count("n_changed", count["changed"], lang),
+                unchanged=_T.count("n_unchanged", count["unchanged"], lang),
+                failed=_T.count("n_failed", count["failed"] + count["failed_kept"], lang),
             )
         else:
             text = _T("changes_first", lang, schedule=schedule)
@@ -286,8 +273,8 @@ def index_page(
     summary = _T(
         "summary",
         lang,
-        reports=_count("n_reports", n_reports, lang),
-        failed=_count("n_failed", n_failed, lang),
+        reports=_T.count("n_reports", n_reports, lang),
+        failed=_T.count("n_failed", n_failed, lang),
         when=format_when(now, lang),
     )
     return f"""<!DOCTYPE html>

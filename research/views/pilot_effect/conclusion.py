@@ -15,7 +15,13 @@ from .numbers import p_text
 from .sdid import agreement_sentence, estimator_name, join_words
 from .texts import TEXTS
 
-__all__ = ["conclusion_paragraphs", "power_pct", "programme_end", "verdict_sentence"]
+__all__ = [
+    "break_position",
+    "conclusion_paragraphs",
+    "power_pct",
+    "programme_end",
+    "verdict_sentence",
+]
 
 
 def _pct_change(rr: float, lang: str) -> str:
@@ -64,6 +70,15 @@ def _values(conclusion: Conclusion, lang: str) -> dict:
         mde=mde or "",
         alpha=format_number(evidence.alpha, 2, lang),
     )
+
+
+def break_position(year: int, treatment_year: int) -> str:
+    """Where a series break lies next to the pilot start: ``before``, ``same`` or ``after``.
+
+    >>> break_position(2020, 2021), break_position(2021, 2021), break_position(2022, 2021)
+    ('before', 'same', 'after')
+    """
+    return "before" if year < treatment_year else "same" if year == treatment_year else "after"
 
 
 def programme_end(end: str, approximate: bool, lang: str) -> str:
@@ -184,8 +199,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
         text = TEXTS("concl_breaks", lang, labels=labels)
         if near:
             year = near[-1][0]
-            t = evidence.treatment_year
-            where = "before" if year < t else "same" if year == t else "after"
+            where = break_position(year, evidence.treatment_year)
             text += " " + TEXTS(f"concl_break_near_{where}", lang, year=year)
         out.append(text)
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:

@@ -32,7 +32,7 @@ from research.views.power_text import note_texts
 
 from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .checks import check_parameters
-from .conclusion import conclusion_paragraphs, power_pct, programme_end
+from .conclusion import break_position, conclusion_paragraphs, power_pct, programme_end
 from .numbers import interval_text, p_text, rr_text
 from .sdid import estimator_name, join_words
 from .summary import findings, no_estimate_periods
@@ -250,8 +250,7 @@ class PilotEffect:
 
     def _break_near(self, year: int, prefix: str) -> str:
         """The sentence on a break next to the pilot start: before it, the same year, after."""
-        t = self.a.treatment_year
-        where = "before" if year < t else "same" if year == t else "after"
+        where = break_position(year, self.a.treatment_year)
         return self._t(f"{prefix}_{where}", year=year)
 
     def caveats(self) -> html.Html:
