@@ -273,3 +273,86 @@ def test_funnel_input_errors():
         funnel_dispersion([1, 2], [10.0, 20.0], winsor=0.5)
     with pytest.raises(DesignError, match="two areas"):
         funnel_dispersion([1], [10.0])
+
+
+# --------------------------------------------------------------------------------------------
+# degenerate inputs: a clear ArgumentError naming the parameter, never numpy's error or NaN
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [1.5, 0.0, 1.0, -0.5, float("nan"), None, "0.95", True])
+def test_level_tag_refuses_what_is_not_a_probability(level):
+    # 1.5 gave "150", NaN "nan", None a TypeError
+    with pytest.raises(ArgumentError, match=r"level must be a probability strictly between"):
+        level_tag(level)
+
+
+@pytest.mark.parametrize("expand", [-1, -0.1, float("nan"), float("inf"), None, "0.1", True])
+def test_exposure_grid_refuses_a_bad_expand(expand):
+    # -1 gave a descending grid, NaN a grid of NaN
+    with pytest.raises(ArgumentError, match=r"expand must be a finite number >= 0"):
+        exposure_grid([1e3, 1e4], expand=expand)
+
+
+def test_exposure_grid_refuses_an_expand_beyond_floating_point():
+    with pytest.raises(ArgumentError, match=r"expand=1000000.0 stretches the grid"):
+        exposure_grid([1e3, 1e4], expand=1e6)
+
+
+def test_exposure_grid_refuses_no_exposures():
+    # numpy's "zero-size array to reduction operation minimum" before
+    with pytest.raises(ArgumentError, match=r"exposures is empty"):
+        exposure_grid([])
+
+
+def test_exposure_grid_takes_a_numpy_integer_size():
+    assert exposure_grid([1e3, 1e5], n=np.int64(3), expand=0).round().tolist() == [
+        1000.0,
+        10000.0,
+        100000.0,
+    ]
+
+
+def test_levels_with_the_same_column_name_are_refused():
+    # the second level's columns silently overwrote the first's
+    with pytest.raises(ArgumentError, match=r"same column name \(_95\)"):
+        funnel_outliers(COUNTS, EXPOSURES, levels=(0.95, 0.95))
+    with pytest.raises(ArgumentError, match=r"same column name"):
+        funnel_limits(40.0, [1e4], levels=(0.95, 0.9500000001))
+
+
+@pytest.mark.parametrize("levels", [None, "0.95", (0.95, True), (float("nan"),)])
+def test_levels_that_are_not_probabilities(levels):
+    with pytest.raises(ArgumentError, match=r"levels must be one or more probabilities"):
+        funnel_limits(40.0, [1e4], levels=levels)
+
+
+def test_booleans_are_not_a_target_or_winsor():
+    with pytest.raises(ArgumentError, match=r"target must be a positive rate"):
+        funnel_limits(True, [1e4])
+    with pytest.raises(ArgumentError, match=r"winsor must be in"):
+        funnel_dispersion([1, 2], [10.0, 20.0], winsor=False)
+
+
+@pytest.mark.parametrize(
+    ("counts", "exposures", "name"),
+    [
+        (["4", "9"], [1e4, 2e4], "counts"),
+        ([4, 9], ["1e4", "2e4"], "exposures"),
+        (pl.Series(["4", "9"]), [1e4, 2e4], "counts"),
+        ([True, False], [1e4, 2e4], "counts"),
+    ],
+)
+def test_text_is_not_a_count_or_an_exposure(counts, exposures, name):
+    # text was converted to numbers ("4" -> 4.0)
+    with pytest.raises(ArgumentError, match=rf"^{name} must hold numbers"):
+        funnel(counts, exposures)
+
+
+def test_funnel_messages_have_swedish():
+    with pytest.raises(ArgumentError) as info:
+        exposure_grid([1e3, 1e4], expand=-1)
+    assert info.value.message("sv").startswith("expand ska vara ett ändligt tal >= 0")
+    with pytest.raises(ArgumentError) as info:
+        funnel_dispersion([1, 2], [10.0, 20.0], winsor=0.5)
+    assert info.value.message("sv") == "winsor ska ligga i [0, 0.5); fick 0.5."

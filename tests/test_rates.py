@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from research.core.errors import ArgumentError, DesignError
+from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.data.catalog import SeriesBreak
 from research.stats.rates import (
     DEFAULT_MIN_COUNT,
@@ -670,3 +670,102 @@ def test_one_element_lists_are_not_stretched():
         rate_difference([1, 2], [100, 100], [3], [50, 50])
     with pytest.raises(ArgumentError, match="same length"):  # (2, 1) against (3,)
         poisson_rate_ci([[1], [2]], [1, 2, 3])
+
+
+# --------------------------------------------------------------------------------------------
+# degenerate inputs: a clear error naming the parameter, never numpy's error or silent nonsense
+# --------------------------------------------------------------------------------------------
+
+
+def test_negbin_trend_on_a_run_of_zeros_is_the_poisson_fit_not_a_linalg_error():
+    # numpy's LinAlgError "Singular matrix" before: the likelihood is largest at alpha = 0
+    # and the refit of the (separated) Poisson fit had a singular information matrix
+    args = ([0, 0, 0, 0, 5], [1e4] * 5, [2015, 2016, 2017, 2018, 2019])
+    nb = poisson_trend(*args, overdispersion="negbin")
+    pois = poisson_trend(*args)
+    assert nb.alpha == 0.0
+    assert {w.code for w in nb.warnings} == {"negbin-no-overdispersion", "not-converged"}
+    assert nb.pct_change == pois.pct_change and nb.std_error == pois.std_error
+
+
+def test_a_trend_with_a_singular_information_matrix_is_an_estimation_error(monkeypatch):
+    import research.stats.rates as rates
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(rates, "_irls", singular)
+    with pytest.raises(EstimationError, match=r"cannot be estimated with a Poisson model") as e:
+        poisson_trend([1, 2, 3, 4], [1e4] * 4, [2015, 2016, 2017, 2018])
+    assert "overdispersion='quasi'" in str(e.value)
+    assert "negativ" not in e.value.message("sv") and "singulär" in e.value.message("sv")
+
+
+def test_missing_scalars_propagate_as_nan_as_documented():
+    # the module's convention: None is a missing value, alone, in a list or a polars null
+    assert math.isnan(poisson_rate_ci(None, 1000).rate)
+    assert math.isnan(poisson_rate_ci(5, None).upper)
+    assert math.isnan(rate_ratio(None, 1000, 3, 1000).p_value)
+    assert math.isnan(rate_difference(3, None, 3, 1000).difference)
+    assert poisson_rate_ci(pl.Series([5, None]), 1000).rate.to_list() == [500.0, None]
+
+
+@pytest.mark.parametrize("bad", ["5", b"5", True, ["5", "6"], np.array(["5"]), [1, "2"]])
+def test_text_and_booleans_are_not_counts(bad):
+    # poisson_rate_ci("5", 1000) gave the rate of 5 events
+    with pytest.raises(ArgumentError, match=r"^count must hold numbers"):
+        poisson_rate_ci(bad, 1000)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: poisson_rate_ci(5, "1000"), "exposure"),
+        (lambda: rate_ratio(1, 100, "2", 100), "count2"),
+        (lambda: rate_difference(1, 100, 2, True), "exposure2"),
+        (lambda: pooled_rate(["1", "2"], [1e3, 1e3]), "counts"),
+        (lambda: poisson_trend([1, 2, 3], [1e3] * 3, ["2015", "2016", "2017"]), "years"),
+        (lambda: suppression_mask(["1", "7"]), "counts"),
+        (lambda: with_rate_ci(pl.DataFrame({"count_est": ["3"], "population": [1e3]})), "count"),
+    ],
+)
+def test_text_is_refused_everywhere(call, name):
+    with pytest.raises(ArgumentError, match=rf"^{name} must hold numbers"):
+        call()
+
+
+def test_not_numbers_has_swedish():
+    with pytest.raises(ArgumentError) as info:
+        poisson_rate_ci("5", 1000)
+    assert info.value.message("sv").startswith("count ska innehålla tal; fick str ('5').")
+
+
+def test_infinite_years_and_breaks_are_argument_errors():
+    # an infinite year passed the whole-number check; an infinite break an OverflowError
+    with pytest.raises(ArgumentError, match=r"years must be whole numbers"):
+        poisson_trend([1, 2, 3], [1e3] * 3, [2015, float("inf"), 2017])
+    with pytest.raises(ArgumentError, match=r"breaks must be years"):
+        poisson_trend([1, 2, 3, 4], [1e3] * 4, [2015, 2016, 2017, 2018], breaks=[float("inf")])
+
+
+def test_an_empty_trend_is_a_design_error_without_numpy_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # "Mean of empty slice" before
+        with pytest.raises(DesignError, match=r"0 year\(s\) cannot estimate a trend"):
+            poisson_trend([], [], [])
+
+
+def test_a_boolean_null_is_refused():
+    with pytest.raises(ArgumentError, match=r"null must be a positive rate ratio"):
+        rate_ratio(1, 100, 2, 100, null=True)
+
+
+def test_too_few_years_in_swedish_holds_the_number_to_its_unit():
+    with pytest.raises(DesignError) as info:
+        poisson_trend([1], [1e3], [2015])
+    assert info.value.message("sv") == (
+        "1\u00a0år räcker inte för att skatta en trend med 2 parametrar (intercept, year); "
+        "minst 3\u00a0år behövs."
+    )

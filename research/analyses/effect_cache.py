@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from research.analyses.effect import EffectAnalysis, pilot_effect_analysis
 from research.core.errors import ArgumentError
+from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, load_catalog
 from research.data.pilots import Pilot, case
 
@@ -27,6 +29,9 @@ __all__ = ["cached_pilot_effect_analysis", "clear_effect_cache", "panel_digest"]
 
 #: Results kept per kernel (the least recently used is dropped first).
 MAX_ENTRIES = 8
+
+#: Messages in Swedish and English (research/analyses/effect_cache_errors.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("effect_cache_errors.toml"))
 
 _RESULTS: OrderedDict[tuple, tuple[Any, EffectAnalysis]] = OrderedDict()
 #: The last frames digested, with their digests (the frames are kept, so ``is`` is safe).
@@ -65,10 +70,8 @@ def panel_digest(panel: pl.DataFrame) -> str:
     False
     """
     if not isinstance(panel, pl.DataFrame):
-        raise ArgumentError(
-            f"panel must be a polars DataFrame, got {type(panel).__name__}",
-            sv=f"panel måste vara en polars DataFrame, fick {type(panel).__name__}",
-        )
+        en, sv = _TEXTS.both("panel_not_a_dataframe", type=type(panel).__name__)
+        raise ArgumentError(en, sv=sv)
     for frame, digest in _DIGESTS:
         if frame is panel:
             return digest

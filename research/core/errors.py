@@ -47,9 +47,16 @@ passed in cannot give the estimate; ``DataError`` when a file or download is at 
 ``ParameterError`` only where a report's parameters are checked. The built-in base classes
 in brackets keep ``except ValueError`` (``LookupError``, ``TypeError``) working for callers
 that expect them.
+
+The wording of this module and of research.core.fmt (the "line"/"rad" of a ParseError, the
+check of a report language) is in ``research/core/errors.toml`` and ``research/core/fmt.toml``,
+read by :func:`core_wording`: both modules are imported by research.core.i18n, so they cannot
+use its catalogues without an import cycle.
 """
 
 from __future__ import annotations
+
+import functools
 
 __all__ = [
     "AreaCodeTypeError",
@@ -65,7 +72,33 @@ __all__ = [
     "ReportError",
     "UnknownAreaError",
     "UnknownIndicatorError",
+    "core_wording",
 ]
+
+
+@functools.cache
+def _core_catalogue(name: str) -> dict[str, dict[str, str]]:
+    """The messages of ``research/core/<name>``, read once, on first use."""
+    import tomllib
+    from pathlib import Path
+
+    return tomllib.loads((Path(__file__).parent / name).read_text(encoding="utf-8"))
+
+
+def core_wording(catalogue: str, key: str, lang: str, /, **values: object) -> str:
+    """The message ``key`` of ``research/core/<catalogue>`` in ``lang``, ``values`` filled in.
+
+    For the two modules that research.core.i18n itself imports (this one and
+    research.core.fmt), which therefore cannot use a :class:`research.core.i18n.Catalogue`.
+    Their catalogues have the catalogues' format (one table per id, ``sv`` and ``en``
+    ``str.format`` templates) and are checked with every other catalogue by the test suite.
+
+    Examples
+    --------
+    >>> core_wording("errors.toml", "parse_error_line", "sv", path="x.csv", line=3, message="?")
+    'x.csv, rad 3: ?'
+    """
+    return _core_catalogue(catalogue)[key][lang].format(**values)
 
 
 def _notebook_lang() -> str | None:
@@ -156,9 +189,12 @@ class ParseError(DataError, ValueError):
         self.path = str(path)
         self.line = line
         self.reason = message
-        where = f"{self.path}, line {line}" if line is not None else self.path
-        where_sv = f"{self.path}, rad {line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}", sv=f"{where_sv}: {sv}" if sv else None)
+        key = "parse_error_file" if line is None else "parse_error_line"
+        en, sv_text = (
+            core_wording("errors.toml", key, lang, path=self.path, line=line, message=text)
+            for lang, text in (("en", message), ("sv", sv))
+        )
+        super().__init__(en, sv=sv_text if sv else None)
 
 
 class UnknownAreaError(PilotbenchError, LookupError):

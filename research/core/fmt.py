@@ -22,7 +22,7 @@ import math
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .errors import ParameterError
+from .errors import ParameterError, core_wording
 from .language import LANGS
 
 __all__ = [
@@ -50,10 +50,11 @@ _LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 def check_lang(lang: str) -> str:
     """Return ``lang`` if it is a supported report language, else raise ParameterError."""
     if lang not in LANGS:
-        raise ParameterError(
-            f"lang must be one of {', '.join(LANGS)}; got {lang!r}",
-            sv=f"lang måste vara en av {', '.join(LANGS)}; fick {lang!r}",
+        en, sv = (
+            core_wording("fmt.toml", "lang_unknown", m, langs=", ".join(LANGS), lang=lang)
+            for m in ("en", "sv")
         )
+        raise ParameterError(en, sv=sv)
     return lang
 
 
@@ -116,7 +117,7 @@ def format_range(lower: str, upper: str, lang: str = "sv") -> str:
     if not any(b.startswith(("-", MINUS)) for b in (lower, upper)):
         return f"{lower}–{upper}"
     lo, hi = (MINUS + b[1:] if b.startswith("-") else b for b in (lower, upper))
-    return f"{lo} till {hi}" if lang == "sv" else f"{lo} to {hi}"
+    return core_wording("fmt.toml", "range_words", lang, lower=lo, upper=hi)
 
 
 def format_interval(
@@ -154,8 +155,8 @@ def format_month(period: str, lang: str = "sv") -> str:
             raise ValueError(text)
         d = _dt.date(int(text[:4]), int(text[5:]), 1)
     except ValueError as exc:
-        raise ParameterError(
-            f"expected a month as 'YYYY-MM' (e.g. '2021-04'), got {period!r}",
-            sv=f"väntade en månad som 'ÅÅÅÅ-MM' (t.ex. '2021-04'), fick {period!r}",
-        ) from exc
+        en, sv = (
+            core_wording("fmt.toml", "month_expected", m, period=period) for m in ("en", "sv")
+        )
+        raise ParameterError(en, sv=sv) from exc
     return format_date(d, "LLLL y", locale=_LOCALES[check_lang(lang)])

@@ -46,6 +46,7 @@ import polars as pl
 import tenacity
 
 from research.core.errors import ArgumentError, DataError
+from research.core.i18n import load_catalogue
 from research.data.sources.kolada import parse_kolada
 from research.data.sources.scb import POPULATION_CONTENT, parse_jsonstat
 from research.geo.area import RIKET, normalize_code
@@ -77,6 +78,9 @@ _UNREACHABLE_ERRNO = {
     errno.EHOSTUNREACH,
     errno.EADDRNOTAVAIL,
 }
+
+#: Messages in Swedish and English (research/data/fetch_errors.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("fetch_errors.toml"))
 
 
 class FetchError(DataError):
@@ -115,10 +119,8 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if max_calls < 1 or period <= 0:
-            raise ArgumentError(
-                "RateLimiter needs max_calls >= 1 and period > 0",
-                sv="RateLimiter behöver max_calls >= 1 och period > 0",
-            )
+            en, sv = _TEXTS.both("rate_limiter")
+            raise ArgumentError(en, sv=sv)
         self.max_calls, self.period = max_calls, period
         self._clock, self._sleep = clock, sleep
         self._calls: collections.deque[float] = collections.deque()
@@ -295,15 +297,11 @@ class HttpClient:
         try:
             parts = urllib.parse.urlsplit(url)
         except ValueError as exc:
-            raise ArgumentError(
-                f"{url!r} is not a valid URL ({exc}); correct it",
-                sv=f"{url!r} är ingen giltig adress ({exc}); rätta den",
-            ) from None
+            en, sv = _TEXTS.both("invalid_url", url=url, exc=exc)
+            raise ArgumentError(en, sv=sv) from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ArgumentError(
-                f"{url!r} is not an http(s) URL; give one such as {KOLADA_URL}",
-                sv=f"{url!r} är ingen http(s)-adress; ange en som {KOLADA_URL}",
-            )
+            en, sv = _TEXTS.both("not_http_url", url=url, example=KOLADA_URL)
+            raise ArgumentError(en, sv=sv)
         host = parts.netloc
         last = ""
 
@@ -311,16 +309,13 @@ class HttpClient:
             nonlocal last
             left = self._left()
             if left is not None and left <= 0:
-                raise FetchError(
-                    f"{url}: the fetch took longer than its deadline of {self.deadline:.0f} s "
-                    f"(last: {last or 'no answer'}); nothing was changed. Try again later or "
-                    "raise --deadline.",
-                    sv=(
-                        f"{url}: hämtningen tog längre än tidsgränsen {self.deadline:.0f} s "
-                        f"(senast: {last or 'inget svar'}); inget ändrades. Försök igen senare "
-                        "eller höj --deadline."
-                    ),
+                en, sv = _TEXTS.both(
+                    "deadline_passed",
+                    url=url,
+                    deadline=self.deadline,
+                    last=last or _TEXTS.phrase("no_answer"),
                 )
+                raise FetchError(en, sv=sv)
             if self.limiter is not None:
                 self.limiter.acquire()
             self.requests += 1
@@ -356,14 +351,8 @@ class HttpClient:
         try:
             return retrying(attempt)
         except _Transient:
-            raise FetchError(
-                f"{url}: giving up after {self.retries + 1} attempt(s); last: {last}. "
-                "Nothing was changed; try again later.",
-                sv=(
-                    f"{url}: ger upp efter {self.retries + 1} försök; senast: {last}. Inget "
-                    "ändrades; försök igen senare."
-                ),
-            ) from None
+            en, sv = _TEXTS.both("gave_up", url=url, attempts=self.retries + 1, last=last)
+            raise FetchError(en, sv=sv) from None
 
     def _backoff(self, state: tenacity.RetryCallState) -> float:
         # backoff, 2*backoff, 4*backoff, ... capped at max_backoff
@@ -381,48 +370,28 @@ class HttpClient:
         except httpx.ConnectError as exc:
             err = _os_error(exc)
             if isinstance(err, ssl.SSLError):
-                raise FetchError(
-                    f"{url}: the TLS connection failed ({err.reason or err}); check the "
-                    "system's certificates or the URL, then try again.",
-                    sv=(
-                        f"{url}: TLS-anslutningen misslyckades ({err.reason or err}); kontrollera "
-                        "systemets certifikat eller adressen och försök igen."
-                    ),
-                ) from None
+                en, sv = _TEXTS.both("tls_failed", url=url, reason=err.reason or err)
+                raise FetchError(en, sv=sv) from None
             if not self._reached and _is_unreachable(exc):
                 # Kolada's data calls go to .../data/kpi/..., SCB's to .../tables/...
                 source = "kolada" if "/data/kpi/" in url or "kolada" in url else "scb"
-                raise NetworkUnavailableError(
-                    f"{url}: cannot reach {urllib.parse.urlsplit(url).netloc}: {err or exc}. "
-                    "There seems to be no network (or the host is down); nothing was changed. "
-                    "Connect and try again, or import a downloaded file with "
-                    f"`pilotbench data import FILE --source {source}` "
-                    "(research.data.imports.import_file in Python).",
-                    sv=(
-                        f"{url}: når inte {urllib.parse.urlsplit(url).netloc}: {err or exc}. Det "
-                        "verkar inte finnas något nätverk (eller så är servern nere); inget "
-                        "ändrades. Anslut och försök igen, eller importera en nedladdad fil med "
-                        f"`pilotbench data import FIL --source {source}` "
-                        "(research.data.imports.import_file i Python)."
-                    ),
-                ) from None
+                en, sv = _TEXTS.both(
+                    "network_unavailable",
+                    url=url,
+                    host=urllib.parse.urlsplit(url).netloc,
+                    reason=err or exc,
+                    source=source,
+                )
+                raise NetworkUnavailableError(en, sv=sv) from None
             raise _Transient(f"connection failed: {err or exc}") from None
         except httpx.TransportError as exc:  # dropped connection, protocol error
             raise _Transient(f"connection failed: {exc or type(exc).__name__}") from None
         except httpx.RequestError as exc:  # too many redirects, undecodable body: not transient
-            raise FetchError(
-                f"{url}: {exc or type(exc).__name__}; nothing was changed. Check the URL "
-                "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) and try again.",
-                sv=(
-                    f"{url}: {exc or type(exc).__name__}; inget ändrades. Kontrollera adressen "
-                    "(PILOTBENCH_KOLADA_URL/PILOTBENCH_SCB_URL) och försök igen."
-                ),
-            ) from None
+            en, sv = _TEXTS.both("request_failed", url=url, reason=exc or type(exc).__name__)
+            raise FetchError(en, sv=sv) from None
         except httpx.InvalidURL as exc:
-            raise ArgumentError(
-                f"{url!r} is not a valid URL ({exc}); correct it",
-                sv=f"{url!r} är ingen giltig adress ({exc}); rätta den",
-            ) from None
+            en, sv = _TEXTS.both("invalid_url", url=url, exc=exc)
+            raise ArgumentError(en, sv=sv) from None
         self._reached = True
         if resp.is_success:
             return resp.content
@@ -430,30 +399,15 @@ class HttpClient:
         text = " ".join(resp.content[:300].decode("utf-8", "replace").split())
         last = f"HTTP {resp.status_code} {resp.reason_phrase}" + (f": {text}" if text else "")
         if resp.status_code not in _RETRY_STATUS:
-            raise FetchError(
-                f"{url}: {last}. Nothing was changed; check the "
-                + ("KPI or table id, areas and years" if resp.status_code < 500 else "server")
-                + " and try again.",
-                sv=f"{url}: {last}. Inget ändrades; kontrollera "
-                + (
-                    "nyckeltal eller tabell-id, områden och år"
-                    if resp.status_code < 500
-                    else "servern"
-                )
-                + " och försök igen.",
-            )
+            key = "http_error_request" if resp.status_code < 500 else "http_error_server"
+            en, sv = _TEXTS.both(key, url=url, last=last)
+            raise FetchError(en, sv=sv)
         ra = None
         if resp.status_code in (429, 503):
             ra = _retry_after(resp.headers.get("Retry-After"))
             if ra is not None and ra > self.max_retry_after:
-                raise FetchError(
-                    f"{url}: the server asks to wait {ra:.0f} s (Retry-After); nothing was "
-                    "changed, try again later",
-                    sv=(
-                        f"{url}: servern ber oss vänta {ra:.0f} s (Retry-After); inget ändrades, "
-                        "försök igen senare"
-                    ),
-                )
+                en, sv = _TEXTS.both("retry_after_too_long", url=url, seconds=ra)
+                raise FetchError(en, sv=sv)
         raise _Transient(last, ra)
 
 
@@ -484,10 +438,8 @@ def _kolada_code(code: str) -> str:
         return "00" + c
     if len(c) == 4 and c.isdigit():
         return c
-    raise ArgumentError(
-        f"{code!r} has no Kolada id (districts are not in Kolada)",
-        sv=f"{code!r} har inget Kolada-id (stadsdelar finns inte i Kolada)",
-    )
+    en, sv = _TEXTS.both("no_kolada_id", code=code)
+    raise ArgumentError(en, sv=sv)
 
 
 def _store(
@@ -556,10 +508,8 @@ def fetch_kolada(  # noqa: PLR0913 - injectable client, clock and sleep for test
         If a response is malformed.
     """
     if not kpis or not years:
-        raise ArgumentError(
-            "fetch_kolada needs at least one KPI and one year",
-            sv="fetch_kolada behöver minst ett nyckeltal och ett år",
-        )
+        en, sv = _TEXTS.both("kolada_nothing_asked")
+        raise ArgumentError(en, sv=sv)
     own = client is None
     client = client or HttpClient(
         timeout=timeout, retries=retries, deadline=deadline, progress=_stderr
@@ -583,38 +533,23 @@ def fetch_kolada(  # noqa: PLR0913 - injectable client, clock and sleep for test
                     try:
                         doc = json.loads(raw.decode("utf-8"))
                     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                        raise FetchError(
-                            f"{url}: the response is not JSON ({exc}); nothing was changed. "
-                            "Is the URL Kolada's API v3 (PILOTBENCH_KOLADA_URL)?",
-                            sv=(
-                                f"{url}: svaret är inte JSON ({exc}); inget ändrades. Är adressen "
-                                "Koladas API v3 (PILOTBENCH_KOLADA_URL)?"
-                            ),
-                        ) from None
+                        en, sv = _TEXTS.both("kolada_not_json", url=url, exc=exc)
+                        raise FetchError(en, sv=sv) from None
                     pages.append(doc)
                     nxt = doc.get("next_url") if isinstance(doc, dict) else None
                     if not nxt:
                         break
                     if not _same_origin(nxt, base_url):
-                        raise FetchError(
-                            f"{url}: next_url {nxt!r} leaves {base_url}; refusing to follow "
-                            "it, nothing was changed",
-                            sv=(
-                                f"{url}: next_url {nxt!r} leder bort från {base_url}; följer den "
-                                "inte, inget ändrades"
-                            ),
+                        en, sv = _TEXTS.both(
+                            "kolada_next_url_elsewhere", url=url, next=nxt, base=base_url
                         )
+                        raise FetchError(en, sv=sv)
                     url = nxt
                 else:
-                    raise FetchError(
-                        f"{url}: {kpi} has more than {max_pages} pages; stopping, nothing was "
-                        "changed. Fetch fewer years or areas at a time, or raise max_pages.",
-                        sv=(
-                            f"{url}: {kpi} har fler än {max_pages} sidor; avbryter, inget "
-                            "ändrades. Hämta färre år eller områden åt gången, eller höj "
-                            "max_pages."
-                        ),
+                    en, sv = _TEXTS.both(
+                        "kolada_too_many_pages", url=url, kpi=kpi, max_pages=max_pages
                     )
+                    raise FetchError(en, sv=sv)
                 name = (
                     f"kolada-{kpi}-{chunk[0]}-{chunk[-1]}"
                     + (f"-{len(areas)}areas" if areas else "")
@@ -679,20 +614,13 @@ def fetch_scb(  # noqa: PLR0913 - injectable client, clock and sleep for tests, 
         As :func:`fetch_kolada`.
     """
     if not regions or not years:
-        raise ArgumentError(
-            "fetch_scb needs at least one region and one year",
-            sv="fetch_scb behöver minst en region och ett år",
-        )
+        en, sv = _TEXTS.both("scb_nothing_asked")
+        raise ArgumentError(en, sv=sv)
     codes = [normalize_code(r) for r in regions]
     bad = [c for c in codes if not (c.isdigit() and len(c) in (2, 4))]
     if bad:
-        raise ArgumentError(
-            f"SCB region codes are '00', 2-digit län or 4-digit kommun codes; got {bad}",
-            sv=(
-                "SCB:s regionkoder är '00', tvåsiffriga länskoder eller fyrsiffriga kommunkoder; "
-                f"fick {bad}"
-            ),
-        )
+        en, sv = _TEXTS.both("scb_region_codes", bad=bad)
+        raise ArgumentError(en, sv=sv)
     yrs = [str(y) for y in sorted({int(y) for y in years})]
     own = client is None
     client = client or HttpClient(
@@ -721,14 +649,8 @@ def fetch_scb(  # noqa: PLR0913 - injectable client, clock and sleep for tests, 
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise FetchError(
-                    f"{url}: the response is not UTF-8 ({exc}); nothing was changed. Is the "
-                    "URL SCB's PxWebApi v2 (PILOTBENCH_SCB_URL)?",
-                    sv=(
-                        f"{url}: svaret är inte UTF-8 ({exc}); inget ändrades. Är adressen SCB:s "
-                        "PxWebApi v2 (PILOTBENCH_SCB_URL)?"
-                    ),
-                ) from None
+                en, sv = _TEXTS.both("scb_not_utf8", url=url, exc=exc)
+                raise FetchError(en, sv=sv) from None
             name = f"scb-{table}-{yrs[0]}-{yrs[-1]}{'-kon' if by_sex else ''}-part{part}.json"
             docs.append((name, text))
     finally:

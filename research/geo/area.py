@@ -12,8 +12,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from research.core.errors import AreaCodeTypeError
+from research.core.i18n import load_catalogue
 
 __all__ = [
     "LAN_NAMES",
@@ -28,6 +30,9 @@ __all__ = [
 
 RIKET = "00"
 LEVELS = ("riket", "lan", "kommun", "district")
+
+#: Messages in Swedish and English (research/geo/area_errors.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("area_errors.toml"))
 
 #: Official names of the 21 län (SCB), keyed by län code. Kolada names them "Region X".
 LAN_NAMES: dict[str, str] = {
@@ -91,20 +96,11 @@ def normalize_code(code: object) -> str:
     if isinstance(code, bool) or isinstance(code, int | float):
         finite = not isinstance(code, float) or math.isfinite(code)
         hint = f"'{int(code):04d}'" if finite else "'0126'"
-        raise AreaCodeTypeError(
-            f"Area code {code!r} is a number, so any leading zeros are lost. Codes are strings "
-            f"with leading zeros: a kommun has four digits (write {hint}), a län two.",
-            sv=f"Områdeskoden {code!r} är ett tal, så inledande nollor har försvunnit. Koder är "
-            f"text med inledande nollor: en kommun har fyra siffror (skriv {hint}), "
-            "ett län två.",
-        )
+        en, sv = _TEXTS.both("code_is_number", code=code, hint=hint)
+        raise AreaCodeTypeError(en, sv=sv)
     if not isinstance(code, str):  # None, a list, ...: "'None' is not a known area" misled
-        raise AreaCodeTypeError(
-            f"An area is given as a code or name in text, such as '0126' or 'Huddinge'; got "
-            f"{code!r} ({type(code).__name__}).",
-            sv=f"Ett område anges som kod eller namn i text, t.ex. '0126' eller 'Huddinge'; "
-            f"fick {code!r} ({type(code).__name__}).",
-        )
+        en, sv = _TEXTS.both("code_not_text", code=code, type=type(code).__name__)
+        raise AreaCodeTypeError(en, sv=sv)
     text = code.strip()
     if text in ("0", "00", "0000"):
         return RIKET

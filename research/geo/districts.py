@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from research.core.errors import DataError, UnknownAreaError
+from research.core.i18n import load_catalogue
 
 from .area import Area
 
@@ -72,6 +73,10 @@ __all__ = [
     "map_across_reform",
     "resolve_district",
 ]
+
+
+#: Messages in Swedish and English (research/geo/districts_errors.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("districts_errors.toml"))
 
 
 class DistrictReformError(DataError):
@@ -207,9 +212,8 @@ def get_district(code: str) -> District:
     try:
         return _BY_CODE[code]
     except KeyError:
-        raise UnknownAreaError(
-            f"No district has the code {code!r}.", sv=f"Ingen stadsdel har koden {code!r}."
-        ) from None
+        en, sv = _TEXTS.both("no_district_code", code=code)
+        raise UnknownAreaError(en, sv=sv) from None
 
 
 def districts_of(parent_code: str, year: int | None = None) -> list[District]:
@@ -275,10 +279,8 @@ def resolve_district(text: str) -> Area | None:
         return found[0].area()
     if len(found) > 1:
         labels = ", ".join(f"{d.name} ({d.code})" for d in found)
-        raise UnknownAreaError(
-            f"{text!r} is ambiguous between districts {labels}.",
-            sv=f"{text!r} är tvetydigt mellan stadsdelarna {labels}.",
-        )
+        en, sv = _TEXTS.both("ambiguous_district", text=text, labels=labels)
+        raise UnknownAreaError(en, sv=sv)
     if not explicit:
         return None
     pool = districts_of(parent) if parent else list(DISTRICTS)
@@ -287,11 +289,9 @@ def resolve_district(text: str) -> Area | None:
     close = difflib.get_close_matches(stripped, [_fold(d.name) for d in pool], n=3, cutoff=0.6)
     sugg = [d for d in pool if _fold(d.name) in close][:3]
     hint = ", ".join(f"{d.name} ({d.code})" for d in sugg)
-    raise UnknownAreaError(
-        f"{text!r} is not a registered district" + (f"; did you mean {hint}?" if hint else "."),
-        [(d.code, d.name) for d in sugg],
-        sv=f"{text!r} är ingen registrerad stadsdel" + (f"; menade du {hint}?" if hint else "."),
-    )
+    key = "unknown_district_close" if hint else "unknown_district"
+    en, sv = _TEXTS.both(key, text=text, hint=hint)
+    raise UnknownAreaError(en, [(d.code, d.name) for d in sugg], sv=sv)
 
 
 _COUNT_UNITS = {"antal", "invånare", "personer", "st", "count", "inhabitants", "persons"}
@@ -356,27 +356,17 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
     if isinstance(reform, str):
         found = [r for r in REFORMS if r.id == reform]
         if not found:
-            raise DistrictReformError(
-                f"No reform has the id {reform!r}; known: {[r.id for r in REFORMS]}",
-                sv=f"Ingen reform har id:t {reform!r}; kända: {[r.id for r in REFORMS]}",
-            )
+            en, sv = _TEXTS.both("unknown_reform", reform=reform, known=[r.id for r in REFORMS])
+            raise DistrictReformError(en, sv=sv)
         reform = found[0]
     if reform.kind != "merge":
-        raise DistrictReformError(
-            f"Reform {reform.id} splits {list(reform.old)} into {list(reform.new)}. A series "
-            "cannot be carried across a split from district totals alone (it needs the "
-            "counts of the smaller areas); refusing rather than guessing a share.",
-            sv=(
-                f"Reformen {reform.id} delar {list(reform.old)} i {list(reform.new)}. En serie kan "
-                "inte föras över en delning utifrån stadsdelarnas totaler (det kräver antalen för "
-                "de mindre områdena); avbryter hellre än att gissa en andel."
-            ),
+        en, sv = _TEXTS.both(
+            "reform_is_split", reform=reform.id, old=list(reform.old), new=list(reform.new)
         )
+        raise DistrictReformError(en, sv=sv)
     if on_existing not in ("raise", "keep"):
-        raise DistrictReformError(
-            f"on_existing must be 'raise' or 'keep', not {on_existing!r}",
-            sv=f"on_existing ska vara 'raise' eller 'keep', inte {on_existing!r}",
-        )
+        en, sv = _TEXTS.both("on_existing", on_existing=on_existing)
+        raise DistrictReformError(en, sv=sv)
     new = get_district(reform.new[0])
     old_rows = frame.filter(pl.col("area_code").is_in(list(reform.old)))
     if old_rows.is_empty():
@@ -387,36 +377,34 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
     if not clash.is_empty():
         if on_existing == "raise":
             ex = clash.select(key).unique().sort(key).head(5).rows()
-            raise DistrictReformError(
-                f"{new.name} ({new.code}) already has rows for {ex}, which the old districts "
-                f"{list(reform.old)} also cover; pass on_existing='keep' to keep the official "
-                "new-district rows and drop the old ones.",
-                sv=(
-                    f"{new.name} ({new.code}) har redan rader för {ex}, som de gamla stadsdelarna "
-                    f"{list(reform.old)} också täcker; ange on_existing='keep' för att behålla de "
-                    "officiella raderna för den nya stadsdelen och släppa de gamla."
-                ),
+            en, sv = _TEXTS.both(
+                "new_district_has_rows",
+                name=new.name,
+                code=new.code,
+                rows=ex,
+                old=list(reform.old),
             )
+            raise DistrictReformError(en, sv=sv)
         old_rows = old_rows.join(existing, on=key, how="anti")
     out_rows = []
     for (year, indicator, sex), grp in old_rows.group_by(key, maintain_order=True):
         have = set(grp["area_code"])
         missing = [c for c in reform.old if c not in have]
         if missing:
-            raise DistrictReformError(
-                f"Cannot map {indicator} ({sex}) {year} to {new.name}: no rows for "
-                f"{missing}. All of {list(reform.old)} are needed to form the union.",
-                sv=(
-                    f"Kan inte föra {indicator} ({sex}) {year} till {new.name}: inga rader för "
-                    f"{missing}. Alla {list(reform.old)} behövs för att bilda sammanslagningen."
-                ),
+            en, sv = _TEXTS.both(
+                "old_rows_missing",
+                indicator=indicator,
+                sex=sex,
+                year=year,
+                name=new.name,
+                missing=missing,
+                old=list(reform.old),
             )
+            raise DistrictReformError(en, sv=sv)
         units = set(grp["unit"].to_list())
         if len(units) != 1:
-            raise DistrictReformError(
-                f"{indicator} {year}: the old districts' units differ {units}",
-                sv=f"{indicator} {year}: de gamla stadsdelarnas enheter skiljer sig åt {units}",
-            )
+            en, sv = _TEXTS.both("units_differ", indicator=indicator, year=year, units=units)
+            raise DistrictReformError(en, sv=sv)
         unit = units.pop()
         counts = grp["count"]
         pops = grp["population"]
@@ -426,29 +414,17 @@ def map_across_reform(  # noqa: C901 - reform cases (split, merge, overlap year)
             if _is_count_unit(unit):
                 value = float(count)
             elif pop is None or pop == 0:
-                raise DistrictReformError(
-                    f"Cannot recompute the rate of {indicator} {year} for {new.name}: the "
-                    "population of every old district is needed (column 'population').",
-                    sv=(
-                        f"Kan inte räkna om takten för {indicator} {year} för {new.name}: "
-                        "folkmängden i varje gammal stadsdel behövs (kolumnen 'population')."
-                    ),
+                en, sv = _TEXTS.both(
+                    "rate_needs_population", indicator=indicator, year=year, name=new.name
                 )
+                raise DistrictReformError(en, sv=sv)
             else:
                 value = count / pop * per
         elif _is_count_unit(unit) and grp["value"].null_count() == 0:
             count, value = None, float(grp["value"].sum())
         else:
-            raise DistrictReformError(
-                f"Cannot map {indicator} {year} to {new.name}: rates cannot be added or "
-                "averaged without the official counts (column 'count', Brå's 'Antal') and the "
-                "population of each old district.",
-                sv=(
-                    f"Kan inte föra {indicator} {year} till {new.name}: takter kan inte adderas "
-                    "eller medelvärdesbildas utan de officiella antalen (kolumnen 'count', Brås "
-                    "'Antal') och folkmängden i varje gammal stadsdel."
-                ),
-            )
+            en, sv = _TEXTS.both("rates_need_counts", indicator=indicator, year=year, name=new.name)
+            raise DistrictReformError(en, sv=sv)
         sources = sorted(set(grp["source"].to_list()))
         out_rows.append(
             {

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from research.core.ddf import entity_columns
 from research.core.errors import AreaCodeTypeError, UnknownAreaError
+from research.core.i18n import Both, load_catalogue
 from research.core.paths import data_dir
 
 from .area import (
@@ -41,6 +42,9 @@ from .districts import district_areas, resolve_district
 __all__ = ["AreaRegistry", "load_areas", "resolve_area"]
 
 _LEVEL_PREFERENCE = {"kommun": 0, "district": 1, "lan": 2, "riket": 3}
+
+#: Messages in Swedish and English (research/geo/registry_errors.toml).
+_TEXTS = load_catalogue(Path(__file__).with_name("registry_errors.toml"))
 
 
 class AreaRegistry:
@@ -90,9 +94,8 @@ class AreaRegistry:
         """Return the area with exactly this code (riket aliases allowed)."""
         c = normalize_code(code)
         if c not in self._by_code:
-            raise UnknownAreaError(
-                f"No area has the code {code!r}.", sv=f"Inget område har koden {code!r}."
-            )
+            en, sv = _TEXTS.both("no_area_code", code=code, hint="")
+            raise UnknownAreaError(en, sv=sv)
         return self._by_code[c]
 
     def by_level(self, level: str) -> list[Area]:
@@ -136,30 +139,19 @@ class AreaRegistry:
             return query
         text = normalize_code(query)
         if not text:
-            raise UnknownAreaError(
-                "An empty string is not an area name or code.",
-                sv="En tom sträng är varken ett områdesnamn eller en kod.",
-            )
+            en, sv = _TEXTS.both("empty_query")
+            raise UnknownAreaError(en, sv=sv)
         if text in self._by_code:
             return self._by_code[text]
         if text.isdigit():
-            hint = hint_sv = ""
+            hint = Both("", "")
             if len(text) < 4:
                 padded = text.zfill(4)
                 if padded in self._by_code:
                     name = self._by_code[padded].name
-                    hint = (
-                        f" Kommun codes have four digits with leading zeros: did you mean "
-                        f"'{padded}' ({name})?"
-                    )
-                    hint_sv = (
-                        f" Kommunkoder har fyra siffror med inledande nollor: menade du "
-                        f"'{padded}' ({name})?"
-                    )
-            raise UnknownAreaError(
-                f"No area has the code {text!r}.{hint}",
-                sv=f"Inget område har koden {text!r}.{hint_sv}",
-            )
+                    hint = _TEXTS.phrase("code_padded_hint", padded=padded, name=name)
+            en, sv = _TEXTS.both("no_area_code", code=text, hint=hint)
+            raise UnknownAreaError(en, sv=sv)
         if ":" in text or "stadsdel" in text.casefold():
             district = resolve_district(text)
             if district is not None:
@@ -185,27 +177,15 @@ class AreaRegistry:
                 return best[0]
             if best:
                 listed = ", ".join(a.label() for a in best)
-                raise UnknownAreaError(
-                    f"{text!r} matches several areas when diacritics are ignored: {listed}; "
-                    "write the name with å, ä and ö, or give the code.",
-                    [(a.code, a.name) for a in best],
-                    sv=f"{text!r} passar flera områden när å, ä och ö inte skiljs åt: "
-                    f"{listed}; skriv namnet med å, ä och ö, eller ange koden.",
-                )
+                en, sv = _TEXTS.both("ambiguous_without_diacritics", text=text, listed=listed)
+                raise UnknownAreaError(en, [(a.code, a.name) for a in best], sv=sv)
         close = self.suggest(text)
         if close:
             listed = ", ".join(a.label() for a in close)
-            raise UnknownAreaError(
-                f"{text!r} is not a known area; did you mean {listed}?",
-                [(a.code, a.name) for a in close],
-                sv=f"{text!r} är inget känt område; menade du {listed}?",
-            )
-        raise UnknownAreaError(
-            f"{text!r} is not a known area, and no name is close to it. "
-            "Use a kommun name or its four-digit code as a string (e.g. '0126').",
-            sv=f"{text!r} är inget känt område, och inget namn liknar det. Ange ett "
-            "kommunnamn eller kommunens fyrsiffriga kod som text (t.ex. '0126').",
-        )
+            en, sv = _TEXTS.both("unknown_area_close", text=text, listed=listed)
+            raise UnknownAreaError(en, [(a.code, a.name) for a in close], sv=sv)
+        en, sv = _TEXTS.both("unknown_area", text=text)
+        raise UnknownAreaError(en, sv=sv)
 
 
 def _build(base: Path) -> AreaRegistry:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from research.core.errors import ArgumentError, ParameterError, PilotbenchError
-from research.core.i18n import load_catalogue
+from research.core.i18n import Both, load_catalogue
 from research.core.paths import reports_dir
 
 __all__ = [
@@ -73,6 +73,8 @@ log = logging.getLogger("pilotbench.batch")
 
 #: Wording of what a batch records about a failed report (research/runner/texts.toml).
 _TEXTS = load_catalogue(Path(__file__).with_name("texts.toml"))
+#: Messages about schedules and running a batch (research/runner/batch.toml).
+_BATCH_TEXTS = load_catalogue(Path(__file__).with_name("batch.toml"))
 
 #: Validated schedules kept in the user's cache, the most recently used: enough for the
 #: schedules of a site run in turn (weekly, monthly, per län), which with one kept would evict
@@ -189,17 +191,13 @@ def _expand_areas(spec: Any) -> list[str]:
     if isinstance(spec, str) and spec.startswith("lan:"):
         lan = reg.resolve(spec[4:])
         if lan.level != "lan":
-            raise ParameterError(
-                f"{spec!r}: {lan.label()} is not a län",
-                sv=f"{spec!r}: {lan.label()} är inte ett län",
-            )
+            en, sv = _BATCH_TEXTS.both("areas_not_a_lan", spec=spec, area=lan.label())
+            raise ParameterError(en, sv=sv)
         return [a.code for a in reg.children(lan.code) if a.level == "kommun"]
     if spec in ("kommuner", "all"):
         return [a.code for a in reg.by_level("kommun")]
-    raise ParameterError(
-        f"areas must be a list, 'lan:NN' or 'kommuner'; got {spec!r}",
-        sv=f"areas ska vara en lista, 'lan:NN' eller 'kommuner'; fick {spec!r}",
-    )
+    en, sv = _BATCH_TEXTS.both("areas_spec", spec=spec)
+    raise ParameterError(en, sv=sv)
 
 
 def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[Task]:
@@ -218,15 +216,15 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
     """
     jobs = schedule.get("job") or schedule.get("jobs") or []
     if not jobs:
-        raise ParameterError(f"{source}: no [[job]] tables", sv=f"{source}: inga [[job]]-tabeller")
+        en, sv = _BATCH_TEXTS.both("no_jobs", source=source)
+        raise ParameterError(en, sv=sv)
     tasks: list[Task] = []
     jobs_of: list[int] = []  # the job number of each task, for the messages
     written: list[dict[str, Any]] = []  # each task's parameters as the schedule spells them
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
-            raise ParameterError(
-                f"{source}: job {i} has no 'notebook'", sv=f"{source}: jobb {i} saknar 'notebook'"
-            )
+            en, sv = _BATCH_TEXTS.both("job_no_notebook", source=source, job=i)
+            raise ParameterError(en, sv=sv)
         base = dict(job.get("parameters", {}))
         each = job.get("each")
         if each is None:
@@ -236,23 +234,23 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
             continue
         param = each.get("parameter")
         if not param or "areas" not in each:
-            raise ParameterError(
-                f"{source}: job {i}: 'each' needs 'parameter' and 'areas'",
-                sv=f"{source}: jobb {i}: 'each' behöver 'parameter' och 'areas'",
-            )
+            en, sv = _BATCH_TEXTS.both("each_incomplete", source=source, job=i)
+            raise ParameterError(en, sv=sv)
         try:  # an unknown area or län names the schedule and the job, as other mistakes do
             codes = _expand_areas(each["areas"])
         except PilotbenchError as exc:
-            where = f"{source}: job {i}: each.areas: "
-            where_sv = f"{source}: jobb {i}: each.areas: "
-            exc.message_sv = where_sv + exc.message("sv")
-            exc.args = (where + str(exc), *exc.args[1:])
+            en, sv = _BATCH_TEXTS.both(
+                "each_areas_where",
+                source=source,
+                job=i,
+                message=Both(en=str(exc), sv=exc.message("sv")),
+            )
+            exc.message_sv = sv
+            exc.args = (en, *exc.args[1:])
             raise
         if not codes:
-            raise ParameterError(
-                f"{source}: job {i}: each.areas is empty; list at least one area",
-                sv=f"{source}: jobb {i}: each.areas är tom; ange minst ett område",
-            )
+            en, sv = _BATCH_TEXTS.both("each_areas_empty", source=source, job=i)
+            raise ParameterError(en, sv=sv)
         spelt = each["areas"] if isinstance(each["areas"], list) else codes
         _check_each_once(codes, spelt, source, i)
         for code, as_written in zip(codes, spelt, strict=True):
@@ -276,9 +274,6 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
             folders[folder] = (i, spelt)
         unique.append(t)
     return unique
-
-
-_BATCH_TEXTS = load_catalogue(Path(__file__).with_name("batch.toml"))
 
 
 def _check_each_once(codes: Sequence[str], spelt: Sequence[Any], source: str, job: int) -> None:
@@ -349,9 +344,11 @@ def _check_task(task: Task, source: str, job: int) -> str | None:
     try:
         given = validate(task.notebook, task.parameters)
     except PilotbenchError as exc:
-        where, where_sv = f"{source}: job {job}: ", f"{source}: jobb {job}: "
-        exc.message_sv = where_sv + exc.message("sv")
-        exc.args = (where + str(exc), *exc.args[1:])
+        en, sv = _BATCH_TEXTS.both(
+            "job_where", source=source, job=job, message=Both(en=str(exc), sv=exc.message("sv"))
+        )
+        exc.message_sv = sv
+        exc.args = (en, *exc.args[1:])
         raise
     return _task_slug(task, given)
 
@@ -388,15 +385,9 @@ def batch_lock(root: Path) -> Iterator[Path]:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            raise BatchLockedError(
-                f"Another batch is running ({holder}); {path} is locked. Scheduled runs never "
-                "overlap: wait for it to finish.",
-                sv=(
-                    f"En annan körning pågår ({holder}); {path} är låst. Schemalagda körningar "
-                    "överlappar aldrig: vänta tills den är klar."
-                ),
-            ) from exc
+            holder = fh.read().strip() or _BATCH_TEXTS.phrase("batch_lock_holder_unknown")
+            en, sv = _BATCH_TEXTS.both("batch_locked", holder=holder, path=path)
+            raise BatchLockedError(en, sv=sv) from exc
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}\n")
@@ -864,10 +855,8 @@ def _run_dask(tasks: Sequence[Task], address: str, root: Path, progress: bool) -
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
-        raise PilotbenchError(
-            "--dask needs dask.distributed: pip install 'pilotbench[dask]'",
-            sv="--dask behöver dask.distributed: pip install 'pilotbench[dask]'",
-        ) from exc
+        en, sv = _BATCH_TEXTS.both("dask_missing")
+        raise PilotbenchError(en, sv=sv) from exc
     from tqdm import tqdm
 
     results: list[TaskResult | None] = [None] * len(tasks)

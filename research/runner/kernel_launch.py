@@ -158,17 +158,15 @@ def _kernel_folder() -> Path:
         the sockets' names and swap a connection file (its key) before the kernel reads it.
     """
     from research.core.errors import PilotbenchError
+    from research.core.i18n import load_catalogue
 
     folder = Path(tempfile.gettempdir()) / f"pilotbench-kernels-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     st = folder.lstat()
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
-        raise PilotbenchError(
-            f"{folder} is not a private folder of this user's (someone else's, a link, or "
-            "open to others); remove it and run again",
-            sv=f"{folder} är inte en privat mapp för denna användare (någon annans, en länk "
-            "eller öppen för andra); ta bort den och kör igen",
-        )
+        texts = load_catalogue(Path(__file__).with_name("texts.toml"))
+        en, sv = texts.both("kernel_folder_not_private", folder=folder)
+        raise PilotbenchError(en, sv=sv)
     return folder
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from research.core.errors import ParameterError, PilotbenchError
 from research.core.fmt import check_lang, format_month
-from research.core.i18n import load_catalogue
+from research.core.i18n import Both, load_catalogue
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
 from research.data.pilots import CASE_PARAMETERS, case_parameter
@@ -151,16 +151,9 @@ def notebook_path(name: str | Path) -> Path:
     path = notebooks_dir() / f"{text}.ipynb"
     if not path.exists():
         close = difflib.get_close_matches(text, NOTEBOOKS, n=2)
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        hint_sv = f"; menade du {' eller '.join(close)}?" if close else ""
-        stop = "" if close else "."  # the hint ends with its question mark
-        raise ParameterError(
-            f"No report notebook named {text!r}{hint}{stop} Available: {', '.join(NOTEBOOKS)}.",
-            sv=(
-                f"Det finns ingen rapportnotebook som heter {text!r}{hint_sv}{stop} Tillgängliga: "
-                f"{', '.join(NOTEBOOKS)}."
-            ),
-        )
+        key = ("no_report", "no_report_close_one", "no_report_close_two")[len(close)]
+        named = dict(zip(("first", "second"), close, strict=False))
+        raise _error(key, name=text, available=", ".join(NOTEBOOKS), **named)
     return path
 
 
@@ -235,15 +228,9 @@ def _check_type(name: str, value: Any, declared: str) -> Any:
     if declared == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if declared == "int" and isinstance(value, bool):
-        raise ParameterError(
-            f"{name} must be an integer, got {value!r}",
-            sv=f"{name} ska vara ett heltal, fick {value!r}",
-        )
+        raise _error("param_not_int", name=name, value=value)
     if not isinstance(value, _TYPES[declared]):
-        raise ParameterError(
-            f"{name} must be of type {declared} (see `pilotbench params`), got {value!r}",
-            sv=f"{name} ska vara av typen {declared} (se `pilotbench params`), fick {value!r}",
-        )
+        raise _error("param_wrong_type", name=name, declared=declared, value=value)
     return value
 
 
@@ -280,17 +267,11 @@ def parse_year_range(name: str, value: Any) -> tuple[int, int]:
     try:
         first, last = (int(p) for p in text.split("-", 1)) if "-" in text else (int(text),) * 2
     except ValueError as exc:
-        raise ParameterError(
-            f"{name} must be a year or 'FIRST-LAST' years, got {value!r}",
-            sv=f"{name} ska vara ett år eller år som 'FÖRSTA-SISTA', fick {value!r}",
-        ) from exc
+        raise _error("param_year_range_format", name=name, value=value) from exc
     if not 1990 <= first <= last <= 2100:
-        raise ParameterError(
-            f"{name} = {text}: need 1990 <= first <= last <= 2100"
-            + (f"; did you mean '{last}-{first}'?" if 1990 <= last < first <= 2100 else ""),
-            sv=f"{name} = {text}: behöver 1990 <= första <= sista <= 2100"
-            + (f"; menade du '{last}-{first}'?" if 1990 <= last < first <= 2100 else ""),
-        )
+        reversed_ = 1990 <= last < first <= 2100
+        key = "param_year_range_reversed" if reversed_ else "param_year_range_bounds"
+        raise _error(key, name=name, text=text, first=first, last=last)
     return first, last
 
 
@@ -337,21 +318,11 @@ def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
         with _naming(name, value):
             area = load_areas().resolve(text[4:])
         if area.level != "lan":
-            raise ParameterError(
-                f"{name} = {text!r}: {area.label()} is not a län",
-                sv=f"{name} = {text!r}: {area.label()} är inte ett län",
-            )
+            raise _error("param_donors_not_a_lan", name=name, text=text, area=area.label())
         return f"lan:{area.code}"
     if text.startswith("similar:") and text[8:].isdigit() and 2 <= int(text[8:]) <= 289:
         return text
-    raise ParameterError(
-        f"{name} must be 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) or an official "
-        f"group such as 'kolada:liknande-ifo' or 'skr:Storstäder'; got {value!r}",
-        sv=(
-            f"{name} ska vara 'kommuner', 'lan:NN', 'similar:K' (2 <= K <= 289) eller en officiell "
-            f"grupp som 'kolada:liknande-ifo' eller 'skr:Storstäder'; fick {value!r}"
-        ),
-    )
+    raise _error("param_donors", name=name, value=value)
 
 
 def _not_in_future(name: str, month: str) -> None:
@@ -359,26 +330,16 @@ def _not_in_future(name: str, month: str) -> None:
     today = dt.date.today()
     y, m = (int(p) for p in month.split("-")[:2])
     if (y, m) > (today.year, today.month):
-        raise ParameterError(
-            f"{name} = {month} lies in the future (it is now {today:%Y-%m}); give the month "
-            "the pilot actually started",
-            sv=(
-                f"{name} = {month} ligger i framtiden (nu är det {today:%Y-%m}); ange den månad "
-                "piloten faktiskt startade"
-            ),
-        )
+        raise _error("param_in_future", name=name, month=month, now=f"{today:%Y-%m}")
 
 
 def _kommun(name: str, value: Any) -> Area:
     """Resolve an area parameter that must be a kommun (``focus``, the brief's ``candidate``)."""
     area = _resolve(name, value)
     if area.level != "kommun":
-        raise ParameterError(
-            f"{name} must be a kommun (code such as '0126' or a name); {area.label()} is a "
-            f"{area.level}",
-            sv=f"{name} måste vara en kommun (en kod som '0126' eller ett namn); "
-            f"{area.label()} är inte en kommun",
-        )
+        key = f"level_{area.level}"
+        level = _TEXTS.phrase(key) if key in _TEXTS else Both(area.level, area.level)
+        raise _error("param_not_a_kommun", name=name, area=area.label(), level=level)
     return area
 
 
@@ -442,19 +403,16 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     specs = {p.name: p for p in read_params(name)}
     unknown = [k for k in values if k not in specs]
     if unknown:
-        msgs, msgs_sv = [], []
+        each = []
         for k in unknown:
             close = difflib.get_close_matches(k, list(specs), n=1)
-            msgs.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-            msgs_sv.append(f"{k!r}" + (f" (menade du {close[0]!r}?)" if close else ""))
-        raise ParameterError(
-            f"Unknown parameter(s) for {name}: {', '.join(msgs)}. "
-            f"Known: {', '.join(specs)}. See `pilotbench params {name}`.",
-            sv=(
-                f"Okända parametrar för {name}: {', '.join(msgs_sv)}. Kända: {', '.join(specs)}. "
-                f"Se `pilotbench params {name}`."
-            ),
-        )
+            each.append(
+                _TEXTS.phrase("unknown_param_close", name=k, close=close[0])
+                if close
+                else _TEXTS.phrase("unknown_param", name=k)
+            )
+        listed = Both(*(", ".join(getattr(m, lang) for m in each) for lang in ("en", "sv")))
+        raise _error("unknown_params", notebook=name, unknown=listed, known=", ".join(specs))
     out = dict(values)
     reg = load_areas()
     for k, v in values.items():
@@ -466,10 +424,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 continue
             area = _resolve(k, v)
             if area.level != "lan":
-                raise ParameterError(
-                    f"lan must be a län (e.g. '01'); {area.label()} is not",
-                    sv=f"lan ska vara ett län (t.ex. '01'); {area.label()} är inte det",
-                )
+                raise _error("param_lan_not_a_lan", area=area.label())
             out[k] = area.code
         elif k == "indicator":
             out[k] = load_catalog().get(str(v)).id
@@ -481,41 +436,23 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         elif k == "top":
             # checked here, not only in the report: a wrong value is refused before a kernel
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ParameterError(
-                    f"top must be a whole number >= 1 (rows in the table), got {v!r}",
-                    sv=f"top ska vara ett heltal >= 1 (rader i tabellen), fick {v!r}",
-                )
+                raise _error("param_top", value=v)
         elif k.startswith("w_"):
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise ParameterError(
-                    f"{k} must be a non-negative number, got {v!r}",
-                    sv=f"{k} ska vara ett icke-negativt tal, fick {v!r}",
-                )
+                raise _error("param_weight", name=k, value=v)
             out[k] = float(v)
         elif k in _YEAR_PARAMS:
             if isinstance(v, bool) or not isinstance(v, int):
-                raise ParameterError(
-                    f"{k} must be an integer year, got {v!r}",
-                    sv=f"{k} ska vara ett helt årtal, fick {v!r}",
-                )
+                raise _error("param_year_type", name=k, value=v)
             if not 1990 <= v <= 2100:
-                raise ParameterError(
-                    f"{k} = {v} is outside 1990–2100", sv=f"{k} = {v} ligger utanför 1990–2100"
-                )
+                raise _error("param_year_bounds", name=k, value=v)
         elif k == "areas":
             if v in ("", None):
                 continue
             from research.data.groups import is_group_reference, resolve_group
 
             if not is_group_reference(v):
-                raise ParameterError(
-                    f"areas must be an official group such as 'skr:Pendlingskommun nära "
-                    f"storstad' or 'kolada:liknande-ifo:Huddinge'; got {v!r}",
-                    sv=(
-                        "areas ska vara en officiell grupp som 'skr:Pendlingskommun nära "
-                        f"storstad' eller 'kolada:liknande-ifo:Huddinge'; fick {v!r}"
-                    ),
-                )
+                raise _error("param_areas_group", value=v)
             pilot = values.get("pilot", specs["pilot"].default if "pilot" in specs else None)
             kommun = _resolve("pilot", pilot).code if pilot else None
             with _naming(k, v):
@@ -526,9 +463,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             try:
                 format_month(str(v))
             except ParameterError as exc:  # name the parameter, as every other check does
-                raise ParameterError(
-                    f"pilot_start: {exc}", sv=f"pilot_start: {exc.message('sv')}"
-                ) from None
+                message = Both(en=str(exc), sv=exc.message("sv"))
+                raise _error("param_named", name="pilot_start", message=message) from None
             _not_in_future(k, str(v))
         elif k == "indicators":
             if v is None:
@@ -536,10 +472,7 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             if isinstance(v, str):
                 v = [x.strip() for x in v.split(",") if x.strip()]
             if not isinstance(v, list | tuple) or not v:
-                raise ParameterError(
-                    "indicators must be a list of indicator ids, or None",
-                    sv="indicators ska vara en lista med indikator-id:n, eller None",
-                )
+                raise _error("param_indicators")
             cat = load_catalog()
             out[k] = [cat.get(str(i)).id for i in v]
         elif declared in ("int", "float", "bool", "str") and v is not None:
@@ -547,20 +480,12 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
     merged = {p: specs[p].default for p in specs} | out
     first, last = merged.get("start_year"), merged.get("end_year")
     if isinstance(first, int) and isinstance(last, int) and first > last:
-        raise ParameterError(
-            f"start_year ({first}) is after end_year ({last})",
-            sv=f"start_year ({first}) ligger efter end_year ({last})",
-        )
+        raise _error("param_start_after_end", first=first, last=last)
     if Path(str(name)).stem in ("pilot_effect", "decision_brief") and isinstance(first, int):
         treated = int(str(merged.get("pilot_start", "0000"))[:4])
         if isinstance(last, int) and treated > last:
-            raise ParameterError(
-                f"pilot_start {merged.get('pilot_start')} is after end_year = {last}; there is "
-                "nothing to evaluate",
-                sv=(
-                    f"pilot_start {merged.get('pilot_start')} ligger efter end_year = {last}; det "
-                    "finns inget att utvärdera"
-                ),
+            raise _error(
+                "param_pilot_start_after_end", pilot_start=merged.get("pilot_start"), last=last
             )
     if "end_year" in values and isinstance(last, int):
         # The indicators the report shows: its ``indicator`` and its list ``indicators``,
@@ -594,17 +519,10 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
             )
     if "pilot" in merged and "candidate" in merged:
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
-            raise ParameterError(
-                "pilot and candidate are the same area", sv="pilot och candidate är samma område"
-            )
+            raise _error("param_pilot_is_candidate")
     if "pilot" in merged and "focus" in merged:
         focus = _kommun("focus", merged["focus"])
         if focus.code == reg.resolve(merged["pilot"]).code:
-            raise ParameterError(
-                f"focus = {focus.label()} is the pilot kommun itself, which is not a "
-                "candidate; choose another kommun",
-                sv=f"focus = {focus.label()} är pilotkommunen själv, som inte är en kandidat; "
-                "välj en annan kommun",
-            )
+            raise _error("param_focus_is_pilot", focus=focus.label())
     _report_checks(name, merged)
     return out

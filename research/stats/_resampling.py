@@ -36,13 +36,24 @@ section 6.4 (the number of bootstrap replications B).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from research.core.errors import ArgumentError
+from research.core.i18n import load_catalogue
 
-__all__ = ["MIN_REPLICATIONS", "TIE_RTOL", "at_least_as_extreme", "check_replications"]
+__all__ = [
+    "MIN_REPLICATIONS",
+    "TIE_RTOL",
+    "at_least_as_extreme",
+    "check_replications",
+    "random_generator",
+]
+
+#: Error messages in Swedish and English (``resampling_errors.toml``).
+_TEXTS = load_catalogue(Path(__file__).with_name("resampling_errors.toml"))
 
 #: Fewest random replications (permutations, bootstrap or placebo draws) accepted.
 MIN_REPLICATIONS = 50
@@ -85,17 +96,51 @@ def check_replications(value: Any, name: str) -> int:
         or not isinstance(value, int | np.integer)
         or value < MIN_REPLICATIONS
     ):
-        raise ArgumentError(
-            f"{name}: need a whole number of at least {MIN_REPLICATIONS} replications (a "
-            "p-value, standard error or interval from fewer random draws is too noisy to "
-            f"report), got {value!r}",
-            sv=(
-                f"{name}: ange ett heltal, minst {MIN_REPLICATIONS} replikeringar (ett p-värde, "
-                "standardfel eller intervall från färre slumpdragningar är för osäkert för att "
-                f"redovisas), fick {value!r}"
-            ),
-        )
+        en, sv = _TEXTS.both("replications", name=name, minimum=MIN_REPLICATIONS, value=value)
+        raise ArgumentError(en, sv=sv)
     return int(value)
+
+
+def random_generator(seed: Any, name: str = "seed") -> np.random.Generator:
+    """The random generator of a seed a caller passed, checked first.
+
+    Parameters
+    ----------
+    seed
+        ``None`` (fresh entropy), a whole number >= 0, a :class:`numpy.random.SeedSequence`
+        or a :class:`numpy.random.Generator` (used as it is).
+    name
+        The argument's name, used in the message.
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``numpy.random.default_rng(seed)``.
+
+    Raises
+    ------
+    ArgumentError
+        If ``seed`` is negative, a bool, a float, text or anything else numpy would reject
+        with its own message (``expected non-negative integer``).
+
+    Examples
+    --------
+    >>> float(random_generator(1).random()) == float(np.random.default_rng(1).random())
+    True
+    >>> random_generator(-1)
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: seed must be None, a whole number >= 0 or a numpy Generator; got -1
+    """  # noqa: E501 - a doctest's output is one line
+    ok = (
+        seed is None
+        or isinstance(seed, np.random.Generator | np.random.SeedSequence)
+        or (isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0)
+    )
+    if not ok:
+        en, sv = _TEXTS.both("seed", name=name, value=seed)
+        raise ArgumentError(en, sv=sv)
+    return np.random.default_rng(seed)
 
 
 def at_least_as_extreme(

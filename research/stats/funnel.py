@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
@@ -29,16 +30,17 @@ import polars as pl
 
 from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError
+from research.core.i18n import load_catalogue
 
 from ._dist import norm_ppf, poisson_cdf, poisson_ppf
 from .identification import (
-    as_float_array,
     check_choice,
     check_counts,
     check_exposures,
     check_keywords,
     check_per,
 )
+from .rates import numeric_array
 
 __all__ = [
     "FunnelDispersion",
@@ -54,6 +56,7 @@ __all__ = [
 
 _FUNNEL_METHODS = ("exact", "normal")
 _OVERDISPERSION = (None, "multiplicative", "additive")
+_TEXTS = load_catalogue(Path(__file__).with_name("funnel_errors.toml"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -62,33 +65,43 @@ _OVERDISPERSION = (None, "multiplicative", "additive")
 
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
-    return np.atleast_1d(as_float_array(x, name)).ravel()
+    return np.atleast_1d(numeric_array(x, name)).ravel()
+
+
+def _is_probability(value: Any) -> bool:
+    """A number strictly between 0 and 1 (not a bool, not NaN)."""
+    return (
+        isinstance(value, int | float | np.floating)
+        and not isinstance(value, bool)
+        and 0 < value < 1
+    )
 
 
 def _check_levels(levels: Any) -> tuple[float, ...]:
-    values = (levels,) if isinstance(levels, int | float) else tuple(levels)
-    if not values or not all(isinstance(v, int | float) and 0 < v < 1 for v in values):
-        raise ArgumentError(
-            f"levels must be one or more probabilities strictly between 0 and 1 (e.g. "
-            f"(0.95, 0.998)); got {levels!r}.",
-            sv=(
-                "levels ska vara en eller flera sannolikheter strikt mellan 0 och 1 (t.ex. (0.95, "
-                f"0.998)); fick {levels!r}."
-            ),
-        )
+    try:
+        values = (levels,) if isinstance(levels, int | float) else tuple(levels)
+    except TypeError:  # not a number and not a sequence (None, a string is a sequence)
+        values = ()
+    if not values or not all(_is_probability(v) for v in values):
+        en, sv = _TEXTS.both("levels_not_probabilities", levels=levels)
+        raise ArgumentError(en, sv=sv)
+    # each level names its columns (lower_95, flag_99_8): two with one name would overwrite
+    tags: dict[str, float] = {}
+    for v in values:
+        tag = level_tag(v)
+        if tag in tags:
+            en, sv = _TEXTS.both("levels_same_tag", first=tags[tag], second=v, tag=tag)
+            raise ArgumentError(en, sv=sv)
+        tags[tag] = v
     return tuple(float(v) for v in values)
 
 
 def _check_target(target: Any) -> float:
-    if not (isinstance(target, int | float | np.floating) and np.isfinite(target) and target > 0):
-        raise ArgumentError(
-            f"target must be a positive rate per `per` units (e.g. the national rate); got "
-            f"{target!r}.",
-            sv=(
-                "target ska vara en positiv takt per `per` enheter (t.ex. rikets takt); fick "
-                f"{target!r}."
-            ),
-        )
+    if isinstance(target, bool) or not (
+        isinstance(target, int | float | np.floating) and np.isfinite(target) and target > 0
+    ):
+        en, sv = _TEXTS.both("target_not_positive", target=target)
+        raise ArgumentError(en, sv=sv)
     return float(target)
 
 
@@ -96,13 +109,8 @@ def _target_or_pooled(target: Any, x: np.ndarray, n: np.ndarray, per: float) -> 
     """``target`` checked, or the pooled rate of the areas per ``per`` when it is ``None``."""
     if target is None:
         if x.size == 0 or x.sum() == 0:
-            raise DesignError(
-                "All counts are zero, so the pooled target is zero; give a target rate.",
-                sv=(
-                    "Alla antal är noll, så den sammanvägda målnivån blir noll; ange en måltakt "
-                    "(target)."
-                ),
-            )
+            en, sv = _TEXTS.both("all_counts_zero")
+            raise DesignError(en, sv=sv)
         target = per * x.sum() / n.sum()
     return _check_target(target)
 
@@ -110,11 +118,19 @@ def _target_or_pooled(target: Any, x: np.ndarray, n: np.ndarray, per: float) -> 
 def level_tag(level: float) -> str:
     """Column suffix for a level: 0.95 -> ``"95"``, 0.998 -> ``"99_8"``.
 
+    Raises
+    ------
+    ArgumentError
+        When ``level`` is not a number strictly between 0 and 1 (1.5 would give ``"150"``).
+
     Examples
     --------
     >>> level_tag(0.95), level_tag(0.998), level_tag(0.999)
     ('95', '99_8', '99_9')
     """
+    if not _is_probability(level):
+        en, sv = _TEXTS.both("level_not_probability", level=level)
+        raise ArgumentError(en, sv=sv)
     text = f"{100 * level:.6f}".rstrip("0").rstrip(".")
     return text.replace(".", "_")
 
@@ -207,7 +223,9 @@ def funnel_dispersion(
     Raises
     ------
     ArgumentError
-        For invalid inputs.
+        For invalid inputs: counts or exposures that are invalid, missing or not numbers,
+        of different lengths, a ``winsor`` outside [0, 0.5), a target that is not a
+        positive finite number.
     DesignError
         Fewer than two areas, or a zero total count without a target.
 
@@ -227,22 +245,16 @@ def funnel_dispersion(
     x = _as_1d(counts, "counts")
     n = _as_1d(exposures, "exposures")
     if x.size != n.size:
-        raise ArgumentError(
-            f"counts and exposures must have equal length; got {x.size} and {n.size}.",
-            sv=f"antal och exponeringar ska vara lika långa; fick {x.size} och {n.size}.",
-        )
+        en, sv = _TEXTS.both("lengths_differ", n_counts=x.size, n_exposures=n.size)
+        raise ArgumentError(en, sv=sv)
     if x.size < 2:
-        raise DesignError(
-            "At least two areas are needed to estimate over-dispersion.",
-            sv="Minst två områden behövs för att skatta överspridning.",
-        )
+        en, sv = _TEXTS.both("too_few_areas")
+        raise DesignError(en, sv=sv)
     check_counts(x, "counts", missing_ok=False)
     check_exposures(n, "exposures", missing_ok=False)
-    if not (isinstance(winsor, int | float) and 0 <= winsor < 0.5):
-        raise ArgumentError(
-            f"winsor must be in [0, 0.5); got {winsor!r}.",
-            sv=f"winsor ska ligga i [0, 0.5); fick {winsor!r}.",
-        )
+    if isinstance(winsor, bool) or not (isinstance(winsor, int | float) and 0 <= winsor < 0.5):
+        en, sv = _TEXTS.both("winsor_out_of_range", winsor=winsor)
+        raise ArgumentError(en, sv=sv)
     per = check_per(per)
     target = _target_or_pooled(target, x, n, per)
     theta = target / per
@@ -343,27 +355,17 @@ def _resolve_dispersion(
     check_choice(overdispersion, "overdispersion", _OVERDISPERSION)
     if overdispersion is not None:
         if dispersion is None:
-            raise ArgumentError(
-                f"overdispersion={overdispersion!r} needs an estimate: pass "
-                "data=(counts, exposures) of the areas, or "
-                "dispersion=funnel_dispersion(counts, exposures, target=..., per=...).",
-                sv=(
-                    f"overdispersion={overdispersion!r} behöver en skattning: ange data=(antal, "
-                    "exponeringar) för områdena, eller dispersion=funnel_dispersion(counts, "
-                    "exposures, target=..., per=...)."
-                ),
-            )
+            en, sv = _TEXTS.both("dispersion_needed", overdispersion=overdispersion)
+            raise ArgumentError(en, sv=sv)
         if not np.isclose(dispersion.per, per) or not np.isclose(dispersion.target, target):
-            raise ArgumentError(
-                f"dispersion was estimated for target {dispersion.target} per "
-                f"{dispersion.per:g}, but the limits use target {target} per {per:g}; "
-                "estimate it again with the same target and per.",
-                sv=(
-                    f"överspridningen skattades för målnivån {dispersion.target} per "
-                    f"{dispersion.per:g}, men gränserna använder {target} per {per:g}; skatta den "
-                    "igen med samma target och per."
-                ),
+            en, sv = _TEXTS.both(
+                "dispersion_mismatch",
+                d_target=dispersion.target,
+                d_per=dispersion.per,
+                target=target,
+                per=per,
             )
+            raise ArgumentError(en, sv=sv)
 
 
 def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
@@ -428,7 +430,10 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
     Raises
     ------
     ArgumentError
-        For invalid settings or a missing/inconsistent dispersion estimate.
+        For invalid settings (a target that is not a positive finite number, levels not
+        strictly between 0 and 1 or two levels with the same :func:`level_tag`, an unknown
+        method), exposures that are invalid, missing or not numbers, or a
+        missing/inconsistent dispersion estimate.
     DesignError
         When the dispersion is estimated here from fewer than two areas or from counts
         that are all zero without a target (:func:`funnel_dispersion`).
@@ -452,10 +457,8 @@ def funnel_limits(  # noqa: PLR0913 - documented limit options, keyword-only
     check_choice(method, "method", _FUNNEL_METHODS)
     if overdispersion is not None and dispersion is None and data is not None:
         if not (isinstance(data, tuple | list) and len(data) == 2):
-            raise ArgumentError(
-                "data must be a pair (counts, exposures) of the observed areas.",
-                sv="data ska vara ett par (antal, exponeringar) för de observerade områdena.",
-            )
+            en, sv = _TEXTS.both("data_not_pair")
+            raise ArgumentError(en, sv=sv)
         dispersion = funnel_dispersion(data[0], data[1], target=target, per=per, winsor=winsor)
     _resolve_dispersion(overdispersion, dispersion, target, per)
     n = _as_1d(exposures, "exposures")
@@ -498,7 +501,9 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
     Raises
     ------
     ArgumentError
-        Invalid exposures, or ``n`` not an integer of at least 2.
+        Invalid or no exposures, ``n`` not an integer of at least 2, or ``expand`` not a
+        finite number >= 0 (a negative one would reverse the grid) or so large that the grid
+        leaves the range of floating-point numbers.
 
     Examples
     --------
@@ -508,13 +513,25 @@ def exposure_grid(exposures: Any, *, n: int = 200, expand: float = 0.1) -> np.nd
     """
     e = _as_1d(exposures, "exposures")
     check_exposures(e, "exposures", missing_ok=False)
-    if not (isinstance(n, int) and n >= 2):
-        raise ArgumentError(
-            f"n must be an integer >= 2; got {n!r}.", sv=f"n ska vara ett heltal >= 2; fick {n!r}."
-        )
+    if e.size == 0:
+        en, sv = _TEXTS.both("no_exposures")
+        raise ArgumentError(en, sv=sv)
+    if isinstance(n, bool) or not (isinstance(n, int | np.integer) and n >= 2):
+        en, sv = _TEXTS.both("grid_size", n=n)
+        raise ArgumentError(en, sv=sv)
+    if isinstance(expand, bool) or not (
+        isinstance(expand, int | float) and np.isfinite(expand) and expand >= 0
+    ):
+        en, sv = _TEXTS.both("expand_invalid", expand=expand)
+        raise ArgumentError(en, sv=sv)
     lo, hi = np.log(e.min()), np.log(e.max())
     pad = expand * (hi - lo) if hi > lo else 0.5
-    return np.exp(np.linspace(lo - pad, hi + pad, n))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        grid = np.exp(np.linspace(lo - pad, hi + pad, int(n)))
+    if not (np.isfinite(grid).all() and (grid > 0).all()):
+        en, sv = _TEXTS.both("expand_too_large", expand=expand)
+        raise ArgumentError(en, sv=sv)
+    return grid
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,7 +609,9 @@ def funnel_outliers(
     Raises
     ------
     ArgumentError
-        For invalid inputs.
+        For invalid inputs: counts or exposures that are invalid, missing or not numbers,
+        empty or of different lengths, area labels that are not strings or not one per
+        area, or settings as in :func:`funnel_limits`.
     DesignError
         All counts zero without a ``target``, or too few areas to estimate the
         over-dispersion from.
@@ -629,14 +648,8 @@ def _place(  # noqa: PLR0913 - the funnel's documented options, keyword-only
     x = _as_1d(counts, "counts")
     n = _as_1d(exposures, "exposures")
     if x.size != n.size or x.size == 0:
-        raise ArgumentError(
-            f"counts and exposures must be non-empty and of equal length; got {x.size} and "
-            f"{n.size}.",
-            sv=(
-                "antal och exponeringar får inte vara tomma och ska vara lika långa; fick "
-                f"{x.size} och {n.size}."
-            ),
-        )
+        en, sv = _TEXTS.both("areas_lengths", n_counts=x.size, n_exposures=n.size)
+        raise ArgumentError(en, sv=sv)
     check_counts(x, "counts", missing_ok=False)
     check_exposures(n, "exposures", missing_ok=False)
     per = check_per(per)
@@ -663,18 +676,11 @@ def _place(  # noqa: PLR0913 - the funnel's documented options, keyword-only
     if areas is not None:
         labels = areas.to_list() if isinstance(areas, pl.Series) else list(areas)
         if len(labels) != x.size:
-            raise ArgumentError(
-                f"areas has {len(labels)} labels for {x.size} areas.",
-                sv=f"areas har {len(labels)} etiketter för {x.size} områden.",
-            )
+            en, sv = _TEXTS.both("areas_count", n_labels=len(labels), n_areas=x.size)
+            raise ArgumentError(en, sv=sv)
         if any(not isinstance(a, str) for a in labels):
-            raise ArgumentError(
-                "areas must be strings (area codes keep their leading zeros, e.g. '0126').",
-                sv=(
-                    "areas ska vara textsträngar (områdeskoder behåller inledande nollor, t.ex. "
-                    "'0126')."
-                ),
-            )
+            en, sv = _TEXTS.both("areas_not_strings")
+            raise ArgumentError(en, sv=sv)
         data["area"] = pl.Series("area", labels, dtype=pl.String)
     data.update(
         count=x,
@@ -802,7 +808,8 @@ def funnel(
     Raises
     ------
     ArgumentError
-        Invalid counts, exposures or settings.
+        Invalid counts, exposures or settings (as in :func:`funnel_outliers`), or a
+        ``grid_size`` that is not an integer >= 2.
     DesignError
         All counts zero without a ``target``, or fewer than two areas to estimate the
         over-dispersion from.

@@ -10,9 +10,15 @@ the same shape; a single number (a Python or numpy scalar, not a one-element lis
 for every element. A one-element list or array given with longer ones is refused rather than
 silently repeated: ``poisson_rate_ci([1, 2], [100])`` is more likely a missing exposure than
 one exposure meant for both counts. A scalar input gives floats back, an array gives arrays,
-a Series gives Series (of the same length). Missing values (``NaN`` or polars nulls)
-propagate as ``NaN``/null; invalid values (negative or non-integer counts, exposures that
-are zero, negative or infinite) raise :class:`~research.core.errors.ArgumentError`.
+a Series gives Series (of the same length). Missing values (``NaN``, polars nulls, or
+``None`` - alone or in a list, as a null read from a frame's row is) propagate as
+``NaN``/null: ``poisson_rate_ci(None, 1000).rate`` is NaN, as for ``float("nan")``.
+Invalid values (negative or non-integer counts, exposures that are zero, negative or
+infinite, text such as ``"5"`` or booleans instead of numbers) raise
+:class:`~research.core.errors.ArgumentError`, as do a ``level`` outside (0, 1) and vectors
+of different lengths. A trend the data cannot estimate raises
+:class:`~research.core.errors.DesignError` (too few years) or
+:class:`~research.core.errors.EstimationError` (a model that cannot be fitted).
 
 Methods, in short:
 
@@ -32,8 +38,10 @@ Methods, in short:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,7 +49,8 @@ import polars as pl
 from scipy import special
 
 from research.core.display import ResultDisplay
-from research.core.errors import ArgumentError, DesignError
+from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.i18n import load_catalogue
 from research.core.warnings import (
     AllZeroCountsWarning,
     BreakDuplicateWarning,
@@ -110,6 +119,7 @@ DEFAULT_MIN_COUNT = 5
 SUPPRESSED = ".."
 
 _RATE_METHODS = ("exact", "midp", "byar", "wald")
+_TEXTS = load_catalogue(Path(__file__).with_name("rates_errors.toml"))
 _RELATIVE_TOLERANCE_R = 1 + 1e-7  # the relErr of R's binom.test for the "minlike" rule
 
 
@@ -144,33 +154,70 @@ def _same_shapes(arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
     """
     shapes = {name: a.shape for name, a in arrays.items() if a.ndim > 0}
     names = list(arrays)
-    listed, listed_sv = (f"{', '.join(names[:-1])} {word} {names[-1]}" for word in ("and", "och"))
     if len(set(shapes.values())) > 1:
+        listed = _TEXTS.phrase("names_listed", first=", ".join(names[:-1]), last=names[-1])
         given = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
-        raise ArgumentError(
-            f"{listed} must have the same length (a single number is used for "
-            f"every element; give it as a number, not as a one-element list); got shapes "
-            f"{given}.",
-            sv=(
-                f"{listed_sv} ska vara lika långa (ett enda tal används för varje "
-                "element; ange det som ett tal, inte som en lista med ett element); fick "
-                f"formerna {given}."
-            ),
-        )
+        en, sv = _TEXTS.both("not_same_shape", listed=listed, given=given)
+        raise ArgumentError(en, sv=sv)
     return [np.array(a, dtype=float) for a in np.broadcast_arrays(*arrays.values())]
 
 
 def _check_level(level: float) -> float:
     if not (isinstance(level, int | float) and 0 < float(level) < 1):
-        raise ArgumentError(
-            "level must be a confidence level strictly between 0 and 1 (e.g. 0.95); got "
-            f"{level!r}.",
-            sv=(
-                "level ska vara en konfidensnivå strikt mellan 0 och 1 (t.ex. 0.95); fick "
-                f"{level!r}."
-            ),
-        )
+        en, sv = _TEXTS.both("level_not_probability", level=level)
+        raise ArgumentError(en, sv=sv)
     return float(level)
+
+
+def _is_number(value: object) -> bool:
+    """A real number (numpy's included) or ``None`` (a missing value), not text or a bool."""
+    return value is None or (
+        isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+    )
+
+
+def numeric_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float array, refusing what is not numbers (``None`` and nulls are missing).
+
+    :func:`research.stats.identification.as_float_array` converts whatever numpy converts,
+    text included (``"5"`` would be the count 5) and ``True`` (the count 1); here a count or
+    an exposure must be given as a number. ``None`` (alone, in a list, or a polars null) is a
+    missing value and becomes NaN, as NaN does.
+
+    Raises
+    ------
+    ArgumentError
+        When ``x`` is or holds text, booleans or other values that are not numbers.
+
+    Examples
+    --------
+    >>> numeric_array([1, None, 2.5], "counts").tolist()
+    [1.0, nan, 2.5]
+    >>> numeric_array("5", "count")
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: count must hold numbers; got str ('5'). Give numbers, not text or True/False (convert text with float() or .cast(pl.Float64)).
+    """  # noqa: E501 - a doctest's output is one line
+    if isinstance(x, pl.Series):
+        if not (x.dtype.is_numeric() or x.dtype == pl.Null):
+            en, sv = _TEXTS.both(
+                "not_numbers", name=name, what=f"a Series of {x.dtype}", value=x.head(3).to_list()
+            )
+            raise ArgumentError(en, sv=sv)
+        return as_float_array(x, name)
+    try:
+        raw = np.asarray(x)
+    except (TypeError, ValueError):  # ragged: as_float_array says what is wrong
+        return as_float_array(x, name)
+    if raw.dtype.kind == "O":
+        ok = all(_is_number(v) for v in raw.ravel())
+    else:
+        ok = raw.dtype.kind in "iuf"
+    if not ok:
+        what = type(x).__name__ if raw.ndim == 0 else f"{type(x).__name__} of {raw.dtype}"
+        en, sv = _TEXTS.both("not_numbers", name=name, what=what, value=x)
+        raise ArgumentError(en, sv=sv)
+    return as_float_array(x, name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,10 +376,11 @@ def poisson_rate_ci(
     ----------
     count
         Observed number of events: a whole number >= 0, or an array/Series of them. Missing
-        values propagate.
+        values (NaN, None, polars nulls) propagate: the rate and limits are NaN.
     exposure
         Person-years at risk (e.g. the population, summed over the years pooled); > 0.
-        The same length as ``count``, or a single number used for every count.
+        The same length as ``count``, or a single number used for every count. A missing
+        exposure propagates as a missing count does.
     per
         Rate base: 100 000 gives rates per 100 000 inhabitants.
     level
@@ -358,8 +406,9 @@ def poisson_rate_ci(
     Raises
     ------
     ArgumentError
-        For negative or non-integer counts, exposures <= 0 or infinite, a level outside (0, 1),
-        an unknown method, or ``count`` and ``exposure`` of different lengths (a single
+        For negative or non-integer counts, exposures <= 0 or infinite, counts or exposures
+        that are not numbers (text such as ``"5"``, booleans), a level outside (0, 1), an
+        unknown method, or ``count`` and ``exposure`` of different lengths (a single
         exposure for several counts must be a number, not a one-element list).
 
     Examples
@@ -367,6 +416,8 @@ def poisson_rate_ci(
     >>> ci = poisson_rate_ci(10, 50_000)
     >>> round(ci.rate, 1), round(ci.lower, 2), round(ci.upper, 2)
     (20.0, 9.59, 36.78)
+    >>> poisson_rate_ci(None, 50_000).rate  # a missing count: a missing rate
+    nan
     >>> poisson_rate_ci(0, 1, per=1).upper  # the classic 3.689 for a zero count
     3.6888794541139354
     >>> poisson_rate_ci([0, 5], [1.0, 1.0], per=1, method="midp").upper.round(3)
@@ -384,8 +435,8 @@ def poisson_rate_ci(
     per = check_per(per)
     check_choice(method, "method", _RATE_METHODS)
     kind = _kind(count, exposure)
-    x = as_float_array(count, "count")
-    e = as_float_array(exposure, "exposure")
+    x = numeric_array(count, "count")
+    e = numeric_array(exposure, "exposure")
     check_counts(x, "count")
     check_exposures(e, "exposure")
     x, e = _same_shapes({"count": x, "exposure": e})
@@ -434,7 +485,8 @@ def pooled_rate(
     Raises
     ------
     ArgumentError
-        For missing values, unequal lengths, empty input or any invalid count/exposure.
+        For missing values, unequal lengths, empty input, values that are not numbers or
+        any invalid count/exposure.
 
     Examples
     --------
@@ -442,26 +494,14 @@ def pooled_rate(
     >>> round(ci.rate, 2), round(ci.lower, 2), round(ci.upper, 2)
     (19.51, 10.08, 34.08)
     """
-    x = as_float_array(counts, "counts").ravel()
-    e = as_float_array(exposures, "exposures").ravel()
+    x = numeric_array(counts, "counts").ravel()
+    e = numeric_array(exposures, "exposures").ravel()
     if x.size == 0 or x.size != e.size:
-        raise ArgumentError(
-            f"counts and exposures must be non-empty and of equal length; got {x.size} and "
-            f"{e.size} values.",
-            sv=(
-                "antal och exponeringar får inte vara tomma och ska vara lika långa; fick "
-                f"{x.size} och {e.size} värden."
-            ),
-        )
+        en, sv = _TEXTS.both("pooled_lengths", n_counts=x.size, n_exposures=e.size)
+        raise ArgumentError(en, sv=sv)
     if np.isnan(x).any() or np.isnan(e).any():
-        raise ArgumentError(
-            "counts/exposures contain missing values; pooling would silently shorten the "
-            "period. Drop or fill the missing years first.",
-            sv=(
-                "antal/exponeringar innehåller saknade värden; en sammanslagning skulle tyst "
-                "korta perioden. Ta bort eller fyll i de saknade åren först."
-            ),
-        )
+        en, sv = _TEXTS.both("pooled_missing")
+        raise ArgumentError(en, sv=sv)
     check_counts(x, "counts")
     check_exposures(e, "exposures")
     return poisson_rate_ci(float(x.sum()), float(e.sum()), per=per, level=level, method=method)
@@ -498,7 +538,7 @@ def with_rate_ci(
     Raises
     ------
     ArgumentError
-        When a column is missing or holds invalid values.
+        When a column is missing or holds invalid values (text rather than numbers included).
 
     Examples
     --------
@@ -508,14 +548,8 @@ def with_rate_ci(
     """
     missing = [c for c in (count, exposure) if c not in df.columns]
     if missing:
-        raise ArgumentError(
-            f"Column(s) {missing} not found; the frame has {df.columns}. Pass count=/exposure= "
-            "to name the count and exposure columns.",
-            sv=(
-                f"Kolumnerna {missing} finns inte; tabellen har {df.columns}. Ange "
-                "count=/exposure= för att namnge kolumnerna för antal och exponering."
-            ),
-        )
+        en, sv = _TEXTS.both("rate_columns_missing", missing=missing, columns=df.columns)
+        raise ArgumentError(en, sv=sv)
     ci = poisson_rate_ci(df[count], df[exposure], per=per, level=level, method=method)
     return df.with_columns(
         ci.rate.alias(names[0]), ci.lower.alias(names[1]), ci.upper.alias(names[2])
@@ -566,10 +600,8 @@ def pooled_rates(
     keys = [by] if isinstance(by, str) else list(by)
     missing = [c for c in [*keys, count, exposure] if c not in df.columns]
     if missing:
-        raise ArgumentError(
-            f"Column(s) {missing} not found; the frame has {df.columns}.",
-            sv=f"Kolumnerna {missing} finns inte; tabellen har {df.columns}.",
-        )
+        en, sv = _TEXTS.both("columns_missing", missing=missing, columns=df.columns)
+        raise ArgumentError(en, sv=sv)
     n_missing = (pl.col(count).is_null() | pl.col(exposure).is_null()).sum()
     out = (
         df.group_by(keys)
@@ -687,7 +719,7 @@ def _prepare_two(count1, exposure1, count2, exposure2):
         (count2, "count2"),
         (exposure2, "exposure2"),
     ):
-        arr = as_float_array(value, name)
+        arr = numeric_array(value, name)
         (check_counts if name.startswith("count") else check_exposures)(arr, name)
         arrays.append(arr)
     x1, e1, x2, e2 = _same_shapes(
@@ -713,7 +745,8 @@ def rate_ratio(
     ----------
     count1, exposure1, count2, exposure2
         Counts (whole numbers >= 0) and person-years (> 0) of the two groups; scalars, arrays
-        or polars Series, broadcast together.
+        or polars Series of the same length (a single number is used for every element).
+        Where a value is missing (NaN, None, null) the results are NaN.
     level
         Confidence level.
     method
@@ -741,7 +774,9 @@ def rate_ratio(
     Raises
     ------
     ArgumentError
-        For invalid counts, exposures, level, null, method or alternative.
+        For invalid counts or exposures (negative, non-integer counts, exposures <= 0 or
+        infinite, text or booleans), vectors of different lengths, a level outside (0, 1), a
+        null that is not a positive finite number, or an unknown method or alternative.
 
     Examples
     --------
@@ -760,11 +795,11 @@ def rate_ratio(
     level = _check_level(level)
     check_choice(method, "method", ("exact", "wald"))
     check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
-    if not (isinstance(null, int | float) and np.isfinite(null) and null > 0):
-        raise ArgumentError(
-            f"null must be a positive rate ratio; got {null!r}.",
-            sv=f"null ska vara en positiv kvot mellan takter; fick {null!r}.",
-        )
+    if isinstance(null, bool) or not (
+        isinstance(null, int | float) and np.isfinite(null) and null > 0
+    ):
+        en, sv = _TEXTS.both("null_not_positive", null=null)
+        raise ArgumentError(en, sv=sv)
     kind, x1, e1, x2, e2 = _prepare_two(count1, exposure1, count2, exposure2)
     alpha = 1 - level
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -928,7 +963,8 @@ def rate_difference(
     Raises
     ------
     ArgumentError
-        For invalid counts, exposures, level or method, or vectors of different lengths.
+        For invalid counts or exposures (as in :func:`rate_ratio`), a level outside (0, 1),
+        an unknown method, or vectors of different lengths. Missing values give NaN.
 
     References
     ----------
@@ -1088,7 +1124,8 @@ def _irls(
     """Fit a log-link GLM with variance mu + alpha·mu² by IRLS (:mod:`research.stats.glm`).
 
     Returns coefficients, the unscaled covariance (inverse Fisher information) and a
-    convergence flag.
+    convergence flag. Raises ``numpy.linalg.LinAlgError`` when the information is singular
+    (:func:`_singular_trend` words it for the user).
     """
     family = "negbin" if alpha > 0 else "poisson"
     with np.errstate(over="ignore", invalid="ignore"):
@@ -1098,40 +1135,69 @@ def _irls(
     return beta, cov, converged
 
 
+def _singular_trend(model: str) -> EstimationError:
+    """The error for a trend whose information matrix cannot be inverted (``model``: an id)."""
+    en, sv = _TEXTS.both("trend_singular", model=_TEXTS.phrase(f"model_{model}"))
+    return EstimationError(en, sv=sv)
+
+
 def _deviance(y: np.ndarray, mu: np.ndarray, alpha: float = 0.0) -> float:
     return glm_deviance(y, mu, "negbin" if alpha > 0 else "poisson", alpha)
 
 
 def _fit_negbin(
-    X: np.ndarray, y: np.ndarray, offset: np.ndarray, beta_pois: np.ndarray
+    X: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray,
+    poisson: tuple[np.ndarray, np.ndarray, bool],
 ) -> tuple[float, np.ndarray, np.ndarray, bool]:
     """Maximum likelihood NB2: profile the likelihood over log(alpha).
 
-    Returns alpha (0 when the likelihood is maximal at the Poisson boundary), coefficients,
-    unscaled covariance at alpha (Fisher information with alpha treated as known, as
-    MASS::glm.nb) and convergence.
+    ``poisson`` is the Poisson fit (coefficients, covariance, convergence). Returns alpha (0
+    when the likelihood is maximal at the Poisson boundary), coefficients, unscaled
+    covariance at alpha (Fisher information with alpha treated as known, as MASS::glm.nb)
+    and convergence.
+
+    Raises
+    ------
+    EstimationError
+        When the information matrix at the estimated alpha is singular.
     """
+    beta_pois = poisson[0]
+
+    def at_boundary() -> tuple[float, np.ndarray, np.ndarray, bool]:
+        # the Poisson fit, refitted from its own estimate; a fit with counts that only
+        # diverging terms can fit (a run of zeros) may have a fitted mean of exactly 0 there
+        # after the refit, and a singular information: keep the Poisson fit as it was, which
+        # poisson_trend reports as not converged, as for overdispersion=None
+        try:
+            beta, cov, conv = _irls(X, y, offset, 0.0, beta_pois)
+        except np.linalg.LinAlgError:
+            return 0.0, *poisson
+        return 0.0, beta, cov, conv
+
     mu0 = np.exp(X @ beta_pois + offset)
     # Score for alpha at alpha = 0 is proportional to sum((y - mu)^2 - y): if it is not
     # positive, the likelihood decreases away from the Poisson model.
     if np.sum((y - mu0) ** 2 - y) <= 0:
-        beta, cov, conv = _irls(X, y, offset, 0.0, beta_pois)
-        return 0.0, beta, cov, conv
+        return at_boundary()
 
     cache: dict[float, np.ndarray] = {}
 
     def negll(log_alpha: float) -> float:
         a = float(np.exp(log_alpha))
-        b, _, _ = _irls(X, y, offset, a, beta_pois)
+        try:
+            b, _, _ = _irls(X, y, offset, a, beta_pois)
+        except np.linalg.LinAlgError:  # no likelihood to compare at this alpha
+            return np.inf
         cache[log_alpha] = b
         return -nb_loglike(y, np.exp(X @ b + offset), a)
 
     grid = np.arange(-14.0, 9.0, 1.0)
     values = np.array([negll(g) for g in grid])
     i = int(np.argmin(values))
-    if i == 0:
-        beta, cov, conv = _irls(X, y, offset, 0.0, beta_pois)
-        return 0.0, beta, cov, conv
+    if i == 0 or not np.isfinite(values[i]):
+        return at_boundary()
     hi = grid[min(i + 1, grid.size - 1)]
     from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
 
@@ -1139,7 +1205,10 @@ def _fit_negbin(
         negll, bounds=(grid[i - 1], hi), method="bounded", options={"xatol": 1e-10}
     )
     alpha = float(np.exp(res.x))
-    beta, cov, conv = _irls(X, y, offset, alpha, beta_pois)
+    try:
+        beta, cov, conv = _irls(X, y, offset, alpha, beta_pois)
+    except np.linalg.LinAlgError:
+        raise _singular_trend("negbin") from None
     return alpha, beta, cov, conv and bool(res.success)
 
 
@@ -1147,16 +1216,12 @@ def _break_year(b: Any) -> int:
     year = getattr(b, "first_year", b)
     try:
         year_int = int(year)
-    except (TypeError, ValueError) as exc:
-        raise ArgumentError(
-            f"breaks must be years (int) or SeriesBreak objects with .first_year; got {b!r}.",
-            sv=f"breaks ska vara år (int) eller SeriesBreak-objekt med .first_year; fick {b!r}.",
-        ) from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        en, sv = _TEXTS.both("break_not_year", value=b)
+        raise ArgumentError(en, sv=sv) from exc
     if year_int != year:
-        raise ArgumentError(
-            f"break years must be whole years; got {year!r}.",
-            sv=f"brottsår ska vara hela år; fick {year!r}.",
-        )
+        en, sv = _TEXTS.both("break_not_whole", year=year)
+        raise ArgumentError(en, sv=sv)
     return year_int
 
 
@@ -1210,9 +1275,17 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     Raises
     ------
     ArgumentError
-        For invalid inputs or duplicated years.
+        For invalid inputs (counts, exposures or years that are not numbers, years that are
+        not whole or finite, break years that are not whole years, a level outside (0, 1)),
+        inputs of different lengths, or duplicated years.
     DesignError
         Fewer years than model parameters + 1.
+    EstimationError
+        When the model's information matrix is singular at the fit, so that it has no
+        standard errors (counts nearly all zero); pool years or use ``"quasi"``. A series
+        whose zeros send a term to infinity is otherwise returned with a
+        :class:`~research.core.warnings.NotConvergedWarning`, also with ``"negbin"`` (whose
+        likelihood is then largest at the Poisson fit).
 
     Examples
     --------
@@ -1228,23 +1301,15 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     """
     level = _check_level(level)
     check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
-    y = as_float_array(counts, "counts").ravel()
-    e = as_float_array(exposures, "exposures").ravel()
-    t = as_float_array(years, "years").ravel()
+    y = numeric_array(counts, "counts").ravel()
+    e = numeric_array(exposures, "exposures").ravel()
+    t = numeric_array(years, "years").ravel()
     if not (y.size == e.size == t.size):
-        raise ArgumentError(
-            f"counts, exposures and years must have equal length; got {y.size}, {e.size} and "
-            f"{t.size}.",
-            sv=(
-                f"antal, exponeringar och år ska vara lika långa; fick {y.size}, {e.size} och "
-                f"{t.size}."
-            ),
-        )
-    if np.isnan(t).any() or (t != np.round(t)).any():
-        raise ArgumentError(
-            "years must be whole numbers without missing values.",
-            sv="år ska vara heltal utan saknade värden.",
-        )
+        en, sv = _TEXTS.both("trend_lengths", n_counts=y.size, n_exposures=e.size, n_years=t.size)
+        raise ArgumentError(en, sv=sv)
+    if not np.isfinite(t).all() or (t != np.round(t)).any():
+        en, sv = _TEXTS.both("years_not_whole")
+        raise ArgumentError(en, sv=sv)
     check_counts(y, "counts")
     check_exposures(e, "exposures")
     notes: list[PilotbenchWarning] = []
@@ -1261,16 +1326,14 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         )
         y, e, t = y[keep], e[keep], t[keep]
     if np.unique(t).size != t.size:
-        raise ArgumentError(
-            "years must be unique (one row per year); aggregate areas or sexes first.",
-            sv="åren ska vara unika (en rad per år); summera områden eller kön först.",
-        )
+        en, sv = _TEXTS.both("years_not_unique")
+        raise ArgumentError(en, sv=sv)
     order = np.argsort(t)
     y, e, t = y[order], e[order], t[order]
 
     # break dummies
     used: list[int] = []
-    columns = [np.ones_like(t), t - t.mean()]
+    columns = [np.ones_like(t), t - (t.mean() if t.size else 0.0)]
     names = ["intercept", "year"]
     for b in breaks:
         year = _break_year(b)
@@ -1305,14 +1368,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     X = np.column_stack(columns)
     n, p = X.shape
     if n < p + 1:
-        raise DesignError(
-            f"{n} year(s) cannot estimate a trend with {p} parameters "
-            f"({', '.join(names)}); at least {p + 1} years are needed.",
-            sv=(
-                f"{n} år räcker inte för att skatta en trend med {p} parametrar "
-                f"({', '.join(names)}); minst {p + 1} år behövs."
-            ),
-        )
+        en, sv = _TEXTS.both("too_few_years", n=n, p=p, names=", ".join(names), needed=p + 1)
+        raise DesignError(en, sv=sv)
     if n - p < 3:
         notes.append(
             FewResidualDfWarning(
@@ -1328,10 +1385,13 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         notes.append(AllZeroCountsWarning("All counts are zero; no trend can be estimated."))
         return _empty_trend(names, method, level, n, p, t, used, notes)
 
-    beta, cov, converged = _irls(X, y, offset, 0.0)
+    try:
+        beta, cov, converged = _irls(X, y, offset, 0.0)
+    except np.linalg.LinAlgError:
+        raise _singular_trend("poisson") from None
     alpha: float | None = None
     if method == "negbin":
-        alpha, beta, cov, converged = _fit_negbin(X, y, offset, beta)
+        alpha, beta, cov, converged = _fit_negbin(X, y, offset, (beta, cov, converged))
         if alpha == 0.0:
             notes.append(
                 NegbinNoOverdispersionWarning(
@@ -1480,15 +1540,11 @@ def _empty_trend(names, method, level, n, p, t, used, notes) -> TrendResult:
 
 def _check_min_count(min_count: int) -> int:
     if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer):
-        raise ArgumentError(
-            f"min_count must be a whole number; got {min_count!r}.",
-            sv=f"min_count ska vara ett heltal; fick {min_count!r}.",
-        )
+        en, sv = _TEXTS.both("min_count_not_whole", min_count=min_count)
+        raise ArgumentError(en, sv=sv)
     if min_count < 1:
-        raise ArgumentError(
-            f"min_count must be at least 1 (1 = no suppression); got {min_count!r}.",
-            sv=f"min_count ska vara minst 1 (1 = ingen maskering); fick {min_count!r}.",
-        )
+        en, sv = _TEXTS.both("min_count_too_small", min_count=min_count)
+        raise ArgumentError(en, sv=sv)
     return int(min_count)
 
 
@@ -1515,13 +1571,19 @@ def suppression_mask(
     numpy.ndarray
         Boolean array of the same length (0-d for a scalar).
 
+    Raises
+    ------
+    ArgumentError
+        For a ``min_count`` that is not a whole number >= 1, or counts that are not numbers
+        (text, booleans); a missing count (None, NaN, null) is hidden.
+
     Examples
     --------
     >>> suppression_mask([0, 1, 4, 5, None]).tolist()
     [False, True, True, False, True]
     """
     min_count = _check_min_count(min_count)
-    x = as_float_array(counts, "counts")  # None in a list becomes NaN
+    x = numeric_array(counts, "counts")  # None in a list becomes NaN
     small = (x < min_count) & ((x > 0) | suppress_zero)
     return np.asarray(small | np.isnan(x))
 
@@ -1611,10 +1673,8 @@ def suppress_small(
     cols = [columns] if isinstance(columns, str) else list(columns)
     missing = [c for c in [*cols, count_col] if c not in df.columns]
     if missing:
-        raise ArgumentError(
-            f"Column(s) {missing} not found; the frame has {df.columns}.",
-            sv=f"Kolumnerna {missing} finns inte; tabellen har {df.columns}.",
-        )
+        en, sv = _TEXTS.both("columns_missing", missing=missing, columns=df.columns)
+        raise ArgumentError(en, sv=sv)
     mask = suppression_mask(df[count_col], min_count=min_count, suppress_zero=suppress_zero)
     fmt = formatter or str
     out = {}

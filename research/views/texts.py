@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from research.core.errors import ParameterError
-from research.core.i18n import Catalogue, load_catalogue
+from research.core.i18n import Both, Catalogue, load_catalogue
 from research.geo.area import Area
 
-__all__ = ["COMMON", "report_catalogue", "require_kommun"]
+__all__ = ["COMMON", "area_level", "report_catalogue", "require_kommun"]
 
 _HERE = Path(__file__).parent
 
@@ -52,22 +52,36 @@ def report_catalogue(report: str) -> Catalogue:
     return COMMON.merged(load_catalogue(_HERE / report / "texts.toml"))
 
 
-#: The levels of :class:`research.geo.area.Area` in words, for the parameter errors.
-_LEVEL = {"riket": "riket", "lan": "a län", "kommun": "a kommun", "district": "a district"}
-_LEVEL_SV = {"riket": "riket", "lan": "ett län", "kommun": "en kommun", "district": "en stadsdel"}
+#: The parameter errors' wording (``research/views/require_kommun.toml``).
+_CHECKS: Catalogue = load_catalogue(_HERE / "require_kommun.toml")
+
+
+def area_level(level: str) -> Both:
+    """An area's level in words, as the object of "is": ``a län`` / ``ett län``.
+
+    A level without wording (none of :data:`research.geo.area.LEVELS`) is given as it is.
+
+    Examples
+    --------
+    >>> area_level("lan"), area_level("district").sv
+    (Both(en='a län', sv='ett län'), 'en stadsdel')
+    """
+    key = f"level_{level}"
+    return _CHECKS.phrase(key) if key in _CHECKS else Both(level, level)
 
 
 def require_kommun(
     area: Area,
     param: str,
-    hint: str = "Give a kommun's code or name, e.g. '0126' or 'Huddinge'.",
-    hint_sv: str = "Ange en kommuns kod eller namn, t.ex. '0126' eller 'Huddinge'.",
+    hint: str | None = None,
+    hint_sv: str | None = None,
 ) -> Area:
     """``area`` if it is a kommun, else a :class:`ParameterError` naming ``param``.
 
     The one check of a report parameter that must be a kommun (a candidate, the screening's
     focus, the pilot of an effect analysis): it says which level was given and ends in
-    ``hint``, an example of a valid kommun.
+    ``hint`` (``hint_sv`` in Swedish), an example of a valid kommun; by default "Give a
+    kommun's code or name, e.g. '0126' or 'Huddinge'." (``kommun_hint`` in the catalogue).
 
     Examples
     --------
@@ -77,10 +91,13 @@ def require_kommun(
     research.core.errors.ParameterError: candidate must be a kommun; ... is a län. Give ...
     """
     if area.level != "kommun":
-        raise ParameterError(
-            f"{param} must be a kommun; {area.label()} is {_LEVEL.get(area.level, area.level)}. "
-            f"{hint}",
-            sv=f"{param} ska vara en kommun; {area.label()} är "
-            f"{_LEVEL_SV.get(area.level, area.level)}. {hint_sv}",
+        default = _CHECKS.phrase("kommun_hint")
+        en, sv = _CHECKS.both(
+            "not_a_kommun",
+            param=param,
+            area=area.label(),
+            level=area_level(area.level),
+            hint=Both(en=hint or default.en, sv=hint_sv or default.sv),
         )
+        raise ParameterError(en, sv=sv)
     return area

@@ -23,6 +23,8 @@ from research.core.errors import ParameterError
 from research.core.fmt import format_number
 from research.views.charts import STYLE
 
+from .texts import TEXTS
+
 __all__ = ["ROLES", "need_detectability_chart"]
 
 #: Marker style of each role, in drawing order (later roles are drawn on top).
@@ -211,16 +213,12 @@ def need_detectability_chart(
     need = {"label", "role", "ratio", "lower", "upper", "mde_pct"}
     missing = sorted(need - set(data.columns))
     if missing:
-        raise ParameterError(
-            f"need_detectability_chart: missing columns {missing}",
-            sv=f"need_detectability_chart: kolumner saknas: {missing}",
-        )
+        en, sv = TEXTS.both("check_chart_columns", missing=missing)
+        raise ParameterError(en, sv=sv)
     bad = sorted(set(data["role"].to_list()) - set(ROLES))
     if bad:
-        raise ParameterError(
-            f"unknown roles {bad}; use {list(ROLES)}",
-            sv=f"okända roller {bad}; använd {list(ROLES)}",
-        )
+        en, sv = TEXTS.both("check_chart_roles", bad=bad, roles=list(ROLES))
+        raise ParameterError(en, sv=sv)
     d = data.filter(pl.col("ratio").is_not_null() & (pl.col("ratio") > 0))
     rng = np.random.default_rng(20240601)  # fixed jitter in the strip: same chart every run
     jitter = rng.uniform(-0.32, 0.32, d.height)

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from research.analyses.screening_weights import DEFAULT_WEIGHTS
 from research.core import fmt
 from research.core.errors import ParameterError
+from research.core.i18n import Both
 from research.data.catalog import load_catalog
 from research.data.pilots import case_parameter
 from research.geo.area import RIKET, Area
 from research.geo.registry import load_areas
 from research.views.availability import panel_years
-from research.views.texts import report_catalogue, require_kommun
+from research.views.texts import area_level, report_catalogue, require_kommun
 
 if TYPE_CHECKING:
     from research.data.catalog import Indicator
@@ -61,36 +62,26 @@ def parse_years(years: object) -> tuple[int, int]:
     if isinstance(years, str):
         m = re.fullmatch(r"\s*(\d{4})\s*(?:[-\u2013]\s*(\d{4})\s*)?", years)
         if not m:
-            raise ParameterError(
-                f"years must look like '2020-2022' (first-last) or '2022'; got {years!r}",
-                sv=f"years ska skrivas som '2020-2022' (första-sista) eller '2022'; fick {years!r}",
-            )
+            en, sv = TEXTS.both("check_years_format", years=years)
+            raise ParameterError(en, sv=sv)
         pair = (int(m.group(1)), int(m.group(2) or m.group(1)))
     elif isinstance(years, int) and not isinstance(years, bool):
         pair = (years, years)
     elif isinstance(years, tuple | list) and len(years) == 2:
         pair = (years[0], years[1])
     else:
-        raise ParameterError(
-            f"years must be a string like '2020-2022' or a pair of years; got {years!r}",
-            sv=f"years ska vara en text som '2020-2022' eller ett par av år; fick {years!r}",
-        )
+        en, sv = TEXTS.both("check_years_type", years=years)
+        raise ParameterError(en, sv=sv)
     if not all(isinstance(y, int) and not isinstance(y, bool) for y in pair):
-        raise ParameterError(
-            f"years must be whole years; got {years!r}",
-            sv=f"years ska vara hela årtal; fick {years!r}",
-        )
+        en, sv = TEXTS.both("check_years_whole", years=years)
+        raise ParameterError(en, sv=sv)
     first, last = int(pair[0]), int(pair[1])  # type: ignore[call-overload]
     if not 1990 <= first <= 2100 or not 1990 <= last <= 2100:
-        raise ParameterError(
-            f"years {first}–{last} are outside 1990–2100",
-            sv=f"years {first}–{last} ligger utanför 1990–2100",
-        )
+        en, sv = TEXTS.both("check_years_range", first=first, last=last)
+        raise ParameterError(en, sv=sv)
     if first > last:
-        raise ParameterError(
-            f"years: the first year ({first}) is after the last ({last}); write '{last}-{first}'",
-            sv=f"years: första året ({first}) är efter det sista ({last}); skriv '{last}-{first}'",
-        )
+        en, sv = TEXTS.both("check_years_order", first=first, last=last)
+        raise ParameterError(en, sv=sv)
     return first, last
 
 
@@ -131,38 +122,26 @@ def check_weights(
             out[comp] = float(DEFAULT_WEIGHTS[comp])
             continue
         if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ParameterError(
-                f"w_{comp} must be a number >= 0 (a relative weight); got {v!r}. "
-                "Example: w_need=0.5, w_similarity=0.25, w_detectability=0.25.",
-                sv=f"w_{comp} ska vara ett tal >= 0 (en relativ vikt); fick {v!r}. "
-                "Exempel: w_need=0.5, w_similarity=0.25, w_detectability=0.25.",
-            )
+            en, sv = TEXTS.both("check_weight_number", comp=comp, value=v)
+            raise ParameterError(en, sv=sv)
         if not math.isfinite(v) or v < 0:
-            raise ParameterError(
-                f"w_{comp} must be a finite number >= 0; got {v!r}. Weights are relative: "
-                "use 0 to leave a component out.",
-                sv=f"w_{comp} ska vara ett ändligt tal >= 0; fick {v!r}. Vikterna är relativa: "
-                "ge 0 för att utesluta en komponent.",
-            )
+            en, sv = TEXTS.both("check_weight_finite", comp=comp, value=v)
+            raise ParameterError(en, sv=sv)
         out[comp] = float(v)
     total = sum(out.values())
     if total <= 0:
-        raise ParameterError(
-            "All three weights (w_need, w_similarity, w_detectability) are zero; give at "
-            "least one a positive value.",
-            sv="Alla tre vikterna (w_need, w_similarity, w_detectability) är noll; ge minst "
-            "en av dem ett positivt värde.",
-        )
+        en, sv = TEXTS.both("check_weights_all_zero")
+        raise ParameterError(en, sv=sv)
     return {c: v / total for c, v in out.items()}
 
 
-#: The levels of :class:`research.geo.area.Area` in Swedish, for the parameter errors.
-_LEVEL_SV = {"riket": "riket", "lan": "ett län", "kommun": "en kommun", "district": "en stadsdel"}
+def _kommun(area: Area, param: str, hint: str | None = None) -> Area:
+    """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in a hint.
 
-
-def _kommun(area: Area, param: str, hint: str, hint_sv: str) -> Area:
-    """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in a hint."""
-    return require_kommun(area, param, hint, hint_sv)
+    ``hint`` is the id of the hint in the report's catalogue; by default, the shared one
+    (give a kommun's code or name).
+    """
+    return require_kommun(area, param, *(TEXTS.both(hint) if hint else ()))
 
 
 def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument each
@@ -192,77 +171,46 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
     weights = check_weights(w_need, w_similarity, w_detectability)
     first, last = parse_years(years)
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ParameterError(
-            f"top must be a whole number >= 1 (rows in the table); got {top!r}",
-            sv=f"top ska vara ett heltal >= 1 (rader i tabellen); fick {top!r}",
-        )
+        en, sv = TEXTS.both("check_top", top=top)
+        raise ParameterError(en, sv=sv)
     reg = load_areas()
-    p = _kommun(
-        reg.resolve(case_parameter("pilot", pilot)),
-        "pilot",
-        "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
-        "Data finns per kommun: för piloten på Södermalm, ange Stockholm ('0180').",
-    )
+    p = _kommun(reg.resolve(case_parameter("pilot", pilot)), "pilot", "check_pilot_hint")
     lan_area = None
     if lan is not None and not (isinstance(lan, str) and not lan.strip()):
         lan_area = reg.resolve(lan)
         if lan_area.level != "lan":
-            raise ParameterError(
-                f"lan must be a län (two-digit code such as '01', or a name such as "
-                f"'Stockholms län'); {lan_area.label()} is a {lan_area.level}. Leave it empty "
-                "for all kommuner.",
-                sv=f"lan ska vara ett län (tvåsiffrig kod som '01' eller ett namn som "
-                f"'Stockholms län'); {lan_area.label()} är "
-                f"{_LEVEL_SV.get(lan_area.level, lan_area.level)}. Lämna tomt för alla kommuner.",
+            en, sv = TEXTS.both(
+                "check_lan_not_a_lan", area=lan_area.label(), level=area_level(lan_area.level)
             )
+            raise ParameterError(en, sv=sv)
     focus = case_parameter("focus", focus)
     if not isinstance(focus, str) or not focus.strip():
-        raise ParameterError(
-            f"focus must be a kommun, code or name (e.g. '0126' or 'Huddinge'); got {focus!r}",
-            sv=f"focus ska vara en kommun, kod eller namn (t.ex. '0126' eller 'Huddinge'); "
-            f"fick {focus!r}",
-        )
-    focus_area = _kommun(
-        reg.resolve(focus),
-        "focus",
-        "Give a kommun's code or name, e.g. '0126' or 'Huddinge'.",
-        "Ange en kommuns kod eller namn, t.ex. '0126' eller 'Huddinge'.",
-    )
+        en, sv = TEXTS.both("check_focus_empty", focus=focus)
+        raise ParameterError(en, sv=sv)
+    focus_area = _kommun(reg.resolve(focus), "focus")
     if focus_area.code == p.code:
-        raise ParameterError(
-            f"focus = {focus_area.label()} is the pilot kommun itself, which is not a "
-            "candidate; choose another kommun",
-            sv=f"focus = {focus_area.label()} är själva pilotkommunen, som inte är en "
-            "kandidat; välj en annan kommun",
-        )
+        en, sv = TEXTS.both("check_focus_is_pilot", focus=focus_area.label())
+        raise ParameterError(en, sv=sv)
     group = None
     if areas is not None and not (isinstance(areas, str) and not areas.strip()):
         if lan_area is not None:
-            raise ParameterError(
-                "give either lan or areas to restrict the table, not both; leave one empty",
-                sv="ange antingen lan eller areas för att avgränsa tabellen, inte båda; "
-                "lämna den ena tom",
-            )
+            en, sv = TEXTS.both("check_lan_and_areas")
+            raise ParameterError(en, sv=sv)
         from research.data.groups import resolve_group  # polars: only for a group
 
         group = resolve_group(str(areas), kommun=p.code)
     cat = load_catalog()
     ind = cat.get(indicator)
     if not ind.per_inhabitants:
-        raise ParameterError(
-            f"indicator {ind.id} ({ind.label('en', short=True)}) is a {ind.kind}, not a rate "
-            "per inhabitants; the screening needs counts. Try 'N07402'.",
-            sv=f"indicator {ind.id} ({ind.label('sv', short=True)}) är inte en takt per "
-            "invånare; urvalet behöver antal. Prova 'N07402'.",
-        )
+        label = Both(en=ind.label("en", short=True), sv=ind.label("sv", short=True))
+        en, sv = TEXTS.both("check_not_per_inhabitants", id=ind.id, label=label)
+        raise ParameterError(en, sv=sv)
     lo_cov, hi_cov = ind.coverage
     if first < lo_cov or last > hi_cov:
-        raise ParameterError(
-            f"years {first}–{last} fall outside the data of {ind.id} ({lo_cov}–{hi_cov}); "
-            "choose a window inside it",
-            sv=f"years {first}–{last} ligger utanför data för {ind.id} ({lo_cov}–{hi_cov}); "
-            "välj ett intervall inom det",
+        en, sv = TEXTS.both(
+            "check_years_outside_data", first=first, last=last, id=ind.id, lo=lo_cov, hi=hi_cov
         )
+        raise ParameterError(en, sv=sv)
     # riket's rate, count and population in every year (cached; the panel only on a miss)
     have = set(panel_years(ind.id, RIKET))
     missing = [y for y in range(first, last + 1) if y not in have]
@@ -272,8 +220,7 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
             "missing": ", ".join(map(str, missing)),
             "window": f"{first}\u2013{last}",
         }
-        raise ParameterError(
-            TEXTS("check_screening_no_riket", "en", label=ind.label("en", short=True), **values),
-            sv=TEXTS("check_screening_no_riket", "sv", label=ind.label("sv", short=True), **values),
-        )
+        label = Both(en=ind.label("en", short=True), sv=ind.label("sv", short=True))
+        en, sv = TEXTS.both("check_screening_no_riket", label=label, **values)
+        raise ParameterError(en, sv=sv)
     return weights, (first, last), p, lan_area, focus_area, group, ind
