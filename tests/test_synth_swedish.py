@@ -115,8 +115,8 @@ def test_did_separation_words_its_observations_in_swedish() -> None:
 def test_weights_name_their_kind_in_swedish() -> None:
     with pytest.raises(ArgumentError) as exc:
         ident.check_weights({"x": 1}, ["need"], missing=0.0, what="component")
-    assert str(exc.value) == "weights name unknown components ['x']; use ['need']"
-    assert swedish_message(exc.value) == "weights nämner okända komponenter ['x']; använd ['need']"
+    assert str(exc.value) == "weights: unknown components ['x']; use ['need']"
+    assert swedish_message(exc.value) == "weights: okända komponenter ['x']; använd ['need']"
 
 
 def _literal(node: ast.expr, names: dict[str, str]) -> str | None:

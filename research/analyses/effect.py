@@ -120,6 +120,7 @@ from research.stats.synth import (
 )
 
 from .effect_window import MIN_PRE_YEARS, default_fit_start
+from .panel_rows import check_panel_rows
 from .similarity import similar_areas
 
 __all__ = [
@@ -630,6 +631,29 @@ class EffectAnalysis(ResultDisplay):
 # --------------------------------------------------------------------------------------------
 
 
+def _check_evidence(evidence: Evidence) -> None:
+    """Raise for evidence no estimator can give (see :func:`conclude`'s Raises)."""
+    alpha = evidence.alpha
+    if isinstance(alpha, bool) or not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        en, sv = _TEXTS.both("alpha_out_of_range", alpha=alpha)
+        raise ArgumentError(en, sv=sv)
+    keys = [e.key for e in evidence.estimates]
+    for e in evidence.estimates:
+        if keys.count(e.key) > 1:
+            en, sv = _TEXTS.both("estimate_twice", key=e.key, n=keys.count(e.key))
+            raise ArgumentError(en, sv=sv)
+        if not (0 < e.p_value <= 1):
+            en, sv = _TEXTS.both("p_value_out_of_range", key=e.key, p_value=e.p_value)
+            raise ArgumentError(en, sv=sv)
+        if not (math.isfinite(e.rate_ratio) and e.rate_ratio > 0):
+            en, sv = _TEXTS.both("rate_ratio_not_positive", key=e.key, rate_ratio=e.rate_ratio)
+            raise ArgumentError(en, sv=sv)
+        bounds = [b for b in (e.lower, e.upper) if not math.isnan(b)]
+        if any(b < 0 for b in bounds) or (len(bounds) == 2 and e.lower > e.upper):
+            en, sv = _TEXTS.both("interval_reversed", key=e.key, lower=e.lower, upper=e.upper)
+            raise ArgumentError(en, sv=sv)
+
+
 def conclude(evidence: Evidence) -> Conclusion:
     """Turn the estimates, their inference and the power into a cautious plain-language verdict.
 
@@ -666,7 +690,9 @@ def conclude(evidence: Evidence) -> Conclusion:
     Raises
     ------
     ArgumentError
-        If there are no estimates or a p-value lies outside (0, 1].
+        If there are no estimates, a p-value lies outside (0, 1], a rate ratio is not a
+        positive finite number, an interval is reversed or negative, an estimator's key
+        occurs twice (agreement would be counted twice) or ``alpha`` lies outside (0, 1).
 
     Examples
     --------
@@ -684,10 +710,7 @@ def conclude(evidence: Evidence) -> Conclusion:
     if not evidence.estimates:
         en, sv = _TEXTS.both("conclude_no_estimates")
         raise ArgumentError(en, sv=sv)
-    for e in evidence.estimates:
-        if not (0 < e.p_value <= 1):
-            en, sv = _TEXTS.both("p_value_out_of_range", key=e.key, p_value=e.p_value)
-            raise ArgumentError(en, sv=sv)
+    _check_evidence(evidence)
     alpha = evidence.alpha
     sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
     down = [e for e in sig if e.rate_ratio < 1]
@@ -742,7 +765,9 @@ def _panel_wide(panel: pl.DataFrame, indicator: str, first: int, last: int) -> p
         & (pl.col("sex") == "T")
         & pl.col("year").is_between(first, last)
     )
-    out = base.filter(pl.col("indicator") == indicator).select(
+    rows = base.filter(pl.col("indicator") == indicator)
+    check_panel_rows(rows, indicator)
+    out = rows.select(
         "area_code",
         "area_name",
         pl.col("year").cast(pl.Int64),
@@ -753,9 +778,9 @@ def _panel_wide(panel: pl.DataFrame, indicator: str, first: int, last: int) -> p
     for cov in COVARIATE_RATES:
         if cov == indicator:
             continue
-        c = base.filter(pl.col("indicator") == cov).select(
-            "area_code", pl.col("year").cast(pl.Int64), pl.col("value").alias(cov)
-        )
+        c = base.filter(pl.col("indicator") == cov)
+        check_panel_rows(c, cov)
+        c = c.select("area_code", pl.col("year").cast(pl.Int64), pl.col("value").alias(cov))
         out = out.join(c, on=["area_code", "year"], how="left")
     return out.with_columns(pl.col("population").log().alias("log_pop")).sort("area_code", "year")
 
@@ -1584,12 +1609,15 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     ------
     ArgumentError
         Invalid parameters (unknown donor specification, no post-treatment year, a
-        ``fit_start`` outside the window, a malformed ``expansion`` schedule).
+        ``fit_start`` outside the window, a malformed ``expansion`` schedule, a
+        ``start_year`` before the indicator's first year with data).
     DesignError
         A ``start_year`` leaving fewer than three pre-treatment years, no data for the pilot
         from the pilot start on, or an estimator's design that cannot be identified.
     DataError
-        The pilot kommun lacks data in the window, or fewer than two donors remain.
+        The pilot kommun lacks data in the window, or fewer than two donors remain; the rows
+        of the indicator or a covariate repeat a kommun and year, or hold an impossible value
+        (:func:`research.analyses.panel_rows.check_panel_rows`).
     UnknownAreaError, UnknownIndicatorError
         Unknown pilot or indicator.
 
@@ -1623,6 +1651,14 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     breaks_all = cat.breaks_for(ind, (start_year, end_year))
     fit_start = _resolve_fit_start(fit_start, breaks_all, treatment_year, start_year, pilot_start)
     wide = _panel_wide(panel, ind, start_year, end_year)
+    first = wide.drop_nulls("count")["year"].min()
+    if first is not None and start_year < first:  # type: ignore[operator]
+        # the ITS window would start in years without data: no comparison kommun complete,
+        # and the controlled ITS would vanish without a word
+        en, sv = _TEXTS.both(
+            "start_year_before_data", start_year=start_year, indicator=ind, first=first
+        )
+        raise ArgumentError(en, sv=sv)
     last = _last_data_year(wide, area, treatment_year, end_year)
     years = list(range(fit_start, last + 1))
     pre_years = [y for y in years if y < treatment_year]

@@ -60,6 +60,7 @@ from research.stats.identification import check_weights
 from research.stats.power import minimum_detectable_effect
 from research.stats.rates import rate_ratio
 
+from .panel_rows import check_panel_columns, check_panel_rows
 from .similarity import similar_areas
 
 __all__ = ["DEFAULT_WEIGHTS", "ScreeningNote", "ScreeningTable", "screen_candidates"]
@@ -68,6 +69,9 @@ _COMPONENTS = tuple(DEFAULT_WEIGHTS)
 
 #: The wording of this module's errors, in Swedish and English (research.core.i18n).
 _TEXTS = load_catalogue(Path(__file__).with_name("screening.toml"))
+
+#: The panel's columns the screening reads.
+_PANEL_COLUMNS = ("area_code", "level", "year", "indicator", "sex", "population", "count_est")
 
 
 @dataclass(frozen=True)
@@ -202,9 +206,11 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     Raises
     ------
     ArgumentError
-        Invalid weights, years, reference or pilot.
+        Invalid weights, years, reference or pilot; ``panel`` not a panel (a column missing).
     DataError
-        When riket's figures for the indicator are missing in a year.
+        When riket's figures for the indicator are missing in a year; when the indicator's
+        rows repeat an area and year, or hold a population of zero or below, a negative
+        count or a NaN value (:func:`research.analyses.panel_rows.check_panel_rows`).
 
     References
     ----------
@@ -220,6 +226,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     >>> tab.filter(pl.col("is_pilot")).select("rank", "area_code", "score").row(0)
     (None, '0180', None)
     """
+    check_panel_columns(panel, _PANEL_COLUMNS)
     w = check_weights(
         DEFAULT_WEIGHTS if weights is None else weights, _COMPONENTS, missing=0.0, what="component"
     )
@@ -257,6 +264,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     if sub.height == 0:
         en, sv = _TEXTS.both("no_values", indicator=indicator, first=first, last=last)
         raise DataError(en, sv=sv)
+    check_panel_rows(sub, indicator)
     riket = sub.filter(pl.col("area_code") == RIKET).drop_nulls(["count_est", "population"])
     if riket.height != n_years:
         en, sv = _TEXTS.both("riket_incomplete", indicator=indicator, first=first, last=last)

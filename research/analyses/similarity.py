@@ -75,6 +75,8 @@ from research.geo.area import Area
 from research.geo.registry import load_areas
 from research.stats.identification import check_weights
 
+from .panel_rows import check_panel_rows
+
 __all__ = ["DEFAULT_TRANSFORMS", "SimilarAreas", "similar_areas", "standardize_matrix"]
 
 #: Variables transformed before standardizing unless ``transforms`` says otherwise.
@@ -202,7 +204,8 @@ def standardize_matrix(
     Raises
     ------
     ArgumentError
-        For an unknown method.
+        For an unknown method, or ``X`` not 2-D or with a missing or infinite value (a NaN
+        column was standardized to zeros, as if it were constant).
 
     Examples
     --------
@@ -214,6 +217,10 @@ def standardize_matrix(
         en, sv = _TEXTS.both("standardize_unsupported", method=method)
         raise ArgumentError(en, sv=sv)
     X = np.asarray(X, dtype=float)
+    bad = ~np.isfinite(X).all(axis=0) if X.ndim == 2 else np.array([True])
+    if bad.any():
+        en, sv = _TEXTS.both("standardize_not_finite", column=int(np.flatnonzero(bad)[0]))
+        raise ArgumentError(en, sv=sv)
     if method == "z":
         center = X.mean(axis=0)
         scale = X.std(axis=0, ddof=1) if X.shape[0] > 1 else np.zeros(X.shape[1])
@@ -246,6 +253,8 @@ def _values(
         .select("area_code", "indicator", "year", "value")
         .collect()
     )
+    for (indicator,), rows in sub.partition_by("indicator", as_dict=True).items():
+        check_panel_rows(rows, str(indicator))  # a repeated year would weigh twice
     years: dict = {}
     if year is None:
         latest = (

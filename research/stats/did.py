@@ -103,7 +103,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from ._resampling import at_least_as_extreme, check_replications
+from ._resampling import at_least_as_extreme, check_replications, random_generator
 from .glm import (
     GLMFit,
     cluster_covariance,
@@ -466,6 +466,9 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
         off = np.log(expo)
     # drop units / periods without any event (their fixed effect is -infinity)
     if family == "poisson":
+        if not np.any(y > 0):  # else every unit is dropped below, and the error misleads
+            en, sv = _TEXTS.both("all_counts_zero")
+            raise DesignError(en, sv=sv)
         tot_u = df.with_columns(pl.Series("_y", y)).group_by(unit).agg(pl.col("_y").sum())
         zero_units = tot_u.filter(pl.col("_y") == 0)[unit].to_list()
         tot_t = df.with_columns(pl.Series("_y", y)).group_by(time).agg(pl.col("_y").sum())
@@ -931,8 +934,14 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     details["cluster_k"] = X.shape[1] - nested
     if G >= 2:
         Vc, _ = cluster_covariance(fit, X, panel.y, panel.cluster_codes, n_nested=nested)
-        se_c = math.nan if exact_fit else float(np.sqrt(Vc[0, 0]))
-        tstat = est / se_c if se_c > 0 else (math.nan if exact_fit else math.inf)
+        # With one treated cluster the treatment term's cluster score is zero up to rounding
+        # (MacKinnon & Webb 2017): the sandwich variance is then a rounding error, zero or
+        # negative, not a standard error, and a t of infinity (p = 0) would be a false claim.
+        # Below a millionth of the model-based variance it counts as not computable.
+        v_c = float(Vc[0, 0])
+        computable = not exact_fit and v_c > 1e-6 * float(fit.se[0]) ** 2
+        se_c = math.sqrt(v_c) if computable else math.nan
+        tstat = est / se_c if computable else math.nan
         details.update(
             cluster_se=se_c, cluster_t=tstat, cluster_df=G - 1,
             cluster_p=float(2 * stats.t.sf(abs(tstat), G - 1)),
@@ -1059,7 +1068,7 @@ def _permutation_inference(  # noqa: PLR0913 - the design's arrays passed explic
     details: dict,
 ) -> dict:
     _common_post(panel)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     n_units = len(panel.unit_labels)
     treated_idx = np.flatnonzero(panel.treated_u == 1)
     combos, exact = _assignments(n_units, treated_idx, n_permutations, rng)
@@ -1173,7 +1182,7 @@ def _wild_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, n
     n = X.shape[0]
     if weights == "auto":
         weights = "webb" if G <= _WEBB_MAX_CLUSTERS else "rademacher"
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     D = X[:, 0]
     Qf, _ = np.linalg.qr(X[:, 1:])
     Qx, _ = np.linalg.qr(X)
@@ -1656,7 +1665,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
 
     p_perm = np.full(m, np.nan)
     if method == "permutation":
-        rng = np.random.default_rng(seed)
+        rng = random_generator(seed)
         treated_idx = np.flatnonzero(panel.treated_u == 1)
         combos, exact = _assignments(n_units, treated_idx, n_permutations, rng)
         J1 = len(combos)

@@ -29,8 +29,10 @@ Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robus
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import linalg, special
@@ -203,6 +205,25 @@ def _deviance(y: np.ndarray, mu: np.ndarray, family: str, alpha: float) -> float
     )
 
 
+def _check_iteration(start: np.ndarray | None, max_iter: Any, tol: Any, k: int) -> None:
+    """Raise for IRLS settings that would return the start as a fit (or NaN)."""
+    if (
+        isinstance(max_iter, bool)
+        or not isinstance(max_iter, int | np.integer)
+        or max_iter < 1
+        or isinstance(tol, bool)
+        or not isinstance(tol, int | float)
+        or not (math.isfinite(tol) and tol > 0)
+    ):
+        en, sv = _ERRORS.both("iteration_settings", max_iter=max_iter, tol=tol)
+        raise ArgumentError(en, sv=sv)
+    if start is not None:
+        s = np.asarray(start, dtype=float)
+        if s.shape != (k,) or not np.all(np.isfinite(s)):
+            en, sv = _ERRORS.both("start_shape", k=k, start=start)
+            raise ArgumentError(en, sv=sv)
+
+
 def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, family, tolerances)
     X: np.ndarray,
     y: np.ndarray,
@@ -244,7 +265,9 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     Raises
     ------
     ArgumentError
-        Unknown family, mismatched shapes, non-finite values or negative counts.
+        Unknown family, mismatched shapes, non-finite values or negative counts;
+        ``max_iter`` below 1, ``tol`` not a positive finite number, ``start`` not one finite
+        value per column of ``X``.
     DesignError
         A rank-deficient design (collinear terms; the message says which to drop).
     EstimationError
@@ -267,6 +290,7 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
         raise ArgumentError(en, sv=sv)
     X, y, off = _check(X, y, offset)
     n, k = X.shape
+    _check_iteration(start, max_iter, tol, k)
     if family == "gaussian":
         beta, *_ = np.linalg.lstsq(X, y - off, rcond=None)
         eta = X @ beta + off

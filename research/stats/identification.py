@@ -101,6 +101,13 @@ def numeric_time(col: pl.Series, name: str) -> np.ndarray:
     raise DesignError(en, sv=sv)
 
 
+def _require_columns(df: pl.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        en, sv = _TEXTS.both("columns_not_found", missing=missing, columns=df.columns)
+        raise ArgumentError(en, sv=sv)
+
+
 def drop_missing(df: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, int]:
     """Drop rows with a null or a NaN in any of ``columns``.
 
@@ -116,12 +123,18 @@ def drop_missing(df: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame
     tuple
         ``(kept, n_dropped)``.
 
+    Raises
+    ------
+    ArgumentError
+        A column not in ``df``.
+
     Examples
     --------
     >>> df = pl.DataFrame({"y": [1.0, float("nan"), None, 4.0]})
     >>> drop_missing(df, ["y"])[1]
     2
     """
+    _require_columns(df, columns)
     cond = pl.lit(True)
     for c in columns:
         e = pl.col(c).is_not_null()
@@ -153,6 +166,8 @@ def complete_rows(
 
     Raises
     ------
+    ArgumentError
+        A column not in ``data``.
     DataError
         When no complete row is left.
 
@@ -163,6 +178,7 @@ def complete_rows(
     ("1 rows with missing values (null or NaN) in ['y', 't'] were dropped.", 1)
     """
     cols = list(columns)
+    _require_columns(data, cols)
     df, n_missing = drop_missing(data.select(cols), cols)
     if df.height == 0:
         en, sv = _TEXTS.both("no_complete_rows", columns=cols)
@@ -210,7 +226,7 @@ def check_per(per: Any) -> float:
     >>> check_per(100_000)
     100000.0
     """
-    if not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
+    if isinstance(per, bool) or not (isinstance(per, int | float) and np.isfinite(per) and per > 0):
         en, sv = _TEXTS.both("per_not_positive", per=per)
         raise ArgumentError(en, sv=sv)
     return float(per)
@@ -410,6 +426,8 @@ def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
 
     Raises
     ------
+    ArgumentError
+        No keys, or a key not in ``df``.
     DesignError
         Naming how many combinations repeat and one example.
 
@@ -417,6 +435,10 @@ def check_unique_rows(df: pl.DataFrame, keys: Sequence[str]) -> None:
     --------
     >>> check_unique_rows(pl.DataFrame({"u": ["a", "a"], "t": [1, 2]}), ["u", "t"])
     """
+    if not keys:
+        en, sv = _TEXTS.both("no_keys")
+        raise ArgumentError(en, sv=sv)
+    _require_columns(df, keys)
     dup = df.group_by(list(keys)).len().filter(pl.col("len") > 1).sort(list(keys))
     if dup.height:
         ex = ", ".join(f"{k}={v!r}" for k, v in zip(keys, dup.row(0)[: len(keys)], strict=True))
@@ -615,6 +637,8 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str | tuple[str, str] 
 
     Raises
     ------
+    ArgumentError
+        ``X`` not 2-D or with a missing or infinite value; not one name per column.
     EstimationError
         Naming the columns involved in the first linear dependence.
 
@@ -623,6 +647,12 @@ def check_rank(X: np.ndarray, names: Sequence[str], hint: str | tuple[str, str] 
     >>> check_rank(np.eye(3), ["a", "b", "c"])
     """
     X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or not np.isfinite(X).all():
+        en, sv = _TEXTS.both("design_not_finite")
+        raise ArgumentError(en, sv=sv)
+    if len(names) != X.shape[1]:
+        en, sv = _TEXTS.both("names_length", n_names=len(names), n_columns=X.shape[1])
+        raise ArgumentError(en, sv=sv)
     # a matrix with fewer rows than columns needs the full V: the reduced one has only
     # row-space vectors, and its last row would name terms that are not collinear
     _, s, vt = np.linalg.svd(X, full_matrices=X.shape[0] < X.shape[1])

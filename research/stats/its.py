@@ -213,9 +213,27 @@ def _time_axis(col: pl.Series) -> tuple[np.ndarray, str]:
     raise DesignError(en, sv=sv)
 
 
+def _check_seasonality(seasonality: object, n_harmonics: object) -> None:
+    """Raise for a seasonality or number of harmonics that would silently fit no season."""
+    if seasonality is None:
+        return
+    if isinstance(seasonality, bool) or not isinstance(seasonality, int) or seasonality < 2:
+        en, sv = _ERRORS.both("bad_seasonality", value=seasonality)
+        raise ArgumentError(en, sv=sv)
+    # more harmonics than seasonality // 2 are capped there (documented); fewer than one
+    # would fit no season at all
+    if isinstance(n_harmonics, bool) or not isinstance(n_harmonics, int) or n_harmonics < 1:
+        en, sv = _ERRORS.both("bad_n_harmonics", value=n_harmonics)
+        raise ArgumentError(en, sv=sv)
+
+
 def _interruption_t(value: object, period: str) -> float:
     if period == "year":
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and float(value).is_integer()
+        ):
             return float(value)
         en, sv = _ERRORS.both("interruption_not_year", value=value)
         raise ArgumentError(en, sv=sv)
@@ -335,7 +353,8 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     seasonality
         Periods per year (12 for monthly data) or ``None``.
     season_terms, n_harmonics
-        ``"harmonic"`` (``n_harmonics`` Fourier pairs, default 2) or ``"dummies"``.
+        ``"harmonic"`` (``n_harmonics`` Fourier pairs, default 2, at least 1, at most
+        ``seasonality // 2``: more are capped there) or ``"dummies"``.
     control
         Name of a 0/1 column marking the comparison series (controlled ITS).
     series_breaks
@@ -359,9 +378,12 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     Raises
     ------
     ArgumentError
-        Unknown options, missing columns, unreadable time values.
+        Unknown options, missing columns, unreadable time values, a yearly interruption
+        that is not a whole year, ``seasonality`` not a whole number >= 2, ``n_harmonics``
+        below 1.
     DesignError
-        Checked before fitting: fewer than 2 pre- or 1 post-interruption periods,
+        Checked before fitting: fewer than 2 pre- or 2 post-interruption periods (the slope
+        change needs two),
         duplicated periods, a time column of an unusable type, a constant Gaussian outcome,
         counts that are all zero (there is no rate to model; the message says so, whatever
         ``overdispersion``), or counts that are all zero before or from the interruption
@@ -398,6 +420,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     if not 0 < level < 1:
         en, sv = _ERRORS.both("bad_level", level=level)
         raise ArgumentError(en, sv=sv)
+    _check_seasonality(seasonality, n_harmonics)
     if offset is not None and family != "poisson":
         en, sv = _ERRORS.both("offset_not_poisson")
         raise ArgumentError(en, sv=sv)
@@ -448,7 +471,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     tr_rows = group == 1 if group is not None else np.ones(t.size, bool)
     n_pre = int(np.sum(t[tr_rows] < t0))
     n_post = int(np.sum(t[tr_rows] >= t0))
-    if n_pre < 2 or n_post < 1:
+    if n_pre < 2 or n_post < 2:
         en, sv = _ERRORS.both(
             "too_few_periods", interruption=interruption, n_pre=n_pre, n_post=n_post
         )

@@ -109,7 +109,7 @@ from research.core.errors import ArgumentError
 from research.core.i18n import load_catalogue
 
 from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
-from ._resampling import at_least_as_extreme
+from ._resampling import at_least_as_extreme, random_generator
 from .identification import check_keywords
 
 __all__ = [
@@ -163,6 +163,18 @@ def _check_share(dilution: float, district_rate_ratio: float) -> float:
     return w
 
 
+def _rate_ratios(rate_ratio: Any) -> np.ndarray:
+    """``rate_ratio`` as floats: positive and finite where not NaN (a missing value)."""
+    try:
+        rr = np.asarray(rate_ratio, dtype=float)
+    except (TypeError, ValueError):
+        rr = np.array(-1.0)
+    if isinstance(rate_ratio, bool) or np.any(~np.isnan(rr) & ~((rr > 0) & np.isfinite(rr))):
+        en, sv = _TEXTS.both("rate_ratios_positive", value=rate_ratio)
+        raise ArgumentError(en, sv=sv)
+    return rr
+
+
 def dilute(rate_ratio: Any, share: float, district_rate_ratio: float = 1.0) -> Any:
     """Rate ratio in the measured area implied by a rate ratio in a pilot sub-area.
 
@@ -186,7 +198,8 @@ def dilute(rate_ratio: Any, share: float, district_rate_ratio: float = 1.0) -> A
     Raises
     ------
     ArgumentError
-        If ``share`` or ``district_rate_ratio`` is not positive, or their product exceeds 1.
+        If ``share`` or ``district_rate_ratio`` is not positive, or their product exceeds 1;
+        if a rate ratio is zero, negative or infinite (NaN passes through as missing).
 
     Examples
     --------
@@ -196,7 +209,7 @@ def dilute(rate_ratio: Any, share: float, district_rate_ratio: float = 1.0) -> A
     0.0266
     """
     w = _check_share(share, district_rate_ratio)
-    out = 1.0 - w * (1.0 - np.asarray(rate_ratio, dtype=float))
+    out = 1.0 - w * (1.0 - _rate_ratios(rate_ratio))
     return float(out) if out.ndim == 0 else out
 
 
@@ -228,7 +241,7 @@ def concentrate(rate_ratio: Any, share: float, district_rate_ratio: float = 1.0)
     0.8
     """
     w = _check_share(share, district_rate_ratio)
-    out = 1.0 - (1.0 - np.asarray(rate_ratio, dtype=float)) / w
+    out = 1.0 - (1.0 - _rate_ratios(rate_ratio)) / w
     out = np.where(out > 0, out, np.nan)
     return float(out) if out.ndim == 0 else out
 
@@ -423,7 +436,9 @@ class PowerNote:
         pilot-area event changes the measured area less than the MDE) or
         ``"permutation_size"`` (the plain randomization test rejects ``size`` of the time
         with no effect, more than its nominal level near ``alpha``: a treated unit noisier
-        than the placebos).
+        than the placebos), ``"no_baseline"`` (one baseline count, zero or missing: no
+        MDE; value ``baseline_count``) or ``"no_control_count"`` (one ``control_count``,
+        missing: no MDE).
     values
         The numbers the note refers to.
     """
@@ -615,15 +630,41 @@ def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarra
         if baseline_rate is None or population is None:
             en, sv = _TEXTS.both("baseline_missing")
             raise ArgumentError(en, sv=sv)
+        if isinstance(per, bool) or not (
+            isinstance(per, int | float) and math.isfinite(per) and per > 0
+        ):
+            en, sv = _TEXTS.both("per_positive", value=per)
+            raise ArgumentError(en, sv=sv)
         r, k1 = _as_array(baseline_rate, "baseline_rate")
         p, k2 = _as_array(population, "population")
+        for name, arr in (("baseline_rate", r), ("population", p)):
+            if np.isinf(arr).any():
+                en, sv = _TEXTS.both(
+                    "baseline_not_finite", name=name, value=float(arr[np.isinf(arr)].flat[0])
+                )
+                raise ArgumentError(en, sv=sv)
         b = r * p / float(per)
         kind = "series" if "series" in (k1, k2) else ("array" if b.ndim else "scalar")
     b = np.atleast_1d(b).astype(float)
+    if np.isinf(b).any():
+        en, sv = _TEXTS.both(
+            "baseline_not_finite", name="baseline_count", value=float(b[np.isinf(b)][0])
+        )
+        raise ArgumentError(en, sv=sv)
     if np.any(b[~np.isnan(b)] < 0):
         en, sv = _TEXTS.both("baseline_negative")
         raise ArgumentError(en, sv=sv)
     return b, kind
+
+
+def _check_levels(alpha: Any, power: Any) -> None:
+    for v, name in ((alpha, "alpha"), (power, "power")):
+        if isinstance(v, bool) or not (isinstance(v, int | float) and 0 < v < 1):
+            en, sv = _TEXTS.both("not_a_probability", name=name, value=v)
+            raise ArgumentError(en, sv=sv)
+    if power <= alpha:
+        en, sv = _TEXTS.both("power_not_above_alpha", power=power, alpha=alpha)
+        raise ArgumentError(en, sv=sv)
 
 
 def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
@@ -640,10 +681,7 @@ def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
         if v not in ch:
             en, sv = _TEXTS.both("not_supported", name=name, value=v, choices=", ".join(ch))
             raise ArgumentError(en, sv=sv)
-    for v, name in ((alpha, "alpha"), (power, "power")):
-        if not (isinstance(v, int | float) and 0 < v < 1):
-            en, sv = _TEXTS.both("not_a_probability", name=name, value=v)
-            raise ArgumentError(en, sv=sv)
+    _check_levels(alpha, power)
     for v, name in ((years_pre, "years_pre"), (years_post, "years_post")):
         if not (isinstance(v, int) and v >= 1):
             en, sv = _TEXTS.both("years_not_whole", name=name, value=v)
@@ -800,6 +838,10 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     )  # fmt: skip
     notes = _notes(model, alpha, inference, w)
     bad = ~(b > 0)
+    if kind == "scalar" and bad[0]:
+        notes.append(PowerNote("no_baseline", {"baseline_count": float(b[0])}))
+    elif kind == "scalar" and np.isnan(model.C[0]):
+        notes.append(PowerNote("no_control_count"))
     b_safe = np.where(bad, 1.0, b)
     safe = _Model(b=b_safe, C=np.where(bad, 1.0, model.C), J=model.J, years_pre=years_pre,
                   years_post=years_post, phi=model.phi, estimator=estimator)  # fmt: skip
@@ -969,7 +1011,7 @@ def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, eff
     if not (isinstance(n_sim, int) and n_sim >= 10):
         en, sv = _TEXTS.both("n_sim", value=n_sim)
         raise ArgumentError(en, sv=sv)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     if effects is None:
         L0 = _solve_mde(model, sign, alpha, power, inference, "alternative")[0]
         if np.isfinite(L0):
@@ -982,7 +1024,7 @@ def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, eff
         rr_d = 1.0 - (1.0 - rr_k) / w
     else:
         rr_d = np.atleast_1d(np.asarray(effects, dtype=float))
-        if np.any(rr_d <= 0):
+        if not np.all(np.isfinite(rr_d) & (rr_d > 0)):
             en, sv = _TEXTS.both("effects_positive")
             raise ArgumentError(en, sv=sv)
         rr_k = 1.0 - w * (1.0 - rr_d)
@@ -1069,7 +1111,9 @@ def power_at(
     >>> round(power_at(0.8, 100.0, years_pre=1, years_post=1), 3)
     0.319
     """
-    if not (isinstance(rate_ratio, int | float) and rate_ratio > 0):
+    if isinstance(rate_ratio, bool) or not (
+        isinstance(rate_ratio, int | float) and math.isfinite(rate_ratio) and rate_ratio > 0
+    ):
         en, sv = _TEXTS.both("rate_ratio_positive", value=rate_ratio)
         raise ArgumentError(en, sv=sv)
     k = _mde_settings(kwargs, "power_at")
@@ -1103,7 +1147,10 @@ def power_at(
     if estimator != "did_poisson":
         en, sv = _TEXTS.both("simulation_estimator")
         raise ArgumentError(en, sv=sv)
-    rng = np.random.default_rng(seed)
+    if isinstance(n_sim, bool) or not (isinstance(n_sim, int) and n_sim >= 10):
+        en, sv = _TEXTS.both("n_sim", value=n_sim)
+        raise ArgumentError(en, sv=sv)
+    rng = random_generator(seed)
     return _sim_power(model, delta, alpha, inference, n_sim, rng)
 
 

@@ -103,7 +103,7 @@ from research.core.warnings import (
     warning_text,
 )
 
-from ._resampling import MIN_REPLICATIONS, check_replications
+from ._resampling import MIN_REPLICATIONS, check_replications, random_generator
 from ._texts import TEXTS
 from .glm import rounding_floor
 
@@ -711,15 +711,17 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
     Raises
     ------
     ArgumentError
-        Missing column, unknown treated unit, repeated unit-period rows, unbalanced panel,
-        missing outcome, bad ``se_method``/``level``, ``replications`` below 50 (placebo
-        and bootstrap).
+        Missing column, no or an unknown treated unit, repeated unit-period rows, unbalanced
+        panel, missing outcome, bad ``se_method``/``level``, ``replications`` below 50
+        (placebo and bootstrap), a covariate that is not numeric, missing, infinite, the
+        outcome or an id column, a seed numpy would refuse.
     DesignError
-        Fewer than two pre-treatment periods, no post-treatment period, fewer than two
-        control units, or a standard-error method the design does not support (R synthdid's
-        conditions: placebo needs more control than treated units, ``placebo_se``; the
-        bootstrap and the jackknife are undefined with one treated unit, ``bootstrap_se``
-        and ``jackknife_se``, the jackknife also when one control carries all the weight).
+        Infinite outcome values, fewer than two pre-treatment periods, no post-treatment
+        period, fewer than two control units, or a standard-error method the design does
+        not support (R synthdid's conditions: placebo needs more control than treated
+        units, ``placebo_se``; the bootstrap and the jackknife are undefined with one
+        treated unit, ``bootstrap_se`` and ``jackknife_se``, the jackknife also when one
+        control carries all the weight).
 
     Warns
     -----
@@ -772,6 +774,10 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         en, sv = _ERRORS.both("bad_level", level=level)
         raise ArgumentError(en, sv=sv)
 
+    for c in covariates:
+        if c in (unit, time, outcome) or c not in data.columns or not data[c].dtype.is_numeric():
+            en, sv = _ERRORS.both("covariate_bad", col=c, outcome=outcome)
+            raise ArgumentError(en, sv=sv)
     data = data.select([unit, time, outcome, *covariates])
     if data.select(pl.struct(unit, time).is_duplicated().any()).item():
         en, sv = _ERRORS.both("repeated_rows", unit=unit, time=time)
@@ -779,9 +785,16 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
     if data[outcome].null_count() or data[outcome].cast(pl.Float64).is_nan().any():
         en, sv = _ERRORS.both("outcome_missing", outcome=outcome)
         raise DesignError(en, sv=sv)
+    if data[outcome].cast(pl.Float64).is_infinite().any():
+        en, sv = _ERRORS.both("outcome_not_finite", outcome=outcome)
+        raise DesignError(en, sv=sv)
     for c in covariates:
-        if data[c].null_count():
+        values = data[c].cast(pl.Float64)
+        if values.null_count() or values.is_nan().any():
             en, sv = _ERRORS.both("covariate_missing", col=c)
+            raise ArgumentError(en, sv=sv)
+        if values.is_infinite().any():
+            en, sv = _ERRORS.both("covariate_bad", col=c, outcome=outcome)
             raise ArgumentError(en, sv=sv)
     units = data[unit].unique(maintain_order=True).to_list()
     times = sorted(data[time].unique().to_list())
@@ -789,6 +802,9 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         en, sv = _ERRORS.both("unbalanced", rows=data.height, units=len(units), periods=len(times))
         raise DesignError(en, sv=sv)
     tr = _as_list(treated)
+    if not tr:
+        en, sv = _ERRORS.both("no_treated")
+        raise ArgumentError(en, sv=sv)
     missing = [u for u in tr if u not in units]
     if missing:
         en, sv = _ERRORS.both("treated_not_found", missing=missing, unit=unit)
@@ -856,7 +872,7 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         ]
     )
 
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     replicates = np.zeros(0)
     se = float("nan")
     warns: list[PilotbenchWarning] = []

@@ -70,11 +70,12 @@ from research.core.i18n import load_catalogue
 from research.core.warnings import (
     ExactFitInferenceWarning,
     NoComparisonUnitsWarning,
+    SingleTreatedUnitWarning,
     StaggeredWarning,
     TreatedFirstPeriodWarning,
 )
 
-from ._resampling import check_replications
+from ._resampling import check_replications, random_generator
 from ._texts import TEXTS
 from .glm import rounding_floor
 
@@ -637,7 +638,8 @@ class GroupTimeATT:
             level=self.level,
             outcome=self.outcome,
             influence=inf_o,
-            warnings=[_exact_warning(boot)] if exact else [],
+            warnings=[_exact_warning(boot)] * exact
+            + [w for w in self.warnings if isinstance(w, SingleTreatedUnitWarning)],
         )
 
 
@@ -715,7 +717,9 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         :class:`~research.core.warnings.ExactFitInferenceWarning` (a cell's 2x2 comparison
         fits every value exactly, the outcome being unit plus period effects there: its
         influence function is zero up to rounding, so its ``se`` and interval are NaN, not
-        zero, and it is left out of the pre-trend Wald test).
+        zero, and it is left out of the pre-trend Wald test);
+        :class:`~research.core.warnings.SingleTreatedUnitWarning` (one treated unit: its
+        standard errors understate the uncertainty; use a placebo-in-space comparison).
 
     Raises
     ------
@@ -776,12 +780,18 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
             raise ArgumentError(en, sv=sv)
     cols = [unit, time, outcome, cohort, *covariates] + ([weights] if weights else [])
     d = data.select(list(dict.fromkeys(cols))).with_columns(pl.col(cohort).fill_null(0))
+    if d.height == 0:
+        en, sv = _ERRORS.both("no_rows")
+        raise DesignError(en, sv=sv)
     if d.select(pl.struct(unit, time).is_duplicated().any()).item():
         en, sv = _ERRORS.both("repeated_rows", unit=unit, time=time)
         raise DesignError(en, sv=sv)
     for c in [outcome, *covariates] + ([weights] if weights else []):
         if d[c].null_count() or (d[c].dtype.is_float() and d[c].is_nan().any()):
             en, sv = _ERRORS.both("missing_values", col=c)
+            raise DesignError(en, sv=sv)
+        if d[c].dtype.is_float() and d[c].is_infinite().any():
+            en, sv = _ERRORS.both("not_finite_values", col=c)
             raise DesignError(en, sv=sv)
     if d.group_by(unit).agg(pl.col(cohort).n_unique().alias("k"))["k"].max() > 1:  # type: ignore[operator]
         en, sv = _ERRORS.both("cohort_varies", cohort=cohort)
@@ -811,6 +821,12 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     if weights and (w_unit < 0).any():
         en, sv = _ERRORS.both("negative_weights", weights=weights)
         raise ArgumentError(en, sv=sv)
+    if weights and not w_unit.sum() > 0:
+        en, sv = _ERRORS.both("zero_weights", weights=weights)
+        raise ArgumentError(en, sv=sv)
+    if (g_unit < 0).any():
+        en, sv = _ERRORS.both("negative_cohort", cohort=cohort, value=g_unit[g_unit < 0].min())
+        raise ArgumentError(en, sv=sv)
     tarr = np.array(times, dtype=float)
     # Cohorts after the last period behave as never treated (R did's pre-processing).
     g_unit = np.where(g_unit > tarr.max(), 0.0, g_unit)
@@ -826,9 +842,24 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         keep = ~early
         y, g_unit, xs, w_unit = y[keep], g_unit[keep], xs[keep], w_unit[keep]
     glist = np.unique(g_unit[g_unit > 0])
+    if glist.size == 0 and early.any():
+        en, sv = _ERRORS.both(
+            "all_treated_too_early", n=int(early.sum()), anticipation=anticipation
+        )
+        raise DesignError(en, sv=sv)
     if glist.size == 0:
         en, sv = _ERRORS.both("no_treated", cohort=cohort)
         raise DesignError(en, sv=sv)
+    if int((g_unit > 0).sum()) == 1:
+        # The influence function's variance over units then rests on one treated draw: the
+        # analytic and bootstrap SEs reflect the comparison units' spread only (placebo
+        # ATTs of the pre-periods lay ten such SEs from zero). Said, as diff_in_diff says it.
+        warns.append(
+            SingleTreatedUnitWarning(
+                "Only one treated unit: the influence-function standard errors and the "
+                "multiplier bootstrap do not reflect the treated unit's own variability."
+            )
+        )
     never = (g_unit == 0).any()
     if control_group == "never_treated" and not never:
         en, sv = _ERRORS.both("no_never_treated")
@@ -900,7 +931,7 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     inffunc = np.column_stack(infs)
     att_arr = np.array([c["estimate"] for c in cells])
     alpha = 1 - level
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     # influence functions at most this large are rounding noise (see glm.rounding_floor):
     # they are in the outcome's units, weighted by w, from the y.size values of the panel
     floor = rounding_floor(float(np.max(np.abs(y))) * max(1.0, float(w_unit.max())), y.size)

@@ -98,7 +98,7 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from ._resampling import at_least_as_extreme
+from ._resampling import at_least_as_extreme, random_generator
 from ._simplex import _null_space, _simplex_ls, tied_least_squares
 
 __all__ = [
@@ -982,7 +982,7 @@ def _nested_v(
 
         return loss / scale, grad
 
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     candidates = [
         ("equal", equal),
         (
@@ -1633,6 +1633,9 @@ class SyntheticControlResult(ResultDisplay):
 
         Raises
         ------
+        ArgumentError
+            If ``min_weight`` is not a number in [0, 1) (a weight of 1 or more would leave no
+            donor out, and the result would be empty).
         DesignError
             If the synthetic control has only one donor.
         EstimationError
@@ -1653,6 +1656,11 @@ class SyntheticControlResult(ResultDisplay):
         ----------
         Abadie, A., Diamond, A. and Hainmueller, J. (2015). AJPS 59(2), 495-510.
         """
+        if isinstance(min_weight, bool) or not (
+            isinstance(min_weight, int | float) and 0 <= min_weight < 1
+        ):
+            en, sv = _TEXTS.both("min_weight_range", value=min_weight)
+            raise ArgumentError(en, sv=sv)
         design = self._with_two_donors("leave_one_out")
         fits: dict[Any, SyntheticControlResult] = {}
         rows: list[dict[str, Any]] = []
