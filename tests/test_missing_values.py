@@ -118,3 +118,24 @@ def test_a_comparison_words_a_zero_count_as_no_reported_crimes(pages: dict[str, 
     text = " ".join(page_text(pages["small-candidate"]).split())
     assert "Bjurholm hade inga anmälda brott (95 % KI för takten upp till 155,5" in text
     assert "0,00 gånger rikets" not in text
+
+
+def test_a_year_without_a_row_breaks_the_trend_line() -> None:
+    """Bjurholm lacks 2012-2015 of one indicator (no rows at all): the line stops at 2011
+    and starts again in 2016; a straight line across the gap drew values that do not exist."""
+    import math
+
+    import polars as pl
+
+    from research.views.charts import trend_chart
+
+    years = [2010, 2011, 2016, 2017]
+    data = pl.DataFrame(
+        {"area_code": ["2403"] * 4, "year": years, "value": [40.0, 41.0, 39.0, 38.0]}
+    )
+    fig = trend_chart(data, series=[("2403", "Bjurholm")], title="t", ylabel="y")
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "Bjurholm"]
+    x, y = line.get_xdata(), line.get_ydata()
+    assert list(x) == list(range(2010, 2018))
+    gap = [xv for xv, yv in zip(x, y, strict=True) if yv is None or math.isnan(float(yv))]
+    assert gap == [2012, 2013, 2014, 2015]

@@ -333,3 +333,23 @@ def test_the_header_writes_the_years_as_the_report_does() -> None:
 
     assert _show("years", "2022-2022", "sv") == "2022"
     assert _show("years", "2020-2022", "en") == "2020\u20132022"
+
+
+def test_a_named_kommun_with_a_suppressed_count_is_not_drawn_or_scored(panel):
+    """Flen as pilot in 2022 rests on 1-4 estimated crimes: its table cells read "..", so
+    its labelled point (with an interval bar) must not be on the chart either, nor its need
+    and detectability scores (ranks of the hidden ratio and MDE) in the table."""
+    rep = candidate_screening(panel=panel, pilot="0482", years="2022-2022")
+    assert 1 <= pooled(panel, "0482", (2022, 2022))[0] <= 4
+    drawn = rep.chart_data().filter(pl.col("area_code") == "0482").row(0, named=True)
+    assert drawn["suppressed"] and drawn["ratio"] is None and drawn["mde_pct"] is None
+    chart = str(rep.overview_chart())
+    assert "Flen (pilot)) visas inte" in text(chart) or "Flen (pilot) visas inte" in text(chart)
+    alt = unescape(re.search(r'alt="([^"]+)"', chart).group(1))
+    assert "Flen (pilot) visas inte, eftersom kvoten skulle vila på 1–4 skattade brott" in alt
+    small = [
+        r for r in rep.formatted_rows().iter_rows(named=True) if 1 <= r["count_est_total"] <= 4
+    ]
+    assert small, "the table shows no kommun with 1-4 crimes: choose another case"
+    for r in small:
+        assert (r["ratio"], r["need_score"], r["mde"], r["det_score"]) == ("..",) * 4, r

@@ -41,7 +41,7 @@ from research.core.errors import (
     ReportError,
     UnknownIndicatorError,
 )
-from research.core.i18n import load_catalogue
+from research.core.i18n import Both, load_catalogue
 from research.core.offload import ENV as OFFLOAD_ENV
 from research.core.paths import data_dir, reports_dir
 from research.core.version import __version__
@@ -161,6 +161,7 @@ def _provenance(lang: str, commit: str) -> dict[str, Any]:
         "polars": version("polars"),
         "sources": sources,
         "files_label": COMMON("files_label", lang),
+        "files_print_note": COMMON("files_print_note", lang),
         "files": files,
     }
 
@@ -362,10 +363,38 @@ def export_html(
         kicker=kicker,
         params=_header_params(params, lang),
         params_label=COMMON("params_label", lang),
+        title_css=_css_string(str(title)),
+        page_footer=_css_content(COMMON["page_footer"][lang], ("page", "pages")),
         body=body,
         prov=_provenance(lang, git_commit() if commit is None else commit),
     )
     return add_csv_downloads(page, lang, stem=_TEXTS("csv_stem", lang))
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string inside ``<style>``: backslash, quote and ``<`` escaped.
+
+    ``<`` too, so that no text can close the style element; a line break becomes a space.
+    """
+    escaped = (
+        text.replace("\\", "\\5c ").replace('"', "\\22 ").replace("<", "\\3c ").replace("\n", " ")
+    )
+    return f'"{escaped}"'
+
+
+def _css_content(template: str, counters: tuple[str, ...]) -> str:
+    """A catalogue template as a CSS ``content`` value, ``{name}`` as ``counter(name)``.
+
+    >>> _css_content("sida {page} av {pages}", ("page", "pages"))
+    '"sida " counter(page) " av " counter(pages)'
+    """
+    parts = re.split(r"\{(" + "|".join(counters) + r")\}", template)
+    out = [
+        f"counter({part})" if i % 2 else _css_string(part)
+        for i, part in enumerate(parts)
+        if i % 2 or part
+    ]
+    return " ".join(out)
 
 
 def _header_params(params: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -686,10 +715,8 @@ def _prepare_output(root: Path, staging: Path) -> None:
     from research.core.locking import describe_os_error
 
     if root.exists() and not root.is_dir():
-        raise ParameterError(
-            f"{root}: the reports folder is a file, not a folder; give --output a folder",
-            sv=f"{root}: rapportmappen är en fil, inte en mapp; ge --output en mapp",
-        )
+        en, sv = _TEXTS.both("output_is_a_file", root=root)
+        raise ParameterError(en, sv=sv)
     try:
         staging.mkdir(parents=True)
         probe = staging / ".probe"
@@ -697,14 +724,9 @@ def _prepare_output(root: Path, staging: Path) -> None:
         probe.unlink()
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ParameterError(
-            f"{describe_os_error(exc, root)}; no report was written (the previous ones are "
-            "unchanged). Give --output a writable folder.",
-            sv=(
-                f"{describe_os_error(exc, root, 'sv')}; ingen rapport skrevs (de tidigare är "
-                "oförändrade). Ge --output en skrivbar mapp."
-            ),
-        ) from exc
+        cause = Both(en=describe_os_error(exc, root), sv=describe_os_error(exc, root, "sv"))
+        en, sv = _TEXTS.both("output_not_writable", cause=cause)
+        raise ParameterError(en, sv=sv) from exc
     now = time.time()
     for old in staging.parent.iterdir():
         try:

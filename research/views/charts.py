@@ -690,7 +690,11 @@ def trend_chart(
             st = STYLES[i % len(STYLES)]
             if not points.get(code):
                 continue
-            x, y = [p[0] for p in points[code]], [p[1] for p in points[code]]
+            # every year from the first to the last: a year without a row is a gap in the
+            # line (None), never a straight line drawn across years that have no value
+            by_year = dict(points[code])
+            x = list(range(min(by_year), max(by_year) + 1))
+            y = [by_year.get(t) for t in x]
             ax.plot(
                 x,
                 y,

@@ -111,15 +111,11 @@ def sensitivity_ranks(
     ['area_code', 'area_name', 'equal', 'need_only']
     """
     if not weight_sets:
-        raise ParameterError(
-            "weight_sets is empty; give at least one set of weights",
-            sv="weight_sets är tom; ge minst en uppsättning vikter",
-        )
+        en, sv = TEXTS.both("check_weight_sets_empty")
+        raise ParameterError(en, sv=sv)
     if not isinstance(k, int) or k < 1:
-        raise ParameterError(
-            f"k must be a positive integer; got {k!r}",
-            sv=f"k ska vara ett positivt heltal; fick {k!r}",
-        )
+        en, sv = TEXTS.both("check_k", k=k)
+        raise ParameterError(en, sv=sv)
     ranks: pl.DataFrame | None = None
     for name, w in weight_sets.items():
         tab = screen_candidates(panel, weights=w, **screen_kw)  # type: ignore[arg-type]
@@ -459,8 +455,8 @@ class CandidateScreening:
     def formatted_rows(self) -> pl.DataFrame:
         """The main table as text, small counts suppressed with ``..``.
 
-        Cells resting on the estimated count (the count, the rate ratio with its interval and
-        the minimum detectable decrease) are hidden by
+        Cells resting on the estimated count (the count, the rate ratio with its interval, the
+        minimum detectable decrease and their scores) are hidden by
         :func:`research.stats.rates.suppress_small` when the pooled estimated count is 1 to
         ``min_count - 1``.
         """
@@ -483,9 +479,11 @@ class CandidateScreening:
                 "extra": rows["extra"],
             }
         )
+        # the need and detectability scores are ranks of the ratio and the MDE: a score would
+        # place the hidden value among the others (the total, which mixes three scores, stays)
         return suppress_small(
             txt,
-            ["count", "ratio", "interval", "mde"],
+            ["count", "ratio", "interval", "need_score", "mde", "det_score"],
             count_col="count_est_total",
             min_count=self.min_count,
         )
@@ -777,7 +775,12 @@ class CandidateScreening:
         return self.shown().filter(~pl.col("extra")).head(_CHART_K)["area_code"].to_list()
 
     def chart_data(self) -> pl.DataFrame:
-        """Rows drawn in the overview chart: every kommun with its role and label."""
+        """Rows drawn in the overview chart: every kommun with its role and label.
+
+        The values of a named kommun (focus, pilot, top) whose pooled estimated count is
+        suppressed in the tables are null here (``suppressed`` true): not drawn, and said in
+        the chart's texts. Unnamed kommuner are drawn as anonymous dots.
+        """
         top = self.chart_top()
         tab = pl.DataFrame(self.table)
         role = (
@@ -790,6 +793,15 @@ class CandidateScreening:
             .otherwise(pl.lit("other"))
         )
         pilot_label = TEXTS("pilot_chart_label", self.lang, name=self.pilot.name)
+        # a value the tables suppress (1 to min_count - 1 estimated crimes) is not drawn for a
+        # kommun the chart names (the focus, the pilot, the top ones): its labelled point would
+        # give away what the table hides; the other kommuner are unnamed dots
+        count = pl.col("count_est_total").round(0)
+        small = (count >= 1) & (count < self.min_count) & (role != "other")
+
+        def shown(column: str) -> pl.Expr:
+            return pl.when(small).then(None).otherwise(pl.col(column))
+
         return tab.select(
             "area_code",
             "rank",
@@ -798,10 +810,11 @@ class CandidateScreening:
             .otherwise(pl.col("area_name") + " (" + pl.col("rank").cast(pl.String) + ")")
             .alias("label"),
             role.alias("role"),
-            pl.col("need_rate_ratio_est").alias("ratio"),
-            pl.col("need_lower_est").alias("lower"),
-            pl.col("need_upper_est").alias("upper"),
-            pl.col("detect_mde_pct").alias("mde_pct"),
+            shown("need_rate_ratio_est").alias("ratio"),
+            shown("need_lower_est").alias("lower"),
+            shown("need_upper_est").alias("upper"),
+            shown("detect_mde_pct").alias("mde_pct"),
+            small.fill_null(False).alias("suppressed"),
         )
 
     def _alt_values(self, r: Mapping) -> str:
@@ -885,7 +898,16 @@ class CandidateScreening:
             .row(0, named=True)
         )
         lo = drawable.drop_nulls("mde_pct").sort("mde_pct").row(0, named=True)
-        n_missing = d.height - drawable.height
+        names = ", ".join(d.filter(pl.col("suppressed")).sort("label")["label"].to_list())
+        n_small = int(d["suppressed"].sum())
+        n_missing = d.height - drawable.height - n_small
+        hidden = (
+            TEXTS.count(
+                "chart_small_hidden", n_small, self.lang, names=names, small=self.small_range()
+            )
+            if n_small
+            else ""
+        )
         alt = TEXTS(
             "screening_chart_alt",
             self.lang,
@@ -895,7 +917,14 @@ class CandidateScreening:
             last=last,
             years=self.years_text(),
             n_undet=n_undet,
-            n_missing=TEXTS("alt_missing", self.lang, n=n_missing) if n_missing else "",
+            n_missing=(TEXTS("alt_missing", self.lang, n=n_missing) if n_missing else "")
+            + (
+                TEXTS.count(
+                    "alt_small_hidden", n_small, self.lang, names=names, small=self.small_range()
+                )
+                if n_small
+                else ""
+            ),
             named=self._alt_named(d, fr),
             max_name=hi["label"],
             max_rr=self._num(hi["ratio"]),
@@ -904,7 +933,9 @@ class CandidateScreening:
         )
         return (
             self._h2("chart")
-            + html.paragraph(TEXTS("chart_intro", self.lang, level=level))
+            + html.paragraph(
+                TEXTS("chart_intro", self.lang, level=level) + (f" {hidden}" if hidden else "")
+            )
             + html.figure(fig, alt=alt, source=self.source_line())
         )
 
