@@ -47,3 +47,23 @@ def test_report_in_headless_chromium(report_html: Path) -> None:
     assert len(load.screenshot) > 50_000  # a rendered page, not a blank one
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.png").write_bytes(load.screenshot)  # for review
+
+
+def test_a_phone_width_page_does_not_scroll_sideways(report_html: Path) -> None:
+    """At 400 CSS px the report's tables were wider than the screen (the page was 739 px
+    wide and scrolled sideways); a wide table now scrolls inside itself."""
+    from .browser import browser
+
+    with browser() as b:
+        page = b.new_page(viewport={"width": 400, "height": 800})
+        page.goto(page_url(report_html))
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        tables = page.evaluate(
+            "Array.from(document.querySelectorAll('table.data')).map(t => "
+            "[t.getBoundingClientRect().right, t.scrollWidth > t.clientWidth])"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-400px.png"))
+    assert page_width <= 400, f"the page is {page_width} px wide at a 400 px viewport"
+    assert tables and all(right <= 400 for right, _ in tables)
+    assert any(scrolls for _, scrolls in tables)  # the widest tables scroll on their own

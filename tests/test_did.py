@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from research.core.errors import ArgumentError, DesignError
-from research.core.warnings import LevelShiftsCollinearWarning, SeriesBreakWarning
+from research.core.warnings import LevelShiftsCollinearWarning, SeriesBreakWarning, warning_text
 from research.stats.did import diff_in_diff, event_study
 
 from .swedish import english_words
@@ -951,5 +951,7 @@ def test_an_event_time_only_a_zero_count_fits_is_not_estimated():
     assert math.isnan(coef[-4]["rate_ratio"]) and math.isnan(coef[-4]["rr_lower"])
     assert all(math.isfinite(coef[e]["rate_ratio"]) for e in (-9, -8, -7, -6, -5, -3, -2, 0, 1))
     (w,) = [w for w in res.warnings if w.code == "no-finite-event-estimate"]
-    assert w.values["event_times"] == ["-4"]
+    assert w.values["event_times"] == [-4]
+    # worded with the minus sign every number in the reports has, not a hyphen (a dash)
+    assert warning_text(w, "sv").startswith("Händelsetid \u22124:")
     assert res.pretrend is not None and res.pretrend.df == 7  # the 8 leads but -4

@@ -715,8 +715,13 @@ def _plain(value: object, lang: str) -> str:
         return ", ".join(_plain(v, lang) for v in value)
     if isinstance(value, float):
         text = f"{value:g}"
-        return text.replace(".", ",") if lang == "sv" else text
-    return str(value)
+        text = text.replace(".", ",") if lang == "sv" else text
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        return str(value)
+    # the minus sign U+2212, as every number in the reports (-3 read as a dash)
+    return text.replace("-", "\u2212", 1) if text.startswith("-") else text
 
 
 def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object) -> str:

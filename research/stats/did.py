@@ -1598,11 +1598,11 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
         else np.zeros(m, dtype=bool)
     )
     if free.any():
-        years = [str(e) for e, f in zip(ev_levels, free, strict=True) if f]
+        years = [int(e) for e, f in zip(ev_levels, free, strict=True) if f]
         warns.append(
             NoFiniteEventEstimateWarning(
-                f"Event times {', '.join(years)}: a zero count only the treated unit's own "
-                "event dummy can fit has no finite estimate; not shown.",
+                f"Event times {', '.join(map(str, years))}: a zero count only the treated "
+                "unit's own event dummy can fit has no finite estimate; not shown.",
                 event_times=years,
             )
         )

@@ -53,6 +53,7 @@ def _values(conclusion: Conclusion, lang: str) -> dict:
     evidence = conclusion.evidence
     sig = _significant(conclusion)
     lead = sig[0] if sig else None
+    counted = "_counted" if evidence.not_estimated else ""
     mde = (
         _pct_change(1 - evidence.mde_pct_district / 100, lang)
         if math.isfinite(evidence.mde_pct_district)
@@ -62,6 +63,8 @@ def _values(conclusion: Conclusion, lang: str) -> dict:
         names=", ".join(estimator_name(e.key, lang) for e in sig),
         n_sig=len(sig),
         n=len(evidence.estimates),
+        none_of=TEXTS.count(f"none_of{counted}", len(evidence.estimates), lang),
+        n_methods=TEXTS.count(f"n_methods{counted}", len(evidence.estimates), lang),
         change=_pct_change(lead.rate_ratio, lang) if lead else "",
         plausible=format_percent(evidence.plausible_pct, 0, lang),
         power=power_pct(evidence.power_plausible, lang)

@@ -23,12 +23,22 @@ from .texts import TEXTS
 __all__ = ["findings", "no_estimate_periods"]
 
 
+def _synth_att(att: float, att_pct: float, lang: str) -> str:
+    """The synthetic control's ATT with its direction in words and its signed percentage."""
+    size = format_number(abs(att), 2, lang)
+    if size == format_number(0, 2, lang):
+        return TEXTS("synth_att_equal", lang)
+    pct = format_percent(att_pct, 1, lang)
+    pct = pct if att_pct < 0 else f"+{pct}"
+    key = "synth_att_higher" if att > 0 else "synth_att_lower"
+    return TEXTS(key, lang, att=size, att_pct=pct)
+
+
 def _synth(rep: Any) -> str:
     a, lang = rep.analysis, rep.lang
     s, sd = a.synth, a.sdid
     kw = dict(
-        att=format_number(s.att, 2, lang),
-        att_pct=format_percent(s.att_pct, 1, lang),
+        synth_att=_synth_att(s.att, s.att_pct, lang),
         p_synth=TEXTS("p_of", lang, p=p_text(s.placebo.p_value, lang), n=s.placebo.n_included),
         rr=rr_text(sd.rate_ratio, lang),
         sdid_att=format_number(sd.att, 2, lang),
