@@ -235,3 +235,16 @@ def test_screenings_with_different_focus_kommuner_are_told_apart() -> None:
     assert _area_names({"pilot": "0180", "focus": "Markaryd", "lan": "07"}, "en") == (
         "pilot Stockholm, focus Markaryd, län Kronobergs län"
     )
+
+
+def test_a_first_run_has_no_empty_column_of_changes() -> None:
+    entry = IndexEntry("pilot_effect", {"pilot": "0180"}, "ok", href="a/report.html")
+    first = index_page([entry], schedule="vecka", compared=False)
+    assert "Sedan förra körningen" not in first
+    assert re.search(r"<tr[^>]*><td>.*?</tr>", first).group(0).count("<td") == 6
+    later = index_page(
+        [IndexEntry("pilot_effect", {"pilot": "0180"}, "ok", href="a/report.html", change="new")],
+        schedule="vecka",
+        compared=True,
+    )
+    assert "Sedan förra körningen" in later and ">ny</td>" in later

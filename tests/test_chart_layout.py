@@ -186,3 +186,63 @@ def test_trend_chart_draws_each_area_in_year_order_within_years() -> None:
         assert list(lines[label].get_xdata()) == want["year"].to_list()
         assert list(lines[label].get_ydata()) == want["value"].to_list()
     assert "Riket" not in lines and len([k for k in lines if not k.startswith("_")]) == 2
+
+
+def test_the_sdid_chart_labels_only_its_years_and_keeps_its_weights_label_inside() -> None:
+    """Flen's SDID chart labelled 2023, a year without data (the room right of 2022 is for
+    the end labels), and its "årsvikter" label stood left of the axis over the tick labels."""
+    from research.views.pilot_effect.charts import ChartFrame, sdid_chart
+
+    years = list(range(2015, 2023))
+    fig = sdid_chart(
+        years,
+        [6.1, 6.0, 23.6, 0.0, 6.0, 6.1, 0.0, 18.6],
+        [6.3, 7.9, 19.2, 0.5, 6.2, 4.6, -1.0, -1.1],
+        [0.03, 0.02, 0.0, 0.3, 0.4, 0.25],
+        treated_label="Flen",
+        control_label="SDID:s jämförelse",
+        weights_label="årsvikter",
+        frame=ChartFrame("Grov kvinnofridskränkning", "per 100 000"),
+    )
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert shown and shown[-1] == "2022" and "2023" not in shown
+    (label,) = [t for t in fig.axes[1].texts if t.get_text() == "årsvikter"]
+    box = label.get_window_extent()
+    frame = ax.get_window_extent()
+    assert box.x0 >= frame.x0 and box.y0 >= frame.y0, (box, frame)
+
+
+def test_an_event_year_without_an_estimate_is_marked_not_left_blank() -> None:
+    """Flen's event study had no estimate for 2018 and 2021 (zero counts only the treated
+    kommun's own term can fit): the years were blank, as if there were no data; the ratio
+    ticks read "20,00" and "0,05" where "20" and "0,05" say it."""
+    import polars as pl
+
+    from research.views.pilot_effect.charts import ChartFrame, event_study_chart
+
+    nan = float("nan")
+    coefficients = pl.DataFrame(
+        {
+            "event_time": [-3, -2, -1, 0, 1],
+            "rate_ratio": [0.7, nan, 1.0, nan, 3.7],
+            "rr_lower": [0.05, nan, 1.0, nan, 0.4],
+            "rr_upper": [11.0, nan, 1.0, nan, 30.0],
+            "is_reference": [False, False, True, False, False],
+        }
+    )
+    fig = event_study_chart(
+        coefficients,
+        treatment_year=2021,
+        reference_label="referens",
+        frame=ChartFrame("t", "kvot"),
+        missing_label="× ingen skattning",
+    )
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    crosses = [ln for ln in ax.get_lines() if ln.get_marker() == "x"]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [2019, 2021]
+    assert [t.get_text() for t in ax.texts].count("× ingen skattning") == 1
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "20" in ticks and "1" in ticks and not any(t.endswith(",00") for t in ticks)

@@ -310,3 +310,18 @@ def test_a_candidate_missing_from_the_funnel_is_not_said_to_lie_within_it() -> N
     assert f"de {res.areas.height} kommuner som har det" in text
     assert "inom gränserna" not in text
     assert not any("tratt" in f.lower() or "gränserna" in f for f in findings(rep))
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_summary_says_which_area_has_no_trend(lang: str) -> None:
+    """Flen's trend is not estimated (fewer than 5 crimes a year): the summary's list of
+    annual changes named only Stockholm and riket, as if the candidate had been forgotten."""
+    from research.views.pilot_vs_candidate.summary import findings
+
+    rep = pilot_vs_candidate(candidate="0482", lang=lang)
+    assert rep.trend_result(rep.indicators[0], "0482") is None
+    (line,) = [f for f in findings(rep) if f.startswith(("Årlig förändring", "Annual change"))]
+    words = {"sv": "Flen ingen trend skattad (färre än 5 anmälda brott per år", "en": (
+        "Flen no trend estimated (fewer than 5 reported crimes a year")}  # fmt: skip
+    assert words[lang] in line
+    assert "Stockholm" in line

@@ -73,15 +73,15 @@ def area_level(level: str) -> Both:
 def require_kommun(
     area: Area,
     param: str,
-    hint: str | None = None,
-    hint_sv: str | None = None,
+    hint: Both | None = None,
 ) -> Area:
     """``area`` if it is a kommun, else a :class:`ParameterError` naming ``param``.
 
     The one check of a report parameter that must be a kommun (a candidate, the screening's
     focus, the pilot of an effect analysis): it says which level was given and ends in
-    ``hint`` (``hint_sv`` in Swedish), an example of a valid kommun; by default "Give a
-    kommun's code or name, e.g. '0126' or 'Huddinge'." (``kommun_hint`` in the catalogue).
+    ``hint`` (a :class:`~research.core.i18n.Both` from the caller's catalogue), an example of
+    a valid kommun; by default "Give a kommun's code or name, e.g. '0126' or 'Huddinge'."
+    (``kommun_hint`` in the catalogue).
 
     Examples
     --------
@@ -97,7 +97,7 @@ def require_kommun(
             param=param,
             area=area.label(),
             level=area_level(area.level),
-            hint=Both(en=hint or default.en, sv=hint_sv or default.sv),
+            hint=hint or default,
         )
         raise ParameterError(en, sv=sv)
     return area

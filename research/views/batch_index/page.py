@@ -225,17 +225,13 @@ def index_page(
             raise ArgumentError(en, sv=sv)
     n_reports = sum(1 for e in entries if e.href)
     n_failed = sum(1 for e in entries if e.status == "failed")
+    # the column of changes only when a previous run was compared (a first run has none:
+    # an empty column headed "since the last run" said nothing)
+    with_change = any(e.change for e in entries)
+    columns = ["col_report", "col_areas", "col_lang", "col_status", "col_created", "col_duration"]
     head = "".join(
         f'<th scope="col"{" class=num" if k == "col_duration" else ""}>{esc(_T(k, lang))}</th>'
-        for k in (
-            "col_report",
-            "col_areas",
-            "col_lang",
-            "col_status",
-            "col_created",
-            "col_duration",
-            "col_change",
-        )
+        for k in columns + ["col_change"] * with_change
     )
     body = []
     for e in entries:
@@ -251,7 +247,9 @@ def index_page(
             f"<td>{esc(_area_names(e.parameters, lang))}</td>"
             f"<td>{esc(_lang_name(e.parameters, lang))}</td><td>{status}</td>"
             f"<td>{esc(format_when(e.generated, lang) if e.generated else '')}</td>"
-            f'<td class="num">{esc(format_duration(e.seconds, lang))}</td><td>{change}</td></tr>'
+            f'<td class="num">{esc(format_duration(e.seconds, lang))}</td>'
+            + (f"<td>{change}</td>" if with_change else "")
+            + "</tr>"
         )
     changes = ""
     if schedule:

@@ -141,7 +141,7 @@ def _kommun(area: Area, param: str, hint: str | None = None) -> Area:
     ``hint`` is the id of the hint in the report's catalogue; by default, the shared one
     (give a kommun's code or name).
     """
-    return require_kommun(area, param, *(TEXTS.both(hint) if hint else ()))
+    return require_kommun(area, param, TEXTS.phrase(hint) if hint else None)
 
 
 def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument each

@@ -122,12 +122,24 @@ def gap_chart(
     return fig
 
 
+def _ratio_tick(value: float, lang: str) -> str:
+    """A ratio tick with the decimals it needs, up to three significant digits.
+
+    >>> [_ratio_tick(v, "sv") for v in (20.0, 1.0, 1.25, 0.5, 0.05)]
+    ['20', '1', '1,25', '0,5', '0,05']
+    """
+    text = f"{value:.3g}"
+    decimals = 0 if "e" in text or "." not in text else len(text.split(".")[1])
+    return format_number(value, decimals, lang)
+
+
 def event_study_chart(
     coefficients: pl.DataFrame,
     *,
     treatment_year: int,
     reference_label: str,
     frame: ChartFrame,
+    missing_label: str = "",
 ) -> Figure:
     """Event-study rate ratios with intervals, by calendar year, on a log scale.
 
@@ -143,11 +155,17 @@ def event_study_chart(
         definition).
     frame
         The title, the y label and the period marks.
+    missing_label
+        Already translated; written once beside the grey "×" that marks, on the line at 1,
+        each year without a finite estimate (a zero count only the treated kommun's own
+        term can fit: :class:`~research.core.warnings.NoFiniteEventEstimateWarning`). A
+        year left blank read as a year with no data.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Squares before the treatment year, circles from it, with their intervals.
+        Squares before the treatment year, circles from it, with their intervals; ratio
+        ticks with as many decimals as they need (``20``, ``1,5``, ``0,05``).
     """
     with house_figure(3.6) as (fig, ax):
         c = coefficients.sort("event_time")
@@ -177,6 +195,17 @@ def event_study_chart(
                 )  # fmt: skip
         ax.plot(x[ref], rr[ref], marker="D", linestyle="none", markerfacecolor="white",
                 markeredgecolor="#000000", markersize=6)  # fmt: skip
+        missing = ~ref & ~drawable
+        if missing.any():
+            ax.plot(x[missing], np.ones(int(missing.sum())), marker="x", linestyle="none",
+                    color="#4d4d4d", markersize=7, markeredgewidth=1.5)  # fmt: skip
+            if missing_label:
+                ax.annotate(
+                    missing_label, (x[missing][0], 1.0), xytext=(0, 9),
+                    textcoords="offset points", fontsize=9.5, ha="center", va="bottom",
+                    color="#4d4d4d", zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+                )  # fmt: skip
         ax.annotate(
             reference_label, (x[ref][0], 1.0), xytext=(0, -14), textcoords="offset points",
             fontsize=9.5, ha="center", va="top",
@@ -189,7 +218,7 @@ def event_study_chart(
         ax.yaxis.set_minor_locator(
             matplotlib.ticker.LogLocator(subs=(1.25, 1.5, 3.0, 4.0, 6.0, 8.0))
         )
-        ratio = matplotlib.ticker.FuncFormatter(lambda v, _: format_number(v, 2, frame.marks.lang))
+        ratio = matplotlib.ticker.FuncFormatter(lambda v, _: _ratio_tick(v, frame.marks.lang))
         ax.yaxis.set_major_formatter(ratio)
         # minor ticks labelled only on a short axis: over more than a decade their labels
         # piled up ("40,00 30,00 20,00 15,00 ...")
@@ -305,9 +334,11 @@ def sdid_chart(
         ax2.tick_params(axis="x", which="both", labelbottom=False, bottom=False)
         if lam.size and lam.max() > 0:
             first = int(np.argmax(lam > 0))
+            # above the first weighted year's bar, inside the band the bars keep free (left of
+            # the axis it ran into the y tick labels)
             ax2.annotate(
-                weights_label, (xs[first] - 0.4, lam[first] / 2), fontsize=9.5,
-                color="#555555", ha="right", va="center",
+                weights_label, (xs[first] - 0.3, lam[first] + 0.06), fontsize=9.5,
+                color="#555555", ha="left", va="bottom",
             )  # fmt: skip
         ax.set_zorder(ax2.get_zorder() + 1)
         ax.patch.set_visible(False)
@@ -325,4 +356,6 @@ def sdid_chart(
         ax.set_title(textwrap.fill(frame.title, 68), loc="left", pad=title_pad(rows))
         ax.set_ylabel(frame.ylabel)
         _number_axis(ax, 0, frame.marks.lang)
+        # the room on the right is for the end labels, not a year without data
+        ax.set_xticks([t for t in ax.get_xticks() if xs[0] <= t <= xs[-1]])
     return fig

@@ -236,12 +236,7 @@ def check_parameters(*, lang: str = "sv", **params: object) -> Area:
     """
     fmt.check_lang(lang)
     pilot = load_areas().resolve(case_parameter("pilot", str(params.get("pilot") or "")))
-    require_kommun(
-        pilot,
-        "pilot",
-        "The data is kommun-level: for the Södermalm pilot use Stockholm ('0180').",
-        "Data finns per kommun: för piloten på Södermalm, ange Stockholm ('0180').",
-    )
+    require_kommun(pilot, "pilot", TEXTS.phrase("pilot_kommun_hint"))
     pilot_start = str(case_parameter("pilot_start", str(params.get("pilot_start") or "")))
     fmt.format_month(pilot_start, lang)  # validates "YYYY-MM"
     start_year = int(params.get("start_year", 2008))  # type: ignore[call-overload]

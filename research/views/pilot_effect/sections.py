@@ -664,6 +664,7 @@ class PilotEffect:
             treatment_year=a.treatment_year,
             reference_label=self._t("event_reference"),
             frame=self._frame("event_title", self._t("event_ylabel"), a.breaks_fit),
+            missing_label=self._t("event_no_estimate"),
         )
         out += self._figure(
             fig,

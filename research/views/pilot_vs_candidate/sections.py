@@ -632,13 +632,19 @@ class PilotVsCandidate:
                 v[1] for k, v in self._memo.items() if isinstance(k, tuple) and k[0] == "trend"
             ]
         found = set(reasons)
-        first, last = self.trend_years
-        kw = {"min_years": MIN_TREND_YEARS, "min_count": DEFAULT_MIN_COUNT}
-        kw |= {"first": first, "last": last}
-        why = [TEXTS(f"no_trend_{r}", self.lang, **kw) for r in NO_TREND_REASONS if r in found]
+        why = [self.no_trend_reason(r) for r in NO_TREND_REASONS if r in found]
         if not why:  # cannot happen: a ".." trend has a reason
-            return [TEXTS("legend_no_trend", self.lang, **kw)]
+            first, last = self.trend_years
+            return [TEXTS("legend_no_trend", self.lang, first=first, last=last)]
         return [TEXTS("legend_no_trend_because", self.lang, reasons="; ".join(why))]
+
+    def no_trend_reason(self, reason: str) -> str:
+        """Why no trend is estimated, in words (``reason`` one of :data:`NO_TREND_REASONS`)."""
+        first, last = self.trend_years
+        return TEXTS(
+            f"no_trend_{reason}", self.lang, min_years=MIN_TREND_YEARS,
+            min_count=DEFAULT_MIN_COUNT, first=first, last=last,
+        )  # fmt: skip
 
     def trend_table(self) -> html.Html:
         """Annual % change since the first year after the 2015 break, with intervals."""

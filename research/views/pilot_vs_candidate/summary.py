@@ -141,18 +141,22 @@ def _trend(rep: Any) -> str | None:
     lang, ind = rep.lang, rep.indicators[0]
     parts = []
     for area in rep.areas:
+        name = TEXTS("sum_riket", lang) if area.level == "riket" else area.name
         tr = rep.trend_result(ind, area.code)
         if tr is not None:
             parts.append(
                 TEXTS(
                     "sum_trend_area",
                     lang,
-                    area=TEXTS("sum_riket", lang) if area.level == "riket" else area.name,
+                    area=name,
                     pct=format_number(tr.pct_change, 1, lang),
                     ci=format_interval(tr.lower, tr.upper, 1, lang),
                 )
             )
-    if not parts:
+        else:  # said, not left out: the list read as if the candidate had been forgotten
+            gap = rep.trend_gap(ind, area.code)
+            parts.append(TEXTS("sum_trend_none", lang, area=name, reason=rep.no_trend_reason(gap)))
+    if all(rep.trend_result(ind, a.code) is None for a in rep.areas):
         return None
     first, last = rep.trend_years
     return TEXTS("sum_trend", lang, first=first, last=last, areas="; ".join(parts))
