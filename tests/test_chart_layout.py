@@ -246,3 +246,30 @@ def test_an_event_year_without_an_estimate_is_marked_not_left_blank() -> None:
     assert [t.get_text() for t in ax.texts].count("× ingen skattning") == 1
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert "20" in ticks and "1" in ticks and not any(t.endswith(",00") for t in ticks)
+
+
+def test_the_screening_charts_legend_fits_the_figure() -> None:
+    """Four legend entries in one row were wider than the figure: the first marker and
+    "Other kommuner" were cut off (English, Stockholms län, focus Upplands Väsby)."""
+    from research.views.candidate_screening.charts import need_detectability_chart
+    from research.views.candidate_screening.sections import candidate_screening
+
+    rep = candidate_screening(lan="01", focus="0114", lang="en")
+    legend = {
+        "top": "Top 10 in Stockholms län",
+        "focus": "Upplands Väsby (rank 8)",
+        "pilot": "Pilot kommun",
+        "other": "Other kommuner",
+    }
+    fig = need_detectability_chart(
+        rep.chart_data(), title="t", xlabel="x", ylabel="y", strip_label="Not detectable",
+        legend=legend, reference_label="Sweden = 1", lang="en",
+    )  # fmt: skip
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    (box,) = [lg.get_window_extent(renderer) for lg in fig.legends]
+    assert page.x0 <= box.x0 and box.x1 <= page.x1, (box, page)
+    for text in fig.legends[0].get_texts():
+        t = text.get_window_extent(renderer)
+        assert page.x0 <= t.x0 and t.x1 <= page.x1, text.get_text()

@@ -295,7 +295,7 @@ def need_detectability_chart(
             if r in legend and r in set(d["role"].to_list())
         ]
         fig.legend(
-            handles=handles, loc="outside lower center", ncols=min(4, len(handles)), frameon=False
+            handles=handles, loc="outside lower center", ncols=min(2, len(handles)), frameon=False
         )
         labels.sort(key=lambda item: not item[4])  # the focus kommun gets the best spot
         _place_labels(fig, labels, bars)
