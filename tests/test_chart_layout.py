@@ -273,3 +273,20 @@ def test_the_screening_charts_legend_fits_the_figure() -> None:
     for text in fig.legends[0].get_texts():
         t = text.get_window_extent(renderer)
         assert page.x0 <= t.x0 and t.x1 <= page.x1, text.get_text()
+
+
+def test_a_funnel_label_sits_on_the_side_away_from_the_centre_line() -> None:
+    """Huddinge (9,6) just below the centre line (11,0) had its label above the point,
+    with the line through it."""
+    from research.views.pilot_vs_candidate.sections import pilot_vs_candidate
+
+    _, (draw, chart), _ = pilot_vs_candidate()._funnel_call()
+    fig = draw(**chart)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    (centre,) = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == [0, 1]]
+    line_y = ax.transData.transform((1.0, centre.get_ydata()[0]))[1]
+    (label,) = [t for t in ax.texts if t.get_text() == "Huddinge"]
+    box = label.get_window_extent(renderer)
+    assert box.y1 < line_y, (box, line_y)  # wholly below the line, as its point is

@@ -967,13 +967,17 @@ def funnel_chart(
                 continue
             x, y = float(d["exposure"][0]), float(d["rate"][0])
             ax.scatter([x], [y], s=60, color="#000000", marker=markers[i % 4], zorder=4)
+            # on the side of the point away from the centre line, which ran through a label
+            # placed above a point just below it (Huddinge)
+            below = y < target
             ax.annotate(
                 label,
                 (x, y),
-                xytext=(6, 6),
+                xytext=(6, -6 if below else 6),
                 textcoords="offset points",
                 fontsize=10,
                 fontweight="bold",
+                va="top" if below else "baseline",
                 zorder=5,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8},
             )

@@ -231,7 +231,7 @@ def need_detectability_chart(
     x_hi = float(np.nanmax(np.concatenate([ratio, highs[lab.to_numpy()] if lab.any() else []])))
     x_lo, x_hi = max(x_lo, 1e-3) / 1.15, x_hi * 1.15
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.4, 5.6), layout="constrained")
+        fig = Figure(figsize=(7.4, 5.9), layout="constrained")  # a legend of two rows
         ax, strip = fig.subplots(
             2, 1, sharex=True, gridspec_kw={"height_ratios": [5, 1], "hspace": 0.02}
         )
