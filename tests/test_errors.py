@@ -30,6 +30,8 @@ from research.core.errors import (
 )
 from research.core.i18n import load_catalogue
 
+from .sourcetext import is_written_text
+
 ROOT = Path(__file__).resolve().parents[1] / "research"
 MODULES = sorted(ROOT.rglob("*.py"))
 CATALOGUE = load_catalogue(ROOT / "core" / "warnings.toml")
@@ -218,19 +220,6 @@ def test_every_warn_is_typed() -> None:
     assert bad == [], "untyped warnings.warn: " + ", ".join(bad)
 
 
-def _is_text(node: ast.expr) -> bool:
-    """A string literal, an f-string, a concatenation with one, or ``"...".format(...)``."""
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    if isinstance(node, ast.JoinedStr):
-        return True
-    if isinstance(node, ast.BinOp):
-        return _is_text(node.left) or _is_text(node.right)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr == "format" and _is_text(node.func.value)
-    return False
-
-
 def _holds_str(annotation: ast.expr | None) -> bool:
     return annotation is not None and any(
         isinstance(n, ast.Name) and n.id == "str" for n in ast.walk(annotation)
@@ -262,18 +251,18 @@ def _plain_warnings(tree: ast.AST, in_stats: bool) -> list[tuple[int, str]]:
             items = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
             if node.func.attr == "extend" and isinstance(arg, ast.GeneratorExp | ast.ListComp):
                 items = [arg.elt]
-            if any(_is_text(i) for i in items):
+            if any(is_written_text(i) for i in items):
                 out.append((node.lineno, ast.unparse(node)[:70]))
         elif isinstance(node, ast.AnnAssign) and listy(ast.unparse(node.target)):
             if _holds_str(node.annotation) or (
-                isinstance(node.value, ast.List) and any(map(_is_text, node.value.elts))
+                isinstance(node.value, ast.List) and any(map(is_written_text, node.value.elts))
             ):
                 out.append((node.lineno, ast.unparse(node)[:70]))
         elif (
             isinstance(node, ast.Assign)
             and any(listy(ast.unparse(t)) for t in node.targets)
             and isinstance(node.value, ast.List)
-            and any(map(_is_text, node.value.elts))
+            and any(map(is_written_text, node.value.elts))
         ):
             out.append((node.lineno, ast.unparse(node)[:70]))
         elif isinstance(node, ast.arg) and listy(node.arg) and _holds_str(node.annotation):

@@ -14,24 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from .sourcetext import is_written_text
+
 ROOT = Path(__file__).resolve().parents[1] / "research"
 
 #: Modules that still word messages inline, being moved to catalogues; remove each entry
 #: as its module is done (the list is to end empty).
 ALLOWED: set[str] = set()
-
-
-def _is_literal_text(node: ast.expr) -> bool:
-    """Whether ``node`` is text written in the code: a string, an f-string, or built of them."""
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    if isinstance(node, ast.JoinedStr):
-        return True
-    if isinstance(node, ast.BinOp):
-        return _is_literal_text(node.left) or _is_literal_text(node.right)
-    if isinstance(node, ast.IfExp):
-        return _is_literal_text(node.body) or _is_literal_text(node.orelse)
-    return False
 
 
 def inline_wording(source: str, name: str = "<source>") -> list[str]:
@@ -41,7 +30,7 @@ def inline_wording(source: str, name: str = "<source>") -> list[str]:
         for node in ast.walk(ast.parse(source, name))
         if isinstance(node, ast.Call)
         for keyword in node.keywords
-        if keyword.arg == "sv" and _is_literal_text(keyword.value)
+        if keyword.arg == "sv" and is_written_text(keyword.value)
     ]
 
 
