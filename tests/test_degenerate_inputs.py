@@ -199,6 +199,7 @@ def test_a_nan_value_is_refused_not_ranked_first(panel: pl.DataFrame) -> None:
         (lambda p: latest_levels(p, ["X99999"], ["0180"]), ArgumentError, "not in the panel"),
         (lambda p: rank_among_kommuner(p, "N07402", "2022"), ArgumentError, "year"),
         (lambda p: rank_among_kommuner(p, "X99999", 2022), ArgumentError, "not in the panel"),
+        (lambda p: rank_among_kommuner(p, 7402, 2022), ArgumentError, "a code as text"),
         (lambda p: rank_among_kommuner(p, "N07402", 1900), DataError, "no kommun values"),
         (lambda p: rank_among_kommuner(p.to_dicts()[:3], "N07402", 2022), ArgumentError, "polars"),
         (lambda p: screen_candidates(p.drop("count_est")), ArgumentError, "count_est"),

@@ -19,6 +19,7 @@ from research.core.errors import ArgumentError, DataError
 from research.core.i18n import load_catalogue
 
 __all__ = [
+    "check_code",
     "check_code_list",
     "check_indicators_known",
     "check_panel_columns",
@@ -122,6 +123,25 @@ def _raise_first(rows: pl.DataFrame, condition: pl.Expr, key: str, column: str, 
             key, value=text, column=column, area=row["area_code"], year=row["year"], what=what
         )
         raise DataError(en, sv=sv)
+
+
+def check_code(value: object, name: str, example: str) -> str:
+    """``value`` as one code: a string (a number would lose its leading zeros).
+
+    Raises
+    ------
+    ArgumentError
+        If ``value`` is not a string.
+
+    Examples
+    --------
+    >>> check_code("N07402", "indicator", "'N07402'")
+    'N07402'
+    """
+    if not isinstance(value, str):
+        en, sv = _TEXTS.both("not_text", name=name, example=example, value=value)
+        raise ArgumentError(en, sv=sv)
+    return value
 
 
 def check_code_list(value: object, name: str, example: str) -> list[str]:

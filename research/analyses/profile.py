@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from .panel_rows import (
+    check_code,
     check_code_list,
     check_indicators_known,
     check_panel_columns,
@@ -62,7 +63,7 @@ def rank_among_kommuner(panel: pl.DataFrame, indicator: str, year: int) -> pl.Da
     (['area_code', 'value', 'rank', 'n_ranked'], True)
     """
     check_panel_columns(panel, _COLUMNS)
-    check_code_list([indicator], "indicator", "'N07402'")
+    check_code(indicator, "indicator", "'N07402'")
     year = check_year(year, "year")
     check_indicators_known(panel, [indicator])
     ranks = _ranks(panel, indicator, year)
@@ -144,7 +145,7 @@ def latest_levels(
     indicators = check_code_list(indicators, "indicators", "['N07402']")
     areas = check_code_list(areas, "areas", "['0180', '0126']")
     if rank_area is not None:
-        check_code_list([rank_area], "rank_area", "'0126'")
+        check_code(rank_area, "rank_area", "'0126'")
     if max_year is not None:
         check_year(max_year, "max_year")
     if required is not None and (
