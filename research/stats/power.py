@@ -620,6 +620,13 @@ def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerN
 # --------------------------------------------------------------------------------------------
 
 
+def _check_finite(x: np.ndarray, name: str) -> None:
+    """Refuse an infinite input (NaN stays: a missing value)."""
+    if np.isinf(x).any():
+        en, sv = _TEXTS.both("baseline_not_finite", name=name, value=float(x[np.isinf(x)].flat[0]))
+        raise ArgumentError(en, sv=sv)
+
+
 def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarray, str]:
     if baseline_count is not None:
         if baseline_rate is not None or population is not None:
@@ -637,20 +644,12 @@ def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarra
             raise ArgumentError(en, sv=sv)
         r, k1 = _as_array(baseline_rate, "baseline_rate")
         p, k2 = _as_array(population, "population")
-        for name, arr in (("baseline_rate", r), ("population", p)):
-            if np.isinf(arr).any():
-                en, sv = _TEXTS.both(
-                    "baseline_not_finite", name=name, value=float(arr[np.isinf(arr)].flat[0])
-                )
-                raise ArgumentError(en, sv=sv)
+        _check_finite(r, "baseline_rate")
+        _check_finite(p, "population")
         b = r * p / float(per)
         kind = "series" if "series" in (k1, k2) else ("array" if b.ndim else "scalar")
     b = np.atleast_1d(b).astype(float)
-    if np.isinf(b).any():
-        en, sv = _TEXTS.both(
-            "baseline_not_finite", name="baseline_count", value=float(b[np.isinf(b)][0])
-        )
-        raise ArgumentError(en, sv=sv)
+    _check_finite(b, "baseline_count")  # given, or a rate times a population that overflowed
     if np.any(b[~np.isnan(b)] < 0):
         en, sv = _TEXTS.both("baseline_negative")
         raise ArgumentError(en, sv=sv)
@@ -1007,10 +1006,15 @@ def _sim_power(
     return float(np.mean(z > _z(1 - alpha / 2)))
 
 
-def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, effects, seed):  # noqa: PLR0913 - the simulation's settings passed explicitly, no hidden state
-    if not (isinstance(n_sim, int) and n_sim >= 10):
+def _check_n_sim(n_sim: Any) -> None:
+    """Refuse a number of simulated data sets below 10 (or not a whole number)."""
+    if isinstance(n_sim, bool) or not (isinstance(n_sim, int) and n_sim >= 10):
         en, sv = _TEXTS.both("n_sim", value=n_sim)
         raise ArgumentError(en, sv=sv)
+
+
+def _simulate_mde(model, sign, alpha, power, inference, w, direction, n_sim, effects, seed):  # noqa: PLR0913 - the simulation's settings passed explicitly, no hidden state
+    _check_n_sim(n_sim)
     rng = random_generator(seed)
     if effects is None:
         L0 = _solve_mde(model, sign, alpha, power, inference, "alternative")[0]
@@ -1147,9 +1151,7 @@ def power_at(
     if estimator != "did_poisson":
         en, sv = _TEXTS.both("simulation_estimator")
         raise ArgumentError(en, sv=sv)
-    if isinstance(n_sim, bool) or not (isinstance(n_sim, int) and n_sim >= 10):
-        en, sv = _TEXTS.both("n_sim", value=n_sim)
-        raise ArgumentError(en, sv=sv)
+    _check_n_sim(n_sim)
     rng = random_generator(seed)
     return _sim_power(model, delta, alpha, inference, n_sim, rng)
 

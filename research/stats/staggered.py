@@ -638,7 +638,7 @@ class GroupTimeATT:
             level=self.level,
             outcome=self.outcome,
             influence=inf_o,
-            warnings=[_exact_warning(boot)] * exact
+            warnings=([_exact_warning(boot)] if exact else [])
             + [w for w in self.warnings if isinstance(w, SingleTreatedUnitWarning)],
         )
 
