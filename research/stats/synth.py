@@ -2114,7 +2114,7 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
         fit-window outcomes regressed on the scaled predictors, summed over periods).
         ``"equal"``: all predictors weigh the same.
         ``"cross_validation"``: Abadie, Diamond & Hainmueller's (2015) out-of-sample choice:
-        V is chosen (as ``"nested"``) on a *training* specification, the same predictors
+        V is chosen (as ``"nested"``) on a *training* specification, the predictors
         measured in an earlier window (``cv_predictor_window``, ``cv_special_predictors``)
         with the outcome fitted over a later *validation* window (``cv_fit_window``); W is
         then fitted with that V on the main predictors. See the second example.
@@ -2137,8 +2137,12 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
         averaged (required when ``predictors`` are given).
     cv_special_predictors
         ``v_method="cross_validation"``: the training versions of ``special_predictors``,
-        one per item and in the same order (the same columns, earlier periods); required
-        when ``special_predictors`` are given.
+        one per item and in the same order, paired by position: the weight V gives an item
+        of the training design is the weight of the main item in the same position. An item
+        may use another column than its main partner, and other periods (the training
+        design of Abadie, Diamond & Hainmueller 2015 has ``invest70`` where the main one has
+        ``invest80``). Required when ``special_predictors`` are given; the result's ``v``
+        table is named by the main predictors.
     cv_fit_window
         ``v_method="cross_validation"``: the validation window, inclusive, over which the
         outcome MSPE is minimised to choose V; required. It must lie before
@@ -2178,17 +2182,20 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     2.0
 
     Cross-validated V with the design of Abadie, Diamond & Hainmueller (2015), West German
-    reunification (treatment 1990; their ``germany`` data, not shipped here): V chosen
-    with predictors of 1971-1980 (school enrolment in 1970 and 1975, investment in 1980)
-    to fit GDP over the validation window 1981-1990, then W with the same V on the
-    predictors of 1981-1990 (schooling 1980 and 1985, investment 1980) and GDP fitted over
-    1960-1989. The paper's validation window includes 1990, the treatment year; here every
-    window must end before ``treatment_time``, so it becomes 1981-1989:
+    reunification (treatment 1990; their ``repgermany`` data as a long frame ``germany``,
+    not shipped with the package). The training specification is the paper's: GDP, trade
+    and inflation averaged over 1971-1980, industry share 1971-1980, schooling in 1970 and
+    1975 and investment ``invest70`` (observed in 1980), with GDP fitted over the
+    validation window 1981-1990 to choose V; W then uses that V on the main predictors, the
+    same averaged over 1981-1990, schooling in 1980 and 1985 and investment ``invest80``
+    (observed in 1980), with GDP fitted over 1960-1989. The paper's main predictor window
+    and validation window include 1990, the treatment year; here every window must end
+    before ``treatment_time``, so they end in 1989:
 
     >>> fit = synthetic_control(  # doctest: +SKIP
     ...     germany, unit="country", time="year", outcome="gdp",
     ...     treated="West Germany", treatment_time=1990,
-    ...     predictors=["gdp", "trade", "infrate"], predictor_window=(1981, 1990 - 1),
+    ...     predictors=["gdp", "trade", "infrate"], predictor_window=(1981, 1989),
     ...     special_predictors=[("industry", (1981, 1989)), ("schooling", [1980, 1985]),
     ...                         ("invest80", 1980)],
     ...     fit_window=(1960, 1989),
@@ -2198,6 +2205,11 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     ...                            ("invest70", 1980)],
     ...     cv_fit_window=(1981, 1989),
     ... )
+
+    On the copy of the data in ``tests/data`` (checked with this call in
+    ``tests/test_synth_germany.py``) the chosen V has a validation MSPE of 60.8, against at
+    least 5471 for every V that gives the published weights: those are not the optimum of
+    the paper's own V selection (Klößner, Kaul, Pfeifer & Schieler 2018).
 
     The same structure on a small panel: the treated unit ``a`` sits halfway between
     ``b`` and ``c`` on the predictor ``x`` in both windows:
@@ -2222,6 +2234,9 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     Abadie, A., Diamond, A. and Hainmueller, J. (2011). JSS 42(13).
     Abadie, A., Diamond, A. and Hainmueller, J. (2015). AJPS 59(2), 495-510, section
     "Cross-validation" and its replication code.
+    Klößner, S., Kaul, A., Pfeifer, G. and Schieler, M. (2018). Comparative politics and the
+    synthetic control method revisited: a note on Abadie et al. (2015). *Swiss Journal of
+    Economics and Statistics* 154, 11.
     """
     if v_method not in _V_METHODS:
         en, sv = _TEXTS.both("v_method_unknown", choices=_V_METHODS, value=v_method)
@@ -2293,6 +2308,13 @@ def synthetic_control(  # noqa: PLR0913 - a documented estimator: data columns p
     return _build_result(design, fit, options, base_warnings, spec)
 
 
+def _spec_column(spec: Any) -> Any:
+    """The column of a special predictor item, for messages (the item itself when malformed)."""
+    if isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) > 0:
+        return spec[0]
+    return spec
+
+
 def _training_design(
     data: pl.DataFrame,
     design: _Design,
@@ -2319,13 +2341,14 @@ def _training_design(
     cv_special = _as_list(cv_special_predictors, "cv_special_predictors")
     if cv_special and isinstance(cv_special[0], str):
         cv_special = [tuple(cv_special)]
-    if len(cv_special) != len(special) or any(
-        a[0] != b[0] for a, b in zip(cv_special, special, strict=False)
-    ):
+    if len(cv_special) != len(special):
+        # paired by position, each with its own column (ADH 2015 train on invest70 for invest80)
         en, sv = _TEXTS.both(
-            "cv_special_mismatch",
-            special=[s[0] for s in special],
-            given=[s[0] for s in cv_special],
+            "cv_special_count",
+            n=len(special),
+            special=[_spec_column(s) for s in special],
+            size=len(cv_special),
+            given=[_spec_column(s) for s in cv_special],
         )
         raise ArgumentError(en, sv=sv)
     if not predictors and not special:
