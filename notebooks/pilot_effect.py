@@ -80,3 +80,6 @@ report.conclusion()
 
 # %%
 report.warnings_section()
+
+# %%
+report.glossary()

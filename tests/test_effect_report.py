@@ -16,6 +16,7 @@ import pytest
 from research.core.fmt import format_number, format_percent
 from research.data.panel import load_panel
 from research.runner.report import run_report
+from research.views.pilot_effect.sections import GLOSSARY
 
 from .htmlcheck import parse
 
@@ -98,6 +99,34 @@ def test_report_content(reports: dict[str, str], facts: dict[str, float], lang: 
     else:
         assert "Series break: from 2020 the statistics are on a new basis" in text
     assert "2020-assault-registration" not in text
+    # each warning text once, naming every method that gave it; a method's breaks in one
+    # window in one sentence (17 near-identical lines before)
+    callout = html.split('id="warnings"', 1)[1].split("</ul>", 1)[0]
+    lines = [re.sub(r"<[^>]+>", "", li).strip() for li in callout.split("<li")[1:]]
+    texts = [line.split(": ", 1)[1] for line in lines]
+    assert len(texts) == len(set(texts)) and 5 <= len(lines) <= 9, lines
+    if lang == "sv":
+        assert (
+            "syntetisk kontroll, skillnad-i-skillnader och händelsestudie: Tidsseriebrott 2019 "
+            "och 2020, inom skattningsfönstret 2015–2022" in text
+        )
+        assert "avbruten tidsserie och kontrollerad avbruten tidsserie: Kort tidsserie" in text
+    else:
+        assert (
+            "synthetic control, difference-in-differences and event study: Series breaks in "
+            "2019 and 2020, inside the estimation window 2015–2022" in text
+        )
+    # a glossary explains every statistical term the sections use, in the report's language
+    glossary = html.split('<dl class="glossary">', 1)[1].split("</dl>", 1)[0]
+    terms = re.findall(r"<dt>(.*?)</dt>", glossary)
+    assert len(terms) == len(GLOSSARY) == len(re.findall(r"<dd>", glossary))
+    for term in ("RMSPE", "Wald", "phi", "ATT"):
+        assert any(term in t for t in terms) and text.count(term) >= 2, term
+    words = ("Ordlista", "p-värde") if lang == "sv" else ("Glossary", "p-value")
+    assert all(w in text for w in words)
+    for year in ("2015", "2019"):  # a method's break in a window is named in one line only
+        per_method = [line for line in lines if f"{year}" in line and "avbruten" in line]
+        assert len(per_method) <= 1, per_method
     # the DiD inference and why, worded from the estimator's reason code
     assert ("randomiseringsinferens" if lang == "sv" else "randomization inference") in text
 

@@ -629,3 +629,50 @@ def test_warning_class_keywords_set_code_and_fields() -> None:
 
     assert Child.code == "design" and Child.fields == ("a",)
     assert Child("m", a=1).values == {"a": 1}
+
+
+def test_warning_texts_word_breaks_of_one_window_together() -> None:
+    def brk(year: int, first: int = 2015, adjustment: str = "none", start: bool = False):
+        return W.SeriesBreakWarning.in_window("b", year, first, 2022, adjustment, start)
+
+    short = W.ShortSeriesWarning("short", n_pre=3, n_post=2, minimum=8)
+    got = W.warning_texts(
+        [brk(2020), short, brk(2019), brk(2019), brk(2016, first=2008), short], "sv"
+    )
+    # one sentence for 2019 and 2020 (sorted, at the first one's place), the window 2008-2022
+    # on its own, the repeated short-series warning once
+    assert got == [
+        "Tidsseriebrott 2019 och 2020, inom skattningsfönstret 2015–2022: vid vart och ett av "
+        "dessa år byter statistiken grund, och nivåerna före och efter är inte direkt "
+        "jämförbara.",
+        W.warning_text(short, "sv"),
+        W.warning_text(brk(2016, first=2008), "sv"),
+    ]
+    # a different adjustment or a break next to the start is not merged
+    en = W.warning_texts(
+        [brk(2015, adjustment="level-shift"), brk(2019, adjustment="level-shift"),
+         brk(2020, adjustment="level-shift", start=True), brk(2021, adjustment="absorbed")],
+        "en",
+    )  # fmt: skip
+    assert len(en) == 3
+    assert en[0].startswith("Series breaks in 2015 and 2019, inside the estimation window")
+    assert en[0].endswith("A level-shift term per break (1 from its year) was added to the model.")
+    assert en[1] == W.warning_text(brk(2020, adjustment="level-shift", start=True), "en")
+    assert en[2] == W.warning_text(brk(2021, adjustment="absorbed"), "en")
+    two_next = W.warning_texts(
+        [brk(y, adjustment="collinear", start=True) for y in (2020, 2021)], "en"
+    )
+    assert two_next == [
+        "Series breaks in 2020 and 2021, inside the estimation window 2015–2022: at each of "
+        "these years the statistics change basis, and levels before and after are not "
+        "directly comparable. Level shifts at the breaks cannot be separated from the "
+        "intervention terms, so none were added: the level change mixes the breaks and the "
+        "intervention. The breaks are next to the start, so the estimate may be confounded by "
+        "them."
+    ]
+    # replacements per warning reach the warning they are for
+    d = W.DonorRangeWarning("outside", predictors=["log_pop"])
+    worded = W.warning_texts([d], "sv", lambda w: {"predictors": "folkmängd (log)"})
+    assert worded[0].endswith("spann för folkmängd (log): ingen viktning av dem kan träffa den.")
+    with pytest.raises(ParameterError):
+        W.warning_texts([short], "de")

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Sequence
 
 from babel.dates import format_date
+from babel.lists import format_list as _babel_list
 from babel.numbers import format_decimal
 
 from .errors import ParameterError, core_wording
@@ -34,6 +36,7 @@ __all__ = [
     "format_count",
     "format_int",
     "format_interval",
+    "format_list",
     "format_month",
     "format_number",
     "format_percent",
@@ -97,6 +100,34 @@ def format_percent(x: float | None, decimals: int = 1, lang: str = "sv") -> str:
         return MISSING
     sep = NBSP if lang == "sv" else ""
     return f"{format_number(x, decimals, lang)}{sep}%"
+
+
+def format_list(items: Sequence[str], lang: str = "sv", style: str = "standard") -> str:
+    """Join words into a list as the language writes one (Babel's CLDR list patterns).
+
+    Parameters
+    ----------
+    items
+        The words, in order; none gives ``""``.
+    lang
+        ``"sv"`` or ``"en"`` (British English: no comma before "and").
+    style
+        ``"standard"`` (and) or ``"or"`` (Babel's list styles).
+
+    Raises
+    ------
+    ParameterError
+        If ``lang`` is not a supported language.
+
+    Examples
+    --------
+    >>> format_list(["a", "b", "c"]), format_list(["a", "b", "c"], "en")
+    ('a, b och c', 'a, b and c')
+    >>> format_list(["2019"], "sv"), format_list([], "en"), format_list(["x", "y"], "sv", "or")
+    ('2019', '', 'x eller y')
+    """
+    check_lang(lang)
+    return _babel_list(list(items), style=style, locale=_LOCALES[lang]) if items else ""
 
 
 def format_range(lower: str, upper: str, lang: str = "sv") -> str:

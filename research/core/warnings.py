@@ -105,11 +105,12 @@ in ``research/`` issues anything but one of these classes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 from .errors import PilotbenchWarning
-from .fmt import check_lang
+from .fmt import check_lang, format_list
 from .i18n import load_catalogue
 
 _W = TypeVar("_W", bound=PilotbenchWarning)
@@ -187,6 +188,7 @@ __all__ = [
     "ZeroEventUnitsWarning",
     "warning_classes",
     "warning_text",
+    "warning_texts",
 ]
 
 
@@ -783,3 +785,90 @@ def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object)
         if value not in (None, "", [], ()) and f"{warning.code}:{name}" in texts:
             parts.append(texts(f"{warning.code}:{name}", lang, **given))
     return " ".join(parts)
+
+
+def _break_group_text(years: list[int], first: int, last: int, variant: tuple, lang: str) -> str:
+    """Several series breaks of one window and treatment worded as one warning."""
+    texts = load_catalogue(_CATALOGUE)
+    adjustment, next_to_start = variant
+    given = {"years": format_list([str(y) for y in years], lang), "first": first, "last": last}
+    parts = [texts("series-breaks", lang, **given)]
+    if adjustment and adjustment != "none":
+        parts.append(texts(f"series-breaks:{adjustment}", lang, **given))
+    if next_to_start:
+        parts.append(texts("series-breaks:next-to-start", lang, **given))
+    return " ".join(parts)
+
+
+def warning_texts(
+    warnings: Iterable[PilotbenchWarning],
+    lang: str = "sv",
+    values: Callable[[PilotbenchWarning], Mapping[str, object]] | None = None,
+) -> list[str]:
+    """Word a list of warnings in ``lang``, series breaks of one window in one sentence.
+
+    An estimator warns once per registered series break in its window; four breaks made
+    four near-identical sentences. Breaks with the same window (``first``-``last``), the
+    same ``adjustment`` and the same ``next_to_start`` are worded together ("from 2019 and
+    2020 ..."), at the place of the first of them; every other warning is worded by
+    :func:`warning_text`. Identical texts are given once.
+
+    Parameters
+    ----------
+    warnings
+        :class:`~research.core.errors.PilotbenchWarning` objects, in the order to show them.
+    lang
+        ``"sv"`` or ``"en"``.
+    values
+        Extra replacements for one warning, already worded for ``lang`` (passed to
+        :func:`warning_text` as keywords), or ``None``.
+
+    Returns
+    -------
+    list[str]
+        One text per warning or group of series breaks.
+
+    Raises
+    ------
+    ParameterError
+        If ``lang`` is not a supported language.
+    TypeError
+        If an item is not a PilotbenchWarning (a programming error).
+
+    Examples
+    --------
+    >>> ws = [SeriesBreakWarning.in_window("Series break", y, 2015, 2022) for y in (2019, 2020)]
+    >>> warning_texts(ws, "en")[0][:61]
+    'Series breaks in 2019 and 2020, inside the estimation window '
+    >>> len(warning_texts([*ws, ShortSeriesWarning("Short", n_pre=3, n_post=2, minimum=8)]))
+    2
+    """
+    check_lang(lang)
+    slots: list[object] = []
+    groups: dict[tuple, list[int]] = {}
+    for w in warnings:
+        if isinstance(w, SeriesBreakWarning):
+            v = w.values
+            key = (v["first"], v["last"], (v["adjustment"], v["next_to_start"]))
+            if key not in groups:
+                groups[key] = []
+                slots.append(key)
+            groups[key].append(w)  # type: ignore[arg-type]
+        else:
+            slots.append(w)
+    out: list[str] = []
+    for slot in slots:
+        if isinstance(slot, tuple):
+            members: list[SeriesBreakWarning] = groups[slot]  # type: ignore[assignment]
+            years = sorted({int(m.values["year"]) for m in members})  # type: ignore[arg-type]
+            text = (
+                warning_text(members[0], lang)
+                if len(years) == 1
+                else _break_group_text(years, slot[0], slot[1], slot[2], lang)
+            )
+        else:
+            extra = values(slot) if values is not None else {}  # type: ignore[arg-type]
+            text = warning_text(slot, lang, **extra)  # type: ignore[arg-type]
+        if text not in out:
+            out.append(text)
+    return out

@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import ArgumentError, DataError, ParseError
+from research.core.fmt import format_list
 from research.core.i18n import load_catalogue
 from research.core.locking import (
     atomic_write_bytes,
@@ -78,13 +79,6 @@ def source_name(source: str, lang: str = "en") -> str:
     ('Brå', 'Stockholms stad')
     """
     return _TEXTS(f"source_{source}", lang) if source in IMPORT_SOURCES else source
-
-
-def _or_joined(items: list[str], lang: str) -> str:
-    """``[".csv", ".xlsx"]`` as ".csv or .xlsx" (or ".csv eller .xlsx")."""
-    if len(items) == 1:
-        return items[0]
-    return _TEXTS("or_joined", lang, first=", ".join(items[:-1]), last=items[-1])
 
 
 def imports_dir(base: Path | None = None) -> Path:
@@ -171,7 +165,7 @@ def read_official_file(
                 name=path.name,
                 what=_TEXTS(what[0], lang, **what[1]),
                 label=source_name(source, lang),
-                known=_or_joined(known, lang),
+                known=format_list(known, lang, "or"),
                 hint=_TEXTS("hint_xls", lang) if ext == ".xls" and ".xlsx" in known else "",
             )
             for lang in ("en", "sv")

@@ -100,7 +100,7 @@ from research.core.warnings import (
     ExactFitInferenceWarning,
     FewPlaceboAssignmentsWarning,
     PilotbenchWarning,
-    warning_text,
+    warning_texts,
 )
 
 from ._resampling import MIN_REPLICATIONS, check_replications, random_generator
@@ -557,13 +557,12 @@ class SyntheticDiDResult:
         """
         title = TEXTS("title_sdid", lang, outcome=self.outcome)
         text = text_table(title, self._rows(lang), self._top_weights())
-        return "\n\n".join([text, *(warning_text(w, lang) for w in self.warnings)])
+        return "\n\n".join([text, *warning_texts(self.warnings, lang)])
 
     def _repr_html_(self, lang: str = "en") -> str:
         title = TEXTS("title_sdid", lang, outcome=self.outcome)
         note = " ".join(
-            [TEXTS("note_sdid", lang, method=self.se_method)]
-            + [warning_text(w, lang) for w in self.warnings]
+            [TEXTS("note_sdid", lang, method=self.se_method), *warning_texts(self.warnings, lang)]
         )
         return html_table(title, self._rows(lang), self._top_weights(), note)
 

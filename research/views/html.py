@@ -26,6 +26,7 @@ __all__ = [
     "contents",
     "esc",
     "figure",
+    "glossary",
     "has_missing",
     "heading",
     "interval",
@@ -126,6 +127,18 @@ def callout(title: str, lines: Iterable[str], kind: str = "note") -> Html:
         f'<aside class="callout {esc(kind)}" role="note"><strong>{esc(title)}</strong>'
         f"<ul>{items}</ul></aside>"
     )
+
+
+def glossary(entries: Iterable[tuple[str, str]]) -> Html:
+    """A definition list of terms and their explanations (escaped), for a report's glossary.
+
+    Examples
+    --------
+    >>> str(glossary([("ATT", "the effect on the treated")]))
+    '<dl class="glossary"><dt>ATT</dt><dd>the effect on the treated</dd></dl>'
+    """
+    items = "".join(f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>" for term, text in entries)
+    return Html(f'<dl class="glossary">{items}</dl>')
 
 
 def table(

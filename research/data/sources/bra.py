@@ -31,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from research.core.errors import DataError, ParseError
+from research.core.fmt import format_list
 from research.core.i18n import load_catalogue
 from research.data.bra_categories import BRA_CATEGORIES, BRA_UNIT, BraCategory
 from research.geo.districts import get_district
@@ -137,13 +138,6 @@ def _check_year(path: Path, year: int | None) -> None:
 
 #: The category ids, as messages list them.
 _CATEGORY_IDS = ", ".join(sorted(BRA_CATEGORIES))
-
-
-def _joined(items: list[str], lang: str) -> str:
-    """``["a", "b", "c"]`` as "a, b and c" (or "a, b och c")."""
-    if len(items) == 1:
-        return items[0]
-    return _TEXTS("joined", lang, first=", ".join(items[:-1]), last=items[-1])
 
 
 def _from_title(
@@ -510,7 +504,7 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
                 lang,
                 label=getattr(want, f"label_{lang}"),
                 indicator=indicator,
-                found=_joined([f"{getattr(c, f'label_{lang}')} ({c.id})" for c in found], lang),
+                found=format_list([f"{getattr(c, f'label_{lang}')} ({c.id})" for c in found], lang),
             )
             for lang in ("en", "sv")
         )

@@ -23,7 +23,7 @@ import polars as pl
 from research.analyses.screening import DEFAULT_WEIGHTS, ScreeningTable, screen_candidates
 from research.core import fmt
 from research.core.errors import ParameterError
-from research.core.warnings import IncompleteYearsWarning, warning_text
+from research.core.warnings import IncompleteYearsWarning, warning_texts
 from research.data.catalog import Catalog, Indicator, load_catalog
 from research.data.groups import AreaGroup
 from research.data.panel import load_panel
@@ -135,12 +135,6 @@ def _lc_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
-
-
-def _join(items: Sequence[str], lang: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {TEXTS('and', lang)} {items[-1]}"
 
 
 def _rows_table(  # noqa: PLR0913 - a table's parts (headers, rows, caption, notes, classes) as named arguments
@@ -575,7 +569,7 @@ class CandidateScreening:
                     "sim_measures",
                     self.lang,
                     pilot=self.pilot.label(),
-                    variables=_join(variables, self.lang),
+                    variables=fmt.format_list(variables, self.lang),
                 ),
                 TEXTS("sim_raw", self.lang),
                 TEXTS("sim_rule", self.lang),
@@ -1051,11 +1045,10 @@ class CandidateScreening:
             lines.append(TEXTS("note_missing", self.lang, n=missing.height, names=", ".join(names)))
         # the screening's other caveats (similarity, distances); note_missing names the
         # kommuner an IncompleteYearsWarning lists
-        lines += [
-            warning_text(w, self.lang)
-            for w in self.table.warnings
-            if not isinstance(w, IncompleteYearsWarning)
-        ]
+        lines += warning_texts(
+            [w for w in self.table.warnings if not isinstance(w, IncompleteYearsWarning)],
+            self.lang,
+        )
         variables = [
             _lc_first(self.catalog[v].label(self.lang, short=True))
             for v in s["similarity_variables"]
@@ -1063,8 +1056,9 @@ class CandidateScreening:
         lines += [
             TEXTS("note_estimates", self.lang),
             TEXTS("note_need", self.lang),
-            TEXTS("note_similarity", self.lang, variables=_join(variables, self.lang)),
+            TEXTS("note_similarity", self.lang, variables=fmt.format_list(variables, self.lang)),
             TEXTS("note_detect", self.lang, years=s["pilot_years"]),
+            TEXTS("note_detect_effect", self.lang),
             TEXTS("note_refs", self.lang),
         ]
         return self._h2("notes") + html.callout(TEXTS("notes_heading", self.lang), lines)

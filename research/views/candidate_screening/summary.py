@@ -25,12 +25,6 @@ __all__ = ["findings"]
 _TOP_SHOWN = 3  # top candidates named in the summary
 
 
-def _join(items: list[str], lang: str) -> str:
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + TEXTS("sum_and", lang) + items[-1]
-
-
 def _focus(rep: Any) -> str | None:
     lang, code = rep.lang, rep.focus.code
     if code == rep.pilot.code:
@@ -81,7 +75,7 @@ def _top(rep: Any) -> str | None:
         )
 
     if shown is None:
-        names = _join([one(r, False) for r in rows], lang)
+        names = fmt.format_list([one(r, False) for r in rows], lang)
         return TEXTS("sum_top" if len(rows) > 1 else "sum_top_single", lang, names=names)
     # a län or group: the order within it, the first with its rank among all kommuner
     m = rep.candidates_shown().height
@@ -96,7 +90,7 @@ def _top(rep: Any) -> str | None:
             n=rep.n,
             score=r["total"],
         )
-    names = _join([one(r, i == 0) for i, r in enumerate(rows)], lang)
+    names = fmt.format_list([one(r, i == 0) for i, r in enumerate(rows)], lang)
     key = "sum_top_in_all" if len(rows) == m else "sum_top_in"
     key = "sum_top_in_single" if len(rows) == 1 else key
     return TEXTS(key, lang, m=m, shown=shown, names=names)

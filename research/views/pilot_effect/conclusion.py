@@ -8,11 +8,17 @@ from __future__ import annotations
 import math
 
 from research.analyses.effect import PLAUSIBLE_DROP, Conclusion
-from research.core.fmt import check_lang, format_month, format_number, format_percent
+from research.core.fmt import (
+    check_lang,
+    format_list,
+    format_month,
+    format_number,
+    format_percent,
+)
 from research.views.power_text import probability_text
 
 from .numbers import p_text
-from .sdid import agreement_sentence, estimator_name, join_words
+from .sdid import agreement_sentence, estimator_name
 from .texts import TEXTS
 
 __all__ = [
@@ -126,7 +132,7 @@ def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
     text = TEXTS(f"verdict_{conclusion.verdict}", lang, **_values(conclusion, lang))
     left_out = conclusion.evidence.not_estimated
     if left_out:
-        names = join_words([estimator_name(k, lang) for k in left_out], lang)
+        names = format_list([estimator_name(k, lang) for k in left_out], lang)
         key = "verdict_not_counted_one" if len(left_out) == 1 else "verdict_not_counted"
         text += " " + TEXTS(key, lang, names=names[:1].upper() + names[1:])
     return text

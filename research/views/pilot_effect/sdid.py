@@ -12,7 +12,7 @@ from research.core.fmt import check_lang
 
 from .texts import TEXTS
 
-__all__ = ["agreement_sentence", "estimator_name", "join_words"]
+__all__ = ["agreement_sentence", "estimator_name"]
 
 
 def estimator_name(key: str, lang: str = "sv") -> str:
@@ -24,19 +24,6 @@ def estimator_name(key: str, lang: str = "sv") -> str:
     ('syntetisk skillnad-i-skillnader', 'difference-in-differences')
     """
     return TEXTS(f"est_{key}", lang)
-
-
-def join_words(items: list[str], lang: str = "sv") -> str:
-    """``"a, b and c"`` in ``lang``.
-
-    Examples
-    --------
-    >>> join_words(["a", "b", "c"], "sv"), join_words(["a"], "en"), join_words([], "en")
-    ('a, b och c', 'a', '')
-    """
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {TEXTS('word_and', lang)} {items[-1]}"
 
 
 def agreement_sentence(evidence: Evidence, lang: str = "sv") -> str:

@@ -21,7 +21,7 @@ from research.analyses.effect import EffectAnalysis, EffectReportOptions, pilot_
 from research.analyses.effect_window import MIN_PRE_YEARS
 from research.core import fmt
 from research.core.errors import PilotbenchWarning
-from research.core.warnings import DonorRangeWarning, warning_text
+from research.core.warnings import DonorRangeWarning, warning_texts
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.panel import load_panel
 from research.geo.area import Area
@@ -34,16 +34,33 @@ from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_ch
 from .checks import check_parameters
 from .conclusion import break_position, conclusion_paragraphs, power_pct, programme_end
 from .numbers import interval_text, p_text, rr_text
-from .sdid import estimator_name, join_words
+from .sdid import estimator_name
 from .summary import findings, no_estimate_periods
 from .texts import TEXTS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PilotEffect", "pilot_effect"]
+__all__ = ["GLOSSARY", "PilotEffect", "pilot_effect"]
 
 _MAX_LISTED = 12  # dropped kommuner listed by name up to this many
+
+#: The terms of the report's glossary, in the order shown (``term_<key>``/``def_<key>`` in
+#: the catalogue): the statistics a reader meets in the sections above it.
+GLOSSARY = (
+    "att",
+    "rate_ratio",
+    "rmspe",
+    "placebo",
+    "permutation",
+    "p_value",
+    "interval",
+    "wald",
+    "overdispersion",
+    "event_study",
+    "power",
+    "series_break",
+)
 
 
 def _lower_first(text: str) -> str:
@@ -164,6 +181,7 @@ class PilotEffect:
         entries += [
             ("conclusion", self._t("conclusion_heading")),
             ("warnings", self._t("warnings_heading")),
+            ("glossary", self._t("glossary_heading")),
         ]
         return entries
 
@@ -201,7 +219,7 @@ class PilotEffect:
             self._t(
                 "intro",
                 n=len(keys),
-                pooled=join_words(pooled, self.lang),
+                pooled=fmt.format_list(pooled, self.lang),
                 its=self._t(
                     its_key, pilot=self.pilot.name, its_start=a.start_year, last=a.end_year
                 ),
@@ -243,7 +261,7 @@ class PilotEffect:
         if crossed:
             text += " " + self._t(
                 "fit_window_crosses_one" if len(crossed) == 1 else "fit_window_crosses",
-                years=join_words([str(b.first_year) for b in crossed], self.lang),
+                years=fmt.format_list([str(b.first_year) for b in crossed], self.lang),
                 min_pre=MIN_PRE_YEARS,
             )
         return text
@@ -847,23 +865,50 @@ class PilotEffect:
             out += html.callout(self._t("power_notes_heading"), notes)
         return out
 
-    def warning_line(self, w: PilotbenchWarning) -> str:
-        """One estimator warning in the report's language (by its ``code``), predictors named."""
+    def warning_values(self, w: PilotbenchWarning) -> dict[str, str]:
+        """Replacements worded for the report: a donor-range warning's predictors by label."""
         if isinstance(w, DonorRangeWarning):
             names = [self.predictor_label(p) for p in w.values["predictors"]]  # type: ignore[union-attr]
-            return warning_text(w, self.lang, predictors="; ".join(names))
-        return warning_text(w, self.lang)
+            return {"predictors": "; ".join(names)}
+        return {}
+
+    def warning_lines(self) -> list[str]:
+        """The estimators' warnings, each text once with every method that gave it.
+
+        Within a method, series breaks of one window are one sentence
+        (:func:`research.core.warnings.warning_texts`); a text several methods gave
+        (the same break in the same window, a short series for both time series) is one
+        line naming them all, in the order the methods first appear.
+        """
+        by_method: dict[str, list[PilotbenchWarning]] = {}
+        for key, w in self.a.estimator_warnings():
+            by_method.setdefault(key, []).append(w)
+        methods_of: dict[str, list[str]] = {}
+        for key, warns in by_method.items():
+            for text in warning_texts(warns, self.lang, self.warning_values):
+                methods_of.setdefault(text, []).append(self._t("est_" + key))
+        return [
+            f"{fmt.format_list(methods, self.lang)}: {text}" for text, methods in methods_of.items()
+        ]
 
     def warnings_section(self) -> html.Html:
         """The estimators' own warnings, worded in the report's language by their codes."""
-        lines = [
-            f"{self._t('est_' + key)}: {self.warning_line(w)}"
-            for key, w in self.a.estimator_warnings()
-        ]
         return (
             self._h2("warnings")
             + html.paragraph(self._t("warnings_intro"))
-            + html.callout(self._t("warnings_heading"), lines, kind="warning")
+            + html.callout(self._t("warnings_heading"), self.warning_lines(), kind="warning")
+        )
+
+    def glossary(self) -> html.Html:
+        """The statistical terms the report uses, explained for readers without the training.
+
+        The terms are :data:`GLOSSARY`, worded in the report's catalogue (``term_*`` and
+        ``def_*``).
+        """
+        return (
+            self._h2("glossary")
+            + html.paragraph(self._t("glossary_intro"))
+            + html.glossary((self._t(f"term_{k}"), self._t(f"def_{k}")) for k in GLOSSARY)
         )
 
     def conclusion(self) -> html.Html:

@@ -27,7 +27,7 @@ from research.core.fmt import (
     format_percent,
     format_range,
 )
-from research.core.warnings import NotConvergedWarning, warning_text
+from research.core.warnings import NotConvergedWarning, warning_texts
 from research.data.catalog import Catalog, load_catalog
 from research.data.panel import load_panel
 from research.data.pilots import Pilot, case, dilution_share
@@ -860,7 +860,7 @@ class PilotVsCandidate:
             return html.Html("")
         return html.callout(
             TEXTS("similar_caveats", self.lang),
-            [warning_text(w, self.lang) for w in sim.warnings],
+            warning_texts(sim.warnings, self.lang),
             kind="warning",
         )
 

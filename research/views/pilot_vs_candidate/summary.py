@@ -14,25 +14,14 @@ from typing import Any
 
 import polars as pl
 
-from research.core.fmt import format_interval, format_number, format_percent
+from research.core.fmt import format_interval, format_list, format_number, format_percent
 from research.views.power_text import detect_summary, probability_text
 
 from .texts import TEXTS
 
-__all__ = ["findings", "format_phi", "join_and"]
+__all__ = ["findings", "format_phi"]
 
 _SIMILAR_SHOWN = 3  # most similar kommuner named in the summary
-
-
-def join_and(items: list[str], lang: str) -> str:
-    """``a, b och c`` (``a, b and c``): a list in running text.
-
-    >>> join_and(["a"], "sv"), join_and(["a", "b", "c"], "sv"), join_and(["a", "b"], "en")
-    ('a', 'a, b och c', 'a and b')
-    """
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + TEXTS("sum_and", lang) + items[-1]
 
 
 def _latest_row(rep: Any) -> dict | None:
@@ -172,7 +161,7 @@ def _similar(rep: Any) -> str | None:
         TEXTS("sum_similar_one", lang, name=n, distance=format_number(d, 2, lang))
         for n, d in zip(top["area_name"], top["distance"], strict=True)
     ]
-    joined = join_and(names, lang)
+    joined = format_list(names, lang)
     return TEXTS(
         "sum_similar",
         lang,
