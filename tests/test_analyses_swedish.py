@@ -30,7 +30,7 @@ def test_similarity_errors_in_swedish(panel: pl.DataFrame) -> None:
         similar_areas(panel, 126, indicators=["N07402"])  # type: ignore[arg-type]
     assert "inledande nollor" in swedish_message(info.value)
 
-    with pytest.raises(ArgumentError, match=r"\(01\) is a lan, but level='kommun'") as info:
+    with pytest.raises(ArgumentError, match=r"\(01\) is a län, but level='kommun'") as info:
         similar_areas(panel, "01", indicators=["N07402"])
     sv = swedish_message(info.value)
     assert sv == (
@@ -54,7 +54,7 @@ def test_similarity_errors_in_swedish(panel: pl.DataFrame) -> None:
 
 
 def test_screening_errors_in_swedish(panel: pl.DataFrame) -> None:
-    with pytest.raises(ArgumentError, match=r"pilot must be a kommun; .* is a lan") as info:
+    with pytest.raises(ArgumentError, match=r"pilot must be a kommun; .* is a län") as info:
         screen_candidates(panel, pilot="01")
     assert swedish_message(info.value) == "pilot ska vara en kommun; Stockholms län (01) är ett län"
 

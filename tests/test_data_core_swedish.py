@@ -93,7 +93,7 @@ def test_group_reference_errors() -> None:
     assert "? Teman: ifo, socioekonomi, " in sv
     with pytest.raises(ArgumentError) as info2:
         resolve_group("kolada:liknande-ifo:01")
-    assert str(info2.value).endswith("is a lan")
+    assert str(info2.value).endswith("is a län")
     assert swedish_message(info2.value).endswith("är ett län")
 
 

@@ -648,7 +648,7 @@ def test_expansion_errors() -> None:
         ("xyz", "entry 'xyz' is not KOMMUN:YEAR", "'xyz' är inte KOMMUN:ÅR"),
         ("0126:2024,Huddinge:2025", "Huddinge (0126) is listed twice", "står två gånger"),
         ("Stockholm:2024", "Stockholm (0180) is the pilot kommun", "är pilotkommunen"),
-        ("01:2024", "Stockholms län (01) is a lan", "är inte en kommun"),
+        ("01:2024", "Stockholms län (01) is a län", "är inte en kommun"),
         # N07402's window starts after its 2015 series break, not at start_year 2008
         ("0126:2010", "joins in 2010, not after the first year of the window 2015", "2015"),
     ],

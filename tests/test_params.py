@@ -143,7 +143,7 @@ def test_the_reports_own_checks_run_before_a_kernel(notebook: str, values: dict,
 
 
 @pytest.mark.parametrize("notebook", ["pilot_vs_candidate", "decision_brief"])
-@pytest.mark.parametrize(("given", "level"), [("01", "a län"), ("00", "riket")])
+@pytest.mark.parametrize(("given", "level"), [("01", "a län"), ("00", "Sweden as a whole")])
 def test_a_candidate_must_be_a_kommun(notebook: str, given: str, level: str) -> None:
     """pilot_vs_candidate ran with a län as its 'candidate kommun'; the brief refused it."""
     with pytest.raises(ParameterError) as info:

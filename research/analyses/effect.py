@@ -105,7 +105,7 @@ from research.core.i18n import load_catalogue
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
-from research.geo.area import Area
+from research.geo.area import Area, level_phrase
 from research.geo.registry import load_areas
 from research.stats.did import DiDResult, EventStudyResult, diff_in_diff, event_study
 from research.stats.its import ITSResult, interrupted_time_series
@@ -150,12 +150,6 @@ _POP = "N01951"
 
 #: The wording of this module's errors, in Swedish and English (research.core.i18n).
 _TEXTS = load_catalogue(Path(__file__).with_name("effect.toml"))
-
-
-def _level_words(level: str) -> tuple[str, str]:
-    """An area level as the errors name it, ``(English, Swedish)``: ``("lan", "ett län")``."""
-    key = f"level_{level}"
-    return _TEXTS.both(key) if key in _TEXTS else (level, level)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1091,7 +1085,7 @@ def check_expansion(
             en, sv = _TEXTS.both("expansion_twice", label=label)
             raise ArgumentError(en, sv=sv)
         if area.level != "kommun":
-            level_en, level_sv = _level_words(area.level)
+            level_en, level_sv = level_phrase(area.level)
             raise ArgumentError(
                 _TEXTS("expansion_not_kommun", "en", label=label, level=level_en),
                 sv=_TEXTS("expansion_not_kommun", "sv", label=label, level=level_sv),
@@ -1198,7 +1192,7 @@ def _check_options(
 ) -> None:
     """Refuse options :func:`pilot_effect_analysis` cannot use, before any fitting."""
     if area.level != "kommun":
-        level_en, level_sv = _level_words(area.level)
+        level_en, level_sv = level_phrase(area.level)
         raise ArgumentError(
             _TEXTS("pilot_not_kommun", "en", label=area.label(), level=level_en),
             sv=_TEXTS("pilot_not_kommun", "sv", label=area.label(), level=level_sv),

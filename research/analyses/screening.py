@@ -54,7 +54,7 @@ from research.analyses.screening_weights import DEFAULT_WEIGHTS
 from research.core.errors import ArgumentError, DataError, PilotbenchWarning
 from research.core.i18n import load_catalogue
 from research.core.warnings import IncompleteYearsWarning, NoSimilarityDistanceWarning
-from research.geo.area import RIKET
+from research.geo.area import RIKET, level_phrase
 from research.geo.registry import load_areas
 from research.stats.identification import check_weights
 from research.stats.power import minimum_detectable_effect
@@ -247,8 +247,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
         raise ArgumentError(en, sv=sv)
     pilot_area = load_areas().resolve(pilot)
     if pilot_area.level != "kommun":
-        key = f"level_{pilot_area.level}"
-        level_en, level_sv = _TEXTS.both(key) if key in _TEXTS else (pilot_area.level,) * 2
+        level_en, level_sv = level_phrase(pilot_area.level)
         raise ArgumentError(
             _TEXTS("pilot_not_kommun", "en", label=pilot_area.label(), level=level_en),
             sv=_TEXTS("pilot_not_kommun", "sv", label=pilot_area.label(), level=level_sv),

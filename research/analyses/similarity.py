@@ -71,7 +71,7 @@ from research.core.warnings import (
     TargetMissingWarning,
     VariablesDroppedWarning,
 )
-from research.geo.area import Area
+from research.geo.area import Area, level_phrase
 from research.geo.registry import load_areas
 from research.stats.identification import check_weights
 
@@ -90,12 +90,6 @@ _IQR_TO_SD = 1.3489795003921634  # 2 Phi^-1(3/4)
 
 #: The wording of this module's errors, in Swedish and English (research.core.i18n).
 _TEXTS = load_catalogue(Path(__file__).with_name("similarity.toml"))
-
-
-def _level_words(level: str) -> tuple[str, str]:
-    """An area level as the errors name it, ``(English, Swedish)``: ``("lan", "ett län")``."""
-    key = f"level_{level}"
-    return _TEXTS.both(key) if key in _TEXTS else (level, level)
 
 
 class SimilarAreas(pl.DataFrame):
@@ -330,7 +324,7 @@ def _resolve_target(area: Any, level: str) -> Area:
         raise ArgumentError(en, sv=sv)
     target = load_areas().resolve(area)
     if target.level != level:
-        level_en, level_sv = _level_words(target.level)
+        level_en, level_sv = level_phrase(target.level)
         values = {"label": target.label(), "wanted": level}
         raise ArgumentError(
             _TEXTS("area_wrong_level", "en", level=level_en, **values),

@@ -390,13 +390,13 @@ def _unknown(
 
 
 def _owner_code(text: str, base: Path | None) -> str:
+    from research.geo.area import level_phrase
     from research.geo.registry import load_areas
 
     area = load_areas(base).resolve(text)
     if area.level != "kommun":
-        level = f"level_{area.level}"
-        en = _TEXTS("liknande_kommun_only", "en", area=area.label(), level=_TEXTS(level, "en"))
-        sv = _TEXTS("liknande_kommun_only", "sv", area=area.label(), level=_TEXTS(level, "sv"))
+        level = level_phrase(area.level)
+        en, sv = _TEXTS.both("liknande_kommun_only", area=area.label(), level=level)
         raise ArgumentError(en, sv=sv)
     return area.code
 

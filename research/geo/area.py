@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from research.core.errors import AreaCodeTypeError
-from research.core.i18n import load_catalogue
+from research.core.i18n import Both, load_catalogue
 
 __all__ = [
     "LAN_NAMES",
@@ -23,6 +23,7 @@ __all__ = [
     "RIKET",
     "Area",
     "fold_name",
+    "level_phrase",
     "name_keys",
     "normalize_code",
     "strip_accents",
@@ -33,6 +34,37 @@ LEVELS = ("riket", "lan", "kommun", "district")
 
 #: Messages in Swedish and English (research/geo/area_errors.toml).
 _TEXTS = load_catalogue(Path(__file__).with_name("area_errors.toml"))
+
+#: The levels in words (research/geo/levels.toml).
+_LEVELS = load_catalogue(Path(__file__).with_name("levels.toml"))
+
+
+def level_phrase(level: str) -> Both:
+    """An area's level in words, as the object of "is": ``a län`` / ``ett län``.
+
+    The one wording every message uses to say what kind of area was given ("{area} is
+    {level}"); a level that is none of :data:`LEVELS` is given as it is.
+
+    Parameters
+    ----------
+    level
+        ``"riket"``, ``"lan"``, ``"kommun"`` or ``"district"``.
+
+    Returns
+    -------
+    Both
+        The English and Swedish phrase.
+
+    Examples
+    --------
+    >>> level_phrase("lan")
+    Both(en='a län', sv='ett län')
+    >>> level_phrase("district").sv, level_phrase("riket").en, level_phrase("x").sv
+    ('ett stadsdelsområde', 'Sweden as a whole', 'x')
+    """
+    key = f"level_{level}"
+    return _LEVELS.phrase(key) if key in _LEVELS else Both(level, level)
+
 
 #: Official names of the 21 län (SCB), keyed by län code. Kolada names them "Region X".
 LAN_NAMES: dict[str, str] = {

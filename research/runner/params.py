@@ -24,7 +24,7 @@ from research.core.i18n import Both, load_catalogue
 from research.core.paths import notebooks_dir
 from research.data.catalog import load_catalog
 from research.data.pilots import CASE_PARAMETERS, case_parameter
-from research.geo.area import Area
+from research.geo.area import Area, level_phrase
 from research.geo.registry import load_areas
 
 __all__ = [
@@ -337,8 +337,7 @@ def _kommun(name: str, value: Any) -> Area:
     """Resolve an area parameter that must be a kommun (``focus``, the brief's ``candidate``)."""
     area = _resolve(name, value)
     if area.level != "kommun":
-        key = f"level_{area.level}"
-        level = _TEXTS.phrase(key) if key in _TEXTS else Both(area.level, area.level)
+        level = level_phrase(area.level)
         raise _error("param_not_a_kommun", name=name, area=area.label(), level=level)
     return area
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from research.core.errors import ParameterError
 from research.core.i18n import Both, Catalogue, load_catalogue
-from research.geo.area import Area
+from research.geo.area import Area, level_phrase
 
-__all__ = ["COMMON", "area_level", "report_catalogue", "require_kommun"]
+__all__ = ["COMMON", "report_catalogue", "require_kommun"]
 
 _HERE = Path(__file__).parent
 
@@ -56,20 +56,6 @@ def report_catalogue(report: str) -> Catalogue:
 _CHECKS: Catalogue = load_catalogue(_HERE / "require_kommun.toml")
 
 
-def area_level(level: str) -> Both:
-    """An area's level in words, as the object of "is": ``a län`` / ``ett län``.
-
-    A level without wording (none of :data:`research.geo.area.LEVELS`) is given as it is.
-
-    Examples
-    --------
-    >>> area_level("lan"), area_level("district").sv
-    (Both(en='a län', sv='ett län'), 'en stadsdel')
-    """
-    key = f"level_{level}"
-    return _CHECKS.phrase(key) if key in _CHECKS else Both(level, level)
-
-
 def require_kommun(
     area: Area,
     param: str,
@@ -96,7 +82,7 @@ def require_kommun(
             "not_a_kommun",
             param=param,
             area=area.label(),
-            level=area_level(area.level),
+            level=level_phrase(area.level),
             hint=hint or default,
         )
         raise ParameterError(en, sv=sv)

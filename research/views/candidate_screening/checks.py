@@ -19,10 +19,10 @@ from research.core.errors import ParameterError
 from research.core.i18n import Both
 from research.data.catalog import load_catalog
 from research.data.pilots import case_parameter
-from research.geo.area import RIKET, Area
+from research.geo.area import RIKET, Area, level_phrase
 from research.geo.registry import load_areas
 from research.views.availability import panel_years
-from research.views.texts import area_level, report_catalogue, require_kommun
+from research.views.texts import report_catalogue, require_kommun
 
 if TYPE_CHECKING:
     from research.data.catalog import Indicator
@@ -180,7 +180,7 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
         lan_area = reg.resolve(lan)
         if lan_area.level != "lan":
             en, sv = TEXTS.both(
-                "check_lan_not_a_lan", area=lan_area.label(), level=area_level(lan_area.level)
+                "check_lan_not_a_lan", area=lan_area.label(), level=level_phrase(lan_area.level)
             )
             raise ParameterError(en, sv=sv)
     focus = case_parameter("focus", focus)
