@@ -381,3 +381,351 @@ def test_a_zero_the_other_years_also_determine_is_estimated():
     assert np.isfinite([r.level_change, r.level_lower, r.level_upper, r.level_p]).all()
     assert 0.01 < r.level_change < 1
     assert "no-finite-estimate" not in [w.code for w in r.warnings]
+
+
+# ------------------------------------------------------------------ the impact model
+# Bernal, Cummins & Gasparrini (2017): the impact model (level change, slope change or both)
+# is chosen a priori. The checks below build the expected numbers by hand: closed forms
+# (ratios and differences of means, simple-regression sums) or data planted on a known
+# coefficient vector with noise that has zero sum and zero time moment within every segment,
+# so it is orthogonal to every column of the design and the planted vector solves the score
+# equations X'(y - mu) = 0 exactly (the maximum, the log-likelihood being concave).
+
+PAL_PRE = [30.0, 36.0, 27.0, 27.0, 36.0, 30.0]  # palindromes: no trend within a segment
+PAL_POST = [22.0, 18.0, 25.0, 25.0, 18.0, 22.0]
+PAL = pl.DataFrame({"year": list(range(2010, 2022)), "n": PAL_PRE + PAL_POST,
+                    "pop": [5000] * 12})  # fmt: skip
+
+
+def _block_noise(n: int, c: float) -> np.ndarray:
+    """``c * (1, -1, -1, 1)`` repeated: zero sum and zero time moment over each block of 4."""
+    assert n % 4 == 0
+    return np.tile(c * np.array([1.0, -1.0, -1.0, 1.0]), n // 4)
+
+
+def test_level_only_gaussian_is_the_difference_of_means_with_hand_computed_se():
+    # no trend within either segment: the common slope is 0 and the level change is the
+    # difference of the segment means (ANCOVA with a zero pooled within-segment slope)
+    g = interrupted_time_series(PAL, time="year", outcome="n", interruption=2016,
+                                family="gaussian", impact="level", level=0.9)  # fmt: skip
+    pre, post = np.array(PAL_PRE), np.array(PAL_POST)
+    assert g.level_change == pytest.approx(post.mean() - pre.mean(), rel=1e-12)
+    coef = dict(zip(g.coefficients["term"], g.coefficients["estimate"], strict=True))
+    assert list(coef) == ["intercept", "time", "level"]
+    assert coef["time"] == pytest.approx(0.0, abs=1e-12)
+    # SE by Frisch-Waugh-Lovell: sigma^2 / sum of squares of the level dummy's residual on
+    # (1, t), that residual from the simple-regression sums
+    t = np.arange(12.0) - 6
+    d = (t >= 0).astype(float)
+    beta = np.sum((t - t.mean()) * (d - d.mean())) / np.sum((t - t.mean()) ** 2)
+    r = d - d.mean() - beta * (t - t.mean())
+    rss = np.sum((pre - pre.mean()) ** 2) + np.sum((post - post.mean()) ** 2)
+    se = np.sqrt(rss / (12 - 3) / np.sum(r**2))
+    q = stats.t.ppf(0.95, 9)
+    diff = post.mean() - pre.mean()
+    assert [g.level_lower, g.level_upper, g.level_p] == pytest.approx(
+        [diff - q * se, diff + q * se, 2 * stats.t.sf(abs(diff) / se, 9)], rel=1e-10
+    )
+    assert g.df_resid == 9 and np.isnan([g.slope_change, g.slope_lower, g.slope_upper,
+                                         g.slope_p]).all()  # fmt: skip
+
+
+@pytest.mark.parametrize("overdispersion", [None, "quasi"])
+def test_level_only_poisson_rate_ratio_is_the_ratio_of_means(overdispersion):
+    # Poisson with intercept, time and level: with no trend within the segments the fitted
+    # means are the segment means (they solve every score equation), so the rate ratio is
+    # mean(post) / mean(pre) and the time coefficient 0
+    r = interrupted_time_series(PAL, time="year", outcome="n", interruption=2016,
+                                offset="pop", overdispersion=overdispersion,
+                                impact="level")  # fmt: skip
+    pre, post = np.array(PAL_PRE), np.array(PAL_POST)
+    assert r.level_change == pytest.approx(post.mean() / pre.mean(), rel=1e-10)
+    coef = dict(zip(r.coefficients["term"], r.coefficients["estimate"], strict=True))
+    assert coef["time"] == pytest.approx(0.0, abs=1e-10)
+    # Wald SE from the information X' diag(mu) X at those means (times the Pearson scale)
+    t = np.arange(12.0) - 6
+    X = np.column_stack([np.ones(12), t, (t >= 0).astype(float)])
+    mu = np.r_[np.full(6, pre.mean()), np.full(6, post.mean())]
+    var = np.linalg.inv(X.T @ (mu[:, None] * X))[2, 2]
+    if overdispersion == "quasi":
+        var *= np.sum((np.r_[pre, post] - mu) ** 2 / mu) / (12 - 3)
+    z = stats.norm.ppf(0.975)
+    lo, hi = np.exp(np.log(post.mean() / pre.mean()) + np.array([-z, z]) * np.sqrt(var))
+    assert [r.level_lower, r.level_upper] == pytest.approx([lo, hi], rel=1e-8)
+    assert r.level_p == pytest.approx(
+        2 * stats.norm.sf(abs(np.log(post.mean() / pre.mean())) / np.sqrt(var)), rel=1e-8
+    )
+    assert np.isnan([r.slope_change, r.slope_lower, r.slope_upper, r.slope_p]).all()
+    assert r.impact == "level" and r.to_frame()["effect"].to_list() == ["level"]
+
+
+@pytest.mark.parametrize("family", ["poisson", "gaussian"])
+@pytest.mark.parametrize(("impact", "planted"), [("level", -0.25), ("slope", -0.06)])
+def test_single_impact_term_recovers_planted_coefficients(family, impact, planted):
+    # 8 years before 2016 and 8 from it; the model's own columns, built here by hand
+    years = np.arange(2008, 2024)
+    tc = years - 2016.0
+    post = (tc >= 0).astype(float)
+    term = post if impact == "level" else tc * post
+    a, b = (4.0, 0.04) if family == "poisson" else (10.0, 0.3)
+    eta = a + b * tc + planted * term
+    mean = np.exp(eta) if family == "poisson" else eta
+    noise = np.r_[_block_noise(8, 3.0), _block_noise(8, -2.0)]
+    X = np.column_stack([np.ones(16), tc, term])
+    assert np.allclose(X.T @ noise, 0.0)  # the noise is orthogonal to the design
+    df = pl.DataFrame({"year": years, "y": mean + noise})
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2016,
+                                family=family, impact=impact)  # fmt: skip
+    assert r.coefficients["term"].to_list() == ["intercept", "time", impact]
+    _close(r.coefficients["estimate"].to_numpy(), [a, b, planted], 1e-8)
+    shown = np.exp(planted) if family == "poisson" else planted
+    fitted = (r.level_change, r.level_p) if impact == "level" else (r.slope_change, r.slope_p)
+    absent = r.slope_change if impact == "level" else r.level_change
+    assert fitted[0] == pytest.approx(shown, rel=1e-8) and np.isnan(absent)
+    # covariance: Pearson-scaled X' W X (quasi-Poisson, the default) or OLS
+    w = mean if family == "poisson" else np.ones(16)
+    scale = np.sum(noise**2 / w) / (16 - 3)
+    se = np.sqrt(scale * np.linalg.inv(X.T @ (w[:, None] * X))[2, 2])
+    assert r.coefficients["se"][2] == pytest.approx(se, rel=1e-7)
+    dist = stats.norm if family == "poisson" else stats.t(13)
+    assert fitted[1] == pytest.approx(2 * dist.sf(abs(planted) / se), rel=1e-6)
+    # the counterfactual carries the pre-period trend on (the impact term set to 0)
+    cf = np.exp(a + b * tc) if family == "poisson" else a + b * tc
+    _close(r.series["counterfactual"].to_numpy(), cf, 1e-8)
+
+
+@pytest.mark.parametrize("impact", ["level", "slope"])
+def test_controlled_its_single_impact_term_recovers_planted_coefficients(impact):
+    # treated and comparison series, 8 years each side of 2016; the comparison series keeps
+    # its own level and slope change, the impact model picks the treated series' term
+    years = np.arange(2008, 2024)
+    tc = np.r_[years, years] - 2016.0
+    g = np.r_[np.ones(16), np.zeros(16)]
+    post = (tc >= 0).astype(float)
+    slope = tc * post
+    own = post if impact == "level" else slope
+    X = np.column_stack([np.ones(32), tc, post, slope, g, g * tc, g * own])
+    beta = np.array([3.5, 0.02, 0.1, -0.01, 0.3, 0.01, -0.2 if impact == "level" else -0.05])
+    noise = np.r_[_block_noise(8, 2.0), _block_noise(8, -1.0), _block_noise(8, 1.5),
+                  _block_noise(8, 2.5)]  # fmt: skip
+    assert np.allclose(X.T @ noise, 0.0)
+    df = pl.DataFrame({"year": np.r_[years, years], "y": np.exp(X @ beta) + noise,
+                       "c": np.r_[np.zeros(16), np.ones(16)].astype(int)})  # fmt: skip
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2016, control="c",
+                                impact=impact)  # fmt: skip
+    assert r.coefficients["term"].to_list() == [
+        "intercept", "time", "level", "slope", "group", "group:time", f"group:{impact}"
+    ]  # fmt: skip
+    _close(r.coefficients["estimate"].to_numpy(), beta, 1e-8)
+    changes = {"level": r.level_change, "slope": r.slope_change}
+    assert changes[impact] == pytest.approx(np.exp(beta[-1]), rel=1e-8)
+    assert np.isnan(changes["slope" if impact == "level" else "level"])
+    # the counterfactual of the treated series sets only the treated series' own term to 0
+    s = r.series.filter(pl.col("group") == "treated")
+    _close(s["counterfactual"].to_numpy(), np.exp(X[:16, :6] @ beta[:6]), 1e-8)
+
+
+def _nb2_loglik_max(tc, y):
+    """Maximised NB2 log-likelihood of log mu = a + b tc, by scipy (the Poisson limit too)."""
+    from scipy import optimize, special
+
+    def nll(p, nb):
+        mu = np.exp(p[0] + p[1] * tc)
+        if not nb:
+            return -np.sum(y * np.log(mu) - mu - special.gammaln(y + 1))
+        th = np.exp(-p[2])
+        terms = special.gammaln(y + th) - special.gammaln(th) - special.gammaln(y + 1)
+        return -np.sum(terms + th * np.log(th / (th + mu)) + special.xlogy(y, mu / (th + mu)))
+
+    opts = {"xatol": 1e-12, "fatol": 1e-13, "maxiter": 40000, "maxfev": 40000}
+    start = [np.log(max(y.mean(), 0.5)), 0.0]
+    pois = -optimize.minimize(nll, start, args=(False,), method="Nelder-Mead",
+                              options=opts).fun  # fmt: skip
+    nb = max(-optimize.minimize(nll, [*start, la], args=(True,), method="Nelder-Mead",
+                                options=opts).fun for la in (-2.0, 0.0, 1.0))  # fmt: skip
+    return max(pois, nb)
+
+
+def test_likelihood_ratio_test_has_one_df_per_impact_term():
+    # all counts zero from 2018: refused (no maximum likelihood estimate), with the NB2
+    # likelihood-ratio test of no change. Its unrestricted maximum puts the mean at 0
+    # wherever an intervention term reaches; a slope change alone is 0 in 2018, so that
+    # year stays on the pre-period trend. Degrees of freedom: the number of impact terms.
+    years = np.arange(2008, 2023)
+    y = np.array([21, 35, 21, 30, 34, 28, 29, 26, 33, 27, 0, 0, 0, 0, 0], float)
+    df = pl.DataFrame({"year": years, "n": y})
+    tc = years - 2018.0
+    full = _nb2_loglik_max(tc, y)
+    for impact, kept, dof, words in [
+        ("level_and_slope", tc < 0, 2, "(level and slope, 2 df)"),
+        ("level", tc < 0, 1, "(level, 1 df)"),
+        ("slope", tc <= 0, 1, "(slope, 1 df)"),
+    ]:
+        with pytest.raises(DesignError) as info:
+            interrupted_time_series(df, time="year", outcome="n", interruption=2018,
+                                    impact=impact, overdispersion="negbin")  # fmt: skip
+        p = stats.chi2.sf(2 * (_nb2_loglik_max(tc[kept], y[kept]) - full), dof)
+        msg = str(info.value)
+        assert msg.endswith(f"test of no change {words} gives p = {p:.2g}"), (impact, msg)
+        assert "separation" in msg
+        assert ("slope change runs to a ratio of 0" in msg) is (impact == "slope")
+        sv = info.value.message("sv")
+        assert f"{dof} frihetsgrad" in sv and f"ger p = {p:.2g}".replace(".", ",") in sv
+
+
+def test_level_only_needs_one_post_period_and_a_slope_change_two():
+    # one year from the interruption identifies a level change: it fits that year exactly,
+    # so the trend is the Poisson fit of the years before (scipy's optimiser, not the
+    # package's IRLS) and the level change is the count over that trend's value in 2021
+    years = np.arange(2012, 2022)
+    y = np.array([6.0, 10.0, 2.0, 5.0, 4.0, 4.0, 3.0, 6.0, 5.0, 9.0])
+    df = pl.DataFrame({"year": years, "y": y})
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2021,
+                                impact="level", overdispersion=None)  # fmt: skip
+    a, _ = _poisson_trend_mle((years[:-1] - 2021).astype(float), y[:-1])
+    assert r.level_change == pytest.approx(9.0 / np.exp(a), rel=1e-6)
+    assert (r.details["n_pre"], r.details["n_post"]) == (9, 1)
+    short = next(w for w in r.warnings if w.code == "short-series")
+    assert (short.n_pre, short.n_post, short.minimum) == (9, 1, 8)
+    # a slope change (alone or with the level change) still needs two
+    for impact in ("slope", "level_and_slope"):
+        with pytest.raises(DesignError, match="leaves 9 pre and 1 post periods; need at least "
+                                              "2 before and 2 after"):  # fmt: skip
+            interrupted_time_series(df, time="year", outcome="y", interruption=2021,
+                                    impact=impact)  # fmt: skip
+    # no post period, or one before: refused, in words for the level change
+    with pytest.raises(DesignError) as info:
+        interrupted_time_series(df, time="year", outcome="y", interruption=2022, impact="level")
+    assert str(info.value) == (
+        "the interruption 2022 leaves 10 pre and 0 post periods; a level change "
+        "(impact='level') needs at least 2 before, for the trend, and 1 from the interruption "
+        "(and preferably 8 each)"
+    )
+    assert info.value.message("sv").startswith("avbrottet 2022 lämnar 10 perioder före och 0")
+    with pytest.raises(DesignError, match="leaves 1 pre and 9 post"):
+        interrupted_time_series(df, time="year", outcome="y", interruption=2013, impact="level")
+
+
+@pytest.mark.parametrize("bad", ["step", "Level", None, True, ("level",)])
+def test_unknown_impact_is_refused_in_one_line(bad):
+    with pytest.raises(ArgumentError) as info:
+        interrupted_time_series(PAL, time="year", outcome="n", interruption=2016, impact=bad)
+    en = f"impact={bad!r} is not supported; use 'level_and_slope', 'level' or 'slope'"
+    assert str(info.value) == en and "\n" not in en
+    assert info.value.message("sv") == (
+        f"impact={bad!r} stöds inte; använd 'level_and_slope', 'level' eller 'slope'"
+    )
+    with pytest.raises(ArgumentError, match="impact="):
+        its_design(np.arange(6.0), 3.0, impact=bad)
+
+
+def test_default_impact_is_the_level_and_slope_model_unchanged():
+    a = interrupted_time_series(ONE, overdispersion=None, **KW)
+    b = interrupted_time_series(ONE, overdispersion=None, impact="level_and_slope", **KW)
+    assert a.impact == b.impact == "level_and_slope"
+    assert a.coefficients.equals(b.coefficients) and a.to_frame().equals(b.to_frame())
+    _check(b, ITS["poisson"])  # the statsmodels reference of the first test still holds
+    _, names = its_design(np.arange(5.0), 3.0, group=np.r_[1.0, 1, 1, 0, 0])
+    assert names == ["intercept", "time", "level", "slope", "group", "group:time",
+                     "group:level", "group:slope"]  # fmt: skip
+
+
+def test_series_breaks_with_each_impact_model():
+    years = np.arange(2010, 2024)
+    df = pl.DataFrame({"year": years, "n": np.random.default_rng(3).poisson(200, years.size)})
+    kw = dict(time="year", outcome="n", interruption=2021, series_breaks=[2021])
+
+    def adjustment(r):
+        return [w.values["adjustment"] for w in r.warnings if w.code == "series-break"]
+
+    both = interrupted_time_series(df, **kw)
+    level = interrupted_time_series(df, impact="level", **kw)
+    slope = interrupted_time_series(df, impact="slope", **kw)
+    # a shift from the first post year is the level change itself: collinear with it
+    assert adjustment(both) == adjustment(level) == ["collinear"]
+    assert "break1" not in level.coefficients["term"].to_list()
+    # without a level-change term the shift is separable and added: slope + shift spans the
+    # level-and-slope model, so the slope change is the same
+    assert adjustment(slope) == ["level-shift"]
+    assert slope.coefficients["term"].to_list() == ["intercept", "time", "slope", "break1"]
+    assert slope.slope_change == pytest.approx(both.slope_change, rel=1e-9)
+    assert slope.slope_upper == pytest.approx(both.slope_upper, rel=1e-9)
+    # a break inside the pre-period is a level shift under every impact model
+    for impact in ("level", "slope"):
+        r = interrupted_time_series(df, time="year", outcome="n", interruption=2021,
+                                    series_breaks=[2014], impact=impact)  # fmt: skip
+        assert r.coefficients["term"].to_list()[-1] == "break1"
+        assert adjustment(r) == ["level-shift"]
+
+
+def test_single_impact_term_with_seasonality_and_negbin():
+    for impact, season_terms, n_terms in (("level", "harmonic", 3 + 4), ("slope", "dummies",
+                                                                          3 + 11)):  # fmt: skip
+        r = interrupted_time_series(ONE, overdispersion="negbin", impact=impact,
+                                    season_terms=season_terms, **KW)  # fmt: skip
+        assert r.coefficients.height == n_terms and r.alpha is not None and r.alpha > 0
+        assert r.coefficients["term"][2] == impact
+        fields = {"level": r.level_change, "slope": r.slope_change}
+        assert np.isfinite(fields[impact])
+        assert np.isnan(fields["slope" if impact == "level" else "level"])
+
+
+def test_single_impact_term_exact_fit_and_unidentified_terms():
+    # an exactly linear series with a step: the level-only OLS fit is exact, so no interval
+    years = list(range(2010, 2020))
+    yv = [3.0 + 2.0 * (y - 2010) + 5.0 * (y >= 2016) for y in years]
+    g = interrupted_time_series(pl.DataFrame({"year": years, "y": yv}), time="year",
+                                outcome="y", interruption=2016, family="gaussian",
+                                impact="level")  # fmt: skip
+    assert g.level_change == pytest.approx(5.0)
+    assert np.isnan([g.level_lower, g.level_upper, g.level_p]).all()
+    assert "exact-fit" in [w.code for w in g.warnings]
+    # Flen's zero (see above): with level and slope it has no finite estimate; a level change
+    # alone is fitted by 2021 and 2022 together (0 + 3 cases), so it has one
+    years = np.arange(2012, 2023)
+    y = np.array([6.0, 10.0, 2.0, 5.0, 4.0, 4.0, 3.0, 6.0, 5.0, 0.0, 3.0])
+    df = pl.DataFrame({"year": years, "y": y})
+    r = interrupted_time_series(df, time="year", outcome="y", interruption=2021,
+                                impact="level")  # fmt: skip
+    assert np.isfinite([r.level_change, r.level_lower, r.level_upper, r.level_p]).all()
+    assert "no-finite-estimate" not in [w.code for w in r.warnings]
+    # a slope change alone is 0 in 2021 and reaches only 2022: a zero there has no finite
+    # estimate, and none is given
+    z = pl.DataFrame({"year": years, "y": np.r_[y[:-2], 4.0, 0.0]})
+    s = interrupted_time_series(z, time="year", outcome="y", interruption=2021, impact="slope")
+    assert np.isnan([s.slope_change, s.slope_lower, s.slope_upper, s.slope_p]).all()
+    (w,) = [w for w in s.warnings if w.code == "no-finite-estimate"]
+    assert w.values["periods"] == ["2022"]
+
+
+def test_absent_change_is_shown_as_not_in_the_model():
+    r = interrupted_time_series(PAL, time="year", outcome="n", interruption=2016,
+                                impact="slope")  # fmt: skip
+    frame = r.to_frame()
+    assert frame["effect"].to_list() == ["slope"] and frame.height == 1
+    assert frame["estimate"][0] == pytest.approx(r.slope_change)
+    for lang, label, absent, title in (
+        ("en", "level change", "not part of the model (impact='slope')",
+         "Interrupted time series (poisson)"),
+        ("sv", "nivåförändring", "ingår inte i modellen (impact='slope')",
+         "Avbruten tidsserie (poisson)"),
+    ):  # fmt: skip
+        text = r.summary(lang)
+        rows = text.split("\n\n")[0].splitlines()
+        assert rows[0] == title
+        (line,) = [ln for ln in rows if ln.startswith(label)]
+        assert line.split(maxsplit=len(label.split()))[-1] == absent
+        assert "slope change" in text if lang == "en" else "lutningsförändring per år" in text
+        html = r._repr_html_(lang)
+        assert f"<th style='text-align:left'>{label}</th><td style='text-align:right'>" in html
+        assert absent.replace("'", "&#x27;") in html
+    # the default shows both changes as numbers, labelled as before
+    d = interrupted_time_series(PAL, time="year", outcome="n", interruption=2016)
+    assert [k for k, _ in d._display_rows()] == [
+        "level change (ratio)", "level change 95 % CI lower", "level change 95 % CI upper",
+        "level change p-value", "slope change per year (ratio)", "slope change 95 % CI lower",
+        "slope change 95 % CI upper", "slope change p-value", "dispersion (Pearson)",
+        "observations",
+    ]  # fmt: skip
+    assert d.summary() == d.summary("en") and "not part of the model" not in d.summary()
+    assert "Kvasi-Poisson (loglänk)" in d._repr_html_("sv")

@@ -10,7 +10,7 @@ statsmodels GLM (Poisson, offset log(stdpop); quasi-Poisson scale = Pearson chi2
 
 What is compared, and why:
 
-* interrupted_time_series always fits a level *and* a slope change
+* interrupted_time_series by default fits a level *and* a slope change
   (``b0 + b1 (t - t0) + b2 I_t + b3 (t - t0) I_t``). The statsmodels fits under
   ``its_coding`` are that exact specification (plus 2 Fourier pairs of the 0-based month for
   ``seasonality=12``), so every coefficient, SE, interval and p-value must agree tightly.
@@ -19,10 +19,12 @@ What is compared, and why:
   is already 1 in January 2005, and tsModel's harmonics use month 1..12 (a phase shift). So the
   fit, the dispersion, the trend and the slope change are identical, while our level change
   (at January 2005) equals the tutorial's ``smokban + I(time-36):smokban``.
-* The tutorial's models 1-3 (level change only, no slope term) cannot be expressed with the
-  public function. They are reproduced here with the module's own design (its_design, slope
-  column dropped) and GLM engine (research.stats.glm.fit_glm), to tie the engine to the
-  tutorial's specification.
+* The tutorial's models 1-3 (level change only, no slope term) are the public function with
+  ``impact="level"`` (the impact model the tutorial chooses a priori for the ban). Their
+  coding differs from ours only by reparametrisations (time centred at 37 rather than 0,
+  tsModel's harmonics of month 1..12 rather than 0..11), so the level change (``smokban``),
+  the trend (``time``), their SEs, intervals and p-values, the dispersion and the residual
+  degrees of freedom agree tightly.
 * No printed model estimates of the tutorial could be found in any stored source (the paper's
   text and rendered R output were not available), so none are asserted. The only printed
   numbers found are the pre/post means of the e-Asia Summer School 2023 adaptation of the
@@ -40,8 +42,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from research.stats.glm import fit_glm
-from research.stats.its import interrupted_time_series, its_design
+from research.stats.its import interrupted_time_series
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "sicily.csv"
@@ -62,10 +63,10 @@ def sicily() -> pl.DataFrame:
     return df.with_columns(ym.alias("ym"))
 
 
-def _fit(df: pl.DataFrame, *, overdispersion, seasonality):
+def _fit(df: pl.DataFrame, *, overdispersion, seasonality, impact="level_and_slope"):
     return interrupted_time_series(
         df, time="ym", outcome="aces", interruption="2005-01", offset="stdpop",
-        overdispersion=overdispersion, seasonality=seasonality,
+        overdispersion=overdispersion, seasonality=seasonality, impact=impact,
     )  # fmt: skip
 
 
@@ -168,29 +169,37 @@ def test_matches_tutorial_model4_up_to_coding(sicily, model, overdispersion):
     assert abs(r.level_change - _term(tut, "rate_ratio", "smokban")) > 1e-3
 
 
-# ------------------------------- the tutorial's models 1-3 (level change only): the engine
+# ------------------------- the tutorial's models 1-3 (level change only): impact="level"
 
 
 @pytest.mark.parametrize(
-    ("model", "harmonic", "scale"),
-    [("model1", False, "model"), ("model2", False, "x2"), ("model3", True, "x2")],
+    ("model", "overdispersion", "seasonality"),
+    [("model1", None, None), ("model2", "quasi", None), ("model3", "quasi", 12)],
 )
-def test_level_only_models_with_module_design_and_engine(sicily, model, harmonic, scale):
-    # interrupted_time_series has no level-only option; the same design (its_design) without
-    # the slope column, fitted by the module's GLM engine, is the tutorial's specification
+def test_level_only_models_match_the_tutorial(sicily, model, overdispersion, seasonality):
+    # aces ~ offset(log(stdpop)) + smokban + time (+ harmonic(month, 2, 12)), Poisson or
+    # quasi-Poisson: the public function with impact="level"
     tut = TUT[model]
-    t = np.asarray(sicily["year"], float) * 12 + np.asarray(sicily["month"], float) - 1
-    X, names = its_design(t, 2005 * 12.0, seasonality=12 if harmonic else None,
-                          season_pos=np.mod(t, 12) if harmonic else None)  # fmt: skip
-    keep = [j for j, n in enumerate(names) if n != "slope"]
-    X, names = X[:, keep], [names[j] for j in keep]
-    fit = fit_glm(X, np.asarray(sicily["aces"], float), family="poisson",
-                  offset=np.log(np.asarray(sicily["stdpop"], float)), scale=scale)  # fmt: skip
+    r = _fit(sicily, overdispersion=overdispersion, seasonality=seasonality, impact="level")
+    c = r.coefficients
+    names = ["intercept", "time", "level"] + (["sin1", "cos1", "sin2", "cos2"] if seasonality
+                                              else [])  # fmt: skip
+    assert list(c["term"]) == names and len(names) == len(tut["names"])
     for ours, theirs in (("level", "smokban"), ("time", "time")):
-        j = names.index(ours)
-        _close([fit.params[j], fit.se[j]],
-               [_term(tut, "params", theirs), _term(tut, "bse", theirs)])  # fmt: skip
-    _close(fit.pearson_chi2, tut["pearson_chi2"])
-    _close(fit.deviance, tut["deviance"])
-    _close(fit.scale, tut["scale"])
-    assert fit.df_resid == tut["df_resid"]
+        row = c.row(names.index(ours), named=True)
+        keys = ("params", "bse", "ci_lower", "ci_upper")
+        _close([row["estimate"], row["se"], row["lower"], row["upper"]],
+               [_term(tut, k, theirs) for k in keys])  # fmt: skip
+        _close(row["p_value"], _term(tut, "pvalues", theirs), rtol=1e-5)
+    # the rate ratio as reported, the slope change not part of the model
+    _close([r.level_change, r.level_lower, r.level_upper],
+           [_term(tut, k, "smokban") for k in ("rate_ratio", "rr_lower", "rr_upper")])  # fmt: skip
+    _close(r.level_p, _term(tut, "pvalues", "smokban"), rtol=1e-5)
+    assert np.isnan([r.slope_change, r.slope_lower, r.slope_upper, r.slope_p]).all()
+    assert r.to_frame()["effect"].to_list() == ["level"]
+    # the fit: Pearson chi2, its scale and the residual degrees of freedom
+    assert r.n_obs == tut["nobs"] == 59 and r.df_resid == tut["df_resid"]
+    _close(r.dispersion * r.df_resid, tut["pearson_chi2"])
+    _close(r.details["scale"], tut["scale"])
+    if model == "model3":  # the tutorial's yearly trend, exp(12 * time)
+        _close(np.exp(12 * c["estimate"][1]), tut["trend_per_year_rr"])

@@ -29,6 +29,11 @@ Two sets of fits, each with ``sm.GLM(..., family=Poisson(), offset=log(stdpop))`
     * model3: model2 + ``harmonic(month, 2, 12)``
     * model4: model3 + ``I(time-36):smokban`` (level and slope change)
 
+    Models 1-3 are the tutorial's level-only impact model: tests/test_its_sicily.py fits them
+    with ``interrupted_time_series(..., impact="level")`` and compares ``smokban`` and
+    ``time`` (the tutorial's centring of time and phase of the harmonics are
+    reparametrisations of research.stats.its's coding, which change neither).
+
     For model4 (and its Poisson twin) the script also reports the linear combination
     ``smokban + I(time-36):smokban``: the tutorial's slope term is already 1 in January 2005,
     so its ``smokban`` coefficient is the level change one month *before* the first post
