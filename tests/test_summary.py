@@ -142,7 +142,7 @@ def _section_html(notebook: str, lang: str) -> tuple[object, str]:
         parts = [
             rep.intro(), rep.pool_section(), rep.synth_section(), rep.sdid_section(),
             rep.did_section(), rep.its_section(), rep.power_section(), rep.expansion_section(),
-            rep.conclusion(), rep.warnings_section(),
+            rep.conclusion(), rep.warnings_section(), rep.glossary(),
         ]  # fmt: skip
     return rep, "".join(str(p) for p in parts)
 
