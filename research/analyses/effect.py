@@ -555,6 +555,15 @@ class EffectAnalysis(ResultDisplay):
     programme: Pilot = field(default_factory=lambda: case().pilot)
     expansion: ExpansionEffect | None = None
 
+    @property
+    def programme_here(self) -> bool:
+        """Whether the pilot area is where :attr:`programme` ran (:meth:`Pilot.runs_in`).
+
+        Otherwise the reports speak of a pilot in :attr:`pilot` without the programme's
+        name, end or evaluation.
+        """
+        return self.programme.runs_in(self.pilot.code)
+
     def _display_title(self) -> str:
         return f"Pilot effect: {self.pilot.name}, {self.indicator}, from {self.pilot_start}"
 
@@ -1495,12 +1504,16 @@ def _evidence(
     alpha: float,
     treatment_year: int,
     n_post_years: int,
-    programme: Pilot,
+    programme: Pilot | None,
 ) -> Evidence:
-    """Collect what :func:`conclude` weighs (``estimates``: kept, and keys left out)."""
-    end_status = programme.sources.get("end", ("fact", ""))[0]
+    """Collect what :func:`conclude` weighs (``estimates``: kept, and keys left out).
+
+    ``programme``: the programme that ran in the pilot area, ``None`` for a pilot area other
+    than the case's (its end is then not known).
+    """
+    end_status = programme.sources.get("end", ("fact", ""))[0] if programme else "fact"
     return Evidence(
-        programme_end=programme.end,
+        programme_end=programme.end if programme else "",
         programme_end_approximate=end_status == "approximate",
         estimates=estimates[0],
         not_estimated=estimates[1],
@@ -1682,7 +1695,7 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     # 5. the conclusion
     evidence = _evidence(
         _estimates(synth, sdid, did, its, its_controlled), pw, event, breaks_fit, alpha,
-        treatment_year, len(post_years), programme,
+        treatment_year, len(post_years), programme if programme.runs_in(area.code) else None,
     )  # fmt: skip
     return EffectAnalysis(
         pilot=area,

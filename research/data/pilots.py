@@ -72,6 +72,21 @@ class Pilot:
         """Calendar year in which the pilot started."""
         return int(self.start[:4])
 
+    def runs_in(self, area_code: str) -> bool:
+        """Whether a report's pilot area ``area_code`` is where this programme ran.
+
+        Its kommun (``parent_code``, standing in for the district) or one of that kommun's
+        districts (``"0180-SOD"``). A report for any other pilot area speaks of "the pilot"
+        without this programme's name, end or evaluation.
+
+        Examples
+        --------
+        >>> igor = case().pilot
+        >>> igor.runs_in("0180"), igor.runs_in("0180-SOD"), igor.runs_in("1280")
+        (True, True, False)
+        """
+        return area_code == self.parent_code or area_code.startswith(self.parent_code + "-")
+
     @property
     def first_full_year(self) -> int:
         """First calendar year the pilot ran throughout (the year after a mid-year start)."""

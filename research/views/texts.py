@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from research.core.errors import ParameterError
+from research.core.fmt import format_month
 from research.core.i18n import Both, Catalogue, load_catalogue
+from research.data.pilots import Pilot
 from research.geo.area import Area, level_phrase
 
-__all__ = ["COMMON", "report_catalogue", "require_kommun"]
+__all__ = ["COMMON", "borrowed_start_note", "report_catalogue", "require_kommun"]
 
 _HERE = Path(__file__).parent
 
@@ -87,3 +89,37 @@ def require_kommun(
         )
         raise ParameterError(en, sv=sv)
     return area
+
+
+def borrowed_start_note(programme: Pilot, pilot_code: str, start: str, lang: str) -> str:
+    """A sentence when a pilot elsewhere has the case programme's start month, else ``""``.
+
+    A report for a pilot area other than where ``programme`` ran, with ``pilot_start`` left
+    empty, takes the programme's start (``data/pilots.toml``): the reader is told so, and
+    how to give the pilot's own.
+
+    Parameters
+    ----------
+    programme
+        The case's programme (:func:`research.data.pilots.case`).
+    pilot_code
+        The report's pilot area.
+    start
+        The report's pilot start, ``"YYYY-MM"``.
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> from research.data.pilots import case
+    >>> igor = case().pilot
+    >>> borrowed_start_note(igor, "0180", igor.start, "en")
+    ''
+    >>> borrowed_start_note(igor, "1280", igor.start, "en")[:47]
+    'The start month is the default, the same as for'
+    >>> borrowed_start_note(igor, "1280", "2018-09", "en")
+    ''
+    """
+    if programme.runs_in(pilot_code) or start != programme.start:
+        return ""
+    return COMMON("borrowed_start", lang, programme=programme.name, start=format_month(start, lang))

@@ -37,6 +37,7 @@ from research.views.pilot_effect.conclusion import (
 from research.views.pilot_effect.numbers import p_text
 from research.views.pilot_vs_candidate.sections import PilotVsCandidate, pilot_vs_candidate
 from research.views.pilot_vs_candidate.summary import format_phi
+from research.views.texts import borrowed_start_note
 
 from .checks import check_parameters
 from .texts import TEXTS
@@ -268,7 +269,10 @@ class DecisionBrief:
     def title(self) -> html.Html:
         """The report title."""
         prog = self.effect.programme
-        title = html.heading(self._t("db_title", candidate=self.candidate, programme=prog.name), 1)
+        key = "db_title" if self.effect.programme_here else "db_title_other"
+        title = html.heading(
+            self._t(key, candidate=self.candidate, programme=prog.name, pilot=self.pilot), 1
+        )
         # the class marks the page as a decision brief for the report page's print CSS
         return html.Html(f'<div class="{BRIEF_CLASS}">{title}</div>')
 
@@ -298,13 +302,16 @@ class DecisionBrief:
         """The question the brief answers, and what stands for the pilot area."""
         c, prog = self.comparison, self.effect.programme
         text = self._t(
-            "db_question",
+            "db_question" if self.effect.programme_here else "db_question_other",
             candidate=self.candidate,
             programme=prog.name,
             full=prog.full_name,
             start=format_month(c.pilot_start, self.lang),
             pilot=self.pilot,
         )
+        borrowed = borrowed_start_note(prog, self.effect.pilot.code, c.pilot_start, self.lang)
+        if borrowed:
+            text += " " + borrowed
         if self.effect.dilution is not None:
             text += " " + self._t(
                 "db_standin",
@@ -469,8 +476,11 @@ class DecisionBrief:
                 direction=self._t("db_above" if a.synth.att > 0 else "db_below"),
                 p=p,
             )
-            + " "
-            + self._t("db_evaluation", evaluation=a.programme.evaluation)
+            + (
+                " " + self._t("db_evaluation", evaluation=a.programme.evaluation)
+                if a.programme_here
+                else ""
+            )
         )
         return out + html.callout(self._t("db_caveats_heading"), paras[1:], kind="warning")
 
@@ -599,7 +609,7 @@ class DecisionBrief:
         """Where the numbers come from; the footer lists the files and their checksums."""
         return html.heading(self._t("db_sources_heading"), 2) + html.paragraph(
             self._t(
-                "db_sources",
+                "db_sources" if self.effect.programme_here else "db_sources_other",
                 source=self.comparison.source_line(),
                 evaluation=self.effect.programme.evaluation,
             )

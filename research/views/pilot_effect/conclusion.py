@@ -216,7 +216,7 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     if evidence.n_post_years < 3:
         out.append(
             TEXTS(
-                "concl_short",
+                "concl_short" if evidence.programme_end else "concl_short_open",
                 lang,
                 n=evidence.n_post_years,
                 end=programme_end(evidence.programme_end, evidence.programme_end_approximate, lang),

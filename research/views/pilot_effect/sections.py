@@ -29,6 +29,7 @@ from research.stats.identification import check_keywords
 from research.views import html
 from research.views.charts import PeriodMarks
 from research.views.power_text import note_texts
+from research.views.texts import borrowed_start_note
 
 from .charts import ChartFrame, event_study_chart, gap_chart, its_chart, sdid_chart
 from .checks import check_parameters
@@ -215,24 +216,22 @@ class PilotEffect:
         keys = [k for k in ("synth", "sdid", "did", "its", "cits") if k in ran]
         pooled = [estimator_name(k, self.lang) for k in keys if k not in ("its", "cits")]
         its_key = "intro_its_controlled" if "cits" in keys else "intro_its"
-        out = html.paragraph(
-            self._t(
-                "intro",
-                n=len(keys),
-                pooled=fmt.format_list(pooled, self.lang),
-                its=self._t(
-                    its_key, pilot=self.pilot.name, its_start=a.start_year, last=a.end_year
-                ),
-                pilot=self.pilot.name,
-                indicator=_lower_first(self.ind_label(short=False)),
-                programme=a.programme.name,
-                full=a.programme.full_name,
-                start=fmt.format_month(a.pilot_start, self.lang),
-                fit_start=a.fit_start,
-                last=a.end_year,
-                its_start=a.start_year,
-            )
+        borrowed = borrowed_start_note(a.programme, self.pilot.code, a.pilot_start, self.lang)
+        intro = self._t(
+            "intro" if a.programme_here else "intro_other",
+            n=len(keys),
+            pooled=fmt.format_list(pooled, self.lang),
+            its=self._t(its_key, pilot=self.pilot.name, its_start=a.start_year, last=a.end_year),
+            pilot=self.pilot.name,
+            indicator=_lower_first(self.ind_label(short=False)),
+            programme=a.programme.name,
+            full=a.programme.full_name,
+            start=fmt.format_month(a.pilot_start, self.lang),
+            fit_start=a.fit_start,
+            last=a.end_year,
+            its_start=a.start_year,
         )
+        out = html.paragraph(" ".join(filter(None, [intro, borrowed])))
         month = int(a.pilot_start.split("-")[1])
         out += html.paragraph(
             self._t(
@@ -301,7 +300,7 @@ class PilotEffect:
         lines.append(self._t("cav_reporting"))
         lines.append(
             self._t(
-                "cav_short",
+                "cav_short" if a.evidence.programme_end else "cav_short_open",
                 years=", ".join(str(y) for y in a.post_years),
                 n=len(a.post_years),
                 end=programme_end(

@@ -48,6 +48,7 @@ from research.views import html
 from research.views.availability import indicators_with_data
 from research.views.charts import PeriodMarks, figure_html, funnel_chart, trend_chart
 from research.views.power_text import detect_summary, mde_summary, probability_text
+from research.views.texts import borrowed_start_note
 
 from .checks import MIN_TREND_YEARS, TREND_FROM, check_district_data, check_parameters
 from .summary import findings, format_phi
@@ -219,16 +220,17 @@ class PilotVsCandidate:
 
     def intro(self) -> html.Html:
         """What the report compares, what it leaves out and why, and the stand-in caveat."""
-        out = html.paragraph(
-            TEXTS(
-                "intro_pvc",
-                self.lang,
-                candidate=self.candidate.name,
-                pilot=self.pilot.name,
-                full=self.programme.full_name,
-                start=format_month(self.pilot_start, self.lang),
-            )
+        borrowed = borrowed_start_note(self.programme, self.pilot.code, self.pilot_start, self.lang)
+        intro = TEXTS(
+            "intro_pvc" if self.programme.runs_in(self.pilot.code) else "intro_pvc_other",
+            self.lang,
+            candidate=self.candidate.name,
+            pilot=self.pilot.name,
+            programme=self.programme.name,
+            full=self.programme.full_name,
+            start=format_month(self.pilot_start, self.lang),
         )
+        out = html.paragraph(" ".join(filter(None, [intro, borrowed])))
         left_out = self.left_out_notes()
         if left_out:
             out = out + html.callout(TEXTS("left_out_heading", self.lang), left_out)
