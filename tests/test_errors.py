@@ -502,11 +502,12 @@ ESTIMATOR_WORDING = [
      "standard errors that the inference (cluster) builds from them are zero up to rounding"),
     (W.NegbinNoOverdispersionWarning, {}, "störst vid alfa = 0", "largest at alpha = 0"),
     (W.NotConvergedWarning, {}, "konvergerade inte", "did not converge"),
-    (W.NoFiniteEventEstimateWarning, {"event_times": ["-3", "0"]},
-     "Händelsetid -3, 0: ett antal på noll", "Event time -3, 0: a zero count"),
+    (W.NoFiniteEventEstimateWarning, {"event_times": ["-3", "0"], "zero_periods": [2020]},
+     "Händelsetid -3, 0: ingen ändlig skattning. Den behandlade enhetens antal är noll för 2020",
+     "Event time -3, 0: no finite estimate. The treated unit's count is zero in 2020"),
     (W.NoFiniteEstimateWarning, {"periods": ["2021", "2022"]},
-     "Antalet är noll för 2021, 2022 och kan bara passas av insatsens termer",
-     "The count is zero in 2021, 2022 and only the intervention terms can fit it"),
+     "Antalet är noll för 2021, 2022, och modellen kan passa de nollorna bara genom",
+     "The count is zero in 2021, 2022, and the model can fit those zeros only by"),
 ]
 # fmt: on
 

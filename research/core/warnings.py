@@ -667,18 +667,23 @@ class NegbinNoOverdispersionWarning(ModelFitWarning, code="negbin-no-overdispers
 
 
 class NoFiniteEstimateWarning(ModelFitWarning, code="no-finite-estimate", fields=("periods",)):
-    """Zero counts in ``periods`` that only the intervention terms can fit: no finite estimate.
+    """Zero counts in ``periods`` fitted only by terms running to infinity: no finite estimate.
 
-    The likelihood rises for ever as those terms run to minus infinity
-    (:func:`research.stats.glm.unidentified_terms`), so the level and slope change are not
+    The terms include the intervention's. The likelihood rises for ever along that direction
+    (:func:`research.stats.glm.unidentified_terms`); the terms may include a break's level
+    shift, with the level change running the other way. The level and slope change are not
     given.
     """
 
 
 class NoFiniteEventEstimateWarning(
-    ModelFitWarning, code="no-finite-event-estimate", fields=("event_times",)
+    ModelFitWarning, code="no-finite-event-estimate", fields=("event_times", "zero_periods")
 ):
-    """Event times whose zero count only the treated unit's own dummy fits: not estimated."""
+    """Event times without a finite estimate, and the treated unit's zero counts behind them.
+
+    ``zero_periods`` (the periods of the zero counts) need not be those event times: a zero
+    in the reference period sends every other event term of the treated unit to +infinity.
+    """
 
 
 class NotConvergedWarning(ModelFitWarning, code="not-converged"):

@@ -112,6 +112,7 @@ from .glm import (
     is_exact_fit,
     rounding_floor,
     unidentified_terms,
+    zero_fitted,
 )
 
 __all__ = [
@@ -384,6 +385,12 @@ class _Panel:
     post: np.ndarray  # per obs 0/1
     cluster_codes: np.ndarray
     warnings: list[PilotbenchWarning]
+
+
+def _plain_time(value: Any) -> Any:
+    """A period as the data hold it, a whole-number float as an ``int`` (2020.0 -> 2020)."""
+    v = value.item() if hasattr(value, "item") else value
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _break_years(series_breaks: Sequence) -> list[int]:
@@ -1599,11 +1606,17 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     )
     if free.any():
         years = [int(e) for e, f in zip(ev_levels, free, strict=True) if f]
+        # the zero counts behind it (not necessarily at those event times: a zero in the
+        # reference period sends every other event term of the treated unit to +infinity)
+        is_treated = panel.treated_u[panel.unit_codes] == 1
+        zero = zero_fitted(panel.y, fit.mu) & is_treated
+        zeros = sorted({_plain_time(v) for v in panel.time_values[panel.time_codes[zero]]})
         warns.append(
             NoFiniteEventEstimateWarning(
-                f"Event times {', '.join(map(str, years))}: a zero count only the treated "
-                "unit's own event dummy can fit has no finite estimate; not shown.",
+                f"Event times {', '.join(map(str, years))}: no finite estimate (zero counts "
+                f"in {', '.join(map(str, zeros))}); not shown.",
                 event_times=years,
+                zero_periods=zeros,
             )
         )
     n_units = len(panel.unit_labels)

@@ -732,16 +732,18 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         for term in _IMPACT_TERMS[impact]
     }
     if family == "poisson":
-        # zero counts only the intervention terms can fit: those terms have no finite
-        # maximum (they ran to about -30 with huge SEs); neither change is given
+        # zero counts that terms of the model, the intervention's among them, fit only at
+        # plus or minus infinity (a break's shift to -inf and the level change to +inf when
+        # the zeros precede the start): no finite maximum, so neither change is given
         free = unidentified_terms(X, y, fit.mu)
         if any(free[j] for j in effects.values()):
             shown = sorted({str(v) for v in df[time].filter(zero_fitted(y, fit.mu))})
             warns.append(
                 NoFiniteEstimateWarning(
-                    f"The count is zero in {', '.join(shown)} and only the intervention terms "
-                    "can fit it: the level and slope change have no finite estimate, so "
-                    "neither is given.",
+                    f"The count is zero in {', '.join(shown)}, and the model can fit those "
+                    "zeros only by letting some of its terms, the intervention's among them, "
+                    "run to plus or minus infinity: the level and slope change have no finite "
+                    "estimate, so neither is given.",
                     periods=shown,
                 )
             )
