@@ -541,7 +541,33 @@ def test_conclusion_states_the_agreement(res) -> None:
     head = conclusion_paragraphs(res.conclusion, "en")[0]
     assert f"{n_down} of {len(ests)} estimate a lower" in head
     assert f", {n_up} a higher one" in head
-    assert f"None of the {len(ests)} methods" in head
+    # the synthetic control's placebo test keeps 12 kommuner (the MSPE rule): its p cannot
+    # fall below 1/12 > 0.05, so it is not counted, and the headline says so
+    assert res.synth.placebo.n_included == 12
+    assert res.evidence.cannot_reach == (("synth", pytest.approx(1 / 12)),)
+    assert [e.key for e in res.evidence.testable] == [e.key for e in ests if e.key != "synth"]
+    assert f"None of the {len(ests) - 1} methods counted" in head
+    assert conclusion_paragraphs(res.conclusion, "en")[1].startswith(
+        "Synthetic control cannot give a p-value of 0.05 or lower here: with so few placebo or "
+        "permutation comparisons the smallest possible is 0.083. It is not counted"
+    )
+
+
+def test_a_test_that_cannot_reach_the_level_is_not_counted() -> None:
+    """p_min > alpha: not significant whatever its p (a permutation over 6 units: 1/6)."""
+    from research.analyses.effect import Estimate, Evidence, conclude
+
+    few = Estimate("did", 0.5, 0.3, 0.8, 1 / 6, True, p_min=1 / 6)
+    model = Estimate("its", 0.6, 0.4, 0.9, 0.01, False)
+    alone = conclude(Evidence(estimates=(few,), alpha=0.2))  # 1/6 <= 0.2: counted
+    assert alone.significant == ("did",) and alone.evidence.cannot_reach == ()
+    c = conclude(Evidence(estimates=(few, model), power_plausible=0.9, mde_pct_district=10.0))
+    assert c.significant == ("its",) and c.verdict == "suggestive_decrease"
+    assert c.evidence.cannot_reach == (("did", 1 / 6),)
+    none = conclude(Evidence(estimates=(few,), power_plausible=0.9, mde_pct_district=10.0))
+    assert none.verdict == "cannot_tell" and none.significant == ()  # nothing could be tested
+    with pytest.raises(ArgumentError, match="p_min"):
+        conclude(Evidence(estimates=(Estimate("did", 0.5, 0.3, 0.8, 0.1, True, p_min=0.2),)))
 
 
 # ------------------------------------------------------------------ staggered expansion scenario

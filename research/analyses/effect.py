@@ -369,6 +369,11 @@ class Estimate:
         Two-sided p-value of no effect.
     design_based
         Whether the p-value comes from placebos/permutations (True) or a model (False).
+    p_min
+        The smallest p-value the test can give: one over the number of assignments of a
+        placebo or permutation test (12 placebos: 0.083), 0 for a model's. An estimate with
+        ``p_min > alpha`` could not be significant whatever the data, so :func:`conclude`
+        does not count it (its direction still counts in the agreement sentence).
     """
 
     key: str
@@ -377,6 +382,7 @@ class Estimate:
     upper: float
     p_value: float
     design_based: bool = True
+    p_min: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -411,6 +417,9 @@ class Evidence:
         Keys of estimators that ran but gave no finite rate ratio or p-value (SDID whose
         placebo test cannot reach the level, an ITS without a finite maximum): not in
         ``estimates``, not counted.
+    pretrend_model_based
+        ``pretrend_p`` is the model-based Wald test's because the permutation test of the
+        pre-trends cannot reach ``alpha`` (too few assignments).
     programme_end, programme_end_approximate
         When the piloted programme ended (``"YYYY-MM"``, ``""``: not known; default the
         case's) and whether ``data/pilots.toml`` marks that month as approximate (a season).
@@ -427,10 +436,21 @@ class Evidence:
     pretrend_p: float | None = None
     n_post_years: int = 2
     not_estimated: tuple[str, ...] = ()
+    pretrend_model_based: bool = False
     programme_end: str = field(default_factory=lambda: case().pilot.end)
     programme_end_approximate: bool = field(
         default_factory=lambda: case().pilot.sources.get("end", ("fact", ""))[0] == "approximate"
     )
+
+    @property
+    def testable(self) -> tuple[Estimate, ...]:
+        """The estimates whose test can reach ``alpha`` (``p_min <= alpha``): those counted."""
+        return tuple(e for e in self.estimates if e.p_min <= self.alpha)
+
+    @property
+    def cannot_reach(self) -> tuple[tuple[str, float], ...]:
+        """``(key, p_min)`` of the estimates whose test cannot reach ``alpha``: not counted."""
+        return tuple((e.key, e.p_min) for e in self.estimates if e.p_min > self.alpha)
 
 
 @dataclass(frozen=True)
@@ -648,6 +668,9 @@ def _check_evidence(evidence: Evidence) -> None:
         if not (0 < e.p_value <= 1):
             en, sv = _TEXTS.both("p_value_out_of_range", key=e.key, p_value=e.p_value)
             raise ArgumentError(en, sv=sv)
+        if not (0 <= e.p_min <= e.p_value * (1 + 1e-9)):
+            en, sv = _TEXTS.both("p_min_out_of_range", key=e.key, p_min=e.p_min, p=e.p_value)
+            raise ArgumentError(en, sv=sv)
         if not (math.isfinite(e.rate_ratio) and e.rate_ratio > 0):
             en, sv = _TEXTS.both("rate_ratio_not_positive", key=e.key, rate_ratio=e.rate_ratio)
             raise ArgumentError(en, sv=sv)
@@ -663,7 +686,8 @@ def conclude(evidence: Evidence) -> Conclusion:
     Rules (in this order):
 
     1. An estimator is *significant* when its p-value is at most ``alpha``; its direction is the
-       sign of ``log(rate_ratio)``.
+       sign of ``log(rate_ratio)``. One whose test cannot reach ``alpha`` (``p_min``) is not
+       counted.
     2. Significant estimators in both directions: ``"conflicting"``.
     3. At least two significant estimators in the same direction, one of them design-based
        (placebo or permutation p-value): ``"decrease"`` / ``"increase"``. Exactly one (or
@@ -671,7 +695,8 @@ def conclude(evidence: Evidence) -> Conclusion:
        effect is never claimed on one estimator or on model-based p-values alone.
     4. Nothing significant: ``"cannot_tell"`` when the design is *underpowered* (power to
        detect a drop of ``plausible_pct`` in the pilot district below 80 %, or no detectable
-       drop at all), else ``"no_effect_detected"``.
+       drop at all) or no estimator could be counted (none in ``Evidence.testable``),
+       else ``"no_effect_detected"``.
 
     The text always adds: that reported crime measures reporting as much as violence (so a
     rise may mean the outreach worked and a fall need not mean less violence), the dilution,
@@ -710,12 +735,12 @@ def conclude(evidence: Evidence) -> Conclusion:
     ----------
     Gelman, A. and Carlin, J. (2014). Perspectives on Psychological Science 9(6), 641-651.
     """
-    if not evidence.estimates:
+    if not (evidence.estimates or evidence.not_estimated):
         en, sv = _TEXTS.both("conclude_no_estimates")
         raise ArgumentError(en, sv=sv)
     _check_evidence(evidence)
     alpha = evidence.alpha
-    sig = [e for e in evidence.estimates if e.p_value <= alpha and e.rate_ratio != 1]
+    sig = [e for e in evidence.testable if e.p_value <= alpha and e.rate_ratio != 1]
     down = [e for e in sig if e.rate_ratio < 1]
     up = [e for e in sig if e.rate_ratio > 1]
     power_ok = evidence.power_plausible >= 0.8 and math.isfinite(evidence.mde_pct_district)
@@ -728,7 +753,8 @@ def conclude(evidence: Evidence) -> Conclusion:
         robust = len(group) >= 2 and any(e.design_based for e in group)
         verdict = word if robust else f"suggestive_{word}"
     else:
-        verdict = "cannot_tell" if underpowered else "no_effect_detected"
+        nothing = not evidence.testable
+        verdict = "cannot_tell" if underpowered or nothing else "no_effect_detected"
 
     return Conclusion(
         verdict=verdict,
@@ -1433,15 +1459,33 @@ def _estimates(
 
     One rule for every estimator: an estimate without a finite rate ratio or p-value (SDID
     whose placebo test cannot reach the level, an ITS without a finite maximum, an exact fit)
-    says nothing about significance and is left out; its section says why.
+    says nothing about significance and is left out; its section says why. A placebo or
+    permutation test carries its smallest possible p (``Estimate.p_min``: with 5 comparison
+    kommuner a permutation p is at least 1/6), which decides whether it is counted.
     """
     # a normal p-value can underflow to 0; conclude() wants (0, 1] (nan stays nan)
     p_sdid = sdid.p_value if math.isnan(sdid.p_value) else min(1.0, max(sdid.p_value, 1e-300))
+    # the smallest p a placebo or permutation test can give: one over its assignments
+    p_min = {
+        "synth": 1.0 / synth.placebo.n_included if synth.placebo is not None else 0.0,
+        "did": (
+            1.0 / len(did.placebo_estimates)
+            if did.method == "permutation" and did.placebo_estimates is not None
+            else 0.0
+        ),
+    }
     candidates = [
-        Estimate("synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True),
+        Estimate(
+            "synth", synth.rate_ratio, math.nan, math.nan, synth.p_value, True, p_min["synth"]
+        ),
         Estimate("sdid", sdid.rate_ratio, sdid.rr_lower, sdid.rr_upper, p_sdid, True),
         Estimate(
-            "did", float(did.rate_ratio), float(did.rr_lower), float(did.rr_upper), did.p_value
+            "did",
+            float(did.rate_ratio),
+            float(did.rr_lower),
+            float(did.rr_upper),
+            did.p_value,
+            p_min=p_min["did"],
         ),
         Estimate("its", its.level_change, its.level_lower, its.level_upper, its.level_p, False),
     ]
@@ -1461,13 +1505,21 @@ def _first_full_year(pilot_start: str) -> int:
     return y0 if m0 == 1 else y0 + 1
 
 
-def _pretrend_p(event: EventStudyResult) -> float | None:
-    """The event study's pre-trend p-value: permutation where available, else the Wald one."""
-    if event.pretrend is None:
-        return None
-    if event.pretrend.p_permutation is not None:
-        return event.pretrend.p_permutation
-    return event.pretrend.p_value
+def _pretrend_p(event: EventStudyResult, alpha: float) -> tuple[float | None, bool]:
+    """The event study's pre-trend p-value and whether it is the model-based Wald one.
+
+    The permutation p where available and able to reach ``alpha`` (more than ``1 / alpha``
+    assignments), else the Wald p: with 6 kommuner the permutation p cannot fall below
+    1/6 whatever the data, and a Wald p of 2e-10 would go unsaid.
+    """
+    pre = event.pretrend
+    if pre is None:
+        return None, False
+    if pre.p_permutation is not None and (
+        pre.n_assignments is None or 1.0 / pre.n_assignments <= alpha
+    ):
+        return pre.p_permutation, False
+    return pre.p_value, True
 
 
 def _comparison_pool(
@@ -1512,6 +1564,7 @@ def _evidence(
     than the case's (its end is then not known).
     """
     end_status = programme.sources.get("end", ("fact", ""))[0] if programme else "fact"
+    pretrend = _pretrend_p(event, alpha)
     return Evidence(
         programme_end=programme.end if programme else "",
         programme_end_approximate=end_status == "approximate",
@@ -1524,7 +1577,8 @@ def _evidence(
         dilution=pw.dilution,
         breaks=tuple((b.first_year, b.label("sv"), b.label("en")) for b in breaks_fit),
         treatment_year=treatment_year,
-        pretrend_p=_pretrend_p(event),
+        pretrend_p=pretrend[0],
+        pretrend_model_based=pretrend[1],
         n_post_years=n_post_years,
     )
 

@@ -23,6 +23,7 @@ from .texts import TEXTS
 
 __all__ = [
     "break_position",
+    "cannot_reach_sentence",
     "conclusion_paragraphs",
     "power_pct",
     "programme_end",
@@ -59,7 +60,8 @@ def _values(conclusion: Conclusion, lang: str) -> dict:
     evidence = conclusion.evidence
     sig = _significant(conclusion)
     lead = sig[0] if sig else None
-    counted = "_counted" if evidence.not_estimated else ""
+    counted = "_counted" if evidence.not_estimated or evidence.cannot_reach else ""
+    n = len(evidence.testable)
     mde = (
         _pct_change(1 - evidence.mde_pct_district / 100, lang)
         if math.isfinite(evidence.mde_pct_district)
@@ -69,8 +71,8 @@ def _values(conclusion: Conclusion, lang: str) -> dict:
         names=", ".join(estimator_name(e.key, lang) for e in sig),
         n_sig=len(sig),
         n=len(evidence.estimates),
-        none_of=TEXTS.count(f"none_of{counted}", len(evidence.estimates), lang),
-        n_methods=TEXTS.count(f"n_methods{counted}", len(evidence.estimates), lang),
+        none_of=TEXTS.count(f"none_of{counted}", n, lang) if n else TEXTS("none_counted", lang),
+        n_methods=TEXTS.count(f"n_methods{counted}", n, lang),
         change=_pct_change(lead.rate_ratio, lang) if lead else "",
         plausible=format_percent(evidence.plausible_pct, 0, lang),
         power=power_pct(evidence.power_plausible, lang)
@@ -138,12 +140,39 @@ def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
     return text
 
 
+def cannot_reach_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
+    """Which methods are not counted because their test cannot reach the level, or ``""``.
+
+    A placebo or permutation test over few units cannot give a p-value below one over its
+    assignments (:attr:`research.analyses.effect.Evidence.cannot_reach`).
+
+    Examples
+    --------
+    >>> from research.analyses.effect import Estimate, Evidence, conclude
+    >>> few = Estimate("synth", 1.1, math.nan, math.nan, 0.5, True, p_min=1 / 12)
+    >>> cannot_reach_sentence(conclude(Evidence(estimates=(few,))), "en")[:61]
+    'Synthetic control cannot give a p-value of 0.05 or lower here'
+    """
+    floors = conclusion.evidence.cannot_reach
+    if not floors:
+        return ""
+    names = format_list([estimator_name(k, lang) for k, _ in floors], lang)
+    return TEXTS(
+        "verdict_cannot_reach_one" if len(floors) == 1 else "verdict_cannot_reach",
+        lang,
+        names=names[:1].upper() + names[1:],
+        alpha=format_number(conclusion.evidence.alpha, 2, lang),
+        p_min=format_list([p_text(p, lang) for _, p in floors], lang),
+    )
+
+
 def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str, ...]:
     """The conclusion's paragraphs in ``lang``: the headline first, then the caveats.
 
     The headline states the verdict, how many of the methods point which way
     (:func:`research.views.pilot_effect.sdid.agreement_sentence`) and, when nothing is
     significant, the minimum detectable effect; the caveats follow in a fixed order:
+    the methods whose test cannot reach the level (:func:`cannot_reach_sentence`),
     exaggeration of significant estimates from an underpowered design (Gelman & Carlin 2014),
     what reported crime measures, the dilution, the series breaks inside the window, a failed
     pre-trend test, a short post period.
@@ -188,6 +217,9 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
     if verdict in ("cannot_tell", "no_effect_detected"):
         head += " " + (TEXTS("power_mde", lang, **kw) if mde else TEXTS("power_none", lang, **kw))
     out.append(head)
+    floors = cannot_reach_sentence(conclusion, lang)
+    if floors:
+        out.append(floors)
     if sig and underpowered:
         out.append(TEXTS("concl_exaggeration", lang, **kw))
     out.append(TEXTS("concl_reporting", lang))
@@ -212,7 +244,8 @@ def conclusion_paragraphs(conclusion: Conclusion, lang: str = "sv") -> tuple[str
             text += " " + TEXTS(f"concl_break_near_{where}", lang, year=year)
         out.append(text)
     if evidence.pretrend_p is not None and evidence.pretrend_p <= alpha:
-        out.append(TEXTS("concl_pretrend", lang, p=p_text(evidence.pretrend_p, lang)))
+        key = "concl_pretrend_model" if evidence.pretrend_model_based else "concl_pretrend"
+        out.append(TEXTS(key, lang, p=p_text(evidence.pretrend_p, lang)))
     if evidence.n_post_years < 3:
         out.append(
             TEXTS(
