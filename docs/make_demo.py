@@ -163,18 +163,19 @@ def main() -> None:
         "over-dispersion assumed (phi = 1, optimistic)."
     )
     add("")
-    big = can_detect(0.2, base, years_pre=3, years_post=3, control_count=pool, inference="wald")
+    big = can_detect(0.2, base, years_pre=3, years_post=3, control_count=pool, inference="score")
     sim_check = can_detect(
-        0.2, base, years_pre=3, years_post=3, control_count=pool, inference="wald",
+        0.2, base, years_pre=3, years_post=3, control_count=pool, inference="score",
         method="simulation", n_sim=20000, seed=1,
     )  # fmt: skip
     few = can_detect(0.2, base, years_pre=3, years_post=3, n_control=10)
     od = can_detect(
-        0.2, base, years_pre=3, years_post=3, control_count=pool, inference="wald",
+        0.2, base, years_pre=3, years_post=3, control_count=pool, inference="score",
         overdispersion=1.5,
     )  # fmt: skip
     add(
-        f"* **Against the rest of the country** (z test): power {pct(100 * big.power)} "
+        "* **Against the rest of the country** (score test of the post-period share): "
+        f"power {pct(100 * big.power)} "
         f"(simulation with 20 000 data sets: {pct(100 * sim_check.power)}). "
         + detect_summary(big, "en", area="Huddinge")
     )
@@ -211,7 +212,7 @@ def main() -> None:
     sth_base = float(sth["count_est"].sum()) / sth.height
     pool_s = float(riket["count_est"].sum()) / riket.height - sth_base
     dil = minimum_detectable_effect(
-        sth_base, years_pre=3, years_post=3, control_count=pool_s, inference="wald",
+        sth_base, years_pre=3, years_post=3, control_count=pool_s, inference="score",
         dilution=SODERMALM_SHARE,
     )  # fmt: skip
     add("## 4. Dilution: the Södermalm pilot seen in Stockholm's kommun figures")

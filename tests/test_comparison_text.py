@@ -74,9 +74,17 @@ def test_funnel_states_the_factor_applied_when_above_one(reports, monkeypatch):
 
 
 def _closed_form_power(rr: float, b: float, phi: float) -> float:
-    se = math.sqrt(phi * (1 / (3 * b) + 1 / (3 * b * rr)))
-    d, z = abs(math.log(rr)) / se, norm.ppf(0.975)
-    return norm.cdf(d - z) + norm.cdf(-d - z)
+    """The score test of the post-period share, 3 + 3 years, unlimited comparison pool.
+
+    Conditional on its total, the candidate's post-period count is binomial with share
+    rr / (1 + rr), against 1/2 without an effect; the counts deflated by phi (Fleiss, Levin &
+    Paik 2003, ch. 4: the null variance for the critical value, the alternative's for the
+    spread)."""
+    n = 3 * b * (1 + rr) / phi
+    p1, p0, z = rr / (1 + rr), 0.5, norm.ppf(0.975)
+    se0, se1 = math.sqrt(p0 * (1 - p0) / n), math.sqrt(p1 * (1 - p1) / n)
+    d = abs(p1 - p0)
+    return norm.cdf((d - z * se0) / se1) + norm.cdf((-d - z * se0) / se1)
 
 
 def test_power_under_the_estimated_overdispersion(reports):

@@ -111,13 +111,22 @@ def test_detectability_follows_the_power_calculation(brief: DecisionBrief) -> No
     # three years after the start: the comparison report's answer (its approved text)
     golden = (Path(__file__).parent / "golden" / "pilot_vs_candidate.sv.txt").read_text()
     three = dict(res)[3]
-    assert round(100 * float(three.power)) == 15 and round(float(three.mde.mde_pct)) == 57
+    assert round(100 * float(three.power)) == 15 and round(float(three.mde.mde_pct)) == 54
     assert "sannolikheten 15 %" in golden.replace("\u00a0", " ")
-    assert "minskning som upptäcks med 80 % sannolikhet är 57 %" in golden.replace("\u00a0", " ")
+    assert "minskning som upptäcks med 80 % sannolikhet är 54 %" in golden.replace("\u00a0", " ")
     # about 12 cases a year: a 20 % drop stays undetectable within ten years
     assert not any(d.detectable for _, d in res) and powers[-1] < 0.8
     text = str(brief.power()).replace("\u00a0", " ")
     assert "skulle inte upptäckas med 80 % sannolikhet ens efter 10 år" in text
+    # the over-dispersion sentence uses the candidate's own (the comparison report's, 1.82),
+    # not the pilot's from the effect analysis (Stockholm's 3.15 was applied to Huddinge)
+    phi, _ = brief.comparison.detect_overdispersed()
+    assert round(phi, 2) == 1.82 and round(brief.effect.overdispersion, 2) != 1.82
+    over = can_detect(PLAUSIBLE_DROP, base, years_pre=3, years_post=10, overdispersion=phi)
+    assert (
+        f"trenden för Huddinge 2015–2022 (faktor 1,82) vore sannolikheten efter 10 år bara "
+        f"{round(100 * float(over.power))} %" in text
+    )
 
 
 def test_pilot_similarity_is_stockholms_rank(brief: DecisionBrief) -> None:

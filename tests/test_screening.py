@@ -110,22 +110,32 @@ def test_need_component_by_hand(panel, table, code):
 
 @pytest.mark.parametrize("code", ["0126", "0180", "0127"])
 def test_detectability_component_by_hand(panel, table, code):
-    """Baseline b = pooled count / 3, comparison pool C = riket / 3 - b, 3 + 3 years; the MDE
-    solves L = (z_.975 + z_.8) sqrt(1/3b + 1/(3b e^-L) + 1/3C + 1/3C) (brentq here)."""
+    """Baseline b = pooled count / 3, comparison pool C = riket / 3 - b, 3 + 3 years, and the
+    score test of the post-period share (Fleiss, Levin & Paik 2003, ch. 4): the treated unit
+    expects N_T = 3b(1 + RR) events with post share p_T = RR / (1 + RR), the pool N_C = 6C
+    with p_C = 1/2; power = Phi((|p_T - p_C| - z SE0) / SE1) + Phi((-|p_T - p_C| - z SE0) /
+    SE1), SE0 pooled under no effect, SE1 under the effect; the MDE is where it reaches 80 %
+    (brentq here)."""
     x, _ = _pooled(panel, code)
     X, _ = _pooled(panel, "00")
     b, C = x / 3, X / 3 - x / 3
-    M = 1.959963984540054 + 0.8416212335729143
+    z = stats.norm.ppf(0.975)
 
-    def h(L):
-        return L - M * math.sqrt(1 / (3 * b) + math.exp(L) / (3 * b) + 2 / (3 * C))
+    def power(rr):
+        n_t, n_c = 3 * b * (1 + rr), 6 * C
+        p_t, p_c = rr / (1 + rr), 0.5
+        pooled = (n_t * p_t + n_c * p_c) / (n_t + n_c)
+        se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
+        se1 = math.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
+        d = abs(p_t - p_c)
+        return stats.norm.cdf((d - z * se0) / se1) + stats.norm.cdf((-d - z * se0) / se1)
 
-    L = optimize.brentq(h, 1e-6, 1.5)
+    rr = optimize.brentq(lambda r: power(r) - 0.8, 1e-6, 0.999)
     row = table.filter(pl.col("area_code") == code).row(0, named=True)
     assert row["detect_baseline_per_year_est"] == pytest.approx(b)
-    assert row["detect_mde_rate_ratio"] == pytest.approx(math.exp(-L), rel=1e-7)
-    assert row["detect_score"] == pytest.approx(math.exp(-L), rel=1e-7)
-    assert row["detect_mde_pct"] == pytest.approx(100 * (1 - math.exp(-L)), rel=1e-6)
+    assert row["detect_mde_rate_ratio"] == pytest.approx(rr, rel=1e-7)
+    assert row["detect_score"] == pytest.approx(rr, rel=1e-7)
+    assert row["detect_mde_pct"] == pytest.approx(100 * (1 - rr), rel=1e-6)
 
 
 def test_similarity_component(panel, table):

@@ -29,7 +29,8 @@ scores and no rank, and the percentile ranks are taken over the other kommuner.
 (:func:`research.stats.power.minimum_detectable_effect`)
 of a pilot of ``pilot_years`` years measured against as many years before, with the kommun's
 mean estimated count per year over ``years`` as baseline and the rest of the country as the
-comparison group (analytic, two-sided Wald test, so the large-pool approximation). *Score*:
+comparison group (analytic, the two-sided score test of the post-period share of the counts,
+Fleiss, Levin & Paik 2003, whose power rises with the size of the drop). *Score*:
 the MDE rate ratio itself for a decrease (1 would mean any drop is detectable, 0.5 that only a
 halving is, 0 that nothing is), and its inverse for an increase.
 
@@ -338,7 +339,7 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     mde = minimum_detectable_effect(
         np.nan_to_num(b, nan=0.0), years_pre=pilot_years, years_post=pilot_years,
         control_count=np.where(np.isfinite(ctrl) & (ctrl > 0), ctrl, 1.0), alpha=alpha,
-        power=power, overdispersion=overdispersion, direction=direction, inference="wald",
+        power=power, overdispersion=overdispersion, direction=direction, inference="score",
     )  # fmt: skip
     mde_rr = np.where(have, np.asarray(mde.mde_rate_ratio_measured, dtype=float), np.nan)
     det_score = mde_rr if direction == "decrease" else 1.0 / mde_rr

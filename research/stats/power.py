@@ -31,12 +31,59 @@ of ``c`` is ``phi`` times the corresponding element of the inverse expected info
 
 Tests and MDE
 -------------
+``inference="score"`` (``did_poisson`` only; what ``"auto"`` chooses without ``n_control``):
+the score test of no interaction in the 2x2 table of Poisson totals (treated / comparison x
+pre / post), i.e. Pearson's chi-square test of that table (Breslow & Day 1987, ch. 7; Gu et
+al. 2008). Conditional on each group's total it is the two-proportion z test of the share of
+the events that fall after the start. The treated area has ``N_T = b (T0 + T1 RR)`` expected
+events (``b`` a year, ``T0 = years_pre``, ``T1 = years_post``) with post share
+``pi_T = T1 RR / (T0 + T1 RR)``; the comparison pool ``N_C = C (T0 + T1)`` events with
+``pi_C = T1 / (T0 + T1)``. With an unlimited comparison group ``pi_C`` is known and the test is
+the one-sample test of ``pi_T = pi_C``. Over-dispersion enters as quasi-likelihood effective
+counts ``N / phi`` (the Pearson statistic divided by ``phi``). Power is the usual normal
+approximation with the variance pooled under no effect for the critical value and separate
+under the effect (Fleiss, Levin & Paik 2003, ch. 4; statsmodels'
+``power_proportions_2indep``): with ``D = |pi_T - pi_C|``, ``n_T = N_T / phi``,
+``n_C = N_C / phi`` and the pooled share ``p = (n_T pi_T + n_C pi_C) / (n_T + n_C)``,
+``SE0^2 = p (1 - p) (1/n_T + 1/n_C)``, ``SE1^2 = pi_T (1 - pi_T) / n_T + pi_C (1 - pi_C) / n_C``
+and power ``Phi((D - z SE0) / SE1) + Phi((-D - z SE0) / SE1)``, ``z = z_{1-alpha/2}``. The MDE
+is the smallest effect whose power reaches the target (a grid search and bisection on power
+minus target). ``variance`` does not apply (both variances are part of the formula): only its
+default ``"alternative"`` is accepted, as for randomization inference.
+
+The statistic is scaled by its standard error under no effect, so a larger effect does not
+inflate its own yardstick as in the Wald test: for a decrease ``N_T`` shrinks, but so does the
+spread of the post share, and a complete elimination (``RR -> 0``: no events after the start)
+gives ``z = sqrt(b T1 / phi)`` against an unlimited comparison group, significant once more
+than ``z^2`` (3.84 at 5 %) events would have been expected after the start. The power rises
+with the size of the effect once past a dip below ``alpha`` next to no effect (of the normal
+approximation; less than 0.001 with 30 or more effective events expected in each period). With
+very few expected events after the start (``b T1 / phi`` below about 7) the normal
+approximation can rise to a hump below 50 % for moderate drops and fall again for the largest:
+there no drop is detected with a usual power, which the MDE says, and exact counts would be
+needed to say more (checked in the tests over baselines from 0.3 to 5000 events a year).
+The formula plugs in the expected totals; the observed ones vary. That matters only when the
+MDE is close to a complete elimination (the power then rests on the pre-period total alone):
+the power is overstated there, e.g. 1.4 events a year over 3 + 3 years gives an MDE of a
+99.8 % drop where the score test on simulated counts rejects about 60 % of the time (4 a
+year over 3 + 1 years: 53 %), while with an MDE below a 90 % drop the simulated power at the
+MDE is within a few points of the target (12.3 a year over 3 + 1 years: 79 %).
+``method="simulation"`` draws the totals.
+
 ``inference="wald"``: two-sided z test of ``d`` with its standard error. Power for a true log
 rate ratio ``delta`` is ``Phi(|delta|/SE - z) + Phi(-|delta|/SE - z)`` with
 ``z = z_{1-alpha/2}``, and the MDE is Bloom's (1995) ``|delta| = (z_{1-alpha/2} + z_{power}) * SE``
 solved with ``SE`` evaluated at the effect itself (``variance="alternative"``, default, the
 fixed point being found by a grid search and bisection) or at no effect (``variance="null"``,
-the plain textbook formula).
+the plain textbook formula). **Not for decreases with few events**: at the effect the
+variance includes ``phi / (b T1 RR)``, which grows without bound as ``RR -> 0``, so the power
+*falls* as the drop grows beyond some size (the Hauck & Donner 1977 behaviour of Wald tests),
+and the MDE can be "none" although a complete elimination would be detected by any sensible
+test (12.3 events a year, 3 + 1 years: power 0.71 for a 90 % drop, 0.36 for a 99 % drop, no
+MDE; the score test detects a 74 % drop, and any larger one, see the tests). It is kept for
+comparison with Bloom's multipliers and with published Wald calculations.
+``estimator="its"`` has only this test (``"auto"`` resolves to it there), with the same
+caveat: its level-change variance also grows without bound as ``RR -> 0``.
 
 ``inference="permutation"``: randomization inference over units as in
 :func:`research.stats.did.diff_in_diff` (every unit plays the treated one in turn; p counts the
@@ -66,8 +113,10 @@ post-period totals for the treated unit and ``J`` equal comparison units, plants
 computes the Poisson two-way fixed-effects estimate of every unit against the pooled others
 (on two-period totals the Poisson TWFE estimate is exactly the cross-ratio above, which is what
 :func:`research.stats.did.diff_in_diff` returns on such data; the tests check this) and applies the
-chosen test. Power is the share of rejections over a grid of effects; the MDE is found by
-linear interpolation.
+chosen test: the score test to the simulated 2x2 totals (Pearson's statistic divided by
+``phi``; none when the treated area has no events), the Wald test to the cross-ratio (with
+the Haldane-Anscombe correction when a total is zero) or randomization inference. Power is
+the share of rejections over a grid of effects; the MDE is found by linear interpolation.
 
 Dilution
 --------
@@ -86,8 +135,12 @@ Bloom, H. S. (1995). Minimum detectable effects: a simple way to report the stat
 of experimental designs. *Evaluation Review* 19(5), 547-556.
 Breslow, N. E. and Day, N. E. (1987). *Statistical Methods in Cancer Research, vol. II: The
 Design and Analysis of Cohort Studies*. IARC Scientific Publications 82, ch. 2 and 7.
+Fleiss, J. L., Levin, B. and Paik, M. C. (2003). *Statistical Methods for Rates and
+Proportions*, 3rd ed. Wiley, ch. 4 (power of the comparison of two proportions).
 Gu, K., Ng, H. K. T., Tang, M. L. and Schucany, W. R. (2008). Testing the ratio of two Poisson
 rates. *Biometrical Journal* 50(2), 283-298.
+Hauck, W. W. and Donner, A. (1977). Wald's test as applied to hypotheses in logit analysis.
+*Journal of the American Statistical Association* 72(360), 851-853.
 MacKinnon, J. G. and Webb, M. D. (2020). Randomization inference for difference-in-differences
 with few treated clusters. *Journal of Econometrics* 218(2), 435-450.
 """
@@ -128,7 +181,7 @@ _TEXTS = load_catalogue(Path(__file__).with_name("power_errors.toml"))
 
 _ESTIMATORS = ("did_poisson", "its")
 _METHODS = ("analytic", "simulation")
-_INFERENCE = ("auto", "wald", "permutation")
+_INFERENCE = ("auto", "score", "wald", "permutation")
 _DIRECTIONS = ("decrease", "increase")
 _VARIANCE = ("alternative", "null")
 _L_MAX = 8.0  # largest |log rate ratio| searched (rate ratio e^-8 ~ 0.0003 or e^8)
@@ -291,6 +344,25 @@ class _Model:
             return self.phi * (1.0 / (b * self.years_pre) + 1.0 / (b * self.years_post * rr) + ctrl)
         return self.phi * _its_unit_var(self.years_pre, self.years_post, rr) / b
 
+    def score_moments(self, delta: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``|pi_T - pi_C|``, ``SE0`` and ``SE1`` of the score test (module notes), shape (n, m).
+
+        Effective counts ``N / phi``; an unlimited comparison pool (``C = inf``) has
+        ``1 / n_C = 0``, a known ``pi_C`` and the pooled share ``pi_C``.
+        """
+        b, C = self.b[:, None], self.C[:, None]
+        t0, t1 = float(self.years_pre), float(self.years_post)
+        rr = np.exp(delta)
+        n_t = b * (t0 + t1 * rr) / self.phi
+        inv_n_c = self.phi / (C * (t0 + t1))  # 0 for an unlimited pool
+        pi_t = t1 * rr / (t0 + t1 * rr)
+        pi_c = t1 / (t0 + t1)
+        w_t = n_t * inv_n_c / (1.0 + n_t * inv_n_c)  # n_T / (n_T + n_C)
+        pooled = pi_c + w_t * (pi_t - pi_c)
+        se0 = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_t + inv_n_c))
+        se1 = np.sqrt(pi_t * (1.0 - pi_t) / n_t + pi_c * (1.0 - pi_c) * inv_n_c)
+        return np.abs(pi_t - pi_c), se0, se1
+
     def var_placebo(self) -> np.ndarray:
         """Var of a comparison unit's placebo estimate under no effect, shape (n, 1).
 
@@ -341,9 +413,14 @@ def _ri_rejection(delta: np.ndarray, se1: np.ndarray, se0: np.ndarray, J: int, k
 def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np.ndarray:
     """Power of the test at true measured log rate ratios ``delta`` (shape (n, m)).
 
-    For randomization inference the smaller of the test's own rejection rate and that of the
-    test calibrated to its nominal size (module notes): false alarms are not power.
+    The score test's by the two-proportion formula of the module notes. For randomization
+    inference the smaller of the test's own rejection rate and that of the test calibrated to
+    its nominal size (module notes): false alarms are not power.
     """
+    if inference == "score":
+        diff, se0, se1 = model.score_moments(delta)
+        z = _z(1 - alpha / 2)
+        return norm_cdf((diff - z * se0) / se1) + norm_cdf((-diff - z * se0) / se1)
     se1 = np.sqrt(model.var(delta))
     if inference == "wald":
         z = _z(1 - alpha / 2)
@@ -378,7 +455,10 @@ def _ri_size(model: _Model, alpha: float) -> float:
 def _solve_mde(
     model: _Model, sign: float, alpha: float, power: float, inference: str, variance: str
 ) -> np.ndarray:
-    """Smallest |log RR| (measured area) reaching the target; nan where none up to _L_MAX."""
+    """Smallest |log RR| (measured area) reaching the target; nan where none up to _L_MAX.
+
+    Wald: Bloom's fixed point; score and randomization inference: power minus target.
+    """
     n = model.b.size
     M = _z(1 - alpha / 2) + _z(power)
 
@@ -462,7 +542,8 @@ class PowerResult(ResultDisplay):
     mde_rate_ratio_measured, mde_pct_measured
         The same in the measured area (equal to the above without dilution).
     se_null
-        Standard error of the estimated log rate ratio under no effect.
+        Standard error of the estimated log rate ratio under no effect (the design's
+        precision on the log scale, whichever test is used).
     detectable
         Whether some effect is detectable (``mde_rate_ratio`` is finite).
     baseline_count
@@ -694,18 +775,29 @@ def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
     if n_control is not None and not (isinstance(n_control, int) and n_control >= 1):
         en, sv = _TEXTS.both("n_control", value=n_control)
         raise ArgumentError(en, sv=sv)
+    return _resolve_inference(inference, estimator, variance, n_control)
+
+
+def _resolve_inference(inference: str, estimator: str, variance: str, n_control: Any) -> str:
+    """``"auto"`` resolved (module notes), and the tests' conditions checked.
+
+    ``did_poisson``: permutation with ``n_control``, else the score test; ``its``: Wald (the
+    only test of the segmented regression). ``variance="null"`` is a Wald option.
+    """
     if inference == "auto":
-        inference = "permutation" if (estimator == "did_poisson" and n_control) else "wald"
-    if inference == "permutation":
         if estimator != "did_poisson":
-            en, sv = _TEXTS.both("permutation_estimator")
-            raise ArgumentError(en, sv=sv)
-        if n_control is None:
-            en, sv = _TEXTS.both("permutation_n_control")
-            raise ArgumentError(en, sv=sv)
-        if variance != "alternative":
-            en, sv = _TEXTS.both("variance_null_wald_only")
-            raise ArgumentError(en, sv=sv)
+            inference = "wald"
+        else:
+            inference = "permutation" if n_control else "score"
+    if inference in ("score", "permutation") and estimator != "did_poisson":
+        en, sv = _TEXTS.both(f"{inference}_estimator")
+        raise ArgumentError(en, sv=sv)
+    if inference == "permutation" and n_control is None:
+        en, sv = _TEXTS.both("permutation_n_control")
+        raise ArgumentError(en, sv=sv)
+    if inference != "wald" and variance != "alternative":
+        en, sv = _TEXTS.both("variance_null_wald_only")
+        raise ArgumentError(en, sv=sv)
     return inference
 
 
@@ -786,11 +878,15 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     estimator
         ``"did_poisson"`` (default) or ``"its"`` (treated series alone with a pre-trend).
     inference
-        ``"auto"`` (permutation when ``n_control`` is given with ``did_poisson``, else Wald),
-        ``"wald"`` or ``"permutation"``.
+        ``"auto"`` (default: with ``did_poisson`` permutation when ``n_control`` is given,
+        else score; with ``its`` Wald), ``"score"`` (the z test of the share of events after
+        the start, ``did_poisson`` only), ``"wald"`` (the z test of the log rate ratio: its
+        power falls for large drops with few events, see the module notes) or
+        ``"permutation"``.
     variance
         ``"alternative"`` (SE at the effect, default) or ``"null"`` (SE at no effect, the
-        textbook ``MDE = (z_{1-alpha/2} + z_power) * SE``); Wald only.
+        textbook ``MDE = (z_{1-alpha/2} + z_power) * SE``); Wald only (the score test uses
+        both by construction, and ``"null"`` is refused with it as with permutation).
     n_sim
         Simulated data sets per effect (simulation only).
     effects
@@ -812,14 +908,14 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     Huddinge had about 15 estimated cases of grov kvinnofridskränkning a year in 2020-2022:
 
     >>> r = minimum_detectable_effect(15.0, years_pre=3, years_post=3)
-    >>> round(r.mde_rate_ratio, 3), round(r.mde_pct, 1)
-    (0.48, 52.0)
+    >>> r.inference, round(r.mde_rate_ratio, 3), round(r.mde_pct, 1)
+    ('score', 0.498, 50.2)
     >>> minimum_detectable_effect(15.0, n_control=10).detectable
     False
 
     References
     ----------
-    Bloom (1995); Breslow & Day (1987); see the module docstring.
+    Bloom (1995); Breslow & Day (1987); Fleiss, Levin & Paik (2003); see the module docstring.
     """
     inference = _settings(
         estimator, method, inference, direction, variance, alpha, power, years_pre,
@@ -952,6 +1048,32 @@ def _collapsed_estimates(pre: np.ndarray, post: np.ndarray) -> np.ndarray:
     return d
 
 
+def _score_z(
+    t_pre: np.ndarray, t_post: np.ndarray, c_pre: np.ndarray | None, c_post: np.ndarray | None,
+    years_pre: int, years_post: int, phi: float,
+) -> np.ndarray:  # fmt: skip
+    """``|z|`` of the score test on simulated totals (Pearson's 2x2 statistic over ``phi``).
+
+    The treated post share against the comparison's (pooled variance) or, without comparison
+    totals (an unlimited pool), against the known ``years_post / (years_pre + years_post)``.
+    A data set without treated events (or without any spread of the pooled share) has no test
+    and ``z = 0``: it never rejects.
+    """
+    n_t = t_pre + t_post
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_t = t_post / n_t
+        if c_pre is None or c_post is None:
+            p_c = years_post / (years_pre + years_post)
+            var = p_c * (1.0 - p_c) / n_t
+        else:
+            n_c = c_pre + c_post
+            p_c = c_post / n_c
+            pooled = (t_post + c_post) / (n_t + n_c)
+            var = pooled * (1.0 - pooled) * (1.0 / n_t + 1.0 / n_c)
+        z = np.abs(p_t - p_c) / np.sqrt(phi * var)
+    return np.where(np.isfinite(z), z, 0.0)
+
+
 def _sim_power(
     model: _Model, delta: float, alpha: float, inference: str, n_sim: int,
     rng: np.random.Generator,
@@ -966,10 +1088,16 @@ def _sim_power(
         if np.isfinite(C):
             c_pre = _draw(rng, np.full(n_sim, C * yp), phi)
             c_post = _draw(rng, np.full(n_sim, C * yq), phi)
+            if inference == "score":
+                z = _score_z(t_pre, t_post, c_pre, c_post, yp, yq, phi)
+                return float(np.mean(z > _z(1 - alpha / 2)))
             t_pre, t_post, c_pre, c_post = _haldane(t_pre, t_post, c_pre, c_post)
             d = np.log(t_post / t_pre) - np.log(c_post / c_pre)
             var = 1.0 / t_pre + 1.0 / t_post + 1.0 / c_pre + 1.0 / c_post
         else:  # unlimited comparison group: its post/pre ratio is known exactly
+            if inference == "score":
+                z = _score_z(t_pre, t_post, None, None, yp, yq, phi)
+                return float(np.mean(z > _z(1 - alpha / 2)))
             t_pre, t_post = _haldane(t_pre, t_post)
             d = np.log(t_post / t_pre) - math.log(yq / yp)
             var = 1.0 / t_pre + 1.0 / t_post
@@ -997,6 +1125,10 @@ def _sim_power(
             p = ge / valid.sum(axis=1)
             rates.append(float(np.mean((p <= alpha + 1e-12) & ~np.isnan(a[:, 0]))))
         return min(rates)
+    if inference == "score":
+        c_pre, c_post = pre.sum(axis=1) - pre[:, 0], post.sum(axis=1) - post[:, 0]
+        z = _score_z(pre[:, 0], post[:, 0], c_pre, c_post, yp, yq, phi)
+        return float(np.mean(z > _z(1 - alpha / 2)))
     t_pre, t_post, c_pre, c_post = _haldane(
         pre[:, 0], post[:, 0], pre.sum(axis=1) - pre[:, 0], post.sum(axis=1) - post[:, 0]
     )
@@ -1108,7 +1240,7 @@ def power_at(
 
     References
     ----------
-    Bloom (1995); Breslow & Day (1987); see the module docstring.
+    Bloom (1995); Breslow & Day (1987); Fleiss, Levin & Paik (2003); see the module docstring.
 
     Examples
     --------
@@ -1199,7 +1331,7 @@ def can_detect(
     >>> d.detectable, round(d.power, 2)
     (False, 0.17)
     >>> round(d.mde.mde_pct)  # the smallest drop detected with 80 % power, in %
-    52
+    50
     """
     if not (isinstance(drop, int | float) and drop < 1 and drop != 0):
         en, sv = _TEXTS.both("drop_out_of_range", value=drop)

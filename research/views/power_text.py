@@ -10,10 +10,10 @@ Examples
 >>> d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
 >>> print(detect_summary(d, "en", area="Huddinge"))  # doctest: +NORMALIZE_WHITESPACE
 No: a 20% drop in Huddinge within 3 years would be detected with probability 17% (the
-target is 80%). The smallest drop detected with 80% power is 52%. With on average
+target is 80%). The smallest drop detected with 80% power is 50%. With on average
 15.0 reported crimes a year (estimated count), 3 years before and 3 after the start, and
 a difference-in-differences Poisson comparison against a very large comparison group
-using a z test at the 5% level.
+using a z test of the share of cases after the start (score test) at the 5% level.
 """
 
 from __future__ import annotations
@@ -173,8 +173,8 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     ... # doctest: +NORMALIZE_WHITESPACE
     With on average 150.0 reported crimes a year (estimated count), 3 years before and 3
     after the start, and a difference-in-differences Poisson comparison against a very
-    large comparison group using a z test at the 5% level, a drop of at least 18% (rate
-    ratio 0.82) is detected with 80% power.
+    large comparison group using a z test of the share of cases after the start (score test)
+    at the 5% level, a drop of at least 18% (rate ratio 0.82) is detected with 80% power.
     """
     check_lang(lang)
     if not isinstance(r.mde_rate_ratio, float):

@@ -555,12 +555,19 @@ class DecisionBrief:
             numeric=[False] + [True] * len(YEARS_AFTER),
         )
         text = self._power_sentence(res)
-        phi = self.effect.overdispersion
+        # the candidate's own over-dispersion, as the comparison report's power section has it
+        # (the pilot's, from the effect analysis, is another kommun's)
+        found = self.comparison.detect_overdispersed()
+        phi = found[0] if found is not None else math.nan
         if phi > 1:
             _, d_phi = self.detectability(phi)[-1]
+            trend_first, trend_last = self.comparison.trend_years
             text += " " + self._t(
                 "db_power_overdispersion",
                 phi=format_phi(phi, self.lang),
+                candidate=self.candidate,
+                first=trend_first,
+                last=trend_last,
                 years=res[-1][0],
                 power=power_pct(float(d_phi.power), self.lang),
             )
