@@ -737,3 +737,12 @@ def test_expansion_warnings_reach_the_warnings_section(res) -> None:
     ):
         text = str(PilotEffect(with_ex, lang, load_catalog()).warnings_section())
         assert label in text, lang
+
+
+def test_its_power_is_computed_for_the_fitted_model(res) -> None:
+    """The ITS section's MDE uses the terms its fit has: a slope change and the level shifts
+    at the 2015, 2019 and 2020 breaks (years from the 2021 start); it said 24.8 % with a
+    model of trend and level change only."""
+    inputs = res.power_its.inputs
+    assert inputs["its_slope_change"] is True and inputs["its_level_shifts"] == [-6, -2, -1]
+    assert 100 * (1 - res.power_its.mde_rate_ratio_measured) > 35

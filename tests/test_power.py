@@ -895,3 +895,33 @@ def test_score_power_at_the_mde_against_simulated_counts(b, years_post, lo, hi):
     s = power_at(r.mde_rate_ratio, b, years_pre=3, years_post=years_post,
                  method="simulation", n_sim=20_000, seed=5)  # fmt: skip
     assert lo < s < hi, s
+
+
+def test_its_mde_is_that_of_the_model_the_analysis_fits() -> None:
+    """The effect report's ITS has a slope change and level shifts at the 2015, 2019 and 2020
+    breaks besides the level change; its MDE (variance at no effect) is the closed form with
+    that design, built here column by column: phi [(X'X)^-1]_level / b."""
+    b, pre, post, phi = 240.0, 13, 2, 3.15
+    t = np.arange(-pre, post, dtype=float)
+    after = (t >= 0).astype(float)
+    X = np.column_stack([np.ones_like(t), t, after, t * after, t >= -6, t >= -2, t >= -1])
+    var = phi * np.linalg.inv(X.T @ X.astype(float))[2, 2] / b
+    L = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * math.sqrt(var)
+    kw = dict(years_pre=pre, years_post=post, estimator="its", overdispersion=phi)
+    full = minimum_detectable_effect(
+        b, **kw, variance="null", its_slope_change=True, its_level_shifts=[-6, -2, -1]
+    )
+    assert full.mde_rate_ratio_measured == pytest.approx(math.exp(-L), rel=1e-9)
+    plain = minimum_detectable_effect(b, **kw, variance="null")
+    assert plain.mde_pct < full.mde_pct  # every term the fit has costs precision
+    assert full.inputs["its_level_shifts"] == [-6, -2, -1] and full.inputs["its_slope_change"]
+    # a shift at the start is the level change itself; with one year after the start a
+    # slope change cannot be told from the level change; other estimators have no such terms
+    with pytest.raises(ArgumentError, match="cannot be estimated"):
+        minimum_detectable_effect(b, **kw, its_level_shifts=[0])
+    with pytest.raises(ArgumentError, match="cannot be estimated"):
+        minimum_detectable_effect(b, **{**kw, "years_post": 1}, its_slope_change=True)
+    with pytest.raises(ArgumentError, match="estimator='its' only"):
+        minimum_detectable_effect(b, its_slope_change=True)
+    with pytest.raises(ArgumentError, match="whole numbers"):
+        minimum_detectable_effect(b, **kw, its_level_shifts=[-1.5])

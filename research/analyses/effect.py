@@ -102,6 +102,7 @@ from research.analyses.assumptions import PLAUSIBLE_DROP
 from research.core.display import ResultDisplay, interval_figure
 from research.core.errors import ArgumentError, DataError, DesignError, PilotbenchWarning
 from research.core.i18n import load_catalogue
+from research.core.warnings import SeriesBreakWarning
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
@@ -1430,10 +1431,18 @@ def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier st
         dilution=dilution if dilution is not None else 1.0,
     )  # fmt: skip
     pilot_pre = its_data.filter((pl.col("control") == 0) & (pl.col("year") < treatment_year))
+    # the level change's MDE in the model the ITS section fits: its slope change and the
+    # level shifts it added at series breaks (a simpler model overstated the power)
+    shifts = sorted(
+        int(w.values["year"]) - treatment_year  # type: ignore[call-overload]
+        for w in its.warnings
+        if isinstance(w, SeriesBreakWarning) and w.values.get("adjustment") == "level-shift"
+    )
     power_its = minimum_detectable_effect(
         float(pilot_pre["count"].mean()),
         years_pre=int(its.details["n_pre"]), years_post=n_post, estimator="its", alpha=alpha,
         overdispersion=phi, dilution=dilution if dilution is not None else 1.0,
+        its_slope_change=its.impact != "level", its_level_shifts=shifts,
     )  # fmt: skip
     return _Power(
         power=minimum_detectable_effect(baseline, **pkw),

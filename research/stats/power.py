@@ -149,7 +149,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,7 @@ __all__ = [
     "can_detect",
     "concentrate",
     "dilute",
+    "its_design",
     "minimum_detectable_effect",
     "power_at",
 ]
@@ -332,6 +334,8 @@ class _Model:
     years_post: int
     phi: float
     estimator: str
+    its_slope: bool = False  # ITS: a slope change from the start beside the level change
+    its_shifts: tuple[int, ...] = ()  # ITS: level shifts 1[t >= s] (series breaks)
 
     def var(self, delta: np.ndarray) -> np.ndarray:
         """Var of the estimate at a true measured log rate ratio ``delta`` (shape (n, m))."""
@@ -342,7 +346,8 @@ class _Model:
             with np.errstate(divide="ignore"):
                 ctrl = 1.0 / (C * self.years_pre) + 1.0 / (C * self.years_post)
             return self.phi * (1.0 / (b * self.years_pre) + 1.0 / (b * self.years_post * rr) + ctrl)
-        return self.phi * _its_unit_var(self.years_pre, self.years_post, rr) / b
+        unit = _its_unit_var(self.years_pre, self.years_post, rr, self.its_slope, self.its_shifts)
+        return self.phi * unit / b
 
     def score_moments(self, delta: np.ndarray) -> tuple[np.ndarray, ...]:
         """``|pi_T - pi_C|``, ``SE0`` and ``SE1`` of the score test (module notes), shape (n, m).
@@ -375,11 +380,44 @@ class _Model:
         return (self.phi * tot * (1.0 / c + 1.0 / pool))[:, None]
 
 
-def _its_unit_var(years_pre: int, years_post: int, rr: np.ndarray) -> np.ndarray:
-    """[(X' W X)^-1]_cc for a baseline of 1 event per year, level change ``rr``."""
+def its_design(
+    years_pre: int, years_post: int, slope_change: bool = False, level_shifts: Sequence[int] = ()
+) -> np.ndarray:
+    """The segmented regression's design over years ``t = -years_pre .. years_post - 1``.
+
+    Columns: intercept, ``t``, the level change ``1[t >= 0]`` (column 2), then the slope
+    change ``t * 1[t >= 0]`` when ``slope_change``, then one level shift ``1[t >= s]`` per
+    ``s`` of ``level_shifts`` (a series break ``s`` years from the start), as
+    :func:`research.stats.its.interrupted_time_series` fits them on yearly data.
+
+    Examples
+    --------
+    >>> its_design(3, 2, slope_change=True, level_shifts=[-1]).tolist()[-2:]
+    [[1.0, 0.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0]]
+    """
     t = np.arange(-years_pre, years_post, dtype=float)
     post = (t >= 0).astype(float)
-    X = np.column_stack([np.ones_like(t), t, post])  # (T, 3)
+    cols = [np.ones_like(t), t, post]
+    if slope_change:
+        cols.append(t * post)
+    cols += [(t >= s).astype(float) for s in level_shifts]
+    return np.column_stack(cols)
+
+
+def _its_unit_var(
+    years_pre: int,
+    years_post: int,
+    rr: np.ndarray,
+    slope: bool = False,
+    shifts: tuple[int, ...] = (),
+) -> np.ndarray:
+    """[(X' W X)^-1]_cc for a baseline of 1 event per year, level change ``rr``.
+
+    ``X`` is :func:`its_design`; a post-period year ``t`` has weight ``rr`` (the level change;
+    a slope change is 0 under the alternative, as the MDE concerns the level).
+    """
+    X = its_design(years_pre, years_post, slope, shifts)
+    post = X[:, 2]
     w = np.where(post[None, None, :] == 1, rr[..., None], 1.0)  # (..., T)
     info = np.einsum("...t,ti,tj->...ij", w, X, X)
     return np.linalg.inv(info)[..., 2, 2]
@@ -801,7 +839,38 @@ def _resolve_inference(inference: str, estimator: str, variance: str, n_control:
     return inference
 
 
-def _model(b, n_control, control_count, years_pre, years_post, phi, estimator) -> _Model:
+def _its_terms(
+    estimator: str, years_pre: int, years_post: int, slope_change: Any, level_shifts: Any
+) -> tuple[bool, tuple[int, ...]]:
+    """The ITS design options checked: a full-rank :func:`its_design` (``its`` only)."""
+    if not isinstance(slope_change, bool):
+        en, sv = _TEXTS.both("its_slope_change_bool", value=slope_change)
+        raise ArgumentError(en, sv=sv)
+    shifts = tuple(level_shifts) if not isinstance(level_shifts, str | int) else (level_shifts,)
+    if not (slope_change or shifts):
+        return False, ()
+    if estimator != "its":
+        en, sv = _TEXTS.both("its_terms_estimator")
+        raise ArgumentError(en, sv=sv)
+    if any(isinstance(s, bool) or not isinstance(s, int) for s in shifts):
+        en, sv = _TEXTS.both("its_level_shifts_whole", value=list(shifts))
+        raise ArgumentError(en, sv=sv)
+    X = its_design(years_pre, years_post, slope_change, shifts)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        en, sv = _TEXTS.both(
+            "its_design_singular",
+            pre=years_pre,
+            post=years_post,
+            slope=slope_change,
+            shifts=list(shifts),
+        )
+        raise ArgumentError(en, sv=sv)
+    return slope_change, shifts
+
+
+def _model(
+    b, n_control, control_count, years_pre, years_post, phi, estimator, its=(False, ())
+) -> _Model:
     if control_count is not None:
         C, _ = _as_array(control_count, "control_count")
         C = np.broadcast_to(np.atleast_1d(C).astype(float), b.shape).copy()
@@ -813,7 +882,8 @@ def _model(b, n_control, control_count, years_pre, years_post, phi, estimator) -
     else:
         C = np.full(b.shape, np.inf)
     return _Model(b=b, C=C, J=n_control, years_pre=years_pre, years_post=years_post,
-                  phi=float(phi), estimator=estimator)  # fmt: skip
+                  phi=float(phi), estimator=estimator, its_slope=its[0],
+                  its_shifts=its[1])  # fmt: skip
 
 
 def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each design input is an option
@@ -836,6 +906,8 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     estimator: str = "did_poisson",
     inference: str = "auto",
     variance: str = "alternative",
+    its_slope_change: bool = False,
+    its_level_shifts: Sequence[int] = (),
     n_sim: int = 2000,
     effects: Any = None,
     seed: int | None = 20210401,
@@ -887,6 +959,12 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         ``"alternative"`` (SE at the effect, default) or ``"null"`` (SE at no effect, the
         textbook ``MDE = (z_{1-alpha/2} + z_power) * SE``); Wald only (the score test uses
         both by construction, and ``"null"`` is refused with it as with permutation).
+    its_slope_change, its_level_shifts
+        ``estimator="its"``: the fitted model's other terms, so that the MDE is that of the
+        level change in the model the analysis fits (:func:`its_design`): a slope change
+        from the start, and level shifts ``1[t >= s]`` at series breaks ``s`` years from
+        the start (e.g. ``-1`` for a break the year before it). Each term the fit has makes
+        the level change less precise; leaving them out overstates the power.
     n_sim
         Simulated data sets per effect (simulation only).
     effects
@@ -923,13 +1001,17 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     )  # fmt: skip
     w = _check_share(dilution, district_rate_ratio)
     b, kind = _baseline(baseline_count, baseline_rate, population, per)
-    model = _model(b, n_control, control_count, years_pre, years_post, overdispersion, estimator)
+    its = _its_terms(estimator, years_pre, years_post, its_slope_change, its_level_shifts)
+    model = _model(
+        b, n_control, control_count, years_pre, years_post, overdispersion, estimator, its
+    )
     sign = -1.0 if direction == "decrease" else 1.0
     inputs = dict(
         years_pre=years_pre, years_post=years_post, n_control=n_control,
         control_count=None if control_count is None else _wrap(model.C, kind, "control_count"),
         alpha=alpha, power=power, overdispersion=overdispersion, dilution=dilution,
         district_rate_ratio=district_rate_ratio, per=per,
+        its_slope_change=its[0], its_level_shifts=list(its[1]),
     )  # fmt: skip
     notes = _notes(model, alpha, inference, w)
     bad = ~(b > 0)
@@ -938,8 +1020,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     elif kind == "scalar" and np.isnan(model.C[0]):
         notes.append(PowerNote("no_control_count"))
     b_safe = np.where(bad, 1.0, b)
-    safe = _Model(b=b_safe, C=np.where(bad, 1.0, model.C), J=model.J, years_pre=years_pre,
-                  years_post=years_post, phi=model.phi, estimator=estimator)  # fmt: skip
+    safe = replace(model, b=b_safe, C=np.where(bad, 1.0, model.C))
     se_null = np.sqrt(safe.var(np.zeros((b.size, 1))))[:, 0]
     se_null = np.where(bad, np.nan, se_null)
     curve = None
@@ -1261,8 +1342,11 @@ def power_at(
     )  # fmt: skip
     w = _check_share(k["dilution"], k["district_rate_ratio"])
     b, kind = _baseline(baseline_count, k["baseline_rate"], k["population"], k["per"])
+    its = _its_terms(
+        estimator, k["years_pre"], k["years_post"], k["its_slope_change"], k["its_level_shifts"]
+    )
     model = _model(b, n_control, k["control_count"], k["years_pre"], k["years_post"],
-                   k["overdispersion"], estimator)  # fmt: skip
+                   k["overdispersion"], estimator, its)  # fmt: skip
     rr_k = 1.0 - w * (1.0 - rate_ratio)
     if rr_k <= 0:
         en, sv = _TEXTS.both("measured_rate_ratio_not_positive")
@@ -1271,9 +1355,7 @@ def power_at(
     alpha = k["alpha"]
     if method == "analytic":
         bad = ~(b > 0)
-        safe = _Model(b=np.where(bad, 1.0, b), C=np.where(bad, 1.0, model.C), J=model.J,
-                      years_pre=model.years_pre, years_post=model.years_post, phi=model.phi,
-                      estimator=estimator)  # fmt: skip
+        safe = replace(model, b=np.where(bad, 1.0, b), C=np.where(bad, 1.0, model.C))
         pw = _power(safe, np.full((b.size, 1), delta), alpha, inference)[:, 0]
         pw = np.where(bad, np.nan, pw)
         return _wrap(pw, kind, "power")
