@@ -271,13 +271,13 @@ def test_power_inputs_from_panel(res, panel: pl.DataFrame) -> None:
         .sum()
     )
     assert res.control_count == pytest.approx(ctrl)
-    pop2020 = panel.filter(
+    pop2019 = panel.filter(
         (pl.col("indicator") == "N01951")
         & (pl.col("area_code") == "0180")
         & (pl.col("sex") == "T")
-        & (pl.col("year") == 2020)
+        & (pl.col("year") == 2019)  # the district figure's year
     )["value"][0]
-    assert res.dilution == pytest.approx(131_000 / pop2020)
+    assert res.dilution == pytest.approx(131_000 / pop2019)
     assert round(100 * 0.2 * res.dilution, 1) == 2.7  # 20 % in Södermalm ~ 2.7 % in Stockholm
     assert res.power.inputs["years_pre"] == 6 and res.power.inputs["years_post"] == 2
     assert res.power.inputs["n_control"] == 30

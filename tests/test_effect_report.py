@@ -41,7 +41,7 @@ def facts() -> dict[str, float]:
         (pl.col("indicator") == "N01951")
         & (pl.col("area_code") == "0180")
         & (pl.col("sex") == "T")
-        & (pl.col("year") == 2020)
+        & (pl.col("year") == 2019)  # the district figure's year (data/pilots.toml)
     )["value"][0]
     base = p.filter(
         (pl.col("indicator") == "N07402")

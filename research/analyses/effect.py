@@ -1418,7 +1418,9 @@ def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier st
         .agg(pl.col("count").mean())["count"]
         .sum()
     )
-    kpop, kyear = _mean_pop(panel, pilot, treatment_year - 1)
+    # the kommun's population in the year of the district's figure (its latest before then):
+    # a share of like with like, the same in every report
+    kpop, kyear = _mean_pop(panel, pilot, programme.district_population_year)
     dilution = (
         dilution_share(programme.district_population, kpop)
         if pilot == programme.parent_code

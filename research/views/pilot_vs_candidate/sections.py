@@ -236,15 +236,9 @@ class PilotVsCandidate:
             out = out + html.callout(TEXTS("left_out_heading", self.lang), left_out)
         if self.pilot.level == "district":
             return out + html.paragraph(TEXTS("district_pilot", self.lang, pilot=self.pilot.name))
-        if self.pilot.code == self.programme.parent_code:
-            pop = self.panel.filter(
-                (pl.col("indicator") == "N01951")
-                & (pl.col("area_code") == self.pilot.code)
-                & (pl.col("sex") == "T")
-                & pl.col("value").is_not_null()
-            ).sort("year")
-            kpop, kyear = float(pop["value"][-1]), int(pop["year"][-1])
-            share = dilution_share(self.programme.district_population, kpop)
+        found = self.district_share()
+        if found is not None:
+            share, kpop, kyear = found
             text = TEXTS(
                 "standin",
                 self.lang,
@@ -259,6 +253,28 @@ class PilotVsCandidate:
             )
             out = out + html.callout(TEXTS("standin_title", self.lang), [text], kind="warning")
         return out
+
+    def district_share(self) -> tuple[float, float, int] | None:
+        """The pilot district's share of its kommun: ``(share, kommun population, year)``.
+
+        The kommun's population in the year of the district's figure (its latest before then),
+        as the effect report divides (:func:`research.analyses.effect.pilot_effect_analysis`):
+        one share of like with like in every report. ``None`` unless the pilot area is the
+        kommun the programme's district belongs to, or without a population.
+        """
+        if self.pilot.code != self.programme.parent_code:
+            return None
+        pop = self.panel.filter(
+            (pl.col("indicator") == "N01951")
+            & (pl.col("area_code") == self.pilot.code)
+            & (pl.col("sex") == "T")
+            & pl.col("value").is_not_null()
+            & (pl.col("year") <= self.programme.district_population_year)
+        ).sort("year")
+        if pop.is_empty():
+            return None
+        kpop, kyear = float(pop["value"][-1]), int(pop["year"][-1])
+        return dilution_share(self.programme.district_population, kpop), kpop, kyear
 
     def latest_frame(self) -> pl.DataFrame:
         """Latest year of each indicator with data, the values and the candidate's rank.
@@ -990,14 +1006,15 @@ class PilotVsCandidate:
         over = self._overdispersion_line()
         if over is not None:
             lines.append(over)
-        if self.pilot.level == "kommun" and self.pilot.code == self.programme.parent_code:
+        found_share = self.district_share()
+        if self.pilot.level == "kommun" and found_share is not None:
             kpop = self.counts(ind, self.pilot.code, (last - 2, last))
             if kpop.height:
-                share = dilution_share(
-                    self.programme.district_population, float(kpop["exposure"][-1])
-                )
                 mde = minimum_detectable_effect(
-                    float(kpop["count"].mean()), years_pre=3, years_post=3, dilution=share
+                    float(kpop["count"].mean()),
+                    years_pre=3,
+                    years_post=3,
+                    dilution=found_share[0],
                 )
                 lines.append(
                     f"{self.pilot.name}: "
