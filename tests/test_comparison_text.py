@@ -135,3 +135,16 @@ def test_a_kommun_without_offences_gets_no_trend_and_no_power_figure() -> None:
         assert "sannolikheten .." not in text
         assert "utan anmälda brott i Bjurholm" in text
     assert "utan anmälda" not in _text(pilot_vs_candidate(lang="sv").power())  # Huddinge: counts
+
+
+def test_the_power_intro_points_only_to_a_line_that_is_there(reports) -> None:
+    """Bjurholm has no trend to estimate over-dispersion from, so no line on it: the intro
+    said 'the line on over-dispersion gives the answer ...' all the same. And the design
+    after the answer is a sentence of its own, not a phrase without a verb."""
+    assert "Raden om överspridning visar svaret" in _text(reports["sv"].power())
+    bjurholm = pilot_vs_candidate(candidate="2403", lang="sv")
+    assert bjurholm.detect_overdispersed() is None
+    text = _text(bjurholm.power())
+    assert "phi = 1). Skulle en effekt synas" in text and "Raden om överspridning" not in text
+    kiruna = _text(pilot_vs_candidate(candidate="2584", lang="sv").power())
+    assert "Upplägget: med i genomsnitt" in kiruna and ". Med i genomsnitt" not in kiruna

@@ -271,8 +271,10 @@ def test_notes_name_breaks_and_estimates(panel):
     text = str(rep.notes())
     assert "Break in the series inside 2014–2016" in text and "2015" in text
     text = str(candidate_screening(panel=panel).notes())
-    assert "Inget registrerat tidsseriebrott ligger inom 2020–2022" in text
-    assert "Perioden börjar samma år som ett tidsseriebrott" in text  # 2020 registration
+    # a break in the window's first year: none between its years, said without contradiction
+    assert "Inget registrerat tidsseriebrott ligger mellan två av åren 2020–2022" in text
+    assert "Perioden börjar samma år som ett tidsseriebrott, så jämförelser" in text  # 2020
+    assert "Inget registrerat tidsseriebrott ligger inom" not in text
     assert "Skattade antal" in text and "Bloom" in text
 
 

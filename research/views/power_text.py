@@ -10,8 +10,9 @@ Examples
 >>> d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
 >>> print(detect_summary(d, "en", area="Huddinge"))  # doctest: +NORMALIZE_WHITESPACE
 No: a 20% drop in Huddinge within 3 years would be detected with probability 17% (the
-target is 80%). The smallest drop detected with 80% power is 50%. With on average
-15.0 reported crimes a year (estimated count), 3 years before and 3 after the start, and
+target is 80%). The smallest drop detected with 80% power is 50%. The design: with on
+average 15.0 reported crimes a year (estimated count), 3 years before and 3 after the
+start, and
 a difference-in-differences Poisson comparison against a very large comparison group
 using a z test of the share of cases after the start (score test) at the 5% level.
 """
@@ -253,5 +254,8 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
         )
     else:
         text += " " + TEXTS("pw_detect_none", lang, word=word, target=target)
-    text += " " + _design(r, lang) + "."
+    # the design after the answer: a sentence of its own ("Upplägget: med i genomsnitt ...");
+    # the bare phrase read as a sentence without a verb
+    design = _design(r, lang)
+    text += " " + TEXTS("pw_design_basis", lang, design=design[:1].lower() + design[1:])
     return _with_notes(text, r.notes, lang)

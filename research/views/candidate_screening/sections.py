@@ -1035,7 +1035,8 @@ class CandidateScreening:
                 for b in inside
             ]
         else:
-            lines.append(TEXTS("note_no_break", self.lang, years=self.years_text()))
+            key = "note_no_break_between" if at_start else "note_no_break"
+            lines.append(TEXTS(key, self.lang, years=self.years_text()))
         lines += [
             TEXTS("note_break_start", self.lang, text=b.description(self.lang)) for b in at_start
         ]

@@ -564,7 +564,7 @@ class PilotEffect:
             rows,
             numeric=[False, True],
             caption=self._t("sdid_results_caption"),
-            footnotes=[self._t("synth_att_note")],
+            footnotes=[self._t("synth_att_note"), self._t("sdid_did_vs_poisson_note")],
         )
         return out
 

@@ -1029,6 +1029,8 @@ class PilotVsCandidate:
             first=last - 2,
             last=last,
         )
+        if over is not None:  # the line the sentence points to is there
+            intro += " " + TEXTS("power_intro_overdispersion", self.lang, area=self.candidate.name)
         return (
             self._h2("power")
             + html.paragraph(intro)
