@@ -722,9 +722,9 @@ def test_absent_change_is_shown_as_not_in_the_model():
     # the default shows both changes as numbers, labelled as before
     d = interrupted_time_series(PAL, time="year", outcome="n", interruption=2016)
     assert [k for k, _ in d._display_rows()] == [
-        "level change (ratio)", "level change 95 % CI lower", "level change 95 % CI upper",
-        "level change p-value", "slope change per year (ratio)", "slope change 95 % CI lower",
-        "slope change 95 % CI upper", "slope change p-value", "dispersion (Pearson)",
+        "level change (ratio)", "level change 95% CI lower", "level change 95% CI upper",
+        "level change p-value", "slope change per year (ratio)", "slope change 95% CI lower",
+        "slope change 95% CI upper", "slope change p-value", "dispersion (Pearson)",
         "observations",
     ]  # fmt: skip
     assert d.summary() == d.summary("en") and "not part of the model" not in d.summary()

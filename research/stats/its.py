@@ -48,6 +48,7 @@ from scipy import stats
 
 from research.core.display import ResultDisplay, html_table, line_figure, text_table
 from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.fmt import format_percent
 from research.core.i18n import load_catalogue
 from research.core.warnings import (
     AutocorrelationWarning,
@@ -147,8 +148,8 @@ class ITSResult(ResultDisplay):
         return _TEXTS("title", lang, family=self.family)
 
     def _display_rows(self, lang: str = "en") -> list[tuple[str, object]]:
-        pct = f"{100 * self.level:g}"
-        pct = f"{pct} %" if lang == "en" else f"{pct.replace('.', ',')}\u00a0%"
+        share = 100 * self.level
+        pct = format_percent(share, 0 if float(share).is_integer() else 1, lang)
         kind = _TEXTS("kind_ratio" if self.family != "gaussian" else "kind_difference", lang)
         fitted = _IMPACT_TERMS[self.impact]
         absent = _TEXTS("not_in_model", lang, impact=self.impact)

@@ -9,7 +9,8 @@ placed so that they do not overlap each other or the highlighted points.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.ticker
 import numpy as np
@@ -89,11 +90,13 @@ def _place_labels(
     fig: Figure,
     items: list[tuple[object, float, float, str, bool]],
     bars: list[tuple[object, float, float, float]],
+    avoid: Sequence[Any] = (),
 ) -> None:
     """Annotate each ``(axes, x, y, text, bold)`` next to its point without overlaps.
 
-    Candidate positions are scored by overlap with the labels already placed, the labelled
-    points and the interval bars ``(axes, x0, x1, y)``, by distance, and - for labels without a
+    Candidate positions are scored by overlap with the labels already placed (and the texts
+    in ``avoid``, e.g. the reference line's label, counted as placed), the labelled points
+    and the interval bars ``(axes, x0, x1, y)``, by distance, and - for labels without a
     leader line - by ambiguity (another labelled point nearer to the label than its own).
     """
     canvas = FigureCanvasAgg(fig)
@@ -107,7 +110,7 @@ def _place_labels(
     for ax, x0, x1, y in bars:
         (p0, py), (p1, _) = ax.transData.transform([(x0, y), (x1, y)])
         fixed.append(Bbox.from_extents(p0, py - 2 * scale, p1, py + 2 * scale))
-    placed: list[Bbox] = []
+    placed: list[Bbox] = [t.get_window_extent(renderer) for t in avoid]
     style = {"fontsize": 9.5, "annotation_clip": False, "zorder": 6}
     box_style = {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85}
     for i, (ax, x, y, text, bold) in enumerate(items):
@@ -274,7 +277,7 @@ def need_detectability_chart(
         strip.grid(False, axis="y")
         for a in (ax, strip):
             a.axvline(1.0, color="#333333", linestyle=(0, (4, 3)), lw=1, zorder=1)
-        ax.text(
+        reference = ax.text(
             1.0, y_top, f" {reference_label}", fontsize=9.5, ha="left", va="top", color="#333333"
         )
         ticks = _log_ticks(x_lo, x_hi)
@@ -298,5 +301,5 @@ def need_detectability_chart(
             handles=handles, loc="outside lower center", ncols=min(2, len(handles)), frameon=False
         )
         labels.sort(key=lambda item: not item[4])  # the focus kommun gets the best spot
-        _place_labels(fig, labels, bars)
+        _place_labels(fig, labels, bars, avoid=[reference])
     return fig
