@@ -275,6 +275,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 _text("param_not_name_value", "en", item=repr(item)),
                 sv=_text("param_not_name_value", "sv", item=repr(item)),
             )
+    _refuse_two_values(args)
     args.notebook = _report_notebook(args.notebook)
     launched = kernel = None
     try:
@@ -307,8 +308,60 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_two_values(args: argparse.Namespace) -> None:
+    """Refuse a report parameter given twice with different values (``--lang en -p lang=sv``).
+
+    A report parameter has one value: ``-p`` twice, or an option (``--candidate``,
+    ``--pilot``, ``--lang``) and ``-p`` for the same parameter, used to let the last one
+    win without a word. The same value twice is no conflict, and neither are two names or
+    codes of one area (``--candidate Huddinge -p candidate=0126``). Checked before the
+    report's kernel starts; the values are parsed (and areas looked up) only for a name
+    given twice.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and both ways it was given, as typed.
+    """
+    given: list[tuple[str, str, str]] = []  # (name, value, as typed)
+    for item in args.param:
+        k, v = (x.strip() for x in item.split("=", 1))
+        given.append((k, v, f"-p {k}={v}"))
+    for key in ("candidate", "pilot", "lang"):
+        if getattr(args, key) is not None:
+            given.append((key, getattr(args, key), f"--{key} {getattr(args, key)}"))
+    names = [k for k, _v, _t in given]
+    for name in dict.fromkeys(k for k in names if names.count(k) > 1):
+        (_, first, first_typed), *others = [g for g in given if g[0] == name]
+        for _, second, second_typed in others:
+            if not _same_value(name, first, second):
+                where = {"name": name, "first": first_typed, "second": second_typed}
+                raise ParameterError(
+                    _text("param_given_twice", "en", **where),
+                    sv=_text("param_given_twice", "sv", **where),
+                )
+
+
+def _same_value(name: str, first: str, second: str) -> bool:
+    """Whether two values typed for parameter ``name`` are one value (one area, say)."""
+    from research.runner.params import AREA_PARAMETERS, parse_cli_value
+
+    a, b = parse_cli_value(first, name), parse_cli_value(second, name)
+    if a == b:
+        return True
+    if name in AREA_PARAMETERS:
+        from research.geo.registry import load_areas
+
+        try:
+            reg = load_areas()
+            return reg.resolve(a).code == reg.resolve(b).code
+        except PilotbenchError:
+            return False  # one of them is no area: two different values, said as typed
+    return False
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from research.runner.batch import expand_schedule, load_schedule, run_batch
+    from research.runner.batch import expand_schedule, job_name, load_schedule, run_batch
     from research.runner.params import notebook_path
 
     schedule = load_schedule(Path(args.schedule))
@@ -316,10 +369,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         try:  # a misspelt notebook stops the whole schedule before anything runs
             notebook_path(job["notebook"])
         except PilotbenchError as exc:
-            where = {"schedule": args.schedule, "i": i}
+            job_en, job_sv = job_name(args.schedule, i, schedule)  # as every schedule message
+            where = {"schedule": args.schedule}
             raise ParameterError(
-                _text("schedule_job", "en", **where, message=exc.message("en")),
-                sv=_text("schedule_job", "sv", **where, message=exc.message("sv")),
+                _text("schedule_job", "en", **where, job=job_en, message=exc.message("en")),
+                sv=_text("schedule_job", "sv", **where, job=job_sv, message=exc.message("sv")),
             ) from None
     if args.workers is not None and args.workers < 1:  # 0 used to mean "the schedule's"
         raise ParameterError(
@@ -333,7 +387,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         workers=workers,
         output_root=Path(args.output) if args.output else None,
         dask=args.dask,
-        progress=not args.no_progress,
+        # a bar only on a terminal: a cron log (stdout and stderr in one file) gets the
+        # closing lines once, not also the bar's last state with its counts
+        progress=not args.no_progress and sys.stderr.isatty(),
         lang=schedule.get("batch", {}).get("lang") or "sv",
         schedule=args.schedule,
     )
@@ -347,6 +403,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     print(_text("batch_done", lang, reports=reports, failed=failed, seconds=seconds))
     for r in result.failed:
         print(_text("batch_failed_task", lang, label=r.task.label, error=r.error_in(lang)))
+    for left_out in result.skipped:
+        print(_text("batch_skipped", lang, what=getattr(left_out, lang)))
     print(_text("batch_index", lang, path=result.index))
     print(_text("batch_log", lang, path=result.log))
     return 0 if result.ok else 1
@@ -418,10 +476,19 @@ def _cmd_data(args: argparse.Namespace) -> int:
     lang = _lang()
     if args.data_command == "import":
         from research.data.imports import import_file
+        from research.data.plausibility import ImplausibleDataError
 
-        res = import_file(
-            Path(args.path), source=args.source, indicator=args.indicator, year=args.year
-        )
+        try:
+            res = import_file(
+                Path(args.path), source=args.source, indicator=args.indicator, year=args.year
+            )
+        except ImplausibleDataError as exc:
+            # The rules name the file by the name the ledger records; the command's other
+            # messages (a parse error, a missing file) by the path the user gave: one way.
+            if exc.file == args.path:
+                raise
+            named = ImplausibleDataError(args.path, exc.problems)  # words its own Swedish
+            raise named from None
         if res.created:
             rows = _count("n_rows", res.rows, lang)
             print(
@@ -536,7 +603,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from research.data.imports import data_info
 
     panel = load_panel()
-    print(data_info().text(lang))
+    print(_in_language(data_info(), lang).text(lang))
     from research.data.coverage import BRA_EXPORT_DOC, coverage
     from research.views.coverage_text import coverage_text
 
@@ -545,6 +612,35 @@ def _cmd_data(args: argparse.Namespace) -> int:
     print(_text("panel_rows", lang, rows=_count("n_rows", panel.height, lang)))
     _print_changes(panel_conflicts(), lang, conflicts=True)
     return 0
+
+
+def _in_language(info: Any, lang: str) -> Any:
+    """``data info``'s description with the snapshot's retrieval in ``lang``.
+
+    The manifest's ``retrieved`` is English ("2024-08 (Kolada API scrape by the dump
+    repository)"), and ``data info`` showed it as it is in a Swedish description. A
+    ``retrieved_sv`` in the manifest is used where there is one (as ``title_sv`` is);
+    otherwise the manifest's wording, when it is the one ``research/cli.toml`` knows
+    (``retrieved_dump``), is worded in ``lang`` with the manifest's month. The manifest and
+    the raw files are not changed.
+    """
+    import dataclasses
+    import re
+
+    snapshot = info.snapshot
+    if not snapshot or not isinstance(snapshot.get("retrieved"), str):
+        return info
+    text = snapshot["retrieved"]
+    try:
+        from research.data.provenance import load_manifest
+
+        text = load_manifest().text(str(snapshot.get("id")), "retrieved", lang, text)
+    except (PilotbenchError, KeyError):
+        pass  # described as data_info found it
+    month = re.match(r"\d{4}-\d{2}\b", text)
+    if month and text == _text("retrieved_dump", "en", month=month[0]):
+        text = _text("retrieved_dump", lang, month=month[0])
+    return dataclasses.replace(info, snapshot={**snapshot, "retrieved": text})
 
 
 def _print_changes(changes, lang: str, *, conflicts: bool = False) -> None:

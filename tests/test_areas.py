@@ -63,3 +63,31 @@ def test_registry_contents() -> None:
     assert len(reg.by_level("lan")) == 21
     stockholm_lan = [a.code for a in reg.children("01")]
     assert len(stockholm_lan) == 26 and "0126" in stockholm_lan
+
+
+@pytest.mark.parametrize(
+    ("query", "level", "named"),
+    [
+        ("Stockholms", "kommun", ["Stockholm (0180)"]),  # found Stockholms län
+        ("Stockholms län", "kommun", ["Stockholm (0180)"]),
+        ("Region Stockholm", "kommun", ["Stockholm (0180)"]),
+        ("Gotlands", "kommun", ["Gotland (0980)"]),
+        ("Uppsala", "lan", ["Uppsala län (03)"]),  # found the kommun Uppsala
+        ("Kalmar", "lan", ["Kalmar län (08)"]),
+        ("Skåne", "kommun", []),  # no kommun is named like Skåne län
+        ("01", "kommun", []),  # a code has no namesakes
+    ],
+)
+def test_a_name_found_at_another_level_has_namesakes(
+    query: str, level: str, named: list[str]
+) -> None:
+    reg = load_areas()
+    assert [a.label() for a in reg.namesakes(query, level)] == named
+    hint = reg.namesake_hint(query, reg.resolve(query), level)
+    assert hint.en == (f" Did you mean {named[0]}?" if named else "")
+    assert hint.sv == (f" Menade du {named[0]}?" if named else "")
+
+
+def test_no_hint_when_the_level_is_right() -> None:
+    reg = load_areas()
+    assert reg.namesake_hint("Stockholm", reg.resolve("Stockholm"), "kommun") == ("", "")

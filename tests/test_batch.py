@@ -295,6 +295,7 @@ def test_bad_task_parameters_stop_the_batch_naming_file_job_and_parameter(
     out = tmp_path / "r"
     assert main(["batch", str(sched), "--output", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {sched}: job 2: ") and err.count("\n") == 1, err
+    # the job by its number and the line of its [[job]] header, as every schedule message
+    assert err.startswith(f"error: {sched}: job 2 (line 5): ") and err.count("\n") == 1, err
     assert words in err
     assert not out.exists()  # nothing ran, no index

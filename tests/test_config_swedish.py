@@ -86,19 +86,25 @@ def test_every_toml_syntax_error_is_described_in_swedish(tmp_path: Path, body: s
         ("[batch]\nworkers = 65\n" + JOB,
          "[batch] workers: Input should be less than or equal to 64",
          "[batch] workers: ska vara högst 64"),
+        # a schedule's jobs are named by number and line (research.runner.batch.job_name),
+        # and an unknown key lists the known ones (research.runner.batch.load_schedule)
         (JOB + 'parametrar = { candidate = "0126" }\n',
-         "[[job]] entry 1 parametrar: is not a known field (misspelt?)",
-         "[[job]]-post 1 parametrar: är inget känt fält (felstavat?)"),
+         "job 1 (line 1): 'parametrar' is not a known field; did you mean 'parameters'? "
+         "Known fields: notebook, parameters, each",
+         "jobb 1 (rad 1): 'parametrar' är inget känt fält; menade du 'parameters'? "
+         "Kända fält: notebook, parameters, each"),
         ('[[job]]\nnotebook = ""\n',
-         "[[job]] entry 1 notebook: String should have at least 1 character",
-         "[[job]]-post 1 notebook: ska ha minst 1 tecken"),
+         "job 1 (line 1) notebook: String should have at least 1 character",
+         "jobb 1 (rad 1) notebook: ska ha minst 1 tecken"),
         ("[bach]\nworkers = 2\n" + JOB,
-         "top level bach: is not a known field (misspelt?)",
-         "bach på översta nivån: är inget känt fält (felstavat?)"),
+         "top level: 'bach' is not a known field; did you mean 'batch'? "
+         "Known fields: batch, job, jobs",
+         "översta nivån: 'bach' är inget känt fält; menade du 'batch'? "
+         "Kända fält: batch, job, jobs"),
         (JOB + "parameters = { candidate = 126 }\n",
-         "[[job]] entry 1 parameters: candidate = 126 is a number, so leading zeros are lost; "
+         "job 1 (line 1) parameters: candidate = 126 is a number, so leading zeros are lost; "
          "area codes are text: write candidate = '0126'",
-         "[[job]]-post 1 parameters: candidate = 126 är ett tal, så inledande nollor går "
+         "jobb 1 (rad 1) parameters: candidate = 126 är ett tal, så inledande nollor går "
          "förlorade; områdeskoder är text: skriv candidate = '0126'"),
         ('[batch]\nworkers = 99\nlang = "de"\n' + JOB,
          "[batch] workers: Input should be less than or equal to 64 (and 1 more problem)\n"
@@ -106,10 +112,10 @@ def test_every_toml_syntax_error_is_described_in_swedish(tmp_path: Path, body: s
          "[batch] workers: ska vara högst 64 (och ytterligare 1 problem)\n"
          "  [batch] lang: 'de' är inte ett av de tillåtna värdena"),
         ('[[job]]\nnotebok = "x"\n',
-         "[[job]] entry 1 notebok: is not a known field (misspelt?) (and 1 more problem)\n"
-         "  [[job]] entry 1 notebook: is required but missing",
-         "[[job]]-post 1 notebok: är inget känt fält (felstavat?) (och ytterligare 1 problem)\n"
-         "  [[job]]-post 1 notebook: saknas men måste anges"),
+         "job 1 (line 1): 'notebok' is not a known field; did you mean 'notebook'? "
+         "Known fields: notebook, parameters, each",
+         "jobb 1 (rad 1): 'notebok' är inget känt fält; menade du 'notebook'? "
+         "Kända fält: notebook, parameters, each"),
     ],
 )  # fmt: skip
 def test_bad_schedule_in_both_languages(tmp_path: Path, body: str, en: str, sv: str) -> None:

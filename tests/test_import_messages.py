@@ -235,18 +235,18 @@ def test_a_file_ending_no_reader_takes_names_the_source_and_its_endings(tmp_path
     f.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(ArgumentError) as e:
         read_official_file(f, source="bra")
-    en, sv = _both(e.value, path=f.name)
+    en, sv = _both(e.value, path=f)  # the path as given, as a parse error names it
     assert en == (
-        "brott.xls: there is no reader for .xls files from Brå; files from Brå must end in "
+        f"{f}: there is no reader for .xls files from Brå; files from Brå must end in "
         ".csv or .xlsx; save an .xls workbook as .xlsx"
     )
     assert sv == (
-        "brott.xls: det finns ingen läsare för .xls-filer från Brå; filer från Brå ska ha "
+        f"{f}: det finns ingen läsare för .xls-filer från Brå; filer från Brå ska ha "
         "filändelsen .csv eller .xlsx; spara en .xls-arbetsbok som .xlsx"
     )
     with pytest.raises(ArgumentError) as e:
         read_official_file(tmp_path / "fil", source="stockholm")
-    en, sv = _both(e.value)
+    en, sv = _both(e.value, path=tmp_path / "fil")
     assert "files without an ending from Stockholms stad; files from Stockholms stad" in en
     assert "filer utan filändelse från Stockholms stad" in sv
     with pytest.raises(ArgumentError) as e:
@@ -457,3 +457,63 @@ def test_frames_are_not_called_reader_output_when_they_come_from_a_file() -> Non
     with pytest.raises(DataError) as e:
         build_reader_frame(rows, "folk.csv", "no rows")
     assert str(e.value).startswith("folk.csv: more than one row for area 0126")
+
+
+# -- a title naming a category pilotbench does not know ---------------------------------------
+
+
+def test_a_title_naming_an_unknown_category_says_what_it_names(tmp_path: Path) -> None:
+    """ "Anmälda brott ... 2022: Snatteri" names a category; "the file does not say which
+    category" was wrong: the message says what the title names, that pilotbench does not
+    know it, the categories it knows and how to give one with --indicator."""
+    f = tmp_path / "snatteri.csv"
+    f.write_text(
+        "Anmälda brott i kommunerna 2022: Snatteri\nKommun;Antal;Per 100 000 inv.\n"
+        "Ale kommun;7;21,4\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError) as e:
+        read_bra_csv(f)
+    en, sv = _both(e.value, path=f)
+    assert en.startswith(
+        f"{f}, line 1: the title names the crime category 'Snatteri', which pilotbench does "
+        "not know; known categories: Violation of a child's integrity (BRA_BARNFRID), "
+    ), en
+    assert "Gross violation of a woman's integrity (BRA_GROV_KVINNOFRID)" in en
+    assert "give its id with --indicator" in en and "does not say" not in en
+    assert sv.startswith(
+        f"{f}, rad 1: titeln anger brottskategorin 'Snatteri', som pilotbench inte känner "
+        "till; kända kategorier: "
+    ), sv
+    assert "Grov kvinnofridskränkning (BRA_GROV_KVINNOFRID)" in sv and "--indicator" in sv
+    # the same in an Excel export's title rows, and with the category after the year
+    rows = [["Anmälda brott 2022 Snatteri"], ["Region", "Antal", "Per 100 000 inv."],
+            ["Huddinge kommun", 12, 10.5]]  # fmt: skip
+    x = _xlsx(tmp_path / "snatteri.xlsx", rows)
+    with pytest.raises(ParseError) as e:
+        read_bra_excel(x)
+    assert "the title names the crime category 'Snatteri'" in str(e.value)
+    # a known category given with --indicator: the file is read as that category
+    df = read_bra_csv(f, indicator="BRA_TOTAL")
+    assert df["indicator"].unique().to_list() == ["BRA_TOTAL"]
+
+
+def test_a_title_naming_no_category_still_says_the_file_does_not(tmp_path: Path) -> None:
+    f = tmp_path / "brott.csv"
+    f.write_text(
+        "Anmälda brott i kommunerna 2022\nKommun;Antal;Per 100 000 inv.\nAle kommun;7;21,4\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParseError, match="the file does not say its indicator"):
+        read_bra_csv(f)
+
+
+def test_an_unknown_category_in_a_brott_column_lists_the_known_ones(tmp_path: Path) -> None:
+    x = _xlsx(tmp_path / "brott.xlsx", [_HEADER, ["Huddinge kommun", 2022, "Snatteri", 12, 10.5]])
+    with pytest.raises(ParseError) as e:
+        read_bra_excel(x)
+    en, sv = _both(e.value, path=x)
+    assert en.startswith(
+        f"{x}, line 2: pilotbench does not know the crime category 'Snatteri'; known categories: "
+    )
+    assert "Unlawful threat (BRA_OLAGA_HOT)" in en and "Olaga hot (BRA_OLAGA_HOT)" in sv

@@ -46,11 +46,12 @@ def _import(capsys, path: Path, source: str, *more: object) -> tuple[int, str, s
 
 
 def _refused(capsys, path: Path, source: str, *more: object) -> str:
-    """Import ``path``; it must be refused with one error line (the head) naming the file."""
+    """Import ``path``; it must be refused with one error line (the head) naming the file
+    by the path as given, as parse errors do (not by its name alone)."""
     code, out, err = _import(capsys, path, source, *more)
     assert code == 2, (out, err)
     head = err.splitlines()[0]
-    assert path.name in head, head
+    assert head.split(": ", 1)[1].startswith(f"{path}:" if ", " not in head else str(path)), head
     return err
 
 
@@ -156,7 +157,7 @@ def test_kolada_populations_in_the_wrong_unit_are_refused(data_copy, tmp_path, c
     err = _refused(capsys, f, "kolada")
     riket_2021 = f"{_raw('N01951')[('00', 2021)]:,.0f}"  # 10,452,326
     assert err.startswith(
-        f"error: befolkning.json: record 00 Riket 2021 N01951 T (line {first_item}): "
+        f"error: {f}: record 00 Riket 2021 N01951 T (line {first_item}): "
         f"population 17.9 differs by more than a factor of 2 from {riket_2021}, the "
         "population in 2021 according to the snapshot"
     )
@@ -191,7 +192,7 @@ def test_a_district_larger_than_its_kommun_is_refused_and_blames_no_later_file(
     err = _refused(capsys, f, "stockholm")
     stockholm = f"{_raw('N01951')[('0180', 2022)]:,.0f}"
     assert err.splitlines()[0] == (
-        "error: stadsdelar.csv: record 0180-SOD Södermalm 2022 BE0101N1 T (line 2): population "
+        f"error: {f}: record 0180-SOD Södermalm 2022 BE0101N1 T (line 2): population "
         f"3,000,000 exceeds that of Stockholm, which contains the area ({stockholm} according "
         "to the snapshot) [rule population-hierarchy]; nothing was imported. Check the file "
         "against the publisher's table and import a corrected export."
@@ -231,7 +232,7 @@ def test_populations_swedish_message(data_copy, tmp_path, capsys, monkeypatch) -
     f.write_text("Region;År;Folkmängd\n0126 Huddinge;2022;114\n", encoding="utf-8")
     err = _refused(capsys, f, "scb")
     assert err.startswith(
-        f"fel: folk.csv: posten 0126 Huddinge 2022 BE0101N1 T (rad 2): folkmängden 114 skiljer "
+        f"fel: {f}: posten 0126 Huddinge 2022 BE0101N1 T (rad 2): folkmängden 114 skiljer "
         f"sig mer än en faktor 2 från 114{NBSP}504, folkmängden 2022 enligt ögonblicksbilden"
     )
 

@@ -151,3 +151,35 @@ def test_a_candidate_must_be_a_kommun(notebook: str, given: str, level: str) -> 
     assert "candidate must be a kommun; " in str(info.value)
     assert f"is {level}. Give a kommun's code or name, e.g. '0126'" in str(info.value)
     assert "ska vara en kommun" in info.value.message("sv")
+
+
+@pytest.mark.parametrize(
+    ("notebook", "values", "message"),
+    [
+        # the report's own check: "candidate must be a kommun; Stockholms län (01) is a län"
+        ("pilot_vs_candidate", {"candidate": "Stockholms"}, "Did you mean Stockholm (0180)?"),
+        ("decision_brief", {"candidate": "Stockholms län"}, "Did you mean Stockholm (0180)?"),
+        ("candidate_screening", {"focus": "Stockholms"}, "Did you mean Stockholm (0180)?"),
+        ("candidate_screening", {"lan": "Stockholm"}, "Did you mean Stockholms län (01)?"),
+        ("pilot_effect", {"donors": "lan:Uppsala"}, "Did you mean Uppsala län (03)?"),
+    ],
+)
+def test_an_area_of_the_wrong_level_suggests_its_namesake(
+    notebook: str, values: dict, message: str
+) -> None:
+    """``--candidate Stockholms`` found Stockholms län, and the error said a län is not a
+    kommun without offering Stockholm (0180)."""
+    with pytest.raises(ParameterError) as info:
+        validate(notebook, values)
+    assert str(info.value).endswith(message), str(info.value)
+    assert info.value.message("sv").endswith(message.replace("Did you mean", "Menade du"))
+
+
+def test_no_namesake_is_suggested_twice_or_without_one() -> None:
+    # the pilot's own message already names Stockholm ('0180'): not suggested again
+    with pytest.raises(ParameterError) as info:
+        validate("pilot_effect", {"pilot": "Stockholms"})
+    assert "Did you mean" not in str(info.value) and "'0180'" in str(info.value)
+    with pytest.raises(ParameterError) as info:  # Skåne län: no kommun is named like it
+        validate("pilot_vs_candidate", {"candidate": "Skåne"})
+    assert "Did you mean" not in str(info.value)

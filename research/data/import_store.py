@@ -154,7 +154,7 @@ def read_official_file(
 
         if is_subarea_file(path):  # a table by RegSO or DeSO: summed to the districts
             frame, edition = read_scb_subareas(path)
-            return validate_canonical(frame, path.name), f"read_scb_subareas ({edition})"
+            return validate_canonical(frame, str(path)), f"read_scb_subareas ({edition})"
     if (source, ext) not in readers:
         known = sorted(e for s, e in readers if s == source)
         what = ("files_ending", {"ext": ext}) if ext else ("files_no_ending", {})
@@ -162,7 +162,7 @@ def read_official_file(
             _TEXTS(
                 "no_reader",
                 lang,
-                name=path.name,
+                path=path,
                 what=_TEXTS(what[0], lang, **what[1]),
                 label=source_name(source, lang),
                 known=format_list(known, lang, "or"),
@@ -192,7 +192,7 @@ def read_official_file(
     except OSError as exc:
         en, sv = _TEXTS.both("cannot_read", path=path, reason=exc.strerror or exc)
         raise DataError(en, sv=sv) from exc
-    return validate_canonical(frame, f"{path.name}"), name
+    return validate_canonical(frame, str(path)), name
 
 
 def read_ledger(folder: Path) -> dict:

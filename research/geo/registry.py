@@ -119,6 +119,67 @@ class AreaRegistry:
                 out.append(a)
         return out[:n]
 
+    def namesakes(self, query: object, level: str, n: int = 3) -> list[Area]:
+        """Areas of ``level`` named like ``query``, for a name that found another level.
+
+        ``"Stockholms"`` finds Stockholms län; a candidate must be a kommun, and Stockholm
+        (0180) is the kommun the name may have meant. The query's name keys are tried
+        without a trailing "län", a leading "Region" and a genitive ``s``, with and
+        without diacritics; failing those, names of ``level`` close to it (difflib, 0.8).
+        A code or a number has no namesakes.
+
+        Examples
+        --------
+        >>> reg = load_areas()
+        >>> [a.label() for a in reg.namesakes("Stockholms", "kommun")]
+        ['Stockholm (0180)']
+        >>> [a.label() for a in reg.namesakes("Uppsala", "lan")]
+        ['Uppsala län (03)']
+        """
+        if isinstance(query, Area):
+            query = query.name
+        if not isinstance(query, str) or not query.strip() or query.strip().isdigit():
+            return []
+        folded = fold_name(query)
+        bare = re.sub(r"^region\s+", "", re.sub(r"\s+län$", "", folded))
+        keys: list[str] = []
+        for k in (*name_keys(folded), *name_keys(bare)):
+            keys += [k, k[:-1]] if k.endswith("s") and len(k) > 2 else [k]
+        found: list[Area] = []
+        for k in dict.fromkeys(keys):
+            for index, key in ((self._by_key, k), (self._by_plain_key, strip_accents(k))):
+                found += [a for a in index.get(key, []) if a.level == level and a not in found]
+        if not found:
+            names = {k: a for k, areas in self._by_key.items() for a in areas if a.level == level}
+            for k in difflib.get_close_matches(bare, list(names), n=n * 3, cutoff=0.8):
+                if names[k] not in found:
+                    found.append(names[k])
+        return found[:n]
+
+    def namesake_hint(self, query: object, area: Area, level: str) -> Both:
+        """`` Did you mean Stockholm (0180)?``: the areas of ``level`` named like ``query``.
+
+        ``query`` found ``area``, of another level than the ``level`` wanted; the hint is
+        empty (in both languages) when no area of ``level`` is named like it. It begins
+        with a space, to follow a sentence; callers put it at the end of their message.
+        """
+        from research.core.fmt import format_list  # Babel: only for this message
+
+        if area.level == level:
+            return Both("", "")
+        close = [a for a in self.namesakes(query, level) if a.code != area.code]
+        if not close:
+            return Both("", "")
+        en, sv = (
+            _TEXTS(
+                "namesake_hint",
+                lang,
+                listed=format_list([a.label() for a in close], lang, "or"),
+            )
+            for lang in ("en", "sv")
+        )
+        return Both(en, sv)
+
     def resolve(self, query: object) -> Area:  # noqa: C901 - code, name, folded name and suggestion lookups in order
         """Resolve a code or name to an :class:`Area`.
 

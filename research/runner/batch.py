@@ -13,7 +13,9 @@ A schedule (TOML) lists jobs; a job can expand over areas::
 
 ``areas`` is a list of codes/names (which may hold ``"lan:NN"`` entries too), ``"lan:NN"``
 (the kommuner of a län) or ``"kommuner"`` (all 290); the pilot itself is skipped when it
-would be its own candidate.
+would be its own candidate, and the batch's closing lines, log and index say so. Messages
+about a schedule name a job by its number and the line of its ``[[job]]`` header
+(:func:`job_name`).
 
 :func:`run_batch` validates every task before any kernel starts (invalid ones are reported as
 failed, the rest still run) on ``workers`` warm kernels
@@ -61,8 +63,10 @@ __all__ = [
     "BatchResult",
     "Task",
     "TaskResult",
+    "Tasks",
     "batch_lock",
     "expand_schedule",
+    "job_name",
     "load_schedule",
     "report_digest",
     "run_batch",
@@ -127,6 +131,8 @@ class BatchResult:
     index: Path | None = None
     log: Path | None = None
     seconds: float = 0.0
+    #: What the schedule's ``each`` left out and why (:attr:`Tasks.skipped`), both languages.
+    skipped: list[Both] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TaskResult]:
@@ -166,7 +172,12 @@ def load_schedule(path: Path) -> dict[str, Any]:
         from research.core.config import ScheduleFile, read_toml, validate_config
 
         raw = read_toml(path, ParameterError, _TEXTS.both("what_schedule_file"))
-        validate_config(ScheduleFile, raw, path, ParameterError)
+        _refuse_unknown_fields(raw, path)
+        try:
+            validate_config(ScheduleFile, raw, path, ParameterError)
+        except ParameterError as exc:
+            _name_jobs_by_line(exc, raw, path)
+            raise
         return raw
 
     try:
@@ -176,6 +187,111 @@ def load_schedule(path: Path) -> dict[str, Any]:
     return load_validated(
         "schedule", path, digest, Path(__file__), validated, keep=SCHEDULES_CACHED
     )
+
+
+def _refuse_unknown_fields(raw: Mapping[str, Any], path: Path) -> None:
+    """Refuse a key the schedule does not know, suggesting the closest and listing them all.
+
+    ``parametres = {...}`` in a ``[[job]]`` was "not a known field (misspelt?)", leaving the
+    user to guess the right one; the message names the job by its line
+    (:func:`job_name`), says the closest known key (difflib) and lists them all.
+
+    Raises
+    ------
+    ParameterError
+        At the first unknown key: the top level, ``[batch]``, a job, or a job's ``each``.
+    """
+    import difflib
+
+    from research.core.config import BatchEntry, EachEntry, JobEntry, ScheduleFile
+
+    def check(table: Any, model: Any, where: Both) -> None:
+        if not isinstance(table, Mapping):
+            return  # not a table: validate_config says what it should be
+        known = list(model.model_fields)
+        for field_name in table:
+            if field_name in known:
+                continue
+            close = difflib.get_close_matches(str(field_name), known, n=1)
+            key = "unknown_field_close" if close else "unknown_field"
+            en, sv = _BATCH_TEXTS.both(
+                key,
+                path=path,
+                where=where,
+                field=field_name,
+                close=close[0] if close else "",
+                known=", ".join(known),
+            )
+            raise ParameterError(en, sv=sv)
+
+    check(raw, ScheduleFile, _BATCH_TEXTS.phrase("where_top"))
+    check(raw.get("batch", {}), BatchEntry, _BATCH_TEXTS.phrase("where_batch"))
+    for key in ("job", "jobs"):
+        jobs = raw.get(key)
+        for i, job in enumerate(jobs if isinstance(jobs, list) else [], start=1):
+            name = job_name(path, i, {key: jobs})
+            check(job, JobEntry, name)
+            if isinstance(job, Mapping) and job.get("each") is not None:
+                check(job["each"], EachEntry, _BATCH_TEXTS.phrase("where_each", job=name))
+
+
+def _name_jobs_by_line(exc: PilotbenchError, raw: Mapping[str, Any], path: Path) -> None:
+    """Name the jobs in a schedule's validation error as every batch message does.
+
+    :func:`research.core.config.validate_config` names an entry of an array of tables
+    generically ("[[job]] entry 2"); a schedule's jobs are "job 2 (line 9)"
+    (:func:`job_name`). The error's messages are changed in place, in both languages.
+    """
+    from research.core.config import __file__ as config_file
+
+    entry = load_catalogue(Path(config_file).with_name("config.toml"))
+    messages = {"en": str(exc), "sv": exc.message("sv")}
+    for key in ("job", "jobs"):
+        jobs = raw.get(key)
+        for i in range(len(jobs) if isinstance(jobs, list) else 0, 0, -1):
+            name = job_name(path, i, {key: jobs})
+            for lang in messages:
+                generic = re.escape(entry("entry_of_table", lang, table=key, n=i)) + r"(?!\d)"
+                named = getattr(name, lang).replace("\\", "\\\\")
+                messages[lang] = re.sub(generic, named, messages[lang])
+    exc.message_sv = messages["sv"]
+    exc.args = (messages["en"], *exc.args[1:])
+
+
+def _job_lines(source: str | Path, key: str = "job") -> list[int]:
+    """The line of each ``[[job]]`` header of the schedule file ``source``, in order.
+
+    tomllib keeps no positions, so the file's text is scanned for the array-of-tables
+    headers of ``key`` (``[[job]]``, ``[[ "job" ]]``). Empty when ``source`` is no readable
+    file (a schedule given as a dict), so that jobs are then named by number alone.
+    """
+    header = re.compile(rf"""^\s*\[\[\s*(?:{key}|"{key}"|'{key}')\s*\]\]""")
+    try:
+        text = Path(str(source)).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
+    return [n for n, line in enumerate(text.splitlines(), start=1) if header.match(line)]
+
+
+def job_name(source: str | Path, job: int, schedule: Mapping[str, Any] | None = None) -> Both:
+    """How messages name the ``job``-th (1-based) job of a schedule: ``job 2 (line 9)``.
+
+    One way everywhere (the schedule's checks, the command line, the batch's closing
+    lines): the job's number and the line of its ``[[job]]`` header in ``source``, found by
+    scanning the file (:func:`_job_lines`); the number alone when the line is unknown (jobs
+    written as an inline array ``job = [...]``, a schedule that is no file).
+
+    Examples
+    --------
+    >>> job_name("no-such-schedule.toml", 2)
+    Both(en='job 2', sv='jobb 2')
+    """
+    key = "jobs" if schedule and not schedule.get("job") and schedule.get("jobs") else "job"
+    lines = _job_lines(source, key)
+    n = len((schedule or {}).get(key) or []) or len(lines)
+    if lines and len(lines) == n and 1 <= job <= len(lines):
+        return _BATCH_TEXTS.phrase("job_at_line", job=job, line=lines[job - 1])
+    return _BATCH_TEXTS.phrase("job_number", job=job)
 
 
 def _expand_areas(spec: Any) -> list[str]:
@@ -191,7 +307,8 @@ def _expand_areas(spec: Any) -> list[str]:
     if isinstance(spec, str) and spec.startswith("lan:"):
         lan = reg.resolve(spec[4:])
         if lan.level != "lan":
-            en, sv = _BATCH_TEXTS.both("areas_not_a_lan", spec=spec, area=lan.label())
+            hint = reg.namesake_hint(spec[4:], lan, "lan")
+            en, sv = _BATCH_TEXTS.both("areas_not_a_lan", spec=spec, area=lan.label(), hint=hint)
             raise ParameterError(en, sv=sv)
         return [a.code for a in reg.children(lan.code) if a.level == "kommun"]
     if spec in ("kommuner", "all"):
@@ -200,30 +317,72 @@ def _expand_areas(spec: Any) -> list[str]:
     raise ParameterError(en, sv=sv)
 
 
-def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[Task]:
+class Tasks(list[Task]):
+    """The tasks of a schedule (:func:`expand_schedule`), with the areas it left out.
+
+    A list of :class:`Task`, as before; ``skipped`` holds what ``each.areas`` named that no
+    task was made for (the pilot, which is not its own candidate), each worded in both
+    languages with its job, for the batch's closing lines, log and index.
+    """
+
+    skipped: list[Both]
+
+    def __init__(self, tasks: Sequence[Task] = (), skipped: Sequence[Both] = ()) -> None:
+        super().__init__(tasks)
+        self.skipped = list(skipped)
+
+
+def _pilot_code(job: Mapping[str, Any], base: Mapping[str, Any]) -> str | None:
+    """The code of a job's pilot: its ``pilot`` parameter, else its notebook's default."""
+    from research.geo.registry import load_areas
+
+    from .params import read_params
+
+    pilot = base.get("pilot")
+    try:
+        if pilot is None:
+            pilot = {p.name: p.default for p in read_params(job["notebook"])}.get("pilot")
+        return load_areas().resolve(pilot).code if isinstance(pilot, str) and pilot else None
+    except PilotbenchError:  # no such notebook or area: the job's own check says so
+        return None
+
+
+def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks:  # noqa: C901 - one check per documented mistake
     """Turn a schedule into tasks (one per notebook x area), in order, without duplicates.
 
     The same task listed twice, spelt the same (a kommun of a län's expansion that also has
     a job of its own), runs once. Entries that would write the same report folder but are
     written differently (``candidate = "0126"`` in one job, ``candidate = "Huddinge"`` in
     another) are refused, as is an ``each.areas`` list naming a kommun twice: one of them
-    would silently replace the other's report, so the user is told to remove one.
+    would silently replace the other's report, so the user is told to remove one. So is a
+    parameter given in ``parameters`` and again by ``each``: one would override the other.
+
+    The job's pilot (its ``pilot`` parameter, by name or code, else the notebook's default)
+    is left out of an ``each`` expansion, as it is not its own candidate; the returned
+    :class:`Tasks` says so in ``skipped``, which the batch's closing lines, log and index
+    repeat.
 
     Raises
     ------
     ParameterError
-        Naming the schedule and the job(s) (and, for a clash, the report folder).
+        Naming the schedule and the job(s) (and, for a clash, the report folder); jobs are
+        named by number and line (:func:`job_name`).
     """
     jobs = schedule.get("job") or schedule.get("jobs") or []
     if not jobs:
         en, sv = _BATCH_TEXTS.both("no_jobs", source=source)
         raise ParameterError(en, sv=sv)
+
+    def name(i: int) -> Both:
+        return job_name(source, i, schedule)
+
     tasks: list[Task] = []
     jobs_of: list[int] = []  # the job number of each task, for the messages
     written: list[dict[str, Any]] = []  # each task's parameters as the schedule spells them
+    skipped: list[Both] = []
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
-            en, sv = _BATCH_TEXTS.both("job_no_notebook", source=source, job=i)
+            en, sv = _BATCH_TEXTS.both("job_no_notebook", source=source, job=name(i))
             raise ParameterError(en, sv=sv)
         base = dict(job.get("parameters", {}))
         each = job.get("each")
@@ -234,7 +393,16 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
             continue
         param = each.get("parameter")
         if not param or "areas" not in each:
-            en, sv = _BATCH_TEXTS.both("each_incomplete", source=source, job=i)
+            en, sv = _BATCH_TEXTS.both("each_incomplete", source=source, job=name(i))
+            raise ParameterError(en, sv=sv)
+        if param in base:
+            en, sv = _BATCH_TEXTS.both(
+                "each_parameter_twice",
+                source=source,
+                job=name(i),
+                param=param,
+                value=repr(base[param]),
+            )
             raise ParameterError(en, sv=sv)
         try:  # an unknown area or län names the schedule and the job, as other mistakes do
             codes = _expand_areas(each["areas"])
@@ -242,41 +410,53 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> list[
             en, sv = _BATCH_TEXTS.both(
                 "each_areas_where",
                 source=source,
-                job=i,
+                job=name(i),
                 message=Both(en=str(exc), sv=exc.message("sv")),
             )
             exc.message_sv = sv
             exc.args = (en, *exc.args[1:])
             raise
         if not codes:
-            en, sv = _BATCH_TEXTS.both("each_areas_empty", source=source, job=i)
+            en, sv = _BATCH_TEXTS.both("each_areas_empty", source=source, job=name(i))
             raise ParameterError(en, sv=sv)
         spelt = each["areas"] if isinstance(each["areas"], list) else codes
-        _check_each_once(codes, spelt, source, i)
+        _check_each_once(codes, spelt, source, name(i))
+        pilot = _pilot_code(job, base) if param != "pilot" else None
         for code, as_written in zip(codes, spelt, strict=True):
-            if code == base.get("pilot"):
+            if code == pilot:  # not its own candidate: left out, and said so
+                from research.geo.registry import load_areas
+
+                skipped.append(
+                    _BATCH_TEXTS.phrase(
+                        "skipped_pilot",
+                        job=name(i),
+                        param=param,
+                        area=load_areas().get(code).label(),
+                    )
+                )
                 continue
             tasks.append(Task(job["notebook"], base | {param: code}))
             jobs_of.append(i)
             written.append(base | {param: as_written})
     seen: set[tuple[str, str]] = set()
-    unique: list[Task] = []
+    unique = Tasks(skipped=skipped)
     folders: dict[str, tuple[int, dict[str, Any]]] = {}  # report folder -> job, parameters
     for t, i, spelt in zip(tasks, jobs_of, written, strict=True):
         key = (t.notebook, json.dumps(t.parameters, sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
-        folder = _check_task(t, source, i)
+        folder = _check_task(t, source, name(i))
         if folder is not None:
             if folder in folders:
-                _refuse_shared_folder(folder, folders[folder], (i, spelt), source)
+                j, first = folders[folder]
+                _refuse_shared_folder(folder, (name(j), first), (name(i), spelt), source)
             folders[folder] = (i, spelt)
         unique.append(t)
     return unique
 
 
-def _check_each_once(codes: Sequence[str], spelt: Sequence[Any], source: str, job: int) -> None:
+def _check_each_once(codes: Sequence[str], spelt: Sequence[Any], source: str, job: Both) -> None:
     """Refuse an ``each.areas`` list that names one area twice (``"0126"``, ``"Huddinge"``)."""
     first: dict[str, Any] = {}
     for code, as_written in zip(codes, spelt, strict=True):
@@ -296,19 +476,22 @@ def _check_each_once(codes: Sequence[str], spelt: Sequence[Any], source: str, jo
 
 
 def _refuse_shared_folder(
-    folder: str, one: tuple[int, dict[str, Any]], other: tuple[int, dict[str, Any]], source: str
+    folder: str, one: tuple[Both, dict[str, Any]], other: tuple[Both, dict[str, Any]], source: str
 ) -> None:
     """Refuse two entries that would write one report folder, naming both and the folder.
 
     Each job is shown with the parameters in which the two differ, as the schedule spells
-    them (``job 1 (candidate = '0126') and job 2 (candidate = 'Huddinge')``).
+    them (``job 1 (line 1) with candidate = '0126' and job 2 (line 5) with candidate =
+    'Huddinge'``).
     """
     (i, a), (j, b) = one, other
     differ = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
 
-    def shown(params: dict[str, Any]) -> str:
-        pairs = [f"{k} = {params[k]!r}" for k in differ if k in params]
-        return f" ({', '.join(pairs)})" if pairs else ""
+    def shown(params: dict[str, Any]) -> Both:
+        pairs = ", ".join(f"{k} = {params[k]!r}" for k in differ if k in params)
+        return (
+            _BATCH_TEXTS.phrase("same_report_folder_params", pairs=pairs) if pairs else Both("", "")
+        )
 
     en, sv = _BATCH_TEXTS.both(
         "same_report_folder",
@@ -322,7 +505,7 @@ def _refuse_shared_folder(
     raise ParameterError(en, sv=sv)
 
 
-def _check_task(task: Task, source: str, job: int) -> str | None:
+def _check_task(task: Task, source: str, job: Both) -> str | None:
     """Validate a task's parameters as ``pilotbench report`` does, naming schedule and job.
 
     A misspelt name or a bad value (``candidat = ...``, ``start_year = "abc"``, ``candidate
@@ -925,6 +1108,10 @@ def run_batch(
         The schedule file the tasks came from: the index then says what changed since the
         previous run of the same schedule.
 
+    The areas :func:`expand_schedule` left out (``tasks.skipped``, the pilot of an ``each``
+    expansion) are written to the log and the index, and returned in
+    :attr:`BatchResult.skipped` for the command's closing lines.
+
     Raises
     ------
     BatchLockedError
@@ -942,6 +1129,9 @@ def run_batch(
     with batch_lock(root):
         log_path = _setup_logging(root)
         log.info("batch of %d tasks, workers=%s, dask=%s", len(tasks), workers, dask)
+        skipped = list(getattr(tasks, "skipped", []))
+        for left_out in skipped:
+            log.info("left out: %s", left_out.en)
         if dask:
             from research.data.panel import load_panel  # not in local batches' process
 
@@ -966,8 +1156,8 @@ def run_batch(
                     results += _run_local(
                         runnable, workers or os.cpu_count() or 1, root, progress, term
                     )
-        index = write_index(root, results, lang=lang, schedule=schedule)
-        out = BatchResult(results, index, log_path, time.perf_counter() - t0)
+        index = write_index(root, results, lang=lang, schedule=schedule, skipped=skipped)
+        out = BatchResult(results, index, log_path, time.perf_counter() - t0, skipped)
         log.info(
             "batch done in %.1f s: %d ok, %d failed",
             out.seconds,
@@ -1090,12 +1280,36 @@ def _failed_slug(task: Task) -> str | None:
         return None
 
 
+def _with_skipped(page: str, skipped: Sequence[Both], lang: str, schedule: str | None) -> str:
+    """``page`` with the list of what the batch left out, above the table of reports.
+
+    The page (:func:`research.views.batch_index.page.index_page`) lists reports and failed
+    tasks; an area the schedule's ``each`` named and the batch left out (the pilot) is
+    neither, and the index said nothing of it. The list goes before the table (at the end of
+    the body if there is none).
+    """
+    if not skipped:
+        return page
+    heading = (
+        _BATCH_TEXTS("index_skipped", lang, schedule=schedule)
+        if schedule
+        else _BATCH_TEXTS("index_skipped_no_schedule", lang)
+    )
+    items = "".join(f"<li>{html_lib.escape(getattr(s, lang))}</li>" for s in skipped)
+    note = f'<div class="skipped"><p>{html_lib.escape(heading)}</p><ul>{items}</ul></div>\n'
+    at = page.find("<table")
+    if at < 0:
+        at = page.rfind("</body>")
+    return page[:at] + note + page[at:] if at >= 0 else page + note
+
+
 def write_index(  # noqa: C901 - one pass over the runs: status, change since last run, each row
     root: Path,
     batch: Sequence[TaskResult] = (),
     *,
     lang: str = "sv",
     schedule: str | Path | None = None,
+    skipped: Sequence[Both] = (),
 ) -> Path:
     """Write ``index.html``: every report folder under ``root`` plus this batch's failures.
 
@@ -1118,6 +1332,9 @@ def write_index(  # noqa: C901 - one pass over the runs: status, change since la
         Language of the page, ``"sv"`` (default) or ``"en"``.
     schedule
         The schedule file (or its name) the batch ran.
+    skipped
+        What the batch's schedule left out and why (:attr:`Tasks.skipped`): listed on the
+        page above the table, and kept in ``index.json`` with the run.
 
     Returns
     -------
@@ -1215,10 +1432,12 @@ def write_index(  # noqa: C901 - one pass over the runs: status, change since la
         schedule=Path(str(schedule)).name if schedule else None,
         compared=previous is not None,
     )
+    page = _with_skipped(page, skipped, lang, Path(str(schedule)).name if schedule else None)
     if key:
         runs[key] = {
             "run": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "reports": this_run,
+            "skipped": [getattr(s, lang) for s in skipped],
         }
     state = {"index": "index.html", "lang": lang, "schedules": runs}
     tmp_state = root / ".index.json.tmp"

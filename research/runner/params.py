@@ -28,6 +28,7 @@ from research.geo.area import Area, level_phrase
 from research.geo.registry import load_areas
 
 __all__ = [
+    "AREA_PARAMETERS",
     "NOTEBOOKS",
     "ParamSpec",
     "data_end_year",
@@ -42,6 +43,8 @@ __all__ = [
 NOTEBOOKS = ("pilot_vs_candidate", "pilot_effect", "candidate_screening", "decision_brief")
 
 _AREA_PARAMS = {"pilot", "candidate", "area", "focus"}
+#: The parameters that name an area (``lan`` too): two names of one area are one value.
+AREA_PARAMETERS = frozenset(_AREA_PARAMS | {"lan"})
 _YEAR_PARAMS = {"start_year", "end_year"}
 
 #: Messages in Swedish and English (research/runner/texts.toml, ids ``notebook_*``, ...).
@@ -318,7 +321,10 @@ def _donor_pool(name: str, value: Any, kommun: str | None = None) -> str:
         with _naming(name, value):
             area = load_areas().resolve(text[4:])
         if area.level != "lan":
-            raise _error("param_donors_not_a_lan", name=name, text=text, area=area.label())
+            hint = load_areas().namesake_hint(text[4:], area, "lan")
+            raise _error(
+                "param_donors_not_a_lan", name=name, text=text, area=area.label(), hint=hint
+            )
         return f"lan:{area.code}"
     if text.startswith("similar:") and text[8:].isdigit() and 2 <= int(text[8:]) <= 289:
         return text
@@ -338,8 +344,39 @@ def _kommun(name: str, value: Any) -> Area:
     area = _resolve(name, value)
     if area.level != "kommun":
         level = level_phrase(area.level)
-        raise _error("param_not_a_kommun", name=name, area=area.label(), level=level)
+        hint = load_areas().namesake_hint(value, area, "kommun")
+        raise _error("param_not_a_kommun", name=name, area=area.label(), level=level, hint=hint)
     return area
+
+
+@contextlib.contextmanager
+def _suggesting_kommuner(values: Mapping[str, Any]) -> Iterator[None]:
+    """Add "did you mean Stockholm (0180)?" to a report check's "must be a kommun" error.
+
+    A report's own checks (:func:`_report_checks`) refuse an area parameter that is not a
+    kommun, naming the area found: ``--candidate Stockholms`` found Stockholms län. When a
+    kommun is named like what the user typed (:meth:`AreaRegistry.namesakes`), the error
+    about that parameter (its message begins with the parameter's name) ends by suggesting
+    it, unless it names that kommun already.
+    """
+    try:
+        yield
+    except ParameterError as exc:
+        reg = load_areas()
+        for k in _AREA_PARAMS & set(values):
+            given = values[k]
+            if not str(exc).startswith(f"{k} ") or not isinstance(given, str):
+                continue
+            try:
+                area = reg.resolve(given)
+            except PilotbenchError:
+                continue
+            hint = reg.namesake_hint(given, area, "kommun")
+            if hint.en and not any(a.code in str(exc) for a in reg.namesakes(given, "kommun")):
+                exc.message_sv = exc.message("sv") + hint.sv
+                exc.args = (str(exc) + hint.en, *exc.args[1:])
+            break
+        raise
 
 
 def _report_checks(name: str, values: Mapping[str, Any]) -> None:
@@ -423,7 +460,8 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
                 continue
             area = _resolve(k, v)
             if area.level != "lan":
-                raise _error("param_lan_not_a_lan", area=area.label())
+                hint = reg.namesake_hint(v, area, "lan")
+                raise _error("param_lan_not_a_lan", area=area.label(), hint=hint)
             out[k] = area.code
         elif k == "indicator":
             out[k] = load_catalog().get(str(v)).id
@@ -520,8 +558,9 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         if reg.resolve(merged["pilot"]).code == reg.resolve(merged["candidate"]).code:
             raise _error("param_pilot_is_candidate")
     if "pilot" in merged and "focus" in merged:
-        focus = _kommun("focus", merged["focus"])
+        focus = _kommun("focus", values.get("focus", merged["focus"]))  # as typed: its hint
         if focus.code == reg.resolve(merged["pilot"]).code:
             raise _error("param_focus_is_pilot", focus=focus.label())
-    _report_checks(name, merged)
+    with _suggesting_kommuner(values):
+        _report_checks(name, merged)
     return out

@@ -114,6 +114,39 @@ def match_category(text: str) -> BraCategory | None:
     return best[1] if best else None
 
 
+#: What a title line says about its file's crime category: the words after a colon that
+#: follows "brott" ("Anmälda brott i kommunerna 2022: Snatteri"), else after the year that
+#: follows it ("Anmälda brott 2022 Snatteri").
+_TITLE_TAIL = re.compile(r"brott[^:]*:\s*(.+)$|brott.*?\b[12]\d{3}\b\s*(.+)$", re.I)
+
+
+def _named_category(text: str) -> str | None:
+    """The crime category a title line names, as it writes it, whether known or not.
+
+    ``None`` when the line names none (no words after "brott ...:" or after the year).
+
+    Examples
+    --------
+    >>> _named_category("Anmälda brott i kommunerna 2022: Snatteri")
+    'Snatteri'
+    >>> _named_category("Anmälda brott 2022"), _named_category("Region: Stockholms län")
+    (None, None)
+    """
+    m = _TITLE_TAIL.search(text.strip().strip(";").strip('"'))
+    if not m:
+        return None
+    tail = _YEAR.sub("", m.group(1) or m.group(2)).strip(" ,;.:-–—\"'")
+    return tail if re.search(r"[^\W\d_]", tail) else None
+
+
+def _known_categories(lang: str) -> str:
+    """The categories pilotbench knows, as messages list them: ``label (ID)``, by id."""
+    return ", ".join(
+        f"{getattr(c, f'label_{lang}')} ({c.id})"
+        for c in sorted(BRA_CATEGORIES.values(), key=lambda c: c.id)
+    )
+
+
 def _check_indicator(path: Path, indicator: str | None) -> str | None:
     if indicator is None:
         return None
@@ -149,6 +182,7 @@ def _from_title(
 ) -> tuple[int, str]:
     t_year: tuple[int, int] | None = None
     t_cat: tuple[int, BraCategory] | None = None
+    t_named: tuple[int, str] | None = None  # a category named that pilotbench does not know
     for line, text in titles:
         m = _YEAR.search(text) if "year" in need else None
         if m and t_year is None:
@@ -159,6 +193,9 @@ def _from_title(
         c = match_category(text) if "indicator" in need else None
         if c and t_cat is None:
             t_cat = (line, c)
+        named = _named_category(text) if "indicator" in need and c is None else None
+        if named and t_named is None:
+            t_named = (line, named)
     if year is not None and t_year is not None and t_year[1] != year:
         en, sv = _TEXTS.both("title_year_differs", title_year=t_year[1], year=year)
         raise ParseError(path, t_year[0], en, sv=sv)
@@ -172,6 +209,14 @@ def _from_title(
         raise ParseError(path, t_cat[0], en, sv=sv)
     year = year if year is not None else (t_year[1] if t_year else None)
     indicator = indicator if indicator is not None else (t_cat[1].id if t_cat else None)
+    if indicator is None and t_named is not None and "indicator" in need:
+        # The title names a category, one pilotbench has no indicator for: not "the file
+        # does not say", but what it says and what pilotbench knows.
+        en, sv = (
+            _TEXTS("title_category_unknown", lang, named=t_named[1], known=_known_categories(lang))
+            for lang in ("en", "sv")
+        )
+        raise ParseError(path, t_named[0], en, sv=sv)
     missing = [n for n, v in (("year", year), ("indicator", indicator)) if v is None and n in need]
     if missing:
         key = "file_lacks_both" if len(missing) == 2 else f"file_lacks_{missing[0]}"
@@ -476,8 +521,14 @@ def read_bra_excel(  # noqa: C901 - one branch per documented file error
         if j_cat is not None:
             c = match_category(str(cell(cells, j_cat) or ""))
             if c is None:
-                en, sv = _TEXTS.both(
-                    "unknown_category", category=cell(cells, j_cat), categories=_CATEGORY_IDS
+                en, sv = (
+                    _TEXTS(
+                        "unknown_category",
+                        lang,
+                        category=cell(cells, j_cat),
+                        categories=_known_categories(lang),
+                    )
+                    for lang in ("en", "sv")
                 )
                 raise ParseError(path, rownum, en, sv=sv)
             r_ind = c.id
