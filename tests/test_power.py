@@ -925,3 +925,27 @@ def test_its_mde_is_that_of_the_model_the_analysis_fits() -> None:
         minimum_detectable_effect(b, its_slope_change=True)
     with pytest.raises(ArgumentError, match="whole numbers"):
         minimum_detectable_effect(b, **kw, its_level_shifts=[-1.5])
+
+
+def test_a_conservative_randomization_test_is_said_to_be() -> None:
+    """A pilot with far more cases than each comparison unit has a quieter estimate than the
+    placebos: with no effect the plain test almost never rejects (the Göteborg report showed
+    a power of 0.4 % for a 10 % drop without saying why). Equal units: no such note."""
+    big = minimum_detectable_effect(2000.0, years_pre=6, years_post=2, n_control=30,
+                                    control_count=30 * 50.0)  # fmt: skip
+    (note,) = [n for n in big.notes if n.code == "permutation_conservative"]
+    assert note.values["size"] < 0.05 / 1.25 and note.values["alpha"] == 0.05
+    # the plain test's size under no effect, by the same normal approximation done here:
+    # P(|X| is the largest of 31) with X ~ N(0, se1^2), placebos N(0, se0^2)
+    se1 = math.sqrt(1 / (2000 * 6) + 1 / (2000 * 2) + 1 / (1500 * 6) + 1 / (1500 * 2))
+    c, pool = 50.0, 1500.0 - 50.0 + 2000.0
+    se0 = math.sqrt((1 / 6 + 1 / 2) * (1 / c + 1 / pool))
+    x = np.linspace(-12, 12, 20001) * se1
+    dens = stats.norm.pdf(x, scale=se1)
+    q = 2 * stats.norm.sf(np.abs(x) / se0)  # a placebo beyond |x|; none of 30: (1 - q)^30
+    size = np.trapezoid(dens * (1 - q) ** 30, x)
+    assert note.values["size"] == pytest.approx(size, rel=1e-3, abs=1e-12)
+    text = " ".join(note_texts(big.notes, "sv"))
+    assert "fast nivån är 5\u00a0%" in text and "försiktigt" in text
+    equal = minimum_detectable_effect(50.0, years_pre=6, years_post=2, n_control=30)
+    assert not [n for n in equal.notes if n.code.startswith("permutation_") and "size" in n.values]

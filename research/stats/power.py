@@ -476,8 +476,11 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
     return np.minimum(plain, calibrated)
 
 
-def _ri_size(model: _Model, alpha: float) -> float:
-    """The plain randomization test's rejection rate under no effect (largest over baselines)."""
+def _ri_size(model: _Model, alpha: float, worst: Any = np.nanmax) -> float:
+    """The plain randomization test's rejection rate under no effect.
+
+    ``worst`` over the baselines: the largest (default), or with ``np.nanmin`` the smallest.
+    """
     J = model.J
     assert J is not None
     k = _n_rejecting(J, alpha)
@@ -487,7 +490,7 @@ def _ri_size(model: _Model, alpha: float) -> float:
     se1 = np.sqrt(model.var(zero))
     se0 = np.sqrt(model.var_placebo())[..., None]
     size = _ri_rejection(zero, se1, se0, J, k)
-    return float(np.nanmax(size))
+    return float(worst(size))
 
 
 def _solve_mde(
@@ -554,7 +557,9 @@ class PowerNote:
         pilot-area event changes the measured area less than the MDE) or
         ``"permutation_size"`` (the plain randomization test rejects ``size`` of the time
         with no effect, more than its nominal level near ``alpha``: a treated unit noisier
-        than the placebos), ``"no_baseline"`` (one baseline count, zero or missing: no
+        than the placebos), ``"permutation_conservative"`` (it rejects only ``size``, less
+        than its level: a treated unit quieter than the placebos), ``"no_baseline"`` (one
+        baseline count, zero or missing: no
         MDE; value ``baseline_count``) or ``"no_control_count"`` (one ``control_count``,
         missing: no MDE).
     values
@@ -729,8 +734,13 @@ def _notes(model: _Model, alpha: float, inference: str, w: float) -> list[PowerN
         if J is not None and 1.0 / (J + 1) <= alpha:
             size = _ri_size(model, alpha)
             nominal = _n_rejecting(J, alpha) / (J + 1)
+            low = _ri_size(model, alpha, np.nanmin)
             if size > _SIZE_TOLERANCE * nominal:
                 notes.append(PowerNote("permutation_size", {"size": size, "alpha": alpha}))
+            elif low < nominal / _SIZE_TOLERANCE:
+                # a pilot with more cases than the comparison units: a quieter estimate than
+                # the placebos, so the plain test rejects less often than its level
+                notes.append(PowerNote("permutation_conservative", {"size": low, "alpha": alpha}))
     return notes
 
 

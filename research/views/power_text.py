@@ -122,9 +122,9 @@ def note_texts(notes: Sequence[PowerNote], lang: str = "sv") -> list[str]:
             kw = {"share": format_percent(100 * v["share"], 1, lang)}
         elif note.code == "overdispersion":
             kw = {"phi": format_number(v["phi"], 2, lang)}
-        elif note.code == "permutation_size":
+        elif note.code in ("permutation_size", "permutation_conservative"):
             kw = {
-                "size": format_percent(100 * v["size"], 0, lang),
+                "size": probability_text(float(v["size"]), lang),
                 "alpha": format_percent(100 * v["alpha"], 0, lang),
             }
         elif note.code == "simulation":
