@@ -746,3 +746,44 @@ def test_its_power_is_computed_for_the_fitted_model(res) -> None:
     inputs = res.power_its.inputs
     assert inputs["its_slope_change"] is True and inputs["its_level_shifts"] == [-6, -2, -1]
     assert 100 * (1 - res.power_its.mde_rate_ratio_measured) > 35
+
+
+def test_nothing_countable_is_not_called_thin_data() -> None:
+    """Every test unable to reach the level while the power is fine: the verdict blames the
+    few comparisons, not the data's size; one countable significant method is 'the only
+    method counted', not '1 of 1 ... the others do not'."""
+    from research.analyses.effect import Estimate, Evidence, conclude
+    from research.views.pilot_effect.conclusion import verdict_sentence
+
+    synth = Estimate("synth", 0.7, math.nan, math.nan, 1 / 12, True, p_min=1 / 12)
+    did = Estimate("did", 0.6, 0.3, 0.9, 1 / 6, True, p_min=1 / 6)
+    good = dict(power_plausible=0.95, mde_pct_district=10.0)
+    c = conclude(Evidence(estimates=(synth, did), **good))
+    text = verdict_sentence(c, "en")
+    assert c.verdict == "cannot_tell" and "too thin" not in text
+    assert text.startswith("The data cannot tell whether the pilot worked: none of the methods")
+    its = Estimate("its", 0.6, 0.4, 0.9, 0.01, False)
+    one = conclude(Evidence(estimates=(synth, its), **good))
+    assert one.verdict == "suggestive_decrease"
+    text = verdict_sentence(one, "sv")
+    assert text.startswith("Den enda metod som räknas (avbruten tidsserie) visar")
+    assert "1 av 1" not in text
+
+
+def test_did_p_min_counts_only_finite_assignments() -> None:
+    """diff_in_diff's permutation p is over the assignments with a finite estimate: 21 with 2
+    infinite ones cannot give less than 1/19 > 0.05, so the DiD is not counted."""
+    from types import SimpleNamespace
+
+    from research.analyses.effect import _estimates
+
+    placebos = np.r_[np.linspace(-1, 1, 19), np.inf, -np.inf]
+    did = SimpleNamespace(rate_ratio=0.8, rr_lower=0.5, rr_upper=1.2, p_value=0.5,
+                          method="permutation", placebo_estimates=placebos)  # fmt: skip
+    synth = SimpleNamespace(rate_ratio=0.9, p_value=0.5, placebo=None)
+    sdid = SimpleNamespace(p_value=math.nan, rate_ratio=math.nan, rr_lower=math.nan,
+                           rr_upper=math.nan)  # fmt: skip
+    its = SimpleNamespace(level_change=0.9, level_lower=0.7, level_upper=1.1, level_p=0.4)
+    kept, _ = _estimates(synth, sdid, did, its, None)
+    (d,) = [e for e in kept if e.key == "did"]
+    assert d.p_min == pytest.approx(1 / 19)

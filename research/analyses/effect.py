@@ -1435,17 +1435,28 @@ def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier st
     pilot_pre = its_data.filter((pl.col("control") == 0) & (pl.col("year") < treatment_year))
     # the level change's MDE in the model the ITS section fits: its slope change and the
     # level shifts it added at series breaks (a simpler model overstated the power)
+    n_pre = int(its.details["n_pre"])
     shifts = sorted(
-        int(w.values["year"]) - treatment_year  # type: ignore[call-overload]
-        for w in its.warnings
-        if isinstance(w, SeriesBreakWarning) and w.values.get("adjustment") == "level-shift"
+        {
+            int(w.values["year"]) - treatment_year  # type: ignore[call-overload]
+            for w in its.warnings
+            if isinstance(w, SeriesBreakWarning) and w.values.get("adjustment") == "level-shift"
+        }
+        # a shift the year grid of the power model cannot hold (years missing from the
+        # series move it): left out rather than letting a singular design stop the report
+        & set(range(-n_pre + 1, n_post)) - {0}
     )
-    power_its = minimum_detectable_effect(
-        float(pilot_pre["count"].mean()),
-        years_pre=int(its.details["n_pre"]), years_post=n_post, estimator="its", alpha=alpha,
-        overdispersion=phi, dilution=dilution if dilution is not None else 1.0,
-        its_slope_change=its.impact != "level", its_level_shifts=shifts,
+    its_kw = dict(
+        years_pre=n_pre, years_post=n_post, estimator="its", alpha=alpha, overdispersion=phi,
+        dilution=dilution if dilution is not None else 1.0,
     )  # fmt: skip
+    try:
+        power_its = minimum_detectable_effect(
+            float(pilot_pre["count"].mean()), **its_kw,
+            its_slope_change=its.impact != "level", its_level_shifts=shifts,
+        )  # fmt: skip
+    except ArgumentError:  # the fitted terms do not fit the contiguous grid: the plain model
+        power_its = minimum_detectable_effect(float(pilot_pre["count"].mean()), **its_kw)
     return _Power(
         power=minimum_detectable_effect(baseline, **pkw),
         power_its=power_its,
@@ -1479,8 +1490,9 @@ def _estimates(
     # the smallest p a placebo or permutation test can give: one over its assignments
     p_min = {
         "synth": 1.0 / synth.placebo.n_included if synth.placebo is not None else 0.0,
+        # over the assignments with a finite estimate, as diff_in_diff counts its p
         "did": (
-            1.0 / len(did.placebo_estimates)
+            1.0 / max(1, int(np.isfinite(did.placebo_estimates).sum()))
             if did.method == "permutation" and did.placebo_estimates is not None
             else 0.0
         ),
@@ -1526,11 +1538,11 @@ def _pretrend_p(event: EventStudyResult, alpha: float) -> tuple[float | None, bo
     pre = event.pretrend
     if pre is None:
         return None, False
-    if pre.p_permutation is not None and (
-        pre.n_assignments is None or 1.0 / pre.n_assignments <= alpha
-    ):
+    if pre.p_permutation is None:  # no permutation test ran: the Wald p, as before
+        return pre.p_value, False
+    if pre.n_assignments is None or 1.0 / pre.n_assignments <= alpha:
         return pre.p_permutation, False
-    return pre.p_value, True
+    return pre.p_value, True  # the permutation test ran but cannot reach alpha
 
 
 def _comparison_pool(

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from research.core.derived import load_validated
-from research.core.errors import ArgumentError, DataError
+from research.core.errors import ArgumentError, DataError, PilotbenchError
 from research.core.i18n import load_catalogue
 from research.core.paths import data_dir
 
@@ -75,17 +75,31 @@ class Pilot:
     def runs_in(self, area_code: str) -> bool:
         """Whether a report's pilot area ``area_code`` is where this programme ran.
 
-        Its kommun (``parent_code``, standing in for the district) or one of that kommun's
-        districts (``"0180-SOD"``). A report for any other pilot area speaks of "the pilot"
-        without this programme's name, end or evaluation.
+        Its kommun (``parent_code``, standing in for the district) or its own district (the
+        area of that kommun named ``district``), not another district of the kommun. A report
+        for any other pilot area speaks of "the pilot" without this programme's name, end or
+        evaluation.
 
         Examples
         --------
         >>> igor = case().pilot
-        >>> igor.runs_in("0180"), igor.runs_in("0180-SOD"), igor.runs_in("1280")
+        >>> igor.runs_in("0180"), igor.runs_in("0180-SOD"), igor.runs_in("0180-RIK")
         (True, True, False)
+        >>> igor.runs_in("1280")
+        False
         """
-        return area_code == self.parent_code or area_code.startswith(self.parent_code + "-")
+        if area_code == self.parent_code:
+            return True
+        if not area_code.startswith(self.parent_code + "-"):
+            return False
+        from research.geo.area import fold_name
+        from research.geo.registry import load_areas
+
+        try:
+            area = load_areas().resolve(area_code)
+        except PilotbenchError:  # not a known area: not this programme's
+            return False
+        return fold_name(area.name) == fold_name(self.district)
 
     @property
     def first_full_year(self) -> int:

@@ -131,7 +131,13 @@ def verdict_sentence(conclusion: Conclusion, lang: str = "sv") -> str:
     True
     """
     lang = check_lang(lang)
-    text = TEXTS(f"verdict_{conclusion.verdict}", lang, **_values(conclusion, lang))
+    key = f"verdict_{conclusion.verdict}"
+    testable = conclusion.evidence.testable
+    if not testable:  # nothing could be counted: the few comparisons, not thin data
+        key = "verdict_untestable"
+    elif len(testable) == 1 and conclusion.verdict.startswith("suggestive_"):
+        key += "_only"  # "the only method counted", not "1 of 1 ... the others do not"
+    text = TEXTS(key, lang, **_values(conclusion, lang))
     left_out = conclusion.evidence.not_estimated
     if left_out:
         names = format_list([estimator_name(k, lang) for k in left_out], lang)
