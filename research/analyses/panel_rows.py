@@ -94,23 +94,36 @@ def check_panel_rows(rows: pl.DataFrame, what: str) -> None:
     ...
     research.core.errors.DataError: the panel repeats 1 area-year rows of N07402 (e.g. area 0126, year 2020): a panel holds one row per area, indicator, sex and year. Drop the duplicates (e.g. panel.unique()) before the analysis
     """  # noqa: E501 - a doctest's output is one line
-    dup = (
-        rows.group_by("area_code", "year").len().filter(pl.col("len") > 1).sort("area_code", "year")
-    )
-    if dup.height:
-        area, year, _ = dup.row(0)
-        en, sv = _TEXTS.both("repeated_rows", n=dup.height, what=what, area=area, year=year)
-        raise DataError(en, sv=sv)
+    checks: list[tuple[pl.Expr, str, str]] = []  # (offending rows, message, column), in order
     for column in _NUMBERS:
         if column not in rows.columns or not rows[column].dtype.is_numeric():
             continue
         col = pl.col(column)
-        bad = col.is_infinite() | col.is_nan() if rows[column].dtype.is_float() else pl.lit(False)
-        _raise_first(rows, bad, "value_not_finite", column, what)
+        if rows[column].dtype.is_float():
+            checks.append((col.is_infinite() | col.is_nan(), "value_not_finite", column))
         if column == "population":
-            _raise_first(rows, col <= 0, "population_not_positive", column, what)
+            checks.append((col <= 0, "population_not_positive", column))
         elif column in _COUNTS:
-            _raise_first(rows, col < 0, "count_negative", column, what)
+            checks.append((col < 0, "count_negative", column))
+    # one pass over the rows for every check (an analysis checks ~20 slices per report); a
+    # failing check then finds its first offending area and year
+    repeated, *flags = rows.select(
+        pl.struct("area_code", "year").is_duplicated().any().alias("_repeated"),
+        *(cond.fill_null(False).any().alias(f"_{i}") for i, (cond, _, _) in enumerate(checks)),
+    ).row(0)
+    if repeated:
+        dup = (
+            rows.group_by("area_code", "year")
+            .len()
+            .filter(pl.col("len") > 1)
+            .sort("area_code", "year")
+        )
+        area, year, _ = dup.row(0)
+        en, sv = _TEXTS.both("repeated_rows", n=dup.height, what=what, area=area, year=year)
+        raise DataError(en, sv=sv)
+    for flag, (cond, key, column) in zip(flags, checks, strict=True):
+        if flag:
+            _raise_first(rows, cond, key, column, what)
 
 
 def _raise_first(rows: pl.DataFrame, condition: pl.Expr, key: str, column: str, what: str) -> None:
