@@ -349,36 +349,6 @@ def _kommun(name: str, value: Any) -> Area:
     return area
 
 
-@contextlib.contextmanager
-def _suggesting_kommuner(values: Mapping[str, Any]) -> Iterator[None]:
-    """Add "did you mean Stockholm (0180)?" to a report check's "must be a kommun" error.
-
-    A report's own checks (:func:`_report_checks`) refuse an area parameter that is not a
-    kommun, naming the area found: ``--candidate Stockholms`` found Stockholms län. When a
-    kommun is named like what the user typed (:meth:`AreaRegistry.namesakes`), the error
-    about that parameter (its message begins with the parameter's name) ends by suggesting
-    it, unless it names that kommun already.
-    """
-    try:
-        yield
-    except ParameterError as exc:
-        reg = load_areas()
-        for k in _AREA_PARAMS & set(values):
-            given = values[k]
-            if not str(exc).startswith(f"{k} ") or not isinstance(given, str):
-                continue
-            try:
-                area = reg.resolve(given)
-            except PilotbenchError:
-                continue
-            hint = reg.namesake_hint(given, area, "kommun")
-            if hint.en and not any(a.code in str(exc) for a in reg.namesakes(given, "kommun")):
-                exc.message_sv = exc.message("sv") + hint.sv
-                exc.args = (str(exc) + hint.en, *exc.args[1:])
-            break
-        raise
-
-
 def _report_checks(name: str, values: Mapping[str, Any]) -> None:
     """Run the report's own parameter checks (``check_parameters`` of its view) up front.
 
@@ -561,6 +531,6 @@ def validate(name: str, values: Mapping[str, Any]) -> dict[str, Any]:  # noqa: C
         focus = _kommun("focus", values.get("focus", merged["focus"]))  # as typed: its hint
         if focus.code == reg.resolve(merged["pilot"]).code:
             raise _error("param_focus_is_pilot", focus=focus.label())
-    with _suggesting_kommuner(values):
-        _report_checks(name, merged)
+    # the area parameters as typed: a check that refuses one suggests a kommun named like it
+    _report_checks(name, merged | {k: v for k, v in values.items() if k in _AREA_PARAMS})
     return out

@@ -62,6 +62,7 @@ def require_kommun(
     area: Area,
     param: str,
     hint: Both | None = None,
+    query: object = None,
 ) -> Area:
     """``area`` if it is a kommun, else a :class:`ParameterError` naming ``param``.
 
@@ -69,7 +70,9 @@ def require_kommun(
     focus, the pilot of an effect analysis): it says which level was given and ends in
     ``hint`` (a :class:`~research.core.i18n.Both` from the caller's catalogue), an example of
     a valid kommun; by default "Give a kommun's code or name, e.g. '0126' or 'Huddinge'."
-    (``kommun_hint`` in the catalogue).
+    (``kommun_hint`` in the catalogue). When ``query``, what the user typed, names a kommun
+    too (``"Stockholms"`` found Stockholms län), the message ends by suggesting it
+    (:meth:`research.geo.registry.AreaRegistry.namesake_hint`), unless ``hint`` names it.
 
     Examples
     --------
@@ -79,13 +82,20 @@ def require_kommun(
     research.core.errors.ParameterError: candidate must be a kommun; ... is a län. Give ...
     """
     if area.level != "kommun":
-        default = _CHECKS.phrase("kommun_hint")
+        example = hint or _CHECKS.phrase("kommun_hint")
+        if query is not None:
+            from research.geo.registry import load_areas
+
+            reg = load_areas()
+            if not any(a.code in example.en for a in reg.namesakes(query, "kommun")):
+                near = reg.namesake_hint(query, area, "kommun")
+                example = Both(example.en + near.en, example.sv + near.sv)
         en, sv = _CHECKS.both(
             "not_a_kommun",
             param=param,
             area=area.label(),
             level=level_phrase(area.level),
-            hint=hint or default,
+            hint=example,
         )
         raise ParameterError(en, sv=sv)
     return area

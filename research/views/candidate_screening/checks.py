@@ -135,13 +135,14 @@ def check_weights(
     return {c: v / total for c, v in out.items()}
 
 
-def _kommun(area: Area, param: str, hint: str | None = None) -> Area:
-    """``area`` if it is a kommun, else a ParameterError naming ``param`` and ending in a hint.
+def _kommun(query: object, param: str, hint: str | None = None) -> Area:
+    """The area ``query`` names if it is a kommun, else a ParameterError naming ``param``.
 
-    ``hint`` is the id of the hint in the report's catalogue; by default, the shared one
-    (give a kommun's code or name).
+    The error ends in a hint: ``hint`` is its id in the report's catalogue; by default, the
+    shared one (give a kommun's code or name); a kommun named like ``query`` is suggested.
     """
-    return require_kommun(area, param, TEXTS.phrase(hint) if hint else None)
+    area = load_areas().resolve(query)
+    return require_kommun(area, param, TEXTS.phrase(hint) if hint else None, query=query)
 
 
 def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument each
@@ -174,7 +175,7 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
         en, sv = TEXTS.both("check_top", top=top)
         raise ParameterError(en, sv=sv)
     reg = load_areas()
-    p = _kommun(reg.resolve(case_parameter("pilot", pilot)), "pilot", "check_pilot_hint")
+    p = _kommun(case_parameter("pilot", pilot), "pilot", "check_pilot_hint")
     lan_area = None
     if lan is not None and not (isinstance(lan, str) and not lan.strip()):
         lan_area = reg.resolve(lan)
@@ -187,7 +188,7 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
     if not isinstance(focus, str) or not focus.strip():
         en, sv = TEXTS.both("check_focus_empty", focus=focus)
         raise ParameterError(en, sv=sv)
-    focus_area = _kommun(reg.resolve(focus), "focus")
+    focus_area = _kommun(focus, "focus")
     if focus_area.code == p.code:
         en, sv = TEXTS.both("check_focus_is_pilot", focus=focus_area.label())
         raise ParameterError(en, sv=sv)

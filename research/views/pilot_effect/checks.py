@@ -235,8 +235,9 @@ def check_parameters(*, lang: str = "sv", **params: object) -> Area:
     analysis can estimate in the window (:func:`check_outcome`). Returns the pilot.
     """
     fmt.check_lang(lang)
-    pilot = load_areas().resolve(case_parameter("pilot", str(params.get("pilot") or "")))
-    require_kommun(pilot, "pilot", TEXTS.phrase("pilot_kommun_hint"))
+    given = case_parameter("pilot", str(params.get("pilot") or ""))
+    pilot = load_areas().resolve(given)
+    require_kommun(pilot, "pilot", TEXTS.phrase("pilot_kommun_hint"), query=given)
     pilot_start = str(case_parameter("pilot_start", str(params.get("pilot_start") or "")))
     fmt.format_month(pilot_start, lang)  # validates "YYYY-MM"
     start_year = int(params.get("start_year", 2008))  # type: ignore[call-overload]

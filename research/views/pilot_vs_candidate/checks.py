@@ -179,7 +179,8 @@ def check_parameters(
     format_month(pilot_start, lang)  # validates "YYYY-MM"
     reg = load_areas()
     p = reg.resolve(case_parameter("pilot", pilot))
-    c = require_kommun(reg.resolve(case_parameter("candidate", candidate)), "candidate")
+    given = case_parameter("candidate", candidate)
+    c = require_kommun(reg.resolve(given), "candidate", query=given)
     if p.code == c.code:
         en, sv = TEXTS.both("check_same_area", area=p.label())
         raise ParameterError(en, sv=sv)
