@@ -105,6 +105,7 @@ from research.core.i18n import load_catalogue
 from research.core.warnings import SeriesBreakWarning
 from research.data.catalog import Catalog, SeriesBreak, load_catalog
 from research.data.groups import AreaGroup, is_group_reference, resolve_area_list
+from research.data.panel import population_by
 from research.data.pilots import Pilot, case, case_parameter, dilution_share
 from research.geo.area import Area, level_phrase
 from research.geo.registry import load_areas
@@ -1192,17 +1193,11 @@ def _run_expansion(
 
 
 def _mean_pop(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int]:
-    pop = panel.filter(
-        (pl.col("indicator") == _POP)
-        & (pl.col("area_code") == code)
-        & (pl.col("sex") == "T")
-        & pl.col("value").is_not_null()
-        & (pl.col("year") <= year)
-    ).sort("year")
-    if pop.is_empty():
+    found = population_by(panel, code, year)
+    if found is None:
         en, sv = _TEXTS.both("no_population", code=code, year=year)
         raise DataError(en, sv=sv)
-    return float(pop["value"][-1]), int(pop["year"][-1])
+    return found
 
 
 def _year(name: str, value: object) -> int:

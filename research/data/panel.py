@@ -75,6 +75,7 @@ __all__ = [
     "load_snapshot",
     "panel_conflicts",
     "panel_fingerprint",
+    "population_by",
     "raw_digests",
     "series",
 ]
@@ -83,6 +84,32 @@ __all__ = [
 _TEXTS = load_catalogue(Path(__file__).with_name("panel.toml"))
 
 POPULATION = "N01951"
+
+
+def population_by(panel: pl.DataFrame, code: str, year: int) -> tuple[float, int] | None:
+    """An area's total population in ``year``, or its latest before then: ``(value, year)``.
+
+    ``None`` when the panel has no population of ``code`` up to ``year``. The one rule of
+    the reports for a share of like with like: the district's figure over its kommun's
+    population of the same year.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"indicator": ["N01951"] * 2, "area_code": ["0180"] * 2,
+    ...                    "sex": ["T"] * 2, "year": [2018, 2020], "value": [9.6e5, 9.8e5]})
+    >>> population_by(df, "0180", 2019), population_by(df, "0180", 2017)
+    ((960000.0, 2018), None)
+    """
+    pop = panel.filter(
+        (pl.col("indicator") == POPULATION)
+        & (pl.col("area_code") == code)
+        & (pl.col("sex") == "T")
+        & pl.col("value").is_not_null()
+        & (pl.col("year") <= year)
+    ).sort("year")
+    if pop.is_empty():
+        return None
+    return float(pop["value"][-1]), int(pop["year"][-1])
 
 
 def build_panel(base: Path | None = None) -> pl.DataFrame:

@@ -29,7 +29,7 @@ from research.core.fmt import (
 )
 from research.core.warnings import NotConvergedWarning, warning_texts
 from research.data.catalog import Catalog, load_catalog
-from research.data.panel import load_panel
+from research.data.panel import load_panel, population_by
 from research.data.pilots import Pilot, case, dilution_share
 from research.geo.area import RIKET, Area
 from research.geo.registry import load_areas
@@ -264,16 +264,10 @@ class PilotVsCandidate:
         """
         if self.pilot.code != self.programme.parent_code:
             return None
-        pop = self.panel.filter(
-            (pl.col("indicator") == "N01951")
-            & (pl.col("area_code") == self.pilot.code)
-            & (pl.col("sex") == "T")
-            & pl.col("value").is_not_null()
-            & (pl.col("year") <= self.programme.district_population_year)
-        ).sort("year")
-        if pop.is_empty():
+        found = population_by(self.panel, self.pilot.code, self.programme.district_population_year)
+        if found is None:
             return None
-        kpop, kyear = float(pop["value"][-1]), int(pop["year"][-1])
+        kpop, kyear = found
         return dilution_share(self.programme.district_population, kpop), kpop, kyear
 
     def latest_frame(self) -> pl.DataFrame:
