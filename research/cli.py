@@ -476,19 +476,10 @@ def _cmd_data(args: argparse.Namespace) -> int:
     lang = _lang()
     if args.data_command == "import":
         from research.data.imports import import_file
-        from research.data.plausibility import ImplausibleDataError
 
-        try:
-            res = import_file(
-                Path(args.path), source=args.source, indicator=args.indicator, year=args.year
-            )
-        except ImplausibleDataError as exc:
-            # The rules name the file by the name the ledger records; the command's other
-            # messages (a parse error, a missing file) by the path the user gave: one way.
-            if exc.file == args.path:
-                raise
-            named = ImplausibleDataError(args.path, exc.problems)  # words its own Swedish
-            raise named from None
+        res = import_file(
+            Path(args.path), source=args.source, indicator=args.indicator, year=args.year
+        )
         if res.created:
             rows = _count("n_rows", res.rows, lang)
             print(

@@ -204,7 +204,9 @@ def import_file(
         )
         name = file_name or path.name
         current = _current_panel(base)
-        _plausible(frame, name, current, record_lines(frame))
+        # the rules' messages name the file as the caller gave it (a parse error does too);
+        # the ledger records its name
+        _plausible(frame, file_name or str(path), current, record_lines(frame))
         changes = pl.DataFrame()
         if current is not None:
             changes = merge_with_snapshot(current, frame)[1]
