@@ -249,3 +249,23 @@ def test_pydantics_own_wording_is_the_english_and_other_kinds_fall_back(tmp_path
         "(och ytterligare 1 problem)\n"
         "  few på översta nivån: listan får ha högst 1 element, inte 2"
     )
+
+
+def test_the_caller_names_the_entries_of_an_array_of_tables() -> None:
+    """validate_config names an entry as the caller says (a schedule's "job 2 (line 8)"), and
+    generically where the caller gives no name; the message is worded once, not rewritten."""
+    data = {"job": [{"notebook": "x"}, {"notebook": ""}], "jobs": [{"notebook": 1}]}
+    asked: list[tuple[str, int]] = []
+
+    def names(table: str, n: int) -> tuple[str, str] | None:
+        asked.append((table, n))
+        return ("second", "andra") if table == "job" else None
+
+    with pytest.raises(ParameterError) as info:
+        validate_config(ScheduleFile, data, "s.toml", ParameterError, names)
+    assert str(info.value) == (
+        "s.toml: second notebook: String should have at least 1 character (and 1 more problem)\n"
+        "  [[jobs]] entry 1 notebook: expected text in quotes, got 1"
+    )
+    assert info.value.message("sv").splitlines()[0].startswith("s.toml: andra notebook: ")
+    assert ("job", 2) in asked and ("jobs", 1) in asked

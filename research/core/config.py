@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -40,6 +41,7 @@ from .i18n import load_catalogue
 
 __all__ = [
     "BreakEntry",
+    "EntryNames",
     "ManifestFile",
     "NonEmpty",
     "PilotsFile",
@@ -254,6 +256,11 @@ class PilotsFile(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
+#: How a caller names the entries of an array of tables: given the table's key and the
+#: entry's 1-based number, its label in English and Swedish (``("job 2 (line 9)", "jobb 2
+#: (rad 9)")``), or None for the generic ``[[job]] entry 2``.
+EntryNames = Callable[[str, int], tuple[str, str] | None]
+
 #: pydantic's error types whose message shows the value found (", got 'two'").
 _SHOWS_VALUE = {
     "int_type",
@@ -288,8 +295,11 @@ def _is_branch_tag(p: Any, node: Any) -> bool:
     return "[" in p or p.startswith("constrained-") or p in ("str", "int", "float", "bool", "list")
 
 
-def _where(loc: tuple, data: Any) -> tuple[str, str]:
-    """A pydantic location in TOML's terms, ``[[job]] entry 1 notebook``, in English and Swedish."""
+def _where(loc: tuple, data: Any, entry_names: EntryNames | None = None) -> tuple[str, str]:
+    """A pydantic location in TOML's terms, ``[[job]] entry 1 notebook``, in English and Swedish.
+
+    An entry of an array of tables is named by ``entry_names`` where it gives a name.
+    """
     node: Any = data
     field = ""
     clean: list[Any] = []
@@ -315,7 +325,8 @@ def _where(loc: tuple, data: Any) -> tuple[str, str]:
     if len(clean) >= 2 and isinstance(clean[0], str) and isinstance(clean[1], int):
         rest = [str(x) for x in clean[2:-1]] if field else [str(x) for x in clean[2:]]
         rest_s = "".join(f" {x}" for x in rest) + field_s
-        en, sv = _TEXTS.both("entry_of_table", table=clean[0], n=clean[1] + 1)
+        named = entry_names(clean[0], clean[1] + 1) if entry_names else None
+        en, sv = named or _TEXTS.both("entry_of_table", table=clean[0], n=clean[1] + 1)
         return en + rest_s, sv + rest_s
     if len(clean) >= 2 and isinstance(clean[0], str) and isinstance(clean[1], str) and field:
         mid = ".".join(str(x) for x in clean[:-1])
@@ -358,20 +369,51 @@ def _problem(err: dict) -> tuple[str, str]:
     return _TEXTS.both("err_other", reason=err["msg"].removeprefix("Value error, "))
 
 
-def _describe(err: dict, data: Any) -> tuple[str, str]:
+def _describe(err: dict, data: Any, entry_names: EntryNames | None) -> tuple[str, str]:
     """One problem of the file, ``entry field: what is wrong``, in English and in Swedish."""
-    where_en, where_sv = _where(tuple(err["loc"]), data)
+    where_en, where_sv = _where(tuple(err["loc"]), data, entry_names)
     en, sv = _problem(err)
     return f"{where_en}: {en}", f"{where_sv}: {sv}"
 
 
 def validate_config(
-    model: type[M], data: Any, path: Path | str, error: type[PilotbenchError] = DataError
+    model: type[M],
+    data: Any,
+    path: Path | str,
+    error: type[PilotbenchError] = DataError,
+    entry_names: EntryNames | None = None,
 ) -> M:
     """Validate parsed TOML ``data`` against ``model``; raise ``error`` naming file/entry/field.
 
     The message is in English, its Swedish (``error.message("sv")``) from the catalogue
     ``research/core/config.toml``, worded by pydantic's error type and its values.
+
+    Parameters
+    ----------
+    model
+        The pydantic model of the file.
+    data
+        The file as :func:`read_toml` parsed it.
+    path
+        The file, as the messages name it.
+    error
+        The error to raise.
+    entry_names
+        How the caller names an entry of an array of tables: called with the table's key and
+        the entry's 1-based number, it returns the entry's label in English and Swedish, or
+        None for the generic ``[[job]] entry 2`` (a batch schedule names its jobs by number
+        and line, :func:`research.runner.batch.job_name`).
+
+    Returns
+    -------
+    pydantic.BaseModel
+        ``data`` as an instance of ``model``.
+
+    Raises
+    ------
+    PilotbenchError
+        ``error``, naming the file, the entry and the field of the first problem, and how
+        many more there are.
 
     Examples
     --------
@@ -382,6 +424,12 @@ def validate_config(
     ...     print(exc.message("sv").splitlines()[0])
     s.toml: [batch] workers: expected a whole number, got 'two'
     s.toml: [batch] workers: ska vara ett heltal, inte 'two'
+    >>> try:
+    ...     validate_config(ScheduleFile, {"job": [{"notebook": ""}]}, "s.toml",
+    ...                     entry_names=lambda table, n: (f"job {n}", f"jobb {n}"))
+    ... except DataError as exc:
+    ...     print(exc.message("sv"))
+    s.toml: jobb 1 notebook: ska ha minst 1 tecken
     """
     try:
         return model.model_validate(data)
@@ -392,7 +440,7 @@ def validate_config(
         # A union reports one error per branch; keep the first of each location.
         seen, lines = set(), []
         for e in errs:
-            en, sv = _describe(e, data)
+            en, sv = _describe(e, data, entry_names)
             key = en.split(":")[0]
             if key in seen:
                 continue

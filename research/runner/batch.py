@@ -173,11 +173,11 @@ def load_schedule(path: Path) -> dict[str, Any]:
 
         raw = read_toml(path, ParameterError, _TEXTS.both("what_schedule_file"))
         _refuse_unknown_fields(raw, path)
-        try:
-            validate_config(ScheduleFile, raw, path, ParameterError)
-        except ParameterError as exc:
-            _name_jobs_by_line(exc, raw, path)
-            raise
+
+        def entry_name(table: str, job: int) -> Both:  # jobs as every batch message names them
+            return job_name(path, job, {table: raw.get(table)})
+
+        validate_config(ScheduleFile, raw, path, ParameterError, entry_name)
         return raw
 
     try:
@@ -233,29 +233,6 @@ def _refuse_unknown_fields(raw: Mapping[str, Any], path: Path) -> None:
             check(job, JobEntry, name)
             if isinstance(job, Mapping) and job.get("each") is not None:
                 check(job["each"], EachEntry, _BATCH_TEXTS.phrase("where_each", job=name))
-
-
-def _name_jobs_by_line(exc: PilotbenchError, raw: Mapping[str, Any], path: Path) -> None:
-    """Name the jobs in a schedule's validation error as every batch message does.
-
-    :func:`research.core.config.validate_config` names an entry of an array of tables
-    generically ("[[job]] entry 2"); a schedule's jobs are "job 2 (line 9)"
-    (:func:`job_name`). The error's messages are changed in place, in both languages.
-    """
-    from research.core.config import __file__ as config_file
-
-    entry = load_catalogue(Path(config_file).with_name("config.toml"))
-    messages = {"en": str(exc), "sv": exc.message("sv")}
-    for key in ("job", "jobs"):
-        jobs = raw.get(key)
-        for i in range(len(jobs) if isinstance(jobs, list) else 0, 0, -1):
-            name = job_name(path, i, {key: jobs})
-            for lang in messages:
-                generic = re.escape(entry("entry_of_table", lang, table=key, n=i)) + r"(?!\d)"
-                named = getattr(name, lang).replace("\\", "\\\\")
-                messages[lang] = re.sub(generic, named, messages[lang])
-    exc.message_sv = messages["sv"]
-    exc.args = (messages["en"], *exc.args[1:])
 
 
 def _job_lines(source: str | Path, key: str = "job") -> list[int]:
