@@ -175,7 +175,7 @@ def check_parameters(  # noqa: PLR0913 - the report's parameters, one argument e
         en, sv = TEXTS.both("check_top", top=top)
         raise ParameterError(en, sv=sv)
     reg = load_areas()
-    p = _kommun(case_parameter("pilot", pilot), "pilot", "check_pilot_hint")
+    p = _kommun(case_parameter("pilot", pilot), "pilot", "pilot_kommun_hint")
     lan_area = None
     if lan is not None and not (isinstance(lan, str) and not lan.strip()):
         lan_area = reg.resolve(lan)
