@@ -955,3 +955,59 @@ def test_an_event_time_only_a_zero_count_fits_is_not_estimated():
     # worded with the minus sign every number in the reports has, not a hyphen (a dash)
     assert warning_text(w, "sv").startswith("Händelsetid \u22124:")
     assert res.pretrend is not None and res.pretrend.df == 7  # the 8 leads but -4
+
+
+# ---------------------------------------------------------------- Poisson separation
+
+
+def _two_period_counts(counts: dict[str, tuple[int, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"unit": u, "year": 2020 + k, "n": v[k], "pop": 1000.0, "treated": int(u == "a"),
+             "post": k}
+            for u, v in counts.items()
+            for k in (0, 1)
+        ]
+    )  # fmt: skip
+
+
+POISSON = dict(KW, outcome="n", family="poisson", offset="pop")
+
+
+@pytest.mark.parametrize(
+    ("zeros", "design", "cell", "cell_sv"),
+    [
+        # the treated unit has no case before the start: the rate ratio is infinite
+        ({"a": (0, 40)}, "twfe", "of the treated units before the start",
+         "för de behandlade enheterna före starten"),
+        ({"a": (0, 40)}, "2x2", "of the treated units before the start",
+         "för de behandlade enheterna före starten"),
+        # no comparison unit has a case after the start: the period effect runs to -infinity
+        ({u: (v, 0) for u, v in zip("bcdef", (10, 20, 15, 8, 9), strict=True)}, "twfe",
+         "of the comparison units in the post-treatment periods",
+         "för jämförelseenheterna i efterperioden"),
+        ({u: (0, v) for u, v in zip("bcdef", (10, 20, 15, 8, 9), strict=True)}, "2x2",
+         "of the comparison units before the start", "för jämförelseenheterna före starten"),
+    ],
+)  # fmt: skip
+def test_a_treatment_term_without_finite_estimate_is_refused(zeros, design, cell, cell_sv):
+    # Before: the treated unit with 0 cases before and 40 after gave estimate 33.5 (a rate
+    # ratio of 3.5e14) and a permutation p of 0.17, IRLS having stopped at an arbitrary point
+    # of a likelihood that rises for ever (no maximum: Santos Silva & Tenreyro 2010).
+    counts = {"a": (10, 40), "b": (5, 6), "c": (10, 12), "d": (20, 18), "e": (15, 15),
+              "f": (8, 10)}  # fmt: skip
+    counts.update(zeros)
+    with pytest.raises(DesignError, match="separation") as err:
+        diff_in_diff(_two_period_counts(counts), design=design, **POISSON)
+    assert cell in str(err.value) and cell_sv in err.value.message("sv")
+
+
+def test_a_finite_poisson_did_is_the_closed_form_ratio_of_ratios():
+    # Two periods: the treated unit is fitted exactly by its unit effect and the treatment,
+    # the comparison units by independence, so exp(estimate) = (40/10) / (sum post / sum pre)
+    # of the comparison units, (5+12+18+15+10)/(1+10+20+15+8) = 60/54; a comparison unit with
+    # one case before the start is no separation.
+    counts = {"a": (10, 40), "b": (1, 5), "c": (10, 12), "d": (20, 18), "e": (15, 15),
+              "f": (8, 10)}  # fmt: skip
+    res = diff_in_diff(_two_period_counts(counts), **POISSON)
+    assert res.rate_ratio == pytest.approx(4 / (60 / 54), rel=1e-9)

@@ -853,7 +853,11 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         The design does not identify the effect (checked before fitting by
         :mod:`research.stats.identification`): no untreated comparison units, no pre- or
         post-treatment period for either group, duplicated unit-period rows, a constant
-        outcome, or all treated post-period counts zero (Poisson separation).
+        outcome, or Poisson separation: all treated post-period counts zero (checked before
+        fitting), or zero counts that only the treatment term can fit (every count of the
+        treated units before the start, or of the comparison units before or after it;
+        :func:`research.stats.glm.unidentified_terms` on the fit), where the estimate would
+        be an arbitrary large number (a rate ratio of 1e14) rather than an estimate.
     EstimationError
         Collinear terms that the design checks do not explain (the message names them).
     DataError
@@ -919,6 +923,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     X = _design(panel, d, treated_obs, design, extra) if extra else base
     ident.check_rank(X, _names(panel, design, len(extra)), _TEXTS.both("hint_did_rank"))
     fit = _fit(X, panel, family)
+    if family == "poisson":
+        _check_treatment_identified(X, panel, fit, treated_obs)
     est = float(fit.params[0])
     # the unit and time effects (and the treatment term) reproduce the outcome: residuals of
     # zero relative to its size leave the cluster-robust sandwich, the wild bootstrap and the
@@ -1018,6 +1024,48 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
         placebo_estimates=placebo, reason_code=code,
         reason_values=_reason_values(inference, G, G1, G0), **kw, **rr,
     )  # fmt: skip
+
+
+def _check_treatment_identified(
+    X: np.ndarray, panel: _Panel, fit: GLMFit, treated_obs: np.ndarray
+) -> None:
+    """Raise :class:`DesignError` when the Poisson treatment term has no finite estimate.
+
+    Zero counts that only the treatment term (with the unit and period effects) can fit let
+    the likelihood rise for ever as it runs to plus or minus infinity
+    (:func:`research.stats.glm.unidentified_terms`): all counts of the treated units before
+    the start, or of the comparison units before or after it (the treated post-period cell
+    is checked before the fit, by :func:`research.stats.identification.check_nonzero_counts`).
+    IRLS then stops at an arbitrary large coefficient (a rate ratio of 3e14 with a p-value),
+    not an estimate. The message names the cells of the 2x2 table (group by period) whose
+    counts are all zero; a zero pattern that is not a whole cell is described by its number
+    of counts. (A permuted assignment in the same state keeps its large estimate: its
+    statistic's limit is infinite, so counting it as at least as extreme is right.)
+    """
+    if not unidentified_terms(X, panel.y, fit.mu)[0]:
+        return
+    tr = treated_obs == 1
+    post = panel.post == 1
+    cells = [
+        key
+        for key, mask in (
+            ("cell_treated_pre", tr & ~post),
+            ("cell_comparison_pre", ~tr & ~post),
+            ("cell_comparison_post", ~tr & post),
+        )
+        if mask.any() and np.all(panel.y[mask] == 0)
+    ]
+    n_zero = int(zero_fitted(panel.y, fit.mu).sum())
+    msgs = []
+    for lang in ("en", "sv"):
+        words = [_TEXTS(key, lang) for key in cells] or [_TEXTS("cell_zero_fitted", lang, n=n_zero)]
+        named = (
+            words[0]
+            if len(words) == 1
+            else _TEXTS("cells_joined", lang, first=", ".join(words[:-1]), last=words[-1])
+        )
+        msgs.append(_TEXTS("treatment_separated", lang, cells=named))
+    raise DesignError(msgs[0], sv=msgs[1])
 
 
 def _fit(X: np.ndarray, panel: _Panel, family: str, extra_off: np.ndarray | None = None,

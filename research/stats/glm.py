@@ -261,6 +261,9 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     Returns
     -------
     GLMFit
+        For a log-link fit whose information matrix is singular at the end (zero counts
+        that some terms alone fit, their means numerically zero), ``bread`` and ``cov`` are
+        NaN: those terms have no finite estimate (:func:`unidentified_terms` names them).
 
     Raises
     ------
@@ -318,7 +321,13 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     with np.errstate(over="ignore", invalid="ignore"):
         beta, eta, mu, conv, it = _irls(X, y, off, family, a, start, max_iter, tol)
     w = mu / (1.0 + a * mu)
-    bread = np.linalg.inv(X.T @ (X * w[:, None]))
+    try:
+        bread = np.linalg.inv(X.T @ (X * w[:, None]))
+    except np.linalg.LinAlgError:
+        # a separated fit (zero counts that some terms alone fit, their means sent to
+        # exp(-700)) has no information on those terms: no covariance rather than numpy's
+        # error, so the caller can name the zeros (unidentified_terms)
+        bread = np.full((k, k), np.nan)
     var = mu + a * mu**2
     x2 = float(np.sum((y - mu) ** 2 / var))
     if scale == "x2" and n <= k:
