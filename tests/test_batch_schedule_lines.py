@@ -51,6 +51,29 @@ def test_job_name_finds_each_header_line(tmp_path: Path) -> None:
     assert job_name(inline, 1, {"job": [{"notebook": "x"}]}) == ("job 1", "jobb 1")
 
 
+def test_the_schedule_is_read_once_for_the_names_of_all_its_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each job's name used to scan the file again; the lines are found when it is loaded."""
+    path = _write(tmp_path, HEAD + "".join(_job() for _ in range(3)) + "[[jobs]]\nnotebook='x'\n")
+    monkeypatch.setenv("PILOTBENCH_CACHE", str(tmp_path / "cache"))
+    schedule = load_schedule(path)
+    reads: list[str] = []
+    for method in ("read_bytes", "read_text", "open"):
+        real = getattr(Path, method)
+
+        def spy(self: Path, *args: object, _real=real, **kwargs: object) -> object:
+            reads.append(str(self))
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, spy)
+    names = [job_name(path, i, schedule) for i in (1, 2, 3)]
+    assert names == [("job 1 (line 5)", "jobb 1 (rad 5)"), ("job 2 (line 8)", "jobb 2 (rad 8)"),
+                     ("job 3 (line 11)", "jobb 3 (rad 11)")]  # fmt: skip
+    assert schedule.job_names("jobs", 1) == ("job 1 (line 14)", "jobb 1 (rad 14)")
+    assert str(path) not in reads, reads
+
+
 def test_an_unknown_key_lists_the_known_ones_with_the_job_line(tmp_path: Path) -> None:
     path = _write(tmp_path, HEAD + _job() + _job('parametres = { candidate = "0126" }'))
     err = _refused_loading(path)

@@ -61,6 +61,8 @@ __all__ = [
     "SCHEDULES_CACHED",
     "BatchLockedError",
     "BatchResult",
+    "JobNames",
+    "Schedule",
     "Task",
     "TaskResult",
     "Tasks",
@@ -148,13 +150,15 @@ class BatchResult:
 # -- schedules ------------------------------------------------------------------------------
 
 
-def load_schedule(path: Path) -> dict[str, Any]:
+def load_schedule(path: Path) -> Schedule:
     """Read a schedule TOML and validate it (:class:`research.core.config.ScheduleFile`).
 
     A schedule whose bytes were validated before is read back from the user's cache
     (:func:`research.core.derived.load_validated`; the :data:`SCHEDULES_CACHED` most recently
     used schedules), so the batch process does not import pydantic for it (about 13 MiB of
-    the batch's memory and 0.1-0.8 s, issue 17).
+    the batch's memory and 0.1-0.8 s, issue 17). The file is read once: its bytes give the
+    cache key and the line of every job's header (:attr:`Schedule.job_names`), by which every
+    message about the schedule names its jobs.
 
     Raises
     ------
@@ -167,34 +171,40 @@ def load_schedule(path: Path) -> dict[str, Any]:
     from research.core.derived import load_validated
 
     path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:  # missing, a folder, unreadable: read_toml says which
+        data = None
+    lines = _header_lines(data)
 
     def validated() -> dict[str, Any]:
         from research.core.config import ScheduleFile, read_toml, validate_config
 
         raw = read_toml(path, ParameterError, _TEXTS.both("what_schedule_file"))
-        _refuse_unknown_fields(raw, path)
-
-        def entry_name(table: str, job: int) -> Both:  # jobs as every batch message names them
-            return job_name(path, job, {table: raw.get(table)})
-
-        validate_config(ScheduleFile, raw, path, ParameterError, entry_name)
+        names = JobNames.of(raw, lines)
+        _refuse_unknown_fields(raw, path, names)
+        validate_config(ScheduleFile, raw, path, ParameterError, names)
         return raw
 
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:  # missing, a folder, unreadable: read_toml says which
-        return validated()
-    return load_validated(
-        "schedule", path, digest, Path(__file__), validated, keep=SCHEDULES_CACHED
+    if data is None:
+        return Schedule(validated())
+    raw = load_validated(
+        "schedule",
+        path,
+        hashlib.sha256(data).hexdigest(),
+        Path(__file__),
+        validated,
+        keep=SCHEDULES_CACHED,
     )
+    return Schedule(raw, JobNames.of(raw, lines))
 
 
-def _refuse_unknown_fields(raw: Mapping[str, Any], path: Path) -> None:
+def _refuse_unknown_fields(raw: Mapping[str, Any], path: Path, names: JobNames) -> None:
     """Refuse a key the schedule does not know, suggesting the closest and listing them all.
 
     ``parametres = {...}`` in a ``[[job]]`` was "not a known field (misspelt?)", leaving the
     user to guess the right one; the message names the job by its line
-    (:func:`job_name`), says the closest known key (difflib) and lists them all.
+    (``names``, :class:`JobNames`), says the closest known key (difflib) and lists them all.
 
     Raises
     ------
@@ -229,46 +239,136 @@ def _refuse_unknown_fields(raw: Mapping[str, Any], path: Path) -> None:
     for key in ("job", "jobs"):
         jobs = raw.get(key)
         for i, job in enumerate(jobs if isinstance(jobs, list) else [], start=1):
-            name = job_name(path, i, {key: jobs})
+            name = names(key, i)
             check(job, JobEntry, name)
             if isinstance(job, Mapping) and job.get("each") is not None:
                 check(job["each"], EachEntry, _BATCH_TEXTS.phrase("where_each", job=name))
 
 
-def _job_lines(source: str | Path, key: str = "job") -> list[int]:
-    """The line of each ``[[job]]`` header of the schedule file ``source``, in order.
+#: The header of an entry of a schedule's array of tables of jobs: ``[[job]]``, ``[[jobs]]``,
+#: ``[[ "job" ]]``; the table's key is one of the groups.
+_JOB_HEADER = re.compile(r"""^\s*\[\[\s*(?:(jobs?)|"(jobs?)"|'(jobs?)')\s*\]\]""")
 
-    tomllib keeps no positions, so the file's text is scanned for the array-of-tables
-    headers of ``key`` (``[[job]]``, ``[[ "job" ]]``). Empty when ``source`` is no readable
-    file (a schedule given as a dict), so that jobs are then named by number alone.
+
+def _header_lines(data: bytes | str | None) -> dict[str, tuple[int, ...]]:
+    """The line of each ``[[job]]`` and ``[[jobs]]`` header of a schedule's text, in one pass.
+
+    tomllib keeps no positions, so the text is scanned for the array-of-tables headers.
+    Empty when there is no text (a schedule given as a dict, a file that is not UTF-8).
     """
-    header = re.compile(rf"""^\s*\[\[\s*(?:{key}|"{key}"|'{key}')\s*\]\]""")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            data = None
+    lines: dict[str, list[int]] = {"job": [], "jobs": []}
+    for n, line in enumerate((data or "").splitlines(), start=1):
+        if m := _JOB_HEADER.match(line):
+            lines[m[1] or m[2] or m[3]].append(n)
+    return {key: tuple(found) for key, found in lines.items()}
+
+
+@dataclass(frozen=True)
+class JobNames:
+    """How every message names the jobs of one schedule: ``job 2 (line 9)``.
+
+    One way everywhere (the schedule's checks, the command line, the batch's closing
+    lines): the job's number and the line of its header, from the schedule's text scanned
+    once (:func:`load_schedule`); the number alone where the lines are not known, that is
+    where a table has not as many headers as jobs (jobs written as an inline array
+    ``job = [...]``, a schedule that is no file).
+
+    Called with a table's key and a job's 1-based number, as
+    :func:`research.core.config.validate_config` names the entries of an array of tables.
+
+    Parameters
+    ----------
+    lines
+        The line of each header, by table (``job``, ``jobs``).
+    counts
+        How many jobs each table holds (a table not counted: as many as its headers).
+    key
+        The table the schedule's jobs are taken from (:meth:`job`): ``jobs`` when only it
+        has jobs, else ``job``.
+
+    Examples
+    --------
+    >>> names = JobNames.of({"job": [{}, {}]}, {"job": (5, 9)})
+    >>> names.job(2)
+    Both(en='job 2 (line 9)', sv='jobb 2 (rad 9)')
+    >>> names("jobs", 1)
+    Both(en='job 1', sv='jobb 1')
+    """
+
+    lines: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    key: str = "job"
+
+    @classmethod
+    def of(cls, schedule: Mapping[str, Any] | None, lines: Mapping[str, Sequence[int]]) -> JobNames:
+        """The names of ``schedule``'s jobs, given its header ``lines`` (:func:`_header_lines`).
+
+        Examples
+        --------
+        >>> JobNames.of({"jobs": [{}]}, {"jobs": (3,)}).job(1)
+        Both(en='job 1 (line 3)', sv='jobb 1 (rad 3)')
+        """
+        schedule = schedule or {}
+        counts = {k: len(v) for k, v in schedule.items() if isinstance(v, list)}
+        key = "jobs" if not schedule.get("job") and schedule.get("jobs") else "job"
+        return cls(lines, counts, key)
+
+    def __call__(self, table: str, job: int) -> Both:
+        """The ``job``-th (1-based) entry of the array of tables ``table``."""
+        lines = self.lines.get(table, ())
+        n = self.counts.get(table) or len(lines)
+        if lines and len(lines) == n and 1 <= job <= n:
+            return _BATCH_TEXTS.phrase("job_at_line", job=job, line=lines[job - 1])
+        return _BATCH_TEXTS.phrase("job_number", job=job)
+
+    def job(self, job: int) -> Both:
+        """The ``job``-th (1-based) job of the schedule (of the table :attr:`key`)."""
+        return self(self.key, job)
+
+
+class Schedule(dict[str, Any]):
+    """A loaded schedule (:func:`load_schedule`): its tables, and how messages name its jobs.
+
+    A ``dict`` of the TOML's tables, as before; ``job_names`` (:class:`JobNames`) holds the
+    line of every job's header, found when the file was read.
+    """
+
+    job_names: JobNames
+
+    def __init__(self, tables: Mapping[str, Any], job_names: JobNames | None = None) -> None:
+        super().__init__(tables)
+        self.job_names = job_names or JobNames.of(self, {})
+
+
+def _names_of(source: str | Path, schedule: Mapping[str, Any] | None) -> JobNames:
+    """The names of a schedule's jobs: a loaded one's, else from the file ``source``, read once."""
+    if isinstance(schedule, Schedule):
+        return schedule.job_names
     try:
-        text = Path(str(source)).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, ValueError):
-        return []
-    return [n for n, line in enumerate(text.splitlines(), start=1) if header.match(line)]
+        data = Path(str(source)).read_bytes()
+    except (OSError, ValueError):
+        data = None
+    return JobNames.of(schedule, _header_lines(data))
 
 
 def job_name(source: str | Path, job: int, schedule: Mapping[str, Any] | None = None) -> Both:
     """How messages name the ``job``-th (1-based) job of a schedule: ``job 2 (line 9)``.
 
-    One way everywhere (the schedule's checks, the command line, the batch's closing
-    lines): the job's number and the line of its ``[[job]]`` header in ``source``, found by
-    scanning the file (:func:`_job_lines`); the number alone when the line is unknown (jobs
-    written as an inline array ``job = [...]``, a schedule that is no file).
+    As :class:`JobNames` says: from the lines found when ``schedule`` was loaded
+    (:class:`Schedule`), else by reading the file ``source``; to name many jobs, load the
+    schedule once (:func:`load_schedule`).
 
     Examples
     --------
     >>> job_name("no-such-schedule.toml", 2)
     Both(en='job 2', sv='jobb 2')
     """
-    key = "jobs" if schedule and not schedule.get("job") and schedule.get("jobs") else "job"
-    lines = _job_lines(source, key)
-    n = len((schedule or {}).get(key) or []) or len(lines)
-    if lines and len(lines) == n and 1 <= job <= len(lines):
-        return _BATCH_TEXTS.phrase("job_at_line", job=job, line=lines[job - 1])
-    return _BATCH_TEXTS.phrase("job_number", job=job)
+    return _names_of(source, schedule).job(job)
 
 
 def _expand_areas(spec: Any) -> list[str]:
@@ -324,7 +424,7 @@ def _pilot_code(job: Mapping[str, Any], base: Mapping[str, Any]) -> str | None:
         return None
 
 
-def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks:  # noqa: C901 - one check per documented mistake
+def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks:
     """Turn a schedule into tasks (one per notebook x area), in order, without duplicates.
 
     The same task listed twice, spelt the same (a kommun of a län's expansion that also has
@@ -350,8 +450,7 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks
         en, sv = _BATCH_TEXTS.both("no_jobs", source=source)
         raise ParameterError(en, sv=sv)
 
-    def name(i: int) -> Both:
-        return job_name(source, i, schedule)
+    name = _names_of(source, schedule).job  # the file read once, if it was not loaded
 
     tasks: list[Task] = []
     jobs_of: list[int] = []  # the job number of each task, for the messages
