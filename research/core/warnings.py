@@ -779,30 +779,40 @@ def warning_text(warning: PilotbenchWarning, lang: str = "sv", **values: object)
     given.update({k: str(v) for k, v in values.items()})
     if type(warning) is PilotbenchWarning:
         given["message"] = str(warning)
-    parts = [texts(warning.code, lang, **given)]
+    return _sentences(warning.code, warning.values, given, lang)
+
+
+def _sentences(
+    code: str, fields: Mapping[str, object], given: Mapping[str, object], lang: str
+) -> str:
+    """The catalogue's sentences for the warning ``code`` with ``fields``, in ``lang``.
+
+    Its own sentence (``code``), then one per value of the fields ``adjustment`` and
+    ``enumeration`` (``code:value``, not for ``"none"``), the next-to-start one
+    (``code:next-to-start``) and one per non-empty field with a sentence of its own
+    (``code:field``), each filled in with ``given``. One warning (:func:`warning_text`) and
+    a group of series breaks (:func:`_break_group_text`) are worded alike.
+    """
+    texts = load_catalogue(_CATALOGUE)
+    parts = [texts(code, lang, **given)]
     for key in ("adjustment", "enumeration"):  # a sentence per value of these fields
-        variant = warning.values.get(key)
+        variant = fields.get(key)
         if variant and variant != "none":
-            parts.append(texts(f"{warning.code}:{variant}", lang, **given))
-    if warning.values.get("next_to_start"):
-        parts.append(texts(f"{warning.code}:next-to-start", lang, **given))
-    for name, value in warning.values.items():
-        if value not in (None, "", [], ()) and f"{warning.code}:{name}" in texts:
-            parts.append(texts(f"{warning.code}:{name}", lang, **given))
+            parts.append(texts(f"{code}:{variant}", lang, **given))
+    if fields.get("next_to_start"):
+        parts.append(texts(f"{code}:next-to-start", lang, **given))
+    for name, value in fields.items():
+        if value not in (None, "", [], ()) and f"{code}:{name}" in texts:
+            parts.append(texts(f"{code}:{name}", lang, **given))
     return " ".join(parts)
 
 
 def _break_group_text(years: list[int], first: int, last: int, variant: tuple, lang: str) -> str:
     """Several series breaks of one window and treatment worded as one warning."""
-    texts = load_catalogue(_CATALOGUE)
     adjustment, next_to_start = variant
     given = {"years": format_list([str(y) for y in years], lang), "first": first, "last": last}
-    parts = [texts("series-breaks", lang, **given)]
-    if adjustment and adjustment != "none":
-        parts.append(texts(f"series-breaks:{adjustment}", lang, **given))
-    if next_to_start:
-        parts.append(texts("series-breaks:next-to-start", lang, **given))
-    return " ".join(parts)
+    fields = {"adjustment": adjustment, "next_to_start": next_to_start}
+    return _sentences("series-breaks", fields, given, lang)
 
 
 def warning_texts(
