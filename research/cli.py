@@ -594,7 +594,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from research.data.imports import data_info
 
     panel = load_panel()
-    print(_in_language(data_info(), lang).text(lang))
+    print(data_info().text(lang))
     from research.data.coverage import BRA_EXPORT_DOC, coverage
     from research.views.coverage_text import coverage_text
 
@@ -603,35 +603,6 @@ def _cmd_data(args: argparse.Namespace) -> int:
     print(_text("panel_rows", lang, rows=_count("n_rows", panel.height, lang)))
     _print_changes(panel_conflicts(), lang, conflicts=True)
     return 0
-
-
-def _in_language(info: Any, lang: str) -> Any:
-    """``data info``'s description with the snapshot's retrieval in ``lang``.
-
-    The manifest's ``retrieved`` is English ("2024-08 (Kolada API scrape by the dump
-    repository)"), and ``data info`` showed it as it is in a Swedish description. A
-    ``retrieved_sv`` in the manifest is used where there is one (as ``title_sv`` is);
-    otherwise the manifest's wording, when it is the one ``research/cli.toml`` knows
-    (``retrieved_dump``), is worded in ``lang`` with the manifest's month. The manifest and
-    the raw files are not changed.
-    """
-    import dataclasses
-    import re
-
-    snapshot = info.snapshot
-    if not snapshot or not isinstance(snapshot.get("retrieved"), str):
-        return info
-    text = snapshot["retrieved"]
-    try:
-        from research.data.provenance import load_manifest
-
-        text = load_manifest().text(str(snapshot.get("id")), "retrieved", lang, text)
-    except (PilotbenchError, KeyError):
-        pass  # described as data_info found it
-    month = re.match(r"\d{4}-\d{2}\b", text)
-    if month and text == _text("retrieved_dump", "en", month=month[0]):
-        text = _text("retrieved_dump", lang, month=month[0])
-    return dataclasses.replace(info, snapshot={**snapshot, "retrieved": text})
 
 
 def _print_changes(changes, lang: str, *, conflicts: bool = False) -> None:

@@ -1,9 +1,10 @@
 """``pilotbench data info`` in Swedish is Swedish: the snapshot's retrieval too.
 
 The manifest's ``retrieved`` ("2024-08 (Kolada API scrape by the dump repository)") was shown
-as it is in the Swedish description. The Swedish now comes from ``research/cli.toml`` (or a
-``retrieved_sv`` in the manifest, where one is written), and neither the manifest nor the raw
-files change.
+as it is in the Swedish description. The Swedish now comes from
+``research/data/imports.toml`` (or a ``retrieved_sv`` in the manifest, where one is written),
+chosen by ``data_info`` itself (each language held, ``DataInfo.text`` shows its own), and
+neither the manifest nor the raw files change.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from research.cli import main
+from research.data.imports import data_info
 
 from .swedish import english_words
 
@@ -50,3 +52,15 @@ def test_a_swedish_retrieval_in_the_manifest_is_used(
         encoding="utf-8",
     )
     assert "hämtad augusti 2024, av dump-arkivet" in _info(capsys, monkeypatch, "sv")
+
+
+def test_data_info_holds_the_retrieval_in_each_language(data_copy: Path) -> None:
+    """Not the command line: data_info words it, for a notebook's ``info.text("sv")`` too."""
+    info = data_info(data_copy)
+    assert info.snapshot is not None
+    assert info.snapshot["retrieved"] == {
+        "sv": "2024-08 (ur Koladas API, av dump-arkivet)",
+        "en": "2024-08 (Kolada API scrape by the dump repository)",
+    }
+    assert "hämtad 2024-08 (ur Koladas API, av dump-arkivet)" in info.text("sv")
+    assert "retrieved 2024-08 (Kolada API scrape by the dump repository)" in info.text("en")

@@ -62,7 +62,7 @@ from .import_store import (
     source_name,
     write_ledger,
 )
-from .provenance import sha256_file
+from .provenance import Manifest, sha256_file
 
 __all__ = [
     "DataInfo",
@@ -507,9 +507,9 @@ class DataInfo:
             s = self.snapshot
             title = s.get("title", {}).get(lang) if isinstance(s.get("title"), dict) else None
             out.append(say("info_snapshot", title=title or s.get("id")))
-            out.append(
-                say("info_from", publisher=s.get("publisher", "?"), at=s.get("retrieved", "?"))
-            )
+            at = s.get("retrieved", "?")
+            at = at.get(lang) if isinstance(at, dict) else at
+            out.append(say("info_from", publisher=s.get("publisher", "?"), at=at))
             if "rows" in s:
                 out.append(
                     say(
@@ -551,8 +551,29 @@ class DataInfo:
         return "\n".join(out)
 
 
+def _retrieved(manifest: Manifest, source: str, lang: str) -> str:
+    """When the manifest's ``source`` was retrieved, in ``lang``.
+
+    The manifest's ``retrieved`` is English ("2024-08 (Kolada API scrape by the dump
+    repository)"). A ``retrieved_<lang>`` in the manifest is used where there is one (as
+    ``title_sv`` is); otherwise the manifest's wording, when it is the one the catalogue
+    knows (``retrieved_dump``), is worded in ``lang`` with the manifest's month. The
+    manifest is not changed.
+    """
+    import re
+
+    text = manifest.text(source, "retrieved", lang)
+    month = re.match(r"\d{4}-\d{2}\b", text)
+    if month and text == _TEXTS("retrieved_dump", "en", month=month[0]):
+        return _TEXTS("retrieved_dump", lang, month=month[0])
+    return text
+
+
 def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> DataInfo:
     """Describe what is loaded: the snapshot (from the manifest and panel) and the imports.
+
+    The snapshot's title and when it was retrieved are held in each language
+    (``{"sv": ..., "en": ...}``); :meth:`DataInfo.text` shows the one of its language.
 
     Returns
     -------
@@ -583,7 +604,9 @@ def data_info(base: Path | None = None, *, include_snapshot: bool = True) -> Dat
                 if meta
                 else None,
                 "publisher": meta.get("publisher"),
-                "retrieved": meta.get("retrieved"),
+                "retrieved": {g: _retrieved(manifest, SNAPSHOT_SOURCE, g) for g in ("sv", "en")}
+                if isinstance(meta.get("retrieved"), str)
+                else meta.get("retrieved"),
                 **_summary(panel),
             }
         except DataError as exc:  # worded when shown: "the snapshot could not be loaded: ..."
