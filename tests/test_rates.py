@@ -444,6 +444,17 @@ def test_trend_poisson_and_quasi_match_statsmodels(name):
             c["counts"], c["exposures"], c["years"], breaks=c["breaks"], overdispersion=od
         )
         ref = c[key]
+        if od == "quasi" and ref["scale"] < 1:
+            # a dispersion below 1 is floored at 1 (glm.quasi_scale): the Poisson standard
+            # errors (statsmodels), with the quasi model's t reference on n - p df (scipy)
+            df = c["poisson"]["df_resid"]
+            bse = np.asarray(c["poisson"]["bse"])
+            z = np.asarray(ref["params"]) / bse
+            q = stats.t.ppf(0.975, df)
+            ref = dict(
+                ref, bse=bse, pvalues=2 * stats.t.sf(np.abs(z), df),
+                ci_year=[ref["params"][1] - q * bse[1], ref["params"][1] + q * bse[1]],
+            )  # fmt: skip
         np.testing.assert_allclose(t.coefficients["estimate"], ref["params"], rtol=1e-8, atol=1e-10)
         np.testing.assert_allclose(t.coefficients["std_error"], ref["bse"], rtol=1e-8)
         np.testing.assert_allclose(
@@ -768,4 +779,23 @@ def test_too_few_years_in_swedish_holds_the_number_to_its_unit():
     assert info.value.message("sv") == (
         "1\u00a0år räcker inte för att skatta en trend med 2 parametrar (intercept, year); "
         "minst 3\u00a0år behövs."
+    )
+
+
+def test_quasi_trend_of_under_dispersed_counts_is_not_narrower_than_poisson():
+    # Pearson dispersion 0.0063: scaled by it the quasi-Poisson trend had p = 0.0075 and the
+    # interval (0.18 %, 0.78 %) a year, where Poisson gives p = 0.75. Floored at 1
+    # (glm.quasi_scale): the Poisson standard error with R's t reference on 6 df.
+    # Reference: statsmodels 0.15 GLM(Poisson, offset log 1e5) on [1, year - 2018.5]:
+    # beta 0.004803025202358924, se 0.015307044881726812; t quantiles from scipy.
+    years = list(range(2015, 2023))
+    t = poisson_trend([100, 101, 100, 102, 101, 103, 102, 104], [1e5] * 8, years,
+                      overdispersion="quasi")  # fmt: skip
+    beta, se = 0.004803025202358924, 0.015307044881726812
+    assert t.dispersion == pytest.approx(0.006303444226698683, rel=1e-6)
+    assert t.std_error == pytest.approx(se, rel=1e-6)
+    assert t.p_value == pytest.approx(2 * stats.t.sf(beta / se, 6), rel=1e-6)
+    q = stats.t.ppf(0.975, 6)
+    assert (t.lower, t.upper) == pytest.approx(
+        (100 * np.expm1(beta - q * se), 100 * np.expm1(beta + q * se)), rel=1e-6
     )

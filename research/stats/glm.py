@@ -41,12 +41,14 @@ from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.core.i18n import load_catalogue
 
 __all__ = [
+    "QUASI_SCALE_FLOOR",
     "GLMFit",
     "cluster_covariance",
     "cr1_factor",
     "fit_glm",
     "fit_negbin",
     "is_exact_fit",
+    "quasi_scale",
     "rounding_floor",
     "unidentified_terms",
     "zero_fitted",
@@ -67,6 +69,55 @@ _ERRORS = load_catalogue(Path(__file__).with_name("glm_errors.toml"))
 #: of real data (rates published to one decimal leave residuals of about ``1e-4 * ||y||``;
 #: the floor is ``1e-9 * ||y||`` at 45 000 observations).
 _ROUNDING_UNITS = 100.0
+
+#: The smallest Pearson dispersion a quasi-Poisson interval or p-value is scaled by
+#: (:func:`quasi_scale`).
+QUASI_SCALE_FLOOR = 1.0
+
+
+def quasi_scale(dispersion: float) -> float:
+    """The dispersion quasi-Poisson inference uses: the Pearson estimate, at least 1.
+
+    The Pearson estimate ``chi2 / (n - p)`` below 1 (under-dispersion) says the counts vary
+    less than Poisson counts would. For counts of events such as reported crimes that is
+    implausible, and in the short series the package fits (8 to 12 years, 4 to 8 residual
+    degrees of freedom) it is mostly the sampling noise of the estimate itself, whose
+    relative standard deviation is about ``sqrt(2 / df)``, 50 to 70 %. Scaling by it makes
+    intervals narrower than the Poisson model's: yearly counts 100, 101, 100, 102, 101, 103,
+    102, 104 give a dispersion of 0.0063 and a trend p-value of 0.0075, where the Poisson
+    model (and the negative binomial, whose ML dispersion is 0) gives 0.75. The floor at 1
+    is the common practice: the Farrington outbreak-detection algorithm takes the
+    dispersion as ``max(estimate, 1)`` (Farrington et al. 1996; R's
+    ``surveillance::algo.farrington``), and funnel plots inflate their limits only when the
+    estimate exceeds 1 (Spiegelhalter 2005; :func:`research.stats.funnel.funnel_limits`).
+    R's ``summary.glm`` and statsmodels' ``scale="X2"`` do not floor; the estimators report
+    the Pearson estimate itself as their ``dispersion``.
+
+    Parameters
+    ----------
+    dispersion
+        Pearson chi-square over the residual degrees of freedom.
+
+    Returns
+    -------
+    float
+        ``max(dispersion, 1)``; NaN stays NaN.
+
+    References
+    ----------
+    Farrington, C. P., Andrews, N. J., Beale, A. D. and Catchpole, M. A. (1996). A
+    statistical algorithm for the early detection of outbreaks of infectious disease.
+    *Journal of the Royal Statistical Society A* 159(3), 547-563.
+    Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance.
+    *Statistics in Medicine* 24(8), 1185-1202.
+
+    Examples
+    --------
+    >>> quasi_scale(0.25), quasi_scale(2.5)
+    (1.0, 2.5)
+    """
+    d = float(dispersion)
+    return d if math.isnan(d) else max(d, QUASI_SCALE_FLOOR)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ per period). The *impact model* (``impact=``) is chosen a priori from how the in
 expected to act (Bernal, Cummins & Gasparrini 2017): a level change and a slope change (the
 default), a level change only (no ``b3`` term) or a slope change only (no ``b2`` term).
 Over-dispersion is handled by quasi-Poisson scaling of the covariance with
-Pearson chi2/(n - p), or by a negative binomial (NB2) model with ML dispersion. Intervals
+Pearson chi2/(n - p), floored at 1 for the intervals and p-values
+(:func:`research.stats.glm.quasi_scale`), or by a negative binomial
+(NB2) model with ML dispersion. Intervals
 and p-values use the normal distribution (as statsmodels and ``Epi::ci.lin`` in R; the
 residual degrees of freedom are reported for a t-based reading).
 
@@ -30,6 +32,11 @@ Pharmacy and Therapeutics* 27(4), 299-309.
 Lopez Bernal, J., Cummins, S. and Gasparrini, A. (2018). The use of controls in interrupted time
 series studies of public health interventions. *International Journal of Epidemiology* 47(6),
 2082-2093.
+Farrington, C. P., Andrews, N. J., Beale, A. D. and Catchpole, M. A. (1996). A statistical
+algorithm for the early detection of outbreaks of infectious disease. *Journal of the Royal
+Statistical Society A* 159(3), 547-563 (the quasi-Poisson dispersion taken as at least 1).
+Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. *Statistics
+in Medicine* 24(8), 1185-1202 (over-dispersion adjusted for only when the estimate exceeds 1).
 """
 
 from __future__ import annotations
@@ -63,7 +70,15 @@ from research.core.warnings import (
 )
 
 from . import identification as ident
-from .glm import GLMFit, fit_glm, fit_negbin, is_exact_fit, unidentified_terms, zero_fitted
+from .glm import (
+    GLMFit,
+    fit_glm,
+    fit_negbin,
+    is_exact_fit,
+    quasi_scale,
+    unidentified_terms,
+    zero_fitted,
+)
 
 __all__ = ["ITSResult", "interrupted_time_series", "its_design"]
 
@@ -106,7 +121,8 @@ class ITSResult(ResultDisplay):
         polars DataFrame: time, observed, fitted, counterfactual (and group for a controlled
         ITS). The counterfactual sets the intervention terms to zero.
     dispersion
-        Pearson chi2 / (n - p) of the fit (1 would mean no over-dispersion for Poisson).
+        Pearson chi2 / (n - p) of the fit (1 would mean no over-dispersion for Poisson), as
+        estimated: quasi-Poisson intervals use it floored at 1 (``details["scale"]``).
     alpha
         NB2 dispersion (``None`` unless ``overdispersion="negbin"``).
     method
@@ -487,8 +503,12 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     family
         ``"poisson"`` (log link) or ``"gaussian"`` (identity).
     overdispersion
-        ``"quasi"`` (default; covariance times Pearson chi2/(n-p)), ``None`` (plain Poisson)
-        or ``"negbin"`` (NB2 with ML dispersion). Ignored for ``"gaussian"``.
+        ``"quasi"`` (default; covariance times Pearson chi2/(n-p), floored at 1: a
+        dispersion estimate below 1 does not make the intervals narrower than the Poisson
+        model's, as is common practice, see :func:`research.stats.glm.quasi_scale`; the
+        estimate itself is the result's ``dispersion``, the scale used ``details["scale"]``),
+        ``None`` (plain Poisson) or ``"negbin"`` (NB2 with ML dispersion). Ignored for
+        ``"gaussian"``.
     seasonality
         Periods per year (12 for monthly data) or ``None``.
     season_terms, n_harmonics
@@ -709,6 +729,10 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     else:
         crit = z
         se = fit.se
+        if overdispersion == "quasi":
+            # a Pearson dispersion below 1 would narrow the intervals below the Poisson
+            # model's: floored at 1 (glm.quasi_scale), the estimate itself still reported
+            se = np.sqrt(np.diag(fit.bread) * quasi_scale(fit.scale))
         pv = 2 * stats.norm.sf(np.abs(fit.params / se))
     # an exact fit (constant counts, an exactly linear series) leaves a residual scale of
     # zero up to rounding: intervals of zero width and p-values of rounding errors. Judged
@@ -804,7 +828,10 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         dispersion=float(dispersion), alpha=fit.alpha, family=family,
         overdispersion=overdispersion if family == "poisson" else None, method=method,
         warnings=warns, n_obs=n, df_resid=int(fit.df_resid), level=level, period=period,
-        details={"n_pre": n_pre, "n_post": n_post, "residual_acf1": acf1, "scale": fit.scale},
+        details={
+            "n_pre": n_pre, "n_post": n_post, "residual_acf1": acf1,
+            "scale": quasi_scale(fit.scale) if overdispersion == "quasi" else fit.scale,
+        },
         impact=impact,
     )  # fmt: skip
 

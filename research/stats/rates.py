@@ -79,7 +79,7 @@ from ._dist import (
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
-from .glm import is_exact_fit, rounding_floor, unidentified_terms
+from .glm import is_exact_fit, quasi_scale, rounding_floor, unidentified_terms
 from .identification import (
     as_float_array,
     check_choice,
@@ -1045,7 +1045,8 @@ class TrendResult(ResultDisplay):
         Year coefficient on the log scale and its standard error (after any scaling).
     dispersion
         Pearson chi-square divided by the residual degrees of freedom of the fitted model;
-        for ``"quasi"`` this is the scale applied to the variance; for ``"negbin"`` it is a
+        for ``"quasi"`` the variance is scaled by it floored at 1
+        (:func:`research.stats.glm.quasi_scale`); for ``"negbin"`` it is a
         diagnostic of the negative binomial fit (near 1 when it fits).
     alpha
         Negative binomial NB2 parameter (Var = mu + alpha·mu²); ``None`` unless ``"negbin"``.
@@ -1250,8 +1251,13 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         ``None``: Poisson variance; standard errors from the Fisher information, z-based
         intervals and p-value. A warning is added when the Pearson dispersion exceeds 1.5.
         ``"quasi"``: quasi-Poisson; the covariance is multiplied by the Pearson
-        chi-square / (n - p) (not floored at 1) and intervals and p-value use the t
-        distribution with n - p degrees of freedom (as R's ``summary.glm``).
+        chi-square / (n - p) floored at 1, and intervals and p-value use the t distribution
+        with n - p degrees of freedom (as R's ``summary.glm``, which does not floor). A
+        dispersion estimate below 1 (counts varying less than Poisson counts, in a short
+        series mostly the estimate's own noise) would make the interval narrower than the
+        Poisson model's; flooring it is the common practice (Farrington et al. 1996,
+        Spiegelhalter 2005; see :func:`research.stats.glm.quasi_scale`). The result's
+        ``dispersion`` is the estimate itself.
         ``"negbin"``: negative binomial NB2 (Var = mu + alpha·mu²) with alpha estimated by
         maximum likelihood (profile likelihood over alpha); standard errors from the Fisher
         information at the estimated alpha treated as known, z-based (as ``MASS::glm.nb``).
@@ -1430,7 +1436,9 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
                     model="quasi-Poisson",
                 )
             )
-        cov = cov * (float("nan") if exact else dispersion)
+        # floored at 1 (glm.quasi_scale): a dispersion estimate below 1 would make the
+        # interval narrower than the Poisson model's; `dispersion` stays the estimate
+        cov = cov * (float("nan") if exact else quasi_scale(dispersion))
         sf, ppf = (lambda v: t_sf(v, df_resid)), (lambda v: t_ppf(v, df_resid))
     else:
         sf, ppf = norm_sf, norm_ppf
