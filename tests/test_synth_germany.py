@@ -18,9 +18,7 @@ tests below check that our V does at least as well on the criteria the paper sta
 
 from __future__ import annotations
 
-import csv
 import doctest
-import hashlib
 import json
 from pathlib import Path
 
@@ -33,72 +31,35 @@ import research.stats.synth as synth_module
 from research.core.errors import ArgumentError
 from research.stats.synth import synthetic_control
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data" / "german_reunification.csv"
-REFERENCE = HERE / "reference" / "german_reunification.json"
-SHA256 = "792b2d2ebe5b6d71faa3a46340cddf0215551bfca58089e1da7fa9c0a6dc1b03"
+from .reference.germany_design import (
+    COMMON,
+    CV_CLIPPED,
+    MAIN_CLIPPED,
+    MAIN_EXACT,
+    PAPER_W,
+    PRE,
+    PYSYNCON_W,
+    SHA256,
+    TRAIN_CLIPPED,
+    TREATED,
+    data_digest,
+    gdp_series,
+    mspe,
+    predictor_matrix,
+    read_germany,
+    scaled,
+)
 
-TREATED = "West Germany"
-COMMON = {"unit": "country", "time": "year", "outcome": "gdp", "treated": TREATED}
-# sdfordham/pysyncon tests/test_synth_germany.py: the paper's Table 2 weights to 9 digits.
-PYSYNCON_W = {
-    "USA": 0.21624982,
-    "Austria": 0.414522077,
-    "Netherlands": 0.09841208,
-    "Switzerland": 0.107654851,
-    "Japan": 0.163161172,
-}
-PAPER_W = {"Austria": 0.42, "USA": 0.22, "Japan": 0.16, "Switzerland": 0.11, "Netherlands": 0.09}
-PRE = (1960, 1989)
-
-# The paper's main design with its windows to 1990 (treatment_time 1991 so that they are
-# accepted): the design the recorded V vectors belong to.
-MAIN_EXACT = {
-    "treatment_time": 1991,
-    "predictors": ["gdp", "trade", "infrate"],
-    "predictor_window": (1981, 1990),
-    "special_predictors": [
-        ("industry", (1981, 1990)),
-        ("schooling", [1980, 1985]),
-        ("invest80", 1980),
-    ],
-    "fit_window": PRE,
-}
-# Treatment in 1990 as the paper, every window clipped to end in 1989 as our API requires.
-MAIN = {
-    "treatment_time": 1990,
-    "predictors": ["gdp", "trade", "infrate"],
-    "predictor_window": (1981, 1989),
-    "special_predictors": [
-        ("industry", (1981, 1989)),
-        ("schooling", [1980, 1985]),
-        ("invest80", 1980),
-    ],
-    "fit_window": PRE,
-}
-# The paper's training specification (invest70 for invest80), validation window clipped.
-CV = {
-    "v_method": "cross_validation",
-    "cv_predictor_window": (1971, 1980),
-    "cv_special_predictors": [
-        ("industry", (1971, 1980)),
-        ("schooling", [1970, 1975]),
-        ("invest70", 1980),
-    ],
-    "cv_fit_window": (1981, 1989),
-}
-TRAIN = {  # the training design written as a main one, for the NNLS check below
-    "predictors": ["gdp", "trade", "infrate"],
-    "predictor_window": CV["cv_predictor_window"],
-    "special_predictors": CV["cv_special_predictors"],
-    "fit_window": CV["cv_fit_window"],
-}
+REFERENCE = Path(__file__).resolve().parent / "reference" / "german_reunification.json"
+# Treatment in 1990 as the paper, every window clipped to end in 1989 as our API requires;
+# the training design (invest70 for invest80) written as a main one for the NNLS check.
+MAIN, CV, TRAIN = MAIN_CLIPPED, CV_CLIPPED, TRAIN_CLIPPED
 
 
 @pytest.fixture(scope="module")
 def germany() -> pl.DataFrame:
-    assert hashlib.sha256(DATA.read_bytes()).hexdigest() == SHA256
-    return pl.read_csv(DATA)
+    assert data_digest() == SHA256
+    return read_germany()
 
 
 @pytest.fixture(scope="module")
@@ -116,42 +77,9 @@ def cross_validated(germany: pl.DataFrame):
 # --------------------------------------------------------------------------------------------
 
 
-def gdp_series() -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Years and each country's GDP, read from the CSV with the csv module."""
-    with DATA.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    years = np.array(sorted({int(r["year"]) for r in rows}))
-    series: dict[str, np.ndarray] = {}
-    for r in rows:
-        y = series.setdefault(r["country"], np.full(years.size, np.nan))
-        y[np.searchsorted(years, int(r["year"]))] = float(r["gdp"])
-    return years, series
-
-
-def mspe(weights: dict[str, float], window: tuple[int, int]) -> float:
-    """MSPE over ``window`` of West Germany's GDP against ``sum_j w_j GDP_j``."""
-    years, gdp = gdp_series()
-    inside = (years >= window[0]) & (years <= window[1])
-    synthetic = sum(w * gdp[u] for u, w in weights.items())
-    return float(np.mean((gdp[TREATED] - synthetic)[inside] ** 2))
-
-
 def scaled_predictors(df: pl.DataFrame, units: list[str], spec: dict) -> np.ndarray:
     """(k, N) predictor means, each row divided by its standard deviation (ddof=1)."""
-    rows = []
-    for u in units:
-        d = df.filter(pl.col("country") == u)
-        win = d.filter(pl.col("year").is_between(*spec["predictor_window"]))
-        values = [win[p].drop_nulls().mean() for p in spec["predictors"]]
-        for column, periods in spec["special_predictors"]:
-            if isinstance(periods, tuple):
-                part = d.filter(pl.col("year").is_between(*periods))
-            else:
-                part = d.filter(pl.col("year").is_in(np.atleast_1d(periods).tolist()))
-            values.append(part[column].drop_nulls().mean())
-        rows.append(values)
-    x = np.array(rows, dtype=float).T
-    return x / x.std(axis=1, ddof=1)[:, None]
+    return scaled(predictor_matrix(df, units, spec))[0]
 
 
 def simplex_nnls(a: np.ndarray, b: np.ndarray, eq: np.ndarray | None = None) -> np.ndarray:

@@ -4,7 +4,9 @@ Hainmueller (2015), "Comparative Politics and the Synthetic Control Method", AJP
 with ``--write``, records the reference numbers that ``tests/test_synth_germany.py`` checks in
 ``tests/reference/german_reunification.json``.
 
-Run from the repository root (a few seconds; the placebo fits run in this process only)::
+Run from the repository root (a few seconds; the placebo fits run in this process only); it
+imports the data and designs it shares with the test from its neighbour
+``tests/reference/germany_design.py``::
 
     .venv/bin/python tests/reference/german_reunification_check.py          # report only
     .venv/bin/python tests/reference/german_reunification_check.py --write  # and the JSON
@@ -65,9 +67,7 @@ What the JSON records (each entry says how it was obtained)
 
 from __future__ import annotations
 
-import csv
 import datetime
-import hashlib
 import json
 import shlex
 import sys
@@ -76,6 +76,27 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import scipy
+from germany_design import (  # this folder's module: the data and designs the test shares
+    COMMON,
+    CV_CLIPPED,
+    CV_EXACT,
+    DATA,
+    MAIN_CLIPPED,
+    MAIN_EXACT,
+    PAPER_W,
+    PRE,
+    PYSYNCON_W,
+    SHA256,
+    TRAIN_CLIPPED,
+    TRAIN_EXACT,
+    TREATED,
+    data_digest,
+    gdp_series,
+    mspe,
+    predictor_matrix,
+    read_germany,
+    scaled,
+)
 from scipy.optimize import linprog, minimize_scalar, nnls
 
 import research.stats.synth as synth_module
@@ -85,96 +106,21 @@ from research.stats.synth import synthetic_control
 synth_module._PARALLEL_MIN = 10**9
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "german_reunification.csv"
 OUT = Path(__file__).with_name("german_reunification.json")
-SHA256 = "792b2d2ebe5b6d71faa3a46340cddf0215551bfca58089e1da7fa9c0a6dc1b03"
 
-PAPER_W = {"Austria": 0.42, "USA": 0.22, "Japan": 0.16, "Switzerland": 0.11, "Netherlands": 0.09}
-PYSYNCON_W = {
-    "USA": 0.21624982,
-    "Austria": 0.414522077,
-    "Netherlands": 0.09841208,
-    "Switzerland": 0.107654851,
-    "Japan": 0.163161172,
-}
 PYSYNCON_ATT = -1555.1346777620479  # 1990-2003
 PAPER_P = 1 / 17
-TREATED = "West Germany"
-COMMON = {"unit": "country", "time": "year", "outcome": "gdp", "treated": TREATED}
-PRE = (1960, 1989)
 
-# Main and training designs with the paper's exact windows (treatment_time=1991, see above).
-MAIN_EXACT = {
-    "treatment_time": 1991,
-    "predictors": ["gdp", "trade", "infrate"],
-    "predictor_window": (1981, 1990),
-    "special_predictors": [
-        ("industry", (1981, 1990)),
-        ("schooling", [1980, 1985]),
-        ("invest80", 1980),
-    ],
-    "fit_window": (1960, 1989),
-}
-CV_EXACT = {
-    "v_method": "cross_validation",
-    "cv_predictor_window": (1971, 1980),
-    "cv_special_predictors": [
-        ("industry", (1971, 1980)),
-        ("schooling", [1970, 1975]),
-        ("invest70", 1980),
-    ],
-    "cv_fit_window": (1981, 1990),
-}
-# The training design fitted on its own (its loss_v is the validation-window MSPE).
-TRAIN_EXACT = {
-    "treatment_time": 1991,
-    "predictors": ["gdp", "trade", "infrate"],
-    "predictor_window": (1971, 1980),
-    "special_predictors": CV_EXACT["cv_special_predictors"],
-    "fit_window": (1981, 1990),
-}
-# The same with every window clipped to end in 1989 (treatment_time=1990; the docstring's way).
-MAIN_CLIPPED = {
-    "treatment_time": 1990,
-    "predictors": ["gdp", "trade", "infrate"],
-    "predictor_window": (1981, 1989),
-    "special_predictors": [
-        ("industry", (1981, 1989)),
-        ("schooling", [1980, 1985]),
-        ("invest80", 1980),
-    ],
-    "fit_window": (1960, 1989),
-}
-CV_CLIPPED = {**CV_EXACT, "cv_fit_window": (1981, 1989)}
-TRAIN_CLIPPED = {**TRAIN_EXACT, "treatment_time": 1990, "fit_window": (1981, 1989)}
+# The designs (germany_design): MAIN_EXACT and TRAIN_EXACT with the paper's exact windows
+# (treatment_time=1991, see above), CV_EXACT its cross-validation; *_CLIPPED the same with
+# every window clipped to end in 1989 (treatment_time=1990; the docstring's way).
 
 
 def load() -> pl.DataFrame:
-    raw = DATA.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = data_digest()
     if digest != SHA256:
         print(f"WARNING: {DATA.name} sha256 {digest} differs from the recorded {SHA256}")
-    return pl.read_csv(DATA)
-
-
-def gdp_numpy() -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Years and each country's GDP series, read with the csv module into numpy arrays."""
-    with DATA.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    years = np.array(sorted({int(r["year"]) for r in rows}))
-    series: dict[str, np.ndarray] = {}
-    for r in rows:
-        y = series.setdefault(r["country"], np.full(years.size, np.nan))
-        y[np.searchsorted(years, int(r["year"]))] = float(r["gdp"])
-    return years, series
-
-
-def pre_mspe_numpy(w: dict[str, float]) -> float:
-    """Pre-period (1960-1989) MSPE of West Germany minus sum_j w_j GDP_j, numpy only."""
-    years, gdp = gdp_numpy()
-    pre = (years >= PRE[0]) & (years <= PRE[1])
-    synthetic = sum(weight * gdp[c] for c, weight in w.items())
-    return float(np.mean((gdp[TREATED] - synthetic)[pre] ** 2))
+    return read_germany()
 
 
 def paper_stats(years: np.ndarray, gap: np.ndarray) -> dict[str, float]:
@@ -225,31 +171,6 @@ def paper_placebo(df: pl.DataFrame, spec: dict) -> pl.DataFrame:
     return out.with_columns(pl.int_range(1, out.height + 1).alias("rank"))
 
 
-def predictor_matrix(df: pl.DataFrame, units: list[str], spec: dict) -> np.ndarray:
-    """(k, N) predictor means of ``spec`` (a MAIN_* or TRAIN_* dict), built here from the
-    raw data in the order of the result's ``v`` table (``predictors`` first)."""
-    rows = []
-    for u in units:
-        d = df.filter(pl.col("country") == u)
-        first, last = spec["predictor_window"]
-        win = d.filter(pl.col("year").is_between(first, last))
-        values = [win[p].drop_nulls().mean() for p in spec["predictors"]]
-        for column, periods in spec["special_predictors"]:
-            if isinstance(periods, tuple):
-                part = d.filter(pl.col("year").is_between(*periods))
-            else:
-                part = d.filter(pl.col("year").is_in(np.atleast_1d(periods).tolist()))
-            values.append(part[column].drop_nulls().mean())
-        rows.append(values)
-    return np.array(rows, dtype=float).T
-
-
-def scaled(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each predictor row divided by its standard deviation (ddof=1) over all units."""
-    sd = x.std(axis=1, ddof=1)
-    return x / sd[:, None], sd
-
-
 def attaining_segment(df: pl.DataFrame, w_target: dict[str, float], donors: list[str]):
     """The V (main design, exact windows, our scaling) for which ``w_target`` solves the
     inner problem: v >= 0, sum v = 1, g_j(v) = mu on the support, g_j(v) >= mu elsewhere
@@ -294,7 +215,7 @@ def validation_mspe_nnls(df: pl.DataFrame, donors: list[str], v: np.ndarray, tra
     a = np.vstack([root * xs[:, 1:], big * np.ones((1, len(donors)))])
     b = np.r_[root[:, 0] * xs[:, 0], big]
     w, _ = nnls(a, b, maxiter=10_000)
-    years, gdp = gdp_numpy()
+    years, gdp = gdp_series()
     first, last = train["fit_window"]
     win = (years >= first) & (years <= last)
     synthetic = sum(wj * gdp[u] for wj, u in zip(w, donors, strict=True))
@@ -333,7 +254,7 @@ def main(write: bool) -> None:
             f"  post/pre {s['ratio']:5.2f}"
         )
     print(f"pysyncon's recorded ATT 1990-2003: {PYSYNCON_ATT:.1f}")
-    pre_pysyncon, pre_paper = pre_mspe_numpy(PYSYNCON_W), pre_mspe_numpy(PAPER_W)
+    pre_pysyncon, pre_paper = mspe(PYSYNCON_W, PRE), mspe(PAPER_W, PRE)
 
     # ---------------------------------------------------------------- our fits
     fits = {
