@@ -795,7 +795,9 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         if values.is_infinite().any():
             en, sv = _ERRORS.both("covariate_bad", col=c, outcome=outcome)
             raise ArgumentError(en, sv=sv)
-    units = data[unit].unique(maintain_order=True).to_list()
+    # units in sorted order, not in order of first appearance: the placebo and bootstrap
+    # draws pick units by position, so the SE must not depend on how the rows are sorted
+    units = data[unit].unique().sort().to_list()
     times = sorted(data[time].unique().to_list())
     if data.height != len(units) * len(times):
         en, sv = _ERRORS.both("unbalanced", rows=data.height, units=len(units), periods=len(times))
