@@ -336,3 +336,52 @@ def test_the_shared_design_checks_name_what_is_wrong() -> None:
         ident.check_rank(np.array([[1.0, np.nan], [0.0, 1.0]]), ["a", "b"])
     with pytest.raises(ArgumentError, match="per"):
         ident.check_per(True)
+
+
+def _level_calls():
+    from research.stats.did import diff_in_diff, event_study
+    from research.stats.its import interrupted_time_series
+    from research.stats.sdid import synthetic_did
+    from research.stats.staggered import group_time_att
+
+    its = pl.DataFrame({"year": list(range(2012, 2023)), "n": [20, 22, 24, 26, 25, 27, 14, 15,
+                                                                16, 17, 18]})  # fmt: skip
+    panel = pl.DataFrame(
+        [{"u": u, "t": t, "y": float(u + t + (2 if u == 0 and t >= 4 else 0)),
+          "tr": int(u == 0), "post": int(t >= 4), "g": 4 if u == 0 else 0}
+         for u in range(4) for t in range(6)]
+    )  # fmt: skip
+    cols = dict(unit="u", time="t", outcome="y")
+    return {
+        "its": lambda lv: interrupted_time_series(
+            its, time="year", outcome="n", interruption=2018, level=lv
+        ),
+        "did": lambda lv: diff_in_diff(panel, treated="tr", post="post", level=lv, **cols),
+        "event_study": lambda lv: event_study(
+            panel, treated="tr", treatment_time=4, level=lv, **cols
+        ),
+        "sdid": lambda lv: synthetic_did(panel, treated=0, treatment_time=4, level=lv, **cols),
+        "group_time_att": lambda lv: group_time_att(panel, cohort="g", level=lv, **cols),
+    }
+
+
+@pytest.mark.parametrize("name", ["its", "did", "event_study", "sdid", "group_time_att"])
+@pytest.mark.parametrize("level", ["0.95", None, True])
+def test_a_level_that_is_not_a_number_is_an_argument_error(name, level) -> None:
+    # `not 0 < level < 1` raised TypeError ('<' not supported between int and str) for text
+    # and None, and took True for 1 (then refused it by accident of value)
+    with pytest.raises(ArgumentError, match="level"):
+        _level_calls()[name](level)
+
+
+def test_a_numpy_float32_level_is_a_level() -> None:
+    # rates refused np.float32(0.95) (not a Python float); the interval at that level is the
+    # Garwood interval at 0.95 (chi-square quantiles by scipy) up to float32 rounding
+    from scipy import stats
+
+    from research.stats.rates import poisson_rate_ci
+
+    r = poisson_rate_ci(5, 1000, per=1000, level=np.float32(0.95))
+    lv = float(np.float32(0.95))
+    want = (stats.chi2.ppf((1 - lv) / 2, 10) / 2, stats.chi2.ppf(1 - (1 - lv) / 2, 12) / 2)
+    assert (r.lower, r.upper) == pytest.approx(want, rel=1e-9)

@@ -885,7 +885,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     if design not in ("twfe", "2x2"):
         en, sv = _TEXTS.both("design", design=design)
         raise ArgumentError(en, sv=sv)
-    if not 0 < level < 1:
+    if not ident.is_probability(level):
         en, sv = _TEXTS.both("level", level=level)
         raise ArgumentError(en, sv=sv)
     if bootstrap_weights not in ("auto", "rademacher", "webb"):
@@ -1599,7 +1599,7 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
     if inference not in ("auto", "cluster", "permutation"):
         en, sv = _TEXTS.both("inference_event", inference=inference)
         raise ArgumentError(en, sv=sv)
-    if not 0 < level < 1:
+    if not ident.is_probability(level):
         en, sv = _TEXTS.both("level", level=level)
         raise ArgumentError(en, sv=sv)
     n_permutations = check_replications(n_permutations, "n_permutations")

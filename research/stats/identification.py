@@ -56,11 +56,33 @@ __all__ = [
     "check_weights",
     "complete_rows",
     "drop_missing",
+    "is_probability",
     "numeric_time",
     "overfit_note",
 ]
 
 _TEXTS = load_catalogue(Path(__file__).with_name("identification_errors.toml"))
+
+
+def is_probability(value: object) -> bool:
+    """Whether ``value`` is a real number strictly between 0 and 1 (a level or an alpha).
+
+    Any real number type counts (``numpy.float32`` too); text, booleans, NaN and ``None``
+    do not, so ``level="0.95"`` is an argument error rather than a ``TypeError`` from the
+    comparison.
+
+    Examples
+    --------
+    >>> is_probability(0.95), is_probability(np.float32(0.9)), is_probability("0.95")
+    (True, True, False)
+    >>> is_probability(True), is_probability(float("nan")), is_probability(1)
+    (False, False, False)
+    """
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and 0 < float(value) < 1
+    )
 
 
 def numeric_time(col: pl.Series, name: str) -> np.ndarray:

@@ -595,7 +595,7 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
     if season_terms not in ("harmonic", "dummies"):
         en, sv = _TEXTS.both("unknown_season_terms", season_terms=season_terms)
         raise ArgumentError(en, sv=sv)
-    if not 0 < level < 1:
+    if not ident.is_probability(level):
         en, sv = _TEXTS.both("bad_level", level=level)
         raise ArgumentError(en, sv=sv)
     _check_impact(impact)

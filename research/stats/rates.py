@@ -86,6 +86,7 @@ from .identification import (
     check_counts,
     check_exposures,
     check_per,
+    is_probability,
 )
 
 __all__ = [
@@ -163,7 +164,7 @@ def _same_shapes(arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
 
 
 def _check_level(level: float) -> float:
-    if not (isinstance(level, int | float) and 0 < float(level) < 1):
+    if not is_probability(level):
         en, sv = _TEXTS.both("level_not_probability", level=level)
         raise ArgumentError(en, sv=sv)
     return float(level)

@@ -106,6 +106,7 @@ from research.core.warnings import (
 from ._resampling import MIN_REPLICATIONS, check_replications, random_generator
 from ._texts import TEXTS
 from .glm import rounding_floor
+from .identification import is_probability
 
 __all__ = ["SyntheticDiDResult", "synthetic_did"]
 
@@ -769,7 +770,7 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
         raise ArgumentError(en, sv=sv)
     if se_method in ("placebo", "bootstrap"):
         replications = check_replications(replications, "replications")
-    if not 0 < level < 1:
+    if not is_probability(level):
         en, sv = _ERRORS.both("bad_level", level=level)
         raise ArgumentError(en, sv=sv)
 

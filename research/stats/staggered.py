@@ -78,6 +78,7 @@ from research.core.warnings import (
 from ._resampling import check_replications, random_generator
 from ._texts import TEXTS
 from .glm import rounding_floor
+from .identification import is_probability
 
 __all__ = [
     "AggregatedATT",
@@ -768,7 +769,7 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
     if not isinstance(anticipation, int) or anticipation < 0:
         en, sv = _ERRORS.both("bad_anticipation", anticipation=anticipation)
         raise ArgumentError(en, sv=sv)
-    if not 0 < level < 1:
+    if not is_probability(level):
         en, sv = _ERRORS.both("bad_level", level=level)
         raise ArgumentError(en, sv=sv)
     if bootstrap:

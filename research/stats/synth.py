@@ -1523,7 +1523,7 @@ class SyntheticControlResult(ResultDisplay):
         if exclude_ratio is not None and not exclude_ratio > 0:
             en, sv = _TEXTS.both("exclude_ratio_not_positive", value=exclude_ratio)
             raise ArgumentError(en, sv=sv)
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        if not ident.is_probability(alpha):
             en, sv = _TEXTS.both("alpha_out_of_range", value=alpha)
             raise ArgumentError(en, sv=sv)
         if self._placebo_gaps is None:
