@@ -21,11 +21,11 @@ import re
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
-from scipy.stats import norm
 
 from research.views.pilot_vs_candidate.sections import pilot_vs_candidate
 from research.views.pilot_vs_candidate.summary import findings, format_phi
+
+from .exact_power import exact_conditional_power, exact_nb1_power
 
 
 @pytest.fixture(scope="module")
@@ -73,20 +73,6 @@ def test_funnel_states_the_factor_applied_when_above_one(reports, monkeypatch):
     assert "over-dispersion 3.15)" in summary
 
 
-def _closed_form_power(rr: float, b: float, phi: float) -> float:
-    """The score test of the post-period share, 3 + 3 years, unlimited comparison pool.
-
-    Conditional on its total, the candidate's post-period count is binomial with share
-    rr / (1 + rr), against 1/2 without an effect; the counts deflated by phi (Fleiss, Levin &
-    Paik 2003, ch. 4: the null variance for the critical value, the alternative's for the
-    spread)."""
-    n = 3 * b * (1 + rr) / phi
-    p1, p0, z = rr / (1 + rr), 0.5, norm.ppf(0.975)
-    se0, se1 = math.sqrt(p0 * (1 - p0) / n), math.sqrt(p1 * (1 - p1) / n)
-    d = abs(p1 - p0)
-    return norm.cdf((d - z * se0) / se1) + norm.cdf((-d - z * se0) / se1)
-
-
 def test_power_under_the_estimated_overdispersion(reports):
     rep = reports["sv"]
     baseline, plain = rep.detect_result()
@@ -94,11 +80,16 @@ def test_power_under_the_estimated_overdispersion(reports):
     # phi is the trend section's quasi-Poisson dispersion of the candidate (Huddinge)
     assert phi == rep.trend_result(rep.indicators[0], rep.candidate.code).dispersion
     assert phi == pytest.approx(1.824, abs=1e-3)
-    assert plain.power == pytest.approx(_closed_form_power(0.8, baseline, 1.0), rel=1e-9)
-    assert d.power == pytest.approx(_closed_form_power(0.8, baseline, phi), rel=1e-9)
-    # the smallest drop detected with 80 % power under phi, solved from the closed form
-    rr80 = brentq(lambda r: _closed_form_power(r, baseline, phi) - 0.8, 0.1, 0.99)
-    assert d.mde.mde_pct == pytest.approx(100 * (1 - rr80), abs=1e-3)
+    # about 12 cases a year, 3 + 3 years against an unlimited pool: the exact conditional test
+    # (binomial, beta-binomial under phi), its power by brute force over every outcome
+    assert plain.mde.inference == d.mde.inference == "exact"
+    assert plain.power == pytest.approx(exact_conditional_power(baseline, [0.8], 3, 3)[0],
+                                        rel=1e-9)  # fmt: skip
+    assert d.power == pytest.approx(exact_nb1_power(baseline, [0.8], 3, 3, phi)[0], rel=1e-8)
+    # the smallest drop detected with 80 % power under phi: reached there, not just before
+    rr80 = d.mde.mde_rate_ratio
+    at, before = exact_nb1_power(baseline, [rr80, rr80 * math.exp(0.003)], 3, 3, phi)
+    assert at >= 0.8 - 1e-9 and before < 0.8
     sv = _text(rep.power())
     assert "Den antar ren Poissonvariation (varians = medelvärde, phi = 1)" in sv
     pct = f"{100 * d.power:.0f}\u00a0%"

@@ -29,6 +29,7 @@ from research.stats.power import (
 )
 from research.views.power_text import detect_summary, mde_summary, note_texts
 
+from .exact_power import assert_first_crossing, exact_conditional_power, exact_nb1_power
 from .swedish import english_words
 
 REF = json.loads((Path(__file__).parent / "reference" / "power_statsmodels.json").read_text())
@@ -340,7 +341,8 @@ def test_baseline_arguments_checked():
 def test_docstring_numbers_derived_independently():
     """The numbers printed in power.py's examples, derived here by hand (not the code's own
     earlier output); the doctest run below then ties the examples to these values. The
-    default test is the score test against an unlimited comparison group (inference='auto')."""
+    default test with few events is the exact conditional test against an unlimited comparison
+    group (inference='auto'); the score test's numbers are the explicit examples."""
     # dilute: 20 % of 131 000 / 985 000 of the events
     assert round(0.2 * 131_000 / 985_000, 4) == 0.0266
     # concentrate: 1 - (1 - 0.974) / 0.13
@@ -361,9 +363,21 @@ def test_docstring_numbers_derived_independently():
     pw = _score_power_by_hand(15.0, 0.8, 3, 3)
     assert round(float(pw), 2) == 0.17 and round(100 * (1 - rr)) == 50
     # and the functions agree with the derivations to full precision
-    assert power_at(0.8, 100.0, years_pre=1, years_post=1) == pytest.approx(pw100, rel=1e-12)
-    assert minimum_detectable_effect(15.0).mde_rate_ratio == pytest.approx(rr, rel=1e-9)
-    assert can_detect(0.2, 15.0).power == pytest.approx(pw, rel=1e-12)
+    score = dict(inference="score")
+    assert power_at(0.8, 100.0, years_pre=1, years_post=1, **score) == pytest.approx(
+        pw100, rel=1e-12
+    )
+    assert minimum_detectable_effect(15.0, **score).mde_rate_ratio == pytest.approx(rr, rel=1e-9)
+    assert can_detect(0.2, 15.0, **score).power == pytest.approx(pw, rel=1e-12)
+    # the default (exact) numbers, by brute force over the Poisson totals and scipy's binomtest
+    ex100 = exact_conditional_power(100.0, [0.8], 1, 1)[0]
+    assert round(ex100, 3) == 0.294
+    assert power_at(0.8, 100.0, years_pre=1, years_post=1) == pytest.approx(ex100, rel=1e-9)
+    ex15 = exact_conditional_power(15.0, [0.8], 3, 3)[0]
+    assert round(ex15, 2) == 0.14 and can_detect(0.2, 15.0).power == pytest.approx(ex15, rel=1e-9)
+    m = minimum_detectable_effect(15.0)
+    assert (round(m.mde_rate_ratio, 3), round(m.mde_pct, 1)) == (0.478, 52.2)
+    assert_first_crossing(15.0, m.mde_rate_ratio, 3, 3)
 
 
 def test_docstring_examples_run():
@@ -452,10 +466,10 @@ def test_analytic_power_curve_closed_form(direction, inference):
 def test_power_at_defaults():
     """Defaults: 3 + 3 years, alpha 0.05, Poisson, no dilution, the score test without
     n_control and permutation with it (inference='auto')."""
-    expected = float(_score_power_by_hand(15.0, 0.7, 3, 3))
-    assert power_at(0.7, 15.0) == pytest.approx(expected, rel=1e-12)
+    expected = float(exact_conditional_power(15.0, [0.7], 3, 3)[0])
+    assert power_at(0.7, 15.0) == pytest.approx(expected, rel=1e-9)
     explicit = power_at(0.7, 15.0, years_pre=3, years_post=3, alpha=0.05, overdispersion=1.0,
-                        dilution=1.0, inference="score", estimator="did_poisson")  # fmt: skip
+                        dilution=1.0, inference="exact", estimator="did_poisson")  # fmt: skip
     assert power_at(0.7, 15.0) == explicit
     assert power_at(0.7, 15.0, n_control=40) == power_at(
         0.7, 15.0, n_control=40, inference="permutation"
@@ -665,12 +679,19 @@ def test_score_power_at_no_effect_is_alpha_and_equal_controls_use_n_control():
     )
 
 
-def test_auto_resolves_to_score_for_did_and_wald_for_its():
-    assert minimum_detectable_effect(15.0).inference == "score"
+def test_auto_resolves_to_exact_or_score_for_did_and_wald_for_its():
+    """did_poisson against an unlimited pool: exact with at most 600 expected events over both
+    periods (15 a year over 3 + 3: 90), score above (150 a year: 900) or with a finite pool."""
+    assert minimum_detectable_effect(15.0).inference == "exact"
+    assert minimum_detectable_effect(100.0).inference == "exact"  # 600 events: still exact
+    assert minimum_detectable_effect(100.5).inference == "score"
+    assert minimum_detectable_effect(150.0).inference == "score"
+    assert minimum_detectable_effect(15.0, control_count=400.0).inference == "score"
+    assert minimum_detectable_effect(np.array([15.0, 150.0])).inference == "exact/score"
     assert minimum_detectable_effect(15.0, n_control=40).inference == "permutation"
     assert minimum_detectable_effect(15.0, estimator="its").inference == "wald"
-    assert can_detect(0.2, 15.0).mde.inference == "score"
-    assert power_at(0.7, 15.0) == power_at(0.7, 15.0, inference="score")
+    assert can_detect(0.2, 15.0).mde.inference == "exact"
+    assert power_at(0.7, 15.0) == power_at(0.7, 15.0, inference="exact")
     # the Wald test stays available, unchanged (its statsmodels references above)
     assert power_at(0.7, 15.0) != power_at(0.7, 15.0, inference="wald")
     with pytest.raises(ArgumentError, match="inference='score' needs estimator='did_poisson'"):
@@ -739,43 +760,18 @@ def test_wald_power_falls_for_large_drops_score_does_not():
     assert score == sorted(score) and score[-1] > 0.999
 
 
-def _exact_conditional_power(b, rate_ratios, t0, t1, alpha=0.05):
-    """Power of the exact conditional binomial test of the post share (phi = 1, unlimited
-    comparison group), by brute force: the treated total N is Poisson(b (T0 + T1 RR)); given N
-    the post count is Binomial(N, T1 RR / (T0 + T1 RR)); the test rejects when the two-sided
-    binomial p-value against T1 / (T0 + T1) (scipy's, the sum of the probabilities not above
-    the observed one) is at most alpha. N = 0 never rejects."""
-    p0 = t1 / (t0 + t1)
-    n_max = max(50, int(stats.poisson.isf(1e-13, b * (t0 + t1 * max(rate_ratios)))) + 1)
-    reject = [np.zeros(1, dtype=bool)]
-    for n in range(1, n_max + 1):
-        pmf = stats.binom.pmf(np.arange(n + 1), n, p0)
-        pval = np.array([pmf[pmf <= f * (1 + 1e-7)].sum() for f in pmf])
-        reject.append(np.minimum(pval, 1.0) <= alpha)
-    # the p-values are scipy's binomtest's (checked on a few)
-    for n, x in ((20, 1), (37, 4), (50, 7)):
-        assert reject[n][x] == (stats.binomtest(x, n, p0).pvalue <= alpha)
-    out = []
-    for rr in rate_ratios:
-        pt = t1 * rr / (t0 + t1 * rr)
-        pn = stats.poisson.pmf(np.arange(n_max + 1), b * (t0 + t1 * rr))
-        out.append(sum(pn[n] * stats.binom.pmf(np.arange(n + 1), n, pt)[reject[n]].sum()
-                       for n in range(n_max + 1)))  # fmt: skip
-    return np.array(out)
-
-
 def test_huddinge_complete_elimination_is_detectable():
     """12.3 estimated cases a year, 3 years before and 1 after, unlimited comparison group:
     no case in the year after the start against 12.3 expected is z = sqrt(12.3) = 3.5 by the
     score test, and the exact conditional binomial test's power (brute force over the Poisson
     total) is above 0.999 for a 99.99 % drop. The MDE exists and larger drops are detected
     with more power, close to the exact test's (which is a little conservative)."""
-    kw = dict(years_pre=3, years_post=1)
+    kw = dict(years_pre=3, years_post=1, inference="score")
     r = minimum_detectable_effect(12.3, **kw)
     assert r.detectable and r.inference == "score"
     assert 0.2 < r.mde_rate_ratio < 0.35  # a drop of 65-80 %
     rrs = [r.mde_rate_ratio, 0.2, 0.1, 0.01, 1e-4]
-    exact = _exact_conditional_power(12.3, rrs, 3, 1)
+    exact = exact_conditional_power(12.3, rrs, 3, 1)
     ours = np.array([power_at(rr, 12.3, **kw) for rr in rrs])
     assert exact[-1] > 0.999 and ours[-1] > 0.999
     assert np.all(np.diff(exact) >= 0) and np.all(np.diff(ours) >= 0)
@@ -785,11 +781,17 @@ def test_huddinge_complete_elimination_is_detectable():
     # b T1 > z^2 = 3.84
     assert power_at(1e-6, 3.95, **kw) > 0.99 and power_at(1e-6, 3.7, **kw) < 0.01
     # the decision brief's years after the start: every MDE finite, shrinking with the years
-    mdes = [minimum_detectable_effect(12.3, years_pre=3, years_post=k).mde_rate_ratio
-            for k in (1, 2, 3, 5, 10)]  # fmt: skip
-    assert all(math.isfinite(m) for m in mdes) and mdes == sorted(mdes)
+    for test in ("score", "exact"):
+        mdes = [minimum_detectable_effect(12.3, years_pre=3, years_post=k, inference=test)
+                .mde_rate_ratio for k in (1, 2, 3, 5, 10)]  # fmt: skip
+        assert all(math.isfinite(m) for m in mdes) and mdes == sorted(mdes)
     text = mde_summary(r, "en", area="Huddinge")
     assert "score test" in text and "no drop" not in text
+    # the exact test's power is the brute-force one to full precision
+    np.testing.assert_allclose(
+        [power_at(rr, 12.3, years_pre=3, years_post=1, inference="exact") for rr in rrs],
+        exact, rtol=1e-9, atol=1e-13,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("years_post", [1, 3, 10])
@@ -800,7 +802,7 @@ def test_tiny_baseline_still_not_detectable(years_post):
     assert not r.detectable and math.isnan(r.mde_rate_ratio)
     assert mde_summary(r, "en").endswith("no drop of any size is detected with 80% power.")
     rrs = [0.5, 0.2, 1e-4]
-    assert np.all(_exact_conditional_power(0.3, rrs, 3, years_post) < 0.1)
+    assert np.all(exact_conditional_power(0.3, rrs, 3, years_post) < 0.1)
     assert all(power_at(rr, 0.3, years_pre=3, years_post=years_post) < 0.5 for rr in rrs)
 
 
@@ -855,17 +857,21 @@ def test_score_simulation_with_few_events_is_the_exact_enumeration(b, rr):
     """Few events: data sets with no treated events never reject; otherwise the simulated
     score test is the enumerated one within Monte Carlo error."""
     n_sim = 4000
-    s = power_at(rr, b, method="simulation", n_sim=n_sim, seed=21, years_post=1)
+    s = power_at(rr, b, method="simulation", n_sim=n_sim, seed=21, years_post=1,
+                 inference="score")  # fmt: skip
     exact = _enumerated_score_power(b, rr, 3, 1)
     assert abs(s - exact) < 4 * math.sqrt(exact * (1 - exact) / n_sim) + 1e-3, (s, exact)
 
 
 def test_score_test_is_named_in_the_summaries():
-    d = can_detect(0.2, 15.0)
+    d = can_detect(0.2, 15.0, inference="score")
     assert "z test of the share of cases after the start (score test)" in detect_summary(d, "en")
     assert "z-test av andelen fall efter starten (score-test)" in detect_summary(d, "sv")
     w = can_detect(0.2, 15.0, inference="wald")
     assert "(Wald test)" in detect_summary(w, "en") and "(Wald-test)" in detect_summary(w, "sv")
+    e = can_detect(0.2, 15.0)
+    assert "an exact test of the share of cases after the start" in detect_summary(e, "en")
+    assert "ett exakt test av andelen fall efter starten" in detect_summary(e, "sv")
 
 
 def test_score_with_dilution_says_complete_elimination_is_not_enough():
@@ -889,11 +895,11 @@ def test_score_power_at_the_mde_against_simulated_counts(b, years_post, lo, hi):
     score test applied to simulated counts reaches about the target at the analytic MDE; when
     the MDE is a near-complete elimination it rests on the pre-period total alone and the
     analytic power is overstated (module notes: 1.4 a year, 3 + 3 years: about 60 %)."""
-    r = minimum_detectable_effect(b, years_pre=3, years_post=years_post)
+    r = minimum_detectable_effect(b, years_pre=3, years_post=years_post, inference="score")
     assert r.detectable
     assert (r.mde_pct < 90) == (lo > 0.7)
     s = power_at(r.mde_rate_ratio, b, years_pre=3, years_post=years_post,
-                 method="simulation", n_sim=20_000, seed=5)  # fmt: skip
+                 method="simulation", n_sim=20_000, seed=5, inference="score")  # fmt: skip
     assert lo < s < hi, s
 
 
@@ -949,3 +955,104 @@ def test_a_conservative_randomization_test_is_said_to_be() -> None:
     assert "fast nivån är 5\u00a0%" in text and "försiktigt" in text
     equal = minimum_detectable_effect(50.0, years_pre=6, years_post=2, n_control=30)
     assert not [n for n in equal.notes if n.code.startswith("permutation_") and "size" in n.values]
+
+
+# --------------------------------------------------------------------------------------------
+# the exact conditional test (inference="exact"; "auto" with few events)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("b", "t0", "t1"), [(0.3, 3, 3), (1.4, 3, 3), (4.0, 3, 1), (12.3, 3, 1), (40.0, 2, 4)]
+)
+def test_exact_power_is_the_brute_force_sum(b, t0, t1):
+    """Poisson counts: the power equals the brute-force sum over every total with scipy's
+    binomtest rule, to 1e-9, for drops, rises and no effect."""
+    rrs = [1.0, 0.8, 0.5, 0.1, 1e-4, 1.5]
+    ours = [power_at(rr, b, years_pre=t0, years_post=t1, inference="exact") for rr in rrs]
+    np.testing.assert_allclose(ours, exact_conditional_power(b, rrs, t0, t1), rtol=1e-9,
+                               atol=1e-13)  # fmt: skip
+
+
+@pytest.mark.parametrize(("b", "phi"), [(1.5, 1.7), (4.0, 2.5), (6.0, 1.2)])
+def test_exact_power_with_overdispersion_is_the_brute_force_sum(b, phi):
+    """NB1 counts (over-dispersion phi): the beta-binomial conditional of the module agrees
+    with a brute-force double sum over separately drawn pre and post counts."""
+    rrs = [1.0, 0.6, 0.2]
+    ours = [power_at(rr, b, years_pre=3, years_post=1, overdispersion=phi, inference="exact")
+            for rr in rrs]  # fmt: skip
+    np.testing.assert_allclose(ours, exact_nb1_power(b, rrs, 3, 1, phi), rtol=1e-8, atol=1e-12)
+
+
+def test_exact_size_never_exceeds_alpha():
+    """The exact test's size is at most alpha for every baseline."""
+    for b in (0.1, 0.5, 1.0, 2.3, 5.0, 9.7, 20.0, 60.0):
+        for t1 in (1, 2, 5):
+            for phi in (1.0, 1.6):
+                kw = dict(years_pre=3, years_post=t1, overdispersion=phi, inference="exact")
+                assert power_at(1.0, b, **kw) <= 0.05 + 1e-12, (b, t1, phi)
+
+
+@pytest.mark.parametrize(("b", "t0", "t1"), [(5.0, 3, 3), (12.3, 3, 1), (30.0, 3, 2)])
+def test_exact_mde_is_the_first_effect_reaching_the_target(b, t0, t1):
+    r = minimum_detectable_effect(b, years_pre=t0, years_post=t1)
+    assert r.inference == "exact" and r.detectable
+    assert_first_crossing(b, r.mde_rate_ratio, t0, t1)
+
+
+def test_exact_overdispersed_mde_is_the_first_effect_reaching_the_target():
+    r = minimum_detectable_effect(6.0, years_pre=3, years_post=1, overdispersion=1.2)
+    assert r.inference == "exact" and r.detectable
+    assert_first_crossing(
+        6.0, r.mde_rate_ratio, 3, 1, brute=lambda rrs: exact_nb1_power(6.0, rrs, 3, 1, 1.2)
+    )
+
+
+def test_exact_answers_the_few_events_case_the_score_formula_overstates():
+    """1.4 events a year over 3 + 3 years: the score formula's MDE is a 99.8 % drop, where the
+    score test applied to counts rejects about 60 % of the time; the exact test detects no
+    drop of any size with 80 % power (a complete elimination: 25 %), and 'auto' uses it."""
+    score = minimum_detectable_effect(1.4, inference="score")
+    assert score.detectable and score.mde_pct > 99
+    r = minimum_detectable_effect(1.4)
+    assert r.inference == "exact" and not r.detectable
+    assert exact_conditional_power(1.4, [1e-6], 3, 3)[0] == pytest.approx(0.247, abs=0.001)
+    assert power_at(1e-6, 1.4) == pytest.approx(0.247, abs=0.001)
+    assert mde_summary(r, "en").endswith("no drop of any size is detected with 80% power.")
+
+
+def test_exact_simulation_agrees_with_the_exact_sum():
+    """The exact test applied to simulated NB1 counts rejects as often as the exact sum."""
+    n_sim = 40_000
+    for b, phi in ((4.0, 1.0), (12.3, 1.7)):
+        kw = dict(years_pre=3, years_post=1, overdispersion=phi, inference="exact")
+        a = power_at(0.4, b, **kw)
+        s = power_at(0.4, b, method="simulation", n_sim=n_sim, seed=9, **kw)
+        assert abs(s - a) < 4 * math.sqrt(a * (1 - a) / n_sim) + 1e-3, (b, phi, a, s)
+
+
+def test_auto_vector_answers_each_baseline_as_alone():
+    """A vector across the 600-event switch: each element is the scalar call's answer."""
+    bs = np.array([1.4, 15.0, 150.0, 0.0, np.nan])
+    r = minimum_detectable_effect(bs)
+    assert r.inference == "exact/score"
+    for i, b in enumerate(bs[:3]):
+        one = minimum_detectable_effect(float(b))
+        np.testing.assert_allclose(r.mde_rate_ratio[i], one.mde_rate_ratio, rtol=1e-12)
+    assert np.isnan(r.mde_rate_ratio[3:]).all()
+    pw = power_at(0.5, bs)
+    for i, b in enumerate(bs[:3]):
+        assert pw[i] == pytest.approx(power_at(0.5, float(b)), rel=1e-12)
+
+
+def test_exact_refuses_what_it_cannot_answer():
+    for kw, words in (
+        (dict(n_control=20), "very large comparison group"),
+        (dict(control_count=400.0), "very large comparison group"),
+        (dict(estimator="its"), "did_poisson"),
+        (dict(variance="null"), "wald"),
+    ):
+        with pytest.raises(ArgumentError, match=words):
+            minimum_detectable_effect(10.0, inference="exact", **kw)
+    with pytest.raises(ArgumentError, match="20000"):
+        power_at(0.9, 5000.0, inference="exact")

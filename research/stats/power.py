@@ -31,7 +31,8 @@ of ``c`` is ``phi`` times the corresponding element of the inverse expected info
 
 Tests and MDE
 -------------
-``inference="score"`` (``did_poisson`` only; what ``"auto"`` chooses without ``n_control``):
+``inference="score"`` (``did_poisson`` only; what ``"auto"`` chooses without ``n_control``
+where events are many, see ``"exact"``):
 the score test of no interaction in the 2x2 table of Poisson totals (treated / comparison x
 pre / post), i.e. Pearson's chi-square test of that table (Breslow & Day 1987, ch. 7; Gu et
 al. 2008). Conditional on each group's total it is the two-proportion z test of the share of
@@ -60,15 +61,35 @@ with the size of the effect once past a dip below ``alpha`` next to no effect (o
 approximation; less than 0.001 with 30 or more effective events expected in each period). With
 very few expected events after the start (``b T1 / phi`` below about 7) the normal
 approximation can rise to a hump below 50 % for moderate drops and fall again for the largest:
-there no drop is detected with a usual power, which the MDE says, and exact counts would be
-needed to say more (checked in the tests over baselines from 0.3 to 5000 events a year).
-The formula plugs in the expected totals; the observed ones vary. That matters only when the
-MDE is close to a complete elimination (the power then rests on the pre-period total alone):
-the power is overstated there, e.g. 1.4 events a year over 3 + 3 years gives an MDE of a
-99.8 % drop where the score test on simulated counts rejects about 60 % of the time (4 a
-year over 3 + 1 years: 53 %), while with an MDE below a 90 % drop the simulated power at the
-MDE is within a few points of the target (12.3 a year over 3 + 1 years: 79 %).
-``method="simulation"`` draws the totals.
+there no drop is detected with a usual power, which the MDE says (checked in the tests over
+baselines from 0.3 to 5000 events a year). The formula plugs in the expected totals; the
+observed ones vary. That matters only when the MDE is close to a complete elimination (the
+power then rests on the pre-period total alone): the power is overstated there, e.g. 1.4
+events a year over 3 + 3 years gives an MDE of a 99.8 % drop where the score test on
+simulated counts rejects about 60 % of the time (4 a year over 3 + 1 years: 53 %), while with
+an MDE below a 90 % drop the simulated power at the MDE is within a few points of the target
+(12.3 a year over 3 + 1 years: 79 %). ``method="simulation"`` draws the totals; the exact
+test below needs neither.
+
+``inference="exact"`` (``did_poisson`` against an unlimited comparison group; what
+``"auto"`` chooses there for every baseline with at most 600 expected events over both
+periods): the exact conditional test of the same share (Przyborowski & Wilenski 1940; Gu et
+al. 2008). Given the treated area's total ``n``, its count after the start is binomial
+``(n, pi_T)``, or with over-dispersion beta-binomial (NB1 counts with a common gamma scale, the
+model ``method="simulation"`` draws); the test rejects when the two-sided p-value of that
+count under no effect (the probability of outcomes no more likely, as R's ``binom.test`` and
+:func:`scipy.stats.binomtest`) is at most ``alpha``, so its size never exceeds ``alpha``. Its
+power is summed exactly over the total's Poisson (negative binomial) distribution and the
+rejection region, with no normal approximation (:mod:`research.stats._exact_test`), and the
+MDE is the first effect on a grid of steps of 0.02 in ``|log RR|`` whose power reaches the
+target, refined by bisection (the power of a discrete test is a saw-tooth in the effect).
+With few events it is the honest answer where the score formula is not: 1.4 events a year
+over 3 + 3 years detect no drop of any size with 80 % power (a complete elimination: 25 %).
+With many it is slightly conservative and agrees with the score test (15 a year over 3 + 3
+years: a 52.2 % drop against 50.2 %; 100 a year: 21.9 % against 21.6 %); above 600 events
+``"auto"`` keeps the faster score test, and ``"exact"`` sums over at most 20 000. A vector
+of baselines on both sides of 600 is answered baseline by baseline, each as alone, and the
+result's ``inference`` is ``"exact/score"``.
 
 ``inference="wald"``: two-sided z test of ``d`` with its standard error. Power for a true log
 rate ratio ``delta`` is ``Phi(|delta|/SE - z) + Phi(-|delta|/SE - z)`` with
@@ -114,7 +135,8 @@ computes the Poisson two-way fixed-effects estimate of every unit against the po
 (on two-period totals the Poisson TWFE estimate is exactly the cross-ratio above, which is what
 :func:`research.stats.did.diff_in_diff` returns on such data; the tests check this) and applies the
 chosen test: the score test to the simulated 2x2 totals (Pearson's statistic divided by
-``phi``; none when the treated area has no events), the Wald test to the cross-ratio (with
+``phi``; none when the treated area has no events), the exact test (its rejection region at
+the simulated treated total), the Wald test to the cross-ratio (with
 the Haldane-Anscombe correction when a total is zero) or randomization inference. Power is
 the share of rejections over a grid of effects; the MDE is found by linear interpolation.
 
@@ -143,10 +165,13 @@ Hauck, W. W. and Donner, A. (1977). Wald's test as applied to hypotheses in logi
 *Journal of the American Statistical Association* 72(360), 851-853.
 MacKinnon, J. G. and Webb, M. D. (2020). Randomization inference for difference-in-differences
 with few treated clusters. *Journal of Econometrics* 218(2), 435-450.
+Przyborowski, J. and Wilenski, H. (1940). Homogeneity of results in testing samples from
+Poisson series. *Biometrika* 31(3/4), 313-323.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Sequence
@@ -163,6 +188,7 @@ from research.core.errors import ArgumentError
 from research.core.i18n import load_catalogue
 
 from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
+from ._exact_test import MAX_EVENTS, ExactShareTest
 from ._resampling import at_least_as_extreme, random_generator
 from .identification import check_keywords
 
@@ -183,7 +209,7 @@ _TEXTS = load_catalogue(Path(__file__).with_name("power_errors.toml"))
 
 _ESTIMATORS = ("did_poisson", "its")
 _METHODS = ("analytic", "simulation")
-_INFERENCE = ("auto", "score", "wald", "permutation")
+_INFERENCE = ("auto", "score", "exact", "wald", "permutation")
 _DIRECTIONS = ("decrease", "increase")
 _VARIANCE = ("alternative", "null")
 _L_MAX = 8.0  # largest |log rate ratio| searched (rate ratio e^-8 ~ 0.0003 or e^8)
@@ -196,6 +222,12 @@ _QUAD_WEIGHTS = norm_pdf(_QUAD_NODES) * (_QUAD_NODES[1] - _QUAD_NODES[0])
 #: when it exceeds its nominal ``k / (J + 1)`` by more than this factor (a 5 % test that
 #: rejects more than 6.25 % of the time with no effect).
 _SIZE_TOLERANCE = 1.25
+#: ``inference="auto"`` (``did_poisson`` against an unlimited comparison group) uses the exact
+#: conditional test up to this many expected events over both periods (every baseline of a
+#: vector), the score test above it: there the two MDEs differ by less than half a
+#: percentage point (e.g. 100 events a year over 3 + 3 years: 21.9 % and 21.6 %) and the
+#: exact sums take longer than a report should wait.
+_EXACT_AUTO_EVENTS = 600.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,6 +368,8 @@ class _Model:
     estimator: str
     its_slope: bool = False  # ITS: a slope change from the start beside the level change
     its_shifts: tuple[int, ...] = ()  # ITS: level shifts 1[t >= s] (series breaks)
+    # inference="exact": which baselines the exact test serves (the others the score test)
+    exact: np.ndarray | None = None
 
     def var(self, delta: np.ndarray) -> np.ndarray:
         """Var of the estimate at a true measured log rate ratio ``delta`` (shape (n, m))."""
@@ -448,6 +482,65 @@ def _ri_rejection(delta: np.ndarray, se1: np.ndarray, se0: np.ndarray, J: int, k
     return np.sum(ok * _QUAD_WEIGHTS, axis=-1)
 
 
+def _exact(model: _Model, i: int, alpha: float) -> ExactShareTest:
+    """The exact conditional test of baseline ``i`` (module notes, ``inference="exact"``)."""
+    return _exact_test(float(model.b[i]), model.years_pre, model.years_post, model.phi, alpha)
+
+
+@functools.lru_cache(maxsize=32)
+def _exact_test(b: float, years_pre: int, years_post: int, phi: float, alpha: float) -> Any:
+    """One :class:`ExactShareTest` per design (its rejection regions computed once).
+
+    The MDE, its power curve and the power of a given change (:func:`can_detect`) share it.
+    """
+    return ExactShareTest(b, years_pre, years_post, phi, alpha)
+
+
+def _exact_rows(model: _Model) -> np.ndarray:
+    """Indices of the baselines the exact test serves (all without a mask)."""
+    if model.exact is None:
+        return np.arange(model.b.size)
+    return np.flatnonzero(model.exact)
+
+
+def _solve_mde_exact(
+    model: _Model, rows: np.ndarray, sign: float, alpha: float, power: float
+) -> np.ndarray:
+    """Smallest |log RR| whose exact power reaches ``power`` per baseline of ``rows`` (or nan).
+
+    The power of a discrete test is a saw-tooth in the effect: the first crossing on a grid
+    of steps of 0.02 in |log RR|, scanned in blocks (increases only while the expected total
+    stays within :data:`research.stats._exact_test.MAX_EVENTS`), refined by bisection.
+    """
+    out = np.full(rows.size, np.nan)
+    grid = np.linspace(0.0, _L_MAX, 401)[1:]
+    for k, i in enumerate(rows):
+        test = _exact(model, int(i), alpha)
+        total = model.b[i] * (model.years_pre + model.years_post * np.exp(sign * grid))
+        Ls = grid[total <= MAX_EVENTS]
+        hit, prev = None, 0.0
+        for block in np.array_split(Ls, max(1, Ls.size // 25)):
+            pw = test.power(np.exp(sign * block))
+            reached = np.flatnonzero(pw >= power)
+            if reached.size:
+                j = int(reached[0])
+                hit = float(block[j])
+                prev = float(block[j - 1]) if j > 0 else prev
+                break
+            prev = float(block[-1])
+        if hit is None:
+            continue
+        lo, hi = prev, hit
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if test.power(np.array([math.exp(sign * mid)]))[0] >= power:
+                hi = mid
+            else:
+                lo = mid
+        out[k] = hi
+    return out
+
+
 def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np.ndarray:
     """Power of the test at true measured log rate ratios ``delta`` (shape (n, m)).
 
@@ -455,6 +548,11 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
     inference the smaller of the test's own rejection rate and that of the test calibrated to
     its nominal size (module notes): false alarms are not power.
     """
+    if inference in ("exact", "exact/score"):
+        out = _power(model, delta, alpha, "score")
+        for i in _exact_rows(model):
+            out[i] = _exact(model, int(i), alpha).power(np.exp(delta[i]))
+        return out
     if inference == "score":
         diff, se0, se1 = model.score_moments(delta)
         z = _z(1 - alpha / 2)
@@ -500,6 +598,11 @@ def _solve_mde(
 
     Wald: Bloom's fixed point; score and randomization inference: power minus target.
     """
+    if inference in ("exact", "exact/score"):
+        out = _solve_mde(model, sign, alpha, power, "score", variance)
+        rows = _exact_rows(model)
+        out[rows] = _solve_mde_exact(model, rows, sign, alpha, power)
+        return out
     n = model.b.size
     M = _z(1 - alpha / 2) + _z(power)
 
@@ -593,7 +696,9 @@ class PowerResult(ResultDisplay):
         Expected count per year in the measured area (an estimate when it comes from
         ``count_est``).
     method, estimator, inference, direction, variance
-        Settings used (``inference`` resolved from ``"auto"``).
+        Settings used (``inference`` resolved from ``"auto"``; ``"exact/score"`` when a
+        vector of baselines was answered by the exact test for some and the score test for
+        the others, module notes).
     inputs
         All other inputs (years, comparison pool, alpha, power, over-dispersion, dilution).
     notes
@@ -837,7 +942,7 @@ def _resolve_inference(inference: str, estimator: str, variance: str, n_control:
             inference = "wald"
         else:
             inference = "permutation" if n_control else "score"
-    if inference in ("score", "permutation") and estimator != "did_poisson":
+    if inference in ("score", "exact", "permutation") and estimator != "did_poisson":
         en, sv = _TEXTS.both(f"{inference}_estimator")
         raise ArgumentError(en, sv=sv)
     if inference == "permutation" and n_control is None:
@@ -894,6 +999,34 @@ def _model(
     return _Model(b=b, C=C, J=n_control, years_pre=years_pre, years_post=years_post,
                   phi=float(phi), estimator=estimator, its_slope=its[0],
                   its_shifts=its[1])  # fmt: skip
+
+
+def _check_exact(model: _Model, inference: str, auto: bool) -> tuple[str, _Model]:
+    """The test used, and the model marking the baselines the exact test serves.
+
+    ``"auto"``'s score test is exact for a baseline whose expected total over both periods
+    is at most ``_EXACT_AUTO_EVENTS`` against an unlimited comparison group (module notes):
+    ``"exact"`` when every baseline is, ``"exact/score"`` when some are. An ``"exact"``
+    asked for has its conditions checked: a known comparison share (an unlimited pool) and
+    totals it can sum over (:data:`research.stats._exact_test.MAX_EVENTS`).
+    """
+    unlimited = bool(np.all(np.isinf(model.C)))
+    totals = model.b * (model.years_pre + model.years_post)
+    if auto and inference == "score":
+        few = ~(totals > _EXACT_AUTO_EVENTS)  # a missing baseline goes with them (no MDE)
+        if not unlimited or not few.any():
+            return "score", model
+        return ("exact" if few.all() else "exact/score"), replace(model, exact=few)
+    if inference != "exact":
+        return inference, model
+    if not unlimited:
+        en, sv = _TEXTS.both("exact_pool")
+        raise ArgumentError(en, sv=sv)
+    total = float(np.nanmax(totals, initial=0.0))
+    if total > MAX_EVENTS:
+        en, sv = _TEXTS.both("exact_too_many", total=total, limit=MAX_EVENTS)
+        raise ArgumentError(en, sv=sv)
+    return inference, model
 
 
 def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each design input is an option
@@ -961,10 +1094,12 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         ``"did_poisson"`` (default) or ``"its"`` (treated series alone with a pre-trend).
     inference
         ``"auto"`` (default: with ``did_poisson`` permutation when ``n_control`` is given,
-        else score; with ``its`` Wald), ``"score"`` (the z test of the share of events after
-        the start, ``did_poisson`` only), ``"wald"`` (the z test of the log rate ratio: its
-        power falls for large drops with few events, see the module notes) or
-        ``"permutation"``.
+        else the exact test against an unlimited comparison group with at most 600 expected
+        events over both periods, else score; with ``its`` Wald), ``"score"`` (the z test of
+        the share of events after the start, ``did_poisson`` only), ``"exact"`` (the exact
+        conditional test of that share, ``did_poisson`` against an unlimited comparison
+        group), ``"wald"`` (the z test of the log rate ratio: its power falls for large drops
+        with few events, see the module notes) or ``"permutation"``.
     variance
         ``"alternative"`` (SE at the effect, default) or ``"null"`` (SE at no effect, the
         textbook ``MDE = (z_{1-alpha/2} + z_power) * SE``); Wald only (the score test uses
@@ -997,7 +1132,9 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
 
     >>> r = minimum_detectable_effect(15.0, years_pre=3, years_post=3)
     >>> r.inference, round(r.mde_rate_ratio, 3), round(r.mde_pct, 1)
-    ('score', 0.498, 50.2)
+    ('exact', 0.478, 52.2)
+    >>> round(minimum_detectable_effect(15.0, inference="score").mde_pct, 1)
+    50.2
     >>> minimum_detectable_effect(15.0, n_control=10).detectable
     False
 
@@ -1005,6 +1142,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     ----------
     Bloom (1995); Breslow & Day (1987); Fleiss, Levin & Paik (2003); see the module docstring.
     """
+    requested = inference
     inference = _settings(
         estimator, method, inference, direction, variance, alpha, power, years_pre,
         years_post, overdispersion, n_control,
@@ -1015,6 +1153,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     model = _model(
         b, n_control, control_count, years_pre, years_post, overdispersion, estimator, its
     )
+    inference, model = _check_exact(model, inference, auto=requested == "auto")
     sign = -1.0 if direction == "decrease" else 1.0
     inputs = dict(
         years_pre=years_pre, years_post=years_post, n_control=n_control,
@@ -1186,6 +1325,8 @@ def _sim_power(
             d = np.log(t_post / t_pre) - np.log(c_post / c_pre)
             var = 1.0 / t_pre + 1.0 / t_post + 1.0 / c_pre + 1.0 / c_post
         else:  # unlimited comparison group: its post/pre ratio is known exactly
+            if inference == "exact":
+                return float(np.mean(_exact(model, 0, alpha).rejects(t_post, t_pre + t_post)))
             if inference == "score":
                 z = _score_z(t_pre, t_post, None, None, yp, yq, phi)
                 return float(np.mean(z > _z(1 - alpha / 2)))
@@ -1335,7 +1476,9 @@ def power_at(
 
     Examples
     --------
-    >>> round(power_at(0.8, 100.0, years_pre=1, years_post=1), 3)
+    >>> round(power_at(0.8, 100.0, years_pre=1, years_post=1), 3)  # the exact test
+    0.294
+    >>> round(power_at(0.8, 100.0, years_pre=1, years_post=1, inference="score"), 3)
     0.319
     """
     if isinstance(rate_ratio, bool) or not (
@@ -1357,6 +1500,7 @@ def power_at(
     )
     model = _model(b, n_control, k["control_count"], k["years_pre"], k["years_post"],
                    k["overdispersion"], estimator, its)  # fmt: skip
+    inference, model = _check_exact(model, inference, auto=k["inference"] == "auto")
     rr_k = 1.0 - w * (1.0 - rate_ratio)
     if rr_k <= 0:
         en, sv = _TEXTS.both("measured_rate_ratio_not_positive")
@@ -1421,9 +1565,9 @@ def can_detect(
     --------
     >>> d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
     >>> d.detectable, round(d.power, 2)
-    (False, 0.17)
+    (False, 0.14)
     >>> round(d.mde.mde_pct)  # the smallest drop detected with 80 % power, in %
-    50
+    52
     """
     if not (isinstance(drop, int | float) and drop < 1 and drop != 0):
         en, sv = _TEXTS.both("drop_out_of_range", value=drop)

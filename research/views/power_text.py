@@ -9,12 +9,12 @@ Examples
 >>> from research.stats.power import can_detect
 >>> d = can_detect(0.2, 15.0, years_pre=3, years_post=3)
 >>> print(detect_summary(d, "en", area="Huddinge"))  # doctest: +NORMALIZE_WHITESPACE
-No: a 20% drop in Huddinge within 3 years would be detected with probability 17% (the
-target is 80%). The smallest drop detected with 80% power is 50%. The design: with on
+No: a 20% drop in Huddinge within 3 years would be detected with probability 14% (the
+target is 80%). The smallest drop detected with 80% power is 52%. The design: with on
 average 15.0 reported crimes a year (estimated count), 3 years before and 3 after the
-start, and
-a difference-in-differences Poisson comparison against a very large comparison group
-using a z test of the share of cases after the start (score test) at the 5% level.
+start, and a difference-in-differences Poisson comparison against a very large comparison
+group using an exact test of the share of cases after the start (binomial test given the
+total) at the 5% level.
 """
 
 from __future__ import annotations
