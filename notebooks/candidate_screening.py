@@ -71,3 +71,6 @@ report.sensitivity_table()
 
 # %%
 report.notes()
+
+# %%
+report.glossary()

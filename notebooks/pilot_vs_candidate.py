@@ -78,3 +78,6 @@ report.breaks_note()
 
 # %%
 report.caveats()
+
+# %%
+report.glossary()

@@ -748,6 +748,28 @@ def test_its_power_is_computed_for_the_fitted_model(res) -> None:
     assert 100 * (1 - res.power_its.mde_rate_ratio_measured) > 35
 
 
+def test_its_power_without_fitted_terms_says_so(res) -> None:
+    """When the ITS MDE's model lacks some of the fitted terms (shifts outside the power
+    model's year grid), the power section's notes say how many, in both languages."""
+    import dataclasses
+
+    from research.stats.power import PowerNote
+    from research.views.pilot_effect.sections import PilotEffect
+
+    assert not [n for n in res.power_its.notes if n.code == "its_terms_left_out"]
+    note = PowerNote("its_terms_left_out", {"n_terms": 2.0})
+    its = dataclasses.replace(res.power_its, notes=[*res.power_its.notes, note])
+    lacking = dataclasses.replace(res, power_its=its)
+    for lang, words in (
+        ("sv", "räknas utan 2 av de termer som modellen skattar"),
+        ("en", "is computed without 2 of the terms its model fits"),
+    ):
+        text = " ".join(str(PilotEffect(lacking, lang, load_catalog()).power_section()).split())
+        assert words in text.replace("\u00a0", " "), lang
+        plain = " ".join(str(PilotEffect(res, lang, load_catalog()).power_section()).split())
+        assert words not in plain.replace("\u00a0", " ")
+
+
 def test_nothing_countable_is_not_called_thin_data() -> None:
     """Every test unable to reach the level while the power is fine: the verdict blames the
     few comparisons, not the data's size; one countable significant method is 'the only

@@ -29,11 +29,12 @@ A4 = (595.0, 842.0)  # points; Chromium writes 594.96 x 841.92
 #: Pages of each default report (Swedish) after the print CSS of issue 14, with one page of
 #: slack either way for font and data changes; all three printed 8 pages before it. The
 #: research reports end with the list of data files and checksums, printed open (about 40
-#: lines of small type): one more page at most.
+#: lines of small type): one more page at most. The comparison report and the screening
+#: gained a glossary (about a page and a half) later: 9 and 8 pages.
 PAGES = {
-    "pilot_vs_candidate": (5, 8),
+    "pilot_vs_candidate": (5, 10),
     "pilot_effect": (7, 10),
-    "candidate_screening": (4, 7),
+    "candidate_screening": (4, 9),
     "decision_brief": (1, 2),  # the decision brief: at most two A4 pages (issue 14)
 }
 FOOTER = "Om rapporten: data och programvara"

@@ -129,12 +129,13 @@ def _section_html(notebook: str, lang: str) -> tuple[object, str]:
         rep = pilot_vs_candidate(lang=lang)
         parts = [rep.latest_table(), rep.trends_heading()]
         parts += [rep.trend_table(), rep.funnel(), rep.similar(), rep.power(), rep.breaks_note()]
+        parts += [rep.caveats(), rep.glossary()]
     elif notebook == "candidate_screening":
         from research.views.candidate_screening.sections import candidate_screening
 
         rep = candidate_screening(lang=lang)
         parts = [rep.intro(), rep.main_table(), rep.overview_chart(), rep.sensitivity_table()]
-        parts.append(rep.notes())
+        parts += [rep.notes(), rep.glossary()]
     else:
         from research.views.pilot_effect.sections import pilot_effect
 

@@ -91,7 +91,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -111,7 +111,13 @@ from research.geo.area import Area, level_phrase
 from research.geo.registry import load_areas
 from research.stats.did import DiDResult, EventStudyResult, diff_in_diff, event_study
 from research.stats.its import ITSResult, interrupted_time_series
-from research.stats.power import DetectResult, PowerResult, can_detect, minimum_detectable_effect
+from research.stats.power import (
+    DetectResult,
+    PowerNote,
+    PowerResult,
+    can_detect,
+    minimum_detectable_effect,
+)
 from research.stats.sdid import SyntheticDiDResult, synthetic_did
 from research.stats.staggered import AggregatedATT, GroupTimeATT, group_time_att
 from research.stats.synth import (
@@ -1431,27 +1437,32 @@ def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier st
     # the level change's MDE in the model the ITS section fits: its slope change and the
     # level shifts it added at series breaks (a simpler model overstated the power)
     n_pre = int(its.details["n_pre"])
-    shifts = sorted(
-        {
-            int(w.values["year"]) - treatment_year  # type: ignore[call-overload]
-            for w in its.warnings
-            if isinstance(w, SeriesBreakWarning) and w.values.get("adjustment") == "level-shift"
-        }
-        # a shift the year grid of the power model cannot hold (years missing from the
-        # series move it): left out rather than letting a singular design stop the report
-        & set(range(-n_pre + 1, n_post)) - {0}
-    )
+    fitted = {
+        int(w.values["year"]) - treatment_year  # type: ignore[call-overload]
+        for w in its.warnings
+        if isinstance(w, SeriesBreakWarning) and w.values.get("adjustment") == "level-shift"
+    }
+    # a shift the year grid of the power model cannot hold (years missing from the series
+    # move it) is left out rather than letting a singular design stop the report; the MDE
+    # then says how many of the fitted terms it lacks (note "its_terms_left_out")
+    shifts = sorted(fitted & set(range(-n_pre + 1, n_post)) - {0})
     its_kw = dict(
         years_pre=n_pre, years_post=n_post, estimator="its", alpha=alpha, overdispersion=phi,
         dilution=dilution if dilution is not None else 1.0,
     )  # fmt: skip
+    slope = its.impact != "level"
     try:
         power_its = minimum_detectable_effect(
             float(pilot_pre["count"].mean()), **its_kw,
-            its_slope_change=its.impact != "level", its_level_shifts=shifts,
+            its_slope_change=slope, its_level_shifts=shifts,
         )  # fmt: skip
+        left_out = len(fitted) - len(shifts)
     except ArgumentError:  # the fitted terms do not fit the contiguous grid: the plain model
         power_its = minimum_detectable_effect(float(pilot_pre["count"].mean()), **its_kw)
+        left_out = len(fitted) + int(slope)
+    if left_out:
+        note = PowerNote("its_terms_left_out", {"n_terms": float(left_out)})
+        power_its = replace(power_its, notes=[*power_its.notes, note])
     return _Power(
         power=minimum_detectable_effect(baseline, **pkw),
         power_its=power_its,

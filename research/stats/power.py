@@ -663,8 +663,10 @@ class PowerNote:
         than the placebos), ``"permutation_conservative"`` (it rejects only ``size``, less
         than its level: a treated unit quieter than the placebos), ``"no_baseline"`` (one
         baseline count, zero or missing: no
-        MDE; value ``baseline_count``) or ``"no_control_count"`` (one ``control_count``,
-        missing: no MDE).
+        MDE; value ``baseline_count``), ``"no_control_count"`` (one ``control_count``,
+        missing: no MDE) or ``"its_terms_left_out"`` (added by the effect analysis,
+        :mod:`research.analyses.effect`: the ITS MDE's model lacks ``n_terms`` of the
+        fitted model's terms).
     values
         The numbers the note refers to.
     """

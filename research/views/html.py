@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from research.core.display import esc
 from research.core.fmt import format_range
+from research.core.i18n import Catalogue
 from research.views.texts import COMMON
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "esc",
     "figure",
     "glossary",
+    "glossary_body",
     "has_missing",
     "heading",
     "interval",
@@ -139,6 +141,44 @@ def glossary(entries: Iterable[tuple[str, str]]) -> Html:
     """
     items = "".join(f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>" for term, text in entries)
     return Html(f'<dl class="glossary">{items}</dl>')
+
+
+def glossary_body(texts: Catalogue, keys: Iterable[str], lang: str) -> Html:
+    """A report's glossary below its heading: the shared introduction, then the terms.
+
+    Parameters
+    ----------
+    texts
+        The report's catalogue (:func:`research.views.texts.report_catalogue`): term ``key``
+        is worded ``term_<key>`` and explained ``def_<key>``, in the shared
+        ``research/views/texts.toml`` when more than one report explains it, else in the
+        report's own ``texts.toml``.
+    keys
+        The report's terms, in the order shown.
+    lang
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    Html
+        The ``glossary_intro`` paragraph and a :func:`glossary` list.
+
+    Raises
+    ------
+    KeyError
+        If ``texts`` has no ``term_<key>`` or ``def_<key>`` for a key.
+
+    Examples
+    --------
+    >>> from research.views.texts import COMMON
+    >>> body = str(glossary_body(COMMON, ["rate_ratio"], "en"))
+    >>> body[:56]
+    '<p>The statistical terms this report uses, in brief.</p>'
+    >>> body[56:96]
+    '<dl class="glossary"><dt>Rate ratio</dt>'
+    """
+    terms = ((texts(f"term_{k}", lang), texts(f"def_{k}", lang)) for k in keys)
+    return paragraph(COMMON("glossary_intro", lang)) + glossary(terms)
 
 
 def table(

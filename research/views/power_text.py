@@ -120,6 +120,8 @@ def note_texts(notes: Sequence[PowerNote], lang: str = "sv") -> list[str]:
             }
         elif note.code == "dilution":
             kw = {"share": format_percent(100 * v["share"], 1, lang)}
+        elif note.code == "its_terms_left_out":
+            kw = {"n_terms": int(v["n_terms"])}
         elif note.code == "overdispersion":
             kw = {"phi": format_number(v["phi"], 2, lang)}
         elif note.code in ("permutation_size", "permutation_conservative"):

@@ -41,6 +41,7 @@ from .texts import TEXTS
 
 __all__ = [
     "COMPONENTS",
+    "GLOSSARY",
     "WEIGHT_SETS",
     "CandidateScreening",
     "candidate_screening",
@@ -58,6 +59,26 @@ WEIGHT_SETS: dict[str, dict[str, float]] = {
     "detect_heavy": {"need": 0.25, "similarity": 0.25, "detectability": 0.5},
     "similarity_heavy": {"need": 0.25, "similarity": 0.5, "detectability": 0.25},
 }
+
+#: The terms of the report's glossary, in the order shown (``term_<key>``/``def_<key>`` in
+#: the catalogue, :func:`research.views.html.glossary_body`): the statistics a reader meets
+#: in the sections above it.
+GLOSSARY = (
+    "rate",
+    "estimated_count",
+    "rate_ratio",
+    "interval",
+    "exact",
+    "percentile_rank",
+    "distance",
+    "log_scale",
+    "power",
+    "mdd",
+    "test_level",
+    "overdispersion",
+    "dilution",
+    "series_break",
+)
 
 _SENS_K = 10  # the sensitivity section follows the top 10
 _CHART_K = 10  # labelled kommuner in the chart (besides the focus kommun and the pilot)
@@ -506,6 +527,7 @@ class CandidateScreening:
             ("chart", TEXTS("chart_heading", self.lang)),
             ("sensitivity", TEXTS("sens_heading", self.lang)),
             ("notes", TEXTS("notes_heading", self.lang)),
+            ("glossary", TEXTS("glossary_heading", self.lang)),
         ]
 
     def _table_heading(self) -> str:
@@ -1063,6 +1085,14 @@ class CandidateScreening:
             TEXTS("note_refs", self.lang),
         ]
         return self._h2("notes") + html.callout(TEXTS("notes_heading", self.lang), lines)
+
+    def glossary(self) -> html.Html:
+        """Section 6: the statistical terms the report uses, for readers without the training.
+
+        The terms are :data:`GLOSSARY`, worded in the report's catalogue (``term_*`` and
+        ``def_*``, those the other reports explain too in the shared one).
+        """
+        return self._h2("glossary") + html.glossary_body(TEXTS, GLOSSARY, self.lang)
 
 
 def candidate_screening(  # noqa: PLR0913 - the report's parameters, one argument each

@@ -47,7 +47,8 @@ __all__ = ["GLOSSARY", "PilotEffect", "pilot_effect"]
 _MAX_LISTED = 12  # dropped kommuner listed by name up to this many
 
 #: The terms of the report's glossary, in the order shown (``term_<key>``/``def_<key>`` in
-#: the catalogue): the statistics a reader meets in the sections above it.
+#: the catalogue, :func:`research.views.html.glossary_body`): the statistics a reader meets
+#: in the sections above it.
 GLOSSARY = (
     "att",
     "rate_ratio",
@@ -859,7 +860,8 @@ class PilotEffect:
                 pilot=self.pilot.name,
             )
         )
-        notes = note_texts(pw.notes, self.lang)
+        its_notes = [n for n in a.power_its.notes if n.code == "its_terms_left_out"]
+        notes = note_texts([*pw.notes, *its_notes], self.lang)
         if notes:
             out += html.callout(self._t("power_notes_heading"), notes)
         return out
@@ -902,13 +904,9 @@ class PilotEffect:
         """The statistical terms the report uses, explained for readers without the training.
 
         The terms are :data:`GLOSSARY`, worded in the report's catalogue (``term_*`` and
-        ``def_*``).
+        ``def_*``, those the other reports explain too in the shared one).
         """
-        return (
-            self._h2("glossary")
-            + html.paragraph(self._t("glossary_intro"))
-            + html.glossary((self._t(f"term_{k}"), self._t(f"def_{k}")) for k in GLOSSARY)
-        )
+        return self._h2("glossary") + html.glossary_body(TEXTS, GLOSSARY, self.lang)
 
     def conclusion(self) -> html.Html:
         """The plain-language conclusion drawn by :func:`research.analyses.effect.conclude`."""

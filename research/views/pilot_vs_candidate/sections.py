@@ -54,7 +54,42 @@ from .checks import MIN_TREND_YEARS, TREND_FROM, check_district_data, check_para
 from .summary import findings, format_phi
 from .texts import TEXTS
 
-__all__ = ["NO_TREND_REASONS", "PilotVsCandidate", "pilot_vs_candidate"]
+__all__ = ["GLOSSARY", "NO_TREND_REASONS", "PilotVsCandidate", "pilot_vs_candidate"]
+
+#: The terms of the report's glossary, in the order shown (``term_<key>``/``def_<key>`` in
+#: the catalogue, :func:`research.views.html.glossary_body`): the statistics a reader meets
+#: in the sections above it. A term whose section is not shown is left out
+#: (:meth:`PilotVsCandidate.glossary_terms`).
+GLOSSARY = (
+    "rate",
+    "estimated_count",
+    "interval",
+    "exact",
+    "rate_ratio",
+    "poisson",
+    "overdispersion",
+    "funnel",
+    "distance",
+    "log_scale",
+    "did",
+    "test_level",
+    "power",
+    "dilution",
+    "series_break",
+)
+
+#: The section a term of :data:`GLOSSARY` appears in, for the terms not every comparison
+#: report uses: an anchor of :meth:`PilotVsCandidate.section_entries`, or ``"standin"``,
+#: the introduction's note that a kommun stands in for the pilot district.
+_TERM_SECTION = {
+    "funnel": "funnel",
+    "distance": "similar",
+    "log_scale": "similar",
+    "did": "power",
+    "test_level": "power",
+    "power": "power",
+    "dilution": "standin",
+}
 
 #: Why the trend section shows ".." for an area, in the order its legend states them
 #: (:meth:`PilotVsCandidate.trend_gap`; the wording is ``no_trend_<reason>``):
@@ -150,6 +185,7 @@ class PilotVsCandidate:
         if self.detect_result() is not None:
             entries.append(("power", TEXTS("power_heading", self.lang)))
         entries.append(("breaks", TEXTS("breaks_heading", self.lang)))
+        entries.append(("glossary", TEXTS("glossary_heading", self.lang)))
         return entries
 
     def _h2(self, anchor: str) -> html.Html:
@@ -490,6 +526,21 @@ class PilotVsCandidate:
             ],
             kind="warning",
         )
+
+    def glossary_terms(self) -> list[str]:
+        """The keys of :data:`GLOSSARY` that the shown sections use, in its order."""
+        shown = {anchor for anchor, _ in self.section_entries()}
+        if self.district_share() is not None:
+            shown.add("standin")
+        return [k for k in GLOSSARY if k not in _TERM_SECTION or _TERM_SECTION[k] in shown]
+
+    def glossary(self) -> html.Html:
+        """The statistical terms the report uses, explained for readers without the training.
+
+        The terms are :meth:`glossary_terms`, worded in the report's catalogue (``term_*``
+        and ``def_*``, those the other reports explain too in the shared one).
+        """
+        return self._h2("glossary") + html.glossary_body(TEXTS, self.glossary_terms(), self.lang)
 
     # -- counts, intervals and the statistics sections --------------------------------------
     def counts(self, indicator: str, code: str, years: tuple[int, int]) -> pl.DataFrame:
