@@ -74,8 +74,8 @@ def exact_nb1_power(b, rate_ratios, t0, t1, phi, alpha=0.05):
 def assert_first_crossing(b, mde_rr, t0, t1, power=0.8, brute=None):
     """The reported MDE is the first effect reaching ``power``: the brute-force power is at
     least the target there and below it at every weaker effect on a grid of 0.005 in |log RR|
-    (the solver scans steps of 0.02, so a saw-tooth crossing narrower than that could be
-    passed over; these cases have none)."""
+    (the solver scans steps of 0.04 and refines within the bracket; the power is smooth in
+    the effect, so a crossing is not narrower than that here)."""
     brute = brute or (lambda rrs: exact_conditional_power(b, rrs, t0, t1))
     L = -math.log(mde_rr)
     weaker = np.exp(-np.arange(0.005, L - 1e-9, 0.005))

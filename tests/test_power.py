@@ -870,8 +870,8 @@ def test_score_test_is_named_in_the_summaries():
     w = can_detect(0.2, 15.0, inference="wald")
     assert "(Wald test)" in detect_summary(w, "en") and "(Wald-test)" in detect_summary(w, "sv")
     e = can_detect(0.2, 15.0)
-    assert "an exact test of the share of cases after the start" in detect_summary(e, "en")
-    assert "ett exakt test av andelen fall efter starten" in detect_summary(e, "sv")
+    assert "a two-sided exact test of the share of cases after the start" in detect_summary(e, "en")
+    assert "ett tvåsidigt exakt test av andelen fall efter starten" in detect_summary(e, "sv")
 
 
 def test_score_with_dilution_says_complete_elimination_is_not_enough():

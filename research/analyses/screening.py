@@ -29,8 +29,12 @@ scores and no rank, and the percentile ranks are taken over the other kommuner.
 (:func:`research.stats.power.minimum_detectable_effect`)
 of a pilot of ``pilot_years`` years measured against as many years before, with the kommun's
 mean estimated count per year over ``years`` as baseline and the rest of the country as the
-comparison group (analytic, the two-sided score test of the post-period share of the counts,
-Fleiss, Levin & Paik 2003, whose power rises with the size of the drop). *Score*:
+comparison group, so much larger than a kommun that its share of the events after the start is
+taken as known (``inference="auto"``: the exact conditional test of the kommun's post-period
+share for up to 600 expected events over both periods, Przyborowski & Wilenski 1940, and the
+two-sided score test above, Fleiss, Levin & Paik 2003; both have power rising with the size
+of the drop; the score formula alone overstated the power of kommuner with few events, 88 of
+290 with grov kvinnofridskränkning 2020-2022 shown a detectable drop where none is). *Score*:
 the MDE rate ratio itself for a decrease (1 would mean any drop is detectable, 0.5 that only a
 halving is, 0 that nothing is), and its inverse for an increase.
 
@@ -335,11 +339,12 @@ def screen_candidates(  # noqa: PLR0913 - the screening's documented weights and
     sim_score = _percent_rank(np.where(cand, dist, np.nan), descending=True)
 
     b = np.where(have, x / n_years, np.nan)
-    ctrl = np.where(have, r_count / n_years - np.nan_to_num(b), np.nan)
+    # the rest of the country as the comparison group: a pool some hundred times a kommun's
+    # events, taken as unlimited (its share after the start known), so that the exact test
+    # answers a kommun with few events (the score formula overstated their power)
     mde = minimum_detectable_effect(
         np.nan_to_num(b, nan=0.0), years_pre=pilot_years, years_post=pilot_years,
-        control_count=np.where(np.isfinite(ctrl) & (ctrl > 0), ctrl, 1.0), alpha=alpha,
-        power=power, overdispersion=overdispersion, direction=direction, inference="score",
+        alpha=alpha, power=power, overdispersion=overdispersion, direction=direction,
     )  # fmt: skip
     mde_rr = np.where(have, np.asarray(mde.mde_rate_ratio_measured, dtype=float), np.nan)
     det_score = mde_rr if direction == "decrease" else 1.0 / mde_rr

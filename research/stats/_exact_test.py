@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["MAX_EVENTS", "ExactShareTest"]
 
@@ -43,8 +43,12 @@ MAX_EVENTS = 20_000
 #: Totals up to which the null distribution is computed over every outcome ``0 .. n``.
 _FULL_RANGE = 100
 
-#: Tail probability left out of the totals' range (each side).
-_TAIL = 1e-12
+#: How often the totals' range is tripled when it misses more than 1e-9 of a distribution.
+_WIDENINGS = 3
+
+#: Rate ratios are summed together while their number times the cells of the acceptance
+#: regions over their range of totals stays below this (memory: a few arrays of this size).
+_CHUNK_BUDGET = 2_000_000
 
 #: Relative tolerance of "no more likely than the observed" (R's binom.test, scipy's binomtest).
 _REL_TOL = 1 + 1e-7
@@ -162,21 +166,35 @@ class ExactShareTest:
         return out
 
     def _totals(self, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The range of totals to sum over and their probabilities, shape (m, k)."""
+        """The range of totals to sum over and their probabilities, shape (m, k).
+
+        The range is the means +- 10 standard deviations (and 15 events), widened until it
+        holds all but ``1e-9`` of every rate ratio's distribution (at most three times).
+        """
+        lo, hi = self._span(rr)
         mu = self.baseline * (self.years_pre + self.years_post * rr)
-        if self.phi == 1.0:
-            lo = stats.poisson.ppf(_TAIL, mu.min())
-            hi = stats.poisson.isf(_TAIL, mu.max())
-        else:
-            r, p = mu / (self.phi - 1.0), 1.0 / self.phi
-            lo = stats.nbinom.ppf(_TAIL, r.min(), p)
-            hi = stats.nbinom.isf(_TAIL, r.max(), p)
-        n = np.arange(int(max(lo, 0)), int(hi) + 1)
-        if self.phi == 1.0:
-            pn = stats.poisson.pmf(n[None, :], mu[:, None])
-        else:
-            pn = stats.nbinom.pmf(n[None, :], (mu / (self.phi - 1.0))[:, None], 1.0 / self.phi)
-        return n, pn
+        for attempt in range(_WIDENINGS + 1):
+            n = np.arange(lo, hi + 1, dtype=float)[None, :]
+            m = mu[:, None]
+            if self.phi == 1.0:
+                log_p = special.xlogy(n, m) - m - special.gammaln(n + 1)
+            else:  # NB with r = mu / (phi - 1), p = 1 / phi: mean mu, variance phi mu
+                r = m / (self.phi - 1.0)
+                log_p = (
+                    special.gammaln(n + r) - special.gammaln(r) - special.gammaln(n + 1)
+                    - r * np.log(self.phi) + n * np.log1p(-1.0 / self.phi)
+                )  # fmt: skip
+            pn = np.exp(log_p)
+            if attempt == _WIDENINGS or np.all(pn.sum(axis=1) >= 1.0 - 1e-9):
+                return np.arange(lo, hi + 1), pn
+            lo, hi = max(0, lo - (hi - lo)), hi + (hi - lo)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _span(self, rr: np.ndarray) -> tuple[int, int]:
+        """The totals within 10 standard deviations (and 15 events) of the means at ``rr``."""
+        mu = self.baseline * (self.years_pre + self.years_post * rr)
+        sd = np.sqrt(self.phi * mu)
+        return max(0, int(np.min(mu - 10.0 * sd)) - 15), int(np.max(mu + 10.0 * sd)) + 15
 
     def power(self, rr: np.ndarray) -> np.ndarray:
         """Probability of rejecting at true rate ratios ``rr`` (1-D), shape like ``rr``.
@@ -190,6 +208,30 @@ class ExactShareTest:
         True
         """
         rr = np.atleast_1d(np.asarray(rr, dtype=float))
+        out = np.empty(rr.size)
+        order = np.argsort(rr)
+        # each rate ratio's range of totals (mu rises with rr, so a group's range runs from
+        # its first's lowest total to its last's highest)
+        mu = self.baseline * (self.years_pre + self.years_post * rr[order])
+        sd = np.sqrt(self.phi * mu)
+        lows = np.maximum(0, (mu - 10.0 * sd).astype(int) - 15).tolist()
+        highs = ((mu + 10.0 * sd).astype(int) + 15).tolist()
+        start = 0
+        while start < rr.size:  # rate ratios in groups whose totals overlap, memory bounded
+            stop = start + 1
+            while stop < rr.size:
+                lo, hi = lows[start], highs[stop]
+                # about 2 sqrt(n) outcomes accepted per total n
+                if (hi - lo) * (2.0 * hi**0.5 + 10.0) * (stop + 1 - start) > _CHUNK_BUDGET:
+                    break
+                stop += 1
+            idx = order[start:stop]
+            out[idx] = self._power_of(rr[idx])
+            start = stop
+        return out
+
+    def _power_of(self, rr: np.ndarray) -> np.ndarray:
+        """:meth:`power` at rate ratios whose totals are summed over one range."""
         n_range, pn = self._totals(rr)
         parts = [self._accepted_cells(int(n)) for n in n_range]
         sizes = np.array([c[0].size for c in parts])

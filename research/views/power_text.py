@@ -13,8 +13,8 @@ No: a 20% drop in Huddinge within 3 years would be detected with probability 14%
 target is 80%). The smallest drop detected with 80% power is 52%. The design: with on
 average 15.0 reported crimes a year (estimated count), 3 years before and 3 after the
 start, and a difference-in-differences Poisson comparison against a very large comparison
-group using an exact test of the share of cases after the start (binomial test given the
-total) at the 5% level.
+group using a two-sided exact test of the share of cases after the start (binomial test
+given the total) at the 5% level.
 """
 
 from __future__ import annotations
@@ -176,8 +176,9 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     ... # doctest: +NORMALIZE_WHITESPACE
     With on average 150.0 reported crimes a year (estimated count), 3 years before and 3
     after the start, and a difference-in-differences Poisson comparison against a very
-    large comparison group using a z test of the share of cases after the start (score test)
-    at the 5% level, a drop of at least 18% (rate ratio 0.82) is detected with 80% power.
+    large comparison group using a two-sided z test of the share of cases after the start
+    (score test) at the 5% level, a drop of at least 18% (rate ratio 0.82) is detected with
+    80% power.
     """
     check_lang(lang)
     if not isinstance(r.mde_rate_ratio, float):

@@ -140,7 +140,7 @@ def findings(rep: Any) -> list[str]:
     >>> from research.views.candidate_screening.sections import candidate_screening
     >>> found = findings(candidate_screening(lang="en"))
     >>> len(found), found[0][:26]
-    (4, 'Huddinge (0126) ranks 27 o')
+    (4, 'Huddinge (0126) ranks 26 o')
     """
     out = [rep.break_caveat(), _focus(rep), _top(rep), _stable(rep), _pilot(rep)]
     return [x for x in out if x]

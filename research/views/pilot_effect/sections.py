@@ -51,7 +51,10 @@ _MAX_LISTED = 12  # dropped kommuner listed by name up to this many
 #: in the sections above it.
 GLOSSARY = (
     "att",
+    "rate",
+    "estimated_count",
     "rate_ratio",
+    "did",
     "rmspe",
     "placebo",
     "permutation",
@@ -61,6 +64,7 @@ GLOSSARY = (
     "overdispersion",
     "event_study",
     "power",
+    "dilution",
     "series_break",
 )
 
