@@ -726,7 +726,9 @@ def test_expansion_warnings_reach_the_warnings_section(res) -> None:
     ex = _run_expansion(
         "0126:2019,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
     )
-    assert ex is not None and ex.warnings == []
+    # each cohort is one kommun: R did's small-groups warning (fewer than 5 units)
+    assert ex is not None and [w.code for w in ex.warnings] == ["small-groups"]
+    assert ex.warnings[0].values == {"groups": [2019, 2021], "min_units": 5}
     warned = TreatedFirstPeriodWarning("cohort: dropped 1 unit(s)", n_units=1)
     ex = dataclasses.replace(ex, fit=dataclasses.replace(ex.fit, warnings=[warned]))
     with_ex = dataclasses.replace(res, expansion=ex)

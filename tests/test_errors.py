@@ -502,6 +502,13 @@ ESTIMATOR_WORDING = [
      "standard errors that the inference (cluster) builds from them are zero up to rounding"),
     (W.NegbinNoOverdispersionWarning, {}, "störst vid alfa = 0", "largest at alpha = 0"),
     (W.NotConvergedWarning, {}, "konvergerade inte", "did not converge"),
+    (W.NoFiniteTrendWarning, {"years": [2015, 2016]},
+     "Antalet är noll för 2015, 2016, och modellen kan passa de nollorna bara genom att den "
+     "årliga förändringen", "The count is zero in 2015, 2016, and the model can fit those zeros "
+     "only by letting the annual change run to plus or minus infinity"),
+    (W.SeparatedYearsDroppedWarning, {"years": [2017, 2018], "terms": ["break_2017"]},
+     "Antalet är noll för 2017, 2018, och modellen kan passa de nollorna bara genom att en nivå",
+     "Those years are left out, and the trend is estimated from the others."),
     (W.NoFiniteEventEstimateWarning, {"event_times": ["-3", "0"], "zero_periods": [2020]},
      "Händelsetid -3, 0: ingen ändlig skattning. Den behandlade enhetens antal är noll för 2020",
      "Event time -3, 0: no finite estimate. The treated unit's count is zero in 2020"),

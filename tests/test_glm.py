@@ -19,6 +19,7 @@ from research.stats.glm import (
     cluster_covariance,
     fit_glm,
     fit_negbin,
+    separated_observations,
     unidentified_terms,
     zero_fitted,
 )
@@ -241,3 +242,56 @@ def test_unidentified_terms_are_those_only_separated_zeros_determine():
     y3 = np.array([3.0, 5.0, 0.0, 0.0, 4.0])
     fit3 = fit_glm(X3, y3, family="poisson")
     assert unidentified_terms(X3, y3, fit3.mu).tolist() == [False, True, True]
+
+
+# ------------------------------------------------------------------ separation before a fit
+
+
+def _trend_design(years, breaks=()):
+    years = np.asarray(years, dtype=float)
+    cols = [np.ones_like(years), years]  # years not centred: columns of very different size
+    cols += [(years >= b).astype(float) for b in breaks]
+    return np.column_stack(cols)
+
+
+@pytest.mark.parametrize(
+    ("counts", "breaks", "separated"),
+    [
+        # worked out by hand: zeros that a direction of the coefficients can lower while the
+        # linear predictor of every positive count stays put (Santos Silva & Tenreyro 2010)
+        ([0, 0, 0, 0, 5], (), [0, 1, 2, 3]),  # the slope alone, upwards
+        ([5, 0, 0, 0, 0], (), [1, 2, 3, 4]),  # downwards
+        ([0, 0, 0, 1, 5], (), []),  # two positive counts fix the slope
+        ([0, 1, 0, 0, 0], (), []),  # a zero either side of the one positive count
+        ([0, 0, 0, 0, 0], (), [0, 1, 2, 3, 4]),
+        ([0, 0, 0, 4, 5, 6, 7], (3,), [0, 1, 2]),  # a segment before a level shift
+        ([3, 4, 5, 6, 0, 0, 0], (4,), [4, 5, 6]),
+        ([0, 0, 0, 4, 5, 1, 0], (3,), [0, 1, 2]),  # the late zeros are fitted by the trend
+        ([2, 3, 0, 0, 5, 6, 7], (2, 4), [2, 3]),  # the middle of two shifts
+        ([0, 3, 0, 0, 5, 6, 7], (2, 4), [2, 3]),  # ... and not the first year
+        ([1, 3, 0, 0, 0, 6, 7], (2, 4), [2, 3]),  # the 2nd segment, one year of the 3rd
+        ([0, 0, 4, 0, 0, 6, 0], (2, 4), [0, 1]),  # the first segment has no case
+        ([0, 2, 4, 0, 0, 6, 0], (2, 4), []),  # one in each: the zeros are fitted finitely
+    ],
+)
+def test_separated_observations_by_hand(counts, breaks, separated):
+    X = _trend_design(2015 + np.arange(len(counts)), [2015 + b for b in breaks])
+    got = separated_observations(X, np.array(counts, dtype=float))
+    assert np.flatnonzero(got).tolist() == separated
+
+
+def test_separated_observations_in_a_two_way_poisson_did():
+    # a unit with no events at all, and a period in which no unit had one: both separated
+    # (the unit's and the period's fixed effects run to minus infinity); the rest is not
+    units, periods = np.repeat(np.arange(4), 5), np.tile(np.arange(5), 4)
+    y = np.array([3, 4, 0, 5, 6, 0, 0, 0, 0, 0, 2, 1, 0, 3, 2, 4, 2, 0, 1, 5], dtype=float)
+    X = np.column_stack(
+        [np.ones(20)]
+        + [(units == u).astype(float) for u in range(1, 4)]
+        + [(periods == t).astype(float) for t in range(1, 5)]
+    )
+    got = np.flatnonzero(separated_observations(X, y)).tolist()
+    assert got == sorted({5, 6, 7, 8, 9} | {2, 12, 17})
+    # the fit agrees once it has run: those counts' fitted means went to zero
+    fit = fit_glm(X, y, family="poisson")
+    assert set(got) <= set(np.flatnonzero(zero_fitted(y, fit.mu)).tolist())

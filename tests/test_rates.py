@@ -7,6 +7,9 @@ Sources of the reference values:
 * tests/reference/rates_reference.json, written by tests/reference/make_rates_reference.py
   (mpmath brute-force root finding on Poisson/binomial tail sums, exact rational arithmetic
   for the "minlike" p-value, statsmodels GLM / NegativeBinomial for the trends);
+* tests/reference/trend_separation_statsmodels.json, written by
+  tests/reference/make_trend_separation.py (statsmodels on the years left once a trend's
+  separated zero counts, found by hand, are dropped);
 * closed forms computed in the tests with the ``math`` module.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +44,11 @@ from research.stats.rates import (
 )
 
 REF = json.loads((Path(__file__).parent / "reference" / "rates_reference.json").read_text())
+#: statsmodels on the years left once separated zero counts are dropped
+#: (tests/reference/make_trend_separation.py)
+SEPARATION = json.loads(
+    (Path(__file__).parent / "reference" / "trend_separation_statsmodels.json").read_text()
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -688,15 +697,85 @@ def test_one_element_lists_are_not_stretched():
 # --------------------------------------------------------------------------------------------
 
 
-def test_negbin_trend_on_a_run_of_zeros_is_the_poisson_fit_not_a_linalg_error():
-    # numpy's LinAlgError "Singular matrix" before: the likelihood is largest at alpha = 0
-    # and the refit of the (separated) Poisson fit had a singular information matrix
-    args = ([0, 0, 0, 0, 5], [1e4] * 5, [2015, 2016, 2017, 2018, 2019])
-    nb = poisson_trend(*args, overdispersion="negbin")
-    pois = poisson_trend(*args)
+@pytest.mark.parametrize("overdispersion", [None, "quasi", "negbin"])
+@pytest.mark.parametrize(
+    ("counts", "zeros"),
+    [
+        ([0, 0, 0, 0, 5], [2015, 2016, 2017, 2018]),
+        ([5, 0, 0, 0, 0], [2016, 2017, 2018, 2019]),
+        ([0, 0, 0, 0, 0, 0, 1], [2015, 2016, 2017, 2018, 2019, 2020]),
+    ],
+)
+def test_a_trend_that_runs_to_infinity_is_not_given(counts, zeros, overdispersion):
+    # zeros at one end that only the year term can fit: the likelihood rises for ever as the
+    # annual change grows (Santos Silva & Tenreyro 2010). Before: +4.2e16 % a year, interval
+    # (-100 %, inf), with the Poisson fit's "did not converge"; with "negbin" numpy's
+    # LinAlgError before that. Now no number, and a warning naming the years
+    years = list(range(2015, 2015 + len(counts)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow or division warnings either
+        t = poisson_trend(counts, [1e4] * len(counts), years, overdispersion=overdispersion)
+    assert all(math.isnan(v) for v in (t.pct_change, t.lower, t.upper, t.p_value, t.beta))
+    (w,) = [w for w in t.warnings if w.code == "no-finite-trend"]
+    assert w.values == {"years": zeros}
+    assert "not-converged" not in {x.code for x in t.warnings}
+    assert t.coefficients.filter(pl.col("term") == "year")["estimate"].is_nan().all()
+
+
+@pytest.mark.parametrize("case", SEPARATION["cases"], ids=lambda c: c["name"])
+def test_a_trend_with_separated_years_is_the_fit_without_them_statsmodels(case):
+    # a segment without cases between series breaks: the level shifts fit it only at minus
+    # infinity, and the trend is the limit of the fit, i.e. the model without those years
+    # and terms (statsmodels on the years left; which years go worked out by hand in
+    # tests/reference/make_trend_separation.py). Before: numpy's singular matrix as an
+    # EstimationError suggesting 'quasi', which failed the same way, or an estimate flagged
+    # "unreliable"
+    years, exposures = SEPARATION["years"], SEPARATION["exposures"]
+    df = case["df_resid"]
+    pois = poisson_trend(case["counts"], exposures, years, breaks=case["breaks"])
+    quasi = poisson_trend(
+        case["counts"], exposures, years, breaks=case["breaks"], overdispersion="quasi"
+    )
+    for t in (pois, quasi):
+        (w,) = [w for w in t.warnings if w.code == "separated-years-dropped"]
+        assert w.values["years"] == case["separated"]
+        assert "not-converged" not in {x.code for x in t.warnings}
+        assert t.beta == pytest.approx(case["year_estimate"], rel=1e-9)
+        assert t.df_resid == df and t.n_years == len(years)
+        kept = [years.index(y) for y in case["kept_years"]]
+        np.testing.assert_allclose(t.fitted[kept], case["fitted_kept"], rtol=1e-8)
+        gone = [years.index(y) for y in case["separated"]]
+        assert (t.fitted[gone] == 0).all()
+        # the terms the separated years alone identified have no estimate
+        estimates = dict(zip(t.coefficients["term"], t.coefficients["estimate"], strict=True))
+        assert all(math.isnan(estimates[term]) for term in w.values["terms"])
+        assert not math.isnan(estimates["year"])
+    assert pois.std_error == pytest.approx(case["year_se_poisson"], rel=1e-8)
+    assert pois.p_value == pytest.approx(case["year_p_poisson"], rel=1e-7)
+    lo, hi = (100 * math.expm1(v) for v in case["year_ci_poisson"])
+    assert (pois.lower, pois.upper) == pytest.approx((lo, hi), rel=1e-8)
+    assert pois.dispersion == pytest.approx(case["pearson_chi2"] / df, rel=1e-8)
+    assert pois.deviance == pytest.approx(case["deviance"], rel=1e-8)
+    # quasi-Poisson: statsmodels' Pearson scale, floored at 1 (glm.quasi_scale), t on df
+    assert quasi.dispersion == pytest.approx(case["quasi_scale"], rel=1e-8)
+    se = case["year_se_quasi_unfloored"] * math.sqrt(max(1.0, 1 / case["quasi_scale"]))
+    assert quasi.std_error == pytest.approx(se, rel=1e-8)
+    q = stats.t.ppf(0.975, df)
+    lo, hi = (100 * math.expm1(case["year_estimate"] + s * q * se) for s in (-1, 1))
+    assert (quasi.lower, quasi.upper) == pytest.approx((lo, hi), rel=1e-8)
+
+
+def test_negbin_trend_with_separated_years_is_the_poisson_limit():
+    # the same limit under NB2: alpha at its boundary 0 for these counts, so the Poisson fit
+    case = next(c for c in SEPARATION["cases"] if c["name"] == "zeros_before_break")
+    nb = poisson_trend(
+        case["counts"], SEPARATION["exposures"], SEPARATION["years"], breaks=case["breaks"],
+        overdispersion="negbin",
+    )  # fmt: skip
     assert nb.alpha == 0.0
-    assert {w.code for w in nb.warnings} == {"negbin-no-overdispersion", "not-converged"}
-    assert nb.pct_change == pois.pct_change and nb.std_error == pois.std_error
+    assert nb.beta == pytest.approx(case["year_estimate"], rel=1e-9)
+    assert nb.std_error == pytest.approx(case["year_se_poisson"], rel=1e-8)
+    assert {"separated-years-dropped", "negbin-no-overdispersion"} <= {w.code for w in nb.warnings}
 
 
 def test_a_trend_with_a_singular_information_matrix_is_an_estimation_error(monkeypatch):

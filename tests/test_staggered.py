@@ -16,6 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from research.core.errors import ArgumentError, DesignError, EstimationError
+from research.core.warnings import warning_text
 from research.stats.staggered import StaggeredWarning, group_time_att
 
 HERE = Path(__file__).parent
@@ -174,6 +175,30 @@ def test_errors_and_warnings(mpdta):
     assert "treated in the first period" in str(res.warnings[0])
     assert res.warnings[0].code == "treated-first-period"
     assert res.n_units == 499
+
+
+def test_small_groups_are_warned_about_as_r_did_does(mpdta):
+    # R did (pre_process_did): groups with fewer than (covariates + 5) units are named;
+    # mpdta's smallest group, the 2004 cohort, has 20 counties and R says nothing
+    assert "small-groups" not in {w.code for w in group_time_att(mpdta, **COLS).warnings}
+    never = mpdta.filter(pl.col("first.treat") == 0)["countyreal"].unique().sort()
+    cohort_2004 = mpdta.filter(pl.col("first.treat") == 2004)["countyreal"].unique().sort()
+    few = mpdta.filter(
+        (pl.col("first.treat") > 0) | pl.col("countyreal").is_in(never.head(5).to_list())
+    )
+    # five never-treated counties: enough without covariates, one short with one covariate
+    assert "small-groups" not in {w.code for w in group_time_att(few, **COLS).warnings}
+    res = group_time_att(few, **COLS, covariates=["lpop"], est_method="reg")
+    (w,) = [w for w in res.warnings if w.code == "small-groups"]
+    assert w.values == {"groups": [0], "min_units": 6}
+    # one comparison county and a 2004 cohort of four: both named, in order
+    one = mpdta.filter(
+        pl.col("first.treat").is_in([2006, 2007])
+        | pl.col("countyreal").is_in(never.head(1).to_list() + cohort_2004.head(4).to_list())
+    )
+    (w,) = [w for w in group_time_att(one, **COLS).warnings if w.code == "small-groups"]
+    assert w.values == {"groups": [0, 2004], "min_units": 5}
+    assert "(0 = aldrig behandlade): 0, 2004." in warning_text(w, "sv")
 
 
 def test_results_display_themselves(mpdta):

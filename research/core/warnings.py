@@ -28,6 +28,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
     ├── ImportLogNotWrittenWarning     import-log-not-written  data.import_store
     ├── StaggeredWarning               staggered               stats.staggered
     │   ├── TreatedFirstPeriodWarning  treated-first-period
+    │   ├── SmallGroupsWarning         small-groups
     │   └── NoComparisonUnitsWarning   no-comparison-units
     ├── SeriesBreakWarning             series-break            stats.did, stats.its, stats.synth
     ├── DonorRangeWarning              outside-donor-range     stats.synth
@@ -53,6 +54,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
     │   ├── SingletonsDroppedWarning   singletons-dropped      stats.did
     │   ├── MissingYearsDroppedWarning missing-years-dropped   stats.rates (trend)
     │   ├── PostGapMissingWarning      post-gap-missing        stats.synth
+    │   ├── SeparatedYearsDroppedWarning  separated-years-dropped  stats.rates (trend)
     │   └── PreGapMissingWarning       pre-gap-missing         stats.synth
     ├── InferenceWarning               inference               p-values, intervals, SEs
     │   ├── FewClustersWarning         few-clusters            stats.did
@@ -92,6 +94,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
         ├── NegbinNoOverdispersionWarning  negbin-no-overdispersion  stats.rates (trend)
         ├── NoFiniteEstimateWarning    no-finite-estimate      stats.its
         ├── NoFiniteEventEstimateWarning  no-finite-event-estimate  stats.did (event study)
+        ├── NoFiniteTrendWarning       no-finite-trend         stats.rates (trend)
         └── NotConvergedWarning        not-converged           stats.rates (trend)
 
 ``SingleTreatedUnitWarning`` also stands for the event study's "cluster-robust intervals are
@@ -150,6 +153,7 @@ __all__ = [
     "NoComparisonUnitsWarning",
     "NoFiniteEstimateWarning",
     "NoFiniteEventEstimateWarning",
+    "NoFiniteTrendWarning",
     "NoLeadsWarning",
     "NoSimilarityDistanceWarning",
     "NonIntegerCountsWarning",
@@ -168,6 +172,7 @@ __all__ = [
     "PreGapMissingWarning",
     "SampledAssignmentsWarning",
     "ScreeningWarning",
+    "SeparatedYearsDroppedWarning",
     "SeriesBreakWarning",
     "ShortSeriesWarning",
     "SimilarityWarning",
@@ -175,6 +180,7 @@ __all__ = [
     "SingletonsDroppedWarning",
     "SingularCovarianceWarning",
     "SingularPretrendWarning",
+    "SmallGroupsWarning",
     "StaggeredClusterWarning",
     "StaggeredTimingWarning",
     "StaggeredWarning",
@@ -208,6 +214,14 @@ class StaggeredWarning(PilotbenchWarning, code="staggered"):
 
 class TreatedFirstPeriodWarning(StaggeredWarning, code="treated-first-period", fields=("n_units",)):
     """Units treated in the first period (no pre-treatment period) were dropped (``n_units``)."""
+
+
+class SmallGroupsWarning(StaggeredWarning, code="small-groups", fields=("groups", "min_units")):
+    """Cohorts (0: the never-treated) with fewer than ``min_units`` units (R did's rule).
+
+    ``min_units`` is the number of covariates + 5, as in R ``did``'s ``pre_process_did``; the
+    group-time ATTs involving them, and their standard errors, rest on a handful of units.
+    """
 
 
 class NoComparisonUnitsWarning(
@@ -383,6 +397,17 @@ class MissingYearsDroppedWarning(
 
 class PostGapMissingWarning(DataDroppedWarning, code="post-gap-missing", fields=("periods",)):
     """Synthetic control: the gap is missing in post-treatment ``periods``; ATT uses the others."""
+
+
+class SeparatedYearsDroppedWarning(
+    DataDroppedWarning, code="separated-years-dropped", fields=("years", "terms")
+):
+    """A trend: zero counts in ``years`` fitted only by ``terms`` running to infinity, left out.
+
+    A level shift at a series break (or the intercept with it) fits the zeros of a segment
+    exactly at minus infinity (:func:`research.stats.glm.separated_observations`); the trend
+    is the limit of the fit, estimated from the other years, and ``terms`` have no estimate.
+    """
 
 
 class PreGapMissingWarning(DataDroppedWarning, code="pre-gap-missing", fields=("periods",)):
@@ -683,6 +708,15 @@ class NoFiniteEventEstimateWarning(
 
     ``zero_periods`` (the periods of the zero counts) need not be those event times: a zero
     in the reference period sends every other event term of the treated unit to +infinity.
+    """
+
+
+class NoFiniteTrendWarning(ModelFitWarning, code="no-finite-trend", fields=("years",)):
+    """Zero counts in ``years`` fitted only by a trend running to infinity: no trend given.
+
+    The count series is zero at one end (``0, 0, 0, 0, 5``): the likelihood keeps rising as
+    the annual change grows without bound (:func:`research.stats.glm.unidentified_terms`), so
+    :func:`research.stats.rates.poisson_trend` gives NaN instead of where IRLS stopped.
     """
 
 

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy import special
+from scipy.linalg import null_space
 
 from research.core.display import ResultDisplay
 from research.core.errors import ArgumentError, DesignError, EstimationError
@@ -60,9 +61,11 @@ from research.core.warnings import (
     LevelShiftsEstimatedWarning,
     MissingYearsDroppedWarning,
     NegbinNoOverdispersionWarning,
+    NoFiniteTrendWarning,
     NotConvergedWarning,
     OverdispersionWarning,
     PilotbenchWarning,
+    SeparatedYearsDroppedWarning,
 )
 
 from ._dist import (
@@ -79,7 +82,14 @@ from ._dist import (
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
 from .glm import _nb_loglike as nb_loglike
-from .glm import is_exact_fit, quasi_scale, rounding_floor, unidentified_terms
+from .glm import (
+    is_exact_fit,
+    quasi_scale,
+    rounding_floor,
+    separated_observations,
+    unidentified_terms,
+    zero_fitted,
+)
 from .identification import (
     as_float_array,
     check_choice,
@@ -1290,9 +1300,13 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     EstimationError
         When the model's information matrix is singular at the fit, so that it has no
         standard errors (counts nearly all zero); pool years or use ``"quasi"``. A series
-        whose zeros send a term to infinity is otherwise returned with a
-        :class:`~research.core.warnings.NotConvergedWarning`, also with ``"negbin"`` (whose
-        likelihood is then largest at the Poisson fit).
+        whose zeros the year term alone can fit by running to infinity (``0, 0, 0, 0, 5``)
+        has no finite trend: NaN change, interval and p-value with a
+        :class:`~research.core.warnings.NoFiniteTrendWarning` (Santos Silva & Tenreyro 2010),
+        also with ``"negbin"`` (whose likelihood is then largest at the Poisson fit). Zeros
+        that only a break's level shift runs to infinity for leave the trend finite; that
+        fit, or one that did not converge, comes with a
+        :class:`~research.core.warnings.NotConvergedWarning`.
 
     Examples
     --------
@@ -1305,6 +1319,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     McCullagh P, Nelder JA (1989). Generalized Linear Models, 2nd ed. Chapman & Hall.
     Venables WN, Ripley BD (2002). Modern Applied Statistics with S, 4th ed., section 7.4
     (``glm.nb``).
+    Santos Silva JMC, Tenreyro S (2010). On the existence of the maximum likelihood
+    estimates in Poisson regression. Economics Letters 107(2), 310-312.
     """
     level = _check_level(level)
     check_choice(overdispersion, "overdispersion", (None, "quasi", "negbin"))
@@ -1392,6 +1408,38 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         notes.append(AllZeroCountsWarning("All counts are zero; no trend can be estimated."))
         return _empty_trend(names, method, level, n, p, t, used, notes)
 
+    # Zero counts that some terms fit only at a mean of 0 (no cases in the years before a
+    # level shift, or at one end of the series) leave the likelihood without a maximum. Found
+    # before the fit (glm.separated_observations), they are dropped with the terms they alone
+    # identify, and the rest is the limit of the fit (Correia, Guimaraes & Zylkin 2021); IRLS
+    # on the whole series stopped somewhere on the way to infinity (a change of +4e16 % a
+    # year) or found a singular information matrix.
+    full_n, full_t = n, t
+    kept = np.ones(n, dtype=bool)
+    cols = list(range(p))
+    gone = np.zeros(p, dtype=bool)
+    separated_rows = separated_observations(X, y)
+    if separated_rows.any():
+        zeros = [int(v) for v in t[separated_rows]]
+        kept = ~separated_rows
+        gone = _null_support(X[kept])
+        if gone[1]:
+            notes.append(_no_finite_trend(zeros))
+            return _empty_trend(names, method, level, n, p, t, used, notes)
+        cols = _independent_columns(X[kept])
+        notes.append(
+            SeparatedYearsDroppedWarning(
+                f"The count is zero in {', '.join(map(str, zeros))}, which the model fits only "
+                f"by letting {', '.join(names[j] for j in np.flatnonzero(gone))} run to plus "
+                "or minus infinity: those years are left out, and the trend is estimated from "
+                "the others.",
+                years=zeros,
+                terms=[names[j] for j in np.flatnonzero(gone)],
+            )
+        )
+        X, y, offset, t = X[kept][:, cols], y[kept], offset[kept], t[kept]
+        n, p = X.shape
+
     try:
         beta, cov, converged = _irls(X, y, offset, 0.0)
     except np.linalg.LinAlgError:
@@ -1420,11 +1468,12 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         converged = bool(all(s <= rounding_floor(z, n) for s, z in zip(score, size, strict=True)))
     # A zero count that some terms alone can fit sends them to minus infinity: the fit has
     # no finite maximum (research.stats.glm.unidentified_terms), converged or not.
-    separated = bool(unidentified_terms(X, y, mu).any())
+    free = unidentified_terms(X, y, mu)
+    separated = bool(free.any())
     var = mu if not alpha else mu + alpha * mu**2
     pearson = float(np.sum((y - mu) ** 2 / var))
     df_resid = n - p
-    dispersion = pearson / df_resid
+    dispersion = pearson / df_resid if df_resid > 0 else float("nan")
     if method == "quasi":
         # an exact fit, by the package's one relative rule (glm.is_exact_fit): no residual
         # variation to scale by, whatever the counts' size
@@ -1451,14 +1500,22 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
                 dispersion=round(dispersion, 2),
             )
         )
-    if not converged or separated or np.any(np.abs(beta) > 25):
+    se = np.sqrt(np.diag(cov))
+    if free[1]:
+        # a separation the programme above did not see (rounding): the year term runs to
+        # infinity all the same, and where IRLS stopped is arithmetic, not an estimate
+        notes.append(_no_finite_trend([int(v) for v in t[zero_fitted(y, mu)]]))
+        beta, se = beta.copy(), se.copy()
+        beta[free] = se[free] = np.nan
+    elif not converged or separated or np.any(np.abs(beta) > 25):
         notes.append(
             NotConvergedWarning(
                 "The fit did not converge cleanly (possibly a segment with only zero counts); "
                 "estimates are unreliable."
             )
         )
-    se = np.sqrt(np.diag(cov))
+    # back to the whole design: a term the separated years alone identified has no estimate
+    beta, se = _expand(beta, cols, len(names), gone), _expand(se, cols, len(names), gone)
     stat = beta / se
     pvals = 2 * sf(np.abs(stat))
     q = ppf(1 - (1 - level) / 2)
@@ -1496,16 +1553,53 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         alpha=alpha,
         method=method,
         level=level,
-        n_years=n,
+        n_years=full_n,
         df_resid=df_resid,
         deviance=deviance,
-        reference_year=float(t.mean()),
+        reference_year=float(full_t.mean()),
         breaks=tuple(used),
         coefficients=coefficients,
-        fitted=mu,
+        fitted=_expand(mu, np.flatnonzero(kept), full_n, fill=0.0),
         converged=bool(converged),
         warnings=notes,
     )
+
+
+def _no_finite_trend(years: list[int]) -> NoFiniteTrendWarning:
+    return NoFiniteTrendWarning(
+        f"The count is zero in {', '.join(map(str, years))}, and the model can fit those zeros "
+        "only by letting the annual change run to plus or minus infinity: the trend has no "
+        "finite estimate and is not given.",
+        years=years,
+    )
+
+
+def _null_support(X: np.ndarray) -> np.ndarray:
+    """Columns of ``X`` with a non-zero entry in a basis of its null space (no own estimate)."""
+    basis = null_space(X)
+    if not basis.size:
+        return np.zeros(X.shape[1], dtype=bool)
+    return np.any(np.abs(basis) > 1e-8, axis=1)
+
+
+def _independent_columns(X: np.ndarray) -> list[int]:
+    """The columns of ``X`` kept in order while each raises the rank (intercept, year, ...)."""
+    cols: list[int] = []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(X[:, [*cols, j]]) == len(cols) + 1:
+            cols.append(j)
+    return cols
+
+
+def _expand(
+    values: np.ndarray, where: Any, size: int, gone: np.ndarray | None = None, fill=np.nan
+) -> np.ndarray:
+    """``values`` placed at positions ``where`` of a ``size`` vector, ``fill`` elsewhere."""
+    out = np.full(size, fill, dtype=float)
+    out[np.asarray(where, dtype=int)] = values
+    if gone is not None:
+        out[gone] = np.nan
+    return out
 
 
 def _empty_trend(names, method, level, n, p, t, used, notes) -> TrendResult:

@@ -71,6 +71,7 @@ from research.core.warnings import (
     ExactFitInferenceWarning,
     NoComparisonUnitsWarning,
     SingleTreatedUnitWarning,
+    SmallGroupsWarning,
     StaggeredWarning,
     TreatedFirstPeriodWarning,
 )
@@ -656,6 +657,14 @@ def _as_time(v: float, times: list[Any]) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+def _time_label(value: float, times: list[Any]) -> Any:
+    """A cohort ``value`` as the data's own time label (2021 rather than 2021.0)."""
+    for t in times:
+        if float(t) == value:
+            return t
+    return int(value) if float(value).is_integer() else value
+
+
 def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data columns plus keyword-only options
     data: pl.DataFrame,
     *,
@@ -720,7 +729,11 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
         influence function is zero up to rounding, so its ``se`` and interval are NaN, not
         zero, and it is left out of the pre-trend Wald test);
         :class:`~research.core.warnings.SingleTreatedUnitWarning` (one treated unit: its
-        standard errors understate the uncertainty; use a placebo-in-space comparison).
+        standard errors understate the uncertainty; use a placebo-in-space comparison);
+        :class:`~research.core.warnings.SmallGroupsWarning` (cohorts, or the never-treated
+        as group 0, with fewer than ``len(covariates) + 5`` units, the limit at which R
+        ``did``'s ``pre_process_did`` warns; a lone treated unit is said by the warning
+        before).
 
     Raises
     ------
@@ -859,6 +872,25 @@ def group_time_att(  # noqa: C901, PLR0913 - a documented estimator: data column
             SingleTreatedUnitWarning(
                 "Only one treated unit: the influence-function standard errors and the "
                 "multiplier bootstrap do not reflect the treated unit's own variability."
+            )
+        )
+    # R did's pre-processing warns about groups (cohorts, and the never-treated as 0) with
+    # fewer than (number of covariates + 5) units: their ATT(g,t) and influence-function
+    # standard errors rest on a handful of draws (one comparison unit: the SEs carry none of
+    # its own variability). A lone treated unit is said by SingleTreatedUnitWarning above.
+    sizes = {float(g): int((g_unit == g).sum()) for g in np.unique(g_unit)}
+    needed = xs.shape[2] + 5
+    lone = int((g_unit > 0).sum()) == 1
+    small = [g for g, k in sizes.items() if k < needed and not (lone and g > 0)]
+    if small:
+        named = [0 if g == 0 else _time_label(g, times) for g in sorted(small)]
+        warns.append(
+            SmallGroupsWarning(
+                f"Groups with fewer than {needed} units (0 = never treated): "
+                f"{', '.join(map(str, named))}; their estimates and standard errors rest on "
+                "few units.",
+                groups=named,
+                min_units=needed,
             )
         )
     never = (g_unit == 0).any()
