@@ -151,7 +151,8 @@ def test_staggered_returns_its_warnings_in_the_result_not_issued():
         warnings.simplefilter("error", PilotbenchWarning)
         res = group_time_att(early, unit="id", time="t", outcome="y", cohort="g")
         agg = res.aggregate("group")
-    assert [w.code for w in res.warnings] == ["treated-first-period"]
+    # and the cohorts left with fewer than 5 units (R did's rule) are named
+    assert [w.code for w in res.warnings] == ["treated-first-period", "small-groups"]
     assert res.warnings[0].values == {"n_units": 1}
     assert all(isinstance(w, PilotbenchWarning) for w in agg.warnings)
 
