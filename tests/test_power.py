@@ -1078,3 +1078,97 @@ def test_exact_mde_of_an_increase_with_overdispersion_is_bounded_and_phi_near_on
         5.0, 1 / near.mde_rate_ratio, 3, 3,
         brute=lambda rrs: exact_conditional_power(5.0, [1 / r for r in rrs], 3, 3),
     )  # fmt: skip
+
+
+def test_exact_test_with_a_u_shaped_null_rejects_tails_not_its_trough():
+    """Review finding: with shapes below 1 (0.6 events a year, phi = 3: shapes 0.9 and 0.9)
+    the beta-binomial null is U-shaped, and minimum likelihood rejected the even splits, the
+    outcomes that show no change (ExactShareTest(1.0, 3, 3, 5.0) rejected 10 of 20). The
+    central p-value (Fay 2010) rejects only the tails; checked against scipy's betabinom."""
+    from research.stats._exact_test import ExactShareTest
+
+    t = ExactShareTest(1.0, 3, 3, 5.0, 0.05)
+    assert t.acceptance(20).tolist() == list(range(21))  # tails of 0.075 each: none rejected
+    t = ExactShareTest(0.6, 3, 3, 3.0, 0.05)
+    n = 200
+    x = np.arange(n + 1)
+    pmf = stats.betabinom.pmf(x, n, 0.9, 0.9)
+    assert pmf[n // 2] < pmf[0]  # U-shaped
+    central = 2 * np.minimum(
+        stats.betabinom.cdf(x, n, 0.9, 0.9), stats.betabinom.sf(x - 1, n, 0.9, 0.9)
+    )
+    rejected = x[np.minimum(central, 1) <= 0.05]
+    assert rejected.tolist() == [0, 1, 2, 198, 199, 200]
+    np.testing.assert_array_equal(t.rejects(x, np.full(n + 1, n)), np.isin(x, rejected))
+    # the power (brute force with the same rule, tests/exact_power.py) and its size
+    rrs = [1.0, 0.5, 0.05]
+    ours = [power_at(rr, 0.6, overdispersion=3.0, inference="exact") for rr in rrs]
+    np.testing.assert_allclose(ours, exact_nb1_power(0.6, rrs, 3, 3, 3.0), rtol=1e-7, atol=1e-12)
+    assert ours[0] <= 0.05
+
+
+def test_exact_power_never_falls_as_the_drop_grows_under_heavy_overdispersion():
+    """Review finding: at phi = 100 (10 events a year) the power curve fell from 2.8 % at no
+    effect to 0.2 % at a 95 % drop, as the trough was rejected. Now no drop is detectable and
+    no point of the curve exceeds the level."""
+    r = minimum_detectable_effect(10.0, overdispersion=100.0, inference="exact")
+    assert not r.detectable
+    assert r.curve["power"].max() <= 0.05
+
+
+def test_exact_refuses_an_overdispersion_that_spreads_the_total_beyond_its_range():
+    """Review finding: phi = 1e6 ran for minutes. The total (60 expected events, variance
+    6e7) passes 20 000 with probability far above 1e-9: "exact" asked for is refused with the
+    option named, "auto" answers with the score test."""
+    from research.stats._exact_test import within_reach
+
+    # Chernoff's bound against the tail summed from scipy (the bound is safe: never True
+    # where the tail exceeds 1e-9)
+    for mu, phi in ((60.0, 1e6), (60.0, 100.0), (19_000.0, 1.0), (18_000.0, 3.0), (500.0, 30.0)):
+        r = mu / (phi - 1) if phi > 1 else None
+        tail = stats.poisson.sf(19_999, mu) if r is None else stats.nbinom.sf(19_999, r, 1 / phi)
+        assert not (within_reach(mu, 1.0, phi) and tail > 1e-9), (mu, phi, tail)
+    assert within_reach(60.0, 1.0, 100.0) and not within_reach(60.0, 1.0, 1e6)
+    with pytest.raises(ArgumentError, match="overdispersion"):
+        minimum_detectable_effect(10.0, overdispersion=1e6, inference="exact")
+    with pytest.raises(ArgumentError, match="overdispersion"):
+        power_at(0.5, 10.0, overdispersion=1e6, inference="exact")
+    assert minimum_detectable_effect(10.0, overdispersion=1e6).inference == "score"
+    # an increase beyond reach is refused for "exact", while the decrease is answered
+    with pytest.raises(ArgumentError, match="rate ratio 2.5 "):
+        power_at(2.5, 2000.0, inference="exact")  # 21 000 expected events
+    assert power_at(0.98, 2000.0, inference="exact") > 0.05
+
+
+def test_extreme_and_mistyped_design_inputs_get_a_clear_answer():
+    """Review findings: overdispersion=inf raised a TypeError-like warning mess, baselines of
+    1e308 and 5e-324 overflowed with RuntimeWarnings, np.int64 years were refused while True
+    was taken as 1 year, and a 1e-300 rate ratio was called non-positive (1 - (1 - RR)
+    rounds to 0). Each is now an ArgumentError naming the input, or the limit's answer."""
+    import warnings
+
+    for kw, words in (
+        (dict(overdispersion=float("inf")), "finite number >= 1; got inf"),
+        (dict(overdispersion=True), "overdispersion"),
+        (dict(years_pre=True), "years_pre must be a whole number"),
+        (dict(n_control=True), "n_control must be a whole number"),
+    ):
+        with pytest.raises(ArgumentError, match=words):
+            minimum_detectable_effect(10.0, **kw)
+    with pytest.raises(ArgumentError, match="1e\\+308 events a year .* check the unit"):
+        minimum_detectable_effect(1e308)
+    with pytest.raises(ArgumentError, match="baseline_count holds an infinite value"):
+        minimum_detectable_effect(baseline_rate=1e308, population=1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        tiny = minimum_detectable_effect(5e-324)
+        assert not tiny.detectable
+        assert minimum_detectable_effect(5e-324, inference="score").detectable is False
+        # NumPy integers are whole numbers: the same answer as Python's
+        same = minimum_detectable_effect(10.0, years_pre=np.int64(3), n_control=np.int64(20))
+        assert same.mde_rate_ratio == minimum_detectable_effect(10.0, n_control=20).mde_rate_ratio
+        # the limits of the rate ratio: a complete drop, and a rise beyond any count
+        assert power_at(1e-300, 5.0) == pytest.approx(power_at(1e-12, 5.0), abs=1e-12)
+        score = power_at(1e-300, 5.0, inference="score")
+        assert score == pytest.approx(power_at(1e-12, 5.0, inference="score"), abs=1e-9)
+        assert power_at(1e300, 5.0) == 1.0

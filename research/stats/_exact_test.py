@@ -14,9 +14,12 @@ the count after the start is
 The test rejects no effect at level ``alpha`` when the two-sided p-value under the null
 distribution (``RR = 1``) is at most ``alpha``, the p-value being the probability of the
 outcomes no more likely than the one observed ("minimum likelihood", as R's ``binom.test``
-and :func:`scipy.stats.binomtest`, with the same relative tolerance ``1e-7`` for ties). Its
-size is at most ``alpha`` for every baseline. Its power at ``RR`` sums the rejection region
-over the conditional distribution and the total's (Poisson, or negative binomial with mean
+and :func:`scipy.stats.binomtest`, with the same relative tolerance ``1e-7`` for ties). A null
+distribution that is not unimodal (a U-shaped beta-binomial, both shapes below 1) takes the
+central p-value instead, twice the smaller tail (Fay 2010): minimum likelihood would reject the
+outcomes in its trough, which show no change. Its size is at most ``alpha`` for every
+baseline. Its power at ``RR`` sums the rejection region over the conditional distribution and
+the total's (Poisson, or negative binomial with mean
 ``mu`` and variance ``phi mu``): exact, no normal approximation, no simulation.
 
 References
@@ -25,6 +28,8 @@ Przyborowski, J. and Wilenski, H. (1940). Homogeneity of results in testing samp
 Poisson series. *Biometrika* 31(3/4), 313-323.
 Gu, K., Ng, H. K. T., Tang, M. L. and Schucany, W. R. (2008). Testing the ratio of two Poisson
 rates. *Biometrical Journal* 50(2), 283-298.
+Fay, M. P. (2010). Two-sided exact tests and matching confidence intervals for discrete data.
+*The R Journal* 2(1), 53-58.
 """
 
 from __future__ import annotations
@@ -34,11 +39,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["MAX_EVENTS", "ExactShareTest"]
+__all__ = ["MAX_EVENTS", "ExactShareTest", "within_reach"]
 
-#: Largest total the exact power sums over (expected events in both periods plus a margin):
-#: beyond it the normal approximation of the score test is accurate and the sums are slow.
+#: Largest total the exact power sums over: the distribution of the total over both periods
+#: must hold all but ``1e-9`` below it (:func:`within_reach`). Beyond it the normal
+#: approximation of the score test is accurate and the sums are slow.
 MAX_EVENTS = 20_000
+
+#: Share of the totals' distribution the sums may leave out above their range.
+_TAIL = 1e-9
 
 #: Totals up to which the null distribution is computed over every outcome ``0 .. n``.
 _FULL_RANGE = 100
@@ -50,6 +59,10 @@ _WIDENINGS = 3
 #: regions over their range of totals stays below this (memory: a few arrays of this size).
 _CHUNK_BUDGET = 2_000_000
 
+#: Outcomes whose log binomial coefficients one test keeps (16 bytes each): past it the
+#: cache starts again, so a test held by :func:`functools.lru_cache` stays near 50 MB.
+_CACHE_CELLS = 3_000_000
+
 #: Relative tolerance of "no more likely than the observed" (R's binom.test, scipy's binomtest).
 _REL_TOL = 1 + 1e-7
 
@@ -57,6 +70,74 @@ _REL_TOL = 1 + 1e-7
 def _log_choose(n: np.ndarray | int, x: np.ndarray) -> np.ndarray:
     """Log of the binomial coefficient ``n choose x``, elementwise."""
     return special.gammaln(n + 1) - special.gammaln(x + 1) - special.gammaln(n - x + 1)
+
+
+def within_reach(baseline: np.ndarray | float, years: float, phi: float) -> np.ndarray:
+    """Whether the total over both periods stays within :data:`MAX_EVENTS` (all but 1e-9).
+
+    Parameters
+    ----------
+    baseline
+        Expected events a year, shape (n,) (or a scalar).
+    years
+        Years the total spans (``T0 + T1 RR`` at a rate ratio ``RR``).
+    phi
+        Over-dispersion: the total is Poisson (``phi = 1``) or negative binomial with mean
+        ``mu = baseline x years`` and variance ``phi mu``.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape like ``baseline``
+        Whether Chernoff's bound on ``P(total >= MAX_EVENTS)`` is at most ``1e-9`` (the bound
+        is above the tail, so an answer of True is safe). A large over-dispersion spreads a few
+        expected events over many thousands: ``phi = 1e6`` with 60 expected events is out.
+
+    Examples
+    --------
+    >>> within_reach(np.array([10.0, 10.0, 5000.0]), 6.0, 1.0).tolist()
+    [True, True, False]
+    >>> within_reach(10.0, 6.0, 1e6).tolist()
+    False
+    """
+    mu = np.asarray(baseline, dtype=float) * years
+    x = float(MAX_EVENTS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if phi == 1.0:  # Poisson: exp(-mu) (e mu / x)^x
+            log_bound = x - mu + x * np.log(mu / x)
+        else:  # NB with r = mu / (phi - 1), success probability p = 1 / phi, q = 1 - p
+            r = mu / (phi - 1.0)
+            q = -np.expm1(-np.log(phi))
+            log_bound = x * np.log(q * (x + r) / x) + r * (np.log(x + r) - np.log(r) - np.log(phi))
+    return (mu < x) & (log_bound <= np.log(_TAIL))
+
+
+def _unimodal(f: np.ndarray) -> bool:
+    """Whether probabilities ``f`` rise to one peak and then fall (ties to ``1e-7``)."""
+    top = int(np.argmax(f))
+    return bool(
+        np.all(f[1 : top + 1] * _REL_TOL >= f[:top])
+        and np.all(f[top + 1 :] <= f[top:-1] * _REL_TOL)
+    )
+
+
+def _p_values(f: np.ndarray) -> np.ndarray:
+    """Two-sided p-value of every outcome of a null distribution ``f`` over ``lo .. hi``.
+
+    The minimum-likelihood p-value (the probability of the outcomes no more likely than the
+    observed) when ``f`` is unimodal; otherwise the central one (twice the smaller tail,
+    at most 1). A U-shaped null (a beta-binomial whose shapes are both below 1: counts so
+    over-dispersed that all events in one period are the likeliest split) makes the central
+    outcomes the least likely, and minimum likelihood would reject exactly the outcomes
+    that show no change (Fay 2010, section 2, on when the two rules part).
+    """
+    if _unimodal(f):
+        order = np.sort(f)
+        cum = np.cumsum(order)
+        idx = np.searchsorted(order, f * _REL_TOL, side="right") - 1
+        return np.minimum(cum[idx], 1.0)
+    below = np.cumsum(f)
+    above = np.cumsum(f[::-1])[::-1]
+    return np.minimum(2.0 * np.minimum(below, above), 1.0)
 
 
 @dataclass
@@ -80,8 +161,9 @@ class ExactShareTest:
     years_post: int
     phi: float
     alpha: float
-    _accept: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _cells: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _accept: dict[int, np.ndarray | tuple[int, int]] = field(default_factory=dict, repr=False)
+    _cells: dict[int, tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=dict, repr=False)
+    _cached_cells: int = field(default=0, repr=False)
 
     def _shape(self, rr: np.ndarray) -> tuple[np.ndarray, float]:
         """Beta-binomial shapes (after, before) of the NB1 split at rate ratios ``rr``."""
@@ -130,6 +212,8 @@ class ExactShareTest:
         [1, 2, 3, 4, 5]
         """
         got = self._accept.get(n)
+        if isinstance(got, tuple):
+            return np.arange(got[0], got[1] + 1)
         if got is None:
             if n == 0:  # no events: no test
                 got = np.zeros(1, dtype=np.int64)
@@ -141,12 +225,11 @@ class ExactShareTest:
                     lo, hi = 0, n
                     x = np.arange(n + 1, dtype=float)
                     f0 = np.exp(self._log_conditional(x, n, np.ones((1, 1)), _log_choose(n, x))[0])
-                order = np.sort(f0)
-                cum = np.cumsum(order)
-                idx = np.searchsorted(order, f0 * _REL_TOL, side="right") - 1
-                p = np.minimum(cum[idx], 1.0)
-                got = np.flatnonzero(p > self.alpha * _REL_TOL) + lo
-            self._accept[n] = got
+                got = np.flatnonzero(_p_values(f0) > self.alpha * _REL_TOL) + lo
+            # an interval (as it is for a unimodal null and for central p-values) is kept
+            # as its ends: a few bytes, not 8 per outcome
+            contiguous = got.size > 0 and got[-1] - got[0] + 1 == got.size
+            self._accept[n] = (int(got[0]), int(got[-1])) if contiguous else got
         return got
 
     def rejects(self, after: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -169,7 +252,8 @@ class ExactShareTest:
         """The range of totals to sum over and their probabilities, shape (m, k).
 
         The range is the means +- 10 standard deviations (and 15 events), widened until it
-        holds all but ``1e-9`` of every rate ratio's distribution (at most three times).
+        holds all but ``1e-9`` of every rate ratio's distribution (at most three times, and
+        never above :data:`MAX_EVENTS`: :func:`within_reach` tells whether that suffices).
         """
         lo, hi = self._span(rr)
         mu = self.baseline * (self.years_pre + self.years_post * rr)
@@ -185,16 +269,32 @@ class ExactShareTest:
                     - r * np.log(self.phi) + n * np.log1p(-1.0 / self.phi)
                 )  # fmt: skip
             pn = np.exp(log_p)
-            if attempt == _WIDENINGS or np.all(pn.sum(axis=1) >= 1.0 - 1e-9):
+            complete = np.all(pn.sum(axis=1) >= 1.0 - _TAIL)
+            if attempt == _WIDENINGS or complete or (lo == 0 and hi >= MAX_EVENTS):
                 return np.arange(lo, hi + 1), pn
-            lo, hi = max(0, lo - (hi - lo)), hi + (hi - lo)
+            lo, hi = max(0, lo - (hi - lo)), min(MAX_EVENTS, hi + (hi - lo))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _span(self, rr: np.ndarray) -> tuple[int, int]:
         """The totals within 10 standard deviations (and 15 events) of the means at ``rr``."""
         mu = self.baseline * (self.years_pre + self.years_post * rr)
         sd = np.sqrt(self.phi * mu)
-        return max(0, int(np.min(mu - 10.0 * sd)) - 15), int(np.max(mu + 10.0 * sd)) + 15
+        lo = max(0, int(np.min(mu - 10.0 * sd)) - 15)
+        return min(lo, MAX_EVENTS), min(MAX_EVENTS, int(np.max(mu + 10.0 * sd)) + 15)
+
+    def _cells_per_total(self, n: np.ndarray) -> np.ndarray:
+        """About how many outcomes :meth:`_test_cells` holds for totals ``n`` (memory budget).
+
+        Four null standard deviations of the split (the beta-binomial's inflated by
+        ``(s + n) / (s + 1)``), at most half the outcomes (the smaller of a region and its
+        complement is summed), and 10.
+        """
+        pi = self.years_post / (self.years_pre + self.years_post)
+        var = n * pi * (1.0 - pi)
+        if self.phi != 1.0:
+            s = self.baseline * (self.years_pre + self.years_post) / (self.phi - 1.0)
+            var = var * (s + n) / (s + 1.0)
+        return np.minimum(4.0 * np.sqrt(var), (n + 1.0) / 2.0) + 10.0
 
     def power(self, rr: np.ndarray) -> np.ndarray:
         """Probability of rejecting at true rate ratios ``rr`` (1-D), shape like ``rr``.
@@ -212,17 +312,14 @@ class ExactShareTest:
         order = np.argsort(rr)
         # each rate ratio's range of totals (mu rises with rr, so a group's range runs from
         # its first's lowest total to its last's highest)
-        mu = self.baseline * (self.years_pre + self.years_post * rr[order])
-        sd = np.sqrt(self.phi * mu)
-        lows = np.maximum(0, (mu - 10.0 * sd).astype(int) - 15).tolist()
-        highs = ((mu + 10.0 * sd).astype(int) + 15).tolist()
+        spans = [self._span(rr[order][i : i + 1]) for i in range(rr.size)]
         start = 0
         while start < rr.size:  # rate ratios in groups whose totals overlap, memory bounded
             stop = start + 1
             while stop < rr.size:
-                lo, hi = lows[start], highs[stop]
-                # about 2 sqrt(n) outcomes accepted per total n
-                if (hi - lo) * (2.0 * hi**0.5 + 10.0) * (stop + 1 - start) > _CHUNK_BUDGET:
+                lo, hi = spans[start][0], spans[stop][1]
+                cells = self._cells_per_total(np.array([float(hi)]))[0] * (hi - lo + 1)
+                if cells * (stop + 1 - start) > _CHUNK_BUDGET:
                     break
                 stop += 1
             idx = order[start:stop]
@@ -233,27 +330,39 @@ class ExactShareTest:
     def _power_of(self, rr: np.ndarray) -> np.ndarray:
         """:meth:`power` at rate ratios whose totals are summed over one range."""
         n_range, pn = self._totals(rr)
-        parts = [self._accepted_cells(int(n)) for n in n_range]
+        parts = [self._test_cells(int(n)) for n in n_range]
         sizes = np.array([c[0].size for c in parts])
         x = np.concatenate([c[0] for c in parts])
         coef = np.concatenate([c[1] for c in parts])
+        rejected_cells = np.array([c[2] for c in parts])
         n = np.repeat(n_range.astype(float), sizes)
-        # P(after = x | total n) at each rate ratio, summed over each total's acceptance region
-        cond = np.exp(self._log_conditional(x, n, rr[:, None], coef))
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        accepted_given_n = np.add.reduceat(cond, np.minimum(starts, max(x.size - 1, 0)), axis=1)
-        accepted_given_n = np.where(sizes > 0, accepted_given_n, 0.0) if x.size else 0.0
-        accepted = np.sum(pn * accepted_given_n, axis=1)
-        return np.clip(pn.sum(axis=1) - accepted, 0.0, 1.0)
+        # P(after = x | total n) at each rate ratio, summed over each total's cells
+        summed = np.zeros((rr.size, sizes.size))
+        if x.size:
+            cond = np.exp(self._log_conditional(x, n, rr[:, None], coef))
+            starts = np.minimum(np.concatenate([[0], np.cumsum(sizes)[:-1]]), x.size - 1)
+            summed = np.where(sizes > 0, np.add.reduceat(cond, starts, axis=1), 0.0)
+        rejected_given_n = np.where(rejected_cells, summed, 1.0 - summed)
+        return np.clip(np.sum(pn * rejected_given_n, axis=1), 0.0, 1.0)
 
-    def _accepted_cells(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The acceptance region of total ``n`` as floats, with its log binomial coefficients.
+    def _test_cells(self, n: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """The smaller of total ``n``'s acceptance and rejection regions, as floats.
 
-        A total of 0 (no events, no test) accepts its one outcome.
+        Returns the outcomes, their log binomial coefficients and whether they are the
+        rejection region. A total of 0 (no events, no test) rejects nothing.
         """
         got = self._cells.get(n)
         if got is None:
-            x = self.acceptance(n).astype(float)
-            got = (x, _log_choose(n, x))
+            if self._cached_cells > _CACHE_CELLS:  # memory bounded: start again
+                self._cells.clear()
+                self._cached_cells = 0
+            accepted = self.acceptance(n)
+            rejecting = 2 * accepted.size > n + 1
+            if rejecting:
+                x = np.setdiff1d(np.arange(n + 1), accepted).astype(float)
+            else:
+                x = accepted.astype(float)
+            got = (x, _log_choose(n, x), rejecting)
             self._cells[n] = got
+            self._cached_cells += x.size
         return got

@@ -189,7 +189,7 @@ from research.core.errors import ArgumentError
 from research.core.i18n import load_catalogue
 
 from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
-from ._exact_test import MAX_EVENTS, ExactShareTest
+from ._exact_test import MAX_EVENTS, ExactShareTest, within_reach
 from ._resampling import at_least_as_extreme, random_generator
 from .identification import check_keywords
 
@@ -229,6 +229,10 @@ _SIZE_TOLERANCE = 1.25
 #: percentage point (e.g. 100 events a year over 3 + 3 years: 21.9 % and 21.6 %) and the
 #: exact sums take longer than a report should wait.
 _EXACT_AUTO_EVENTS = 600.0
+
+#: Largest baseline (expected events a year) taken: Sweden records some 1.5 million offences
+#: a year in all; a billion in one area is a unit mistake (and 1e308 overflowed to inf).
+_MAX_BASELINE = 1e9
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,13 +380,17 @@ class _Model:
         """Var of the estimate at a true measured log rate ratio ``delta`` (shape (n, m))."""
         b = self.b[:, None]
         rr = np.exp(delta)
-        if self.estimator == "did_poisson":
-            C = self.C[:, None]
-            with np.errstate(divide="ignore"):
+        # a baseline near the smallest float (5e-324) has an infinite variance: no power
+        with np.errstate(divide="ignore", over="ignore"):
+            if self.estimator == "did_poisson":
+                C = self.C[:, None]
                 ctrl = 1.0 / (C * self.years_pre) + 1.0 / (C * self.years_post)
-            return self.phi * (1.0 / (b * self.years_pre) + 1.0 / (b * self.years_post * rr) + ctrl)
-        unit = _its_unit_var(self.years_pre, self.years_post, rr, self.its_slope, self.its_shifts)
-        return self.phi * unit / b
+                treated = 1.0 / (b * self.years_pre) + 1.0 / (b * self.years_post * rr)
+                return self.phi * (treated + ctrl)
+            unit = _its_unit_var(
+                self.years_pre, self.years_post, rr, self.its_slope, self.its_shifts
+            )
+            return self.phi * unit / b
 
     def score_moments(self, delta: np.ndarray) -> tuple[np.ndarray, ...]:
         """``|pi_T - pi_C|``, ``SE0`` and ``SE1`` of the score test (module notes), shape (n, m).
@@ -393,14 +401,17 @@ class _Model:
         b, C = self.b[:, None], self.C[:, None]
         t0, t1 = float(self.years_pre), float(self.years_post)
         rr = np.exp(delta)
-        n_t = b * (t0 + t1 * rr) / self.phi
-        inv_n_c = self.phi / (C * (t0 + t1))  # 0 for an unlimited pool
-        pi_t = t1 * rr / (t0 + t1 * rr)
-        pi_c = t1 / (t0 + t1)
-        w_t = n_t * inv_n_c / (1.0 + n_t * inv_n_c)  # n_T / (n_T + n_C)
-        pooled = pi_c + w_t * (pi_t - pi_c)
-        se0 = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_t + inv_n_c))
-        se1 = np.sqrt(pi_t * (1.0 - pi_t) / n_t + pi_c * (1.0 - pi_c) * inv_n_c)
+        # extreme inputs give infinite standard errors (no power) or zero ones (full power)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            n_t = b * (t0 + t1 * rr) / self.phi
+            inv_n_c = self.phi / (C * (t0 + t1))  # 0 for an unlimited pool
+            pi_t = t1 * rr / (t0 + t1 * rr)
+            pi_t = np.where(np.isinf(rr), 1.0, pi_t)
+            pi_c = t1 / (t0 + t1)
+            w_t = np.where(inv_n_c == 0, 0.0, n_t * inv_n_c / (1.0 + n_t * inv_n_c))
+            pooled = pi_c + w_t * (pi_t - pi_c)
+            se0 = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_t + inv_n_c))
+            se1 = np.sqrt(pi_t * (1.0 - pi_t) / n_t + pi_c * (1.0 - pi_c) * inv_n_c)
         return np.abs(pi_t - pi_c), se0, se1
 
     def var_placebo(self) -> np.ndarray:
@@ -488,7 +499,7 @@ def _exact(model: _Model, i: int, alpha: float) -> ExactShareTest:
     return _exact_test(float(model.b[i]), model.years_pre, model.years_post, model.phi, alpha)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=16)
 def _exact_test(b: float, years_pre: int, years_post: int, phi: float, alpha: float) -> Any:
     """One :class:`ExactShareTest` per design (its rejection regions computed once).
 
@@ -517,15 +528,15 @@ def _solve_mde_exact(
     (increases only while the expected total stays within
     :data:`research.stats._exact_test.MAX_EVENTS`; a block of 100 reached totals of some 170
     times the baseline and built their acceptance regions: 142 s and 4.8 GB at b = 2.5,
-    phi = 2, an increase), then on three finer grids of 200 steps
+    phi = 2, an increase), then on four finer grids of 25 steps
     within the bracket (the power is smooth in the effect but need not be monotone).
     """
     out = np.full(rows.size, np.nan)
     grid = np.linspace(0.0, _L_MAX, 201)[1:]
     for k, i in enumerate(rows):
         test = _exact(model, int(i), alpha)
-        total = model.b[i] * (model.years_pre + model.years_post * np.exp(sign * grid))
-        Ls = grid[total <= MAX_EVENTS]
+        years = model.years_pre + model.years_post * np.exp(sign * grid)
+        Ls = grid[within_reach(model.b[i], years, model.phi)]
         hit, prev = None, 0.0
         for block in np.array_split(Ls, max(1, Ls.size // 8)):
             pw = test.power(np.exp(sign * block))
@@ -538,10 +549,10 @@ def _solve_mde_exact(
             prev = float(block[-1])
         if hit is None:
             continue
-        # the first crossing within the bracket, on ever finer grids (0.04 -> 5e-9)
+        # the first crossing within the bracket, on ever finer grids (0.04 -> 1e-7)
         lo, hi = prev, hit
-        for _ in range(3):
-            fine = np.linspace(lo, hi, 201)[1:]
+        for _ in range(4):
+            fine = np.linspace(lo, hi, 26)[1:]
             j = int(np.flatnonzero(test.power(np.exp(sign * fine)) >= power)[0])
             lo, hi = (float(fine[j - 1]) if j > 0 else lo), float(fine[j])
         out[k] = hi
@@ -558,12 +569,21 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
     if inference in ("exact", "exact/score"):
         out = _power(model, delta, alpha, "score")
         for i in _exact_rows(model):
-            out[i] = _exact(model, int(i), alpha).power(np.exp(delta[i]))
+            rr = np.exp(delta[i])
+            # beyond MAX_EVENTS (a curve's large increases) the score test's normal
+            # approximation is accurate: its power stands
+            ok = within_reach(model.b[i], model.years_pre + model.years_post * rr, model.phi)
+            out[i, ok] = _exact(model, int(i), alpha).power(rr[ok])
         return out
     if inference == "score":
         diff, se0, se1 = model.score_moments(delta)
         z = _z(1 - alpha / 2)
-        return norm_cdf((diff - z * se0) / se1) + norm_cdf((-diff - z * se0) / se1)
+        # se1 = 0 (a rise beyond any count): +-inf, a certain rejection or none; infinite
+        # standard errors (a baseline of 5e-324 events) give inf / inf: no power
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up, down = (diff - z * se0) / se1, (-diff - z * se0) / se1
+        up, down = np.where(np.isnan(up), -np.inf, up), np.where(np.isnan(down), -np.inf, down)
+        return norm_cdf(up) + norm_cdf(down)
     se1 = np.sqrt(model.var(delta))
     if inference == "wald":
         z = _z(1 - alpha / 2)
@@ -889,12 +909,17 @@ def _baseline(baseline_count, baseline_rate, population, per) -> tuple[np.ndarra
         p, k2 = _as_array(population, "population")
         _check_finite(r, "baseline_rate")
         _check_finite(p, "population")
-        b = r * p / float(per)
+        with np.errstate(over="ignore"):  # an overflow is refused below, by name
+            b = r * p / float(per)
         kind = "series" if "series" in (k1, k2) else ("array" if b.ndim else "scalar")
     b = np.atleast_1d(b).astype(float)
     _check_finite(b, "baseline_count")  # given, or a rate times a population that overflowed
     if np.any(b[~np.isnan(b)] < 0):
         en, sv = _TEXTS.both("baseline_negative")
+        raise ArgumentError(en, sv=sv)
+    if np.any(b[~np.isnan(b)] > _MAX_BASELINE):
+        big = float(np.nanmax(b))
+        en, sv = _TEXTS.both("baseline_too_large", value=big, limit=_MAX_BASELINE)
         raise ArgumentError(en, sv=sv)
     return b, kind
 
@@ -907,6 +932,11 @@ def _check_levels(alpha: Any, power: Any) -> None:
     if power <= alpha:
         en, sv = _TEXTS.both("power_not_above_alpha", power=power, alpha=alpha)
         raise ArgumentError(en, sv=sv)
+
+
+def _whole(v: Any) -> bool:
+    """Whether ``v`` is a whole number (a Python or NumPy integer, not a bool)."""
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
 
 def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
@@ -925,16 +955,19 @@ def _settings(  # noqa: PLR0913 - the MDE's resolved settings passed explicitly
             raise ArgumentError(en, sv=sv)
     _check_levels(alpha, power)
     for v, name in ((years_pre, "years_pre"), (years_post, "years_post")):
-        if not (isinstance(v, int) and v >= 1):
+        if not (_whole(v) and v >= 1):
             en, sv = _TEXTS.both("years_not_whole", name=name, value=v)
             raise ArgumentError(en, sv=sv)
     if estimator == "its" and years_pre < 2:
         en, sv = _TEXTS.both("its_years_pre")
         raise ArgumentError(en, sv=sv)
-    if not (isinstance(overdispersion, int | float) and overdispersion >= 1):
+    if isinstance(overdispersion, bool) or not (
+        isinstance(overdispersion, int | float) and math.isfinite(overdispersion)
+        and overdispersion >= 1
+    ):  # fmt: skip
         en, sv = _TEXTS.both("overdispersion", value=overdispersion)
         raise ArgumentError(en, sv=sv)
-    if n_control is not None and not (isinstance(n_control, int) and n_control >= 1):
+    if n_control is not None and not (_whole(n_control) and n_control >= 1):
         en, sv = _TEXTS.both("n_control", value=n_control)
         raise ArgumentError(en, sv=sv)
     return _resolve_inference(inference, estimator, variance, n_control)
@@ -1010,19 +1043,26 @@ def _model(
                   its_shifts=its[1])  # fmt: skip
 
 
-def _check_exact(model: _Model, inference: str, auto: bool) -> tuple[str, _Model]:
+def _check_exact(
+    model: _Model, inference: str, auto: bool, rate_ratio: float = 1.0
+) -> tuple[str, _Model]:
     """The test used, and the model marking the baselines the exact test serves.
 
     ``"auto"``'s score test is exact for a baseline whose expected total over both periods
-    is at most ``_EXACT_AUTO_EVENTS`` against an unlimited comparison group (module notes):
-    ``"exact"`` when every baseline is, ``"exact/score"`` when some are. An ``"exact"``
-    asked for has its conditions checked: a known comparison share (an unlimited pool) and
-    totals it can sum over (:data:`research.stats._exact_test.MAX_EVENTS`).
+    is at most ``_EXACT_AUTO_EVENTS`` against an unlimited comparison group (module notes),
+    and whose total stays within :data:`research.stats._exact_test.MAX_EVENTS` at
+    ``rate_ratio`` (:func:`research.stats._exact_test.within_reach`: a large over-dispersion
+    spreads a few expected events over many thousands): ``"exact"`` when every baseline is,
+    ``"exact/score"`` when some are. An ``"exact"`` asked for has its conditions checked: a
+    known comparison share (an unlimited pool) and totals it can sum over.
     """
     unlimited = bool(np.all(np.isinf(model.C)))
     totals = model.b * (model.years_pre + model.years_post)
+    years = model.years_pre + model.years_post * max(1.0, rate_ratio)
+    reach = within_reach(np.where(model.b > 0, model.b, 0.0), years, model.phi)
     if auto and inference == "score":
-        few = ~(totals > _EXACT_AUTO_EVENTS)  # a missing baseline goes with them (no MDE)
+        # a missing baseline goes with them (no MDE)
+        few = ~(totals > _EXACT_AUTO_EVENTS) & (reach | ~(model.b > 0))
         if not unlimited or not few.any():
             return "score", model
         return ("exact" if few.all() else "exact/score"), replace(model, exact=few)
@@ -1034,6 +1074,12 @@ def _check_exact(model: _Model, inference: str, auto: bool) -> tuple[str, _Model
     total = float(np.nanmax(totals, initial=0.0))
     if total > MAX_EVENTS:
         en, sv = _TEXTS.both("exact_too_many", total=total, limit=MAX_EVENTS)
+        raise ArgumentError(en, sv=sv)
+    if not np.all(reach | ~(model.b > 0)):
+        en, sv = _TEXTS.both(
+            "exact_out_of_reach", phi=model.phi, rate_ratio=max(1.0, rate_ratio),
+            limit=MAX_EVENTS,
+        )  # fmt: skip
         raise ArgumentError(en, sv=sv)
     return inference, model
 
@@ -1509,11 +1555,13 @@ def power_at(
     )
     model = _model(b, n_control, k["control_count"], k["years_pre"], k["years_post"],
                    k["overdispersion"], estimator, its)  # fmt: skip
-    inference, model = _check_exact(model, inference, auto=k["inference"] == "auto")
-    rr_k = 1.0 - w * (1.0 - rate_ratio)
+    rr_k = (1.0 - w) + w * rate_ratio  # not 1 - w (1 - RR): exact for RR = 1e-300, w = 1
     if rr_k <= 0:
         en, sv = _TEXTS.both("measured_rate_ratio_not_positive")
         raise ArgumentError(en, sv=sv)
+    inference, model = _check_exact(
+        model, inference, auto=k["inference"] == "auto", rate_ratio=rr_k
+    )
     delta = math.log(rr_k)
     alpha = k["alpha"]
     if method == "analytic":
