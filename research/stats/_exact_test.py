@@ -195,13 +195,22 @@ class ExactShareTest:
         if n <= _FULL_RANGE:
             return 0, n
         pi = self.years_post / (self.years_pre + self.years_post)
+        half = 10.0 * np.sqrt(self._null_split_var(n)) + 10.0
+        return max(0, int(n * pi - half)), min(n, int(n * pi + half) + 1)
+
+    def _null_split_var(self, n: float) -> float:
+        """Variance of the count after the start given total ``n`` under no effect.
+
+        Binomial ``n pi (1 - pi)``; the beta-binomial's is inflated by ``(s + n) / (s + 1)``,
+        ``s`` the sum of its shapes.
+        """
+        pi = self.years_post / (self.years_pre + self.years_post)
         var = n * pi * (1.0 - pi)
         if self.phi != 1.0:
             a, b = self._shape(np.ones(1))
             s = float(a[0]) + b
             var *= (s + n) / (s + 1.0)
-        half = 10.0 * np.sqrt(var) + 10.0
-        return max(0, int(n * pi - half)), min(n, int(n * pi + half) + 1)
+        return var
 
     def acceptance(self, n: int) -> np.ndarray:
         """The outcomes ``x`` (events after the start, of ``n``) where the test does not reject.
@@ -275,26 +284,30 @@ class ExactShareTest:
             lo, hi = max(0, lo - (hi - lo)), min(MAX_EVENTS, hi + (hi - lo))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _span(self, rr: np.ndarray) -> tuple[int, int]:
-        """The totals within 10 standard deviations (and 15 events) of the means at ``rr``."""
+    def _bounds(self, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each rate ratio's lowest and highest total, each shaped like ``rr``.
+
+        The totals within 10 standard deviations (and 15 events) of its mean, at most
+        :data:`MAX_EVENTS`.
+        """
         mu = self.baseline * (self.years_pre + self.years_post * rr)
         sd = np.sqrt(self.phi * mu)
-        lo = max(0, int(np.min(mu - 10.0 * sd)) - 15)
-        return min(lo, MAX_EVENTS), min(MAX_EVENTS, int(np.max(mu + 10.0 * sd)) + 15)
+        lows = np.maximum(0, (mu - 10.0 * sd).astype(int) - 15)
+        highs = (mu + 10.0 * sd).astype(int) + 15
+        return np.minimum(lows, MAX_EVENTS), np.minimum(highs, MAX_EVENTS)
 
-    def _cells_per_total(self, n: np.ndarray) -> np.ndarray:
-        """About how many outcomes :meth:`_test_cells` holds for totals ``n`` (memory budget).
+    def _span(self, rr: np.ndarray) -> tuple[int, int]:
+        """The totals of :meth:`_bounds` over all of ``rr``: its lowest to its highest."""
+        lows, highs = self._bounds(rr)
+        return int(lows.min()), int(highs.max())
 
-        Four null standard deviations of the split (the beta-binomial's inflated by
-        ``(s + n) / (s + 1)``), at most half the outcomes (the smaller of a region and its
-        complement is summed), and 10.
+    def _cells_per_total(self, n: float) -> float:
+        """About how many outcomes :meth:`_test_cells` holds for total ``n`` (memory budget).
+
+        Four null standard deviations of the split, at most half the outcomes (the smaller
+        of a region and its complement is summed), and 10.
         """
-        pi = self.years_post / (self.years_pre + self.years_post)
-        var = n * pi * (1.0 - pi)
-        if self.phi != 1.0:
-            s = self.baseline * (self.years_pre + self.years_post) / (self.phi - 1.0)
-            var = var * (s + n) / (s + 1.0)
-        return np.minimum(4.0 * np.sqrt(var), (n + 1.0) / 2.0) + 10.0
+        return min(4.0 * float(np.sqrt(self._null_split_var(n))), (n + 1.0) / 2.0) + 10.0
 
     def power(self, rr: np.ndarray) -> np.ndarray:
         """Probability of rejecting at true rate ratios ``rr`` (1-D), shape like ``rr``.
@@ -312,13 +325,13 @@ class ExactShareTest:
         order = np.argsort(rr)
         # each rate ratio's range of totals (mu rises with rr, so a group's range runs from
         # its first's lowest total to its last's highest)
-        spans = [self._span(rr[order][i : i + 1]) for i in range(rr.size)]
+        lows, highs = (b.tolist() for b in self._bounds(rr[order]))
         start = 0
         while start < rr.size:  # rate ratios in groups whose totals overlap, memory bounded
             stop = start + 1
             while stop < rr.size:
-                lo, hi = spans[start][0], spans[stop][1]
-                cells = self._cells_per_total(np.array([float(hi)]))[0] * (hi - lo + 1)
+                lo, hi = lows[start], highs[stop]
+                cells = self._cells_per_total(float(hi)) * (hi - lo + 1)
                 if cells * (stop + 1 - start) > _CHUNK_BUDGET:
                     break
                 stop += 1
