@@ -14,17 +14,21 @@ import pytest
 from scipy import special
 
 import research.stats.glm as glm_mod
-from research.core.errors import ArgumentError, DesignError
+from research.core.errors import ArgumentError, DesignError, EstimationError
 from research.stats.glm import (
     cluster_covariance,
     fit_glm,
     fit_negbin,
+    nb2_alpha,
     separated_observations,
     unidentified_terms,
     zero_fitted,
 )
 
 REF = json.loads((Path(__file__).parent / "reference" / "glm_statsmodels.json").read_text())
+NB2 = json.loads(
+    (Path(__file__).parent / "reference" / "nb2_profile_statsmodels.json").read_text()
+)["cases"]
 X = np.array(REF["X"])
 OFF = np.array(REF["offset"])
 GROUPS = np.array(REF["groups"])
@@ -125,6 +129,62 @@ def test_negbin_without_overdispersion_is_poisson():
     assert fit.alpha == 1e-8 and fit.family == "negbin"
     np.testing.assert_allclose(fit.params, pois.params, atol=1e-9)
     np.testing.assert_allclose(fit.se, pois.se, rtol=1e-6)
+
+
+def _nb2_case(case):
+    t = np.asarray(case["years"], dtype=float)
+    X = np.column_stack([np.ones(t.size), t - t.mean()])
+    return X, np.asarray(case["counts"], dtype=float), np.log(case["exposures"])
+
+
+@pytest.mark.parametrize("name", sorted(NB2))
+def test_negbin_finds_the_global_maximum_of_a_two_peaked_profile(name):
+    """The profile likelihood falls away from the Poisson limit (negative score at alpha = 0)
+    and has an inside maximum: the ML estimate is the higher of the two, whichever it is,
+    as found on statsmodels' profile grid (its own Newton ends at the dip from most starts)."""
+    case = NB2[name]
+    assert case["score_at_zero_sign"] == -1 and len(case["local_maxima"]) == 1
+    X, y, off = _nb2_case(case)
+    alpha, beta = nb2_alpha(X, y, offset=off)
+    fit = fit_negbin(X, y, offset=off)
+    ml = case["ml"]
+    if ml["at_boundary"]:
+        assert case["local_maxima"][0][1] < case["poisson_llf"]
+        assert alpha == 0.0 and fit.alpha == 1e-8
+        np.testing.assert_allclose(beta, case["poisson_params"], rtol=1e-9)
+        assert fit.loglike == pytest.approx(case["poisson_llf"], abs=1e-6)
+        np.testing.assert_allclose(fit.se, case["poisson_bse"], rtol=1e-6)
+        return
+    assert ml["llf"] > case["poisson_llf"]
+    assert alpha == pytest.approx(ml["alpha"], rel=1e-6)
+    assert fit.alpha == alpha
+    np.testing.assert_allclose(beta, ml["params"], rtol=1e-6)
+    np.testing.assert_allclose(fit.params, ml["params"], rtol=1e-6)
+    assert fit.loglike == pytest.approx(ml["llf"], abs=1e-9)
+    np.testing.assert_allclose(fit.se, ml["glm_at_alpha_bse"], rtol=1e-6)
+
+
+def test_nb2_alpha_takes_the_poisson_start_and_checks_it():
+    case = NB2["bimodal_interior"]
+    X, y, off = _nb2_case(case)
+    alpha, _ = nb2_alpha(X, y, offset=off, start=np.array(case["poisson_params"]))
+    assert alpha == pytest.approx(case["ml"]["alpha"], rel=1e-6)
+    with pytest.raises(ArgumentError, match="start"):
+        nb2_alpha(X, y, offset=off, start=np.zeros(3))
+    with pytest.raises(ArgumentError, match="non-negative"):
+        nb2_alpha(X, -y, offset=off)
+    assert nb2_alpha(X, np.zeros(8), offset=off)[0] == 0.0
+
+
+def test_negbin_whose_likelihood_keeps_rising_is_an_estimation_error(monkeypatch):
+    # With a positive count the NB2 likelihood falls to -inf as alpha -> inf, so real data
+    # reach the grid's end only when it is set below the maximum, as here (alpha = 0.34).
+    monkeypatch.setattr(glm_mod, "_NB2_HIGH", -2.0)
+    X, y, off = _nb2_case(NB2["bimodal_interior"])
+    with pytest.raises(EstimationError, match=r"still increases at alpha = 0\.117 ") as e:
+        fit_negbin(X, y, offset=off)
+    assert "overdispersion='quasi'" in str(e.value)
+    assert "ökar fortfarande vid alpha = 0,117" in e.value.message("sv")
 
 
 def test_poisson_closed_form_two_groups():

@@ -513,6 +513,31 @@ def test_trend_negbin_at_poisson_boundary():
     np.testing.assert_allclose(t.coefficients["std_error"], c["poisson"]["bse"], rtol=1e-8)
 
 
+NB2_PROFILE = json.loads(
+    (Path(__file__).parent / "reference" / "nb2_profile_statsmodels.json").read_text()
+)["cases"]
+
+
+@pytest.mark.parametrize("name", sorted(NB2_PROFILE))
+def test_trend_negbin_takes_the_higher_of_two_likelihood_maxima(name):
+    # the score at alpha = 0 is negative in every case, so a test of its sign alone reports
+    # the Poisson fit; the profile has an inside maximum too, higher or lower than Poisson's
+    c = NB2_PROFILE[name]
+    assert c["score_at_zero_sign"] == -1
+    t = poisson_trend(c["counts"], c["exposures"], c["years"], overdispersion="negbin")
+    codes = [w.code for w in t.warnings]
+    if c["ml"]["at_boundary"]:
+        assert t.alpha == 0.0 and "negbin-no-overdispersion" in codes
+        np.testing.assert_allclose(t.coefficients["estimate"], c["poisson_params"], rtol=1e-8)
+        np.testing.assert_allclose(t.coefficients["std_error"], c["poisson_bse"], rtol=1e-7)
+        return
+    ref = c["ml"]
+    assert t.alpha == pytest.approx(ref["alpha"], rel=1e-6)
+    assert "negbin-no-overdispersion" not in codes and t.converged
+    np.testing.assert_allclose(t.coefficients["estimate"], ref["params"], rtol=1e-6)
+    np.testing.assert_allclose(t.coefficients["std_error"], ref["glm_at_alpha_bse"], rtol=1e-6)
+
+
 def test_trend_breaks_from_catalogue_objects_and_window():
     c = _case("break_2015")
     brk = SeriesBreak(

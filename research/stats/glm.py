@@ -11,7 +11,8 @@ Conventions (stated because packages differ):
 * ``scale="x2"`` (quasi-likelihood) multiplies the covariance by the Pearson chi-square over
   the residual degrees of freedom, as R's ``quasipoisson`` and statsmodels' ``scale="X2"``.
 * The negative binomial dispersion ``alpha`` (variance ``mu + alpha * mu**2``) is estimated by
-  maximum likelihood (profile likelihood, solved on the score equation); the coefficient
+  maximum likelihood: the global maximum of the profile likelihood, which can have two
+  (:func:`nb2_alpha`), with the Poisson limit ``alpha -> 0`` as a candidate; the coefficient
   covariance is the inverse expected information at the estimated ``alpha`` treated as known,
   as in R's ``MASS::glm.nb``.
 * The cluster-robust covariance is CR1: ``G/(G-1) * (N-1)/(N-K)`` times the sandwich. K
@@ -38,7 +39,11 @@ import numpy as np
 from scipy import linalg, special
 
 from research.core.errors import ArgumentError, DesignError, EstimationError
-from research.core.i18n import load_catalogue
+from research.core.fmt import format_number
+from research.core.i18n import Both, load_catalogue
+
+from ._nb2 import nb2_loglike as _nb_loglike
+from ._nb2 import nb2_theta_score
 
 __all__ = [
     "QUASI_SCALE_FLOOR",
@@ -48,6 +53,7 @@ __all__ = [
     "fit_glm",
     "fit_negbin",
     "is_exact_fit",
+    "nb2_alpha",
     "quasi_scale",
     "rounding_floor",
     "separated_observations",
@@ -192,19 +198,6 @@ def _check(X: np.ndarray, y: np.ndarray, offset: np.ndarray | None) -> tuple:
         en, sv = _ERRORS.both("rank_deficient", k=X.shape[1], rank=rank)
         raise DesignError(en, sv=sv)
     return X, y, off
-
-
-def _nb_loglike(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
-    theta = 1.0 / alpha
-    return float(
-        np.sum(
-            special.gammaln(y + theta)
-            - special.gammaln(theta)
-            - special.gammaln(y + 1.0)
-            + theta * np.log(theta / (theta + mu))
-            + special.xlogy(y, mu / (theta + mu))
-        )
-    )
 
 
 def _irls(
@@ -400,6 +393,161 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
     )  # fmt: skip
 
 
+#: The NB2 profile likelihood is searched on a grid of log(alpha) with this step
+#: (:func:`nb2_alpha`): from relative over-dispersion ``alpha·max(mu) = exp(_NB2_LOW)``,
+#: Poisson for any purpose, to ``alpha·mean(mu) = exp(_NB2_HIGH)`` or ``alpha =
+#: exp(_NB2_HIGH)``, whichever is larger, far beyond the over-dispersion of any count series.
+_NB2_STEP = 0.5
+_NB2_LOW, _NB2_HIGH = -10.0, 12.0
+
+
+def nb2_alpha(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-13,
+) -> tuple[float, np.ndarray]:
+    """Maximum likelihood NB2 dispersion: the global maximum of the profile likelihood.
+
+    The profile log-likelihood ``l(alpha) = max over beta of loglik(beta, alpha)`` need not
+    have a single maximum. It can fall away from the Poisson limit (``alpha -> 0``) and rise
+    again to a higher maximum further out, for example when a few large counts stand among
+    small ones. The sign of the score at ``alpha = 0`` (the usual test for "no
+    over-dispersion"), a root of the score equation between two fixed ends and Newton's
+    method from a moment estimate can each stop at the Poisson limit, at the dip between the
+    two maxima or at the lower maximum. So the profile is evaluated on a grid in
+    ``log(alpha)`` (step 0.5) that runs from no over-dispersion to far more than any count
+    series shows, the best grid point is compared with the Poisson limit, and the score
+    equation is solved by Brent's method between the grid points either side of it.
+
+    Parameters
+    ----------
+    X, y, offset
+        Design ``(n, k)`` of full column rank, non-negative counts ``(n,)`` and an optional
+        offset ``(n,)`` (log exposure), as :func:`fit_glm`.
+    start
+        The Poisson fit's coefficients ``(k,)`` if the caller has them; fitted otherwise.
+    max_iter, tol
+        IRLS settings of the fit at each ``alpha``, as :func:`fit_glm`.
+
+    Returns
+    -------
+    alpha : float
+        The maximum likelihood estimate; 0.0 when the likelihood is largest at the Poisson
+        limit or within relative over-dispersion ``alpha·max(mu) = exp(-10)`` of it, and
+        when every count is 0.
+    beta : numpy.ndarray
+        Coefficients ``(k,)`` of the NB2 fit at ``alpha``; the Poisson fit when ``alpha``
+        is 0.
+
+    Raises
+    ------
+    ArgumentError, DesignError
+        As :func:`fit_glm`.
+    EstimationError
+        When the likelihood still increases at the grid's upper end (``alpha -> infinity``).
+
+    Notes
+    -----
+    The score is ``research.stats._nb2.nb2_theta_score`` at the coefficients fitted for
+    each ``theta = 1/alpha`` (Lawless 1987, eq. 2.5, the equation ``MASS::theta.ml``
+    solves), and the log-likelihoods compared are computed so that they stay accurate near
+    the Poisson limit. Checked against statsmodels' discrete ``NegativeBinomial`` maximum
+    likelihood started from several points (``tests/reference/make_glm_reference.py``).
+
+    References
+    ----------
+    Lawless, J. F. (1987). Negative binomial and mixed Poisson regression. *Canadian Journal
+    of Statistics* 15(3), 209-225.
+
+    Examples
+    --------
+    Counts whose profile likelihood has a second, higher maximum away from the Poisson
+    limit (the score at ``alpha = 0`` is negative):
+
+    >>> import numpy as np
+    >>> y = np.array([16.0, 5.0, 0.0, 3.0, 1.0, 0.0, 0.0, 0.0])
+    >>> e = np.array([1.46, 1.43, 1.71, 0.92, 0.79, 0.88, 0.62, 0.93])
+    >>> X = np.column_stack([np.ones(8), np.arange(8) - 3.5])
+    >>> alpha, beta = nb2_alpha(X, y, offset=np.log(e))
+    >>> round(alpha, 4)
+    0.3396
+    """
+    X, y, off = _check(X, y, offset)
+    _check_iteration(start, max_iter, tol, X.shape[1])
+    if np.any(y < 0):
+        en, sv = _ERRORS.both("negative_counts_nb2")
+        raise ArgumentError(en, sv=sv)
+    if start is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            start = _irls(X, y, off, "poisson", 0.0, None, max_iter, tol)[0]
+    return _nb2_profile_max(X, y, off, np.asarray(start, dtype=float), max_iter, tol)
+
+
+def _nb2_profile_max(
+    X: np.ndarray, y: np.ndarray, off: np.ndarray, beta0: np.ndarray, max_iter: int, tol: float
+) -> tuple[float, np.ndarray]:
+    """:func:`nb2_alpha` on checked input, from the Poisson coefficients ``beta0``."""
+    with np.errstate(over="ignore", under="ignore"):
+        mu0 = np.exp(np.clip(X @ beta0 + off, -700.0, 700.0))
+    if not np.any(y > 0):
+        return 0.0, beta0
+    ll0 = float(np.sum(special.xlogy(y, mu0) - mu0 - special.gammaln(y + 1.0)))
+    # a log-likelihood this close to the Poisson one is the same up to rounding
+    floor = 64 * np.finfo(float).eps * float(np.sum(np.abs(special.xlogy(y, mu0)) + mu0 + y))
+    big = min(max(float(mu0.max()), 1e-2), 1e15)
+    mean = min(max(float(mu0.mean()), 1e-2), 1e15)
+    lo = _NB2_LOW - math.log(big)
+    hi = max(_NB2_HIGH, _NB2_HIGH - math.log(mean))
+    grid = np.arange(lo, hi + _NB2_STEP / 2, _NB2_STEP)
+
+    def fit(log_alpha: float, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        a = math.exp(log_alpha)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            b, _, mu, _, _ = _irls(X, y, off, "negbin", a, beta, max_iter, tol)
+            ll = _nb_loglike(y, mu, a)
+        return b, mu, (ll if math.isfinite(ll) else -math.inf)
+
+    betas, lls = [], []
+    beta = beta0
+    for g in grid:  # from small to large alpha, each fit started at its neighbour's
+        beta, _, ll = fit(float(g), beta)
+        betas.append(beta)
+        lls.append(ll)
+    k = int(np.argmax(lls))
+    if k == 0 or lls[k] <= ll0 + floor:
+        return 0.0, beta0
+    if k == grid.size - 1:
+        top = math.exp(grid[-1])
+        digits = max(0, 2 - math.floor(math.log10(top)))  # three significant digits
+        shown = Both(*(format_number(top, digits, lang) for lang in ("en", "sv")))
+        en, sv = _ERRORS.both("nb2_dispersion", alpha=shown)
+        raise EstimationError(en, sv=sv)
+
+    def score(log_alpha: float) -> float:  # d l / d log(alpha) = -theta · d l / d theta
+        _, mu, _ = fit(log_alpha, betas[k])
+        theta = math.exp(-log_alpha)
+        return -theta * nb2_theta_score(y, mu, theta)
+
+    from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
+
+    a_lo, a_hi = float(grid[k - 1]), float(grid[k + 1])
+    if score(a_lo) > 0 > score(a_hi):
+        log_alpha = optimize.brentq(score, a_lo, a_hi, xtol=1e-14, rtol=1e-14, maxiter=500)
+    else:  # a flat stretch where rounding blurs the score's sign: maximise the values
+        log_alpha = optimize.minimize_scalar(
+            lambda v: -fit(v, betas[k])[2], bounds=(a_lo, a_hi), method="bounded",
+            options={"xatol": 1e-10},
+        ).x  # fmt: skip
+    beta, _, ll = fit(float(log_alpha), betas[k])
+    if ll <= ll0 + floor:
+        return 0.0, beta0
+    return math.exp(log_alpha), beta
+
+
 def fit_negbin(
     X: np.ndarray,
     y: np.ndarray,
@@ -410,10 +558,10 @@ def fit_negbin(
 ) -> GLMFit:
     """Fit an NB2 regression (log link) with ``alpha`` estimated by maximum likelihood.
 
-    The coefficients and ``alpha`` are the joint maximum likelihood estimates: ``alpha``
-    solves the profile score equation (by Brent's method on ``log(1/alpha)``), the
-    coefficients are the IRLS solution at that ``alpha``. Their covariance is the inverse
-    expected information at the estimated ``alpha`` (as ``MASS::glm.nb``).
+    The coefficients and ``alpha`` are the joint maximum likelihood estimates: ``alpha`` is
+    the global maximum of the profile likelihood (:func:`nb2_alpha`), the coefficients are
+    the IRLS solution at that ``alpha``. Their covariance is the inverse expected
+    information at the estimated ``alpha`` (as ``MASS::glm.nb``).
 
     Parameters
     ----------
@@ -423,9 +571,9 @@ def fit_negbin(
     Returns
     -------
     GLMFit
-        With ``family="negbin"`` and ``alpha`` set. When the data show no over-dispersion
-        (the likelihood still increases at ``alpha = 4.5e-5``) ``alpha`` is set to ``1e-8``,
-        which is a Poisson fit for all practical purposes.
+        With ``family="negbin"`` and ``alpha`` set. When the likelihood is largest at the
+        Poisson limit (no over-dispersion) ``alpha`` is set to ``1e-8``, which is a Poisson
+        fit for all practical purposes.
 
     Raises
     ------
@@ -443,41 +591,15 @@ def fit_negbin(
     6.333333
     """
     X, y, off = _check(X, y, offset)
+    _check_iteration(None, max_iter, tol, X.shape[1])
     if np.any(y < 0):
         en, sv = _ERRORS.both("negative_counts_nb2")
         raise ArgumentError(en, sv=sv)
     pois = fit_glm(X, y, family="poisson", offset=off, max_iter=max_iter, tol=tol)
-    state = {"beta": pois.params}
-
-    def score(log_theta: float) -> float:
-        theta = float(np.exp(log_theta))
-        fit = fit_glm(
-            X, y, family="negbin", offset=off, alpha=1.0 / theta, start=state["beta"],
-            max_iter=max_iter, tol=tol,
-        )  # fmt: skip
-        state["beta"] = fit.params
-        mu = fit.mu
-        g = np.sum(
-            special.digamma(y + theta)
-            - special.digamma(theta)
-            - np.log1p(mu / theta)
-            + (mu - y) / (theta + mu)
-        )
-        return float(g * theta)  # derivative with respect to log(theta)
-
-    lo, hi = -12.0, 10.0  # alpha from 1.6e5 down to 4.5e-5
-    s_lo, s_hi = score(lo), score(hi)
-    if s_hi > 0:  # no over-dispersion: the Poisson limit is the maximum
-        return fit_glm(X, y, family="negbin", offset=off, alpha=1e-8, start=pois.params)
-    if s_lo < 0:
-        en, sv = _ERRORS.both("nb2_dispersion")
-        raise EstimationError(en, sv=sv)
-    from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
-
-    log_theta = optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500)
+    alpha, beta = _nb2_profile_max(X, y, off, pois.params, max_iter, tol)
     return fit_glm(
-        X, y, family="negbin", offset=off, alpha=float(np.exp(-log_theta)),
-        start=state["beta"], max_iter=max_iter, tol=tol,
+        X, y, family="negbin", offset=off, alpha=alpha or 1e-8, start=beta,
+        max_iter=max_iter, tol=tol,
     )  # fmt: skip
 
 

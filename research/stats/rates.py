@@ -81,7 +81,7 @@ from ._dist import (
 )
 from .glm import _deviance as glm_deviance
 from .glm import _irls as glm_irls
-from .glm import _nb_loglike as nb_loglike
+from .glm import _nb2_profile_max as nb2_profile_max
 from .glm import (
     is_exact_fit,
     quasi_scale,
@@ -1163,21 +1163,22 @@ def _fit_negbin(
     offset: np.ndarray,
     poisson: tuple[np.ndarray, np.ndarray, bool],
 ) -> tuple[float, np.ndarray, np.ndarray, bool]:
-    """Maximum likelihood NB2: profile the likelihood over log(alpha).
+    """Maximum likelihood NB2: the global maximum of the profile likelihood in alpha.
 
     ``poisson`` is the Poisson fit (coefficients, covariance, convergence). Returns alpha (0
     when the likelihood is maximal at the Poisson boundary), coefficients, unscaled
     covariance at alpha (Fisher information with alpha treated as known, as MASS::glm.nb)
-    and convergence.
+    and convergence. alpha is :func:`research.stats.glm.nb2_alpha`'s.
 
     Raises
     ------
     EstimationError
-        When the information matrix at the estimated alpha is singular.
+        When the information matrix at the estimated alpha is singular, or alpha tends to
+        infinity.
     """
     beta_pois = poisson[0]
-
-    def at_boundary() -> tuple[float, np.ndarray, np.ndarray, bool]:
+    alpha, _ = nb2_profile_max(X, y, offset, beta_pois, 200, 1e-12)
+    if alpha == 0.0:
         # the Poisson fit, refitted from its own estimate; a fit with counts that only
         # diverging terms can fit (a run of zeros) may have a fitted mean of exactly 0 there
         # after the refit, and a singular information: keep the Poisson fit as it was, which
@@ -1187,41 +1188,11 @@ def _fit_negbin(
         except np.linalg.LinAlgError:
             return 0.0, *poisson
         return 0.0, beta, cov, conv
-
-    mu0 = np.exp(X @ beta_pois + offset)
-    # Score for alpha at alpha = 0 is proportional to sum((y - mu)^2 - y): if it is not
-    # positive, the likelihood decreases away from the Poisson model.
-    if np.sum((y - mu0) ** 2 - y) <= 0:
-        return at_boundary()
-
-    cache: dict[float, np.ndarray] = {}
-
-    def negll(log_alpha: float) -> float:
-        a = float(np.exp(log_alpha))
-        try:
-            b, _, _ = _irls(X, y, offset, a, beta_pois)
-        except np.linalg.LinAlgError:  # no likelihood to compare at this alpha
-            return np.inf
-        cache[log_alpha] = b
-        return -nb_loglike(y, np.exp(X @ b + offset), a)
-
-    grid = np.arange(-14.0, 9.0, 1.0)
-    values = np.array([negll(g) for g in grid])
-    i = int(np.argmin(values))
-    if i == 0 or not np.isfinite(values[i]):
-        return at_boundary()
-    hi = grid[min(i + 1, grid.size - 1)]
-    from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
-
-    res = optimize.minimize_scalar(
-        negll, bounds=(grid[i - 1], hi), method="bounded", options={"xatol": 1e-10}
-    )
-    alpha = float(np.exp(res.x))
     try:
         beta, cov, conv = _irls(X, y, offset, alpha, beta_pois)
     except np.linalg.LinAlgError:
         raise _singular_trend("negbin") from None
-    return alpha, beta, cov, conv and bool(res.success)
+    return alpha, beta, cov, conv
 
 
 def _break_year(b: Any) -> int:
@@ -1270,7 +1241,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         Spiegelhalter 2005; see :func:`research.stats.glm.quasi_scale`). The result's
         ``dispersion`` is the estimate itself.
         ``"negbin"``: negative binomial NB2 (Var = mu + alpha·mu²) with alpha estimated by
-        maximum likelihood (profile likelihood over alpha); standard errors from the Fisher
+        maximum likelihood (the global maximum of the profile likelihood over alpha,
+        :func:`research.stats.glm.nb2_alpha`); standard errors from the Fisher
         information at the estimated alpha treated as known, z-based (as ``MASS::glm.nb``).
         When the likelihood is maximal at alpha = 0 the Poisson fit is returned with
         ``alpha = 0`` and a warning.
@@ -1306,7 +1278,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         also with ``"negbin"`` (whose likelihood is then largest at the Poisson fit). Zeros
         that only a break's level shift runs to infinity for leave the trend finite; that
         fit, or one that did not converge, comes with a
-        :class:`~research.core.warnings.NotConvergedWarning`.
+        :class:`~research.core.warnings.NotConvergedWarning`. With ``"negbin"``, also when
+        the likelihood still increases as alpha grows without bound.
 
     Examples
     --------
