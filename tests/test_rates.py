@@ -790,6 +790,33 @@ def test_a_trend_with_separated_years_is_the_fit_without_them_statsmodels(case):
     assert (quasi.lower, quasi.upper) == pytest.approx((lo, hi), rel=1e-8)
 
 
+def test_residual_degrees_of_freedom_are_counted_after_separated_years_are_dropped():
+    # 6 years, 3 terms: 3 residual df. The two zeros before the 2017 break are fitted only
+    # by the break term running to infinity, so 2 years and 1 term go: 2 df, a warning.
+    t = poisson_trend([0, 0, 5, 7, 6, 8], [1e5] * 6, range(2015, 2021), breaks=[2017])
+    codes = [w.code for w in t.warnings]
+    assert "separated-years-dropped" in codes and "few-residual-df" in codes
+    few = next(w for w in t.warnings if w.code == "few-residual-df")
+    assert t.df_resid == few.values["df_resid"] == 2
+    # the same design without the zeros keeps its 3 df and no warning
+    u = poisson_trend([4, 3, 5, 7, 6, 8], [1e5] * 6, range(2015, 2021), breaks=[2017])
+    assert u.df_resid == 3 and "few-residual-df" not in [w.code for w in u.warnings]
+
+
+@pytest.mark.parametrize("unit", [1e-10, 1.0, 1e12])
+def test_the_unit_of_exposure_moves_only_the_intercept(unit):
+    # exposure 1e-10 puts the intercept (log rate per unit) at +26: the rule for a fit on its
+    # way to infinity looks at the year and level-shift terms only, not at the intercept
+    counts, years = [20, 24, 25, 31, 33, 30], range(2015, 2021)
+    base = poisson_trend(counts, [1e5] * 6, years)
+    t = poisson_trend(counts, [1e5 * unit] * 6, years)
+    assert t.warnings == [] and t.converged
+    assert t.pct_change == pytest.approx(base.pct_change, rel=1e-9)
+    assert t.coefficients["estimate"][0] == pytest.approx(
+        base.coefficients["estimate"][0] - math.log(unit), rel=1e-9
+    )
+
+
 def test_negbin_trend_with_separated_years_is_the_poisson_limit():
     # the same limit under NB2: alpha at its boundary 0 for these counts, so the Poisson fit
     case = next(c for c in SEPARATION["cases"] if c["name"] == "zeros_before_break")

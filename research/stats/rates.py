@@ -131,6 +131,12 @@ SUPPRESSED = ".."
 
 _RATE_METHODS = ("exact", "midp", "byar", "wald")
 _TEXTS = load_catalogue(Path(__file__).with_name("rates_errors.toml"))
+
+#: A year or level-shift coefficient beyond this (a factor exp(25) = 7e10 a year or at a
+#: break) is not an estimate but where IRLS stopped on its way to infinity. The intercept
+#: is left out: it is the log rate per unit of exposure, so its size depends on the unit
+#: (person-years or persons in thousands) and says nothing about the fit.
+_DIVERGED = 25.0
 _RELATIVE_TOLERANCE_R = 1 + 1e-7  # the relErr of R's binom.test for the "minlike" rule
 
 
@@ -1366,14 +1372,6 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
     if n < p + 1:
         en, sv = _TEXTS.both("too_few_years", n=n, p=p, names=", ".join(names), needed=p + 1)
         raise DesignError(en, sv=sv)
-    if n - p < 3:
-        notes.append(
-            FewResidualDfWarning(
-                f"Only {n - p} residual degree(s) of freedom: the trend and any dispersion "
-                "estimate are very uncertain.",
-                df_resid=n - p,
-            )
-        )
     offset = np.log(e)
     method = overdispersion or "poisson"
 
@@ -1412,6 +1410,14 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         )
         X, y, offset, t = X[kept][:, cols], y[kept], offset[kept], t[kept]
         n, p = X.shape
+    if n - p < 3:  # counted on the years and terms the fit uses
+        notes.append(
+            FewResidualDfWarning(
+                f"Only {n - p} residual degree(s) of freedom: the trend and any dispersion "
+                "estimate are very uncertain.",
+                df_resid=n - p,
+            )
+        )
 
     try:
         beta, cov, converged = _irls(X, y, offset, 0.0)
@@ -1480,7 +1486,7 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         notes.append(_no_finite_trend([int(v) for v in t[zero_fitted(y, mu)]]))
         beta, se = beta.copy(), se.copy()
         beta[free] = se[free] = np.nan
-    elif not converged or separated or np.any(np.abs(beta) > 25):
+    elif not converged or separated or np.any(np.abs(beta[1:]) > _DIVERGED):
         notes.append(
             NotConvergedWarning(
                 "The fit did not converge cleanly (possibly a segment with only zero counts); "
