@@ -167,11 +167,14 @@ def test_p_values_recomputed_from_their_parts(res) -> None:
     pe = np.abs(np.asarray(res.did.placebo_estimates))
     ge = np.sum(pe >= abs(res.did.estimate) - 1e-9 * max(1.0, abs(res.did.estimate)))
     assert res.did.p_value == pytest.approx(ge / pe.size, rel=1e-12)
-    # ITS (Poisson): two-sided z test of the log level change, its SE read off the interval
+    # ITS (quasi-Poisson): two-sided t test of the log level change with the residual df,
+    # its SE read off the interval
     for its in (res.its, res.its_controlled):
-        z = stats.norm.ppf(0.5 + its.level / 2)
+        assert its.overdispersion == "quasi"
+        dist = stats.t(its.df_resid)
+        z = dist.ppf(0.5 + its.level / 2)
         se = (math.log(its.level_upper) - math.log(its.level_lower)) / (2 * z)
-        expected = 2 * stats.norm.sf(abs(math.log(its.level_change)) / se)
+        expected = 2 * dist.sf(abs(math.log(its.level_change)) / se)
         assert its.level_p == pytest.approx(expected, rel=1e-9)
     # event-study pre-trend: the Wald statistic against chi-square(q) or F(q, df)
     pt = res.event.pretrend

@@ -84,7 +84,8 @@ def test_poisson_harmonic_matches_statsmodels():
 def test_quasi_poisson_matches_statsmodels_x2():
     r = interrupted_time_series(ONE, overdispersion="quasi", **KW)
     assert r.method == (
-        "Quasi-Poisson (log link), covariance scaled by Pearson chi2/(n-p), Wald z intervals"
+        "Quasi-Poisson (log link), covariance scaled by Pearson chi2/(n-p) (at least 1), Wald t "
+        "intervals with n-p degrees of freedom"
     )
     assert interrupted_time_series(ONE, overdispersion=None, **KW).method == (
         "Poisson (log link), Wald z intervals"
@@ -450,11 +451,13 @@ def test_level_only_poisson_rate_ratio_is_the_ratio_of_means(overdispersion):
     if overdispersion == "quasi":
         # the Pearson scale, floored at 1 (glm.quasi_scale: never narrower than Poisson)
         var *= max(np.sum((np.r_[pre, post] - mu) ** 2 / mu) / (12 - 3), 1.0)
-    z = stats.norm.ppf(0.975)
+    # quasi-Poisson: t with 12 - 3 df (an estimated scale); Poisson: normal
+    dist = stats.t(9) if overdispersion == "quasi" else stats.norm
+    z = dist.ppf(0.975)
     lo, hi = np.exp(np.log(post.mean() / pre.mean()) + np.array([-z, z]) * np.sqrt(var))
     assert [r.level_lower, r.level_upper] == pytest.approx([lo, hi], rel=1e-8)
     assert r.level_p == pytest.approx(
-        2 * stats.norm.sf(abs(np.log(post.mean() / pre.mean())) / np.sqrt(var)), rel=1e-8
+        2 * dist.sf(abs(np.log(post.mean() / pre.mean())) / np.sqrt(var)), rel=1e-8
     )
     assert np.isnan([r.slope_change, r.slope_lower, r.slope_upper, r.slope_p]).all()
     assert r.impact == "level" and r.to_frame()["effect"].to_list() == ["level"]
@@ -490,7 +493,7 @@ def test_single_impact_term_recovers_planted_coefficients(family, impact, plante
         scale = max(scale, 1.0)  # quasi-Poisson's floor at 1 (glm.quasi_scale)
     se = np.sqrt(scale * np.linalg.inv(X.T @ (w[:, None] * X))[2, 2])
     assert r.coefficients["se"][2] == pytest.approx(se, rel=1e-7)
-    dist = stats.norm if family == "poisson" else stats.t(13)
+    dist = stats.t(13)  # an estimated scale (quasi-Poisson or OLS): t with 16 - 3 df
     assert fitted[1] == pytest.approx(2 * dist.sf(abs(planted) / se), rel=1e-6)
     # the counterfactual carries the pre-period trend on (the impact term set to 0)
     cf = np.exp(a + b * tc) if family == "poisson" else a + b * tc
@@ -737,8 +740,9 @@ def test_absent_change_is_shown_as_not_in_the_model():
 def test_an_under_dispersed_series_keeps_the_poisson_interval():
     # Pearson dispersion 0.0038 (counts 100/101 alternating, then 90/91): scaled by it the
     # quasi-Poisson level change had p = 7e-46 (statsmodels' scale="X2" gives the same, as R's
-    # summary.glm); floored at 1 (glm.quasi_scale) it is the Poisson model's. Reference:
-    # statsmodels 0.15 GLM(Poisson) on [1, t - 2018, I, (t - 2018) I], no scale.
+    # summary.glm); floored at 1 (glm.quasi_scale) it is the Poisson model's standard error.
+    # Reference: statsmodels 0.15 GLM(Poisson) on [1, t - 2018, I, (t - 2018) I], no scale:
+    # estimate -0.1088974752720326, se 0.12349424349104304; inference with t, 11 - 4 df.
     df = pl.DataFrame(
         {"year": list(range(2012, 2023)), "n": [100, 101, 100, 101, 100, 101, 90, 91, 90, 91, 90]}
     )
@@ -746,8 +750,13 @@ def test_an_under_dispersed_series_keeps_the_poisson_interval():
     assert r.dispersion == pytest.approx(0.0038457741689597374, rel=1e-6)  # the estimate
     assert r.details["scale"] == 1.0  # the scale used
     assert r.level_change == pytest.approx(np.exp(-0.1088974752720326), rel=1e-7)
-    assert r.level_p == pytest.approx(0.3778838707691974, rel=1e-6)
-    assert (r.level_lower, r.level_upper) == pytest.approx((0.70402477, 1.14241769), rel=1e-6)
+    b, se = -0.1088974752720326, 0.12349424349104304
+    assert r.level_p == pytest.approx(2 * stats.t.sf(abs(b) / se, 7), rel=1e-6)
+    q = stats.t.ppf(0.975, 7)
+    assert (r.level_lower, r.level_upper) == pytest.approx(
+        (np.exp(b - q * se), np.exp(b + q * se)), rel=1e-6
+    )
+    assert r.level_p > 0.3778838707691974  # wider than the normal reading (p = 0.378)
     row = r.coefficients.filter(pl.col("term") == "level")
     assert row["se"].item() == pytest.approx(0.12349424349104304, rel=1e-6)
 

@@ -12,9 +12,12 @@ default), a level change only (no ``b3`` term) or a slope change only (no ``b2``
 Over-dispersion is handled by quasi-Poisson scaling of the covariance with
 Pearson chi2/(n - p), floored at 1 for the intervals and p-values
 (:func:`research.stats.glm.quasi_scale`), or by a negative binomial
-(NB2) model with ML dispersion. Intervals
-and p-values use the normal distribution (as statsmodels and ``Epi::ci.lin`` in R; the
-residual degrees of freedom are reported for a t-based reading).
+(NB2) model with ML dispersion. Where a scale is estimated from the residuals (quasi-Poisson
+and Gaussian) intervals and p-values use the t distribution with ``n - p`` degrees of
+freedom, as R's ``summary.glm`` and :func:`research.stats.rates.poisson_trend`; a yearly
+series of 12 points with 4 terms has 8, and the normal quantile would make its intervals
+15 % too narrow. The Poisson and NB2 models use the normal distribution (likelihood
+inference, as ``MASS::glm.nb`` and statsmodels).
 
 Time can be integer years (``t`` in years) or monthly periods (a polars ``Date`` column or
 strings ``"YYYY-MM"``; ``t`` in months). A controlled ITS (``control=``) stacks a comparison
@@ -506,7 +509,8 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         ``"quasi"`` (default; covariance times Pearson chi2/(n-p), floored at 1: a
         dispersion estimate below 1 does not make the intervals narrower than the Poisson
         model's, as is common practice, see :func:`research.stats.glm.quasi_scale`; the
-        estimate itself is the result's ``dispersion``, the scale used ``details["scale"]``),
+        estimate itself is the result's ``dispersion``, the scale used ``details["scale"]``;
+        intervals and p-values from the t distribution with n-p degrees of freedom),
         ``None`` (plain Poisson) or ``"negbin"`` (NB2 with ML dispersion). Ignored for
         ``"gaussian"``.
     seasonality
@@ -726,13 +730,16 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
         crit = stats.t.ppf(0.5 + level / 2, n - p)
         se = fit.se
         pv = 2 * stats.t.sf(np.abs(fit.params / se), n - p)
+    elif overdispersion == "quasi":
+        # a Pearson dispersion below 1 would narrow the intervals below the Poisson model's:
+        # floored at 1 (glm.quasi_scale), the estimate itself still reported. The scale is
+        # estimated, so t with n - p df (R's summary.glm), floored or not, as poisson_trend.
+        crit = stats.t.ppf(0.5 + level / 2, n - p)
+        se = np.sqrt(np.diag(fit.bread) * quasi_scale(fit.scale))
+        pv = 2 * stats.t.sf(np.abs(fit.params / se), n - p)
     else:
         crit = z
         se = fit.se
-        if overdispersion == "quasi":
-            # a Pearson dispersion below 1 would narrow the intervals below the Poisson
-            # model's: floored at 1 (glm.quasi_scale), the estimate itself still reported
-            se = np.sqrt(np.diag(fit.bread) * quasi_scale(fit.scale))
         pv = 2 * stats.norm.sf(np.abs(fit.params / se))
     # an exact fit (constant counts, an exactly linear series) leaves a residual scale of
     # zero up to rounding: intervals of zero width and p-values of rounding errors. Judged

@@ -7,7 +7,9 @@ Run once, outside the project environment (statsmodels is not a pilotbench depen
     /tmp/refenv-did/bin/python tests/reference/make_did_its.py
 
 Run on 2026-11-26 (recorded in the JSON under "meta") with Python 3.11.7, statsmodels 0.15.0,
-pandas 3.1.1, numpy 2.4.6, scipy 1.17.1.
+pandas 3.1.1, numpy 2.4.6, scipy 1.17.1; re-run on 2026-12-03 with the same versions after
+the quasi-Poisson ITS blocks switched to t inference (``use_t=True``: t quantiles and
+p-values with the residual degrees of freedom, as R's ``summary.glm``).
 
 The script simulates the data itself (fixed seeds) and writes both the data and the fitted
 values to ``tests/reference/did_its_statsmodels.json``; the tests read the data from the JSON,
@@ -190,7 +192,8 @@ def its_refs(df: pd.DataFrame) -> dict:
     names = list(X.columns)
     m = sm.GLM(one["count"], X, family=sm.families.Poisson(), offset=off)
     out["poisson"] = summarize(m.fit(tol=1e-12), names)
-    q = m.fit(scale="X2", tol=1e-12)
+    # quasi-Poisson: Pearson scale, t inference with df_resid (R's summary.glm)
+    q = m.fit(scale="X2", tol=1e-12, use_t=True)
     out["quasi"] = summarize(q, names)
     out["quasi"]["scale"] = float(q.scale)
     start = np.append(np.asarray(m.fit(tol=1e-12).params), 0.05)
@@ -208,7 +211,7 @@ def its_refs(df: pd.DataFrame) -> dict:
     # controlled ITS, quasi-Poisson, harmonic seasonality
     Xc = its_design(df, True)
     mc = sm.GLM(df["count"], Xc, family=sm.families.Poisson(), offset=np.log(df["population"]))
-    qc = mc.fit(scale="X2", tol=1e-12)
+    qc = mc.fit(scale="X2", tol=1e-12, use_t=True)
     out["controlled_quasi"] = summarize(qc, list(Xc.columns))
     out["controlled_quasi"]["scale"] = float(qc.scale)
     out["controlled_names"] = list(Xc.columns)

@@ -15,7 +15,9 @@ Run once, outside the project environment (statsmodels is not a pilotbench depen
 It writes ``tests/reference/its_sicily.json`` (versions, date and command under "meta").
 
 Two sets of fits, each with ``sm.GLM(..., family=Poisson(), offset=log(stdpop))`` and
-``scale="X2"`` (Pearson chi2 / df_resid) for the quasi-Poisson models:
+``scale="X2"`` (Pearson chi2 / df_resid) and ``use_t=True`` (t intervals and p-values with
+the residual degrees of freedom, as R's ``summary.glm``; re-run 2026-12-03 for this) for the
+quasi-Poisson models:
 
 ``tutorial``
     The tutorial's R models (gasparrini/2017_lopezbernal_IJE_codedata, Rcode.R) written out
@@ -142,7 +144,8 @@ def its_coding_design(df: pd.DataFrame, *, harmonic: bool) -> pd.DataFrame:
 def fit(df: pd.DataFrame, X: pd.DataFrame, quasi: bool):
     model = sm.GLM(df["aces"].astype(float), X, family=sm.families.Poisson(),
                    offset=np.log(df["stdpop"].astype(float)))  # fmt: skip
-    return model.fit(scale="X2" if quasi else None, tol=1e-13, maxiter=200)
+    # quasi-Poisson: t inference with df_resid (use_t), as R's summary.glm for quasipoisson
+    return model.fit(scale="X2" if quasi else None, use_t=quasi, tol=1e-13, maxiter=200)
 
 
 def main() -> None:
@@ -195,7 +198,8 @@ def main() -> None:
             "data_sha256": hashlib.sha256(raw).hexdigest(),
             "data_bytes": len(raw),
             "glm": "sm.GLM(aces, X, family=Poisson(), offset=log(stdpop)).fit(tol=1e-13); "
-            "quasi-Poisson: scale='X2' (Pearson chi2 / df_resid); Wald normal intervals",
+            "quasi-Poisson: scale='X2' (Pearson chi2 / df_resid), use_t=True (t intervals and "
+            "p-values with df_resid, as R's summary.glm); Poisson: Wald normal intervals",
         },
         "tutorial": tutorial,
         "its_coding": its_coding,
