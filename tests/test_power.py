@@ -1172,3 +1172,78 @@ def test_extreme_and_mistyped_design_inputs_get_a_clear_answer():
         score = power_at(1e-300, 5.0, inference="score")
         assert score == pytest.approx(power_at(1e-12, 5.0, inference="score"), abs=1e-9)
         assert power_at(1e300, 5.0) == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# ITS with an estimated scale (its_scale="estimated"): the t test's power, noncentral t
+# ------------------------------------------------------------------------------------------
+
+POWER_T = json.loads((Path(__file__).parent / "reference" / "power_t_mpmath.json").read_text())
+
+
+def _its_level_var(pre: int, post: int, rr: float) -> float:
+    """[(X' W X)^-1] of the level change for 1 event a year, written out here: columns 1,
+    t, 1[t >= 0] over t = -pre .. post - 1, Poisson weights 1 before and rr from the start."""
+    t = np.arange(-pre, post, dtype=float)
+    step = (t >= 0).astype(float)
+    X = np.column_stack([np.ones_like(t), t, step])
+    w = np.where(step == 1, rr, 1.0)
+    return float(np.linalg.inv(X.T @ (w[:, None] * X))[2, 2])
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in POWER_T["power"] if r["r"] > 0],
+    ids=lambda r: f"df{r['df']}-a{r['alpha']}-r{r['r']}",
+)
+def test_its_power_with_an_estimated_scale_is_the_noncentral_t(row):
+    # n - p = df with the 3-term model: pre + post = df + 3; a baseline chosen so that the
+    # level change's |log RR| / SE is the reference's noncentrality r
+    pre, post = {3: (3, 3), 7: (7, 3), 12: (9, 6), 40: (30, 13)}[row["df"]]
+    rr, phi = 0.7, 1.4
+    b = row["r"] ** 2 * phi * _its_level_var(pre, post, rr) / math.log(rr) ** 2
+    kw = dict(years_pre=pre, years_post=post, estimator="its", alpha=row["alpha"],
+              overdispersion=phi)  # fmt: skip
+    got = power_at(rr, b, its_scale="estimated", **kw)
+    assert got == pytest.approx(row["power"], abs=1e-9)
+    # the z test (scale known) is more powerful at the same design
+    assert power_at(rr, b, **kw) > got
+
+
+@pytest.mark.parametrize("ref", POWER_T["noncentrality"], ids=lambda r: f"df{r['df']}-{r['power']}")
+def test_its_mde_with_an_estimated_scale_reaches_the_target_on_the_noncentral_t(ref):
+    # variance="null": the MDE is r* standard errors at no effect, r* where the noncentral
+    # t's power is the target (mpmath); Bloom's z multiplier would give 2.80 at 80 %
+    pre, post = {3: (3, 3), 7: (7, 3), 12: (9, 6)}[ref["df"]]
+    b, phi = 40.0, 1.0
+    se0 = math.sqrt(phi * _its_level_var(pre, post, 1.0) / b)
+    r = minimum_detectable_effect(
+        b, years_pre=pre, years_post=post, estimator="its", its_scale="estimated",
+        variance="null", power=ref["power"],
+    )  # fmt: skip
+    assert r.inference == "wald"
+    assert -math.log(r.mde_rate_ratio) == pytest.approx(ref["r"] * se0, rel=1e-8)
+    assert r.inputs["its_scale"] == "estimated"
+
+
+def test_its_mde_at_the_alternative_with_an_estimated_scale_has_the_target_power():
+    kw = dict(years_pre=8, years_post=3, estimator="its", overdispersion=1.5,
+              its_scale="estimated")  # fmt: skip
+    r = minimum_detectable_effect(15.0, **kw)
+    assert power_at(r.mde_rate_ratio, 15.0, **kw) == pytest.approx(0.8, abs=1e-9)
+    known = minimum_detectable_effect(15.0, **{**kw, "its_scale": "known"})
+    assert r.mde_rate_ratio < known.mde_rate_ratio  # a larger drop is needed
+    # 3 + 3 years leave 3 df: no drop reaches 80 % (the variance grows as RR -> 0)
+    assert not minimum_detectable_effect(15.0, **{**kw, "years_pre": 3}).detectable
+
+
+def test_its_scale_is_checked():
+    with pytest.raises(ArgumentError, match=r"its_scale='sometimes' is not supported"):
+        minimum_detectable_effect(15.0, estimator="its", its_scale="sometimes")
+    with pytest.raises(ArgumentError, match=r"apply to estimator='its' only"):
+        minimum_detectable_effect(15.0, its_scale="estimated")
+    with pytest.raises(ArgumentError, match=r"3 terms but only 3 years") as e:
+        power_at(0.5, 15.0, years_pre=2, years_post=1, estimator="its", its_scale="estimated")
+    assert "inga residualfrihetsgrader" in e.value.message("sv")
+    # a known scale needs no residual degrees of freedom
+    assert power_at(0.5, 15.0, years_pre=2, years_post=1, estimator="its") > 0

@@ -1446,9 +1446,10 @@ def _run_power(  # noqa: PLR0913 - the design's numbers, each from an earlier st
     # move it) is left out rather than letting a singular design stop the report; the MDE
     # then says how many of the fitted terms it lacks (note "its_terms_left_out")
     shifts = sorted(fitted & set(range(-n_pre + 1, n_post)) - {0})
+    # the ITS is quasi-Poisson: its scale is estimated, so its test is a t test (n - p df)
     its_kw = dict(
         years_pre=n_pre, years_post=n_post, estimator="its", alpha=alpha, overdispersion=phi,
-        dilution=dilution if dilution is not None else 1.0,
+        dilution=dilution if dilution is not None else 1.0, its_scale="estimated",
     )  # fmt: skip
     slope = its.impact != "level"
     try:

@@ -105,7 +105,12 @@ test (12.3 events a year, 3 + 1 years: power 0.71 for a 90 % drop, 0.36 for a 99
 MDE; the score test detects a 74 % drop, and any larger one, see the tests). It is kept for
 comparison with Bloom's multipliers and with published Wald calculations.
 ``estimator="its"`` has only this test (``"auto"`` resolves to it there), with the same
-caveat: its level-change variance also grows without bound as ``RR -> 0``.
+caveat: its level-change variance also grows without bound as ``RR -> 0``. With
+``its_scale="estimated"`` (the quasi-Poisson ITS, whose scale comes from its own residuals)
+the statistic is compared with the t quantile with ``n - p`` degrees of freedom, its power is
+``P(|T| > t_{1-alpha/2})`` for a noncentral t ``T`` with noncentrality ``|delta|/SE``
+(Cohen 1988, ch. 2), and the MDE is the smallest effect whose power reaches the target
+(Bloom's 1995 t multipliers ``t_{1-alpha/2} + t_power`` approximate it).
 
 ``inference="permutation"``: randomization inference over units as in
 :func:`research.stats.did.diff_in_diff` (every unit plays the treated one in turn; p counts the
@@ -156,6 +161,8 @@ References
 ----------
 Bloom, H. S. (1995). Minimum detectable effects: a simple way to report the statistical power
 of experimental designs. *Evaluation Review* 19(5), 547-556.
+Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed. Lawrence
+Erlbaum, ch. 2 (the t test's power from the noncentral t distribution).
 Breslow, N. E. and Day, N. E. (1987). *Statistical Methods in Cancer Research, vol. II: The
 Design and Analysis of Cohort Studies*. IARC Scientific Publications 82, ch. 2 and 7.
 Fleiss, J. L., Levin, B. and Paik, M. C. (2003). *Statistical Methods for Rates and
@@ -188,7 +195,7 @@ from research.core.display import ResultDisplay, line_figure
 from research.core.errors import ArgumentError
 from research.core.i18n import load_catalogue
 
-from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf
+from ._dist import norm_cdf, norm_pdf, norm_ppf, norm_sf, t_ppf
 from ._exact_test import MAX_EVENTS, ExactShareTest, within_reach
 from ._resampling import at_least_as_extreme, random_generator
 from .identification import check_keywords
@@ -209,6 +216,9 @@ __all__ = [
 _TEXTS = load_catalogue(Path(__file__).with_name("power_errors.toml"))
 
 _ESTIMATORS = ("did_poisson", "its")
+#: ``its_scale``: the ITS scale (over-dispersion) known in advance (z test) or estimated from
+#: the fit's residuals, as the quasi-Poisson analysis does (t test with n - p df)
+_ITS_SCALES = ("known", "estimated")
 _METHODS = ("analytic", "simulation")
 _INFERENCE = ("auto", "score", "exact", "wald", "permutation")
 _DIRECTIONS = ("decrease", "increase")
@@ -373,6 +383,8 @@ class _Model:
     estimator: str
     its_slope: bool = False  # ITS: a slope change from the start beside the level change
     its_shifts: tuple[int, ...] = ()  # ITS: level shifts 1[t >= s] (series breaks)
+    # ITS with an estimated scale (its_scale="estimated"): the t test's residual df; None = z
+    its_df: int | None = None
     # inference="exact": which baselines the exact test serves (the others the score test)
     exact: np.ndarray | None = None
 
@@ -559,6 +571,20 @@ def _solve_mde_exact(
     return out
 
 
+def _t_power(r: np.ndarray, df: int, alpha: float) -> np.ndarray:
+    """Power of the two-sided t test with ``df`` degrees of freedom at noncentrality ``r``.
+
+    The Wald statistic with an estimated scale is noncentral t (noncentrality ``r = |delta|
+    / SE``); the power is ``P(T < -c) + P(T > c)``, ``c`` the t quantile (Cohen 1988, ch. 2;
+    the power of R's ``power.t.test`` with ``strict = TRUE``). ``r = inf`` (a standard error
+    of 0) is certain rejection, ``r = nan`` (an infinite one) none.
+    """
+    c = float(t_ppf(1 - alpha / 2, float(df)))
+    with np.errstate(invalid="ignore"):
+        out = special.nctdtr(float(df), r, -c) + (1.0 - special.nctdtr(float(df), r, c))
+    return np.where(np.isnan(out), np.where(np.isinf(r), 1.0, 0.0), np.clip(out, 0.0, 1.0))
+
+
 def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np.ndarray:
     """Power of the test at true measured log rate ratios ``delta`` (shape (n, m)).
 
@@ -586,8 +612,10 @@ def _power(model: _Model, delta: np.ndarray, alpha: float, inference: str) -> np
         return norm_cdf(up) + norm_cdf(down)
     se1 = np.sqrt(model.var(delta))
     if inference == "wald":
-        z = _z(1 - alpha / 2)
         r = np.abs(delta) / se1
+        if model.its_df is not None:
+            return _t_power(r, model.its_df, alpha)
+        z = _z(1 - alpha / 2)
         return norm_cdf(r - z) + norm_cdf(-r - z)
     J = model.J
     assert J is not None
@@ -633,11 +661,18 @@ def _solve_mde(
     n = model.b.size
     M = _z(1 - alpha / 2) + _z(power)
 
-    if inference == "wald":
+    if inference == "wald" and model.its_df is None:
 
         def h(L: np.ndarray) -> np.ndarray:
             d = sign * L if variance == "alternative" else np.zeros_like(L)
             return L - M * np.sqrt(model.var(d))
+
+    elif inference == "wald":  # t test: the effect whose noncentral-t power is the target
+        df = model.its_df
+
+        def h(L: np.ndarray) -> np.ndarray:
+            d = sign * L if variance == "alternative" else np.zeros_like(L)
+            return _t_power(L / np.sqrt(model.var(d)), df, alpha) - power
 
     else:
 
@@ -997,21 +1032,35 @@ def _resolve_inference(inference: str, estimator: str, variance: str, n_control:
 
 
 def _its_terms(
-    estimator: str, years_pre: int, years_post: int, slope_change: Any, level_shifts: Any
-) -> tuple[bool, tuple[int, ...]]:
-    """The ITS design options checked: a full-rank :func:`its_design` (``its`` only)."""
+    estimator: str,
+    years_pre: int,
+    years_post: int,
+    slope_change: Any,
+    level_shifts: Any,
+    scale: Any = "known",
+) -> tuple[bool, tuple[int, ...], int | None]:
+    """The ITS design options checked: a full-rank :func:`its_design` (``its`` only).
+
+    Returns the slope change, the level shifts and, for ``scale="estimated"``, the residual
+    degrees of freedom ``years_pre + years_post - p`` of the t test (else ``None``).
+    """
     if not isinstance(slope_change, bool):
         en, sv = _TEXTS.both("its_slope_change_bool", value=slope_change)
         raise ArgumentError(en, sv=sv)
+    if scale not in _ITS_SCALES:
+        en, sv = _TEXTS.both(
+            "not_supported", name="its_scale", value=scale, choices=", ".join(_ITS_SCALES)
+        )
+        raise ArgumentError(en, sv=sv)
     shifts = tuple(level_shifts) if not isinstance(level_shifts, str | int) else (level_shifts,)
-    if not (slope_change or shifts):
-        return False, ()
-    if estimator != "its":
+    if (slope_change or shifts or scale != "known") and estimator != "its":
         en, sv = _TEXTS.both("its_terms_estimator")
         raise ArgumentError(en, sv=sv)
     if any(isinstance(s, bool) or not isinstance(s, int) for s in shifts):
         en, sv = _TEXTS.both("its_level_shifts_whole", value=list(shifts))
         raise ArgumentError(en, sv=sv)
+    if not (slope_change or shifts or scale != "known"):
+        return False, (), None
     X = its_design(years_pre, years_post, slope_change, shifts)
     if np.linalg.matrix_rank(X) < X.shape[1]:
         en, sv = _TEXTS.both(
@@ -1022,11 +1071,17 @@ def _its_terms(
             shifts=list(shifts),
         )
         raise ArgumentError(en, sv=sv)
-    return slope_change, shifts
+    if scale == "known":
+        return slope_change, shifts, None
+    df = X.shape[0] - X.shape[1]
+    if df < 1:
+        en, sv = _TEXTS.both("its_no_residual_df", n=X.shape[0], p=X.shape[1])
+        raise ArgumentError(en, sv=sv)
+    return slope_change, shifts, df
 
 
 def _model(
-    b, n_control, control_count, years_pre, years_post, phi, estimator, its=(False, ())
+    b, n_control, control_count, years_pre, years_post, phi, estimator, its=(False, (), None)
 ) -> _Model:
     if control_count is not None:
         C, _ = _as_array(control_count, "control_count")
@@ -1040,7 +1095,7 @@ def _model(
         C = np.full(b.shape, np.inf)
     return _Model(b=b, C=C, J=n_control, years_pre=years_pre, years_post=years_post,
                   phi=float(phi), estimator=estimator, its_slope=its[0],
-                  its_shifts=its[1])  # fmt: skip
+                  its_shifts=its[1], its_df=its[2])  # fmt: skip
 
 
 def _check_exact(
@@ -1106,6 +1161,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     variance: str = "alternative",
     its_slope_change: bool = False,
     its_level_shifts: Sequence[int] = (),
+    its_scale: str = "known",
     n_sim: int = 2000,
     effects: Any = None,
     seed: int | None = 20210401,
@@ -1165,6 +1221,16 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         from the start, and level shifts ``1[t >= s]`` at series breaks ``s`` years from
         the start (e.g. ``-1`` for a break the year before it). Each term the fit has makes
         the level change less precise; leaving them out overstates the power.
+    its_scale
+        ``estimator="its"``: ``"known"`` (default: ``overdispersion`` is the true scale, a
+        z test) or ``"estimated"`` (the analysis estimates the scale from its residuals, as
+        the quasi-Poisson ITS of :func:`research.stats.its.interrupted_time_series` does: a
+        t test with ``n - p`` degrees of freedom, ``n = years_pre + years_post`` and ``p``
+        the columns of :func:`its_design`; its power is the noncentral t's, and the MDE the
+        smallest effect reaching the target, as the t multipliers of Bloom 1995 approximate).
+        With 8 + 3 years and no other terms that is 8 degrees of freedom, and at 15 events
+        a year the MDE's log rate ratio is 1.2 times the z test's; with 3 + 3 years (3
+        degrees of freedom) no drop reaches 80 % power.
     n_sim
         Simulated data sets per effect (simulation only).
     effects
@@ -1204,7 +1270,9 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
     )  # fmt: skip
     w = _check_share(dilution, district_rate_ratio)
     b, kind = _baseline(baseline_count, baseline_rate, population, per)
-    its = _its_terms(estimator, years_pre, years_post, its_slope_change, its_level_shifts)
+    its = _its_terms(
+        estimator, years_pre, years_post, its_slope_change, its_level_shifts, its_scale
+    )
     model = _model(
         b, n_control, control_count, years_pre, years_post, overdispersion, estimator, its
     )
@@ -1215,7 +1283,7 @@ def minimum_detectable_effect(  # noqa: PLR0913 - a documented calculator: each 
         control_count=None if control_count is None else _wrap(model.C, kind, "control_count"),
         alpha=alpha, power=power, overdispersion=overdispersion, dilution=dilution,
         district_rate_ratio=district_rate_ratio, per=per,
-        its_slope_change=its[0], its_level_shifts=list(its[1]),
+        its_slope_change=its[0], its_level_shifts=list(its[1]), its_scale=its_scale,
     )  # fmt: skip
     notes = _notes(model, alpha, inference, w)
     bad = ~(b > 0)
@@ -1551,8 +1619,9 @@ def power_at(
     w = _check_share(k["dilution"], k["district_rate_ratio"])
     b, kind = _baseline(baseline_count, k["baseline_rate"], k["population"], k["per"])
     its = _its_terms(
-        estimator, k["years_pre"], k["years_post"], k["its_slope_change"], k["its_level_shifts"]
-    )
+        estimator, k["years_pre"], k["years_post"], k["its_slope_change"],
+        k["its_level_shifts"], k["its_scale"],
+    )  # fmt: skip
     model = _model(b, n_control, k["control_count"], k["years_pre"], k["years_post"],
                    k["overdispersion"], estimator, its)  # fmt: skip
     rr_k = (1.0 - w) + w * rate_ratio  # not 1 - w (1 - RR): exact for RR = 1e-300, w = 1
