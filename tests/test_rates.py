@@ -518,12 +518,13 @@ NB2_PROFILE = json.loads(
 )["cases"]
 
 
-@pytest.mark.parametrize("name", sorted(NB2_PROFILE))
+@pytest.mark.parametrize("name", sorted(n for n, c in NB2_PROFILE.items() if "years" in c))
 def test_trend_negbin_takes_the_higher_of_two_likelihood_maxima(name):
-    # the score at alpha = 0 is negative in every case, so a test of its sign alone reports
-    # the Poisson fit; the profile has an inside maximum too, higher or lower than Poisson's
+    # bimodal_*, rising_interior: the score at alpha = 0 is negative, so a test of its sign
+    # alone reports the Poisson fit, and there is an inside maximum, higher or lower than
+    # Poisson's; outlier_trend, oscillating: heavy over-dispersion and one outlying year,
+    # where IRLS from the Poisson coefficients ran off; tiny_alpha: alpha about 5e-8
     c = NB2_PROFILE[name]
-    assert c["score_at_zero_sign"] == -1
     t = poisson_trend(c["counts"], c["exposures"], c["years"], overdispersion="negbin")
     codes = [w.code for w in t.warnings]
     if c["ml"]["at_boundary"]:
@@ -534,8 +535,9 @@ def test_trend_negbin_takes_the_higher_of_two_likelihood_maxima(name):
     ref = c["ml"]
     assert t.alpha == pytest.approx(ref["alpha"], rel=1e-6)
     assert "negbin-no-overdispersion" not in codes and t.converged
-    np.testing.assert_allclose(t.coefficients["estimate"], ref["params"], rtol=1e-6)
-    np.testing.assert_allclose(t.coefficients["std_error"], ref["glm_at_alpha_bse"], rtol=1e-6)
+    assert not {"not-converged", "no-finite-trend"} & set(codes)
+    np.testing.assert_allclose(t.coefficients["estimate"], ref["params"], rtol=1e-5)
+    np.testing.assert_allclose(t.coefficients["std_error"], ref["bse"], rtol=1e-5)
 
 
 def test_trend_breaks_from_catalogue_objects_and_window():

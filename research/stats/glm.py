@@ -26,12 +26,14 @@ References
 McCullagh, P. and Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed. Chapman & Hall.
 Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources* 50(2), 317-372.
+Marschner, I. C. (2011). glm2: Fitting generalized linear models with convergence problems.
+*The R Journal* 3(2), 12-15 (step-halving when the deviance rises).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -223,20 +225,50 @@ def _irls(
         w = mu / (1.0 + alpha * mu)
         z = eta - off + (y - mu) / mu
         Xw = X * w[:, None]
+        previous = beta
         try:
             beta = np.linalg.solve(X.T @ Xw, Xw.T @ z)
         except np.linalg.LinAlgError:
             sw = np.sqrt(w)
             beta, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
-        eta = X @ beta + off
-        eta = np.clip(eta, -700.0, 700.0)
-        mu = np.exp(eta)
-        dev = _deviance(y, mu, family, alpha)
-        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
+        eta, mu, dev = _at(X, y, off, beta, family, alpha)
+        # the deviance is a sum of terms of the counts' size: below this its change is
+        # rounding (with a million events a year 1e-13 of it never comes)
+        floor = _DEVIANCE_ROUNDING * _deviance_size(y, mu)
+        # Fisher scoring can overshoot and cycle (NB2 with a large alpha and one outlying
+        # count alternated between two slopes for 200 iterations): halve the step until
+        # the deviance does not rise (step-halving, as R's glm.fit for invalid fits and
+        # the glm2 package for rising deviance, Marschner 2011)
+        halvings = 0
+        while np.isfinite(dev_old) and not dev <= dev_old + floor and halvings < 30:
+            beta = 0.5 * (beta + previous)
+            eta, mu, dev = _at(X, y, off, beta, family, alpha)
+            halvings += 1
+        if abs(dev - dev_old) <= max(tol * (abs(dev) + 0.1), floor):
             converged = True
             break
         dev_old = dev
     return beta, eta, mu, converged, it
+
+
+#: Rounding units of the deviance's terms below which IRLS counts its change as 0
+_DEVIANCE_ROUNDING = 16 * float(np.finfo(float).eps)
+
+
+def _at(
+    X: np.ndarray, y: np.ndarray, off: np.ndarray, beta: np.ndarray, family: str, alpha: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Linear predictor, mean and deviance at ``beta`` (means kept within exp(+-700))."""
+    eta = np.clip(X @ beta + off, -700.0, 700.0)
+    mu = eta if family == "gaussian" else np.exp(eta)
+    return eta, mu, _deviance(y, mu, family, alpha)
+
+
+def _deviance_size(y: np.ndarray, mu: np.ndarray) -> float:
+    """The size of the deviance's terms summed without cancellation: its rounding scale."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        size = float(np.sum(np.abs(special.xlogy(y, y / mu)) + np.abs(y) + np.abs(mu)))
+    return size if np.isfinite(size) else 0.0
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, family: str, alpha: float) -> float:
@@ -456,7 +488,8 @@ def nb2_alpha(
     each ``theta = 1/alpha`` (Lawless 1987, eq. 2.5, the equation ``MASS::theta.ml``
     solves), and the log-likelihoods compared are computed so that they stay accurate near
     the Poisson limit. Checked against statsmodels' discrete ``NegativeBinomial`` maximum
-    likelihood started from several points (``tests/reference/make_glm_reference.py``).
+    likelihood started from several points and its profile on a fine grid
+    (``tests/reference/make_nb2_profile_reference.py``).
 
     References
     ----------
@@ -517,35 +550,48 @@ def _nb2_profile_max(
         beta, _, ll = fit(float(g), beta)
         betas.append(beta)
         lls.append(ll)
-    k = int(np.argmax(lls))
-    if k == 0 or lls[k] <= ll0 + floor:
-        return 0.0, beta0
-    if k == grid.size - 1:
+    values = np.asarray(lls)
+    if int(np.argmax(values)) == grid.size - 1:
         top = math.exp(grid[-1])
         digits = max(0, 2 - math.floor(math.log10(top)))  # three significant digits
         shown = Both(*(format_number(top, digits, lang) for lang in ("en", "sv")))
         en, sv = _ERRORS.both("nb2_dispersion", alpha=shown)
         raise EstimationError(en, sv=sv)
 
-    def score(log_alpha: float) -> float:  # d l / d log(alpha) = -theta · d l / d theta
-        _, mu, _ = fit(log_alpha, betas[k])
-        theta = math.exp(-log_alpha)
-        return -theta * nb2_theta_score(y, mu, theta)
-
     from scipy import optimize  # only the NB2 fit needs it (import time, issue 17)
 
-    a_lo, a_hi = float(grid[k - 1]), float(grid[k + 1])
-    if score(a_lo) > 0 > score(a_hi):
-        log_alpha = optimize.brentq(score, a_lo, a_hi, xtol=1e-14, rtol=1e-14, maxiter=500)
-    else:  # a flat stretch where rounding blurs the score's sign: maximise the values
-        log_alpha = optimize.minimize_scalar(
-            lambda v: -fit(v, betas[k])[2], bounds=(a_lo, a_hi), method="bounded",
-            options={"xatol": 1e-10},
-        ).x  # fmt: skip
-    beta, _, ll = fit(float(log_alpha), betas[k])
-    if ll <= ll0 + floor:
-        return 0.0, beta0
-    return math.exp(log_alpha), beta
+    def polish(k: int) -> tuple[float, np.ndarray, float]:
+        """The local maximum between the grid points either side of point ``k``."""
+
+        def score(log_alpha: float) -> float:  # d l / d log(alpha) = -theta · d l / d theta
+            _, mu, _ = fit(log_alpha, betas[k])
+            theta = math.exp(-log_alpha)
+            return -theta * nb2_theta_score(y, mu, theta)
+
+        a_lo, a_hi = float(grid[k - 1]), float(grid[k + 1])
+        if score(a_lo) > 0 > score(a_hi):
+            log_alpha = optimize.brentq(score, a_lo, a_hi, xtol=1e-14, rtol=1e-14, maxiter=500)
+        else:  # a flat stretch where rounding blurs the score's sign: maximise the values
+            log_alpha = optimize.minimize_scalar(
+                lambda v: -fit(v, betas[k])[2], bounds=(a_lo, a_hi), method="bounded",
+                options={"xatol": 1e-10},
+            ).x  # fmt: skip
+        b, _, ll = fit(float(log_alpha), betas[k])
+        return math.exp(log_alpha), b, ll
+
+    # every local maximum inside the grid, polished: a sharp peak sampled off its top can
+    # lie below the Poisson limit or below a broad peak on the grid and above both polished
+    peaks = [
+        k
+        for k in range(1, grid.size - 1)
+        if values[k] >= values[k - 1] and values[k] >= values[k + 1] and np.isfinite(values[k])
+    ]
+    best = (0.0, beta0, ll0 + floor)  # the Poisson limit unless a maximum beats it
+    for k in peaks:
+        candidate = polish(k)
+        if candidate[2] > best[2]:
+            best = candidate
+    return best[0], best[1]
 
 
 def fit_negbin(
@@ -572,8 +618,7 @@ def fit_negbin(
     -------
     GLMFit
         With ``family="negbin"`` and ``alpha`` set. When the likelihood is largest at the
-        Poisson limit (no over-dispersion) ``alpha`` is set to ``1e-8``, which is a Poisson
-        fit for all practical purposes.
+        Poisson limit (no over-dispersion) it is the Poisson fit with ``alpha = 0.0``.
 
     Raises
     ------
@@ -597,8 +642,10 @@ def fit_negbin(
         raise ArgumentError(en, sv=sv)
     pois = fit_glm(X, y, family="poisson", offset=off, max_iter=max_iter, tol=tol)
     alpha, beta = _nb2_profile_max(X, y, off, pois.params, max_iter, tol)
+    if alpha == 0.0:  # the Poisson limit: its fit, as the NB2 model's with alpha = 0
+        return replace(pois, family="negbin", alpha=0.0)
     return fit_glm(
-        X, y, family="negbin", offset=off, alpha=alpha or 1e-8, start=beta,
+        X, y, family="negbin", offset=off, alpha=alpha, start=beta,
         max_iter=max_iter, tol=tol,
     )  # fmt: skip
 

@@ -1183,7 +1183,7 @@ def _fit_negbin(
         infinity.
     """
     beta_pois = poisson[0]
-    alpha, _ = nb2_profile_max(X, y, offset, beta_pois, 200, 1e-12)
+    alpha, beta_nb = nb2_profile_max(X, y, offset, beta_pois, 200, 1e-12)
     if alpha == 0.0:
         # the Poisson fit, refitted from its own estimate; a fit with counts that only
         # diverging terms can fit (a run of zeros) may have a fitted mean of exactly 0 there
@@ -1194,8 +1194,8 @@ def _fit_negbin(
         except np.linalg.LinAlgError:
             return 0.0, *poisson
         return 0.0, beta, cov, conv
-    try:
-        beta, cov, conv = _irls(X, y, offset, alpha, beta_pois)
+    try:  # from the profile's own coefficients: from the Poisson fit's, IRLS can run off
+        beta, cov, conv = _irls(X, y, offset, alpha, beta_nb)
     except np.linalg.LinAlgError:
         raise _singular_trend("negbin") from None
     return alpha, beta, cov, conv
@@ -1284,8 +1284,8 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         also with ``"negbin"`` (whose likelihood is then largest at the Poisson fit). Zeros
         that only a break's level shift runs to infinity for leave the trend finite; that
         fit, or one that did not converge, comes with a
-        :class:`~research.core.warnings.NotConvergedWarning`. With ``"negbin"``, also when
-        the likelihood still increases as alpha grows without bound.
+        :class:`~research.core.warnings.NotConvergedWarning`. With ``"negbin"`` the error
+        is also raised when the likelihood still increases as alpha grows without bound.
 
     Examples
     --------

@@ -11,12 +11,13 @@ project environment (statsmodels is not a pilotbench dependency):
 Run on 2026-12-03 with Python 3.11, statsmodels 0.15.0, numpy 2.4.6, scipy 1.17.1, mpmath
 1.4.1 (recorded in the JSON under "versions"). Output: tests/reference/nb2_profile_statsmodels.json.
 
-Each case is a log-linear trend (intercept and centred year, log exposure offset) on eight
-yearly counts. Nothing here uses research.stats:
+Each case is a log-linear trend (intercept and centred year, log exposure offset) on yearly
+counts, except ``sharp_peak`` (its design ``X`` is stored). Nothing here uses research.stats:
 
-* ``profile``: the profile log-likelihood on a grid of log(alpha) from -12 to 6 in steps of
-  0.01, each point a ``sm.GLM(family=NegativeBinomial(alpha))`` fit; its local maxima are
-  listed (``local_maxima``, ``local_minima``: log alpha and log-likelihood) with the Poisson
+* ``profile``: the profile log-likelihood on a grid of log(alpha) from -12 (-20 for
+  ``tiny_alpha``) to 6 in steps of 0.01, each point a
+  ``sm.GLM(family=NegativeBinomial(alpha))`` fit; its local maxima are listed
+  (``local_maxima``, ``local_minima``: log alpha and log-likelihood) with the Poisson
   log-likelihood (``poisson_llf``, the limit alpha -> 0).
 * ``starts``: statsmodels' discrete ``NegativeBinomial`` (NB2) maximum likelihood (Newton,
   tol 1e-14) started at the Poisson coefficients and each alpha in ``START_ALPHAS``: where
@@ -24,9 +25,12 @@ yearly counts. Nothing here uses research.stats:
   is the fault the tests guard against.
 * ``ml``: the global maximum. When the grid's highest local maximum beats the Poisson
   log-likelihood (``at_boundary`` False), statsmodels' Newton started there polishes it
-  (alpha, coefficients, log-likelihood) and ``sm.GLM`` at that alpha gives the standard
-  errors (alpha treated as known, as MASS::glm.nb); otherwise ``at_boundary`` True and the
-  Poisson fit is the answer.
+  (alpha, coefficients, log-likelihood; where Newton does not converge, scipy's bounded
+  scalar search on the profile within the grid step: ``polished_by``). ``bse`` are the
+  standard errors from the expected information at those estimates (alpha treated as
+  known, as MASS::glm.nb); ``glm_at_alpha_bse`` are ``sm.GLM``'s at that alpha, a
+  cross-check only, since its IRLS can cycle there (``oscillating``). Otherwise
+  ``at_boundary`` is True and the Poisson fit is the answer.
 
 A second block, ``special``, checks research.stats._nb2 (tests/test_nb2.py): 50-digit mpmath
 values of ``lgamma(y + theta) - lgamma(theta) - y·log(theta)`` and ``psi(y + theta) -
@@ -37,7 +41,10 @@ digits.
 The cases were found by scanning simulated series for profiles that fall away from the
 Poisson limit: ``bimodal_interior`` (the counts from the session-21 review, the higher
 maximum inside), ``rising_interior`` (the same shape with an upward trend) and
-``bimodal_boundary`` (an inside local maximum, lower than the Poisson limit).
+``bimodal_boundary`` (an inside local maximum, lower than the Poisson limit). The review of
+the first version added ``outlier_trend`` and ``oscillating`` (heavy over-dispersion and one
+outlying count), ``tiny_alpha`` (a million events a year, alpha about 5e-8) and
+``sharp_peak`` (a maximum narrower than the search grid's step).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ import numpy as np
 import scipy
 import statsmodels
 import statsmodels.api as sm
+from scipy import optimize
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 OUT = Path(__file__).with_name("nb2_profile_statsmodels.json")
@@ -69,20 +77,63 @@ CASES = {
         "counts": [104, 50, 14, 4, 1, 2, 5, 0],
         "exposures": [1.0] * 8,
     },
+    # from the review of the first version: one outlying year and heavy over-dispersion,
+    # where IRLS from the Poisson coefficients ran off (slope -14.5) and an undamped IRLS
+    # cycled between two slopes
+    "outlier_trend": {
+        "counts": [2118, 5, 10, 0, 11, 0, 0, 0, 0, 1],
+        "exposures": [1.0] * 10,
+        "years": list(range(2010, 2020)),
+    },
+    "oscillating": {
+        "counts": [4331, 2, 15, 0, 0, 0, 2, 4],
+        "exposures": [1.0] * 8,
+    },
 }
 
 
-def design():
-    t = np.asarray(YEARS, dtype=float)
+def _tiny_alpha_case():
+    # a million events a year with relative over-dispersion alpha·mu of about 0.05 (alpha
+    # about 5e-8): a grid in absolute alpha that starts at 1e-6 takes it for Poisson
+    rng = np.random.default_rng(20261203)
+    t = np.arange(12) - 5.5
+    mu = 1.0e6 * np.exp(0.02 * t)
+    alpha = 5e-8
+    y = rng.poisson(rng.gamma(1 / alpha, mu * alpha))
+    return {"counts": [int(v) for v in y], "exposures": [1.0] * 12,
+            "years": list(range(2011, 2023)), "grid_low": -20.0}  # fmt: skip
+
+
+def _sharp_peak_case():
+    # 400 over-dispersed small counts and 24 of 12 500 in a second group (two-group design):
+    # a peak in log(alpha) so narrow that a 0.5 grid samples it below the Poisson limit
+    rng = np.random.default_rng(1)
+    small = rng.poisson(rng.gamma(0.5, 2.0, 400))
+    y = np.r_[small, np.full(24, 12_500)]
+    group = np.r_[np.zeros(400), np.ones(24)]
+    return {"counts": [int(v) for v in y], "exposures": [1.0] * y.size,
+            "X": np.column_stack([np.ones(y.size), group]).tolist()}  # fmt: skip
+
+
+CASES["tiny_alpha"] = _tiny_alpha_case()
+CASES["sharp_peak"] = _sharp_peak_case()
+
+
+def design(years):
+    t = np.asarray(years, dtype=float)
     return np.column_stack([np.ones(len(t)), t - t.mean()])
 
 
-def case_block(counts, exposures):
+def case_block(counts, exposures, years=None, X=None, grid_low=-12.0):
     y = np.asarray(counts, dtype=float)
     off = np.log(np.asarray(exposures, dtype=float))
-    X = design()
+    years = YEARS if years is None and X is None else years
+    X = design(years) if X is None else np.asarray(X, dtype=float)
     pois = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit(tol=1e-14)
-    grid = np.round(np.arange(-12.0, 6.0 + 1e-9, 0.01), 2)
+    # statsmodels' NB2 log-likelihood loses its last digits at tiny alpha (it subtracts
+    # lgamma values of size theta·log(theta)), so the grid starts at e^-12 unless a case
+    # needs lower (tiny_alpha, whose gain over Poisson is far above that noise)
+    grid = np.round(np.arange(grid_low, 6.0 + 1e-9, 0.01), 2)
     llf = []
     start = pois.params
     for la in grid:
@@ -117,7 +168,7 @@ def case_block(counts, exposures):
     block = {
         "counts": counts,
         "exposures": exposures,
-        "years": YEARS,
+        **({"years": years} if years is not None else {"X": X.tolist()}),
         "poisson_llf": float(pois.llf),
         "poisson_params": pois.params.tolist(),
         "poisson_bse": pois.bse.tolist(),
@@ -136,14 +187,41 @@ def case_block(counts, exposures):
     at_top = sm.GLM(y, X, family=fam, offset=off).fit(tol=1e-14)
     start = np.append(at_top.params, np.exp(grid[i]))
     fit = model.fit(start_params=start, method="newton", maxiter=200, tol=1e-14, disp=0)
-    assert fit.mle_retvals["converged"] and abs(np.log(fit.params[-1]) - top[0]) < 0.01
-    alpha = float(fit.params[-1])
+    if fit.mle_retvals["converged"]:
+        # statsmodels' IRLS at a fixed alpha can cycle (oscillating: its grid value at 1.73
+        # is 0.18 below the joint maximum at 1.70), so the polish is held to the likelihood
+        # (1e-6: statsmodels' discrete and GLM log-likelihoods differ by rounding at tiny alpha)
+        assert fit.llf >= top[1] - 1e-6
+        alpha, params, llf, how = float(fit.params[-1]), fit.params[:-1], float(fit.llf), "newton"
+    else:
+        # Newton on (beta, alpha) is badly scaled at alpha ~ 1e-7 (tiny_alpha): maximise the
+        # profile (GLM fits at fixed alpha) over log(alpha) within the grid step instead
+        def neg_profile(la):
+            fam = sm.families.NegativeBinomial(alpha=float(np.exp(la)))
+            return -sm.GLM(y, X, family=fam, offset=off).fit(tol=1e-14).llf
+
+        res = optimize.minimize_scalar(
+            neg_profile, bounds=(grid[i] - 0.01, grid[i] + 0.01), method="bounded",
+            options={"xatol": 1e-10},
+        )  # fmt: skip
+        alpha, how = float(np.exp(res.x)), "profile"
+        g = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=off)
+        g = g.fit(tol=1e-14)
+        params, llf = g.params, float(g.llf)
+        assert llf >= top[1] - 1e-6
     glm = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=off).fit(tol=1e-14)
+    # standard errors from the expected information at the ML estimates themselves,
+    # X' diag(mu / (1 + alpha mu)) X (MASS::glm.nb's): statsmodels' GLM refit at alpha can
+    # cycle (oscillating), so its bse are kept only as a cross-check where it converges
+    mu = np.exp(X @ np.asarray(params) + off)
+    info = X.T @ (X * (mu / (1 + alpha * mu))[:, None])
     block["ml"] = {
         "at_boundary": False,
         "alpha": alpha,
-        "params": fit.params[:-1].tolist(),
-        "llf": float(fit.llf),
+        "params": np.asarray(params).tolist(),
+        "llf": llf,
+        "polished_by": how,
+        "bse": np.sqrt(np.diag(np.linalg.inv(info))).tolist(),
         "glm_at_alpha_bse": glm.bse.tolist(),
         "glm_at_alpha_llf": float(glm.llf),
     }
