@@ -42,13 +42,15 @@ _SERIES_FROM = 20.0
 
 def _lgamma_correction(z: np.ndarray) -> np.ndarray:
     """``lgamma(z) - ((z - 1/2)·log(z) - z + log(2·pi)/2)`` for ``z >= 20`` (A&S 6.1.41)."""
-    z2 = z * z
+    with np.errstate(over="ignore"):  # z > 1e154: z² is inf and the terms beyond 1/z are 0
+        z2 = z * z
     return (1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - 1.0 / (1680.0 * z2)) / z2) / z2) / z
 
 
 def _digamma_correction(z: np.ndarray) -> np.ndarray:
     """``psi(z) - (log(z) - 1/(2z))`` for ``z >= 20`` (A&S 6.3.18)."""
-    z2 = z * z
+    with np.errstate(over="ignore"):  # z > 1e154: z² is inf and the correction 0
+        z2 = z * z
     return -(1.0 / 12.0 - (1.0 / 120.0 - (1.0 / 252.0 - 1.0 / (240.0 * z2)) / z2) / z2) / z2
 
 
