@@ -264,6 +264,11 @@ def _at(
     return eta, mu, _deviance(y, mu, family, alpha)
 
 
+def _poisson_loglike(y: np.ndarray, mu: np.ndarray) -> float:
+    """Poisson log-likelihood ``sum(y log mu - mu - log y!)`` (the NB2 limit as alpha -> 0)."""
+    return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)))
+
+
 def _deviance_size(y: np.ndarray, mu: np.ndarray) -> float:
     """The size of the deviance's terms summed without cancellation: its rounding scale."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -414,7 +419,7 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
         raise EstimationError(en, sv=sv)
     sc = x2 / (n - k) if scale == "x2" else 1.0
     if family == "poisson":
-        ll = float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)))
+        ll = _poisson_loglike(y, mu)
     else:
         ll = _nb_loglike(y, mu, a)
     return GLMFit(
@@ -509,15 +514,28 @@ def nb2_alpha(
     >>> round(alpha, 4)
     0.3396
     """
+    X, y, off = _check_nb2(X, y, offset, start, max_iter, tol)
+    if start is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            start = _irls(X, y, off, "poisson", 0.0, None, max_iter, tol)[0]
+    return _nb2_profile_max(X, y, off, np.asarray(start, dtype=float), max_iter, tol)
+
+
+def _check_nb2(
+    X: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray | None,
+    start: np.ndarray | None,
+    max_iter: int,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The NB2 fits' inputs checked as :func:`fit_glm` checks them, counts non-negative."""
     X, y, off = _check(X, y, offset)
     _check_iteration(start, max_iter, tol, X.shape[1])
     if np.any(y < 0):
         en, sv = _ERRORS.both("negative_counts_nb2")
         raise ArgumentError(en, sv=sv)
-    if start is None:
-        with np.errstate(over="ignore", invalid="ignore"):
-            start = _irls(X, y, off, "poisson", 0.0, None, max_iter, tol)[0]
-    return _nb2_profile_max(X, y, off, np.asarray(start, dtype=float), max_iter, tol)
+    return X, y, off
 
 
 def _nb2_profile_max(
@@ -528,7 +546,7 @@ def _nb2_profile_max(
         mu0 = np.exp(np.clip(X @ beta0 + off, -700.0, 700.0))
     if not np.any(y > 0):
         return 0.0, beta0
-    ll0 = float(np.sum(special.xlogy(y, mu0) - mu0 - special.gammaln(y + 1.0)))
+    ll0 = _poisson_loglike(y, mu0)
     # a log-likelihood this close to the Poisson one is the same up to rounding
     floor = 64 * np.finfo(float).eps * float(np.sum(np.abs(special.xlogy(y, mu0)) + mu0 + y))
     big = min(max(float(mu0.max()), 1e-2), 1e15)
@@ -635,11 +653,7 @@ def fit_negbin(
     >>> round(float(np.exp(fit.params[0])), 6)  # intercept-only: the mean
     6.333333
     """
-    X, y, off = _check(X, y, offset)
-    _check_iteration(None, max_iter, tol, X.shape[1])
-    if np.any(y < 0):
-        en, sv = _ERRORS.both("negative_counts_nb2")
-        raise ArgumentError(en, sv=sv)
+    X, y, off = _check_nb2(X, y, offset, None, max_iter, tol)
     pois = fit_glm(X, y, family="poisson", offset=off, max_iter=max_iter, tol=tol)
     alpha, beta = _nb2_profile_max(X, y, off, pois.params, max_iter, tol)
     if alpha == 0.0:  # the Poisson limit: its fit, as the NB2 model's with alpha = 0
