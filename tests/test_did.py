@@ -1011,3 +1011,54 @@ def test_a_finite_poisson_did_is_the_closed_form_ratio_of_ratios():
               "f": (8, 10)}  # fmt: skip
     res = diff_in_diff(_two_period_counts(counts), **POISSON)
     assert res.rate_ratio == pytest.approx(4 / (60 / 54), rel=1e-9)
+
+
+def test_poisson_2x2_keeps_comparison_units_without_events():
+    """The 2x2 model (constant, treated, post, D) has no unit or period effect that an
+    all-zero unit could send to minus infinity, so its counts and exposure belong to the
+    pooled comparison. Dropping the unit (as the two-way design must) moved the log rate
+    ratio from +0.0025 to -0.083. The saturated 2x2 Poisson fit's D is the closed form
+    log(r11/r10) - log(r01/r00) of the four pooled rates (sum of counts / sum of exposure)."""
+    counts = {"u0": [3, 4, 2, 6], "u1": [5, 7, 6, 9], "u2": [8, 9, 11, 10], "u3": [0, 0, 0, 0]}
+    pop0 = {"u0": 1e4, "u1": 2e4, "u2": 3e4, "u3": 5e3}
+    growth = {"u3": 0.5}
+    rows = [
+        dict(u=u, t=t, tr=int(u == "u0"), post=int(t >= 2), c=float(c),
+             pop=pop0[u] * (1 + growth.get(u, 0.0) * t))
+        for u, cs in counts.items()
+        for t, c in enumerate(cs)
+    ]  # fmt: skip
+    df = pl.DataFrame(rows)
+    res = diff_in_diff(df, unit="u", time="t", outcome="c", treated="tr", post="post",
+                       family="poisson", offset="pop", design="2x2")  # fmt: skip
+
+    def rate(tr: int, post: int) -> float:
+        cell = df.filter((pl.col("tr") == tr) & (pl.col("post") == post))
+        return cell["c"].sum() / cell["pop"].sum()
+
+    expected = math.log(rate(1, 1) / rate(1, 0)) - math.log(rate(0, 1) / rate(0, 0))
+    assert res.estimate == pytest.approx(expected, abs=1e-10)
+    assert expected == pytest.approx(0.0024660925, abs=1e-9)  # statsmodels' GLM, all units
+    assert not any(w.code == "zero-event-units" for w in res.warnings)
+    # the two-way design still drops it: its unit effect has no finite estimate
+    twfe = diff_in_diff(
+        df, unit="u", time="t", outcome="c", treated="tr", post="post", family="poisson",
+        offset="pop", design="twfe", inference="cluster",
+    )  # fmt: skip
+    assert any(w.code == "zero-event-units" for w in twfe.warnings)
+
+
+def test_wild_bootstrap_without_an_observed_standard_error_gives_no_p_value():
+    """Two units (one treated): the cluster-robust SE is not computable, so there is no
+    observed t ratio to compare the bootstrap's with. A NaN t counted as never exceeded
+    gave p = 1/(B+1) = 0.001, the most significant value possible, on pure noise."""
+    rng = np.random.default_rng(11)
+    rows = [
+        dict(u=f"u{i}", t=2010 + t, tr=int(i == 0), post=int(t >= 4), y=50 + rng.normal(0, 5))
+        for i in range(2)
+        for t in range(8)
+    ]
+    res = diff_in_diff(pl.DataFrame(rows), unit="u", time="t", outcome="y", treated="tr",
+                       post="post", inference="wild", n_bootstrap=999)  # fmt: skip
+    assert math.isnan(res.se) and math.isnan(res.p_value)
+    assert math.isnan(res.lower) and math.isnan(res.upper)

@@ -5,6 +5,7 @@ and closed forms."""
 from __future__ import annotations
 
 import doctest
+import itertools
 import json
 import math
 from pathlib import Path
@@ -386,3 +387,118 @@ def test_separated_observations_in_a_two_way_poisson_did():
     # the fit agrees once it has run: those counts' fitted means went to zero
     fit = fit_glm(X, y, family="poisson")
     assert set(got) <= set(np.flatnonzero(zero_fitted(y, fit.mu)).tolist())
+
+
+def _controlled_its_with_an_empty_comparison_start():
+    """A controlled ITS design (research.stats.its.its_design) whose comparison series has
+    no case before the interruption: its intercept runs to minus infinity."""
+    from research.stats.its import its_design
+
+    years = np.arange(2010.0, 2020.0)
+    x, _ = its_design(np.concatenate([years, years]), 2015.0, group=np.repeat([1.0, 0.0], 10))
+    y = np.array([5, 6, 7, 8, 9, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 3, 4, 5, 4, 3], dtype=float)
+    return x, y
+
+
+def test_irls_never_takes_a_step_that_raises_the_deviance():
+    """Step-halving keeps the deviance from rising from one iterate to the next (Marschner
+    2011). On this separated design a step at iteration 31 sent a fitted mean to 1.5e16 and
+    was accepted, the deviance went from 0.746 to 3e16, the next tiny change of it read as
+    convergence, and the ITS reported a level change of 1.8e23 with p = 0. The deviance of
+    the fit after m iterations must not rise with m, and the zeros' fitted means must head
+    to 0 (statsmodels' GLM stops at deviance 0.74615603511 with them below 1e-10)."""
+    x, y = _controlled_its_with_an_empty_comparison_start()
+    deviances = [fit_glm(x, y, family="poisson", max_iter=m).deviance for m in range(1, 41)]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(deviances))
+    fit = fit_glm(x, y, family="poisson")
+    assert fit.deviance <= 0.7461560351051234 + 1e-9
+    assert np.all(fit.mu[10:15] < 1e-10)
+    assert unidentified_terms(x, y, fit.mu).any()
+
+
+def test_a_fit_stopped_by_its_iteration_limit_says_so():
+    x = np.column_stack([np.ones(6), np.arange(6.0)])
+    y = np.array([3.0, 5.0, 4.0, 9.0, 12.0, 20.0])
+    for m in (1, 2, 3):
+        fit = fit_glm(x, y, family="poisson", max_iter=m)
+        assert (fit.converged, fit.n_iter) == (False, m)
+    full = fit_glm(x, y, family="poisson")
+    assert full.converged and 3 < full.n_iter < 200
+
+
+def test_pearson_scale_needs_residual_degrees_of_freedom():
+    x = np.column_stack([np.ones(2), [0.0, 1.0]])
+    y = np.array([4.0, 9.0])
+    assert fit_glm(x, y, family="poisson").df_resid == 0  # the model scale needs none
+    with pytest.raises(EstimationError, match=r"2 observations and 2 parameters") as err:
+        fit_glm(x, y, family="poisson", scale="x2")
+    assert "2 observationer och 2 parametrar" in err.value.message("sv")
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        (dict(scale="hc1"), "hc1"),
+        (dict(family="negbin", alpha=math.inf), "finite alpha"),
+        (dict(family="negbin", alpha=math.nan), "finite alpha"),
+        (dict(family="poisson", max_iter=0), "max_iter=0"),
+        (dict(family="poisson", tol=math.nan), "tol=nan"),
+        (dict(family="poisson", start=np.zeros(3)), r"column of X \(2\)"),
+    ],
+)
+def test_invalid_settings_are_named_in_both_languages(kw, match):
+    x = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    with pytest.raises(ArgumentError, match=match) as err:
+        fit_glm(x, np.array([1.0, 2.0, 3.0, 4.0]), **kw)
+    assert err.value.message("sv") != str(err.value)  # a Swedish message of its own
+
+
+def test_negbin_input_errors_have_a_swedish_message():
+    x = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    with pytest.raises(ArgumentError) as err:
+        fit_negbin(x, np.array([1.0, -1.0, 1.0, 1.0]))
+    assert err.value.message("sv") != str(err.value)
+
+
+def test_cluster_covariance_refuses_labels_it_cannot_group():
+    x = np.column_stack([np.ones(6), [0, 1, 0, 1, 0, 1.0]])
+    y = np.array([1.0, 2.0, 2.0, 5.0, 3.0, 5.0])
+    fit = fit_glm(x, y)
+    for labels in (
+        np.array([0, 0, 1, 1, None, 2], dtype=object),  # a missing label
+        np.array([0, 0, 1, 1, np.nan, np.nan]),  # NaN labels would form one cluster
+        np.array([0, 0, 1, 1, 2]),  # one label short
+    ):
+        with pytest.raises(ArgumentError, match="one label per observation"):
+            cluster_covariance(fit, x, y, labels)
+    with pytest.raises(ArgumentError, match=r"n_nested=2 must lie in \[0, 2\)") as err:
+        cluster_covariance(fit, x, y, np.array([0, 0, 1, 1, 2, 2]), n_nested=2)
+    assert "n_nested=2" in err.value.message("sv")
+    # string labels group as their numbers would
+    V, G = cluster_covariance(fit, x, y, np.array(["a", "a", "b", "b", "c", "c"]))
+    V0, _ = cluster_covariance(fit, x, y, np.array([0, 0, 1, 1, 2, 2]))
+    assert G == 3
+    np.testing.assert_array_equal(V, V0)
+
+
+def test_unidentified_terms_is_a_boolean_mask():
+    x = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1.0]])
+    y = np.array([0.0, 0.0, 0.0, 4.0, 5.0, 6.0])
+    fit = fit_glm(x, y, family="poisson")
+    free = unidentified_terms(x, y, fit.mu)
+    assert free.dtype == bool and free.tolist() == [True, True]
+    ok = unidentified_terms(x, np.array([1.0, 0, 2, 4, 5, 6]), np.ones(6))
+    assert ok.dtype == bool and not ok.any()
+
+
+def test_nb2_alpha_on_a_flat_profile_is_the_poisson_limit():
+    """Counts 0,...,0,1 with a trend: the fit runs to the data (a mean of 1 for the 1, of 0
+    for the zeros), where the NB2 probability of the 1 is largest at alpha = 0 (Poisson's
+    e^-1 against 1/(1 + alpha)^(1 + 1/alpha) < e^-1). The profile is flat to rounding
+    there, so the score's sign is no guide and the values themselves are maximised."""
+    for n in (6, 8):
+        x = np.column_stack([np.ones(n), np.arange(n) - n / 2])
+        y = np.zeros(n)
+        y[-1] = 1.0
+        alpha, beta = nb2_alpha(x, y)
+        assert alpha == 0.0 and beta.shape == (2,)

@@ -767,3 +767,26 @@ def test_an_over_dispersed_series_is_still_scaled_by_its_estimate():
     # is the estimate itself
     r = interrupted_time_series(ONE, overdispersion="quasi", **KW)
     assert r.dispersion > 1 and r.details["scale"] == pytest.approx(r.dispersion)
+
+
+def test_controlled_its_with_an_empty_comparison_start_has_no_finite_change():
+    """The comparison series has no case before the interruption: its level before the
+    start runs to minus infinity, the treated-minus-comparison level change to minus
+    infinity with it, and the maximum likelihood estimate does not exist (statsmodels' GLM
+    stops with the coefficient at -24 and SE 4e4). IRLS took a step that raised the deviance
+    from 0.75 to 3e16 and reported a level change of 1.8e23 with p = 0."""
+    years = list(range(2010, 2020))
+    df = pl.DataFrame(
+        {
+            "t": years * 2,
+            "y": [5, 6, 7, 8, 9, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 3, 4, 5, 4, 3],
+            "c": [0] * 10 + [1] * 10,
+        }
+    )
+    for overdispersion in (None, "quasi"):
+        res = interrupted_time_series(
+            df, time="t", outcome="y", interruption=2015, control="c",
+            overdispersion=overdispersion,
+        )  # fmt: skip
+        assert np.isnan(res.level_change) and np.isnan(res.level_p)
+        assert any(w.code == "no-finite-estimate" for w in res.warnings)

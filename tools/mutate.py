@@ -87,8 +87,8 @@ MODULES: dict[str, dict] = {
         ],
     },
     "glm": {
-        "sources": ["research/stats/glm.py"],
-        "tests": ["tests/test_glm.py"],
+        "sources": ["research/stats/glm.py", "research/stats/_nb2.py"],
+        "tests": ["tests/test_glm.py", "tests/test_nb2.py"],
         "skip": [],
     },
     "synth": {

@@ -95,7 +95,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
         ├── NoFiniteEstimateWarning    no-finite-estimate      stats.its
         ├── NoFiniteEventEstimateWarning  no-finite-event-estimate  stats.did (event study)
         ├── NoFiniteTrendWarning       no-finite-trend         stats.rates (trend)
-        └── NotConvergedWarning        not-converged           stats.rates (trend)
+        └── NotConvergedWarning        not-converged           stats.rates (trend), its, did
 
 ``SingleTreatedUnitWarning`` also stands for the event study's "cluster-robust intervals are
 not valid" with one treated unit (the same condition, worded once).
@@ -721,7 +721,18 @@ class NoFiniteTrendWarning(ModelFitWarning, code="no-finite-trend", fields=("yea
 
 
 class NotConvergedWarning(ModelFitWarning, code="not-converged"):
-    """A trend's fit did not converge cleanly: estimates are unreliable."""
+    """A model's fit did not converge: estimates are unreliable."""
+
+    @classmethod
+    def of(cls) -> NotConvergedWarning:
+        """The warning, its English message the catalogue's (as the Swedish one).
+
+        Examples
+        --------
+        >>> str(NotConvergedWarning.of()).startswith("The fit did not converge")
+        True
+        """
+        return _from_catalogue(cls)
 
 
 def _from_catalogue(cls: type[_W], **values: object) -> _W:

@@ -86,6 +86,7 @@ from research.core.warnings import (
     NoLeadsWarning,
     NonIntegerCountsWarning,
     NonNumericTimeBreaksWarning,
+    NotConvergedWarning,
     PermutationsDroppedWarning,
     PilotbenchWarning,
     PoissonPermutationIntervalWarning,
@@ -436,6 +437,7 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
     offset: str | None,
     cluster: str | None,
     drop_singletons: bool = False,
+    drop_zero_events: bool = True,
 ) -> tuple[_Panel, pl.DataFrame]:
     if family not in ("gaussian", "poisson"):
         en, sv = _TEXTS.both("family", family=family)
@@ -471,11 +473,13 @@ def _prepare(  # noqa: C901, PLR0913 - input checks of the estimator's documente
             en, sv = _TEXTS.both("offset_not_positive", offset=offset)
             raise ArgumentError(en, sv=sv)
         off = np.log(expo)
-    # drop units / periods without any event (their fixed effect is -infinity)
-    if family == "poisson":
-        if not np.any(y > 0):  # else every unit is dropped below, and the error misleads
-            en, sv = _TEXTS.both("all_counts_zero")
-            raise DesignError(en, sv=sv)
+    if family == "poisson" and not np.any(y > 0):
+        en, sv = _TEXTS.both("all_counts_zero")
+        raise DesignError(en, sv=sv)
+    # drop units / periods without any event: their fixed effect is -infinity. Only the
+    # two-way design has such effects; in the 2x2 design (pooled groups and periods) they are
+    # ordinary observations, and dropping them would select the comparison on its outcome
+    if family == "poisson" and drop_zero_events:
         tot_u = df.with_columns(pl.Series("_y", y)).group_by(unit).agg(pl.col("_y").sum())
         zero_units = tot_u.filter(pl.col("_y") == 0)[unit].to_list()
         tot_t = df.with_columns(pl.Series("_y", y)).group_by(time).agg(pl.col("_y").sum())
@@ -896,6 +900,7 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     panel, _ = _prepare(
         data, unit=unit, time=time, outcome=outcome, treated=treated, post=post,
         family=family, offset=offset, cluster=cluster, drop_singletons=design == "twfe",
+        drop_zero_events=design == "twfe",
     )  # fmt: skip
     warns = panel.warnings
     treated_obs = panel.treated_u[panel.unit_codes]
@@ -925,6 +930,8 @@ def diff_in_diff(  # noqa: C901, PLR0913 - a documented estimator: data columns 
     fit = _fit(X, panel, family)
     if family == "poisson":
         _check_treatment_identified(X, panel, fit, treated_obs)
+        if not fit.converged:
+            warns.append(NotConvergedWarning.of())
     est = float(fit.params[0])
     # the unit and time effects (and the treatment term) reproduce the outcome: residuals of
     # zero relative to its size leave the cluster-robust sandwich, the wild bootstrap and the
@@ -1085,11 +1092,12 @@ def _refit(
     The observed fit is a good start for most assignments and saves iterations; but a
     coefficient it sent far out (a zero count only one term fits) makes another
     assignment's first step overflow, and every coefficient came back NaN (29 of 30
-    placebo fits for a pilot kommun with about one case a year). Such a fit is redone from
-    the default start.
+    placebo fits for a pilot kommun with about one case a year). Such a fit (IRLS then
+    cannot lower the deviance from the start and stops unconverged) is redone from the
+    default start.
     """
     f = _fit(X, panel, family, extra_off=extra_off, start=start, tol=tol)
-    if start is not None and not np.all(np.isfinite(f.params)):
+    if start is not None and not (f.converged and np.all(np.isfinite(f.params))):
         f = _fit(X, panel, family, extra_off=extra_off, tol=tol)
     return f
 
@@ -1273,13 +1281,20 @@ def _wild_inference(  # noqa: PLR0913 - the design's arrays passed explicitly, n
     b1, b2, A, Bq, C = (np.concatenate(v) for v in (b1s, b2s, As, Bs, Cs))
 
     def pfun(beta0: float) -> float:
+        if not math.isfinite(se_obs):
+            # no observed t ratio (the cluster SE cannot be computed): no p-value either;
+            # a NaN t counted as "never exceeded" gave p = 1/(B+1), the smallest possible
+            return math.nan
         t_obs = abs(est - beta0) / se_obs
         var = np.maximum(A - 2 * beta0 * Bq + beta0**2 * C, 1e-300)
         t_star = np.abs(b1 - beta0 * b2) / np.sqrt(var)
         return float((1 + np.sum(at_least_as_extreme(t_star, t_obs))) / (B + 1))
 
     p = pfun(0.0)
-    lo, hi = _invert(pfun, est, se_obs, alpha, 1e-8)
+    if math.isfinite(se_obs):
+        lo, hi = _invert(pfun, est, se_obs, alpha, 1e-8)
+    else:
+        lo = hi = math.nan
     details.update(n_bootstrap=B, bootstrap_weights=weights)
     return dict(se=se_obs, lower=lo, upper=hi, p_value=p)
 
@@ -1640,6 +1655,8 @@ def event_study(  # noqa: C901, PLR0913 - a documented estimator: data columns p
             )
         )
     fit = _fit(X, panel, family)
+    if not fit.converged:
+        warns.append(NotConvergedWarning.of())
     # residuals of zero relative to the outcome's size (see diff_in_diff): the cluster-robust
     # and the Gaussian model covariance are rounding noise
     exact_fit = is_exact_fit(panel.y, fit.mu)

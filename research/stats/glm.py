@@ -217,7 +217,7 @@ def _irls(
     else:
         eta = np.log(y + 0.5 * (np.mean(y) + 0.1))
     mu = np.exp(eta)
-    dev_old = np.inf
+    dev_old = floor_old = np.inf
     beta = np.zeros(X.shape[1]) if start is None else np.asarray(start, dtype=float)
     converged = False
     it = 0
@@ -232,22 +232,30 @@ def _irls(
             sw = np.sqrt(w)
             beta, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
         eta, mu, dev = _at(X, y, off, beta, family, alpha)
-        # the deviance is a sum of terms of the counts' size: below this its change is
-        # rounding (with a million events a year 1e-13 of it never comes)
-        floor = _DEVIANCE_ROUNDING * _deviance_size(y, mu)
         # Fisher scoring can overshoot and cycle (NB2 with a large alpha and one outlying
         # count alternated between two slopes for 200 iterations): halve the step until
         # the deviance does not rise (step-halving, as R's glm.fit for invalid fits and
-        # the glm2 package for rising deviance, Marschner 2011)
+        # the glm2 package for rising deviance, Marschner 2011). "Rise" is judged by the
+        # rounding of the last accepted deviance: the new one's own rounding can be of any
+        # size (a step that sent a mean to 1e16 had a rounding of 1e32 and passed)
         halvings = 0
-        while np.isfinite(dev_old) and not dev <= dev_old + floor and halvings < 30:
+        while not dev <= dev_old + floor_old and halvings < 30:
             beta = 0.5 * (beta + previous)
             eta, mu, dev = _at(X, y, off, beta, family, alpha)
             halvings += 1
+        if not dev <= dev_old + floor_old:
+            # no step along this direction lowers the deviance (R's glm.fit: "inner loop 2;
+            # cannot correct step size"): keep the last iterate and stop, unconverged
+            beta = previous
+            eta, mu, dev = _at(X, y, off, beta, family, alpha)
+            break
+        # the deviance is a sum of terms of the counts' size: below this its change is
+        # rounding (with a million events a year 1e-13 of it never comes)
+        floor = _DEVIANCE_ROUNDING * _deviance_size(y, mu)
         if abs(dev - dev_old) <= max(tol * (abs(dev) + 0.1), floor):
             converged = True
             break
-        dev_old = dev
+        dev_old, floor_old = dev, floor
     return beta, eta, mu, converged, it
 
 
@@ -258,9 +266,9 @@ _DEVIANCE_ROUNDING = 16 * float(np.finfo(float).eps)
 def _at(
     X: np.ndarray, y: np.ndarray, off: np.ndarray, beta: np.ndarray, family: str, alpha: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Linear predictor, mean and deviance at ``beta`` (means kept within exp(+-700))."""
+    """Linear predictor, mean and deviance of a log-link fit at ``beta`` (means in exp(+-700))."""
     eta = np.clip(X @ beta + off, -700.0, 700.0)
-    mu = eta if family == "gaussian" else np.exp(eta)
+    mu = np.exp(eta)
     return eta, mu, _deviance(y, mu, family, alpha)
 
 
@@ -277,8 +285,7 @@ def _deviance_size(y: np.ndarray, mu: np.ndarray) -> float:
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, family: str, alpha: float) -> float:
-    if family == "gaussian":
-        return float(np.sum((y - mu) ** 2))
+    """Deviance of a Poisson or NB2 fit (the Gaussian fit is least squares, its RSS)."""
     if family == "poisson":
         return float(2.0 * np.sum(special.xlogy(y, y / mu) - (y - mu)))
     theta = 1.0 / alpha
@@ -394,7 +401,7 @@ def fit_glm(  # noqa: PLR0913 - the GLM's documented options (weights, offset, f
         en, sv = _ERRORS.both("negative_counts")
         raise ArgumentError(en, sv=sv)
     if family == "negbin":
-        if alpha is None or not alpha > 0:
+        if alpha is None or not (alpha > 0 and math.isfinite(alpha)):
             en, sv = _ERRORS.both("negbin_needs_alpha")
             raise ArgumentError(en, sv=sv)
         a = float(alpha)
@@ -689,7 +696,7 @@ def cluster_covariance(
     X, y
         The design and outcome the model was fitted to.
     clusters
-        Cluster label per observation (any hashable values).
+        Cluster label per observation ``(n,)``: numbers or strings, none missing.
     n_nested
         Number of columns of ``X`` that are dummies of fixed effects nested in the clusters
         (for example all unit dummies when clustering by unit). 0 (default) counts every
@@ -703,7 +710,8 @@ def cluster_covariance(
     Raises
     ------
     ArgumentError
-        When ``n_nested`` is not in ``[0, K)``.
+        When ``n_nested`` is not in ``[0, K)``, or ``clusters`` (or ``y``) is not one
+        label (value) per row of ``X``: labels of one type, no missing (None, NaN) label.
     DesignError
         When there are fewer than two clusters.
 
@@ -726,12 +734,21 @@ def cluster_covariance(
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    _, codes = np.unique(np.asarray(clusters), return_inverse=True)
+    labels = np.asarray(clusters)
+    n, k = X.shape
+    if labels.shape != (n,) or y.shape != (n,) or labels.dtype == object:
+        # one plain label per observation: a None or a mixed type among them cannot be
+        # sorted into clusters, and NaN labels would be merged into one cluster
+        en, sv = _ERRORS.both("cluster_labels", n=n, shape=labels.shape)
+        raise ArgumentError(en, sv=sv)
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        en, sv = _ERRORS.both("cluster_labels", n=n, shape=labels.shape)
+        raise ArgumentError(en, sv=sv)
+    _, codes = np.unique(labels, return_inverse=True)
     G = int(codes.max()) + 1
     if G < 2:
         en, sv = _ERRORS.both("too_few_clusters")
         raise DesignError(en, sv=sv)
-    n, k = X.shape
     if not 0 <= n_nested < k:
         en, sv = _ERRORS.both("n_nested_range", n_nested=n_nested, k=k)
         raise ArgumentError(en, sv=sv)

@@ -64,6 +64,7 @@ from research.core.warnings import (
     AutocorrelationWarning,
     ExactFitWarning,
     NoFiniteEstimateWarning,
+    NotConvergedWarning,
     OverdispersionWarning,
     PilotbenchWarning,
     SeriesBreakWarning,
@@ -781,6 +782,8 @@ def interrupted_time_series(  # noqa: C901, PLR0913 - a documented estimator: da
             )
             for j in effects.values():
                 params[j] = se[j] = pv[j] = np.nan
+    if not fit.converged and not any(isinstance(w, NoFiniteEstimateWarning) for w in warns):
+        warns.append(NotConvergedWarning.of())
     lo, hi = params - crit * se, params + crit * se
     coefs = pl.DataFrame(
         {"term": names, "estimate": params, "se": se, "lower": lo, "upper": hi,

@@ -1487,12 +1487,7 @@ def poisson_trend(  # noqa: C901 - one branch per documented variance option and
         beta, se = beta.copy(), se.copy()
         beta[free] = se[free] = np.nan
     elif not converged or separated or np.any(np.abs(beta[1:]) > _DIVERGED):
-        notes.append(
-            NotConvergedWarning(
-                "The fit did not converge cleanly (possibly a segment with only zero counts); "
-                "estimates are unreliable."
-            )
-        )
+        notes.append(NotConvergedWarning.of())
     # back to the whole design: a term the separated years alone identified has no estimate
     beta, se = _expand(beta, cols, len(names), gone), _expand(se, cols, len(names), gone)
     stat = beta / se
