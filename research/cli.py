@@ -305,6 +305,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(result.html)
     if args.pdf:  # the A4 PDF is written next to the HTML; its path on the next line
         print(result.html.with_name("report.pdf"))
+    elif result.removed_pdf:  # not silently: the earlier run's PDF no longer matched
+        from research.core.language import message_lang as current_lang
+
+        lang = current_lang()
+        note = _text("pdf_removed", lang, path=result.html.with_name("report.pdf"))
+        print(_text("warning", lang, message=note), file=sys.stderr)
     return 0
 
 
@@ -754,6 +760,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_closed_event_loops()
     lang = message_lang(sys.argv[1:] if argv is None else argv)
     _one_line_warnings(lang)
+    chosen = os.environ.get(LANG_ENV, "").strip()
+    if chosen and chosen.lower()[:2] not in _LANGS:  # said once, not passed over in silence
+        note = _text("lang_env_unknown", lang, env=LANG_ENV, value=chosen)
+        print(_text("warning", lang, message=note), file=sys.stderr)
     args = build_parser(lang).parse_args(argv)
     with _termination_as_interrupt(), messages_in(lang):
         return _run(args, lang)

@@ -112,3 +112,24 @@ def test_closing_lines_once_with_what_was_left_out(data_copy: Path, tmp_path: Pa
     assert state["schedules"]["weekly"]["skipped"] == [f"jobb 1 (rad 2): {LEFT_OUT_SV}"]
     (batch_log,) = (out / "logs").glob("batch-*.log")
     assert f"left out: job 1 (line 2): {LEFT_OUT_EN}" in batch_log.read_text(encoding="utf-8")
+
+
+def test_an_each_area_the_report_refuses_is_left_out_and_named() -> None:
+    """``each = { parameter = "pilot", areas = "lan:20" }`` for pilot_effect stopped the whole
+    batch at Vansbro (no reported crime after the start): no report ran for the län's other
+    kommuner. The areas the report refuses are left out with its reason; a job whose every
+    area is refused is the job's mistake and still stops the batch."""
+    from research.core.errors import ParameterError
+
+    schedule = {"job": [{"notebook": "pilot_effect", "each": {"parameter": "pilot",
+                                                              "areas": "lan:20"}}]}  # fmt: skip
+    tasks = expand_schedule(schedule, "dalarna.toml")
+    left_out = {b.en.split(" left out: ")[0]: b for b in tasks.skipped}
+    assert "pilot = Vansbro (2021)" in left_out and "pilot = Falun (2080)" not in left_out
+    assert "Vansbro (2021) has no reported crime" in left_out["pilot = Vansbro (2021)"].en
+    assert "pilot = Vansbro (2021) utelämnad: " in left_out["pilot = Vansbro (2021)"].sv
+    assert len(tasks) + len(left_out) == 15 and "2080" in {t.parameters["pilot"] for t in tasks}
+    none = {"job": [{"notebook": "pilot_effect",
+                     "each": {"parameter": "pilot", "areas": ["2021", "2031"]}}]}  # fmt: skip
+    with pytest.raises(ParameterError, match=r"Vansbro \(2021\) has no reported crime"):
+        expand_schedule(none, "thin.toml")

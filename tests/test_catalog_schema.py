@@ -37,7 +37,8 @@ def test_importing_the_catalogue_does_not_import_pydantic():
          "[indicators.N07402] coverage: List should have at least 2 items after validation, "
          "not 1"),
         ('kind = "rate"', 'kind = "ratio"',
-         "[indicators.N07402] kind: is not one of the allowed values, got 'ratio'"),
+         "[indicators.N07402] kind: is not one of the allowed values 'rate', 'share', 'count', "
+         "'mean', 'index' or 'level', got 'ratio'"),
         ('kind = "rate"', 'kinds = "rate"',
          "[indicators.N07402] kinds: is not a known field (misspelt?)"),
         ('short_sv = "Grov kvinnofridskränkning"', "short_sv = 5",

@@ -211,3 +211,21 @@ def test_a_closed_event_loops_teardown_noise_is_dropped_and_nothing_else(tmp_pat
     ).stderr
     assert "Invalid file descriptor" not in err and "BaseEventLoop" not in err
     assert err.count("Exception ignored") == 1 and "RuntimeError: a real problem" in err
+
+
+def test_an_unsupported_language_in_the_environment_is_said_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``PILOTBENCH_LANG=fr`` fell back to Swedish without a word."""
+    monkeypatch.setenv("PILOTBENCH_LANG", "fr")
+    code, err = _fails(["areas", "Hudinge"], capsys)
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == 2
+    assert (
+        lines[0]
+        == "varning: PILOTBENCH_LANG='fr' är varken sv eller en; meddelandena är på svenska"
+    )
+    assert lines[1].startswith("fel: 'Hudinge' är inget känt område")
+    monkeypatch.setenv("PILOTBENCH_LANG", "en_GB.UTF-8")  # a locale counts by its language
+    code, err = _fails(["areas", "Hudinge"], capsys)
+    assert err.startswith("error: 'Hudinge' is not a known area") and err.count("\n") == 1

@@ -108,9 +108,9 @@ def test_every_toml_syntax_error_is_described_in_swedish(tmp_path: Path, body: s
          "förlorade; områdeskoder är text: skriv candidate = '0126'"),
         ('[batch]\nworkers = 99\nlang = "de"\n' + JOB,
          "[batch] workers: Input should be less than or equal to 64 (and 1 more problem)\n"
-         "  [batch] lang: is not one of the allowed values, got 'de'",
+         "  [batch] lang: is not one of the allowed values 'sv' or 'en', got 'de'",
          "[batch] workers: ska vara högst 64 (och ytterligare 1 problem)\n"
-         "  [batch] lang: 'de' är inte ett av de tillåtna värdena"),
+         "  [batch] lang: 'de' är inte ett av de tillåtna värdena 'sv' eller 'en'"),
         ('[[job]]\nnotebok = "x"\n',
          "job 1 (line 1): 'notebok' is not a known field; did you mean 'notebook'? "
          "Known fields: notebook, parameters, each",

@@ -611,25 +611,25 @@ def test_expansion_recovers_planted_effects_exactly() -> None:
     from research.geo.registry import load_areas
 
     comparison = ["0114", "0115", "0117", "0120", "0123", "0125"]
-    effects = {"0180": (2021, -4.0), "0126": (2019, 2.0), "0128": (2019, 1.0)}
+    effects = {"0180": (2019, -4.0), "0126": (2021, 2.0), "0128": (2021, 1.0)}
     wide = _staggered_wide(effects, [*comparison, "0127"])
     pool = Pool(
         spec="kommuner", kind="kommuner", arg=None, candidates=[], dropped=pl.DataFrame(),
         codes=["0126", "0127", "0128", *comparison], names={},
     )  # fmt: skip
     ex = _run_expansion(
-        "0126:2019,0128:2019,0127:2024", wide, load_areas().resolve("0180"), pool, 2021,
+        "0126:2021,0128:2021,0127:2024", wide, load_areas().resolve("0180"), pool, 2019,
         list(range(2015, 2023)), 0.95,
     )  # fmt: skip
     assert ex is not None
     assert [(c.code, c.year, c.status) for c in ex.cohorts] == [
-        ("0126", 2019, "estimated"), ("0128", 2019, "estimated"), ("0180", 2021, "pilot"),
+        ("0180", 2019, "pilot"), ("0126", 2021, "estimated"), ("0128", 2021, "estimated"),
         ("0127", 2024, "awaiting_data"),
     ]  # fmt: skip
     assert ex.n_comparison == 6 and ex.fit.n_units == 9  # 0127 neither treated nor control
     cells = {
-        2019: [1.5 * (1 + 0.5 * (y - 2019)) for y in range(2019, 2023)],  # mean of 2.0 and 1.0
-        2021: [-4.0 * (1 + 0.5 * (y - 2021)) for y in range(2021, 2023)],
+        2019: [-4.0 * (1 + 0.5 * (y - 2019)) for y in range(2019, 2023)],
+        2021: [1.5 * (1 + 0.5 * (y - 2021)) for y in range(2021, 2023)],  # mean of 2.0 and 1.0
     }
     post = ex.fit.table.filter(pl.col("post")).sort("group", "time")
     np.testing.assert_allclose(post["estimate"].to_numpy(), cells[2019] + cells[2021], atol=1e-9)
@@ -638,8 +638,8 @@ def test_expansion_recovers_planted_effects_exactly() -> None:
     groups = dict(ex.by_group.table.select("group", "estimate").rows())
     assert groups[2019] == pytest.approx(np.mean(cells[2019]), abs=1e-9)
     assert groups[2021] == pytest.approx(np.mean(cells[2021]), abs=1e-9)
-    # simple: post cells weighted by cohort size (2 kommuner in 2019, 1 in 2021)
-    w = [2] * 4 + [1] * 2
+    # simple: post cells weighted by cohort size (the pilot alone in 2019, 2 kommuner in 2021)
+    w = [1] * 4 + [2] * 2
     simple = np.dot(w, cells[2019] + cells[2021]) / sum(w)
     assert ex.simple.estimate == pytest.approx(simple, abs=1e-9)
     # noise-free cells: the fit says its standard errors are rounding (returned, not issued),
@@ -666,9 +666,9 @@ def test_expansion_errors() -> None:
     with pytest.raises(ArgumentError, match="kommun data only"):
         run("0180-SOD:2023")
     with pytest.raises(DataError, match="lacks the outcome"):
-        run("0127:2019")  # Botkyrka is not in this panel
+        run("0127:2022")  # Botkyrka is not in this panel
     with pytest.raises(DataError, match="1 comparison kommun"):
-        run("0126:2019,0114:2020")
+        run("0126:2021,0114:2022")
 
 
 @pytest.mark.parametrize(
@@ -680,6 +680,8 @@ def test_expansion_errors() -> None:
         ("01:2024", "Stockholms län (01) is a län", "är inte en kommun"),
         # N07402's window starts after its 2015 series break, not at start_year 2008
         ("0126:2010", "joins in 2010, not after the first year of the window 2015", "2015"),
+        # an expansion joins after the pilot (IGOR: 2021), not before it
+        ("0126:2019", "joins in 2019, before the pilot's start in 2021", "före pilotens start"),
     ],
 )
 def test_expansion_is_refused_before_a_kernel_starts(spec: str, match: str, sv: str) -> None:
@@ -689,7 +691,7 @@ def test_expansion_is_refused_before_a_kernel_starts(spec: str, match: str, sv: 
     with pytest.raises(ArgumentError, match=re.escape(match)) as err:
         validate("pilot_effect", {"expansion": spec})
     assert sv in err.value.message("sv")
-    assert validate("pilot_effect", {"expansion": "0126:2016"}) == {"expansion": "0126:2016"}
+    assert validate("pilot_effect", {"expansion": "0126:2022"}) == {"expansion": "0126:2022"}
 
 
 def test_expansion_section_in_both_languages(res) -> None:
@@ -699,16 +701,16 @@ def test_expansion_section_in_both_languages(res) -> None:
     from research.views.pilot_effect.sections import PilotEffect
 
     ex = _run_expansion(
-        "0126:2019,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
+        "0126:2022,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
     )
     assert ex is not None
     rep = PilotEffect(dataclasses.replace(res, expansion=ex), "en", load_catalog())
     text = str(rep.expansion_section())
-    assert "Scenario: staggered expansion (0126:2019,0127:2024)" in text
+    assert "Scenario: staggered expansion (0126:2022,0127:2024)" in text
     assert "awaiting data after 2022" in text and "Botkyrka (2024)" in text
     assert "Intervals are not shown for cohorts of a single kommun" in text
     groups = dict(ex.by_group.table.select("group", "estimate").rows())
-    assert format_number(groups[2019], 2, "en") in text
+    assert format_number(groups[2022], 2, "en") in text
     sv = str(
         PilotEffect(
             dataclasses.replace(res, expansion=ex), "sv", load_catalog()
@@ -727,11 +729,11 @@ def test_expansion_warnings_reach_the_warnings_section(res) -> None:
     from research.views.pilot_effect.sections import PilotEffect
 
     ex = _run_expansion(
-        "0126:2019,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
+        "0126:2022,0127:2024", res.data, res.pilot, res.pool, 2021, list(range(2015, 2023)), 0.95
     )
     # each cohort is one kommun: R did's small-groups warning (fewer than 5 units)
     assert ex is not None and [w.code for w in ex.warnings] == ["small-groups"]
-    assert ex.warnings[0].values == {"groups": [2019, 2021], "min_units": 5}
+    assert ex.warnings[0].values == {"groups": [2021, 2022], "min_units": 5}
     warned = TreatedFirstPeriodWarning("cohort: dropped 1 unit(s)", n_units=1)
     ex = dataclasses.replace(ex, fit=dataclasses.replace(ex.fit, warnings=[warned]))
     with_ex = dataclasses.replace(res, expansion=ex)
@@ -814,3 +816,22 @@ def test_did_p_min_counts_only_finite_assignments() -> None:
     kept, _ = _estimates(synth, sdid, did, its, None)
     (d,) = [e for e in kept if e.key == "did"]
     assert d.p_min == pytest.approx(1 / 19)
+
+
+def test_an_end_year_after_the_pilot_s_figures_is_refused() -> None:
+    """An import of 2023 for other kommuner let ``end_year=2023`` pass for Stockholm, whose
+    figures end in 2022: the report was headed "to 2023" and identical to the 2022 one."""
+    from research.views.pilot_effect.checks import _problem
+
+    d = load_panel().filter(
+        (pl.col("indicator") == "N07402") & (pl.col("area_code") == "0180")
+        & (pl.col("sex") == "T") & pl.col("count_est").is_not_null()
+    )  # fmt: skip
+    counts = {int(y): int(c) for y, c in d.select("year", "count_est").rows()}
+    ind = load_catalog().get("N07402")
+    window = {"treated": 2021, "start_year": 2008, "end_year": 2023}
+    assert _problem(ind, counts, window) == (
+        "check_effect_end_after_data",
+        {"last": 2022, "end_year": 2023},
+    )
+    assert _problem(ind, counts, {**window, "end_year": 2022}) is None

@@ -409,7 +409,7 @@ def test_damaged_ledger_and_parquet_are_explained_then_repaired(env, capsys):
     code, out, _ = run(capsys, "data", "repair")
     assert code == 0 and "converted" in out
     code, out, _ = run(capsys, "data", "info")
-    assert code == 0 and "Imports: 2 file(s)" in out
+    assert code == 0 and "Imports: 2 files" in out
 
 
 def test_a_deleted_ledger_is_refused_not_read_as_no_imports_then_repaired(env, capsys):

@@ -228,7 +228,7 @@ def test_data_info(tmp_path):
     info = data_info(tmp_path / "d", include_snapshot=False)
     assert len(info.imports) == 1 and info.overlapping_rows == 0
     text = info.text()
-    assert "f.csv [bra]" in text and "11 rows" in text and "from https://x/y" in text
+    assert "f.csv [bra]" in text and "rows 11" in text and "from https://x/y" in text
     full = data_info()
     assert full.snapshot is not None and full.snapshot["years"][0] <= 2008
     assert "Snapshot:" in full.text()

@@ -73,3 +73,22 @@ def test_the_case_pilot_keeps_its_programme(igor) -> None:
     assert igor.evaluation in _text(brief.effect_section(), brief.sources())
     rep = pilot_effect(lang="sv")
     assert "omkring oktober 2023" in _text(rep.conclusion())
+
+
+def test_a_moved_start_is_not_the_programme_s_start(igor) -> None:
+    """``-p pilot_start=2019-01`` for the programme's own area said "Piloten IGOR (I Gemensam
+    Organisation mot Relationsvåld) startade i januari 2019": the parameter dated the
+    programme. A moved start asks what a pilot starting then would show; the reports name
+    the programme only with its own start, and say what the real one was."""
+    moved = pilot_vs_candidate(pilot_start="2019-01", lang="sv")
+    text = _text(moved.intro())
+    assert igor.full_name not in text
+    assert (
+        "Startmånaden januari 2019 är rapportens antagande; piloten IGOR startade i april 2021."
+    ) in text
+    assert igor.full_name in _text(pilot_vs_candidate(lang="sv").intro())  # its own start
+    effect = pilot_effect(pilot_start="2019-01", lang="en")
+    assert not effect.a.programme_here
+    text = _text(effect.intro(), effect.conclusion())
+    assert igor.full_name not in text and igor.evaluation not in text
+    assert "the IGOR pilot started in April 2021" in text

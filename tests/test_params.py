@@ -183,3 +183,15 @@ def test_no_namesake_is_suggested_twice_or_without_one() -> None:
     with pytest.raises(ParameterError) as info:  # Skåne län: no kommun is named like it
         validate("pilot_vs_candidate", {"candidate": "Skåne"})
     assert "Did you mean" not in str(info.value)
+
+
+def test_a_pilot_start_before_the_window_and_repeated_indicators() -> None:
+    """``-p pilot_start=1990-01`` was accepted, and the report dated the pilot 1990 with charts
+    from 2008; ``indicators=['N07402','N07402']`` showed every row twice."""
+    from research.views.pilot_vs_candidate.checks import check_parameters
+
+    with pytest.raises(ParameterError, match=r"pilot_start=1990-01 lies before start_year=2008"):
+        validate("pilot_vs_candidate", {"pilot_start": "1990-01"})
+    assert validate("pilot_vs_candidate", {"pilot_start": "2008-01"}) == {"pilot_start": "2008-01"}
+    ids = check_parameters(indicators=["N07402", "N07549", "N07402"])[2]
+    assert ids == ["N07402", "N07549"]

@@ -328,3 +328,79 @@ def test_the_summary_says_which_area_has_no_trend(lang: str) -> None:
         "Flen no trend estimated (fewer than 5 reported crimes a year")}  # fmt: skip
     assert words[lang] in line
     assert "Stockholm" in line
+
+
+def _report_on(panel: pl.DataFrame, end_year: int = 2022) -> sections.PilotVsCandidate:
+    from research.data.catalog import load_catalog
+    from research.geo.registry import load_areas
+
+    reg = load_areas()
+    return sections.PilotVsCandidate(
+        pilot=reg.get("0180"), candidate=reg.get("0126"), indicators=["N07402"],
+        start_year=2008, end_year=end_year, pilot_start="2021-04", lang="sv", panel=panel,
+        catalog=load_catalog(),
+    )  # fmt: skip
+
+
+def test_a_funnel_of_a_few_kommuner_says_how_few(panel) -> None:
+    """An import holding a few kommuner (the only figures of an indicator) made "rang 3 av 3
+    bland kommunerna ... inom gränserna i trattdiagrammet" read as a national comparison."""
+    few = ["0126", "0127", "0180", "0114", "0115"]
+    thin = panel.filter(
+        (pl.col("indicator") != "N07402")
+        | (pl.col("level") != "kommun")
+        | (pl.col("area_code").is_in(few) & (pl.col("year") == 2022))
+    )
+    rep = _report_on(thin)
+    year, res, _ = rep.funnel_result()
+    assert year == 2022 and res.areas.height == len(few)
+    n_kommuner = 290  # Sweden's kommuner since 2003 (SCB)
+    text = _text(rep.summary())
+    assert f"Bara 5 av {n_kommuner} kommuner har siffror för 2022" in text
+    # the whole country: no such sentence
+    assert "Bara " not in _text(_report_on(panel).summary())
+
+
+def test_a_new_year_for_a_few_kommuner_does_not_become_the_funnel_year(panel) -> None:
+    """A 2023 import for one kommun made the funnel (and the report) fail with "at least two
+    areas are needed" and would have drawn "all kommuner" from one."""
+    extra = panel.filter(
+        (pl.col("indicator") == "N07402") & (pl.col("year") == 2022)
+        & pl.col("area_code").is_in(["0126", "0180"])
+    ).with_columns(pl.lit(2023, dtype=panel.schema["year"]).alias("year"))  # fmt: skip
+    rep = _report_on(pl.concat([panel, extra]), end_year=2023)
+    year, res, _ = rep.funnel_result()
+    assert year == 2022 and res.areas.height > 250
+    one = panel.filter(
+        (pl.col("indicator") != "N07402")
+        | (pl.col("level") != "kommun")
+        | ((pl.col("area_code") == "0126") & (pl.col("year") == 2022))
+    )
+    assert _report_on(one).funnel_result() is None  # no funnel of one kommun, no error
+
+
+def test_the_power_baseline_names_the_years_and_kind_of_its_counts(panel) -> None:
+    """With one year of three imported the section said "i genomsnitt 60,0 anmälda brott per
+    år (2020–2022, uppskattat antal)" of an official count for 2022 alone."""
+    only_2022 = panel.filter(
+        ~(
+            (pl.col("indicator") == "N07402") & (pl.col("area_code") == "0126")
+            & pl.col("year").is_in([2020, 2021])
+        )
+    )  # fmt: skip
+    text = _text(_report_on(only_2022).power())
+    assert "anmälda brott per år (2022, uppskattat antal)" in text
+    official = only_2022.with_columns(
+        pl.when(
+            (pl.col("indicator") == "N07402") & (pl.col("area_code") == "0126")
+            & (pl.col("year") == 2022)
+        )
+        .then(pl.lit(14.0))
+        .otherwise(pl.col("count"))
+        .cast(panel.schema["count"])
+        .alias("count")
+    )  # fmt: skip
+    assert "i genomsnitt 14,0 anmälda brott per år (2022, officiellt antal)" in _text(
+        _report_on(official).power()
+    )
+    assert "(2020–2022, uppskattat antal)" in _text(_report_on(panel).power())

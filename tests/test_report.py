@@ -159,6 +159,12 @@ def test_failed_run_keeps_last_good_report(tmp_path: Path, monkeypatch: pytest.M
     failed = list((out / "failed").glob("*.ipynb"))
     assert len(failed) == 1
     assert not list((out / ".staging").iterdir())
+    # a good run without a PDF replaces an earlier run's PDF, and says so (the CLI warns)
+    monkeypatch.delenv("PILOTBENCH_TEST_CRASH")
+    assert not good.removed_pdf
+    good.html.with_name("report.pdf").write_bytes(b"%PDF-1.4 an earlier run's")
+    again = run_report(nb_path, {}, output_root=out)
+    assert again.removed_pdf and not again.html.with_name("report.pdf").exists()
 
 
 def test_kernel_is_the_project_interpreter_despite_decoy_kernels(

@@ -10,8 +10,8 @@ import urllib.parse
 import pytest
 
 from research.core.errors import ParameterError
-from research.views.html import table
-from research.views.table_data import add_csv_downloads, table_rows, to_csv
+from research.views.html import interval, table
+from research.views.table_data import add_csv_downloads, data_rows, table_rows, to_csv
 
 TABLE = (
     '<table class="data"><caption>Kvot &amp; rang</caption><thead>'
@@ -69,7 +69,8 @@ def test_every_data_table_gets_its_own_download():
     data, name = _csv_of(out, 1)
     assert name == "tabell-1.csv"
     assert data.startswith("\ufeffKvot & rang\r\n")
-    assert data[1:] == to_csv(*table_rows(TABLE), "sv")
+    assert data[1:] == to_csv(*data_rows(TABLE, "sv"), "sv")
+    assert '2;"Nacka; ""Saltsjö""";1234,5;..\r\n' in data  # a number, not "1 234,5"
     data2, name2 = _csv_of(out, 2)
     assert name2 == "tabell-2.csv" and data2 == "\ufeffA;B\r\nx;1\r\n"
     assert ">Ladda ner tabellen som CSV</a>" in out
@@ -88,3 +89,29 @@ def test_docstring_examples_run():
         optionflags=doctest.NORMALIZE_WHITESPACE,
     )
     assert res.failed == 0 and res.attempted >= 2
+
+
+def test_intervals_become_bound_columns_and_numbers_read_as_numbers():
+    """The CSV held "9,6 4,8–17,2" and "1 146,7" in one cell: no column a spreadsheet could
+    use. A column with intervals gets a lower and an upper bound column; thousands
+    separators and the minus sign U+2212 go; ranks and ".." stay as they are."""
+    rows = [
+        ["Huddinge", interval("1\u00a0146,7", "1\u00a0085,5", "1\u00a0210,4", "sv"), "129 av 290"],
+        ["Nacka", interval("\u22123,1", "\u221211,4", "0,2", "sv"), "7 av 290"],
+        ["Täby", "..", ".."],
+    ]  # fmt: skip
+    page = str(table(["Kommun", "Nivå", "Rang"], rows, numeric=[False, True, True]))
+    _, got = data_rows(page, "sv")
+    assert got == [
+        ["Kommun", "Nivå", "Nivå: nedre gräns", "Nivå: övre gräns", "Rang"],
+        ["Huddinge", "1146,7", "1085,5", "1210,4", "129 av 290"],
+        ["Nacka", "-3,1", "-11,4", "0,2", "7 av 290"],
+        ["Täby", "..", "", "", ".."],
+    ]
+    en = data_rows(
+        str(table(["Area", "Rate"], [["A", interval("-3.1", "-11.4", "0.2", "en")]])), "en"
+    )
+    assert en[1] == [["Area", "Rate", "Rate: lower bound", "Rate: upper bound"],
+                     ["A", "-3.1", "-11.4", "0.2"]]  # fmt: skip
+    # the reader's view is unchanged
+    assert table_rows(page)[1][1] == ["Huddinge", "1 146,7 1 085,5–1 210,4", "129 av 290"]

@@ -585,12 +585,12 @@ class EffectAnalysis(ResultDisplay):
 
     @property
     def programme_here(self) -> bool:
-        """Whether the pilot area is where :attr:`programme` ran (:meth:`Pilot.runs_in`).
+        """Whether the report's pilot is :attr:`programme` (area and start, `Pilot.describes`).
 
         Otherwise the reports speak of a pilot in :attr:`pilot` without the programme's
         name, end or evaluation.
         """
-        return self.programme.runs_in(self.pilot.code)
+        return self.programme.describes(self.pilot.code, self.pilot_start)
 
     def _display_title(self) -> str:
         return f"Pilot effect: {self.pilot.name}, {self.indicator}, from {self.pilot_start}"
@@ -1105,7 +1105,8 @@ def check_expansion(
     ------
     ArgumentError
         A malformed entry, a kommun listed twice, an area that is not a kommun, the pilot
-        kommun itself, or a joining year not after ``first_year``.
+        kommun itself, or a joining year before ``treatment_year`` or not after
+        ``first_year``.
     UnknownAreaError
         A kommun name or code that does not exist.
 
@@ -1114,10 +1115,14 @@ def check_expansion(
     >>> pilot = load_areas().resolve("0180")
     >>> [(a.code, y) for a, y in check_expansion("Huddinge:2024", pilot, 2021, 2015)]
     [('0126', 2024)]
-    >>> check_expansion("0126:2014", pilot, 2021, 2015)  # doctest: +ELLIPSIS
+    >>> check_expansion("0126:2014", pilot, 2013, 2015)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     research.core.errors.ArgumentError: expansion: Huddinge (0126) joins in 2014, not after ...
+    >>> check_expansion("0126:2019", pilot, 2021, 2015)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    research.core.errors.ArgumentError: expansion: Huddinge (0126) joins in 2019, before ...
     """
     areas = load_areas()
     out: list[tuple[Area, int]] = []
@@ -1138,6 +1143,11 @@ def check_expansion(
             raise ArgumentError(en, sv=sv)
         if year <= first_year:
             en, sv = _TEXTS.both("expansion_too_early", label=label, year=year, first=first_year)
+            raise ArgumentError(en, sv=sv)
+        if year < treatment_year:
+            en, sv = _TEXTS.both(
+                "expansion_before_pilot", label=label, year=year, start=treatment_year
+            )
             raise ArgumentError(en, sv=sv)
         out.append((area, year))
     return out
@@ -1779,7 +1789,8 @@ def pilot_effect_analysis(  # noqa: PLR0913 - the analysis's documented options,
     # 5. the conclusion
     evidence = _evidence(
         _estimates(synth, sdid, did, its, its_controlled), pw, event, breaks_fit, alpha,
-        treatment_year, len(post_years), programme if programme.runs_in(area.code) else None,
+        treatment_year, len(post_years),
+        programme if programme.describes(area.code, pilot_start) else None,
     )  # fmt: skip
     return EffectAnalysis(
         pilot=area,

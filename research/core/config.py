@@ -351,6 +351,14 @@ def _problem(err: dict) -> tuple[str, str]:
     """What is wrong, in English and in Swedish, from pydantic's error type and context."""
     kind = err["type"]
     ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items() if k != "error"}
+    if kind == "literal_error" and "input" in err:  # the allowed values, in each language
+        expected = ctx.get("expected", "")
+        value = _shown(err["input"])
+        return (
+            _TEXTS("err_literal_error", "en", value=value, expected=expected),
+            _TEXTS("err_literal_error", "sv", value=value,
+                   expected=expected.replace(" or ", " eller ")),
+        )  # fmt: skip
     if kind in _SHOWS_VALUE and "input" in err:
         return _TEXTS.both(f"err_{kind}", value=_shown(err["input"]), **ctx)
     if kind in _COUNTED and _COUNTED[kind] in ctx:

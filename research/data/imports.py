@@ -526,7 +526,8 @@ class DataInfo:
         if not self.imports:
             out.append(say("info_no_imports"))
         else:
-            out.append(say("info_imports", n=len(self.imports)))
+            n = len(self.imports)
+            out.append(say("info_imports_one" if n == 1 else "info_imports", n=n))
             for e in self.imports:
                 years = e.get("years") or ["?", "?"]
                 out.append(
@@ -546,7 +547,8 @@ class DataInfo:
                     + (say("info_origin", origin=e["origin"]) if e.get("origin") else "")
                 )
             if self.overlapping_rows:
-                out.append(say("info_overlap", n=format_int(self.overlapping_rows, lang)))
+                key = "info_overlap_one" if self.overlapping_rows == 1 else "info_overlap"
+                out.append(say(key, n=format_int(self.overlapping_rows, lang)))
         out.extend(say("info_snapshot_failed", message=n.message(lang)) for n in self.notes)
         return "\n".join(out)
 

@@ -101,6 +101,21 @@ class Pilot:
             return False
         return fold_name(area.name) == fold_name(self.district)
 
+    def describes(self, area_code: str, start: str) -> bool:
+        """Whether a report's pilot (area ``area_code``, start ``"YYYY-MM"``) is this programme.
+
+        It ran there (:meth:`runs_in`) *and* the report keeps its start. A report that moves
+        the start asks "what if a pilot had started then", which this programme did not: it
+        speaks of "the pilot", not of this programme, its end or its evaluation.
+
+        Examples
+        --------
+        >>> igor = case().pilot
+        >>> igor.describes("0180", igor.start), igor.describes("0180", "2019-01")
+        (True, False)
+        """
+        return start == self.start and self.runs_in(area_code)
+
     @property
     def first_full_year(self) -> int:
         """First calendar year the pilot ran throughout (the year after a mid-year start)."""

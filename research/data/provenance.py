@@ -163,7 +163,8 @@ def _check_figures(path: Path, source: dict[str, Any]) -> None:
 
 def _checksum_mismatch(problems: list[str], lang: str) -> str:
     """The message of :func:`verify_files`' error: the first problem, then the others."""
-    more = _TEXTS("more_files", lang, n=len(problems) - 1) if len(problems) > 1 else ""
+    extra = len(problems) - 1
+    more = _TEXTS("more_files_one" if extra == 1 else "more_files", lang, n=extra) if extra else ""
     others = "".join(f"  {x}\n" for x in problems[1:])
     return _TEXTS("checksum_mismatch", lang, first=problems[0], more=more, others=others)
 

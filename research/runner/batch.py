@@ -437,7 +437,9 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks
     The job's pilot (its ``pilot`` parameter, by name or code, else the notebook's default)
     is left out of an ``each`` expansion, as it is not its own candidate; the returned
     :class:`Tasks` says so in ``skipped``, which the batch's closing lines, log and index
-    repeat.
+    repeat. So is an area of an ``each`` expansion whose parameters the report refuses (its
+    data cannot support it), with the report's reason, unless the job has no area the report
+    accepts: then the first refusal is raised.
 
     Raises
     ------
@@ -455,6 +457,7 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks
     tasks: list[Task] = []
     jobs_of: list[int] = []  # the job number of each task, for the messages
     written: list[dict[str, Any]] = []  # each task's parameters as the schedule spells them
+    each_of: list[str | None] = []  # the `each` parameter a task's area came from, if any
     skipped: list[Both] = []
     for i, job in enumerate(jobs, start=1):
         if "notebook" not in job:
@@ -466,6 +469,7 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks
             tasks.append(Task(job["notebook"], base))
             jobs_of.append(i)
             written.append(base)
+            each_of.append(None)
             continue
         param = each.get("parameter")
         if not param or "areas" not in each:
@@ -514,22 +518,80 @@ def expand_schedule(schedule: dict[str, Any], source: str = "schedule") -> Tasks
             tasks.append(Task(job["notebook"], base | {param: code}))
             jobs_of.append(i)
             written.append(base | {param: as_written})
+            each_of.append(param)
+    unique, refused, ran = _checked_tasks(
+        list(zip(tasks, jobs_of, written, each_of, strict=True)), source, name
+    )
+    unique.skipped = skipped + _refused_areas(refused, ran, jobs)
+    return unique
+
+
+def _checked_tasks(
+    entries: list[tuple[Task, int, dict[str, Any], str | None]],
+    source: str,
+    name: Callable[[int], Both],
+) -> tuple[Tasks, dict[int, list[tuple[Task, PilotbenchError]]], set[int]]:
+    """:func:`expand_schedule`'s tasks, each once, validated; report folders checked.
+
+    ``entries`` are ``(task, job number, parameters as written, each parameter or None)``.
+    Returns the tasks, the refusals of ``each`` areas by job and the jobs with an accepted
+    task, for :func:`_refused_areas`.
+    """
     seen: set[tuple[str, str]] = set()
-    unique = Tasks(skipped=skipped)
+    unique = Tasks()
     folders: dict[str, tuple[int, dict[str, Any]]] = {}  # report folder -> job, parameters
-    for t, i, spelt in zip(tasks, jobs_of, written, strict=True):
+    # An area of an `each` expansion whose data cannot support the report (Vansbro without
+    # a reported crime before the start, in a job over a whole län) is left out and said so,
+    # as the pilot is; the others run. A job none of whose areas can run keeps the error:
+    # then the mistake is the job's (a misspelt parameter), not one area's.
+    refused: dict[int, list[tuple[Task, PilotbenchError]]] = {}
+    ran: set[int] = set()
+    for t, i, spelt, param in entries:
         key = (t.notebook, json.dumps(t.parameters, sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
-        folder = _check_task(t, source, name(i))
+        try:
+            folder = _check_task(t, source, name(i))
+        except PilotbenchError as exc:
+            if param is None:
+                raise
+            refused.setdefault(i, []).append((t, exc))
+            continue
+        ran.add(i)
         if folder is not None:
             if folder in folders:
                 j, first = folders[folder]
                 _refuse_shared_folder(folder, (name(j), first), (name(i), spelt), source)
             folders[folder] = (i, spelt)
         unique.append(t)
-    return unique
+    return unique, refused, ran
+
+
+def _refused_areas(
+    refused: dict[int, list[tuple[Task, PilotbenchError]]], ran: set[int], jobs: list[dict]
+) -> list[Both]:
+    """What :func:`expand_schedule` says of the ``each`` areas the report refused.
+
+    Raises the first refusal of a job none of whose areas the report accepts.
+    """
+    from research.geo.registry import load_areas
+
+    out = []
+    for i, failures in refused.items():
+        if i not in ran:
+            raise failures[0][1]
+        param = jobs[i - 1]["each"]["parameter"]
+        out += [
+            _BATCH_TEXTS.phrase(
+                "skipped_invalid",
+                param=param,
+                area=load_areas().get(t.parameters[param]).label(),
+                message=Both(en=str(exc), sv=exc.message("sv")),
+            )
+            for t, exc in failures
+        ]
+    return out
 
 
 def _check_each_once(codes: Sequence[str], spelt: Sequence[Any], source: str, job: Both) -> None:

@@ -76,6 +76,9 @@ class ReportResult:
     notebook: Path
     manifest: Path
     seconds: float
+    #: the folder held a PDF of an earlier run, which this run (without ``pdf``) replaced:
+    #: it would no longer match the HTML
+    removed_pdf: bool = False
 
 
 def report_slug(
@@ -675,6 +678,7 @@ def run_report(
         (staging / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
         )
+        removed_pdf = not pdf and (final / "report.pdf").exists()
         _swap_into_place(staging, final)
     except OSError as exc:  # disk full or folder gone read-only while writing
         from research.core.locking import describe_os_error
@@ -704,6 +708,7 @@ def run_report(
         final / "notebook.ipynb",
         final / "manifest.json",
         time.perf_counter() - t0,
+        removed_pdf,
     )
 
 

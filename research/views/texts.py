@@ -102,11 +102,12 @@ def require_kommun(
 
 
 def borrowed_start_note(programme: Pilot, pilot_code: str, start: str, lang: str) -> str:
-    """A sentence when a pilot elsewhere has the case programme's start month, else ``""``.
+    """A sentence when the pilot's start is not its own, else ``""``.
 
     A report for a pilot area other than where ``programme`` ran, with ``pilot_start`` left
     empty, takes the programme's start (``data/pilots.toml``): the reader is told so, and
-    how to give the pilot's own.
+    how to give the pilot's own. A report for the programme's own area with another start
+    is told that the start is assumed, and when the programme really started.
 
     Parameters
     ----------
@@ -129,7 +130,18 @@ def borrowed_start_note(programme: Pilot, pilot_code: str, start: str, lang: str
     'The start month is the default, the same as for'
     >>> borrowed_start_note(igor, "1280", "2018-09", "en")
     ''
+    >>> borrowed_start_note(igor, "0180", "2019-01", "en")
+    "The start month January 2019 is the report's assumption; the IGOR pilot started in April 2021."
     """
-    if programme.runs_in(pilot_code) or start != programme.start:
+    if programme.runs_in(pilot_code):
+        if start == programme.start:
+            return ""
+        # the programme's own area with another start: not the programme's start, and the
+        # report says so instead of dating the programme by the parameter
+        return COMMON(
+            "moved_start", lang, programme=programme.name, start=format_month(start, lang),
+            actual=format_month(programme.start, lang),
+        )  # fmt: skip
+    if start != programme.start:
         return ""
     return COMMON("borrowed_start", lang, programme=programme.name, start=format_month(start, lang))

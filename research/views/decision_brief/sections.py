@@ -345,7 +345,7 @@ class DecisionBrief:
         for r in frame.iter_rows(named=True):
             label = (
                 self._ind(r["indicator"])
-                if one_year is not None
+                if one_year is not None or r["year"] is None  # no year: no figures, ".."
                 else self._t(
                     "db_indicator_year", indicator=self._ind(r["indicator"]), year=r["year"]
                 )
@@ -396,7 +396,9 @@ class DecisionBrief:
             numeric=[False] + [True] * (len(headers) - 1),
             caption=self._t("db_need_caption"),
             footnotes=[
-                self._t("db_need_note", k=k, candidate=self.candidate, first=first, last=last),
+                self._t("db_need_note", k=k, candidate=self.candidate, first=first, last=last)
+                if k
+                else self._t("db_need_note_no_similar", candidate=self.candidate),
                 *self._need_legends(rows),
                 c.source_line(),
             ],

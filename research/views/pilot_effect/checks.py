@@ -157,6 +157,10 @@ def _problem(
     if len([y for y in years if treated <= y <= end]) < MIN_POST_YEARS:
         return "check_effect_post_data", {"last": max(years), "need": MIN_POST_YEARS}
     last = max(y for y in years if y <= end)
+    if last < end:
+        # other areas' figures (an import) reach end_year, the pilot's do not: the report
+        # would be headed "to end_year" and show the same years as one ending at `last`
+        return "check_effect_end_after_data", {"last": last, "end_year": end}
     missing = [y for y in range(fit, last + 1) if y not in years]
     if missing:
         return "check_effect_data_gap", {

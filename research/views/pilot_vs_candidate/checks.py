@@ -188,12 +188,16 @@ def check_parameters(
         en, sv = TEXTS.both("check_pilot_riket", area=p.label())
         raise ParameterError(en, sv=sv)
     cat = load_catalog()
-    ids = [cat.get(i).id for i in indicators] if indicators else []
+    # each indicator once, in the order given (a repeated one showed every row twice)
+    ids = list(dict.fromkeys(cat.get(i).id for i in indicators)) if indicators else []
     first, last = int(start_year), int(end_year)
     if not 1990 <= first <= last <= 2100:
         en, sv = TEXTS.both("check_years_order", first=start_year, last=end_year)
         raise ParameterError(en, sv=sv)
     check_window(first, last)
+    if int(pilot_start[:4]) < first:
+        en, sv = TEXTS.both("check_start_before_window", start=pilot_start, first=first)
+        raise ParameterError(en, sv=sv)
     check_indicators(ids)
     if p.level == "district":
         ids = check_district_data(p, c, ids)

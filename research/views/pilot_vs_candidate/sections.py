@@ -22,6 +22,7 @@ from research.core import offload
 from research.core.errors import DesignError
 from research.core.fmt import (
     format_int,
+    format_list,
     format_month,
     format_number,
     format_percent,
@@ -258,7 +259,9 @@ class PilotVsCandidate:
         """What the report compares, what it leaves out and why, and the stand-in caveat."""
         borrowed = borrowed_start_note(self.programme, self.pilot.code, self.pilot_start, self.lang)
         intro = TEXTS(
-            "intro_pvc" if self.programme.runs_in(self.pilot.code) else "intro_pvc_other",
+            "intro_pvc"
+            if self.programme.describes(self.pilot.code, self.pilot_start)
+            else "intro_pvc_other",
             self.lang,
             candidate=self.candidate.name,
             pilot=self.pilot.name,
@@ -752,7 +755,9 @@ class PilotVsCandidate:
 
         ``where`` is the candidate's position as a catalogue id (``within``, ``high_95``,
         ``low_998``, ...), or ``absent`` when the candidate has no count that year (it is not
-        in the funnel, so nothing is said of where it lies); None when no kommun has a count.
+        in the funnel, so nothing is said of where it lies); None when fewer than two kommuner
+        have a count. The year is the latest that at least half as many kommuner have as the
+        best-covered year (not a year an import brought for a few of them).
         """
 
         def compute() -> tuple[int, Any, str] | None:
@@ -767,8 +772,14 @@ class PilotVsCandidate:
             )
             if d.is_empty():
                 return None
-            year = int(d["year"].max())
+            # the latest year most kommuner have: an import of a new year for a few of them
+            # (or of some kommuner only) made a "funnel of all kommuner" out of three
+            per_year = d.group_by("year").len()
+            most = int(per_year["len"].max())
+            year = int(per_year.filter(pl.col("len") >= 0.5 * most)["year"].max())
             d = d.filter(pl.col("year") == year)
+            if d.height < 2:  # no spread to draw limits from (compare_funnel's minimum)
+                return None
             res = compare_funnel(
                 d.select(pl.coalesce("count", "count_est")).to_series().cast(pl.Float64),
                 d["population"],
@@ -1065,14 +1076,29 @@ class PilotVsCandidate:
                     f"{self.pilot.name}: "
                     + mde_summary(mde, self.lang, area=self.programme.district)
                 )
+        # the years and kind of the counts the mean is over, as they are: an import can hold
+        # one year of three, and official counts rather than estimated ones
+        basis = self.counts(ind, self.candidate.code, (last - 2, last))
+        years = [int(y) for y in basis["year"]]
+        shown = (
+            f"{years[0]}\u2013{years[-1]}"
+            if len(years) > 2 and years[-1] - years[0] == len(years) - 1
+            else format_list([str(y) for y in years], self.lang)
+        )
+        n_estimated = int(basis["estimated"].sum())
+        kind = (
+            "count_estimated" if n_estimated == len(years)
+            else "count_official" if n_estimated == 0
+            else "count_mixed"
+        )  # fmt: skip
         intro = TEXTS(
             "power_intro",
             self.lang,
             indicator=self.catalog[ind].label(self.lang, short=True),
             area=self.candidate.name,
             count=format_number(baseline, 1, self.lang),
-            first=last - 2,
-            last=last,
+            years=shown,
+            kind=TEXTS(kind, self.lang),
         )
         if over is not None:  # the line the sentence points to is there
             intro += " " + TEXTS("power_intro_overdispersion", self.lang, area=self.candidate.name)

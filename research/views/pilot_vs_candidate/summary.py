@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from research.core.fmt import format_interval, format_list, format_number, format_percent
+from research.geo.registry import load_areas
 from research.views.power_text import detect_summary, probability_text
 
 from .texts import TEXTS
@@ -111,7 +112,7 @@ def _funnel(rep: Any) -> str | None:
     year, res, where = found
     if where == "absent":  # not in the funnel (no count that year): its section says so
         return None
-    return TEXTS(
+    sentence = TEXTS(
         "sum_funnel_within" if where == "within" else "sum_funnel_beyond",
         lang,
         candidate=rep.candidate.name,
@@ -124,6 +125,15 @@ def _funnel(rep: Any) -> str | None:
             phi=format_phi(res.dispersion.phi, lang),
         ),
     )
+    # ranks and funnel among the kommuner with figures: when an import holds only some of
+    # them, "rank 3 of 3 among kommuner" must not read as a national comparison (a few
+    # kommuner without a published count, as in most Kolada years, leave it one)
+    total = len(load_areas().by_level("kommun"))
+    n = int(r["n_ranked"])
+    if n < 0.9 * total:
+        sentence += " " + TEXTS("sum_coverage", lang, n=format_number(n, 0, lang),
+                                total=format_number(total, 0, lang), year=year)  # fmt: skip
+    return sentence
 
 
 def _trend(rep: Any) -> str | None:
