@@ -399,6 +399,8 @@ ESTIMATOR_WORDING = [
      "the wild cluster bootstrap is known to fail"),
     (W.PermutationsDroppedWarning, {"n_dropped": 2, "n_assignments": 31},
      "2 av 31 permuterade tilldelningar", "2 of 31 permuted assignments"),
+    (W.PlacebosWithoutRatioWarning, {"units": ["d", "e"], "n_included": 4},
+     "Placeboenheterna d, e har ingen kvot", "which compares 4 units."),
     (W.FewAssignmentsWarning,
      {"n_assignments": 6, "n_possible": 6, "enumeration": "enumerated", "min_p": 0.167,
       "alpha": 0.05},

@@ -572,3 +572,16 @@ def test_the_row_order_does_not_change_the_standard_error(treated, se_method):
         assert shuffled.estimate == pytest.approx(base.estimate, rel=1e-9)
         np.testing.assert_allclose(shuffled.replicates, base.replicates, rtol=1e-8)
         assert shuffled.se == pytest.approx(base.se, rel=1e-8)
+
+
+@pytest.mark.parametrize("column", ["unit", "time"])
+def test_a_row_without_its_unit_or_period_is_refused(column):
+    """A null period raised a raw TypeError ('<' not supported between int and NoneType); a
+    null unit read as an unbalanced panel."""
+    rows = [{"unit": f"u{i}", "time": t, "y": float(i + t)} for i in range(4) for t in range(5)]
+    df = pl.DataFrame(rows).with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col(column)).alias(column)
+    )
+    with pytest.raises(ArgumentError, match=rf"column '{column}' has missing values") as err:
+        synthetic_did(df, unit="unit", time="time", outcome="y", treated=["u0"], treatment_time=3)
+    assert "saknade värden" in err.value.message("sv")

@@ -1432,3 +1432,48 @@ def test_messages_show_plain_numbers_and_say_when_the_data_are_empty() -> None:
     assert str(info.value) == "treated unit 'a' is not in the unit column: the data has no rows"
     with pytest.raises(ArgumentError, match=r"available: none \(the frame has no columns\)"):
         synthetic_control(pl.DataFrame(), treatment_time=2019, **kw)
+
+
+def test_placebos_without_a_ratio_are_not_in_the_test():
+    """Donor "e" has no outcome after the start: every placebo whose fit rests on it, and its
+    own, has no post-period gap and no post/pre ratio. Such units were counted in the
+    denominator (never as at least as extreme), which gave p = 1/8 for a treated unit that
+    ranks first among the 4 units with a ratio: p = 1/4 (Abadie, Diamond & Hainmueller 2010,
+    the rank among the units compared). The p-value is recomputed here from the table."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for u in ["tr", "a", "b", "c", "d", "e", "f", "g"]:
+        level, slope = rng.uniform(0, 3), rng.uniform(0.5, 1.5)
+        for t in range(12):
+            y = level + slope * t + rng.normal(0, 0.2) + (1.0 if u == "tr" and t >= 8 else 0.0)
+            rows.append({"u": u, "t": t, "y": None if (u == "e" and t >= 8) else y})
+    fit = synthetic_control(
+        pl.DataFrame(rows), unit="u", time="t", outcome="y", treated="tr", treatment_time=8
+    )
+    test = fit.placebo_test()
+    tab = test.ratios
+    without = tab.filter(pl.col("ratio").is_nan())
+    assert "e" in without["unit"].to_list() and not without["included"].any()
+    assert without["rank"].null_count() == without.height
+    compared = tab.filter(pl.col("ratio").is_not_nan())
+    treated = compared.filter(pl.col("is_treated"))["ratio"][0]
+    assert test.n_included == compared.height
+    assert test.p_value == pytest.approx((compared["ratio"] >= treated).sum() / compared.height)
+    assert test.p_value == pytest.approx(0.25)
+    (note,) = [w for w in test.warnings if w.code == "placebos-without-ratio"]
+    assert sorted(note.values["units"]) == sorted(without["unit"].to_list())
+    assert tab["unit"].to_list()[-without.height :] == without["unit"].to_list()  # listed last
+
+
+def test_placebo_in_time_takes_a_special_predictor_of_one_period():
+    """``("y", 2001)`` is a documented special predictor (one period, as R Synth's
+    ``list("popdens", 1969, "mean")``); the fit took it and placebo_in_time refused it
+    ("periods must be a sequence"). It is the same as ``("y", [2001])``."""
+    rng = np.random.default_rng(3)
+    rows = [{"u": u, "t": t, "y": i + 0.3 * t * (1 + 0.1 * i) + rng.normal(0, 0.1)}
+            for i, u in enumerate("abcdef") for t in range(2000, 2012)]  # fmt: skip
+    kw = dict(unit="u", time="t", outcome="y", treated="c", treatment_time=2008)
+    df = pl.DataFrame(rows)
+    one = synthetic_control(df, **kw, special_predictors=[("y", 2001), ("y", (2004, 2007))])
+    listed = synthetic_control(df, **kw, special_predictors=[("y", [2001]), ("y", (2004, 2007))])
+    assert one.placebo_in_time(2005).att == pytest.approx(listed.placebo_in_time(2005).att)

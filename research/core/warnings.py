@@ -64,6 +64,7 @@ as lists, so ``warning_text`` writes them with the language's decimal mark.
     │   ├── FewAssignmentsWarning      few-assignments         stats.did
     │   ├── FewPlaceboAssignmentsWarning  few-placebo-assignments  stats.sdid (placebo SE)
     │   ├── FewPlacebosWarning         few-placebos            stats.synth (placebo-in-space)
+    │   ├── PlacebosWithoutRatioWarning  placebos-without-ratio  stats.synth (placebo-in-space)
     │   ├── PoissonPermutationIntervalWarning  poisson-permutation-interval  stats.did
     │   ├── UnboundedIntervalWarning   unbounded-interval      stats.did
     │   ├── SampledAssignmentsWarning  sampled-assignments     stats.did (event study)
@@ -167,6 +168,7 @@ __all__ = [
     "PilotbenchWarning",
     "PlaceboPeriodsCutWarning",
     "PlaceboWindowCutWarning",
+    "PlacebosWithoutRatioWarning",
     "PoissonPermutationIntervalWarning",
     "PostGapMissingWarning",
     "PreGapMissingWarning",
@@ -436,6 +438,15 @@ class PermutationsDroppedWarning(
     InferenceWarning, code="permutations-dropped", fields=("n_dropped", "n_assignments")
 ):
     """``n_dropped`` of ``n_assignments`` permuted assignments could not be estimated; left out."""
+
+
+class PlacebosWithoutRatioWarning(
+    InferenceWarning, code="placebos-without-ratio", fields=("units", "n_included")
+):
+    """Placebo units without a post/pre RMSPE ratio (no post-period gap) left out of the test.
+
+    The unit, or donors its fit rests on, lack the outcome after the start.
+    """
 
 
 class FewAssignmentsWarning(

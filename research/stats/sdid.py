@@ -779,6 +779,10 @@ def synthetic_did(  # noqa: C901, PLR0913 - a documented estimator: data columns
             en, sv = _ERRORS.both("covariate_bad", col=c, outcome=outcome)
             raise ArgumentError(en, sv=sv)
     data = data.select([unit, time, outcome, *covariates])
+    for key in (unit, time):  # a row without its unit or period belongs to no cell
+        if data[key].null_count():
+            en, sv = _ERRORS.both("key_missing", col=key, n=data[key].null_count())
+            raise ArgumentError(en, sv=sv)
     if data.select(pl.struct(unit, time).is_duplicated().any()).item():
         en, sv = _ERRORS.both("repeated_rows", unit=unit, time=time)
         raise DesignError(en, sv=sv)

@@ -91,6 +91,7 @@ from research.core.warnings import (
     OverfitWarning,
     PilotbenchWarning,
     PlaceboPeriodsCutWarning,
+    PlacebosWithoutRatioWarning,
     PlaceboWindowCutWarning,
     PostGapMissingWarning,
     PreGapMissingWarning,
@@ -1497,6 +1498,9 @@ class SyntheticControlResult(ResultDisplay):
             below ``1 / n_included``.
         ExactPreFitWarning
             In the result's ``warnings`` when some units fit the pre-period (almost) exactly.
+        PlacebosWithoutRatioWarning
+            In the result's ``warnings`` when some placebo units have no post/pre ratio
+            (their post-period gap is all missing); they are left out of the test.
 
         Examples
         --------
@@ -1565,10 +1569,25 @@ class SyntheticControlResult(ResultDisplay):
                 )
             )
         att = np.array([np.nanmean(self._placebo_gaps[i][post]) for i in order])
-        included = np.ones(len(order), dtype=bool)
+        # a placebo without a post-period gap (its outcome, or that of donors its fit rests
+        # on, missing after the start) has no statistic: it cannot be ranked, so it is not
+        # in the test (counted, it made p = 1/8 of a rank that is 1/4 among those compared)
+        defined = np.isfinite(ratio)
+        defined[0] = True  # the treated unit's gap is checked by the fit itself
+        included = defined.copy()
         if exclude_ratio is not None:
-            included = ~(mspe_rel > exclude_ratio)
+            included &= ~(mspe_rel > exclude_ratio)
             included[0] = True
+        if not defined.all():
+            units = [str(design.units[order[i]]) for i in np.flatnonzero(~defined)]
+            notes.append(
+                PlacebosWithoutRatioWarning(
+                    f"The placebo units {', '.join(units)} have no post/pre RMSPE ratio and "
+                    "were left out of the placebo test.",
+                    units=units,
+                    n_included=int(included.sum()),
+                )
+            )
         treated_ratio = ratio[0]
         # ties relative to the ratios' scale, the package's one rule (stats/_resampling)
         at_least = included & at_least_as_extreme(np.where(included, ratio, np.nan), treated_ratio)
@@ -1593,7 +1612,7 @@ class SyntheticControlResult(ResultDisplay):
                 "included": included,
                 "rank": pl.Series(rank.tolist(), dtype=pl.Int64),
             }
-        ).sort("ratio", descending=True)
+        ).sort(pl.col("ratio").fill_nan(None), descending=True, nulls_last=True)
         n_t = design.times.size
         gaps_frame = pl.DataFrame(
             {
@@ -1828,7 +1847,11 @@ class SyntheticControlResult(ResultDisplay):
                         )
                     )
                 else:
-                    listed = _as_list(periods, "periods")
+                    if isinstance(periods, str) or not isinstance(
+                        periods, Sequence | range | np.ndarray
+                    ):
+                        periods = [periods]  # one period, as the fit reads it (_parse_special)
+                    listed = list(periods)
                     kept = [p for p in listed if p < fake_time]
                     if not kept:
                         en, sv = _TEXTS.both(
