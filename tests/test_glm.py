@@ -502,3 +502,28 @@ def test_nb2_alpha_on_a_flat_profile_is_the_poisson_limit():
         y[-1] = 1.0
         alpha, beta = nb2_alpha(x, y)
         assert alpha == 0.0 and beta.shape == (2,)
+
+
+def test_edges_of_the_glm_helpers_by_hand():
+    """Closed forms at the edges the mutation run found untested."""
+    from research.stats.glm import cr1_factor
+
+    # two clusters are enough for CR1: G/(G-1) * (N-1)/(N-K) = 2 * 9/8
+    assert cr1_factor(10, 2, 2) == pytest.approx(2 * 9 / 8)
+    with pytest.raises(ArgumentError, match="G >= 2"):
+        cr1_factor(10, 2, 1)
+    # all counts zero: every term is free (nothing pins the level)
+    x = np.column_stack([np.ones(4), np.arange(4.0)])
+    assert unidentified_terms(x, np.zeros(4), np.full(4, 1e-300)).tolist() == [True, True]
+    # a mean count below 0.1 (19 zeros, one 1): the intercept-only fit is log(1/20)
+    fit = fit_glm(np.ones((20, 1)), np.r_[np.zeros(19), 1.0], family="poisson")
+    assert fit.converged and fit.params[0] == pytest.approx(math.log(1 / 20), abs=1e-10)
+    # the rank in the message of a collinear design, in both languages
+    with pytest.raises(DesignError, match="has 3 columns but rank 2") as err:
+        fit_glm(np.column_stack([x, 2 * x[:, 1]]), np.ones(4))
+    assert "3 kolumner men rang 2" in err.value.message("sv")
+    for kw in (dict(family="binomial"), dict(family="poisson")):
+        y = np.array([1.0, -1.0, 1.0, 1.0])
+        with pytest.raises(ArgumentError) as err:
+            fit_glm(x, y, **kw)
+        assert err.value.message("sv") != str(err.value)
