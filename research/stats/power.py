@@ -543,32 +543,50 @@ def _solve_mde_exact(
     phi = 2, an increase), then on four finer grids of 25 steps
     within the bracket (the power is smooth in the effect but need not be monotone).
     """
-    out = np.full(rows.size, np.nan)
+    return np.array(
+        [
+            _mde_exact_one(
+                float(model.b[i]), model.years_pre, model.years_post, model.phi, alpha,
+                sign, power,
+            )
+            for i in rows
+        ]
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _mde_exact_one(
+    b: float, years_pre: int, years_post: int, phi: float, alpha: float, sign: float, power: float
+) -> float:
+    """:func:`_solve_mde_exact` for one baseline ``b``; nan when no effect reaches ``power``.
+
+    A pure function of its arguments, remembered: screening asks it for some 90 kommuner
+    with few events, about 65 exact power evaluations each (2 s), and a notebook or a
+    batch's warm kernel that screens again with other weights asks for the same ones.
+    """
+    test = _exact_test(b, years_pre, years_post, phi, alpha)
     grid = np.linspace(0.0, _L_MAX, 201)[1:]
-    for k, i in enumerate(rows):
-        test = _exact(model, int(i), alpha)
-        years = model.years_pre + model.years_post * np.exp(sign * grid)
-        Ls = grid[within_reach(model.b[i], years, model.phi)]
-        hit, prev = None, 0.0
-        for block in np.array_split(Ls, max(1, Ls.size // 8)):
-            pw = test.power(np.exp(sign * block))
-            reached = np.flatnonzero(pw >= power)
-            if reached.size:
-                j = int(reached[0])
-                hit = float(block[j])
-                prev = float(block[j - 1]) if j > 0 else prev
-                break
-            prev = float(block[-1])
-        if hit is None:
-            continue
-        # the first crossing within the bracket, on ever finer grids (0.04 -> 1e-7)
-        lo, hi = prev, hit
-        for _ in range(4):
-            fine = np.linspace(lo, hi, 26)[1:]
-            j = int(np.flatnonzero(test.power(np.exp(sign * fine)) >= power)[0])
-            lo, hi = (float(fine[j - 1]) if j > 0 else lo), float(fine[j])
-        out[k] = hi
-    return out
+    years = years_pre + years_post * np.exp(sign * grid)
+    Ls = grid[within_reach(b, years, phi)]
+    hit, prev = None, 0.0
+    for block in np.array_split(Ls, max(1, Ls.size // 8)):
+        pw = test.power(np.exp(sign * block))
+        reached = np.flatnonzero(pw >= power)
+        if reached.size:
+            j = int(reached[0])
+            hit = float(block[j])
+            prev = float(block[j - 1]) if j > 0 else prev
+            break
+        prev = float(block[-1])
+    if hit is None:
+        return math.nan
+    # the first crossing within the bracket, on ever finer grids (0.04 -> 1e-7)
+    lo, hi = prev, hit
+    for _ in range(4):
+        fine = np.linspace(lo, hi, 26)[1:]
+        j = int(np.flatnonzero(test.power(np.exp(sign * fine)) >= power)[0])
+        lo, hi = (float(fine[j - 1]) if j > 0 else lo), float(fine[j])
+    return hi
 
 
 def _t_power(r: np.ndarray, df: int, alpha: float) -> np.ndarray:
