@@ -142,6 +142,7 @@ class _Result:
             encoding="utf-8",
         )
         self.seconds = 1.5
+        self.removed_pdf = False  # as research.runner.report.ReportResult
 
 
 def test_research_report_takes_the_command_lines_path(

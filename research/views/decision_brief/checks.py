@@ -25,5 +25,7 @@ def check_parameters(**params: object) -> None:
     :func:`decision_brief` runs them first, :func:`research.runner.params.validate` before a
     kernel starts.
     """
-    check_effect(**params)  # first: a district pilot is refused here, before its data are read
+    # first: a district pilot is refused here, before its data are read; the brief's
+    # end_year also serves its other indicators, so the effect's own figures may end before
+    check_effect(**params, end_is_the_effects=False)  # type: ignore[arg-type]
     check_comparison(**{k: v for k, v in params.items() if k != "indicator"})  # type: ignore[arg-type]

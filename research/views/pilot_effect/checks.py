@@ -137,7 +137,7 @@ def _its_problem(
 
 
 def _problem(
-    ind: Indicator, counts: dict[int, int], window: dict[str, int]
+    ind: Indicator, counts: dict[int, int], window: dict[str, int], end_is_the_effects: bool = True
 ) -> tuple[str, dict[str, object]] | None:
     """Why the outcome's figures cannot support the analysis, as a message id and its values.
 
@@ -157,7 +157,7 @@ def _problem(
     if len([y for y in years if treated <= y <= end]) < MIN_POST_YEARS:
         return "check_effect_post_data", {"last": max(years), "need": MIN_POST_YEARS}
     last = max(y for y in years if y <= end)
-    if last < end:
+    if end_is_the_effects and last < end:
         # other areas' figures (an import) reach end_year, the pilot's do not: the report
         # would be headed "to end_year" and show the same years as one ending at `last`
         return "check_effect_end_after_data", {"last": last, "end_year": end}
@@ -175,7 +175,13 @@ def _problem(
 
 
 def check_outcome(
-    indicator: str, pilot: Area, pilot_start: str, start_year: int, end_year: int
+    indicator: str,
+    pilot: Area,
+    pilot_start: str,
+    start_year: int,
+    end_year: int,
+    *,
+    end_is_the_effects: bool = True,
 ) -> Indicator:
     """Refuse an outcome the effect analysis cannot estimate for ``pilot`` in the window.
 
@@ -220,7 +226,7 @@ def check_outcome(
         )
     window = {"treated": treated, "start_year": start_year, "end_year": end_year}
     counts = panel_counts(ind.id, pilot.code)
-    problem = _problem(ind, counts, window) or _its_problem(ind, counts, window)
+    problem = _problem(ind, counts, window, end_is_the_effects) or _its_problem(ind, counts, window)
     if problem is not None:
         key, values = problem
         raise ParameterError(
@@ -230,13 +236,18 @@ def check_outcome(
     return ind
 
 
-def check_parameters(*, lang: str = "sv", **params: object) -> Area:
+def check_parameters(
+    *, lang: str = "sv", end_is_the_effects: bool = True, **params: object
+) -> Area:
     """The report's parameter checks that need no data, declared once.
 
     :func:`pilot_effect` (and the decision brief, which runs the same analysis) run them
     first, and :func:`research.runner.params.validate` before a kernel starts: the
     language, a pilot that is a kommun (the panel has kommun data only), and an outcome the
     analysis can estimate in the window (:func:`check_outcome`). Returns the pilot.
+    ``end_is_the_effects=False`` (the decision brief, whose ``end_year`` also serves its
+    other indicators) lets ``end_year`` lie after the pilot's figures of the outcome: the
+    effect section names its own window.
     """
     fmt.check_lang(lang)
     given = case_parameter("pilot", str(params.get("pilot") or ""))
@@ -247,8 +258,9 @@ def check_parameters(*, lang: str = "sv", **params: object) -> Area:
     start_year = int(params.get("start_year", 2008))  # type: ignore[call-overload]
     end_year = int(params.get("end_year", 2022))  # type: ignore[call-overload]
     ind = check_outcome(
-        str(params.get("indicator") or "N07402"), pilot, pilot_start, start_year, end_year
-    )
+        str(params.get("indicator") or "N07402"), pilot, pilot_start, start_year, end_year,
+        end_is_the_effects=end_is_the_effects,
+    )  # fmt: skip
     if params.get("donors"):
         check_donors(str(params["donors"]), pilot, ind, pilot_start, start_year, end_year)
     return pilot
