@@ -400,7 +400,10 @@ def test_the_power_baseline_names_the_years_and_kind_of_its_counts(panel) -> Non
         .cast(panel.schema["count"])
         .alias("count")
     )  # fmt: skip
-    assert "i genomsnitt 14,0 anmälda brott per år (2022, officiellt antal)" in _text(
-        _report_on(official).power()
-    )
+    text = _text(_report_on(official).power())
+    assert "i genomsnitt 14,0 anmälda brott per år (2022, officiellt antal)" in text
+    # the design sentence after the answer says the same (it said "skattat antal" always)
+    assert "Upplägget: med i genomsnitt 14,0 anmälda brott per år (officiellt antal)" in text
+    # Stockholm's line (the district's MDE) rests on the snapshot's estimated counts
+    assert "Upplägget: med i genomsnitt 14,0 anmälda brott per år (skattat antal)" not in text
     assert "(2020–2022, uppskattat antal)" in _text(_report_on(panel).power())

@@ -52,7 +52,14 @@ def probability_text(p: float, lang: str = "sv") -> str:
     return format_percent(100 * p, 0, lang)
 
 
-def _design(r: PowerResult, lang: str) -> str:
+#: what the baseline counts are: research.views.*'s count kinds (pw_counts_<kind>)
+COUNT_KINDS = ("estimated", "official", "mixed")
+
+
+def _design(r: PowerResult, lang: str, counts: str = "estimated") -> str:
+    if counts not in COUNT_KINDS:
+        en, sv = TEXTS.both("pw_err_counts", counts=counts, kinds=", ".join(COUNT_KINDS))
+        raise ArgumentError(en, sv=sv)
     i = r.inputs
     control = ""
     if r.estimator == "did_poisson":
@@ -67,6 +74,7 @@ def _design(r: PowerResult, lang: str) -> str:
         "pw_design",
         lang,
         baseline=format_number(r.baseline_count, 1, lang),
+        counts=TEXTS(f"pw_counts_{counts}", lang),
         years_pre=i["years_pre"],
         years_post=i["years_post"],
         estimator=TEXTS(f"pw_est_{r.estimator}", lang),
@@ -145,7 +153,9 @@ def _with_notes(text: str, notes: Sequence[PowerNote], lang: str) -> str:
     return text + "".join(" " + n for n in note_texts(notes, lang))
 
 
-def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> str:
+def mde_summary(
+    r: PowerResult, lang: str = "sv", area: str | None = None, *, counts: str = "estimated"
+) -> str:
     """The minimum detectable effect in one paragraph, with the design and its caveats.
 
     Parameters
@@ -156,6 +166,9 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
         ``"sv"`` or ``"en"``.
     area
         Name of the area to use in the text (default: a generic wording).
+    counts
+        What the baseline count is made of, as the design says it: ``"estimated"`` (rate x
+        population, the Kolada snapshot's), ``"official"`` (imported counts) or ``"mixed"``.
 
     Returns
     -------
@@ -165,7 +178,8 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     Raises
     ------
     ArgumentError
-        If ``r`` holds many baseline counts (pass one area's result).
+        If ``r`` holds many baseline counts (pass one area's result), or ``counts`` is not
+        one of :data:`COUNT_KINDS`.
     ParameterError
         If ``lang`` is not supported.
 
@@ -185,7 +199,7 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
         en, sv = TEXTS.both("pw_err_mde_single")
         raise ArgumentError(en, sv=sv)
     kw = {
-        "design": _design(r, lang),
+        "design": _design(r, lang, counts),
         "word": TEXTS(f"pw_word_{r.direction}", lang),
         "where": _where(area, lang),
         "power": _pct(100 * r.inputs["power"], lang),
@@ -202,14 +216,16 @@ def mde_summary(r: PowerResult, lang: str = "sv", area: str | None = None) -> st
     return _with_notes(text, r.notes, lang)
 
 
-def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -> str:
+def detect_summary(
+    d: DetectResult, lang: str = "sv", area: str | None = None, *, counts: str = "estimated"
+) -> str:
     r"""Whether a given change would be detected: a yes/no answer with the numbers.
 
     Parameters
     ----------
     d
         A :func:`research.stats.power.can_detect` result for one baseline count.
-    lang, area
+    lang, area, counts
         As for :func:`mde_summary` (``area``: the pilot area).
 
     Returns
@@ -259,6 +275,6 @@ def detect_summary(d: DetectResult, lang: str = "sv", area: str | None = None) -
         text += " " + TEXTS("pw_detect_none", lang, word=word, target=target)
     # the design after the answer: a sentence of its own ("Upplägget: med i genomsnitt ...");
     # the bare phrase read as a sentence without a verb
-    design = _design(r, lang)
+    design = _design(r, lang, counts)
     text += " " + TEXTS("pw_design_basis", lang, design=design[:1].lower() + design[1:])
     return _with_notes(text, r.notes, lang)

@@ -1045,6 +1045,24 @@ class PilotVsCandidate:
             **kw,
         )
 
+    def count_basis(self, code: str) -> tuple[list[int], str]:
+        """The years and kind of the counts the power section's mean is over, for ``code``.
+
+        The last three years to ``end_year`` that the area has counts of (an import can hold
+        one of them), and ``"estimated"`` (rate x population, the snapshot's),
+        ``"official"`` (imported counts) or ``"mixed"``: what the sentences say they are.
+        """
+        last = self.end_year
+        basis = self.counts(self.indicators[0], code, (last - 2, last))
+        years = [int(y) for y in basis["year"]]
+        n_estimated = int(basis["estimated"].sum())
+        kind = (
+            "estimated" if n_estimated == len(years)
+            else "official" if n_estimated == 0
+            else "mixed"
+        )  # fmt: skip
+        return years, kind
+
     def power(self) -> html.Html:
         """Answer whether a 20 % drop in the candidate within three years could be detected.
 
@@ -1058,7 +1076,8 @@ class PilotVsCandidate:
         if found is None:
             return html.Html("")
         baseline, res = found
-        lines = [detect_summary(res, self.lang, area=self.candidate.name)]
+        years, kind = self.count_basis(self.candidate.code)
+        lines = [detect_summary(res, self.lang, area=self.candidate.name, counts=kind)]
         over = self._overdispersion_line()
         if over is not None:
             lines.append(over)
@@ -1074,23 +1093,16 @@ class PilotVsCandidate:
                 )
                 lines.append(
                     f"{self.pilot.name}: "
-                    + mde_summary(mde, self.lang, area=self.programme.district)
-                )
-        # the years and kind of the counts the mean is over, as they are: an import can hold
-        # one year of three, and official counts rather than estimated ones
-        basis = self.counts(ind, self.candidate.code, (last - 2, last))
-        years = [int(y) for y in basis["year"]]
+                    + mde_summary(
+                        mde, self.lang, area=self.programme.district,
+                        counts=self.count_basis(self.pilot.code)[1],
+                    )
+                )  # fmt: skip
         shown = (
             f"{years[0]}\u2013{years[-1]}"
             if len(years) > 2 and years[-1] - years[0] == len(years) - 1
             else format_list([str(y) for y in years], self.lang)
         )
-        n_estimated = int(basis["estimated"].sum())
-        kind = (
-            "count_estimated" if n_estimated == len(years)
-            else "count_official" if n_estimated == 0
-            else "count_mixed"
-        )  # fmt: skip
         intro = TEXTS(
             "power_intro",
             self.lang,
@@ -1098,7 +1110,7 @@ class PilotVsCandidate:
             area=self.candidate.name,
             count=format_number(baseline, 1, self.lang),
             years=shown,
-            kind=TEXTS(kind, self.lang),
+            kind=TEXTS(f"count_{kind}", self.lang),
         )
         if over is not None:  # the line the sentence points to is there
             intro += " " + TEXTS("power_intro_overdispersion", self.lang, area=self.candidate.name)

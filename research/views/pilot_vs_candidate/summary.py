@@ -189,7 +189,9 @@ def _power(rep: Any) -> str | None:
         return None
     _, d = found
     if d.mde.baseline_count == 0:  # no offences: the power section's own sentence says why
-        return detect_summary(d, lang, area=rep.candidate.name)
+        return detect_summary(
+            d, lang, area=rep.candidate.name, counts=rep.count_basis(rep.candidate.code)[1]
+        )
     kw = dict(
         candidate=rep.candidate.name,
         size=format_percent(100 * abs(1 - d.effect_rate_ratio), 0, lang),
