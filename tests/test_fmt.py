@@ -8,10 +8,12 @@ from research.core.errors import ParameterError
 from research.core.fmt import (
     format_count,
     format_int,
+    format_interval,
     format_month,
     format_number,
     format_percent,
     format_year,
+    split_range,
 )
 
 NBSP = "\u00a0"
@@ -78,3 +80,16 @@ def test_a_month_is_yyyy_mm_exactly(period: str) -> None:
     """'2021-4' was accepted: the same month as '2021-04', but another report folder."""
     with pytest.raises(ParameterError, match="YYYY-MM"):
         format_month(period, "en")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize(("lower", "upper"), [(4.8, 17.2), (-11.4, -0.9), (-3.1, 1146.7)])
+def test_split_range_gives_back_the_bounds_format_range_joined(lang, lower, upper) -> None:
+    """The CSV downloads split an interval cell into its bounds with the catalogue's own
+    joining words (they hard-coded " till " and " to ")."""
+    text = format_interval(lower, upper, 1, lang)
+    got = split_range(text, lang)
+    assert got is not None
+    shown = [format_number(b, 1, lang).replace("-", "\u2212") for b in (lower, upper)]
+    assert list(got) == shown
+    assert split_range("129 av 290", lang) is None and split_range("..", lang) is None

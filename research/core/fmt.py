@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Sequence
 
 from babel.dates import format_date
@@ -42,6 +43,7 @@ __all__ = [
     "format_percent",
     "format_range",
     "format_year",
+    "split_range",
 ]
 
 MISSING = ".."
@@ -149,6 +151,28 @@ def format_range(lower: str, upper: str, lang: str = "sv") -> str:
         return f"{lower}–{upper}"
     lo, hi = (MINUS + b[1:] if b.startswith("-") else b for b in (lower, upper))
     return core_wording("fmt.toml", "range_words", lang, lower=lo, upper=hi)
+
+
+def split_range(text: str, lang: str = "sv") -> tuple[str, str] | None:
+    """The two bounds of an interval :func:`format_range` wrote, or ``None`` for other text.
+
+    Examples
+    --------
+    >>> split_range("4,8–17,2", "sv"), split_range("−11,4 till −0,9", "sv")
+    (('4,8', '17,2'), ('−11,4', '−0,9'))
+    >>> split_range("−9.6 to 0.5", "en"), split_range("129 av 290", "sv")
+    (('−9.6', '0.5'), None)
+    """
+    check_lang(lang)
+    words = core_wording("fmt.toml", "range_words", lang, lower="\0", upper="\1")
+    head, rest = words.split("\0", 1)
+    middle, tail = rest.split("\1", 1)
+    for pattern in (r"(.+?)–(.+)", re.escape(head) + "(.+?)" + re.escape(middle) + "(.+)"
+                    + re.escape(tail)):  # fmt: skip
+        m = re.fullmatch(pattern, text)
+        if m is not None:
+            return m.group(1), m.group(2)
+    return None
 
 
 def format_interval(

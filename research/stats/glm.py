@@ -736,12 +736,14 @@ def cluster_covariance(
     y = np.asarray(y, dtype=float)
     labels = np.asarray(clusters)
     n, k = X.shape
-    if labels.shape != (n,) or y.shape != (n,) or labels.dtype == object:
-        # one plain label per observation: a None or a mixed type among them cannot be
-        # sorted into clusters, and NaN labels would be merged into one cluster
-        en, sv = _ERRORS.both("cluster_labels", n=n, shape=labels.shape)
-        raise ArgumentError(en, sv=sv)
-    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+    # one plain label per observation: a None or a mixed type among them cannot be sorted
+    # into clusters, and NaN labels would be merged into one cluster
+    if (
+        labels.shape != (n,)
+        or y.shape != (n,)
+        or labels.dtype == object
+        or (labels.dtype.kind == "f" and not np.all(np.isfinite(labels)))
+    ):
         en, sv = _ERRORS.both("cluster_labels", n=n, shape=labels.shape)
         raise ArgumentError(en, sv=sv)
     _, codes = np.unique(labels, return_inverse=True)

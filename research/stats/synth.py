@@ -160,6 +160,16 @@ class _Design:
         return self.times >= self.treatment_time
 
 
+def _periods(periods: Any) -> list[Any]:
+    """A special predictor's periods as a list (one period alone, or a sequence of them).
+
+    One period on its own is R Synth's ``list("popdens", 1969, "mean")``.
+    """
+    if isinstance(periods, str) or not isinstance(periods, Sequence | range | np.ndarray):
+        return [periods]
+    return list(periods)
+
+
 def _as_list(value: Any, what: str) -> list[Any]:
     if value is None:
         return []
@@ -328,9 +338,7 @@ def _parse_special(
         mask = (times >= first) & (times <= last)
         name = f"{column} ({first}-{last})" if first != last else f"{column} ({first})"
         return column, mask, name
-    if isinstance(periods, str) or not isinstance(periods, Sequence | range | np.ndarray):
-        periods = [periods]  # one period, as R Synth's list("popdens", 1969, "mean")
-    listed = list(periods)
+    listed = _periods(periods)
     if not listed:
         en, sv = _TEXTS.both("special_no_periods", column=column)
         raise ArgumentError(en, sv=sv)
@@ -1847,11 +1855,7 @@ class SyntheticControlResult(ResultDisplay):
                         )
                     )
                 else:
-                    if isinstance(periods, str) or not isinstance(
-                        periods, Sequence | range | np.ndarray
-                    ):
-                        periods = [periods]  # one period, as the fit reads it (_parse_special)
-                    listed = list(periods)
+                    listed = _periods(periods)
                     kept = [p for p in listed if p < fake_time]
                     if not kept:
                         en, sv = _TEXTS.both(

@@ -26,7 +26,7 @@ import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
-from research.core.fmt import check_lang
+from research.core.fmt import check_lang, split_range
 from research.core.i18n import load_catalogue
 from research.views.html import esc
 
@@ -151,8 +151,6 @@ def table_rows(table_html: str) -> tuple[str | None, list[list[str]]]:
 #: a number as the reports write it: thousands separated by a (non-breaking, narrow) space,
 #: minus as U+2212 or "-", an optional decimal part and per cent sign
 _NUMBER = re.compile(r"^([−-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?(\s?%)?$")
-#: how format_range joins two bounds (research.core.fmt)
-_RANGE = re.compile(r"^(.+?)(?:–| till | to )(.+)$")
 
 
 def _plain_number(text: str) -> str:
@@ -220,8 +218,8 @@ def data_rows(table_html: str, lang: str = "sv") -> tuple[str | None, list[list[
                 continue
             cells.append(_plain_number(value))
             if j in split:
-                m = _RANGE.match(ci) if ci is not None else None
-                cells += [_plain_number(m.group(1)), _plain_number(m.group(2))] if m else ["", ""]
+                bounds = split_range(ci, lang) if ci is not None else None
+                cells += [_plain_number(b) for b in bounds] if bounds else ["", ""]
         out.append(cells)
     return parser.caption, out
 
